@@ -1,0 +1,90 @@
+"""Network: naming authority, textual IR (golden files), dims, pruning and provenance."""
+
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+import trtdsl as td
+from trtdsl.ir.dims import Dim
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+def demo_network():
+    net = td.Network("demo")
+    x = net.input("x", td.float32, ("batch", 4))
+    w = np.arange(12, dtype=np.float32).reshape(4, 3) / 10
+    h = td.relu(td.shuffle(x, reshape=(0, 2, 2)).reshape(x.shape[0], 4) * 2.0 + 1.0)
+    y = td.sigmoid(h, name="probs")
+    net.output("y", y)
+    net.output("scaled", (h * w[:, 0]).astype(td.float16))
+    return net
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/ir/golden/<name>; TRTDSL_UPDATE_GOLDEN=1 rewrites it (review the diff)."""
+    path = GOLDEN / name
+    if os.environ.get("TRTDSL_UPDATE_GOLDEN"):
+        path.write_text(text + "\n")
+    assert text + "\n" == path.read_text()
+
+
+def test_textual_ir_is_stable():
+    check_golden("demo.txt", demo_network().format(locations=False))
+
+
+def test_print_shows_the_users_lines():
+    text = str(demo_network())
+    assert "# test_network.py:" in text.splitlines()[2]
+
+
+def test_user_names_are_kept_and_auto_names_step_aside():
+    net = td.Network("n")
+    x = net.input("x", td.float32, (2,))
+    a = td.exp(x)
+    assert a.name == "exp_0"
+    b = td.exp(x, name="exp_0")  # the user's name wins; the automatic one is renamed
+    assert b.name == "exp_0" and a.name != "exp_0"
+    with pytest.raises(td.ArgumentError, match="a layer named 'exp_0' already exists"):
+        td.exp(x, name="exp_0")
+
+
+def test_output_renames_auto_tensor_or_inserts_identity():
+    net = td.Network("n")
+    x = net.input("x", td.float32, (2,))
+    y = td.exp(x)
+    net.output("y", y)
+    assert y.name == "y"
+    net.output("x_copy", x)
+    net.output("y_again", y)
+    assert [n.op.kind for n in net.nodes] == ["Unary", "Identity", "Identity"]
+    out = net.run({"x": np.zeros(2, np.float32)})
+    assert out["y"].tolist() == out["y_again"].tolist() == [1.0, 1.0] and out["x_copy"].tolist() == [0.0, 0.0]
+
+
+def test_unused_layers_are_not_run():
+    net = td.Network("n")
+    x = net.input("x", td.int32, (2,))
+    _unused = td.cast(x, td.float32) / 0.0
+    net.output("y", x + 1)
+    from trtdsl.reference.interpreter import plan
+
+    assert [n.op.label() for n in plan(net).nodes] == ["Constant", "ElementWise[SUM]"]
+
+
+def test_dims_fold_and_evaluate():
+    b = Dim.symbol("b")
+    assert b * 1 is b and b + 0 is b and (b * 4) // 4 is b
+    assert str((b - 1) * 2) == "(b-1)*2"
+    assert ((b + 3) // 2).evaluate({"b": 7}) == 5
+
+
+def test_shape_mismatch_at_run_time_names_the_layer():
+    net = td.Network("n")
+    x = net.input("x", td.float32, ("n",))
+    y = net.input("y", td.float32, (3,))
+    net.output("z", x + y)
+    with pytest.raises(td.ExecutionError, match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed"):
+        net.run({"x": np.ones(2, np.float32), "y": np.ones(3, np.float32)})

@@ -1,0 +1,81 @@
+"""Activation: every ActivationType with alpha/beta, against formulas written here from TensorRT's
+documentation (not from the implementation)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, assert_close, run_layer, shapes
+
+import trtdsl as td
+
+
+def scalar(f):
+    return lambda x, a, b: np.array([f(float(v), a, b) for v in x.ravel()], np.float64).reshape(x.shape)
+
+
+def softplus(v, a, b):
+    return a * (b * v + math.log1p(math.exp(-b * v)) if b * v > 0 else math.log1p(math.exp(b * v)))
+
+
+FORMULAS = {
+    "RELU": scalar(lambda v, a, b: v if v > 0 else 0.0),
+    "SIGMOID": scalar(lambda v, a, b: 1 / (1 + math.exp(-v)) if v > -700 else 0.0),
+    "TANH": scalar(lambda v, a, b: math.tanh(v)),
+    "LEAKY_RELU": scalar(lambda v, a, b: v if v >= 0 else a * v),
+    "ELU": scalar(lambda v, a, b: v if v >= 0 else a * (math.exp(v) - 1)),
+    "SELU": scalar(lambda v, a, b: b * v if v > 0 else b * (a * math.exp(v) - a)),
+    "SOFTSIGN": scalar(lambda v, a, b: v / (1 + abs(v))),
+    "SOFTPLUS": scalar(softplus),
+    "CLIP": scalar(lambda v, a, b: min(max(v, a), b)),
+    "HARD_SIGMOID": scalar(lambda v, a, b: max(0.0, min(1.0, a * v + b))),
+    "SCALED_TANH": scalar(lambda v, a, b: a * math.tanh(b * v)),
+    "THRESHOLDED_RELU": scalar(lambda v, a, b: v if v > a else 0.0),
+    "GELU_ERF": scalar(lambda v, a, b: 0.5 * v * (1 + math.erf(v / math.sqrt(2)))),
+    "GELU_TANH": scalar(lambda v, a, b: 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FORMULAS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, td.bfloat16.numpy], ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_activation_matches_formula(kind, dtype, data):
+    x = data.draw(arrays(dtype, shapes(max_dims=3), min_value=-20, max_value=20))
+    alpha = data.draw(st.floats(-2, 2, width=32))
+    beta = data.draw(st.floats(-2, 2, width=32))
+    if kind == "CLIP":
+        alpha, beta = min(alpha, beta), max(alpha, beta)
+    if kind == "SOFTPLUS":
+        beta = abs(beta) + 0.1
+    got = run_layer(lambda t: td.activation(t, kind, alpha, beta), x)
+    a, b = float(np.float32(alpha)), float(np.float32(beta))
+    want = FORMULAS[kind](x.astype(np.float64), a, b).astype(dtype)
+    tol = TOLERANCES[np.dtype(dtype)] * 4
+    assert_close(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@given(data=st.data())
+def test_relu_on_integers(dtype, data):
+    x = data.draw(arrays(dtype, shapes()))
+    got = run_layer(td.relu, x)
+    np.testing.assert_array_equal(got, np.array([max(int(v), 0) for v in x.ravel()], dtype).reshape(x.shape))
+
+
+def test_named_helpers_set_documented_defaults():
+    x = np.array([-1.0, 0.5, 2.0], np.float32)
+    leaky, elu, selu, clip, hs = run_layer(
+        lambda t: (td.leaky_relu(t), td.elu(t), td.selu(t), td.clip(t, -0.5, 1.0), td.hard_sigmoid(t)), x)
+    np.testing.assert_allclose(leaky, [-0.01, 0.5, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(elu, [math.exp(-1) - 1, 0.5, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(selu[2], 1.0507009873554805 * 2.0, rtol=1e-6)
+    np.testing.assert_allclose(clip, [-0.5, 0.5, 1.0])
+    np.testing.assert_allclose(hs, [0.3, 0.6, 0.9], rtol=1e-6)
+
+
+def test_gelu_approximations_differ_slightly():
+    x = np.linspace(-4, 4, 41, dtype=np.float32)
+    exact, approx = run_layer(lambda t: (td.gelu(t), td.gelu(t, approximate="tanh")), x)
+    assert 0 < np.max(np.abs(exact - approx)) < 1e-3

@@ -1,0 +1,79 @@
+"""Cast, Identity and Constant."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, run_layer, shapes
+
+import trtdsl as td
+
+FLOATS = [np.float32, np.float16, td.bfloat16.numpy]
+
+
+def c_trunc_saturate(v: float, lo: int, hi: int) -> int:
+    if math.isnan(v):
+        return 0
+    if math.isinf(v):
+        return hi if v > 0 else lo
+    return min(max(int(v), lo), hi)  # int() truncates toward zero
+
+
+@pytest.mark.parametrize("src", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("dst", [np.int32, np.int64, np.int8, np.uint8])
+@given(data=st.data())
+def test_float_to_int_truncates_toward_zero(src, dst, data):
+    x = data.draw(arrays(src, shapes(max_dims=3), min_value=-300, max_value=300, allow_nan=True, allow_inf=True))
+    got = run_layer(lambda t: td.cast(t, dst), x)
+    info = np.iinfo(dst)
+    want = np.array([c_trunc_saturate(float(v), info.min, info.max) for v in x.ravel()], dst).reshape(x.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+@given(x=arrays(np.float32, shapes(), allow_nan=True, allow_inf=True))
+def test_float_to_bool_is_nonzero_and_back(x):
+    b, f = run_layer(lambda t: (td.cast(t, td.bool), td.cast(td.cast(t, td.bool), td.float32)), x)
+    want = np.array([v != 0 for v in x.ravel().tolist()], bool).reshape(x.shape)
+    np.testing.assert_array_equal(b, want)
+    np.testing.assert_array_equal(f, want.astype(np.float32))
+
+
+@given(x=arrays(np.int64, shapes()))
+def test_int64_to_int32_wraps(x):
+    got = run_layer(lambda t: t.astype(td.int32), x)
+    want = np.array([(int(v) + 2**31) % 2**32 - 2**31 for v in x.ravel()], np.int32).reshape(x.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+@given(x=arrays(np.float32, shapes(), allow_inf=True))
+def test_float32_to_half_rounds_to_nearest(x):
+    h, bf = run_layer(lambda t: (td.cast(t, td.float16), td.cast(t, td.bfloat16)), x)
+    np.testing.assert_array_equal(h, x.astype(np.float16))
+    np.testing.assert_array_equal(bf.astype(np.float32), x.astype(td.bfloat16.numpy).astype(np.float32))
+
+
+@given(x=arrays(np.int32, shapes()))
+def test_identity_copies(x):
+    np.testing.assert_array_equal(run_layer(td.identity, x), x)
+
+
+def test_constant_copies_and_freezes_values():
+    values = np.array([1.0, 2.0], np.float32)
+    net = td.Network("c")
+    c = net.constant(values)
+    values[0] = 99.0
+    net.output("c", c)
+    assert net.run({})["c"].tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError):
+        c.producer.op.weights.array[0] = 5
+
+
+def test_constant_dtypes():
+    net = td.Network("c")
+    assert net.constant(1.5).dtype is td.float32
+    assert net.constant([1, 2]).dtype is td.int32
+    assert net.constant(np.arange(3, dtype=np.int64)).dtype is td.int64
+    assert net.constant([True, False]).dtype is td.bool
+    assert net.constant([1, 2], td.float16).dtype is td.float16

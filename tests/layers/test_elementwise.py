@@ -1,0 +1,161 @@
+"""ElementWise: every operation against NumPy formulas written here, with TensorRT's integer rules."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from support import TOLERANCES, arrays, assert_close, run_layer
+
+import trtdsl as td
+
+FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
+INT_TYPES = [np.int32, np.int64]
+
+
+def trunc_div(a, b):
+    """C integer division, written digit-free: |a|//|b| with the sign of a*b."""
+    q = np.abs(np.asarray(a, dtype=object)) // np.where(b == 0, 1, np.abs(np.asarray(b, dtype=object)))
+    return np.asarray(np.where(b == 0, 0, q * np.sign(a) * np.sign(b))).astype(a.dtype)
+
+
+def floor_div_int(a, b):
+    out = np.array([x // y if y != 0 else 0 for x, y in zip(a.astype(object).ravel(), b.astype(object).ravel())],
+                   dtype=object)
+    return out.reshape(a.shape).astype(a.dtype)
+
+
+FLOAT_FORMULAS = {
+    "add": lambda a, b: a + b,
+    "subtract": lambda a, b: a - b,
+    "multiply": lambda a, b: a * b,
+    "divide": lambda a, b: a / b,
+    "maximum": lambda a, b: np.maximum(a, b),
+    "minimum": lambda a, b: np.minimum(a, b),
+    "floor_divide": lambda a, b: np.floor(a / b),
+    "power": lambda a, b: np.power(a, b),
+}
+
+
+@st.composite
+def broadcast_pair(draw, dtype, **kw):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4))
+    a = draw(arrays(dtype, shapes.input_shapes[0], **kw))
+    b = draw(arrays(dtype, shapes.input_shapes[1], **kw))
+    return a, b
+
+
+@pytest.mark.parametrize("fn", sorted(FLOAT_FORMULAS))
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_float_ops_match_numpy(fn, dtype, data):
+    kw = {"min_value": 0.1, "max_value": 4.0} if fn == "power" else {"allow_nan": True, "allow_inf": True}
+    a, b = data.draw(broadcast_pair(dtype, **kw))
+    got = run_layer(getattr(td, fn), a, b)
+    with np.errstate(all="ignore"):
+        want = FLOAT_FORMULAS[fn](a.astype(np.float32), b.astype(np.float32)).astype(dtype)
+    tol = TOLERANCES[np.dtype(dtype)]
+    assert_close(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", INT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_integer_division_truncates_and_floor_division_floors(dtype, data):
+    a, b = data.draw(broadcast_pair(dtype, min_value=-1000, max_value=1000))
+    b = np.where(b == 0, 7, b).astype(dtype)
+    div, fdiv = run_layer(lambda x, y: (td.divide(x, y), td.floor_divide(x, y)), a, b)
+    aa, bb = np.broadcast_arrays(a, b)
+    np.testing.assert_array_equal(div, trunc_div(aa, bb))
+    np.testing.assert_array_equal(fdiv, floor_div_int(aa, bb))
+    assert div.dtype == dtype and fdiv.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", INT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_integer_arithmetic_wraps_and_compares(dtype, data):
+    a, b = data.draw(broadcast_pair(dtype))
+    s, d, p, mx, mn, eq, gt, lt = run_layer(
+        lambda x, y: (x + y, x - y, x * y, td.maximum(x, y), td.minimum(x, y), x == y, x > y, x < y), a, b)
+    bits = np.dtype(dtype).itemsize * 8
+    def wrap(v):
+        return np.asarray((v + 2 ** (bits - 1)) % 2**bits - 2 ** (bits - 1), dtype=object).astype(dtype)
+
+    aa, bb = (np.asarray(v, dtype=object) for v in np.broadcast_arrays(a, b))
+    np.testing.assert_array_equal(s, wrap(aa + bb))
+    np.testing.assert_array_equal(d, wrap(aa - bb))
+    np.testing.assert_array_equal(p, wrap(aa * bb))
+    np.testing.assert_array_equal(mx, np.where(aa >= bb, aa, bb).astype(dtype))
+    np.testing.assert_array_equal(mn, np.where(aa <= bb, aa, bb).astype(dtype))
+    np.testing.assert_array_equal(eq, (aa == bb).astype(bool))
+    np.testing.assert_array_equal(gt, (aa > bb).astype(bool))
+    np.testing.assert_array_equal(lt, (aa < bb).astype(bool))
+
+
+@given(data=st.data())
+def test_comparisons_on_floats_with_nan(data):
+    a, b = data.draw(broadcast_pair(np.float32, allow_nan=True, allow_inf=True))
+    got = run_layer(lambda x, y: (x == y, x != y, x > y, x >= y, x < y, x <= y), a, b)
+    aa, bb = np.broadcast_arrays(a, b)
+    pairs = list(zip(aa.ravel().tolist(), bb.ravel().tolist()))
+    formulas = [lambda u, v: u == v, lambda u, v: u != v, lambda u, v: u > v, lambda u, v: u >= v,
+                lambda u, v: u < v, lambda u, v: u <= v]
+    for g, f in zip(got, formulas):
+        np.testing.assert_array_equal(g, np.array([f(u, v) for u, v in pairs], bool).reshape(aa.shape))
+
+
+@given(data=st.data())
+def test_logical_ops(data):
+    a, b = data.draw(broadcast_pair(np.bool_))
+    got = run_layer(lambda x, y: (x & y, x | y, x ^ y, ~x & y, x == y), a, b)
+    aa, bb = np.broadcast_arrays(a, b)
+    pairs = list(zip(aa.ravel().tolist(), bb.ravel().tolist()))
+    for g, f in zip(got, [lambda u, v: u and v, lambda u, v: u or v, lambda u, v: u != v,
+                          lambda u, v: (not u) and v, lambda u, v: u == v]):
+        assert g.dtype == np.bool_
+        np.testing.assert_array_equal(g, np.array([f(u, v) for u, v in pairs], bool).reshape(aa.shape))
+
+
+@given(data=st.data())
+def test_mod_follows_python(data):
+    a, b = data.draw(broadcast_pair(np.int32, min_value=-500, max_value=500))
+    b = np.where(b == 0, 3, b).astype(np.int32)
+    got = run_layer(lambda x, y: x % y, a, b)
+    aa, bb = np.broadcast_arrays(a, b)
+    want = np.array([int(u) % int(v) for u, v in zip(aa.ravel(), bb.ravel())], np.int32).reshape(aa.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_scalars_and_arrays_promote_to_the_tensor_dtype():
+    x = np.array([[1.5, -2.0]], np.float32)
+    got = run_layer(lambda t: (2 * t, t - np.array([1.0, 2.0]), 1.0 / t, 2 ** t), x)
+    np.testing.assert_allclose(got[0], [[3.0, -4.0]])
+    np.testing.assert_allclose(got[1], [[0.5, -4.0]])
+    np.testing.assert_allclose(got[2], [[1 / 1.5, -0.5]])
+    np.testing.assert_allclose(got[3], [[2**1.5, 0.25]], rtol=1e-6)
+    assert all(g.dtype == np.float32 for g in got)
+
+
+def test_rank_broadcast_is_explicit_in_the_ir():
+    net = td.Network("b")
+    x = net.input("x", td.float32, ("n", 3))
+    v = net.input("v", td.float32, (3,))
+    net.output("y", x + v)
+    kinds = [n.op.kind for n in net.nodes]
+    assert kinds == ["Unsqueeze", "ElementWise", "Identity"] or kinds == ["Unsqueeze", "ElementWise"]
+    out = net.run({"x": np.ones((2, 3), np.float32), "v": np.arange(3, dtype=np.float32)})["y"]
+    np.testing.assert_array_equal(out, [[1, 2, 3], [1, 2, 3]])
+
+
+def test_zero_length_broadcast_gives_zero():
+    got = run_layer(lambda a, b: a + b, np.ones((1, 3), np.float32), np.ones((0, 1), np.float32))
+    assert got.shape == (0, 3)
+
+
+def test_exact_division_identity_holds_for_large_int64():
+    a = np.array([2**62 + 1, -(2**62) - 1], np.int64)
+    b = np.array([3, 3], np.int64)
+    got = run_layer(td.divide, a, b)
+    assert got.tolist() == [(2**62 + 1) // 3, -((2**62 + 1) // 3)]
+    assert math.isclose(float(got[0]) * 3, 2**62, rel_tol=1e-12)

@@ -1,0 +1,100 @@
+"""Shuffle (both transposes, reshape with 0/-1), Squeeze, Unsqueeze."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, run_layer, shapes
+
+import trtdsl as td
+
+
+@st.composite
+def shuffle_case(draw):
+    shape = draw(shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    x = draw(arrays(np.float32, shape))
+    first = draw(st.permutations(range(len(shape))))
+    moved = [shape[p] for p in first]
+    # a reshape that merges two neighbours or splits nothing, written with 0 and -1 placeholders
+    if len(moved) >= 2 and draw(st.booleans()):
+        i = draw(st.integers(0, len(moved) - 2))
+        target = moved[:i] + [moved[i] * moved[i + 1]] + moved[i + 2:]
+    else:
+        target = list(moved)
+    dims = list(target)
+    if draw(st.booleans()):
+        dims[draw(st.integers(0, len(dims) - 1))] = -1
+    for j in range(len(dims)):
+        if dims[j] != -1 and j < len(moved) and target[j] == moved[j] and draw(st.booleans()):
+            dims[j] = 0
+    second = draw(st.permutations(range(len(target))))
+    return x, tuple(first), tuple(dims), tuple(target), tuple(second)
+
+
+@given(case=shuffle_case())
+def test_shuffle_is_transpose_reshape_transpose(case):
+    x, first, dims, target, second = case
+    got = run_layer(lambda t: td.shuffle(t, first, dims, second), x)
+    want = np.transpose(np.transpose(x, first).reshape(target), second)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_shuffle_documented_example():
+    x = np.array([[1, 2, 3, 4], [10, 20, 30, 40], [100, 200, 300, 400]], np.float32)
+    got = run_layer(lambda t: td.shuffle(t, first_transpose=(1, 0), reshape=(2, 6)), x)
+    assert got.tolist() == [[1, 10, 100, 2, 20, 200], [3, 30, 300, 4, 40, 400]]
+
+
+def test_zero_is_not_placeholder():
+    got = run_layer(lambda t: td.shuffle(t, reshape=(0, 3), zero_is_placeholder=False), np.zeros((0, 3), np.float32))
+    assert got.shape == (0, 3)
+
+
+@given(x=arrays(np.int32, shapes(min_dims=1, max_dims=5, min_side=1)), data=st.data())
+def test_reshape_and_transpose_methods(x, data):
+    perm = tuple(data.draw(st.permutations(range(x.ndim))))
+    flat, tr, T = run_layer(lambda t: (t.reshape(-1), t.transpose(perm), t.T), x)
+    np.testing.assert_array_equal(flat, x.ravel())
+    np.testing.assert_array_equal(tr, np.transpose(x, perm))
+    np.testing.assert_array_equal(T, x.T)
+
+
+def test_reshape_keeps_dynamic_dims():
+    net = td.Network("r")
+    x = net.input("x", td.float32, ("batch", 6))
+    y = x.reshape(x.shape[0], 2, 3)
+    assert str(y.type) == "f32[batch,2,3]"
+    net.output("y", y)
+    out = net.run({"x": np.arange(24, dtype=np.float32).reshape(4, 6)})["y"]
+    np.testing.assert_array_equal(out, np.arange(24).reshape(4, 2, 3))
+    z = x.reshape(-1, 3)
+    assert str(z.type) == "f32[batch*6//3,3]" or str(z.type) == "f32[batch*2,3]" or z.shape[1] == 3
+
+
+@given(x=arrays(np.float32, shapes(max_dims=4, min_side=1, max_side=3)), data=st.data())
+def test_squeeze_unsqueeze(x, data):
+    ones = [i for i, d in enumerate(x.shape) if d == 1]
+    axes = tuple(data.draw(st.lists(st.sampled_from(ones), unique=True))) if ones else ()
+    n_new = data.draw(st.integers(1, 3))
+    new_axes = tuple(sorted(data.draw(st.lists(st.integers(0, x.ndim + n_new - 1), min_size=n_new,
+                                                max_size=n_new, unique=True))))
+    sq, un = run_layer(lambda t: (td.squeeze(t, axes), td.unsqueeze(t, new_axes)), x)
+    keep = [d for i, d in enumerate(x.shape) if i not in axes]
+    assert sq.shape == tuple(keep)
+    np.testing.assert_array_equal(sq.ravel(), x.ravel())
+    dims = iter(x.shape)
+    assert un.shape == tuple(1 if i in new_axes else next(dims) for i in range(x.ndim + n_new))
+    np.testing.assert_array_equal(un.ravel(), x.ravel())
+
+
+@pytest.mark.parametrize("perm", list(itertools.permutations(range(3))))
+def test_every_rank3_permutation(perm):
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    got = run_layer(lambda t: td.transpose(t, perm), x)
+    for idx in np.ndindex(got.shape):
+        src = [0, 0, 0]
+        for out_axis, in_axis in enumerate(perm):
+            src[in_axis] = idx[out_axis]
+        assert got[idx] == x[tuple(src)]

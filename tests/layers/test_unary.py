@@ -1,0 +1,78 @@
+"""Unary: every UnaryOperation against a NumPy/math formula written here."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, assert_close, run_layer, shapes
+
+import trtdsl as td
+
+FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
+
+FORMULAS = {
+    "exp": (np.exp, {}), "log": (np.log, {"min_value": 1e-3}), "sqrt": (np.sqrt, {"min_value": 0.0}),
+    "reciprocal": (lambda x: 1.0 / x, {}), "abs": (np.abs, {}), "negative": (lambda x: -x, {}),
+    "sin": (np.sin, {"min_value": -100, "max_value": 100}), "cos": (np.cos, {"min_value": -100, "max_value": 100}),
+    "tan": (np.tan, {"min_value": -1.5, "max_value": 1.5}), "sinh": (np.sinh, {"min_value": -10, "max_value": 10}),
+    "cosh": (np.cosh, {"min_value": -10, "max_value": 10}), "arcsin": (np.arcsin, {"min_value": -1, "max_value": 1}),
+    "arccos": (np.arccos, {"min_value": -1, "max_value": 1}), "arctan": (np.arctan, {}),
+    "arcsinh": (np.arcsinh, {}), "arccosh": (np.arccosh, {"min_value": 1}),
+    "arctanh": (np.arctanh, {"min_value": -0.99, "max_value": 0.99}), "ceil": (np.ceil, {}), "floor": (np.floor, {}),
+    "erf": (np.vectorize(math.erf, otypes=[np.float64]), {"min_value": -6, "max_value": 6}),
+    "sign": (np.sign, {}), "round": (np.rint, {}),
+}
+
+
+@pytest.mark.parametrize("fn", sorted(FORMULAS))
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_unary_float(fn, dtype, data):
+    formula, bounds = FORMULAS[fn]
+    x = data.draw(arrays(dtype, shapes(max_dims=3), **bounds))
+    got = run_layer(getattr(td, fn), x)
+    with np.errstate(all="ignore"):
+        want = np.asarray(formula(x.astype(np.float64))).astype(dtype)
+    tol = TOLERANCES[np.dtype(dtype)] * (4 if fn in ("tan", "sinh", "cosh", "exp") else 1)
+    assert_close(got, want, rtol=tol, atol=tol)
+
+
+@given(x=arrays(np.float32, shapes(), allow_nan=True, allow_inf=True))
+def test_isinf_isnan_and_nan_propagation(x):
+    inf, nan, ab = run_layer(lambda t: (td.isinf(t), td.isnan(t), td.abs(t)), x)
+    np.testing.assert_array_equal(inf, np.array([math.isinf(v) for v in x.ravel()], bool).reshape(x.shape))
+    np.testing.assert_array_equal(nan, np.array([math.isnan(v) for v in x.ravel()], bool).reshape(x.shape))
+    np.testing.assert_array_equal(ab, np.array([math.fabs(v) for v in x.ravel()], np.float32).reshape(x.shape))
+
+
+def test_round_is_half_to_even():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 2.4999], np.float32)
+    got = run_layer(td.round, x)
+    assert got.tolist() == [-2.0, -2.0, -0.0, 0.0, 2.0, 2.0, 4.0, 2.0]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@given(data=st.data())
+def test_integer_abs_sign_negative(dtype, data):
+    info = np.iinfo(dtype)
+    x = data.draw(arrays(dtype, shapes(), min_value=info.min + 1, max_value=info.max))
+    ab, sg, ng = run_layer(lambda t: (td.abs(t), td.sign(t), -t), x)
+    vals = x.ravel().tolist()
+    np.testing.assert_array_equal(ab, np.array([abs(v) for v in vals], dtype).reshape(x.shape))
+    np.testing.assert_array_equal(sg, np.array([(v > 0) - (v < 0) for v in vals], dtype).reshape(x.shape))
+    np.testing.assert_array_equal(ng, np.array([-v for v in vals], dtype).reshape(x.shape))
+
+
+def test_integer_negative_is_built_as_subtraction():
+    net = td.Network("neg")
+    x = net.input("x", td.int32, (2,))
+    net.output("y", -x)
+    assert [n.op.label() for n in net.nodes] == ["Constant", "ElementWise[SUB]"]
+
+
+@given(x=arrays(np.bool_, shapes()))
+def test_not(x):
+    got = run_layer(td.logical_not, x)
+    np.testing.assert_array_equal(got, np.array([not v for v in x.ravel()], bool).reshape(x.shape))

@@ -1,0 +1,87 @@
+"""Helpers shared by the tests: build a one-layer network around NumPy inputs, run it, and draw
+arrays with hypothesis."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import ml_dtypes
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import trtdsl as td
+
+
+def run_layer(build: Callable[..., Any], *arrays: np.ndarray, shapes: list | None = None) -> Any:
+    """Make a network whose inputs are ``arrays`` (in order, named a, b, c, ...), call ``build`` on the
+    input tensors, mark its result(s) as outputs, and run it on the reference. Returns what ``build``
+    returned, as arrays."""
+    net = td.Network("test")
+    names = "abcdefgh"
+    tensors = [
+        net.input(names[i], td.dtype(a.dtype), a.shape if shapes is None else shapes[i]) for i, a in enumerate(arrays)
+    ]
+    result = build(*tensors)
+    outs = result if isinstance(result, tuple) else (result,)
+    for i, o in enumerate(outs):
+        net.output(f"out{i}", o)
+    values = net.run({names[i]: a for i, a in enumerate(arrays)})
+    got = tuple(values[f"out{i}"] for i in range(len(outs)))
+    return got if isinstance(result, tuple) else got[0]
+
+
+def expect_error(cls: type[Exception], message: str, call: Callable[[], Any]) -> None:
+    """``call()`` raises ``cls`` whose text (after the user's ``file:line:``) is exactly ``message``,
+    and the location it names is in the test file."""
+    with pytest.raises(cls) as info:
+        call()
+    err = info.value
+    assert isinstance(err, td.DSLError)
+    assert err.message == message, f"\n got: {err.message}\nwant: {message}"
+    assert err.location is not None and err.location.file.endswith(".py") and "/trtdsl/" not in err.location.file
+    assert re.match(r".+\.py:\d+: ", str(err))
+
+
+NP_DTYPES = {
+    "float32": np.float32, "float16": np.float16, "bfloat16": ml_dtypes.bfloat16,
+    "int32": np.int32, "int64": np.int64, "bool": np.bool_,
+}
+
+
+def arrays(dtype: Any, shape: Any, *, min_value: float | None = None, max_value: float | None = None,
+           allow_nan: bool = False, allow_inf: bool = False) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of ``dtype`` (a NumPy/ml_dtypes dtype) and ``shape`` (a tuple or a strategy of tuples);
+    floats are drawn in float32 and converted, so 16-bit types get edge values too."""
+    dt = np.dtype(dtype)
+    if dt.kind == "f" or dt == np.dtype(ml_dtypes.bfloat16):
+        lo = float(np.float32(-1e4 if min_value is None else min_value))
+        hi = float(np.float32(1e4 if max_value is None else max_value))
+        elements = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=32)
+        if allow_nan or allow_inf:
+            specials = ([np.nan] if allow_nan else []) + ([np.inf, -np.inf] if allow_inf else [])
+            elements = st.one_of(elements, st.sampled_from(specials))
+        base = hnp.arrays(np.float32, shape, elements=elements)
+        return base.map(lambda a: a.astype(dt))
+    if dt.kind == "b":
+        return hnp.arrays(dt, shape)
+    info = np.iinfo(dt)
+    lo = info.min if min_value is None else int(min_value)
+    hi = info.max if max_value is None else int(max_value)
+    return hnp.arrays(dt, shape, elements=st.integers(lo, hi))
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5) -> st.SearchStrategy[tuple]:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def assert_close(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """Same dtype and shape, values close (NaNs in the same places)."""
+    assert got.dtype == want.dtype, f"dtype {got.dtype} != {want.dtype}"
+    assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+
+
+TOLERANCES = {np.dtype(np.float32): 1e-5, np.dtype(np.float16): 2e-3, np.dtype(ml_dtypes.bfloat16): 1.6e-2}

@@ -1,0 +1,196 @@
+"""The error table: invalid calls, each with the exact message it must produce and the user's line.
+
+Each family's own test module has more rows; this table covers the core and the Network itself."""
+
+import numpy as np
+import pytest
+from support import expect_error
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DSLError, DTypeError, InputError, ShapeError
+
+
+def net_with(*specs):
+    net = td.Network("e")
+    return net, [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        _, ts = net_with(*specs)
+        return build(*ts)
+    return run
+
+
+def run_with(build, feeds, *specs):
+    def run():
+        net, ts = net_with(*specs)
+        net.output("y", build(*ts))
+        return net.run(feeds)
+    return run
+
+
+ROWS = [
+    # elementwise
+    (ShapeError, "ElementWise[SUM]: shapes (2, 3) and (2, 4) do not broadcast: dims 3 and 4 differ and neither is 1",
+     call(lambda a, b: a + b, f32(2, 3), f32(2, 4))),
+    (ShapeError, "ElementWise[PROD]: shapes (a, 3) and (b, 3) do not broadcast: dims a and b may differ; give inputs "
+                 "that must agree the same dim name",
+     call(lambda a, b: a * b, f32("a", 3), f32("b", 3))),
+    (DTypeError, "ElementWise[SUM]: inputs have dtypes float32 and int32; TensorRT networks are strongly typed, so "
+                 "both must be the same (cast one with td.cast)",
+     call(lambda a, b: a + b, f32(2), (td.int32, (2,)))),
+    (DTypeError, "ElementWise[AND]: input 'a' has dtype float32; expected one of bool",
+     call(lambda a, b: a & b, f32(2), f32(2))),
+    (DTypeError, "ElementWise[POW]: input 'a' has dtype int32; expected one of float32, float16, bfloat16 (integer "
+                 "POW is not supported by TensorRT's ONNX importer; cast to float)",
+     call(lambda a: a ** 2, (td.int32, (2,)))),
+    (DTypeError, "ElementWise[SUM]: input 'a' has dtype int8; expected one of float32, float16, bfloat16, int32, "
+                 "int64 (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)",
+     call(lambda a: a + a, (td.int8, (2,)))),
+    (DTypeError, "add: argument 'b' (1.5, float64) cannot be used as int32: TensorRT networks are strongly typed; "
+                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda a: a + 1.5, (td.int32, (2,)))),
+    (DTypeError, "add: argument 'b' (3000000000, int64) cannot be used as int32: TensorRT networks are strongly "
+                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda a: a + 3_000_000_000, (td.int32, (2,)))),
+    (ArgumentError, "elementwise: argument 'op' is 'plus'; expected one of SUM, PROD, MAX, MIN, SUB, DIV, POW, "
+                    "FLOOR_DIV, AND, OR, XOR, EQUAL, GREATER, LESS",
+     call(lambda a: td.elementwise(a, a, "plus"), f32(2))),
+    (ArgumentError, "add: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+     lambda: td.add(1.0, np.ones(2))),
+    # unary
+    (DTypeError, "Unary[EXP]: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
+     call(td.exp, (td.int32, (2,)))),
+    (DTypeError, "Unary[NOT]: input 'x' has dtype float32; expected one of bool",
+     call(lambda a: ~a, f32(2))),
+    (DTypeError, "exp: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor", lambda: td.exp([1.0, 2.0])),
+    (ArgumentError, "unary: argument 'op' is 'cube'; expected one of " + ", ".join(o.name for o in td.UnaryOperation),
+     call(lambda a: td.unary(a, "cube"), f32(2))),
+    # activation
+    (ArgumentError, "leaky_relu: argument 'alpha' is nan; expected a finite float",
+     call(lambda a: td.leaky_relu(a, float("nan")), f32(2))),
+    (ArgumentError, "elu: argument 'alpha' is inf; expected a finite float",
+     call(lambda a: td.elu(a, float("inf")), f32(2))),
+    (ArgumentError, "softplus: argument 'beta' is 'big'; expected a finite float",
+     call(lambda a: td.softplus(a, beta="big"), f32(2))),
+    (DTypeError, "Activation[SIGMOID]: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
+     call(td.sigmoid, (td.int32, (2,)))),
+    (ArgumentError, "clip: argument 'high' is -1.0; expected a value >= low (1.0)",
+     call(lambda a: td.clip(a, 1.0, -1.0), f32(2))),
+    (ArgumentError, "gelu: argument 'approximate' is 'fast'; expected 'none' or 'tanh'",
+     call(lambda a: td.gelu(a, approximate="fast"), f32(2))),
+    (ArgumentError, "activation: argument 'type' is 'swish'; expected one of " + ", ".join(t.name for t in td.ActivationType),
+     call(lambda a: td.activation(a, "swish"), f32(2))),
+    # cast / constant
+    (DTypeError, "cast: argument 'dtype' is td.float8_e4m3; expected one of float32, float16, bfloat16, int32, int64, "
+                 "int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
+     call(lambda a: td.cast(a, td.fp8), f32(2))),
+    (DTypeError, "dtype: 'float64' is not a TensorRT data type; expected one of float32, float16, bfloat16, int32, "
+                 "int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0",
+     call(lambda a: td.cast(a, "float64"), f32(2))),
+    (DTypeError, "constant: argument 'values' has dtype float64, which TensorRT does not have; pass dtype= "
+                 "(e.g. td.float32) or convert the array",
+     lambda: td.Network("c").constant(np.ones(3))),
+    (DTypeError, "constant: argument 'values' has dtype complex128, which TensorRT does not have; pass dtype= "
+                 "(e.g. td.float32) or convert the array",
+     lambda: td.Network("c").constant(np.ones(3, complex))),
+    # shuffle family
+    (ShapeError, "Shuffle: cannot reshape (2, 3) (volume 6) to (4,) (volume 4)",
+     call(lambda a: a.reshape(4), f32(2, 3))),
+    (ShapeError, "Shuffle: reshape dims (-1, -1) have more than one -1", call(lambda a: a.reshape(-1, -1), f32(2, 3))),
+    (ShapeError, "Shuffle: cannot reshape (2, 3) to (-1, 4): volume 6 is not a multiple of 4",
+     call(lambda a: a.reshape(-1, 4), f32(2, 3))),
+    (ShapeError, "Shuffle: argument 'first_transpose' is (0, 0); expected a permutation of (0, 1) for a rank-2 input",
+     call(lambda a: a.transpose(0, 0), f32(2, 3))),
+    (ShapeError, "Squeeze: dim 1 of input shape (2, 3) is 3; squeezed dims must be 1",
+     call(lambda a: td.squeeze(a, 1), f32(2, 3))),
+    (ShapeError, "squeeze: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
+     call(lambda a: td.squeeze(a, 2), f32(2, 1))),
+    (ArgumentError, "unsqueeze: argument 'axis' is (0, 0); expected unique axes",
+     call(lambda a: td.unsqueeze(a, (0, 0)), f32(2))),
+    (ShapeError, "reshape: dim 0 of (Dim('n*2'), 3) is the dynamic expression n*2, which is not input dim 0; reshape "
+                 "to computed sizes needs a shape tensor: td.reshape(x, td.shape_of(...)...)",
+     call(lambda a: a.reshape(a.shape[0] * 2, 3), f32("n", 6))),
+    # network
+    (ShapeError, "input 'x': dim -1 in shape (-1, 3) is invalid; expected an int >= 0 or the name of a dynamic dim",
+     lambda: td.Network().input("x", td.float32, (-1, 3))),
+    (ShapeError, "input 'x': shape (1, 1, 1, 1, 1, 1, 1, 1, 1) has rank 9; TensorRT allows at most 8",
+     lambda: td.Network().input("x", td.float32, (1,) * 9)),
+    (ShapeError, "input 'x': dim name 'two words' in shape ('two words',) is not an identifier",
+     lambda: td.Network().input("x", td.float32, ("two words",))),
+    (ArgumentError, "input: argument 'name' is ''; expected a non-empty str",
+     lambda: td.Network().input("", td.float32, (1,))),
+    (ArgumentError, "a tensor named 'x' already exists in network 'e'", lambda: _dup_input()),
+    (ArgumentError, "output: network 'e' already has an output named 'y'", lambda: _dup_output()),
+    (ArgumentError, "output 'y': expected a Tensor, got ndarray", lambda: td.Network("e").output("y", np.ones(2))),
+    (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two', not 'one'", lambda: _two_networks()),
+    (DSLError, "Tensor %t0 has no Python truth value: its value exists only when the network runs; use "
+               "td.cond/td.If for data-dependent control flow or td.where to select values",
+     call(lambda a: bool(a), f32(1))),
+    # run
+    (InputError, "run: missing input 't0' (f32[2])", run_with(lambda a: a + 1.0, {}, f32(2))),
+    (InputError, "run: network 'e' has no input named 'z'; its inputs are ['t0']",
+     run_with(lambda a: a + 1.0, {"t0": np.ones(2, np.float32), "z": 1}, f32(2))),
+    (InputError, "run: input 't0' has dtype float64; expected float32 (td.float32). Convert it with .astype('float32')",
+     run_with(lambda a: a + 1.0, {"t0": np.ones(2)}, f32(2))),
+    (InputError, "run: input 't0' has shape (3,); dim 0 must be 2 (f32[2])",
+     run_with(lambda a: a + 1.0, {"t0": np.ones(3, np.float32)}, f32(2))),
+    (InputError, "run: input 't0' has shape (3,); expected rank 2 (f32[n,2])",
+     run_with(lambda a: a + 1.0, {"t0": np.ones(3, np.float32)}, f32("n", 2))),
+    (InputError, "run: network 'e' has no outputs; mark some with net.output(name, tensor)",
+     lambda: td.Network("e").run({})),
+]
+
+
+def _dup_input():
+    net = td.Network("e")
+    net.input("x", td.float32, (1,))
+    net.input("x", td.float32, (1,))
+
+
+def _dup_output():
+    net = td.Network("e")
+    x = net.input("x", td.float32, (1,))
+    net.output("y", x + 1.0)
+    net.output("y", x + 2.0)
+
+
+def _two_networks():
+    a = td.Network("one").input("a", td.float32, (1,))
+    b = td.Network("two").input("b", td.float32, (1,))
+    return a + b
+
+
+@pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
+
+
+def test_inputs_sharing_a_dim_name_must_agree():
+    net = td.Network("e")
+    a = net.input("a", td.float32, ("n",))
+    b = net.input("b", td.float32, ("n",))
+    net.output("y", a + b)
+    with pytest.raises(InputError, match=r"run: dim 'n' is 2 in input 'a' but 3 in input 'b' \(shape \(3,\)\); "
+                                         r"inputs that share a dim name must agree"):
+        net.run({"a": np.ones(2, np.float32), "b": np.ones(3, np.float32)})
+
+
+def test_error_names_the_users_line():
+    net = td.Network("e")
+    x = net.input("x", td.float32, (2,))
+    with pytest.raises(DTypeError) as info:
+        td.exp(td.cast(x, td.int32))  # this line
+    import inspect
+
+    line = inspect.getsourcelines(test_error_names_the_users_line)[1] + 4
+    assert str(info.value).startswith(f"{__file__}:{line}: Unary[EXP]")
+
+
+def test_table_is_large():
+    assert len(ROWS) >= 40

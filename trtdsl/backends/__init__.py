@@ -1,0 +1,26 @@
+"""Backends that run a network: ``reference`` (NumPy), ``onnxruntime`` and ``tensorrt``.
+
+Each backend is a module with ``run(network, inputs, **options) -> dict[str, np.ndarray]``; heavy
+dependencies are imported only inside the backend that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from trtdsl.errors import BackendError
+
+BACKENDS = {
+    "reference": "trtdsl.reference",
+    "onnxruntime": "trtdsl.backends.onnxruntime",
+    "tensorrt": "trtdsl.backends.tensorrt",
+}
+
+
+def get_backend(name: str) -> ModuleType:
+    """The backend module called ``name``."""
+    module = BACKENDS.get(name)
+    if module is None:
+        raise BackendError(f"run: argument 'backend' is {name!r}; expected one of {sorted(BACKENDS)}")
+    return importlib.import_module(module)

@@ -1,0 +1,101 @@
+"""trtdsl's exceptions, and where in the user's code they point.
+
+Every error names the place in the user's program that caused it: the first stack frame outside the
+``trtdsl`` package, captured when the error (or the node it is about) is created.
+
+>>> import trtdsl as td
+>>> net = td.Network("e")
+>>> x = net.input("x", td.float32, (2, 3))
+>>> try:
+...     td.leaky_relu(x, alpha=float("nan"))
+... except td.DSLError as e:
+...     print(e.message)
+leaky_relu: argument 'alpha' is nan; expected a finite float
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import attrs
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_GENERATED = ("<attrs generated", "<frozen ")  # code made by attrs or importlib for trtdsl's classes
+
+
+@attrs.frozen
+class Location:
+    """A place in the user's source: file and line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def short(self) -> str:
+        return f"{os.path.basename(self.file)}:{self.line}"
+
+
+def user_location() -> Location | None:
+    """The innermost stack frame outside trtdsl (the user's line), or None if there is none."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(_GENERATED):
+            return Location(filename, frame.f_lineno)
+        frame = frame.f_back
+    return None
+
+
+class DSLError(Exception):
+    """Base of every trtdsl error. ``message`` says what is wrong; ``location`` is the user's line."""
+
+    def __init__(self, message: str, *, location: Location | None = None, context: str = "") -> None:
+        self.message = message
+        self.location = location if location is not None else user_location()
+        self.context = context
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f"{self.location}: " if self.location is not None else ""
+        extra = f"\n{self.context}" if self.context else ""
+        return f"{where}{self.message}{extra}"
+
+    def __str__(self) -> str:
+        return self._text()
+
+
+class ArgumentError(DSLError, ValueError):
+    """An argument has a value the op does not accept."""
+
+
+class ShapeError(DSLError, ValueError):
+    """Shapes or ranks that do not fit the op."""
+
+
+class DTypeError(DSLError, TypeError):
+    """A data type the op does not accept, or inputs whose data types disagree."""
+
+
+class RegionError(DSLError):
+    """A loop or conditional that TensorRT would reject (data flow leaving a region, bad nesting, ...)."""
+
+
+class InputError(DSLError, ValueError):
+    """Values given to run a network that do not match its inputs."""
+
+
+class ExecutionError(DSLError, RuntimeError):
+    """A layer failed while the network ran (for example an index out of range in STRICT_BOUNDS mode)."""
+
+
+class BackendError(DSLError, RuntimeError):
+    """A backend is missing, or cannot express or run this network."""
+
+
+def bad_argument(op: str, arg: str, value: object, expected: str, cls: type[DSLError] = ArgumentError) -> DSLError:
+    """The standard message for a bad argument: ``op: argument 'arg' is value; expected ...``."""
+    return cls(f"{op}: argument '{arg}' is {value!r}; expected {expected}")

@@ -1,0 +1,229 @@
+"""The Network: the builder that owns tensors and layers, names them, and runs them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
+from trtdsl.ir.dims import DimLike, as_dim
+from trtdsl.ir.node import Node
+from trtdsl.ir.op import Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+
+if TYPE_CHECKING:
+    from trtdsl.dtypes import DType
+
+MAX_RANK = 8  # Dims::MAX_DIMS
+
+
+class Scope(Protocol):
+    """A region being defined (a loop body or a conditional branch); see trtdsl.regions."""
+
+    def adapt_inputs(self, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]: ...
+
+    def created(self, node: Node) -> None: ...
+
+
+class Network:
+    """A TensorRT network under construction: inputs, layers and outputs.
+
+    Layers are added by trtdsl's functions and Tensor operators; the network checks each layer when it
+    is created, names every layer and tensor (keeping the names the user gives), and records the user's
+    source line for error messages and for TensorRT's layer names.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("demo")
+    >>> x = net.input("x", td.float32, ("batch", 4))
+    >>> y = td.relu(x @ np.ones((4, 3), np.float32) + 1.0)
+    >>> net.output("y", y)
+    >>> net.run({"x": np.full((2, 4), -0.5, np.float32)})["y"]
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
+
+    def __init__(self, name: str = "network") -> None:
+        self.name = name
+        self.nodes: list[Node] = []
+        self.inputs: dict[str, Tensor] = {}
+        self.outputs: dict[str, Tensor] = {}
+        self._tensor_names: dict[str, Tensor] = {}
+        self._node_names: dict[str, Node] = {}
+        self._counters: dict[str, int] = {}
+        self._scopes: list[Scope] = []
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Network({self.name!r}, {len(self.nodes)} layers)"
+
+    def __str__(self) -> str:
+        from trtdsl.ir.printer import format_network
+
+        return format_network(self, locations=True)
+
+    def format(self, *, locations: bool = True) -> str:
+        """The textual IR; ``locations=False`` leaves out the ``# file:line`` comments."""
+        from trtdsl.ir.printer import format_network
+
+        return format_network(self, locations=locations)
+
+    # -- building -------------------------------------------------------------------------------------
+    def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike]) -> Tensor:
+        """Declare a network input. Dims are ints or names of dynamic dims (the same name means the
+        same size everywhere)."""
+        dt = dtypes.dtype(dtype)
+        dims = _check_shape(f"input {name!r}", shape)
+        self._check_new_name(name, "input")
+        tensor = Tensor(self, TensorType(dt, dims), None, 0, name, True)
+        self._register(tensor)
+        self.inputs[name] = tensor
+        self._changed()
+        return tensor
+
+    def output(self, name: str, tensor: Tensor) -> None:
+        """Mark ``tensor`` as the network output called ``name``."""
+        self._check_new_name(name, "output")
+        if not isinstance(tensor, Tensor):
+            raise ArgumentError(f"output {name!r}: expected a Tensor, got {type(tensor).__name__}")
+        if tensor.network is not self:
+            raise ArgumentError(
+                f"output {name!r}: tensor %{tensor.name} belongs to network {tensor.network.name!r}, "
+                f"not {self.name!r}"
+            )
+        if name in self.outputs:
+            raise ArgumentError(f"output: network {self.name!r} already has an output named {name!r}")
+        for scope in self._scopes:
+            check = getattr(scope, "check_output", None)
+            if check is not None:
+                check(name, tensor)
+        if tensor.user_named or any(t is tensor for t in self.outputs.values()) or tensor.producer is None:
+            from trtdsl.layers.cast import identity
+
+            tensor = identity(tensor, name=name)
+        else:
+            self._rename_output(tensor, name)
+        self.outputs[name] = tensor
+        self._changed()
+
+    def constant(self, values: Any, dtype: DType | str | Any | None = None, *, name: str | None = None) -> Tensor:
+        """A constant layer holding a copy of ``values`` (converted to ``dtype`` if given)."""
+        from trtdsl.layers.constant import constant
+
+        return constant(self, values, dtype, name=name)
+
+    def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
+        """Add a layer: validate ``op`` on ``inputs`` and return its output tensors."""
+        ins = tuple(inputs)
+        for t in ins:
+            if t is not None and t.network is not self:
+                raise ArgumentError(
+                    f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
+                )
+        if self._scopes:
+            ins = self._scopes[-1].adapt_inputs(ins)
+        out_types = op.infer(tuple(t.type if t is not None else None for t in ins))
+        for ty in out_types:
+            if len(ty.shape) > MAX_RANK:
+                raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of {MAX_RANK}")
+        user_named = name is not None
+        node = Node(op, ins, self._node_name(op, name), user_location(), user_named)
+        self._node_names[node.name] = node
+        outs = []
+        for i, ty in enumerate(out_types):
+            tname = node.name if len(out_types) == 1 else f"{node.name}:{i}"
+            tensor = Tensor(self, ty, node, i, tname, user_named)
+            self._register(tensor)
+            outs.append(tensor)
+        node.outputs = tuple(outs)
+        self.nodes.append(node)
+        if self._scopes:
+            self._scopes[-1].created(node)
+        self._changed()
+        return node.outputs
+
+    def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
+        """:meth:`add` for single-output layers."""
+        return self.add(op, inputs, name=name)[0]
+
+    # -- running --------------------------------------------------------------------------------------
+    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference", **options: Any) -> dict[str, np.ndarray]:
+        """Run the network on ``inputs`` (name -> array) and return {output name: array}.
+
+        ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
+        semantics and runs anywhere."""
+        from trtdsl.backends import get_backend
+
+        return get_backend(backend).run(self, inputs, **options)
+
+    # -- naming ---------------------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._cache.clear()
+
+    def _check_new_name(self, name: object, what: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ArgumentError(f"{what}: argument 'name' is {name!r}; expected a non-empty str")
+
+    def _node_name(self, op: Op, name: str | None) -> str:
+        if name is None:
+            return self._fresh(op.name_hint())
+        self._check_new_name(name, op.label())
+        self._claim(self._node_names, name, f"{op.label()}: a layer")
+        return name
+
+    def _fresh(self, hint: str) -> str:
+        n = self._counters.get(hint, 0)
+        while f"{hint}_{n}" in self._node_names or f"{hint}_{n}" in self._tensor_names:
+            n += 1
+        self._counters[hint] = n + 1
+        return f"{hint}_{n}"
+
+    def _claim(self, table: dict, name: str, what: str) -> None:
+        """Make ``name`` free in ``table`` for a user: an auto-named holder is renamed, a user-named one
+        is an error (user names are never changed)."""
+        holder = table.get(name)
+        if holder is None:
+            return
+        if holder.user_named:
+            where = f" (created at {holder.location})" if isinstance(holder, Node) else ""
+            raise ArgumentError(f"{what} named {name!r} already exists in network {self.name!r}{where}")
+        fresh = self._fresh(name.split(":")[0].rsplit("_", 1)[0])
+        del table[name]
+        if isinstance(holder, Node):
+            holder.name = fresh
+        else:
+            holder._name = fresh
+        table[fresh] = holder
+
+    def _register(self, tensor: Tensor) -> None:
+        self._claim(self._tensor_names, tensor.name, "a tensor")
+        self._tensor_names[tensor.name] = tensor
+
+    def _rename_output(self, tensor: Tensor, name: str) -> None:
+        self._claim(self._tensor_names, name, "a tensor")
+        del self._tensor_names[tensor.name]
+        tensor._name = name
+        tensor.user_named = True
+        self._tensor_names[name] = tensor
+
+
+def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:
+    if isinstance(shape, (str, int)) or not isinstance(shape, Sequence):
+        raise ShapeError(f"{what}: argument 'shape' is {shape!r}; expected a tuple of ints and dim names")
+    if len(shape) > MAX_RANK:
+        raise ShapeError(f"{what}: shape {tuple(shape)!r} has rank {len(shape)}; TensorRT allows at most {MAX_RANK}")
+    dims = []
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer, str)) or (not isinstance(d, str) and d < 0):
+            raise ShapeError(
+                f"{what}: dim {d!r} in shape {tuple(shape)!r} is invalid; expected an int >= 0 or the name of a dynamic dim"
+            )
+        if isinstance(d, str) and not d.isidentifier():
+            raise ShapeError(f"{what}: dim name {d!r} in shape {tuple(shape)!r} is not an identifier")
+        dims.append(as_dim(d))
+    return tuple(dims)
+
+
+__all__ = ["Network", "Scope", "DSLError"]

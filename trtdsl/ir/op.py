@@ -1,0 +1,54 @@
+"""The base class of layer parameters, and the registry of every op kind.
+
+Each op is an attrs ``@frozen`` subclass of :class:`Op` that holds the layer's parameters and knows
+its meaning: ``infer`` (validation plus the shape/dtype rule) and ``reference`` (the NumPy
+computation, following TensorRT's semantics). Backends are tables keyed by ``Op.kind``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Optional, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl.ir.types import TensorType
+
+OP_TYPES: dict[str, type["Op"]] = {}
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+
+InputTypes = Sequence[Optional[TensorType]]
+
+
+class Op:
+    """Parameters and meaning of one layer kind. Subclasses set ``kind`` (unique) and are frozen."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None:
+            OP_TYPES[kind] = cls
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid)."""
+        raise NotImplementedError(f"{type(self).__name__}.infer")
+
+    def reference(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Compute the outputs with NumPy, as TensorRT does."""
+        raise NotImplementedError(f"{type(self).__name__}.reference")
+
+    def label(self) -> str:
+        """The op as the textual IR names it, e.g. ``Activation[RELU]``."""
+        return self.kind
+
+    def name_hint(self) -> str:
+        """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``."""
+        return _SNAKE.sub("_", self.kind).lower()
+
+    def attributes(self) -> dict[str, object]:
+        """The parameters shown in the textual IR (all fields, in order)."""
+        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}

@@ -1,0 +1,239 @@
+"""Tensors: values flowing between layers, with NumPy-style operators that add layers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from trtdsl.dtypes import DType
+from trtdsl.errors import DSLError
+from trtdsl.ir.dims import DimLike
+from trtdsl.ir.types import TensorType
+
+if TYPE_CHECKING:
+    from trtdsl.ir.network import Network
+    from trtdsl.ir.node import Node
+
+
+class Tensor:
+    """One tensor of a :class:`~trtdsl.Network`: a network input or a layer's output.
+
+    Tensors have identity semantics (``==`` builds an EQUAL layer; hashing is by identity). Operators
+    follow TensorRT's semantics, e.g. ``/`` on integers truncates toward zero and ``//`` floors.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("t")
+    >>> x = net.input("x", td.int32, (3,))
+    >>> net.output("q", x / 2)
+    >>> net.output("f", x // 2)
+    >>> out = net.run({"x": np.array([-3, 4, 7], np.int32)})
+    >>> out["q"], out["f"]
+    (array([-1,  2,  3], dtype=int32), array([-2,  2,  3], dtype=int32))
+    """
+
+    __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "__weakref__")
+    __array_ufunc__ = None  # makes NumPy defer to the reflected operators: ndarray + Tensor -> Tensor
+
+    def __init__(self, network: Network, type: TensorType, producer: Node | None, index: int,
+                 name: str, user_named: bool) -> None:
+        self.network = network
+        self.type = type
+        self.producer = producer
+        self.index = index
+        self._name = name
+        self.user_named = user_named
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> DType:
+        return self.type.dtype
+
+    @property
+    def shape(self) -> tuple[DimLike, ...]:
+        return self.type.shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.type.shape)
+
+    def __repr__(self) -> str:
+        return f"Tensor(%{self._name}: {self.type})"
+
+    def __bool__(self) -> NoReturn:
+        raise DSLError(
+            f"Tensor %{self._name} has no Python truth value: its value exists only when the network "
+            "runs; use td.cond/td.If for data-dependent control flow or td.where to select values"
+        )
+
+    def __iter__(self) -> NoReturn:
+        raise DSLError(f"Tensor %{self._name} is not iterable; index it (x[i]) or use td.Loop/td.scan")
+
+    def __len__(self) -> int:
+        if not self.shape or not isinstance(self.shape[0], int):
+            raise DSLError(f"len() of Tensor %{self._name}: its first dim is not a static int ({self.type})")
+        return self.shape[0]
+
+    __hash__ = object.__hash__
+
+    # Arithmetic and logic: ElementWise / Unary layers.
+    def __add__(self, other: Any) -> Tensor:
+        return _ew().add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ew().add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ew().subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ew().subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ew().multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ew().multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ew().divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ew().divide(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ew().floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ew().floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ew().mod(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ew().mod(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ew().power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ew().power(other, self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ew().logical_and(self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _ew().logical_and(other, self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ew().logical_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ew().logical_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ew().logical_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ew().logical_xor(other, self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ew().equal(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ew().not_equal(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ew().less(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ew().less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ew().greater(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ew().greater_equal(self, other)
+
+    def __neg__(self) -> Tensor:
+        from trtdsl.layers import unary
+
+        return unary.negative(self)
+
+    def __abs__(self) -> Tensor:
+        from trtdsl.layers import unary
+
+        return unary.abs(self)
+
+    def __invert__(self) -> Tensor:
+        from trtdsl.layers import unary
+
+        return unary.logical_not(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        from trtdsl.layers import matmul
+
+        return matmul.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        from trtdsl.layers import matmul
+
+        return matmul.matmul(other, self)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        from trtdsl.layers import slice as slice_layer
+
+        return slice_layer.getitem(self, key)
+
+    # NumPy-style methods.
+    def reshape(self, *shape: Any) -> Tensor:
+        from trtdsl.layers import shuffle
+
+        return shuffle.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        from trtdsl.layers import shuffle
+
+        perm = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None)
+        return shuffle.transpose(self, perm)
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def astype(self, dtype: Any) -> Tensor:
+        from trtdsl.layers import cast
+
+        return cast.cast(self, dtype)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        from trtdsl.layers import reduce
+
+        return reduce.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        from trtdsl.layers import reduce
+
+        return reduce.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        from trtdsl.layers import reduce
+
+        return reduce.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        from trtdsl.layers import reduce
+
+        return reduce.min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        from trtdsl.layers import reduce
+
+        return reduce.prod(self, axis=axis, keepdims=keepdims)
+
+
+def _ew() -> Any:
+    from trtdsl.layers import elementwise
+
+    return elementwise

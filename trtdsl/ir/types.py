@@ -1,0 +1,75 @@
+"""Values the IR is made of: a tensor's type (dtype + shape) and constant weights."""
+
+from __future__ import annotations
+
+import hashlib
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.ir.dims import DimLike, format_shape, is_static
+
+
+@attrs.frozen
+class TensorType:
+    """A tensor's dtype and shape; dims are ints or symbolic :class:`~trtdsl.ir.dims.Dim`."""
+
+    dtype: DType
+    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def is_static(self) -> bool:
+        return is_static(self.shape)
+
+    @property
+    def shape_text(self) -> str:
+        """The shape as users write it, e.g. ``(batch, 4)``."""
+        return "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+
+    def __str__(self) -> str:
+        return f"{self.dtype.short}{format_shape(self.shape)}"
+
+
+@attrs.frozen(eq=False, repr=False)
+class Weights:
+    """An immutable copy of a NumPy array, compared by dtype, shape and contents (NaNs included)."""
+
+    array: np.ndarray
+
+    @staticmethod
+    def of(values: np.ndarray) -> Weights:
+        copy = np.array(values, copy=True, order="C")
+        copy.setflags(write=False)
+        return Weights(copy)
+
+    @property
+    def dtype(self) -> DType:
+        found = dtypes.of_array(self.array)
+        assert found is not None, "Weights.of is only called with TensorRT dtypes"
+        return found
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.array.shape
+
+    def _key(self) -> tuple:
+        return (self.array.dtype.str, self.array.shape, hashlib.sha1(self.array.tobytes()).digest())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Weights) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        if self.array.size <= 8:
+            values = np.array2string(self.array.astype(np.float64) if self.dtype.category == "quantized"
+                                     else self.array, separator=", ").replace("\n", "")
+            return f"{self.dtype.short}{format_shape(self.shape)} {values}"
+        return f"<{self.dtype.short}{format_shape(self.shape)}>"

@@ -1,0 +1,186 @@
+"""What the layer modules share: turning Python/NumPy values into tensors, axis handling, dtype
+checks and NumPy-style broadcasting made explicit (TensorRT needs equal ranks)."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import DimLike
+from trtdsl.ir.network import Network
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+
+
+def network_of(fn: str, *values: Any) -> Network:
+    """The network of the first Tensor among ``values``."""
+    for v in values:
+        if isinstance(v, Tensor):
+            return v.network
+        if isinstance(v, (list, tuple)):
+            for item in v:
+                if isinstance(item, Tensor):
+                    return item.network
+    raise ArgumentError(f"{fn}: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)")
+
+
+def expect_tensor(fn: str, arg: str, value: Any) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise bad_argument(fn, arg, _short(value), "a trtdsl Tensor", DTypeError)
+    return value
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return f"<ndarray {value.dtype}{list(value.shape)}>"
+    return value
+
+
+def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
+    """``value`` (a Python number, nested list or ndarray) as an array of ``dtype``, refusing
+    conversions that would change its meaning (a float into an int tensor, an int that does not fit)."""
+    array = np.asarray(value)
+    target = dtype.numpy
+    if array.dtype == target:
+        return array
+    kind = array.dtype.kind
+    ok = (
+        (dtype.is_float and kind in "fiub")
+        or (dtype.name in ("int32", "int64", "int8", "uint8") and kind in "iub")
+        or (dtype.is_bool and kind == "b")
+    )
+    if ok and kind in "iu" and array.size and not dtype.is_float:
+        info = np.iinfo(target)
+        ok = bool(array.min() >= info.min and array.max() <= info.max)
+    if not ok:
+        raise DTypeError(
+            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else value!r}, {array.dtype}) cannot be used "
+            f"as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. .astype) or cast "
+            "the tensor with td.cast"
+        )
+    return array.astype(target)
+
+
+def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = None) -> Tensor:
+    """``value`` as a Tensor of ``like``'s network: a Tensor is returned as is; a number or array becomes
+    a constant of ``like``'s dtype, reshaped with leading 1s to ``rank`` if given."""
+    if isinstance(value, Tensor):
+        return value
+    array = as_array(fn, arg, value, like.dtype)
+    if rank is not None and array.ndim < rank:
+        array = array.reshape((1,) * (rank - array.ndim) + array.shape)
+    return like.network.constant(array)
+
+
+def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:
+    """``axis`` in [-rank, rank-1] as a non-negative int."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}]")
+    if not -rank <= axis < rank:
+        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} input", ShapeError)
+    return int(axis) % rank
+
+
+def normalize_axes(fn: str, axis: Any, rank: int, arg: str = "axis") -> tuple[int, ...]:
+    """``axis`` (None = all, an int, or a sequence of unique ints) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(rank))
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(normalize_axis(fn, a, rank, arg) for a in items)
+    if len(set(axes)) != len(axes):
+        raise bad_argument(fn, arg, axis, "unique axes")
+    return tuple(sorted(axes))
+
+
+def axes_to_mask(axes: Iterable[int]) -> int:
+    """TensorRT's axes bitmask: bit i selects dim i."""
+    mask = 0
+    for a in axes:
+        mask |= 1 << a
+    return mask
+
+
+def mask_to_axes(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(64) if mask >> i & 1)
+
+
+def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType], note: str = "") -> None:
+    if ty.dtype not in allowed:
+        names = ", ".join(d.name for d in allowed)
+        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
+
+
+def expect_rank(label: str, arg: str, ty: TensorType, ranks: Iterable[int] | Callable[[int], bool], expected: str) -> None:
+    ok = ranks(ty.rank) if callable(ranks) else ty.rank in tuple(ranks)
+    if not ok:
+        raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; expected {expected}")
+
+
+def broadcast_dim(label: str, a: DimLike, b: DimLike, shapes: Sequence[TensorType]) -> DimLike:
+    """TensorRT's rule for one dim: equal, or one of them is 1 (the other wins, so 1 vs 0 gives 0)."""
+    if a == b:
+        return a
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        raise ShapeError(
+            f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} "
+            "differ and neither is 1"
+        )
+    if isinstance(a, int):
+        return a
+    if isinstance(b, int):
+        return b
+    raise ShapeError(
+        f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} may "
+        "differ; give inputs that must agree the same dim name"
+    )
+
+
+def broadcast_types(label: str, types: Sequence[TensorType]) -> tuple[DimLike, ...]:
+    """The broadcast shape of equal-rank types (TensorRT has no implicit rank padding)."""
+    ranks = {t.rank for t in types}
+    if len(ranks) != 1:
+        raise ShapeError(
+            f"{label}: inputs have ranks {', '.join(str(t.rank) for t in types)} (shapes "
+            f"{', '.join(t.shape_text for t in types)}); TensorRT requires equal ranks"
+        )
+    shape = list(types[0].shape)
+    for t in types[1:]:
+        shape = [broadcast_dim(label, a, b, types) for a, b in zip(shape, t.shape)]
+    return tuple(shape)
+
+
+def align_ranks(tensors: Sequence[Tensor]) -> list[Tensor]:
+    """NumPy-style rank broadcasting made explicit: lower-rank tensors get leading dims of 1 through an
+    Unsqueeze layer, as TensorRT needs equal ranks."""
+    from trtdsl.layers.shuffle import unsqueeze
+
+    rank = max(t.ndim for t in tensors)
+    return [t if t.ndim == rank else unsqueeze(t, tuple(range(rank - t.ndim))) for t in tensors]
+
+
+def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray) -> np.ndarray:
+    """Apply ``fn`` computing in float32 for 16-bit floats (as TensorRT kernels do), cast to ``dtype``."""
+    if dtype in (np.float16, dtypes.bfloat16.numpy):
+        return np.asarray(fn(*(a.astype(np.float32) for a in arrays))).astype(dtype)
+    return np.asarray(fn(*arrays)).astype(dtype, copy=False)
+
+
+def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tuple[int, ...]:
+    """A sequence of Python ints (e.g. strides), checked for type and length."""
+    items = (values,) if isinstance(values, (int, np.integer)) else values
+    try:
+        out = tuple(operator.index(v) for v in items)
+    except TypeError:
+        raise bad_argument(fn, arg, values, "a sequence of ints") from None
+    if length is not None and len(out) != length:
+        raise bad_argument(fn, arg, values, f"{length} ints")
+    return out

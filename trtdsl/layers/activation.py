@@ -1,0 +1,216 @@
+"""IActivationLayer: one function per ActivationType, with its alpha/beta.
+
+Formulas (TensorRT's, see ``reference/trt-semantics.md`` section 2b), alpha = ``a``, beta = ``b``:
+
+==================  =============================================
+RELU                ``np.maximum(x, 0)``
+SIGMOID             ``1 / (1 + np.exp(-x))``
+TANH                ``np.tanh(x)``
+LEAKY_RELU          ``np.where(x >= 0, x, a * x)``
+ELU                 ``np.where(x >= 0, x, a * (np.exp(x) - 1))``
+SELU                ``np.where(x > 0, b * x, b * (a * np.exp(x) - a))``
+SOFTSIGN            ``x / (1 + np.abs(x))``
+SOFTPLUS            ``a * np.log(np.exp(b * x) + 1)``
+CLIP                ``np.maximum(a, np.minimum(b, x))``
+HARD_SIGMOID        ``np.maximum(0, np.minimum(1, a * x + b))``
+SCALED_TANH         ``a * np.tanh(b * x)``
+THRESHOLDED_RELU    ``np.where(x > a, x, 0)``
+GELU_ERF            ``0.5 * x * (1 + erf(x / np.sqrt(2)))``
+GELU_TANH           ``0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))``
+==================  =============================================
+
+TensorRT does not document default alpha/beta; trtdsl's functions always set both explicitly,
+with ONNX's defaults (e.g. LEAKY_RELU alpha=0.01, SELU alpha=1.67326..., beta=1.0507...).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("act")
+>>> x = net.input("x", td.float32, (3,))
+>>> net.output("y", td.leaky_relu(x, alpha=0.1))
+>>> net.run({"x": np.array([-2.0, 0.0, 3.0], np.float32)})["y"]
+array([-0.2,  0. ,  3. ], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Callable
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import bad_argument
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_dtype, expect_tensor, in_float
+from trtdsl.layers._erf import erf
+
+
+class ActivationType(enum.Enum):
+    RELU = "relu"
+    SIGMOID = "sigmoid"
+    TANH = "tanh"
+    LEAKY_RELU = "leaky_relu"
+    ELU = "elu"
+    SELU = "selu"
+    SOFTSIGN = "softsign"
+    SOFTPLUS = "softplus"
+    CLIP = "clip"
+    HARD_SIGMOID = "hard_sigmoid"
+    SCALED_TANH = "scaled_tanh"
+    THRESHOLDED_RELU = "thresholded_relu"
+    GELU_ERF = "gelu_erf"
+    GELU_TANH = "gelu_tanh"
+
+
+_A = ActivationType
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+# Each formula takes (x, alpha, beta) with x in float32 or float64.
+_FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]] = {
+    _A.RELU: lambda x, a, b: np.maximum(x, 0),
+    _A.SIGMOID: lambda x, a, b: 1 / (1 + np.exp(-x)),
+    _A.TANH: lambda x, a, b: np.tanh(x),
+    _A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x),
+    _A.ELU: lambda x, a, b: np.where(x >= 0, x, a * np.expm1(x)),
+    _A.SELU: lambda x, a, b: np.where(x > 0, b * x, b * (a * np.exp(x) - a)),
+    _A.SOFTSIGN: lambda x, a, b: x / (1 + np.abs(x)),
+    _A.SOFTPLUS: lambda x, a, b: a * np.logaddexp(b * x, 0),
+    _A.CLIP: lambda x, a, b: np.maximum(a, np.minimum(b, x)),
+    _A.HARD_SIGMOID: lambda x, a, b: np.maximum(0, np.minimum(1, a * x + b)),
+    _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
+    _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
+    _A.GELU_ERF: lambda x, a, b: 0.5 * x * (1 + erf(x * math.sqrt(0.5))),
+    _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
+}
+
+
+@attrs.frozen
+class Activation(Op):
+    """``type(x; alpha, beta)`` elementwise; int32/int64 inputs only for RELU."""
+
+    kind = "Activation"
+    type: ActivationType
+    alpha: float = 0.0
+    beta: float = 0.0
+
+    def __attrs_post_init__(self) -> None:
+        for arg in ("alpha", "beta"):
+            value = getattr(self, arg)
+            if not isinstance(value, float) or not math.isfinite(value):
+                raise bad_argument(self.type.name.lower(), arg, value, "a finite float")
+
+    def label(self) -> str:
+        return f"Activation[{self.type.name}]"
+
+    def name_hint(self) -> str:
+        return self.type.name.lower()
+
+    def attributes(self) -> dict[str, object]:
+        return {"alpha": self.alpha, "beta": self.beta} if self.alpha or self.beta else {}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        allowed = dtypes.FLOATS + dtypes.INTEGERS if self.type is _A.RELU else dtypes.FLOATS
+        expect_dtype(self.label(), "x", x, allowed)
+        return (x,)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        fn = _FORMULAS[self.type]
+        if x.dtype.kind in "iu":
+            return (np.maximum(x, 0).astype(x.dtype),)
+        return (in_float(lambda v: fn(v, np.float32(self.alpha), np.float32(self.beta)), x.dtype, x),)
+
+
+def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,
+               name: str | None = None) -> Tensor:
+    """``type(x; alpha, beta)`` as one IActivationLayer (see the module's table of formulas)."""
+    kind = type if isinstance(type, ActivationType) else _lookup(type)
+    x = expect_tensor(kind.name.lower(), "x", x)
+    return x.network.add1(Activation(kind, _as_float(kind, "alpha", alpha), _as_float(kind, "beta", beta)), (x,), name=name)
+
+
+def _as_float(kind: ActivationType, arg: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise bad_argument(kind.name.lower(), arg, value, "a finite float")
+    return float(value)
+
+
+def _lookup(name: object) -> ActivationType:
+    try:
+        return ActivationType[str(name).upper()]
+    except KeyError:
+        raise bad_argument("activation", "type", name, "one of " + ", ".join(t.name for t in ActivationType)) from None
+
+
+def relu(x: Tensor, *, name: str | None = None) -> Tensor:
+    """``np.maximum(x, 0)``; floats, int32, int64."""
+    return activation(x, _A.RELU, name=name)
+
+
+def sigmoid(x: Tensor, *, name: str | None = None) -> Tensor:
+    """``1 / (1 + np.exp(-x))``."""
+    return activation(x, _A.SIGMOID, name=name)
+
+
+def tanh(x: Tensor, *, name: str | None = None) -> Tensor:
+    """``np.tanh(x)``."""
+    return activation(x, _A.TANH, name=name)
+
+
+def leaky_relu(x: Tensor, alpha: float = 0.01, *, name: str | None = None) -> Tensor:
+    """``np.where(x >= 0, x, alpha * x)``."""
+    return activation(x, _A.LEAKY_RELU, alpha, name=name)
+
+
+def elu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
+    """``np.where(x >= 0, x, alpha * (np.exp(x) - 1))``."""
+    return activation(x, _A.ELU, alpha, name=name)
+
+
+def selu(x: Tensor, alpha: float = 1.6732632423543772, gamma: float = 1.0507009873554805, *,
+         name: str | None = None) -> Tensor:
+    """``np.where(x > 0, gamma * x, gamma * (alpha * np.exp(x) - alpha))`` (beta = gamma)."""
+    return activation(x, _A.SELU, alpha, gamma, name=name)
+
+
+def softsign(x: Tensor, *, name: str | None = None) -> Tensor:
+    """``x / (1 + np.abs(x))``."""
+    return activation(x, _A.SOFTSIGN, name=name)
+
+
+def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
+    """``alpha * np.log(np.exp(beta * x) + 1)``."""
+    return activation(x, _A.SOFTPLUS, alpha, beta, name=name)
+
+
+def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tensor:
+    """``np.clip(x, low, high)`` (CLIP with alpha = low, beta = high)."""
+    if _as_float(_A.CLIP, "low", low) > _as_float(_A.CLIP, "high", high):
+        raise bad_argument("clip", "high", high, f"a value >= low ({low})")
+    return activation(x, _A.CLIP, low, high, name=name)
+
+
+def hard_sigmoid(x: Tensor, alpha: float = 0.2, beta: float = 0.5, *, name: str | None = None) -> Tensor:
+    """``np.maximum(0, np.minimum(1, alpha * x + beta))``."""
+    return activation(x, _A.HARD_SIGMOID, alpha, beta, name=name)
+
+
+def scaled_tanh(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
+    """``alpha * np.tanh(beta * x)``."""
+    return activation(x, _A.SCALED_TANH, alpha, beta, name=name)
+
+
+def thresholded_relu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
+    """``np.where(x > alpha, x, 0)`` (strictly greater)."""
+    return activation(x, _A.THRESHOLDED_RELU, alpha, name=name)
+
+
+def gelu(x: Tensor, approximate: str = "none", *, name: str | None = None) -> Tensor:
+    """GELU: ``0.5 * x * (1 + erf(x / sqrt(2)))``, or with ``approximate="tanh"`` the tanh form."""
+    if approximate not in ("none", "tanh"):
+        raise bad_argument("gelu", "approximate", approximate, "'none' or 'tanh'")
+    return activation(x, _A.GELU_TANH if approximate == "tanh" else _A.GELU_ERF, name=name)

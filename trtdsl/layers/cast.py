@@ -1,0 +1,95 @@
+"""ICastLayer and IIdentityLayer.
+
+Cast follows TensorRT: float to integer truncates toward zero (``np.trunc``), float to bool is
+``x != 0``, integer narrowing wraps (two's complement). Out-of-range float to integer and NaN are
+undefined in TensorRT; the reference saturates to the integer range and maps NaN to 0 (its chosen
+reading, so results are deterministic). FP8/FP4/INT4 are not Cast targets: use td.quantize.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("cast")
+>>> x = net.input("x", td.float32, (4,))
+>>> net.output("i", td.cast(x, td.int32))
+>>> net.run({"x": np.array([-1.7, -0.5, 0.5, 5.6], np.float32)})["i"]
+array([-1,  0,  0,  5], dtype=int32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_dtype, expect_tensor
+
+CASTABLE: tuple[DType, ...] = dtypes.FLOATS + (dtypes.int32, dtypes.int64, dtypes.int8, dtypes.uint8, dtypes.bool_)
+
+
+@attrs.frozen
+class Cast(Op):
+    """``x.astype(to)`` with TensorRT's conversion rules."""
+
+    kind = "Cast"
+    to: DType
+
+    def label(self) -> str:
+        return f"Cast[{self.to.short}]"
+
+    def attributes(self) -> dict[str, object]:
+        return {}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        note = " (use td.quantize/td.dequantize for fp8, fp4 and int4)"
+        expect_dtype(self.label(), "x", x, CASTABLE, note)
+        if self.to not in CASTABLE:
+            from trtdsl.errors import DTypeError
+
+            raise DTypeError(f"cast: argument 'dtype' is {self.to!r}; expected one of {', '.join(d.name for d in CASTABLE)}{note}")
+        return (TensorType(self.to, x.shape),)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        target = self.to.numpy
+        if self.to.is_bool:
+            return (x != 0,)
+        if x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy:
+            if target.kind in "iu":
+                info = np.iinfo(target)
+                wide = np.trunc(x.astype(np.float64))
+                high, low = wide >= float(info.max), wide <= float(info.min)
+                inside = np.where(high | low | np.isnan(wide), 0, wide).astype(target)
+                return (np.where(high, info.max, np.where(low, info.min, inside)).astype(target),)
+        return (x.astype(target),)
+
+
+@attrs.frozen
+class Identity(Op):
+    """A copy of the input."""
+
+    kind = "Identity"
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        return (x,)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (x,)
+
+
+def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
+    """``x.astype(dtype)`` as one ICastLayer (TensorRT's rules: see the module doc)."""
+    x = expect_tensor("cast", "x", x)
+    return x.network.add1(Cast(dtypes.dtype(dtype)), (x,), name=name)
+
+
+def identity(x: Tensor, *, name: str | None = None) -> Tensor:
+    """A copy of ``x`` (IIdentityLayer)."""
+    x = expect_tensor("identity", "x", x)
+    return x.network.add1(Identity(), (x,), name=name)

@@ -1,0 +1,63 @@
+"""IConstantLayer: a tensor whose values are fixed weights.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("c")
+>>> x = net.input("x", td.float32, (2,))
+>>> net.output("y", x + net.constant(np.array([10, 20], np.float32)))
+>>> net.run({"x": np.array([1, 2], np.float32)})["y"]
+array([11., 22.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError, ShapeError
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.types import TensorType, Weights
+
+if TYPE_CHECKING:
+    from trtdsl.ir.network import Network
+    from trtdsl.ir.tensor import Tensor
+
+
+@attrs.frozen
+class Constant(Op):
+    """A tensor holding ``weights`` (dtype and shape are the weights')."""
+
+    kind = "Constant"
+    weights: Weights
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        return (TensorType(self.weights.dtype, self.weights.shape),)
+
+    def reference(self) -> tuple[np.ndarray, ...]:
+        return (self.weights.array,)
+
+
+def constant(network: Network, values: Any, dtype: Any = None, *, name: str | None = None) -> Tensor:
+    """A constant layer holding a copy of ``values``. Python numbers and lists become float32, or int32
+    (int64 if they do not fit); NumPy arrays keep their dtype, and float64 arrays need an explicit
+    ``dtype`` (TensorRT has no float64)."""
+    array = np.asarray(values)
+    if dtype is not None:
+        from trtdsl.layers._common import as_array
+
+        array = as_array("constant", "values", array, dtypes.dtype(dtype))
+    elif not isinstance(values, np.ndarray) and array.dtype.kind in "iuf":
+        # Python numbers and lists: float32, and int32 when the values fit (else int64)
+        fits = array.dtype.kind == "f" or array.size == 0 or (
+            array.min() >= np.iinfo(np.int32).min and array.max() <= np.iinfo(np.int32).max)
+        array = array.astype(np.float32 if array.dtype.kind == "f" else np.int32 if fits else np.int64)
+    elif dtypes.of_array(array) is None:
+        raise DTypeError(
+            f"constant: argument 'values' has dtype {array.dtype}, which TensorRT does not have; "
+            "pass dtype= (e.g. td.float32) or convert the array"
+        )
+    if array.ndim > 8:
+        raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
+    return network.add1(Constant(Weights.of(array)), (), name=name)

@@ -1,0 +1,212 @@
+"""IElementWiseLayer: binary arithmetic, comparison and logic, with TensorRT's semantics.
+
+TensorRT differs from NumPy in two ways that matter here: integer ``DIV`` truncates toward zero
+(C semantics; ``FLOOR_DIV`` floors, like Python's ``//``), and both inputs must have equal rank.
+trtdsl's functions accept NumPy-style broadcasting and insert the Unsqueeze that TensorRT needs, so the
+IR shows it. Python numbers and NumPy arrays are turned into constants of the tensor's dtype.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("ew")
+>>> a = net.input("a", td.int32, (4,))
+>>> net.output("div", td.divide(a, 3))            # np.trunc(a / 3)
+>>> net.output("floor_div", td.floor_divide(a, 3))  # a // 3
+>>> out = net.run({"a": np.array([-7, -1, 5, 9], np.int32)})
+>>> out["div"], out["floor_div"]
+(array([-2,  0,  1,  3], dtype=int32), array([-3, -1,  1,  3], dtype=int32))
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import align_ranks, as_tensor, broadcast_types, expect_dtype, in_float, network_of
+
+
+class ElementWiseOperation(enum.Enum):
+    SUM = "sum"
+    PROD = "prod"
+    MAX = "max"
+    MIN = "min"
+    SUB = "sub"
+    DIV = "div"
+    POW = "pow"
+    FLOOR_DIV = "floor_div"
+    AND = "and"
+    OR = "or"
+    XOR = "xor"
+    EQUAL = "equal"
+    GREATER = "greater"
+    LESS = "less"
+
+
+def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integer division truncating toward zero; division by zero (undefined in TensorRT) gives 0."""
+    q = np.floor_divide(a, b)
+    fix = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+    return np.where(b == 0, 0, q + fix).astype(a.dtype)
+
+
+def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _int_div(a, b) if a.dtype.kind in "iu" else np.divide(a, b)
+
+
+def _floor_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype.kind in "iu":
+        return np.where(b == 0, 0, np.floor_divide(a, b)).astype(a.dtype)
+    return np.floor(np.divide(a, b))
+
+
+_E = ElementWiseOperation
+_NUMERIC = dtypes.FLOATS + dtypes.INTEGERS
+_CMP_IN = _NUMERIC
+# (numpy function, allowed input dtypes, output is bool)
+_TABLE: dict[ElementWiseOperation, tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], tuple, bool]] = {
+    _E.SUM: (np.add, _NUMERIC, False),
+    _E.PROD: (np.multiply, _NUMERIC, False),
+    _E.MAX: (np.maximum, _NUMERIC, False),
+    _E.MIN: (np.minimum, _NUMERIC, False),
+    _E.SUB: (np.subtract, _NUMERIC, False),
+    _E.DIV: (_div, _NUMERIC, False),
+    _E.POW: (np.power, dtypes.FLOATS, False),
+    _E.FLOOR_DIV: (_floor_div, _NUMERIC, False),
+    _E.AND: (np.logical_and, (dtypes.bool_,), False),
+    _E.OR: (np.logical_or, (dtypes.bool_,), False),
+    _E.XOR: (np.logical_xor, (dtypes.bool_,), False),
+    _E.EQUAL: (np.equal, _CMP_IN + (dtypes.bool_,), True),
+    _E.GREATER: (np.greater, _CMP_IN, True),
+    _E.LESS: (np.less, _CMP_IN, True),
+}
+
+
+_FN_NAMES = {
+    _E.SUM: "add", _E.PROD: "multiply", _E.MAX: "maximum", _E.MIN: "minimum", _E.SUB: "subtract",
+    _E.DIV: "divide", _E.POW: "power", _E.FLOOR_DIV: "floor_divide", _E.AND: "logical_and",
+    _E.OR: "logical_or", _E.XOR: "logical_xor", _E.EQUAL: "equal", _E.GREATER: "greater", _E.LESS: "less",
+}
+
+
+@attrs.frozen
+class ElementWise(Op):
+    """``op(a, b)`` elementwise with broadcasting over equal-rank inputs (dims equal or 1)."""
+
+    kind = "ElementWise"
+    op: ElementWiseOperation
+
+    def label(self) -> str:
+        return f"ElementWise[{self.op.name}]"
+
+    def name_hint(self) -> str:
+        return self.op.name.lower()
+
+    def attributes(self) -> dict[str, object]:
+        return {}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        a, b = inputs
+        assert a is not None and b is not None
+        _, allowed, is_cmp = _TABLE[self.op]
+        note = ""
+        if dtypes.int8 in (a.dtype, b.dtype):
+            note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
+        elif self.op is _E.POW and a.dtype in dtypes.INTEGERS:
+            note = " (integer POW is not supported by TensorRT's ONNX importer; cast to float)"
+        expect_dtype(self.label(), "a", a, allowed, note)
+        expect_dtype(self.label(), "b", b, allowed, note)
+        if a.dtype != b.dtype:
+            raise DTypeError(
+                f"{self.label()}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks are "
+                "strongly typed, so both must be the same (cast one with td.cast)"
+            )
+        shape = broadcast_types(self.label(), (a, b))
+        return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+
+    def reference(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+        fn, _, is_cmp = _TABLE[self.op]
+        if is_cmp:
+            return (np.asarray(fn(a, b), dtype=np.bool_),)
+        return (in_float(fn, a.dtype, a, b),)
+
+
+def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | None = None) -> Tensor:
+    """``op(a, b)`` as one IElementWiseLayer; ``op`` is an :class:`ElementWiseOperation` or its name.
+
+    NumPy-style broadcasting: a lower-rank input gets leading 1s (an Unsqueeze layer, or a reshaped
+    constant); numbers and arrays become constants of the other input's dtype.
+    """
+    operation = _operation(op)
+    fn = _FN_NAMES[operation]
+    network_of(fn, a, b)
+    like = a if isinstance(a, Tensor) else b
+    rank = max(v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (a, b))
+    ta = as_tensor(fn, "a", a, like, rank)
+    tb = as_tensor(fn, "b", b, like, rank)
+    ta, tb = align_ranks((ta, tb))
+    return like.network.add1(ElementWise(operation), (ta, tb), name=name)
+
+
+def _operation(op: ElementWiseOperation | str) -> ElementWiseOperation:
+    if isinstance(op, ElementWiseOperation):
+        return op
+    try:
+        return ElementWiseOperation[str(op).upper()]
+    except KeyError:
+        from trtdsl.errors import bad_argument
+
+        raise bad_argument("elementwise", "op", op, "one of " + ", ".join(o.name for o in ElementWiseOperation)) from None
+
+
+def _binary(operation: ElementWiseOperation, doc: str) -> Callable[..., Tensor]:
+    def fn(a: Any, b: Any, *, name: str | None = None) -> Tensor:
+        return elementwise(a, b, operation, name=name)
+
+    fn.__doc__ = doc
+    return fn
+
+
+add = _binary(_E.SUM, "``a + b`` (SUM).")
+subtract = _binary(_E.SUB, "``a - b`` (SUB).")
+multiply = _binary(_E.PROD, "``a * b`` (PROD).")
+divide = _binary(_E.DIV, "``a / b`` (DIV): IEEE division for floats; for integers ``np.trunc(a / b)`` "
+                         "(toward zero, unlike NumPy). Integer division by zero is undefined in TensorRT (0 here).")
+floor_divide = _binary(_E.FLOOR_DIV, "``np.floor(a / b)`` (FLOOR_DIV); for integers Python's ``a // b``.")
+power = _binary(_E.POW, "``a ** b`` (POW), float types only.")
+maximum = _binary(_E.MAX, "``np.maximum(a, b)`` (MAX).")
+minimum = _binary(_E.MIN, "``np.minimum(a, b)`` (MIN).")
+logical_and = _binary(_E.AND, "``a & b`` for bool tensors (AND).")
+logical_or = _binary(_E.OR, "``a | b`` for bool tensors (OR).")
+logical_xor = _binary(_E.XOR, "``a ^ b`` for bool tensors (XOR).")
+equal = _binary(_E.EQUAL, "``a == b`` (EQUAL), a bool tensor.")
+greater = _binary(_E.GREATER, "``a > b`` (GREATER), a bool tensor.")
+less = _binary(_E.LESS, "``a < b`` (LESS), a bool tensor.")
+
+
+def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
+    """``a != b``: TensorRT has no NOT_EQUAL, so this is ``NOT(EQUAL(a, b))``."""
+    from trtdsl.layers.unary import logical_not
+
+    return logical_not(equal(a, b), name=name)
+
+
+def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
+    """``a >= b`` as ``OR(GREATER(a, b), EQUAL(a, b))`` (false when either is NaN, as in NumPy)."""
+    return logical_or(greater(a, b), equal(a, b), name=name)
+
+
+def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
+    """``a <= b`` as ``OR(LESS(a, b), EQUAL(a, b))``."""
+    return logical_or(less(a, b), equal(a, b), name=name)
+
+
+def mod(a: Any, b: Any, *, name: str | None = None) -> Tensor:
+    """Python/NumPy modulo ``a - floor_divide(a, b) * b`` (the sign follows ``b``), built from
+    FLOOR_DIV, PROD and SUB as TensorRT's ONNX importer does for ``Mod(fmod=0)``."""
+    return subtract(a, multiply(floor_divide(a, b), b), name=name)

@@ -1,0 +1,171 @@
+"""Runs a network with NumPy, one vectorised reference call per layer.
+
+The interpreter binds the named dynamic dims from the inputs, evaluates only the layers the outputs
+need (as TensorRT prunes unused layers), frees each intermediate after its last use, and checks every
+layer's result against the dtype and shape the IR promised, so a shape rule and its reference can
+never silently disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from trtdsl.errors import DSLError, ExecutionError, InputError
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
+
+
+class Plan:
+    """The layers needed for the outputs, in order, with the step after which each tensor is dead."""
+
+    def __init__(self, network: Network) -> None:
+        needed: set[Node] = set()
+        stack = [t.producer for t in network.outputs.values() if t.producer is not None]
+        while stack:
+            node = stack.pop()
+            if node in needed:
+                continue
+            needed.add(node)
+            stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+        self.nodes = [n for n in network.nodes if n in needed]
+        last_use: dict[Tensor, int] = {}
+        for step, node in enumerate(self.nodes):
+            for t in node.inputs:
+                if t is not None:
+                    last_use[t] = step
+        keep = set(network.outputs.values())
+        self.free_after: list[list[Tensor]] = [[] for _ in self.nodes]
+        for t, step in last_use.items():
+            if t not in keep:
+                self.free_after[step].append(t)
+
+
+def plan(network: Network) -> Plan:
+    cached = network._cache.get("reference_plan")
+    if cached is None:
+        cached = network._cache["reference_plan"] = Plan(network)
+    return cached
+
+
+def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor, np.ndarray], dict[str, int]]:
+    """Check ``feeds`` against the network's inputs; return the tensor values and the named dims' sizes."""
+    if not isinstance(feeds, Mapping):
+        raise InputError(f"run: inputs must be a dict of input name -> array, got {type(feeds).__name__}")
+    unknown = sorted(set(feeds) - set(network.inputs))
+    if unknown:
+        raise InputError(
+            f"run: network {network.name!r} has no input named {unknown[0]!r}; its inputs are {sorted(network.inputs)}"
+        )
+    values: dict[Tensor, np.ndarray] = {}
+    bindings: dict[str, int] = {}
+    where: dict[str, str] = {}
+    for name, tensor in network.inputs.items():
+        if name not in feeds:
+            raise InputError(f"run: missing input {name!r} ({tensor.type})")
+        array = np.asarray(feeds[name])
+        expected = tensor.dtype.numpy
+        if array.dtype != expected:
+            raise InputError(
+                f"run: input {name!r} has dtype {array.dtype}; expected {expected} ({tensor.dtype!r}). "
+                f"Convert it with .astype({tensor.dtype.name!r})"
+            )
+        shape = tensor.shape
+        if array.ndim != len(shape):
+            raise InputError(f"run: input {name!r} has shape {array.shape}; expected rank {len(shape)} ({tensor.type})")
+        for axis, (dim, size) in enumerate(zip(shape, array.shape)):
+            if isinstance(dim, int):
+                if dim != size:
+                    raise InputError(f"run: input {name!r} has shape {array.shape}; dim {axis} must be {dim} ({tensor.type})")
+            elif dim.is_symbol:
+                key = dim.args[0]
+                if key in bindings and bindings[key] != size:
+                    raise InputError(
+                        f"run: dim {key!r} is {bindings[key]} in {where[key]} but {size} in input {name!r} "
+                        f"(shape {array.shape}); inputs that share a dim name must agree"
+                    )
+                bindings[key] = size
+                where[key] = f"input {name!r}"
+        values[tensor] = array
+    return values, bindings
+
+
+def check_result(node: Node, results: Any, bindings: dict[str, int]) -> None:
+    """Raise if a reference's results do not have the dtypes and shapes the IR says."""
+    if not isinstance(results, tuple) or len(results) != len(node.outputs):
+        raise ExecutionError(
+            f"internal error: {node.op.label()} reference returned {type(results).__name__} for "
+            f"{len(node.outputs)} outputs", location=node.location
+        )
+    for tensor, array in zip(node.outputs, results):
+        if not isinstance(array, np.ndarray) or array.dtype != tensor.dtype.numpy:
+            got = getattr(array, "dtype", type(array).__name__)
+            raise ExecutionError(
+                f"internal error: {node.op.label()} reference gave dtype {got} for %{tensor.name} ({tensor.type})",
+                location=node.location,
+            )
+        if array.ndim != len(tensor.shape) or not all(
+            _dim_matches(d, s, bindings) for d, s in zip(tensor.shape, array.shape)
+        ):
+            raise ExecutionError(
+                f"{node.op.label()} produced shape {array.shape} for %{tensor.name}, which the network "
+                f"declares as {tensor.type} (with {bindings or 'no named dims'}): the inputs' sizes "
+                f"do not satisfy this layer's shape rule",
+                location=node.location,
+            )
+
+
+def _dim_matches(dim: DimLike, size: int, bindings: dict[str, int]) -> bool:
+    if isinstance(dim, int):
+        return dim == size
+    if dim.is_symbol and dim.args[0] not in bindings:
+        bindings[dim.args[0]] = size  # a data-dependent size, known from now on
+        return True
+    try:
+        return dim.evaluate(bindings) == size
+    except KeyError:
+        return True  # depends on a data-dependent size not bound yet
+    except ZeroDivisionError:
+        return False
+
+
+def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+    """Run one layer's reference on its inputs' values and store its outputs' values."""
+    args = [values[t] if t is not None else None for t in node.inputs]
+    try:
+        results = node.op.reference(*args)
+    except DSLError:
+        raise
+    except Exception as exc:
+        raise ExecutionError(
+            f"{node.op.label()} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: {exc}",
+            location=node.location,
+        ) from exc
+    if isinstance(results, tuple) and any(isinstance(r, np.generic) for r in results):
+        # NumPy ufuncs turn 0-d arrays into scalars
+        results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
+    check_result(node, results, bindings)
+    for tensor, array in zip(node.outputs, results):
+        values[tensor] = array
+
+
+def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Evaluate ``network`` on ``inputs`` (input name -> array) and return {output name: array}.
+
+    Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings."""
+    if not network.outputs:
+        raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
+    p = plan(network)
+    values, bindings = bind_inputs(network, inputs)
+    with np.errstate(all="ignore"):
+        for node, dead in zip(p.nodes, p.free_after):
+            evaluate_node(node, values, bindings)
+            for t in dead:
+                del values[t]
+    return {name: values[t] for name, t in network.outputs.items()}
+
+
+__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "Dim"]
