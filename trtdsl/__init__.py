@@ -37,6 +37,26 @@ from trtdsl.layers.unary import (
     isinf, isnan, log, logical_not, negative, reciprocal, round, sign, sin, sinh, sqrt, tan, unary,
 )
 
+# Layer families and regions being filled in export what their __all__ lists.
+from trtdsl.layers.concat import *  # noqa: E402,F401,F403
+from trtdsl.layers.slice import *  # noqa: E402,F401,F403
+from trtdsl.layers.padding import *  # noqa: E402,F401,F403
+from trtdsl.layers.gather import *  # noqa: E402,F401,F403
+from trtdsl.layers.select import *  # noqa: E402,F401,F403
+from trtdsl.layers.shape import *  # noqa: E402,F401,F403
+from trtdsl.layers.matmul import *  # noqa: E402,F401,F403
+from trtdsl.layers.reduce import *  # noqa: E402,F401,F403
+from trtdsl.layers.softmax import *  # noqa: E402,F401,F403
+from trtdsl.layers.topk import *  # noqa: E402,F401,F403
+from trtdsl.layers.cumulative import *  # noqa: E402,F401,F403
+from trtdsl.layers.normalization import *  # noqa: E402,F401,F403
+from trtdsl.layers.convolution import *  # noqa: E402,F401,F403
+from trtdsl.layers.pooling import *  # noqa: E402,F401,F403
+from trtdsl.layers.quantize import *  # noqa: E402,F401,F403
+from trtdsl.loops import *  # noqa: E402,F401,F403
+from trtdsl.conditionals import *  # noqa: E402,F401,F403
+from trtdsl.plugins import *  # noqa: E402,F401,F403
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
