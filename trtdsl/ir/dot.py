@@ -23,8 +23,12 @@ from trtdsl.errors import BackendError
 from trtdsl.ir.network import Network
 
 
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f'"{_escape(text)}"'
 
 
 def to_dot(network: Network) -> str:
@@ -38,8 +42,8 @@ def to_dot(network: Network) -> str:
         lines.append(f'  {_quote("in:" + name)} [label={_quote(name)}, shape=ellipse, fillcolor="#d9f2d9"];')
     for i, node in enumerate(network.nodes):
         ids[node] = f"n{i}"
-        label = f"{node.op.label()}\\n{node.name}"
-        lines.append(f"  {_quote(ids[node])} [label={_quote(label)}];")
+        label = f'"{_escape(node.op.label())}\\n{_escape(node.name)}"'  # \n is DOT's line break
+        lines.append(f"  {_quote(ids[node])} [label={label}];")
     for node in network.nodes:
         for t in node.inputs:
             if t is None:
