@@ -1,3 +1,101 @@
-"""(being written)"""
+"""ISelectLayer: ``np.where(condition, x, y)``.
 
-__all__: list[str] = []
+TensorRT needs the three inputs to have equal ranks and broadcasts dims that are equal or 1 (1
+against 0 gives 0). ``td.where`` accepts NumPy-style inputs: lower-rank tensors get leading dims
+of 1 (an Unsqueeze layer the IR shows), and numbers or arrays become constants.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("w")
+>>> x = net.input("x", td.float32, (2, 3))
+>>> net.output("y", td.where(x > 0, x, 0.0))      # np.where(x > 0, x, 0)
+>>> net.run({"x": np.array([[-1, 2, -3], [4, -5, 6]], np.float32)})["y"]
+array([[0., 2., 0.],
+       [4., 0., 6.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import align_ranks, as_array, as_tensor, broadcast_types, expect_dtype, network_of
+
+__all__ = ["Select", "where"]
+
+# The data types of the TensorRT Operators reference's Select page (int8, a quantized type, is not one).
+SELECT_DTYPES = dtypes.FLOATS + dtypes.INTEGERS + (dtypes.bool_,)
+
+
+@attrs.frozen
+class Select(Op):
+    """``np.where(condition, then, else)`` over equal-rank inputs; condition is bool."""
+
+    kind = "Select"
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        cond, then, other = inputs
+        assert cond is not None and then is not None and other is not None
+        label = self.label()
+        expect_dtype(label, "condition", cond, (dtypes.bool_,))
+        expect_dtype(label, "then", then, SELECT_DTYPES)
+        expect_dtype(label, "else", other, SELECT_DTYPES)
+        if then.dtype != other.dtype:
+            raise DTypeError(
+                f"{label}: inputs 'then' and 'else' have dtypes {then.dtype.name} and {other.dtype.name}; TensorRT "
+                "networks are strongly typed, so both must be the same (cast one with td.cast)"
+            )
+        return (TensorType(then.dtype, broadcast_types(label, (cond, then, other))),)
+
+    def reference(self, cond: np.ndarray, then: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (np.where(cond, then, other),)
+
+
+def where(condition: Any, x: Any, y: Any, *, name: str | None = None) -> Tensor:
+    """``np.where(condition, x, y)`` as one ISelectLayer.
+
+    ``condition`` is a bool tensor (or bool array). ``x`` and ``y`` are tensors, numbers or arrays of
+    one dtype: numbers and arrays take the dtype of the tensor among them, and when both are
+    numbers or arrays they become constants with trtdsl's defaults (float32, or int32 for ints).
+    Inputs of lower rank get leading dims of 1, as in NumPy.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("w")
+    >>> c = net.input("c", td.bool, (3,))
+    >>> net.output("y", td.where(c, 1, [[10], [20]]))
+    >>> net.run({"c": np.array([True, False, True])})["y"]
+    array([[ 1, 10,  1],
+           [ 1, 20,  1]], dtype=int32)
+    """
+    network = network_of("where", condition, x, y)
+    rank = max(v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (condition, x, y))
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        like = x if isinstance(x, Tensor) else y
+        tx = as_tensor("where", "x", x, like, rank)
+    else:
+        tx = network.constant(_lead_ones(x, rank))
+    ty = as_tensor("where", "y", y, tx, rank)
+    if isinstance(condition, Tensor):
+        tc = condition
+    else:
+        mask = as_array("where", "condition", condition, dtypes.bool_)
+        tc = network.constant(_lead_ones(mask, rank))
+    tc, tx, ty = align_ranks((tc, tx, ty))
+    return network.add1(Select(), (tc, tx, ty), name=name)
+
+
+def _lead_ones(value: Any, rank: int) -> Any:
+    """``value`` with leading dims of 1 up to ``rank``; Python values stay Python lists so that
+    constants give them trtdsl's default dtypes."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        return array.reshape((1,) * (rank - array.ndim) + array.shape)
+    for _ in range(rank - np.ndim(value)):
+        value = [value]
+    return value

@@ -1,0 +1,99 @@
+"""Select (td.where): element by element against a Python conditional, with NumPy broadcasting."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from support import arrays, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+
+DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_]
+
+
+def python_where(c, a, b):
+    """``c ? a : b`` one element at a time over the broadcast shape."""
+    c, a, b = np.broadcast_arrays(c, a, b)
+    out = np.empty(c.shape, a.dtype)
+    for idx in np.ndindex(c.shape):
+        out[idx] = a[idx] if c[idx] else b[idx]
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_where_matches_a_python_conditional(dtype, data):
+    s = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=4, max_side=4))
+    c = data.draw(arrays(np.bool_, s.input_shapes[0]))
+    a = data.draw(arrays(dtype, s.input_shapes[1], allow_nan=True, allow_inf=True))
+    b = data.draw(arrays(dtype, s.input_shapes[2], allow_nan=True, allow_inf=True))
+    got = run_layer(td.where, c, a, b)
+    want = python_where(c, a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+
+
+def test_one_against_zero_broadcasts_to_zero():
+    got = run_layer(td.where, np.zeros((1, 0), np.bool_), np.zeros((3, 1), np.float32), np.zeros((1, 1), np.float32))
+    assert got.shape == (3, 0)
+
+
+@given(x=arrays(np.int32, (2, 3)), mask=arrays(np.bool_, (3,)))
+def test_numbers_arrays_and_bool_masks_are_promoted(x, mask):
+    got = run_layer(lambda t: td.where(mask, t, -1), x)
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, python_where(mask, x, np.int32(-1)))
+
+
+def test_both_values_constants():
+    got = run_layer(lambda c: td.where(c, 1.5, [[0.0], [2.0]]), np.array([True, False]))
+    assert got.dtype == np.float32
+    assert got.tolist() == [[1.5, 0.0], [1.5, 2.0]]
+    got = run_layer(lambda c: td.where(c, np.float16(1), np.zeros(2, np.float16)), np.array([True, False]))
+    assert got.dtype == np.float16 and got.tolist() == [1.0, 0.0]
+
+
+def test_rank_alignment_is_an_unsqueeze_in_the_ir():
+    net = td.Network("w")
+    c = net.input("c", td.bool, (3,))
+    x = net.input("x", td.float32, (2, 3))
+    net.output("y", td.where(c, x, x))
+    text = net.format(locations=False)
+    assert "Unsqueeze(%c, axes=(0,))" in text
+    assert "%y : f32[2,3] = Select(%unsqueeze_0, %x, %x)" in text
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        return build(*[net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)])
+    return run
+
+
+F32, B = td.float32, td.bool
+ROWS = [
+    (DTypeError, "Select: input 'condition' has dtype float32; expected one of bool",
+     call(lambda c, x: td.where(c, x, x), (F32, (2,)), (F32, (2,)))),
+    (DTypeError, "Select: inputs 'then' and 'else' have dtypes float32 and int32; TensorRT networks are strongly typed, "
+                 "so both must be the same (cast one with td.cast)",
+     call(lambda c, x, y: td.where(c, x, y), (B, (2,)), (F32, (2,)), (td.int32, (2,)))),
+    (DTypeError, "Select: input 'then' has dtype int8; expected one of float32, float16, bfloat16, int32, int64, bool",
+     call(lambda c, x: td.where(c, x, x), (B, (2,)), (td.int8, (2,)))),
+    (ShapeError, "Select: shapes (2,) and (3,) and (3,) do not broadcast: dims 2 and 3 differ and neither is 1",
+     call(lambda c, x: td.where(c, x, x), (B, (2,)), (F32, (3,)))),
+    (DTypeError, "where: argument 'condition' ([1, 0], int64) cannot be used as bool: TensorRT networks are strongly "
+                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda x: td.where([1, 0], x, x), (F32, (2,)))),
+    (DTypeError, "where: argument 'y' (0.5, float64) cannot be used as int32: TensorRT networks are strongly typed; "
+                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda c, x: td.where(c, x, 0.5), (B, (2,)), (td.int32, (2,)))),
+    (ArgumentError, "where: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+     lambda: td.where(True, 1.0, 2.0)),
+]
+
+
+@pytest.mark.parametrize("cls,message,build", ROWS, ids=[r[1][:60] for r in ROWS])
+def test_errors(cls, message, build):
+    expect_error(cls, message, build)

@@ -1,0 +1,43 @@
+"""Shape (td.shape_of): the dims of any tensor as a 1-D int64 tensor of static length."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, expect_error, run_layer, shapes
+
+import trtdsl as td
+from trtdsl.errors import DTypeError
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.int64, np.bool_, np.int8],
+                         ids=lambda d: np.dtype(d).name)
+@given(x_shape=shapes(min_dims=0, max_dims=8, max_side=3))
+def test_shape_of_is_the_list_of_dims(dtype, x_shape):
+    x = np.zeros(x_shape, dtype)
+    got = run_layer(td.shape_of, x)
+    assert got.dtype == np.int64 and got.shape == (len(x_shape),)
+    assert got.tolist() == list(x_shape)
+
+
+@given(x=arrays(np.float32, shapes(min_dims=1, max_dims=3, max_side=4)), data=st.data())
+def test_dynamic_dims_give_a_static_length_output(x, data):
+    dynamic = data.draw(st.lists(st.booleans(), min_size=x.ndim, max_size=x.ndim))
+    names = [f"d{i}" if dyn else n for i, (n, dyn) in enumerate(zip(x.shape, dynamic))]
+    net = td.Network("s")
+    t = net.input("x", td.float32, names)
+    s = td.shape_of(t)
+    assert s.shape == (x.ndim,) and s.dtype is td.int64
+    net.output("s", s)
+    assert net.run({"x": x})["s"].tolist() == list(x.shape)
+
+
+def test_textual_ir():
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("b", 2))
+    net.output("s", td.shape_of(x))
+    assert "%s : i64[2] = Shape(%x)" in net.format(locations=False)
+
+
+def test_errors():
+    expect_error(DTypeError, "shape_of: argument 'x' is (2, 3); expected a trtdsl Tensor", lambda: td.shape_of((2, 3)))
