@@ -1,3 +1,177 @@
-"""(being written)"""
+"""IMatrixMultiplyLayer: batched matrix and vector products, ``np.matmul`` as TensorRT states it.
 
-__all__: list[str] = []
+Each input carries a :class:`MatrixOperation`: ``NONE`` (the last two dims are the matrix), ``TRANSPOSE``
+(the same, transposed) or ``VECTOR`` (the last dim is a vector). A ``VECTOR`` first input ``[..., K]`` acts as
+row vectors ``[..., 1, K]`` and a ``VECTOR`` second input as column vectors ``[..., K, 1]``; their unit dim is
+not in the result, so matrix·vector gives a vector and vector·vector a scalar. The remaining (batch) dims
+broadcast (equal, or one of them 1), and TensorRT requires both inputs to have the same number of them:
+:func:`matmul` adds the leading 1s NumPy implies (an Unsqueeze layer, or a reshaped constant).
+
+Only float types are valid (TensorRT rejects int32 inputs); 16-bit floats are computed in float32. TensorRT
+may run float32 products in TF32 (on by default), so compare its results with a tolerance.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("mm")
+>>> a = net.input("a", td.float32, ("batch", 2, 3))
+>>> v = net.input("v", td.float32, (3,))
+>>> net.output("y", a @ v)                       # np.matmul(a, v): VECTOR for v
+>>> net.output("z", td.matmul(a, a, transpose_b=True))  # a @ np.swapaxes(a, -1, -2)
+>>> out = net.run({"a": np.arange(6, dtype=np.float32).reshape(1, 2, 3), "v": np.ones(3, np.float32)})
+>>> out["y"]
+array([[ 3., 12.]], dtype=float32)
+>>> out["z"]
+array([[[ 5., 14.],
+        [14., 50.]]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_tensor, broadcast_dim, expect_dtype, in_float, network_of
+
+__all__ = ["MatrixOperation", "MatrixMultiply", "matmul"]
+
+
+class MatrixOperation(enum.Enum):
+    NONE = "none"
+    TRANSPOSE = "transpose"
+    VECTOR = "vector"
+
+
+_M = MatrixOperation
+
+
+def _operand_dims(op: MatrixOperation, ty: TensorType, first: bool) -> tuple[tuple[DimLike, ...], DimLike | None, DimLike]:
+    """``(batch dims, kept dim, contracted dim)`` of one operand; the kept dim (M or N) is None for a vector."""
+    shape = ty.shape
+    if op is _M.VECTOR:
+        return shape[:-1], None, shape[-1]
+    rows, cols = shape[-2], shape[-1]
+    if (op is _M.TRANSPOSE) == first:  # op(A) is [M, K]; op(B) is [K, N]
+        rows, cols = cols, rows
+    return shape[:-2], rows, cols
+
+
+@attrs.frozen
+class MatrixMultiply(Op):
+    """``np.matmul(op0(a), op1(b))`` with VECTOR operands' unit dims dropped from the result."""
+
+    kind = "MatrixMultiply"
+    op0: MatrixOperation = MatrixOperation.NONE
+    op1: MatrixOperation = MatrixOperation.NONE
+
+    def label(self) -> str:
+        return f"MatrixMultiply[{self.op0.name},{self.op1.name}]"
+
+    def name_hint(self) -> str:
+        return "matmul"
+
+    def attributes(self) -> dict[str, object]:
+        return {}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        a, b = inputs
+        assert a is not None and b is not None
+        label = self.label()
+        for arg, ty, op in (("a", a, self.op0), ("b", b, self.op1)):
+            note = " (TensorRT's matrix multiply takes float types only; cast integers with td.cast)"
+            expect_dtype(label, arg, ty, dtypes.FLOATS, note)
+            least = 1 if op is _M.VECTOR else 2
+            if ty.rank < least:
+                what = "a vector" if least == 1 else "a matrix"
+                raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; {op.name} needs rank >= {least} "
+                                 f"({what} in the last {'dim' if least == 1 else 'two dims'})")
+        if a.dtype != b.dtype:
+            raise DTypeError(f"{label}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks are "
+                             "strongly typed, so both must be the same (cast one with td.cast)")
+        batch_a, m, k_a = _operand_dims(self.op0, a, True)
+        batch_b, n, k_b = _operand_dims(self.op1, b, False)
+        if len(batch_a) != len(batch_b):
+            raise ShapeError(f"{label}: inputs {a.shape_text} and {b.shape_text} have {len(batch_a)} and "
+                             f"{len(batch_b)} batch dims; TensorRT requires the same number (td.matmul adds leading "
+                             "1s for you)")
+        if k_a != k_b and isinstance(k_a, Dim) == isinstance(k_b, Dim):
+            why = "may differ; give inputs that must agree the same dim name" if isinstance(k_a, Dim) else "differ"
+            raise ShapeError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} (of {b.shape_text}) "
+                             f"{why}")
+        batch = tuple(broadcast_dim(label, x, y, (a, b)) for x, y in zip(batch_a, batch_b))
+        kept = tuple(d for d in (m, n) if d is not None)
+        return (TensorType(a.dtype, batch + kept),)
+
+    def reference(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+        if self.op0 is _M.NONE and self.op1 is _M.NONE and a.dtype == np.float32:
+            return (np.matmul(a, b),)
+        return (in_float(self._product, a.dtype, a, b),)
+
+    def _product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if self.op0 is _M.TRANSPOSE:
+            a = np.swapaxes(a, -1, -2)
+        elif self.op0 is _M.VECTOR:
+            a = a[..., None, :]
+        if self.op1 is _M.TRANSPOSE:
+            b = np.swapaxes(b, -1, -2)
+        elif self.op1 is _M.VECTOR:
+            b = b[..., None]
+        out = np.matmul(a, b)
+        if self.op1 is _M.VECTOR:
+            out = out[..., 0]
+        if self.op0 is _M.VECTOR:
+            out = out[..., 0] if self.op1 is _M.VECTOR else out[..., 0, :]
+        return out
+
+
+def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False, name: str | None = None) -> Tensor:
+    """``np.matmul(a, b)`` as one IMatrixMultiplyLayer, optionally transposing the last two dims of either
+    operand first (``np.matmul(np.swapaxes(a, -1, -2), b)`` for ``transpose_a=True``).
+
+    As in NumPy, a 1-D operand is a vector (``MatrixOperation.VECTOR``, whose dim is not in the result),
+    and batch dims broadcast; the operand with fewer batch dims gets leading 1s. Numbers and arrays become
+    constants of the other operand's dtype. Float types only.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("mm")
+    >>> x = net.input("x", td.float32, (2, 3))
+    >>> net.output("y", td.matmul(np.array([1.0, 2.0]), x))   # vector @ matrix -> vector
+    >>> net.run({"x": np.arange(6, dtype=np.float32).reshape(2, 3)})["y"]
+    array([ 6.,  9., 12.], dtype=float32)
+    """
+    network_of("matmul", a, b)
+    like = a if isinstance(a, Tensor) else b
+    ranks = [v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (a, b)]
+    for arg, rank, flag, flag_name in (("a", ranks[0], transpose_a, "transpose_a"),
+                                       ("b", ranks[1], transpose_b, "transpose_b")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise bad_argument("matmul", flag_name, flag, "a bool")
+        if rank == 0:
+            raise ShapeError(f"matmul: argument '{arg}' has shape (); expected rank >= 1 (np.matmul does not take "
+                             "scalars; use td.multiply)")
+        if rank == 1 and flag:
+            raise bad_argument("matmul", flag_name, True, "False for a 1-D operand (a vector has no transpose)")
+    ops = [_M.VECTOR if r == 1 else (_M.TRANSPOSE if t else _M.NONE)
+           for r, t in zip(ranks, (transpose_a, transpose_b))]
+    batch = max(r - (1 if op is _M.VECTOR else 2) for r, op in zip(ranks, ops))
+    targets = [batch + (1 if op is _M.VECTOR else 2) for op in ops]
+    ta = _with_rank(as_tensor("matmul", "a", a, like, targets[0]), targets[0])
+    tb = _with_rank(as_tensor("matmul", "b", b, like, targets[1]), targets[1])
+    return like.network.add1(MatrixMultiply(ops[0], ops[1]), (ta, tb), name=name)
+
+
+def _with_rank(t: Tensor, rank: int) -> Tensor:
+    """``t`` with leading 1s up to ``rank`` (an Unsqueeze layer: TensorRT needs equal batch ranks)."""
+    if t.ndim == rank:
+        return t
+    from trtdsl.layers.shuffle import unsqueeze
+
+    return unsqueeze(t, tuple(range(rank - t.ndim)))
+

@@ -1,0 +1,201 @@
+"""MatrixMultiply: every MatrixOperation pair with batch broadcasting, and td.matmul's NumPy meaning,
+against einsum formulas in float64 written here."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
+
+FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
+OPS = list(MatrixOperation)
+
+
+def einsum_product(a, b, op0, op1):
+    """op0(a) · op1(b) by einsum in float64: a VECTOR operand is '...k' and leaves no dim in the result."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    if op0 == "TRANSPOSE":
+        a = np.swapaxes(a, -1, -2)
+    if op1 == "TRANSPOSE":
+        b = np.swapaxes(b, -1, -2)
+    lhs = "...k" if op0 == "VECTOR" else "...mk"
+    rhs = "...k" if op1 == "VECTOR" else "...kn"
+    out = "..." + ("" if op0 == "VECTOR" else "m") + ("" if op1 == "VECTOR" else "n")
+    return np.einsum(f"{lhs},{rhs}->{out}", a, b), np.einsum(f"{lhs},{rhs}->{out}", np.abs(a), np.abs(b))
+
+
+def check(got, want, scale, dtype):
+    """Close to the float64 result, within the dtype's tolerance of the sum of |products|."""
+    tol = TOLERANCES[np.dtype(dtype)]
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=0, atol=1e-6 + 2 * tol * np.max(scale, initial=0))
+
+
+def operand_shape(batch, op, rows, cols, k):
+    """The stored shape whose op(...) is the matrix [rows, cols], or for a VECTOR the vector [k]."""
+    if op is MatrixOperation.VECTOR:
+        return batch + (k,)
+    return batch + ((cols, rows) if op is MatrixOperation.TRANSPOSE else (rows, cols))
+
+
+@st.composite
+def batch_pair(draw, min_dims=0, max_dims=3):
+    """Two batch shapes of equal rank that broadcast: each dim is the common size or 1 on either side."""
+    n = draw(st.integers(min_dims, max_dims))
+    sizes = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    ones = draw(st.lists(st.sampled_from([(False, False), (True, False), (False, True)]), min_size=n, max_size=n))
+    return (tuple(1 if o[0] else s for s, o in zip(sizes, ones)), tuple(1 if o[1] else s for s, o in zip(sizes, ones)))
+
+
+@pytest.mark.parametrize("op1", OPS, ids=lambda o: o.name)
+@pytest.mark.parametrize("op0", OPS, ids=lambda o: o.name)
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_every_operation_pair_matches_einsum(op0, op1, dtype, data):
+    batch_a, batch_b = data.draw(batch_pair())
+    m, k, n = (data.draw(st.integers(0, 4)) for _ in range(3))
+    a = data.draw(arrays(dtype, operand_shape(batch_a, op0, m, k, k), min_value=-4, max_value=4))
+    b = data.draw(arrays(dtype, operand_shape(batch_b, op1, k, n, k), min_value=-4, max_value=4))
+    got = run_layer(lambda x, y: x.network.add1(MatrixMultiply(op0, op1), (x, y)), a, b)
+    want, scale = einsum_product(a, b, op0.name, op1.name)
+    check(got, want, scale, dtype)
+
+
+@st.composite
+def numpy_operands(draw, dtype):
+    """Operands of any ranks >= 1 that np.matmul accepts, with flags for transposing matrices."""
+    rank_a, rank_b = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    extra = max(rank_a - 2, rank_b - 2, 0)
+    batch_a, batch_b = draw(batch_pair(min_dims=extra, max_dims=extra))
+    # NumPy aligns batch dims from the right: the lower-rank side keeps the trailing ones.
+    batch_a = batch_a[extra - max(rank_a - 2, 0):]
+    batch_b = batch_b[extra - max(rank_b - 2, 0):]
+    m, k, n = (draw(st.integers(0, 4)) for _ in range(3))
+    ta = rank_a >= 2 and draw(st.booleans())
+    tb = rank_b >= 2 and draw(st.booleans())
+    shape_a = (k,) if rank_a == 1 else batch_a + ((k, m) if ta else (m, k))
+    shape_b = (k,) if rank_b == 1 else batch_b + ((n, k) if tb else (k, n))
+    a = draw(arrays(dtype, shape_a, min_value=-4, max_value=4))
+    b = draw(arrays(dtype, shape_b, min_value=-4, max_value=4))
+    return a, b, ta, tb
+
+
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_matmul_follows_numpy_rank_rules(dtype, data):
+    a, b, ta, tb = data.draw(numpy_operands(dtype))
+    got = run_layer(lambda x, y: td.matmul(x, y, transpose_a=ta, transpose_b=tb), a, b)
+    a64 = np.swapaxes(a, -1, -2) if ta else a
+    b64 = np.swapaxes(b, -1, -2) if tb else b
+    lhs = "k" if a.ndim == 1 else "...mk"
+    rhs = "k" if b.ndim == 1 else "...kn"
+    out = ("..." if a.ndim + b.ndim > 2 else "") + ("" if a.ndim == 1 else "m") + ("" if b.ndim == 1 else "n")
+    want = np.einsum(f"{lhs},{rhs}->{out}", a64.astype(np.float64), b64.astype(np.float64))
+    scale = np.einsum(f"{lhs},{rhs}->{out}", np.abs(a64.astype(np.float64)), np.abs(b64.astype(np.float64)))
+    check(got, want, scale, dtype)
+
+
+def test_vector_vector_is_a_scalar():
+    got = run_layer(lambda x, y: x @ y, np.array([1, 2, 3], np.float32), np.array([4, 5, 6], np.float32))
+    assert got.shape == () and got.dtype == np.float32 and float(got) == 32.0
+
+
+def test_operators_and_constants():
+    w = np.arange(12, dtype=np.float64).reshape(4, 3)
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    got = run_layer(lambda t: (t @ w, w.T @ t.T, t @ [1.0, 0.0, 0.0, 2.0]), x)
+    np.testing.assert_array_equal(got[0], x.astype(np.float64) @ w)
+    np.testing.assert_array_equal(got[1], w.T @ x.T.astype(np.float64))
+    np.testing.assert_array_equal(got[2], [6.0, 18.0])
+    assert all(g.dtype == np.float32 for g in got)
+
+
+def test_ir_shows_the_ops_and_the_inserted_unsqueeze():
+    net = td.Network("m")
+    x = net.input("x", td.float32, ("batch", 2, 3))
+    v = net.input("v", td.float32, (3,))
+    y = x @ v
+    assert y.shape == (x.shape[0], 2)
+    assert [(n.op.kind, n.op.label()) for n in net.nodes] == [
+        ("Unsqueeze", "Unsqueeze"), ("MatrixMultiply", "MatrixMultiply[NONE,VECTOR]")]
+    z = td.matmul(x, np.ones((1, 2, 4)), transpose_a=True)
+    assert z.shape == (x.shape[0], 3, 4)
+    assert net.nodes[-1].op == MatrixMultiply(MatrixOperation.TRANSPOSE, MatrixOperation.NONE)
+    assert net.nodes[-2].op.kind == "Constant"  # the array became a constant with no Unsqueeze
+
+
+def test_dynamic_batch_broadcasts_against_one():
+    net = td.Network("m")
+    x = net.input("x", td.float32, ("n", 2, 3))
+    w = net.input("w", td.float32, (1, 3, 2))
+    net.output("y", x @ w)
+    a = np.arange(30, dtype=np.float32).reshape(5, 2, 3)
+    b = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
+    np.testing.assert_array_equal(net.run({"x": a, "w": b})["y"], np.einsum("bmk,kn->bmn", a, b[0]))
+
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+        return build(*ts)
+    return run
+
+
+def raw(op0, op1):
+    return lambda a, b: a.network.add1(MatrixMultiply(MatrixOperation[op0], MatrixOperation[op1]), (a, b))
+
+
+ERRORS = [
+    (ShapeError, "MatrixMultiply[NONE,NONE]: the contracted dims 3 (of (2, 3)) and 4 (of (4, 5)) differ",
+     call(lambda a, b: a @ b, f32(2, 3), f32(4, 5))),
+    (ShapeError, "MatrixMultiply[NONE,VECTOR]: the contracted dims 3 (of (2, 3)) and 2 (of (2,)) differ",
+     call(lambda a, b: a @ b, f32(2, 3), f32(2))),
+    (ShapeError, "MatrixMultiply[TRANSPOSE,NONE]: the contracted dims 2 (of (2, 3)) and 3 (of (3, 5)) differ",
+     call(lambda a, b: td.matmul(a, b, transpose_a=True), f32(2, 3), f32(3, 5))),
+    (ShapeError, "MatrixMultiply[NONE,NONE]: the contracted dims k (of (2, k)) and j (of (j, 5)) may differ; give "
+                 "inputs that must agree the same dim name",
+     call(lambda a, b: a @ b, f32(2, "k"), f32("j", 5))),
+    (ShapeError, "MatrixMultiply[NONE,NONE]: shapes (2, 2, 3) and (3, 3, 4) do not broadcast: dims 2 and 3 differ "
+                 "and neither is 1",
+     call(lambda a, b: a @ b, f32(2, 2, 3), f32(3, 3, 4))),
+    (DTypeError, "MatrixMultiply[NONE,NONE]: input 'a' has dtype int32; expected one of float32, float16, bfloat16 "
+                 "(TensorRT's matrix multiply takes float types only; cast integers with td.cast)",
+     call(lambda a, b: a @ b, (td.int32, (2, 2)), (td.int32, (2, 2)))),
+    (DTypeError, "MatrixMultiply[NONE,NONE]: inputs have dtypes float32 and float16; TensorRT networks are strongly "
+                 "typed, so both must be the same (cast one with td.cast)",
+     call(lambda a, b: a @ b, f32(2, 2), (td.float16, (2, 2)))),
+    (ShapeError, "matmul: argument 'b' has shape (); expected rank >= 1 (np.matmul does not take scalars; use "
+                 "td.multiply)", call(lambda a: a @ 2.0, f32(2, 2))),
+    (ShapeError, "matmul: argument 'a' has shape (); expected rank >= 1 (np.matmul does not take scalars; use "
+                 "td.multiply)", call(lambda a, b: a @ b, f32(), f32(2))),
+    (ArgumentError, "matmul: argument 'transpose_b' is True; expected False for a 1-D operand (a vector has no "
+                    "transpose)", call(lambda a, b: td.matmul(a, b, transpose_b=True), f32(2, 3), f32(3))),
+    (ArgumentError, "matmul: argument 'transpose_a' is 'yes'; expected a bool",
+     call(lambda a, b: td.matmul(a, b, transpose_a="yes"), f32(2, 3), f32(3))),
+    (DTypeError, "matmul: argument 'b' (array([1.5, 2. ]), float64) cannot be used as int32: TensorRT networks are strongly typed; "
+                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda a: a @ np.array([1.5, 2.0]), (td.int32, (2, 2)))),
+    (ArgumentError, "matmul: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+     lambda: td.matmul(np.ones(2), np.ones(2))),
+    (ShapeError, "MatrixMultiply[NONE,NONE]: input 'a' has shape (3,); NONE needs rank >= 2 (a matrix in the last "
+                 "two dims)", call(raw("NONE", "NONE"), f32(3), f32(3, 2))),
+    (ShapeError, "MatrixMultiply[VECTOR,VECTOR]: input 'b' has shape (); VECTOR needs rank >= 1 (a vector in the "
+                 "last dim)", call(raw("VECTOR", "VECTOR"), f32(3), f32())),
+    (ShapeError, "MatrixMultiply[NONE,NONE]: inputs (2, 3, 4) and (4, 5) have 1 and 0 batch dims; TensorRT "
+                 "requires the same number (td.matmul adds leading 1s for you)",
+     call(raw("NONE", "NONE"), f32(2, 3, 4), f32(4, 5))),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
