@@ -158,6 +158,13 @@ class Network:
 
         return get_backend(backend).run(self, inputs, **options)
 
+    def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
+        """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
+        :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
+        from trtdsl.backends.onnx import export
+
+        return export(self, path, opset=opset)
+
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self) -> None:
         self._cache.clear()

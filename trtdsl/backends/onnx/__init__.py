@@ -1,0 +1,16 @@
+"""ONNX export of trtdsl networks, written to reproduce TensorRT's semantics (see docs/onnx.md).
+
+``export(network, path=None, *, opset=None)`` (also ``network.to_onnx()``) gives an
+``onnx.ModelProto``. The export is a table keyed by ``Op.kind`` (:data:`EXPORTERS`), filled by one
+module per layer family; adding a layer kind means adding one entry with :func:`exports` (or
+:func:`not_expressible` with the reason).
+"""
+
+from trtdsl.backends.onnx.export import Exported, export, exported
+from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, NotExpressible, exports, not_expressible
+
+# Each family module registers its entries when imported.
+from trtdsl.backends.onnx import activation, cast, constant, elementwise, shuffle, unary  # noqa: E402,F401
+
+__all__ = ["EXPORTERS", "Entry", "Exported", "MAX_OPSET", "MIN_OPSET", "NotExpressible", "export", "exported",
+           "exports", "not_expressible"]

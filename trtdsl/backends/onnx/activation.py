@@ -1,0 +1,89 @@
+"""ONNX export of IActivationLayer.
+
+Where ONNX has the same function as one op (Relu, LeakyRelu, Selu, Clip, ThresholdedRelu, ...), that op
+is written (its attributes are TensorRT's alpha/beta). SOFTPLUS and SCALED_TANH with scales, and GELU
+before opset 20, are a few ops computed in float32 for 16-bit inputs, as TensorRT's kernel rounds once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.activation import ActivationType
+
+_A = ActivationType
+_F32 = dtypes.float32
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _single(op_type: str, **attrs: Callable[[float, float], float]) -> Callable[[NodeContext, str], str]:
+    """An activation that is one ONNX op; ``attrs`` give its attributes from (alpha, beta)."""
+
+    def emit(ctx: NodeContext, x: str) -> str:
+        values = {k: f(ctx.op.alpha, ctx.op.beta) for k, f in attrs.items()}
+        return ctx.compute(op_type, [x], ctx.input_type(0).dtype, **values)
+
+    return emit
+
+
+def _mul(ctx: NodeContext, x: str, scale: float) -> str:
+    return x if scale == 1.0 else ctx.emit("Mul", [x, ctx.const(scale, _F32)])
+
+
+def _scaled(inner: str) -> Callable[[NodeContext, str], str]:
+    """``alpha * inner(beta * x)`` (SOFTPLUS, SCALED_TANH)."""
+
+    def emit(ctx: NodeContext, x: str) -> str:
+        return ctx.in_float32(ctx.input_type(0).dtype,
+                              lambda v: _mul(ctx, ctx.emit(inner, [_mul(ctx, v, ctx.op.beta)]), ctx.op.alpha), x)
+
+    return emit
+
+
+def _gelu(approximate: str) -> Callable[[NodeContext, str], str]:
+    """ONNX Gelu from opset 20; before it, TensorRT's formula in float32."""
+
+    def formula(ctx: NodeContext, v: str) -> str:
+        if approximate == "none":
+            inner = ctx.emit("Erf", [_mul(ctx, v, math.sqrt(0.5))])
+        else:
+            cube = ctx.emit("Mul", [ctx.emit("Mul", [v, v]), v])
+            poly = ctx.emit("Add", [v, _mul(ctx, cube, 0.044715)])
+            inner = ctx.emit("Tanh", [_mul(ctx, poly, _SQRT_2_OVER_PI)])
+        half_x = _mul(ctx, v, 0.5)
+        return ctx.emit("Mul", [half_x, ctx.emit("Add", [inner, ctx.const(1.0, _F32)])])
+
+    def emit(ctx: NodeContext, x: str) -> str:
+        dtype = ctx.input_type(0).dtype
+        if ctx.opset >= 20:
+            return ctx.compute("Gelu", [x], dtype, approximate=approximate)
+        return ctx.in_float32(dtype, lambda v: formula(ctx, v), x)
+
+    return emit
+
+
+_EMIT: dict[ActivationType, Callable[[NodeContext, str], str]] = {
+    _A.RELU: _single("Relu"),
+    _A.SIGMOID: _single("Sigmoid"),
+    _A.TANH: _single("Tanh"),
+    _A.LEAKY_RELU: _single("LeakyRelu", alpha=lambda a, b: a),
+    _A.ELU: _single("Elu", alpha=lambda a, b: a),
+    _A.SELU: _single("Selu", alpha=lambda a, b: a, gamma=lambda a, b: b),
+    _A.SOFTSIGN: _single("Softsign"),
+    _A.SOFTPLUS: _scaled("Softplus"),
+    _A.CLIP: lambda ctx, x: ctx.compute("Clip", [x, ctx.op.alpha, ctx.op.beta], ctx.input_type(0).dtype),
+    _A.HARD_SIGMOID: _single("HardSigmoid", alpha=lambda a, b: a, beta=lambda a, b: b),
+    _A.SCALED_TANH: _scaled("Tanh"),
+    _A.THRESHOLDED_RELU: _single("ThresholdedRelu", alpha=lambda a, b: a),
+    _A.GELU_ERF: _gelu("none"),
+    _A.GELU_TANH: _gelu("tanh"),
+}
+
+
+@exports("Activation")
+def activation(ctx: NodeContext) -> str:
+    return _EMIT[ctx.op.type](ctx, ctx.input(0))

@@ -1,0 +1,17 @@
+"""ONNX export of IConstantLayer: an initializer with the tensor's name, or a Constant node when the
+tensor is a network output (graph outputs must be produced by nodes)."""
+
+from __future__ import annotations
+
+from onnx import numpy_helper
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("Constant")
+def constant(ctx: NodeContext) -> str:
+    weights = ctx.op.weights
+    if ctx.is_network_output():
+        return ctx.emit("Constant", [], value=numpy_helper.from_array(weights.array))
+    return ctx.const(weights.array, weights.dtype, name=ctx.node.outputs[0].name)

@@ -1,0 +1,163 @@
+"""Writing a whole network as an ONNX model: choose the opset, run each layer's entry, name the values
+after the IR's tensors, declare every tensor's type and shape, and check the result."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import attrs
+import onnx
+from onnx import helper
+
+from trtdsl import __version__
+from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
+from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible
+from trtdsl.errors import ArgumentError, BackendError
+from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
+
+
+@attrs.frozen(eq=False)
+class Exported:
+    """An exported model and, for each ONNX node name, the IR node it was written for."""
+
+    model: onnx.ModelProto
+    origin: dict[str, Node]
+
+    @property
+    def opset(self) -> int:
+        return self.model.opset_import[0].version
+
+
+def export(network: Network, path: str | os.PathLike[str] | None = None, *, opset: int | None = None,
+           check: bool = True) -> onnx.ModelProto:
+    """The network as an ``onnx.ModelProto`` (saved to ``path`` too when given).
+
+    ``opset=None`` picks the lowest opset from 17 that expresses every layer and dtype of the network
+    (17 unless e.g. int4 needs 21); an explicit opset may be anything from 17 to 25. Named dynamic dims
+    become ``dim_param`` s. The model passes ``onnx.checker.check_model(model, full_check=True)``, which
+    ``check=True`` runs. Layers with no faithful ONNX form raise a BackendError naming the layer.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("demo")
+    >>> x = net.input("x", td.float32, ("batch", 4))
+    >>> net.output("y", td.relu(x) + 1.0)
+    >>> model = net.to_onnx()
+    >>> model.opset_import[0].version, [n.op_type for n in model.graph.node]
+    (17, ['Relu', 'Add'])
+    >>> model.graph.input[0].type.tensor_type.shape.dim[0].dim_param
+    'batch'
+    """
+    result = exported(network, opset, check=check)
+    model = onnx.ModelProto()
+    model.CopyFrom(result.model)
+    if path is not None:
+        onnx.save_model(model, os.fspath(path))
+    return model
+
+
+def exported(network: Network, opset: int | None = None, *, check: bool = True) -> Exported:
+    """The export of ``network`` with its node origins, cached on the network until it changes."""
+    key = ("onnx", opset, check)
+    cached = network._cache.get(key)
+    if cached is None:
+        cached = network._cache[key] = _export(network, opset, check)
+    return cached
+
+
+def _export(network: Network, opset: int | None, check: bool) -> Exported:
+    from trtdsl.reference.interpreter import plan
+
+    if not network.outputs:
+        raise BackendError(f"onnx export: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
+    nodes = plan(network).nodes
+    version = _choose_opset(network, nodes, opset)
+    tensors = list(network.inputs.values()) + [t for n in nodes for t in n.outputs]
+    builder = GraphBuilder(version, {t.name for t in tensors})
+    names: dict[Any, str] = {t: t.name for t in network.inputs.values()}
+    outputs = set(network.outputs.values())
+    for node in nodes:
+        _emit_node(builder, node, names, outputs)
+    inner = [t for t in tensors if t.producer is not None and t not in outputs]
+    graph = helper.make_graph(
+        builder.nodes, network.name,
+        [value_info(t.name, t.type) for t in network.inputs.values()],
+        [value_info(name, t.type) for name, t in network.outputs.items()],
+        initializer=builder.initializers,
+        value_info=[value_info(t.name, t.type) for t in inner],
+    )
+    opsets = [helper.make_opsetid("", version)]
+    model = helper.make_model(graph, opset_imports=opsets, ir_version=helper.find_min_ir_version_for(opsets),
+                              producer_name="trtdsl", producer_version=__version__,
+                              doc_string=f"trtdsl network {network.name!r}")
+    if check:
+        try:
+            onnx.checker.check_model(model, full_check=True)
+        except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+            raise BackendError(f"onnx export of network {network.name!r} failed the ONNX checker: {exc}") from exc
+    return Exported(model, builder.origin)
+
+
+def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
+    needed, why = MIN_OPSET, ""
+    for node in nodes:
+        entry = EXPORTERS.get(node.op.kind)
+        if entry is None:
+            raise BackendError(f"onnx export: layer kind {node.op.kind!r} has no entry in the ONNX export table "
+                               "(trtdsl.backends.onnx)", location=node.location)
+        if isinstance(entry, NotExpressible):
+            raise BackendError(f"onnx export: {node.op.label()} (layer {node.name}) has no ONNX form: {entry.reason}",
+                               location=node.location)
+        tensor_types = [t.dtype for t in node.outputs] + [t.dtype for t in node.inputs if t is not None]
+        for version, reason in [(entry.min_opset(node.op), f"{node.op.label()} (layer {node.name})")] + [
+                (type_opset(d), f"dtype {d.name} (layer {node.name})") for d in tensor_types]:
+            if version > needed:
+                needed, why = version, reason
+    for t in network.inputs.values():
+        if type_opset(t.dtype) > needed:
+            needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"
+    if opset is None:
+        if needed > MAX_OPSET:
+            raise BackendError(f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}")
+        return needed
+    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
+        raise ArgumentError(f"to_onnx: argument 'opset' is {opset!r}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None")
+    if opset < needed:
+        raise BackendError(f"onnx export: {why} needs ONNX opset {needed} or later; got opset={opset}")
+    return opset
+
+
+def _emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs: set[Tensor]) -> None:
+    entry = EXPORTERS[node.op.kind]
+    ctx = NodeContext(builder, node, names, outputs)
+    result = entry.emit(ctx)
+    results = (result,) if isinstance(result, str) else tuple(result)
+    if len(results) != len(node.outputs):
+        raise BackendError(f"internal error: the ONNX export of {node.op.label()} gave {len(results)} values for "
+                           f"{len(node.outputs)} outputs")
+    renamed: dict[str, str] = {}
+    for value, tensor in zip(results, node.outputs):
+        names[tensor] = _bind(ctx, renamed.get(value, value), tensor, renamed)
+
+
+def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str]) -> str:
+    """Give ``value`` the IR tensor's name: rename it where this node's ONNX nodes made it, or add an
+    Identity when it is not theirs (an input passed through) or already carries another tensor's name."""
+    target = tensor.name
+    if value == target:
+        return target
+    builder = ctx.builder
+    new_nodes = builder.nodes[ctx.first_node:]
+    made_here = value not in renamed.values() and any(value in n.output for n in new_nodes)
+    if not made_here:
+        value = ctx.emit("Identity", [value])
+        new_nodes = builder.nodes[ctx.first_node:]
+    for n in new_nodes:
+        for field in (n.input, n.output):
+            for i, name in enumerate(field):
+                if name == value:
+                    field[i] = target
+    renamed[value] = target
+    return target

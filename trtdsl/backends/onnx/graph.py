@@ -1,0 +1,214 @@
+"""The ONNX graph being written for a trtdsl network, and the context each export entry writes through.
+
+An export entry (see :mod:`trtdsl.backends.onnx.registry`) receives a :class:`NodeContext` for one IR
+node. It reads the node's inputs as ONNX value names (``ctx.input(i)``), adds ONNX nodes with
+``ctx.emit`` and constants with ``ctx.const``, and returns the names of the values that hold the IR
+node's outputs; the exporter then gives those values the IR tensors' names.
+
+16-bit floats: TensorRT computes 16-bit layers in float32 and rounds once (the reference's
+``in_float``). Where one ONNX op's schema does not accept the dtype, or a layer becomes several ONNX
+ops, :meth:`NodeContext.in_float32` computes between Casts to float32 so the result is rounded once,
+as TensorRT's kernel does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import BackendError
+from trtdsl.ir.dims import DimLike
+from trtdsl.ir.node import Node
+from trtdsl.ir.types import TensorType
+
+# trtdsl dtype name -> (ONNX element type, the first opset whose ops take it)
+ONNX_TYPES: dict[str, tuple[int, int]] = {
+    "float32": (TensorProto.FLOAT, 1),
+    "float16": (TensorProto.FLOAT16, 1),
+    "bfloat16": (TensorProto.BFLOAT16, 13),
+    "int32": (TensorProto.INT32, 1),
+    "int64": (TensorProto.INT64, 1),
+    "bool": (TensorProto.BOOL, 1),
+    "int8": (TensorProto.INT8, 1),
+    "uint8": (TensorProto.UINT8, 1),
+    "float8_e4m3": (TensorProto.FLOAT8E4M3FN, 19),
+    "int4": (TensorProto.INT4, 21),
+    "float4_e2m1": (TensorProto.FLOAT4E2M1, 23),
+    "e8m0": (TensorProto.FLOAT8E8M0, 24),
+}
+
+
+def onnx_type(dtype: DType) -> int:
+    """The ONNX element type (``onnx.TensorProto.FLOAT``, ...) of a trtdsl dtype.
+
+    >>> onnx_type(dtypes.bfloat16) == onnx.TensorProto.BFLOAT16
+    True
+    """
+    return ONNX_TYPES[dtype.name][0]
+
+
+def type_opset(dtype: DType) -> int:
+    """The first opset in which ONNX ops take ``dtype`` (e.g. 21 for int4).
+
+    >>> type_opset(dtypes.int4)
+    21
+    """
+    return ONNX_TYPES[dtype.name][1]
+
+
+def onnx_shape(shape: Sequence[DimLike]) -> list[int | str]:
+    """Dims for ``helper.make_tensor_value_info``: ints stay, named dims and dim expressions become
+    ``dim_param`` strings (``"batch"``, ``"batch*2"``).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> onnx_shape((Dim.symbol("batch") * 2, 3))
+    ['batch*2', 3]
+    """
+    return [d if isinstance(d, int) else str(d) for d in shape]
+
+
+def value_info(name: str, ty: TensorType) -> onnx.ValueInfoProto:
+    """The ONNX declaration of a value: element type and shape (with dim_params)."""
+    return helper.make_tensor_value_info(name, onnx_type(ty.dtype), onnx_shape(ty.shape))
+
+
+def accepts(op_type: str, opset: int, dtype: DType, input_index: int = 0) -> bool:
+    """Whether the ONNX schema of ``op_type`` at ``opset`` allows ``dtype`` for input ``input_index``.
+
+    >>> accepts("Sin", 17, dtypes.float16), accepts("Sin", 17, dtypes.bfloat16)
+    (True, False)
+    """
+    schema = onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="")
+    type_str = schema.inputs[min(input_index, len(schema.inputs) - 1)].type_str
+    wanted = f"tensor({_SCHEMA_NAMES.get(dtype.name, dtype.name)})"
+    for constraint in schema.type_constraints:
+        if constraint.type_param_str == type_str:
+            return wanted in constraint.allowed_type_strs
+    return type_str == wanted
+
+
+_SCHEMA_NAMES = {"float32": "float", "float8_e4m3": "float8e4m3fn", "float4_e2m1": "float4e2m1",
+                 "e8m0": "float8e8m0"}
+
+
+class GraphBuilder:
+    """The nodes, initializers and value names of the ONNX graph being written."""
+
+    def __init__(self, opset: int, taken: set[str]) -> None:
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self.origin: dict[str, Node] = {}  # ONNX node name -> the IR node it comes from
+        self._taken = set(taken)
+        self._counter = 0
+
+    def fresh(self, stem: str) -> str:
+        """A value or node name used nowhere else in the graph."""
+        while True:
+            name = f"{stem}.{self._counter}"
+            self._counter += 1
+            if name not in self._taken:
+                self._taken.add(name)
+                return name
+
+    def claim(self, name: str) -> None:
+        self._taken.add(name)
+
+
+class NodeContext:
+    """What an export entry uses to write the ONNX form of one IR node."""
+
+    def __init__(self, builder: GraphBuilder, node: Node, names: dict[Any, str], network_outputs: set[Any]) -> None:
+        self.builder = builder
+        self.node = node
+        self.op = node.op
+        self.opset = builder.opset
+        self._names = names
+        self._network_outputs = network_outputs
+        self.first_node = len(builder.nodes)
+        self.first_initializer = len(builder.initializers)
+
+    # -- reading the IR node ----------------------------------------------------------------------
+    def input(self, i: int) -> str | None:
+        """The ONNX name of IR input ``i`` (None for an absent optional input)."""
+        t = self.node.inputs[i] if i < len(self.node.inputs) else None
+        return None if t is None else self._names[t]
+
+    def input_type(self, i: int) -> TensorType | None:
+        t = self.node.inputs[i] if i < len(self.node.inputs) else None
+        return None if t is None else t.type
+
+    def output_type(self, i: int = 0) -> TensorType:
+        return self.node.outputs[i].type
+
+    def constant_input(self, i: int) -> np.ndarray | None:
+        """The values of IR input ``i`` when a Constant layer produces it (else None)."""
+        t = self.node.inputs[i] if i < len(self.node.inputs) else None
+        if t is None or t.producer is None or t.producer.op.kind != "Constant":
+            return None
+        return t.producer.op.weights.array
+
+    def is_network_output(self, i: int = 0) -> bool:
+        return self.node.outputs[i] in self._network_outputs
+
+    def fail(self, why: str) -> BackendError:
+        """A BackendError for this node: ONNX cannot express it as configured."""
+        where = f" (layer {self.node.name}, created at {self.node.location})" if self.node.location else ""
+        return BackendError(f"onnx export: {self.op.label()}{where} {why}", location=self.node.location)
+
+    # -- writing ONNX -----------------------------------------------------------------------------
+    def emit(self, op_type: str, inputs: Sequence[str | None], *, outputs: int = 1, **attrs: Any) -> Any:
+        """Add one ONNX node; returns its output name (a tuple of names if ``outputs > 1``).
+        Absent optional inputs are ``None`` (ONNX's empty name)."""
+        b = self.builder
+        name = self.node.name if self.node.name not in b.origin else b.fresh(self.node.name)
+        outs = [b.fresh(self.node.name) for _ in range(outputs)]
+        doc = f"{self.op.label()} at {self.node.location}" if self.node.location else self.op.label()
+        b.nodes.append(helper.make_node(op_type, ["" if i is None else i for i in inputs], outs, name=name,
+                                        doc_string=doc, **attrs))
+        b.origin[name] = self.node
+        return outs[0] if outputs == 1 else tuple(outs)
+
+    def const(self, value: Any, dtype: DType, *, name: str | None = None) -> str:
+        """An initializer holding ``value`` converted to ``dtype`` (named ``name``, or a fresh name)."""
+        array = np.asarray(value).astype(dtype.numpy)
+        name = name or self.builder.fresh(self.node.name)
+        self.builder.initializers.append(numpy_helper.from_array(array, name))
+        return name
+
+    def ints(self, values: Sequence[int]) -> str:
+        """A 1-D int64 initializer (axes, shapes, pads)."""
+        return self.const(np.asarray(list(values), dtype=np.int64).reshape(-1), dtypes.int64)
+
+    def cast(self, name: str, to: DType) -> str:
+        return self.emit("Cast", [name], to=onnx_type(to))
+
+    def in_float32(self, dtype: DType, build: Callable[..., str], *names: str) -> str:
+        """``build(*names)`` computed in float32 when ``dtype`` is a 16-bit float (inputs cast to float32,
+        the result cast back to ``dtype``), as TensorRT computes 16-bit layers; directly otherwise."""
+        if dtype not in (dtypes.float16, dtypes.bfloat16):
+            return build(*names)
+        wide = [self.cast(n, dtypes.float32) for n in names]
+        return self.cast(build(*wide), dtype)
+
+    def compute(self, op_type: str, inputs: Sequence[str | float | None], dtype: DType, *,
+                same_type_output: bool = True, **attrs: Any) -> str:
+        """One ONNX op on inputs of ``dtype`` (numbers among ``inputs`` become constants of that dtype);
+        a 16-bit float that the op's schema does not accept is computed in float32 (see
+        :meth:`in_float32`)."""
+        if accepts(op_type, self.opset, dtype):
+            return self.emit(op_type, [self._operand(v, dtype) for v in inputs], **attrs)
+        if dtype in (dtypes.float16, dtypes.bfloat16) and accepts(op_type, self.opset, dtypes.float32):
+            wide = [self.cast(v, dtypes.float32) if isinstance(v, str) else self._operand(v, dtypes.float32)
+                    for v in inputs]
+            result = self.emit(op_type, wide, **attrs)
+            return self.cast(result, dtype) if same_type_output else result
+        raise self.fail(f"has dtype {dtype.name}, which ONNX {op_type} (opset {self.opset}) does not take")
+
+    def _operand(self, value: str | float | None, dtype: DType) -> str | None:
+        return value if value is None or isinstance(value, str) else self.const(value, dtype)

@@ -1,0 +1,34 @@
+"""ONNX export of IShuffleLayer, ISqueezeLayer and IUnsqueezeLayer.
+
+Shuffle is Transpose, Reshape, Transpose. TensorRT's reshape placeholder 0 (copy the input dim at the
+same index) is ONNX Reshape's 0 with ``allowzero=0``; with ``zero_is_placeholder=False`` a 0 is a
+zero-length dim, ONNX's ``allowzero=1``. ``-1`` is inferred in both.
+"""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("Shuffle")
+def shuffle(ctx: NodeContext) -> str:
+    op = ctx.op
+    x = ctx.input(0)
+    if op.first_transpose is not None:
+        x = ctx.emit("Transpose", [x], perm=list(op.first_transpose))
+    if op.reshape is not None:
+        x = ctx.emit("Reshape", [x, ctx.ints(op.reshape)], allowzero=0 if op.zero_is_placeholder else 1)
+    if op.second_transpose is not None:
+        x = ctx.emit("Transpose", [x], perm=list(op.second_transpose))
+    return x
+
+
+@exports("Squeeze")
+def squeeze(ctx: NodeContext) -> str:
+    return ctx.emit("Squeeze", [ctx.input(0), ctx.ints(ctx.op.axes)])
+
+
+@exports("Unsqueeze")
+def unsqueeze(ctx: NodeContext) -> str:
+    return ctx.emit("Unsqueeze", [ctx.input(0), ctx.ints(ctx.op.axes)])

@@ -1,0 +1,24 @@
+"""ONNX export of IUnaryLayer: each UnaryOperation is the ONNX op of the same meaning (ROUND is ONNX
+Round, half to even, as in TensorRT)."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.unary import UnaryOperation
+
+_U = UnaryOperation
+ONNX_OPS: dict[UnaryOperation, str] = {
+    _U.EXP: "Exp", _U.LOG: "Log", _U.SQRT: "Sqrt", _U.RECIP: "Reciprocal", _U.ABS: "Abs", _U.NEG: "Neg",
+    _U.SIN: "Sin", _U.COS: "Cos", _U.TAN: "Tan", _U.SINH: "Sinh", _U.COSH: "Cosh", _U.ASIN: "Asin",
+    _U.ACOS: "Acos", _U.ATAN: "Atan", _U.ASINH: "Asinh", _U.ACOSH: "Acosh", _U.ATANH: "Atanh",
+    _U.CEIL: "Ceil", _U.FLOOR: "Floor", _U.ERF: "Erf", _U.NOT: "Not", _U.SIGN: "Sign", _U.ROUND: "Round",
+    _U.ISINF: "IsInf", _U.ISNAN: "IsNaN",
+}
+
+
+@exports("Unary")
+def unary(ctx: NodeContext) -> str:
+    dtype = ctx.input_type(0).dtype
+    return ctx.compute(ONNX_OPS[ctx.op.op], [ctx.input(0)], dtype,
+                       same_type_output=ctx.output_type().dtype == dtype)

@@ -1,0 +1,173 @@
+"""The onnxruntime backend: export the network to ONNX (trtdsl.backends.onnx) and run it on
+onnxruntime's CPU kernels, an engine independent of trtdsl's NumPy reference.
+
+``run(network, inputs, *, opset=None, threads=1, optimize=False)`` returns ``{output name: array}`` like
+the reference. The model and session are cached on the network until it changes. Graph optimizations
+are off by default so onnxruntime runs the ops the export wrote (fusions may change rounding).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("demo")
+>>> x = net.input("x", td.int32, (4,))
+>>> net.output("q", x / 3)
+>>> net.run({"x": np.array([-7, -1, 5, 9], np.int32)}, backend="onnxruntime")["q"]
+array([-2,  0,  1,  3], dtype=int32)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from typing import Any, Mapping
+
+import numpy as np
+
+from trtdsl.dtypes import DType
+from trtdsl.errors import BackendError, ExecutionError
+from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
+
+_NUMPY_NATIVE = frozenset({"float32", "float16", "int32", "int64", "bool", "int8", "uint8"})
+_PACKED = frozenset({"int4", "float4_e2m1"})  # two values per byte in ONNX, one per byte in ml_dtypes
+_MISSING = re.compile(r"Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'")
+_NODE_NAME = re.compile(r"Name:'([^']*)'")
+
+
+class MissingKernel(BackendError):
+    """onnxruntime has no kernel for an ONNX op with these input types (e.g. Add on bfloat16).
+
+    ``op_type`` is the ONNX op, ``dtype`` the trtdsl name of its first input's type, ``layer`` the IR
+    node it was written for."""
+
+    def __init__(self, message: str, *, op_type: str, dtype: str, layer: Node | None) -> None:
+        super().__init__(message, location=layer.location if layer is not None else None)
+        self.op_type = op_type
+        self.dtype = dtype
+        self.layer = layer
+
+
+def run(network: Network, inputs: Mapping[str, Any], *, opset: int | None = None, threads: int = 1,
+        optimize: bool = False) -> dict[str, np.ndarray]:
+    """Run ``network`` on ``inputs`` (name -> array) with onnxruntime; returns {output name: array}."""
+    from trtdsl.reference.interpreter import bind_inputs
+
+    ort = _onnxruntime()
+    values, _ = bind_inputs(network, inputs)
+    exported, session = _session(network, opset, threads, optimize)
+    feeds = {t.name: _to_ort(ort, array, t.dtype) for t, array in values.items()}
+    names = list(network.outputs)
+    try:
+        results = session.run_with_ort_values(names, feeds)
+    except Exception as exc:  # onnxruntime raises its own exception types; name the layer that failed
+        found = _NODE_NAME.search(str(exc))
+        layer = exported.origin.get(found.group(1)) if found else None
+        where = f" in layer {layer.name} ({layer.op.label()})" if layer is not None else ""
+        raise ExecutionError(f"onnxruntime failed{where}: {exc}",
+                             location=layer.location if layer is not None else None) from exc
+    return {name: _from_ort(value, network.outputs[name].dtype) for name, value in zip(names, results)}
+
+
+def _onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise BackendError("the onnxruntime backend needs the onnx and onnxruntime packages: "
+                           "pip install 'trtdsl[onnx]'") from exc
+    return onnxruntime
+
+
+def _session(network: Network, opset: int | None, threads: int, optimize: bool) -> tuple[Any, Any]:
+    from trtdsl.backends.onnx import exported
+
+    key = ("onnxruntime", opset, threads, optimize)
+    cached = network._cache.get(key)
+    if cached is not None:
+        return cached
+    ort = _onnxruntime()
+    result = exported(network, opset)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    if not optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    try:
+        session = ort.InferenceSession(result.model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime's own exception types
+        raise _session_error(result, exc) from exc
+    network._cache[key] = (result, session)
+    return result, session
+
+
+def _session_error(result: Any, exc: Exception) -> BackendError:
+    found = _MISSING.search(str(exc))
+    if found is None:
+        return BackendError(f"onnxruntime could not load the exported model: {exc}")
+    op_type, node_name = found.group(1), found.group(3)
+    layer = result.origin.get(node_name)
+    dtype = _input_dtype(result.model, node_name)
+    where = f" (written for layer {layer.name}, {layer.op.label()})" if layer is not None else ""
+    return MissingKernel(f"onnxruntime has no CPU kernel for ONNX {op_type} on {dtype}{where}",
+                         op_type=op_type, dtype=dtype, layer=layer)
+
+
+def _input_dtype(model: Any, node_name: str) -> str:
+    """The trtdsl name of the type of the first input of ONNX node ``node_name``."""
+    import onnx
+
+    from trtdsl.backends.onnx.graph import ONNX_TYPES
+
+    inferred = onnx.shape_inference.infer_shapes(model)
+    graph = inferred.graph
+    types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
+    types.update({t.name: t.data_type for t in graph.initializer})
+    by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
+    node = next(n for n in graph.node if n.name == node_name)
+    return by_code.get(types.get(node.input[0]), "unknown") if node.input else "unknown"
+
+
+def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:
+    from trtdsl.backends.onnx.graph import onnx_type
+
+    array = np.ascontiguousarray(array)
+    if dtype.name in _NUMPY_NATIVE:
+        return ort.OrtValue.ortvalue_from_numpy(array)
+    if dtype.name not in _PACKED:
+        return ort.OrtValue.ortvalue_from_numpy_with_onnx_type(array.view(f"u{array.itemsize}"), onnx_type(dtype))
+    value = ort.OrtValue.ortvalue_from_shape_and_type(list(array.shape), onnx_type(dtype))
+    packed = _pack4(array)
+    if packed.size:
+        ctypes.memmove(value.data_ptr(), packed.ctypes.data, packed.size)
+    return value
+
+
+def _from_ort(value: Any, dtype: DType) -> np.ndarray:
+    if dtype.name in _NUMPY_NATIVE:
+        return value.numpy()
+    shape = tuple(value.shape())
+    count = int(np.prod(shape, dtype=np.int64))
+    if count == 0:
+        return np.zeros(shape, dtype.numpy)
+    size = value.tensor_size_in_bytes()
+    raw = np.ctypeslib.as_array((ctypes.c_uint8 * size).from_address(value.data_ptr())).copy()
+    if dtype.name in _PACKED:
+        return _unpack4(raw, count).view(dtype.numpy).reshape(shape)
+    return raw.view(dtype.numpy).reshape(shape)
+
+
+def _pack4(array: np.ndarray) -> np.ndarray:
+    """4-bit values (one per byte in ml_dtypes) packed two per byte, the first in the low nibble, as ONNX
+    stores INT4 and FLOAT4E2M1."""
+    nibbles = array.reshape(-1).view(np.uint8) & 0x0F
+    if nibbles.size % 2:
+        nibbles = np.append(nibbles, np.uint8(0))
+    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
+
+
+def _unpack4(raw: np.ndarray, count: int) -> np.ndarray:
+    nibbles = np.empty(raw.size * 2, np.uint8)
+    nibbles[0::2] = raw & 0x0F
+    nibbles[1::2] = raw >> 4
+    return nibbles[:count]  # ml_dtypes reads a 4-bit value from the low nibble of its byte
+
+
+__all__ = ["run", "MissingKernel"]
