@@ -1,3 +1,510 @@
-"""(being written)"""
+"""IConvolutionLayer and IDeconvolutionLayer, and the sliding-window machinery they share with pooling.
 
-__all__: list[str] = []
+Layouts are TensorRT's (and ONNX's): the input is ``(N, C, H, W)`` or ``(N, C, D, H, W)``; the
+convolution kernel is ``(K, C/groups, *kernel)`` (TensorRT's GKCRS order), the deconvolution kernel
+``(C, K/groups, *kernel)`` (CKRS, ONNX ConvTranspose's layout), the bias ``(K,)``. The kernel is input 1
+and the bias input 2 of the layer; NumPy arrays given for them become constants.
+
+Differences from what NumPy users may expect:
+
+- Convolution is cross-correlation (the kernel is not flipped), as in every deep-learning framework.
+- Pre/post padding pads the input of a convolution but *trims* the output of a deconvolution.
+- A padding mode (``SAME_UPPER``/``SAME_LOWER``) overrides the explicit padding and derives it from
+  the input size; ``EXPLICIT_ROUND_UP`` rounds the output size up (ONNX/PyTorch ``ceil_mode``).
+  Output sizes follow TensorRT's table (``I`` input size, ``B``/``A`` pre/post padding, ``S`` stride,
+  ``DK = 1 + dilation * (kernel - 1)``, ``M = I + B + A``):
+
+  ====================  =========================  ===================================
+  mode                  convolution / pooling      deconvolution
+  ====================  =========================  ===================================
+  EXPLICIT_ROUND_DOWN   ``(M - DK) // S + 1``      ``(I - 1) * S + DK - (B + A)``
+  EXPLICIT_ROUND_UP     ``ceil((M - DK) / S) + 1`` same as ROUND_DOWN
+  SAME_UPPER/LOWER      ``ceil(I / S)``            ``min(I * S, (I - 1) * S + DK)``
+  ====================  =========================  ===================================
+
+  With SAME modes the total padding is ``P = (I - 1) // S * S + DK - I`` (deconvolution:
+  ``max(DK - S, 0)``); SAME_UPPER puts the larger half after the data, SAME_LOWER before it.
+  TensorRT does not say what happens when ``P`` is negative (stride > kernel); trtdsl reads it as 0,
+  as ONNX does. When ROUND_UP makes the last window reach past the padded input, the positions past
+  it read as padding too (zero for convolution).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("conv")
+>>> x = net.input("x", td.float32, (1, 1, 3, 4))
+>>> w = np.array([[[[1, -1]]]], np.float32)        # (K=1, C=1, 1, 2): right-minus-left difference
+>>> net.output("y", td.conv(x, w, np.array([0.5], np.float32)))
+>>> net.run({"x": np.arange(12, dtype=np.float32).reshape(1, 1, 3, 4) ** 2})["y"]
+array([[[[ -0.5,  -2.5,  -4.5],
+         [ -8.5, -10.5, -12.5],
+         [-16.5, -18.5, -20.5]]]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import DimLike
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_tensor, expect_dtype, expect_tensor, in_float
+
+
+class PaddingMode(enum.Enum):
+    """How convolution, deconvolution and pooling derive their padding and output size."""
+
+    EXPLICIT_ROUND_DOWN = "explicit_round_down"
+    EXPLICIT_ROUND_UP = "explicit_round_up"
+    SAME_UPPER = "same_upper"
+    SAME_LOWER = "same_lower"
+
+
+_P = PaddingMode
+_SAME = (_P.SAME_UPPER, _P.SAME_LOWER)
+Pads = tuple[tuple[int, int], ...]
+
+
+# -- the window arithmetic shared by convolution, deconvolution and pooling ----------------------------
+
+def as_padding_mode(fn: str, value: PaddingMode | str | None) -> PaddingMode:
+    """``value`` (a PaddingMode, its name in any case, or None for EXPLICIT_ROUND_DOWN) as a PaddingMode."""
+    if value is None:
+        return _P.EXPLICIT_ROUND_DOWN
+    if isinstance(value, PaddingMode):
+        return value
+    try:
+        return PaddingMode[str(value).upper()]
+    except KeyError:
+        names = ", ".join(repr(m.value) for m in PaddingMode)
+        raise bad_argument(fn, "padding_mode", value, f"None or one of {names}") from None
+
+
+def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
+    """An int (the same for every spatial dim) or ``nb`` ints, as a tuple of ``nb`` ints."""
+    if _is_int(value):
+        return (int(value),) * nb
+    if isinstance(value, (tuple, list)) and len(value) == nb and all(_is_int(v) for v in value):
+        return tuple(int(v) for v in value)
+    raise bad_argument(fn, arg, value, f"an int or {nb} ints")
+
+
+def explicit_padding(fn: str, value: Any, nb: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``padding`` as (pre, post): an int, ``nb`` ints (symmetric per dim) or ``nb`` (pre, post) pairs."""
+    if _is_int(value):
+        return (int(value),) * nb, (int(value),) * nb
+    if isinstance(value, (tuple, list)) and len(value) == nb:
+        if all(_is_int(v) for v in value):
+            return tuple(int(v) for v in value), tuple(int(v) for v in value)
+        if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p) for p in value):
+            return tuple(int(p[0]) for p in value), tuple(int(p[1]) for p in value)
+    raise bad_argument(fn, "padding", value, f"an int, {nb} ints, or {nb} (pre, post) pairs")
+
+
+def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: tuple[int, ...],
+                       value: Any) -> None:
+    """The DSL refuses explicit padding together with a SAME mode (TensorRT would silently ignore it)."""
+    if mode in _SAME and any(pre + post):
+        raise bad_argument(fn, "padding", value, f"0 with padding_mode {mode.value!r}, which computes the padding")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]], minimum: dict[str, int]) -> None:
+    """Every parameter is a tuple of ``nb`` ints >= its minimum."""
+    for arg, values in params.items():
+        low = minimum[arg]
+        if len(values) != nb or not all(_is_int(v) and v >= low for v in values):
+            raise bad_argument(label, arg, values, f"{nb} ints >= {low}")
+
+
+def check_spatial_input(label: str, x: TensorType, nb: int, what: str) -> None:
+    """``x`` is a float tensor of rank ``nb + 2`` (N, C, *spatial) with 2 or 3 spatial dims."""
+    expect_dtype(label, "x", x, dtypes.FLOATS)
+    if nb not in (2, 3):
+        raise ShapeError(f"{label}: the {what} is {nb}-D; TensorRT supports 2-D and 3-D only")
+    if x.rank != nb + 2:
+        layout = "(N, C, H, W)" if nb == 2 else "(N, C, D, H, W)"
+        raise ShapeError(
+            f"{label}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} for a {nb}-D {what}"
+        )
+
+
+def same_pads(mode: PaddingMode, total: int) -> tuple[int, int]:
+    """SAME padding ``total`` split in (pre, post): SAME_UPPER puts the larger half after the data."""
+    total = max(total, 0)  # negative P (stride > kernel) is UNCONFIRMED in TensorRT; ONNX clamps to 0
+    small = total // 2
+    return (small, total - small) if mode is _P.SAME_UPPER else (total - small, small)
+
+
+def window_output_dim(mode: PaddingMode, size: DimLike, pre: int, post: int, stride: int, extent: int) -> DimLike:
+    """Convolution/pooling output size of one spatial dim (``extent`` = DK, the dilated kernel)."""
+    if mode in _SAME:
+        return (size + (stride - 1)) // stride
+    slack = pre + post - extent
+    if mode is _P.EXPLICIT_ROUND_UP:
+        slack += stride - 1
+    if stride == 1:
+        return size + (slack + 1)
+    return (size + slack) // stride + 1
+
+
+def window_pads(mode: PaddingMode, sizes: Sequence[int], pre: Sequence[int], post: Sequence[int],
+                strides: Sequence[int], extents: Sequence[int]) -> Pads:
+    """The (pre, post) padding actually applied to each spatial dim of an input of ``sizes``."""
+    if mode not in _SAME:
+        return tuple(zip(pre, post))
+    return tuple(same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents))
+
+
+def check_output_dims(label: str, x: TensorType, out: Sequence[DimLike],
+                      reason: str = "the window does not fit in the padded input") -> None:
+    """Static output dims must be at least 1."""
+    for axis, d in enumerate(out):
+        if isinstance(d, int) and d < 1:
+            raise ShapeError(
+                f"{label}: spatial dim {axis} of the output would be {d} for input shape {x.shape_text}; {reason}"
+            )
+
+
+def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
+    """``x`` padded with ``value`` on its spatial dims (2:); negative padding crops."""
+    crop = (slice(None), slice(None)) + tuple(
+        slice(max(-b, 0), x.shape[2 + i] - max(-a, 0)) for i, (b, a) in enumerate(pads))
+    x = x[crop]
+    widths = ((0, 0), (0, 0)) + tuple((max(b, 0), max(a, 0)) for b, a in pads)
+    if any(b or a for b, a in widths):
+        x = np.pad(x, widths, constant_values=value)
+    return x
+
+
+def windows(x: np.ndarray, pads: Pads, kernel: Sequence[int], strides: Sequence[int],
+            dilations: Sequence[int], out: Sequence[int], value: float = 0.0) -> np.ndarray:
+    """A view ``(N, C, *out, *kernel)`` of the windows of ``x`` padded by ``pads`` with ``value``.
+
+    Positions a ROUND_UP window reaches past the padded input read as ``value`` as well."""
+    for o in out:
+        if o < 1:
+            raise ValueError(f"input shape {x.shape} gives output spatial dims {tuple(out)}; the window does "
+                             "not fit in the padded input")
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilations)]
+    pads = tuple((b, max(a, (o - 1) * s + dk - (i + b))) for (b, a), o, s, dk, i
+                 in zip(pads, out, strides, extents, x.shape[2:]))
+    view = sliding_window_view(pad_spatial(x, pads, value), extents, axis=tuple(range(2, x.ndim)))
+    index = ((slice(None), slice(None)) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides))
+             + tuple(slice(None, None, d) for d in dilations))
+    return view[index]
+
+
+def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Sequence[int],
+              dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
+    """Grouped cross-correlation of ``x (N, C, *I)`` with ``w (K, C/groups, *kernel)`` as one batched
+    matrix product per group (im2col)."""
+    n, c = x.shape[:2]
+    k, cg = w.shape[:2]
+    kernel = w.shape[2:]
+    nb = len(kernel)
+    cols = windows(x, pads, kernel, strides, dilations, out)
+    # (N, G, Cg, *out, *kernel) -> (G, N, *out, Cg, *kernel) -> (G, N*P, Cg*R)
+    cols = cols.reshape((n, groups, cg) + tuple(out) + tuple(kernel))
+    order = (1, 0) + tuple(range(3, 3 + nb)) + (2,) + tuple(range(3 + nb, 3 + 2 * nb))
+    cols = cols.transpose(order).reshape(groups, n * int(np.prod(out)), cg * int(np.prod(kernel)))
+    kg = k // groups
+    mat = w.reshape(groups, kg, cg * int(np.prod(kernel))).transpose(0, 2, 1)
+    y = np.matmul(cols, mat)  # (G, N*P, Kg)
+    y = y.reshape((groups, n) + tuple(out) + (kg,))
+    return np.moveaxis(y, (0, 1 + 1 + nb), (1, 2)).reshape((n, k) + tuple(out))
+
+
+def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    if b is None:
+        return y
+    return y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
+
+
+def _kernel_inputs(label: str, inputs: InputTypes) -> tuple[TensorType, TensorType, TensorType | None]:
+    if len(inputs) not in (2, 3):
+        raise ShapeError(f"{label}: expected inputs (x, kernel[, bias]); got {len(inputs)} inputs")
+    x, w = inputs[0], inputs[1]
+    b = inputs[2] if len(inputs) == 3 else None
+    if x is None or w is None:
+        raise ShapeError(f"{label}: input '{'x' if x is None else 'kernel'}' is missing")
+    return x, w, b
+
+
+# -- the ops -----------------------------------------------------------------------------------------
+
+@attrs.frozen
+class _KernelOp(Op):
+    """What convolution and deconvolution have in common: the parameters of a TensorRT kernel layer."""
+
+    num_output_maps: int
+    kernel_size: tuple[int, ...] = attrs.field(converter=tuple)
+    stride: tuple[int, ...] = attrs.field(converter=tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    dilation: tuple[int, ...] = attrs.field(converter=tuple)
+    num_groups: int = 1
+    padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
+
+    def attributes(self) -> dict[str, object]:
+        shown: dict[str, object] = {"num_output_maps": self.num_output_maps, "kernel_size": self.kernel_size}
+        nb = len(self.kernel_size)
+        if self.stride != (1,) * nb:
+            shown["stride"] = self.stride
+        if any(self.pre_padding + self.post_padding):
+            shown["pre_padding"] = self.pre_padding
+            shown["post_padding"] = self.post_padding
+        if self.dilation != (1,) * nb:
+            shown["dilation"] = self.dilation
+        if self.num_groups != 1:
+            shown["num_groups"] = self.num_groups
+        if self.padding_mode is not _P.EXPLICIT_ROUND_DOWN:
+            shown["padding_mode"] = self.padding_mode
+        return shown
+
+    @property
+    def extents(self) -> tuple[int, ...]:
+        """The dilated kernel size DK of each spatial dim."""
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+
+    def _check(self, inputs: InputTypes, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
+        """Validate what both layers share; return (x, bias type)."""
+        label = self.label()
+        x, w, b = _kernel_inputs(label, inputs)
+        nb = len(self.kernel_size)
+        check_spatial_input(label, x, nb, "kernel")
+        for arg, t in (("kernel", w), ("bias", b)):
+            if t is not None and t.dtype != x.dtype:
+                raise DTypeError(
+                    f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT networks "
+                    "are strongly typed, so they must be the same"
+                )
+        check_window_params(
+            label, nb,
+            {"kernel_size": self.kernel_size, "stride": self.stride, "dilation": self.dilation,
+             "pre_padding": self.pre_padding, "post_padding": self.post_padding},
+            {"kernel_size": 1, "stride": 1, "dilation": 1, "pre_padding": 0, "post_padding": 0},
+        )
+        for arg in ("num_output_maps", "num_groups"):
+            value = getattr(self, arg)
+            if not _is_int(value) or value < 1:
+                raise bad_argument(label, arg, value, "an int >= 1")
+        if not isinstance(self.padding_mode, PaddingMode):
+            raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
+        c = x.shape[1]
+        if not isinstance(c, int):
+            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static int")
+        g = self.num_groups
+        for what, count in (("the input channel count", c), ("num_output_maps", self.num_output_maps)):
+            if count % g:
+                raise ShapeError(f"{label}: {what} {count} is not a multiple of num_groups {g}")
+        want = self._kernel_shape(c)
+        if w.shape != want:
+            raise ShapeError(
+                f"{label}: input 'kernel' has shape {w.shape_text}; expected {_shape_text(want)} = {kernel_shape}"
+            )
+        if b is not None and b.shape != (self.num_output_maps,):
+            raise ShapeError(
+                f"{label}: input 'bias' has shape {b.shape_text}; expected ({self.num_output_maps},) = "
+                "(num_output_maps,)"
+            )
+        return x, b
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        raise NotImplementedError
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+@attrs.frozen
+class Convolution(_KernelOp):
+    """``y[n, k, o] = b[k] + sum(x_padded[n, g*Cg + c, o*stride + r*dilation] * w[k, c, r])`` over ``c`` in
+    the group ``g = k // (K/num_groups)`` and kernel positions ``r`` (cross-correlation)."""
+
+    kind = "Convolution"
+
+    def name_hint(self) -> str:
+        return "conv"
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        return (self.num_output_maps, channels // self.num_groups) + self.kernel_size
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
+        out = tuple(
+            window_output_dim(self.padding_mode, i, b, a, s, dk)
+            for i, b, a, s, dk in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents))
+        check_output_dims(self.label(), x, out)
+        return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
+
+    def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        sizes = x.shape[2:]
+        pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride, self.extents)
+        out = tuple(
+            window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
+            for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
+
+        def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
+            y = _convolve(x, w, self.num_groups, pads, self.stride, self.dilation, out)
+            return _add_bias(y, bias[0] if bias else None)
+
+        return (in_float(compute, x.dtype, x, w, *(() if b is None else (b,))),)
+
+
+@attrs.frozen
+class Deconvolution(_KernelOp):
+    """Transposed convolution: every ``x[n, c, i]`` adds ``x[n, c, i] * w[c, k, r]`` to
+    ``y_full[n, g*Kg + k, i*stride + r*dilation]`` (``g`` the group of ``c``); the output is ``y_full``
+    trimmed by the pre/post padding, plus the bias."""
+
+    kind = "Deconvolution"
+
+    def name_hint(self) -> str:
+        return "deconv"
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        return (channels, self.num_output_maps // self.num_groups) + self.kernel_size
+
+    def _trims(self) -> Pads:
+        """The (pre, post) trim of each spatial dim of the full output."""
+        if self.padding_mode in _SAME:
+            return tuple(same_pads(self.padding_mode, dk - s) for dk, s in zip(self.extents, self.stride))
+        return tuple(zip(self.pre_padding, self.post_padding))
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        x, _ = self._check(inputs, "(C, num_output_maps/num_groups, *kernel_size)")
+        pads = self._trims()
+        out = tuple(i * s + (dk - s - b - a) for i, s, dk, (b, a) in zip(x.shape[2:], self.stride, self.extents, pads))
+        check_output_dims(self.label(), x, out, "the padding trims more than the whole output")
+        return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
+
+    def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
+            return _add_bias(self._transposed(x, w), bias[0] if bias else None)
+
+        return (in_float(compute, x.dtype, x, w, *(() if b is None else (b,))),)
+
+    def _transposed(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The transposed convolution as a convolution: spread the input ``stride`` apart (zeros between),
+        pad it by ``DK - 1 - trim`` and correlate with the flipped kernel, channels swapped per group."""
+        n, c = x.shape[:2]
+        g = self.num_groups
+        kg = w.shape[1]
+        nb = len(self.kernel_size)
+        sizes = x.shape[2:]
+        if not all(sizes):
+            raise ValueError(f"the input has an empty spatial dim {x.shape}; the output size would be negative")
+        spread = np.zeros((n, c) + tuple((i - 1) * s + 1 for i, s in zip(sizes, self.stride)), x.dtype)
+        spread[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)] = x
+        flipped = np.flip(w.reshape((g, c // g, kg) + self.kernel_size), axis=tuple(range(3, 3 + nb)))
+        kernel = flipped.swapaxes(1, 2).reshape((g * kg, c // g) + self.kernel_size)
+        trims = self._trims()
+        pads = tuple((dk - 1 - b, dk - 1 - a) for dk, (b, a) in zip(self.extents, trims))
+        out = tuple((i - 1) * s + dk - b - a for i, s, dk, (b, a) in zip(sizes, self.stride, self.extents, trims))
+        return _convolve(spread, kernel, g, pads, (1,) * nb, self.dilation, out)
+
+
+# -- the DSL -----------------------------------------------------------------------------------------
+
+def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
+    """The shape of a kernel given as a Tensor or an array; it must be static, with rank 4 or 5."""
+    shape = tuple(value.shape) if isinstance(value, Tensor) else np.shape(value)
+    if not all(isinstance(d, int) for d in shape):
+        raise ShapeError(f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+    if len(shape) not in (4, 5):
+        raise ShapeError(
+            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a 2-D or "
+            "3-D convolution"
+        )
+    return shape
+
+
+def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride: Any, padding: Any,
+                  dilation: Any, groups: Any, mode: Any, name: str | None) -> Tensor:
+    x = expect_tensor(fn, "x", x)
+    shape = _static_shape(fn, "w", w)
+    nb = len(shape) - 2
+    mode = as_padding_mode(fn, mode)
+    pre, post = explicit_padding(fn, padding, nb)
+    check_padding_args(fn, mode, pre, post, padding)
+    if not _is_int(groups):
+        raise bad_argument(fn, "groups", groups, "an int >= 1")
+    maps = shape[0] if cls is Convolution else shape[1] * int(groups)
+    op = cls(maps, shape[2:], spatial_ints(fn, "stride", stride, nb), pre, post,
+             spatial_ints(fn, "dilation", dilation, nb), int(groups), mode)
+    kernel = as_tensor(fn, "w", w, x)
+    bias = None if b is None else as_tensor(fn, "b", b, x)
+    return x.network.add1(op, (x, kernel, bias), name=name)
+
+
+def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,
+         stride: int | Sequence[int] = 1, padding: Any = 0, dilation: int | Sequence[int] = 1, groups: int = 1,
+         padding_mode: PaddingMode | str | None = None, name: str | None = None) -> Tensor:
+    """2-D or 3-D convolution (cross-correlation) as one IConvolutionLayer.
+
+    ``x`` is ``(N, C, H, W)`` or ``(N, C, D, H, W)``; ``w`` is ``(K, C/groups, *kernel)`` (a Tensor, or an
+    array that becomes a constant); ``b`` is ``(K,)`` or None. ``padding`` is an int, one int per spatial
+    dim, or one ``(pre, post)`` pair per spatial dim; ``padding_mode`` is None (explicit, rounding the
+    output size down), ``"explicit_round_up"``, ``"same_upper"`` or ``"same_lower"``. In NumPy, for one
+    output element::
+
+        xp = np.pad(x, [(0, 0), (0, 0)] + pads)
+        y[n, k, oh, ow] = b[k] + np.sum(xp[n, g*Cg:(g+1)*Cg, oh*sh : oh*sh + dh*(R-1) + 1 : dh,
+                                               ow*sw : ow*sw + dw*(S-1) + 1 : dw] * w[k])
+
+    where ``g = k // (K // groups)`` and ``Cg = C // groups``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("c")
+    >>> x = net.input("x", td.float32, ("n", 2, 4, 4))
+    >>> y = td.conv(x, np.ones((2, 1, 3, 3), np.float32), groups=2, stride=2, padding_mode="same_upper")
+    >>> y.shape
+    (Dim('n'), 2, 2, 2)
+    >>> net.output("y", y)
+    >>> net.run({"x": np.ones((1, 2, 4, 4), np.float32)})["y"][0, 0]   # 3x3 sums; SAME_UPPER pads after
+    array([[9., 6.],
+           [6., 4.]], dtype=float32)
+    """
+    return _kernel_layer("conv", Convolution, x, w, b, stride, padding, dilation, groups, padding_mode, name)
+
+
+def conv_transpose(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,
+                   stride: int | Sequence[int] = 1, padding: Any = 0, dilation: int | Sequence[int] = 1,
+                   groups: int = 1, padding_mode: PaddingMode | str | None = None,
+                   name: str | None = None) -> Tensor:
+    """2-D or 3-D transposed convolution as one IDeconvolutionLayer (ONNX ConvTranspose without
+    ``output_padding``).
+
+    ``x`` is ``(N, C, *I)``; ``w`` is ``(C, K/groups, *kernel)``; ``b`` is ``(K,)`` or None. ``padding``
+    (an int, one int per dim, or ``(pre, post)`` pairs) trims the output. In NumPy, for 1 spatial dim::
+
+        full = np.zeros((N, K, (I - 1) * s + d * (R - 1) + 1))
+        for i, r: full[:, g*Kg:(g+1)*Kg, i*s + r*d] += np.einsum("nc,ck->nk", x[:, group g, i], w[group g, :, r])
+        y = full[:, :, pre : full.shape[2] - post] + b[:, None]
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("d")
+    >>> x = net.input("x", td.float32, (1, 1, 2, 2))
+    >>> net.output("y", td.conv_transpose(x, np.ones((1, 1, 2, 2), np.float32), stride=2))
+    >>> net.run({"x": np.array([[[[1, 2], [3, 4]]]], np.float32)})["y"][0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]], dtype=float32)
+    """
+    return _kernel_layer("conv_transpose", Deconvolution, x, w, b, stride, padding, dilation, groups,
+                         padding_mode, name)
+
+
+__all__ = ["PaddingMode", "conv", "conv_transpose"]

@@ -1,0 +1,368 @@
+"""Convolution and Deconvolution against plain-Python formulas written here from TensorRT's
+documentation: output sizes from NvInfer.h's PaddingMode table, values by index arithmetic."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, assert_close, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
+
+MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+def same_split(mode, total):
+    """SAME padding: P clamped at 0; SAME_UPPER puts floor(P/2) before the data, SAME_LOWER after it."""
+    total = max(total, 0)
+    half = total // 2
+    return (half, total - half) if mode == "same_upper" else (total - half, half)
+
+
+def conv_geometry(mode, size, pre, post, stride, extent):
+    """(output size, pre padding) of one spatial dim, from the table in NvInfer.h."""
+    if mode.startswith("same"):
+        before, _ = same_split(mode, (size - 1) // stride * stride + extent - size)
+        return ceil_div(size, stride), before
+    padded = size + pre + post
+    if mode == "explicit_round_down":
+        return (padded - extent) // stride + 1, pre
+    return ceil_div(padded - extent, stride) + 1, pre
+
+
+def naive_conv(x, w, b, stride, pre, post, dilation, groups, mode):
+    """y[n, k, o] = b[k] + sum over c, r of x[n, g*Cg + c, o*S + r*D - B] * w[k, c, r], reading 0 outside x."""
+    n_, c_, *sizes = x.shape
+    k_, cg, *kernel = w.shape
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    geo = [conv_geometry(mode, *args) for args in zip(sizes, pre, post, stride, extents)]
+    out = [o for o, _ in geo]
+    before = [p for _, p in geo]
+    y = np.zeros([n_, k_] + out, np.float64)
+    for n, k in itertools.product(range(n_), range(k_)):
+        g = k // (k_ // groups)
+        for o in itertools.product(*(range(v) for v in out)):
+            acc = 0.0 if b is None else float(b[k])
+            for c in range(cg):
+                for r in itertools.product(*(range(v) for v in kernel)):
+                    pos = [oi * s + ri * d - p for oi, s, ri, d, p in zip(o, stride, r, dilation, before)]
+                    if all(0 <= q < i for q, i in zip(pos, sizes)):
+                        acc += float(x[(n, g * cg + c, *pos)]) * float(w[(k, c, *r)])
+            y[(n, k, *o)] = acc
+    return y
+
+
+def naive_deconv(x, w, b, stride, pre, post, dilation, groups, mode):
+    """Scatter every x[n, c, i] * w[c, k, r] to full[n, g*Kg + k, i*S + r*D], then trim pre/post."""
+    n_, c_, *sizes = x.shape
+    _, kg, *kernel = w.shape
+    cg = c_ // groups
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    full = [(i - 1) * s + e for i, s, e in zip(sizes, stride, extents)]
+    if mode.startswith("same"):
+        trims = [same_split(mode, e - s) for e, s in zip(extents, stride)]
+        want_out = [min(i * s, (i - 1) * s + e) for i, s, e in zip(sizes, stride, extents)]
+    else:
+        trims = list(zip(pre, post))
+        want_out = [(i - 1) * s + e - (p + q) for i, s, e, p, q in zip(sizes, stride, extents, pre, post)]
+    y = np.zeros([n_, kg * groups] + full, np.float64)
+    for n, c in itertools.product(range(n_), range(c_)):
+        g = c // cg
+        for i in itertools.product(*(range(v) for v in sizes)):
+            for k in range(kg):
+                for r in itertools.product(*(range(v) for v in kernel)):
+                    pos = tuple(ii * s + ri * d for ii, s, ri, d in zip(i, stride, r, dilation))
+                    y[(n, g * kg + k, *pos)] += float(x[(n, c, *i)]) * float(w[(c, k, *r)])
+    y = y[(slice(None), slice(None)) + tuple(slice(p, f - q) for (p, q), f in zip(trims, full))]
+    assert list(y.shape[2:]) == want_out
+    if b is not None:
+        y = y + b.astype(np.float64).reshape((1, -1) + (1,) * len(sizes))
+    return y
+
+
+@st.composite
+def conv_case(draw, transposed=False, max_side=5):
+    nb = draw(st.sampled_from([2, 2, 3]))
+    side = max_side if nb == 2 else 3
+    groups = draw(st.integers(1, 3))
+    cg, kg = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    n = draw(st.integers(1, 2))
+    kernel = draw(st.lists(st.integers(1, 3), min_size=nb, max_size=nb))
+    sizes = draw(st.lists(st.integers(1, side), min_size=nb, max_size=nb))
+    ints = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=nb, max_size=nb))  # noqa: E731
+    stride, dilation, pre, post = ints(1, 3), ints(1, 2), ints(0, 2), ints(0, 2)
+    mode = draw(st.sampled_from(MODES))
+    if mode.startswith("same"):
+        pre = post = [0] * nb
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if transposed:
+        if mode.startswith("same"):
+            out = [min(i * s, (i - 1) * s + e) for i, s, e in zip(sizes, stride, extents)]
+        else:
+            out = [(i - 1) * s + e - p - q for i, s, e, p, q in zip(sizes, stride, extents, pre, post)]
+        w_shape = (cg * groups, kg) + tuple(kernel)
+    else:
+        out = [conv_geometry(mode, *args)[0] for args in zip(sizes, pre, post, stride, extents)]
+        w_shape = (kg * groups, cg) + tuple(kernel)
+    assume(all(o >= 1 for o in out))
+    x = draw(arrays(np.float32, (n, cg * groups) + tuple(sizes), min_value=-2, max_value=2))
+    w = draw(arrays(np.float32, w_shape, min_value=-2, max_value=2))
+    b = draw(st.none() | arrays(np.float32, (w_shape[0] if not transposed else kg * groups,), min_value=-2,
+                                max_value=2))
+    padding = tuple(zip(pre, post))
+    return x, w, b, dict(stride=stride, pre=pre, post=post, dilation=dilation, groups=groups, mode=mode,
+                         padding=padding)
+
+
+def build(fn, case):
+    x, w, b, p = case
+    kwargs = dict(stride=tuple(p["stride"]), dilation=tuple(p["dilation"]), groups=p["groups"],
+                  padding_mode=p["mode"])
+    if not p["mode"].startswith("same"):
+        kwargs["padding"] = p["padding"]
+    if b is None:
+        return run_layer(lambda t, k: fn(t, k, **kwargs), x, w)
+    return run_layer(lambda t, k, c: fn(t, k, c, **kwargs), x, w, b)
+
+
+def expected(naive, case, dtype=np.float32):
+    x, w, b, p = case
+    return naive(x, w, b, p["stride"], p["pre"], p["post"], p["dilation"], p["groups"], p["mode"]).astype(dtype)
+
+
+@given(case=conv_case())
+def test_conv_matches_index_formula(case):
+    assert_close(build(td.conv, case), expected(naive_conv, case), rtol=1e-4, atol=1e-4)
+
+
+@given(case=conv_case(transposed=True, max_side=4))
+def test_conv_transpose_matches_scatter_formula(case):
+    assert_close(build(td.conv_transpose, case), expected(naive_deconv, case), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, td.bfloat16.numpy], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("transposed", [False, True], ids=["conv", "deconv"])
+@given(data=st.data())
+def test_16_bit_floats_compute_in_float32(dtype, transposed, data):
+    x, w, b, p = data.draw(conv_case(transposed=transposed, max_side=4))
+    case = (x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype), p)
+    got = build(td.conv_transpose if transposed else td.conv, case)
+    want = expected(naive_deconv if transposed else naive_conv, case, dtype)
+    tol = TOLERANCES[np.dtype(dtype)]
+    assert_close(got, want, rtol=tol, atol=tol)
+
+
+def test_padding_forms_and_stride_defaults():
+    x = np.arange(2 * 3 * 5 * 4, dtype=np.float32).reshape(2, 3, 5, 4) / 10
+    w = np.linspace(-1, 1, 4 * 3 * 3 * 2, dtype=np.float32).reshape(4, 3, 3, 2)
+    got = run_layer(lambda t: (td.conv(t, w, padding=1), td.conv(t, w, padding=(2, 0)),
+                               td.conv(t, w, padding=((0, 1), (2, 0)))), x)
+    assert_close(got[0], naive_conv(x, w, None, (1, 1), (1, 1), (1, 1), (1, 1), 1, "explicit_round_down")
+                 .astype(np.float32), rtol=1e-5, atol=1e-5)
+    assert_close(got[1], naive_conv(x, w, None, (1, 1), (2, 0), (2, 0), (1, 1), 1, "explicit_round_down")
+                 .astype(np.float32), rtol=1e-5, atol=1e-5)
+    assert_close(got[2], naive_conv(x, w, None, (1, 1), (0, 2), (1, 0), (1, 1), 1, "explicit_round_down")
+                 .astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
+def test_same_modes_put_the_odd_padding_where_tensorrt_says():
+    # I=4, S=1, K=2: P = 1; SAME_UPPER pads after the data, SAME_LOWER before it.
+    x = np.array([[[[1, 2, 3, 4]]]], np.float32)
+    w = np.array([[[[1, 10]]]], np.float32)
+    upper, lower = run_layer(lambda t: (td.conv(t, w, padding_mode="same_upper"),
+                                        td.conv(t, w, padding_mode=PaddingMode.SAME_LOWER)), x)
+    np.testing.assert_array_equal(upper, [[[[21, 32, 43, 4]]]])
+    np.testing.assert_array_equal(lower, [[[[10, 21, 32, 43]]]])
+
+
+def test_round_up_reads_zeros_past_the_padded_input():
+    # I=5, K=2, S=2: ROUND_DOWN gives 2 outputs, ROUND_UP 3; the last window covers x[4] and a zero.
+    x = np.array([[[[1, 2, 3, 4, 5]]]], np.float32)
+    w = np.array([[[[1, 1]]]], np.float32)
+    down, up = run_layer(lambda t: (td.conv(t, w, stride=(1, 2)),
+                                    td.conv(t, w, stride=(1, 2), padding_mode="explicit_round_up")), x)
+    np.testing.assert_array_equal(down, [[[[3, 7]]]])
+    np.testing.assert_array_equal(up, [[[[3, 7, 5]]]])
+
+
+def test_dynamic_spatial_dims_and_kernel_as_a_network_input():
+    net = td.Network("dyn")
+    x = net.input("x", td.float32, ("n", 2, "h", "w"))
+    k = net.input("k", td.float32, (3, 2, 3, 3))
+    bias = net.input("b", td.float32, (3,))
+    y = td.conv(x, k, bias, stride=2, padding_mode="same_lower")
+    z = td.conv_transpose(x, np.ones((2, 1, 2, 2), np.float32), stride=2, groups=2)
+    assert str(y.type) == "f32[n,3,(h+1)//2,(w+1)//2]"
+    assert str(z.type) == "f32[n,2,h*2,w*2]"
+    net.output("y", y)
+    net.output("z", z)
+    rng = np.random.default_rng(0)
+    kv = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    bv = rng.standard_normal(3).astype(np.float32)
+    for shape in [(1, 2, 5, 4), (2, 2, 2, 7)]:
+        xv = rng.standard_normal(shape).astype(np.float32)
+        out = net.run({"x": xv, "k": kv, "b": bv})
+        assert_close(out["y"], naive_conv(xv, kv, bv, (2, 2), (0, 0), (0, 0), (1, 1), 1, "same_lower")
+                     .astype(np.float32), rtol=1e-5, atol=1e-5)
+        assert_close(out["z"], xv.repeat(2, axis=2).repeat(2, axis=3), rtol=0, atol=0)
+
+
+def test_weights_from_python_values_take_the_input_dtype():
+    net = td.Network("w")
+    x = net.input("x", td.float16, (1, 1, 2, 2))
+    y = td.conv(x, np.ones((1, 1, 1, 1)), [0.5])
+    assert y.dtype is td.float16
+    assert [n.op.kind for n in net.nodes] == ["Constant", "Constant", "Convolution"]
+    assert all(n.outputs[0].dtype is td.float16 for n in net.nodes)
+
+
+def test_textual_ir_shows_the_parameters_that_are_set():
+    net = td.Network("ir")
+    x = net.input("x", td.float32, ("n", 4, 8, 8))
+    net.output("y", td.conv(x, np.ones((6, 2, 3, 3), np.float32), stride=2, padding=1, groups=2))
+    net.output("z", td.conv_transpose(x, np.ones((4, 1, 2, 2), np.float32), padding_mode="same_upper"))
+    text = net.format(locations=False)
+    assert ("%y : f32[n,6,4,4] = Convolution(%x, %constant_0, None, num_output_maps=6, kernel_size=(3,3), stride=(2,2), "
+            "pre_padding=(1,1), post_padding=(1,1), num_groups=2)") in text
+    assert ("%z : f32[n,1,8,8] = Deconvolution(%x, %constant_1, None, num_output_maps=1, kernel_size=(2,2), "
+            "padding_mode=SAME_UPPER)") in text
+
+
+def test_layer_names():
+    net = td.Network("names")
+    x = net.input("x", td.float32, (1, 1, 4, 4))
+    w = np.ones((1, 1, 1, 1), np.float32)
+    assert td.conv(x, w).name == "conv_0"
+    assert td.conv_transpose(x, w).name == "deconv_0"
+    assert td.conv(x, w, name="stem").name == "stem"
+
+
+# -- invalid calls ---------------------------------------------------------------------------------
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+        return build(*ts)
+    return run
+
+
+def raw(op, *specs, drop=()):
+    """Add ``op`` directly (as the raise path from a TensorRT network does) on inputs of ``specs``."""
+    def build(*ts):
+        ins = [None if i in drop else t for i, t in enumerate(ts)]
+        return ts[0].network.add1(op, ins)
+    return call(build, *specs)
+
+
+def op(cls=Convolution, maps=2, kernel=(3, 3), stride=(1, 1), pre=(0, 0), post=(0, 0), dilation=(1, 1),
+       groups=1, mode=PaddingMode.EXPLICIT_ROUND_DOWN):
+    return cls(maps, kernel, stride, pre, post, dilation, groups, mode)
+
+
+W = np.ones((2, 1, 3, 3), np.float32)
+
+ROWS = [
+    (DTypeError, "conv: argument 'x' is '<ndarray float32[1, 1, 4, 4]>'; expected a trtdsl Tensor",
+     lambda: td.conv(np.ones((1, 1, 4, 4), np.float32), W)),
+    (ShapeError, "conv: argument 'w' has shape (2, 1, 3); expected a 4-D or 5-D kernel for a 2-D or 3-D convolution",
+     call(lambda x: td.conv(x, np.ones((2, 1, 3), np.float32)), f32(1, 1, 5))),
+    (ShapeError, "conv: argument 'w' has shape (k, 1, 3, 3); a kernel's dims must be static ints",
+     call(lambda x, k: td.conv(x, k), f32(1, 1, 5, 5), f32("k", 1, 3, 3))),
+    (ArgumentError, "conv: argument 'stride' is '2'; expected an int or 2 ints",
+     call(lambda x: td.conv(x, W, stride="2"), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv: argument 'dilation' is (1, 1, 1); expected an int or 2 ints",
+     call(lambda x: td.conv(x, W, dilation=(1, 1, 1)), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv: argument 'padding' is ((1, 2), (1,)); expected an int, 2 ints, or 2 (pre, post) pairs",
+     call(lambda x: td.conv(x, W, padding=((1, 2), (1,))), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv: argument 'padding_mode' is 'same'; expected None or one of 'explicit_round_down', "
+                    "'explicit_round_up', 'same_upper', 'same_lower'",
+     call(lambda x: td.conv(x, W, padding_mode="same"), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv: argument 'padding' is 1; expected 0 with padding_mode 'same_upper', which computes the "
+                    "padding",
+     call(lambda x: td.conv(x, W, padding=1, padding_mode="same_upper"), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv_transpose: argument 'groups' is 1.5; expected an int >= 1",
+     call(lambda x: td.conv_transpose(x, W, groups=1.5), f32(1, 1, 5, 5))),
+    (ShapeError, "Convolution: input 'x' has shape (1, 2, 5); expected a 4-D tensor (N, C, H, W) for a 2-D kernel",
+     call(lambda x: td.conv(x, W), f32(1, 2, 5))),
+    (ShapeError, "Deconvolution: input 'x' has shape (1, 1, 5, 5); expected a 5-D tensor (N, C, D, H, W) for a 3-D "
+                 "kernel",
+     call(lambda x: td.conv_transpose(x, np.ones((1, 1, 2, 2, 2), np.float32)), f32(1, 1, 5, 5))),
+    (DTypeError, "Convolution: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
+     call(lambda x, k: td.conv(x, k), (td.int32, (1, 1, 5, 5)), (td.int32, (2, 1, 3, 3)))),
+    (DTypeError, "Convolution: input 'kernel' has dtype float16 but 'x' has float32; TensorRT networks are strongly "
+                 "typed, so they must be the same",
+     call(lambda x, k: td.conv(x, k), f32(1, 1, 5, 5), (td.float16, (2, 1, 3, 3)))),
+    (DTypeError, "Deconvolution: input 'bias' has dtype float16 but 'x' has float32; TensorRT networks are strongly "
+                 "typed, so they must be the same",
+     call(lambda x, b: td.conv_transpose(x, W, b), f32(2, 2, 5, 5), (td.float16, (1,)))),
+    (ArgumentError, "Convolution: argument 'stride' is (0, 0); expected 2 ints >= 1",
+     call(lambda x: td.conv(x, W, stride=0), f32(1, 1, 5, 5))),
+    (ArgumentError, "Convolution: argument 'dilation' is (1, -1); expected 2 ints >= 1",
+     call(lambda x: td.conv(x, W, dilation=(1, -1)), f32(1, 1, 5, 5))),
+    (ArgumentError, "Convolution: argument 'pre_padding' is (-1, 0); expected 2 ints >= 0",
+     call(lambda x: td.conv(x, W, padding=((-1, 0), (0, 0))), f32(1, 1, 5, 5))),
+    (ArgumentError, "Deconvolution: argument 'post_padding' is (0, -2); expected 2 ints >= 0",
+     call(lambda x: td.conv_transpose(x, W, padding=((0, 0), (0, -2))), f32(1, 1, 5, 5))),
+    (ArgumentError, "Convolution: argument 'num_groups' is 0; expected an int >= 1",
+     call(lambda x: td.conv(x, W, groups=0), f32(1, 1, 5, 5))),
+    (ShapeError, "Convolution: the input channel count 3 is not a multiple of num_groups 2",
+     call(lambda x: td.conv(x, np.ones((2, 1, 3, 3), np.float32), groups=2), f32(1, 3, 5, 5))),
+    (ShapeError, "Convolution: num_output_maps 3 is not a multiple of num_groups 2",
+     call(lambda x: td.conv(x, np.ones((3, 1, 3, 3), np.float32), groups=2), f32(1, 2, 5, 5))),
+    (ShapeError, "Convolution: input 'kernel' has shape (4, 2, 3, 3); expected (4, 3, 3, 3) = (num_output_maps, "
+                 "C/num_groups, *kernel_size)",
+     call(lambda x: td.conv(x, np.ones((4, 2, 3, 3), np.float32)), f32(1, 3, 5, 5))),
+    (ShapeError, "Deconvolution: input 'kernel' has shape (2, 1, 3, 3); expected (4, 1, 3, 3) = (C, "
+                 "num_output_maps/num_groups, *kernel_size)",
+     call(lambda x: td.conv_transpose(x, W), f32(1, 4, 5, 5))),
+    (ShapeError, "Convolution: input 'bias' has shape (3,); expected (2,) = (num_output_maps,)",
+     call(lambda x: td.conv(x, W, np.ones(3, np.float32)), f32(1, 1, 5, 5))),
+    (ShapeError, "Convolution: input 'x' has shape (1, c, 5, 5); its channel dim (1) must be a static int",
+     call(lambda x: td.conv(x, W), f32(1, "c", 5, 5))),
+    (ShapeError, "Convolution: spatial dim 1 of the output would be 0 for input shape (1, 1, 5, 2); the window does "
+                 "not fit in the padded input",
+     call(lambda x: td.conv(x, W), f32(1, 1, 5, 2))),
+    (ShapeError, "Deconvolution: spatial dim 0 of the output would be -1 for input shape (1, 1, 1, 1); the padding "
+                 "trims more than the whole output",
+     call(lambda x: td.conv_transpose(x, np.ones((1, 1, 1, 1), np.float32), padding=1), f32(1, 1, 1, 1))),
+    # the layer itself, as a network raised from TensorRT would give it
+    (ShapeError, "Convolution: the kernel is 1-D; TensorRT supports 2-D and 3-D only",
+     raw(op(kernel=(3,), stride=(1,), pre=(0,), post=(0,), dilation=(1,)), f32(1, 1, 5), f32(2, 1, 3))),
+    (ShapeError, "Convolution: input 'kernel' is missing", raw(op(), f32(1, 1, 5, 5), f32(2, 1, 3, 3), drop=(1,))),
+    (ArgumentError, "Convolution: argument 'stride' is (1,); expected 2 ints >= 1",
+     raw(op(stride=(1,)), f32(1, 1, 5, 5), f32(2, 1, 3, 3))),
+    (ArgumentError, "Convolution: argument 'kernel_size' is (3, 0); expected 2 ints >= 1",
+     raw(op(kernel=(3, 0)), f32(1, 1, 5, 5), f32(2, 1, 3, 0))),
+    (ArgumentError, "Deconvolution: argument 'num_output_maps' is 0; expected an int >= 1",
+     raw(op(Deconvolution, maps=0), f32(1, 1, 5, 5), f32(1, 0, 3, 3))),
+    (ArgumentError, "Convolution: argument 'padding_mode' is 'same'; expected a PaddingMode",
+     raw(op(mode="same"), f32(1, 1, 5, 5), f32(2, 1, 3, 3))),
+]
+
+
+@pytest.mark.parametrize("cls, message, build", ROWS, ids=[r[1][:60] for r in ROWS])
+def test_invalid_calls(cls, message, build):
+    expect_error(cls, message, build)
+
+
+def test_a_size_that_only_fails_at_run_time_names_the_layer():
+    net = td.Network("late")
+    x = net.input("x", td.float32, (1, 1, "h", 5))
+    net.output("y", td.conv(x, W))
+    with pytest.raises(td.ExecutionError, match=r"Convolution \(layer conv_0\) failed on the NumPy reference: "
+                                                r"ValueError: input shape \(1, 1, 2, 5\) gives output spatial dims "
+                                                r"\(0, 3\); the window does not fit in the padded input"):
+        net.run({"x": np.ones((1, 1, 2, 5), np.float32)})
