@@ -1,3 +1,208 @@
-"""(being written)"""
+"""IReduceLayer: SUM, PROD, MAX, MIN and AVG over a set of axes, ``np.sum(x, axis, keepdims=...)`` style.
 
-__all__: list[str] = []
+TensorRT's results where NumPy would differ or fail:
+
+====  =============================  ============================
+op    empty reduction (float types)  empty reduction (int32/int64)
+====  =============================  ============================
+SUM   0                              0
+PROD  1                              1
+MAX   -inf                           the dtype's minimum (INT_MIN)
+MIN   +inf                           the dtype's maximum (INT_MAX)
+AVG   NaN                            0
+====  =============================  ============================
+
+Integer SUM and PROD wrap around in the input's dtype (NumPy would accumulate int32 in int64). Integer AVG is
+the wrapped sum divided by the count, truncated toward zero: TensorRT documents neither its rounding nor its
+accumulator, so this is trtdsl's reading (UNCONFIRMED). MAX and MIN propagate NaN, as ``np.max`` does
+(UNCONFIRMED). 16-bit floats are reduced in float32. Bool inputs are invalid, and a reduction needs at least
+one axis (TensorRT does not define an empty axes mask; the functions here return ``x`` unchanged for it).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("r")
+>>> x = net.input("x", td.int32, (2, 3))
+>>> net.output("s", td.sum(x, axis=1))
+>>> net.output("m", x.mean(axis=0, keepdims=True))   # truncates toward zero
+>>> out = net.run({"x": np.array([[1, 2, 4], [-4, 0, 7]], np.int32)})
+>>> out["s"], out["m"]
+(array([7, 3], dtype=int32), array([[-1,  1,  5]], dtype=int32))
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ShapeError, bad_argument
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_dtype, expect_tensor, in_float, normalize_axes
+from trtdsl.layers.cast import identity
+
+__all__ = ["ReduceOperation", "Reduce", "reduce", "sum", "mean", "max", "min", "prod"]
+
+
+class ReduceOperation(enum.Enum):
+    # TensorRT's kNONE exists only for IDistCollectiveLayer; it is not a valid IReduceLayer operation.
+    SUM = "sum"
+    PROD = "prod"
+    MAX = "max"
+    MIN = "min"
+    AVG = "avg"
+
+
+_R = ReduceOperation
+
+
+def check_axes(label: str, axes: tuple[int, ...], rank: int) -> None:
+    """IR axes are the bits of TensorRT's mask: increasing, in [0, rank), at least one."""
+    if not axes:
+        raise bad_argument(label, "axes", axes, "at least one axis (TensorRT does not define an empty axes mask)",
+                           ShapeError)
+    if any(not 0 <= a < rank for a in axes) or any(a >= b for a, b in zip(axes, axes[1:])):
+        raise bad_argument(label, "axes", axes, f"increasing axes in [0, {rank - 1}] for a rank-{rank} input",
+                           ShapeError)
+
+
+def _extreme(fn: Callable[..., np.ndarray], largest: bool) -> Callable[..., np.ndarray]:
+    """MAX/MIN with TensorRT's empty-volume result as the identity element (-inf / INT_MIN for MAX)."""
+    def reduce_(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        if x.dtype.kind == "f":
+            initial = -np.inf if largest else np.inf
+        else:
+            info = np.iinfo(x.dtype)
+            initial = info.min if largest else info.max
+        return fn(x, axis=axes, keepdims=keepdims, initial=initial)
+    return reduce_
+
+
+def _avg(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    count = math.prod(x.shape[a] for a in axes)
+    total = np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+    if count == 0:
+        return np.full(total.shape, np.nan if x.dtype.kind == "f" else 0, x.dtype)
+    if x.dtype.kind == "f":
+        return total / x.dtype.type(count)
+    quotient = total // count
+    return quotient + ((total < 0) & (quotient * count != total)).astype(x.dtype)
+
+
+_TABLE: dict[ReduceOperation, Callable[[np.ndarray, tuple[int, ...], bool], np.ndarray]] = {
+    # dtype= keeps integers in their own width, so they wrap as TensorRT's do.
+    _R.SUM: lambda x, axes, keepdims: np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
+    _R.PROD: lambda x, axes, keepdims: np.multiply.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
+    _R.MAX: _extreme(np.maximum.reduce, largest=True),
+    _R.MIN: _extreme(np.minimum.reduce, largest=False),
+    _R.AVG: _avg,
+}
+
+
+@attrs.frozen
+class Reduce(Op):
+    """``np.<op>(x, axis=axes, keepdims=keepdims)`` with TensorRT's empty-volume results (module table)."""
+
+    kind = "Reduce"
+    op: ReduceOperation
+    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    keepdims: bool = False
+
+    def label(self) -> str:
+        return f"Reduce[{self.op.name}]"
+
+    def name_hint(self) -> str:
+        return f"reduce_{self.op.name.lower()}"
+
+    def attributes(self) -> dict[str, object]:
+        return {"axes": self.axes, "keepdims": self.keepdims}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        note = " (int8 is a quantized type in TensorRT: dequantize it first)" if x.dtype == dtypes.int8 else ""
+        expect_dtype(self.label(), "x", x, dtypes.FLOATS + dtypes.INTEGERS, note)
+        check_axes(self.label(), self.axes, x.rank)
+        if self.keepdims:
+            shape = tuple(1 if i in self.axes else d for i, d in enumerate(x.shape))
+        else:
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in self.axes)
+        return (TensorType(x.dtype, shape),)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        fn = _TABLE[self.op]
+        return (in_float(lambda v: fn(v, self.axes, self.keepdims), x.dtype, x),)
+
+
+def reduce(x: Tensor, op: ReduceOperation | str, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+           *, name: str | None = None) -> Tensor:
+    """``np.<op>(x, axis=axis, keepdims=keepdims)`` as one IReduceLayer; ``op`` is a
+    :class:`ReduceOperation` or its name. ``axis=None`` reduces every dim. With no axes to reduce (a 0-d
+    ``x``, or ``axis=()``) the result is a copy of ``x`` (an Identity layer), as in NumPy.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("r")
+    >>> x = net.input("x", td.float32, (2, 0))
+    >>> net.output("y", td.reduce(x, "max", axis=1))  # an empty max is -inf in TensorRT
+    >>> net.run({"x": np.zeros((2, 0), np.float32)})["y"]
+    array([-inf, -inf], dtype=float32)
+    """
+    operation = _operation(op)
+    fn = _function_name(operation)
+    x = expect_tensor(fn, "x", x)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise bad_argument(fn, "keepdims", keepdims, "a bool")
+    axes = normalize_axes(fn, axis, x.ndim)
+    if not axes:
+        return identity(x, name=name)
+    return x.network.add1(Reduce(operation, axes, bool(keepdims)), (x,), name=name)
+
+
+def _operation(op: ReduceOperation | str) -> ReduceOperation:
+    if isinstance(op, ReduceOperation):
+        return op
+    try:
+        return ReduceOperation[str(op).upper()]
+    except KeyError:
+        raise bad_argument("reduce", "op", op, "one of " + ", ".join(o.name for o in ReduceOperation)) from None
+
+
+def _function_name(operation: ReduceOperation) -> str:
+    return "mean" if operation is _R.AVG else operation.name.lower()
+
+
+def _reduction(operation: ReduceOperation, formula: str, note: str, result: str) -> Callable[..., Tensor]:
+    fn_name = _function_name(operation)
+
+    def fn(x: Tensor, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, *,
+           name: str | None = None) -> Tensor:
+        return reduce(x, operation, axis, keepdims, name=name)
+
+    fn.__name__ = fn.__qualname__ = fn_name
+    fn.__doc__ = f"""``{formula}`` ({operation.name}); {note}
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("r")
+    >>> x = net.input("x", td.float32, (2, 3))
+    >>> net.output("y", td.{fn_name}(x, axis=1))
+    >>> net.run({{"x": np.array([[1, 2, 3], [4, 5, -6]], np.float32)}})["y"]
+    {result}
+    """
+    return fn
+
+
+sum = _reduction(_R.SUM, "np.sum(x, axis, keepdims=keepdims)", "integers wrap in their own dtype.",
+                 "array([6., 3.], dtype=float32)")
+prod = _reduction(_R.PROD, "np.prod(x, axis, keepdims=keepdims)", "integers wrap in their own dtype.",
+                  "array([   6., -120.], dtype=float32)")
+max = _reduction(_R.MAX, "np.max(x, axis, keepdims=keepdims)", "empty: -inf, or the int dtype's minimum.",
+                 "array([3., 5.], dtype=float32)")
+min = _reduction(_R.MIN, "np.min(x, axis, keepdims=keepdims)", "empty: +inf, or the int dtype's maximum.",
+                 "array([ 1., -6.], dtype=float32)")
+mean = _reduction(_R.AVG, "np.mean(x, axis, keepdims=keepdims)", "integers: the wrapped sum divided by the "
+                  "count, truncated toward zero (UNCONFIRMED); empty: NaN, or 0 for integers.",
+                  "array([2., 1.], dtype=float32)")

@@ -1,0 +1,218 @@
+"""Reduce: every operation over drawn axes, against plain-Python formulas per reduced row, with TensorRT's
+empty-volume table and integer wrap-around."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, expect_error, run_layer, shapes
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers.reduce import Reduce, ReduceOperation
+
+FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
+INT_TYPES = [np.int32, np.int64]
+FUNCTIONS = {"SUM": td.sum, "PROD": td.prod, "MAX": td.max, "MIN": td.min, "AVG": td.mean}
+
+
+def wrap(value, dtype):
+    bits = np.dtype(dtype).itemsize * 8
+    return (value + 2 ** (bits - 1)) % 2**bits - 2 ** (bits - 1)
+
+
+def float_formula(op, row):
+    if op == "SUM":
+        return math.fsum(row)
+    if op == "PROD":
+        return math.prod(row)
+    if op == "AVG":
+        return math.fsum(row) / len(row) if row else math.nan
+    if any(math.isnan(v) for v in row):
+        return math.nan
+    if op == "MAX":
+        return max(row, default=-math.inf)
+    return min(row, default=math.inf)
+
+
+def int_formula(op, row, dtype):
+    info = np.iinfo(dtype)
+    if op == "SUM":
+        return wrap(sum(row), dtype)
+    if op == "PROD":
+        return wrap(math.prod(row), dtype)
+    if op == "MAX":
+        return max(row, default=info.min)
+    if op == "MIN":
+        return min(row, default=info.max)
+    if not row:
+        return 0
+    total = wrap(sum(row), dtype)
+    return abs(total) // len(row) * (1 if total >= 0 else -1)
+
+
+def expected(x, op, axes, keepdims, formula):
+    """Apply ``formula`` to the values of each reduced row, in Python, and shape the result like NumPy."""
+    kept = [i for i in range(x.ndim) if i not in axes]
+    out_shape = tuple(x.shape[i] for i in kept)
+    count = math.prod(x.shape[a] for a in axes)
+    values = x.astype(np.float64) if x.dtype.kind == "f" or x.dtype == td.bfloat16.numpy else x
+    rows = np.transpose(values, kept + list(axes)).reshape(math.prod(out_shape), count).tolist()
+    out = np.array([formula(op, row) for row in rows], dtype=object).reshape(out_shape)
+    if keepdims:
+        out = out.reshape(tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
+    return out
+
+
+@st.composite
+def axis_spec(draw, rank):
+    """What a user passes as ``axis``: None, one int, or a tuple, possibly negative, in any order."""
+    if rank == 0:
+        return None
+    kind = draw(st.sampled_from(["none", "int", "tuple"]))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-rank, rank - 1))
+    chosen = draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True))
+    return tuple(a - rank if draw(st.booleans()) else a for a in chosen)
+
+
+def normalized(spec, rank):
+    if spec is None:
+        return tuple(range(rank))
+    items = spec if isinstance(spec, tuple) else (spec,)
+    return tuple(sorted(a % rank for a in items))
+
+
+@pytest.mark.parametrize("op", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_float_reductions_match_python(op, dtype, data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=4))
+    special = op in ("MAX", "MIN")
+    bound = 2 if op == "PROD" else 100
+    x = data.draw(arrays(dtype, shape, min_value=-bound, max_value=bound, allow_nan=special, allow_inf=special))
+    spec = data.draw(axis_spec(len(shape)))
+    keepdims = data.draw(st.booleans())
+    got = run_layer(lambda t: FUNCTIONS[op](t, axis=spec, keepdims=keepdims), x)
+    axes = normalized(spec, len(shape))
+    want = expected(x, op, axes, keepdims, float_formula).astype(np.float64).astype(dtype)
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    tol = TOLERANCES[np.dtype(dtype)]
+    if special:
+        np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+    elif op == "PROD":
+        np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=2 * tol, atol=1e-30)
+    else:
+        scale = expected(np.abs(x), "SUM", axes, keepdims, float_formula).astype(np.float64)
+        np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=0,
+                                   atol=1e-6 + 2 * tol * np.max(scale, initial=0))
+
+
+@pytest.mark.parametrize("op", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", INT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_integer_reductions_wrap_and_truncate(op, dtype, data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=4))
+    x = data.draw(arrays(dtype, shape))
+    spec = data.draw(axis_spec(len(shape)))
+    keepdims = data.draw(st.booleans())
+    got = run_layer(lambda t: td.reduce(t, op, axis=spec, keepdims=keepdims), x)
+    want = expected(x, op, normalized(spec, len(shape)), keepdims, lambda o, r: int_formula(o, r, dtype))
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, want.astype(dtype))
+
+
+# TensorRT's documented results of reducing an empty volume (ReduceOperation in NvInfer.h).
+EMPTY = {
+    "SUM": (0.0, 0, 0), "PROD": (1.0, 1, 1), "MAX": (-np.inf, -(2**31), -(2**63)),
+    "MIN": (np.inf, 2**31 - 1, 2**63 - 1), "AVG": (np.nan, 0, 0),
+}
+
+
+@pytest.mark.parametrize("op", sorted(EMPTY))
+@pytest.mark.parametrize("dtype", FLOAT_TYPES + INT_TYPES, ids=lambda d: np.dtype(d).name)
+def test_empty_volume_results_follow_the_table(op, dtype):
+    x = np.zeros((2, 0, 3), dtype)
+    got = run_layer(lambda t: td.reduce(t, op, axis=1), x)
+    column = 0 if np.dtype(dtype).kind == "f" or dtype == td.bfloat16.numpy else INT_TYPES.index(dtype) + 1
+    want = np.full((2, 3), EMPTY[op][column]).astype(dtype)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+
+
+def test_tensor_methods_and_numpy_defaults():
+    x = np.arange(-3, 9, dtype=np.float32).reshape(3, 4)
+    got = run_layer(lambda t: (t.sum(), t.mean(axis=0), t.max(axis=-1, keepdims=True), t.min(), t.prod(axis=(0, 1))), x)
+    assert got[0].shape == () and float(got[0]) == 30.0
+    np.testing.assert_array_equal(got[1], [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(got[2], [[0.0], [4.0], [8.0]])
+    assert float(got[3]) == -3.0 and float(got[4]) == 0.0
+
+
+def test_no_axes_is_a_copy():
+    net = td.Network("r")
+    x = net.input("x", td.float32, ())
+    net.output("y", td.sum(x))
+    net.output("z", td.max(net.input("v", td.int32, (2,)), axis=()))
+    assert [n.op.kind for n in net.nodes] == ["Identity", "Identity"]
+    out = net.run({"x": np.array(2.5, np.float32), "v": np.array([1, 2], np.int32)})
+    assert float(out["y"]) == 2.5 and out["z"].tolist() == [1, 2]
+
+
+def test_ir_stores_sorted_non_negative_axes():
+    net = td.Network("r")
+    x = net.input("x", td.float32, ("n", 3, 4))
+    y = td.mean(x, axis=(-1, 0), keepdims=True)
+    assert net.nodes[-1].op == Reduce(ReduceOperation.AVG, (0, 2), True)
+    assert y.shape == (1, 3, 1)
+    assert "Reduce[AVG](%x, axes=(0,2), keepdims=True)" in net.format(locations=False)
+
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+        return build(*ts)
+    return run
+
+
+def raw(op, axes, keepdims=False):
+    return lambda x: x.network.add1(Reduce(ReduceOperation[op], axes, keepdims), (x,))
+
+
+ERRORS = [
+    (DTypeError, "Reduce[SUM]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, int64",
+     call(lambda x: td.sum(x), (td.bool, (2,)))),
+    (DTypeError, "Reduce[MAX]: input 'x' has dtype int8; expected one of float32, float16, bfloat16, int32, int64 "
+                 "(int8 is a quantized type in TensorRT: dequantize it first)", call(td.max, (td.int8, (2,)))),
+    (ShapeError, "sum: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
+     call(lambda x: x.sum(axis=2), f32(2, 3))),
+    (ArgumentError, "mean: argument 'axis' is (0, -2); expected unique axes", call(lambda x: td.mean(x, (0, -2)), f32(2, 3))),
+    (ArgumentError, "min: argument 'axis' is 1.0; expected an int in [-2, 1]", call(lambda x: td.min(x, 1.0), f32(2, 3))),
+    (ArgumentError, "max: argument 'keepdims' is 'yes'; expected a bool",
+     call(lambda x: td.max(x, keepdims="yes"), f32(2))),
+    (ArgumentError, "reduce: argument 'op' is 'median'; expected one of SUM, PROD, MAX, MIN, AVG",
+     call(lambda x: td.reduce(x, "median"), f32(2))),
+    (DTypeError, "prod: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.prod([1, 2])),
+    (ShapeError, "Reduce[SUM]: argument 'axes' is (); expected at least one axis (TensorRT does not define an empty "
+                 "axes mask)", call(raw("SUM", ()), f32(2))),
+    (ShapeError, "Reduce[MAX]: argument 'axes' is (1, 0); expected increasing axes in [0, 1] for a rank-2 input",
+     call(raw("MAX", (1, 0)), f32(2, 3))),
+    (ShapeError, "Reduce[AVG]: argument 'axes' is (0, 2); expected increasing axes in [0, 1] for a rank-2 input",
+     call(raw("AVG", (0, 2)), f32(2, 3))),
+    (ShapeError, "Reduce[MIN]: argument 'axes' is (-1,); expected increasing axes in [0, 1] for a rank-2 input",
+     call(raw("MIN", (-1,)), f32(2, 3))),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
