@@ -194,7 +194,7 @@ def _runtime_scale(label: str, scale: np.ndarray, zero_ok: bool) -> np.ndarray:
     s = scale.astype(np.float32)
     bad = ~np.isfinite(s) | (s < 0) | (~np.bool_(zero_ok) & (s == 0))
     if bad.any():
-        raise ValueError(f"{label}: scale coefficient {s[bad].ravel()[0]!r} is not finite and positive; TensorRT "
+        raise ValueError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and positive; TensorRT "
                          "requires strictly positive scales")
     return s
 
@@ -428,6 +428,9 @@ def constant_value(t: Tensor) -> np.ndarray | None:
     return np.asarray(values[t])
 
 
+_SYMMETRIC = "zeros: TensorRT supports symmetric quantization only"
+
+
 @attrs.frozen
 class Problem:
     """A TensorRT rule broken by where a Q/DQ input comes from: ``arg`` is ``value``; ``expected`` says
@@ -442,17 +445,22 @@ class Problem:
         return f"{self.arg} is {self.value!r}; expected {self.expected}"
 
 
-def _first_bad(values: np.ndarray, bad: np.ndarray) -> Any:
-    return values.tolist() if values.size <= 8 else values[bad].ravel()[0].item()
+def _shown(values: np.ndarray, bad: np.ndarray) -> Any:
+    """The values for a message: all of them if few, else the first bad one (ints stay ints)."""
+    kind = dtypes.of_array(values)
+    plain = values.astype(np.int64 if kind is not None and kind.is_integer else np.float64)
+    return plain.tolist() if plain.size <= 8 else plain[bad].ravel()[0].item()
 
 
-def scale_problem(arg: str, values: np.ndarray) -> Problem | None:
-    """A Problem if the scale ``values`` are not all finite and strictly positive."""
+def scale_problem(arg: str, values: np.ndarray, given: np.ndarray | None = None) -> Problem | None:
+    """A Problem if the scale ``values`` are not all finite and strictly positive; the message shows
+    ``given`` (what the user wrote, before conversion to the scale's type) if there is one."""
     as_float = values.astype(np.float64)
     bad = ~np.isfinite(as_float) | (as_float <= 0)
     if not bad.any():
         return None
-    return Problem("scale-not-positive", arg, _first_bad(as_float, bad), "finite, strictly positive coefficients")
+    shown = _shown(values if given is None else given, bad)
+    return Problem("scale-not-positive", arg, shown, "finite, strictly positive coefficients")
 
 
 def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor | None) -> list[Problem]:
@@ -482,11 +490,11 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
             problems.append(Problem(
                 "zero-point-not-constant", "zero_point", f"%{zero_point.name}",
                 "a Constant (or a Cast of one): TensorRT needs zero points known when the engine is built"))
-        elif np.any(source.op.weights.array.astype(np.float32) != 0):
-            problems.append(Problem(
-                "zero-point-not-zero", "zero_point", _first_bad(source.op.weights.array.astype(np.float64),
-                                                                source.op.weights.array.astype(np.float32) != 0),
-                "zeros: TensorRT supports symmetric quantization only"))
+        else:
+            stored = source.op.weights.array
+            if np.any(stored.astype(np.float32) != 0):
+                problems.append(Problem("zero-point-not-zero", "zero_point",
+                                        _shown(stored, stored.astype(np.float32) != 0), _SYMMETRIC))
     return problems
 
 
@@ -498,12 +506,13 @@ def _scale_tensor(fn: str, arg: str, value: Any, like: Tensor, kinds: tuple[DTyp
     already has one of ``kinds``), refusing non-positive and non-finite coefficients."""
     if isinstance(value, Tensor):
         return value
-    array = np.asarray(value)
+    given = np.asarray(value)
+    array = given
     if dtypes.of_array(array) not in kinds:
         if array.dtype.kind not in "fiu":
             raise bad_argument(fn, arg, value, "a positive float, an array of them, or a Tensor", DTypeError)
         array = array.astype(np.float32)
-    problem = scale_problem(arg, array)
+    problem = scale_problem(arg, array, given)
     if problem is not None:
         raise bad_argument(fn, arg, problem.value, problem.expected)
     return like.network.constant(array)
@@ -515,10 +524,9 @@ def _zero_point_tensor(fn: str, value: Any, quantized: DType, scale: Tensor) -> 
     array = np.asarray(value)
     if array.dtype.kind not in "fiub" and dtypes.of_array(array) not in QUANTIZED:
         raise bad_argument(fn, "zero_point", value, "zeros (a number, an array or a Tensor)", DTypeError)
-    if np.any(array.astype(np.float64) != 0):
-        bad = array.astype(np.float64) != 0
-        raise bad_argument(fn, "zero_point", _first_bad(array.astype(np.float64), bad),
-                           "zeros: TensorRT supports symmetric quantization only")
+    nonzero = array.astype(np.float64) != 0
+    if nonzero.any():
+        raise bad_argument(fn, "zero_point", _shown(array, nonzero), _SYMMETRIC)
     return scale.network.constant(np.zeros(array.shape if array.ndim else scale.shape, quantized.numpy))
 
 
