@@ -1,3 +1,79 @@
-"""(being written)"""
+"""ISoftMaxLayer: ``np.exp(x - m) / np.sum(np.exp(x - m), axis, keepdims=True)`` with
+``m = np.max(x, axis, keepdims=True)``, along exactly one axis.
 
-__all__: list[str] = []
+TensorRT's own default axis is ``rank - 3`` (0 below rank 3), the channel dim of NCHW; :func:`softmax`
+instead takes NumPy's/SciPy's convention, ``axis=-1`` by default, and always sets the axis explicitly.
+Float types only; 16-bit floats are computed in float32. Subtracting the maximum keeps the exponentials
+finite; a slice whose maximum is +inf or -inf (all of it -inf) gives NaN, as the formula does.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("sm")
+>>> x = net.input("x", td.float32, (2, 3))
+>>> net.output("y", td.softmax(x, axis=1))
+>>> net.run({"x": np.array([[0.0, 0.0, 0.0], [1000.0, 1000.0, -np.inf]], np.float32)})["y"]
+array([[0.33333334, 0.33333334, 0.33333334],
+       [0.5       , 0.5       , 0.        ]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ShapeError, bad_argument
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
+
+__all__ = ["SoftMax", "softmax"]
+
+
+@attrs.frozen
+class SoftMax(Op):
+    """Softmax of ``x`` along ``axis`` (a non-negative dim index; TensorRT's mask is ``1 << axis``)."""
+
+    kind = "SoftMax"
+    axis: int
+
+    def name_hint(self) -> str:
+        return "softmax"
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        expect_dtype(self.label(), "x", x, dtypes.FLOATS)
+        expect_rank(self.label(), "x", x, lambda r: r >= 1, "rank >= 1 (softmax needs an axis)")
+        if not 0 <= self.axis < x.rank:
+            raise bad_argument(self.label(), "axis", self.axis, f"an int in [0, {x.rank - 1}] for a rank-{x.rank} "
+                               "input", ShapeError)
+        return (x,)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (in_float(self._softmax, x.dtype, x),)
+
+    def _softmax(self, x: np.ndarray) -> np.ndarray:
+        # initial= gives an empty axis a maximum instead of an error; the result is empty anyway.
+        e = x - np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)
+        np.exp(e, out=e)
+        e /= np.sum(e, axis=self.axis, keepdims=True)
+        return e
+
+
+def softmax(x: Tensor, axis: int = -1, *, name: str | None = None) -> Tensor:
+    """``np.exp(x - m) / np.sum(np.exp(x - m), axis, keepdims=True)`` with ``m`` the maximum along ``axis``
+    (``scipy.special.softmax(x, axis)``), as one ISoftMaxLayer. ``axis`` defaults to the last dim, unlike
+    TensorRT's layer (whose default is ``rank - 3``).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("sm")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("p", td.softmax(x))
+    >>> net.run({"x": np.array([1.0, 2.0, 3.0], np.float32)})["p"].round(4)
+    array([0.09  , 0.2447, 0.6652], dtype=float32)
+    """
+    x = expect_tensor("softmax", "x", x)
+    if x.ndim == 0:
+        raise ShapeError("softmax: argument 'x' has shape (); expected rank >= 1 (softmax needs an axis)")
+    return x.network.add1(SoftMax(normalize_axis("softmax", axis, x.ndim)), (x,), name=name)
