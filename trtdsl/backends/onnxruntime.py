@@ -84,6 +84,12 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
         return cached
     ort = _onnxruntime()
     result = exported(network, opset)
+    for node in result.model.graph.node:
+        if node.domain not in ("", "ai.onnx"):  # e.g. TensorRT plugins (trt.plugins): onnxruntime has no kernels
+            layer = result.origin[node.name]
+            raise MissingKernel(f"onnxruntime has no kernel for {node.domain}:{node.op_type} (written for layer "
+                                f"{layer.name}, {layer.op.label()})", op_type=node.op_type,
+                                dtype=_input_dtype(result.model, node.name), layer=layer)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

@@ -11,6 +11,7 @@ from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry
 
 # Each family module registers its entries when imported.
 from trtdsl.backends.onnx import activation, cast, constant, elementwise, shuffle, unary  # noqa: E402,F401
+from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401
 
 __all__ = ["EXPORTERS", "Entry", "Exported", "MAX_OPSET", "MIN_OPSET", "NotExpressible", "export", "exported",
            "exports", "not_expressible"]

@@ -89,7 +89,9 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
         value_info=[value_info(t.name, t.type) for t in inner],
     )
     opsets = [helper.make_opsetid("", version)]
-    model = helper.make_model(graph, opset_imports=opsets, ir_version=helper.find_min_ir_version_for(opsets),
+    opsets += [helper.make_opsetid(domain, 1) for domain in sorted({n.domain for n in builder.nodes} - {""})]
+    model = helper.make_model(graph, opset_imports=opsets,
+                              ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
                               producer_name="trtdsl", producer_version=__version__,
                               doc_string=f"trtdsl network {network.name!r}")
     if check:

@@ -1,0 +1,87 @@
+"""ONNX export of plugin layers: one node in the custom domain ``trt.plugins``, written the way
+TensorRT's ONNX parser imports plugins.
+
+The parser sends any op it does not know to its plugin importer, which looks the plugin up by the node's
+``op_type`` (the plugin name) and its string attributes ``plugin_namespace`` and ``plugin_version``, and
+passes every other attribute as a plugin field: INT and INTS as INT32, FLOAT and FLOATS as FLOAT32,
+STRING as CHAR, TENSOR as its own element type (INT64 tensors are not accepted). A plugin with an
+ahead-of-time kernel gets ``aot=1``, which asks the parser for that implementation. Data-dependent sizes
+are extra int32 outputs of the node, as they are of the TensorRT plugin.
+
+Attributes are written so that the plugin receives the values the reference uses: ``float`` attributes of
+trtdsl-defined plugins travel as FLOAT32 (the parser has no FLOAT64 attribute), and NumPy-typed
+attributes other than int32/float32 as TENSOR attributes of their type.
+
+onnxruntime cannot run these nodes (it has no kernels for TensorRT plugins): the onnxruntime backend
+reports them as :class:`~trtdsl.backends.onnxruntime.MissingKernel`, which cross-checks skip.
+
+>>> import numpy as np, trtdsl as td
+>>> @td.plugin("doc::offset")
+... class Offset:
+...     delta: float = 1.0
+...     def shape(self, x):
+...         return x
+...     def reference(self, x):
+...         return x + np.float32(self.delta)
+>>> net = td.Network("onnx_plugin")
+>>> net.output("y", Offset(delta=0.5)(net.input("x", td.float32, (2,))))
+>>> node = net.to_onnx().graph.node[0]
+>>> node.domain, node.op_type, [(a.name, onnx.helper.get_attribute_value(a)) for a in node.attribute]
+('trt.plugins', 'offset', [('delta', 0.5), ('plugin_namespace', b'doc'), ('plugin_version', b'1')])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import AttributeProto, helper, numpy_helper
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.plugins.attributes import AttrType
+from trtdsl.plugins.definition import PluginDefinition, PluginV3
+
+DOMAIN = "trt.plugins"
+_NATIVE = {np.dtype(np.int32): AttributeProto.INT, np.dtype(np.float32): AttributeProto.FLOAT}
+
+
+@exports("PluginV3")
+def plugin_node(ctx: NodeContext) -> tuple[str, ...]:
+    """The plugin as one node of the ``trt.plugins`` domain (plus its data-dependent size outputs)."""
+    op: PluginV3 = ctx.op
+    definition = op.definition
+    outputs = len(ctx.node.outputs) + (definition.counts[1] if definition.counts else 0)
+    inputs = [ctx.input(i) for i in range(len(ctx.node.inputs))]
+    names = ctx.emit(op.name, inputs, outputs=outputs, domain=DOMAIN)
+    node = ctx.builder.nodes[-1]
+    node.attribute.extend(attribute(ctx, definition, name, value) for name, value in op.fields)
+    node.attribute.append(helper.make_attribute("plugin_namespace", op.namespace))
+    node.attribute.append(helper.make_attribute("plugin_version", op.version))
+    if definition.aot_fn is not None:
+        node.attribute.append(helper.make_attribute("aot", 1))
+    names = (names,) if isinstance(names, str) else names
+    return names[:len(ctx.node.outputs)]
+
+
+def attribute(ctx: NodeContext, definition: PluginDefinition, name: str, value: Any) -> onnx.AttributeProto:
+    """One attribute, in the ONNX type that makes TensorRT's parser pass the field the plugin expects."""
+    kind: AttrType = definition.attributes[name]
+    if kind.python is str:
+        return helper.make_attribute(name, value, attr_type=AttributeProto.STRING)
+    if kind.numpy is None or kind.numpy in _NATIVE or (kind.numpy == np.int64 and not definition.registry):
+        # tensorrt.plugin converts the parser's INT32/FLOAT32 fields to the attribute's own type
+        scalar = AttributeProto.FLOAT if kind.python is float else AttributeProto.INT
+        if kind.array:
+            listed = AttributeProto.FLOATS if kind.python is float else AttributeProto.INTS
+            return helper.make_attribute(name, list(value), attr_type=listed)
+        return helper.make_attribute(name, value, attr_type=scalar)
+    if kind.numpy == np.int64:
+        raise ctx.fail(f"has attribute '{name}' of type {kind}, which TensorRT's ONNX parser cannot pass to a plugin "
+                       "(it has no INT64 plugin fields)")
+    array = np.asarray(value if kind.array else [value], dtype=kind.numpy)
+    return helper.make_attribute(name, numpy_helper.from_array(array), attr_type=AttributeProto.TENSOR)
+
+
+__all__ = ["DOMAIN", "attribute", "plugin_node"]
