@@ -366,3 +366,13 @@ def test_a_size_that_only_fails_at_run_time_names_the_layer():
                                                 r"ValueError: input shape \(1, 1, 2, 5\) gives output spatial dims "
                                                 r"\(0, 3\); the window does not fit in the padded input"):
         net.run({"x": np.ones((1, 1, 2, 5), np.float32)})
+
+
+def test_deconvolution_of_an_empty_spatial_dim_is_its_bias():
+    # full output length (I - 1) * S + DK with I = 0: DK - S positions that no input reaches
+    x = np.zeros((1, 2, 0, 2), np.float32)
+    w = np.ones((2, 3, 3, 3), np.float32)
+    got = run_layer(lambda t: td.conv_transpose(t, w, np.array([1, 2, 3], np.float32)), x)
+    assert_close(got, naive_deconv(x, w, np.array([1, 2, 3], np.float32), (1, 1), (0, 0), (0, 0), (1, 1), 1,
+                                   "explicit_round_down").astype(np.float32))
+    assert got.shape == (1, 3, 2, 4) and (got[0, 2] == 3).all()

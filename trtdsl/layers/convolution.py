@@ -42,7 +42,8 @@ array([[[[ -0.5,  -2.5,  -4.5],
 from __future__ import annotations
 
 import enum
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -111,14 +112,16 @@ def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: t
                        value: Any) -> None:
     """The DSL refuses explicit padding together with a SAME mode (TensorRT would silently ignore it)."""
     if mode in _SAME and any(pre + post):
-        raise bad_argument(fn, "padding", value, f"0 with padding_mode {mode.value!r}, which computes the padding")
+        expected = f"0 with padding_mode {mode.value!r}, which computes the padding"
+        raise bad_argument(fn, "padding", value, expected)
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]], minimum: dict[str, int]) -> None:
+def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]],
+                        minimum: dict[str, int]) -> None:
     """Every parameter is a tuple of ``nb`` ints >= its minimum."""
     for arg, values in params.items():
         low = minimum[arg]
@@ -134,7 +137,8 @@ def check_spatial_input(label: str, x: TensorType, nb: int, what: str) -> None:
     if x.rank != nb + 2:
         layout = "(N, C, H, W)" if nb == 2 else "(N, C, D, H, W)"
         raise ShapeError(
-            f"{label}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} for a {nb}-D {what}"
+            f"{label}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} for a "
+            f"{nb}-D {what}"
         )
 
 
@@ -145,7 +149,8 @@ def same_pads(mode: PaddingMode, total: int) -> tuple[int, int]:
     return (small, total - small) if mode is _P.SAME_UPPER else (total - small, small)
 
 
-def window_output_dim(mode: PaddingMode, size: DimLike, pre: int, post: int, stride: int, extent: int) -> DimLike:
+def window_output_dim(mode: PaddingMode, size: DimLike, pre: int, post: int, stride: int,
+                      extent: int) -> DimLike:
     """Convolution/pooling output size of one spatial dim (``extent`` = DK, the dilated kernel)."""
     if mode in _SAME:
         return (size + (stride - 1)) // stride
@@ -153,8 +158,13 @@ def window_output_dim(mode: PaddingMode, size: DimLike, pre: int, post: int, str
     if mode is _P.EXPLICIT_ROUND_UP:
         slack += stride - 1
     if stride == 1:
-        return size + (slack + 1)
-    return (size + slack) // stride + 1
+        return offset(size, slack + 1)
+    return offset(size, slack) // stride + 1
+
+
+def offset(size: DimLike, amount: int) -> DimLike:
+    """``size + amount``, as ``size - k`` for negative amounts (dynamic dims print as users write them)."""
+    return size + amount if amount >= 0 else size - (-amount)
 
 
 def window_pads(mode: PaddingMode, sizes: Sequence[int], pre: Sequence[int], post: Sequence[int],
@@ -171,7 +181,8 @@ def check_output_dims(label: str, x: TensorType, out: Sequence[DimLike],
     for axis, d in enumerate(out):
         if isinstance(d, int) and d < 1:
             raise ShapeError(
-                f"{label}: spatial dim {axis} of the output would be {d} for input shape {x.shape_text}; {reason}"
+                f"{label}: spatial dim {axis} of the output would be {d} for input shape {x.shape_text}; "
+                f"{reason}"
             )
 
 
@@ -208,7 +219,7 @@ def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Se
               dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
     """Grouped cross-correlation of ``x (N, C, *I)`` with ``w (K, C/groups, *kernel)`` as one batched
     matrix product per group (im2col)."""
-    n, c = x.shape[:2]
+    n = x.shape[0]
     k, cg = w.shape[:2]
     kernel = w.shape[2:]
     nb = len(kernel)
@@ -285,8 +296,8 @@ class _KernelOp(Op):
         for arg, t in (("kernel", w), ("bias", b)):
             if t is not None and t.dtype != x.dtype:
                 raise DTypeError(
-                    f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT networks "
-                    "are strongly typed, so they must be the same"
+                    f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
+                    "networks are strongly typed, so they must be the same"
                 )
         check_window_params(
             label, nb,
@@ -302,7 +313,8 @@ class _KernelOp(Op):
             raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
         c = x.shape[1]
         if not isinstance(c, int):
-            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static int")
+            raise ShapeError(
+                f"{label}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static int")
         g = self.num_groups
         for what, count in (("the input channel count", c), ("num_output_maps", self.num_output_maps)):
             if count % g:
@@ -310,7 +322,8 @@ class _KernelOp(Op):
         want = self._kernel_shape(c)
         if w.shape != want:
             raise ShapeError(
-                f"{label}: input 'kernel' has shape {w.shape_text}; expected {_shape_text(want)} = {kernel_shape}"
+                f"{label}: input 'kernel' has shape {w.shape_text}; expected {_shape_text(want)} = "
+                f"{kernel_shape}"
             )
         if b is not None and b.shape != (self.num_output_maps,):
             raise ShapeError(
@@ -343,14 +356,15 @@ class Convolution(_KernelOp):
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
         out = tuple(
-            window_output_dim(self.padding_mode, i, b, a, s, dk)
-            for i, b, a, s, dk in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents))
+            window_output_dim(self.padding_mode, i, b, a, s, dk) for i, b, a, s, dk
+            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents))
         check_output_dims(self.label(), x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         sizes = x.shape[2:]
-        pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride, self.extents)
+        pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
+                           self.extents)
         out = tuple(
             window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
             for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
@@ -385,7 +399,8 @@ class Deconvolution(_KernelOp):
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(C, num_output_maps/num_groups, *kernel_size)")
         pads = self._trims()
-        out = tuple(i * s + (dk - s - b - a) for i, s, dk, (b, a) in zip(x.shape[2:], self.stride, self.extents, pads))
+        out = tuple(offset(i * s, dk - s - b - a)
+                    for i, s, dk, (b, a) in zip(x.shape[2:], self.stride, self.extents, pads))
         check_output_dims(self.label(), x, out, "the padding trims more than the whole output")
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
@@ -403,15 +418,19 @@ class Deconvolution(_KernelOp):
         kg = w.shape[1]
         nb = len(self.kernel_size)
         sizes = x.shape[2:]
+        trims = self._trims()
+        out = tuple((i - 1) * s + dk - b - a
+                    for i, s, dk, (b, a) in zip(sizes, self.stride, self.extents, trims))
+        if min(out) < 1:
+            raise ValueError(f"input shape {x.shape} gives output spatial dims {out}; the padding trims more "
+                             "than the whole output")
         if not all(sizes):
-            raise ValueError(f"the input has an empty spatial dim {x.shape}; the output size would be negative")
+            return np.zeros((n, g * kg) + out, x.dtype)
         spread = np.zeros((n, c) + tuple((i - 1) * s + 1 for i, s in zip(sizes, self.stride)), x.dtype)
         spread[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)] = x
         flipped = np.flip(w.reshape((g, c // g, kg) + self.kernel_size), axis=tuple(range(3, 3 + nb)))
         kernel = flipped.swapaxes(1, 2).reshape((g * kg, c // g) + self.kernel_size)
-        trims = self._trims()
         pads = tuple((dk - 1 - b, dk - 1 - a) for dk, (b, a) in zip(self.extents, trims))
-        out = tuple((i - 1) * s + dk - b - a for i, s, dk, (b, a) in zip(sizes, self.stride, self.extents, trims))
         return _convolve(spread, kernel, g, pads, (1,) * nb, self.dilation, out)
 
 
@@ -421,11 +440,12 @@ def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
     """The shape of a kernel given as a Tensor or an array; it must be static, with rank 4 or 5."""
     shape = tuple(value.shape) if isinstance(value, Tensor) else np.shape(value)
     if not all(isinstance(d, int) for d in shape):
-        raise ShapeError(f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+        raise ShapeError(
+            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
     if len(shape) not in (4, 5):
         raise ShapeError(
-            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a 2-D or "
-            "3-D convolution"
+            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a "
+            "2-D or 3-D convolution"
         )
     return shape
 
@@ -449,8 +469,8 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
 
 
 def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,
-         stride: int | Sequence[int] = 1, padding: Any = 0, dilation: int | Sequence[int] = 1, groups: int = 1,
-         padding_mode: PaddingMode | str | None = None, name: str | None = None) -> Tensor:
+         stride: int | Sequence[int] = 1, padding: Any = 0, dilation: int | Sequence[int] = 1,
+         groups: int = 1, padding_mode: PaddingMode | str | None = None, name: str | None = None) -> Tensor:
     """2-D or 3-D convolution (cross-correlation) as one IConvolutionLayer.
 
     ``x`` is ``(N, C, H, W)`` or ``(N, C, D, H, W)``; ``w`` is ``(K, C/groups, *kernel)`` (a Tensor, or an
@@ -490,7 +510,7 @@ def conv_transpose(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | N
     (an int, one int per dim, or ``(pre, post)`` pairs) trims the output. In NumPy, for 1 spatial dim::
 
         full = np.zeros((N, K, (I - 1) * s + d * (R - 1) + 1))
-        for i, r: full[:, g*Kg:(g+1)*Kg, i*s + r*d] += np.einsum("nc,ck->nk", x[:, group g, i], w[group g, :, r])
+        for i, r: full[:, g*Kg:(g+1)*Kg, i*s + r*d] += x[:, group g, i] @ w[group g, :, r]
         y = full[:, :, pre : full.shape[2] - post] + b[:, None]
 
     >>> import numpy as np, trtdsl as td

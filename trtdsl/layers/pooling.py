@@ -1,3 +1,267 @@
-"""(being written)"""
+"""IPoolingLayer: max, average and max-average blend over 2-D or 3-D windows.
 
-__all__: list[str] = []
+The input is ``(N, C, H, W)`` or ``(N, C, D, H, W)``. Padding and output sizes follow the same
+:class:`~trtdsl.PaddingMode` table as convolution (with no dilation). Where TensorRT differs from what
+NumPy/PyTorch users may expect:
+
+- MAX pads with ``-inf``; AVERAGE pads with 0.
+- ``average_count_excludes_padding`` is True by default (TensorRT's default, ``count_include_pad=False``
+  in PyTorch terms): the divisor is the number of real input elements in the window. When False, it is
+  the overlap of the window with the *padded* input (positions a ROUND_UP window reaches past the padded
+  input are never counted).
+- MAX_AVERAGE_BLEND is ``(1 - blend_factor) * max + blend_factor * average``, ``blend_factor`` in [0, 1].
+- TensorRT does not document windows that hold no input element (padding >= window, or ROUND_UP with
+  stride > window; PyTorch drops such a last window, TensorRT's output-size formula keeps it). trtdsl
+  keeps TensorRT's output size; such a window gives ``-inf`` for MAX and ``0 / 0 = nan`` for an average
+  that excludes padding (UNCONFIRMED).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("pool")
+>>> x = net.input("x", td.float32, (1, 1, 4, 4))
+>>> net.output("max", td.max_pool(x, 2))
+>>> net.output("avg", td.avg_pool(x, 3, stride=2, padding=1))
+>>> out = net.run({"x": np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)})
+>>> out["max"][0, 0]
+array([[ 5.,  7.],
+       [13., 15.]], dtype=float32)
+>>> out["avg"][0, 0]      # the padding is not counted: the corner window averages 0, 1, 4, 5
+array([[ 2.5,  4. ],
+       [ 8.5, 10. ]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from trtdsl.errors import bad_argument
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_tensor, in_float
+from trtdsl.layers.convolution import (
+    PaddingMode, as_padding_mode, check_output_dims, check_padding_args, check_spatial_input,
+    check_window_params, explicit_padding, spatial_ints, window_output_dim, window_pads, windows,
+)
+
+
+class PoolingType(enum.Enum):
+    MAX = "max"
+    AVERAGE = "average"
+    MAX_AVERAGE_BLEND = "max_average_blend"
+
+
+_T = PoolingType
+
+
+def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window: Sequence[int],
+                   strides: Sequence[int], out: Sequence[int], excludes_padding: bool) -> np.ndarray:
+    """The divisor of each average: the product over spatial dims of how many counted positions the
+    window covers (real input positions, or positions of the padded input)."""
+    total = np.ones((), np.float32)
+    for i, (b, a), f, s, o in zip(sizes, pads, window, strides, out):
+        lo, hi = (b, b + i) if excludes_padding else (0, b + i + a)
+        start = np.arange(o) * s
+        count = np.clip(np.minimum(start + f, hi) - np.maximum(start, lo), 0, None)
+        total = np.multiply.outer(total, count.astype(np.float32))
+    return total
+
+
+@attrs.frozen
+class Pooling(Op):
+    """``y[n, c, o] = reduce(x_padded[n, c, o*stride : o*stride + window])`` per spatial dim, with
+    ``reduce`` max (padding ``-inf``), average (padding 0, see ``average_count_excludes_padding``) or
+    ``(1 - blend_factor) * max + blend_factor * average``."""
+
+    kind = "Pooling"
+    type: PoolingType
+    window_size: tuple[int, ...] = attrs.field(converter=tuple)
+    stride: tuple[int, ...] = attrs.field(converter=tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
+    average_count_excludes_padding: bool = True
+    blend_factor: float = 0.0
+
+    def label(self) -> str:
+        return f"Pooling[{getattr(self.type, 'name', self.type)}]"
+
+    def name_hint(self) -> str:
+        return {_T.MAX: "max_pool", _T.AVERAGE: "avg_pool"}.get(self.type, "blend_pool")
+
+    def attributes(self) -> dict[str, object]:
+        shown: dict[str, object] = {"window_size": self.window_size, "stride": self.stride}
+        if any(self.pre_padding + self.post_padding):
+            shown["pre_padding"] = self.pre_padding
+            shown["post_padding"] = self.post_padding
+        if self.padding_mode is not PaddingMode.EXPLICIT_ROUND_DOWN:
+            shown["padding_mode"] = self.padding_mode
+        if self.type is not _T.MAX and not self.average_count_excludes_padding:
+            shown["average_count_excludes_padding"] = False
+        if self.type is _T.MAX_AVERAGE_BLEND:
+            shown["blend_factor"] = self.blend_factor
+        return shown
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        label = self.label()
+        (x,) = inputs
+        assert x is not None
+        if not isinstance(self.type, PoolingType):
+            raise bad_argument(label, "type", self.type, "a PoolingType")
+        nb = len(self.window_size)
+        check_spatial_input(label, x, nb, "window")
+        check_window_params(
+            label, nb,
+            {"window_size": self.window_size, "stride": self.stride, "pre_padding": self.pre_padding,
+             "post_padding": self.post_padding},
+            {"window_size": 1, "stride": 1, "pre_padding": 0, "post_padding": 0},
+        )
+        if not isinstance(self.padding_mode, PaddingMode):
+            raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
+        if not isinstance(self.average_count_excludes_padding, bool):
+            raise bad_argument(label, "average_count_excludes_padding", self.average_count_excludes_padding,
+                               "a bool")
+        blend = self.blend_factor
+        if not isinstance(blend, float) or not (0.0 <= blend <= 1.0):
+            raise bad_argument(label, "blend_factor", blend, "a float in [0, 1]")
+        out = tuple(window_output_dim(self.padding_mode, i, b, a, s, f) for i, b, a, s, f
+                    in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.window_size))
+        check_output_dims(label, x, out)
+        return (TensorType(x.dtype, x.shape[:2] + out),)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        sizes = x.shape[2:]
+        pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
+                           self.window_size)
+        out = tuple(window_output_dim(self.padding_mode, i, b, a, s, f)
+                    for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
+        nb = len(sizes)
+        axes = tuple(range(-nb, 0))
+        dilation = (1,) * nb
+
+        def maximum(x: np.ndarray) -> np.ndarray:
+            view = windows(x, pads, self.window_size, self.stride, dilation, out, -np.inf)
+            return view.max(axis=axes) if view.size else np.full(view.shape[:-nb], -np.inf, x.dtype)
+
+        def average(x: np.ndarray) -> np.ndarray:
+            total = windows(x, pads, self.window_size, self.stride, dilation, out).sum(axis=axes)
+            counts = _window_counts(sizes, pads, self.window_size, self.stride, out,
+                                    self.average_count_excludes_padding)
+            return total / counts
+
+        def pool(x: np.ndarray) -> np.ndarray:
+            if self.type is _T.MAX:
+                return maximum(x)
+            if self.type is _T.AVERAGE:
+                return average(x)
+            blend = np.float32(self.blend_factor)
+            return (1 - blend) * maximum(x) + blend * average(x)
+
+        return (in_float(pool, x.dtype, x),)
+
+
+def _pooling_type(value: PoolingType | str) -> PoolingType:
+    if isinstance(value, PoolingType):
+        return value
+    try:
+        return PoolingType[str(value).upper()]
+    except KeyError:
+        names = ", ".join(repr(t.value) for t in PoolingType)
+        raise bad_argument("pool", "type", value, f"one of {names}") from None
+
+
+def pool(x: Tensor, type: PoolingType | str, window: int | Sequence[int],
+         stride: int | Sequence[int] | None = None, padding: Any = 0, *,
+         padding_mode: PaddingMode | str | None = None, average_count_excludes_padding: bool = True,
+         blend_factor: float = 0.0, name: str | None = None) -> Tensor:
+    """2-D or 3-D pooling as one IPoolingLayer; ``type`` is a :class:`PoolingType` or its name
+    (``"max"``, ``"average"``, ``"max_average_blend"``).
+
+    ``window`` and ``stride`` (default: the window) are an int or one int per spatial dim; ``padding`` an
+    int, one int per dim, or ``(pre, post)`` pairs; ``padding_mode`` as for :func:`conv`. In NumPy, for
+    one output element of a 2-D AVERAGE pooling with ``average_count_excludes_padding``::
+
+        win = xp[n, c, oh*sh : oh*sh + R, ow*sw : ow*sw + S]         # xp: x padded with 0
+        y[n, c, oh, ow] = win.sum() / (number of elements of x inside the window)
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("p")
+    >>> x = net.input("x", td.float32, (1, 1, 1, 4))
+    >>> net.output("y", td.pool(x, "max_average_blend", (1, 2), blend_factor=0.25))
+    >>> net.run({"x": np.array([[[[1, 3, -2, 2]]]], np.float32)})["y"]   # 0.75 * max + 0.25 * mean
+    array([[[[2.75, 1.5 ]]]], dtype=float32)
+    """
+    return _pool("pool", x, _pooling_type(type), window, stride, padding, padding_mode,
+                 average_count_excludes_padding, blend_factor, name)
+
+
+def _pool(fn: str, x: Tensor, kind: PoolingType, window: Any, stride: Any, padding: Any, mode: Any,
+          average_count_excludes_padding: Any, blend_factor: Any, name: str | None) -> Tensor:
+    x = expect_tensor(fn, "x", x)
+    nb = len(window) if isinstance(window, (tuple, list)) else x.ndim - 2 if x.ndim in (4, 5) else 2
+    mode = as_padding_mode(fn, mode)
+    pre, post = explicit_padding(fn, padding, nb)
+    check_padding_args(fn, mode, pre, post, padding)
+    size = spatial_ints(fn, "window", window, nb)
+    steps = size if stride is None else spatial_ints(fn, "stride", stride, nb)
+    if not isinstance(average_count_excludes_padding, (bool, np.bool_)):
+        raise bad_argument(fn, "average_count_excludes_padding", average_count_excludes_padding, "a bool")
+    if isinstance(blend_factor, bool) or not isinstance(blend_factor, (int, float, np.floating, np.integer)) \
+            or not math.isfinite(blend_factor):
+        raise bad_argument(fn, "blend_factor", blend_factor, "a float in [0, 1]")
+    if blend_factor and kind is not _T.MAX_AVERAGE_BLEND:
+        raise bad_argument(fn, "blend_factor", blend_factor, "0.0 unless type is 'max_average_blend'")
+    excludes = bool(average_count_excludes_padding)
+    op = Pooling(kind, size, steps, pre, post, mode, excludes, float(blend_factor))
+    return x.network.add1(op, (x,), name=name)
+
+
+def max_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int] | None = None,
+             padding: Any = 0, *, ceil_mode: bool = False, name: str | None = None) -> Tensor:
+    """Max pooling (PyTorch's ``max_pool2d``/``max_pool3d`` arguments): the maximum of each window of
+    ``x`` padded with ``-inf``; ``stride`` defaults to the window; ``ceil_mode`` rounds the output size up
+    (EXPLICIT_ROUND_UP). In NumPy, for 2-D::
+
+        y[n, c, i, j] = xp[n, c, i*sh : i*sh + R, j*sw : j*sw + S].max()
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("m")
+    >>> x = net.input("x", td.float32, (1, 1, 1, 5))
+    >>> net.output("y", td.max_pool(x, (1, 2), ceil_mode=True))
+    >>> net.run({"x": np.array([[[[1, 5, 2, 0, 7]]]], np.float32)})["y"]
+    array([[[[5., 2., 7.]]]], dtype=float32)
+    """
+    mode = PaddingMode.EXPLICIT_ROUND_UP if ceil_mode else None
+    return _pool("max_pool", x, _T.MAX, window, stride, padding, mode, True, 0.0, name)
+
+
+def avg_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int] | None = None,
+             padding: Any = 0, *, ceil_mode: bool = False, count_include_pad: bool = False,
+             name: str | None = None) -> Tensor:
+    """Average pooling (PyTorch's ``avg_pool2d``/``avg_pool3d`` arguments, but ``count_include_pad``
+    defaults to False, TensorRT's default): the mean of each window, the divisor counting only real
+    input elements unless ``count_include_pad``; ``stride`` defaults to the window; ``ceil_mode`` rounds
+    the output size up. In NumPy, for 2-D without padding:
+    ``y[n, c, i, j] = x[n, c, i*sh : i*sh + R, j*sw : j*sw + S].mean()``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (1, 1, 1, 3))
+    >>> net.output("excl", td.avg_pool(x, (1, 2), padding=(0, 1)))
+    >>> net.output("incl", td.avg_pool(x, (1, 2), padding=(0, 1), count_include_pad=True))
+    >>> out = net.run({"x": np.array([[[[2, 4, 6]]]], np.float32)})
+    >>> out["excl"], out["incl"]
+    (array([[[[2., 5.]]]], dtype=float32), array([[[[1., 5.]]]], dtype=float32))
+    """
+    if not isinstance(count_include_pad, (bool, np.bool_)):
+        raise bad_argument("avg_pool", "count_include_pad", count_include_pad, "a bool")
+    mode = PaddingMode.EXPLICIT_ROUND_UP if ceil_mode else None
+    return _pool("avg_pool", x, _T.AVERAGE, window, stride, padding, mode, not count_include_pad, 0.0, name)
+
+
+__all__ = ["PoolingType", "avg_pool", "max_pool", "pool"]
