@@ -1,0 +1,139 @@
+"""TopK: MAX and MIN along each of the last four axes, with ties and NaNs, against Python's sorted()."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from trtdsl.layers.topk import TopK, TopKOperation
+
+TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64]
+
+
+def python_topk(row, k, largest):
+    """Sort (value, index) pairs: NaN is the largest value; equal values keep the lower index first."""
+    def key(pair):
+        value, index = pair
+        nan = isinstance(value, float) and math.isnan(value)
+        if largest:
+            return (0 if nan else 1, 0 if nan else -value, index)
+        return (1 if nan else 0, 0 if nan else value, index)
+
+    chosen = sorted(zip(row, range(len(row))), key=key)[:k]
+    return [v for v, _ in chosen], [i for _, i in chosen]
+
+
+def expected(x, k, axis, largest):
+    moved = np.moveaxis(x, axis, -1)
+    values = moved.astype(np.float64) if moved.dtype.kind != "i" else moved
+    rows = values.reshape(-1, moved.shape[-1]).tolist()
+    pairs = [python_topk(r, k, largest) for r in rows]
+    shape = moved.shape[:-1] + (k,)
+    vals = np.array([p[0] for p in pairs], dtype=values.dtype).reshape(shape).astype(x.dtype)
+    idx = np.array([p[1] for p in pairs], dtype=np.int64).reshape(shape)
+    return np.moveaxis(vals, -1, axis), np.moveaxis(idx, -1, axis)
+
+
+@pytest.mark.parametrize("largest", [True, False], ids=["MAX", "MIN"])
+@pytest.mark.parametrize("dtype", TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_topk_matches_sorted(dtype, largest, data):
+    rank = data.draw(st.integers(1, 5))
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
+    is_float = np.dtype(dtype).kind == "f" or dtype == td.bfloat16.numpy
+    # A small range of values makes ties common.
+    x = data.draw(arrays(dtype, shape, min_value=-3, max_value=3, allow_nan=is_float, allow_inf=is_float))
+    axis = data.draw(st.integers(max(rank - 4, 0), rank - 1))
+    k = data.draw(st.integers(1, shape[axis]))
+    indices_dtype = data.draw(st.sampled_from([td.int32, td.int64]))
+    spelled = data.draw(st.sampled_from([axis, axis - rank]))
+    values, indices = run_layer(lambda t: td.topk(t, k, spelled, largest=largest, indices_dtype=indices_dtype), x)
+    want_values, want_indices = expected(x, k, axis, largest)
+    assert values.dtype == np.dtype(dtype) and indices.dtype == indices_dtype.numpy
+    np.testing.assert_array_equal(indices, want_indices)
+    np.testing.assert_array_equal(values.astype(np.float64), want_values.astype(np.float64))
+
+
+def test_operators_reference_example():
+    # The example of TensorRT's TopK operator documentation.
+    x = np.array([[-3.0, -2.0, -1.0, 10.0, -25.0], [0.0, 1.0, 2.0, -2.0, -1.0]], np.float32)
+    values, indices = run_layer(lambda t: td.topk(t, 3, axis=1), x)
+    np.testing.assert_array_equal(values, [[10.0, -1.0, -2.0], [2.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(indices, [[3, 2, 1], [2, 1, 0]])
+
+
+def test_extreme_integers_order_correctly():
+    x = np.array([0, np.iinfo(np.int64).min, np.iinfo(np.int64).max, -1], np.int64)
+    values, indices = run_layer(lambda t: td.topk(t, 4), x)
+    assert values.tolist() == [2**63 - 1, 0, -1, -(2**63)] and indices.tolist() == [2, 0, 3, 1]
+
+
+def test_ir_and_dynamic_dims():
+    net = td.Network("t")
+    x = net.input("x", td.float32, ("n", 7))
+    values, indices = td.topk(x, 2, axis=1, largest=False, indices_dtype="int64")
+    assert values.type == td.TensorType(td.float32, (x.shape[0], 2))
+    assert indices.type == td.TensorType(td.int64, (x.shape[0], 2))
+    assert net.nodes[-1].op == TopK(TopKOperation.MIN, 2, 1, td.int64)
+    assert "TopK[MIN](%x, k=2, axis=1, indices_dtype=i64)" in net.format(locations=False)
+
+
+def test_k_larger_than_a_dynamic_dim_fails_at_run_time():
+    net = td.Network("t")
+    x = net.input("x", td.float32, ("n",))
+    net.output("v", td.topk(x, 3)[0])
+    with pytest.raises(ExecutionError, match=r"TopK\[MAX\]: k=3 exceeds the size 2 of axis 0 of the input \(shape "
+                                             r"\(2,\)\)"):
+        net.run({"x": np.ones(2, np.float32)})
+
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+        return build(*ts)
+    return run
+
+
+def raw(*args):
+    return lambda x: x.network.add(TopK(*args), (x,))
+
+
+ERRORS = [
+    (ShapeError, "TopK[MAX]: argument 'k' is 4; expected at most 3, the size of axis 1 of input shape (2, 3)",
+     call(lambda x: td.topk(x, 4), f32(2, 3))),
+    (ArgumentError, "TopK[MAX]: argument 'k' is 0; expected an int in [1, 3840]", call(lambda x: td.topk(x, 0), f32(3))),
+    (ArgumentError, "TopK[MIN]: argument 'k' is 3841; expected an int in [1, 3840]",
+     call(lambda x: td.topk(x, 3841, largest=False), f32(5000))),
+    (ArgumentError, "topk: argument 'k' is 2.0; expected an int", call(lambda x: td.topk(x, 2.0), f32(3))),
+    (ShapeError, "TopK[MAX]: argument 'axis' is 0; expected one of the last four dims (1 to 4) of a rank-5 input",
+     call(lambda x: td.topk(x, 1, axis=0), f32(1, 1, 1, 1, 1))),
+    (ShapeError, "topk: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
+     call(lambda x: td.topk(x, 1, axis=2), f32(2, 3))),
+    (ShapeError, "topk: argument 'x' has shape (); expected rank >= 1 (top-k needs an axis)",
+     call(lambda x: td.topk(x, 1), f32())),
+    (DTypeError, "TopK[MAX]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, int64",
+     call(lambda x: td.topk(x, 1), (td.bool, (3,)))),
+    (ArgumentError, "TopK[MAX]: argument 'indices_dtype' is td.float32; expected td.int32 or td.int64",
+     call(lambda x: td.topk(x, 1, indices_dtype=td.float32), f32(3))),
+    (ArgumentError, "topk: argument 'largest' is 'no'; expected a bool", call(lambda x: td.topk(x, 1, largest="no"), f32(3))),
+    (DTypeError, "topk: argument 'x' is [3, 1]; expected a trtdsl Tensor", lambda: td.topk([3, 1], 1)),
+    (ShapeError, "TopK[MIN]: argument 'axis' is -1; expected one of the last four dims (0 to 1) of a rank-2 input",
+     call(raw(TopKOperation.MIN, 1, -1), f32(2, 3))),
+    (ShapeError, "TopK[MAX]: input 'x' has shape (); expected rank >= 1 (top-k needs an axis)",
+     call(raw(TopKOperation.MAX, 1, 0), f32())),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
