@@ -1,0 +1,42 @@
+"""The TensorRT backend: lower a trtdsl network into TensorRT, build an engine, run it; raise a TensorRT
+network back to trtdsl. See docs/tensorrt.md.
+
+TensorRT and cuda-python are imported only when an engine is built or run; lowering and raising also
+work with the strict stand-in (:mod:`.standin`) made from the API manifests of TensorRT 10 and 11.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from trtdsl.backends.tensorrt.build import BuildOptions, LoggingLogger, ProgressBar, build, build_options
+from trtdsl.backends.tensorrt.lower import Lowered, lower
+from trtdsl.backends.tensorrt.raising import raise_network
+from trtdsl.backends.tensorrt.runtime import Engine
+from trtdsl.ir.network import Network
+
+
+def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str, np.ndarray]:
+    """Build ``network`` with TensorRT (``options`` as for :func:`build`) and run it on ``inputs``.
+
+    Without ``profiles``, a network with named dims gets one profile fixed at the sizes of these inputs.
+    Engines are cached on the network (per options and, without profiles, per input sizes) until it
+    changes.
+    """
+    from trtdsl.reference.interpreter import bind_inputs
+
+    _, bindings = bind_inputs(network, inputs)
+    if "profiles" not in options and bindings:
+        options = dict(options, profiles={name: (size, size, size) for name, size in bindings.items()})
+    key = ("tensorrt-engine", repr(sorted(options.items(), key=lambda item: item[0])))
+    engine = network._cache.get(key)
+    if engine is None:
+        engine = network._cache[key] = build(network, **options)
+    outputs = engine.run({name: np.asarray(value) for name, value in inputs.items()})
+    return {name: outputs[name] for name in network.outputs}
+
+
+__all__ = ["BuildOptions", "Engine", "LoggingLogger", "Lowered", "ProgressBar", "build", "build_options", "lower",
+           "raise_network", "run"]

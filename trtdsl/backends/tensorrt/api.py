@@ -1,0 +1,173 @@
+"""The TensorRT Python API as trtdsl uses it, with every difference between TensorRT versions here.
+
+:class:`TensorRT` wraps a module: the real ``tensorrt`` or a :mod:`.standin`. The lowering, the
+builder, the runtime and raise use only this wrapper and the module's classes, so a version
+difference is handled once:
+
+- TensorRT 11 networks are always strongly typed (``create_network(0)``); on 10.x trtdsl creates them
+  with ``NetworkDefinitionCreationFlag.STRONGLY_TYPED`` (flag values differ between versions: they are
+  read from the module, never hard-coded).
+- ``IShuffleLayer.reshape_dims`` reads as ``None`` (11.x) or as Dims of rank -1 (10.x) when unset.
+- Weights of types NumPy lacks (BF16, FP8, INT4, FP4, E8M0) go through ``Weights(type, ptr, count)``;
+  sub-byte types are packed two elements per byte, the first in the low nibble.
+
+>>> from trtdsl.backends.tensorrt import standin
+>>> api = TensorRT(standin.module("10.16"))
+>>> api.major, api.network_flags()
+(10, 2)
+>>> TensorRT(standin.module("11.4")).network_flags()
+0
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Sequence
+
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import BackendError
+from trtdsl.ir.dims import DimLike
+
+# DataTypes whose weights NumPy holds natively in the bindings (Weights(ndarray), Weights.numpy()).
+NUMPY_NATIVE = frozenset({"FLOAT", "HALF", "INT8", "INT32", "INT64", "BOOL", "UINT8"})
+# IConstantLayer takes neither BOOL nor UINT8 weights, and BF16 weights cannot be read back through the
+# Python API: such constants are stored widened and cast (exact for every value of these types).
+WIDENED_CONSTANTS = {"BOOL": dtypes.int32, "UINT8": dtypes.int32, "BF16": dtypes.float32}
+WIDENED_MARK = "trtdsl:widened-constant"
+SUB_BYTE = frozenset({"INT4", "FP4"})
+
+
+def import_tensorrt() -> Any:
+    """The real ``tensorrt`` module, or a BackendError saying why it cannot be used."""
+    try:
+        import tensorrt  # noqa: PLC0415  (optional dependency, imported only by this backend)
+    except ImportError as exc:
+        raise BackendError(
+            f"the TensorRT backend needs the tensorrt package and its libraries (pip install tensorrt), which "
+            f"could not be imported: {exc}. The NumPy reference (backend='reference') runs everywhere"
+        ) from None
+    return tensorrt
+
+
+class TensorRT:
+    """A TensorRT module (real or stand-in) and its version."""
+
+    def __init__(self, trt: Any) -> None:
+        self.trt = trt
+        self.version: str = trt.__version__
+        self.major = int(self.version.split(".")[0])
+        if self.major < 10:
+            raise BackendError(f"TensorRT {self.version} is too old: trtdsl needs TensorRT 10 or newer")
+
+    def __repr__(self) -> str:
+        return f"TensorRT({self.version})"
+
+    # -- networks ----------------------------------------------------------------------------------------
+    def network_flags(self) -> int:
+        """The creation flags of a strongly typed network."""
+        if self.major >= 11:
+            return 0
+        return 1 << int(self.trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+
+    def create_network(self, builder: Any) -> Any:
+        return builder.create_network(self.network_flags())
+
+    # -- values ------------------------------------------------------------------------------------------
+    def dtype(self, dt: DType) -> Any:
+        return getattr(self.trt.DataType, dt.trt)
+
+    @staticmethod
+    def from_dtype(trt_dtype: Any) -> DType:
+        return dtypes.dtype(trt_dtype.name)
+
+    def enum(self, trt_enum: str, member: enum.Enum) -> Any:
+        """The member of TensorRT's enum ``trt_enum`` named like ``member`` (trtdsl's enums use
+        TensorRT's names)."""
+        try:
+            return getattr(getattr(self.trt, trt_enum), member.name)
+        except AttributeError:
+            raise BackendError(f"TensorRT {self.version} has no {trt_enum}.{member.name}") from None
+
+    @staticmethod
+    def from_enum(cls: type[enum.Enum], trt_member: Any, what: str) -> Any:
+        try:
+            return cls[trt_member.name]
+        except KeyError:
+            raise BackendError(f"{what}: TensorRT's {trt_member} has no trtdsl equivalent") from None
+
+    def dims(self, shape: Sequence[DimLike]) -> Any:
+        """TensorRT Dims of ``shape`` (-1 for dynamic dims)."""
+        return self.trt.Dims([d if isinstance(d, int) else -1 for d in shape])
+
+    def permutation(self, perm: Sequence[int]) -> Any:
+        return self.trt.Permutation(list(perm))
+
+    def weights(self, array: np.ndarray) -> tuple[Any, np.ndarray]:
+        """TensorRT Weights holding ``array``'s values, and the buffer that must stay alive until the
+        engine is built (TensorRT reads weights then, without copying them before)."""
+        dt = dtypes.of_array(array)
+        assert dt is not None, "constants hold TensorRT dtypes"
+        if dt.trt in NUMPY_NATIVE:
+            buffer = np.ascontiguousarray(array)
+            return self.trt.Weights(buffer), buffer
+        buffer = pack_sub_byte(array) if dt.trt in SUB_BYTE else np.ascontiguousarray(array).view(np.uint8)
+        return self.trt.Weights(self.dtype(dt), buffer.ctypes.data, int(array.size)), buffer
+
+    @staticmethod
+    def optional_dims(value: Any) -> tuple[int, ...] | None:
+        """Dims read from a property that may be unset: None (11.x) or Dims of rank -1 (10.x)."""
+        if value is None:
+            return None
+        try:
+            return tuple(int(d) for d in value)
+        except (ValueError, IndexError):
+            return None
+
+    # -- layers ------------------------------------------------------------------------------------------
+    def layer_type(self, layer: Any) -> str:
+        """The LayerType name of ``layer`` (read through ILayer: subclasses reuse ``type``)."""
+        return self.trt.ILayer.type.fget(layer).name
+
+    def layer_class(self, layer_type: str) -> Any:
+        return getattr(self.trt, LAYER_CLASSES[layer_type])
+
+
+# The class of each LayerType, to view a layer from INetworkDefinition.get_layer as what it is.
+LAYER_CLASSES = {
+    "ACTIVATION": "IActivationLayer", "ASSERTION": "IAssertionLayer", "ATTENTION_INPUT": "IAttentionInputLayer",
+    "ATTENTION_OUTPUT": "IAttentionOutputLayer", "CAST": "ICastLayer", "CONCATENATION": "IConcatenationLayer",
+    "CONDITION": "IConditionLayer", "CONDITIONAL_INPUT": "IIfConditionalInputLayer",
+    "CONDITIONAL_OUTPUT": "IIfConditionalOutputLayer", "CONSTANT": "IConstantLayer", "CONVOLUTION": "IConvolutionLayer",
+    "CUMULATIVE": "ICumulativeLayer", "DECONVOLUTION": "IDeconvolutionLayer", "DEQUANTIZE": "IDequantizeLayer",
+    "DIST_COLLECTIVE": "IDistCollectiveLayer", "DYNAMIC_QUANTIZE": "IDynamicQuantizeLayer", "EINSUM": "IEinsumLayer",
+    "ELEMENTWISE": "IElementWiseLayer", "FILL": "IFillLayer", "GATHER": "IGatherLayer",
+    "GRID_SAMPLE": "IGridSampleLayer", "IDENTITY": "IIdentityLayer", "ITERATOR": "IIteratorLayer",
+    "KV_CACHE_UPDATE": "IKVCacheUpdateLayer", "LOOP_OUTPUT": "ILoopOutputLayer", "LRN": "ILRNLayer",
+    "MATRIX_MULTIPLY": "IMatrixMultiplyLayer", "MOE": "IMoELayer", "NMS": "INMSLayer", "NON_ZERO": "INonZeroLayer",
+    "NORMALIZATION": "INormalizationLayer", "ONE_HOT": "IOneHotLayer", "PADDING": "IPaddingLayer",
+    "PARAMETRIC_RELU": "IParametricReLULayer", "PLUGIN": "ILayer", "PLUGIN_V2": "IPluginV2Layer",
+    "PLUGIN_V3": "IPluginV3Layer", "POOLING": "IPoolingLayer", "QUANTIZE": "IQuantizeLayer",
+    "RAGGED_SOFTMAX": "IRaggedSoftMaxLayer", "RECURRENCE": "IRecurrenceLayer", "REDUCE": "IReduceLayer",
+    "RESIZE": "IResizeLayer", "REVERSE_SEQUENCE": "IReverseSequenceLayer", "ROTARY_EMBEDDING": "IRotaryEmbeddingLayer",
+    "SCALE": "IScaleLayer", "SCATTER": "IScatterLayer", "SELECT": "ISelectLayer", "SHAPE": "IShapeLayer",
+    "SHUFFLE": "IShuffleLayer", "SLICE": "ISliceLayer", "SOFTMAX": "ISoftMaxLayer", "SQUEEZE": "ISqueezeLayer",
+    "TOPK": "ITopKLayer", "TRIP_LIMIT": "ITripLimitLayer", "UNARY": "IUnaryLayer", "UNSQUEEZE": "IUnsqueezeLayer",
+}
+
+
+def pack_sub_byte(array: np.ndarray) -> np.ndarray:
+    """4-bit values (ml_dtypes int4/float4, one per byte) packed two per byte, the first element in the
+    low nibble, as TensorRT stores INT4/FP4 weights.
+
+    >>> import ml_dtypes
+    >>> pack_sub_byte(np.array([1, -2, 3], ml_dtypes.int4))
+    array([225,   3], dtype=uint8)
+    """
+    nibbles = np.ascontiguousarray(array).reshape(-1).view(np.uint8) & 0x0F
+    if nibbles.size % 2:
+        nibbles = np.concatenate([nibbles, np.zeros(1, np.uint8)])
+    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
+

@@ -1,0 +1,175 @@
+"""What the TensorRT table's entries work with: the lowering context (IR node → layers) and the raise
+context (layers → IR node).
+
+Names: a layer made for IR node ``relu_0`` created at ``model.py:12`` is called ``relu_0 (model.py:12)``,
+so TensorRT's messages point to the user's line; its output tensors are called after the IR's tensors.
+Helper layers (a constant holding Squeeze's axes, the cast of a widened constant) are called
+``relu_0.<role> (model.py:12)``. Raise strips the ``(file:line)`` part again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterable
+
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.backends.tensorrt.api import TensorRT
+from trtdsl.errors import BackendError
+
+if TYPE_CHECKING:
+    from trtdsl.ir.network import Network
+    from trtdsl.ir.node import Node
+    from trtdsl.ir.tensor import Tensor
+
+_LOCATION_SUFFIX = re.compile(r" \([^()]*:\d+\)$")
+
+
+def layer_name(name: str, node: Node) -> str:
+    """``name`` followed by the node's user line: ``relu_0 (model.py:12)``."""
+    return f"{name} ({node.location.short})" if node.location is not None else name
+
+
+def strip_location(name: str) -> str:
+    """A TensorRT layer name without the ``(file:line)`` trtdsl adds.
+
+    >>> strip_location("relu_0 (model.py:12)"), strip_location("conv1")
+    ('relu_0', 'conv1')
+    """
+    return _LOCATION_SUFFIX.sub("", name)
+
+
+class LowerContext:
+    """The state of one lowering: the TensorRT network being written and the IR tensor → ITensor map."""
+
+    def __init__(self, api: TensorRT, network: Any, ir: Network) -> None:
+        self.api = api
+        self.trt = api.trt
+        self.network = network
+        self.ir = ir
+        self.tensors: dict[Tensor, Any] = {}
+        # Arrays that back Weights: TensorRT reads them when the engine is built, not when they are set.
+        self.keepalive: list[np.ndarray] = []
+
+    def input(self, node: Node, index: int) -> Any:
+        """The ITensor of the node's input ``index`` (None for an absent optional input)."""
+        t = node.inputs[index]
+        return None if t is None else self.tensors[t]
+
+    def add(self, node: Node, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``INetworkDefinition.<method>`` for the node's main layer: the layer is named after the node
+        and its outputs are the node's outputs, named after them."""
+        layer = getattr(self.network, method)(*args, **kwargs)
+        self.finish(node, layer)
+        return layer
+
+    def finish(self, node: Node, layer: Any) -> None:
+        """Make ``layer`` the node's main layer (names and outputs), for layers made by other objects
+        (loops, conditionals)."""
+        layer.name = layer_name(node.name, node)
+        for i, tensor in enumerate(node.outputs):
+            out = layer.get_output(i)
+            out.name = tensor.name
+            self.tensors[tensor] = out
+
+    def helper(self, node: Node, role: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A layer the node needs besides its main one, named ``<node>.<role>``; its outputs are named
+        ``<node>.<role>`` (``:<i>`` after the first)."""
+        layer = getattr(self.network, method)(*args, **kwargs)
+        layer.name = layer_name(f"{node.name}.{role}", node)
+        for i in range(layer.num_outputs):
+            layer.get_output(i).name = f"{node.name}.{role}" + (f":{i}" if i else "")
+        return layer
+
+    def weights(self, array: np.ndarray) -> Any:
+        weights, buffer = self.api.weights(array)
+        self.keepalive.append(buffer)
+        return weights
+
+    def shape_constant(self, node: Node, role: str, values: Iterable[int], scalar: bool = False) -> Any:
+        """A helper constant layer holding ``values`` as an int64 1-D (or 0-D) shape tensor."""
+        array = np.asarray(list(values), np.int64)
+        if scalar:
+            array = array.reshape(())
+        layer = self.helper(node, role, "add_constant", self.api.dims(array.shape), self.weights(array))
+        return layer.get_output(0)
+
+    def set_inputs(self, node: Node, layer: Any, start: int) -> None:
+        """``layer.set_input(i, ...)`` for the node's inputs from ``start`` on that are present (the
+        tensor forms of parameters: dynamic shapes, slice bounds, fill values)."""
+        for index in range(start, len(node.inputs)):
+            if node.inputs[index] is not None:
+                layer.set_input(index, self.input(node, index))
+
+
+class RaiseContext:
+    """The state of one raise: the IR network being built and the ITensor → IR tensor map."""
+
+    def __init__(self, api: TensorRT, network: Any, ir: Network) -> None:
+        self.api = api
+        self.trt = api.trt
+        self.network = network
+        self.ir = ir
+        self.tensors: dict[Any, Tensor] = {}
+        self.producers: dict[Any, Any] = {}
+        self.consumers: dict[Any, list[tuple[Any, int]]] = {}
+        self.absorbed: set[int] = set()
+        self.layers: list[Any] = []
+
+    def view(self, layer: Any) -> Any:
+        """``layer`` (an ILayer from ``get_layer``) as an object of its own class."""
+        kind = self.api.layer_type(layer)
+        layer.__class__ = self.api.layer_class(kind)
+        return layer
+
+    def layer_inputs(self, layer: Any) -> list[Any]:
+        return [layer.get_input(i) for i in range(layer.num_inputs)]
+
+    def input(self, layer: Any, index: int) -> Tensor | None:
+        """The IR tensor of the layer's input ``index`` (None when the input is absent)."""
+        if index >= layer.num_inputs:
+            return None
+        itensor = layer.get_input(index)
+        if itensor is None:
+            return None
+        if itensor not in self.tensors:
+            raise BackendError(f"raise: input {index} of layer {layer.name!r} ({itensor.name!r}) is not produced by "
+                               "an earlier layer or a network input")
+        return self.tensors[itensor]
+
+    def inputs(self, layer: Any, start: int = 0) -> list[Tensor | None]:
+        return [self.input(layer, i) for i in range(start, layer.num_inputs)]
+
+    def producer(self, layer: Any, index: int) -> Any:
+        """The layer that computes input ``index`` of ``layer`` (None for a network input)."""
+        return self.producers.get(layer.get_input(index))
+
+    def constant(self, layer: Any, index: int, what: str) -> np.ndarray:
+        """The values of input ``index`` of ``layer``, which must come from a constant layer (e.g. the axes
+        of a Squeeze, a shape tensor)."""
+        source = self.producer(layer, index) if index < layer.num_inputs else None
+        if source is None or self.api.layer_type(source) != "CONSTANT":
+            raise BackendError(f"raise: the {what} of layer {layer.name!r} is not a constant; trtdsl holds it as a "
+                               "parameter of the op")
+        return self.weights_of(source)
+
+    def weights_of(self, layer: Any) -> np.ndarray:
+        """The values of an IConstantLayer, shaped as its output."""
+        values = layer.weights
+        if not isinstance(values, np.ndarray):
+            raise BackendError(
+                f"raise: constant layer {layer.name!r} holds {values.dtype} weights, which TensorRT's Python API "
+                "cannot read back (Weights.numpy() supports only the types NumPy has)"
+            )
+        return values.reshape(tuple(layer.shape))
+
+    def consumers_of(self, itensor: Any) -> list[tuple[Any, int]]:
+        return self.consumers.get(itensor, [])
+
+    def absorb(self, layer: Any) -> None:
+        """Mark ``layer`` as part of an op being raised (it is not raised on its own)."""
+        self.absorbed.add(id(layer))
+
+    def dtype(self, trt_dtype: Any) -> dtypes.DType:
+        return self.api.from_dtype(trt_dtype)

@@ -1,0 +1,70 @@
+"""TensorRT lowering of Shuffle, Squeeze and Unsqueeze.
+
+Squeeze's and Unsqueeze's axes are parameters in the IR but an input in TensorRT (a constant int64
+shape tensor): the lowering adds that constant and raise folds it back. TensorRT cannot tell an identity
+transpose from none, so raise reads an identity permutation as None (no transpose).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
+from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.ir.node import Node
+from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze
+
+
+def lower_shuffle(ctx: LowerContext, node: Node) -> None:
+    op: Shuffle = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_shuffle", ctx.input(node, 0))
+    if op.first_transpose is not None:
+        layer.first_transpose = ctx.api.permutation(op.first_transpose)
+    if op.reshape is not None:
+        layer.reshape_dims = ctx.trt.Dims(list(op.reshape))
+    if op.second_transpose is not None:
+        layer.second_transpose = ctx.api.permutation(op.second_transpose)
+    layer.zero_is_placeholder = op.zero_is_placeholder
+    ctx.set_inputs(node, layer, 1)
+
+
+def _permutation(value: Any, rank: int) -> tuple[int, ...] | None:
+    perm = tuple(int(value[i]) for i in range(rank))
+    return None if perm == tuple(range(rank)) else perm
+
+
+def raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
+    inputs = ctx.inputs(layer)
+    rank = inputs[0].ndim if inputs[0] is not None else 0
+    first = _permutation(layer.first_transpose, rank)
+    reshape = ctx.api.optional_dims(layer.reshape_dims) if len(inputs) < 2 else None
+    after = len(reshape) if reshape is not None else rank
+    second = _permutation(layer.second_transpose, after)
+    return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)
+
+
+def lower_squeeze(ctx: LowerContext, node: Node) -> None:
+    op: Squeeze = node.op  # type: ignore[assignment]
+    axes = ctx.shape_constant(node, "axes", op.axes)
+    ctx.add(node, "add_squeeze", ctx.input(node, 0), axes)
+
+
+def raise_squeeze(ctx: RaiseContext, layer: Any) -> Raised:
+    axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
+    return Raised(Squeeze(axes), [ctx.input(layer, 0)])
+
+
+def lower_unsqueeze(ctx: LowerContext, node: Node) -> None:
+    op: Unsqueeze = node.op  # type: ignore[assignment]
+    axes = ctx.shape_constant(node, "axes", op.axes)
+    ctx.add(node, "add_unsqueeze", ctx.input(node, 0), axes)
+
+
+def raise_unsqueeze(ctx: RaiseContext, layer: Any) -> Raised:
+    axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
+    return Raised(Unsqueeze(axes), [ctx.input(layer, 0)])
+
+
+register("Shuffle", "SHUFFLE", lower_shuffle, raise_shuffle)
+register("Squeeze", "SQUEEZE", lower_squeeze, raise_squeeze, param_inputs=(1,))
+register("Unsqueeze", "UNSQUEEZE", lower_unsqueeze, raise_unsqueeze, param_inputs=(1,))

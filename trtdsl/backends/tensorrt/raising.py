@@ -1,0 +1,123 @@
+"""Raising a TensorRT ``INetworkDefinition`` to a trtdsl network.
+
+Each layer is viewed as its class (by its LayerType) and read by the table entry of that LayerType
+(:mod:`.lowering`): its parameters, inputs and outputs become one IR node, which the IR checks as it
+checks the DSL's own layers. Constants that only carry parameters (Squeeze axes, ...) fold into the op
+that reads them. With a real TensorRT this lets any network, e.g. one from ``trt.OnnxParser``, run on the
+NumPy reference:
+
+    net = raise_network(parsed_network)          # a td.Network
+    net.run({"input": x})
+
+A trtdsl network lowered and raised again is the same IR (same ops with the same parameters, wiring,
+inputs and outputs); layer names come back without the ``(file:line)`` the lowering adds.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
+from trtdsl.backends.tensorrt.lowering import RAISERS, RaiseContext, strip_location
+from trtdsl.errors import BackendError, DSLError
+from trtdsl.ir.network import Network
+
+_UNNAMED = re.compile(r"^\(Unnamed Layer\* \d+\)")
+
+
+def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) -> Network:
+    """The trtdsl network equal to the TensorRT network ``definition`` (of module ``trt``: ``tensorrt`` by
+    default, or the :mod:`.standin` it was written with).
+
+    >>> import numpy as np, trtdsl as td
+    >>> from trtdsl.backends.tensorrt import standin, lower
+    >>> net = td.Network("demo")
+    >>> x = net.input("x", td.float32, ("batch", 3))
+    >>> net.output("y", td.squeeze(td.unsqueeze(td.relu(x), 0), 0))
+    >>> trt = standin.module("10.16")
+    >>> again = raise_network(lower(net, trt).network, trt)
+    >>> print(again.format(locations=False))
+    network "demo" {
+      input %x : f32[batch,3]
+      %relu_0 : f32[batch,3] = Activation[RELU](%x)
+      %unsqueeze_0 : f32[1,batch,3] = Unsqueeze(%relu_0, axes=(0,))
+      %y : f32[batch,3] = Squeeze(%unsqueeze_0, axes=(0,))
+      output %y : f32[batch,3]
+    }
+    """
+    api = TensorRT(trt if trt is not None else import_tensorrt())
+    ir = Network(name if name is not None else definition.name)
+    ctx = RaiseContext(api, definition, ir)
+    for i in range(definition.num_inputs):
+        itensor = definition.get_input(i)
+        ctx.tensors[itensor] = ir.input(itensor.name, ctx.dtype(itensor.dtype), _input_shape(itensor))
+    ctx.layers = [ctx.view(definition.get_layer(i)) for i in range(definition.num_layers)]
+    for layer in ctx.layers:
+        for i in range(layer.num_outputs):
+            ctx.producers[layer.get_output(i)] = layer
+        for i, itensor in enumerate(ctx.layer_inputs(layer)):
+            if itensor is not None:
+                ctx.consumers.setdefault(itensor, []).append((layer, i))
+    _absorb_parameter_constants(ctx)
+    taken: set[str] = set()
+    for layer in ctx.layers:
+        if id(layer) not in ctx.absorbed:
+            _raise_layer(ctx, layer, taken)
+    for i in range(definition.num_outputs):
+        itensor = definition.get_output(i)
+        tensor = ctx.tensors[itensor]
+        if tensor.producer is not None and not any(t is tensor for t in ir.outputs.values()):
+            tensor.user_named = False  # the output's own name replaces the layer's
+        ir.output(itensor.name, tensor)
+    return ir
+
+
+def _input_shape(itensor: Any) -> tuple[int | str, ...]:
+    """The input's shape for ``Network.input``: ints, and dim names for TensorRT's -1 dims."""
+    dims: list[int | str] = []
+    for axis, d in enumerate(itensor.shape):
+        if d >= 0:
+            dims.append(int(d))
+            continue
+        named = itensor.get_dimension_name(axis)
+        dims.append(named if named and named.isidentifier() else re.sub(r"\W", "_", f"{itensor.name}_{axis}"))
+    return tuple(dims)
+
+
+def _absorb_parameter_constants(ctx: RaiseContext) -> None:
+    """Constant layers whose output only feeds parameter inputs (as Squeeze's axes) become part of
+    the ops reading them."""
+    for layer in ctx.layers:
+        if ctx.api.layer_type(layer) != "CONSTANT":
+            continue
+        out = layer.get_output(0)
+        users = ctx.consumers_of(out)
+        if users and not out.is_network_output and all(
+                index in getattr(RAISERS.get(ctx.api.layer_type(user)), "param_inputs", ()) for user, index in users):
+            ctx.absorb(layer)
+
+
+def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str]) -> None:
+    layer_type = ctx.api.layer_type(layer)
+    entry = RAISERS.get(layer_type)
+    if entry is None:
+        raise BackendError(f"raise: layer {layer.name!r} is a TensorRT {layer_type} layer, which trtdsl has no op for")
+    raised = entry.raise_(ctx, layer)
+    itensors = list(raised.outputs) if raised.outputs is not None else [
+        layer.get_output(i) for i in range(layer.num_outputs)]
+    named_by = ctx.producers.get(itensors[0], layer) if itensors else layer
+    stem = strip_location(named_by.name)
+    name = None if _UNNAMED.match(stem) or stem in taken else stem
+    try:
+        outputs = ctx.ir.add(raised.op, raised.inputs, name=name)
+    except DSLError as exc:
+        raise BackendError(f"raise: layer {layer.name!r} ({layer_type}) is not a valid trtdsl "
+                           f"{raised.op.label()}: {exc.message}") from exc
+    if name is not None:
+        taken.add(name)
+    if len(outputs) != len(itensors):
+        raise BackendError(f"raise: layer {layer.name!r} has {len(itensors)} outputs but {raised.op.label()} has "
+                           f"{len(outputs)}")
+    for itensor, tensor in zip(itensors, outputs):
+        ctx.tensors[itensor] = tensor

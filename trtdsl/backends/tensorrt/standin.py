@@ -1,0 +1,831 @@
+"""A strict, recording stand-in for TensorRT's Python API, generated from an API manifest.
+
+``standin.module("11.4")`` returns an object that can be used where ``import tensorrt as trt`` is:
+every class of the manifest exists with its methods (as functions on the class) and properties (as
+``property`` descriptors), enums have exactly the manifest's members, and each call is checked as
+pybind11 checks it: unknown methods and properties raise AttributeError, calls that fit no overload
+(wrong arity, unknown keyword, wrong argument type, an int where an enum is expected) raise TypeError,
+writing a read-only property raises AttributeError.
+
+It implements what building and inspecting a network needs: the builder, networks, layers, tensors,
+``Dims``/``Permutation``/``Weights``, enums, builder configs and optimization profiles. Networks are
+recorded so that :func:`trtdsl.backends.tensorrt.raise_network` reads them back exactly as it reads a
+real ``INetworkDefinition``. It computes no shapes and builds no engines: what needs the TensorRT
+library raises NotImplementedError, and every call is appended to ``calls`` for tests to examine.
+
+>>> trt = module("11.4")
+>>> net = trt.Builder(trt.Logger()).create_network(0)
+>>> x = net.add_input("x", trt.float32, (2, 3))
+>>> layer = net.add_activation(x, trt.ActivationType.RELU)
+>>> layer.alpha = 0.5
+>>> net.add_activation(x, "RELU")
+Traceback (most recent call last):
+...
+TypeError: add_activation(): incompatible function arguments. The following argument types are supported:
+    1. (self: INetworkDefinition, input: ITensor, type: ActivationType) -> IActivationLayer
+<BLANKLINE>
+Invoked with: INetworkDefinition, ITensor, 'RELU'
+>>> layer.slope = 0.1
+Traceback (most recent call last):
+...
+AttributeError: 'IActivationLayer' object has no attribute 'slope'
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from trtdsl.backends.tensorrt import manifest as manifests
+from trtdsl.backends.tensorrt.api import LAYER_CLASSES
+from trtdsl.backends.tensorrt.manifest import Manifest, Signature
+
+# Numpy dtypes the bindings convert to and from Weights (pybind11 `utils::type` / `utils::nptype`).
+NUMPY_WEIGHTS = {"FLOAT": "f4", "HALF": "f2", "INT8": "i1", "INT32": "i4", "INT64": "i8", "BOOL": "b1", "UINT8": "u1"}
+# Bits per element of every DataType (sub-byte types are packed two per byte).
+BITS = {"FLOAT": 32, "HALF": 16, "BF16": 16, "INT8": 8, "INT32": 32, "INT64": 64, "BOOL": 8, "UINT8": 8, "FP8": 8,
+        "E8M0": 8, "INT4": 4, "FP4": 4}
+# Output counts of layers with other than one output.
+OUTPUT_COUNTS = {"IAssertionLayer": 0, "ITripLimitLayer": 0, "IConditionLayer": 0, "ITopKLayer": 2, "INMSLayer": 2,
+                 "IDynamicQuantizeLayer": 2}
+# Arguments of add_* methods that set a property of another name (the rest set the property of their
+# own name, or are inputs when they are tensors).
+ARGUMENT_PROPERTIES = {"kernel_shape": "kernel_size_nd", "window_size": "window_size_nd", "window": "window_size",
+                       "pre_padding": "pre_padding_nd", "post_padding": "post_padding_nd", "output_type": "to_type",
+                       "axesMask": "axes"}
+ARGUMENT_PROPERTIES_BY_CLASS = {("IFillLayer", "op"): "operation"}
+# LayerType of each layer class (ILayer.type).
+LAYER_TYPES = {cls: kind for kind, cls in LAYER_CLASSES.items() if cls != "ILayer"}
+MAX_DIMS = 8
+_SEQUENCE = re.compile(r"^(?:collections\.abc\.Sequence|typing\.Sequence|Sequence|list|List|typing\.List)\[(.+)\]$")
+_OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
+_DIMS_CLASSES = ("Dims", "Dims2", "DimsHW", "Dims3", "Dims4")
+
+
+class StandInError(RuntimeError):
+    """Something the stand-in cannot answer without TensorRT (a default it does not know, a shape it
+    does not compute)."""
+
+
+@attrs.frozen
+class Call:
+    """One recorded use of the API: ``kind`` is ``"call"``, ``"get"`` or ``"set"`` (a property);
+    ``args`` are the names of the parameters a call passed."""
+
+    owner: str
+    member: str
+    kind: str
+    args: tuple[str, ...]
+
+
+class StandIn:
+    """The stand-in module for one manifest: classes as attributes, plus the call log ``calls``."""
+
+    def __init__(self, api: Manifest) -> None:
+        self.manifest = api
+        self.__version__ = api.version
+        self.calls: list[Call] = []
+        self._classes: dict[str, type] = {}
+        for name in api.classes:
+            self._make_class(name)
+        for name, cls in self._classes.items():
+            owner, _, attr = name.rpartition(".")
+            setattr(self._classes[owner] if owner else self, attr, cls)
+        for name, cls in self._classes.items():
+            for member, value in (api.classes[name].enum or {}).items():
+                setattr(cls, member, cls._member(member, value))
+        for name, cls in self._classes.items():
+            for member, ref in api.classes[name].constants.items():
+                setattr(cls, member, self._constant(ref, name))
+        for name, ref in api.constants.items():
+            setattr(self, name, self._constant(ref, ""))
+        self.volume = _volume
+        self.nptype = self._nptype
+
+    def __repr__(self) -> str:
+        return f"<TensorRT {self.__version__} stand-in>"
+
+    # -- classes ---------------------------------------------------------------------------------------
+    def _make_class(self, name: str) -> type:
+        if name in self._classes:
+            return self._classes[name]
+        spec = self.manifest.classes[name]
+        bases = tuple(self._make_class(b) for b in spec.bases if b in self.manifest.classes)
+        mixin = _MIXINS.get(name)
+        namespace: dict[str, Any] = {"__slots__": (), "_standin": self, "_name": name, "__qualname__": name}
+        for member in spec.methods:
+            if member != "__init__":  # construction goes through _Object.__init__, which checks it
+                namespace[member] = self._method(name, member)
+        for prop, entry in spec.properties.items():
+            namespace[prop] = self._property(name, prop, entry.writable)
+        if spec.enum is not None:
+            namespace["__members__"] = {}
+        parents = bases or (_Enum if spec.enum is not None else _Object,)
+        cls = type(name.rpartition(".")[2], ((mixin,) if mixin else ()) + parents, namespace)
+        self._classes[name] = cls
+        return cls
+
+    def cls(self, name: str) -> type:
+        """The stand-in class called ``name`` (``"ILogger.Severity"`` for nested classes)."""
+        return self._classes[name]
+
+    def _constant(self, ref: str, scope: str) -> Any:
+        cls_name, _, member = ref.rpartition(".")
+        nested = [n for n in self._classes if n.endswith(f".{cls_name}")]
+        for candidate in [f"{scope}.{cls_name}", cls_name] + nested:
+            if candidate in self._classes:
+                return getattr(self._classes[candidate], member)
+        raise StandInError(f"constant {ref!r} names no enum of TensorRT {self.__version__}")
+
+    def _method(self, owner: str, name: str) -> Callable[..., Any]:
+        standin = self
+
+        def method(self_: Any, *args: Any, **kwargs: Any) -> Any:
+            return standin.invoke(owner, type(self_)._name, name, self_, args, kwargs)
+
+        method.__name__ = name
+        method.__qualname__ = f"{owner}.{name}"
+        return method
+
+    def _property(self, owner: str, name: str, writable: bool) -> property:
+        standin = self
+
+        # Like pybind11's, the accessors are those of the class that defines the property, whatever the
+        # object's class (ILayer.type.fget(layer) is the LayerType even for an IActivationLayer).
+        def fget(self_: Any) -> Any:
+            return standin.get(owner, name, self_)
+
+        def fset(self_: Any, value: Any) -> None:
+            standin.set(owner, name, self_, value)
+
+        return property(fget, fset if writable else None)
+
+    def new(self, cls_name: str, **state: Any) -> Any:
+        """An object of class ``cls_name`` made by the stand-in itself (as TensorRT returns objects)."""
+        obj = object.__new__(self._classes[cls_name])
+        object.__setattr__(obj, "_state", dict(state))
+        return obj
+
+    # -- calls -----------------------------------------------------------------------------------------
+    def invoke(self, owner: str, cls_name: str, name: str, obj: Any, args: tuple, kwargs: dict) -> Any:
+        """Check a call against the manifest, record it, and run the stand-in's behaviour."""
+        method = self.manifest.method(cls_name, name)
+        assert method is not None, f"{cls_name}.{name} was generated from the manifest"
+        sig, bound = self.bind(name, method.overloads, args, kwargs, obj)
+        self.calls.append(Call(owner, name, "call", tuple(bound)))
+        behaviour = self._behaviour(cls_name, name)
+        if behaviour is None:
+            raise NotImplementedError(
+                f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not implement it "
+                "(it needs the TensorRT library)"
+            )
+        return behaviour(self, obj, sig, bound)
+
+    def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
+        for spec in self.manifest.mro(cls_name):
+            found = _BEHAVIOURS.get((spec.name, name))
+            if found is not None:
+                return found
+        if name.startswith("add_") and self.manifest.classes[cls_name].name in ("INetworkDefinition", "ILoop", "IIfConditional"):
+            return _add_layer
+        return None
+
+    def bind(self, name: str, overloads: tuple[Signature, ...], args: tuple, kwargs: dict,
+             obj: Any = None) -> tuple[Signature, dict[str, Any]]:
+        """The first overload that accepts ``args``/``kwargs`` (pybind11's rule), with the arguments by name."""
+        for sig in overloads:
+            bound = self._try_bind(sig, args, kwargs)
+            if bound is not None:
+                return sig, bound
+        lines = [f"    {i}. ({_self_param(obj)}{', '.join(_param_text(p) for p in s.params)}) -> {s.returns}"
+                 for i, s in enumerate(overloads, 1)]
+        shown = ([type(obj).__name__] if obj is not None else []) + [_arg_text(a) for a in args]
+        shown += [f"kwargs: {', '.join(f'{k}={_arg_text(v)}' for k, v in kwargs.items())}"] if kwargs else []
+        raise TypeError(
+            f"{name}(): incompatible function arguments. The following argument types are supported:\n"
+            + "\n".join(lines) + f"\n\nInvoked with: {', '.join(shown)}"
+        )
+
+    def _try_bind(self, sig: Signature, args: tuple, kwargs: dict) -> dict[str, Any] | None:
+        params = [p for p in sig.params if not p.name.startswith("*")]
+        variadic = len(params) != len(sig.params)
+        if len(args) > len(params) and not variadic:
+            return None
+        bound: dict[str, Any] = {}
+        for p, value in zip(params, args):
+            bound[p.name] = value
+        for key, value in kwargs.items():
+            if key in bound or not any(p.name == key for p in params):
+                if not variadic:
+                    return None
+            bound[key] = value
+        for p in params:
+            if p.name not in bound:
+                if p.required:
+                    return None
+                continue
+            if not self.accepts(p.type, bound[p.name], p.default):
+                return None
+        return bound
+
+    def accepts(self, type_text: str, value: Any, default: str | None = None) -> bool:
+        """Whether pybind11 would convert ``value`` to the parameter type ``type_text``."""
+        t = type_text.strip()
+        if value is None and default == "None":
+            return True
+        if t in ("object", "typing.Any"):
+            return True
+        if "|" in t:
+            return any(self.accepts(part, value) for part in t.split("|"))
+        m = _OPTIONAL.match(t)
+        if m:
+            return value is None or self.accepts(m.group(1), value)
+        m = _SEQUENCE.match(t)
+        if m:
+            return isinstance(value, (list, tuple)) and all(self.accepts(m.group(1), v) for v in value)
+        simple = _SIMPLE_TYPES.get(t)
+        if simple is not None:
+            return simple(value)
+        if t in self._classes:
+            if isinstance(value, self._classes[t]):
+                return True
+            implicit = _IMPLICIT.get(t.rpartition(".")[2])
+            return implicit is not None and implicit(value)
+        raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
+
+    def get(self, cls_name: str, name: str, obj: Any) -> Any:
+        getter = None
+        for spec in self.manifest.mro(cls_name):
+            getter = _GETTERS.get((spec.name, name))
+            if getter is not None or name in spec.properties:
+                break
+        self.calls.append(Call(cls_name, name, "get", ()))
+        if getter is not None:
+            return getter(self, obj)
+        state = obj._state
+        if name in state:
+            return state[name]
+        default = _DEFAULTS.get((cls_name, name), _DEFAULTS.get(("*", name)))
+        if default is not None:
+            return default(self, obj)
+        raise StandInError(
+            f"{cls_name}.{name} was read before it was set; the stand-in does not know TensorRT "
+            f"{self.__version__}'s default for it"
+        )
+
+    def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
+        prop = self.manifest.property(cls_name, name)
+        assert prop is not None and prop.writable
+        target = prop.set_type or prop.type
+        if not self.accepts(target, value):
+            raise TypeError(f"(): incompatible function arguments. The following argument types are supported:\n"
+                            f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
+                            f"Invoked with: {cls_name}, {_arg_text(value)}")
+        self.calls.append(Call(cls_name, name, "set", ("value",)))
+        obj._state[name] = self.convert(target, value)
+
+    def convert(self, type_text: str, value: Any) -> Any:
+        """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to Weights)."""
+        name = type_text.rpartition(".")[2]
+        if name in _DIMS_CLASSES + ("Permutation",) and isinstance(value, (list, tuple)):
+            return self._classes[name](list(value))
+        if name == "Weights" and isinstance(value, np.ndarray):
+            return self._classes["Weights"](value)
+        return value
+
+    def _nptype(self, trt_type: Any) -> type:
+        code = NUMPY_WEIGHTS.get(getattr(trt_type, "name", ""))
+        if code is None:
+            raise TypeError("Could not resolve TensorRT datatype to an equivalent numpy datatype.")
+        return np.dtype(code).type
+
+
+def _volume(iterable: Any) -> int:
+    vol = 1
+    for elem in iterable:
+        vol *= elem
+    return vol
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_float(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_int_sequence(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(_is_int(x) for x in v)
+
+
+def _is_weights_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.str[1:] in NUMPY_WEIGHTS.values() and v.flags.c_contiguous
+
+
+_SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
+    "typing.SupportsInt": _is_int, "int": _is_int,
+    "typing.SupportsFloat": _is_float, "float": _is_float,
+    "bool": lambda v: isinstance(v, (bool, np.bool_)),
+    "str": lambda v: isinstance(v, str),
+    "None": lambda v: v is None,
+    "numpy.ndarray": lambda v: isinstance(v, np.ndarray),
+    "bytes": lambda v: isinstance(v, bytes),
+    "typing_extensions.Buffer": lambda v: isinstance(v, (bytes, bytearray, memoryview, np.ndarray)),
+    "slice": lambda v: isinstance(v, slice),
+    "collections.abc.Callable": callable,
+}
+_IMPLICIT: dict[str, Callable[[Any], bool]] = {
+    **{name: _is_int_sequence for name in _DIMS_CLASSES},
+    "Permutation": _is_int_sequence,
+    "Weights": _is_weights_array,
+}
+
+
+def _self_param(obj: Any) -> str:
+    return f"self: {type(obj).__name__}, " if obj is not None else ""
+
+
+def _param_text(p: Any) -> str:
+    return f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "")
+
+
+def _arg_text(value: Any) -> str:
+    if isinstance(value, _Object):
+        return type(value).__name__ if not isinstance(value, _Enum) else repr(value)
+    return repr(value)
+
+
+# -- object kinds ------------------------------------------------------------------------------------------
+class _Object:
+    """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set."""
+
+    __slots__ = ("_state",)
+    _standin: StandIn
+    _name: str
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, "_state", {})
+        if self._standin.manifest.method(self._name, "__init__") is None:
+            raise TypeError(f"{self._name}: No constructor defined!")
+        self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in getattr(type(self), "__dict__", {}) or any(name in vars(c) for c in type(self).__mro__):
+            object.__setattr__(self, name, value)
+            return
+        if hasattr(self, "__dict__"):  # a Python subclass (a logger, a progress monitor)
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<stand-in {type(self).__name__}>"
+
+
+class _Enum(_Object):
+    """An enum member: ``name`` and ``value``, compared with members of the same enum only."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _member(cls, name: str, value: int) -> _Enum:
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "_state", {"name": name, "value": value})
+        cls.__members__[name] = obj
+        return obj
+
+    def __int__(self) -> int:
+        return self._state["value"]
+
+    __index__ = __int__
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._state["value"] == self._state["value"]  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._state["value"]))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}.{self._state['name']}: {self._state['value']}>"
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}.{self._state['name']}"
+
+
+class _Sequence:
+    """Dims and Permutation: tuple-like values compared with tuples and lists."""
+
+    __slots__ = ()
+    _state: dict
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, list)) or type(other) is type(self):
+            return tuple(self) == tuple(other)  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # type: ignore[arg-type]
+
+    def __iter__(self) -> Any:
+        return iter(self._state["values"])
+
+    def __repr__(self) -> str:
+        values = tuple(self._state["values"])
+        return repr(values)
+
+
+_MIXINS: dict[str, type] = {"Dims": _Sequence, "Permutation": _Sequence}
+
+
+# -- behaviours ----------------------------------------------------------------------------------------
+Behaviour = Callable[[StandIn, Any, Signature, dict], Any]
+_BEHAVIOURS: dict[tuple[str, str], Behaviour] = {}
+_GETTERS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
+_DEFAULTS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
+
+
+def behaviour(owner: str, *names: str) -> Callable[[Behaviour], Behaviour]:
+    def register(fn: Behaviour) -> Behaviour:
+        for name in names:
+            _BEHAVIOURS[(owner, name)] = fn
+        return fn
+
+    return register
+
+
+def getter(owner: str, *names: str) -> Callable[[Callable[[StandIn, Any], Any]], Callable[[StandIn, Any], Any]]:
+    def register(fn: Callable[[StandIn, Any], Any]) -> Callable[[StandIn, Any], Any]:
+        for name in names:
+            _GETTERS[(owner, name)] = fn
+        return fn
+
+    return register
+
+
+def _ok(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
+    return None
+
+
+def _store(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
+    obj._state.update({k: si.convert(p.type, a[k]) for p in sig.params for k in [p.name] if k in a})
+
+
+for _owner in ("ILogger", "IProgressMonitor", "IOutputAllocator", "IStreamWriter", "IStreamReaderV2",
+               "IErrorRecorder", "IGpuAllocator"):
+    _BEHAVIOURS[(_owner, "__init__")] = _ok
+for _owner in ("Builder", "Runtime", "Logger"):
+    _BEHAVIOURS[(_owner, "__init__")] = _store
+
+
+@behaviour("Dims", "__init__")
+@behaviour("Permutation", "__init__")
+def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
+    values = [int(v) for v in a.get("shape", a.get("arg0", ()))]
+    if len(values) > MAX_DIMS:
+        raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
+    if type(obj)._name == "Permutation":
+        values += list(range(len(values), MAX_DIMS))
+    obj._state["values"] = values
+
+
+@behaviour("Dims", "__len__")
+@behaviour("Permutation", "__len__")
+def _dims_len(si: StandIn, obj: Any, sig: Signature, a: dict) -> int:
+    return len(obj._state["values"])
+
+
+@behaviour("Dims", "__getitem__")
+@behaviour("Permutation", "__getitem__")
+def _dims_getitem(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+    values = obj._state["values"]
+    index = a["arg0"]
+    if isinstance(index, slice):
+        return tuple(values[index])
+    if not -len(values) <= index < len(values):
+        raise IndexError("Out of bounds")
+    return values[index]
+
+
+@behaviour("Dims", "__setitem__")
+@behaviour("Permutation", "__setitem__")
+def _dims_setitem(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
+    values = obj._state["values"]
+    index = a["arg0"]
+    if not -len(values) <= index < len(values):
+        raise IndexError("Out of bounds")
+    values[index] = int(a["arg1"])
+
+
+@behaviour("Weights", "__init__")
+def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
+    if "a" in a:
+        array = a["a"]
+        if not _is_weights_array(array):
+            raise ValueError("Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?")
+        dtype = next(k for k, v in NUMPY_WEIGHTS.items() if v == array.dtype.str[1:])
+        obj._state.update(dtype=getattr(si.DataType, dtype), count=array.size, data=array.tobytes())
+        return
+    dtype = a.get("type", si.DataType.FLOAT)
+    count = int(a.get("count", 0))
+    nbytes = (count * BITS[dtype.name] + 7) // 8
+    data = ctypes.string_at(a["ptr"], nbytes) if "ptr" in a and nbytes else b""
+    obj._state.update(dtype=dtype, count=count, data=data)
+
+
+def weights_numpy(si: StandIn, weights: Any) -> Any:
+    """``Weights.numpy()``: an array for the NumPy-convertible types, else the Weights object itself
+    (as the bindings do: ``utils::weights_to_numpy``)."""
+    code = NUMPY_WEIGHTS.get(weights._state["dtype"].name)
+    if code is None:
+        return weights
+    array = np.frombuffer(weights._state["data"], dtype=np.dtype(code)).copy()
+    return array
+
+
+_BEHAVIOURS[("Weights", "numpy")] = lambda si, obj, sig, a: weights_numpy(si, obj)
+_BEHAVIOURS[("Weights", "__len__")] = lambda si, obj, sig, a: obj._state["count"]
+_GETTERS[("Weights", "dtype")] = lambda si, obj: obj._state["dtype"]
+_GETTERS[("Weights", "size")] = lambda si, obj: obj._state["count"]
+_GETTERS[("Weights", "nbytes")] = lambda si, obj: len(obj._state["data"])
+
+
+@getter("IConstantLayer", "weights")
+def _constant_weights(si: StandIn, layer: Any) -> Any:
+    return weights_numpy(si, layer._state["weights"])
+
+
+# Builder, configs and profiles
+@behaviour("Builder", "create_network")
+def _create_network(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
+    flags = int(a.get("flags", 0))
+    return si.new("INetworkDefinition", builder=builder, flags=flags, inputs=[], outputs=[], layers=[],
+                  name="Unnamed Network 0")
+
+
+@behaviour("Builder", "create_builder_config")
+def _create_config(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
+    return si.new("IBuilderConfig", flag_set=set(), pools={}, profiles=[], timing_cache=None)
+
+
+@behaviour("Builder", "create_optimization_profile")
+def _create_profile(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
+    return si.new("IOptimizationProfile", shapes={}, shape_inputs={})
+
+
+@behaviour("Builder", "build_serialized_network", "build_engine_with_config")
+def _build(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
+    raise NotImplementedError(f"the TensorRT {si.__version__} stand-in cannot build engines: that needs the TensorRT library")
+
+
+@behaviour("IBuilderConfig", "set_flag")
+def _set_flag(si: StandIn, config: Any, sig: Signature, a: dict) -> None:
+    config._state["flag_set"].add(a["flag"].name)
+
+
+@behaviour("IBuilderConfig", "clear_flag")
+def _clear_flag(si: StandIn, config: Any, sig: Signature, a: dict) -> None:
+    config._state["flag_set"].discard(a["flag"].name)
+
+
+@behaviour("IBuilderConfig", "get_flag")
+def _get_flag(si: StandIn, config: Any, sig: Signature, a: dict) -> bool:
+    return a["flag"].name in config._state["flag_set"]
+
+
+@behaviour("IBuilderConfig", "set_memory_pool_limit")
+def _set_pool(si: StandIn, config: Any, sig: Signature, a: dict) -> None:
+    config._state["pools"][a["pool"].name] = int(a["pool_size"])
+
+
+@behaviour("IBuilderConfig", "get_memory_pool_limit")
+def _get_pool(si: StandIn, config: Any, sig: Signature, a: dict) -> int:
+    if a["pool"].name not in config._state["pools"]:
+        raise StandInError(f"IBuilderConfig: the stand-in does not know the default limit of pool {a['pool'].name}")
+    return config._state["pools"][a["pool"].name]
+
+
+@behaviour("IBuilderConfig", "add_optimization_profile")
+def _add_profile(si: StandIn, config: Any, sig: Signature, a: dict) -> int:
+    config._state["profiles"].append(a["profile"])
+    return len(config._state["profiles"]) - 1
+
+
+_GETTERS[("IBuilderConfig", "num_optimization_profiles")] = lambda si, obj: len(obj._state["profiles"])
+
+
+@behaviour("IBuilderConfig", "create_timing_cache")
+def _create_timing_cache(si: StandIn, config: Any, sig: Signature, a: dict) -> Any:
+    return si.new("ITimingCache", data=bytes(a["serialized_timing_cache"]))
+
+
+@behaviour("IBuilderConfig", "set_timing_cache")
+def _set_timing_cache(si: StandIn, config: Any, sig: Signature, a: dict) -> bool:
+    config._state["timing_cache"] = a["cache"]
+    return True
+
+
+@behaviour("IBuilderConfig", "get_timing_cache")
+def _get_timing_cache(si: StandIn, config: Any, sig: Signature, a: dict) -> Any:
+    return config._state["timing_cache"]
+
+
+@behaviour("IOptimizationProfile", "set_shape")
+def _set_shape(si: StandIn, profile: Any, sig: Signature, a: dict) -> None:
+    profile._state["shapes"][a["input"]] = tuple(si.convert("Dims", a[k]) for k in ("min", "opt", "max"))
+
+
+@behaviour("IOptimizationProfile", "get_shape")
+def _get_shape(si: StandIn, profile: Any, sig: Signature, a: dict) -> list:
+    return list(profile._state["shapes"].get(a["input"], ()))
+
+
+@behaviour("IOptimizationProfile", "set_shape_input")
+def _set_shape_input(si: StandIn, profile: Any, sig: Signature, a: dict) -> None:
+    profile._state["shape_inputs"][a["input"]] = tuple(list(a[k]) for k in ("min", "opt", "max"))
+
+
+# Networks
+@behaviour("INetworkDefinition", "add_input")
+def _add_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    if any(t._state["name"] == a["name"] for t in network._state["inputs"]):
+        raise StandInError(f"INetworkDefinition.add_input: an input named {a['name']!r} already exists")
+    tensor = si.new("ITensor", name=a["name"], dtype=a["dtype"], shape=si.convert("Dims", a["shape"]), producer=None,
+                    network=network, dim_names={})
+    network._state["inputs"].append(tensor)
+    return tensor
+
+
+@behaviour("INetworkDefinition", "mark_output")
+def _mark_output(si: StandIn, network: Any, sig: Signature, a: dict) -> None:
+    _check_owned(network, a["tensor"], "mark_output")
+    network._state["outputs"].append(a["tensor"])
+
+
+@behaviour("INetworkDefinition", "get_input")
+def _net_get_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    return _index(network._state["inputs"], a["index"])
+
+
+@behaviour("INetworkDefinition", "get_output")
+def _net_get_output(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    return _index(network._state["outputs"], a["index"])
+
+
+@behaviour("INetworkDefinition", "get_layer", "__getitem__")
+def _net_get_layer(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    layer = _index(network._state["layers"], a.get("index", a.get("arg0")))
+    if layer is None:
+        return None
+    # TensorRT returns layers typed as ILayer: the caller casts them by their LayerType
+    view = si.new("ILayer")
+    object.__setattr__(view, "_state", layer._state)
+    return view
+
+
+@behaviour("INetworkDefinition", "__len__")
+def _net_len(si: StandIn, network: Any, sig: Signature, a: dict) -> int:
+    return len(network._state["layers"])
+
+
+@behaviour("INetworkDefinition", "get_flag")
+def _net_get_flag(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    return bool(network._state["flags"] >> int(a["flag"]) & 1)
+
+
+_GETTERS[("INetworkDefinition", "num_layers")] = lambda si, obj: len(obj._state["layers"])
+_GETTERS[("INetworkDefinition", "num_inputs")] = lambda si, obj: len(obj._state["inputs"])
+_GETTERS[("INetworkDefinition", "num_outputs")] = lambda si, obj: len(obj._state["outputs"])
+_GETTERS[("INetworkDefinition", "flags")] = lambda si, obj: obj._state["flags"]
+
+
+def _index(items: list, index: int) -> Any:
+    return items[index] if 0 <= index < len(items) else None
+
+
+def _check_owned(network: Any, tensor: Any, what: str) -> None:
+    if tensor._state["network"] is not network:
+        raise StandInError(f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another network")
+
+
+def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
+    """A generic ``add_*``: the returned layer records its tensor arguments as inputs and its other
+    arguments as the properties of the same name."""
+    cls_name = sig.returns
+    network = owner._state.get("network", owner)
+    if not si.manifest.is_subclass(cls_name, "ILayer"):
+        return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
+    state: dict[str, Any] = {"inputs": [], "network": network, "class": cls_name}
+    for p in sig.params:
+        value = a.get(p.name)
+        if p.type == "ITensor":
+            if value is not None:
+                _check_owned(network, value, sig.returns)
+            state["inputs"].append(value)
+        elif p.type.endswith("[ITensor]"):
+            for t in value:
+                _check_owned(network, t, sig.returns)
+            state["inputs"].extend(value)
+        elif p.name in a:
+            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name))
+            if si.manifest.property(cls_name, prop) is not None:
+                state[prop] = si.convert(p.type, value)
+            else:
+                state.setdefault("arguments", {})[p.name] = value
+    for prop in ("loop", "conditional"):
+        if si.manifest.property(cls_name, prop) is not None:
+            state[prop] = owner
+    layer = si.new(cls_name, **state)
+    index = len(network._state["layers"])
+    layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
+    layer._state["outputs"] = [
+        si.new("ITensor", name=f"{layer._state['name']}_output_{i}", producer=layer, network=network, dim_names={})
+        for i in range(OUTPUT_COUNTS.get(cls_name, 1))
+    ]
+    network._state["layers"].append(layer)
+    return layer
+
+
+# Layers
+@behaviour("ILayer", "get_input")
+def _layer_get_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> Any:
+    return _index(layer._state["inputs"], a["index"])
+
+
+@behaviour("ILayer", "get_output")
+def _layer_get_output(si: StandIn, layer: Any, sig: Signature, a: dict) -> Any:
+    return _index(layer._state["outputs"], a["index"])
+
+
+@behaviour("ILayer", "set_input")
+def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    index = a["index"]
+    inputs = layer._state["inputs"]
+    if index < 0 or index > len(inputs) + 8:
+        raise StandInError(f"ILayer.set_input: index {index} is out of range for a layer with {len(inputs)} inputs")
+    _check_owned(layer._state["network"], a["tensor"], "set_input")
+    inputs.extend([None] * (index + 1 - len(inputs)))
+    inputs[index] = a["tensor"]
+
+
+_GETTERS[("ILayer", "num_inputs")] = lambda si, obj: len(obj._state["inputs"])
+_GETTERS[("ILayer", "num_outputs")] = lambda si, obj: len(obj._state["outputs"])
+
+
+@getter("ILayer", "type")
+def _layer_type(si: StandIn, layer: Any) -> Any:
+    return getattr(si.LayerType, LAYER_TYPES[layer._state["class"]])
+
+
+_DEFAULTS[("*", "metadata")] = lambda si, obj: ""
+_DEFAULTS[("IShuffleLayer", "first_transpose")] = lambda si, obj: si.Permutation(list(range(MAX_DIMS)))
+_DEFAULTS[("IShuffleLayer", "second_transpose")] = lambda si, obj: si.Permutation(list(range(MAX_DIMS)))
+_DEFAULTS[("IShuffleLayer", "reshape_dims")] = lambda si, obj: None
+_DEFAULTS[("IShuffleLayer", "zero_is_placeholder")] = lambda si, obj: True
+
+
+# Tensors
+@behaviour("ITensor", "set_dimension_name")
+def _set_dim_name(si: StandIn, tensor: Any, sig: Signature, a: dict) -> None:
+    tensor._state["dim_names"][a["index"]] = a["name"]
+
+
+@behaviour("ITensor", "get_dimension_name")
+def _get_dim_name(si: StandIn, tensor: Any, sig: Signature, a: dict) -> str | None:
+    return tensor._state["dim_names"].get(a["index"])
+
+
+@getter("ITensor", "is_network_input")
+def _is_input(si: StandIn, tensor: Any) -> bool:
+    return tensor._state["producer"] is None
+
+
+@getter("ITensor", "is_network_output")
+def _is_output(si: StandIn, tensor: Any) -> bool:
+    return any(t is tensor for t in tensor._state["network"]._state["outputs"])
+
+
+def _tensor_type(si: StandIn, tensor: Any) -> Any:
+    raise StandInError("the stand-in computes no shapes or types of layer outputs: read them from the IR")
+
+
+def _input_type(name: str) -> Callable[[StandIn, Any], Any]:
+    def get(si: StandIn, tensor: Any) -> Any:
+        if tensor._state["producer"] is not None:
+            _tensor_type(si, tensor)
+        return tensor._state[name]
+
+    return get
+
+
+_GETTERS[("ITensor", "shape")] = _input_type("shape")
+_GETTERS[("ITensor", "dtype")] = _input_type("dtype")
+
+
+def module(version: str) -> StandIn:
+    """A fresh stand-in for the shipped manifest of TensorRT ``version`` (e.g. ``"11.4"``, ``"10"``)."""
+    return StandIn(manifests.load(version))
