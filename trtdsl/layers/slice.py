@@ -1,3 +1,444 @@
-"""(being written)"""
+"""ISliceLayer, its SampleMode, and Python indexing of tensors (``x[...]``).
 
-__all__: list[str] = []
+For every output coordinate ``y``, the slice reads input coordinate ``x_i = start_i + y_i * stride_i``
+on each axis; the output shape is ``size``. ``start`` is a raw coordinate (not Python-normalized),
+and strides may be negative or zero. Coordinates outside ``[0, d)`` (``d`` the input dim) are
+handled by the mode:
+
+=============  ====================================================================
+STRICT_BOUNDS  an error (at definition time when the dims are static)
+WRAP           ``x mod d`` (non-negative)
+CLAMP          ``np.clip(x, 0, d - 1)``
+FILL           the fill value (input 4: a 0-D tensor; 0 when absent)
+REFLECT        ``c = |x| mod (2d - 2)``, then ``2d - 2 - c`` if ``c >= d`` else ``c``
+               (mirrored about the edge element; ``d = 1`` repeats it)
+=============  ====================================================================
+
+CLAMP, WRAP and REFLECT cannot sample an empty dim (the output dim must then be 0).
+The layer's inputs keep TensorRT's positions: ``(data, start, size, stride, fill)``; start, size
+and stride are static parameters for now, so inputs 1-3 are None.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("sl")
+>>> x = net.input("x", td.float32, (2, 3))
+>>> net.output("y", td.slice(x, start=(1, 0), size=(1, 2), stride=(1, 2)))
+>>> net.output("w", td.slice(x, start=(0, -2), size=(2, 7), mode="wrap"))
+>>> out = net.run({"x": np.array([[0, 2, 4], [1, 3, 5]], np.float32)})
+>>> out["y"]                          # x[1:2, 0:4:2]
+array([[1., 5.]], dtype=float32)
+>>> out["w"]                          # x[:, np.arange(-2, 5) % 3]
+array([[2., 4., 0., 2., 4., 0., 2.],
+       [3., 5., 1., 3., 5., 1., 3.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import functools
+import operator
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+
+__all__ = ["SampleMode", "Slice", "slice"]
+
+_PySlice = builtins.slice  # this module's ``slice`` is the DSL function
+
+
+class SampleMode(enum.Enum):
+    STRICT_BOUNDS = "strict_bounds"
+    WRAP = "wrap"
+    CLAMP = "clamp"
+    FILL = "fill"
+    REFLECT = "reflect"
+
+
+_M = SampleMode
+# The TensorRT Operators reference's Slice page: these types, and no int64 or bfloat16 for the
+# CLAMP, FILL and REFLECT modes.
+SLICE_DTYPES = (dtypes.bool_, dtypes.int4, dtypes.int8, dtypes.int32, dtypes.int64, dtypes.float8_e4m3) + dtypes.FLOATS
+_NOT_INT64_BF16 = (_M.CLAMP, _M.FILL, _M.REFLECT)
+# NvInfer.h: the fill value has the input's type or one implicitly convertible to it, among these.
+_FILL_CONVERTIBLE = (dtypes.float32, dtypes.float16, dtypes.int8, dtypes.float8_e4m3)
+_INPUT_NAMES = ("data", "start", "size", "stride", "fill")
+
+
+@attrs.frozen
+class Slice(Op):
+    """``out[y] = x[start + y * stride]`` per axis, out-of-range coordinates handled by ``mode``.
+
+    ``size`` holds ints, or a dynamic dim of the input on its own axis (a full slice of it)."""
+
+    kind = "Slice"
+    start: tuple[int, ...] = attrs.field(converter=tuple)
+    size: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    stride: tuple[int, ...] = attrs.field(converter=tuple)
+    mode: SampleMode = SampleMode.STRICT_BOUNDS
+
+    def attributes(self) -> dict[str, object]:
+        shown = super().attributes()
+        if self.mode is _M.STRICT_BOUNDS:
+            shown.pop("mode")
+        return shown
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        label = self.label()
+        if not 1 <= len(inputs) <= 5:
+            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 to 5 (data, start, size, stride, fill)")
+        x = inputs[0]
+        assert x is not None
+        for i in (1, 2, 3):
+            if len(inputs) > i and inputs[i] is not None:
+                raise ShapeError(
+                    f"{label}: input {i} ({_INPUT_NAMES[i]} as a tensor) is not supported yet; give static ints"
+                )
+        expect_dtype(label, "data", x, SLICE_DTYPES)
+        if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
+            raise DTypeError(
+                f"{label}: mode {self.mode.name} does not support dtype {x.dtype.name}; TensorRT's CLAMP, FILL and "
+                "REFLECT modes exclude int64 and bfloat16"
+            )
+        self._check_params(label, x)
+        for axis, (d, s) in enumerate(zip(x.shape, self.size)):
+            if isinstance(d, int) and isinstance(s, int) and s > 0:
+                self._check_static_axis(label, x, axis, d, s)
+        fill = inputs[4] if len(inputs) == 5 else None
+        if fill is not None:
+            _check_fill(label, self.mode, x, fill)
+        return (TensorType(x.dtype, self.size),)
+
+    def _check_params(self, label: str, x: TensorType) -> None:
+        for arg in ("start", "size", "stride"):
+            values = getattr(self, arg)
+            if len(values) != x.rank:
+                raise bad_argument(label, arg, values, f"{x.rank} values, one per dim of input shape {x.shape_text}",
+                                   ShapeError)
+            if not all(_valid_param(arg, v) for v in values):
+                expected = "ints >= 0 (or dynamic dims of the input)" if arg == "size" else "ints"
+                raise bad_argument(label, arg, values, expected)
+        for axis, (d, s) in enumerate(zip(x.shape, self.size)):
+            if isinstance(s, Dim) and s != d:
+                raise ShapeError(
+                    f"{label}: size[{axis}] is the dynamic dim {s}, which is not dim {axis} of input shape "
+                    f"{x.shape_text}; a size computed from dynamic dims needs a size tensor (not supported yet)"
+                )
+
+    def _check_static_axis(self, label: str, x: TensorType, axis: int, d: int, s: int) -> None:
+        if self.mode is _M.STRICT_BOUNDS:
+            first, last = self.start[axis], self.start[axis] + (s - 1) * self.stride[axis]
+            lo, hi = min(first, last), max(first, last)
+            if lo < 0 or hi >= d:
+                raise ShapeError(
+                    f"{label}: axis {axis} reads coordinates {first} to {last} (start {first}, size {s}, stride "
+                    f"{self.stride[axis]}) but input shape {x.shape_text} has {d} there; STRICT_BOUNDS needs them in "
+                    "[0, d) (modes WRAP, CLAMP, FILL and REFLECT handle out-of-range coordinates)"
+                )
+        elif d == 0 and self.mode is not _M.FILL:
+            raise ShapeError(
+                f"{label}: mode {self.mode.name} cannot sample axis {axis} of input shape {x.shape_text}, which is "
+                f"empty; the output dim must be 0 there, not {s}"
+            )
+
+    def reference(self, x: np.ndarray, start: Any = None, size: Any = None, stride: Any = None,
+                  fill: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
+        fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
+        if x.ndim == 0 or 0 in sizes:
+            return (x.copy() if x.ndim == 0 else np.zeros(sizes, x.dtype),)
+        basic: list[Any] = []
+        takes: list[tuple[int, np.ndarray]] = []
+        masks: list[np.ndarray] = []
+        for axis, (d, s, b, st) in enumerate(zip(x.shape, sizes, self.start, self.stride)):
+            last = b + (s - 1) * st
+            inside = 0 <= min(b, last) and max(b, last) < d
+            if inside and st != 0:
+                stop = last + (1 if st > 0 else -1)
+                basic.append(_PySlice(b, stop if stop >= 0 else None, st))
+                continue
+            basic.append(_PySlice(None))
+            coords = b + st * np.arange(s, dtype=np.int64)
+            if inside:
+                takes.append((axis, coords))
+            elif self.mode is _M.FILL:
+                if d == 0:
+                    return (np.full(sizes, fill_value, x.dtype),)
+                valid = (coords >= 0) & (coords < d)
+                masks.append(valid.reshape([-1 if k == axis else 1 for k in range(x.ndim)]))
+                takes.append((axis, np.where(valid, coords, 0)))
+            else:
+                takes.append((axis, _sample(self.mode, axis, coords, d)))
+        out = x[tuple(basic)]
+        for axis, index in takes:
+            out = np.take(out, index, axis=axis)
+        if masks:
+            out = np.where(functools.reduce(np.logical_and, masks), out, fill_value)
+        return (out,)
+
+
+def _valid_param(arg: str, v: Any) -> bool:
+    if arg == "size" and isinstance(v, Dim):
+        return True
+    return isinstance(v, int) and not isinstance(v, bool) and (arg != "size" or v >= 0)
+
+
+def _sample(mode: SampleMode, axis: int, coords: np.ndarray, d: int) -> np.ndarray:
+    """The input coordinates that ``mode`` reads for raw coordinates ``coords`` (some out of range)."""
+    if mode is _M.STRICT_BOUNDS:
+        raise IndexError(f"STRICT_BOUNDS: axis {axis} reads coordinates {coords[0]} to {coords[-1]} but has size {d}")
+    if d == 0:
+        raise IndexError(f"{mode.name}: axis {axis} is empty at run time, so it cannot be sampled")
+    if mode is _M.WRAP:
+        return np.mod(coords, d)
+    if mode is _M.CLAMP:
+        return np.clip(coords, 0, d - 1)
+    if d == 1:
+        return np.zeros_like(coords)
+    c = np.abs(coords) % (2 * d - 2)
+    return np.where(c >= d, 2 * d - 2 - c, c)
+
+
+def _check_fill(label: str, mode: SampleMode, x: TensorType, fill: TensorType) -> None:
+    if mode is not _M.FILL:
+        raise ShapeError(f"{label}: input 4 (the fill value) is only allowed in FILL mode, not {mode.name}")
+    if fill.rank != 0:
+        raise ShapeError(f"{label}: input 4 (the fill value) has shape {fill.shape_text}; expected a 0-D tensor")
+    if fill.dtype != x.dtype and not (fill.dtype in _FILL_CONVERTIBLE and x.dtype in _FILL_CONVERTIBLE):
+        raise DTypeError(
+            f"{label}: input 4 (the fill value) has dtype {fill.dtype.name} but the data is {x.dtype.name}; "
+            "expected the same dtype (or, among float32, float16, int8 and float8_e4m3, one TensorRT converts)"
+        )
+
+
+def sample_mode(fn: str, mode: SampleMode | str) -> SampleMode:
+    """``mode`` as a SampleMode: a member, or its name in any case (``"fill"``, ``"STRICT_BOUNDS"``)."""
+    if isinstance(mode, SampleMode):
+        return mode
+    try:
+        return SampleMode[str(mode).upper()]
+    except KeyError:
+        raise bad_argument(fn, "mode", mode, "one of " + ", ".join(repr(m.value) for m in SampleMode)) from None
+
+
+def slice_sizes(fn: str, x: Tensor, size: Any) -> tuple[DimLike, ...]:
+    """``size`` as a tuple of ints >= 0 or dims of ``x.shape`` (one per dim of ``x``)."""
+    items = (size,) if isinstance(size, (int, np.integer, Dim)) else size
+    try:
+        out = tuple(v if isinstance(v, Dim) else operator.index(v) for v in items)
+    except TypeError:
+        out = None
+    if (out is None or len(out) != x.ndim or any(isinstance(v, (bool, np.bool_)) for v in items)
+            or any(isinstance(v, int) and v < 0 for v in out)):
+        raise bad_argument(fn, "size", size, f"{x.ndim} ints >= 0 (or dims of x.shape)")
+    return out
+
+
+def slice(x: Tensor, start: Sequence[int], size: Sequence[int | DimLike], stride: Sequence[int] | None = None,
+          mode: SampleMode | str = "strict_bounds", fill: Any = None, *, name: str | None = None) -> Tensor:
+    """One ISliceLayer: ``out[y] = x[start + y * stride]`` per axis, with ``size`` the output shape.
+
+    ``stride`` defaults to 1s. ``mode`` ("strict_bounds", "wrap", "clamp", "fill", "reflect") says what
+    out-of-range coordinates read (see the module doc). ``fill`` (FILL mode only) is a number, a 0-D
+    array or a 0-D tensor; without it FILL uses 0. A ``size`` entry may be a dynamic dim of ``x``
+    itself (a full slice along it).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("s")
+    >>> x = net.input("x", td.int32, (4,))
+    >>> net.output("r", td.slice(x, start=(-3,), size=(10,), mode="reflect"))
+    >>> net.output("f", td.slice(x, start=(3,), size=(6,), stride=(-1,), mode="fill", fill=-1))
+    >>> out = net.run({"x": np.array([10, 11, 12, 13], np.int32)})
+    >>> out["r"]                      # np.pad(x, (3, 3), mode="reflect")
+    array([13, 12, 11, 10, 11, 12, 13, 12, 11, 10], dtype=int32)
+    >>> out["f"]                      # x[::-1] then two fill values
+    array([13, 12, 11, 10, -1, -1], dtype=int32)
+    """
+    x = expect_tensor("slice", "x", x)
+    sample = sample_mode("slice", mode)
+    starts = static_ints("slice", "start", start, x.ndim)
+    sizes = slice_sizes("slice", x, size)
+    strides = (1,) * x.ndim if stride is None else static_ints("slice", "stride", stride, x.ndim)
+    inputs: tuple[Tensor | None, ...] = (x,)
+    if fill is not None:
+        if sample is not _M.FILL:
+            raise bad_argument("slice", "fill", fill, f"None: only FILL mode takes a fill value (mode is {sample.name})")
+        inputs = (x, None, None, None, fill_tensor("slice", x, fill))
+    return x.network.add1(Slice(starts, sizes, strides, sample), inputs, name=name)
+
+
+def fill_tensor(fn: str, x: Tensor, fill: Any) -> Tensor:
+    """``fill`` as a 0-D tensor: a Tensor as is, a number or 0-D array as a constant of ``x``'s dtype."""
+    if isinstance(fill, Tensor):
+        return fill
+    value = as_array(fn, "fill", fill, x.dtype)
+    if value.ndim != 0:
+        raise bad_argument(fn, "fill", fill, "a number, a 0-D array or a 0-D tensor", ShapeError)
+    return x.network.constant(value)
+
+
+# -- Python indexing --------------------------------------------------------------------------------
+
+
+def getitem(x: Tensor, key: Any) -> Tensor:
+    """``x[key]`` with NumPy's meaning, as TensorRT layers.
+
+    Ints (negative ones count from the end), slices (any step, negative too), ``...`` and ``None``
+    (``np.newaxis``) give one Slice layer, then a Squeeze for the int-indexed axes and an Unsqueeze
+    for the new ones (each only when needed). An out-of-range int is a ShapeError. On a dynamic dim,
+    only ``:`` and non-negative ints work (anything else needs the dim's size). An integer tensor or
+    array as the whole key gathers along axis 0 (``td.take(x, key, axis=0)``).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ix")
+    >>> x = net.input("x", td.int32, ("batch", 4))
+    >>> y = x[:, ::-2, None]
+    >>> y.shape
+    (Dim('batch'), 2, 1)
+    >>> net.output("y", y)
+    >>> net.output("z", x[0, -1])
+    >>> out = net.run({"x": np.arange(8, dtype=np.int32).reshape(2, 4)})
+    >>> out["y"][..., 0]
+    array([[3, 1],
+           [7, 5]], dtype=int32)
+    >>> out["z"]
+    array(3, dtype=int32)
+    """
+    if isinstance(key, (Tensor, list, np.ndarray)):
+        from trtdsl.layers.gather import take
+
+        return take(x, key, axis=0)
+    items = key if isinstance(key, tuple) else (key,)
+    where = f"%{x.name}[{_key_text(items)}]"
+    expanded = _expand(where, x, items)
+    starts: list[int] = []
+    sizes: list[DimLike] = []
+    strides: list[int] = []
+    squeezed: list[int] = []
+    new_axes: list[int] = []
+    axis = 0  # the input axis the next item indexes
+    out_axis = 0  # the output axis the next slice or None makes
+    for item in expanded:
+        if item is None:
+            new_axes.append(out_axis)
+            out_axis += 1
+            continue
+        d = x.shape[axis]
+        if isinstance(item, _PySlice):
+            b, s, st = _slice_axis(where, axis, d, item)
+            out_axis += 1
+        else:
+            b, s, st = _int_axis(where, axis, d, item), 1, 1
+            squeezed.append(axis)
+        starts.append(b)
+        sizes.append(s)
+        strides.append(st)
+        axis += 1
+    out = x
+    if any(b != 0 or s != d or st != 1 for b, s, st, d in zip(starts, sizes, strides, x.shape)):
+        out = x.network.add1(Slice(starts, sizes, strides), (x,))
+    if squeezed:
+        from trtdsl.layers.shuffle import squeeze
+
+        out = squeeze(out, squeezed)
+    if new_axes:
+        from trtdsl.layers.shuffle import unsqueeze
+
+        out = unsqueeze(out, new_axes)
+    return out
+
+
+def _expand(where: str, x: Tensor, items: tuple) -> list:
+    """The index items with ``...`` expanded and trailing ``:`` added: one item per input axis plus
+    the ``None``s."""
+    ellipses = sum(1 for k in items if k is Ellipsis)
+    if ellipses > 1:
+        raise ArgumentError(f"{where}: an index can have only one ellipsis ('...')")
+    for k in items:
+        if isinstance(k, (Tensor, list, np.ndarray)):
+            raise ArgumentError(
+                f"{where}: tensors and arrays are supported only as the whole index (x[idx], a gather on axis 0); "
+                "use td.take, td.take_along_axis or td.gather_nd for other gathers"
+            )
+        if not (k is None or k is Ellipsis or isinstance(k, _PySlice) or _is_int(k)):
+            raise ArgumentError(
+                f"{where}: {k!r} is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
+                "integer tensor as the whole index"
+            )
+    used = sum(1 for k in items if k is not None and k is not Ellipsis)
+    if used > x.ndim:
+        raise ShapeError(f"{where}: too many indices for a tensor of shape {x.type.shape_text}: {used} were given")
+    fill = [_PySlice(None)] * (x.ndim - used)
+    if not ellipses:
+        return list(items) + fill
+    at = next(i for i, k in enumerate(items) if k is Ellipsis)
+    return list(items[:at]) + fill + list(items[at + 1:])
+
+
+def _is_int(k: Any) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> int:
+    i = int(i)
+    if isinstance(d, Dim):
+        if i < 0:
+            raise ShapeError(
+                f"{where}: index {i} counts from the end of axis {axis}, whose size {d} is dynamic; negative "
+                "indices need a static dim"
+            )
+        return i
+    if not -d <= i < d:
+        raise ShapeError(f"{where}: index {i} is out of bounds for axis {axis} with size {d}")
+    return i + d if i < 0 else i
+
+
+def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[int, DimLike, int]:
+    """(start, size, stride) of a Python slice on an axis of size ``d``."""
+    for part in (item.start, item.stop, item.step):
+        if part is not None and not _is_int(part):
+            raise ArgumentError(f"{where}: slice bounds and steps must be ints or None, not {part!r}")
+    if item.step == 0:
+        raise ArgumentError(f"{where}: slice step cannot be zero")
+    if isinstance(d, Dim):
+        if item.start in (None, 0) and item.stop is None and item.step in (None, 1):
+            return 0, d, 1
+        raise ShapeError(
+            f"{where}: axis {axis} has the dynamic size {d}; only ':' (and non-negative ints) can index it, since "
+            f"{_key_text((item,))} needs the size's value (give the input a static dim)"
+        )
+    b, e, st = item.indices(d)
+    n = len(range(b, e, st))
+    return (b if n else 0), n, st
+
+
+def _key_text(items: tuple) -> str:
+    """The index as Python writes it, e.g. ``0, ::-1, None, ...``."""
+    parts = []
+    for k in items:
+        if isinstance(k, _PySlice):
+            text = _part_text(k.start) + ":" + _part_text(k.stop)
+            parts.append(text + ("" if k.step is None else ":" + _part_text(k.step)))
+        elif k is Ellipsis:
+            parts.append("...")
+        elif _is_int(k):
+            parts.append(str(int(k)))
+        elif isinstance(k, Tensor):
+            parts.append(f"%{k.name}")
+        elif isinstance(k, np.ndarray):
+            parts.append(f"<ndarray {k.dtype}{list(k.shape)}>")
+        else:
+            parts.append(repr(k))
+    return ", ".join(parts)
+
+
+def _part_text(part: Any) -> str:
+    return "" if part is None else str(int(part)) if _is_int(part) else repr(part)

@@ -1,0 +1,312 @@
+"""Slice (every SampleMode) against a per-element Python formula; Python indexing against NumPy's."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, expect_error, run_layer, shapes
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+
+MODES = ["strict_bounds", "wrap", "clamp", "fill", "reflect"]
+
+
+def source_coordinate(mode, x, d):
+    """The input coordinate read for raw coordinate x on an axis of size d (None: the fill value).
+    REFLECT is computed by folding at the edges until inside, one bounce at a time."""
+    if mode == "wrap":
+        return x % d
+    if mode == "clamp":
+        return min(max(x, 0), d - 1)
+    if mode == "reflect":
+        if d == 1:
+            return 0
+        while not 0 <= x < d:
+            x = -x if x < 0 else 2 * (d - 1) - x
+        return x
+    return x if 0 <= x < d else None
+
+
+def python_slice(x, start, size, stride, mode, fill):
+    out = np.empty(size, x.dtype)
+    for y in np.ndindex(*size):
+        coords = [source_coordinate(mode, b + i * s, d) for b, i, s, d in zip(start, y, stride, x.shape)]
+        out[y] = fill if None in coords else x[tuple(coords)]
+    return out
+
+
+@st.composite
+def slice_case(draw):
+    mode = draw(st.sampled_from(MODES))
+    dtypes = [np.float32, np.float16, np.int32, np.bool_, np.int8]
+    if mode in ("strict_bounds", "wrap"):
+        dtypes += [np.int64, td.bfloat16.numpy]
+    dtype = draw(st.sampled_from(dtypes))
+    shape = draw(shapes(min_dims=1, max_dims=3, max_side=4))
+    start, size, stride = [], [], []
+    for d in shape:
+        st_ = draw(st.integers(-3, 3))
+        n = draw(st.integers(0, 5))
+        if mode == "strict_bounds":
+            # only in-range reads: pick the first coordinate, then a size that stays inside
+            if d == 0:
+                b, n = 0, 0
+            else:
+                b = draw(st.integers(0, d - 1))
+                room = (d - 1 - b) // st_ + 1 if st_ > 0 else b // -st_ + 1 if st_ < 0 else 5
+                n = min(n, room)
+        else:
+            b = draw(st.integers(-6, 6))
+            if d == 0 and mode != "fill":
+                n = 0
+        start.append(b)
+        size.append(n)
+        stride.append(st_)
+    if dtype == np.int8:
+        x = draw(arrays(np.int32, shape, min_value=-128, max_value=127)).astype(np.int8)
+    else:
+        x = draw(arrays(dtype, shape))
+    fill = None
+    if mode == "fill" and draw(st.booleans()):
+        fill = np.asarray(draw(arrays(dtype, ()) if dtype != np.int8 else st.just(np.int8(-7)))).astype(dtype)
+    return x, tuple(start), tuple(size), tuple(stride), mode, fill
+
+
+@given(case=slice_case())
+def test_slice_matches_the_per_element_formula(case):
+    x, start, size, stride, mode, fill = case
+    got = run_layer(lambda t: td.slice(t, start, size, stride, mode=mode, fill=fill), x)
+    want = python_slice(x, start, size, stride, mode, np.zeros((), x.dtype) if fill is None else fill)
+    assert got.dtype == x.dtype and got.shape == size
+    np.testing.assert_array_equal(got.astype(np.float64), want.astype(np.float64))
+
+
+def test_documented_examples():
+    x = np.array([[0, 2, 4], [1, 3, 5]], np.float32)
+    assert run_layer(lambda t: td.slice(t, (1, 0), (1, 2), (1, 2)), x).tolist() == [[1, 5]]
+    # reflection repeats indefinitely, and a single pixel repeats itself
+    y = run_layer(lambda t: td.slice(t, (-9,), (20,), mode="reflect"), np.array([1, 2, 3], np.int32))
+    assert y.tolist() == [2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3]
+    z = run_layer(lambda t: td.slice(t, (-2,), (5,), mode="reflect"), np.array([7], np.int32))
+    assert z.tolist() == [7] * 5
+
+
+def test_zero_stride_repeats_a_coordinate():
+    got = run_layer(lambda t: td.slice(t, (1, 0), (3, 2), (0, 1)), np.arange(6, dtype=np.int32).reshape(3, 2))
+    assert got.tolist() == [[2, 3]] * 3
+
+
+def test_fill_value_from_a_tensor_of_a_convertible_type():
+    def build(x, f):
+        return td.slice(x, (-1,), (4,), mode="fill", fill=f)
+    got = run_layer(build, np.array([1, 2], np.float32), np.array(9.5, np.float16))
+    assert got.dtype == np.float32 and got.tolist() == [9.5, 1, 2, 9.5]
+
+
+def test_dynamic_full_slice_and_runtime_bounds():
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("n", 3))
+    y = td.slice(x, (0, 1), (x.shape[0], 2))
+    assert str(y.type) == "f32[n,2]"
+    net.output("y", y)
+    net.output("z", td.slice(x, (2, 0), (1, 3)))
+    data = np.arange(9, dtype=np.float32).reshape(3, 3)
+    out = net.run({"x": data})
+    np.testing.assert_array_equal(out["y"], data[:, 1:])
+    np.testing.assert_array_equal(out["z"], data[2:3])
+    with pytest.raises(ExecutionError, match=r"Slice \(layer slice_1\) failed on the NumPy reference: IndexError: "
+                                             r"STRICT_BOUNDS: axis 0 reads coordinates 2 to 2 but has size 2"):
+        net.run({"x": data[:2]})
+
+
+def test_modes_fail_on_a_dim_that_is_empty_at_run_time():
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("n",))
+    net.output("y", td.slice(x, (0,), (2,), mode="clamp"))
+    with pytest.raises(ExecutionError, match="IndexError: CLAMP: axis 0 is empty at run time"):
+        net.run({"x": np.zeros(0, np.float32)})
+
+
+def test_textual_ir_shows_the_mode_unless_strict_and_keeps_input_positions():
+    net = td.Network("s")
+    x = net.input("x", td.float32, (4,))
+    net.output("a", td.slice(x, (1,), (2,)))
+    net.output("b", td.slice(x, (-1,), (6,), mode="fill", fill=2.0))
+    text = net.format(locations=False)
+    assert "%a : f32[2] = Slice(%x, start=(1,), size=(2,), stride=(1,))" in text
+    assert ("%b : f32[6] = Slice(%x, None, None, None, %constant_0, start=(-1,), size=(6,), stride=(1,), mode=FILL)"
+            in text)
+
+
+# -- Python indexing ------------------------------------------------------------------------------
+
+def index_items(d):
+    ints = st.integers(-d, d - 1) if d else st.nothing()
+    bound = st.one_of(st.none(), st.integers(-d - 2, d + 2))
+    slices = st.builds(slice, bound, bound, st.one_of(st.none(), st.integers(-3, 3).filter(bool)))
+    return st.one_of(ints, slices)
+
+
+@st.composite
+def index_case(draw):
+    x = draw(arrays(np.int32, shapes(min_dims=0, max_dims=4, max_side=4)))
+    items = [draw(index_items(d)) for d in x.shape]
+    head = draw(st.integers(0, len(items)))
+    if draw(st.booleans()):
+        # '...' stands for the axes between a leading and a trailing group of items
+        tail = draw(st.integers(head, len(items)))
+        items = items[:head] + [Ellipsis] + items[tail:]
+    else:
+        items = items[:head]
+    for _ in range(draw(st.integers(0, 2))):
+        items.insert(draw(st.integers(0, len(items))), None)
+    key = items[0] if len(items) == 1 and draw(st.booleans()) else tuple(items)
+    return x, key
+
+
+@given(case=index_case())
+def test_indexing_matches_numpy(case):
+    x, key = case
+    got = run_layer(lambda t: t[key], x)
+    want = np.asarray(x[key])
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_indexing_builds_one_slice_then_squeeze_then_unsqueeze():
+    net = td.Network("ix")
+    x = net.input("x", td.float32, (3, 4, 5))
+    y = x[1, ::2, None, -1]
+    assert y.shape == (2, 1)
+    kinds = [n.op.kind for n in net.nodes]
+    assert kinds == ["Slice", "Squeeze", "Unsqueeze"]
+    assert net.nodes[0].op == td.Slice((1, 0, 4), (1, 2, 1), (1, 2, 1))
+    assert x[:, ...] is x and len(net.nodes) == 3
+    x[None]
+    assert [n.op.kind for n in net.nodes][3:] == ["Unsqueeze"]
+
+
+def test_indexing_dynamic_dims():
+    net = td.Network("ix")
+    x = net.input("x", td.int32, ("b", 3))
+    y = x[:, 1]
+    z = x[0]
+    assert str(y.type) == "i32[b]" and str(z.type) == "i32[3]"
+    net.output("y", y)
+    net.output("z", z)
+    data = np.arange(6, dtype=np.int32).reshape(2, 3)
+    out = net.run({"x": data})
+    np.testing.assert_array_equal(out["y"], data[:, 1])
+    np.testing.assert_array_equal(out["z"], data[0])
+
+
+@given(x=arrays(np.float32, shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)), data=st.data())
+def test_indexing_with_an_integer_tensor_gathers_axis_0(x, data):
+    idx = data.draw(arrays(np.int32, shapes(min_dims=0, max_dims=2, max_side=3), min_value=-x.shape[0],
+                           max_value=x.shape[0] - 1))
+    got = run_layer(lambda t, i: t[i], x, idx)
+    want = np.array([x[int(i)] for i in idx.ravel()], x.dtype).reshape(idx.shape + x.shape[1:])
+    np.testing.assert_array_equal(got, want)
+    listed = run_layer(lambda t: t[[0, -1]], x)
+    np.testing.assert_array_equal(listed, np.stack([x[0], x[-1]]))
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        return build(*[net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)])
+    return run
+
+
+F32 = td.float32
+ROWS = [
+    (ShapeError, "Slice: axis 1 reads coordinates 2 to 4 (start 2, size 2, stride 2) but input shape (2, 4) has 4 "
+                 "there; STRICT_BOUNDS needs them in [0, d) (modes WRAP, CLAMP, FILL and REFLECT handle out-of-range "
+                 "coordinates)",
+     call(lambda x: td.slice(x, (0, 2), (1, 2), (1, 2)), (F32, (2, 4)))),
+    (ShapeError, "Slice: axis 0 reads coordinates -1 to -1 (start -1, size 1, stride 1) but input shape (3,) has 3 "
+                 "there; STRICT_BOUNDS needs them in [0, d) (modes WRAP, CLAMP, FILL and REFLECT handle out-of-range "
+                 "coordinates)",
+     call(lambda x: td.slice(x, (-1,), (1,)), (F32, (3,)))),
+    (ShapeError, "Slice: mode REFLECT cannot sample axis 0 of input shape (0,), which is empty; the output dim must be "
+                 "0 there, not 2",
+     call(lambda x: td.slice(x, (0,), (2,), mode="reflect"), (F32, (0,)))),
+    (DTypeError, "Slice: mode CLAMP does not support dtype int64; TensorRT's CLAMP, FILL and REFLECT modes exclude "
+                 "int64 and bfloat16",
+     call(lambda x: td.slice(x, (0,), (2,), mode="clamp"), (td.int64, (2,)))),
+    (DTypeError, "Slice: input 'data' has dtype uint8; expected one of bool, int4, int8, int32, int64, float8_e4m3, "
+                 "float32, float16, bfloat16",
+     call(lambda x: td.slice(x, (0,), (1,)), (td.uint8, (2,)))),
+    (ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (n,); a size computed from "
+                 "dynamic dims needs a size tensor (not supported yet)",
+     call(lambda x, y: td.slice(x, (0,), (y.shape[0],)), (F32, ("n",)), (F32, ("m",)))),
+    (DTypeError, "Slice: input 4 (the fill value) has dtype int32 but the data is float32; expected the same dtype "
+                 "(or, among float32, float16, int8 and float8_e4m3, one TensorRT converts)",
+     call(lambda x, f: td.slice(x, (0,), (3,), mode="fill", fill=f), (F32, (2,)), (td.int32, ()))),
+    (ShapeError, "Slice: input 4 (the fill value) has shape (1,); expected a 0-D tensor",
+     call(lambda x, f: td.slice(x, (0,), (3,), mode="fill", fill=f), (F32, (2,)), (F32, (1,)))),
+    (ArgumentError, "slice: argument 'fill' is 1.0; expected None: only FILL mode takes a fill value (mode is CLAMP)",
+     call(lambda x: td.slice(x, (0,), (3,), mode="clamp", fill=1.0), (F32, (2,)))),
+    (ShapeError, "slice: argument 'fill' is [1.0, 2.0]; expected a number, a 0-D array or a 0-D tensor",
+     call(lambda x: td.slice(x, (0,), (3,), mode="fill", fill=[1.0, 2.0]), (F32, (2,)))),
+    (ArgumentError, "slice: argument 'mode' is 'nearest'; expected one of 'strict_bounds', 'wrap', 'clamp', 'fill', "
+                    "'reflect'",
+     call(lambda x: td.slice(x, (0,), (1,), mode="nearest"), (F32, (2,)))),
+    (ArgumentError, "slice: argument 'start' is (0, 0); expected 1 ints",
+     call(lambda x: td.slice(x, (0, 0), (1,)), (F32, (2,)))),
+    (ArgumentError, "slice: argument 'size' is (-1,); expected 1 ints >= 0 (or dims of x.shape)",
+     call(lambda x: td.slice(x, (0,), (-1,)), (F32, (2,)))),
+    (ArgumentError, "slice: argument 'size' is 2.5; expected 1 ints >= 0 (or dims of x.shape)",
+     call(lambda x: td.slice(x, (0,), 2.5), (F32, (2,)))),
+    (ArgumentError, "slice: argument 'stride' is ('a',); expected a sequence of ints",
+     call(lambda x: td.slice(x, (0,), (1,), ("a",)), (F32, (2,)))),
+    # indexing
+    (ShapeError, "%t0[3]: index 3 is out of bounds for axis 0 with size 3", call(lambda x: x[3], (F32, (3, 2)))),
+    (ShapeError, "%t0[:, -3]: index -3 is out of bounds for axis 1 with size 2", call(lambda x: x[:, -3], (F32, (3, 2)))),
+    (ShapeError, "%t0[0, 0, 0]: too many indices for a tensor of shape (3, 2): 3 were given",
+     call(lambda x: x[0, 0, 0], (F32, (3, 2)))),
+    (ArgumentError, "%t0[..., 0, ...]: an index can have only one ellipsis ('...')",
+     call(lambda x: x[..., 0, ...], (F32, (3, 2)))),
+    (ArgumentError, "%t0[::0]: slice step cannot be zero", call(lambda x: x[::0], (F32, (3,)))),
+    (ArgumentError, "%t0[0.5]: 0.5 is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
+                    "integer tensor as the whole index",
+     call(lambda x: x[0.5], (F32, (3,)))),
+    (ArgumentError, "%t0[True]: True is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
+                    "integer tensor as the whole index",
+     call(lambda x: x[True], (F32, (3,)))),
+    (ArgumentError, "%t0[:'a']: slice bounds and steps must be ints or None, not 'a'",
+     call(lambda x: x[:"a"], (F32, (3,)))),
+    (ArgumentError, "%t0[0, %t1]: tensors and arrays are supported only as the whole index (x[idx], a gather on axis "
+                    "0); use td.take, td.take_along_axis or td.gather_nd for other gathers",
+     call(lambda x, i: x[0, i], (F32, (3, 2)), (td.int32, (2,)))),
+    (ShapeError, "%t0[1:]: axis 0 has the dynamic size n; only ':' (and non-negative ints) can index it, since 1: needs "
+                 "the size's value (give the input a static dim)",
+     call(lambda x: x[1:], (F32, ("n", 2)))),
+    (ShapeError, "%t0[:, -1]: index -1 counts from the end of axis 1, whose size n is dynamic; negative indices need a "
+                 "static dim",
+     call(lambda x: x[:, -1], (F32, (2, "n")))),
+    (DTypeError, "take: argument 'indices' (array([ True, False]), bool) must hold integers",
+     call(lambda x: x[np.array([True, False])], (F32, (2,)))),
+]
+
+
+@pytest.mark.parametrize("cls,message,build", ROWS, ids=[r[1][:60] for r in ROWS])
+def test_errors(cls, message, build):
+    expect_error(cls, message, build)
+
+
+def test_the_layer_checks_what_the_function_cannot():
+    net = td.Network("e")
+    x = net.input("x", F32, (2, 3))
+    i = net.input("i", td.int32, (2,))
+    expect_error(ShapeError, "Slice: input 1 (start as a tensor) is not supported yet; give static ints",
+                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i)))
+    expect_error(ShapeError, "Slice: input 4 (the fill value) is only allowed in FILL mode, not WRAP",
+                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP), (x, None, None, None, x[0, 0])))
+    expect_error(ShapeError, "Slice: argument 'size' is (1,); expected 2 values, one per dim of input shape (2, 3)",
+                 lambda: net.add1(td.Slice((0, 0), (1,), (1, 1)), (x,)))
+    expect_error(ArgumentError, "Slice: argument 'stride' is (1, True); expected ints",
+                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, True)), (x,)))
