@@ -1,3 +1,189 @@
-"""(being written)"""
+"""IPaddingLayer, and ``td.pad`` (``np.pad``) built from one Slice layer.
 
-__all__: list[str] = []
+IPaddingLayer pads the **last two dims** with zeros; a negative padding crops instead. TensorRT
+(deprecated since 8.2 in favour of Slice) takes int8, int32, float16 and float32 inputs of rank >= 4.
+``td.pad`` is the general form: ``np.pad``'s modes map onto one ISliceLayer as TensorRT's ONNX
+importer maps ONNX Pad (``constant`` → FILL, ``reflect`` → REFLECT, ``edge`` → CLAMP, ``wrap`` → WRAP),
+with ``start = -before`` and ``size = d + before + after`` per axis.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("p")
+>>> x = net.input("x", td.float32, (1, 1, 2, 3))
+>>> net.output("y", td.padding_nd(x, pre_padding=(1, -1), post_padding=(0, 1)))
+>>> net.run({"x": np.arange(1, 7, dtype=np.float32).reshape(1, 1, 2, 3)})["y"][0, 0]
+array([[0., 0., 0.],
+       [2., 3., 0.],
+       [5., 6., 0.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers.slice import SampleMode, Slice, fill_tensor
+
+__all__ = ["Padding", "padding_nd", "pad"]
+
+# The TensorRT Operators reference's Padding page: these types, input rank >= 4.
+PADDING_DTYPES = (dtypes.int8, dtypes.int32, dtypes.float16, dtypes.float32)
+_PAD_MODES = {"constant": SampleMode.FILL, "reflect": SampleMode.REFLECT, "edge": SampleMode.CLAMP,
+              "wrap": SampleMode.WRAP}
+
+
+def _grow(d: DimLike, amount: int) -> DimLike:
+    return d + amount if amount >= 0 else d - (-amount)
+
+
+@attrs.frozen
+class Padding(Op):
+    """Zero padding (negative: cropping) of the last two dims: ``out[..., y, z] = x[..., y - pre[0],
+    z - pre[1]]`` where in range, else 0."""
+
+    kind = "Padding"
+    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        assert x is not None
+        label = self.label()
+        expect_dtype(label, "x", x, PADDING_DTYPES)
+        if x.rank < 4:
+            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (it pads the last two dims)")
+        for arg in ("pre_padding", "post_padding"):
+            values = getattr(self, arg)
+            if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                raise bad_argument(label, arg, values, "2 ints, for the last two dims (TensorRT pads only those)")
+        shape = list(x.shape)
+        for k in (0, 1):
+            axis = x.rank - 2 + k
+            shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
+            if isinstance(shape[axis], int) and shape[axis] < 0:
+                raise ShapeError(
+                    f"{label}: dim {axis} of input shape {x.shape_text} would become {shape[axis]} with pre_padding "
+                    f"{self.pre_padding[k]} and post_padding {self.post_padding[k]}; cropping cannot exceed the dim"
+                )
+        return (TensorType(x.dtype, shape),)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        sizes = [x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1)]
+        if min(sizes) < 0:
+            raise ValueError(f"padding makes the last two dims {tuple(sizes)}, which is negative")
+        out = np.zeros(x.shape[:-2] + tuple(sizes), x.dtype)
+        source, target = [], []
+        for k in (0, 1):
+            # out[y] = x[y - pre] for the y whose source is inside x
+            pre = self.pre_padding[k]
+            lo, hi = max(0, pre), min(sizes[k], x.shape[-2 + k] + pre)
+            if hi <= lo:
+                return (out,)
+            target.append(slice(lo, hi))
+            source.append(slice(lo - pre, hi - pre))
+        out[(Ellipsis, *target)] = x[(Ellipsis, *source)]
+        return (out,)
+
+
+def padding_nd(x: Tensor, pre_padding: Sequence[int], post_padding: Sequence[int], *,
+               name: str | None = None) -> Tensor:
+    """One IPaddingLayer: zero padding of the last two dims, ``pre_padding`` before and
+    ``post_padding`` after (two ints each; negative ones crop). For other dims, modes or fill values
+    use :func:`pad`.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("p")
+    >>> x = net.input("x", td.int32, (1, 1, 1, 2))
+    >>> net.output("y", td.padding_nd(x, (0, 2), (1, 0)))
+    >>> net.run({"x": np.array([[[[7, 8]]]], np.int32)})["y"][0, 0]   # np.pad(x, ((0, 1), (2, 0)))
+    array([[0, 0, 7, 8],
+           [0, 0, 0, 0]], dtype=int32)
+    """
+    x = expect_tensor("padding_nd", "x", x)
+    pre = static_ints("padding_nd", "pre_padding", pre_padding, 2)
+    post = static_ints("padding_nd", "post_padding", post_padding, 2)
+    return x.network.add1(Padding(pre, post), (x,), name=name)
+
+
+def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any = 0, *,
+        name: str | None = None) -> Tensor:
+    """``np.pad(x, pad_width, mode, constant_values=...)`` as one ISliceLayer.
+
+    ``pad_width`` is NumPy's: an int, ``(before, after)``, or one ``(before, after)`` pair per axis
+    (ints >= 0). ``mode`` is ``"constant"`` (FILL with ``constant_values``, a single number or a 0-D
+    tensor; no fill input when it is 0), ``"reflect"``, ``"edge"`` or ``"wrap"``. Padded axes need
+    static dims; unpadded ones may be dynamic.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("p")
+    >>> x = net.input("x", td.float32, ("n", 3))
+    >>> net.output("r", td.pad(x, ((0, 0), (2, 3)), mode="reflect"))
+    >>> net.output("c", td.pad(x, ((0, 0), (1, 1)), constant_values=-1.0))
+    >>> out = net.run({"x": np.array([[1, 2, 3]], np.float32)})
+    >>> out["r"]
+    array([[3., 2., 1., 2., 3., 2., 1., 2.]], dtype=float32)
+    >>> out["c"]
+    array([[-1.,  1.,  2.,  3., -1.]], dtype=float32)
+    """
+    x = expect_tensor("pad", "x", x)
+    if mode not in _PAD_MODES:
+        raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in _PAD_MODES))
+    widths = _pad_widths(x, pad_width)
+    starts: list[int] = []
+    sizes: list[DimLike] = []
+    for axis, ((before, after), d) in enumerate(zip(widths, x.shape)):
+        if before == after == 0:
+            starts.append(0)
+            sizes.append(d)
+            continue
+        if isinstance(d, Dim):
+            raise ShapeError(
+                f"pad: axis {axis} has the dynamic size {d}; padding it needs a static dim (axes that are not "
+                "padded may be dynamic)"
+            )
+        if d == 0 and mode != "constant":
+            raise ShapeError(f"pad: axis {axis} of shape {x.type.shape_text} is empty; mode {mode!r} cannot extend it")
+        starts.append(-before)
+        sizes.append(d + before + after)
+    inputs: tuple[Tensor | None, ...] = (x,)
+    fill = _fill(x, mode, constant_values)
+    if fill is not None:
+        inputs = (x, None, None, None, fill)
+    return x.network.add1(Slice(starts, sizes, (1,) * x.ndim, _PAD_MODES[mode]), inputs, name=name)
+
+
+def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
+    """NumPy's pad_width forms as one (before, after) pair per axis."""
+    expected = f"ints >= 0: n, (before, after), or one (before, after) pair per axis of shape {x.type.shape_text}"
+    try:
+        array = np.asarray(pad_width)
+        pairs = np.broadcast_to(array, (x.ndim, 2)) if array.dtype.kind in "iu" else None
+    except ValueError:
+        pairs = None
+    if pairs is None or (pairs < 0).any():
+        raise bad_argument("pad", "pad_width", pad_width, expected)
+    return [(int(b), int(a)) for b, a in pairs]
+
+
+def _fill(x: Tensor, mode: str, constant_values: Any) -> Tensor | None:
+    """The Slice's fill input: none when the fill value is 0, as TensorRT's ONNX importer does."""
+    if mode != "constant":
+        if isinstance(constant_values, Tensor) or np.any(np.asarray(constant_values) != 0):
+            raise ArgumentError(f"pad: argument 'constant_values' is only used with mode 'constant', not {mode!r}")
+        return None
+    if isinstance(constant_values, Tensor):
+        return fill_tensor("pad", x, constant_values)
+    if np.ndim(constant_values) != 0:
+        raise bad_argument("pad", "constant_values", constant_values,
+                           "a single number (TensorRT's FILL mode has one fill value)")
+    if constant_values == 0:  # the default 0 also means False for bool tensors
+        return None
+    return fill_tensor("pad", x, as_array("pad", "constant_values", constant_values, x.dtype))
