@@ -59,7 +59,7 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
         for i, itensor in enumerate(ctx.layer_inputs(layer)):
             if itensor is not None:
                 ctx.consumers.setdefault(itensor, []).append((layer, i))
-    _absorb_parameter_constants(ctx)
+    _absorb_parameters(ctx)
     taken: set[str] = set()
     for layer in ctx.layers:
         if id(layer) not in ctx.absorbed:
@@ -85,17 +85,31 @@ def _input_shape(itensor: Any) -> tuple[int | str, ...]:
     return tuple(dims)
 
 
-def _absorb_parameter_constants(ctx: RaiseContext) -> None:
-    """Constant layers whose output only feeds parameter inputs (as Squeeze's axes) become part of
-    the ops reading them."""
+def _absorb_parameters(ctx: RaiseContext) -> None:
+    """The layers that only compute parameters of other layers (Squeeze's axes, a Slice's size tensor)
+    become part of the ops reading them: the helper layers the lowering marked, and constants whose
+    output feeds nothing but parameter inputs."""
+
+    def is_parameter_use(user: Any, index: int) -> bool:
+        return index in getattr(RAISERS.get(ctx.api.layer_type(user)), "param_inputs", ())
+
+    def absorb(itensor: Any) -> None:
+        source = ctx.producers.get(itensor)
+        if source is None or id(source) in ctx.absorbed:
+            return
+        if ctx.is_helper(source):
+            ctx.absorb(source)
+            for t in ctx.layer_inputs(source):
+                if t is not None:
+                    absorb(t)
+        elif ctx.api.layer_type(source) == "CONSTANT" and not itensor.is_network_output and all(
+                is_parameter_use(user, index) for user, index in ctx.consumers_of(itensor)):
+            ctx.absorb(source)
+
     for layer in ctx.layers:
-        if ctx.api.layer_type(layer) != "CONSTANT":
-            continue
-        out = layer.get_output(0)
-        users = ctx.consumers_of(out)
-        if users and not out.is_network_output and all(
-                index in getattr(RAISERS.get(ctx.api.layer_type(user)), "param_inputs", ()) for user, index in users):
-            ctx.absorb(layer)
+        for index in getattr(RAISERS.get(ctx.api.layer_type(layer)), "param_inputs", ()):
+            if ctx.input_is_set(layer, index):
+                absorb(layer.get_input(index))
 
 
 def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str]) -> None:

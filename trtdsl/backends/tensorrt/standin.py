@@ -750,6 +750,13 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     return layer
 
 
+@behaviour("INetworkDefinition", "add_normalization", "add_normalization_v2")
+def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    layer = _add_layer(si, network, sig, a)
+    layer._state["is_v2"] = sig is si.manifest.method("INetworkDefinition", "add_normalization_v2").overloads[0]
+    return layer
+
+
 # Layers
 @behaviour("ILayer", "get_input")
 def _layer_get_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> Any:
@@ -786,6 +793,11 @@ _DEFAULTS[("IShuffleLayer", "first_transpose")] = lambda si, obj: si.Permutation
 _DEFAULTS[("IShuffleLayer", "second_transpose")] = lambda si, obj: si.Permutation(list(range(MAX_DIMS)))
 _DEFAULTS[("IShuffleLayer", "reshape_dims")] = lambda si, obj: None
 _DEFAULTS[("IShuffleLayer", "zero_is_placeholder")] = lambda si, obj: True
+_DEFAULTS[("ISliceLayer", "axes")] = lambda si, obj: None
+for _cls in ("IConvolutionLayer", "IDeconvolutionLayer"):
+    _DEFAULTS[(_cls, "bias")] = lambda si, obj: si.Weights(si.DataType.FLOAT)
+for _cls in ("IQuantizeLayer", "IDequantizeLayer"):
+    _DEFAULTS[(_cls, "block_shape")] = lambda si, obj: si.Dims([])
 
 
 # Tensors

@@ -10,7 +10,7 @@ from trtdsl.backends.tensorrt.lowering.registry import (
 )
 
 # Each family module registers its entries when imported.
-from trtdsl.backends.tensorrt.lowering import constant, pointwise, shuffle  # noqa: E402,F401
+from trtdsl.backends.tensorrt.lowering import constant, data, kernel, pointwise, quantize, reduction, shuffle  # noqa: E402,F401,I001
 
 __all__ = ["LOWERINGS", "RAISERS", "Entry", "LowerContext", "NotExpressible", "RaiseContext", "Raised", "layer_name",
            "not_expressible", "register", "strip_location"]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from trtdsl.ir.tensor import Tensor
 
 _LOCATION_SUFFIX = re.compile(r" \([^()]*:\d+\)$")
+# The metadata of helper layers: layers that exist only to give an op a parameter as a tensor.
+HELPER_MARK = "trtdsl:helper"
 
 
 def layer_name(name: str, node: Node) -> str:
@@ -74,10 +76,11 @@ class LowerContext:
             self.tensors[tensor] = out
 
     def helper(self, node: Node, role: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """A layer the node needs besides its main one, named ``<node>.<role>``; its outputs are named
-        ``<node>.<role>`` (``:<i>`` after the first)."""
+        """A layer the node needs besides its main one, named ``<node>.<role>`` and marked as a helper in
+        its metadata; its outputs are named ``<node>.<role>`` (``:<i>`` after the first)."""
         layer = getattr(self.network, method)(*args, **kwargs)
         layer.name = layer_name(f"{node.name}.{role}", node)
+        layer.metadata = HELPER_MARK
         for i in range(layer.num_outputs):
             layer.get_output(i).name = f"{node.name}.{role}" + (f":{i}" if i else "")
         return layer
@@ -137,6 +140,13 @@ class RaiseContext:
             raise BackendError(f"raise: input {index} of layer {layer.name!r} ({itensor.name!r}) is not produced by "
                                "an earlier layer or a network input")
         return self.tensors[itensor]
+
+    def input_is_set(self, layer: Any, index: int) -> bool:
+        return index < layer.num_inputs and layer.get_input(index) is not None
+
+    def is_helper(self, layer: Any) -> bool:
+        """Whether ``layer`` is a helper the lowering added for a parameter (see LowerContext.helper)."""
+        return layer.metadata == HELPER_MARK
 
     def inputs(self, layer: Any, start: int = 0) -> list[Tensor | None]:
         return [self.input(layer, i) for i in range(start, layer.num_inputs)]

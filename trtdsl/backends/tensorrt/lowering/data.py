@@ -1,0 +1,140 @@
+"""TensorRT lowering of the data-movement layers: Concatenation, Gather, Select, Shape, Slice, Padding.
+
+A Slice whose size keeps a dynamic dim of its input (a full slice of that axis) gets its size as a
+tensor (``set_input(2, ...)``): ``shape(x) * mask + static``, from helper layers that raise folds back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
+from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.errors import BackendError
+from trtdsl.ir.node import Node
+from trtdsl.layers.concat import Concatenation
+from trtdsl.layers.gather import Gather, GatherMode
+from trtdsl.layers.padding import Padding
+from trtdsl.layers.select import Select
+from trtdsl.layers.shape import Shape
+from trtdsl.layers.slice import SampleMode, Slice
+
+
+def lower_concatenation(ctx: LowerContext, node: Node) -> None:
+    layer = ctx.add(node, "add_concatenation", [ctx.input(node, i) for i in range(len(node.inputs))])
+    layer.axis = node.op.axis  # type: ignore[attr-defined]
+
+
+def raise_concatenation(ctx: RaiseContext, layer: Any) -> Raised:
+    return Raised(Concatenation(int(layer.axis)), ctx.inputs(layer))
+
+
+def lower_gather(ctx: LowerContext, node: Node) -> None:
+    op: Gather = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_gather_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("GatherMode", op.mode))
+    if op.mode is not GatherMode.ND:  # TensorRT leaves the axis of ND gathers undefined
+        layer.axis = op.axis
+    layer.num_elementwise_dims = op.num_elementwise_dims
+
+
+def raise_gather(ctx: RaiseContext, layer: Any) -> Raised:
+    mode = ctx.api.from_enum(GatherMode, layer.mode, layer.name)
+    axis = 0 if mode is GatherMode.ND else int(layer.axis)
+    return Raised(Gather(axis, mode, int(layer.num_elementwise_dims)), ctx.inputs(layer))
+
+
+def lower_select(ctx: LowerContext, node: Node) -> None:
+    ctx.add(node, "add_select", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2))
+
+
+def raise_select(ctx: RaiseContext, layer: Any) -> Raised:
+    return Raised(Select(), ctx.inputs(layer))
+
+
+def lower_shape(ctx: LowerContext, node: Node) -> None:
+    ctx.add(node, "add_shape", ctx.input(node, 0))
+
+
+def raise_shape(ctx: RaiseContext, layer: Any) -> Raised:
+    return Raised(Shape(), ctx.inputs(layer))
+
+
+def lower_padding(ctx: LowerContext, node: Node) -> None:
+    op: Padding = node.op  # type: ignore[assignment]
+    ctx.add(node, "add_padding_nd", ctx.input(node, 0), ctx.trt.Dims(list(op.pre_padding)),
+            ctx.trt.Dims(list(op.post_padding)))
+
+
+def raise_padding(ctx: RaiseContext, layer: Any) -> Raised:
+    pre = tuple(int(d) for d in layer.pre_padding_nd)
+    post = tuple(int(d) for d in layer.post_padding_nd)
+    return Raised(Padding(pre, post), ctx.inputs(layer))
+
+
+def lower_slice(ctx: LowerContext, node: Node) -> None:
+    op: Slice = node.op  # type: ignore[assignment]
+    x = ctx.input(node, 0)
+    static = [s if isinstance(s, int) else 0 for s in op.size]
+    layer = ctx.add(node, "add_slice", x, ctx.trt.Dims(list(op.start)), ctx.trt.Dims(static), ctx.trt.Dims(list(op.stride)))
+    layer.mode = ctx.api.enum("SampleMode", op.mode)
+    ctx.set_inputs(node, layer, 1)
+    if any(not isinstance(s, int) for s in op.size):
+        mask = [0 if isinstance(s, int) else 1 for s in op.size]
+        shape = ctx.helper(node, "size.shape", "add_shape", x).get_output(0)
+        kept = ctx.helper(node, "size.kept", "add_elementwise", shape, ctx.shape_constant(node, "size.mask", mask),
+                          ctx.trt.ElementWiseOperation.PROD).get_output(0)
+        size = ctx.helper(node, "size", "add_elementwise", kept, ctx.shape_constant(node, "size.static", static),
+                          ctx.trt.ElementWiseOperation.SUM).get_output(0)
+        layer.set_input(2, size)
+
+
+def raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
+    x = ctx.input(layer, 0)
+    assert x is not None
+    start = tuple(int(d) for d in layer.start)
+    stride = tuple(int(d) for d in layer.stride)
+    if ctx.input_is_set(layer, 2):
+        mask, static = _size_parts(ctx, layer)
+        size = tuple(x.shape[i] if m else int(s) for i, (m, s) in enumerate(zip(mask, static)))
+    else:
+        size = tuple(int(d) for d in layer.shape)
+    for index in (1, 3, 5):
+        if ctx.input_is_set(layer, index):
+            raise BackendError(f"raise: slice layer {layer.name!r} takes input {index} as a tensor; trtdsl's Slice "
+                               "holds start, stride and axes as parameters")
+    axes = ctx.api.optional_dims(layer.axes)
+    if axes is not None:
+        start, size, stride = _full_rank(x.shape, axes, start, size, stride)
+    mode = ctx.api.from_enum(SampleMode, layer.mode, layer.name)
+    fill = ctx.input(layer, 4)
+    inputs = [x] if fill is None else [x, None, None, None, fill]
+    return Raised(Slice(start, size, stride, mode), inputs)
+
+
+def _size_parts(ctx: RaiseContext, layer: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The mask and static sizes of a size tensor the lowering built as ``shape(x) * mask + static``."""
+    total = ctx.producer(layer, 2)
+    kept = ctx.producer(total, 0) if total is not None and ctx.is_helper(total) else None
+    if kept is None or not ctx.is_helper(kept):
+        raise BackendError(f"raise: slice layer {layer.name!r} takes its size as a computed tensor; trtdsl's Slice "
+                           "holds the size as ints or as dynamic dims of its input")
+    return ctx.constant(kept, 1, "size mask"), ctx.constant(total, 1, "static sizes")
+
+
+def _full_rank(shape: tuple, axes: tuple[int, ...], start: tuple, size: tuple,
+               stride: tuple) -> tuple[tuple, tuple, tuple]:
+    """Per-axis slice parameters over the listed ``axes`` as full-rank ones (the others whole)."""
+    full_start, full_size, full_stride = [0] * len(shape), list(shape), [1] * len(shape)
+    for k, axis in enumerate(a % len(shape) for a in axes):
+        full_start[axis], full_size[axis], full_stride[axis] = start[k], size[k], stride[k]
+    return tuple(full_start), tuple(d for d in full_size), tuple(full_stride)
+
+
+register("Concatenation", "CONCATENATION", lower_concatenation, raise_concatenation)
+register("Gather", "GATHER", lower_gather, raise_gather)
+register("Select", "SELECT", lower_select, raise_select)
+register("Shape", "SHAPE", lower_shape, raise_shape)
+register("Padding", "PADDING", lower_padding, raise_padding)
+register("Slice", "SLICE", lower_slice, raise_slice, param_inputs=(2,))

@@ -1,0 +1,52 @@
+"""TensorRT lowering of Quantize, Dequantize and DynamicQuantize (explicit quantization).
+
+The scale (and the optional zero point) are inputs in both the IR and TensorRT; the output type, the
+per-channel axis and the block shape are the layer's properties. A block shape is set only for block
+quantization (TensorRT's default is none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
+from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.ir.node import Node
+from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
+
+
+def _lower_scaled(method: str) -> Any:
+    def lower(ctx: LowerContext, node: Node) -> None:
+        op = node.op
+        layer = ctx.add(node, method, ctx.input(node, 0), ctx.input(node, 1), ctx.api.dtype(op.to_type))
+        layer.axis = op.axis
+        if op.block_shape:
+            layer.block_shape = ctx.trt.Dims(list(op.block_shape))
+        ctx.set_inputs(node, layer, 2)
+
+    return lower
+
+
+def _raise_scaled(cls: type) -> Any:
+    def raise_(ctx: RaiseContext, layer: Any) -> Raised:
+        block = tuple(int(d) for d in layer.block_shape)
+        return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), ctx.inputs(layer))
+
+    return raise_
+
+
+def lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
+    op: DynamicQuantize = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_dynamic_quantize_v2", ctx.input(node, 0), ctx.trt.Dims(list(op.block_shape)),
+                    ctx.api.dtype(op.to_type), ctx.api.dtype(op.scale_type))
+    ctx.set_inputs(node, layer, 1)
+
+
+def raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
+    op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), tuple(int(d) for d in layer.block_shape))
+    return Raised(op, ctx.inputs(layer))
+
+
+register("Quantize", "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
+register("Dequantize", "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
+register("DynamicQuantize", "DYNAMIC_QUANTIZE", lower_dynamic_quantize, raise_dynamic_quantize)

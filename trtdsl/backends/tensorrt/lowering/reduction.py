@@ -1,0 +1,113 @@
+"""TensorRT lowering of Reduce, SoftMax, TopK, Cumulative, MatrixMultiply and Normalization.
+
+Axes are tuples (or one int) in the IR and bitmasks in TensorRT (``axes_to_mask``). Cumulative's axis is
+a parameter in the IR and a 0-D constant shape tensor in TensorRT: the lowering adds that constant and
+raise folds it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
+from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.errors import BackendError
+from trtdsl.ir.node import Node
+from trtdsl.layers._common import axes_to_mask, mask_to_axes
+from trtdsl.layers.cumulative import Cumulative, CumulativeOperation
+from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
+from trtdsl.layers.normalization import Normalization
+from trtdsl.layers.reduce import Reduce, ReduceOperation
+from trtdsl.layers.softmax import SoftMax
+from trtdsl.layers.topk import TopK, TopKOperation
+
+
+def _one_axis(layer: Any, what: str) -> int:
+    axes = mask_to_axes(int(layer.axes))
+    if len(axes) != 1:
+        raise BackendError(f"raise: {what} layer {layer.name!r} has axes mask {int(layer.axes):#b}; trtdsl's op "
+                           "takes exactly one axis")
+    return axes[0]
+
+
+def lower_reduce(ctx: LowerContext, node: Node) -> None:
+    op: Reduce = node.op  # type: ignore[assignment]
+    ctx.add(node, "add_reduce", ctx.input(node, 0), ctx.api.enum("ReduceOperation", op.op), axes_to_mask(op.axes),
+            op.keepdims)
+
+
+def raise_reduce(ctx: RaiseContext, layer: Any) -> Raised:
+    op = ctx.api.from_enum(ReduceOperation, layer.op, layer.name)
+    return Raised(Reduce(op, mask_to_axes(int(layer.axes)), bool(layer.keep_dims)), ctx.inputs(layer))
+
+
+def lower_softmax(ctx: LowerContext, node: Node) -> None:
+    layer = ctx.add(node, "add_softmax", ctx.input(node, 0))
+    layer.axes = axes_to_mask((node.op.axis,))  # type: ignore[attr-defined]
+
+
+def raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
+    return Raised(SoftMax(_one_axis(layer, "softmax")), ctx.inputs(layer))
+
+
+def lower_topk(ctx: LowerContext, node: Node) -> None:
+    op: TopK = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_topk", ctx.input(node, 0), ctx.api.enum("TopKOperation", op.op), op.k,
+                    axes_to_mask((op.axis,)))
+    layer.indices_type = ctx.api.dtype(op.indices_dtype)
+
+
+def raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
+    op = ctx.api.from_enum(TopKOperation, layer.op, layer.name)
+    return Raised(TopK(op, int(layer.k), _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), ctx.inputs(layer))
+
+
+def lower_cumulative(ctx: LowerContext, node: Node) -> None:
+    op: Cumulative = node.op  # type: ignore[assignment]
+    axis = ctx.shape_constant(node, "axis", [op.axis], scalar=True)
+    ctx.add(node, "add_cumulative", ctx.input(node, 0), axis, ctx.api.enum("CumulativeOperation", op.op), op.exclusive,
+            op.reverse)
+
+
+def raise_cumulative(ctx: RaiseContext, layer: Any) -> Raised:
+    axis = int(ctx.constant(layer, 1, "axis"))
+    op = ctx.api.from_enum(CumulativeOperation, layer.op, layer.name)
+    return Raised(Cumulative(axis, bool(layer.exclusive), bool(layer.reverse), op), [ctx.input(layer, 0)])
+
+
+def lower_matmul(ctx: LowerContext, node: Node) -> None:
+    op: MatrixMultiply = node.op  # type: ignore[assignment]
+    ctx.add(node, "add_matrix_multiply", ctx.input(node, 0), ctx.api.enum("MatrixOperation", op.op0), ctx.input(node, 1),
+            ctx.api.enum("MatrixOperation", op.op1))
+
+
+def raise_matmul(ctx: RaiseContext, layer: Any) -> Raised:
+    ops = [ctx.api.from_enum(MatrixOperation, o, layer.name) for o in (layer.op0, layer.op1)]
+    return Raised(MatrixMultiply(*ops), ctx.inputs(layer))
+
+
+register("Reduce", "REDUCE", lower_reduce, raise_reduce)
+register("SoftMax", "SOFTMAX", lower_softmax, raise_softmax)
+register("TopK", "TOPK", lower_topk, raise_topk)
+register("Cumulative", "CUMULATIVE", lower_cumulative, raise_cumulative, param_inputs=(1,))
+register("MatrixMultiply", "MATRIX_MULTIPLY", lower_matmul, raise_matmul)
+
+
+def lower_normalization(ctx: LowerContext, node: Node) -> None:
+    op: Normalization = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_normalization_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2),
+                    axes_to_mask(op.axes))
+    layer.epsilon = op.epsilon
+    layer.num_groups = op.num_groups
+
+
+def raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
+    groups = int(layer.num_groups)
+    if groups != 1 and not layer.is_v2:
+        raise BackendError(f"raise: normalization layer {layer.name!r} was added with addNormalization (V1), whose "
+                           "group normalization takes per-group scale and bias; trtdsl's op is addNormalizationV2's "
+                           "(per channel)")
+    return Raised(Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer))
+
+
+register("Normalization", "NORMALIZATION", lower_normalization, raise_normalization)
