@@ -89,7 +89,7 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
             layer = result.origin[node.name]
             raise MissingKernel(f"onnxruntime has no kernel for {node.domain}:{node.op_type} (written for layer "
                                 f"{layer.name}, {layer.op.label()})", op_type=node.op_type,
-                                dtype=_input_dtype(result.model, node.name), layer=layer)
+                                dtype=_input_dtype(result.model, node), layer=layer)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -108,26 +108,39 @@ def _session_error(result: Any, exc: Exception) -> BackendError:
     found = _MISSING.search(str(exc))
     if found is None:
         return BackendError(f"onnxruntime could not load the exported model: {exc}")
-    op_type, node_name = found.group(1), found.group(3)
-    layer = result.origin.get(node_name)
-    dtype = _input_dtype(result.model, node_name)
-    where = f" (written for layer {layer.name}, {layer.op.label()})" if layer is not None else ""
-    return MissingKernel(f"onnxruntime has no CPU kernel for ONNX {op_type} on {dtype}{where}",
-                         op_type=op_type, dtype=dtype, layer=layer)
+    graph = result.model.graph
+    op_type, name = found.group(1), found.group(3)
+    # onnxruntime names the node it has no kernel for; a node it expanded from an ONNX function (e.g.
+    # LeakyRelu on bfloat16 becomes Less, ...) has no name, and the function's node is reported instead.
+    node = next((n for n in graph.node if n.name == name), None) or next(
+        (n for n in graph.node if _is_function(n.op_type, result.opset)), None)
+    if node is None:
+        return BackendError(f"onnxruntime has no CPU kernel for ONNX {op_type}: {exc}")
+    layer = result.origin.get(node.name)
+    dtype = _input_dtype(result.model, node)
+    expanded = f" (onnxruntime expands it to {op_type}, which has none)" if node.op_type != op_type else ""
+    where = f", written for layer {layer.name} ({layer.op.label()})" if layer is not None else ""
+    return MissingKernel(f"onnxruntime has no CPU kernel for ONNX {node.op_type} on {dtype}{expanded}{where}",
+                         op_type=node.op_type, dtype=dtype, layer=layer)
 
 
-def _input_dtype(model: Any, node_name: str) -> str:
-    """The trtdsl name of the type of the first input of ONNX node ``node_name``."""
+def _is_function(op_type: str, opset: int) -> bool:
+    import onnx
+
+    schema = onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="")
+    return schema.has_function or schema.has_context_dependent_function
+
+
+def _input_dtype(model: Any, node: Any) -> str:
+    """The trtdsl name of the type of the first input of an ONNX node of ``model``."""
     import onnx
 
     from trtdsl.backends.onnx.graph import ONNX_TYPES
 
-    inferred = onnx.shape_inference.infer_shapes(model)
-    graph = inferred.graph
+    graph = onnx.shape_inference.infer_shapes(model).graph
     types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
     types.update({t.name: t.data_type for t in graph.initializer})
     by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
-    node = next(n for n in graph.node if n.name == node_name)
     return by_code.get(types.get(node.input[0]), "unknown") if node.input else "unknown"
 
 

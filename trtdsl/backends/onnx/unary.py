@@ -1,5 +1,6 @@
 """ONNX export of IUnaryLayer: each UnaryOperation is the ONNX op of the same meaning (ROUND is ONNX
-Round, half to even, as in TensorRT)."""
+Round, half to even, as in TensorRT). ONNX leaves ``Sign(NaN)`` open (onnxruntime's float16 kernel gives
+0), so float SIGN passes NaN through explicitly, as ``np.sign`` and the reference do."""
 
 from __future__ import annotations
 
@@ -20,5 +21,8 @@ ONNX_OPS: dict[UnaryOperation, str] = {
 @exports("Unary")
 def unary(ctx: NodeContext) -> str:
     dtype = ctx.input_type(0).dtype
-    return ctx.compute(ONNX_OPS[ctx.op.op], [ctx.input(0)], dtype,
-                       same_type_output=ctx.output_type().dtype == dtype)
+    x = ctx.input(0)
+    y = ctx.compute(ONNX_OPS[ctx.op.op], [x], dtype, same_type_output=ctx.output_type().dtype == dtype)
+    if ctx.op.op is _U.SIGN and dtype.is_float:
+        return ctx.emit("Where", [ctx.emit("IsNaN", [x]), x, y])
+    return y

@@ -1,0 +1,117 @@
+"""Reference vs onnxruntime: every op variant and dtype (tests/backends/onnx/rows.py), exported, checked
+by the ONNX checker with strict shape inference, and run on hypothesis-drawn inputs (shapes over the
+named dims' ranges, NaN/±inf and edge values) within trtdsl.testing's default tolerances.
+
+Combinations onnxruntime has no CPU kernel for are skipped with the reason, and only those listed in
+ORT_GAPS (and in docs/onnx.md): an unlisted missing kernel fails the test.
+"""
+
+import enum
+import pathlib
+
+import attrs
+
+import onnx
+import pytest
+from hypothesis import given, settings
+from backends.onnx.rows import Row, all_rows
+
+import trtdsl as td
+from trtdsl.backends import onnxruntime as ort_backend
+from trtdsl.backends.onnx import EXPORTERS, NotExpressible, exported
+from trtdsl.backends.onnxruntime import MissingKernel
+from trtdsl.ir.op import OP_TYPES
+from trtdsl.testing import assert_networks_close
+from trtdsl.testing import strategies as tst
+
+DOCS = pathlib.Path(__file__).parents[3] / "docs" / "onnx.md"
+ROWS = all_rows()
+
+# (ONNX op, dtype) pairs onnxruntime 1.31's CPU provider has no kernel for; each is listed in docs/onnx.md.
+ORT_GAPS = {
+    ("Relu", "int64"),
+    *((op, "bfloat16") for op in (
+        "Abs", "Add", "Ceil", "Clip", "Div", "Equal", "Erf", "Exp", "Floor", "Greater", "IsNaN", "LeakyRelu", "Less",
+        "Log", "Max", "Min", "Mul", "Neg", "Pow", "Reciprocal", "Relu", "Sigmoid", "Sqrt", "Sub", "Tanh")),
+}
+
+
+def onnxruntime_for(row: Row):
+    def onnxruntime(network, feeds):
+        return ort_backend.run(network, feeds, opset=row.opset)
+
+    return onnxruntime
+
+
+def session_or_skip(net: td.Network, row: Row) -> None:
+    try:
+        ort_backend._session(net, row.opset, 1, False)
+    except MissingKernel as gap:
+        if (gap.op_type, gap.dtype) not in ORT_GAPS:
+            raise
+        pytest.skip(f"onnxruntime has no CPU kernel for {gap.op_type} on {gap.dtype} (listed in docs/onnx.md)")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
+def test_reference_matches_onnxruntime(row):
+    net = row.network()
+    model = exported(net, row.opset).model
+    onnx.checker.check_model(model, full_check=True)
+    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+    session_or_skip(net, row)
+
+    @settings(database=None)
+    @given(tst.inputs(net, dims=row.dims, values=row.values, allow_nan=row.special, allow_inf=row.special))
+    def check(feeds):
+        assert_networks_close(net, feeds, backends=("reference", onnxruntime_for(row)), rtol=row.rtol, atol=row.atol)
+
+    check()
+
+
+def test_every_op_kind_has_an_export_entry():
+    missing = sorted(set(OP_TYPES) - set(EXPORTERS))
+    assert not missing, f"no ONNX export entry (or not_expressible) for {missing}"
+
+
+def test_every_exportable_op_kind_has_a_crosscheck_row():
+    covered = {node.op.kind for row in ROWS for node in row.network().nodes}
+    exportable = {kind for kind, entry in EXPORTERS.items() if not isinstance(entry, NotExpressible)}
+    assert exportable & set(OP_TYPES) <= covered, sorted(exportable & set(OP_TYPES) - covered)
+
+
+def test_every_enum_member_of_every_covered_op_has_a_row():
+    """Each enum-valued parameter of a covered op (ActivationType, UnaryOperation, ...) is exported and
+    cross-checked with every member."""
+    seen: dict[tuple[str, str], set] = {}
+    for row in ROWS:
+        for node in row.network().nodes:
+            for field in attrs.fields(type(node.op)):
+                value = getattr(node.op, field.name)
+                if isinstance(value, enum.Enum):
+                    seen.setdefault((node.op.kind, field.name), set()).add(value)
+    for node_kind, field in seen:
+        members = set(type(next(iter(seen[node_kind, field]))))
+        assert seen[node_kind, field] == members, (node_kind, field, members - seen[node_kind, field])
+
+
+def test_not_expressible_kinds_and_onnxruntime_gaps_are_documented():
+    text = DOCS.read_text()
+    for kind, entry in EXPORTERS.items():
+        if isinstance(entry, NotExpressible):
+            assert f"`{kind}`" in text, f"docs/onnx.md does not list {kind} as not expressible"
+    for op_type, dtype in sorted(ORT_GAPS):
+        assert f"| {op_type} | {dtype} |" in text, f"docs/onnx.md does not list the onnxruntime gap {op_type}/{dtype}"
+
+
+def test_each_listed_gap_is_still_missing_in_onnxruntime():
+    """A gap closed by a newer onnxruntime must leave the list (and the docs), so its rows run again."""
+    hit = {gap for gap in map(_gap_of, ROWS) if gap is not None}
+    assert ORT_GAPS <= hit, f"no row hits the listed gaps {sorted(ORT_GAPS - hit)}: remove them from ORT_GAPS and docs/onnx.md"
+
+
+def _gap_of(row: Row):
+    try:
+        ort_backend._session(row.network(), row.opset, 1, False)
+    except MissingKernel as gap:
+        return gap.op_type, gap.dtype
+    return None

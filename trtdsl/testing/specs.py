@@ -1,0 +1,255 @@
+"""What valid inputs of a network look like: the sizes of its named dims, each input's value range and
+edge values, and the bounds of inputs used as indices. Shared by the hypothesis strategies
+(:mod:`trtdsl.testing.strategies`) and :func:`random_inputs` (NumPy only).
+
+Named dims take ranges like an optimization profile: ``dims={"batch": (1, 4, 8)}`` is (min, opt, max);
+``(1, 8)`` is (min, max) with opt = min; an int fixes the dim. Unlisted dims range over
+:data:`DEFAULT_DIM_RANGE`.
+
+>>> import numpy as np, trtdsl as td
+>>> from trtdsl.testing import random_inputs
+>>> net = td.Network("n")
+>>> x = net.input("x", td.float32, ("batch", 3))
+>>> net.output("y", x * 2.0)
+>>> feeds = random_inputs(net, dims={"batch": (1, 4, 8)})
+>>> feeds["x"].shape, feeds["x"].dtype
+((4, 3), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import attrs
+import ml_dtypes
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import ArgumentError
+from trtdsl.ir.dims import Dim, DimLike, evaluate
+from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
+
+
+@attrs.frozen
+class DimRange:
+    """The sizes a named dim takes, as an optimization profile gives them: ``min <= opt <= max``."""
+
+    min: int
+    opt: int
+    max: int
+
+    @staticmethod
+    def of(name: str, value: Any) -> DimRange:
+        """A DimRange from ``n``, ``(min, max)`` or ``(min, opt, max)``."""
+        items = (value,) * 3 if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+        if isinstance(items, (tuple, list)) and len(items) == 2:
+            items = (items[0], items[0], items[1])
+        ok = (isinstance(items, (tuple, list)) and len(items) == 3
+              and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
+              and 0 <= items[0] <= items[1] <= items[2])
+        if not ok:
+            raise ArgumentError(f"inputs: argument 'dims' gives {name!r} = {value!r}; expected an int >= 0, "
+                                "(min, max) or (min, opt, max) with 0 <= min <= opt <= max")
+        return DimRange(*(int(v) for v in items))
+
+    def points(self) -> tuple[int, ...]:
+        """min, opt and max (without repeats): the sizes an engine is tuned and checked for."""
+        return tuple(dict.fromkeys((self.min, self.opt, self.max)))
+
+
+DEFAULT_DIM_RANGE = DimRange(1, 2, 4)
+
+
+def dim_names(network: Network) -> list[str]:
+    """The named dims of the network's inputs, in order of appearance."""
+    names: dict[str, None] = {}
+    for t in network.inputs.values():
+        for d in t.shape:
+            if isinstance(d, Dim):
+                names.update(dict.fromkeys(sorted(d.symbols())))
+    return list(names)
+
+
+def dim_ranges(network: Network, dims: Mapping[str, Any] | None = None) -> dict[str, DimRange]:
+    """The range of every named dim of the network's inputs: ``dims`` where given, else the default.
+    Values of ``dims`` that are not ranges (e.g. hypothesis strategies) are left to the caller."""
+    names = dim_names(network)
+    given = dict(dims or {})
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ArgumentError(f"inputs: argument 'dims' names {unknown[0]!r}, which is not a named dim of network "
+                            f"{network.name!r}; its named dims are {names}")
+    return {n: DimRange.of(n, given[n]) if n in given and _is_range(given[n]) else DEFAULT_DIM_RANGE for n in names}
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, (int, np.integer, tuple, list))
+
+
+def input_shape(tensor: Tensor, sizes: Mapping[str, int]) -> tuple[int, ...]:
+    """The concrete shape of an input for the named dims' ``sizes``."""
+    return tuple(evaluate(d, dict(sizes)) for d in tensor.shape)
+
+
+# -- values -----------------------------------------------------------------------------------------------
+# The default value ranges: moderate numbers that keep most formulas finite; pass values= to widen them.
+_DEFAULT_RANGES: dict[str, tuple[float, float]] = {
+    "float32": (-100.0, 100.0), "float16": (-100.0, 100.0), "bfloat16": (-100.0, 100.0),
+    "int32": (-100, 100), "int64": (-100, 100), "int8": (-128, 127), "uint8": (0, 255), "int4": (-8, 7),
+    "float8_e4m3": (-448.0, 448.0), "float4_e2m1": (-6.0, 6.0), "e8m0": (2.0 ** -127, 2.0 ** 127),
+    "bool": (0, 1),
+}
+
+
+def value_range(name: str, dtype: DType, values: Mapping[str, Any] | None) -> tuple[float, float]:
+    """The (low, high) range of input ``name``: ``values[name]`` if given, else the dtype's default."""
+    if values is not None and name in values:
+        given = values[name]
+        if not (isinstance(given, (tuple, list)) and len(given) == 2 and given[0] <= given[1]):
+            raise ArgumentError(f"inputs: argument 'values' gives {name!r} = {given!r}; expected (low, high) with low <= high")
+        return given[0], given[1]
+    return _DEFAULT_RANGES[dtype.name]
+
+
+def edge_values(dtype: DType, low: float, high: float, *, allow_nan: bool = False, allow_inf: bool = False) -> list[Any]:
+    """Values where formulas tend to break, within [low, high]: 0, -0.0, ±1, the bounds, the dtype's
+    extremes (largest finite, smallest normal and subnormal for floats; min/max for integers); NaN and ±inf
+    when allowed.
+
+    >>> edge_values(dtypes.int8, -128, 127)
+    [0, 1, -1, -128, 127]
+    """
+    if dtype.is_bool:
+        return [False, True]
+    candidates: list[Any] = [0, 1, -1, low, high]
+    if dtype.numpy.kind in "iu" or dtype.name == "int4":
+        info = ml_dtypes.iinfo(dtype.numpy)
+        candidates += [int(info.min), int(info.max)]
+        found = [int(v) for v in candidates if low <= v <= high]
+    else:
+        info = ml_dtypes.finfo(dtype.numpy)
+        extremes = [float(info.max), float(info.smallest_normal), float(info.smallest_subnormal)]
+        candidates += [-0.0] + extremes + [-v for v in extremes]
+        found = [float(v) for v in candidates if low <= v <= high]
+        found += ([float("nan")] if allow_nan else []) + ([float("inf"), float("-inf")] if allow_inf else [])
+    unique: dict[Any, None] = {}
+    for v in found:
+        unique.setdefault((v, np.signbit(v)) if isinstance(v, float) else v, None)
+    return [k[0] if isinstance(k, tuple) else k for k in unique]
+
+
+# -- index inputs ---------------------------------------------------------------------------------------
+# For a layer kind: (node, input position) -> the tensor and axis whose length bounds the values at that
+# position, and whether negative indices count from the end. Kinds without index operands are absent.
+IndexRule = Callable[[Node, int], "tuple[Tensor, int, bool] | None"]
+INDEX_OPERANDS: dict[str, IndexRule] = {}
+
+# Layers that pass values through unchanged (so an input's values reach an index operand as they are).
+_PASS_THROUGH = frozenset({"Identity", "Shuffle", "Squeeze", "Unsqueeze", "Cast"})
+
+IndexBound = Callable[[Mapping[str, int]], "tuple[int, int]"]
+
+
+def index_bounds(network: Network) -> dict[str, IndexBound]:
+    """For each input whose values are used as indices (through pass-through layers such as reshapes and
+    casts), a function from the named dims' sizes to the (low, high) range of valid indices."""
+    consumers: dict[Tensor, list[tuple[Node, int]]] = {}
+    for node in network.nodes:
+        for i, t in enumerate(node.inputs):
+            if t is not None:
+                consumers.setdefault(t, []).append((node, i))
+    bounds: dict[str, IndexBound] = {}
+    for name, tensor in network.inputs.items():
+        rules = _index_uses(tensor, consumers)
+        if rules:
+            bounds[name] = _bound_function(rules)
+    return bounds
+
+
+def _index_uses(tensor: Tensor, consumers: dict[Tensor, list[tuple[Node, int]]]) -> list[tuple[Tensor, int, bool]]:
+    found: list[tuple[Tensor, int, bool]] = []
+    stack, seen = [tensor], set()
+    while stack:
+        t = stack.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        for node, position in consumers.get(t, []):
+            rule = INDEX_OPERANDS.get(node.op.kind)
+            use = rule(node, position) if rule is not None else None
+            if use is not None:
+                found.append(use)
+            elif node.op.kind in _PASS_THROUGH:
+                stack.extend(node.outputs)
+    return found
+
+
+def _bound_function(rules: list[tuple[Tensor, int, bool]]) -> IndexBound:
+    def bound(sizes: Mapping[str, int]) -> tuple[int, int]:
+        low, high = None, None
+        for data, axis, negative in rules:
+            length = evaluate(data.shape[axis], dict(sizes)) if _known(data.shape[axis], sizes) else None
+            if length is None:
+                continue
+            lo, hi = (-length if negative else 0), length - 1
+            low = lo if low is None else max(low, lo)
+            high = hi if high is None else min(high, hi)
+        return (0, -1) if low is None or high is None else (low, high)
+
+    return bound
+
+
+def _known(dim: DimLike, sizes: Mapping[str, int]) -> bool:
+    return isinstance(dim, int) or dim.symbols() <= set(sizes)
+
+
+# -- NumPy sampling -------------------------------------------------------------------------------------
+def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
+                  seed: int = 0, at: str = "opt") -> dict[str, np.ndarray]:
+    """One set of inputs drawn with NumPy (no hypothesis): named dims at their ``at`` size ("min", "opt"
+    or "max"), values uniform in each input's range (indices within bounds).
+
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> x = net.input("x", td.int32, ("n",))
+    >>> net.output("y", x + 1)
+    >>> random_inputs(net, dims={"n": (2, 3, 5)}, values={"x": (7, 9)}, at="max")["x"].shape
+    (5,)
+    """
+    if at not in ("min", "opt", "max"):
+        raise ArgumentError(f"random_inputs: argument 'at' is {at!r}; expected 'min', 'opt' or 'max'")
+    rng = np.random.default_rng(seed)
+    ranges = dim_ranges(network, dims)
+    sizes = {name: getattr(r, at) for name, r in ranges.items()}
+    indices = index_bounds(network)
+    _check_value_names(network, values)
+    feeds = {}
+    for name, tensor in network.inputs.items():
+        shape = input_shape(tensor, sizes)
+        if name in indices and not (values and name in values):
+            low, high = indices[name](sizes)
+        else:
+            low, high = value_range(name, tensor.dtype, values)
+        feeds[name] = sample(rng, tensor.dtype, shape, low, high)
+    return feeds
+
+
+def _check_value_names(network: Network, values: Mapping[str, Any] | None) -> None:
+    unknown = sorted(set(values or {}) - set(network.inputs))
+    if unknown:
+        raise ArgumentError(f"inputs: argument 'values' names {unknown[0]!r}, which is not an input of network "
+                            f"{network.name!r}; its inputs are {sorted(network.inputs)}")
+
+
+def sample(rng: np.random.Generator, dtype: DType, shape: tuple[int, ...], low: float, high: float) -> np.ndarray:
+    """Uniform values of ``dtype`` in [low, high] (integers inclusive; booleans fair)."""
+    if dtype.is_bool:
+        return rng.random(shape) < 0.5
+    if dtype.numpy.kind in "iu" or dtype.name == "int4":
+        if high < low:
+            return np.zeros(shape, dtype.numpy)
+        return rng.integers(int(low), int(high), size=shape, endpoint=True).astype(dtype.numpy)
+    return rng.uniform(low, high, size=shape).astype(np.float32).astype(dtype.numpy)

@@ -1,0 +1,146 @@
+"""Hypothesis strategies that draw valid inputs for a trtdsl network (this module imports hypothesis).
+
+``inputs(net)`` draws one size for each named dim -- often exactly the min, opt or max of its range,
+otherwise anything between -- then arrays of those shapes whose values mix the input's range with edge
+values (0, -0.0, ±1, the range's bounds, the dtype's extremes; NaN and ±inf on request). Inputs used as
+indices get values within the bounds of the axis they index.
+
+>>> import numpy as np, trtdsl as td
+>>> from hypothesis import given, settings
+>>> from trtdsl.testing import strategies as tst
+>>> net = td.Network("n")
+>>> x = net.input("x", td.float32, ("batch", 3))
+>>> net.output("y", td.relu(x))
+>>> @settings(max_examples=20)
+... @given(tst.inputs(net, dims={"batch": (1, 4, 8)}))
+... def test_relu(feeds):
+...     y = net.run(feeds)["y"]
+...     assert 1 <= y.shape[0] <= 8 and np.array_equal(y, np.maximum(feeds["x"], 0))
+>>> test_relu()
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Mapping
+
+import ml_dtypes
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from trtdsl import dtypes as td_dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import ArgumentError
+from trtdsl.ir.network import Network
+from trtdsl.testing.specs import (
+    DimRange, _check_value_names, dim_names, dim_ranges, edge_values, index_bounds, input_shape, value_range,
+)
+
+
+def dim_size(dim_range: DimRange) -> st.SearchStrategy[int]:
+    """A size in ``dim_range``: its min, opt or max half of the time, else any size in between."""
+    return st.one_of(st.sampled_from(dim_range.points()), st.integers(dim_range.min, dim_range.max))
+
+
+def dim_sizes(network: Network, dims: Mapping[str, Any] | None = None) -> st.SearchStrategy[dict[str, int]]:
+    """One size for each named dim of the network's inputs. ``dims`` maps names to ranges (an int,
+    ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints."""
+    ranges = dim_ranges(network, dims)
+    given = dict(dims or {})
+    parts = {name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
+             for name in dim_names(network)}
+    return st.fixed_dictionaries(parts)
+
+
+def arrays(dtype: Any, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]], *, min_value: float | None = None,
+           max_value: float | None = None, allow_nan: bool = False, allow_inf: bool = False,
+           edges: bool = True) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of a TensorRT dtype (a DType or its name) and ``shape``, with values in
+    [min_value, max_value] (the dtype's default range where not given) mixed with edge values.
+
+    >>> a = arrays("float16", (2, 3), min_value=-1, max_value=1).example()
+    >>> a.dtype, a.shape, bool(np.all(np.abs(a.astype(np.float32)) <= 1))
+    (dtype('float16'), (2, 3), True)
+    """
+    dt = td_dtypes.dtype(dtype)
+    default_low, default_high = value_range("", dt, None)
+    low = default_low if min_value is None else min_value
+    high = default_high if max_value is None else max_value
+    if low > high:
+        raise ArgumentError(f"arrays: min_value {low!r} is greater than max_value {high!r}")
+    base, elements = _elements(dt, low, high, allow_nan, allow_inf, edges)
+    return hnp.arrays(base, shape, elements=elements).map(lambda a: a.astype(dt.numpy))
+
+
+@functools.lru_cache(maxsize=512)
+def _elements(dtype: DType, low: float, high: float, allow_nan: bool, allow_inf: bool,
+              edges: bool) -> tuple[type, st.SearchStrategy[Any]]:
+    """The NumPy dtype arrays are drawn in, and the strategy of their elements."""
+    if dtype.is_bool:
+        return np.bool_, st.booleans()
+    if dtype.numpy.kind in "iu" or dtype.name == "int4":
+        elements: st.SearchStrategy[Any] = st.integers(int(low), int(high))
+        base: type = np.int64
+    else:
+        largest = float(ml_dtypes.finfo(dtype.numpy).max)
+        low, high = _float32_inside(max(float(low), -largest), min(float(high), largest))
+        elements = st.floats(low, high, width=32)
+        base = np.float32
+    specials = edge_values(dtype, low, high, allow_nan=allow_nan, allow_inf=allow_inf)
+    if not edges:
+        specials = [v for v in specials if isinstance(v, float) and not np.isfinite(v)]
+    return base, st.one_of(st.sampled_from(specials), elements) if specials else elements
+
+
+def _float32_inside(low: float, high: float) -> tuple[float, float]:
+    """The float32 bounds nearest to [low, high] that lie inside it (hypothesis needs float32 bounds)."""
+    lo, hi = np.float32(low), np.float32(high)
+    if float(lo) < low:
+        lo = np.nextafter(lo, np.float32(np.inf))
+    if float(hi) > high:
+        hi = np.nextafter(hi, np.float32(-np.inf))
+    return float(lo), float(max(lo, hi))
+
+
+def inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
+           allow_nan: bool = False, allow_inf: bool = False, edges: bool = True) -> st.SearchStrategy[dict[str, np.ndarray]]:
+    """Dicts of input arrays for ``network``: one size per named dim (see :func:`dim_sizes`), each input's
+    values in ``values[name] = (low, high)`` or its dtype's default range, indices within bounds."""
+    _check_value_names(network, values)
+    bounds = index_bounds(network)
+    sizes = dim_sizes(network, dims)
+
+    @st.composite
+    def draw_inputs(draw: Any) -> dict[str, np.ndarray]:
+        chosen = draw(sizes)
+        feeds = {}
+        for name, tensor in network.inputs.items():
+            shape = input_shape(tensor, chosen)
+            if name in bounds and not (values and name in values):
+                low, high = bounds[name](chosen)
+                feeds[name] = draw(arrays(tensor.dtype, shape, min_value=low, max_value=max(low, high), edges=edges))
+            else:
+                low, high = value_range(name, tensor.dtype, values)
+                feeds[name] = draw(arrays(tensor.dtype, shape, min_value=low, max_value=high, allow_nan=allow_nan,
+                                          allow_inf=allow_inf, edges=edges))
+        return feeds
+
+    return draw_inputs()
+
+
+def dtypes(*categories: str) -> st.SearchStrategy[DType]:
+    """TensorRT dtypes of the given categories ("float", "int", "bool", "quantized"; all if none given),
+    for tests that build a network per dtype.
+
+    >>> dtypes("float").example() in (td_dtypes.float32, td_dtypes.float16, td_dtypes.bfloat16)
+    True
+    """
+    wanted = set(categories) or {"float", "int", "bool", "quantized"}
+    known = {d.category for d in td_dtypes.ALL}
+    if not wanted <= known:
+        raise ArgumentError(f"dtypes: categories {sorted(wanted - known)} are unknown; expected some of {sorted(known)}")
+    return st.sampled_from([d for d in td_dtypes.ALL if d.category in wanted])
+
+
+__all__ = ["arrays", "dim_size", "dim_sizes", "dtypes", "inputs"]
