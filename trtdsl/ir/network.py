@@ -16,14 +16,19 @@ from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
     from trtdsl.dtypes import DType
+    from trtdsl.regions.region import Region
 
 MAX_RANK = 8  # Dims::MAX_DIMS
 
 
 class Scope(Protocol):
-    """A region being defined (a loop body or a conditional branch); see trtdsl.regions."""
+    """A region being defined (a loop body or a conditional branch); see trtdsl.regions.
 
-    def adapt_inputs(self, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]: ...
+    ``adapt_inputs`` sees each new layer's op and inputs first (it may route inputs into the region,
+    e.g. through a ConditionalInput layer, or raise for a value that may not be used there);
+    ``created`` sees the layer once it is added."""
+
+    def adapt_inputs(self, op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]: ...
 
     def created(self, node: Node) -> None: ...
 
@@ -53,6 +58,7 @@ class Network:
         self._tensor_names: dict[str, Tensor] = {}
         self._node_names: dict[str, Node] = {}
         self._counters: dict[str, int] = {}
+        self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
         self._cache: dict[str, Any] = {}
 
@@ -102,7 +108,11 @@ class Network:
         if tensor.user_named or any(t is tensor for t in self.outputs.values()) or tensor.producer is None:
             from trtdsl.layers.cast import identity
 
-            tensor = identity(tensor, name=name)
+            scopes, self._scopes = self._scopes, []  # the copy is outside any region being defined
+            try:
+                tensor = identity(tensor, name=name)
+            finally:
+                self._scopes = scopes
         else:
             self._rename_output(tensor, name)
         self.outputs[name] = tensor
@@ -123,7 +133,7 @@ class Network:
                     f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
                 )
         if self._scopes:
-            ins = self._scopes[-1].adapt_inputs(ins)
+            ins = self._scopes[-1].adapt_inputs(op, ins)
         out_types = op.infer(tuple(t.type if t is not None else None for t in ins))
         for ty in out_types:
             if len(ty.shape) > MAX_RANK:
@@ -147,6 +157,24 @@ class Network:
     def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
         """:meth:`add` for single-output layers."""
         return self.add(op, inputs, name=name)[0]
+
+    def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
+        """Replace input ``index`` of ``node``, or append it when ``index`` is the input count
+        (TensorRT's ``ILayer.setInput``, e.g. a recurrence's next value). The layer is validated again
+        and its outputs' types must stay the same."""
+        if not isinstance(tensor, Tensor) or tensor.network is not self:
+            raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, got {tensor!r}")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
+            raise ArgumentError(f"{node.op.label()}: set_input index is {index!r}; expected an int in "
+                                f"[0, {len(node.inputs)}]")
+        ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
+        out_types = node.op.infer(tuple(t.type if t is not None else None for t in ins))
+        if out_types != tuple(t.type for t in node.outputs):
+            raise ShapeError(f"{node.op.label()}: setting input {index} to %{tensor.name} would change the layer's "
+                             f"output types from {', '.join(str(t.type) for t in node.outputs)} to "
+                             f"{', '.join(str(t) for t in out_types)}")
+        node.inputs = ins
+        self._changed()
 
     # -- running --------------------------------------------------------------------------------------
     def run(self, inputs: Mapping[str, Any], *, backend: str = "reference", **options: Any) -> dict[str, np.ndarray]:

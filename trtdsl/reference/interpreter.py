@@ -44,10 +44,18 @@ class Plan:
                 self.free_after[step].append(t)
 
 
-def plan(network: Network) -> Plan:
+def plan(network: Network) -> Any:
+    """The network's plan, made once per network version: a :class:`Plan`, or for a network with
+    loops or conditionals a :class:`~trtdsl.regions.execute.RegionPlan` (which also validates them)."""
     cached = network._cache.get("reference_plan")
     if cached is None:
-        cached = network._cache["reference_plan"] = Plan(network)
+        if network.regions:
+            from trtdsl.regions.execute import RegionPlan
+
+            cached = RegionPlan(network)
+        else:
+            cached = Plan(network)
+        network._cache["reference_plan"] = cached
     return cached
 
 
@@ -140,16 +148,21 @@ def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[s
     except DSLError:
         raise
     except Exception as exc:
-        raise ExecutionError(
-            f"{node.op.label()} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: {exc}",
-            location=node.location,
-        ) from exc
+        raise failure(node, exc) from exc
     if isinstance(results, tuple) and any(isinstance(r, np.generic) for r in results):
         # NumPy ufuncs turn 0-d arrays into scalars
         results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
     check_result(node, results, bindings)
     for tensor, array in zip(node.outputs, results):
         values[tensor] = array
+
+
+def failure(node: Node, exc: Exception) -> ExecutionError:
+    """The error for a layer whose reference raised ``exc``."""
+    return ExecutionError(
+        f"{node.op.label()} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: {exc}",
+        location=node.location,
+    )
 
 
 def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -161,11 +174,20 @@ def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
     p = plan(network)
     values, bindings = bind_inputs(network, inputs)
     with np.errstate(all="ignore"):
-        for node, dead in zip(p.nodes, p.free_after):
-            evaluate_node(node, values, bindings)
-            for t in dead:
-                del values[t]
+        if isinstance(p, Plan):
+            for node, dead in zip(p.nodes, p.free_after):
+                evaluate_node(node, values, bindings)
+                for t in dead:
+                    del values[t]
+        else:
+            for step, dead in zip(p.steps, p.free_after):
+                if isinstance(step, Node):
+                    evaluate_node(step, values, bindings)
+                else:
+                    step.run(values, bindings)
+                for t in dead:
+                    del values[t]
     return {name: values[t] for name, t in network.outputs.items()}
 
 
-__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "Dim"]
+__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure", "Dim"]

@@ -1,0 +1,8 @@
+"""The region mechanism loops and conditionals share: regions in the IR, TensorRT's data-flow rule
+for which layers are inside them, the DSL's scopes, and nested containers of tensors."""
+
+from trtdsl.regions.region import Region
+from trtdsl.regions.structure import Structure, analyze
+from trtdsl.regions.values import known_value, length_dim
+
+__all__ = ["Region", "Structure", "analyze", "known_value", "length_dim"]

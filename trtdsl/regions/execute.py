@@ -1,0 +1,359 @@
+"""Running loops and conditionals on the NumPy reference, with TensorRT's semantics.
+
+Loops follow the developer guide's lazy-sequence semantics (section "Formal Semantics"): the
+interpreter runs, per iteration, only the body layers that the loop's needed results depend on, and
+only iterates while the COUNT limit and the WHILE condition (checked before each iteration, from the
+current recurrence values) allow. Recurrences are updated together after each iteration. A
+conditional runs only its taken branch's layers.
+
+A plan (:class:`RegionPlan`) is made once per network version, like the plain interpreter's, and
+holds a block of steps per loop body and branch. Inside a loop body, the dtype and shape every layer
+must produce are worked out once per run of the loop, so that each iteration checks a result with
+one comparison.
+
+Readings where TensorRT is UNCONFIRMED (``docs/loops.md`` explains them):
+
+* A CONCATENATE/REVERSE length larger than the number of iterations pads with zeros (TensorRT:
+  "arbitrary values"); a smaller one is an error. REVERSE writes iteration ``i`` at index
+  ``length - 1 - i``, so its padding comes first.
+* Reading an iterator past its tensor's extent is an error (TensorRT: "invalid").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from trtdsl.errors import DSLError, ExecutionError
+from trtdsl.ir.dims import evaluate
+from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
+from trtdsl.regions.region import Region
+from trtdsl.regions.structure import Frame, Structure, analyze, describe
+
+# A step of a block: a layer, or a nested loop or conditional.
+Step = Any
+
+
+class RegionPlan:
+    """The steps that compute a network's outputs, with loops and conditionals as nested blocks."""
+
+    def __init__(self, network: Network) -> None:
+        self.structure = structure = analyze(network)
+        self.needed = _needed(network, structure)
+        self._steps: dict[Region, Any] = {}
+        targets = list(network.outputs.values())
+        self.steps, _, _ = self.block(None, targets)
+        keep = set(targets)
+        last_use: dict[Tensor, int] = {}
+        for i, step in enumerate(self.steps):
+            for t in step.uses if not isinstance(step, Node) else step.inputs:
+                if t is not None:
+                    last_use[t] = i
+        self.free_after: list[list[Tensor]] = [[] for _ in self.steps]
+        for t, i in last_use.items():
+            if t not in keep:
+                self.free_after[i].append(t)
+
+    def block(self, frame: Frame, targets: list[Tensor], done: set | None = None
+              ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
+        """The steps of ``frame`` that compute ``targets`` (depth first, each step after what it uses),
+        the tensors from outside the frame they use, and the tensors they produce."""
+        structure = self.structure
+        order: list[Step] = []
+        outer: dict[Tensor, None] = {}
+        made: list[Tensor] = []
+        state: dict[Any, int] = dict.fromkeys(done or (), 2)
+
+        def item_of(t: Tensor) -> Any:
+            node = t.producer
+            if node is None:
+                outer[t] = None  # a network input
+                return None
+            if frame is not None and not frame[0].is_loop and node.op.kind == "ConditionalInput" \
+                    and node.op.region == frame[0]:
+                return node
+            item = structure.item_in(frame, node)
+            if item is None:
+                outer[t] = None
+            elif isinstance(item, Node) and item.op.kind in ("Iterator", "Recurrence"):
+                return None  # set by the loop, iteration by iteration
+            return item
+
+        def deps(item: Any) -> list[Tensor]:
+            if isinstance(item, Node):
+                return [t for t in item.inputs if t is not None]
+            return self.step_for(item).uses
+
+        stack = [item for item in (item_of(t) for t in targets) if item is not None]
+        while stack:
+            item = stack[-1]
+            status = state.get(item)
+            if status == 2:
+                stack.pop()
+                continue
+            if status is None:
+                state[item] = 1
+                stack.extend(d for d in (item_of(t) for t in deps(item)) if d is not None and state.get(d) != 2)
+                continue
+            stack.pop()
+            for d in (item_of(t) for t in deps(item)):
+                if d is not None and state.get(d) != 2:
+                    raise _cycle(item, d)
+            state[item] = 2
+            if isinstance(item, Node):
+                order.append(item)
+                made.extend(item.outputs)
+            else:
+                step = self.step_for(item)
+                order.append(step)
+                made.extend(step.results)
+        return order, list(outer), made
+
+    def step_for(self, region: Region) -> Any:
+        step = self._steps.get(region)
+        if step is None:
+            step = self._steps[region] = (LoopStep if region.is_loop else IfStep)(self, region)
+        return step
+
+
+def _cycle(item: Any, dep: Any) -> ExecutionError:
+    def what(x: Any) -> str:
+        return f"layer {x.name}" if isinstance(x, Node) else describe(x)
+
+    node = item if isinstance(item, Node) else None
+    return ExecutionError(f"the network has a cycle through {what(item)} and {what(dep)}: a region's result is used "
+                          "inside the region itself", location=node.location if node is not None else None)
+
+
+def _needed(network: Network, structure: Structure) -> set[Node]:
+    """The layers the outputs need: data dependencies, plus the trip limits and condition of every
+    region a needed layer is in."""
+    needed: set[Node] = set()
+    regions: set[Region] = set()
+    stack = [t.producer for t in network.outputs.values() if t.producer is not None]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+        frame = structure.frames[node]
+        while frame is not None and frame[0] not in regions:
+            region = frame[0]
+            regions.add(region)
+            stack.extend(n for n in structure.info[region].boundary if n.op.kind in ("TripLimit", "Condition"))
+            frame = structure.info[region].parent
+    return needed
+
+
+class LoopStep:
+    """One loop: its trip limits, iterators, recurrences and outputs, and its body's steps."""
+
+    def __init__(self, plan: RegionPlan, region: Region) -> None:
+        self.region = region
+        info = plan.structure.info[region]
+        needed = plan.needed
+        frame = (region, None)
+        count, while_ = info.trip_limit("COUNT"), info.trip_limit("WHILE")
+        self.count = count.inputs[0] if count is not None else None
+        self.condition = while_.inputs[0] if while_ is not None else None
+        self.iterators = [(n.outputs[0], n.inputs[0], n.op.axis, n.op.reverse, n)
+                          for n in info.of_kind("Iterator") if n in needed]
+        recurrences = [n for n in info.of_kind("Recurrence") if n in needed]
+        self.recurrences = [(n.outputs[0], n.inputs[0], n.inputs[1]) for n in recurrences]
+        self.outputs = [n for n in info.of_kind("LoopOutput") if n in needed]
+        self.collected = [n.inputs[0] for n in self.outputs if n.op.loop_output.name != "LAST_VALUE"]
+        self.cond_steps: list[Step] = []
+        outer: list[Tensor] = []
+        made: list[Tensor] = []
+        if self.condition is not None:
+            self.cond_steps, outer, made = plan.block(frame, [self.condition])
+        done = {s if isinstance(s, Node) else s.region for s in self.cond_steps}
+        targets = [nxt for _, _, nxt in self.recurrences] + self.collected
+        self.body_steps, body_outer, body_made = plan.block(frame, targets, done)
+        entry = [t for t in (self.count,) if t is not None] + [src for _, src, *_ in self.iterators]
+        entry += [init for _, init, _ in self.recurrences]
+        entry += [n.inputs[1] for n in self.outputs if len(n.inputs) > 1]
+        self.uses = list(dict.fromkeys(outer + body_outer + entry))
+        self.results = [n.outputs[0] for n in self.outputs]
+        self.interior = made + body_made + [out for out, *_ in self.iterators] + [out for out, _, _ in self.recurrences]
+        self.cond_fast = _Body(self.cond_steps)
+        self.body_fast = _Body(self.body_steps)
+
+    def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        count = None if self.count is None else int(values[self.count])
+        for out, init, _ in self.recurrences:
+            values[out] = values[init]
+        sources = []
+        for out, src, axis, reverse, node in self.iterators:
+            array = values[src]
+            sources.append((out, array, (slice(None),) * axis, array.shape[axis], reverse, node))
+        collected: list[list[np.ndarray]] = [[] for _ in self.collected]
+        self.cond_fast.prepare(bindings)
+        self.body_fast.prepare(bindings)
+        i = 0
+        try:
+            while count is None or i < count:
+                if self.condition is not None:
+                    self.cond_fast.run(values, bindings)
+                    if not values[self.condition]:
+                        break
+                for out, array, before, extent, reverse, node in sources:
+                    index = count - 1 - i if reverse else i  # reverse needs a COUNT limit (checked by analyze)
+                    if not 0 <= index < extent:
+                        raise ExecutionError(
+                            f"Iterator (layer {node.name}) of {describe(self.region)}: iteration {i} reads index "
+                            f"{index} along axis {len(before)} of a tensor of shape {array.shape}; TensorRT does "
+                            "not allow iterating past a tensor's extent", location=node.location)
+                    values[out] = array[before + (index,)]
+                self.body_fast.run(values, bindings)
+                for store, t in zip(collected, self.collected):
+                    store.append(values[t])
+                nexts = [values[nxt] for _, _, nxt in self.recurrences]
+                for (out, _, _), value in zip(self.recurrences, nexts):
+                    values[out] = value
+                i += 1
+        except DSLError as exc:
+            where = f"(in iteration {i} of {describe(self.region)})"
+            raise type(exc)(exc.message, location=exc.location,
+                            context=f"{exc.context}\n{where}" if exc.context else where) from exc
+        from trtdsl.reference.interpreter import check_result
+
+        stacks = iter(collected)
+        for node in self.outputs:
+            if node.op.loop_output.name == "LAST_VALUE":
+                result = values[node.inputs[0]]
+            else:
+                result = self._stack(node, next(stacks), i, values, bindings)
+            check_result(node, (result,), bindings)
+            values[node.outputs[0]] = result
+        for t in self.interior:
+            values.pop(t, None)
+
+    def _stack(self, node: Node, items: list[np.ndarray], n: int, values: dict[Tensor, np.ndarray],
+               bindings: dict[str, int]) -> np.ndarray:
+        """The CONCATENATE/REVERSE result: the ``n`` collected values stacked on the new axis, zero-padded
+        to the length input."""
+        length = int(values[node.inputs[1]])
+        if length < n:
+            raise ExecutionError(f"{node.op.label()} (layer {node.name}) of {describe(self.region)}: the length "
+                                 f"input is {length} but the loop ran {n} iterations; TensorRT reports this as an "
+                                 "error", location=node.location)
+        value = node.inputs[0]
+        if items:
+            shape = items[0].shape
+        else:
+            try:
+                shape = tuple(evaluate(d, bindings) for d in value.shape)
+            except KeyError:
+                raise ExecutionError(f"{node.op.label()} (layer {node.name}): the loop ran no iteration and the "
+                                     f"shape of %{value.name} ({value.type}) depends on values it would have "
+                                     "computed", location=node.location) from None
+        dtype = value.dtype.numpy
+        reverse = node.op.loop_output.name == "REVERSE"
+        stacked = np.stack(items[::-1] if reverse else items) if items else np.zeros((0,) + tuple(shape), dtype)
+        if length > n:
+            pad = np.zeros((length - n,) + tuple(shape), dtype)
+            stacked = np.concatenate((pad, stacked) if reverse else (stacked, pad))
+        return np.moveaxis(stacked, 0, node.op.axis)
+
+
+class IfStep:
+    """One conditional: its condition, and the steps and output values of each branch."""
+
+    def __init__(self, plan: RegionPlan, region: Region) -> None:
+        self.region = region
+        info = plan.structure.info[region]
+        (condition,) = info.of_kind("Condition")
+        self.condition = condition.inputs[0]
+        outputs = [n for n in info.of_kind("ConditionalOutput") if n in plan.needed]
+        self.results = [n.outputs[0] for n in outputs]
+        self.branches = {}
+        uses: list[Tensor] = [self.condition]
+        self.interior: list[Tensor] = []
+        for which, index in ((True, 0), (False, 1)):
+            values = [n.inputs[index] for n in outputs]
+            steps, outer, made = plan.block((region, which), values)
+            self.branches[which] = (steps, list(zip(self.results, values)))
+            uses += outer
+            self.interior += made
+        self.uses = list(dict.fromkeys(uses))
+
+    def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        steps, outputs = self.branches[bool(values[self.condition])]
+        run_steps(steps, values, bindings)
+        for out, value in outputs:
+            values[out] = values[value]
+        for t in self.interior:
+            values.pop(t, None)
+
+
+def run_steps(steps: list[Step], values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+    """Run a block: layers with the interpreter's checks, nested regions by their own steps."""
+    from trtdsl.reference.interpreter import evaluate_node
+
+    for step in steps:
+        if isinstance(step, Node):
+            evaluate_node(step, values, bindings)
+        else:
+            step.run(values, bindings)
+
+
+class _Body:
+    """A loop body's steps, run once per iteration: each layer's result is checked against the dtype
+    and shape worked out when the loop starts (a layer whose shape depends on values computed in the
+    loop gets the full check, with the named dims it binds forgotten after each iteration)."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = steps
+        self.layers = [(s, s.op.reference, tuple(s.inputs), s.outputs) if isinstance(s, Node) else s for s in steps]
+        self.expected: list[Any] = []
+        self.dynamic = False
+
+    def prepare(self, bindings: dict[str, int]) -> None:
+        self.expected = []
+        self.dynamic = False
+        for step in self.steps:
+            if not isinstance(step, Node):
+                self.expected.append(None)
+                continue
+            shapes = []
+            for t in step.outputs:
+                try:
+                    shapes.append((t.dtype.numpy, tuple(evaluate(d, bindings) for d in t.shape)))
+                except KeyError:
+                    shapes.append(None)
+                    self.dynamic = True
+            self.expected.append(shapes)
+
+    def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        from trtdsl.reference.interpreter import check_result, failure
+
+        scratch = dict(bindings) if self.dynamic else bindings
+        for layer, expected in zip(self.layers, self.expected):
+            if expected is None:
+                layer.run(values, scratch)
+                continue
+            node, reference, inputs, outputs = layer
+            try:
+                results = reference(*[values[t] if t is not None else None for t in inputs])
+            except DSLError:
+                raise
+            except Exception as exc:
+                raise failure(node, exc) from exc
+            if len(results) == len(outputs):
+                for t, array, want in zip(outputs, results, expected):
+                    if want is None or array.__class__ is not np.ndarray or array.dtype != want[0] \
+                            or array.shape != want[1]:
+                        break
+                    values[t] = array
+                else:
+                    continue
+            if isinstance(results, tuple):
+                results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
+            check_result(node, results, scratch)
+            for t, array in zip(outputs, results):
+                values[t] = array
