@@ -33,7 +33,8 @@ FONT = {
     8: "01110 10001 10001 01110 10001 10001 01110",
     9: "01110 10001 10001 01111 00001 00010 01100",
 }
-GLYPHS = {d: np.array([[c == "1" for c in row] for row in rows.split()], np.float32) for d, rows in FONT.items()}
+GLYPHS = {digit: np.array([[c == "1" for c in row] for row in rows.split()], np.float32)
+          for digit, rows in FONT.items()}
 SCALE = 3          # a glyph becomes 15 x 21 pixels
 MAX_SHIFT = 3      # pixels, in each direction
 NOISE = 0.3        # standard deviation of the added Gaussian noise
@@ -83,7 +84,8 @@ def lenet(w: dict[str, np.ndarray]) -> td.Network:
 
 def run_batched(net: td.Network, images: np.ndarray, output: str, batch: int = 250) -> np.ndarray:
     """Run the reference in batches (the batch dim is dynamic) to keep memory small."""
-    return np.concatenate([net.run({"image": images[i:i + batch]})[output] for i in range(0, len(images), batch)])
+    starts = range(0, len(images), batch)
+    return np.concatenate([net.run({"image": images[i:i + batch]})[output] for i in starts])
 
 
 def fit_last_layer(features: np.ndarray, labels: np.ndarray, ridge: float = 1.0,
@@ -134,8 +136,8 @@ def main() -> float:
 
     accuracy = float((predicted == test_labels).mean())
     print(f"\nAccuracy on {len(test_labels)} fresh noisy digits: {accuracy:.1%}")
-    print(f"(conv and first dense weights random; last layer fitted by ridge regression on {len(train_labels)} "
-          "rendered digits)")
+    print(f"(conv and first dense weights random; last layer fitted by ridge regression on "
+          f"{len(train_labels)} rendered digits)")
     return accuracy
 
 

@@ -527,4 +527,4 @@ def conv_transpose(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | N
                          padding_mode, name)
 
 
-__all__ = ["PaddingMode", "conv", "conv_transpose"]
+__all__ = ["Convolution", "Deconvolution", "PaddingMode", "conv", "conv_transpose"]

@@ -264,4 +264,4 @@ def avg_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int]
     return _pool("avg_pool", x, _T.AVERAGE, window, stride, padding, mode, not count_include_pad, 0.0, name)
 
 
-__all__ = ["PoolingType", "avg_pool", "max_pool", "pool"]
+__all__ = ["Pooling", "PoolingType", "avg_pool", "max_pool", "pool"]
