@@ -1,3 +1,247 @@
-"""(being written)"""
+"""INormalizationLayer (``addNormalizationV2``): layer, instance and group normalization.
 
-__all__: list[str] = []
+``Y = (X - mean) / np.sqrt(var + eps) * scale + bias`` with ``mean = X.mean(axes, keepdims=True)`` and the
+biased variance ``var = ((X - mean) ** 2).mean(axes, keepdims=True)``. ``scale`` and ``bias`` have the same
+shape, the same rank as ``X``, and broadcast to it one way (each dim 1 or equal to ``X``'s).
+
+With ``num_groups = G != 1`` (group normalization) dim 1 holds C channels split into G groups of C/G, the
+statistics are taken over each group's channels and all dims after dim 1 (which ``axes`` must be exactly),
+and ``scale``/``bias`` are per channel, ``[1, C, 1, ...]``, as ``addNormalizationV2`` expects (the older
+``addNormalization`` took them per group). Float types only; the statistics of 16-bit inputs are computed
+in float32, TensorRT's default compute precision.
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("ln")
+>>> x = net.input("x", td.float32, (2, 4))
+>>> net.output("y", td.layer_norm(x, np.ones(4), np.zeros(4), eps=0.0))
+>>> net.run({"x": np.array([[1, 2, 3, 4], [5, 5, 7, 7]], np.float32)})["y"].round(4)
+array([[-1.3416, -0.4472,  0.4472,  1.3416],
+       [-1.    , -1.    ,  1.    ,  1.    ]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, in_float, normalize_axes
+from trtdsl.layers.reduce import check_axes
+from trtdsl.layers.shuffle import unsqueeze
+
+__all__ = ["Normalization", "normalization", "layer_norm", "instance_norm", "group_norm"]
+
+
+def _broadcasts_to(s: Any, d: Any) -> bool:
+    """A scale/bias dim fits an input dim: 1, equal, or not comparable before run time (int vs named dim)."""
+    return s == 1 or s == d or isinstance(s, Dim) != isinstance(d, Dim)
+
+
+@attrs.frozen
+class Normalization(Op):
+    """``(x - mean) / sqrt(var + epsilon) * scale + bias`` over ``axes`` (per group when ``num_groups != 1``)."""
+
+    kind = "Normalization"
+    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    epsilon: float = 1e-5
+    num_groups: int = 1
+
+    def attributes(self) -> dict[str, object]:
+        shown: dict[str, object] = {"axes": self.axes, "epsilon": self.epsilon}
+        if self.num_groups != 1:
+            shown["num_groups"] = self.num_groups
+        return shown
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        x, scale, bias = inputs
+        assert x is not None and scale is not None and bias is not None
+        label = self.label()
+        expect_dtype(label, "x", x, dtypes.FLOATS)
+        for arg, ty in (("scale", scale), ("bias", bias)):
+            if ty.dtype != x.dtype:
+                raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name} but x has {x.dtype.name}; "
+                                 "TensorRT networks are strongly typed, so they must be the same")
+        if scale.shape != bias.shape:
+            raise ShapeError(f"{label}: scale {scale.shape_text} and bias {bias.shape_text} must have the same shape")
+        if scale.rank != x.rank or not all(_broadcasts_to(s, d) for s, d in zip(scale.shape, x.shape)):
+            raise ShapeError(f"{label}: scale and bias have shape {scale.shape_text}; expected rank {x.rank} with "
+                             f"each dim 1 or equal to that of x {x.shape_text}")
+        if not isinstance(self.epsilon, float) or not math.isfinite(self.epsilon) or self.epsilon < 0:
+            raise bad_argument(label, "epsilon", self.epsilon, "a finite float >= 0")
+        check_axes(label, self.axes, x.rank)
+        if isinstance(self.num_groups, bool) or not isinstance(self.num_groups, int) or self.num_groups < 1:
+            raise bad_argument(label, "num_groups", self.num_groups, "an int >= 1")
+        if self.num_groups != 1:
+            spatial = tuple(range(2, x.rank))
+            if self.axes != spatial:
+                raise bad_argument(label, "axes", self.axes, f"{spatial}, every dim after the channel dim 1, when "
+                                   "num_groups is not 1", ShapeError)
+            channels = x.shape[1]
+            if isinstance(channels, int) and channels % self.num_groups:
+                raise bad_argument(label, "num_groups", self.num_groups, f"a divisor of the {channels} channels "
+                                   f"(dim 1 of x {x.shape_text})", ShapeError)
+        return (x,)
+
+    def reference(self, x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, ...]:
+        return (in_float(self._normalize, x.dtype, x, scale, bias),)
+
+    def _normalize(self, x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        shape, axes, groups = x.shape, self.axes, self.num_groups
+        if groups != 1:
+            if shape[1] % groups:
+                raise ExecutionError(f"{self.label()}: num_groups={groups} does not divide the {shape[1]} channels "
+                                     f"of x (shape {shape})")
+            x = x.reshape((shape[0], groups, shape[1] // groups) + shape[2:])
+            axes = tuple(range(2, x.ndim))
+        # An empty reduction only happens when x itself is empty, so the count's value does not matter then.
+        count = max(math.prod(x.shape[a] for a in axes), 1)
+        y = x - np.add.reduce(x, axis=axes, keepdims=True) / count
+        variance = np.add.reduce(y * y, axis=axes, keepdims=True) / count
+        y /= np.sqrt(variance + np.float32(self.epsilon))
+        y = y.reshape(shape)
+        y *= scale
+        y += bias
+        return y
+
+
+def normalization(x: Tensor, scale: Any, bias: Any, axes: int | tuple[int, ...], eps: float = 1e-5,
+                  num_groups: int = 1, *, name: str | None = None) -> Tensor:
+    """``(x - m) / np.sqrt(v + eps) * scale + bias`` with ``m = x.mean(axes, keepdims=True)`` and
+    ``v = ((x - m) ** 2).mean(axes, keepdims=True)``, as one INormalizationLayer (see the module for
+    ``num_groups``). ``scale`` and ``bias`` are tensors or arrays that broadcast to ``x`` as in NumPy; lower
+    ranks get leading 1s (arrays become constants of ``x``'s dtype).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("n")
+    >>> x = net.input("x", td.float32, (2, 2))
+    >>> net.output("y", td.normalization(x, 2.0, 1.0, axes=0, eps=0.0))   # per column
+    >>> net.run({"x": np.array([[1, 10], [3, 30]], np.float32)})["y"]
+    array([[-1., -1.],
+           [ 3.,  3.]], dtype=float32)
+    """
+    x = expect_tensor("normalization", "x", x)
+    return _add(x, _broadcast_operand("normalization", "scale", scale, x),
+                _broadcast_operand("normalization", "bias", bias, x),
+                normalize_axes("normalization", axes, x.ndim, "axes"), "normalization", eps, num_groups, name)
+
+
+def layer_norm(x: Tensor, scale: Any, bias: Any, axis: int | tuple[int, ...] = -1, eps: float = 1e-5, *,
+               name: str | None = None) -> Tensor:
+    """Layer normalization over the trailing dims ``axis`` (an int or a tuple ending at the last dim):
+    ``(x - m) / np.sqrt(v + eps) * scale + bias`` with the mean ``m`` and biased variance ``v`` over
+    ``axis``. ``scale`` and ``bias`` broadcast as in NumPy (typically shaped like the normalized dims).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ln")
+    >>> x = net.input("x", td.float32, (1, 2, 2))
+    >>> net.output("y", td.layer_norm(x, np.array([1.0, 2.0]), np.array([0.0, 0.5]), axis=(1, 2), eps=0.0))
+    >>> net.run({"x": np.array([[[1, 1], [3, 3]]], np.float32)})["y"]
+    array([[[-1. , -1.5],
+            [ 1. ,  2.5]]], dtype=float32)
+    """
+    x = expect_tensor("layer_norm", "x", x)
+    axes = normalize_axes("layer_norm", axis, x.ndim)
+    if axes != tuple(range(x.ndim - len(axes), x.ndim)):
+        raise bad_argument("layer_norm", "axis", axis, f"trailing dims of the rank-{x.ndim} input, such as -1 or "
+                           "(-2, -1)")
+    return _add(x, _broadcast_operand("layer_norm", "scale", scale, x),
+                _broadcast_operand("layer_norm", "bias", bias, x), axes, "layer_norm", eps, 1, name)
+
+
+def instance_norm(x: Tensor, scale: Any, bias: Any, eps: float = 1e-5, *, name: str | None = None) -> Tensor:
+    """Instance normalization of an ``[N, C, ...]`` tensor: the mean and biased variance over every dim
+    after C, then ``* scale + bias`` per channel (shape ``(C,)``, or ``[1, C, 1, ...]``).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("in")
+    >>> x = net.input("x", td.float32, (1, 2, 2))
+    >>> net.output("y", td.instance_norm(x, np.array([1.0, 3.0]), np.array([0.0, 1.0]), eps=0.0))
+    >>> net.run({"x": np.array([[[0, 2], [5, 7]]], np.float32)})["y"]
+    array([[[-1.,  1.],
+            [-2.,  4.]]], dtype=float32)
+    """
+    x = _channels_first("instance_norm", x)
+    return _add(x, _per_channel("instance_norm", "scale", scale, x), _per_channel("instance_norm", "bias", bias, x),
+                tuple(range(2, x.ndim)), "instance_norm", eps, 1, name)
+
+
+def group_norm(x: Tensor, num_groups: int, scale: Any, bias: Any, eps: float = 1e-5, *,
+               name: str | None = None) -> Tensor:
+    """Group normalization of an ``[N, C, ...]`` tensor: the C channels form ``num_groups`` groups; each
+    group of each sample is normalized by its mean and biased variance, then ``* scale + bias`` per channel
+    (shape ``(C,)``, or ``[1, C, 1, ...]``). In NumPy:
+    ``g = x.reshape(N, G, C // G, -1)``, ``y = ((g - g.mean((2, 3), keepdims=True)) / np.sqrt(g.var((2, 3),
+    keepdims=True) + eps)).reshape(x.shape) * scale + bias``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("gn")
+    >>> x = net.input("x", td.float32, (1, 4, 1))
+    >>> net.output("y", td.group_norm(x, 2, np.ones(4), np.zeros(4), eps=0.0))
+    >>> net.run({"x": np.array([[[1], [3], [10], [30]]], np.float32)})["y"][0, :, 0]
+    array([-1.,  1., -1.,  1.], dtype=float32)
+    """
+    x = _channels_first("group_norm", x)
+    # TensorRT's grouped form reduces over the spatial dims; one group is plain normalization over C and them.
+    first = 1 if isinstance(num_groups, (int, np.integer)) and num_groups == 1 else 2
+    return _add(x, _per_channel("group_norm", "scale", scale, x), _per_channel("group_norm", "bias", bias, x),
+                tuple(range(first, x.ndim)), "group_norm", eps, num_groups, name)
+
+
+def _add(x: Tensor, scale: Tensor, bias: Tensor, axes: tuple[int, ...], fn: str, eps: Any, num_groups: Any,
+         name: str | None) -> Tensor:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise bad_argument(fn, "eps", eps, "a finite float >= 0")
+    if isinstance(num_groups, np.integer):
+        num_groups = int(num_groups)
+    return x.network.add1(Normalization(axes, float(eps), num_groups), (x, scale, bias), name=name)
+
+
+def _channels_first(fn: str, x: Any) -> Tensor:
+    x = expect_tensor(fn, "x", x)
+    if x.ndim < 3:
+        raise ShapeError(f"{fn}: argument 'x' has shape {x.type.shape_text}; expected rank >= 3 ([N, C, ...] with "
+                         "at least one dim after C)")
+    return x
+
+
+def _broadcast_operand(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:
+    """``value`` with NumPy's leading 1s up to ``x``'s rank."""
+    if not isinstance(value, Tensor):
+        array = as_array(fn, arg, value, x.dtype)
+        if array.ndim > x.ndim:
+            raise ShapeError(f"{fn}: argument '{arg}' has shape {array.shape}, of higher rank than x {x.type.shape_text}")
+        return x.network.constant(array.reshape((1,) * (x.ndim - array.ndim) + array.shape))
+    if value.ndim > x.ndim:
+        raise ShapeError(f"{fn}: argument '{arg}' has shape {value.type.shape_text}, of higher rank than x "
+                         f"{x.type.shape_text}")
+    return value if value.ndim == x.ndim else unsqueeze(value, tuple(range(x.ndim - value.ndim)))
+
+
+def _per_channel(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:
+    """``value`` of shape ``(C,)`` as ``[1, C, 1, ...]``; one of ``x``'s rank as it is."""
+    spatial = tuple(range(2, x.ndim))
+    if isinstance(value, Tensor):
+        if value.ndim == 1:
+            return unsqueeze(value, (0,) + spatial)
+        if value.ndim == x.ndim:
+            return value
+        shape = value.type.shape_text
+    else:
+        array = as_array(fn, arg, value, x.dtype)
+        if array.ndim == 0:
+            array = array.reshape(1)
+        if array.ndim == 1:
+            return x.network.constant(array.reshape((1, array.shape[0]) + (1,) * len(spatial)))
+        if array.ndim == x.ndim:
+            return x.network.constant(array)
+        shape = str(array.shape)
+    raise ShapeError(f"{fn}: argument '{arg}' has shape {shape}; expected one value per channel, shape (C,), or "
+                     f"the rank of x {x.type.shape_text}")

@@ -1,0 +1,221 @@
+"""Normalization: layer, instance and group normalization and arbitrary axes, against float64 formulas
+written here (loops over samples, channels and groups), with error bounds from float32 statistics."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import TOLERANCES, arrays, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers.normalization import Normalization
+
+FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
+
+
+def standardize(values, eps):
+    """(v - mean) / sqrt(biased variance + eps) in float64, and the scale of its rounding error."""
+    v = np.asarray(values, np.float64)
+    mean = v.sum() / v.size
+    denom = np.sqrt(((v - mean) ** 2).sum() / v.size + eps)
+    return (v - mean) / denom, np.abs(v).max(initial=0) / denom
+
+
+def check(got, want, error_scale, dtype):
+    """Within float32-statistics error (relative to max|x| / sqrt(var + eps)) plus rounding to ``dtype``."""
+    tol = TOLERANCES[np.dtype(dtype)]
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    bound = 1e-6 + 2e-5 * error_scale + 2 * tol * np.abs(want)
+    assert np.all(np.abs(got.astype(np.float64) - want) <= bound), np.max(np.abs(got.astype(np.float64) - want) - bound)
+
+
+def normalize_over(x, axes, eps):
+    """Standardize each slice of ``x`` over ``axes`` by iterating the other positions in Python."""
+    x64 = x.astype(np.float64)
+    out, scale = np.zeros_like(x64), np.zeros_like(x64)
+    kept = [i for i in range(x.ndim) if i not in axes]
+    for position in itertools.product(*(range(x.shape[i]) for i in kept)):
+        index = [slice(None)] * x.ndim
+        for i, p in zip(kept, position):
+            index[i] = p
+        out[tuple(index)], scale[tuple(index)] = standardize(x64[tuple(index)], eps)
+    return out, scale
+
+
+@st.composite
+def layer_norm_case(draw, dtype):
+    rank = draw(st.integers(1, 4))
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
+    n_axes = draw(st.integers(1, rank))
+    # scale/bias: the normalized dims, each possibly 1, with or without leading 1s
+    param_shape = tuple(d if draw(st.booleans()) else 1 for d in shape[rank - n_axes:])
+    if draw(st.booleans()):
+        param_shape = (1,) * (rank - n_axes) + param_shape
+    x = draw(arrays(dtype, shape, min_value=-50, max_value=50))
+    scale = draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
+    bias = draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
+    eps = draw(st.sampled_from([1e-5, 1e-3, 0.5]))
+    return x, scale, bias, n_axes, eps
+
+
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_layer_norm_matches_formula(dtype, data):
+    x, scale, bias, n_axes, eps = data.draw(layer_norm_case(dtype))
+    axis = -1 if n_axes == 1 and data.draw(st.booleans()) else tuple(range(-n_axes, 0))
+    as_arrays = data.draw(st.booleans())  # scale/bias as NumPy constants, or as network inputs
+    if as_arrays:
+        got = run_layer(lambda t: td.layer_norm(t, scale, bias, axis=axis, eps=eps), x)
+    else:
+        got = run_layer(lambda t, s, b: td.layer_norm(t, s, b, axis=axis, eps=eps), x, scale, bias)
+    normalized, error_scale = normalize_over(x, tuple(range(x.ndim - n_axes, x.ndim)), eps)
+    s64, b64 = scale.astype(np.float64), bias.astype(np.float64)
+    check(got, normalized * s64 + b64, error_scale * np.abs(s64), dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_any_axes_with_full_rank_scale(dtype, data):
+    rank = data.draw(st.integers(1, 4))
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)))
+    axes = tuple(sorted(data.draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True))))
+    param_shape = tuple(d if data.draw(st.booleans()) else 1 for d in shape)
+    x = data.draw(arrays(dtype, shape, min_value=-50, max_value=50))
+    scale = data.draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
+    bias = data.draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
+    got = run_layer(lambda t, s, b: td.normalization(t, s, b, axes=axes, eps=1e-3), x, scale, bias)
+    normalized, error_scale = normalize_over(x, axes, 1e-3)
+    s64 = scale.astype(np.float64)
+    check(got, normalized * s64 + bias.astype(np.float64), error_scale * np.abs(s64), dtype)
+
+
+def grouped(x, groups, eps):
+    """Standardize each (sample, group): the group's channels and every spatial position together."""
+    x64 = x.astype(np.float64)
+    out, scale = np.zeros_like(x64), np.zeros_like(x64)
+    per = x.shape[1] // groups
+    for n in range(x.shape[0]):
+        for g in range(groups):
+            block = (n, slice(g * per, (g + 1) * per))
+            out[block], scale[block] = standardize(x64[block], eps)
+    return out, scale
+
+
+@pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_group_and_instance_norm_match_loops(dtype, data):
+    groups = data.draw(st.integers(1, 3))
+    channels = groups * data.draw(st.integers(1, 3))
+    spatial = tuple(data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    shape = (data.draw(st.integers(1, 2)), channels) + spatial
+    x = data.draw(arrays(dtype, shape, min_value=-50, max_value=50))
+    scale = data.draw(arrays(dtype, (channels,), min_value=-3, max_value=3))
+    bias = data.draw(arrays(dtype, (channels,), min_value=-3, max_value=3))
+    instance = data.draw(st.booleans())
+    if instance:
+        got = run_layer(lambda t, s, b: td.instance_norm(t, s, b, eps=1e-3), x, scale, bias)
+        normalized, error_scale = grouped(x, channels, 1e-3)
+    else:
+        got = run_layer(lambda t: td.group_norm(t, groups, scale, bias, eps=1e-3), x)
+        normalized, error_scale = grouped(x, groups, 1e-3)
+    per_channel = (1, channels) + (1,) * len(spatial)
+    s64 = scale.astype(np.float64).reshape(per_channel)
+    check(got, normalized * s64 + bias.astype(np.float64).reshape(per_channel), error_scale * np.abs(s64), dtype)
+
+
+def test_constant_rows_give_the_bias():
+    x = np.full((2, 3), 7.0, np.float32)
+    got = run_layer(lambda t: td.layer_norm(t, np.full(3, 5.0), np.array([1.0, 2.0, 3.0])), x)
+    np.testing.assert_array_equal(got, [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+
+
+def test_ir_shapes_of_scale_and_bias():
+    net = td.Network("n")
+    x = net.input("x", td.float16, ("n", 6, 4, 4))
+    s = net.input("s", td.float16, (6,))
+    y = td.group_norm(x, 3, s, np.zeros(6))
+    node = net.nodes[-1]
+    assert node.op == Normalization((2, 3), 1e-5, 3) and y.type == x.type
+    assert [t.shape for t in node.inputs[1:]] == [(1, 6, 1, 1), (1, 6, 1, 1)]
+    assert [n.op.kind for n in net.nodes] == ["Unsqueeze", "Constant", "Normalization"]
+    z = td.layer_norm(x, np.ones(4, np.float16), np.zeros((1, 4)), axis=(-2, -1))
+    assert [t.shape for t in z.producer.inputs[1:]] == [(1, 1, 1, 4), (1, 1, 1, 4)]
+    assert z.producer.op == Normalization((2, 3))
+    assert "Normalization(%x, %unsqueeze_0, %constant_0, axes=(2,3), epsilon=1e-05, num_groups=3)" in net.format(
+        locations=False)
+
+
+def test_empty_input_gives_an_empty_result():
+    got = run_layer(lambda t: td.layer_norm(t, 1.0, 0.0), np.zeros((0, 3), np.float32))
+    assert got.shape == (0, 3)
+
+
+def f32(*shape):
+    return (td.float32, shape)
+
+
+def call(build, *specs):
+    def run():
+        net = td.Network("e")
+        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+        return build(*ts)
+    return run
+
+
+def raw(*args):
+    return lambda x, s, b: x.network.add1(Normalization(*args), (x, s, b))
+
+
+ERRORS = [
+    (DTypeError, "Normalization: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
+     call(lambda x: td.layer_norm(x, 1, 0), (td.int32, (2, 3)))),
+    (DTypeError, "Normalization: input 'scale' has dtype float16 but x has float32; TensorRT networks are strongly "
+                 "typed, so they must be the same",
+     call(lambda x, s: td.layer_norm(x, s, np.zeros(3)), f32(2, 3), (td.float16, (3,)))),
+    (ShapeError, "Normalization: scale (1, 3) and bias (2, 3) must have the same shape",
+     call(lambda x: td.layer_norm(x, np.ones(3), np.zeros((2, 3))), f32(2, 3))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 4); expected rank 2 with each dim 1 or equal to that "
+                 "of x (2, 3)", call(lambda x: td.layer_norm(x, np.ones(4), np.zeros(4)), f32(2, 3))),
+    (ShapeError, "layer_norm: argument 'scale' has shape (1, 2, 3), of higher rank than x (2, 3)",
+     call(lambda x: td.layer_norm(x, np.ones((1, 2, 3)), 0.0), f32(2, 3))),
+    (ArgumentError, "layer_norm: argument 'axis' is 0; expected trailing dims of the rank-2 input, such as -1 or "
+                    "(-2, -1)", call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=0), f32(2, 3))),
+    (ShapeError, "layer_norm: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
+     call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=2), f32(2, 3))),
+    (ArgumentError, "Normalization: argument 'epsilon' is -1.0; expected a finite float >= 0",
+     call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=-1), f32(2, 3))),
+    (ArgumentError, "Normalization: argument 'epsilon' is nan; expected a finite float >= 0",
+     call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=float("nan")), f32(2, 3))),
+    (ArgumentError, "layer_norm: argument 'eps' is '1e-5'; expected a finite float >= 0",
+     call(lambda x: td.layer_norm(x, 1.0, 0.0, eps="1e-5"), f32(2, 3))),
+    (ShapeError, "Normalization: argument 'num_groups' is 4; expected a divisor of the 6 channels (dim 1 of x "
+                 "(2, 6, 5))", call(lambda x: td.group_norm(x, 4, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
+    (ArgumentError, "Normalization: argument 'num_groups' is 0; expected an int >= 1",
+     call(lambda x: td.group_norm(x, 0, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
+    (ArgumentError, "Normalization: argument 'num_groups' is 2.0; expected an int >= 1",
+     call(lambda x: td.group_norm(x, 2.0, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
+    (ShapeError, "group_norm: argument 'x' has shape (2, 6); expected rank >= 3 ([N, C, ...] with at least one dim "
+                 "after C)", call(lambda x: td.group_norm(x, 2, np.ones(6), np.zeros(6)), f32(2, 6))),
+    (ShapeError, "instance_norm: argument 'scale' has shape (2, 6); expected one value per channel, shape (C,), or "
+                 "the rank of x (2, 6, 5)",
+     call(lambda x: td.instance_norm(x, np.ones((2, 6)), np.zeros(6)), f32(2, 6, 5))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 4, 1); expected rank 3 with each dim 1 or equal to "
+                 "that of x (2, 6, 5)", call(lambda x: td.instance_norm(x, np.ones(4), np.zeros(4)), f32(2, 6, 5))),
+    (ArgumentError, "normalization: argument 'axes' is (0, 0); expected unique axes",
+     call(lambda x: td.normalization(x, 1.0, 0.0, axes=(0, 0)), f32(2, 3))),
+    (DTypeError, "instance_norm: argument 'x' is 3.0; expected a trtdsl Tensor", lambda: td.instance_norm(3.0, 1, 0)),
+    (ShapeError, "Normalization: argument 'axes' is (1, 2); expected (2,), every dim after the channel dim 1, when "
+                 "num_groups is not 1", call(raw((1, 2), 1e-5, 2), f32(2, 4, 3), f32(1, 4, 1), f32(1, 4, 1))),
+    (ShapeError, "Normalization: argument 'axes' is (); expected at least one axis (TensorRT does not define an "
+                 "empty axes mask)", call(raw((), 1e-5), f32(2, 3), f32(1, 3), f32(1, 3))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 1); expected rank 3 with each dim 1 or equal to that "
+                 "of x (2, 4, 3)", call(raw((2,), 1e-5), f32(2, 4, 3), f32(1, 1), f32(1, 1))),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
