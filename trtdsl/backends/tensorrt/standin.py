@@ -90,6 +90,7 @@ class StandIn:
         self.__version__ = api.version
         self.calls: list[Call] = []
         self._classes: dict[str, type] = {}
+        self._own: dict[tuple[str, str], Callable[..., Any]] = {}
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -185,8 +186,19 @@ class StandIn:
             )
         return behaviour(self, obj, sig, bound)
 
+    def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
+        """Give this stand-in a behaviour for ``owner.member``: a method ``fn(obj, **arguments)`` or, for a
+        property, a getter ``fn(obj)`` (e.g. a fake engine for tests of the runtime). The manifest still
+        decides whether the member exists and checks every call."""
+        if self.manifest.method(owner, member) is None and self.manifest.property(owner, member) is None:
+            raise StandInError(f"TensorRT {self.__version__} has no {owner}.{member}")
+        self._own[(owner, member)] = fn
+
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
         for spec in self.manifest.mro(cls_name):
+            own = self._own.get((spec.name, name))
+            if own is not None:
+                return lambda si, obj, sig, a: own(obj, **a)
             found = _BEHAVIOURS.get((spec.name, name))
             if found is not None:
                 return found
@@ -260,7 +272,8 @@ class StandIn:
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
         getter = None
         for spec in self.manifest.mro(cls_name):
-            getter = _GETTERS.get((spec.name, name))
+            own = self._own.get((spec.name, name))
+            getter = (lambda si, obj: own(obj)) if own is not None else _GETTERS.get((spec.name, name))
             if getter is not None or name in spec.properties:
                 break
         self.calls.append(Call(cls_name, name, "get", ()))

@@ -1,0 +1,362 @@
+"""Networks for the TensorRT tests: at least one per op kind (with its parameters varied), and the
+example networks. Each case is a function that builds a fresh network, so tests can lower, raise and
+run it independently; ``inputs(net)`` gives arrays to run it on."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Callable
+
+import ml_dtypes
+import numpy as np
+
+import trtdsl as td
+from trtdsl.layers.activation import ActivationType
+from trtdsl.layers.elementwise import ElementWiseOperation
+from trtdsl.layers.unary import UnaryOperation
+
+ROOT = Path(__file__).resolve().parents[3]
+CASES: dict[str, Callable[[], td.Network]] = {}
+# The op kinds each case is meant to cover (checked: every kind in OP_TYPES must be covered).
+KINDS: dict[str, set[str]] = {}
+
+
+def case(fn: Callable[[], td.Network]) -> Callable[[], td.Network]:
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def kinds_of(net: td.Network) -> set[str]:
+    return {node.op.kind for node in net.nodes}
+
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _w(*shape: int, dtype=np.float32, seed: int = 0) -> np.ndarray:
+    return _rng(seed).standard_normal(shape).astype(dtype)
+
+
+# -- elementwise families ----------------------------------------------------------------------------------
+@case
+def activations() -> td.Network:
+    net = td.Network("activations")
+    x = net.input("x", td.float32, ("n", 5))
+    for kind in ActivationType:
+        net.output(kind.name.lower(), td.activation(x, kind, 0.25, 1.5))
+    h = net.input("h", td.float16, (3,))
+    net.output("h_relu", td.relu(h))
+    b = net.input("b", td.bfloat16, (3,))
+    net.output("b_gelu", td.gelu(b))
+    i = net.input("i", td.int32, (3,))
+    net.output("i_relu", td.relu(i))
+    return net
+
+
+@case
+def unary_ops() -> td.Network:
+    net = td.Network("unary")
+    x = net.input("x", td.float32, (2, "n"))
+    for op in UnaryOperation:
+        if op is UnaryOperation.NOT:
+            net.output("not", td.logical_not(x > 0))
+        else:
+            net.output(op.name.lower(), td.unary(x, op))
+    i = net.input("i", td.int64, (4,))
+    net.output("abs_i", td.abs(i))
+    net.output("sign_i", td.sign(i))
+    net.output("neg_i", -i)
+    return net
+
+
+@case
+def elementwise_ops() -> td.Network:
+    net = td.Network("elementwise")
+    a = net.input("a", td.float32, ("n", 3))
+    b = net.input("b", td.float32, (3,))
+    for op in ElementWiseOperation:
+        if op.name in ("AND", "OR", "XOR"):
+            net.output(op.name.lower(), td.elementwise(a > 0, b > 0, op))
+        else:
+            net.output(op.name.lower(), td.elementwise(a, b, op))
+    i = net.input("i", td.int32, (3,))
+    net.output("idiv", i / 2)
+    net.output("ifloordiv", i // 3)
+    net.output("imod", i % 4)
+    net.output("ne", a != b)
+    net.output("ge", a >= 1.0)
+    return net
+
+
+@case
+def casts() -> td.Network:
+    net = td.Network("casts")
+    x = net.input("x", td.float32, (4,))
+    for to in (td.float16, td.bfloat16, td.int32, td.int64, td.int8, td.uint8, td.bool):
+        net.output(f"to_{to.name}", td.cast(x, to))
+    i = net.input("i", td.int64, (4,))
+    net.output("i_to_f16", td.cast(i, td.float16))
+    return net
+
+
+@case
+def identities_and_outputs() -> td.Network:
+    net = td.Network("outputs")
+    x = net.input("x", td.float32, (2, 2))
+    y = td.relu(x, name="act")
+    net.output("same_as_input", x)
+    net.output("first", y)
+    net.output("second", y)
+    net.output("copy", td.identity(td.exp(x)))
+    return net
+
+
+@case
+def constants() -> td.Network:
+    net = td.Network("constants")
+    x = net.input("x", td.float32, (2, 3))
+    net.output("f32", x + net.constant(_w(2, 3)))
+    net.output("scalar", x * 2.5)
+    net.output("f16", net.constant(np.array([[1.5, -2]], np.float16)))
+    net.output("bf16", net.constant(np.array([1.5, -2, 3.25], ml_dtypes.bfloat16)))
+    net.output("i32", net.constant(np.arange(6, dtype=np.int32).reshape(2, 3)))
+    net.output("i64", net.constant(np.array([2 ** 40, -1], np.int64)))
+    net.output("bool", net.constant(np.array([[True, False], [False, True]])))
+    net.output("i8", net.constant(np.array([-128, 0, 127], np.int8)))
+    net.output("u8", net.constant(np.array([0, 7, 255], np.uint8)))
+    net.output("empty", net.constant(np.zeros((0, 3), np.float32)))
+    net.output("zero_d", net.constant(np.array(4.0, np.float32)))
+    return net
+
+
+# -- shuffles ----------------------------------------------------------------------------------------------
+@case
+def shuffles() -> td.Network:
+    net = td.Network("shuffles")
+    x = net.input("x", td.float32, ("batch", 2, 3, 4))
+    net.output("transposed", td.transpose(x, (0, 3, 1, 2)))
+    net.output("reshaped", x.reshape(x.shape[0], 6, -1))
+    net.output("both", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8), second_transpose=(0, 2, 1)))
+    y = net.input("y", td.float32, (0, 4))
+    net.output("zero_dims", td.shuffle(y, reshape=(4, 0), zero_is_placeholder=False))
+    net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, 5)), (0, 5)))
+    net.output("expanded", td.expand_dims(x, -1))
+    return net
+
+
+# -- data movement -----------------------------------------------------------------------------------------
+@case
+def concatenations() -> td.Network:
+    net = td.Network("concat")
+    a = net.input("a", td.float32, ("n", 2))
+    b = net.input("b", td.float32, ("n", 3))
+    net.output("axis1", td.concatenate([a, b, a], axis=1))
+    net.output("axis0", td.concatenate([a, np.zeros((1, 2), np.float32)], axis=0))
+    net.output("single", td.concatenate([b], axis=1))
+    return net
+
+
+@case
+def gathers() -> td.Network:
+    net = td.Network("gathers")
+    data = net.input("data", td.float32, (3, 4, 5))
+    idx = net.input("idx", td.int32, (2,))
+    net.output("take", td.take(data, idx, axis=1))
+    net.output("take_const", td.take(data, np.array([[0, 2]], np.int64), axis=2))
+    net.output("along", td.take_along_axis(data, np.zeros((3, 4, 2), np.int32), axis=2))
+    net.output("nd", td.gather_nd(data, np.array([[0, 1], [2, 3]], np.int32)))
+    net.output("nd_batch", td.gather_nd(data, np.zeros((3, 1), np.int32), batch_dims=1))
+    net.output("elementwise", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
+    return net
+
+
+@case
+def selects_and_shapes() -> td.Network:
+    net = td.Network("select")
+    x = net.input("x", td.float32, ("n", 3))
+    y = net.input("y", td.float32, (3,))
+    net.output("where", td.where(x > y, x, y))
+    net.output("where_scalar", td.where(x > 0, x, 0.0))
+    net.output("shape", td.shape_of(x))
+    net.output("shape_0d", td.shape_of(net.constant(np.array(1.0, np.float32))))
+    return net
+
+
+@case
+def slices() -> td.Network:
+    net = td.Network("slices")
+    x = net.input("x", td.float32, ("n", 6, 5))
+    net.output("basic", x[:, 1:5:2, ::-1])
+    net.output("index", x[:, 2])
+    for mode in ("wrap", "clamp", "reflect"):
+        net.output(mode, td.slice(x, (0, -2, 1), (2, 9, 3), (1, 1, 2), mode=mode))
+    net.output("fill", td.slice(x, (0, -1, 0), (1, 8, 5), mode="fill", fill=7.0))
+    net.output("full_dynamic", td.slice(x, (0, 1, 0), (x.shape[0], 4, 5)))
+    y = net.input("y", td.int32, (4, 4, 4, 4))
+    net.output("pad_const", td.pad(y, ((0, 0), (1, 2), (0, 0), (3, 0)), constant_values=-1))
+    net.output("pad_edge", td.pad(y, 1, mode="edge"))
+    net.output("padding_nd", td.padding_nd(y, (1, -1), (0, 2)))
+    return net
+
+
+# -- reductions and friends --------------------------------------------------------------------------------
+@case
+def reductions() -> td.Network:
+    net = td.Network("reductions")
+    x = net.input("x", td.float32, ("n", 4, 5))
+    net.output("sum", x.sum(axis=(1, 2)))
+    net.output("mean_keep", x.mean(axis=1, keepdims=True))
+    net.output("max", x.max(axis=-1))
+    net.output("min", x.min())
+    net.output("prod", x.prod(axis=(0, 2), keepdims=True))
+    net.output("softmax", td.softmax(x, axis=1))
+    v, i = td.topk(x, 2, axis=2)
+    net.output("top_v", v)
+    net.output("top_i", i)
+    v2, i2 = td.topk(x, 3, axis=1, largest=False, indices_dtype=td.int64)
+    net.output("bottom_v", v2)
+    net.output("bottom_i", i2)
+    i = net.input("i", td.int32, (6,))
+    net.output("cumsum", td.cumsum(i, 0))
+    net.output("cumsum_rev_excl", td.cumsum(x, -2, exclusive=True, reverse=True))
+    return net
+
+
+@case
+def matmuls() -> td.Network:
+    net = td.Network("matmuls")
+    a = net.input("a", td.float32, ("b", 3, 4))
+    v = net.input("v", td.float32, (4,))
+    net.output("mm", a @ _w(4, 2))
+    net.output("mm_t", td.matmul(a, a, transpose_b=True))
+    net.output("mv", a @ v)
+    net.output("vv", td.matmul(v, v))
+    net.output("vm", v @ _w(4, 3, seed=1))
+    h = net.input("h", td.float16, (2, 2))
+    net.output("mm_f16", h @ h)
+    return net
+
+
+@case
+def normalizations() -> td.Network:
+    net = td.Network("norms")
+    x = net.input("x", td.float32, ("n", 4, 3, 3))
+    net.output("layer", td.layer_norm(x, np.ones((3, 3), np.float32), np.zeros((3, 3), np.float32), eps=1e-3))
+    net.output("instance", td.instance_norm(x, _w(4), _w(4, seed=1)))
+    net.output("group", td.group_norm(x, 2, _w(4), _w(4, seed=2)))
+    return net
+
+
+# -- convolution and pooling -------------------------------------------------------------------------------
+@case
+def convolutions() -> td.Network:
+    net = td.Network("convs")
+    x = net.input("x", td.float32, ("n", 4, 9, 9))
+    net.output("conv", td.conv(x, _w(6, 4, 3, 3), _w(6)))
+    net.output("conv_strided", td.conv(x, _w(4, 2, 3, 3), stride=2, padding=1, dilation=(2, 1), groups=2))
+    net.output("conv_same", td.conv(x, _w(2, 4, 2, 2), padding_mode="same_upper"))
+    net.output("deconv", td.conv_transpose(x, _w(4, 3, 2, 2), _w(3), stride=2))
+    net.output("deconv_groups", td.conv_transpose(x, _w(4, 1, 3, 3), stride=(1, 2), padding=1, groups=2))
+    k = net.input("k", td.float32, (5, 4, 1, 1))
+    net.output("conv_tensor_kernel", td.conv(x, k))
+    v = net.input("v", td.float16, (1, 2, 4, 4, 4))
+    net.output("conv3d", td.conv(v, _w(3, 2, 2, 2, 2, dtype=np.float16)))
+    return net
+
+
+@case
+def poolings() -> td.Network:
+    net = td.Network("pools")
+    x = net.input("x", td.float32, ("n", 2, 7, 7))
+    net.output("max", td.max_pool(x, 2))
+    net.output("max_ceil", td.max_pool(x, 3, stride=2, padding=1, ceil_mode=True))
+    net.output("avg", td.avg_pool(x, (2, 3), padding=(1, 0)))
+    net.output("avg_incl", td.avg_pool(x, 2, padding=1, count_include_pad=True))
+    net.output("blend", td.pool(x, "max_average_blend", 2, blend_factor=0.25))
+    net.output("same", td.pool(x, "average", 3, padding_mode="same_lower"))
+    v = net.input("v", td.float32, (1, 1, 4, 4, 4))
+    net.output("max3d", td.max_pool(v, 2))
+    return net
+
+
+# -- quantization ------------------------------------------------------------------------------------------
+@case
+def quantizations() -> td.Network:
+    net = td.Network("qdq")
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("fake_int8", td.fake_quant(x, 0.05))
+    net.output("fake_fp8", td.fake_quant(x, 0.5, td.fp8))
+    w = net.constant(_w(3, 4))
+    channel_scales = np.array([0.1, 0.2, 0.3], np.float32)
+    net.output("per_channel", td.dequantize(td.quantize(w, channel_scales, axis=0), channel_scales, axis=0))
+    blocks = np.full((3, 2), 0.25, np.float32)
+    net.output("int4_blocks", td.dequantize(td.quantize(w, blocks, td.int4, block_shape=(1, 2)), blocks, td.float32,
+                                            block_shape=(1, 2)))
+    net.output("zero_point", td.dequantize(td.quantize(x, 0.1, zero_point=0), 0.1, zero_point=0))
+    y = net.input("y", td.float32, (4, 32))
+    q, s = td.dynamic_quantize(y, 16)
+    scales = td.dequantize(s, 1.0)
+    net.output("dyn_scales", scales)
+    net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
+    return net
+
+
+# -- example networks --------------------------------------------------------------------------------------
+def _load_example(name: str):
+    path = ROOT / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@case
+def example_mnist() -> td.Network:
+    """examples/mnist_from_scratch.py's LeNet (random weights in place of the fitted last layer)."""
+    mnist = _load_example("mnist_from_scratch")
+    weights = mnist.random_weights(_rng(1))
+    weights["dense2"], weights["dense2_bias"] = _w(500, 10, seed=3), _w(10, seed=4)
+    return mnist.lenet(weights)
+
+
+@case
+def example_readme() -> td.Network:
+    """The README's first example."""
+    net = td.Network("demo")
+    x = net.input("x", td.float32, ("batch", 4))
+    net.output("y", td.relu(x @ np.ones((4, 3), np.float32) + 1.0))
+    return net
+
+
+@case
+def example_attention() -> td.Network:
+    """A transformer block: layer norm, attention with softmax, a GELU MLP, residuals."""
+    net = td.Network("attention")
+    x = net.input("x", td.float32, ("batch", "tokens", 8))
+    h = td.layer_norm(x, np.ones(8, np.float32), np.zeros(8, np.float32))
+    q, k, v = (h @ _w(8, 8, seed=s) for s in (1, 2, 3))
+    scores = td.softmax(td.matmul(q, k, transpose_b=True) * (1 / np.sqrt(8)), axis=-1)
+    h = x + (scores @ v) @ _w(8, 8, seed=4)
+    mlp = td.gelu(h @ _w(8, 16, seed=5) + _w(16, seed=6)) @ _w(16, 8, seed=7)
+    net.output("y", h + mlp)
+    return net
+
+
+def inputs(net: td.Network, seed: int = 0, size: int = 2) -> dict[str, np.ndarray]:
+    """Arrays for every input (named dims of ``size``; values in [-2, 2], small ints for integer inputs)."""
+    rng = _rng(seed)
+    feeds = {}
+    for name, t in net.inputs.items():
+        shape = tuple(d if isinstance(d, int) else size for d in t.shape)
+        if t.dtype.is_bool:
+            feeds[name] = rng.random(shape) < 0.5
+        elif t.dtype.is_integer:
+            feeds[name] = rng.integers(0, 2, shape).astype(t.dtype.numpy)
+        else:
+            feeds[name] = rng.uniform(-2, 2, shape).astype(np.float32).astype(t.dtype.numpy)
+    return feeds
