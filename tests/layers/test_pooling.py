@@ -134,6 +134,13 @@ def test_empty_windows_follow_the_documented_reading():
     np.testing.assert_array_equal(incl, [[[[3, 0]]]])
 
 
+def test_nan_propagates_through_max_and_average():
+    x = np.array([[[[1, np.nan, 3, 4]]]], np.float32)
+    mx, avg = run_layer(lambda t: (td.max_pool(t, (1, 2)), td.avg_pool(t, (1, 2))), x)
+    np.testing.assert_array_equal(mx, [[[[np.nan, 4]]]])
+    np.testing.assert_array_equal(avg, [[[[np.nan, 3.5]]]])
+
+
 def test_pooling_over_dynamic_dims():
     net = td.Network("dyn")
     x = net.input("x", td.float32, ("n", 3, "h", "w"))

@@ -4,7 +4,8 @@ The input is ``(N, C, H, W)`` or ``(N, C, D, H, W)``. Padding and output sizes f
 :class:`~trtdsl.PaddingMode` table as convolution (with no dilation). Where TensorRT differs from what
 NumPy/PyTorch users may expect:
 
-- MAX pads with ``-inf``; AVERAGE pads with 0.
+- MAX pads with ``-inf``; AVERAGE pads with 0. A NaN in a window makes its MAX NaN, as ``np.max`` does
+  (TensorRT does not say; UNCONFIRMED, the same reading as for Reduce).
 - ``average_count_excludes_padding`` is True by default (TensorRT's default, ``count_include_pad=False``
   in PyTorch terms): the divisor is the number of real input elements in the window. When False, it is
   the overlap of the window with the *padded* input (positions a ROUND_UP window reaches past the padded
