@@ -91,7 +91,7 @@ class Gather(Op):
         if data.rank == 0:
             raise ShapeError(f"{label}: input 'data' has shape (); expected rank >= 1")
         e = self.num_elementwise_dims
-        if isinstance(e, bool) or not isinstance(e, int) or isinstance(self.axis, bool) or not isinstance(self.axis, int):
+        if type(e) is not int or type(self.axis) is not int:  # exact: bools are not axes
             raise bad_argument(label, "axis/num_elementwise_dims", (self.axis, e), "ints")
         if self.mode is _G.DEFAULT:
             shape = self._default_shape(label, data, idx)
@@ -183,21 +183,29 @@ def _same_batch_dim(label: str, b: int, data: TensorType, idx: TensorType) -> Di
 def _wrap(idx: np.ndarray, dims: Any) -> tuple[np.ndarray, np.ndarray]:
     """(indices safe to read with, mask of the valid ones): negatives wrap once by the axis length;
     what is still out of range reads index 0 and is masked out."""
-    wide = idx.astype(np.int64)
-    wide = np.where(wide < 0, wide + dims, wide)
-    valid = (wide >= 0) & (wide < dims)
-    return np.where(valid, wide, 0), valid
+    # idx + dims cannot overflow: it is computed only where idx is negative
+    wrapped = np.where(idx < 0, idx + np.asarray(dims, idx.dtype), idx)
+    valid = (wrapped >= 0) & (wrapped < dims)
+    return np.where(valid, wrapped, 0), valid
 
 
 def _masked(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """``values`` with 0 where ``valid`` (broadcast to it) is false: TensorRT stores 0 out of bounds."""
-    return values if valid.all() else np.where(valid, values, np.zeros((), values.dtype))
+    """``values`` (a fresh array) with 0 where ``valid`` (broadcast to it) is false: TensorRT stores 0
+    for out-of-bounds reads."""
+    if not valid.all():
+        np.copyto(values, np.zeros((), values.dtype), where=~valid)
+    return values
 
 
 def _take(data: np.ndarray, idx: np.ndarray, axis: int, e: int) -> np.ndarray:
     """DEFAULT mode; with e=1, dim 0 of data and indices pair up (one of them may be 1)."""
     if e == 0:
-        return _take(data[None], idx[None], axis + 1, 1)[0]
+        d = data.shape[axis]
+        shape = data.shape[:axis] + idx.shape + data.shape[axis + 1:]
+        if d == 0 or math.prod(shape) == 0:
+            return np.zeros(shape, data.dtype)
+        safe, valid = _wrap(idx, d)
+        return _masked(np.asarray(np.take(data, safe, axis)), valid.reshape((1,) * axis + idx.shape + (1,) * (data.ndim - axis - 1)))
     n, m = data.shape[0], idx.shape[0]
     if n != m and 1 not in (n, m):
         raise ValueError(f"dim 0 of data ({n}) and of indices ({m}) do not broadcast")

@@ -30,7 +30,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
-from trtdsl.layers.slice import SampleMode, Slice, fill_tensor
+from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor
 
 __all__ = ["Padding", "padding_nd", "pad"]
 
@@ -76,21 +76,12 @@ class Padding(Op):
         return (TensorType(x.dtype, shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        sizes = [x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1)]
+        sizes = x.shape[:-2] + tuple(x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1))
         if min(sizes) < 0:
-            raise ValueError(f"padding makes the last two dims {tuple(sizes)}, which is negative")
-        out = np.zeros(x.shape[:-2] + tuple(sizes), x.dtype)
-        source, target = [], []
-        for k in (0, 1):
-            # out[y] = x[y - pre] for the y whose source is inside x
-            pre = self.pre_padding[k]
-            lo, hi = max(0, pre), min(sizes[k], x.shape[-2 + k] + pre)
-            if hi <= lo:
-                return (out,)
-            target.append(slice(lo, hi))
-            source.append(slice(lo - pre, hi - pre))
-        out[(Ellipsis, *target)] = x[(Ellipsis, *source)]
-        return (out,)
+            raise ValueError(f"padding makes the last two dims {sizes[-2:]}, which is negative")
+        # the same as a FILL slice that starts at -pre_padding
+        starts = (0,) * (x.ndim - 2) + tuple(-p for p in self.pre_padding)
+        return (fill_slice(x, sizes, starts, (1,) * x.ndim, np.zeros((), x.dtype)),)
 
 
 def padding_nd(x: Tensor, pre_padding: Sequence[int], post_padding: Sequence[int], *,
@@ -161,16 +152,27 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
 
 
 def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
-    """NumPy's pad_width forms as one (before, after) pair per axis."""
-    expected = f"ints >= 0: n, (before, after), or one (before, after) pair per axis of shape {x.type.shape_text}"
-    try:
-        array = np.asarray(pad_width)
-        pairs = np.broadcast_to(array, (x.ndim, 2)) if array.dtype.kind in "iu" else None
-    except ValueError:
-        pairs = None
-    if pairs is None or (pairs < 0).any():
-        raise bad_argument("pad", "pad_width", pad_width, expected)
+    """NumPy's pad_width forms (``np.broadcast_to(pad_width, (x.ndim, 2))``) as one (before, after)
+    pair per axis, in plain Python: NumPy's conversion would cost more than the rest of the layer."""
+    rank = x.ndim
+    rows: list[tuple[int, ...]] = []
+    if _is_int(pad_width):
+        rows = [(pad_width,)]
+    elif isinstance(pad_width, (tuple, list)) and pad_width:
+        if all(_is_int(v) for v in pad_width):
+            rows = [tuple(pad_width)]
+        elif all(isinstance(r, (tuple, list)) and all(_is_int(v) for v in r) for r in pad_width):
+            rows = [tuple(r) for r in pad_width]
+    if (not rows or len(rows) not in (1, rank) or any(len(r) not in (1, 2) for r in rows)
+            or any(v < 0 for r in rows for v in r)):
+        raise bad_argument("pad", "pad_width", pad_width, f"ints >= 0: n, (before, after), or one (before, after) "
+                           f"pair per axis of shape {x.type.shape_text}")
+    pairs = [r if len(r) == 2 else r * 2 for r in rows] * (rank if len(rows) == 1 else 1)
     return [(int(b), int(a)) for b, a in pairs]
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _fill(x: Tensor, mode: str, constant_values: Any) -> Tensor | None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import builtins
 import enum
-import functools
 import operator
 from typing import Any, Sequence
 
@@ -109,25 +108,27 @@ class Slice(Op):
                 "REFLECT modes exclude int64 and bfloat16"
             )
         self._check_params(label, x)
-        for axis, (d, s) in enumerate(zip(x.shape, self.size)):
-            if isinstance(d, int) and isinstance(s, int) and s > 0:
-                self._check_static_axis(label, x, axis, d, s)
         fill = inputs[4] if len(inputs) == 5 else None
         if fill is not None:
             _check_fill(label, self.mode, x, fill)
         return (TensorType(x.dtype, self.size),)
 
     def _check_params(self, label: str, x: TensorType) -> None:
-        for arg in ("start", "size", "stride"):
-            values = getattr(self, arg)
+        for arg, values in (("start", self.start), ("size", self.size), ("stride", self.stride)):
             if len(values) != x.rank:
                 raise bad_argument(label, arg, values, f"{x.rank} values, one per dim of input shape {x.shape_text}",
                                    ShapeError)
-            if not all(_valid_param(arg, v) for v in values):
-                expected = "ints >= 0 (or dynamic dims of the input)" if arg == "size" else "ints"
-                raise bad_argument(label, arg, values, expected)
-        for axis, (d, s) in enumerate(zip(x.shape, self.size)):
-            if isinstance(s, Dim) and s != d:
+        for axis, (d, s, b, st) in enumerate(zip(x.shape, self.size, self.start, self.stride)):
+            # exact type checks: bools are not coordinates, and they keep this loop cheap
+            if type(b) is not int or type(st) is not int:
+                arg = "start" if type(b) is not int else "stride"
+                raise bad_argument(label, arg, getattr(self, arg), "ints")
+            if type(s) is int and s >= 0:
+                if s and type(d) is int:
+                    self._check_static_axis(label, x, axis, d, s)
+            elif not isinstance(s, Dim):
+                raise bad_argument(label, "size", self.size, "ints >= 0 (or dynamic dims of the input)")
+            elif s != d:
                 raise ShapeError(
                     f"{label}: size[{axis}] is the dynamic dim {s}, which is not dim {axis} of input shape "
                     f"{x.shape_text}; a size computed from dynamic dims needs a size tensor (not supported yet)"
@@ -152,43 +153,60 @@ class Slice(Op):
     def reference(self, x: np.ndarray, start: Any = None, size: Any = None, stride: Any = None,
                   fill: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
-        fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
-        if x.ndim == 0 or 0 in sizes:
-            return (x.copy() if x.ndim == 0 else np.zeros(sizes, x.dtype),)
+        if x.ndim == 0:
+            return (x.copy(),)
+        if self.mode is _M.FILL:
+            fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
+            return (fill_slice(x, sizes, self.start, self.stride, fill_value),)
+        if 0 in sizes:
+            return (np.zeros(sizes, x.dtype),)
         basic: list[Any] = []
         takes: list[tuple[int, np.ndarray]] = []
-        masks: list[np.ndarray] = []
         for axis, (d, s, b, st) in enumerate(zip(x.shape, sizes, self.start, self.stride)):
             last = b + (s - 1) * st
             inside = 0 <= min(b, last) and max(b, last) < d
             if inside and st != 0:
-                stop = last + (1 if st > 0 else -1)
-                basic.append(_PySlice(b, stop if stop >= 0 else None, st))
+                basic.append(_progression(b, last, st))
                 continue
             basic.append(_PySlice(None))
             coords = b + st * np.arange(s, dtype=np.int64)
-            if inside:
-                takes.append((axis, coords))
-            elif self.mode is _M.FILL:
-                if d == 0:
-                    return (np.full(sizes, fill_value, x.dtype),)
-                valid = (coords >= 0) & (coords < d)
-                masks.append(valid.reshape([-1 if k == axis else 1 for k in range(x.ndim)]))
-                takes.append((axis, np.where(valid, coords, 0)))
-            else:
-                takes.append((axis, _sample(self.mode, axis, coords, d)))
+            takes.append((axis, coords if inside else _sample(self.mode, axis, coords, d)))
         out = x[tuple(basic)]
         for axis, index in takes:
             out = np.take(out, index, axis=axis)
-        if masks:
-            out = np.where(functools.reduce(np.logical_and, masks), out, fill_value)
         return (out,)
 
 
-def _valid_param(arg: str, v: Any) -> bool:
-    if arg == "size" and isinstance(v, Dim):
-        return True
-    return isinstance(v, int) and not isinstance(v, bool) and (arg != "size" or v >= 0)
+def _progression(first: int, last: int, step: int) -> _PySlice:
+    """The Python slice reading first, first + step, ..., last (step != 0, all in range)."""
+    stop = last + (1 if step > 0 else -1)
+    return _PySlice(first, stop if stop >= 0 else None, step)
+
+
+def fill_slice(x: np.ndarray, sizes: Sequence[int], starts: Sequence[int], strides: Sequence[int],
+               fill_value: np.ndarray) -> np.ndarray:
+    """FILL mode: ``out[y] = x[start + y * stride]`` where that is inside ``x``, else ``fill_value``.
+
+    Coordinates are linear in ``y``, so the outputs that read ``x`` form one box: fill the output,
+    then copy that box with basic slicing (no index arrays, no masks)."""
+    out = np.full(sizes, fill_value, x.dtype)
+    target, source = [], []
+    for d, s, b, st in zip(x.shape, sizes, starts, strides):
+        # the y in [lo, hi) with 0 <= b + st * y < d
+        if st == 0:
+            lo, hi = (0, s) if 0 <= b < d else (0, 0)
+        elif st > 0:
+            lo, hi = -(b // st), (d - 1 - b) // st + 1
+        else:
+            lo, hi = -((d - 1 - b) // -st), b // -st + 1
+        lo, hi = max(lo, 0), min(hi, s)
+        if hi <= lo:
+            return out
+        target.append(_PySlice(lo, hi))
+        # a zero stride reads one coordinate, which the assignment broadcasts
+        source.append(_PySlice(b, b + 1) if st == 0 else _progression(b + st * lo, b + st * (hi - 1), st))
+    out[tuple(target)] = x[tuple(source)]
+    return out
 
 
 def _sample(mode: SampleMode, axis: int, coords: np.ndarray, d: int) -> np.ndarray:
