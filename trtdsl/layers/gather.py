@@ -257,7 +257,7 @@ def _gather_nd(data: np.ndarray, idx: np.ndarray, e: int) -> np.ndarray:
     return _masked(got, valid.reshape(valid.shape + (1,) * rest)).reshape(shape)
 
 
-def gather_mode(fn: str, mode: GatherMode | str) -> GatherMode:
+def _gather_mode(fn: str, mode: GatherMode | str) -> GatherMode:
     if isinstance(mode, GatherMode):
         return mode
     try:
@@ -266,7 +266,7 @@ def gather_mode(fn: str, mode: GatherMode | str) -> GatherMode:
         raise bad_argument(fn, "mode", mode, "one of " + ", ".join(repr(m.value) for m in GatherMode)) from None
 
 
-def index_tensor(fn: str, like: Tensor, indices: Any) -> Tensor:
+def _index_tensor(fn: str, like: Tensor, indices: Any) -> Tensor:
     """``indices`` as a tensor: a Tensor as is; ints, lists and integer arrays as an int32 constant
     (int64 when the values do not fit)."""
     if isinstance(indices, Tensor):
@@ -283,7 +283,7 @@ def index_tensor(fn: str, like: Tensor, indices: Any) -> Tensor:
 
 def _gather(fn: str, data: Any, indices: Any, axis: Any, mode: GatherMode, e: Any, name: str | None) -> Tensor:
     data = expect_tensor(fn, "data", data)
-    idx = index_tensor(fn, data, indices)
+    idx = _index_tensor(fn, data, indices)
     try:
         elementwise = operator.index(e)
     except TypeError:
@@ -310,7 +310,7 @@ def gather(data: Tensor, indices: Any, axis: int = 0, mode: GatherMode | str = "
     array([[1, 3],
            [5, 5]], dtype=int32)
     """
-    return _gather("gather", data, indices, axis, gather_mode("gather", mode), num_elementwise_dims, name)
+    return _gather("gather", data, indices, axis, _gather_mode("gather", mode), num_elementwise_dims, name)
 
 
 def take(data: Tensor, indices: Any, axis: int = 0, *, name: str | None = None) -> Tensor:

@@ -9,7 +9,8 @@ handled by the mode:
 STRICT_BOUNDS  an error (at definition time when the dims are static)
 WRAP           ``x mod d`` (non-negative)
 CLAMP          ``np.clip(x, 0, d - 1)``
-FILL           the fill value (input 4: a 0-D tensor; 0 when absent)
+FILL           the fill value (input 4: a 0-D tensor; 0 when absent, as TensorRT's ONNX
+               importer implies)
 REFLECT        ``c = |x| mod (2d - 2)``, then ``2d - 2 - c`` if ``c >= d`` else ``c``
                (mirrored about the edge element; ``d = 1`` repeats it)
 =============  ====================================================================
@@ -156,6 +157,8 @@ class Slice(Op):
         if x.ndim == 0:
             return (x.copy(),)
         if self.mode is _M.FILL:
+            # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
+            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED)
             fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
             return (fill_slice(x, sizes, self.start, self.stride, fill_value),)
         if 0 in sizes:
@@ -237,7 +240,7 @@ def _check_fill(label: str, mode: SampleMode, x: TensorType, fill: TensorType) -
         )
 
 
-def sample_mode(fn: str, mode: SampleMode | str) -> SampleMode:
+def _sample_mode(fn: str, mode: SampleMode | str) -> SampleMode:
     """``mode`` as a SampleMode: a member, or its name in any case (``"fill"``, ``"STRICT_BOUNDS"``)."""
     if isinstance(mode, SampleMode):
         return mode
@@ -247,7 +250,7 @@ def sample_mode(fn: str, mode: SampleMode | str) -> SampleMode:
         raise bad_argument(fn, "mode", mode, "one of " + ", ".join(repr(m.value) for m in SampleMode)) from None
 
 
-def slice_sizes(fn: str, x: Tensor, size: Any) -> tuple[DimLike, ...]:
+def _slice_sizes(fn: str, x: Tensor, size: Any) -> tuple[DimLike, ...]:
     """``size`` as a tuple of ints >= 0 or dims of ``x.shape`` (one per dim of ``x``)."""
     items = (size,) if isinstance(size, (int, np.integer, Dim)) else size
     try:
@@ -281,9 +284,9 @@ def slice(x: Tensor, start: Sequence[int], size: Sequence[int | DimLike], stride
     array([13, 12, 11, 10, -1, -1], dtype=int32)
     """
     x = expect_tensor("slice", "x", x)
-    sample = sample_mode("slice", mode)
+    sample = _sample_mode("slice", mode)
     starts = static_ints("slice", "start", start, x.ndim)
-    sizes = slice_sizes("slice", x, size)
+    sizes = _slice_sizes("slice", x, size)
     strides = (1,) * x.ndim if stride is None else static_ints("slice", "stride", stride, x.ndim)
     inputs: tuple[Tensor | None, ...] = (x,)
     if fill is not None:
