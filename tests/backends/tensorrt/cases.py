@@ -304,6 +304,54 @@ def quantizations() -> td.Network:
     return net
 
 
+# -- loops and conditionals -------------------------------------------------------------------------------
+@case
+def loops() -> td.Network:
+    net = td.Network("loops")
+    xs = net.input("xs", td.float32, (3, "n"))
+    with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)
+        back = loop.iterate(xs, reverse=True)
+        acc = loop.carry(np.zeros(1, np.float32))
+        acc.update(acc + x.sum(keepdims=True) * back.max(keepdims=True))
+        total = loop.last(acc)
+        stacked = loop.collect(x * 2.0, axis=1)
+    net.output("total", total)
+    net.output("stacked", stacked)
+    n = net.input("count", td.int32, ())
+    with td.Loop() as countdown:
+        k = countdown.carry(n)
+        steps = countdown.carry(np.int32(0))
+        countdown.while_(k > 0)
+        k.update(k - 1)
+        steps.update(steps + 1)
+        counted = countdown.last(steps)
+    net.output("steps", counted)
+    carry, ys = td.scan(lambda c, x: (c + x, c * x), xs[0] * 0.0, xs)
+    net.output("scan_carry", carry)
+    net.output("scan_ys", ys)
+    return net
+
+
+@case
+def conditionals() -> td.Network:
+    net = td.Network("conditionals")
+    a = net.input("a", td.int32, ())
+    b = net.input("b", td.int32, ())
+    lo, hi = td.cond(a < b, lambda: (a, b), lambda: (b, a))
+    net.output("lo", lo)
+    net.output("hi", hi)
+    x = net.input("x", td.float32, (2,))
+    with td.If(td.max(x) > 1.0) as branch:
+        with branch.then_():
+            then_value = td.exp(x)
+        with branch.else_():
+            else_value = x * 3.0
+        chosen = branch.output(then_value, else_value)
+    net.output("branch", chosen)
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     path = ROOT / "examples" / f"{name}.py"

@@ -53,10 +53,14 @@ def test_every_op_kind_has_an_entry():
             assert RAISERS[entry.layer_type] is entry
 
 
+# Kinds the stand-in cannot lower, and why (they are tested where TensorRT exists).
+NOT_ON_THE_STANDIN = {"PluginV3": "plugins are created from TensorRT's plugin registry, which needs the library"}
+
+
 def test_every_op_kind_has_a_roundtrip_case():
     covered = set().union(*(kinds_of(fn()) for fn in CASES.values()))
     expressible = {k for k, e in LOWERINGS.items() if not isinstance(e, NotExpressible)}
-    assert sorted((set(OP_TYPES) & expressible) - covered) == []
+    assert sorted((set(OP_TYPES) & expressible) - covered - set(NOT_ON_THE_STANDIN)) == []
 
 
 def test_the_comparison_sees_a_changed_parameter():

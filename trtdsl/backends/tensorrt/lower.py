@@ -78,6 +78,8 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
         except Exception as exc:
             raise BackendError(f"tensorrt: lowering {node.op.label()} (layer {node.name}) failed: "
                                f"{type(exc).__name__}: {exc}", location=node.location) from exc
+    for layer, index, tensor in ctx.back_edges:
+        layer.set_input(index, ctx.tensors[tensor])
     for name, tensor in network.outputs.items():
         definition.mark_output(ctx.tensors[tensor])
     return Lowered(api, builder, definition, ctx.tensors, ctx.keepalive)

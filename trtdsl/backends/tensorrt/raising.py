@@ -22,6 +22,7 @@ from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
 from trtdsl.backends.tensorrt.lowering import RAISERS, RaiseContext, strip_location
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
 
 _UNNAMED = re.compile(r"^\(Unnamed Layer\* \d+\)")
 
@@ -61,9 +62,12 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
                 ctx.consumers.setdefault(itensor, []).append((layer, i))
     _absorb_parameters(ctx)
     taken: set[str] = set()
+    later: list[tuple[Node, int, Any]] = []
     for layer in ctx.layers:
         if id(layer) not in ctx.absorbed:
-            _raise_layer(ctx, layer, taken)
+            _raise_layer(ctx, layer, taken, later)
+    for node, index, itensor in later:
+        ir.set_input(node, index, ctx.tensors[itensor])
     for i in range(definition.num_outputs):
         itensor = definition.get_output(i)
         tensor = ctx.tensors[itensor]
@@ -112,7 +116,7 @@ def _absorb_parameters(ctx: RaiseContext) -> None:
                 absorb(layer.get_input(index))
 
 
-def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str]) -> None:
+def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str], later: list[tuple[Node, int, Any]]) -> None:
     layer_type = ctx.api.layer_type(layer)
     entry = RAISERS.get(layer_type)
     if entry is None:
@@ -135,3 +139,5 @@ def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str]) -> None:
                            f"{len(outputs)}")
     for itensor, tensor in zip(itensors, outputs):
         ctx.tensors[itensor] = tensor
+    node = outputs[0].producer if outputs else ctx.ir.nodes[-1]
+    later.extend((node, index, itensor) for index, itensor in raised.later.items())

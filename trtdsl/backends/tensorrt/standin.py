@@ -763,6 +763,9 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     return layer
 
 
+_BEHAVIOURS[("IIfConditional", "set_condition")] = _add_layer
+
+
 @behaviour("INetworkDefinition", "add_normalization", "add_normalization_v2")
 def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     layer = _add_layer(si, network, sig, a)

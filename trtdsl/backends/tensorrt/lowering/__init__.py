@@ -10,7 +10,9 @@ from trtdsl.backends.tensorrt.lowering.registry import (
 )
 
 # Each family module registers its entries when imported.
-from trtdsl.backends.tensorrt.lowering import constant, data, kernel, pointwise, quantize, reduction, shuffle  # noqa: E402,F401,I001
+from trtdsl.backends.tensorrt.lowering import (  # noqa: E402,F401,I001
+    constant, data, kernel, plugins, pointwise, quantize, reduction, regions, shuffle,
+)
 
 __all__ = ["LOWERINGS", "RAISERS", "Entry", "LowerContext", "NotExpressible", "RaiseContext", "Raised", "layer_name",
            "not_expressible", "register", "strip_location"]

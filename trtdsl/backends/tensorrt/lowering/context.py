@@ -20,6 +20,7 @@ from trtdsl.errors import BackendError
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
+    from trtdsl.regions.region import Region
     from trtdsl.ir.node import Node
     from trtdsl.ir.tensor import Tensor
 
@@ -53,6 +54,9 @@ class LowerContext:
         self.tensors: dict[Tensor, Any] = {}
         # Arrays that back Weights: TensorRT reads them when the engine is built, not when they are set.
         self.keepalive: list[np.ndarray] = []
+        self.regions: dict[Region, Any] = {}  # ILoop / IIfConditional of each IR region
+        # (layer, input index, IR tensor): inputs computed after their layer (recurrence back edges)
+        self.back_edges: list[tuple[Any, int, Tensor]] = []
 
     def input(self, node: Node, index: int) -> Any:
         """The ITensor of the node's input ``index`` (None for an absent optional input)."""
@@ -119,6 +123,7 @@ class RaiseContext:
         self.consumers: dict[Any, list[tuple[Any, int]]] = {}
         self.absorbed: set[int] = set()
         self.layers: list[Any] = []
+        self.regions: list[tuple[Any, Region]] = []  # (ILoop / IIfConditional, its IR region), in order
 
     def view(self, layer: Any) -> Any:
         """``layer`` (an ILayer from ``get_layer``) as an object of its own class."""

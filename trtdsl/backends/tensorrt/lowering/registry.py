@@ -36,11 +36,15 @@ if TYPE_CHECKING:
 @attrs.frozen(eq=False)
 class Raised:
     """What a raise function read from a layer: the op, its IR inputs (None for absent optional inputs),
-    and, when they are not the layer's own outputs in order, the TensorRT tensors the op's outputs are."""
+    and, when they are not the layer's own outputs in order, the TensorRT tensors the op's outputs are
+    (the node is then named after the layer computing the first of them). ``later`` maps input indices
+    to TensorRT tensors computed by later layers (a recurrence's next value), connected once every layer
+    is raised."""
 
     op: Op
     inputs: Sequence[Tensor | None]
     outputs: Sequence[Any] | None = None
+    later: dict[int, Any] = attrs.field(factory=dict)
 
 
 LowerFn = Callable[["LowerContext", "Node"], None]
