@@ -21,7 +21,7 @@ def summed_range(n, j, exclusive, reverse):
     """The indices whose sum is y[j]: x[0..j], x[0..j-1], x[j..n-1] or x[j+1..n-1]."""
     if reverse:
         return range(j + 1 if exclusive else j, n)
-    return range(0, j if exclusive else j + 1)
+    return range(j if exclusive else j + 1)
 
 
 def expected(x, axis, exclusive, reverse, total):

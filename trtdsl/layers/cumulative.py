@@ -38,7 +38,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
 
-__all__ = ["CumulativeOperation", "Cumulative", "cumsum"]
+__all__ = ["Cumulative", "CumulativeOperation", "cumsum"]
 
 
 class CumulativeOperation(enum.Enum):
@@ -94,7 +94,8 @@ class Cumulative(Op):
         return np.flip(out, axis) if self.reverse else out
 
 
-def cumsum(x: Tensor, axis: int, *, exclusive: bool = False, reverse: bool = False, name: str | None = None) -> Tensor:
+def cumsum(x: Tensor, axis: int, *, exclusive: bool = False, reverse: bool = False,
+           name: str | None = None) -> Tensor:
     """``np.cumsum(x, axis)`` as one ICumulativeLayer; ``exclusive=True`` leaves each element out of its own
     sum (the first is 0), ``reverse=True`` sums from the end of the axis. ``axis`` is required (TensorRT has
     no flattening form).

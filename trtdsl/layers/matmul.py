@@ -40,7 +40,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_tensor, broadcast_dim, expect_dtype, in_float, network_of
 
-__all__ = ["MatrixOperation", "MatrixMultiply", "matmul"]
+__all__ = ["MatrixMultiply", "MatrixOperation", "matmul"]
 
 
 class MatrixOperation(enum.Enum):
@@ -52,8 +52,10 @@ class MatrixOperation(enum.Enum):
 _M = MatrixOperation
 
 
-def _operand_dims(op: MatrixOperation, ty: TensorType, first: bool) -> tuple[tuple[DimLike, ...], DimLike | None, DimLike]:
-    """``(batch dims, kept dim, contracted dim)`` of one operand; the kept dim (M or N) is None for a vector."""
+def _operand_dims(op: MatrixOperation, ty: TensorType,
+                  first: bool) -> tuple[tuple[DimLike, ...], DimLike | None, DimLike]:
+    """``(batch dims, kept dim, contracted dim)`` of one operand; the kept dim (M or N) is None for a
+    vector."""
     shape = ty.shape
     if op is _M.VECTOR:
         return shape[:-1], None, shape[-1]
@@ -131,7 +133,8 @@ class MatrixMultiply(Op):
         return out
 
 
-def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False, name: str | None = None) -> Tensor:
+def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False,
+           name: str | None = None) -> Tensor:
     """``np.matmul(a, b)`` as one IMatrixMultiplyLayer, optionally transposing the last two dims of either
     operand first (``np.matmul(np.swapaxes(a, -1, -2), b)`` for ``transpose_a=True``).
 

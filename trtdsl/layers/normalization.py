@@ -37,7 +37,7 @@ from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, in_floa
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.shuffle import unsqueeze
 
-__all__ = ["Normalization", "normalization", "layer_norm", "instance_norm", "group_norm"]
+__all__ = ["Normalization", "group_norm", "instance_norm", "layer_norm", "normalization"]
 
 
 def _broadcasts_to(s: Any, d: Any) -> bool:
@@ -169,7 +169,8 @@ def instance_norm(x: Tensor, scale: Any, bias: Any, eps: float = 1e-5, *, name: 
             [-2.,  4.]]], dtype=float32)
     """
     x = _channels_first("instance_norm", x)
-    return _add(x, _per_channel("instance_norm", "scale", scale, x), _per_channel("instance_norm", "bias", bias, x),
+    return _add(x, _per_channel("instance_norm", "scale", scale, x),
+                _per_channel("instance_norm", "bias", bias, x),
                 tuple(range(2, x.ndim)), "instance_norm", eps, 1, name)
 
 
@@ -217,7 +218,8 @@ def _broadcast_operand(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:
     if not isinstance(value, Tensor):
         array = as_array(fn, arg, value, x.dtype)
         if array.ndim > x.ndim:
-            raise ShapeError(f"{fn}: argument '{arg}' has shape {array.shape}, of higher rank than x {x.type.shape_text}")
+            raise ShapeError(f"{fn}: argument '{arg}' has shape {array.shape}, of higher rank than x "
+                             f"{x.type.shape_text}")
         return x.network.constant(array.reshape((1,) * (x.ndim - array.ndim) + array.shape))
     if value.ndim > x.ndim:
         raise ShapeError(f"{fn}: argument '{arg}' has shape {value.type.shape_text}, of higher rank than x "

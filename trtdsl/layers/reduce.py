@@ -16,7 +16,7 @@ Integer SUM and PROD wrap around in the input's dtype (NumPy would accumulate in
 the wrapped sum divided by the count, truncated toward zero: TensorRT documents neither its rounding nor its
 accumulator, so this is trtdsl's reading (UNCONFIRMED). MAX and MIN propagate NaN, as ``np.max`` does
 (UNCONFIRMED). 16-bit floats are reduced in float32. Bool inputs are invalid, and a reduction needs at least
-one axis (TensorRT does not define an empty axes mask; the functions here return ``x`` unchanged for it).
+one axis (TensorRT does not define an empty axes mask; the functions here give a copy of ``x`` for it).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("r")
@@ -31,8 +31,9 @@ one axis (TensorRT does not define an empty axes mask; the functions here return
 from __future__ import annotations
 
 import enum
+import itertools
 import math
-from typing import Any, Callable
+from collections.abc import Callable
 
 import attrs
 import numpy as np
@@ -45,7 +46,7 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor, in_float, normalize_axes
 from trtdsl.layers.cast import identity
 
-__all__ = ["ReduceOperation", "Reduce", "reduce", "sum", "mean", "max", "min", "prod"]
+__all__ = ["Reduce", "ReduceOperation", "max", "mean", "min", "prod", "reduce", "sum"]
 
 
 class ReduceOperation(enum.Enum):
@@ -65,7 +66,7 @@ def check_axes(label: str, axes: tuple[int, ...], rank: int) -> None:
     if not axes:
         raise bad_argument(label, "axes", axes, "at least one axis (TensorRT does not define an empty axes mask)",
                            ShapeError)
-    if any(not 0 <= a < rank for a in axes) or any(a >= b for a, b in zip(axes, axes[1:])):
+    if any(not 0 <= a < rank for a in axes) or any(a >= b for a, b in itertools.pairwise(axes)):
         raise bad_argument(label, "axes", axes, f"increasing axes in [0, {rank - 1}] for a rank-{rank} input",
                            ShapeError)
 
@@ -138,8 +139,8 @@ class Reduce(Op):
         return (in_float(lambda v: fn(v, self.axes, self.keepdims), x.dtype, x),)
 
 
-def reduce(x: Tensor, op: ReduceOperation | str, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
-           *, name: str | None = None) -> Tensor:
+def reduce(x: Tensor, op: ReduceOperation | str, axis: int | tuple[int, ...] | None = None,
+           keepdims: bool = False, *, name: str | None = None) -> Tensor:
     """``np.<op>(x, axis=axis, keepdims=keepdims)`` as one IReduceLayer; ``op`` is a
     :class:`ReduceOperation` or its name. ``axis=None`` reduces every dim. With no axes to reduce (a 0-d
     ``x``, or ``axis=()``) the result is a copy of ``x`` (an Identity layer), as in NumPy.

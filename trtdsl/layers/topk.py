@@ -40,7 +40,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, normalize_axis
 
-__all__ = ["TopKOperation", "TopK", "topk"]
+__all__ = ["TopK", "TopKOperation", "topk"]
 
 MAX_K = 3840  # TensorRT's limit on k
 
@@ -116,8 +116,8 @@ class TopK(Op):
         return (values, order.astype(self.indices_dtype.numpy, copy=False))
 
 
-def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True, indices_dtype: DType | str = dtypes.int32,
-         name: str | None = None) -> tuple[Tensor, Tensor]:
+def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True,
+         indices_dtype: DType | str = dtypes.int32, name: str | None = None) -> tuple[Tensor, Tensor]:
     """``(values, indices)``: the ``k`` largest elements along ``axis`` in descending order, or with
     ``largest=False`` the ``k`` smallest in ascending order (ONNX's TopK / ``torch.topk``), as one ITopKLayer.
     Ties: lower index first; NaN counts as the largest value (both UNCONFIRMED in TensorRT).
@@ -139,7 +139,7 @@ def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True, indices_dty
         raise bad_argument("topk", "largest", largest, "a bool")
     if x.ndim == 0:
         raise ShapeError("topk: argument 'x' has shape (); expected rank >= 1 (top-k needs an axis)")
-    op = TopK(TopKOperation.MAX if largest else TopKOperation.MIN, int(k), normalize_axis("topk", axis, x.ndim),
-              dtypes.dtype(indices_dtype))
+    operation = TopKOperation.MAX if largest else TopKOperation.MIN
+    op = TopK(operation, int(k), normalize_axis("topk", axis, x.ndim), dtypes.dtype(indices_dtype))
     values, indices = x.network.add(op, (x,), name=name)
     return values, indices
