@@ -70,17 +70,17 @@ class If(RegionBuilder, BranchOwner):
 
     def __enter__(self) -> If:
         self._enter()
-        self._attach(self.condition.network)
-        condition = self._outer(self.condition, "If")
-        self._add(ConditionLayer(self.region), (condition,), None)
+        with self._closed_on_error():
+            self._attach(self.condition.network)
+            condition = self._outer(self.condition, "If")
+            self._add(ConditionLayer(self.region), (condition,), None)
         return self
 
     def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+        self._close()
         if kind is None and not self.outputs:
-            self._close()
             raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) in its "
                               "with block (TensorRT requires at least one)")
-        self._close()
 
     def _make_scope(self, parent: Any) -> BodyScope:
         return IfBodyScope(self, parent, {**parent.context, self: "body"})

@@ -53,7 +53,7 @@ class ConditionLayer(Op):
         assert c is not None
         if c.dtype != dtypes.bool_ or c.rank != 0:
             raise (DTypeError if c.dtype != dtypes.bool_ else ShapeError)(
-                f"Condition: input 'condition' is {c.dtype.name}{c.shape_text}; expected a 0-D bool tensor "
+                f"Condition: input 'condition' is {c}; expected a 0-D bool tensor "
                 "(compare with a scalar and reduce, e.g. td.max(x) > 0)")
         return ()
 

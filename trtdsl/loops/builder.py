@@ -118,13 +118,16 @@ class Loop(RegionBuilder):
         net = self._network_arg or (self._count_arg.network if isinstance(self._count_arg, Tensor) else None)
         net = net or self._network_from_open()
         if net is not None:
-            self._attach(net)
+            with self._closed_on_error():
+                self._attach(net)
         return self
 
     def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
-        if kind is None:
-            self._finish()
-        self._close()
+        try:
+            if kind is None:
+                self._finish()
+        finally:
+            self._close()
 
     def _attach(self, network: Network) -> None:
         first = self.network is None
@@ -141,8 +144,8 @@ class Loop(RegionBuilder):
                 self._attach(v.network)
                 break
         if self.network is None:
-            raise RegionError(f"{method}: the loop does not know its network yet; pass a Tensor or give "
-                              "td.Loop(network=...)")
+            raise RegionError(f"{method}: the loop does not know its network yet (its trip count is not a tensor, "
+                              "and no tensor was given to it before); create it with td.Loop(..., network=net)")
         self._require_here(method)
         return self.network
 

@@ -258,11 +258,14 @@ class RegionBuilder:
         """Put this region's scope on ``network`` (when its network becomes known)."""
         if self.network is not None:
             if network is not self.network:
-                raise RegionError(f"{self.describe()}: %-tensors of network {network.name!r} used in a region of "
-                                  f"network {self.network.name!r}")
+                raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot use "
+                                  f"tensors of another network ({network.name!r})")
             return
-        later = OPEN[OPEN.index(self) + 1:] if self in OPEN else []
-        if any(b.network is not None for b in later):
+        index = OPEN.index(self) if self in OPEN else len(OPEN)
+        for outer in OPEN[:index]:
+            if outer.network is None:  # an enclosing loop that has not met a tensor yet
+                outer._attach(network)
+        if any(b.network is not None for b in OPEN[index + 1:]):
             raise RegionError(f"{type(self).__name__}: its first layer comes after a nested region's; pass "
                               "network= when creating it")
         self.network = network
@@ -271,6 +274,15 @@ class RegionBuilder:
         self.depth = len(network._scopes)
         self.scope = self._make_scope(parent)
         network._scopes.append(self.scope)
+
+    @contextlib.contextmanager
+    def _closed_on_error(self) -> Iterator[None]:
+        """Close the region if its with block fails to start (``__exit__`` is not called then)."""
+        try:
+            yield
+        except BaseException:
+            self._close()
+            raise
 
     def _make_scope(self, parent: Any) -> BodyScope:
         return BodyScope(self, parent, parent.context)

@@ -336,6 +336,12 @@ class _Analysis:
         frames: dict[Node, Frame] = {}
         for node in self.nodes:
             inner = self.inner_or_error(self.node_mask[node], node)
+            for t in node.inputs:
+                source = None if t is None else t.producer
+                if source is not None and source.op.kind in ("LoopOutput", "ConditionalOutput") \
+                        and self.inside(self.node_mask[node], source.op.region):
+                    raise _error(node, f"uses %{t.name}, a result of {describe(source.op.region)}, inside that "
+                                       "region; a region's results exist only after it ends")
             if node.op.kind not in BOUNDARY_KINDS and inner is not None and node.op.kind in NOT_IN_REGIONS:
                 raise _error(node, f"a {node.op.kind} layer cannot be inside {describe(inner)}: "
                                    f"{NOT_IN_REGIONS[node.op.kind]}")
