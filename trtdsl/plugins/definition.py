@@ -179,6 +179,9 @@ class PluginDefinition:
         self.registry = registry
         self.location = location
         self.counts: tuple[int, int] | None = None
+        # (attribute values, input (dtype, rank)s) -> output (dtype, rank)s, for each use in a network: what
+        # TensorRT asks for before it has shapes (tensorrt.plugin's get_output_data_types)
+        self.signatures: dict[tuple, tuple[tuple[DType, int], ...]] = {}
         label = self.label
         methods = {}
         for method in METHODS:
@@ -392,6 +395,8 @@ class PluginDefinition:
                     f"{label}: input '{name}' has dtype {ty.dtype.name}; expected one of {', '.join(d.name for d in rule)}"
                 )
         declared = self.declare(op.instance(), types)
+        self.signatures[(op.fields, tuple((t.dtype, t.rank) for t in types))] = tuple(
+            (t.dtype, t.rank) for t in declared.outputs)
         counts = (len(declared.outputs), len(declared.sizes))
         if self.counts is None:
             self.counts = counts
@@ -424,6 +429,39 @@ class PluginDefinition:
                     for i, (r, t) in enumerate(zip(items, declared.outputs)))
         _check_sizes(self.label, out, declared, where)
         return out
+
+
+    # -- the GPU kernel -------------------------------------------------------------------------------
+    def kernel_outputs(self, instance: Any, inputs: Sequence[TensorType]) -> tuple[Declared, tuple[tuple[int, ...], ...]]:
+        """For inputs of static shapes: what the shape rule declares, and the shapes of the buffers a kernel
+        writes its outputs into (a data-dependent dim at its upper bound; the kernel fills the start of the
+        buffer, C-contiguously, and returns the sizes)."""
+        declared = self.declare(instance, inputs)
+        bounds = {s.symbol: s.upper_bound for s in declared.sizes}
+        shapes = tuple(tuple(int(d) if isinstance(d, int) else int(bounds[d]) for d in t.shape) for t in declared.outputs)
+        return declared, shapes
+
+    def kernel_sizes(self, returned: Any, declared: Declared) -> tuple[int, ...]:
+        """The data-dependent sizes a kernel returned (one int per td.data_dependent_dim of the shape rule,
+        in order), checked against their upper bounds; None for a plugin without them."""
+        where = _code_location(self.kernel_fn) if self.kernel_fn is not None else None
+        if not declared.sizes:
+            if returned is not None:
+                raise ExecutionError(f"{self.label}: kernel returned {returned!r}; a plugin without data-dependent "
+                                     "sizes returns None", location=where)
+            return ()
+        items = returned if isinstance(returned, (tuple, list)) else (returned,)
+        values = [v.item() if hasattr(v, "item") else v for v in items]
+        names = ", ".join(str(s.symbol) for s in declared.sizes)
+        if returned is None or len(values) != len(declared.sizes) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise ExecutionError(f"{self.label}: kernel returned {returned!r}; it must return the data-dependent sizes "
+                                 f"it computed ({names}), as ints", location=where)
+        for size, value in zip(declared.sizes, values):
+            if not 0 <= value <= size.upper_bound:  # type: ignore[operator]
+                raise ExecutionError(f"{self.label}: kernel returned {value} for data-dependent size {size.symbol}; "
+                                     f"expected an int in [0, {size.upper_bound}]", location=where)
+        return tuple(values)
 
 
 def _parameters(label: str, fn: Callable, method: str) -> tuple[str, ...]:
