@@ -40,7 +40,7 @@ def conv_geometry(mode, size, pre, post, stride, extent):
 
 def naive_conv(x, w, b, stride, pre, post, dilation, groups, mode):
     """y[n, k, o] = b[k] + sum over c, r of x[n, g*Cg + c, o*S + r*D - B] * w[k, c, r], reading 0 outside x."""
-    n_, c_, *sizes = x.shape
+    n_, _, *sizes = x.shape
     k_, cg, *kernel = w.shape
     extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
     geo = [conv_geometry(mode, *args) for args in zip(sizes, pre, post, stride, extents)]
@@ -97,7 +97,7 @@ def conv_case(draw, transposed=False, max_side=5):
     n = draw(st.integers(1, 2))
     kernel = draw(st.lists(st.integers(1, 3), min_size=nb, max_size=nb))
     sizes = draw(st.lists(st.integers(1, side), min_size=nb, max_size=nb))
-    ints = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=nb, max_size=nb))  # noqa: E731
+    ints = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=nb, max_size=nb))
     stride, dilation, pre, post = ints(1, 3), ints(1, 2), ints(0, 2), ints(0, 2)
     mode = draw(st.sampled_from(MODES))
     if mode.startswith("same"):
@@ -118,14 +118,14 @@ def conv_case(draw, transposed=False, max_side=5):
     b = draw(st.none() | arrays(np.float32, (w_shape[0] if not transposed else kg * groups,), min_value=-2,
                                 max_value=2))
     padding = tuple(zip(pre, post))
-    return x, w, b, dict(stride=stride, pre=pre, post=post, dilation=dilation, groups=groups, mode=mode,
-                         padding=padding)
+    return x, w, b, {"stride": stride, "pre": pre, "post": post, "dilation": dilation, "groups": groups,
+                     "mode": mode, "padding": padding}
 
 
 def build(fn, case):
     x, w, b, p = case
-    kwargs = dict(stride=tuple(p["stride"]), dilation=tuple(p["dilation"]), groups=p["groups"],
-                  padding_mode=p["mode"])
+    kwargs = {"stride": tuple(p["stride"]), "dilation": tuple(p["dilation"]), "groups": p["groups"],
+              "padding_mode": p["mode"]}
     if not p["mode"].startswith("same"):
         kwargs["padding"] = p["padding"]
     if b is None:

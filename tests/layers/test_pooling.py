@@ -57,7 +57,7 @@ def naive_pool(x, kind, window, stride, pre, post, mode, excludes_padding, blend
 def pool_case(draw):
     nb = draw(st.sampled_from([2, 2, 3]))
     side = 6 if nb == 2 else 4
-    ints = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=nb, max_size=nb))  # noqa: E731
+    ints = lambda lo, hi: draw(st.lists(st.integers(lo, hi), min_size=nb, max_size=nb))
     sizes, window, stride, pre, post = ints(1, side), ints(1, 3), ints(1, 3), ints(0, 2), ints(0, 2)
     mode = draw(st.sampled_from(MODES))
     if mode.startswith("same"):
@@ -67,8 +67,8 @@ def pool_case(draw):
                     min_value=-100, max_value=100))
     kind = draw(st.sampled_from(["max", "average", "max_average_blend"]))
     blend = draw(st.floats(0, 1, width=32)) if kind == "max_average_blend" else 0.0
-    return x, dict(kind=kind, window=window, stride=stride, pre=pre, post=post, mode=mode,
-                   excludes_padding=draw(st.booleans()), blend=blend)
+    return x, {"kind": kind, "window": window, "stride": stride, "pre": pre, "post": post, "mode": mode,
+               "excludes_padding": draw(st.booleans()), "blend": blend}
 
 
 def run_pool(x, p):
@@ -181,8 +181,8 @@ def call(build, *specs):
     return run
 
 
-def raw(op, spec=f32(1, 1, 4, 4)):
-    return call(lambda x: x.network.add1(op, (x,)), spec)
+def raw(op):
+    return call(lambda x: x.network.add1(op, (x,)), f32(1, 1, 4, 4))
 
 
 def op(kind=PoolingType.MAX, window=(2, 2), stride=(1, 1), pre=(0, 0), post=(0, 0),
