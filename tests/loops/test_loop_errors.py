@@ -286,6 +286,19 @@ def raw_unclear_nesting():
     analyze(net)
 
 
+def raw_inner_value_to_outer_recurrence():
+    net, x, (a, b) = raw(("loop", "loop"))
+    net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
+    ra = net.add1(RecurrenceLayer(a), (x,))
+    net.add(TripLimitLayer(b, TripLimit.COUNT), (three(net),))
+    rb = net.add1(RecurrenceLayer(b), (ra,))  # b starts from a's value: b is nested in a
+    inner = rb * 2.0
+    net.set_input(rb.producer, 1, inner)
+    net.set_input(ra.producer, 1, inner)  # a's next value taken from inside b, not from b's outputs
+    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (ra,)))
+    analyze(net)
+
+
 def raw_last_value_of_a_product():
     net, x, (a,) = raw()
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
@@ -496,6 +509,8 @@ ROWS = [
     (RegionError, "unclear nesting: loop 'loop_0' and loop 'loop_1' each use values computed inside the other; "
                   "TensorRT infers nesting from data flow and rejects this (first boundary layer: trip_limit_0)",
      raw_unclear_nesting),
+    (RegionError, "Recurrence (layer recurrence_0): %prod_0 is computed inside loop 'loop_1', which is nested in loop "
+                  "'loop_0'; use loop 'loop_1''s outputs instead", raw_inner_value_to_outer_recurrence),
     (RegionError, "LoopOutput[LAST_VALUE] (layer loop_output_0): LAST_VALUE needs a recurrence of loop 'loop_0', but "
                   "%prod_1 is not one (use loop.collect for other values, or carry the value)",
      raw_last_value_of_a_product),

@@ -248,13 +248,26 @@ class _Analysis:
     # -- nesting --------------------------------------------------------------------------------------
     def nest(self) -> bool:
         """Derive each region's ancestors from the values its boundary layers read; True if changed."""
-        evidence = {}
+        evidence, entry, witness = {}, {}, {}
         for region, info in self.info.items():
-            seen = 0
+            seen = entered = 0
             for node in info.boundary:
-                for t in node.inputs:
-                    seen |= self.m(t)
-            evidence[region] = seen & ~self.bit[region]
+                for i, t in enumerate(node.inputs):
+                    mask = self.m(t) & ~self.bit[region]
+                    seen |= mask
+                    if is_entry(node, i):
+                        entered |= mask
+                    else:
+                        for other in self._regions_in(mask):
+                            witness.setdefault((region, other), (node, t))
+            evidence[region], entry[region] = seen, entered
+        for x in self.order:
+            for y in self._regions_in(evidence[x]):
+                if evidence[y] & self.bit[x] and entry[x] & self.bit[y] and not entry[y] & self.bit[x]:
+                    # x is nested in y (x's inputs come from y); y reading x's interior is a leak
+                    node, t = witness[(y, x)]
+                    raise _error(node, f"%{t.name} is computed inside {describe(x)}, which is nested in "
+                                       f"{describe(y)}; use {describe(x)}'s outputs instead")
         resolved: dict[Region, int] = {}
 
         def ancestors(region: Region, path: tuple[Region, ...]) -> int:
@@ -416,10 +429,7 @@ class _Analysis:
                 if t is None:
                     continue
                 mask = self.m(t)
-                is_entry = (kind in ("Iterator", "Condition", "ConditionalInput") or (kind == "Recurrence" and i == 0)
-                            or (kind == "TripLimit" and node.op.trip_limit.name == "COUNT")
-                            or (kind == "LoopOutput" and i == 1))
-                if is_entry:
+                if is_entry(node, i):
                     if self.inside(mask, region):
                         raise _error(node, f"%{t.name} is computed inside {describe(region)}; {entry[kind]}")
                     continue
@@ -475,6 +485,14 @@ class _Analysis:
                         stack.extend(self.info[node.op.region].boundary)
             result[region] = {node: b for b, nodes in marks.items() for node in nodes}
         return result
+
+
+def is_entry(node: Node, index: int) -> bool:
+    """Whether input ``index`` of boundary layer ``node`` brings a value into its region from outside
+    (rather than reading the region's own interior)."""
+    kind = node.op.kind
+    return (kind in ("Iterator", "Condition", "ConditionalInput") or (kind == "Recurrence" and index == 0)
+            or (kind == "TripLimit" and node.op.trip_limit.name == "COUNT") or (kind == "LoopOutput" and index == 1))
 
 
 def while_violation(condition: Tensor, region: Region, inside: Callable[[Node], bool]) -> Node | None:

@@ -34,7 +34,7 @@ def known_value(t: Tensor) -> DimLike | None:
     kind = node.op.kind
     if kind == "Constant":
         return int(node.op.weights.array)
-    if kind in ("Identity", "Cast"):
+    if kind in ("Identity", "Cast", "ConditionalInput"):
         return known_value(node.inputs[0])
     if kind == "Gather":
         return _shape_element(node)
