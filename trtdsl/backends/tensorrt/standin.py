@@ -350,6 +350,8 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "bytes": lambda v: isinstance(v, bytes),
     "typing_extensions.Buffer": lambda v: isinstance(v, (bytes, bytearray, memoryview, np.ndarray)),
     "slice": lambda v: isinstance(v, slice),
+    "tuple": lambda v: isinstance(v, tuple),
+    "list": lambda v: isinstance(v, list),
     "collections.abc.Callable": callable,
 }
 _IMPLICIT: dict[str, Callable[[Any], bool]] = {

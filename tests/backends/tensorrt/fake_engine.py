@@ -1,0 +1,144 @@
+"""A stand-in TensorRT whose "engines" run the NumPy reference on device memory, to test trtdsl's runtime
+(device buffers, addresses, profiles, output allocators, DLPack) on a GPU without TensorRT.
+
+Every call the runtime makes still goes through the stand-in, so it is checked against the manifest: the
+engine, execution context and runtime calls must exist in TensorRT with these parameters. Only their
+behaviour is faked: ``execute_async_v3`` copies the inputs to the host, runs the network on the
+reference, and writes the outputs to the addresses the runtime set (or asks the output allocator).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import trtdsl as td
+from trtdsl.backends.tensorrt import cuda, standin
+from trtdsl.backends.tensorrt.build import build_options
+from trtdsl.ir.dims import evaluate
+
+
+def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent: tuple[str, ...] = (),
+                  **options: Any) -> Any:
+    """A stand-in module whose builder "builds" ``network`` with ``options`` (as for ``build``) and whose
+    engines run it. Outputs named in ``data_dependent`` report their shape only while running (-1 before),
+    so the runtime must give them an output allocator."""
+    trt = standin.module(version)
+    built = network
+    profiles = build_options(network, **options).profiles
+    plans: dict[bytes, Any] = {}
+
+    def build_serialized_network(builder, network, config):  # noqa: ARG001  (TensorRT's parameter names)
+        plan = f"fake plan {len(plans)} of {built.name}".encode()
+        plans[plan] = built
+        return plan
+
+    def deserialize_cuda_engine(runtime, serialized_engine):
+        net = plans.get(bytes(serialized_engine))
+        if net is None:
+            runtime._state["logger"].log(trt.ILogger.ERROR, "Serialization assertion failed: magic tag mismatch")
+            return None
+        return trt.new("ICudaEngine", network=net)
+
+    io = [(name, True, t) for name, t in network.inputs.items()] + \
+         [(name, False, t) for name, t in network.outputs.items()]
+    by_name = {name: (is_input, t) for name, is_input, t in io}
+
+    def static_shape(t: Any) -> Any:
+        return trt.Dims([d if isinstance(d, int) else -1 for d in t.shape])
+
+    trt.implement("Builder", "build_serialized_network", build_serialized_network)
+    trt.implement("Runtime", "deserialize_cuda_engine", deserialize_cuda_engine)
+    trt.implement("ICudaEngine", "num_io_tensors", lambda engine: len(io))
+    trt.implement("ICudaEngine", "num_optimization_profiles", lambda engine: len(profiles))
+    trt.implement("ICudaEngine", "get_tensor_name", lambda engine, index: io[index][0])
+    trt.implement("ICudaEngine", "get_tensor_mode", lambda engine, name: trt.TensorIOMode.INPUT if by_name[name][0]
+                  else trt.TensorIOMode.OUTPUT)
+    trt.implement("ICudaEngine", "get_tensor_dtype", lambda engine, name: getattr(trt.DataType,
+                                                                                   by_name[name][1].dtype.trt))
+    trt.implement("ICudaEngine", "get_tensor_shape", lambda engine, name: static_shape(by_name[name][1]))
+
+    def get_tensor_profile_shape(engine, name, profile_index):
+        ranges = profiles[profile_index]
+        shape = by_name[name][1].shape
+        return [trt.Dims([d if isinstance(d, int) else ranges[str(d)][k] for d in shape]) for k in range(3)]
+
+    trt.implement("ICudaEngine", "get_tensor_profile_shape", get_tensor_profile_shape)
+    trt.implement("ICudaEngine", "create_execution_context",
+                  lambda engine, **a: trt.new("IExecutionContext", network=network, shapes={}, addresses={},
+                                              allocators={}, profile=0, runs=0))
+
+    def set_optimization_profile_async(context, profile_index, stream_handle):
+        context._state["profile"] = profile_index
+        return True
+
+    def set_input_shape(context, name, shape):
+        shape = tuple(shape)
+        t = by_name[name][1]
+        if profiles:
+            low, _, high = get_tensor_profile_shape(None, name, context._state["profile"])
+            if not all(lo <= s <= hi for lo, s, hi in zip(low, shape, high)):
+                return False
+        if len(shape) != len(t.shape):
+            return False
+        context._state["shapes"][name] = shape
+        return True
+
+    def bindings(context) -> dict[str, int]:
+        found = {}
+        for name, t in network.inputs.items():
+            for d, s in zip(t.shape, context._state["shapes"][name]):
+                if not isinstance(d, int):
+                    found[str(d)] = s
+        return found
+
+    def get_tensor_shape(context, name):
+        is_input, t = by_name[name]
+        if is_input:
+            return trt.Dims(list(context._state["shapes"][name]))
+        if name in data_dependent:
+            return static_shape(t)
+        return trt.Dims([evaluate(d, bindings(context)) for d in t.shape])
+
+    def set_tensor_address(context, name, memory):
+        context._state["addresses"][name] = memory
+        return True
+
+    def set_output_allocator(context, name, output_allocator):
+        context._state["allocators"][name] = output_allocator
+        return True
+
+    def execute_async_v3(context, stream_handle):
+        rt = cuda.runtime()
+        cuda.check(rt.cudaStreamSynchronize(stream_handle), "cudaStreamSynchronize")
+        feeds = {}
+        for name, t in network.inputs.items():
+            array = np.empty(context._state["shapes"][name], t.dtype.numpy)
+            _copy(array.ctypes.data, context._state["addresses"][name], array.nbytes, "device to host")
+            feeds[name] = array
+        for name, value in network.run(feeds).items():
+            value = np.ascontiguousarray(value)
+            if name in context._state["allocators"]:
+                allocator = context._state["allocators"][name]
+                address = allocator.reallocate_output_async(name, 0, value.nbytes, 256, stream_handle)
+                allocator.notify_shape(name, trt.Dims(list(value.shape)))
+            else:
+                address = context._state["addresses"][name]
+            _copy(address, value.ctypes.data, value.nbytes, "host to device")
+        context._state["runs"] += 1
+        return True
+
+    for member, fn in [("set_optimization_profile_async", set_optimization_profile_async),
+                       ("set_input_shape", set_input_shape), ("get_tensor_shape", get_tensor_shape),
+                       ("set_tensor_address", set_tensor_address), ("set_output_allocator", set_output_allocator),
+                       ("execute_async_v3", execute_async_v3)]:
+        trt.implement("IExecutionContext", member, fn)
+    return trt
+
+
+def _copy(dst: int, src: int, nbytes: int, what: str) -> None:
+    if nbytes:
+        rt = cuda.runtime()
+        cuda.check(rt.cudaMemcpy(dst, src, nbytes, rt.cudaMemcpyKind.cudaMemcpyDefault), f"cudaMemcpy ({what})")
+
