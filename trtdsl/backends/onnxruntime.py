@@ -132,7 +132,8 @@ def _is_function(op_type: str, opset: int) -> bool:
 
 
 def _input_dtype(model: Any, node: Any) -> str:
-    """The trtdsl name of the type of the first input of an ONNX node of ``model``."""
+    """The trtdsl name of the data type of an ONNX node of ``model``: its first input that is not bool
+    (a condition or mask), else bool."""
     import onnx
 
     from trtdsl.backends.onnx.graph import ONNX_TYPES
@@ -141,7 +142,8 @@ def _input_dtype(model: Any, node: Any) -> str:
     types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
     types.update({t.name: t.data_type for t in graph.initializer})
     by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
-    return by_code.get(types.get(node.input[0]), "unknown") if node.input else "unknown"
+    found = [by_code.get(types.get(name), "unknown") for name in node.input if name]
+    return next((t for t in found if t != "bool"), found[0] if found else "unknown")
 
 
 def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:

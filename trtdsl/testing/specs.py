@@ -142,10 +142,23 @@ def edge_values(dtype: DType, low: float, high: float, *, allow_nan: bool = Fals
 
 
 # -- index inputs ---------------------------------------------------------------------------------------
-# For a layer kind: (node, input position) -> the tensor and axis whose length bounds the values at that
-# position, and whether negative indices count from the end. Kinds without index operands are absent.
-IndexRule = Callable[[Node, int], "tuple[Tensor, int, bool] | None"]
-INDEX_OPERANDS: dict[str, IndexRule] = {}
+# For a layer kind: (node, input position) -> the (tensor, axis, negative) triples whose axis lengths bound
+# the values at that position (negative: indices may count from the end), or None if the position is not
+# an index operand. Kinds without index operands are absent.
+IndexRule = Callable[[Node, int], "list[tuple[Tensor, int, bool]] | None"]
+
+
+def _gather_indices(node: Node, position: int) -> list[tuple[Tensor, int, bool]] | None:
+    if position != 1:
+        return None
+    data, op = node.inputs[0], node.op
+    if op.mode.name == "ND":  # each coordinate indexes one of the data's dims after the batch dims
+        k = node.inputs[1].shape[-1]
+        return [(data, a, True) for a in range(op.num_elementwise_dims, op.num_elementwise_dims + k)]
+    return [(data, op.axis, True)]
+
+
+INDEX_OPERANDS: dict[str, IndexRule] = {"Gather": _gather_indices}
 
 # Layers that pass values through unchanged (so an input's values reach an index operand as they are).
 _PASS_THROUGH = frozenset({"Identity", "Shuffle", "Squeeze", "Unsqueeze", "Cast"})
@@ -179,9 +192,9 @@ def _index_uses(tensor: Tensor, consumers: dict[Tensor, list[tuple[Node, int]]])
         seen.add(t)
         for node, position in consumers.get(t, []):
             rule = INDEX_OPERANDS.get(node.op.kind)
-            use = rule(node, position) if rule is not None else None
-            if use is not None:
-                found.append(use)
+            uses = rule(node, position) if rule is not None else None
+            if uses is not None:
+                found.extend(uses)
             elif node.op.kind in _PASS_THROUGH:
                 stack.extend(node.outputs)
     return found

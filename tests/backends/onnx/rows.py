@@ -29,6 +29,7 @@ class Row:
     values: dict[str, Any] | None = None
     dims: dict[str, Any] | None = None
     special: bool = True  # draw NaN and ±inf too
+    nan_only: bool = False  # draw NaN but not ±inf
     rtol: Any = None
     atol: Any = None
     opset: int | None = None
@@ -57,6 +58,26 @@ def _two_inputs(dtype: td.DType, layer: Callable[[td.Tensor, td.Tensor], Any], b
     return build
 
 
+def _each(inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]]) -> Callable[[td.Network], None]:
+    """A network with the given inputs (name -> (dtype, shape)) and one output per layer, named after it:
+    several variants checked on the same drawn inputs."""
+    def build(net: td.Network) -> None:
+        tensors = [net.input(name, dtype, shape) for name, (dtype, shape) in inputs.items()]
+        for name, layer in layers.items():
+            net.output(name, layer(*tensors))
+
+    return build
+
+
+def _variants(prefix: str, dtype: td.DType, inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]],
+              **row: Any) -> list[Row]:
+    """bfloat16 variants one row each (onnxruntime lacks most bfloat16 kernels, and a missing kernel skips
+    the whole row); other dtypes all variants in one row."""
+    if dtype is td.bfloat16:
+        return [Row(f"{prefix}-{name}-{dtype.name}", _each(inputs, {name: layer}), **row) for name, layer in layers.items()]
+    return [Row(f"{prefix}-{dtype.name}", _each(inputs, layers), **row)]
+
+
 # -- Activation -----------------------------------------------------------------------------------------
 _A = ActivationType
 ACTIVATION_PARAMS: dict[ActivationType, list[tuple[float, float]]] = {
@@ -69,22 +90,21 @@ ACTIVATION_PARAMS: dict[ActivationType, list[tuple[float, float]]] = {
 
 
 def activation_rows() -> list[Row]:
+    layers = {f"{kind.name}-{alpha:g}-{beta:g}": (lambda x, k=kind, a=alpha, b=beta: td.activation(x, k, a, b))
+              for kind, params in ACTIVATION_PARAMS.items() for alpha, beta in params}
     rows = []
-    for kind, params in ACTIVATION_PARAMS.items():
-        for alpha, beta in params:
-            for dtype in FLOATS + (INTS if kind is _A.RELU else ()):
-                tag = f"activation-{kind.name}-{alpha:g}-{beta:g}-{dtype.name}"
-                rows.append(Row(tag, _one_input(dtype, lambda x, k=kind, a=alpha, b=beta: td.activation(x, k, a, b))))
-        if kind in (_A.GELU_ERF, _A.GELU_TANH):  # ONNX Gelu exists from opset 20
-            rows.append(Row(f"activation-{kind.name}-opset20-float32",
-                            _one_input(td.float32, lambda x, k=kind: td.activation(x, k)), opset=20))
+    for dtype in FLOATS:
+        rows += _variants("activation", dtype, {"x": (dtype, ("n", 3))}, layers)
+    rows += [Row(f"activation-RELU-{dtype.name}", _one_input(dtype, td.relu)) for dtype in INTS]
+    gelu = {kind.name: (lambda x, k=kind: td.activation(x, k)) for kind in (_A.GELU_ERF, _A.GELU_TANH)}
+    rows.append(Row("activation-GELU-opset20-float32", _each({"x": (td.float32, ("n", 3))}, gelu), opset=20))
     return rows
 
 
 # -- Unary ----------------------------------------------------------------------------------------------
 _U = UnaryOperation
-# Inputs inside the op's domain, where both libraries are accurate (NaN outside it is checked separately
-# by the rows with special values, which draw from the default range).
+# Inputs inside the op's domain, where both libraries are accurate (outside it, NaN or overflow, is
+# checked by the "outside" row, which draws from the default range with NaN and ±inf).
 UNARY_DOMAIN: dict[UnaryOperation, tuple[float, float]] = {
     _U.TAN: (-1.5, 1.5), _U.SINH: (-10.0, 10.0), _U.COSH: (-10.0, 10.0), _U.EXP: (-20.0, 20.0),
     _U.ASIN: (-1.0, 1.0), _U.ACOS: (-1.0, 1.0), _U.ATANH: (-0.99, 0.99), _U.ACOSH: (1.0, 100.0),
@@ -94,20 +114,24 @@ UNARY_DOMAIN: dict[UnaryOperation, tuple[float, float]] = {
 
 def unary_rows() -> list[Row]:
     rows = []
-    for op in UnaryOperation:
-        if op is _U.NOT:
-            types: tuple = (td.bool_,)
-        elif op in (_U.ABS, _U.SIGN):
-            types = FLOATS + INTS
+    float_ops = [op for op in UnaryOperation if op is not _U.NOT]
+    free = {op.name: (lambda x, o=op: td.unary(x, o)) for op in float_ops if op not in UNARY_DOMAIN}
+    for dtype in FLOATS:
+        x = {"x": (dtype, ("n", 3))}
+        rows += _variants("unary", dtype, x, free)
+        in_domain = {op.name: (lambda *xs, o=op, i=i: td.unary(xs[i], o)) for i, op in enumerate(UNARY_DOMAIN)}
+        inputs = {f"x_{op.name}": (dtype, ("n", 3)) for op in UNARY_DOMAIN}
+        values = {f"x_{op.name}": domain for op, domain in UNARY_DOMAIN.items()}
+        if dtype is td.bfloat16:
+            rows += [Row(f"unary-{op.name}-in-domain-{dtype.name}", _one_input(dtype, lambda t, o=op: td.unary(t, o)),
+                         values={"x": domain}, special=False) for op, domain in UNARY_DOMAIN.items()]
         else:
-            types = FLOATS
-        for dtype in types:
-            build = _one_input(dtype, lambda x, o=op: td.unary(x, o))
-            domain = UNARY_DOMAIN.get(op)
-            rows.append(Row(f"unary-{op.name}-{dtype.name}", build, values={"x": domain} if domain and dtype.is_float else None,
-                            special=domain is None))
-            if domain and dtype is td.float32:
-                rows.append(Row(f"unary-{op.name}-{dtype.name}-outside", build))
+            rows.append(Row(f"unary-in-domain-{dtype.name}", _each(inputs, in_domain), values=values, special=False))
+    bounded = {op.name: (lambda x, o=op: td.unary(x, o)) for op in UNARY_DOMAIN}
+    rows.append(Row("unary-outside-domains-float32", _each({"x": (td.float32, ("n", 3))}, bounded)))
+    for dtype in INTS:
+        rows.append(Row(f"unary-ABS-SIGN-{dtype.name}", _each({"x": (dtype, ("n", 3))}, {"ABS": td.abs, "SIGN": td.sign})))
+    rows.append(Row("unary-NOT-bool", _one_input(td.bool_, td.logical_not)))
     return rows
 
 
@@ -120,20 +144,21 @@ _BOOL_OPS = (_E.AND, _E.OR, _E.XOR, _E.EQUAL)
 
 def elementwise_rows() -> list[Row]:
     rows = []
-    cases = [(op, d) for op in _FLOAT_OPS for d in FLOATS] + [(op, d) for op in _INT_OPS for d in INTS]
-    cases += [(op, td.bool_) for op in _BOOL_OPS]
-    for op, dtype in cases:
-        layer = lambda a, b, o=op: td.elementwise(a, b, o)  # noqa: E731
-        rows.append(Row(f"elementwise-{op.name}-{dtype.name}", _two_inputs(dtype, layer)))
+    for dtype, ops in [(d, _FLOAT_OPS) for d in FLOATS] + [(d, _INT_OPS) for d in INTS] + [(td.bool_, _BOOL_OPS)]:
+        layers = {op.name: (lambda a, b, o=op: td.elementwise(a, b, o)) for op in ops}
+        rows += _variants("elementwise", dtype, {"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, layers)
         if dtype in (td.float32, td.int32, td.bool_):
-            rows.append(Row(f"elementwise-{op.name}-{dtype.name}-broadcast", _two_inputs(dtype, layer, (1, 3))))
-        if dtype in INTS and op in (_E.DIV, _E.FLOOR_DIV):
+            rows.append(Row(f"elementwise-broadcast-{dtype.name}", _each({"a": (dtype, ("n", 3)), "b": (dtype, (1, 3))},
+                                                                         layers)))
+        if dtype in INTS:
             info = np.iinfo(dtype.numpy)
             full = (int(info.min), int(info.max))
-            rows.append(Row(f"elementwise-{op.name}-{dtype.name}-full-range", _two_inputs(dtype, layer),
-                            values={"a": full, "b": full}))
-            rows.append(Row(f"elementwise-{op.name}-{dtype.name}-constant-divisor",
-                            _one_input(dtype, lambda x, o=op: td.elementwise(x, np.array([3, -4, 7], dtype.numpy), o)),
+            division = {op.name: layers[op.name] for op in (_E.DIV, _E.FLOOR_DIV)}
+            rows.append(Row(f"elementwise-division-full-range-{dtype.name}",
+                            _each({"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, division), values={"a": full, "b": full}))
+            constant = {op.name: (lambda x, o=op, d=dtype: td.elementwise(x, np.array([3, -4, 7], d.numpy), o))
+                        for op in (_E.DIV, _E.FLOOR_DIV)}
+            rows.append(Row(f"elementwise-constant-divisor-{dtype.name}", _each({"x": (dtype, ("n", 3))}, constant),
                             values={"x": full}))
     return rows
 
@@ -142,43 +167,184 @@ def elementwise_rows() -> list[Row]:
 def cast_rows() -> list[Row]:
     rows = []
     for source in CASTABLE:
-        for target in CASTABLE:
-            build = _one_input(source, lambda x, t=target: td.cast(x, t))
-            rows.append(Row(f"cast-{source.name}-to-{target.name}", build))
-            if source.is_float and target.numpy.kind in "iu":
+        x = {"x": (source, ("n", 3))}
+        rows.append(Row(f"cast-from-{source.name}", _each(x, {t.name: (lambda v, t=t: td.cast(v, t)) for t in CASTABLE})))
+        if source.is_float:
+            for target in (td.int32, td.int64, td.int8, td.uint8):
                 info = np.iinfo(target.numpy)
                 wide = (float(info.min) * 1.5 - 2, float(info.max) * 1.5 + 2)
-                rows.append(Row(f"cast-{source.name}-to-{target.name}-saturating", build, values={"x": wide}))
-    for dtype in FLOATS + INTS + (td.bool_,):
-        rows.append(Row(f"identity-{dtype.name}", _one_input(dtype, td.identity)))
+                rows.append(Row(f"cast-saturating-{source.name}-to-{target.name}",
+                                _each(x, {target.name: lambda v, t=target: td.cast(v, t)}), values={"x": wide}))
+    identity_types = FLOATS + INTS + (td.bool_, td.int8, td.uint8)
+    rows.append(Row("identity", _each({f"x_{d.name}": (d, ("n", 3)) for d in identity_types},
+                                      {d.name: (lambda *xs, i=i: td.identity(xs[i])) for i, d in enumerate(identity_types)})))
     rows.append(Row("constant-output", lambda net: (net.input("x", td.float32, (2,)),
                                                      net.output("y", net.constant(np.array([1.5, -2.0], np.float32))))))
     rows.append(Row("constant-operand-int64",
-                    _one_input(td.int64, lambda x: x * net_const(x, np.array([[2, -3, 5]], np.int64)))))
+                    _one_input(td.int64, lambda x: x * x.network.constant(np.array([[2, -3, 5]], np.int64)))))
     return rows
-
-
-def net_const(like: td.Tensor, values: np.ndarray) -> td.Tensor:
-    return like.network.constant(values)
 
 
 # -- Shuffle, Squeeze, Unsqueeze ------------------------------------------------------------------------
 def shuffle_rows() -> list[Row]:
     rows = []
     for dtype in (td.float32, td.int64, td.bool_):
-        rows += [
-            Row(f"shuffle-transpose-{dtype.name}", _one_input(dtype, lambda x: td.transpose(x), ("n", 3, 2))),
-            Row(f"shuffle-all-three-{dtype.name}",
-                _one_input(dtype, lambda x: td.shuffle(x, (2, 0, 1), (0, -1), (1, 0)), (2, "n", 3))),
-            Row(f"shuffle-placeholder-{dtype.name}", _one_input(dtype, lambda x: td.shuffle(x, reshape=(0, 3, 2)), ("n", 6))),
-            Row(f"shuffle-zero-length-{dtype.name}",
-                _one_input(dtype, lambda x: td.shuffle(x, reshape=(0, 3), zero_is_placeholder=False), (0, 3))),
-            Row(f"squeeze-{dtype.name}", _one_input(dtype, lambda x: td.squeeze(x, (0, 2)), (1, "n", 1))),
-            Row(f"unsqueeze-{dtype.name}", _one_input(dtype, lambda x: td.unsqueeze(x, (0, 3)), ("n", 3))),
-            Row(f"reshape-{dtype.name}", _one_input(dtype, lambda x: x.reshape(x.shape[0], 3, 2), ("n", 6))),
-        ]
+        def build(net, dtype=dtype):
+            x3 = net.input("x3", dtype, ("n", 3, 2))
+            x2 = net.input("x2", dtype, (2, "n", 3))
+            x6 = net.input("x6", dtype, ("n", 6))
+            ones = net.input("ones", dtype, (1, "n", 1))
+            empty = net.input("empty", dtype, (0, 3))
+            net.output("transpose", td.transpose(x3))
+            net.output("all_three", td.shuffle(x2, (2, 0, 1), (0, -1), (1, 0)))
+            net.output("placeholder", td.shuffle(x6, reshape=(0, 3, 2)))
+            net.output("zero_length", td.shuffle(empty, reshape=(0, 3), zero_is_placeholder=False))
+            net.output("squeeze", td.squeeze(ones, (0, 2)))
+            net.output("unsqueeze", td.unsqueeze(x6, (0, 3)))
+            net.output("reshape", x6.reshape(x6.shape[0], 3, 2))
+        rows.append(Row(f"shuffle-squeeze-unsqueeze-{dtype.name}", build))
+    return rows
+
+
+# -- MatrixMultiply -------------------------------------------------------------------------------------
+_MM_SHAPES = {"NONE": (("b", 2, 3), ("b", 3, 4)), "TRANSPOSE": (("b", 3, 2), ("b", 4, 3)), "VECTOR": (("b", 3), ("b", 3))}
+# Products of values in [-4, 4] summed over 3 terms; absolute tolerances for the cancellations.
+_MM_ATOL = {"float32": 1e-4, "float16": 0.05, "bfloat16": 0.5}
+
+
+def matmul_rows() -> list[Row]:
+    from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
+
+    rows = []
+    for dtype in FLOATS:
+        def build(net, dtype=dtype):
+            for op0 in MatrixOperation:
+                for op1 in MatrixOperation:
+                    a = net.input(f"a_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op0.name][0])
+                    b = net.input(f"b_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op1.name][1])
+                    net.output(f"{op0.name}_{op1.name}", net.add1(MatrixMultiply(op0, op1), (a, b)))
+        rows.append(Row(f"matmul-{dtype.name}", build, values={f"{x}_{o0.name}_{o1.name}": (-4, 4) for x in "ab"
+                                                               for o0 in MatrixOperation for o1 in MatrixOperation},
+                        atol=_MM_ATOL[dtype.name], special=False))
+    rows.append(Row("matmul-broadcast-float32", lambda net: net.output(
+        "y", td.matmul(net.input("a", td.float32, ("n", 1, 2, 3)), net.input("b", td.float32, (1, "m", 3, 2)))),
+        values={"a": (-4, 4), "b": (-4, 4)}, atol=1e-4))
+    rows.append(Row("matmul-nan-inf-float32", _two_inputs(td.float32, lambda a, b: td.matmul(a, b), (3, "n"))))
+    return rows
+
+
+# -- Reduce, SoftMax, TopK, Cumulative ------------------------------------------------------------------
+def reduction_rows() -> list[Row]:
+    from trtdsl.layers.reduce import ReduceOperation
+
+    rows = []
+    empty_ok = {"n": (0, 2, 4)}
+    for op in ReduceOperation:
+        for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64):
+            values = None
+            if dtype in INTS:
+                # int PROD, and int64 SUM beyond 2**53, overflow differently in onnxruntime (docs/onnx.md)
+                values = {"x": (-3, 3)} if op is ReduceOperation.PROD else (
+                    {"x": (-2**31, 2**31 - 1)} if dtype is td.int32 else None)
+            tol = {"float16": 1e-2, "bfloat16": 5e-2} if op is not ReduceOperation.MAX else None
+            variants = {"axis1": lambda x, o=op: td.reduce(x, o, 1), "axes02-keep": lambda x, o=op: td.reduce(x, o, (0, 2), True)}
+            rows.append(Row(f"reduce-{op.name}-{dtype.name}", _each({"x": (dtype, ("n", 3, 2))}, variants),
+                            values=values, dims=empty_ok, rtol=tol, atol=tol))
+    for dtype in FLOATS:
+        variants = {"axis0": lambda x: td.softmax(x, 0), "axis1": lambda x: td.softmax(x, 1)}
+        rows.append(Row(f"softmax-{dtype.name}", _each({"x": (dtype, ("n", 3))}, variants), dims=empty_ok))
+    for dtype in FLOATS + INTS:
+        def topk(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 5))
+            for largest in (True, False):
+                for indices in INTS:
+                    values, positions = td.topk(x, 2, 1, largest=largest, indices_dtype=indices)
+                    net.output(f"values_{largest}_{indices.name}", values)
+                    net.output(f"indices_{largest}_{indices.name}", positions)
+        rows.append(Row(f"topk-{dtype.name}", topk, values={"x": (-3, 3)}, special=False))
+    nan_topk = {f"{'max' if lg else 'min'}_{part}": (lambda x, lg=lg, i=i: td.topk(x, 3, 0, largest=lg)[i])
+                for lg in (True, False) for i, part in enumerate(("values", "indices"))}
+    rows.append(Row("topk-nan-float32", _each({"x": (td.float32, (4, "n"))}, nan_topk), nan_only=True))
+    for dtype in FLOATS + INTS:
+        variants = {f"{'exclusive' if e else 'inclusive'}_{'reverse' if r else 'forward'}":
+                    (lambda x, e=e, r=r: td.cumsum(x, 1, exclusive=e, reverse=r)) for e in (False, True) for r in (False, True)}
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(Row(f"cumsum-{dtype.name}", _each({"x": (dtype, ("n", 4))}, variants),
+                        values={"x": (-2**31, 2**31 - 1)} if dtype is td.int32 else None, rtol=tol, atol=tol))
+    return rows
+
+
+# -- Concatenation, Select, Shape -----------------------------------------------------------------------
+def data_movement_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_):
+        def build(net, dtype=dtype):
+            a = net.input("a", dtype, ("n", 3))
+            b = net.input("b", dtype, ("m", 3))
+            net.output("concat0", td.concatenate([a, b, a], axis=0))
+            net.output("concat1", td.concatenate([a, a], axis=1))
+            net.output("shape", td.shape_of(b))
+        rows.append(Row(f"concat-shape-{dtype.name}", build))
+
+        def select(net, dtype=dtype):
+            c = net.input("c", td.bool_, ("n", 1))
+            a = net.input("a", dtype, ("n", 3))
+            b = net.input("b", dtype, (1, 3))
+            net.output("y", td.where(c, a, b))
+        rows.append(Row(f"select-{dtype.name}", select))
+    return rows
+
+
+# -- Gather ---------------------------------------------------------------------------------------------
+def gather_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.int64, td.bool_):
+        for idx_type in INTS:
+            def build(net, dtype=dtype, idx_type=idx_type):
+                data = net.input("data", dtype, ("n", 4, 3))
+                data4 = net.input("data4", dtype, ("n", 2, 4, 3))
+                net.output("take", td.take(data, net.input("i_take", idx_type, ("m", 2)), axis=1))
+                net.output("batched", td.gather(data4, net.input("i_batched", idx_type, (1, "m")), axis=2,
+                                                num_elementwise_dims=1))
+                net.output("element", td.take_along_axis(data, net.input("i_element", idx_type, ("n", 3, 2)), axis=1))
+                net.output("nd", td.gather_nd(data, net.input("i_nd", idx_type, ("m", 2))))
+                net.output("nd_batched", td.gather_nd(data, net.input("i_nd_batched", idx_type, ("n", 2, 1)), batch_dims=1))
+            name = f"gather-{dtype.name}-{idx_type.name}"
+            rows.append(Row(name, build))
+            # beyond every axis here: TensorRT reads 0 there
+            out_of_range = {f"i_{v}": (-7, 7) for v in ("take", "batched", "element", "nd", "nd_batched")}
+            rows.append(Row(f"{name}-out-of-range", build, values=out_of_range))
+    return rows
+
+
+# -- Slice, Padding -------------------------------------------------------------------------------------
+def slice_rows() -> list[Row]:
+    from trtdsl.layers.slice import SampleMode
+
+    rows = []
+    for mode in SampleMode:
+        if mode is SampleMode.STRICT_BOUNDS:
+            params = [((1, 0), (1, 2), (1, 2)), ((2, 2), (3, 2), (-1, -2)), ((0, 1), (3, 1), (0, 1))]
+        else:
+            params = [((-2, -1), (7, 5), (1, 1)), ((4, 3), (5, 4), (-2, -1)), ((1, -3), (2, 6), (0, 2))]
+        variants = {f"start{a}_size{b}_stride{c}".replace(" ", ""): (lambda x, a=a, b=b, c=c, m=mode: td.slice(x, a, b, c, mode=m))
+                    for a, b, c in params}
+        for dtype in (td.float32, td.int32, td.bool_):
+            rows.append(Row(f"slice-{mode.name}-{dtype.name}", _each({"x": (dtype, (3, 3))}, variants)))
+            rows.append(Row(f"slice-{mode.name}-{dtype.name}-dynamic",
+                            _one_input(dtype, lambda x, m=mode: td.slice(x, (0, -1), (x.shape[0], 4), (1, 1), mode=m)
+                                       if m is not SampleMode.STRICT_BOUNDS else x[:, 1:], ("n", 3)),
+                            dims={"n": (1, 2, 4)}))
+    rows.append(Row("slice-FILL-fill-input-float32", lambda net: net.output("y", td.slice(
+        net.input("x", td.float32, ("n", 3)), (-1, 1), (net.inputs["x"].shape[0], 4), mode="fill",
+        fill=net.input("f", td.float32, ())))))
+    rows.append(Row("slice-FILL-empty-float32", _one_input(td.float32, lambda x: td.slice(x, (0, -1), (2, 2), mode="fill", fill=2.5),
+                                                          (3, 0))))
+    for dtype in (td.float32, td.float16, td.int32, td.int8):
+        rows.append(Row(f"padding-{dtype.name}", _one_input(dtype, lambda x: td.padding_nd(x, (1, -1), (0, 2)), ("n", 1, 3, 3))))
     return rows
 
 
 def all_rows() -> list[Row]:
-    return activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows()
+    return (activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows() + matmul_rows()
+            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows())

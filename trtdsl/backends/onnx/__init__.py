@@ -10,7 +10,10 @@ from trtdsl.backends.onnx.export import Exported, export, exported
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, NotExpressible, exports, not_expressible
 
 # Each family module registers its entries when imported.
-from trtdsl.backends.onnx import activation, cast, constant, elementwise, shuffle, unary  # noqa: E402,F401
+from trtdsl.backends.onnx import (  # noqa: E402,F401
+    activation, cast, concat, constant, cumulative, elementwise, gather, matmul, reduce, select, shuffle, slice,
+    softmax, topk, unary,
+)
 from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401
 
 __all__ = ["EXPORTERS", "Entry", "Exported", "MAX_OPSET", "MIN_OPSET", "NotExpressible", "export", "exported",

@@ -188,6 +188,20 @@ class NodeContext:
     def cast(self, name: str, to: DType) -> str:
         return self.emit("Cast", [name], to=onnx_type(to))
 
+    def dim(self, i: int, axis: int) -> str:
+        """Dim ``axis`` of IR input ``i`` as a 0-D int64 value (a constant when static)."""
+        d = self.input_type(i).shape[axis]
+        if isinstance(d, int):
+            return self.const(d, dtypes.int64)
+        return self.emit("Gather", [self.emit("Shape", [self.input(i)]), self.const(axis, dtypes.int64)], axis=0)
+
+    def reduce(self, op_type: str, x: str, axes: Sequence[int], keepdims: bool) -> str:
+        """An ONNX Reduce* op over ``axes``; the axes are an input from opset 18 (ReduceSum: 13), an
+        attribute before."""
+        if op_type == "ReduceSum" or self.opset >= 18:
+            return self.emit(op_type, [x, self.ints(axes)], keepdims=int(keepdims))
+        return self.emit(op_type, [x], axes=list(axes), keepdims=int(keepdims))
+
     def in_float32(self, dtype: DType, build: Callable[..., str], *names: str) -> str:
         """``build(*names)`` computed in float32 when ``dtype`` is a 16-bit float (inputs cast to float32,
         the result cast back to ``dtype``), as TensorRT computes 16-bit layers; directly otherwise."""

@@ -1,0 +1,11 @@
+"""ONNX export of IConcatenationLayer: ONNX Concat along the layer's axis."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("Concatenation")
+def concatenation(ctx: NodeContext) -> str:
+    return ctx.emit("Concat", [ctx.input(i) for i in range(len(ctx.node.inputs))], axis=ctx.op.axis)

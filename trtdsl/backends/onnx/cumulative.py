@@ -1,0 +1,22 @@
+"""ONNX export of ICumulativeLayer: ONNX CumSum with the same ``exclusive``/``reverse`` meaning. Float
+sums then add +0.0, because TensorRT's sums start from +0.0 (a leading -0.0 becomes +0.0; nothing else
+changes); 16-bit floats accumulate in float32, as TensorRT's do."""
+
+from __future__ import annotations
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("Cumulative")
+def cumulative(ctx: NodeContext) -> str:
+    op = ctx.op
+    dtype = ctx.input_type(0).dtype
+    axis = ctx.const(op.axis, dtypes.int64)
+
+    def build(x: str) -> str:
+        y = ctx.emit("CumSum", [x, axis], exclusive=int(op.exclusive), reverse=int(op.reverse))
+        return ctx.emit("Add", [y, ctx.const(0.0, dtypes.float32)]) if dtype.is_float else y
+
+    return ctx.in_float32(dtype, build, ctx.input(0))

@@ -1,0 +1,113 @@
+"""ONNX export of IGatherLayer.
+
+TensorRT reads 0 for an out-of-range index, where ONNX's Gather, GatherElements and GatherND fail, so the
+export wraps negative indices once by the axis length, reads index 0 in place of every index still out
+of range, and writes 0 (false) there afterwards. int64 indices of data that is not int64 are cast to
+int32 first, as TensorRT does (wrapping). DEFAULT mode with one elementwise dim becomes GatherND with
+``batch_dims=1`` on data whose gather axis is moved next to the batch dim, both inputs broadcast along
+dim 0 first.
+"""
+
+from __future__ import annotations
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.gather import GatherMode
+
+_G = GatherMode
+
+
+def _indices(ctx: NodeContext) -> tuple[str, dtypes.DType]:
+    idx, idx_type = ctx.input(1), ctx.input_type(1).dtype
+    if idx_type is dtypes.int64 and ctx.input_type(0).dtype is not dtypes.int64:
+        return ctx.cast(idx, dtypes.int32), dtypes.int32
+    return idx, idx_type
+
+
+def _wrap(ctx: NodeContext, idx: str, length: str, dtype: dtypes.DType) -> tuple[str, str]:
+    """(indices to read with, mask of the valid ones): negatives wrap once; the rest read index 0."""
+    zero = ctx.const(0, dtype)
+    wrapped = ctx.emit("Where", [ctx.emit("Less", [idx, zero]), ctx.emit("Add", [idx, length]), idx])
+    valid = ctx.emit("And", [ctx.emit("Not", [ctx.emit("Less", [wrapped, zero])]),
+                             ctx.emit("Less", [wrapped, length])])
+    return ctx.emit("Where", [valid, wrapped, zero]), valid
+
+
+def _int64(ctx: NodeContext, idx: str) -> str:
+    """GatherND takes int64 indices only (widening is exact)."""
+    return idx if ctx.input_type(1).dtype is dtypes.int64 and ctx.input_type(0).dtype is dtypes.int64 else ctx.cast(idx, dtypes.int64)
+
+
+def _masked(ctx: NodeContext, values: str, valid: str) -> str:
+    """``values`` with 0 (false) where ``valid`` (broadcast to it) is false."""
+    dtype = ctx.output_type().dtype
+    if dtype.is_bool:
+        return ctx.emit("And", [values, valid])
+    return ctx.emit("Where", [valid, values, ctx.const(0, dtype)])
+
+
+def _unsqueezed(ctx: NodeContext, valid: str, before: int, after: int, rank: int) -> str:
+    """``valid`` with ``before`` leading and ``after`` trailing unit dims."""
+    axes = list(range(before)) + list(range(rank - after, rank))
+    return ctx.emit("Unsqueeze", [valid, ctx.ints(axes)]) if axes else valid
+
+
+def _default(ctx: NodeContext) -> str:
+    data, axis = ctx.input(0), ctx.op.axis
+    idx, idx_type = _indices(ctx)
+    length = ctx.cast(ctx.dim(0, axis), idx_type)
+    safe, valid = _wrap(ctx, idx, length, idx_type)
+    rank_out = ctx.output_type().rank
+    post = ctx.input_type(0).rank - axis - 1
+    if ctx.op.num_elementwise_dims == 0:
+        values = ctx.emit("Gather", [data, safe], axis=axis)
+        return _masked(ctx, values, _unsqueezed(ctx, valid, axis, post, rank_out))
+    # Batched: out[b, pre..., I..., post...] = data[b, pre..., safe[b, I...], post...]
+    data_rank, idx_rank = ctx.input_type(0).rank, ctx.input_type(1).rank
+    batch = ctx.emit("Max", [ctx.emit("Shape", [data], end=1), ctx.emit("Shape", [idx], end=1)])
+    moved = list(range(data_rank))
+    moved.insert(1, moved.pop(axis))  # data as [b, d, pre..., post...]
+    data_b = ctx.emit("Expand", [ctx.emit("Transpose", [data], perm=moved),
+                                 ctx.emit("Concat", [batch, ctx.ints([1] * (data_rank - 1))], axis=0)])
+    idx_shape = ctx.emit("Concat", [batch, ctx.ints([1] * (idx_rank - 1))], axis=0)
+    safe_b = ctx.emit("Unsqueeze", [ctx.emit("Expand", [_int64(ctx, safe), idx_shape]), ctx.ints([-1])])
+    got = ctx.emit("GatherND", [data_b, safe_b], batch_dims=1)  # [b, I..., pre..., post...]
+    n_idx, n_pre = idx_rank - 1, axis - 1
+    order = [0, *range(1 + n_idx, 1 + n_idx + n_pre), *range(1, 1 + n_idx), *range(1 + n_idx + n_pre, rank_out)]
+    values = ctx.emit("Transpose", [got], perm=order)
+    mask = _unsqueezed(ctx, ctx.emit("Unsqueeze", [valid, ctx.ints(list(range(1, 1 + n_pre)))]) if n_pre else valid,
+                       0, post, rank_out)
+    return _masked(ctx, values, mask)
+
+
+def _element(ctx: NodeContext) -> str:
+    idx, idx_type = _indices(ctx)
+    length = ctx.cast(ctx.dim(0, ctx.op.axis), idx_type)
+    safe, valid = _wrap(ctx, idx, length, idx_type)
+    return _masked(ctx, ctx.emit("GatherElements", [ctx.input(0), safe], axis=ctx.op.axis), valid)
+
+
+def _nd(ctx: NodeContext) -> str:
+    e = ctx.op.num_elementwise_dims
+    idx, idx_type = _indices(ctx)
+    k = ctx.input_type(1).shape[-1]
+    data_shape = ctx.emit("Shape", [ctx.input(0)], start=e, end=e + k)
+    safe, valid = _wrap(ctx, idx, ctx.cast(data_shape, idx_type), idx_type)
+    # a coordinate tuple is valid when all its coordinates are
+    all_valid = ctx.emit("Equal", [ctx.reduce("ReduceMin", ctx.cast(valid, dtypes.int32), [-1], False),
+                                   ctx.const(1, dtypes.int32)])
+    safe = ctx.emit("Where", [ctx.emit("Unsqueeze", [all_valid, ctx.ints([-1])]), safe, ctx.const(0, idx_type)])
+    values = ctx.emit("GatherND", [ctx.input(0), _int64(ctx, safe)], batch_dims=e)
+    rest = ctx.input_type(0).rank - e - k
+    return _masked(ctx, values, _unsqueezed(ctx, all_valid, 0, rest, ctx.output_type().rank))
+
+
+@exports("Gather")
+def gather(ctx: NodeContext) -> str:
+    mode = ctx.op.mode
+    if mode is _G.ELEMENT:
+        return _element(ctx)
+    if mode is _G.ND:
+        return _nd(ctx)
+    return _default(ctx)

@@ -1,0 +1,31 @@
+"""ONNX export of IMatrixMultiplyLayer: MatMul, with TRANSPOSE operands transposed first and VECTOR
+operands given their unit dim (``[..., 1, K]`` for the first, ``[..., K, 1]`` for the second), which is
+squeezed from the result again. onnxruntime and TensorRT both accumulate 16-bit products in float32."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.matmul import MatrixOperation
+
+_M = MatrixOperation
+
+
+def _operand(ctx: NodeContext, i: int, op: MatrixOperation, unit_axis: int) -> str:
+    x = ctx.input(i)
+    rank = ctx.input_type(i).rank
+    if op is _M.TRANSPOSE:
+        return ctx.emit("Transpose", [x], perm=list(range(rank - 2)) + [rank - 1, rank - 2])
+    if op is _M.VECTOR:
+        return ctx.emit("Unsqueeze", [x, ctx.ints([unit_axis])])
+    return x
+
+
+@exports("MatrixMultiply")
+def matmul(ctx: NodeContext) -> str:
+    op0, op1 = ctx.op.op0, ctx.op.op1
+    a = _operand(ctx, 0, op0, -2)
+    b = _operand(ctx, 1, op1, -1)
+    y = ctx.compute("MatMul", [a, b], ctx.input_type(0).dtype)
+    unit = [axis for axis, op in ((-2, op0), (-1, op1)) if op is _M.VECTOR]
+    return ctx.emit("Squeeze", [y, ctx.ints(unit)]) if unit else y

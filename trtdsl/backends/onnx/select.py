@@ -1,0 +1,16 @@
+"""ONNX export of ISelectLayer (ONNX Where) and IShapeLayer (ONNX Shape, int64 as in TensorRT)."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("Select")
+def select(ctx: NodeContext) -> str:
+    return ctx.emit("Where", [ctx.input(0), ctx.input(1), ctx.input(2)])
+
+
+@exports("Shape")
+def shape(ctx: NodeContext) -> str:
+    return ctx.emit("Shape", [ctx.input(0)])

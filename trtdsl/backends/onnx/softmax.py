@@ -1,0 +1,12 @@
+"""ONNX export of ISoftMaxLayer: ONNX Softmax along the layer's one axis (opset 13's definition,
+``exp(x - max) / sum(exp(x - max))`` along that axis only)."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("SoftMax")
+def softmax(ctx: NodeContext) -> str:
+    return ctx.compute("Softmax", [ctx.input(0)], ctx.input_type(0).dtype, axis=ctx.op.axis)
