@@ -193,6 +193,25 @@ class Network:
 
         return export(self, path, opset=opset)
 
+    def build(self, **options: Any) -> Any:
+        """A TensorRT engine of the network (needs TensorRT and a GPU; see docs/tensorrt.md), callable
+        like the network: ``engine(x=array)``. Options as :func:`trtdsl.backends.tensorrt.build`, e.g.
+        ``profiles={"batch": (1, 8, 64)}`` for every named dim, ``workspace=1 << 30``.
+
+        >>> import trtdsl as td
+        >>> from trtdsl.backends.tensorrt import standin
+        >>> net = td.Network("n")
+        >>> net.output("y", td.relu(net.input("x", td.float32, ("batch", 4))))
+        >>> try:
+        ...     net.build(trt=standin.module("11.4"))
+        ... except td.ArgumentError as e:
+        ...     print(e.message)
+        build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of such dicts, one per optimization profile)
+        """
+        from trtdsl.backends.tensorrt import build
+
+        return build(self, **options)
+
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self) -> None:
         self._cache.clear()
