@@ -114,6 +114,8 @@ class ElementWise(Op):
         a, b = inputs
         assert a is not None and b is not None
         _, allowed, is_cmp = _TABLE[self.op]
+        if a.dtype is b.dtype and a.dtype in allowed and a.shape == b.shape:
+            return (TensorType(dtypes.bool_ if is_cmp else a.dtype, a.shape),)  # the common case, checked fast
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
@@ -142,7 +144,9 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     NumPy-style broadcasting: a lower-rank input gets leading 1s (an Unsqueeze layer, or a reshaped
     constant); numbers and arrays become constants of the other input's dtype.
     """
-    operation = _operation(op)
+    operation = op if isinstance(op, ElementWiseOperation) else _operation(op)
+    if type(a) is Tensor and type(b) is Tensor and a.network is b.network and a.ndim == b.ndim:
+        return a.network.add1(ElementWise(operation), (a, b), name=name)
     fn = _FN_NAMES[operation]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
