@@ -345,6 +345,22 @@ def slice_rows() -> list[Row]:
     return rows
 
 
+@td.plugin("crosscheck::offset")
+class _Offset:
+    delta: float = 1.0
+
+    def shape(self, x):
+        return x
+
+    def reference(self, x):
+        return x + np.float32(self.delta)
+
+
+def plugin_rows() -> list[Row]:
+    """A plugin layer: exported for TensorRT's parser, which onnxruntime cannot run (the test skips it)."""
+    return [Row("plugin-float32", _one_input(td.float32, lambda x: _Offset(delta=0.5)(x)))]
+
+
 def all_rows() -> list[Row]:
     return (activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows() + matmul_rows()
-            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows())
+            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows() + plugin_rows())

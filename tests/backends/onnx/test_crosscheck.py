@@ -49,6 +49,8 @@ def session_or_skip(net: td.Network, row: Row) -> None:
     try:
         ort_backend._session(net, row.opset, 1, False)
     except MissingKernel as gap:
+        if gap.layer is not None and gap.layer.op.kind == "PluginV3":
+            pytest.skip(f"onnxruntime cannot run TensorRT plugins ({gap.op_type}; see docs/plugins.md)")
         if (gap.op_type, gap.dtype) not in ORT_GAPS:
             raise
         pytest.skip(f"onnxruntime has no CPU kernel for {gap.op_type} on {gap.dtype} (listed in docs/onnx.md)")
