@@ -504,7 +504,7 @@ def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     if len(values) > MAX_DIMS:
         raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
     if type(obj)._name == "Permutation":
-        values += list(range(len(values), MAX_DIMS))
+        values += [0] * (MAX_DIMS - len(values))  # the bindings zero the rest of Permutation.order
     obj._state["values"] = values
 
 
