@@ -379,3 +379,20 @@ def test_the_number_of_outputs_is_fixed():
     expect_error(ShapeError, "t::varying: the shape method gave 2 outputs and 0 data-dependent sizes here but 1 and 0 "
                              "before; a TensorRT plugin has a fixed number of outputs",
                  lambda: Varying()(net.input("b", td.float32, (2, 2))))
+
+
+def test_a_reference_returning_its_input_gives_an_independent_array():
+    @td.plugin("t::passthrough")
+    class Passthrough:
+        def shape(self, x):
+            return x
+
+        def reference(self, x):
+            return x
+
+    net, x = net_input()
+    net.output("y", Passthrough()(x))
+    feed = np.ones((2, 3), np.float32)
+    out = net.run({"x": feed})["y"]
+    out[0, 0] = 5.0
+    assert feed[0, 0] == 1.0 and out.flags.writeable

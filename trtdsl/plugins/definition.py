@@ -428,7 +428,8 @@ class PluginDefinition:
         out = tuple(_check_result(self.label, i, r, t, declared.sizes, where)
                     for i, (r, t) in enumerate(zip(items, declared.outputs)))
         _check_sizes(self.label, out, declared, where)
-        return out
+        # a result that is (a view of) an input would be read-only and alias another layer's value
+        return tuple(r.copy() if any(np.may_share_memory(r, a) for a in arrays) else r for r in out)
 
 
     # -- the GPU kernel -------------------------------------------------------------------------------

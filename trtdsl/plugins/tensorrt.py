@@ -106,7 +106,23 @@ class _Descriptors:
 def field_type(definition: PluginDefinition, kind: AttrType) -> str:
     """The PluginFieldType member of an attribute: what ``tensorrt.plugin`` uses for its own attribute types
     (INT64 / FLOAT64 / INT8 for bools / CHAR), and for registry plugins INT32 / FLOAT32 (as TensorRT's ONNX
-    parser sends them) unless a NumPy type says otherwise."""
+    parser sends them) unless a NumPy type says otherwise.
+
+    >>> import trtdsl as td
+    >>> @td.plugin("doc::typed")
+    ... class Typed:
+    ...     count: int = 1
+    ...     sizes: tuple[np.int32, ...] = ()
+    ...     def shape(self, x):
+    ...         return x
+    ...     def reference(self, x):
+    ...         return x.copy()
+    >>> definition = definition_of(Typed)
+    >>> [field_type(definition, t) for t in definition.attributes.values()]
+    ['INT64', 'INT32']
+    >>> field_data(definition, "count", 3)
+    (array([3]), 'INT64')
+    """
     if kind.python is str:
         return "CHAR"
     if kind.numpy is not None:
@@ -167,7 +183,7 @@ def values_from_fields(definition: PluginDefinition, collection: Any) -> dict[st
 
 
 # -- tensorrt.plugin ----------------------------------------------------------------------------------------
-def plugin_module(trt: Any) -> Any:
+def _plugin_module(trt: Any) -> Any:
     """``tensorrt.plugin`` of the ``tensorrt`` module ``trt`` (BackendError if it has none)."""
     try:
         return importlib.import_module(f"{trt.__name__}.plugin")
@@ -219,7 +235,7 @@ def ensure_registered(definition: PluginDefinition, trt: Any) -> None:
     if definition.kernel_fn is None and definition.aot_fn is None:
         raise BackendError(f"{definition.label}: has no GPU implementation for TensorRT; define kernel(self, ...) "
                            "or aot(self, ...) in its class")
-    trtp = plugin_module(trt)
+    trtp = _plugin_module(trt)
     n_outputs, n_sizes = definition.counts
     key = definition.key
     desc = trtp.TensorDesc
@@ -311,10 +327,10 @@ def _run_kernel(definition: PluginDefinition, trt: Any, args: Sequence[Any], out
     returned = definition.kernel_fn(instance, *inputs, *buffers, stream)
     sizes = definition.kernel_sizes(returned, declared)
     if sizes:
-        write_scalars(outputs[len(declared.outputs):], sizes, stream)
+        _write_scalars(outputs[len(declared.outputs):], sizes, stream)
 
 
-def write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -> None:
+def _write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -> None:
     """Copy ints into 0-d device tensors (size tensors: int32 or int64) on ``stream``, with cuda-python."""
     try:
         from cuda.bindings import runtime as cudart
@@ -359,7 +375,18 @@ def _aot(definition: PluginDefinition, trtp: Any, trt: Any, args: Sequence[Any],
 
 
 def check_aot_kernel(definition: PluginDefinition, kernel: Any) -> AOTKernel:
-    """What ``aot`` returned, checked: an AOTKernel with 1-3 grid dims and 1-3 positive block dims."""
+    """What ``aot`` returned, checked: an AOTKernel with 1-3 grid dims and 1-3 positive block dims.
+
+    >>> import trtdsl as td
+    >>> @td.plugin("doc::launch")
+    ... class Launch:
+    ...     def shape(self, x):
+    ...         return x
+    ...     def reference(self, x):
+    ...         return x.copy()
+    >>> check_aot_kernel(definition_of(Launch), td.AOTKernel("k", "", grid=(4,), block=(128,))).block
+    (128,)
+    """
     if not isinstance(kernel, AOTKernel):
         raise ArgumentError(f"{definition.label}: aot returned {kernel!r}; expected a td.AOTKernel")
     for what, values in (("grid", kernel.grid), ("block", kernel.block)):
@@ -425,4 +452,4 @@ def raise_plugin(ctx: Any, layer: Any) -> Any:
 
 
 __all__ = ["check_aot_kernel", "ensure_registered", "field_data", "field_type", "fields", "lower_plugin",
-           "plugin_module", "raise_plugin", "register", "translate", "values_from_fields", "write_scalars"]
+           "raise_plugin", "register", "translate", "values_from_fields"]
