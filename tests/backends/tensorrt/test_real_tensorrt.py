@@ -1,0 +1,81 @@
+"""With a real TensorRT and a GPU: every case and example network is built into an engine, run, and
+compared with the NumPy reference; engines are saved and loaded; a network parsed by TensorRT's own ONNX
+parser is raised and run on the reference. Elsewhere these tests skip, saying why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trtdsl as td
+from backends.tensorrt.cases import CASES, inputs
+from support import TOLERANCES
+from trtdsl.backends.tensorrt import Engine, cuda, raise_network
+
+try:
+    import tensorrt as trt
+except ImportError as exc:
+    trt = None
+    WHY = f"needs the tensorrt package and its libraries ({exc})"
+else:
+    WHY = "needs a CUDA GPU and cuda-python"
+
+pytestmark = [pytest.mark.tensorrt,
+              pytest.mark.skipif(trt is None or cuda.device_count() == 0, reason=WHY)]
+
+# TensorRT's kernels may use TF32 for float32 matmuls and convolutions (on by default) and reorder sums.
+FLOAT32 = {"rtol": 2e-3, "atol": 2e-3}
+
+
+def profiles_for(net: td.Network) -> dict:
+    dims = {str(d) for t in net.inputs.values() for d in t.shape if not isinstance(d, int)}
+    return {d: (1, 2, 4) for d in dims}
+
+
+def assert_matches(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind in "iub":
+        np.testing.assert_array_equal(got, want)
+        return
+    tol = FLOAT32 if want.dtype == np.float32 else {"rtol": TOLERANCES.get(want.dtype, 2e-2), "atol": 1e-2}
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), equal_nan=True, **tol)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_engine_matches_the_reference(name, tmp_path):
+    net = CASES[name]()
+    engine = net.build(profiles=profiles_for(net), workspace=1 << 30)
+    feeds = inputs(net)
+    want = net.run(feeds)
+    got = engine(**feeds)
+    for key in want:
+        assert_matches(got[key], want[key])
+    path = tmp_path / f"{name}.engine"
+    engine.save(path)
+    again = Engine.load(path)(**feeds)
+    for key in want:
+        np.testing.assert_array_equal(again[key], got[key])
+
+
+def test_dynamic_shapes_per_call_and_several_profiles():
+    net = CASES["example_readme"]()
+    engine = net.build(profiles=[{"batch": (1, 2, 4)}, {"batch": (5, 32, 64)}])
+    for batch in (1, 4, 5, 64):
+        x = np.random.default_rng(batch).standard_normal((batch, 4)).astype(np.float32)
+        assert_matches(engine(x)["y"], net.run({"x": x})["y"])
+
+
+def test_onnx_parser_networks_raise_to_trtdsl():
+    pytest.importorskip("onnx")
+    net = CASES["example_mnist"]()
+    model = net.to_onnx()
+    logger = trt.Logger(trt.Logger.WARNING)
+    builder = trt.Builder(logger)
+    definition = builder.create_network(0 if int(trt.__version__.split(".")[0]) >= 11 else
+                                        1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED))
+    parser = trt.OnnxParser(definition, logger)
+    assert parser.parse(model.SerializeToString()), [parser.get_error(i) for i in range(parser.num_errors)]
+    raised = raise_network(definition)
+    feeds = inputs(net)
+    for key, value in net.run(feeds).items():
+        assert_matches(raised.run(feeds)[key], value)
