@@ -55,6 +55,7 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import MAX_RANK
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_tensor
 from trtdsl.plugins.attributes import AttrType
 
 T = TypeVar("T", bound=type)
@@ -729,8 +730,6 @@ def _install(cls: type, definition: PluginDefinition) -> None:
         return f"{cls.__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in definition.attributes) + ")"
 
     def __call__(self: Any, *inputs: Any, name: str | None = None) -> Any:
-        from trtdsl.layers._common import expect_tensor
-
         if len(inputs) != len(definition.inputs):
             raise ArgumentError(
                 f"{definition.label}: takes {_tensors(len(definition.inputs))} ({', '.join(definition.inputs)}); "
@@ -764,11 +763,6 @@ def lookup(name: str, namespace: str = "", version: str = "1") -> PluginDefiniti
     return found
 
 
-def definitions() -> tuple[PluginDefinition, ...]:
-    """Every plugin defined so far, in definition order."""
-    return tuple(_DEFINITIONS.values())
-
-
 def definition_of(plugin_class: type) -> PluginDefinition:
     """The definition of a class decorated with @td.plugin or @td.registry_plugin."""
     found = plugin_class.__dict__.get("__plugin__") if isinstance(plugin_class, type) else None
@@ -779,5 +773,5 @@ def definition_of(plugin_class: type) -> PluginDefinition:
 
 __all__ = [
     "AOTKernel", "DataDependentSize", "Declared", "PluginDefinition", "PluginV3", "data_dependent_dim", "definition_of",
-    "definitions", "lookup", "plugin", "registry_plugin",
+    "lookup", "plugin", "registry_plugin",
 ]
