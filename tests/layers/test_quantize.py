@@ -225,7 +225,9 @@ def test_fake_quant_is_within_half_a_step(dtype, data):
     np.testing.assert_array_equal(got, want)
     inside = np.abs(x.astype(np.float64)) <= 127 * scale
     half_ulp = {np.dtype(np.float32): 2.0**-24, np.dtype(np.float16): 2.0**-11, np.dtype(ml_dtypes.bfloat16): 2.0**-8}
-    step = scale / 2 + np.abs(want.astype(np.float64)) * half_ulp[np.dtype(dtype)]
+    # half a step, plus the rounding of x / s in float32 and of the result to the output type
+    magnitude_x, magnitude_y = np.abs(x.astype(np.float64)), np.abs(want.astype(np.float64))
+    step = scale / 2 + magnitude_x * 2.0**-23 + magnitude_y * half_ulp[np.dtype(dtype)]
     assert np.all(np.abs(got.astype(np.float64) - x.astype(np.float64))[inside] <= step[inside])
 
 

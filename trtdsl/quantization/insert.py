@@ -73,7 +73,7 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
 
     The network is changed in place: the new layers sit just before the first layer that uses them (the
     IR stays in topological order) and carry the line that called ``insert_qdq``. A scale of 1 stands in
-    for an all-zero tensor or channel.
+    for an all-zero tensor or channel, and scales are at least the smallest normal float32.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("mlp")
@@ -124,12 +124,14 @@ def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] 
 
 
 def _scale(amax: float | np.ndarray, limit: float) -> np.ndarray:
-    """``amax / limit`` in float32, 1 where amax is 0; amax must be finite."""
+    """``amax / limit`` in float32, at least the smallest normal float32 (a scale must stay positive), and
+    1 where amax is 0; amax must be finite."""
     values = np.asarray(amax, np.float64)
     if not np.all(np.isfinite(values)):
         raise ArgumentError(f"insert_qdq: an amax is {values[~np.isfinite(values)].ravel()[0]}; calibration data "
                             "and weights must be finite")
-    return np.where(values > 0, values / limit, 1.0).astype(np.float32)
+    smallest = float(np.finfo(np.float32).tiny)
+    return np.where(values > 0, np.maximum(values / limit, smallest), 1.0).astype(np.float32)
 
 
 def _weight_scale(t: Tensor, places: list[tuple[Node, int]], limit: float) -> tuple[np.ndarray, int | None]:

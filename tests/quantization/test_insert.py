@@ -1,0 +1,123 @@
+"""td.quantization.calibrate and insert_qdq: scales computed here with NumPy, the network's quantized
+result against a NumPy simulation of Q/DQ, and the placement check on the result."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, expect_error
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError
+
+
+def fake_quant(x: np.ndarray, scale: np.ndarray, limit: float) -> np.ndarray:
+    """Symmetric integer fake quantization, written out: round half to even, clamp to [-limit-1, limit]."""
+    q = np.clip(np.rint(x.astype(np.float32) / scale), -limit - 1, limit)
+    return (q * scale).astype(np.float32)
+
+
+def mlp(weights_1: np.ndarray, weights_2: np.ndarray):
+    net = td.Network("mlp")
+    x = net.input("x", td.float32, ("n", weights_1.shape[0]))
+    h = td.relu(x @ weights_1)
+    net.output("y", td.matmul(h, weights_2, transpose_b=True))
+    return net, x, h
+
+
+@given(data=st.data())
+def test_quantized_mlp_matches_a_numpy_simulation(data):
+    n, k, m, o = (data.draw(st.integers(1, 4)) for _ in range(4))
+    w1 = data.draw(arrays(np.float32, (k, m), min_value=-2, max_value=2))
+    w2 = data.draw(arrays(np.float32, (o, m), min_value=-2, max_value=2))  # used transposed
+    batches = [data.draw(arrays(np.float32, (n, k), min_value=-10, max_value=10)) for _ in range(2)]
+    net, x, h = mlp(w1, w2)
+    quantized = td.quantization.insert_qdq(net, [{"x": b} for b in batches])
+    assert [node.op.kind for node in quantized] == ["MatrixMultiply", "MatrixMultiply"]
+
+    amax_x = max(np.abs(b).max() for b in batches)
+    amax_h = max(np.abs(np.maximum(b @ w1, 0)).max() for b in batches)
+    tiny = 2.0**-126  # the smallest normal float32: scales never round to 0
+
+    def scale(amax):
+        return np.where(amax > 0, np.maximum(amax / 127, tiny), 1.0).astype(np.float32)
+
+    sx, sh = scale(np.float64(amax_x)), scale(np.float64(amax_h))
+    s1 = scale(np.abs(w1).max(axis=0).astype(np.float64))  # per output channel: the columns of x @ w1
+    s2 = scale(np.abs(w2).max(axis=1).astype(np.float64))  # ... and the rows of w2, used as w2.T
+    probe = batches[0]
+    hidden = np.maximum(fake_quant(probe, sx, 127) @ fake_quant(w1, s1[None, :], 127), 0)
+    want = fake_quant(hidden, sh, 127) @ fake_quant(w2, s2[:, None], 127).T
+    got = net.run({"x": probe})["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * (1 + np.abs(want).max()))
+    assert td.quantization.check(net).rules() == []
+
+
+def test_the_ir_stays_in_topological_order_and_pairs_are_shared():
+    net = td.Network("shared")
+    x = net.input("x", td.float32, (2, 3))
+    w = np.ones((3, 3), np.float32)
+    net.output("a", x @ w)
+    net.output("b", x @ (2 * w))
+    td.quantization.insert_qdq(net, amax={"x": 1.27})
+    seen = set(net.inputs.values())
+    for node in net.nodes:
+        assert all(t in seen for t in node.inputs if t is not None), node
+        seen.update(node.outputs)
+    quantize = [n for n in net.nodes if n.op.kind == "Quantize"]
+    assert len([n for n in quantize if n.inputs[0] is x]) == 1  # one pair on x for both matmuls
+    scale = [n for n in quantize if n.inputs[0] is x][0].inputs[1].producer.op.weights.array
+    assert scale == np.float32(0.01)
+    out = net.run({"x": np.array([[0.5, -0.004, 2.0], [0.0, 0.0, 0.0]], np.float32)})
+    np.testing.assert_allclose(out["a"][0], [0.5 + 1.27] * 3, rtol=1e-6)  # 2.0 saturates at 1.27
+
+
+def test_fp8_scales_and_convolution_weights_per_output_channel():
+    rng = np.random.default_rng(1)
+    kernel = rng.normal(size=(3, 1, 2, 2)).astype(np.float32)
+    kernel[1] = 0  # an all-zero channel gets scale 1
+    net = td.Network("conv")
+    x = net.input("x", td.float32, (1, 1, 4, 4))
+    net.output("y", td.conv(x, kernel))
+    td.quantization.insert_qdq(net, [{"x": np.full((1, 1, 4, 4), -3.5, np.float32)}], dtype=td.fp8)
+    q_kernel = next(n for n in net.nodes if n.op.kind == "Quantize" and n.inputs[0] is not x)
+    assert q_kernel.op.to_type is td.fp8 and q_kernel.op.axis == 0
+    expected = np.abs(kernel).max(axis=(1, 2, 3)) / 448
+    expected[1] = 1.0
+    np.testing.assert_array_equal(q_kernel.inputs[1].producer.op.weights.array, expected.astype(np.float32))
+    q_x = next(n for n in net.nodes if n.op.kind == "Quantize" and n.inputs[0] is x)
+    assert q_x.inputs[1].producer.op.weights.array == np.float32(3.5 / 448)
+
+
+def test_layers_already_quantized_are_left_alone():
+    net = td.Network("done")
+    x = net.input("x", td.float32, (2, 2))
+    w = td.fake_quant(net.constant(np.eye(2, dtype=np.float32)), [0.01, 0.01], axis=1)
+    net.output("y", td.fake_quant(x, 0.1) @ w)
+    before = len(net.nodes)
+    assert td.quantization.insert_qdq(net) == []
+    assert len(net.nodes) == before
+
+
+def test_calibrate_is_max_abs_over_batches():
+    net, x, h = mlp(np.array([[1.0, -1.0]], np.float32), np.ones((1, 2), np.float32))
+    batches = [{"x": np.array([[2.0]], np.float32)}, {"x": np.array([[-3.0]], np.float32)}]
+    assert td.quantization.calibrate(net, batches, [x, h]) == [3.0, 3.0]
+
+
+ROWS = [
+    (ArgumentError, "insert_qdq: no amax for the activation %x (input 0 of layer matmul_0); pass calibration batches "
+                    "or amax={'x': ...}",
+     lambda: td.quantization.insert_qdq(mlp(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))[0])),
+    (ArgumentError, "insert_qdq: argument 'dtype' is td.int4; expected td.int8 or td.float8_e4m3 (TensorRT "
+                    "quantizes activations to int4 never, and to fp4 only with td.dynamic_quantize)",
+     lambda: td.quantization.insert_qdq(td.Network(), dtype=td.int4)),
+    (ArgumentError, "insert_qdq: an amax is inf; calibration data and weights must be finite",
+     lambda: td.quantization.insert_qdq(mlp(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))[0],
+                                        [{"x": np.array([[np.inf, 1.0]], np.float32)}])),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)
