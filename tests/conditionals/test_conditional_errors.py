@@ -150,10 +150,10 @@ def output_of_conditional_in_loop():
         net.output("out", out)
 
 
-def numbers_only():
+def text_value():
     _, (x, b) = inputs((F, (3,)), (td.bool, ()))
     with td.If(b) as branch:
-        branch.output(1.0, 2.0)
+        branch.output("yes", "no")
 
 
 def cond_of(true_fn, false_fn):
@@ -266,7 +266,7 @@ ROWS = [
     (RegionError, "output 'out': %cond_output_0 is computed inside loop 'loop_0'; TensorRT does not allow a network "
                   "output inside a loop or conditional (mark the region's result, from loop.collect/loop.last or "
                   "branch.output, after its with block)", output_of_conditional_in_loop),
-    (RegionError, "output: give at least one of then_value and else_value as a Tensor", numbers_only),
+    (ArgumentError, "output: argument 'then_value' is 'yes'; expected a Tensor, a number or an array", text_value),
     (RegionError, "cond: false_fn's result must have the dtypes and shapes of true_fn's result; they differ in:\n"
                   "  result[0]: dtype float32 in true_fn's result but int32 in false_fn's result\n"
                   "  result[1]['a']: shape (3,) in true_fn's result but (2,) in false_fn's result\n"

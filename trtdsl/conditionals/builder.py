@@ -21,7 +21,9 @@ import contextlib
 from typing import Any, Iterator
 
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
-from trtdsl.errors import RegionError
+import numpy as np
+
+from trtdsl.errors import RegionError, bad_argument
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_tensor
 from trtdsl.regions.scope import BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder
@@ -137,19 +139,17 @@ class If(RegionBuilder, BranchOwner):
     # -- outputs --------------------------------------------------------------------------------------
     def output(self, then_value: Any, else_value: Any, *, name: str | None = None) -> Tensor:
         """``then_value if condition else else_value`` (IIfConditionalOutputLayer), available after the
-        ``with`` block. Each value is computed in its branch or outside the conditional; numbers become
-        constants of the other value's dtype."""
+        ``with`` block. Each value is computed in its branch or outside the conditional; numbers and
+        arrays become constants (of the other value's dtype when that is a Tensor)."""
         self._require_here("output", self.scope)
         net = self._net()
         values = []
         for which, value, other in ((True, then_value, else_value), (False, else_value, then_value)):
+            arg = "then_value" if which else "else_value"
             if not isinstance(value, Tensor):
-                like = other if isinstance(other, Tensor) else None
-                if like is None:
-                    raise RegionError("output: give at least one of then_value and else_value as a Tensor")
                 with self.state_().raw_mode():  # a constant, outside the conditional
-                    value = as_tensor("output", "then_value" if which else "else_value", value, like)
-            expect_tensor("output", "then_value" if which else "else_value", value)
+                    value = as_tensor("output", arg, value, other) if isinstance(other, Tensor) \
+                        else _constant(net, arg, value)
             if value.network is not net:
                 raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not {net.name!r}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
@@ -157,6 +157,13 @@ class If(RegionBuilder, BranchOwner):
         (out,) = self._add(ConditionalOutputLayer(self.region), tuple(values), name)
         self.outputs.append(out)
         return self._result(out)
+
+
+def _constant(net: Any, arg: str, value: Any) -> Tensor:
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise bad_argument("output", arg, value, "a Tensor, a number or an array")
+    return net.constant(value)
 
 
 class _InBranch:

@@ -309,51 +309,58 @@ class _Body:
 
     def __init__(self, steps: list[Step]) -> None:
         self.steps = steps
-        self.layers = [(s, s.op.reference, tuple(s.inputs), s.outputs) if isinstance(s, Node) else s for s in steps]
-        self.expected: list[Any] = []
+        self.compiled: list[tuple] = []
         self.dynamic = False
 
     def prepare(self, bindings: dict[str, int]) -> None:
-        self.expected = []
+        """Work out every layer's expected result for this run of the loop."""
+        self.compiled = []
         self.dynamic = False
         for step in self.steps:
             if not isinstance(step, Node):
-                self.expected.append(None)
+                self.compiled.append((_REGION, step))
                 continue
-            shapes = []
-            for t in step.outputs:
-                try:
-                    shapes.append((t.dtype.numpy, tuple(evaluate(d, bindings) for d in t.shape)))
-                except KeyError:
-                    shapes.append(None)
-                    self.dynamic = True
-            self.expected.append(shapes)
+            try:
+                shapes = [tuple(evaluate(d, bindings) for d in t.shape) for t in step.outputs]
+            except KeyError:
+                self.dynamic = True
+                self.compiled.append((_CHECKED, step))
+                continue
+            if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
+                (out,) = step.outputs
+                self.compiled.append((_FAST, step.op.reference, step.inputs, out, out.dtype.numpy, shapes[0], step))
+            else:
+                self.compiled.append((_CHECKED, step))
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
-        from trtdsl.reference.interpreter import check_result, failure
+        from trtdsl.reference.interpreter import evaluate_node, failure
 
         scratch = dict(bindings) if self.dynamic else bindings
-        for layer, expected in zip(self.layers, self.expected):
-            if expected is None:
-                layer.run(values, scratch)
-                continue
-            node, reference, inputs, outputs = layer
-            try:
-                results = reference(*[values[t] if t is not None else None for t in inputs])
-            except DSLError:
-                raise
-            except Exception as exc:
-                raise failure(node, exc) from exc
-            if len(results) == len(outputs):
-                for t, array, want in zip(outputs, results, expected):
-                    if want is None or array.__class__ is not np.ndarray or array.dtype != want[0] \
-                            or array.shape != want[1]:
-                        break
-                    values[t] = array
-                else:
+        for item in self.compiled:
+            kind = item[0]
+            if kind is _FAST:
+                _, reference, inputs, out, dtype, shape, node = item
+                try:
+                    results = reference(*[values[t] for t in inputs])
+                except DSLError:
+                    raise
+                except Exception as exc:
+                    raise failure(node, exc) from exc
+                array = results[0]
+                if array.__class__ is np.ndarray and array.shape == shape and array.dtype == dtype \
+                        and len(results) == 1:
+                    values[out] = array
                     continue
-            if isinstance(results, tuple):
-                results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
-            check_result(node, results, scratch)
-            for t, array in zip(outputs, results):
-                values[t] = array
+                from trtdsl.reference.interpreter import check_result
+
+                if isinstance(results, tuple):
+                    results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
+                check_result(node, results, scratch)
+                values[out] = results[0]
+            elif kind is _CHECKED:
+                evaluate_node(item[1], values, scratch)
+            else:
+                item[1].run(values, scratch)
+
+
+_FAST, _CHECKED, _REGION = "fast", "checked", "region"
