@@ -105,7 +105,8 @@ def test_per_tensor_quantize_rounds_half_to_even_and_saturates(to, dtype, data):
 
 
 def run_weights(build, *values):
-    """Like ``run_layer``, on constants holding ``values`` (weights, which per-channel and int4 scales need)."""
+    """Like ``run_layer``, on constants holding ``values`` (weights, which per-channel and int4 scales
+    need)."""
     net = td.Network("weights")
     result = build(*(net.constant(v) for v in values))
     outs = result if isinstance(result, tuple) else (result,)
@@ -209,7 +210,7 @@ def test_dequantize_multiplies_in_float32(src, to, data):
         got = run_weights(lambda c: td.dequantize(c, scale, to), q)
     else:
         got = run_layer(lambda t: td.dequantize(t, scale, to), q)
-    product = decode(q, src).astype(np.float32) * np.float32(scale)  # exact products of float32 values, rounded once
+    product = decode(q, src).astype(np.float32) * np.float32(scale)  # in float32, rounded once to the output
     assert got.dtype == to.numpy
     np.testing.assert_array_equal(got, product.astype(to.numpy))
 
@@ -224,7 +225,8 @@ def test_fake_quant_is_within_half_a_step(dtype, data):
     want = (expected_q(x, np.float32(scale), td.int8).astype(np.float32) * np.float32(scale)).astype(dtype)
     np.testing.assert_array_equal(got, want)
     inside = np.abs(x.astype(np.float64)) <= 127 * scale
-    half_ulp = {np.dtype(np.float32): 2.0**-24, np.dtype(np.float16): 2.0**-11, np.dtype(ml_dtypes.bfloat16): 2.0**-8}
+    half_ulp = {np.dtype(np.float32): 2.0**-24, np.dtype(np.float16): 2.0**-11,
+                np.dtype(ml_dtypes.bfloat16): 2.0**-8}
     # half a step, plus the rounding of x / s in float32 and of the result to the output type
     magnitude_x, magnitude_y = np.abs(x.astype(np.float64)), np.abs(want.astype(np.float64))
     step = scale / 2 + magnitude_x * 2.0**-23 + magnitude_y * half_ulp[np.dtype(dtype)]
@@ -245,7 +247,7 @@ def test_ties_and_edges_by_hand():
 
 def test_nan_readings():
     x = np.array([np.nan, 1.0], np.float32)
-    q8, f8, f4 = run_layer(lambda t: (td.quantize(t, 1.0), td.quantize(t, 1.0, td.fp8), td.quantize(t, 1.0, td.fp4)), x)
+    q8, f8, f4 = run_layer(lambda t: tuple(td.quantize(t, 1.0, to) for to in (td.int8, td.fp8, td.fp4)), x)
     np.testing.assert_array_equal(q8, [0, 1])
     assert np.isnan(f8.astype(np.float32)[0]) and f4.astype(np.float32).tolist() == [0.0, 1.0]
 
@@ -353,7 +355,8 @@ def test_quantized_tensors_print_their_layers():
     assert "= Dequantize[f16](%q8, %constant_1)" in text
     assert "%wq_q : i8[2,8] = Quantize[i8](%constant_2, %constant_3, axis=0)" in text
     assert "%wq : f32[2,8] = Dequantize[f32](%wq_q, %constant_3, axis=0)" in text
-    assert ("%dyn:0 : fp4[n,8], %dyn:1 : fp8[n,2] = DynamicQuantize[fp4,fp8](%x, %constant_4, block_shape=(1,4))"
+    assert ("%dyn:0 : fp4[n,8], %dyn:1 : fp8[n,2] = DynamicQuantize[fp4,fp8](%x, %constant_4, "
+            "block_shape=(1,4))"
             in text)
 
 
@@ -407,7 +410,8 @@ ROWS = [
      call(lambda a: td.quantize(a, float("nan")), f32(2))),
     (ArgumentError, "dequantize: argument 'scale' is inf; expected finite, strictly positive coefficients",
      call(lambda a: td.dequantize(a, float("inf")), (td.int8, (2,)))),
-    (ArgumentError, "quantize: argument 'scale' is [0.5, -1.0]; expected finite, strictly positive coefficients",
+    (ArgumentError, "quantize: argument 'scale' is [0.5, -1.0]; expected finite, strictly positive "
+                    "coefficients",
      on_constant(lambda w, net: td.quantize(w, [0.5, -1.0], axis=0), W)),
     (ArgumentError, "quantize: argument 'scale' is 1e-50; expected finite, strictly positive coefficients",
      call(lambda a: td.quantize(a, 1e-50), f32(2))),
@@ -415,19 +419,21 @@ ROWS = [
      on_constant(lambda w, net: td.quantize(w, net.constant(np.zeros((), np.float32))), W)),
     (ArgumentError, "fake_quant: argument 'scale' is -2.0; expected finite, strictly positive coefficients",
      call(lambda a: td.fake_quant(a, -2.0), f32(2))),
-    (DTypeError, "quantize: argument 'scale' is 'big'; expected a positive float, an array of them, or a Tensor",
+    (DTypeError, "quantize: argument 'scale' is 'big'; expected a positive float, an array of them, or a "
+                 "Tensor",
      call(lambda a: td.quantize(a, "big"), f32(2))),
-    (DTypeError, "quantize: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor", lambda: td.quantize([1.0, 2.0], 1.0)),
-    (ArgumentError, "quantize: argument 'axis' is 1; expected None (a per-tensor scale) for %t0, which is computed "
-                    "from network inputs: TensorRT allows per-channel scales only on weights (inputs computed from "
-                    "constants)",
+    (DTypeError, "quantize: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor",
+     lambda: td.quantize([1.0, 2.0], 1.0)),
+    (ArgumentError, "quantize: argument 'axis' is 1; expected None (a per-tensor scale) for %t0, which is "
+                    "computed from network inputs: TensorRT allows per-channel scales only on weights "
+                    "(inputs computed from constants)",
      call(lambda a: td.quantize(a, [1.0, 2.0, 3.0], axis=1), f32(2, 3))),
-    (ArgumentError, "dequantize: argument 'axis' is 0; expected None (a per-tensor scale) for %t0, which is computed "
-                    "from network inputs: TensorRT allows per-channel scales only on weights (inputs computed from "
-                    "constants)",
+    (ArgumentError, "dequantize: argument 'axis' is 0; expected None (a per-tensor scale) for %t0, which is "
+                    "computed from network inputs: TensorRT allows per-channel scales only on weights "
+                    "(inputs computed from constants)",
      call(lambda a: td.dequantize(a, [1.0, 2.0], axis=0), (td.int8, (2, 3)))),
-    (ShapeError, "Quantize[i8]: input 'scale' has shape (3,); per-channel scales along axis 0 of (2, 3) need shape "
-                 "(2,)",
+    (ShapeError, "Quantize[i8]: input 'scale' has shape (3,); per-channel scales along axis 0 of (2, 3) "
+                 "need shape (2,)",
      on_constant(lambda w, net: td.quantize(w, [1.0, 2.0, 3.0], axis=0), W)),
     (ShapeError, f"Quantize[i8]: input 'scale' has shape (3,) but no axis is set; {PER_TENSOR}",
      on_constant(lambda w, net: td.quantize(w, [1.0, 2.0, 3.0]), W)),
@@ -442,39 +448,41 @@ ROWS = [
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(4,)), f32(2, 8))),
     (ShapeError, "Quantize[fp8]: dim 1 of the input (2, 8) is 8, not a multiple of its block size 3",
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(1, 3)), f32(2, 8))),
-    (ShapeError, "Quantize[fp8]: block_shape (2, 1, 1) blocks dim 0 of (4, 2, 8); TensorRT blocks only the last "
-                 "two dims (use 1 for the others)",
+    (ShapeError, "Quantize[fp8]: block_shape (2, 1, 1) blocks dim 0 of (4, 2, 8); TensorRT blocks only the "
+                 "last two dims (use 1 for the others)",
      call(lambda a: td.quantize(a, np.ones((2, 2, 8)), td.fp8, block_shape=(2, 1, 1)), f32(4, 2, 8))),
-    (ShapeError, "Quantize[fp8]: input 'scale' has shape (2, 4); block_shape (1, 4) on an input of shape (2, 8) "
-                 "needs (2, 2)",
+    (ShapeError, "Quantize[fp8]: input 'scale' has shape (2, 4); block_shape (1, 4) on an input of shape "
+                 "(2, 8) needs (2, 2)",
      call(lambda a: td.quantize(a, np.ones((2, 4)), td.fp8, block_shape=(1, 4)), f32(2, 8))),
     (ShapeError, "Quantize[fp8]: dim 1 of the input (2, n) is dynamic; blocked dims must be static",
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(1, 4)), f32(2, "n"))),
-    (ShapeError, "Quantize[fp8]: block_shape (1, 0) has 0 at dim 1; expected a positive int or -1 (the whole dim)",
+    (ShapeError, "Quantize[fp8]: block_shape (1, 0) has 0 at dim 1; expected a positive int or -1 (the "
+                 "whole dim)",
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(1, 0)), f32(2, 8))),
     (ShapeError, "Quantize[i8]: input 'scale' has shape (n,); scales must have a static shape",
      call(lambda a, s: td.quantize(a, s), f32(2), f32("n"))),
-    (ShapeError, "Quantize[i8]: input 'x' is a scalar; TensorRT quantizes tensors of rank >= 1 (reshape it to (1,))",
+    (ShapeError, "Quantize[i8]: input 'x' is a scalar; TensorRT quantizes tensors of rank >= 1 (reshape it "
+                 "to (1,))",
      call(lambda a: td.quantize(a, 1.0), f32())),
-    (DTypeError, "Quantize[i8]: input 'scale' has dtype float16; expected one of float32 (16-bit scales must match "
-                 "the float32 data; e8m0 is for block-quantized fp8/fp4)",
+    (DTypeError, "Quantize[i8]: input 'scale' has dtype float16; expected one of float32 (16-bit scales "
+                 "must match the float32 data; e8m0 is for block-quantized fp8/fp4)",
      call(lambda a: td.quantize(a, np.float16(0.5)), f32(2))),
-    (DTypeError, "Dequantize[f16]: input 'scale' has dtype bfloat16; expected one of float32, float16 (16-bit scales "
-                 "must match the float16 data; e8m0 is for block-quantized fp8/fp4)",
+    (DTypeError, "Dequantize[f16]: input 'scale' has dtype bfloat16; expected one of float32, float16 "
+                 "(16-bit scales must match the float16 data; e8m0 is for block-quantized fp8/fp4)",
      call(lambda a: td.dequantize(a, np.array(0.5, ml_dtypes.bfloat16), td.float16), (td.int8, (2,)))),
-    (DTypeError, "Dequantize[f32]: input 'scale' has dtype e8m0; expected one of float32 (16-bit scales must match "
-                 "the float32 data; e8m0 is for block-quantized fp8/fp4)",
+    (DTypeError, "Dequantize[f32]: input 'scale' has dtype e8m0; expected one of float32 (16-bit scales "
+                 "must match the float32 data; e8m0 is for block-quantized fp8/fp4)",
      call(lambda a: td.dequantize(a, np.ones((2, 2), ml_dtypes.float8_e8m0fnu), block_shape=(1, 4)),
           (td.int8, (2, 8)))),
-    (ArgumentError, "quantize: argument 'zero_point' is 3; expected zeros: TensorRT supports symmetric quantization "
-                    "only",
+    (ArgumentError, "quantize: argument 'zero_point' is 3; expected zeros: TensorRT supports symmetric "
+                    "quantization only",
      call(lambda a: td.quantize(a, 1.0, zero_point=3), f32(2))),
     (ArgumentError, "quantize: argument 'zero_point' is [0, 2]; expected zeros: TensorRT supports symmetric "
                     "quantization only",
      on_constant(lambda w, net: td.quantize(w, [1.0, 1.0], axis=0,
                                             zero_point=net.constant(np.array([0, 2], np.int8))), W)),
-    (ArgumentError, "dequantize: argument 'zero_point' is '%t1'; expected a Constant (or a Cast of one): TensorRT "
-                    "needs zero points known when the engine is built",
+    (ArgumentError, "dequantize: argument 'zero_point' is '%t1'; expected a Constant (or a Cast of one): "
+                    "TensorRT needs zero points known when the engine is built",
      call(lambda a, z: td.dequantize(a, 1.0, zero_point=z), (td.int8, (2,)), (td.int8, ()))),
     (DTypeError, "Quantize[i8]: input 'zero_point' has dtype float32; expected int8, the quantized type",
      call(lambda a: td.quantize(a, 1.0, zero_point=a.network.constant(np.float32(0))), f32(2))),
@@ -482,35 +490,42 @@ ROWS = [
      call(lambda a: td.quantize(a, 1.0, td.fp8, zero_point=np.zeros(2)), f32(2))),
     (DTypeError, "quantize: argument 'zero_point' is 'none'; expected zeros (a number, an array or a Tensor)",
      call(lambda a: td.quantize(a, 1.0, zero_point="none"), f32(2))),
-    (ArgumentError, "quantize: argument 'x' is '%t0'; expected weights (a tensor computed from constants): TensorRT "
-                    "quantizes only weights to int4",
+    (ArgumentError, "quantize: argument 'x' is '%t0'; expected weights (a tensor computed from constants): "
+                    "TensorRT quantizes only weights to int4",
      call(lambda a: td.quantize(a, 1.0, td.int4), f32(2))),
     (ArgumentError, "dequantize: argument 'x' is '%t0'; expected weights (a tensor computed from constants): "
                     "TensorRT quantizes only weights to int4",
      call(lambda a: td.dequantize(a, 1.0), (td.int4, (2,)))),
-    (DTypeError, "DynamicQuantize[i4,fp8]: to_type is td.int4; expected one of float4_e2m1, float8_e4m3, int8",
+    (DTypeError, "DynamicQuantize[i4,fp8]: to_type is td.int4; expected one of float4_e2m1, float8_e4m3, "
+                 "int8",
      call(lambda a: td.dynamic_quantize(a, 16, td.int4), f32(2, 16))),
-    (DTypeError, "DynamicQuantize[fp4,f16]: scale_type is td.float16; expected one of float8_e4m3, e8m0, float32",
+    (DTypeError, "DynamicQuantize[fp4,f16]: scale_type is td.float16; expected one of float8_e4m3, e8m0, "
+                 "float32",
      call(lambda a: td.dynamic_quantize(a, 16, td.fp4, td.float16), f32(2, 16))),
-    (DTypeError, "DynamicQuantize[fp4,fp8]: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
+    (DTypeError, "DynamicQuantize[fp4,fp8]: input 'x' has dtype int32; expected one of float32, float16, "
+                 "bfloat16",
      call(lambda a: td.dynamic_quantize(a), (td.int32, (2, 16)))),
     (ShapeError, "DynamicQuantize[fp4,fp8]: input 'x' has shape (16,); TensorRT quantizes 2-D or 3-D tensors "
                  "dynamically",
      call(lambda a: td.dynamic_quantize(a), f32(16))),
-    (ShapeError, "DynamicQuantize[fp4,fp8]: dim 1 of the input (2, 20) is 20, not a multiple of its block size 16",
+    (ShapeError, "DynamicQuantize[fp4,fp8]: dim 1 of the input (2, 20) is 20, not a multiple of its block "
+                 "size 16",
      call(lambda a: td.dynamic_quantize(a), f32(2, 20))),
-    (ShapeError, "DynamicQuantize[fp4,fp8]: input 'double_quant_scale' has shape (1,); expected a scalar (shape ())",
+    (ShapeError, "DynamicQuantize[fp4,fp8]: input 'double_quant_scale' has shape (1,); expected a scalar "
+                 "(shape ())",
      call(lambda a: td.dynamic_quantize(a, double_quant_scale=[0.5]), f32(2, 16))),
-    (DTypeError, "DynamicQuantize[fp4,fp8]: input 'double_quant_scale' has dtype float16; expected one of float32",
+    (DTypeError, "DynamicQuantize[fp4,fp8]: input 'double_quant_scale' has dtype float16; expected one of "
+                 "float32",
      call(lambda a: td.dynamic_quantize(a, double_quant_scale=np.float16(1)), f32(2, 16))),
-    (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is -1.0; expected finite, strictly positive "
-                    "coefficients",
+    (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is -1.0; expected finite, strictly "
+                    "positive coefficients",
      call(lambda a: td.dynamic_quantize(a, double_quant_scale=-1.0), f32(2, 16))),
-    (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is '%t1'; expected a build-time constant "
-                    "(TensorRT needs it when the engine is built)",
+    (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is '%t1'; expected a build-time "
+                    "constant (TensorRT needs it when the engine is built)",
      call(lambda a, d: td.dynamic_quantize(a, double_quant_scale=d), f32(2, 16), f32())),
-    (ExecutionError, "Quantize[i8] (layer quantize_0) failed on the NumPy reference: ValueError: Quantize[i8]: scale "
-                     "coefficient -1.0 is not finite and positive; TensorRT requires strictly positive scales",
+    (ExecutionError, "Quantize[i8] (layer quantize_0) failed on the NumPy reference: ValueError: "
+                     "Quantize[i8]: scale coefficient -1.0 is not finite and positive; TensorRT requires "
+                     "strictly positive scales",
      run_bad_scale),
 ]
 

@@ -60,11 +60,13 @@ def test_per_channel_scales_on_an_activation_are_an_error():
     report = td.quantization.check(net)
     assert report.rules() == ["per-channel-activation", "per-channel-activation"]
     first = report.findings[0]
-    assert (first.severity, first.node, first.location.line) == ("error", q.producer.name, line_of("marker: per-channel"))
-    assert first.message == ("axis is 1; expected None (a per-tensor scale) for %x, which is computed from network "
-                             "inputs: TensorRT allows per-channel scales only on weights (inputs computed from "
-                             "constants)")
-    assert str(first).startswith(f"{__file__}:{first.location.line}: error[per-channel-activation] layer quantize_0: ")
+    assert (first.severity, first.node, first.location.line) == ("error", q.producer.name, line_of("marker: "
+                                                                                                   "per-channel"))
+    assert first.message == ("axis is 1; expected None (a per-tensor scale) for %x, which is computed from "
+                             "network inputs: TensorRT allows per-channel scales only on weights (inputs "
+                             "computed from constants)")
+    assert str(first).startswith(f"{__file__}:{first.location.line}: error[per-channel-activation] layer "
+                                 "quantize_0: ")
     assert report.errors == report.findings
 
 
@@ -75,7 +77,8 @@ def test_int4_activation_and_bad_constant_scale_and_zero_points_are_errors():
     bad = net.add1(Quantize(td.int8), (x, zero))
     zp_input = net.input("zp", td.int8, ())
     from_input = net.add1(Quantize(td.int8), (x, net.constant(np.float32(1)), zp_input))
-    nonzero = net.add1(Quantize(td.int8), (x, net.constant(np.float32(1)), net.constant(np.array(3, np.int8))))
+    three = net.constant(np.array(3, np.int8))
+    nonzero = net.add1(Quantize(td.int8), (x, net.constant(np.float32(1)), three))
     for t in (q, bad, from_input, nonzero):
         net.output(t.name + "_out", t)
     report = td.quantization.check(net)
@@ -86,7 +89,8 @@ def test_int4_activation_and_bad_constant_scale_and_zero_points_are_errors():
         ("zero-point-not-zero", nonzero.producer.name),
     ]
     assert report.findings[1].message == "scale is 0.0; expected finite, strictly positive coefficients"
-    assert report.findings[3].message == "zero_point is 3; expected zeros: TensorRT supports symmetric quantization only"
+    assert report.findings[3].message == ("zero_point is 3; expected zeros: TensorRT supports symmetric "
+                                          "quantization only")
 
 
 def test_scale_from_a_network_input_is_a_warning_but_dynamic_scales_are_not():
@@ -97,8 +101,9 @@ def test_scale_from_a_network_input_is_a_warning_but_dynamic_scales_are_not():
     net.output("y", td.dequantize(q, td.dequantize(scales, 1.0), block_shape=(1, 16)))
     finding = only(td.quantization.check(net), "scale-not-constant")
     assert (finding.severity, finding.location.line) == ("warning", line_of("marker: runtime scale"))
-    assert finding.message == ("the scale %s is computed from network inputs; TensorRT documents Q/DQ scales as "
-                               "build-time constants (dynamic scales come from td.dynamic_quantize)")
+    assert finding.message == ("the scale %s is computed from network inputs; TensorRT documents Q/DQ "
+                               "scales as build-time constants (dynamic scales come from "
+                               "td.dynamic_quantize)")
 
 
 def test_convolution_with_one_input_quantized():
@@ -106,8 +111,10 @@ def test_convolution_with_one_input_quantized():
     y = td.conv(td.fake_quant(x, 0.05), KERNEL)  # marker: partial
     net.output("y", y)
     finding = only(td.quantization.check(net), "partially-quantized")
-    assert (finding.severity, finding.node, finding.location.line) == ("warning", "conv_0", line_of("marker: partial"))
-    assert finding.message.startswith("input %constant_1 does not come through Q/DQ while the other input does")
+    assert (finding.severity, finding.node) == ("warning", "conv_0")
+    assert finding.location.line == line_of("marker: partial")
+    assert finding.message.startswith("input %constant_1 does not come through Q/DQ while the other input "
+                                      "does")
 
 
 def test_float_layer_in_a_quantized_network_is_advice():
@@ -132,9 +139,9 @@ def test_weight_scales_along_the_reduced_axis():
     net.output("t", td.matmul(a, transposed, transpose_b=True))
     finding = only(td.quantization.check(net), "weights-axis")
     assert (finding.severity, finding.location.line) == ("warning", line_of("marker: reduced axis"))
-    assert finding.message == ("the weights %constant_0 are scaled per channel along axis 0, which MatrixMultiply "
-                               "reduces over; per-channel weight scales must be along the output channels (axis 1) "
-                               "to be folded into the output")
+    assert finding.message == ("the weights %constant_0 are scaled per channel along axis 0, which "
+                               "MatrixMultiply reduces over; per-channel weight scales must be along the "
+                               "output channels (axis 1) to be folded into the output")
 
 
 def test_per_tensor_weights_are_advice_unless_there_is_one_channel():
@@ -176,9 +183,10 @@ def test_qdq_between_convolution_and_add():
     y = td.fake_quant(td.conv(a, w, padding=1), 0.1, name="split")  # marker: split
     net.output("y", y + skip)
     finding = only(td.quantization.check(net), "qdq-splits-add-fusion")
-    assert (finding.severity, finding.node, finding.location.line) == ("warning", "split_q", line_of("marker: split"))
-    assert finding.message == ("this Q/DQ pair sits between %conv_0 and the add %sum_0, so TensorRT cannot fuse the "
-                               "add into the Convolution; quantize the add's other input instead")
+    assert (finding.severity, finding.node) == ("warning", "split_q")
+    assert finding.location.line == line_of("marker: split")
+    assert finding.message == ("this Q/DQ pair sits between %conv_0 and the add %sum_0, so TensorRT cannot "
+                               "fuse the add into the Convolution; quantize the add's other input instead")
 
 
 def test_float_residual_before_a_quantized_add():
@@ -189,9 +197,10 @@ def test_float_residual_before_a_quantized_add():
     total = td.conv(a, w, padding=1) + skip  # marker: residual
     net.output("y", td.fake_quant(total, 0.1))
     finding = only(td.quantization.check(net), "residual-not-quantized")
-    assert (finding.severity, finding.node, finding.location.line) == ("warning", "sum_0", line_of("marker: residual"))
-    assert finding.message == ("its input %skip is float, so the fused Convolution + add writes float and the "
-                               "Quantize after the add does not fuse; put a Q/DQ pair on %skip")
+    assert (finding.severity, finding.node, finding.location.line) == ("warning", "sum_0", line_of("marker: "
+                                                                                                   "residual"))
+    assert finding.message == ("its input %skip is float, so the fused Convolution + add writes float and "
+                               "the Quantize after the add does not fuse; put a Q/DQ pair on %skip")
 
 
 def test_int4_blocks_of_other_sizes():
@@ -202,5 +211,5 @@ def test_int4_blocks_of_other_sizes():
     net.output("c", td.fake_quant(weights, np.ones((2, 1), np.float32), td.int4, block_shape=(1, 128)))
     report = td.quantization.check(net)
     assert report.rules() == ["int4-block-size", "int4-block-size"]  # the Q and the DQ of "a"
-    assert report.findings[0].message == ("block_shape is (1, 32); TensorRT documents INT4 with block scales of 64 "
-                                          "or 128 elements along one dim")
+    assert report.findings[0].message == ("block_shape is (1, 32); TensorRT documents INT4 with block "
+                                          "scales of 64 or 128 elements along one dim")

@@ -106,8 +106,8 @@ def test_calibrate_is_max_abs_over_batches():
 
 
 ROWS = [
-    (ArgumentError, "insert_qdq: no amax for the activation %x (input 0 of layer matmul_0); pass calibration batches "
-                    "or amax={'x': ...}",
+    (ArgumentError, "insert_qdq: no amax for the activation %x (input 0 of layer matmul_0); pass "
+                    "calibration batches or amax={'x': ...}",
      lambda: td.quantization.insert_qdq(mlp(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))[0])),
     (ArgumentError, "insert_qdq: argument 'dtype' is td.int4; expected td.int8 or td.float8_e4m3 (TensorRT "
                     "quantizes activations to int4 never, and to fp4 only with td.dynamic_quantize)",

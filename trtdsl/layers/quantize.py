@@ -115,24 +115,24 @@ def block_sizes(label: str, block_shape: tuple[int, ...], x: TensorType) -> tupl
     blocks span more than one element only along the last two dims, and blocked dims are static
     multiples of their block."""
     if len(block_shape) != x.rank:
-        raise ShapeError(f"{label}: block_shape {block_shape} has {len(block_shape)} dims; expected one per dim of "
-                         f"the input {x.shape_text}")
+        raise ShapeError(f"{label}: block_shape {block_shape} has {len(block_shape)} dims; expected one per "
+                         f"dim of the input {x.shape_text}")
     sizes: list[DimLike] = []
     for i, (b, d) in enumerate(zip(block_shape, x.shape)):
         if b == 0 or b < -1:
-            raise ShapeError(f"{label}: block_shape {block_shape} has {b} at dim {i}; expected a positive int or -1 "
-                             "(the whole dim)")
+            raise ShapeError(f"{label}: block_shape {block_shape} has {b} at dim {i}; expected a positive "
+                             "int or -1 (the whole dim)")
         size = d if b == -1 else b
         if size != 1 and i < x.rank - 2:
-            raise ShapeError(f"{label}: block_shape {block_shape} blocks dim {i} of {x.shape_text}; TensorRT blocks "
-                             "only the last two dims (use 1 for the others)")
+            raise ShapeError(f"{label}: block_shape {block_shape} blocks dim {i} of {x.shape_text}; TensorRT "
+                             "blocks only the last two dims (use 1 for the others)")
         if b > 1:
             if not isinstance(d, int):
-                raise ShapeError(f"{label}: dim {i} of the input {x.shape_text} is dynamic; blocked dims must be "
-                                 "static")
+                raise ShapeError(f"{label}: dim {i} of the input {x.shape_text} is dynamic; blocked dims "
+                                 "must be static")
             if d % b:
-                raise ShapeError(f"{label}: dim {i} of the input {x.shape_text} is {d}, not a multiple of its block "
-                                 f"size {b}")
+                raise ShapeError(f"{label}: dim {i} of the input {x.shape_text} is {d}, not a multiple of "
+                                 f"its block size {b}")
         sizes.append(size)
     return tuple(sizes)
 
@@ -145,27 +145,29 @@ def _check_scale(label: str, axis: int, block_shape: tuple[int, ...], x: TensorT
                  zero_point: TensorType | None) -> None:
     """The scale (and zero point) shapes against the granularity: per-tensor, per-channel or block."""
     if not scale.is_static:
-        raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; scales must have a static shape")
+        raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; scales must have a static "
+                         "shape")
     if block_shape:
         expected = _scale_shape(x, block_sizes(label, block_shape, x))
         if scale.shape != expected:
             shown = "(" + ", ".join(str(d) for d in expected) + ("," if len(expected) == 1 else "") + ")"
-            raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; block_shape {block_shape} on "
-                             f"an input of shape {x.shape_text} needs {shown}")
+            raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; block_shape "
+                             f"{block_shape} on an input of shape {x.shape_text} needs {shown}")
     elif math.prod(scale.shape) == 1 and scale.rank <= 1:
         pass  # per-tensor; TensorRT ignores the axis of a one-coefficient scale
     elif axis == -1:
-        raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text} but no axis is set; a per-tensor "
-                         "scale has one coefficient (give axis for per-channel or block_shape for block scales)")
+        raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text} but no axis is set; a "
+                         "per-tensor scale has one coefficient (give axis for per-channel or block_shape "
+                         "for block scales)")
     else:
         if not 0 <= axis < x.rank:
             raise ShapeError(f"{label}: axis {axis} is out of range for the input {x.shape_text}")
         if scale.rank != 1 or scale.shape[0] != x.shape[axis]:
-            raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; per-channel scales along axis "
-                             f"{axis} of {x.shape_text} need shape ({x.shape[axis]},)")
+            raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; per-channel scales along "
+                             f"axis {axis} of {x.shape_text} need shape ({x.shape[axis]},)")
     if zero_point is not None and zero_point.shape != scale.shape:
-        raise ShapeError(f"{label}: input 'zero_point' has shape {zero_point.shape_text}; it must have the scale's "
-                         f"shape {scale.shape_text}")
+        raise ShapeError(f"{label}: input 'zero_point' has shape {zero_point.shape_text}; it must have the "
+                         f"scale's shape {scale.shape_text}")
 
 
 def _check_scale_dtype(label: str, scale: TensorType, data: DType, block: bool, quantized: DType) -> None:
@@ -173,11 +175,13 @@ def _check_scale_dtype(label: str, scale: TensorType, data: DType, block: bool, 
     if block and quantized in (dtypes.float8_e4m3, dtypes.float4_e2m1):
         allowed.append(dtypes.e8m0)
     if scale.dtype not in allowed:
-        raise DTypeError(f"{label}: input 'scale' has dtype {scale.dtype.name}; expected one of {_names(allowed)} "
-                         f"(16-bit scales must match the {data.name} data; e8m0 is for block-quantized fp8/fp4)")
+        raise DTypeError(f"{label}: input 'scale' has dtype {scale.dtype.name}; expected one of "
+                         f"{_names(allowed)} (16-bit scales must match the {data.name} data; e8m0 is for "
+                         "block-quantized fp8/fp4)")
 
 
-def expand_scale(scale: np.ndarray, shape: tuple[int, ...], axis: int, block_shape: tuple[int, ...]) -> np.ndarray:
+def expand_scale(scale: np.ndarray, shape: tuple[int, ...], axis: int,
+                 block_shape: tuple[int, ...]) -> np.ndarray:
     """``scale`` (float32) broadcastable to ``shape``: per-tensor, per-channel along ``axis``, or repeated
     over each block."""
     if block_shape:
@@ -194,15 +198,15 @@ def _runtime_scale(label: str, scale: np.ndarray, zero_ok: bool) -> np.ndarray:
     s = scale.astype(np.float32)
     bad = ~np.isfinite(s) | (s < 0) | (~np.bool_(zero_ok) & (s == 0))
     if bad.any():
-        raise ValueError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and positive; TensorRT "
-                         "requires strictly positive scales")
+        raise ValueError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and "
+                         "positive; TensorRT requires strictly positive scales")
     return s
 
 
 def _check_zero_point(label: str, zero_point: np.ndarray | None) -> None:
     if zero_point is not None and np.any(zero_point.astype(np.float32) != 0):
-        raise ValueError(f"{label}: the zero point holds non-zero values; TensorRT supports symmetric quantization "
-                         "only")
+        raise ValueError(f"{label}: the zero point holds non-zero values; TensorRT supports symmetric "
+                         "quantization only")
 
 
 # -- ops -----------------------------------------------------------------------------------------------
@@ -242,7 +246,8 @@ class _ScaledOp(Op):
         if self.to_type not in to_types:
             raise DTypeError(f"{label}: to_type is {self.to_type!r}; expected one of {_names(to_types)}")
         if x.dtype not in data_types:
-            raise DTypeError(f"{label}: input 'x' has dtype {x.dtype.name}; expected one of {_names(data_types)}")
+            raise DTypeError(f"{label}: input 'x' has dtype {x.dtype.name}; expected one of "
+                             f"{_names(data_types)}")
         if x.rank == 0:
             raise ShapeError(f"{label}: input 'x' is a scalar; TensorRT quantizes tensors of rank >= 1 "
                              "(reshape it to (1,))")
@@ -323,7 +328,7 @@ def block_scales(amax: np.ndarray, double_scale: np.float32, to: DType, scale_ty
 
 @attrs.frozen
 class DynamicQuantize(Op):
-    """Block quantization with scales computed from the data (IDynamicQuantizeLayer, ``addDynamicQuantizeV2``).
+    """Block quantization with scales computed from the data (IDynamicQuantizeLayer, V2 API).
 
     Inputs: x (float, rank 2 or 3) and the double-quantization scale ``d`` (a positive 0-D constant).
     Outputs: ``q`` (``to_type``: fp4, fp8 or int8) and the block scales ``s`` (``scale_type``: fp8, e8m0 or
@@ -356,17 +361,18 @@ class DynamicQuantize(Op):
             raise DTypeError(f"{label}: scale_type is {self.scale_type!r}; expected one of "
                              f"{_names(DYNAMIC_SCALE_TYPES)}")
         if x.dtype not in dtypes.FLOATS:
-            raise DTypeError(f"{label}: input 'x' has dtype {x.dtype.name}; expected one of {_names(dtypes.FLOATS)}")
+            raise DTypeError(f"{label}: input 'x' has dtype {x.dtype.name}; expected one of "
+                             f"{_names(dtypes.FLOATS)}")
         if x.rank not in (2, 3):
-            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; TensorRT quantizes 2-D or 3-D tensors "
-                             "dynamically")
+            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; TensorRT quantizes 2-D or 3-D "
+                             "tensors dynamically")
         allowed = (dtypes.float32,) if x.dtype is dtypes.float32 else (dtypes.float32, x.dtype)
         if double_scale.dtype not in allowed:
-            raise DTypeError(f"{label}: input 'double_quant_scale' has dtype {double_scale.dtype.name}; expected one "
-                             f"of {_names(allowed)}")
+            raise DTypeError(f"{label}: input 'double_quant_scale' has dtype {double_scale.dtype.name}; "
+                             f"expected one of {_names(allowed)}")
         if double_scale.rank != 0:
-            raise ShapeError(f"{label}: input 'double_quant_scale' has shape {double_scale.shape_text}; expected a "
-                             "scalar (shape ())")
+            raise ShapeError(f"{label}: input 'double_quant_scale' has shape {double_scale.shape_text}; "
+                             "expected a scalar (shape ())")
         sizes = block_sizes(label, self.block_shape, x)
         return TensorType(self.to_type, x.shape), TensorType(self.scale_type, _scale_shape(x, sizes))
 
@@ -472,8 +478,8 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
     if op.granularity == "channel" and math.prod(scale.shape) != 1 and not weights:
         problems.append(Problem(
             "per-channel-activation", "axis", op.axis,
-            f"None (a per-tensor scale) for %{x.name}, which is computed from network inputs: TensorRT allows "
-            "per-channel scales only on weights (inputs computed from constants)"))
+            f"None (a per-tensor scale) for %{x.name}, which is computed from network inputs: TensorRT "
+            "allows per-channel scales only on weights (inputs computed from constants)"))
     if quantized is dtypes.int4 and not weights:
         problems.append(Problem(
             "int4-activation", "x", f"%{x.name}",
@@ -532,8 +538,8 @@ def _zero_point_tensor(fn: str, value: Any, quantized: DType, scale: Tensor) -> 
 
 def _granularity_args(fn: str, x: Tensor, axis: Any, block_shape: Any) -> tuple[int, tuple[int, ...]]:
     if axis is not None and block_shape is not None:
-        raise bad_argument(fn, "axis", axis, "None when block_shape is given (a scale is per-channel or blocked, "
-                                             "not both)")
+        raise bad_argument(fn, "axis", axis, "None when block_shape is given (a scale is per-channel or "
+                                             "blocked, not both)")
     blocks = () if block_shape is None else static_ints(fn, "block_shape", block_shape)
     return (-1 if axis is None else normalize_axis(fn, axis, x.ndim)), blocks
 
@@ -551,7 +557,8 @@ def _add_scaled(fn: str, op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Te
 
 
 def quantize(x: Tensor, scale: Any, dtype: Any = dtypes.int8, axis: int | None = None,
-             block_shape: Sequence[int] | None = None, *, zero_point: Any = None, name: str | None = None) -> Tensor:
+             block_shape: Sequence[int] | None = None, *, zero_point: Any = None,
+             name: str | None = None) -> Tensor:
     """Quantize ``x`` to ``dtype`` (int8, fp8, int4, fp4) with TensorRT's rule (one IQuantizeLayer)::
 
         np.clip(np.rint(x / s), -128, 127).astype(np.int8)              # int8 (int4: [-8, 7])

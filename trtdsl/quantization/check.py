@@ -109,8 +109,9 @@ def check(network: Network) -> Report:
     >>> w = net.constant(np.ones((4, 2, 3, 3), np.float32))
     >>> y = td.conv(td.fake_quant(x, 0.02), td.fake_quant(w, 0.01))
     >>> net.output("y", y)
-    >>> print(td.quantization.check(net).findings[0].message)
-    the weights %constant_0 have one scale for 4 output channels; per-channel scales along axis 0 are recommended for weights
+    >>> print(td.quantization.check(net))  # doctest: +ELLIPSIS
+    <doctest ...>:1: info[weights-per-tensor] layer conv_0: the weights %constant_0 have one scale for 4
+    output channels; per-channel scales along axis 0 are recommended for weights
     """
     found: list[Finding] = []
     users = consumers(network)
@@ -134,18 +135,20 @@ def _scaled_layer(node: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> li
     x, scale = node.inputs[0], node.inputs[1]
     zero_point = node.inputs[2] if len(node.inputs) > 2 else None
     assert x is not None and scale is not None
-    found = [_finding(node, p.rule, "error", p.text()) for p in source_problems(node.op, x, scale, zero_point)]
+    problems = source_problems(node.op, x, scale, zero_point)
+    found = [_finding(node, p.rule, "error", p.text()) for p in problems]
     if not is_build_time_constant(scale) and not _dynamic_scale(scale):
         found.append(_finding(node, "scale-not-constant", "warning",
-                              f"the scale %{scale.name} is computed from network inputs; TensorRT documents Q/DQ "
-                              "scales as build-time constants (dynamic scales come from td.dynamic_quantize)"))
+                              f"the scale %{scale.name} is computed from network inputs; TensorRT documents "
+                              "Q/DQ scales as build-time constants (dynamic scales come from "
+                              "td.dynamic_quantize)"))
     quantized = x.dtype if node.op.kind == "Dequantize" else node.op.to_type
     if quantized is dtypes.int4:
         blocks = [b for b in node.op.block_shape if b != 1]
         if len(blocks) != 1 or blocks[0] not in INT4_BLOCK_SIZES:
             found.append(_finding(node, "int4-block-size", "warning",
-                                  f"block_shape is {node.op.block_shape or None}; TensorRT documents INT4 with "
-                                  "block scales of 64 or 128 elements along one dim"))
+                                  f"block_shape is {node.op.block_shape or None}; TensorRT documents INT4 "
+                                  "with block scales of 64 or 128 elements along one dim"))
     for user, _ in users.get(node.output, ()):
         pair = _pair(node, user)
         if pair is not None:
@@ -177,16 +180,17 @@ def _pair(node: Node, user: Node) -> Finding | None:
     if node.op.kind == "Dequantize" and user.op.kind == "Quantize":
         if _same_scale(node, user) and user.op.to_type is node.inputs[0].dtype:
             return _finding(user, "redundant-dq-q", "info",
-                            f"it undoes the Dequantize %{node.name} before it (same scale and type); TensorRT "
-                            "removes the pair: drop it")
+                            f"it undoes the Dequantize %{node.name} before it (same scale and type); "
+                            "TensorRT removes the pair: drop it")
         return _finding(user, "requantize", "warning",
-                        f"it requantizes the output of the Dequantize %{node.name} with another scale or type; "
-                        "with no layer between them to fuse into, TensorRT runs the DQ → Q chain as a separate "
-                        "kernel (quantize once, or put the layer that needs the change between them)")
+                        f"it requantizes the output of the Dequantize %{node.name} with another scale or "
+                        "type; with no layer between them to fuse into, TensorRT runs the DQ → Q chain as a "
+                        "separate kernel (quantize once, or put the layer that needs the change between "
+                        "them)")
     if node.op.kind == "Quantize" and user.op.kind == "Dequantize" and not _same_scale(node, user):
         return _finding(user, "q-dq-scale-mismatch", "warning",
-                        f"it dequantizes the output of %{node.name} with another scale or granularity, so the "
-                        "pair does not give back its input; a Q/DQ pair should share its scale")
+                        f"it dequantizes the output of %{node.name} with another scale or granularity, so "
+                        "the pair does not give back its input; a Q/DQ pair should share its scale")
     return None
 
 
@@ -197,13 +201,13 @@ def _weighted_layer(node: Node) -> list[Finding]:
     names = " and ".join(f"%{node.inputs[i].name}" for i in missing)
     if missing and len(missing) < len(sources):
         found.append(_finding(node, "partially-quantized", "warning",
-                              f"input {names} does not come through Q/DQ while the other input does; TensorRT "
-                              "fuses the Dequantize layers into a quantized kernel only when every input has "
-                              "one, so this layer runs in float and its DQ runs alone"))
+                              f"input {names} does not come through Q/DQ while the other input does; "
+                              "TensorRT fuses the Dequantize layers into a quantized kernel only when every "
+                              "input has one, so this layer runs in float and its DQ runs alone"))
     elif missing:
         found.append(_finding(node, "not-quantized", "info",
-                              f"inputs {names} do not come through Q/DQ, so this layer runs in float; quantize "
-                              "them (td.quantization.insert_qdq) to run it in int8/fp8"))
+                              f"inputs {names} do not come through Q/DQ, so this layer runs in float; "
+                              "quantize them (td.quantization.insert_qdq) to run it in int8/fp8"))
     for index, dq in sources.items():
         if dq is not None and dq.output is node.inputs[index] and is_build_time_constant(dq.inputs[0]):
             found += _weights(node, index, dq)
@@ -222,14 +226,14 @@ def _weights(node: Node, index: int, dq: Node) -> list[Finding]:
     if dq.op.granularity == "channel" and int(np.prod(dq.inputs[1].shape)) != 1:
         if dq.op.axis != axis:
             return [_finding(node, "weights-axis", "warning",
-                             f"the weights %{weights.name} are scaled per channel along axis {dq.op.axis}, which "
-                             f"{node.op.kind} reduces over; per-channel weight scales must be along the output "
-                             f"channels (axis {axis}) to be folded into the output")]
+                             f"the weights %{weights.name} are scaled per channel along axis {dq.op.axis}, "
+                             f"which {node.op.kind} reduces over; per-channel weight scales must be along "
+                             f"the output channels (axis {axis}) to be folded into the output")]
         return []
     if channels != 1:
         return [_finding(node, "weights-per-tensor", "info",
-                         f"the weights %{weights.name} have one scale for {channels} output channels; per-channel "
-                         f"scales along axis {axis} are recommended for weights")]
+                         f"the weights %{weights.name} have one scale for {channels} output channels; "
+                         f"per-channel scales along axis {axis} are recommended for weights")]
     return []
 
 
@@ -245,9 +249,9 @@ def _residual_add(add: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> lis
         if q is not None and q.op.kind == "Quantize" and _from_weighted(q.inputs[0]):
             layer = q.inputs[0].producer
             found.append(_finding(q, "qdq-splits-add-fusion", "warning",
-                                  f"this Q/DQ pair sits between %{layer.name} and the add %{add.name}, so TensorRT "
-                                  f"cannot fuse the add into the {layer.op.kind}; quantize the add's other input "
-                                  "instead"))
+                                  f"this Q/DQ pair sits between %{layer.name} and the add %{add.name}, so "
+                                  f"TensorRT cannot fuse the add into the {layer.op.kind}; quantize the "
+                                  "add's other input instead"))
     quantized_after = any(u.op.kind == "Quantize" for u, _ in users.get(add.output, ()))
     direct = [t for t in add.inputs if _from_weighted(t)]
     if quantized_after and direct:
@@ -255,9 +259,9 @@ def _residual_add(add: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> lis
         for t in add.inputs:
             if not any(t is d for d in direct) and dequantized_by(t) is None:
                 found.append(_finding(add, "residual-not-quantized", "warning",
-                                      f"its input %{t.name} is float, so the fused {layer.op.kind} + add writes "
-                                      "float and the Quantize after the add does not fuse; put a Q/DQ pair on "
-                                      f"%{t.name}"))
+                                      f"its input %{t.name} is float, so the fused {layer.op.kind} + add "
+                                      "writes float and the Quantize after the add does not fuse; put a "
+                                      f"Q/DQ pair on %{t.name}"))
     return found
 
 

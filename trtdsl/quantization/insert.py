@@ -9,7 +9,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
@@ -23,7 +22,8 @@ ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
 dynamic quantization (td.dynamic_quantize)."""
 
 
-def calibrate(network: Network, batches: Iterable[Mapping[str, Any]], tensors: Sequence[Tensor]) -> list[float]:
+def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
+              tensors: Sequence[Tensor]) -> list[float]:
     """``max(np.abs(t).max() for each batch)`` for each tensor in ``tensors``, running ``network`` on the
     reference for each batch of inputs (max calibration).
 
@@ -88,8 +88,9 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     """
     to = dtypes.dtype(dtype)
     if to not in ACTIVATION_TYPES:
-        raise bad_argument("insert_qdq", "dtype", to, "td.int8 or td.float8_e4m3 (TensorRT quantizes activations "
-                                                      "to int4 never, and to fp4 only with td.dynamic_quantize)")
+        raise bad_argument("insert_qdq", "dtype", to, "td.int8 or td.float8_e4m3 (TensorRT quantizes "
+                                                      "activations to int4 never, and to fp4 only with "
+                                                      "td.dynamic_quantize)")
     targets = [n for n in network.nodes if n.op.kind in kinds
                and not all(dequantized_by(n.inputs[i]) is not None for i in QUANTIZED_INPUTS)]
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
@@ -109,8 +110,9 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     return targets
 
 
-def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] | None, tensors: list[Tensor],
-                     uses: dict[Tensor, list[tuple[Node, int]]], given: Mapping[str, float]) -> dict[Tensor, float]:
+def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] | None,
+                     tensors: list[Tensor], uses: dict[Tensor, list[tuple[Node, int]]],
+                     given: Mapping[str, float]) -> dict[Tensor, float]:
     """Each activation's amax: given by name, else calibrated."""
     found = {t: float(given[t.name]) for t in tensors if t.name in given}
     rest = [t for t in tensors if t not in found]
@@ -128,8 +130,8 @@ def _scale(amax: float | np.ndarray, limit: float) -> np.ndarray:
     1 where amax is 0; amax must be finite."""
     values = np.asarray(amax, np.float64)
     if not np.all(np.isfinite(values)):
-        raise ArgumentError(f"insert_qdq: an amax is {values[~np.isfinite(values)].ravel()[0]}; calibration data "
-                            "and weights must be finite")
+        raise ArgumentError(f"insert_qdq: an amax is {values[~np.isfinite(values)].ravel()[0]}; calibration "
+                            "data and weights must be finite")
     smallest = float(np.finfo(np.float32).tiny)
     return np.where(values > 0, np.maximum(values / limit, smallest), 1.0).astype(np.float32)
 
