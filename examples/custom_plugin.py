@@ -280,7 +280,11 @@ def main() -> None:
     except ImportError:
         print("TensorRT is not installed here: the engine build is skipped")
         return
-    engine_out = net.run({"x": x}, backend="tensorrt")
+    try:
+        engine_out = net.run({"x": x}, backend="tensorrt")
+    except td.BackendError as exc:  # e.g. TensorRT without a GPU
+        print(f"TensorRT could not build or run the engine: {exc.message}")
+        return
     print("TensorRT engine matches the reference:", np.array_equal(engine_out["index"], out["index"]))
 
 
