@@ -280,7 +280,8 @@ def write_json(data: dict, path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("wheel", help="a bindings wheel file, or a pip requirement such as tensorrt-cu13-bindings==11.4.0.106")
+    parser.add_argument("wheel", help="a bindings wheel file, or a pip requirement such as "
+                                      "tensorrt-cu13-bindings==11.4.0.106")
     parser.add_argument("-o", "--output", help="where to write the manifest (default: the package's manifests/)")
     parser.add_argument("--cc", default=os.environ.get("CC", "cc"), help="C compiler for the stub (default: cc)")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)

@@ -164,7 +164,8 @@ def test_unset_properties_without_a_known_default_are_an_error(trt, net):
 
 
 def test_implement_adds_behaviour_checked_by_the_manifest(trt):
-    trt.implement("Runtime", "deserialize_cuda_engine", lambda runtime, serialized_engine: ("engine", serialized_engine))
+    trt.implement("Runtime", "deserialize_cuda_engine",
+                  lambda runtime, serialized_engine: ("engine", serialized_engine))
     runtime = trt.Runtime(trt.Logger())
     assert runtime.deserialize_cuda_engine(b"plan") == ("engine", b"plan")
     with pytest.raises(TypeError):

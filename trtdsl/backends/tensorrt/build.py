@@ -141,7 +141,8 @@ def progress_monitor(trt: Any, progress: Progress) -> Any:
     elif callable(progress):
         sink = _CallbackProgress(progress)
     else:
-        raise bad_argument("build", "progress", progress, "True, False, a text stream or a function(phase, done, total)")
+        raise bad_argument("build", "progress", progress,
+                           "True, False, a text stream or a function(phase, done, total)")
     cls = _monitor_classes.get(id(trt))
     if cls is None:
         base = trt.IProgressMonitor
@@ -196,8 +197,9 @@ class BuildOptions:
     refit: bool = False
 
 
-def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | None = None, workspace: int | None = None,
-                  memory_pools: Mapping[str, int] | None = None, optimization_level: int | None = None,
+def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | None = None,
+                  workspace: int | None = None, memory_pools: Mapping[str, int] | None = None,
+                  optimization_level: int | None = None,
                   timing_cache: str | os.PathLike[str] | None = None, version_compatible: bool = False,
                   exclude_lean_runtime: bool = False, refit: bool = False) -> BuildOptions:
     """Check the build options against the network and TensorRT's rules.
@@ -211,8 +213,8 @@ def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | N
     >>> try:
     ...     build_options(net)
     ... except td.ArgumentError as e:
-    ...     print(e.message)
-    build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of such dicts, one per optimization profile)
+    ...     print(e.message[:72])
+    build: network 'n' has dynamic dims batch; give profiles={'batch': (min,
     """
     dims = sorted({str(d) for t in network.inputs.values() for d in t.shape if not isinstance(d, int)})
     given = [profiles] if isinstance(profiles, Mapping) else list(profiles or [])
@@ -229,7 +231,8 @@ def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | N
             raise bad_argument("build", f"memory_pools[{pool!r}]" if pool != "WORKSPACE" or workspace is None
                                else "workspace", size, "a size in bytes (an int >= 0)")
     if optimization_level is not None and (isinstance(optimization_level, bool) or optimization_level not in range(6)):
-        raise bad_argument("build", "optimization_level", optimization_level, "an int from 0 to 5 (TensorRT's default is 3)")
+        raise bad_argument("build", "optimization_level", optimization_level,
+                           "an int from 0 to 5 (TensorRT's default is 3)")
     if exclude_lean_runtime and not version_compatible:
         raise ArgumentError("build: exclude_lean_runtime=True needs version_compatible=True")
     cache = os.fspath(timing_cache) if timing_cache is not None else None
@@ -284,7 +287,8 @@ def configure(api: TensorRT, builder: Any, network: Network, options: BuildOptio
         for name, tensor in network.inputs.items():
             if tensor.type.is_static:
                 continue
-            shapes = [api.dims([d if isinstance(d, int) else ranges[str(d)][k] for d in tensor.shape]) for k in range(3)]
+            shapes = [api.dims([d if isinstance(d, int) else ranges[str(d)][k] for d in tensor.shape])
+                      for k in range(3)]
             profile.set_shape(name, *shapes)
         config.add_optimization_profile(profile)
     if options.timing_cache is not None:

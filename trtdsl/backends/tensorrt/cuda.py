@@ -127,8 +127,9 @@ class DeviceBuffer:
             raise BackendError(f"copy of {array.nbytes} bytes into a device buffer of {self.nbytes}")
         if array.nbytes:
             rt = runtime()
-            check(rt.cudaMemcpyAsync(self.ptr, array.ctypes.data, array.nbytes, rt.cudaMemcpyKind.cudaMemcpyHostToDevice,
-                                     stream._stream), "cudaMemcpyAsync (host to device)")
+            kind = rt.cudaMemcpyKind.cudaMemcpyHostToDevice
+            check(rt.cudaMemcpyAsync(self.ptr, array.ctypes.data, array.nbytes, kind, stream._stream),
+                  "cudaMemcpyAsync (host to device)")
 
     def copy_to_host(self, array: np.ndarray, stream: Stream) -> None:
         """Start copying this buffer's first ``array.nbytes`` bytes into the C-contiguous ``array``."""
@@ -136,8 +137,9 @@ class DeviceBuffer:
             raise BackendError(f"copy of {array.nbytes} bytes out of a device buffer of {self.nbytes}")
         if array.nbytes:
             rt = runtime()
-            check(rt.cudaMemcpyAsync(array.ctypes.data, self.ptr, array.nbytes, rt.cudaMemcpyKind.cudaMemcpyDeviceToHost,
-                                     stream._stream), "cudaMemcpyAsync (device to host)")
+            kind = rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
+            check(rt.cudaMemcpyAsync(array.ctypes.data, self.ptr, array.nbytes, kind, stream._stream),
+                  "cudaMemcpyAsync (device to host)")
 
     def __del__(self) -> None:
         ptr = getattr(self, "ptr", 0)
@@ -266,5 +268,5 @@ def import_dlpack(value: Any, stream: Stream, what: str = "input") -> DeviceView
                          "which TensorRT I/O does not take")
     shape = tuple(tensor.shape[i] for i in range(tensor.ndim))
     strides = tuple(tensor.strides[i] for i in range(tensor.ndim)) if tensor.strides else None
-    return DeviceView(int(tensor.data or 0) + int(tensor.byte_offset), shape, strides, found, int(tensor.device.device_id),
-                      capsule)
+    address = int(tensor.data or 0) + int(tensor.byte_offset)
+    return DeviceView(address, shape, strides, found, int(tensor.device.device_id), capsule)

@@ -48,7 +48,8 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
     'batch'
     """
     if not network.outputs:
-        raise BackendError(f"tensorrt: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
+        raise BackendError(f"tensorrt: network {network.name!r} has no outputs; mark some with "
+                           "net.output(name, tensor)")
     api = TensorRT(trt if trt is not None else import_tensorrt())
     if builder is None:
         from trtdsl.backends.tensorrt.build import LoggingLogger

@@ -86,7 +86,8 @@ class Manifest:
 
     def __init__(self, data: dict, source: str = "") -> None:
         if data.get("format") != 1:
-            raise BackendError(f"TensorRT API manifest {source or '?'}: unknown format {data.get('format')!r}; expected 1")
+            raise BackendError(f"TensorRT API manifest {source or '?'}: unknown format {data.get('format')!r}; "
+                               "expected 1")
         self.version: str = data["version"]
         self.package: str = data["package"]
         self.source = source

@@ -158,7 +158,8 @@ class Engine:
         built = header.get("tensorrt")
         if built and built != engine.api.version and not engine.version_compatible:
             raise BackendError(f"engine file {source} was built by TensorRT {built} without version compatibility; "
-                               f"this is TensorRT {engine.api.version}: rebuild it, or build with version_compatible=True")
+                               f"this is TensorRT {engine.api.version}: rebuild it, or build with "
+                               "version_compatible=True")
         return engine
 
     # -- the engine --------------------------------------------------------------------------------------
@@ -298,7 +299,8 @@ class Engine:
             keep.extend((array, buffer))
             shape, ptr = array.shape, buffer.ptr
         if len(shape) != len(t.shape) or any(d >= 0 and d != s for d, s in zip(t.shape, shape)):
-            raise InputError(f"run: input {t.name!r} has shape {tuple(shape)}; the engine takes {t.shape} (-1: any size)")
+            raise InputError(f"run: input {t.name!r} has shape {tuple(shape)}; the engine takes {t.shape} "
+                             "(-1: any size)")
         return tuple(int(d) for d in shape), ptr
 
     def _select_profile(self, shapes: dict[str, tuple[int, ...]], stream: cuda.Stream) -> None:

@@ -202,7 +202,7 @@ class StandIn:
             found = _BEHAVIOURS.get((spec.name, name))
             if found is not None:
                 return found
-        if name.startswith("add_") and self.manifest.classes[cls_name].name in ("INetworkDefinition", "ILoop", "IIfConditional"):
+        if name.startswith("add_") and cls_name in ("INetworkDefinition", "ILoop", "IIfConditional"):
             return _add_layer
         return None
 
@@ -594,7 +594,8 @@ def _create_profile(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
 
 @behaviour("Builder", "build_serialized_network", "build_engine_with_config")
 def _build(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
-    raise NotImplementedError(f"the TensorRT {si.__version__} stand-in cannot build engines: that needs the TensorRT library")
+    raise NotImplementedError(f"the TensorRT {si.__version__} stand-in cannot build engines: that needs the TensorRT "
+                              "library")
 
 
 @behaviour("IBuilderConfig", "set_flag")
@@ -724,7 +725,8 @@ def _index(items: list, index: int) -> Any:
 
 def _check_owned(network: Any, tensor: Any, what: str) -> None:
     if tensor._state["network"] is not network:
-        raise StandInError(f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another network")
+        raise StandInError(f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another "
+                           "network")
 
 
 def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:

@@ -22,7 +22,7 @@ from trtdsl.ir.types import Weights
 from trtdsl.layers.constant import Constant
 
 
-def lower_constant(ctx: LowerContext, node: Node) -> None:
+def _lower_constant(ctx: LowerContext, node: Node) -> None:
     weights: Weights = node.op.weights  # type: ignore[attr-defined]
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
@@ -34,7 +34,7 @@ def lower_constant(ctx: LowerContext, node: Node) -> None:
     ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
 
 
-def raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     values = ctx.weights_of(layer)
     out = layer.get_output(0)
     users = ctx.consumers_of(out)
@@ -47,4 +47,4 @@ def raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Constant(Weights.of(np.asarray(values))), [])
 
 
-register("Constant", "CONSTANT", lower_constant, raise_constant)
+register("Constant", "CONSTANT", _lower_constant, _raise_constant)

@@ -22,16 +22,16 @@ from trtdsl.layers.shape import Shape
 from trtdsl.layers.slice import SampleMode, Slice
 
 
-def lower_concatenation(ctx: LowerContext, node: Node) -> None:
+def _lower_concatenation(ctx: LowerContext, node: Node) -> None:
     layer = ctx.add(node, "add_concatenation", [ctx.input(node, i) for i in range(len(node.inputs))])
     layer.axis = node.op.axis  # type: ignore[attr-defined]
 
 
-def raise_concatenation(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_concatenation(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Concatenation(int(layer.axis)), ctx.inputs(layer))
 
 
-def lower_gather(ctx: LowerContext, node: Node) -> None:
+def _lower_gather(ctx: LowerContext, node: Node) -> None:
     op: Gather = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_gather_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("GatherMode", op.mode))
     if op.mode is not GatherMode.ND:  # TensorRT leaves the axis of ND gathers undefined
@@ -39,45 +39,46 @@ def lower_gather(ctx: LowerContext, node: Node) -> None:
     layer.num_elementwise_dims = op.num_elementwise_dims
 
 
-def raise_gather(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_gather(ctx: RaiseContext, layer: Any) -> Raised:
     mode = ctx.api.from_enum(GatherMode, layer.mode, layer.name)
     axis = 0 if mode is GatherMode.ND else int(layer.axis)
     return Raised(Gather(axis, mode, int(layer.num_elementwise_dims)), ctx.inputs(layer))
 
 
-def lower_select(ctx: LowerContext, node: Node) -> None:
+def _lower_select(ctx: LowerContext, node: Node) -> None:
     ctx.add(node, "add_select", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2))
 
 
-def raise_select(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_select(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Select(), ctx.inputs(layer))
 
 
-def lower_shape(ctx: LowerContext, node: Node) -> None:
+def _lower_shape(ctx: LowerContext, node: Node) -> None:
     ctx.add(node, "add_shape", ctx.input(node, 0))
 
 
-def raise_shape(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_shape(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Shape(), ctx.inputs(layer))
 
 
-def lower_padding(ctx: LowerContext, node: Node) -> None:
+def _lower_padding(ctx: LowerContext, node: Node) -> None:
     op: Padding = node.op  # type: ignore[assignment]
     ctx.add(node, "add_padding_nd", ctx.input(node, 0), ctx.trt.Dims(list(op.pre_padding)),
             ctx.trt.Dims(list(op.post_padding)))
 
 
-def raise_padding(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_padding(ctx: RaiseContext, layer: Any) -> Raised:
     pre = tuple(int(d) for d in layer.pre_padding_nd)
     post = tuple(int(d) for d in layer.post_padding_nd)
     return Raised(Padding(pre, post), ctx.inputs(layer))
 
 
-def lower_slice(ctx: LowerContext, node: Node) -> None:
+def _lower_slice(ctx: LowerContext, node: Node) -> None:
     op: Slice = node.op  # type: ignore[assignment]
     x = ctx.input(node, 0)
     static = [s if isinstance(s, int) else 0 for s in op.size]
-    layer = ctx.add(node, "add_slice", x, ctx.trt.Dims(list(op.start)), ctx.trt.Dims(static), ctx.trt.Dims(list(op.stride)))
+    dims = ctx.trt.Dims
+    layer = ctx.add(node, "add_slice", x, dims(list(op.start)), dims(static), dims(list(op.stride)))
     layer.mode = ctx.api.enum("SampleMode", op.mode)
     ctx.set_inputs(node, layer, 1)
     if any(not isinstance(s, int) for s in op.size):
@@ -90,7 +91,7 @@ def lower_slice(ctx: LowerContext, node: Node) -> None:
         layer.set_input(2, size)
 
 
-def raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
     x = ctx.input(layer, 0)
     assert x is not None
     start = tuple(int(d) for d in layer.start)
@@ -132,9 +133,9 @@ def _full_rank(shape: tuple, axes: tuple[int, ...], start: tuple, size: tuple,
     return tuple(full_start), tuple(d for d in full_size), tuple(full_stride)
 
 
-register("Concatenation", "CONCATENATION", lower_concatenation, raise_concatenation)
-register("Gather", "GATHER", lower_gather, raise_gather)
-register("Select", "SELECT", lower_select, raise_select)
-register("Shape", "SHAPE", lower_shape, raise_shape)
-register("Padding", "PADDING", lower_padding, raise_padding)
-register("Slice", "SLICE", lower_slice, raise_slice, param_inputs=(2,))
+register("Concatenation", "CONCATENATION", _lower_concatenation, _raise_concatenation)
+register("Gather", "GATHER", _lower_gather, _raise_gather)
+register("Select", "SELECT", _lower_select, _raise_select)
+register("Shape", "SHAPE", _lower_shape, _raise_shape)
+register("Padding", "PADDING", _lower_padding, _raise_padding)
+register("Slice", "SLICE", _lower_slice, _raise_slice, param_inputs=(2,))

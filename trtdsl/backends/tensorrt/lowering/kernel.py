@@ -53,9 +53,14 @@ def _raise_kernel(cls: type) -> Any:
         op = cls(int(layer.num_output_maps), _dims(layer, "kernel_size_nd"), _dims(layer, "stride_nd"),
                  _dims(layer, "pre_padding"), _dims(layer, "post_padding"), _dims(layer, "dilation_nd"),
                  int(layer.num_groups), ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name))
-        kernel = ctx.input(layer, 1) if ctx.input_is_set(layer, 1) else _weights(ctx, layer, "kernel",
-                                                                                 op._kernel_shape(x.shape[1]))
-        bias = ctx.input(layer, 2) if ctx.input_is_set(layer, 2) else _weights(ctx, layer, "bias", (op.num_output_maps,))
+        if ctx.input_is_set(layer, 1):
+            kernel = ctx.input(layer, 1)
+        else:
+            kernel = _weights(ctx, layer, "kernel", op._kernel_shape(x.shape[1]))
+        if ctx.input_is_set(layer, 2):
+            bias = ctx.input(layer, 2)
+        else:
+            bias = _weights(ctx, layer, "bias", (op.num_output_maps,))
         return Raised(op, [x, kernel, bias])
 
     return raise_
@@ -72,7 +77,7 @@ def _weights(ctx: RaiseContext, layer: Any, prop: str, shape: tuple[int, ...]) -
     return ctx.ir.constant(values.reshape(shape), name=f"{strip_location(layer.name)}.{prop}")
 
 
-def lower_pooling(ctx: LowerContext, node: Node) -> None:
+def _lower_pooling(ctx: LowerContext, node: Node) -> None:
     op: Pooling = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_pooling_nd", ctx.input(node, 0), ctx.api.enum("PoolingType", op.type),
                     ctx.trt.Dims(list(op.window_size)))
@@ -81,7 +86,7 @@ def lower_pooling(ctx: LowerContext, node: Node) -> None:
     layer.blend_factor = op.blend_factor
 
 
-def raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
     op = Pooling(ctx.api.from_enum(PoolingType, layer.type, layer.name), _dims(layer, "window_size_nd"),
                  _dims(layer, "stride_nd"), _dims(layer, "pre_padding"), _dims(layer, "post_padding"),
                  ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name),
@@ -91,4 +96,4 @@ def raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
 
 register("Convolution", "CONVOLUTION", _lower_kernel("add_convolution_nd"), _raise_kernel(Convolution))
 register("Deconvolution", "DECONVOLUTION", _lower_kernel("add_deconvolution_nd"), _raise_kernel(Deconvolution))
-register("Pooling", "POOLING", lower_pooling, raise_pooling)
+register("Pooling", "POOLING", _lower_pooling, _raise_pooling)

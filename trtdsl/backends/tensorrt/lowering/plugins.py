@@ -12,16 +12,16 @@ from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.ir.node import Node
 
 
-def lower_plugin(ctx: LowerContext, node: Node) -> None:
+def _lower_plugin(ctx: LowerContext, node: Node) -> None:
     from trtdsl.plugins.tensorrt import lower_plugin as lower
 
     lower(ctx, node)
 
 
-def raise_plugin(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_plugin(ctx: RaiseContext, layer: Any) -> Raised:
     from trtdsl.plugins.tensorrt import raise_plugin as raise_
 
     return raise_(ctx, layer)
 
 
-register("PluginV3", "PLUGIN_V3", lower_plugin, raise_plugin)
+register("PluginV3", "PLUGIN_V3", _lower_plugin, _raise_plugin)

@@ -14,55 +14,56 @@ from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 from trtdsl.layers.unary import Unary, UnaryOperation
 
 
-def lower_activation(ctx: LowerContext, node: Node) -> None:
+def _lower_activation(ctx: LowerContext, node: Node) -> None:
     op: Activation = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_activation", ctx.input(node, 0), ctx.api.enum("ActivationType", op.type))
     layer.alpha = op.alpha
     layer.beta = op.beta
 
 
-def raise_activation(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_activation(ctx: RaiseContext, layer: Any) -> Raised:
     kind = ctx.api.from_enum(ActivationType, layer.type, layer.name)
     return Raised(Activation(kind, float(layer.alpha), float(layer.beta)), ctx.inputs(layer))
 
 
-def lower_unary(ctx: LowerContext, node: Node) -> None:
+def _lower_unary(ctx: LowerContext, node: Node) -> None:
     op: Unary = node.op  # type: ignore[assignment]
     ctx.add(node, "add_unary", ctx.input(node, 0), ctx.api.enum("UnaryOperation", op.op))
 
 
-def raise_unary(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_unary(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Unary(ctx.api.from_enum(UnaryOperation, layer.op, layer.name)), ctx.inputs(layer))
 
 
-def lower_elementwise(ctx: LowerContext, node: Node) -> None:
+def _lower_elementwise(ctx: LowerContext, node: Node) -> None:
     op: ElementWise = node.op  # type: ignore[assignment]
-    ctx.add(node, "add_elementwise", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("ElementWiseOperation", op.op))
+    operation = ctx.api.enum("ElementWiseOperation", op.op)
+    ctx.add(node, "add_elementwise", ctx.input(node, 0), ctx.input(node, 1), operation)
 
 
-def raise_elementwise(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_elementwise(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ElementWise(ctx.api.from_enum(ElementWiseOperation, layer.op, layer.name)), ctx.inputs(layer))
 
 
-def lower_cast(ctx: LowerContext, node: Node) -> None:
+def _lower_cast(ctx: LowerContext, node: Node) -> None:
     op: Cast = node.op  # type: ignore[assignment]
     ctx.add(node, "add_cast", ctx.input(node, 0), ctx.api.dtype(op.to))
 
 
-def raise_cast(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_cast(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Cast(ctx.dtype(layer.to_type)), ctx.inputs(layer))
 
 
-def lower_identity(ctx: LowerContext, node: Node) -> None:
+def _lower_identity(ctx: LowerContext, node: Node) -> None:
     ctx.add(node, "add_identity", ctx.input(node, 0))
 
 
-def raise_identity(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_identity(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Identity(), ctx.inputs(layer))
 
 
-register("Activation", "ACTIVATION", lower_activation, raise_activation)
-register("Unary", "UNARY", lower_unary, raise_unary)
-register("ElementWise", "ELEMENTWISE", lower_elementwise, raise_elementwise)
-register("Cast", "CAST", lower_cast, raise_cast)
-register("Identity", "IDENTITY", lower_identity, raise_identity)
+register("Activation", "ACTIVATION", _lower_activation, _raise_activation)
+register("Unary", "UNARY", _lower_unary, _raise_unary)
+register("ElementWise", "ELEMENTWISE", _lower_elementwise, _raise_elementwise)
+register("Cast", "CAST", _lower_cast, _raise_cast)
+register("Identity", "IDENTITY", _lower_identity, _raise_identity)

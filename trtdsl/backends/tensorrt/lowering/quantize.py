@@ -35,18 +35,19 @@ def _raise_scaled(cls: type) -> Any:
     return raise_
 
 
-def lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
+def _lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
     op: DynamicQuantize = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_dynamic_quantize_v2", ctx.input(node, 0), ctx.trt.Dims(list(op.block_shape)),
                     ctx.api.dtype(op.to_type), ctx.api.dtype(op.scale_type))
     ctx.set_inputs(node, layer, 1)
 
 
-def raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
-    op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), tuple(int(d) for d in layer.block_shape))
+def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
+    block = tuple(int(d) for d in layer.block_shape)
+    op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), block)
     return Raised(op, ctx.inputs(layer))
 
 
 register("Quantize", "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
 register("Dequantize", "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
-register("DynamicQuantize", "DYNAMIC_QUANTIZE", lower_dynamic_quantize, raise_dynamic_quantize)
+register("DynamicQuantize", "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)

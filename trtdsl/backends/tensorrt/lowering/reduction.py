@@ -30,70 +30,70 @@ def _one_axis(layer: Any, what: str) -> int:
     return axes[0]
 
 
-def lower_reduce(ctx: LowerContext, node: Node) -> None:
+def _lower_reduce(ctx: LowerContext, node: Node) -> None:
     op: Reduce = node.op  # type: ignore[assignment]
     ctx.add(node, "add_reduce", ctx.input(node, 0), ctx.api.enum("ReduceOperation", op.op), axes_to_mask(op.axes),
             op.keepdims)
 
 
-def raise_reduce(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_reduce(ctx: RaiseContext, layer: Any) -> Raised:
     op = ctx.api.from_enum(ReduceOperation, layer.op, layer.name)
     return Raised(Reduce(op, mask_to_axes(int(layer.axes)), bool(layer.keep_dims)), ctx.inputs(layer))
 
 
-def lower_softmax(ctx: LowerContext, node: Node) -> None:
+def _lower_softmax(ctx: LowerContext, node: Node) -> None:
     layer = ctx.add(node, "add_softmax", ctx.input(node, 0))
     layer.axes = axes_to_mask((node.op.axis,))  # type: ignore[attr-defined]
 
 
-def raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(SoftMax(_one_axis(layer, "softmax")), ctx.inputs(layer))
 
 
-def lower_topk(ctx: LowerContext, node: Node) -> None:
+def _lower_topk(ctx: LowerContext, node: Node) -> None:
     op: TopK = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_topk", ctx.input(node, 0), ctx.api.enum("TopKOperation", op.op), op.k,
                     axes_to_mask((op.axis,)))
     layer.indices_type = ctx.api.dtype(op.indices_dtype)
 
 
-def raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
     op = ctx.api.from_enum(TopKOperation, layer.op, layer.name)
     return Raised(TopK(op, int(layer.k), _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), ctx.inputs(layer))
 
 
-def lower_cumulative(ctx: LowerContext, node: Node) -> None:
+def _lower_cumulative(ctx: LowerContext, node: Node) -> None:
     op: Cumulative = node.op  # type: ignore[assignment]
     axis = ctx.shape_constant(node, "axis", [op.axis], scalar=True)
     ctx.add(node, "add_cumulative", ctx.input(node, 0), axis, ctx.api.enum("CumulativeOperation", op.op), op.exclusive,
             op.reverse)
 
 
-def raise_cumulative(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_cumulative(ctx: RaiseContext, layer: Any) -> Raised:
     axis = int(ctx.constant(layer, 1, "axis"))
     op = ctx.api.from_enum(CumulativeOperation, layer.op, layer.name)
     return Raised(Cumulative(axis, bool(layer.exclusive), bool(layer.reverse), op), [ctx.input(layer, 0)])
 
 
-def lower_matmul(ctx: LowerContext, node: Node) -> None:
+def _lower_matmul(ctx: LowerContext, node: Node) -> None:
     op: MatrixMultiply = node.op  # type: ignore[assignment]
-    ctx.add(node, "add_matrix_multiply", ctx.input(node, 0), ctx.api.enum("MatrixOperation", op.op0), ctx.input(node, 1),
-            ctx.api.enum("MatrixOperation", op.op1))
+    op0, op1 = (ctx.api.enum("MatrixOperation", o) for o in (op.op0, op.op1))
+    ctx.add(node, "add_matrix_multiply", ctx.input(node, 0), op0, ctx.input(node, 1), op1)
 
 
-def raise_matmul(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_matmul(ctx: RaiseContext, layer: Any) -> Raised:
     ops = [ctx.api.from_enum(MatrixOperation, o, layer.name) for o in (layer.op0, layer.op1)]
     return Raised(MatrixMultiply(*ops), ctx.inputs(layer))
 
 
-register("Reduce", "REDUCE", lower_reduce, raise_reduce)
-register("SoftMax", "SOFTMAX", lower_softmax, raise_softmax)
-register("TopK", "TOPK", lower_topk, raise_topk)
-register("Cumulative", "CUMULATIVE", lower_cumulative, raise_cumulative, param_inputs=(1,))
-register("MatrixMultiply", "MATRIX_MULTIPLY", lower_matmul, raise_matmul)
+register("Reduce", "REDUCE", _lower_reduce, _raise_reduce)
+register("SoftMax", "SOFTMAX", _lower_softmax, _raise_softmax)
+register("TopK", "TOPK", _lower_topk, _raise_topk)
+register("Cumulative", "CUMULATIVE", _lower_cumulative, _raise_cumulative, param_inputs=(1,))
+register("MatrixMultiply", "MATRIX_MULTIPLY", _lower_matmul, _raise_matmul)
 
 
-def lower_normalization(ctx: LowerContext, node: Node) -> None:
+def _lower_normalization(ctx: LowerContext, node: Node) -> None:
     op: Normalization = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_normalization_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2),
                     axes_to_mask(op.axes))
@@ -101,7 +101,7 @@ def lower_normalization(ctx: LowerContext, node: Node) -> None:
     layer.num_groups = op.num_groups
 
 
-def raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
     groups = int(layer.num_groups)
     if groups != 1 and not layer.is_v2:
         raise BackendError(f"raise: normalization layer {layer.name!r} was added with addNormalization (V1), whose "
@@ -110,4 +110,4 @@ def raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer))
 
 
-register("Normalization", "NORMALIZATION", lower_normalization, raise_normalization)
+register("Normalization", "NORMALIZATION", _lower_normalization, _raise_normalization)

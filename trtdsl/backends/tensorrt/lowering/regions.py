@@ -45,29 +45,29 @@ def _raised_region(ctx: RaiseContext, owner: Any, kind: str) -> Region:
     return region
 
 
-def lower_trip_limit(ctx: LowerContext, node: Node) -> None:
+def _lower_trip_limit(ctx: LowerContext, node: Node) -> None:
     op: TripLimitLayer = node.op  # type: ignore[assignment]
     loop = _region(ctx, op.region)
     ctx.finish(node, loop.add_trip_limit(ctx.input(node, 0), ctx.api.enum("TripLimit", op.trip_limit)))
 
 
-def raise_trip_limit(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_trip_limit(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
     return Raised(TripLimitLayer(region, ctx.api.from_enum(TripLimit, layer.kind, layer.name)), ctx.inputs(layer))
 
 
-def lower_iterator(ctx: LowerContext, node: Node) -> None:
+def _lower_iterator(ctx: LowerContext, node: Node) -> None:
     op: IteratorLayer = node.op  # type: ignore[assignment]
     loop = _region(ctx, op.region)
     ctx.finish(node, loop.add_iterator(ctx.input(node, 0), op.axis, op.reverse))
 
 
-def raise_iterator(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_iterator(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
     return Raised(IteratorLayer(region, int(layer.axis), bool(layer.reverse)), ctx.inputs(layer))
 
 
-def lower_recurrence(ctx: LowerContext, node: Node) -> None:
+def _lower_recurrence(ctx: LowerContext, node: Node) -> None:
     op: RecurrenceLayer = node.op  # type: ignore[assignment]
     layer = _region(ctx, op.region).add_recurrence(ctx.input(node, 0))
     ctx.finish(node, layer)
@@ -75,13 +75,13 @@ def lower_recurrence(ctx: LowerContext, node: Node) -> None:
         ctx.back_edges.append((layer, 1, node.inputs[1]))
 
 
-def raise_recurrence(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_recurrence(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
     later = {1: layer.get_input(1)} if ctx.input_is_set(layer, 1) else {}
     return Raised(RecurrenceLayer(region), [ctx.input(layer, 0)], later=later)
 
 
-def lower_loop_output(ctx: LowerContext, node: Node) -> None:
+def _lower_loop_output(ctx: LowerContext, node: Node) -> None:
     op: LoopOutputLayer = node.op  # type: ignore[assignment]
     loop = _region(ctx, op.region)
     layer = loop.add_loop_output(ctx.input(node, 0), ctx.api.enum("LoopOutput", op.loop_output), op.axis)
@@ -89,7 +89,7 @@ def lower_loop_output(ctx: LowerContext, node: Node) -> None:
     ctx.set_inputs(node, layer, 1)
 
 
-def raise_loop_output(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_loop_output(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
     kind = ctx.api.from_enum(LoopOutput, layer.kind, layer.name)
     inputs = ctx.inputs(layer)
@@ -97,37 +97,37 @@ def raise_loop_output(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(LoopOutputLayer(region, kind, int(layer.axis), length), inputs)
 
 
-def lower_condition(ctx: LowerContext, node: Node) -> None:
+def _lower_condition(ctx: LowerContext, node: Node) -> None:
     conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
     ctx.finish(node, conditional.set_condition(ctx.input(node, 0)))
 
 
-def raise_condition(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_condition(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-def lower_conditional_input(ctx: LowerContext, node: Node) -> None:
+def _lower_conditional_input(ctx: LowerContext, node: Node) -> None:
     conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
     ctx.finish(node, conditional.add_input(ctx.input(node, 0)))
 
 
-def raise_conditional_input(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_conditional_input(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionalInputLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-def lower_conditional_output(ctx: LowerContext, node: Node) -> None:
+def _lower_conditional_output(ctx: LowerContext, node: Node) -> None:
     conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
     ctx.finish(node, conditional.add_output(ctx.input(node, 0), ctx.input(node, 1)))
 
 
-def raise_conditional_output(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_conditional_output(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionalOutputLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-register("TripLimit", "TRIP_LIMIT", lower_trip_limit, raise_trip_limit)
-register("Iterator", "ITERATOR", lower_iterator, raise_iterator)
-register("Recurrence", "RECURRENCE", lower_recurrence, raise_recurrence)
-register("LoopOutput", "LOOP_OUTPUT", lower_loop_output, raise_loop_output)
-register("Condition", "CONDITION", lower_condition, raise_condition)
-register("ConditionalInput", "CONDITIONAL_INPUT", lower_conditional_input, raise_conditional_input)
-register("ConditionalOutput", "CONDITIONAL_OUTPUT", lower_conditional_output, raise_conditional_output)
+register("TripLimit", "TRIP_LIMIT", _lower_trip_limit, _raise_trip_limit)
+register("Iterator", "ITERATOR", _lower_iterator, _raise_iterator)
+register("Recurrence", "RECURRENCE", _lower_recurrence, _raise_recurrence)
+register("LoopOutput", "LOOP_OUTPUT", _lower_loop_output, _raise_loop_output)
+register("Condition", "CONDITION", _lower_condition, _raise_condition)
+register("ConditionalInput", "CONDITIONAL_INPUT", _lower_conditional_input, _raise_conditional_input)
+register("ConditionalOutput", "CONDITIONAL_OUTPUT", _lower_conditional_output, _raise_conditional_output)

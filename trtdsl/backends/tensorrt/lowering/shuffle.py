@@ -15,7 +15,7 @@ from trtdsl.ir.node import Node
 from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze
 
 
-def lower_shuffle(ctx: LowerContext, node: Node) -> None:
+def _lower_shuffle(ctx: LowerContext, node: Node) -> None:
     op: Shuffle = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_shuffle", ctx.input(node, 0))
     if op.first_transpose is not None:
@@ -33,7 +33,7 @@ def _permutation(value: Any, rank: int) -> tuple[int, ...] | None:
     return None if perm == tuple(range(rank)) else perm
 
 
-def raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
     inputs = ctx.inputs(layer)
     rank = inputs[0].ndim if inputs[0] is not None else 0
     first = _permutation(layer.first_transpose, rank)
@@ -43,28 +43,28 @@ def raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)
 
 
-def lower_squeeze(ctx: LowerContext, node: Node) -> None:
+def _lower_squeeze(ctx: LowerContext, node: Node) -> None:
     op: Squeeze = node.op  # type: ignore[assignment]
     axes = ctx.shape_constant(node, "axes", op.axes)
     ctx.add(node, "add_squeeze", ctx.input(node, 0), axes)
 
 
-def raise_squeeze(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_squeeze(ctx: RaiseContext, layer: Any) -> Raised:
     axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
     return Raised(Squeeze(axes), [ctx.input(layer, 0)])
 
 
-def lower_unsqueeze(ctx: LowerContext, node: Node) -> None:
+def _lower_unsqueeze(ctx: LowerContext, node: Node) -> None:
     op: Unsqueeze = node.op  # type: ignore[assignment]
     axes = ctx.shape_constant(node, "axes", op.axes)
     ctx.add(node, "add_unsqueeze", ctx.input(node, 0), axes)
 
 
-def raise_unsqueeze(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_unsqueeze(ctx: RaiseContext, layer: Any) -> Raised:
     axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
     return Raised(Unsqueeze(axes), [ctx.input(layer, 0)])
 
 
-register("Shuffle", "SHUFFLE", lower_shuffle, raise_shuffle)
-register("Squeeze", "SQUEEZE", lower_squeeze, raise_squeeze, param_inputs=(1,))
-register("Unsqueeze", "UNSQUEEZE", lower_unsqueeze, raise_unsqueeze, param_inputs=(1,))
+register("Shuffle", "SHUFFLE", _lower_shuffle, _raise_shuffle)
+register("Squeeze", "SQUEEZE", _lower_squeeze, _raise_squeeze, param_inputs=(1,))
+register("Unsqueeze", "UNSQUEEZE", _lower_unsqueeze, _raise_unsqueeze, param_inputs=(1,))
