@@ -40,8 +40,8 @@ def quantized(weights: dict[str, np.ndarray], calibration: np.ndarray, dtype: td
     """The LeNet with Q/DQ pairs on the inputs of its convolutions and matmuls."""
     net = lenet(weights)
     net.name = f"mnist_{dtype.name}"
-    td.quantization.insert_qdq(net, [{"image": calibration[i:i + 50]} for i in range(0, len(calibration), 50)],
-                               dtype=dtype)
+    batches = [{"image": calibration[i:i + 50]} for i in range(0, len(calibration), 50)]
+    td.quantization.insert_qdq(net, batches, dtype=dtype)
     return net
 
 
@@ -65,7 +65,8 @@ def main() -> dict[str, float]:
     print(nets["int8"].format(locations=False))
     print(f"\ntd.quantization.check on it: {td.quantization.check(nets['int8'])}")
     print("\ntd.quantization.check on a naive placement (only the image quantized):\n")
-    print("\n".join(f"  {f.severity}[{f.rule}] {f.node}: {f.message}" for f in td.quantization.check(naive(weights))))
+    for finding in td.quantization.check(naive(weights)):
+        print(f"  {finding.severity}[{finding.rule}] {finding.node}: {finding.message}")
 
     labels = rng.permutation(np.tile(np.arange(10), 50))
     images = render(labels, rng)
