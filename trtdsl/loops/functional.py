@@ -37,7 +37,7 @@ _FIX = "Cast or reshape the body's results to match (a loop carry keeps its dtyp
 
 
 def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, length: Any = None,
-         reverse: bool = False, *, name: str | None = None) -> tuple[Any, Any]:
+         reverse: bool = False, *, network: Network | None = None, name: str | None = None) -> tuple[Any, Any]:
     """``lax.scan``: ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y``s. As Python::
 
@@ -49,6 +49,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
 
     ``init`` may hold numbers (made constants: Python floats float32, ints int32). ``xs`` is a tensor or a
     tree of tensors with the same leading dim, or None with ``length`` (an int or a 0-D int tensor).
+    ``network`` is needed only when no argument is a tensor (as for every function here).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("fib")
@@ -61,7 +62,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     if not isinstance(reverse, bool):
         raise bad_argument("scan", "reverse", reverse, "a bool")
     x_leaves, x_tree = tensors("scan", "xs", xs)
-    net = _network("scan", init, xs, length)
+    net = network or _network("scan", init, xs, length)
     init_leaves, init_tree = _carries(net, "scan", "init", init)
     count = _scan_length(x_leaves, length)
     with Loop(trip_count=count, network=net, name=name) as loop:
@@ -78,7 +79,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
 
 
 def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], init_val: Any, *,
-              name: str | None = None) -> Any:
+              network: Network | None = None, name: str | None = None) -> Any:
     """``lax.fori_loop``: ``for i in range(lower, upper): val = body_fun(i, val)``; returns ``val``.
 
     ``lower`` and ``upper`` are ints or 0-D int tensors; ``i`` is a 0-D int tensor (int32 unless a bound
@@ -91,7 +92,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     >>> net.run({"n": np.int32(5)})["f"]
     array(120, dtype=int32)
     """
-    net = _network("fori_loop", init_val, lower, upper)
+    net = network or _network("fori_loop", init_val, lower, upper)
     leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
     start, count = _bounds(net, lower, upper)
     with Loop(trip_count=count, network=net, name=name) as loop:
@@ -104,7 +105,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
 
 
 def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any], init_val: Any, *,
-               name: str | None = None) -> Any:
+               network: Network | None = None, name: str | None = None) -> Any:
     """``lax.while_loop``: ``while cond_fun(val): val = body_fun(val)``; returns ``val``. ``cond_fun``
     returns a 0-D bool tensor; TensorRT evaluates it before each iteration (a WHILE trip limit).
 
@@ -118,7 +119,7 @@ def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any]
     >>> net.run({"x": np.int32(6)})["steps"]      # 6 3 10 5 16 8 4 2 1
     array(8, dtype=int32)
     """
-    net = _network("while_loop", init_val)
+    net = network or _network("while_loop", init_val)
     leaves, tree = _carries(net, "while_loop", "init_val", init_val)
     with Loop(network=net, name=name) as loop:
         carries = [loop.carry(c) for c in leaves]
@@ -152,7 +153,7 @@ def _network(fn: str, *values: Any) -> Network:
             stack[:0] = list(v)
         elif isinstance(v, dict):
             stack[:0] = [v[k] for k in sorted(v)]
-    raise RegionError(f"{fn}: no argument is a trtdsl Tensor, so the network is unknown")
+    raise RegionError(f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass network=net")
 
 
 def _carries(net: Network, fn: str, what: str, tree: Any) -> tuple[list[Tensor], Any]:
