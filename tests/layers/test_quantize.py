@@ -459,8 +459,11 @@ ROWS = [
     (ShapeError, "Quantize[fp8]: block_shape (1, 0) has 0 at dim 1; expected a positive int or -1 (the "
                  "whole dim)",
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(1, 0)), f32(2, 8))),
-    (ShapeError, "Quantize[i8]: input 'scale' has shape (n,); scales must have a static shape",
+    (ShapeError, f"Quantize[i8]: input 'scale' has shape (n,) but no axis is set; {PER_TENSOR}",
      call(lambda a, s: td.quantize(a, s), f32(2), f32("n"))),
+    (ShapeError, "Dequantize[f32]: input 'scale' has shape (m, 2); block_shape (1, 4) on an input of shape "
+                 "(n, 8) needs (n, 2)",
+     call(lambda a, s: td.dequantize(a, s, block_shape=(1, 4)), (td.int8, ("n", 8)), f32("m", 2))),
     (ShapeError, "Quantize[i8]: input 'x' is a scalar; TensorRT quantizes tensors of rank >= 1 (reshape it "
                  "to (1,))",
      call(lambda a: td.quantize(a, 1.0), f32())),
@@ -533,3 +536,14 @@ ROWS = [
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+def test_block_scales_with_a_dynamic_batch():
+    net = td.Network("dyn")
+    x = net.input("x", td.float32, ("tokens", 32))
+    q, scales = td.dynamic_quantize(x, 16)
+    y = td.dequantize(q, td.dequantize(scales, 1.0), block_shape=(1, 16))
+    assert scales.shape == y.shape[:1] + (2,)
+    net.output("y", y)
+    value = np.concatenate([np.full((2, 16), 6.0, np.float32), np.full((2, 16), 0.75, np.float32)], axis=1)
+    np.testing.assert_array_equal(net.run({"x": value})["y"], value)  # both blocks are exact in fp4 * fp8

@@ -143,10 +143,9 @@ def _scale_shape(x: TensorType, sizes: tuple[DimLike, ...]) -> tuple[DimLike, ..
 
 def _check_scale(label: str, axis: int, block_shape: tuple[int, ...], x: TensorType, scale: TensorType,
                  zero_point: TensorType | None) -> None:
-    """The scale (and zero point) shapes against the granularity: per-tensor, per-channel or block."""
-    if not scale.is_static:
-        raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; scales must have a static "
-                         "shape")
+    """The scale (and zero point) shapes against the granularity: per-tensor, per-channel or block. A scale
+    may have dynamic dims where the data has the same ones (block scales computed by dynamic quantization
+    of an input with a dynamic batch)."""
     if block_shape:
         expected = _scale_shape(x, block_sizes(label, block_shape, x))
         if scale.shape != expected:

@@ -40,6 +40,7 @@ int4-block-size            warning   INT4 scales that are not blocks of 64 or 12
 
 from __future__ import annotations
 
+import math
 from typing import Iterator
 
 import attrs
@@ -223,7 +224,7 @@ def _weights(node: Node, index: int, dq: Node) -> list[Finding]:
     channels = weights.shape[axis]
     if weights.producer is not None and weights.producer.op.kind == "Quantize":
         weights = weights.producer.inputs[0]  # name the float weights, not their quantized copy
-    if dq.op.granularity == "channel" and int(np.prod(dq.inputs[1].shape)) != 1:
+    if dq.op.granularity == "channel" and math.prod(dq.inputs[1].shape) != 1:
         if dq.op.axis != axis:
             return [_finding(node, "weights-axis", "warning",
                              f"the weights %{weights.name} are scaled per channel along axis {dq.op.axis}, "
