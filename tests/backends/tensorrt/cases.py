@@ -354,6 +354,9 @@ def conditionals() -> td.Network:
 
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
+    """The module of examples/<name>.py (examples import each other, as when they are run)."""
+    if str(ROOT / "examples") not in sys.path:
+        sys.path.append(str(ROOT / "examples"))
     path = ROOT / "examples" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"example_{name}", path)
     assert spec is not None and spec.loader is not None
@@ -370,6 +373,48 @@ def example_mnist() -> td.Network:
     weights = mnist.random_weights(_rng(1))
     weights["dense2"], weights["dense2_bias"] = _w(500, 10, seed=3), _w(10, seed=4)
     return mnist.lenet(weights)
+
+
+@case
+def example_int8_cnn() -> td.Network:
+    """examples/int8_cnn.py's LeNet with INT8 Q/DQ pairs placed by td.quantization.insert_qdq."""
+    mnist, int8 = _load_example("mnist_from_scratch"), _load_example("int8_cnn")
+    weights = mnist.random_weights(_rng(2))
+    weights["dense2"], weights["dense2_bias"] = _w(500, 10, seed=5), _w(10, seed=6)
+    return int8.quantized(weights, mnist.render(np.arange(10), _rng(3)), td.int8)
+
+
+@case
+def example_char_rnn() -> td.Network:
+    """examples/char_rnn_lstm.py's LSTM text reader (a loop over characters)."""
+    rnn = _load_example("char_rnn_lstm")
+    return rnn.reader(rnn.make_weights())
+
+
+@case
+def example_char_rnn_generator() -> td.Network:
+    """examples/char_rnn_lstm.py's generator (a loop feeding its output back)."""
+    rnn = _load_example("char_rnn_lstm")
+    return rnn.generator(rnn.make_weights())
+
+
+@case
+def example_early_exit() -> td.Network:
+    """examples/early_exit.py's classifier (an if-conditional skipping the second stage)."""
+    early = _load_example("early_exit")
+    return early.classifier(early.make_weights())
+
+
+@case
+def example_sum_even() -> td.Network:
+    """examples/sum_even.py, written with scopes (a loop holding a conditional)."""
+    return _load_example("sum_even").with_scopes()
+
+
+@case
+def example_sum_even_functional() -> td.Network:
+    """examples/sum_even.py, written with td.fori_loop and td.cond."""
+    return _load_example("sum_even").with_functions()
 
 
 @case
