@@ -35,8 +35,8 @@ _NODE_NAME = re.compile(r"Name:'([^']*)'")
 class MissingKernel(BackendError):
     """onnxruntime has no kernel for an ONNX op with these input types (e.g. Add on bfloat16).
 
-    ``op_type`` is the ONNX op, ``dtype`` the trtdsl name of its first input's type, ``layer`` the IR
-    node it was written for."""
+    ``op_type`` is the ONNX op, ``dtype`` the trtdsl names of its inputs' data types (see
+    :func:`_input_dtype`), ``layer`` the IR node it was written for."""
 
     def __init__(self, message: str, *, op_type: str, dtype: str, layer: Node | None) -> None:
         super().__init__(message, location=layer.location if layer is not None else None)
@@ -132,8 +132,8 @@ def _is_function(op_type: str, opset: int) -> bool:
 
 
 def _input_dtype(model: Any, node: Any) -> str:
-    """The trtdsl name of the data type of an ONNX node of ``model``: its first input that is not bool
-    (a condition or mask), else bool."""
+    """The trtdsl names of the data types of an ONNX node's inputs: the distinct ones that are not bool (a
+    condition or mask), joined by commas (``"float32,float4_e2m1"`` for a QuantizeLinear to fp4), else bool."""
     import onnx
 
     from trtdsl.backends.onnx.graph import ONNX_TYPES
@@ -142,14 +142,14 @@ def _input_dtype(model: Any, node: Any) -> str:
     types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
     types.update({t.name: t.data_type for t in graph.initializer})
     by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
-    found = [by_code.get(types.get(name), "unknown") for name in node.input if name]
-    return next((t for t in found if t != "bool"), found[0] if found else "unknown")
+    found = list(dict.fromkeys(by_code.get(types.get(name), "unknown") for name in node.input if name))
+    return ",".join(t for t in found if t != "bool") or ("bool" if found else "unknown")
 
 
 def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:
     from trtdsl.backends.onnx.graph import onnx_type
 
-    array = np.ascontiguousarray(array)
+    array = array if array.flags.c_contiguous else array.copy(order="C")  # (ascontiguousarray makes 0-D 1-D)
     if dtype.name in _NUMPY_NATIVE:
         return ort.OrtValue.ortvalue_from_numpy(array)
     if dtype.name not in _PACKED:

@@ -361,6 +361,115 @@ def plugin_rows() -> list[Row]:
     return [Row("plugin-float32", _one_input(td.float32, lambda x: _Offset(delta=0.5)(x)))]
 
 
+# -- Convolution, Deconvolution, Pooling ----------------------------------------------------------------
+_RNG = np.random.default_rng(7)
+_W = _RNG.uniform(-1, 1, (4, 2, 3, 3)).astype(np.float32)
+_B = _RNG.uniform(-1, 1, (4,)).astype(np.float32)
+_W3 = _RNG.uniform(-1, 1, (2, 2, 2, 2, 2)).astype(np.float32)
+_WT = _RNG.uniform(-1, 1, (2, 3, 3, 2)).astype(np.float32)
+_CONV_TOL = {"float32": 1e-4, "float16": 2e-2, "bfloat16": 0.2}
+
+
+def window_rows() -> list[Row]:
+    rows = []
+    modes = ("explicit_round_down", "explicit_round_up", "same_upper", "same_lower")
+    for dtype in FLOATS:
+        def conv(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 5, 6))
+            w, b = _W.astype(dtype.numpy), _B.astype(dtype.numpy)
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
+                net.output(f"conv_{mode}", td.conv(x, w, b, stride=(2, 1), padding=pad, padding_mode=mode))
+            net.output("conv_grouped_dilated", td.conv(x, _W[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=2))
+            net.output("conv_kernel_input", td.conv(x, net.input("w", dtype, (4, 2, 3, 3))))
+            x3 = net.input("x3", dtype, (1, 2, 3, 4, "m"))
+            net.output("conv3d", td.conv(x3, _W3.astype(dtype.numpy), padding=1))
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (0, 2))
+                net.output(f"deconv_{mode}", td.conv_transpose(x, _WT.astype(dtype.numpy), stride=(2, 3), padding=pad,
+                                                               padding_mode=mode))
+            net.output("deconv_grouped", td.conv_transpose(x, _WT[:, :1].astype(dtype.numpy), stride=2, dilation=2,
+                                                           groups=2, padding=1))
+        rows.append(Row(f"convolution-{dtype.name}", conv, values={"x": (-2, 2), "w": (-1, 1), "x3": (-2, 2)},
+                        atol=_CONV_TOL[dtype.name], rtol=_CONV_TOL[dtype.name], special=False))
+
+        def pools(net, dtype=dtype, dynamic=False):
+            x = net.input("x", dtype, ("n", 2, "h", 6) if dynamic else ("n", 2, 5, 6))
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
+                for kind in ("max", "average", "max_average_blend"):
+                    for excludes in ((True, False) if kind != "max" else (True,)):
+                        net.output(f"{kind}_{mode}_{excludes}", td.pool(
+                            x, kind, (3, 2), stride=(2, 3), padding=pad, padding_mode=mode,
+                            average_count_excludes_padding=excludes, blend_factor=0.25 if kind == "max_average_blend" else 0.0))
+            net.output("max_pad_not_smaller", td.max_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
+            net.output("avg_pad_not_smaller", td.avg_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
+        tol = {"float16": 5e-3, "bfloat16": 3e-2}
+        rows.append(Row(f"pooling-{dtype.name}", pools, rtol=tol, atol=tol))
+        if dtype is td.float32:
+            rows.append(Row("pooling-dynamic-float32", lambda net: pools(net, td.float32, True),
+                            dims={"h": (3, 5, 7)}, rtol=tol, atol=tol))
+    return rows
+
+
+# -- Normalization --------------------------------------------------------------------------------------
+def normalization_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 4, 3, 2))
+            scale = net.input("scale", dtype, (1, 4, 1, 1))
+            bias = net.input("bias", dtype, (1, 4, 1, 1))
+            gamma = net.input("gamma", dtype, (3, 2))
+            beta = net.input("beta", dtype, (3, 2))
+            net.output("layer", td.layer_norm(x, gamma, beta, axis=(2, 3)))
+            net.output("layer_last", td.layer_norm(x, gamma[0], beta[0], eps=1e-3))
+            net.output("instance", td.instance_norm(x, scale, bias))
+            net.output("group", td.group_norm(x, 2, scale, bias))
+            net.output("axes_0_2", td.normalization(x, scale, bias, (0, 2)))
+        tol = {"float32": 1e-4, "float16": 1e-2, "bfloat16": 6e-2}
+        rows.append(Row(f"normalization-{dtype.name}", build, values={k: (-3, 3) for k in ("x", "scale", "bias", "gamma", "beta")},
+                        special=False, rtol=tol, atol=tol))
+    return rows
+
+
+# -- Quantize, Dequantize -------------------------------------------------------------------------------
+def quantize_rows() -> list[Row]:
+
+    rows = []
+    for dtype in FLOATS:
+        for to in (td.int8, td.float8_e4m3, td.int4, td.float4_e2m1):
+            limit = {"int8": 127.0, "float8_e4m3": 448.0, "int4": 7.0, "float4_e2m1": 6.0}[to.name]
+            def build(net, dtype=dtype, to=to, limit=limit):
+                x = net.input("x", dtype, ("n", 4, 6))
+                x2 = net.input("x2", dtype, (4, 6))
+                w = net.constant(np.linspace(-1.5 * limit, 1.5 * limit, 24, dtype=np.float32).reshape(4, 6).astype(dtype.numpy))
+                if to is td.int4:  # TensorRT quantizes only weights to int4
+                    x, x2 = td.unsqueeze(w, 0), w
+                half = np.array(0.5, np.float32)
+                per_tensor = td.quantize(x, half, to)
+                net.output("q_tensor", per_tensor)
+                net.output("dq_tensor", td.dequantize(per_tensor, half, dtype))
+                channel = np.array([0.25, 0.5, 1.0, 2.0], np.float32)
+                q_channel = td.quantize(w, channel, to, axis=0)
+                net.output("q_channel", q_channel)
+                net.output("dq_channel", td.dequantize(q_channel, channel, dtype, axis=0))
+                block = np.array([[0.5, 1.0, 0.25]], np.float32).repeat(4, axis=0)
+                q_block = td.quantize(x2, block, to, block_shape=(1, 2))
+                net.output("q_block", q_block)
+                net.output("dq_block", td.dequantize(q_block, block, dtype, block_shape=(1, 2)))
+                block2 = np.array([[0.5, 2.0, 1.0], [0.25, 1.0, 4.0]], np.float32)
+                q_block2 = td.quantize(x2, block2, to, block_shape=(2, 2))
+                net.output("q_block2", q_block2)
+                net.output("dq_block2", td.dequantize(q_block2, block2, dtype, block_shape=(2, 2)))
+                if dtype is not td.float32:
+                    net.output("q_native_scale", td.quantize(x, np.array(0.5, dtype.numpy), to))
+            rows.append(Row(f"quantize-{to.name}-{dtype.name}", build, dims={"n": (1, 2, 4)},
+                            values={"x": (-2 * limit, 2 * limit), "x2": (-2 * limit, 2 * limit)}, nan_only=True))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows() + matmul_rows()
-            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows() + plugin_rows())
+            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows() + window_rows()
+            + normalization_rows() + quantize_rows() + plugin_rows())

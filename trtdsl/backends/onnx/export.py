@@ -1,10 +1,14 @@
 """Writing a whole network as an ONNX model: choose the opset, run each layer's entry, name the values
-after the IR's tensors, declare every tensor's type and shape, and check the result."""
+after the IR's tensors, declare every tensor's type and shape, and check the result.
+
+The layers written are those the outputs need, in the reference interpreter's order; loops and
+conditionals become ONNX Loop and If nodes (:mod:`trtdsl.backends.onnx.regions`).
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import attrs
 import onnx
@@ -12,7 +16,7 @@ from onnx import helper
 
 from trtdsl import __version__
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
-from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible
+from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
@@ -68,28 +72,28 @@ def exported(network: Network, opset: int | None = None, *, check: bool = True) 
 
 
 def _export(network: Network, opset: int | None, check: bool) -> Exported:
+    from trtdsl.backends.onnx.regions import emit_steps
     from trtdsl.reference.interpreter import plan
 
     if not network.outputs:
         raise BackendError(f"onnx export: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
-    nodes = plan(network).nodes
-    version = _choose_opset(network, nodes, opset)
-    tensors = list(network.inputs.values()) + [t for n in nodes for t in n.outputs]
-    builder = GraphBuilder(version, {t.name for t in tensors})
+    the_plan = plan(network)
+    steps = the_plan.steps if network.regions else the_plan.nodes
+    version = _choose_opset(network, list(_layers(steps)), opset)
+    taken = set(network.inputs) | {t.name for n in network.nodes for t in n.outputs}
+    builder = GraphBuilder(version, taken)
     names: dict[Any, str] = {t: t.name for t in network.inputs.values()}
     outputs = set(network.outputs.values())
-    for node in nodes:
-        _emit_node(builder, node, names, outputs)
-    inner = [t for t in tensors if t.producer is not None and t not in outputs]
+    emit_steps(builder, steps, names, outputs)
     graph = helper.make_graph(
         builder.nodes, network.name,
         [value_info(t.name, t.type) for t in network.inputs.values()],
         [value_info(name, t.type) for name, t in network.outputs.items()],
         initializer=builder.initializers,
-        value_info=[value_info(t.name, t.type) for t in inner],
+        value_info=[value_info(t.name, t.type) for t in builder.bound if t not in outputs],
     )
     opsets = [helper.make_opsetid("", version)]
-    opsets += [helper.make_opsetid(domain, 1) for domain in sorted({n.domain for n in builder.nodes} - {""})]
+    opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(graph) - {""})]
     model = helper.make_model(graph, opset_imports=opsets,
                               ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
                               producer_name="trtdsl", producer_version=__version__,
@@ -102,6 +106,32 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     return Exported(model, builder.origin)
 
 
+def _domains(graph: onnx.GraphProto) -> set[str]:
+    """The op domains used in ``graph`` and its subgraphs."""
+    found = set()
+    for node in graph.node:
+        found.add(node.domain)
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                found |= _domains(attribute.g)
+    return found
+
+
+def _layers(steps: list[Any]) -> Iterator[Node]:
+    """Every layer of a plan's steps, those of loops and conditionals (boundary layers included) too."""
+    for step in steps:
+        if isinstance(step, Node):
+            yield step
+        elif step.region.is_loop:
+            yield from (it[4] for it in step.iterators)
+            yield from (out.producer for out, _, _ in step.recurrences)
+            yield from step.outputs
+            yield from _layers(step.cond_steps + step.body_steps)
+        else:
+            for branch_steps, _ in step.branches.values():
+                yield from _layers(branch_steps)
+
+
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
     needed, why = MIN_OPSET, ""
     for node in nodes:
@@ -112,8 +142,9 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
         if isinstance(entry, NotExpressible):
             raise BackendError(f"onnx export: {node.op.label()} (layer {node.name}) has no ONNX form: {entry.reason}",
                                location=node.location)
+        own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         tensor_types = [t.dtype for t in node.outputs] + [t.dtype for t in node.inputs if t is not None]
-        for version, reason in [(entry.min_opset(node.op), f"{node.op.label()} (layer {node.name})")] + [
+        for version, reason in [(own, f"{node.op.label()} (layer {node.name})")] + [
                 (type_opset(d), f"dtype {d.name} (layer {node.name})") for d in tensor_types]:
             if version > needed:
                 needed, why = version, reason
@@ -131,7 +162,10 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
     return opset
 
 
-def _emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs: set[Tensor]) -> None:
+def emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs: set[Tensor], *,
+              bind: bool = True) -> None:
+    """Write one layer through its export entry. ``bind`` gives its outputs the IR tensors' names (else
+    they keep fresh names: a layer written a second time, e.g. a WHILE condition on the next values)."""
     entry = EXPORTERS[node.op.kind]
     ctx = NodeContext(builder, node, names, outputs)
     result = entry.emit(ctx)
@@ -139,9 +173,13 @@ def _emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs
     if len(results) != len(node.outputs):
         raise BackendError(f"internal error: the ONNX export of {node.op.label()} gave {len(results)} values for "
                            f"{len(node.outputs)} outputs")
+    if not bind:
+        names.update(zip(node.outputs, results))
+        return
     renamed: dict[str, str] = {}
     for value, tensor in zip(results, node.outputs):
         names[tensor] = _bind(ctx, renamed.get(value, value), tensor, renamed)
+        builder.bound.append(tensor)
 
 
 def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str]) -> str:

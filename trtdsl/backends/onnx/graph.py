@@ -97,27 +97,46 @@ _SCHEMA_NAMES = {"float32": "float", "float8_e4m3": "float8e4m3fn", "float4_e2m1
 
 
 class GraphBuilder:
-    """The nodes, initializers and value names of the ONNX graph being written."""
+    """The nodes of one ONNX graph being written (the model's, or a Loop body's or If branch's), and the
+    IR tensors it defines under their own names. Value names, initializers (all in the main graph,
+    visible in subgraphs) and node origins are shared with the graphs it contains."""
 
-    def __init__(self, opset: int, taken: set[str]) -> None:
+    def __init__(self, opset: int, taken: set[str], *, parent: GraphBuilder | None = None) -> None:
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self.origin: dict[str, Node] = {}  # ONNX node name -> the IR node it comes from
-        self._taken = set(taken)
-        self._counter = 0
+        self.bound: list[Any] = []  # IR tensors whose values this graph defines under their IR names
+        if parent is None:
+            self.initializers: list[onnx.TensorProto] = []
+            self.origin: dict[str, Node] = {}  # ONNX node name -> the IR node it comes from
+            self._taken = set(taken)
+            self._counter = [0]
+        else:
+            self.initializers, self.origin = parent.initializers, parent.origin
+            self._taken, self._counter = parent._taken, parent._counter
+
+    def child(self) -> GraphBuilder:
+        """A builder for a subgraph of this graph."""
+        return GraphBuilder(self.opset, set(), parent=self)
 
     def fresh(self, stem: str) -> str:
-        """A value or node name used nowhere else in the graph."""
+        """A value or node name used nowhere else in the model."""
         while True:
-            name = f"{stem}.{self._counter}"
-            self._counter += 1
+            name = f"{stem}.{self._counter[0]}"
+            self._counter[0] += 1
             if name not in self._taken:
                 self._taken.add(name)
                 return name
 
-    def claim(self, name: str) -> None:
-        self._taken.add(name)
+    def add_node(self, op_type: str, inputs: Sequence[str | None], outputs: Sequence[str], origin: Node, *,
+                 name: str | None = None, domain: str = "", **attrs: Any) -> onnx.NodeProto:
+        """Append an ONNX node written for IR node ``origin`` (absent inputs are None)."""
+        name = name or self.fresh(origin.name)
+        doc = f"{origin.op.label()} at {origin.location}" if origin.location else origin.op.label()
+        node = helper.make_node(op_type, ["" if i is None else i for i in inputs], list(outputs), name=name,
+                                doc_string=doc, domain=domain or None, **attrs)
+        self.nodes.append(node)
+        self.origin[name] = origin
+        return node
 
 
 class NodeContext:
@@ -166,12 +185,9 @@ class NodeContext:
         """Add one ONNX node; returns its output name (a tuple of names if ``outputs > 1``).
         Absent optional inputs are ``None`` (ONNX's empty name)."""
         b = self.builder
-        name = self.node.name if self.node.name not in b.origin else b.fresh(self.node.name)
+        name = self.node.name if self.node.name not in b.origin else None
         outs = [b.fresh(self.node.name) for _ in range(outputs)]
-        doc = f"{self.op.label()} at {self.node.location}" if self.node.location else self.op.label()
-        b.nodes.append(helper.make_node(op_type, ["" if i is None else i for i in inputs], outs, name=name,
-                                        doc_string=doc, **attrs))
-        b.origin[name] = self.node
+        b.add_node(op_type, inputs, outs, self.node, name=name, **attrs)
         return outs[0] if outputs == 1 else tuple(outs)
 
     def const(self, value: Any, dtype: DType, *, name: str | None = None) -> str:

@@ -4,7 +4,8 @@ An entry is a function ``emit(ctx) -> name | tuple of names`` registered with :f
 the ONNX nodes for one IR node through its :class:`~trtdsl.backends.onnx.graph.NodeContext` and returns
 the ONNX values holding the node's outputs, in order. ``opset`` says the lowest opset the entry needs for
 a given op (a number, or a function of the op). Kinds that ONNX cannot express faithfully are registered
-with :func:`not_expressible` and the reason, which the export error shows.
+with :func:`not_expressible` and the reason, which the export error shows; loop and conditional boundary
+layers with :func:`region_boundary` (their region's ONNX Loop or If writes them).
 
 >>> from trtdsl.backends.onnx import EXPORTERS
 >>> EXPORTERS["Identity"].min_opset(None)
@@ -46,7 +47,15 @@ class NotExpressible:
     reason: str
 
 
-EXPORTERS: dict[str, Union[Entry, NotExpressible]] = {}
+@attrs.frozen
+class RegionBoundary:
+    """A loop or conditional boundary layer kind: written as part of its region's ONNX Loop or If node
+    (see :mod:`trtdsl.backends.onnx.regions`), not by an entry of its own."""
+
+    role: str
+
+
+EXPORTERS: dict[str, Union[Entry, NotExpressible, RegionBoundary]] = {}
 
 
 def exports(kind: str, *, opset: Union[int, Callable[["Op"], int]] = MIN_OPSET) -> Callable[[Emit], Emit]:
@@ -59,6 +68,13 @@ def exports(kind: str, *, opset: Union[int, Callable[["Op"], int]] = MIN_OPSET) 
         return fn
 
     return register
+
+
+def region_boundary(kind: str, role: str) -> None:
+    """Record that ``kind`` is written by its region's Loop/If node, with ``role`` saying how."""
+    if kind in EXPORTERS:
+        raise ValueError(f"ONNX export of {kind!r} is registered twice")
+    EXPORTERS[kind] = RegionBoundary(role)
 
 
 def not_expressible(kind: str, reason: str) -> None:

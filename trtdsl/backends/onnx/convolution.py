@@ -1,0 +1,210 @@
+"""ONNX export of IConvolutionLayer, IDeconvolutionLayer and IPoolingLayer.
+
+Padding: explicit padding is ONNX's ``pads``; SAME_UPPER/SAME_LOWER split the padding as ONNX's
+``auto_pad`` does (both clamp a negative total to 0). ONNX has no EXPLICIT_ROUND_UP for Conv, and its
+pooling ``ceil_mode`` drops a last window that starts in the padding, which TensorRT keeps: ROUND_UP
+becomes extra post-padding that completes the last window (computed in the graph when the input's
+spatial dims are dynamic). Deconvolution's pre/post padding trims the output, as ConvTranspose's pads do.
+
+Pooling: MAX pads with -inf in both; NaN in a window gives NaN (onnxruntime's MaxPool may skip it, so
+it is propagated explicitly). AVERAGE is ONNX AveragePool (``count_include_pad`` = not
+``average_count_excludes_padding``) where the padding is smaller than the window and there is no
+ROUND_UP extra; otherwise the window sums divided by the counted positions, both computed with
+AveragePool over explicitly padded tensors, so windows past the padded input count as TensorRT does.
+MAX_AVERAGE_BLEND is ``(1 - blend) * max + blend * average`` in float32.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.convolution import PaddingMode, same_pads
+from trtdsl.layers.pooling import PoolingType
+
+_P = PaddingMode
+_I64 = dtypes.int64
+
+
+class WindowPads:
+    """The spatial padding of a window layer on its input: ``pre``/``post`` (TensorRT's padding, or
+    SAME's split) and ``extra`` (ROUND_UP's completion of the last window), each a list of ints or, when
+    it depends on dynamic dims, a 1-D int64 value the graph computes. ONNX's ``auto_pad`` is not used:
+    onnxruntime rejects the negative totals SAME gives when the stride exceeds the window, which TensorRT
+    (and ONNX's own definition) clamp to 0."""
+
+    def __init__(self, ctx: NodeContext, mode: PaddingMode, pre: Sequence[int], post: Sequence[int],
+                 strides: Sequence[int], extents: Sequence[int]) -> None:
+        sizes = ctx.input_type(0).shape[2:]
+        static = all(isinstance(i, int) for i in sizes)
+        self.pre: list[int] | str = list(pre)
+        self.post: list[int] | str = list(post)
+        self.extra: list[int] | str = [0] * len(sizes)
+        if mode in (_P.SAME_UPPER, _P.SAME_LOWER):
+            if static:
+                split = [same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents)]
+                self.pre, self.post = [b for b, _ in split], [a for _, a in split]
+            else:
+                self.pre, self.post = self._same(ctx, mode, strides, extents)
+        elif mode is _P.EXPLICIT_ROUND_UP:
+            if static:
+                self.extra = [max(math.ceil((i + b + a - dk) / s) * s + dk - (i + b + a), 0)
+                              for i, b, a, s, dk in zip(sizes, pre, post, strides, extents)]
+            else:
+                self.extra = self._round_up(ctx, pre, post, strides, extents)
+
+    @property
+    def fixed(self) -> bool:
+        """Whether ONNX's ``pads`` attribute expresses the padding (static, no ROUND_UP extra)."""
+        return isinstance(self.pre, list) and isinstance(self.post, list) and self.extra == [0] * len(self.pre)
+
+    def smaller_than(self, window: Sequence[int]) -> bool:
+        """Whether every pad is smaller than the window, as onnxruntime's pooling requires."""
+        return self.fixed and all(p < w for p, w in zip(self.pre + self.post, tuple(window) * 2))
+
+    def attributes(self) -> dict[str, object]:
+        return {"pads": self.pre + self.post}
+
+    def padded(self, ctx: NodeContext, x: str, value: float, dtype: dtypes.DType,
+               extra_value: float | None = None) -> str:
+        """``x`` padded explicitly on its spatial dims with ``value`` (the ROUND_UP extra with
+        ``extra_value``, default ``value``), for a window op without pads."""
+        if extra_value is None:
+            return self._pad(ctx, x, self.pre, _add(ctx, self.post, self.extra), value, dtype)
+        y = self._pad(ctx, x, self.pre, self.post, value, dtype)
+        zeros = [0] * _count(self.pre, ctx)
+        return y if self.extra == zeros else self._pad(ctx, y, zeros, self.extra, extra_value, dtype)
+
+    @staticmethod
+    def _pad(ctx: NodeContext, x: str, begins: list[int] | str, ends: list[int] | str, value: float,
+             dtype: dtypes.DType) -> str:
+        parts = [ctx.ints([0, 0]), _value(ctx, begins), ctx.ints([0, 0]), _value(ctx, ends)]
+        return ctx.emit("Pad", [x, ctx.emit("Concat", parts, axis=0), ctx.const(value, dtype)], mode="constant")
+
+    @staticmethod
+    def _same(ctx: NodeContext, mode: PaddingMode, strides: Sequence[int], extents: Sequence[int]) -> tuple[str, str]:
+        sizes = ctx.emit("Shape", [ctx.input(0)], start=2)
+        s, dk, one = ctx.ints(strides), ctx.ints(extents), ctx.ints([1] * len(strides))
+        out = ctx.emit("Div", [ctx.emit("Sub", [ctx.emit("Add", [sizes, s]), one]), s])
+        reach = ctx.emit("Add", [ctx.emit("Mul", [ctx.emit("Sub", [out, one]), s]), dk])
+        total = ctx.emit("Max", [ctx.emit("Sub", [reach, sizes]), ctx.ints([0] * len(strides))])
+        small = ctx.emit("Div", [total, ctx.ints([2] * len(strides))])
+        large = ctx.emit("Sub", [total, small])
+        return (small, large) if mode is _P.SAME_UPPER else (large, small)
+
+    @staticmethod
+    def _round_up(ctx: NodeContext, pre: Sequence[int], post: Sequence[int], strides: Sequence[int],
+                  extents: Sequence[int]) -> str:
+        sizes = ctx.emit("Shape", [ctx.input(0)], start=2)
+        padded = ctx.emit("Add", [sizes, ctx.ints([b + a for b, a in zip(pre, post)])])
+        s, dk = ctx.ints(strides), ctx.ints(extents)
+        windows = ctx.emit("Div", [ctx.emit("Add", [ctx.emit("Sub", [padded, dk]),
+                                                    ctx.ints([v - 1 for v in strides])]), s])
+        last = ctx.emit("Add", [ctx.emit("Mul", [windows, s]), dk])
+        return ctx.emit("Max", [ctx.emit("Sub", [last, padded]), ctx.ints([0] * len(strides))])
+
+
+def _value(ctx: NodeContext, v: list[int] | str) -> str:
+    return ctx.ints(v) if isinstance(v, list) else v
+
+
+def _add(ctx: NodeContext, a: list[int] | str, b: list[int] | str) -> list[int] | str:
+    if isinstance(a, list) and isinstance(b, list):
+        return [x + y for x, y in zip(a, b)]
+    return ctx.emit("Add", [_value(ctx, a), _value(ctx, b)])
+
+
+def _count(v: list[int] | str, ctx: NodeContext) -> int:
+    return len(v) if isinstance(v, list) else ctx.input_type(0).rank - 2
+
+
+def _kernel_attributes(op: object) -> dict[str, object]:
+    return {"kernel_shape": list(op.kernel_size), "strides": list(op.stride), "dilations": list(op.dilation),
+            "group": op.num_groups}
+
+
+@exports("Convolution")
+def convolution(ctx: NodeContext) -> str:
+    op = ctx.op
+    pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.extents)
+    x = ctx.input(0)
+    attrs = _kernel_attributes(op)
+    dtype = ctx.input_type(0).dtype
+    if pads.fixed:
+        attrs.update(pads.attributes())
+    else:
+        x = pads.padded(ctx, x, 0.0, dtype)
+    inputs = [x, ctx.input(1)] + ([ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else [])
+    return ctx.compute("Conv", inputs, dtype, **attrs)
+
+
+@exports("Deconvolution")
+def deconvolution(ctx: NodeContext) -> str:
+    op = ctx.op
+    if op.padding_mode in (_P.SAME_UPPER, _P.SAME_LOWER):  # a fixed trim of DK - S, split as for convolution
+        trims = [same_pads(op.padding_mode, dk - s) for dk, s in zip(op.extents, op.stride)]
+    else:
+        trims = list(zip(op.pre_padding, op.post_padding))
+    attrs = _kernel_attributes(op)
+    attrs["pads"] = [b for b, _ in trims] + [a for _, a in trims]
+    inputs = [ctx.input(0), ctx.input(1)] + ([ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else [])
+    return ctx.compute("ConvTranspose", inputs, ctx.input_type(0).dtype, **attrs)
+
+
+def _max(ctx: NodeContext, x: str, pads: WindowPads) -> str:
+    """MaxPool of float32 ``x``, NaN propagated and -inf where a window holds nothing above -inf
+    (onnxruntime starts its maxima from the lowest finite float)."""
+    op = ctx.op
+    window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
+
+    def pool(v: str, pad_value: float) -> str:
+        if pads.smaller_than(op.window_size) and pad_value == float("-inf"):
+            return ctx.emit("MaxPool", [v], **window, **pads.attributes())
+        return ctx.emit("MaxPool", [pads.padded(ctx, v, pad_value, dtypes.float32)], **window)
+
+    def indicator(mask: str) -> str:
+        """Whether each window holds a true element of ``mask`` (padding counts as false)."""
+        hits = pool(ctx.cast(mask, dtypes.float32), 0.0)
+        return ctx.emit("Greater", [hits, ctx.const(0.0, dtypes.float32)])
+
+    y = pool(x, float("-inf"))
+    above = indicator(ctx.emit("Greater", [x, ctx.const(float("-inf"), dtypes.float32)]))
+    y = ctx.emit("Where", [above, y, ctx.const(float("-inf"), dtypes.float32)])
+    return ctx.emit("Where", [indicator(ctx.emit("IsNaN", [x])), ctx.const(float("nan"), dtypes.float32), y])
+
+
+def _average(ctx: NodeContext, x: str, pads: WindowPads) -> str:
+    """The window averages of float32 ``x``."""
+    op = ctx.op
+    window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
+    excludes = op.average_count_excludes_padding
+    if pads.smaller_than(op.window_size):
+        return ctx.emit("AveragePool", [x], **window, **pads.attributes(), count_include_pad=int(not excludes))
+    volume = ctx.const(float(math.prod(op.window_size)), dtypes.float32)
+    sums = ctx.emit("Mul", [ctx.emit("AveragePool", [pads.padded(ctx, x, 0.0, dtypes.float32)], **window), volume])
+    spatial = ctx.emit("Shape", [x], start=2)
+    ones = ctx.emit("Expand", [ctx.const(1.0, dtypes.float32), ctx.emit("Concat", [ctx.ints([1, 1]), spatial], axis=0)])
+    counted = (pads.padded(ctx, ones, 0.0, dtypes.float32) if excludes
+               else pads.padded(ctx, ones, 1.0, dtypes.float32, extra_value=0.0))
+    counts = ctx.emit("Mul", [ctx.emit("AveragePool", [counted], **window), volume])
+    return ctx.emit("Div", [sums, counts])
+
+
+@exports("Pooling")
+def pooling(ctx: NodeContext) -> str:
+    op = ctx.op
+    pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.window_size)
+    if op.type is PoolingType.MAX:
+        build = lambda v: _max(ctx, v, pads)  # noqa: E731
+    elif op.type is PoolingType.AVERAGE:
+        build = lambda v: _average(ctx, v, pads)  # noqa: E731
+    else:
+        blend = op.blend_factor
+
+        def build(v: str) -> str:
+            high = ctx.emit("Mul", [_max(ctx, v, pads), ctx.const(1.0 - blend, dtypes.float32)])
+            return ctx.emit("Add", [high, ctx.emit("Mul", [_average(ctx, v, pads), ctx.const(blend, dtypes.float32)])])
+    return ctx.in_float32(ctx.input_type(0).dtype, build, ctx.input(0))

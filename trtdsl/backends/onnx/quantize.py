@@ -1,0 +1,85 @@
+"""ONNX export of IQuantizeLayer and IDequantizeLayer (QuantizeLinear / DequantizeLinear, what TensorRT's
+parser reads as Q/DQ), and of IDynamicQuantizeLayer (not expressible).
+
+TensorRT divides (Q) and multiplies (DQ) in float32, so 16-bit data and scales are widened to float32
+first (exactly) and DQ's float32 result is cast to the output type. The zero point is always given (zeros
+of the quantized type), since ONNX's default one is uint8. ONNX leaves NaN to the runtime for integer
+outputs: the export writes the reference's reading, NaN -> 0 for int8, int4 and fp4 (fp8 keeps NaN).
+Granularity: per-tensor and per-channel (``axis``) scales as they are; block scales with ONNX's
+``block_size`` (opset 21), one blocked axis -- where TensorRT blocks both of the last two dims, the scale
+is first repeated along the second-to-last. Opsets: int8 17, fp8 19, int4 and blocks 21, fp4 23, e8m0
+scales 24 (cast to float32, exactly: they are powers of two).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports, not_expressible
+from trtdsl.ir.op import Op
+
+_F32 = dtypes.float32
+_TYPE_OPSET = {"int8": 17, "float8_e4m3": 19, "int4": 21, "float4_e2m1": 23}
+
+
+def _opset(op: Op) -> int:
+    quantized = op.to_type if op.kind == "Quantize" else None
+    needed = _TYPE_OPSET.get(quantized.name, 17) if quantized is not None else 17
+    return max(needed, 21 if op.block_shape else 17)
+
+
+def _scale_and_attributes(ctx: NodeContext, data_rank: int, shape: tuple) -> tuple[str, tuple, dict[str, int]]:
+    """The float32 scale as ONNX takes it, its (static) shape, and the axis/block_size attributes."""
+    op, scale, scale_type = ctx.op, ctx.input(1), ctx.input_type(1)
+    if scale_type.dtype is not _F32:  # 16-bit floats and e8m0 powers of two widen exactly
+        scale = ctx.cast(scale, _F32)
+    if not op.block_shape:
+        if op.axis == -1 or len(scale_type.shape) == 0 or scale_type.shape == (1,):
+            return (ctx.emit("Reshape", [scale, ctx.ints([])]) if scale_type.shape == (1,) else scale), (), {}
+        return scale, scale_type.shape, {"axis": op.axis}
+    blocks = [d if b == -1 else b for b, d in zip(op.block_shape, shape)]
+    blocked = [i for i, b in enumerate(blocks) if b != 1]
+    if len(blocked) == 2:  # repeat the scale along the second-to-last dim: a block along the last one only
+        a, b = scale_type.shape[-2], scale_type.shape[-1]
+        lead = list(scale_type.shape[:-2])
+        scale = ctx.emit("Unsqueeze", [scale, ctx.ints([data_rank - 1])])
+        scale = ctx.emit("Expand", [scale, ctx.ints(lead + [a, blocks[-2], b])])
+        repeated = lead + [a * blocks[-2], b]
+        scale = ctx.emit("Reshape", [scale, ctx.ints(repeated)])
+        return scale, tuple(repeated), {"axis": data_rank - 1, "block_size": blocks[-1]}
+    axis = blocked[0] if blocked else data_rank - 1
+    return scale, scale_type.shape, {"axis": axis, "block_size": blocks[axis]}
+
+
+def _zero_point(ctx: NodeContext, shape: tuple, quantized: dtypes.DType) -> str:
+    """Zeros of the quantized type with the scale's shape."""
+    return ctx.const(np.zeros(shape, np.float32), quantized)
+
+
+@exports("Quantize", opset=_opset)
+def quantize(ctx: NodeContext) -> str:
+    x_type = ctx.input_type(0)
+    x = ctx.input(0) if x_type.dtype is _F32 else ctx.cast(ctx.input(0), _F32)
+    to = ctx.op.to_type
+    if to is not dtypes.float8_e4m3:
+        x = ctx.emit("Where", [ctx.emit("IsNaN", [x]), ctx.const(0.0, _F32), x])
+    scale, shape, attrs = _scale_and_attributes(ctx, x_type.rank, x_type.shape)
+    extra = {"saturate": 1} if to is dtypes.float8_e4m3 else {}
+    return ctx.emit("QuantizeLinear", [x, scale, _zero_point(ctx, shape, to)], **attrs, **extra)
+
+
+@exports("Dequantize", opset=lambda op: max(17, 21 if op.block_shape else 17))
+def dequantize(ctx: NodeContext) -> str:
+    q_type = ctx.input_type(0)
+    scale, shape, attrs = _scale_and_attributes(ctx, q_type.rank, q_type.shape)
+    y = ctx.emit("DequantizeLinear", [ctx.input(0), scale, _zero_point(ctx, shape, q_type.dtype)], **attrs)
+    return y if ctx.op.to_type is _F32 else ctx.cast(y, ctx.op.to_type)
+
+
+not_expressible(
+    "DynamicQuantize",
+    "ONNX has no operator for block quantization with scales computed from the data in fp8/e8m0 "
+    "(NVFP4/MXFP8); DynamicQuantizeLinear is per-tensor asymmetric uint8",
+)
