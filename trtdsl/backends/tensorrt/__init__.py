@@ -23,7 +23,18 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
     Without ``profiles``, a network with named dims gets one profile fixed at the sizes of these inputs.
     Engines are cached on the network (per options and, without profiles, per input sizes) until it
-    changes.
+    changes. ``net.run(inputs, backend="tensorrt")`` calls it:
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("n")
+    >>> net.output("y", td.relu(net.input("x", td.float32, ("batch", 4))))
+    >>> try:                                     # where TensorRT or a GPU is missing
+    ...     out = net.run({"x": np.ones((2, 4), np.float32)}, backend="tensorrt")["y"]
+    ... except td.BackendError:
+    ...     out = net.run({"x": np.ones((2, 4), np.float32)})["y"]
+    >>> out
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]], dtype=float32)
     """
     from trtdsl.reference.interpreter import bind_inputs
 

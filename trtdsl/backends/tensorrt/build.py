@@ -131,7 +131,15 @@ _monitor_classes: dict[int, type] = {}
 
 def progress_monitor(trt: Any, progress: Progress) -> Any:
     """A ``trt.IProgressMonitor`` reporting to ``progress``: True (a bar on stderr), a text stream, or
-    a function ``f(phase, done, total)``; None for no monitor."""
+    a function ``f(phase, done, total)``; None for no monitor.
+
+    >>> from trtdsl.backends.tensorrt import standin
+    >>> monitor = progress_monitor(standin.module("11.4"), lambda phase, done, total: print(phase, done, total))
+    >>> monitor.phase_start("Building engine", None, 2); monitor.step_complete("Building engine", 0)
+    Building engine 0 2
+    Building engine 1 2
+    True
+    """
     if progress is None or progress is False:
         return None
     if progress is True:
@@ -265,7 +273,18 @@ def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, 
 
 # -- building --------------------------------------------------------------------------------------------
 def configure(api: TensorRT, builder: Any, network: Network, options: BuildOptions, progress: Progress) -> Any:
-    """A builder config with ``options`` applied (profiles set for every input with a named dim)."""
+    """A builder config with ``options`` applied (profiles set for every input with a named dim).
+
+    >>> import trtdsl as td
+    >>> from trtdsl.backends.tensorrt import standin, lower
+    >>> net = td.Network("n")
+    >>> net.output("y", td.relu(net.input("x", td.float32, ("batch", 4))))
+    >>> lowered = lower(net, standin.module("11.4"))
+    >>> options = build_options(net, profiles={"batch": (1, 8, 64)}, optimization_level=4)
+    >>> config = configure(lowered.api, lowered.builder, net, options, progress=None)
+    >>> config.builder_optimization_level, config.num_optimization_profiles
+    (4, 1)
+    """
     trt = api.trt
     config = builder.create_builder_config()
     for pool, size in options.memory_pools:
@@ -311,6 +330,16 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     ``timing_cache`` (a file read before and written after the build), ``version_compatible``,
     ``exclude_lean_runtime``, ``refit``; ``progress`` shows the build's phases (True: a bar on stderr).
     TensorRT's messages go to the ``trtdsl.tensorrt`` logger.
+
+    >>> import trtdsl as td
+    >>> from trtdsl.backends.tensorrt import standin
+    >>> trt = standin.module("10.16")              # a stand-in whose builder returns a made-up plan
+    >>> trt.implement("Builder", "build_serialized_network",
+    ...               lambda builder, network, config: f"{network.num_layers} layers".encode())
+    >>> net = td.Network("n")
+    >>> net.output("y", td.relu(net.input("x", td.float32, (2, 4))))
+    >>> build(net, trt=trt).plan
+    b'1 layers'
     """
     from trtdsl.backends.tensorrt.lower import lower
     from trtdsl.backends.tensorrt.runtime import Engine
@@ -318,7 +347,11 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     checked = build_options(network, **options)
     api = TensorRT(trt if trt is not None else import_tensorrt())
     logger = LoggingLogger(api.trt)
-    builder = api.trt.Builder(logger)
+    try:
+        builder = api.trt.Builder(logger)
+    except TypeError as exc:  # pybind11's error when TensorRT returns no builder (no GPU, no driver)
+        detail = "; ".join(logger.errors[-3:]) or str(exc)
+        raise BackendError(f"tensorrt: TensorRT {api.version} could not create a builder: {detail}") from None
     lowered = lower(network, api.trt, builder=builder)
     config = configure(api, builder, network, checked, progress)
     LOG.info("building a TensorRT %s engine for network %r (%d layers)", api.version, network.name,

@@ -9,6 +9,19 @@ device arrays in and out (DLPack in, ``__cuda_array_interface__`` out).
   (``torch.as_tensor(..., device="cuda")``) take them without copying, ``numpy()`` copies to the host.
 
 cuda-python is imported on first use; without it (or without a GPU) these raise a BackendError.
+
+>>> import numpy as np
+>>> def round_trip(values):                  # host -> device -> host, timed with events
+...     stream, start, end = Stream(), Event(), Event()
+...     buffer = DeviceBuffer(values.nbytes)
+...     start.record(stream)
+...     buffer.copy_from_host(values, stream)
+...     end.record(stream)
+...     assert end.elapsed_ms(start) >= 0
+...     return DeviceArray(buffer, values.shape, dtypes.float32).numpy(stream)
+>>> values = np.arange(6, dtype=np.float32).reshape(2, 3)
+>>> bool(np.array_equal(round_trip(values), values)) if device_count() else True   # needs a GPU
+True
 """
 
 from __future__ import annotations

@@ -156,7 +156,11 @@ def _signature(entry: dict) -> Signature:
 
 
 def available() -> list[str]:
-    """The versions (``major.minor.patch``) of the manifests shipped with trtdsl, oldest first."""
+    """The versions (``major.minor.patch``) of the manifests shipped with trtdsl, oldest first.
+
+    >>> available()
+    ['10.16.1', '11.4.0']
+    """
     names = [f[len("tensorrt-"):-len(".json")] for f in os.listdir(MANIFEST_DIR) if f.startswith("tensorrt-")]
     return sorted(names, key=lambda v: tuple(int(x) for x in v.split(".")))
 

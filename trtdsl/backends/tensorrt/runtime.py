@@ -39,7 +39,13 @@ _HEADER = struct.Struct("<12sII")  # magic, format, length of the JSON header th
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory, renamed into place: a
-    reader sees the old file or the new one, never a partial one."""
+    reader sees the old file or the new one, never a partial one.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "plan.engine")
+    >>> write_atomic(path, b"plan"); open(path, "rb").read(), os.listdir(os.path.dirname(path))
+    (b'plan', ['plan.engine'])
+    """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
@@ -117,6 +123,14 @@ class Engine:
 
     ``plan`` is TensorRT's serialized engine. ``network`` (the trtdsl network, when known) is only used in
     messages; the engine's own I/O description is what calls are checked against.
+
+    >>> import os, tempfile
+    >>> from trtdsl.backends.tensorrt import standin
+    >>> trt = standin.module("11.4")
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.engine")
+    >>> Engine(b"serialized plan", trt).save(path)
+    >>> Engine.load(path, trt).plan
+    b'serialized plan'
     """
 
     def __init__(self, plan: bytes, trt: Any = None, *, network: Any = None, version_compatible: bool = False) -> None:
@@ -354,7 +368,15 @@ _allocator_classes: dict[int, type] = {}
 def output_allocator(trt: Any) -> Any:
     """A ``trt.IOutputAllocator`` for outputs whose shape TensorRT knows only while running: it gives
     TensorRT a device buffer of the size asked for (growing it when asked again) and records the
-    shape TensorRT reports."""
+    shape TensorRT reports.
+
+    >>> from trtdsl.backends.tensorrt import standin
+    >>> trt = standin.module("10.16")
+    >>> allocator = output_allocator(trt)
+    >>> allocator.notify_shape("boxes", trt.Dims([7, 4]))
+    >>> isinstance(allocator, trt.IOutputAllocator), allocator.shapes
+    (True, {'boxes': (7, 4)})
+    """
     cls = _allocator_classes.get(id(trt))
     if cls is None:
         base = trt.IOutputAllocator

@@ -30,7 +30,14 @@ HELPER_MARK = "trtdsl:helper"
 
 
 def layer_name(name: str, node: Node) -> str:
-    """``name`` followed by the node's user line: ``relu_0 (model.py:12)``."""
+    """``name`` followed by the node's user line: ``relu_0 (model.py:12)``.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> y = td.relu(net.input("x", td.float32, (2,)))
+    >>> layer_name("relu_0", y.producer).startswith("relu_0 (")
+    True
+    """
     return f"{name} ({node.location.short})" if node.location is not None else name
 
 
