@@ -586,5 +586,27 @@ def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
     assert info.value.location.file == __file__
 
 
+def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the_ir(monkeypatch):
+    """The table of layer kinds trtdsl rejects inside loops and conditionals (only Assertion, whose
+    op trtdsl does not have yet), exercised with a kind put in it for the test."""
+    from trtdsl.regions import structure
+
+    assert set(structure.NOT_IN_REGIONS) == {"Assertion"}
+    monkeypatch.setitem(structure.NOT_IN_REGIONS, "Unary", "the test says so")
+    net, (x,) = inputs((F, (3,)))
+    outside = td.exp(x)  # outside any region: allowed
+    with pytest.raises(RegionError) as info:
+        with td.Loop(trip_count=3) as loop:
+            td.exp(loop.iterate(x))
+    assert info.value.message == "Unary[EXP]: a Unary layer cannot be inside loop 'loop_0': the test says so"
+    raw_net, x, (a,) = raw()
+    net.output("y", outside)
+    it = raw_net.add1(IteratorLayer(a, 0), (x,))
+    raw_net.add(TripLimitLayer(a, TripLimit.COUNT), (three(raw_net),))
+    raw_net.output("y", raw_net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (td.exp(it), three(raw_net))))
+    expect_error(RegionError, "Unary[EXP] (layer exp_0): a Unary layer cannot be inside loop 'loop_0': the test says "
+                              "so", lambda: analyze(raw_net))
+
+
 def test_table_is_large():
     assert len(ROWS) >= 40

@@ -27,7 +27,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.structure import BOUNDARY_KINDS, describe
+from trtdsl.regions.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, describe
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -43,7 +43,6 @@ class State:
     """A network's region bookkeeping; also its outermost scope (``network._scopes[0]``)."""
 
     context: Mapping[Any, Any] = _NO_CONTEXT
-    builder: RegionBuilder | None = None
 
     def __init__(self, network: Network) -> None:
         self.network = network
@@ -71,7 +70,7 @@ class State:
 
     # -- the Network hooks ----------------------------------------------------------------------------
     def adapt_inputs(self, op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
-        return self.adapt(self, op.label(), inputs)
+        return self.adapt(self, op, inputs)
 
     def created(self, node: Node) -> None:
         self.record(self, node)
@@ -87,18 +86,25 @@ class State:
                               "loop.collect/loop.last or branch.output, after its with block)")
 
     # -- shared by every scope ------------------------------------------------------------------------
-    def adapt(self, scope: Any, what: str, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
+    def adapt(self, scope: Any, op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
         if self.raw:
             return inputs
+        what = op.label()
         if isinstance(scope, IfBodyScope):
             raise RegionError(f"{what}: inside `with td.If(...)`, create layers in branch.then_() or branch.else_() "
                               "(or before the conditional)")
         out = []
+        inside: frozenset = EMPTY
         for t in inputs:
             if t is not None:
                 self.check_visible(scope, t, what)
                 t = scope.route(t)
+                inside = inside | self.members.get(t, EMPTY)
             out.append(t)
+        if inside and op.kind in NOT_IN_REGIONS:
+            owner = max(inside, key=lambda b: b.depth)
+            raise RegionError(f"{what}: a {op.kind} layer cannot be inside {owner.describe()}: "
+                              f"{NOT_IN_REGIONS[op.kind]}")
         return tuple(out)
 
     def check_result(self, t: Tensor, what: str) -> None:
@@ -176,7 +182,7 @@ class BodyScope:
         return self.parent.route(t)
 
     def adapt_inputs(self, op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
-        return self.state.adapt(self, op.label(), inputs)
+        return self.state.adapt(self, op, inputs)
 
     def created(self, node: Node) -> None:
         self.state.record(self, node)
@@ -193,7 +199,7 @@ class BranchScope(BodyScope):
         owner = self.builder
         if owner in self.state.members.get(t, EMPTY):
             return t
-        return owner.input_for(self.parent.route(t))
+        return owner.input_for(self.parent.route(t))  # type: ignore[attr-defined]  (a td.If)
 
 
 class EagerScope(BodyScope):
@@ -359,6 +365,3 @@ class RegionBuilder:
             scopes.pop()  # scopes of nested blocks left by an exception
         if scopes:
             scopes.pop()
-
-    def input_for(self, t: Tensor) -> Tensor:
-        raise NotImplementedError(type(self).__name__)
