@@ -19,6 +19,7 @@ def _lower_scaled(method: str) -> Any:
     def lower(ctx: LowerContext, node: Node) -> None:
         op = node.op
         layer = ctx.add(node, method, ctx.input(node, 0), ctx.input(node, 1), ctx.api.dtype(op.to_type))
+        # -1 (per tensor) is set too: NvInfer.h needs a valid axis only for scales of several coefficients
         layer.axis = op.axis
         if op.block_shape:
             layer.block_shape = ctx.trt.Dims(list(op.block_shape))
