@@ -31,6 +31,7 @@ True
 
 from __future__ import annotations
 
+import heapq
 from typing import TYPE_CHECKING, Callable, Optional, Tuple
 
 from trtdsl.errors import RegionError
@@ -155,18 +156,25 @@ class Structure:
                         if dep is not None and dep is not item:
                             found.add(dep)
             deps[item] = found
+        users: dict[Node | Region, list[Node | Region]] = {item: [] for item in items}
+        waiting = {item: len(found) for item, found in deps.items()}
+        for item, found in deps.items():
+            for dep in found:
+                users[dep].append(item)
+        # items are in network order, so their position orders them like their first layers
+        position = {item: k for k, item in enumerate(items)}
+        ready = [position[item] for item in items if not waiting[item]]
+        heapq.heapify(ready)
         order: list[Node | Region] = []
-        placed: set[Node | Region] = set()
-        waiting = list(items)
-        while waiting:
-            for k, item in enumerate(waiting):
-                if deps[item] <= placed:
-                    break
-            else:
-                return order + waiting  # a cycle, which analyze() reports when the network runs
+        while ready:
+            item = items[heapq.heappop(ready)]
             order.append(item)
-            placed.add(item)
-            del waiting[k]
+            for user in users[item]:
+                waiting[user] -= 1
+                if not waiting[user]:
+                    heapq.heappush(ready, position[user])
+        if len(order) < len(items):  # a cycle, which analyze() reports when the network runs
+            order += [item for item in items if waiting[item]]
         return order
 
     def nodes_in(self, region: Region) -> list[Node]:
