@@ -30,6 +30,7 @@ from trtdsl.ir.dims import evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.reference.interpreter import check_result, evaluate_node, failure
 from trtdsl.regions.region import Region
 from trtdsl.regions.structure import Frame, Structure, analyze, describe
 
@@ -220,8 +221,6 @@ class LoopStep:
             where = f"(in iteration {i} of {describe(self.region)})"
             raise type(exc)(exc.message, location=exc.location,
                             context=f"{exc.context}\n{where}" if exc.context else where) from exc
-        from trtdsl.reference.interpreter import check_result
-
         stacks = iter(collected)
         for node in self.outputs:
             if node.op.loop_output.name == "LAST_VALUE":
@@ -293,8 +292,6 @@ class IfStep:
 
 def run_steps(steps: list[Step], values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
     """Run a block: layers with the interpreter's checks, nested regions by their own steps."""
-    from trtdsl.reference.interpreter import evaluate_node
-
     for step in steps:
         if isinstance(step, Node):
             evaluate_node(step, values, bindings)
@@ -333,8 +330,6 @@ class _Body:
                 self.compiled.append((_CHECKED, step))
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
-        from trtdsl.reference.interpreter import evaluate_node, failure
-
         scratch = dict(bindings) if self.dynamic else bindings
         for item in self.compiled:
             kind = item[0]
@@ -351,8 +346,6 @@ class _Body:
                         and len(results) == 1:
                     values[out] = array
                     continue
-                from trtdsl.reference.interpreter import check_result
-
                 if isinstance(results, tuple):
                     results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
                 check_result(node, results, scratch)
