@@ -308,6 +308,19 @@ def test_zero_iterations_give_initial_values_and_empty_stacks():
     assert got["ys"].shape == (2, 0) and got["c"].tolist() == [7.0, 7.0]
 
 
+def test_defining_region_is_true_only_inside_a_with_block():
+    from trtdsl.regions import defining_region
+
+    net = td.Network("scopes")
+    xs = net.input("xs", td.float32, (3,))
+    assert not defining_region(net)
+    with td.Loop(trip_count=3) as loop:
+        inside = defining_region(net)
+        ys = loop.collect(loop.iterate(xs))
+    assert inside and not defining_region(net) and net._scopes  # the bookkeeping stays
+    net.output("ys", ys)
+
+
 def test_same_construction_gives_equal_ops():
     """Regions are values: the boundary ops of two identical builds compare equal."""
     def build():

@@ -2,7 +2,8 @@
 for which layers are inside them, the DSL's scopes, and nested containers of tensors."""
 
 from trtdsl.regions.region import Region
+from trtdsl.regions.scope import defining_region
 from trtdsl.regions.structure import Structure, analyze
 from trtdsl.regions.values import known_value, length_dim
 
-__all__ = ["Region", "Structure", "analyze", "known_value", "length_dim"]
+__all__ = ["Region", "Structure", "analyze", "defining_region", "known_value", "length_dim"]

@@ -39,6 +39,12 @@ _NO_CONTEXT: Mapping[Any, Any] = {}
 OPEN: list[RegionBuilder] = []
 
 
+def defining_region(network: Network) -> bool:
+    """Whether a loop's or conditional's with block is open on ``network`` (layers made now may end up
+    inside it). After the first region, ``network._scopes`` keeps :class:`State` even when none is."""
+    return any(not isinstance(scope, State) for scope in network._scopes)
+
+
 class State:
     """A network's region bookkeeping; also its outermost scope (``network._scopes[0]``)."""
 
