@@ -52,15 +52,20 @@ def build_and_run(net: td.Network, rng: np.random.Generator) -> None:
     path = os.path.join(tempfile.mkdtemp(), "mnist.engine")
     engine.save(path)
     engine = Engine.load(path)
-    print(f"Built and saved {path} ({os.path.getsize(path)} bytes); inputs {engine.inputs}, outputs {engine.outputs}")
+    print(
+        f"Built and saved {path} ({os.path.getsize(path)} bytes); "
+        f"inputs {engine.inputs}, outputs {engine.outputs}"
+    )
 
     labels = rng.permutation(np.tile(np.arange(10), 20))
     images = render(labels, rng)
     got = engine(image=images)["prob"]
     want = net.run({"image": images})["prob"]
     print(f"TensorRT vs reference: largest difference of probabilities {np.abs(got - want).max():.2e}")
-    print(f"Accuracy on {len(labels)} fresh digits: TensorRT {(got.argmax(1) == labels).mean():.1%}, "
-          f"reference {(want.argmax(1) == labels).mean():.1%}")
+    print(
+        f"Accuracy on {len(labels)} fresh digits: TensorRT {(got.argmax(1) == labels).mean():.1%}, "
+        f"reference {(want.argmax(1) == labels).mean():.1%}"
+    )
     print(f"{engine.benchmark({'image': images[:64]}, iterations=50):.3f} ms per batch of 64 (CUDA events)")
 
 
@@ -71,8 +76,11 @@ def check_without_tensorrt(net: td.Network) -> None:
         definition = lowered.network
         again = raise_network(definition, trt)
         same = again.format(locations=False) == net.format(locations=False)
-        print(f"TensorRT {trt.__version__} stand-in: {definition.num_layers} layers, {len(trt.calls)} API calls, "
-              f"all in the manifest; raised back: {'the same network' if same else 'DIFFERENT'}")
+        print(
+            f"TensorRT {trt.__version__} stand-in: {definition.num_layers} layers, "
+            f"{len(trt.calls)} API calls, "
+            f"all in the manifest; raised back: {'the same network' if same else 'DIFFERENT'}"
+        )
     print("\nLayer names TensorRT would report (they point at the lines that made the layers):")
     for i in range(definition.num_layers):
         layer = definition.get_layer(i)
@@ -87,7 +95,10 @@ def main() -> None:
         build_and_run(net, rng)
         return
     print(f"No TensorRT engine is built here: {why}.")
-    print("Install TensorRT (pip install tensorrt) and cuda-python on a machine with an NVIDIA GPU to build one.")
+    print(
+        "Install TensorRT (pip install tensorrt) and cuda-python on a machine with an NVIDIA GPU "
+        "to build one."
+    )
     print("What can be checked without TensorRT:\n")
     check_without_tensorrt(net)
 

@@ -46,7 +46,16 @@ int initLibNvInferPlugins(void *logger, const char *ns) { return 0; }
 """
 STUB_LIBRARIES = ("nvinfer", "nvinfer_plugin", "nvonnxparser")
 # Dunder members that are part of the API (the rest are pybind11/Python machinery).
-API_DUNDERS = {"__init__", "__len__", "__getitem__", "__setitem__", "__iter__", "__call__", "__enter__", "__exit__"}
+API_DUNDERS = {
+    "__init__",
+    "__len__",
+    "__getitem__",
+    "__setitem__",
+    "__iter__",
+    "__call__",
+    "__enter__",
+    "__exit__",
+}
 _QUALIFIERS = re.compile(r"\btensorrt_bindings\.tensorrt\.|\btensorrt\.tensorrt\.|\btensorrt_bindings\.")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _CXX_NAME = re.compile(r"\b(?:nvinfer1|nvonnxparser)::(?:v_\d+_\d+::)?(\w+)")
@@ -149,9 +158,12 @@ def overloads(name: str, fn: object, drop_self: bool) -> list[dict]:
 def python_signature(fn: object, drop_self: bool) -> dict:
     sig = inspect.signature(fn)  # type: ignore[arg-type]
     params = []
-    for p in list(sig.parameters.values())[1 if drop_self else 0:]:
+    for p in list(sig.parameters.values())[1 if drop_self else 0 :]:
         prefix = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
-        entry = {"name": prefix + p.name, "type": "object" if p.annotation is p.empty else clean(str(p.annotation))}
+        entry = {
+            "name": prefix + p.name,
+            "type": "object" if p.annotation is p.empty else clean(str(p.annotation)),
+        }
         if p.default is not p.empty:
             entry["default"] = clean(repr(p.default))
         params.append(entry)
@@ -189,7 +201,11 @@ def describe_class(cls: type, module_name: str) -> dict:
                 prop["set_type"] = accessor_type(value.fset, True)
             entry["properties"][name] = prop
         elif type(value).__name__ == "pybind11_static_property":
-            entry["properties"][name] = {"type": accessor_type(value.fget, False), "writable": False, "static": True}
+            entry["properties"][name] = {
+                "type": accessor_type(value.fget, False),
+                "writable": False,
+                "static": True,
+            }
         elif isinstance(value, staticmethod):
             entry["methods"][name] = {"static": True, "overloads": overloads(name, value.__func__, False)}
         elif callable(value) and not isinstance(value, type) and not (members and name in members):
@@ -257,8 +273,21 @@ def introspect(wheel: str, workdir: str, cc: str) -> dict:
 
 
 def fetch(requirement: str, into: str) -> str:
-    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q", "-d", into,
-                    requirement], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-q",
+            "-d",
+            into,
+            requirement,
+        ],
+        check=True,
+    )
     wheels = glob.glob(os.path.join(into, "*.whl"))
     if len(wheels) != 1:
         raise SystemExit(f"pip download {requirement}: expected one wheel, got {wheels}")
@@ -280,10 +309,15 @@ def write_json(data: dict, path: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("wheel", help="a bindings wheel file, or a pip requirement such as "
-                                      "tensorrt-cu13-bindings==11.4.0.106")
-    parser.add_argument("-o", "--output", help="where to write the manifest (default: the package's manifests/)")
-    parser.add_argument("--cc", default=os.environ.get("CC", "cc"), help="C compiler for the stub (default: cc)")
+    parser.add_argument(
+        "wheel", help="a bindings wheel file, or a pip requirement such as tensorrt-cu13-bindings==11.4.0.106"
+    )
+    parser.add_argument(
+        "-o", "--output", help="where to write the manifest (default: the package's manifests/)"
+    )
+    parser.add_argument(
+        "--cc", default=os.environ.get("CC", "cc"), help="C compiler for the stub (default: cc)"
+    )
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="trt_manifest_") as workdir:
@@ -293,15 +327,23 @@ def main(argv: list[str] | None = None) -> int:
             write_json(data, args.output)
             return 0
         raw = os.path.join(workdir, "manifest.json")
-        subprocess.run([sys.executable, os.path.abspath(__file__), wheel, "-o", raw, "--cc", args.cc, "--in-process"],
-                       check=True)
+        subprocess.run(
+            [sys.executable, os.path.abspath(__file__), wheel, "-o", raw, "--cc", args.cc, "--in-process"],
+            check=True,
+        )
         with open(raw) as f:
             data = json.load(f)
     output = args.output or default_output(data["version"])
     write_json(data, output)
-    counts = (len(data["classes"]), sum(len(c["methods"]) for c in data["classes"].values()),
-              sum(len(c["properties"]) for c in data["classes"].values()))
-    print(f"{output}: TensorRT {data['version']}: {counts[0]} classes, {counts[1]} methods, {counts[2]} properties")
+    counts = (
+        len(data["classes"]),
+        sum(len(c["methods"]) for c in data["classes"].values()),
+        sum(len(c["properties"]) for c in data["classes"].values()),
+    )
+    print(
+        f"{output}: TensorRT {data['version']}: {counts[0]} classes, {counts[1]} methods, "
+        f"{counts[2]} properties"
+    )
     return 0
 
 

@@ -40,18 +40,30 @@ def behaviours(trt) -> dict:
     """Observable behaviour of the value types, to compare the stand-in with the real bindings."""
     return {
         "permutation": outcome(lambda: [len(trt.Permutation([1, 0])), list(trt.Permutation([1, 0]))[:3]]),
-        "dims": outcome(lambda: [len(trt.Dims([2, -1])), list(trt.Dims([2, -1])), trt.Dims([2, -1]) == (2, -1)]),
+        "dims": outcome(
+            lambda: [len(trt.Dims([2, -1])), list(trt.Dims([2, -1])), trt.Dims([2, -1]) == (2, -1)]
+        ),
         "dims_too_long": outcome(lambda: trt.Dims(list(range(9)))),
         "dims_slice": outcome(lambda: list(trt.Dims([1, 2, 3])[0:2])),
         "weights_f64": outcome(lambda: trt.Weights(np.zeros(2, np.float64))),
-        "weights_i64": outcome(lambda: [trt.Weights(np.arange(3, dtype=np.int64)).dtype.name,
-                                        trt.Weights(np.arange(3, dtype=np.int64)).size,
-                                        trt.Weights(np.arange(3, dtype=np.int64)).numpy().tolist()]),
+        "weights_i64": outcome(
+            lambda: [
+                trt.Weights(np.arange(3, dtype=np.int64)).dtype.name,
+                trt.Weights(np.arange(3, dtype=np.int64)).size,
+                trt.Weights(np.arange(3, dtype=np.int64)).numpy().tolist(),
+            ]
+        ),
         "weights_bool": outcome(lambda: trt.Weights(np.array([True, False])).dtype.name),
-        "enum_text": outcome(lambda: [repr(trt.DataType.HALF), str(trt.DataType.HALF), int(trt.DataType.HALF)]),
-        "enum_eq": outcome(lambda: [trt.DataType.FLOAT == trt.float32, trt.DataType.FLOAT == trt.DataType.HALF]),
+        "enum_text": outcome(
+            lambda: [repr(trt.DataType.HALF), str(trt.DataType.HALF), int(trt.DataType.HALF)]
+        ),
+        "enum_eq": outcome(
+            lambda: [trt.DataType.FLOAT == trt.float32, trt.DataType.FLOAT == trt.DataType.HALF]
+        ),
         "enum_unknown": outcome(lambda: trt.ActivationType.SWISH),
-        "nptype": outcome(lambda: [trt.nptype(trt.float16).__name__, outcome(lambda: trt.nptype(trt.bfloat16))[0]]),
+        "nptype": outcome(
+            lambda: [trt.nptype(trt.float16).__name__, outcome(lambda: trt.nptype(trt.bfloat16))[0]]
+        ),
         "no_constructor": outcome(lambda: trt.IActivationLayer()),
     }
 
@@ -66,7 +78,11 @@ def wrapper_checks(trt) -> dict:
         w, buffer = api.weights(values)
         keep.append(buffer)
         readback = w.numpy()
-        weights[dt.name] = [w.dtype.name, int(w.size), readback.tolist() if isinstance(readback, np.ndarray) else None]
+        weights[dt.name] = [
+            w.dtype.name,
+            int(w.size),
+            readback.tolist() if isinstance(readback, np.ndarray) else None,
+        ]
     logger = LoggingLogger(trt)
     logger.log(trt.ILogger.ERROR, "an error")
     allocator = output_allocator(trt)
@@ -92,12 +108,15 @@ def main() -> None:
     trt = tool.import_bindings(site, tool.build_stub(version.split(".")[0], workdir))
     package = os.path.basename(wheel).split("-")[0].replace("_", "-")
     fake = standin.module(".".join(version.split(".")[:2]))
-    json.dump({
-        "manifest": tool.manifest_of(trt, package, version),
-        "real": behaviours(trt),
-        "standin": behaviours(fake),
-        "wrapper": wrapper_checks(trt),
-    }, sys.stdout)
+    json.dump(
+        {
+            "manifest": tool.manifest_of(trt, package, version),
+            "real": behaviours(trt),
+            "standin": behaviours(fake),
+            "wrapper": wrapper_checks(trt),
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

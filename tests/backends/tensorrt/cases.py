@@ -123,7 +123,7 @@ def constants() -> td.Network:
     net.output("f16", net.constant(np.array([[1.5, -2]], np.float16)))
     net.output("bf16", net.constant(np.array([1.5, -2, 3.25], ml_dtypes.bfloat16)))
     net.output("i32", net.constant(np.arange(6, dtype=np.int32).reshape(2, 3)))
-    net.output("i64", net.constant(np.array([2 ** 40, -1], np.int64)))
+    net.output("i64", net.constant(np.array([2**40, -1], np.int64)))
     net.output("bool", net.constant(np.array([[True, False], [False, True]])))
     net.output("i8", net.constant(np.array([-128, 0, 127], np.int8)))
     net.output("u8", net.constant(np.array([0, 7, 255], np.uint8)))
@@ -139,7 +139,9 @@ def shuffles() -> td.Network:
     x = net.input("x", td.float32, ("batch", 2, 3, 4))
     net.output("transposed", td.transpose(x, (0, 3, 1, 2)))
     net.output("reshaped", x.reshape(x.shape[0], 6, -1))
-    net.output("both", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8), second_transpose=(0, 2, 1)))
+    net.output(
+        "both", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8), second_transpose=(0, 2, 1))
+    )
     y = net.input("y", td.float32, (0, 4))
     net.output("zero_dims", td.shuffle(y, reshape=(4, 0), zero_is_placeholder=False))
     net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, 5)), (0, 5)))
@@ -293,8 +295,12 @@ def quantizations() -> td.Network:
     channel_scales = np.array([0.1, 0.2, 0.3], np.float32)
     net.output("per_channel", td.dequantize(td.quantize(w, channel_scales, axis=0), channel_scales, axis=0))
     blocks = np.full((3, 2), 0.25, np.float32)
-    net.output("int4_blocks", td.dequantize(td.quantize(w, blocks, td.int4, block_shape=(1, 2)), blocks, td.float32,
-                                            block_shape=(1, 2)))
+    net.output(
+        "int4_blocks",
+        td.dequantize(
+            td.quantize(w, blocks, td.int4, block_shape=(1, 2)), blocks, td.float32, block_shape=(1, 2)
+        ),
+    )
     net.output("zero_point", td.dequantize(td.quantize(x, 0.1, zero_point=0), 0.1, zero_point=0))
     y = net.input("y", td.float32, (4, 32))
     q, s = td.dynamic_quantize(y, 16)

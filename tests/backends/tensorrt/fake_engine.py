@@ -19,8 +19,9 @@ from trtdsl.backends.tensorrt.build import build_options
 from trtdsl.ir.dims import evaluate
 
 
-def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent: tuple[str, ...] = (),
-                  **options: Any) -> Any:
+def fake_tensorrt(
+    network: td.Network, version: str = "11.4", *, data_dependent: tuple[str, ...] = (), **options: Any
+) -> Any:
     """A stand-in module whose builder "builds" ``network`` with ``options`` (as for ``build``) and whose
     engines run it. Outputs named in ``data_dependent`` report their shape only while running (-1 before),
     so the runtime must give them an output allocator."""
@@ -37,12 +38,15 @@ def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent:
     def deserialize_cuda_engine(runtime, serialized_engine):
         net = plans.get(bytes(serialized_engine))
         if net is None:
-            runtime._state["logger"].log(trt.ILogger.ERROR, "Serialization assertion failed: magic tag mismatch")
+            runtime._state["logger"].log(
+                trt.ILogger.ERROR, "Serialization assertion failed: magic tag mismatch"
+            )
             return None
         return trt.new("ICudaEngine", network=net)
 
-    io = [(name, True, t) for name, t in network.inputs.items()] + \
-         [(name, False, t) for name, t in network.outputs.items()]
+    io = [(name, True, t) for name, t in network.inputs.items()] + [
+        (name, False, t) for name, t in network.outputs.items()
+    ]
     by_name = {name: (is_input, t) for name, is_input, t in io}
 
     def static_shape(t: Any) -> Any:
@@ -53,10 +57,16 @@ def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent:
     trt.implement("ICudaEngine", "num_io_tensors", lambda engine: len(io))
     trt.implement("ICudaEngine", "num_optimization_profiles", lambda engine: len(profiles))
     trt.implement("ICudaEngine", "get_tensor_name", lambda engine, index: io[index][0])
-    trt.implement("ICudaEngine", "get_tensor_mode", lambda engine, name: trt.TensorIOMode.INPUT if by_name[name][0]
-                  else trt.TensorIOMode.OUTPUT)
-    trt.implement("ICudaEngine", "get_tensor_dtype", lambda engine, name: getattr(trt.DataType,
-                                                                                   by_name[name][1].dtype.trt))
+    trt.implement(
+        "ICudaEngine",
+        "get_tensor_mode",
+        lambda engine, name: trt.TensorIOMode.INPUT if by_name[name][0] else trt.TensorIOMode.OUTPUT,
+    )
+    trt.implement(
+        "ICudaEngine",
+        "get_tensor_dtype",
+        lambda engine, name: getattr(trt.DataType, by_name[name][1].dtype.trt),
+    )
     trt.implement("ICudaEngine", "get_tensor_shape", lambda engine, name: static_shape(by_name[name][1]))
 
     def get_tensor_profile_shape(engine, name, profile_index):
@@ -65,9 +75,13 @@ def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent:
         return [trt.Dims([d if isinstance(d, int) else ranges[str(d)][k] for d in shape]) for k in range(3)]
 
     trt.implement("ICudaEngine", "get_tensor_profile_shape", get_tensor_profile_shape)
-    trt.implement("ICudaEngine", "create_execution_context",
-                  lambda engine, **a: trt.new("IExecutionContext", network=network, shapes={}, addresses={},
-                                              allocators={}, profile=0, runs=0))
+    trt.implement(
+        "ICudaEngine",
+        "create_execution_context",
+        lambda engine, **a: trt.new(
+            "IExecutionContext", network=network, shapes={}, addresses={}, allocators={}, profile=0, runs=0
+        ),
+    )
 
     def set_optimization_profile_async(context, profile_index, stream_handle):
         context._state["profile"] = profile_index
@@ -129,10 +143,14 @@ def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent:
         context._state["runs"] += 1
         return True
 
-    for member, fn in [("set_optimization_profile_async", set_optimization_profile_async),
-                       ("set_input_shape", set_input_shape), ("get_tensor_shape", get_tensor_shape),
-                       ("set_tensor_address", set_tensor_address), ("set_output_allocator", set_output_allocator),
-                       ("execute_async_v3", execute_async_v3)]:
+    for member, fn in [
+        ("set_optimization_profile_async", set_optimization_profile_async),
+        ("set_input_shape", set_input_shape),
+        ("get_tensor_shape", get_tensor_shape),
+        ("set_tensor_address", set_tensor_address),
+        ("set_output_allocator", set_output_allocator),
+        ("execute_async_v3", execute_async_v3),
+    ]:
         trt.implement("IExecutionContext", member, fn)
     return trt
 
@@ -140,5 +158,6 @@ def fake_tensorrt(network: td.Network, version: str = "11.4", *, data_dependent:
 def _copy(dst: int, src: int, nbytes: int, what: str) -> None:
     if nbytes:
         rt = cuda.runtime()
-        cuda.check(rt.cudaMemcpy(dst, src, nbytes, rt.cudaMemcpyKind.cudaMemcpyDefault), f"cudaMemcpy ({what})")
-
+        cuda.check(
+            rt.cudaMemcpy(dst, src, nbytes, rt.cudaMemcpyKind.cudaMemcpyDefault), f"cudaMemcpy ({what})"
+        )

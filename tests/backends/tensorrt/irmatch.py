@@ -45,5 +45,11 @@ def differences(a: td.Network, b: td.Network) -> list[str]:
 
 def assert_same_ir(a: td.Network, b: td.Network) -> None:
     found = differences(a, b)
-    assert not found, "networks differ:\n" + "\n".join(found) + "\n\n" + a.format(locations=False) + "\n\n" + \
-        b.format(locations=False)
+    assert not found, (
+        "networks differ:\n"
+        + "\n".join(found)
+        + "\n\n"
+        + a.format(locations=False)
+        + "\n\n"
+        + b.format(locations=False)
+    )

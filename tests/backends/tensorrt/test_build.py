@@ -32,26 +32,60 @@ def static_net() -> td.Network:
 
 
 INVALID = [
-    (td.ArgumentError, "build: network 'dyn' has dynamic dims batch, seq; give profiles={'batch': (min, opt, max), "
-     "'seq': (min, opt, max)} (or a list of such dicts, one per optimization profile)", {}),
-    (td.ArgumentError, "build: argument 'profiles[0]' is 3; expected a dict of dim name -> (min, opt, max)",
-     {"profiles": [3]}),
-    (td.ArgumentError, "build: profiles[0] names 'tokens', which is not a dynamic dim of the network's inputs "
-     "(batch, seq)", {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1), "tokens": (1, 2, 3)}}),
-    (td.ArgumentError, "build: profiles[1] has no range for dim 'seq'; every profile gives (min, opt, max) for every "
-     "dynamic dim", {"profiles": [{"batch": (1, 1, 1), "seq": (1, 1, 1)}, {"batch": (1, 2, 3)}]}),
-    (td.ArgumentError, "build: argument 'profiles[0]['batch']' is (4, 2, 8); expected (min, opt, max) ints with "
-     "0 <= min <= opt <= max", {"profiles": {"batch": (4, 2, 8), "seq": (1, 1, 1)}}),
-    (td.ArgumentError, "build: argument 'profiles[0]['seq']' is (1, 2); expected (min, opt, max) ints with "
-     "0 <= min <= opt <= max", {"profiles": {"batch": (1, 1, 1), "seq": (1, 2)}}),
-    (td.ArgumentError, "build: argument 'workspace' is -1; expected a size in bytes (an int >= 0)",
-     {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "workspace": -1}),
-    (td.ArgumentError, "build: argument 'memory_pools['TACTIC_DRAM']' is 1.5; expected a size in bytes (an int >= 0)",
-     {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "memory_pools": {"TACTIC_DRAM": 1.5}}),
-    (td.ArgumentError, "build: argument 'optimization_level' is 6; expected an int from 0 to 5 (TensorRT's default "
-     "is 3)", {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "optimization_level": 6}),
-    (td.ArgumentError, "build: exclude_lean_runtime=True needs version_compatible=True",
-     {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "exclude_lean_runtime": True}),
+    (
+        td.ArgumentError,
+        "build: network 'dyn' has dynamic dims batch, seq; give profiles={'batch': (min, opt, max), "
+        "'seq': (min, opt, max)} (or a list of such dicts, one per optimization profile)",
+        {},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'profiles[0]' is 3; expected a dict of dim name -> (min, opt, max)",
+        {"profiles": [3]},
+    ),
+    (
+        td.ArgumentError,
+        "build: profiles[0] names 'tokens', which is not a dynamic dim of the network's inputs (batch, seq)",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1), "tokens": (1, 2, 3)}},
+    ),
+    (
+        td.ArgumentError,
+        "build: profiles[1] has no range for dim 'seq'; every profile gives (min, opt, max) for every "
+        "dynamic dim",
+        {"profiles": [{"batch": (1, 1, 1), "seq": (1, 1, 1)}, {"batch": (1, 2, 3)}]},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'profiles[0]['batch']' is (4, 2, 8); expected (min, opt, max) ints with "
+        "0 <= min <= opt <= max",
+        {"profiles": {"batch": (4, 2, 8), "seq": (1, 1, 1)}},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'profiles[0]['seq']' is (1, 2); expected (min, opt, max) ints with "
+        "0 <= min <= opt <= max",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 2)}},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'workspace' is -1; expected a size in bytes (an int >= 0)",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "workspace": -1},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'memory_pools['TACTIC_DRAM']' is 1.5; expected a size in bytes (an int >= 0)",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "memory_pools": {"TACTIC_DRAM": 1.5}},
+    ),
+    (
+        td.ArgumentError,
+        "build: argument 'optimization_level' is 6; expected an int from 0 to 5 (TensorRT's default is 3)",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "optimization_level": 6},
+    ),
+    (
+        td.ArgumentError,
+        "build: exclude_lean_runtime=True needs version_compatible=True",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "exclude_lean_runtime": True},
+    ),
 ]
 
 
@@ -65,9 +99,12 @@ def test_unknown_memory_pool_is_named():
     net = static_net()
     lowered = lower(net, trt)
     options = build_options(net, memory_pools={"SCRATCH": 1})
-    expect_error(td.ArgumentError, "build: memory pool 'SCRATCH' is not a MemoryPoolType of TensorRT 11.4.0.106 "
-                 "(DLA_GLOBAL_DRAM, DLA_LOCAL_DRAM, DLA_MANAGED_SRAM, TACTIC_DRAM, TACTIC_SHARED_MEMORY, WORKSPACE)",
-                 lambda: configure(lowered.api, lowered.builder, net, options, None))
+    expect_error(
+        td.ArgumentError,
+        "build: memory pool 'SCRATCH' is not a MemoryPoolType of TensorRT 11.4.0.106 "
+        "(DLA_GLOBAL_DRAM, DLA_LOCAL_DRAM, DLA_MANAGED_SRAM, TACTIC_DRAM, TACTIC_SHARED_MEMORY, WORKSPACE)",
+        lambda: configure(lowered.api, lowered.builder, net, options, None),
+    )
 
 
 @pytest.mark.parametrize("version", ["10.16", "11.4"])
@@ -77,10 +114,16 @@ def test_configure_sets_profiles_pools_level_and_flags(version, tmp_path):
     lowered = lower(net, trt)
     cache = tmp_path / "timing.cache"
     cache.write_bytes(b"cached timings")
-    options = build_options(net, profiles=[{"batch": (1, 4, 8), "seq": (2, 16, 64)}, {"batch": (16, 16, 16),
-                                                                                       "seq": (1, 1, 128)}],
-                            workspace=1 << 30, memory_pools={"TACTIC_SHARED_MEMORY": 48 << 10}, optimization_level=5,
-                            timing_cache=str(cache), version_compatible=True, refit=True)
+    options = build_options(
+        net,
+        profiles=[{"batch": (1, 4, 8), "seq": (2, 16, 64)}, {"batch": (16, 16, 16), "seq": (1, 1, 128)}],
+        workspace=1 << 30,
+        memory_pools={"TACTIC_SHARED_MEMORY": 48 << 10},
+        optimization_level=5,
+        timing_cache=str(cache),
+        version_compatible=True,
+        refit=True,
+    )
     config = configure(lowered.api, lowered.builder, net, options, progress=None)
     assert config.get_memory_pool_limit(trt.MemoryPoolType.WORKSPACE) == 1 << 30
     assert config.get_memory_pool_limit(trt.MemoryPoolType.TACTIC_SHARED_MEMORY) == 48 << 10
@@ -129,8 +172,11 @@ def test_a_failed_build_reports_tensorrt_errors():
         return None  # what TensorRT returns when the build fails
 
     trt.implement("Builder", "build_serialized_network", fail)
-    expect_error(td.BackendError, "tensorrt: building network 'static' failed: Network validation failed.",
-                 lambda: build(static_net(), trt=trt))
+    expect_error(
+        td.BackendError,
+        "tensorrt: building network 'static' failed: Network validation failed.",
+        lambda: build(static_net(), trt=trt),
+    )
 
 
 def test_tensorrt_log_goes_to_python_logging(caplog):
@@ -140,8 +186,12 @@ def test_tensorrt_log_goes_to_python_logging(caplog):
         for severity in ("VERBOSE", "INFO", "WARNING", "ERROR", "INTERNAL_ERROR"):
             logger.log(getattr(trt.ILogger, severity), f"a {severity.lower()} message")
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.DEBUG, "a verbose message"), (logging.INFO, "a info message"), (logging.WARNING, "a warning message"),
-        (logging.ERROR, "a error message"), (logging.CRITICAL, "a internal_error message")]
+        (logging.DEBUG, "a verbose message"),
+        (logging.INFO, "a info message"),
+        (logging.WARNING, "a warning message"),
+        (logging.ERROR, "a error message"),
+        (logging.CRITICAL, "a internal_error message"),
+    ]
     assert logger.errors == ["a error message", "a internal_error message"]
     assert isinstance(logger, trt.ILogger)
 
@@ -160,8 +210,14 @@ def test_progress_bar_draws_nested_phases_in_place_on_a_terminal():
     bar.step("Building", 0)
     bar.finish("Building")
     frames = out.getvalue().split("\r\x1b[K")[1:]
-    assert frames == ["Building [    ] 0/2", "Building > Tactics [    ] 0/4", "Building > Tactics [#   ] 1/4",
-                      "Building > Tactics [####] 4/4 done\n", "Building [##  ] 1/2", "Building [####] 2/2 done\n"]
+    assert frames == [
+        "Building [    ] 0/2",
+        "Building > Tactics [    ] 0/4",
+        "Building > Tactics [#   ] 1/4",
+        "Building > Tactics [####] 4/4 done\n",
+        "Building [##  ] 1/2",
+        "Building [####] 2/2 done\n",
+    ]
 
 
 def test_progress_callbacks_and_monitor_forms():
@@ -173,15 +229,22 @@ def test_progress_callbacks_and_monitor_forms():
     monitor.phase_finish("Build")
     assert seen == [("Build", 0, 3), ("Build", 1, 3), ("Build", 3, 3)]
     assert progress_monitor(trt, None) is None and progress_monitor(trt, False) is None
-    expect_error(td.ArgumentError, "build: argument 'progress' is 3; expected True, False, a text stream or a "
-                 "function(phase, done, total)", lambda: progress_monitor(trt, 3))
+    expect_error(
+        td.ArgumentError,
+        "build: argument 'progress' is 3; expected True, False, a text stream or a "
+        "function(phase, done, total)",
+        lambda: progress_monitor(trt, 3),
+    )
 
 
 def test_lowering_refuses_networks_without_outputs():
     net = td.Network("empty")
     net.input("x", td.float32, (1,))
-    expect_error(td.BackendError, "tensorrt: network 'empty' has no outputs; mark some with net.output(name, tensor)",
-                 lambda: lower(net, standin.module("11.4")))
+    expect_error(
+        td.BackendError,
+        "tensorrt: network 'empty' has no outputs; mark some with net.output(name, tensor)",
+        lambda: lower(net, standin.module("11.4")),
+    )
 
 
 def test_widened_constants_keep_their_values():

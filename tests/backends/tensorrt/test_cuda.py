@@ -11,7 +11,9 @@ import trtdsl as td
 from support import expect_error
 from trtdsl.backends.tensorrt import cuda
 
-pytestmark = pytest.mark.skipif(cuda.device_count() == 0, reason="needs a CUDA GPU and cuda-python (cuda.bindings)")
+pytestmark = pytest.mark.skipif(
+    cuda.device_count() == 0, reason="needs a CUDA GPU and cuda-python (cuda.bindings)"
+)
 
 
 def test_host_device_host_round_trip():
@@ -33,8 +35,11 @@ def test_empty_buffers_have_an_address():
 def test_copies_larger_than_the_buffer_are_refused():
     stream = cuda.Stream()
     buffer = cuda.DeviceBuffer(8)
-    expect_error(td.BackendError, "copy of 16 bytes into a device buffer of 8",
-                 lambda: buffer.copy_from_host(np.zeros(4, np.float32), stream))
+    expect_error(
+        td.BackendError,
+        "copy of 16 bytes into a device buffer of 8",
+        lambda: buffer.copy_from_host(np.zeros(4, np.float32), stream),
+    )
 
 
 def test_events_time_work_on_a_stream():
@@ -70,7 +75,11 @@ def test_dlpack_from_torch(dtype):
     x = torch.zeros((2, 3), dtype=getattr(torch, dtype), device="cuda")
     view = cuda.import_dlpack(x, cuda.Stream())
     assert view.ptr == x.data_ptr() and view.shape == (2, 3) and view.dtype == td.dtype(dtype)
-    assert cuda.is_device_array(x) and not cuda.is_device_array(x.cpu()) and not cuda.is_device_array(np.zeros(2))
+    assert (
+        cuda.is_device_array(x)
+        and not cuda.is_device_array(x.cpu())
+        and not cuda.is_device_array(np.zeros(2))
+    )
 
 
 def test_dlpack_strides_and_offsets():

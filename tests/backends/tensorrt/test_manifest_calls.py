@@ -30,10 +30,17 @@ def recorded_calls(version: str) -> frozenset[Call]:
         lowered = lower(net, trt)
         raise_network(lowered.network, trt)
         dims = sorted({str(d) for t in net.inputs.values() for d in t.shape if not isinstance(d, int)})
-        options = build_options(net, profiles=[{d: (1, 2, 4) for d in dims}] * 2, workspace=1 << 20,
-                                memory_pools={"TACTIC_SHARED_MEMORY": 1 << 16}, optimization_level=2,
-                                version_compatible=True, exclude_lean_runtime=True, refit=True,
-                                timing_cache=os.path.join(tempfile.gettempdir(), "trtdsl-no-such-cache"))
+        options = build_options(
+            net,
+            profiles=[{d: (1, 2, 4) for d in dims}] * 2,
+            workspace=1 << 20,
+            memory_pools={"TACTIC_SHARED_MEMORY": 1 << 16},
+            optimization_level=2,
+            version_compatible=True,
+            exclude_lean_runtime=True,
+            refit=True,
+            timing_cache=os.path.join(tempfile.gettempdir(), "trtdsl-no-such-cache"),
+        )
         configure(lowered.api, lowered.builder, net, options, progress=lambda *a: None)
         calls |= set(trt.calls)
     return frozenset(calls)
@@ -69,22 +76,36 @@ def test_every_call_exists_in_both_manifests(made_with, checked_against):
 
 def test_the_calls_cover_the_builder_api():
     members = {(c.owner, c.member) for c in recorded_calls("11.4")}
-    for expected in [("INetworkDefinition", "add_input"), ("INetworkDefinition", "mark_output"),
-                     ("ITensor", "set_dimension_name"), ("IBuilderConfig", "set_memory_pool_limit"),
-                     ("IBuilderConfig", "add_optimization_profile"), ("IOptimizationProfile", "set_shape"),
-                     ("IBuilderConfig", "set_flag"), ("IBuilderConfig", "builder_optimization_level"),
-                     ("IBuilderConfig", "progress_monitor"), ("ILayer", "set_input"), ("ILayer", "name")]:
+    for expected in [
+        ("INetworkDefinition", "add_input"),
+        ("INetworkDefinition", "mark_output"),
+        ("ITensor", "set_dimension_name"),
+        ("IBuilderConfig", "set_memory_pool_limit"),
+        ("IBuilderConfig", "add_optimization_profile"),
+        ("IOptimizationProfile", "set_shape"),
+        ("IBuilderConfig", "set_flag"),
+        ("IBuilderConfig", "builder_optimization_level"),
+        ("IBuilderConfig", "progress_monitor"),
+        ("ILayer", "set_input"),
+        ("ILayer", "name"),
+    ]:
         assert expected in members
 
 
 def test_a_call_missing_from_a_manifest_is_reported():
     api = manifest.load("11.4")
-    assert matches(api, Call("INetworkDefinition", "add_rnn_v2", "call", ("input",))) == \
-        "INetworkDefinition.add_rnn_v2 does not exist"
-    assert matches(api, Call("INetworkDefinition", "add_activation", "call", ("input",))) == \
-        "INetworkDefinition.add_activation(input) fits none of its overloads"
-    assert matches(api, Call("ITensor", "is_network_input", "set", ("value",))) == \
-        "property ITensor.is_network_input is read-only"
+    assert (
+        matches(api, Call("INetworkDefinition", "add_rnn_v2", "call", ("input",)))
+        == "INetworkDefinition.add_rnn_v2 does not exist"
+    )
+    assert (
+        matches(api, Call("INetworkDefinition", "add_activation", "call", ("input",)))
+        == "INetworkDefinition.add_activation(input) fits none of its overloads"
+    )
+    assert (
+        matches(api, Call("ITensor", "is_network_input", "set", ("value",)))
+        == "property ITensor.is_network_input is read-only"
+    )
     # a flag TensorRT 11 removed
     assert manifest.load("10.16").enum("BuilderFlag").get("FP16") is not None
     assert "FP16" not in manifest.load("11.4").enum("BuilderFlag")

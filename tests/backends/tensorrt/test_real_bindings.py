@@ -23,7 +23,10 @@ import pytest
 from trtdsl.backends.tensorrt import manifest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WHEELS = {"10.16": "tensorrt_cu12_bindings-10.16.1.11-*.whl", "11.4": "tensorrt_cu13_bindings-11.4.0.106-*.whl"}
+WHEELS = {
+    "10.16": "tensorrt_cu12_bindings-10.16.1.11-*.whl",
+    "11.4": "tensorrt_cu13_bindings-11.4.0.106-*.whl",
+}
 
 
 def wheel(version: str) -> str | None:
@@ -38,13 +41,20 @@ def wheel(version: str) -> str | None:
 def probe(version: str) -> dict:
     path = wheel(version)
     if path is None:
-        pytest.skip(f"the TensorRT {version} bindings wheel is not in TRTDSL_BINDINGS_WHEELS "
-                    f"({os.environ.get('TRTDSL_BINDINGS_WHEELS', 'not set')})")
+        pytest.skip(
+            f"the TensorRT {version} bindings wheel is not in TRTDSL_BINDINGS_WHEELS "
+            f"({os.environ.get('TRTDSL_BINDINGS_WHEELS', 'not set')})"
+        )
     if shutil.which(os.environ.get("CC", "cc")) is None:
         pytest.skip("no C compiler to build the nine-symbol stub")
     with tempfile.TemporaryDirectory() as workdir:
-        done = subprocess.run([sys.executable, os.path.join(HERE, "bindings_probe.py"), path, workdir],
-                              capture_output=True, text=True, check=False, timeout=300)
+        done = subprocess.run(
+            [sys.executable, os.path.join(HERE, "bindings_probe.py"), path, workdir],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -73,8 +83,14 @@ def test_the_wrapper_and_interface_subclasses_work_with_the_bindings(real):
     assert wrapper["dims"] == [-1, 3] and wrapper["permutation"] == [2, 0, 1]
     weights = wrapper["weights"]
     for name in ("float32", "float16", "int32", "int64", "int8", "uint8", "bool"):
-        assert weights[name][1] == 3 and weights[name][2] == ([True, False, True] if name == "bool" else [1, 0, 1])
-    assert weights["bfloat16"] == ["BF16", 3, None]  # the bindings cannot read BF16 weights back: trtdsl widens them
+        assert weights[name][1] == 3 and weights[name][2] == (
+            [True, False, True] if name == "bool" else [1, 0, 1]
+        )
+    assert weights["bfloat16"] == [
+        "BF16",
+        3,
+        None,
+    ]  # the bindings cannot read BF16 weights back: trtdsl widens them
     assert weights["float8_e4m3"][:2] == ["FP8", 3] and weights["int4"][:2] == ["INT4", 3]
     assert wrapper["logger"] == [True, ["an error"]] and wrapper["monitor"] is True
     assert wrapper["allocator"] == [True, [2, 3]]

@@ -20,8 +20,7 @@ except ImportError as exc:
 else:
     WHY = "needs a CUDA GPU and cuda-python"
 
-pytestmark = [pytest.mark.tensorrt,
-              pytest.mark.skipif(trt is None or cuda.device_count() == 0, reason=WHY)]
+pytestmark = [pytest.mark.tensorrt, pytest.mark.skipif(trt is None or cuda.device_count() == 0, reason=WHY)]
 
 # TensorRT's kernels may use TF32 for float32 matmuls and convolutions (on by default) and reorder sums.
 FLOAT32 = {"rtol": 2e-3, "atol": 2e-3}
@@ -71,8 +70,11 @@ def test_onnx_parser_networks_raise_to_trtdsl():
     model = net.to_onnx()
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
-    definition = builder.create_network(0 if int(trt.__version__.split(".")[0]) >= 11 else
-                                        1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED))
+    definition = builder.create_network(
+        0
+        if int(trt.__version__.split(".")[0]) >= 11
+        else 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
+    )
     parser = trt.OnnxParser(definition, logger)
     assert parser.parse(model.SerializeToString()), [parser.get_error(i) for i in range(parser.num_errors)]
     raised = raise_network(definition)

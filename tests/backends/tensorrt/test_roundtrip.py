@@ -54,7 +54,9 @@ def test_every_op_kind_has_an_entry():
 
 
 # Kinds the stand-in cannot lower, and why (they are tested where TensorRT exists).
-NOT_ON_THE_STANDIN = {"PluginV3": "plugins are created from TensorRT's plugin registry, which needs the library"}
+NOT_ON_THE_STANDIN = {
+    "PluginV3": "plugins are created from TensorRT's plugin registry, which needs the library"
+}
 
 
 def test_every_op_kind_has_a_roundtrip_case():

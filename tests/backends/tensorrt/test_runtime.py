@@ -57,32 +57,41 @@ def test_a_bare_tensorrt_plan_loads_too(tmp_path):
     assert Engine.load(path, engine.api.trt).plan == engine.plan
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: d[:-4], "is truncated: its plan has {n4} of {n} bytes"),
-    (lambda d: d[:20], "is truncated inside its header"),
-    (lambda d: d[:10], "is truncated: 10 bytes, shorter than its header"),
-    (lambda d: d[:-1] + bytes([d[-1] ^ 1]), "is corrupted: its plan does not match its SHA-256 checksum"),
-    (lambda d: d + b"x", "is corrupted: 1 bytes follow its plan"),
-    (lambda d: d[:12] + (9).to_bytes(4, "little") + d[16:], "has format 9; this trtdsl reads format 1"),
-    (lambda d: d[:20] + b"{" * 5 + d[25:], "is corrupted: its header is not valid"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: d[:-4], "is truncated: its plan has {n4} of {n} bytes"),
+        (lambda d: d[:20], "is truncated inside its header"),
+        (lambda d: d[:10], "is truncated: 10 bytes, shorter than its header"),
+        (lambda d: d[:-1] + bytes([d[-1] ^ 1]), "is corrupted: its plan does not match its SHA-256 checksum"),
+        (lambda d: d + b"x", "is corrupted: 1 bytes follow its plan"),
+        (lambda d: d[:12] + (9).to_bytes(4, "little") + d[16:], "has format 9; this trtdsl reads format 1"),
+        (lambda d: d[:20] + b"{" * 5 + d[25:], "is corrupted: its header is not valid"),
+    ],
+)
 def test_damaged_files_are_clear_errors(tmp_path, damage, message):
     engine = built()
     path = tmp_path / "x.engine"
     engine.save(path)
     path.write_bytes(damage(path.read_bytes()))
     n = len(engine.plan)
-    expect_error(td.BackendError, f"engine file {path} " + message.format(n=n, n4=n - 4),
-                 lambda: Engine.load(path, engine.api.trt))
+    expect_error(
+        td.BackendError,
+        f"engine file {path} " + message.format(n=n, n4=n - 4),
+        lambda: Engine.load(path, engine.api.trt),
+    )
 
 
 def test_other_tensorrt_versions_need_version_compatible_engines(tmp_path):
     engine = built()
     path = tmp_path / "x.engine"
     path.write_bytes(pack_plan(engine.plan, {"tensorrt": "10.16.1.11"}))
-    expect_error(td.BackendError, f"engine file {path} was built by TensorRT 10.16.1.11 without version "
-                 "compatibility; this is TensorRT 11.4.0.106: rebuild it, or build with version_compatible=True",
-                 lambda: Engine.load(path, engine.api.trt))
+    expect_error(
+        td.BackendError,
+        f"engine file {path} was built by TensorRT 10.16.1.11 without version "
+        "compatibility; this is TensorRT 11.4.0.106: rebuild it, or build with version_compatible=True",
+        lambda: Engine.load(path, engine.api.trt),
+    )
     path.write_bytes(pack_plan(engine.plan, {"tensorrt": "10.16.1.11", "version_compatible": True}))
     assert Engine.load(path, engine.api.trt).version_compatible
 
@@ -90,11 +99,18 @@ def test_other_tensorrt_versions_need_version_compatible_engines(tmp_path):
 def test_unreadable_and_rejected_plans(tmp_path):
     engine = built()
     missing = tmp_path / "none.engine"
-    expect_error(td.BackendError, f"cannot read engine file {missing}: No such file or directory",
-                 lambda: Engine.load(missing, engine.api.trt))
+    expect_error(
+        td.BackendError,
+        f"cannot read engine file {missing}: No such file or directory",
+        lambda: Engine.load(missing, engine.api.trt),
+    )
     stranger = Engine(b"not a plan", engine.api.trt)
-    expect_error(td.BackendError, "TensorRT 11.4.0.106 could not deserialize the engine: Serialization assertion "
-                 "failed: magic tag mismatch", lambda: stranger.inputs)
+    expect_error(
+        td.BackendError,
+        "TensorRT 11.4.0.106 could not deserialize the engine: Serialization assertion "
+        "failed: magic tag mismatch",
+        lambda: stranger.inputs,
+    )
 
 
 def test_atomic_write_leaves_the_old_file_when_it_fails(tmp_path):
@@ -112,8 +128,11 @@ def test_unpack_of_bare_bytes_has_no_header():
 def test_engine_describes_its_io_through_the_tensorrt_api():
     engine = built()
     assert engine.inputs == ["x"] and engine.outputs == ["y", "n"]
-    assert [(t.name, t.dtype, t.shape) for t in engine.io] == [("x", td.float32, (-1, 4)), ("y", td.float32, (-1, 3)),
-                                                              ("n", td.int32, (2,))]
+    assert [(t.name, t.dtype, t.shape) for t in engine.io] == [
+        ("x", td.float32, (-1, 4)),
+        ("y", td.float32, (-1, 3)),
+        ("n", td.int32, (2,)),
+    ]
 
 
 # -- running on the GPU -----------------------------------------------------------------------------------
@@ -134,20 +153,32 @@ def test_numpy_in_numpy_out_matches_the_reference():
 @needs_gpu
 def test_inputs_outside_every_profile_are_refused():
     engine = built()
-    expect_error(td.InputError, "run: input 'x' has shape (17, 4), which the engine's optimization profiles do not "
-                 "allow (profile 0: (1, 4) to (4, 4); profile 1: (5, 4) to (16, 4))",
-                 lambda: engine(np.zeros((17, 4), np.float32)))
+    expect_error(
+        td.InputError,
+        "run: input 'x' has shape (17, 4), which the engine's optimization profiles do not "
+        "allow (profile 0: (1, 4) to (4, 4); profile 1: (5, 4) to (16, 4))",
+        lambda: engine(np.zeros((17, 4), np.float32)),
+    )
 
 
 @needs_gpu
 def test_input_errors_name_the_input():
     engine = built()
-    expect_error(td.InputError, "run: input 'x' has dtype float64; the engine takes float32 (td.float32); convert it "
-                 "with .astype", lambda: engine(np.zeros((2, 4))))
-    expect_error(td.InputError, "run: input 'x' has shape (2, 5); the engine takes (-1, 4) (-1: any size)",
-                 lambda: engine(np.zeros((2, 5), np.float32)))
-    expect_error(td.InputError, "run: the engine has no input named 'z'; its inputs are ['x']",
-                 lambda: engine(z=np.zeros((2, 4), np.float32)))
+    expect_error(
+        td.InputError,
+        "run: input 'x' has dtype float64; the engine takes float32 (td.float32); convert it with .astype",
+        lambda: engine(np.zeros((2, 4))),
+    )
+    expect_error(
+        td.InputError,
+        "run: input 'x' has shape (2, 5); the engine takes (-1, 4) (-1: any size)",
+        lambda: engine(np.zeros((2, 5), np.float32)),
+    )
+    expect_error(
+        td.InputError,
+        "run: the engine has no input named 'z'; its inputs are ['x']",
+        lambda: engine(z=np.zeros((2, 4), np.float32)),
+    )
     expect_error(td.InputError, "run: missing input 'x'", lambda: engine())
     expect_error(td.InputError, "run: the engine takes 1 inputs (x); got 2", lambda: engine(1, 2))
 
@@ -191,8 +222,12 @@ def test_non_contiguous_device_inputs_are_refused():
     torch = pytest.importorskip("torch")
     engine = built()
     x = torch.zeros((4, 3), device="cuda").t()
-    expect_error(td.InputError, "run: input 'x' has strides (1, 3) (elements); the engine takes row-major contiguous "
-                 "arrays (e.g. .contiguous() in PyTorch, cupy.ascontiguousarray)", lambda: engine(x))
+    expect_error(
+        td.InputError,
+        "run: input 'x' has strides (1, 3) (elements); the engine takes row-major contiguous "
+        "arrays (e.g. .contiguous() in PyTorch, cupy.ascontiguousarray)",
+        lambda: engine(x),
+    )
 
 
 @needs_gpu

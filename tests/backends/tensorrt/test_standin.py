@@ -21,45 +21,115 @@ def net(trt):
     return trt.Builder(trt.Logger()).create_network(0)
 
 
-
-
 REFUSED = [
     # (what, call, exception type, message fragment)
-    ("unknown method", lambda trt, net, x: net.add_rnn(x), AttributeError,
-     "'INetworkDefinition' object has no attribute 'add_rnn'"),
-    ("too many arguments", lambda trt, net, x: net.add_identity(x, x), TypeError,
-     "add_identity(): incompatible function arguments"),
-    ("too few arguments", lambda trt, net, x: net.add_elementwise(x, x), TypeError,
-     "add_elementwise(): incompatible function arguments"),
-    ("unknown keyword", lambda trt, net, x: net.add_identity(input=x, name="i"), TypeError,
-     "Invoked with: INetworkDefinition, kwargs: input=ITensor, name='i'"),
-    ("an int for an enum", lambda trt, net, x: net.add_unary(x, 0), TypeError,
-     "add_unary(): incompatible function arguments"),
-    ("an enum of another type", lambda trt, net, x: net.add_unary(x, trt.ActivationType.RELU), TypeError,
-     "Invoked with: INetworkDefinition, ITensor, <ActivationType.RELU: 0>"),
-    ("a float for an int", lambda trt, net, x: net.add_gather(x, x, 0.5), TypeError,
-     "add_gather(): incompatible function arguments"),
-    ("a bool for an int", lambda trt, net, x: net.add_gather(x, x, True), TypeError,
-     "add_gather(): incompatible function arguments"),
-    ("an array for a tensor", lambda trt, net, x: net.add_identity(np.zeros(2)), TypeError,
-     "add_identity(): incompatible function arguments"),
-    ("unknown enum member", lambda trt, net, x: trt.ActivationType.SWISH, AttributeError,
-     "type object 'ActivationType' has no attribute 'SWISH'"),
-    ("unknown property", lambda trt, net, x: setattr(net.add_activation(x, trt.ActivationType.RELU), "slope", 1.0),
-     AttributeError, "'IActivationLayer' object has no attribute 'slope'"),
-    ("read-only property", lambda trt, net, x: setattr(net.add_identity(x), "num_inputs", 2), AttributeError, ""),
-    ("wrong property type", lambda trt, net, x: setattr(net.add_activation(x, trt.ActivationType.RELU), "alpha", "1"),
-     TypeError, "Invoked with: IActivationLayer, '1'"),
+    (
+        "unknown method",
+        lambda trt, net, x: net.add_rnn(x),
+        AttributeError,
+        "'INetworkDefinition' object has no attribute 'add_rnn'",
+    ),
+    (
+        "too many arguments",
+        lambda trt, net, x: net.add_identity(x, x),
+        TypeError,
+        "add_identity(): incompatible function arguments",
+    ),
+    (
+        "too few arguments",
+        lambda trt, net, x: net.add_elementwise(x, x),
+        TypeError,
+        "add_elementwise(): incompatible function arguments",
+    ),
+    (
+        "unknown keyword",
+        lambda trt, net, x: net.add_identity(input=x, name="i"),
+        TypeError,
+        "Invoked with: INetworkDefinition, kwargs: input=ITensor, name='i'",
+    ),
+    (
+        "an int for an enum",
+        lambda trt, net, x: net.add_unary(x, 0),
+        TypeError,
+        "add_unary(): incompatible function arguments",
+    ),
+    (
+        "an enum of another type",
+        lambda trt, net, x: net.add_unary(x, trt.ActivationType.RELU),
+        TypeError,
+        "Invoked with: INetworkDefinition, ITensor, <ActivationType.RELU: 0>",
+    ),
+    (
+        "a float for an int",
+        lambda trt, net, x: net.add_gather(x, x, 0.5),
+        TypeError,
+        "add_gather(): incompatible function arguments",
+    ),
+    (
+        "a bool for an int",
+        lambda trt, net, x: net.add_gather(x, x, True),
+        TypeError,
+        "add_gather(): incompatible function arguments",
+    ),
+    (
+        "an array for a tensor",
+        lambda trt, net, x: net.add_identity(np.zeros(2)),
+        TypeError,
+        "add_identity(): incompatible function arguments",
+    ),
+    (
+        "unknown enum member",
+        lambda trt, net, x: trt.ActivationType.SWISH,
+        AttributeError,
+        "type object 'ActivationType' has no attribute 'SWISH'",
+    ),
+    (
+        "unknown property",
+        lambda trt, net, x: setattr(net.add_activation(x, trt.ActivationType.RELU), "slope", 1.0),
+        AttributeError,
+        "'IActivationLayer' object has no attribute 'slope'",
+    ),
+    (
+        "read-only property",
+        lambda trt, net, x: setattr(net.add_identity(x), "num_inputs", 2),
+        AttributeError,
+        "",
+    ),
+    (
+        "wrong property type",
+        lambda trt, net, x: setattr(net.add_activation(x, trt.ActivationType.RELU), "alpha", "1"),
+        TypeError,
+        "Invoked with: IActivationLayer, '1'",
+    ),
     ("wrong Dims", lambda trt, net, x: setattr(net.add_shuffle(x), "reshape_dims", (1.5,)), TypeError, ""),
-    ("no constructor", lambda trt, net, x: trt.IActivationLayer(), TypeError,
-     "IActivationLayer: No constructor defined!"),
-    ("a tensor of another network", lambda trt, net, x: net.add_identity(
-        trt.Builder(trt.Logger()).create_network(0).add_input("y", trt.float32, (1,))), StandInError,
-     "belongs to another network"),
-    ("a shape it cannot compute", lambda trt, net, x: net.add_identity(x).get_output(0).shape, StandInError,
-     "computes no shapes"),
-    ("an engine build", lambda trt, net, x: trt.Builder(trt.Logger()).build_serialized_network(
-        net, trt.Builder(trt.Logger()).create_builder_config()), NotImplementedError, "cannot build engines"),
+    (
+        "no constructor",
+        lambda trt, net, x: trt.IActivationLayer(),
+        TypeError,
+        "IActivationLayer: No constructor defined!",
+    ),
+    (
+        "a tensor of another network",
+        lambda trt, net, x: net.add_identity(
+            trt.Builder(trt.Logger()).create_network(0).add_input("y", trt.float32, (1,))
+        ),
+        StandInError,
+        "belongs to another network",
+    ),
+    (
+        "a shape it cannot compute",
+        lambda trt, net, x: net.add_identity(x).get_output(0).shape,
+        StandInError,
+        "computes no shapes",
+    ),
+    (
+        "an engine build",
+        lambda trt, net, x: trt.Builder(trt.Logger()).build_serialized_network(
+            net, trt.Builder(trt.Logger()).create_builder_config()
+        ),
+        NotImplementedError,
+        "cannot build engines",
+    ),
 ]
 
 
@@ -76,10 +146,14 @@ def test_the_error_lists_the_supported_signatures(trt, net):
     with pytest.raises(TypeError) as info:
         net.add_topk(x, trt.TopKOperation.MAX, 2)
     text = str(info.value)
-    assert "1. (self: INetworkDefinition, input: ITensor, op: TopKOperation, k: typing.SupportsInt, axes: " \
-           "typing.SupportsInt) -> ITopKLayer" in text
-    assert "2. (self: INetworkDefinition, input: ITensor, op: TopKOperation, k: typing.SupportsInt, axes: " \
-           "typing.SupportsInt, indices_type: DataType) -> ITopKLayer" in text
+    assert (
+        "1. (self: INetworkDefinition, input: ITensor, op: TopKOperation, k: typing.SupportsInt, axes: "
+        "typing.SupportsInt) -> ITopKLayer" in text
+    )
+    assert (
+        "2. (self: INetworkDefinition, input: ITensor, op: TopKOperation, k: typing.SupportsInt, axes: "
+        "typing.SupportsInt, indices_type: DataType) -> ITopKLayer" in text
+    )
 
 
 def test_versions_differ_where_tensorrt_does():
@@ -117,8 +191,14 @@ def test_layers_record_inputs_arguments_and_outputs(trt, net):
 
 def test_values_behave_like_the_bindings(trt):
     dims = trt.Dims((2, -1, 3))
-    assert (len(dims), dims[1], dims[-1], list(dims), dims == (2, -1, 3), dims[0:2]) == (3, -1, 3, [2, -1, 3], True,
-                                                                                         (2, -1))
+    assert (len(dims), dims[1], dims[-1], list(dims), dims == (2, -1, 3), dims[0:2]) == (
+        3,
+        -1,
+        3,
+        [2, -1, 3],
+        True,
+        (2, -1),
+    )
     with pytest.raises(ValueError):
         trt.Dims(list(range(9)))
     perm = trt.Permutation([1, 0])
@@ -164,8 +244,9 @@ def test_unset_properties_without_a_known_default_are_an_error(trt, net):
 
 
 def test_implement_adds_behaviour_checked_by_the_manifest(trt):
-    trt.implement("Runtime", "deserialize_cuda_engine",
-                  lambda runtime, serialized_engine: ("engine", serialized_engine))
+    trt.implement(
+        "Runtime", "deserialize_cuda_engine", lambda runtime, serialized_engine: ("engine", serialized_engine)
+    )
     runtime = trt.Runtime(trt.Logger())
     assert runtime.deserialize_cuda_engine(b"plan") == ("engine", b"plan")
     with pytest.raises(TypeError):

@@ -49,5 +49,15 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     return {name: outputs[name] for name in network.outputs}
 
 
-__all__ = ["BuildOptions", "Engine", "LoggingLogger", "Lowered", "ProgressBar", "build", "build_options", "lower",
-           "raise_network", "run"]
+__all__ = [
+    "BuildOptions",
+    "Engine",
+    "LoggingLogger",
+    "Lowered",
+    "ProgressBar",
+    "build",
+    "build_options",
+    "lower",
+    "raise_network",
+    "run",
+]

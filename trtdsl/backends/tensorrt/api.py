@@ -46,8 +46,8 @@ def import_tensorrt() -> Any:
         import tensorrt  # noqa: PLC0415  (optional dependency, imported only by this backend)
     except ImportError as exc:
         raise BackendError(
-            f"the TensorRT backend needs the tensorrt package and its libraries (pip install tensorrt), which "
-            f"could not be imported: {exc}. The NumPy reference (backend='reference') runs everywhere"
+            "the TensorRT backend needs the tensorrt package and its libraries (pip install tensorrt), "
+            f"which could not be imported: {exc}. The NumPy reference (backend='reference') runs everywhere"
         ) from None
     return tensorrt
 
@@ -137,24 +137,63 @@ class TensorRT:
 
 # The class of each LayerType, to view a layer from INetworkDefinition.get_layer as what it is.
 LAYER_CLASSES = {
-    "ACTIVATION": "IActivationLayer", "ASSERTION": "IAssertionLayer", "ATTENTION_INPUT": "IAttentionInputLayer",
-    "ATTENTION_OUTPUT": "IAttentionOutputLayer", "CAST": "ICastLayer", "CONCATENATION": "IConcatenationLayer",
-    "CONDITION": "IConditionLayer", "CONDITIONAL_INPUT": "IIfConditionalInputLayer",
-    "CONDITIONAL_OUTPUT": "IIfConditionalOutputLayer", "CONSTANT": "IConstantLayer", "CONVOLUTION": "IConvolutionLayer",
-    "CUMULATIVE": "ICumulativeLayer", "DECONVOLUTION": "IDeconvolutionLayer", "DEQUANTIZE": "IDequantizeLayer",
-    "DIST_COLLECTIVE": "IDistCollectiveLayer", "DYNAMIC_QUANTIZE": "IDynamicQuantizeLayer", "EINSUM": "IEinsumLayer",
-    "ELEMENTWISE": "IElementWiseLayer", "FILL": "IFillLayer", "GATHER": "IGatherLayer",
-    "GRID_SAMPLE": "IGridSampleLayer", "IDENTITY": "IIdentityLayer", "ITERATOR": "IIteratorLayer",
-    "KV_CACHE_UPDATE": "IKVCacheUpdateLayer", "LOOP_OUTPUT": "ILoopOutputLayer", "LRN": "ILRNLayer",
-    "MATRIX_MULTIPLY": "IMatrixMultiplyLayer", "MOE": "IMoELayer", "NMS": "INMSLayer", "NON_ZERO": "INonZeroLayer",
-    "NORMALIZATION": "INormalizationLayer", "ONE_HOT": "IOneHotLayer", "PADDING": "IPaddingLayer",
-    "PARAMETRIC_RELU": "IParametricReLULayer", "PLUGIN": "ILayer", "PLUGIN_V2": "IPluginV2Layer",
-    "PLUGIN_V3": "IPluginV3Layer", "POOLING": "IPoolingLayer", "QUANTIZE": "IQuantizeLayer",
-    "RAGGED_SOFTMAX": "IRaggedSoftMaxLayer", "RECURRENCE": "IRecurrenceLayer", "REDUCE": "IReduceLayer",
-    "RESIZE": "IResizeLayer", "REVERSE_SEQUENCE": "IReverseSequenceLayer", "ROTARY_EMBEDDING": "IRotaryEmbeddingLayer",
-    "SCALE": "IScaleLayer", "SCATTER": "IScatterLayer", "SELECT": "ISelectLayer", "SHAPE": "IShapeLayer",
-    "SHUFFLE": "IShuffleLayer", "SLICE": "ISliceLayer", "SOFTMAX": "ISoftMaxLayer", "SQUEEZE": "ISqueezeLayer",
-    "TOPK": "ITopKLayer", "TRIP_LIMIT": "ITripLimitLayer", "UNARY": "IUnaryLayer", "UNSQUEEZE": "IUnsqueezeLayer",
+    "ACTIVATION": "IActivationLayer",
+    "ASSERTION": "IAssertionLayer",
+    "ATTENTION_INPUT": "IAttentionInputLayer",
+    "ATTENTION_OUTPUT": "IAttentionOutputLayer",
+    "CAST": "ICastLayer",
+    "CONCATENATION": "IConcatenationLayer",
+    "CONDITION": "IConditionLayer",
+    "CONDITIONAL_INPUT": "IIfConditionalInputLayer",
+    "CONDITIONAL_OUTPUT": "IIfConditionalOutputLayer",
+    "CONSTANT": "IConstantLayer",
+    "CONVOLUTION": "IConvolutionLayer",
+    "CUMULATIVE": "ICumulativeLayer",
+    "DECONVOLUTION": "IDeconvolutionLayer",
+    "DEQUANTIZE": "IDequantizeLayer",
+    "DIST_COLLECTIVE": "IDistCollectiveLayer",
+    "DYNAMIC_QUANTIZE": "IDynamicQuantizeLayer",
+    "EINSUM": "IEinsumLayer",
+    "ELEMENTWISE": "IElementWiseLayer",
+    "FILL": "IFillLayer",
+    "GATHER": "IGatherLayer",
+    "GRID_SAMPLE": "IGridSampleLayer",
+    "IDENTITY": "IIdentityLayer",
+    "ITERATOR": "IIteratorLayer",
+    "KV_CACHE_UPDATE": "IKVCacheUpdateLayer",
+    "LOOP_OUTPUT": "ILoopOutputLayer",
+    "LRN": "ILRNLayer",
+    "MATRIX_MULTIPLY": "IMatrixMultiplyLayer",
+    "MOE": "IMoELayer",
+    "NMS": "INMSLayer",
+    "NON_ZERO": "INonZeroLayer",
+    "NORMALIZATION": "INormalizationLayer",
+    "ONE_HOT": "IOneHotLayer",
+    "PADDING": "IPaddingLayer",
+    "PARAMETRIC_RELU": "IParametricReLULayer",
+    "PLUGIN": "ILayer",
+    "PLUGIN_V2": "IPluginV2Layer",
+    "PLUGIN_V3": "IPluginV3Layer",
+    "POOLING": "IPoolingLayer",
+    "QUANTIZE": "IQuantizeLayer",
+    "RAGGED_SOFTMAX": "IRaggedSoftMaxLayer",
+    "RECURRENCE": "IRecurrenceLayer",
+    "REDUCE": "IReduceLayer",
+    "RESIZE": "IResizeLayer",
+    "REVERSE_SEQUENCE": "IReverseSequenceLayer",
+    "ROTARY_EMBEDDING": "IRotaryEmbeddingLayer",
+    "SCALE": "IScaleLayer",
+    "SCATTER": "IScatterLayer",
+    "SELECT": "ISelectLayer",
+    "SHAPE": "IShapeLayer",
+    "SHUFFLE": "IShuffleLayer",
+    "SLICE": "ISliceLayer",
+    "SOFTMAX": "ISoftMaxLayer",
+    "SQUEEZE": "ISqueezeLayer",
+    "TOPK": "ITopKLayer",
+    "TRIP_LIMIT": "ITripLimitLayer",
+    "UNARY": "IUnaryLayer",
+    "UNSQUEEZE": "IUnsqueezeLayer",
 }
 
 
@@ -170,4 +209,3 @@ def pack_sub_byte(array: np.ndarray) -> np.ndarray:
     if nibbles.size % 2:
         nibbles = np.concatenate([nibbles, np.zeros(1, np.uint8)])
     return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
-

@@ -23,8 +23,13 @@ from trtdsl.errors import ArgumentError, BackendError, bad_argument
 from trtdsl.ir.network import Network
 
 LOG = logging.getLogger("trtdsl.tensorrt")
-_LEVELS = {"INTERNAL_ERROR": logging.CRITICAL, "ERROR": logging.ERROR, "WARNING": logging.WARNING,
-           "INFO": logging.INFO, "VERBOSE": logging.DEBUG}
+_LEVELS = {
+    "INTERNAL_ERROR": logging.CRITICAL,
+    "ERROR": logging.ERROR,
+    "WARNING": logging.WARNING,
+    "INFO": logging.INFO,
+    "VERBOSE": logging.DEBUG,
+}
 
 Profile = Mapping[str, Sequence[int]]
 Progress = Union[bool, TextIO, Callable[[str, int, int], None], None]
@@ -134,7 +139,8 @@ def progress_monitor(trt: Any, progress: Progress) -> Any:
     a function ``f(phase, done, total)``; None for no monitor.
 
     >>> from trtdsl.backends.tensorrt import standin
-    >>> monitor = progress_monitor(standin.module("11.4"), lambda phase, done, total: print(phase, done, total))
+    >>> show = lambda phase, done, total: print(phase, done, total)
+    >>> monitor = progress_monitor(standin.module("11.4"), show)
     >>> monitor.phase_start("Building engine", None, 2); monitor.step_complete("Building engine", 0)
     Building engine 0 2
     Building engine 1 2
@@ -149,8 +155,9 @@ def progress_monitor(trt: Any, progress: Progress) -> Any:
     elif callable(progress):
         sink = _CallbackProgress(progress)
     else:
-        raise bad_argument("build", "progress", progress,
-                           "True, False, a text stream or a function(phase, done, total)")
+        raise bad_argument(
+            "build", "progress", progress, "True, False, a text stream or a function(phase, done, total)"
+        )
     cls = _monitor_classes.get(id(trt))
     if cls is None:
         base = trt.IProgressMonitor
@@ -205,11 +212,18 @@ class BuildOptions:
     refit: bool = False
 
 
-def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | None = None,
-                  workspace: int | None = None, memory_pools: Mapping[str, int] | None = None,
-                  optimization_level: int | None = None,
-                  timing_cache: str | os.PathLike[str] | None = None, version_compatible: bool = False,
-                  exclude_lean_runtime: bool = False, refit: bool = False) -> BuildOptions:
+def build_options(
+    network: Network,
+    *,
+    profiles: Profile | Sequence[Profile] | None = None,
+    workspace: int | None = None,
+    memory_pools: Mapping[str, int] | None = None,
+    optimization_level: int | None = None,
+    timing_cache: str | os.PathLike[str] | None = None,
+    version_compatible: bool = False,
+    exclude_lean_runtime: bool = False,
+    refit: bool = False,
+) -> BuildOptions:
     """Check the build options against the network and TensorRT's rules.
 
     >>> import trtdsl as td
@@ -228,24 +242,40 @@ def build_options(network: Network, *, profiles: Profile | Sequence[Profile] | N
     given = [profiles] if isinstance(profiles, Mapping) else list(profiles or [])
     if dims and not given:
         example = ", ".join(f"{d!r}: (min, opt, max)" for d in dims)
-        raise ArgumentError(f"build: network {network.name!r} has dynamic dims {', '.join(dims)}; give "
-                            f"profiles={{{example}}} (or a list of such dicts, one per optimization profile)")
+        raise ArgumentError(
+            f"build: network {network.name!r} has dynamic dims {', '.join(dims)}; give "
+            f"profiles={{{example}}} (or a list of such dicts, one per optimization profile)"
+        )
     checked = tuple(_profile(i, p, dims) for i, p in enumerate(given))
     pools = dict(memory_pools or {})
     if workspace is not None:
         pools["WORKSPACE"] = workspace
     for pool, size in pools.items():
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise bad_argument("build", f"memory_pools[{pool!r}]" if pool != "WORKSPACE" or workspace is None
-                               else "workspace", size, "a size in bytes (an int >= 0)")
-    if optimization_level is not None and (isinstance(optimization_level, bool) or optimization_level not in range(6)):
-        raise bad_argument("build", "optimization_level", optimization_level,
-                           "an int from 0 to 5 (TensorRT's default is 3)")
+            raise bad_argument(
+                "build",
+                f"memory_pools[{pool!r}]" if pool != "WORKSPACE" or workspace is None else "workspace",
+                size,
+                "a size in bytes (an int >= 0)",
+            )
+    if optimization_level is not None and (
+        isinstance(optimization_level, bool) or optimization_level not in range(6)
+    ):
+        raise bad_argument(
+            "build", "optimization_level", optimization_level, "an int from 0 to 5 (TensorRT's default is 3)"
+        )
     if exclude_lean_runtime and not version_compatible:
         raise ArgumentError("build: exclude_lean_runtime=True needs version_compatible=True")
     cache = os.fspath(timing_cache) if timing_cache is not None else None
-    return BuildOptions(checked, tuple(sorted(pools.items())), optimization_level, cache, bool(version_compatible),
-                        bool(exclude_lean_runtime), bool(refit))
+    return BuildOptions(
+        checked,
+        tuple(sorted(pools.items())),
+        optimization_level,
+        cache,
+        bool(version_compatible),
+        bool(exclude_lean_runtime),
+        bool(refit),
+    )
 
 
 def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, int, int]]:
@@ -254,25 +284,36 @@ def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, 
         raise bad_argument("build", where, profile, "a dict of dim name -> (min, opt, max)")
     unknown = sorted(set(profile) - set(dims))
     if unknown:
-        raise ArgumentError(f"build: {where} names {unknown[0]!r}, which is not a dynamic dim of the network's "
-                            f"inputs ({', '.join(dims) or 'it has none'})")
+        raise ArgumentError(
+            f"build: {where} names {unknown[0]!r}, which is not a dynamic dim of the network's "
+            f"inputs ({', '.join(dims) or 'it has none'})"
+        )
     missing = [d for d in dims if d not in profile]
     if missing:
-        raise ArgumentError(f"build: {where} has no range for dim {missing[0]!r}; every profile gives (min, opt, max) "
-                            "for every dynamic dim")
+        raise ArgumentError(
+            f"build: {where} has no range for dim {missing[0]!r}; every profile gives (min, opt, max) "
+            "for every dynamic dim"
+        )
     out = {}
     for name in dims:
         value = profile[name]
-        ok = isinstance(value, (tuple, list)) and len(value) == 3 and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+        ok = (
+            isinstance(value, (tuple, list))
+            and len(value) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+        )
         if not ok or not value[0] <= value[1] <= value[2]:
-            raise bad_argument("build", f"{where}[{name!r}]", value, "(min, opt, max) ints with 0 <= min <= opt <= max")
+            raise bad_argument(
+                "build", f"{where}[{name!r}]", value, "(min, opt, max) ints with 0 <= min <= opt <= max"
+            )
         out[name] = (int(value[0]), int(value[1]), int(value[2]))
     return out
 
 
 # -- building --------------------------------------------------------------------------------------------
-def configure(api: TensorRT, builder: Any, network: Network, options: BuildOptions, progress: Progress) -> Any:
+def configure(
+    api: TensorRT, builder: Any, network: Network, options: BuildOptions, progress: Progress
+) -> Any:
     """A builder config with ``options`` applied (profiles set for every input with a named dim).
 
     >>> import trtdsl as td
@@ -290,8 +331,9 @@ def configure(api: TensorRT, builder: Any, network: Network, options: BuildOptio
     for pool, size in options.memory_pools:
         if not hasattr(trt.MemoryPoolType, pool):
             names = ", ".join(n for n in dir(trt.MemoryPoolType) if n.isupper())
-            raise ArgumentError(f"build: memory pool {pool!r} is not a MemoryPoolType of TensorRT {api.version} "
-                                f"({names})")
+            raise ArgumentError(
+                f"build: memory pool {pool!r} is not a MemoryPoolType of TensorRT {api.version} ({names})"
+            )
         config.set_memory_pool_limit(getattr(trt.MemoryPoolType, pool), size)
     if options.optimization_level is not None:
         config.builder_optimization_level = options.optimization_level
@@ -306,8 +348,10 @@ def configure(api: TensorRT, builder: Any, network: Network, options: BuildOptio
         for name, tensor in network.inputs.items():
             if tensor.type.is_static:
                 continue
-            shapes = [api.dims([d if isinstance(d, int) else ranges[str(d)][k] for d in tensor.shape])
-                      for k in range(3)]
+            shapes = [
+                api.dims([d if isinstance(d, int) else ranges[str(d)][k] for d in tensor.shape])
+                for k in range(3)
+            ]
             profile.set_shape(name, *shapes)
         config.add_optimization_profile(profile)
     if options.timing_cache is not None:
@@ -354,8 +398,12 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         raise BackendError(f"tensorrt: TensorRT {api.version} could not create a builder: {detail}") from None
     lowered = lower(network, api.trt, builder=builder)
     config = configure(api, builder, network, checked, progress)
-    LOG.info("building a TensorRT %s engine for network %r (%d layers)", api.version, network.name,
-             lowered.network.num_layers)
+    LOG.info(
+        "building a TensorRT %s engine for network %r (%d layers)",
+        api.version,
+        network.name,
+        lowered.network.num_layers,
+    )
     plan = builder.build_serialized_network(lowered.network, config)
     if plan is None:
         detail = "; ".join(logger.errors[-5:]) or "no error was logged"
@@ -364,4 +412,6 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         from trtdsl.backends.tensorrt.runtime import write_atomic
 
         write_atomic(checked.timing_cache, bytes(memoryview(config.get_timing_cache().serialize())))
-    return Engine(bytes(memoryview(plan)), api.trt, network=network, version_compatible=checked.version_compatible)
+    return Engine(
+        bytes(memoryview(plan)), api.trt, network=network, version_compatible=checked.version_compatible
+    )

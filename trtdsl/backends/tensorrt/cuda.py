@@ -50,7 +50,9 @@ def runtime() -> Any:
             try:
                 from cuda import cudart as rt  # type: ignore[no-redef]  # noqa: PLC0415
             except ImportError:
-                raise BackendError("the TensorRT runtime needs cuda-python (pip install cuda-python)") from None
+                raise BackendError(
+                    "the TensorRT runtime needs cuda-python (pip install cuda-python)"
+                ) from None
         _runtime = rt
     return _runtime
 
@@ -61,7 +63,9 @@ def check(result: Any, what: str) -> Any:
     if int(err) != 0:
         rt = runtime()
         _, text = rt.cudaGetErrorString(err)
-        raise BackendError(f"CUDA: {what} failed: {getattr(err, 'name', err)} ({text.decode(errors='replace')})")
+        raise BackendError(
+            f"CUDA: {what} failed: {getattr(err, 'name', err)} ({text.decode(errors='replace')})"
+        )
     if not values:
         return None
     return values[0] if len(values) == 1 else tuple(values)
@@ -87,7 +91,9 @@ class Stream:
 
     def __init__(self) -> None:
         rt = runtime()
-        self._stream = check(rt.cudaStreamCreateWithFlags(rt.cudaStreamNonBlocking), "cudaStreamCreateWithFlags")
+        self._stream = check(
+            rt.cudaStreamCreateWithFlags(rt.cudaStreamNonBlocking), "cudaStreamCreateWithFlags"
+        )
 
     @property
     def handle(self) -> int:
@@ -141,8 +147,10 @@ class DeviceBuffer:
         if array.nbytes:
             rt = runtime()
             kind = rt.cudaMemcpyKind.cudaMemcpyHostToDevice
-            check(rt.cudaMemcpyAsync(self.ptr, array.ctypes.data, array.nbytes, kind, stream._stream),
-                  "cudaMemcpyAsync (host to device)")
+            check(
+                rt.cudaMemcpyAsync(self.ptr, array.ctypes.data, array.nbytes, kind, stream._stream),
+                "cudaMemcpyAsync (host to device)",
+            )
 
     def copy_to_host(self, array: np.ndarray, stream: Stream) -> None:
         """Start copying this buffer's first ``array.nbytes`` bytes into the C-contiguous ``array``."""
@@ -151,8 +159,10 @@ class DeviceBuffer:
         if array.nbytes:
             rt = runtime()
             kind = rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
-            check(rt.cudaMemcpyAsync(array.ctypes.data, self.ptr, array.nbytes, kind, stream._stream),
-                  "cudaMemcpyAsync (device to host)")
+            check(
+                rt.cudaMemcpyAsync(array.ctypes.data, self.ptr, array.nbytes, kind, stream._stream),
+                "cudaMemcpyAsync (device to host)",
+            )
 
     def __del__(self) -> None:
         ptr = getattr(self, "ptr", 0)
@@ -182,8 +192,14 @@ class DeviceArray:
 
     @property
     def __cuda_array_interface__(self) -> dict[str, Any]:
-        return {"shape": self.shape, "typestr": self.dtype.numpy.str, "data": (self.buffer.ptr, False), "version": 3,
-                "strides": None, "stream": None}
+        return {
+            "shape": self.shape,
+            "typestr": self.dtype.numpy.str,
+            "data": (self.buffer.ptr, False),
+            "version": 3,
+            "strides": None,
+            "stream": None,
+        }
 
     def numpy(self, stream: Stream | None = None) -> np.ndarray:
         """A host copy (synchronous)."""
@@ -208,9 +224,15 @@ class _DLDataType(ctypes.Structure):
 
 
 class _DLTensor(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("device", _DLDevice), ("ndim", ctypes.c_int32), ("dtype", _DLDataType),
-                ("shape", ctypes.POINTER(ctypes.c_int64)), ("strides", ctypes.POINTER(ctypes.c_int64)),
-                ("byte_offset", ctypes.c_uint64)]
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("device", _DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", _DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    ]
 
 
 class _DLManagedTensor(ctypes.Structure):
@@ -219,8 +241,16 @@ class _DLManagedTensor(ctypes.Structure):
 
 DL_CPU, DL_CUDA, DL_CUDA_HOST, DL_CUDA_MANAGED = 1, 2, 3, 13
 # (DLDataTypeCode, bits) -> DType: kDLInt 0, kDLUInt 1, kDLFloat 2, kDLBfloat 4, kDLBool 6
-_DL_DTYPES = {(2, 32): dtypes.float32, (2, 16): dtypes.float16, (4, 16): dtypes.bfloat16, (0, 32): dtypes.int32,
-              (0, 64): dtypes.int64, (0, 8): dtypes.int8, (1, 8): dtypes.uint8, (6, 8): dtypes.bool_}
+_DL_DTYPES = {
+    (2, 32): dtypes.float32,
+    (2, 16): dtypes.float16,
+    (4, 16): dtypes.bfloat16,
+    (0, 32): dtypes.int32,
+    (0, 64): dtypes.int64,
+    (0, 8): dtypes.int8,
+    (1, 8): dtypes.uint8,
+    (6, 8): dtypes.bool_,
+}
 
 _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _capsule_pointer.restype = ctypes.c_void_p
@@ -273,12 +303,16 @@ def import_dlpack(value: Any, stream: Stream, what: str = "input") -> DeviceView
     pointer = _capsule_pointer(capsule, b"dltensor")
     tensor = _DLManagedTensor.from_address(pointer).dl_tensor
     if tensor.device.device_type not in (DL_CUDA, DL_CUDA_MANAGED):
-        raise InputError(f"run: {what} is on DLPack device type {tensor.device.device_type}, not a CUDA device")
+        raise InputError(
+            f"run: {what} is on DLPack device type {tensor.device.device_type}, not a CUDA device"
+        )
     key = (tensor.dtype.code, tensor.dtype.bits)
     found = _DL_DTYPES.get(key) if tensor.dtype.lanes == 1 else None
     if found is None:
-        raise InputError(f"run: {what} has DLPack dtype (code {key[0]}, {key[1]} bits, {tensor.dtype.lanes} lanes), "
-                         "which TensorRT I/O does not take")
+        raise InputError(
+            f"run: {what} has DLPack dtype (code {key[0]}, {key[1]} bits, {tensor.dtype.lanes} lanes), "
+            "which TensorRT I/O does not take"
+        )
     shape = tuple(tensor.shape[i] for i in range(tensor.ndim))
     strides = tuple(tensor.strides[i] for i in range(tensor.ndim)) if tensor.strides else None
     address = int(tensor.data or 0) + int(tensor.byte_offset)

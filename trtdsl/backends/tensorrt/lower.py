@@ -48,8 +48,9 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
     'batch'
     """
     if not network.outputs:
-        raise BackendError(f"tensorrt: network {network.name!r} has no outputs; mark some with "
-                           "net.output(name, tensor)")
+        raise BackendError(
+            f"tensorrt: network {network.name!r} has no outputs; mark some with net.output(name, tensor)"
+        )
     api = TensorRT(trt if trt is not None else import_tensorrt())
     if builder is None:
         from trtdsl.backends.tensorrt.build import LoggingLogger
@@ -67,18 +68,26 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
     for node in network.nodes:
         entry = LOWERINGS.get(node.op.kind)
         if entry is None:
-            raise BackendError(f"tensorrt: layer kind {node.op.kind!r} has no entry in the TensorRT table "
-                               "(trtdsl.backends.tensorrt.lowering)", location=node.location)
+            raise BackendError(
+                f"tensorrt: layer kind {node.op.kind!r} has no entry in the TensorRT table "
+                "(trtdsl.backends.tensorrt.lowering)",
+                location=node.location,
+            )
         if isinstance(entry, NotExpressible):
-            raise BackendError(f"tensorrt: {node.op.label()} (layer {node.name}) has no TensorRT form: {entry.reason}",
-                               location=node.location)
+            raise BackendError(
+                f"tensorrt: {node.op.label()} (layer {node.name}) has no TensorRT form: {entry.reason}",
+                location=node.location,
+            )
         try:
             entry.lower(ctx, node)
         except DSLError:
             raise
         except Exception as exc:
-            raise BackendError(f"tensorrt: lowering {node.op.label()} (layer {node.name}) failed: "
-                               f"{type(exc).__name__}: {exc}", location=node.location) from exc
+            raise BackendError(
+                f"tensorrt: lowering {node.op.label()} (layer {node.name}) failed: "
+                f"{type(exc).__name__}: {exc}",
+                location=node.location,
+            ) from exc
     for layer, index, tensor in ctx.back_edges:
         layer.set_input(index, ctx.tensors[tensor])
     for name, tensor in network.outputs.items():

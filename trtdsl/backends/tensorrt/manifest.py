@@ -49,7 +49,9 @@ class Signature:
 
     def text(self, name: str) -> str:
         """The signature as pybind11 prints it, e.g. ``add_identity(input: ITensor) -> IIdentityLayer``."""
-        items = [f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "") for p in self.params]
+        items = [
+            f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "") for p in self.params
+        ]
         return f"{name}({', '.join(items)}) -> {self.returns}"
 
 
@@ -86,12 +88,15 @@ class Manifest:
 
     def __init__(self, data: dict, source: str = "") -> None:
         if data.get("format") != 1:
-            raise BackendError(f"TensorRT API manifest {source or '?'}: unknown format {data.get('format')!r}; "
-                               "expected 1")
+            raise BackendError(
+                f"TensorRT API manifest {source or '?'}: unknown format {data.get('format')!r}; expected 1"
+            )
         self.version: str = data["version"]
         self.package: str = data["package"]
         self.source = source
-        self.classes: dict[str, ClassSpec] = {name: _class(name, spec) for name, spec in data["classes"].items()}
+        self.classes: dict[str, ClassSpec] = {
+            name: _class(name, spec) for name, spec in data["classes"].items()
+        }
         self.functions: dict[str, Method] = {
             name: Method(name, tuple(_signature(s) for s in sigs)) for name, sigs in data["functions"].items()
         }
@@ -145,14 +150,20 @@ def _class(name: str, spec: dict) -> ClassSpec:
         for m, entry in spec["methods"].items()
     }
     props = {
-        p: Property(p, entry["type"], bool(entry["writable"]), entry.get("set_type"), bool(entry.get("static")))
+        p: Property(
+            p, entry["type"], bool(entry["writable"]), entry.get("set_type"), bool(entry.get("static"))
+        )
         for p, entry in spec["properties"].items()
     }
-    return ClassSpec(name, tuple(spec["bases"]), methods, props, spec.get("enum"), dict(spec.get("constants", {})))
+    return ClassSpec(
+        name, tuple(spec["bases"]), methods, props, spec.get("enum"), dict(spec.get("constants", {}))
+    )
 
 
 def _signature(entry: dict) -> Signature:
-    return Signature(tuple(Param(p["name"], p["type"], p.get("default")) for p in entry["params"]), entry["returns"])
+    return Signature(
+        tuple(Param(p["name"], p["type"], p.get("default")) for p in entry["params"]), entry["returns"]
+    )
 
 
 def available() -> list[str]:
@@ -161,7 +172,9 @@ def available() -> list[str]:
     >>> available()
     ['10.16.1', '11.4.0']
     """
-    names = [f[len("tensorrt-"):-len(".json")] for f in os.listdir(MANIFEST_DIR) if f.startswith("tensorrt-")]
+    names = [
+        f[len("tensorrt-") : -len(".json")] for f in os.listdir(MANIFEST_DIR) if f.startswith("tensorrt-")
+    ]
     return sorted(names, key=lambda v: tuple(int(x) for x in v.split(".")))
 
 

@@ -106,8 +106,11 @@ def _absorb_parameters(ctx: RaiseContext) -> None:
             for t in ctx.layer_inputs(source):
                 if t is not None:
                     absorb(t)
-        elif ctx.api.layer_type(source) == "CONSTANT" and not itensor.is_network_output and all(
-                is_parameter_use(user, index) for user, index in ctx.consumers_of(itensor)):
+        elif (
+            ctx.api.layer_type(source) == "CONSTANT"
+            and not itensor.is_network_output
+            and all(is_parameter_use(user, index) for user, index in ctx.consumers_of(itensor))
+        ):
             ctx.absorb(source)
 
     for layer in ctx.layers:
@@ -120,23 +123,32 @@ def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str], later: list[tup
     layer_type = ctx.api.layer_type(layer)
     entry = RAISERS.get(layer_type)
     if entry is None:
-        raise BackendError(f"raise: layer {layer.name!r} is a TensorRT {layer_type} layer, which trtdsl has no op for")
+        raise BackendError(
+            f"raise: layer {layer.name!r} is a TensorRT {layer_type} layer, which trtdsl has no op for"
+        )
     raised = entry.raise_(ctx, layer)
-    itensors = list(raised.outputs) if raised.outputs is not None else [
-        layer.get_output(i) for i in range(layer.num_outputs)]
+    itensors = (
+        list(raised.outputs)
+        if raised.outputs is not None
+        else [layer.get_output(i) for i in range(layer.num_outputs)]
+    )
     named_by = ctx.producers.get(itensors[0], layer) if itensors else layer
     stem = strip_location(named_by.name)
     name = None if _UNNAMED.match(stem) or stem in taken else stem
     try:
         outputs = ctx.ir.add(raised.op, raised.inputs, name=name)
     except DSLError as exc:
-        raise BackendError(f"raise: layer {layer.name!r} ({layer_type}) is not a valid trtdsl "
-                           f"{raised.op.label()}: {exc.message}") from exc
+        raise BackendError(
+            f"raise: layer {layer.name!r} ({layer_type}) is not a valid trtdsl "
+            f"{raised.op.label()}: {exc.message}"
+        ) from exc
     if name is not None:
         taken.add(name)
     if len(outputs) != len(itensors):
-        raise BackendError(f"raise: layer {layer.name!r} has {len(itensors)} outputs but {raised.op.label()} has "
-                           f"{len(outputs)}")
+        raise BackendError(
+            f"raise: layer {layer.name!r} has {len(itensors)} outputs but {raised.op.label()} has "
+            f"{len(outputs)}"
+        )
     for itensor, tensor in zip(itensors, outputs):
         ctx.tensors[itensor] = tensor
     node = outputs[0].producer if outputs else ctx.ir.nodes[-1]

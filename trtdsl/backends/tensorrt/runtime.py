@@ -89,7 +89,7 @@ def unpack_plan(data: bytes, source: str) -> tuple[bytes, dict[str, Any]]:
         raise BackendError(f"engine file {source} is corrupted: its header does not start with {MAGIC!r}")
     if fmt != FORMAT:
         raise BackendError(f"engine file {source} has format {fmt}; this trtdsl reads format {FORMAT}")
-    body = data[_HEADER.size:]
+    body = data[_HEADER.size :]
     if len(body) < length:
         raise BackendError(f"engine file {source} is truncated inside its header")
     try:
@@ -133,7 +133,9 @@ class Engine:
     b'serialized plan'
     """
 
-    def __init__(self, plan: bytes, trt: Any = None, *, network: Any = None, version_compatible: bool = False) -> None:
+    def __init__(
+        self, plan: bytes, trt: Any = None, *, network: Any = None, version_compatible: bool = False
+    ) -> None:
         self.plan = bytes(plan)
         self.api = TensorRT(trt if trt is not None else import_tensorrt())
         self.network = network
@@ -152,8 +154,11 @@ class Engine:
     # -- files -------------------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the engine to ``path`` atomically, with a header that :meth:`load` checks."""
-        header = {"tensorrt": self.api.version, "version_compatible": self.version_compatible,
-                  "network": getattr(self.network, "name", None)}
+        header = {
+            "tensorrt": self.api.version,
+            "version_compatible": self.version_compatible,
+            "network": getattr(self.network, "name", None),
+        }
         write_atomic(path, pack_plan(self.plan, header))
 
     @classmethod
@@ -171,9 +176,11 @@ class Engine:
         engine = cls(plan, trt, version_compatible=bool(header.get("version_compatible", False)))
         built = header.get("tensorrt")
         if built and built != engine.api.version and not engine.version_compatible:
-            raise BackendError(f"engine file {source} was built by TensorRT {built} without version compatibility; "
-                               f"this is TensorRT {engine.api.version}: rebuild it, or build with "
-                               "version_compatible=True")
+            raise BackendError(
+                f"engine file {source} was built by TensorRT {built} without version compatibility; "
+                f"this is TensorRT {engine.api.version}: rebuild it, or build with "
+                "version_compatible=True"
+            )
         return engine
 
     # -- the engine --------------------------------------------------------------------------------------
@@ -226,7 +233,9 @@ class Engine:
     def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         names = self.inputs
         if len(args) > len(names):
-            raise InputError(f"run: the engine takes {len(names)} inputs ({', '.join(names)}); got {len(args)}")
+            raise InputError(
+                f"run: the engine takes {len(names)} inputs ({', '.join(names)}); got {len(args)}"
+            )
         feeds = dict(zip(names, args))
         for key, value in kwargs.items():
             if key in feeds:
@@ -240,7 +249,9 @@ class Engine:
         engine = self.engine
         unknown = sorted(set(feeds) - set(self.inputs))
         if unknown:
-            raise InputError(f"run: the engine has no input named {unknown[0]!r}; its inputs are {self.inputs}")
+            raise InputError(
+                f"run: the engine has no input named {unknown[0]!r}; its inputs are {self.inputs}"
+            )
         missing = [n for n in self.inputs if n not in feeds]
         if missing:
             raise InputError(f"run: missing input {missing[0]!r}")
@@ -259,8 +270,10 @@ class Engine:
         self._select_profile(shapes, stream)
         for name, shape in shapes.items():
             if not context.set_input_shape(name, self.api.dims(shape)):
-                raise InputError(f"run: input {name!r} has shape {shape}, which the engine's optimization profiles "
-                                 f"do not allow ({self._profile_text(name)})")
+                raise InputError(
+                    f"run: input {name!r} has shape {shape}, which the engine's optimization profiles "
+                    f"do not allow ({self._profile_text(name)})"
+                )
             context.set_tensor_address(name, addresses[name])
         allocator = self._output_allocator()
         allocator.reset()
@@ -298,23 +311,30 @@ class Engine:
             view = cuda.import_dlpack(value, stream, f"input {t.name!r}")
             keep.append(view)
             if view.dtype != t.dtype:
-                raise InputError(f"run: input {t.name!r} has dtype {view.dtype.name}; the engine takes {t.dtype.name}")
+                raise InputError(
+                    f"run: input {t.name!r} has dtype {view.dtype.name}; the engine takes {t.dtype.name}"
+                )
             if not view.is_contiguous:
-                raise InputError(f"run: input {t.name!r} has strides {view.strides} (elements); the engine takes "
-                                 "row-major contiguous arrays (e.g. .contiguous() in PyTorch, cupy.ascontiguousarray)")
+                raise InputError(
+                    f"run: input {t.name!r} has strides {view.strides} (elements); the engine takes "
+                    "row-major contiguous arrays (e.g. .contiguous() in PyTorch, cupy.ascontiguousarray)"
+                )
             shape, ptr = view.shape, view.ptr
         else:
             array = np.ascontiguousarray(value)
             if array.dtype != t.dtype.numpy:
-                raise InputError(f"run: input {t.name!r} has dtype {array.dtype}; the engine takes {t.dtype.numpy} "
-                                 f"({t.dtype!r}); convert it with .astype")
+                raise InputError(
+                    f"run: input {t.name!r} has dtype {array.dtype}; the engine takes {t.dtype.numpy} "
+                    f"({t.dtype!r}); convert it with .astype"
+                )
             buffer = cuda.DeviceBuffer(array.nbytes)
             buffer.copy_from_host(array, stream)
             keep.extend((array, buffer))
             shape, ptr = array.shape, buffer.ptr
         if len(shape) != len(t.shape) or any(d >= 0 and d != s for d, s in zip(t.shape, shape)):
-            raise InputError(f"run: input {t.name!r} has shape {tuple(shape)}; the engine takes {t.shape} "
-                             "(-1: any size)")
+            raise InputError(
+                f"run: input {t.name!r} has shape {tuple(shape)}; the engine takes {t.shape} (-1: any size)"
+            )
         return tuple(int(d) for d in shape), ptr
 
     def _select_profile(self, shapes: dict[str, tuple[int, ...]], stream: cuda.Stream) -> None:
@@ -397,8 +417,9 @@ def output_allocator(trt: Any) -> Any:
                     buffer = self.buffers[tensor_name] = cuda.DeviceBuffer(size)
                 return buffer.ptr
 
-            def reallocate_output_async(self, tensor_name: str, memory: int, size: int, alignment: int,
-                                        stream: int) -> int:
+            def reallocate_output_async(
+                self, tensor_name: str, memory: int, size: int, alignment: int, stream: int
+            ) -> int:
                 return self.reallocate_output(tensor_name, memory, size, alignment)
 
             def notify_shape(self, tensor_name: str, shape: Any) -> None:
@@ -413,4 +434,3 @@ def output_allocator(trt: Any) -> Any:
 
         cls = _allocator_classes[id(trt)] = _Allocator
     return cls()
-

@@ -45,23 +45,57 @@ from trtdsl.backends.tensorrt.api import LAYER_CLASSES
 from trtdsl.backends.tensorrt.manifest import Manifest, Signature
 
 # Numpy dtypes the bindings convert to and from Weights (pybind11 `utils::type` / `utils::nptype`).
-NUMPY_WEIGHTS = {"FLOAT": "f4", "HALF": "f2", "INT8": "i1", "INT32": "i4", "INT64": "i8", "BOOL": "b1", "UINT8": "u1"}
+NUMPY_WEIGHTS = {
+    "FLOAT": "f4",
+    "HALF": "f2",
+    "INT8": "i1",
+    "INT32": "i4",
+    "INT64": "i8",
+    "BOOL": "b1",
+    "UINT8": "u1",
+}
 # Bits per element of every DataType (sub-byte types are packed two per byte).
-BITS = {"FLOAT": 32, "HALF": 16, "BF16": 16, "INT8": 8, "INT32": 32, "INT64": 64, "BOOL": 8, "UINT8": 8, "FP8": 8,
-        "E8M0": 8, "INT4": 4, "FP4": 4}
+BITS = {
+    "FLOAT": 32,
+    "HALF": 16,
+    "BF16": 16,
+    "INT8": 8,
+    "INT32": 32,
+    "INT64": 64,
+    "BOOL": 8,
+    "UINT8": 8,
+    "FP8": 8,
+    "E8M0": 8,
+    "INT4": 4,
+    "FP4": 4,
+}
 # Output counts of layers with other than one output.
-OUTPUT_COUNTS = {"IAssertionLayer": 0, "ITripLimitLayer": 0, "IConditionLayer": 0, "ITopKLayer": 2, "INMSLayer": 2,
-                 "IDynamicQuantizeLayer": 2}
+OUTPUT_COUNTS = {
+    "IAssertionLayer": 0,
+    "ITripLimitLayer": 0,
+    "IConditionLayer": 0,
+    "ITopKLayer": 2,
+    "INMSLayer": 2,
+    "IDynamicQuantizeLayer": 2,
+}
 # Arguments of add_* methods that set a property of another name (the rest set the property of their
 # own name, or are inputs when they are tensors).
-ARGUMENT_PROPERTIES = {"kernel_shape": "kernel_size_nd", "window_size": "window_size_nd", "window": "window_size",
-                       "pre_padding": "pre_padding_nd", "post_padding": "post_padding_nd", "output_type": "to_type",
-                       "axesMask": "axes"}
+ARGUMENT_PROPERTIES = {
+    "kernel_shape": "kernel_size_nd",
+    "window_size": "window_size_nd",
+    "window": "window_size",
+    "pre_padding": "pre_padding_nd",
+    "post_padding": "post_padding_nd",
+    "output_type": "to_type",
+    "axesMask": "axes",
+}
 ARGUMENT_PROPERTIES_BY_CLASS = {("IFillLayer", "op"): "operation"}
 # LayerType of each layer class (ILayer.type).
 LAYER_TYPES = {cls: kind for kind, cls in LAYER_CLASSES.items() if cls != "ILayer"}
 MAX_DIMS = 8
-_SEQUENCE = re.compile(r"^(?:collections\.abc\.Sequence|typing\.Sequence|Sequence|list|List|typing\.List)\[(.+)\]$")
+_SEQUENCE = re.compile(
+    r"^(?:collections\.abc\.Sequence|typing\.Sequence|Sequence|list|List|typing\.List)\[(.+)\]$"
+)
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _DIMS_CLASSES = ("Dims", "Dims2", "DimsHW", "Dims3", "Dims4")
 
@@ -181,8 +215,8 @@ class StandIn:
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
             raise NotImplementedError(
-                f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not implement it "
-                "(it needs the TensorRT library)"
+                f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
+                "implement it (it needs the TensorRT library)"
             )
         return behaviour(self, obj, sig, bound)
 
@@ -206,20 +240,25 @@ class StandIn:
             return _add_layer
         return None
 
-    def bind(self, name: str, overloads: tuple[Signature, ...], args: tuple, kwargs: dict,
-             obj: Any = None) -> tuple[Signature, dict[str, Any]]:
-        """The first overload that accepts ``args``/``kwargs`` (pybind11's rule), with the arguments by name."""
+    def bind(
+        self, name: str, overloads: tuple[Signature, ...], args: tuple, kwargs: dict, obj: Any = None
+    ) -> tuple[Signature, dict[str, Any]]:
+        """The first overload that accepts ``args``/``kwargs`` (pybind11's rule), with the arguments by
+        name."""
         for sig in overloads:
             bound = self._try_bind(sig, args, kwargs)
             if bound is not None:
                 return sig, bound
-        lines = [f"    {i}. ({_self_param(obj)}{', '.join(_param_text(p) for p in s.params)}) -> {s.returns}"
-                 for i, s in enumerate(overloads, 1)]
+        lines = [
+            f"    {i}. ({_self_param(obj)}{', '.join(_param_text(p) for p in s.params)}) -> {s.returns}"
+            for i, s in enumerate(overloads, 1)
+        ]
         shown = ([type(obj).__name__] if obj is not None else []) + [_arg_text(a) for a in args]
         shown += [f"kwargs: {', '.join(f'{k}={_arg_text(v)}' for k, v in kwargs.items())}"] if kwargs else []
         raise TypeError(
             f"{name}(): incompatible function arguments. The following argument types are supported:\n"
-            + "\n".join(lines) + f"\n\nInvoked with: {', '.join(shown)}"
+            + "\n".join(lines)
+            + f"\n\nInvoked with: {', '.join(shown)}"
         )
 
     def _try_bind(self, sig: Signature, args: tuple, kwargs: dict) -> dict[str, Any] | None:
@@ -295,14 +334,17 @@ class StandIn:
         assert prop is not None and prop.writable
         target = prop.set_type or prop.type
         if not self.accepts(target, value):
-            raise TypeError(f"(): incompatible function arguments. The following argument types are supported:\n"
-                            f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
-                            f"Invoked with: {cls_name}, {_arg_text(value)}")
+            raise TypeError(
+                f"(): incompatible function arguments. The following argument types are supported:\n"
+                f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
+                f"Invoked with: {cls_name}, {_arg_text(value)}"
+            )
         self.calls.append(Call(cls_name, name, "set", ("value",)))
         obj._state[name] = self.convert(target, value)
 
     def convert(self, type_text: str, value: Any) -> Any:
-        """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to Weights)."""
+        """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
+        Weights)."""
         name = type_text.rpartition(".")[2]
         if name in _DIMS_CLASSES + ("Permutation",) and isinstance(value, (list, tuple)):
             return self._classes[name](list(value))
@@ -341,8 +383,10 @@ def _is_weights_array(v: Any) -> bool:
 
 
 _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
-    "typing.SupportsInt": _is_int, "int": _is_int,
-    "typing.SupportsFloat": _is_float, "float": _is_float,
+    "typing.SupportsInt": _is_int,
+    "int": _is_int,
+    "typing.SupportsFloat": _is_float,
+    "float": _is_float,
     "bool": lambda v: isinstance(v, (bool, np.bool_)),
     "str": lambda v: isinstance(v, str),
     "None": lambda v: v is None,
@@ -473,7 +517,9 @@ def behaviour(owner: str, *names: str) -> Callable[[Behaviour], Behaviour]:
     return register
 
 
-def getter(owner: str, *names: str) -> Callable[[Callable[[StandIn, Any], Any]], Callable[[StandIn, Any], Any]]:
+def getter(
+    owner: str, *names: str
+) -> Callable[[Callable[[StandIn, Any], Any]], Callable[[StandIn, Any], Any]]:
     def register(fn: Callable[[StandIn, Any], Any]) -> Callable[[StandIn, Any], Any]:
         for name in names:
             _GETTERS[(owner, name)] = fn
@@ -490,8 +536,15 @@ def _store(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     obj._state.update({k: si.convert(p.type, a[k]) for p in sig.params for k in [p.name] if k in a})
 
 
-for _owner in ("ILogger", "IProgressMonitor", "IOutputAllocator", "IStreamWriter", "IStreamReaderV2",
-               "IErrorRecorder", "IGpuAllocator"):
+for _owner in (
+    "ILogger",
+    "IProgressMonitor",
+    "IOutputAllocator",
+    "IStreamWriter",
+    "IStreamReaderV2",
+    "IErrorRecorder",
+    "IGpuAllocator",
+):
     _BEHAVIOURS[(_owner, "__init__")] = _ok
 for _owner in ("Builder", "Runtime", "Logger"):
     _BEHAVIOURS[(_owner, "__init__")] = _store
@@ -541,7 +594,9 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     if "a" in a:
         array = a["a"]
         if not _is_weights_array(array):
-            raise ValueError("Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?")
+            raise ValueError(
+                "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
+            )
         dtype = next(k for k, v in NUMPY_WEIGHTS.items() if v == array.dtype.str[1:])
         obj._state.update(dtype=getattr(si.DataType, dtype), count=array.size, data=array.tobytes())
         return
@@ -578,8 +633,15 @@ def _constant_weights(si: StandIn, layer: Any) -> Any:
 @behaviour("Builder", "create_network")
 def _create_network(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
     flags = int(a.get("flags", 0))
-    return si.new("INetworkDefinition", builder=builder, flags=flags, inputs=[], outputs=[], layers=[],
-                  name="Unnamed Network 0")
+    return si.new(
+        "INetworkDefinition",
+        builder=builder,
+        flags=flags,
+        inputs=[],
+        outputs=[],
+        layers=[],
+        name="Unnamed Network 0",
+    )
 
 
 @behaviour("Builder", "create_builder_config")
@@ -594,8 +656,9 @@ def _create_profile(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
 
 @behaviour("Builder", "build_serialized_network", "build_engine_with_config")
 def _build(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
-    raise NotImplementedError(f"the TensorRT {si.__version__} stand-in cannot build engines: that needs the TensorRT "
-                              "library")
+    raise NotImplementedError(
+        f"the TensorRT {si.__version__} stand-in cannot build engines: that needs the TensorRT library"
+    )
 
 
 @behaviour("IBuilderConfig", "set_flag")
@@ -621,7 +684,9 @@ def _set_pool(si: StandIn, config: Any, sig: Signature, a: dict) -> None:
 @behaviour("IBuilderConfig", "get_memory_pool_limit")
 def _get_pool(si: StandIn, config: Any, sig: Signature, a: dict) -> int:
     if a["pool"].name not in config._state["pools"]:
-        raise StandInError(f"IBuilderConfig: the stand-in does not know the default limit of pool {a['pool'].name}")
+        raise StandInError(
+            f"IBuilderConfig: the stand-in does not know the default limit of pool {a['pool'].name}"
+        )
     return config._state["pools"][a["pool"].name]
 
 
@@ -670,8 +735,15 @@ def _set_shape_input(si: StandIn, profile: Any, sig: Signature, a: dict) -> None
 def _add_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     if any(t._state["name"] == a["name"] for t in network._state["inputs"]):
         raise StandInError(f"INetworkDefinition.add_input: an input named {a['name']!r} already exists")
-    tensor = si.new("ITensor", name=a["name"], dtype=a["dtype"], shape=si.convert("Dims", a["shape"]), producer=None,
-                    network=network, dim_names={})
+    tensor = si.new(
+        "ITensor",
+        name=a["name"],
+        dtype=a["dtype"],
+        shape=si.convert("Dims", a["shape"]),
+        producer=None,
+        network=network,
+        dim_names={},
+    )
     network._state["inputs"].append(tensor)
     return tensor
 
@@ -725,8 +797,9 @@ def _index(items: list, index: int) -> Any:
 
 def _check_owned(network: Any, tensor: Any, what: str) -> None:
     if tensor._state["network"] is not network:
-        raise StandInError(f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another "
-                           "network")
+        raise StandInError(
+            f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another network"
+        )
 
 
 def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
@@ -748,7 +821,9 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
                 _check_owned(network, t, sig.returns)
             state["inputs"].extend(value)
         elif p.name in a:
-            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name))
+            prop = ARGUMENT_PROPERTIES_BY_CLASS.get(
+                (cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name)
+            )
             if si.manifest.property(cls_name, prop) is not None:
                 state[prop] = si.convert(p.type, value)
             else:
@@ -760,7 +835,13 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     index = len(network._state["layers"])
     layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
     layer._state["outputs"] = [
-        si.new("ITensor", name=f"{layer._state['name']}_output_{i}", producer=layer, network=network, dim_names={})
+        si.new(
+            "ITensor",
+            name=f"{layer._state['name']}_output_{i}",
+            producer=layer,
+            network=network,
+            dim_names={},
+        )
         for i in range(OUTPUT_COUNTS.get(cls_name, 1))
     ]
     network._state["layers"].append(layer)
@@ -773,7 +854,9 @@ _BEHAVIOURS[("IIfConditional", "set_condition")] = _add_layer
 @behaviour("INetworkDefinition", "add_normalization", "add_normalization_v2")
 def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     layer = _add_layer(si, network, sig, a)
-    layer._state["is_v2"] = sig is si.manifest.method("INetworkDefinition", "add_normalization_v2").overloads[0]
+    layer._state["is_v2"] = (
+        sig is si.manifest.method("INetworkDefinition", "add_normalization_v2").overloads[0]
+    )
     return layer
 
 
@@ -793,7 +876,9 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     index = a["index"]
     inputs = layer._state["inputs"]
     if index < 0 or index > len(inputs) + 8:
-        raise StandInError(f"ILayer.set_input: index {index} is out of range for a layer with {len(inputs)} inputs")
+        raise StandInError(
+            f"ILayer.set_input: index {index} is out of range for a layer with {len(inputs)} inputs"
+        )
     _check_owned(layer._state["network"], a["tensor"], "set_input")
     inputs.extend([None] * (index + 1 - len(inputs)))
     inputs[index] = a["tensor"]

@@ -6,13 +6,38 @@ adding one entry there, with :func:`register` (or :func:`not_expressible` and th
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext, layer_name, strip_location
 from trtdsl.backends.tensorrt.lowering.registry import (
-    LOWERINGS, RAISERS, Entry, NotExpressible, Raised, not_expressible, register,
+    LOWERINGS,
+    RAISERS,
+    Entry,
+    NotExpressible,
+    Raised,
+    not_expressible,
+    register,
 )
 
 # Each family module registers its entries when imported.
 from trtdsl.backends.tensorrt.lowering import (  # noqa: E402,F401,I001
-    constant, data, kernel, plugins, pointwise, quantize, reduction, regions, shuffle,
+    constant,
+    data,
+    kernel,
+    plugins,
+    pointwise,
+    quantize,
+    reduction,
+    regions,
+    shuffle,
 )
 
-__all__ = ["LOWERINGS", "RAISERS", "Entry", "LowerContext", "NotExpressible", "RaiseContext", "Raised", "layer_name",
-           "not_expressible", "register", "strip_location"]
+__all__ = [
+    "LOWERINGS",
+    "RAISERS",
+    "Entry",
+    "LowerContext",
+    "NotExpressible",
+    "RaiseContext",
+    "Raised",
+    "layer_name",
+    "not_expressible",
+    "register",
+    "strip_location",
+]

@@ -38,8 +38,12 @@ def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     values = ctx.weights_of(layer)
     out = layer.get_output(0)
     users = ctx.consumers_of(out)
-    if layer.metadata == WIDENED_MARK and len(users) == 1 and ctx.api.layer_type(users[0][0]) == "CAST" \
-            and not out.is_network_output:
+    if (
+        layer.metadata == WIDENED_MARK
+        and len(users) == 1
+        and ctx.api.layer_type(users[0][0]) == "CAST"
+        and not out.is_network_output
+    ):
         cast = users[0][0]
         ctx.absorb(cast)
         target = ctx.dtype(cast.to_type)

@@ -149,8 +149,10 @@ class RaiseContext:
         if itensor is None:
             return None
         if itensor not in self.tensors:
-            raise BackendError(f"raise: input {index} of layer {layer.name!r} ({itensor.name!r}) is not produced by "
-                               "an earlier layer or a network input")
+            raise BackendError(
+                f"raise: input {index} of layer {layer.name!r} ({itensor.name!r}) is not produced by "
+                "an earlier layer or a network input"
+            )
         return self.tensors[itensor]
 
     def input_is_set(self, layer: Any, index: int) -> bool:
@@ -172,8 +174,10 @@ class RaiseContext:
         of a Squeeze, a shape tensor)."""
         source = self.producer(layer, index) if index < layer.num_inputs else None
         if source is None or self.api.layer_type(source) != "CONSTANT":
-            raise BackendError(f"raise: the {what} of layer {layer.name!r} is not a constant; trtdsl holds it as a "
-                               "parameter of the op")
+            raise BackendError(
+                f"raise: the {what} of layer {layer.name!r} is not a constant; trtdsl holds it as a "
+                "parameter of the op"
+            )
         return self.weights_of(source)
 
     def weights_of(self, layer: Any) -> np.ndarray:
@@ -181,8 +185,8 @@ class RaiseContext:
         values = layer.weights
         if not isinstance(values, np.ndarray):
             raise BackendError(
-                f"raise: constant layer {layer.name!r} holds {values.dtype} weights, which TensorRT's Python API "
-                "cannot read back (Weights.numpy() supports only the types NumPy has)"
+                f"raise: constant layer {layer.name!r} holds {values.dtype} weights, which TensorRT's "
+                "Python API cannot read back (Weights.numpy() supports only the types NumPy has)"
             )
         return values.reshape(tuple(layer.shape))
 

@@ -33,7 +33,9 @@ def _raise_concatenation(ctx: RaiseContext, layer: Any) -> Raised:
 
 def _lower_gather(ctx: LowerContext, node: Node) -> None:
     op: Gather = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_gather_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("GatherMode", op.mode))
+    layer = ctx.add(
+        node, "add_gather_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("GatherMode", op.mode)
+    )
     if op.mode is not GatherMode.ND:  # TensorRT leaves the axis of ND gathers undefined
         layer.axis = op.axis
     layer.num_elementwise_dims = op.num_elementwise_dims
@@ -63,8 +65,13 @@ def _raise_shape(ctx: RaiseContext, layer: Any) -> Raised:
 
 def _lower_padding(ctx: LowerContext, node: Node) -> None:
     op: Padding = node.op  # type: ignore[assignment]
-    ctx.add(node, "add_padding_nd", ctx.input(node, 0), ctx.trt.Dims(list(op.pre_padding)),
-            ctx.trt.Dims(list(op.post_padding)))
+    ctx.add(
+        node,
+        "add_padding_nd",
+        ctx.input(node, 0),
+        ctx.trt.Dims(list(op.pre_padding)),
+        ctx.trt.Dims(list(op.post_padding)),
+    )
 
 
 def _raise_padding(ctx: RaiseContext, layer: Any) -> Raised:
@@ -84,10 +91,22 @@ def _lower_slice(ctx: LowerContext, node: Node) -> None:
     if any(not isinstance(s, int) for s in op.size):
         mask = [0 if isinstance(s, int) else 1 for s in op.size]
         shape = ctx.helper(node, "size.shape", "add_shape", x).get_output(0)
-        kept = ctx.helper(node, "size.kept", "add_elementwise", shape, ctx.shape_constant(node, "size.mask", mask),
-                          ctx.trt.ElementWiseOperation.PROD).get_output(0)
-        size = ctx.helper(node, "size", "add_elementwise", kept, ctx.shape_constant(node, "size.static", static),
-                          ctx.trt.ElementWiseOperation.SUM).get_output(0)
+        kept = ctx.helper(
+            node,
+            "size.kept",
+            "add_elementwise",
+            shape,
+            ctx.shape_constant(node, "size.mask", mask),
+            ctx.trt.ElementWiseOperation.PROD,
+        ).get_output(0)
+        size = ctx.helper(
+            node,
+            "size",
+            "add_elementwise",
+            kept,
+            ctx.shape_constant(node, "size.static", static),
+            ctx.trt.ElementWiseOperation.SUM,
+        ).get_output(0)
         layer.set_input(2, size)
 
 
@@ -103,8 +122,10 @@ def _raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
         size = tuple(int(d) for d in layer.shape)
     for index in (1, 3, 5):
         if ctx.input_is_set(layer, index):
-            raise BackendError(f"raise: slice layer {layer.name!r} takes input {index} as a tensor; trtdsl's Slice "
-                               "holds start, stride and axes as parameters")
+            raise BackendError(
+                f"raise: slice layer {layer.name!r} takes input {index} as a tensor; trtdsl's Slice "
+                "holds start, stride and axes as parameters"
+            )
     axes = ctx.api.optional_dims(layer.axes)
     if axes is not None:
         start, size, stride = _full_rank(x.shape, axes, start, size, stride)
@@ -119,13 +140,16 @@ def _size_parts(ctx: RaiseContext, layer: Any) -> tuple[np.ndarray, np.ndarray]:
     total = ctx.producer(layer, 2)
     kept = ctx.producer(total, 0) if total is not None and ctx.is_helper(total) else None
     if kept is None or not ctx.is_helper(kept):
-        raise BackendError(f"raise: slice layer {layer.name!r} takes its size as a computed tensor; trtdsl's Slice "
-                           "holds the size as ints or as dynamic dims of its input")
+        raise BackendError(
+            f"raise: slice layer {layer.name!r} takes its size as a computed tensor; trtdsl's Slice "
+            "holds the size as ints or as dynamic dims of its input"
+        )
     return ctx.constant(kept, 1, "size mask"), ctx.constant(total, 1, "static sizes")
 
 
-def _full_rank(shape: tuple, axes: tuple[int, ...], start: tuple, size: tuple,
-               stride: tuple) -> tuple[tuple, tuple, tuple]:
+def _full_rank(
+    shape: tuple, axes: tuple[int, ...], start: tuple, size: tuple, stride: tuple
+) -> tuple[tuple, tuple, tuple]:
     """Per-axis slice parameters over the listed ``axes`` as full-rank ones (the others whole)."""
     full_start, full_size, full_stride = [0] * len(shape), list(shape), [1] * len(shape)
     for k, axis in enumerate(a % len(shape) for a in axes):

@@ -37,7 +37,9 @@ def _lower_kernel(method: str) -> Any:
         x = node.inputs[0]
         assert x is not None
         empty = ctx.trt.Weights(ctx.api.dtype(x.dtype))
-        layer = ctx.add(node, method, ctx.input(node, 0), op.num_output_maps, ctx.trt.Dims(list(op.kernel_size)), empty)
+        layer = ctx.add(
+            node, method, ctx.input(node, 0), op.num_output_maps, ctx.trt.Dims(list(op.kernel_size)), empty
+        )
         _set_window(ctx, layer, op)
         layer.dilation_nd = ctx.trt.Dims(list(op.dilation))
         layer.num_groups = op.num_groups
@@ -50,9 +52,16 @@ def _raise_kernel(cls: type) -> Any:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         x = ctx.input(layer, 0)
         assert x is not None
-        op = cls(int(layer.num_output_maps), _dims(layer, "kernel_size_nd"), _dims(layer, "stride_nd"),
-                 _dims(layer, "pre_padding"), _dims(layer, "post_padding"), _dims(layer, "dilation_nd"),
-                 int(layer.num_groups), ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name))
+        op = cls(
+            int(layer.num_output_maps),
+            _dims(layer, "kernel_size_nd"),
+            _dims(layer, "stride_nd"),
+            _dims(layer, "pre_padding"),
+            _dims(layer, "post_padding"),
+            _dims(layer, "dilation_nd"),
+            int(layer.num_groups),
+            ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name),
+        )
         if ctx.input_is_set(layer, 1):
             kernel = ctx.input(layer, 1)
         else:
@@ -72,28 +81,43 @@ def _weights(ctx: RaiseContext, layer: Any, prop: str, shape: tuple[int, ...]) -
     if values is None or len(values) == 0:
         return None
     if not isinstance(values, np.ndarray):
-        raise BackendError(f"raise: layer {layer.name!r} holds {values.dtype} {prop} weights, which TensorRT's Python "
-                           "API cannot read back")
+        raise BackendError(
+            f"raise: layer {layer.name!r} holds {values.dtype} {prop} weights, which TensorRT's Python "
+            "API cannot read back"
+        )
     return ctx.ir.constant(values.reshape(shape), name=f"{strip_location(layer.name)}.{prop}")
 
 
 def _lower_pooling(ctx: LowerContext, node: Node) -> None:
     op: Pooling = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_pooling_nd", ctx.input(node, 0), ctx.api.enum("PoolingType", op.type),
-                    ctx.trt.Dims(list(op.window_size)))
+    layer = ctx.add(
+        node,
+        "add_pooling_nd",
+        ctx.input(node, 0),
+        ctx.api.enum("PoolingType", op.type),
+        ctx.trt.Dims(list(op.window_size)),
+    )
     _set_window(ctx, layer, op)
     layer.average_count_excludes_padding = op.average_count_excludes_padding
     layer.blend_factor = op.blend_factor
 
 
 def _raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
-    op = Pooling(ctx.api.from_enum(PoolingType, layer.type, layer.name), _dims(layer, "window_size_nd"),
-                 _dims(layer, "stride_nd"), _dims(layer, "pre_padding"), _dims(layer, "post_padding"),
-                 ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name),
-                 bool(layer.average_count_excludes_padding), float(layer.blend_factor))
+    op = Pooling(
+        ctx.api.from_enum(PoolingType, layer.type, layer.name),
+        _dims(layer, "window_size_nd"),
+        _dims(layer, "stride_nd"),
+        _dims(layer, "pre_padding"),
+        _dims(layer, "post_padding"),
+        ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name),
+        bool(layer.average_count_excludes_padding),
+        float(layer.blend_factor),
+    )
     return Raised(op, ctx.inputs(layer))
 
 
 register("Convolution", "CONVOLUTION", _lower_kernel("add_convolution_nd"), _raise_kernel(Convolution))
-register("Deconvolution", "DECONVOLUTION", _lower_kernel("add_deconvolution_nd"), _raise_kernel(Deconvolution))
+register(
+    "Deconvolution", "DECONVOLUTION", _lower_kernel("add_deconvolution_nd"), _raise_kernel(Deconvolution)
+)
 register("Pooling", "POOLING", _lower_pooling, _raise_pooling)

@@ -42,7 +42,9 @@ def _lower_elementwise(ctx: LowerContext, node: Node) -> None:
 
 
 def _raise_elementwise(ctx: RaiseContext, layer: Any) -> Raised:
-    return Raised(ElementWise(ctx.api.from_enum(ElementWiseOperation, layer.op, layer.name)), ctx.inputs(layer))
+    return Raised(
+        ElementWise(ctx.api.from_enum(ElementWiseOperation, layer.op, layer.name)), ctx.inputs(layer)
+    )
 
 
 def _lower_cast(ctx: LowerContext, node: Node) -> None:

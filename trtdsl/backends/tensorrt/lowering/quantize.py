@@ -38,8 +38,14 @@ def _raise_scaled(cls: type) -> Any:
 
 def _lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
     op: DynamicQuantize = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_dynamic_quantize_v2", ctx.input(node, 0), ctx.trt.Dims(list(op.block_shape)),
-                    ctx.api.dtype(op.to_type), ctx.api.dtype(op.scale_type))
+    layer = ctx.add(
+        node,
+        "add_dynamic_quantize_v2",
+        ctx.input(node, 0),
+        ctx.trt.Dims(list(op.block_shape)),
+        ctx.api.dtype(op.to_type),
+        ctx.api.dtype(op.scale_type),
+    )
     ctx.set_inputs(node, layer, 1)
 
 

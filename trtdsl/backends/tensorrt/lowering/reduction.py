@@ -25,15 +25,23 @@ from trtdsl.layers.topk import TopK, TopKOperation
 def _one_axis(layer: Any, what: str) -> int:
     axes = mask_to_axes(int(layer.axes))
     if len(axes) != 1:
-        raise BackendError(f"raise: {what} layer {layer.name!r} has axes mask {int(layer.axes):#b}; trtdsl's op "
-                           "takes exactly one axis")
+        raise BackendError(
+            f"raise: {what} layer {layer.name!r} has axes mask {int(layer.axes):#b}; trtdsl's op "
+            "takes exactly one axis"
+        )
     return axes[0]
 
 
 def _lower_reduce(ctx: LowerContext, node: Node) -> None:
     op: Reduce = node.op  # type: ignore[assignment]
-    ctx.add(node, "add_reduce", ctx.input(node, 0), ctx.api.enum("ReduceOperation", op.op), axes_to_mask(op.axes),
-            op.keepdims)
+    ctx.add(
+        node,
+        "add_reduce",
+        ctx.input(node, 0),
+        ctx.api.enum("ReduceOperation", op.op),
+        axes_to_mask(op.axes),
+        op.keepdims,
+    )
 
 
 def _raise_reduce(ctx: RaiseContext, layer: Any) -> Raised:
@@ -52,21 +60,36 @@ def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
 
 def _lower_topk(ctx: LowerContext, node: Node) -> None:
     op: TopK = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_topk", ctx.input(node, 0), ctx.api.enum("TopKOperation", op.op), op.k,
-                    axes_to_mask((op.axis,)))
+    layer = ctx.add(
+        node,
+        "add_topk",
+        ctx.input(node, 0),
+        ctx.api.enum("TopKOperation", op.op),
+        op.k,
+        axes_to_mask((op.axis,)),
+    )
     layer.indices_type = ctx.api.dtype(op.indices_dtype)
 
 
 def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
     op = ctx.api.from_enum(TopKOperation, layer.op, layer.name)
-    return Raised(TopK(op, int(layer.k), _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), ctx.inputs(layer))
+    return Raised(
+        TopK(op, int(layer.k), _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), ctx.inputs(layer)
+    )
 
 
 def _lower_cumulative(ctx: LowerContext, node: Node) -> None:
     op: Cumulative = node.op  # type: ignore[assignment]
     axis = ctx.shape_constant(node, "axis", [op.axis], scalar=True)
-    ctx.add(node, "add_cumulative", ctx.input(node, 0), axis, ctx.api.enum("CumulativeOperation", op.op), op.exclusive,
-            op.reverse)
+    ctx.add(
+        node,
+        "add_cumulative",
+        ctx.input(node, 0),
+        axis,
+        ctx.api.enum("CumulativeOperation", op.op),
+        op.exclusive,
+        op.reverse,
+    )
 
 
 def _raise_cumulative(ctx: RaiseContext, layer: Any) -> Raised:
@@ -95,8 +118,14 @@ register("MatrixMultiply", "MATRIX_MULTIPLY", _lower_matmul, _raise_matmul)
 
 def _lower_normalization(ctx: LowerContext, node: Node) -> None:
     op: Normalization = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_normalization_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2),
-                    axes_to_mask(op.axes))
+    layer = ctx.add(
+        node,
+        "add_normalization_v2",
+        ctx.input(node, 0),
+        ctx.input(node, 1),
+        ctx.input(node, 2),
+        axes_to_mask(op.axes),
+    )
     layer.epsilon = op.epsilon
     layer.num_groups = op.num_groups
 
@@ -104,10 +133,14 @@ def _lower_normalization(ctx: LowerContext, node: Node) -> None:
 def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
     groups = int(layer.num_groups)
     if groups != 1 and not layer.is_v2:
-        raise BackendError(f"raise: normalization layer {layer.name!r} was added with addNormalization (V1), whose "
-                           "group normalization takes per-group scale and bias; trtdsl's op is addNormalizationV2's "
-                           "(per channel)")
-    return Raised(Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer))
+        raise BackendError(
+            f"raise: normalization layer {layer.name!r} was added with addNormalization (V1), whose "
+            "group normalization takes per-group scale and bias; trtdsl's op is addNormalizationV2's "
+            "(per channel)"
+        )
+    return Raised(
+        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer)
+    )
 
 
 register("Normalization", "NORMALIZATION", _lower_normalization, _raise_normalization)

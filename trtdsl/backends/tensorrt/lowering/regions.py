@@ -17,7 +17,14 @@ from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
-from trtdsl.loops.ops import IteratorLayer, LoopOutput, LoopOutputLayer, RecurrenceLayer, TripLimit, TripLimitLayer
+from trtdsl.loops.ops import (
+    IteratorLayer,
+    LoopOutput,
+    LoopOutputLayer,
+    RecurrenceLayer,
+    TripLimit,
+    TripLimitLayer,
+)
 from trtdsl.regions.region import Region, new_region
 from trtdsl.regions.values import length_dim
 
@@ -53,7 +60,9 @@ def _lower_trip_limit(ctx: LowerContext, node: Node) -> None:
 
 def _raise_trip_limit(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
-    return Raised(TripLimitLayer(region, ctx.api.from_enum(TripLimit, layer.kind, layer.name)), ctx.inputs(layer))
+    return Raised(
+        TripLimitLayer(region, ctx.api.from_enum(TripLimit, layer.kind, layer.name)), ctx.inputs(layer)
+    )
 
 
 def _lower_iterator(ctx: LowerContext, node: Node) -> None:
@@ -93,7 +102,11 @@ def _raise_loop_output(ctx: RaiseContext, layer: Any) -> Raised:
     region = _raised_region(ctx, layer.loop, "loop")
     kind = ctx.api.from_enum(LoopOutput, layer.kind, layer.name)
     inputs = ctx.inputs(layer)
-    length = None if kind is LoopOutput.LAST_VALUE or len(inputs) < 2 or inputs[1] is None else length_dim(inputs[1])
+    length = (
+        None
+        if kind is LoopOutput.LAST_VALUE or len(inputs) < 2 or inputs[1] is None
+        else length_dim(inputs[1])
+    )
     return Raised(LoopOutputLayer(region, kind, int(layer.axis), length), inputs)
 
 

@@ -74,12 +74,16 @@ LOWERINGS: dict[str, Union[Entry, NotExpressible]] = {}
 RAISERS: dict[str, Entry] = {}
 
 
-def register(kind: str, layer_type: str, lower: LowerFn, raise_: RaiseFn, *, param_inputs: Sequence[int] = ()) -> Entry:
+def register(
+    kind: str, layer_type: str, lower: LowerFn, raise_: RaiseFn, *, param_inputs: Sequence[int] = ()
+) -> Entry:
     """Add the entry of ``kind``, whose layers have LayerType ``layer_type``."""
     if kind in LOWERINGS:
         raise ValueError(f"TensorRT lowering of {kind!r} is registered twice")
     if layer_type in RAISERS:
-        raise ValueError(f"LayerType {layer_type} is raised by both {RAISERS[layer_type].kind!r} and {kind!r}")
+        raise ValueError(
+            f"LayerType {layer_type} is raised by both {RAISERS[layer_type].kind!r} and {kind!r}"
+        )
     entry = Entry(kind, layer_type, lower, raise_, tuple(param_inputs))
     LOWERINGS[kind] = RAISERS[layer_type] = entry
     return entry
