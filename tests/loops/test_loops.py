@@ -315,8 +315,9 @@ def test_defining_region_is_true_only_inside_a_with_block():
     xs = net.input("xs", td.float32, (3,))
     assert not defining_region(net)
     with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)  # an int trip count: the loop joins the network at its first tensor
         inside = defining_region(net)
-        ys = loop.collect(loop.iterate(xs))
+        ys = loop.collect(x)
     assert inside and not defining_region(net) and net._scopes  # the bookkeeping stays
     net.output("ys", ys)
 
