@@ -161,7 +161,6 @@ class Loop(RegionBuilder):
                                   f"(created at {node.location}); TensorRT allows one of each kind")
         if kind is TripLimit.COUNT:
             t = self._outer(_int_tensor(net, "trip_count", limit), "trip_limit")
-            self.count = t
         else:
             t = expect_tensor("while_", "condition", limit)
             self.state_().check_visible(self.scope, t, "while_")
@@ -171,6 +170,8 @@ class Loop(RegionBuilder):
                 raise RegionError(f"while_: {while_message(bad)}")
             t = self.scope.route(t)  # type: ignore[union-attr]
         self._add(TripLimitLayer(self.region, kind), (t,), None)
+        if kind is TripLimit.COUNT:
+            self.count = t
 
     def while_(self, condition: Tensor) -> None:
         """Run only while ``condition`` (a 0-D bool computed from the carries, checked before every

@@ -367,7 +367,6 @@ class RegionBuilder:
             else:
                 state.members.pop(t, None)
         scopes = self.network._scopes
-        while scopes and scopes[-1] is not self.scope:
-            scopes.pop()  # scopes of nested blocks left by an exception
-        if scopes:
-            scopes.pop()
+        if any(s is self.scope for s in scopes):
+            while scopes.pop() is not self.scope:
+                pass  # scopes of nested blocks that an exception left open
