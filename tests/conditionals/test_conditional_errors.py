@@ -225,16 +225,20 @@ ROWS = [
                  "e.g. td.max(x) > 0)", with_condition(F, ())),
     (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor", lambda: td.If(True)),
     (DTypeError, "ConditionalOutput: the true branch's value has dtype float32 but the false branch's value has dtype "
-                 "int32; TensorRT requires both branches to give the same dtype and shape",
+                 "int32; TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
+                 "'if_0': then value %prod_0, else value %cast_0)",
      branches(lambda x: x * 2.0, lambda x: td.cast(x, td.int32))),
     (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has shape "
-                 "(2,); TensorRT requires both branches to give the same dtype and shape",
+                 "(2,); TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
+                 "'if_0': then value %prod_0, else value %slice_0)",
      branches(lambda x: x * 2.0, lambda x: x[:2])),
     (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has shape "
-                 "(1, 3); TensorRT requires both branches to give the same dtype and shape",
+                 "(1, 3); TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
+                 "'if_0': then value %t0, else value %shuffle_0)",
      branches(lambda x: x, lambda x: x.reshape(1, 3))),
     (DTypeError, "ConditionalOutput: the branches' values have dtype int64; a conditional's outputs must be one of "
-                 "bool, int32, float16, float32, bfloat16 (cast it with td.cast)",
+                 "bool, int32, float16, float32, bfloat16 (cast it with td.cast) (output 0 of conditional 'if_0': "
+                 "then value %prod_0, else value %sum_0)",
      branches(lambda x: x * 2, lambda x: x + 1, (td.int64, (3,)))),
     (RegionError, "ElementWise[SUB]: %prod_0 is computed in the then branch of conditional 'if_0'; TensorRT allows no "
                   "edges between the two branches (compute it before the conditional, or in both branches)",

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 import numpy as np
 
-from trtdsl.errors import RegionError, bad_argument
+from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_tensor
 from trtdsl.regions.scope import BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder
@@ -154,7 +154,11 @@ class If(RegionBuilder, BranchOwner):
                 raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not {net.name!r}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
             values.append(value)
-        (out,) = self._add(ConditionalOutputLayer(self.region), tuple(values), name)
+        try:
+            (out,) = self._add(ConditionalOutputLayer(self.region), tuple(values), name)
+        except (DTypeError, ShapeError) as exc:
+            raise type(exc)(f"{exc.message} (output {len(self.outputs)} of {self.describe()}: then value "
+                            f"%{values[0].name}, else value %{values[1].name})") from None
         self.outputs.append(out)
         return self._result(out)
 
