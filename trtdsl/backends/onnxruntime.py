@@ -35,7 +35,7 @@ _NODE_NAME = re.compile(r"Name:'([^']*)'")
 class MissingKernel(BackendError):
     """onnxruntime has no kernel for an ONNX op with these input types (e.g. Add on bfloat16).
 
-    ``op_type`` is the ONNX op, ``dtype`` the trtdsl names of its inputs' data types (see
+    ``op_type`` is the ONNX op, ``dtype`` the trtdsl name of the type it computes on (see
     :func:`_input_dtype`), ``layer`` the IR node it was written for."""
 
     def __init__(self, message: str, *, op_type: str, dtype: str, layer: Node | None) -> None:
@@ -132,8 +132,9 @@ def _is_function(op_type: str, opset: int) -> bool:
 
 
 def _input_dtype(model: Any, node: Any) -> str:
-    """The trtdsl names of the data types of an ONNX node's inputs: the distinct ones that are not bool (a
-    condition or mask), joined by commas (``"float32,float4_e2m1"`` for a QuantizeLinear to fp4), else bool."""
+    """The data type an ONNX node computes on, by trtdsl name: its first input that is not bool (a
+    condition or mask), with ``->`` and the output's type when that is another one that is not bool
+    (``"float32->float4_e2m1"`` for a QuantizeLinear to fp4)."""
     import onnx
 
     from trtdsl.backends.onnx.graph import ONNX_TYPES
@@ -142,8 +143,10 @@ def _input_dtype(model: Any, node: Any) -> str:
     types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
     types.update({t.name: t.data_type for t in graph.initializer})
     by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
-    found = list(dict.fromkeys(by_code.get(types.get(name), "unknown") for name in node.input if name))
-    return ",".join(t for t in found if t != "bool") or ("bool" if found else "unknown")
+    found = [by_code.get(types.get(name), "unknown") for name in node.input if name]
+    data = next((t for t in found if t != "bool"), "bool" if found else "unknown")
+    out = by_code.get(types.get(node.output[0]), "unknown") if node.output else "unknown"
+    return data if out in (data, "bool", "unknown") else f"{data}->{out}"
 
 
 def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:

@@ -5,9 +5,9 @@ set of tensors the prefix produced that later layers or the outputs still need. 
 bisects on "the frontier after layer k differs between the backends": before the first layer nothing
 differs (the inputs are the same), after the last layer the outputs differ. Bisection ends at a layer k
 whose frontier before it agrees and whose frontier after it differs: every input of layer k agrees
-and one of its outputs differs, so layer k is where the backends part ways. Each step runs both
-backends once on a copy of the prefix that marks only the frontier as outputs (never every tensor), so
-a network of n layers takes about log2(n) runs.
+and one of its outputs differs, so layer k is where the backends part ways. Each probe runs both
+backends once on a view of the network whose outputs are only that frontier (never every tensor), so a
+network of n layers takes about log2(n) runs. Loops and conditionals are single steps.
 
 >>> import numpy as np, trtdsl as td
 >>> from trtdsl.testing import first_divergence
@@ -29,35 +29,44 @@ a network of n layers takes about log2(n) runs.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Mapping, Sequence
 
 import attrs
 
 from trtdsl.errors import ArgumentError
-from trtdsl.ir.dims import Dim
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.regions.region import Region
 from trtdsl.testing.compare import Backend, OutputReport, _unique_names, backend_runner, compare_outputs
 
 
 @attrs.frozen
 class Divergence:
-    """The layer where two backends part ways: its inputs agree, these outputs differ."""
+    """Where two backends part ways: a layer (or a whole loop or conditional, ``region``) whose inputs
+    agree and some of whose outputs differ."""
 
-    node: Node
-    outputs: tuple[OutputReport, ...]  # the node's outputs (some differ)
-    inputs: tuple[OutputReport, ...]  # the node's inputs produced by layers (all agree)
+    node: Node | None  # the layer, or None when the step is a region
+    region: Region | None  # the loop or conditional, when the step is one
+    outputs: tuple[OutputReport, ...]  # the step's outputs (some differ)
+    inputs: tuple[OutputReport, ...]  # the step's inputs made by earlier steps (all agree)
     runs: int  # how many times each backend ran
-    layers: int  # how many layers the search covered
+    steps: int  # how many steps (layers and top-level regions) the search covered
 
     def __str__(self) -> str:
         from trtdsl.ir.printer import format_node
 
-        lines = [f"first divergence: layer {self.node.name} ({self.node.op.label()}); its inputs agree, "
-                 "its outputs differ", "  " + format_node(self.node, locations=True)]
+        if self.node is not None:
+            what = f"layer {self.node.name} ({self.node.op.label()})"
+            shown = "  " + format_node(self.node, locations=True)
+        else:
+            assert self.region is not None
+            what = f"{'loop' if self.region.is_loop else 'conditional'} {self.region.name!r}"
+            shown = "  (a region is compared as a whole: its results against its inputs)"
+        lines = [f"first divergence: {what}; its inputs agree, its outputs differ", shown]
         lines += ["  " + str(r).replace("\n", "\n  ") for r in self.outputs + self.inputs]
-        lines.append(f"  found with {self.runs} runs of each backend over {self.layers} layers")
+        lines.append(f"  found with {self.runs} runs of each backend over {self.steps} steps")
         return "\n".join(lines)
 
 
@@ -65,65 +74,67 @@ def first_divergence(network: Network, inputs: Mapping[str, Any], *,
                      backends: Sequence[Backend] = ("reference", "onnxruntime"), rtol: Any = None,
                      atol: Any = None) -> Divergence | None:
     """The layer where ``backends`` (two names or run functions) first disagree on ``inputs``, or None
-    when the network's outputs agree. Tolerances as in :func:`~trtdsl.testing.compare`."""
+    when the network's outputs agree. Tolerances as in :func:`~trtdsl.testing.compare`. Loops and
+    conditionals count as one step each (their boundary and body layers are not probed)."""
     from trtdsl.reference.interpreter import plan
 
     if len(backends) != 2:
         raise ArgumentError(f"first_divergence: argument 'backends' is {tuple(backends)!r}; expected two backends")
     runners = [backend_runner(b) for b in backends]
     names = _unique_names([name for name, _ in runners])
-    nodes = plan(network).nodes
+    the_plan = plan(network)
+    steps = the_plan.steps if network.regions else the_plan.nodes
     checks: dict[int, dict[Tensor, OutputReport]] = {}
 
     def frontier_reports(last: int) -> dict[Tensor, OutputReport]:
         if last not in checks:
-            probes = _frontier(network, nodes, last)
-            sub, by_name = _prefix(network, nodes[:last + 1], probes)
-            outs = [run(sub, inputs) for _, run in runners]
-            reports = compare_outputs(sub, outs[0], [outs[1]], names, rtol, atol)
-            checks[last] = {by_name[r.name]: r for r in reports}
+            view = _probing(network, _frontier(network, steps, last))
+            outs = [run(view, inputs) for _, run in runners]
+            reports = compare_outputs(view, outs[0], [outs[1]], names, rtol, atol)
+            checks[last] = {view.outputs[r.name]: r for r in reports}
         return checks[last]
 
-    if all(r.ok for r in frontier_reports(len(nodes) - 1).values()):
+    if all(r.ok for r in frontier_reports(len(steps) - 1).values()):
         return None
-    agree, differ = -1, len(nodes) - 1
+    agree, differ = -1, len(steps) - 1
     while differ - agree > 1:
         middle = (agree + differ) // 2
         if all(r.ok for r in frontier_reports(middle).values()):
             agree = middle
         else:
             differ = middle
-    node = nodes[differ]
-    after = frontier_reports(differ)
-    before = checks.get(agree, {})
+    step = steps[differ]
+    after, before = frontier_reports(differ), checks.get(agree, {})
+    made, used = _made(step), _used(step)
     return Divergence(
-        node,
-        tuple(after[t] for t in node.outputs if t in after),
-        tuple(before[t] for t in node.inputs if t is not None and t in before),
+        step if isinstance(step, Node) else None,
+        None if isinstance(step, Node) else step.region,
+        tuple(after[t] for t in made if t in after),
+        tuple(before[t] for t in used if t in before),
         len(checks),
-        len(nodes),
+        len(steps),
     )
 
 
-def _frontier(network: Network, nodes: list[Node], last: int) -> list[Tensor]:
-    """Tensors made by ``nodes[:last + 1]`` that later nodes or the network's outputs need."""
-    needed = {t for n in nodes[last + 1:] for t in n.inputs if t is not None}
-    needed |= set(network.outputs.values())
-    return [t for n in nodes[:last + 1] for t in n.outputs if t in needed]
+def _made(step: Any) -> list[Tensor]:
+    return list(step.outputs) if isinstance(step, Node) else list(step.results)
 
 
-def _prefix(network: Network, nodes: list[Node], probes: list[Tensor]) -> tuple[Network, dict[str, Tensor]]:
-    """A copy of the network's first layers whose outputs are ``probes`` (named as in the network);
-    also maps each output name to the original tensor."""
-    sub = Network(f"{network.name}[:{nodes[-1].name}]")
-    copies: dict[Tensor, Tensor] = {}
-    for name, t in network.inputs.items():
-        copies[t] = sub.input(name, t.dtype, tuple(d.args[0] if isinstance(d, Dim) else d for d in t.shape))
-    for node in nodes:
-        made = sub.add(node.op, [copies[t] if t is not None else None for t in node.inputs])
-        copies.update(zip(node.outputs, made))
-    by_name = {}
-    for t in probes:
-        sub.output(t.name, copies[t])
-        by_name[t.name] = t
-    return sub, by_name
+def _used(step: Any) -> list[Tensor]:
+    return [t for t in step.inputs if t is not None] if isinstance(step, Node) else list(step.uses)
+
+
+def _frontier(network: Network, steps: list[Any], last: int) -> list[Tensor]:
+    """Tensors made by ``steps[:last + 1]`` that later steps or the network's outputs need."""
+    needed = {t for s in steps[last + 1:] for t in _used(s)} | set(network.outputs.values())
+    return [t for s in steps[:last + 1] for t in _made(s) if t in needed]
+
+
+def _probing(network: Network, probes: list[Tensor]) -> Network:
+    """The network with ``probes`` (named after themselves) as its only outputs: a view that shares its
+    layers, so nothing is rebuilt, and that the backends run and export like any network."""
+    view = copy.copy(network)
+    view.name = f"{network.name}[probes]"
+    view.outputs = {t.name: t for t in probes}
+    view._cache = {}
+    return view

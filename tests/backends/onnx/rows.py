@@ -469,7 +469,48 @@ def quantize_rows() -> list[Row]:
     return rows
 
 
+# -- Loops and conditionals -----------------------------------------------------------------------------
+def region_rows() -> list[Row]:
+    def loops(net):
+        xs = net.input("xs", td.float32, ("n", 3))
+        x = net.input("x", td.int32, ())
+        total, running = td.scan(lambda c, v: (c + v, c * 2.0 + v), np.zeros(3, np.float32), xs)
+        net.output("total", total)
+        net.output("running", running)
+        net.output("reversed", td.scan(lambda c, v: (c + v, c - v), np.zeros(3, np.float32), xs, reverse=True)[1])
+        net.output("factorial", td.fori_loop(1, x + 1, lambda i, acc: acc * i, np.int32(1)))
+        steps, _ = td.while_loop(lambda c: c[1] > 1, lambda c: (c[0] + 1, td.where(c[1] % 2 == 0, c[1] // 2, 3 * c[1] + 1)),
+                                 (np.int32(0), x))
+        net.output("collatz_steps", steps)
+        with td.Loop(trip_count=2) as loop:  # both limits, a padded and a reversed collection on axis 1
+            k = loop.carry(x)
+            row = loop.iterate(xs, axis=1, reverse=True)
+            loop.while_(k < 5)
+            k.update(k + 2)
+            padded = loop.collect(row * 1.5, axis=1, length=4)
+            backwards = loop.collect(td.cast(k, td.float32), reverse=True, length=3)
+            final = loop.last(k)
+        net.output("padded", padded)
+        net.output("backwards", backwards)
+        net.output("final", final)
+
+    def conditionals(net):
+        a = net.input("a", td.int32, ())
+        b = net.input("b", td.int32, ())
+        v = net.input("v", td.float32, ("n",))
+        lo, hi = td.cond(a < b, lambda: (a * 2, b), lambda: (b, a - 1))
+        net.output("lo", lo)
+        net.output("hi", hi)
+        inner = td.cond(a > 0, lambda: td.cond(b > 0, lambda: td.exp(v), lambda: v * 2.0), lambda: -v)
+        net.output("nested", inner)
+        summed = td.cond(a == b, lambda: td.fori_loop(0, 3, lambda i, acc: acc + v, v), lambda: v)
+        net.output("loop_in_branch", summed)
+
+    return [Row("loops", loops, values={"xs": (-4, 4), "x": (-3, 40)}, special=False),
+            Row("conditionals", conditionals, values={"a": (-3, 3), "b": (-3, 3)})]
+
+
 def all_rows() -> list[Row]:
     return (activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows() + matmul_rows()
             + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows() + window_rows()
-            + normalization_rows() + quantize_rows() + plugin_rows())
+            + normalization_rows() + quantize_rows() + region_rows() + plugin_rows())

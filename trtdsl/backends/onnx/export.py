@@ -18,6 +18,7 @@ from trtdsl import __version__
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError
+from trtdsl.ir.dims import Dim
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -81,7 +82,12 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     steps = the_plan.steps if network.regions else the_plan.nodes
     version = _choose_opset(network, list(_layers(steps)), opset)
     taken = set(network.inputs) | {t.name for n in network.nodes for t in n.outputs}
-    builder = GraphBuilder(version, taken)
+    symbols = {}
+    for t in network.inputs.values():
+        for axis, d in enumerate(t.shape):
+            if isinstance(d, Dim) and d.is_symbol:
+                symbols.setdefault(d.args[0], (t.name, axis))
+    builder = GraphBuilder(version, taken, symbols=symbols)
     names: dict[Any, str] = {t: t.name for t in network.inputs.values()}
     outputs = set(network.outputs.values())
     emit_steps(builder, steps, names, outputs)

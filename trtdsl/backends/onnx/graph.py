@@ -101,10 +101,13 @@ class GraphBuilder:
     IR tensors it defines under their own names. Value names, initializers (all in the main graph,
     visible in subgraphs) and node origins are shared with the graphs it contains."""
 
-    def __init__(self, opset: int, taken: set[str], *, parent: GraphBuilder | None = None) -> None:
+    def __init__(self, opset: int, taken: set[str], *, symbols: dict[str, tuple[str, int]] | None = None,
+                 parent: GraphBuilder | None = None) -> None:
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
         self.bound: list[Any] = []  # IR tensors whose values this graph defines under their IR names
+        # named dim -> (network input, axis) it can be read from
+        self.symbols: dict[str, tuple[str, int]] = parent.symbols if parent is not None else dict(symbols or {})
         if parent is None:
             self.initializers: list[onnx.TensorProto] = []
             self.origin: dict[str, Node] = {}  # ONNX node name -> the IR node it comes from
