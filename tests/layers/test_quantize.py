@@ -15,6 +15,7 @@ from support import expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from trtdsl.layers.quantize import Dequantize, Quantize
 
 FLOAT_TYPES = [np.float32, np.float16, ml_dtypes.bfloat16]
 OUT_TYPES = [td.float32, td.float16, td.bfloat16]
@@ -459,6 +460,9 @@ ROWS = [
     (ShapeError, "Quantize[fp8]: block_shape (1, 0) has 0 at dim 1; expected a positive int or -1 (the "
                  "whole dim)",
      call(lambda a: td.quantize(a, np.ones((2, 2)), td.fp8, block_shape=(1, 0)), f32(2, 8))),
+    (ShapeError, "Quantize[i8]: input 'scale' has shape (2, 3), which does not divide dim 1 of the input "
+                 "(2, 8) into blocks",
+     call(lambda a: td.quantize(a, np.ones((2, 3))), f32(2, 8))),
     (ShapeError, f"Quantize[i8]: input 'scale' has shape (n,) but no axis is set; {PER_TENSOR}",
      call(lambda a, s: td.quantize(a, s), f32(2), f32("n"))),
     (ShapeError, "Dequantize[f32]: input 'scale' has shape (m, 2); block_shape (1, 4) on an input of shape "
@@ -536,6 +540,26 @@ ROWS = [
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+def test_blocks_read_from_the_scale_shape_as_tensorrt_does():
+    x = np.arange(-8, 8, dtype=np.float32).reshape(2, 8) * 1.5
+    scales = np.array([[1.0, 2.0], [0.5, 4.0]], np.float32)
+    net = td.Network("b")
+    t = net.input("x", td.float32, (2, 8))
+    implied = td.quantize(t, scales, td.fp8)  # the DSL writes the implied block shape into the IR
+    assert implied.producer.op.block_shape == (1, 4)
+    s = net.constant(scales)
+    bare = net.add1(Quantize(td.fp8), (t, s))  # as raised from TensorRT: no block shape set
+    back = net.add1(Dequantize(td.float32), (bare, s))
+    for name, out in (("implied", implied), ("bare", bare), ("back", back)):
+        net.output(name, out)
+    got = net.run({"x": x})
+    full = np.repeat(scales, 4, axis=1)
+    want = expected_q(x, full, td.fp8)
+    assert_quantized(got["implied"], want, td.fp8)
+    assert_quantized(got["bare"], want, td.fp8)
+    np.testing.assert_array_equal(got["back"], want.astype(np.float32) * full)
 
 
 def test_block_scales_with_a_dynamic_batch():

@@ -209,7 +209,12 @@ def test_int4_blocks_of_other_sizes():
     net.output("a", td.fake_quant(weights, np.ones((2, 4), np.float32), td.int4, block_shape=(1, 32)))
     net.output("b", td.fake_quant(weights, np.ones((2, 2), np.float32), td.int4, block_shape=(1, 64)))
     net.output("c", td.fake_quant(weights, np.ones((2, 1), np.float32), td.int4, block_shape=(1, 128)))
+    bare = net.add1(Dequantize(td.float32), (net.constant(np.ones((2, 128), td.int4.numpy)),
+                                             net.constant(np.ones((2, 8), np.float32))))
+    net.output("d", bare)  # blocks of 16 read from the scale's shape, as TensorRT does with no block shape
     report = td.quantization.check(net)
-    assert report.rules() == ["int4-block-size", "int4-block-size"]  # the Q and the DQ of "a"
+    flagged = [f.node for f in report if f.rule == "int4-block-size"]
+    assert flagged == ["quantize_0", "dequantize_0", bare.producer.name]
+    assert report.rules() == ["int4-block-size"] * 3
     assert report.findings[0].message == ("block_shape is (1, 32); TensorRT documents INT4 with block "
                                           "scales of 64 or 128 elements along one dim")

@@ -25,9 +25,10 @@ The scale has one of three granularities:
 - **per-tensor** (``axis=None``): one coefficient (shape ``()`` or ``(1,)``);
 - **per-channel** (``axis=k``): shape ``(x.shape[k],)``, ``s = scale`` along dim ``k``. TensorRT allows it
   only for weights, i.e. inputs computed from constants;
-- **block** (``block_shape=b``, one entry per dim of ``x``, ``-1`` for the whole dim): ``scale.shape[i] ==
-  x.shape[i] // b[i]`` and ``s[..., i, ...] = scale[..., i // b[i], ...]``. Blocks may span more than one
-  element only along the last two dims.
+- **block** (``block_shape=b``, one entry per dim of ``x``, ``-1`` for the whole dim; implied by a scale
+  of ``x``'s rank, as in TensorRT): ``scale.shape[i] == x.shape[i] // b[i]`` and
+  ``s[..., i, ...] = scale[..., i // b[i], ...]``. Blocks may span more than one element only along the
+  last two dims.
 
 Scale coefficients must be finite and strictly positive; scales are float32, the input's 16-bit float
 type (Q) or the output's (DQ), or e8m0 (power-of-two scales of block-quantized FP8/FP4). TensorRT accepts
@@ -141,19 +142,40 @@ def _scale_shape(x: TensorType, sizes: tuple[DimLike, ...]) -> tuple[DimLike, ..
     return tuple(d if b == 1 else 1 if b == d else d // b for d, b in zip(x.shape, sizes))
 
 
-def _check_scale(label: str, axis: int, block_shape: tuple[int, ...], x: TensorType, scale: TensorType,
+def one_coefficient(x: TensorType, scale: TensorType) -> bool:
+    """Whether ``scale`` is per-tensor: one coefficient, of rank 0 or 1 or the input's rank (TensorRT
+    ignores the axis of a one-coefficient scale)."""
+    return math.prod(scale.shape) == 1 and (scale.rank <= 1 or scale.rank == x.rank)
+
+
+def inferred_block_shape(label: str, x: TensorType, scale: TensorType) -> tuple[int, ...]:
+    """The blocks TensorRT reads from the shapes when a scale has the input's rank but no block shape is
+    set: ``x.shape[i] // scale.shape[i]`` along each dim."""
+    blocks = []
+    for i, (d, n) in enumerate(zip(x.shape, scale.shape)):
+        if n == d:
+            blocks.append(1)
+        elif isinstance(d, int) and isinstance(n, int) and n > 0 and d % n == 0:
+            blocks.append(d // n)
+        else:
+            raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}, which does not divide "
+                             f"dim {i} of the input {x.shape_text} into blocks")
+    return tuple(blocks)
+
+
+def _check_scale(label: str, axis: int, blocks: tuple[int, ...], x: TensorType, scale: TensorType,
                  zero_point: TensorType | None) -> None:
     """The scale (and zero point) shapes against the granularity: per-tensor, per-channel or block. A scale
     may have dynamic dims where the data has the same ones (block scales computed by dynamic quantization
     of an input with a dynamic batch)."""
-    if block_shape:
-        expected = _scale_shape(x, block_sizes(label, block_shape, x))
+    if blocks:
+        expected = _scale_shape(x, block_sizes(label, blocks, x))
         if scale.shape != expected:
             shown = "(" + ", ".join(str(d) for d in expected) + ("," if len(expected) == 1 else "") + ")"
             raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text}; block_shape "
-                             f"{block_shape} on an input of shape {x.shape_text} needs {shown}")
-    elif math.prod(scale.shape) == 1 and scale.rank <= 1:
-        pass  # per-tensor; TensorRT ignores the axis of a one-coefficient scale
+                             f"{blocks} on an input of shape {x.shape_text} needs {shown}")
+    elif one_coefficient(x, scale):
+        pass
     elif axis == -1:
         raise ShapeError(f"{label}: input 'scale' has shape {scale.shape_text} but no axis is set; a "
                          "per-tensor scale has one coefficient (give axis for per-channel or block_shape "
@@ -181,15 +203,15 @@ def _check_scale_dtype(label: str, scale: TensorType, data: DType, block: bool, 
 
 def expand_scale(scale: np.ndarray, shape: tuple[int, ...], axis: int,
                  block_shape: tuple[int, ...]) -> np.ndarray:
-    """``scale`` (float32) broadcastable to ``shape``: per-tensor, per-channel along ``axis``, or repeated
-    over each block."""
-    if block_shape:
+    """``scale`` (float32) broadcastable to ``shape``: per-tensor, repeated over each block (a scale of the
+    data's rank, with or without a block shape), or per-channel along ``axis``."""
+    if scale.size == 1:
+        return scale.reshape(())
+    if block_shape or scale.ndim == len(shape):
         for i, (d, n) in enumerate(zip(shape, scale.shape)):
             if n != d:
                 scale = np.repeat(scale, d // n if n else 0, axis=i)
         return scale
-    if scale.size == 1:
-        return scale.reshape(())
     return scale.reshape([-1 if i == axis else 1 for i in range(len(shape))])
 
 
@@ -214,7 +236,9 @@ def _check_zero_point(label: str, zero_point: np.ndarray | None) -> None:
 @attrs.frozen
 class _ScaledOp(Op):
     """Parameters Q and DQ share: the quantized or float output type, the per-channel axis (-1 = per
-    tensor, TensorRT's default) and the block shape (empty = not blocked)."""
+    tensor, TensorRT's default) and the block shape. Like TensorRT, an empty block shape with a scale of
+    the input's rank (2 or more, several coefficients) is block quantization with blocks read from the
+    shapes; trtdsl's functions always set the block shape."""
 
     to_type: DType
     axis: int = -1
@@ -231,10 +255,19 @@ class _ScaledOp(Op):
             shown["block_shape"] = self.block_shape
         return shown
 
-    @property
-    def granularity(self) -> str:
-        """``"block"``, ``"channel"`` or ``"tensor"`` (a one-coefficient scale with an axis is per tensor)."""
-        return "block" if self.block_shape else "tensor" if self.axis == -1 else "channel"
+    def blocks(self, x: TensorType, scale: TensorType) -> tuple[int, ...]:
+        """The block shape in effect: the one set, or the one read from the shapes, or () if not blocked."""
+        if self.block_shape:
+            return self.block_shape
+        if scale.rank == x.rank >= 2 and not one_coefficient(x, scale):
+            return inferred_block_shape(self.label(), x, scale)
+        return ()
+
+    def granularity(self, x: TensorType, scale: TensorType) -> str:
+        """``"block"``, ``"tensor"`` or ``"channel"``."""
+        if self.blocks(x, scale):
+            return "block"
+        return "tensor" if one_coefficient(x, scale) else "channel"
 
     def _check(self, inputs: InputTypes, data_types: Sequence[DType], to_types: Sequence[DType],
                float_side: int) -> tuple[TensorType, TensorType]:
@@ -251,11 +284,12 @@ class _ScaledOp(Op):
             raise ShapeError(f"{label}: input 'x' is a scalar; TensorRT quantizes tensors of rank >= 1 "
                              "(reshape it to (1,))")
         floating, quantized = (x.dtype, self.to_type) if float_side == 0 else (self.to_type, x.dtype)
-        _check_scale_dtype(label, scale, floating, bool(self.block_shape), quantized)
+        blocks = self.blocks(x, scale)
+        _check_scale_dtype(label, scale, floating, bool(blocks), quantized)
         if zero_point is not None and zero_point.dtype is not quantized:
             raise DTypeError(f"{label}: input 'zero_point' has dtype {zero_point.dtype.name}; expected "
                              f"{quantized.name}, the quantized type")
-        _check_scale(label, self.axis, self.block_shape, x, scale, zero_point)
+        _check_scale(label, self.axis, blocks, x, scale, zero_point)
         return x, scale
 
 
@@ -474,7 +508,7 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
     problems: list[Problem] = []
     weights = is_build_time_constant(x)
     quantized = x.dtype if op.kind == "Dequantize" else op.to_type
-    if op.granularity == "channel" and math.prod(scale.shape) != 1 and not weights:
+    if op.granularity(x.type, scale.type) == "channel" and not weights:
         problems.append(Problem(
             "per-channel-activation", "axis", op.axis,
             f"None (a per-tensor scale) for %{x.name}, which is computed from network inputs: TensorRT "
@@ -545,8 +579,10 @@ def _granularity_args(fn: str, x: Tensor, axis: Any, block_shape: Any) -> tuple[
 
 def _add_scaled(fn: str, op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor | None,
                 name: str | None) -> Tensor:
-    """Validate ``op`` on its inputs (types, then where they come from) and add the layer."""
+    """Validate ``op`` on its inputs (types, then where they come from) and add the layer, with its block
+    shape set when the scale's shape implies one."""
     op.infer((x.type, scale.type) + ((zero_point.type,) if zero_point is not None else ()))
+    op = attrs.evolve(op, block_shape=op.blocks(x.type, scale.type))
     problems = source_problems(op, x, scale, zero_point)
     if problems:
         p = problems[0]

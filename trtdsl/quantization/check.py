@@ -40,7 +40,6 @@ int4-block-size            warning   INT4 scales that are not blocks of 64 or 12
 
 from __future__ import annotations
 
-import math
 from typing import Iterator
 
 import attrs
@@ -145,10 +144,11 @@ def _scaled_layer(node: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> li
                               "td.dynamic_quantize)"))
     quantized = x.dtype if node.op.kind == "Dequantize" else node.op.to_type
     if quantized is dtypes.int4:
-        blocks = [b for b in node.op.block_shape if b != 1]
+        block_shape = node.op.blocks(x.type, scale.type)
+        blocks = [b for b in block_shape if b != 1]
         if len(blocks) != 1 or blocks[0] not in INT4_BLOCK_SIZES:
             found.append(_finding(node, "int4-block-size", "warning",
-                                  f"block_shape is {node.op.block_shape or None}; TensorRT documents INT4 "
+                                  f"block_shape is {block_shape or None}; TensorRT documents INT4 "
                                   "with block scales of 64 or 128 elements along one dim"))
     for user, _ in users.get(node.output, ()):
         pair = _pair(node, user)
@@ -167,13 +167,20 @@ def _dynamic_scale(scale: Tensor) -> bool:
 
 def _same_scale(a: Node, b: Node) -> bool:
     """Whether two Q/DQ layers scale alike: the same scale tensor, or equal constants and granularity."""
-    if (a.op.axis, a.op.block_shape) != (b.op.axis, b.op.block_shape):
+    if _layout(a) != _layout(b):
         return False
     if a.inputs[1] is b.inputs[1]:
         return True
     left, right = constant_value(a.inputs[1]), constant_value(b.inputs[1])
     return (left is not None and right is not None and left.shape == right.shape
             and bool(np.all(left.astype(np.float64) == right.astype(np.float64))))
+
+
+def _layout(node: Node) -> tuple:
+    """How a Q/DQ layer applies its scale: the granularity, the axis of per-channel scales, the blocks."""
+    x, scale = node.inputs[0].type, node.inputs[1].type
+    granularity = node.op.granularity(x, scale)
+    return granularity, node.op.axis if granularity == "channel" else None, node.op.blocks(x, scale)
 
 
 def _pair(node: Node, user: Node) -> Finding | None:
@@ -218,13 +225,14 @@ def _weighted_layer(node: Node) -> list[Finding]:
 def _weights(node: Node, index: int, dq: Node) -> list[Finding]:
     """Findings on the scales of weights that a Dequantize feeds straight into a weighted layer."""
     axis = output_channel_axis(node, index)
-    if axis is None or dq.op.block_shape:
+    granularity, _, _ = _layout(dq)
+    if axis is None or granularity == "block":
         return []
     weights = dq.inputs[0]
     channels = weights.shape[axis]
     if weights.producer is not None and weights.producer.op.kind == "Quantize":
         weights = weights.producer.inputs[0]  # name the float weights, not their quantized copy
-    if dq.op.granularity == "channel" and math.prod(dq.inputs[1].shape) != 1:
+    if granularity == "channel":
         if dq.op.axis != axis:
             return [_finding(node, "weights-axis", "warning",
                              f"the weights %{weights.name} are scaled per channel along axis {dq.op.axis}, "
