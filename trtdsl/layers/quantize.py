@@ -441,6 +441,8 @@ def is_build_time_constant(t: Tensor) -> bool:
 def constant_value(t: Tensor) -> np.ndarray | None:
     """The value of a build-time constant tensor (folded with the reference), or None if ``t`` depends on
     anything else or cannot be folded."""
+    if t.producer is not None and t.producer.op.kind == "Constant":
+        return t.producer.op.weights.array
     if not is_build_time_constant(t):
         return None
     order = []
@@ -582,7 +584,9 @@ def _add_scaled(fn: str, op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Te
     """Validate ``op`` on its inputs (types, then where they come from) and add the layer, with its block
     shape set when the scale's shape implies one."""
     op.infer((x.type, scale.type) + ((zero_point.type,) if zero_point is not None else ()))
-    op = attrs.evolve(op, block_shape=op.blocks(x.type, scale.type))
+    blocks = op.blocks(x.type, scale.type)
+    if blocks != op.block_shape:
+        op = attrs.evolve(op, block_shape=blocks)
     problems = source_problems(op, x, scale, zero_point)
     if problems:
         p = problems[0]
