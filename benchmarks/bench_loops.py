@@ -123,13 +123,14 @@ def bench(batch: int, inputs: int, hidden: int, repeats: int) -> float:
     print(f"LSTM, {STEPS} steps, batch {batch}, input {inputs}, hidden {hidden} ({body} layers per step), "
           f"best of {repeats}:")
     for label, (cpu, wall) in timings.items():
-        print(f"    {label:24s}{cpu * 1e3:8.2f} ms CPU ({wall * 1e3:.2f} ms wall)   {cpu / STEPS * 1e6:7.1f} us/step")
+        print(f"    {label:24s}{cpu * 1e3:8.2f} ms CPU ({wall * 1e3:.2f} ms wall)   {cpu / STEPS * 1e6:7.1f} "
+              "us/step")
     ratio = interp / plain
     print(f"    interpreter's own overhead per step: {(interp - kernels) / STEPS * 1e6:.1f} us "
           f"({(interp - kernels) / STEPS / body * 1e6:.2f} us per layer)")
     print(f"    interpreter / plain NumPy = {ratio:.2f}; target <= {RATIO_TARGET:.0f}x: "
-          f"{'meets' if ratio <= RATIO_TARGET else 'MISSES'}"
-          f"  (the body's kernels alone: {kernels / plain:.2f}x)")
+          f"{'meets' if ratio <= RATIO_TARGET else 'MISSES'}  (the body's kernels alone: "
+          f"{kernels / plain:.2f}x)")
     return ratio
 
 
@@ -139,7 +140,8 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 3 if args.quick else 15
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"trtdsl {td.__version__}, numpy {np.__version__}; {os.cpu_count()} CPUs, load average {load:.1f}\n")
+    print(f"trtdsl {td.__version__}, numpy {np.__version__}; {os.cpu_count()} CPUs, load average "
+          f"{load:.1f}\n")
     bench(batch=1, inputs=512, hidden=512, repeats=repeats)
     print()
     bench(batch=1, inputs=64, hidden=64, repeats=repeats)

@@ -46,7 +46,8 @@ def make_weights(seed: int = 2043) -> dict[str, np.ndarray]:
     return w
 
 
-def lstm_cell(x: td.Tensor, h: td.Tensor, c: td.Tensor, w: td.Tensor, b: td.Tensor) -> tuple[td.Tensor, td.Tensor]:
+def lstm_cell(x: td.Tensor, h: td.Tensor, c: td.Tensor, w: td.Tensor,
+              b: td.Tensor) -> tuple[td.Tensor, td.Tensor]:
     """One LSTM step on vectors: gates = [x, h] @ w + b, then the usual gate arithmetic."""
     gates = td.concatenate([x, h], axis=0) @ w + b
     i, f, g, o = (gates[k * HIDDEN:(k + 1) * HIDDEN] for k in range(4))
@@ -100,7 +101,8 @@ def generator(w: dict[str, np.ndarray]) -> td.Network:
 
 
 # The same model as plain NumPy, for comparison.
-def np_cell(x: np.ndarray, h: np.ndarray, c: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+def np_cell(x: np.ndarray, h: np.ndarray, c: np.ndarray, w: np.ndarray,
+            b: np.ndarray) -> tuple[np.ndarray, ...]:
     def sigmoid(v: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-v))
 

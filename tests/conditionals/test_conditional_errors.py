@@ -219,85 +219,95 @@ def loop_result_in_branch_output(net, x, b, c):
 
 
 ROWS = [
-    (ShapeError, "Condition: input 'condition' is bool[2]; expected a 0-D bool tensor (compare with a scalar and "
-                 "reduce, e.g. td.max(x) > 0)", with_condition(td.bool, (2,))),
-    (DTypeError, "Condition: input 'condition' is f32[]; expected a 0-D bool tensor (compare with a scalar and reduce, "
-                 "e.g. td.max(x) > 0)", with_condition(F, ())),
+    (ShapeError, "Condition: input 'condition' is bool[2]; expected a 0-D bool tensor (compare with a scalar "
+                 "and reduce, e.g. td.max(x) > 0)", with_condition(td.bool, (2,))),
+    (DTypeError, "Condition: input 'condition' is f32[]; expected a 0-D bool tensor (compare with a scalar "
+                 "and reduce, e.g. td.max(x) > 0)", with_condition(F, ())),
     (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor", lambda: td.If(True)),
-    (DTypeError, "ConditionalOutput: the true branch's value has dtype float32 but the false branch's value has dtype "
-                 "int32; TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
-                 "'if_0': then value %prod_0, else value %cast_0)",
+    (DTypeError, "ConditionalOutput: the true branch's value has dtype float32 but the false branch's value "
+                 "has dtype int32; TensorRT requires both branches to give the same dtype and shape (output "
+                 "0 of conditional 'if_0': then value %prod_0, else value %cast_0)",
      branches(lambda x: x * 2.0, lambda x: td.cast(x, td.int32))),
-    (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has shape "
-                 "(2,); TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
-                 "'if_0': then value %prod_0, else value %slice_0)",
+    (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has "
+                 "shape (2,); TensorRT requires both branches to give the same dtype and shape (output 0 of "
+                 "conditional 'if_0': then value %prod_0, else value %slice_0)",
      branches(lambda x: x * 2.0, lambda x: x[:2])),
-    (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has shape "
-                 "(1, 3); TensorRT requires both branches to give the same dtype and shape (output 0 of conditional "
-                 "'if_0': then value %t0, else value %shuffle_0)",
+    (ShapeError, "ConditionalOutput: the true branch's value has shape (3,) but the false branch's value has "
+                 "shape (1, 3); TensorRT requires both branches to give the same dtype and shape (output 0 "
+                 "of conditional 'if_0': then value %t0, else value %shuffle_0)",
      branches(lambda x: x, lambda x: x.reshape(1, 3))),
-    (DTypeError, "ConditionalOutput: the branches' values have dtype int64; a conditional's outputs must be one of "
-                 "bool, int32, float16, float32, bfloat16 (cast it with td.cast) (output 0 of conditional 'if_0': "
-                 "then value %prod_0, else value %sum_0)",
+    (DTypeError, "ConditionalOutput: the branches' values have dtype int64; a conditional's outputs must be "
+                 "one of bool, int32, float16, float32, bfloat16 (cast it with td.cast) (output 0 of "
+                 "conditional 'if_0': then value %prod_0, else value %sum_0)",
      branches(lambda x: x * 2, lambda x: x + 1, (td.int64, (3,)))),
-    (RegionError, "ElementWise[SUB]: %prod_0 is computed in the then branch of conditional 'if_0'; TensorRT allows no "
-                  "edges between the two branches (compute it before the conditional, or in both branches)",
+    (RegionError, "ElementWise[SUB]: %prod_0 is computed in the then branch of conditional 'if_0'; TensorRT "
+                  "allows no edges between the two branches (compute it before the conditional, or in both "
+                  "branches)",
      cross_edge),
-    (RegionError, "output: %sub_0 is computed in the else branch of conditional 'if_0'; TensorRT allows no edges "
-                  "between the two branches (compute it before the conditional, or in both branches)",
+    (RegionError, "output: %sub_0 is computed in the else branch of conditional 'if_0'; TensorRT allows no "
+                  "edges between the two branches (compute it before the conditional, or in both branches)",
      swapped_outputs),
-    (RegionError, "conditional 'if_0' has no output: call branch.output(then_value, else_value) in its with block "
-                  "(TensorRT requires at least one)", no_output),
-    (RegionError, "ElementWise[SUM]: inside `with td.If(...)`, create layers in branch.then_() or branch.else_() (or "
-                  "before the conditional)", layer_in_body),
-    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside conditional 'if_0', whose with block has ended; a "
-                  "value leaves a loop only through loop.collect/loop.last and a conditional only through "
-                  "branch.output", leak),
-    (RegionError, "ElementWise[SUM]: %cond_output_0 is a result of conditional 'if_0', available only after its with "
-                  "block ends", result_inside),
+    (RegionError, "conditional 'if_0' has no output: call branch.output(then_value, else_value) in its with "
+                  "block (TensorRT requires at least one)", no_output),
+    (RegionError, "ElementWise[SUM]: inside `with td.If(...)`, create layers in branch.then_() or "
+                  "branch.else_() (or before the conditional)", layer_in_body),
+    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside conditional 'if_0', whose with block has "
+                  "ended; a value leaves a loop only through loop.collect/loop.last and a conditional only "
+                  "through branch.output", leak),
+    (RegionError, "ElementWise[SUM]: %cond_output_0 is a result of conditional 'if_0', available only after "
+                  "its with block ends", result_inside),
     (RegionError, "then_: conditional 'if_0' already has this branch; write it in one block", then_twice),
-    (RegionError, "else_: call it directly in the with block of conditional 'if_0', not inside a nested loop or "
-                  "conditional", else_inside_then),
-    (RegionError, "output: call it directly in the with block of conditional 'if_0', not inside a nested loop or "
-                  "conditional", output_in_branch),
+    (RegionError, "else_: call it directly in the with block of conditional 'if_0', not inside a nested loop "
+                  "or conditional", else_inside_then),
+    (RegionError, "output: call it directly in the with block of conditional 'if_0', not inside a nested "
+                  "loop or conditional", output_in_branch),
     (RegionError, "eager: use it directly inside branch.then_() or branch.else_() of conditional 'if_0'",
      eager_in_body),
-    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside conditional 'if_0'; branch.eager() computes outside "
-                  "the conditional, so it can use only values from outside it", eager_on_branch_value),
-    (RegionError, "output 't': %prod_0 is computed inside conditional 'if_0'; TensorRT does not allow a network "
-                  "output inside a loop or conditional (mark the region's result, from loop.collect/loop.last or "
-                  "branch.output, after its with block)", network_output_in_branch),
-    (RegionError, "output 'out': %cond_output_0 is computed inside loop 'loop_0'; TensorRT does not allow a network "
-                  "output inside a loop or conditional (mark the region's result, from loop.collect/loop.last or "
-                  "branch.output, after its with block)", output_of_conditional_in_loop),
-    (ArgumentError, "output: argument 'then_value' is 'yes'; expected a Tensor, a number or an array", text_value),
-    (RegionError, "cond: false_fn's result must have the dtypes and shapes of true_fn's result; they differ in:\n"
-                  "  result[0]: dtype float32 in true_fn's result but int32 in false_fn's result\n"
-                  "  result[1]['a']: shape (3,) in true_fn's result but (2,) in false_fn's result\n"
-                  "Cast or reshape the results so that both branches give the same types (TensorRT's rule).",
+    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside conditional 'if_0'; branch.eager() computes "
+                  "outside the conditional, so it can use only values from outside "
+                  "it", eager_on_branch_value),
+    (RegionError, "output 't': %prod_0 is computed inside conditional 'if_0'; TensorRT does not allow a "
+                  "network output inside a loop or conditional (mark the region's result, from "
+                  "loop.collect/loop.last or branch.output, after its with block)", network_output_in_branch),
+    (RegionError, "output 'out': %cond_output_0 is computed inside loop 'loop_0'; TensorRT does not allow a "
+                  "network output inside a loop or conditional (mark the region's result, from "
+                  "loop.collect/loop.last or branch.output, after its with "
+                  "block)", output_of_conditional_in_loop),
+    (ArgumentError, "output: argument 'then_value' is 'yes'; expected a Tensor, a number or an "
+                    "array", text_value),
+    (RegionError, "cond: false_fn's result must have the dtypes and shapes of true_fn's result; they differ "
+                  "in:\n  result[0]: dtype float32 in true_fn's result but int32 in false_fn's result\n  "
+                  "result[1]['a']: shape (3,) in true_fn's result but (2,) in false_fn's result\nCast or "
+                  "reshape the results so that both branches give the same types (TensorRT's rule).",
      cond_of(lambda x: lambda: (x, {"a": x}), lambda x: lambda: (td.cast(x, td.int32), {"a": x[:2]}))),
-    (RegionError, "cond: false_fn's result must have the structure of true_fn's result: true_fn's result is (*, *) "
-                  "but false_fn's result is [*, *]", cond_of(lambda x: lambda: (x, x), lambda x: lambda: [x, x])),
-    (RegionError, "cond: true_fn's result holds a float (1.0); expected trtdsl Tensors in tuples, lists and dicts",
+    (RegionError, "cond: false_fn's result must have the structure of true_fn's result: true_fn's result is "
+                  "(*, *) but false_fn's result is [*, "
+                  "*]", cond_of(lambda x: lambda: (x, x), lambda x: lambda: [x, x])),
+    (RegionError, "cond: true_fn's result holds a float (1.0); expected trtdsl Tensors in tuples, lists and "
+                  "dicts",
      cond_of(lambda x: lambda: 1.0, lambda x: lambda: x)),
     (RegionError, "cond: the branches return no tensor; a conditional needs at least one output",
      cond_of(lambda x: lambda: None, lambda x: lambda: None)),
-    (DTypeError, "cond: argument 'pred' is 1; expected a trtdsl Tensor", lambda: td.cond(1, lambda: 0, lambda: 1)),
-    (RegionError, "Condition (layer condition_1): conditional 'if_0' has 2 Condition layers; TensorRT needs exactly "
-                  "one", raw(two_conditions)),
+    (DTypeError, "cond: argument 'pred' is 1; expected a trtdsl "
+                 "Tensor", lambda: td.cond(1, lambda: 0, lambda: 1)),
+    (RegionError, "Condition (layer condition_1): conditional 'if_0' has 2 Condition layers; TensorRT needs "
+                  "exactly one", raw(two_conditions)),
     (RegionError, "conditional 'if_0' has no output; TensorRT needs at least one ConditionalOutput "
                   "(branch.output(then_value, else_value))", raw(no_outputs)),
-    (RegionError, "ElementWise[PROD] (layer prod_0): both branches of conditional 'if_0' use it; TensorRT allows no "
-                  "edges between the true branch and the false branch (compute it before the conditional, or once in "
-                  "each branch)", raw(shared_by_both_branches)),
-    (RegionError, "Condition (layer condition_0): %cond_input_0 is computed inside conditional 'if_0'; the condition "
-                  "must be computed outside the conditional", raw(condition_inside)),
-    (RegionError, "output 'y': %y is computed inside conditional 'if_0'; TensorRT does not allow a network output "
-                  "inside a loop or conditional (mark the region's result instead)", raw(output_inside)),
-    (RegionError, "ConditionalOutput (layer cond_output_0): %prod_1 is computed inside loop 'loop_0', which is nested "
-                  "in conditional 'if_0'; use loop 'loop_0''s outputs instead", raw(loop_result_in_branch_output)),
-    (ArgumentError, "ConditionalInput: argument 'region' is Region(kind='loop', index=0, name='loop_0'); expected an "
-                    "if-conditional Region", lambda: ConditionalInputLayer(new_region(td.Network(), "loop", None))),
+    (RegionError, "ElementWise[PROD] (layer prod_0): both branches of conditional 'if_0' use it; TensorRT "
+                  "allows no edges between the true branch and the false branch (compute it before the "
+                  "conditional, or once in each branch)", raw(shared_by_both_branches)),
+    (RegionError, "Condition (layer condition_0): %cond_input_0 is computed inside conditional 'if_0'; the "
+                  "condition must be computed outside the conditional", raw(condition_inside)),
+    (RegionError, "output 'y': %y is computed inside conditional 'if_0'; TensorRT does not allow a network "
+                  "output inside a loop or conditional (mark the region's result "
+                  "instead)", raw(output_inside)),
+    (RegionError, "ConditionalOutput (layer cond_output_0): %prod_1 is computed inside loop 'loop_0', which "
+                  "is nested in conditional 'if_0'; use loop 'loop_0''s outputs "
+                  "instead", raw(loop_result_in_branch_output)),
+    (ArgumentError, "ConditionalInput: argument 'region' is Region(kind='loop', index=0, name='loop_0'); "
+                    "expected an if-conditional "
+                    "Region", lambda: ConditionalInputLayer(new_region(td.Network(), "loop", None))),
 ]
 
 

@@ -135,7 +135,8 @@ def test_only_the_taken_branch_runs(monkeypatch, taken):
     net.output("y", out)
     feeds = {"x": np.zeros(2, np.float32), "p": np.bool_(taken)}
     if taken:
-        with pytest.raises(td.ExecutionError, match=r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy reference"):
+        with pytest.raises(td.ExecutionError, match=r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy "
+                                                    r"reference"):
             net.run(feeds)
         assert calls == ["EXP"]
     else:
@@ -179,7 +180,8 @@ def test_outer_tensors_enter_branches_through_conditional_inputs():
         out = branch.output(t, f)
     net.output("z", out)
     inputs = [n for n in net.nodes if n.op.kind == "ConditionalInput"]
-    assert len(inputs) == 2 and inputs[0].inputs[0] is x and inputs[1].inputs[0] is y  # shared by both branches
+    # one input layer per tensor, shared by both branches
+    assert len(inputs) == 2 and inputs[0].inputs[0] is x and inputs[1].inputs[0] is y
     s = analyze(net)
     region = net.regions[0]
     assert s.frame_of(t.producer) == (region, True) and s.frame_of(f.producer) == (region, False)

@@ -8,7 +8,14 @@ from support import expect_error
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, RegionError, ShapeError
-from trtdsl.loops.ops import IteratorLayer, LoopOutput, LoopOutputLayer, RecurrenceLayer, TripLimit, TripLimitLayer
+from trtdsl.loops.ops import (
+    IteratorLayer,
+    LoopOutput,
+    LoopOutputLayer,
+    RecurrenceLayer,
+    TripLimit,
+    TripLimitLayer,
+)
 from trtdsl.regions import analyze
 from trtdsl.regions.region import new_region
 
@@ -415,83 +422,92 @@ def raw_op(make):
 
 ROWS = [
     # written with td.Loop
-    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside loop 'loop_0', whose with block has ended; a value "
-                  "leaves a loop only through loop.collect/loop.last and a conditional only through branch.output",
+    (RegionError, "ElementWise[SUM]: %prod_0 is computed inside loop 'loop_0', whose with block has ended; a "
+                  "value leaves a loop only through loop.collect/loop.last and a conditional only through "
+                  "branch.output",
      leak),
-    (RegionError, "last: %iterator_0 is not a carry of loop 'loop_0'; LAST_VALUE takes a recurrence (use loop.carry, "
-                  "or loop.collect for other values)", last_of_iterator),
+    (RegionError, "last: %iterator_0 is not a carry of loop 'loop_0'; LAST_VALUE takes a recurrence (use "
+                  "loop.carry, or loop.collect for other values)", last_of_iterator),
     (RegionError, "last: %recurrence_0 is not a carry of loop 'loop_1'; LAST_VALUE takes a recurrence (use "
                   "loop.carry, or loop.collect for other values)", last_of_other_loop),
-    (ShapeError, "Recurrence: the next value has shape (3,) but the initial value has shape (2,); TensorRT requires a "
-                 "recurrence's next value to have the type of its initial value", update_shape),
-    (DTypeError, "Recurrence: the next value has dtype float32 but the initial value has dtype int32; TensorRT "
-                 "requires a recurrence's next value to have the type of its initial value", update_dtype),
+    (ShapeError, "Recurrence: the next value has shape (3,) but the initial value has shape (2,); TensorRT "
+                 "requires a recurrence's next value to have the type of its initial value", update_shape),
+    (DTypeError, "Recurrence: the next value has dtype float32 but the initial value has dtype int32; "
+                 "TensorRT requires a recurrence's next value to have the type of its initial "
+                 "value", update_dtype),
     (RegionError, "update: call it directly in the with block of loop 'loop_0', not inside a nested loop or "
                   "conditional", update_in_branch),
-    (RegionError, "trip_limit: loop 'loop_0' already has a WHILE trip limit (created at {file}:{line}); TensorRT "
-                  "allows one of each kind", two_whiles),
+    (RegionError, "trip_limit: loop 'loop_0' already has a WHILE trip limit (created at {file}:{line}); "
+                  "TensorRT allows one of each kind", two_whiles),
     (ShapeError, "TripLimit[WHILE]: input 'limit' has shape (3,); expected a 0-D bool condition",
      while_of(lambda h: h > 0)),
     (DTypeError, "TripLimit[WHILE]: input 'limit' has dtype float32; expected a 0-D bool condition",
      while_of(lambda h: td.max(h))),
-    (RegionError, "while_: the WHILE condition depends on Iterator layer iterator_0; TensorRT computes it only from "
-                  "the loop's recurrences (and values from outside the loop), without iterators or nested loops",
+    (RegionError, "while_: the WHILE condition depends on Iterator layer iterator_0; TensorRT computes it "
+                  "only from the loop's recurrences (and values from outside the loop), without iterators or "
+                  "nested loops",
      while_on_iterator),
-    (RegionError, "output 'v': %prod_0 is computed inside loop 'loop_0'; TensorRT does not allow a network output "
-                  "inside a loop or conditional (mark the region's result, from loop.collect/loop.last or "
-                  "branch.output, after its with block)", output_inside),
-    (RegionError, "ElementWise[SUM]: %loop_output_0 is a result of loop 'loop_0', available only after its with "
-                  "block ends", result_inside),
-    (RegionError, "loop 'loop_0': carry %recurrence_0 is never updated; call recurrence_0.update(next_value) in the "
-                  "loop body", never_updated),
-    (RegionError, "loop 'loop_0' has no trip limit: pass trip_count= or call loop.while_(condition)", no_trip_limit),
-    (RegionError, "collect: %prod_0 does not depend on the iterators or carries of loop 'loop_0', so it is not "
-                  "computed inside the loop; TensorRT collects only values computed in the loop", collect_invariant),
+    (RegionError, "output 'v': %prod_0 is computed inside loop 'loop_0'; TensorRT does not allow a network "
+                  "output inside a loop or conditional (mark the region's result, from "
+                  "loop.collect/loop.last or branch.output, after its with block)", output_inside),
+    (RegionError, "ElementWise[SUM]: %loop_output_0 is a result of loop 'loop_0', available only after its "
+                  "with block ends", result_inside),
+    (RegionError, "loop 'loop_0': carry %recurrence_0 is never updated; call recurrence_0.update(next_value) "
+                  "in the loop body", never_updated),
+    (RegionError, "loop 'loop_0' has no trip limit: pass trip_count= or call "
+                  "loop.while_(condition)", no_trip_limit),
+    (RegionError, "collect: %prod_0 does not depend on the iterators or carries of loop 'loop_0', so it is "
+                  "not computed inside the loop; TensorRT collects only values computed in the "
+                  "loop", collect_invariant),
     (RegionError, "collect: loop 'loop_0' has no trip count; pass length= (the most iterations it can run)",
      collect_without_length),
-    (RegionError, "collect: %prod_0 is computed inside loop 'loop_1', whose with block has ended; a value leaves a "
-                  "loop only through loop.collect/loop.last and a conditional only through branch.output",
+    (RegionError, "collect: %prod_0 is computed inside loop 'loop_1', whose with block has ended; a value "
+                  "leaves a loop only through loop.collect/loop.last and a conditional only through "
+                  "branch.output",
      collect_inner_value),
-    (RegionError, "iterate: loop 'loop_0' runs 5 iterations but %t0 has only 3 along axis 0 (shape (3, 2)); TensorRT "
-                  "does not allow iterating past a tensor's extent", iterate((3, 2), 5)),
+    (RegionError, "iterate: loop 'loop_0' runs 5 iterations but %t0 has only 3 along axis 0 (shape (3, 2)); "
+                  "TensorRT does not allow iterating past a tensor's extent", iterate((3, 2), 5)),
     (RegionError, "iterate: %t0 is 0-D; there is nothing to iterate over", iterate((), 3)),
     (ShapeError, "iterate: argument 'axis' is 1; expected an int in [-1, 0] for a rank-1 input",
      iterate((3,), 3, axis=1)),
     (ArgumentError, "iterate: argument 'reverse' is 1; expected a bool", iterate((3,), 3, reverse=1)),
     (RegionError, "iterate: reverse=True reads x[count-1-i], but loop 'loop_0' has no trip count",
      reverse_without_count),
-    (RegionError, "iterate: %iterator_0 is computed inside loop 'loop_0'; it must come from outside the region",
+    (RegionError, "iterate: %iterator_0 is computed inside loop 'loop_0'; it must come from outside the "
+                  "region",
      iterate_inside),
     (RegionError, "carry: %iterator_0 is computed inside loop 'loop_0'; it must come from outside the region",
      carry_inside),
-    (RegionError, "trip_limit: %iterator_0 is computed inside loop 'loop_0'; it must come from outside the region",
+    (RegionError, "trip_limit: %iterator_0 is computed inside loop 'loop_0'; it must come from outside the "
+                  "region",
      count_inside),
-    (RegionError, "trip_limit: loop 'loop_0' already has a COUNT trip limit (created at {file}:{line}); TensorRT "
-                  "allows one of each kind", two_counts),
-    (RegionError, "update: carry %recurrence_0 was already updated (at {file}:{line}); a recurrence has one next "
-                  "value", update_twice),
+    (RegionError, "trip_limit: loop 'loop_0' already has a COUNT trip limit (created at {file}:{line}); "
+                  "TensorRT allows one of each kind", two_counts),
+    (RegionError, "update: carry %recurrence_0 was already updated (at {file}:{line}); a recurrence has one "
+                  "next value", update_twice),
     (RegionError, "Loop: this region was already used in a with block; create a new one", used_twice),
     (RegionError, "collect: loop 'loop_0' has ended (its with block is closed)", after_the_block),
-    (RegionError, "carry: the loop does not know its network yet (its trip count is not a tensor, and no tensor was "
-                  "given to it before); create it with td.Loop(..., network=net)", unknown_network),
+    (RegionError, "carry: the loop does not know its network yet (its trip count is not a tensor, and no "
+                  "tensor was given to it before); create it with td.Loop(..., "
+                  "network=net)", unknown_network),
     (ArgumentError, "Loop: argument 'trip_count' is 2.5; expected an int or a 0-D int32/int64 Tensor",
      lambda: td.Loop(trip_count=2.5)),
     (ArgumentError, "Loop: argument 'trip_count' is True; expected an int or a 0-D int32/int64 Tensor",
      lambda: td.Loop(trip_count=True)),
-    (DTypeError, "TripLimit[COUNT]: input 'limit' has dtype float32; expected a 0-D int32 or int64 trip count",
+    (DTypeError, "TripLimit[COUNT]: input 'limit' has dtype float32; expected a 0-D int32 or int64 trip "
+                 "count",
      count_tensor(F, ())),
     (ShapeError, "TripLimit[COUNT]: input 'limit' has shape (1,); expected a 0-D int32 or int64 trip count",
      count_tensor(td.int32, (1,))),
     (ArgumentError, "trip_limit: argument 'kind' is 'UNTIL'; expected COUNT or WHILE",
      lambda: td.Loop().trip_limit(1, "UNTIL")),
     # the functional forms
-    (RegionError, "scan: the carry f returns must have the dtypes and shapes of init; they differ in:\n"
-                  "  carry['a']: shape (2,) in init but () in the carry f returns\n"
-                  "  carry['b']: dtype int32 in init but float32 in the carry f returns\n"
-                  "Cast or reshape the body's results to match (a loop carry keeps its dtype and shape: TensorRT's "
-                  "rule).", scan_mismatch),
-    (RegionError, "scan: the carry f returns must have the structure of init: init is * but the carry f returns is "
-                  "(*, *)", scan_structure),
+    (RegionError, "scan: the carry f returns must have the dtypes and shapes of init; they differ in:\n  "
+                  "carry['a']: shape (2,) in init but () in the carry f returns\n  carry['b']: dtype int32 "
+                  "in init but float32 in the carry f returns\nCast or reshape the body's results to match "
+                  "(a loop carry keeps its dtype and shape: TensorRT's rule).", scan_mismatch),
+    (RegionError, "scan: the carry f returns must have the structure of init: init is * but the carry f "
+                  "returns is (*, *)", scan_structure),
     (RegionError, "scan: f must return a pair (carry, y); it returned a Tensor (f32[2])", scan_not_pair),
     (RegionError, "scan: the leading dims of xs differ (3, 4); they must all be the number of iterations",
      scan_lengths),
@@ -499,52 +515,60 @@ ROWS = [
     (RegionError, "scan: init holds a str ('zero'); expected Tensors (or numbers) in tuples, lists and dicts",
      scan_bad_init),
     (RegionError, "while_loop: cond_fun must return a 0-D bool Tensor; it returned bool[3]", while_loop_bool),
-    (RegionError, "while_loop: body_fun's result must have the dtypes and shapes of init_val; they differ in:\n"
-                  "  carry: shape (3,) in init_val but () in body_fun's result\n"
-                  "Cast or reshape the body's results to match (a loop carry keeps its dtype and shape: TensorRT's "
+    (RegionError, "while_loop: body_fun's result must have the dtypes and shapes of init_val; they differ "
+                  "in:\n  carry: shape (3,) in init_val but () in body_fun's result\nCast or reshape the "
+                  "body's results to match (a loop carry keeps its dtype and shape: TensorRT's "
                   "rule).", while_loop_shape),
-    (ArgumentError, "fori_loop: argument 'lower' is 0.5; expected an int or a 0-D int32/int64 Tensor", fori(0.5, 3)),
-    (DTypeError, "fori_loop: argument 'upper' is f32[]; expected an int or a 0-D int32/int64 Tensor", fori(0, "n")),
+    (ArgumentError, "fori_loop: argument 'lower' is 0.5; expected an int or a 0-D int32/int64 "
+                    "Tensor", fori(0.5, 3)),
+    (DTypeError, "fori_loop: argument 'upper' is f32[]; expected an int or a 0-D int32/int64 "
+                 "Tensor", fori(0, "n")),
     # networks built layer by layer (checked by the region analysis)
-    (RegionError, "unclear nesting: loop 'loop_0' and loop 'loop_1' each use values computed inside the other; "
-                  "TensorRT infers nesting from data flow and rejects this (first boundary layer: trip_limit_0)",
+    (RegionError, "unclear nesting: loop 'loop_0' and loop 'loop_1' each use values computed inside the "
+                  "other; TensorRT infers nesting from data flow and rejects this (first boundary layer: "
+                  "trip_limit_0)",
      raw_unclear_nesting),
-    (RegionError, "Recurrence (layer recurrence_0): %prod_0 is computed inside loop 'loop_1', which is nested in loop "
-                  "'loop_0'; use loop 'loop_1''s outputs instead", raw_inner_value_to_outer_recurrence),
-    (RegionError, "LoopOutput[LAST_VALUE] (layer loop_output_0): LAST_VALUE needs a recurrence of loop 'loop_0', but "
-                  "%prod_1 is not one (use loop.collect for other values, or carry the value)",
+    (RegionError, "Recurrence (layer recurrence_0): %prod_0 is computed inside loop 'loop_1', which is "
+                  "nested in loop 'loop_0'; use loop 'loop_1''s outputs "
+                  "instead", raw_inner_value_to_outer_recurrence),
+    (RegionError, "LoopOutput[LAST_VALUE] (layer loop_output_0): LAST_VALUE needs a recurrence of loop "
+                  "'loop_0', but %prod_1 is not one (use loop.collect for other values, or carry the value)",
      raw_last_value_of_a_product),
-    (RegionError, "Recurrence (layer recurrence_0): the recurrence of loop 'loop_0' has no next value (input 1); set "
-                  "it with carry.update(next) (TensorRT's setInput(1, next))", raw_recurrence_without_next),
-    (RegionError, "TripLimit[COUNT] (layer trip_limit_0): %recurrence_0 is computed inside loop 'loop_0'; a COUNT "
-                  "trip limit must be available before the loop starts", raw_count_inside),
-    (RegionError, "output 'y': %y is computed inside loop 'loop_0'; TensorRT does not allow a network output inside "
-                  "a loop or conditional (mark the region's result instead)", raw_output_inside),
-    (RegionError, "loop 'loop_0' has no trip limit; TensorRT needs a COUNT or a WHILE limit (first boundary layer: "
-                  "recurrence_0)", raw_no_trip_limit),
+    (RegionError, "Recurrence (layer recurrence_0): the recurrence of loop 'loop_0' has no next value (input "
+                  "1); set it with carry.update(next) (TensorRT's setInput(1, "
+                  "next))", raw_recurrence_without_next),
+    (RegionError, "TripLimit[COUNT] (layer trip_limit_0): %recurrence_0 is computed inside loop 'loop_0'; a "
+                  "COUNT trip limit must be available before the loop starts", raw_count_inside),
+    (RegionError, "output 'y': %y is computed inside loop 'loop_0'; TensorRT does not allow a network output "
+                  "inside a loop or conditional (mark the region's result instead)", raw_output_inside),
+    (RegionError, "loop 'loop_0' has no trip limit; TensorRT needs a COUNT or a WHILE limit (first boundary "
+                  "layer: recurrence_0)", raw_no_trip_limit),
     (RegionError, "TripLimit[COUNT] (layer trip_limit_1): loop 'loop_0' already has a COUNT trip limit "
                   "(trip_limit_0); TensorRT allows one of each kind", raw_two_counts),
-    (RegionError, "TripLimit[WHILE] (layer trip_limit_0): the WHILE condition depends on Iterator layer iterator_0; "
-                  "TensorRT computes it only from the loop's recurrences (and values from outside the loop), without "
-                  "iterators or nested loops", raw_while_on_iterator),
-    (RegionError, "Iterator (layer iterator_0): a reverse iterator reads x[M-1-i] where M is the COUNT trip count, "
-                  "but loop 'loop_0' has no COUNT trip limit", raw_reverse_without_count),
-    (RegionError, "LoopOutput[CONCATENATE] (layer loop_output_0): %prod_0 is not computed inside loop 'loop_0' (it "
-                  "does not depend on the loop's iterators or recurrences); TensorRT requires a loop output's value "
-                  "to come from inside the loop", raw_collect_invariant),
+    (RegionError, "TripLimit[WHILE] (layer trip_limit_0): the WHILE condition depends on Iterator layer "
+                  "iterator_0; TensorRT computes it only from the loop's recurrences (and values from "
+                  "outside the loop), without iterators or nested loops", raw_while_on_iterator),
+    (RegionError, "Iterator (layer iterator_0): a reverse iterator reads x[M-1-i] where M is the COUNT trip "
+                  "count, but loop 'loop_0' has no COUNT trip limit", raw_reverse_without_count),
+    (RegionError, "LoopOutput[CONCATENATE] (layer loop_output_0): %prod_0 is not computed inside loop "
+                  "'loop_0' (it does not depend on the loop's iterators or recurrences); TensorRT requires a "
+                  "loop output's value to come from inside the loop", raw_collect_invariant),
     (RegionError, "ElementWise[SUM] (layer sum_0): uses values computed inside loop 'loop_0' and inside loop "
-                  "'loop_1', which are not nested in one another; a value leaves a loop only through a loop output "
-                  "(loop.collect/loop.last) and a conditional only through a conditional output (branch.output)",
+                  "'loop_1', which are not nested in one another; a value leaves a loop only through a loop "
+                  "output (loop.collect/loop.last) and a conditional only through a conditional output "
+                  "(branch.output)",
      raw_siblings_mixed),
     (RegionError, "ElementWise[SUM] (layer sum_0): uses %y, a result of loop 'loop_0', inside that region; a "
                   "region's results exist only after it ends", raw_result_used_inside),
-    (ExecutionError, "LoopOutput[CONCATENATE] (layer loop_output_0) of loop 'loop_0': the length input is 2 but the "
-                     "loop ran 3 iterations; TensorRT reports this as an error", raw_length_too_short),
+    (ExecutionError, "LoopOutput[CONCATENATE] (layer loop_output_0) of loop 'loop_0': the length input is 2 "
+                     "but the loop ran 3 iterations; TensorRT reports this as an "
+                     "error", raw_length_too_short),
     (ArgumentError, "LoopOutput[LAST_VALUE]: argument 'length' is 3; expected None",
      raw_op(lambda a: LoopOutputLayer(a, LoopOutput.LAST_VALUE, 0, 3))),
     (ArgumentError, "LoopOutput[CONCATENATE]: argument 'length' is None; expected the concatenation length",
      raw_op(lambda a: LoopOutputLayer(a, LoopOutput.CONCATENATE))),
-    (ArgumentError, "Iterator: argument 'region' is Region(kind='if', index=1, name='if_0'); expected a loop Region",
+    (ArgumentError, "Iterator: argument 'region' is Region(kind='if', index=1, name='if_0'); expected a loop "
+                    "Region",
      lambda: IteratorLayer(raw(("loop", "if"))[2][1])),
 ]
 
@@ -554,7 +578,8 @@ def test_invalid_loop_gives_exact_message(cls, message, build):
     if "{file}" in message:
         with pytest.raises(cls) as info:
             build()
-        location = info.value.message.split("created at " if "created at " in info.value.message else "(at ")[1]
+        location = info.value.message.split("created at " if "created "
+                                                             "at " in info.value.message else "(at ")[1]
         file, line = location.split(")")[0].rsplit(":", 1)
         assert file == __file__
         message = message.format(file=file, line=line)
@@ -580,8 +605,8 @@ def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
     assert net.run({"xs": np.array([0, 1, 4, 9], np.float32)})["ys"].tolist() == [0, 1, 2, 3]
     with pytest.raises(ExecutionError) as info:
         net.run({"xs": np.array([0, 1, -4, 9], np.float32)})
-    assert info.value.message == ("Unary[SQRT] (layer sqrt_0) failed on the NumPy reference: ValueError: negative "
-                                  "input")
+    assert info.value.message == ("Unary[SQRT] (layer sqrt_0) failed on the NumPy reference: ValueError: "
+                                  "negative input")
     assert info.value.context == "(in iteration 2 of loop 'loop_0')"
     assert info.value.location.file == __file__
 
@@ -603,9 +628,10 @@ def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the
     net.output("y", outside)
     it = raw_net.add1(IteratorLayer(a, 0), (x,))
     raw_net.add(TripLimitLayer(a, TripLimit.COUNT), (three(raw_net),))
-    raw_net.output("y", raw_net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (td.exp(it), three(raw_net))))
-    expect_error(RegionError, "Unary[EXP] (layer exp_0): a Unary layer cannot be inside loop 'loop_0': the test says "
-                              "so", lambda: analyze(raw_net))
+    collected = raw_net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (td.exp(it), three(raw_net)))
+    raw_net.output("y", collected)
+    expect_error(RegionError, "Unary[EXP] (layer exp_0): a Unary layer cannot be inside loop 'loop_0': the "
+                              "test says so", lambda: analyze(raw_net))
 
 
 def test_table_is_large():

@@ -37,9 +37,9 @@ def counted_loops(draw):
     carries = [(draw(arrays(np.float32, slice_shape, **small)), draw(st.sampled_from([-1.0, 0.5, 2.0])),
                 draw(st.integers(0, len(xs) - 1))) for _ in range(draw(st.integers(0, 3)))]
     kinds = ["x"] + (["carry", "next"] if carries else [])
-    collects = [(draw(st.sampled_from(kinds)), draw(st.integers(0, 2)), draw(st.integers(-len(slice_shape) - 1,
-                                                                                         len(slice_shape))),
-                 draw(st.booleans())) for _ in range(draw(st.integers(0 if carries else 1, 3)))]
+    axes = st.integers(-len(slice_shape) - 1, len(slice_shape))
+    collects = [(draw(st.sampled_from(kinds)), draw(st.integers(0, 2)), draw(axes), draw(st.booleans()))
+                for _ in range(draw(st.integers(0 if carries else 1, 3)))]
     return n, slice_shape, xs, carries, collects, draw(st.booleans())
 
 
@@ -62,7 +62,8 @@ def test_counted_loop_matches_a_python_loop(case):
         lasts = [loop.last(c) for c in cs]
     for i, t in enumerate(outs + lasts):
         net.output(f"out{i}", t)
-    feeds = {f"x{j}": x for j, (x, _, _) in enumerate(xs)} | {f"c{k}": c for k, (c, _, _) in enumerate(carries)}
+    feeds = {f"x{j}": x for j, (x, _, _) in enumerate(xs)}
+    feeds |= {f"c{k}": c for k, (c, _, _) in enumerate(carries)}
     if count_is_input:
         feeds["n"] = np.int32(n)
     got = net.run(feeds)
@@ -84,8 +85,8 @@ def test_counted_loop_matches_a_python_loop(case):
         assert_close(got[f"out{len(collects) + k}"], v.astype(np.float32))
 
 
-@given(start=st.integers(-5, 20), limit=st.integers(-5, 40), step=st.integers(1, 4), count=st.none() | st.integers(0, 6),
-       extra=st.integers(0, 3), reverse=st.booleans())
+@given(start=st.integers(-5, 20), limit=st.integers(-5, 40), step=st.integers(1, 4),
+       count=st.none() | st.integers(0, 6), extra=st.integers(0, 3), reverse=st.booleans())
 def test_while_loop_matches_a_python_while(start, limit, step, count, extra, reverse):
     net = td.Network("while")
     k0 = net.input("k0", td.int32, ())
@@ -155,7 +156,8 @@ def test_nested_loops_match_nested_python_loops(a, h0):
 
 
 @given(xs=arrays(np.float32, st.tuples(st.integers(0, 4), st.just(2)), **small),
-       a0=arrays(np.float32, (2,), **small), b0=arrays(np.int32, (), min_value=-5, max_value=5), reverse=st.booleans())
+       a0=arrays(np.float32, (2,), **small), b0=arrays(np.int32, (), min_value=-5, max_value=5),
+       reverse=st.booleans())
 def test_scan_with_nested_carries_matches_a_python_scan(xs, a0, b0, reverse):
     net = td.Network("scan")
     x_in = net.input("xs", td.float32, xs.shape)
@@ -345,6 +347,8 @@ def test_iterating_past_the_extent_at_run_time_names_the_iterator(rows):
         ys = loop.collect(loop.iterate(xs) + 1.0)
     net.output("ys", ys)
     assert net.run({"n": np.int32(rows), "xs": np.zeros(rows, np.float32)})["ys"].shape == (rows,)
-    with pytest.raises(td.ExecutionError, match=rf"Iterator \(layer iterator_0\) of loop 'loop_0': iteration {rows} "
-                                                rf"reads index {rows} along axis 0 of a tensor of shape \({rows},\)"):
+    with pytest.raises(td.ExecutionError, match=r"Iterator \(layer iterator_0\) of loop 'loop_0': iteration "
+                                                rf"{rows} "
+                                                rf"reads index {rows} along axis 0 of a tensor of shape "
+                                                rf"\({rows},\)"):
         net.run({"n": np.int32(rows + 1), "xs": np.zeros(rows, np.float32)})

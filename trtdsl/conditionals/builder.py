@@ -20,9 +20,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator
 
-from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 import numpy as np
 
+from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_tensor
@@ -81,8 +81,8 @@ class If(RegionBuilder, BranchOwner):
     def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
         self._close()
         if kind is None and not self.outputs:
-            raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) in its "
-                              "with block (TensorRT requires at least one)")
+            raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) "
+                              "in its with block (TensorRT requires at least one)")
 
     def _make_scope(self, parent: Any) -> BodyScope:
         return IfBodyScope(self, parent, {**parent.context, self: "body"})
@@ -113,7 +113,8 @@ class If(RegionBuilder, BranchOwner):
         and whatever the condition (they may use only values from outside the conditional)."""
         if self.closed or self.network is None or not isinstance(self.network._scopes[-1], BranchScope) \
                 or self.network._scopes[-1].builder is not self:
-            raise RegionError(f"eager: use it directly inside branch.then_() or branch.else_() of {self.describe()}")
+            raise RegionError("eager: use it directly inside branch.then_() or branch.else_() of "
+                              f"{self.describe()}")
         body = self.scope
         assert body is not None
         with self._pushed(EagerScope(self, body.parent, {**body.parent.context, self: "eager"})):
@@ -151,7 +152,8 @@ class If(RegionBuilder, BranchOwner):
                     value = as_tensor("output", arg, value, other) if isinstance(other, Tensor) \
                         else _constant(net, arg, value)
             if value.network is not net:
-                raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not {net.name!r}")
+                raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not "
+                                  f"{net.name!r}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
             values.append(value)
         try:

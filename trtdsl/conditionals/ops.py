@@ -53,8 +53,8 @@ class ConditionLayer(Op):
         assert c is not None
         if c.dtype != dtypes.bool_ or c.rank != 0:
             raise (DTypeError if c.dtype != dtypes.bool_ else ShapeError)(
-                f"Condition: input 'condition' is {c}; expected a 0-D bool tensor "
-                "(compare with a scalar and reduce, e.g. td.max(x) > 0)")
+                f"Condition: input 'condition' is {c}; expected a 0-D bool tensor (compare with a scalar and "
+                "reduce, e.g. td.max(x) > 0)")
         return ()
 
 
@@ -106,8 +106,8 @@ class ConditionalOutputLayer(Op):
         assert t is not None and f is not None
         if t.dtype not in OUTPUT_DTYPES:
             names = ", ".join(d.name for d in OUTPUT_DTYPES)
-            raise DTypeError(f"ConditionalOutput: the branches' values have dtype {t.dtype.name}; a conditional's "
-                             f"outputs must be one of {names} (cast it with td.cast)")
+            raise DTypeError(f"ConditionalOutput: the branches' values have dtype {t.dtype.name}; a "
+                             f"conditional's outputs must be one of {names} (cast it with td.cast)")
         check_same_type("ConditionalOutput", ("true branch's value", t), ("false branch's value", f),
                         "TensorRT requires both branches to give the same dtype and shape")
         return (t,)

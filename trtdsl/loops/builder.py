@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trtdsl.errors import ArgumentError, RegionError, bad_argument, user_location
+from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_array, expect_tensor, normalize_axis
 from trtdsl.loops.ops import (
@@ -102,7 +103,8 @@ class Loop(RegionBuilder):
 
     kind = "loop"
 
-    def __init__(self, trip_count: Any = None, *, network: Network | None = None, name: str | None = None) -> None:
+    def __init__(self, trip_count: Any = None, *, network: Network | None = None,
+                 name: str | None = None) -> None:
         super().__init__(name)
         self._count_arg = trip_count
         self._network_arg = network
@@ -144,8 +146,9 @@ class Loop(RegionBuilder):
                 self._attach(v.network)
                 break
         if self.network is None:
-            raise RegionError(f"{method}: the loop does not know its network yet (its trip count is not a tensor, "
-                              "and no tensor was given to it before); create it with td.Loop(..., network=net)")
+            raise RegionError(f"{method}: the loop does not know its network yet (its trip count is not a "
+                              "tensor, and no tensor was given to it before); create it with td.Loop(..., "
+                              "network=net)")
         self._require_here(method)
         return self.network
 
@@ -164,8 +167,12 @@ class Loop(RegionBuilder):
         else:
             t = expect_tensor("while_", "condition", limit)
             self.state_().check_visible(self.scope, t, "while_")
-            bad = while_violation(t, self.region, lambda n: self in self.state_().members.get(n.outputs[0], EMPTY)
-                                  if n.outputs else False)
+            members = self.state_().members
+
+            def inside(n: Node) -> bool:
+                return bool(n.outputs) and self in members.get(n.outputs[0], EMPTY)
+
+            bad = while_violation(t, self.region, inside)
             if bad is not None:
                 raise RegionError(f"while_: {while_message(bad)}")
             t = self.scope.route(t)  # type: ignore[union-attr]
@@ -191,12 +198,13 @@ class Loop(RegionBuilder):
             raise bad_argument("iterate", "reverse", reverse, "a bool")
         count = None if self.count is None else known_value(self.count)
         if reverse and self.count is None:
-            raise RegionError(f"iterate: reverse=True reads x[count-1-i], but {self.describe()} has no trip count")
+            raise RegionError(f"iterate: reverse=True reads x[count-1-i], but {self.describe()} has no trip "
+                              "count")
         extent = x.shape[axis]
         if isinstance(count, int) and isinstance(extent, int) and count > extent:
-            raise RegionError(f"iterate: {self.describe()} runs {count} iterations but %{x.name} has only {extent} "
-                              f"along axis {axis} (shape {x.type.shape_text}); TensorRT does not allow iterating past "
-                              "a tensor's extent")
+            raise RegionError(f"iterate: {self.describe()} runs {count} iterations but %{x.name} has only "
+                              f"{extent} along axis {axis} (shape {x.type.shape_text}); TensorRT does not "
+                              "allow iterating past a tensor's extent")
         (out,) = self._add(IteratorLayer(self.region, axis, reverse), (x,), name)
         return out
 
@@ -215,8 +223,8 @@ class Loop(RegionBuilder):
         self._require_here("update")
         net = self._net()
         if carry in self._updated:
-            raise RegionError(f"update: carry %{carry.name} was already updated (at {self._updated[carry]}); a "
-                              "recurrence has one next value")
+            raise RegionError(f"update: carry %{carry.name} was already updated (at {self._updated[carry]}); "
+                              "a recurrence has one next value")
         if not isinstance(next_value, Tensor):
             next_value = net.constant(as_array("update", "next_value", next_value, carry.dtype))
         state = self.state_()
@@ -245,8 +253,8 @@ class Loop(RegionBuilder):
             raise bad_argument("collect", "reverse", reverse, "a bool")
         if length is None:
             if self.count is None:
-                raise RegionError(f"collect: {self.describe()} has no trip count; pass length= (the most iterations "
-                                  "it can run)")
+                raise RegionError(f"collect: {self.describe()} has no trip count; pass length= (the most "
+                                  "iterations it can run)")
             size = self.count
         else:
             size = self._outer(_int_tensor(net, "length", length), "collect")
@@ -261,8 +269,8 @@ class Loop(RegionBuilder):
         node = carry.producer if isinstance(carry, Tensor) else None
         if not isinstance(carry, Carry) or node is None or node.op.region != self.region:
             shown = f"%{carry.name}" if isinstance(carry, Tensor) else repr(carry)
-            raise RegionError(f"last: {shown} is not a carry of {self.describe()}; LAST_VALUE takes a recurrence "
-                              "(use loop.carry, or loop.collect for other values)")
+            raise RegionError(f"last: {shown} is not a carry of {self.describe()}; LAST_VALUE takes a "
+                              "recurrence (use loop.carry, or loop.collect for other values)")
         (out,) = self._add(LoopOutputLayer(self.region, LoopOutput.LAST_VALUE), (carry,), name)
         return self._result(out)
 
@@ -271,8 +279,8 @@ class Loop(RegionBuilder):
         state.check_visible(self.scope, value, method)
         if self not in state.members.get(value, EMPTY):
             raise RegionError(f"{method}: %{value.name} does not depend on the iterators or carries of "
-                              f"{self.describe()}, so it is not computed inside the loop; TensorRT collects only "
-                              "values computed in the loop")
+                              f"{self.describe()}, so it is not computed inside the loop; TensorRT collects "
+                              "only values computed in the loop")
 
     def _finish(self) -> None:
         """Checks at the end of the with block."""
@@ -285,7 +293,8 @@ class Loop(RegionBuilder):
                 raise RegionError(f"{self.describe()}: carry %{carry.name} is never updated; call "
                                   f"{carry.name}.update(next_value) in the loop body", location=node.location)
         if not any(node.op.kind == "TripLimit" for node in self.boundary):
-            raise RegionError(f"{self.describe()} has no trip limit: pass trip_count= or call loop.while_(condition)")
+            raise RegionError(f"{self.describe()} has no trip limit: pass trip_count= or call "
+                              "loop.while_(condition)")
 
 
 def _trip_limit_kind(kind: Any) -> TripLimit:

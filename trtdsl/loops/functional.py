@@ -33,11 +33,13 @@ if TYPE_CHECKING:
 
 __all__ = ["scan", "fori_loop", "while_loop"]
 
-_FIX = "Cast or reshape the body's results to match (a loop carry keeps its dtype and shape: TensorRT's rule)."
+_FIX = ("Cast or reshape the body's results to match (a loop carry keeps its dtype and shape: TensorRT's "
+        "rule).")
 
 
 def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, length: Any = None,
-         reverse: bool = False, *, network: Network | None = None, name: str | None = None) -> tuple[Any, Any]:
+         reverse: bool = False, *, network: Network | None = None,
+         name: str | None = None) -> tuple[Any, Any]:
     """``lax.scan``: ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y``s. As Python::
 
@@ -98,7 +100,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     with Loop(trip_count=count, network=net, name=name) as loop:
         i = loop.carry(start)
         carries = [loop.carry(c) for c in leaves]
-        _update("fori_loop", "init_val", "body_fun's result", tree, carries, body_fun(i, unflatten(tree, carries)))
+        _update("fori_loop", "init_val", "body_fun's "
+                                         "result", tree, carries, body_fun(i, unflatten(tree, carries)))
         i.update(i + 1)
         finals = [loop.last(c) for c in carries]
     return unflatten(tree, finals)
@@ -170,8 +173,8 @@ def _flatten_values(fn: str, what: str, tree: Any) -> tuple[list[Any], Any]:
         return flatten(tree, is_leaf)
     except TypeError as exc:
         bad = exc.args[0]
-        raise RegionError(f"{fn}: {what} holds a {type(bad).__name__} ({bad!r}); expected Tensors (or numbers) in "
-                          "tuples, lists and dicts") from None
+        raise RegionError(f"{fn}: {what} holds a {type(bad).__name__} ({bad!r}); expected Tensors (or "
+                          "numbers) in tuples, lists and dicts") from None
 
 
 def _update(fn: str, init_name: str, result_name: str, tree: Any, carries: list[Any], result: Any) -> None:
@@ -210,7 +213,8 @@ def _bounds(net: Network, lower: Any, upper: Any) -> tuple[Any, Any]:
     for arg, v in (("lower", lower), ("upper", upper)):
         if isinstance(v, Tensor):
             if v.ndim != 0 or v.dtype.name not in ("int32", "int64"):
-                raise DTypeError(f"fori_loop: argument '{arg}' is {v.type}; expected an int or a 0-D int32/int64 Tensor")
+                raise DTypeError(f"fori_loop: argument '{arg}' is {v.type}; expected an int or a 0-D "
+                                 "int32/int64 Tensor")
         elif isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise bad_argument("fori_loop", arg, v, "an int or a 0-D int32/int64 Tensor")
     if not isinstance(lower, Tensor) and not isinstance(upper, Tensor):
@@ -218,8 +222,8 @@ def _bounds(net: Network, lower: Any, upper: Any) -> tuple[Any, Any]:
         return start, max(int(upper) - int(lower), 0)
     like = lower if isinstance(lower, Tensor) else upper
     if isinstance(lower, Tensor) and isinstance(upper, Tensor) and lower.dtype != upper.dtype:
-        raise DTypeError(f"fori_loop: 'lower' is {lower.dtype.name} but 'upper' is {upper.dtype.name}; give both the "
-                         "same dtype")
+        raise DTypeError(f"fori_loop: 'lower' is {lower.dtype.name} but 'upper' is {upper.dtype.name}; give "
+                         "both the same dtype")
     lo = as_tensor("fori_loop", "lower", lower, like)
     hi = as_tensor("fori_loop", "upper", upper, like)
     return lo, maximum(hi - lo, 0)

@@ -113,8 +113,8 @@ class IteratorLayer(Op):
         if x.rank == 0:
             raise ShapeError("Iterator: input 'x' has shape (); a 0-D tensor cannot be iterated over")
         if not 0 <= self.axis < x.rank:
-            raise ShapeError(f"Iterator: axis {self.axis} is out of range for input 'x' of shape {x.shape_text}; "
-                             f"expected an axis in [0, {x.rank - 1}]")
+            raise ShapeError(f"Iterator: axis {self.axis} is out of range for input 'x' of shape "
+                             f"{x.shape_text}; expected an axis in [0, {x.rank - 1}]")
         return (TensorType(x.dtype, x.shape[:self.axis] + x.shape[self.axis + 1:]),)
 
 
@@ -134,13 +134,15 @@ class RecurrenceLayer(Op):
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         if len(inputs) not in (1, 2):
-            raise ArgumentError(f"Recurrence: has {len(inputs)} inputs; expected the initial value and the next value")
+            raise ArgumentError(f"Recurrence: has {len(inputs)} inputs; expected the initial value and the "
+                                "next value")
         init = inputs[0]
         assert init is not None
         nxt = inputs[1] if len(inputs) == 2 else None
         if nxt is not None:
             check_same_type("Recurrence", ("next value", nxt), ("initial value", init),
-                            "TensorRT requires a recurrence's next value to have the type of its initial value")
+                            "TensorRT requires a recurrence's next value to have the type of its initial "
+                            "value")
         return (init,)
 
 
@@ -166,8 +168,8 @@ class LoopOutputLayer(Op):
         if isinstance(self.axis, bool) or not isinstance(self.axis, int):
             raise ArgumentError(f"LoopOutput: argument 'axis' is {self.axis!r}; expected an int")
         if (self.length is None) != (self.loop_output is LoopOutput.LAST_VALUE):
-            raise ArgumentError(f"{self.label()}: argument 'length' is {self.length!r}; expected "
-                                + ("None" if self.loop_output is LoopOutput.LAST_VALUE else "the concatenation length"))
+            expected = "None" if self.loop_output is LoopOutput.LAST_VALUE else "the concatenation length"
+            raise ArgumentError(f"{self.label()}: argument 'length' is {self.length!r}; expected {expected}")
 
     def label(self) -> str:
         return f"LoopOutput[{self.loop_output.name}]"
@@ -184,14 +186,15 @@ class LoopOutputLayer(Op):
         assert value is not None
         if self.loop_output is LoopOutput.LAST_VALUE:
             if length is not None:
-                raise ArgumentError(f"{self.label()}: has a length input; LAST_VALUE takes only the recurrence")
+                raise ArgumentError(f"{self.label()}: has a length input; LAST_VALUE takes only the "
+                                    "recurrence")
             return (value,)
         if length is None:
-            raise ArgumentError(f"{self.label()}: input 'length' is missing; {self.loop_output.name} needs the "
-                                "concatenation length (a 0-D int32/int64 tensor defined before the loop)")
+            raise ArgumentError(f"{self.label()}: input 'length' is missing; {self.loop_output.name} needs "
+                                "the concatenation length (a 0-D int32/int64 tensor defined before the loop)")
         if length.dtype not in dtypes.INTEGERS or length.rank != 0:
-            raise DTypeError(f"{self.label()}: input 'length' is {length.dtype.name}{length.shape_text}; expected a "
-                             "0-D int32 or int64 tensor")
+            raise DTypeError(f"{self.label()}: input 'length' is {length.dtype.name}{length.shape_text}; "
+                             "expected a 0-D int32 or int64 tensor")
         if not 0 <= self.axis <= value.rank:
             raise ShapeError(f"{self.label()}: axis {self.axis} is out of range for a value of shape "
                              f"{value.shape_text}; expected an axis in [0, {value.rank}]")

@@ -97,7 +97,8 @@ class RegionPlan:
                 continue
             if status is None:
                 state[item] = 1
-                stack.extend(d for d in (item_of(t) for t in deps(item)) if d is not None and state.get(d) != 2)
+                found = (item_of(t) for t in deps(item))
+                stack.extend(d for d in found if d is not None and state.get(d) != 2)
                 continue
             stack.pop()
             for d in (item_of(t) for t in deps(item)):
@@ -125,8 +126,9 @@ def _cycle(item: Any, dep: Any) -> ExecutionError:
         return f"layer {x.name}" if isinstance(x, Node) else describe(x)
 
     node = item if isinstance(item, Node) else None
-    return ExecutionError(f"the network has a cycle through {what(item)} and {what(dep)}: a region's result is used "
-                          "inside the region itself", location=node.location if node is not None else None)
+    return ExecutionError(f"the network has a cycle through {what(item)} and {what(dep)}: a region's result "
+                          "is used inside the region "
+                          "itself", location=node.location if node is not None else None)
 
 
 def _needed(network: Network, structure: Structure) -> set[Node]:
@@ -145,7 +147,8 @@ def _needed(network: Network, structure: Structure) -> set[Node]:
         while frame is not None and frame[0] not in regions:
             region = frame[0]
             regions.add(region)
-            stack.extend(n for n in structure.info[region].boundary if n.op.kind in ("TripLimit", "Condition"))
+            boundary = structure.info[region].boundary
+            stack.extend(n for n in boundary if n.op.kind in ("TripLimit", "Condition"))
             frame = structure.info[region].parent
     return needed
 
@@ -180,7 +183,8 @@ class LoopStep:
         entry += [n.inputs[1] for n in self.outputs if len(n.inputs) > 1]
         self.uses = list(dict.fromkeys(outer + body_outer + entry))
         self.results = [n.outputs[0] for n in self.outputs]
-        self.interior = made + body_made + [out for out, *_ in self.iterators] + [out for out, _, _ in self.recurrences]
+        self.interior = made + body_made + [out for out, *_ in self.iterators]
+        self.interior += [out for out, _, _ in self.recurrences]
         self.cond_fast = _Body(self.cond_steps)
         self.body_fast = _Body(self.body_steps)
 
@@ -203,12 +207,14 @@ class LoopStep:
                     if not values[self.condition]:
                         break
                 for out, array, before, extent, reverse, node in sources:
-                    index = count - 1 - i if reverse else i  # reverse needs a COUNT limit (checked by analyze)
+                    # a reverse iterator needs a COUNT limit (analyze() checks it)
+                    index = count - 1 - i if reverse else i
                     if not 0 <= index < extent:
                         raise ExecutionError(
-                            f"Iterator (layer {node.name}) of {describe(self.region)}: iteration {i} reads index "
-                            f"{index} along axis {len(before)} of a tensor of shape {array.shape}; TensorRT does "
-                            "not allow iterating past a tensor's extent", location=node.location)
+                            f"Iterator (layer {node.name}) of {describe(self.region)}: iteration {i} reads "
+                            f"index {index} along axis {len(before)} of a tensor of shape {array.shape}; "
+                            "TensorRT does not allow iterating past a tensor's "
+                            "extent", location=node.location)
                     values[out] = array[before + (index,)]
                 self.body_fast.run(values, bindings)
                 for store, t in zip(collected, self.collected):
@@ -238,9 +244,9 @@ class LoopStep:
         to the length input."""
         length = int(values[node.inputs[1]])
         if length < n:
-            raise ExecutionError(f"{node.op.label()} (layer {node.name}) of {describe(self.region)}: the length "
-                                 f"input is {length} but the loop ran {n} iterations; TensorRT reports this as an "
-                                 "error", location=node.location)
+            raise ExecutionError(f"{node.op.label()} (layer {node.name}) of {describe(self.region)}: the "
+                                 f"length input is {length} but the loop ran {n} iterations; TensorRT "
+                                 "reports this as an error", location=node.location)
         value = node.inputs[0]
         if items:
             shape = items[0].shape
@@ -248,12 +254,15 @@ class LoopStep:
             try:
                 shape = tuple(evaluate(d, bindings) for d in value.shape)
             except KeyError:
-                raise ExecutionError(f"{node.op.label()} (layer {node.name}): the loop ran no iteration and the "
-                                     f"shape of %{value.name} ({value.type}) depends on values it would have "
-                                     "computed", location=node.location) from None
+                raise ExecutionError(f"{node.op.label()} (layer {node.name}): the loop ran no iteration and "
+                                     f"the shape of %{value.name} ({value.type}) depends on values it would "
+                                     "have computed", location=node.location) from None
         dtype = value.dtype.numpy
         reverse = node.op.loop_output.name == "REVERSE"
-        stacked = np.stack(items[::-1] if reverse else items) if items else np.zeros((0,) + tuple(shape), dtype)
+        if items:
+            stacked = np.stack(items[::-1] if reverse else items)
+        else:
+            stacked = np.zeros((0,) + tuple(shape), dtype)
         if length > n:
             pad = np.zeros((length - n,) + tuple(shape), dtype)
             stacked = np.concatenate((pad, stacked) if reverse else (stacked, pad))
@@ -325,7 +334,8 @@ class _Body:
                 continue
             if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
                 (out,) = step.outputs
-                self.compiled.append((_FAST, step.op.reference, step.inputs, out, out.dtype.numpy, shapes[0], step))
+                fast = (_FAST, step.op.reference, step.inputs, out, out.dtype.numpy, shapes[0], step)
+                self.compiled.append(fast)
             else:
                 self.compiled.append((_CHECKED, step))
 

@@ -59,10 +59,11 @@ def new_region(network: Network, kind: str, name: str | None) -> Region:
             n += 1
         name = f"{kind}_{n}"
     elif not isinstance(name, str) or not name:
-        raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: argument 'name' is {name!r}; expected a non-empty str")
+        raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: argument 'name' is {name!r}; expected a "
+                            "non-empty str")
     elif any(r.name == name for r in network.regions):
-        raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: network {network.name!r} already has a region "
-                            f"named {name!r}")
+        raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: network {network.name!r} already has a "
+                            f"region named {name!r}")
     region = Region(kind, len(network.regions), name)
     network.regions.append(region)
     network._changed()

@@ -87,9 +87,9 @@ class State:
         members = self.members.get(tensor, EMPTY)
         if members:
             inner = max(members, key=lambda b: b.depth)
-            raise RegionError(f"{what}: %{tensor.name} is computed inside {inner.describe()}; TensorRT does not allow "
-                              "a network output inside a loop or conditional (mark the region's result, from "
-                              "loop.collect/loop.last or branch.output, after its with block)")
+            raise RegionError(f"{what}: %{tensor.name} is computed inside {inner.describe()}; TensorRT does "
+                              "not allow a network output inside a loop or conditional (mark the region's "
+                              "result, from loop.collect/loop.last or branch.output, after its with block)")
 
     # -- shared by every scope ------------------------------------------------------------------------
     def adapt(self, scope: Any, op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[Tensor | None, ...]:
@@ -97,8 +97,8 @@ class State:
             return inputs
         what = op.label()
         if isinstance(scope, IfBodyScope):
-            raise RegionError(f"{what}: inside `with td.If(...)`, create layers in branch.then_() or branch.else_() "
-                              "(or before the conditional)")
+            raise RegionError(f"{what}: inside `with td.If(...)`, create layers in branch.then_() or "
+                              "branch.else_() (or before the conditional)")
         out = []
         inside: frozenset = EMPTY
         for t in inputs:
@@ -116,27 +116,29 @@ class State:
     def check_result(self, t: Tensor, what: str) -> None:
         owner = self.results.get(t)
         if owner is not None:
-            raise RegionError(f"{what}: %{t.name} is a result of {owner.describe()}, available only after its with "
-                              "block ends")
+            raise RegionError(f"{what}: %{t.name} is a result of {owner.describe()}, available only after "
+                              "its with block ends")
 
     def check_visible(self, scope: Any, t: Tensor, what: str) -> None:
         """Raise if ``t`` may not be used by a layer created in ``scope``."""
         self.check_result(t, what)
         for owner in self.members.get(t, EMPTY):
             if owner.closed:
-                raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}, whose with block has "
-                                  "ended; a value leaves a loop only through loop.collect/loop.last and a "
-                                  "conditional only through branch.output")
-            if isinstance(owner, BranchOwner) and t.producer is not None and t.producer.op.kind != "ConditionalInput":
+                raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}, whose with "
+                                  "block has ended; a value leaves a loop only through "
+                                  "loop.collect/loop.last and a conditional only through branch.output")
+            shared = t.producer is None or t.producer.op.kind == "ConditionalInput"
+            if isinstance(owner, BranchOwner) and not shared:
                 made_in = self.context_of.get(t.producer, _NO_CONTEXT).get(owner)
                 now = scope.context.get(owner)
                 if now == "eager":
-                    raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}; branch.eager() "
-                                      "computes outside the conditional, so it can use only values from outside it")
+                    raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}; "
+                                      "branch.eager() computes outside the conditional, so it can use only "
+                                      "values from outside it")
                 if made_in in (True, False) and now in (True, False) and made_in != now:
                     raise RegionError(f"{what}: %{t.name} is computed in the {_branch(made_in)} branch of "
-                                      f"{owner.describe()}; TensorRT allows no edges between the two branches "
-                                      "(compute it before the conditional, or in both branches)")
+                                      f"{owner.describe()}; TensorRT allows no edges between the two "
+                                      "branches (compute it before the conditional, or in both branches)")
 
     def record(self, scope: Any, node: Node) -> None:
         """Note the new layer's outputs' membership and the lexical context it was created in."""
@@ -262,7 +264,8 @@ class RegionBuilder:
     # -- scopes ---------------------------------------------------------------------------------------
     def _enter(self) -> None:
         if self.entered:
-            raise RegionError(f"{type(self).__name__}: this region was already used in a with block; create a new one")
+            raise RegionError(f"{type(self).__name__}: this region was already used in a with block; create "
+                              "a new one")
         self.entered = True
         OPEN.append(self)
 
@@ -270,8 +273,8 @@ class RegionBuilder:
         """Put this region's scope on ``network`` (when its network becomes known)."""
         if self.network is not None:
             if network is not self.network:
-                raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot use "
-                                  f"tensors of another network ({network.name!r})")
+                raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot "
+                                  f"use tensors of another network ({network.name!r})")
             return
         index = OPEN.index(self) if self in OPEN else len(OPEN)
         for outer in OPEN[:index]:
@@ -315,8 +318,8 @@ class RegionBuilder:
             return
         here = self.network._scopes[-1]
         if here is not (scope or self.scope):
-            raise RegionError(f"{method}: call it directly in the with block of {self.describe()}, not inside a "
-                              "nested loop or conditional")
+            raise RegionError(f"{method}: call it directly in the with block of {self.describe()}, not "
+                              "inside a nested loop or conditional")
 
     def _outer(self, t: Tensor, what: str) -> Tensor:
         """``t`` as a value entering this region from outside: checked, and routed by enclosing scopes."""
@@ -324,8 +327,8 @@ class RegionBuilder:
         assert scope is not None
         state.check_visible(scope.parent, t, what)
         if self in state.members.get(t, EMPTY):
-            raise RegionError(f"{what}: %{t.name} is computed inside {self.describe()}; it must come from outside "
-                              "the region")
+            raise RegionError(f"{what}: %{t.name} is computed inside {self.describe()}; it must come from "
+                              "outside the region")
         return scope.parent.route(t)
 
     def _add(self, op: Op, inputs: tuple[Tensor | None, ...], name: str | None) -> tuple[Tensor, ...]:

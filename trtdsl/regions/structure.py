@@ -23,8 +23,9 @@ every network TensorRT would reject.
 ...     acc.update(acc + x)
 ...     total = loop.last(acc)
 >>> s = analyze(net)
->>> [r.name for r in s.regions], s.frame_of(x.producer), s.frame_of(total.producer)
-(['loop_0'], (Region(kind='loop', index=0, name='loop_0'), None), (Region(kind='loop', index=0, name='loop_0'), None))
+>>> loop = (net.regions[0], None)
+>>> [r.name for r in s.regions], s.frame_of(x.producer) == s.frame_of(total.producer) == loop
+(['loop_0'], True)
 >>> s.tensor_frame(total) is None      # the loop's result is outside the loop
 True
 """
@@ -91,7 +92,8 @@ class RegionInfo:
 class Structure:
     """The regions of a network and the frame of every layer (see :data:`Frame`)."""
 
-    def __init__(self, regions: dict[Region, RegionInfo], frames: dict[Node, Frame], nodes: list[Node]) -> None:
+    def __init__(self, regions: dict[Region, RegionInfo], frames: dict[Node, Frame],
+                 nodes: list[Node]) -> None:
         self.info = regions
         self.frames = frames
         self.index = {n: i for i, n in enumerate(nodes)}
@@ -117,7 +119,8 @@ class Structure:
         return self.frames[node]
 
     def tensor_frame(self, tensor: Tensor) -> Frame:
-        """Where ``tensor``'s value lives: a LoopOutput's or ConditionalOutput's value is outside its region."""
+        """Where ``tensor``'s value lives: a LoopOutput's or ConditionalOutput's value is outside its
+        region."""
         node = tensor.producer
         if node is None:
             return None
@@ -243,7 +246,8 @@ class _Analysis:
                     elif kind == "Recurrence":
                         value = self.m(ins[0]) | (self.m(ins[1]) if len(ins) > 1 else 0) | bit[region]
                     elif kind in ("LoopOutput", "ConditionalOutput"):
-                        value = ((self.m(ins[0]) | (self.m(ins[1]) if len(ins) > 1 else 0)) & ~bit[region]) | anc[region]
+                        value = self.m(ins[0]) | (self.m(ins[1]) if len(ins) > 1 else 0)
+                        value = (value & ~bit[region]) | anc[region]
                     else:
                         continue
                 for out in node.outputs:
@@ -308,8 +312,8 @@ class _Analysis:
     def _unclear(self, a: Region, b: Region, inner: Region | None = None) -> RegionError:
         node = self.info[inner or a].boundary[0]
         if inner is not None:
-            why = (f"{describe(inner)} reads values computed inside {describe(a)} and inside {describe(b)}, which "
-                   "are not nested in one another")
+            why = (f"{describe(inner)} reads values computed inside {describe(a)} and inside {describe(b)}, "
+                   "which are not nested in one another")
         else:
             why = f"{describe(a)} and {describe(b)} each use values computed inside the other"
         return RegionError(f"unclear nesting: {why}; TensorRT infers nesting from data flow and rejects this "
@@ -337,10 +341,10 @@ class _Analysis:
             regions = self._regions_in(mask)
             a, b = next((a, b) for a in regions for b in regions
                         if a is not b and not (self.anc[a] & self.bit[b] or self.anc[b] & self.bit[a]))
-            raise _error(node, f"uses values computed inside {describe(a)} and inside {describe(b)}, which are not "
-                               "nested in one another; a value leaves a loop only through a loop output "
-                               "(loop.collect/loop.last) and a conditional only through a conditional output "
-                               "(branch.output)") from None
+            raise _error(node, f"uses values computed inside {describe(a)} and inside {describe(b)}, which "
+                               "are not nested in one another; a value leaves a loop only through a loop "
+                               "output (loop.collect/loop.last) and a conditional only through a conditional "
+                               "output (branch.output)") from None
 
     def inside(self, mask: int, region: Region) -> bool:
         """Whether a value of ``mask`` is computed inside ``region`` (or a region nested in it)."""
@@ -361,8 +365,8 @@ class _Analysis:
                 source = None if t is None else t.producer
                 if source is not None and source.op.kind in ("LoopOutput", "ConditionalOutput") \
                         and self.inside(self.node_mask[node], source.op.region):
-                    raise _error(node, f"uses %{t.name}, a result of {describe(source.op.region)}, inside that "
-                                       "region; a region's results exist only after it ends")
+                    raise _error(node, f"uses %{t.name}, a result of {describe(source.op.region)}, inside "
+                                       "that region; a region's results exist only after it ends")
             if node.op.kind not in BOUNDARY_KINDS and inner is not None and node.op.kind in NOT_IN_REGIONS:
                 raise _error(node, f"a {node.op.kind} layer cannot be inside {describe(inner)}: "
                                    f"{NOT_IN_REGIONS[node.op.kind]}")
@@ -388,9 +392,9 @@ class _Analysis:
             inner = None if node is None else self.inner_or_error(self.m(t), node)
             if inner is not None:
                 assert node is not None
-                raise RegionError(f"output {name!r}: %{t.name} is computed inside {describe(inner)}; TensorRT does "
-                                  "not allow a network output inside a loop or conditional (mark the region's "
-                                  "result instead)", location=node.location)
+                raise RegionError(f"output {name!r}: %{t.name} is computed inside {describe(inner)}; "
+                                  "TensorRT does not allow a network output inside a loop or conditional "
+                                  "(mark the region's result instead)", location=node.location)
         return Structure({r: self.info[r] for r in self.order}, frames, self.nodes)
 
     def check_counts(self) -> None:
@@ -404,18 +408,19 @@ class _Analysis:
                         raise _error(limits[1], f"{describe(region)} already has a {kind} trip limit "
                                                 f"({limits[0].name}); TensorRT allows one of each kind")
                 if not info.of_kind("TripLimit"):
-                    raise RegionError(f"{describe(region)} has no trip limit; TensorRT needs a COUNT or a WHILE limit "
-                                      f"(first boundary layer: {first.name})", location=first.location)
+                    raise RegionError(f"{describe(region)} has no trip limit; TensorRT needs a COUNT or a "
+                                      "WHILE limit (first boundary layer: "
+                                      f"{first.name})", location=first.location)
                 for rec in info.of_kind("Recurrence"):
                     if len(rec.inputs) < 2 or rec.inputs[1] is None:
-                        raise _error(rec, f"the recurrence of {describe(region)} has no next value (input 1); set it "
-                                          "with carry.update(next) (TensorRT's setInput(1, next))")
+                        raise _error(rec, f"the recurrence of {describe(region)} has no next value (input "
+                                          "1); set it with carry.update(next) (TensorRT's setInput(1, next))")
             else:
                 conditions = info.of_kind("Condition")
                 if len(conditions) != 1:
                     where = first if not conditions else conditions[1]
-                    raise _error(where, f"{describe(region)} has {len(conditions)} Condition layers; TensorRT needs "
-                                        "exactly one")
+                    raise _error(where, f"{describe(region)} has {len(conditions)} Condition layers; "
+                                        "TensorRT needs exactly one")
                 if not info.of_kind("ConditionalOutput"):
                     raise RegionError(f"{describe(region)} has no output; TensorRT needs at least one "
                                       "ConditionalOutput (branch.output(then_value, else_value))",
@@ -446,16 +451,17 @@ class _Analysis:
                     raise _error(node, f"%{t.name} is computed inside {describe(inner)}, which is nested in "
                                        f"{describe(region)}; use {describe(inner)}'s outputs instead")
                 if kind == "LoopOutput" and inner is not region:
-                    raise _error(node, f"%{t.name} is not computed inside {describe(region)} (it does not depend on "
-                                       "the loop's iterators or recurrences); TensorRT requires a loop output's "
-                                       "value to come from inside the loop")
+                    raise _error(node, f"%{t.name} is not computed inside {describe(region)} (it does not "
+                                       "depend on the loop's iterators or recurrences); TensorRT requires a "
+                                       "loop output's value to come from inside the loop")
             if kind == "LoopOutput" and node.op.loop_output.name == "LAST_VALUE":
                 source = node.inputs[0].producer
                 if source is None or source.op.kind != "Recurrence" or source.op.region != region:
-                    raise _error(node, f"LAST_VALUE needs a recurrence of {describe(region)}, but %{node.inputs[0].name} "
-                                       "is not one (use loop.collect for other values, or carry the value)")
+                    raise _error(node, f"LAST_VALUE needs a recurrence of {describe(region)}, but "
+                                       f"%{node.inputs[0].name} is not one (use loop.collect for other "
+                                       "values, or carry the value)")
             if kind == "Iterator" and node.op.reverse and info.trip_limit("COUNT") is None:
-                raise _error(node, f"a reverse iterator reads x[M-1-i] where M is the COUNT trip count, but "
+                raise _error(node, "a reverse iterator reads x[M-1-i] where M is the COUNT trip count, but "
                                    f"{describe(region)} has no COUNT trip limit")
             if kind == "TripLimit" and node.op.trip_limit.name == "WHILE":
                 self.check_while(node, region)
@@ -484,9 +490,9 @@ class _Analysis:
                     if node.op.kind in CONDITIONAL_KINDS and node.op.region == region:
                         continue
                     if node in marks[not b]:
-                        raise _error(node, f"both branches of {describe(region)} use it; TensorRT allows no edges "
-                                           "between the true branch and the false branch (compute it before the "
-                                           "conditional, or once in each branch)")
+                        raise _error(node, f"both branches of {describe(region)} use it; TensorRT allows no "
+                                           "edges between the true branch and the false branch (compute it "
+                                           "before the conditional, or once in each branch)")
                     mine.add(node)
                     stack.extend(t.producer for t in node.inputs if t is not None)
                     if node.op.kind in BOUNDARY_KINDS:
@@ -500,7 +506,8 @@ def is_entry(node: Node, index: int) -> bool:
     (rather than reading the region's own interior)."""
     kind = node.op.kind
     return (kind in ("Iterator", "Condition", "ConditionalInput") or (kind == "Recurrence" and index == 0)
-            or (kind == "TripLimit" and node.op.trip_limit.name == "COUNT") or (kind == "LoopOutput" and index == 1))
+            or (kind == "TripLimit" and node.op.trip_limit.name == "COUNT")
+            or (kind == "LoopOutput" and index == 1))
 
 
 def while_violation(condition: Tensor, region: Region, inside: Callable[[Node], bool]) -> Node | None:
@@ -523,5 +530,6 @@ def while_violation(condition: Tensor, region: Region, inside: Callable[[Node], 
 
 
 def while_message(bad: Node) -> str:
-    return (f"the WHILE condition depends on {bad.op.label()} layer {bad.name}; TensorRT computes it only from the "
-            "loop's recurrences (and values from outside the loop), without iterators or nested loops")
+    return (f"the WHILE condition depends on {bad.op.label()} layer {bad.name}; TensorRT computes it only "
+            "from the loop's recurrences (and values from outside the loop), without iterators or nested "
+            "loops")

@@ -18,7 +18,8 @@ from trtdsl.ir.tensor import Tensor
 LEAF = "*"
 
 
-def flatten(tree: Any, is_leaf: Callable[[Any], bool] = lambda x: isinstance(x, Tensor)) -> tuple[list[Any], Any]:
+def flatten(tree: Any, is_leaf: Callable[[Any], bool] = lambda x: isinstance(x, Tensor)
+            ) -> tuple[list[Any], Any]:
     """The leaves of ``tree`` in order (dicts by sorted key) and a description of its structure."""
     leaves: list[Any] = []
 
@@ -62,7 +63,8 @@ def structure_text(structure: Any) -> str:
     if structure is None:
         return "None"
     if structure[0] is dict:
-        return "{" + ", ".join(f"{k!r}: {structure_text(v)}" for k, v in zip(structure[1], structure[2])) + "}"
+        items = (f"{k!r}: {structure_text(v)}" for k, v in zip(structure[1], structure[2]))
+        return "{" + ", ".join(items) + "}"
     items = [structure_text(x) for x in structure[1]]
     if structure[0] is tuple:
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
@@ -112,7 +114,9 @@ def check_same(fn: str, root: str, a: tuple[str, Any, Sequence[Tensor]], b: tupl
         if x.dtype != y.dtype:
             problems.append(f"{path}: dtype {x.dtype.name} in {a_name} but {y.dtype.name} in {b_name}")
         if x.shape != y.shape:
-            problems.append(f"{path}: shape {x.type.shape_text} in {a_name} but {y.type.shape_text} in {b_name}")
+            problems.append(f"{path}: shape {x.type.shape_text} in {a_name} but {y.type.shape_text} in "
+                            f"{b_name}")
     if problems:
         listed = "".join(f"\n  {p}" for p in problems)
-        raise RegionError(f"{fn}: {b_name} must have the dtypes and shapes of {a_name}; they differ in:{listed}\n{fix}")
+        raise RegionError(f"{fn}: {b_name} must have the dtypes and shapes of {a_name}; they differ "
+                          f"in:{listed}\n{fix}")
