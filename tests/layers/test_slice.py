@@ -240,9 +240,9 @@ ROWS = [
     (DTypeError, "Slice: input 'data' has dtype uint8; expected one of bool, int4, int8, int32, int64, float8_e4m3, "
                  "float32, float16, bfloat16",
      call(lambda x: td.slice(x, (0,), (1,)), (td.uint8, (2,)))),
-    (ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (n,); a size computed from "
-                 "dynamic dims needs a size tensor (not supported yet)",
-     call(lambda x, y: td.slice(x, (0,), (y.shape[0],)), (F32, ("n",)), (F32, ("m",)))),
+    (ShapeError, "slice: argument 'size' (%t1) has the dynamic length n; TensorRT needs a shape tensor's length when the "
+                 "network is built (it is the rank of a result)",
+     call(lambda x, y: td.slice(x, (0,), y), (F32, ("n",)), (td.int32, ("n",)))),
     (DTypeError, "Slice: input 4 (the fill value) has dtype int32 but the data is float32; expected the same dtype "
                  "(or, among float32, float16, int8 and float8_e4m3, one TensorRT converts)",
      call(lambda x, f: td.slice(x, (0,), (3,), mode="fill", fill=f), (F32, (2,)), (td.int32, ()))),
@@ -302,8 +302,11 @@ def test_the_layer_checks_what_the_function_cannot():
     net = td.Network("e")
     x = net.input("x", F32, (2, 3))
     i = net.input("i", td.int32, (2,))
-    expect_error(ShapeError, "Slice: input 1 (start as a tensor) is not supported yet; give static ints",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i)))
+    expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor here is int32 or int64",
+                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
+    expect_error(ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (2, 3); a size "
+                             "computed from dynamic dims comes as input 2, a shape tensor (td.slice makes it)",
+                 lambda: net.add1(td.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
     expect_error(ShapeError, "Slice: input 4 (the fill value) is only allowed in FILL mode, not WRAP",
                  lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP), (x, None, None, None, x[0, 0])))
     expect_error(ShapeError, "Slice: argument 'size' is (1,); expected 2 values, one per dim of input shape (2, 3)",

@@ -17,6 +17,7 @@ from trtdsl.ir.types import TensorType
 if TYPE_CHECKING:
     from trtdsl.dtypes import DType
     from trtdsl.regions.region import Region
+    from trtdsl.shapes.profiles import Profile
 
 MAX_RANK = 8  # Dims::MAX_DIMS
 
@@ -61,6 +62,9 @@ class Network:
         self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
         self._cache: dict[str, Any] = {}
+        self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
+        self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
+        self._profiles: list[Profile] = []
 
     def __repr__(self) -> str:
         return f"Network({self.name!r}, {len(self.nodes)} layers)"
@@ -77,17 +81,54 @@ class Network:
         return format_network(self, locations=locations)
 
     # -- building -------------------------------------------------------------------------------------
-    def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike]) -> Tensor:
+    def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike], *,
+              shape_tensor: bool = False) -> Tensor:
         """Declare a network input. Dims are ints or names of dynamic dims (the same name means the
-        same size everywhere)."""
+        same size everywhere). ``shape_tensor=True`` declares an input whose *values* are sizes (an
+        int32/int64 tensor of static rank 0 or 1, at most 64 elements), given per profile as
+        ``(min, opt, max)`` values with :meth:`add_profile` (TensorRT's shape-tensor inputs)."""
         dt = dtypes.dtype(dtype)
         dims = _check_shape(f"input {name!r}", shape)
         self._check_new_name(name, "input")
+        if shape_tensor:
+            from trtdsl.shapes.rules import check_shape_io
+
+            check_shape_io(f"input {name!r}", TensorType(dt, dims))
         tensor = Tensor(self, TensorType(dt, dims), None, 0, name, True)
         self._register(tensor)
         self.inputs[name] = tensor
+        if shape_tensor:
+            self.shape_inputs.add(name)
         self._changed()
         return tensor
+
+    def add_profile(self, ranges: Mapping[str, Any]) -> Profile:
+        """Declare an optimization profile: ``{dim name or shape-tensor input: (min, opt, max)}`` for
+        every named dim and shape-tensor input. Runs check their inputs against the profiles, TensorRT
+        builds one optimization profile per call, and trtdsl.testing draws sizes across them."""
+        from trtdsl.shapes.profiles import make_profile
+
+        profile = make_profile(self, ranges)
+        self._profiles.append(profile)
+        self._changed()
+        return profile
+
+    @property
+    def profiles(self) -> tuple[Profile, ...]:
+        """The optimization profiles declared with :meth:`add_profile`, in order."""
+        return tuple(self._profiles)
+
+    def mark_output_for_shapes(self, name: str, tensor: Tensor) -> None:
+        """Mark ``tensor`` as the output ``name`` whose values are computed as shapes (TensorRT's
+        ``markOutputForShapes``): an int32/int64 tensor of static rank 0 or 1, at most 64 elements,
+        computable without running the GPU layers (else TensorRT synchronizes: a ShapeSyncWarning)."""
+        from trtdsl.shapes.rules import check_shape_io, use_as_shape
+
+        if isinstance(tensor, Tensor):
+            check_shape_io(f"mark_output_for_shapes {name!r}", tensor.type)
+        self.output(name, tensor)
+        self.shape_outputs.add(name)
+        use_as_shape(f"mark_output_for_shapes {name!r}", self.outputs[name])
 
     def output(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the network output called ``name``."""

@@ -22,8 +22,8 @@ from typing import Any, Sequence
 import attrs
 import numpy as np
 
-from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine, volume
+from trtdsl.errors import ArgumentError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike, volume
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -34,6 +34,10 @@ def _opt_tuple(value: Any) -> tuple[int, ...] | None:
     return None if value is None else tuple(operator.index(v) for v in value)
 
 
+def _opt_dims(value: Any) -> tuple[DimLike, ...] | None:
+    return None if value is None else tuple(v if isinstance(v, Dim) else operator.index(v) for v in value)
+
+
 def _check_perm(label: str, arg: str, perm: tuple[int, ...], rank: int) -> None:
     if sorted(perm) != list(range(rank)):
         raise ShapeError(
@@ -41,12 +45,16 @@ def _check_perm(label: str, arg: str, perm: tuple[int, ...], rank: int) -> None:
         )
 
 
-def reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: tuple[int, ...], zero_is_placeholder: bool) -> tuple[DimLike, ...]:
-    """The output shape of TensorRT's reshape of ``in_shape`` to ``dims`` (0 and -1 resolved)."""
+def reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: tuple[DimLike, ...],
+                 zero_is_placeholder: bool) -> tuple[DimLike, ...]:
+    """The output shape of TensorRT's reshape of ``in_shape`` to ``dims`` (0 and -1 resolved; dims that
+    are Dims are taken as they are)."""
     out: list[DimLike] = []
     infer_at = None
     for i, d in enumerate(dims):
-        if d == -1:
+        if isinstance(d, Dim):
+            out.append(d)
+        elif d == -1:
             if infer_at is not None:
                 raise ShapeError(f"{label}: reshape dims {dims} have more than one -1")
             infer_at = i
@@ -66,7 +74,9 @@ def reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: tuple[int, ...
             raise ShapeError(f"{label}: cannot infer the -1 in reshape dims {dims}: the other dims have volume 0")
         if isinstance(vin, int) and isinstance(known, int) and vin % known:
             raise ShapeError(f"{label}: cannot reshape {_text(in_shape)} to {dims}: volume {vin} is not a multiple of {known}")
-        out[infer_at] = combine("//", vin, known)
+        from trtdsl.shapes.algebra import quotient
+
+        out[infer_at] = quotient(vin, known)
     elif isinstance(vin, int) and isinstance(known, int) and vin != known:
         raise ShapeError(f"{label}: cannot reshape {_text(in_shape)} (volume {vin}) to {dims} (volume {known})")
     return tuple(out)
@@ -78,11 +88,15 @@ def _text(shape: tuple[DimLike, ...]) -> str:
 
 @attrs.frozen
 class Shuffle(Op):
-    """``np.transpose(np.transpose(x, first).reshape(dims), second)`` with TensorRT's 0/-1 rules."""
+    """``np.transpose(np.transpose(x, first).reshape(dims), second)`` with TensorRT's 0/-1 rules.
+
+    A dynamic reshape takes its dims as input 1, a 1-D int32/int64 shape tensor read when the network
+    runs (with the same 0/-1 rules); ``reshape`` then holds the reshaped dims as the IR knows them
+    (see :func:`dynamic_reshape_dims`)."""
 
     kind = "Shuffle"
     first_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple)
-    reshape: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple)
+    reshape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims)
     second_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple)
     zero_is_placeholder: bool = True
 
@@ -95,21 +109,52 @@ class Shuffle(Op):
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x = inputs[0]
         assert x is not None
+        label = self.label()
+        if len(inputs) > 2:
+            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 or 2 (data, reshape dims)")
+        dims_input = inputs[1] if len(inputs) == 2 else None
         shape = x.shape
         if self.first_transpose is not None:
-            _check_perm(self.label(), "first_transpose", self.first_transpose, len(shape))
+            _check_perm(label, "first_transpose", self.first_transpose, len(shape))
             shape = tuple(shape[p] for p in self.first_transpose)
-        if self.reshape is not None:
-            shape = reshape_dims(self.label(), shape, self.reshape, self.zero_is_placeholder)
+        if dims_input is not None:
+            shape = self._dynamic_shape(label, shape, dims_input)
+        elif self.reshape is not None:
+            if not all(isinstance(d, int) for d in self.reshape):
+                raise bad_argument(label, "reshape", self.reshape, "ints (dynamic dims come as input 1, a shape tensor)",
+                                   ShapeError)
+            shape = reshape_dims(label, shape, self.reshape, self.zero_is_placeholder)  # type: ignore[arg-type]
         if self.second_transpose is not None:
-            _check_perm(self.label(), "second_transpose", self.second_transpose, len(shape))
+            _check_perm(label, "second_transpose", self.second_transpose, len(shape))
             shape = tuple(shape[p] for p in self.second_transpose)
         return (TensorType(x.dtype, shape),)
 
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _dynamic_shape(self, label: str, shape: tuple[DimLike, ...], dims: TensorType) -> tuple[DimLike, ...]:
+        from trtdsl.shapes.rules import check_shape_input
+
+        if self.reshape is None:
+            raise ArgumentError(f"{label}: a reshape by input 1 needs 'reshape', the reshaped dims as the IR knows them")
+        check_shape_input(label, "reshape dims", dims, len(self.reshape))
+        for d in self.reshape:
+            if isinstance(d, int) and d < 0:
+                raise bad_argument(label, "reshape", self.reshape, "the reshaped dims (ints >= 0 and dims)", ShapeError)
+        vin, vout = volume(shape), volume(self.reshape)
+        if isinstance(vin, int) and isinstance(vout, int) and vin != vout:
+            raise ShapeError(f"{label}: cannot reshape {_text(shape)} (volume {vin}) to {_text(self.reshape)} "
+                             f"(volume {vout})")
+        return self.reshape
+
+    def reference(self, x: np.ndarray, dims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         if self.first_transpose is not None:
             x = np.transpose(x, self.first_transpose)
-        if self.reshape is not None:
+        if dims is not None:
+            try:
+                target = reshape_dims(self.label(), x.shape, tuple(int(d) for d in dims), self.zero_is_placeholder)
+            except ShapeError as exc:  # reported as this layer's failure, with its name and line
+                raise ValueError(f"the reshape dims {dims.tolist()} read when the network ran are invalid: "
+                                 f"{exc.message}") from None
+            x = x.reshape(target)
+        elif self.reshape is not None:
             dims = [x.shape[i] if d == 0 and self.zero_is_placeholder else d for i, d in enumerate(self.reshape)]
             x = x.reshape(dims)
         if self.second_transpose is not None:
@@ -156,11 +201,58 @@ class Unsqueeze(Op):
         return (np.expand_dims(x, self.axes),)
 
 
-def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: Sequence[int] | None = None,
+def dynamic_reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: Tensor, zero_is_placeholder: bool,
+                         source: str) -> tuple[DimLike, ...]:
+    """The dims of a reshape of ``in_shape`` by the shape tensor ``dims`` as the IR knows them: the
+    values of ``dims`` (:func:`trtdsl.shapes.values.value_of`) with TensorRT's 0/-1 rules applied. An
+    element known only when the network runs gives the dim ``reshape(%<source>,%<dims>)[i]``, bound
+    when the network runs, unless it can only be a size (no 0 placeholders and an explicit -1 elsewhere)."""
+    from trtdsl.shapes.values import is_value_symbol, value_of
+
+    values = value_of(dims) or ()
+    # with an explicit -1 and no 0 placeholders, a value read at run time can only be a size
+    sizes_only = not zero_is_placeholder and -1 in [v for v in values if isinstance(v, int)]
+    resolved = tuple(
+        Dim.symbol(f"reshape(%{source},%{dims.name})[{i}]")
+        if isinstance(v, Dim) and not sizes_only and any(is_value_symbol(s) for s in v.symbols()) else v
+        for i, v in enumerate(values)
+    )
+    return reshape_dims(label, in_shape, resolved, zero_is_placeholder)
+
+
+def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: Any = None,
             second_transpose: Sequence[int] | None = None, *, zero_is_placeholder: bool = True,
             name: str | None = None) -> Tensor:
-    """One IShuffleLayer: transpose, reshape, transpose (each optional)."""
+    """One IShuffleLayer: transpose, reshape, transpose (each optional), with TensorRT's placeholders in
+    the reshape dims (0 copies the input dim at that index, -1 is inferred). ``reshape`` may hold dims
+    of ``x.shape`` (and other dynamic dims) or be a shape tensor: it is then the layer's input 1.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("sh")
+    >>> x = net.input("x", td.float32, ("n", 6))
+    >>> y = td.shuffle(x, reshape=td.shape_of(x)[::-1])   # TensorRT reads the dims when it runs
+    >>> y.shape
+    (6, Dim('n'))
+    >>> net.output("y", y)
+    >>> net.run({"x": np.arange(12, dtype=np.float32).reshape(2, 6)})["y"].shape
+    (6, 2)
+    """
     x = expect_tensor("shuffle", "x", x)
+    if reshape is not None and _is_dynamic(reshape):
+        from trtdsl.shapes.materialize import shape_arg
+        from trtdsl.shapes.rules import use_as_shape
+
+        first = _opt_tuple(first_transpose)
+        moved = x.shape
+        if first is not None:
+            _check_perm("Shuffle", "first_transpose", first, x.ndim)
+            moved = tuple(x.shape[p] for p in first)
+        dims = shape_arg("shuffle", "reshape", reshape, x.network).tensor
+        assert dims is not None
+        use_as_shape("shuffle", dims, "reshape")
+        out = dynamic_reshape_dims("Shuffle", moved, dims, bool(zero_is_placeholder), x.name)
+        op = Shuffle(first, out, second_transpose, bool(zero_is_placeholder))
+        return x.network.add1(op, (x, dims), name=name)
     try:
         op = Shuffle(first_transpose, reshape, second_transpose, bool(zero_is_placeholder))
     except TypeError:
@@ -169,26 +261,58 @@ def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: Se
     return x.network.add1(op, (x,), name=name)
 
 
-def reshape(x: Tensor, shape: Sequence[int | DimLike], *, name: str | None = None) -> Tensor:
+def _is_dynamic(shape: Any) -> bool:
+    """Whether a shape argument needs a shape tensor: a tensor, or a sequence holding one or a Dim."""
+    if isinstance(shape, (Tensor, Dim)):
+        return True
+    return isinstance(shape, (tuple, list)) and any(isinstance(d, (Tensor, Dim)) for d in shape)
+
+
+def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     """``x.reshape(shape)`` with NumPy's meaning: ``-1`` is inferred and ``0`` is a zero-length dim.
-    A dim of ``x.shape`` at its own index is kept through TensorRT's 0 placeholder, so dynamic dims
-    reshape without shape tensors."""
+
+    ``shape`` holds ints, dims of ``x.shape`` or of other tensors and expressions of them
+    (``(x.shape[0] * 2, -1)``), 0-D integer tensors, or is a 1-D integer shape tensor
+    (``td.shape_of(y)``). A dim of ``x.shape`` at its own index is kept through TensorRT's 0
+    placeholder; other dynamic dims make the layer's input 1, a shape tensor computed when the
+    network runs (from td.shape_of, gathers and arithmetic: see trtdsl.shapes).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("r")
+    >>> x = net.input("x", td.float32, ("batch", 6))
+    >>> y = td.reshape(x, (x.shape[0] * 2, -1))
+    >>> y.shape
+    (Dim('batch*2'), 3)
+    >>> net.output("y", y)
+    >>> net.run({"x": np.arange(12, dtype=np.float32).reshape(2, 6)})["y"].shape   # x.reshape(4, 3)
+    (4, 3)
+    """
     x = expect_tensor("reshape", "x", x)
+    if isinstance(shape, Tensor):
+        return _dynamic_reshape(x, shape, name)
     items = (shape,) if isinstance(shape, (int, np.integer, Dim)) else tuple(shape)
-    dynamic = [i for i, d in enumerate(items) if isinstance(d, Dim)]
-    for i, d in enumerate(items):
-        if not isinstance(d, Dim) and (isinstance(d, bool) or not isinstance(d, (int, np.integer))):
-            raise bad_argument("reshape", "shape", items, "ints (and -1 once) or dims of x.shape")
-        if isinstance(d, Dim) and not (i < x.ndim and x.shape[i] == d):
-            raise ShapeError(
-                f"reshape: dim {i} of {items!r} is the dynamic expression {d}, which is not input dim {i}; "
-                "reshape to computed sizes needs a shape tensor: td.reshape(x, td.shape_of(...)...)"
-            )
-    has_zero = any(not isinstance(d, Dim) and d == 0 for d in items)
-    if has_zero and dynamic:
-        raise ShapeError(f"reshape: shape {items!r} mixes a 0-length dim with dynamic dims; give static ints")
+    for d in items:
+        if not isinstance(d, (Dim, Tensor)) and (isinstance(d, bool) or not isinstance(d, (int, np.integer))):
+            raise bad_argument("reshape", "shape", items, "ints (and -1 once), dims or 0-D integer tensors")
+    dynamic = [i for i, d in enumerate(items) if isinstance(d, (Dim, Tensor))]
+    has_zero = any(isinstance(d, (int, np.integer)) and d == 0 for d in items)
+    own = all(isinstance(items[i], Dim) and i < x.ndim and x.shape[i] == items[i] for i in dynamic)
+    if dynamic and (has_zero or not own):
+        return _dynamic_reshape(x, items, name)
     dims = tuple(0 if isinstance(d, Dim) else int(d) for d in items)
     return x.network.add1(Shuffle(reshape=dims, zero_is_placeholder=not has_zero), (x,), name=name)
+
+
+def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
+    from trtdsl.shapes.materialize import shape_arg
+    from trtdsl.shapes.rules import use_as_shape
+
+    arg = shape_arg("reshape", "shape", shape, x.network)
+    if arg.tensor is None:  # every dim static after all (e.g. a constant shape tensor)
+        return reshape(x, arg.dims, name=name)
+    use_as_shape("reshape", arg.tensor, "shape")
+    out = dynamic_reshape_dims("Shuffle", x.shape, arg.tensor, False, x.name)
+    return x.network.add1(Shuffle(reshape=out, zero_is_placeholder=False), (x, arg.tensor), name=name)
 
 
 def transpose(x: Tensor, perm: Sequence[int] | None = None, *, name: str | None = None) -> Tensor:

@@ -16,8 +16,10 @@ REFLECT        ``c = |x| mod (2d - 2)``, then ``2d - 2 - c`` if ``c >= d`` else 
 =============  ====================================================================
 
 CLAMP, WRAP and REFLECT cannot sample an empty dim (the output dim must then be 0).
-The layer's inputs keep TensorRT's positions: ``(data, start, size, stride, fill)``; start, size
-and stride are static parameters for now, so inputs 1-3 are None.
+The layer's inputs keep TensorRT's positions: ``(data, start, size, stride, fill)``. Start, size and
+stride are static parameters, or 1-D int32/int64 shape tensors read when the network runs (inputs
+1-3, made by ``td.slice`` from dynamic dims such as ``x.shape[0] - 1``); the parameter then holds the
+values as the IR knows them (see :mod:`trtdsl.shapes`).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("sl")
@@ -77,12 +79,13 @@ _INPUT_NAMES = ("data", "start", "size", "stride", "fill")
 class Slice(Op):
     """``out[y] = x[start + y * stride]`` per axis, out-of-range coordinates handled by ``mode``.
 
-    ``size`` holds ints, or a dynamic dim of the input on its own axis (a full slice of it)."""
+    ``size`` holds ints, or a dynamic dim of the input on its own axis (a full slice of it). A parameter
+    given as a tensor (input 1, 2 or 3) holds that tensor's values as the IR knows them (dims)."""
 
     kind = "Slice"
-    start: tuple[int, ...] = attrs.field(converter=tuple)
+    start: tuple[DimLike, ...] = attrs.field(converter=tuple)
     size: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    stride: tuple[int, ...] = attrs.field(converter=tuple)
+    stride: tuple[DimLike, ...] = attrs.field(converter=tuple)
     mode: SampleMode = SampleMode.STRICT_BOUNDS
 
     def attributes(self) -> dict[str, object]:
@@ -97,42 +100,46 @@ class Slice(Op):
             raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 to 5 (data, start, size, stride, fill)")
         x = inputs[0]
         assert x is not None
-        for i in (1, 2, 3):
-            if len(inputs) > i and inputs[i] is not None:
-                raise ShapeError(
-                    f"{label}: input {i} ({_INPUT_NAMES[i]} as a tensor) is not supported yet; give static ints"
-                )
+        dynamic = tuple(len(inputs) > i and inputs[i] is not None for i in (1, 2, 3))
+        for i, given in zip((1, 2, 3), dynamic):
+            if given:
+                from trtdsl.shapes.rules import check_shape_input
+
+                check_shape_input(label, _INPUT_NAMES[i], inputs[i], x.rank)  # type: ignore[arg-type]
         expect_dtype(label, "data", x, SLICE_DTYPES)
         if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
             raise DTypeError(
                 f"{label}: mode {self.mode.name} does not support dtype {x.dtype.name}; TensorRT's CLAMP, FILL and "
                 "REFLECT modes exclude int64 and bfloat16"
             )
-        self._check_params(label, x)
+        self._check_params(label, x, dynamic)
         fill = inputs[4] if len(inputs) == 5 else None
         if fill is not None:
             _check_fill(label, self.mode, x, fill)
         return (TensorType(x.dtype, self.size),)
 
-    def _check_params(self, label: str, x: TensorType) -> None:
+    def _check_params(self, label: str, x: TensorType, dynamic: tuple[bool, ...] = (False,) * 3) -> None:
         for arg, values in (("start", self.start), ("size", self.size), ("stride", self.stride)):
             if len(values) != x.rank:
                 raise bad_argument(label, arg, values, f"{x.rank} values, one per dim of input shape {x.shape_text}",
                                    ShapeError)
+        start_given, size_given, stride_given = dynamic
         for axis, (d, s, b, st) in enumerate(zip(x.shape, self.size, self.start, self.stride)):
             # exact type checks: bools are not coordinates, and they keep this loop cheap
-            if type(b) is not int or type(st) is not int:
+            if (type(b) is not int and not (start_given and isinstance(b, Dim))) or \
+                    (type(st) is not int and not (stride_given and isinstance(st, Dim))):
                 arg = "start" if type(b) is not int else "stride"
                 raise bad_argument(label, arg, getattr(self, arg), "ints")
             if type(s) is int and s >= 0:
-                if s and type(d) is int:
+                if s and type(d) is int and type(b) is int and type(st) is int:
                     self._check_static_axis(label, x, axis, d, s)
             elif not isinstance(s, Dim):
                 raise bad_argument(label, "size", self.size, "ints >= 0 (or dynamic dims of the input)")
-            elif s != d:
+            elif s != d and not size_given:
                 raise ShapeError(
                     f"{label}: size[{axis}] is the dynamic dim {s}, which is not dim {axis} of input shape "
-                    f"{x.shape_text}; a size computed from dynamic dims needs a size tensor (not supported yet)"
+                    f"{x.shape_text}; a size computed from dynamic dims comes as input 2, a shape tensor "
+                    "(td.slice makes it)"
                 )
 
     def _check_static_axis(self, label: str, x: TensorType, axis: int, d: int, s: int) -> None:
@@ -151,21 +158,28 @@ class Slice(Op):
                 f"empty; the output dim must be 0 there, not {s}"
             )
 
-    def reference(self, x: np.ndarray, start: Any = None, size: Any = None, stride: Any = None,
-                  fill: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-        sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
+    def reference(self, x: np.ndarray, start: np.ndarray | None = None, size: np.ndarray | None = None,
+                  stride: np.ndarray | None = None, fill: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         if x.ndim == 0:
             return (x.copy(),)
+        if size is not None:
+            sizes = tuple(int(s) for s in size)
+            if min(sizes) < 0:
+                raise ValueError(f"the size {list(sizes)} read when the network ran has a negative dim")
+        else:
+            sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
+        starts = self.start if start is None else tuple(int(b) for b in start)
+        strides = self.stride if stride is None else tuple(int(st) for st in stride)
         if self.mode is _M.FILL:
             # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
             # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED)
             fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
-            return (fill_slice(x, sizes, self.start, self.stride, fill_value),)
+            return (fill_slice(x, sizes, starts, strides, fill_value),)  # type: ignore[arg-type]
         if 0 in sizes:
             return (np.zeros(sizes, x.dtype),)
         basic: list[Any] = []
         takes: list[tuple[int, np.ndarray]] = []
-        for axis, (d, s, b, st) in enumerate(zip(x.shape, sizes, self.start, self.stride)):
+        for axis, (d, s, b, st) in enumerate(zip(x.shape, sizes, starts, strides)):
             last = b + (s - 1) * st
             inside = 0 <= min(b, last) and max(b, last) < d
             if inside and st != 0:
@@ -263,14 +277,16 @@ def _slice_sizes(fn: str, x: Tensor, size: Any) -> tuple[DimLike, ...]:
     return out
 
 
-def slice(x: Tensor, start: Sequence[int], size: Sequence[int | DimLike], stride: Sequence[int] | None = None,
-          mode: SampleMode | str = "strict_bounds", fill: Any = None, *, name: str | None = None) -> Tensor:
+def slice(x: Tensor, start: Any, size: Any, stride: Any = None, mode: SampleMode | str = "strict_bounds",
+          fill: Any = None, *, name: str | None = None) -> Tensor:
     """One ISliceLayer: ``out[y] = x[start + y * stride]`` per axis, with ``size`` the output shape.
 
     ``stride`` defaults to 1s. ``mode`` ("strict_bounds", "wrap", "clamp", "fill", "reflect") says what
     out-of-range coordinates read (see the module doc). ``fill`` (FILL mode only) is a number, a 0-D
-    array or a 0-D tensor; without it FILL uses 0. A ``size`` entry may be a dynamic dim of ``x``
-    itself (a full slice along it).
+    array or a 0-D tensor; without it FILL uses 0. Start, size and stride may hold dynamic dims
+    (``x.shape[0] - 1``) and 0-D integer tensors, or be 1-D integer shape tensors: they are then the
+    layer's inputs 1-3, computed when the network runs (a ``size`` entry that is ``x``'s own dim on its
+    axis stays a parameter).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("s")
@@ -282,18 +298,48 @@ def slice(x: Tensor, start: Sequence[int], size: Sequence[int | DimLike], stride
     array([13, 12, 11, 10, 11, 12, 13, 12, 11, 10], dtype=int32)
     >>> out["f"]                      # x[::-1] then two fill values
     array([13, 12, 11, 10, -1, -1], dtype=int32)
+    >>> y = net.input("y", td.float32, ("n", 3))
+    >>> tail = td.slice(y, (1, 0), (y.shape[0] - 1, 3))   # y[1:], computed when the network runs
+    >>> tail.shape
+    (Dim('n-1'), 3)
     """
     x = expect_tensor("slice", "x", x)
     sample = _sample_mode("slice", mode)
-    starts = static_ints("slice", "start", start, x.ndim)
-    sizes = _slice_sizes("slice", x, size)
-    strides = (1,) * x.ndim if stride is None else static_ints("slice", "stride", stride, x.ndim)
-    inputs: tuple[Tensor | None, ...] = (x,)
+    params: list[tuple[DimLike, ...]] = []
+    tensors: list[Tensor | None] = []
+    for arg, value in (("start", start), ("size", size), ("stride", (1,) * x.ndim if stride is None else stride)):
+        tensor, dims = _param(x, arg, value)
+        params.append(dims)
+        tensors.append(tensor)
+    inputs: list[Tensor | None] = [x, *tensors]
     if fill is not None:
         if sample is not _M.FILL:
             raise bad_argument("slice", "fill", fill, f"None: only FILL mode takes a fill value (mode is {sample.name})")
-        inputs = (x, None, None, None, fill_tensor("slice", x, fill))
-    return x.network.add1(Slice(starts, sizes, strides, sample), inputs, name=name)
+        inputs.append(fill_tensor("slice", x, fill))
+    while inputs[-1] is None:
+        inputs.pop()
+    return x.network.add1(Slice(params[0], params[1], params[2], sample), inputs, name=name)
+
+
+def _param(x: Tensor, arg: str, value: Any) -> tuple[Tensor | None, tuple[DimLike, ...]]:
+    """A slice parameter as (its shape tensor or None, its values as the IR knows them)."""
+    dynamic = isinstance(value, (Tensor, Dim)) or (
+        isinstance(value, (tuple, list)) and any(isinstance(v, (Tensor, Dim)) for v in value))
+    if arg == "size" and dynamic and not isinstance(value, (Tensor, Dim)) and len(value) == x.ndim and all(
+            not isinstance(v, Tensor) and (not isinstance(v, Dim) or v == d) for v, d in zip(value, x.shape)):
+        return None, _slice_sizes("slice", x, value)  # dims of x on their own axes: TensorRT's own size
+    if not dynamic:
+        if arg == "size":
+            return None, _slice_sizes("slice", x, value)
+        return None, static_ints("slice", arg, value, x.ndim)
+    from trtdsl.shapes.materialize import shape_arg
+    from trtdsl.shapes.rules import use_as_shape
+
+    found = shape_arg("slice", arg, value, x.network, length=x.ndim)
+    if found.tensor is None:
+        return None, found.dims
+    use_as_shape("slice", found.tensor, arg)
+    return found.tensor, found.dims
 
 
 def fill_tensor(fn: str, x: Tensor, fill: Any) -> Tensor:

@@ -98,7 +98,23 @@ def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor
                 bindings[key] = size
                 where[key] = f"input {name!r}"
         values[tensor] = array
+    if network.shape_inputs:
+        _bind_shape_values(network, values, bindings)
+    if network.profiles:
+        from trtdsl.shapes.profiles import check_feeds
+
+        check_feeds(network, {name: values[t] for name, t in network.inputs.items()})
     return values, bindings
+
+
+def _bind_shape_values(network: Network, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+    """The values of shape-tensor inputs are dims (``%n``, ``%s[i]``: see trtdsl.shapes.values)."""
+    from trtdsl.shapes.values import unknown
+
+    for name in network.shape_inputs:
+        tensor = network.inputs[name]
+        for symbol, value in zip(unknown(tensor), values[tensor].reshape(-1)):
+            bindings[symbol.args[0]] = int(value)
 
 
 def check_result(node: Node, results: Any, bindings: dict[str, int]) -> None:

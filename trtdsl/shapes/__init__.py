@@ -1,0 +1,1 @@
+"""Shape values, dynamic shapes and TensorRT's shape-tensor rules."""

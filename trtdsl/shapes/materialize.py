@@ -1,0 +1,257 @@
+"""Shape values made into shape tensors: the layers that compute dynamic dims when the network runs.
+
+``x.shape`` is a tuple of ints and symbolic :class:`~trtdsl.Dim`; it costs nothing. A layer that needs
+a dynamic size as a tensor (a reshape to ``(batch*2, -1)``, a slice of size ``seq-1``) gets it from
+:func:`shape_tensor`: static runs of ints become one constant, each dim ``d`` of a tensor ``x`` becomes
+``gather(shape_of(x), [axis])``, expressions become ElementWise layers (``+ - * //``), and the pieces are
+concatenated into one 1-D int64 tensor -- what TensorRT's IShapeLayer, IGatherLayer, IElementWiseLayer
+and IConcatenationLayer compute on the host. Each Shape layer and each dim is made once per network (at
+the top level; inside a loop or conditional being defined they are made again where used).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("m")
+>>> x = net.input("x", td.float32, ("batch", 3, 4))
+>>> s = shape_tensor(net, (x.shape[0] * 2, 6))
+>>> [n.op.label() for n in net.nodes]
+['Shape', 'Constant', 'Gather[DEFAULT]', 'Constant', 'ElementWise[PROD]', 'Constant', 'Concatenation']
+>>> net.output("s", s)
+>>> net.run({"x": np.zeros((5, 3, 4), np.float32)})["s"]
+array([10,  6])
+"""
+
+from __future__ import annotations
+
+import operator
+import weakref
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.network import MAX_RANK, Network
+from trtdsl.ir.tensor import Tensor
+from trtdsl.shapes.values import is_value_symbol, value_of
+
+
+@attrs.define
+class _Made:
+    """The tensors already made in one network, reused at the top level: the Shape layer of a tensor,
+    and the tensor of a dim."""
+
+    shapes: dict[Tensor, Tensor] = attrs.Factory(dict)
+    dims: dict[DimLike, Tensor] = attrs.Factory(dict)
+
+
+_MADE: "weakref.WeakKeyDictionary[Network, _Made]" = weakref.WeakKeyDictionary()
+_OPERATIONS = {"+": "SUM", "-": "SUB", "*": "PROD", "//": "FLOOR_DIV"}
+
+Item = Any  # an int, a Dim, or a 0-D / one-element integer Tensor
+
+
+@attrs.frozen(eq=False)
+class ShapeArg:
+    """A shape argument as a layer uses it: ``dims`` (one per element, as the IR knows them) and, when
+    some dim is dynamic, ``tensor``, the 1-D integer shape tensor holding them at run time."""
+
+    dims: tuple[DimLike, ...]
+    tensor: Tensor | None
+
+    @property
+    def is_static(self) -> bool:
+        return self.tensor is None
+
+
+def shape_arg(fn: str, arg: str, value: Any, network: Network | None = None, *,
+              length: int | None = None) -> ShapeArg:
+    """``value`` -- a sequence of ints, dims of ``x.shape`` and 0-D integer tensors, or a 1-D integer
+    tensor (a shape tensor such as ``td.shape_of(y)``) -- as a :class:`ShapeArg`. ``network`` is where
+    dynamic dims are computed (needed when ``value`` holds dims but no tensor); ``length``, if given, is
+    the number of elements expected.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, ("n", 4))
+    >>> shape_arg("f", "shape", (2, 3)).dims, shape_arg("f", "shape", (2, 3)).tensor
+    ((2, 3), None)
+    >>> shape_arg("f", "shape", (x.shape[0] - 1, 4), net).dims
+    (Dim('n-1'), 4)
+    """
+    if isinstance(value, Tensor):
+        check_whole(fn, arg, value, length)
+        return ShapeArg(value_of(value), value)  # type: ignore[arg-type]
+    items = _items(fn, arg, value)
+    if length is not None and len(items) != length:
+        raise ShapeError(f"{fn}: argument '{arg}' is {_text(items)}; expected {length} dims")
+    if all(isinstance(i, int) for i in items):
+        return ShapeArg(tuple(items), None)
+    where = network if network is not None else next((i.network for i in items if isinstance(i, Tensor)), None)
+    if where is None:
+        raise ArgumentError(f"{fn}: argument '{arg}' ({_text(items)}) holds dynamic dims but no tensor tells which "
+                            "network computes them; pass like=<a tensor of the network>")
+    tensor = shape_tensor(where, items)
+    return ShapeArg(value_of(tensor), tensor)  # type: ignore[arg-type]
+
+
+def _items(fn: str, arg: str, value: Any) -> list[Item]:
+    if isinstance(value, (int, np.integer, Dim)) and not isinstance(value, (bool, np.bool_)):
+        value = (value,)
+    expected = "a sequence of ints >= -1, dims of x.shape and 0-D integer tensors, or a 1-D integer shape tensor"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise bad_argument(fn, arg, value, expected)
+    if len(value) > MAX_RANK:
+        raise ShapeError(f"{fn}: argument '{arg}' is {_text(list(value))}; expected at most {MAX_RANK} dims "
+                         "(TensorRT's maximum rank)")
+    items: list[Item] = []
+    for v in value:
+        if isinstance(v, Tensor):
+            if v.dtype not in (dtypes.int32, dtypes.int64) or v.shape not in ((), (1,)):
+                cls = DTypeError if v.dtype not in (dtypes.int32, dtypes.int64) else ShapeError
+                raise cls(f"{fn}: argument '{arg}' holds %{v.name} ({v.type}); a dim given as a tensor is a 0-D or "
+                          "one-element int32/int64 tensor")
+            items.append(v)
+        elif isinstance(v, Dim):
+            items.append(v)
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+            items.append(operator.index(v))
+        else:
+            raise bad_argument(fn, arg, _text(list(value)), expected)
+    return items
+
+
+def check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
+    """A whole shape tensor must be 1-D, integer, with a length known when the network is built."""
+    if t.dtype not in (dtypes.int32, dtypes.int64):
+        raise DTypeError(f"{fn}: argument '{arg}' (%{t.name}) has dtype {t.dtype.name}; a shape tensor is int32 or int64")
+    if t.ndim != 1:
+        raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has shape {t.type.shape_text}; a shape tensor is 1-D")
+    if not isinstance(t.shape[0], int):
+        raise ShapeError(
+            f"{fn}: argument '{arg}' (%{t.name}) has the dynamic length {t.shape[0]}; TensorRT needs a shape tensor's "
+            "length when the network is built (it is the rank of a result)"
+        )
+    if length is not None and t.shape[0] != length:
+        raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has {t.shape[0]} elements; expected {length}")
+
+
+def _text(items: Sequence[Any]) -> str:
+    return "(" + ", ".join(f"%{i.name}" if isinstance(i, Tensor) else str(i) for i in items) + \
+        ("," if len(items) == 1 else "") + ")"
+
+
+def shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
+    """The 1-D int64 tensor holding ``items`` (ints, dims, 0-D or one-element integer tensors)."""
+    pieces: list[Tensor] = []
+    run: list[int] = []
+    for item in items:
+        if isinstance(item, int):
+            run.append(item)
+            continue
+        if run:
+            pieces.append(_ints(network, run))
+            run = []
+        pieces.append(_element(item) if isinstance(item, Tensor) else dim_tensor(network, item))
+    if run or not pieces:
+        pieces.append(_ints(network, run))
+    if len(pieces) == 1:
+        return pieces[0]
+    from trtdsl.layers.concat import Concatenation
+
+    return network.add1(Concatenation(0), pieces)
+
+
+def _ints(network: Network, values: Sequence[int]) -> Tensor:
+    return network.constant(np.asarray(values, np.int64).reshape(len(values)))
+
+
+def _element(t: Tensor) -> Tensor:
+    """A 0-D or one-element integer tensor as a one-element int64 tensor."""
+    from trtdsl.layers.cast import Cast
+    from trtdsl.layers.shuffle import Unsqueeze
+
+    if t.ndim == 0:
+        t = t.network.add1(Unsqueeze((0,)), (t,))
+    if t.dtype is not dtypes.int64:
+        t = t.network.add1(Cast(dtypes.int64), (t,))
+    return t
+
+
+def dim_tensor(network: Network, dim: DimLike) -> Tensor:
+    """The one-element int64 tensor holding ``dim`` when the network runs."""
+    made = _made(network)
+    if made is not None and dim in made.dims:
+        return made.dims[dim]
+    if isinstance(dim, int):
+        found = _ints(network, [dim])
+    elif dim.is_symbol:
+        found = _symbol(network, dim.args[0])
+    elif dim.op == "%":
+        from trtdsl.layers.elementwise import mod
+
+        found = mod(dim_tensor(network, dim.args[0]), dim_tensor(network, dim.args[1]))
+    else:
+        from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+
+        a, b = (dim_tensor(network, d) for d in dim.args)
+        found = network.add1(ElementWise(ElementWiseOperation[_OPERATIONS[dim.op]]), (a, b))
+    if made is not None:
+        made.dims[dim] = found
+    return found
+
+
+def _made(network: Network) -> _Made | None:
+    """The network's reusable tensors, or None while a loop or conditional is being defined."""
+    if network._scopes:
+        return None
+    return _MADE.setdefault(network, _Made())
+
+
+def _symbol(network: Network, name: str) -> Tensor:
+    if is_value_symbol(name):
+        tensor_name, _, rest = name[1:].partition("[")
+        t = network._tensor_names.get(tensor_name)
+        if t is not None:
+            return _element(t) if not rest else _gather(network, t, int(rest[:-1]))
+    source = find_dim(network, name)
+    if source is None:
+        raise ShapeError(f"the dim {name} is not a dim of any tensor of network {network.name!r}, so no layer can "
+                         "compute it")
+    t, axis = source
+    return _gather(network, shape_of(t), axis)
+
+
+def _gather(network: Network, t: Tensor, index: int) -> Tensor:
+    from trtdsl.layers.gather import Gather
+
+    return _element(network.add1(Gather(0), (t, _ints(network, [index]))))
+
+
+def shape_of(t: Tensor) -> Tensor:
+    """``td.shape_of(t)``, made once per tensor at the top level."""
+    from trtdsl.layers.shape import Shape
+
+    made = _made(t.network)
+    if made is not None and t in made.shapes:
+        return made.shapes[t]
+    found = t.network.add1(Shape(), (t,))
+    if made is not None:
+        made.shapes[t] = found
+    return found
+
+
+def find_dim(network: Network, name: str) -> tuple[Tensor, int] | None:
+    """A tensor with the named dim as one of its dims, and the axis: a network input's if there is one,
+    else the first layer output's."""
+    symbol = Dim.symbol(name)
+    for t in network.inputs.values():
+        for axis, d in enumerate(t.shape):
+            if d == symbol:
+                return t, axis
+    for node in network.nodes:
+        for t in node.outputs:
+            for axis, d in enumerate(t.shape):
+                if d == symbol:
+                    return t, axis
+    return None
