@@ -121,3 +121,19 @@ ROWS = [
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+def test_layers_inside_a_loop_are_left_alone():
+    net = td.Network("rnn")
+    xs = net.input("xs", td.float32, (3, 2, 4))
+    w = np.eye(4, dtype=np.float32)
+    with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)
+        h = loop.carry(np.zeros((2, 4), np.float32))
+        h.update(td.relu(x @ w + h))
+        last = loop.last(h)
+    net.output("y", last @ w)
+    quantized = td.quantization.insert_qdq(net, amax={last.name: 2.54})
+    assert [n.name for n in quantized] == [net.outputs["y"].producer.name]
+    value = np.full((3, 2, 4), 0.5, np.float32)
+    np.testing.assert_allclose(net.run({"xs": value})["y"], np.full((2, 4), 1.5), rtol=1e-6)

@@ -16,6 +16,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, evaluate_node
+from trtdsl.regions.structure import analyze
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
 """What :func:`insert_qdq` quantizes to: TensorRT's INT4 is weight-only and its FP4 activations need
@@ -69,7 +70,9 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     - weights (inputs computed from constants) get one scale per output channel:
       ``np.abs(w).max(axis=other axes) / 127``;
     - a tensor feeding several such layers gets one pair, shared;
-    - outputs are left in high precision, and a layer's bias is left to TensorRT.
+    - outputs are left in high precision, and a layer's bias is left to TensorRT;
+    - layers inside loops and conditionals are left alone (a region's layers are fixed when its block
+      ends).
 
     The network is changed in place: the new layers sit just before the first layer that uses them (the
     IR stays in topological order) and carry the line that called ``insert_qdq``. A scale of 1 stands in
@@ -91,7 +94,8 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
         raise bad_argument("insert_qdq", "dtype", to, "td.int8 or td.float8_e4m3 (TensorRT quantizes "
                                                       "activations to int4 never, and to fp4 only with "
                                                       "td.dynamic_quantize)")
-    targets = [n for n in network.nodes if n.op.kind in kinds
+    structure = analyze(network)
+    targets = [n for n in network.nodes if n.op.kind in kinds and structure.frame_of(n) is None
                and not all(dequantized_by(n.inputs[i]) is not None for i in QUANTIZED_INPUTS)]
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in targets:
