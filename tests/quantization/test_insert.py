@@ -137,3 +137,20 @@ def test_layers_inside_a_loop_are_left_alone():
     assert [n.name for n in quantized] == [net.outputs["y"].producer.name]
     value = np.full((3, 2, 4), 0.5, np.float32)
     np.testing.assert_allclose(net.run({"xs": value})["y"], np.full((2, 4), 1.5), rtol=1e-6)
+
+
+def test_calibration_through_a_loop_and_of_unused_tensors():
+    net = td.Network("loop")
+    xs = net.input("xs", td.float32, (3, 2))
+    with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)
+        acc = loop.carry(np.zeros(2, np.float32))
+        acc.update(acc + x)
+        total = loop.last(acc)
+    unused = td.relu(xs)
+    net.output("y", total * 2.0)
+    feeds = [{"xs": np.array([[1, -2], [3, 4], [-5, 0]], np.float32)}]
+    assert td.quantization.calibrate(net, feeds, [xs, total]) == [5.0, 2.0]
+    expect_error(ArgumentError, f"calibrate: %{unused.name} is not computed when the network runs (no output "
+                                "depends on it, or it is inside a loop or conditional)",
+                 lambda: td.quantization.calibrate(net, feeds, [unused]))

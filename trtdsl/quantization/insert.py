@@ -15,7 +15,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
-from trtdsl.reference.interpreter import bind_inputs, evaluate_node
+from trtdsl.reference.interpreter import Plan, bind_inputs, evaluate_node, plan
 from trtdsl.regions.structure import analyze
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
@@ -37,25 +37,35 @@ def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
     ...                                 {"x": np.array([0.0, 4.0, 3.0], np.float32)}], [x, h])
     [5.0, 3.0]
     """
-    needed: set[Node] = set()
-    stack = [t.producer for t in tensors if t.producer is not None]
-    while stack:
-        node = stack.pop()
-        if node not in needed:
-            needed.add(node)
-            stack.extend(i.producer for i in node.inputs if i is not None and i.producer is not None)
-    order = [n for n in network.nodes if n in needed]
+    p = plan(network)
+    steps = p.nodes if isinstance(p, Plan) else p.steps
     amax = [0.0] * len(tensors)
     for feeds in batches:
         values, bindings = bind_inputs(network, feeds)
+        pending = _measure(tensors, set(range(len(tensors))), values, amax)
         with np.errstate(all="ignore"):
-            for node in order:
-                evaluate_node(node, values, bindings)
-        for i, t in enumerate(tensors):
-            array = values[t].astype(np.float64)
-            if array.size:
-                amax[i] = max(amax[i], float(np.abs(array).max()))
+            for step, dead in zip(steps, p.free_after):
+                if isinstance(step, Node):
+                    evaluate_node(step, values, bindings)
+                else:
+                    step.run(values, bindings)
+                pending = _measure(tensors, pending, values, amax)
+                for t in dead:
+                    del values[t]
+        if pending:
+            missing = tensors[min(pending)]
+            raise ArgumentError(f"calibrate: %{missing.name} is not computed when the network runs (no "
+                                "output depends on it, or it is inside a loop or conditional)")
     return amax
+
+
+def _measure(tensors: Sequence[Tensor], pending: set[int], values: dict[Tensor, np.ndarray],
+             amax: list[float]) -> set[int]:
+    """Update ``amax`` with the pending tensors that have values now; return those still pending (values
+    are freed after their last use, so each is measured as soon as it is computed)."""
+    for i in [i for i in pending if tensors[i] in values]:
+        amax[i] = max(amax[i], float(np.abs(values[tensors[i]].astype(np.float64)).max(initial=0.0)))
+    return {i for i in pending if tensors[i] not in values}
 
 
 def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None = None, *,
