@@ -196,6 +196,8 @@ def test_float_residual_before_a_quantized_add():
     skip = net.input("skip", td.float32, (1, 4, 6, 6))
     total = td.conv(a, w, padding=1) + skip  # marker: residual
     net.output("y", td.fake_quant(total, 0.1))
+    biased = td.conv(a, w, padding=1) + np.ones((1, 4, 1, 1), np.float32)  # a constant bias is not a residual
+    net.output("z", td.fake_quant(biased, 0.1))
     finding = only(td.quantization.check(net), "residual-not-quantized")
     assert (finding.severity, finding.node, finding.location.line) == ("warning", "sum_0", line_of("marker: "
                                                                                                    "residual"))

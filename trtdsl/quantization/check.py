@@ -248,7 +248,8 @@ def _weights(node: Node, index: int, dq: Node) -> list[Finding]:
 
 def _residual_add(add: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> list[Finding]:
     """The Developer Guide's residual-add patterns: a Q/DQ pair between a weighted layer and the add
-    splits their fusion; a float second input keeps the fused layer's output float."""
+    splits their fusion; a float second input (a residual, not a constant bias) keeps the fused layer's
+    output float."""
     found: list[Finding] = []
     for t in add.inputs:
         dq = t.producer if t is not None else None
@@ -266,7 +267,8 @@ def _residual_add(add: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> lis
     if quantized_after and direct:
         layer = direct[0].producer
         for t in add.inputs:
-            if not any(t is d for d in direct) and dequantized_by(t) is None:
+            residual = not any(t is d for d in direct) and not is_build_time_constant(t)
+            if residual and dequantized_by(t) is None:  # a constant is a bias, folded into the layer
                 found.append(_finding(add, "residual-not-quantized", "warning",
                                       f"its input %{t.name} is float, so the fused {layer.op.kind} + add "
                                       "writes float and the Quantize after the add does not fuse; put a "
