@@ -3,8 +3,9 @@ edge values, and the bounds of inputs used as indices. Shared by the hypothesis 
 (:mod:`trtdsl.testing.strategies`) and :func:`random_inputs` (NumPy only).
 
 Named dims take ranges like an optimization profile: ``dims={"batch": (1, 4, 8)}`` is (min, opt, max);
-``(1, 8)`` is (min, max) with opt = min; an int fixes the dim. Unlisted dims range over
-:data:`DEFAULT_DIM_RANGE`.
+``(1, 8)`` is (min, max) with opt = min; an int fixes the dim. Unlisted dims range over the network's
+optimization profiles (``net.add_profile``; one profile per draw, shape-tensor inputs' values too), or
+over :data:`DEFAULT_DIM_RANGE` when it declares none.
 
 >>> import numpy as np, trtdsl as td
 >>> from trtdsl.testing import random_inputs
@@ -73,16 +74,36 @@ def dim_names(network: Network) -> list[str]:
     return list(names)
 
 
-def dim_ranges(network: Network, dims: Mapping[str, Any] | None = None) -> dict[str, DimRange]:
-    """The range of every named dim of the network's inputs: ``dims`` where given, else the default.
-    Values of ``dims`` that are not ranges (e.g. hypothesis strategies) are left to the caller."""
+def dim_ranges(network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None) -> dict[str, DimRange]:
+    """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
+    (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` that are not ranges (e.g.
+    hypothesis strategies) are left to the caller."""
     names = dim_names(network)
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
     if unknown:
         raise ArgumentError(f"inputs: argument 'dims' names {unknown[0]!r}, which is not a named dim of network "
                             f"{network.name!r}; its named dims are {names}")
-    return {n: DimRange.of(n, given[n]) if n in given and _is_range(given[n]) else DEFAULT_DIM_RANGE for n in names}
+    ranges = {}
+    for n in names:
+        declared = profile.dim(n) if profile is not None else None
+        if n in given and _is_range(given[n]):
+            ranges[n] = DimRange.of(n, given[n])
+        elif declared is not None:
+            ranges[n] = DimRange(declared.min, declared.opt, declared.max)
+        else:
+            ranges[n] = DEFAULT_DIM_RANGE
+    return ranges
+
+
+def shape_value_ranges(network: Network, profile: Any) -> dict[str, list[DimRange]]:
+    """For each shape-tensor input that ``profile`` covers, the (min, opt, max) of each element's value."""
+    found = {}
+    for name in network.inputs:
+        declared = profile.value(name) if profile is not None and name in network.shape_inputs else None
+        if declared is not None:
+            found[name] = [DimRange(r.min, r.opt, r.max) for r in declared]
+    return found
 
 
 def _is_range(value: Any) -> bool:
@@ -221,9 +242,10 @@ def _known(dim: DimLike, sizes: Mapping[str, int]) -> bool:
 
 # -- NumPy sampling -------------------------------------------------------------------------------------
 def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
-                  seed: int = 0, at: str = "opt") -> dict[str, np.ndarray]:
-    """One set of inputs drawn with NumPy (no hypothesis): named dims at their ``at`` size ("min", "opt"
-    or "max"), values uniform in each input's range (indices within bounds).
+                  seed: int = 0, at: str = "opt", profile: int = 0) -> dict[str, np.ndarray]:
+    """One set of inputs drawn with NumPy (no hypothesis): named dims (and shape-tensor inputs' values) at
+    their ``at`` size ("min", "opt" or "max") in optimization profile ``profile`` (when the network
+    declares profiles), other values uniform in each input's range (indices within bounds).
 
     >>> import trtdsl as td
     >>> net = td.Network("n")
@@ -234,14 +256,22 @@ def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, va
     """
     if at not in ("min", "opt", "max"):
         raise ArgumentError(f"random_inputs: argument 'at' is {at!r}; expected 'min', 'opt' or 'max'")
+    profiles = network.profiles
+    if profiles and not (isinstance(profile, int) and 0 <= profile < len(profiles)):
+        raise ArgumentError(f"random_inputs: argument 'profile' is {profile!r}; expected an int in "
+                            f"[0, {len(profiles) - 1}] (network {network.name!r} has {len(profiles)} profiles)")
+    chosen = profiles[profile] if profiles else None
     rng = np.random.default_rng(seed)
-    ranges = dim_ranges(network, dims)
-    sizes = {name: getattr(r, at) for name, r in ranges.items()}
+    sizes = {name: getattr(r, at) for name, r in dim_ranges(network, dims, chosen).items()}
+    shape_values = shape_value_ranges(network, chosen)
     indices = index_bounds(network)
     _check_value_names(network, values)
     feeds = {}
     for name, tensor in network.inputs.items():
         shape = input_shape(tensor, sizes)
+        if name in shape_values and not (values and name in values):
+            feeds[name] = np.array([getattr(r, at) for r in shape_values[name]], tensor.dtype.numpy).reshape(shape)
+            continue
         if name in indices and not (values and name in values):
             low, high = indices[name](sizes)
         else:

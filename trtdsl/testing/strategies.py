@@ -1,7 +1,8 @@
 """Hypothesis strategies that draw valid inputs for a trtdsl network (this module imports hypothesis).
 
-``inputs(net)`` draws one size for each named dim -- often exactly the min, opt or max of its range,
-otherwise anything between -- then arrays of those shapes whose values mix the input's range with edge
+``inputs(net)`` draws one of the network's optimization profiles (if it declares any), one size for
+each named dim -- often exactly the min, opt or max of its range, otherwise anything between -- and the
+values of shape-tensor inputs within the profile, then arrays of those shapes whose values mix the input's range with edge
 values (0, -0.0, ±1, the range's bounds, the dtype's extremes; NaN and ±inf on request). Inputs used as
 indices get values within the bounds of the axis they index.
 
@@ -34,7 +35,8 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError
 from trtdsl.ir.network import Network
 from trtdsl.testing.specs import (
-    DimRange, _check_value_names, dim_names, dim_ranges, edge_values, index_bounds, input_shape, value_range,
+    DimRange, _check_value_names, dim_names, dim_ranges, edge_values, index_bounds, input_shape, shape_value_ranges,
+    value_range,
 )
 
 
@@ -43,10 +45,12 @@ def dim_size(dim_range: DimRange) -> st.SearchStrategy[int]:
     return st.one_of(st.sampled_from(dim_range.points()), st.integers(dim_range.min, dim_range.max))
 
 
-def dim_sizes(network: Network, dims: Mapping[str, Any] | None = None) -> st.SearchStrategy[dict[str, int]]:
+def dim_sizes(network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None
+              ) -> st.SearchStrategy[dict[str, int]]:
     """One size for each named dim of the network's inputs. ``dims`` maps names to ranges (an int,
-    ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints."""
-    ranges = dim_ranges(network, dims)
+    ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints; other dims range over
+    ``profile`` (an optimization profile of the network) or the default range."""
+    ranges = dim_ranges(network, dims, profile)
     given = dict(dims or {})
     parts = {name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
              for name in dim_names(network)}
@@ -105,19 +109,26 @@ def _float32_inside(low: float, high: float) -> tuple[float, float]:
 
 def inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
            allow_nan: bool = False, allow_inf: bool = False, edges: bool = True) -> st.SearchStrategy[dict[str, np.ndarray]]:
-    """Dicts of input arrays for ``network``: one size per named dim (see :func:`dim_sizes`), each input's
-    values in ``values[name] = (low, high)`` or its dtype's default range, indices within bounds."""
+    """Dicts of input arrays for ``network``: one of its optimization profiles (if it declares any), one
+    size per named dim within it (see :func:`dim_sizes`), shape-tensor inputs' values within it, each other
+    input's values in ``values[name] = (low, high)`` or its dtype's default range, indices within bounds."""
     _check_value_names(network, values)
     bounds = index_bounds(network)
-    sizes = dim_sizes(network, dims)
+    profiles = network.profiles
+    dim_ranges(network, dims)  # reject unknown dims now, not at the first draw
+    choices = [(dim_sizes(network, dims, p), shape_value_ranges(network, p)) for p in profiles or (None,)]
 
     @st.composite
     def draw_inputs(draw: Any) -> dict[str, np.ndarray]:
-        chosen = draw(sizes)
+        sizes_strategy, shape_values = draw(st.sampled_from(choices))
+        chosen = draw(sizes_strategy)
         feeds = {}
         for name, tensor in network.inputs.items():
             shape = input_shape(tensor, chosen)
-            if name in bounds and not (values and name in values):
+            if name in shape_values and not (values and name in values):
+                elements = [draw(dim_size(r)) for r in shape_values[name]]
+                feeds[name] = np.array(elements, tensor.dtype.numpy).reshape(shape)
+            elif name in bounds and not (values and name in values):
                 low, high = bounds[name](chosen)
                 feeds[name] = draw(arrays(tensor.dtype, shape, min_value=low, max_value=max(low, high), edges=edges))
             else:

@@ -1,7 +1,7 @@
 """ONNX export of ISliceLayer and IPaddingLayer.
 
 Slice reads ``x[start + y * stride]`` per axis with TensorRT's SampleMode for coordinates outside the
-input. Axes that read an in-range progression become one ONNX Slice (ONNX's own Slice clamps, which is
+input; start, size and stride are static or 1-D shape tensors (inputs 1-3). Axes that read an in-range progression become one ONNX Slice (ONNX's own Slice clamps, which is
 none of TensorRT's modes, so it is only used where nothing is out of range). Every other axis becomes a
 Gather at coordinates the graph computes from the input's (possibly dynamic) length with the mode's
 formula: WRAP ``c mod d``, CLAMP ``clip(c, 0, d-1)``, REFLECT ``m = |c| mod max(2d-2, 1)``, then
@@ -35,15 +35,25 @@ def _in_range(d: object, size: object, start: int, stride: int) -> bool:
     return stride != 0 and 0 <= min(start, last) and max(start, last) < d
 
 
-def _coordinates(ctx: NodeContext, axis: int, size: object, start: int, stride: int) -> str:
-    """``start + stride * arange(size)`` as a 1-D int64 value."""
-    if isinstance(size, int):
+def _coordinates(ctx: NodeContext, axis: int, given: list[bool]) -> str:
+    """``start + stride * arange(size)`` on ``axis`` as a 1-D int64 value: constants where the parameters
+    are static, else computed from the shape tensors (inputs 1-3) or the input's dim."""
+    op = ctx.op
+    start, size, stride = op.start[axis], op.size[axis], op.stride[axis]
+    if not any(given) and all(isinstance(v, int) for v in (start, size, stride)):
         return ctx.ints(start + stride * np.arange(size, dtype=np.int64))
-    length = ctx.dim(0, axis)
-    if stride == 0:
-        return ctx.emit("Expand", [ctx.ints([start]), ctx.emit("Unsqueeze", [length, ctx.ints([0])])])
-    stop = ctx.emit("Add", [ctx.const(start, _I64), ctx.emit("Mul", [length, ctx.const(stride, _I64)])])
-    return ctx.emit("Range", [ctx.const(start, _I64), stop, ctx.const(stride, _I64)])
+    begin, count, step = (_parameter(ctx, k, axis, v) for k, v in ((1, start), (2, size), (3, stride)))
+    offsets = ctx.emit("Range", [ctx.const(0, _I64), count, ctx.const(1, _I64)])
+    return ctx.emit("Add", [begin, ctx.emit("Mul", [step, offsets])])
+
+
+def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:
+    """Start, size or stride (input ``k``) on ``axis`` as a 0-D int64 value."""
+    if len(ctx.node.inputs) > k and ctx.input(k) is not None:
+        return ctx.emit("Gather", [ctx.cast(ctx.input(k), _I64), ctx.const(axis, _I64)], axis=0)
+    if isinstance(value, int):
+        return ctx.const(value, _I64)
+    return ctx.dim(0, axis)  # a size that is the input's own dim on its axis
 
 
 def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, str | None]:
@@ -71,9 +81,12 @@ def slice_(ctx: NodeContext) -> str:
     if x_type.rank == 0:
         return ctx.emit("Identity", [ctx.input(0)])
     axes = range(x_type.rank)
-    whole = [i for i in axes if isinstance(op.size[i], Dim) and (op.start[i], op.stride[i]) == (0, 1)]
-    simple = [i for i in axes if i not in whole and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])]
-    if op.mode is _M.FILL and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
+    given = [len(ctx.node.inputs) > k and ctx.input(k) is not None for k in (1, 2, 3)]
+    static = not any(given)
+    whole = [i for i in axes if static and isinstance(op.size[i], Dim) and (op.start[i], op.stride[i]) == (0, 1)]
+    simple = [i for i in axes if static and i not in whole
+              and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])]
+    if op.mode is _M.FILL and static and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
         return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(op.size)])  # nothing to read: all fill
     x = ctx.input(0)
     if simple:
@@ -86,8 +99,7 @@ def slice_(ctx: NodeContext) -> str:
     for i in axes:
         if i in whole or i in simple:
             continue
-        coords = _coordinates(ctx, i, op.size[i], op.start[i], op.stride[i])
-        index, inside = _sample(ctx, op.mode, coords, ctx.dim(0, i))
+        index, inside = _sample(ctx, op.mode, _coordinates(ctx, i, given), ctx.dim(0, i))
         x = ctx.emit("Gather", [x, index], axis=i)
         if inside is not None:
             others = [k for k in axes if k != i]
