@@ -168,6 +168,8 @@ def _check_scale(label: str, axis: int, blocks: tuple[int, ...], x: TensorType, 
     """The scale (and zero point) shapes against the granularity: per-tensor, per-channel or block. A scale
     may have dynamic dims where the data has the same ones (block scales computed by dynamic quantization
     of an input with a dynamic batch)."""
+    # NvInfer.h also limits scales to rank 2, but says block scales have the input's rank, and dynamic
+    # quantization of 3-D inputs makes 3-D ones: trtdsl reads the rank limit as not applying to blocks.
     if blocks:
         expected = _scale_shape(x, block_sizes(label, blocks, x))
         if scale.shape != expected:
