@@ -145,7 +145,7 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     constant); numbers and arrays become constants of the other input's dtype.
     """
     operation = op if isinstance(op, ElementWiseOperation) else _operation(op)
-    if type(a) is Tensor and type(b) is Tensor and a.network is b.network and a.ndim == b.ndim:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(ElementWise(operation), (a, b), name=name)
     fn = _FN_NAMES[operation]
     network_of(fn, a, b)
