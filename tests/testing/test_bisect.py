@@ -1,0 +1,108 @@
+"""trtdsl.testing.first_divergence: a divergence planted in the ONNX export of one layer of a test network
+is found on onnxruntime (the reference against onnxruntime), with its agreeing inputs, in about log2(n)
+runs that each probe only a frontier of tensors; loops and conditionals count as one step."""
+
+import math
+
+import numpy as np
+import pytest
+from support import expect_error
+
+import trtdsl as td
+from trtdsl.backends.onnx import EXPORTERS, Entry
+from trtdsl.errors import ArgumentError
+from trtdsl.testing import first_divergence
+
+
+def chain(length: int = 12) -> td.Network:
+    """A chain of layers with side branches that rejoin, so frontiers hold more than one tensor."""
+    net = td.Network("chain")
+    x = net.input("x", td.float32, ("n", 4))
+    h = x
+    for i in range(length):
+        side = td.tanh(h, name=f"side{i}")
+        h = td.sigmoid(h + side, name=f"step{i}")
+    net.output("y", h * 3.0)
+    return net
+
+
+@pytest.fixture
+def planted(monkeypatch):
+    """The ONNX export of the layer named ``step7`` writes Tanh instead of Sigmoid; every other layer
+    exports as it should."""
+    original = EXPORTERS["Activation"]
+
+    def wrong(ctx):
+        if ctx.node.name == "step7":
+            return ctx.emit("Tanh", [ctx.input(0)])
+        return original.emit(ctx)
+
+    monkeypatch.setitem(EXPORTERS, "Activation", Entry(wrong))
+
+
+FEEDS = {"x": np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)}
+
+
+def test_the_planted_divergence_is_found(planted):
+    net = chain()
+    found = first_divergence(net, FEEDS)
+    assert found is not None and found.node.name == "step7" and found.region is None
+    assert all(not r.ok for r in found.outputs) and found.outputs[0].name == "step7"
+    # the layer's inputs were compared and agree: the difference starts here
+    assert [r.name for r in found.inputs] == ["sum_7"] and all(r.ok for r in found.inputs)
+    assert found.runs <= math.ceil(math.log2(found.steps)) + 1
+    text = str(found)
+    assert text.startswith("first divergence: layer step7 (Activation[SIGMOID]); its inputs agree, its outputs differ")
+    assert "test_bisect.py:" in text  # the layer's line in the user's code
+
+
+def test_probes_mark_only_frontiers(planted, monkeypatch):
+    from trtdsl.backends import onnxruntime as ort_backend
+
+    marked = []
+    original = ort_backend.run
+
+    def counting(network, feeds, **options):
+        marked.append(len(network.outputs))
+        return original(network, feeds, **options)
+
+    monkeypatch.setattr(ort_backend, "run", counting)
+    net = chain()
+    first_divergence(net, FEEDS)
+    tensors = sum(len(n.outputs) for n in net.nodes)
+    assert marked and max(marked) <= 2 < tensors  # the chain's frontier is at most h and its side branch
+
+
+def test_agreeing_backends_give_none():
+    assert first_divergence(chain(4), FEEDS) is None
+
+
+def test_a_function_backend_and_a_divergence_in_a_region():
+    net = td.Network("r")
+    x = net.input("x", td.float32, ("n",))
+    before = td.exp(x, name="before")
+    total, _ = td.scan(lambda c, v: (c + v, c), np.float32(0), before)
+    net.output("y", td.relu(total - 1.0, name="after"))
+
+    def double_loop_results(network, feeds):
+        """The reference, except that the loop's result is doubled."""
+        from trtdsl.reference.interpreter import bind_inputs, plan
+        from trtdsl.regions.execute import run_steps
+
+        values, bindings = bind_inputs(network, feeds)
+        for step in plan(network).steps:
+            run_steps([step], values, bindings)
+            if not hasattr(step, "op") and step.region.is_loop:
+                for result in step.results:
+                    values[result] = values[result] * 2
+        return {name: values[t] for name, t in network.outputs.items()}
+
+    found = first_divergence(net, {"x": np.array([0.5, 1.0], np.float32)}, backends=("reference", double_loop_results))
+    assert found.node is None and found.region.is_loop
+    assert "before" in [r.name for r in found.inputs] and all(r.ok for r in found.inputs)
+    assert str(found).startswith("first divergence: loop 'loop_0'; its inputs agree, its outputs differ")
+
+
+def test_invalid_calls():
+    expect_error(ArgumentError, "first_divergence: argument 'backends' is ('reference',); expected two backends",
+                 lambda: first_divergence(chain(2), FEEDS, backends=("reference",)))
