@@ -190,3 +190,12 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call", ERRORS, ids=[e[1][:50] for e in ERRORS])
 def test_invalid_exports(cls, message, call):
     expect_error(cls, message, call)
+
+
+def test_the_docs_example_runs():
+    import pathlib
+    import re
+
+    doc = pathlib.Path(__file__).resolve().parents[3] / "docs" / "onnx.md"
+    first = re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL)[0]
+    exec(compile(first, str(doc), "exec"), {})
