@@ -92,6 +92,8 @@ def accepts(op_type: str, opset: int, dtype: DType, input_index: int = 0) -> boo
     return type_str == wanted
 
 
+_DIM_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "//": "Div", "%": "Mod"}  # dims are >= 0: Div floors
+
 _SCHEMA_NAMES = {"float32": "float", "float8_e4m3": "float8e4m3fn", "float4_e2m1": "float4e2m1",
                  "e8m0": "float8e8m0"}
 
@@ -213,6 +215,23 @@ class NodeContext:
         if isinstance(d, int):
             return self.const(d, dtypes.int64)
         return self.emit("Gather", [self.emit("Shape", [self.input(i)]), self.const(axis, dtypes.int64)], axis=0)
+
+    def shape_value(self, shape: Sequence[DimLike]) -> str | None:
+        """An IR shape as a 1-D int64 value: ints as constants, named dims read from the network inputs
+        that have them, dim expressions computed; None if a dim depends on a value computed at run time."""
+        parts = [self._dim_value(d) for d in shape]
+        if any(p is None for p in parts):
+            return None
+        return self.emit("Concat", parts, axis=0) if parts else self.ints([])
+
+    def _dim_value(self, d: DimLike) -> str | None:
+        if isinstance(d, int):
+            return self.ints([d])
+        if d.is_symbol:
+            source = self.builder.symbols.get(d.args[0])
+            return None if source is None else self.emit("Shape", [source[0]], start=source[1], end=source[1] + 1)
+        a, b = (self._dim_value(x) for x in d.args)
+        return None if a is None or b is None else self.emit(_DIM_OPS[d.op], [a, b])
 
     def reduce(self, op_type: str, x: str, axes: Sequence[int], keepdims: bool) -> str:
         """An ONNX Reduce* op over ``axes``; the axes are an input from opset 18 (ReduceSum: 13), an

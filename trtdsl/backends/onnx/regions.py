@@ -24,7 +24,7 @@ import onnx
 from onnx import helper
 
 from trtdsl import dtypes
-from trtdsl.backends.onnx.graph import GraphBuilder, onnx_type, value_info
+from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, onnx_type, value_info
 from trtdsl.backends.onnx.registry import region_boundary
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -165,7 +165,7 @@ def _stacked(ctx: _Emitter, scan: str, node: Node, names: dict[Any, str]) -> str
     op = node.op
     rank = node.inputs[0].type.rank + 1
     reverse = op.loop_output.name == "REVERSE"
-    value_shape = _shape_value(ctx, node.inputs[0].shape)
+    value_shape = NodeContext(ctx.builder, node, names, set()).shape_value(node.inputs[0].shape)
     if value_shape is not None:  # after no iteration onnxruntime cannot know a scan output's other dims
         dims = ctx.emit("Concat", [ctx.emit("Shape", [scan], end=1), value_shape], axis=0)
         scan = ctx.emit("Reshape", [scan, dims], allowzero=1)
@@ -180,28 +180,6 @@ def _stacked(ctx: _Emitter, scan: str, node: Node, names: dict[Any, str]) -> str
     padded = ctx.emit("Pad", [scan, pads, ctx.const(0, node.inputs[0].dtype)], mode="constant")
     perm = list(range(1, op.axis + 1)) + [0] + list(range(op.axis + 1, rank))
     return padded if op.axis == 0 else ctx.emit("Transpose", [padded], perm=perm)
-
-
-_DIM_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "//": "Div", "%": "Mod"}
-
-
-def _shape_value(ctx: _Emitter, shape: tuple) -> str | None:
-    """An IR shape as a 1-D int64 value: named dims read from the network inputs that have them (None if
-    a dim depends on a value computed at run time)."""
-    parts = [_dim_value(ctx, d) for d in shape]
-    if any(p is None for p in parts):
-        return None
-    return ctx.emit("Concat", parts, axis=0) if parts else ctx.ints([])
-
-
-def _dim_value(ctx: _Emitter, d: Any) -> str | None:
-    if isinstance(d, int):
-        return ctx.ints([d])
-    if d.is_symbol:
-        source = ctx.builder.symbols.get(d.args[0])
-        return None if source is None else ctx.emit("Shape", [source[0]], start=source[1], end=source[1] + 1)
-    a, b = (_dim_value(ctx, x) for x in d.args)
-    return None if a is None or b is None else ctx.emit(_DIM_OPS[d.op], [a, b])
 
 
 class _Emitter:
