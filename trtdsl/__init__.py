@@ -53,6 +53,9 @@ from trtdsl.layers.normalization import *  # noqa: E402,F401,F403
 from trtdsl.layers.convolution import *  # noqa: E402,F401,F403
 from trtdsl.layers.pooling import *  # noqa: E402,F401,F403
 from trtdsl.layers.quantize import *  # noqa: E402,F401,F403
+from trtdsl.layers.fill import *  # noqa: E402,F401,F403
+from trtdsl.layers.nonzero import *  # noqa: E402,F401,F403
+from trtdsl.layers.resize import *  # noqa: E402,F401,F403
 from trtdsl.loops import *  # noqa: E402,F401,F403
 from trtdsl.conditionals import *  # noqa: E402,F401,F403
 from trtdsl.plugins import *  # noqa: E402,F401,F403

@@ -81,7 +81,10 @@ def shape_arg(fn: str, arg: str, value: Any, network: Network | None = None, *,
     """
     if isinstance(value, Tensor):
         check_whole(fn, arg, value, length)
-        return ShapeArg(value_of(value), value)  # type: ignore[arg-type]
+        dims = value_of(value)
+        assert dims is not None
+        # a tensor whose values are all known (a constant) is a static argument
+        return ShapeArg(dims, None if all(isinstance(d, int) for d in dims) else value)
     items = _items(fn, arg, value)
     if length is not None and len(items) != length:
         raise ShapeError(f"{fn}: argument '{arg}' is {_text(items)}; expected {length} dims")

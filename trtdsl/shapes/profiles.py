@@ -106,7 +106,7 @@ def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
         if name in names:
             dims.append((name, _dim_range(fn, name, value)))
         elif name in shape_inputs:
-            values.append((name, _value_ranges(fn, network.inputs[name], value)))
+            values.append((name, value_ranges(fn, network.inputs[name], value)))
         else:
             raise ArgumentError(
                 f"{fn}: {name!r} is not a named dim or shape-tensor input of network {network.name!r} (named dims: "
@@ -123,7 +123,8 @@ def _dim_range(fn: str, name: str, value: Any) -> Range:
     raise bad_argument(fn, name, value, "(min, opt, max) ints with 0 <= min <= opt <= max")
 
 
-def _value_ranges(fn: str, tensor: Tensor, value: Any) -> tuple[Range, ...]:
+def value_ranges(fn: str, tensor: Tensor, value: Any) -> tuple[Range, ...]:
+    """The (min, opt, max) Range of each element of a shape-tensor input's value, checked."""
     n = tensor.shape[0] if tensor.shape else 1
     expected = ("(min, opt, max) ints" if not tensor.shape else f"(min, opt, max), each a list of {n} ints") + \
         " with min <= opt <= max element by element"
@@ -175,6 +176,16 @@ def check_feeds(network: Network, arrays: Mapping[str, np.ndarray]) -> None:
     raise InputError(f"run: the inputs fit no optimization profile ({listed})")
 
 
+def fixed_profile(network: Network, values: Mapping[Any, np.ndarray], bindings: Mapping[str, int]) -> dict[str, Any]:
+    """A profile fixed at one run's input sizes and shape-tensor values (min = opt = max), as TensorRT's
+    build options take it."""
+    out: dict[str, Any] = {name: (size, size, size) for name in dim_names(network) for size in [bindings[name]]}
+    for name in network.shape_inputs:
+        value = [int(v) for v in values[network.inputs[name]].reshape(-1)]
+        out[name] = (value, value, value)
+    return out
+
+
 @attrs.frozen
 class _Misfit:
     """The first input dim or value outside a profile, and what the profile allows there."""
@@ -204,4 +215,5 @@ def _misfit(network: Network, profile: Profile, arrays: Mapping[str, np.ndarray]
     return None
 
 
-__all__ = ["Profile", "Range", "check_feeds", "complete", "dim_names", "make_profile"]
+__all__ = ["Profile", "Range", "check_feeds", "complete", "dim_names", "fixed_profile", "make_profile",
+           "value_ranges"]

@@ -317,17 +317,34 @@ def _tensors(network: Network) -> Iterable[Tensor]:
         yield from node.outputs
 
 
-def sync_points(network: Network) -> list[tuple[Tensor, str]]:
-    """Where the network's shape computations need values computed on the GPU: (tensor, why) pairs."""
-    found: dict[Tensor, str] = {}
+def shape_input_names(network: Network) -> list[str]:
+    """The network inputs TensorRT makes shape-tensor inputs: int32/int64 inputs of static rank <= 1 and
+    at most 64 elements whose values a shape computation reads (as ``ITensor.isShapeTensor`` tells of a
+    complete network). A network raised from TensorRT declares them so."""
+    found: dict[str, None] = {}
+    for seed in _shape_seeds(network):
+        for t in _Walk(seed).shapes + [r for r, _ in _Walk(seed).rejected]:
+            if t.producer is None and t.dtype in (dtypes.int32, dtypes.int64) and t.ndim <= 1 and eligible(t.type):
+                found[t.name] = None
+    return list(found)
+
+
+def _shape_seeds(network: Network) -> list[Tensor]:
+    """The tensors that must be shape tensors: shape outputs and the shape inputs of layers."""
     seeds: list[Tensor] = [network.outputs[n] for n in sorted(network.shape_outputs)]
     for node in network.nodes:
         seeds += [t for i, t in enumerate(node.inputs) if t is not None and i in SHAPE_INPUTS.get(node.op.kind, ())]
-    for seed in seeds:
+    return seeds
+
+
+def sync_points(network: Network) -> list[tuple[Tensor, str]]:
+    """Where the network's shape computations need values computed on the GPU: (tensor, why) pairs."""
+    found: dict[Tensor, str] = {}
+    for seed in _shape_seeds(network):
         for t, why in _Walk(seed).syncs:
             found.setdefault(t, why)
     return list(found.items())
 
 
 __all__ = ["EXECUTION", "SHAPE", "ShapeSyncWarning", "check_shape_input", "check_shape_io", "classify", "eligible",
-           "is_device_symbol", "sync_points", "use_as_shape"]
+           "is_device_symbol", "shape_input_names", "sync_points", "use_as_shape"]

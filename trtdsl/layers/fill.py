@@ -1,0 +1,478 @@
+"""IFillLayer, and NumPy's array constructors on it and on Slice: arange, full, zeros, ones, broadcast_to.
+
+Fill makes a tensor of shape ``dims`` (static, or input 0: a 1-D int32/int64 shape tensor) by its
+FillOperation:
+
+==============  =================================================================================
+LINSPACE        ``alpha + sum_k beta[k] * i_k`` at index ``(i_0, ..., i_r-1)`` (int32, int64, float32);
+                static alpha/beta only for 1-D outputs, else inputs 1 (0-D alpha) and 2 (1-D beta,
+                one delta per dim)
+RANDOM_UNIFORM  uniform values in [alpha, beta] (defaults 0 and 1; float32, float16)
+RANDOM_NORMAL   normal values of mean alpha and standard deviation beta (defaults 0 and 1)
+==============  =================================================================================
+
+Alpha and beta are both static or both inputs (1 and 2), of the output's dtype (trtdsl's reading of
+"the same data type"; UNCONFIRMED for float16 random fills). Random fills differ on every run, in
+TensorRT and in the reference (NumPy's default generator): compare them by their statistics.
+LINSPACE computes in the output's dtype: int32 wraps, float32 rounds ``alpha + sum(beta * i)``
+computed in float64 once (TensorRT's kernel order is UNCONFIRMED; the difference is one rounding).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("f")
+>>> x = net.input("x", td.float32, ("n", 3))
+>>> net.output("i", td.arange(x.shape[0], like=x))            # np.arange(n)
+>>> net.output("z", td.zeros((x.shape[0], 2), td.int32, like=x))
+>>> net.output("grid", td.fill((2, 3), "linspace", 1, (100, 10), td.int32, like=x))
+>>> out = net.run({"x": np.ones((4, 3), np.float32)})
+>>> out["i"], out["z"].shape
+(array([0, 1, 2, 3]), (4, 2))
+>>> out["grid"]                                               # 1 + 100 * i + 10 * j
+array([[  1,  11,  21],
+       [101, 111, 121]], dtype=int32)
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.dtypes import DType
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.network import Network
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_array, expect_tensor
+
+__all__ = ["Fill", "FillOperation", "arange", "broadcast_to", "fill", "full", "full_like", "ones", "ones_like",
+           "random_normal", "random_uniform", "zeros", "zeros_like"]
+
+
+class FillOperation(enum.Enum):
+    LINSPACE = "linspace"
+    RANDOM_UNIFORM = "random_uniform"
+    RANDOM_NORMAL = "random_normal"
+
+
+_F = FillOperation
+# The output types NvInfer.h allows per operation.
+FILL_DTYPES = {_F.LINSPACE: (dtypes.int32, dtypes.int64, dtypes.float32),
+               _F.RANDOM_UNIFORM: (dtypes.float32, dtypes.float16),
+               _F.RANDOM_NORMAL: (dtypes.float32, dtypes.float16)}
+_DEFAULTS = {_F.LINSPACE: (0, 1), _F.RANDOM_UNIFORM: (0, 1), _F.RANDOM_NORMAL: (0, 1)}
+
+
+@attrs.frozen
+class Fill(Op):
+    """A tensor of shape ``shape`` and dtype ``dtype`` filled by ``operation`` (see the module doc).
+
+    ``shape`` holds ints, or the dims as the IR knows them when input 0 gives them. ``alpha`` and
+    ``beta`` are the static parameters (None when inputs 1 and 2 give them)."""
+
+    kind = "Fill"
+    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    operation: FillOperation = FillOperation.LINSPACE
+    dtype: DType = dtypes.float32
+    alpha: float | int | None = 0
+    beta: float | int | None = 1
+
+    def label(self) -> str:
+        return f"Fill[{self.operation.name}]"
+
+    def name_hint(self) -> str:
+        return "fill"
+
+    def attributes(self) -> dict[str, object]:
+        shown: dict[str, object] = {"shape": self.shape, "dtype": self.dtype.name}
+        if self.alpha is not None:
+            shown.update(alpha=self.alpha, beta=self.beta)
+        return shown
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        label = self.label()
+        if len(inputs) > 3:
+            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected at most 3 (dims, alpha, beta)")
+        dims, alpha, beta = (tuple(inputs) + (None, None, None))[:3]
+        allowed = FILL_DTYPES[self.operation]
+        if self.dtype not in allowed:
+            raise DTypeError(f"{label}: argument 'dtype' is {self.dtype.name}; {self.operation.name} fills "
+                             f"{', '.join(d.name for d in allowed)}")
+        if dims is not None:
+            from trtdsl.shapes.rules import check_shape_input
+
+            check_shape_input(label, "dims", dims, len(self.shape))
+        elif not all(type(d) is int and d >= 0 for d in self.shape):
+            raise bad_argument(label, "shape", self.shape, "ints >= 0 (dynamic dims come as input 0, a shape tensor)",
+                               ShapeError)
+        if len(self.shape) > 8:
+            raise ShapeError(f"{label}: shape {self.shape} has rank {len(self.shape)}; TensorRT allows at most 8")
+        if (alpha is None) != (beta is None):
+            raise ArgumentError(f"{label}: inputs 1 (alpha) and 2 (beta) are both given or both absent")
+        if alpha is None:
+            self._check_static(label)
+        else:
+            self._check_dynamic(label, alpha, beta)  # type: ignore[arg-type]
+        return (TensorType(self.dtype, self.shape),)
+
+    def _check_static(self, label: str) -> None:
+        for arg in ("alpha", "beta"):
+            value = getattr(self, arg)
+            integral = self.dtype.is_integer
+            ok = isinstance(value, int) if integral else isinstance(value, (int, float))
+            if isinstance(value, bool) or not ok or (isinstance(value, float) and not math.isfinite(value)):
+                raise bad_argument(label, arg, value, "an int" if integral else "a finite float")
+        if self.operation is _F.LINSPACE and len(self.shape) != 1:
+            raise ShapeError(
+                f"{label}: a static alpha and beta fill only 1-D outputs (TensorRT: \"Alpha and beta tensor should be "
+                f"set when output an ND tensor\"); shape {_text(self.shape)} needs them as inputs 1 and 2"
+            )
+
+    def _check_dynamic(self, label: str, alpha: TensorType, beta: TensorType) -> None:
+        if self.alpha is not None or self.beta is not None:
+            raise ArgumentError(f"{label}: alpha and beta are given as inputs 1 and 2, so the parameters alpha and beta "
+                                "are None")
+        for arg, ty in (("alpha", alpha), ("beta", beta)):
+            if ty.dtype != self.dtype:
+                raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected {self.dtype.name}, the "
+                                 "output's dtype")
+        if alpha.rank != 0:
+            raise ShapeError(f"{label}: input 'alpha' has shape {alpha.shape_text}; expected a 0-D tensor")
+        if self.operation is _F.LINSPACE:
+            if beta.shape != (len(self.shape),):
+                raise ShapeError(f"{label}: input 'beta' has shape {beta.shape_text}; expected ({len(self.shape)},), "
+                                 "one delta per output dim")
+        elif beta.rank != 0:
+            raise ShapeError(f"{label}: input 'beta' has shape {beta.shape_text}; expected a 0-D tensor")
+
+    def reference(self, dims: np.ndarray | None = None, alpha: np.ndarray | None = None,
+                  beta: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        shape = tuple(int(d) for d in dims) if dims is not None else tuple(self.shape)
+        if min(shape, default=0) < 0:
+            raise ValueError(f"the dims {list(shape)} read when the network ran have a negative dim")
+        a = self.alpha if alpha is None else alpha.item()
+        b = np.asarray([self.beta] if beta is None else beta)
+        target = self.dtype.numpy
+        if self.operation is _F.LINSPACE:
+            return (_linspace(shape, a, b, target),)
+        rng = np.random.default_rng()
+        if self.operation is _F.RANDOM_UNIFORM:
+            return (rng.uniform(a, b.item(), shape).astype(target),)
+        return (rng.normal(a, b.item(), shape).astype(target),)
+
+
+def _linspace(shape: tuple[int, ...], alpha: Any, beta: np.ndarray, target: np.dtype) -> np.ndarray:
+    """``alpha + sum_k beta[k] * i_k``, exact for integers (wrapping into ``target``), float64 then rounded."""
+    wide = np.int64 if np.dtype(target).kind in "iu" else np.float64
+    out = np.full(shape, alpha, wide)
+    for k, n in enumerate(shape):
+        index = np.arange(n, dtype=wide).reshape((1,) * k + (n,) + (1,) * (len(shape) - k - 1))
+        out = out + wide(beta[k]) * index
+    return out.astype(target)
+
+
+def _text(shape: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _operation(value: FillOperation | str) -> FillOperation:
+    if isinstance(value, FillOperation):
+        return value
+    try:
+        return FillOperation[str(value).upper()]
+    except KeyError:
+        raise bad_argument("fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation)) \
+            from None
+
+
+def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
+    """The network the values, the shape's tensors or ``like`` belong to (None if none is a tensor)."""
+    if like is not None:
+        return expect_tensor(fn, "like", like).network
+    for v in (shape, *values):
+        if isinstance(v, Tensor):
+            return v.network
+        if isinstance(v, (tuple, list)):
+            for item in v:
+                if isinstance(item, Tensor):
+                    return item.network
+    return None
+
+
+def _need_network(fn: str, network: Network | None) -> Network:
+    if network is None:
+        raise ArgumentError(f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of "
+                            "the network> (as NumPy's like=)")
+    return network
+
+
+def fill(shape: Any, operation: FillOperation | str = "linspace", alpha: Any = None, beta: Any = None,
+         dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+    """One IFillLayer of ``shape`` (ints, dims, 0-D int tensors, or a 1-D shape tensor) and ``dtype``.
+
+    LINSPACE: ``alpha + sum_k beta[k] * i_k`` (``alpha`` a number or 0-D tensor, ``beta`` a number for
+    1-D outputs or one delta per dim); RANDOM_UNIFORM: uniform in [alpha, beta]; RANDOM_NORMAL: normal
+    with mean alpha and standard deviation beta. Defaults: alpha 0, beta 1. ``like`` is a tensor of the
+    network when no other argument is one.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("f")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> u = td.fill(x.shape, "random_uniform", 2.0, 3.0, like=x)
+    >>> net.output("ok", td.logical_and(td.min(u) >= 2.0, td.max(u) <= 3.0))
+    >>> bool(net.run({"x": np.zeros(1000, np.float32)})["ok"])
+    True
+    """
+    network = _need_network("fill", _network("fill", shape, like, alpha, beta))
+    return _fill(network, shape, _operation(operation), alpha, beta, dtypes.dtype(dtype), name)
+
+
+def _fill(network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any, dt: DType,
+          name: str | None) -> Tensor:
+    default_alpha, default_beta = _DEFAULTS[op]
+    alpha = default_alpha if alpha is None else alpha
+    beta = default_beta if beta is None else beta
+    from trtdsl.shapes.materialize import shape_arg
+    from trtdsl.shapes.rules import use_as_shape
+
+    dims = shape_arg("fill", "shape", shape, network)
+    if dims.tensor is not None:
+        use_as_shape("fill", dims.tensor, "shape")
+    rank = len(dims.dims)
+    static = not isinstance(alpha, Tensor) and not isinstance(beta, Tensor) and np.ndim(beta) == 0 and (
+        op is not _F.LINSPACE or rank == 1)
+    if static:
+        a, b = (_scalar("fill", arg, v, dt) for arg, v in (("alpha", alpha), ("beta", beta)))
+        return network.add1(Fill(dims.dims, op, dt, a, b), (dims.tensor,) if dims.tensor is not None else (),
+                            name=name)
+    a_t = _parameter(network, "alpha", alpha, dt, ())
+    beta_shape = (rank,) if op is _F.LINSPACE else ()
+    if op is _F.LINSPACE and not isinstance(beta, Tensor) and np.ndim(beta) == 0:
+        beta = [beta] * rank if rank == 1 else beta
+    b_t = _parameter(network, "beta", beta, dt, beta_shape)
+    return network.add1(Fill(dims.dims, op, dt, None, None), (dims.tensor, a_t, b_t), name=name)
+
+
+def _scalar(fn: str, arg: str, value: Any, dtype: DType) -> float | int:
+    array = as_array(fn, arg, value, dtype)
+    if array.ndim != 0:
+        raise bad_argument(fn, arg, value, "a number", ShapeError)
+    return int(array) if dtype.is_integer else float(array)
+
+
+def _parameter(network: Network, arg: str, value: Any, dtype: DType, shape: tuple[int, ...]) -> Tensor:
+    """``alpha`` or ``beta`` as a tensor of ``dtype`` and ``shape`` (a Tensor as is, numbers as a constant)."""
+    if isinstance(value, Tensor):
+        return value
+    array = as_array("fill", arg, value, dtype)
+    if array.shape != shape:
+        expected = "a number" if not shape else f"{shape[0]} numbers, one delta per output dim"
+        raise bad_argument("fill", arg, value, expected, ShapeError)
+    return network.constant(array)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None, *, like: Tensor | None = None,
+           name: str | None = None) -> Tensor:
+    """``np.arange(start, stop, step)`` as a LINSPACE Fill: ``start + step * i`` for ``i`` in
+    ``range(ceil((stop - start) / step))``.
+
+    ``stop`` (or ``start`` alone) may be a dynamic dim (``x.shape[0]``) or a 0-D integer tensor: the
+    length is then computed when the network runs, with integer ``start`` and ``step``, and must not be
+    negative (NumPy would give an empty result). ``dtype`` defaults to int64 for integer arguments
+    (NumPy's default) and float32 otherwise.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("r", td.arange(1, x.shape[0], 2, like=x))
+    >>> net.output("f", td.arange(0.0, 1.0, 0.25, like=x))
+    >>> out = net.run({"x": np.zeros(8, np.float32)})
+    >>> out["r"], out["f"]
+    (array([1, 3, 5, 7]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
+    """
+    if stop is None:
+        start, stop = 0, start
+    network = _need_network("arange", _network("arange", (), like, start, stop, step))
+    for arg, value in (("start", start), ("step", step)):
+        if isinstance(value, (Tensor, Dim)) or isinstance(value, (bool, np.bool_)) or \
+                not isinstance(value, (int, float, np.integer, np.floating)):
+            raise bad_argument("arange", arg, value, "a number (only stop may be dynamic)")
+    if step == 0:
+        raise bad_argument("arange", "step", step, "a non-zero number")
+    floats = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
+    dt = dtypes.dtype(dtype) if dtype is not None else dtypes.float32 if floats else dtypes.int64
+    if isinstance(stop, (Tensor, Dim)):
+        if floats:
+            raise bad_argument("arange", "start/step", (start, step), "ints when stop is dynamic")
+        length = _dynamic_length(stop, int(start), int(step))
+    elif isinstance(stop, (int, float, np.integer, np.floating)) and not isinstance(stop, (bool, np.bool_)):
+        length = max(math.ceil((stop - start) / step), 0)
+    else:
+        raise bad_argument("arange", "stop", stop, "a number, a dynamic dim or a 0-D integer tensor")
+    return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+
+
+def _dynamic_length(stop: Any, start: int, step: int) -> Any:
+    """``ceil((stop - start) / step)`` for a dynamic ``stop`` (a Dim, or a 0-D integer tensor)."""
+    if isinstance(stop, Tensor):
+        if not stop.dtype.is_integer or stop.ndim != 0:
+            raise bad_argument("arange", "stop", stop, "a number, a dynamic dim or a 0-D integer tensor")
+        stop = stop.astype(dtypes.int64) if stop.dtype is not dtypes.int64 else stop
+        if step > 0:
+            return (stop - start + (step - 1)) // step
+        return (start - stop + (-step - 1)) // -step
+    if step > 0:
+        return combine("//", combine("+", combine("-", stop, start), step - 1), step)
+    return combine("//", combine("+", combine("-", start, stop), -step - 1), -step)
+
+
+def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
+    """``np.broadcast_to(x, shape)``: one Slice reading each dim of 1 with stride 0.
+
+    ``shape`` may hold dynamic dims and 0-D integer tensors; leading dims are added to ``x`` first (an
+    Unsqueeze). A dynamic dim of ``x`` broadcast to a different size gets its stride computed when the
+    network runs (0 where it is 1), as TensorRT's ONNX importer does for Expand.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("b")
+    >>> x = net.input("x", td.float32, (3, 1))
+    >>> n = net.input("n", td.float32, ("n",))
+    >>> y = td.broadcast_to(x, (2, 3, n.shape[0]))
+    >>> y.shape
+    (2, 3, Dim('n'))
+    >>> net.output("y", y)
+    >>> out = net.run({"x": np.array([[1], [2], [3]], np.float32), "n": np.zeros(4, np.float32)})["y"]
+    >>> np.array_equal(out, np.broadcast_to([[1], [2], [3]], (2, 3, 4)))
+    True
+    """
+    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.slice import Slice
+    from trtdsl.shapes.materialize import shape_arg, shape_tensor
+    from trtdsl.shapes.rules import use_as_shape
+
+    x = expect_tensor("broadcast_to", "x", x)
+    target = shape_arg("broadcast_to", "shape", shape, x.network)
+    rank = len(target.dims)
+    if rank < x.ndim:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: the target "
+                         "has fewer dims")
+    if rank > x.ndim:
+        x = unsqueeze(x, tuple(range(rank - x.ndim)))
+    strides: list[Any] = []
+    for axis, (d, t) in enumerate(zip(x.shape, target.dims)):
+        if d == 1:
+            strides.append(0)
+        elif d == t:
+            strides.append(1)
+        elif isinstance(d, int) and isinstance(t, int):
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: dim "
+                             f"{axis} is {d}, which is neither 1 nor {t}")
+        elif isinstance(d, int):
+            strides.append(1)  # the target dim must be d when the network runs (checked there)
+        else:
+            from trtdsl.layers.elementwise import minimum
+            from trtdsl.shapes.materialize import dim_tensor
+
+            strides.append(minimum(dim_tensor(x.network, d) - 1, 1))  # 0 where the dim is 1, else 1
+    size = target.tensor
+    if size is not None:
+        use_as_shape("broadcast_to", size, "shape")
+    stride_tensor = None
+    if not all(isinstance(s, int) for s in strides):
+        stride_tensor = shape_tensor(x.network, strides)
+        use_as_shape("broadcast_to", stride_tensor, "stride")
+        from trtdsl.shapes.values import value_of
+
+        strides = list(value_of(stride_tensor) or ())
+    inputs = [x, None, size, stride_tensor]
+    while inputs[-1] is None:
+        inputs.pop()
+    return x.network.add1(Slice((0,) * rank, target.dims, tuple(strides)), inputs, name=name)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None = None,
+         name: str | None = None) -> Tensor:
+    """``np.full(shape, fill_value, dtype)``: a constant broadcast to ``shape`` (which may hold dynamic
+    dims; ``like`` is a tensor of the network when no other argument is one). ``dtype`` defaults to
+    float32 for a float value, int32 for an int (int64 if needed), bool for a bool.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("full")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("y", td.full((2, x.shape[0]), 7, like=x))
+    >>> net.run({"x": np.zeros(3, np.float32)})["y"]
+    array([[7, 7, 7],
+           [7, 7, 7]], dtype=int32)
+    """
+    network = _need_network("full", _network("full", shape, like, fill_value))
+    if isinstance(fill_value, Tensor):
+        if fill_value.ndim != 0:
+            raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
+        value = fill_value if dtype is None else fill_value.astype(dtype)
+    else:
+        if np.ndim(fill_value) != 0:
+            raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
+        value = network.constant(fill_value, dtype)
+    from trtdsl.shapes.materialize import shape_arg
+
+    target = shape_arg("full", "shape", shape, network)
+    from trtdsl.layers.shuffle import reshape
+
+    if not target.dims:
+        from trtdsl.layers.cast import identity
+
+        return identity(value, name=name)
+    ones = reshape(value, (1,) * len(target.dims))
+    return broadcast_to(ones, target.tensor if target.tensor is not None else target.dims, name=name)
+
+
+def zeros(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+    """``np.zeros(shape, dtype)`` (float32 by default): see :func:`full`."""
+    return full(shape, 0, dtypes.dtype(dtype), like=like, name=name)
+
+
+def ones(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+    """``np.ones(shape, dtype)`` (float32 by default): see :func:`full`."""
+    return full(shape, 1, dtypes.dtype(dtype), like=like, name=name)
+
+
+def full_like(x: Tensor, fill_value: Any, dtype: Any = None, *, name: str | None = None) -> Tensor:
+    """``np.full_like(x, fill_value, dtype)``: ``x``'s shape (dynamic dims read from ``x`` when the
+    network runs) and dtype unless ``dtype`` is given.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("fl")
+    >>> x = net.input("x", td.int32, ("n",))
+    >>> net.output("y", td.full_like(x, 5) + x)
+    >>> net.run({"x": np.array([1, 2], np.int32)})["y"]
+    array([6, 7], dtype=int32)
+    """
+    x = expect_tensor("full_like", "x", x)
+    return full(x.shape, fill_value, x.dtype if dtype is None else dtype, like=x, name=name)
+
+
+def zeros_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
+    """``np.zeros_like(x, dtype)``: see :func:`full_like`."""
+    return full_like(x, 0, dtype, name=name)
+
+
+def ones_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
+    """``np.ones_like(x, dtype)``: see :func:`full_like`."""
+    return full_like(x, 1, dtype, name=name)
+
+
+def random_uniform(shape: Any, low: Any = 0.0, high: Any = 1.0, dtype: Any = dtypes.float32, *,
+                   like: Tensor | None = None, name: str | None = None) -> Tensor:
+    """``np.random.uniform(low, high, shape)`` as a RANDOM_UNIFORM Fill (new values on every run)."""
+    return fill(shape, _F.RANDOM_UNIFORM, low, high, dtype, like=like, name=name)
+
+
+def random_normal(shape: Any, mean: Any = 0.0, std: Any = 1.0, dtype: Any = dtypes.float32, *,
+                  like: Tensor | None = None, name: str | None = None) -> Tensor:
+    """``np.random.normal(mean, std, shape)`` as a RANDOM_NORMAL Fill (new values on every run)."""
+    return fill(shape, _F.RANDOM_NORMAL, mean, std, dtype, like=like, name=name)

@@ -1,0 +1,320 @@
+"""IResizeLayer: nearest, linear and cubic resizing of the innermost dims.
+
+The output shape is ``shape`` (static ints, or input 1: a 1-D int32/int64 shape tensor, which
+``td.resize`` makes from dynamic dims), or ``floor(in_i * scales[i])``. Each resized axis maps an output
+coordinate ``x`` to an input coordinate with the lengths ``L_in``, ``L_out``:
+
+=============  =======================================================
+ALIGN_CORNERS  ``x * (L_in - 1) / (L_out - 1)`` (0 when ``L_out == 1``)
+ASYMMETRIC     ``x * L_in / L_out`` (TensorRT's default)
+HALF_PIXEL     ``(x + 0.5) * L_in / L_out - 0.5``
+=============  =======================================================
+
+TensorRT's documentation uses the length ratio even when scales are given; trtdsl does the same
+(whether TensorRT uses the given scale when ``in * scale`` is not an integer is UNCONFIRMED). With the
+selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
+
+- NEAREST (any innermost dims): index ``round(x)`` by ``nearest_rounding`` -- FLOOR (default), CEIL,
+  HALF_UP ``floor(x + 0.5)``, HALF_DOWN ``ceil(x - 0.5)`` -- clamped to ``[0, L_in - 1]``;
+- LINEAR (the innermost 3 dims at most): ``(1 - t) * a[i] + t * a[i + 1]`` with ``i = floor(x)``,
+  ``t = x - i``, indices clamped to the edge;
+- CUBIC (the innermost 2 dims at most): taps ``i-1 .. i+2`` weighted with ``W(t+1), W(t), W(1-t),
+  W(2-t)``, ``W`` the cubic kernel of coefficient ``cubic_coeff`` (-0.75); taps outside the input read
+  the edge, or with ``exclude_outside`` get weight 0 and the weights are renormalized.
+
+Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
+itself is UNCONFIRMED in TensorRT's documentation). Dims outside the innermost ones a mode resizes keep
+their length. Axes are resized one after the other in float64, and the result is rounded once to the
+input's dtype (float32 or float16; TensorRT's Operators reference also lists int8, a quantized type).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("rs")
+>>> x = net.input("x", td.float32, (1, "w"))
+>>> net.output("near", td.resize(x, (1, x.shape[1] * 2)))
+>>> net.output("lin", td.resize(x, scales=(1, 2), mode="linear", coordinate_transformation="half_pixel"))
+>>> out = net.run({"x": np.array([[0, 10]], np.float32)})
+>>> out["near"], out["lin"]
+(array([[ 0.,  0., 10., 10.]], dtype=float32), array([[ 0. ,  2.5,  7.5, 10. ]], dtype=float32))
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from fractions import Fraction
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, ShapeError, bad_argument
+from trtdsl.ir.dims import DimLike, combine
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import expect_dtype, expect_tensor
+
+__all__ = ["InterpolationMode", "Resize", "ResizeCoordinateTransformation", "ResizeRoundMode", "ResizeSelector",
+           "resize"]
+
+
+class InterpolationMode(enum.Enum):
+    NEAREST = "nearest"
+    LINEAR = "linear"
+    CUBIC = "cubic"
+
+
+class ResizeCoordinateTransformation(enum.Enum):
+    ALIGN_CORNERS = "align_corners"
+    ASYMMETRIC = "asymmetric"
+    HALF_PIXEL = "half_pixel"
+
+
+class ResizeSelector(enum.Enum):
+    FORMULA = "formula"
+    UPPER = "upper"
+
+
+class ResizeRoundMode(enum.Enum):
+    HALF_UP = "half_up"
+    HALF_DOWN = "half_down"
+    FLOOR = "floor"
+    CEIL = "ceil"
+
+
+_I = InterpolationMode
+_T = ResizeCoordinateTransformation
+_R = ResizeRoundMode
+RESIZE_DTYPES = (dtypes.float32, dtypes.float16)
+# How many innermost dims each mode may resize (NvInfer.h; the Operators reference says 3 for NEAREST).
+INNERMOST = {_I.NEAREST: 8, _I.LINEAR: 3, _I.CUBIC: 2}
+_ROUND: dict[ResizeRoundMode, Callable[[np.ndarray], np.ndarray]] = {
+    _R.FLOOR: np.floor, _R.CEIL: np.ceil,
+    _R.HALF_UP: lambda x: np.floor(x + 0.5), _R.HALF_DOWN: lambda x: np.ceil(x - 0.5),
+}
+
+
+def _opt_scales(value: Any) -> tuple[float, ...] | None:
+    return None if value is None else tuple(float(v) for v in value)
+
+
+def _opt_dims(value: Any) -> tuple[DimLike, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@attrs.frozen
+class Resize(Op):
+    """Resize to ``shape`` (ints; dims as the IR knows them when input 1 gives them) or by ``scales``."""
+
+    kind = "Resize"
+    shape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims)
+    scales: tuple[float, ...] | None = attrs.field(default=None, converter=_opt_scales)
+    mode: InterpolationMode = InterpolationMode.NEAREST
+    coordinate_transformation: ResizeCoordinateTransformation = ResizeCoordinateTransformation.ASYMMETRIC
+    selector: ResizeSelector = ResizeSelector.FORMULA
+    nearest_rounding: ResizeRoundMode = ResizeRoundMode.FLOOR
+    cubic_coeff: float = -0.75
+    exclude_outside: bool = False
+
+    def label(self) -> str:
+        return f"Resize[{self.mode.name}]"
+
+    def attributes(self) -> dict[str, object]:
+        shown = {k: v for k, v in super().attributes().items() if v is not None and k != "mode"}
+        defaults = {"coordinate_transformation": _T.ASYMMETRIC, "selector": ResizeSelector.FORMULA,
+                    "nearest_rounding": _R.FLOOR, "cubic_coeff": -0.75, "exclude_outside": False}
+        return {k: v for k, v in shown.items() if defaults.get(k, object()) != v}
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        label = self.label()
+        if not 1 <= len(inputs) <= 2:
+            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 or 2 (data, output dims)")
+        x = inputs[0]
+        assert x is not None
+        dims = inputs[1] if len(inputs) == 2 else None
+        expect_dtype(label, "x", x, RESIZE_DTYPES, " (int32 is invalid; int8 is a quantized type)")
+        if x.rank == 0:
+            raise ShapeError(f"{label}: input 'x' has shape (); resize needs rank >= 1")
+        if (self.shape is None) == (self.scales is None):
+            raise ArgumentError(f"{label}: give exactly one of 'shape' and 'scales'")
+        if not math.isfinite(self.cubic_coeff) or not isinstance(self.exclude_outside, bool):
+            raise bad_argument(label, "cubic_coeff/exclude_outside", (self.cubic_coeff, self.exclude_outside),
+                               "a finite float and a bool")
+        if self.scales is not None:
+            if dims is not None:
+                raise ArgumentError(f"{label}: scales are static; a resize to dims given as input 1 has no scales")
+            shape = self._scaled(label, x)
+        else:
+            shape = self._sized(label, x, dims)
+        self._check_innermost(label, x.shape, shape)
+        return (TensorType(x.dtype, shape),)
+
+    def _scaled(self, label: str, x: TensorType) -> tuple[DimLike, ...]:
+        assert self.scales is not None
+        if len(self.scales) != x.rank:
+            raise bad_argument(label, "scales", self.scales, f"{x.rank} scales, one per dim of input shape {x.shape_text}",
+                               ShapeError)
+        if any(not math.isfinite(s) or s <= 0 for s in self.scales):
+            raise bad_argument(label, "scales", self.scales, "finite scales > 0")
+        return tuple(scaled_dim(d, s) for d, s in zip(x.shape, self.scales))
+
+    def _sized(self, label: str, x: TensorType, dims: TensorType | None) -> tuple[DimLike, ...]:
+        assert self.shape is not None
+        if len(self.shape) != x.rank:
+            raise bad_argument(label, "shape", self.shape, f"{x.rank} dims, one per dim of input shape {x.shape_text}",
+                               ShapeError)
+        if dims is not None:
+            from trtdsl.shapes.rules import check_shape_input
+
+            check_shape_input(label, "output dims", dims, x.rank)
+        elif not all(type(d) is int and d >= 0 for d in self.shape):
+            raise bad_argument(label, "shape", self.shape,
+                               "ints >= 0 (dynamic dims come as input 1, a shape tensor: td.resize makes it)", ShapeError)
+        return self.shape
+
+    def _check_innermost(self, label: str, before: tuple[DimLike, ...], after: tuple[DimLike, ...]) -> None:
+        limit = INNERMOST[self.mode]
+        for axis in range(len(before) - limit):
+            if before[axis] != after[axis]:
+                raise ShapeError(
+                    f"{label}: dim {axis} changes from {before[axis]} to {after[axis]}, but {self.mode.name} resizes only "
+                    f"the innermost {limit} dims; outer dims keep their length"
+                )
+
+    def reference(self, x: np.ndarray, dims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        if dims is not None:
+            shape = tuple(int(d) for d in dims)
+            if len(shape) != x.ndim or min(shape) < 0:
+                raise ValueError(f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
+                                 f"{x.ndim} input")
+            changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
+            if changed:
+                raise ValueError(f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
+                                 f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims")
+        elif self.scales is not None:
+            shape = tuple(int(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
+        else:
+            shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
+        out = x.astype(np.float64)
+        for axis, (n_in, n_out) in enumerate(zip(x.shape, shape)):
+            if n_in != n_out:
+                out = self._axis(out, axis, n_in, n_out)
+        return (out.astype(x.dtype),)
+
+    def _axis(self, a: np.ndarray, axis: int, n_in: int, n_out: int) -> np.ndarray:
+        """``a`` resized from ``n_in`` to ``n_out`` along ``axis``."""
+        if n_out == 0:
+            return np.take(a, np.zeros(0, np.int64), axis=axis)
+        if n_in == 0:
+            raise ValueError(f"axis {axis} is empty, so it cannot be resized to {n_out}")
+        x = self._coordinates(n_in, n_out)
+        last = n_in - 1
+        if self.mode is _I.NEAREST:
+            index = np.clip(_ROUND[self.nearest_rounding](x), 0, last).astype(np.int64)
+            return np.take(a, index, axis=axis)
+        base = np.floor(x)
+        t = x - base
+        offsets = (0, 1) if self.mode is _I.LINEAR else (-1, 0, 1, 2)
+        taps = [base.astype(np.int64) + k for k in offsets]
+        if self.mode is _I.LINEAR:
+            weights = [1 - t, t]
+        else:
+            weights = [_cubic(self.cubic_coeff, t - k) for k in offsets]
+            if self.exclude_outside:
+                weights = [np.where((tap < 0) | (tap > last), 0.0, w) for tap, w in zip(taps, weights)]
+                total = sum(weights)
+                weights = [w / total for w in weights]
+        out = 0.0
+        shape = [1] * a.ndim
+        shape[axis] = n_out
+        for tap, w in zip(taps, weights):
+            out = out + np.take(a, np.clip(tap, 0, last), axis=axis) * w.reshape(shape)
+        return out  # type: ignore[return-value]
+
+    def _coordinates(self, n_in: int, n_out: int) -> np.ndarray:
+        """The input coordinate of each output index along one axis."""
+        x = np.arange(n_out, dtype=np.float64)
+        if n_out == 1 and self.selector is ResizeSelector.UPPER:
+            return np.zeros(1)
+        if self.coordinate_transformation is _T.ALIGN_CORNERS:
+            return x * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros(1)
+        if self.coordinate_transformation is _T.ASYMMETRIC:
+            return x * n_in / n_out
+        return (x + 0.5) * n_in / n_out - 0.5
+
+
+def _cubic(a: float, s: np.ndarray) -> np.ndarray:
+    """The cubic convolution kernel of coefficient ``a`` at distances ``s``."""
+    d = np.abs(s)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d <= 1, near, np.where(d < 2, far, 0.0))
+
+
+def scaled_dim(d: DimLike, scale: float) -> DimLike:
+    """``floor(d * scale)`` with ``scale`` as TensorRT stores it (float32): exact, a Dim when ``d`` is.
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> scaled_dim(5, 1.5), scaled_dim(Dim.symbol("w"), 0.5), scaled_dim(Dim.symbol("w"), 2.0)
+    (7, Dim('w//2'), Dim('w*2'))
+    """
+    exact = Fraction(float(np.float32(scale)))
+    if isinstance(d, int):
+        return math.floor(d * exact)
+    return combine("//", combine("*", d, exact.numerator), exact.denominator)
+
+
+def _enum(fn: str, arg: str, cls: type[enum.Enum], value: Any) -> Any:
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls[str(value).upper()]
+    except KeyError:
+        raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None  # type: ignore[attr-defined]
+
+
+def resize(x: Tensor, shape: Any = None, *, scales: Any = None, mode: InterpolationMode | str = "nearest",
+           coordinate_transformation: ResizeCoordinateTransformation | str = "asymmetric",
+           selector: ResizeSelector | str = "formula", nearest_rounding: ResizeRoundMode | str = "floor",
+           cubic_coeff: float = -0.75, exclude_outside: bool = False, name: str | None = None) -> Tensor:
+    """One IResizeLayer: ``x`` resized to ``shape`` or by ``scales`` (one per dim), see the module doc.
+
+    ``shape`` may hold dynamic dims (``x.shape[2] * 2``) and 0-D integer tensors, or be a 1-D shape
+    tensor: it then becomes input 1, computed when the network runs. Enum arguments take the member or
+    its name in any case (``"linear"``, ``"HALF_PIXEL"``).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("r")
+    >>> x = net.input("x", td.float32, (1, 1, 2, 2))
+    >>> y = td.resize(x, (1, 1, 3, 3), mode="linear", coordinate_transformation="align_corners")
+    >>> net.output("y", y)
+    >>> net.run({"x": np.array([[[[0, 2], [4, 6]]]], np.float32)})["y"][0, 0]
+    array([[0., 1., 2.],
+           [2., 3., 4.],
+           [4., 5., 6.]], dtype=float32)
+    """
+    x = expect_tensor("resize", "x", x)
+    options = dict(
+        mode=_enum("resize", "mode", InterpolationMode, mode),
+        coordinate_transformation=_enum("resize", "coordinate_transformation", ResizeCoordinateTransformation,
+                                        coordinate_transformation),
+        selector=_enum("resize", "selector", ResizeSelector, selector),
+        nearest_rounding=_enum("resize", "nearest_rounding", ResizeRoundMode, nearest_rounding),
+        cubic_coeff=float(cubic_coeff), exclude_outside=exclude_outside,
+    )
+    if (shape is None) == (scales is None):
+        raise ArgumentError("resize: give exactly one of 'shape' and 'scales'")
+    if scales is not None:
+        if isinstance(scales, (int, float)) or not all(isinstance(s, (int, float, np.number)) for s in scales):
+            raise bad_argument("resize", "scales", scales, f"{x.ndim} numbers, one per dim")
+        return x.network.add1(Resize(scales=tuple(scales), **options), (x,), name=name)
+    from trtdsl.shapes.materialize import shape_arg
+    from trtdsl.shapes.rules import use_as_shape
+
+    target = shape_arg("resize", "shape", shape, x.network, length=x.ndim)
+    inputs: tuple[Tensor, ...] = (x,)
+    if target.tensor is not None:
+        use_as_shape("resize", target.tensor, "shape")
+        inputs = (x, target.tensor)
+    return x.network.add1(Resize(target.dims, **options), inputs, name=name)
