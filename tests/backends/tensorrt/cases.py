@@ -204,6 +204,33 @@ def slices() -> td.Network:
     return net
 
 
+@case
+def dynamic_shapes() -> td.Network:
+    """Fill, Resize and NonZero, and reshapes, slices and resizes by shape tensors (trtdsl.shapes)."""
+    net = td.Network("dynamic_shapes")
+    x = net.input("x", td.float32, ("n", 6))
+    net.output("reshape", td.reshape(x, (x.shape[0] * 3, -1)))
+    net.output("shuffle", td.shuffle(x, (1, 0), td.shape_of(x)[::-1]))
+    net.output("slice", td.slice(x, (1, x.shape[1] - 5), (x.shape[0] - 1, 2), (1, 2), mode="wrap"))
+    net.output("arange", td.arange(x.shape[0], like=x))
+    net.output("linspace", td.fill((x.shape[0], 3), "linspace", 1.0, (10.0, 0.5), like=x))
+    net.output("linspace_static", td.fill((4,), "linspace", 3, 2, td.int32, like=x))
+    net.output("uniform", td.fill((x.shape[0], 2), "random_uniform", 1.0, 2.0, like=x) >= 1.0)
+    net.output("normal", td.isnan(td.random_normal((3,), like=x)))
+    net.output("zeros", td.zeros_like(x, td.int32))
+    net.output("broadcast", td.broadcast_to(x[:, :1], (x.shape[0], 4)))
+    image = net.input("image", td.float32, (1, 2, "h", 4))
+    net.output("nearest", td.resize(image, (1, 2, image.shape[2] * 2, 3), nearest_rounding="half_up"))
+    net.output("linear", td.resize(image, scales=(1, 1, 1.5, 0.5), mode="linear", coordinate_transformation="half_pixel",
+                                   selector="upper"))
+    net.output("cubic", td.resize(image, (1, 2, 3, 5), mode="cubic", coordinate_transformation="align_corners",
+                                  cubic_coeff=-0.5, exclude_outside=True))
+    net.output("nonzero", td.nonzero(x > 0))
+    net.output("nonzero64", td.nonzero(x < 0, td.int64))
+    net.mark_output_for_shapes("dims", td.shape_of(image) + 1)
+    return net
+
+
 # -- reductions and friends --------------------------------------------------------------------------------
 @case
 def reductions() -> td.Network:

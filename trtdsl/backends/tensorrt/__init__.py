@@ -21,7 +21,8 @@ from trtdsl.ir.network import Network
 def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str, np.ndarray]:
     """Build ``network`` with TensorRT (``options`` as for :func:`build`) and run it on ``inputs``.
 
-    Without ``profiles``, a network with named dims gets one profile fixed at the sizes of these inputs.
+    Without ``profiles``, the network's declared profiles are used; a network without them gets one profile
+    fixed at the sizes of these inputs (and the values of its shape-tensor inputs).
     Engines are cached on the network (per options and, without profiles, per input sizes) until it
     changes. ``net.run(inputs, backend="tensorrt")`` calls it:
 
@@ -38,9 +39,11 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     """
     from trtdsl.reference.interpreter import bind_inputs
 
-    _, bindings = bind_inputs(network, inputs)
-    if "profiles" not in options and bindings:
-        options = dict(options, profiles={name: (size, size, size) for name, size in bindings.items()})
+    values, bindings = bind_inputs(network, inputs)
+    if "profiles" not in options and bindings and not network.profiles:
+        from trtdsl.shapes.profiles import fixed_profile
+
+        options = dict(options, profiles=fixed_profile(network, values, bindings))
     key = ("tensorrt-engine", repr(sorted(options.items(), key=lambda item: item[0])))
     engine = network._cache.get(key)
     if engine is None:

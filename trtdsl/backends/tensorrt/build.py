@@ -239,6 +239,8 @@ def build_options(
     build: network 'n' has dynamic dims batch; give profiles={'batch': (min,
     """
     dims = sorted({str(d) for t in network.inputs.values() for d in t.shape if not isinstance(d, int)})
+    if profiles is None:  # the profiles declared with net.add_profile
+        profiles = [p.as_dict() for p in network.profiles]
     given = [profiles] if isinstance(profiles, Mapping) else list(profiles or [])
     if dims and not given:
         example = ", ".join(f"{d!r}: (min, opt, max)" for d in dims)
@@ -246,7 +248,7 @@ def build_options(
             f"build: network {network.name!r} has dynamic dims {', '.join(dims)}; give "
             f"profiles={{{example}}} (or a list of such dicts, one per optimization profile)"
         )
-    checked = tuple(_profile(i, p, dims) for i, p in enumerate(given))
+    checked = tuple(_profile(i, p, dims, network) for i, p in enumerate(given))
     pools = dict(memory_pools or {})
     if workspace is not None:
         pools["WORKSPACE"] = workspace
@@ -278,11 +280,12 @@ def build_options(
     )
 
 
-def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, int, int]]:
+def _profile(index: int, profile: Any, dims: list[str], network: Network) -> dict[str, tuple]:
     where = f"profiles[{index}]"
     if not isinstance(profile, Mapping):
         raise bad_argument("build", where, profile, "a dict of dim name -> (min, opt, max)")
-    unknown = sorted(set(profile) - set(dims))
+    out: dict[str, tuple] = _shape_values(where, profile, network)
+    unknown = sorted(set(profile) - set(dims) - set(out))
     if unknown:
         raise ArgumentError(
             f"build: {where} names {unknown[0]!r}, which is not a dynamic dim of the network's "
@@ -294,7 +297,6 @@ def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, 
             f"build: {where} has no range for dim {missing[0]!r}; every profile gives (min, opt, max) "
             "for every dynamic dim"
         )
-    out = {}
     for name in dims:
         value = profile[name]
         ok = (
@@ -307,6 +309,19 @@ def _profile(index: int, profile: Any, dims: list[str]) -> dict[str, tuple[int, 
                 "build", f"{where}[{name!r}]", value, "(min, opt, max) ints with 0 <= min <= opt <= max"
             )
         out[name] = (int(value[0]), int(value[1]), int(value[2]))
+    return out
+
+
+def _shape_values(where: str, profile: Mapping[str, Any], network: Network) -> dict[str, tuple]:
+    """The (min, opt, max) values of every shape-tensor input (see ``net.input(shape_tensor=True)``)."""
+    from trtdsl.shapes.profiles import value_ranges
+
+    out = {}
+    for name in sorted(network.shape_inputs):
+        if name not in profile:
+            raise ArgumentError(f"build: {where} has no (min, opt, max) values for shape-tensor input {name!r}")
+        ranges = value_ranges(f"build: {where}", network.inputs[name], profile[name])
+        out[name] = tuple([getattr(r, k) for r in ranges] for k in ("min", "opt", "max"))
     return out
 
 
@@ -353,6 +368,8 @@ def configure(
                 for k in range(3)
             ]
             profile.set_shape(name, *shapes)
+        for name in sorted(network.shape_inputs):
+            profile.set_shape_input(name, *ranges[name])
         config.add_optimization_profile(profile)
     if options.timing_cache is not None:
         data = b""

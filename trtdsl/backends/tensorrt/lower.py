@@ -91,5 +91,8 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
     for layer, index, tensor in ctx.back_edges:
         layer.set_input(index, ctx.tensors[tensor])
     for name, tensor in network.outputs.items():
-        definition.mark_output(ctx.tensors[tensor])
+        if name in network.shape_outputs:
+            definition.mark_output_for_shapes(ctx.tensors[tensor])
+        else:
+            definition.mark_output(ctx.tensors[tensor])
     return Lowered(api, builder, definition, ctx.tensors, ctx.keepalive)

@@ -23,6 +23,7 @@ from trtdsl.backends.tensorrt.lowering import RAISERS, RaiseContext, strip_locat
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.shapes.rules import shape_input_names
 
 _UNNAMED = re.compile(r"^\(Unnamed Layer\* \d+\)")
 
@@ -68,12 +69,16 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
             _raise_layer(ctx, layer, taken, later)
     for node, index, itensor in later:
         ir.set_input(node, index, ctx.tensors[itensor])
+    ir.shape_inputs.update(shape_input_names(ir))  # TensorRT infers them from their uses
     for i in range(definition.num_outputs):
         itensor = definition.get_output(i)
         tensor = ctx.tensors[itensor]
         if tensor.producer is not None and not any(t is tensor for t in ir.outputs.values()):
             tensor.user_named = False  # the output's own name replaces the layer's
-        ir.output(itensor.name, tensor)
+        if itensor.is_shape_tensor:  # an output marked with mark_output_for_shapes
+            ir.mark_output_for_shapes(itensor.name, tensor)
+        else:
+            ir.output(itensor.name, tensor)
     return ir
 
 

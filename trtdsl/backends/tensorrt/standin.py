@@ -754,6 +754,17 @@ def _mark_output(si: StandIn, network: Any, sig: Signature, a: dict) -> None:
     network._state["outputs"].append(a["tensor"])
 
 
+@behaviour("INetworkDefinition", "mark_output_for_shapes")
+def _mark_output_for_shapes(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    # NvInfer.h: the network's outputs include those marked by markOutputForShapes
+    _check_owned(network, a["tensor"], "mark_output_for_shapes")
+    if any(t is a["tensor"] for t in network._state["outputs"]):
+        return False
+    network._state["outputs"].append(a["tensor"])
+    a["tensor"]._state["shape_output"] = True
+    return True
+
+
 @behaviour("INetworkDefinition", "get_input")
 def _net_get_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     return _index(network._state["inputs"], a["index"])
@@ -899,6 +910,7 @@ _DEFAULTS[("IShuffleLayer", "second_transpose")] = lambda si, obj: si.Permutatio
 _DEFAULTS[("IShuffleLayer", "reshape_dims")] = lambda si, obj: None
 _DEFAULTS[("IShuffleLayer", "zero_is_placeholder")] = lambda si, obj: True
 _DEFAULTS[("ISliceLayer", "axes")] = lambda si, obj: None
+_DEFAULTS[("IResizeLayer", "scales")] = lambda si, obj: []  # no scales: the output dims are set instead
 for _cls in ("IConvolutionLayer", "IDeconvolutionLayer"):
     _DEFAULTS[(_cls, "bias")] = lambda si, obj: si.Weights(si.DataType.FLOAT)
 for _cls in ("IQuantizeLayer", "IDequantizeLayer"):
@@ -924,6 +936,12 @@ def _is_input(si: StandIn, tensor: Any) -> bool:
 @getter("ITensor", "is_network_output")
 def _is_output(si: StandIn, tensor: Any) -> bool:
     return any(t is tensor for t in tensor._state["network"]._state["outputs"])
+
+
+@getter("ITensor", "is_shape_tensor")
+def _is_shape_tensor(si: StandIn, tensor: Any) -> bool:
+    # only outputs marked for shapes: the stand-in does not infer which other tensors are shape tensors
+    return bool(tensor._state.get("shape_output"))
 
 
 def _tensor_type(si: StandIn, tensor: Any) -> Any:

@@ -25,6 +25,7 @@ from trtdsl.backends.tensorrt.lowering import (  # noqa: E402,F401,I001
     quantize,
     reduction,
     regions,
+    shapes,
     shuffle,
 )
 

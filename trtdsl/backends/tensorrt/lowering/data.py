@@ -20,6 +20,7 @@ from trtdsl.layers.padding import Padding
 from trtdsl.layers.select import Select
 from trtdsl.layers.shape import Shape
 from trtdsl.layers.slice import SampleMode, Slice
+from trtdsl.shapes.values import value_of
 
 
 def _lower_concatenation(ctx: LowerContext, node: Node) -> None:
@@ -85,9 +86,11 @@ def _lower_slice(ctx: LowerContext, node: Node) -> None:
     x = ctx.input(node, 0)
     static = [s if isinstance(s, int) else 0 for s in op.size]
     dims = ctx.trt.Dims
-    layer = ctx.add(node, "add_slice", x, dims(list(op.start)), dims(static), dims(list(op.stride)))
+    layer = ctx.add(node, "add_slice", x, dims(_ints(op.start)), dims(static), dims(_ints(op.stride)))
     layer.mode = ctx.api.enum("SampleMode", op.mode)
     ctx.set_inputs(node, layer, 1)
+    if len(node.inputs) > 2 and node.inputs[2] is not None:
+        return  # the size is a shape tensor of the IR (input 2)
     if any(not isinstance(s, int) for s in op.size):
         mask = [0 if isinstance(s, int) else 1 for s in op.size]
         shape = ctx.helper(node, "size.shape", "add_shape", x).get_output(0)
@@ -113,26 +116,46 @@ def _lower_slice(ctx: LowerContext, node: Node) -> None:
 def _raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
     x = ctx.input(layer, 0)
     assert x is not None
-    start = tuple(int(d) for d in layer.start)
-    stride = tuple(int(d) for d in layer.stride)
-    if ctx.input_is_set(layer, 2):
-        mask, static = _size_parts(ctx, layer)
-        size = tuple(x.shape[i] if m else int(s) for i, (m, s) in enumerate(zip(mask, static)))
-    else:
-        size = tuple(int(d) for d in layer.shape)
-    for index in (1, 3, 5):
-        if ctx.input_is_set(layer, index):
-            raise BackendError(
-                f"raise: slice layer {layer.name!r} takes input {index} as a tensor; trtdsl's Slice "
-                "holds start, stride and axes as parameters"
-            )
+    inputs: list[Any] = [x]
+    params = []
+    for index, static in ((1, layer.start), (2, layer.shape), (3, layer.stride)):
+        tensor, values = _slice_parameter(ctx, layer, index, static, x.shape)
+        inputs.append(tensor)
+        params.append(values)
+    start, size, stride = params
+    if ctx.input_is_set(layer, 5):
+        raise BackendError(
+            f"raise: slice layer {layer.name!r} takes its axes (input 5) as a tensor; trtdsl's Slice covers every "
+            "axis, with axes as a parameter"
+        )
     axes = ctx.api.optional_dims(layer.axes)
     if axes is not None:
         start, size, stride = _full_rank(x.shape, axes, start, size, stride)
     mode = ctx.api.from_enum(SampleMode, layer.mode, layer.name)
-    fill = ctx.input(layer, 4)
-    inputs = [x] if fill is None else [x, None, None, None, fill]
+    inputs.append(ctx.input(layer, 4))
+    while inputs[-1] is None:
+        inputs.pop()
     return Raised(Slice(start, size, stride, mode), inputs)
+
+
+def _slice_parameter(ctx: RaiseContext, layer: Any, index: int, static: Any, shape: tuple) -> tuple[Any, tuple]:
+    """Start, size or stride (input ``index``) as (the IR tensor giving it or None, its values as the IR knows
+    them): the static Dims, a constant or the lowering's size helpers folded in, or a shape tensor of the IR."""
+    if not ctx.input_is_set(layer, index):
+        return None, tuple(int(d) for d in static)
+    source = ctx.producer(layer, index)
+    if source is not None and id(source) in ctx.absorbed:
+        if ctx.is_helper(source):
+            mask, values = _size_parts(ctx, layer)
+            return None, tuple(shape[i] if m else int(v) for i, (m, v) in enumerate(zip(mask, values)))
+        return None, tuple(int(v) for v in ctx.constant(layer, index, "slice parameter"))
+    tensor = ctx.input(layer, index)
+    return tensor, value_of(tensor)
+
+
+def _ints(values: tuple) -> list[int]:
+    """Static slice parameters for ``add_slice`` (0 where a shape tensor, set as an input, gives them)."""
+    return [v if isinstance(v, int) else 0 for v in values]
 
 
 def _size_parts(ctx: RaiseContext, layer: Any) -> tuple[np.ndarray, np.ndarray]:

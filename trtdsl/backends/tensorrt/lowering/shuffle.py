@@ -12,7 +12,7 @@ from typing import Any
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.ir.node import Node
-from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze
+from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze, dynamic_reshape_dims
 
 
 def _lower_shuffle(ctx: LowerContext, node: Node) -> None:
@@ -20,7 +20,7 @@ def _lower_shuffle(ctx: LowerContext, node: Node) -> None:
     layer = ctx.add(node, "add_shuffle", ctx.input(node, 0))
     if op.first_transpose is not None:
         layer.first_transpose = ctx.api.permutation(op.first_transpose)
-    if op.reshape is not None:
+    if op.reshape is not None and len(node.inputs) < 2:  # else the dims are input 1, a shape tensor
         layer.reshape_dims = ctx.trt.Dims(list(op.reshape))
     if op.second_transpose is not None:
         layer.second_transpose = ctx.api.permutation(op.second_transpose)
@@ -37,7 +37,11 @@ def _raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
     inputs = ctx.inputs(layer)
     rank = inputs[0].ndim if inputs[0] is not None else 0
     first = _permutation(layer.first_transpose, rank)
-    reshape = ctx.api.optional_dims(layer.reshape_dims) if len(inputs) < 2 else None
+    if len(inputs) < 2:
+        reshape = ctx.api.optional_dims(layer.reshape_dims)
+    else:  # the reshaped dims as the IR knows them, from the shape tensor's values
+        moved = inputs[0].shape if first is None else tuple(inputs[0].shape[p] for p in first)
+        reshape = dynamic_reshape_dims("Shuffle", moved, inputs[1], bool(layer.zero_is_placeholder), inputs[0].name)
     after = len(reshape) if reshape is not None else rank
     second = _permutation(layer.second_transpose, after)
     return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)

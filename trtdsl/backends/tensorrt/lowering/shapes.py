@@ -1,0 +1,98 @@
+"""TensorRT lowering of the layers that make or read shapes: Fill, Resize and NonZero.
+
+Their shape tensors (Fill's dims, Resize's output dims) are ordinary IR tensors, lowered as layers and
+set as inputs (``set_input``); raise reads the IR's view of their values back with
+:func:`trtdsl.shapes.values.value_of`, so a lowered and raised network has the same ops. A Resize
+always gets every property set (TensorRT's defaults included), so raise never reads one that was not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
+from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.ir.node import Node
+from trtdsl.layers.fill import Fill, FillOperation
+from trtdsl.layers.nonzero import NonZero, count_symbol
+from trtdsl.layers.resize import (
+    InterpolationMode, Resize, ResizeCoordinateTransformation, ResizeRoundMode, ResizeSelector,
+)
+from trtdsl.shapes.values import value_of
+
+
+def _static_dims(ctx: LowerContext, dims: tuple) -> Any:
+    """Dims for a parameter TensorRT also takes as an input: the static values (0 where an input gives them)."""
+    return ctx.trt.Dims([d if isinstance(d, int) else 0 for d in dims])
+
+
+def lower_fill(ctx: LowerContext, node: Node) -> None:
+    op: Fill = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_fill", _static_dims(ctx, op.shape), ctx.api.enum("FillOperation", op.operation),
+                    ctx.api.dtype(op.dtype))
+    if op.alpha is not None:
+        layer.alpha = op.alpha
+        layer.beta = op.beta
+    ctx.set_inputs(node, layer, 0)
+
+
+def raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
+    operation = ctx.api.from_enum(FillOperation, layer.operation, layer.name)
+    dtype = ctx.dtype(layer.to_type)
+    inputs = ctx.inputs(layer)
+    dims = inputs[0] if inputs else None
+    shape = value_of(dims) if dims is not None else tuple(int(d) for d in layer.shape)
+    if len(inputs) > 1 and inputs[1] is not None:
+        return Raised(Fill(shape, operation, dtype, None, None), inputs)
+    convert = int if dtype.is_integer else float
+    return Raised(Fill(shape, operation, dtype, convert(layer.alpha), convert(layer.beta)), inputs[:1])
+
+
+def lower_resize(ctx: LowerContext, node: Node) -> None:
+    op: Resize = node.op  # type: ignore[assignment]
+    layer = ctx.add(node, "add_resize", ctx.input(node, 0))
+    layer.resize_mode = ctx.api.enum("InterpolationMode", op.mode)
+    layer.coordinate_transformation = ctx.api.enum("ResizeCoordinateTransformation", op.coordinate_transformation)
+    layer.selector_for_single_pixel = ctx.api.enum("ResizeSelector", op.selector)
+    layer.nearest_rounding = ctx.api.enum("ResizeRoundMode", op.nearest_rounding)
+    layer.cubic_coeff = op.cubic_coeff
+    layer.exclude_outside = op.exclude_outside
+    if op.scales is not None:
+        layer.scales = list(op.scales)
+    elif len(node.inputs) < 2:
+        layer.shape = ctx.trt.Dims(list(op.shape))  # type: ignore[arg-type]
+    ctx.set_inputs(node, layer, 1)
+
+
+def raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
+    inputs = ctx.inputs(layer)
+    options = dict(
+        mode=ctx.api.from_enum(InterpolationMode, layer.resize_mode, layer.name),
+        coordinate_transformation=ctx.api.from_enum(ResizeCoordinateTransformation, layer.coordinate_transformation,
+                                                    layer.name),
+        selector=ctx.api.from_enum(ResizeSelector, layer.selector_for_single_pixel, layer.name),
+        nearest_rounding=ctx.api.from_enum(ResizeRoundMode, layer.nearest_rounding, layer.name),
+        cubic_coeff=float(layer.cubic_coeff), exclude_outside=bool(layer.exclude_outside),
+    )
+    if len(inputs) > 1 and inputs[1] is not None:
+        return Raised(Resize(value_of(inputs[1]), **options), inputs)
+    scales = list(layer.scales or [])
+    if scales:
+        return Raised(Resize(scales=tuple(float(s) for s in scales), **options), inputs[:1])
+    return Raised(Resize(tuple(int(d) for d in layer.shape), **options), inputs[:1])
+
+
+def lower_nonzero(ctx: LowerContext, node: Node) -> None:
+    op: NonZero = node.op  # type: ignore[assignment]
+    ctx.add(node, "add_non_zero", ctx.input(node, 0), ctx.api.dtype(op.indices_dtype))
+
+
+def raise_nonzero(ctx: RaiseContext, layer: Any) -> Raised:
+    x = ctx.input(layer, 0)
+    assert x is not None
+    return Raised(NonZero(count_symbol(x), ctx.dtype(layer.indices_type)), [x])
+
+
+register("Fill", "FILL", lower_fill, raise_fill)
+register("Resize", "RESIZE", lower_resize, raise_resize)
+register("NonZero", "NON_ZERO", lower_nonzero, raise_nonzero)
