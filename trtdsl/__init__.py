@@ -60,6 +60,8 @@ from trtdsl.loops import *  # noqa: E402,F401,F403
 from trtdsl.conditionals import *  # noqa: E402,F401,F403
 from trtdsl.plugins import *  # noqa: E402,F401,F403
 from trtdsl import quantization  # noqa: E402,F401
+from trtdsl import shapes  # noqa: E402,F401
+from trtdsl.shapes import ShapeSyncWarning  # noqa: E402,F401
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3

@@ -433,12 +433,14 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None 
 
 def zeros(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
     """``np.zeros(shape, dtype)`` (float32 by default): see :func:`full`."""
-    return full(shape, 0, dtypes.dtype(dtype), like=like, name=name)
+    dt = dtypes.dtype(dtype)
+    return full(shape, np.zeros((), dt.numpy), dt, like=like, name=name)
 
 
 def ones(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
     """``np.ones(shape, dtype)`` (float32 by default): see :func:`full`."""
-    return full(shape, 1, dtypes.dtype(dtype), like=like, name=name)
+    dt = dtypes.dtype(dtype)
+    return full(shape, np.ones((), dt.numpy), dt, like=like, name=name)
 
 
 def full_like(x: Tensor, fill_value: Any, dtype: Any = None, *, name: str | None = None) -> Tensor:
@@ -458,12 +460,14 @@ def full_like(x: Tensor, fill_value: Any, dtype: Any = None, *, name: str | None
 
 def zeros_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
     """``np.zeros_like(x, dtype)``: see :func:`full_like`."""
-    return full_like(x, 0, dtype, name=name)
+    x = expect_tensor("zeros_like", "x", x)
+    return zeros(x.shape, x.dtype if dtype is None else dtype, like=x, name=name)
 
 
 def ones_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
     """``np.ones_like(x, dtype)``: see :func:`full_like`."""
-    return full_like(x, 1, dtype, name=name)
+    x = expect_tensor("ones_like", "x", x)
+    return ones(x.shape, x.dtype if dtype is None else dtype, like=x, name=name)
 
 
 def random_uniform(shape: Any, low: Any = 0.0, high: Any = 1.0, dtype: Any = dtypes.float32, *,

@@ -176,7 +176,8 @@ class Resize(Op):
     def _check_innermost(self, label: str, before: tuple[DimLike, ...], after: tuple[DimLike, ...]) -> None:
         limit = INNERMOST[self.mode]
         for axis in range(len(before) - limit):
-            if before[axis] != after[axis]:
+            # dims that may be equal when the network runs are checked then (see reference)
+            if isinstance(before[axis], int) and isinstance(after[axis], int) and before[axis] != after[axis]:
                 raise ShapeError(
                     f"{label}: dim {axis} changes from {before[axis]} to {after[axis]}, but {self.mode.name} resizes only "
                     f"the innermost {limit} dims; outer dims keep their length"
@@ -188,14 +189,14 @@ class Resize(Op):
             if len(shape) != x.ndim or min(shape) < 0:
                 raise ValueError(f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
                                  f"{x.ndim} input")
-            changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
-            if changed:
-                raise ValueError(f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
-                                 f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims")
         elif self.scales is not None:
             shape = tuple(int(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
         else:
             shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
+        changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
+        if changed:
+            raise ValueError(f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
+                             f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims")
         out = x.astype(np.float64)
         for axis, (n_in, n_out) in enumerate(zip(x.shape, shape)):
             if n_in != n_out:

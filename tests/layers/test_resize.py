@@ -1,0 +1,199 @@
+"""Resize (td.resize): every interpolation mode, coordinate transformation, selector and rounding mode,
+against a formula evaluated point by point in plain Python (one output element at a time)."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from support import arrays, expect_error, run_layer
+
+import trtdsl as td
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+
+TRANSFORMS = ["align_corners", "asymmetric", "half_pixel"]
+ROUNDING = {"floor": math.floor, "ceil": math.ceil, "half_up": lambda v: math.floor(v + 0.5),
+            "half_down": lambda v: math.ceil(v - 0.5)}
+
+
+def source(x_out, n_in, n_out, transform, upper):
+    """TensorRT's coordinate transformation of one output coordinate along one axis."""
+    if n_out == 1 and upper:
+        return 0.0
+    if transform == "align_corners":
+        return x_out * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    if transform == "asymmetric":
+        return x_out * n_in / n_out
+    return (x_out + 0.5) * n_in / n_out - 0.5
+
+
+def cubic_weight(a, s):
+    s = abs(s)
+    if s <= 1:
+        return ((a + 2) * s - (a + 3)) * s * s + 1
+    if s < 2:
+        return ((a * s - 5 * a) * s + 8 * a) * s - 4 * a
+    return 0.0
+
+
+def taps(mode, coordinate, n_in, rounding, a, exclude):
+    """The (input index, weight) pairs one axis reads for one input coordinate."""
+    clamp = lambda i: min(max(i, 0), n_in - 1)  # noqa: E731
+    if mode == "nearest":
+        return [(clamp(ROUNDING[rounding](coordinate)), 1.0)]
+    base = math.floor(coordinate)
+    t = coordinate - base
+    if mode == "linear":
+        return [(clamp(base), 1 - t), (clamp(base + 1), t)]
+    pairs = [(base + k, cubic_weight(a, t - k)) for k in (-1, 0, 1, 2)]
+    if exclude:
+        pairs = [(i, w if 0 <= i < n_in else 0.0) for i, w in pairs]
+        total = sum(w for _, w in pairs)
+        pairs = [(i, w / total) for i, w in pairs]
+    return [(clamp(i), w) for i, w in pairs]
+
+
+def resize_formula(x, out_shape, mode, transform, upper, rounding, a, exclude):
+    """Each output element as the weighted sum over the product of every axis' taps."""
+    out = np.zeros(out_shape)
+    for index in itertools.product(*(range(n) for n in out_shape)):
+        per_axis = []
+        for axis, (i, n_in, n_out) in enumerate(zip(index, x.shape, out_shape)):
+            if n_in == n_out:
+                per_axis.append([(i, 1.0)])  # an axis that keeps its length is read as it is
+            else:
+                per_axis.append(taps(mode, source(i, n_in, n_out, transform, upper), n_in, rounding, a, exclude))
+        out[index] = sum(math.prod(w for _, w in combo) * float(x[tuple(i for i, _ in combo)])
+                         for combo in itertools.product(*per_axis))
+    return out
+
+
+@st.composite
+def resize_case(draw, mode):
+    rank = draw(st.integers(1, 3))
+    in_shape = draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank))
+    resized = {"nearest": rank, "linear": min(rank, 3), "cubic": min(rank, 2)}[mode]
+    out_shape = [d if axis < rank - resized else draw(st.integers(1, 6)) for axis, d in enumerate(in_shape)]
+    x = draw(arrays(np.float32, tuple(in_shape), min_value=-100, max_value=100))
+    return x, tuple(out_shape)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+@given(data=st.data())
+def test_resize_matches_the_pointwise_formula(mode, data):
+    x, out_shape = data.draw(resize_case(mode))
+    transform = data.draw(st.sampled_from(TRANSFORMS))
+    upper = data.draw(st.booleans())
+    rounding = data.draw(st.sampled_from(sorted(ROUNDING)))
+    a = data.draw(st.sampled_from([-0.75, -0.5]))
+    exclude = data.draw(st.booleans())
+    got = run_layer(lambda t: td.resize(t, out_shape, mode=mode, coordinate_transformation=transform,
+                                        selector="upper" if upper else "formula", nearest_rounding=rounding,
+                                        cubic_coeff=a, exclude_outside=exclude), x)
+    want = resize_formula(x.astype(np.float64), out_shape, mode, transform, upper, rounding, a, exclude)
+    assert got.dtype == np.float32 and got.shape == out_shape
+    np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-5, atol=1e-3)
+
+
+@given(x=arrays(np.float32, (2, 3, 4), min_value=-10, max_value=10),
+       scales=st.tuples(st.just(1.0), st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.7]), st.sampled_from([0.25, 1.0, 3.0])))
+def test_scales_give_floor_of_in_times_scale(x, scales):
+    got = run_layer(lambda t: td.resize(t, scales=scales, mode="linear"), x)
+    out_shape = tuple(math.floor(d * float(np.float32(s))) for d, s in zip(x.shape, scales))
+    assert got.shape == out_shape
+    want = resize_formula(x.astype(np.float64), out_shape, "linear", "asymmetric", False, "floor", -0.75, False)
+    np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-5, atol=1e-4)
+
+
+def test_float16_is_computed_wide_and_rounded_once():
+    x = np.array([[0, 1, 3]], np.float16)
+    got = run_layer(lambda t: td.resize(t, (1, 5), mode="linear", coordinate_transformation="align_corners"), x)
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, np.array([[0, 0.5, 1, 2, 3]], np.float16))
+
+
+@given(h=st.integers(1, 5), w=st.integers(1, 5))
+def test_dynamic_output_dims(h, w):
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, "h", "w"))
+    y = td.resize(x, (1, x.shape[1] * 2, x.shape[2] + 1), mode="nearest", nearest_rounding="half_down")
+    z = td.resize(x, scales=(1, 0.5, 2), mode="linear", coordinate_transformation="half_pixel")
+    assert y.shape == (1, td.Dim.symbol("h") * 2, td.Dim.symbol("w") + 1)
+    net.output("y", y)
+    net.output("z", z)
+    a = np.arange(h * w, dtype=np.float32).reshape(1, h, w)
+    out = net.run({"x": a})
+    want_y = resize_formula(a.astype(np.float64), (1, 2 * h, w + 1), "nearest", "asymmetric", False, "half_down", 0, 0)
+    want_z = resize_formula(a.astype(np.float64), (1, h // 2, 2 * w), "linear", "half_pixel", False, "floor", 0, 0)
+    np.testing.assert_allclose(out["y"], want_y)
+    np.testing.assert_allclose(out["z"], want_z, rtol=1e-6, atol=1e-5)
+
+
+def test_a_shape_tensor_as_output_dims():
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, "n"))
+    like = net.input("like", td.float32, (1, "m"))
+    net.output("y", td.resize(x, td.shape_of(like)))
+    out = net.run({"x": np.array([[1, 2]], np.float32), "like": np.zeros((1, 4), np.float32)})
+    np.testing.assert_array_equal(out["y"], [[1, 1, 2, 2]])
+
+
+def test_output_dims_that_resize_an_outer_dim_fail_when_the_network_runs():
+    net = td.Network("r")
+    x = net.input("x", td.float32, ("a", 2, 2, 2))
+    dims = net.input("dims", td.int32, (4,), shape_tensor=True)
+    net.output("y", td.resize(x, dims, mode="linear"))
+    ok = net.run({"x": np.ones((1, 2, 2, 2), np.float32), "dims": np.array([1, 3, 3, 3], np.int32)})["y"]
+    assert ok.shape == (1, 3, 3, 3)
+    with pytest.raises(ExecutionError, match="LINEAR resizes only the innermost 3 dims"):
+        net.run({"x": np.ones((1, 2, 2, 2), np.float32), "dims": np.array([2, 3, 3, 3], np.int32)})
+
+
+def test_textual_ir():
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, "w"))
+    net.output("y", td.resize(x, scales=(1, 2), mode="cubic", cubic_coeff=-0.5))
+    assert "%y : f32[1,w*2] = Resize[CUBIC](%x, scales=(1.0,2.0), cubic_coeff=-0.5)" in net.format(locations=False)
+
+
+def _x(shape=(1, 2, 3, 3), dtype=td.float32):
+    return td.Network("e").input("x", dtype, shape)
+
+
+ERRORS = [
+    (ArgumentError, "resize: give exactly one of 'shape' and 'scales'", lambda: td.resize(_x())),
+    (ArgumentError, "resize: give exactly one of 'shape' and 'scales'",
+     lambda: td.resize(_x(), (1, 2, 3, 3), scales=(1, 1, 1, 1))),
+    (DTypeError, "Resize[NEAREST]: input 'x' has dtype int32; expected one of float32, float16 (int32 is invalid; "
+                 "int8 is a quantized type)", lambda: td.resize(_x(dtype=td.int32), (1, 2, 6, 6))),
+    (ShapeError, "Resize[CUBIC]: dim 1 changes from 2 to 4, but CUBIC resizes only the innermost 2 dims; outer dims "
+                 "keep their length", lambda: td.resize(_x(), (1, 4, 6, 6), mode="cubic")),
+    (ShapeError, "Resize[LINEAR]: dim 0 changes from 1 to 2, but LINEAR resizes only the innermost 3 dims; outer "
+                 "dims keep their length", lambda: td.resize(_x(), scales=(2, 1, 1, 1), mode="linear")),
+    (ShapeError, "resize: argument 'shape' is (6, 6); expected 4 dims", lambda: td.resize(_x(), (6, 6))),
+    (ShapeError, "Resize[NEAREST]: argument 'scales' is (1.0, 2.0); expected 4 scales, one per dim of input shape "
+                 "(1, 2, 3, 3)", lambda: td.resize(_x(), scales=(1, 2))),
+    (ArgumentError, "Resize[NEAREST]: argument 'scales' is (1.0, 1.0, 0.0, 1.0); expected finite scales > 0",
+     lambda: td.resize(_x(), scales=(1, 1, 0, 1))),
+    (ArgumentError, "resize: argument 'mode' is 'bilinear'; expected one of 'nearest', 'linear', 'cubic'",
+     lambda: td.resize(_x(), (1, 2, 6, 6), mode="bilinear")),
+    (ArgumentError, "resize: argument 'nearest_rounding' is 'round'; expected one of 'half_up', 'half_down', "
+                    "'floor', 'ceil'", lambda: td.resize(_x(), (1, 2, 6, 6), nearest_rounding="round")),
+    (ShapeError, "Resize[NEAREST]: input 'x' has shape (); resize needs rank >= 1",
+     lambda: td.resize(_x(()), scales=())),
+    (DTypeError, "resize: argument 'shape' (%s) has dtype float32; a shape tensor is int32 or int64",
+     lambda: _resize_by_input(td.float32, (1,))),
+    (ShapeError, "resize: argument 'shape' (%s) has 2 elements; expected 1", lambda: _resize_by_input(td.int32, (2,))),
+]
+
+
+def _resize_by_input(dtype, shape):
+    net = td.Network("e")
+    return td.resize(net.input("x", td.float32, (2,)), net.input("s", dtype, shape))
+
+
+@pytest.mark.parametrize("cls, message, build", ERRORS, ids=[m for _, m, _ in ERRORS])
+def test_errors(cls, message, build):
+    expect_error(cls, message, build)
