@@ -282,12 +282,6 @@ ROWS = [
     (ArgumentError, "%t0[0, %t1]: tensors and arrays are supported only as the whole index (x[idx], a gather on axis "
                     "0); use td.take, td.take_along_axis or td.gather_nd for other gathers",
      call(lambda x, i: x[0, i], (F32, (3, 2)), (td.int32, (2,)))),
-    (ShapeError, "%t0[1:]: axis 0 has the dynamic size n; only ':' (and non-negative ints) can index it, since 1: needs "
-                 "the size's value (give the input a static dim)",
-     call(lambda x: x[1:], (F32, ("n", 2)))),
-    (ShapeError, "%t0[:, -1]: index -1 counts from the end of axis 1, whose size n is dynamic; negative indices need a "
-                 "static dim",
-     call(lambda x: x[:, -1], (F32, (2, "n")))),
     (DTypeError, "take: argument 'indices' (array([ True, False]), bool) must hold integers",
      call(lambda x: x[np.array([True, False])], (F32, (2,)))),
 ]

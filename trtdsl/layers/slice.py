@@ -361,8 +361,10 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     Ints (negative ones count from the end), slices (any step, negative too), ``...`` and ``None``
     (``np.newaxis``) give one Slice layer, then a Squeeze for the int-indexed axes and an Unsqueeze
     for the new ones (each only when needed). An out-of-range int is a ShapeError. On a dynamic dim,
-    only ``:`` and non-negative ints work (anything else needs the dim's size). An integer tensor or
-    array as the whole key gathers along axis 0 (``td.take(x, key, axis=0)``).
+    negative ints and bounds count from the end and the slice's start and size are computed when the
+    network runs (shape tensors); there the bounds must lie within the dim (NumPy would clip them):
+    ``x[5:]`` of an axis of 3 is an ExecutionError. An integer tensor or array as the whole key gathers
+    along axis 0 (``td.take(x, key, axis=0)``).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("ix")
@@ -378,6 +380,8 @@ def getitem(x: Tensor, key: Any) -> Tensor:
            [7, 5]], dtype=int32)
     >>> out["z"]
     array(3, dtype=int32)
+    >>> x[1:, :-1].shape, x[::-1].shape
+    ((Dim('batch-1'), 3), (Dim('batch'), 4))
     """
     if isinstance(key, (Tensor, list, np.ndarray)):
         from trtdsl.layers.gather import take
@@ -386,7 +390,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     items = key if isinstance(key, tuple) else (key,)
     where = f"%{x.name}[{_key_text(items)}]"
     expanded = _expand(where, x, items)
-    starts: list[int] = []
+    starts: list[DimLike] = []
     sizes: list[DimLike] = []
     strides: list[int] = []
     squeezed: list[int] = []
@@ -411,7 +415,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         axis += 1
     out = x
     if any(b != 0 or s != d or st != 1 for b, s, st, d in zip(starts, sizes, strides, x.shape)):
-        out = x.network.add1(Slice(starts, sizes, strides), (x,))
+        out = slice(x, starts, sizes, strides)
     if squeezed:
         from trtdsl.layers.shuffle import squeeze
 
@@ -454,21 +458,16 @@ def _is_int(k: Any) -> bool:
     return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
-def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> int:
+def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> DimLike:
     i = int(i)
     if isinstance(d, Dim):
-        if i < 0:
-            raise ShapeError(
-                f"{where}: index {i} counts from the end of axis {axis}, whose size {d} is dynamic; negative "
-                "indices need a static dim"
-            )
-        return i
+        return i if i >= 0 else d + i  # checked when the network runs, as a coordinate of the slice
     if not -d <= i < d:
         raise ShapeError(f"{where}: index {i} is out of bounds for axis {axis} with size {d}")
     return i + d if i < 0 else i
 
 
-def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[int, DimLike, int]:
+def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[DimLike, DimLike, int]:
     """(start, size, stride) of a Python slice on an axis of size ``d``."""
     for part in (item.start, item.stop, item.step):
         if part is not None and not _is_int(part):
@@ -476,15 +475,29 @@ def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[int,
     if item.step == 0:
         raise ArgumentError(f"{where}: slice step cannot be zero")
     if isinstance(d, Dim):
-        if item.start in (None, 0) and item.stop is None and item.step in (None, 1):
-            return 0, d, 1
-        raise ShapeError(
-            f"{where}: axis {axis} has the dynamic size {d}; only ':' (and non-negative ints) can index it, since "
-            f"{_key_text((item,))} needs the size's value (give the input a static dim)"
-        )
+        return _dynamic_slice_axis(d, item)
     b, e, st = item.indices(d)
     n = len(range(b, e, st))
     return (b if n else 0), n, st
+
+
+def _dynamic_slice_axis(d: Dim, item: _PySlice) -> tuple[DimLike, DimLike, int]:
+    """(start, size, stride) of a Python slice on a dynamic axis, without NumPy's clipping: the bounds
+    must lie within the axis when the network runs (a negative size or an out-of-range read fails then)."""
+    from trtdsl.shapes.algebra import simplify
+
+    step = 1 if item.step is None else int(item.step)
+
+    def bound(value: Any, default: DimLike) -> DimLike:
+        if value is None:
+            return default
+        return int(value) if value >= 0 else d + int(value)
+
+    if step > 0:
+        b, e = bound(item.start, 0), bound(item.stop, d)
+        return b, simplify((e - b + (step - 1)) // step), step
+    b, e = bound(item.start, d - 1), bound(item.stop, -1)
+    return b, simplify((b - e + (-step - 1)) // -step), step
 
 
 def _key_text(items: tuple) -> str:

@@ -1,20 +1,24 @@
-"""Exact division of dim products, so inferred dims stay readable.
+"""Dim arithmetic that keeps dims readable: exact division of products and sums of terms collected.
 
-``Dim`` arithmetic folds constants but does not cancel factors: ``batch*6 // (batch*2)`` stays a
-quotient. A reshape's ``-1`` is the input's volume divided by the other dims' product, which is exact
-in a valid reshape, so :func:`quotient` cancels the common factors first.
+``Dim`` arithmetic folds constants but does not cancel factors or collect terms: ``batch*6 // (batch*2)``
+stays a quotient and ``n-1-(-1)`` stays as written. A reshape's ``-1`` is the input's volume divided
+by the other dims' product, which is exact in a valid reshape, so :func:`quotient` cancels the common
+factors first; :func:`simplify` collects the terms of sums and products (``//`` and ``%`` stay as they
+are, their operands simplified).
 
 >>> from trtdsl.ir.dims import Dim
 >>> b, s = Dim.symbol("batch"), Dim.symbol("seq")
 >>> quotient(b * 6, b * 2), quotient(b * s * 4, s), quotient(b * 6, 4)
 (3, Dim('batch*4'), Dim('batch*6//4'))
+>>> simplify(b - 1 - (-1)), simplify((b + s) * 2 - s), simplify(b - b + 3)
+(Dim('batch'), Dim('batch*2+seq'), 3)
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from trtdsl.ir.dims import DimLike, combine
+from trtdsl.ir.dims import Dim, DimLike, combine
 
 
 def factors(d: DimLike) -> tuple[int, Counter]:
@@ -44,4 +48,47 @@ def quotient(a: DimLike, b: DimLike) -> DimLike:
     return combine("//", a, b)
 
 
-__all__ = ["factors", "product", "quotient"]
+Polynomial = dict[tuple[Dim, ...], int]  # sorted factors (an empty tuple: the constant) -> coefficient
+
+
+def _polynomial(d: DimLike) -> Polynomial:
+    if isinstance(d, int):
+        return {(): d} if d else {}
+    if d.is_symbol or d.op not in ("+", "-", "*"):
+        atom = d if d.is_symbol else combine(d.op, simplify(d.args[0]), simplify(d.args[1]))
+        return _polynomial(atom) if isinstance(atom, int) else {(atom,): 1}
+    a, b = (_polynomial(x) for x in d.args)
+    out: Polynomial = {}
+    if d.op == "*":
+        for fa, ca in a.items():
+            for fb, cb in b.items():
+                key = tuple(sorted(fa + fb, key=str))
+                out[key] = out.get(key, 0) + ca * cb
+    else:
+        sign = 1 if d.op == "+" else -1
+        out = dict(a)
+        for key, c in b.items():
+            out[key] = out.get(key, 0) + sign * c
+    return {k: c for k, c in out.items() if c}
+
+
+def simplify(d: DimLike) -> DimLike:
+    """``d`` with the terms of its sums and products collected (the same value for every binding)."""
+    if isinstance(d, int) or d.is_symbol:
+        return d
+    terms = sorted(_polynomial(d).items(), key=lambda item: (item[1] < 0, not item[0], str(item[0])))
+    out: DimLike = 0
+    for factors_, c in terms:
+        term: DimLike = 1
+        for f in factors_:
+            term = combine("*", term, f)
+        if out == 0 and c > 0:
+            out = combine("*", term, c)
+        elif c > 0:
+            out = combine("+", out, combine("*", term, c))
+        else:
+            out = combine("-", out, combine("*", term, -c))
+    return out
+
+
+__all__ = ["factors", "product", "quotient", "simplify"]

@@ -25,6 +25,7 @@ from typing import Callable, Optional
 from trtdsl.ir.dims import Dim, DimLike, combine
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
+from trtdsl.shapes.algebra import simplify
 
 # A shape tensor has at most 64 elements (TensorRT's ITensor documentation).
 MAX_SHAPE_VOLUME = 64
@@ -156,7 +157,7 @@ def _fold_pair(name: str, a: DimLike, b: DimLike) -> DimLike:
     if name in ("FLOOR_DIV", "DIV") and b == 0:
         return 0  # integer division by zero gives 0 in the reference (undefined in TensorRT)
     if name in _FOLDS:
-        return combine(_FOLDS[name], a, b)
+        return simplify(combine(_FOLDS[name], a, b))
     if isinstance(a, int) and isinstance(b, int) and name in _INT_FOLDS:
         return _INT_FOLDS[name](a, b)
     return _OPAQUE
