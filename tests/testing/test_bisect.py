@@ -52,7 +52,9 @@ def test_the_planted_divergence_is_found(planted):
     assert [r.name for r in found.inputs] == ["sum_7"] and all(r.ok for r in found.inputs)
     assert found.runs <= math.ceil(math.log2(found.steps)) + 1
     text = str(found)
-    assert text.startswith("first divergence: layer step7 (Activation[SIGMOID]); its inputs agree, its outputs differ")
+    assert text.startswith(
+        "first divergence: layer step7 (Activation[SIGMOID]); its inputs agree, its outputs differ"
+    )
     assert "test_bisect.py:" in text  # the layer's line in the user's code
 
 
@@ -97,12 +99,17 @@ def test_a_function_backend_and_a_divergence_in_a_region():
                     values[result] = values[result] * 2
         return {name: values[t] for name, t in network.outputs.items()}
 
-    found = first_divergence(net, {"x": np.array([0.5, 1.0], np.float32)}, backends=("reference", double_loop_results))
+    found = first_divergence(
+        net, {"x": np.array([0.5, 1.0], np.float32)}, backends=("reference", double_loop_results)
+    )
     assert found.node is None and found.region.is_loop
     assert "before" in [r.name for r in found.inputs] and all(r.ok for r in found.inputs)
     assert str(found).startswith("first divergence: loop 'loop_0'; its inputs agree, its outputs differ")
 
 
 def test_invalid_calls():
-    expect_error(ArgumentError, "first_divergence: argument 'backends' is ('reference',); expected two backends",
-                 lambda: first_divergence(chain(2), FEEDS, backends=("reference",)))
+    expect_error(
+        ArgumentError,
+        "first_divergence: argument 'backends' is ('reference',); expected two backends",
+        lambda: first_divergence(chain(2), FEEDS, backends=("reference",)),
+    )

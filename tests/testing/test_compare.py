@@ -48,7 +48,9 @@ def expected_report(want, got, rtol, atol):
 def pairs(draw):
     shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, max_side=4))
     want = draw(hnp.arrays(np.float32, shape, elements=FLOATS))
-    noise = draw(hnp.arrays(np.float32, shape, elements=st.one_of(st.floats(-0.0078125, 0.0078125, width=32), SPECIAL)))
+    noise = draw(
+        hnp.arrays(np.float32, shape, elements=st.one_of(st.floats(-0.0078125, 0.0078125, width=32), SPECIAL))
+    )
     with np.errstate(all="ignore"):
         got = np.where(draw(hnp.arrays(np.bool_, shape)), want, want + noise).astype(np.float32)
     return want, got
@@ -81,8 +83,14 @@ def test_integers_compare_exactly(a):
 
 def test_dtype_and_shape_differences_stop_the_comparison():
     f = np.zeros(3, np.float32)
-    assert compare_arrays("y", f, f.astype(np.float16), Tolerance(0, 0)).problem == "dtype float16 differs from float32"
-    assert compare_arrays("y", f, np.zeros(4, np.float32), Tolerance(0, 0)).problem == "shape (4,) differs from (3,)"
+    assert (
+        compare_arrays("y", f, f.astype(np.float16), Tolerance(0, 0)).problem
+        == "dtype float16 differs from float32"
+    )
+    assert (
+        compare_arrays("y", f, np.zeros(4, np.float32), Tolerance(0, 0)).problem
+        == "shape (4,) differs from (3,)"
+    )
 
 
 def test_tolerances_per_dtype():
@@ -125,35 +133,60 @@ def test_compare_without_inputs_draws_one_set():
 def test_a_failing_report_says_what_where_and_on_which_inputs():
     net = sigmoid_network()
     with pytest.raises(AssertionError) as info:
-        assert_networks_close(net, {"x": np.array([0.0, 1.0], np.float32)}, backends=("reference", off_by_a_little))
+        assert_networks_close(
+            net, {"x": np.array([0.0, 1.0], np.float32)}, backends=("reference", off_by_a_little)
+        )
     text = str(info.value)
-    assert text.splitlines()[0] == ("network 's': off_by_a_little against reference on 1 input set: 1 of 1 "
-                                    "comparisons differ")
-    assert "y: off_by_a_little vs reference: 2 of 2 elements out of tolerance (rtol=1e-05, atol=1e-05)" in text
+    assert text.splitlines()[0] == (
+        "network 's': off_by_a_little against reference on 1 input set: 1 of 1 comparisons differ"
+    )
+    assert (
+        "y: off_by_a_little vs reference: 2 of 2 elements out of tolerance (rtol=1e-05, atol=1e-05)" in text
+    )
     assert "max abs error 0.000999987 at (0,): reference 0.5, off_by_a_little 0.5009999871253967" in text
     assert "max rel error 0.00199997 at (0,)" in text
     assert "inputs of the first failing set: x=[0., 1.]" in text
-    assert_networks_close(net, {"x": np.array([0.0, 1.0], np.float32)}, backends=("reference", off_by_a_little),
-                          atol=2e-3)
+    assert_networks_close(
+        net, {"x": np.array([0.0, 1.0], np.float32)}, backends=("reference", off_by_a_little), atol=2e-3
+    )
 
 
 def test_nan_and_inf_differences_are_reported():
-    report = compare_arrays("y", np.array([np.nan, np.inf, 1.0], np.float32), np.array([0.0, -np.inf, 1.0], np.float32),
-                            Tolerance(0, 0), baseline="a", backend="b")
+    report = compare_arrays(
+        "y",
+        np.array([np.nan, np.inf, 1.0], np.float32),
+        np.array([0.0, -np.inf, 1.0], np.float32),
+        Tolerance(0, 0),
+        baseline="a",
+        backend="b",
+    )
     assert (report.nan_mismatches, report.inf_mismatches, report.mismatches) == (1, 1, 2)
     assert "NaN: 1 in a, 0 in b; 1 places where only one is NaN" in str(report)
     assert "inf: 1 in a, 1 in b; 1 places where they differ" in str(report)
 
 
 ERRORS = [
-    (ArgumentError, "compare: argument 'backends' is ('reference',); expected at least two backends",
-     lambda: compare(sigmoid_network(), backends=("reference",))),
-    (ArgumentError, "compare: argument 'backends' contains 3; expected backend names or functions run(network, "
-                    "inputs) -> {output name: array}", lambda: compare(sigmoid_network(), backends=("reference", 3))),
-    (ArgumentError, "compare: argument 'rtol' is -1; expected a number >= 0 or a dict of dtype -> number",
-     lambda: compare(sigmoid_network(), backends=("reference", formula), rtol=-1)),
-    (ArgumentError, "compare: argument 'atol' is 'big'; expected a number >= 0 or a dict of dtype -> number",
-     lambda: compare(sigmoid_network(), backends=("reference", formula), atol={"float32": "big"})),
+    (
+        ArgumentError,
+        "compare: argument 'backends' is ('reference',); expected at least two backends",
+        lambda: compare(sigmoid_network(), backends=("reference",)),
+    ),
+    (
+        ArgumentError,
+        "compare: argument 'backends' contains 3; expected backend names or functions run(network, "
+        "inputs) -> {output name: array}",
+        lambda: compare(sigmoid_network(), backends=("reference", 3)),
+    ),
+    (
+        ArgumentError,
+        "compare: argument 'rtol' is -1; expected a number >= 0 or a dict of dtype -> number",
+        lambda: compare(sigmoid_network(), backends=("reference", formula), rtol=-1),
+    ),
+    (
+        ArgumentError,
+        "compare: argument 'atol' is 'big'; expected a number >= 0 or a dict of dtype -> number",
+        lambda: compare(sigmoid_network(), backends=("reference", formula), atol={"float32": "big"}),
+    ),
 ]
 
 

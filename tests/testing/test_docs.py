@@ -12,7 +12,12 @@ DOC = pathlib.Path(__file__).resolve().parents[2] / "docs" / "testing.md"
 def test_code_blocks_run():
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL)
     assert len(blocks) >= 4
-    result = subprocess.run([sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True, timeout=300,
-                            cwd=DOC.parents[1])
+    result = subprocess.run(
+        [sys.executable, "-c", "\n".join(blocks)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=DOC.parents[1],
+    )
     assert result.returncode == 0, result.stderr
     assert "forgot_the_scale vs reference: 32 of 32 elements out of tolerance" in result.stdout

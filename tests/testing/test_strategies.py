@@ -40,7 +40,9 @@ def test_inputs_share_named_dims_within_their_ranges(feeds):
 def test_min_opt_and_max_are_drawn():
     strategy = tst.inputs(two_inputs(), dims={"batch": (2, 4, 8)})
     for size in (2, 4, 8):
-        found = find(strategy, lambda f, size=size: f["a"].shape[0] == size, settings=settings(max_examples=500))
+        found = find(
+            strategy, lambda f, size=size: f["a"].shape[0] == size, settings=settings(max_examples=500)
+        )
         assert found["a"].shape[0] == size
     unlisted = find(tst.inputs(two_inputs()), lambda f: f["b"].shape[1] == DEFAULT_DIM_RANGE.max)
     assert unlisted["b"].shape[1] == DEFAULT_DIM_RANGE.max
@@ -50,14 +52,19 @@ def test_min_opt_and_max_are_drawn():
 def test_edge_values_are_drawn(edge):
     net = td.Network("e")
     net.output("y", net.input("x", td.float32, (4,)) * 2.0)
-    found = find(tst.inputs(net), lambda f: any(v == edge and np.signbit(v) == np.signbit(edge) for v in f["x"]))
+    found = find(
+        tst.inputs(net), lambda f: any(v == edge and np.signbit(v) == np.signbit(edge) for v in f["x"])
+    )
     assert edge in found["x"].tolist()
 
 
 def test_nan_and_inf_only_when_asked():
     net = td.Network("e")
     net.output("y", net.input("x", td.float16, (4,)) * np.float16(2))
-    find(tst.inputs(net, allow_nan=True, allow_inf=True), lambda f: np.isnan(f["x"]).any() and np.isinf(f["x"]).any())
+    find(
+        tst.inputs(net, allow_nan=True, allow_inf=True),
+        lambda f: np.isnan(f["x"]).any() and np.isinf(f["x"]).any(),
+    )
 
     @given(tst.inputs(net))
     def finite(feeds):
@@ -137,28 +144,58 @@ def test_dims_may_be_strategies_and_dtypes_are_drawn_by_category():
 
 
 def test_importing_the_kit_does_not_import_hypothesis_or_onnx():
-    code = "import sys, trtdsl, trtdsl.testing; print([m for m in ('hypothesis', 'onnx', 'onnxruntime') if m in sys.modules])"
+    code = (
+        "import sys, trtdsl, trtdsl.testing; "
+        "print([m for m in ('hypothesis', 'onnx', 'onnxruntime') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 ERRORS = [
-    (ArgumentError, "inputs: argument 'dims' names 'time', which is not a named dim of network 'two'; its named dims "
-                    "are ['batch', 'seq']", lambda: tst.inputs(two_inputs(), dims={"time": 3})),
-    (ArgumentError, "inputs: argument 'dims' gives 'batch' = (4, 2); expected an int >= 0, (min, max) or (min, opt, "
-                    "max) with 0 <= min <= opt <= max", lambda: tst.inputs(two_inputs(), dims={"batch": (4, 2)})),
-    (ArgumentError, "inputs: argument 'values' names 'c', which is not an input of network 'two'; its inputs are "
-                    "['a', 'b']", lambda: tst.inputs(two_inputs(), values={"c": (0, 1)})),
-    (ArgumentError, "inputs: argument 'values' gives 'a' = (2, 1); expected (low, high) with low <= high",
-     lambda: random_inputs(two_inputs(), values={"a": (2, 1)})),
-    (ArgumentError, "random_inputs: argument 'at' is 'mid'; expected 'min', 'opt' or 'max'",
-     lambda: random_inputs(two_inputs(), at="mid")),
-    (ArgumentError, "random_inputs: argument 'profile' is 2; expected an int in [0, 1] (network 'p' has 2 profiles)",
-     lambda: random_inputs(profiled(), profile=2)),
-    (ArgumentError, "arrays: min_value 3 is greater than max_value 1", lambda: tst.arrays(td.int32, (2,), min_value=3,
-                                                                                          max_value=1)),
-    (ArgumentError, "dtypes: categories ['complex'] are unknown; expected some of ['bool', 'float', 'int', 'quantized']",
-     lambda: tst.dtypes("complex")),
+    (
+        ArgumentError,
+        "inputs: argument 'dims' names 'time', which is not a named dim of network 'two'; its named dims "
+        "are ['batch', 'seq']",
+        lambda: tst.inputs(two_inputs(), dims={"time": 3}),
+    ),
+    (
+        ArgumentError,
+        "inputs: argument 'dims' gives 'batch' = (4, 2); expected an int >= 0, (min, max) or (min, opt, "
+        "max) with 0 <= min <= opt <= max",
+        lambda: tst.inputs(two_inputs(), dims={"batch": (4, 2)}),
+    ),
+    (
+        ArgumentError,
+        "inputs: argument 'values' names 'c', which is not an input of network 'two'; its inputs are "
+        "['a', 'b']",
+        lambda: tst.inputs(two_inputs(), values={"c": (0, 1)}),
+    ),
+    (
+        ArgumentError,
+        "inputs: argument 'values' gives 'a' = (2, 1); expected (low, high) with low <= high",
+        lambda: random_inputs(two_inputs(), values={"a": (2, 1)}),
+    ),
+    (
+        ArgumentError,
+        "random_inputs: argument 'at' is 'mid'; expected 'min', 'opt' or 'max'",
+        lambda: random_inputs(two_inputs(), at="mid"),
+    ),
+    (
+        ArgumentError,
+        "random_inputs: argument 'profile' is 2; expected an int in [0, 1] (network 'p' has 2 profiles)",
+        lambda: random_inputs(profiled(), profile=2),
+    ),
+    (
+        ArgumentError,
+        "arrays: min_value 3 is greater than max_value 1",
+        lambda: tst.arrays(td.int32, (2,), min_value=3, max_value=1),
+    ),
+    (
+        ArgumentError,
+        "dtypes: categories ['complex'] are unknown; expected some of ['bool', 'float', 'int', 'quantized']",
+        lambda: tst.dtypes("complex"),
+    ),
 ]
 
 

@@ -45,8 +45,14 @@ class MissingKernel(BackendError):
         self.layer = layer
 
 
-def run(network: Network, inputs: Mapping[str, Any], *, opset: int | None = None, threads: int = 1,
-        optimize: bool = False) -> dict[str, np.ndarray]:
+def run(
+    network: Network,
+    inputs: Mapping[str, Any],
+    *,
+    opset: int | None = None,
+    threads: int = 1,
+    optimize: bool = False,
+) -> dict[str, np.ndarray]:
     """Run ``network`` on ``inputs`` (name -> array) with onnxruntime; returns {output name: array}."""
     from trtdsl.reference.interpreter import bind_inputs
 
@@ -61,8 +67,9 @@ def run(network: Network, inputs: Mapping[str, Any], *, opset: int | None = None
         found = _NODE_NAME.search(str(exc))
         layer = exported.origin.get(found.group(1)) if found else None
         where = f" in layer {layer.name} ({layer.op.label()})" if layer is not None else ""
-        raise ExecutionError(f"onnxruntime failed{where}: {exc}",
-                             location=layer.location if layer is not None else None) from exc
+        raise ExecutionError(
+            f"onnxruntime failed{where}: {exc}", location=layer.location if layer is not None else None
+        ) from exc
     return {name: _from_ort(value, network.outputs[name].dtype) for name, value in zip(names, results)}
 
 
@@ -70,8 +77,9 @@ def _onnxruntime() -> Any:
     try:
         import onnxruntime
     except ImportError as exc:
-        raise BackendError("the onnxruntime backend needs the onnx and onnxruntime packages: "
-                           "pip install 'trtdsl[onnx]'") from exc
+        raise BackendError(
+            "the onnxruntime backend needs the onnx and onnxruntime packages: pip install 'trtdsl[onnx]'"
+        ) from exc
     return onnxruntime
 
 
@@ -85,11 +93,18 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
     ort = _onnxruntime()
     result = exported(network, opset)
     for node in result.model.graph.node:
-        if node.domain not in ("", "ai.onnx"):  # e.g. TensorRT plugins (trt.plugins): onnxruntime has no kernels
+        if node.domain not in (
+            "",
+            "ai.onnx",
+        ):  # e.g. TensorRT plugins (trt.plugins): onnxruntime has no kernels
             layer = result.origin[node.name]
-            raise MissingKernel(f"onnxruntime has no kernel for {node.domain}:{node.op_type} (written for layer "
-                                f"{layer.name}, {layer.op.label()})", op_type=node.op_type,
-                                dtype=_input_dtype(result.model, node), layer=layer)
+            raise MissingKernel(
+                f"onnxruntime has no kernel for {node.domain}:{node.op_type} (written for layer "
+                f"{layer.name}, {layer.op.label()})",
+                op_type=node.op_type,
+                dtype=_input_dtype(result.model, node),
+                layer=layer,
+            )
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -97,7 +112,9 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
     if not optimize:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        session = ort.InferenceSession(result.model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(
+            result.model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # onnxruntime's own exception types
         raise _session_error(result, exc) from exc
     network._cache[key] = (result, session)
@@ -113,15 +130,20 @@ def _session_error(result: Any, exc: Exception) -> BackendError:
     # onnxruntime names the node it has no kernel for; a node it expanded from an ONNX function (e.g.
     # LeakyRelu on bfloat16 becomes Less, ...) has no name, and the function's node is reported instead.
     node = next((n for n in graph.node if n.name == name), None) or next(
-        (n for n in graph.node if _is_function(n.op_type, result.opset)), None)
+        (n for n in graph.node if _is_function(n.op_type, result.opset)), None
+    )
     if node is None:
         return BackendError(f"onnxruntime has no CPU kernel for ONNX {op_type}: {exc}")
     layer = result.origin.get(node.name)
     dtype = _input_dtype(result.model, node)
     expanded = f" (onnxruntime expands it to {op_type}, which has none)" if node.op_type != op_type else ""
     where = f", written for layer {layer.name} ({layer.op.label()})" if layer is not None else ""
-    return MissingKernel(f"onnxruntime has no CPU kernel for ONNX {node.op_type} on {dtype}{expanded}{where}",
-                         op_type=node.op_type, dtype=dtype, layer=layer)
+    return MissingKernel(
+        f"onnxruntime has no CPU kernel for ONNX {node.op_type} on {dtype}{expanded}{where}",
+        op_type=node.op_type,
+        dtype=dtype,
+        layer=layer,
+    )
 
 
 def _is_function(op_type: str, opset: int) -> bool:
@@ -156,7 +178,9 @@ def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:
     if dtype.name in _NUMPY_NATIVE:
         return ort.OrtValue.ortvalue_from_numpy(array)
     if dtype.name not in _PACKED:
-        return ort.OrtValue.ortvalue_from_numpy_with_onnx_type(array.view(f"u{array.itemsize}"), onnx_type(dtype))
+        return ort.OrtValue.ortvalue_from_numpy_with_onnx_type(
+            array.view(f"u{array.itemsize}"), onnx_type(dtype)
+        )
     value = ort.OrtValue.ortvalue_from_shape_and_type(list(array.shape), onnx_type(dtype))
     packed = _pack4(array)
     if packed.size:

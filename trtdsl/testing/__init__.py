@@ -14,13 +14,29 @@ See docs/testing.md for a worked example.
 
 from trtdsl.testing.bisect import Divergence, first_divergence
 from trtdsl.testing.compare import (
-    DEFAULT_TOLERANCES, ComparisonReport, OutputReport, Tolerance, assert_networks_close, compare, compare_arrays,
+    DEFAULT_TOLERANCES,
+    ComparisonReport,
+    OutputReport,
+    Tolerance,
+    assert_networks_close,
+    compare,
+    compare_arrays,
     tolerance_for,
 )
 from trtdsl.testing.specs import DEFAULT_DIM_RANGE, DimRange, random_inputs
 
 __all__ = [
-    "DEFAULT_DIM_RANGE", "DEFAULT_TOLERANCES", "ComparisonReport", "DimRange", "Divergence", "OutputReport",
-    "Tolerance", "assert_networks_close", "compare", "compare_arrays", "first_divergence", "random_inputs",
+    "DEFAULT_DIM_RANGE",
+    "DEFAULT_TOLERANCES",
+    "ComparisonReport",
+    "DimRange",
+    "Divergence",
+    "OutputReport",
+    "Tolerance",
+    "assert_networks_close",
+    "compare",
+    "compare_arrays",
+    "first_divergence",
+    "random_inputs",
     "tolerance_for",
 ]

@@ -70,16 +70,23 @@ class Divergence:
         return "\n".join(lines)
 
 
-def first_divergence(network: Network, inputs: Mapping[str, Any], *,
-                     backends: Sequence[Backend] = ("reference", "onnxruntime"), rtol: Any = None,
-                     atol: Any = None) -> Divergence | None:
+def first_divergence(
+    network: Network,
+    inputs: Mapping[str, Any],
+    *,
+    backends: Sequence[Backend] = ("reference", "onnxruntime"),
+    rtol: Any = None,
+    atol: Any = None,
+) -> Divergence | None:
     """The layer where ``backends`` (two names or run functions) first disagree on ``inputs``, or None
     when the network's outputs agree. Tolerances as in :func:`~trtdsl.testing.compare`. Loops and
     conditionals count as one step each (their boundary and body layers are not probed)."""
     from trtdsl.reference.interpreter import plan
 
     if len(backends) != 2:
-        raise ArgumentError(f"first_divergence: argument 'backends' is {tuple(backends)!r}; expected two backends")
+        raise ArgumentError(
+            f"first_divergence: argument 'backends' is {tuple(backends)!r}; expected two backends"
+        )
     runners = [backend_runner(b) for b in backends]
     names = _unique_names([name for name, _ in runners])
     the_plan = plan(network)
@@ -126,8 +133,8 @@ def _used(step: Any) -> list[Tensor]:
 
 def _frontier(network: Network, steps: list[Any], last: int) -> list[Tensor]:
     """Tensors made by ``steps[:last + 1]`` that later steps or the network's outputs need."""
-    needed = {t for s in steps[last + 1:] for t in _used(s)} | set(network.outputs.values())
-    return [t for s in steps[:last + 1] for t in _made(s) if t in needed]
+    needed = {t for s in steps[last + 1 :] for t in _used(s)} | set(network.outputs.values())
+    return [t for s in steps[: last + 1] for t in _made(s) if t in needed]
 
 
 def _probing(network: Network, probes: list[Tensor]) -> Network:

@@ -85,7 +85,9 @@ def _pick(value: Any, dtype: DType, default: float, arg: str) -> float:
 
 def _non_negative(value: Any, arg: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ArgumentError(f"compare: argument '{arg}' is {value!r}; expected a number >= 0 or a dict of dtype -> number")
+        raise ArgumentError(
+            f"compare: argument '{arg}' is {value!r}; expected a number >= 0 or a dict of dtype -> number"
+        )
     return float(value)
 
 
@@ -120,24 +122,39 @@ class OutputReport:
         if self.problem:
             return f"{head}: {self.problem}"
         if self.ok:
-            return f"{head}: ok ({self.size} elements, {self.tolerance}; max abs error {self.max_abs_error:.3g})"
+            return (
+                f"{head}: ok ({self.size} elements, {self.tolerance}; max abs error {self.max_abs_error:.3g})"
+            )
         lines = [f"{head}: {self.mismatches} of {self.size} elements out of tolerance ({self.tolerance})"]
         if self.max_abs_at is not None:
-            lines.append(f"    max abs error {self.max_abs_error:.6g} at {self.max_abs_at}: "
-                         f"{self.baseline} {self.want_at_worst!r}, {self.backend} {self.got_at_worst!r}")
+            lines.append(
+                f"    max abs error {self.max_abs_error:.6g} at {self.max_abs_at}: "
+                f"{self.baseline} {self.want_at_worst!r}, {self.backend} {self.got_at_worst!r}"
+            )
         if self.max_rel_at is not None:
             lines.append(f"    max rel error {self.max_rel_error:.6g} at {self.max_rel_at}")
         if self.nan_mismatches or self.nan_counts != (0, 0):
-            lines.append(f"    NaN: {self.nan_counts[0]} in {self.baseline}, {self.nan_counts[1]} in {self.backend}; "
-                         f"{self.nan_mismatches} places where only one is NaN")
+            lines.append(
+                f"    NaN: {self.nan_counts[0]} in {self.baseline}, {self.nan_counts[1]} in {self.backend}; "
+                f"{self.nan_mismatches} places where only one is NaN"
+            )
         if self.inf_mismatches or self.inf_counts != (0, 0):
-            lines.append(f"    inf: {self.inf_counts[0]} in {self.baseline}, {self.inf_counts[1]} in {self.backend}; "
-                         f"{self.inf_mismatches} places where they differ")
+            lines.append(
+                f"    inf: {self.inf_counts[0]} in {self.baseline}, {self.inf_counts[1]} in {self.backend}; "
+                f"{self.inf_mismatches} places where they differ"
+            )
         return "\n".join(lines)
 
 
-def compare_arrays(name: str, want: np.ndarray, got: np.ndarray, tolerance: Tolerance, *,
-                   baseline: str = "expected", backend: str = "got") -> OutputReport:
+def compare_arrays(
+    name: str,
+    want: np.ndarray,
+    got: np.ndarray,
+    tolerance: Tolerance,
+    *,
+    baseline: str = "expected",
+    backend: str = "got",
+) -> OutputReport:
     """Compare one array with the baseline's (see the module doc for the rule).
 
     >>> r = compare_arrays("y", np.array([1.0, np.nan], np.float32), np.array([1.5, np.nan], np.float32),
@@ -161,17 +178,29 @@ def compare_arrays(name: str, want: np.ndarray, got: np.ndarray, tolerance: Tole
     finite = ~(w_nan | g_nan | w_inf | g_inf)
     with np.errstate(all="ignore"):
         abs_err = np.where(finite, np.abs(g - w), 0.0)
-        rel_err = np.where(finite & (w != 0), abs_err / np.abs(w), np.where(finite & (abs_err > 0), np.inf, 0.0))
+        rel_err = np.where(
+            finite & (w != 0), abs_err / np.abs(w), np.where(finite & (abs_err > 0), np.inf, 0.0)
+        )
     out_of_tol = finite & (abs_err > tolerance.atol + tolerance.rtol * np.abs(w))
-    counts = dict(nan_counts=(int(w_nan.sum()), int(g_nan.sum())), inf_counts=(int(w_inf.sum()), int(g_inf.sum())),
-                  nan_mismatches=int(nan_bad.sum()), inf_mismatches=int(inf_bad.sum()))
+    counts = dict(
+        nan_counts=(int(w_nan.sum()), int(g_nan.sum())),
+        inf_counts=(int(w_inf.sum()), int(g_inf.sum())),
+        nan_mismatches=int(nan_bad.sum()),
+        inf_mismatches=int(inf_bad.sum()),
+    )
     if want.size == 0:
         return OutputReport(**base, **counts)
     worst = _worst(abs_err, nan_bad | inf_bad)
     rel_at = _index(rel_err, int(np.argmax(rel_err))) if rel_err.max() > 0 else None
     return OutputReport(
-        **base, **counts, size=want.size, mismatches=int((out_of_tol | nan_bad | inf_bad).sum()),
-        max_abs_error=float(abs_err.max()), max_abs_at=worst, max_rel_error=float(rel_err.max()), max_rel_at=rel_at,
+        **base,
+        **counts,
+        size=want.size,
+        mismatches=int((out_of_tol | nan_bad | inf_bad).sum()),
+        max_abs_error=float(abs_err.max()),
+        max_abs_at=worst,
+        max_rel_error=float(rel_err.max()),
+        max_rel_at=rel_at,
         want_at_worst=want[worst].item() if worst is not None else None,
         got_at_worst=got[worst].item() if worst is not None else None,
     )
@@ -184,9 +213,15 @@ def _exact(base: dict, want: np.ndarray, got: np.ndarray) -> OutputReport:
     with np.errstate(all="ignore"):
         abs_err = np.abs(want.astype(np.float64) - got.astype(np.float64))
     worst = _worst(abs_err, differ) if differ.any() else None
-    return OutputReport(**base, size=want.size, mismatches=int(differ.sum()), max_abs_error=float(abs_err.max()),
-                        max_abs_at=worst, want_at_worst=want[worst].item() if worst is not None else None,
-                        got_at_worst=got[worst].item() if worst is not None else None)
+    return OutputReport(
+        **base,
+        size=want.size,
+        mismatches=int(differ.sum()),
+        max_abs_error=float(abs_err.max()),
+        max_abs_at=worst,
+        want_at_worst=want[worst].item() if worst is not None else None,
+        got_at_worst=got[worst].item() if worst is not None else None,
+    )
 
 
 def _worst(abs_err: np.ndarray, special: np.ndarray) -> tuple[int, ...] | None:
@@ -219,8 +254,10 @@ class ComparisonReport:
 
     def __str__(self) -> str:
         bad = self.failures
-        head = (f"network {self.network!r}: {' vs '.join(self.backends[1:])} against {self.backends[0]} on "
-                f"{len(self.inputs)} input set{'s' if len(self.inputs) != 1 else ''}: ")
+        head = (
+            f"network {self.network!r}: {' vs '.join(self.backends[1:])} against {self.backends[0]} on "
+            f"{len(self.inputs)} input set{'s' if len(self.inputs) != 1 else ''}: "
+        )
         head += "all outputs match" if not bad else f"{len(bad)} of {len(self.outputs)} comparisons differ"
         lines = [head]
         for index, report in self.outputs:
@@ -230,8 +267,10 @@ class ComparisonReport:
         failing_sets = sorted({i for i, r in self.outputs if not r.ok})
         if failing_sets:
             feeds = self.inputs[failing_sets[0]]
-            lines.append("  inputs of the first failing set: " + ", ".join(
-                f"{k}={_describe(v)}" for k, v in feeds.items()))
+            lines.append(
+                "  inputs of the first failing set: "
+                + ", ".join(f"{k}={_describe(v)}" for k, v in feeds.items())
+            )
         return "\n".join(lines)
 
 
@@ -251,13 +290,20 @@ def backend_runner(backend: Backend) -> tuple[str, Runner]:
         return backend, lambda network, feeds: module.run(network, feeds)
     if callable(backend):
         return getattr(backend, "__name__", type(backend).__name__), backend
-    raise ArgumentError(f"compare: argument 'backends' contains {backend!r}; expected backend names or functions "
-                        "run(network, inputs) -> {output name: array}")
+    raise ArgumentError(
+        f"compare: argument 'backends' contains {backend!r}; expected backend names or functions "
+        "run(network, inputs) -> {output name: array}"
+    )
 
 
-def compare(network: Network, inputs: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None, *,
-            backends: Sequence[Backend] = ("reference", "onnxruntime"), rtol: Any = None, atol: Any = None
-            ) -> ComparisonReport:
+def compare(
+    network: Network,
+    inputs: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,
+    *,
+    backends: Sequence[Backend] = ("reference", "onnxruntime"),
+    rtol: Any = None,
+    atol: Any = None,
+) -> ComparisonReport:
     """Run ``network`` on each backend and compare every output with the first backend's.
 
     ``inputs`` is one dict of input arrays, several, or None (one set from :func:`random_inputs`).
@@ -266,7 +312,9 @@ def compare(network: Network, inputs: Mapping[str, Any] | Iterable[Mapping[str, 
     from trtdsl.testing.specs import random_inputs
 
     if len(backends) < 2:
-        raise ArgumentError(f"compare: argument 'backends' is {tuple(backends)!r}; expected at least two backends")
+        raise ArgumentError(
+            f"compare: argument 'backends' is {tuple(backends)!r}; expected at least two backends"
+        )
     runners = [backend_runner(b) for b in backends]
     if inputs is None:
         sets: list[Mapping[str, Any]] = [random_inputs(network)]
@@ -282,8 +330,14 @@ def compare(network: Network, inputs: Mapping[str, Any] | Iterable[Mapping[str, 
     return ComparisonReport(network.name, tuple(names), tuple(results), tuple(sets))
 
 
-def compare_outputs(network: Network, want: Mapping[str, np.ndarray], others: Sequence[Mapping[str, np.ndarray]],
-                    names: Sequence[str], rtol: Any = None, atol: Any = None) -> list[OutputReport]:
+def compare_outputs(
+    network: Network,
+    want: Mapping[str, np.ndarray],
+    others: Sequence[Mapping[str, np.ndarray]],
+    names: Sequence[str],
+    rtol: Any = None,
+    atol: Any = None,
+) -> list[OutputReport]:
     """Reports for each of ``network``'s outputs present in ``want``, for each backend in ``others``."""
     reports = []
     for other, backend in zip(others, names[1:]):
@@ -294,7 +348,9 @@ def compare_outputs(network: Network, want: Mapping[str, np.ndarray], others: Se
             if name not in other:
                 reports.append(OutputReport(name, names[0], backend, tol, problem="missing from the results"))
                 continue
-            reports.append(compare_arrays(name, want[name], other[name], tol, baseline=names[0], backend=backend))
+            reports.append(
+                compare_arrays(name, want[name], other[name], tol, baseline=names[0], backend=backend)
+            )
     return reports
 
 
@@ -307,9 +363,14 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def assert_networks_close(network: Network, inputs: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None, *,
-                          backends: Sequence[Backend] = ("reference", "onnxruntime"), rtol: Any = None,
-                          atol: Any = None) -> ComparisonReport:
+def assert_networks_close(
+    network: Network,
+    inputs: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None,
+    *,
+    backends: Sequence[Backend] = ("reference", "onnxruntime"),
+    rtol: Any = None,
+    atol: Any = None,
+) -> ComparisonReport:
     """:func:`compare`, raising AssertionError with the report when any output differs (for pytest).
 
     >>> import numpy as np, trtdsl as td

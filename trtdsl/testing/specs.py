@@ -25,7 +25,6 @@ import attrs
 import ml_dtypes
 import numpy as np
 
-from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError
 from trtdsl.ir.dims import Dim, DimLike, evaluate
@@ -45,15 +44,22 @@ class DimRange:
     @staticmethod
     def of(name: str, value: Any) -> DimRange:
         """A DimRange from ``n``, ``(min, max)`` or ``(min, opt, max)``."""
-        items = (value,) * 3 if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+        items = (
+            (value,) * 3 if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+        )
         if isinstance(items, (tuple, list)) and len(items) == 2:
             items = (items[0], items[0], items[1])
-        ok = (isinstance(items, (tuple, list)) and len(items) == 3
-              and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
-              and 0 <= items[0] <= items[1] <= items[2])
+        ok = (
+            isinstance(items, (tuple, list))
+            and len(items) == 3
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items)
+            and 0 <= items[0] <= items[1] <= items[2]
+        )
         if not ok:
-            raise ArgumentError(f"inputs: argument 'dims' gives {name!r} = {value!r}; expected an int >= 0, "
-                                "(min, max) or (min, opt, max) with 0 <= min <= opt <= max")
+            raise ArgumentError(
+                f"inputs: argument 'dims' gives {name!r} = {value!r}; expected an int >= 0, "
+                "(min, max) or (min, opt, max) with 0 <= min <= opt <= max"
+            )
         return DimRange(*(int(v) for v in items))
 
     def points(self) -> tuple[int, ...]:
@@ -74,7 +80,9 @@ def dim_names(network: Network) -> list[str]:
     return list(names)
 
 
-def dim_ranges(network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None) -> dict[str, DimRange]:
+def dim_ranges(
+    network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None
+) -> dict[str, DimRange]:
     """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
     (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` that are not ranges (e.g.
     hypothesis strategies) are left to the caller."""
@@ -82,8 +90,10 @@ def dim_ranges(network: Network, dims: Mapping[str, Any] | None = None, profile:
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
     if unknown:
-        raise ArgumentError(f"inputs: argument 'dims' names {unknown[0]!r}, which is not a named dim of network "
-                            f"{network.name!r}; its named dims are {names}")
+        raise ArgumentError(
+            f"inputs: argument 'dims' names {unknown[0]!r}, which is not a named dim of network "
+            f"{network.name!r}; its named dims are {names}"
+        )
     ranges = {}
     for n in names:
         declared = profile.dim(n) if profile is not None else None
@@ -118,9 +128,17 @@ def input_shape(tensor: Tensor, sizes: Mapping[str, int]) -> tuple[int, ...]:
 # -- values -----------------------------------------------------------------------------------------------
 # The default value ranges: moderate numbers that keep most formulas finite; pass values= to widen them.
 _DEFAULT_RANGES: dict[str, tuple[float, float]] = {
-    "float32": (-100.0, 100.0), "float16": (-100.0, 100.0), "bfloat16": (-100.0, 100.0),
-    "int32": (-100, 100), "int64": (-100, 100), "int8": (-128, 127), "uint8": (0, 255), "int4": (-8, 7),
-    "float8_e4m3": (-448.0, 448.0), "float4_e2m1": (-6.0, 6.0), "e8m0": (2.0 ** -127, 2.0 ** 127),
+    "float32": (-100.0, 100.0),
+    "float16": (-100.0, 100.0),
+    "bfloat16": (-100.0, 100.0),
+    "int32": (-100, 100),
+    "int64": (-100, 100),
+    "int8": (-128, 127),
+    "uint8": (0, 255),
+    "int4": (-8, 7),
+    "float8_e4m3": (-448.0, 448.0),
+    "float4_e2m1": (-6.0, 6.0),
+    "e8m0": (2.0**-127, 2.0**127),
     "bool": (0, 1),
 }
 
@@ -130,17 +148,22 @@ def value_range(name: str, dtype: DType, values: Mapping[str, Any] | None) -> tu
     if values is not None and name in values:
         given = values[name]
         if not (isinstance(given, (tuple, list)) and len(given) == 2 and given[0] <= given[1]):
-            raise ArgumentError(f"inputs: argument 'values' gives {name!r} = {given!r}; expected (low, high) with low <= high")
+            raise ArgumentError(
+                f"inputs: argument 'values' gives {name!r} = {given!r}; expected (low, high) with low <= high"
+            )
         return given[0], given[1]
     return _DEFAULT_RANGES[dtype.name]
 
 
-def edge_values(dtype: DType, low: float, high: float, *, allow_nan: bool = False, allow_inf: bool = False) -> list[Any]:
+def edge_values(
+    dtype: DType, low: float, high: float, *, allow_nan: bool = False, allow_inf: bool = False
+) -> list[Any]:
     """Values where formulas tend to break, within [low, high]: 0, -0.0, ±1, the bounds, the dtype's
     extremes (largest finite, smallest normal and subnormal for floats; min/max for integers); NaN and ±inf
     when allowed.
 
-    >>> edge_values(dtypes.int8, -128, 127)
+    >>> import trtdsl as td
+    >>> edge_values(td.int8, -128, 127)
     [0, 1, -1, -128, 127]
     """
     if dtype.is_bool:
@@ -203,7 +226,9 @@ def index_bounds(network: Network) -> dict[str, IndexBound]:
     return bounds
 
 
-def _index_uses(tensor: Tensor, consumers: dict[Tensor, list[tuple[Node, int]]]) -> list[tuple[Tensor, int, bool]]:
+def _index_uses(
+    tensor: Tensor, consumers: dict[Tensor, list[tuple[Node, int]]]
+) -> list[tuple[Tensor, int, bool]]:
     found: list[tuple[Tensor, int, bool]] = []
     stack, seen = [tensor], set()
     while stack:
@@ -241,8 +266,15 @@ def _known(dim: DimLike, sizes: Mapping[str, int]) -> bool:
 
 
 # -- NumPy sampling -------------------------------------------------------------------------------------
-def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
-                  seed: int = 0, at: str = "opt", profile: int = 0) -> dict[str, np.ndarray]:
+def random_inputs(
+    network: Network,
+    *,
+    dims: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    at: str = "opt",
+    profile: int = 0,
+) -> dict[str, np.ndarray]:
     """One set of inputs drawn with NumPy (no hypothesis): named dims (and shape-tensor inputs' values) at
     their ``at`` size ("min", "opt" or "max") in optimization profile ``profile`` (when the network
     declares profiles), other values uniform in each input's range (indices within bounds).
@@ -258,8 +290,10 @@ def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, va
         raise ArgumentError(f"random_inputs: argument 'at' is {at!r}; expected 'min', 'opt' or 'max'")
     profiles = network.profiles
     if profiles and not (isinstance(profile, int) and 0 <= profile < len(profiles)):
-        raise ArgumentError(f"random_inputs: argument 'profile' is {profile!r}; expected an int in "
-                            f"[0, {len(profiles) - 1}] (network {network.name!r} has {len(profiles)} profiles)")
+        raise ArgumentError(
+            f"random_inputs: argument 'profile' is {profile!r}; expected an int in "
+            f"[0, {len(profiles) - 1}] (network {network.name!r} has {len(profiles)} profiles)"
+        )
     chosen = profiles[profile] if profiles else None
     rng = np.random.default_rng(seed)
     sizes = {name: getattr(r, at) for name, r in dim_ranges(network, dims, chosen).items()}
@@ -270,7 +304,9 @@ def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, va
     for name, tensor in network.inputs.items():
         shape = input_shape(tensor, sizes)
         if name in shape_values and not (values and name in values):
-            feeds[name] = np.array([getattr(r, at) for r in shape_values[name]], tensor.dtype.numpy).reshape(shape)
+            feeds[name] = np.array([getattr(r, at) for r in shape_values[name]], tensor.dtype.numpy).reshape(
+                shape
+            )
             continue
         if name in indices and not (values and name in values):
             low, high = indices[name](sizes)
@@ -283,11 +319,15 @@ def random_inputs(network: Network, *, dims: Mapping[str, Any] | None = None, va
 def _check_value_names(network: Network, values: Mapping[str, Any] | None) -> None:
     unknown = sorted(set(values or {}) - set(network.inputs))
     if unknown:
-        raise ArgumentError(f"inputs: argument 'values' names {unknown[0]!r}, which is not an input of network "
-                            f"{network.name!r}; its inputs are {sorted(network.inputs)}")
+        raise ArgumentError(
+            f"inputs: argument 'values' names {unknown[0]!r}, which is not an input of network "
+            f"{network.name!r}; its inputs are {sorted(network.inputs)}"
+        )
 
 
-def sample(rng: np.random.Generator, dtype: DType, shape: tuple[int, ...], low: float, high: float) -> np.ndarray:
+def sample(
+    rng: np.random.Generator, dtype: DType, shape: tuple[int, ...], low: float, high: float
+) -> np.ndarray:
     """Uniform values of ``dtype`` in [low, high] (integers inclusive; booleans fair)."""
     if dtype.is_bool:
         return rng.random(shape) < 0.5

@@ -2,9 +2,9 @@
 
 ``inputs(net)`` draws one of the network's optimization profiles (if it declares any), one size for
 each named dim -- often exactly the min, opt or max of its range, otherwise anything between -- and the
-values of shape-tensor inputs within the profile, then arrays of those shapes whose values mix the input's range with edge
-values (0, -0.0, ±1, the range's bounds, the dtype's extremes; NaN and ±inf on request). Inputs used as
-indices get values within the bounds of the axis they index.
+values of shape-tensor inputs within the profile, then arrays of those shapes whose values mix the
+input's range with edge values (0, -0.0, ±1, the range's bounds, the dtype's extremes; NaN and ±inf on
+request). Inputs used as indices get values within the bounds of the axis they index.
 
 >>> import numpy as np, trtdsl as td
 >>> from hypothesis import given, settings
@@ -35,7 +35,14 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError
 from trtdsl.ir.network import Network
 from trtdsl.testing.specs import (
-    DimRange, _check_value_names, dim_names, dim_ranges, edge_values, index_bounds, input_shape, shape_value_ranges,
+    DimRange,
+    _check_value_names,
+    dim_names,
+    dim_ranges,
+    edge_values,
+    index_bounds,
+    input_shape,
+    shape_value_ranges,
     value_range,
 )
 
@@ -45,21 +52,31 @@ def dim_size(dim_range: DimRange) -> st.SearchStrategy[int]:
     return st.one_of(st.sampled_from(dim_range.points()), st.integers(dim_range.min, dim_range.max))
 
 
-def dim_sizes(network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None
-              ) -> st.SearchStrategy[dict[str, int]]:
+def dim_sizes(
+    network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None
+) -> st.SearchStrategy[dict[str, int]]:
     """One size for each named dim of the network's inputs. ``dims`` maps names to ranges (an int,
     ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints; other dims range over
     ``profile`` (an optimization profile of the network) or the default range."""
     ranges = dim_ranges(network, dims, profile)
     given = dict(dims or {})
-    parts = {name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
-             for name in dim_names(network)}
+    parts = {
+        name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
+        for name in dim_names(network)
+    }
     return st.fixed_dictionaries(parts)
 
 
-def arrays(dtype: Any, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]], *, min_value: float | None = None,
-           max_value: float | None = None, allow_nan: bool = False, allow_inf: bool = False,
-           edges: bool = True) -> st.SearchStrategy[np.ndarray]:
+def arrays(
+    dtype: Any,
+    shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...]],
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    allow_nan: bool = False,
+    allow_inf: bool = False,
+    edges: bool = True,
+) -> st.SearchStrategy[np.ndarray]:
     """Arrays of a TensorRT dtype (a DType or its name) and ``shape``, with values in
     [min_value, max_value] (the dtype's default range where not given) mixed with edge values.
 
@@ -78,8 +95,9 @@ def arrays(dtype: Any, shape: tuple[int, ...] | st.SearchStrategy[tuple[int, ...
 
 
 @functools.lru_cache(maxsize=512)
-def _elements(dtype: DType, low: float, high: float, allow_nan: bool, allow_inf: bool,
-              edges: bool) -> tuple[type, st.SearchStrategy[Any]]:
+def _elements(
+    dtype: DType, low: float, high: float, allow_nan: bool, allow_inf: bool, edges: bool
+) -> tuple[type, st.SearchStrategy[Any]]:
     """The NumPy dtype arrays are drawn in, and the strategy of their elements."""
     if dtype.is_bool:
         return np.bool_, st.booleans()
@@ -107,8 +125,15 @@ def _float32_inside(low: float, high: float) -> tuple[float, float]:
     return float(lo), float(max(lo, hi))
 
 
-def inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: Mapping[str, Any] | None = None,
-           allow_nan: bool = False, allow_inf: bool = False, edges: bool = True) -> st.SearchStrategy[dict[str, np.ndarray]]:
+def inputs(
+    network: Network,
+    *,
+    dims: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
+    allow_nan: bool = False,
+    allow_inf: bool = False,
+    edges: bool = True,
+) -> st.SearchStrategy[dict[str, np.ndarray]]:
     """Dicts of input arrays for ``network``: one of its optimization profiles (if it declares any), one
     size per named dim within it (see :func:`dim_sizes`), shape-tensor inputs' values within it, each other
     input's values in ``values[name] = (low, high)`` or its dtype's default range, indices within bounds."""
@@ -130,11 +155,22 @@ def inputs(network: Network, *, dims: Mapping[str, Any] | None = None, values: M
                 feeds[name] = np.array(elements, tensor.dtype.numpy).reshape(shape)
             elif name in bounds and not (values and name in values):
                 low, high = bounds[name](chosen)
-                feeds[name] = draw(arrays(tensor.dtype, shape, min_value=low, max_value=max(low, high), edges=edges))
+                feeds[name] = draw(
+                    arrays(tensor.dtype, shape, min_value=low, max_value=max(low, high), edges=edges)
+                )
             else:
                 low, high = value_range(name, tensor.dtype, values)
-                feeds[name] = draw(arrays(tensor.dtype, shape, min_value=low, max_value=high, allow_nan=allow_nan,
-                                          allow_inf=allow_inf, edges=edges))
+                feeds[name] = draw(
+                    arrays(
+                        tensor.dtype,
+                        shape,
+                        min_value=low,
+                        max_value=high,
+                        allow_nan=allow_nan,
+                        allow_inf=allow_inf,
+                        edges=edges,
+                    )
+                )
         return feeds
 
     return draw_inputs()
@@ -150,7 +186,9 @@ def dtypes(*categories: str) -> st.SearchStrategy[DType]:
     wanted = set(categories) or {"float", "int", "bool", "quantized"}
     known = {d.category for d in td_dtypes.ALL}
     if not wanted <= known:
-        raise ArgumentError(f"dtypes: categories {sorted(wanted - known)} are unknown; expected some of {sorted(known)}")
+        raise ArgumentError(
+            f"dtypes: categories {sorted(wanted - known)} are unknown; expected some of {sorted(known)}"
+        )
     return st.sampled_from([d for d in td_dtypes.ALL if d.category in wanted])
 
 

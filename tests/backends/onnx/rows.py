@@ -40,7 +40,9 @@ class Row:
         return net
 
 
-def _one_input(dtype: td.DType, layer: Callable[[td.Tensor], Any], shape: tuple = ("n", 3)) -> Callable[[td.Network], None]:
+def _one_input(
+    dtype: td.DType, layer: Callable[[td.Tensor], Any], shape: tuple = ("n", 3)
+) -> Callable[[td.Network], None]:
     def build(net: td.Network) -> None:
         result = layer(net.input("x", dtype, shape))
         for i, t in enumerate(result if isinstance(result, tuple) else (result,)):
@@ -49,7 +51,9 @@ def _one_input(dtype: td.DType, layer: Callable[[td.Tensor], Any], shape: tuple 
     return build
 
 
-def _two_inputs(dtype: td.DType, layer: Callable[[td.Tensor, td.Tensor], Any], b_shape: tuple = ("n", 3)) -> Callable[[td.Network], None]:
+def _two_inputs(
+    dtype: td.DType, layer: Callable[[td.Tensor, td.Tensor], Any], b_shape: tuple = ("n", 3)
+) -> Callable[[td.Network], None]:
     def build(net: td.Network) -> None:
         a = net.input("a", dtype, ("n", 3))
         b = net.input("b", dtype, b_shape)
@@ -58,9 +62,12 @@ def _two_inputs(dtype: td.DType, layer: Callable[[td.Tensor, td.Tensor], Any], b
     return build
 
 
-def _each(inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]]) -> Callable[[td.Network], None]:
+def _each(
+    inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]]
+) -> Callable[[td.Network], None]:
     """A network with the given inputs (name -> (dtype, shape)) and one output per layer, named after it:
     several variants checked on the same drawn inputs."""
+
     def build(net: td.Network) -> None:
         tensors = [net.input(name, dtype, shape) for name, (dtype, shape) in inputs.items()]
         for name, layer in layers.items():
@@ -69,29 +76,49 @@ def _each(inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]])
     return build
 
 
-def _variants(prefix: str, dtype: td.DType, inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]],
-              **row: Any) -> list[Row]:
+def _variants(
+    prefix: str,
+    dtype: td.DType,
+    inputs: dict[str, tuple],
+    layers: dict[str, Callable[..., td.Tensor]],
+    **row: Any,
+) -> list[Row]:
     """bfloat16 variants one row each (onnxruntime lacks most bfloat16 kernels, and a missing kernel skips
     the whole row); other dtypes all variants in one row."""
     if dtype is td.bfloat16:
-        return [Row(f"{prefix}-{name}-{dtype.name}", _each(inputs, {name: layer}), **row) for name, layer in layers.items()]
+        return [
+            Row(f"{prefix}-{name}-{dtype.name}", _each(inputs, {name: layer}), **row)
+            for name, layer in layers.items()
+        ]
     return [Row(f"{prefix}-{dtype.name}", _each(inputs, layers), **row)]
 
 
 # -- Activation -----------------------------------------------------------------------------------------
 _A = ActivationType
 ACTIVATION_PARAMS: dict[ActivationType, list[tuple[float, float]]] = {
-    _A.RELU: [(0.0, 0.0)], _A.SIGMOID: [(0.0, 0.0)], _A.TANH: [(0.0, 0.0)], _A.LEAKY_RELU: [(0.1, 0.0)],
-    _A.ELU: [(0.7, 0.0)], _A.SELU: [(1.6732632423543772, 1.0507009873554805)], _A.SOFTSIGN: [(0.0, 0.0)],
-    _A.SOFTPLUS: [(1.0, 1.0), (1.5, 0.5)], _A.CLIP: [(-0.5, 2.0)], _A.HARD_SIGMOID: [(0.2, 0.5)],
-    _A.SCALED_TANH: [(1.7, 0.6)], _A.THRESHOLDED_RELU: [(0.5, 0.0)], _A.GELU_ERF: [(0.0, 0.0)],
+    _A.RELU: [(0.0, 0.0)],
+    _A.SIGMOID: [(0.0, 0.0)],
+    _A.TANH: [(0.0, 0.0)],
+    _A.LEAKY_RELU: [(0.1, 0.0)],
+    _A.ELU: [(0.7, 0.0)],
+    _A.SELU: [(1.6732632423543772, 1.0507009873554805)],
+    _A.SOFTSIGN: [(0.0, 0.0)],
+    _A.SOFTPLUS: [(1.0, 1.0), (1.5, 0.5)],
+    _A.CLIP: [(-0.5, 2.0)],
+    _A.HARD_SIGMOID: [(0.2, 0.5)],
+    _A.SCALED_TANH: [(1.7, 0.6)],
+    _A.THRESHOLDED_RELU: [(0.5, 0.0)],
+    _A.GELU_ERF: [(0.0, 0.0)],
     _A.GELU_TANH: [(0.0, 0.0)],
 }
 
 
 def activation_rows() -> list[Row]:
-    layers = {f"{kind.name}-{alpha:g}-{beta:g}": (lambda x, k=kind, a=alpha, b=beta: td.activation(x, k, a, b))
-              for kind, params in ACTIVATION_PARAMS.items() for alpha, beta in params}
+    layers = {
+        f"{kind.name}-{alpha:g}-{beta:g}": (lambda x, k=kind, a=alpha, b=beta: td.activation(x, k, a, b))
+        for kind, params in ACTIVATION_PARAMS.items()
+        for alpha, beta in params
+    }
     rows = []
     for dtype in FLOATS:
         rows += _variants("activation", dtype, {"x": (dtype, ("n", 3))}, layers)
@@ -106,9 +133,16 @@ _U = UnaryOperation
 # Inputs inside the op's domain, where both libraries are accurate (outside it, NaN or overflow, is
 # checked by the "outside" row, which draws from the default range with NaN and ±inf).
 UNARY_DOMAIN: dict[UnaryOperation, tuple[float, float]] = {
-    _U.TAN: (-1.5, 1.5), _U.SINH: (-10.0, 10.0), _U.COSH: (-10.0, 10.0), _U.EXP: (-20.0, 20.0),
-    _U.ASIN: (-1.0, 1.0), _U.ACOS: (-1.0, 1.0), _U.ATANH: (-0.99, 0.99), _U.ACOSH: (1.0, 100.0),
-    _U.LOG: (1e-3, 100.0), _U.SQRT: (0.0, 100.0),
+    _U.TAN: (-1.5, 1.5),
+    _U.SINH: (-10.0, 10.0),
+    _U.COSH: (-10.0, 10.0),
+    _U.EXP: (-20.0, 20.0),
+    _U.ASIN: (-1.0, 1.0),
+    _U.ACOS: (-1.0, 1.0),
+    _U.ATANH: (-0.99, 0.99),
+    _U.ACOSH: (1.0, 100.0),
+    _U.LOG: (1e-3, 100.0),
+    _U.SQRT: (0.0, 100.0),
 }
 
 
@@ -119,47 +153,93 @@ def unary_rows() -> list[Row]:
     for dtype in FLOATS:
         x = {"x": (dtype, ("n", 3))}
         rows += _variants("unary", dtype, x, free)
-        in_domain = {op.name: (lambda *xs, o=op, i=i: td.unary(xs[i], o)) for i, op in enumerate(UNARY_DOMAIN)}
+        in_domain = {
+            op.name: (lambda *xs, o=op, i=i: td.unary(xs[i], o)) for i, op in enumerate(UNARY_DOMAIN)
+        }
         inputs = {f"x_{op.name}": (dtype, ("n", 3)) for op in UNARY_DOMAIN}
         values = {f"x_{op.name}": domain for op, domain in UNARY_DOMAIN.items()}
         if dtype is td.bfloat16:
-            rows += [Row(f"unary-{op.name}-in-domain-{dtype.name}", _one_input(dtype, lambda t, o=op: td.unary(t, o)),
-                         values={"x": domain}, special=False) for op, domain in UNARY_DOMAIN.items()]
+            rows += [
+                Row(
+                    f"unary-{op.name}-in-domain-{dtype.name}",
+                    _one_input(dtype, lambda t, o=op: td.unary(t, o)),
+                    values={"x": domain},
+                    special=False,
+                )
+                for op, domain in UNARY_DOMAIN.items()
+            ]
         else:
-            rows.append(Row(f"unary-in-domain-{dtype.name}", _each(inputs, in_domain), values=values, special=False))
+            rows.append(
+                Row(f"unary-in-domain-{dtype.name}", _each(inputs, in_domain), values=values, special=False)
+            )
     bounded = {op.name: (lambda x, o=op: td.unary(x, o)) for op in UNARY_DOMAIN}
     rows.append(Row("unary-outside-domains-float32", _each({"x": (td.float32, ("n", 3))}, bounded)))
     for dtype in INTS:
-        rows.append(Row(f"unary-ABS-SIGN-{dtype.name}", _each({"x": (dtype, ("n", 3))}, {"ABS": td.abs, "SIGN": td.sign})))
+        rows.append(
+            Row(
+                f"unary-ABS-SIGN-{dtype.name}",
+                _each({"x": (dtype, ("n", 3))}, {"ABS": td.abs, "SIGN": td.sign}),
+            )
+        )
     rows.append(Row("unary-NOT-bool", _one_input(td.bool_, td.logical_not)))
     return rows
 
 
 # -- ElementWise ----------------------------------------------------------------------------------------
 _E = ElementWiseOperation
-_FLOAT_OPS = (_E.SUM, _E.SUB, _E.PROD, _E.MAX, _E.MIN, _E.DIV, _E.POW, _E.FLOOR_DIV, _E.EQUAL, _E.GREATER, _E.LESS)
+_FLOAT_OPS = (
+    _E.SUM,
+    _E.SUB,
+    _E.PROD,
+    _E.MAX,
+    _E.MIN,
+    _E.DIV,
+    _E.POW,
+    _E.FLOOR_DIV,
+    _E.EQUAL,
+    _E.GREATER,
+    _E.LESS,
+)
 _INT_OPS = (_E.SUM, _E.SUB, _E.PROD, _E.MAX, _E.MIN, _E.DIV, _E.FLOOR_DIV, _E.EQUAL, _E.GREATER, _E.LESS)
 _BOOL_OPS = (_E.AND, _E.OR, _E.XOR, _E.EQUAL)
 
 
 def elementwise_rows() -> list[Row]:
     rows = []
-    for dtype, ops in [(d, _FLOAT_OPS) for d in FLOATS] + [(d, _INT_OPS) for d in INTS] + [(td.bool_, _BOOL_OPS)]:
+    for dtype, ops in (
+        [(d, _FLOAT_OPS) for d in FLOATS] + [(d, _INT_OPS) for d in INTS] + [(td.bool_, _BOOL_OPS)]
+    ):
         layers = {op.name: (lambda a, b, o=op: td.elementwise(a, b, o)) for op in ops}
         rows += _variants("elementwise", dtype, {"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, layers)
         if dtype in (td.float32, td.int32, td.bool_):
-            rows.append(Row(f"elementwise-broadcast-{dtype.name}", _each({"a": (dtype, ("n", 3)), "b": (dtype, (1, 3))},
-                                                                         layers)))
+            rows.append(
+                Row(
+                    f"elementwise-broadcast-{dtype.name}",
+                    _each({"a": (dtype, ("n", 3)), "b": (dtype, (1, 3))}, layers),
+                )
+            )
         if dtype in INTS:
             info = np.iinfo(dtype.numpy)
             full = (int(info.min), int(info.max))
             division = {op.name: layers[op.name] for op in (_E.DIV, _E.FLOOR_DIV)}
-            rows.append(Row(f"elementwise-division-full-range-{dtype.name}",
-                            _each({"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, division), values={"a": full, "b": full}))
-            constant = {op.name: (lambda x, o=op, d=dtype: td.elementwise(x, np.array([3, -4, 7], d.numpy), o))
-                        for op in (_E.DIV, _E.FLOOR_DIV)}
-            rows.append(Row(f"elementwise-constant-divisor-{dtype.name}", _each({"x": (dtype, ("n", 3))}, constant),
-                            values={"x": full}))
+            rows.append(
+                Row(
+                    f"elementwise-division-full-range-{dtype.name}",
+                    _each({"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, division),
+                    values={"a": full, "b": full},
+                )
+            )
+            constant = {
+                op.name: (lambda x, o=op, d=dtype: td.elementwise(x, np.array([3, -4, 7], d.numpy), o))
+                for op in (_E.DIV, _E.FLOOR_DIV)
+            }
+            rows.append(
+                Row(
+                    f"elementwise-constant-divisor-{dtype.name}",
+                    _each({"x": (dtype, ("n", 3))}, constant),
+                    values={"x": full},
+                )
+            )
     return rows
 
 
@@ -168,20 +248,48 @@ def cast_rows() -> list[Row]:
     rows = []
     for source in CASTABLE:
         x = {"x": (source, ("n", 3))}
-        rows.append(Row(f"cast-from-{source.name}", _each(x, {t.name: (lambda v, t=t: td.cast(v, t)) for t in CASTABLE})))
+        rows.append(
+            Row(
+                f"cast-from-{source.name}",
+                _each(x, {t.name: (lambda v, t=t: td.cast(v, t)) for t in CASTABLE}),
+            )
+        )
         if source.is_float:
             for target in (td.int32, td.int64, td.int8, td.uint8):
                 info = np.iinfo(target.numpy)
                 wide = (float(info.min) * 1.5 - 2, float(info.max) * 1.5 + 2)
-                rows.append(Row(f"cast-saturating-{source.name}-to-{target.name}",
-                                _each(x, {target.name: lambda v, t=target: td.cast(v, t)}), values={"x": wide}))
+                rows.append(
+                    Row(
+                        f"cast-saturating-{source.name}-to-{target.name}",
+                        _each(x, {target.name: lambda v, t=target: td.cast(v, t)}),
+                        values={"x": wide},
+                    )
+                )
     identity_types = FLOATS + INTS + (td.bool_, td.int8, td.uint8)
-    rows.append(Row("identity", _each({f"x_{d.name}": (d, ("n", 3)) for d in identity_types},
-                                      {d.name: (lambda *xs, i=i: td.identity(xs[i])) for i, d in enumerate(identity_types)})))
-    rows.append(Row("constant-output", lambda net: (net.input("x", td.float32, (2,)),
-                                                     net.output("y", net.constant(np.array([1.5, -2.0], np.float32))))))
-    rows.append(Row("constant-operand-int64",
-                    _one_input(td.int64, lambda x: x * x.network.constant(np.array([[2, -3, 5]], np.int64)))))
+    rows.append(
+        Row(
+            "identity",
+            _each(
+                {f"x_{d.name}": (d, ("n", 3)) for d in identity_types},
+                {d.name: (lambda *xs, i=i: td.identity(xs[i])) for i, d in enumerate(identity_types)},
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "constant-output",
+            lambda net: (
+                net.input("x", td.float32, (2,)),
+                net.output("y", net.constant(np.array([1.5, -2.0], np.float32))),
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "constant-operand-int64",
+            _one_input(td.int64, lambda x: x * x.network.constant(np.array([[2, -3, 5]], np.int64))),
+        )
+    )
     return rows
 
 
@@ -189,6 +297,7 @@ def cast_rows() -> list[Row]:
 def shuffle_rows() -> list[Row]:
     rows = []
     for dtype in (td.float32, td.int64, td.bool_):
+
         def build(net, dtype=dtype):
             x3 = net.input("x3", dtype, ("n", 3, 2))
             x2 = net.input("x2", dtype, (2, "n", 3))
@@ -202,12 +311,17 @@ def shuffle_rows() -> list[Row]:
             net.output("squeeze", td.squeeze(ones, (0, 2)))
             net.output("unsqueeze", td.unsqueeze(x6, (0, 3)))
             net.output("reshape", x6.reshape(x6.shape[0], 3, 2))
+
         rows.append(Row(f"shuffle-squeeze-unsqueeze-{dtype.name}", build))
     return rows
 
 
 # -- MatrixMultiply -------------------------------------------------------------------------------------
-_MM_SHAPES = {"NONE": (("b", 2, 3), ("b", 3, 4)), "TRANSPOSE": (("b", 3, 2), ("b", 4, 3)), "VECTOR": (("b", 3), ("b", 3))}
+_MM_SHAPES = {
+    "NONE": (("b", 2, 3), ("b", 3, 4)),
+    "TRANSPOSE": (("b", 3, 2), ("b", 4, 3)),
+    "VECTOR": (("b", 3), ("b", 3)),
+}
 # Products of values in [-4, 4] summed over 3 terms; absolute tolerances for the cancellations.
 _MM_ATOL = {"float32": 1e-4, "float16": 0.05, "bfloat16": 0.5}
 
@@ -217,19 +331,44 @@ def matmul_rows() -> list[Row]:
 
     rows = []
     for dtype in FLOATS:
+
         def build(net, dtype=dtype):
             for op0 in MatrixOperation:
                 for op1 in MatrixOperation:
                     a = net.input(f"a_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op0.name][0])
                     b = net.input(f"b_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op1.name][1])
                     net.output(f"{op0.name}_{op1.name}", net.add1(MatrixMultiply(op0, op1), (a, b)))
-        rows.append(Row(f"matmul-{dtype.name}", build, values={f"{x}_{o0.name}_{o1.name}": (-4, 4) for x in "ab"
-                                                               for o0 in MatrixOperation for o1 in MatrixOperation},
-                        atol=_MM_ATOL[dtype.name], special=False))
-    rows.append(Row("matmul-broadcast-float32", lambda net: net.output(
-        "y", td.matmul(net.input("a", td.float32, ("n", 1, 2, 3)), net.input("b", td.float32, (1, "m", 3, 2)))),
-        values={"a": (-4, 4), "b": (-4, 4)}, atol=1e-4))
-    rows.append(Row("matmul-nan-inf-float32", _two_inputs(td.float32, lambda a, b: td.matmul(a, b), (3, "n"))))
+
+        rows.append(
+            Row(
+                f"matmul-{dtype.name}",
+                build,
+                values={
+                    f"{x}_{o0.name}_{o1.name}": (-4, 4)
+                    for x in "ab"
+                    for o0 in MatrixOperation
+                    for o1 in MatrixOperation
+                },
+                atol=_MM_ATOL[dtype.name],
+                special=False,
+            )
+        )
+    rows.append(
+        Row(
+            "matmul-broadcast-float32",
+            lambda net: net.output(
+                "y",
+                td.matmul(
+                    net.input("a", td.float32, ("n", 1, 2, 3)), net.input("b", td.float32, (1, "m", 3, 2))
+                ),
+            ),
+            values={"a": (-4, 4), "b": (-4, 4)},
+            atol=1e-4,
+        )
+    )
+    rows.append(
+        Row("matmul-nan-inf-float32", _two_inputs(td.float32, lambda a, b: td.matmul(a, b), (3, "n")))
+    )
     return rows
 
 
@@ -244,16 +383,31 @@ def reduction_rows() -> list[Row]:
             values = None
             if dtype in INTS:
                 # int PROD, and int64 SUM beyond 2**53, overflow differently in onnxruntime (docs/onnx.md)
-                values = {"x": (-3, 3)} if op is ReduceOperation.PROD else (
-                    {"x": (-2**31, 2**31 - 1)} if dtype is td.int32 else None)
+                values = (
+                    {"x": (-3, 3)}
+                    if op is ReduceOperation.PROD
+                    else ({"x": (-(2**31), 2**31 - 1)} if dtype is td.int32 else None)
+                )
             tol = {"float16": 1e-2, "bfloat16": 5e-2} if op is not ReduceOperation.MAX else None
-            variants = {"axis1": lambda x, o=op: td.reduce(x, o, 1), "axes02-keep": lambda x, o=op: td.reduce(x, o, (0, 2), True)}
-            rows.append(Row(f"reduce-{op.name}-{dtype.name}", _each({"x": (dtype, ("n", 3, 2))}, variants),
-                            values=values, dims=empty_ok, rtol=tol, atol=tol))
+            variants = {
+                "axis1": lambda x, o=op: td.reduce(x, o, 1),
+                "axes02-keep": lambda x, o=op: td.reduce(x, o, (0, 2), True),
+            }
+            rows.append(
+                Row(
+                    f"reduce-{op.name}-{dtype.name}",
+                    _each({"x": (dtype, ("n", 3, 2))}, variants),
+                    values=values,
+                    dims=empty_ok,
+                    rtol=tol,
+                    atol=tol,
+                )
+            )
     for dtype in FLOATS:
         variants = {"axis0": lambda x: td.softmax(x, 0), "axis1": lambda x: td.softmax(x, 1)}
         rows.append(Row(f"softmax-{dtype.name}", _each({"x": (dtype, ("n", 3))}, variants), dims=empty_ok))
     for dtype in FLOATS + INTS:
+
         def topk(net, dtype=dtype):
             x = net.input("x", dtype, ("n", 5))
             for largest in (True, False):
@@ -261,16 +415,32 @@ def reduction_rows() -> list[Row]:
                     values, positions = td.topk(x, 2, 1, largest=largest, indices_dtype=indices)
                     net.output(f"values_{largest}_{indices.name}", values)
                     net.output(f"indices_{largest}_{indices.name}", positions)
+
         rows.append(Row(f"topk-{dtype.name}", topk, values={"x": (-3, 3)}, special=False))
-    nan_topk = {f"{'max' if lg else 'min'}_{part}": (lambda x, lg=lg, i=i: td.topk(x, 3, 0, largest=lg)[i])
-                for lg in (True, False) for i, part in enumerate(("values", "indices"))}
+    nan_topk = {
+        f"{'max' if lg else 'min'}_{part}": (lambda x, lg=lg, i=i: td.topk(x, 3, 0, largest=lg)[i])
+        for lg in (True, False)
+        for i, part in enumerate(("values", "indices"))
+    }
     rows.append(Row("topk-nan-float32", _each({"x": (td.float32, (4, "n"))}, nan_topk), nan_only=True))
     for dtype in FLOATS + INTS:
-        variants = {f"{'exclusive' if e else 'inclusive'}_{'reverse' if r else 'forward'}":
-                    (lambda x, e=e, r=r: td.cumsum(x, 1, exclusive=e, reverse=r)) for e in (False, True) for r in (False, True)}
+        variants = {
+            f"{'exclusive' if e else 'inclusive'}_{'reverse' if r else 'forward'}": (
+                lambda x, e=e, r=r: td.cumsum(x, 1, exclusive=e, reverse=r)
+            )
+            for e in (False, True)
+            for r in (False, True)
+        }
         tol = {"float16": 1e-2, "bfloat16": 5e-2}
-        rows.append(Row(f"cumsum-{dtype.name}", _each({"x": (dtype, ("n", 4))}, variants),
-                        values={"x": (-2**31, 2**31 - 1)} if dtype is td.int32 else None, rtol=tol, atol=tol))
+        rows.append(
+            Row(
+                f"cumsum-{dtype.name}",
+                _each({"x": (dtype, ("n", 4))}, variants),
+                values={"x": (-(2**31), 2**31 - 1)} if dtype is td.int32 else None,
+                rtol=tol,
+                atol=tol,
+            )
+        )
     return rows
 
 
@@ -278,12 +448,14 @@ def reduction_rows() -> list[Row]:
 def data_movement_rows() -> list[Row]:
     rows = []
     for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_):
+
         def build(net, dtype=dtype):
             a = net.input("a", dtype, ("n", 3))
             b = net.input("b", dtype, ("m", 3))
             net.output("concat0", td.concatenate([a, b, a], axis=0))
             net.output("concat1", td.concatenate([a, a], axis=1))
             net.output("shape", td.shape_of(b))
+
         rows.append(Row(f"concat-shape-{dtype.name}", build))
 
         def select(net, dtype=dtype):
@@ -291,6 +463,7 @@ def data_movement_rows() -> list[Row]:
             a = net.input("a", dtype, ("n", 3))
             b = net.input("b", dtype, (1, 3))
             net.output("y", td.where(c, a, b))
+
         rows.append(Row(f"select-{dtype.name}", select))
     return rows
 
@@ -300,15 +473,26 @@ def gather_rows() -> list[Row]:
     rows = []
     for dtype in (td.float32, td.int64, td.bool_):
         for idx_type in INTS:
+
             def build(net, dtype=dtype, idx_type=idx_type):
                 data = net.input("data", dtype, ("n", 4, 3))
                 data4 = net.input("data4", dtype, ("n", 2, 4, 3))
                 net.output("take", td.take(data, net.input("i_take", idx_type, ("m", 2)), axis=1))
-                net.output("batched", td.gather(data4, net.input("i_batched", idx_type, (1, "m")), axis=2,
-                                                num_elementwise_dims=1))
-                net.output("element", td.take_along_axis(data, net.input("i_element", idx_type, ("n", 3, 2)), axis=1))
+                net.output(
+                    "batched",
+                    td.gather(
+                        data4, net.input("i_batched", idx_type, (1, "m")), axis=2, num_elementwise_dims=1
+                    ),
+                )
+                net.output(
+                    "element", td.take_along_axis(data, net.input("i_element", idx_type, ("n", 3, 2)), axis=1)
+                )
                 net.output("nd", td.gather_nd(data, net.input("i_nd", idx_type, ("m", 2))))
-                net.output("nd_batched", td.gather_nd(data, net.input("i_nd_batched", idx_type, ("n", 2, 1)), batch_dims=1))
+                net.output(
+                    "nd_batched",
+                    td.gather_nd(data, net.input("i_nd_batched", idx_type, ("n", 2, 1)), batch_dims=1),
+                )
+
             name = f"gather-{dtype.name}-{idx_type.name}"
             rows.append(Row(name, build))
             # beyond every axis here: TensorRT reads 0 there
@@ -327,21 +511,162 @@ def slice_rows() -> list[Row]:
             params = [((1, 0), (1, 2), (1, 2)), ((2, 2), (3, 2), (-1, -2)), ((0, 1), (3, 1), (0, 1))]
         else:
             params = [((-2, -1), (7, 5), (1, 1)), ((4, 3), (5, 4), (-2, -1)), ((1, -3), (2, 6), (0, 2))]
-        variants = {f"start{a}_size{b}_stride{c}".replace(" ", ""): (lambda x, a=a, b=b, c=c, m=mode: td.slice(x, a, b, c, mode=m))
-                    for a, b, c in params}
+        variants = {
+            f"start{a}_size{b}_stride{c}".replace(" ", ""): (
+                lambda x, a=a, b=b, c=c, m=mode: td.slice(x, a, b, c, mode=m)
+            )
+            for a, b, c in params
+        }
         for dtype in (td.float32, td.int32, td.bool_):
             rows.append(Row(f"slice-{mode.name}-{dtype.name}", _each({"x": (dtype, (3, 3))}, variants)))
-            rows.append(Row(f"slice-{mode.name}-{dtype.name}-dynamic",
-                            _one_input(dtype, lambda x, m=mode: td.slice(x, (0, -1), (x.shape[0], 4), (1, 1), mode=m)
-                                       if m is not SampleMode.STRICT_BOUNDS else x[:, 1:], ("n", 3)),
-                            dims={"n": (1, 2, 4)}))
-    rows.append(Row("slice-FILL-fill-input-float32", lambda net: net.output("y", td.slice(
-        net.input("x", td.float32, ("n", 3)), (-1, 1), (net.inputs["x"].shape[0], 4), mode="fill",
-        fill=net.input("f", td.float32, ())))))
-    rows.append(Row("slice-FILL-empty-float32", _one_input(td.float32, lambda x: td.slice(x, (0, -1), (2, 2), mode="fill", fill=2.5),
-                                                          (3, 0))))
+            rows.append(
+                Row(
+                    f"slice-{mode.name}-{dtype.name}-dynamic",
+                    _one_input(
+                        dtype,
+                        lambda x, m=mode: (
+                            td.slice(x, (0, -1), (x.shape[0], 4), (1, 1), mode=m)
+                            if m is not SampleMode.STRICT_BOUNDS
+                            else x[:, 1:]
+                        ),
+                        ("n", 3),
+                    ),
+                    dims={"n": (1, 2, 4)},
+                )
+            )
+    rows.append(
+        Row(
+            "slice-FILL-fill-input-float32",
+            lambda net: net.output(
+                "y",
+                td.slice(
+                    net.input("x", td.float32, ("n", 3)),
+                    (-1, 1),
+                    (net.inputs["x"].shape[0], 4),
+                    mode="fill",
+                    fill=net.input("f", td.float32, ()),
+                ),
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "slice-FILL-empty-float32",
+            _one_input(td.float32, lambda x: td.slice(x, (0, -1), (2, 2), mode="fill", fill=2.5), (3, 0)),
+        )
+    )
     for dtype in (td.float32, td.float16, td.int32, td.int8):
-        rows.append(Row(f"padding-{dtype.name}", _one_input(dtype, lambda x: td.padding_nd(x, (1, -1), (0, 2)), ("n", 1, 3, 3))))
+        rows.append(
+            Row(
+                f"padding-{dtype.name}",
+                _one_input(dtype, lambda x: td.padding_nd(x, (1, -1), (0, 2)), ("n", 1, 3, 3)),
+            )
+        )
+    return rows
+
+
+# -- Shapes: dynamic reshape and slice, shape-tensor inputs with profiles, Fill, NonZero, Resize ----------
+def shape_rows() -> list[Row]:
+    rows = []
+
+    def dynamic(net):
+        y = net.input("y", td.float32, ("n", 6))
+        z = net.input("z", td.float32, (12,))
+        dims = net.input("dims", td.int64, (2,), shape_tensor=True)
+        net.output("tail", td.slice(y, (1, 0), (y.shape[0] - 1, 6)))
+        net.output("strided", td.slice(y, (0, 5), (y.shape[0], 3), (1, -2), mode="wrap"))
+        net.output("reshaped", td.reshape(y, (3, y.shape[0] * 2)))
+        net.output("by_dims", td.reshape(z, dims))  # [k, -1]: k in 1..4 divides 12
+        net.add_profile({"n": (1, 2, 4), "dims": ([1, -1], [2, -1], [4, -1])})
+
+    rows.append(Row("dynamic-shapes", dynamic))
+
+    def fills(net):
+        x = net.input("x", td.float32, ("n", 3))
+        a = net.input("a", td.int32, ())
+        net.output("arange", td.arange(x.shape[0], like=x))
+        net.output("arange_f32", td.arange(0.5, 4.0, 0.75, td.float32, like=x))
+        net.output("zeros", td.zeros((x.shape[0], 2), td.int32, like=x))
+        net.output("grid_int32", td.fill((2, 3), "linspace", a, (100, -10), td.int32, like=x))
+        net.output("grid_int64", td.fill((x.shape[0], 3), "linspace", np.int64(-4), (7, 2), td.int64, like=x))
+        uniform = td.fill(x.shape, "random_uniform", 2.0, 3.0, like=x)
+        net.output("uniform_in_bounds", td.logical_and(td.min(uniform) >= 2.0, td.max(uniform) <= 3.0))
+        normal = td.fill((x.shape[0], 4), "random_normal", 1.0, 0.5, td.float32, like=x)
+        net.output("normal_finite", td.max(td.abs(td.cast(normal, td.float32))) < 1e4)
+
+    rows.append(Row("fill", fills, values={"a": (-1000, 1000)}))
+    rows.append(
+        Row(
+            "fill-random-normal-float16",
+            _one_input(
+                td.float32,
+                lambda x: (
+                    td.max(
+                        td.abs(
+                            td.cast(td.fill(x.shape, "random_normal", dtype=td.float16, like=x), td.float32)
+                        )
+                    )
+                    < 1e4
+                ),
+            ),
+        )
+    )
+
+    def nonzeros(net):
+        x = net.input("x", td.float32, ("n", 3))
+        b = net.input("b", td.bool_, (2, "m"))
+        net.output("int32", td.nonzero(x))
+        net.output("int64", td.nonzero(b, td.int64))
+
+    rows.append(Row("nonzero", nonzeros, values={"x": (-1, 1)}))
+
+    from trtdsl.layers.resize import (
+        InterpolationMode,
+        ResizeCoordinateTransformation,
+        ResizeRoundMode,
+        ResizeSelector,
+    )
+
+    for dtype in (td.float32, td.float16):
+
+        def resizes(net, dtype=dtype):
+            x = net.input("x", dtype, (1, 2, "h", 5))
+            for mode in InterpolationMode:
+                for transform in ResizeCoordinateTransformation:
+                    for selector in ResizeSelector:
+                        rounding = (
+                            list(ResizeRoundMode)
+                            if mode is InterpolationMode.NEAREST
+                            else [ResizeRoundMode.FLOOR]
+                        )
+                        for r in rounding:
+                            net.output(
+                                f"{mode.name}_{transform.name}_{selector.name}_{r.name}",
+                                td.resize(
+                                    x,
+                                    (1, 2, x.shape[2] * 2, 3),
+                                    mode=mode,
+                                    coordinate_transformation=transform,
+                                    selector=selector,
+                                    nearest_rounding=r,
+                                ),
+                            )
+            net.output(
+                "one_row_upper",
+                td.resize(
+                    x, (1, 2, 1, 7), mode="linear", coordinate_transformation="half_pixel", selector="upper"
+                ),
+            )
+            net.output(
+                "cubic_excluding",
+                td.resize(x, (1, 2, 4, 9), mode="cubic", exclude_outside=True, cubic_coeff=-0.5),
+            )
+            net.output("scaled", td.resize(x, scales=(1, 1, 1.5, 0.6), mode="linear"))
+
+        tol = {"float32": 1e-4, "float16": 4e-3}
+        rows.append(
+            Row(f"resize-{dtype.name}", resizes, values={"x": (-4, 4)}, special=False, rtol=tol, atol=tol)
+        )
     return rows
 
 
@@ -374,41 +699,80 @@ def window_rows() -> list[Row]:
     rows = []
     modes = ("explicit_round_down", "explicit_round_up", "same_upper", "same_lower")
     for dtype in FLOATS:
+
         def conv(net, dtype=dtype):
             x = net.input("x", dtype, ("n", 2, 5, 6))
             w, b = _W.astype(dtype.numpy), _B.astype(dtype.numpy)
             for mode in modes:
                 pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
                 net.output(f"conv_{mode}", td.conv(x, w, b, stride=(2, 1), padding=pad, padding_mode=mode))
-            net.output("conv_grouped_dilated", td.conv(x, _W[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=2))
+            net.output(
+                "conv_grouped_dilated",
+                td.conv(x, _W[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=2),
+            )
             net.output("conv_kernel_input", td.conv(x, net.input("w", dtype, (4, 2, 3, 3))))
             x3 = net.input("x3", dtype, (1, 2, 3, 4, "m"))
             net.output("conv3d", td.conv(x3, _W3.astype(dtype.numpy), padding=1))
             for mode in modes:
                 pad = 0 if mode.startswith("same") else ((1, 0), (0, 2))
-                net.output(f"deconv_{mode}", td.conv_transpose(x, _WT.astype(dtype.numpy), stride=(2, 3), padding=pad,
-                                                               padding_mode=mode))
-            net.output("deconv_grouped", td.conv_transpose(x, _WT[:, :1].astype(dtype.numpy), stride=2, dilation=2,
-                                                           groups=2, padding=1))
-        rows.append(Row(f"convolution-{dtype.name}", conv, values={"x": (-2, 2), "w": (-1, 1), "x3": (-2, 2)},
-                        atol=_CONV_TOL[dtype.name], rtol=_CONV_TOL[dtype.name], special=False))
+                net.output(
+                    f"deconv_{mode}",
+                    td.conv_transpose(
+                        x, _WT.astype(dtype.numpy), stride=(2, 3), padding=pad, padding_mode=mode
+                    ),
+                )
+            net.output(
+                "deconv_grouped",
+                td.conv_transpose(
+                    x, _WT[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=1
+                ),
+            )
+
+        rows.append(
+            Row(
+                f"convolution-{dtype.name}",
+                conv,
+                values={"x": (-2, 2), "w": (-1, 1), "x3": (-2, 2)},
+                atol=_CONV_TOL[dtype.name],
+                rtol=_CONV_TOL[dtype.name],
+                special=False,
+            )
+        )
 
         def pools(net, dtype=dtype, dynamic=False):
             x = net.input("x", dtype, ("n", 2, "h", 6) if dynamic else ("n", 2, 5, 6))
             for mode in modes:
                 pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
                 for kind in ("max", "average", "max_average_blend"):
-                    for excludes in ((True, False) if kind != "max" else (True,)):
-                        net.output(f"{kind}_{mode}_{excludes}", td.pool(
-                            x, kind, (3, 2), stride=(2, 3), padding=pad, padding_mode=mode,
-                            average_count_excludes_padding=excludes, blend_factor=0.25 if kind == "max_average_blend" else 0.0))
+                    for excludes in (True, False) if kind != "max" else (True,):
+                        net.output(
+                            f"{kind}_{mode}_{excludes}",
+                            td.pool(
+                                x,
+                                kind,
+                                (3, 2),
+                                stride=(2, 3),
+                                padding=pad,
+                                padding_mode=mode,
+                                average_count_excludes_padding=excludes,
+                                blend_factor=0.25 if kind == "max_average_blend" else 0.0,
+                            ),
+                        )
             net.output("max_pad_not_smaller", td.max_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
             net.output("avg_pad_not_smaller", td.avg_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
+
         tol = {"float16": 5e-3, "bfloat16": 3e-2}
         rows.append(Row(f"pooling-{dtype.name}", pools, rtol=tol, atol=tol))
         if dtype is td.float32:
-            rows.append(Row("pooling-dynamic-float32", lambda net: pools(net, td.float32, True),
-                            dims={"h": (3, 5, 7)}, rtol=tol, atol=tol))
+            rows.append(
+                Row(
+                    "pooling-dynamic-float32",
+                    lambda net: pools(net, td.float32, True),
+                    dims={"h": (3, 5, 7)},
+                    rtol=tol,
+                    atol=tol,
+                )
+            )
     return rows
 
 
@@ -416,6 +780,7 @@ def window_rows() -> list[Row]:
 def normalization_rows() -> list[Row]:
     rows = []
     for dtype in FLOATS:
+
         def build(net, dtype=dtype):
             x = net.input("x", dtype, ("n", 4, 3, 2))
             scale = net.input("scale", dtype, (1, 4, 1, 1))
@@ -427,9 +792,18 @@ def normalization_rows() -> list[Row]:
             net.output("instance", td.instance_norm(x, scale, bias))
             net.output("group", td.group_norm(x, 2, scale, bias))
             net.output("axes_0_2", td.normalization(x, scale, bias, (0, 2)))
+
         tol = {"float32": 1e-4, "float16": 1e-2, "bfloat16": 6e-2}
-        rows.append(Row(f"normalization-{dtype.name}", build, values={k: (-3, 3) for k in ("x", "scale", "bias", "gamma", "beta")},
-                        special=False, rtol=tol, atol=tol))
+        rows.append(
+            Row(
+                f"normalization-{dtype.name}",
+                build,
+                values={k: (-3, 3) for k in ("x", "scale", "bias", "gamma", "beta")},
+                special=False,
+                rtol=tol,
+                atol=tol,
+            )
+        )
     return rows
 
 
@@ -440,10 +814,15 @@ def quantize_rows() -> list[Row]:
     for dtype in FLOATS:
         for to in (td.int8, td.float8_e4m3, td.int4, td.float4_e2m1):
             limit = {"int8": 127.0, "float8_e4m3": 448.0, "int4": 7.0, "float4_e2m1": 6.0}[to.name]
+
             def build(net, dtype=dtype, to=to, limit=limit):
                 x = net.input("x", dtype, ("n", 4, 6))
                 x2 = net.input("x2", dtype, (4, 6))
-                w = net.constant(np.linspace(-1.5 * limit, 1.5 * limit, 24, dtype=np.float32).reshape(4, 6).astype(dtype.numpy))
+                w = net.constant(
+                    np.linspace(-1.5 * limit, 1.5 * limit, 24, dtype=np.float32)
+                    .reshape(4, 6)
+                    .astype(dtype.numpy)
+                )
                 if to is td.int4:  # TensorRT quantizes only weights to int4
                     x, x2 = td.unsqueeze(w, 0), w
                 half = np.array(0.5, np.float32)
@@ -464,8 +843,16 @@ def quantize_rows() -> list[Row]:
                 net.output("dq_block2", td.dequantize(q_block2, block2, dtype, block_shape=(2, 2)))
                 if dtype is not td.float32:
                     net.output("q_native_scale", td.quantize(x, np.array(0.5, dtype.numpy), to))
-            rows.append(Row(f"quantize-{to.name}-{dtype.name}", build, dims={"n": (1, 2, 4)},
-                            values={"x": (-2 * limit, 2 * limit), "x2": (-2 * limit, 2 * limit)}, nan_only=True))
+
+            rows.append(
+                Row(
+                    f"quantize-{to.name}-{dtype.name}",
+                    build,
+                    dims={"n": (1, 2, 4)},
+                    values={"x": (-2 * limit, 2 * limit), "x2": (-2 * limit, 2 * limit)},
+                    nan_only=True,
+                )
+            )
     return rows
 
 
@@ -477,10 +864,15 @@ def region_rows() -> list[Row]:
         total, running = td.scan(lambda c, v: (c + v, c * 2.0 + v), np.zeros(3, np.float32), xs)
         net.output("total", total)
         net.output("running", running)
-        net.output("reversed", td.scan(lambda c, v: (c + v, c - v), np.zeros(3, np.float32), xs, reverse=True)[1])
+        net.output(
+            "reversed", td.scan(lambda c, v: (c + v, c - v), np.zeros(3, np.float32), xs, reverse=True)[1]
+        )
         net.output("factorial", td.fori_loop(1, x + 1, lambda i, acc: acc * i, np.int32(1)))
-        steps, _ = td.while_loop(lambda c: c[1] > 1, lambda c: (c[0] + 1, td.where(c[1] % 2 == 0, c[1] // 2, 3 * c[1] + 1)),
-                                 (np.int32(0), x))
+        steps, _ = td.while_loop(
+            lambda c: c[1] > 1,
+            lambda c: (c[0] + 1, td.where(c[1] % 2 == 0, c[1] // 2, 3 * c[1] + 1)),
+            (np.int32(0), x),
+        )
         net.output("collatz_steps", steps)
         with td.Loop(trip_count=2) as loop:  # both limits, a padded and a reversed collection on axis 1
             k = loop.carry(x)
@@ -506,11 +898,28 @@ def region_rows() -> list[Row]:
         summed = td.cond(a == b, lambda: td.fori_loop(0, 3, lambda i, acc: acc + v, v), lambda: v)
         net.output("loop_in_branch", summed)
 
-    return [Row("loops", loops, values={"xs": (-4, 4), "x": (-3, 40)}, special=False),
-            Row("conditionals", conditionals, values={"a": (-3, 3), "b": (-3, 3)})]
+    return [
+        Row("loops", loops, values={"xs": (-4, 4), "x": (-3, 40)}, special=False),
+        Row("conditionals", conditionals, values={"a": (-3, 3), "b": (-3, 3)}),
+    ]
 
 
 def all_rows() -> list[Row]:
-    return (activation_rows() + unary_rows() + elementwise_rows() + cast_rows() + shuffle_rows() + matmul_rows()
-            + reduction_rows() + data_movement_rows() + gather_rows() + slice_rows() + window_rows()
-            + normalization_rows() + quantize_rows() + region_rows() + plugin_rows())
+    return (
+        activation_rows()
+        + unary_rows()
+        + elementwise_rows()
+        + cast_rows()
+        + shuffle_rows()
+        + matmul_rows()
+        + reduction_rows()
+        + data_movement_rows()
+        + gather_rows()
+        + slice_rows()
+        + window_rows()
+        + normalization_rows()
+        + quantize_rows()
+        + region_rows()
+        + shape_rows()
+        + plugin_rows()
+    )

@@ -32,10 +32,45 @@ ORT_GAPS = {
     ("Relu", "int64"),
     ("Where", "bool"),
     ("QuantizeLinear", "float32->float4_e2m1"),
-    *((op, "bfloat16") for op in (
-        "Abs", "Add", "Ceil", "Clip", "Div", "Equal", "Erf", "Exp", "Floor", "Greater", "IsNaN", "LeakyRelu", "Less",
-        "Log", "MatMul", "Max", "Min", "Mul", "Neg", "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMin", "ReduceProd",
-        "ReduceSum", "Relu", "Sigmoid", "Softmax", "Sqrt", "Sub", "Tanh", "Where")),
+    ("RandomNormalLike", "float32->float16"),
+    *(
+        (op, "bfloat16")
+        for op in (
+            "Abs",
+            "Add",
+            "Ceil",
+            "Clip",
+            "Div",
+            "Equal",
+            "Erf",
+            "Exp",
+            "Floor",
+            "Greater",
+            "IsNaN",
+            "LeakyRelu",
+            "Less",
+            "Log",
+            "MatMul",
+            "Max",
+            "Min",
+            "Mul",
+            "Neg",
+            "Pad",
+            "Pow",
+            "Reciprocal",
+            "ReduceMax",
+            "ReduceMin",
+            "ReduceProd",
+            "ReduceSum",
+            "Relu",
+            "Sigmoid",
+            "Softmax",
+            "Sqrt",
+            "Sub",
+            "Tanh",
+            "Where",
+        )
+    ),
 }
 
 
@@ -54,7 +89,9 @@ def session_or_skip(net: td.Network, row: Row) -> None:
             pytest.skip(f"onnxruntime cannot run TensorRT plugins ({gap.op_type}; see docs/plugins.md)")
         if (gap.op_type, gap.dtype) not in ORT_GAPS:
             raise
-        pytest.skip(f"onnxruntime has no CPU kernel for {gap.op_type} on {gap.dtype} (listed in docs/onnx.md)")
+        pytest.skip(
+            f"onnxruntime has no CPU kernel for {gap.op_type} on {gap.dtype} (listed in docs/onnx.md)"
+        )
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.id)
@@ -66,9 +103,19 @@ def test_reference_matches_onnxruntime(row):
     session_or_skip(net, row)
 
     @settings(database=None)
-    @given(tst.inputs(net, dims=row.dims, values=row.values, allow_nan=row.special or row.nan_only, allow_inf=row.special and not row.nan_only))
+    @given(
+        tst.inputs(
+            net,
+            dims=row.dims,
+            values=row.values,
+            allow_nan=row.special or row.nan_only,
+            allow_inf=row.special and not row.nan_only,
+        )
+    )
     def check(feeds):
-        assert_networks_close(net, feeds, backends=("reference", onnxruntime_for(row)), rtol=row.rtol, atol=row.atol)
+        assert_networks_close(
+            net, feeds, backends=("reference", onnxruntime_for(row)), rtol=row.rtol, atol=row.atol
+        )
 
     check()
 
@@ -105,13 +152,17 @@ def test_not_expressible_kinds_and_onnxruntime_gaps_are_documented():
         if isinstance(entry, NotExpressible):
             assert f"`{kind}`" in text, f"docs/onnx.md does not list {kind} as not expressible"
     for op_type, dtype in sorted(ORT_GAPS):
-        assert f"| {op_type} | {dtype} |" in text, f"docs/onnx.md does not list the onnxruntime gap {op_type}/{dtype}"
+        assert f"| {op_type} | {dtype} |" in text, (
+            f"docs/onnx.md does not list the onnxruntime gap {op_type}/{dtype}"
+        )
 
 
 def test_each_listed_gap_is_still_missing_in_onnxruntime():
     """A gap closed by a newer onnxruntime must leave the list (and the docs), so its rows run again."""
     hit = {gap for gap in map(_gap_of, ROWS) if gap is not None}
-    assert ORT_GAPS <= hit, f"no row hits the listed gaps {sorted(ORT_GAPS - hit)}: remove them from ORT_GAPS and docs/onnx.md"
+    assert ORT_GAPS <= hit, (
+        f"no row hits the listed gaps {sorted(ORT_GAPS - hit)}: remove them from ORT_GAPS and docs/onnx.md"
+    )
 
 
 def _gap_of(row: Row):

@@ -70,7 +70,9 @@ def like(feeds: dict) -> st.SearchStrategy[dict]:
             parts[name] = tst.arrays(dtype, array.shape)
         else:
             wide = array.astype(np.float64)
-            parts[name] = tst.arrays(dtype, array.shape, min_value=float(wide.min()), max_value=float(wide.max()))
+            parts[name] = tst.arrays(
+                dtype, array.shape, min_value=float(wide.min()), max_value=float(wide.max())
+            )
     return st.fixed_dictionaries(parts)
 
 
@@ -92,4 +94,6 @@ def test_example_networks_match_onnxruntime(script, monkeypatch):
         drawn()
         checked += 1
     if not checked:
-        pytest.skip(f"{script.name} runs no network onnxruntime can run (TensorRT plugins or kernels it lacks)")
+        pytest.skip(
+            f"{script.name} runs no network onnxruntime can run (TensorRT plugins or kernels it lacks)"
+        )

@@ -85,10 +85,10 @@ def test_integer_division_guards_only_divisors_that_may_be_zero_or_minus_one():
     net.output("k", a / 3)
     ops = [n.op_type for n in net.to_onnx().graph.node]
     assert ops.count("Div") == 2 and ops.count("Where") == 3  # safe divisor, then -1 and 0 for a / b only
-    feeds = {"a": np.array([-7, -2**31, 9], np.int32), "b": np.array([0, -1, -2], np.int32)}
+    feeds = {"a": np.array([-7, -(2**31), 9], np.int32), "b": np.array([0, -1, -2], np.int32)}
     got = net.run(feeds, backend="onnxruntime")
     # C division for b not in (0, -1); 0 for b == 0 (the reference's reading); wrap-around for INT_MIN / -1
-    assert got["q"].tolist() == [0, -2**31, -4] and got["k"].tolist() == [-2, -715827882, 3]
+    assert got["q"].tolist() == [0, -(2**31), -4] and got["k"].tolist() == [-2, -715827882, 3]
 
 
 def test_float_to_int_cast_saturates_and_maps_nan_to_zero():
@@ -98,7 +98,7 @@ def test_float_to_int_cast_saturates_and_maps_nan_to_zero():
     net.output("u", td.cast(x, td.uint8))
     values = np.array([3e9, -3e9, np.nan, np.inf, -2.7, 255.9], np.float32)
     got = net.run({"x": values}, backend="onnxruntime")
-    assert got["i"].tolist() == [2**31 - 1, -2**31, 0, 2**31 - 1, -2, 255]
+    assert got["i"].tolist() == [2**31 - 1, -(2**31), 0, 2**31 - 1, -2, 255]
     assert got["u"].tolist() == [255, 0, 0, 255, 0, 255]
 
 
@@ -157,6 +157,7 @@ def with_opset(opset):
         x = net.input("x", td.float32, (2,))
         net.output("y", x + 1.0)
         return net.to_onnx(opset=opset)
+
     return call
 
 
@@ -175,15 +176,30 @@ def dynamic_quantize():
 
 
 ERRORS = [
-    (BackendError, "onnx export: network 'e' has no outputs; mark some with net.output(name, tensor)", no_outputs),
+    (
+        BackendError,
+        "onnx export: network 'e' has no outputs; mark some with net.output(name, tensor)",
+        no_outputs,
+    ),
     (ArgumentError, "to_onnx: argument 'opset' is 16; expected an int in [17, 25] or None", with_opset(16)),
     (ArgumentError, "to_onnx: argument 'opset' is 26; expected an int in [17, 25] or None", with_opset(26)),
-    (ArgumentError, "to_onnx: argument 'opset' is '17'; expected an int in [17, 25] or None", with_opset("17")),
-    (BackendError, "onnx export: Quantize[i4] (layer quantize_0) needs ONNX opset 21 or later; got opset=17",
-     int4_at_opset_17),
-    (BackendError, "onnx export: DynamicQuantize[fp4,fp8] (layer dynamic_quantize_0) has no ONNX form: ONNX has no "
-                   "operator for block quantization with scales computed from the data in fp8/e8m0 (NVFP4/MXFP8); "
-                   "DynamicQuantizeLinear is per-tensor asymmetric uint8", dynamic_quantize),
+    (
+        ArgumentError,
+        "to_onnx: argument 'opset' is '17'; expected an int in [17, 25] or None",
+        with_opset("17"),
+    ),
+    (
+        BackendError,
+        "onnx export: Quantize[i4] (layer quantize_0) needs ONNX opset 21 or later; got opset=17",
+        int4_at_opset_17,
+    ),
+    (
+        BackendError,
+        "onnx export: DynamicQuantize[fp4,fp8] (layer dynamic_quantize_0) has no ONNX form: ONNX has no "
+        "operator for block quantization with scales computed from the data in fp8/e8m0 (NVFP4/MXFP8); "
+        "DynamicQuantizeLinear is per-tensor asymmetric uint8",
+        dynamic_quantize,
+    ),
 ]
 
 

@@ -20,8 +20,11 @@ def identity_network(dtype):
     return net
 
 
-@pytest.mark.parametrize("dtype", [td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_, td.int8,
-                                   td.uint8, td.float8_e4m3], ids=str)
+@pytest.mark.parametrize(
+    "dtype",
+    [td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_, td.int8, td.uint8, td.float8_e4m3],
+    ids=str,
+)
 def test_values_of_every_movable_dtype_round_trip_bit_for_bit(dtype):
     values = np.array([1, -2, 0.5, 3, -1, 0, 7], np.float32)
     if dtype.numpy.kind in "iub":
@@ -72,8 +75,11 @@ def test_backend_interface_and_session_cache():
 
 def test_inputs_are_checked_as_the_reference_checks_them():
     net = identity_network(td.float32)
-    expect_error(InputError, "run: input 'x' has dtype float64; expected float32 (td.float32). Convert it with "
-                             ".astype('float32')", lambda: net.run({"x": np.zeros(2)}, backend="onnxruntime"))
+    expect_error(
+        InputError,
+        "run: input 'x' has dtype float64; expected float32 (td.float32). Convert it with .astype('float32')",
+        lambda: net.run({"x": np.zeros(2)}, backend="onnxruntime"),
+    )
 
 
 def test_a_missing_kernel_names_the_op_the_dtype_and_the_layer():
@@ -84,7 +90,11 @@ def test_a_missing_kernel_names_the_op_the_dtype_and_the_layer():
         net.run({"x": np.zeros(2, ml_dtypes.bfloat16)}, backend="onnxruntime")
     gap = info.value
     assert (gap.op_type, gap.dtype, gap.layer.name) == ("Add", "bfloat16", "sum_0")
-    assert gap.message == "onnxruntime has no CPU kernel for ONNX Add on bfloat16, written for layer sum_0 (ElementWise[SUM])"
+    assert (
+        gap.message
+        == "onnxruntime has no CPU kernel for ONNX Add on bfloat16, written for layer sum_0 "
+        "(ElementWise[SUM])"
+    )
 
 
 def test_a_missing_kernel_inside_an_onnx_function_names_the_function_op():

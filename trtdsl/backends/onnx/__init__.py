@@ -8,15 +8,55 @@ module per layer family; adding a layer kind means adding one entry with :func:`
 
 from trtdsl.backends.onnx.export import Exported, export, exported
 from trtdsl.backends.onnx.registry import (
-    EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, NotExpressible, RegionBoundary, exports, not_expressible, region_boundary,
+    EXPORTERS,
+    MAX_OPSET,
+    MIN_OPSET,
+    Entry,
+    NotExpressible,
+    RegionBoundary,
+    exports,
+    not_expressible,
+    region_boundary,
 )
 
 # Each family module registers its entries when imported.
 from trtdsl.backends.onnx import (  # noqa: E402,F401
-    activation, cast, concat, constant, convolution, cumulative, elementwise, gather, matmul, normalization, quantize,
-    reduce, regions, select, shuffle, slice, softmax, topk, unary,
+    activation,
+    cast,
+    concat,
+    constant,
+    convolution,
+    cumulative,
+    elementwise,
+    fill,
+    gather,
+    matmul,
+    nonzero,
+    normalization,
+    quantize,
+    reduce,
+    regions,
+    resize,
+    select,
+    shuffle,
+    slice,
+    softmax,
+    topk,
+    unary,
 )
 from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401
 
-__all__ = ["EXPORTERS", "Entry", "Exported", "MAX_OPSET", "MIN_OPSET", "NotExpressible", "RegionBoundary", "export",
-           "exported", "exports", "not_expressible", "region_boundary"]
+__all__ = [
+    "EXPORTERS",
+    "Entry",
+    "Exported",
+    "MAX_OPSET",
+    "MIN_OPSET",
+    "NotExpressible",
+    "RegionBoundary",
+    "export",
+    "exported",
+    "exports",
+    "not_expressible",
+    "region_boundary",
+]

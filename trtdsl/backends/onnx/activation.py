@@ -38,8 +38,11 @@ def _scaled(inner: str) -> Callable[[NodeContext, str], str]:
     """``alpha * inner(beta * x)`` (SOFTPLUS, SCALED_TANH)."""
 
     def emit(ctx: NodeContext, x: str) -> str:
-        return ctx.in_float32(ctx.input_type(0).dtype,
-                              lambda v: _mul(ctx, ctx.emit(inner, [_mul(ctx, v, ctx.op.beta)]), ctx.op.alpha), x)
+        return ctx.in_float32(
+            ctx.input_type(0).dtype,
+            lambda v: _mul(ctx, ctx.emit(inner, [_mul(ctx, v, ctx.op.beta)]), ctx.op.alpha),
+            x,
+        )
 
     return emit
 

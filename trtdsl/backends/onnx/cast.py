@@ -27,7 +27,8 @@ def cast(ctx: NodeContext) -> str:
         x, source = ctx.cast(x, dtypes.float32), dtypes.float32  # exact, and onnxruntime compares float32
     info = np.iinfo(target.numpy)
     # The bounds rounded to the source type round away from zero (e.g. INT32_MAX -> 2**31 in float32),
-    # and no float lies between a bound and its rounding, so "x >= bound" selects exactly the saturated values.
+    # and no float lies between a bound and its rounding, so "x >= bound" selects exactly the saturated
+    # values.
     high = ctx.emit("GreaterOrEqual", [x, ctx.const(info.max, source)])
     low = ctx.emit("LessOrEqual", [x, ctx.const(info.min, source)])
     outside = ctx.emit("Or", [ctx.emit("Or", [high, low]), ctx.emit("IsNaN", [x])])

@@ -36,8 +36,15 @@ class WindowPads:
     onnxruntime rejects the negative totals SAME gives when the stride exceeds the window, which TensorRT
     (and ONNX's own definition) clamp to 0."""
 
-    def __init__(self, ctx: NodeContext, mode: PaddingMode, pre: Sequence[int], post: Sequence[int],
-                 strides: Sequence[int], extents: Sequence[int]) -> None:
+    def __init__(
+        self,
+        ctx: NodeContext,
+        mode: PaddingMode,
+        pre: Sequence[int],
+        post: Sequence[int],
+        strides: Sequence[int],
+        extents: Sequence[int],
+    ) -> None:
         sizes = ctx.input_type(0).shape[2:]
         static = all(isinstance(i, int) for i in sizes)
         self.pre: list[int] | str = list(pre)
@@ -45,21 +52,27 @@ class WindowPads:
         self.extra: list[int] | str = [0] * len(sizes)
         if mode in (_P.SAME_UPPER, _P.SAME_LOWER):
             if static:
-                split = [same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents)]
+                split = [
+                    same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents)
+                ]
                 self.pre, self.post = [b for b, _ in split], [a for _, a in split]
             else:
                 self.pre, self.post = self._same(ctx, mode, strides, extents)
         elif mode is _P.EXPLICIT_ROUND_UP:
             if static:
-                self.extra = [max(math.ceil((i + b + a - dk) / s) * s + dk - (i + b + a), 0)
-                              for i, b, a, s, dk in zip(sizes, pre, post, strides, extents)]
+                self.extra = [
+                    max(math.ceil((i + b + a - dk) / s) * s + dk - (i + b + a), 0)
+                    for i, b, a, s, dk in zip(sizes, pre, post, strides, extents)
+                ]
             else:
                 self.extra = self._round_up(ctx, pre, post, strides, extents)
 
     @property
     def fixed(self) -> bool:
         """Whether ONNX's ``pads`` attribute expresses the padding (static, no ROUND_UP extra)."""
-        return isinstance(self.pre, list) and isinstance(self.post, list) and self.extra == [0] * len(self.pre)
+        return (
+            isinstance(self.pre, list) and isinstance(self.post, list) and self.extra == [0] * len(self.pre)
+        )
 
     def smaller_than(self, window: Sequence[int]) -> bool:
         """Whether every pad is smaller than the window, as onnxruntime's pooling requires."""
@@ -68,8 +81,9 @@ class WindowPads:
     def attributes(self) -> dict[str, object]:
         return {"pads": self.pre + self.post}
 
-    def padded(self, ctx: NodeContext, x: str, value: float, dtype: dtypes.DType,
-               extra_value: float | None = None) -> str:
+    def padded(
+        self, ctx: NodeContext, x: str, value: float, dtype: dtypes.DType, extra_value: float | None = None
+    ) -> str:
         """``x`` padded explicitly on its spatial dims with ``value`` (the ROUND_UP extra with
         ``extra_value``, default ``value``), for a window op without pads."""
         if extra_value is None:
@@ -79,13 +93,23 @@ class WindowPads:
         return y if self.extra == zeros else self._pad(ctx, y, zeros, self.extra, extra_value, dtype)
 
     @staticmethod
-    def _pad(ctx: NodeContext, x: str, begins: list[int] | str, ends: list[int] | str, value: float,
-             dtype: dtypes.DType) -> str:
+    def _pad(
+        ctx: NodeContext,
+        x: str,
+        begins: list[int] | str,
+        ends: list[int] | str,
+        value: float,
+        dtype: dtypes.DType,
+    ) -> str:
         parts = [ctx.ints([0, 0]), _value(ctx, begins), ctx.ints([0, 0]), _value(ctx, ends)]
-        return ctx.emit("Pad", [x, ctx.emit("Concat", parts, axis=0), ctx.const(value, dtype)], mode="constant")
+        return ctx.emit(
+            "Pad", [x, ctx.emit("Concat", parts, axis=0), ctx.const(value, dtype)], mode="constant"
+        )
 
     @staticmethod
-    def _same(ctx: NodeContext, mode: PaddingMode, strides: Sequence[int], extents: Sequence[int]) -> tuple[str, str]:
+    def _same(
+        ctx: NodeContext, mode: PaddingMode, strides: Sequence[int], extents: Sequence[int]
+    ) -> tuple[str, str]:
         sizes = ctx.emit("Shape", [ctx.input(0)], start=2)
         s, dk, one = ctx.ints(strides), ctx.ints(extents), ctx.ints([1] * len(strides))
         out = ctx.emit("Div", [ctx.emit("Sub", [ctx.emit("Add", [sizes, s]), one]), s])
@@ -96,13 +120,19 @@ class WindowPads:
         return (small, large) if mode is _P.SAME_UPPER else (large, small)
 
     @staticmethod
-    def _round_up(ctx: NodeContext, pre: Sequence[int], post: Sequence[int], strides: Sequence[int],
-                  extents: Sequence[int]) -> str:
+    def _round_up(
+        ctx: NodeContext,
+        pre: Sequence[int],
+        post: Sequence[int],
+        strides: Sequence[int],
+        extents: Sequence[int],
+    ) -> str:
         sizes = ctx.emit("Shape", [ctx.input(0)], start=2)
         padded = ctx.emit("Add", [sizes, ctx.ints([b + a for b, a in zip(pre, post)])])
         s, dk = ctx.ints(strides), ctx.ints(extents)
-        windows = ctx.emit("Div", [ctx.emit("Add", [ctx.emit("Sub", [padded, dk]),
-                                                    ctx.ints([v - 1 for v in strides])]), s])
+        windows = ctx.emit(
+            "Div", [ctx.emit("Add", [ctx.emit("Sub", [padded, dk]), ctx.ints([v - 1 for v in strides])]), s]
+        )
         last = ctx.emit("Add", [ctx.emit("Mul", [windows, s]), dk])
         return ctx.emit("Max", [ctx.emit("Sub", [last, padded]), ctx.ints([0] * len(strides))])
 
@@ -122,8 +152,12 @@ def _count(v: list[int] | str, ctx: NodeContext) -> int:
 
 
 def _kernel_attributes(op: object) -> dict[str, object]:
-    return {"kernel_shape": list(op.kernel_size), "strides": list(op.stride), "dilations": list(op.dilation),
-            "group": op.num_groups}
+    return {
+        "kernel_shape": list(op.kernel_size),
+        "strides": list(op.stride),
+        "dilations": list(op.dilation),
+        "group": op.num_groups,
+    }
 
 
 @exports("Convolution")
@@ -150,7 +184,9 @@ def deconvolution(ctx: NodeContext) -> str:
         trims = list(zip(op.pre_padding, op.post_padding))
     attrs = _kernel_attributes(op)
     attrs["pads"] = [b for b, _ in trims] + [a for _, a in trims]
-    inputs = [ctx.input(0), ctx.input(1)] + ([ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else [])
+    inputs = [ctx.input(0), ctx.input(1)] + (
+        [ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else []
+    )
     return ctx.compute("ConvTranspose", inputs, ctx.input_type(0).dtype, **attrs)
 
 
@@ -182,13 +218,22 @@ def _average(ctx: NodeContext, x: str, pads: WindowPads) -> str:
     window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
     excludes = op.average_count_excludes_padding
     if pads.smaller_than(op.window_size):
-        return ctx.emit("AveragePool", [x], **window, **pads.attributes(), count_include_pad=int(not excludes))
+        return ctx.emit(
+            "AveragePool", [x], **window, **pads.attributes(), count_include_pad=int(not excludes)
+        )
     volume = ctx.const(float(math.prod(op.window_size)), dtypes.float32)
-    sums = ctx.emit("Mul", [ctx.emit("AveragePool", [pads.padded(ctx, x, 0.0, dtypes.float32)], **window), volume])
+    sums = ctx.emit(
+        "Mul", [ctx.emit("AveragePool", [pads.padded(ctx, x, 0.0, dtypes.float32)], **window), volume]
+    )
     spatial = ctx.emit("Shape", [x], start=2)
-    ones = ctx.emit("Expand", [ctx.const(1.0, dtypes.float32), ctx.emit("Concat", [ctx.ints([1, 1]), spatial], axis=0)])
-    counted = (pads.padded(ctx, ones, 0.0, dtypes.float32) if excludes
-               else pads.padded(ctx, ones, 1.0, dtypes.float32, extra_value=0.0))
+    ones = ctx.emit(
+        "Expand", [ctx.const(1.0, dtypes.float32), ctx.emit("Concat", [ctx.ints([1, 1]), spatial], axis=0)]
+    )
+    counted = (
+        pads.padded(ctx, ones, 0.0, dtypes.float32)
+        if excludes
+        else pads.padded(ctx, ones, 1.0, dtypes.float32, extra_value=0.0)
+    )
     counts = ctx.emit("Mul", [ctx.emit("AveragePool", [counted], **window), volume])
     return ctx.emit("Div", [sums, counts])
 
@@ -206,5 +251,8 @@ def pooling(ctx: NodeContext) -> str:
 
         def build(v: str) -> str:
             high = ctx.emit("Mul", [_max(ctx, v, pads), ctx.const(1.0 - blend, dtypes.float32)])
-            return ctx.emit("Add", [high, ctx.emit("Mul", [_average(ctx, v, pads), ctx.const(blend, dtypes.float32)])])
+            return ctx.emit(
+                "Add", [high, ctx.emit("Mul", [_average(ctx, v, pads), ctx.const(blend, dtypes.float32)])]
+            )
+
     return ctx.in_float32(ctx.input_type(0).dtype, build, ctx.input(0))

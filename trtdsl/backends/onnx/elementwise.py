@@ -20,8 +20,18 @@ from trtdsl.layers.elementwise import ElementWiseOperation
 
 _E = ElementWiseOperation
 ONNX_OPS: dict[ElementWiseOperation, str] = {
-    _E.SUM: "Add", _E.SUB: "Sub", _E.PROD: "Mul", _E.MAX: "Max", _E.MIN: "Min", _E.POW: "Pow",
-    _E.AND: "And", _E.OR: "Or", _E.XOR: "Xor", _E.EQUAL: "Equal", _E.GREATER: "Greater", _E.LESS: "Less",
+    _E.SUM: "Add",
+    _E.SUB: "Sub",
+    _E.PROD: "Mul",
+    _E.MAX: "Max",
+    _E.MIN: "Min",
+    _E.POW: "Pow",
+    _E.AND: "And",
+    _E.OR: "Or",
+    _E.XOR: "Xor",
+    _E.EQUAL: "Equal",
+    _E.GREATER: "Greater",
+    _E.LESS: "Less",
 }
 
 
@@ -32,14 +42,23 @@ def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
     guard_minus_one = known is None or bool(np.any(known == -1))
     divisor = b
     if guard_zero or guard_minus_one:
-        bad = [ctx.emit("Equal", [b, ctx.const(v, dtype)]) for v, g in ((0, guard_zero), (-1, guard_minus_one)) if g]
+        bad = [
+            ctx.emit("Equal", [b, ctx.const(v, dtype)])
+            for v, g in ((0, guard_zero), (-1, guard_minus_one))
+            if g
+        ]
         unsafe = bad[0] if len(bad) == 1 else ctx.emit("Or", bad)
         divisor = ctx.emit("Where", [unsafe, ctx.const(1, dtype), b])
     q = ctx.emit("Div", [a, divisor])
     if floor:
         remainder = ctx.emit("Sub", [a, ctx.emit("Mul", [q, divisor])])
-        signs_differ = ctx.emit("Xor", [ctx.emit("Less", [remainder, ctx.const(0, dtype)]),
-                                        ctx.emit("Less", [divisor, ctx.const(0, dtype)])])
+        signs_differ = ctx.emit(
+            "Xor",
+            [
+                ctx.emit("Less", [remainder, ctx.const(0, dtype)]),
+                ctx.emit("Less", [divisor, ctx.const(0, dtype)]),
+            ],
+        )
         inexact = ctx.emit("Not", [ctx.emit("Equal", [remainder, ctx.const(0, dtype)])])
         q = ctx.emit("Sub", [q, ctx.cast(ctx.emit("And", [inexact, signs_differ]), dtype)])
     if guard_minus_one:
@@ -55,7 +74,9 @@ def elementwise(ctx: NodeContext) -> str:
     dtype = ctx.input_type(0).dtype
     operation = ctx.op.op
     if operation in ONNX_OPS:
-        return ctx.compute(ONNX_OPS[operation], [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype)
+        return ctx.compute(
+            ONNX_OPS[operation], [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype
+        )
     if dtype in dtypes.INTEGERS:
         return _integer_division(ctx, a, b, floor=operation is _E.FLOOR_DIV)
     if operation is _E.DIV:

@@ -36,8 +36,13 @@ class Exported:
         return self.model.opset_import[0].version
 
 
-def export(network: Network, path: str | os.PathLike[str] | None = None, *, opset: int | None = None,
-           check: bool = True) -> onnx.ModelProto:
+def export(
+    network: Network,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    opset: int | None = None,
+    check: bool = True,
+) -> onnx.ModelProto:
     """The network as an ``onnx.ModelProto`` (saved to ``path`` too when given).
 
     ``opset=None`` picks the lowest opset from 17 that expresses every layer and dtype of the network
@@ -77,7 +82,9 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     from trtdsl.reference.interpreter import plan
 
     if not network.outputs:
-        raise BackendError(f"onnx export: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
+        raise BackendError(
+            f"onnx export: network {network.name!r} has no outputs; mark some with net.output(name, tensor)"
+        )
     the_plan = plan(network)
     steps = the_plan.steps if network.regions else the_plan.nodes
     version = _choose_opset(network, list(_layers(steps)), opset)
@@ -92,7 +99,8 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     outputs = set(network.outputs.values())
     emit_steps(builder, steps, names, outputs)
     graph = helper.make_graph(
-        builder.nodes, network.name,
+        builder.nodes,
+        network.name,
         [value_info(t.name, t.type) for t in network.inputs.values()],
         [value_info(name, t.type) for name, t in network.outputs.items()],
         initializer=builder.initializers,
@@ -100,15 +108,21 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     )
     opsets = [helper.make_opsetid("", version)]
     opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(graph) - {""})]
-    model = helper.make_model(graph, opset_imports=opsets,
-                              ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
-                              producer_name="trtdsl", producer_version=__version__,
-                              doc_string=f"trtdsl network {network.name!r}")
+    model = helper.make_model(
+        graph,
+        opset_imports=opsets,
+        ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
+        producer_name="trtdsl",
+        producer_version=__version__,
+        doc_string=f"trtdsl network {network.name!r}",
+    )
     if check:
         try:
             onnx.checker.check_model(model, full_check=True)
         except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
-            raise BackendError(f"onnx export of network {network.name!r} failed the ONNX checker: {exc}") from exc
+            raise BackendError(
+                f"onnx export of network {network.name!r} failed the ONNX checker: {exc}"
+            ) from exc
     return Exported(model, builder.origin)
 
 
@@ -143,15 +157,21 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
     for node in nodes:
         entry = EXPORTERS.get(node.op.kind)
         if entry is None:
-            raise BackendError(f"onnx export: layer kind {node.op.kind!r} has no entry in the ONNX export table "
-                               "(trtdsl.backends.onnx)", location=node.location)
+            raise BackendError(
+                f"onnx export: layer kind {node.op.kind!r} has no entry in the ONNX export table "
+                "(trtdsl.backends.onnx)",
+                location=node.location,
+            )
         if isinstance(entry, NotExpressible):
-            raise BackendError(f"onnx export: {node.op.label()} (layer {node.name}) has no ONNX form: {entry.reason}",
-                               location=node.location)
+            raise BackendError(
+                f"onnx export: {node.op.label()} (layer {node.name}) has no ONNX form: {entry.reason}",
+                location=node.location,
+            )
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         tensor_types = [t.dtype for t in node.outputs] + [t.dtype for t in node.inputs if t is not None]
         for version, reason in [(own, f"{node.op.label()} (layer {node.name})")] + [
-                (type_opset(d), f"dtype {d.name} (layer {node.name})") for d in tensor_types]:
+            (type_opset(d), f"dtype {d.name} (layer {node.name})") for d in tensor_types
+        ]:
             if version > needed:
                 needed, why = version, reason
     for t in network.inputs.values():
@@ -159,17 +179,22 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
             needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"
     if opset is None:
         if needed > MAX_OPSET:
-            raise BackendError(f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}")
+            raise BackendError(
+                f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}"
+            )
         return needed
     if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
-        raise ArgumentError(f"to_onnx: argument 'opset' is {opset!r}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None")
+        raise ArgumentError(
+            f"to_onnx: argument 'opset' is {opset!r}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None"
+        )
     if opset < needed:
         raise BackendError(f"onnx export: {why} needs ONNX opset {needed} or later; got opset={opset}")
     return opset
 
 
-def emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs: set[Tensor], *,
-              bind: bool = True) -> None:
+def emit_node(
+    builder: GraphBuilder, node: Node, names: dict[Any, str], outputs: set[Tensor], *, bind: bool = True
+) -> None:
     """Write one layer through its export entry. ``bind`` gives its outputs the IR tensors' names (else
     they keep fresh names: a layer written a second time, e.g. a WHILE condition on the next values)."""
     entry = EXPORTERS[node.op.kind]
@@ -177,8 +202,10 @@ def emit_node(builder: GraphBuilder, node: Node, names: dict[Any, str], outputs:
     result = entry.emit(ctx)
     results = (result,) if isinstance(result, str) else tuple(result)
     if len(results) != len(node.outputs):
-        raise BackendError(f"internal error: the ONNX export of {node.op.label()} gave {len(results)} values for "
-                           f"{len(node.outputs)} outputs")
+        raise BackendError(
+            f"internal error: the ONNX export of {node.op.label()} gave {len(results)} values for "
+            f"{len(node.outputs)} outputs"
+        )
     if not bind:
         names.update(zip(node.outputs, results))
         return
@@ -195,11 +222,11 @@ def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str])
     if value == target:
         return target
     builder = ctx.builder
-    new_nodes = builder.nodes[ctx.first_node:]
+    new_nodes = builder.nodes[ctx.first_node :]
     made_here = value not in renamed.values() and any(value in n.output for n in new_nodes)
     if not made_here:
         value = ctx.emit("Identity", [value])
-        new_nodes = builder.nodes[ctx.first_node:]
+        new_nodes = builder.nodes[ctx.first_node :]
     for n in new_nodes:
         for field in (n.input, n.output):
             for i, name in enumerate(field):

@@ -29,14 +29,19 @@ def _wrap(ctx: NodeContext, idx: str, length: str, dtype: dtypes.DType) -> tuple
     """(indices to read with, mask of the valid ones): negatives wrap once; the rest read index 0."""
     zero = ctx.const(0, dtype)
     wrapped = ctx.emit("Where", [ctx.emit("Less", [idx, zero]), ctx.emit("Add", [idx, length]), idx])
-    valid = ctx.emit("And", [ctx.emit("Not", [ctx.emit("Less", [wrapped, zero])]),
-                             ctx.emit("Less", [wrapped, length])])
+    valid = ctx.emit(
+        "And", [ctx.emit("Not", [ctx.emit("Less", [wrapped, zero])]), ctx.emit("Less", [wrapped, length])]
+    )
     return ctx.emit("Where", [valid, wrapped, zero]), valid
 
 
 def _int64(ctx: NodeContext, idx: str) -> str:
     """GatherND takes int64 indices only (widening is exact)."""
-    return idx if ctx.input_type(1).dtype is dtypes.int64 and ctx.input_type(0).dtype is dtypes.int64 else ctx.cast(idx, dtypes.int64)
+    return (
+        idx
+        if ctx.input_type(1).dtype is dtypes.int64 and ctx.input_type(0).dtype is dtypes.int64
+        else ctx.cast(idx, dtypes.int64)
+    )
 
 
 def _masked(ctx: NodeContext, values: str, valid: str) -> str:
@@ -68,16 +73,31 @@ def _default(ctx: NodeContext) -> str:
     batch = ctx.emit("Max", [ctx.emit("Shape", [data], end=1), ctx.emit("Shape", [idx], end=1)])
     moved = list(range(data_rank))
     moved.insert(1, moved.pop(axis))  # data as [b, d, pre..., post...]
-    data_b = ctx.emit("Expand", [ctx.emit("Transpose", [data], perm=moved),
-                                 ctx.emit("Concat", [batch, ctx.ints([1] * (data_rank - 1))], axis=0)])
+    data_b = ctx.emit(
+        "Expand",
+        [
+            ctx.emit("Transpose", [data], perm=moved),
+            ctx.emit("Concat", [batch, ctx.ints([1] * (data_rank - 1))], axis=0),
+        ],
+    )
     idx_shape = ctx.emit("Concat", [batch, ctx.ints([1] * (idx_rank - 1))], axis=0)
     safe_b = ctx.emit("Unsqueeze", [ctx.emit("Expand", [_int64(ctx, safe), idx_shape]), ctx.ints([-1])])
     got = ctx.emit("GatherND", [data_b, safe_b], batch_dims=1)  # [b, I..., pre..., post...]
     n_idx, n_pre = idx_rank - 1, axis - 1
-    order = [0, *range(1 + n_idx, 1 + n_idx + n_pre), *range(1, 1 + n_idx), *range(1 + n_idx + n_pre, rank_out)]
+    order = [
+        0,
+        *range(1 + n_idx, 1 + n_idx + n_pre),
+        *range(1, 1 + n_idx),
+        *range(1 + n_idx + n_pre, rank_out),
+    ]
     values = ctx.emit("Transpose", [got], perm=order)
-    mask = _unsqueezed(ctx, ctx.emit("Unsqueeze", [valid, ctx.ints(list(range(1, 1 + n_pre)))]) if n_pre else valid,
-                       0, post, rank_out)
+    mask = _unsqueezed(
+        ctx,
+        ctx.emit("Unsqueeze", [valid, ctx.ints(list(range(1, 1 + n_pre)))]) if n_pre else valid,
+        0,
+        post,
+        rank_out,
+    )
     return _masked(ctx, values, mask)
 
 
@@ -95,9 +115,13 @@ def _nd(ctx: NodeContext) -> str:
     data_shape = ctx.emit("Shape", [ctx.input(0)], start=e, end=e + k)
     safe, valid = _wrap(ctx, idx, ctx.cast(data_shape, idx_type), idx_type)
     # a coordinate tuple is valid when all its coordinates are
-    all_valid = ctx.emit("Equal", [ctx.reduce("ReduceMin", ctx.cast(valid, dtypes.int32), [-1], False),
-                                   ctx.const(1, dtypes.int32)])
-    safe = ctx.emit("Where", [ctx.emit("Unsqueeze", [all_valid, ctx.ints([-1])]), safe, ctx.const(0, idx_type)])
+    all_valid = ctx.emit(
+        "Equal",
+        [ctx.reduce("ReduceMin", ctx.cast(valid, dtypes.int32), [-1], False), ctx.const(1, dtypes.int32)],
+    )
+    safe = ctx.emit(
+        "Where", [ctx.emit("Unsqueeze", [all_valid, ctx.ints([-1])]), safe, ctx.const(0, idx_type)]
+    )
     values = ctx.emit("GatherND", [ctx.input(0), _int64(ctx, safe)], batch_dims=e)
     rest = ctx.input_type(0).rank - e - k
     return _masked(ctx, values, _unsqueezed(ctx, all_valid, 0, rest, ctx.output_type().rank))

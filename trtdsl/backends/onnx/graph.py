@@ -94,8 +94,12 @@ def accepts(op_type: str, opset: int, dtype: DType, input_index: int = 0) -> boo
 
 _DIM_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "//": "Div", "%": "Mod"}  # dims are >= 0: Div floors
 
-_SCHEMA_NAMES = {"float32": "float", "float8_e4m3": "float8e4m3fn", "float4_e2m1": "float4e2m1",
-                 "e8m0": "float8e8m0"}
+_SCHEMA_NAMES = {
+    "float32": "float",
+    "float8_e4m3": "float8e4m3fn",
+    "float4_e2m1": "float4e2m1",
+    "e8m0": "float8e8m0",
+}
 
 
 class GraphBuilder:
@@ -103,13 +107,21 @@ class GraphBuilder:
     IR tensors it defines under their own names. Value names, initializers (all in the main graph,
     visible in subgraphs) and node origins are shared with the graphs it contains."""
 
-    def __init__(self, opset: int, taken: set[str], *, symbols: dict[str, tuple[str, int]] | None = None,
-                 parent: GraphBuilder | None = None) -> None:
+    def __init__(
+        self,
+        opset: int,
+        taken: set[str],
+        *,
+        symbols: dict[str, tuple[str, int]] | None = None,
+        parent: GraphBuilder | None = None,
+    ) -> None:
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
         self.bound: list[Any] = []  # IR tensors whose values this graph defines under their IR names
         # named dim -> (network input, axis) it can be read from
-        self.symbols: dict[str, tuple[str, int]] = parent.symbols if parent is not None else dict(symbols or {})
+        self.symbols: dict[str, tuple[str, int]] = (
+            parent.symbols if parent is not None else dict(symbols or {})
+        )
         if parent is None:
             self.initializers: list[onnx.TensorProto] = []
             self.origin: dict[str, Node] = {}  # ONNX node name -> the IR node it comes from
@@ -132,13 +144,29 @@ class GraphBuilder:
                 self._taken.add(name)
                 return name
 
-    def add_node(self, op_type: str, inputs: Sequence[str | None], outputs: Sequence[str], origin: Node, *,
-                 name: str | None = None, domain: str = "", **attrs: Any) -> onnx.NodeProto:
+    def add_node(
+        self,
+        op_type: str,
+        inputs: Sequence[str | None],
+        outputs: Sequence[str],
+        origin: Node,
+        *,
+        name: str | None = None,
+        domain: str = "",
+        **attrs: Any,
+    ) -> onnx.NodeProto:
         """Append an ONNX node written for IR node ``origin`` (absent inputs are None)."""
         name = name or self.fresh(origin.name)
         doc = f"{origin.op.label()} at {origin.location}" if origin.location else origin.op.label()
-        node = helper.make_node(op_type, ["" if i is None else i for i in inputs], list(outputs), name=name,
-                                doc_string=doc, domain=domain or None, **attrs)
+        node = helper.make_node(
+            op_type,
+            ["" if i is None else i for i in inputs],
+            list(outputs),
+            name=name,
+            doc_string=doc,
+            domain=domain or None,
+            **attrs,
+        )
         self.nodes.append(node)
         self.origin[name] = origin
         return node
@@ -147,7 +175,9 @@ class GraphBuilder:
 class NodeContext:
     """What an export entry uses to write the ONNX form of one IR node."""
 
-    def __init__(self, builder: GraphBuilder, node: Node, names: dict[Any, str], network_outputs: set[Any]) -> None:
+    def __init__(
+        self, builder: GraphBuilder, node: Node, names: dict[Any, str], network_outputs: set[Any]
+    ) -> None:
         self.builder = builder
         self.node = node
         self.op = node.op
@@ -214,7 +244,9 @@ class NodeContext:
         d = self.input_type(i).shape[axis]
         if isinstance(d, int):
             return self.const(d, dtypes.int64)
-        return self.emit("Gather", [self.emit("Shape", [self.input(i)]), self.const(axis, dtypes.int64)], axis=0)
+        return self.emit(
+            "Gather", [self.emit("Shape", [self.input(i)]), self.const(axis, dtypes.int64)], axis=0
+        )
 
     def shape_value(self, shape: Sequence[DimLike]) -> str | None:
         """An IR shape as a 1-D int64 value: ints as constants, named dims read from the network inputs
@@ -229,7 +261,11 @@ class NodeContext:
             return self.ints([d])
         if d.is_symbol:
             source = self.builder.symbols.get(d.args[0])
-            return None if source is None else self.emit("Shape", [source[0]], start=source[1], end=source[1] + 1)
+            return (
+                None
+                if source is None
+                else self.emit("Shape", [source[0]], start=source[1], end=source[1] + 1)
+            )
         a, b = (self._dim_value(x) for x in d.args)
         return None if a is None or b is None else self.emit(_DIM_OPS[d.op], [a, b])
 
@@ -248,16 +284,25 @@ class NodeContext:
         wide = [self.cast(n, dtypes.float32) for n in names]
         return self.cast(build(*wide), dtype)
 
-    def compute(self, op_type: str, inputs: Sequence[str | float | None], dtype: DType, *,
-                same_type_output: bool = True, **attrs: Any) -> str:
+    def compute(
+        self,
+        op_type: str,
+        inputs: Sequence[str | float | None],
+        dtype: DType,
+        *,
+        same_type_output: bool = True,
+        **attrs: Any,
+    ) -> str:
         """One ONNX op on inputs of ``dtype`` (numbers among ``inputs`` become constants of that dtype);
         a 16-bit float that the op's schema does not accept is computed in float32 (see
         :meth:`in_float32`)."""
         if accepts(op_type, self.opset, dtype):
             return self.emit(op_type, [self._operand(v, dtype) for v in inputs], **attrs)
         if dtype in (dtypes.float16, dtypes.bfloat16) and accepts(op_type, self.opset, dtypes.float32):
-            wide = [self.cast(v, dtypes.float32) if isinstance(v, str) else self._operand(v, dtypes.float32)
-                    for v in inputs]
+            wide = [
+                self.cast(v, dtypes.float32) if isinstance(v, str) else self._operand(v, dtypes.float32)
+                for v in inputs
+            ]
             result = self.emit(op_type, wide, **attrs)
             return self.cast(result, dtype) if same_type_output else result
         raise self.fail(f"has dtype {dtype.name}, which ONNX {op_type} (opset {self.opset}) does not take")

@@ -37,8 +37,11 @@ def _formula(ctx: NodeContext, x: str, scale: str, bias: str) -> str:
         y = _statistics(ctx, x, list(op.axes))
     else:
         shape = ctx.emit("Shape", [x])
-        grouped = ctx.emit("Concat", [ctx.emit("Shape", [x], end=1), ctx.ints([op.num_groups, -1]),
-                                      ctx.emit("Shape", [x], start=2)], axis=0)
+        grouped = ctx.emit(
+            "Concat",
+            [ctx.emit("Shape", [x], end=1), ctx.ints([op.num_groups, -1]), ctx.emit("Shape", [x], start=2)],
+            axis=0,
+        )
         rank = ctx.input_type(0).rank
         y = _statistics(ctx, ctx.emit("Reshape", [x, grouped]), list(range(2, rank + 1)))
         y = ctx.emit("Reshape", [y, shape])
@@ -55,5 +58,6 @@ def normalization(ctx: NodeContext) -> str:
     # LayerNormalization's scale and bias have the normalized dims' shape
     leading = ctx.ints(list(range(axis)))
     scale_n, bias_n = (ctx.emit("Squeeze", [v, leading]) if axis else v for v in (scale, bias))
-    return ctx.compute("LayerNormalization", [x, scale_n, bias_n], dtype, axis=axis, epsilon=ctx.op.epsilon,
-                       stash_type=1)
+    return ctx.compute(
+        "LayerNormalization", [x, scale_n, bias_n], dtype, axis=axis, epsilon=ctx.op.epsilon, stash_type=1
+    )

@@ -30,7 +30,9 @@ def _opset(op: Op) -> int:
     return max(needed, 21 if op.block_shape else 17)
 
 
-def _scale_and_attributes(ctx: NodeContext, data_rank: int, shape: tuple) -> tuple[str, tuple, dict[str, int]]:
+def _scale_and_attributes(
+    ctx: NodeContext, data_rank: int, shape: tuple
+) -> tuple[str, tuple, dict[str, int]]:
     """The float32 scale as ONNX takes it, its (static) shape, and the axis/block_size attributes."""
     op, scale, scale_type = ctx.op, ctx.input(1), ctx.input_type(1)
     if scale_type.dtype is not _F32:  # 16-bit floats and e8m0 powers of two widen exactly

@@ -32,7 +32,9 @@ def _extreme(ctx: NodeContext, x: str, dtype: dtypes.DType) -> str:
     y = ctx.reduce(_ONNX[ctx.op.op], x, ctx.op.axes, ctx.op.keepdims)
     if not dtype.is_float:
         return y
-    nans = ctx.reduce("ReduceMax", ctx.cast(ctx.emit("IsNaN", [x]), dtypes.float32), ctx.op.axes, ctx.op.keepdims)
+    nans = ctx.reduce(
+        "ReduceMax", ctx.cast(ctx.emit("IsNaN", [x]), dtypes.float32), ctx.op.axes, ctx.op.keepdims
+    )
     any_nan = ctx.emit("Greater", [nans, ctx.const(0.0, dtypes.float32)])
     return ctx.emit("Where", [any_nan, ctx.const(float("nan"), dtype), y])
 
@@ -41,8 +43,11 @@ def _average(ctx: NodeContext, x: str, dtype: dtypes.DType) -> str:
     shape = ctx.emit("Shape", [x])
     count = ctx.reduce("ReduceProd", ctx.emit("Gather", [shape, ctx.ints(ctx.op.axes)], axis=0), [0], False)
     if dtype.is_float:
-        return ctx.in_float32(dtype, lambda v: ctx.emit("Div", [_sum(ctx, v, dtypes.float32),
-                                                               ctx.cast(count, dtypes.float32)]), x)
+        return ctx.in_float32(
+            dtype,
+            lambda v: ctx.emit("Div", [_sum(ctx, v, dtypes.float32), ctx.cast(count, dtypes.float32)]),
+            x,
+        )
     empty = ctx.emit("Equal", [count, ctx.const(0, dtypes.int64)])
     divisor = ctx.cast(ctx.emit("Max", [count, ctx.const(1, dtypes.int64)]), dtype)
     quotient = ctx.emit("Div", [_sum(ctx, x, dtype), divisor])

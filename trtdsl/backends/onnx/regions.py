@@ -43,8 +43,9 @@ for _kind, _role in {
 _I64 = dtypes.int64
 
 
-def emit_steps(builder: GraphBuilder, steps: list[Any], names: dict[Any, str], outputs: set[Tensor], *,
-               bind: bool = True) -> None:
+def emit_steps(
+    builder: GraphBuilder, steps: list[Any], names: dict[Any, str], outputs: set[Tensor], *, bind: bool = True
+) -> None:
     """Write the steps of a reference plan (layers, loops, conditionals) into ``builder``'s graph."""
     from trtdsl.backends.onnx.export import emit_node
 
@@ -71,10 +72,12 @@ def _identity(builder: GraphBuilder, value: str, stem: str, origin: Node) -> str
     return name
 
 
-def _graph(builder: GraphBuilder, name: str, inputs: list[onnx.ValueInfoProto],
-           outputs: list[onnx.ValueInfoProto]) -> onnx.GraphProto:
-    return helper.make_graph(builder.nodes, name, inputs, outputs,
-                             value_info=[value_info(t.name, t.type) for t in builder.bound])
+def _graph(
+    builder: GraphBuilder, name: str, inputs: list[onnx.ValueInfoProto], outputs: list[onnx.ValueInfoProto]
+) -> onnx.GraphProto:
+    return helper.make_graph(
+        builder.nodes, name, inputs, outputs, value_info=[value_info(t.name, t.type) for t in builder.bound]
+    )
 
 
 def _if(builder: GraphBuilder, step: Any, names: dict[Any, str], outputs: set[Tensor]) -> None:
@@ -85,10 +88,20 @@ def _if(builder: GraphBuilder, step: Any, names: dict[Any, str], outputs: set[Te
         scope = dict(names)
         steps, pairs = step.branches[which]
         emit_steps(sub, steps, scope, outputs)
-        outs = [value_info(_identity(sub, scope[value], result.name, origin), result.type) for result, value in pairs]
+        outs = [
+            value_info(_identity(sub, scope[value], result.name, origin), result.type)
+            for result, value in pairs
+        ]
         branches[which] = _graph(sub, f"{step.region.name}_{'then' if which else 'else'}", [], outs)
-    builder.add_node("If", [names[step.condition]], [r.name for r in step.results], origin,
-                     name=builder.fresh(step.region.name), then_branch=branches[True], else_branch=branches[False])
+    builder.add_node(
+        "If",
+        [names[step.condition]],
+        [r.name for r in step.results],
+        origin,
+        name=builder.fresh(step.region.name),
+        then_branch=branches[True],
+        else_branch=branches[False],
+    )
     for r in step.results:
         names[r] = r.name
         builder.bound.append(r)
@@ -99,7 +112,11 @@ def _loop(builder: GraphBuilder, step: Any, names: dict[Any, str], outputs: set[
     ctx = _Emitter(builder, origin)
     count = None
     if step.count is not None:
-        count = names[step.count] if step.count.dtype is dtypes.int64 else ctx.cast(names[step.count], dtypes.int64)
+        count = (
+            names[step.count]
+            if step.count.dtype is dtypes.int64
+            else ctx.cast(names[step.count], dtypes.int64)
+        )
     recurrences = step.recurrences
     cond = ""
     if step.condition is not None:
@@ -111,8 +128,10 @@ def _loop(builder: GraphBuilder, step: Any, names: dict[Any, str], outputs: set[
     body = builder.child()
     scope = dict(names)
     iteration, cond_in = body.fresh("iteration"), body.fresh("cond")
-    inputs = [helper.make_tensor_value_info(iteration, onnx.TensorProto.INT64, []),
-              helper.make_tensor_value_info(cond_in, onnx.TensorProto.BOOL, [])]
+    inputs = [
+        helper.make_tensor_value_info(iteration, onnx.TensorProto.INT64, []),
+        helper.make_tensor_value_info(cond_in, onnx.TensorProto.BOOL, []),
+    ]
     for out, _, _ in recurrences:
         scope[out] = out.name
         inputs.append(value_info(out.name, out.type))
@@ -133,14 +152,25 @@ def _loop(builder: GraphBuilder, step: Any, names: dict[Any, str], outputs: set[
         cond_out = following[step.condition]
     else:
         cond_out = cond_in
-    body_outputs = [helper.make_tensor_value_info(_identity(body, cond_out, "cond_out", origin), onnx.TensorProto.BOOL, [])]
-    body_outputs += [value_info(_identity(body, scope[nxt], out.name, origin), out.type) for out, _, nxt in recurrences]
+    body_outputs = [
+        helper.make_tensor_value_info(
+            _identity(body, cond_out, "cond_out", origin), onnx.TensorProto.BOOL, []
+        )
+    ]
+    body_outputs += [
+        value_info(_identity(body, scope[nxt], out.name, origin), out.type) for out, _, nxt in recurrences
+    ]
     body_outputs += [_scan_info(_identity(body, scope[v], v.name, origin), v) for v in step.collected]
     finals = [builder.fresh(out.name) for out, _, _ in recurrences]
     scans = [builder.fresh(v.name) for v in step.collected]
-    builder.add_node("Loop", [count, cond] + [names[init] for _, init, _ in recurrences], finals + scans, origin,
-                     name=builder.fresh(step.region.name),
-                     body=_graph(body, f"{step.region.name}_body", inputs, body_outputs))
+    builder.add_node(
+        "Loop",
+        [count, cond] + [names[init] for _, init, _ in recurrences],
+        finals + scans,
+        origin,
+        name=builder.fresh(step.region.name),
+        body=_graph(body, f"{step.region.name}_body", inputs, body_outputs),
+    )
     carried = {out: final for (out, _, _), final in zip(recurrences, finals)}
     stacked = iter(scans)
     for node in step.outputs:
@@ -170,12 +200,15 @@ def _stacked(ctx: _Emitter, scan: str, node: Node, names: dict[Any, str]) -> str
         dims = ctx.emit("Concat", [ctx.emit("Shape", [scan], end=1), value_shape], axis=0)
         scan = ctx.emit("Reshape", [scan, dims], allowzero=1)
     if reverse:
-        scan = ctx.emit("Slice", [scan, ctx.ints([-1]), ctx.ints([np.iinfo(np.int64).min]), ctx.ints([0]),
-                                  ctx.ints([-1])])
+        scan = ctx.emit(
+            "Slice", [scan, ctx.ints([-1]), ctx.ints([np.iinfo(np.int64).min]), ctx.ints([0]), ctx.ints([-1])]
+        )
     length = ctx.emit("Reshape", [ctx.cast(names[node.inputs[1]], _I64), ctx.ints([1])])
     missing = ctx.emit("Sub", [length, ctx.emit("Shape", [scan], end=1)])
     zeros = ctx.ints([0] * (rank - 1))
-    begins, ends = ([missing, zeros], [ctx.ints([0]), zeros]) if reverse else ([ctx.ints([0]), zeros], [missing, zeros])
+    begins, ends = (
+        ([missing, zeros], [ctx.ints([0]), zeros]) if reverse else ([ctx.ints([0]), zeros], [missing, zeros])
+    )
     pads = ctx.emit("Concat", begins + ends, axis=0)
     padded = ctx.emit("Pad", [scan, pads, ctx.const(0, node.inputs[0].dtype)], mode="constant")
     perm = list(range(1, op.axis + 1)) + [0] + list(range(op.axis + 1, rank))

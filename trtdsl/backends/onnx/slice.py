@@ -1,12 +1,13 @@
 """ONNX export of ISliceLayer and IPaddingLayer.
 
 Slice reads ``x[start + y * stride]`` per axis with TensorRT's SampleMode for coordinates outside the
-input; start, size and stride are static or 1-D shape tensors (inputs 1-3). Axes that read an in-range progression become one ONNX Slice (ONNX's own Slice clamps, which is
-none of TensorRT's modes, so it is only used where nothing is out of range). Every other axis becomes a
-Gather at coordinates the graph computes from the input's (possibly dynamic) length with the mode's
-formula: WRAP ``c mod d``, CLAMP ``clip(c, 0, d-1)``, REFLECT ``m = |c| mod max(2d-2, 1)``, then
-``2d-2-m`` where ``m >= d``. FILL reads clamped coordinates and writes the fill value (input 4, cast to
-the data's type, or 0) wherever a coordinate is outside on any axis.
+input; start, size and stride are static or 1-D shape tensors (inputs 1-3). Axes that read an in-range
+progression become one ONNX Slice (ONNX's own Slice clamps, which is none of TensorRT's modes, so it is
+only used where nothing is out of range). Every other axis becomes a Gather at coordinates the graph
+computes from the input's (possibly dynamic) length with the mode's formula: WRAP ``c mod d``, CLAMP
+``clip(c, 0, d-1)``, REFLECT ``m = |c| mod max(2d-2, 1)``, then ``2d-2-m`` where ``m >= d``. FILL reads
+clamped coordinates and writes the fill value (input 4, cast to the data's type, or 0) wherever a
+coordinate is outside on any axis.
 
 IPaddingLayer is ONNX Pad (constant 0) on the last two dims; negative pads crop, in both.
 """
@@ -57,14 +58,17 @@ def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:
 
 
 def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, str | None]:
-    """(coordinates to read, mask of the in-range ones for FILL) for coordinates ``c`` on an axis of length ``d``."""
+    """(coordinates to read, mask of the in-range ones for FILL) for coordinates ``c`` on an axis of
+    length ``d``."""
     zero, one = ctx.const(0, _I64), ctx.const(1, _I64)
     if mode is _M.WRAP:
         return ctx.emit("Mod", [c, d], fmod=0), None
     if mode is _M.CLAMP:
         return ctx.emit("Max", [ctx.emit("Min", [c, ctx.emit("Sub", [d, one])]), zero]), None
     if mode is _M.REFLECT:
-        period = ctx.emit("Max", [ctx.emit("Sub", [ctx.emit("Mul", [d, ctx.const(2, _I64)]), ctx.const(2, _I64)]), one])
+        period = ctx.emit(
+            "Max", [ctx.emit("Sub", [ctx.emit("Mul", [d, ctx.const(2, _I64)]), ctx.const(2, _I64)]), one]
+        )
         m = ctx.emit("Mod", [ctx.emit("Abs", [c]), period], fmod=0)
         beyond = ctx.emit("Not", [ctx.emit("Less", [m, d])])
         return ctx.emit("Where", [beyond, ctx.emit("Sub", [period, m]), m]), None
@@ -83,9 +87,14 @@ def slice_(ctx: NodeContext) -> str:
     axes = range(x_type.rank)
     given = [len(ctx.node.inputs) > k and ctx.input(k) is not None for k in (1, 2, 3)]
     static = not any(given)
-    whole = [i for i in axes if static and isinstance(op.size[i], Dim) and (op.start[i], op.stride[i]) == (0, 1)]
-    simple = [i for i in axes if static and i not in whole
-              and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])]
+    whole = [
+        i for i in axes if static and isinstance(op.size[i], Dim) and (op.start[i], op.stride[i]) == (0, 1)
+    ]
+    simple = [
+        i
+        for i in axes
+        if static and i not in whole and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])
+    ]
     if op.mode is _M.FILL and static and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
         return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(op.size)])  # nothing to read: all fill
     x = ctx.input(0)
@@ -94,7 +103,10 @@ def slice_(ctx: NodeContext) -> str:
         ends = [op.start[i] + op.size[i] * op.stride[i] for i in simple]
         # ONNX reads a negative end from the back; "before index 0" is any end below -d
         ends = [e if e >= 0 else np.iinfo(np.int64).min for e in ends]
-        x = ctx.emit("Slice", [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(simple), ctx.ints([op.stride[i] for i in simple])])
+        x = ctx.emit(
+            "Slice",
+            [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(simple), ctx.ints([op.stride[i] for i in simple])],
+        )
     masks = []
     for i in axes:
         if i in whole or i in simple:

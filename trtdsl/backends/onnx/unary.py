@@ -10,11 +10,31 @@ from trtdsl.layers.unary import UnaryOperation
 
 _U = UnaryOperation
 ONNX_OPS: dict[UnaryOperation, str] = {
-    _U.EXP: "Exp", _U.LOG: "Log", _U.SQRT: "Sqrt", _U.RECIP: "Reciprocal", _U.ABS: "Abs", _U.NEG: "Neg",
-    _U.SIN: "Sin", _U.COS: "Cos", _U.TAN: "Tan", _U.SINH: "Sinh", _U.COSH: "Cosh", _U.ASIN: "Asin",
-    _U.ACOS: "Acos", _U.ATAN: "Atan", _U.ASINH: "Asinh", _U.ACOSH: "Acosh", _U.ATANH: "Atanh",
-    _U.CEIL: "Ceil", _U.FLOOR: "Floor", _U.ERF: "Erf", _U.NOT: "Not", _U.SIGN: "Sign", _U.ROUND: "Round",
-    _U.ISINF: "IsInf", _U.ISNAN: "IsNaN",
+    _U.EXP: "Exp",
+    _U.LOG: "Log",
+    _U.SQRT: "Sqrt",
+    _U.RECIP: "Reciprocal",
+    _U.ABS: "Abs",
+    _U.NEG: "Neg",
+    _U.SIN: "Sin",
+    _U.COS: "Cos",
+    _U.TAN: "Tan",
+    _U.SINH: "Sinh",
+    _U.COSH: "Cosh",
+    _U.ASIN: "Asin",
+    _U.ACOS: "Acos",
+    _U.ATAN: "Atan",
+    _U.ASINH: "Asinh",
+    _U.ACOSH: "Acosh",
+    _U.ATANH: "Atanh",
+    _U.CEIL: "Ceil",
+    _U.FLOOR: "Floor",
+    _U.ERF: "Erf",
+    _U.NOT: "Not",
+    _U.SIGN: "Sign",
+    _U.ROUND: "Round",
+    _U.ISINF: "IsInf",
+    _U.ISNAN: "IsNaN",
 }
 
 

@@ -1,0 +1,14 @@
+"""ONNX export of INonZeroLayer: ONNX NonZero (the indices of the non-zero elements in row-major order,
+``[rank, count]`` int64), cast to int32 when that is the layer's index type."""
+
+from __future__ import annotations
+
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+
+
+@exports("NonZero")
+def nonzero(ctx: NodeContext) -> str:
+    found = ctx.emit("NonZero", [ctx.input(0)])
+    return found if ctx.op.indices_dtype is dtypes.int64 else ctx.cast(found, ctx.op.indices_dtype)
