@@ -14,7 +14,6 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 
 
-
 @pytest.fixture(autouse=True)
 def no_synchronization():
     """None of these shapes needs values computed on the GPU."""
@@ -46,12 +45,16 @@ def test_linspace_is_an_affine_function_of_the_index(dtype, data):
 
 
 def test_linspace_documented_example():
-    got = run_layer(lambda x: td.fill((3, 4), "linspace", 1, (100, 10), td.int32, like=x), np.zeros(1, np.float32))
+    got = run_layer(
+        lambda x: td.fill((3, 4), "linspace", 1, (100, 10), td.int32, like=x), np.zeros(1, np.float32)
+    )
     assert got.tolist() == [[1, 11, 21, 31], [101, 111, 121, 131], [201, 211, 221, 231]]
 
 
 def test_int32_linspace_wraps():
-    got = run_layer(lambda x: td.fill((3,), "linspace", 2**31 - 2, 1, td.int32, like=x), np.zeros(1, np.float32))
+    got = run_layer(
+        lambda x: td.fill((3,), "linspace", 2**31 - 2, 1, td.int32, like=x), np.zeros(1, np.float32)
+    )
     assert got.tolist() == [2**31 - 2, 2**31 - 1, -(2**31)]
 
 
@@ -111,7 +114,9 @@ def test_random_fills_have_the_right_statistics(dtype):
     b = net.run({"x": np.zeros(20000, np.float32)})
     u, g = a["u"].astype(np.float64), a["g"].astype(np.float64)
     assert a["u"].dtype == dtype.numpy and g.shape == (20000, 2)
-    assert -3 <= u.min() and u.max() <= 5 and abs(u.mean() - 1) < 0.1 and abs(u.std() - 8 / math.sqrt(12)) < 0.1
+    assert (
+        -3 <= u.min() and u.max() <= 5 and abs(u.mean() - 1) < 0.1 and abs(u.std() - 8 / math.sqrt(12)) < 0.1
+    )
     assert abs(g.mean() - 10) < 0.1 and abs(g.std() - 2) < 0.1
     assert not np.array_equal(a["u"], b["u"])  # new values on every run, as in TensorRT
 
@@ -136,9 +141,14 @@ def test_full_zeros_ones_and_like(x, value):
     net.output("zeros_like", td.zeros_like(t, td.bool))
     net.output("ones_like", td.ones_like(t))
     out = net.run({"x": x})
-    for key, want in [("full", np.full(x.shape, value, np.int32)), ("zeros", np.zeros(x.shape + (2,), np.int64)),
-                      ("ones", np.ones(x.shape, np.float32)), ("full_like", np.full_like(x, 0.5)),
-                      ("zeros_like", np.zeros_like(x, bool)), ("ones_like", np.ones_like(x))]:
+    for key, want in [
+        ("full", np.full(x.shape, value, np.int32)),
+        ("zeros", np.zeros(x.shape + (2,), np.int64)),
+        ("ones", np.ones(x.shape, np.float32)),
+        ("full_like", np.full_like(x, 0.5)),
+        ("zeros_like", np.zeros_like(x, bool)),
+        ("ones_like", np.ones_like(x)),
+    ]:
         assert out[key].dtype == want.dtype, key
         np.testing.assert_array_equal(out[key], want, err_msg=key)
 
@@ -147,7 +157,7 @@ def test_full_zeros_ones_and_like(x, value):
 def broadcast_case(draw):
     target = draw(shapes(min_dims=0, max_dims=4, min_side=0, max_side=4))
     rank = draw(st.integers(0, len(target)))
-    source = tuple(1 if draw(st.booleans()) else d for d in target[len(target) - rank:])
+    source = tuple(1 if draw(st.booleans()) else d for d in target[len(target) - rank :])
     return draw(arrays(np.int32, source)), target, draw(st.booleans()), draw(st.booleans())
 
 
@@ -191,44 +201,96 @@ def _net():
 
 
 ERRORS = [
-    (ArgumentError, "fill: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of the "
-                    "network> (as NumPy's like=)",
-     lambda x: td.fill((2,), "linspace")),
-    (ArgumentError, "fill: argument 'operation' is 'ramp'; expected one of 'linspace', 'random_uniform', "
-                    "'random_normal'",
-     lambda x: td.fill((2,), "ramp", like=x)),
-    (DTypeError, "Fill[RANDOM_UNIFORM]: argument 'dtype' is int32; RANDOM_UNIFORM fills float32, float16",
-     lambda x: td.random_uniform((2,), 0, 1, td.int32, like=x)),
-    (DTypeError, "Fill[LINSPACE]: argument 'dtype' is float16; LINSPACE fills int32, int64, float32",
-     lambda x: td.fill((2,), dtype=td.float16, like=x)),
-    (ShapeError, "fill: argument 'beta' is 2; expected 2 numbers, one delta per output dim",
-     lambda x: td.fill((2, 2), "linspace", 0, 2, like=x)),
-    (DTypeError, "fill: argument 'alpha' (0.5, float64) cannot be used as int32: TensorRT networks are strongly "
-                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
-     lambda x: td.fill((2,), "linspace", 0.5, 1, td.int32, like=x)),
-    (DTypeError, "Fill[LINSPACE]: input 'alpha' has dtype float32; expected int32, the output's dtype",
-     lambda x: td.fill((2,), "linspace", x[0, 0], [1], td.int32)),
-    (ShapeError, "Fill[LINSPACE]: input 'alpha' has shape (3,); expected a 0-D tensor",
-     lambda x: td.fill((2,), "linspace", x[0], [1.0])),
-    (ShapeError, "fill: argument 'shape' (%s) has the dynamic length n; TensorRT needs a shape tensor's length "
-                 "when the network is built (it is the rank of a result)",
-     lambda x: td.fill(x.network.input("s", td.int32, ("n",)), like=x)),
-    (ArgumentError, "arange: argument 'step' is 0; expected a non-zero number", lambda x: td.arange(0, 3, 0, like=x)),
-    (ArgumentError, "arange: argument 'start' is Dim('n'); expected a number (only stop may be dynamic)",
-     lambda x: td.arange(x.shape[0], 5, like=x)),
-    (ArgumentError, "arange: argument 'start/step' is (0, 0.5); expected ints when stop is dynamic",
-     lambda x: td.arange(0, x.shape[0], 0.5, like=x)),
-    (ShapeError, "broadcast_to: cannot broadcast shape (n, 3) to (n, 4): dim 1 is 3, which is neither 1 nor 4",
-     lambda x: td.broadcast_to(x, (x.shape[0], 4))),
-    (ShapeError, "broadcast_to: cannot broadcast shape (n, 3) to (3,): the target has fewer dims",
-     lambda x: td.broadcast_to(x, (3,))),
-    (ShapeError, "full: argument 'fill_value' is [1, 2]; expected a number or a 0-D tensor",
-     lambda x: td.full((2,), [1, 2], like=x)),
-    (ShapeError, "Fill[LINSPACE]: a static alpha and beta fill only 1-D outputs (TensorRT: \"Alpha and beta tensor "
-                 "should be set when output an ND tensor\"); shape (2, 2) needs them as inputs 1 and 2",
-     lambda x: x.network.add1(td.Fill((2, 2)), ())),
-    (ArgumentError, "Fill[LINSPACE]: inputs 1 (alpha) and 2 (beta) are both given or both absent",
-     lambda x: x.network.add1(td.Fill((3,), alpha=None, beta=None), (None, x[0, 0]))),
+    (
+        ArgumentError,
+        "fill: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of the "
+        "network> (as NumPy's like=)",
+        lambda x: td.fill((2,), "linspace"),
+    ),
+    (
+        ArgumentError,
+        "fill: argument 'operation' is 'ramp'; expected one of 'linspace', 'random_uniform', 'random_normal'",
+        lambda x: td.fill((2,), "ramp", like=x),
+    ),
+    (
+        DTypeError,
+        "Fill[RANDOM_UNIFORM]: argument 'dtype' is int32; RANDOM_UNIFORM fills float32, float16",
+        lambda x: td.random_uniform((2,), 0, 1, td.int32, like=x),
+    ),
+    (
+        DTypeError,
+        "Fill[LINSPACE]: argument 'dtype' is float16; LINSPACE fills int32, int64, float32",
+        lambda x: td.fill((2,), dtype=td.float16, like=x),
+    ),
+    (
+        ShapeError,
+        "fill: argument 'beta' is 2; expected 2 numbers, one delta per output dim",
+        lambda x: td.fill((2, 2), "linspace", 0, 2, like=x),
+    ),
+    (
+        DTypeError,
+        "fill: argument 'alpha' (0.5, float64) cannot be used as int32: TensorRT networks are strongly "
+        "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+        lambda x: td.fill((2,), "linspace", 0.5, 1, td.int32, like=x),
+    ),
+    (
+        DTypeError,
+        "Fill[LINSPACE]: input 'alpha' has dtype float32; expected int32, the output's dtype",
+        lambda x: td.fill((2,), "linspace", x[0, 0], [1], td.int32),
+    ),
+    (
+        ShapeError,
+        "Fill[LINSPACE]: input 'alpha' has shape (3,); expected a 0-D tensor",
+        lambda x: td.fill((2,), "linspace", x[0], [1.0]),
+    ),
+    (
+        ShapeError,
+        "fill: argument 'shape' (%s) has the dynamic length n; TensorRT needs a shape tensor's length "
+        "when the network is built (it is the rank of a result)",
+        lambda x: td.fill(x.network.input("s", td.int32, ("n",)), like=x),
+    ),
+    (
+        ArgumentError,
+        "arange: argument 'step' is 0; expected a non-zero number",
+        lambda x: td.arange(0, 3, 0, like=x),
+    ),
+    (
+        ArgumentError,
+        "arange: argument 'stop' is '5'; expected a number, a dynamic dim or a 0-D integer tensor",
+        lambda x: td.arange(x.shape[0], "5", like=x),
+    ),
+    (
+        ArgumentError,
+        "arange: argument 'start/stop/step' is (0, Dim('n'), 0.5); expected ints when start or stop is "
+        "dynamic",
+        lambda x: td.arange(0, x.shape[0], 0.5, like=x),
+    ),
+    (
+        ShapeError,
+        "broadcast_to: cannot broadcast shape (n, 3) to (n, 4): dim 1 is 3, which is neither 1 nor 4",
+        lambda x: td.broadcast_to(x, (x.shape[0], 4)),
+    ),
+    (
+        ShapeError,
+        "broadcast_to: cannot broadcast shape (n, 3) to (3,): the target has fewer dims",
+        lambda x: td.broadcast_to(x, (3,)),
+    ),
+    (
+        ShapeError,
+        "full: argument 'fill_value' is [1, 2]; expected a number or a 0-D tensor",
+        lambda x: td.full((2,), [1, 2], like=x),
+    ),
+    (
+        ShapeError,
+        'Fill[LINSPACE]: a static alpha and beta fill only 1-D outputs (TensorRT: "Alpha and beta tensor '
+        'should be set when output an ND tensor"); shape (2, 2) needs them as inputs 1 and 2',
+        lambda x: x.network.add1(td.Fill((2, 2)), ()),
+    ),
+    (
+        ArgumentError,
+        "Fill[LINSPACE]: inputs 1 (alpha) and 2 (beta) are both given or both absent",
+        lambda x: x.network.add1(td.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),
+    ),
 ]
 
 

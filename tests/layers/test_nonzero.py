@@ -16,14 +16,19 @@ def indices_by_loops(x):
     return np.array(columns, dtype=np.int64).reshape(len(columns), x.ndim).T
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.bool_], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "dtype", [np.float32, np.float16, np.int32, np.bool_], ids=lambda d: np.dtype(d).name
+)
 @pytest.mark.parametrize("indices", [td.int32, td.int64], ids=lambda d: d.name)
 @given(data=st.data())
 def test_nonzero_lists_the_indices_in_row_major_order(dtype, indices, data):
     shape = data.draw(shapes(min_dims=1, max_dims=4, max_side=4))
     # small values, so that zeros are common
-    x = data.draw(arrays(dtype, shape, min_value=-1, max_value=1)) if dtype is not np.bool_ else \
-        data.draw(arrays(dtype, shape))
+    x = (
+        data.draw(arrays(dtype, shape, min_value=-1, max_value=1))
+        if dtype is not np.bool_
+        else data.draw(arrays(dtype, shape))
+    )
     got = run_layer(lambda t: td.nonzero(t, indices), x)
     want = indices_by_loops(x)
     assert got.dtype == indices.numpy and got.shape == want.shape
@@ -73,19 +78,28 @@ def test_a_count_used_by_two_layers_must_agree_when_it_runs():
         a + b
     same = td.nonzero(x)[0]
     net.output("sum", a + same)
-    np.testing.assert_array_equal(net.run({"x": np.array([0, 1, 0, 2], np.float32),
-                                           "y": np.zeros(4, np.float32)})["sum"], [2, 6])
+    np.testing.assert_array_equal(
+        net.run({"x": np.array([0, 1, 0, 2], np.float32), "y": np.zeros(4, np.float32)})["sum"], [2, 6]
+    )
 
 
 def test_errors():
     net = td.Network("e")
     x = net.input("x", td.int64, (3,))
-    expect_error(DTypeError, "NonZero: input 'x' has dtype int64; expected one of float32, float16, int32, bool",
-                 lambda: td.nonzero(x))
+    expect_error(
+        DTypeError,
+        "NonZero: input 'x' has dtype int64; expected one of float32, float16, int32, bool",
+        lambda: td.nonzero(x),
+    )
     f = net.input("f", td.float32, (3,))
-    expect_error(DTypeError, "NonZero: argument 'indices_dtype' is float32; expected int32 or int64",
-                 lambda: td.nonzero(f, td.float32))
-    expect_error(DTypeError, "nonzero: argument 'x' is [1, 0]; expected a trtdsl Tensor", lambda: td.nonzero([1, 0]))
+    expect_error(
+        DTypeError,
+        "NonZero: argument 'indices_dtype' is float32; expected int32 or int64",
+        lambda: td.nonzero(f, td.float32),
+    )
+    expect_error(
+        DTypeError, "nonzero: argument 'x' is [1, 0]; expected a trtdsl Tensor", lambda: td.nonzero([1, 0])
+    )
 
 
 def test_a_count_that_contradicts_a_static_dim_is_an_error_when_it_runs():

@@ -14,8 +14,12 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 
 TRANSFORMS = ["align_corners", "asymmetric", "half_pixel"]
-ROUNDING = {"floor": math.floor, "ceil": math.ceil, "half_up": lambda v: math.floor(v + 0.5),
-            "half_down": lambda v: math.ceil(v - 0.5)}
+ROUNDING = {
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "half_up": lambda v: math.floor(v + 0.5),
+    "half_down": lambda v: math.ceil(v - 0.5),
+}
 
 
 def source(x_out, n_in, n_out, transform, upper):
@@ -64,9 +68,13 @@ def resize_formula(x, out_shape, mode, transform, upper, rounding, a, exclude):
             if n_in == n_out:
                 per_axis.append([(i, 1.0)])  # an axis that keeps its length is read as it is
             else:
-                per_axis.append(taps(mode, source(i, n_in, n_out, transform, upper), n_in, rounding, a, exclude))
-        out[index] = sum(math.prod(w for _, w in combo) * float(x[tuple(i for i, _ in combo)])
-                         for combo in itertools.product(*per_axis))
+                per_axis.append(
+                    taps(mode, source(i, n_in, n_out, transform, upper), n_in, rounding, a, exclude)
+                )
+        out[index] = sum(
+            math.prod(w for _, w in combo) * float(x[tuple(i for i, _ in combo)])
+            for combo in itertools.product(*per_axis)
+        )
     return out
 
 
@@ -89,27 +97,45 @@ def test_resize_matches_the_pointwise_formula(mode, data):
     rounding = data.draw(st.sampled_from(sorted(ROUNDING)))
     a = data.draw(st.sampled_from([-0.75, -0.5]))
     exclude = data.draw(st.booleans())
-    got = run_layer(lambda t: td.resize(t, out_shape, mode=mode, coordinate_transformation=transform,
-                                        selector="upper" if upper else "formula", nearest_rounding=rounding,
-                                        cubic_coeff=a, exclude_outside=exclude), x)
+    got = run_layer(
+        lambda t: td.resize(
+            t,
+            out_shape,
+            mode=mode,
+            coordinate_transformation=transform,
+            selector="upper" if upper else "formula",
+            nearest_rounding=rounding,
+            cubic_coeff=a,
+            exclude_outside=exclude,
+        ),
+        x,
+    )
     want = resize_formula(x.astype(np.float64), out_shape, mode, transform, upper, rounding, a, exclude)
     assert got.dtype == np.float32 and got.shape == out_shape
     np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-5, atol=1e-3)
 
 
-@given(x=arrays(np.float32, (2, 3, 4), min_value=-10, max_value=10),
-       scales=st.tuples(st.just(1.0), st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.7]), st.sampled_from([0.25, 1.0, 3.0])))
+@given(
+    x=arrays(np.float32, (2, 3, 4), min_value=-10, max_value=10),
+    scales=st.tuples(
+        st.just(1.0), st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.7]), st.sampled_from([0.25, 1.0, 3.0])
+    ),
+)
 def test_scales_give_floor_of_in_times_scale(x, scales):
     got = run_layer(lambda t: td.resize(t, scales=scales, mode="linear"), x)
     out_shape = tuple(math.floor(d * float(np.float32(s))) for d, s in zip(x.shape, scales))
     assert got.shape == out_shape
-    want = resize_formula(x.astype(np.float64), out_shape, "linear", "asymmetric", False, "floor", -0.75, False)
+    want = resize_formula(
+        x.astype(np.float64), out_shape, "linear", "asymmetric", False, "floor", -0.75, False
+    )
     np.testing.assert_allclose(got, want.astype(np.float32), rtol=1e-5, atol=1e-4)
 
 
 def test_float16_is_computed_wide_and_rounded_once():
     x = np.array([[0, 1, 3]], np.float16)
-    got = run_layer(lambda t: td.resize(t, (1, 5), mode="linear", coordinate_transformation="align_corners"), x)
+    got = run_layer(
+        lambda t: td.resize(t, (1, 5), mode="linear", coordinate_transformation="align_corners"), x
+    )
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, np.array([[0, 0.5, 1, 2, 3]], np.float16))
 
@@ -125,8 +151,12 @@ def test_dynamic_output_dims(h, w):
     net.output("z", z)
     a = np.arange(h * w, dtype=np.float32).reshape(1, h, w)
     out = net.run({"x": a})
-    want_y = resize_formula(a.astype(np.float64), (1, 2 * h, w + 1), "nearest", "asymmetric", False, "half_down", 0, 0)
-    want_z = resize_formula(a.astype(np.float64), (1, h // 2, 2 * w), "linear", "half_pixel", False, "floor", 0, 0)
+    want_y = resize_formula(
+        a.astype(np.float64), (1, 2 * h, w + 1), "nearest", "asymmetric", False, "half_down", 0, 0
+    )
+    want_z = resize_formula(
+        a.astype(np.float64), (1, h // 2, 2 * w), "linear", "half_pixel", False, "floor", 0, 0
+    )
     np.testing.assert_allclose(out["y"], want_y)
     np.testing.assert_allclose(out["z"], want_z, rtol=1e-6, atol=1e-5)
 
@@ -155,7 +185,9 @@ def test_textual_ir():
     net = td.Network("r")
     x = net.input("x", td.float32, (1, "w"))
     net.output("y", td.resize(x, scales=(1, 2), mode="cubic", cubic_coeff=-0.5))
-    assert "%y : f32[1,w*2] = Resize[CUBIC](%x, scales=(1.0,2.0), cubic_coeff=-0.5)" in net.format(locations=False)
+    assert "%y : f32[1,w*2] = Resize[CUBIC](%x, scales=(1.0,2.0), cubic_coeff=-0.5)" in net.format(
+        locations=False
+    )
 
 
 def _x(shape=(1, 2, 3, 3), dtype=td.float32):
@@ -164,28 +196,67 @@ def _x(shape=(1, 2, 3, 3), dtype=td.float32):
 
 ERRORS = [
     (ArgumentError, "resize: give exactly one of 'shape' and 'scales'", lambda: td.resize(_x())),
-    (ArgumentError, "resize: give exactly one of 'shape' and 'scales'",
-     lambda: td.resize(_x(), (1, 2, 3, 3), scales=(1, 1, 1, 1))),
-    (DTypeError, "Resize[NEAREST]: input 'x' has dtype int32; expected one of float32, float16 (int32 is invalid; "
-                 "int8 is a quantized type)", lambda: td.resize(_x(dtype=td.int32), (1, 2, 6, 6))),
-    (ShapeError, "Resize[CUBIC]: dim 1 changes from 2 to 4, but CUBIC resizes only the innermost 2 dims; outer dims "
-                 "keep their length", lambda: td.resize(_x(), (1, 4, 6, 6), mode="cubic")),
-    (ShapeError, "Resize[LINEAR]: dim 0 changes from 1 to 2, but LINEAR resizes only the innermost 3 dims; outer "
-                 "dims keep their length", lambda: td.resize(_x(), scales=(2, 1, 1, 1), mode="linear")),
+    (
+        ArgumentError,
+        "resize: give exactly one of 'shape' and 'scales'",
+        lambda: td.resize(_x(), (1, 2, 3, 3), scales=(1, 1, 1, 1)),
+    ),
+    (
+        DTypeError,
+        "Resize[NEAREST]: input 'x' has dtype int32; expected one of float32, float16 (int32 is invalid; "
+        "int8 is a quantized type)",
+        lambda: td.resize(_x(dtype=td.int32), (1, 2, 6, 6)),
+    ),
+    (
+        ShapeError,
+        "Resize[CUBIC]: dim 1 changes from 2 to 4, but CUBIC resizes only the innermost 2 dims; outer dims "
+        "keep their length",
+        lambda: td.resize(_x(), (1, 4, 6, 6), mode="cubic"),
+    ),
+    (
+        ShapeError,
+        "Resize[LINEAR]: dim 0 changes from 1 to 2, but LINEAR resizes only the innermost 3 dims; outer "
+        "dims keep their length",
+        lambda: td.resize(_x(), scales=(2, 1, 1, 1), mode="linear"),
+    ),
     (ShapeError, "resize: argument 'shape' is (6, 6); expected 4 dims", lambda: td.resize(_x(), (6, 6))),
-    (ShapeError, "Resize[NEAREST]: argument 'scales' is (1.0, 2.0); expected 4 scales, one per dim of input shape "
-                 "(1, 2, 3, 3)", lambda: td.resize(_x(), scales=(1, 2))),
-    (ArgumentError, "Resize[NEAREST]: argument 'scales' is (1.0, 1.0, 0.0, 1.0); expected finite scales > 0",
-     lambda: td.resize(_x(), scales=(1, 1, 0, 1))),
-    (ArgumentError, "resize: argument 'mode' is 'bilinear'; expected one of 'nearest', 'linear', 'cubic'",
-     lambda: td.resize(_x(), (1, 2, 6, 6), mode="bilinear")),
-    (ArgumentError, "resize: argument 'nearest_rounding' is 'round'; expected one of 'half_up', 'half_down', "
-                    "'floor', 'ceil'", lambda: td.resize(_x(), (1, 2, 6, 6), nearest_rounding="round")),
-    (ShapeError, "Resize[NEAREST]: input 'x' has shape (); resize needs rank >= 1",
-     lambda: td.resize(_x(()), scales=())),
-    (DTypeError, "resize: argument 'shape' (%s) has dtype float32; a shape tensor is int32 or int64",
-     lambda: _resize_by_input(td.float32, (1,))),
-    (ShapeError, "resize: argument 'shape' (%s) has 2 elements; expected 1", lambda: _resize_by_input(td.int32, (2,))),
+    (
+        ShapeError,
+        "Resize[NEAREST]: argument 'scales' is (1.0, 2.0); expected 4 scales, one per dim of input shape "
+        "(1, 2, 3, 3)",
+        lambda: td.resize(_x(), scales=(1, 2)),
+    ),
+    (
+        ArgumentError,
+        "Resize[NEAREST]: argument 'scales' is (1.0, 1.0, 0.0, 1.0); expected finite scales > 0",
+        lambda: td.resize(_x(), scales=(1, 1, 0, 1)),
+    ),
+    (
+        ArgumentError,
+        "resize: argument 'mode' is 'bilinear'; expected one of 'nearest', 'linear', 'cubic'",
+        lambda: td.resize(_x(), (1, 2, 6, 6), mode="bilinear"),
+    ),
+    (
+        ArgumentError,
+        "resize: argument 'nearest_rounding' is 'round'; expected one of 'half_up', 'half_down', "
+        "'floor', 'ceil'",
+        lambda: td.resize(_x(), (1, 2, 6, 6), nearest_rounding="round"),
+    ),
+    (
+        ShapeError,
+        "Resize[NEAREST]: input 'x' has shape (); resize needs rank >= 1",
+        lambda: td.resize(_x(()), scales=()),
+    ),
+    (
+        DTypeError,
+        "resize: argument 'shape' (%s) has dtype float32; a shape tensor is int32 or int64",
+        lambda: _resize_by_input(td.float32, (1,)),
+    ),
+    (
+        ShapeError,
+        "resize: argument 'shape' (%s) has 2 elements; expected 1",
+        lambda: _resize_by_input(td.int32, (2,)),
+    ),
 ]
 
 

@@ -50,8 +50,21 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_tensor
 
-__all__ = ["Fill", "FillOperation", "arange", "broadcast_to", "fill", "full", "full_like", "ones", "ones_like",
-           "random_normal", "random_uniform", "zeros", "zeros_like"]
+__all__ = [
+    "Fill",
+    "FillOperation",
+    "arange",
+    "broadcast_to",
+    "fill",
+    "full",
+    "full_like",
+    "ones",
+    "ones_like",
+    "random_normal",
+    "random_uniform",
+    "zeros",
+    "zeros_like",
+]
 
 
 class FillOperation(enum.Enum):
@@ -62,9 +75,11 @@ class FillOperation(enum.Enum):
 
 _F = FillOperation
 # The output types NvInfer.h allows per operation.
-FILL_DTYPES = {_F.LINSPACE: (dtypes.int32, dtypes.int64, dtypes.float32),
-               _F.RANDOM_UNIFORM: (dtypes.float32, dtypes.float16),
-               _F.RANDOM_NORMAL: (dtypes.float32, dtypes.float16)}
+FILL_DTYPES = {
+    _F.LINSPACE: (dtypes.int32, dtypes.int64, dtypes.float32),
+    _F.RANDOM_UNIFORM: (dtypes.float32, dtypes.float16),
+    _F.RANDOM_NORMAL: (dtypes.float32, dtypes.float16),
+}
 _DEFAULTS = {_F.LINSPACE: (0, 1), _F.RANDOM_UNIFORM: (0, 1), _F.RANDOM_NORMAL: (0, 1)}
 
 
@@ -101,17 +116,26 @@ class Fill(Op):
         dims, alpha, beta = (tuple(inputs) + (None, None, None))[:3]
         allowed = FILL_DTYPES[self.operation]
         if self.dtype not in allowed:
-            raise DTypeError(f"{label}: argument 'dtype' is {self.dtype.name}; {self.operation.name} fills "
-                             f"{', '.join(d.name for d in allowed)}")
+            raise DTypeError(
+                f"{label}: argument 'dtype' is {self.dtype.name}; {self.operation.name} fills "
+                f"{', '.join(d.name for d in allowed)}"
+            )
         if dims is not None:
             from trtdsl.shapes.rules import check_shape_input
 
             check_shape_input(label, "dims", dims, len(self.shape))
         elif not all(type(d) is int and d >= 0 for d in self.shape):
-            raise bad_argument(label, "shape", self.shape, "ints >= 0 (dynamic dims come as input 0, a shape tensor)",
-                               ShapeError)
+            raise bad_argument(
+                label,
+                "shape",
+                self.shape,
+                "ints >= 0 (dynamic dims come as input 0, a shape tensor)",
+                ShapeError,
+            )
         if len(self.shape) > 8:
-            raise ShapeError(f"{label}: shape {self.shape} has rank {len(self.shape)}; TensorRT allows at most 8")
+            raise ShapeError(
+                f"{label}: shape {self.shape} has rank {len(self.shape)}; TensorRT allows at most 8"
+            )
         if (alpha is None) != (beta is None):
             raise ArgumentError(f"{label}: inputs 1 (alpha) and 2 (beta) are both given or both absent")
         if alpha is None:
@@ -129,29 +153,37 @@ class Fill(Op):
                 raise bad_argument(label, arg, value, "an int" if integral else "a finite float")
         if self.operation is _F.LINSPACE and len(self.shape) != 1:
             raise ShapeError(
-                f"{label}: a static alpha and beta fill only 1-D outputs (TensorRT: \"Alpha and beta tensor should be "
-                f"set when output an ND tensor\"); shape {_text(self.shape)} needs them as inputs 1 and 2"
+                f"{label}: a static alpha and beta fill only 1-D outputs (TensorRT: \"Alpha and beta "
+                f"tensor should be set when output an ND tensor\"); shape {_text(self.shape)} needs them as "
+                "inputs 1 and 2"
             )
 
     def _check_dynamic(self, label: str, alpha: TensorType, beta: TensorType) -> None:
         if self.alpha is not None or self.beta is not None:
-            raise ArgumentError(f"{label}: alpha and beta are given as inputs 1 and 2, so the parameters alpha and beta "
-                                "are None")
+            raise ArgumentError(
+                f"{label}: alpha and beta are given as inputs 1 and 2, so the parameters alpha and beta "
+                "are None"
+            )
         for arg, ty in (("alpha", alpha), ("beta", beta)):
             if ty.dtype != self.dtype:
-                raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected {self.dtype.name}, the "
-                                 "output's dtype")
+                raise DTypeError(
+                    f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected {self.dtype.name}, the "
+                    "output's dtype"
+                )
         if alpha.rank != 0:
             raise ShapeError(f"{label}: input 'alpha' has shape {alpha.shape_text}; expected a 0-D tensor")
         if self.operation is _F.LINSPACE:
             if beta.shape != (len(self.shape),):
-                raise ShapeError(f"{label}: input 'beta' has shape {beta.shape_text}; expected ({len(self.shape)},), "
-                                 "one delta per output dim")
+                raise ShapeError(
+                    f"{label}: input 'beta' has shape {beta.shape_text}; expected ({len(self.shape)},), "
+                    "one delta per output dim"
+                )
         elif beta.rank != 0:
             raise ShapeError(f"{label}: input 'beta' has shape {beta.shape_text}; expected a 0-D tensor")
 
-    def reference(self, dims: np.ndarray | None = None, alpha: np.ndarray | None = None,
-                  beta: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    def reference(
+        self, dims: np.ndarray | None = None, alpha: np.ndarray | None = None, beta: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...]:
         shape = tuple(int(d) for d in dims) if dims is not None else tuple(self.shape)
         if min(shape, default=0) < 0:
             raise ValueError(f"the dims {list(shape)} read when the network ran have a negative dim")
@@ -167,7 +199,8 @@ class Fill(Op):
 
 
 def _linspace(shape: tuple[int, ...], alpha: Any, beta: np.ndarray, target: np.dtype) -> np.ndarray:
-    """``alpha + sum_k beta[k] * i_k``, exact for integers (wrapping into ``target``), float64 then rounded."""
+    """``alpha + sum_k beta[k] * i_k``: exact for integers (wrapping into ``target``), in float64 then
+    rounded for floats."""
     wide = np.int64 if np.dtype(target).kind in "iu" else np.float64
     out = np.full(shape, alpha, wide)
     for k, n in enumerate(shape):
@@ -186,8 +219,9 @@ def _operation(value: FillOperation | str) -> FillOperation:
     try:
         return FillOperation[str(value).upper()]
     except KeyError:
-        raise bad_argument("fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation)) \
-            from None
+        raise bad_argument(
+            "fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation)
+        ) from None
 
 
 def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
@@ -206,13 +240,23 @@ def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
 
 def _need_network(fn: str, network: Network | None) -> Network:
     if network is None:
-        raise ArgumentError(f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of "
-                            "the network> (as NumPy's like=)")
+        raise ArgumentError(
+            f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of "
+            "the network> (as NumPy's like=)"
+        )
     return network
 
 
-def fill(shape: Any, operation: FillOperation | str = "linspace", alpha: Any = None, beta: Any = None,
-         dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+def fill(
+    shape: Any,
+    operation: FillOperation | str = "linspace",
+    alpha: Any = None,
+    beta: Any = None,
+    dtype: Any = dtypes.float32,
+    *,
+    like: Tensor | None = None,
+    name: str | None = None,
+) -> Tensor:
     """One IFillLayer of ``shape`` (ints, dims, 0-D int tensors, or a 1-D shape tensor) and ``dtype``.
 
     LINSPACE: ``alpha + sum_k beta[k] * i_k`` (``alpha`` a number or 0-D tensor, ``beta`` a number for
@@ -232,11 +276,9 @@ def fill(shape: Any, operation: FillOperation | str = "linspace", alpha: Any = N
     return _fill(network, shape, _operation(operation), alpha, beta, dtypes.dtype(dtype), name)
 
 
-def _fill(network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any, dt: DType,
-          name: str | None) -> Tensor:
-    default_alpha, default_beta = _DEFAULTS[op]
-    alpha = default_alpha if alpha is None else alpha
-    beta = default_beta if beta is None else beta
+def _fill(
+    network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any, dt: DType, name: str | None
+) -> Tensor:
     from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
@@ -244,12 +286,27 @@ def _fill(network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any
     if dims.tensor is not None:
         use_as_shape("fill", dims.tensor, "shape")
     rank = len(dims.dims)
-    static = not isinstance(alpha, Tensor) and not isinstance(beta, Tensor) and np.ndim(beta) == 0 and (
-        op is not _F.LINSPACE or rank == 1)
+    if beta is None and op is _F.LINSPACE and rank != 1:
+        raise bad_argument(
+            "fill",
+            "beta",
+            beta,
+            f"{rank} deltas, one per output dim (TensorRT's default delta of 1 is for 1-D fills)",
+        )
+    default_alpha, default_beta = _DEFAULTS[op]
+    alpha = default_alpha if alpha is None else alpha
+    beta = default_beta if beta is None else beta
+    static = (
+        not isinstance(alpha, Tensor)
+        and not isinstance(beta, Tensor)
+        and np.ndim(beta) == 0
+        and (op is not _F.LINSPACE or rank == 1)
+    )
     if static:
         a, b = (_scalar("fill", arg, v, dt) for arg, v in (("alpha", alpha), ("beta", beta)))
-        return network.add1(Fill(dims.dims, op, dt, a, b), (dims.tensor,) if dims.tensor is not None else (),
-                            name=name)
+        return network.add1(
+            Fill(dims.dims, op, dt, a, b), (dims.tensor,) if dims.tensor is not None else (), name=name
+        )
     a_t = _parameter(network, "alpha", alpha, dt, ())
     beta_shape = (rank,) if op is _F.LINSPACE else ()
     if op is _F.LINSPACE and not isinstance(beta, Tensor) and np.ndim(beta) == 0:
@@ -266,7 +323,8 @@ def _scalar(fn: str, arg: str, value: Any, dtype: DType) -> float | int:
 
 
 def _parameter(network: Network, arg: str, value: Any, dtype: DType, shape: tuple[int, ...]) -> Tensor:
-    """``alpha`` or ``beta`` as a tensor of ``dtype`` and ``shape`` (a Tensor as is, numbers as a constant)."""
+    """``alpha`` or ``beta`` as a tensor of ``dtype`` and ``shape`` (a Tensor as is, numbers as a
+    constant)."""
     if isinstance(value, Tensor):
         return value
     array = as_array("fill", arg, value, dtype)
@@ -276,59 +334,88 @@ def _parameter(network: Network, arg: str, value: Any, dtype: DType, shape: tupl
     return network.constant(array)
 
 
-def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None, *, like: Tensor | None = None,
-           name: str | None = None) -> Tensor:
+def arange(
+    start: Any,
+    stop: Any = None,
+    step: Any = 1,
+    dtype: Any = None,
+    *,
+    like: Tensor | None = None,
+    name: str | None = None,
+) -> Tensor:
     """``np.arange(start, stop, step)`` as a LINSPACE Fill: ``start + step * i`` for ``i`` in
     ``range(ceil((stop - start) / step))``.
 
-    ``stop`` (or ``start`` alone) may be a dynamic dim (``x.shape[0]``) or a 0-D integer tensor: the
-    length is then computed when the network runs, with integer ``start`` and ``step``, and must not be
-    negative (NumPy would give an empty result). ``dtype`` defaults to int64 for integer arguments
-    (NumPy's default) and float32 otherwise.
+    ``start`` and ``stop`` may be dynamic dims (``x.shape[0] - 1``) or 0-D integer tensors, with an
+    integer ``step``: the length is then computed when the network runs and must not be negative (NumPy
+    would give an empty result). ``dtype`` defaults to int64 for integer arguments (NumPy's default) and
+    float32 otherwise.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")
     >>> x = net.input("x", td.float32, ("n",))
     >>> net.output("r", td.arange(1, x.shape[0], 2, like=x))
+    >>> net.output("down", td.arange(x.shape[0] - 1, -1, -1, like=x))
     >>> net.output("f", td.arange(0.0, 1.0, 0.25, like=x))
     >>> out = net.run({"x": np.zeros(8, np.float32)})
-    >>> out["r"], out["f"]
-    (array([1, 3, 5, 7]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
+    >>> out["r"], out["down"], out["f"]
+    (array([1, 3, 5, 7]), array([7, 6, 5, 4, 3, 2, 1, 0]), array([0.  , 0.25, 0.5 , 0.75], dtype=float32))
     """
     if stop is None:
         start, stop = 0, start
     network = _need_network("arange", _network("arange", (), like, start, stop, step))
-    for arg, value in (("start", start), ("step", step)):
-        if isinstance(value, (Tensor, Dim)) or isinstance(value, (bool, np.bool_)) or \
-                not isinstance(value, (int, float, np.integer, np.floating)):
-            raise bad_argument("arange", arg, value, "a number (only stop may be dynamic)")
-    if step == 0:
+    for arg, value in (("start", start), ("stop", stop)):
+        if not (
+            _is_number(value)
+            or isinstance(value, Dim)
+            or (isinstance(value, Tensor) and value.dtype.is_integer and value.ndim == 0)
+        ):
+            raise bad_argument("arange", arg, value, "a number, a dynamic dim or a 0-D integer tensor")
+    if not _is_number(step) or step == 0:
         raise bad_argument("arange", "step", step, "a non-zero number")
     floats = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
     dt = dtypes.dtype(dtype) if dtype is not None else dtypes.float32 if floats else dtypes.int64
-    if isinstance(stop, (Tensor, Dim)):
-        if floats:
-            raise bad_argument("arange", "start/step", (start, step), "ints when stop is dynamic")
-        length = _dynamic_length(stop, int(start), int(step))
-    elif isinstance(stop, (int, float, np.integer, np.floating)) and not isinstance(stop, (bool, np.bool_)):
+    if _is_number(start) and _is_number(stop):
         length = max(math.ceil((stop - start) / step), 0)
+        return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+    if floats:
+        raise bad_argument(
+            "arange", "start/stop/step", (start, stop, step), "ints when start or stop is dynamic"
+        )
+    step = int(step)
+    if isinstance(start, Tensor) or isinstance(stop, Tensor):
+        first, last = (_scalar_tensor(network, v, dtypes.int64) for v in (start, stop))
+        length: Any = (
+            (last - first + (step - 1)) // step if step > 0 else (first - last + (-step - 1)) // -step
+        )
+    elif step > 0:
+        length = combine("//", combine("+", combine("-", stop, start), step - 1), step)
     else:
-        raise bad_argument("arange", "stop", stop, "a number, a dynamic dim or a 0-D integer tensor")
-    return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+        length = combine("//", combine("+", combine("-", start, stop), -step - 1), -step)
+    if _is_number(start):
+        return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+    return _fill(network, (length,), _F.LINSPACE, _scalar_tensor(network, start, dt), [step], dt, name)
 
 
-def _dynamic_length(stop: Any, start: int, step: int) -> Any:
-    """``ceil((stop - start) / step)`` for a dynamic ``stop`` (a Dim, or a 0-D integer tensor)."""
-    if isinstance(stop, Tensor):
-        if not stop.dtype.is_integer or stop.ndim != 0:
-            raise bad_argument("arange", "stop", stop, "a number, a dynamic dim or a 0-D integer tensor")
-        stop = stop.astype(dtypes.int64) if stop.dtype is not dtypes.int64 else stop
-        if step > 0:
-            return (stop - start + (step - 1)) // step
-        return (start - stop + (-step - 1)) // -step
-    if step > 0:
-        return combine("//", combine("+", combine("-", stop, start), step - 1), step)
-    return combine("//", combine("+", combine("-", start, stop), -step - 1), -step)
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _scalar_tensor(network: Network, value: Any, dtype: DType) -> Tensor:
+    """A number, a dim or a 0-D integer tensor as a 0-D tensor of ``dtype``."""
+    from trtdsl.layers.cast import cast
+    from trtdsl.layers.shuffle import squeeze
+    from trtdsl.shapes.materialize import dim_tensor
+
+    if isinstance(value, Tensor):
+        t = value
+    elif isinstance(value, Dim):
+        t = squeeze(dim_tensor(network, value), 0)
+    else:
+        return network.constant(as_array("arange", "start", value, dtype))
+    return t if t.dtype is dtype else cast(t, dtype)
 
 
 def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
@@ -359,8 +446,10 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     target = shape_arg("broadcast_to", "shape", shape, x.network)
     rank = len(target.dims)
     if rank < x.ndim:
-        raise ShapeError(f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: the target "
-                         "has fewer dims")
+        raise ShapeError(
+            f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: the target "
+            "has fewer dims"
+        )
     if rank > x.ndim:
         x = unsqueeze(x, tuple(range(rank - x.ndim)))
     strides: list[Any] = []
@@ -370,8 +459,10 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
         elif d == t:
             strides.append(1)
         elif isinstance(d, int) and isinstance(t, int):
-            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: dim "
-                             f"{axis} is {d}, which is neither 1 nor {t}")
+            raise ShapeError(
+                f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: dim "
+                f"{axis} is {d}, which is neither 1 nor {t}"
+            )
         elif isinstance(d, int):
             strides.append(1)  # the target dim must be d when the network runs (checked there)
         else:
@@ -395,8 +486,9 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     return x.network.add1(Slice((0,) * rank, target.dims, tuple(strides)), inputs, name=name)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None = None,
-         name: str | None = None) -> Tensor:
+def full(
+    shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None = None, name: str | None = None
+) -> Tensor:
     """``np.full(shape, fill_value, dtype)``: a constant broadcast to ``shape`` (which may hold dynamic
     dims; ``like`` is a tensor of the network when no other argument is one). ``dtype`` defaults to
     float32 for a float value, int32 for an int (int64 if needed), bool for a bool.
@@ -431,13 +523,17 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None 
     return broadcast_to(ones, target.tensor if target.tensor is not None else target.dims, name=name)
 
 
-def zeros(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+def zeros(
+    shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None
+) -> Tensor:
     """``np.zeros(shape, dtype)`` (float32 by default): see :func:`full`."""
     dt = dtypes.dtype(dtype)
     return full(shape, np.zeros((), dt.numpy), dt, like=like, name=name)
 
 
-def ones(shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None) -> Tensor:
+def ones(
+    shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None
+) -> Tensor:
     """``np.ones(shape, dtype)`` (float32 by default): see :func:`full`."""
     dt = dtypes.dtype(dtype)
     return full(shape, np.ones((), dt.numpy), dt, like=like, name=name)
@@ -470,13 +566,27 @@ def ones_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tenso
     return ones(x.shape, x.dtype if dtype is None else dtype, like=x, name=name)
 
 
-def random_uniform(shape: Any, low: Any = 0.0, high: Any = 1.0, dtype: Any = dtypes.float32, *,
-                   like: Tensor | None = None, name: str | None = None) -> Tensor:
+def random_uniform(
+    shape: Any,
+    low: Any = 0.0,
+    high: Any = 1.0,
+    dtype: Any = dtypes.float32,
+    *,
+    like: Tensor | None = None,
+    name: str | None = None,
+) -> Tensor:
     """``np.random.uniform(low, high, shape)`` as a RANDOM_UNIFORM Fill (new values on every run)."""
     return fill(shape, _F.RANDOM_UNIFORM, low, high, dtype, like=like, name=name)
 
 
-def random_normal(shape: Any, mean: Any = 0.0, std: Any = 1.0, dtype: Any = dtypes.float32, *,
-                  like: Tensor | None = None, name: str | None = None) -> Tensor:
+def random_normal(
+    shape: Any,
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    dtype: Any = dtypes.float32,
+    *,
+    like: Tensor | None = None,
+    name: str | None = None,
+) -> Tensor:
     """``np.random.normal(mean, std, shape)`` as a RANDOM_NORMAL Fill (new values on every run)."""
     return fill(shape, _F.RANDOM_NORMAL, mean, std, dtype, like=like, name=name)

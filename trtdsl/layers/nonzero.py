@@ -68,8 +68,10 @@ class NonZero(Op):
         assert x is not None
         expect_dtype(self.label(), "x", x, NONZERO_DTYPES)
         if self.indices_dtype not in INDEX_DTYPES:
-            raise DTypeError(f"{self.label()}: argument 'indices_dtype' is {self.indices_dtype.name}; expected int32 or "
-                             "int64")
+            raise DTypeError(
+                f"{self.label()}: argument 'indices_dtype' is {self.indices_dtype.name}; expected int32 or "
+                "int64"
+            )
         if not isinstance(self.count, Dim) or not self.count.is_symbol:
             raise bad_argument(self.label(), "count", self.count, "a named dim (the count's symbol)")
         return (TensorType(self.indices_dtype, (x.rank, self.count)),)

@@ -55,8 +55,14 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
 
-__all__ = ["InterpolationMode", "Resize", "ResizeCoordinateTransformation", "ResizeRoundMode", "ResizeSelector",
-           "resize"]
+__all__ = [
+    "InterpolationMode",
+    "Resize",
+    "ResizeCoordinateTransformation",
+    "ResizeRoundMode",
+    "ResizeSelector",
+    "resize",
+]
 
 
 class InterpolationMode(enum.Enum):
@@ -90,8 +96,10 @@ RESIZE_DTYPES = (dtypes.float32, dtypes.float16)
 # How many innermost dims each mode may resize (NvInfer.h; the Operators reference says 3 for NEAREST).
 INNERMOST = {_I.NEAREST: 8, _I.LINEAR: 3, _I.CUBIC: 2}
 _ROUND: dict[ResizeRoundMode, Callable[[np.ndarray], np.ndarray]] = {
-    _R.FLOOR: np.floor, _R.CEIL: np.ceil,
-    _R.HALF_UP: lambda x: np.floor(x + 0.5), _R.HALF_DOWN: lambda x: np.ceil(x - 0.5),
+    _R.FLOOR: np.floor,
+    _R.CEIL: np.ceil,
+    _R.HALF_UP: lambda x: np.floor(x + 0.5),
+    _R.HALF_DOWN: lambda x: np.ceil(x - 0.5),
 }
 
 
@@ -122,8 +130,13 @@ class Resize(Op):
 
     def attributes(self) -> dict[str, object]:
         shown = {k: v for k, v in super().attributes().items() if v is not None and k != "mode"}
-        defaults = {"coordinate_transformation": _T.ASYMMETRIC, "selector": ResizeSelector.FORMULA,
-                    "nearest_rounding": _R.FLOOR, "cubic_coeff": -0.75, "exclude_outside": False}
+        defaults = {
+            "coordinate_transformation": _T.ASYMMETRIC,
+            "selector": ResizeSelector.FORMULA,
+            "nearest_rounding": _R.FLOOR,
+            "cubic_coeff": -0.75,
+            "exclude_outside": False,
+        }
         return {k: v for k, v in shown.items() if defaults.get(k, object()) != v}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
@@ -139,11 +152,17 @@ class Resize(Op):
         if (self.shape is None) == (self.scales is None):
             raise ArgumentError(f"{label}: give exactly one of 'shape' and 'scales'")
         if not math.isfinite(self.cubic_coeff) or not isinstance(self.exclude_outside, bool):
-            raise bad_argument(label, "cubic_coeff/exclude_outside", (self.cubic_coeff, self.exclude_outside),
-                               "a finite float and a bool")
+            raise bad_argument(
+                label,
+                "cubic_coeff/exclude_outside",
+                (self.cubic_coeff, self.exclude_outside),
+                "a finite float and a bool",
+            )
         if self.scales is not None:
             if dims is not None:
-                raise ArgumentError(f"{label}: scales are static; a resize to dims given as input 1 has no scales")
+                raise ArgumentError(
+                    f"{label}: scales are static; a resize to dims given as input 1 has no scales"
+                )
             shape = self._scaled(label, x)
         else:
             shape = self._sized(label, x, dims)
@@ -153,8 +172,13 @@ class Resize(Op):
     def _scaled(self, label: str, x: TensorType) -> tuple[DimLike, ...]:
         assert self.scales is not None
         if len(self.scales) != x.rank:
-            raise bad_argument(label, "scales", self.scales, f"{x.rank} scales, one per dim of input shape {x.shape_text}",
-                               ShapeError)
+            raise bad_argument(
+                label,
+                "scales",
+                self.scales,
+                f"{x.rank} scales, one per dim of input shape {x.shape_text}",
+                ShapeError,
+            )
         if any(not math.isfinite(s) or s <= 0 for s in self.scales):
             raise bad_argument(label, "scales", self.scales, "finite scales > 0")
         return tuple(scaled_dim(d, s) for d, s in zip(x.shape, self.scales))
@@ -162,15 +186,25 @@ class Resize(Op):
     def _sized(self, label: str, x: TensorType, dims: TensorType | None) -> tuple[DimLike, ...]:
         assert self.shape is not None
         if len(self.shape) != x.rank:
-            raise bad_argument(label, "shape", self.shape, f"{x.rank} dims, one per dim of input shape {x.shape_text}",
-                               ShapeError)
+            raise bad_argument(
+                label,
+                "shape",
+                self.shape,
+                f"{x.rank} dims, one per dim of input shape {x.shape_text}",
+                ShapeError,
+            )
         if dims is not None:
             from trtdsl.shapes.rules import check_shape_input
 
             check_shape_input(label, "output dims", dims, x.rank)
         elif not all(type(d) is int and d >= 0 for d in self.shape):
-            raise bad_argument(label, "shape", self.shape,
-                               "ints >= 0 (dynamic dims come as input 1, a shape tensor: td.resize makes it)", ShapeError)
+            raise bad_argument(
+                label,
+                "shape",
+                self.shape,
+                "ints >= 0 (dynamic dims come as input 1, a shape tensor: td.resize makes it)",
+                ShapeError,
+            )
         return self.shape
 
     def _check_innermost(self, label: str, before: tuple[DimLike, ...], after: tuple[DimLike, ...]) -> None:
@@ -179,24 +213,28 @@ class Resize(Op):
             # dims that may be equal when the network runs are checked then (see reference)
             if isinstance(before[axis], int) and isinstance(after[axis], int) and before[axis] != after[axis]:
                 raise ShapeError(
-                    f"{label}: dim {axis} changes from {before[axis]} to {after[axis]}, but {self.mode.name} resizes only "
-                    f"the innermost {limit} dims; outer dims keep their length"
+                    f"{label}: dim {axis} changes from {before[axis]} to {after[axis]}, but {self.mode.name} "
+                    f"resizes only the innermost {limit} dims; outer dims keep their length"
                 )
 
     def reference(self, x: np.ndarray, dims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         if dims is not None:
             shape = tuple(int(d) for d in dims)
             if len(shape) != x.ndim or min(shape) < 0:
-                raise ValueError(f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
-                                 f"{x.ndim} input")
+                raise ValueError(
+                    f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
+                    f"{x.ndim} input"
+                )
         elif self.scales is not None:
             shape = tuple(int(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
         else:
             shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
         changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
         if changed:
-            raise ValueError(f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
-                             f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims")
+            raise ValueError(
+                f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
+                f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims"
+            )
         out = x.astype(np.float64)
         for axis, (n_in, n_out) in enumerate(zip(x.shape, shape)):
             if n_in != n_out:
@@ -275,10 +313,19 @@ def _enum(fn: str, arg: str, cls: type[enum.Enum], value: Any) -> Any:
         raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None  # type: ignore[attr-defined]
 
 
-def resize(x: Tensor, shape: Any = None, *, scales: Any = None, mode: InterpolationMode | str = "nearest",
-           coordinate_transformation: ResizeCoordinateTransformation | str = "asymmetric",
-           selector: ResizeSelector | str = "formula", nearest_rounding: ResizeRoundMode | str = "floor",
-           cubic_coeff: float = -0.75, exclude_outside: bool = False, name: str | None = None) -> Tensor:
+def resize(
+    x: Tensor,
+    shape: Any = None,
+    *,
+    scales: Any = None,
+    mode: InterpolationMode | str = "nearest",
+    coordinate_transformation: ResizeCoordinateTransformation | str = "asymmetric",
+    selector: ResizeSelector | str = "formula",
+    nearest_rounding: ResizeRoundMode | str = "floor",
+    cubic_coeff: float = -0.75,
+    exclude_outside: bool = False,
+    name: str | None = None,
+) -> Tensor:
     """One IResizeLayer: ``x`` resized to ``shape`` or by ``scales`` (one per dim), see the module doc.
 
     ``shape`` may hold dynamic dims (``x.shape[2] * 2``) and 0-D integer tensors, or be a 1-D shape
@@ -298,16 +345,20 @@ def resize(x: Tensor, shape: Any = None, *, scales: Any = None, mode: Interpolat
     x = expect_tensor("resize", "x", x)
     options = dict(
         mode=_enum("resize", "mode", InterpolationMode, mode),
-        coordinate_transformation=_enum("resize", "coordinate_transformation", ResizeCoordinateTransformation,
-                                        coordinate_transformation),
+        coordinate_transformation=_enum(
+            "resize", "coordinate_transformation", ResizeCoordinateTransformation, coordinate_transformation
+        ),
         selector=_enum("resize", "selector", ResizeSelector, selector),
         nearest_rounding=_enum("resize", "nearest_rounding", ResizeRoundMode, nearest_rounding),
-        cubic_coeff=float(cubic_coeff), exclude_outside=exclude_outside,
+        cubic_coeff=float(cubic_coeff),
+        exclude_outside=exclude_outside,
     )
     if (shape is None) == (scales is None):
         raise ArgumentError("resize: give exactly one of 'shape' and 'scales'")
     if scales is not None:
-        if isinstance(scales, (int, float)) or not all(isinstance(s, (int, float, np.number)) for s in scales):
+        if isinstance(scales, (int, float)) or not all(
+            isinstance(s, (int, float, np.number)) for s in scales
+        ):
             raise bad_argument("resize", "scales", scales, f"{x.ndim} numbers, one per dim")
         return x.network.add1(Resize(scales=tuple(scales), **options), (x,), name=name)
     from trtdsl.shapes.materialize import shape_arg

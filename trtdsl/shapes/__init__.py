@@ -15,5 +15,14 @@ from trtdsl.shapes.profiles import Profile, Range
 from trtdsl.shapes.rules import EXECUTION, SHAPE, ShapeSyncWarning, classify, shape_input_names, sync_points
 from trtdsl.shapes.values import value_of
 
-__all__ = ["EXECUTION", "SHAPE", "Profile", "Range", "ShapeSyncWarning", "classify", "shape_input_names",
-           "sync_points", "value_of"]
+__all__ = [
+    "EXECUTION",
+    "SHAPE",
+    "Profile",
+    "Range",
+    "ShapeSyncWarning",
+    "classify",
+    "shape_input_names",
+    "sync_points",
+    "value_of",
+]

@@ -64,8 +64,9 @@ class ShapeArg:
         return self.tensor is None
 
 
-def shape_arg(fn: str, arg: str, value: Any, network: Network | None = None, *,
-              length: int | None = None) -> ShapeArg:
+def shape_arg(
+    fn: str, arg: str, value: Any, network: Network | None = None, *, length: int | None = None
+) -> ShapeArg:
     """``value`` -- a sequence of ints, dims of ``x.shape`` and 0-D integer tensors, or a 1-D integer
     tensor (a shape tensor such as ``td.shape_of(y)``) -- as a :class:`ShapeArg`. ``network`` is where
     dynamic dims are computed (needed when ``value`` holds dims but no tensor); ``length``, if given, is
@@ -90,10 +91,14 @@ def shape_arg(fn: str, arg: str, value: Any, network: Network | None = None, *,
         raise ShapeError(f"{fn}: argument '{arg}' is {_text(items)}; expected {length} dims")
     if all(isinstance(i, int) for i in items):
         return ShapeArg(tuple(items), None)
-    where = network if network is not None else next((i.network for i in items if isinstance(i, Tensor)), None)
+    where = (
+        network if network is not None else next((i.network for i in items if isinstance(i, Tensor)), None)
+    )
     if where is None:
-        raise ArgumentError(f"{fn}: argument '{arg}' ({_text(items)}) holds dynamic dims but no tensor tells which "
-                            "network computes them; pass like=<a tensor of the network>")
+        raise ArgumentError(
+            f"{fn}: argument '{arg}' ({_text(items)}) holds dynamic dims but no tensor tells which "
+            "network computes them; pass like=<a tensor of the network>"
+        )
     tensor = shape_tensor(where, items)
     return ShapeArg(value_of(tensor), tensor)  # type: ignore[arg-type]
 
@@ -101,19 +106,25 @@ def shape_arg(fn: str, arg: str, value: Any, network: Network | None = None, *,
 def _items(fn: str, arg: str, value: Any) -> list[Item]:
     if isinstance(value, (int, np.integer, Dim)) and not isinstance(value, (bool, np.bool_)):
         value = (value,)
-    expected = "a sequence of ints >= -1, dims of x.shape and 0-D integer tensors, or a 1-D integer shape tensor"
+    expected = (
+        "a sequence of ints >= -1, dims of x.shape and 0-D integer tensors, or a 1-D integer shape tensor"
+    )
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
         raise bad_argument(fn, arg, value, expected)
     if len(value) > MAX_RANK:
-        raise ShapeError(f"{fn}: argument '{arg}' is {_text(list(value))}; expected at most {MAX_RANK} dims "
-                         "(TensorRT's maximum rank)")
+        raise ShapeError(
+            f"{fn}: argument '{arg}' is {_text(list(value))}; expected at most {MAX_RANK} dims "
+            "(TensorRT's maximum rank)"
+        )
     items: list[Item] = []
     for v in value:
         if isinstance(v, Tensor):
             if v.dtype not in (dtypes.int32, dtypes.int64) or v.shape not in ((), (1,)):
                 cls = DTypeError if v.dtype not in (dtypes.int32, dtypes.int64) else ShapeError
-                raise cls(f"{fn}: argument '{arg}' holds %{v.name} ({v.type}); a dim given as a tensor is a 0-D or "
-                          "one-element int32/int64 tensor")
+                raise cls(
+                    f"{fn}: argument '{arg}' holds %{v.name} ({v.type}); a dim given as a tensor is a 0-D or "
+                    "one-element int32/int64 tensor"
+                )
             items.append(v)
         elif isinstance(v, Dim):
             items.append(v)
@@ -127,21 +138,29 @@ def _items(fn: str, arg: str, value: Any) -> list[Item]:
 def check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
     """A whole shape tensor must be 1-D, integer, with a length known when the network is built."""
     if t.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(f"{fn}: argument '{arg}' (%{t.name}) has dtype {t.dtype.name}; a shape tensor is int32 or int64")
+        raise DTypeError(
+            f"{fn}: argument '{arg}' (%{t.name}) has dtype {t.dtype.name}; a shape tensor is int32 or int64"
+        )
     if t.ndim != 1:
-        raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has shape {t.type.shape_text}; a shape tensor is 1-D")
+        raise ShapeError(
+            f"{fn}: argument '{arg}' (%{t.name}) has shape {t.type.shape_text}; a shape tensor is 1-D"
+        )
     if not isinstance(t.shape[0], int):
         raise ShapeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has the dynamic length {t.shape[0]}; TensorRT needs a shape tensor's "
-            "length when the network is built (it is the rank of a result)"
+            f"{fn}: argument '{arg}' (%{t.name}) has the dynamic length {t.shape[0]}; TensorRT needs a shape "
+            "tensor's length when the network is built (it is the rank of a result)"
         )
     if length is not None and t.shape[0] != length:
         raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has {t.shape[0]} elements; expected {length}")
 
 
 def _text(items: Sequence[Any]) -> str:
-    return "(" + ", ".join(f"%{i.name}" if isinstance(i, Tensor) else str(i) for i in items) + \
-        ("," if len(items) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join(f"%{i.name}" if isinstance(i, Tensor) else str(i) for i in items)
+        + ("," if len(items) == 1 else "")
+        + ")"
+    )
 
 
 def shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
@@ -219,8 +238,10 @@ def _symbol(network: Network, name: str) -> Tensor:
             return _element(t) if not rest else _gather(network, t, int(rest[:-1]))
     source = find_dim(network, name)
     if source is None:
-        raise ShapeError(f"the dim {name} is not a dim of any tensor of network {network.name!r}, so no layer can "
-                         "compute it")
+        raise ShapeError(
+            f"the dim {name} is not a dim of any tensor of network {network.name!r}, so no layer can "
+            "compute it"
+        )
     t, axis = source
     return _gather(network, shape_of(t), axis)
 

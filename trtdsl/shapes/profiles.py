@@ -78,8 +78,10 @@ class Profile:
 
     def __repr__(self) -> str:
         parts = [f"{name}=({r.min}, {r.opt}, {r.max})" for name, r in self.dims]
-        parts += [f"{name}=({[r.min for r in rs]}, {[r.opt for r in rs]}, {[r.max for r in rs]})"
-                  for name, rs in self.values]
+        parts += [
+            f"{name}=({[r.min for r in rs]}, {[r.opt for r in rs]}, {[r.max for r in rs]})"
+            for name, rs in self.values
+        ]
         return f"Profile({', '.join(parts)})"
 
 
@@ -97,7 +99,9 @@ def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
     """Check ``ranges`` against the network's inputs and return the Profile (see the module doc)."""
     fn = "add_profile"
     if not isinstance(ranges, Mapping):
-        raise bad_argument(fn, "ranges", ranges, "a dict of dim or shape-tensor input name -> (min, opt, max)")
+        raise bad_argument(
+            fn, "ranges", ranges, "a dict of dim or shape-tensor input name -> (min, opt, max)"
+        )
     names = dim_names(network)
     shape_inputs = [n for n in network.inputs if n in network.shape_inputs]
     dims: list[tuple[str, Range]] = []
@@ -109,16 +113,20 @@ def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
             values.append((name, value_ranges(fn, network.inputs[name], value)))
         else:
             raise ArgumentError(
-                f"{fn}: {name!r} is not a named dim or shape-tensor input of network {network.name!r} (named dims: "
-                f"{', '.join(names) or 'none'}; shape-tensor inputs: {', '.join(shape_inputs) or 'none'}); declare "
-                "the inputs before their profiles"
+                f"{fn}: {name!r} is not a named dim or shape-tensor input of network {network.name!r} "
+                f"(named dims: {', '.join(names) or 'none'}; shape-tensor inputs: "
+                f"{', '.join(shape_inputs) or 'none'}); declare the inputs before their profiles"
             )
     return Profile(tuple(dims), tuple(values))
 
 
 def _dim_range(fn: str, name: str, value: Any) -> Range:
-    if isinstance(value, (tuple, list)) and len(value) == 3 and all(_is_int(v) for v in value) \
-            and 0 <= value[0] <= value[1] <= value[2]:
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 3
+        and all(_is_int(v) for v in value)
+        and 0 <= value[0] <= value[1] <= value[2]
+    ):
         return Range(*(int(v) for v in value))
     raise bad_argument(fn, name, value, "(min, opt, max) ints with 0 <= min <= opt <= max")
 
@@ -126,14 +134,19 @@ def _dim_range(fn: str, name: str, value: Any) -> Range:
 def value_ranges(fn: str, tensor: Tensor, value: Any) -> tuple[Range, ...]:
     """The (min, opt, max) Range of each element of a shape-tensor input's value, checked."""
     n = tensor.shape[0] if tensor.shape else 1
-    expected = ("(min, opt, max) ints" if not tensor.shape else f"(min, opt, max), each a list of {n} ints") + \
-        " with min <= opt <= max element by element"
+    expected = (
+        "(min, opt, max) ints" if not tensor.shape else f"(min, opt, max), each a list of {n} ints"
+    ) + " with min <= opt <= max element by element"
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
         raise bad_argument(fn, tensor.name, value, expected)
     columns = []
     for part in value:
         items = [part] if not tensor.shape and _is_int(part) else part
-        if not isinstance(items, (tuple, list, np.ndarray)) or len(items) != n or not all(_is_int(v) for v in items):
+        if (
+            not isinstance(items, (tuple, list, np.ndarray))
+            or len(items) != n
+            or not all(_is_int(v) for v in items)
+        ):
             raise bad_argument(fn, tensor.name, value, expected)
         columns.append([int(v) for v in items])
     if any(not lo <= opt <= hi for lo, opt, hi in zip(*columns)):
@@ -155,8 +168,10 @@ def complete(network: Network, fn: str = "run") -> tuple[Profile, ...]:
         missing = [n for n in names + shape_inputs if n not in given]
         if missing:
             what = "shape-tensor input" if missing[0] in shape_inputs else "dim"
-            raise ArgumentError(f"{fn}: profile {index} of network {network.name!r} has no (min, opt, max) for "
-                                f"{what} {missing[0]!r}; every profile covers every named dim and shape-tensor input")
+            raise ArgumentError(
+                f"{fn}: profile {index} of network {network.name!r} has no (min, opt, max) for "
+                f"{what} {missing[0]!r}; every profile covers every named dim and shape-tensor input"
+            )
     return network.profiles
 
 
@@ -176,10 +191,14 @@ def check_feeds(network: Network, arrays: Mapping[str, np.ndarray]) -> None:
     raise InputError(f"run: the inputs fit no optimization profile ({listed})")
 
 
-def fixed_profile(network: Network, values: Mapping[Any, np.ndarray], bindings: Mapping[str, int]) -> dict[str, Any]:
+def fixed_profile(
+    network: Network, values: Mapping[Any, np.ndarray], bindings: Mapping[str, int]
+) -> dict[str, Any]:
     """A profile fixed at one run's input sizes and shape-tensor values (min = opt = max), as TensorRT's
     build options take it."""
-    out: dict[str, Any] = {name: (size, size, size) for name in dim_names(network) for size in [bindings[name]]}
+    out: dict[str, Any] = {
+        name: (size, size, size) for name in dim_names(network) for size in [bindings[name]]
+    }
     for name in network.shape_inputs:
         value = [int(v) for v in values[network.inputs[name]].reshape(-1)]
         out[name] = (value, value, value)
@@ -211,9 +230,19 @@ def _misfit(network: Network, profile: Profile, arrays: Mapping[str, np.ndarray]
                 if int(v) not in r:
                     if not tensor.shape:
                         return _Misfit(f"shape-tensor input {name!r} is {int(v)}", f"values in {r}")
-                    return _Misfit(f"element {i} of shape-tensor input {name!r} is {int(v)}", f"element {i} in {r}")
+                    return _Misfit(
+                        f"element {i} of shape-tensor input {name!r} is {int(v)}", f"element {i} in {r}"
+                    )
     return None
 
 
-__all__ = ["Profile", "Range", "check_feeds", "complete", "dim_names", "fixed_profile", "make_profile",
-           "value_ranges"]
+__all__ = [
+    "Profile",
+    "Range",
+    "check_feeds",
+    "complete",
+    "dim_names",
+    "fixed_profile",
+    "make_profile",
+    "value_ranges",
+]

@@ -33,7 +33,8 @@ that value from the GPU to the host and synchronizes: trtdsl warns then, with a
 ...     warnings.simplefilter("always")
 ...     y = td.reshape(x, (rows, -1))
 >>> print(caught[0].message)   # doctest: +ELLIPSIS
-reshape: argument 'shape' depends on %reduce_max_0, computed by Reduce[MAX] (layer reduce_max_0, ...), which the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to the host and synchronizes before it computes the shape (...)
+reshape: argument 'shape' depends on %reduce_max_0, computed by Reduce[MAX] (layer reduce_max_0, ...), which
+the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to the host and synchronizes ...
 """
 
 from __future__ import annotations
@@ -52,14 +53,31 @@ from trtdsl.shapes.values import MAX_SHAPE_VOLUME, is_value_symbol
 
 # Layer kinds whose inputs at these positions (None: every input) are shape tensors when the output is.
 POLYMORPHIC: dict[str, tuple[int, ...] | None] = {
-    "Activation": None, "Unary": None, "ElementWise": None, "Concatenation": None, "Gather": None,
-    "Identity": None, "Reduce": None, "Select": None, "MatrixMultiply": None, "Cast": None,
-    "ConditionalInput": None, "ConditionalOutput": None,
-    "Shuffle": (0,), "Squeeze": (0,), "Unsqueeze": (0,), "Slice": (0, 4),
+    "Activation": None,
+    "Unary": None,
+    "ElementWise": None,
+    "Concatenation": None,
+    "Gather": None,
+    "Identity": None,
+    "Reduce": None,
+    "Select": None,
+    "MatrixMultiply": None,
+    "Cast": None,
+    "ConditionalInput": None,
+    "ConditionalOutput": None,
+    "Shuffle": (0,),
+    "Squeeze": (0,),
+    "Unsqueeze": (0,),
+    "Slice": (0, 4),
 }
 # Layer kinds whose inputs at these positions must be shape tensors.
-SHAPE_INPUTS: dict[str, tuple[int, ...]] = {"Shuffle": (1,), "Slice": (1, 2, 3), "Resize": (1,), "Fill": (0,),
-                                            "LoopOutput": (1,)}
+SHAPE_INPUTS: dict[str, tuple[int, ...]] = {
+    "Shuffle": (1,),
+    "Slice": (1, 2, 3),
+    "Resize": (1,),
+    "Fill": (0,),
+    "LoopOutput": (1,),
+}
 SHAPE_DTYPES = (dtypes.int32, dtypes.int64, dtypes.bool_, dtypes.float32)
 SLICE_SHAPE_VOLUME = 16  # a Slice computes shape tensors of at most 2 * MAX_DIMS elements
 
@@ -76,35 +94,47 @@ def check_shape_io(what: str, ty: TensorType) -> None:
     Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64 (NvInfer.h names only
     Int32 for markOutputForShapes; int64 there is trtdsl's reading, UNCONFIRMED)."""
     if ty.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(f"{what}: a shape tensor at the network's boundary is int32 or int64, not {ty.dtype.name}")
+        raise DTypeError(
+            f"{what}: a shape tensor at the network's boundary is int32 or int64, not {ty.dtype.name}"
+        )
     if ty.rank > 1:
-        raise ShapeError(f"{what}: a shape tensor at the network's boundary has rank 0 or 1, not {ty.rank} "
-                         f"(shape {ty.shape_text})")
+        raise ShapeError(
+            f"{what}: a shape tensor at the network's boundary has rank 0 or 1, not {ty.rank} "
+            f"(shape {ty.shape_text})"
+        )
     check_volume(what, ty)
 
 
 def check_volume(what: str, ty: TensorType) -> None:
     """A shape tensor's shape is known when the network is built and has at most 64 elements."""
     if not ty.is_static:
-        raise ShapeError(f"{what}: a shape tensor's shape is known when the network is built; {ty.shape_text} "
-                         "has dynamic dims")
+        raise ShapeError(
+            f"{what}: a shape tensor's shape is known when the network is built; {ty.shape_text} "
+            "has dynamic dims"
+        )
     volume = 1
     for d in ty.shape:
         volume *= d  # type: ignore[operator]
     if volume > MAX_SHAPE_VOLUME:
-        raise ShapeError(f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
-                         f"{volume}")
+        raise ShapeError(
+            f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
+            f"{volume}"
+        )
 
 
 def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) -> None:
     """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given)."""
     if ty.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64")
+        raise DTypeError(
+            f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64"
+        )
     if ty.rank != 1:
         raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; a shape tensor here is 1-D")
     if not isinstance(ty.shape[0], int):
-        raise ShapeError(f"{label}: input '{arg}' has the dynamic length {ty.shape[0]}; TensorRT needs the length of "
-                         "a shape tensor when the network is built")
+        raise ShapeError(
+            f"{label}: input '{arg}' has the dynamic length {ty.shape[0]}; TensorRT needs the length of "
+            "a shape tensor when the network is built"
+        )
     if length is not None and ty.shape[0] != length:
         raise ShapeError(f"{label}: input '{arg}' has {ty.shape[0]} elements; expected {length}")
 
@@ -170,31 +200,54 @@ class _Walk:
         if kind == "Shape":
             device = _device_dims(node.inputs[0])
             if device:
-                self.syncs.append((t, f"{_describe(t)}: the dims of %{node.inputs[0].name} include {device[0]}, "
-                                      "which GPU layers compute"))
+                self.syncs.append(
+                    (
+                        t,
+                        f"{_describe(t)}: the dims of %{node.inputs[0].name} include {device[0]}, "
+                        "which GPU layers compute",
+                    )
+                )
             else:
                 self.shapes.append(t)
             return
-        if kind == "Constant" or (kind == "Fill" and node.op.operation.name == "LINSPACE"
-                                  and all(i is None for i in node.inputs[1:])):
+        if kind == "Constant" or (
+            kind == "Fill"
+            and node.op.operation.name == "LINSPACE"
+            and all(i is None for i in node.inputs[1:])
+        ):
             self.shapes.append(t)
             return
         positions = POLYMORPHIC.get(kind, ())
-        if kind == "Slice" and (any(i is not None for i in node.inputs[1:4]) or not _small(t, SLICE_SHAPE_VOLUME)):
+        if kind == "Slice" and (
+            any(i is not None for i in node.inputs[1:4]) or not _small(t, SLICE_SHAPE_VOLUME)
+        ):
             positions = ()
         if positions == ():
             self.syncs.append((t, f"{_describe(t)}, which the GPU computes"))
             return
-        sources = [i for k, i in enumerate(node.inputs) if i is not None and (positions is None or k in positions)]
+        sources = [
+            i for k, i in enumerate(node.inputs) if i is not None and (positions is None or k in positions)
+        ]
         wide = next((i for i in sources if not eligible(i.type)), None)
         if wide is not None:
-            self.syncs.append((t, f"{_describe(t)}, which the GPU computes from %{wide.name} ({wide.type}, too large "
-                                  "for a shape tensor)" if wide.type.is_static and wide.dtype in SHAPE_DTYPES else
-                               f"{_describe(t)}, which the GPU computes from %{wide.name} ({wide.type})"))
+            self.syncs.append(
+                (
+                    t,
+                    f"{_describe(t)}, which the GPU computes from %{wide.name} ({wide.type}, too large "
+                    "for a shape tensor)"
+                    if wide.type.is_static and wide.dtype in SHAPE_DTYPES
+                    else f"{_describe(t)}, which the GPU computes from %{wide.name} ({wide.type})",
+                )
+            )
             return
         if kind == "Reduce" and node.op.op.name == "AVG" and t.dtype.is_integer:
-            self.rejected.append((t, f"{_describe(t)}; TensorRT does not compute an integer average (Reduce AVG) as "
-                                     "a shape tensor (use td.sum and //)"))
+            self.rejected.append(
+                (
+                    t,
+                    f"{_describe(t)}; TensorRT does not compute an integer average (Reduce AVG) as "
+                    "a shape tensor (use td.sum and //)",
+                )
+            )
             return
         self.shapes.append(t)
         for source in sources:
@@ -206,9 +259,14 @@ class _Walk:
             return
         if t.dtype in (dtypes.int32, dtypes.int64) and t.ndim <= 1 and eligible(t.type):
             spec = f"net.input({t.name!r}, td.{t.dtype.name}, {t.type.shape_text}, shape_tensor=True)"
-            self.rejected.append((t, f"input {t.name!r} ({t.type}), which TensorRT then makes a shape-tensor input "
-                                     f"whose values every optimization profile must give: declare it with {spec} and "
-                                     "give its (min, opt, max) values in net.add_profile"))
+            self.rejected.append(
+                (
+                    t,
+                    f"input {t.name!r} ({t.type}), which TensorRT then makes a shape-tensor input "
+                    f"whose values every optimization profile must give: declare it with {spec} and "
+                    "give its (min, opt, max) values in net.add_profile",
+                )
+            )
             return
         self.syncs.append((t, f"input {t.name!r} ({t.type}), an execution input"))
 
@@ -240,9 +298,11 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
         if source in checked and source is not t:
             continue
         checked[source] = None
-        _warn(f"{what} depends on {why}: TensorRT copies that value from the GPU to the host and synchronizes "
-              "before it computes the shape (compute shapes from td.shape_of, constants and shape-tensor inputs to "
-              "avoid it)")
+        _warn(
+            f"{what} depends on {why}: TensorRT copies that value from the GPU to the host and synchronizes "
+            "before it computes the shape (compute shapes from td.shape_of, constants and shape-tensor "
+            "inputs to avoid it)"
+        )
 
 
 def _warn(message: str) -> None:
@@ -295,7 +355,9 @@ def classify(network: Network) -> dict[Tensor, frozenset[str]]:
     _spread_execution(network, execution)
     kinds: dict[Tensor, frozenset[str]] = {}
     for t in _tensors(network):
-        found = ({SHAPE} if t in shape else set()) | ({EXECUTION} if t in execution or t not in shape else set())
+        found = ({SHAPE} if t in shape else set()) | (
+            {EXECUTION} if t in execution or t not in shape else set()
+        )
         kinds[t] = frozenset(found)
     return kinds
 
@@ -324,7 +386,12 @@ def shape_input_names(network: Network) -> list[str]:
     found: dict[str, None] = {}
     for seed in _shape_seeds(network):
         for t in _Walk(seed).shapes + [r for r, _ in _Walk(seed).rejected]:
-            if t.producer is None and t.dtype in (dtypes.int32, dtypes.int64) and t.ndim <= 1 and eligible(t.type):
+            if (
+                t.producer is None
+                and t.dtype in (dtypes.int32, dtypes.int64)
+                and t.ndim <= 1
+                and eligible(t.type)
+            ):
                 found[t.name] = None
     return list(found)
 
@@ -333,7 +400,9 @@ def _shape_seeds(network: Network) -> list[Tensor]:
     """The tensors that must be shape tensors: shape outputs and the shape inputs of layers."""
     seeds: list[Tensor] = [network.outputs[n] for n in sorted(network.shape_outputs)]
     for node in network.nodes:
-        seeds += [t for i, t in enumerate(node.inputs) if t is not None and i in SHAPE_INPUTS.get(node.op.kind, ())]
+        seeds += [
+            t for i, t in enumerate(node.inputs) if t is not None and i in SHAPE_INPUTS.get(node.op.kind, ())
+        ]
     return seeds
 
 
@@ -346,5 +415,16 @@ def sync_points(network: Network) -> list[tuple[Tensor, str]]:
     return list(found.items())
 
 
-__all__ = ["EXECUTION", "SHAPE", "ShapeSyncWarning", "check_shape_input", "check_shape_io", "classify", "eligible",
-           "is_device_symbol", "shape_input_names", "sync_points", "use_as_shape"]
+__all__ = [
+    "EXECUTION",
+    "SHAPE",
+    "ShapeSyncWarning",
+    "check_shape_input",
+    "check_shape_io",
+    "classify",
+    "eligible",
+    "is_device_symbol",
+    "shape_input_names",
+    "sync_points",
+    "use_as_shape",
+]

@@ -25,7 +25,6 @@ from typing import Callable, Optional
 from trtdsl.ir.dims import Dim, DimLike, combine
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
-from trtdsl.shapes.algebra import simplify
 
 # A shape tensor has at most 64 elements (TensorRT's ITensor documentation).
 MAX_SHAPE_VOLUME = 64
@@ -41,8 +40,12 @@ _FOLDS = {"SUM": "+", "SUB": "-", "PROD": "*", "FLOOR_DIV": "//"}
 def holds_shape_value(t: Tensor) -> bool:
     """Whether ``t`` can hold a shape value: an integer tensor of static rank <= 1 and <= 64 elements."""
     shape = t.shape
-    return (t.dtype.is_integer and len(shape) <= 1 and all(isinstance(d, int) for d in shape)
-            and (not shape or shape[0] <= MAX_SHAPE_VOLUME))
+    return (
+        t.dtype.is_integer
+        and len(shape) <= 1
+        and all(isinstance(d, int) for d in shape)
+        and (not shape or shape[0] <= MAX_SHAPE_VOLUME)
+    )
 
 
 def value_of(t: Tensor) -> Value | None:
@@ -78,7 +81,9 @@ def _folded(t: Tensor) -> Value | None:
     if value is None or len(value) != (t.shape[0] if t.shape else 1):
         return None
     own = unknown(t)
-    return tuple(own[i] if isinstance(d, Dim) and _OPAQUE_NAME in d.symbols() else d for i, d in enumerate(value))
+    return tuple(
+        own[i] if isinstance(d, Dim) and _OPAQUE_NAME in d.symbols() else d for i, d in enumerate(value)
+    )
 
 
 def _input_value(node: object, index: int = 0) -> Value | None:
@@ -157,7 +162,7 @@ def _fold_pair(name: str, a: DimLike, b: DimLike) -> DimLike:
     if name in ("FLOOR_DIV", "DIV") and b == 0:
         return 0  # integer division by zero gives 0 in the reference (undefined in TensorRT)
     if name in _FOLDS:
-        return simplify(combine(_FOLDS[name], a, b))
+        return combine(_FOLDS[name], a, b)
     if isinstance(a, int) and isinstance(b, int) and name in _INT_FOLDS:
         return _INT_FOLDS[name](a, b)
     return _OPAQUE

@@ -16,20 +16,30 @@ from trtdsl.ir.node import Node
 from trtdsl.layers.fill import Fill, FillOperation
 from trtdsl.layers.nonzero import NonZero, count_symbol
 from trtdsl.layers.resize import (
-    InterpolationMode, Resize, ResizeCoordinateTransformation, ResizeRoundMode, ResizeSelector,
+    InterpolationMode,
+    Resize,
+    ResizeCoordinateTransformation,
+    ResizeRoundMode,
+    ResizeSelector,
 )
 from trtdsl.shapes.values import value_of
 
 
 def _static_dims(ctx: LowerContext, dims: tuple) -> Any:
-    """Dims for a parameter TensorRT also takes as an input: the static values (0 where an input gives them)."""
+    """Dims for a parameter TensorRT also takes as an input: the static values (0 where an input gives
+    them)."""
     return ctx.trt.Dims([d if isinstance(d, int) else 0 for d in dims])
 
 
 def lower_fill(ctx: LowerContext, node: Node) -> None:
     op: Fill = node.op  # type: ignore[assignment]
-    layer = ctx.add(node, "add_fill", _static_dims(ctx, op.shape), ctx.api.enum("FillOperation", op.operation),
-                    ctx.api.dtype(op.dtype))
+    layer = ctx.add(
+        node,
+        "add_fill",
+        _static_dims(ctx, op.shape),
+        ctx.api.enum("FillOperation", op.operation),
+        ctx.api.dtype(op.dtype),
+    )
     if op.alpha is not None:
         layer.alpha = op.alpha
         layer.beta = op.beta
@@ -52,7 +62,9 @@ def lower_resize(ctx: LowerContext, node: Node) -> None:
     op: Resize = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_resize", ctx.input(node, 0))
     layer.resize_mode = ctx.api.enum("InterpolationMode", op.mode)
-    layer.coordinate_transformation = ctx.api.enum("ResizeCoordinateTransformation", op.coordinate_transformation)
+    layer.coordinate_transformation = ctx.api.enum(
+        "ResizeCoordinateTransformation", op.coordinate_transformation
+    )
     layer.selector_for_single_pixel = ctx.api.enum("ResizeSelector", op.selector)
     layer.nearest_rounding = ctx.api.enum("ResizeRoundMode", op.nearest_rounding)
     layer.cubic_coeff = op.cubic_coeff
@@ -68,11 +80,13 @@ def raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
     inputs = ctx.inputs(layer)
     options = dict(
         mode=ctx.api.from_enum(InterpolationMode, layer.resize_mode, layer.name),
-        coordinate_transformation=ctx.api.from_enum(ResizeCoordinateTransformation, layer.coordinate_transformation,
-                                                    layer.name),
+        coordinate_transformation=ctx.api.from_enum(
+            ResizeCoordinateTransformation, layer.coordinate_transformation, layer.name
+        ),
         selector=ctx.api.from_enum(ResizeSelector, layer.selector_for_single_pixel, layer.name),
         nearest_rounding=ctx.api.from_enum(ResizeRoundMode, layer.nearest_rounding, layer.name),
-        cubic_coeff=float(layer.cubic_coeff), exclude_outside=bool(layer.exclude_outside),
+        cubic_coeff=float(layer.cubic_coeff),
+        exclude_outside=bool(layer.exclude_outside),
     )
     if len(inputs) > 1 and inputs[1] is not None:
         return Raised(Resize(value_of(inputs[1]), **options), inputs)

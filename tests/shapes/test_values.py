@@ -1,0 +1,120 @@
+"""Shape values: what the IR knows about small integer tensors (value_of), and dims made into shape
+tensors (shape_tensor), against Python arithmetic on the sizes the network runs with."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import trtdsl as td
+from trtdsl.ir.dims import Dim, combine, evaluate
+from trtdsl.shapes.algebra import simplify
+from trtdsl.shapes.materialize import shape_tensor
+from trtdsl.shapes.values import value_of
+
+N, M = Dim.symbol("n"), Dim.symbol("m")
+
+
+def network():
+    net = td.Network("v")
+    return net, net.input("x", td.float32, ("n", "m", 4))
+
+
+def test_folding_rules():
+    net, x = network()
+    s = td.shape_of(x)
+    cases = [
+        (s, (N, M, 4)),
+        (net.constant(np.array([3, -1], np.int32)), (3, -1)),
+        (td.take(s, [2, -1, 0, 7]), (4, 4, N, 0)),  # negative indices wrap, out of range reads 0
+        (td.concatenate([s[1:], s[:1]]), (M, 4, N)),
+        (td.cast(td.take(s, 0), td.int32), (N,)),
+        (td.squeeze(td.take(s, [1]), 0), (M,)),
+        (td.unsqueeze(td.take(s, 1), 0), (M,)),
+        (s * 2 - 1, (N * 2 - 1, M * 2 - 1, 7)),
+        (s[:2] * s[1:], (N * M, M * 4)),
+        (s // 2, (N // 2, M // 2, 2)),
+        (td.maximum(s, 5)[2:], (5,)),
+        (td.divide(net.constant(np.array([-7], np.int64)), 2), (-3,)),  # DIV truncates
+        (td.floor_divide(net.constant(np.array([-7], np.int64)), 0), (0,)),  # the reference's division by 0
+    ]
+    for t, want in cases:
+        assert value_of(t) == want, (t, value_of(t), want)
+
+
+def test_elements_no_rule_folds_are_named_after_the_tensor():
+    net, x = network()
+    s = td.shape_of(x)
+    y = td.maximum(s, s[::-1])  # MAX of dims: not a Dim expression
+    assert value_of(y) == tuple(Dim.symbol(f"%{y.name}[{i}]") for i in range(3))
+    n = net.input("n", td.int64, ())
+    assert value_of(n) == (Dim.symbol("%n"),)
+    assert value_of(n + 1) == (Dim.symbol("%n") + 1,)
+    assert value_of(x) is None and value_of(td.cast(s, td.float32)) is None  # not integer shape values
+
+
+@st.composite
+def dim_expression(draw, depth=3):
+    """A random expression over the dims n and m with small constants."""
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from([N, M, N, M, 1, 2, 3, 5]))
+    op = draw(st.sampled_from(["+", "-", "*", "//", "%"]))
+    a = draw(dim_expression(depth - 1))
+    b = (
+        draw(st.integers(1, 4))
+        if op in ("//", "%") and draw(st.booleans())
+        else draw(dim_expression(depth - 1))
+    )
+    if op in ("//", "%") and b == 0:
+        b = 1  # a constant divisor of 0 (a dim that is 0 at some sizes is skipped by the tests)
+    return combine(op, a, b)
+
+
+@given(exprs=st.lists(dim_expression(), min_size=1, max_size=4), n=st.integers(1, 9), m=st.integers(1, 9))
+def test_materialized_dims_compute_python_arithmetic(exprs, n, m):
+    """A shape tensor made from dims holds, when the network runs, what Python computes from the sizes
+    (// and % floor, as TensorRT's FLOOR_DIV), and the IR folds it back to the same values."""
+    sizes = {"n": n, "m": m}
+    try:
+        want = [evaluate(e, sizes) for e in exprs]
+    except ZeroDivisionError:
+        return  # a divisor that is 0 at these sizes
+    net, x = network()
+    t = shape_tensor(net, exprs)
+    assert [evaluate(d, sizes) for d in value_of(t)] == want
+    net.output("s", t)
+    got = net.run({"x": np.zeros((n, m, 4), np.float32)})["s"]
+    assert got.dtype == np.int64 and got.tolist() == want
+
+
+@given(expr=dim_expression(), n=st.integers(-20, 20), m=st.integers(-20, 20))
+def test_simplify_keeps_the_value(expr, n, m):
+    try:
+        want = evaluate(expr, {"n": n, "m": m})
+    except ZeroDivisionError:
+        return
+    assert evaluate(simplify(expr), {"n": n, "m": m}) == want
+
+
+def test_dims_are_made_once_per_network():
+    net, x = network()
+    first = shape_tensor(net, (x.shape[0] * 2, x.shape[1]))
+    count = len(net.nodes)
+    second = shape_tensor(net, (x.shape[1], x.shape[0] * 2))
+    kinds = [node.op.kind for node in net.nodes[count:]]
+    assert kinds == ["Concatenation"]  # the Shape, the gathers and the product are reused
+    assert first is not second and value_of(second) == (M, N * 2)
+
+
+def test_dims_of_layer_outputs_and_of_shape_tensor_inputs():
+    net = td.Network("src")
+    x = net.input("x", td.float32, ("n",))
+    k = net.input("k", td.int32, (2,), shape_tensor=True)
+    nz = td.nonzero(x)
+    y = td.reshape(x, (k[1], -1))
+    net.output("s", shape_tensor(net, (nz.shape[1], k[0] * 1 + 0, y.shape[0])))
+    net.output("y", y)
+    with pytest.warns(td.ShapeSyncWarning):
+        td.reshape(x, (nz.shape[1], -1))  # the count is computed on the GPU
+    out = net.run({"x": np.array([0, 1, 2, 0, 3, 4], np.float32), "k": np.array([7, 3], np.int32)})
+    assert out["s"].tolist() == [4, 7, 3]
