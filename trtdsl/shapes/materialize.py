@@ -39,10 +39,12 @@ from trtdsl.shapes.values import is_value_symbol, value_of
 @attrs.define
 class _Made:
     """The tensors already made in one network, reused at the top level: the Shape layer of a tensor,
-    and the tensor of a dim."""
+    the tensor of a dim, int64 constants, and shape tensors of dims."""
 
     shapes: dict[Tensor, Tensor] = attrs.Factory(dict)
     dims: dict[DimLike, Tensor] = attrs.Factory(dict)
+    ints: dict[tuple[int, ...], Tensor] = attrs.Factory(dict)
+    vectors: dict[tuple[DimLike, ...], Tensor] = attrs.Factory(dict)
 
 
 _MADE: "weakref.WeakKeyDictionary[Network, _Made]" = weakref.WeakKeyDictionary()
@@ -164,7 +166,19 @@ def _text(items: Sequence[Any]) -> str:
 
 
 def shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
-    """The 1-D int64 tensor holding ``items`` (ints, dims, 0-D or one-element integer tensors)."""
+    """The 1-D int64 tensor holding ``items`` (ints, dims, 0-D or one-element integer tensors); made once
+    per network at the top level when ``items`` holds no tensor."""
+    made = _made(network)
+    key = tuple(items) if made is not None and not any(isinstance(i, Tensor) for i in items) else None
+    if key is not None and key in made.vectors:  # type: ignore[union-attr]
+        return made.vectors[key]  # type: ignore[union-attr]
+    found = _shape_tensor(network, items)
+    if key is not None:
+        made.vectors[key] = found  # type: ignore[union-attr]
+    return found
+
+
+def _shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
     pieces: list[Tensor] = []
     run: list[int] = []
     for item in items:
@@ -185,7 +199,15 @@ def shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
 
 
 def _ints(network: Network, values: Sequence[int]) -> Tensor:
-    return network.constant(np.asarray(values, np.int64).reshape(len(values)))
+    """A 1-D int64 constant, made once per network at the top level."""
+    made = _made(network)
+    key = tuple(values)
+    if made is not None and key in made.ints:
+        return made.ints[key]
+    found = network.constant(np.asarray(values, np.int64).reshape(len(values)))
+    if made is not None:
+        made.ints[key] = found
+    return found
 
 
 def _element(t: Tensor) -> Tensor:
