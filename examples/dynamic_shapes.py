@@ -47,8 +47,12 @@ def numpy_outputs(tokens: np.ndarray) -> dict[str, np.ndarray]:
     batch, seq, features = tokens.shape
     used = seq // WINDOW * WINDOW
     pooled = tokens[:, :used].reshape(batch, seq // WINDOW, WINDOW, features).mean(axis=2)
-    return {"pooled": pooled, "smoothed": np.repeat(pooled, WINDOW, axis=1), "positions": np.arange(seq),
-            "tail": tokens[:, 1:]}
+    return {
+        "pooled": pooled,
+        "smoothed": np.repeat(pooled, WINDOW, axis=1),
+        "positions": np.arange(seq),
+        "tail": tokens[:, 1:],
+    }
 
 
 def main() -> None:
@@ -69,8 +73,10 @@ def main() -> None:
             want = numpy_outputs(feeds["tokens"])
             for name, value in want.items():
                 np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
-            print(f"  profile {index} {at:>3}: tokens {feeds['tokens'].shape} -> pooled {got['pooled'].shape}, "
-                  f"smoothed {got['smoothed'].shape}  ok")
+            print(
+                f"  profile {index} {at:>3}: tokens {feeds['tokens'].shape} -> pooled {got['pooled'].shape}, "
+                f"smoothed {got['smoothed'].shape}  ok"
+            )
 
     try:
         net.run({"tokens": np.zeros((4, 300, FEATURES), np.float32)})
