@@ -110,3 +110,25 @@ def test_a_count_that_contradicts_a_static_dim_is_an_error_when_it_runs():
     np.testing.assert_array_equal(net.run({"x": np.ones(3, np.float32)})["y"], [0, 2, 4])
     with pytest.raises(ExecutionError):
         net.run({"x": np.array([1, 0, 1], np.float32)})
+
+
+@pytest.mark.parametrize("backend", ["reference", "onnxruntime"])
+@given(x=arrays(np.float32, st.tuples(st.integers(1, 4), st.integers(1, 5)), min_value=-1, max_value=1))
+def test_a_count_that_changes_from_one_loop_iteration_to_the_next(backend, x):
+    """Inside a scan, each row has its own count (a size bound anew in every iteration)."""
+    if backend == "onnxruntime":
+        pytest.importorskip("onnxruntime")
+    net = td.Network("rows")
+    rows = net.input("x", td.float32, ("n", "m"))
+
+    def body(total, row):
+        positions = td.sum(td.cast(td.nonzero(row > 0), td.float32) + 1.0)  # 1-based positions of positives
+        return total + positions, positions
+
+    total, each = td.scan(body, net.constant(np.float32(0)), rows)
+    net.output("total", total)
+    net.output("each", each)
+    out = net.run({"x": x}, backend=backend)
+    want = [float(sum(i + 1 for i in np.flatnonzero(row > 0))) for row in x]
+    np.testing.assert_array_equal(out["each"], np.array(want, np.float32))
+    assert out["total"] == np.float32(sum(want))
