@@ -338,15 +338,23 @@ def compare_outputs(
     rtol: Any = None,
     atol: Any = None,
 ) -> list[OutputReport]:
-    """Reports for each of ``network``'s outputs present in ``want``, for each backend in ``others``."""
+    """Reports for each of ``network``'s outputs, for each backend in ``others`` against ``want`` (the
+    baseline's results). An output missing from either side is a failed report, never a skipped one.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("n")
+    >>> net.output("y", net.input("x", td.float32, (2,)) * 2.0)
+    >>> [str(r) for r in compare_outputs(net, {}, [{"y": np.zeros(2, np.float32)}], ["formula", "ref"])]
+    ["y: ref vs formula: missing from formula's results"]
+    """
     reports = []
     for other, backend in zip(others, names[1:]):
-        for name in want:
-            tensor = network.outputs.get(name)
-            dtype = tensor.dtype if tensor is not None else dtypes.of_array(np.asarray(want[name]))
-            tol = tolerance_for(dtype, rtol, atol) if dtype is not None else _EXACT
-            if name not in other:
-                reports.append(OutputReport(name, names[0], backend, tol, problem="missing from the results"))
+        for name, tensor in network.outputs.items():
+            tol = tolerance_for(tensor.dtype, rtol, atol)
+            missing = [who for who, results in ((names[0], want), (backend, other)) if name not in results]
+            if missing:
+                problem = f"missing from {' and '.join(missing)}'s results"
+                reports.append(OutputReport(name, names[0], backend, tol, problem=problem))
                 continue
             reports.append(
                 compare_arrays(name, want[name], other[name], tol, baseline=names[0], backend=backend)
