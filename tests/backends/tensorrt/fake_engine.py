@@ -68,6 +68,12 @@ def fake_tensorrt(
         lambda engine, name: getattr(trt.DataType, by_name[name][1].dtype.trt),
     )
     trt.implement("ICudaEngine", "get_tensor_shape", lambda engine, name: static_shape(by_name[name][1]))
+    host = set(network.shape_inputs) | set(network.shape_outputs)  # shape tensors live on the host
+    trt.implement(
+        "ICudaEngine",
+        "get_tensor_location",
+        lambda engine, name: trt.TensorLocation.HOST if name in host else trt.TensorLocation.DEVICE,
+    )
 
     def get_tensor_profile_shape(engine, name, profile_index):
         ranges = profiles[profile_index]
@@ -113,7 +119,10 @@ def fake_tensorrt(
             return trt.Dims(list(context._state["shapes"][name]))
         if name in data_dependent:
             return static_shape(t)
-        return trt.Dims([evaluate(d, bindings(context)) for d in t.shape])
+        try:
+            return trt.Dims([evaluate(d, bindings(context)) for d in t.shape])
+        except KeyError:  # a dim computed from shape-tensor values: known once the engine runs
+            return static_shape(t)
 
     def set_tensor_address(context, name, memory):
         context._state["addresses"][name] = memory

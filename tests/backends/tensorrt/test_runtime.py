@@ -242,3 +242,20 @@ def test_backend_run_builds_once_per_shape_and_caches():
     np.testing.assert_array_equal(first["y"], net.run({"x": x})["y"])
     assert list(first) == ["y", "n"] and sum(1 for k in net._cache if k[0] == "tensorrt-engine") == 1
     np.testing.assert_array_equal(first["y"], second["y"])
+
+
+@needs_gpu
+def test_shape_tensor_inputs_and_outputs_live_on_the_host():
+    net = td.Network("dims")
+    x = net.input("x", td.float32, ("n", 6))
+    dims = net.input("dims", td.int32, (2,), shape_tensor=True)
+    net.output("y", td.reshape(x, dims) * 2.0)
+    net.mark_output_for_shapes("out_dims", dims + 1)
+    net.add_profile({"n": (1, 2, 4), "dims": ((1, 4), (3, 4), (12, 24))})
+    engine = build(net, trt=fake_tensorrt(net))
+    a = np.arange(12, dtype=np.float32).reshape(2, 6)
+    out = engine.run({"x": a, "dims": np.array([3, 4], np.int32)})
+    assert [t.on_host for t in engine.io] == [False, True, False, True]
+    np.testing.assert_array_equal(out["y"], a.reshape(3, 4) * 2)
+    np.testing.assert_array_equal(out["out_dims"], [4, 5])
+    assert list(out) == ["y", "out_dims"]

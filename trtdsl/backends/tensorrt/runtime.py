@@ -108,13 +108,17 @@ def unpack_plan(data: bytes, source: str) -> tuple[bytes, dict[str, Any]]:
 
 
 class _Tensor:
-    """One I/O tensor of an engine: name, input or output, dtype, shape (-1 for dynamic dims)."""
+    """One I/O tensor of an engine: name, input or output, dtype, shape (-1 for dynamic dims), and whether
+    it lives in host memory (shape-tensor inputs and outputs: ``TensorLocation.HOST``)."""
 
-    def __init__(self, name: str, is_input: bool, dtype: DType, shape: tuple[int, ...]) -> None:
+    def __init__(
+        self, name: str, is_input: bool, dtype: DType, shape: tuple[int, ...], on_host: bool = False
+    ) -> None:
         self.name = name
         self.is_input = is_input
         self.dtype = dtype
         self.shape = shape
+        self.on_host = on_host
 
 
 class Engine:
@@ -211,7 +215,9 @@ class Engine:
             name = engine.get_tensor_name(i)
             is_input = engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT
             dtype = self.api.from_dtype(engine.get_tensor_dtype(name))
-            io.append(_Tensor(name, is_input, dtype, tuple(int(d) for d in engine.get_tensor_shape(name))))
+            shape = tuple(int(d) for d in engine.get_tensor_shape(name))
+            on_host = engine.get_tensor_location(name) == trt.TensorLocation.HOST
+            io.append(_Tensor(name, is_input, dtype, shape, on_host))
         return io
 
     @property
@@ -275,6 +281,7 @@ class Engine:
                     f"do not allow ({self._profile_text(name)})"
                 )
             context.set_tensor_address(name, addresses[name])
+        results: dict[str, Any] = {}
         allocator = self._output_allocator()
         allocator.reset()
         buffers: dict[str, tuple[cuda.DeviceBuffer, tuple[int, ...]]] = {}
@@ -282,6 +289,10 @@ class Engine:
             if t.is_input:
                 continue
             shape = tuple(int(d) for d in context.get_tensor_shape(t.name))
+            if t.on_host:  # a shape output: TensorRT writes it to host memory
+                results[t.name] = np.empty(shape, t.dtype.numpy)
+                context.set_tensor_address(t.name, results[t.name].ctypes.data)
+                continue
             if any(d < 0 for d in shape):
                 context.set_output_allocator(t.name, allocator)
                 continue
@@ -291,9 +302,8 @@ class Engine:
         if not context.execute_async_v3(stream.handle):
             detail = "; ".join(self._logger.errors[-3:]) or "no error was logged"
             raise ExecutionError(f"TensorRT could not run the engine: {detail}")
-        results = {}
         for t in self.io:
-            if t.is_input:
+            if t.is_input or t.on_host:
                 continue
             buffer, shape = buffers[t.name] if t.name in buffers else allocator.result(t.name)
             if on_device:
@@ -303,11 +313,25 @@ class Engine:
                 buffer.copy_to_host(host, stream)
                 results[t.name] = host
         stream.synchronize()
-        return results
+        return {t.name: results[t.name] for t in self.io if not t.is_input}
 
     def _input(self, t: _Tensor, value: Any, stream: cuda.Stream, keep: list) -> tuple[tuple[int, ...], int]:
-        """The shape and device address of one input, copied to the device if it is on the host."""
-        if cuda.is_device_array(value):
+        """The shape and device address of one input, copied to the device if it is on the host (the host
+        address of a shape-tensor input, which TensorRT reads on the host)."""
+        if t.on_host:
+            if cuda.is_device_array(value):
+                raise InputError(
+                    f"run: shape-tensor input {t.name!r} is read on the host; give a NumPy array"
+                )
+            array = np.ascontiguousarray(value)
+            if array.dtype != t.dtype.numpy:
+                raise InputError(
+                    f"run: shape-tensor input {t.name!r} has dtype {array.dtype}; the engine takes "
+                    f"{t.dtype.numpy}"
+                )
+            keep.append(array)
+            shape, ptr = array.shape, array.ctypes.data
+        elif cuda.is_device_array(value):
             view = cuda.import_dlpack(value, stream, f"input {t.name!r}")
             keep.append(view)
             if view.dtype != t.dtype:
