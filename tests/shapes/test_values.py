@@ -118,3 +118,18 @@ def test_dims_of_layer_outputs_and_of_shape_tensor_inputs():
         td.reshape(x, (nz.shape[1], -1))  # the count is computed on the GPU
     out = net.run({"x": np.array([0, 1, 2, 0, 3, 4], np.float32), "k": np.array([7, 3], np.int32)})
     assert out["s"].tolist() == [4, 7, 3]
+
+
+def test_value_symbols_keep_their_tensor_when_names_change():
+    """A user may claim a name trtdsl gave automatically; the symbols of the tensor that had it still
+    stand for that tensor's value, and the new holder gets its own."""
+    net = td.Network("names")
+    x = net.input("x", td.float32, (12,))
+    with pytest.warns(td.ShapeSyncWarning):
+        high = td.cast(td.max(x), td.int64)
+        rows = td.reshape(x, (high, -1))
+        low = td.cast(td.min(x), td.int64, name=high.name)
+        assert value_of(low) != value_of(high)
+        net.output("y", td.reshape(td.reshape(x, rows.shape), (low, -1)))
+    values = np.array([2] + [3] * 11, np.float32)
+    assert net.run({"x": values})["y"].shape == (2, 6)  # min 2 rows, after a reshape to max 3 rows

@@ -33,7 +33,7 @@ from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import MAX_RANK, Network
 from trtdsl.ir.tensor import Tensor
-from trtdsl.shapes.values import is_value_symbol, value_of
+from trtdsl.shapes.values import is_value_symbol, owner, value_of
 
 
 @attrs.define
@@ -253,11 +253,10 @@ def _made(network: Network) -> _Made | None:
 
 
 def _symbol(network: Network, name: str) -> Tensor:
-    if is_value_symbol(name):
-        tensor_name, _, rest = name[1:].partition("[")
-        t = network._tensor_names.get(tensor_name)
-        if t is not None:
-            return _element(t) if not rest else _gather(network, t, int(rest[:-1]))
+    found = owner(network, name) if is_value_symbol(name) else None
+    if found is not None:
+        t, index = found
+        return _element(t) if t.ndim == 0 else _gather(network, t, index)
     source = find_dim(network, name)
     if source is None:
         raise ShapeError(

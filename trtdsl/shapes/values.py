@@ -33,6 +33,8 @@ Value = tuple[DimLike, ...]
 
 # Per network (tensors compare with ==, which builds a layer, so they key plain dicts only).
 _MEMO: "weakref.WeakKeyDictionary[Network, dict[Tensor, Value]]" = weakref.WeakKeyDictionary()
+# Per network: value symbol -> the tensor and element it stands for.
+_OWNERS: weakref.WeakKeyDictionary[Network, dict[str, tuple[Tensor, int]]] = weakref.WeakKeyDictionary()
 # ElementWise operations on dims that fold into Dim expressions.
 _FOLDS = {"SUM": "+", "SUB": "-", "PROD": "*", "FLOOR_DIV": "//"}
 
@@ -62,10 +64,23 @@ def value_of(t: Tensor) -> Value | None:
 
 
 def unknown(t: Tensor) -> Value:
-    """The symbols standing for the elements of ``t`` (``%name`` for 0-D, ``%name[i]`` for 1-D)."""
-    if t.ndim == 0:
-        return (Dim.symbol(f"%{t.name}"),)
-    return tuple(Dim.symbol(f"%{t.name}[{i}]") for i in range(t.shape[0]))
+    """The symbols standing for the elements of ``t`` (``%name`` for 0-D, ``%name[i]`` for 1-D; a name
+    that another tensor had when its symbols were made gets a ``~k`` suffix)."""
+    owners = _OWNERS.setdefault(t.network, {})
+    stem, k = f"%{t.name}", 0
+    while (found := owners.get(stem if t.ndim == 0 else f"{stem}[0]")) is not None and found[0] is not t:
+        k += 1
+        stem = f"%{t.name}~{k}"
+    names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(t.shape[0])]
+    for i, name in enumerate(names):
+        owners[name] = (t, i)
+    return tuple(Dim.symbol(name) for name in names)
+
+
+def owner(network: Network, name: str) -> tuple[Tensor, int] | None:
+    """The tensor and element whose value the symbol ``name`` stands for (names may change later: a user
+    can claim an automatic name), or None."""
+    return _OWNERS.get(network, {}).get(name)
 
 
 def is_value_symbol(name: str) -> bool:
