@@ -8,6 +8,9 @@ from support import expect_error
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DSLError, DTypeError, InputError, ShapeError
+from trtdsl.layers.activation import Activation, ActivationType
+from trtdsl.layers.convolution import Convolution
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
 
 def net_with(*specs):
@@ -129,6 +132,32 @@ ROWS = [
     (ArgumentError, "output: network 'e' already has an output named 'y'", lambda: _dup_output()),
     (ArgumentError, "output 'y': expected a Tensor, got ndarray", lambda: td.Network("e").output("y", np.ones(2))),
     (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two', not 'one'", lambda: _two_networks()),
+    (ArgumentError, "output 'y': tensor %b belongs to network 'two', not 'one'", lambda: _output_of_other()),
+    (ArgumentError, "add: argument 'op' is 'relu'; expected a trtdsl Op (a layer's parameters)",
+     call(lambda a: a.network.add("relu", (a,)), f32(2))),
+    (ArgumentError, "Activation[RELU]: got 0 inputs; expected 1 (x)",
+     call(lambda a: a.network.add(Activation(ActivationType.RELU), ()), f32(2))),
+    (ArgumentError, "Convolution: got 4 inputs; expected 2 to 3 (x, kernel, bias?)",
+     call(lambda a: a.network.add(Convolution(1, (1, 1), (1, 1), (0, 0), (0, 0), (1, 1)), (a, a, a, a)),
+          f32(1, 1, 2, 2))),
+    (ArgumentError, "ElementWise[SUM]: input 1 ('b') is None; it is required",
+     call(lambda a: a.network.add(ElementWise(ElementWiseOperation.SUM), (a, None)), f32(2))),
+    (ArgumentError, "Activation[RELU]: input 0 is a ndarray; expected a Tensor (or None for an absent optional "
+                    "input)",
+     call(lambda a: a.network.add(Activation(ActivationType.RELU), (np.ones(2, np.float32),)), f32(2))),
+    (ArgumentError, "Activation[RELU]: set_input expects a Tensor of network 'e', got 1.0",
+     call(lambda a: a.network.set_input(td.relu(a).producer, 0, 1.0), f32(2))),
+    (ArgumentError, "Activation[RELU]: set_input index is 2; expected an int in [0, 1]",
+     call(lambda a: a.network.set_input(td.relu(a).producer, 2, a), f32(2))),
+    (ArgumentError, "Activation[RELU]: got 2 inputs; expected 1 (x)",
+     call(lambda a: a.network.set_input(td.relu(a).producer, 1, a), f32(2))),
+    (ShapeError, "Activation[RELU]: setting input 0 to %t1 would change the layer's output types from f32[2] to "
+                 "f32[3]",
+     call(lambda a, b: a.network.set_input(td.relu(a).producer, 0, b), f32(2), f32(3))),
+    (ShapeError, "Unsqueeze: output rank 9 exceeds TensorRT's maximum of 8",
+     call(lambda a: td.unsqueeze(a, 0), f32(*(1,) * 8))),
+    (ShapeError, "input 'x': argument 'shape' is 3; expected a tuple of ints and dim names",
+     lambda: td.Network().input("x", td.float32, 3)),
     (DSLError, "Tensor %t0 has no Python truth value: its value exists only when the network runs; use "
                "td.cond/td.If for data-dependent control flow or td.where to select values",
      call(lambda a: bool(a), f32(1))),
@@ -158,6 +187,11 @@ def _dup_output():
     x = net.input("x", td.float32, (1,))
     net.output("y", x + 1.0)
     net.output("y", x + 2.0)
+
+
+def _output_of_other():
+    b = td.Network("two").input("b", td.float32, (1,))
+    td.Network("one").output("y", b)
 
 
 def _two_networks():

@@ -341,7 +341,8 @@ ROWS = [
     # the layer itself, as a network raised from TensorRT would give it
     (ShapeError, "Convolution: the kernel is 1-D; TensorRT supports 2-D and 3-D only",
      raw(op(kernel=(3,), stride=(1,), pre=(0,), post=(0,), dilation=(1,)), f32(1, 1, 5), f32(2, 1, 3))),
-    (ShapeError, "Convolution: input 'kernel' is missing", raw(op(), f32(1, 1, 5, 5), f32(2, 1, 3, 3), drop=(1,))),
+    (ArgumentError, "Convolution: input 1 ('kernel') is None; it is required",
+     raw(op(), f32(1, 1, 5, 5), f32(2, 1, 3, 3), drop=(1,))),
     (ArgumentError, "Convolution: argument 'stride' is (1,); expected 2 ints >= 1",
      raw(op(stride=(1,)), f32(1, 1, 5, 5), f32(2, 1, 3, 3))),
     (ArgumentError, "Convolution: argument 'kernel_size' is (3, 0); expected 2 ints >= 1",

@@ -40,6 +40,7 @@ class ConditionLayer(Op):
     """``IConditionLayer``: the condition that selects the branch. It has no output."""
 
     kind = "Condition"
+    input_names = ("condition",)
     region: Region
 
     def __attrs_post_init__(self) -> None:
@@ -64,6 +65,7 @@ class ConditionalInputLayer(Op):
     (layers that depend on it are inside the conditional and run only when their branch is taken)."""
 
     kind = "ConditionalInput"
+    input_names = ("x",)
     region: Region
 
     def __attrs_post_init__(self) -> None:
@@ -90,6 +92,7 @@ class ConditionalOutputLayer(Op):
     same dtype and shape (TensorRT's rule, stricter than ONNX's)."""
 
     kind = "ConditionalOutput"
+    input_names = ("then", "else")
     region: Region
 
     def __attrs_post_init__(self) -> None:

@@ -166,19 +166,16 @@ class Network:
         return constant(self, values, dtype, name=name)
 
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
-        """Add a layer: validate ``op`` on ``inputs`` and return its output tensors."""
+        """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
+        optional input) and return its output tensors."""
+        if not isinstance(op, Op):
+            raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
-        for t in ins:
-            if t is not None and t.network is not self:
-                raise ArgumentError(
-                    f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
-                )
+        for i, t in enumerate(ins):
+            self._check_input(op, i, t)
         if self._scopes:
             ins = self._scopes[-1].adapt_inputs(op, ins)
-        out_types = op.infer(tuple(t.type if t is not None else None for t in ins))
-        for ty in out_types:
-            if len(ty.shape) > MAX_RANK:
-                raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of {MAX_RANK}")
+        out_types = _infer(op, ins)
         user_named = name is not None
         node = Node(op, ins, self._node_name(op, name), user_location(), user_named)
         self._node_names[node.name] = node
@@ -203,13 +200,15 @@ class Network:
         """Replace input ``index`` of ``node``, or append it when ``index`` is the input count
         (TensorRT's ``ILayer.setInput``, e.g. a recurrence's next value). The layer is validated again
         and its outputs' types must stay the same."""
-        if not isinstance(tensor, Tensor) or tensor.network is not self:
-            raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, got {tensor!r}")
+        if not isinstance(tensor, Tensor):
+            raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, "
+                                f"got {tensor!r}")
+        self._check_input(node.op, index, tensor)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
             raise ArgumentError(f"{node.op.label()}: set_input index is {index!r}; expected an int in "
                                 f"[0, {len(node.inputs)}]")
         ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
-        out_types = node.op.infer(tuple(t.type if t is not None else None for t in ins))
+        out_types = _infer(node.op, ins)
         if out_types != tuple(t.type for t in node.outputs):
             raise ShapeError(f"{node.op.label()}: setting input {index} to %{tensor.name} would change the layer's "
                              f"output types from {', '.join(str(t.type) for t in node.outputs)} to "
@@ -252,6 +251,19 @@ class Network:
         from trtdsl.backends.tensorrt import build
 
         return build(self, **options)
+
+    def _check_input(self, op: Op, index: int, t: object) -> None:
+        """An input of a new layer is None or a Tensor of this network."""
+        if t is None:
+            return
+        if not isinstance(t, Tensor):
+            shown = f"a {type(t).__name__}" if not isinstance(t, (int, float, str)) else repr(t)
+            raise ArgumentError(f"{op.label()}: input {index} is {shown}; expected a Tensor (or None for an "
+                                "absent optional input)")
+        if t.network is not self:
+            raise ArgumentError(
+                f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
+            )
 
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self) -> None:
@@ -302,6 +314,17 @@ class Network:
         tensor._name = name
         tensor.user_named = True
         self._tensor_names[name] = tensor
+
+
+def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
+    """The output types of ``op`` on ``inputs``, checked against TensorRT's rank limit."""
+    op.check_inputs(inputs)
+    out_types = op.infer(tuple(t.type if t is not None else None for t in inputs))
+    for ty in out_types:
+        if len(ty.shape) > MAX_RANK:
+            raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of "
+                             f"{MAX_RANK}")
+    return out_types
 
 
 def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:

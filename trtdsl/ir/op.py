@@ -13,6 +13,7 @@ from typing import ClassVar, Optional, Sequence
 import attrs
 import numpy as np
 
+from trtdsl.errors import ArgumentError
 from trtdsl.ir.types import TensorType
 
 OP_TYPES: dict[str, type["Op"]] = {}
@@ -26,12 +27,41 @@ class Op:
 
     __slots__ = ()
     kind: ClassVar[str]
+    input_names: ClassVar[tuple[str, ...] | None] = None
+    """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
+    the end). None for an op that checks a variable number of inputs itself."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         kind = cls.__dict__.get("kind")
         if kind is not None:
             OP_TYPES[kind] = cls
+
+    def check_inputs(self, inputs: Sequence[object]) -> None:
+        """Raise an ArgumentError unless ``inputs`` fit :attr:`input_names`: as many as it names (optional
+        ones may be left out at the end) and a value for every required one. ``infer`` may then rely on
+        them.
+
+        >>> import trtdsl as td
+        >>> from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+        >>> op = ElementWise(ElementWiseOperation.SUM)
+        >>> try:
+        ...     op.check_inputs((None, None))
+        ... except td.ArgumentError as e:
+        ...     print(e.message)
+        ElementWise[SUM]: input 0 ('a') is None; it is required
+        """
+        names = self.input_names
+        if names is None:
+            return
+        required = sum(1 for n in names if not n.endswith("?"))
+        if not required <= len(inputs) <= len(names):
+            count = str(required) if required == len(names) else f"{required} to {len(names)}"
+            raise ArgumentError(f"{self.label()}: got {len(inputs)} input{'' if len(inputs) == 1 else 's'}; expected {count} "
+                                f"({', '.join(names)})")
+        for i, (name, value) in enumerate(zip(names, inputs)):
+            if value is None and not name.endswith("?"):
+                raise ArgumentError(f"{self.label()}: input {i} ('{name}') is None; it is required")
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid)."""

@@ -92,6 +92,7 @@ class Activation(Op):
     """``type(x; alpha, beta)`` elementwise; int32/int64 inputs only for RELU."""
 
     kind = "Activation"
+    input_names = ("x",)
     type: ActivationType
     alpha: float = 0.0
     beta: float = 0.0

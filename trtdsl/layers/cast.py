@@ -35,6 +35,7 @@ class Cast(Op):
     """``x.astype(to)`` with TensorRT's conversion rules."""
 
     kind = "Cast"
+    input_names = ("x",)
     to: DType
 
     def label(self) -> str:
@@ -73,6 +74,7 @@ class Identity(Op):
     """A copy of the input."""
 
     kind = "Identity"
+    input_names = ("x",)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -30,6 +30,7 @@ class Constant(Op):
     """A tensor holding ``weights`` (dtype and shape are the weights')."""
 
     kind = "Constant"
+    input_names = ()
     weights: Weights
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:

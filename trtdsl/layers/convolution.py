@@ -241,22 +241,13 @@ def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
 
 
-def _kernel_inputs(label: str, inputs: InputTypes) -> tuple[TensorType, TensorType, TensorType | None]:
-    if len(inputs) not in (2, 3):
-        raise ShapeError(f"{label}: expected inputs (x, kernel[, bias]); got {len(inputs)} inputs")
-    x, w = inputs[0], inputs[1]
-    b = inputs[2] if len(inputs) == 3 else None
-    if x is None or w is None:
-        raise ShapeError(f"{label}: input '{'x' if x is None else 'kernel'}' is missing")
-    return x, w, b
-
-
 # -- the ops -----------------------------------------------------------------------------------------
 
 @attrs.frozen
 class _KernelOp(Op):
     """What convolution and deconvolution have in common: the parameters of a TensorRT kernel layer."""
 
+    input_names = ("x", "kernel", "bias?")
     num_output_maps: int
     kernel_size: tuple[int, ...] = attrs.field(converter=tuple)
     stride: tuple[int, ...] = attrs.field(converter=tuple)
@@ -290,7 +281,9 @@ class _KernelOp(Op):
     def _check(self, inputs: InputTypes, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
         label = self.label()
-        x, w, b = _kernel_inputs(label, inputs)
+        x, w = inputs[0], inputs[1]
+        b = inputs[2] if len(inputs) == 3 else None
+        assert x is not None and w is not None  # Op.check_inputs
         nb = len(self.kernel_size)
         check_spatial_input(label, x, nb, "kernel")
         for arg, t in (("kernel", w), ("bias", b)):

@@ -50,6 +50,7 @@ class Cumulative(Op):
     """Cumulative ``op`` of ``x`` along ``axis`` (see the module's table)."""
 
     kind = "Cumulative"
+    input_names = ("x",)
     axis: int
     exclusive: bool = False
     reverse: bool = False

@@ -99,6 +99,7 @@ class ElementWise(Op):
     """``op(a, b)`` elementwise with broadcasting over equal-rank inputs (dims equal or 1)."""
 
     kind = "ElementWise"
+    input_names = ("a", "b")
     op: ElementWiseOperation
 
     def label(self) -> str:

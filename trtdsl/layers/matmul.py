@@ -70,6 +70,7 @@ class MatrixMultiply(Op):
     """``np.matmul(op0(a), op1(b))`` with VECTOR operands' unit dims dropped from the result."""
 
     kind = "MatrixMultiply"
+    input_names = ("a", "b")
     op0: MatrixOperation = MatrixOperation.NONE
     op1: MatrixOperation = MatrixOperation.NONE
 

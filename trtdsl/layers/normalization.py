@@ -50,6 +50,7 @@ class Normalization(Op):
     """``(x - mean) / sqrt(var + epsilon) * scale + bias`` over ``axes`` (per group when ``num_groups != 1``)."""
 
     kind = "Normalization"
+    input_names = ("x", "scale", "bias")
     axes: tuple[int, ...] = attrs.field(converter=tuple)
     epsilon: float = 1e-5
     num_groups: int = 1

@@ -50,6 +50,7 @@ class Padding(Op):
     z - pre[1]]`` where in range, else 0."""
 
     kind = "Padding"
+    input_names = ("x",)
     pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
     post_padding: tuple[int, ...] = attrs.field(converter=tuple)
 

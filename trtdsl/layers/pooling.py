@@ -80,6 +80,7 @@ class Pooling(Op):
     ``(1 - blend_factor) * max + blend_factor * average``."""
 
     kind = "Pooling"
+    input_names = ("x",)
     type: PoolingType
     window_size: tuple[int, ...] = attrs.field(converter=tuple)
     stride: tuple[int, ...] = attrs.field(converter=tuple)

@@ -242,6 +242,7 @@ class _ScaledOp(Op):
     the input's rank (2 or more, several coefficients) is block quantization with blocks read from the
     shapes; trtdsl's functions always set the block shape."""
 
+    input_names = ("x", "scale", "zero_point?")
     to_type: DType
     axis: int = -1
     block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)
@@ -376,6 +377,7 @@ class DynamicQuantize(Op):
     """
 
     kind = "DynamicQuantize"
+    input_names = ("x", "double_quant_scale")
     to_type: DType = dtypes.float4_e2m1
     scale_type: DType = dtypes.float8_e4m3
     block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)

@@ -109,6 +109,7 @@ class Reduce(Op):
     """``np.<op>(x, axis=axes, keepdims=keepdims)`` with TensorRT's empty-volume results (module table)."""
 
     kind = "Reduce"
+    input_names = ("x",)
     op: ReduceOperation
     axes: tuple[int, ...] = attrs.field(converter=tuple)
     keepdims: bool = False

@@ -38,6 +38,7 @@ class Select(Op):
     """``np.where(condition, then, else)`` over equal-rank inputs; condition is bool."""
 
     kind = "Select"
+    input_names = ("condition", "then", "else")
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         cond, then, other = inputs

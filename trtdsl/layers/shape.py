@@ -33,6 +33,7 @@ class Shape(Op):
     """``np.array(x.shape, np.int64)`` for an input of any dtype."""
 
     kind = "Shape"
+    input_names = ("x",)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

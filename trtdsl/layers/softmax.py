@@ -35,6 +35,7 @@ class SoftMax(Op):
     """Softmax of ``x`` along ``axis`` (a non-negative dim index; TensorRT's mask is ``1 << axis``)."""
 
     kind = "SoftMax"
+    input_names = ("x",)
     axis: int
 
     def name_hint(self) -> str:

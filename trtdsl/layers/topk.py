@@ -60,6 +60,7 @@ class TopK(Op):
     """``k`` extreme values of ``x`` along ``axis`` and their indices (see the module's ordering rules)."""
 
     kind = "TopK"
+    input_names = ("x",)
     op: TopKOperation
     k: int
     axis: int

@@ -94,6 +94,7 @@ class Unary(Op):
     """``op(x)`` elementwise."""
 
     kind = "Unary"
+    input_names = ("x",)
     op: UnaryOperation
 
     def label(self) -> str:

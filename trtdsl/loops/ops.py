@@ -61,6 +61,7 @@ class TripLimitLayer(Op):
     """``ITripLimitLayer``: limits the iterations of its loop. ``trip_limit`` is TensorRT's ``kind``."""
 
     kind = "TripLimit"
+    input_names = ("limit",)
     region: Region
     trip_limit: TripLimit
 
@@ -93,6 +94,7 @@ class IteratorLayer(Op):
     ``np.take(x, M - 1 - i, axis)`` with ``reverse`` (``M`` is the COUNT trip count)."""
 
     kind = "Iterator"
+    input_names = ("x",)
     region: Region
     axis: int = 0
     reverse: bool = False
@@ -124,6 +126,7 @@ class RecurrenceLayer(Op):
     previous iteration's next value (input 1) after that; both must have the same type."""
 
     kind = "Recurrence"
+    input_names = ("initial", "next?")
     region: Region
 
     def __attrs_post_init__(self) -> None:
@@ -133,9 +136,6 @@ class RecurrenceLayer(Op):
         return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        if len(inputs) not in (1, 2):
-            raise ArgumentError(f"Recurrence: has {len(inputs)} inputs; expected the initial value and the "
-                                "next value")
         init = inputs[0]
         assert init is not None
         nxt = inputs[1] if len(inputs) == 2 else None
@@ -158,6 +158,7 @@ class LoopOutputLayer(Op):
     """
 
     kind = "LoopOutput"
+    input_names = ("value", "length?")
     region: Region
     loop_output: LoopOutput
     axis: int = 0
