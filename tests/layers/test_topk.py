@@ -83,13 +83,15 @@ def test_ir_and_dynamic_dims():
     assert "TopK[MIN](%x, k=2, axis=1, indices_dtype=i64)" in net.format(locations=False)
 
 
-def test_k_larger_than_a_dynamic_dim_fails_at_run_time():
+def test_k_larger_than_a_dynamic_dim_fails_at_run_time_naming_the_layer_and_its_line():
     net = td.Network("t")
     x = net.input("x", td.float32, ("n",))
-    net.output("v", td.topk(x, 3)[0])
-    with pytest.raises(ExecutionError, match=r"TopK\[MAX\]: k=3 exceeds the size 2 of axis 0 of the input \(shape "
-                                             r"\(2,\)\)"):
+    values = td.topk(x, 3)[0]
+    net.output("v", values)
+    with pytest.raises(ExecutionError) as info:
         net.run({"x": np.ones(2, np.float32)})
+    assert info.value.message == "TopK[MAX] (layer topk_0): k=3 exceeds the size 2 of axis 0 of the input (shape (2,))"
+    assert info.value.location == values.producer.location
 
 
 def f32(*shape):

@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -79,7 +79,8 @@ class Padding(Op):
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         sizes = x.shape[:-2] + tuple(x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1))
         if min(sizes) < 0:
-            raise ValueError(f"padding makes the last two dims {sizes[-2:]}, which is negative")
+            raise ExecutionError(f"{self.label()}: the padding makes the last two dims {sizes[-2:]} for an input "
+                                 f"of shape {x.shape}; cropping cannot exceed the dim")
         # the same as a FILL slice that starts at -pre_padding
         starts = (0,) * (x.ndim - 2) + tuple(-p for p in self.pre_padding)
         return (fill_slice(x, sizes, starts, (1,) * x.ndim, np.zeros((), x.dtype)),)

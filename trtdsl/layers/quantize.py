@@ -57,7 +57,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -221,15 +221,15 @@ def _runtime_scale(label: str, scale: np.ndarray, zero_ok: bool) -> np.ndarray:
     s = scale.astype(np.float32)
     bad = ~np.isfinite(s) | (s < 0) | (~np.bool_(zero_ok) & (s == 0))
     if bad.any():
-        raise ValueError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and "
-                         "positive; TensorRT requires strictly positive scales")
+        raise ExecutionError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and "
+                             "positive; TensorRT requires strictly positive scales")
     return s
 
 
 def _check_zero_point(label: str, zero_point: np.ndarray | None) -> None:
     if zero_point is not None and np.any(zero_point.astype(np.float32) != 0):
-        raise ValueError(f"{label}: the zero point holds non-zero values; TensorRT supports symmetric "
-                         "quantization only")
+        raise ExecutionError(f"{label}: the zero point holds non-zero values; TensorRT supports symmetric "
+                             "quantization only")
 
 
 # -- ops -----------------------------------------------------------------------------------------------

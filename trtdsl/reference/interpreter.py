@@ -74,7 +74,10 @@ def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor
     for name, tensor in network.inputs.items():
         if name not in feeds:
             raise InputError(f"run: missing input {name!r} ({tensor.type})")
-        array = np.asarray(feeds[name])
+        try:
+            array = np.asarray(feeds[name])
+        except (ValueError, TypeError) as exc:  # ragged nested lists, objects that refuse conversion
+            raise InputError(f"run: input {name!r} is not an array ({exc}); expected {tensor.type}") from None
         expected = tensor.dtype.numpy
         if array.dtype != expected:
             raise InputError(
@@ -161,8 +164,6 @@ def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[s
     args = [values[t] if t is not None else None for t in node.inputs]
     try:
         results = node.op.reference(*args)
-    except DSLError:
-        raise
     except Exception as exc:
         raise failure(node, exc) from exc
     if isinstance(results, tuple) and any(isinstance(r, np.generic) for r in results):
@@ -173,12 +174,18 @@ def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[s
         values[tensor] = array
 
 
-def failure(node: Node, exc: Exception) -> ExecutionError:
-    """The error for a layer whose reference raised ``exc``."""
-    return ExecutionError(
-        f"{node.op.label()} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: {exc}",
-        location=node.location,
-    )
+def failure(node: Node, exc: Exception) -> DSLError:
+    """The error for a layer whose reference raised ``exc``, pointing at the user's line that made the
+    layer: a trtdsl error the reference raised itself (a check only the values can make), with the layer
+    named after its op, or anything else wrapped in an ExecutionError."""
+    label = node.op.label()
+    if isinstance(exc, DSLError):
+        message = exc.message
+        if message.startswith(f"{label}: "):
+            message = f"{label} (layer {node.name}): {message[len(label) + 2:]}"
+        return type(exc)(message, location=node.location, context=exc.context)
+    return ExecutionError(f"{label} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: "
+                          f"{exc}", location=node.location)
 
 
 def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:

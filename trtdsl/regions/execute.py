@@ -347,8 +347,6 @@ class _Body:
                 _, reference, inputs, out, dtype, shape, node = item
                 try:
                     results = reference(*[values[t] for t in inputs])
-                except DSLError:
-                    raise
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
