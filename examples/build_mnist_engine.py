@@ -20,20 +20,8 @@ import tempfile
 import numpy as np
 
 import trtdsl as td
-from mnist_from_scratch import fit_last_layer, hidden_features, lenet, random_weights, render
+from mnist_from_scratch import render, trained_lenet
 from trtdsl.backends.tensorrt import Engine, cuda, lower, raise_network, standin
-
-
-def trained_network(rng: np.random.Generator) -> td.Network:
-    """The MNIST LeNet with random convolutions and a last layer fitted on rendered digits (as in
-    mnist_from_scratch.py, with a smaller training set)."""
-    weights = random_weights(rng)
-    trunk = td.Network("mnist_features")
-    trunk.output("features", hidden_features(trunk.input("image", td.float32, ("batch", 1, 28, 28)), weights))
-    labels = np.tile(np.arange(10), 40)
-    features = trunk.run({"image": render(labels, rng)})["features"]
-    weights["dense2"], weights["dense2_bias"] = fit_last_layer(features, labels)
-    return lenet(weights)
 
 
 def tensorrt_status() -> str | None:
@@ -89,7 +77,7 @@ def check_without_tensorrt(net: td.Network) -> None:
 
 def main() -> None:
     rng = np.random.default_rng(7)
-    net = trained_network(rng)
+    net = trained_lenet(rng, per_digit=40)
     why = tensorrt_status()
     if why is None:
         build_and_run(net, rng)

@@ -112,6 +112,11 @@ def np_cell(x: np.ndarray, h: np.ndarray, c: np.ndarray, w: np.ndarray,
     return sigmoid(o) * np.tanh(c), c
 
 
+def build_network() -> td.Network:
+    """The text reader with this example's weights, for the command line (``trtdsl inspect/run/export``)."""
+    return reader(make_weights())
+
+
 def np_read(w: dict[str, np.ndarray], text: np.ndarray) -> np.ndarray:
     xs = w["embedding"][text]
     for layer in range(LAYERS):

@@ -204,7 +204,7 @@ class InstanceNormalization:
 
 
 # -- using them ------------------------------------------------------------------------------------------------
-def build(features: int = 8) -> td.Network:
+def build_network(features: int = 8) -> td.Network:
     """x (batch, features) -> clamp_gelu -> rms_norm (output "normalized") -> select_above: "values" and
     "index"."""
     net = td.Network("plugins")
@@ -245,7 +245,7 @@ def property_test(net: td.Network, examples: int = 50) -> None:
 
 
 def main() -> None:
-    net = build()
+    net = build_network()
     print(net.format(locations=False))
     x = np.random.default_rng(0).normal(size=(3, 8)).astype(np.float32)
     out = net.run({"x": x})

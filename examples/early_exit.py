@@ -53,6 +53,11 @@ def classifier(w: dict[str, np.ndarray]) -> td.Network:
     return net
 
 
+def build_network() -> td.Network:
+    """The classifier with this example's weights, for the command line (``trtdsl inspect/run/export``)."""
+    return classifier(make_weights())
+
+
 def numpy_classifier(w: dict[str, np.ndarray], x: np.ndarray) -> tuple[np.ndarray, bool]:
     def softmax(v: np.ndarray) -> np.ndarray:
         e = np.exp(v - v.max())

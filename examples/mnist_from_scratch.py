@@ -104,19 +104,26 @@ def ascii_art(image: np.ndarray) -> list[str]:
     return ["".join(" .:#"[int(np.clip(v * 4, 0, 3))] for v in row) for row in small]
 
 
-def main() -> float:
-    rng = np.random.default_rng(2024)
+def trained_lenet(rng: np.random.Generator, per_digit: int = 150) -> td.Network:
+    """The LeNet with random convolutions and first dense layer, and the last layer fitted on the hidden
+    features that the network itself computes for ``per_digit`` rendered images of each digit."""
     weights = random_weights(rng)
-
-    # 1. The hidden features of a training set, computed by the network itself.
     trunk = td.Network("mnist_features")
     trunk.output("features", hidden_features(trunk.input("image", td.float32, ("batch", 1, 28, 28)), weights))
-    train_labels = np.tile(np.arange(10), 150)
-    train_features = run_batched(trunk, render(train_labels, rng), "features")
+    labels = np.tile(np.arange(10), per_digit)
+    features = run_batched(trunk, render(labels, rng), "features")
+    weights["dense2"], weights["dense2_bias"] = fit_last_layer(features, labels)
+    return lenet(weights)
 
-    # 2. The last dense layer in closed form, then the whole network.
-    weights["dense2"], weights["dense2_bias"] = fit_last_layer(train_features, train_labels)
-    net = lenet(weights)
+
+def build_network() -> td.Network:
+    """The trained network of this example, for the command line (``trtdsl inspect/run/export``)."""
+    return trained_lenet(np.random.default_rng(2024))
+
+
+def main() -> float:
+    rng = np.random.default_rng(2024)
+    net = trained_lenet(rng)
     print("TensorRT's MNIST \"network from scratch\", built with trtdsl and run on its NumPy reference:\n")
     print(net)
 
@@ -136,8 +143,8 @@ def main() -> float:
 
     accuracy = float((predicted == test_labels).mean())
     print(f"\nAccuracy on {len(test_labels)} fresh noisy digits: {accuracy:.1%}")
-    print(f"(conv and first dense weights random; last layer fitted by ridge regression on "
-          f"{len(train_labels)} rendered digits)")
+    print("(conv and first dense weights random; last layer fitted by ridge regression on 1500 rendered "
+          "digits)")
     return accuracy
 
 

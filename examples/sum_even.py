@@ -61,6 +61,11 @@ def with_functions() -> td.Network:
     return net
 
 
+def build_network() -> td.Network:
+    """The loop written with scopes, for the command line (``trtdsl inspect/run/export``)."""
+    return with_scopes()
+
+
 def main() -> None:
     scoped, functional = with_scopes(), with_functions()
     print(scoped.format(locations=False))
