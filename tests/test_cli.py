@@ -1,11 +1,18 @@
 """The trtdsl command line on a network defined in a temporary file."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+from support import expect_error
 
 from trtdsl.cli import load_network, main
+from trtdsl.errors import InputError
 
-MODEL = '''
+ROOT = Path(__file__).resolve().parents[1]
+
+MODEL = """
 import numpy as np
 import trtdsl as td
 
@@ -17,7 +24,7 @@ def build_network():
 
 if __name__ == "__main__":
     raise SystemExit("main must not run when loaded by trtdsl")
-'''
+"""
 
 
 @pytest.fixture
@@ -61,11 +68,106 @@ def test_errors_are_reported_not_raised(model, tmp_path, capsys):
     assert "trtdsl run: error:" in err and "input 'x' has dtype float64; expected float32" in err
 
 
-def test_load_network_by_name_and_errors(model, tmp_path):
+def test_load_network_by_name(model):
     assert load_network(f"{model}:build_network").name == "cli"
+
+
+def invalid_calls(tmp_path):
     empty = tmp_path / "empty.py"
     empty.write_text("x = 1\n")
-    with pytest.raises(Exception, match="has 0 Network objects and no build_network"):
-        load_network(str(empty))
-    with pytest.raises(Exception, match="defines no 'nope'"):
-        load_network(f"{model}:nope")
+    needs = tmp_path / "needs.py"
+    needs.write_text("def build_network(width, *, depth):\n    pass\n")
+    return [
+        (f"no such file {str(tmp_path / 'nope.py')!r}", lambda: load_network(str(tmp_path / "nope.py"))),
+        (
+            f"{empty} has 0 Network objects and no build_network(); name one as {empty}:NAME",
+            lambda: load_network(str(empty)),
+        ),
+        (f"{empty} defines no 'nope'", lambda: load_network(f"{empty}:nope")),
+        (f"{empty}:x is a int, not a trtdsl Network", lambda: load_network(f"{empty}:x")),
+        (
+            f"{needs}:build_network takes arguments (width, depth); name a Network or a function called "
+            "without arguments",
+            lambda: load_network(str(needs)),
+        ),
+    ]
+
+
+def test_invalid_networks(tmp_path):
+    for message, call in invalid_calls(tmp_path):
+        expect_error(InputError, "trtdsl: " + message, call)
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "{model}", "--dim", "batch=x"], "--dim batch=x must look like NAME=SIZE, with ints >= 0"),
+        (["run", "{model}", "--dim", "batch"], "--dim 'batch' must look like NAME=SIZE"),
+        (["run", "{model}", "--dim", "batch=-1"], "--dim batch=-1 must look like NAME=SIZE, with ints >= 0"),
+        (
+            ["run", "{model}", "--input", "x={tmp}/none.npy"],
+            "--input x={tmp}/none.npy: cannot read an array from it ([Errno 2] No such file or directory: "
+            "'{tmp}/none.npy')",
+        ),
+        (
+            ["build", "{model}", "-o", "{tmp}/m.plan"],
+            "network 'cli' has named dims; give their ranges: --dim batch=MIN,OPT,MAX",
+        ),
+        (
+            ["build", "{model}", "-o", "{tmp}/m.plan", "--dim", "batch=1,2"],
+            "--dim batch=1,2 must look like NAME=MIN,OPT,MAX, with ints >= 0",
+        ),
+        (
+            ["export", "{model}", "-o", "{tmp}/no/such/folder/m.onnx"],
+            "[Errno 2] No such file or directory: '{tmp}/no/such/folder/m.onnx'",
+        ),
+    ],
+)
+def test_command_line_errors_say_what_to_type(model, tmp_path, capsys, argv, message):
+    args = [a.format(model=model, tmp=tmp_path) for a in argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    # (an error raised while the test runs names the test's line; from a shell it names none)
+    assert re.fullmatch(
+        f"trtdsl {args[0]}: error: (\\S+:\\d+: )?{re.escape(message.format(tmp=tmp_path))}\n", err
+    )
+
+
+def test_build_takes_the_profile_from_the_command_line(model, tmp_path, capsys, monkeypatch):
+    from trtdsl.ir.network import Network
+
+    seen = {}
+    monkeypatch.setattr(Network, "build", lambda self, **options: seen.update(options) or FakeEngine())
+    assert main(["build", str(model), "-o", str(tmp_path / "m.plan"), "--dim", "batch=1,8,64"]) == 0
+    assert seen == {"profiles": {"batch": (1, 8, 64)}}
+    assert (tmp_path / "m.plan").read_bytes() == b"plan"
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'm.plan'}\n"
+
+
+class FakeEngine:
+    def save(self, path):
+        with open(path, "wb") as f:
+            f.write(b"plan")
+
+
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if "def build_network(" in p.read_text())
+
+
+def test_most_examples_work_with_the_command_line():
+    assert {p.name for p in EXAMPLES} >= {
+        "mnist_from_scratch.py",
+        "char_rnn_lstm.py",
+        "early_exit.py",
+        "sum_even.py",
+        "custom_plugin.py",
+    }
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_examples_inspect_and_run_from_the_command_line(example, capsys):
+    network = load_network(str(example))
+    assert main(["inspect", str(example)]) == 0
+    assert capsys.readouterr().out.startswith(f'network "{network.name}" {{')
+    assert main(["run", str(example)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == list(network.outputs)

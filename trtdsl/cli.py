@@ -8,6 +8,8 @@ the file's ``build_network()`` function, or its only Network object, is used. Th
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
 import runpy
 import sys
 from typing import Any, Sequence
@@ -19,58 +21,93 @@ from trtdsl.ir.network import Network
 
 
 def load_network(spec: str) -> Network:
-    """The Network named by ``FILE.py[:NAME]``."""
+    """The Network named by ``FILE.py[:NAME]``. The file runs as a script does (its folder first on
+    ``sys.path``, so it can import the modules beside it), under the name ``__trtdsl__``.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.py")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("import trtdsl as td\\n"
+    ...                 "net = td.Network('m')\\n"
+    ...                 "net.output('y', net.input('x', td.int32, (2,)))\\n")
+    >>> load_network(path).name, load_network(f"{path}:net").name
+    ('m', 'm')
+    """
     path, _, name = spec.partition(":") if not spec.endswith(".py") else (spec, "", "")
+    if not os.path.isfile(path):
+        raise InputError(f"trtdsl: no such file {path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)
     try:
         namespace = runpy.run_path(path, run_name="__trtdsl__")
-    except FileNotFoundError:
-        raise InputError(f"trtdsl: no such file {path!r}") from None
+    finally:
+        sys.path.remove(folder)
     if name:
         if name not in namespace:
             raise InputError(f"trtdsl: {path} defines no {name!r}")
-        candidate = namespace[name]
+        candidate, shown = namespace[name], f"{path}:{name}"
     elif callable(namespace.get("build_network")):
-        candidate = namespace["build_network"]
+        candidate, shown = namespace["build_network"], f"{path}:build_network"
     else:
         found = [v for v in namespace.values() if isinstance(v, Network)]
         if len(found) != 1:
             raise InputError(
-                f"trtdsl: {path} has {len(found)} Network objects and no build_network(); name one as {path}:NAME"
+                f"trtdsl: {path} has {len(found)} Network objects and no build_network(); "
+                f"name one as {path}:NAME"
             )
-        candidate = found[0]
-    network = candidate() if callable(candidate) and not isinstance(candidate, Network) else candidate
-    if not isinstance(network, Network):
-        raise InputError(f"trtdsl: {spec} is a {type(network).__name__}, not a trtdsl Network")
-    return network
+        candidate, shown = found[0], path
+    if callable(candidate) and not isinstance(candidate, Network):
+        needed = _required_parameters(candidate)
+        if needed:
+            raise InputError(
+                f"trtdsl: {shown} takes arguments ({', '.join(needed)}); name a Network or a function "
+                "called without arguments"
+            )
+        candidate = candidate()
+    if not isinstance(candidate, Network):
+        raise InputError(f"trtdsl: {shown} is a {type(candidate).__name__}, not a trtdsl Network")
+    return candidate
 
 
-def random_inputs(network: Network, dims: dict[str, int], seed: int) -> dict[str, np.ndarray]:
-    """Inputs for ``network`` drawn from a seeded generator; named dims take their size from ``dims``
-    (default 2). Floats are standard normal, integers in [0, 10), bools fair coins."""
-    rng = np.random.default_rng(seed)
-    feeds = {}
-    for name, tensor in network.inputs.items():
-        shape = tuple(d if isinstance(d, int) else d.evaluate({**{s: 2 for s in d.symbols()}, **dims})
-                      for d in tensor.shape)
-        dt = tensor.dtype
-        if dt.is_float:
-            value = rng.standard_normal(shape).astype(dt.numpy)
-        elif dt.is_bool:
-            value = rng.random(shape) < 0.5
-        else:
-            value = rng.integers(0, 10, shape).astype(dt.numpy)
-        feeds[name] = value
-    return feeds
+def _required_parameters(fn: Any) -> list[str]:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: the call itself says what is missing
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.default is p.empty and (p.kind in kinds or p.kind is p.KEYWORD_ONLY)]
 
 
-def _parse_pairs(items: Sequence[str], what: str) -> dict[str, str]:
+def _parse_pairs(items: Sequence[str], what: str, form: str) -> dict[str, str]:
     pairs = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise InputError(f"trtdsl: {what} {item!r} must look like name=value")
+            raise InputError(f"trtdsl: {what} {item!r} must look like {form}")
         pairs[key] = value
     return pairs
+
+
+def _parse_sizes(items: Sequence[str], what: str, count: int) -> dict[str, tuple[int, ...]]:
+    """``NAME=INT[,INT,...]`` items as {name: ``count`` ints >= 0}."""
+    form = "NAME=SIZE" if count == 1 else "NAME=MIN,OPT,MAX"
+    parsed = {}
+    for key, text in _parse_pairs(items, what, form).items():
+        try:
+            values = tuple(int(v) for v in text.split(","))
+        except ValueError:
+            values = ()
+        if len(values) != count or any(v < 0 for v in values):
+            raise InputError(f"trtdsl: {what} {key}={text} must look like {form}, with ints >= 0")
+        parsed[key] = values
+    return parsed
+
+
+def _load_array(name: str, path: str) -> np.ndarray:
+    try:
+        return np.load(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"trtdsl: --input {name}={path}: cannot read an array from it ({exc})") from None
 
 
 def _summary(name: str, array: np.ndarray) -> str:
@@ -87,11 +124,13 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
+    from trtdsl.testing import random_inputs
+
     network = load_network(args.network)
-    dims = {k: int(v) for k, v in _parse_pairs(args.dim, "--dim").items()}
-    feeds = random_inputs(network, dims, args.seed)
-    for key, path in _parse_pairs(args.input, "--input").items():
-        feeds[key] = np.load(path)
+    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
+    feeds = random_inputs(network, dims=sizes, seed=args.seed)
+    for key, path in _parse_pairs(args.input, "--input", "NAME=FILE.npy").items():
+        feeds[key] = _load_array(key, path)
     outputs = network.run(feeds, backend=args.backend)
     for key, value in outputs.items():
         print(_summary(key, value))
@@ -114,12 +153,22 @@ def _cmd_draw(args: argparse.Namespace) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> None:
     network = load_network(args.network)
-    engine = network.build()  # type: ignore[attr-defined]
+    ranges = _parse_sizes(args.dim, "--dim", 3)
+    dims = sorted({str(d) for t in network.inputs.values() for d in t.shape if not isinstance(d, int)})
+    if dims and not ranges and not network.profiles:
+        example = " ".join(f"--dim {d}=MIN,OPT,MAX" for d in dims)
+        raise InputError(f"trtdsl: network {network.name!r} has named dims; give their ranges: {example}")
+    engine = network.build(**({"profiles": ranges} if ranges else {}))  # type: ignore[attr-defined]
     engine.save(args.output)
     print(f"wrote {args.output}")
 
 
 def make_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``trtdsl`` command.
+
+    >>> make_parser().parse_args(["run", "model.py", "--dim", "batch=4"]).dim
+    ['batch=4']
+    """
     parser = argparse.ArgumentParser(prog="trtdsl", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -133,8 +182,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-locations", action="store_true", help="leave out the # file:line comments")
     p = command("run", "run the network on random (or given) inputs and summarise the outputs", _cmd_run)
     p.add_argument("--backend", default="reference", help="reference (default), onnxruntime or tensorrt")
-    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input from a .npy file")
-    p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="size of a named dynamic dim")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input array")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="a named dim's size")
     p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
     p.add_argument("--save", metavar="FILE.npz", help="save the outputs")
     p = command("export", "export the network to ONNX", _cmd_export)
@@ -143,16 +192,30 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p = command("build", "build a TensorRT engine (needs TensorRT and a GPU)", _cmd_build)
     p.add_argument("-o", "--output", required=True, metavar="FILE.plan")
+    p.add_argument(
+        "--dim",
+        action="append",
+        default=[],
+        metavar="NAME=MIN,OPT,MAX",
+        help="a named dim's range in the optimization profile (default: the network's declared profiles)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (errors are printed, not raised)."""
+    """Run the command line; returns the exit status (errors are printed, not raised).
+
+    >>> main(["inspect", "no_such_model.py"])
+    1
+    """
     args = make_parser().parse_args(argv)
     try:
         args.fn(args)
-    except DSLError as exc:
-        print(f"trtdsl {args.command}: error: {exc}", file=sys.stderr)
+    except (DSLError, OSError) as exc:  # OSError: an output file that cannot be written
+        text = str(exc)
+        if isinstance(exc, DSLError):  # the command's name is printed already
+            text = text.replace(exc.message, exc.message.removeprefix("trtdsl: "), 1)
+        print(f"trtdsl {args.command}: error: {text}", file=sys.stderr)
         return 1
     return 0
 
