@@ -3,7 +3,10 @@ arrays with hypothesis."""
 
 from __future__ import annotations
 
+import pathlib
 import re
+import subprocess
+import sys
 from typing import Any, Callable
 
 import ml_dtypes
@@ -43,6 +46,44 @@ def expect_error(cls: type[Exception], message: str, call: Callable[[], Any]) ->
     assert err.message == message, f"\n got: {err.message}\nwant: {message}"
     assert err.location is not None and err.location.file.endswith(".py") and "/trtdsl/" not in err.location.file
     assert re.match(r".+\.py:\d+: ", str(err))
+
+
+def run_doc(name: str, *, min_blocks: int) -> subprocess.CompletedProcess:
+    """Run the complete code blocks of ``docs/<name>`` (those that start unindented), in order, in a fresh
+    interpreter; the document must have at least ``min_blocks`` of them. Returns the finished process."""
+    doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / name
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL)
+    runnable = [b for b in blocks if not b.startswith((" ", "\t"))]
+    assert len(runnable) >= min_blocks
+    result = subprocess.run([sys.executable, "-c", "\n".join(runnable)], capture_output=True, text=True,
+                            timeout=300, cwd=doc.parents[1], check=False)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def f32(*shape: Any) -> tuple[td.DType, tuple]:
+    """An input spec for :func:`call`: float32 of ``shape``."""
+    return (td.float32, shape)
+
+
+def inputs(*specs: tuple[Any, Any]) -> tuple[td.Network, list[td.Tensor]]:
+    """A network named "e" with inputs ``t0, t1, ...`` of ``specs`` ((dtype, shape) pairs)."""
+    net = td.Network("e")
+    return net, [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
+
+
+def call(build: Callable[..., Any], *specs: tuple[Any, Any]) -> Callable[[], Any]:
+    """A row's call for an error table: ``build`` on the inputs of a fresh network (see :func:`inputs`)."""
+    return lambda: build(*inputs(*specs)[1])
+
+
+def run_with(build: Callable[..., Any], feeds: dict, *specs: tuple[Any, Any]) -> Callable[[], Any]:
+    """A row's call that also runs: ``build``'s result is the output ``y``, and the network runs on ``feeds``."""
+    def run() -> Any:
+        net, ts = inputs(*specs)
+        net.output("y", build(*ts))
+        return net.run(feeds)
+    return run
 
 
 NP_DTYPES = {

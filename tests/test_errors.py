@@ -4,38 +4,13 @@ Each family's own test module has more rows; this table covers the core and the 
 
 import numpy as np
 import pytest
-from support import expect_error
+from support import call, expect_error, f32, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DSLError, DTypeError, InputError, ShapeError
 from trtdsl.layers.activation import Activation, ActivationType
 from trtdsl.layers.convolution import Convolution
 from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
-
-
-def net_with(*specs):
-    net = td.Network("e")
-    return net, [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        _, ts = net_with(*specs)
-        return build(*ts)
-    return run
-
-
-def run_with(build, feeds, *specs):
-    def run():
-        net, ts = net_with(*specs)
-        net.output("y", build(*ts))
-        return net.run(feeds)
-    return run
-
 
 ROWS = [
     # elementwise
@@ -171,6 +146,10 @@ ROWS = [
      run_with(lambda a: a + 1.0, {"t0": np.ones(3, np.float32)}, f32(2))),
     (InputError, "run: input 't0' has shape (3,); expected rank 2 (f32[n,2])",
      run_with(lambda a: a + 1.0, {"t0": np.ones(3, np.float32)}, f32("n", 2))),
+    (InputError, "run: input 't0' (a list) cannot be converted to an array; expected f32[2,n]",
+     run_with(lambda a: a + 1.0, {"t0": [[1.0], [2.0, 3.0]]}, f32(2, "n"))),
+    (InputError, "run: inputs must be a dict of input name -> array, got list",
+     run_with(lambda a: a + 1.0, [1.0], f32(2))),
     (InputError, "run: network 'e' has no outputs; mark some with net.output(name, tensor)",
      lambda: td.Network("e").run({})),
 ]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, assert_close, expect_error, run_layer
+from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -246,17 +246,6 @@ def test_layer_names():
 
 
 # -- invalid calls ---------------------------------------------------------------------------------
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 def raw(op, *specs, drop=()):

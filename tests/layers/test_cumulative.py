@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, expect_error, run_layer, shapes
+from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -86,18 +86,6 @@ def test_the_layer_accepts_a_negative_axis_as_tensorrt_does():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     got = run_layer(lambda t: t.network.add1(Cumulative(-2, exclusive=True), (t,)), x)
     np.testing.assert_array_equal(got, [[0, 0, 0], [0, 1, 2]])
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 ERRORS = [

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, expect_error, run_layer
+from support import TOLERANCES, arrays, call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -136,18 +136,6 @@ def test_dynamic_batch_broadcasts_against_one():
     a = np.arange(30, dtype=np.float32).reshape(5, 2, 3)
     b = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
     np.testing.assert_array_equal(net.run({"x": a, "w": b})["y"], np.einsum("bmk,kn->bmn", a, b[0]))
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 def raw(op0, op1):

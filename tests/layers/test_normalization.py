@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, expect_error, run_layer
+from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.normalization import Normalization
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
@@ -153,18 +153,6 @@ def test_empty_input_gives_an_empty_result():
     assert got.shape == (0, 3)
 
 
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
-
-
 def raw(*args):
     return lambda x, s, b: x.network.add1(Normalization(*args), (x, s, b))
 
@@ -211,6 +199,11 @@ ERRORS = [
                  "num_groups is not 1", call(raw((1, 2), 1e-5, 2), f32(2, 4, 3), f32(1, 4, 1), f32(1, 4, 1))),
     (ShapeError, "Normalization: argument 'axes' is (); expected at least one axis (TensorRT does not define an "
                  "empty axes mask)", call(raw((), 1e-5), f32(2, 3), f32(1, 3), f32(1, 3))),
+    (ExecutionError, "Normalization (layer normalization_0): num_groups=2 does not divide the 3 channels of x "
+                     "(shape (1, 3, 2))",
+     run_with(lambda x, s: td.group_norm(x, 2, s, s), {"t0": np.zeros((1, 3, 2), np.float32),
+                                                       "t1": np.ones((1, 3, 1), np.float32)},
+              f32(1, "c", 2), f32(1, "c", 1))),
     (ShapeError, "Normalization: scale and bias have shape (1, 1); expected rank 3 with each dim 1 or equal to that "
                  "of x (2, 4, 3)", call(raw((2,), 1e-5), f32(2, 4, 3), f32(1, 1), f32(1, 1))),
 ]

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, expect_error, run_layer, shapes
+from support import arrays, call, expect_error, run_layer, run_with, shapes
 
 import trtdsl as td
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 
 
 def draw_array(draw, dtype, shape):
@@ -113,13 +113,6 @@ def test_pad_value_from_a_tensor():
     assert got.tolist() == [-9, 1, 2, -9]
 
 
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        return build(*[net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)])
-    return run
-
-
 F32 = td.float32
 ROWS = [
     (ShapeError, "Padding: input 'x' has shape (2, 3, 4); expected rank >= 4 (it pads the last two dims)",
@@ -129,6 +122,10 @@ ROWS = [
     (ShapeError, "Padding: dim 3 of input shape (1, 1, 2, 2) would become -1 with pre_padding -2 and post_padding -1; "
                  "cropping cannot exceed the dim",
      call(lambda x: td.padding_nd(x, (0, -2), (0, -1)), (F32, (1, 1, 2, 2)))),
+    (ExecutionError, "Padding (layer padding_0): the padding makes the last two dims (1, -1) for an input of "
+                     "shape (1, 1, 1, 2); cropping cannot exceed the dim",
+     run_with(lambda x: td.padding_nd(x, (0, -3), (0, 0)), {"t0": np.zeros((1, 1, 1, 2), np.float32)},
+              (F32, (1, 1, 1, "w")))),
     (ArgumentError, "padding_nd: argument 'pre_padding' is (1, 1, 1); expected 2 ints",
      call(lambda x: td.padding_nd(x, (1, 1, 1), (1, 1)), (F32, (1, 1, 2, 2)))),
     (ArgumentError, "pad: argument 'mode' is 'symmetric'; expected one of 'constant', 'reflect', 'edge', 'wrap'",

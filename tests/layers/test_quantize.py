@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import expect_error, run_layer
+from support import call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -364,24 +364,11 @@ def test_quantized_tensors_print_their_layers():
 # -- invalid calls -------------------------------------------------------------------------------------
 
 
-def with_inputs(*specs):
-    net = td.Network("e")
-    return [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-
-
-def call(build, *specs):
-    return lambda: build(*with_inputs(*specs))
-
-
 def on_constant(build, value):
     def run():
         net = td.Network("e")
         return build(net.constant(value), net)
     return run
-
-
-def f32(*shape):
-    return (td.float32, shape)
 
 
 def run_bad_scale():

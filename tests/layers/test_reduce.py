@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, expect_error, run_layer, shapes
+from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -170,18 +170,6 @@ def test_ir_stores_sorted_non_negative_axes():
     assert net.nodes[-1].op == Reduce(ReduceOperation.AVG, (0, 2), True)
     assert y.shape == (1, 3, 1)
     assert "Reduce[AVG](%x, axes=(0,2), keepdims=True)" in net.format(locations=False)
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 def raw(op, axes, keepdims=False):

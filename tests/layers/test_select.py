@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from support import arrays, expect_error, run_layer
+from support import arrays, call, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -63,13 +63,6 @@ def test_rank_alignment_is_an_unsqueeze_in_the_ir():
     text = net.format(locations=False)
     assert "Unsqueeze(%c, axes=(0,))" in text
     assert "%y : f32[2,3] = Select(%unsqueeze_0, %x, %x)" in text
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        return build(*[net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)])
-    return run
 
 
 F32, B = td.float32, td.bool

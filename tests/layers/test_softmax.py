@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, expect_error, run_layer, shapes
+from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -64,18 +64,6 @@ def test_default_axis_is_the_last_and_the_ir_stores_it():
 def test_zero_length_axis_gives_an_empty_result():
     got = run_layer(lambda t: td.softmax(t, axis=0), np.zeros((0, 2), np.float32))
     assert got.shape == (0, 2) and got.dtype == np.float32
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 ERRORS = [

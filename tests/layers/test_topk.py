@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, expect_error, run_layer
+from support import arrays, call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -92,18 +92,6 @@ def test_k_larger_than_a_dynamic_dim_fails_at_run_time_naming_the_layer_and_its_
         net.run({"x": np.ones(2, np.float32)})
     assert info.value.message == "TopK[MAX] (layer topk_0): k=3 exceeds the size 2 of axis 0 of the input (shape (2,))"
     assert info.value.location == values.producer.location
-
-
-def f32(*shape):
-    return (td.float32, shape)
-
-
-def call(build, *specs):
-    def run():
-        net = td.Network("e")
-        ts = [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-        return build(*ts)
-    return run
 
 
 def raw(*args):

@@ -76,8 +76,9 @@ def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor
             raise InputError(f"run: missing input {name!r} ({tensor.type})")
         try:
             array = np.asarray(feeds[name])
-        except (ValueError, TypeError) as exc:  # ragged nested lists, objects that refuse conversion
-            raise InputError(f"run: input {name!r} is not an array ({exc}); expected {tensor.type}") from None
+        except (ValueError, TypeError):  # ragged nested lists, objects that refuse conversion
+            raise InputError(f"run: input {name!r} (a {type(feeds[name]).__name__}) cannot be converted to an "
+                             f"array; expected {tensor.type}") from None
         expected = tensor.dtype.numpy
         if array.dtype != expected:
             raise InputError(
