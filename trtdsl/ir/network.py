@@ -105,7 +105,14 @@ class Network:
     def add_profile(self, ranges: Mapping[str, Any]) -> Profile:
         """Declare an optimization profile: ``{dim name or shape-tensor input: (min, opt, max)}`` for
         every named dim and shape-tensor input. Runs check their inputs against the profiles, TensorRT
-        builds one optimization profile per call, and trtdsl.testing draws sizes across them."""
+        builds one optimization profile per call, and trtdsl.testing draws sizes across them.
+
+        >>> import trtdsl as td
+        >>> net = td.Network("p")
+        >>> x = net.input("x", td.float32, ("batch", 16))
+        >>> net.add_profile({"batch": (1, 8, 64)})
+        Profile(batch=(1, 8, 64))
+        """
         from trtdsl.shapes.profiles import make_profile
 
         profile = make_profile(self, ranges)
@@ -115,13 +122,26 @@ class Network:
 
     @property
     def profiles(self) -> tuple[Profile, ...]:
-        """The optimization profiles declared with :meth:`add_profile`, in order."""
+        """The optimization profiles declared with :meth:`add_profile`, in order.
+
+        >>> import trtdsl as td
+        >>> td.Network("p").profiles
+        ()
+        """
         return tuple(self._profiles)
 
     def mark_output_for_shapes(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the output ``name`` whose values are computed as shapes (TensorRT's
         ``markOutputForShapes``): an int32/int64 tensor of static rank 0 or 1, at most 64 elements,
-        computable without running the GPU layers (else TensorRT synchronizes: a ShapeSyncWarning)."""
+        computable without running the GPU layers (else TensorRT synchronizes: a ShapeSyncWarning).
+
+        >>> import numpy as np, trtdsl as td
+        >>> net = td.Network("s")
+        >>> x = net.input("x", td.float32, ("n", 3))
+        >>> net.mark_output_for_shapes("dims", td.shape_of(x) * 2)
+        >>> net.shape_outputs, net.run({"x": np.zeros((5, 3), np.float32)})["dims"]
+        ({'dims'}, array([10,  6]))
+        """
         from trtdsl.shapes.rules import check_shape_io, use_as_shape
 
         if isinstance(tensor, Tensor):

@@ -526,7 +526,15 @@ def full(
 def zeros(
     shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None
 ) -> Tensor:
-    """``np.zeros(shape, dtype)`` (float32 by default): see :func:`full`."""
+    """``np.zeros(shape, dtype)`` (float32 by default): see :func:`full`.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("z")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("z", td.zeros((x.shape[0], 2), td.bool, like=x))
+    >>> net.run({"x": np.ones(3, np.float32)})["z"].shape
+    (3, 2)
+    """
     dt = dtypes.dtype(dtype)
     return full(shape, np.zeros((), dt.numpy), dt, like=like, name=name)
 
@@ -534,7 +542,15 @@ def zeros(
 def ones(
     shape: Any, dtype: Any = dtypes.float32, *, like: Tensor | None = None, name: str | None = None
 ) -> Tensor:
-    """``np.ones(shape, dtype)`` (float32 by default): see :func:`full`."""
+    """``np.ones(shape, dtype)`` (float32 by default): see :func:`full`.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("o")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("o", td.ones((2,), td.int64, like=x))
+    >>> net.run({"x": np.ones(3, np.float32)})["o"]
+    array([1, 1])
+    """
     dt = dtypes.dtype(dtype)
     return full(shape, np.ones((), dt.numpy), dt, like=like, name=name)
 
@@ -555,13 +571,29 @@ def full_like(x: Tensor, fill_value: Any, dtype: Any = None, *, name: str | None
 
 
 def zeros_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
-    """``np.zeros_like(x, dtype)``: see :func:`full_like`."""
+    """``np.zeros_like(x, dtype)``: see :func:`full_like`.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("z")
+    >>> x = net.input("x", td.int32, ("n",))
+    >>> net.output("z", td.zeros_like(x))
+    >>> net.run({"x": np.array([4, 5], np.int32)})["z"]
+    array([0, 0], dtype=int32)
+    """
     x = expect_tensor("zeros_like", "x", x)
     return zeros(x.shape, x.dtype if dtype is None else dtype, like=x, name=name)
 
 
 def ones_like(x: Tensor, dtype: Any = None, *, name: str | None = None) -> Tensor:
-    """``np.ones_like(x, dtype)``: see :func:`full_like`."""
+    """``np.ones_like(x, dtype)``: see :func:`full_like`.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("o")
+    >>> x = net.input("x", td.int32, ("n",))
+    >>> net.output("o", td.ones_like(x, td.float32))
+    >>> net.run({"x": np.array([4, 5], np.int32)})["o"]
+    array([1., 1.], dtype=float32)
+    """
     x = expect_tensor("ones_like", "x", x)
     return ones(x.shape, x.dtype if dtype is None else dtype, like=x, name=name)
 
@@ -575,7 +607,16 @@ def random_uniform(
     like: Tensor | None = None,
     name: str | None = None,
 ) -> Tensor:
-    """``np.random.uniform(low, high, shape)`` as a RANDOM_UNIFORM Fill (new values on every run)."""
+    """``np.random.uniform(low, high, shape)`` as a RANDOM_UNIFORM Fill (new values on every run).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("u")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("u", td.random_uniform((x.shape[0],), -1.0, 1.0, like=x))
+    >>> u = net.run({"x": np.zeros(100, np.float32)})["u"]
+    >>> u.shape, bool(np.all((-1 <= u) & (u <= 1)))
+    ((100,), True)
+    """
     return fill(shape, _F.RANDOM_UNIFORM, low, high, dtype, like=like, name=name)
 
 
@@ -588,5 +629,13 @@ def random_normal(
     like: Tensor | None = None,
     name: str | None = None,
 ) -> Tensor:
-    """``np.random.normal(mean, std, shape)`` as a RANDOM_NORMAL Fill (new values on every run)."""
+    """``np.random.normal(mean, std, shape)`` as a RANDOM_NORMAL Fill (new values on every run).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("g")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("g", td.random_normal((x.shape[0],), 5.0, 0.1, like=x))
+    >>> abs(float(net.run({"x": np.zeros(10000, np.float32)})["g"].mean()) - 5) < 0.01
+    True
+    """
     return fill(shape, _F.RANDOM_NORMAL, mean, std, dtype, like=like, name=name)

@@ -42,7 +42,12 @@ INDEX_DTYPES = (dtypes.int32, dtypes.int64)
 
 
 def count_symbol(x: Tensor) -> Dim:
-    """The dim the IR gives the number of non-zero elements of ``x``: ``nonzero(%x)``."""
+    """The dim the IR gives the number of non-zero elements of ``x``: ``nonzero(%x)``.
+
+    >>> import trtdsl as td
+    >>> count_symbol(td.Network("c").input("mask", td.bool, (8,)))
+    Dim('nonzero(%mask)')
+    """
     return Dim.symbol(f"nonzero(%{x.name})")
 
 

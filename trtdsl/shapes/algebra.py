@@ -21,18 +21,18 @@ from collections import Counter
 from trtdsl.ir.dims import Dim, DimLike, combine
 
 
-def factors(d: DimLike) -> tuple[int, Counter]:
+def _factors(d: DimLike) -> tuple[int, Counter]:
     """``d`` as an int coefficient times a multiset of non-product factors."""
     if isinstance(d, int):
         return d, Counter()
     if d.op == "*":
-        ca, fa = factors(d.args[0])
-        cb, fb = factors(d.args[1])
+        ca, fa = _factors(d.args[0])
+        cb, fb = _factors(d.args[1])
         return ca * cb, fa + fb
     return 1, Counter([d])
 
 
-def product(coefficient: int, parts: Counter) -> DimLike:
+def _product(coefficient: int, parts: Counter) -> DimLike:
     out: DimLike = 1
     for factor in sorted(parts.elements(), key=str):
         out = combine("*", out, factor)
@@ -40,11 +40,16 @@ def product(coefficient: int, parts: Counter) -> DimLike:
 
 
 def quotient(a: DimLike, b: DimLike) -> DimLike:
-    """``a // b`` with common factors cancelled when ``b`` divides ``a`` exactly, else ``a // b``."""
-    ca, fa = factors(a)
-    cb, fb = factors(b)
+    """``a // b`` with common factors cancelled when ``b`` divides ``a`` exactly, else ``a // b``.
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> quotient(Dim.symbol("n") * 12, 4)
+    Dim('n*3')
+    """
+    ca, fa = _factors(a)
+    cb, fb = _factors(b)
     if cb != 0 and ca % cb == 0 and not fb - fa:
-        return product(ca // cb, fa - fb)
+        return _product(ca // cb, fa - fb)
     return combine("//", a, b)
 
 
@@ -73,7 +78,12 @@ def _polynomial(d: DimLike) -> Polynomial:
 
 
 def simplify(d: DimLike) -> DimLike:
-    """``d`` with the terms of its sums and products collected (the same value for every binding)."""
+    """``d`` with the terms of its sums and products collected (the same value for every binding).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> simplify(Dim.symbol("n") + 2 - 2)
+    Dim('n')
+    """
     if isinstance(d, int) or d.is_symbol:
         return d
     terms = sorted(_polynomial(d).items(), key=lambda item: (item[1] < 0, not item[0], str(item[0])))
@@ -91,4 +101,4 @@ def simplify(d: DimLike) -> DimLike:
     return out
 
 
-__all__ = ["factors", "product", "quotient", "simplify"]
+__all__ = ["quotient", "simplify"]

@@ -3,7 +3,7 @@
 ``x.shape`` is a tuple of ints and symbolic :class:`~trtdsl.Dim`; it costs nothing. A layer that needs
 a dynamic size as a tensor (a reshape to ``(batch*2, -1)``, a slice of size ``seq-1``) gets it from
 :func:`shape_tensor`: static runs of ints become one constant, each dim ``d`` of a tensor ``x`` becomes
-``gather(shape_of(x), [axis])``, expressions become ElementWise layers (``+ - * //``), and the pieces are
+``gather(_shape_of(x), [axis])``, expressions become ElementWise layers (``+ - * //``), and the pieces are
 concatenated into one 1-D int64 tensor -- what TensorRT's IShapeLayer, IGatherLayer, IElementWiseLayer
 and IConcatenationLayer compute on the host. Each Shape layer and each dim is made once per network (at
 the top level; inside a loop or conditional being defined they are made again where used).
@@ -83,7 +83,7 @@ def shape_arg(
     (Dim('n-1'), 4)
     """
     if isinstance(value, Tensor):
-        check_whole(fn, arg, value, length)
+        _check_whole(fn, arg, value, length)
         dims = value_of(value)
         assert dims is not None
         # a tensor whose values are all known (a constant) is a static argument
@@ -137,7 +137,7 @@ def _items(fn: str, arg: str, value: Any) -> list[Item]:
     return items
 
 
-def check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
+def _check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
     """A whole shape tensor must be 1-D, integer, with a length known when the network is built."""
     if t.dtype not in (dtypes.int32, dtypes.int64):
         raise DTypeError(
@@ -167,7 +167,15 @@ def _text(items: Sequence[Any]) -> str:
 
 def shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
     """The 1-D int64 tensor holding ``items`` (ints, dims, 0-D or one-element integer tensors); made once
-    per network at the top level when ``items`` holds no tensor."""
+    per network at the top level when ``items`` holds no tensor.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("s")
+    >>> x = net.input("x", td.float32, ("n", 3))
+    >>> t = shape_tensor(net, (2, x.shape[0] - 1, 3))
+    >>> t.type, value_of(t)
+    (TensorType(dtype=td.int64, shape=(3,)), (2, Dim('n-1'), 3))
+    """
     made = _made(network)
     key = tuple(items) if made is not None and not any(isinstance(i, Tensor) for i in items) else None
     if key is not None and key in made.vectors:  # type: ignore[union-attr]
@@ -223,7 +231,15 @@ def _element(t: Tensor) -> Tensor:
 
 
 def dim_tensor(network: Network, dim: DimLike) -> Tensor:
-    """The one-element int64 tensor holding ``dim`` when the network runs."""
+    """The one-element int64 tensor holding ``dim`` when the network runs.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("d")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("d", dim_tensor(net, x.shape[0] * 2 + 1))
+    >>> net.run({"x": np.zeros(4, np.float32)})["d"]
+    array([9])
+    """
     made = _made(network)
     if made is not None and dim in made.dims:
         return made.dims[dim]
@@ -257,14 +273,14 @@ def _symbol(network: Network, name: str) -> Tensor:
     if found is not None:
         t, index = found
         return _element(t) if t.ndim == 0 else _gather(network, t, index)
-    source = find_dim(network, name)
+    source = _find_dim(network, name)
     if source is None:
         raise ShapeError(
             f"the dim {name} is not a dim of any tensor of network {network.name!r}, so no layer can "
             "compute it"
         )
     t, axis = source
-    return _gather(network, shape_of(t), axis)
+    return _gather(network, _shape_of(t), axis)
 
 
 def _gather(network: Network, t: Tensor, index: int) -> Tensor:
@@ -273,7 +289,7 @@ def _gather(network: Network, t: Tensor, index: int) -> Tensor:
     return _element(network.add1(Gather(0), (t, _ints(network, [index]))))
 
 
-def shape_of(t: Tensor) -> Tensor:
+def _shape_of(t: Tensor) -> Tensor:
     """``td.shape_of(t)``, made once per tensor at the top level."""
     from trtdsl.layers.shape import Shape
 
@@ -286,7 +302,7 @@ def shape_of(t: Tensor) -> Tensor:
     return found
 
 
-def find_dim(network: Network, name: str) -> tuple[Tensor, int] | None:
+def _find_dim(network: Network, name: str) -> tuple[Tensor, int] | None:
     """A tensor with the named dim as one of its dims, and the axis: a network input's if there is one,
     else the first layer output's."""
     symbol = Dim.symbol(name)

@@ -85,7 +85,7 @@ class Profile:
         return f"Profile({', '.join(parts)})"
 
 
-def dim_names(network: Network) -> list[str]:
+def _dim_names(network: Network) -> list[str]:
     """The named dims of the network's inputs, in order of appearance."""
     names: dict[str, None] = {}
     for t in network.inputs.values():
@@ -96,13 +96,21 @@ def dim_names(network: Network) -> list[str]:
 
 
 def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
-    """Check ``ranges`` against the network's inputs and return the Profile (see the module doc)."""
+    """Check ``ranges`` against the network's inputs and return the Profile (see the module doc).
+
+    >>> import trtdsl as td
+    >>> net = td.Network("p")
+    >>> x = net.input("x", td.float32, ("batch", 4))
+    >>> k = net.input("k", td.int32, (), shape_tensor=True)
+    >>> make_profile(net, {"batch": (1, 2, 8), "k": (1, 4, 16)})
+    Profile(batch=(1, 2, 8), k=([1], [4], [16]))
+    """
     fn = "add_profile"
     if not isinstance(ranges, Mapping):
         raise bad_argument(
             fn, "ranges", ranges, "a dict of dim or shape-tensor input name -> (min, opt, max)"
         )
-    names = dim_names(network)
+    names = _dim_names(network)
     shape_inputs = [n for n in network.inputs if n in network.shape_inputs]
     dims: list[tuple[str, Range]] = []
     values: list[tuple[str, tuple[Range, ...]]] = []
@@ -132,7 +140,13 @@ def _dim_range(fn: str, name: str, value: Any) -> Range:
 
 
 def value_ranges(fn: str, tensor: Tensor, value: Any) -> tuple[Range, ...]:
-    """The (min, opt, max) Range of each element of a shape-tensor input's value, checked."""
+    """The (min, opt, max) Range of each element of a shape-tensor input's value, checked.
+
+    >>> import trtdsl as td
+    >>> k = td.Network("v").input("k", td.int32, (2,), shape_tensor=True)
+    >>> value_ranges("add_profile", k, ([1, 4], [2, 4], [8, 4]))
+    (Range(min=1, opt=2, max=8), Range(min=4, opt=4, max=4))
+    """
     n = tensor.shape[0] if tensor.shape else 1
     expected = (
         "(min, opt, max) ints" if not tensor.shape else f"(min, opt, max), each a list of {n} ints"
@@ -158,10 +172,10 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def complete(network: Network, fn: str = "run") -> tuple[Profile, ...]:
+def _complete(network: Network, fn: str = "run") -> tuple[Profile, ...]:
     """The declared profiles, each checked to give a range for every named dim and shape-tensor input
     (inputs may have been declared after a profile)."""
-    names = dim_names(network)
+    names = _dim_names(network)
     shape_inputs = [n for n in network.inputs if n in network.shape_inputs]
     for index, profile in enumerate(network.profiles):
         given = {n for n, _ in profile.dims} | {n for n, _ in profile.values}
@@ -178,8 +192,21 @@ def complete(network: Network, fn: str = "run") -> tuple[Profile, ...]:
 def check_feeds(network: Network, arrays: Mapping[str, np.ndarray]) -> None:
     """Raise an InputError when the inputs fit none of the declared profiles (no profiles: nothing to check).
 
-    All inputs must fit one profile, as TensorRT runs each call with one optimization profile."""
-    profiles = complete(network)
+    All inputs must fit one profile, as TensorRT runs each call with one optimization profile.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("c")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> _ = net.add_profile({"n": (1, 2, 4)}), net.add_profile({"n": (8, 8, 8)})
+    >>> check_feeds(net, {"x": np.zeros(8, np.float32)})      # fits profile 1
+    >>> try:
+    ...     check_feeds(net, {"x": np.zeros(6, np.float32)})
+    ... except td.InputError as e:
+    ...     print(e.message)
+    run: the inputs fit no optimization profile (profile 0: input 'x' dim 0 (n) is 6, outside n in
+    [1, 4]; profile 1: input 'x' dim 0 (n) is 6, outside n in [8, 8])
+    """
+    profiles = _complete(network)
     if not profiles:
         return
     misfits = [_misfit(network, p, arrays) for p in profiles]
@@ -195,9 +222,18 @@ def fixed_profile(
     network: Network, values: Mapping[Any, np.ndarray], bindings: Mapping[str, int]
 ) -> dict[str, Any]:
     """A profile fixed at one run's input sizes and shape-tensor values (min = opt = max), as TensorRT's
-    build options take it."""
+    build options take it.
+
+    >>> import numpy as np, trtdsl as td
+    >>> from trtdsl.reference.interpreter import bind_inputs
+    >>> net = td.Network("f")
+    >>> x = net.input("x", td.float32, ("n", 2))
+    >>> k = net.input("k", td.int32, (), shape_tensor=True)
+    >>> fixed_profile(net, *bind_inputs(net, {"x": np.zeros((3, 2), np.float32), "k": np.int32(6)}))
+    {'n': (3, 3, 3), 'k': ([6], [6], [6])}
+    """
     out: dict[str, Any] = {
-        name: (size, size, size) for name in dim_names(network) for size in [bindings[name]]
+        name: (size, size, size) for name in _dim_names(network) for size in [bindings[name]]
     }
     for name in network.shape_inputs:
         value = [int(v) for v in values[network.inputs[name]].reshape(-1)]
@@ -240,8 +276,6 @@ __all__ = [
     "Profile",
     "Range",
     "check_feeds",
-    "complete",
-    "dim_names",
     "fixed_profile",
     "make_profile",
     "value_ranges",

@@ -92,7 +92,15 @@ def check_shape_io(what: str, ty: TensorType) -> None:
     """A shape-tensor network input or output: int32/int64, static rank 0 or 1, at most 64 elements.
 
     Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64 (NvInfer.h names only
-    Int32 for markOutputForShapes; int64 there is trtdsl's reading, UNCONFIRMED)."""
+    Int32 for markOutputForShapes; int64 there is trtdsl's reading, UNCONFIRMED).
+
+    >>> import trtdsl as td
+    >>> try:
+    ...     check_shape_io("input 'k'", td.TensorType(td.int32, (2, 2)))
+    ... except td.ShapeError as e:
+    ...     print(e.message)
+    input 'k': a shape tensor at the network's boundary has rank 0 or 1, not 2 (shape (2, 2))
+    """
     if ty.dtype not in (dtypes.int32, dtypes.int64):
         raise DTypeError(
             f"{what}: a shape tensor at the network's boundary is int32 or int64, not {ty.dtype.name}"
@@ -102,10 +110,10 @@ def check_shape_io(what: str, ty: TensorType) -> None:
             f"{what}: a shape tensor at the network's boundary has rank 0 or 1, not {ty.rank} "
             f"(shape {ty.shape_text})"
         )
-    check_volume(what, ty)
+    _check_volume(what, ty)
 
 
-def check_volume(what: str, ty: TensorType) -> None:
+def _check_volume(what: str, ty: TensorType) -> None:
     """A shape tensor's shape is known when the network is built and has at most 64 elements."""
     if not ty.is_static:
         raise ShapeError(
@@ -123,7 +131,17 @@ def check_volume(what: str, ty: TensorType) -> None:
 
 
 def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) -> None:
-    """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given)."""
+    """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given).
+
+    >>> import trtdsl as td
+    >>> check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, (3,)), 3)
+    >>> try:
+    ...     check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, ("n",)), None)
+    ... except td.ShapeError as e:
+    ...     print(e.message)
+    Shuffle: input 'reshape dims' has the dynamic length n; TensorRT needs the length of a shape tensor
+    when the network is built
+    """
     if ty.dtype not in (dtypes.int32, dtypes.int64):
         raise DTypeError(
             f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64"
@@ -140,7 +158,7 @@ def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) 
 
 
 # -- what a shape computation depends on -----------------------------------------------------------------
-def eligible(ty: TensorType) -> bool:
+def _eligible(ty: TensorType) -> bool:
     """Whether a tensor of this type can be a shape tensor (dtype, static shape, volume)."""
     if ty.dtype not in SHAPE_DTYPES or not ty.is_static:
         return False
@@ -163,11 +181,11 @@ def _device_dims(t: Tensor) -> list[str]:
     found = []
     for d in t.shape:
         if isinstance(d, Dim):
-            found += [s for s in sorted(d.symbols()) if is_device_symbol(s)]
+            found += [s for s in sorted(d.symbols()) if _is_device_symbol(s)]
     return found
 
 
-def is_device_symbol(name: str) -> bool:
+def _is_device_symbol(name: str) -> bool:
     """Whether a dim is a size GPU layers compute: a NonZero count (``nonzero(%x)``) or a plugin's
     data-dependent size (``name#k``)."""
     return not is_value_symbol(name) and (name.startswith("nonzero(") or "#" in name)
@@ -194,7 +212,7 @@ class _Walk:
             self._input(t)
             return
         kind = node.op.kind
-        if not eligible(t.type):
+        if not _eligible(t.type):
             self.syncs.append((t, f"{_describe(t)}, which cannot be a shape tensor ({t.type})"))
             return
         if kind == "Shape":
@@ -228,7 +246,7 @@ class _Walk:
         sources = [
             i for k, i in enumerate(node.inputs) if i is not None and (positions is None or k in positions)
         ]
-        wide = next((i for i in sources if not eligible(i.type)), None)
+        wide = next((i for i in sources if not _eligible(i.type)), None)
         if wide is not None:
             self.syncs.append(
                 (
@@ -257,7 +275,7 @@ class _Walk:
         if t.name in t.network.shape_inputs:
             self.shapes.append(t)
             return
-        if t.dtype in (dtypes.int32, dtypes.int64) and t.ndim <= 1 and eligible(t.type):
+        if t.dtype in (dtypes.int32, dtypes.int64) and t.ndim <= 1 and _eligible(t.type):
             spec = f"net.input({t.name!r}, td.{t.dtype.name}, {t.type.shape_text}, shape_tensor=True)"
             self.rejected.append(
                 (
@@ -284,7 +302,18 @@ _CHECKED: "weakref.WeakKeyDictionary[Network, dict[Tensor, None]]" = weakref.Wea
 
 def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     """Check that ``t`` may be computed as a shape tensor for ``fn`` (raise where TensorRT rejects it)
-    and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`)."""
+    and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`).
+
+    >>> import warnings, trtdsl as td
+    >>> net = td.Network("u")
+    >>> x = net.input("x", td.float32, ("n", 4))
+    >>> use_as_shape("example", td.shape_of(x) * 2)           # computed on the host: nothing to say
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     use_as_shape("example", td.cast(td.max(x), td.int64))
+    >>> caught[0].category.__name__
+    'ShapeSyncWarning'
+    """
     checked = _CHECKED.setdefault(t.network, {})
     if t in checked:
         return
@@ -382,7 +411,16 @@ def _tensors(network: Network) -> Iterable[Tensor]:
 def shape_input_names(network: Network) -> list[str]:
     """The network inputs TensorRT makes shape-tensor inputs: int32/int64 inputs of static rank <= 1 and
     at most 64 elements whose values a shape computation reads (as ``ITensor.isShapeTensor`` tells of a
-    complete network). A network raised from TensorRT declares them so."""
+    complete network). A network raised from TensorRT declares them so.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("s")
+    >>> x = net.input("x", td.float32, (12,))
+    >>> dims = net.input("dims", td.int32, (2,))
+    >>> net.output("y", x.network.add1(td.layers.shuffle.Shuffle(reshape=(3, 4)), (x, dims)))
+    >>> shape_input_names(net)
+    ['dims']
+    """
     found: dict[str, None] = {}
     for seed in _shape_seeds(network):
         for t in _Walk(seed).shapes + [r for r, _ in _Walk(seed).rejected]:
@@ -390,7 +428,7 @@ def shape_input_names(network: Network) -> list[str]:
                 t.producer is None
                 and t.dtype in (dtypes.int32, dtypes.int64)
                 and t.ndim <= 1
-                and eligible(t.type)
+                and _eligible(t.type)
             ):
                 found[t.name] = None
     return list(found)
@@ -407,7 +445,17 @@ def _shape_seeds(network: Network) -> list[Tensor]:
 
 
 def sync_points(network: Network) -> list[tuple[Tensor, str]]:
-    """Where the network's shape computations need values computed on the GPU: (tensor, why) pairs."""
+    """Where the network's shape computations need values computed on the GPU: (tensor, why) pairs.
+
+    >>> import warnings, trtdsl as td
+    >>> net = td.Network("p")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     net.output("r", td.arange(td.nonzero(x).shape[1], like=x))
+    >>> [t.name for t, _ in sync_points(net)]
+    ['shape_0']
+    """
     found: dict[Tensor, str] = {}
     for seed in _shape_seeds(network):
         for t, why in _Walk(seed).syncs:
@@ -422,8 +470,6 @@ __all__ = [
     "check_shape_input",
     "check_shape_io",
     "classify",
-    "eligible",
-    "is_device_symbol",
     "shape_input_names",
     "sync_points",
     "use_as_shape",

@@ -39,7 +39,7 @@ _OWNERS: weakref.WeakKeyDictionary[Network, dict[str, tuple[Tensor, int]]] = wea
 _FOLDS = {"SUM": "+", "SUB": "-", "PROD": "*", "FLOOR_DIV": "//"}
 
 
-def holds_shape_value(t: Tensor) -> bool:
+def _holds_shape_value(t: Tensor) -> bool:
     """Whether ``t`` can hold a shape value: an integer tensor of static rank <= 1 and <= 64 elements."""
     shape = t.shape
     return (
@@ -52,9 +52,9 @@ def holds_shape_value(t: Tensor) -> bool:
 
 def value_of(t: Tensor) -> Value | None:
     """The value of ``t`` as a tuple of dims (one per element, row-major), or None when ``t`` cannot
-    hold a shape value (see :func:`holds_shape_value`). Elements the IR cannot tell are ``%name`` /
+    hold a shape value (see :func:`_holds_shape_value`). Elements the IR cannot tell are ``%name`` /
     ``%name[i]``."""
-    if not holds_shape_value(t):
+    if not _holds_shape_value(t):
         return None
     memo = _MEMO.setdefault(t.network, {})
     found = memo.get(t)
@@ -65,7 +65,13 @@ def value_of(t: Tensor) -> Value | None:
 
 def unknown(t: Tensor) -> Value:
     """The symbols standing for the elements of ``t`` (``%name`` for 0-D, ``%name[i]`` for 1-D; a name
-    that another tensor had when its symbols were made gets a ``~k`` suffix)."""
+    that another tensor had when its symbols were made gets a ``~k`` suffix).
+
+    >>> import trtdsl as td
+    >>> net = td.Network("u")
+    >>> unknown(net.input("k", td.int32, (2,))), unknown(net.input("n", td.int64, ()))
+    ((Dim('%k[0]'), Dim('%k[1]')), (Dim('%n'),))
+    """
     owners = _OWNERS.setdefault(t.network, {})
     stem, k = f"%{t.name}", 0
     while (found := owners.get(stem if t.ndim == 0 else f"{stem}[0]")) is not None and found[0] is not t:
@@ -79,12 +85,25 @@ def unknown(t: Tensor) -> Value:
 
 def owner(network: Network, name: str) -> tuple[Tensor, int] | None:
     """The tensor and element whose value the symbol ``name`` stands for (names may change later: a user
-    can claim an automatic name), or None."""
+    can claim an automatic name), or None.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("o")
+    >>> k = net.input("k", td.int32, (2,))
+    >>> _ = value_of(k)
+    >>> t, element = owner(net, "%k[1]")
+    >>> t is k, element
+    (True, 1)
+    """
     return _OWNERS.get(network, {}).get(name)
 
 
 def is_value_symbol(name: str) -> bool:
-    """Whether a dim name stands for a tensor's value (``%n``, ``%s[1]``) rather than a named dim."""
+    """Whether a dim name stands for a tensor's value (``%n``, ``%s[1]``) rather than a named dim.
+
+    >>> is_value_symbol("%k[0]"), is_value_symbol("batch")
+    (True, False)
+    """
     return name.startswith("%")
 
 
