@@ -423,7 +423,8 @@ def shape_input_names(network: Network) -> list[str]:
     """
     found: dict[str, None] = {}
     for seed in _shape_seeds(network):
-        for t in _Walk(seed).shapes + [r for r, _ in _Walk(seed).rejected]:
+        walk = _Walk(seed)
+        for t in walk.shapes + [r for r, _ in walk.rejected]:
             if (
                 t.producer is None
                 and t.dtype in (dtypes.int32, dtypes.int64)
