@@ -1,5 +1,6 @@
 """A stand-in TensorRT whose "engines" run the NumPy reference on device memory, to test trtdsl's runtime
-(device buffers, addresses, profiles, output allocators, DLPack) on a GPU without TensorRT.
+(device buffers, addresses, profiles, output allocators, DLPack) on a GPU without TensorRT -- or, with
+``memory=HOST`` and :func:`host_cuda` in place of trtdsl's CUDA module, on host memory without a GPU.
 
 Every call the runtime makes still goes through the stand-in, so it is checked against the manifest: the
 engine, execution context and runtime calls must exist in TensorRT with these parameters. Only their
@@ -9,8 +10,12 @@ reference, and writes the outputs to the addresses the runtime set (or asks the 
 
 from __future__ import annotations
 
+import ctypes
+import time
+import types
 from typing import Any
 
+import attrs
 import numpy as np
 
 import trtdsl as td
@@ -19,12 +24,39 @@ from trtdsl.backends.tensorrt.build import build_options
 from trtdsl.ir.dims import evaluate
 
 
+@attrs.frozen
+class Memory:
+    """Where the fake engines' tensors live: how to copy bytes between addresses and wait for a stream."""
+
+    copy: Any  # (destination address, source address, bytes) -> None
+    synchronize: Any  # (stream handle) -> None
+
+
+def _cuda_copy(dst: int, src: int, nbytes: int) -> None:
+    if nbytes:
+        rt = cuda.runtime()
+        cuda.check(rt.cudaMemcpy(dst, src, nbytes, rt.cudaMemcpyKind.cudaMemcpyDefault), "cudaMemcpy")
+
+
+def _cuda_synchronize(stream_handle: int) -> None:
+    cuda.check(cuda.runtime().cudaStreamSynchronize(stream_handle), "cudaStreamSynchronize")
+
+
+CUDA = Memory(_cuda_copy, _cuda_synchronize)
+HOST = Memory(lambda dst, src, nbytes: ctypes.memmove(dst, src, nbytes), lambda stream_handle: None)
+
+
 def fake_tensorrt(
-    network: td.Network, version: str = "11.4", *, data_dependent: tuple[str, ...] = (), **options: Any
+    network: td.Network,
+    version: str = "11.4",
+    *,
+    data_dependent: tuple[str, ...] = (),
+    memory: Memory = CUDA,
+    **options: Any,
 ) -> Any:
     """A stand-in module whose builder "builds" ``network`` with ``options`` (as for ``build``) and whose
-    engines run it. Outputs named in ``data_dependent`` report their shape only while running (-1 before),
-    so the runtime must give them an output allocator."""
+    engines run it on ``memory``. Outputs named in ``data_dependent`` report their shape only while
+    running (-1 before), so the runtime must give them an output allocator."""
     trt = standin.module(version)
     built = network
     profiles = build_options(network, **options).profiles
@@ -53,6 +85,7 @@ def fake_tensorrt(
         return trt.Dims([d if isinstance(d, int) else -1 for d in t.shape])
 
     trt.implement("Builder", "build_serialized_network", build_serialized_network)
+    trt.implement("ITimingCache", "serialize", lambda cache: cache._state["data"] + b" (tuned)")
     trt.implement("Runtime", "deserialize_cuda_engine", deserialize_cuda_engine)
     trt.implement("ICudaEngine", "num_io_tensors", lambda engine: len(io))
     trt.implement("ICudaEngine", "num_optimization_profiles", lambda engine: len(profiles))
@@ -133,12 +166,11 @@ def fake_tensorrt(
         return True
 
     def execute_async_v3(context, stream_handle):
-        rt = cuda.runtime()
-        cuda.check(rt.cudaStreamSynchronize(stream_handle), "cudaStreamSynchronize")
+        memory.synchronize(stream_handle)
         feeds = {}
         for name, t in network.inputs.items():
             array = np.empty(context._state["shapes"][name], t.dtype.numpy)
-            _copy(array.ctypes.data, context._state["addresses"][name], array.nbytes, "device to host")
+            memory.copy(array.ctypes.data, context._state["addresses"][name], array.nbytes)
             feeds[name] = array
         for name, value in network.run(feeds).items():
             value = np.ascontiguousarray(value)
@@ -148,7 +180,7 @@ def fake_tensorrt(
                 allocator.notify_shape(name, trt.Dims(list(value.shape)))
             else:
                 address = context._state["addresses"][name]
-            _copy(address, value.ctypes.data, value.nbytes, "host to device")
+            memory.copy(address, value.ctypes.data, value.nbytes)
         context._state["runs"] += 1
         return True
 
@@ -164,9 +196,46 @@ def fake_tensorrt(
     return trt
 
 
-def _copy(dst: int, src: int, nbytes: int, what: str) -> None:
-    if nbytes:
-        rt = cuda.runtime()
-        cuda.check(
-            rt.cudaMemcpy(dst, src, nbytes, rt.cudaMemcpyKind.cudaMemcpyDefault), f"cudaMemcpy ({what})"
-        )
+class _HostStream:
+    handle = 0
+
+    def synchronize(self) -> None:
+        return None
+
+
+class _HostEvent:
+    def record(self, stream: Any) -> None:
+        self.time = time.perf_counter()
+
+    def elapsed_ms(self, start: _HostEvent) -> float:
+        return (self.time - start.time) * 1e3
+
+
+class _HostBuffer:
+    """Host bytes with the interface of ``cuda.DeviceBuffer`` (at least one byte, as there)."""
+
+    def __init__(self, nbytes: int) -> None:
+        self.nbytes = int(nbytes)
+        self._bytes = ctypes.create_string_buffer(max(self.nbytes, 1))
+        self.ptr = ctypes.addressof(self._bytes)
+
+    def copy_from_host(self, array: np.ndarray, stream: Any) -> None:
+        assert array.nbytes <= self.nbytes and array.flags.c_contiguous
+        ctypes.memmove(self.ptr, array.ctypes.data, array.nbytes)
+
+    def copy_to_host(self, array: np.ndarray, stream: Any) -> None:
+        assert array.nbytes <= self.nbytes and array.flags.c_contiguous
+        ctypes.memmove(array.ctypes.data, self.ptr, array.nbytes)
+
+
+def host_cuda() -> Any:
+    """trtdsl's CUDA module (``trtdsl.backends.tensorrt.cuda``) with host memory in place of device memory,
+    for the runtime to run fake engines made with ``memory=HOST`` where there is no GPU."""
+    return types.SimpleNamespace(
+        Stream=_HostStream,
+        Event=_HostEvent,
+        DeviceBuffer=_HostBuffer,
+        DeviceArray=cuda.DeviceArray,
+        is_device_array=lambda value: False,
+        import_dlpack=cuda.import_dlpack,
+    )

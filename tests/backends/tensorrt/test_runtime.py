@@ -1,7 +1,9 @@
 """The engine runtime: plan files (atomic, checked on load), and running engines through the stand-in's
 fake engines, which run the reference on device memory, so the runtime's CUDA side (buffers, copies,
 addresses, profiles, output allocators, DLPack inputs, device outputs) is tested on a GPU without
-TensorRT. The GPU tests skip where there is no GPU or no cuda-python."""
+TensorRT. The same runs also go through host memory in place of device memory (``memory="host"``), so
+the runtime's logic (profiles, shapes, addresses, output allocators, errors) is tested everywhere; the
+``"cuda"`` runs and the device-array tests skip where there is no GPU or no cuda-python."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import os
 
 import numpy as np
 import pytest
-
-import trtdsl as td
+from backends.tensorrt import fake_engine
 from backends.tensorrt.fake_engine import fake_tensorrt
 from support import expect_error
-from trtdsl.backends.tensorrt import Engine, build, cuda
+
+import trtdsl as td
+from trtdsl.backends.tensorrt import Engine, build, cuda, runtime
 from trtdsl.backends.tensorrt.runtime import MAGIC, pack_plan, unpack_plan, write_atomic
 
 GPU = cuda.device_count() > 0
@@ -30,6 +33,17 @@ def mlp() -> td.Network:
 
 
 PROFILES = [{"batch": (1, 2, 4)}, {"batch": (5, 8, 16)}]
+
+
+@pytest.fixture(params=["host", "cuda"])
+def memory(request, monkeypatch):
+    """Where the fake engines run: host memory (the runtime's CUDA module replaced), or the GPU."""
+    if request.param == "host":
+        monkeypatch.setattr(runtime, "cuda", fake_engine.host_cuda())
+        return fake_engine.HOST
+    if not GPU:
+        pytest.skip("needs a CUDA GPU and cuda-python (cuda.bindings)")
+    return fake_engine.CUDA
 
 
 def built(net: td.Network | None = None, **fake: object) -> Engine:
@@ -136,10 +150,9 @@ def test_engine_describes_its_io_through_the_tensorrt_api():
 
 
 # -- running on the GPU -----------------------------------------------------------------------------------
-@needs_gpu
-def test_numpy_in_numpy_out_matches_the_reference():
+def test_numpy_in_numpy_out_matches_the_reference(memory):
     net = mlp()
-    engine = built(net)
+    engine = built(net, memory=memory)
     for batch in (1, 3, 9):  # profile 0, 0, then 1
         x = np.random.default_rng(batch).standard_normal((batch, 4)).astype(np.float32)
         got = engine(x)
@@ -150,9 +163,8 @@ def test_numpy_in_numpy_out_matches_the_reference():
     assert engine._profile == 1 and engine._context._state["runs"] == 3
 
 
-@needs_gpu
-def test_inputs_outside_every_profile_are_refused():
-    engine = built()
+def test_inputs_outside_every_profile_are_refused(memory):
+    engine = built(memory=memory)
     expect_error(
         td.InputError,
         "run: input 'x' has shape (17, 4), which the engine's optimization profiles do not "
@@ -161,9 +173,8 @@ def test_inputs_outside_every_profile_are_refused():
     )
 
 
-@needs_gpu
-def test_input_errors_name_the_input():
-    engine = built()
+def test_input_errors_name_the_input(memory):
+    engine = built(memory=memory)
     expect_error(
         td.InputError,
         "run: input 'x' has dtype float64; the engine takes float32 (td.float32); convert it with .astype",
@@ -183,21 +194,37 @@ def test_input_errors_name_the_input():
     expect_error(td.InputError, "run: the engine takes 1 inputs (x); got 2", lambda: engine(1, 2))
 
 
-@needs_gpu
-def test_data_dependent_outputs_use_the_output_allocator():
+def test_data_dependent_outputs_use_the_output_allocator(memory):
     net = mlp()
-    engine = built(net, data_dependent=("y",))
+    engine = built(net, data_dependent=("y",), memory=memory)
     x = np.ones((3, 4), np.float32)
     got = engine(x)
     np.testing.assert_array_equal(got["y"], net.run({"x": x})["y"])
     assert "y" in engine._context._state["allocators"] and "n" not in engine._context._state["allocators"]
 
 
-@needs_gpu
-def test_benchmark_times_runs_with_cuda_events():
-    engine = built()
-    ms = engine.benchmark({"x": np.ones((2, 4), np.float32)}, iterations=5, warmup=1)
+def test_benchmark_times_runs_with_cuda_events(memory):
+    engine = built(memory=memory)
+    feeds = {"x": np.ones((2, 4), np.float32)}
+    ms = engine.benchmark(feeds, iterations=5, warmup=1)
     assert 0 < ms < 10_000
+    assert 0 < built(memory=memory).benchmark(feeds, iterations=1, warmup=0) < 10_000  # a first run timed
+    assert engine._context._state["runs"] == 6
+    for arg, value, low in (("iterations", 0, 1), ("warmup", -1, 0), ("iterations", 2.5, 1)):
+        expect_error(
+            td.ArgumentError,
+            f"benchmark: argument '{arg}' is {value!r}; expected an int >= {low}",
+            lambda options={arg: value}: engine.benchmark(feeds, **options),
+        )
+
+
+def test_scalar_inputs_and_outputs(memory):
+    net = td.Network("scalars")
+    x = net.input("x", td.float32, ())
+    net.output("y", x * 3.0)
+    engine = build(net, trt=fake_tensorrt(net, memory=memory))
+    got = engine(np.array(2.0, np.float32))["y"]
+    assert got.shape == () and got == np.float32(6.0)
 
 
 @needs_gpu
@@ -230,10 +257,9 @@ def test_non_contiguous_device_inputs_are_refused():
     )
 
 
-@needs_gpu
-def test_backend_run_builds_once_per_shape_and_caches():
+def test_backend_run_builds_once_per_shape_and_caches(memory):
     net = mlp()
-    trt = fake_tensorrt(net, profiles=[{"batch": (2, 2, 2)}])
+    trt = fake_tensorrt(net, profiles=[{"batch": (2, 2, 2)}], memory=memory)
     from trtdsl.backends.tensorrt import run
 
     x = np.ones((2, 4), np.float32)
@@ -244,15 +270,14 @@ def test_backend_run_builds_once_per_shape_and_caches():
     np.testing.assert_array_equal(first["y"], second["y"])
 
 
-@needs_gpu
-def test_shape_tensor_inputs_and_outputs_live_on_the_host():
+def test_shape_tensor_inputs_and_outputs_live_on_the_host(memory):
     net = td.Network("dims")
     x = net.input("x", td.float32, ("n", 6))
     dims = net.input("dims", td.int32, (2,), shape_tensor=True)
     net.output("y", td.reshape(x, dims) * 2.0)
     net.mark_output_for_shapes("out_dims", dims + 1)
     net.add_profile({"n": (1, 2, 4), "dims": ((1, 4), (3, 4), (12, 24))})
-    engine = build(net, trt=fake_tensorrt(net))
+    engine = build(net, trt=fake_tensorrt(net, memory=memory))
     a = np.arange(12, dtype=np.float32).reshape(2, 6)
     out = engine.run({"x": a, "dims": np.array([3, 4], np.int32)})
     assert [t.on_host for t in engine.io] == [False, True, False, True]

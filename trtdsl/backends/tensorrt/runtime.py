@@ -30,7 +30,7 @@ import numpy as np
 from trtdsl.backends.tensorrt import cuda
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
 from trtdsl.dtypes import DType
-from trtdsl.errors import BackendError, ExecutionError, InputError
+from trtdsl.errors import BackendError, ExecutionError, InputError, bad_argument
 
 MAGIC = b"TRTDSL-PLAN\x00"
 FORMAT = 1
@@ -252,7 +252,6 @@ class Engine:
     def run(self, feeds: Mapping[str, Any]) -> dict[str, Any]:
         """Run on ``feeds`` (input name -> array): NumPy arrays give NumPy outputs; device arrays give
         :class:`~trtdsl.backends.tensorrt.cuda.DeviceArray` outputs."""
-        engine = self.engine
         unknown = sorted(set(feeds) - set(self.inputs))
         if unknown:
             raise InputError(
@@ -261,11 +260,7 @@ class Engine:
         missing = [n for n in self.inputs if n not in feeds]
         if missing:
             raise InputError(f"run: missing input {missing[0]!r}")
-        if self._context is None:
-            self._context = engine.create_execution_context()
-            self._stream = cuda.Stream()
-        context, stream = self._context, self._stream
-        assert stream is not None
+        context, stream = self._execution()
         on_device = any(cuda.is_device_array(v) for v in feeds.values())
         keep: list[Any] = []
         shapes = {}
@@ -315,6 +310,13 @@ class Engine:
         stream.synchronize()
         return {t.name: results[t.name] for t in self.io if not t.is_input}
 
+    def _execution(self) -> tuple[Any, cuda.Stream]:
+        """The execution context and the CUDA stream every run uses (made on first use)."""
+        if self._context is None or self._stream is None:
+            self._context = self.engine.create_execution_context()
+            self._stream = cuda.Stream()
+        return self._context, self._stream
+
     def _input(self, t: _Tensor, value: Any, stream: cuda.Stream, keep: list) -> tuple[tuple[int, ...], int]:
         """The shape and device address of one input, copied to the device if it is on the host (the host
         address of a shape-tensor input, which TensorRT reads on the host)."""
@@ -323,7 +325,7 @@ class Engine:
                 raise InputError(
                     f"run: shape-tensor input {t.name!r} is read on the host; give a NumPy array"
                 )
-            array = np.ascontiguousarray(value)
+            array = np.asarray(value, order="C")  # (np.ascontiguousarray makes 0-D arrays 1-D)
             if array.dtype != t.dtype.numpy:
                 raise InputError(
                     f"run: shape-tensor input {t.name!r} has dtype {array.dtype}; the engine takes "
@@ -345,7 +347,7 @@ class Engine:
                 )
             shape, ptr = view.shape, view.ptr
         else:
-            array = np.ascontiguousarray(value)
+            array = np.asarray(value, order="C")  # (np.ascontiguousarray makes 0-D arrays 1-D)
             if array.dtype != t.dtype.numpy:
                 raise InputError(
                     f"run: input {t.name!r} has dtype {array.dtype}; the engine takes {t.dtype.numpy} "
@@ -389,16 +391,20 @@ class Engine:
         return self._allocator
 
     def benchmark(self, feeds: Mapping[str, Any], iterations: int = 100, warmup: int = 10) -> float:
-        """Milliseconds per run on ``feeds``, timed with CUDA events around ``iterations`` runs."""
+        """Milliseconds per run on ``feeds``: ``warmup`` untimed runs, then ``iterations`` runs between two
+        CUDA events on the engine's stream."""
+        for arg, value, low in (("iterations", iterations, 1), ("warmup", warmup, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise bad_argument("benchmark", arg, value, f"an int >= {low}")
         for _ in range(warmup):
             self.run(feeds)
-        assert self._stream is not None
+        _, stream = self._execution()
         start, end = cuda.Event(), cuda.Event()
-        start.record(self._stream)
+        start.record(stream)
         for _ in range(iterations):
             self.run(feeds)
-        end.record(self._stream)
-        return end.elapsed_ms(start) / max(iterations, 1)
+        end.record(stream)
+        return end.elapsed_ms(start) / iterations
 
 
 def _within(ranges: Any, shape: tuple[int, ...]) -> bool:
