@@ -1,48 +1,83 @@
-"""Every TensorRT call the backend makes (lowering every case, configuring a build, raising back) exists in
-the manifests of both TensorRT 10.16 and 11.4, with parameters that match one of its overloads.
+"""Every TensorRT call the backend makes exists in the manifests of both TensorRT 10.16 and 11.4, with
+parameters that match one of its overloads: for every case network, lowering it, raising it back,
+building it with every build option, saving, loading and running the engine (a fake engine of the
+stand-in, on host memory: tests/backends/tensorrt/fake_engine.py), and reading its I/O description.
 
 The stand-in already refuses calls its own manifest does not have; this test checks the recorded calls
 again, independently, against both manifests, so a call that only one version has is found even when the
-lowering is run against the other."""
+code is run against the other. The Python subclasses of TensorRT interfaces (logger, progress monitor)
+override only methods their interface has, with its parameters."""
 
 from __future__ import annotations
 
 import functools
-import os
+import inspect
 import tempfile
+from pathlib import Path
 
 import pytest
+from backends.tensorrt import fake_engine
+from backends.tensorrt.cases import CASES, inputs
 
-from backends.tensorrt.cases import CASES
-from trtdsl.backends.tensorrt import build_options, lower, manifest, raise_network, standin
-from trtdsl.backends.tensorrt.build import configure
+from trtdsl.backends.tensorrt import (
+    Engine,
+    LoggingLogger,
+    build,
+    lower,
+    manifest,
+    raise_network,
+    runtime,
+    standin,
+)
+from trtdsl.backends.tensorrt.build import progress_monitor
 from trtdsl.backends.tensorrt.standin import Call
+from trtdsl.ir.dims import Dim
 
 VERSIONS = ("10.16", "11.4")
+
+
+def exercise(net, version: str, folder: Path) -> frozenset[Call]:
+    """The calls trtdsl makes to TensorRT ``version`` for ``net``: lower and raise, build with every
+    option, save, load and run the engine."""
+    dims = sorted({str(d) for t in net.inputs.values() for d in t.shape if not isinstance(d, int)})
+    # outputs whose size only the run knows (e.g. NonZero's) are served by the output allocator
+    data_dependent = tuple(
+        name
+        for name, t in net.outputs.items()
+        if any(isinstance(d, Dim) and not d.symbols() <= set(dims) for d in t.shape)
+    )
+    profiles = [{d: (1, 2, 4) for d in dims}] * 2
+    trt = fake_engine.fake_tensorrt(
+        net, version, data_dependent=data_dependent, memory=fake_engine.HOST, profiles=profiles
+    )
+    raise_network(lower(net, trt).network, trt)
+    engine = build(
+        net,
+        trt=trt,
+        progress=lambda *args: None,
+        profiles=profiles,
+        workspace=1 << 20,
+        memory_pools={"TACTIC_SHARED_MEMORY": 1 << 16},
+        optimization_level=2,
+        version_compatible=True,
+        exclude_lean_runtime=True,
+        refit=True,
+        timing_cache=folder / "timing.cache",
+    )
+    engine.save(folder / "net.engine")
+    feeds = inputs(net)
+    got, want = Engine.load(folder / "net.engine", trt).run(feeds), net.run(feeds)
+    assert list(got) == list(want) and all(got[k].shape == want[k].shape for k in want), net.name
+    return frozenset(trt.calls)
 
 
 @functools.lru_cache(maxsize=None)
 def recorded_calls(version: str) -> frozenset[Call]:
     calls: set[Call] = set()
-    for fn in CASES.values():
-        trt = standin.module(version)
-        net = fn()
-        lowered = lower(net, trt)
-        raise_network(lowered.network, trt)
-        dims = sorted({str(d) for t in net.inputs.values() for d in t.shape if not isinstance(d, int)})
-        options = build_options(
-            net,
-            profiles=[{d: (1, 2, 4) for d in dims}] * 2,
-            workspace=1 << 20,
-            memory_pools={"TACTIC_SHARED_MEMORY": 1 << 16},
-            optimization_level=2,
-            version_compatible=True,
-            exclude_lean_runtime=True,
-            refit=True,
-            timing_cache=os.path.join(tempfile.gettempdir(), "trtdsl-no-such-cache"),
-        )
-        configure(lowered.api, lowered.builder, net, options, progress=lambda *a: None)
-        calls |= set(trt.calls)
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory() as folder:
+        patch.setattr(runtime, "cuda", fake_engine.host_cuda())
+        for fn in CASES.values():
+            calls |= exercise(fn(), version, Path(folder))
     return frozenset(calls)
 
 
@@ -74,7 +109,7 @@ def test_every_call_exists_in_both_manifests(made_with, checked_against):
     assert problems == []
 
 
-def test_the_calls_cover_the_builder_api():
+def test_the_calls_cover_the_builder_and_runtime_apis():
     members = {(c.owner, c.member) for c in recorded_calls("11.4")}
     for expected in [
         ("INetworkDefinition", "add_input"),
@@ -86,10 +121,44 @@ def test_the_calls_cover_the_builder_api():
         ("IBuilderConfig", "set_flag"),
         ("IBuilderConfig", "builder_optimization_level"),
         ("IBuilderConfig", "progress_monitor"),
+        ("IBuilderConfig", "set_timing_cache"),
+        ("ITimingCache", "serialize"),
         ("ILayer", "set_input"),
         ("ILayer", "name"),
+        ("Builder", "build_serialized_network"),
+        ("Runtime", "deserialize_cuda_engine"),
+        ("Runtime", "engine_host_code_allowed"),
+        ("ICudaEngine", "get_tensor_profile_shape"),
+        ("ICudaEngine", "create_execution_context"),
+        ("IExecutionContext", "set_optimization_profile_async"),
+        ("IExecutionContext", "set_input_shape"),
+        ("IExecutionContext", "set_tensor_address"),
+        ("IExecutionContext", "set_output_allocator"),
+        ("IExecutionContext", "execute_async_v3"),
     ]:
-        assert expected in members
+        assert expected in members, expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_interface_subclasses_override_what_the_interface_has(version):
+    """TensorRT calls an override by its name with its parameters: a misspelt method would never be called."""
+    api = manifest.load(version)
+    trt = standin.module(version)
+    for obj, interface in [
+        (LoggingLogger(trt), "ILogger"),
+        (progress_monitor(trt, lambda *args: None), "IProgressMonitor"),
+    ]:
+        own = {
+            name: fn
+            for name, fn in vars(type(obj)).items()
+            if callable(fn) and not name.startswith("_") and name in api.classes[interface].methods
+        }
+        expected = {m for m in api.classes[interface].methods if not m.startswith("__")}
+        assert set(own) == expected, interface
+        for name, fn in own.items():
+            (signature,) = api.method(interface, name).overloads
+            params = list(inspect.signature(fn).parameters)[1:]
+            assert params == [p.name for p in signature.params], (interface, name)
 
 
 def test_a_call_missing_from_a_manifest_is_reported():
