@@ -91,6 +91,7 @@ class Fill(Op):
     ``beta`` are the static parameters (None when inputs 1 and 2 give them)."""
 
     kind = "Fill"
+    input_names = ("dims?", "alpha?", "beta?")
     shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
     operation: FillOperation = FillOperation.LINSPACE
     dtype: DType = dtypes.float32
@@ -111,8 +112,6 @@ class Fill(Op):
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         label = self.label()
-        if len(inputs) > 3:
-            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected at most 3 (dims, alpha, beta)")
         dims, alpha, beta = (tuple(inputs) + (None, None, None))[:3]
         allowed = FILL_DTYPES[self.operation]
         if self.dtype not in allowed:

@@ -59,6 +59,7 @@ class NonZero(Op):
     (:func:`count_symbol` of the input)."""
 
     kind = "NonZero"
+    input_names = ("x",)
     count: Dim
     indices_dtype: DType = dtypes.int32
 

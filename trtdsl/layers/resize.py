@@ -116,6 +116,7 @@ class Resize(Op):
     """Resize to ``shape`` (ints; dims as the IR knows them when input 1 gives them) or by ``scales``."""
 
     kind = "Resize"
+    input_names = ("x", "output dims?")
     shape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims)
     scales: tuple[float, ...] | None = attrs.field(default=None, converter=_opt_scales)
     mode: InterpolationMode = InterpolationMode.NEAREST
@@ -141,8 +142,6 @@ class Resize(Op):
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         label = self.label()
-        if not 1 <= len(inputs) <= 2:
-            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 or 2 (data, output dims)")
         x = inputs[0]
         assert x is not None
         dims = inputs[1] if len(inputs) == 2 else None
