@@ -215,3 +215,30 @@ def test_the_docs_example_runs():
     doc = pathlib.Path(__file__).resolve().parents[3] / "docs" / "onnx.md"
     first = re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL)[0]
     exec(compile(first, str(doc), "exec"), {})
+
+
+def test_without_the_onnx_package_export_says_what_to_install():
+    """In a fresh interpreter where ``import onnx`` fails, to_onnx raises a BackendError, not ImportError."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'onnx':\n"
+        "            raise ImportError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import trtdsl as td\n"
+        "net = td.Network('n')\n"
+        "net.output('y', td.relu(net.input('x', td.float32, (2,))))\n"
+        "try:\n"
+        "    net.to_onnx()\n"
+        "except td.BackendError as e:\n"
+        "    print(e.message)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout == (
+        "ONNX export needs the onnx package (pip install 'trtdsl[onnx]'), which could not be imported: "
+        "No module named 'onnx'\n"
+    )

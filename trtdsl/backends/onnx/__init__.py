@@ -6,8 +6,18 @@ module per layer family; adding a layer kind means adding one entry with :func:`
 :func:`not_expressible` with the reason).
 """
 
-from trtdsl.backends.onnx.export import Exported, export, exported
-from trtdsl.backends.onnx.registry import (
+from trtdsl.errors import BackendError
+
+try:
+    import onnx  # noqa: F401  (the export's one dependency; checked here to say how to install it)
+except ImportError as _missing:
+    raise BackendError(
+        f"ONNX export needs the onnx package (pip install 'trtdsl[onnx]'), which could not be imported: "
+        f"{_missing}"
+    ) from None
+
+from trtdsl.backends.onnx.export import Exported, export, exported  # noqa: E402
+from trtdsl.backends.onnx.registry import (  # noqa: E402
     EXPORTERS,
     MAX_OPSET,
     MIN_OPSET,
