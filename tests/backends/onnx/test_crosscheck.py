@@ -125,17 +125,25 @@ def test_every_op_kind_has_an_export_entry():
     assert not missing, f"no ONNX export entry (or not_expressible, or region_boundary) for {missing}"
 
 
-def test_every_exportable_op_kind_has_a_crosscheck_row():
-    covered = {node.op.kind for row in ROWS for node in row.network().nodes}
+# Exportable kinds that onnxruntime cannot run at all, and why.
+NOT_ON_ONNXRUNTIME = {"PluginV3": "TensorRT plugins are custom-domain nodes onnxruntime has no kernels for"}
+
+
+def test_every_exportable_op_kind_has_a_crosscheck_row_that_runs():
+    """Counted only from rows onnxruntime runs (not those skipped for a missing kernel)."""
+    covered = {node.op.kind for row in ROWS if _gap_of(row) is None for node in row.network().nodes}
     exportable = {kind for kind, entry in EXPORTERS.items() if not isinstance(entry, NotExpressible)}
-    assert exportable & set(OP_TYPES) <= covered, sorted(exportable & set(OP_TYPES) - covered)
+    missing = exportable & set(OP_TYPES) - covered - set(NOT_ON_ONNXRUNTIME)
+    assert not missing, sorted(missing)
 
 
 def test_every_enum_member_of_every_covered_op_has_a_row():
     """Each enum-valued parameter of a covered op (ActivationType, UnaryOperation, ...) is exported and
-    cross-checked with every member."""
+    cross-checked with every member, in rows onnxruntime runs."""
     seen: dict[tuple[str, str], set] = {}
     for row in ROWS:
+        if _gap_of(row) is not None:
+            continue
         for node in row.network().nodes:
             for field in attrs.fields(type(node.op)):
                 value = getattr(node.op, field.name)
