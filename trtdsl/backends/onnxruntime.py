@@ -21,13 +21,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from trtdsl.backends import nibbles
 from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError, ExecutionError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 
 _NUMPY_NATIVE = frozenset({"float32", "float16", "int32", "int64", "bool", "int8", "uint8"})
-_PACKED = frozenset({"int4", "float4_e2m1"})  # two values per byte in ONNX, one per byte in ml_dtypes
+_PACKED = frozenset({"int4", "float4_e2m1"})  # two values per byte in ONNX (see nibbles)
 _MISSING = re.compile(r"Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'")
 _NODE_NAME = re.compile(r"Name:'([^']*)'")
 
@@ -93,10 +94,7 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
     ort = _onnxruntime()
     result = exported(network, opset)
     for node in result.model.graph.node:
-        if node.domain not in (
-            "",
-            "ai.onnx",
-        ):  # e.g. TensorRT plugins (trt.plugins): onnxruntime has no kernels
+        if node.domain not in ("", "ai.onnx"):  # e.g. TensorRT plugins (trt.plugins): no kernels for them
             layer = result.origin[node.name]
             raise MissingKernel(
                 f"onnxruntime has no kernel for {node.domain}:{node.op_type} (written for layer "
@@ -182,7 +180,7 @@ def _to_ort(ort: Any, array: np.ndarray, dtype: DType) -> Any:
             array.view(f"u{array.itemsize}"), onnx_type(dtype)
         )
     value = ort.OrtValue.ortvalue_from_shape_and_type(list(array.shape), onnx_type(dtype))
-    packed = _pack4(array)
+    packed = nibbles.pack(array)
     if packed.size:
         ctypes.memmove(value.data_ptr(), packed.ctypes.data, packed.size)
     return value
@@ -198,24 +196,8 @@ def _from_ort(value: Any, dtype: DType) -> np.ndarray:
     size = value.tensor_size_in_bytes()
     raw = np.ctypeslib.as_array((ctypes.c_uint8 * size).from_address(value.data_ptr())).copy()
     if dtype.name in _PACKED:
-        return _unpack4(raw, count).view(dtype.numpy).reshape(shape)
+        return nibbles.unpack(raw, count).view(dtype.numpy).reshape(shape)
     return raw.view(dtype.numpy).reshape(shape)
-
-
-def _pack4(array: np.ndarray) -> np.ndarray:
-    """4-bit values (one per byte in ml_dtypes) packed two per byte, the first in the low nibble, as ONNX
-    stores INT4 and FLOAT4E2M1."""
-    nibbles = array.reshape(-1).view(np.uint8) & 0x0F
-    if nibbles.size % 2:
-        nibbles = np.append(nibbles, np.uint8(0))
-    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
-
-
-def _unpack4(raw: np.ndarray, count: int) -> np.ndarray:
-    nibbles = np.empty(raw.size * 2, np.uint8)
-    nibbles[0::2] = raw & 0x0F
-    nibbles[1::2] = raw >> 4
-    return nibbles[:count]  # ml_dtypes reads a 4-bit value from the low nibble of its byte
 
 
 __all__ = ["run", "MissingKernel"]

@@ -8,7 +8,7 @@ import pytest
 from support import expect_error
 
 import trtdsl as td
-from trtdsl.backends import get_backend
+from trtdsl.backends import get_backend, nibbles
 from trtdsl.backends import onnxruntime as ort_backend
 from trtdsl.backends.onnxruntime import MissingKernel
 from trtdsl.errors import ExecutionError, InputError
@@ -39,8 +39,8 @@ def test_packed_4_bit_values_match_onnxs_own_packing():
     for dtype in (ml_dtypes.int4, ml_dtypes.float4_e2m1fn):
         values = np.array([1, -2, 0.5, 3, -1, 0, 6], np.float32).astype(dtype)
         stored = np.frombuffer(onnx.numpy_helper.from_array(values).raw_data, np.uint8)
-        assert ort_backend._pack4(values).tobytes() == stored.tobytes()
-        assert ort_backend._unpack4(stored, values.size).view(dtype).tolist() == values.tolist()
+        assert nibbles.pack(values).tobytes() == stored.tobytes()
+        assert nibbles.unpack(stored, values.size).view(dtype).tolist() == values.tolist()
 
 
 def test_int4_outputs_are_unpacked():

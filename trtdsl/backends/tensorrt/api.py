@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl.backends import nibbles
 from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError
 from trtdsl.ir.dims import DimLike
@@ -113,7 +114,7 @@ class TensorRT:
         if dt.trt in NUMPY_NATIVE:
             buffer = np.ascontiguousarray(array)
             return self.trt.Weights(buffer), buffer
-        buffer = pack_sub_byte(array) if dt.trt in SUB_BYTE else np.ascontiguousarray(array).view(np.uint8)
+        buffer = nibbles.pack(array) if dt.trt in SUB_BYTE else np.ascontiguousarray(array).view(np.uint8)
         return self.trt.Weights(self.dtype(dt), buffer.ctypes.data, int(array.size)), buffer
 
     @staticmethod
@@ -195,17 +196,3 @@ LAYER_CLASSES = {
     "UNARY": "IUnaryLayer",
     "UNSQUEEZE": "IUnsqueezeLayer",
 }
-
-
-def pack_sub_byte(array: np.ndarray) -> np.ndarray:
-    """4-bit values (ml_dtypes int4/float4, one per byte) packed two per byte, the first element in the
-    low nibble, as TensorRT stores INT4/FP4 weights.
-
-    >>> import ml_dtypes
-    >>> pack_sub_byte(np.array([1, -2, 3], ml_dtypes.int4))
-    array([225,   3], dtype=uint8)
-    """
-    nibbles = np.ascontiguousarray(array).reshape(-1).view(np.uint8) & 0x0F
-    if nibbles.size % 2:
-        nibbles = np.concatenate([nibbles, np.zeros(1, np.uint8)])
-    return (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
