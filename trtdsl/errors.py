@@ -15,13 +15,20 @@ leaky_relu: argument 'alpha' is nan; expected a finite float
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 import attrs
+import numpy as np
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_GENERATED = ("<attrs generated", "<frozen ")  # code made by attrs or importlib for trtdsl's classes
+# Frames that are never the user's line: trtdsl itself, code attrs and importlib generate for its classes,
+# the context managers its with blocks are made of, and NumPy calling back into a Tensor.
+_NOT_USER = (
+    _PACKAGE_DIR, "<attrs generated", "<frozen ", os.path.abspath(contextlib.__file__),
+    os.path.dirname(os.path.abspath(np.__file__)) + os.sep,
+)
 
 
 @attrs.frozen
@@ -40,11 +47,11 @@ class Location:
 
 
 def user_location() -> Location | None:
-    """The innermost stack frame outside trtdsl (the user's line), or None if there is none."""
+    """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None."""
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(_GENERATED):
+        if not filename.startswith(_NOT_USER):
             return Location(filename, frame.f_lineno)
         frame = frame.f_back
     return None
