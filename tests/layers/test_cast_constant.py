@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, run_layer, shapes
+from support import arrays, call, expect_error, f32, run_layer, shapes
 
 import trtdsl as td
 
@@ -77,3 +77,31 @@ def test_constant_dtypes():
     assert net.constant(np.arange(3, dtype=np.int64)).dtype is td.int64
     assert net.constant([True, False]).dtype is td.bool
     assert net.constant([1, 2], td.float16).dtype is td.float16
+
+
+def test_numpy_scalars_keep_their_dtype():
+    net = td.Network("c")
+    assert net.constant(np.int64(1)).dtype is td.int64
+    assert net.constant(np.float16(1)).dtype is td.float16
+    assert net.constant(np.float64(1)).dtype is td.float32  # a Python float
+
+
+ROWS = [
+    (td.ArgumentError, "constant: argument 'values' is Tensor(%t0: f32[2]); expected numbers or an array (a Tensor "
+                       "is already a network value: combine tensors with td.concatenate)",
+     call(lambda x: x.network.constant(x), f32(2))),
+    (td.DTypeError, "add: argument 'b' is [Tensor(%t0: f32[2])]; expected numbers or an array, not a list holding "
+                    "Tensors (combine tensors with td.concatenate)",
+     call(lambda x: x + [x], f32(2))),
+    (td.ShapeError, "constant: values have rank 9; TensorRT allows at most 8",
+     lambda: td.Network().constant(np.zeros((1,) * 9, np.float32))),
+    (td.DTypeError, "Cast[f32]: input 'x' has dtype float8_e4m3; expected one of float32, float16, bfloat16, int32, "
+                    "int64, int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
+     call(lambda x: td.cast(x, td.float32), (td.float8_e4m3, (2,)))),
+    (td.DTypeError, "identity: argument 'x' is 1.0; expected a trtdsl Tensor", lambda: td.identity(1.0)),
+]
+
+
+@pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
+def test_invalid_call_gives_exact_message(cls, message, call_):
+    expect_error(cls, message, call_)

@@ -276,8 +276,8 @@ ROWS = [
      call(lambda x: td.conv(x, W, dilation=(1, 1, 1)), f32(1, 1, 5, 5))),
     (ArgumentError, "conv: argument 'padding' is ((1, 2), (1,)); expected an int, 2 ints, or 2 (pre, post) pairs",
      call(lambda x: td.conv(x, W, padding=((1, 2), (1,))), f32(1, 1, 5, 5))),
-    (ArgumentError, "conv: argument 'padding_mode' is 'same'; expected None or one of 'explicit_round_down', "
-                    "'explicit_round_up', 'same_upper', 'same_lower'",
+    (ArgumentError, "conv: argument 'padding_mode' is 'same'; expected one of EXPLICIT_ROUND_DOWN, "
+                    "EXPLICIT_ROUND_UP, SAME_UPPER, SAME_LOWER",
      call(lambda x: td.conv(x, W, padding_mode="same"), f32(1, 1, 5, 5))),
     (ArgumentError, "conv: argument 'padding' is 1; expected 0 with padding_mode 'same_upper', which computes the "
                     "padding",
@@ -305,8 +305,12 @@ ROWS = [
      call(lambda x: td.conv(x, W, padding=((-1, 0), (0, 0))), f32(1, 1, 5, 5))),
     (ArgumentError, "Deconvolution: argument 'post_padding' is (0, -2); expected 2 ints >= 0",
      call(lambda x: td.conv_transpose(x, W, padding=((0, 0), (0, -2))), f32(1, 1, 5, 5))),
-    (ArgumentError, "Convolution: argument 'num_groups' is 0; expected an int >= 1",
+    (ArgumentError, "conv: argument 'groups' is 0; expected an int >= 1",
      call(lambda x: td.conv(x, W, groups=0), f32(1, 1, 5, 5))),
+    (ArgumentError, "conv_transpose: argument 'groups' is 0; expected an int >= 1",
+     call(lambda x: td.conv_transpose(x, W, groups=0), f32(1, 1, 5, 5))),
+    (ArgumentError, "Convolution: argument 'num_groups' is 0; expected an int >= 1",
+     raw(op(groups=0), f32(1, 1, 5, 5), f32(2, 1, 3, 3))),
     (ShapeError, "Convolution: the input channel count 3 is not a multiple of num_groups 2",
      call(lambda x: td.conv(x, np.ones((2, 1, 3, 3), np.float32), groups=2), f32(1, 3, 5, 5))),
     (ShapeError, "Convolution: num_output_maps 3 is not a multiple of num_groups 2",

@@ -175,8 +175,13 @@ ERRORS = [
      call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=2), f32(2, 3))),
     (ArgumentError, "Normalization: argument 'epsilon' is -1.0; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=-1), f32(2, 3))),
-    (ArgumentError, "Normalization: argument 'epsilon' is nan; expected a finite float >= 0",
+    (ArgumentError, "layer_norm: argument 'eps' is nan; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=float("nan")), f32(2, 3))),
+    (ArgumentError, "layer_norm: argument 'eps' is 1e+39; expected a finite float >= 0 within float32's range (at "
+                    "most 3.4028235e+38 in magnitude)",
+     call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=1e39), f32(2, 3))),
+    (ArgumentError, "Normalization: argument 'epsilon' is nan; expected a finite float >= 0",
+     call(raw((1,), float("nan")), f32(2, 3), f32(1, 3), f32(1, 3))),
     (ArgumentError, "layer_norm: argument 'eps' is '1e-5'; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps="1e-5"), f32(2, 3))),
     (ShapeError, "Normalization: argument 'num_groups' is 4; expected a divisor of the 6 channels (dim 1 of x "

@@ -182,7 +182,7 @@ def op(kind=PoolingType.MAX, window=(2, 2), stride=(1, 1), pre=(0, 0), post=(0, 
 X = f32(1, 1, 4, 4)
 
 ROWS = [
-    (ArgumentError, "pool: argument 'type' is 'min'; expected one of 'max', 'average', 'max_average_blend'",
+    (ArgumentError, "pool: argument 'type' is 'min'; expected one of MAX, AVERAGE, MAX_AVERAGE_BLEND",
      call(lambda x: td.pool(x, "min", 2), X)),
     (DTypeError, "max_pool: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.max_pool([1, 2], 2)),
     (ArgumentError, "max_pool: argument 'window' is 2.0; expected an int or 2 ints",
@@ -194,9 +194,14 @@ ROWS = [
     (ArgumentError, "pool: argument 'padding' is (1, 0); expected 0 with padding_mode 'same_lower', which computes "
                     "the padding",
      call(lambda x: td.pool(x, "max_average_blend", 2, padding=(1, 0), padding_mode="same_lower"), X)),
-    (ArgumentError, "pool: argument 'padding_mode' is 'valid'; expected None or one of 'explicit_round_down', "
-                    "'explicit_round_up', 'same_upper', 'same_lower'",
+    (ArgumentError, "pool: argument 'padding_mode' is 'valid'; expected one of EXPLICIT_ROUND_DOWN, "
+                    "EXPLICIT_ROUND_UP, SAME_UPPER, SAME_LOWER",
      call(lambda x: td.pool(x, "max", 2, padding_mode="valid"), X)),
+    (ArgumentError, "max_pool: argument 'ceil_mode' is 'yes'; expected a bool",
+     call(lambda x: td.max_pool(x, 2, ceil_mode="yes"), X)),
+    (ArgumentError, "pool: argument 'blend_factor' is 1e+39; expected a float in [0, 1] within float32's range "
+                    "(at most 3.4028235e+38 in magnitude)",
+     call(lambda x: td.pool(x, "max_average_blend", 2, blend_factor=1e39), X)),
     (ArgumentError, "pool: argument 'average_count_excludes_padding' is 1; expected a bool",
      call(lambda x: td.pool(x, "average", 2, average_count_excludes_padding=1), X)),
     (ArgumentError, "avg_pool: argument 'count_include_pad' is 'yes'; expected a bool",

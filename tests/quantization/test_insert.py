@@ -112,6 +112,11 @@ ROWS = [
     (ArgumentError, "insert_qdq: argument 'dtype' is td.int4; expected td.int8 or td.float8_e4m3 (TensorRT "
                     "quantizes activations to int4 never, and to fp4 only with td.dynamic_quantize)",
      lambda: td.quantization.insert_qdq(td.Network(), dtype=td.int4)),
+    (ArgumentError, "calibrate: argument 'batches' is None; expected an iterable of {input name: array} dicts",
+     lambda: td.quantization.calibrate(td.Network(), None, [])),
+    (ArgumentError, "calibrate: argument 'batches' is {'x': 1}; expected an iterable of {input name: array} "
+                    "dicts",
+     lambda: td.quantization.calibrate(td.Network(), {"x": 1}, [])),
     (ArgumentError, "insert_qdq: an amax is inf; calibration data and weights must be finite",
      lambda: td.quantization.insert_qdq(mlp(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32))[0],
                                         [{"x": np.array([[np.inf, 1.0]], np.float32)}])),

@@ -3,8 +3,10 @@ checks and NumPy-style broadcasting made explicit (TensorRT needs equal ranks)."
 
 from __future__ import annotations
 
+import enum
+import math
 import operator
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -15,6 +17,9 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+
+E = TypeVar("E", bound=enum.Enum)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def network_of(fn: str, *values: Any) -> Network:
@@ -44,6 +49,7 @@ def _short(value: Any) -> Any:
 def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
     """``value`` (a Python number, nested list or ndarray) as an array of ``dtype``, refusing
     conversions that would change its meaning (a float into an int tensor, an int that does not fit)."""
+    _no_tensors_inside(fn, arg, value)
     array = np.asarray(value)
     target = dtype.numpy
     if array.dtype == target:
@@ -66,6 +72,25 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
     return array.astype(target)
 
 
+def _no_tensors_inside(fn: str, arg: str, value: Any) -> None:
+    """NumPy cannot make an array of a list holding Tensors: say so, instead of its own error."""
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
+        raise bad_argument(fn, arg, value, "numbers or an array, not a list holding Tensors (combine tensors "
+                           "with td.concatenate)", DTypeError)
+
+
+def ndim_of(fn: str, arg: str, value: Any) -> int:
+    """The rank of a Tensor, or of the array :func:`as_array` makes of a number, list or array.
+
+    >>> ndim_of("add", "b", [[1.0, 2.0]])
+    2
+    """
+    if isinstance(value, Tensor):
+        return value.ndim
+    _no_tensors_inside(fn, arg, value)
+    return int(np.ndim(value))
+
+
 def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = None) -> Tensor:
     """``value`` as a Tensor of ``like``'s network: a Tensor is returned as is; a number or array becomes
     a constant of ``like``'s dtype, reshaped with leading 1s to ``rank`` if given."""
@@ -79,7 +104,7 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
 
 def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:
     """``axis`` in [-rank, rank-1] as a non-negative int."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+    if not is_int(axis):
         raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}]")
     if not -rank <= axis < rank:
         raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} input", ShapeError)
@@ -184,3 +209,69 @@ def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tu
     if length is not None and len(out) != length:
         raise bad_argument(fn, arg, values, f"{length} ints")
     return out
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a Python or NumPy integer (bools are not).
+
+    >>> is_int(np.int64(3)), is_int(True), is_int(3.0)
+    (True, False, False)
+    """
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def expect_bool(fn: str, arg: str, value: Any) -> bool:
+    """``value`` (a Python or NumPy bool) as a bool; anything else, 0 and 1 included, is an ArgumentError.
+
+    >>> expect_bool("topk", "largest", np.bool_(False))
+    False
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise bad_argument(fn, arg, value, "a bool")
+    return bool(value)
+
+
+def expect_callable(fn: str, arg: str, value: Any) -> Callable[..., Any]:
+    """``value`` if it can be called (a loop body, a branch function), else an ArgumentError.
+
+    >>> expect_callable("cond", "true_fn", len)
+    <built-in function len>
+    """
+    if not callable(value):
+        raise bad_argument(fn, arg, value, "a function")
+    return value
+
+
+def finite_float(fn: str, arg: str, value: Any, expected: str = "a finite float") -> float:
+    """``value`` (a Python or NumPy number, not a bool) as a float. TensorRT keeps layer parameters such as
+    alpha, beta and epsilon as 32-bit floats, so the value must be finite in float32.
+
+    >>> finite_float("elu", "alpha", np.int64(2)), finite_float("elu", "alpha", 0.5)
+    (2.0, 0.5)
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise bad_argument(fn, arg, value, expected)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float64
+        number = float("inf")
+    if not math.isfinite(number):
+        raise bad_argument(fn, arg, value, expected)
+    if abs(number) > FLOAT32_MAX:
+        raise bad_argument(fn, arg, value, f"{expected} within float32's range (at most {FLOAT32_MAX:.8g} in "
+                                           "magnitude)")
+    return number
+
+
+def enum_member(fn: str, arg: str, value: Any, kind: type[E]) -> E:
+    """``value`` as a member of the enum ``kind``: a member, or its name in any case.
+
+    >>> from trtdsl.layers.reduce import ReduceOperation
+    >>> enum_member("reduce", "op", "avg", ReduceOperation)
+    <ReduceOperation.AVG: 'avg'>
+    """
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str) and value.upper() in kind.__members__:
+        return kind[value.upper()]
+    raise bad_argument(fn, arg, value, "one of " + ", ".join(kind.__members__))

@@ -44,7 +44,7 @@ from trtdsl.errors import bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor, in_float
+from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
 from trtdsl.layers._erf import erf
 
 
@@ -100,8 +100,9 @@ class Activation(Op):
     def __attrs_post_init__(self) -> None:
         for arg in ("alpha", "beta"):
             value = getattr(self, arg)
-            if not isinstance(value, float) or not math.isfinite(value):
+            if not isinstance(value, float):
                 raise bad_argument(self.type.name.lower(), arg, value, "a finite float")
+            finite_float(self.type.name.lower(), arg, value)
 
     def label(self) -> str:
         return f"Activation[{self.type.name}]"
@@ -129,22 +130,11 @@ class Activation(Op):
 def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,
                name: str | None = None) -> Tensor:
     """``type(x; alpha, beta)`` as one IActivationLayer (see the module's table of formulas)."""
-    kind = type if isinstance(type, ActivationType) else _lookup(type)
-    x = expect_tensor(kind.name.lower(), "x", x)
-    return x.network.add1(Activation(kind, _as_float(kind, "alpha", alpha), _as_float(kind, "beta", beta)), (x,), name=name)
-
-
-def _as_float(kind: ActivationType, arg: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise bad_argument(kind.name.lower(), arg, value, "a finite float")
-    return float(value)
-
-
-def _lookup(name: object) -> ActivationType:
-    try:
-        return ActivationType[str(name).upper()]
-    except KeyError:
-        raise bad_argument("activation", "type", name, "one of " + ", ".join(t.name for t in ActivationType)) from None
+    kind = enum_member("activation", "type", type, ActivationType)
+    fn = kind.name.lower()
+    x = expect_tensor(fn, "x", x)
+    op = Activation(kind, finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta))
+    return x.network.add1(op, (x,), name=name)
 
 
 def relu(x: Tensor, *, name: str | None = None) -> Tensor:
@@ -190,7 +180,7 @@ def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | No
 
 def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tensor:
     """``np.clip(x, low, high)`` (CLIP with alpha = low, beta = high)."""
-    if _as_float(_A.CLIP, "low", low) > _as_float(_A.CLIP, "high", high):
+    if finite_float("clip", "low", low) > finite_float("clip", "high", high):
         raise bad_argument("clip", "high", high, f"a value >= low ({low})")
     return activation(x, _A.CLIP, low, high, name=name)
 
@@ -212,6 +202,6 @@ def thresholded_relu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) 
 
 def gelu(x: Tensor, approximate: str = "none", *, name: str | None = None) -> Tensor:
     """GELU: ``0.5 * x * (1 + erf(x / sqrt(2)))``, or with ``approximate="tanh"`` the tanh form."""
-    if approximate not in ("none", "tanh"):
+    if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
         raise bad_argument("gelu", "approximate", approximate, "'none' or 'tanh'")
     return activation(x, _A.GELU_TANH if approximate == "tanh" else _A.GELU_ERF, name=name)

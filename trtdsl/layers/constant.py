@@ -16,13 +16,13 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError
+from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
-    from trtdsl.ir.tensor import Tensor
 
 
 @attrs.frozen
@@ -42,14 +42,25 @@ class Constant(Op):
 
 def constant(network: Network, values: Any, dtype: Any = None, *, name: str | None = None) -> Tensor:
     """A constant layer holding a copy of ``values``. Python numbers and lists become float32, or int32
-    (int64 if they do not fit); NumPy arrays keep their dtype, and float64 arrays need an explicit
-    ``dtype`` (TensorRT has no float64)."""
+    (int64 if they do not fit); NumPy arrays and scalars keep their dtype (``np.float64`` scalars are
+    Python floats, so float32), and float64 arrays need an explicit ``dtype`` (TensorRT has no float64).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("c")
+    >>> [net.constant(v).dtype for v in (1.5, [1, 2], 2**40, np.int64(1), np.float16(1), np.float64(1))]
+    [td.float32, td.int32, td.int64, td.int64, td.float16, td.float32]
+    """
+    if isinstance(values, Tensor) or (isinstance(values, (list, tuple))
+                                      and any(isinstance(v, Tensor) for v in values)):
+        raise bad_argument("constant", "values", values, "numbers or an array (a Tensor is already a "
+                           "network value: combine tensors with td.concatenate)")
     array = np.asarray(values)
+    numpy_typed = isinstance(values, (np.ndarray, np.generic)) and not isinstance(values, float)
     if dtype is not None:
         from trtdsl.layers._common import as_array
 
         array = as_array("constant", "values", array, dtypes.dtype(dtype))
-    elif not isinstance(values, np.ndarray) and array.dtype.kind in "iuf":
+    elif not numpy_typed and array.dtype.kind in "iuf":
         # Python numbers and lists: float32, and int32 when the values fit (else int64)
         fits = array.dtype.kind == "f" or array.size == 0 or (
             array.min() >= np.iinfo(np.int32).min and array.max() <= np.iinfo(np.int32).max)

@@ -55,7 +55,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, expect_dtype, expect_tensor, in_float
+from trtdsl.layers._common import as_tensor, enum_member, expect_dtype, expect_tensor, in_float, is_int
 
 
 class PaddingMode(enum.Enum):
@@ -76,34 +76,26 @@ Pads = tuple[tuple[int, int], ...]
 
 def as_padding_mode(fn: str, value: PaddingMode | str | None) -> PaddingMode:
     """``value`` (a PaddingMode, its name in any case, or None for EXPLICIT_ROUND_DOWN) as a PaddingMode."""
-    if value is None:
-        return _P.EXPLICIT_ROUND_DOWN
-    if isinstance(value, PaddingMode):
-        return value
-    try:
-        return PaddingMode[str(value).upper()]
-    except KeyError:
-        names = ", ".join(repr(m.value) for m in PaddingMode)
-        raise bad_argument(fn, "padding_mode", value, f"None or one of {names}") from None
+    return _P.EXPLICIT_ROUND_DOWN if value is None else enum_member(fn, "padding_mode", value, PaddingMode)
 
 
 def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
     """An int (the same for every spatial dim) or ``nb`` ints, as a tuple of ``nb`` ints."""
-    if _is_int(value):
+    if is_int(value):
         return (int(value),) * nb
-    if isinstance(value, (tuple, list)) and len(value) == nb and all(_is_int(v) for v in value):
+    if isinstance(value, (tuple, list)) and len(value) == nb and all(is_int(v) for v in value):
         return tuple(int(v) for v in value)
     raise bad_argument(fn, arg, value, f"an int or {nb} ints")
 
 
 def explicit_padding(fn: str, value: Any, nb: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """``padding`` as (pre, post): an int, ``nb`` ints (symmetric per dim) or ``nb`` (pre, post) pairs."""
-    if _is_int(value):
+    if is_int(value):
         return (int(value),) * nb, (int(value),) * nb
     if isinstance(value, (tuple, list)) and len(value) == nb:
-        if all(_is_int(v) for v in value):
+        if all(is_int(v) for v in value):
             return tuple(int(v) for v in value), tuple(int(v) for v in value)
-        if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p) for p in value):
+        if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(is_int(v) for v in p) for p in value):
             return tuple(int(p[0]) for p in value), tuple(int(p[1]) for p in value)
     raise bad_argument(fn, "padding", value, f"an int, {nb} ints, or {nb} (pre, post) pairs")
 
@@ -116,16 +108,12 @@ def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: t
         raise bad_argument(fn, "padding", value, expected)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]],
                         minimum: dict[str, int]) -> None:
     """Every parameter is a tuple of ``nb`` ints >= its minimum."""
     for arg, values in params.items():
         low = minimum[arg]
-        if len(values) != nb or not all(_is_int(v) and v >= low for v in values):
+        if len(values) != nb or not all(is_int(v) and v >= low for v in values):
             raise bad_argument(label, arg, values, f"{nb} ints >= {low}")
 
 
@@ -300,7 +288,7 @@ class _KernelOp(Op):
         )
         for arg in ("num_output_maps", "num_groups"):
             value = getattr(self, arg)
-            if not _is_int(value) or value < 1:
+            if not is_int(value) or value < 1:
                 raise bad_argument(label, arg, value, "an int >= 1")
         if not isinstance(self.padding_mode, PaddingMode):
             raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
@@ -451,7 +439,7 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
     mode = as_padding_mode(fn, mode)
     pre, post = explicit_padding(fn, padding, nb)
     check_padding_args(fn, mode, pre, post, padding)
-    if not _is_int(groups):
+    if not is_int(groups) or groups < 1:
         raise bad_argument(fn, "groups", groups, "an int >= 1")
     maps = shape[0] if cls is Convolution else shape[1] * int(groups)
     op = cls(maps, shape[2:], spatial_ints(fn, "stride", stride, nb), pre, post,

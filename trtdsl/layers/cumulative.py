@@ -36,7 +36,7 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
+from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
 
 __all__ = ["Cumulative", "CumulativeOperation", "cumsum"]
 
@@ -110,10 +110,9 @@ def cumsum(x: Tensor, axis: int, *, exclusive: bool = False, reverse: bool = Fal
            [0., 4., 9.]], dtype=float32)
     """
     x = expect_tensor("cumsum", "x", x)
-    for arg, flag in (("exclusive", exclusive), ("reverse", reverse)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise bad_argument("cumsum", arg, flag, "a bool")
+    exclusive = expect_bool("cumsum", "exclusive", exclusive)
+    reverse = expect_bool("cumsum", "reverse", reverse)
     if x.ndim == 0:
         raise ShapeError("cumsum: argument 'x' has shape (); expected rank >= 1 (a cumulative sum needs an axis)")
-    op = Cumulative(normalize_axis("cumsum", axis, x.ndim), bool(exclusive), bool(reverse))
+    op = Cumulative(normalize_axis("cumsum", axis, x.ndim), exclusive, reverse)
     return x.network.add1(op, (x,), name=name)

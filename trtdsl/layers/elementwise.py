@@ -28,7 +28,9 @@ from trtdsl.errors import DTypeError
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import align_ranks, as_tensor, broadcast_types, expect_dtype, in_float, network_of
+from trtdsl.layers._common import (
+    align_ranks, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+)
 
 
 class ElementWiseOperation(enum.Enum):
@@ -145,28 +147,17 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     NumPy-style broadcasting: a lower-rank input gets leading 1s (an Unsqueeze layer, or a reshaped
     constant); numbers and arrays become constants of the other input's dtype.
     """
-    operation = op if isinstance(op, ElementWiseOperation) else _operation(op)
+    operation = enum_member("elementwise", "op", op, ElementWiseOperation)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(ElementWise(operation), (a, b), name=name)
     fn = _FN_NAMES[operation]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
-    rank = max(v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (a, b))
+    rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
     ta = as_tensor(fn, "a", a, like, rank)
     tb = as_tensor(fn, "b", b, like, rank)
     ta, tb = align_ranks((ta, tb))
     return like.network.add1(ElementWise(operation), (ta, tb), name=name)
-
-
-def _operation(op: ElementWiseOperation | str) -> ElementWiseOperation:
-    if isinstance(op, ElementWiseOperation):
-        return op
-    try:
-        return ElementWiseOperation[str(op).upper()]
-    except KeyError:
-        from trtdsl.errors import bad_argument
-
-        raise bad_argument("elementwise", "op", op, "one of " + ", ".join(o.name for o in ElementWiseOperation)) from None
 
 
 def _binary(operation: ElementWiseOperation, doc: str) -> Callable[..., Tensor]:

@@ -38,7 +38,9 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, broadcast_dim, expect_dtype, in_float, network_of
+from trtdsl.layers._common import (
+    as_tensor, broadcast_dim, expect_bool, expect_dtype, in_float, ndim_of, network_of,
+)
 
 __all__ = ["MatrixMultiply", "MatrixOperation", "matmul"]
 
@@ -152,11 +154,10 @@ def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = Fal
     """
     network_of("matmul", a, b)
     like = a if isinstance(a, Tensor) else b
-    ranks = [v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (a, b)]
+    ranks = [ndim_of("matmul", "a", a), ndim_of("matmul", "b", b)]
     for arg, rank, flag, flag_name in (("a", ranks[0], transpose_a, "transpose_a"),
                                        ("b", ranks[1], transpose_b, "transpose_b")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise bad_argument("matmul", flag_name, flag, "a bool")
+        flag = expect_bool("matmul", flag_name, flag)
         if rank == 0:
             raise ShapeError(f"matmul: argument '{arg}' has shape (); expected rank >= 1 (np.matmul does not take "
                              "scalars; use td.multiply)")

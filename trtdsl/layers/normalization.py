@@ -33,7 +33,7 @@ from trtdsl.ir.dims import Dim
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, in_float, normalize_axes
+from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.shuffle import unsqueeze
 
@@ -75,7 +75,8 @@ class Normalization(Op):
         if scale.rank != x.rank or not all(_broadcasts_to(s, d) for s, d in zip(scale.shape, x.shape)):
             raise ShapeError(f"{label}: scale and bias have shape {scale.shape_text}; expected rank {x.rank} with "
                              f"each dim 1 or equal to that of x {x.shape_text}")
-        if not isinstance(self.epsilon, float) or not math.isfinite(self.epsilon) or self.epsilon < 0:
+        if not isinstance(self.epsilon, float) or finite_float(label, "epsilon", self.epsilon,
+                                                                "a finite float >= 0") < 0:
             raise bad_argument(label, "epsilon", self.epsilon, "a finite float >= 0")
         check_axes(label, self.axes, x.rank)
         if isinstance(self.num_groups, bool) or not isinstance(self.num_groups, int) or self.num_groups < 1:
@@ -199,11 +200,10 @@ def group_norm(x: Tensor, num_groups: int, scale: Any, bias: Any, eps: float = 1
 
 def _add(x: Tensor, scale: Tensor, bias: Tensor, axes: tuple[int, ...], fn: str, eps: Any, num_groups: Any,
          name: str | None) -> Tensor:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
-        raise bad_argument(fn, "eps", eps, "a finite float >= 0")
+    epsilon = finite_float(fn, "eps", eps, "a finite float >= 0")
     if isinstance(num_groups, np.integer):
         num_groups = int(num_groups)
-    return x.network.add1(Normalization(axes, float(eps), num_groups), (x, scale, bias), name=name)
+    return x.network.add1(Normalization(axes, epsilon, num_groups), (x, scale, bias), name=name)
 
 
 def _channels_first(fn: str, x: Any) -> Tensor:

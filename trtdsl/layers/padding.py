@@ -29,7 +29,7 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, is_int, static_ints
 from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor
 
 __all__ = ["Padding", "padding_nd", "pad"]
@@ -127,7 +127,7 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     array([[-1.,  1.,  2.,  3., -1.]], dtype=float32)
     """
     x = expect_tensor("pad", "x", x)
-    if mode not in _PAD_MODES:
+    if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in _PAD_MODES))
     widths = _pad_widths(x, pad_width)
     starts: list[int] = []
@@ -158,12 +158,12 @@ def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
     pair per axis, in plain Python: NumPy's conversion would cost more than the rest of the layer."""
     rank = x.ndim
     rows: list[tuple[int, ...]] = []
-    if _is_int(pad_width):
+    if is_int(pad_width):
         rows = [(pad_width,)]
     elif isinstance(pad_width, (tuple, list)) and pad_width:
-        if all(_is_int(v) for v in pad_width):
+        if all(is_int(v) for v in pad_width):
             rows = [tuple(pad_width)]
-        elif all(isinstance(r, (tuple, list)) and all(_is_int(v) for v in r) for r in pad_width):
+        elif all(isinstance(r, (tuple, list)) and all(is_int(v) for v in r) for r in pad_width):
             rows = [tuple(r) for r in pad_width]
     if (not rows or len(rows) not in (1, rank) or any(len(r) not in (1, 2) for r in rows)
             or any(v < 0 for r in rows for v in r)):
@@ -171,10 +171,6 @@ def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
                            f"pair per axis of shape {x.type.shape_text}")
     pairs = [r if len(r) == 2 else r * 2 for r in rows] * (rank if len(rows) == 1 else 1)
     return [(int(b), int(a)) for b, a in pairs]
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _fill(x: Tensor, mode: str, constant_values: Any) -> Tensor | None:

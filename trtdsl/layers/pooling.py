@@ -33,7 +33,6 @@ array([[ 2.5,  4. ],
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +43,7 @@ from trtdsl.errors import bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_tensor, in_float
+from trtdsl.layers._common import enum_member, expect_bool, expect_tensor, finite_float, in_float
 from trtdsl.layers.convolution import (
     PaddingMode, as_padding_mode, check_output_dims, check_padding_args, check_spatial_input,
     check_window_params, explicit_padding, spatial_ints, window_output_dim, window_pads, windows,
@@ -167,16 +166,6 @@ class Pooling(Op):
         return (in_float(pool, x.dtype, x),)
 
 
-def _pooling_type(value: PoolingType | str) -> PoolingType:
-    if isinstance(value, PoolingType):
-        return value
-    try:
-        return PoolingType[str(value).upper()]
-    except KeyError:
-        names = ", ".join(repr(t.value) for t in PoolingType)
-        raise bad_argument("pool", "type", value, f"one of {names}") from None
-
-
 def pool(x: Tensor, type: PoolingType | str, window: int | Sequence[int],
          stride: int | Sequence[int] | None = None, padding: Any = 0, *,
          padding_mode: PaddingMode | str | None = None, average_count_excludes_padding: bool = True,
@@ -198,8 +187,9 @@ def pool(x: Tensor, type: PoolingType | str, window: int | Sequence[int],
     >>> net.run({"x": np.array([[[[1, 3, -2, 2]]]], np.float32)})["y"]   # 0.75 * max + 0.25 * mean
     array([[[[2.75, 1.5 ]]]], dtype=float32)
     """
-    return _pool("pool", x, _pooling_type(type), window, stride, padding, padding_mode,
-                 average_count_excludes_padding, blend_factor, name)
+    kind = enum_member("pool", "type", type, PoolingType)
+    return _pool("pool", x, kind, window, stride, padding, padding_mode, average_count_excludes_padding,
+                 blend_factor, name)
 
 
 def _pool(fn: str, x: Tensor, kind: PoolingType, window: Any, stride: Any, padding: Any, mode: Any,
@@ -211,15 +201,11 @@ def _pool(fn: str, x: Tensor, kind: PoolingType, window: Any, stride: Any, paddi
     check_padding_args(fn, mode, pre, post, padding)
     size = spatial_ints(fn, "window", window, nb)
     steps = size if stride is None else spatial_ints(fn, "stride", stride, nb)
-    if not isinstance(average_count_excludes_padding, (bool, np.bool_)):
-        raise bad_argument(fn, "average_count_excludes_padding", average_count_excludes_padding, "a bool")
-    if isinstance(blend_factor, bool) or not isinstance(blend_factor, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(blend_factor):
-        raise bad_argument(fn, "blend_factor", blend_factor, "a float in [0, 1]")
-    if blend_factor and kind is not _T.MAX_AVERAGE_BLEND:
+    excludes = expect_bool(fn, "average_count_excludes_padding", average_count_excludes_padding)
+    blend = finite_float(fn, "blend_factor", blend_factor, "a float in [0, 1]")
+    if blend and kind is not _T.MAX_AVERAGE_BLEND:
         raise bad_argument(fn, "blend_factor", blend_factor, "0.0 unless type is 'max_average_blend'")
-    excludes = bool(average_count_excludes_padding)
-    op = Pooling(kind, size, steps, pre, post, mode, excludes, float(blend_factor))
+    op = Pooling(kind, size, steps, pre, post, mode, excludes, blend)
     return x.network.add1(op, (x,), name=name)
 
 
@@ -238,7 +224,7 @@ def max_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int]
     >>> net.run({"x": np.array([[[[1, 5, 2, 0, 7]]]], np.float32)})["y"]
     array([[[[5., 2., 7.]]]], dtype=float32)
     """
-    mode = PaddingMode.EXPLICIT_ROUND_UP if ceil_mode else None
+    mode = PaddingMode.EXPLICIT_ROUND_UP if expect_bool("max_pool", "ceil_mode", ceil_mode) else None
     return _pool("max_pool", x, _T.MAX, window, stride, padding, mode, True, 0.0, name)
 
 
@@ -260,9 +246,8 @@ def avg_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int]
     >>> out["excl"], out["incl"]
     (array([[[[2., 5.]]]], dtype=float32), array([[[[1., 5.]]]], dtype=float32))
     """
-    if not isinstance(count_include_pad, (bool, np.bool_)):
-        raise bad_argument("avg_pool", "count_include_pad", count_include_pad, "a bool")
-    mode = PaddingMode.EXPLICIT_ROUND_UP if ceil_mode else None
+    count_include_pad = expect_bool("avg_pool", "count_include_pad", count_include_pad)
+    mode = PaddingMode.EXPLICIT_ROUND_UP if expect_bool("avg_pool", "ceil_mode", ceil_mode) else None
     return _pool("avg_pool", x, _T.AVERAGE, window, stride, padding, mode, not count_include_pad, 0.0, name)
 
 

@@ -43,7 +43,7 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor, in_float, normalize_axes
+from trtdsl.layers._common import enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes
 from trtdsl.layers.cast import identity
 
 __all__ = ["Reduce", "ReduceOperation", "max", "mean", "min", "prod", "reduce", "sum"]
@@ -153,24 +153,14 @@ def reduce(x: Tensor, op: ReduceOperation | str, axis: int | tuple[int, ...] | N
     >>> net.run({"x": np.zeros((2, 0), np.float32)})["y"]
     array([-inf, -inf], dtype=float32)
     """
-    operation = _operation(op)
+    operation = enum_member("reduce", "op", op, ReduceOperation)
     fn = _function_name(operation)
     x = expect_tensor(fn, "x", x)
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise bad_argument(fn, "keepdims", keepdims, "a bool")
+    keep = expect_bool(fn, "keepdims", keepdims)
     axes = normalize_axes(fn, axis, x.ndim)
     if not axes:
         return identity(x, name=name)
-    return x.network.add1(Reduce(operation, axes, bool(keepdims)), (x,), name=name)
-
-
-def _operation(op: ReduceOperation | str) -> ReduceOperation:
-    if isinstance(op, ReduceOperation):
-        return op
-    try:
-        return ReduceOperation[str(op).upper()]
-    except KeyError:
-        raise bad_argument("reduce", "op", op, "one of " + ", ".join(o.name for o in ReduceOperation)) from None
+    return x.network.add1(Reduce(operation, axes, keep), (x,), name=name)
 
 
 def _function_name(operation: ReduceOperation) -> str:

@@ -25,7 +25,9 @@ from trtdsl.errors import DTypeError
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import align_ranks, as_array, as_tensor, broadcast_types, expect_dtype, network_of
+from trtdsl.layers._common import (
+    align_ranks, as_array, as_tensor, broadcast_types, expect_dtype, ndim_of, network_of,
+)
 
 __all__ = ["Select", "where"]
 
@@ -75,7 +77,7 @@ def where(condition: Any, x: Any, y: Any, *, name: str | None = None) -> Tensor:
            [ 1, 20,  1]], dtype=int32)
     """
     network = network_of("where", condition, x, y)
-    rank = max(v.ndim if isinstance(v, Tensor) else np.ndim(v) for v in (condition, x, y))
+    rank = max(ndim_of("where", arg, v) for arg, v in (("condition", condition), ("x", x), ("y", y)))
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         like = x if isinstance(x, Tensor) else y
         tx = as_tensor("where", "x", x, like, rank)

@@ -38,7 +38,7 @@ from trtdsl.errors import ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, normalize_axis
+from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis
 
 __all__ = ["TopK", "TopKOperation", "topk"]
 
@@ -134,10 +134,9 @@ def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True,
     (array([0, 1, 1], dtype=int32), array([4, 1, 3]))
     """
     x = expect_tensor("topk", "x", x)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+    if not is_int(k):
         raise bad_argument("topk", "k", k, "an int")
-    if not isinstance(largest, (bool, np.bool_)):
-        raise bad_argument("topk", "largest", largest, "a bool")
+    largest = expect_bool("topk", "largest", largest)
     if x.ndim == 0:
         raise ShapeError("topk: argument 'x' has shape (); expected rank >= 1 (top-k needs an axis)")
     operation = TopKOperation.MAX if largest else TopKOperation.MIN

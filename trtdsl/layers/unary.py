@@ -24,7 +24,7 @@ from trtdsl import dtypes
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor, in_float
+from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, in_float
 from trtdsl.layers._erf import erf as _erf
 
 
@@ -125,18 +125,9 @@ class Unary(Op):
 
 def unary(x: Tensor, op: UnaryOperation | str, *, name: str | None = None) -> Tensor:
     """``op(x)`` as one IUnaryLayer; ``op`` is a :class:`UnaryOperation` or its name."""
-    operation = op if isinstance(op, UnaryOperation) else _lookup(op)
+    operation = enum_member("unary", "op", op, UnaryOperation)
     x = expect_tensor(operation.name.lower(), "x", x)
     return x.network.add1(Unary(operation), (x,), name=name)
-
-
-def _lookup(op: object) -> UnaryOperation:
-    try:
-        return UnaryOperation[str(op).upper()]
-    except KeyError:
-        from trtdsl.errors import bad_argument
-
-        raise bad_argument("unary", "op", op, "one of " + ", ".join(o.name for o in UnaryOperation)) from None
 
 
 def _unary(operation: UnaryOperation, doc: str) -> Callable[..., Tensor]:

@@ -37,6 +37,8 @@ def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
     ...                                 {"x": np.array([0.0, 4.0, 3.0], np.float32)}], [x, h])
     [5.0, 3.0]
     """
+    if not hasattr(batches, "__iter__") or isinstance(batches, Mapping):
+        raise bad_argument("calibrate", "batches", batches, "an iterable of {input name: array} dicts")
     p = plan(network)
     steps = p.nodes if isinstance(p, Plan) else p.steps
     amax = [0.0] * len(tensors)
