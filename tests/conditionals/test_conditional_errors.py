@@ -224,6 +224,10 @@ ROWS = [
     (DTypeError, "Condition: input 'condition' is f32[]; expected a 0-D bool tensor (compare with a scalar "
                  "and reduce, e.g. td.max(x) > 0)", with_condition(F, ())),
     (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor", lambda: td.If(True)),
+    (ArgumentError, "cond: argument 'true_fn' is 1.0; expected a function",
+     lambda: td.cond(inputs((td.bool, ()))[1][0], 1.0, lambda: 0.0)),
+    (ArgumentError, "cond: argument 'false_fn' is None; expected a function",
+     lambda: td.cond(inputs((td.bool, ()))[1][0], lambda: 1.0, None)),
     (DTypeError, "ConditionalOutput: the true branch's value has dtype float32 but the false branch's value "
                  "has dtype int32; TensorRT requires both branches to give the same dtype and shape (output "
                  "0 of conditional 'if_0': then value %prod_0, else value %cast_0)",

@@ -162,6 +162,17 @@ def collect_inner_value():
         outer.collect(v)
 
 
+def collect_with_length(length):
+    def build():
+        _, (x,) = inputs((F, (3,)))
+        with td.Loop() as loop:
+            h = loop.carry(x)
+            h.update(h * 2.0)
+            loop.while_(td.max(h) < 10.0)
+            loop.collect(h, length=length)
+    return build
+
+
 def iterate(shape, count, **kw):
     def build():
         _, (x,) = inputs((F, shape))
@@ -494,12 +505,19 @@ ROWS = [
      lambda: td.Loop(trip_count=2.5)),
     (ArgumentError, "Loop: argument 'trip_count' is True; expected an int or a 0-D int32/int64 Tensor",
      lambda: td.Loop(trip_count=True)),
+    (ArgumentError, "Loop: argument 'trip_count' is -1; expected an int in [0, 9223372036854775807]",
+     lambda: td.Loop(trip_count=-1)),
+    (ArgumentError, "Loop: argument 'trip_count' is 9223372036854775808; expected an int in [0, "
+                    "9223372036854775807]",
+     lambda: td.Loop(trip_count=2**63)),
+    (ArgumentError, "Loop: argument 'length' is 2.0; expected an int or a 0-D int32/int64 Tensor",
+     collect_with_length(2.0)),
     (DTypeError, "TripLimit[COUNT]: input 'limit' has dtype float32; expected a 0-D int32 or int64 trip "
                  "count",
      count_tensor(F, ())),
     (ShapeError, "TripLimit[COUNT]: input 'limit' has shape (1,); expected a 0-D int32 or int64 trip count",
      count_tensor(td.int32, (1,))),
-    (ArgumentError, "trip_limit: argument 'kind' is 'UNTIL'; expected COUNT or WHILE",
+    (ArgumentError, "trip_limit: argument 'kind' is 'UNTIL'; expected one of COUNT, WHILE",
      lambda: td.Loop().trip_limit(1, "UNTIL")),
     # the functional forms
     (RegionError, "scan: the carry f returns must have the dtypes and shapes of init; they differ in:\n  "
@@ -512,6 +530,18 @@ ROWS = [
     (RegionError, "scan: the leading dims of xs differ (3, 4); they must all be the number of iterations",
      scan_lengths),
     (RegionError, "scan: give xs or length (the number of iterations)", scan_nothing),
+    (ArgumentError, "scan: argument 'f' is None; expected a function",
+     lambda: td.scan(None, np.float32(0), length=3, network=td.Network())),
+    (ArgumentError, "scan: argument 'length' is [3]; expected an int or a 0-D int32/int64 Tensor",
+     lambda: td.scan(lambda c, _: (c, c), np.float32(0), length=[3], network=td.Network())),
+    (ArgumentError, "scan: argument 'reverse' is 'yes'; expected a bool",
+     lambda: td.scan(lambda c, _: (c, c), np.float32(0), length=3, reverse="yes", network=td.Network())),
+    (ArgumentError, "while_loop: argument 'cond_fun' is True; expected a function",
+     lambda: td.while_loop(True, lambda v: v, np.float32(0), network=td.Network())),
+    (ArgumentError, "fori_loop: argument 'body_fun' is 0; expected a function",
+     lambda: td.fori_loop(0, 3, 0, np.float32(0), network=td.Network())),
+    (ArgumentError, "fori_loop: argument 'upper' is 9223372036854775808; expected an int within int64's range",
+     lambda: td.fori_loop(0, 2**63, lambda i, v: v, np.float32(0), network=td.Network())),
     (RegionError, "scan: init holds a str ('zero'); expected Tensors (or numbers) in tuples, lists and dicts",
      scan_bad_init),
     (RegionError, "while_loop: cond_fun must return a 0-D bool Tensor; it returned bool[3]", while_loop_bool),

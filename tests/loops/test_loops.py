@@ -207,6 +207,16 @@ def test_fori_loop_matches_python_range(lower, upper, bounds_as_inputs, v0):
     assert_close(got["p"], p)
 
 
+def test_fori_loop_counts_in_int64_past_int32():
+    net = td.Network("wide")
+    last = td.fori_loop(2**31 - 2, 2**31 + 1, lambda i, v: i, np.int64(0), network=net)
+    net.output("last", last)
+    value = 0
+    for i in range(2**31 - 2, 2**31 + 1):
+        value = i
+    assert net.run({})["last"] == np.int64(value)
+
+
 @given(x0=st.integers(1, 60))
 def test_while_loop_function_matches_python(x0):
     net = td.Network("collatz")

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from trtdsl.conditionals.builder import If
 from trtdsl.errors import RegionError
-from trtdsl.layers._common import expect_tensor
+from trtdsl.layers._common import expect_callable, expect_tensor
 from trtdsl.regions.tree import check_same, tensors, unflatten
 
 __all__ = ["cond"]
@@ -38,14 +38,15 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     (array(3, dtype=int32), array(7, dtype=int32))
     """
     pred = expect_tensor("cond", "pred", pred)
+    expect_callable("cond", "true_fn", true_fn)
+    expect_callable("cond", "false_fn", false_fn)
     with If(pred, name=name) as branch:
         with branch.then_():
             t_leaves, t_tree = tensors("cond", "true_fn's result", true_fn(*operands))
         with branch.else_():
             f_leaves, f_tree = tensors("cond", "false_fn's result", false_fn(*operands))
-        check_same("cond", "result", ("true_fn's result", t_tree, t_leaves), ("false_fn's "
-                                                                              "result", f_tree, f_leaves),
-                   "Cast or reshape the results so that both branches give the same types (TensorRT's rule).")
+        check_same("cond", "result", ("true_fn's result", t_tree, t_leaves),
+                   ("false_fn's result", f_tree, f_leaves), "Cast or reshape the results so that both branches give the same types (TensorRT's rule).")
         if not t_leaves:
             raise RegionError("cond: the branches return no tensor; a conditional needs at least one output")
         outs = [branch.output(t, f) for t, f in zip(t_leaves, f_leaves)]

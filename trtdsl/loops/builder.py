@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trtdsl.errors import ArgumentError, RegionError, bad_argument, user_location
+from trtdsl.errors import RegionError, bad_argument, user_location
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import as_array, expect_tensor, normalize_axis
+from trtdsl.layers._common import as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -111,9 +111,8 @@ class Loop(RegionBuilder):
         self.carries: list[Carry] = []
         self.count: Tensor | None = None
         self._updated: dict[Carry, Any] = {}
-        if trip_count is not None and not isinstance(trip_count, Tensor) and (
-                isinstance(trip_count, bool) or not isinstance(trip_count, (int, np.integer))):
-            raise bad_argument("Loop", "trip_count", trip_count, "an int or a 0-D int32/int64 Tensor")
+        if trip_count is not None and not isinstance(trip_count, Tensor):
+            _check_count("Loop", "trip_count", trip_count)
 
     def __enter__(self) -> Loop:
         self._enter()
@@ -156,7 +155,7 @@ class Loop(RegionBuilder):
     def trip_limit(self, limit: Any, kind: TripLimit | str) -> None:
         """Add a trip limit (``ILoop.add_trip_limit``): COUNT takes an int or a 0-D int tensor from
         outside the loop; WHILE a 0-D bool tensor computed from the carries. At most one of each."""
-        kind = _trip_limit_kind(kind)
+        kind = enum_member("trip_limit", "kind", kind, TripLimit)
         net = self._use("trip_limit", limit)
         for node in self.boundary:
             if node.op.kind == "TripLimit" and node.op.trip_limit is kind:
@@ -194,8 +193,7 @@ class Loop(RegionBuilder):
         if x.ndim == 0:
             raise RegionError(f"iterate: %{x.name} is 0-D; there is nothing to iterate over")
         axis = normalize_axis("iterate", axis, x.ndim)
-        if not isinstance(reverse, bool):
-            raise bad_argument("iterate", "reverse", reverse, "a bool")
+        reverse = expect_bool("iterate", "reverse", reverse)
         count = None if self.count is None else known_value(self.count)
         if reverse and self.count is None:
             raise RegionError(f"iterate: reverse=True reads x[count-1-i], but {self.describe()} has no trip "
@@ -249,8 +247,7 @@ class Loop(RegionBuilder):
         value = expect_tensor("collect", "value", value)
         self._check_inside("collect", value)
         axis = normalize_axis("collect", axis, value.ndim + 1)
-        if not isinstance(reverse, bool):
-            raise bad_argument("collect", "reverse", reverse, "a bool")
+        reverse = expect_bool("collect", "reverse", reverse)
         if length is None:
             if self.count is None:
                 raise RegionError(f"collect: {self.describe()} has no trip count; pass length= (the most "
@@ -297,15 +294,6 @@ class Loop(RegionBuilder):
                               "loop.while_(condition)")
 
 
-def _trip_limit_kind(kind: Any) -> TripLimit:
-    if isinstance(kind, TripLimit):
-        return kind
-    try:
-        return TripLimit[str(kind).upper()]
-    except KeyError:
-        raise bad_argument("trip_limit", "kind", kind, "COUNT or WHILE") from None
-
-
 def _tensor(net: Network, fn: str, arg: str, value: Any) -> Tensor:
     """A Tensor as is; a number or array as a constant (Python floats as float32, ints as int32)."""
     if isinstance(value, Tensor):
@@ -316,11 +304,21 @@ def _tensor(net: Network, fn: str, arg: str, value: Any) -> Tensor:
     return net.constant(value)
 
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
+
+def _check_count(fn: str, arg: str, value: Any) -> int:
+    """A trip count or concatenation length given as a number: an int in [0, int64 max]."""
+    if not is_int(value):
+        raise bad_argument(fn, arg, value, "an int or a 0-D int32/int64 Tensor")
+    if not 0 <= value <= _INT64_MAX:
+        raise bad_argument(fn, arg, value, f"an int in [0, {_INT64_MAX}]")
+    return int(value)
+
+
 def _int_tensor(net: Network, arg: str, value: Any) -> Tensor:
+    """A 0-D int tensor for a count: a Tensor as is, a number as an int32 constant (int64 if it needs it)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise bad_argument("Loop", arg, value, "an int or a 0-D int32/int64 Tensor")
-    if value < 0:
-        raise ArgumentError(f"Loop: argument '{arg}' is {value}; expected an int >= 0")
+    value = _check_count("Loop", arg, value)
     return net.constant(np.int32(value) if value <= np.iinfo(np.int32).max else np.int64(value))

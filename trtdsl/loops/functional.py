@@ -22,10 +22,10 @@ import numpy as np
 
 from trtdsl.errors import DTypeError, RegionError, bad_argument
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import as_tensor
+from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
-from trtdsl.loops.builder import Loop, _tensor
+from trtdsl.loops.builder import Loop, _check_count, _tensor
 from trtdsl.regions.tree import check_same, flatten, tensors, unflatten
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     >>> net.run({"x": np.int32(1)})["seq"]
     array([1, 1, 2, 3, 5, 8], dtype=int32)
     """
-    if not isinstance(reverse, bool):
-        raise bad_argument("scan", "reverse", reverse, "a bool")
+    expect_callable("scan", "f", f)
+    reverse = expect_bool("scan", "reverse", reverse)
     x_leaves, x_tree = tensors("scan", "xs", xs)
     net = network or _network("scan", init, xs, length)
     init_leaves, init_tree = _carries(net, "scan", "init", init)
@@ -85,7 +85,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     """``lax.fori_loop``: ``for i in range(lower, upper): val = body_fun(i, val)``; returns ``val``.
 
     ``lower`` and ``upper`` are ints or 0-D int tensors; ``i`` is a 0-D int tensor (int32 unless a bound
-    is an int64 tensor).
+    is an int64 tensor or an int beyond int32).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("fact")
@@ -94,14 +94,15 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     >>> net.run({"n": np.int32(5)})["f"]
     array(120, dtype=int32)
     """
+    expect_callable("fori_loop", "body_fun", body_fun)
     net = network or _network("fori_loop", init_val, lower, upper)
     leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
     start, count = _bounds(net, lower, upper)
     with Loop(trip_count=count, network=net, name=name) as loop:
         i = loop.carry(start)
         carries = [loop.carry(c) for c in leaves]
-        _update("fori_loop", "init_val", "body_fun's "
-                                         "result", tree, carries, body_fun(i, unflatten(tree, carries)))
+        result = body_fun(i, unflatten(tree, carries))
+        _update("fori_loop", "init_val", "body_fun's result", tree, carries, result)
         i.update(i + 1)
         finals = [loop.last(c) for c in carries]
     return unflatten(tree, finals)
@@ -122,6 +123,8 @@ def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any]
     >>> net.run({"x": np.int32(6)})["steps"]      # 6 3 10 5 16 8 4 2 1
     array(8, dtype=int32)
     """
+    expect_callable("while_loop", "cond_fun", cond_fun)
+    expect_callable("while_loop", "body_fun", body_fun)
     net = network or _network("while_loop", init_val)
     leaves, tree = _carries(net, "while_loop", "init_val", init_val)
     with Loop(network=net, name=name) as loop:
@@ -187,6 +190,8 @@ def _update(fn: str, init_name: str, result_name: str, tree: Any, carries: list[
 
 def _scan_length(x_leaves: list[Tensor], length: Any) -> Any:
     """The trip count of a scan: ``length``, or the leading dim the ``xs`` share."""
+    if length is not None and not isinstance(length, Tensor):
+        length = _check_count("scan", "length", length)
     for i, x in enumerate(x_leaves):
         if x.ndim == 0:
             raise RegionError(f"scan: xs leaf {i} (%{x.name}) is 0-D; scan slices the leading axis")
@@ -218,8 +223,13 @@ def _bounds(net: Network, lower: Any, upper: Any) -> tuple[Any, Any]:
         elif isinstance(v, bool) or not isinstance(v, (int, np.integer)):
             raise bad_argument("fori_loop", arg, v, "an int or a 0-D int32/int64 Tensor")
     if not isinstance(lower, Tensor) and not isinstance(upper, Tensor):
-        start = net.constant(np.int32(lower) if abs(int(lower)) < 2**31 else np.int64(lower))
-        return start, max(int(upper) - int(lower), 0)
+        bounds = [int(lower), int(upper)]
+        for arg, v in zip(("lower", "upper"), bounds):
+            if not -(2**63) <= v < 2**63:
+                raise bad_argument("fori_loop", arg, v, "an int within int64's range")
+        wide = any(not -(2**31) <= v < 2**31 for v in bounds)  # the counter runs up to upper
+        start = net.constant(np.int64(bounds[0]) if wide else np.int32(bounds[0]))
+        return start, max(bounds[1] - bounds[0], 0)
     like = lower if isinstance(lower, Tensor) else upper
     if isinstance(lower, Tensor) and isinstance(upper, Tensor) and lower.dtype != upper.dtype:
         raise DTypeError(f"fori_loop: 'lower' is {lower.dtype.name} but 'upper' is {upper.dtype.name}; give "
