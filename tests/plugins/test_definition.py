@@ -396,3 +396,17 @@ def test_a_reference_returning_its_input_gives_an_independent_array():
     out = net.run({"x": feed})["y"]
     out[0, 0] = 5.0
     assert feed[0, 0] == 1.0 and out.flags.writeable
+
+
+def test_an_error_of_the_shape_method_names_the_line_that_uses_the_plugin():
+    def picky_shape(self, x):
+        if x.rank != 2:
+            raise ShapeError(f"t::picky: x has rank {x.rank}; expected 2")
+        return x
+
+    picky = make("t::picky", shape=picky_shape)()
+    x = td.Network("n").input("x", td.float32, (3,))
+    with pytest.raises(ShapeError) as info:
+        picky()(x)
+    assert info.value.message == "t::picky: x has rank 1; expected 2"
+    assert (info.value.location.file, info.value.location.line) == (__file__, info.traceback[0].lineno + 1)

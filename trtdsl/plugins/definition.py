@@ -336,13 +336,17 @@ class PluginDefinition:
 
     # -- the shape rule -------------------------------------------------------------------------------
     def declare(self, instance: Any, inputs: Sequence[TensorType]) -> Declared:
-        """Run the shape rule on ``inputs`` and check what it returns."""
+        """Run the shape rule on ``inputs`` and check what it returns. An error the shape method raises
+        names the line that uses the plugin (as the errors of TensorRT's own layers do), not the check
+        inside the method, which its traceback shows."""
         label = self.label
         collecting: list[DataDependentSize] = []
+        call_site = user_location()
         token = _SIZES.set(collecting)
         try:
             result = self.shape_fn(instance, *inputs)
-        except DSLError:
+        except DSLError as exc:
+            exc.location = call_site or exc.location
             raise
         except Exception as exc:
             raise ShapeError(f"{label}: the shape method raised {type(exc).__name__}: {exc}") from exc
