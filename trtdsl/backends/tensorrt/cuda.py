@@ -142,26 +142,25 @@ class DeviceBuffer:
     def copy_from_host(self, array: np.ndarray, stream: Stream) -> None:
         """Start copying the C-contiguous ``array`` into this buffer on ``stream`` (keep ``array`` alive
         until the stream is synchronized)."""
-        if array.nbytes > self.nbytes:
-            raise BackendError(f"copy of {array.nbytes} bytes into a device buffer of {self.nbytes}")
-        if array.nbytes:
-            rt = runtime()
-            kind = rt.cudaMemcpyKind.cudaMemcpyHostToDevice
-            check(
-                rt.cudaMemcpyAsync(self.ptr, array.ctypes.data, array.nbytes, kind, stream._stream),
-                "cudaMemcpyAsync (host to device)",
-            )
+        self._copy(array, stream, to_host=False)
 
     def copy_to_host(self, array: np.ndarray, stream: Stream) -> None:
         """Start copying this buffer's first ``array.nbytes`` bytes into the C-contiguous ``array``."""
+        self._copy(array, stream, to_host=True)
+
+    def _copy(self, array: np.ndarray, stream: Stream, to_host: bool) -> None:
+        what = "device to host" if to_host else "host to device"
         if array.nbytes > self.nbytes:
-            raise BackendError(f"copy of {array.nbytes} bytes out of a device buffer of {self.nbytes}")
+            direction = "out of" if to_host else "into"
+            raise BackendError(f"copy of {array.nbytes} bytes {direction} a device buffer of {self.nbytes}")
         if array.nbytes:
             rt = runtime()
-            kind = rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
+            if to_host:
+                dst, src, kind = array.ctypes.data, self.ptr, rt.cudaMemcpyKind.cudaMemcpyDeviceToHost
+            else:
+                dst, src, kind = self.ptr, array.ctypes.data, rt.cudaMemcpyKind.cudaMemcpyHostToDevice
             check(
-                rt.cudaMemcpyAsync(array.ctypes.data, self.ptr, array.nbytes, kind, stream._stream),
-                "cudaMemcpyAsync (device to host)",
+                rt.cudaMemcpyAsync(dst, src, array.nbytes, kind, stream._stream), f"cudaMemcpyAsync ({what})"
             )
 
     def __del__(self) -> None:

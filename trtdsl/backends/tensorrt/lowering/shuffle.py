@@ -41,34 +41,28 @@ def _raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
         reshape = ctx.api.optional_dims(layer.reshape_dims)
     else:  # the reshaped dims as the IR knows them, from the shape tensor's values
         moved = inputs[0].shape if first is None else tuple(inputs[0].shape[p] for p in first)
-        reshape = dynamic_reshape_dims("Shuffle", moved, inputs[1], bool(layer.zero_is_placeholder), inputs[0].name)
+        reshape = dynamic_reshape_dims(
+            "Shuffle", moved, inputs[1], bool(layer.zero_is_placeholder), inputs[0].name
+        )
     after = len(reshape) if reshape is not None else rank
     second = _permutation(layer.second_transpose, after)
     return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)
 
 
-def _lower_squeeze(ctx: LowerContext, node: Node) -> None:
-    op: Squeeze = node.op  # type: ignore[assignment]
-    axes = ctx.shape_constant(node, "axes", op.axes)
-    ctx.add(node, "add_squeeze", ctx.input(node, 0), axes)
+def _axes_entry(kind: str, layer_type: str, method: str, cls: type) -> None:
+    """Register Squeeze or Unsqueeze: the axes are a constant shape tensor (input 1) in TensorRT."""
 
+    def lower(ctx: LowerContext, node: Node) -> None:
+        axes = ctx.shape_constant(node, "axes", node.op.axes)  # type: ignore[attr-defined]
+        ctx.add(node, method, ctx.input(node, 0), axes)
 
-def _raise_squeeze(ctx: RaiseContext, layer: Any) -> Raised:
-    axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
-    return Raised(Squeeze(axes), [ctx.input(layer, 0)])
+    def raise_(ctx: RaiseContext, layer: Any) -> Raised:
+        axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
+        return Raised(cls(axes), [ctx.input(layer, 0)])
 
-
-def _lower_unsqueeze(ctx: LowerContext, node: Node) -> None:
-    op: Unsqueeze = node.op  # type: ignore[assignment]
-    axes = ctx.shape_constant(node, "axes", op.axes)
-    ctx.add(node, "add_unsqueeze", ctx.input(node, 0), axes)
-
-
-def _raise_unsqueeze(ctx: RaiseContext, layer: Any) -> Raised:
-    axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
-    return Raised(Unsqueeze(axes), [ctx.input(layer, 0)])
+    register(kind, layer_type, lower, raise_, param_inputs=(1,))
 
 
 register("Shuffle", "SHUFFLE", _lower_shuffle, _raise_shuffle)
-register("Squeeze", "SQUEEZE", _lower_squeeze, _raise_squeeze, param_inputs=(1,))
-register("Unsqueeze", "UNSQUEEZE", _lower_unsqueeze, _raise_unsqueeze, param_inputs=(1,))
+_axes_entry("Squeeze", "SQUEEZE", "add_squeeze", Squeeze)
+_axes_entry("Unsqueeze", "UNSQUEEZE", "add_unsqueeze", Unsqueeze)
