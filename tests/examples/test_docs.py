@@ -1,9 +1,15 @@
-"""docs/layers.md has a row for every op of every layer family, and names only ops that exist."""
+"""docs/layers.md has a row for every op of every layer family, and names only ops that exist; the code
+blocks of README.md, docs/onnx.md and docs/tensorrt.md run (the TensorRT one as far as TensorRT is
+there)."""
 
 import importlib
 import pkgutil
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import trtdsl.layers
 from trtdsl.ir.op import OP_TYPES
@@ -22,3 +28,57 @@ def test_every_layer_op_has_a_row_in_the_layer_reference():
     kinds = layer_kinds()
     assert not kinds - rows, f"ops without a row in docs/layers.md: {sorted(kinds - rows)}"
     assert not rows - kinds, f"rows in docs/layers.md for ops that do not exist: {sorted(rows - kinds)}"
+
+
+def python_blocks(name: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", (ROOT / name).read_text(), re.DOTALL)
+
+
+def run_blocks(blocks: list[str]) -> subprocess.CompletedProcess:
+    """The blocks, in order, in a fresh interpreter started in the repository (as a reader would paste
+    them)."""
+    return subprocess.run(
+        [sys.executable, "-c", "\n".join(blocks)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_the_readme_code_runs_and_prints_what_it_says():
+    blocks = python_blocks("README.md")
+    assert len(blocks) == 2
+    done = run_blocks(blocks)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('network "demo" {\n  input %x : f32[batch,4]\n')
+    assert "%y : f32[batch,3] = Activation[RELU](%sum_0)" in done.stdout
+    assert done.stdout.endswith("(3, 8)\n")  # the tour's comment
+
+
+def test_the_onnx_doc_code_runs():
+    blocks = python_blocks("docs/onnx.md")
+    assert len(blocks) == 2
+    done = run_blocks(blocks)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():
+    """Where TensorRT cannot be imported, the example stops at ``net.build`` with a BackendError that says
+    so; where it can, the example needs a GPU too and is run by tests/backends/tensorrt instead."""
+    first = python_blocks("docs/tensorrt.md")[0]
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("tensorrt imports here: the example would build an engine (needs a GPU)")
+    done = run_blocks([first])
+    assert done.returncode == 1
+    build_line = next(
+        i for i, line in enumerate(first.splitlines(), 1) if line.startswith("engine = net.build(")
+    )
+    assert f'File "<string>", line {build_line}, in <module>' in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("trtdsl.errors.BackendError: ")
+    assert "the TensorRT backend needs the tensorrt package and its libraries" in done.stderr

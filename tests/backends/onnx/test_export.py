@@ -208,15 +208,6 @@ def test_invalid_exports(cls, message, call):
     expect_error(cls, message, call)
 
 
-def test_the_docs_example_runs():
-    import pathlib
-    import re
-
-    doc = pathlib.Path(__file__).resolve().parents[3] / "docs" / "onnx.md"
-    first = re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL)[0]
-    exec(compile(first, str(doc), "exec"), {})
-
-
 def test_without_the_onnx_package_export_says_what_to_install():
     """In a fresh interpreter where ``import onnx`` fails, to_onnx raises a BackendError, not ImportError."""
     import subprocess
