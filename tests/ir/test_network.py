@@ -81,6 +81,20 @@ def test_dims_fold_and_evaluate():
     assert ((b + 3) // 2).evaluate({"b": 7}) == 5
 
 
+def test_dims_combine_only_with_ints():
+    b = Dim.symbol("b")
+    assert b * np.int64(2) == b * 2 and isinstance((b * np.int64(2)).args[1], int)
+    assert str(7 % b) == "7%b"
+    for other in (1.5, True, "2"):
+        with pytest.raises(TypeError):
+            b + other
+    net = td.Network("n")
+    x = net.input("x", td.float32, ("b",))
+    with pytest.raises(td.DTypeError):  # a dim is not a value of the network (it used to add an EQUAL layer)
+        x.shape[0] + x
+    assert net.nodes == []
+
+
 def test_shape_mismatch_at_run_time_names_the_layer():
     net = td.Network("n")
     x = net.input("x", td.float32, ("n",))

@@ -17,6 +17,7 @@ import operator
 from typing import Callable, Union
 
 import attrs
+import numpy as np
 
 _OPS: dict[str, Callable[[int, int], int]] = {
     "+": operator.add,
@@ -25,6 +26,22 @@ _OPS: dict[str, Callable[[int, int], int]] = {
     "//": operator.floordiv,
     "%": operator.mod,
 }
+
+
+def _operator(op: str, reflected: bool = False) -> Callable[[Dim, object], object]:
+    """A Dim operator: ints (Python or NumPy, not bools) and Dims combine; anything else is left to the
+    other operand (a Tensor builds a layer) or is Python's TypeError (a float would make no dim)."""
+    def method(self: Dim, other: object) -> object:
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, (Dim, int, np.integer)):
+            return NotImplemented
+        value = other if isinstance(other, Dim) else int(other)
+        return combine(op, value, self) if reflected else combine(op, self, value)
+
+    method.__name__ = f"__{'r' if reflected else ''}{_NAMES[op]}__"
+    return method
+
+
+_NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
 
 
 @attrs.frozen(repr=False)
@@ -36,6 +53,7 @@ class Dim:
 
     @staticmethod
     def symbol(name: str) -> Dim:
+        """The named dynamic dim ``name``."""
         return Dim("", (name,))
 
     @property
@@ -43,6 +61,7 @@ class Dim:
         return self.op == ""
 
     def symbols(self) -> set[str]:
+        """The names of the dynamic dims this dim is computed from."""
         if self.is_symbol:
             return {self.args[0]}
         found: set[str] = set()
@@ -67,32 +86,16 @@ class Dim:
     def __repr__(self) -> str:
         return f"Dim({str(self)!r})"
 
-    def __add__(self, other: DimLike) -> DimLike:
-        return combine("+", self, other)
-
-    def __radd__(self, other: DimLike) -> DimLike:
-        return combine("+", other, self)
-
-    def __sub__(self, other: DimLike) -> DimLike:
-        return combine("-", self, other)
-
-    def __rsub__(self, other: DimLike) -> DimLike:
-        return combine("-", other, self)
-
-    def __mul__(self, other: DimLike) -> DimLike:
-        return combine("*", self, other)
-
-    def __rmul__(self, other: DimLike) -> DimLike:
-        return combine("*", other, self)
-
-    def __floordiv__(self, other: DimLike) -> DimLike:
-        return combine("//", self, other)
-
-    def __rfloordiv__(self, other: DimLike) -> DimLike:
-        return combine("//", other, self)
-
-    def __mod__(self, other: DimLike) -> DimLike:
-        return combine("%", self, other)
+    __add__ = _operator("+")
+    __radd__ = _operator("+", reflected=True)
+    __sub__ = _operator("-")
+    __rsub__ = _operator("-", reflected=True)
+    __mul__ = _operator("*")
+    __rmul__ = _operator("*", reflected=True)
+    __floordiv__ = _operator("//")
+    __rfloordiv__ = _operator("//", reflected=True)
+    __mod__ = _operator("%")
+    __rmod__ = _operator("%", reflected=True)
 
 
 DimLike = Union[int, Dim]
@@ -130,6 +133,11 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
 
 
 def evaluate(d: DimLike, bindings: dict[str, int]) -> int:
+    """``d``'s value given the named dims' values (an int is its own value).
+
+    >>> evaluate(Dim.symbol("n") * 3, {"n": 2}), evaluate(4, {})
+    (6, 4)
+    """
     return d if isinstance(d, int) else d.evaluate(bindings)
 
 
@@ -143,10 +151,20 @@ def as_dim(value: object) -> DimLike:
 
 
 def is_static(shape: tuple[DimLike, ...]) -> bool:
+    """Whether every dim of ``shape`` is an int.
+
+    >>> is_static((2, 3)), is_static((Dim.symbol("n"), 3))
+    (True, False)
+    """
     return all(isinstance(d, int) for d in shape)
 
 
 def volume(shape: tuple[DimLike, ...]) -> DimLike:
+    """``np.prod(shape)``, as a Dim expression when a dim is symbolic.
+
+    >>> volume((2, 3)), volume((Dim.symbol("n"), 4))
+    (6, Dim('n*4'))
+    """
     total: DimLike = 1
     for d in shape:
         total = combine("*", total, d)
@@ -154,4 +172,9 @@ def volume(shape: tuple[DimLike, ...]) -> DimLike:
 
 
 def format_shape(shape: tuple[DimLike, ...]) -> str:
+    """The shape as the textual IR writes it.
+
+    >>> format_shape((Dim.symbol("n"), 3))
+    '[n,3]'
+    """
     return "[" + ",".join(str(d) for d in shape) + "]"
