@@ -160,29 +160,59 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     return like.network.add1(ElementWise(operation), (ta, tb), name=name)
 
 
-def _binary(operation: ElementWiseOperation, doc: str) -> Callable[..., Tensor]:
+def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, list, Any, str]
+            ) -> Callable[..., Tensor]:
+    """The DSL function of one operation, documented by ``formula`` and a run ``example``: the input
+    dtype, ``a``'s values, ``b`` and the printed result."""
+    fn_name = _FN_NAMES[operation]
+
     def fn(a: Any, b: Any, *, name: str | None = None) -> Tensor:
         return elementwise(a, b, operation, name=name)
 
-    fn.__doc__ = doc
+    dtype, a, b, result = example
+    fn.__name__ = fn.__qualname__ = fn_name
+    fn.__doc__ = f"""{formula} ({operation.name}), as one IElementWiseLayer (see :func:`elementwise`).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ew")
+    >>> a = net.input("a", td.{dtype}, (3,))
+    >>> net.output("y", td.{fn_name}(a, {b!r}))
+    >>> net.run({{"a": np.array({a!r}, np.{dtype.rstrip("_")})}})["y"]
+    {result}
+    """
     return fn
 
 
-add = _binary(_E.SUM, "``a + b`` (SUM).")
-subtract = _binary(_E.SUB, "``a - b`` (SUB).")
-multiply = _binary(_E.PROD, "``a * b`` (PROD).")
-divide = _binary(_E.DIV, "``a / b`` (DIV): IEEE division for floats; for integers ``np.trunc(a / b)`` "
-                         "(toward zero, unlike NumPy). Integer division by zero is undefined in TensorRT (0 here).")
-floor_divide = _binary(_E.FLOOR_DIV, "``np.floor(a / b)`` (FLOOR_DIV); for integers Python's ``a // b``.")
-power = _binary(_E.POW, "``a ** b`` (POW), float types only.")
-maximum = _binary(_E.MAX, "``np.maximum(a, b)`` (MAX).")
-minimum = _binary(_E.MIN, "``np.minimum(a, b)`` (MIN).")
-logical_and = _binary(_E.AND, "``a & b`` for bool tensors (AND).")
-logical_or = _binary(_E.OR, "``a | b`` for bool tensors (OR).")
-logical_xor = _binary(_E.XOR, "``a ^ b`` for bool tensors (XOR).")
-equal = _binary(_E.EQUAL, "``a == b`` (EQUAL), a bool tensor.")
-greater = _binary(_E.GREATER, "``a > b`` (GREATER), a bool tensor.")
-less = _binary(_E.LESS, "``a < b`` (LESS), a bool tensor.")
+# Readings of what TensorRT leaves open (trt-semantics.md section 1, UNCONFIRMED there): integer results
+# wrap (two's complement); integer division by zero gives 0; MAX/MIN propagate NaN as NumPy does; EQUAL
+# also takes bools (onnx-tensorrt: "Equal supports all types"); POW takes float types only (the ONNX
+# importer rejects integer POW and TensorRT 10.7's operator page lists no integer type).
+add = _binary(_E.SUM, "``a + b``; integers wrap", ("float32", [1, 2, 3], 0.5, "array([1.5, 2.5, 3.5], dtype=float32)"))
+subtract = _binary(_E.SUB, "``a - b``; integers wrap",
+                   ("float32", [1, 2, 3], 0.5, "array([0.5, 1.5, 2.5], dtype=float32)"))
+multiply = _binary(_E.PROD, "``a * b``; integers wrap",
+                   ("float32", [1, 2, 3], 2.0, "array([2., 4., 6.], dtype=float32)"))
+divide = _binary(_E.DIV, "``a / b``: IEEE division for floats; for integers ``np.trunc(a / b)`` (toward zero, "
+                         "unlike NumPy), and 0 for a division by zero (undefined in TensorRT)",
+                 ("int32", [-7, 7, 9], 2, "array([-3,  3,  4], dtype=int32)"))
+floor_divide = _binary(_E.FLOOR_DIV, "``np.floor(a / b)``; for integers Python's ``a // b``, and 0 for a "
+                                     "division by zero (undefined in TensorRT)",
+                       ("int32", [-7, 7, 9], 2, "array([-4,  3,  4], dtype=int32)"))
+power = _binary(_E.POW, "``a ** b``, float types only", ("float32", [1, 2, 3], 2.0, "array([1., 4., 9.], dtype=float32)"))
+maximum = _binary(_E.MAX, "``np.maximum(a, b)`` (NaN if either is NaN)",
+                  ("float32", [-1, 0, 2], 0.5, "array([0.5, 0.5, 2. ], dtype=float32)"))
+minimum = _binary(_E.MIN, "``np.minimum(a, b)`` (NaN if either is NaN)",
+                  ("float32", [-1, 0, 2], 0.5, "array([-1. ,  0. ,  0.5], dtype=float32)"))
+logical_and = _binary(_E.AND, "``a & b`` for bool tensors",
+                      ("bool_", [True, False, True], [True, True, False], "array([ True, False, False])"))
+logical_or = _binary(_E.OR, "``a | b`` for bool tensors",
+                     ("bool_", [True, False, False], [True, True, False], "array([ True,  True, False])"))
+logical_xor = _binary(_E.XOR, "``a ^ b`` for bool tensors",
+                      ("bool_", [True, False, True], [True, True, False], "array([False,  True,  True])"))
+equal = _binary(_E.EQUAL, "``a == b``, a bool tensor (inputs: numbers or bools)",
+                ("float32", [1, 2, 3], 2.0, "array([False,  True, False])"))
+greater = _binary(_E.GREATER, "``a > b``, a bool tensor", ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
+less = _binary(_E.LESS, "``a < b``, a bool tensor", ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
 
 
 def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:

@@ -130,38 +130,65 @@ def unary(x: Tensor, op: UnaryOperation | str, *, name: str | None = None) -> Te
     return x.network.add1(Unary(operation), (x,), name=name)
 
 
-def _unary(operation: UnaryOperation, doc: str) -> Callable[..., Tensor]:
+def _unary(operation: UnaryOperation, formula: str, example: tuple[str, str, str]) -> Callable[..., Tensor]:
+    """The DSL function of one operation, documented by ``formula`` and a run ``example``: the input
+    dtype, the input's values as Python source, and the printed result."""
+    fn_name = "logical_not" if operation is _U.NOT else _NAMES.get(operation, operation.name.lower())
+
     def fn(x: Tensor, *, name: str | None = None) -> Tensor:
         return unary(x, operation, name=name)
 
-    fn.__doc__ = doc
+    dtype, values, result = example
+    fn.__name__ = fn.__qualname__ = fn_name
+    fn.__doc__ = f"""{formula} ({operation.name}), as one IUnaryLayer.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("u")
+    >>> x = net.input("x", td.{dtype}, ({values.count(",") + 1},))
+    >>> net.output("y", td.{fn_name}(x))
+    >>> net.run({{"x": np.array({values}, np.{dtype})}})["y"]
+    {result}
+    """
     return fn
 
 
-exp = _unary(_U.EXP, "``np.exp(x)``.")
-log = _unary(_U.LOG, "``np.log(x)`` (natural logarithm).")
-sqrt = _unary(_U.SQRT, "``np.sqrt(x)``.")
-reciprocal = _unary(_U.RECIP, "``1 / x``.")
-abs = _unary(_U.ABS, "``np.abs(x)``; floats, int32, int64.")
-sin = _unary(_U.SIN, "``np.sin(x)``.")
-cos = _unary(_U.COS, "``np.cos(x)``.")
-tan = _unary(_U.TAN, "``np.tan(x)``.")
-sinh = _unary(_U.SINH, "``np.sinh(x)``.")
-cosh = _unary(_U.COSH, "``np.cosh(x)``.")
-arcsin = _unary(_U.ASIN, "``np.arcsin(x)``.")
-arccos = _unary(_U.ACOS, "``np.arccos(x)``.")
-arctan = _unary(_U.ATAN, "``np.arctan(x)``.")
-arcsinh = _unary(_U.ASINH, "``np.arcsinh(x)``.")
-arccosh = _unary(_U.ACOSH, "``np.arccosh(x)``.")
-arctanh = _unary(_U.ATANH, "``np.arctanh(x)``.")
-ceil = _unary(_U.CEIL, "``np.ceil(x)``.")
-floor = _unary(_U.FLOOR, "``np.floor(x)``.")
-erf = _unary(_U.ERF, "``erf(x)``, the Gauss error function.")
-logical_not = _unary(_U.NOT, "``~x`` for a bool tensor.")
-sign = _unary(_U.SIGN, "``np.sign(x)`` (+1, -1 or 0); floats, int32, int64.")
-round = _unary(_U.ROUND, "``np.rint(x)``: round half to even.")
-isinf = _unary(_U.ISINF, "``np.isinf(x)``, a bool tensor.")
-isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor.")
+_NAMES = {_U.RECIP: "reciprocal", _U.ASIN: "arcsin", _U.ACOS: "arccos", _U.ATAN: "arctan", _U.ASINH: "arcsinh",
+          _U.ACOSH: "arccosh", _U.ATANH: "arctanh"}
+
+exp = _unary(_U.EXP, "``np.exp(x)``", ("float32", "[0.0, 1.0]", "array([1.      , 2.718282], dtype=float32)"))
+log = _unary(_U.LOG, "``np.log(x)`` (natural logarithm)",
+             ("float32", "[1.0, 4.0]", "array([0.       , 1.3862944], dtype=float32)"))
+sqrt = _unary(_U.SQRT, "``np.sqrt(x)``", ("float32", "[4.0, 2.0]", "array([2.       , 1.4142135], dtype=float32)"))
+reciprocal = _unary(_U.RECIP, "``1 / x``", ("float32", "[2.0, -4.0]", "array([ 0.5 , -0.25], dtype=float32)"))
+abs = _unary(_U.ABS, "``np.abs(x)``; floats, int32, int64", ("int32", "[-3, 2]", "array([3, 2], dtype=int32)"))
+sin = _unary(_U.SIN, "``np.sin(x)``", ("float32", "[0.0, 0.5]", "array([0.        , 0.47942555], dtype=float32)"))
+cos = _unary(_U.COS, "``np.cos(x)``", ("float32", "[0.0, 0.5]", "array([1.        , 0.87758255], dtype=float32)"))
+tan = _unary(_U.TAN, "``np.tan(x)``", ("float32", "[0.0, 0.5]", "array([0.       , 0.5463025], dtype=float32)"))
+sinh = _unary(_U.SINH, "``np.sinh(x)``", ("float32", "[0.0, 0.5]", "array([0.       , 0.5210953], dtype=float32)"))
+cosh = _unary(_U.COSH, "``np.cosh(x)``", ("float32", "[0.0, 0.5]", "array([1.       , 1.1276261], dtype=float32)"))
+arcsin = _unary(_U.ASIN, "``np.arcsin(x)``",
+                ("float32", "[0.0, 0.5]", "array([0.       , 0.5235988], dtype=float32)"))
+arccos = _unary(_U.ACOS, "``np.arccos(x)``",
+                ("float32", "[0.0, 0.5]", "array([1.5707964, 1.0471976], dtype=float32)"))
+arctan = _unary(_U.ATAN, "``np.arctan(x)``",
+                ("float32", "[0.0, 0.5]", "array([0.       , 0.4636476], dtype=float32)"))
+arcsinh = _unary(_U.ASINH, "``np.arcsinh(x)``",
+                 ("float32", "[0.0, 0.5]", "array([0.       , 0.4812118], dtype=float32)"))
+arccosh = _unary(_U.ACOSH, "``np.arccosh(x)``",
+                 ("float32", "[1.0, 2.0]", "array([0.      , 1.316958], dtype=float32)"))
+arctanh = _unary(_U.ATANH, "``np.arctanh(x)``",
+                 ("float32", "[0.0, 0.5]", "array([0.        , 0.54930615], dtype=float32)"))
+ceil = _unary(_U.CEIL, "``np.ceil(x)``", ("float32", "[-1.5, 1.2]", "array([-1.,  2.], dtype=float32)"))
+floor = _unary(_U.FLOOR, "``np.floor(x)``", ("float32", "[-1.5, 1.2]", "array([-2.,  1.], dtype=float32)"))
+erf = _unary(_U.ERF, "``scipy.special.erf(x)``, the Gauss error function",
+             ("float32", "[0.0, 1.0]", "array([0.       , 0.8427008], dtype=float32)"))
+logical_not = _unary(_U.NOT, "``~x`` for a bool tensor", ("bool", "[True, False]", "array([False,  True])"))
+sign = _unary(_U.SIGN, "``np.sign(x)`` (+1, -1 or 0); floats, int32, int64",
+              ("int32", "[-5, 0, 3]", "array([-1,  0,  1], dtype=int32)"))
+round = _unary(_U.ROUND, "``np.rint(x)``: round half to even",
+               ("float32", "[0.5, 1.5, 2.5]", "array([0., 2., 2.], dtype=float32)"))
+isinf = _unary(_U.ISINF, "``np.isinf(x)``, a bool tensor", ("float32", "[np.inf, 1.0]", "array([ True, False])"))
+isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor", ("float32", "[np.nan, 1.0]", "array([ True, False])"))
 
 
 def negative(x: Tensor, *, name: str | None = None) -> Tensor:
