@@ -89,7 +89,12 @@ class ConditionalInputLayer(Op):
 @attrs.frozen
 class ConditionalOutputLayer(Op):
     """``IIfConditionalOutputLayer``: ``true_value if condition else false_value``. Both must have the
-    same dtype and shape (TensorRT's rule, stricter than ONNX's)."""
+    same dtype and shape (stricter than ONNX's rule).
+
+    UNCONFIRMED in trt-semantics.md: TensorRT 11's header asks only for the same type and rank (a rank
+    may even differ when the condition is a build-time constant), while the older Operators reference
+    and the Python docs ask for the same shape. trtdsl keeps the same-shape reading, so that the output
+    has one shape whichever branch runs."""
 
     kind = "ConditionalOutput"
     input_names = ("then", "else")

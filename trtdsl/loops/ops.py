@@ -13,7 +13,7 @@ LoopOutput     0: the value inside the loop; 1: the 0-D int length (CONCATENATE/
 =============  ==========================================================================
 
 The interpreter evaluates these layers as part of running their loop
-(:mod:`trtdsl.reference.regions`); their meaning is in ``docs/loops.md``.
+(:mod:`trtdsl.regions.execute`); their meaning is in ``docs/loops.md``.
 
 >>> TripLimit.COUNT.name, LoopOutput.REVERSE.name
 ('COUNT', 'REVERSE')

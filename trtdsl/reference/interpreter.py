@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from trtdsl.errors import DSLError, ExecutionError, InputError
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -214,4 +214,4 @@ def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {name: values[t] for name, t in network.outputs.items()}
 
 
-__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure", "Dim"]
+__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure"]
