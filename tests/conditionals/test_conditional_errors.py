@@ -93,7 +93,7 @@ def result_inside():
 
 
 def then_twice():
-    _, (x, b) = inputs((F, (3,)), (td.bool, ()))
+    _, (_, b) = inputs((F, (3,)), (td.bool, ()))
     with td.If(b) as branch:
         with branch.then_():
             pass
@@ -102,7 +102,7 @@ def then_twice():
 
 
 def else_inside_then():
-    _, (x, b) = inputs((F, (3,)), (td.bool, ()))
+    _, (_, b) = inputs((F, (3,)), (td.bool, ()))
     with td.If(b) as branch:
         with branch.then_():
             with branch.else_():
@@ -117,7 +117,7 @@ def output_in_branch():
 
 
 def eager_in_body():
-    _, (x, b) = inputs((F, (3,)), (td.bool, ()))
+    _, (_, b) = inputs((F, (3,)), (td.bool, ()))
     with td.If(b) as branch:
         with branch.eager():
             pass
@@ -151,7 +151,7 @@ def output_of_conditional_in_loop():
 
 
 def text_value():
-    _, (x, b) = inputs((F, (3,)), (td.bool, ()))
+    _, (_, b) = inputs((F, (3,)), (td.bool, ()))
     with td.If(b) as branch:
         branch.output("yes", "no")
 

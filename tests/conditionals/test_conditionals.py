@@ -10,7 +10,7 @@ from support import arrays, assert_close
 import trtdsl as td
 from trtdsl.regions import analyze
 
-small = dict(min_value=-6, max_value=6)
+small = {"min_value": -6, "max_value": 6}
 shapes = st.lists(st.integers(1, 3), max_size=2).map(tuple)
 
 
@@ -93,7 +93,7 @@ def test_loop_inside_a_branch_runs_only_when_taken(x, go):
     p = net.input("p", td.bool, ())
 
     def cumulative():
-        total, running = td.scan(lambda c, r: (c + r, c + r), np.zeros(2, np.float32), xi)
+        _, running = td.scan(lambda c, r: (c + r, c + r), np.zeros(2, np.float32), xi)
         return running
 
     out = td.cond(p, cumulative, lambda: xi * 0.0)

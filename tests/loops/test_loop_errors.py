@@ -83,7 +83,7 @@ def update_in_branch():
 
 
 def two_counts():
-    net, (x, n) = inputs((F, (3,)), (td.int32, ()))
+    net, (_, n) = inputs((F, (3,)), (td.int32, ()))
     with td.Loop(trip_count=3, network=net) as loop:
         loop.trip_limit(n, "COUNT")
 
@@ -335,7 +335,7 @@ def raw_recurrence_without_next():
 
 
 def raw_count_inside():
-    net, x, (a,) = raw()
+    net, _, (a,) = raw()
     r = net.add1(RecurrenceLayer(a), (three(net),))
     net.set_input(r.producer, 1, r - 1)
     net.add(TripLimitLayer(a, TripLimit.COUNT), (r,))
@@ -426,7 +426,7 @@ def raw_length_too_short():
 
 def raw_op(make):
     def build():
-        net, x, (a,) = raw()
+        _, _, (a,) = raw()
         make(a)
     return build
 

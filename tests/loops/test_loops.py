@@ -10,7 +10,7 @@ from support import arrays, assert_close
 import trtdsl as td
 from trtdsl.regions import analyze
 
-small = dict(min_value=-6, max_value=6)
+small = {"min_value": -6, "max_value": 6}
 
 
 def take(x, i, axis):
@@ -236,7 +236,7 @@ def test_while_loop_function_matches_python(x0):
 def test_scan_over_a_dynamic_dim_counts_from_the_shape():
     net = td.Network("dyn")
     xs = net.input("xs", td.float32, ("T", 2))
-    total, running = td.scan(lambda c, x: (c + x, c * 2), np.zeros(2, np.float32), xs)
+    _, running = td.scan(lambda c, x: (c + x, c * 2), np.zeros(2, np.float32), xs)
     net.output("running", running)
     assert running.shape[0] == td.Dim.symbol("T")
     data = np.arange(10, dtype=np.float32).reshape(5, 2)

@@ -31,7 +31,7 @@ def test_quantized_mlp_matches_a_numpy_simulation(data):
     w1 = data.draw(arrays(np.float32, (k, m), min_value=-2, max_value=2))
     w2 = data.draw(arrays(np.float32, (o, m), min_value=-2, max_value=2))  # used transposed
     batches = [data.draw(arrays(np.float32, (n, k), min_value=-10, max_value=10)) for _ in range(2)]
-    net, x, h = mlp(w1, w2)
+    net, _, _ = mlp(w1, w2)
     quantized = td.quantization.insert_qdq(net, [{"x": b} for b in batches])
     assert [node.op.kind for node in quantized] == ["MatrixMultiply", "MatrixMultiply"]
 
