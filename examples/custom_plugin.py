@@ -96,9 +96,12 @@ class ClampGelu:
         import cupy as cp
 
         compute = cp.ElementwiseKernel(
-            "T x, float32 limit", "T y",
-            "float v = (float)x; float g = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));"
-            " y = (T)(g > limit ? limit : g);", "mylib_clamp_gelu")
+            "T x, float32 limit",
+            "T y",
+            "float v = (float)x; float g = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * "
+            "v * v * v))); y = (T)(g > limit ? limit : g);",
+            "mylib_clamp_gelu",
+        )
         with cp.cuda.ExternalStream(stream):
             compute(cp.asarray(x), np.float32(self.limit), cp.asarray(y))
 
@@ -107,8 +110,9 @@ class ClampGelu:
         element = "float" if x.dtype == td.float32 else "unsigned short"
         bits = int(np.float32(self.limit).view(np.uint32))
         source = CLAMP_GELU_CUDA.replace("ELEMENT", element).replace("LIMIT_BITS", f"{bits}")
-        return td.AOTKernel("clamp_gelu", compile_ptx(source, "clamp_gelu"), grid=((n + 255) // 256,), block=(256,),
-                            args=(n,))
+        return td.AOTKernel(
+            "clamp_gelu", compile_ptx(source, "clamp_gelu"), grid=((n + 255) // 256,), block=(256,), args=(n,)
+        )
 
 
 # -- rms_norm: two inputs, a shape check in the shape rule -----------------------------------------------
@@ -121,7 +125,9 @@ class RmsNorm:
 
     def shape(self, x, gamma):
         if gamma.shape != x.shape[-1:]:
-            raise td.ShapeError(f"mylib::rms_norm: gamma has shape {gamma.shape_text}; expected ({x.shape[-1]},)")
+            raise td.ShapeError(
+                f"mylib::rms_norm: gamma has shape {gamma.shape_text}; expected ({x.shape[-1]},)"
+            )
         return x
 
     def reference(self, x, gamma):
@@ -185,9 +191,13 @@ class InstanceNormalization:
 
     def shape(self, x):
         channels = x.shape[1] if x.rank >= 3 else None
-        if channels is None or (isinstance(channels, int) and not len(self.scales) == len(self.bias) == channels):
-            raise td.ShapeError(f"InstanceNormalization_TRT: x {x.shape_text} needs rank >= 3 and one scale and bias "
-                                f"per channel; got {len(self.scales)} scales, {len(self.bias)} biases")
+        if channels is None or (
+            isinstance(channels, int) and not len(self.scales) == len(self.bias) == channels
+        ):
+            raise td.ShapeError(
+                f"InstanceNormalization_TRT: x {x.shape_text} needs rank >= 3 and one scale and bias per "
+                f"channel; got {len(self.scales)} scales, {len(self.bias)} biases"
+            )
         return x
 
     def reference(self, x):
@@ -196,14 +206,15 @@ class InstanceNormalization:
         mean = v.mean(axis=axes, keepdims=True)
         var = ((v - mean) ** 2).mean(axis=axes, keepdims=True)
         per_channel = (1, -1) + (1,) * len(axes)
-        y = (np.asarray(self.scales, np.float32).reshape(per_channel) * (v - mean) / np.sqrt(var + np.float32(self.epsilon))
-             + np.asarray(self.bias, np.float32).reshape(per_channel))
+        y = np.asarray(self.scales, np.float32).reshape(per_channel) * (v - mean) / np.sqrt(
+            var + np.float32(self.epsilon)
+        ) + np.asarray(self.bias, np.float32).reshape(per_channel)
         if self.relu:
             y = np.where(y > 0, y, np.float32(self.alpha) * y)
         return y.astype(x.dtype)
 
 
-# -- using them ------------------------------------------------------------------------------------------------
+# -- using them ----------------------------------------------------------------------------------------------
 def build_network(features: int = 8) -> td.Network:
     """x (batch, features) -> clamp_gelu -> rms_norm (output "normalized") -> select_above: "values" and
     "index"."""
@@ -221,11 +232,14 @@ def build_network(features: int = 8) -> td.Network:
 def formula(network: td.Network, feeds: dict) -> dict:
     """The network written again in plain NumPy (float64), as an independent backend for the testing kit."""
     x = feeds["x"].astype(np.float64) * 2.0
-    g = np.minimum(0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))), 2.0)
+    g = np.minimum(0.5 * x * (1 + np.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x**3))), 2.0)
     h = g / np.sqrt(np.mean(g * g, axis=-1, keepdims=True) + 1e-5) * np.linspace(0.5, 1.5, x.shape[1])
     index = np.flatnonzero(h.reshape(-1) > 0.25)
-    return {"normalized": h.astype(np.float32), "values": h.reshape(-1)[index].astype(np.float32),
-            "index": index.astype(np.int32)}
+    return {
+        "normalized": h.astype(np.float32),
+        "values": h.reshape(-1)[index].astype(np.float32),
+        "index": index.astype(np.int32),
+    }
 
 
 def property_test(net: td.Network, examples: int = 50) -> None:
@@ -259,8 +273,10 @@ def main() -> None:
     image = norm.input("image", td.float32, ("n", 2, 4, 4))
     norm.output("y", InstanceNormalization(scales=(1.0, 2.0), bias=(0.0, -1.0), relu=1, alpha=0.1)(image))
     y = norm.run({"image": np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)})["y"]
-    print("InstanceNormalization_TRT on the reference: mean per channel",
-          np.round(y.mean(axis=(2, 3), dtype=np.float64), 3).tolist())
+    print(
+        "InstanceNormalization_TRT on the reference: mean per channel",
+        np.round(y.mean(axis=(2, 3), dtype=np.float64), 3).tolist(),
+    )
 
     node = next(n for n in net.to_onnx().graph.node if n.domain == "trt.plugins")
     print(f"ONNX: {node.op_type} in domain {node.domain}, attributes {[a.name for a in node.attribute]}")
@@ -269,9 +285,15 @@ def main() -> None:
 
     why = gpu.available()
     if why is None:
-        for plugin, arrays in ((ClampGelu(limit=2.0), (x,)), (RmsNorm(), (x, np.ones(8, np.float32))),
-                               (SelectAbove(threshold=0.5), (x,))):
-            print(f"GPU kernel {type(plugin).__name__}: max error {gpu.compare(plugin, *arrays).max_abs_error:.2e}")
+        for plugin, arrays in (
+            (ClampGelu(limit=2.0), (x,)),
+            (RmsNorm(), (x, np.ones(8, np.float32))),
+            (SelectAbove(threshold=0.5), (x,)),
+        ):
+            print(
+                f"GPU kernel {type(plugin).__name__}: "
+                f"max error {gpu.compare(plugin, *arrays).max_abs_error:.2e}"
+            )
     else:
         print(f"GPU kernels not run: {why}")
 

@@ -94,7 +94,7 @@ def main() -> None:
         want, refined = numpy_classifier(w, x)
         np.testing.assert_allclose(out["probs"], want, rtol=1e-5, atol=1e-6)
         assert bool(out["refined"]) == refined
-        ms = best_ms(lambda: net.run({"features": x}))
+        ms = best_ms(lambda feeds={"features": x}: net.run(feeds))
         print(f"{label:9s} input: class {int(out['probs'].argmax())} with p={out['probs'].max():.3f}, "
               f"refinement {'ran' if refined else 'skipped'}: {ms:.2f} ms per run (same result as NumPy)")
 

@@ -13,6 +13,11 @@ def test_code_blocks_run():
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL)
     runnable = [b for b in blocks if not b.startswith((" ", "\t"))]
     assert len(runnable) >= 5
-    result = subprocess.run([sys.executable, "-c", "\n".join(runnable)], capture_output=True, text=True, timeout=300,
-                            cwd=DOC.parents[1])
+    result = subprocess.run(
+        [sys.executable, "-c", "\n".join(runnable)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=DOC.parents[1],
+    )
     assert result.returncode == 0, result.stderr

@@ -33,16 +33,25 @@ def test_example_runs(capsys):
     assert "ONNX: clamp_gelu in domain trt.plugins" in printed
 
 
-@given(x=arrays(np.float32, st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
-                min_value=-5, max_value=5),
-       relu=st.booleans(), alpha=st.floats(0, 0.5, width=32))
+@given(
+    x=arrays(
+        np.float32,
+        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4)),
+        min_value=-5,
+        max_value=5,
+    ),
+    relu=st.booleans(),
+    alpha=st.floats(0, 0.5, width=32),
+)
 def test_instance_normalization_reference(x, relu, alpha):
     channels = x.shape[1]
     scales = tuple(float(np.float32(1 + c)) for c in range(channels))
     bias = tuple(float(np.float32(0.5 * c - 1)) for c in range(channels))
     net = td.Network("in")
     t = net.input("x", td.float32, ("n", channels, "h", "w"))
-    plugin = example().InstanceNormalization(scales=scales, bias=bias, relu=int(relu), alpha=alpha, epsilon=1e-3)
+    plugin = example().InstanceNormalization(
+        scales=scales, bias=bias, relu=int(relu), alpha=alpha, epsilon=1e-3
+    )
     net.output("y", plugin(t))
     got = net.run({"x": x})["y"]
     want = np.empty(x.shape)
@@ -61,5 +70,8 @@ def test_rms_norm_checks_gamma_against_x():
     net = td.Network("rms")
     x = net.input("x", td.float32, ("b", 8))
     gamma = net.input("gamma", td.float32, (4,))
-    expect_error(td.ShapeError, "mylib::rms_norm: gamma has shape (4,); expected (8,)",
-                 lambda: example().RmsNorm()(x, gamma))
+    expect_error(
+        td.ShapeError,
+        "mylib::rms_norm: gamma has shape (4,); expected (8,)",
+        lambda: example().RmsNorm()(x, gamma),
+    )

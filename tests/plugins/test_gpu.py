@@ -44,7 +44,11 @@ def inputs(name, shape, dtype, rng):
 
 def plugins():
     ex = example()
-    return {"ClampGelu": ex.ClampGelu(limit=2.5), "RmsNorm": ex.RmsNorm(eps=1e-5), "SelectAbove": ex.SelectAbove(threshold=1.0)}
+    return {
+        "ClampGelu": ex.ClampGelu(limit=2.5),
+        "RmsNorm": ex.RmsNorm(eps=1e-5),
+        "SelectAbove": ex.SelectAbove(threshold=1.0),
+    }
 
 
 def record(**figures):
@@ -63,8 +67,14 @@ def test_kernel_matches_reference(name, shape, dtype):
     arrays = inputs(name, shape, dtype, np.random.default_rng(math.prod(shape)))
     tol = TOLERANCE[dtype]
     result = gpu.compare(plugin, *arrays, rtol=tol, atol=tol)
-    record(plugin=name, path="kernel", shape=list(shape), dtype=np.dtype(dtype).name,
-           max_abs_error=result.max_abs_error, elements=result.elements)
+    record(
+        plugin=name,
+        path="kernel",
+        shape=list(shape),
+        dtype=np.dtype(dtype).name,
+        max_abs_error=result.max_abs_error,
+        elements=result.elements,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=["f32", "f16"])
@@ -74,8 +84,14 @@ def test_aot_kernel_matches_reference(shape, dtype):
     (x,) = inputs("ClampGelu", shape, dtype, np.random.default_rng(7))
     tol = TOLERANCE[dtype]
     result = gpu.compare(plugin, x, aot=True, rtol=tol, atol=tol)
-    record(plugin="ClampGelu", path="aot", shape=list(shape), dtype=np.dtype(dtype).name,
-           max_abs_error=result.max_abs_error, elements=result.elements)
+    record(
+        plugin="ClampGelu",
+        path="aot",
+        shape=list(shape),
+        dtype=np.dtype(dtype).name,
+        max_abs_error=result.max_abs_error,
+        elements=result.elements,
+    )
 
 
 def test_kernel_sizes_are_checked():
@@ -92,8 +108,11 @@ def test_kernel_sizes_are_checked():
         def kernel(self, x, y, stream):
             return x.shape[0] + 1
 
-    with pytest.raises(td.ExecutionError, match=r"gputest::bad_size: kernel returned 5 for data-dependent size n#\d+; "
-                                                r"expected an int in \[0, 4\]"):
+    with pytest.raises(
+        td.ExecutionError,
+        match=r"gputest::bad_size: kernel returned 5 for data-dependent size n#\d+; "
+        r"expected an int in \[0, 4\]",
+    ):
         gpu.run_kernel(BadSize(), np.zeros(4, np.float32))
     assert ex.SelectAbove(threshold=10.0)  # the example module stays importable next to other definitions
 
@@ -137,8 +156,13 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     plugins_trt.ensure_registered(definition, trt)
     creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
     collection, keep = plugins_trt.fields(trt, definition, node.op.fields)
-    qdp = creator.create_plugin(node.op.name, node.op.namespace, collection, trt.TensorRTPhase.BUILD,
-                                trt.QuickPluginCreationRequest.STRICT_JIT)
+    qdp = creator.create_plugin(
+        node.op.name,
+        node.op.namespace,
+        collection,
+        trt.TensorRTPhase.BUILD,
+        trt.QuickPluginCreationRequest.STRICT_JIT,
+    )
     trt_types = [getattr(trt.DataType, td.dtype(a.dtype).trt) for a in arrays]
     out_types = qdp.get_output_data_types(trt_types, [a.ndim for a in arrays])
 
@@ -157,22 +181,32 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     out_dims = [tuple(-1 if not isinstance(d, int) else d for d in t.shape) for t in declared.outputs]
     out_dims += [() for _ in declared.sizes]
     stream = cp.cuda.Stream(non_blocking=True)
-    qdp.enqueue([desc(a.shape, t) for a, t in zip(arrays, trt_types)],
-                [desc(d, t) for d, t in zip(out_dims, out_types)],
-                [a.data.ptr for a in device_in], [o.data.ptr for o in device_out],
-                [tuple(s // a.itemsize for s in a.strides) for a in device_in],
-                [tuple(s // o.itemsize for s in o.strides) for o in device_out], stream.ptr)
+    qdp.enqueue(
+        [desc(a.shape, t) for a, t in zip(arrays, trt_types)],
+        [desc(d, t) for d, t in zip(out_dims, out_types)],
+        [a.data.ptr for a in device_in],
+        [o.data.ptr for o in device_out],
+        [tuple(s // a.itemsize for s in a.strides) for a in device_in],
+        [tuple(s // o.itemsize for s in o.strides) for o in device_out],
+        stream.ptr,
+    )
     stream.synchronize()
     want = node.op.reference(*arrays)
-    sizes = [int(s.get()) for s in device_out[len(declared.outputs):]]
+    sizes = [int(s.get()) for s in device_out[len(declared.outputs) :]]
     bound = dict(zip((s.symbol for s in declared.sizes), sizes))
     worst = 0.0
     tol = TOLERANCE[dtype]
     for buffer, ty, w in zip(device_out, declared.outputs, want):
         actual = tuple(d if isinstance(d, int) else bound[d] for d in ty.shape)
-        got = cp.asnumpy(buffer).reshape(-1)[:math.prod(actual)].reshape(actual)
+        got = cp.asnumpy(buffer).reshape(-1)[: math.prod(actual)].reshape(actual)
         np.testing.assert_allclose(got.astype(np.float64), w.astype(np.float64), rtol=tol, atol=tol)
         if got.size:
             worst = max(worst, float(np.abs(got.astype(np.float64) - w.astype(np.float64)).max()))
-    record(plugin=name, path="tensorrt.plugin enqueue", shape=list(shape), dtype=np.dtype(dtype).name,
-           max_abs_error=worst, elements=int(sum(w.size for w in want)))
+    record(
+        plugin=name,
+        path="tensorrt.plugin enqueue",
+        shape=list(shape),
+        dtype=np.dtype(dtype).name,
+        max_abs_error=worst,
+        elements=int(sum(w.size for w in want)),
+    )

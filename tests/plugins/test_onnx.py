@@ -72,9 +72,13 @@ def test_plugin_node_carries_the_name_namespace_version_and_typed_attributes():
     got = attributes(node)
     halves = got.pop("halves")
     assert got == {
-        "count": (AttributeProto.INT, 5), "scale": (AttributeProto.FLOAT, 0.5), "flag": (AttributeProto.INT, 1),
-        "mode": (AttributeProto.STRING, b"fast"), "sizes": (AttributeProto.INTS, [1, 2]),
-        "weights": (AttributeProto.FLOATS, [1.0, 2.5]), "plugin_namespace": (AttributeProto.STRING, b"onnxt"),
+        "count": (AttributeProto.INT, 5),
+        "scale": (AttributeProto.FLOAT, 0.5),
+        "flag": (AttributeProto.INT, 1),
+        "mode": (AttributeProto.STRING, b"fast"),
+        "sizes": (AttributeProto.INTS, [1, 2]),
+        "weights": (AttributeProto.FLOATS, [1.0, 2.5]),
+        "plugin_namespace": (AttributeProto.STRING, b"onnxt"),
         "plugin_version": (AttributeProto.STRING, b"1"),
     }
     assert halves[0] == AttributeProto.TENSOR
@@ -100,8 +104,9 @@ def test_registry_plugin_fields_use_the_types_the_parser_passes_on():
     with pytest.raises(BackendError) as info:
         net.to_onnx()
     assert info.value.message.endswith(
-        "has attribute 'wide' of type int64, which TensorRT's ONNX parser cannot pass to a plugin (it has no INT64 "
-        "plugin fields)")
+        "has attribute 'wide' of type int64, which TensorRT's ONNX parser cannot pass to a plugin (it has "
+        "no INT64 plugin fields)"
+    )
 
     @td.registry_plugin("OnnxReg32_TRT")
     class Registry32:
@@ -139,9 +144,11 @@ def test_data_dependent_sizes_are_extra_outputs_of_the_node():
 def test_onnxruntime_reports_the_plugin_as_a_missing_kernel():
     net = td.Network("ort")
     net.output("y", Above()(net.input("x", td.float32, (5,)), name="above"))
-    expect_error(MissingKernel, "onnxruntime has no kernel for trt.plugins:above (written for layer above, "
-                                "PluginV3[onnxt::above])",
-                 lambda: net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime"))
+    expect_error(
+        MissingKernel,
+        "onnxruntime has no kernel for trt.plugins:above (written for layer above, PluginV3[onnxt::above])",
+        lambda: net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime"),
+    )
     with pytest.raises(MissingKernel) as info:
         net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime")
     assert info.value.op_type == "above" and info.value.dtype == "float32"

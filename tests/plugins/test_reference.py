@@ -23,7 +23,9 @@ class ClampGelu:
 
     def reference(self, x):
         v = x.astype(np.float32)
-        return np.minimum(0.5 * v * (1 + erf(v / np.float32(math.sqrt(2)))), np.float32(self.limit)).astype(x.dtype)
+        return np.minimum(0.5 * v * (1 + erf(v / np.float32(math.sqrt(2)))), np.float32(self.limit)).astype(
+            x.dtype
+        )
 
 
 @td.plugin("ref::polyval")
@@ -88,7 +90,9 @@ def test_clamp_gelu_matches_the_formula(data):
     x = data.draw(arrays(dtype, shapes(max_dims=3), min_value=-10, max_value=10))
     limit = data.draw(st.floats(-2, 8))
     got = run_layer(lambda t: ClampGelu(limit=limit)(t), x)
-    want = np.array([min(gelu_formula(float(v)), limit) for v in x.ravel().astype(np.float64)]).reshape(x.shape)
+    want = np.array([min(gelu_formula(float(v)), limit) for v in x.ravel().astype(np.float64)]).reshape(
+        x.shape
+    )
     tol = TOLERANCES[np.dtype(dtype)] * 4
     assert_close(got, want.astype(dtype), rtol=tol, atol=tol)
 
@@ -98,7 +102,9 @@ def test_tuple_attributes_reach_the_reference(data):
     coeffs = tuple(data.draw(st.lists(st.integers(-3, 3), max_size=4)))
     x = data.draw(arrays(np.float32, shapes(max_dims=2), min_value=-2, max_value=2))
     got = run_layer(lambda t: Polyval(coeffs=coeffs)(t), x)
-    want = np.array([sum(c * float(v) ** i for i, c in enumerate(coeffs)) for v in x.ravel()]).reshape(x.shape)
+    want = np.array([sum(c * float(v) ** i for i, c in enumerate(coeffs)) for v in x.ravel()]).reshape(
+        x.shape
+    )
     assert_close(got, want.astype(np.float32), rtol=1e-5, atol=1e-4)
 
 

@@ -50,7 +50,9 @@ def softclip(v, limit):
 
 @given(data=st.data())
 def test_plugin_in_a_scan_body(data):
-    xs = data.draw(arrays(np.float32, st.tuples(st.integers(0, 5), st.integers(1, 4)), min_value=-10, max_value=10))
+    xs = data.draw(
+        arrays(np.float32, st.tuples(st.integers(0, 5), st.integers(1, 4)), min_value=-10, max_value=10)
+    )
     limit = data.draw(st.floats(0.5, 5))
     net = td.Network("scan")
     t = net.input("xs", td.float32, ("steps", "width"))
@@ -105,7 +107,9 @@ def test_data_dependent_plugin_in_a_loop_body(xs):
     """Each iteration's selection has its own size."""
     net = td.Network("dd_scan")
     t = net.input("xs", td.float32, ("steps", "width"))
-    total, sums = td.scan(lambda c, row: (c + td.sum(Positives()(row)), td.sum(Positives()(row))), np.float32(0), t)
+    total, sums = td.scan(
+        lambda c, row: (c + td.sum(Positives()(row)), td.sum(Positives()(row))), np.float32(0), t
+    )
     net.output("total", total)
     net.output("sums", sums)
     out = net.run({"xs": xs})

@@ -91,8 +91,9 @@ def canonical(net):
     """The network's structure, with data-dependent sizes numbered by first appearance (each plugin layer
     names its own; lowering and raise give the same sizes new numbers)."""
     seen = {}
-    return re.sub(r"(\w+)#\d+", lambda m: seen.setdefault(m.group(0), f"{m.group(1)}#{len(seen)}"),
-                  repr(structure(net)))
+    return re.sub(
+        r"(\w+)#\d+", lambda m: seen.setdefault(m.group(0), f"{m.group(1)}#{len(seen)}"), repr(structure(net))
+    )
 
 
 def roundtrip(net, version):
@@ -120,24 +121,40 @@ def test_plugin_layers_and_fields(version):
     assert [layer.name.split(" ")[0] for layer in plugins] == ["scale_0", "split_0", "trttnorm_trt_0"]
     assert [layer.num_outputs for layer in plugins] == [1, 4, 1]  # Split: three outputs and a size tensor
     creators = [c for c in trt.calls if c.member == "create_plugin"]
-    assert [c.owner for c in creators] == ["IPluginCreatorV3Quick", "IPluginCreatorV3Quick", "IPluginCreatorV3One"]
+    assert [c.owner for c in creators] == [
+        "IPluginCreatorV3Quick",
+        "IPluginCreatorV3Quick",
+        "IPluginCreatorV3One",
+    ]
     view = standin.StandIn.cls(trt, "IPluginV3Layer")
     fields = {}
     for layer in plugins:
         layer.__class__ = view
         runtime = layer.plugin.get_capability_interface(trt.PluginCapabilityType.RUNTIME)
         collection = runtime.get_fields_to_serialize()
-        fields[layer.name.split(" ")[0]] = {collection[i].name: (collection[i].type.name, collection[i].data.tolist())
-                                            for i in range(len(collection))}
-    # tensorrt.plugin's field types for trtdsl plugins; INT32/FLOAT32 (as the ONNX parser sends) for registry ones
+        fields[layer.name.split(" ")[0]] = {
+            collection[i].name: (collection[i].type.name, collection[i].data.tolist())
+            for i in range(len(collection))
+        }
+    # tensorrt.plugin's field types for trtdsl plugins; INT32/FLOAT32 for registry ones (as the ONNX parser
+    # sends them)
     assert fields["scale_0"] == {
-        "factor": ("FLOAT64", [0.5]), "repeats": ("INT64", [2]), "flag": ("INT8", [True]),
-        "mode": ("CHAR", list(b"fast")), "weights": ("FLOAT64", [1.0, -2.5]), "sizes": ("INT32", [1, 2]),
+        "factor": ("FLOAT64", [0.5]),
+        "repeats": ("INT64", [2]),
+        "flag": ("INT8", [True]),
+        "mode": ("CHAR", list(b"fast")),
+        "weights": ("FLOAT64", [1.0, -2.5]),
+        "sizes": ("INT32", [1, 2]),
         "halves": ("UNKNOWN", list(np.array([0.25, 3.0], np.float16).tobytes().__iter__())),
     }
     assert fields["trttnorm_trt_0"] == {
-        "epsilon": ("FLOAT32", [np.float32(1e-5).item()]), "relu": ("INT32", [1]), "scale": ("FLOAT16", [1.0]),
-        "name": ("CHAR", list(b"n1")), "gains": ("FLOAT32", [0.5, 2.0]), "flag": ("INT32", [1]), "count": ("INT32", [3]),
+        "epsilon": ("FLOAT32", [np.float32(1e-5).item()]),
+        "relu": ("INT32", [1]),
+        "scale": ("FLOAT16", [1.0]),
+        "name": ("CHAR", list(b"n1")),
+        "gains": ("FLOAT32", [0.5, 2.0]),
+        "flag": ("INT32", [1]),
+        "count": ("INT32", [3]),
     }
 
 
@@ -162,8 +179,11 @@ def test_every_call_exists_in_both_manifests(version, target):
             assert api.property(call.owner, call.member) is not None, call
             continue
         assert method is not None, call
-        assert any(set(call.args) <= {p.name for p in sig.params} and
-                   {p.name for p in sig.params if p.required} <= set(call.args) for sig in method.overloads), call
+        assert any(
+            set(call.args) <= {p.name for p in sig.params}
+            and {p.name for p in sig.params if p.required} <= set(call.args)
+            for sig in method.overloads
+        ), call
 
 
 @st.composite
@@ -173,8 +193,13 @@ def dims(draw, depth=3):
     op = draw(st.sampled_from(["+", "-", "*", "//", "%"]))
     lhs = draw(dims(depth - 1))
     rhs = draw(dims(depth - 1)) if op in "+-*" else draw(st.integers(1, 5))
-    return {"+": lhs + rhs if isinstance(lhs, Dim) else rhs + lhs, "-": Dim("-", (lhs, rhs)), "*": Dim("*", (lhs, rhs)),
-            "//": Dim("//", (lhs, rhs)), "%": Dim("%", (lhs, rhs))}[op]
+    return {
+        "+": lhs + rhs if isinstance(lhs, Dim) else rhs + lhs,
+        "-": Dim("-", (lhs, rhs)),
+        "*": Dim("*", (lhs, rhs)),
+        "//": Dim("//", (lhs, rhs)),
+        "%": Dim("%", (lhs, rhs)),
+    }[op]
 
 
 class Expr:
@@ -219,24 +244,43 @@ def test_registration_needs_an_implementation_and_tensorrt_plugin():
 
     trt = install(standin.module("11.4"))
     definition = definition_of(NoKernel)
-    expect_error(BackendError, "trtt::no_kernel: its number of outputs is not known yet; use it in a network first or "
-                               "pass example input types to trtdsl.plugins.tensorrt.register",
-                 lambda: plugins_trt.ensure_registered(definition, trt))
+    expect_error(
+        BackendError,
+        "trtt::no_kernel: its number of outputs is not known yet; use it in a network first or "
+        "pass example input types to trtdsl.plugins.tensorrt.register",
+        lambda: plugins_trt.ensure_registered(definition, trt),
+    )
     NoKernel()(td.Network("n").input("x", td.float32, (2,)))
-    expect_error(BackendError, "trtt::no_kernel: has no GPU implementation for TensorRT; define kernel(self, ...) or "
-                               "aot(self, ...) in its class", lambda: plugins_trt.ensure_registered(definition, trt))
-    expect_error(ArgumentError, "vendor::TrttNorm_TRT v2: a registry plugin is registered by its own library, not by trtdsl",
-                 lambda: plugins_trt.register(Norm, trt=trt))
+    expect_error(
+        BackendError,
+        "trtt::no_kernel: has no GPU implementation for TensorRT; define kernel(self, ...) or "
+        "aot(self, ...) in its class",
+        lambda: plugins_trt.ensure_registered(definition, trt),
+    )
+    expect_error(
+        ArgumentError,
+        "vendor::TrttNorm_TRT v2: a registry plugin is registered by its own library, not by trtdsl",
+        lambda: plugins_trt.register(Norm, trt=trt),
+    )
 
 
 def test_aot_kernels_are_checked():
     definition = definition_of(Scale)
-    expect_error(ArgumentError, "trtt::scale: aot returned None; expected a td.AOTKernel",
-                 lambda: plugins_trt.check_aot_kernel(definition, None))
-    expect_error(ArgumentError, "trtt::scale: AOTKernel grid is (); expected 1 to 3 dims (x, y, z)",
-                 lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(), block=(32,))))
-    expect_error(ArgumentError, "trtt::scale: AOTKernel block is (0,); expected positive ints",
-                 lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(1,), block=(0,))))
+    expect_error(
+        ArgumentError,
+        "trtt::scale: aot returned None; expected a td.AOTKernel",
+        lambda: plugins_trt.check_aot_kernel(definition, None),
+    )
+    expect_error(
+        ArgumentError,
+        "trtt::scale: AOTKernel grid is (); expected 1 to 3 dims (x, y, z)",
+        lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(), block=(32,))),
+    )
+    expect_error(
+        ArgumentError,
+        "trtt::scale: AOTKernel block is (0,); expected positive ints",
+        lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(1,), block=(0,))),
+    )
 
 
 class _Registry:
@@ -271,8 +315,13 @@ def test_registration_with_tensorrt_plugin(monkeypatch):
         plugins_trt.ensure_registered(definition, trt)
         creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
         collection, keep = plugins_trt.fields(trt, definition, node.op.fields)
-        plugin = creator.create_plugin(node.op.name, node.op.namespace, collection, trt.TensorRTPhase.BUILD,
-                                       trt.QuickPluginCreationRequest.STRICT_JIT)
+        plugin = creator.create_plugin(
+            node.op.name,
+            node.op.namespace,
+            collection,
+            trt.TensorRTPhase.BUILD,
+            trt.QuickPluginCreationRequest.STRICT_JIT,
+        )
         types = plugin.get_output_data_types([trt.float32] * len(node.inputs), [t.ndim for t in node.inputs])
-        assert [t.name for t in types][:len(node.outputs)] == [o.dtype.trt for o in node.outputs]
+        assert [t.name for t in types][: len(node.outputs)] == [o.dtype.trt for o in node.outputs]
         assert definition.op(plugin.attrs) == node.op

@@ -158,7 +158,9 @@ def test_an_output_missing_from_any_backend_fails_the_comparison():
     feeds = {"x": np.array([0.0, 1.0], np.float32)}
     as_baseline = compare(sigmoid_network(), feeds, backends=(nothing, "reference"))
     assert not as_baseline.ok
-    assert [str(r) for r in as_baseline.failures] == ["y: reference vs nothing: missing from nothing's results"]
+    assert [str(r) for r in as_baseline.failures] == [
+        "y: reference vs nothing: missing from nothing's results"
+    ]
     as_other = compare(sigmoid_network(), feeds, backends=("reference", nothing))
     assert [str(r) for r in as_other.failures] == ["y: nothing vs reference: missing from nothing's results"]
 

@@ -25,7 +25,9 @@ import numpy as np
 from trtdsl.errors import ArgumentError, bad_argument
 
 _PYTHON = (int, float, bool, str)
-_NUMPY = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64))
+_NUMPY = tuple(
+    np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64)
+)
 _NUMPY_BY_TYPE = {d.type: d for d in _NUMPY}
 SUPPORTED = (
     "int, float, bool, str, a NumPy scalar type (np.int8, np.int16, np.int32, np.int64, np.float16, "
@@ -55,7 +57,9 @@ class AttrType:
             found = _scalar(annotation)
             if found is not None:
                 return found
-        raise ArgumentError(f"{owner}: attribute '{name}' is annotated {_annotation_text(annotation)}; expected {SUPPORTED}")
+        raise ArgumentError(
+            f"{owner}: attribute '{name}' is annotated {_annotation_text(annotation)}; expected {SUPPORTED}"
+        )
 
     @property
     def element_text(self) -> str:
@@ -106,7 +110,9 @@ class AttrType:
             return bool(value) if isinstance(value, (bool, np.bool_)) else None
         if self.python is str:
             return value if isinstance(value, str) else None
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
             return None
         if self.python is int:
             if isinstance(value, (float, np.floating)):

@@ -50,7 +50,15 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DSLError, DTypeError, ExecutionError, Location, ShapeError, user_location
+from trtdsl.errors import (
+    ArgumentError,
+    DSLError,
+    DTypeError,
+    ExecutionError,
+    Location,
+    ShapeError,
+    user_location,
+)
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import MAX_RANK
 from trtdsl.ir.op import InputTypes, Op
@@ -63,16 +71,26 @@ T = TypeVar("T", bound=type)
 # tensorrt.plugin reserves these namespaces and attribute names; TensorRT's ONNX parser reads the
 # plugin_* / aot / shape-input attributes of a plugin node itself.
 RESERVED_NAMESPACES = frozenset({"", "trt", "tensorrt", "std"})
-RESERVED_NAMES = frozenset({
-    "outputs", "stream", "tactic", "plugin_namespace", "plugin_version", "aot",
-    "tensorrt_plugin_shape_input_indices", "input_dtypes",
-})
+RESERVED_NAMES = frozenset(
+    {
+        "outputs",
+        "stream",
+        "tactic",
+        "plugin_namespace",
+        "plugin_version",
+        "aot",
+        "tensorrt_plugin_shape_input_indices",
+        "input_dtypes",
+    }
+)
 METHODS = ("shape", "reference", "kernel", "aot")
 _OWN_DUNDERS = ("__init__", "__call__", "__setattr__", "__delattr__")
 _SAME_AS = re.compile(r"^same as (\w+)$")
 
 _DEFINITIONS: dict[tuple[str, str, str], PluginDefinition] = {}
-_SIZES: contextvars.ContextVar[list[DataDependentSize] | None] = contextvars.ContextVar("plugin_sizes", default=None)
+_SIZES: contextvars.ContextVar[list[DataDependentSize] | None] = contextvars.ContextVar(
+    "plugin_sizes", default=None
+)
 _SIZE_IDS = itertools.count()
 
 
@@ -106,7 +124,8 @@ class AOTKernel:
 
     >>> import trtdsl as td
     >>> x = td.TensorType(td.float32, (td.Dim.symbol("n"),))
-    >>> AOTKernel("k", ".version 8.0", grid=((x.shape[0] + 255) // 256,), block=(256,), args=(x.shape[0],)).grid
+    >>> n = x.shape[0]
+    >>> AOTKernel("k", ".version 8.0", grid=((n + 255) // 256,), block=(256,), args=(n,)).grid
     (Dim('(n+255)//256'),)
     """
 
@@ -141,8 +160,10 @@ def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name
     """
     collecting = _SIZES.get()
     if collecting is None:
-        raise DSLError("data_dependent_dim: call it inside a plugin's shape method (it declares a size the plugin "
-                       "computes when it runs)")
+        raise DSLError(
+            "data_dependent_dim: call it inside a plugin's shape method (it declares a size the plugin "
+            "computes when it runs)"
+        )
     if not isinstance(name, str) or not name.isidentifier():
         raise ArgumentError(f"data_dependent_dim: argument 'name' is {name!r}; expected an identifier")
     taken = {s.symbol for s in collecting}
@@ -151,8 +172,8 @@ def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name
         dim = _dim_or_none(value)
         if dim is None or (isinstance(dim, Dim) and any(Dim.symbol(s) in taken for s in dim.symbols())):
             raise ArgumentError(
-                f"data_dependent_dim: argument '{arg}' is {value!r}; expected an int >= 0 or a dim computed from "
-                "the inputs' dims"
+                f"data_dependent_dim: argument '{arg}' is {value!r}; expected an int >= 0 or a dim computed "
+                "from the inputs' dims"
             )
         bounds.append(dim)
     symbol = Dim.symbol(f"{name}#{next(_SIZE_IDS)}")
@@ -171,8 +192,9 @@ def _dim_or_none(value: Any) -> DimLike | None:
 class PluginDefinition:
     """Everything trtdsl knows about one plugin class (kept in the registry, looked up by the IR)."""
 
-    def __init__(self, cls: type, name: str, namespace: str, version: str, registry: bool,
-                 location: Location | None) -> None:
+    def __init__(
+        self, cls: type, name: str, namespace: str, version: str, registry: bool, location: Location | None
+    ) -> None:
         self.cls = cls
         self.name = name
         self.namespace = namespace
@@ -199,7 +221,9 @@ class PluginDefinition:
                 )
         for method in ("kernel", "aot"):
             if registry and methods[method] is not None:
-                raise ArgumentError(f"{label}: a registry plugin runs TensorRT's own implementation; remove {method}")
+                raise ArgumentError(
+                    f"{label}: a registry plugin runs TensorRT's own implementation; remove {method}"
+                )
         for dunder in _OWN_DUNDERS:
             if dunder in cls.__dict__:
                 raise ArgumentError(
@@ -236,15 +260,17 @@ class PluginDefinition:
     def _parse_inputs(self) -> tuple[str, ...]:
         names = _parameters(self.label, self.reference_fn, "reference")
         if not names:
-            raise ArgumentError(f"{self.label}: reference takes no inputs; a plugin needs at least one input tensor")
+            raise ArgumentError(
+                f"{self.label}: reference takes no inputs; a plugin needs at least one input tensor"
+            )
         for name in names:
             if name in RESERVED_NAMES:
                 raise ArgumentError(f"{self.label}: input name {name!r} is reserved by TensorRT; rename it")
         shape_names = _parameters(self.label, self.shape_fn, "shape")
         if len(shape_names) != len(names):
             raise ArgumentError(
-                f"{self.label}: shape takes {len(shape_names)} inputs ({', '.join(shape_names)}) but reference "
-                f"takes {len(names)} ({', '.join(names)}); both take the same inputs"
+                f"{self.label}: shape takes {len(shape_names)} inputs ({', '.join(shape_names)}) but "
+                f"reference takes {len(names)} ({', '.join(names)}); both take the same inputs"
             )
         return names
 
@@ -262,14 +288,14 @@ class PluginDefinition:
                 continue
             if name.startswith("_") or name in RESERVED_NAMES or name in METHODS or name in self.inputs:
                 raise ArgumentError(
-                    f"{self.label}: attribute name {name!r} is reserved (by TensorRT, by trtdsl or as an input "
-                    "name); rename it"
+                    f"{self.label}: attribute name {name!r} is reserved (by TensorRT, by trtdsl or as an "
+                    "input name); rename it"
                 )
             kind = AttrType.parse(self.label, name, hint)
             if not self.registry and kind.numpy is not None and not kind.array:
                 raise ArgumentError(
-                    f"{self.label}: attribute '{name}' is annotated {kind}; tensorrt.plugin takes int, float, bool, "
-                    "str or tuples of numbers (use int/float, or tuple[...] for a typed array)"
+                    f"{self.label}: attribute '{name}' is annotated {kind}; tensorrt.plugin takes int, "
+                    "float, bool, str or tuples of numbers (use int/float, or tuple[...] for a typed array)"
                 )
             attributes[name] = kind
             if name in self.cls.__dict__:
@@ -280,7 +306,8 @@ class PluginDefinition:
         spec = self.cls.__dict__.get("input_dtypes", {})
         if not isinstance(spec, Mapping):
             raise ArgumentError(
-                f"{self.label}: input_dtypes is {spec!r}; expected a dict from input name to dtypes or 'same as <input>'"
+                f"{self.label}: input_dtypes is {spec!r}; expected a dict from input name to dtypes or 'same "
+                "as <input>'"
             )
         rules: dict[str, tuple[DType, ...] | str] = {}
         for name, rule in spec.items():
@@ -293,8 +320,8 @@ class PluginDefinition:
             if match is not None:
                 if match.group(1) not in self.inputs or match.group(1) == name:
                     raise ArgumentError(
-                        f"{self.label}: input_dtypes[{name!r}] is {rule!r}; expected 'same as <another input>' "
-                        f"with one of {', '.join(n for n in self.inputs if n != name)}"
+                        f"{self.label}: input_dtypes[{name!r}] is {rule!r}; expected 'same as <another "
+                        f"input>' with one of {', '.join(n for n in self.inputs if n != name)}"
                     )
                 rules[name] = match.group(1)
                 continue
@@ -317,7 +344,11 @@ class PluginDefinition:
         """Check the attribute values a user gives (by name), filling in defaults."""
         unknown = [k for k in values if k not in self.attributes]
         if unknown:
-            has = f"its attributes are {', '.join(self.attributes)}" if self.attributes else "it has no attributes"
+            has = (
+                f"its attributes are {', '.join(self.attributes)}"
+                if self.attributes
+                else "it has no attributes"
+            )
             raise ArgumentError(f"{self.label}: unknown attribute {unknown[0]!r}; {has}")
         out = {}
         for name, kind in self.attributes.items():
@@ -363,16 +394,16 @@ class PluginDefinition:
                 names = dim.symbols()
                 if names & sizes and not dim.is_symbol:
                     raise ShapeError(
-                        f"{label}: output {i} dim {axis} is {dim}, which combines a data-dependent size with other "
-                        "dims; TensorRT allows a data-dependent size only as a whole dim"
+                        f"{label}: output {i} dim {axis} is {dim}, which combines a data-dependent size with "
+                        "other dims; TensorRT allows a data-dependent size only as a whole dim"
                     )
                 used |= names & sizes
                 stray = names - known - sizes
                 if stray:
                     raise ShapeError(
-                        f"{label}: output {i} dim {axis} is {dim}, but {sorted(stray)[0]!r} is not a dim of the inputs; "
-                        "compute output dims from the inputs' dims, or declare a size known only at run time with "
-                        "td.data_dependent_dim"
+                        f"{label}: output {i} dim {axis} is {dim}, but {sorted(stray)[0]!r} is not a dim of "
+                        "the inputs; compute output dims from the inputs' dims, or declare a size known "
+                        "only at run time with td.data_dependent_dim"
                     )
         for size in collecting:
             if size.symbol.args[0] not in used:
@@ -384,7 +415,9 @@ class PluginDefinition:
         label = self.label
         if len(inputs) != len(self.inputs) or any(t is None for t in inputs):
             got = sum(t is not None for t in inputs)
-            raise ArgumentError(f"{label}: takes {_tensors(len(self.inputs))} ({', '.join(self.inputs)}); got {got}")
+            raise ArgumentError(
+                f"{label}: takes {_tensors(len(self.inputs))} ({', '.join(self.inputs)}); got {got}"
+            )
         types = typing.cast(Sequence[TensorType], inputs)
         by_name = dict(zip(self.inputs, types))
         for name, rule in self.input_dtypes.items():
@@ -392,23 +425,26 @@ class PluginDefinition:
             if isinstance(rule, str):
                 if ty.dtype != by_name[rule].dtype:
                     raise DTypeError(
-                        f"{label}: input '{name}' has dtype {ty.dtype.name}; expected {by_name[rule].dtype.name}, the "
-                        f"dtype of input '{rule}'"
+                        f"{label}: input '{name}' has dtype {ty.dtype.name}; expected "
+                        f"{by_name[rule].dtype.name}, the dtype of input '{rule}'"
                     )
             elif ty.dtype not in rule:
                 raise DTypeError(
-                    f"{label}: input '{name}' has dtype {ty.dtype.name}; expected one of {', '.join(d.name for d in rule)}"
+                    f"{label}: input '{name}' has dtype {ty.dtype.name}; expected one of "
+                    f"{', '.join(d.name for d in rule)}"
                 )
         declared = self.declare(op.instance(), types)
         self.signatures[(op.fields, tuple((t.dtype, t.rank) for t in types))] = tuple(
-            (t.dtype, t.rank) for t in declared.outputs)
+            (t.dtype, t.rank) for t in declared.outputs
+        )
         counts = (len(declared.outputs), len(declared.sizes))
         if self.counts is None:
             self.counts = counts
         elif counts != self.counts:
             raise ShapeError(
-                f"{label}: the shape method gave {counts[0]} outputs and {counts[1]} data-dependent sizes here but "
-                f"{self.counts[0]} and {self.counts[1]} before; a TensorRT plugin has a fixed number of outputs"
+                f"{label}: the shape method gave {counts[0]} outputs and {counts[1]} data-dependent sizes "
+                f"here but {self.counts[0]} and {self.counts[1]} before; a TensorRT plugin has a fixed "
+                "number of outputs"
             )
         return declared.outputs
 
@@ -428,23 +464,29 @@ class PluginDefinition:
         if len(items) != len(declared.outputs):
             raise ExecutionError(
                 f"{self.label}: reference returned {len(items)} results; the shape rule declares "
-                f"{len(declared.outputs)} outputs", location=where
+                f"{len(declared.outputs)} outputs",
+                location=where,
             )
-        out = tuple(_check_result(self.label, i, r, t, declared.sizes, where)
-                    for i, (r, t) in enumerate(zip(items, declared.outputs)))
+        out = tuple(
+            _check_result(self.label, i, r, t, declared.sizes, where)
+            for i, (r, t) in enumerate(zip(items, declared.outputs))
+        )
         _check_sizes(self.label, out, declared, where)
         # a result that is (a view of) an input would be read-only and alias another layer's value
         return tuple(r.copy() if any(np.may_share_memory(r, a) for a in arrays) else r for r in out)
 
-
     # -- the GPU kernel -------------------------------------------------------------------------------
-    def kernel_outputs(self, instance: Any, inputs: Sequence[TensorType]) -> tuple[Declared, tuple[tuple[int, ...], ...]]:
+    def kernel_outputs(
+        self, instance: Any, inputs: Sequence[TensorType]
+    ) -> tuple[Declared, tuple[tuple[int, ...], ...]]:
         """For inputs of static shapes: what the shape rule declares, and the shapes of the buffers a kernel
         writes its outputs into (a data-dependent dim at its upper bound; the kernel fills the start of the
         buffer, C-contiguously, and returns the sizes)."""
         declared = self.declare(instance, inputs)
         bounds = {s.symbol: s.upper_bound for s in declared.sizes}
-        shapes = tuple(tuple(int(d) if isinstance(d, int) else int(bounds[d]) for d in t.shape) for t in declared.outputs)
+        shapes = tuple(
+            tuple(int(d) if isinstance(d, int) else int(bounds[d]) for d in t.shape) for t in declared.outputs
+        )
         return declared, shapes
 
     def kernel_sizes(self, returned: Any, declared: Declared) -> tuple[int, ...]:
@@ -453,20 +495,32 @@ class PluginDefinition:
         where = _code_location(self.kernel_fn) if self.kernel_fn is not None else None
         if not declared.sizes:
             if returned is not None:
-                raise ExecutionError(f"{self.label}: kernel returned {returned!r}; a plugin without data-dependent "
-                                     "sizes returns None", location=where)
+                raise ExecutionError(
+                    f"{self.label}: kernel returned {returned!r}; a plugin without data-dependent sizes "
+                    "returns None",
+                    location=where,
+                )
             return ()
         items = returned if isinstance(returned, (tuple, list)) else (returned,)
         values = [v.item() if hasattr(v, "item") else v for v in items]
         names = ", ".join(str(s.symbol) for s in declared.sizes)
-        if returned is None or len(values) != len(declared.sizes) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in values):
-            raise ExecutionError(f"{self.label}: kernel returned {returned!r}; it must return the data-dependent sizes "
-                                 f"it computed ({names}), as ints", location=where)
+        if (
+            returned is None
+            or len(values) != len(declared.sizes)
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        ):
+            raise ExecutionError(
+                f"{self.label}: kernel returned {returned!r}; it must return the data-dependent sizes it "
+                f"computed ({names}), as ints",
+                location=where,
+            )
         for size, value in zip(declared.sizes, values):
             if not 0 <= value <= size.upper_bound:  # type: ignore[operator]
-                raise ExecutionError(f"{self.label}: kernel returned {value} for data-dependent size {size.symbol}; "
-                                     f"expected an int in [0, {size.upper_bound}]", location=where)
+                raise ExecutionError(
+                    f"{self.label}: kernel returned {value} for data-dependent size {size.symbol}; expected "
+                    f"an int in [0, {size.upper_bound}]",
+                    location=where,
+                )
         return tuple(values)
 
 
@@ -476,8 +530,8 @@ def _parameters(label: str, fn: Callable, method: str) -> tuple[str, ...]:
     for p in params:
         if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.default is not p.empty:
             raise ArgumentError(
-                f"{label}: {method} must list its input tensors as plain parameters (no defaults, *args or keyword-only "
-                f"parameters); got {p}"
+                f"{label}: {method} must list its input tensors as plain parameters (no defaults, *args or "
+                f"keyword-only parameters); got {p}"
             )
     return tuple(p.name for p in params)
 
@@ -492,8 +546,8 @@ def _as_tuple(label: str, result: Any) -> tuple:
     if isinstance(result, (tuple, list)) and result and all(isinstance(r, TensorType) for r in result):
         return tuple(result)
     raise ArgumentError(
-        f"{label}: the shape method returned {result!r}; expected a td.TensorType (e.g. td.TensorType(x.dtype, "
-        "x.shape)) or a tuple of them"
+        f"{label}: the shape method returned {result!r}; expected a td.TensorType (e.g. "
+        "td.TensorType(x.dtype, x.shape)) or a tuple of them"
     )
 
 
@@ -501,14 +555,20 @@ def _output_type(label: str, index: int, ty: TensorType) -> TensorType:
     try:
         dt = dtypes.dtype(ty.dtype)
     except DTypeError:
-        raise DTypeError(f"{label}: output {index} has dtype {ty.dtype!r}, which is not a TensorRT data type") from None
+        raise DTypeError(
+            f"{label}: output {index} has dtype {ty.dtype!r}, which is not a TensorRT data type"
+        ) from None
     if len(ty.shape) > MAX_RANK:
-        raise ShapeError(f"{label}: output {index} has rank {len(ty.shape)}; TensorRT allows at most {MAX_RANK}")
+        raise ShapeError(
+            f"{label}: output {index} has rank {len(ty.shape)}; TensorRT allows at most {MAX_RANK}"
+        )
     shape = []
     for d in ty.shape:
         dim = _dim_or_none(d)
         if dim is None:
-            raise ShapeError(f"{label}: output {index} has shape {tuple(ty.shape)}; dims must be ints >= 0 or dims")
+            raise ShapeError(
+                f"{label}: output {index} has shape {tuple(ty.shape)}; dims must be ints >= 0 or dims"
+            )
         shape.append(dim)
     return TensorType(dt, tuple(shape))
 
@@ -525,34 +585,50 @@ def _code_location(fn: Callable) -> Location | None:
     return None if code is None else Location(code.co_filename, code.co_firstlineno)
 
 
-def _check_result(label: str, index: int, value: Any, ty: TensorType, sizes: tuple[DataDependentSize, ...],
-                  where: Location | None) -> np.ndarray:
+def _check_result(
+    label: str,
+    index: int,
+    value: Any,
+    ty: TensorType,
+    sizes: tuple[DataDependentSize, ...],
+    where: Location | None,
+) -> np.ndarray:
     if isinstance(value, np.generic):
         value = np.asarray(value)
     if not isinstance(value, np.ndarray):
         raise ExecutionError(
-            f"{label}: reference output {index} is a {type(value).__name__}; expected a NumPy array ({ty})", location=where
+            f"{label}: reference output {index} is a {type(value).__name__}; expected a NumPy array ({ty})",
+            location=where,
         )
     if value.dtype != ty.dtype.numpy:
         raise ExecutionError(
-            f"{label}: reference output {index} has dtype {value.dtype}; the shape rule declares {ty.dtype.name} ({ty}). "
-            f"Return an array of dtype {ty.dtype.name} (e.g. .astype(np.{ty.dtype.numpy.name}))", location=where
+            f"{label}: reference output {index} has dtype {value.dtype}; the shape rule declares "
+            f"{ty.dtype.name} ({ty}). Return an array of dtype {ty.dtype.name} (e.g. "
+            f".astype(np.{ty.dtype.numpy.name}))",
+            location=where,
         )
     bounds = {s.symbol: s.upper_bound for s in sizes}
     fits = value.ndim == len(ty.shape) and all(
         size == d if isinstance(d, int) else size <= bounds[d] for d, size in zip(ty.shape, value.shape)
     )
     if not fits:
-        declared = "(" + ", ".join(str(d) if isinstance(d, int) else f"{d}<={bounds[d]}" for d in ty.shape) + \
-                   ("," if len(ty.shape) == 1 else "") + ")"
+        declared = (
+            "("
+            + ", ".join(str(d) if isinstance(d, int) else f"{d}<={bounds[d]}" for d in ty.shape)
+            + ("," if len(ty.shape) == 1 else "")
+            + ")"
+        )
         raise ExecutionError(
-            f"{label}: reference output {index} has shape {value.shape}; the shape rule declares {declared} for these inputs",
+            f"{label}: reference output {index} has shape {value.shape}; the shape rule declares {declared} "
+            "for these inputs",
             location=where,
         )
     return value
 
 
-def _check_sizes(label: str, results: tuple[np.ndarray, ...], declared: Declared, where: Location | None) -> None:
+def _check_sizes(
+    label: str, results: tuple[np.ndarray, ...], declared: Declared, where: Location | None
+) -> None:
     """A data-dependent size used by several dims must have one value."""
     seen: dict[Dim, tuple[int, int, int]] = {}
     for i, (array, ty) in enumerate(zip(results, declared.outputs)):
@@ -562,8 +638,9 @@ def _check_sizes(label: str, results: tuple[np.ndarray, ...], declared: Declared
             first = seen.setdefault(d, (size, i, axis))
             if first[0] != size:
                 raise ExecutionError(
-                    f"{label}: data-dependent size {d} is {first[0]} in output {first[1]} (dim {first[2]}) but {size} "
-                    f"in output {i} (dim {axis}); the reference must give it one value", location=where
+                    f"{label}: data-dependent size {d} is {first[0]} in output {first[1]} (dim {first[2]}) "
+                    f"but {size} in output {i} (dim {axis}); the reference must give it one value",
+                    location=where,
                 )
 
 
@@ -634,7 +711,9 @@ def plugin(plugin_id: str) -> Callable[[T], T]:
     if not namespace.isidentifier() or not name.isidentifier():
         raise _bad_id(plugin_id)
     if namespace in RESERVED_NAMESPACES:
-        raise ArgumentError(f"plugin: namespace {namespace!r} is reserved by TensorRT; use your project's name")
+        raise ArgumentError(
+            f"plugin: namespace {namespace!r} is reserved by TensorRT; use your project's name"
+        )
 
     def decorate(cls: T) -> T:
         return _define(cls, name, namespace, "1", False, location)
@@ -644,8 +723,8 @@ def plugin(plugin_id: str) -> Callable[[T], T]:
 
 def _bad_id(plugin_id: object) -> ArgumentError:
     return ArgumentError(
-        f"plugin: argument 'plugin_id' is {plugin_id!r}; expected 'namespace::name' with both parts identifiers "
-        "(e.g. 'mylib::clamp_gelu')"
+        f"plugin: argument 'plugin_id' is {plugin_id!r}; expected 'namespace::name' with both parts "
+        "identifiers (e.g. 'mylib::clamp_gelu')"
     )
 
 
@@ -689,8 +768,8 @@ def _define(cls: T, name: str, namespace: str, version: str, registry: bool, loc
     old = _DEFINITIONS.get(definition.key)
     if old is not None and not _same_source(old, definition):
         raise ArgumentError(
-            f"{definition.label}: a plugin with this name is already defined (class {old.cls.__qualname__} at "
-            f"{old.location}); plugin names must be unique"
+            f"{definition.label}: a plugin with this name is already defined (class {old.cls.__qualname__} "
+            f"at {old.location}); plugin names must be unique"
         )
     _DEFINITIONS[definition.key] = definition
     _install(cls, definition)
@@ -731,17 +810,23 @@ def _install(cls: type, definition: PluginDefinition) -> None:
         return hash((cls, _values(self)))
 
     def __repr__(self: Any) -> str:
-        return f"{cls.__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in definition.attributes) + ")"
+        return (
+            f"{cls.__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in definition.attributes) + ")"
+        )
 
     def __call__(self: Any, *inputs: Any, name: str | None = None) -> Any:
         if len(inputs) != len(definition.inputs):
             raise ArgumentError(
-                f"{definition.label}: takes {_tensors(len(definition.inputs))} ({', '.join(definition.inputs)}); "
-                f"got {len(inputs)}"
+                f"{definition.label}: takes {_tensors(len(definition.inputs))} "
+                f"({', '.join(definition.inputs)}); got {len(inputs)}"
             )
         tensors = [expect_tensor(definition.label, arg, t) for arg, t in zip(definition.inputs, inputs)]
-        op = PluginV3(definition.name, definition.namespace, definition.version,
-                      tuple((k, getattr(self, k)) for k in definition.attributes))
+        op = PluginV3(
+            definition.name,
+            definition.namespace,
+            definition.version,
+            tuple((k, getattr(self, k)) for k in definition.attributes),
+        )
         outputs = tensors[0].network.add(op, tensors, name=name)
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -776,6 +861,14 @@ def definition_of(plugin_class: type) -> PluginDefinition:
 
 
 __all__ = [
-    "AOTKernel", "DataDependentSize", "Declared", "PluginDefinition", "PluginV3", "data_dependent_dim", "definition_of",
-    "lookup", "plugin", "registry_plugin",
+    "AOTKernel",
+    "DataDependentSize",
+    "Declared",
+    "PluginDefinition",
+    "PluginV3",
+    "data_dependent_dim",
+    "definition_of",
+    "lookup",
+    "plugin",
+    "registry_plugin",
 ]

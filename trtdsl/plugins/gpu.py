@@ -59,7 +59,9 @@ def _setup(plugin: Any, arrays: tuple[np.ndarray, ...]) -> tuple[PluginDefinitio
     for a in arrays:
         dt = dtypes.of_array(np.asarray(a))
         if dt is None:
-            raise ExecutionError(f"{definition.label}: input of dtype {np.asarray(a).dtype} is not a TensorRT data type")
+            raise ExecutionError(
+                f"{definition.label}: input of dtype {np.asarray(a).dtype} is not a TensorRT data type"
+            )
         types.append(TensorType(dt, np.shape(a)))
     return definition, types
 
@@ -81,7 +83,7 @@ def run_kernel(plugin: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     results = []
     for buffer, ty in zip(outputs, declared.outputs):
         shape = tuple(d if isinstance(d, int) else sizes[d] for d in ty.shape)
-        results.append(cp.asnumpy(buffer).reshape(-1)[:math.prod(shape)].reshape(shape))
+        results.append(cp.asnumpy(buffer).reshape(-1)[: math.prod(shape)].reshape(shape))
     return tuple(results)
 
 
@@ -93,7 +95,9 @@ def run_aot_kernel(plugin: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         raise ExecutionError(f"{definition.label}: has no aot method")
     declared = definition.declare(plugin, types)
     if declared.sizes:
-        raise ExecutionError(f"{definition.label}: an ahead-of-time kernel cannot produce data-dependent sizes")
+        raise ExecutionError(
+            f"{definition.label}: an ahead-of-time kernel cannot produce data-dependent sizes"
+        )
     kernel = check_aot_kernel(definition, definition.aot_fn(plugin, *types, *declared.outputs))
     inputs = [cp.asarray(a) for a in arrays]
     outputs = [cp.zeros(tuple(t.shape), t.dtype.numpy) for t in declared.outputs]
@@ -121,8 +125,9 @@ class Comparison:
     elements: int
 
 
-def compare(plugin: Any, *arrays: np.ndarray, aot: bool = False, rtol: float = 1e-5,
-            atol: float = 1e-6) -> Comparison:
+def compare(
+    plugin: Any, *arrays: np.ndarray, aot: bool = False, rtol: float = 1e-5, atol: float = 1e-6
+) -> Comparison:
     """Run the kernel (``aot=True``: the ahead-of-time kernel) and the NumPy reference on ``arrays``; raise
     an ExecutionError naming the plugin if an output differs in shape, dtype or beyond the tolerances."""
     definition = definition_of(type(plugin))
@@ -132,8 +137,10 @@ def compare(plugin: Any, *arrays: np.ndarray, aot: bool = False, rtol: float = 1
     worst, count = 0.0, 0
     for i, (g, w) in enumerate(zip(got, want)):
         if g.shape != w.shape or g.dtype != w.dtype:
-            raise ExecutionError(f"{definition.label}: {'aot' if aot else 'kernel'} output {i} is {g.dtype}{list(g.shape)}; "
-                                 f"the reference gives {w.dtype}{list(w.shape)}")
+            raise ExecutionError(
+                f"{definition.label}: {'aot' if aot else 'kernel'} output {i} is {g.dtype}{list(g.shape)}; "
+                f"the reference gives {w.dtype}{list(w.shape)}"
+            )
         g64, w64 = g.astype(np.float64), w.astype(np.float64)
         diff = np.abs(g64 - w64)
         if diff.size:
@@ -142,9 +149,11 @@ def compare(plugin: Any, *arrays: np.ndarray, aot: bool = False, rtol: float = 1
         bad = ~np.isclose(g64, w64, rtol=rtol, atol=atol, equal_nan=True)
         if bad.any():
             where = tuple(int(k) for k in np.argwhere(bad)[0])
-            raise ExecutionError(f"{definition.label}: {'aot' if aot else 'kernel'} output {i} differs from the "
-                                 f"reference at {where}: {g[where]!r} vs {w[where]!r} ({int(bad.sum())} of {g.size} "
-                                 f"elements beyond rtol={rtol}, atol={atol})")
+            raise ExecutionError(
+                f"{definition.label}: {'aot' if aot else 'kernel'} output {i} differs from the "
+                f"reference at {where}: {g[where]!r} vs {w[where]!r} ({int(bad.sum())} of {g.size} "
+                f"elements beyond rtol={rtol}, atol={atol})"
+            )
     return Comparison(worst, count)
 
 

@@ -62,7 +62,7 @@ def plugin_node(ctx: NodeContext) -> tuple[str, ...]:
     if definition.aot_fn is not None:
         node.attribute.append(helper.make_attribute("aot", 1))
     names = (names,) if isinstance(names, str) else names
-    return names[:len(ctx.node.outputs)]
+    return names[: len(ctx.node.outputs)]
 
 
 def attribute(ctx: NodeContext, definition: PluginDefinition, name: str, value: Any) -> onnx.AttributeProto:
@@ -78,8 +78,10 @@ def attribute(ctx: NodeContext, definition: PluginDefinition, name: str, value: 
             return helper.make_attribute(name, list(value), attr_type=listed)
         return helper.make_attribute(name, value, attr_type=scalar)
     if kind.numpy == np.int64:
-        raise ctx.fail(f"has attribute '{name}' of type {kind}, which TensorRT's ONNX parser cannot pass to a plugin "
-                       "(it has no INT64 plugin fields)")
+        raise ctx.fail(
+            f"has attribute '{name}' of type {kind}, which TensorRT's ONNX parser cannot pass to a plugin "
+            "(it has no INT64 plugin fields)"
+        )
     array = np.asarray(value if kind.array else [value], dtype=kind.numpy)
     return helper.make_attribute(name, numpy_helper.from_array(array), attr_type=AttributeProto.TENSOR)
 

@@ -62,7 +62,11 @@ def _get_creator(si: StandIn, registry: Any, sig: Signature, a: dict) -> Any:
 @behaviour("PluginField", "__init__")
 def _field_init(si: StandIn, field: Any, sig: Signature, a: dict) -> None:
     data = a.get("data", b"")
-    array = np.frombuffer(bytes(data), np.int8) if isinstance(data, (bytes, bytearray, memoryview)) else np.array(data)
+    array = (
+        np.frombuffer(bytes(data), np.int8)
+        if isinstance(data, (bytes, bytearray, memoryview))
+        else np.array(data)
+    )
     kind = a.get("type", si.PluginFieldType.UNKNOWN)
     field._state.update(name=a["name"], data=array, type=kind, size=int(array.size))
 
@@ -108,9 +112,15 @@ def _create_plugin(si: StandIn, creator: Any, sig: Signature, a: dict) -> Any:
     counts = definition.counts or (1, 0)
     fields = list(a["field_collection"]._state["fields"])
     quick = type(creator)._name == "IPluginCreatorV3Quick"
-    return si.new("IPluginV3", name=state["name"], namespace=state["plugin_namespace"],
-                  version=state["plugin_version"], fields=fields, quick=quick,
-                  num_outputs=counts[0] + (counts[1] if quick else 0))
+    return si.new(
+        "IPluginV3",
+        name=state["name"],
+        namespace=state["plugin_namespace"],
+        version=state["plugin_version"],
+        fields=fields,
+        quick=quick,
+        num_outputs=counts[0] + (counts[1] if quick else 0),
+    )
 
 
 @behaviour("IPluginV3", "get_capability_interface")
@@ -119,8 +129,12 @@ def _capability(si: StandIn, plugin: Any, sig: Signature, a: dict) -> Any:
     kind = a["type"].name
     if kind == "CORE":
         cls = "IPluginV3QuickCore" if state["quick"] else "IPluginV3OneCore"
-        return si.new(cls, plugin_name=state["name"], plugin_namespace=state["namespace"],
-                      plugin_version=state["version"])
+        return si.new(
+            cls,
+            plugin_name=state["name"],
+            plugin_namespace=state["namespace"],
+            plugin_version=state["version"],
+        )
     if kind == "RUNTIME":
         return si.new("IPluginV3OneRuntime", fields=state["fields"])
     return si.new("IPluginV3OneBuild")
@@ -136,8 +150,15 @@ def _add_plugin_v3(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     layer = standin._add_layer(si, network, sig, a)
     outputs = layer._state["outputs"]
     for i in range(len(outputs), a["plugin"]._state["num_outputs"]):
-        outputs.append(si.new("ITensor", name=f"{layer._state['name']}_output_{i}", producer=layer,
-                              network=network, dim_names={}))
+        outputs.append(
+            si.new(
+                "ITensor",
+                name=f"{layer._state['name']}_output_{i}",
+                producer=layer,
+                network=network,
+                dim_names={},
+            )
+        )
     return layer
 
 

@@ -42,8 +42,15 @@ from trtdsl.ir.types import TensorType
 from trtdsl.plugins.attributes import AttrType
 from trtdsl.plugins.definition import AOTKernel, PluginDefinition, PluginV3, definition_of, lookup
 
-_FIELD_TYPES = {"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64", "float16": "FLOAT16",
-                "float32": "FLOAT32", "float64": "FLOAT64"}
+_FIELD_TYPES = {
+    "int8": "INT8",
+    "int16": "INT16",
+    "int32": "INT32",
+    "int64": "INT64",
+    "float16": "FLOAT16",
+    "float32": "FLOAT32",
+    "float64": "FLOAT64",
+}
 _REGISTERED: dict[tuple[str, str, str], tuple[int, int]] = {}  # plugins registered with tensorrt.plugin here
 
 
@@ -85,8 +92,12 @@ class _Descriptors:
         self.trtp = trtp
 
     def types(self) -> list[TensorType]:
-        return [TensorType(dtypes.dtype(d.dtype.name), tuple(self._dim(i, j, e) for j, e in enumerate(d.shape_expr)))
-                for i, d in enumerate(self.descs)]
+        return [
+            TensorType(
+                dtypes.dtype(d.dtype.name), tuple(self._dim(i, j, e) for j, e in enumerate(d.shape_expr))
+            )
+            for i, d in enumerate(self.descs)
+        ]
 
     @staticmethod
     def _dim(i: int, j: int, expr: Any) -> DimLike:
@@ -150,7 +161,9 @@ def field_data(definition: PluginDefinition, name: str, value: Any) -> tuple[Any
     return array, field_type(definition, kind)
 
 
-def fields(trt: Any, definition: PluginDefinition, values: Sequence[tuple[str, Any]]) -> tuple[Any, list[Any]]:
+def fields(
+    trt: Any, definition: PluginDefinition, values: Sequence[tuple[str, Any]]
+) -> tuple[Any, list[Any]]:
     """The ``PluginFieldCollection_`` of attribute values (what plugin creators take), and the objects it
     points into (keep them alive until the plugin is created)."""
     collection = trt.PluginFieldCollection()
@@ -188,8 +201,10 @@ def _plugin_module(trt: Any) -> Any:
     try:
         return importlib.import_module(f"{trt.__name__}.plugin")
     except ImportError as exc:
-        raise BackendError(f"TensorRT {getattr(trt, '__version__', '?')} has no Python plugin API "
-                           f"(tensorrt.plugin, TensorRT 10.6 or newer): {exc}") from None
+        raise BackendError(
+            f"TensorRT {getattr(trt, '__version__', '?')} has no Python plugin API (tensorrt.plugin, "
+            f"TensorRT 10.6 or newer): {exc}"
+        ) from None
 
 
 def register(plugin_class: type, *example_inputs: TensorType, trt: Any = None) -> None:
@@ -202,10 +217,13 @@ def register(plugin_class: type, *example_inputs: TensorType, trt: Any = None) -
     """
     definition = definition_of(plugin_class)
     if definition.registry:
-        raise ArgumentError(f"{definition.label}: a registry plugin is registered by its own library, not by trtdsl")
+        raise ArgumentError(
+            f"{definition.label}: a registry plugin is registered by its own library, not by trtdsl"
+        )
     if definition.counts is None and example_inputs:
-        declared = definition.declare(definition.instance(definition.defaults | _placeholders(definition)),
-                                      example_inputs)
+        declared = definition.declare(
+            definition.instance(definition.defaults | _placeholders(definition)), example_inputs
+        )
         definition.counts = (len(declared.outputs), len(declared.sizes))
     if trt is None:
         from trtdsl.backends.tensorrt.api import import_tensorrt
@@ -218,7 +236,11 @@ def _placeholders(definition: PluginDefinition) -> dict[str, Any]:
     """Attribute values for running the shape rule without a user's instance (attributes without a default
     get a zero of their type)."""
     zero = {int: 0, float: 0.0, bool: False, str: ""}
-    return {k: (() if t.array else zero[t.python]) for k, t in definition.attributes.items() if k not in definition.defaults}
+    return {
+        k: (() if t.array else zero[t.python])
+        for k, t in definition.attributes.items()
+        if k not in definition.defaults
+    }
 
 
 def ensure_registered(definition: PluginDefinition, trt: Any) -> None:
@@ -226,22 +248,33 @@ def ensure_registered(definition: PluginDefinition, trt: Any) -> None:
     TensorRT look the definition up when called, so a re-run class statement takes effect)."""
     if definition.key in _REGISTERED:
         if _REGISTERED[definition.key] != definition.counts:
-            raise BackendError(f"{definition.label}: registered with TensorRT with {_REGISTERED[definition.key][0]} "
-                               f"outputs, but its shape rule now gives {definition.counts[0] if definition.counts else '?'}")
+            raise BackendError(
+                f"{definition.label}: registered with TensorRT with {_REGISTERED[definition.key][0]} "
+                f"outputs, but its shape rule now gives {definition.counts[0] if definition.counts else '?'}"
+            )
         return
     if definition.counts is None:
-        raise BackendError(f"{definition.label}: its number of outputs is not known yet; use it in a network first or "
-                           "pass example input types to trtdsl.plugins.tensorrt.register")
+        raise BackendError(
+            f"{definition.label}: its number of outputs is not known yet; use it in a network first or pass "
+            "example input types to trtdsl.plugins.tensorrt.register"
+        )
     if definition.kernel_fn is None and definition.aot_fn is None:
-        raise BackendError(f"{definition.label}: has no GPU implementation for TensorRT; define kernel(self, ...) "
-                           "or aot(self, ...) in its class")
+        raise BackendError(
+            f"{definition.label}: has no GPU implementation for TensorRT; define kernel(self, ...) or "
+            "aot(self, ...) in its class"
+        )
     trtp = _plugin_module(trt)
     n_outputs, n_sizes = definition.counts
     key = definition.key
     desc = trtp.TensorDesc
-    tensors = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=desc) for n in definition.inputs]
-    attrs = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_annotation(t))
-             for n, t in definition.attributes.items()]
+    tensors = [
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=desc)
+        for n in definition.inputs
+    ]
+    attrs = [
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_annotation(t))
+        for n, t in definition.attributes.items()
+    ]
     plain = [p.replace(annotation=inspect.Parameter.empty) for p in tensors + attrs]
     extra = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("outputs",)]
 
@@ -249,23 +282,29 @@ def ensure_registered(definition: PluginDefinition, trt: Any) -> None:
         return _describe(lookup(*_name(key)), trtp, trt, descs, attributes)
 
     register_function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        tensors + attrs, return_annotation=typing.Tuple[(desc,) * (n_outputs + n_sizes)])
+        tensors + attrs, return_annotation=typing.Tuple[(desc,) * (n_outputs + n_sizes)]
+    )
     trtp.register(definition.id)(register_function)
     if definition.kernel_fn is not None:
+
         def impl(*args: Any, stream: int = 0) -> None:
             _run_kernel(lookup(*_name(key)), trt, args[:-1], args[-1], stream)
 
         impl.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            plain + extra + [inspect.Parameter("stream", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+            plain + extra + [inspect.Parameter("stream", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        )
         trtp.impl(definition.id)(impl)
     if definition.aot_fn is not None:
+
         def aot_impl(*args: Any) -> tuple:
             return _aot(lookup(*_name(key)), trtp, trt, args[:-2], args[-2])
 
         aot_impl.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             plain + extra + [inspect.Parameter("tactic", inspect.Parameter.POSITIONAL_OR_KEYWORD)],
-            return_annotation=typing.Tuple[typing.Union[str, bytes], typing.Union[str, bytes], trtp.KernelLaunchParams,
-                                           trtp.SymIntExprs])
+            return_annotation=typing.Tuple[
+                typing.Union[str, bytes], typing.Union[str, bytes], trtp.KernelLaunchParams, trtp.SymIntExprs
+            ],
+        )
         trtp.aot_impl(definition.id)(aot_impl)
     _REGISTERED[key] = definition.counts
 
@@ -289,7 +328,9 @@ def _instance(definition: PluginDefinition, values: Sequence[Any] | dict[str, An
     return definition.instance(definition.convert(dict(pairs)))
 
 
-def _describe(definition: PluginDefinition, trtp: Any, trt: Any, descs: Sequence[Any], attributes: dict) -> tuple:
+def _describe(
+    definition: PluginDefinition, trtp: Any, trt: Any, descs: Sequence[Any], attributes: dict
+) -> tuple:
     """The register function: output descriptors (and size tensors) from the shape rule.
 
     TensorRT first asks for the outputs' dtypes alone, with placeholder shapes ("fake" expressions);
@@ -302,32 +343,44 @@ def _describe(definition: PluginDefinition, trtp: Any, trt: Any, descs: Sequence
         if known is not None:
             placeholder = trtp.ShapeExpr()
             sizes = tuple(trtp.size_tensor(placeholder, placeholder) for _ in range(definition.counts[1]))
-            return tuple(trtp.from_shape_expr((0,) * rank, dtype=getattr(trt.DataType, dt.trt))
-                         for dt, rank in known) + sizes
+            return (
+                tuple(
+                    trtp.from_shape_expr((0,) * rank, dtype=getattr(trt.DataType, dt.trt))
+                    for dt, rank in known
+                )
+                + sizes
+            )
     view = _Descriptors(descs, trtp)
     declared = definition.declare(definition.instance(values), view.types())
     sizes = {s.symbol: trtp.size_tensor(view.expr(s.opt), view.expr(s.upper_bound)) for s in declared.sizes}
     outputs = tuple(
-        trtp.from_shape_expr(tuple(sizes[d].expr() if d in sizes else view.expr(d) for d in t.shape),
-                             dtype=getattr(trt.DataType, t.dtype.trt))
-        for t in declared.outputs)
+        trtp.from_shape_expr(
+            tuple(sizes[d].expr() if d in sizes else view.expr(d) for d in t.shape),
+            dtype=getattr(trt.DataType, t.dtype.trt),
+        )
+        for t in declared.outputs
+    )
     return outputs + tuple(sizes.values())
 
 
-def _run_kernel(definition: PluginDefinition, trt: Any, args: Sequence[Any], outputs: Sequence[Any], stream: int) -> None:
+def _run_kernel(
+    definition: PluginDefinition, trt: Any, args: Sequence[Any], outputs: Sequence[Any], stream: int
+) -> None:
     """The impl function: the user's kernel on tensorrt.plugin Tensors."""
     n = len(definition.inputs)
     inputs, values = args[:n], args[n:]
     instance = _instance(definition, values)
     types = [TensorType(dtypes.dtype(t.dtype.name), tuple(int(d) for d in t.shape)) for t in inputs]
     declared, shapes = definition.kernel_outputs(instance, types)
-    buffers = [out.aliased(shape) if any(not isinstance(d, int) for d in t.shape) else out
-               for out, shape, t in zip(outputs, shapes, declared.outputs)]
+    buffers = [
+        out.aliased(shape) if any(not isinstance(d, int) for d in t.shape) else out
+        for out, shape, t in zip(outputs, shapes, declared.outputs)
+    ]
     assert definition.kernel_fn is not None
     returned = definition.kernel_fn(instance, *inputs, *buffers, stream)
     sizes = definition.kernel_sizes(returned, declared)
     if sizes:
-        _write_scalars(outputs[len(declared.outputs):], sizes, stream)
+        _write_scalars(outputs[len(declared.outputs) :], sizes, stream)
 
 
 def _write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -> None:
@@ -340,8 +393,13 @@ def _write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -
     for tensor, value in zip(tensors, values):
         host = np.array([value], np.int64 if tensor.dtype.name == "INT64" else np.int32)
         hosts.append(host)
-        (err,) = cudart.cudaMemcpyAsync(tensor.data_ptr, host.ctypes.data, host.nbytes,
-                                        cudart.cudaMemcpyKind.cudaMemcpyHostToDevice, stream)
+        (err,) = cudart.cudaMemcpyAsync(
+            tensor.data_ptr,
+            host.ctypes.data,
+            host.nbytes,
+            cudart.cudaMemcpyKind.cudaMemcpyHostToDevice,
+            stream,
+        )
         if int(err):
             raise ExecutionError(f"writing a data-dependent size failed: CUDA error {err}")
     (err,) = cudart.cudaStreamSynchronize(stream)  # the host values must outlive the copies
@@ -349,7 +407,9 @@ def _write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -
         raise ExecutionError(f"writing a data-dependent size failed: CUDA error {err}")
 
 
-def _aot(definition: PluginDefinition, trtp: Any, trt: Any, args: Sequence[Any], outputs: Sequence[Any]) -> tuple:
+def _aot(
+    definition: PluginDefinition, trtp: Any, trt: Any, args: Sequence[Any], outputs: Sequence[Any]
+) -> tuple:
     """The aot_impl function: the user's AOTKernel, its launch dims as TensorRT symbolic expressions."""
     n = len(definition.inputs)
     instance = _instance(definition, args[n:])
@@ -357,7 +417,9 @@ def _aot(definition: PluginDefinition, trtp: Any, trt: Any, args: Sequence[Any],
     types = view.types()
     assert definition.aot_fn is not None
     if definition.counts and definition.counts[1]:
-        raise BackendError(f"{definition.label}: an ahead-of-time kernel cannot produce data-dependent sizes; use kernel")
+        raise BackendError(
+            f"{definition.label}: an ahead-of-time kernel cannot produce data-dependent sizes; use kernel"
+        )
     kernel = check_aot_kernel(definition, definition.aot_fn(instance, *types))
 
     def sym(dim: DimLike) -> Any:
@@ -391,9 +453,13 @@ def check_aot_kernel(definition: PluginDefinition, kernel: Any) -> AOTKernel:
         raise ArgumentError(f"{definition.label}: aot returned {kernel!r}; expected a td.AOTKernel")
     for what, values in (("grid", kernel.grid), ("block", kernel.block)):
         if not 1 <= len(values) <= 3:
-            raise ArgumentError(f"{definition.label}: AOTKernel {what} is {values!r}; expected 1 to 3 dims (x, y, z)")
+            raise ArgumentError(
+                f"{definition.label}: AOTKernel {what} is {values!r}; expected 1 to 3 dims (x, y, z)"
+            )
     if not all(isinstance(b, int) and b > 0 for b in kernel.block):
-        raise ArgumentError(f"{definition.label}: AOTKernel block is {kernel.block!r}; expected positive ints")
+        raise ArgumentError(
+            f"{definition.label}: AOTKernel block is {kernel.block!r}; expected positive ints"
+        )
     return kernel
 
 
@@ -410,15 +476,20 @@ def lower_plugin(ctx: Any, node: Any) -> None:
         creator = registry.get_creator(op.name, op.version, op.namespace)
     if creator is None:
         raise BackendError(
-            f"tensorrt: plugin {definition.label} is not in TensorRT's plugin registry; load the library that "
-            "provides it (trt.get_plugin_registry().load_library(path), or trt.init_libnvinfer_plugins for "
-            "TensorRT's own plugins)", location=node.location)
+            f"tensorrt: plugin {definition.label} is not in TensorRT's plugin registry; load the library "
+            "that provides it (trt.get_plugin_registry().load_library(path), or trt.init_libnvinfer_plugins "
+            "for TensorRT's own plugins)",
+            location=node.location,
+        )
     collection, buffers = fields(trt, definition, op.fields)
     ctx.keepalive.extend(buffers)
     inputs = [ctx.input(node, i) for i in range(len(node.inputs))]
     if not definition.registry:
-        request = trt.QuickPluginCreationRequest.STRICT_AOT if definition.aot_fn is not None else \
-            trt.QuickPluginCreationRequest.STRICT_JIT
+        request = (
+            trt.QuickPluginCreationRequest.STRICT_AOT
+            if definition.aot_fn is not None
+            else trt.QuickPluginCreationRequest.STRICT_JIT
+        )
         plugin = creator.create_plugin(op.name, op.namespace, collection, trt.TensorRTPhase.BUILD, request)
     elif isinstance(creator, trt.IPluginCreator):
         ctx.add(node, "add_plugin_v2", inputs, creator.create_plugin(node.name, collection))
@@ -451,5 +522,15 @@ def raise_plugin(ctx: Any, layer: Any) -> Any:
     return Raised(op, inputs, [layer.get_output(i) for i in range(len(declared.outputs))])
 
 
-__all__ = ["check_aot_kernel", "ensure_registered", "field_data", "field_type", "fields", "lower_plugin",
-           "raise_plugin", "register", "translate", "values_from_fields"]
+__all__ = [
+    "check_aot_kernel",
+    "ensure_registered",
+    "field_data",
+    "field_type",
+    "fields",
+    "lower_plugin",
+    "raise_plugin",
+    "register",
+    "translate",
+    "values_from_fields",
+]

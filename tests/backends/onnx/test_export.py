@@ -228,7 +228,9 @@ def test_without_the_onnx_package_export_says_what_to_install():
         "except td.BackendError as e:\n"
         "    print(e.message)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
     assert done.stdout == (
         "ONNX export needs the onnx package (pip install 'trtdsl[onnx]'), which could not be imported: "
         "No module named 'onnx'\n"

@@ -221,10 +221,18 @@ def dynamic_shapes() -> td.Network:
     net.output("broadcast", td.broadcast_to(x[:, :1], (x.shape[0], 4)))
     image = net.input("image", td.float32, (1, 2, "h", 4))
     net.output("nearest", td.resize(image, (1, 2, image.shape[2] * 2, 3), nearest_rounding="half_up"))
-    net.output("linear", td.resize(image, scales=(1, 1, 1.5, 0.5), mode="linear", coordinate_transformation="half_pixel",
-                                   selector="upper"))
-    net.output("cubic", td.resize(image, (1, 2, 3, 5), mode="cubic", coordinate_transformation="align_corners",
-                                  cubic_coeff=-0.5, exclude_outside=True))
+    half_pixel = {"coordinate_transformation": "half_pixel", "selector": "upper"}
+    linear = td.resize(image, scales=(1, 1, 1.5, 0.5), mode="linear", **half_pixel)
+    net.output("linear", linear)
+    cubic = td.resize(
+        image,
+        (1, 2, 3, 5),
+        mode="cubic",
+        coordinate_transformation="align_corners",
+        cubic_coeff=-0.5,
+        exclude_outside=True,
+    )
+    net.output("cubic", cubic)
     net.output("nonzero", td.nonzero(x > 0))
     net.output("nonzero64", td.nonzero(x < 0, td.int64))
     net.mark_output_for_shapes("dims", td.shape_of(image) + 1)

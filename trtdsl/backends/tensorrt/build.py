@@ -319,7 +319,9 @@ def _shape_values(where: str, profile: Mapping[str, Any], network: Network) -> d
     out = {}
     for name in sorted(network.shape_inputs):
         if name not in profile:
-            raise ArgumentError(f"build: {where} has no (min, opt, max) values for shape-tensor input {name!r}")
+            raise ArgumentError(
+                f"build: {where} has no (min, opt, max) values for shape-tensor input {name!r}"
+            )
         ranges = value_ranges(f"build: {where}", network.inputs[name], profile[name])
         out[name] = tuple([getattr(r, k) for r in ranges] for k in ("min", "opt", "max"))
     return out

@@ -312,7 +312,10 @@ class StandIn:
         getter = None
         for spec in self.manifest.mro(cls_name):
             own = self._own.get((spec.name, name))
-            getter = (lambda si, obj: own(obj)) if own is not None else _GETTERS.get((spec.name, name))
+            if own is not None:
+                getter = lambda si, obj, own=own: own(obj)  # noqa: E731  (a getter like _GETTERS' entries)
+            else:
+                getter = _GETTERS.get((spec.name, name))
             if getter is not None or name in spec.properties:
                 break
         self.calls.append(Call(cls_name, name, "get", ()))
@@ -464,7 +467,8 @@ class _Enum(_Object):
     __index__ = __int__
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._state["value"] == self._state["value"]  # type: ignore[attr-defined]
+        same_enum = type(other) is type(self)
+        return same_enum and other._state["value"] == self._state["value"]  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._state["value"]))

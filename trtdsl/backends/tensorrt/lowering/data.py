@@ -125,8 +125,8 @@ def _raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
     start, size, stride = params
     if ctx.input_is_set(layer, 5):
         raise BackendError(
-            f"raise: slice layer {layer.name!r} takes its axes (input 5) as a tensor; trtdsl's Slice covers every "
-            "axis, with axes as a parameter"
+            f"raise: slice layer {layer.name!r} takes its axes (input 5) as a tensor; trtdsl's Slice covers "
+            "every axis, with axes as a parameter"
         )
     axes = ctx.api.optional_dims(layer.axes)
     if axes is not None:
@@ -138,9 +138,12 @@ def _raise_slice(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Slice(start, size, stride, mode), inputs)
 
 
-def _slice_parameter(ctx: RaiseContext, layer: Any, index: int, static: Any, shape: tuple) -> tuple[Any, tuple]:
-    """Start, size or stride (input ``index``) as (the IR tensor giving it or None, its values as the IR knows
-    them): the static Dims, a constant or the lowering's size helpers folded in, or a shape tensor of the IR."""
+def _slice_parameter(
+    ctx: RaiseContext, layer: Any, index: int, static: Any, shape: tuple
+) -> tuple[Any, tuple]:
+    """Start, size or stride (input ``index``) as (the IR tensor giving it or None, its values as the IR
+    knows them): the static Dims, a constant or the lowering's size helpers folded in, or a shape tensor of
+    the IR."""
     if not ctx.input_is_set(layer, index):
         return None, tuple(int(d) for d in static)
     source = ctx.producer(layer, index)
@@ -164,8 +167,8 @@ def _size_parts(ctx: RaiseContext, layer: Any) -> tuple[np.ndarray, np.ndarray]:
     kept = ctx.producer(total, 0) if total is not None and ctx.is_helper(total) else None
     if kept is None or not ctx.is_helper(kept):
         raise BackendError(
-            f"raise: slice layer {layer.name!r} takes its size as a computed tensor; trtdsl's Slice "
-            "holds the size as ints or as dynamic dims of its input"
+            f"raise: slice layer {layer.name!r} takes its size as a computed tensor; trtdsl's Slice holds "
+            "the size as ints or as dynamic dims of its input"
         )
     return ctx.constant(kept, 1, "size mask"), ctx.constant(total, 1, "static sizes")
 
