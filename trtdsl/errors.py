@@ -103,6 +103,7 @@ class BackendError(DSLError, RuntimeError):
     """A backend is missing, or cannot express or run this network."""
 
 
-def bad_argument(op: str, arg: str, value: object, expected: str, cls: type[DSLError] = ArgumentError) -> DSLError:
+def bad_argument(op: str, arg: str, value: object, expected: str,
+                 cls: type[DSLError] = ArgumentError) -> DSLError:
     """The standard message for a bad argument: ``op: argument 'arg' is value; expected ...``."""
     return cls(f"{op}: argument '{arg}' is {value!r}; expected {expected}")

@@ -68,7 +68,8 @@ def draw(network: Network, path: str | pathlib.Path) -> pathlib.Path:
         return target
     fmt = target.suffix.lstrip(".")
     if fmt not in ("svg", "png", "pdf"):
-        raise BackendError(f"draw: argument 'path' is {str(path)!r}; expected a .dot, .svg, .png or .pdf file")
+        raise BackendError(f"draw: argument 'path' is {str(path)!r}; expected a .dot, .svg, .png or .pdf "
+                           "file")
     exe = shutil.which("dot")
     if exe is None:
         raise BackendError(

@@ -179,7 +179,8 @@ class Network:
         self.outputs[name] = tensor
         self._changed()
 
-    def constant(self, values: Any, dtype: DType | str | Any | None = None, *, name: str | None = None) -> Tensor:
+    def constant(self, values: Any, dtype: DType | str | Any | None = None, *,
+                 name: str | None = None) -> Tensor:
         """A constant layer holding a copy of ``values`` (converted to ``dtype`` if given)."""
         from trtdsl.layers.constant import constant
 
@@ -230,14 +231,15 @@ class Network:
         ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
         out_types = _infer(node.op, ins)
         if out_types != tuple(t.type for t in node.outputs):
-            raise ShapeError(f"{node.op.label()}: setting input {index} to %{tensor.name} would change the layer's "
-                             f"output types from {', '.join(str(t.type) for t in node.outputs)} to "
+            raise ShapeError(f"{node.op.label()}: setting input {index} to %{tensor.name} would change the "
+                             f"layer's output types from {', '.join(str(t.type) for t in node.outputs)} to "
                              f"{', '.join(str(t) for t in out_types)}")
         node.inputs = ins
         self._changed()
 
     # -- running --------------------------------------------------------------------------------------
-    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference", **options: Any) -> dict[str, np.ndarray]:
+    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
+            **options: Any) -> dict[str, np.ndarray]:
         """Run the network on ``inputs`` (name -> array) and return {output name: array}.
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
@@ -266,7 +268,8 @@ class Network:
         ...     net.build(trt=standin.module("11.4"))
         ... except td.ArgumentError as e:
         ...     print(e.message)
-        build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of such dicts, one per optimization profile)
+        build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of
+        such dicts, one per optimization profile)
         """
         from trtdsl.backends.tensorrt import build
 
@@ -351,12 +354,15 @@ def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:
     if isinstance(shape, (str, int)) or not isinstance(shape, Sequence):
         raise ShapeError(f"{what}: argument 'shape' is {shape!r}; expected a tuple of ints and dim names")
     if len(shape) > MAX_RANK:
-        raise ShapeError(f"{what}: shape {tuple(shape)!r} has rank {len(shape)}; TensorRT allows at most {MAX_RANK}")
+        raise ShapeError(f"{what}: shape {tuple(shape)!r} has rank {len(shape)}; TensorRT allows at most "
+                         f"{MAX_RANK}")
     dims = []
     for d in shape:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer, str)) or (not isinstance(d, str) and d < 0):
+        count = isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_))
+        if not (isinstance(d, str) or count and d >= 0):
             raise ShapeError(
-                f"{what}: dim {d!r} in shape {tuple(shape)!r} is invalid; expected an int >= 0 or the name of a dynamic dim"
+                f"{what}: dim {d!r} in shape {tuple(shape)!r} is invalid; expected an int >= 0 or the name "
+                "of a dynamic dim"
             )
         if isinstance(d, str) and not d.isidentifier():
             raise ShapeError(f"{what}: dim name {d!r} in shape {tuple(shape)!r} is not an identifier")

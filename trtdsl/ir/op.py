@@ -57,8 +57,8 @@ class Op:
         required = sum(1 for n in names if not n.endswith("?"))
         if not required <= len(inputs) <= len(names):
             count = str(required) if required == len(names) else f"{required} to {len(names)}"
-            raise ArgumentError(f"{self.label()}: got {len(inputs)} input{'' if len(inputs) == 1 else 's'}; expected {count} "
-                                f"({', '.join(names)})")
+            raise ArgumentError(f"{self.label()}: got {len(inputs)} input{'' if len(inputs) == 1 else 's'}; "
+                                f"expected {count} ({', '.join(names)})")
         for i, (name, value) in enumerate(zip(names, inputs)):
             if value is None and not name.endswith("?"):
                 raise ArgumentError(f"{self.label()}: input {i} ('{name}') is None; it is required")

@@ -90,7 +90,8 @@ def _format_block(structure: Structure, frame: Frame, indent: str, lines: list[s
             lines.append(format_node(item, locations=locations, indent=indent))
 
 
-def _format_region(structure: Structure, region: Region, indent: str, lines: list[str], locations: bool) -> None:
+def _format_region(structure: Structure, region: Region, indent: str, lines: list[str],
+                   locations: bool) -> None:
     """A region as a block: ``loop loop_0 { ... }`` or ``if if_0 { ... then { } else { } ... }``, its
     boundary layers first (trip limits, condition and inputs) and last (outputs)."""
     inner = indent + "  "

@@ -190,7 +190,8 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         from trtdsl.layers import shuffle
 
-        return shuffle.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+        dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return shuffle.reshape(self, dims)
 
     def transpose(self, *axes: Any) -> Tensor:
         from trtdsl.layers import shuffle

@@ -65,9 +65,9 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
         ok = bool(array.min() >= info.min and array.max() <= info.max)
     if not ok:
         raise DTypeError(
-            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else value!r}, {array.dtype}) cannot be used "
-            f"as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. .astype) or cast "
-            "the tensor with td.cast"
+            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else value!r}, {array.dtype}) cannot "
+            f"be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. .astype) "
+            "or cast the tensor with td.cast"
         )
     return array.astype(target)
 
@@ -107,7 +107,8 @@ def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:
     if not is_int(axis):
         raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}]")
     if not -rank <= axis < rank:
-        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} input", ShapeError)
+        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} "
+                                          "input", ShapeError)
     return int(axis) % rank
 
 
@@ -140,7 +141,8 @@ def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType],
         raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
 
 
-def expect_rank(label: str, arg: str, ty: TensorType, ranks: Iterable[int] | Callable[[int], bool], expected: str) -> None:
+def expect_rank(label: str, arg: str, ty: TensorType, ranks: Iterable[int] | Callable[[int], bool],
+                expected: str) -> None:
     ok = ranks(ty.rank) if callable(ranks) else ty.rank in tuple(ranks)
     if not ok:
         raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; expected {expected}")
@@ -156,16 +158,16 @@ def broadcast_dim(label: str, a: DimLike, b: DimLike, shapes: Sequence[TensorTyp
         return a
     if isinstance(a, int) and isinstance(b, int):
         raise ShapeError(
-            f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} "
-            "differ and neither is 1"
+            f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and "
+            f"{b} differ and neither is 1"
         )
     if isinstance(a, int):
         return a
     if isinstance(b, int):
         return b
     raise ShapeError(
-        f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} may "
-        "differ; give inputs that must agree the same dim name"
+        f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} "
+        "may differ; give inputs that must agree the same dim name"
     )
 
 

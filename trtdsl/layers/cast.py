@@ -27,7 +27,9 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
 
-CASTABLE: tuple[DType, ...] = dtypes.FLOATS + (dtypes.int32, dtypes.int64, dtypes.int8, dtypes.uint8, dtypes.bool_)
+CASTABLE: tuple[DType, ...] = dtypes.FLOATS + (
+    dtypes.int32, dtypes.int64, dtypes.int8, dtypes.uint8, dtypes.bool_,
+)
 
 
 @attrs.frozen
@@ -52,7 +54,8 @@ class Cast(Op):
         if self.to not in CASTABLE:
             from trtdsl.errors import DTypeError
 
-            raise DTypeError(f"cast: argument 'dtype' is {self.to!r}; expected one of {', '.join(d.name for d in CASTABLE)}{note}")
+            raise DTypeError(f"cast: argument 'dtype' is {self.to!r}; expected one of "
+                             f"{', '.join(d.name for d in CASTABLE)}{note}")
         return (TensorType(self.to, x.shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -36,7 +36,9 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
+from trtdsl.layers._common import (
+    expect_bool, expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis,
+)
 
 __all__ = ["Cumulative", "CumulativeOperation", "cumsum"]
 
@@ -72,8 +74,8 @@ class Cumulative(Op):
         expect_dtype(label, "x", x, dtypes.FLOATS + dtypes.INTEGERS)
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (a cumulative sum needs an axis)")
         if isinstance(self.axis, bool) or not isinstance(self.axis, int) or not -x.rank <= self.axis < x.rank:
-            raise bad_argument(label, "axis", self.axis, f"an int in [{-x.rank}, {x.rank - 1}] for a rank-{x.rank} "
-                               "input", ShapeError)
+            raise bad_argument(label, "axis", self.axis, f"an int in [{-x.rank}, {x.rank - 1}] for a "
+                               f"rank-{x.rank} input", ShapeError)
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -113,6 +115,7 @@ def cumsum(x: Tensor, axis: int, *, exclusive: bool = False, reverse: bool = Fal
     exclusive = expect_bool("cumsum", "exclusive", exclusive)
     reverse = expect_bool("cumsum", "reverse", reverse)
     if x.ndim == 0:
-        raise ShapeError("cumsum: argument 'x' has shape (); expected rank >= 1 (a cumulative sum needs an axis)")
+        raise ShapeError("cumsum: argument 'x' has shape (); expected rank >= 1 (a cumulative sum needs an "
+                         "axis)")
     op = Cumulative(normalize_axis("cumsum", axis, x.ndim), exclusive, reverse)
     return x.network.add1(op, (x,), name=name)

@@ -118,7 +118,8 @@ class ElementWise(Op):
         assert a is not None and b is not None
         _, allowed, is_cmp = _TABLE[self.op]
         if a.dtype is b.dtype and a.dtype in allowed and a.shape == b.shape:
-            return (TensorType(dtypes.bool_ if is_cmp else a.dtype, a.shape),)  # the common case, checked fast
+            # the common case, checked fast
+            return (TensorType(dtypes.bool_ if is_cmp else a.dtype, a.shape),)
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
@@ -128,8 +129,8 @@ class ElementWise(Op):
         expect_dtype(self.label(), "b", b, allowed, note)
         if a.dtype != b.dtype:
             raise DTypeError(
-                f"{self.label()}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks are "
-                "strongly typed, so both must be the same (cast one with td.cast)"
+                f"{self.label()}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks "
+                "are strongly typed, so both must be the same (cast one with td.cast)"
             )
         shape = broadcast_types(self.label(), (a, b))
         return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
@@ -187,18 +188,20 @@ def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, l
 # wrap (two's complement); integer division by zero gives 0; MAX/MIN propagate NaN as NumPy does; EQUAL
 # also takes bools (onnx-tensorrt: "Equal supports all types"); POW takes float types only (the ONNX
 # importer rejects integer POW and TensorRT 10.7's operator page lists no integer type).
-add = _binary(_E.SUM, "``a + b``; integers wrap", ("float32", [1, 2, 3], 0.5, "array([1.5, 2.5, 3.5], dtype=float32)"))
+add = _binary(_E.SUM, "``a + b``; integers wrap",
+              ("float32", [1, 2, 3], 0.5, "array([1.5, 2.5, 3.5], dtype=float32)"))
 subtract = _binary(_E.SUB, "``a - b``; integers wrap",
                    ("float32", [1, 2, 3], 0.5, "array([0.5, 1.5, 2.5], dtype=float32)"))
 multiply = _binary(_E.PROD, "``a * b``; integers wrap",
                    ("float32", [1, 2, 3], 2.0, "array([2., 4., 6.], dtype=float32)"))
-divide = _binary(_E.DIV, "``a / b``: IEEE division for floats; for integers ``np.trunc(a / b)`` (toward zero, "
-                         "unlike NumPy), and 0 for a division by zero (undefined in TensorRT)",
+divide = _binary(_E.DIV, "``a / b``: IEEE division for floats; for integers ``np.trunc(a / b)`` (toward "
+                         "zero, unlike NumPy), and 0 for a division by zero (undefined in TensorRT)",
                  ("int32", [-7, 7, 9], 2, "array([-3,  3,  4], dtype=int32)"))
 floor_divide = _binary(_E.FLOOR_DIV, "``np.floor(a / b)``; for integers Python's ``a // b``, and 0 for a "
                                      "division by zero (undefined in TensorRT)",
                        ("int32", [-7, 7, 9], 2, "array([-4,  3,  4], dtype=int32)"))
-power = _binary(_E.POW, "``a ** b``, float types only", ("float32", [1, 2, 3], 2.0, "array([1., 4., 9.], dtype=float32)"))
+power = _binary(_E.POW, "``a ** b``, float types only",
+                ("float32", [1, 2, 3], 2.0, "array([1., 4., 9.], dtype=float32)"))
 maximum = _binary(_E.MAX, "``np.maximum(a, b)`` (NaN if either is NaN)",
                   ("float32", [-1, 0, 2], 0.5, "array([0.5, 0.5, 2. ], dtype=float32)"))
 minimum = _binary(_E.MIN, "``np.minimum(a, b)`` (NaN if either is NaN)",
@@ -211,8 +214,10 @@ logical_xor = _binary(_E.XOR, "``a ^ b`` for bool tensors",
                       ("bool_", [True, False, True], [True, True, False], "array([False,  True,  True])"))
 equal = _binary(_E.EQUAL, "``a == b``, a bool tensor (inputs: numbers or bools)",
                 ("float32", [1, 2, 3], 2.0, "array([False,  True, False])"))
-greater = _binary(_E.GREATER, "``a > b``, a bool tensor", ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
-less = _binary(_E.LESS, "``a < b``, a bool tensor", ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
+greater = _binary(_E.GREATER, "``a > b``, a bool tensor",
+                  ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
+less = _binary(_E.LESS, "``a < b``, a bool tensor",
+               ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
 
 
 def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:

@@ -95,21 +95,23 @@ class MatrixMultiply(Op):
             least = 1 if op is _M.VECTOR else 2
             if ty.rank < least:
                 what = "a vector" if least == 1 else "a matrix"
-                raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; {op.name} needs rank >= {least} "
-                                 f"({what} in the last {'dim' if least == 1 else 'two dims'})")
+                raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; {op.name} needs rank >= "
+                                 f"{least} ({what} in the last {'dim' if least == 1 else 'two dims'})")
         if a.dtype != b.dtype:
-            raise DTypeError(f"{label}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks are "
-                             "strongly typed, so both must be the same (cast one with td.cast)")
+            raise DTypeError(f"{label}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT "
+                             "networks are strongly typed, so both must be the same (cast one with td.cast)")
         batch_a, m, k_a = _operand_dims(self.op0, a, True)
         batch_b, n, k_b = _operand_dims(self.op1, b, False)
         if len(batch_a) != len(batch_b):
             raise ShapeError(f"{label}: inputs {a.shape_text} and {b.shape_text} have {len(batch_a)} and "
-                             f"{len(batch_b)} batch dims; TensorRT requires the same number (td.matmul adds leading "
-                             "1s for you)")
+                             f"{len(batch_b)} batch dims; TensorRT requires the same number (td.matmul adds "
+                             "leading 1s for you)")
         if k_a != k_b and isinstance(k_a, Dim) == isinstance(k_b, Dim):
-            why = "may differ; give inputs that must agree the same dim name" if isinstance(k_a, Dim) else "differ"
-            raise ShapeError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} (of {b.shape_text}) "
-                             f"{why}")
+            why = "differ"
+            if isinstance(k_a, Dim):
+                why = "may differ; give inputs that must agree the same dim name"
+            raise ShapeError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} (of "
+                             f"{b.shape_text}) {why}")
         batch = tuple(broadcast_dim(label, x, y, (a, b)) for x, y in zip(batch_a, batch_b))
         kept = tuple(d for d in (m, n) if d is not None)
         return (TensorType(a.dtype, batch + kept),)
@@ -159,10 +161,11 @@ def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = Fal
                                        ("b", ranks[1], transpose_b, "transpose_b")):
         flag = expect_bool("matmul", flag_name, flag)
         if rank == 0:
-            raise ShapeError(f"matmul: argument '{arg}' has shape (); expected rank >= 1 (np.matmul does not take "
-                             "scalars; use td.multiply)")
+            raise ShapeError(f"matmul: argument '{arg}' has shape (); expected rank >= 1 (np.matmul does not "
+                             "take scalars; use td.multiply)")
         if rank == 1 and flag:
-            raise bad_argument("matmul", flag_name, True, "False for a 1-D operand (a vector has no transpose)")
+            raise bad_argument("matmul", flag_name, True, "False for a 1-D operand (a vector has no "
+                                                          "transpose)")
     ops = [_M.VECTOR if r == 1 else (_M.TRANSPOSE if t else _M.NONE)
            for r, t in zip(ranks, (transpose_a, transpose_b))]
     batch = max(r - (1 if op is _M.VECTOR else 2) for r, op in zip(ranks, ops))

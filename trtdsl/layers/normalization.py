@@ -33,7 +33,9 @@ from trtdsl.ir.dims import Dim
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes
+from trtdsl.layers._common import (
+    as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
+)
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.shuffle import unsqueeze
 
@@ -47,7 +49,8 @@ def _broadcasts_to(s: Any, d: Any) -> bool:
 
 @attrs.frozen
 class Normalization(Op):
-    """``(x - mean) / sqrt(var + epsilon) * scale + bias`` over ``axes`` (per group when ``num_groups != 1``)."""
+    """``(x - mean) / sqrt(var + epsilon) * scale + bias`` over ``axes`` (per group when
+    ``num_groups != 1``)."""
 
     kind = "Normalization"
     input_names = ("x", "scale", "bias")
@@ -68,13 +71,15 @@ class Normalization(Op):
         expect_dtype(label, "x", x, dtypes.FLOATS)
         for arg, ty in (("scale", scale), ("bias", bias)):
             if ty.dtype != x.dtype:
-                raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name} but x has {x.dtype.name}; "
-                                 "TensorRT networks are strongly typed, so they must be the same")
+                raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name} but x has "
+                                 f"{x.dtype.name}; TensorRT networks are strongly typed, so they must be the "
+                                 "same")
         if scale.shape != bias.shape:
-            raise ShapeError(f"{label}: scale {scale.shape_text} and bias {bias.shape_text} must have the same shape")
+            raise ShapeError(f"{label}: scale {scale.shape_text} and bias {bias.shape_text} must have the "
+                             "same shape")
         if scale.rank != x.rank or not all(_broadcasts_to(s, d) for s, d in zip(scale.shape, x.shape)):
-            raise ShapeError(f"{label}: scale and bias have shape {scale.shape_text}; expected rank {x.rank} with "
-                             f"each dim 1 or equal to that of x {x.shape_text}")
+            raise ShapeError(f"{label}: scale and bias have shape {scale.shape_text}; expected rank {x.rank} "
+                             f"with each dim 1 or equal to that of x {x.shape_text}")
         if not isinstance(self.epsilon, float) or finite_float(label, "epsilon", self.epsilon,
                                                                 "a finite float >= 0") < 0:
             raise bad_argument(label, "epsilon", self.epsilon, "a finite float >= 0")
@@ -84,12 +89,12 @@ class Normalization(Op):
         if self.num_groups != 1:
             spatial = tuple(range(2, x.rank))
             if self.axes != spatial:
-                raise bad_argument(label, "axes", self.axes, f"{spatial}, every dim after the channel dim 1, when "
-                                   "num_groups is not 1", ShapeError)
+                raise bad_argument(label, "axes", self.axes, f"{spatial}, every dim after the channel dim 1, "
+                                   "when num_groups is not 1", ShapeError)
             channels = x.shape[1]
             if isinstance(channels, int) and channels % self.num_groups:
-                raise bad_argument(label, "num_groups", self.num_groups, f"a divisor of the {channels} channels "
-                                   f"(dim 1 of x {x.shape_text})", ShapeError)
+                raise bad_argument(label, "num_groups", self.num_groups, f"a divisor of the {channels} "
+                                   f"channels (dim 1 of x {x.shape_text})", ShapeError)
         return (x,)
 
     def reference(self, x: np.ndarray, scale: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -99,8 +104,8 @@ class Normalization(Op):
         shape, axes, groups = x.shape, self.axes, self.num_groups
         if groups != 1:
             if shape[1] % groups:
-                raise ExecutionError(f"{self.label()}: num_groups={groups} does not divide the {shape[1]} channels "
-                                     f"of x (shape {shape})")
+                raise ExecutionError(f"{self.label()}: num_groups={groups} does not divide the {shape[1]} "
+                                     f"channels of x (shape {shape})")
             x = x.reshape((shape[0], groups, shape[1] // groups) + shape[2:])
             axes = tuple(range(2, x.ndim))
         # An empty reduction only happens when x itself is empty, so the count's value does not matter then.
@@ -152,8 +157,8 @@ def layer_norm(x: Tensor, scale: Any, bias: Any, axis: int | tuple[int, ...] = -
     x = expect_tensor("layer_norm", "x", x)
     axes = normalize_axes("layer_norm", axis, x.ndim)
     if axes != tuple(range(x.ndim - len(axes), x.ndim)):
-        raise bad_argument("layer_norm", "axis", axis, f"trailing dims of the rank-{x.ndim} input, such as -1 or "
-                           "(-2, -1)")
+        raise bad_argument("layer_norm", "axis", axis, f"trailing dims of the rank-{x.ndim} input, such as "
+                           "-1 or (-2, -1)")
     return _add(x, _broadcast_operand("layer_norm", "scale", scale, x),
                 _broadcast_operand("layer_norm", "bias", bias, x), axes, "layer_norm", eps, 1, name)
 
@@ -209,8 +214,8 @@ def _add(x: Tensor, scale: Tensor, bias: Tensor, axes: tuple[int, ...], fn: str,
 def _channels_first(fn: str, x: Any) -> Tensor:
     x = expect_tensor(fn, "x", x)
     if x.ndim < 3:
-        raise ShapeError(f"{fn}: argument 'x' has shape {x.type.shape_text}; expected rank >= 3 ([N, C, ...] with "
-                         "at least one dim after C)")
+        raise ShapeError(f"{fn}: argument 'x' has shape {x.type.shape_text}; expected rank >= 3 ([N, C, ...] "
+                         "with at least one dim after C)")
     return x
 
 
@@ -246,5 +251,5 @@ def _per_channel(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:
         if array.ndim == x.ndim:
             return x.network.constant(array)
         shape = str(array.shape)
-    raise ShapeError(f"{fn}: argument '{arg}' has shape {shape}; expected one value per channel, shape (C,), or "
-                     f"the rank of x {x.type.shape_text}")
+    raise ShapeError(f"{fn}: argument '{arg}' has shape {shape}; expected one value per channel, shape (C,), "
+                     f"or the rank of x {x.type.shape_text}")

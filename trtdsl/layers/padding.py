@@ -60,27 +60,31 @@ class Padding(Op):
         label = self.label()
         expect_dtype(label, "x", x, PADDING_DTYPES)
         if x.rank < 4:
-            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (it pads the last two dims)")
+            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (it pads the "
+                             "last two dims)")
         for arg in ("pre_padding", "post_padding"):
             values = getattr(self, arg)
             if len(values) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-                raise bad_argument(label, arg, values, "2 ints, for the last two dims (TensorRT pads only those)")
+                raise bad_argument(label, arg, values, "2 ints, for the last two dims (TensorRT pads only "
+                                                       "those)")
         shape = list(x.shape)
         for k in (0, 1):
             axis = x.rank - 2 + k
             shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
             if isinstance(shape[axis], int) and shape[axis] < 0:
                 raise ShapeError(
-                    f"{label}: dim {axis} of input shape {x.shape_text} would become {shape[axis]} with pre_padding "
-                    f"{self.pre_padding[k]} and post_padding {self.post_padding[k]}; cropping cannot exceed the dim"
+                    f"{label}: dim {axis} of input shape {x.shape_text} would become {shape[axis]} with "
+                    f"pre_padding {self.pre_padding[k]} and post_padding {self.post_padding[k]}; cropping "
+                    "cannot exceed the dim"
                 )
         return (TensorType(x.dtype, shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        sizes = x.shape[:-2] + tuple(x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1))
+        grown = (x.shape[-2 + k] + self.pre_padding[k] + self.post_padding[k] for k in (0, 1))
+        sizes = x.shape[:-2] + tuple(grown)
         if min(sizes) < 0:
-            raise ExecutionError(f"{self.label()}: the padding makes the last two dims {sizes[-2:]} for an input "
-                                 f"of shape {x.shape}; cropping cannot exceed the dim")
+            raise ExecutionError(f"{self.label()}: the padding makes the last two dims {sizes[-2:]} for an "
+                                 f"input of shape {x.shape}; cropping cannot exceed the dim")
         # the same as a FILL slice that starts at -pre_padding
         starts = (0,) * (x.ndim - 2) + tuple(-p for p in self.pre_padding)
         return (fill_slice(x, sizes, starts, (1,) * x.ndim, np.zeros((), x.dtype)),)
@@ -139,11 +143,12 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
             continue
         if isinstance(d, Dim):
             raise ShapeError(
-                f"pad: axis {axis} has the dynamic size {d}; padding it needs a static dim (axes that are not "
-                "padded may be dynamic)"
+                f"pad: axis {axis} has the dynamic size {d}; padding it needs a static dim (axes that are "
+                "not padded may be dynamic)"
             )
         if d == 0 and mode != "constant":
-            raise ShapeError(f"pad: axis {axis} of shape {x.type.shape_text} is empty; mode {mode!r} cannot extend it")
+            raise ShapeError(f"pad: axis {axis} of shape {x.type.shape_text} is empty; mode {mode!r} cannot "
+                             "extend it")
         starts.append(-before)
         sizes.append(d + before + after)
     inputs: tuple[Tensor | None, ...] = (x,)
@@ -167,8 +172,8 @@ def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
             rows = [tuple(r) for r in pad_width]
     if (not rows or len(rows) not in (1, rank) or any(len(r) not in (1, 2) for r in rows)
             or any(v < 0 for r in rows for v in r)):
-        raise bad_argument("pad", "pad_width", pad_width, f"ints >= 0: n, (before, after), or one (before, after) "
-                           f"pair per axis of shape {x.type.shape_text}")
+        raise bad_argument("pad", "pad_width", pad_width, "ints >= 0: n, (before, after), or one (before, "
+                           f"after) pair per axis of shape {x.type.shape_text}")
     pairs = [r if len(r) == 2 else r * 2 for r in rows] * (rank if len(rows) == 1 else 1)
     return [(int(b), int(a)) for b, a in pairs]
 
@@ -177,7 +182,8 @@ def _fill(x: Tensor, mode: str, constant_values: Any) -> Tensor | None:
     """The Slice's fill input: none when the fill value is 0, as TensorRT's ONNX importer does."""
     if mode != "constant":
         if isinstance(constant_values, Tensor) or np.any(np.asarray(constant_values) != 0):
-            raise ArgumentError(f"pad: argument 'constant_values' is only used with mode 'constant', not {mode!r}")
+            raise ArgumentError("pad: argument 'constant_values' is only used with mode 'constant', not "
+                                f"{mode!r}")
         return None
     if isinstance(constant_values, Tensor):
         return fill_tensor("pad", x, constant_values)

@@ -43,7 +43,9 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes
+from trtdsl.layers._common import (
+    enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes,
+)
 from trtdsl.layers.cast import identity
 
 __all__ = ["Reduce", "ReduceOperation", "max", "mean", "min", "prod", "reduce", "sum"]
@@ -64,7 +66,8 @@ _R = ReduceOperation
 def check_axes(label: str, axes: tuple[int, ...], rank: int) -> None:
     """IR axes are the bits of TensorRT's mask: increasing, in [0, rank), at least one."""
     if not axes:
-        raise bad_argument(label, "axes", axes, "at least one axis (TensorRT does not define an empty axes mask)",
+        raise bad_argument(label, "axes", axes, "at least one axis (TensorRT does not define an empty axes "
+                                                "mask)",
                            ShapeError)
     if any(not 0 <= a < rank for a in axes) or any(a >= b for a, b in itertools.pairwise(axes)):
         raise bad_argument(label, "axes", axes, f"increasing axes in [0, {rank - 1}] for a rank-{rank} input",
@@ -126,7 +129,9 @@ class Reduce(Op):
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
         assert x is not None
-        note = " (int8 is a quantized type in TensorRT: dequantize it first)" if x.dtype == dtypes.int8 else ""
+        note = ""
+        if x.dtype == dtypes.int8:
+            note = " (int8 is a quantized type in TensorRT: dequantize it first)"
         expect_dtype(self.label(), "x", x, dtypes.FLOATS + dtypes.INTEGERS, note)
         check_axes(self.label(), self.axes, x.rank)
         if self.keepdims:

@@ -51,8 +51,8 @@ class Select(Op):
         expect_dtype(label, "else", other, SELECT_DTYPES)
         if then.dtype != other.dtype:
             raise DTypeError(
-                f"{label}: inputs 'then' and 'else' have dtypes {then.dtype.name} and {other.dtype.name}; TensorRT "
-                "networks are strongly typed, so both must be the same (cast one with td.cast)"
+                f"{label}: inputs 'then' and 'else' have dtypes {then.dtype.name} and {other.dtype.name}; "
+                "TensorRT networks are strongly typed, so both must be the same (cast one with td.cast)"
             )
         return (TensorType(then.dtype, broadcast_types(label, (cond, then, other))),)
 

@@ -47,8 +47,8 @@ class SoftMax(Op):
         expect_dtype(self.label(), "x", x, dtypes.FLOATS)
         expect_rank(self.label(), "x", x, lambda r: r >= 1, "rank >= 1 (softmax needs an axis)")
         if not 0 <= self.axis < x.rank:
-            raise bad_argument(self.label(), "axis", self.axis, f"an int in [0, {x.rank - 1}] for a rank-{x.rank} "
-                               "input", ShapeError)
+            raise bad_argument(self.label(), "axis", self.axis, f"an int in [0, {x.rank - 1}] for a "
+                               f"rank-{x.rank} input", ShapeError)
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -38,7 +38,9 @@ from trtdsl.errors import ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis
+from trtdsl.layers._common import (
+    expect_bool, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis,
+)
 
 __all__ = ["TopK", "TopKOperation", "topk"]
 
@@ -90,12 +92,12 @@ class TopK(Op):
             raise bad_argument(label, "k", self.k, f"an int in [1, {MAX_K}]")
         first = max(x.rank - 4, 0)
         if not first <= self.axis < x.rank:
-            raise bad_argument(label, "axis", self.axis, f"one of the last four dims ({first} to {x.rank - 1}) of a "
-                               f"rank-{x.rank} input", ShapeError)
+            raise bad_argument(label, "axis", self.axis, f"one of the last four dims ({first} to "
+                               f"{x.rank - 1}) of a rank-{x.rank} input", ShapeError)
         size = x.shape[self.axis]
         if isinstance(size, int) and self.k > size:
-            raise bad_argument(label, "k", self.k, f"at most {size}, the size of axis {self.axis} of input shape "
-                               f"{x.shape_text}", ShapeError)
+            raise bad_argument(label, "k", self.k, f"at most {size}, the size of axis {self.axis} of input "
+                               f"shape {x.shape_text}", ShapeError)
         shape = x.shape[: self.axis] + (self.k,) + x.shape[self.axis + 1:]
         return (TensorType(x.dtype, shape), TensorType(self.indices_dtype, shape))
 
@@ -103,8 +105,8 @@ class TopK(Op):
         k, axis = self.k, self.axis
         n = x.shape[axis]
         if k > n:
-            raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input (shape "
-                                 f"{x.shape})")
+            raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input "
+                                 f"(shape {x.shape})")
         keys = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # 16-bit floats sort exactly in float32
         if self.op is TopKOperation.MIN:
             order = _leading(np.argsort(keys, axis=axis, kind="stable"), k, axis)

@@ -152,20 +152,27 @@ def _unary(operation: UnaryOperation, formula: str, example: tuple[str, str, str
     return fn
 
 
-_NAMES = {_U.RECIP: "reciprocal", _U.ASIN: "arcsin", _U.ACOS: "arccos", _U.ATAN: "arctan", _U.ASINH: "arcsinh",
-          _U.ACOSH: "arccosh", _U.ATANH: "arctanh"}
+_NAMES = {_U.RECIP: "reciprocal", _U.ASIN: "arcsin", _U.ACOS: "arccos", _U.ATAN: "arctan",
+          _U.ASINH: "arcsinh", _U.ACOSH: "arccosh", _U.ATANH: "arctanh"}
 
 exp = _unary(_U.EXP, "``np.exp(x)``", ("float32", "[0.0, 1.0]", "array([1.      , 2.718282], dtype=float32)"))
 log = _unary(_U.LOG, "``np.log(x)`` (natural logarithm)",
              ("float32", "[1.0, 4.0]", "array([0.       , 1.3862944], dtype=float32)"))
-sqrt = _unary(_U.SQRT, "``np.sqrt(x)``", ("float32", "[4.0, 2.0]", "array([2.       , 1.4142135], dtype=float32)"))
+sqrt = _unary(_U.SQRT, "``np.sqrt(x)``",
+              ("float32", "[4.0, 2.0]", "array([2.       , 1.4142135], dtype=float32)"))
 reciprocal = _unary(_U.RECIP, "``1 / x``", ("float32", "[2.0, -4.0]", "array([ 0.5 , -0.25], dtype=float32)"))
-abs = _unary(_U.ABS, "``np.abs(x)``; floats, int32, int64", ("int32", "[-3, 2]", "array([3, 2], dtype=int32)"))
-sin = _unary(_U.SIN, "``np.sin(x)``", ("float32", "[0.0, 0.5]", "array([0.        , 0.47942555], dtype=float32)"))
-cos = _unary(_U.COS, "``np.cos(x)``", ("float32", "[0.0, 0.5]", "array([1.        , 0.87758255], dtype=float32)"))
-tan = _unary(_U.TAN, "``np.tan(x)``", ("float32", "[0.0, 0.5]", "array([0.       , 0.5463025], dtype=float32)"))
-sinh = _unary(_U.SINH, "``np.sinh(x)``", ("float32", "[0.0, 0.5]", "array([0.       , 0.5210953], dtype=float32)"))
-cosh = _unary(_U.COSH, "``np.cosh(x)``", ("float32", "[0.0, 0.5]", "array([1.       , 1.1276261], dtype=float32)"))
+abs = _unary(_U.ABS, "``np.abs(x)``; floats, int32, int64",
+             ("int32", "[-3, 2]", "array([3, 2], dtype=int32)"))
+sin = _unary(_U.SIN, "``np.sin(x)``",
+             ("float32", "[0.0, 0.5]", "array([0.        , 0.47942555], dtype=float32)"))
+cos = _unary(_U.COS, "``np.cos(x)``",
+             ("float32", "[0.0, 0.5]", "array([1.        , 0.87758255], dtype=float32)"))
+tan = _unary(_U.TAN, "``np.tan(x)``",
+             ("float32", "[0.0, 0.5]", "array([0.       , 0.5463025], dtype=float32)"))
+sinh = _unary(_U.SINH, "``np.sinh(x)``",
+              ("float32", "[0.0, 0.5]", "array([0.       , 0.5210953], dtype=float32)"))
+cosh = _unary(_U.COSH, "``np.cosh(x)``",
+              ("float32", "[0.0, 0.5]", "array([1.       , 1.1276261], dtype=float32)"))
 arcsin = _unary(_U.ASIN, "``np.arcsin(x)``",
                 ("float32", "[0.0, 0.5]", "array([0.       , 0.5235988], dtype=float32)"))
 arccos = _unary(_U.ACOS, "``np.arccos(x)``",
@@ -187,8 +194,10 @@ sign = _unary(_U.SIGN, "``np.sign(x)`` (+1, -1 or 0); floats, int32, int64",
               ("int32", "[-5, 0, 3]", "array([-1,  0,  1], dtype=int32)"))
 round = _unary(_U.ROUND, "``np.rint(x)``: round half to even",
                ("float32", "[0.5, 1.5, 2.5]", "array([0., 2., 2.], dtype=float32)"))
-isinf = _unary(_U.ISINF, "``np.isinf(x)``, a bool tensor", ("float32", "[np.inf, 1.0]", "array([ True, False])"))
-isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor", ("float32", "[np.nan, 1.0]", "array([ True, False])"))
+isinf = _unary(_U.ISINF, "``np.isinf(x)``, a bool tensor",
+               ("float32", "[np.inf, 1.0]", "array([ True, False])"))
+isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor",
+               ("float32", "[np.nan, 1.0]", "array([ True, False])"))
 
 
 def negative(x: Tensor, *, name: str | None = None) -> Tensor:

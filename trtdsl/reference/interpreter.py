@@ -59,14 +59,16 @@ def plan(network: Network) -> Any:
     return cached
 
 
-def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor, np.ndarray], dict[str, int]]:
+def bind_inputs(network: Network,
+                feeds: Mapping[str, Any]) -> tuple[dict[Tensor, np.ndarray], dict[str, int]]:
     """Check ``feeds`` against the network's inputs; return the tensor values and the named dims' sizes."""
     if not isinstance(feeds, Mapping):
         raise InputError(f"run: inputs must be a dict of input name -> array, got {type(feeds).__name__}")
     unknown = sorted(set(feeds) - set(network.inputs))
     if unknown:
         raise InputError(
-            f"run: network {network.name!r} has no input named {unknown[0]!r}; its inputs are {sorted(network.inputs)}"
+            f"run: network {network.name!r} has no input named {unknown[0]!r}; its inputs are "
+            f"{sorted(network.inputs)}"
         )
     values: dict[Tensor, np.ndarray] = {}
     bindings: dict[str, int] = {}
@@ -77,8 +79,8 @@ def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor
         try:
             array = np.asarray(feeds[name])
         except (ValueError, TypeError):  # ragged nested lists, objects that refuse conversion
-            raise InputError(f"run: input {name!r} (a {type(feeds[name]).__name__}) cannot be converted to an "
-                             f"array; expected {tensor.type}") from None
+            raise InputError(f"run: input {name!r} (a {type(feeds[name]).__name__}) cannot be converted to "
+                             f"an array; expected {tensor.type}") from None
         expected = tensor.dtype.numpy
         if array.dtype != expected:
             raise InputError(
@@ -87,11 +89,13 @@ def bind_inputs(network: Network, feeds: Mapping[str, Any]) -> tuple[dict[Tensor
             )
         shape = tensor.shape
         if array.ndim != len(shape):
-            raise InputError(f"run: input {name!r} has shape {array.shape}; expected rank {len(shape)} ({tensor.type})")
+            raise InputError(f"run: input {name!r} has shape {array.shape}; expected rank {len(shape)} "
+                             f"({tensor.type})")
         for axis, (dim, size) in enumerate(zip(shape, array.shape)):
             if isinstance(dim, int):
                 if dim != size:
-                    raise InputError(f"run: input {name!r} has shape {array.shape}; dim {axis} must be {dim} ({tensor.type})")
+                    raise InputError(f"run: input {name!r} has shape {array.shape}; dim {axis} must be {dim} "
+                                     f"({tensor.type})")
             elif dim.is_symbol:
                 key = dim.args[0]
                 if key in bindings and bindings[key] != size:
@@ -132,7 +136,8 @@ def check_result(node: Node, results: Any, bindings: dict[str, int]) -> None:
         if not isinstance(array, np.ndarray) or array.dtype != tensor.dtype.numpy:
             got = getattr(array, "dtype", type(array).__name__)
             raise ExecutionError(
-                f"internal error: {node.op.label()} reference gave dtype {got} for %{tensor.name} ({tensor.type})",
+                f"internal error: {node.op.label()} reference gave dtype {got} for %{tensor.name} "
+                f"({tensor.type})",
                 location=node.location,
             )
         if array.ndim != len(tensor.shape) or not all(
@@ -194,7 +199,8 @@ def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
 
     Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings."""
     if not network.outputs:
-        raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, tensor)")
+        raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
+                         "tensor)")
     p = plan(network)
     values, bindings = bind_inputs(network, inputs)
     with np.errstate(all="ignore"):
