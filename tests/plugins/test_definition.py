@@ -491,7 +491,7 @@ def test_registry_plugins_are_keyed_by_version_and_namespace():
         "@td.registry_plugin to give it a shape rule and a NumPy reference",
         lambda: lookup("Versioned_TRT", version="3"),
     )
-    net, x = net_input()
+    _, x = net_input()
     y = two()(x)
     assert y.producer.op.label() == "PluginV3[Versioned_TRT v2]"
 

@@ -155,7 +155,7 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     definition = node.op.definition
     plugins_trt.ensure_registered(definition, trt)
     creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
-    collection, keep = plugins_trt.fields(trt, definition, node.op.fields)
+    collection, _keep_alive = plugins_trt.fields(trt, definition, node.op.fields)
     qdp = creator.create_plugin(
         node.op.name,
         node.op.namespace,

@@ -314,7 +314,7 @@ def test_registration_with_tensorrt_plugin(monkeypatch):
         definition = node.op.definition
         plugins_trt.ensure_registered(definition, trt)
         creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
-        collection, keep = plugins_trt.fields(trt, definition, node.op.fields)
+        collection, _keep_alive = plugins_trt.fields(trt, definition, node.op.fields)
         plugin = creator.create_plugin(
             node.op.name,
             node.op.namespace,

@@ -401,7 +401,7 @@ class PluginDefinition:
                 stray = names - known - sizes
                 if stray:
                     raise ShapeError(
-                        f"{label}: output {i} dim {axis} is {dim}, but {sorted(stray)[0]!r} is not a dim of "
+                        f"{label}: output {i} dim {axis} is {dim}, but {min(stray)!r} is not a dim of "
                         "the inputs; compute output dims from the inputs' dims, or declare a size known "
                         "only at run time with td.data_dependent_dim"
                     )

@@ -48,6 +48,12 @@ REFUSED = [
         "Invoked with: INetworkDefinition, kwargs: input=ITensor, name='i'",
     ),
     (
+        "an argument given twice",
+        lambda trt, net, x: net.add_identity(x, input=x),
+        TypeError,
+        "Invoked with: INetworkDefinition, ITensor, kwargs: input=ITensor",
+    ),
+    (
         "an int for an enum",
         lambda trt, net, x: net.add_unary(x, 0),
         TypeError,

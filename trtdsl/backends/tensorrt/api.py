@@ -93,9 +93,9 @@ class TensorRT:
             raise BackendError(f"TensorRT {self.version} has no {trt_enum}.{member.name}") from None
 
     @staticmethod
-    def from_enum(cls: type[enum.Enum], trt_member: Any, what: str) -> Any:
+    def from_enum(enum_type: type[enum.Enum], trt_member: Any, what: str) -> Any:
         try:
-            return cls[trt_member.name]
+            return enum_type[trt_member.name]
         except KeyError:
             raise BackendError(f"{what}: TensorRT's {trt_member} has no trtdsl equivalent") from None
 

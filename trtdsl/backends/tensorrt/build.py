@@ -126,7 +126,7 @@ class ProgressBar:
 
     def finish(self, name: str) -> None:
         with self.lock:
-            parent, _, total = self.phases.get(name, (None, 0, 1))
+            _, _, total = self.phases.get(name, (None, 0, 1))
             self._draw(name, total, total, True)
             self.phases.pop(name, None)
 

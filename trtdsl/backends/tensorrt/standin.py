@@ -270,9 +270,9 @@ class StandIn:
         for p, value in zip(params, args):
             bound[p.name] = value
         for key, value in kwargs.items():
-            if key in bound or not any(p.name == key for p in params):
-                if not variadic:
-                    return None
+            named = any(p.name == key for p in params)
+            if key in bound or not (named or variadic):  # given twice, or no such parameter
+                return None
             bound[key] = value
         for p in params:
             if p.name not in bound:
