@@ -25,7 +25,8 @@ def run_layer(build: Callable[..., Any], *arrays: np.ndarray, shapes: list | Non
     net = td.Network("test")
     names = "abcdefgh"
     tensors = [
-        net.input(names[i], td.dtype(a.dtype), a.shape if shapes is None else shapes[i]) for i, a in enumerate(arrays)
+        net.input(names[i], td.dtype(a.dtype),
+                  a.shape if shapes is None else shapes[i]) for i, a in enumerate(arrays)
     ]
     result = build(*tensors)
     outs = result if isinstance(result, tuple) else (result,)
@@ -82,7 +83,8 @@ def call(build: Callable[..., Any], *specs: tuple[Any, Any]) -> Callable[[], Any
 
 
 def run_with(build: Callable[..., Any], feeds: dict, *specs: tuple[Any, Any]) -> Callable[[], Any]:
-    """A row's call that also runs: ``build``'s result is the output ``y``, and the network runs on ``feeds``."""
+    """A row's call that also runs: ``build``'s result is the output ``y``, and the network runs on
+    ``feeds``."""
     def run() -> Any:
         net, ts = inputs(*specs)
         net.output("y", build(*ts))
@@ -118,7 +120,8 @@ def arrays(dtype: Any, shape: Any, *, min_value: float | None = None, max_value:
     return hnp.arrays(dt, shape, elements=st.integers(lo, hi))
 
 
-def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0, max_side: int = 5) -> st.SearchStrategy[tuple]:
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 0,
+           max_side: int = 5) -> st.SearchStrategy[tuple]:
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 
@@ -126,7 +129,8 @@ def assert_close(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol:
     """Same dtype and shape, values close (NaNs in the same places)."""
     assert got.dtype == want.dtype, f"dtype {got.dtype} != {want.dtype}"
     assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
-    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol,
+                               equal_nan=True)
 
 
 TOLERANCES = {np.dtype(np.float32): 1e-5, np.dtype(np.float16): 2e-3, np.dtype(ml_dtypes.bfloat16): 1.6e-2}

@@ -14,30 +14,32 @@ from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
 ROWS = [
     # elementwise
-    (ShapeError, "ElementWise[SUM]: shapes (2, 3) and (2, 4) do not broadcast: dims 3 and 4 differ and neither is 1",
+    (ShapeError, "ElementWise[SUM]: shapes (2, 3) and (2, 4) do not broadcast: dims 3 and 4 differ and "
+                 "neither is 1",
      call(lambda a, b: a + b, f32(2, 3), f32(2, 4))),
-    (ShapeError, "ElementWise[PROD]: shapes (a, 3) and (b, 3) do not broadcast: dims a and b may differ; give inputs "
-                 "that must agree the same dim name",
+    (ShapeError, "ElementWise[PROD]: shapes (a, 3) and (b, 3) do not broadcast: dims a and b may differ; "
+                 "give inputs that must agree the same dim name",
      call(lambda a, b: a * b, f32("a", 3), f32("b", 3))),
-    (DTypeError, "ElementWise[SUM]: inputs have dtypes float32 and int32; TensorRT networks are strongly typed, so "
-                 "both must be the same (cast one with td.cast)",
+    (DTypeError, "ElementWise[SUM]: inputs have dtypes float32 and int32; TensorRT networks are strongly "
+                 "typed, so both must be the same (cast one with td.cast)",
      call(lambda a, b: a + b, f32(2), (td.int32, (2,)))),
     (DTypeError, "ElementWise[AND]: input 'a' has dtype float32; expected one of bool",
      call(lambda a, b: a & b, f32(2), f32(2))),
-    (DTypeError, "ElementWise[POW]: input 'a' has dtype int32; expected one of float32, float16, bfloat16 (integer "
-                 "POW is not supported by TensorRT's ONNX importer; cast to float)",
+    (DTypeError, "ElementWise[POW]: input 'a' has dtype int32; expected one of float32, float16, bfloat16 "
+                 "(integer POW is not supported by TensorRT's ONNX importer; cast to float)",
      call(lambda a: a ** 2, (td.int32, (2,)))),
-    (DTypeError, "ElementWise[SUM]: input 'a' has dtype int8; expected one of float32, float16, bfloat16, int32, "
-                 "int64 (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)",
+    (DTypeError, "ElementWise[SUM]: input 'a' has dtype int8; expected one of float32, float16, bfloat16, "
+                 "int32, int64 (int8 is a quantized type in TensorRT: dequantize it with td.dequantize "
+                 "first)",
      call(lambda a: a + a, (td.int8, (2,)))),
-    (DTypeError, "add: argument 'b' (1.5, float64) cannot be used as int32: TensorRT networks are strongly typed; "
-                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
-     call(lambda a: a + 1.5, (td.int32, (2,)))),
-    (DTypeError, "add: argument 'b' (3000000000, int64) cannot be used as int32: TensorRT networks are strongly "
+    (DTypeError, "add: argument 'b' (1.5, float64) cannot be used as int32: TensorRT networks are strongly "
                  "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+     call(lambda a: a + 1.5, (td.int32, (2,)))),
+    (DTypeError, "add: argument 'b' (3000000000, int64) cannot be used as int32: TensorRT networks are "
+                 "strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda a: a + 3_000_000_000, (td.int32, (2,)))),
-    (ArgumentError, "elementwise: argument 'op' is 'plus'; expected one of SUM, PROD, MAX, MIN, SUB, DIV, POW, "
-                    "FLOOR_DIV, AND, OR, XOR, EQUAL, GREATER, LESS",
+    (ArgumentError, "elementwise: argument 'op' is 'plus'; expected one of SUM, PROD, MAX, MIN, SUB, DIV, "
+                    "POW, FLOOR_DIV, AND, OR, XOR, EQUAL, GREATER, LESS",
      call(lambda a: td.elementwise(a, a, "plus"), f32(2))),
     (ArgumentError, "add: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
      lambda: td.add(1.0, np.ones(2))),
@@ -47,7 +49,8 @@ ROWS = [
     (DTypeError, "Unary[NOT]: input 'x' has dtype float32; expected one of bool",
      call(lambda a: ~a, f32(2))),
     (DTypeError, "exp: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor", lambda: td.exp([1.0, 2.0])),
-    (ArgumentError, "unary: argument 'op' is 'cube'; expected one of " + ", ".join(o.name for o in td.UnaryOperation),
+    (ArgumentError, "unary: argument 'op' is 'cube'; expected one of "
+                    + ", ".join(o.name for o in td.UnaryOperation),
      call(lambda a: td.unary(a, "cube"), f32(2))),
     # activation
     (ArgumentError, "leaky_relu: argument 'alpha' is nan; expected a finite float",
@@ -58,11 +61,11 @@ ROWS = [
      call(lambda a: td.softplus(a, beta="big"), f32(2))),
     (DTypeError, "Activation[SIGMOID]: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(td.sigmoid, (td.int32, (2,)))),
-    (ArgumentError, "leaky_relu: argument 'alpha' is 1e+39; expected a finite float within float32's range (at "
-                    "most 3.4028235e+38 in magnitude)",
+    (ArgumentError, "leaky_relu: argument 'alpha' is 1e+39; expected a finite float within float32's range "
+                    "(at most 3.4028235e+38 in magnitude)",
      call(lambda a: td.leaky_relu(a, 1e39), f32(2))),
-    (ArgumentError, "leaky_relu: argument 'alpha' is 10000000000000000000000000000000000000000; expected a finite "
-                    "float within float32's range (at most 3.4028235e+38 in magnitude)",
+    (ArgumentError, "leaky_relu: argument 'alpha' is 10000000000000000000000000000000000000000; expected a "
+                    "finite float within float32's range (at most 3.4028235e+38 in magnitude)",
      call(lambda a: td.leaky_relu(a, 10**40), f32(2))),
     (ArgumentError, "clip: argument 'low' is nan; expected a finite float",
      call(lambda a: td.clip(a, float("nan"), 1.0), f32(2))),
@@ -76,28 +79,31 @@ ROWS = [
      call(lambda a: td.clip(a, 1.0, -1.0), f32(2))),
     (ArgumentError, "gelu: argument 'approximate' is 'fast'; expected 'none' or 'tanh'",
      call(lambda a: td.gelu(a, approximate="fast"), f32(2))),
-    (ArgumentError, "activation: argument 'type' is 'swish'; expected one of " + ", ".join(t.name for t in td.ActivationType),
+    (ArgumentError, "activation: argument 'type' is 'swish'; expected one of "
+                    + ", ".join(t.name for t in td.ActivationType),
      call(lambda a: td.activation(a, "swish"), f32(2))),
     # cast / constant
-    (DTypeError, "cast: argument 'dtype' is td.float8_e4m3; expected one of float32, float16, bfloat16, int32, int64, "
-                 "int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
+    (DTypeError, "cast: argument 'dtype' is td.float8_e4m3; expected one of float32, float16, bfloat16, "
+                 "int32, int64, int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
      call(lambda a: td.cast(a, td.fp8), f32(2))),
-    (DTypeError, "dtype: 'float64' is not a TensorRT data type; expected one of float32, float16, bfloat16, int32, "
-                 "int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0",
+    (DTypeError, "dtype: 'float64' is not a TensorRT data type; expected one of float32, float16, bfloat16, "
+                 "int32, int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0",
      call(lambda a: td.cast(a, "float64"), f32(2))),
     (DTypeError, "constant: argument 'values' has dtype float64, which TensorRT does not have; pass dtype= "
                  "(e.g. td.float32) or convert the array",
      lambda: td.Network("c").constant(np.ones(3))),
-    (DTypeError, "constant: argument 'values' has dtype complex128, which TensorRT does not have; pass dtype= "
-                 "(e.g. td.float32) or convert the array",
+    (DTypeError, "constant: argument 'values' has dtype complex128, which TensorRT does not have; pass "
+                 "dtype= (e.g. td.float32) or convert the array",
      lambda: td.Network("c").constant(np.ones(3, complex))),
     # shuffle family
     (ShapeError, "Shuffle: cannot reshape (2, 3) (volume 6) to (4,) (volume 4)",
      call(lambda a: a.reshape(4), f32(2, 3))),
-    (ShapeError, "Shuffle: reshape dims (-1, -1) have more than one -1", call(lambda a: a.reshape(-1, -1), f32(2, 3))),
+    (ShapeError, "Shuffle: reshape dims (-1, -1) have more than one "
+                 "-1", call(lambda a: a.reshape(-1, -1), f32(2, 3))),
     (ShapeError, "Shuffle: cannot reshape (2, 3) to (-1, 4): volume 6 is not a multiple of 4",
      call(lambda a: a.reshape(-1, 4), f32(2, 3))),
-    (ShapeError, "Shuffle: argument 'first_transpose' is (0, 0); expected a permutation of (0, 1) for a rank-2 input",
+    (ShapeError, "Shuffle: argument 'first_transpose' is (0, 0); expected a permutation of (0, 1) for a "
+                 "rank-2 input",
      call(lambda a: a.transpose(0, 0), f32(2, 3))),
     (ShapeError, "Squeeze: dim 1 of input shape (2, 3) is 3; squeezed dims must be 1",
      call(lambda a: td.squeeze(a, 1), f32(2, 3))),
@@ -105,11 +111,12 @@ ROWS = [
      call(lambda a: td.squeeze(a, 2), f32(2, 1))),
     (ArgumentError, "unsqueeze: argument 'axis' is (0, 0); expected unique axes",
      call(lambda a: td.unsqueeze(a, (0, 0)), f32(2))),
-    (DTypeError, "reshape: argument 'shape' holds %t1 (f32[]); a dim given as a tensor is a 0-D or one-element "
-                 "int32/int64 tensor",
+    (DTypeError, "reshape: argument 'shape' holds %t1 (f32[]); a dim given as a tensor is a 0-D or "
+                 "one-element int32/int64 tensor",
      call(lambda a, b: a.reshape(a.shape[0] * 2, b), f32("n", 6), f32())),
     # network
-    (ShapeError, "input 'x': dim -1 in shape (-1, 3) is invalid; expected an int >= 0 or the name of a dynamic dim",
+    (ShapeError, "input 'x': dim -1 in shape (-1, 3) is invalid; expected an int >= 0 or the name of a "
+                 "dynamic dim",
      lambda: td.Network().input("x", td.float32, (-1, 3))),
     (ShapeError, "input 'x': shape (1, 1, 1, 1, 1, 1, 1, 1, 1) has rank 9; TensorRT allows at most 8",
      lambda: td.Network().input("x", td.float32, (1,) * 9)),
@@ -119,8 +126,10 @@ ROWS = [
      lambda: td.Network().input("", td.float32, (1,))),
     (ArgumentError, "a tensor named 'x' already exists in network 'e'", lambda: _dup_input()),
     (ArgumentError, "output: network 'e' already has an output named 'y'", lambda: _dup_output()),
-    (ArgumentError, "output 'y': expected a Tensor, got ndarray", lambda: td.Network("e").output("y", np.ones(2))),
-    (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two', not 'one'", lambda: _two_networks()),
+    (ArgumentError, "output 'y': expected a Tensor, got "
+                    "ndarray", lambda: td.Network("e").output("y", np.ones(2))),
+    (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two', not "
+                    "'one'", lambda: _two_networks()),
     (ArgumentError, "output 'y': tensor %b belongs to network 'two', not 'one'", lambda: _output_of_other()),
     (ArgumentError, "add: argument 'op' is 'relu'; expected a trtdsl Op (a layer's parameters)",
      call(lambda a: a.network.add("relu", (a,)), f32(2))),
@@ -131,8 +140,8 @@ ROWS = [
           f32(1, 1, 2, 2))),
     (ArgumentError, "ElementWise[SUM]: input 1 ('b') is None; it is required",
      call(lambda a: a.network.add(ElementWise(ElementWiseOperation.SUM), (a, None)), f32(2))),
-    (ArgumentError, "Activation[RELU]: input 0 is a ndarray; expected a Tensor (or None for an absent optional "
-                    "input)",
+    (ArgumentError, "Activation[RELU]: input 0 is a ndarray; expected a Tensor (or None for an absent "
+                    "optional input)",
      call(lambda a: a.network.add(Activation(ActivationType.RELU), (np.ones(2, np.float32),)), f32(2))),
     (ArgumentError, "Activation[RELU]: set_input expects a Tensor of network 'e', got 1.0",
      call(lambda a: a.network.set_input(td.relu(a).producer, 0, 1.0), f32(2))),
@@ -140,8 +149,8 @@ ROWS = [
      call(lambda a: a.network.set_input(td.relu(a).producer, 2, a), f32(2))),
     (ArgumentError, "Activation[RELU]: got 2 inputs; expected 1 (x)",
      call(lambda a: a.network.set_input(td.relu(a).producer, 1, a), f32(2))),
-    (ShapeError, "Activation[RELU]: setting input 0 to %t1 would change the layer's output types from f32[2] to "
-                 "f32[3]",
+    (ShapeError, "Activation[RELU]: setting input 0 to %t1 would change the layer's output types from f32[2] "
+                 "to f32[3]",
      call(lambda a, b: a.network.set_input(td.relu(a).producer, 0, b), f32(2), f32(3))),
     (ShapeError, "Unsqueeze: output rank 9 exceeds TensorRT's maximum of 8",
      call(lambda a: td.unsqueeze(a, 0), f32(*(1,) * 8))),
@@ -154,7 +163,8 @@ ROWS = [
     (InputError, "run: missing input 't0' (f32[2])", run_with(lambda a: a + 1.0, {}, f32(2))),
     (InputError, "run: network 'e' has no input named 'z'; its inputs are ['t0']",
      run_with(lambda a: a + 1.0, {"t0": np.ones(2, np.float32), "z": 1}, f32(2))),
-    (InputError, "run: input 't0' has dtype float64; expected float32 (td.float32). Convert it with .astype('float32')",
+    (InputError, "run: input 't0' has dtype float64; expected float32 (td.float32). Convert it with "
+                 ".astype('float32')",
      run_with(lambda a: a + 1.0, {"t0": np.ones(2)}, f32(2))),
     (InputError, "run: input 't0' has shape (3,); dim 0 must be 2 (f32[2])",
      run_with(lambda a: a + 1.0, {"t0": np.ones(3, np.float32)}, f32(2))),
@@ -203,7 +213,8 @@ def test_inputs_sharing_a_dim_name_must_agree():
     a = net.input("a", td.float32, ("n",))
     b = net.input("b", td.float32, ("n",))
     net.output("y", a + b)
-    with pytest.raises(InputError, match=r"run: dim 'n' is 2 in input 'a' but 3 in input 'b' \(shape \(3,\)\); "
+    with pytest.raises(InputError,
+                       match=r"run: dim 'n' is 2 in input 'a' but 3 in input 'b' \(shape \(3,\)\); "
                                          r"inputs that share a dim name must agree"):
         net.run({"a": np.ones(2, np.float32), "b": np.ones(3, np.float32)})
 

@@ -100,5 +100,6 @@ def test_shape_mismatch_at_run_time_names_the_layer():
     x = net.input("x", td.float32, ("n",))
     y = net.input("y", td.float32, (3,))
     net.output("z", x + y)
-    with pytest.raises(td.ExecutionError, match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed"):
+    with pytest.raises(td.ExecutionError,
+                       match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed"):
         net.run({"x": np.ones(2, np.float32), "y": np.ones(3, np.float32)})

@@ -34,7 +34,8 @@ FORMULAS = {
     "SCALED_TANH": scalar(lambda v, a, b: a * math.tanh(b * v)),
     "THRESHOLDED_RELU": scalar(lambda v, a, b: v if v > a else 0.0),
     "GELU_ERF": scalar(lambda v, a, b: 0.5 * v * (1 + math.erf(v / math.sqrt(2)))),
-    "GELU_TANH": scalar(lambda v, a, b: 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))),
+    "GELU_TANH": scalar(lambda v, a, b: 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi)
+                                                                   * (v + 0.044715 * v**3)))),
 }
 
 

@@ -25,7 +25,8 @@ def c_trunc_saturate(v: float, lo: int, hi: int) -> int:
 @pytest.mark.parametrize("dst", [np.int32, np.int64, np.int8, np.uint8])
 @given(data=st.data())
 def test_float_to_int_truncates_toward_zero(src, dst, data):
-    x = data.draw(arrays(src, shapes(max_dims=3), min_value=-300, max_value=300, allow_nan=True, allow_inf=True))
+    x = data.draw(arrays(src, shapes(max_dims=3), min_value=-300, max_value=300, allow_nan=True,
+                         allow_inf=True))
     got = run_layer(lambda t: td.cast(t, dst), x)
     info = np.iinfo(dst)
     want = np.array([c_trunc_saturate(float(v), info.min, info.max) for v in x.ravel()], dst).reshape(x.shape)
@@ -87,16 +88,16 @@ def test_numpy_scalars_keep_their_dtype():
 
 
 ROWS = [
-    (td.ArgumentError, "constant: argument 'values' is Tensor(%t0: f32[2]); expected numbers or an array (a Tensor "
-                       "is already a network value: combine tensors with td.concatenate)",
+    (td.ArgumentError, "constant: argument 'values' is Tensor(%t0: f32[2]); expected numbers or an array (a "
+                       "Tensor is already a network value: combine tensors with td.concatenate)",
      call(lambda x: x.network.constant(x), f32(2))),
-    (td.DTypeError, "add: argument 'b' is [Tensor(%t0: f32[2])]; expected numbers or an array, not a list holding "
-                    "Tensors (combine tensors with td.concatenate)",
+    (td.DTypeError, "add: argument 'b' is [Tensor(%t0: f32[2])]; expected numbers or an array, not a list "
+                    "holding Tensors (combine tensors with td.concatenate)",
      call(lambda x: x + [x], f32(2))),
     (td.ShapeError, "constant: values have rank 9; TensorRT allows at most 8",
      lambda: td.Network().constant(np.zeros((1,) * 9, np.float32))),
-    (td.DTypeError, "Cast[f32]: input 'x' has dtype float8_e4m3; expected one of float32, float16, bfloat16, int32, "
-                    "int64, int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
+    (td.DTypeError, "Cast[f32]: input 'x' has dtype float8_e4m3; expected one of float32, float16, bfloat16, "
+                    "int32, int64, int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
      call(lambda x: td.cast(x, td.float32), (td.float8_e4m3, (2,)))),
     (td.DTypeError, "identity: argument 'x' is 1.0; expected a trtdsl Tensor", lambda: td.identity(1.0)),
 ]

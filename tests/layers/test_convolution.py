@@ -39,7 +39,8 @@ def conv_geometry(mode, size, pre, post, stride, extent):
 
 
 def naive_conv(x, w, b, stride, pre, post, dilation, groups, mode):
-    """y[n, k, o] = b[k] + sum over c, r of x[n, g*Cg + c, o*S + r*D - B] * w[k, c, r], reading 0 outside x."""
+    """y[n, k, o] = b[k] + sum over c, r of x[n, g*Cg + c, o*S + r*D - B] * w[k, c, r], reading 0 outside
+    x."""
     n_, _, *sizes = x.shape
     k_, cg, *kernel = w.shape
     extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
@@ -135,7 +136,8 @@ def build(fn, case):
 
 def expected(naive, case, dtype=np.float32):
     x, w, b, p = case
-    return naive(x, w, b, p["stride"], p["pre"], p["post"], p["dilation"], p["groups"], p["mode"]).astype(dtype)
+    return naive(x, w, b, p["stride"], p["pre"], p["post"], p["dilation"], p["groups"],
+                 p["mode"]).astype(dtype)
 
 
 @given(case=conv_case())
@@ -230,8 +232,8 @@ def test_textual_ir_shows_the_parameters_that_are_set():
     net.output("y", td.conv(x, np.ones((6, 2, 3, 3), np.float32), stride=2, padding=1, groups=2))
     net.output("z", td.conv_transpose(x, np.ones((4, 1, 2, 2), np.float32), padding_mode="same_upper"))
     text = net.format(locations=False)
-    assert ("%y : f32[n,6,4,4] = Convolution(%x, %constant_0, None, num_output_maps=6, kernel_size=(3,3), stride=(2,2), "
-            "pre_padding=(1,1), post_padding=(1,1), num_groups=2)") in text
+    assert ("%y : f32[n,6,4,4] = Convolution(%x, %constant_0, None, num_output_maps=6, kernel_size=(3,3), "
+            "stride=(2,2), pre_padding=(1,1), post_padding=(1,1), num_groups=2)") in text
     assert ("%z : f32[n,1,8,8] = Deconvolution(%x, %constant_1, None, num_output_maps=1, kernel_size=(2,2), "
             "padding_mode=SAME_UPPER)") in text
 
@@ -266,7 +268,8 @@ W = np.ones((2, 1, 3, 3), np.float32)
 ROWS = [
     (DTypeError, "conv: argument 'x' is '<ndarray float32[1, 1, 4, 4]>'; expected a trtdsl Tensor",
      lambda: td.conv(np.ones((1, 1, 4, 4), np.float32), W)),
-    (ShapeError, "conv: argument 'w' has shape (2, 1, 3); expected a 4-D or 5-D kernel for a 2-D or 3-D convolution",
+    (ShapeError, "conv: argument 'w' has shape (2, 1, 3); expected a 4-D or 5-D kernel for a 2-D or 3-D "
+                 "convolution",
      call(lambda x: td.conv(x, np.ones((2, 1, 3), np.float32)), f32(1, 1, 5))),
     (ShapeError, "conv: argument 'w' has shape (k, 1, 3, 3); a kernel's dims must be static ints",
      call(lambda x, k: td.conv(x, k), f32(1, 1, 5, 5), f32("k", 1, 3, 3))),
@@ -274,28 +277,30 @@ ROWS = [
      call(lambda x: td.conv(x, W, stride="2"), f32(1, 1, 5, 5))),
     (ArgumentError, "conv: argument 'dilation' is (1, 1, 1); expected an int or 2 ints",
      call(lambda x: td.conv(x, W, dilation=(1, 1, 1)), f32(1, 1, 5, 5))),
-    (ArgumentError, "conv: argument 'padding' is ((1, 2), (1,)); expected an int, 2 ints, or 2 (pre, post) pairs",
+    (ArgumentError, "conv: argument 'padding' is ((1, 2), (1,)); expected an int, 2 ints, or 2 (pre, post) "
+                    "pairs",
      call(lambda x: td.conv(x, W, padding=((1, 2), (1,))), f32(1, 1, 5, 5))),
     (ArgumentError, "conv: argument 'padding_mode' is 'same'; expected one of EXPLICIT_ROUND_DOWN, "
                     "EXPLICIT_ROUND_UP, SAME_UPPER, SAME_LOWER",
      call(lambda x: td.conv(x, W, padding_mode="same"), f32(1, 1, 5, 5))),
-    (ArgumentError, "conv: argument 'padding' is 1; expected 0 with padding_mode 'same_upper', which computes the "
-                    "padding",
+    (ArgumentError, "conv: argument 'padding' is 1; expected 0 with padding_mode 'same_upper', which "
+                    "computes the padding",
      call(lambda x: td.conv(x, W, padding=1, padding_mode="same_upper"), f32(1, 1, 5, 5))),
     (ArgumentError, "conv_transpose: argument 'groups' is 1.5; expected an int >= 1",
      call(lambda x: td.conv_transpose(x, W, groups=1.5), f32(1, 1, 5, 5))),
-    (ShapeError, "Convolution: input 'x' has shape (1, 2, 5); expected a 4-D tensor (N, C, H, W) for a 2-D kernel",
-     call(lambda x: td.conv(x, W), f32(1, 2, 5))),
-    (ShapeError, "Deconvolution: input 'x' has shape (1, 1, 5, 5); expected a 5-D tensor (N, C, D, H, W) for a 3-D "
+    (ShapeError, "Convolution: input 'x' has shape (1, 2, 5); expected a 4-D tensor (N, C, H, W) for a 2-D "
                  "kernel",
+     call(lambda x: td.conv(x, W), f32(1, 2, 5))),
+    (ShapeError, "Deconvolution: input 'x' has shape (1, 1, 5, 5); expected a 5-D tensor (N, C, D, H, W) for "
+                 "a 3-D kernel",
      call(lambda x: td.conv_transpose(x, np.ones((1, 1, 2, 2, 2), np.float32)), f32(1, 1, 5, 5))),
     (DTypeError, "Convolution: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(lambda x, k: td.conv(x, k), (td.int32, (1, 1, 5, 5)), (td.int32, (2, 1, 3, 3)))),
-    (DTypeError, "Convolution: input 'kernel' has dtype float16 but 'x' has float32; TensorRT networks are strongly "
-                 "typed, so they must be the same",
+    (DTypeError, "Convolution: input 'kernel' has dtype float16 but 'x' has float32; TensorRT networks are "
+                 "strongly typed, so they must be the same",
      call(lambda x, k: td.conv(x, k), f32(1, 1, 5, 5), (td.float16, (2, 1, 3, 3)))),
-    (DTypeError, "Deconvolution: input 'bias' has dtype float16 but 'x' has float32; TensorRT networks are strongly "
-                 "typed, so they must be the same",
+    (DTypeError, "Deconvolution: input 'bias' has dtype float16 but 'x' has float32; TensorRT networks are "
+                 "strongly typed, so they must be the same",
      call(lambda x, b: td.conv_transpose(x, W, b), f32(2, 2, 5, 5), (td.float16, (1,)))),
     (ArgumentError, "Convolution: argument 'stride' is (0, 0); expected 2 ints >= 1",
      call(lambda x: td.conv(x, W, stride=0), f32(1, 1, 5, 5))),
@@ -315,8 +320,8 @@ ROWS = [
      call(lambda x: td.conv(x, np.ones((2, 1, 3, 3), np.float32), groups=2), f32(1, 3, 5, 5))),
     (ShapeError, "Convolution: num_output_maps 3 is not a multiple of num_groups 2",
      call(lambda x: td.conv(x, np.ones((3, 1, 3, 3), np.float32), groups=2), f32(1, 2, 5, 5))),
-    (ShapeError, "Convolution: input 'kernel' has shape (4, 2, 3, 3); expected (4, 3, 3, 3) = (num_output_maps, "
-                 "C/num_groups, *kernel_size)",
+    (ShapeError, "Convolution: input 'kernel' has shape (4, 2, 3, 3); expected (4, 3, 3, 3) = "
+                 "(num_output_maps, C/num_groups, *kernel_size)",
      call(lambda x: td.conv(x, np.ones((4, 2, 3, 3), np.float32)), f32(1, 3, 5, 5))),
     (ShapeError, "Deconvolution: input 'kernel' has shape (2, 1, 3, 3); expected (4, 1, 3, 3) = (C, "
                  "num_output_maps/num_groups, *kernel_size)",
@@ -325,11 +330,11 @@ ROWS = [
      call(lambda x: td.conv(x, W, np.ones(3, np.float32)), f32(1, 1, 5, 5))),
     (ShapeError, "Convolution: input 'x' has shape (1, c, 5, 5); its channel dim (1) must be a static int",
      call(lambda x: td.conv(x, W), f32(1, "c", 5, 5))),
-    (ShapeError, "Convolution: spatial dim 1 of the output would be 0 for input shape (1, 1, 5, 2); the window does "
-                 "not fit in the padded input",
+    (ShapeError, "Convolution: spatial dim 1 of the output would be 0 for input shape (1, 1, 5, 2); the "
+                 "window does not fit in the padded input",
      call(lambda x: td.conv(x, W), f32(1, 1, 5, 2))),
-    (ShapeError, "Deconvolution: spatial dim 0 of the output would be -1 for input shape (1, 1, 1, 1); the padding "
-                 "trims more than the whole output",
+    (ShapeError, "Deconvolution: spatial dim 0 of the output would be -1 for input shape (1, 1, 1, 1); the "
+                 "padding trims more than the whole output",
      call(lambda x: td.conv_transpose(x, np.ones((1, 1, 1, 1), np.float32), padding=1), f32(1, 1, 1, 1))),
     # the layer itself, as a network raised from TensorRT would give it
     (ShapeError, "Convolution: the kernel is 1-D; TensorRT supports 2-D and 3-D only",
@@ -356,9 +361,10 @@ def test_a_size_that_only_fails_at_run_time_names_the_layer():
     net = td.Network("late")
     x = net.input("x", td.float32, (1, 1, "h", 5))
     net.output("y", td.conv(x, W))
-    with pytest.raises(td.ExecutionError, match=r"Convolution \(layer conv_0\) failed on the NumPy reference: "
-                                                r"ValueError: input shape \(1, 1, 2, 5\) gives output spatial dims "
-                                                r"\(0, 3\); the window does not fit in the padded input"):
+    with pytest.raises(td.ExecutionError,
+                       match=r"Convolution \(layer conv_0\) failed on the NumPy reference: "
+                             r"ValueError: input shape \(1, 1, 2, 5\) gives output spatial dims "
+                             r"\(0, 3\); the window does not fit in the padded input"):
         net.run({"x": np.ones((1, 1, 2, 5), np.float32)})
 
 

@@ -29,7 +29,8 @@ def expected(x, axis, exclusive, reverse, total):
     values = moved.astype(np.float64) if moved.dtype.kind != "i" else moved
     n = moved.shape[-1]
     rows = values.reshape(math.prod(moved.shape[:-1]), n).tolist()
-    out = [[total([row[i] for i in summed_range(n, j, exclusive, reverse)]) for j in range(n)] for row in rows]
+    ranges = [summed_range(n, j, exclusive, reverse) for j in range(n)]
+    out = [[total([row[i] for i in summed]) for summed in ranges] for row in rows]
     return np.moveaxis(np.array(out, dtype=object).reshape(moved.shape), -1, axis)
 
 
@@ -54,7 +55,8 @@ def test_float_cumsum_matches_the_definitions(dtype, data):
     scale = expected(np.abs(x), axis, exclusive, reverse, math.fsum).astype(np.float64)
     assert got.dtype == np.dtype(dtype) and got.shape == x.shape
     tol = TOLERANCES[np.dtype(dtype)]
-    np.testing.assert_allclose(got.astype(np.float64), want, rtol=0, atol=1e-6 + 2 * tol * np.max(scale, initial=0))
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=0,
+                               atol=1e-6 + 2 * tol * np.max(scale, initial=0))
 
 
 @pytest.mark.parametrize("dtype", INT_TYPES, ids=lambda d: np.dtype(d).name)
@@ -63,7 +65,8 @@ def test_integer_cumsum_wraps(dtype, data):
     x, axis, exclusive, reverse = data.draw(case(dtype))
     got = run_layer(lambda t: td.cumsum(t, axis, exclusive=exclusive, reverse=reverse), x)
     assert got.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(got, expected(x, axis, exclusive, reverse, wrapped_sum(dtype)).astype(dtype))
+    np.testing.assert_array_equal(got,
+                                  expected(x, axis, exclusive, reverse, wrapped_sum(dtype)).astype(dtype))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_TYPES, ids=lambda d: np.dtype(d).name)
@@ -89,7 +92,8 @@ def test_the_layer_accepts_a_negative_axis_as_tensorrt_does():
 
 
 ERRORS = [
-    (DTypeError, "Cumulative[SUM]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, int64",
+    (DTypeError, "Cumulative[SUM]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, "
+                 "int32, int64",
      call(lambda x: td.cumsum(x, 0), (td.bool, (3,)))),
     (ShapeError, "cumsum: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: td.cumsum(x, 2), f32(2, 3))),
@@ -104,7 +108,8 @@ ERRORS = [
     (DTypeError, "cumsum: argument 'x' is (1, 2); expected a trtdsl Tensor", lambda: td.cumsum((1, 2), 0)),
     (ShapeError, "Cumulative[SUM]: argument 'axis' is -3; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: x.network.add1(Cumulative(-3), (x,)), f32(2, 3))),
-    (ShapeError, "Cumulative[SUM]: input 'x' has shape (); expected rank >= 1 (a cumulative sum needs an axis)",
+    (ShapeError, "Cumulative[SUM]: input 'x' has shape (); expected rank >= 1 (a cumulative sum needs an "
+                 "axis)",
      call(lambda x: x.network.add1(Cumulative(0), (x,)), f32())),
 ]
 

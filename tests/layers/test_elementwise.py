@@ -22,8 +22,8 @@ def trunc_div(a, b):
 
 
 def floor_div_int(a, b):
-    out = np.array([x // y if y != 0 else 0 for x, y in zip(a.astype(object).ravel(), b.astype(object).ravel())],
-                   dtype=object)
+    pairs = zip(a.astype(object).ravel(), b.astype(object).ravel())
+    out = np.array([x // y if y != 0 else 0 for x, y in pairs], dtype=object)
     return out.reshape(a.shape).astype(a.dtype)
 
 

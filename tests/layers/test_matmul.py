@@ -32,7 +32,8 @@ def check(got, want, scale, dtype):
     """Close to the float64 result, within the dtype's tolerance of the sum of |products|."""
     tol = TOLERANCES[np.dtype(dtype)]
     assert got.dtype == np.dtype(dtype) and got.shape == want.shape
-    np.testing.assert_allclose(got.astype(np.float64), want, rtol=0, atol=1e-6 + 2 * tol * np.max(scale, initial=0))
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=0,
+                               atol=1e-6 + 2 * tol * np.max(scale, initial=0))
 
 
 def operand_shape(batch, op, rows, cols, k):
@@ -47,8 +48,10 @@ def batch_pair(draw, min_dims=0, max_dims=3):
     """Two batch shapes of equal rank that broadcast: each dim is the common size or 1 on either side."""
     n = draw(st.integers(min_dims, max_dims))
     sizes = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
-    ones = draw(st.lists(st.sampled_from([(False, False), (True, False), (False, True)]), min_size=n, max_size=n))
-    return (tuple(1 if o[0] else s for s, o in zip(sizes, ones)), tuple(1 if o[1] else s for s, o in zip(sizes, ones)))
+    ones = draw(st.lists(st.sampled_from([(False, False), (True, False), (False, True)]), min_size=n,
+                         max_size=n))
+    return (tuple(1 if o[0] else s for s, o in zip(sizes, ones)),
+            tuple(1 if o[1] else s for s, o in zip(sizes, ones)))
 
 
 @pytest.mark.parametrize("op1", OPS, ids=lambda o: o.name)
@@ -149,35 +152,36 @@ ERRORS = [
      call(lambda a, b: a @ b, f32(2, 3), f32(2))),
     (ShapeError, "MatrixMultiply[TRANSPOSE,NONE]: the contracted dims 2 (of (2, 3)) and 3 (of (3, 5)) differ",
      call(lambda a, b: td.matmul(a, b, transpose_a=True), f32(2, 3), f32(3, 5))),
-    (ShapeError, "MatrixMultiply[NONE,NONE]: the contracted dims k (of (2, k)) and j (of (j, 5)) may differ; give "
-                 "inputs that must agree the same dim name",
+    (ShapeError, "MatrixMultiply[NONE,NONE]: the contracted dims k (of (2, k)) and j (of (j, 5)) may differ; "
+                 "give inputs that must agree the same dim name",
      call(lambda a, b: a @ b, f32(2, "k"), f32("j", 5))),
-    (ShapeError, "MatrixMultiply[NONE,NONE]: shapes (2, 2, 3) and (3, 3, 4) do not broadcast: dims 2 and 3 differ "
-                 "and neither is 1",
+    (ShapeError, "MatrixMultiply[NONE,NONE]: shapes (2, 2, 3) and (3, 3, 4) do not broadcast: dims 2 and 3 "
+                 "differ and neither is 1",
      call(lambda a, b: a @ b, f32(2, 2, 3), f32(3, 3, 4))),
-    (DTypeError, "MatrixMultiply[NONE,NONE]: input 'a' has dtype int32; expected one of float32, float16, bfloat16 "
-                 "(TensorRT's matrix multiply takes float types only; cast integers with td.cast)",
+    (DTypeError, "MatrixMultiply[NONE,NONE]: input 'a' has dtype int32; expected one of float32, float16, "
+                 "bfloat16 (TensorRT's matrix multiply takes float types only; cast integers with td.cast)",
      call(lambda a, b: a @ b, (td.int32, (2, 2)), (td.int32, (2, 2)))),
-    (DTypeError, "MatrixMultiply[NONE,NONE]: inputs have dtypes float32 and float16; TensorRT networks are strongly "
-                 "typed, so both must be the same (cast one with td.cast)",
+    (DTypeError, "MatrixMultiply[NONE,NONE]: inputs have dtypes float32 and float16; TensorRT networks are "
+                 "strongly typed, so both must be the same (cast one with td.cast)",
      call(lambda a, b: a @ b, f32(2, 2), (td.float16, (2, 2)))),
-    (ShapeError, "matmul: argument 'b' has shape (); expected rank >= 1 (np.matmul does not take scalars; use "
-                 "td.multiply)", call(lambda a: a @ 2.0, f32(2, 2))),
-    (ShapeError, "matmul: argument 'a' has shape (); expected rank >= 1 (np.matmul does not take scalars; use "
-                 "td.multiply)", call(lambda a, b: a @ b, f32(), f32(2))),
-    (ArgumentError, "matmul: argument 'transpose_b' is True; expected False for a 1-D operand (a vector has no "
-                    "transpose)", call(lambda a, b: td.matmul(a, b, transpose_b=True), f32(2, 3), f32(3))),
+    (ShapeError, "matmul: argument 'b' has shape (); expected rank >= 1 (np.matmul does not take scalars; "
+                 "use td.multiply)", call(lambda a: a @ 2.0, f32(2, 2))),
+    (ShapeError, "matmul: argument 'a' has shape (); expected rank >= 1 (np.matmul does not take scalars; "
+                 "use td.multiply)", call(lambda a, b: a @ b, f32(), f32(2))),
+    (ArgumentError, "matmul: argument 'transpose_b' is True; expected False for a 1-D operand (a vector has "
+                    "no transpose)", call(lambda a, b: td.matmul(a, b, transpose_b=True), f32(2, 3), f32(3))),
     (ArgumentError, "matmul: argument 'transpose_a' is 'yes'; expected a bool",
      call(lambda a, b: td.matmul(a, b, transpose_a="yes"), f32(2, 3), f32(3))),
-    (DTypeError, "matmul: argument 'b' (array([1.5, 2. ]), float64) cannot be used as int32: TensorRT networks are strongly typed; "
-                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
+    (DTypeError, "matmul: argument 'b' (array([1.5, 2. ]), float64) cannot be used as int32: TensorRT "
+                 "networks are strongly typed; convert it first (e.g. .astype) or cast the tensor with "
+                 "td.cast",
      call(lambda a: a @ np.array([1.5, 2.0]), (td.int32, (2, 2)))),
     (ArgumentError, "matmul: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
      lambda: td.matmul(np.ones(2), np.ones(2))),
-    (ShapeError, "MatrixMultiply[NONE,NONE]: input 'a' has shape (3,); NONE needs rank >= 2 (a matrix in the last "
-                 "two dims)", call(raw("NONE", "NONE"), f32(3), f32(3, 2))),
-    (ShapeError, "MatrixMultiply[VECTOR,VECTOR]: input 'b' has shape (); VECTOR needs rank >= 1 (a vector in the "
-                 "last dim)", call(raw("VECTOR", "VECTOR"), f32(3), f32())),
+    (ShapeError, "MatrixMultiply[NONE,NONE]: input 'a' has shape (3,); NONE needs rank >= 2 (a matrix in the "
+                 "last two dims)", call(raw("NONE", "NONE"), f32(3), f32(3, 2))),
+    (ShapeError, "MatrixMultiply[VECTOR,VECTOR]: input 'b' has shape (); VECTOR needs rank >= 1 (a vector in "
+                 "the last dim)", call(raw("VECTOR", "VECTOR"), f32(3), f32())),
     (ShapeError, "MatrixMultiply[NONE,NONE]: inputs (2, 3, 4) and (4, 5) have 1 and 0 batch dims; TensorRT "
                  "requires the same number (td.matmul adds leading 1s for you)",
      call(raw("NONE", "NONE"), f32(2, 3, 4), f32(4, 5))),

@@ -29,7 +29,8 @@ def check(got, want, error_scale, dtype):
     tol = TOLERANCES[np.dtype(dtype)]
     assert got.dtype == np.dtype(dtype) and got.shape == want.shape
     bound = 1e-6 + 2e-5 * error_scale + 2 * tol * np.abs(want)
-    assert np.all(np.abs(got.astype(np.float64) - want) <= bound), np.max(np.abs(got.astype(np.float64) - want) - bound)
+    error = np.abs(got.astype(np.float64) - want)
+    assert np.all(error <= bound), np.max(error - bound)
 
 
 def normalize_over(x, axes, eps):
@@ -81,7 +82,8 @@ def test_layer_norm_matches_formula(dtype, data):
 def test_any_axes_with_full_rank_scale(dtype, data):
     rank = data.draw(st.integers(1, 4))
     shape = tuple(data.draw(st.lists(st.integers(1, 3), min_size=rank, max_size=rank)))
-    axes = tuple(sorted(data.draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True))))
+    axes = tuple(sorted(data.draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank,
+                                           unique=True))))
     param_shape = tuple(d if data.draw(st.booleans()) else 1 for d in shape)
     x = data.draw(arrays(dtype, shape, min_value=-50, max_value=50))
     scale = data.draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
@@ -123,7 +125,8 @@ def test_group_and_instance_norm_match_loops(dtype, data):
         normalized, error_scale = grouped(x, groups, 1e-3)
     per_channel = (1, channels) + (1,) * len(spatial)
     s64 = scale.astype(np.float64).reshape(per_channel)
-    check(got, normalized * s64 + bias.astype(np.float64).reshape(per_channel), error_scale * np.abs(s64), dtype)
+    check(got, normalized * s64 + bias.astype(np.float64).reshape(per_channel), error_scale * np.abs(s64),
+          dtype)
 
 
 def test_constant_rows_give_the_bias():
@@ -144,8 +147,8 @@ def test_ir_shapes_of_scale_and_bias():
     z = td.layer_norm(x, np.ones(4, np.float16), np.zeros((1, 4)), axis=(-2, -1))
     assert [t.shape for t in z.producer.inputs[1:]] == [(1, 1, 1, 4), (1, 1, 1, 4)]
     assert z.producer.op == Normalization((2, 3))
-    assert "Normalization(%x, %unsqueeze_0, %constant_0, axes=(2,3), epsilon=1e-05, num_groups=3)" in net.format(
-        locations=False)
+    line = "Normalization(%x, %unsqueeze_0, %constant_0, axes=(2,3), epsilon=1e-05, num_groups=3)"
+    assert line in net.format(locations=False)
 
 
 def test_empty_input_gives_an_empty_result():
@@ -160,57 +163,60 @@ def raw(*args):
 ERRORS = [
     (DTypeError, "Normalization: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(lambda x: td.layer_norm(x, 1, 0), (td.int32, (2, 3)))),
-    (DTypeError, "Normalization: input 'scale' has dtype float16 but x has float32; TensorRT networks are strongly "
-                 "typed, so they must be the same",
+    (DTypeError, "Normalization: input 'scale' has dtype float16 but x has float32; TensorRT networks are "
+                 "strongly typed, so they must be the same",
      call(lambda x, s: td.layer_norm(x, s, np.zeros(3)), f32(2, 3), (td.float16, (3,)))),
     (ShapeError, "Normalization: scale (1, 3) and bias (2, 3) must have the same shape",
      call(lambda x: td.layer_norm(x, np.ones(3), np.zeros((2, 3))), f32(2, 3))),
-    (ShapeError, "Normalization: scale and bias have shape (1, 4); expected rank 2 with each dim 1 or equal to that "
-                 "of x (2, 3)", call(lambda x: td.layer_norm(x, np.ones(4), np.zeros(4)), f32(2, 3))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 4); expected rank 2 with each dim 1 or equal "
+                 "to that of x (2, 3)", call(lambda x: td.layer_norm(x, np.ones(4), np.zeros(4)), f32(2, 3))),
     (ShapeError, "layer_norm: argument 'scale' has shape (1, 2, 3), of higher rank than x (2, 3)",
      call(lambda x: td.layer_norm(x, np.ones((1, 2, 3)), 0.0), f32(2, 3))),
-    (ArgumentError, "layer_norm: argument 'axis' is 0; expected trailing dims of the rank-2 input, such as -1 or "
-                    "(-2, -1)", call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=0), f32(2, 3))),
+    (ArgumentError, "layer_norm: argument 'axis' is 0; expected trailing dims of the rank-2 input, such as "
+                    "-1 or (-2, -1)", call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=0), f32(2, 3))),
     (ShapeError, "layer_norm: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=2), f32(2, 3))),
     (ArgumentError, "Normalization: argument 'epsilon' is -1.0; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=-1), f32(2, 3))),
     (ArgumentError, "layer_norm: argument 'eps' is nan; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=float("nan")), f32(2, 3))),
-    (ArgumentError, "layer_norm: argument 'eps' is 1e+39; expected a finite float >= 0 within float32's range (at "
-                    "most 3.4028235e+38 in magnitude)",
+    (ArgumentError, "layer_norm: argument 'eps' is 1e+39; expected a finite float >= 0 within float32's "
+                    "range (at most 3.4028235e+38 in magnitude)",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps=1e39), f32(2, 3))),
     (ArgumentError, "Normalization: argument 'epsilon' is nan; expected a finite float >= 0",
      call(raw((1,), float("nan")), f32(2, 3), f32(1, 3), f32(1, 3))),
     (ArgumentError, "layer_norm: argument 'eps' is '1e-5'; expected a finite float >= 0",
      call(lambda x: td.layer_norm(x, 1.0, 0.0, eps="1e-5"), f32(2, 3))),
-    (ShapeError, "Normalization: argument 'num_groups' is 4; expected a divisor of the 6 channels (dim 1 of x "
-                 "(2, 6, 5))", call(lambda x: td.group_norm(x, 4, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
+    (ShapeError, "Normalization: argument 'num_groups' is 4; expected a divisor of the 6 channels (dim 1 of "
+                 "x (2, 6, 5))", call(lambda x: td.group_norm(x, 4, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
     (ArgumentError, "Normalization: argument 'num_groups' is 0; expected an int >= 1",
      call(lambda x: td.group_norm(x, 0, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
     (ArgumentError, "Normalization: argument 'num_groups' is 2.0; expected an int >= 1",
      call(lambda x: td.group_norm(x, 2.0, np.ones(6), np.zeros(6)), f32(2, 6, 5))),
-    (ShapeError, "group_norm: argument 'x' has shape (2, 6); expected rank >= 3 ([N, C, ...] with at least one dim "
-                 "after C)", call(lambda x: td.group_norm(x, 2, np.ones(6), np.zeros(6)), f32(2, 6))),
-    (ShapeError, "instance_norm: argument 'scale' has shape (2, 6); expected one value per channel, shape (C,), or "
-                 "the rank of x (2, 6, 5)",
+    (ShapeError, "group_norm: argument 'x' has shape (2, 6); expected rank >= 3 ([N, C, ...] with at least "
+                 "one dim after C)", call(lambda x: td.group_norm(x, 2, np.ones(6), np.zeros(6)), f32(2, 6))),
+    (ShapeError, "instance_norm: argument 'scale' has shape (2, 6); expected one value per channel, shape "
+                 "(C,), or the rank of x (2, 6, 5)",
      call(lambda x: td.instance_norm(x, np.ones((2, 6)), np.zeros(6)), f32(2, 6, 5))),
-    (ShapeError, "Normalization: scale and bias have shape (1, 4, 1); expected rank 3 with each dim 1 or equal to "
-                 "that of x (2, 6, 5)", call(lambda x: td.instance_norm(x, np.ones(4), np.zeros(4)), f32(2, 6, 5))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 4, 1); expected rank 3 with each dim 1 or "
+                 "equal to that of x (2, 6, "
+                 "5)", call(lambda x: td.instance_norm(x, np.ones(4), np.zeros(4)), f32(2, 6, 5))),
     (ArgumentError, "normalization: argument 'axes' is (0, 0); expected unique axes",
      call(lambda x: td.normalization(x, 1.0, 0.0, axes=(0, 0)), f32(2, 3))),
-    (DTypeError, "instance_norm: argument 'x' is 3.0; expected a trtdsl Tensor", lambda: td.instance_norm(3.0, 1, 0)),
-    (ShapeError, "Normalization: argument 'axes' is (1, 2); expected (2,), every dim after the channel dim 1, when "
-                 "num_groups is not 1", call(raw((1, 2), 1e-5, 2), f32(2, 4, 3), f32(1, 4, 1), f32(1, 4, 1))),
-    (ShapeError, "Normalization: argument 'axes' is (); expected at least one axis (TensorRT does not define an "
-                 "empty axes mask)", call(raw((), 1e-5), f32(2, 3), f32(1, 3), f32(1, 3))),
-    (ExecutionError, "Normalization (layer normalization_0): num_groups=2 does not divide the 3 channels of x "
-                     "(shape (1, 3, 2))",
+    (DTypeError, "instance_norm: argument 'x' is 3.0; expected a trtdsl "
+                 "Tensor", lambda: td.instance_norm(3.0, 1, 0)),
+    (ShapeError, "Normalization: argument 'axes' is (1, 2); expected (2,), every dim after the channel dim "
+                 "1, when num_groups is not "
+                 "1", call(raw((1, 2), 1e-5, 2), f32(2, 4, 3), f32(1, 4, 1), f32(1, 4, 1))),
+    (ShapeError, "Normalization: argument 'axes' is (); expected at least one axis (TensorRT does not define "
+                 "an empty axes mask)", call(raw((), 1e-5), f32(2, 3), f32(1, 3), f32(1, 3))),
+    (ExecutionError, "Normalization (layer normalization_0): num_groups=2 does not divide the 3 channels of "
+                     "x (shape (1, 3, 2))",
      run_with(lambda x, s: td.group_norm(x, 2, s, s), {"t0": np.zeros((1, 3, 2), np.float32),
                                                        "t1": np.ones((1, 3, 1), np.float32)},
               f32(1, "c", 2), f32(1, "c", 1))),
-    (ShapeError, "Normalization: scale and bias have shape (1, 1); expected rank 3 with each dim 1 or equal to that "
-                 "of x (2, 4, 3)", call(raw((2,), 1e-5), f32(2, 4, 3), f32(1, 1), f32(1, 1))),
+    (ShapeError, "Normalization: scale and bias have shape (1, 1); expected rank 3 with each dim 1 or equal "
+                 "to that of x (2, 4, 3)", call(raw((2,), 1e-5), f32(2, 4, 3), f32(1, 1), f32(1, 1))),
 ]
 
 

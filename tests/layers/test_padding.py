@@ -109,7 +109,8 @@ def test_pad_is_one_slice_with_a_fill_input_only_for_nonzero_constants():
 
 
 def test_pad_value_from_a_tensor():
-    got = run_layer(lambda x, v: td.pad(x, 1, constant_values=v), np.array([1, 2], np.int32), np.array(-9, np.int32))
+    got = run_layer(lambda x, v: td.pad(x, 1, constant_values=v), np.array([1, 2], np.int32),
+                    np.array(-9, np.int32))
     assert got.tolist() == [-9, 1, 2, -9]
 
 
@@ -119,8 +120,8 @@ ROWS = [
      call(lambda x: td.padding_nd(x, (1, 1), (1, 1)), (F32, (2, 3, 4)))),
     (DTypeError, "Padding: input 'x' has dtype bfloat16; expected one of int8, int32, float16, float32",
      call(lambda x: td.padding_nd(x, (1, 1), (1, 1)), (td.bfloat16, (1, 1, 2, 2)))),
-    (ShapeError, "Padding: dim 3 of input shape (1, 1, 2, 2) would become -1 with pre_padding -2 and post_padding -1; "
-                 "cropping cannot exceed the dim",
+    (ShapeError, "Padding: dim 3 of input shape (1, 1, 2, 2) would become -1 with pre_padding -2 and "
+                 "post_padding -1; cropping cannot exceed the dim",
      call(lambda x: td.padding_nd(x, (0, -2), (0, -1)), (F32, (1, 1, 2, 2)))),
     (ExecutionError, "Padding (layer padding_0): the padding makes the last two dims (1, -1) for an input of "
                      "shape (1, 1, 1, 2); cropping cannot exceed the dim",
@@ -128,32 +129,33 @@ ROWS = [
               (F32, (1, 1, 1, "w")))),
     (ArgumentError, "padding_nd: argument 'pre_padding' is (1, 1, 1); expected 2 ints",
      call(lambda x: td.padding_nd(x, (1, 1, 1), (1, 1)), (F32, (1, 1, 2, 2)))),
-    (ArgumentError, "pad: argument 'mode' is 'symmetric'; expected one of 'constant', 'reflect', 'edge', 'wrap'",
+    (ArgumentError, "pad: argument 'mode' is 'symmetric'; expected one of 'constant', 'reflect', 'edge', "
+                    "'wrap'",
      call(lambda x: td.pad(x, 1, "symmetric"), (F32, (2,)))),
-    (ArgumentError, "pad: argument 'pad_width' is -1; expected ints >= 0: n, (before, after), or one (before, after) "
-                    "pair per axis of shape (2,)",
+    (ArgumentError, "pad: argument 'pad_width' is -1; expected ints >= 0: n, (before, after), or one "
+                    "(before, after) pair per axis of shape (2,)",
      call(lambda x: td.pad(x, -1), (F32, (2,)))),
-    (ArgumentError, "pad: argument 'pad_width' is ((1, 1), (1, 1), (1, 1)); expected ints >= 0: n, (before, after), or "
-                    "one (before, after) pair per axis of shape (2, 2)",
+    (ArgumentError, "pad: argument 'pad_width' is ((1, 1), (1, 1), (1, 1)); expected ints >= 0: n, (before, "
+                    "after), or one (before, after) pair per axis of shape (2, 2)",
      call(lambda x: td.pad(x, ((1, 1), (1, 1), (1, 1))), (F32, (2, 2)))),
-    (ArgumentError, "pad: argument 'pad_width' is 1.5; expected ints >= 0: n, (before, after), or one (before, after) "
-                    "pair per axis of shape (2,)",
+    (ArgumentError, "pad: argument 'pad_width' is 1.5; expected ints >= 0: n, (before, after), or one "
+                    "(before, after) pair per axis of shape (2,)",
      call(lambda x: td.pad(x, 1.5), (F32, (2,)))),
-    (ShapeError, "pad: axis 0 has the dynamic size n; padding it needs a static dim (axes that are not padded may be "
-                 "dynamic)",
+    (ShapeError, "pad: axis 0 has the dynamic size n; padding it needs a static dim (axes that are not "
+                 "padded may be dynamic)",
      call(lambda x: td.pad(x, 1), (F32, ("n",)))),
     (ShapeError, "pad: axis 1 of shape (2, 0) is empty; mode 'reflect' cannot extend it",
      call(lambda x: td.pad(x, ((0, 0), (1, 0)), "reflect"), (F32, (2, 0)))),
     (ArgumentError, "pad: argument 'constant_values' is only used with mode 'constant', not 'edge'",
      call(lambda x: td.pad(x, 1, "edge", constant_values=3), (F32, (2,)))),
-    (ArgumentError, "pad: argument 'constant_values' is ((1, 2),); expected a single number (TensorRT's FILL mode has "
-                    "one fill value)",
+    (ArgumentError, "pad: argument 'constant_values' is ((1, 2),); expected a single number (TensorRT's FILL "
+                    "mode has one fill value)",
      call(lambda x: td.pad(x, 1, constant_values=((1, 2),)), (F32, (2,)))),
-    (DTypeError, "pad: argument 'constant_values' (0.5, float64) cannot be used as int32: TensorRT networks are strongly "
-                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+    (DTypeError, "pad: argument 'constant_values' (0.5, float64) cannot be used as int32: TensorRT networks "
+                 "are strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda x: td.pad(x, 1, constant_values=0.5), (td.int32, (2,)))),
-    (DTypeError, "Slice: mode FILL does not support dtype int64; TensorRT's CLAMP, FILL and REFLECT modes exclude int64 "
-                 "and bfloat16",
+    (DTypeError, "Slice: mode FILL does not support dtype int64; TensorRT's CLAMP, FILL and REFLECT modes "
+                 "exclude int64 and bfloat16",
      call(lambda x: td.pad(x, 1), (td.int64, (2,)))),
 ]
 
@@ -166,6 +168,6 @@ def test_errors(cls, message, build):
 def test_the_layer_checks_what_the_function_cannot():
     net = td.Network("e")
     x = net.input("x", F32, (1, 1, 2, 2))
-    expect_error(ArgumentError, "Padding: argument 'pre_padding' is (1,); expected 2 ints, for the last two dims "
-                                "(TensorRT pads only those)",
+    expect_error(ArgumentError, "Padding: argument 'pre_padding' is (1,); expected 2 ints, for the last two "
+                                "dims (TensorRT pads only those)",
                  lambda: net.add1(td.Padding((1,), (1, 1)), (x,)))

@@ -49,7 +49,8 @@ def naive_pool(x, kind, window, stride, pre, post, mode, excludes_padding, blend
                 padded += in_padded
             count = real if excludes_padding else padded
             avg = total / count if count else math.nan
-            y[(n, c, *o)] = {"max": best, "average": avg, "max_average_blend": (1 - blend) * best + blend * avg}[kind]
+            y[(n, c, *o)] = {"max": best, "average": avg,
+                             "max_average_blend": (1 - blend) * best + blend * avg}[kind]
     return y
 
 
@@ -157,7 +158,8 @@ def test_textual_ir_and_names():
     x = net.input("x", td.float32, (1, 2, 6, 6))
     net.output("a", td.max_pool(x, 2))
     net.output("b", td.avg_pool(x, 3, stride=1, padding=1, count_include_pad=True))
-    net.output("c", td.pool(x, PoolingType.MAX_AVERAGE_BLEND, (2, 3), padding_mode="same_lower", blend_factor=0.5))
+    net.output("c",
+               td.pool(x, PoolingType.MAX_AVERAGE_BLEND, (2, 3), padding_mode="same_lower", blend_factor=0.5))
     text = net.format(locations=False)
     assert "%a : f32[1,2,3,3] = Pooling[MAX](%x, window_size=(2,2), stride=(2,2))" in text
     assert ("%b : f32[1,2,6,6] = Pooling[AVERAGE](%x, window_size=(3,3), stride=(1,1), pre_padding=(1,1), "
@@ -184,23 +186,24 @@ X = f32(1, 1, 4, 4)
 ROWS = [
     (ArgumentError, "pool: argument 'type' is 'min'; expected one of MAX, AVERAGE, MAX_AVERAGE_BLEND",
      call(lambda x: td.pool(x, "min", 2), X)),
-    (DTypeError, "max_pool: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.max_pool([1, 2], 2)),
+    (DTypeError, "max_pool: argument 'x' is [1, 2]; expected a trtdsl "
+                 "Tensor", lambda: td.max_pool([1, 2], 2)),
     (ArgumentError, "max_pool: argument 'window' is 2.0; expected an int or 2 ints",
      call(lambda x: td.max_pool(x, 2.0), X)),
     (ArgumentError, "avg_pool: argument 'stride' is (1, 1, 1); expected an int or 2 ints",
      call(lambda x: td.avg_pool(x, 2, (1, 1, 1)), X)),
     (ArgumentError, "avg_pool: argument 'padding' is 'same'; expected an int, 2 ints, or 2 (pre, post) pairs",
      call(lambda x: td.avg_pool(x, 2, 1, "same"), X)),
-    (ArgumentError, "pool: argument 'padding' is (1, 0); expected 0 with padding_mode 'same_lower', which computes "
-                    "the padding",
+    (ArgumentError, "pool: argument 'padding' is (1, 0); expected 0 with padding_mode 'same_lower', which "
+                    "computes the padding",
      call(lambda x: td.pool(x, "max_average_blend", 2, padding=(1, 0), padding_mode="same_lower"), X)),
     (ArgumentError, "pool: argument 'padding_mode' is 'valid'; expected one of EXPLICIT_ROUND_DOWN, "
                     "EXPLICIT_ROUND_UP, SAME_UPPER, SAME_LOWER",
      call(lambda x: td.pool(x, "max", 2, padding_mode="valid"), X)),
     (ArgumentError, "max_pool: argument 'ceil_mode' is 'yes'; expected a bool",
      call(lambda x: td.max_pool(x, 2, ceil_mode="yes"), X)),
-    (ArgumentError, "pool: argument 'blend_factor' is 1e+39; expected a float in [0, 1] within float32's range "
-                    "(at most 3.4028235e+38 in magnitude)",
+    (ArgumentError, "pool: argument 'blend_factor' is 1e+39; expected a float in [0, 1] within float32's "
+                    "range (at most 3.4028235e+38 in magnitude)",
      call(lambda x: td.pool(x, "max_average_blend", 2, blend_factor=1e39), X)),
     (ArgumentError, "pool: argument 'average_count_excludes_padding' is 1; expected a bool",
      call(lambda x: td.pool(x, "average", 2, average_count_excludes_padding=1), X)),
@@ -212,10 +215,11 @@ ROWS = [
      call(lambda x: td.pool(x, "max", 2, blend_factor=0.5), X)),
     (ArgumentError, "Pooling[MAX_AVERAGE_BLEND]: argument 'blend_factor' is 1.5; expected a float in [0, 1]",
      call(lambda x: td.pool(x, "max_average_blend", 2, blend_factor=1.5), X)),
-    (ShapeError, "Pooling[MAX]: input 'x' has shape (1, 4, 4); expected a 4-D tensor (N, C, H, W) for a 2-D window",
+    (ShapeError, "Pooling[MAX]: input 'x' has shape (1, 4, 4); expected a 4-D tensor (N, C, H, W) for a 2-D "
+                 "window",
      call(lambda x: td.max_pool(x, (2, 2)), f32(1, 4, 4))),
-    (ShapeError, "Pooling[AVERAGE]: input 'x' has shape (1, 1, 4, 4); expected a 5-D tensor (N, C, D, H, W) for a "
-                 "3-D window",
+    (ShapeError, "Pooling[AVERAGE]: input 'x' has shape (1, 1, 4, 4); expected a 5-D tensor (N, C, D, H, W) "
+                 "for a 3-D window",
      call(lambda x: td.avg_pool(x, (2, 2, 2)), X)),
     (ShapeError, "Pooling[MAX]: the window is 1-D; TensorRT supports 2-D and 3-D only",
      call(lambda x: td.max_pool(x, (2,)), f32(1, 1, 4))),
@@ -227,8 +231,8 @@ ROWS = [
      call(lambda x: td.avg_pool(x, 2, (1, 0)), X)),
     (ArgumentError, "Pooling[MAX]: argument 'pre_padding' is (0, -1); expected 2 ints >= 0",
      call(lambda x: td.max_pool(x, 2, padding=(0, -1)), X)),
-    (ShapeError, "Pooling[MAX]: spatial dim 0 of the output would be 0 for input shape (1, 1, 4, 4); the window does "
-                 "not fit in the padded input",
+    (ShapeError, "Pooling[MAX]: spatial dim 0 of the output would be 0 for input shape (1, 1, 4, 4); the "
+                 "window does not fit in the padded input",
      call(lambda x: td.max_pool(x, (5, 2)), X)),
     # the layer itself, as a network raised from TensorRT would give it
     (ArgumentError, "Pooling[MAX]: argument 'stride' is (1,); expected 2 ints >= 1", raw(op(stride=(1,)))),

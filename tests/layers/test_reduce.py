@@ -94,7 +94,8 @@ def test_float_reductions_match_python(op, dtype, data):
     shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=4))
     special = op in ("MAX", "MIN")
     bound = 2 if op == "PROD" else 100
-    x = data.draw(arrays(dtype, shape, min_value=-bound, max_value=bound, allow_nan=special, allow_inf=special))
+    x = data.draw(arrays(dtype, shape, min_value=-bound, max_value=bound, allow_nan=special,
+                         allow_inf=special))
     spec = data.draw(axis_spec(len(shape)))
     keepdims = data.draw(st.booleans())
     got = run_layer(lambda t: FUNCTIONS[op](t, axis=spec, keepdims=keepdims), x)
@@ -146,7 +147,8 @@ def test_empty_volume_results_follow_the_table(op, dtype):
 
 def test_tensor_methods_and_numpy_defaults():
     x = np.arange(-3, 9, dtype=np.float32).reshape(3, 4)
-    got = run_layer(lambda t: (t.sum(), t.mean(axis=0), t.max(axis=-1, keepdims=True), t.min(), t.prod(axis=(0, 1))), x)
+    got = run_layer(lambda t: (t.sum(), t.mean(axis=0), t.max(axis=-1, keepdims=True), t.min(),
+                               t.prod(axis=(0, 1))), x)
     assert got[0].shape == () and float(got[0]) == 30.0
     np.testing.assert_array_equal(got[1], [1.0, 2.0, 3.0, 4.0])
     np.testing.assert_array_equal(got[2], [[0.0], [4.0], [8.0]])
@@ -177,26 +179,33 @@ def raw(op, axes, keepdims=False):
 
 
 ERRORS = [
-    (DTypeError, "Reduce[SUM]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, int64",
+    (DTypeError, "Reduce[SUM]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, "
+                 "int64",
      call(lambda x: td.sum(x), (td.bool, (2,)))),
-    (DTypeError, "Reduce[MAX]: input 'x' has dtype int8; expected one of float32, float16, bfloat16, int32, int64 "
-                 "(int8 is a quantized type in TensorRT: dequantize it first)", call(td.max, (td.int8, (2,)))),
+    (DTypeError, "Reduce[MAX]: input 'x' has dtype int8; expected one of float32, float16, bfloat16, int32, "
+                 "int64 (int8 is a quantized type in TensorRT: dequantize it "
+                 "first)", call(td.max, (td.int8, (2,)))),
     (ShapeError, "sum: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: x.sum(axis=2), f32(2, 3))),
-    (ArgumentError, "mean: argument 'axis' is (0, -2); expected unique axes", call(lambda x: td.mean(x, (0, -2)), f32(2, 3))),
-    (ArgumentError, "min: argument 'axis' is 1.0; expected an int in [-2, 1]", call(lambda x: td.min(x, 1.0), f32(2, 3))),
+    (ArgumentError, "mean: argument 'axis' is (0, -2); expected unique "
+                    "axes", call(lambda x: td.mean(x, (0, -2)), f32(2, 3))),
+    (ArgumentError, "min: argument 'axis' is 1.0; expected an int in [-2, "
+                    "1]", call(lambda x: td.min(x, 1.0), f32(2, 3))),
     (ArgumentError, "max: argument 'keepdims' is 'yes'; expected a bool",
      call(lambda x: td.max(x, keepdims="yes"), f32(2))),
     (ArgumentError, "reduce: argument 'op' is 'median'; expected one of SUM, PROD, MAX, MIN, AVG",
      call(lambda x: td.reduce(x, "median"), f32(2))),
     (DTypeError, "prod: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.prod([1, 2])),
-    (ShapeError, "Reduce[SUM]: argument 'axes' is (); expected at least one axis (TensorRT does not define an empty "
-                 "axes mask)", call(raw("SUM", ()), f32(2))),
-    (ShapeError, "Reduce[MAX]: argument 'axes' is (1, 0); expected increasing axes in [0, 1] for a rank-2 input",
+    (ShapeError, "Reduce[SUM]: argument 'axes' is (); expected at least one axis (TensorRT does not define "
+                 "an empty axes mask)", call(raw("SUM", ()), f32(2))),
+    (ShapeError, "Reduce[MAX]: argument 'axes' is (1, 0); expected increasing axes in [0, 1] for a rank-2 "
+                 "input",
      call(raw("MAX", (1, 0)), f32(2, 3))),
-    (ShapeError, "Reduce[AVG]: argument 'axes' is (0, 2); expected increasing axes in [0, 1] for a rank-2 input",
+    (ShapeError, "Reduce[AVG]: argument 'axes' is (0, 2); expected increasing axes in [0, 1] for a rank-2 "
+                 "input",
      call(raw("AVG", (0, 2)), f32(2, 3))),
-    (ShapeError, "Reduce[MIN]: argument 'axes' is (-1,); expected increasing axes in [0, 1] for a rank-2 input",
+    (ShapeError, "Reduce[MIN]: argument 'axes' is (-1,); expected increasing axes in [0, 1] for a rank-2 "
+                 "input",
      call(raw("MIN", (-1,)), f32(2, 3))),
 ]
 

@@ -36,7 +36,8 @@ def test_where_matches_a_python_conditional(dtype, data):
 
 
 def test_one_against_zero_broadcasts_to_zero():
-    got = run_layer(td.where, np.zeros((1, 0), np.bool_), np.zeros((3, 1), np.float32), np.zeros((1, 1), np.float32))
+    got = run_layer(td.where, np.zeros((1, 0), np.bool_), np.zeros((3, 1), np.float32),
+                    np.zeros((1, 1), np.float32))
     assert got.shape == (3, 0)
 
 
@@ -69,18 +70,20 @@ F32, B = td.float32, td.bool
 ROWS = [
     (DTypeError, "Select: input 'condition' has dtype float32; expected one of bool",
      call(lambda c, x: td.where(c, x, x), (F32, (2,)), (F32, (2,)))),
-    (DTypeError, "Select: inputs 'then' and 'else' have dtypes float32 and int32; TensorRT networks are strongly typed, "
-                 "so both must be the same (cast one with td.cast)",
+    (DTypeError, "Select: inputs 'then' and 'else' have dtypes float32 and int32; TensorRT networks are "
+                 "strongly typed, so both must be the same (cast one with td.cast)",
      call(lambda c, x, y: td.where(c, x, y), (B, (2,)), (F32, (2,)), (td.int32, (2,)))),
-    (DTypeError, "Select: input 'then' has dtype int8; expected one of float32, float16, bfloat16, int32, int64, bool",
+    (DTypeError, "Select: input 'then' has dtype int8; expected one of float32, float16, bfloat16, int32, "
+                 "int64, bool",
      call(lambda c, x: td.where(c, x, x), (B, (2,)), (td.int8, (2,)))),
-    (ShapeError, "Select: shapes (2,) and (3,) and (3,) do not broadcast: dims 2 and 3 differ and neither is 1",
+    (ShapeError, "Select: shapes (2,) and (3,) and (3,) do not broadcast: dims 2 and 3 differ and neither is "
+                 "1",
      call(lambda c, x: td.where(c, x, x), (B, (2,)), (F32, (3,)))),
-    (DTypeError, "where: argument 'condition' ([1, 0], int64) cannot be used as bool: TensorRT networks are strongly "
-                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+    (DTypeError, "where: argument 'condition' ([1, 0], int64) cannot be used as bool: TensorRT networks are "
+                 "strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda x: td.where([1, 0], x, x), (F32, (2,)))),
-    (DTypeError, "where: argument 'y' (0.5, float64) cannot be used as int32: TensorRT networks are strongly typed; "
-                 "convert it first (e.g. .astype) or cast the tensor with td.cast",
+    (DTypeError, "where: argument 'y' (0.5, float64) cannot be used as int32: TensorRT networks are strongly "
+                 "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda c, x: td.where(c, x, 0.5), (B, (2,)), (td.int32, (2,)))),
     (ArgumentError, "where: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
      lambda: td.where(True, 1.0, 2.0)),

@@ -40,4 +40,5 @@ def test_textual_ir():
 
 
 def test_errors():
-    expect_error(DTypeError, "shape_of: argument 'x' is (2, 3); expected a trtdsl Tensor", lambda: td.shape_of((2, 3)))
+    expect_error(DTypeError, "shape_of: argument 'x' is (2, 3); expected a trtdsl "
+                             "Tensor", lambda: td.shape_of((2, 3)))

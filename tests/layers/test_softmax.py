@@ -50,7 +50,8 @@ def test_softmax_matches_python(dtype, data):
 def test_large_inputs_stay_finite_and_rows_sum_to_one():
     x = np.array([[3e38, 3e38, 0.0], [-3e38, 0.0, 1.0]], np.float32)
     got = run_layer(lambda t: td.softmax(t, axis=-1), x)
-    np.testing.assert_allclose(got, [[0.5, 0.5, 0.0], [0.0, 1 / (1 + math.e), math.e / (1 + math.e)]], rtol=1e-6)
+    np.testing.assert_allclose(got, [[0.5, 0.5, 0.0], [0.0, 1 / (1 + math.e), math.e / (1 + math.e)]],
+                               rtol=1e-6)
 
 
 def test_default_axis_is_the_last_and_the_ir_stores_it():

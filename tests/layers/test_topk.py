@@ -52,7 +52,8 @@ def test_topk_matches_sorted(dtype, largest, data):
     k = data.draw(st.integers(1, shape[axis]))
     indices_dtype = data.draw(st.sampled_from([td.int32, td.int64]))
     spelled = data.draw(st.sampled_from([axis, axis - rank]))
-    values, indices = run_layer(lambda t: td.topk(t, k, spelled, largest=largest, indices_dtype=indices_dtype), x)
+    values, indices = run_layer(lambda t: td.topk(t, k, spelled, largest=largest,
+                                                  indices_dtype=indices_dtype), x)
     want_values, want_indices = expected(x, k, axis, largest)
     assert values.dtype == np.dtype(dtype) and indices.dtype == indices_dtype.numpy
     np.testing.assert_array_equal(indices, want_indices)
@@ -90,7 +91,8 @@ def test_k_larger_than_a_dynamic_dim_fails_at_run_time_naming_the_layer_and_its_
     net.output("v", values)
     with pytest.raises(ExecutionError) as info:
         net.run({"x": np.ones(2, np.float32)})
-    assert info.value.message == "TopK[MAX] (layer topk_0): k=3 exceeds the size 2 of axis 0 of the input (shape (2,))"
+    assert info.value.message == ("TopK[MAX] (layer topk_0): k=3 exceeds the size 2 of axis 0 of the input "
+                                  "(shape (2,))")
     assert info.value.location == values.producer.location
 
 
@@ -101,23 +103,28 @@ def raw(*args):
 ERRORS = [
     (ShapeError, "TopK[MAX]: argument 'k' is 4; expected at most 3, the size of axis 1 of input shape (2, 3)",
      call(lambda x: td.topk(x, 4), f32(2, 3))),
-    (ArgumentError, "TopK[MAX]: argument 'k' is 0; expected an int in [1, 3840]", call(lambda x: td.topk(x, 0), f32(3))),
+    (ArgumentError, "TopK[MAX]: argument 'k' is 0; expected an int in [1, "
+                    "3840]", call(lambda x: td.topk(x, 0), f32(3))),
     (ArgumentError, "TopK[MIN]: argument 'k' is 3841; expected an int in [1, 3840]",
      call(lambda x: td.topk(x, 3841, largest=False), f32(5000))),
     (ArgumentError, "topk: argument 'k' is 2.0; expected an int", call(lambda x: td.topk(x, 2.0), f32(3))),
-    (ShapeError, "TopK[MAX]: argument 'axis' is 0; expected one of the last four dims (1 to 4) of a rank-5 input",
+    (ShapeError, "TopK[MAX]: argument 'axis' is 0; expected one of the last four dims (1 to 4) of a rank-5 "
+                 "input",
      call(lambda x: td.topk(x, 1, axis=0), f32(1, 1, 1, 1, 1))),
     (ShapeError, "topk: argument 'axis' is 2; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: td.topk(x, 1, axis=2), f32(2, 3))),
     (ShapeError, "topk: argument 'x' has shape (); expected rank >= 1 (top-k needs an axis)",
      call(lambda x: td.topk(x, 1), f32())),
-    (DTypeError, "TopK[MAX]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, int64",
+    (DTypeError, "TopK[MAX]: input 'x' has dtype bool; expected one of float32, float16, bfloat16, int32, "
+                 "int64",
      call(lambda x: td.topk(x, 1), (td.bool, (3,)))),
     (ArgumentError, "TopK[MAX]: argument 'indices_dtype' is td.float32; expected td.int32 or td.int64",
      call(lambda x: td.topk(x, 1, indices_dtype=td.float32), f32(3))),
-    (ArgumentError, "topk: argument 'largest' is 'no'; expected a bool", call(lambda x: td.topk(x, 1, largest="no"), f32(3))),
+    (ArgumentError, "topk: argument 'largest' is 'no'; expected a "
+                    "bool", call(lambda x: td.topk(x, 1, largest="no"), f32(3))),
     (DTypeError, "topk: argument 'x' is [3, 1]; expected a trtdsl Tensor", lambda: td.topk([3, 1], 1)),
-    (ShapeError, "TopK[MIN]: argument 'axis' is -1; expected one of the last four dims (0 to 1) of a rank-2 input",
+    (ShapeError, "TopK[MIN]: argument 'axis' is -1; expected one of the last four dims (0 to 1) of a rank-2 "
+                 "input",
      call(raw(TopKOperation.MIN, 1, -1), f32(2, 3))),
     (ShapeError, "TopK[MAX]: input 'x' has shape (); expected rank >= 1 (top-k needs an axis)",
      call(raw(TopKOperation.MAX, 1, 0), f32())),

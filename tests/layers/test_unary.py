@@ -15,12 +15,16 @@ FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 FORMULAS = {
     "exp": (np.exp, {}), "log": (np.log, {"min_value": 1e-3}), "sqrt": (np.sqrt, {"min_value": 0.0}),
     "reciprocal": (lambda x: 1.0 / x, {}), "abs": (np.abs, {}), "negative": (lambda x: -x, {}),
-    "sin": (np.sin, {"min_value": -100, "max_value": 100}), "cos": (np.cos, {"min_value": -100, "max_value": 100}),
-    "tan": (np.tan, {"min_value": -1.5, "max_value": 1.5}), "sinh": (np.sinh, {"min_value": -10, "max_value": 10}),
-    "cosh": (np.cosh, {"min_value": -10, "max_value": 10}), "arcsin": (np.arcsin, {"min_value": -1, "max_value": 1}),
+    "sin": (np.sin, {"min_value": -100, "max_value": 100}),
+    "cos": (np.cos, {"min_value": -100, "max_value": 100}),
+    "tan": (np.tan, {"min_value": -1.5, "max_value": 1.5}),
+    "sinh": (np.sinh, {"min_value": -10, "max_value": 10}),
+    "cosh": (np.cosh, {"min_value": -10, "max_value": 10}),
+    "arcsin": (np.arcsin, {"min_value": -1, "max_value": 1}),
     "arccos": (np.arccos, {"min_value": -1, "max_value": 1}), "arctan": (np.arctan, {}),
     "arcsinh": (np.arcsinh, {}), "arccosh": (np.arccosh, {"min_value": 1}),
-    "arctanh": (np.arctanh, {"min_value": -0.99, "max_value": 0.99}), "ceil": (np.ceil, {}), "floor": (np.floor, {}),
+    "arctanh": (np.arctanh, {"min_value": -0.99, "max_value": 0.99}), "ceil": (np.ceil, {}),
+    "floor": (np.floor, {}),
     "erf": (np.vectorize(math.erf, otypes=[np.float64]), {"min_value": -6, "max_value": 6}),
     "sign": (np.sign, {}), "round": (np.rint, {}),
 }
@@ -44,7 +48,8 @@ def test_isinf_isnan_and_nan_propagation(x):
     inf, nan, ab = run_layer(lambda t: (td.isinf(t), td.isnan(t), td.abs(t)), x)
     np.testing.assert_array_equal(inf, np.array([math.isinf(v) for v in x.ravel()], bool).reshape(x.shape))
     np.testing.assert_array_equal(nan, np.array([math.isnan(v) for v in x.ravel()], bool).reshape(x.shape))
-    np.testing.assert_array_equal(ab, np.array([math.fabs(v) for v in x.ravel()], np.float32).reshape(x.shape))
+    np.testing.assert_array_equal(ab,
+                                  np.array([math.fabs(v) for v in x.ravel()], np.float32).reshape(x.shape))
 
 
 def test_round_is_half_to_even():

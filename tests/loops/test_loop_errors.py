@@ -540,7 +540,8 @@ ROWS = [
      lambda: td.while_loop(True, lambda v: v, np.float32(0), network=td.Network())),
     (ArgumentError, "fori_loop: argument 'body_fun' is 0; expected a function",
      lambda: td.fori_loop(0, 3, 0, np.float32(0), network=td.Network())),
-    (ArgumentError, "fori_loop: argument 'upper' is 9223372036854775808; expected an int within int64's range",
+    (ArgumentError, "fori_loop: argument 'upper' is 9223372036854775808; expected an int within int64's "
+                    "range",
      lambda: td.fori_loop(0, 2**63, lambda i, v: v, np.float32(0), network=td.Network())),
     (RegionError, "scan: init holds a str ('zero'); expected Tensors (or numbers) in tuples, lists and dicts",
      scan_bad_init),

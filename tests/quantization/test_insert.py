@@ -112,7 +112,8 @@ ROWS = [
     (ArgumentError, "insert_qdq: argument 'dtype' is td.int4; expected td.int8 or td.float8_e4m3 (TensorRT "
                     "quantizes activations to int4 never, and to fp4 only with td.dynamic_quantize)",
      lambda: td.quantization.insert_qdq(td.Network(), dtype=td.int4)),
-    (ArgumentError, "calibrate: argument 'batches' is None; expected an iterable of {input name: array} dicts",
+    (ArgumentError, "calibrate: argument 'batches' is None; expected an iterable of {input name: array} "
+                    "dicts",
      lambda: td.quantization.calibrate(td.Network(), None, [])),
     (ArgumentError, "calibrate: argument 'batches' is {'x': 1}; expected an iterable of {input name: array} "
                     "dicts",
