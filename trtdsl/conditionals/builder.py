@@ -18,6 +18,7 @@ array([3., 3., 3.], dtype=float32)
 from __future__ import annotations
 
 import contextlib
+from types import TracebackType
 from typing import Any, Iterator
 
 import numpy as np
@@ -78,7 +79,8 @@ class If(RegionBuilder, BranchOwner):
             self._add(ConditionLayer(self.region), (condition,), None)
         return self
 
-    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self._close()
         if kind is None and not self.outputs:
             raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) "

@@ -62,13 +62,12 @@ class Cast(Op):
         target = self.to.numpy
         if self.to.is_bool:
             return (x != 0,)
-        if x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy:
-            if target.kind in "iu":
-                info = np.iinfo(target)
-                wide = np.trunc(x.astype(np.float64))
-                high, low = wide >= float(info.max), wide <= float(info.min)
-                inside = np.where(high | low | np.isnan(wide), 0, wide).astype(target)
-                return (np.where(high, info.max, np.where(low, info.min, inside)).astype(target),)
+        if (x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy) and target.kind in "iu":
+            info = np.iinfo(target)
+            wide = np.trunc(x.astype(np.float64))
+            high, low = wide >= float(info.max), wide <= float(info.min)
+            inside = np.where(high | low | np.isnan(wide), 0, wide).astype(target)
+            return (np.where(high, info.max, np.where(low, info.min, inside)).astype(target),)
         return (x.astype(target),)
 
 

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -123,7 +124,8 @@ class Loop(RegionBuilder):
                 self._attach(net)
         return self
 
-    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             if kind is None:
                 self._finish()
