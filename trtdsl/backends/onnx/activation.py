@@ -88,5 +88,5 @@ _EMIT: dict[ActivationType, Callable[[NodeContext, str], str]] = {
 
 
 @exports("Activation")
-def activation(ctx: NodeContext) -> str:
+def _activation(ctx: NodeContext) -> str:
     return _EMIT[ctx.op.type](ctx, ctx.input(0))

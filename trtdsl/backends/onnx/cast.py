@@ -18,7 +18,7 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Cast")
-def cast(ctx: NodeContext) -> str:
+def _cast(ctx: NodeContext) -> str:
     x = ctx.input(0)
     source, target = ctx.input_type(0).dtype, ctx.op.to
     if not (source.is_float and target.numpy.kind in "iu"):
@@ -38,5 +38,5 @@ def cast(ctx: NodeContext) -> str:
 
 
 @exports("Identity")
-def identity(ctx: NodeContext) -> str:
+def _identity(ctx: NodeContext) -> str:
     return ctx.emit("Identity", [ctx.input(0)])

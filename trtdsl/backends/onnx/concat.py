@@ -7,5 +7,5 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Concatenation")
-def concatenation(ctx: NodeContext) -> str:
+def _concatenation(ctx: NodeContext) -> str:
     return ctx.emit("Concat", [ctx.input(i) for i in range(len(ctx.node.inputs))], axis=ctx.op.axis)

@@ -10,7 +10,7 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Constant")
-def constant(ctx: NodeContext) -> str:
+def _constant(ctx: NodeContext) -> str:
     weights = ctx.op.weights
     if ctx.is_network_output():
         return ctx.emit("Constant", [], value=numpy_helper.from_array(weights.array))

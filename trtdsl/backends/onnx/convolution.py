@@ -161,7 +161,7 @@ def _kernel_attributes(op: object) -> dict[str, object]:
 
 
 @exports("Convolution")
-def convolution(ctx: NodeContext) -> str:
+def _convolution(ctx: NodeContext) -> str:
     op = ctx.op
     pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.extents)
     x = ctx.input(0)
@@ -176,7 +176,7 @@ def convolution(ctx: NodeContext) -> str:
 
 
 @exports("Deconvolution")
-def deconvolution(ctx: NodeContext) -> str:
+def _deconvolution(ctx: NodeContext) -> str:
     op = ctx.op
     if op.padding_mode in (_P.SAME_UPPER, _P.SAME_LOWER):  # a fixed trim of DK - S, split as for convolution
         trims = [same_pads(op.padding_mode, dk - s) for dk, s in zip(op.extents, op.stride)]
@@ -239,7 +239,7 @@ def _average(ctx: NodeContext, x: str, pads: WindowPads) -> str:
 
 
 @exports("Pooling")
-def pooling(ctx: NodeContext) -> str:
+def _pooling(ctx: NodeContext) -> str:
     op = ctx.op
     pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.window_size)
     if op.type is PoolingType.MAX:

@@ -10,7 +10,7 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Cumulative")
-def cumulative(ctx: NodeContext) -> str:
+def _cumulative(ctx: NodeContext) -> str:
     op = ctx.op
     dtype = ctx.input_type(0).dtype
     axis = ctx.const(op.axis, dtypes.int64)

@@ -69,7 +69,7 @@ def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
 
 
 @exports("ElementWise")
-def elementwise(ctx: NodeContext) -> str:
+def _elementwise(ctx: NodeContext) -> str:
     a, b = ctx.input(0), ctx.input(1)
     dtype = ctx.input_type(0).dtype
     operation = ctx.op.op

@@ -70,6 +70,6 @@ def _random(ctx: NodeContext, shape: str) -> str:
 
 
 @exports("Fill")
-def fill(ctx: NodeContext) -> str:
+def _fill(ctx: NodeContext) -> str:
     shape = _dims(ctx)
     return _linspace(ctx, shape) if ctx.op.operation is FillOperation.LINSPACE else _random(ctx, shape)

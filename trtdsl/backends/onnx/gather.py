@@ -128,7 +128,7 @@ def _nd(ctx: NodeContext) -> str:
 
 
 @exports("Gather")
-def gather(ctx: NodeContext) -> str:
+def _gather(ctx: NodeContext) -> str:
     mode = ctx.op.mode
     if mode is _G.ELEMENT:
         return _element(ctx)

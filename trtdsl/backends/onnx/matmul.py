@@ -22,7 +22,7 @@ def _operand(ctx: NodeContext, i: int, op: MatrixOperation, unit_axis: int) -> s
 
 
 @exports("MatrixMultiply")
-def matmul(ctx: NodeContext) -> str:
+def _matmul(ctx: NodeContext) -> str:
     op0, op1 = ctx.op.op0, ctx.op.op1
     a = _operand(ctx, 0, op0, -2)
     b = _operand(ctx, 1, op1, -1)

@@ -9,6 +9,6 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("NonZero")
-def nonzero(ctx: NodeContext) -> str:
+def _nonzero(ctx: NodeContext) -> str:
     found = ctx.emit("NonZero", [ctx.input(0)])
     return found if ctx.op.indices_dtype is dtypes.int64 else ctx.cast(found, ctx.op.indices_dtype)

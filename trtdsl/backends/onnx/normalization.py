@@ -49,7 +49,7 @@ def _formula(ctx: NodeContext, x: str, scale: str, bias: str) -> str:
 
 
 @exports("Normalization")
-def normalization(ctx: NodeContext) -> str:
+def _normalization(ctx: NodeContext) -> str:
     x, scale, bias = ctx.input(0), ctx.input(1), ctx.input(2)
     dtype = ctx.input_type(0).dtype
     axis = _layer_norm_axis(ctx)

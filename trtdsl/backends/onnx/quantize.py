@@ -61,7 +61,7 @@ def _zero_point(ctx: NodeContext, shape: tuple, quantized: dtypes.DType) -> str:
 
 
 @exports("Quantize", opset=_opset)
-def quantize(ctx: NodeContext) -> str:
+def _quantize(ctx: NodeContext) -> str:
     x_type = ctx.input_type(0)
     x = ctx.input(0) if x_type.dtype is _F32 else ctx.cast(ctx.input(0), _F32)
     to = ctx.op.to_type
@@ -73,7 +73,7 @@ def quantize(ctx: NodeContext) -> str:
 
 
 @exports("Dequantize", opset=lambda op: max(17, 21 if op.block_shape else 17))
-def dequantize(ctx: NodeContext) -> str:
+def _dequantize(ctx: NodeContext) -> str:
     q_type = ctx.input_type(0)
     scale, shape, attrs = _scale_and_attributes(ctx, q_type.rank, q_type.shape)
     y = ctx.emit("DequantizeLinear", [ctx.input(0), scale, _zero_point(ctx, shape, q_type.dtype)], **attrs)

@@ -55,7 +55,7 @@ def _average(ctx: NodeContext, x: str, dtype: dtypes.DType) -> str:
 
 
 @exports("Reduce")
-def reduce(ctx: NodeContext) -> str:
+def _reduce(ctx: NodeContext) -> str:
     x, dtype, op = ctx.input(0), ctx.input_type(0).dtype, ctx.op.op
     if op is _R.AVG:
         return _average(ctx, x, dtype)

@@ -33,7 +33,7 @@ _MODES = {
 
 
 @exports("Resize")
-def resize(ctx: NodeContext) -> str:
+def _resize(ctx: NodeContext) -> str:
     op = ctx.op
     if len(ctx.node.inputs) > 1 and ctx.input(1) is not None:
         sizes = ctx.cast(ctx.input(1), dtypes.int64)

@@ -7,10 +7,10 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Select")
-def select(ctx: NodeContext) -> str:
+def _select(ctx: NodeContext) -> str:
     return ctx.emit("Where", [ctx.input(0), ctx.input(1), ctx.input(2)])
 
 
 @exports("Shape")
-def shape(ctx: NodeContext) -> str:
+def _shape(ctx: NodeContext) -> str:
     return ctx.emit("Shape", [ctx.input(0)])

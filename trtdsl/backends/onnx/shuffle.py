@@ -14,7 +14,7 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("Shuffle")
-def shuffle(ctx: NodeContext) -> str:
+def _shuffle(ctx: NodeContext) -> str:
     op = ctx.op
     x = ctx.input(0)
     if op.first_transpose is not None:
@@ -30,10 +30,10 @@ def shuffle(ctx: NodeContext) -> str:
 
 
 @exports("Squeeze")
-def squeeze(ctx: NodeContext) -> str:
+def _squeeze(ctx: NodeContext) -> str:
     return ctx.emit("Squeeze", [ctx.input(0), ctx.ints(ctx.op.axes)])
 
 
 @exports("Unsqueeze")
-def unsqueeze(ctx: NodeContext) -> str:
+def _unsqueeze(ctx: NodeContext) -> str:
     return ctx.emit("Unsqueeze", [ctx.input(0), ctx.ints(ctx.op.axes)])

@@ -79,7 +79,7 @@ def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, st
 
 
 @exports("Slice")
-def slice_(ctx: NodeContext) -> str:
+def _slice(ctx: NodeContext) -> str:
     op = ctx.op
     x_type = ctx.input_type(0)
     if x_type.rank == 0:
@@ -133,7 +133,7 @@ def _fill_value(ctx: NodeContext) -> str:
 
 
 @exports("Padding")
-def padding(ctx: NodeContext) -> str:
+def _padding(ctx: NodeContext) -> str:
     rank = ctx.input_type(0).rank
     pads = [0] * (rank - 2) + list(ctx.op.pre_padding) + [0] * (rank - 2) + list(ctx.op.post_padding)
     return ctx.emit("Pad", [ctx.input(0), ctx.ints(pads)], mode="constant")

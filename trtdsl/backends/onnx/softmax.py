@@ -8,5 +8,5 @@ from trtdsl.backends.onnx.registry import exports
 
 
 @exports("SoftMax")
-def softmax(ctx: NodeContext) -> str:
+def _softmax(ctx: NodeContext) -> str:
     return ctx.compute("Softmax", [ctx.input(0)], ctx.input_type(0).dtype, axis=ctx.op.axis)

@@ -13,7 +13,7 @@ from trtdsl.layers.topk import TopKOperation
 
 
 @exports("TopK")
-def topk(ctx: NodeContext) -> tuple[str, str]:
+def _topk(ctx: NodeContext) -> tuple[str, str]:
     op = ctx.op
     x, dtype = ctx.input(0), ctx.input_type(0).dtype
     largest = int(op.op is TopKOperation.MAX)

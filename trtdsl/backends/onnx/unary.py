@@ -39,7 +39,7 @@ ONNX_OPS: dict[UnaryOperation, str] = {
 
 
 @exports("Unary")
-def unary(ctx: NodeContext) -> str:
+def _unary(ctx: NodeContext) -> str:
     dtype = ctx.input_type(0).dtype
     x = ctx.input(0)
     y = ctx.compute(ONNX_OPS[ctx.op.op], [x], dtype, same_type_output=ctx.output_type().dtype == dtype)

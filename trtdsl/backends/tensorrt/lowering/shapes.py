@@ -31,7 +31,7 @@ def _static_dims(ctx: LowerContext, dims: tuple) -> Any:
     return ctx.trt.Dims([d if isinstance(d, int) else 0 for d in dims])
 
 
-def lower_fill(ctx: LowerContext, node: Node) -> None:
+def _lower_fill(ctx: LowerContext, node: Node) -> None:
     op: Fill = node.op  # type: ignore[assignment]
     layer = ctx.add(
         node,
@@ -46,7 +46,7 @@ def lower_fill(ctx: LowerContext, node: Node) -> None:
     ctx.set_inputs(node, layer, 0)
 
 
-def raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
     operation = ctx.api.from_enum(FillOperation, layer.operation, layer.name)
     dtype = ctx.dtype(layer.to_type)
     inputs = ctx.inputs(layer)
@@ -58,7 +58,7 @@ def raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Fill(shape, operation, dtype, convert(layer.alpha), convert(layer.beta)), inputs[:1])
 
 
-def lower_resize(ctx: LowerContext, node: Node) -> None:
+def _lower_resize(ctx: LowerContext, node: Node) -> None:
     op: Resize = node.op  # type: ignore[assignment]
     layer = ctx.add(node, "add_resize", ctx.input(node, 0))
     layer.resize_mode = ctx.api.enum("InterpolationMode", op.mode)
@@ -76,7 +76,7 @@ def lower_resize(ctx: LowerContext, node: Node) -> None:
     ctx.set_inputs(node, layer, 1)
 
 
-def raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
     inputs = ctx.inputs(layer)
     options = dict(
         mode=ctx.api.from_enum(InterpolationMode, layer.resize_mode, layer.name),
@@ -96,17 +96,17 @@ def raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Resize(tuple(int(d) for d in layer.shape), **options), inputs[:1])
 
 
-def lower_nonzero(ctx: LowerContext, node: Node) -> None:
+def _lower_nonzero(ctx: LowerContext, node: Node) -> None:
     op: NonZero = node.op  # type: ignore[assignment]
     ctx.add(node, "add_non_zero", ctx.input(node, 0), ctx.api.dtype(op.indices_dtype))
 
 
-def raise_nonzero(ctx: RaiseContext, layer: Any) -> Raised:
+def _raise_nonzero(ctx: RaiseContext, layer: Any) -> Raised:
     x = ctx.input(layer, 0)
     assert x is not None
     return Raised(NonZero(count_symbol(x), ctx.dtype(layer.indices_type)), [x])
 
 
-register("Fill", "FILL", lower_fill, raise_fill)
-register("Resize", "RESIZE", lower_resize, raise_resize)
-register("NonZero", "NON_ZERO", lower_nonzero, raise_nonzero)
+register("Fill", "FILL", _lower_fill, _raise_fill)
+register("Resize", "RESIZE", _lower_resize, _raise_resize)
+register("NonZero", "NON_ZERO", _lower_nonzero, _raise_nonzero)
