@@ -159,6 +159,15 @@ ROWS = [
     (DSLError, "Tensor %t0 has no Python truth value: its value exists only when the network runs; use "
                "td.cond/td.If for data-dependent control flow or td.where to select values",
      call(lambda a: bool(a), f32(1))),
+    (DSLError, "Tensor %t0 is not iterable; index it (x[i]) or use td.Loop/td.scan",
+     call(lambda a: list(a), f32(2))),
+    (DSLError, "len() of Tensor %t0: its first dim is not a static int (f32[n,2])",
+     call(lambda a: len(a), f32("n", 2))),
+    (ShapeError, "ElementWise[SUM]: inputs have ranks 2, 1 (shapes (2, 3), (3,)); TensorRT requires equal "
+                 "ranks",
+     call(lambda a, b: a.network.add1(ElementWise(ElementWiseOperation.SUM), (a, b)), f32(2, 3), f32(3))),
+    (ArgumentError, "relu: argument 'alpha' is 1; expected a finite float",
+     call(lambda a: a.network.add1(Activation(ActivationType.RELU, 1), (a,)), f32(2))),
     # run
     (InputError, "run: missing input 't0' (f32[2])", run_with(lambda a: a + 1.0, {}, f32(2))),
     (InputError, "run: network 'e' has no input named 'z'; its inputs are ['t0']",

@@ -4,7 +4,7 @@ by layer)."""
 
 import numpy as np
 import pytest
-from support import expect_error
+from support import expect_error, inputs
 
 import trtdsl as td
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
@@ -16,16 +16,26 @@ from trtdsl.regions.region import new_region
 F = td.float32
 
 
-def inputs(*specs):
-    net = td.Network("e")
-    return net, [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
-
-
 def with_condition(dtype, shape):
     def build():
         _, (c,) = inputs((dtype, shape))
         with td.If(c):
             pass
+    return build
+
+
+def output_of_other_network():
+    _, (b,) = inputs((td.bool, ()))
+    other = td.Network("other").input("y", F, (3,))
+    with td.If(b) as branch:
+        branch.output(other, other)
+
+
+def if_named(name):
+    def build():
+        _, (b,) = inputs((td.bool, ()))
+        with td.If(b, name=name) as branch:
+            branch.output(np.float32(1), np.float32(0))
     return build
 
 
@@ -224,6 +234,8 @@ ROWS = [
     (DTypeError, "Condition: input 'condition' is f32[]; expected a 0-D bool tensor (compare with a scalar "
                  "and reduce, e.g. td.max(x) > 0)", with_condition(F, ())),
     (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor", lambda: td.If(True)),
+    (RegionError, "output: %y belongs to network 'other', not 'e'", output_of_other_network),
+    (ArgumentError, "If: argument 'name' is ''; expected a non-empty str", if_named("")),
     (ArgumentError, "cond: argument 'true_fn' is 1.0; expected a function",
      lambda: td.cond(inputs((td.bool, ()))[1][0], 1.0, lambda: 0.0)),
     (ArgumentError, "cond: argument 'false_fn' is None; expected a function",

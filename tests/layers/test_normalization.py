@@ -171,6 +171,8 @@ ERRORS = [
     (ShapeError, "Normalization: scale and bias have shape (1, 4); expected rank 2 with each dim 1 or equal "
                  "to that of x (2, 3)", call(lambda x: td.layer_norm(x, np.ones(4), np.zeros(4)), f32(2, 3))),
     (ShapeError, "layer_norm: argument 'scale' has shape (1, 2, 3), of higher rank than x (2, 3)",
+     call(lambda x, s: td.layer_norm(x, s, 0.0), f32(2, 3), f32(1, 2, 3))),
+    (ShapeError, "layer_norm: argument 'scale' has shape (1, 2, 3), of higher rank than x (2, 3)",
      call(lambda x: td.layer_norm(x, np.ones((1, 2, 3)), 0.0), f32(2, 3))),
     (ArgumentError, "layer_norm: argument 'axis' is 0; expected trailing dims of the rank-2 input, such as "
                     "-1 or (-2, -1)", call(lambda x: td.layer_norm(x, 1.0, 0.0, axis=0), f32(2, 3))),

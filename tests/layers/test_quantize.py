@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import call, expect_error, f32, run_layer
+from support import call, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -520,6 +520,17 @@ ROWS = [
     (ExecutionError, "Quantize[i8] (layer quantize_0): scale coefficient -1.0 is not finite and positive; "
                      "TensorRT requires strictly positive scales",
      run_bad_scale),
+    (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is 0.0; expected finite, strictly "
+                    "positive coefficients",
+     call(lambda a: td.dynamic_quantize(a, double_quant_scale=a.network.constant(np.float32(1)) * 0.0),
+          f32(2, 16))),
+    (ShapeError, "Quantize[i8]: axis 2 is out of range for the input (2, 3)",
+     call(lambda x, s: x.network.add1(Quantize(td.int8, 2), (x, s)), f32(2, 3), f32(3))),
+    (ExecutionError, "Quantize[i8] (layer quantize_0): the zero point holds non-zero values; TensorRT "
+                     "supports symmetric quantization only",
+     run_with(lambda x, s, z: x.network.add1(Quantize(td.int8), (x, s, z)),
+              {"t0": np.ones(2, np.float32), "t1": np.float32(1), "t2": np.int8(3)},
+              f32(2), f32(), (td.int8, ()))),
 ]
 
 

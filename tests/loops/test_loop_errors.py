@@ -4,7 +4,7 @@ network raised from TensorRT is) and are caught by the region analysis TensorRT'
 
 import numpy as np
 import pytest
-from support import expect_error
+from support import expect_error, inputs
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, RegionError, ShapeError
@@ -20,11 +20,6 @@ from trtdsl.regions import analyze
 from trtdsl.regions.region import new_region
 
 F = td.float32
-
-
-def inputs(*specs):
-    net = td.Network("e")
-    return net, [net.input(f"t{i}", dt, shape) for i, (dt, shape) in enumerate(specs)]
 
 
 def leak():
@@ -171,6 +166,32 @@ def collect_with_length(length):
             loop.while_(td.max(h) < 10.0)
             loop.collect(h, length=length)
     return build
+
+
+def carry_of(value):
+    def build():
+        _, (x,) = inputs((F, (3,)))
+        with td.Loop(trip_count=3, network=x.network) as loop:
+            loop.carry(value)
+    return build
+
+
+def named_loops(*names):
+    def build():
+        _, (x,) = inputs((F, (3,)))
+        for name in names:
+            with td.Loop(trip_count=3, name=name) as loop:
+                c = loop.carry(x)
+                c.update(c)
+    return build
+
+
+def loop_over_two_networks():
+    _, (x,) = inputs((F, (3,)))
+    other = td.Network("other").input("y", F, (3,))
+    with td.Loop(trip_count=3) as loop:
+        loop.carry(x)
+        loop.carry(other)
 
 
 def iterate(shape, count, **kw):
@@ -424,6 +445,15 @@ def raw_length_too_short():
     net.run({"x": np.ones(3, np.float32), "n": np.int32(2)})
 
 
+def raw_layer(make, *specs):
+    """Add the boundary layer ``make(region)`` on new inputs of ``specs`` (loop_0 has a trip limit)."""
+    def build():
+        net, _, (a,) = raw()
+        net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
+        return net.add(make(a), [net.input(f"i{k}", dt, shape) for k, (dt, shape) in enumerate(specs)])
+    return build
+
+
 def raw_op(make):
     def build():
         _, _, (a,) = raw()
@@ -601,6 +631,40 @@ ROWS = [
     (ArgumentError, "Iterator: argument 'region' is Region(kind='if', index=1, name='if_0'); expected a loop "
                     "Region",
      lambda: IteratorLayer(raw(("loop", "if"))[2][1])),
+    (ArgumentError, "Iterator: argument 'axis' is 0.0; expected an "
+                    "int", raw_op(lambda a: IteratorLayer(a, 0.0))),
+    (ArgumentError, "Iterator: argument 'reverse' is 1; expected a bool",
+     raw_op(lambda a: IteratorLayer(a, 0, 1))),
+    (ShapeError, "Iterator: input 'x' has shape (); a 0-D tensor cannot be iterated over",
+     raw_layer(lambda a: IteratorLayer(a), (F, ()))),
+    (ShapeError, "Iterator: axis 2 is out of range for input 'x' of shape (3, 2); expected an axis in [0, 1]",
+     raw_layer(lambda a: IteratorLayer(a, 2), (F, (3, 2)))),
+    (ArgumentError, "LoopOutput: argument 'axis' is '0'; expected an int",
+     raw_op(lambda a: LoopOutputLayer(a, LoopOutput.CONCATENATE, "0", 3))),
+    (ArgumentError, "LoopOutput[LAST_VALUE]: has a length input; LAST_VALUE takes only the recurrence",
+     raw_layer(lambda a: LoopOutputLayer(a, LoopOutput.LAST_VALUE), (F, ()), (td.int32, ()))),
+    (ArgumentError, "LoopOutput[CONCATENATE]: input 'length' is missing; CONCATENATE needs the concatenation "
+                    "length (a 0-D int32/int64 tensor defined before the loop)",
+     raw_layer(lambda a: LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (F, ()))),
+    (DTypeError, "LoopOutput[REVERSE]: input 'length' is f32[]; expected a 0-D int32 or int64 tensor",
+     raw_layer(lambda a: LoopOutputLayer(a, LoopOutput.REVERSE, 0, 3), (F, ()), (F, ()))),
+    (ShapeError, "LoopOutput[CONCATENATE]: axis 2 is out of range for a value of shape (3,); expected an "
+                 "axis in [0, 1]",
+     raw_layer(lambda a: LoopOutputLayer(a, LoopOutput.CONCATENATE, 2, 3), (F, (3,)), (td.int32, ()))),
+    (RegionError, "carry: use the loop in a with block (with td.Loop(...) as loop:)",
+     lambda: td.Loop(3).carry(np.float32(0))),
+    (ArgumentError, "carry: argument 'init' is 'zero'; expected a Tensor, a number or an array",
+     carry_of("zero")),
+    (ArgumentError, "Loop: argument 'name' is 5; expected a non-empty str", named_loops(5)),
+    (ArgumentError, "Loop: network 'e' already has a region named 'body'", named_loops("body", "body")),
+    (RegionError, "loop 'loop_0' belongs to network 'e'; it cannot use tensors of another network ('other')",
+     loop_over_two_networks),
+    (RegionError, "while_loop: no argument is a trtdsl Tensor, so the network is unknown; pass network=net",
+     lambda: td.while_loop(lambda v: v > 0, lambda v: v - 1, 3)),
+    (RegionError, "scan: xs leaf 1 (%t1) is 0-D; scan slices the leading axis",
+     lambda: td.scan(lambda c, x: (c, c), np.float32(0), inputs((F, (3,)), (F, ()))[1])),
+    (DTypeError, "fori_loop: 'lower' is int32 but 'upper' is int64; give both the same dtype",
+     lambda: td.fori_loop(*inputs((td.int32, ()), (td.int64, ()))[1], lambda i, v: v, np.float32(0))),
 ]
 
 
