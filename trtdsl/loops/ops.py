@@ -194,7 +194,8 @@ class LoopOutputLayer(Op):
             raise ArgumentError(f"{self.label()}: input 'length' is missing; {self.loop_output.name} needs "
                                 "the concatenation length (a 0-D int32/int64 tensor defined before the loop)")
         if length.dtype not in dtypes.INTEGERS or length.rank != 0:
-            raise DTypeError(f"{self.label()}: input 'length' is {length}; expected a 0-D int32 or int64 tensor")
+            raise DTypeError(f"{self.label()}: input 'length' is {length}; expected a 0-D int32 or int64 "
+                             "tensor")
         if not 0 <= self.axis <= value.rank:
             raise ShapeError(f"{self.label()}: axis {self.axis} is out of range for a value of shape "
                              f"{value.shape_text}; expected an axis in [0, {value.rank}]")
