@@ -19,7 +19,17 @@ BACKENDS = {
 
 
 def get_backend(name: str) -> ModuleType:
-    """The backend module called ``name``."""
+    """The backend module called ``name``: ``"reference"``, ``"onnxruntime"`` or ``"tensorrt"`` (imported
+    on first use, with its dependencies).
+
+    >>> get_backend("reference").__name__
+    'trtdsl.reference'
+    >>> try:
+    ...     get_backend("cuda")
+    ... except BackendError as e:
+    ...     print(e.message)
+    run: argument 'backend' is 'cuda'; expected one of ['onnxruntime', 'reference', 'tensorrt']
+    """
     module = BACKENDS.get(name)
     if module is None:
         raise BackendError(f"run: argument 'backend' is {name!r}; expected one of {sorted(BACKENDS)}")

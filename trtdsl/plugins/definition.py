@@ -841,7 +841,18 @@ def _install(cls: type, definition: PluginDefinition) -> None:
 
 
 def lookup(name: str, namespace: str = "", version: str = "1") -> PluginDefinition:
-    """The definition registered for a plugin (ArgumentError if none)."""
+    """The definition registered for a plugin (ArgumentError if none).
+
+    >>> import trtdsl as td
+    >>> @td.plugin("doc::found")
+    ... class Found:
+    ...     def shape(self, x):
+    ...         return x
+    ...     def reference(self, x):
+    ...         return x.copy()
+    >>> lookup("found", "doc") is definition_of(Found), lookup("found", "doc").label
+    (True, 'doc::found')
+    """
     found = _DEFINITIONS.get((namespace, name, version))
     if found is None:
         where = f"{namespace}::{name}" if namespace else name
@@ -853,7 +864,14 @@ def lookup(name: str, namespace: str = "", version: str = "1") -> PluginDefiniti
 
 
 def definition_of(plugin_class: type) -> PluginDefinition:
-    """The definition of a class decorated with @td.plugin or @td.registry_plugin."""
+    """The definition of a class decorated with @td.plugin or @td.registry_plugin.
+
+    >>> try:
+    ...     definition_of(int)
+    ... except ArgumentError as e:
+    ...     print(e.message)
+    <class 'int'> is not a plugin class (decorate it with @td.plugin)
+    """
     found = plugin_class.__dict__.get("__plugin__") if isinstance(plugin_class, type) else None
     if not isinstance(found, PluginDefinition):
         raise ArgumentError(f"{plugin_class!r} is not a plugin class (decorate it with @td.plugin)")

@@ -29,10 +29,6 @@ from trtdsl.backends.tensorrt.standin import Call, StandIn, behaviour
 from trtdsl.errors import ArgumentError
 from trtdsl.plugins.definition import lookup
 
-# pybind11 converts a str to the bindings' FallbackString (the type of PluginField names) implicitly.
-standin._IMPLICIT.setdefault("FallbackString", lambda value: isinstance(value, str))
-
-
 def install(si: StandIn) -> StandIn:
     """Give the stand-in ``si`` TensorRT's module function ``get_plugin_registry`` (checked against the
     manifest and recorded like the methods); returns ``si``."""

@@ -165,7 +165,27 @@ def fields(
     trt: Any, definition: PluginDefinition, values: Sequence[tuple[str, Any]]
 ) -> tuple[Any, list[Any]]:
     """The ``PluginFieldCollection_`` of attribute values (what plugin creators take), and the objects it
-    points into (keep them alive until the plugin is created)."""
+    points into (keep them alive until the plugin is created).
+
+    >>> import trtdsl as td
+    >>> from trtdsl.backends.tensorrt import standin
+    >>> from trtdsl.plugins.standin import install     # the stand-in's plugin API
+    >>> @td.registry_plugin("DocFields_TRT")
+    ... class DocFields:
+    ...     eps: np.float32 = 1e-3
+    ...     label: str = "a"
+    ...     def shape(self, x):
+    ...         return x
+    ...     def reference(self, x):
+    ...         return x.copy()
+    >>> definition = definition_of(DocFields)
+    >>> trt = install(standin.module("11.4"))
+    >>> collection, keep = fields(trt, definition, [("eps", 0.5), ("label", "b")])
+    >>> [(collection[i].name, collection[i].type.name) for i in range(len(collection))]
+    [('eps', 'FLOAT32'), ('label', 'CHAR')]
+    >>> values_from_fields(definition, collection)
+    {'eps': 0.5, 'label': 'b'}
+    """
     collection = trt.PluginFieldCollection()
     buffers: list[Any] = [collection]
     for name, value in values:
@@ -177,7 +197,8 @@ def fields(
 
 
 def values_from_fields(definition: PluginDefinition, collection: Any) -> dict[str, Any]:
-    """Attribute values read back from plugin fields (``PluginField`` objects: name, data, type)."""
+    """Attribute values read back from plugin fields (``PluginField`` objects: name, data, type), as
+    :func:`fields` wrote them (its example reads them back); fields of other names are left out."""
     values = {}
     for i in range(len(collection)):
         field = collection[i]

@@ -10,7 +10,7 @@ A backend is a name (``"reference"``, ``"onnxruntime"``, ``"tensorrt"``) or any 
 ``run(network, inputs) -> {output name: array}`` -- for example an independent NumPy formula.
 
 >>> import numpy as np, trtdsl as td
->>> from trtdsl.testing import compare
+>>> from trtdsl.testing.compare import compare
 >>> net = td.Network("demo")
 >>> x = net.input("x", td.float32, (3,))
 >>> net.output("y", td.sigmoid(x))
@@ -282,7 +282,13 @@ def _describe(array: np.ndarray) -> str:
 
 
 def backend_runner(backend: Backend) -> tuple[str, Runner]:
-    """A backend's display name and its run function."""
+    """A backend's display name and its run function.
+
+    >>> def formula(network, feeds):
+    ...     return {}
+    >>> backend_runner("reference")[0], backend_runner(formula)[0]
+    ('reference', 'formula')
+    """
     if isinstance(backend, str):
         from trtdsl.backends import get_backend
 

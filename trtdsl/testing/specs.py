@@ -71,7 +71,14 @@ DEFAULT_DIM_RANGE = DimRange(1, 2, 4)
 
 
 def dim_names(network: Network) -> list[str]:
-    """The named dims of the network's inputs, in order of appearance."""
+    """The named dims of the network's inputs, in order of appearance.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> _ = net.input("a", td.float32, ("batch", 3)), net.input("b", td.float32, ("seq", "batch"))
+    >>> dim_names(net)
+    ['batch', 'seq']
+    """
     names: dict[str, None] = {}
     for t in network.inputs.values():
         for d in t.shape:
@@ -85,7 +92,14 @@ def dim_ranges(
 ) -> dict[str, DimRange]:
     """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
     (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` that are not ranges (e.g.
-    hypothesis strategies) are left to the caller."""
+    hypothesis strategies) are left to the caller.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> _ = net.input("x", td.float32, ("batch", "seq"))
+    >>> dim_ranges(net, {"batch": (1, 8)})
+    {'batch': DimRange(min=1, opt=1, max=8), 'seq': DimRange(min=1, opt=2, max=4)}
+    """
     names = dim_names(network)
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
@@ -121,7 +135,13 @@ def _is_range(value: Any) -> bool:
 
 
 def input_shape(tensor: Tensor, sizes: Mapping[str, int]) -> tuple[int, ...]:
-    """The concrete shape of an input for the named dims' ``sizes``."""
+    """The concrete shape of an input for the named dims' ``sizes``.
+
+    >>> import trtdsl as td
+    >>> x = td.Network("n").input("x", td.float32, ("batch", 3))
+    >>> input_shape(x, {"batch": 5})
+    (5, 3)
+    """
     return tuple(evaluate(d, dict(sizes)) for d in tensor.shape)
 
 
@@ -144,7 +164,12 @@ _DEFAULT_RANGES: dict[str, tuple[float, float]] = {
 
 
 def value_range(name: str, dtype: DType, values: Mapping[str, Any] | None) -> tuple[float, float]:
-    """The (low, high) range of input ``name``: ``values[name]`` if given, else the dtype's default."""
+    """The (low, high) range of input ``name``: ``values[name]`` if given, else the dtype's default.
+
+    >>> import trtdsl as td
+    >>> value_range("x", td.int8, None), value_range("x", td.float32, {"x": (0.0, 1.0)})
+    ((-128, 127), (0.0, 1.0))
+    """
     if values is not None and name in values:
         given = values[name]
         if not (isinstance(given, (tuple, list)) and len(given) == 2 and given[0] <= given[1]):
@@ -212,7 +237,15 @@ IndexBound = Callable[[Mapping[str, int]], "tuple[int, int]"]
 
 def index_bounds(network: Network) -> dict[str, IndexBound]:
     """For each input whose values are used as indices (through pass-through layers such as reshapes and
-    casts), a function from the named dims' sizes to the (low, high) range of valid indices."""
+    casts), a function from the named dims' sizes to the (low, high) range of valid indices.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> table, i = net.input("table", td.float32, ("rows", 4)), net.input("i", td.int32, (2,))
+    >>> net.output("y", td.take(table, i))
+    >>> index_bounds(net)["i"]({"rows": 10})       # TensorRT's Gather takes negative indices too
+    (-10, 9)
+    """
     consumers: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in network.nodes:
         for i, t in enumerate(node.inputs):
@@ -328,7 +361,13 @@ def _check_value_names(network: Network, values: Mapping[str, Any] | None) -> No
 def sample(
     rng: np.random.Generator, dtype: DType, shape: tuple[int, ...], low: float, high: float
 ) -> np.ndarray:
-    """Uniform values of ``dtype`` in [low, high] (integers inclusive; booleans fair)."""
+    """Uniform values of ``dtype`` in [low, high] (integers inclusive; booleans fair).
+
+    >>> import trtdsl as td
+    >>> values = sample(np.random.default_rng(0), td.int32, (1000,), -2, 2)
+    >>> values.dtype, sorted(set(values.tolist()))
+    (dtype('int32'), [-2, -1, 0, 1, 2])
+    """
     if dtype.is_bool:
         return rng.random(shape) < 0.5
     if dtype.numpy.kind in "iu" or dtype.name == "int4":

@@ -42,7 +42,15 @@ SUB_BYTE = frozenset({"INT4", "FP4"})
 
 
 def import_tensorrt() -> Any:
-    """The real ``tensorrt`` module, or a BackendError saying why it cannot be used."""
+    """The real ``tensorrt`` module, or a BackendError saying why it cannot be used.
+
+    >>> try:
+    ...     ok = int(import_tensorrt().__version__.split(".")[0]) >= 10
+    ... except BackendError as e:           # where TensorRT is missing
+    ...     ok = "pip install tensorrt" in e.message
+    >>> ok
+    True
+    """
     try:
         import tensorrt  # noqa: PLC0415  (optional dependency, imported only by this backend)
     except ImportError as exc:

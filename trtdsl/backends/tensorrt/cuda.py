@@ -72,7 +72,11 @@ def check(result: Any, what: str) -> Any:
 
 
 def device_count() -> int:
-    """The number of CUDA devices (0 when there is no driver or no GPU)."""
+    """The number of CUDA devices (0 when there is no driver or no GPU).
+
+    >>> device_count() >= 0
+    True
+    """
     try:
         rt = runtime()
     except BackendError:

@@ -181,7 +181,11 @@ def available() -> list[str]:
 @functools.lru_cache(maxsize=None)
 def load(version: str) -> Manifest:
     """The shipped manifest whose version starts with ``version`` (``"11"``, ``"10.16"``, ``"11.4.0"``);
-    the newest one when several match."""
+    the newest one when several match.
+
+    >>> load("10").version, load("11.4.0").package
+    ('10.16.1.11', 'tensorrt-cu13-bindings')
+    """
     matches = [v for v in available() if f"{v}.".startswith(f"{version}.")]
     if not matches:
         raise BackendError(

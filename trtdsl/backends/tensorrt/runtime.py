@@ -62,7 +62,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def pack_plan(plan: bytes, header: Mapping[str, Any]) -> bytes:
-    """A plan file's bytes: the fixed header, the JSON header (with the plan's size and SHA-256), the plan."""
+    """A plan file's bytes: the fixed header, the JSON header (with the plan's size and SHA-256), the plan.
+
+    >>> data = pack_plan(b"plan", {"tensorrt": "11.4.0.106"})
+    >>> data[:12], data.endswith(b"plan"), b'"plan_bytes": 4' in data
+    (b'TRTDSL-PLAN\\x00', True, True)
+    """
     meta = dict(header, plan_bytes=len(plan), sha256=hashlib.sha256(plan).hexdigest())
     text = json.dumps(meta, sort_keys=True).encode()
     return _HEADER.pack(MAGIC, FORMAT, len(text)) + text + plan

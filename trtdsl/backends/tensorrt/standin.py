@@ -405,6 +405,7 @@ _IMPLICIT: dict[str, Callable[[Any], bool]] = {
     **{name: _is_int_sequence for name in _DIMS_CLASSES},
     "Permutation": _is_int_sequence,
     "Weights": _is_weights_array,
+    "FallbackString": lambda v: isinstance(v, str),  # the type of PluginField names
 }
 
 
@@ -966,5 +967,10 @@ _GETTERS[("ITensor", "dtype")] = _input_type("dtype")
 
 
 def module(version: str) -> StandIn:
-    """A fresh stand-in for the shipped manifest of TensorRT ``version`` (e.g. ``"11.4"``, ``"10"``)."""
+    """A fresh stand-in for the shipped manifest of TensorRT ``version`` (e.g. ``"11.4"``, ``"10"``).
+
+    >>> trt = module("10")
+    >>> trt.__version__, trt.ActivationType.GELU_ERF
+    ('10.16.1.11', <ActivationType.GELU_ERF: 12>)
+    """
     return StandIn(manifests.load(version))
