@@ -80,7 +80,11 @@ def first_divergence(
 ) -> Divergence | None:
     """The layer where ``backends`` (two names or run functions) first disagree on ``inputs``, or None
     when the network's outputs agree. Tolerances as in :func:`~trtdsl.testing.compare`. Loops and
-    conditionals count as one step each (their boundary and body layers are not probed)."""
+    conditionals count as one step each (their boundary and body layers are not probed).
+
+    The layer found always has agreeing inputs and a differing output. It is the earliest such layer when
+    differences, once they appear, reach every later frontier; a difference that a later layer masks (a
+    comparison, a max, a clamp) and that reappears further on may be found at its later appearance."""
     from trtdsl.reference.interpreter import plan
 
     if len(backends) != 2:

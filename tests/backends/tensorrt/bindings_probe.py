@@ -68,6 +68,14 @@ def behaviours(trt) -> dict:
     }
 
 
+def conversions(trt) -> dict:
+    """Conversions pybind11 makes and the stand-in refuses on purpose (see its module docstring)."""
+    return {
+        "bool_for_int": outcome(lambda: list(trt.Dims([True, 2]))),
+        "array_for_list": outcome(lambda: list(trt.Dims(np.array([1, 2])))),
+    }
+
+
 def wrapper_checks(trt) -> dict:
     """trtdsl's TensorRT wrapper and interface subclasses, used with the real bindings."""
     api = TensorRT(trt)
@@ -113,6 +121,7 @@ def main() -> None:
             "manifest": tool.manifest_of(trt, package, version),
             "real": behaviours(trt),
             "standin": behaviours(fake),
+            "conversions": {"real": conversions(trt), "standin": conversions(fake)},
             "wrapper": wrapper_checks(trt),
         },
         sys.stdout,

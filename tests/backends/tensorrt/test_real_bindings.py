@@ -76,6 +76,16 @@ def test_the_standin_behaves_like_the_bindings(real):
     assert found["standin"] == found["real"]
 
 
+def test_the_standin_refuses_the_loose_conversions_it_documents(real):
+    found, _ = real
+    conversions = found["conversions"]
+    assert conversions["real"] == {"bool_for_int": ["ok", [1, 2]], "array_for_list": ["ok", [1, 2]]}
+    assert conversions["standin"] == {
+        "bool_for_int": ["error", "TypeError"],
+        "array_for_list": ["error", "TypeError"],
+    }
+
+
 def test_the_wrapper_and_interface_subclasses_work_with_the_bindings(real):
     found, version = real
     wrapper = found["wrapper"]

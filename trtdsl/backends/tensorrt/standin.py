@@ -5,7 +5,9 @@ every class of the manifest exists with its methods (as functions on the class) 
 ``property`` descriptors), enums have exactly the manifest's members, and each call is checked as
 pybind11 checks it: unknown methods and properties raise AttributeError, calls that fit no overload
 (wrong arity, unknown keyword, wrong argument type, an int where an enum is expected) raise TypeError,
-writing a read-only property raises AttributeError.
+writing a read-only property raises AttributeError. In two places it is stricter than pybind11, which
+converts them: a bool is not an int, and a NumPy array is not a list (for Dims, Permutation and other
+sequences); a lowering that relied on those conversions would be a bug, so the stand-in refuses it.
 
 It implements what building and inspecting a network needs: the builder, networks, layers, tensors,
 ``Dims``/``Permutation``/``Weights``, enums, builder configs and optimization profiles. Networks are
