@@ -167,6 +167,23 @@ ERRORS = [
     ),
     (
         ArgumentError,
+        "inputs: argument 'dims' gives 'batch' = 'big'; expected an int >= 0, (min, max) or (min, opt, "
+        "max) with 0 <= min <= opt <= max",
+        lambda: tst.inputs(two_inputs(), dims={"batch": "big"}),
+    ),
+    (
+        ArgumentError,
+        "inputs: argument 'dims' gives 'batch' = just(3); expected an int >= 0, (min, max) or (min, opt, "
+        "max) with 0 <= min <= opt <= max",
+        lambda: random_inputs(two_inputs(), dims={"batch": st.just(3)}),  # strategies need hypothesis
+    ),
+    (
+        ArgumentError,
+        "random_inputs: argument 'seed' is 'a'; expected an int",
+        lambda: random_inputs(two_inputs(), seed="a"),
+    ),
+    (
+        ArgumentError,
         "inputs: argument 'values' names 'c', which is not an input of network 'two'; its inputs are "
         "['a', 'b']",
         lambda: tst.inputs(two_inputs(), values={"c": (0, 1)}),

@@ -88,11 +88,15 @@ def dim_names(network: Network) -> list[str]:
 
 
 def dim_ranges(
-    network: Network, dims: Mapping[str, Any] | None = None, profile: Any = None
+    network: Network,
+    dims: Mapping[str, Any] | None = None,
+    profile: Any = None,
+    *,
+    other: Callable[[Any], bool] = lambda value: False,
 ) -> dict[str, DimRange]:
     """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
-    (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` that are not ranges (e.g.
-    hypothesis strategies) are left to the caller.
+    (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` must be ranges, or
+    values ``other`` accepts (e.g. hypothesis strategies), which are left to the caller.
 
     >>> import trtdsl as td
     >>> net = td.Network("n")
@@ -111,7 +115,7 @@ def dim_ranges(
     ranges = {}
     for n in names:
         declared = profile.dim(n) if profile is not None else None
-        if n in given and _is_range(given[n]):
+        if n in given and not (other(given[n]) and not _is_range(given[n])):
             ranges[n] = DimRange.of(n, given[n])
         elif declared is not None:
             ranges[n] = DimRange(declared.min, declared.opt, declared.max)
@@ -321,6 +325,8 @@ def random_inputs(
     """
     if at not in ("min", "opt", "max"):
         raise ArgumentError(f"random_inputs: argument 'at' is {at!r}; expected 'min', 'opt' or 'max'")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ArgumentError(f"random_inputs: argument 'seed' is {seed!r}; expected an int")
     profiles = network.profiles
     if profiles and not (isinstance(profile, int) and 0 <= profile < len(profiles)):
         raise ArgumentError(

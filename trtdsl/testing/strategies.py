@@ -58,13 +58,17 @@ def dim_sizes(
     """One size for each named dim of the network's inputs. ``dims`` maps names to ranges (an int,
     ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints; other dims range over
     ``profile`` (an optimization profile of the network) or the default range."""
-    ranges = dim_ranges(network, dims, profile)
+    ranges = dim_ranges(network, dims, profile, other=_is_strategy)
     given = dict(dims or {})
     parts = {
         name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
         for name in dim_names(network)
     }
     return st.fixed_dictionaries(parts)
+
+
+def _is_strategy(value: Any) -> bool:
+    return isinstance(value, st.SearchStrategy)
 
 
 def arrays(
@@ -140,7 +144,7 @@ def inputs(
     _check_value_names(network, values)
     bounds = index_bounds(network)
     profiles = network.profiles
-    dim_ranges(network, dims)  # reject unknown dims now, not at the first draw
+    dim_ranges(network, dims, other=_is_strategy)  # reject unknown dims and bad ranges now, not when drawing
     choices = [(dim_sizes(network, dims, p), shape_value_ranges(network, p)) for p in profiles or (None,)]
 
     @st.composite
