@@ -103,3 +103,20 @@ def test_shape_mismatch_at_run_time_names_the_layer():
     with pytest.raises(td.ExecutionError,
                        match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed"):
         net.run({"x": np.ones(2, np.float32), "y": np.ones(3, np.float32)})
+
+
+@pytest.mark.parametrize("dims", [(3,), ("n",)], ids=["static", "named"])
+def test_a_reference_result_of_the_wrong_dtype_or_shape_is_caught_on_every_run(monkeypatch, dims):
+    from trtdsl.layers.unary import Unary
+
+    net = td.Network("n")
+    x = net.input("x", td.float32, dims)
+    net.output("y", td.exp(x) * 2.0)
+    feeds = {"x": np.zeros(3, np.float32)}
+    assert net.run(feeds)["y"].tolist() == [2.0, 2.0, 2.0]  # the plan and its expected results are cached
+    monkeypatch.setattr(Unary, "reference", lambda self, v: (v.astype(np.float64),))
+    with pytest.raises(td.ExecutionError, match=r"reference gave dtype float64 for %exp_0 \(f32\["):
+        net.run(feeds)
+    monkeypatch.setattr(Unary, "reference", lambda self, v: (v[:2],))
+    with pytest.raises(td.ExecutionError, match=r"Unary\[EXP\] produced shape \(2,\) for %exp_0"):
+        net.run(feeds)

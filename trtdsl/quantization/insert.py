@@ -15,7 +15,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
-from trtdsl.reference.interpreter import Plan, bind_inputs, evaluate_node, plan
+from trtdsl.reference.interpreter import bind_inputs, execute, plan
 from trtdsl.regions.structure import analyze
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
@@ -40,20 +40,16 @@ def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
     if not hasattr(batches, "__iter__") or isinstance(batches, Mapping):
         raise bad_argument("calibrate", "batches", batches, "an iterable of {input name: array} dicts")
     p = plan(network)
-    steps = p.nodes if isinstance(p, Plan) else p.steps
     amax = [0.0] * len(tensors)
     for feeds in batches:
         values, bindings = bind_inputs(network, feeds)
         pending = _measure(tensors, set(range(len(tensors))), values, amax)
-        with np.errstate(all="ignore"):
-            for step, dead in zip(steps, p.free_after):
-                if isinstance(step, Node):
-                    evaluate_node(step, values, bindings)
-                else:
-                    step.run(values, bindings)
-                pending = _measure(tensors, pending, values, amax)
-                for t in dead:
-                    del values[t]
+
+        def observe(current: dict[Tensor, np.ndarray]) -> None:
+            nonlocal pending
+            pending = _measure(tensors, pending, current, amax)
+
+        execute(p, values, bindings, observe)
         if pending:
             missing = tensors[min(pending)]
             raise ArgumentError(f"calibrate: %{missing.name} is not computed when the network runs (no "

@@ -8,12 +8,12 @@ never silently disagree.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from trtdsl.errors import DSLError, ExecutionError, InputError
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -42,6 +42,29 @@ class Plan:
         for t, step in last_use.items():
             if t not in keep:
                 self.free_after[step].append(t)
+        self._expected: dict[tuple, Expected] = {}
+
+    def expected(self, bindings: dict[str, int]) -> Expected:
+        """The NumPy dtype and shape of every layer output whose dims the inputs' named dims determine,
+        worked out once per set of input sizes (so each result is checked with two comparisons)."""
+        key = tuple(sorted(bindings.items()))
+        found = self._expected.get(key)
+        if found is None:
+            found = {}
+            for node in self.nodes:
+                for t in node.outputs:
+                    try:
+                        found[t] = (t.dtype.numpy, tuple(evaluate(d, bindings) for d in t.shape))
+                    except (KeyError, ZeroDivisionError):  # a data-dependent size: checked as it runs
+                        continue
+            if len(self._expected) >= _SIZES_KEPT:
+                self._expected.clear()
+            self._expected[key] = found
+        return found
+
+
+Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
+_SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps
 
 
 def plan(network: Network) -> Any:
@@ -165,13 +188,24 @@ def _dim_matches(dim: DimLike, size: int, bindings: dict[str, int]) -> bool:
         return False
 
 
-def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
-    """Run one layer's reference on its inputs' values and store its outputs' values."""
+def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
+                  expected: Expected | None = None) -> None:
+    """Run one layer's reference on its inputs' values and store its outputs' values. ``expected``
+    (from :meth:`Plan.expected`) lets a result that has the promised dtype and shape pass at once."""
     args = [values[t] if t is not None else None for t in node.inputs]
     try:
         results = node.op.reference(*args)
     except Exception as exc:
         raise failure(node, exc) from exc
+    if expected is not None and results.__class__ is tuple and len(results) == len(node.outputs):
+        for tensor, array in zip(node.outputs, results):
+            want = expected.get(tensor)
+            if want is None or array.__class__ is not np.ndarray or array.dtype != want[0] \
+                    or array.shape != want[1]:
+                break
+            values[tensor] = array
+        else:
+            return
     if isinstance(results, tuple) and any(isinstance(r, np.generic) for r in results):
         # NumPy ufuncs turn 0-d arrays into scalars
         results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
@@ -201,23 +235,28 @@ def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
     if not network.outputs:
         raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
                          "tensor)")
-    p = plan(network)
     values, bindings = bind_inputs(network, inputs)
-    with np.errstate(all="ignore"):
-        if isinstance(p, Plan):
-            for node, dead in zip(p.nodes, p.free_after):
-                evaluate_node(node, values, bindings)
-                for t in dead:
-                    del values[t]
-        else:
-            for step, dead in zip(p.steps, p.free_after):
-                if isinstance(step, Node):
-                    evaluate_node(step, values, bindings)
-                else:
-                    step.run(values, bindings)
-                for t in dead:
-                    del values[t]
+    execute(plan(network), values, bindings)
     return {name: values[t] for name, t in network.outputs.items()}
 
 
-__all__ = ["run", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure"]
+def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
+            observe: Callable[[dict[Tensor, np.ndarray]], None] | None = None) -> None:
+    """Run the steps of a plan (a :class:`Plan` or a RegionPlan) on ``values``, the network inputs'
+    values, adding each step's results and freeing each tensor after its last use; ``observe(values)``
+    sees the values after every step, before any are freed."""
+    plain = isinstance(p, Plan)
+    expected = p.expected(bindings) if plain else None
+    with np.errstate(all="ignore"):
+        for step, dead in zip(p.nodes if plain else p.steps, p.free_after):
+            if isinstance(step, Node):
+                evaluate_node(step, values, bindings, expected)
+            else:
+                step.run(values, bindings)
+            if observe is not None:
+                observe(values)
+            for t in dead:
+                del values[t]
+
+
+__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure"]
