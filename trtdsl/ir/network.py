@@ -193,7 +193,8 @@ class Network:
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
         for i, t in enumerate(ins):
-            self._check_input(op, i, t)
+            if t is not None and (not isinstance(t, Tensor) or t.network is not self):
+                self._check_input(op, i, t)
         if self._scopes:
             ins = self._scopes[-1].adapt_inputs(op, ins)
         out_types = _infer(op, ins)

@@ -30,12 +30,17 @@ class Op:
     input_names: ClassVar[tuple[str, ...] | None] = None
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
     the end). None for an op that checks a variable number of inputs itself."""
+    _required_inputs: ClassVar[int | None] = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         kind = cls.__dict__.get("kind")
         if kind is not None:
             OP_TYPES[kind] = cls
+        names = cls.input_names
+        cls._required_inputs = None if names is None else sum(1 for n in names if not n.endswith("?"))
+        assert names is None or all(n.endswith("?") for n in names[cls._required_inputs:]), \
+            f"{cls.__name__}: optional inputs come last"
 
     def check_inputs(self, inputs: Sequence[object]) -> None:
         """Raise an ArgumentError unless ``inputs`` fit :attr:`input_names`: as many as it names (optional
@@ -51,17 +56,18 @@ class Op:
         ...     print(e.message)
         ElementWise[SUM]: input 0 ('a') is None; it is required
         """
-        names = self.input_names
-        if names is None:
+        required = self._required_inputs
+        if required is None:
             return
-        required = sum(1 for n in names if not n.endswith("?"))
+        names = self.input_names
+        assert names is not None
         if not required <= len(inputs) <= len(names):
             count = str(required) if required == len(names) else f"{required} to {len(names)}"
             raise ArgumentError(f"{self.label()}: got {len(inputs)} input{'' if len(inputs) == 1 else 's'}; "
                                 f"expected {count} ({', '.join(names)})")
-        for i, (name, value) in enumerate(zip(names, inputs)):
-            if value is None and not name.endswith("?"):
-                raise ArgumentError(f"{self.label()}: input {i} ('{name}') is None; it is required")
+        for i in range(required):  # optional inputs come last
+            if inputs[i] is None:
+                raise ArgumentError(f"{self.label()}: input {i} ('{names[i]}') is None; it is required")
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid)."""

@@ -251,6 +251,8 @@ def finite_float(fn: str, arg: str, value: Any, expected: str = "a finite float"
     >>> finite_float("elu", "alpha", np.int64(2)), finite_float("elu", "alpha", 0.5)
     (2.0, 0.5)
     """
+    if value.__class__ is float and -FLOAT32_MAX <= value <= FLOAT32_MAX:  # the common case, checked fast
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise bad_argument(fn, arg, value, expected)
     try:

@@ -148,7 +148,8 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     NumPy-style broadcasting: a lower-rank input gets leading 1s (an Unsqueeze layer, or a reshaped
     constant); numbers and arrays become constants of the other input's dtype.
     """
-    operation = enum_member("elementwise", "op", op, ElementWiseOperation)
+    operation = op if isinstance(op, ElementWiseOperation) else enum_member("elementwise", "op", op,
+                                                                             ElementWiseOperation)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(ElementWise(operation), (a, b), name=name)
     fn = _FN_NAMES[operation]
