@@ -23,7 +23,7 @@ import numpy as np
 
 from trtdsl.backends import nibbles
 from trtdsl.dtypes import DType
-from trtdsl.errors import BackendError, ExecutionError
+from trtdsl.errors import ArgumentError, BackendError, ExecutionError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 
@@ -53,10 +53,18 @@ def run(
     opset: int | None = None,
     threads: int = 1,
     optimize: bool = False,
+    **unknown: Any,
 ) -> dict[str, np.ndarray]:
-    """Run ``network`` on ``inputs`` (name -> array) with onnxruntime; returns {output name: array}."""
+    """Run ``network`` on ``inputs`` (name -> array) with onnxruntime; returns {output name: array}.
+    ``opset`` as for :func:`trtdsl.backends.onnx.export`, ``threads`` onnxruntime's intra-op threads,
+    ``optimize`` its graph optimizations (off: it runs the ops the export wrote)."""
     from trtdsl.reference.interpreter import bind_inputs
 
+    if unknown:
+        raise ArgumentError(
+            f"run: backend 'onnxruntime' has no option {sorted(unknown)[0]!r}; its options are opset, "
+            "threads and optimize"
+        )
     ort = _onnxruntime()
     values, _ = bind_inputs(network, inputs)
     exported, session = _session(network, opset, threads, optimize)

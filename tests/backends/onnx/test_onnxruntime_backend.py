@@ -82,6 +82,15 @@ def test_inputs_are_checked_as_the_reference_checks_them():
     )
 
 
+def test_an_unknown_option_is_named():
+    net = identity_network(td.float32)
+    expect_error(
+        td.ArgumentError,
+        "run: backend 'onnxruntime' has no option 'opsett'; its options are opset, threads and optimize",
+        lambda: net.run({"x": np.zeros(2, np.float32)}, backend="onnxruntime", opsett=18),
+    )
+
+
 def test_a_missing_kernel_names_the_op_the_dtype_and_the_layer():
     net = td.Network("bf")
     x = net.input("x", td.bfloat16, (2,))

@@ -94,6 +94,15 @@ def test_invalid_options(cls, message, options):
     expect_error(cls, message, lambda: build_options(dynamic_net(), **options))
 
 
+def test_an_unknown_option_is_named_before_tensorrt_is_needed():
+    expect_error(
+        td.ArgumentError,
+        "build: unknown option 'workspace_size'; the options are profiles, workspace, memory_pools, "
+        "optimization_level, timing_cache, version_compatible, exclude_lean_runtime, refit, progress, trt",
+        lambda: static_net().build(workspace_size=1 << 20),
+    )
+
+
 def test_unknown_memory_pool_is_named():
     trt = standin.module("11.4")
     net = static_net()

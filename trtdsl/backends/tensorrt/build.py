@@ -10,6 +10,7 @@ given as a dict. A network without named dims needs no profile.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -407,6 +408,12 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     from trtdsl.backends.tensorrt.lower import lower
     from trtdsl.backends.tensorrt.runtime import Engine
 
+    known = [name for name in inspect.signature(build_options).parameters if name != "network"]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ArgumentError(
+            f"build: unknown option {unknown[0]!r}; the options are {', '.join(known + ['progress', 'trt'])}"
+        )
     checked = build_options(network, **options)
     api = TensorRT(trt if trt is not None else import_tensorrt())
     logger = LoggingLogger(api.trt)
