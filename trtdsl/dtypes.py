@@ -90,7 +90,11 @@ _BY_KEY.update({"fp8": float8_e4m3, "fp4": float4_e2m1, "bool_": bool_, "half": 
 
 def dtype(value: DType | str | np.dtype | type) -> DType:
     """The :class:`DType` named by ``value``: a DType, a name (``"float32"``, ``"f16"``, ``"FP8"``), or a
-    NumPy dtype/scalar type that TensorRT has (float64 is not one)."""
+    NumPy dtype/scalar type that TensorRT has (float64 is not one).
+
+    >>> dtype("f16"), dtype(np.int32), dtype(ml_dtypes.bfloat16), dtype("INT8")
+    (td.float16, td.int32, td.bfloat16, td.int8)
+    """
     if isinstance(value, DType):
         return value
     key: Any = value
@@ -109,5 +113,9 @@ def dtype(value: DType | str | np.dtype | type) -> DType:
 
 
 def of_array(array: np.ndarray) -> DType | None:
-    """The DType whose NumPy dtype is ``array.dtype``, or None (e.g. float64)."""
+    """The DType whose NumPy dtype is ``array.dtype``, or None (e.g. float64).
+
+    >>> of_array(np.zeros(2, np.float16)), of_array(np.zeros(2))
+    (td.float16, None)
+    """
     return _BY_KEY.get(array.dtype)

@@ -129,7 +129,15 @@ class Activation(Op):
 
 def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,
                name: str | None = None) -> Tensor:
-    """``type(x; alpha, beta)`` as one IActivationLayer (see the module's table of formulas)."""
+    """``type(x; alpha, beta)`` as one IActivationLayer (see the module's table of formulas).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.activation(x, "hard_sigmoid", 0.5, 0.5))   # np.clip(0.5 * x + 0.5, 0, 1)
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
     kind = enum_member("activation", "type", type, ActivationType)
     fn = kind.name.lower()
     x = expect_tensor(fn, "x", x)
@@ -138,70 +146,178 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: 
 
 
 def relu(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``np.maximum(x, 0)``; floats, int32, int64."""
+    """``np.maximum(x, 0)``; floats, int32, int64.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.relu(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0., 0., 2.], dtype=float32)
+    """
     return activation(x, _A.RELU, name=name)
 
 
 def sigmoid(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``1 / (1 + np.exp(-x))``."""
+    """``1 / (1 + np.exp(-x))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.sigmoid(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0.26894, 0.5    , 0.8808 ], dtype=float32)
+    """
     return activation(x, _A.SIGMOID, name=name)
 
 
 def tanh(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``np.tanh(x)``."""
+    """``np.tanh(x)``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.tanh(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.7615942,  0.       ,  0.9640276], dtype=float32)
+    """
     return activation(x, _A.TANH, name=name)
 
 
 def leaky_relu(x: Tensor, alpha: float = 0.01, *, name: str | None = None) -> Tensor:
-    """``np.where(x >= 0, x, alpha * x)``."""
+    """``np.where(x >= 0, x, alpha * x)``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.leaky_relu(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.01,  0.  ,  2.  ], dtype=float32)
+    """
     return activation(x, _A.LEAKY_RELU, alpha, name=name)
 
 
 def elu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
-    """``np.where(x >= 0, x, alpha * (np.exp(x) - 1))``."""
+    """``np.where(x >= 0, x, alpha * (np.exp(x) - 1))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.elu(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.63212055,  0.        ,  2.        ], dtype=float32)
+    """
     return activation(x, _A.ELU, alpha, name=name)
 
 
 def selu(x: Tensor, alpha: float = 1.6732632423543772, gamma: float = 1.0507009873554805, *,
          name: str | None = None) -> Tensor:
-    """``np.where(x > 0, gamma * x, gamma * (alpha * np.exp(x) - alpha))`` (beta = gamma)."""
+    """``np.where(x > 0, gamma * x, gamma * (alpha * np.exp(x) - alpha))`` (beta = gamma).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.selu(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-1.1113307,  0.       ,  2.101402 ], dtype=float32)
+    """
     return activation(x, _A.SELU, alpha, gamma, name=name)
 
 
 def softsign(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``x / (1 + np.abs(x))``."""
+    """``x / (1 + np.abs(x))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.softsign(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.5      ,  0.       ,  0.6666667], dtype=float32)
+    """
     return activation(x, _A.SOFTSIGN, name=name)
 
 
 def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
-    """``alpha * np.log(np.exp(beta * x) + 1)``."""
+    """``alpha * np.log(np.exp(beta * x) + 1)``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.softplus(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0.3132617, 0.6931472, 2.126928 ], dtype=float32)
+    """
     return activation(x, _A.SOFTPLUS, alpha, beta, name=name)
 
 
 def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tensor:
-    """``np.clip(x, low, high)`` (CLIP with alpha = low, beta = high)."""
+    """``np.clip(x, low, high)`` (CLIP with alpha = low, beta = high).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.clip(x, -0.5, 1.0))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.5,  0. ,  1. ], dtype=float32)
+    """
     if finite_float("clip", "low", low) > finite_float("clip", "high", high):
         raise bad_argument("clip", "high", high, f"a value >= low ({low})")
     return activation(x, _A.CLIP, low, high, name=name)
 
 
 def hard_sigmoid(x: Tensor, alpha: float = 0.2, beta: float = 0.5, *, name: str | None = None) -> Tensor:
-    """``np.maximum(0, np.minimum(1, alpha * x + beta))``."""
+    """``np.maximum(0, np.minimum(1, alpha * x + beta))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.hard_sigmoid(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0.3, 0.5, 0.9], dtype=float32)
+    """
     return activation(x, _A.HARD_SIGMOID, alpha, beta, name=name)
 
 
 def scaled_tanh(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
-    """``alpha * np.tanh(beta * x)``."""
+    """``alpha * np.tanh(beta * x)``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.scaled_tanh(x, 2.0, 0.5))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([-0.92423,  0.     ,  1.52319], dtype=float32)
+    """
     return activation(x, _A.SCALED_TANH, alpha, beta, name=name)
 
 
 def thresholded_relu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
-    """``np.where(x > alpha, x, 0)`` (strictly greater)."""
+    """``np.where(x > alpha, x, 0)`` (strictly greater).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.thresholded_relu(x))
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
+    array([0., 0., 2.], dtype=float32)
+    """
     return activation(x, _A.THRESHOLDED_RELU, alpha, name=name)
 
 
 def gelu(x: Tensor, approximate: str = "none", *, name: str | None = None) -> Tensor:
-    """GELU: ``0.5 * x * (1 + erf(x / sqrt(2)))``, or with ``approximate="tanh"`` the tanh form."""
+    """GELU: ``0.5 * x * (1 + erf(x / sqrt(2)))``, or with ``approximate="tanh"`` the tanh form.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("a")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("erf", td.gelu(x))
+    >>> net.output("tanh", td.gelu(x, approximate="tanh"))
+    >>> out = net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})
+    >>> out["erf"]
+    array([-0.158655,  0.      ,  1.9545  ], dtype=float32)
+    >>> out["tanh"]
+    array([-0.158808 ,  0.       ,  1.9545977], dtype=float32)
+    """
     if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
         raise bad_argument("gelu", "approximate", approximate, "'none' or 'tanh'")
     return activation(x, _A.GELU_TANH if approximate == "tanh" else _A.GELU_ERF, name=name)

@@ -88,12 +88,28 @@ class Identity(Op):
 
 
 def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
-    """``x.astype(dtype)`` as one ICastLayer (TensorRT's rules: see the module doc)."""
+    """``x.astype(dtype)`` as one ICastLayer (TensorRT's rules: see the module doc).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("c")
+    >>> x = net.input("x", td.float32, (3,))
+    >>> net.output("y", td.cast(x, td.int32))   # truncates toward zero
+    >>> net.run({"x": np.array([-2.5, 0.9, 7.2], np.float32)})["y"]
+    array([-2,  0,  7], dtype=int32)
+    """
     x = expect_tensor("cast", "x", x)
     return x.network.add1(Cast(dtypes.dtype(dtype)), (x,), name=name)
 
 
 def identity(x: Tensor, *, name: str | None = None) -> Tensor:
-    """A copy of ``x`` (IIdentityLayer)."""
+    """A copy of ``x`` (IIdentityLayer).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("i")
+    >>> x = net.input("x", td.int32, (2,))
+    >>> net.output("y", td.identity(x))
+    >>> net.run({"x": np.array([4, 5], np.int32)})["y"]
+    array([4, 5], dtype=int32)
+    """
     x = expect_tensor("identity", "x", x)
     return x.network.add1(Identity(), (x,), name=name)

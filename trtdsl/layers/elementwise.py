@@ -147,6 +147,14 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
 
     NumPy-style broadcasting: a lower-rank input gets leading 1s (an Unsqueeze layer, or a reshaped
     constant); numbers and arrays become constants of the other input's dtype.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ew")
+    >>> a = net.input("a", td.float32, (2, 3))
+    >>> net.output("y", td.elementwise(a, [1.0, 2.0, 3.0], "max"))   # np.maximum: b gets a leading 1
+    >>> net.run({"a": np.array([[0, 5, 0], [9, 0, 9]], np.float32)})["y"]
+    array([[1., 5., 3.],
+           [9., 2., 9.]], dtype=float32)
     """
     operation = op if isinstance(op, ElementWiseOperation) else enum_member("elementwise", "op", op,
                                                                              ElementWiseOperation)
@@ -222,23 +230,55 @@ less = _binary(_E.LESS, "``a < b``, a bool tensor",
 
 
 def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
-    """``a != b``: TensorRT has no NOT_EQUAL, so this is ``NOT(EQUAL(a, b))``."""
+    """``a != b``: TensorRT has no NOT_EQUAL, so this is ``NOT(EQUAL(a, b))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ne")
+    >>> a = net.input("a", td.float32, (3,))
+    >>> net.output("y", a != 1.0)
+    >>> net.run({"a": np.array([1.0, 2.0, np.nan], np.float32)})["y"]
+    array([False,  True,  True])
+    """
     from trtdsl.layers.unary import logical_not
 
     return logical_not(equal(a, b), name=name)
 
 
 def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
-    """``a >= b`` as ``OR(GREATER(a, b), EQUAL(a, b))`` (false when either is NaN, as in NumPy)."""
+    """``a >= b`` as ``OR(GREATER(a, b), EQUAL(a, b))`` (false when either is NaN, as in NumPy).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("ge")
+    >>> a = net.input("a", td.float32, (3,))
+    >>> net.output("y", a >= 1.0)
+    >>> net.run({"a": np.array([1.0, 0.5, np.nan], np.float32)})["y"]
+    array([ True, False, False])
+    """
     return logical_or(greater(a, b), equal(a, b), name=name)
 
 
 def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
-    """``a <= b`` as ``OR(LESS(a, b), EQUAL(a, b))``."""
+    """``a <= b`` as ``OR(LESS(a, b), EQUAL(a, b))``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("le")
+    >>> a = net.input("a", td.int32, (3,))
+    >>> net.output("y", a <= 1)
+    >>> net.run({"a": np.array([1, 2, -3], np.int32)})["y"]
+    array([ True, False,  True])
+    """
     return logical_or(less(a, b), equal(a, b), name=name)
 
 
 def mod(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """Python/NumPy modulo ``a - floor_divide(a, b) * b`` (the sign follows ``b``), built from
-    FLOOR_DIV, PROD and SUB as TensorRT's ONNX importer does for ``Mod(fmod=0)``."""
+    FLOOR_DIV, PROD and SUB as TensorRT's ONNX importer does for ``Mod(fmod=0)``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("m")
+    >>> a = net.input("a", td.int32, (4,))
+    >>> net.output("y", a % 3)
+    >>> net.run({"a": np.array([-4, -1, 5, 6], np.int32)})["y"]
+    array([2, 2, 2, 0], dtype=int32)
+    """
     return subtract(a, multiply(floor_divide(a, b), b), name=name)

@@ -124,7 +124,15 @@ class Unary(Op):
 
 
 def unary(x: Tensor, op: UnaryOperation | str, *, name: str | None = None) -> Tensor:
-    """``op(x)`` as one IUnaryLayer; ``op`` is a :class:`UnaryOperation` or its name."""
+    """``op(x)`` as one IUnaryLayer; ``op`` is a :class:`UnaryOperation` or its name.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("u")
+    >>> x = net.input("x", td.float32, (2,))
+    >>> net.output("y", td.unary(x, "floor"))
+    >>> net.run({"x": np.array([-0.5, 1.5], np.float32)})["y"]
+    array([-1.,  1.], dtype=float32)
+    """
     operation = enum_member("unary", "op", op, UnaryOperation)
     x = expect_tensor(operation.name.lower(), "x", x)
     return x.network.add1(Unary(operation), (x,), name=name)
@@ -201,7 +209,17 @@ isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor",
 
 
 def negative(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``-x``: unary NEG for floats; ``0 - x`` (an ElementWise SUB) for int32/int64."""
+    """``-x``: unary NEG for floats; ``0 - x`` (an ElementWise SUB) for int32/int64.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("n")
+    >>> i = net.input("i", td.int32, (2,))
+    >>> net.output("y", -i)                      # 0 - i
+    >>> [n.op.label() for n in net.nodes]
+    ['Constant', 'ElementWise[SUB]']
+    >>> net.run({"i": np.array([3, -4], np.int32)})["y"]
+    array([-3,  4], dtype=int32)
+    """
     x = expect_tensor("negative", "x", x)
     if x.dtype in dtypes.INTEGERS:
         from trtdsl.layers.elementwise import subtract
