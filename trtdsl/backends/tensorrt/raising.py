@@ -131,7 +131,14 @@ def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str], later: list[tup
         raise BackendError(
             f"raise: layer {layer.name!r} is a TensorRT {layer_type} layer, which trtdsl has no op for"
         )
-    raised = entry.raise_(ctx, layer)
+    try:
+        raised = entry.raise_(ctx, layer)
+    except DSLError:
+        raise
+    except Exception as exc:  # TensorRT's (or the stand-in's) own errors: name the layer being read
+        raise BackendError(
+            f"raise: reading layer {layer.name!r} ({layer_type}) failed: {type(exc).__name__}: {exc}"
+        ) from exc
     itensors = (
         list(raised.outputs)
         if raised.outputs is not None

@@ -175,8 +175,8 @@ class RaiseContext:
         source = self.producer(layer, index) if index < layer.num_inputs else None
         if source is None or self.api.layer_type(source) != "CONSTANT":
             raise BackendError(
-                f"raise: the {what} of layer {layer.name!r} is not a constant; trtdsl holds it as a "
-                "parameter of the op"
+                f"raise: layer {layer.name!r} takes its {what} (input {index}) from a computed tensor; "
+                f"trtdsl holds the {what} as a parameter of the op, read from a constant layer"
             )
         return self.weights_of(source)
 
@@ -185,8 +185,8 @@ class RaiseContext:
         values = layer.weights
         if not isinstance(values, np.ndarray):
             raise BackendError(
-                f"raise: constant layer {layer.name!r} holds {values.dtype} weights, which TensorRT's "
-                "Python API cannot read back (Weights.numpy() supports only the types NumPy has)"
+                f"raise: constant layer {layer.name!r} holds {values.dtype.name} weights, which "
+                "TensorRT's Python API cannot read back (Weights.numpy() supports only the types NumPy has)"
             )
         return values.reshape(tuple(layer.shape))
 

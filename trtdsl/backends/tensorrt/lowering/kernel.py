@@ -82,7 +82,7 @@ def _weights(ctx: RaiseContext, layer: Any, prop: str, shape: tuple[int, ...]) -
         return None
     if not isinstance(values, np.ndarray):
         raise BackendError(
-            f"raise: layer {layer.name!r} holds {values.dtype} {prop} weights, which TensorRT's Python "
+            f"raise: layer {layer.name!r} holds {values.dtype.name} {prop} weights, which TensorRT's Python "
             "API cannot read back"
         )
     return ctx.ir.constant(values.reshape(shape), name=f"{strip_location(layer.name)}.{prop}")
