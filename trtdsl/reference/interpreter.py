@@ -8,7 +8,7 @@ never silently disagree.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -32,16 +32,7 @@ class Plan:
             needed.add(node)
             stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
         self.nodes = [n for n in network.nodes if n in needed]
-        last_use: dict[Tensor, int] = {}
-        for step, node in enumerate(self.nodes):
-            for t in node.inputs:
-                if t is not None:
-                    last_use[t] = step
-        keep = set(network.outputs.values())
-        self.free_after: list[list[Tensor]] = [[] for _ in self.nodes]
-        for t, step in last_use.items():
-            if t not in keep:
-                self.free_after[step].append(t)
+        self.free_after = free_after([n.inputs for n in self.nodes], network.outputs.values())
         self._expected: dict[tuple, Expected] = {}
 
     def expected(self, bindings: dict[str, int]) -> Expected:
@@ -61,6 +52,22 @@ class Plan:
                 self._expected.clear()
             self._expected[key] = found
         return found
+
+
+def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) -> list[list[Tensor]]:
+    """For each step (``uses[i]``: the tensors step ``i`` reads), the tensors read for the last time
+    there, except those in ``keep`` (the network's outputs): the values to free after the step."""
+    last_use: dict[Tensor, int] = {}
+    for step, tensors in enumerate(uses):
+        for t in tensors:
+            if t is not None:
+                last_use[t] = step
+    kept = set(keep)
+    dead: list[list[Tensor]] = [[] for _ in uses]
+    for t, step in last_use.items():
+        if t not in kept:
+            dead[step].append(t)
+    return dead
 
 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]

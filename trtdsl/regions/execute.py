@@ -30,7 +30,7 @@ from trtdsl.ir.dims import evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.reference.interpreter import check_result, evaluate_node, failure
+from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after
 from trtdsl.regions.region import Region
 from trtdsl.regions.structure import Frame, Structure, analyze, describe
 
@@ -47,16 +47,8 @@ class RegionPlan:
         self._steps: dict[Region, Any] = {}
         targets = list(network.outputs.values())
         self.steps, _, _ = self.block(None, targets)
-        keep = set(targets)
-        last_use: dict[Tensor, int] = {}
-        for i, step in enumerate(self.steps):
-            for t in step.uses if not isinstance(step, Node) else step.inputs:
-                if t is not None:
-                    last_use[t] = i
-        self.free_after: list[list[Tensor]] = [[] for _ in self.steps]
-        for t, i in last_use.items():
-            if t not in keep:
-                self.free_after[i].append(t)
+        uses = [step.inputs if isinstance(step, Node) else step.uses for step in self.steps]
+        self.free_after = free_after(uses, targets)
 
     def block(self, frame: Frame, targets: list[Tensor], done: set | None = None
               ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
