@@ -8,7 +8,9 @@ from support import call, expect_error, f32, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DSLError, DTypeError, InputError, ShapeError
+from trtdsl.ir.types import Weights
 from trtdsl.layers.activation import Activation, ActivationType
+from trtdsl.layers.constant import Constant
 from trtdsl.layers.convolution import Convolution
 from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
@@ -168,6 +170,9 @@ ROWS = [
      call(lambda a, b: a.network.add1(ElementWise(ElementWiseOperation.SUM), (a, b)), f32(2, 3), f32(3))),
     (ArgumentError, "relu: argument 'alpha' is 1; expected a finite float",
      call(lambda a: a.network.add1(Activation(ActivationType.RELU, 1), (a,)), f32(2))),
+    (DTypeError, "Weights: values have dtype float64, which TensorRT does not have; convert them first (e.g. "
+                 ".astype(np.float32))",
+     lambda: td.Network().add(Constant(Weights.of(np.ones(2))), ())),
     # run
     (InputError, "run: missing input 't0' (f32[2])", run_with(lambda a: a + 1.0, {}, f32(2))),
     (InputError, "run: network 'e' has no input named 'z'; its inputs are ['t0']",

@@ -28,6 +28,11 @@ _COMMENT_COLUMN = 72
 
 
 def format_value(value: object) -> str:
+    """A parameter as the textual IR shows it: weights by type and values, enums by name, tuples compact.
+
+    >>> format_value((1, 2)), format_value((3,)), format_value(0.5)
+    ('(1,2)', '(3,)', '0.5')
+    """
     if isinstance(value, Weights):
         return repr(value)
     if isinstance(value, enum.Enum):
@@ -40,6 +45,7 @@ def format_value(value: object) -> str:
 
 
 def format_node(node: Node, *, locations: bool = True, indent: str = "") -> str:
+    """One layer's line: ``%out : type = Label(%inputs, params)``, with ``# file:line`` if ``locations``."""
     outs = ", ".join(f"%{t.name} : {t.type}" for t in node.outputs)
     args = [("%" + t.name) if t is not None else "None" for t in node.inputs]
     args += [f"{k}={format_value(v)}" for k, v in node.op.attributes().items()]
@@ -53,6 +59,7 @@ def format_node(node: Node, *, locations: bool = True, indent: str = "") -> str:
 
 
 def format_network(network: Network, *, locations: bool = True) -> str:
+    """The whole textual IR (``print(network)``): inputs, layers (regions as indented blocks), outputs."""
     lines = [f'network "{network.name}" {{']
     for name, t in network.inputs.items():
         lines.append(f"  input %{name} : {t.type}")

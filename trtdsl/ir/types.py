@@ -9,6 +9,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
+from trtdsl.errors import DTypeError
 from trtdsl.ir.dims import DimLike, format_shape, is_static
 
 
@@ -44,14 +45,22 @@ class Weights:
 
     @staticmethod
     def of(values: np.ndarray) -> Weights:
+        """A read-only C-ordered copy of ``values``, which must have a TensorRT data type.
+
+        >>> Weights.of(np.arange(3, dtype=np.int32))
+        i32[3] [0, 1, 2]
+        """
         copy = np.array(values, copy=True, order="C")
+        if dtypes.of_array(copy) is None:
+            raise DTypeError(f"Weights: values have dtype {copy.dtype}, which TensorRT does not have; "
+                             "convert them first (e.g. .astype(np.float32))")
         copy.setflags(write=False)
         return Weights(copy)
 
     @property
     def dtype(self) -> DType:
         found = dtypes.of_array(self.array)
-        assert found is not None, "Weights.of is only called with TensorRT dtypes"
+        assert found is not None, "Weights.of checks the dtype"
         return found
 
     @property

@@ -35,6 +35,7 @@ def network_of(fn: str, *values: Any) -> Network:
 
 
 def expect_tensor(fn: str, arg: str, value: Any) -> Tensor:
+    """``value`` if it is a Tensor, else a DTypeError naming ``fn``'s argument ``arg``."""
     if not isinstance(value, Tensor):
         raise bad_argument(fn, arg, _short(value), "a trtdsl Tensor", DTypeError)
     return value
@@ -132,10 +133,16 @@ def axes_to_mask(axes: Iterable[int]) -> int:
 
 
 def mask_to_axes(mask: int) -> tuple[int, ...]:
+    """The axes a TensorRT bitmask selects (the inverse of :func:`axes_to_mask`).
+
+    >>> mask_to_axes(0b101)
+    (0, 2)
+    """
     return tuple(i for i in range(64) if mask >> i & 1)
 
 
 def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType], note: str = "") -> None:
+    """A DTypeError unless input ``arg`` of layer ``label`` has one of the ``allowed`` dtypes."""
     if ty.dtype not in allowed:
         names = ", ".join(d.name for d in allowed)
         raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
@@ -143,6 +150,7 @@ def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType],
 
 def expect_rank(label: str, arg: str, ty: TensorType, ranks: Iterable[int] | Callable[[int], bool],
                 expected: str) -> None:
+    """A ShapeError unless input ``arg``'s rank is in ``ranks`` (or satisfies it, if callable)."""
     ok = ranks(ty.rank) if callable(ranks) else ty.rank in tuple(ranks)
     if not ok:
         raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; expected {expected}")

@@ -530,6 +530,7 @@ def while_violation(condition: Tensor, region: Region, inside: Callable[[Node], 
 
 
 def while_message(bad: Node) -> str:
+    """Why the layer ``bad`` may not be in a WHILE condition's subgraph."""
     return (f"the WHILE condition depends on {bad.op.label()} layer {bad.name}; TensorRT computes it only "
             "from the loop's recurrences (and values from outside the loop), without iterators or nested "
             "loops")
