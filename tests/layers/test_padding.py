@@ -127,6 +127,10 @@ ROWS = [
                      "shape (1, 1, 1, 2); cropping cannot exceed the dim",
      run_with(lambda x: td.padding_nd(x, (0, -3), (0, 0)), {"t0": np.zeros((1, 1, 1, 2), np.float32)},
               (F32, (1, 1, 1, "w")))),
+    (ArgumentError, "padding_nd: argument 'pre_padding' is (True, 1); expected a sequence of ints",
+     call(lambda x: td.padding_nd(x, (True, 1), (1, 1)), (F32, (1, 1, 2, 2)))),
+    (ArgumentError, "padding_nd: argument 'post_padding' is 1.0; expected a sequence of ints",
+     call(lambda x: td.padding_nd(x, (1, 1), 1.0), (F32, (1, 1, 2, 2)))),
     (ArgumentError, "padding_nd: argument 'pre_padding' is (1, 1, 1); expected 2 ints",
      call(lambda x: td.padding_nd(x, (1, 1, 1), (1, 1)), (F32, (1, 1, 2, 2)))),
     (ArgumentError, "pad: argument 'mode' is 'symmetric'; expected one of 'constant', 'reflect', 'edge', "

@@ -210,9 +210,15 @@ def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray
 
 
 def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tuple[int, ...]:
-    """A sequence of Python ints (e.g. strides), checked for type and length."""
-    items = (values,) if isinstance(values, (int, np.integer)) else values
+    """A sequence of Python ints (e.g. strides), checked for type (bools are not ints) and length.
+
+    >>> static_ints("padding_nd", "pre_padding", (np.int64(1), 2), 2)
+    (1, 2)
+    """
     try:
+        items = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
+        if any(isinstance(v, (bool, np.bool_)) for v in items):
+            raise TypeError("a bool is not an int here")
         out = tuple(operator.index(v) for v in items)
     except TypeError:
         raise bad_argument(fn, arg, values, "a sequence of ints") from None
