@@ -1,29 +1,15 @@
 """examples/custom_plugin.py: it runs, its plugins' references agree with formulas written here, and
 its registry plugin (TensorRT's InstanceNormalization_TRT) computes instance normalization."""
 
-import importlib.util
 import math
-import pathlib
-import sys
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from plugins.helpers import example
 from support import arrays, assert_close, expect_error
 
 import trtdsl as td
-
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "custom_plugin.py"
-
-
-def example():
-    module = sys.modules.get("custom_plugin")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("custom_plugin", EXAMPLE)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["custom_plugin"] = module
-        spec.loader.exec_module(module)
-    return module
 
 
 def test_example_runs(capsys):

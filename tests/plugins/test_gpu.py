@@ -4,35 +4,22 @@ through tensorrt.plugin's own plugin object (``enqueue``, as an engine calls it)
 
 Set TRTDSL_GPU_REPORT to a file name to get the figures (max error per plugin and input) as JSON."""
 
-import importlib.util
 import json
 import math
 import os
-import pathlib
-import sys
 
 import numpy as np
 import pytest
+from plugins.helpers import REGISTRY, example
 
 import trtdsl as td
 from trtdsl.plugins import gpu
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(gpu.available() is not None, reason=f"{gpu.available()}")]
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "custom_plugin.py"
 SHAPES = [(1,), (3, 8), (64, 257), (2, 3, 1000)]
 TOLERANCE = {np.float32: 2e-6, np.float16: 1e-3}
 FIGURES: list[dict] = []
-
-
-def example():
-    module = sys.modules.get("custom_plugin")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("custom_plugin", EXAMPLE)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["custom_plugin"] = module
-        spec.loader.exec_module(module)
-    return module
 
 
 def inputs(name, shape, dtype, rng):
@@ -117,23 +104,6 @@ def test_kernel_sizes_are_checked():
     assert ex.SelectAbove(threshold=10.0)  # the example module stays importable next to other definitions
 
 
-class _Registry:
-    """TensorRT's plugin registry where the bindings run without the TensorRT library (stub libraries)."""
-
-    def __init__(self):
-        self.creators = {}
-
-    def register_creator(self, creator, namespace=""):
-        self.creators[(creator.name, creator.plugin_version, namespace)] = creator
-        return True
-
-    def get_creator(self, name, version, namespace=""):
-        return self.creators.get((name, version, namespace))
-
-
-_REGISTRY = _Registry()  # one per process, as TensorRT's
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float16], ids=["f32", "f16"])
 @pytest.mark.parametrize("name", ["ClampGelu", "RmsNorm", "SelectAbove"])
 def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
@@ -144,7 +114,7 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     from trtdsl.plugins import tensorrt as plugins_trt
 
     if trt.get_plugin_registry() is None:
-        monkeypatch.setattr(trt, "get_plugin_registry", lambda: _REGISTRY)
+        monkeypatch.setattr(trt, "get_plugin_registry", lambda: REGISTRY)
     plugin = plugins()[name]
     shape = (4, 300)
     arrays = inputs(name, shape, dtype, np.random.default_rng(3))

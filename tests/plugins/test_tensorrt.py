@@ -7,12 +7,13 @@ import re
 
 import numpy as np
 import pytest
+from backends.tensorrt.irmatch import structure
 from hypothesis import given
 from hypothesis import strategies as st
+from plugins.helpers import REGISTRY
 from support import expect_error
 
 import trtdsl as td
-from backends.tensorrt.irmatch import structure
 from trtdsl.backends.tensorrt import lower, manifest, raise_network, standin
 from trtdsl.errors import ArgumentError, BackendError
 from trtdsl.ir.dims import Dim
@@ -283,30 +284,13 @@ def test_aot_kernels_are_checked():
     )
 
 
-class _Registry:
-    """TensorRT's plugin registry where the bindings run without the TensorRT library (stub libraries)."""
-
-    def __init__(self):
-        self.creators = {}
-
-    def register_creator(self, creator, namespace=""):
-        self.creators[(creator.name, creator.plugin_version, namespace)] = creator
-        return True
-
-    def get_creator(self, name, version, namespace=""):
-        return self.creators.get((name, version, namespace))
-
-
-_REGISTRY = _Registry()
-
-
 def test_registration_with_tensorrt_plugin(monkeypatch):
     """tensorrt.plugin accepts the generated register/impl functions, creates the plugin from trtdsl's fields,
     and the plugin reports the output dtypes and keeps the attribute values."""
     trt = pytest.importorskip("tensorrt")
     pytest.importorskip("tensorrt.plugin")
     if trt.get_plugin_registry() is None:
-        monkeypatch.setattr(trt, "get_plugin_registry", lambda: _REGISTRY)
+        monkeypatch.setattr(trt, "get_plugin_registry", lambda: REGISTRY)
     net = network()
     for node in net.nodes:
         if node.op.kind != "PluginV3" or node.op.definition.registry:

@@ -772,14 +772,15 @@ def _mark_output_for_shapes(si: StandIn, network: Any, sig: Signature, a: dict) 
     return True
 
 
-@behaviour("INetworkDefinition", "get_input")
-def _net_get_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
-    return _index(network._state["inputs"], a["index"])
+def _item(key: str) -> Behaviour:
+    """``get_input``/``get_output`` of networks and layers: the item at ``index``, None out of range (as
+    TensorRT returns nullptr)."""
+    return lambda si, obj, sig, a: _index(obj._state[key], a["index"])
 
 
-@behaviour("INetworkDefinition", "get_output")
-def _net_get_output(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
-    return _index(network._state["outputs"], a["index"])
+for _owner in ("INetworkDefinition", "ILayer"):
+    _BEHAVIOURS[(_owner, "get_input")] = _item("inputs")
+    _BEHAVIOURS[(_owner, "get_output")] = _item("outputs")
 
 
 @behaviour("INetworkDefinition", "get_layer", "__getitem__")
@@ -879,16 +880,6 @@ def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> An
 
 
 # Layers
-@behaviour("ILayer", "get_input")
-def _layer_get_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> Any:
-    return _index(layer._state["inputs"], a["index"])
-
-
-@behaviour("ILayer", "get_output")
-def _layer_get_output(si: StandIn, layer: Any, sig: Signature, a: dict) -> Any:
-    return _index(layer._state["outputs"], a["index"])
-
-
 @behaviour("ILayer", "set_input")
 def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     index = a["index"]
