@@ -9,6 +9,7 @@ import pytest
 
 from trtdsl.backends.tensorrt import manifest, standin
 from trtdsl.backends.tensorrt.standin import StandInError
+from trtdsl.errors import BackendError
 
 
 @pytest.fixture(params=["10.16", "11.4"])
@@ -271,5 +272,5 @@ def test_the_manifests_describe_both_versions():
         assert m.property("IActivationLayer", "name").writable
         assert not m.property("ILayer", "num_inputs").writable
         assert set(m.enum("ActivationType")) >= {"RELU", "GELU_ERF", "GELU_TANH"}
-    with pytest.raises(Exception, match="no TensorRT API manifest for version '9'"):
+    with pytest.raises(BackendError, match="no TensorRT API manifest for version '9'"):
         manifest.load("9")
