@@ -112,6 +112,18 @@ ROWS = [
     (ArgumentError, "insert_qdq: argument 'dtype' is td.int4; expected td.int8 or td.float8_e4m3 (TensorRT "
                     "quantizes activations to int4 never, and to fp4 only with td.dynamic_quantize)",
      lambda: td.quantization.insert_qdq(td.Network(), dtype=td.int4)),
+    (ArgumentError, "calibrate: argument 'network' is None; expected a td.Network",
+     lambda: td.quantization.calibrate(None, [], [])),
+    (ArgumentError, "calibrate: argument 'tensors' is 'x'; expected a list of Tensors of the network",
+     lambda: td.quantization.calibrate(td.Network(), [], "x")),
+    (ArgumentError, "insert_qdq: argument 'amax' is [1.0]; expected a dict of tensor name -> largest "
+                    "magnitude",
+     lambda: td.quantization.insert_qdq(td.Network(), amax=[1.0])),
+    (ArgumentError, "insert_qdq: argument 'kinds' is 'Convolution'; expected layer kinds, such as "
+                    "('Convolution', 'MatrixMultiply')",
+     lambda: td.quantization.insert_qdq(td.Network(), [], kinds="Convolution")),
+    (ArgumentError, "check: argument 'network' is 'net'; expected a td.Network",
+     lambda: td.quantization.check("net")),
     (ArgumentError, "calibrate: argument 'batches' is None; expected an iterable of {input name: array} "
                     "dicts",
      lambda: td.quantization.calibrate(td.Network(), None, [])),

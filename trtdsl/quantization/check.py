@@ -52,7 +52,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import constant_value, is_build_time_constant, source_problems
 from trtdsl.quantization.graph import (
-    QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, output_channel_axis,
+    QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, expect_network, output_channel_axis,
 )
 
 SEVERITIES = ("error", "warning", "info")
@@ -113,6 +113,7 @@ def check(network: Network) -> Report:
     <doctest ...>:1: info[weights-per-tensor] layer conv_0: the weights %constant_0 have one scale for 4
     output channels; per-channel scales along axis 0 are recommended for weights
     """
+    expect_network("check", network)
     found: list[Finding] = []
     users = consumers(network)
     quantized = any(n.op.kind in ("Quantize", "Dequantize", "DynamicQuantize") for n in network.nodes)

@@ -14,7 +14,7 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
-from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
+from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, expect_network, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, execute, plan
 from trtdsl.regions.structure import analyze
 
@@ -37,6 +37,9 @@ def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
     ...                                 {"x": np.array([0.0, 4.0, 3.0], np.float32)}], [x, h])
     [5.0, 3.0]
     """
+    expect_network("calibrate", network)
+    if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
+        raise bad_argument("calibrate", "tensors", tensors, "a list of Tensors of the network")
     if not hasattr(batches, "__iter__") or isinstance(batches, Mapping):
         raise bad_argument("calibrate", "batches", batches, "an iterable of {input name: array} dicts")
     p = plan(network)
@@ -97,6 +100,12 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     >>> len(td.quantization.check(net))
     0
     """
+    expect_network("insert_qdq", network)
+    if amax is not None and not isinstance(amax, Mapping):
+        raise bad_argument("insert_qdq", "amax", amax, "a dict of tensor name -> largest magnitude")
+    if not isinstance(kinds, (list, tuple, set, frozenset)) or not all(isinstance(k, str) for k in kinds):
+        raise bad_argument("insert_qdq", "kinds", kinds, "layer kinds, such as ('Convolution', "
+                                                         "'MatrixMultiply')")
     to = dtypes.dtype(dtype)
     if to not in ACTIVATION_TYPES:
         raise bad_argument("insert_qdq", "dtype", to, "td.int8 or td.float8_e4m3 (TensorRT quantizes "
