@@ -468,7 +468,7 @@ def constant_value(t: Tensor) -> np.ndarray | None:
             for node in order:
                 args = [values[i] if i is not None else None for i in node.inputs]
                 values.update(zip(node.outputs, node.op.reference(*args)))
-    except Exception:  # the layer's own run reports the failure, with its line
+    except Exception:  # noqa: BLE001  the layer's own run reports the failure, with its line
         return None
     return np.asarray(values[t])
 
