@@ -1,6 +1,7 @@
 """Run by test_real_bindings.py in a fresh process (a process can import one tensorrt_bindings): import the
-real bindings of one wheel through the nine-symbol stub and report, as JSON on stdout, what the tests
-compare with trtdsl's manifest, its TensorRT API wrapper and its stand-in.
+real bindings of one wheel through the nine-symbol stub and report, as JSON in WORKDIR/probe.json (TensorRT
+prints its warnings on stdout), what the tests compare with trtdsl's manifest, its TensorRT API wrapper,
+its stand-in and its plugin registration.
 
     python bindings_probe.py WHEEL WORKDIR
 """
@@ -110,22 +111,43 @@ def wrapper_checks(trt) -> dict:
     }
 
 
+def plugin_registration(trt) -> list:
+    """tests/plugins/test_tensorrt.py's test of registering trtdsl plugins with ``tensorrt.plugin``, run on
+    the wheel's own ``tensorrt.plugin`` (imported as ``tensorrt.plugin``, as in an installed TensorRT):
+    ["ok"], or ["error", what it raised]."""
+    import pytest
+
+    sys.modules["tensorrt"] = trt
+    import tensorrt_bindings.plugin as trtp  # its own `import tensorrt` finds the bindings
+
+    sys.modules["tensorrt.plugin"] = trt.plugin = trtp
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from plugins import test_tensorrt
+
+    with pytest.MonkeyPatch.context() as patch:
+        try:
+            test_tensorrt.test_registration_with_tensorrt_plugin(patch)
+        except Exception as exc:  # reported to the test, which says which failures are TensorRT's
+            return ["error", f"{type(exc).__name__}: {exc}"]
+    return ["ok"]
+
+
 def main() -> None:
     wheel, workdir = sys.argv[1], sys.argv[2]
     site, version = tool.unpack(wheel, os.path.join(workdir, "site"))
     trt = tool.import_bindings(site, tool.build_stub(version.split(".")[0], workdir))
     package = os.path.basename(wheel).split("-")[0].replace("_", "-")
     fake = standin.module(".".join(version.split(".")[:2]))
-    json.dump(
-        {
-            "manifest": tool.manifest_of(trt, package, version),
-            "real": behaviours(trt),
-            "standin": behaviours(fake),
-            "conversions": {"real": conversions(trt), "standin": conversions(fake)},
-            "wrapper": wrapper_checks(trt),
-        },
-        sys.stdout,
-    )
+    report = {
+        "manifest": tool.manifest_of(trt, package, version),
+        "real": behaviours(trt),
+        "standin": behaviours(fake),
+        "conversions": {"real": conversions(trt), "standin": conversions(fake)},
+        "wrapper": wrapper_checks(trt),
+        "plugin_registration": plugin_registration(trt),
+    }
+    with open(os.path.join(workdir, "probe.json"), "w") as f:
+        json.dump(report, f)
 
 
 if __name__ == "__main__":
