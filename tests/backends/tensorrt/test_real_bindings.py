@@ -113,7 +113,7 @@ def test_trtdsl_plugins_register_with_the_real_tensorrt_plugin(real):
     result = found["plugin_registration"]
     if version == "10.16" and result[0] == "error":
         # TensorRT 10.16's tensorrt.plugin reads a scalar plugin field with float(field.data), a 1-element
-        # array, which NumPy 2 refuses; 11.4 reads field.data[0] (see docs/plugins.md)
+        # array, which NumPy refuses from 2.4 on; 11.4 reads field.data[0] (see docs/plugins.md)
         assert result[1] == "TypeError: only 0-dimensional arrays can be converted to Python scalars"
         return
     assert result == ["ok"]
