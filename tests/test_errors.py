@@ -246,3 +246,12 @@ def test_error_names_the_users_line():
 
 def test_table_is_large():
     assert len(ROWS) >= 40
+
+
+def test_reference_backend_rejects_options():
+    net = td.Network("e")
+    x = net.input("x", td.float32, (1,))
+    net.output("y", x + 1.0)
+    expect_error(td.BackendError, "run: the reference backend takes no options, got ['threads']; options such as "
+                 "these belong to backend='onnxruntime' or backend='tensorrt'",
+                 lambda: net.run({"x": np.ones(1, np.float32)}, threads=2))

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from trtdsl.errors import DSLError, ExecutionError, InputError
+from trtdsl.errors import BackendError, DSLError, ExecutionError, InputError
 from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
@@ -235,10 +235,16 @@ def failure(node: Node, exc: Exception) -> DSLError:
                           f"{exc}", location=node.location)
 
 
-def run(network: Network, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str, np.ndarray]:
     """Evaluate ``network`` on ``inputs`` (input name -> array) and return {output name: array}.
 
-    Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings."""
+    Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings.
+    The reference takes no options; any given is an error (they belong to other backends)."""
+    if options:
+        raise BackendError(
+            f"run: the reference backend takes no options, got {sorted(options)}; options such as these "
+            "belong to backend='onnxruntime' or backend='tensorrt'"
+        )
     if not network.outputs:
         raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
                          "tensor)")
