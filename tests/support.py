@@ -53,15 +53,27 @@ def expect_error(cls: type[Exception], message: str, call: Callable[[], Any]) ->
 TESTS = pathlib.Path(__file__).resolve().parent
 
 
+ROOT = TESTS.parent
+
+
+def python_blocks(path: str) -> list[str]:
+    """The ```python code blocks of the repository file ``path`` (e.g. "README.md"), in order."""
+    return re.findall(r"```python\n(.*?)```", (ROOT / path).read_text(), re.DOTALL)
+
+
+def run_blocks(blocks: list[str]) -> subprocess.CompletedProcess:
+    """The blocks, in order, in a fresh interpreter started in the repository (as a reader would paste
+    them). Returns the finished process without checking it."""
+    return subprocess.run([sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=False)
+
+
 def run_doc(name: str, *, min_blocks: int) -> subprocess.CompletedProcess:
     """Run the complete code blocks of ``docs/<name>`` (those that start unindented), in order, in a fresh
     interpreter; the document must have at least ``min_blocks`` of them. Returns the finished process."""
-    doc = pathlib.Path(__file__).resolve().parents[1] / "docs" / name
-    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.DOTALL)
-    runnable = [b for b in blocks if not b.startswith((" ", "\t"))]
+    runnable = [b for b in python_blocks(f"docs/{name}") if not b.startswith((" ", "\t"))]
     assert len(runnable) >= min_blocks
-    result = subprocess.run([sys.executable, "-c", "\n".join(runnable)], capture_output=True, text=True,
-                            timeout=300, cwd=doc.parents[1], check=False)
+    result = run_blocks(runnable)
     assert result.returncode == 0, result.stderr
     return result
 

@@ -5,17 +5,12 @@ there)."""
 import importlib
 import pkgutil
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from support import ROOT, python_blocks, run_blocks
 
 import trtdsl.layers
 from trtdsl.ir.op import OP_TYPES
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def layer_kinds() -> set[str]:
     for info in pkgutil.iter_modules(trtdsl.layers.__path__):
@@ -28,23 +23,6 @@ def test_every_layer_op_has_a_row_in_the_layer_reference():
     kinds = layer_kinds()
     assert not kinds - rows, f"ops without a row in docs/layers.md: {sorted(kinds - rows)}"
     assert not rows - kinds, f"rows in docs/layers.md for ops that do not exist: {sorted(rows - kinds)}"
-
-
-def python_blocks(name: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", (ROOT / name).read_text(), re.DOTALL)
-
-
-def run_blocks(blocks: list[str]) -> subprocess.CompletedProcess:
-    """The blocks, in order, in a fresh interpreter started in the repository (as a reader would paste
-    them)."""
-    return subprocess.run(
-        [sys.executable, "-c", "\n".join(blocks)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        check=False,
-    )
 
 
 def test_the_readme_code_runs_and_prints_what_it_says():
