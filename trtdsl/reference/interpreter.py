@@ -23,14 +23,7 @@ class Plan:
     """The layers needed for the outputs, in order, with the step after which each tensor is dead."""
 
     def __init__(self, network: Network) -> None:
-        needed: set[Node] = set()
-        stack = [t.producer for t in network.outputs.values() if t.producer is not None]
-        while stack:
-            node = stack.pop()
-            if node in needed:
-                continue
-            needed.add(node)
-            stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+        needed = needed_nodes(network)
         self.nodes = [n for n in network.nodes if n in needed]
         self.free_after = free_after([n.inputs for n in self.nodes], network.outputs.values())
         self._expected: dict[tuple, Expected] = {}
@@ -52,6 +45,21 @@ class Plan:
                 self._expected.clear()
             self._expected[key] = found
         return found
+
+
+def needed_nodes(network: Network, also: Callable[[Node], Iterable[Node]] = lambda node: ()) -> set[Node]:
+    """The layers the outputs need: their producers, transitively, plus ``also(node)`` for each needed
+    layer (regions add their trip limits and conditions)."""
+    needed: set[Node] = set()
+    stack = [t.producer for t in network.outputs.values() if t.producer is not None]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+        stack.extend(also(node))
+    return needed
 
 
 def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) -> list[list[Tensor]]:

@@ -30,7 +30,7 @@ from trtdsl.ir.dims import evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after
+from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after, needed_nodes
 from trtdsl.regions.region import Region
 from trtdsl.regions.structure import Frame, Structure, analyze, describe
 
@@ -126,23 +126,20 @@ def _cycle(item: Any, dep: Any) -> ExecutionError:
 def _needed(network: Network, structure: Structure) -> set[Node]:
     """The layers the outputs need: data dependencies, plus the trip limits and condition of every
     region a needed layer is in."""
-    needed: set[Node] = set()
     regions: set[Region] = set()
-    stack = [t.producer for t in network.outputs.values() if t.producer is not None]
-    while stack:
-        node = stack.pop()
-        if node in needed:
-            continue
-        needed.add(node)
-        stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+
+    def controls(node: Node) -> list[Node]:
+        found = []
         frame = structure.frames[node]
         while frame is not None and frame[0] not in regions:
             region = frame[0]
             regions.add(region)
             boundary = structure.info[region].boundary
-            stack.extend(n for n in boundary if n.op.kind in ("TripLimit", "Condition"))
+            found.extend(n for n in boundary if n.op.kind in ("TripLimit", "Condition"))
             frame = structure.info[region].parent
-    return needed
+        return found
+
+    return needed_nodes(network, controls)
 
 
 class LoopStep:
