@@ -117,14 +117,14 @@ ROWS = [
                  "one-element int32/int64 tensor",
      call(lambda a, b: a.reshape(a.shape[0] * 2, b), f32("n", 6), f32())),
     # network
-    (ShapeError, "input 'x': dim -1 in shape (-1, 3) is invalid; expected an int >= 0 or the name of a "
-                 "dynamic dim",
+    (ShapeError, "input 'x': dim -1 in shape (-1, 3) is invalid; expected an int in [0, 9223372036854775807] "
+                 "or the name of a dynamic dim",
      lambda: td.Network().input("x", td.float32, (-1, 3))),
     (ShapeError, "input 'x': shape (1, 1, 1, 1, 1, 1, 1, 1, 1) has rank 9; TensorRT allows at most 8",
      lambda: td.Network().input("x", td.float32, (1,) * 9)),
     (ShapeError, "input 'x': dim name 'two words' in shape ('two words',) is not an identifier",
      lambda: td.Network().input("x", td.float32, ("two words",))),
-    (ArgumentError, "input: argument 'name' is ''; expected a non-empty str",
+    (ArgumentError, "input: argument 'name' is ''; expected a non-empty str of printable characters",
      lambda: td.Network().input("", td.float32, (1,))),
     (ArgumentError, "a tensor named 'x' already exists in network 'e'", lambda: _dup_input()),
     (ArgumentError, "output: network 'e' already has an output named 'y'", lambda: _dup_output()),

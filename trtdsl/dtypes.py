@@ -20,7 +20,7 @@ import attrs
 import ml_dtypes
 import numpy as np
 
-from trtdsl.errors import DTypeError
+from trtdsl.errors import DTypeError, shown
 
 
 @attrs.frozen(repr=False)
@@ -101,12 +101,12 @@ def dtype(value: DType | str | np.dtype | type) -> DType:
     if not isinstance(value, str):
         try:
             key = np.dtype(value)
-        except TypeError:
+        except (TypeError, ValueError, RecursionError):  # not a dtype (a Tensor's .dtype is not NumPy's)
             key = None
     found = _BY_KEY.get(key)
     if found is None:
         raise DTypeError(
-            f"dtype: {value!r} is not a TensorRT data type; expected one of "
+            f"dtype: {shown(value)} is not a TensorRT data type; expected one of "
             + ", ".join(d.name for d in ALL)
         )
     return found

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import reprlib
 import sys
 
 import attrs
@@ -106,4 +107,29 @@ class BackendError(DSLError, RuntimeError):
 def bad_argument(op: str, arg: str, value: object, expected: str,
                  cls: type[DSLError] = ArgumentError) -> DSLError:
     """The standard message for a bad argument: ``op: argument 'arg' is value; expected ...``."""
-    return cls(f"{op}: argument '{arg}' is {value!r}; expected {expected}")
+    return cls(f"{op}: argument '{arg}' is {shown(value)}; expected {expected}")
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 60, 60
+_SHORT.maxlong = 500  # ints are shown whole up to 500 digits
+_LONGEST = 400
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message; a value whose repr is long, fails or recurses too deeply (a list
+    nested thousands of levels) is shortened, so that describing bad input never fails itself.
+
+    >>> shown([1, 2]), shown(list(range(1000))), shown("x" * 1000)[:12]
+    ('[1, 2]', '[0, 1, 2, 3, 4, 5, ...]', "'xxxxxxxxxxx")
+    """
+    try:
+        text = repr(value)
+    except Exception:  # RecursionError from deep nesting, or a __repr__ that fails
+        text = ""
+    if text and len(text) <= _LONGEST:
+        return text
+    try:
+        return _SHORT.repr(value)
+    except Exception:
+        return f"<{type(value).__name__} object>"

@@ -251,7 +251,7 @@ ERRORS = [
     ),
     (
         ArgumentError,
-        "arange: argument 'step' is 0; expected a non-zero number",
+        "arange: argument 'step' is 0; expected a finite non-zero number",
         lambda x: td.arange(0, 3, 0, like=x),
     ),
     (

@@ -145,7 +145,7 @@ ROWS = [
     ),
     (
         ArgumentError,
-        "registry_plugin: argument 'version' is 2; expected a non-empty str",
+        "registry_plugin: argument 'version' is 2; expected a non-empty str of printable characters",
         lambda: td.registry_plugin("X_TRT", version=2),
     ),
     (ArgumentError, "plugin 'p': decorate a class, not function", lambda: td.plugin("t::p")(identity_shape)),

@@ -26,7 +26,7 @@ import numpy as np
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import as_tensor, expect_tensor
+from trtdsl.layers._common import array_of, as_tensor, expect_tensor
 from trtdsl.regions.scope import BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder
 
 __all__ = ["If"]
@@ -168,7 +168,7 @@ class If(RegionBuilder, BranchOwner):
 
 
 def _constant(net: Any, arg: str, value: Any) -> Tensor:
-    array = np.asarray(value)
+    array = array_of("output", arg, value)
     if array.dtype.kind not in "biuf":
         raise bad_argument("output", arg, value, "a Tensor, a number or an array")
     return net.constant(value)

@@ -99,6 +99,7 @@ class Dim:
 
 
 DimLike = Union[int, Dim]
+MAX_DIM = 2**63 - 1  # Dims64 holds int64_t dims
 
 
 def _operand_text(a: DimLike, op: str) -> str:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
-from trtdsl.ir.dims import DimLike, as_dim
+from trtdsl.errors import ArgumentError, DSLError, ShapeError, shown, user_location
+from trtdsl.ir.dims import MAX_DIM, DimLike, as_dim
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.tensor import Tensor
@@ -52,6 +52,7 @@ class Network:
     """
 
     def __init__(self, name: str = "network") -> None:
+        check_name("Network", name)
         self.name = name
         self.nodes: list[Node] = []
         self.inputs: dict[str, Tensor] = {}
@@ -221,14 +222,25 @@ class Network:
     def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
         """Replace input ``index`` of ``node``, or append it when ``index`` is the input count
         (TensorRT's ``ILayer.setInput``, e.g. a recurrence's next value). The layer is validated again
-        and its outputs' types must stay the same."""
+        and its outputs' types must stay the same. Layers stay in creation order, so the new input must
+        be made before the layer (except a recurrence's next value, the loop's back edge): anything else
+        could form a cycle."""
+        if not isinstance(node, Node) or self._node_names.get(node.name) is not node:
+            raise ArgumentError(f"set_input: argument 'node' is {shown(node)}; expected a layer of network "
+                                f"{self.name!r} (a tensor's .producer)")
         if not isinstance(tensor, Tensor):
             raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, "
-                                f"got {tensor!r}")
+                                f"got {shown(tensor)}")
         self._check_input(node.op, index, tensor)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
             raise ArgumentError(f"{node.op.label()}: set_input index is {index!r}; expected an int in "
                                 f"[0, {len(node.inputs)}]")
+        producer = tensor.producer
+        back_edge = node.op.kind == "Recurrence" and index == 1
+        if producer is not None and not back_edge and self.nodes.index(producer) >= self.nodes.index(node):
+            raise ArgumentError(f"{node.op.label()}: set_input would make %{tensor.name}, created after layer "
+                                f"{node.name} (at {producer.location}), its input {index}; a layer's inputs "
+                                "must be made before it (a cycle is not a network)")
         ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
         out_types = _infer(node.op, ins)
         if out_types != tuple(t.type for t in node.outputs):
@@ -294,8 +306,7 @@ class Network:
         self._cache.clear()
 
     def _check_new_name(self, name: object, what: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise ArgumentError(f"{what}: argument 'name' is {name!r}; expected a non-empty str")
+        check_name(what, name)
 
     def _node_name(self, op: Op, name: str | None) -> str:
         if name is None:
@@ -340,6 +351,21 @@ class Network:
         self._tensor_names[name] = tensor
 
 
+def check_name(what: str, name: object) -> None:
+    """A name of a network, layer or tensor is a non-empty str of printable characters: a newline or NUL
+    would forge lines in the textual IR and in TensorRT's layer names.
+
+    >>> try:
+    ...     check_name("input", "x\\n")
+    ... except ArgumentError as e:
+    ...     print(e.message)
+    input: argument 'name' is 'x\\n'; expected a non-empty str of printable characters
+    """
+    if not isinstance(name, str) or not name or not name.isprintable():
+        raise ArgumentError(f"{what}: argument 'name' is {shown(name)}; expected a non-empty str of printable "
+                            "characters")
+
+
 def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
     """The output types of ``op`` on ``inputs``, checked against TensorRT's rank limit."""
     op.check_inputs(inputs)
@@ -360,10 +386,10 @@ def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:
     dims = []
     for d in shape:
         count = isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_))
-        if not (isinstance(d, str) or count and d >= 0):
+        if not (isinstance(d, str) or count and 0 <= d <= MAX_DIM):
             raise ShapeError(
-                f"{what}: dim {d!r} in shape {tuple(shape)!r} is invalid; expected an int >= 0 or the name "
-                "of a dynamic dim"
+                f"{what}: dim {shown(d)} in shape {shown(tuple(shape))} is invalid; expected an int in "
+                f"[0, {MAX_DIM}] or the name of a dynamic dim"
             )
         if isinstance(d, str) and not d.isidentifier():
             raise ShapeError(f"{what}: dim name {d!r} in shape {tuple(shape)!r} is not an identifier")

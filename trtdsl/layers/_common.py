@@ -50,8 +50,7 @@ def _short(value: Any) -> Any:
 def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
     """``value`` (a Python number, nested list or ndarray) as an array of ``dtype``, refusing
     conversions that would change its meaning (a float into an int tensor, an int that does not fit)."""
-    _no_tensors_inside(fn, arg, value)
-    array = np.asarray(value)
+    array = array_of(fn, arg, value)
     target = dtype.numpy
     if array.dtype == target:
         return array
@@ -73,11 +72,34 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
     return array.astype(target)
 
 
-def _no_tensors_inside(fn: str, arg: str, value: Any) -> None:
+def array_of(fn: str, arg: str, value: Any) -> np.ndarray:
+    """``np.asarray(value)`` for a number, nested list or array given as argument ``arg`` of ``fn``; a list
+    holding Tensors, a ragged or too deeply nested list, or a value NumPy cannot hold is a DTypeError.
+
+    >>> array_of("add", "b", [[1, 2], [3, 4]]).shape
+    (2, 2)
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    _no_tensors_inside(fn, arg, value)
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise bad_argument(fn, arg, value, "a number, an array, or a nested list of numbers with the same "
+                           "length at each level", DTypeError) from None
+
+
+_NESTING = 64  # NumPy's maximum rank: deeper lists are refused by array_of anyway
+
+
+def _no_tensors_inside(fn: str, arg: str, value: Any, depth: int = 0) -> None:
     """NumPy cannot make an array of a list holding Tensors: say so, instead of its own error."""
-    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
-        raise bad_argument(fn, arg, value, "numbers or an array, not a list holding Tensors (combine tensors "
-                           "with td.concatenate)", DTypeError)
+    if isinstance(value, (list, tuple)) and depth < _NESTING:
+        for v in value:
+            if isinstance(v, Tensor):
+                raise bad_argument(fn, arg, value, "numbers or an array, not a list holding Tensors (combine "
+                                   "tensors with td.concatenate)", DTypeError)
+            _no_tensors_inside(fn, arg, v, depth + 1)
 
 
 def ndim_of(fn: str, arg: str, value: Any) -> int:
@@ -88,8 +110,7 @@ def ndim_of(fn: str, arg: str, value: Any) -> int:
     """
     if isinstance(value, Tensor):
         return value.ndim
-    _no_tensors_inside(fn, arg, value)
-    return int(np.ndim(value))
+    return array_of(fn, arg, value).ndim
 
 
 def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = None) -> Tensor:

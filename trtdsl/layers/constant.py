@@ -50,11 +50,12 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
     >>> [net.constant(v).dtype for v in (1.5, [1, 2], 2**40, np.int64(1), np.float16(1), np.float64(1))]
     [td.float32, td.int32, td.int64, td.int64, td.float16, td.float32]
     """
-    if isinstance(values, Tensor) or (isinstance(values, (list, tuple))
-                                      and any(isinstance(v, Tensor) for v in values)):
+    from trtdsl.layers._common import array_of
+
+    if isinstance(values, Tensor):
         raise bad_argument("constant", "values", values, "numbers or an array (a Tensor is already a "
                            "network value: combine tensors with td.concatenate)")
-    array = np.asarray(values)
+    array = array_of("constant", "values", values)
     numpy_typed = isinstance(values, (np.ndarray, np.generic)) and not isinstance(values, float)
     if dtype is not None:
         from trtdsl.layers._common import as_array

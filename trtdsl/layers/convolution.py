@@ -55,7 +55,9 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, enum_member, expect_dtype, expect_tensor, in_float, is_int
+from trtdsl.layers._common import (
+    array_of, as_tensor, enum_member, expect_dtype, expect_tensor, in_float, is_int,
+)
 
 
 class PaddingMode(enum.Enum):
@@ -419,7 +421,7 @@ class Deconvolution(_KernelOp):
 
 def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
     """The shape of a kernel given as a Tensor or an array; it must be static, with rank 4 or 5."""
-    shape = tuple(value.shape) if isinstance(value, Tensor) else np.shape(value)
+    shape = tuple(value.shape) if isinstance(value, Tensor) else array_of(fn, arg, value).shape
     if not all(isinstance(d, int) for d in shape):
         raise ShapeError(
             f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")

@@ -43,12 +43,12 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, combine
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_tensor
+from trtdsl.layers._common import array_of, as_array, expect_tensor
 
 __all__ = [
     "Fill",
@@ -298,7 +298,7 @@ def _fill(
     static = (
         not isinstance(alpha, Tensor)
         and not isinstance(beta, Tensor)
-        and np.ndim(beta) == 0
+        and array_of("fill", "beta", beta).ndim == 0
         and (op is not _F.LINSPACE or rank == 1)
     )
     if static:
@@ -308,7 +308,7 @@ def _fill(
         )
     a_t = _parameter(network, "alpha", alpha, dt, ())
     beta_shape = (rank,) if op is _F.LINSPACE else ()
-    if op is _F.LINSPACE and not isinstance(beta, Tensor) and np.ndim(beta) == 0:
+    if op is _F.LINSPACE and not isinstance(beta, Tensor) and array_of("fill", "beta", beta).ndim == 0:
         beta = [beta] * rank if rank == 1 else beta
     b_t = _parameter(network, "beta", beta, dt, beta_shape)
     return network.add1(Fill(dims.dims, op, dt, None, None), (dims.tensor, a_t, b_t), name=name)
@@ -370,12 +370,14 @@ def arange(
             or (isinstance(value, Tensor) and value.dtype.is_integer and value.ndim == 0)
         ):
             raise bad_argument("arange", arg, value, "a number, a dynamic dim or a 0-D integer tensor")
-    if not _is_number(step) or step == 0:
-        raise bad_argument("arange", "step", step, "a non-zero number")
+        if _is_number(value) and not math.isfinite(value):
+            raise bad_argument("arange", arg, value, "a finite number")
+    if not _is_number(step) or step == 0 or not math.isfinite(step):
+        raise bad_argument("arange", "step", step, "a finite non-zero number")
     floats = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
     dt = dtypes.dtype(dtype) if dtype is not None else dtypes.float32 if floats else dtypes.int64
     if _is_number(start) and _is_number(stop):
-        length = max(math.ceil((stop - start) / step), 0)
+        length = _length(start, stop, step, floats)
         return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
     if floats:
         raise bad_argument(
@@ -394,6 +396,19 @@ def arange(
     if _is_number(start):
         return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
     return _fill(network, (length,), _F.LINSPACE, _scalar_tensor(network, start, dt), [step], dt, name)
+
+
+def _length(start: Any, stop: Any, step: Any, floats: bool) -> int:
+    """``max(ceil((stop - start) / step), 0)``, exact for ints (their float quotient may overflow), and at
+    most the largest dim."""
+    if floats:
+        quotient = (float(stop) - float(start)) / float(step)
+    else:
+        quotient = -((int(start) - int(stop)) // int(step))
+    if quotient > MAX_DIM:
+        raise ShapeError(f"arange: start {start}, stop {stop} and step {step} give more than {MAX_DIM} "
+                         "elements, TensorRT's largest dim")
+    return max(math.ceil(quotient), 0)
 
 
 def _is_number(value: Any) -> bool:
@@ -506,7 +521,7 @@ def full(
             raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
         value = fill_value if dtype is None else fill_value.astype(dtype)
     else:
-        if np.ndim(fill_value) != 0:
+        if array_of("full", "fill_value", fill_value).ndim != 0:
             raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
         value = network.constant(fill_value, dtype)
     from trtdsl.shapes.materialize import shape_arg

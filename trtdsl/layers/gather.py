@@ -45,7 +45,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import broadcast_dim, expect_dtype, expect_tensor, normalize_axis
+from trtdsl.layers._common import array_of, broadcast_dim, expect_dtype, expect_tensor, normalize_axis
 
 __all__ = ["GatherMode", "Gather", "gather", "take", "take_along_axis", "gather_nd"]
 
@@ -271,7 +271,7 @@ def _index_tensor(fn: str, like: Tensor, indices: Any) -> Tensor:
     (int64 when the values do not fit)."""
     if isinstance(indices, Tensor):
         return indices
-    array = np.asarray(indices)
+    array = array_of(fn, "indices", indices)
     if array.dtype.kind not in "iu":
         shown = indices if array.size <= 8 else f"<{array.dtype}{list(array.shape)}>"
         raise DTypeError(f"{fn}: argument 'indices' ({shown!r}, {array.dtype}) must hold integers")

@@ -48,7 +48,7 @@ def count_symbol(x: Tensor) -> Dim:
     >>> count_symbol(td.Network("c").input("mask", td.bool, (8,)))
     Dim('nonzero(%mask)')
     """
-    return Dim.symbol(f"nonzero(%{x.name})")
+    return Dim.symbol(f"nonzero(%{expect_tensor('count_symbol', 'x', x).name})")
 
 
 @attrs.frozen

@@ -29,7 +29,7 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, is_int, static_ints
+from trtdsl.layers._common import array_of, as_array, expect_dtype, expect_tensor, is_int, static_ints
 from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor
 
 __all__ = ["Padding", "padding_nd", "pad"]
@@ -181,13 +181,14 @@ def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:
 def _fill(x: Tensor, mode: str, constant_values: Any) -> Tensor | None:
     """The Slice's fill input: none when the fill value is 0, as TensorRT's ONNX importer does."""
     if mode != "constant":
-        if isinstance(constant_values, Tensor) or np.any(np.asarray(constant_values) != 0):
+        if isinstance(constant_values, Tensor) or np.any(
+                array_of("pad", "constant_values", constant_values) != 0):
             raise ArgumentError("pad: argument 'constant_values' is only used with mode 'constant', not "
                                 f"{mode!r}")
         return None
     if isinstance(constant_values, Tensor):
         return fill_tensor("pad", x, constant_values)
-    if np.ndim(constant_values) != 0:
+    if array_of("pad", "constant_values", constant_values).ndim != 0:
         raise bad_argument("pad", "constant_values", constant_values,
                            "a single number (TensorRT's FILL mode has one fill value)")
     if constant_values == 0:  # the default 0 also means False for bool tensors

@@ -62,7 +62,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_tensor, normalize_axis, static_ints
+from trtdsl.layers._common import array_of, expect_tensor, normalize_axis, static_ints
 
 __all__ = [
     "Quantize", "Dequantize", "DynamicQuantize", "quantize", "dequantize", "fake_quant", "dynamic_quantize",
@@ -551,7 +551,7 @@ def _scale_tensor(fn: str, arg: str, value: Any, like: Tensor, kinds: tuple[DTyp
     already has one of ``kinds``), refusing non-positive and non-finite coefficients."""
     if isinstance(value, Tensor):
         return value
-    given = np.asarray(value)
+    given = array_of(fn, arg, value)
     array = given
     if dtypes.of_array(array) not in kinds:
         if array.dtype.kind not in "fiu":
@@ -566,7 +566,7 @@ def _scale_tensor(fn: str, arg: str, value: Any, like: Tensor, kinds: tuple[DTyp
 def _zero_point_tensor(fn: str, value: Any, quantized: DType, scale: Tensor) -> Tensor | None:
     if value is None or isinstance(value, Tensor):
         return value
-    array = np.asarray(value)
+    array = array_of(fn, "zero_point", value)
     if array.dtype.kind not in "fiub" and dtypes.of_array(array) not in QUANTIZED:
         raise bad_argument(fn, "zero_point", value, "zeros (a number, an array or a Tensor)", DTypeError)
     nonzero = array.astype(np.float64) != 0

@@ -290,7 +290,13 @@ def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     x = expect_tensor("reshape", "x", x)
     if isinstance(shape, Tensor):
         return _dynamic_reshape(x, shape, name)
-    items = (shape,) if isinstance(shape, (int, np.integer, Dim)) else tuple(shape)
+    if isinstance(shape, (int, np.integer, Dim)):
+        items = (shape,)
+    elif isinstance(shape, (list, tuple, np.ndarray)):
+        items = tuple(shape)
+    else:
+        raise bad_argument("reshape", "shape", shape, "a sequence of ints (and -1 once), dims or 0-D integer "
+                           "tensors, or a 1-D integer shape tensor")
     for d in items:
         if not isinstance(d, (Dim, Tensor)) and (isinstance(d, bool) or not isinstance(d, (int, np.integer))):
             raise bad_argument("reshape", "shape", items, "ints (and -1 once), dims or 0-D integer tensors")
@@ -318,7 +324,12 @@ def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
 def transpose(x: Tensor, perm: Sequence[int] | None = None, *, name: str | None = None) -> Tensor:
     """``np.transpose(x, perm)`` (reversed dims when ``perm`` is None)."""
     x = expect_tensor("transpose", "x", x)
-    order = tuple(reversed(range(x.ndim))) if perm is None else tuple(perm)
+    if perm is None:
+        order = tuple(reversed(range(x.ndim)))
+    elif isinstance(perm, (list, tuple, np.ndarray)):
+        order = tuple(perm)
+    else:
+        raise bad_argument("transpose", "perm", perm, f"a permutation of range({x.ndim}) (or None)")
     return shuffle(x, first_transpose=order, name=name)
 
 

@@ -26,7 +26,9 @@ import numpy as np
 from trtdsl.errors import RegionError, bad_argument, user_location
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis
+from trtdsl.layers._common import (
+    array_of, as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis,
+)
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -300,7 +302,7 @@ def _tensor(net: Network, fn: str, arg: str, value: Any) -> Tensor:
     """A Tensor as is; a number or array as a constant (Python floats as float32, ints as int32)."""
     if isinstance(value, Tensor):
         return value
-    array = np.asarray(value)
+    array = array_of(fn, arg, value)
     if array.dtype == object or array.dtype.kind not in "fiub":
         raise bad_argument(fn, arg, value, "a Tensor, a number or an array")
     return net.constant(value)

@@ -26,7 +26,7 @@ from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
 from trtdsl.loops.builder import Loop, _check_count, _tensor
-from trtdsl.regions.tree import check_same, flatten, tensors, unflatten
+from trtdsl.regions.tree import NotATree, check_same, flatten, tensors, unflatten
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -174,10 +174,9 @@ def _flatten_values(fn: str, what: str, tree: Any) -> tuple[list[Any], Any]:
 
     try:
         return flatten(tree, is_leaf)
-    except TypeError as exc:
-        bad = exc.args[0]
-        raise RegionError(f"{fn}: {what} holds a {type(bad).__name__} ({bad!r}); expected Tensors (or "
-                          "numbers) in tuples, lists and dicts") from None
+    except NotATree as exc:
+        raise RegionError(f"{fn}: {what} {exc}; expected Tensors (or numbers) in tuples, lists and "
+                          "dicts") from None
 
 
 def _update(fn: str, init_name: str, result_name: str, tree: Any, carries: list[Any], result: Any) -> None:

@@ -57,6 +57,7 @@ from trtdsl.errors import (
     ExecutionError,
     Location,
     ShapeError,
+    shown,
     user_location,
 )
 from trtdsl.ir.dims import Dim, DimLike
@@ -723,7 +724,7 @@ def plugin(plugin_id: str) -> Callable[[T], T]:
 
 def _bad_id(plugin_id: object) -> ArgumentError:
     return ArgumentError(
-        f"plugin: argument 'plugin_id' is {plugin_id!r}; expected 'namespace::name' with both parts "
+        f"plugin: argument 'plugin_id' is {shown(plugin_id)}; expected 'namespace::name' with both parts "
         "identifiers (e.g. 'mylib::clamp_gelu')"
     )
 
@@ -750,10 +751,12 @@ def registry_plugin(name: str, *, version: str = "1", namespace: str = "") -> Ca
     """
     location = user_location()
     for arg, value in (("name", name), ("version", version)):
-        if not isinstance(value, str) or not value or "::" in value:
-            raise ArgumentError(f"registry_plugin: argument '{arg}' is {value!r}; expected a non-empty str")
-    if not isinstance(namespace, str):
-        raise ArgumentError(f"registry_plugin: argument 'namespace' is {namespace!r}; expected a str")
+        if not isinstance(value, str) or not value or "::" in value or not value.isprintable():
+            raise ArgumentError(f"registry_plugin: argument '{arg}' is {shown(value)}; expected a non-empty "
+                                "str of printable characters")
+    if not isinstance(namespace, str) or not namespace.isprintable():
+        raise ArgumentError(f"registry_plugin: argument 'namespace' is {shown(namespace)}; expected a str of "
+                            "printable characters")
 
     def decorate(cls: T) -> T:
         return _define(cls, name, namespace, version, True, location)

@@ -17,6 +17,7 @@ import attrs
 
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.types import TensorType
+from trtdsl.ir.network import check_name
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -58,10 +59,9 @@ def new_region(network: Network, kind: str, name: str | None) -> Region:
         while f"{kind}_{n}" in taken:
             n += 1
         name = f"{kind}_{n}"
-    elif not isinstance(name, str) or not name:
-        raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: argument 'name' is {name!r}; expected a "
-                            "non-empty str")
-    elif any(r.name == name for r in network.regions):
+    else:
+        check_name("Loop" if kind == "loop" else "If", name)
+    if any(r.name == name for r in network.regions):
         raise ArgumentError(f"{'Loop' if kind == 'loop' else 'If'}: network {network.name!r} already has a "
                             f"region named {name!r}")
     region = Region(kind, len(network.regions), name)

@@ -12,31 +12,42 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from trtdsl.errors import RegionError
+from trtdsl.errors import RegionError, shown
 from trtdsl.ir.tensor import Tensor
 
 LEAF = "*"
+MAX_DEPTH = 100  # deeper containers are refused (rather than exhausting Python's stack)
+
+
+class NotATree(Exception):
+    """What :func:`flatten` found wrong in a container, as text to follow "carry ..." or "result ..."."""
 
 
 def flatten(tree: Any, is_leaf: Callable[[Any], bool] = lambda x: isinstance(x, Tensor)
             ) -> tuple[list[Any], Any]:
-    """The leaves of ``tree`` in order (dicts by sorted key) and a description of its structure."""
+    """The leaves of ``tree`` in order (dicts by sorted key) and a description of its structure; a
+    :class:`NotATree` says what else it holds."""
     leaves: list[Any] = []
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any, depth: int) -> Any:
         if is_leaf(node):
             leaves.append(node)
             return LEAF
         if node is None:
             return None
+        if depth == MAX_DEPTH:
+            raise NotATree(f"is nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, (tuple, list)):
-            return (type(node), tuple(walk(x) for x in node))
+            return (type(node), tuple(walk(x, depth + 1) for x in node))
         if isinstance(node, dict):
-            keys = sorted(node)
-            return (dict, tuple(keys), tuple(walk(node[k]) for k in keys))
-        raise TypeError(node)
+            try:
+                keys = sorted(node)
+            except TypeError:
+                raise NotATree(f"holds a dict whose keys {shown(list(node))} cannot be sorted") from None
+            return (dict, tuple(keys), tuple(walk(node[k], depth + 1) for k in keys))
+        raise NotATree(f"holds a {type(node).__name__} ({shown(node)})")
 
-    return leaves, walk(tree)
+    return leaves, walk(tree, 0)
 
 
 def unflatten(structure: Any, leaves: Sequence[Any]) -> Any:
@@ -95,10 +106,8 @@ def tensors(fn: str, what: str, tree: Any) -> tuple[list[Tensor], Any]:
     """Flatten a tree of tensors, with a RegionError naming anything else found in it."""
     try:
         return flatten(tree)
-    except TypeError as exc:
-        bad = exc.args[0]
-        raise RegionError(f"{fn}: {what} holds a {type(bad).__name__} ({bad!r}); expected trtdsl Tensors in "
-                          "tuples, lists and dicts") from None
+    except NotATree as exc:
+        raise RegionError(f"{fn}: {what} {exc}; expected trtdsl Tensors in tuples, lists and dicts") from None
 
 
 def check_same(fn: str, root: str, a: tuple[str, Any, Sequence[Tensor]], b: tuple[str, Any, Sequence[Tensor]],

@@ -30,7 +30,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import MAX_DIM, Dim, DimLike
 from trtdsl.ir.network import MAX_RANK, Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.shapes.values import is_value_symbol, owner, value_of
@@ -131,9 +131,12 @@ def _items(fn: str, arg: str, value: Any) -> list[Item]:
         elif isinstance(v, Dim):
             items.append(v)
         elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+            if not -MAX_DIM - 1 <= v <= MAX_DIM:
+                raise ShapeError(f"{fn}: argument '{arg}' holds {v}; a dim is at most {MAX_DIM} in magnitude "
+                                 "(TensorRT's dims are int64)")
             items.append(operator.index(v))
         else:
-            raise bad_argument(fn, arg, _text(list(value)), expected)
+            raise bad_argument(fn, arg, value, expected)
     return items
 
 
