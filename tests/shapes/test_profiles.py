@@ -191,12 +191,19 @@ ERRORS = [
     ),
     (
         ArgumentError,
-        "run: profile 0 of network 'e' has no (min, opt, max) for shape-tensor input 'k'; every profile "
+        "add_profile: argument 'ranges' is {'batch': (1, 1, 1)}; a profile of network 'e' needs a (min, opt, "
+        "max) for 'k' (named dims: batch; shape-tensor inputs: k)",
+        lambda net: net.add_profile({"batch": (1, 1, 1)}),
+    ),
+    (
+        ArgumentError,
+        "run: profile 0 of network 'e' has no (min, opt, max) for shape-tensor input 'j'; every profile "
         "covers every named dim and shape-tensor input",
         lambda net: (
-            net.add_profile({"batch": (1, 1, 1)}),
+            net.add_profile({"batch": (1, 1, 1), "k": (1, 1, 1)}),
+            net.input("j", td.int64, (), shape_tensor=True),
             net.output("y", net.inputs["x"] * 2.0),
-            net.run({"x": np.zeros((1, 4), np.float32), "k": np.int64(1)}),
+            net.run({"x": np.zeros((1, 4), np.float32), "k": np.int64(1), "j": np.int64(1)}),
         ),
     ),
 ]

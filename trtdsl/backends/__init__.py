@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from trtdsl.errors import BackendError
+from trtdsl.errors import BackendError, shown
 
 BACKENDS = {
     "reference": "trtdsl.reference",
@@ -30,7 +30,7 @@ def get_backend(name: str) -> ModuleType:
     ...     print(e.message)
     run: argument 'backend' is 'cuda'; expected one of ['onnxruntime', 'reference', 'tensorrt']
     """
-    module = BACKENDS.get(name)
+    module = BACKENDS.get(name) if isinstance(name, str) else None
     if module is None:
-        raise BackendError(f"run: argument 'backend' is {name!r}; expected one of {sorted(BACKENDS)}")
+        raise BackendError(f"run: argument 'backend' is {shown(name)}; expected one of {sorted(BACKENDS)}")
     return importlib.import_module(module)

@@ -19,6 +19,8 @@ from typing import Callable, Union
 import attrs
 import numpy as np
 
+from trtdsl.errors import ShapeError
+
 _OPS: dict[str, Callable[[int, int], int]] = {
     "+": operator.add,
     "-": operator.sub,
@@ -46,10 +48,12 @@ _NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
 
 @attrs.frozen(repr=False)
 class Dim:
-    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``."""
+    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``;
+    ``depth`` is how many operations deep the expression nests (see :data:`MAX_DEPTH`)."""
 
     op: str
     args: tuple
+    depth: int = attrs.field(default=0, eq=False)
 
     @staticmethod
     def symbol(name: str) -> Dim:
@@ -100,6 +104,9 @@ class Dim:
 
 DimLike = Union[int, Dim]
 MAX_DIM = 2**63 - 1  # Dims64 holds int64_t dims
+# Expressions are walked recursively (printing, evaluating); deeper ones, from hundreds of layers each
+# adding to a dynamic dim, are refused before they could exhaust Python's stack.
+MAX_DEPTH = 200
 
 
 def _operand_text(a: DimLike, op: str) -> str:
@@ -130,7 +137,12 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
         return lhs
     if op == "//" and isinstance(lhs, Dim) and lhs.op == "*" and lhs.args[1] == rhs:
         return lhs.args[0]
-    return Dim(op, (lhs, rhs))
+    depth = 1 + max(a.depth if isinstance(a, Dim) else 0 for a in (lhs, rhs))
+    if depth > MAX_DEPTH:
+        raise ShapeError(f"a dim expression would nest {depth} operations deep (a long chain of layers each "
+                         f"changing a dynamic dim); trtdsl allows at most {MAX_DEPTH}: give that dim a static "
+                         "size")
+    return Dim(op, (lhs, rhs), depth)
 
 
 def evaluate(d: DimLike, bindings: dict[str, int]) -> int:

@@ -150,6 +150,8 @@ class Fill(Op):
             ok = isinstance(value, int) if integral else isinstance(value, (int, float))
             if isinstance(value, bool) or not ok or (isinstance(value, float) and not math.isfinite(value)):
                 raise bad_argument(label, arg, value, "an int" if integral else "a finite float")
+        if self.operation is _F.RANDOM_NORMAL and self.beta < 0:  # type: ignore[operator]
+            raise bad_argument(label, "beta", self.beta, "a standard deviation >= 0 (random_normal's std)")
         if self.operation is _F.LINSPACE and len(self.shape) != 1:
             raise ShapeError(
                 f"{label}: a static alpha and beta fill only 1-D outputs (TensorRT: \"Alpha and beta "
@@ -652,4 +654,6 @@ def random_normal(
     >>> abs(float(net.run({"x": np.zeros(10000, np.float32)})["g"].mean()) - 5) < 0.01
     True
     """
+    if _is_number(std) and not std >= 0:  # NaN included
+        raise bad_argument("random_normal", "std", std, "a standard deviation >= 0")
     return fill(shape, _F.RANDOM_NORMAL, mean, std, dtype, like=like, name=name)

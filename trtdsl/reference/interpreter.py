@@ -116,10 +116,12 @@ def bind_inputs(network: Network,
             raise InputError(f"run: missing input {name!r} ({tensor.type})")
         try:
             array = np.asarray(feeds[name])
-        except (ValueError, TypeError):  # ragged nested lists, objects that refuse conversion
+        except (ValueError, TypeError, OverflowError, RecursionError):  # ragged or deep lists, odd objects
             raise InputError(f"run: input {name!r} (a {type(feeds[name]).__name__}) cannot be converted to "
                              f"an array; expected {tensor.type}") from None
         expected = tensor.dtype.numpy
+        if array.dtype != expected and array.dtype.newbyteorder("=") == expected:
+            array = array.astype(expected)  # the same values in the other byte order (big-endian)
         if array.dtype != expected:
             raise InputError(
                 f"run: input {name!r} has dtype {array.dtype}; expected {expected} ({tensor.dtype!r}). "

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import attrs
 import numpy as np
 
-from trtdsl.errors import ArgumentError, InputError, bad_argument
+from trtdsl.errors import ArgumentError, InputError, bad_argument, shown
 from trtdsl.ir.dims import Dim
 
 if TYPE_CHECKING:
@@ -125,6 +125,12 @@ def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
                 f"(named dims: {', '.join(names) or 'none'}; shape-tensor inputs: "
                 f"{', '.join(shape_inputs) or 'none'}); declare the inputs before their profiles"
             )
+    missing = [n for n in names + shape_inputs if n not in ranges]
+    if missing or not ranges:
+        needed = f"a (min, opt, max) for {missing[0]!r}" if missing else "named dims or shape-tensor inputs"
+        raise ArgumentError(f"{fn}: argument 'ranges' is {shown(dict(ranges))}; a profile of network "
+                            f"{network.name!r} needs {needed} (named dims: {', '.join(names) or 'none'}; "
+                            f"shape-tensor inputs: {', '.join(shape_inputs) or 'none'})")
     return Profile(tuple(dims), tuple(values))
 
 

@@ -201,20 +201,23 @@ class _Walk:
         self.syncs: list[tuple[Tensor, str]] = []
         self.rejected: list[tuple[Tensor, str]] = []
         self._seen: dict[Tensor, None] = {}
-        self._visit(start)
+        stack = [start]  # depth first, without recursion: shape computations can be thousands of layers long
+        while stack:
+            stack.extend(reversed(self._visit(stack.pop())))
 
-    def _visit(self, t: Tensor) -> None:
+    def _visit(self, t: Tensor) -> list[Tensor]:
+        """Classify ``t``; the tensors its value is computed from, to visit next."""
         if t in self._seen:
-            return
+            return []
         self._seen[t] = None
         node = t.producer
         if node is None:
             self._input(t)
-            return
+            return []
         kind = node.op.kind
         if not _eligible(t.type):
             self.syncs.append((t, f"{_describe(t)}, which cannot be a shape tensor ({t.type})"))
-            return
+            return []
         if kind == "Shape":
             device = _device_dims(node.inputs[0])
             if device:
@@ -227,14 +230,14 @@ class _Walk:
                 )
             else:
                 self.shapes.append(t)
-            return
+            return []
         if kind == "Constant" or (
             kind == "Fill"
             and node.op.operation.name == "LINSPACE"
             and all(i is None for i in node.inputs[1:])
         ):
             self.shapes.append(t)
-            return
+            return []
         positions = POLYMORPHIC.get(kind, ())
         if kind == "Slice" and (
             any(i is not None for i in node.inputs[1:4]) or not _small(t, SLICE_SHAPE_VOLUME)
@@ -242,7 +245,7 @@ class _Walk:
             positions = ()
         if positions == ():
             self.syncs.append((t, f"{_describe(t)}, which the GPU computes"))
-            return
+            return []
         sources = [
             i for k, i in enumerate(node.inputs) if i is not None and (positions is None or k in positions)
         ]
@@ -257,7 +260,7 @@ class _Walk:
                     else f"{_describe(t)}, which the GPU computes from %{wide.name} ({wide.type})",
                 )
             )
-            return
+            return []
         if kind == "Reduce" and node.op.op.name == "AVG" and t.dtype.is_integer:
             self.rejected.append(
                 (
@@ -266,10 +269,9 @@ class _Walk:
                     "a shape tensor (use td.sum and //)",
                 )
             )
-            return
+            return []
         self.shapes.append(t)
-        for source in sources:
-            self._visit(source)
+        return sources
 
     def _input(self, t: Tensor) -> None:
         if t.name in t.network.shape_inputs:

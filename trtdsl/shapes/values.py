@@ -59,8 +59,31 @@ def value_of(t: Tensor) -> Value | None:
     memo = _MEMO.setdefault(t.network, {})
     found = memo.get(t)
     if found is None:
-        found = memo[t] = _folded(t) or unknown(t)
+        for u in _unknown_sources(t, memo):
+            memo[u] = _folded(u) or unknown(u)
+        found = memo[t]
     return found
+
+
+def _unknown_sources(t: Tensor, memo: dict[Tensor, Value]) -> list[Tensor]:
+    """``t`` and the tensors whose values its value is folded from, not yet in ``memo``, sources first:
+    folding them in this order needs no recursion, however long the chain of layers."""
+    order: list[Tensor] = []
+    visited: set[Tensor] = set()
+    stack = [(t, False)]
+    while stack:
+        u, ready = stack.pop()
+        if ready:
+            order.append(u)
+            continue
+        if u in visited or u in memo:
+            continue
+        visited.add(u)
+        stack.append((u, True))
+        node = u.producer
+        if node is not None and node.op.kind in _RULES:
+            stack.extend((s, False) for s in node.inputs if s is not None and _holds_shape_value(s))
+    return order
 
 
 def unknown(t: Tensor) -> Value:

@@ -87,6 +87,8 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
         )
     the_plan = plan(network)
     steps = the_plan.steps if network.regions else the_plan.nodes
+    if network.regions:
+        _check_nesting(network, 1 + max(info.depth for info in the_plan.structure.info.values()))
     version = _choose_opset(network, list(_layers(steps)), opset)
     taken = set(network.inputs) | {t.name for n in network.nodes for t in n.outputs}
     symbols = {}
@@ -124,6 +126,19 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
                 f"onnx export of network {network.name!r} failed the ONNX checker: {exc}"
             ) from exc
     return Exported(model, builder.origin)
+
+
+# Each nested loop or conditional adds three protobuf message levels (Node -> Attribute -> Graph); protobuf
+# parses at most 100 (its default recursion limit), which onnx's checker and helpers reach at 32 regions.
+MAX_NESTING = 31
+
+
+def _check_nesting(network: Network, depth: int) -> None:
+    if depth > MAX_NESTING:
+        raise BackendError(
+            f"onnx export: network {network.name!r} nests loops and conditionals {depth} deep; an ONNX model "
+            f"holds at most {MAX_NESTING} nested subgraphs (protobuf's parser stops at 100 nested messages)"
+        )
 
 
 def _domains(graph: onnx.GraphProto) -> set[str]:
