@@ -193,12 +193,12 @@ ERRORS = [
     ),
     (
         ArgumentError,
-        "compare: argument 'rtol' is -1; expected a number >= 0 or a dict of dtype -> number",
+        "compare: argument 'rtol' is -1; expected a finite number >= 0 or a dict of dtype -> number",
         lambda: compare(sigmoid_network(), backends=("reference", formula), rtol=-1),
     ),
     (
         ArgumentError,
-        "compare: argument 'atol' is 'big'; expected a number >= 0 or a dict of dtype -> number",
+        "compare: argument 'atol' is 'big'; expected a finite number >= 0 or a dict of dtype -> number",
         lambda: compare(sigmoid_network(), backends=("reference", formula), atol={"float32": "big"}),
     ),
 ]

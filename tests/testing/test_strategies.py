@@ -179,7 +179,7 @@ ERRORS = [
     ),
     (
         ArgumentError,
-        "random_inputs: argument 'seed' is 'a'; expected an int",
+        "random_inputs: argument 'seed' is 'a'; expected an int >= 0",
         lambda: random_inputs(two_inputs(), seed="a"),
     ),
     (
@@ -190,7 +190,7 @@ ERRORS = [
     ),
     (
         ArgumentError,
-        "inputs: argument 'values' gives 'a' = (2, 1); expected (low, high) with low <= high",
+        "inputs: argument 'values' gives 'a' = (2, 1); expected (low, high), finite numbers with low <= high",
         lambda: random_inputs(two_inputs(), values={"a": (2, 1)}),
     ),
     (

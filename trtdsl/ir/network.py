@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, DSLError, ShapeError, shown, user_location
+from trtdsl.errors import ArgumentError, DSLError, ShapeError, bad_argument, shown, user_location
 from trtdsl.ir.dims import MAX_DIM, DimLike, as_dim
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
@@ -349,6 +349,13 @@ class Network:
         tensor._name = name
         tensor.user_named = True
         self._tensor_names[name] = tensor
+
+
+def expect_network(fn: str, network: object) -> Network:
+    """``network`` if it is a :class:`~trtdsl.Network`, else an ArgumentError naming ``fn``."""
+    if not isinstance(network, Network):
+        raise bad_argument(fn, "network", network, "a td.Network")
+    return network
 
 
 def check_name(what: str, name: object) -> None:

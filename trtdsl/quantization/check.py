@@ -47,12 +47,12 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import Location
-from trtdsl.ir.network import Network
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import constant_value, is_build_time_constant, source_problems
 from trtdsl.quantization.graph import (
-    QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, expect_network, output_channel_axis,
+    QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, output_channel_axis,
 )
 
 SEVERITIES = ("error", "warning", "info")

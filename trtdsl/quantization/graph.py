@@ -4,7 +4,6 @@ Dequantize, and the output-channel axis of their weights."""
 
 from __future__ import annotations
 
-from trtdsl.errors import bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -19,13 +18,6 @@ TensorRT itself with the product of the two scales), or both matmul operands."""
 SHAPE_KINDS = frozenset({"Shuffle", "Squeeze", "Unsqueeze", "Identity"})
 """Layers that only move values, so a Dequantize before them commutes with them (TensorRT propagates it
 forward to the weighted layer)."""
-
-
-def expect_network(fn: str, network: object) -> Network:
-    """``network`` if it is a :class:`~trtdsl.Network`, else an ArgumentError naming ``fn``."""
-    if not isinstance(network, Network):
-        raise bad_argument(fn, "network", network, "a td.Network")
-    return network
 
 
 def consumers(network: Network) -> dict[Tensor, list[tuple[Node, int]]]:

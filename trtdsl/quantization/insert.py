@@ -10,11 +10,11 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, bad_argument
-from trtdsl.ir.network import Network
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
-from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, expect_network, output_channel_axis
+from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, execute, plan
 from trtdsl.regions.structure import analyze
 

@@ -34,12 +34,14 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
-from trtdsl.errors import ArgumentError
-from trtdsl.ir.network import Network
+from trtdsl.errors import bad_argument
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.regions.region import Region
-from trtdsl.testing.compare import Backend, OutputReport, _unique_names, backend_runner, compare_outputs
+from trtdsl.testing.compare import (
+    Backend, OutputReport, _unique_names, backend_runners, compare_outputs, results_of,
+)
 
 
 @attrs.frozen
@@ -87,11 +89,10 @@ def first_divergence(
     comparison, a max, a clamp) and that reappears further on may be found at its later appearance."""
     from trtdsl.reference.interpreter import plan
 
-    if len(backends) != 2:
-        raise ArgumentError(
-            f"first_divergence: argument 'backends' is {tuple(backends)!r}; expected two backends"
-        )
-    runners = [backend_runner(b) for b in backends]
+    expect_network("first_divergence", network)
+    if not isinstance(inputs, Mapping):
+        raise bad_argument("first_divergence", "inputs", inputs, "a dict of input name -> array")
+    runners = backend_runners("first_divergence", backends, lambda n: n == 2, "two backends")
     names = _unique_names([name for name, _ in runners])
     the_plan = plan(network)
     steps = the_plan.steps if network.regions else the_plan.nodes
@@ -100,7 +101,7 @@ def first_divergence(
     def frontier_reports(last: int) -> dict[Tensor, OutputReport]:
         if last not in checks:
             view = _probing(network, _frontier(network, steps, last))
-            outs = [run(view, inputs) for _, run in runners]
+            outs = [results_of(name, run, view, inputs) for name, run in runners]
             reports = compare_outputs(view, outs[0], [outs[1]], names, rtol, atol)
             checks[last] = {view.outputs[r.name]: r for r in reports}
         return checks[last]

@@ -30,8 +30,8 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError
-from trtdsl.ir.network import Network
+from trtdsl.errors import ArgumentError, bad_argument, shown
+from trtdsl.ir.network import Network, expect_network
 
 Runner = Callable[[Network, Mapping[str, np.ndarray]], Mapping[str, np.ndarray]]
 Backend = Union[str, Runner]
@@ -68,6 +68,7 @@ def tolerance_for(dtype: DType, rtol: Any = None, atol: Any = None) -> Tolerance
     >>> tolerance_for(dtypes.float16, rtol={"float16": 1e-2})
     Tolerance(rtol=0.01, atol=0.002)
     """
+    dtype = dtypes.dtype(dtype)
     default = DEFAULT_TOLERANCES.get(dtype.name, _EXACT)
     return Tolerance(_pick(rtol, dtype, default.rtol, "rtol"), _pick(atol, dtype, default.atol, "atol"))
 
@@ -84,9 +85,10 @@ def _pick(value: Any, dtype: DType, default: float, arg: str) -> float:
 
 
 def _non_negative(value: Any, arg: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ArgumentError(
-            f"compare: argument '{arg}' is {value!r}; expected a number >= 0 or a dict of dtype -> number"
+            f"compare: argument '{arg}' is {shown(value)}; expected a finite number >= 0 or a dict of dtype -> "
+            "number"
         )
     return float(value)
 
@@ -162,12 +164,16 @@ def compare_arrays(
     >>> r.mismatches, r.max_abs_error, r.max_abs_at
     (1, 0.5, (0,))
     """
+    if not isinstance(tolerance, Tolerance):
+        raise bad_argument("compare_arrays", "tolerance", tolerance, "a Tolerance (see tolerance_for)")
     base = dict(name=name, baseline=baseline, backend=backend, tolerance=tolerance)
-    want, got = np.asarray(want), np.asarray(got)
+    want, got = as_result(baseline, name, want), as_result(backend, name, got)
     if want.dtype != got.dtype:
         return OutputReport(**base, problem=f"dtype {got.dtype} differs from {want.dtype}")
     if want.shape != got.shape:
         return OutputReport(**base, problem=f"shape {got.shape} differs from {want.shape}")
+    if want.dtype.kind not in "biuf" and dtypes.of_array(want) is None:
+        return OutputReport(**base, problem=f"dtype {want.dtype} is not a TensorRT data type")
     if want.dtype.kind in "biu" and tolerance == _EXACT or want.dtype == np.bool_:
         return _exact(base, want, got)
     w, g = want.astype(np.float64), got.astype(np.float64)
@@ -281,6 +287,26 @@ def _describe(array: np.ndarray) -> str:
     return f"<{array.dtype}{list(array.shape)}>"
 
 
+def as_result(backend: str, name: str, value: Any) -> np.ndarray:
+    """A backend's value for output ``name`` as an array; what NumPy cannot make one of (a ragged list) is
+    an ArgumentError naming the backend."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise ArgumentError(f"compare: backend {backend!r} gave {shown(value)} for output {name!r}; expected an "
+                            "array") from None
+
+
+def results_of(backend: str, run: Runner, network: Network, feeds: Mapping[str, Any]) -> dict[str, Any]:
+    """``run(network, feeds)``, which must be a dict of output name -> array (checked value by value when
+    compared); anything else is an ArgumentError naming the backend."""
+    results = run(network, feeds)
+    if not isinstance(results, Mapping):
+        raise ArgumentError(f"compare: backend {backend!r} returned {shown(results)}; expected a dict of output "
+                            "name -> array")
+    return dict(results)
+
+
 def backend_runner(backend: Backend) -> tuple[str, Runner]:
     """A backend's display name and its run function.
 
@@ -317,23 +343,31 @@ def compare(
     :data:`DEFAULT_TOLERANCES`."""
     from trtdsl.testing.specs import random_inputs
 
-    if len(backends) < 2:
-        raise ArgumentError(
-            f"compare: argument 'backends' is {tuple(backends)!r}; expected at least two backends"
-        )
-    runners = [backend_runner(b) for b in backends]
+    expect_network("compare", network)
+    runners = backend_runners("compare", backends, lambda n: n >= 2, "at least two backends")
     if inputs is None:
         sets: list[Mapping[str, Any]] = [random_inputs(network)]
     elif isinstance(inputs, Mapping):
         sets = [inputs]
-    else:
+    elif isinstance(inputs, (list, tuple)) and all(isinstance(s, Mapping) for s in inputs):
         sets = list(inputs)
+    else:
+        raise bad_argument("compare", "inputs", inputs, "a dict of input name -> array, a list of such dicts, "
+                           "or None")
     names = _unique_names([n for n, _ in runners])
     results = []
     for index, feeds in enumerate(sets):
-        outs = [dict(run(network, feeds)) for _, run in runners]
+        outs = [results_of(name, run, network, feeds) for name, run in runners]
         results += [(index, r) for r in compare_outputs(network, outs[0], outs[1:], names, rtol, atol)]
     return ComparisonReport(network.name, tuple(names), tuple(results), tuple(sets))
+
+
+def backend_runners(fn: str, backends: Any, count_ok: Callable[[int], bool],
+                    expected: str) -> list[tuple[str, Runner]]:
+    """The display names and run functions of ``backends``, a sequence of backend names and functions."""
+    if isinstance(backends, (str, bytes)) or not isinstance(backends, Sequence) or not count_ok(len(backends)):
+        raise bad_argument(fn, "backends", backends, expected)
+    return [backend_runner(b) for b in backends]
 
 
 def compare_outputs(

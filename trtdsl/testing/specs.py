@@ -26,9 +26,9 @@ import ml_dtypes
 import numpy as np
 
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError
+from trtdsl.errors import ArgumentError, InputError, bad_argument, shown
 from trtdsl.ir.dims import Dim, DimLike, evaluate
-from trtdsl.ir.network import Network
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 
@@ -105,6 +105,8 @@ def dim_ranges(
     {'batch': DimRange(min=1, opt=1, max=8), 'seq': DimRange(min=1, opt=2, max=4)}
     """
     names = dim_names(network)
+    if dims is not None and not isinstance(dims, Mapping):
+        raise bad_argument("inputs", "dims", dims, "a dict of dim name -> size, (min, max) or (min, opt, max)")
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
     if unknown:
@@ -149,6 +151,21 @@ def input_shape(tensor: Tensor, sizes: Mapping[str, int]) -> tuple[int, ...]:
     return tuple(evaluate(d, dict(sizes)) for d in tensor.shape)
 
 
+# The most elements one drawn input may have (a GiB of float32): larger arrays are better made by hand.
+MAX_DRAWN_ELEMENTS = 2**28
+
+
+def check_drawn_size(fn: str, what: str, shape: tuple[int, ...]) -> None:
+    """An InputError when ``what`` (an input, an array) of ``shape`` is too large to draw (see
+    :data:`MAX_DRAWN_ELEMENTS`)."""
+    volume = 1
+    for d in shape:
+        volume *= d
+    if volume > MAX_DRAWN_ELEMENTS:
+        raise InputError(f"{fn}: {what} would have shape {shape}; trtdsl.testing draws arrays of at most "
+                         f"{MAX_DRAWN_ELEMENTS} elements (choose smaller dims, or give the array yourself)")
+
+
 # -- values -----------------------------------------------------------------------------------------------
 # The default value ranges: moderate numbers that keep most formulas finite; pass values= to widen them.
 _DEFAULT_RANGES: dict[str, tuple[float, float]] = {
@@ -176,12 +193,33 @@ def value_range(name: str, dtype: DType, values: Mapping[str, Any] | None) -> tu
     """
     if values is not None and name in values:
         given = values[name]
-        if not (isinstance(given, (tuple, list)) and len(given) == 2 and given[0] <= given[1]):
+        if not (
+            isinstance(given, (tuple, list))
+            and len(given) == 2
+            and all(_is_finite_number(v) for v in given)
+            and given[0] <= given[1]
+        ):
             raise ArgumentError(
-                f"inputs: argument 'values' gives {name!r} = {given!r}; expected (low, high) with low <= high"
+                f"inputs: argument 'values' gives {name!r} = {shown(given)}; expected (low, high), finite "
+                "numbers with low <= high"
             )
+        if not dtype.is_bool:
+            info = ml_dtypes.finfo(dtype.numpy) if dtype.is_float else ml_dtypes.iinfo(dtype.numpy)
+            if given[0] < float(info.min) or given[1] > float(info.max):
+                raise ArgumentError(
+                    f"inputs: argument 'values' gives {name!r} = {shown(given)}, beyond {dtype.name}'s range "
+                    f"[{info.min}, {info.max}]"
+                )
         return given[0], given[1]
     return _DEFAULT_RANGES[dtype.name]
+
+
+def _is_finite_number(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and bool(np.isfinite(value))
+    )
 
 
 def edge_values(
@@ -323,10 +361,11 @@ def random_inputs(
     >>> random_inputs(net, dims={"n": (2, 3, 5)}, values={"x": (7, 9)}, at="max")["x"].shape
     (5,)
     """
-    if at not in ("min", "opt", "max"):
-        raise ArgumentError(f"random_inputs: argument 'at' is {at!r}; expected 'min', 'opt' or 'max'")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ArgumentError(f"random_inputs: argument 'seed' is {seed!r}; expected an int")
+    expect_network("random_inputs", network)
+    if not isinstance(at, str) or at not in ("min", "opt", "max"):
+        raise ArgumentError(f"random_inputs: argument 'at' is {shown(at)}; expected 'min', 'opt' or 'max'")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ArgumentError(f"random_inputs: argument 'seed' is {shown(seed)}; expected an int >= 0")
     profiles = network.profiles
     if profiles and not (isinstance(profile, int) and 0 <= profile < len(profiles)):
         raise ArgumentError(
@@ -342,6 +381,7 @@ def random_inputs(
     feeds = {}
     for name, tensor in network.inputs.items():
         shape = input_shape(tensor, sizes)
+        check_drawn_size("random_inputs", f"input {name!r}", shape)
         if name in shape_values and not (values and name in values):
             feeds[name] = np.array([getattr(r, at) for r in shape_values[name]], tensor.dtype.numpy).reshape(
                 shape
@@ -356,12 +396,17 @@ def random_inputs(
 
 
 def _check_value_names(network: Network, values: Mapping[str, Any] | None) -> None:
-    unknown = sorted(set(values or {}) - set(network.inputs))
+    """``values`` names inputs of ``network`` and gives each a valid range."""
+    if values is not None and not isinstance(values, Mapping):
+        raise bad_argument("inputs", "values", values, "a dict of input name -> (low, high)")
+    unknown = [name for name in values or {} if name not in network.inputs]
     if unknown:
         raise ArgumentError(
-            f"inputs: argument 'values' names {unknown[0]!r}, which is not an input of network "
+            f"inputs: argument 'values' names {shown(unknown[0])}, which is not an input of network "
             f"{network.name!r}; its inputs are {sorted(network.inputs)}"
         )
+    for name, tensor in network.inputs.items():
+        value_range(name, tensor.dtype, values)
 
 
 def sample(

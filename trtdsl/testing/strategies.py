@@ -32,11 +32,12 @@ from hypothesis.extra import numpy as hnp
 
 from trtdsl import dtypes as td_dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError
-from trtdsl.ir.network import Network
+from trtdsl.errors import ArgumentError, bad_argument
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.testing.specs import (
     DimRange,
     _check_value_names,
+    check_drawn_size,
     dim_names,
     dim_ranges,
     edge_values,
@@ -49,6 +50,8 @@ from trtdsl.testing.specs import (
 
 def dim_size(dim_range: DimRange) -> st.SearchStrategy[int]:
     """A size in ``dim_range``: its min, opt or max half of the time, else any size in between."""
+    if not isinstance(dim_range, DimRange):
+        raise bad_argument("dim_size", "dim_range", dim_range, "a DimRange (DimRange.of(name, (min, opt, max)))")
     return st.one_of(st.sampled_from(dim_range.points()), st.integers(dim_range.min, dim_range.max))
 
 
@@ -58,6 +61,7 @@ def dim_sizes(
     """One size for each named dim of the network's inputs. ``dims`` maps names to ranges (an int,
     ``(min, max)`` or ``(min, opt, max)``) or to hypothesis strategies of ints; other dims range over
     ``profile`` (an optimization profile of the network) or the default range."""
+    expect_network("dim_sizes", network)
     ranges = dim_ranges(network, dims, profile, other=_is_strategy)
     given = dict(dims or {})
     parts = {
@@ -89,13 +93,28 @@ def arrays(
     (dtype('float16'), (2, 3), True)
     """
     dt = td_dtypes.dtype(dtype)
+    if not isinstance(shape, st.SearchStrategy):
+        shape = _static_shape(shape)
+        check_drawn_size("arrays", "the array", shape)
     default_low, default_high = value_range("", dt, None)
     low = default_low if min_value is None else min_value
     high = default_high if max_value is None else max_value
+    for arg, value in (("min_value", low), ("max_value", high)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or np.isnan(value):
+            raise bad_argument("arrays", arg, value, "a number (or None for the dtype's default)")
     if low > high:
         raise ArgumentError(f"arrays: min_value {low!r} is greater than max_value {high!r}")
     base, elements = _elements(dt, low, high, allow_nan, allow_inf, edges)
     return hnp.arrays(base, shape, elements=elements).map(lambda a: a.astype(dt.numpy))
+
+
+def _static_shape(shape: Any) -> tuple[int, ...]:
+    if not isinstance(shape, (tuple, list)) or not all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) and d >= 0 for d in shape
+    ):
+        raise bad_argument("arrays", "shape", shape, "a tuple of ints >= 0, or a strategy of them")
+    return tuple(int(d) for d in shape)
 
 
 @functools.lru_cache(maxsize=512)
@@ -141,10 +160,15 @@ def inputs(
     """Dicts of input arrays for ``network``: one of its optimization profiles (if it declares any), one
     size per named dim within it (see :func:`dim_sizes`), shape-tensor inputs' values within it, each other
     input's values in ``values[name] = (low, high)`` or its dtype's default range, indices within bounds."""
+    expect_network("inputs", network)
     _check_value_names(network, values)
     bounds = index_bounds(network)
     profiles = network.profiles
-    dim_ranges(network, dims, other=_is_strategy)  # reject unknown dims and bad ranges now, not when drawing
+    for profile in profiles or (None,):  # reject unknown dims, bad ranges and huge inputs now, not when drawing
+        largest = {n: r.max for n, r in dim_ranges(network, dims, profile, other=_is_strategy).items()}
+        for name, tensor in network.inputs.items():
+            if all(isinstance(d, int) or d.symbols() <= set(largest) for d in tensor.shape):
+                check_drawn_size("inputs", f"input {name!r}", input_shape(tensor, largest))
     choices = [(dim_sizes(network, dims, p), shape_value_ranges(network, p)) for p in profiles or (None,)]
 
     @st.composite
