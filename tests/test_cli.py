@@ -119,7 +119,7 @@ def test_invalid_networks(tmp_path):
         ),
         (
             ["export", "{model}", "-o", "{tmp}/no/such/folder/m.onnx"],
-            "[Errno 2] No such file or directory: '{tmp}/no/such/folder/m.onnx'",
+            "to_onnx: cannot write '{tmp}/no/such/folder/m.onnx': folder '{tmp}/no/such/folder' does not exist",
         ),
     ],
 )

@@ -12,11 +12,13 @@ import inspect
 import os
 import runpy
 import sys
+import traceback
 from typing import Any, Sequence
 
 import numpy as np
 
-from trtdsl.errors import DSLError, InputError
+from trtdsl.errors import DSLError, InputError, Location
+from trtdsl.ir.dims import MAX_DIM
 from trtdsl.ir.network import Network
 
 
@@ -34,14 +36,14 @@ def load_network(spec: str) -> Network:
     ('m', 'm')
     """
     path, _, name = spec.partition(":") if not spec.endswith(".py") else (spec, "", "")
+    if os.path.isdir(path):
+        raise InputError(f"trtdsl: {path!r} is a folder; name a Python file (FILE.py[:NAME])")
     if not os.path.isfile(path):
         raise InputError(f"trtdsl: no such file {path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)
-    try:
-        namespace = runpy.run_path(path, run_name="__trtdsl__")
-    finally:
-        sys.path.remove(folder)
+    if not path.endswith(".py"):
+        raise InputError(f"trtdsl: {path!r} is not a Python file; trtdsl reads networks defined in Python "
+                         f"(FILE.py[:NAME]){_NOT_PYTHON.get(os.path.splitext(path)[1].lower(), '')}")
+    namespace = _run_file(path)
     if name:
         if name not in namespace:
             raise InputError(f"trtdsl: {path} defines no {name!r}")
@@ -63,10 +65,59 @@ def load_network(spec: str) -> Network:
                 f"trtdsl: {shown} takes arguments ({', '.join(needed)}); name a Network or a function "
                 "called without arguments"
             )
-        candidate = candidate()
+        candidate = _call(shown, candidate)
     if not isinstance(candidate, Network):
         raise InputError(f"trtdsl: {shown} is a {type(candidate).__name__}, not a trtdsl Network")
     return candidate
+
+
+_NOT_PYTHON = {
+    ".onnx": " (trtdsl writes ONNX models but does not read them)",
+    ".plan": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
+    ".engine": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
+}
+
+
+def _run_file(path: str) -> dict[str, Any]:
+    """The namespace of the Python file ``path``, run with its folder first on ``sys.path``. A file that
+    is not Python, or that raises, is an InputError at the line that failed; trtdsl errors it raises pass
+    as they are (they name their line already)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)
+    try:
+        return runpy.run_path(path, run_name="__trtdsl__")
+    except SyntaxError as exc:
+        where = Location(exc.filename or path, exc.lineno or 0)
+        raise InputError(f"trtdsl: {path} is not valid Python: {exc.msg}", location=where) from None
+    except DSLError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise _failure(f"running {path}", exc) from None
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+
+
+def _call(shown: str, fn: Any) -> Any:
+    """``fn()``, a function of the user's file; what it raises is reported as :func:`_run_file` does."""
+    try:
+        return fn()
+    except DSLError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise _failure(f"calling {shown}()", exc) from None
+
+
+def _failure(doing: str, exc: BaseException) -> InputError:
+    """An InputError for ``exc``, raised while ``doing`` something with the user's code, located at the
+    innermost line of the traceback outside trtdsl, with those lines of the traceback as its context."""
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith((package, "<frozen")) and f.filename != runpy.__file__]
+    where = Location(frames[-1].filename, frames[-1].lineno or 0) if frames else None
+    shown = traceback.format_list(frames[-5:])
+    return InputError(f"trtdsl: {doing} raised {type(exc).__name__}: {exc}", location=where,
+                      context="".join(shown).rstrip())
 
 
 def _required_parameters(fn: Any) -> list[str]:
@@ -99,6 +150,8 @@ def _parse_sizes(items: Sequence[str], what: str, count: int) -> dict[str, tuple
             values = ()
         if len(values) != count or any(v < 0 for v in values):
             raise InputError(f"trtdsl: {what} {key}={text} must look like {form}, with ints >= 0")
+        if any(v > MAX_DIM for v in values):
+            raise InputError(f"trtdsl: {what} {key}={text}: a dim is at most {MAX_DIM}")
         parsed[key] = values
     return parsed
 
@@ -135,8 +188,18 @@ def _cmd_run(args: argparse.Namespace) -> None:
     for key, value in outputs.items():
         print(_summary(key, value))
     if args.save:
-        np.savez(args.save, **outputs)
-        print(f"saved {len(outputs)} outputs to {args.save}")
+        print(f"saved {len(outputs)} outputs to {_save_outputs(args.save, outputs)}")
+
+
+def _save_outputs(path: str, outputs: dict[str, np.ndarray]) -> str:
+    """Save ``outputs`` as an .npz file at ``path`` (``.npz`` added if missing, as NumPy does), or as
+    ``outputs.npz`` inside ``path`` when it is a folder; atomically. Returns the file written."""
+    from trtdsl._files import atomic_write
+
+    target = os.path.join(path, "outputs.npz") if os.path.isdir(path) else path
+    if not target.endswith(".npz"):
+        target += ".npz"
+    return str(atomic_write(target, lambda f: np.savez(f, **outputs), fn="run --save"))
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
@@ -185,7 +248,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input array")
     p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="a named dim's size")
     p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
-    p.add_argument("--save", metavar="FILE.npz", help="save the outputs")
+    p.add_argument("--save", metavar="FILE.npz", help="save the outputs (in FOLDER/outputs.npz if a folder)")
     p = command("export", "export the network to ONNX", _cmd_export)
     p.add_argument("-o", "--output", required=True, metavar="FILE.onnx")
     p = command("draw", "draw the network (.dot, or .svg/.png/.pdf with Graphviz)", _cmd_draw)

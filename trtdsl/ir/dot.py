@@ -15,12 +15,14 @@ digraph "tiny" {
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
 
-from trtdsl.errors import BackendError
-from trtdsl.ir.network import Network
+from trtdsl._files import atomic_write
+from trtdsl.errors import BackendError, bad_argument
+from trtdsl.ir.network import Network, expect_network
 
 
 def _escape(text: str) -> str:
@@ -34,6 +36,7 @@ def _quote(text: str) -> str:
 def to_dot(network: Network) -> str:
     """The network as a Graphviz digraph: inputs and outputs as ellipses, layers as boxes, edges labelled
     with the tensor types."""
+    expect_network("to_dot", network)
     lines = [f"digraph {_quote(network.name)} {{", "  rankdir=TB;",
              '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];',
              '  edge [fontname="Helvetica", fontsize=10];']
@@ -60,12 +63,15 @@ def to_dot(network: Network) -> str:
 
 def draw(network: Network, path: str | pathlib.Path) -> pathlib.Path:
     """Write the picture to ``path``: ``.dot`` writes the DOT text; ``.svg``/``.png``/``.pdf`` run
-    Graphviz's ``dot`` (a BackendError says so if it is not installed)."""
+    Graphviz's ``dot`` (a BackendError says so if it is not installed). The file is written atomically
+    (see :mod:`trtdsl._files`)."""
+    expect_network("draw", network)
+    if not isinstance(path, (str, os.PathLike)):
+        raise bad_argument("draw", "path", path, "a .dot, .svg, .png or .pdf file path")
     target = pathlib.Path(path)
     text = to_dot(network)
     if target.suffix == ".dot":
-        target.write_text(text + "\n")
-        return target
+        return atomic_write(target, (text + "\n").encode(), fn="draw")
     fmt = target.suffix.lstrip(".")
     if fmt not in ("svg", "png", "pdf"):
         raise BackendError(f"draw: argument 'path' is {str(path)!r}; expected a .dot, .svg, .png or .pdf "
@@ -76,5 +82,8 @@ def draw(network: Network, path: str | pathlib.Path) -> pathlib.Path:
             f"draw: rendering {target.name} needs Graphviz's 'dot' program, which is not installed "
             "(e.g. apt-get install graphviz); write a .dot file instead"
         )
-    subprocess.run([exe, f"-T{fmt}", "-o", str(target)], input=text.encode(), check=True)
-    return target
+    rendered = subprocess.run([exe, f"-T{fmt}"], input=text.encode(), capture_output=True, check=False)
+    if rendered.returncode != 0:
+        raise BackendError(f"draw: Graphviz's dot failed on network {network.name!r}: "
+                           f"{rendered.stderr.decode(errors='replace').strip()}")
+    return atomic_write(target, rendered.stdout, fn="draw")

@@ -7,8 +7,6 @@ the runtime's logic (profiles, shapes, addresses, output allocators, errors) is 
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from backends.tensorrt import fake_engine
@@ -17,7 +15,7 @@ from support import expect_error
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import Engine, build, cuda, runtime
-from trtdsl.backends.tensorrt.runtime import MAGIC, pack_plan, unpack_plan, write_atomic
+from trtdsl.backends.tensorrt.runtime import MAGIC, pack_plan, unpack_plan
 
 GPU = cuda.device_count() > 0
 needs_gpu = pytest.mark.skipif(not GPU, reason="needs a CUDA GPU and cuda-python (cuda.bindings)")
@@ -125,14 +123,6 @@ def test_unreadable_and_rejected_plans(tmp_path):
         "failed: magic tag mismatch",
         lambda: stranger.inputs,
     )
-
-
-def test_atomic_write_leaves_the_old_file_when_it_fails(tmp_path):
-    path = tmp_path / "f"
-    write_atomic(path, b"old")
-    with pytest.raises(TypeError):
-        write_atomic(path, None)  # type: ignore[arg-type]  # fails while writing the temporary file
-    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["f"]
 
 
 def test_unpack_of_bare_bytes_has_no_header():

@@ -15,6 +15,7 @@ import onnx
 from onnx import helper
 
 from trtdsl import __version__
+from trtdsl._files import atomic_write
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError
@@ -64,7 +65,7 @@ def export(
     model = onnx.ModelProto()
     model.CopyFrom(result.model)
     if path is not None:
-        onnx.save_model(model, os.fspath(path))
+        atomic_write(path, model.SerializeToString(), fn="to_onnx")
     return model
 
 

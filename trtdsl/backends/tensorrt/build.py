@@ -435,9 +435,9 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         detail = "; ".join(logger.errors[-5:]) or "no error was logged"
         raise BackendError(f"tensorrt: building network {network.name!r} failed: {detail}")
     if checked.timing_cache is not None:
-        from trtdsl.backends.tensorrt.runtime import write_atomic
+        from trtdsl._files import atomic_write
 
-        write_atomic(checked.timing_cache, bytes(memoryview(config.get_timing_cache().serialize())))
+        atomic_write(checked.timing_cache, bytes(memoryview(config.get_timing_cache().serialize())), fn="build")
     return Engine(
         bytes(memoryview(plan)), api.trt, network=network, version_compatible=checked.version_compatible
     )

@@ -10,7 +10,7 @@ CUDA stream. NumPy inputs are copied to the device and outputs back (NumPy array
 the input shapes.
 
 Plan files: ``engine.save(path)`` writes a header (magic, format, TensorRT version, SHA-256 and size of
-the plan, input/output names) and the plan, atomically (a temporary file renamed into place).
+the plan, input/output names) and the plan, atomically (see :mod:`trtdsl._files`).
 ``Engine.load(path)`` checks all of it before TensorRT sees the bytes; a file without the header is
 taken as a bare TensorRT plan (from trtexec, say).
 """
@@ -22,11 +22,11 @@ import json
 import math
 import os
 import struct
-import tempfile
 from typing import Any, Mapping
 
 import numpy as np
 
+from trtdsl._files import atomic_write
 from trtdsl.backends.tensorrt import cuda
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
 from trtdsl.dtypes import DType
@@ -35,30 +35,6 @@ from trtdsl.errors import BackendError, ExecutionError, InputError, bad_argument
 MAGIC = b"TRTDSL-PLAN\x00"
 FORMAT = 1
 _HEADER = struct.Struct("<12sII")  # magic, format, length of the JSON header that follows
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, renamed into place: a
-    reader sees the old file or the new one, never a partial one.
-
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "plan.engine")
-    >>> write_atomic(path, b"plan"); open(path, "rb").read(), os.listdir(os.path.dirname(path))
-    (b'plan', ['plan.engine'])
-    """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def pack_plan(plan: bytes, header: Mapping[str, Any]) -> bytes:
@@ -168,7 +144,7 @@ class Engine:
             "version_compatible": self.version_compatible,
             "network": getattr(self.network, "name", None),
         }
-        write_atomic(path, pack_plan(self.plan, header))
+        atomic_write(path, pack_plan(self.plan, header), fn="save")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], trt: Any = None) -> Engine:
