@@ -1,0 +1,71 @@
+"""Where the TensorRT lowering departs from a one-to-one mapping to follow TensorRT's documented rules:
+each case is lowered into the stand-in of TensorRT 10.16 and 11.4 and the layers it wrote are read back
+(the round trip to the same IR is tests/backends/tensorrt/test_roundtrip.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import trtdsl as td
+from trtdsl.backends.tensorrt import lower, standin
+from trtdsl.backends.tensorrt.api import TensorRT
+
+VERSIONS = ("10.16", "11.4")
+
+
+def layers(lowered) -> list:
+    """The layers of a lowered network, each viewed as its own class."""
+    network, api = lowered.network, lowered.api
+    found = [network.get_layer(i) for i in range(network.num_layers)]
+    for layer in found:
+        layer.__class__ = api.layer_class(api.layer_type(layer))
+    return found
+
+
+def kind(trt, layer) -> str:
+    return TensorRT(trt).layer_type(layer)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_int64_shape_output_is_cast_to_int32(version):
+    # NvInfer.h (10.16 and 11.1), markOutputForShapes: "The tensor must be of type DataType::kINT32"
+    trt = standin.module(version)
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("n", 3))
+    net.mark_output_for_shapes("dims", td.shape_of(x))
+    net.mark_output_for_shapes("dims32", td.cast(td.shape_of(x), td.int32))
+    lowered = lower(net, trt)
+    outputs = [lowered.network.get_output(i).name for i in range(lowered.network.num_outputs)]
+    assert outputs == ["dims", "dims32"]
+    producers = {layer.get_output(0).name: layer for layer in layers(lowered)}
+    cast = producers["dims"]
+    assert kind(trt, cast) == "CAST" and cast.to_type == trt.int32
+    assert cast.get_input(0).name == "dims.int64" and kind(trt, producers["dims.int64"]) == "SHAPE"
+    assert kind(trt, producers["dims32"]) == "CAST"  # the user's own cast, not a second one
+    assert [kind(trt, layer) for layer in producers.values()].count("CAST") == 2
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("dtype", [td.float16, td.bfloat16])
+def test_a_16_bit_normalization_is_computed_in_float32(version, dtype):
+    # strongly typed networks normalize in the input's type (NvInfer.h 10.16, setComputePrecision)
+    trt = standin.module(version)
+    net = td.Network("n")
+    x = net.input("x", dtype, (2, 4))
+    scale = net.input("scale", dtype, (1, 4))
+    net.output("y", td.normalization(x, scale, scale, axes=1))
+    written = [(kind(trt, layer), layer) for layer in layers(lower(net, trt))]
+    assert [k for k, _ in written] == ["CAST", "CAST", "CAST", "NORMALIZATION", "CAST"]
+    assert all(layer.to_type == trt.float32 for _, layer in written[:3])
+    assert written[4][1].to_type == TensorRT(trt).dtype(dtype)
+    assert written[4][1].get_output(0).name == "y"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_float32_normalization_is_one_layer(version):
+    trt = standin.module(version)
+    net = td.Network("n")
+    x = net.input("x", td.float32, (2, 4))
+    net.output("y", td.layer_norm(x, np.ones(4, np.float32), np.zeros(4, np.float32)))
+    assert [kind(trt, layer) for layer in layers(lower(net, trt))] == ["CONSTANT", "CONSTANT", "NORMALIZATION"]
