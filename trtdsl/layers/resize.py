@@ -10,9 +10,12 @@ ASYMMETRIC     ``x * L_in / L_out`` (TensorRT's default)
 HALF_PIXEL     ``(x + 0.5) * L_in / L_out - 0.5``
 =============  =======================================================
 
-TensorRT's documentation uses the length ratio even when scales are given; trtdsl does the same
-(whether TensorRT uses the given scale when ``in * scale`` is not an integer is UNCONFIRMED). With the
-selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
+These are NvInfer.h's formulas (``enum class ResizeCoordinateTransformation``, TensorRT 11.1), which use
+the lengths, not a scale. The TensorRT lowering gives TensorRT the output dims ``floor(in * scale)``,
+never the scales, so an engine built by trtdsl uses the length ratio too (how TensorRT uses a given
+scale where ``in * scale`` is not an integer is undocumented: a network raised from TensorRT with
+scales is computed with the length ratio, which an engine run would have to confirm). With the selector
+UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
 
 - NEAREST (any innermost dims): index ``round(x)`` by ``nearest_rounding`` -- FLOOR (default), CEIL,
   HALF_UP ``floor(x + 0.5)``, HALF_DOWN ``ceil(x - 0.5)`` -- clamped to ``[0, L_in - 1]``;

@@ -69,3 +69,34 @@ def test_a_float32_normalization_is_one_layer(version):
     x = net.input("x", td.float32, (2, 4))
     net.output("y", td.layer_norm(x, np.ones(4, np.float32), np.zeros(4, np.float32)))
     assert [kind(trt, layer) for layer in layers(lower(net, trt))] == ["CONSTANT", "CONSTANT", "NORMALIZATION"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_resize_by_scales_gets_its_output_dims(version):
+    # how TensorRT uses a scale where in * scale is not an integer is undocumented: the dims are given
+    trt = standin.module(version)
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, 1, 5, 7))
+    net.output("y", td.resize(x, scales=(1, 1, 1.1, 0.3), mode="linear"))
+    (resize,) = layers(lower(net, trt))
+    assert tuple(resize.shape) == (1, 1, 5, 2) and list(resize.scales) == []
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_dynamic_dims_resized_by_scales_are_computed_exactly(version):
+    trt = standin.module(version)
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, 1, "h", "w"))
+    scales = (1.0, 1.0, 1.1, 2.5)
+    net.output("y", td.resize(x, scales=scales))
+    written = {layer.name.split(" ")[0]: layer for layer in layers(lower(net, trt))}
+    resize = next(layer for layer in written.values() if kind(trt, layer) == "RESIZE")
+    node = resize.name.split(" ")[0]
+    assert list(resize.scales) == [] and resize.get_input(1).name == f"{node}.dims"
+    assert kind(trt, written[f"{node}.dims"]) == "ELEMENTWISE"
+    numerators = written[f"{node}.dims.numerators"].weights
+    denominators = written[f"{node}.dims.denominators"].weights
+    for h in range(0, 40):
+        dims = np.array([1, 1, h, h + 3], np.int64)
+        want = [int(np.floor(np.float64(d) * np.float64(np.float32(s)))) for d, s in zip(dims, scales)]
+        assert list(dims * numerators // denominators) == want

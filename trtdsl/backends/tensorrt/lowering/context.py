@@ -33,6 +33,8 @@ HELPER_MARK = "trtdsl:helper"
 CAST_BACK_MARK = "trtdsl:cast-back"
 # The metadata of the Cast to int32 in front of an int64 shape output (markOutputForShapes takes int32).
 SHAPE_OUTPUT_MARK = "trtdsl:shape-output-cast"
+# The metadata of a Resize layer given output dims for the IR's scales: the scales, to raise them back.
+SCALES_MARK = "trtdsl:scales="
 
 
 def layer_name(name: str, node: Node) -> str:
