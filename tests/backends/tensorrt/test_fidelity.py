@@ -4,11 +4,14 @@ each case is lowered into the stand-in of TensorRT 10.16 and 11.4 and the layers
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from support import expect_error
 
 import trtdsl as td
-from trtdsl.backends.tensorrt import lower, standin
+from trtdsl.backends.tensorrt import api, lower, standin
 from trtdsl.backends.tensorrt.api import TensorRT
 
 VERSIONS = ("10.16", "11.4")
@@ -100,3 +103,51 @@ def test_dynamic_dims_resized_by_scales_are_computed_exactly(version):
         dims = np.array([1, 1, h, h + 3], np.int64)
         want = [int(np.floor(np.float64(d) * np.float64(np.float32(s)))) for d, s in zip(dims, scales)]
         assert list(dims * numerators // denominators) == want
+
+
+def test_the_version_floor_is_the_newest_api_and_the_package_requirement():
+    floor = ".".join(map(str, api.MINIMUM_VERSION))
+    assert api.MINIMUM_VERSION == (10, 15) == max(api.API_SINCE.values())
+    pyproject = (Path(__file__).parents[3] / "pyproject.toml").read_text()
+    assert f'"tensorrt>={floor}"' in pyproject
+
+
+def test_an_older_tensorrt_is_refused_naming_what_it_lacks():
+    trt = standin.module("10.16")
+    trt.__version__ = "10.14.1.48"
+    net = td.Network("n")
+    net.output("y", td.relu(net.input("x", td.float32, (2,))))
+    expect_error(
+        td.BackendError,
+        "TensorRT 10.14.1.48 is too old: trtdsl's TensorRT backend needs TensorRT 10.15 or newer, for "
+        "IDequantizeLayer.block_shape, IDynamicQuantizeLayer.block_shape, "
+        "INetworkDefinition.add_dynamic_quantize_v2, INetworkDefinition.add_normalization_v2, "
+        "INormalizationLayer.is_v2, IQuantizeLayer.block_shape (pip install 'tensorrt>=10.15')",
+        lambda: lower(net, trt),
+    )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_static_fill_parameters_keep_their_type(version):
+    # the bindings set int64 alpha/beta for a Python int (exact past 2**53) and double for a float
+    trt = standin.module(version)
+    net = td.Network("f")
+    x = net.input("x", td.float32, (2,))
+    net.output("ints", td.fill((3,), "linspace", 2**53 + 1, 2, td.int64, like=x))
+    net.output("floats", td.fill((3,), "linspace", 1, 2, td.float32, like=x))
+    ints, floats = layers(lower(net, trt))[:2]
+    assert (type(ints.alpha), ints.alpha, type(ints.beta)) == (int, 2**53 + 1, int)
+    assert (type(floats.alpha), type(floats.beta)) == (float, float)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_topk_uses_the_five_argument_add_topk(version):
+    # NvInfer.h (10.14 on) deprecates the four-argument addTopK
+    trt = standin.module(version)
+    net = td.Network("t")
+    values, indices = td.topk(net.input("x", td.float32, (2, 5)), 3, axis=1, indices_dtype=td.int64)
+    net.output("v", values)
+    net.output("i", indices)
+    lower(net, trt)
+    (call,) = [c for c in trt.calls if c.member == "add_topk"]
+    assert call.args == ("input", "op", "k", "axes", "indices_type")

@@ -60,16 +60,17 @@ def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
 
 
 def _lower_topk(ctx: LowerContext, node: Node) -> None:
+    # The five-argument addTopK (TensorRT 10.14): NvInfer.h deprecates the four-argument one in 10.14
     op: TopK = node.op  # type: ignore[assignment]
-    layer = ctx.add(
+    ctx.add(
         node,
         "add_topk",
         ctx.input(node, 0),
         ctx.api.enum("TopKOperation", op.op),
         op.k,
         axes_to_mask((op.axis,)),
+        ctx.api.dtype(op.indices_dtype),
     )
-    layer.indices_type = ctx.api.dtype(op.indices_dtype)
 
 
 def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:

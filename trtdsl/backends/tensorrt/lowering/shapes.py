@@ -52,8 +52,12 @@ def _lower_fill(ctx: LowerContext, node: Node) -> None:
         ctx.api.dtype(op.dtype),
     )
     if op.alpha is not None:
-        layer.alpha = op.alpha
-        layer.beta = op.beta
+        # The bindings' alpha/beta setters (pyGraph.cpp, set_alpha) call setAlpha(double) and then, for a
+        # Python int, setAlphaInt64: ints keep int64 LINSPACE exact past 2**53, floats keep float fills
+        # in double (NvInfer.h: "Return true if alpha/beta have type int64, false if they have type double")
+        convert = int if op.dtype.is_integer else float
+        layer.alpha = convert(op.alpha)
+        layer.beta = convert(op.beta)
     ctx.set_inputs(node, layer, 0)
 
 
