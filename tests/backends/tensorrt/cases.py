@@ -288,7 +288,8 @@ def normalizations() -> td.Network:
     half = x.astype(td.float16)
     net.output("group_f16", td.group_norm(half, 2, _w(4, dtype=np.float16), _w(4, dtype=np.float16, seed=1)))
     bf16 = td.bfloat16.numpy
-    net.output("layer_bf16", td.layer_norm(x.astype(td.bfloat16), _w(3, dtype=bf16), _w(3, dtype=bf16, seed=1)))
+    bf = x.astype(td.bfloat16)
+    net.output("layer_bf16", td.layer_norm(bf, _w(3, dtype=bf16), _w(3, dtype=bf16, seed=1)))
     return net
 
 

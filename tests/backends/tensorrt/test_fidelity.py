@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from backends.tensorrt.irmatch import assert_same_ir
 from support import expect_error
 
 import trtdsl as td
-from trtdsl.backends.tensorrt import api, lower, standin
+from trtdsl.backends.tensorrt import api, lower, raise_network, standin
 from trtdsl.backends.tensorrt.api import TensorRT
 
 VERSIONS = ("10.16", "11.4")
@@ -71,7 +72,8 @@ def test_a_float32_normalization_is_one_layer(version):
     net = td.Network("n")
     x = net.input("x", td.float32, (2, 4))
     net.output("y", td.layer_norm(x, np.ones(4, np.float32), np.zeros(4, np.float32)))
-    assert [kind(trt, layer) for layer in layers(lower(net, trt))] == ["CONSTANT", "CONSTANT", "NORMALIZATION"]
+    written = [kind(trt, layer) for layer in layers(lower(net, trt))]
+    assert written == ["CONSTANT", "CONSTANT", "NORMALIZATION"]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -151,3 +153,42 @@ def test_topk_uses_the_five_argument_add_topk(version):
     lower(net, trt)
     (call,) = [c for c in trt.calls if c.member == "add_topk"]
     assert call.args == ("input", "op", "k", "axes", "indices_type")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_per_tensor_scale_of_shape_1_is_given_as_a_scalar(version):
+    # NvInfer.h IQuantizeLayer: "The scale value must be a scalar for per-tensor quantization"
+    trt = standin.module(version)
+    net = td.Network("q")
+    w = net.constant(np.ones((2, 4), np.float32))
+    scale = net.constant(np.array([0.5], np.float32))
+    zero = net.constant(np.zeros(1, np.int8))
+    net.output("y", td.dequantize(td.quantize(w, scale, zero_point=zero), scale, zero_point=zero))
+    lowered = lower(net, trt)
+    written = {layer.name.split(" ")[0]: layer for layer in layers(lowered)}
+    shuffles = {name: layer for name, layer in written.items() if kind(trt, layer) == "SHUFFLE"}
+    assert sorted(shuffles) == [f"{q}.{role}.scalar" for q in ("dequantize_0", "quantize_0")
+                                for role in ("scale", "zero_point")]
+    assert all(tuple(layer.reshape_dims) == () for layer in shuffles.values())
+    quantize = written["quantize_0"]
+    names = [quantize.get_input(i).name for i in (1, 2)]
+    assert names == ["quantize_0.scale.scalar", "quantize_0.zero_point.scalar"]
+    assert_same_ir(net, raise_network(lowered.network, trt))
+
+
+@pytest.mark.parametrize("dtype", [td.float8_e4m3, td.int4, td.float4_e2m1])
+def test_quantized_constants_are_only_dequantize_data(dtype):
+    # TensorRT's Explicit Quantization guide: pre-quantized weights need an IDequantizeLayer
+    trt = standin.module("11.4")
+    values = np.ones((2, 4), np.float32).astype(dtype.numpy)
+    net = td.Network("w")
+    w = net.constant(values, name="w")
+    net.output("y", td.dequantize(w, np.float32(0.5)))
+    lower(net, trt)
+    net.output("moved", td.reshape(w, (4, 2)))
+    expect_error(
+        td.BackendError,
+        f"tensorrt: constant w ({dtype.name}) is input 0 of Shuffle (layer shuffle_0); TensorRT takes "
+        f"{dtype.name} weights only as input 0 of Dequantize (dequantize them first with td.dequantize)",
+        lambda: lower(net, trt),
+    )

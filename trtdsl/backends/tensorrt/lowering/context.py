@@ -72,6 +72,17 @@ class LowerContext:
         self.regions: dict[Region, Any] = {}  # ILoop / IIfConditional of each IR region
         # (layer, input index, IR tensor): inputs computed after their layer (recurrence back edges)
         self.back_edges: list[tuple[Any, int, Tensor]] = []
+        self._consumers: dict[Tensor, list[tuple[Node, int]]] | None = None
+
+    def consumers(self, tensor: Tensor) -> list[tuple[Node, int]]:
+        """The IR nodes reading ``tensor``, each with the input index it reads it at."""
+        if self._consumers is None:
+            self._consumers = {}
+            for node in self.ir.nodes:
+                for index, t in enumerate(node.inputs):
+                    if t is not None:
+                        self._consumers.setdefault(t, []).append((node, index))
+        return self._consumers.get(tensor, [])
 
     def input(self, node: Node, index: int) -> Any:
         """The ITensor of the node's input ``index`` (None for an absent optional input)."""
@@ -101,7 +112,8 @@ class LowerContext:
         (marked with ``CAST_BACK_MARK``). Returns the float32 layer, for its properties."""
         float32 = self.api.dtype(dtypes.float32)
         wide = [
-            self.helper(node, f"{i}.float32", "add_cast", t, float32).get_output(0) for i, t in enumerate(inputs)
+            self.helper(node, f"{i}.float32", "add_cast", t, float32).get_output(0)
+            for i, t in enumerate(inputs)
         ]
         layer = getattr(self.network, method)(*wide, *args)
         layer.name = layer_name(f"{node.name}.float32", node)
@@ -186,11 +198,11 @@ class RaiseContext:
         """Whether ``layer`` is a helper the lowering added for a parameter (see LowerContext.helper)."""
         return layer.metadata == HELPER_MARK
 
-    def uncast(self, layer: Any, index: int) -> Tensor | None:
-        """The IR tensor of input ``index``, seen through a helper Cast the lowering put in front of the
-        layer (see LowerContext.add_in_float32)."""
+    def behind_helper(self, layer: Any, index: int) -> Tensor | None:
+        """The IR tensor of input ``index``, seen through a one-input helper the lowering put in front of
+        the layer (a Cast to float32, see LowerContext.add_in_float32; a Shuffle to 0-D)."""
         source = self.producer(layer, index) if self.input_is_set(layer, index) else None
-        if source is not None and self.is_helper(source) and self.api.layer_type(source) == "CAST":
+        if source is not None and self.is_helper(source) and source.num_inputs == 1:
             return self.input(source, 0)
         return self.input(layer, index)
 

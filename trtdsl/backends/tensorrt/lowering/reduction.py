@@ -146,7 +146,7 @@ def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
     back = ctx.cast_back(layer)  # a 16-bit normalization the lowering computed in float32
     return Raised(
         Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups),
-        [ctx.uncast(layer, i) for i in range(3)] if back is not None else ctx.inputs(layer),
+        [ctx.behind_helper(layer, i) for i in range(3)] if back is not None else ctx.inputs(layer),
         None if back is None else [back.get_output(0)],
     )
 
