@@ -192,3 +192,21 @@ def test_quantized_constants_are_only_dequantize_data(dtype):
         f"{dtype.name} weights only as input 0 of Dequantize (dequantize them first with td.dequantize)",
         lambda: lower(net, trt),
     )
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_branches_of_different_lengths_lower_and_raise(version):
+    # NvInfer.h IIfConditional: the outputs of the two subgraphs have "the same type and rank"
+    trt = standin.module(version)
+    net = td.Network("lengths")
+    x = net.input("x", td.float32, (3,))
+    with td.If(net.input("go", td.bool, ())) as branch:
+        with branch.then_():
+            t = x * 2.0
+        with branch.else_():
+            f = x[:2] + 1.0
+        y = branch.output(t, f)
+    net.output("y", y)
+    again = raise_network(lower(net, trt).network, trt)
+    assert_same_ir(net, again)
+    assert str(again.outputs["y"].type) == "f32[if_0#3|2]"
