@@ -1,6 +1,6 @@
 """IActivationLayer: one function per ActivationType, with its alpha/beta.
 
-Formulas (TensorRT's, see ``reference/trt-semantics.md`` section 2b), alpha = ``a``, beta = ``b``:
+Formulas (TensorRT's, see ``docs/semantics.md``), alpha = ``a``, beta = ``b``:
 
 ==================  =============================================
 RELU                ``np.fmax(x, 0)``

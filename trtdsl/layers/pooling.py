@@ -16,7 +16,8 @@ NumPy/PyTorch users may expect:
 - TensorRT does not document windows that hold no input element (padding >= window, or ROUND_UP with
   stride > window; PyTorch drops such a last window, TensorRT's output-size formula keeps it). trtdsl
   keeps TensorRT's output size; such a window gives ``-inf`` for MAX and ``0 / 0 = nan`` for an average
-  that excludes padding (UNCONFIRMED).
+  that excludes padding (UNCONFIRMED; an engine run with padding as large as the window would settle
+  it).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("pool")

@@ -26,9 +26,10 @@ UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
   the edge, or with ``exclude_outside`` get weight 0 and the weights are renormalized.
 
 Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
-itself is UNCONFIRMED in TensorRT's documentation). Dims outside the innermost ones a mode resizes keep
-their length. Axes are resized one after the other in float64, and the result is rounded once to the
-input's dtype (float32 or float16; TensorRT's Operators reference also lists int8, a quantized type).
+itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
+Dims outside the innermost ones a mode resizes keep their length. Axes are resized one after the other
+in float64, and the result is rounded once to the input's dtype (float32 or float16; TensorRT's
+Operators reference also lists int8, a quantized type).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
