@@ -252,7 +252,7 @@ class Network:
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
         :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
-        from trtdsl.backends.onnx import export
+        from trtdsl.backends.onnx.export import export  # the function (the package name may be the module)
 
         return export(self, path, opset=opset)
 
