@@ -485,9 +485,8 @@ def check_aot_kernel(definition: PluginDefinition, kernel: Any) -> AOTKernel:
 
 
 # -- lowering and raise --------------------------------------------------------------------------------------
-def lower_plugin(ctx: Any, node: Any) -> None:
-    """Add the plugin layer of IR node ``node`` (a PluginV3 op) to ``ctx.network``."""
-    op: PluginV3 = node.op
+def lower_plugin(ctx: Any, node: Any, op: PluginV3) -> None:
+    """Add the plugin layer of IR node ``node`` (whose op is ``op``) to ``ctx.network``."""
     definition = op.definition
     trt = ctx.trt
     registry = trt.get_plugin_registry()

@@ -19,7 +19,7 @@ from trtdsl.layers.unary import UnaryOperation
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES: dict[str, Callable[[], td.Network]] = {}
-# The op kinds each case is meant to cover (checked: every kind in OP_TYPES must be covered).
+# The op kinds each case is meant to cover (checked: every kind of all_op_types() must be covered).
 KINDS: dict[str, set[str]] = {}
 
 

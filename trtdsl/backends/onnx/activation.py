@@ -13,18 +13,20 @@ from typing import Callable
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.activation import ActivationType
+from trtdsl.layers.activation import Activation, ActivationType
 
 _A = ActivationType
 _F32 = dtypes.float32
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
+_Emit = Callable[[NodeContext, Activation, str], str]
 
-def _single(op_type: str, **attrs: Callable[[float, float], float]) -> Callable[[NodeContext, str], str]:
+
+def _single(op_type: str, **attrs: Callable[[float, float], float]) -> _Emit:
     """An activation that is one ONNX op; ``attrs`` give its attributes from (alpha, beta)."""
 
-    def emit(ctx: NodeContext, x: str) -> str:
-        values = {k: f(ctx.op.alpha, ctx.op.beta) for k, f in attrs.items()}
+    def emit(ctx: NodeContext, op: Activation, x: str) -> str:
+        values = {k: f(op.alpha, op.beta) for k, f in attrs.items()}
         return ctx.compute(op_type, [x], ctx.input_type(0).dtype, **values)
 
     return emit
@@ -34,20 +36,20 @@ def _mul(ctx: NodeContext, x: str, scale: float) -> str:
     return x if scale == 1.0 else ctx.emit("Mul", [x, ctx.const(scale, _F32)])
 
 
-def _scaled(inner: str) -> Callable[[NodeContext, str], str]:
+def _scaled(inner: str) -> _Emit:
     """``alpha * inner(beta * x)`` (SOFTPLUS, SCALED_TANH)."""
 
-    def emit(ctx: NodeContext, x: str) -> str:
+    def emit(ctx: NodeContext, op: Activation, x: str) -> str:
         return ctx.in_float32(
             ctx.input_type(0).dtype,
-            lambda v: _mul(ctx, ctx.emit(inner, [_mul(ctx, v, ctx.op.beta)]), ctx.op.alpha),
+            lambda v: _mul(ctx, ctx.emit(inner, [_mul(ctx, v, op.beta)]), op.alpha),
             x,
         )
 
     return emit
 
 
-def _gelu(approximate: str) -> Callable[[NodeContext, str], str]:
+def _gelu(approximate: str) -> _Emit:
     """ONNX Gelu from opset 20; before it, TensorRT's formula in float32."""
 
     def formula(ctx: NodeContext, v: str) -> str:
@@ -60,7 +62,7 @@ def _gelu(approximate: str) -> Callable[[NodeContext, str], str]:
         half_x = _mul(ctx, v, 0.5)
         return ctx.emit("Mul", [half_x, ctx.emit("Add", [inner, ctx.const(1.0, _F32)])])
 
-    def emit(ctx: NodeContext, x: str) -> str:
+    def emit(ctx: NodeContext, op: Activation, x: str) -> str:
         dtype = ctx.input_type(0).dtype
         if ctx.opset >= 20:
             return ctx.compute("Gelu", [x], dtype, approximate=approximate)
@@ -69,7 +71,7 @@ def _gelu(approximate: str) -> Callable[[NodeContext, str], str]:
     return emit
 
 
-_EMIT: dict[ActivationType, Callable[[NodeContext, str], str]] = {
+_EMIT: dict[ActivationType, _Emit] = {
     _A.RELU: _single("Relu"),
     _A.SIGMOID: _single("Sigmoid"),
     _A.TANH: _single("Tanh"),
@@ -78,7 +80,7 @@ _EMIT: dict[ActivationType, Callable[[NodeContext, str], str]] = {
     _A.SELU: _single("Selu", alpha=lambda a, b: a, gamma=lambda a, b: b),
     _A.SOFTSIGN: _single("Softsign"),
     _A.SOFTPLUS: _scaled("Softplus"),
-    _A.CLIP: lambda ctx, x: ctx.compute("Clip", [x, ctx.op.alpha, ctx.op.beta], ctx.input_type(0).dtype),
+    _A.CLIP: lambda ctx, op, x: ctx.compute("Clip", [x, op.alpha, op.beta], ctx.input_type(0).dtype),
     _A.HARD_SIGMOID: _single("HardSigmoid", alpha=lambda a, b: a, beta=lambda a, b: b),
     _A.SCALED_TANH: _scaled("Tanh"),
     _A.THRESHOLDED_RELU: _single("ThresholdedRelu", alpha=lambda a, b: a),
@@ -87,6 +89,6 @@ _EMIT: dict[ActivationType, Callable[[NodeContext, str], str]] = {
 }
 
 
-@exports("Activation")
-def _activation(ctx: NodeContext) -> str:
-    return _EMIT[ctx.op.type](ctx, ctx.input(0))
+@exports(Activation)
+def _activation(ctx: NodeContext, op: Activation) -> str:
+    return _EMIT[op.type](ctx, op, ctx.input(0))

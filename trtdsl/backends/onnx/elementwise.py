@@ -16,7 +16,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.elementwise import ElementWiseOperation
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
 _E = ElementWiseOperation
 ONNX_OPS: dict[ElementWiseOperation, str] = {
@@ -68,11 +68,11 @@ def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
     return q
 
 
-@exports("ElementWise")
-def _elementwise(ctx: NodeContext) -> str:
+@exports(ElementWise)
+def _elementwise(ctx: NodeContext, op: ElementWise) -> str:
     a, b = ctx.input(0), ctx.input(1)
     dtype = ctx.input_type(0).dtype
-    operation = ctx.op.op
+    operation = op.op
     if operation in ONNX_OPS:
         return ctx.compute(
             ONNX_OPS[operation], [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype

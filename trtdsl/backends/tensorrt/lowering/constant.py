@@ -22,8 +22,8 @@ from trtdsl.ir.types import Weights
 from trtdsl.layers.constant import Constant
 
 
-def _lower_constant(ctx: LowerContext, node: Node) -> None:
-    weights: Weights = node.op.weights  # type: ignore[attr-defined]
+def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
+    weights = op.weights
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
     if wide is None:
@@ -51,4 +51,4 @@ def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Constant(Weights.of(np.asarray(values))), [])
 
 
-register("Constant", "CONSTANT", _lower_constant, _raise_constant)
+register(Constant, "CONSTANT", _lower_constant, _raise_constant)

@@ -10,12 +10,13 @@ from typing import Any
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.ir.node import Node
+from trtdsl.plugins.definition import PluginV3
 
 
-def _lower_plugin(ctx: LowerContext, node: Node) -> None:
+def _lower_plugin(ctx: LowerContext, node: Node, op: PluginV3) -> None:
     from trtdsl.plugins.tensorrt import lower_plugin as lower
 
-    lower(ctx, node)
+    lower(ctx, node, op)
 
 
 def _raise_plugin(ctx: RaiseContext, layer: Any) -> Raised:
@@ -24,4 +25,4 @@ def _raise_plugin(ctx: RaiseContext, layer: Any) -> Raised:
     return raise_(ctx, layer)
 
 
-register("PluginV3", "PLUGIN_V3", _lower_plugin, _raise_plugin)
+register(PluginV3, "PLUGIN_V3", _lower_plugin, _raise_plugin)

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
-from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.backends.tensorrt.lowering.registry import LowerFn, Raised, RaiseFn, register
 from trtdsl.ir.node import Node
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 
-def _lower_scaled(method: str) -> Any:
-    def lower(ctx: LowerContext, node: Node) -> None:
-        op = node.op
+def _lower_scaled(method: str) -> LowerFn[Quantize | Dequantize]:
+    def lower(ctx: LowerContext, node: Node, op: Quantize | Dequantize) -> None:
         layer = ctx.add(node, method, ctx.input(node, 0), ctx.input(node, 1), ctx.api.dtype(op.to_type))
         # -1 (per tensor) is set too: NvInfer.h needs a valid axis only for scales of several coefficients
         layer.axis = op.axis
@@ -28,7 +27,7 @@ def _lower_scaled(method: str) -> Any:
     return lower
 
 
-def _raise_scaled(cls: type) -> Any:
+def _raise_scaled(cls: type[Quantize] | type[Dequantize]) -> RaiseFn:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         block = tuple(int(d) for d in layer.block_shape)
         return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), ctx.inputs(layer))
@@ -36,8 +35,7 @@ def _raise_scaled(cls: type) -> Any:
     return raise_
 
 
-def _lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
-    op: DynamicQuantize = node.op  # type: ignore[assignment]
+def _lower_dynamic_quantize(ctx: LowerContext, node: Node, op: DynamicQuantize) -> None:
     layer = ctx.add(
         node,
         "add_dynamic_quantize_v2",
@@ -55,6 +53,6 @@ def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(op, ctx.inputs(layer))
 
 
-register("Quantize", "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
-register("Dequantize", "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
-register("DynamicQuantize", "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)
+register(Quantize, "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
+register(Dequantize, "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
+register(DynamicQuantize, "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)
