@@ -130,33 +130,6 @@ def _check_volume(what: str, ty: TensorType) -> None:
         )
 
 
-def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) -> None:
-    """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given).
-
-    >>> import trtdsl as td
-    >>> check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, (3,)), 3)
-    >>> try:
-    ...     check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, ("n",)), None)
-    ... except td.ShapeError as e:
-    ...     print(e.message)
-    Shuffle: input 'reshape dims' has the dynamic length n; TensorRT needs the length of a shape tensor
-    when the network is built
-    """
-    if ty.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(
-            f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64"
-        )
-    if ty.rank != 1:
-        raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; a shape tensor here is 1-D")
-    if not isinstance(ty.shape[0], int):
-        raise ShapeError(
-            f"{label}: input '{arg}' has the dynamic length {ty.shape[0]}; TensorRT needs the length of "
-            "a shape tensor when the network is built"
-        )
-    if length is not None and ty.shape[0] != length:
-        raise ShapeError(f"{label}: input '{arg}' has {ty.shape[0]} elements; expected {length}")
-
-
 # -- what a shape computation depends on -----------------------------------------------------------------
 def _eligible(ty: TensorType) -> bool:
     """Whether a tensor of this type can be a shape tensor (dtype, static shape, volume)."""
@@ -468,7 +441,6 @@ __all__ = [
     "EXECUTION",
     "SHAPE",
     "ShapeSyncWarning",
-    "check_shape_input",
     "check_shape_io",
     "classify",
     "shape_input_names",
