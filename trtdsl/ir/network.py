@@ -8,7 +8,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
-from trtdsl.ir.dims import DimLike, as_dim
+from trtdsl.ir.dims import Dim, DimLike, as_dim
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.tensor import Tensor
@@ -129,6 +129,22 @@ class Network:
         ()
         """
         return tuple(self._profiles)
+
+    def dim_names(self) -> list[str]:
+        """The named dims of the network's inputs, in order of appearance (each dim's names sorted).
+
+        >>> import trtdsl as td
+        >>> net = td.Network("n")
+        >>> _ = net.input("a", td.float32, ("batch", 3)), net.input("b", td.float32, ("seq", "batch"))
+        >>> net.dim_names()
+        ['batch', 'seq']
+        """
+        names: dict[str, None] = {}
+        for t in self.inputs.values():
+            for d in t.shape:
+                if isinstance(d, Dim):
+                    names.update(dict.fromkeys(sorted(d.symbols())))
+        return list(names)
 
     def mark_output_for_shapes(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the output ``name`` whose values are computed as shapes (TensorRT's
