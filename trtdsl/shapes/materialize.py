@@ -22,7 +22,6 @@ array([10,  6])
 from __future__ import annotations
 
 import operator
-import weakref
 from typing import Any, Sequence
 
 import attrs
@@ -47,7 +46,6 @@ class _Made:
     vectors: dict[tuple[DimLike, ...], Tensor] = attrs.Factory(dict)
 
 
-_MADE: "weakref.WeakKeyDictionary[Network, _Made]" = weakref.WeakKeyDictionary()
 _OPERATIONS = {"+": "SUM", "-": "SUB", "*": "PROD", "//": "FLOOR_DIV"}
 
 Item = Any  # an int, a Dim, or a 0-D / one-element integer Tensor
@@ -246,7 +244,10 @@ def _made(network: Network) -> _Made | None:
     """The network's reusable tensors, or None while a loop or conditional is being defined."""
     if network._scopes:
         return None
-    return _MADE.setdefault(network, _Made())
+    found: _Made | None = network._records.get("made for shapes")
+    if found is None:
+        found = network._records["made for shapes"] = _Made()
+    return found
 
 
 def _symbol(network: Network, name: str) -> Tensor:

@@ -40,7 +40,6 @@ the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to 
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import Iterable
 
 from trtdsl import dtypes
@@ -269,10 +268,6 @@ def _small(t: Tensor, limit: int) -> bool:
     return volume <= limit
 
 
-# Per network: the tensors already checked as shape computations (each warning is given once).
-_CHECKED: "weakref.WeakKeyDictionary[Network, dict[Tensor, None]]" = weakref.WeakKeyDictionary()
-
-
 def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     """Check that ``t`` may be computed as a shape tensor for ``fn`` (raise where TensorRT rejects it)
     and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`).
@@ -287,7 +282,8 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     >>> caught[0].category.__name__
     'ShapeSyncWarning'
     """
-    checked = _CHECKED.setdefault(t.network, {})
+    # the tensors already checked as shape computations: each warning is given once
+    checked: dict[Tensor, None] = t.network._records.setdefault("checked as shapes", {})
     if t in checked:
         return
     walk = _Walk(t)
