@@ -11,6 +11,7 @@ array([[5., 5., 5.],
        [5., 5., 5.]], dtype=float32)
 """
 
+from trtdsl._version import __version__
 from trtdsl.dtypes import (
     DType, bfloat16, bool_, dtype, e8m0, float4_e2m1, float8_e4m3, float16, float32, int4, int8, int32, int64,
     uint8,
@@ -66,5 +67,3 @@ from trtdsl.shapes import ShapeSyncWarning  # noqa: E402,F401
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
-
-__version__ = "0.1.0"

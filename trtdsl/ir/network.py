@@ -16,7 +16,7 @@ from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
     from trtdsl.dtypes import DType
-    from trtdsl.regions.region import Region
+    from trtdsl.ir.region import Region
     from trtdsl.shapes.profiles import Profile
 
 MAX_RANK = 8  # Dims::MAX_DIMS

@@ -28,6 +28,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
+from trtdsl.layers._shape_args import shape_arg
 
 
 def _opt_tuple(value: Any) -> tuple[int, ...] | None:
@@ -239,7 +240,6 @@ def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: An
     """
     x = expect_tensor("shuffle", "x", x)
     if reshape is not None and _is_dynamic(reshape):
-        from trtdsl.shapes.materialize import shape_arg
         from trtdsl.shapes.rules import use_as_shape
 
         first = _opt_tuple(first_transpose)
@@ -304,7 +304,6 @@ def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
 
 
 def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     arg = shape_arg("reshape", "shape", shape, x.network)

@@ -51,6 +51,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = ["SampleMode", "Slice", "slice"]
 
@@ -332,7 +333,6 @@ def _param(x: Tensor, arg: str, value: Any) -> tuple[Tensor | None, tuple[DimLik
         if arg == "size":
             return None, _slice_sizes("slice", x, value)
         return None, static_ints("slice", arg, value, x.ndim)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     found = shape_arg("slice", arg, value, x.network, length=x.ndim)

@@ -12,11 +12,11 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import analyze
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, expect_network, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, execute, plan
-from trtdsl.regions.structure import analyze
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
 """What :func:`insert_qdq` quantizes to: TensorRT's INT4 is weight-only and its FP4 activations need

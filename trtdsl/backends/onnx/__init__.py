@@ -54,7 +54,7 @@ from trtdsl.backends.onnx import (  # noqa: E402,F401
     topk,
     unary,
 )
-from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401
+from trtdsl.backends.onnx import plugins as _plugins  # noqa: E402,F401
 
 __all__ = [
     "EXPORTERS",
