@@ -28,6 +28,7 @@ from trtdsl.layers.activation import (
     softplus, softsign, tanh, thresholded_relu,
 )
 from trtdsl.layers.cast import cast, identity
+from trtdsl.layers import constant as _constant  # noqa: F401  (net.constant)
 from trtdsl.layers.elementwise import (
     ElementWiseOperation, add, divide, elementwise, equal, floor_divide, greater, greater_equal, less, less_equal,
     logical_and, logical_or, logical_xor, maximum, minimum, mod, multiply, not_equal, power, subtract,

@@ -24,6 +24,7 @@ import numpy as np
 
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, volume
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -268,6 +269,7 @@ def _is_dynamic(shape: Any) -> bool:
     return isinstance(shape, (tuple, list)) and any(isinstance(d, (Tensor, Dim)) for d in shape)
 
 
+@ir_function
 def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     """``x.reshape(shape)`` with NumPy's meaning: ``-1`` is inferred and ``0`` is a zero-length dim.
 
@@ -314,6 +316,7 @@ def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
     return x.network.add1(Shuffle(reshape=out, zero_is_placeholder=False), (x, arg.tensor), name=name)
 
 
+@ir_function
 def transpose(x: Tensor, perm: Sequence[int] | None = None, *, name: str | None = None) -> Tensor:
     """``np.transpose(x, perm)`` (reversed dims when ``perm`` is None)."""
     x = expect_tensor("transpose", "x", x)

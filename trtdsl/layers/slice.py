@@ -47,6 +47,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -355,6 +356,7 @@ def fill_tensor(fn: str, x: Tensor, fill: Any) -> Tensor:
 # -- Python indexing --------------------------------------------------------------------------------
 
 
+@ir_function
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with NumPy's meaning, as TensorRT layers.
 

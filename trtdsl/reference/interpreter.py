@@ -147,7 +147,7 @@ def bind_inputs(network: Network,
     if network.shape_inputs:
         _bind_shape_values(network, values, bindings)
     if network.profiles:
-        from trtdsl.shapes.profiles import check_feeds
+        from trtdsl.ir.profiles import check_feeds
 
         check_feeds(network, {name: values[t] for name, t in network.inputs.items()})
     return values, bindings
