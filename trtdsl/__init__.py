@@ -33,7 +33,8 @@ from trtdsl.layers.elementwise import (
     ElementWiseOperation, add, divide, elementwise, equal, floor_divide, greater, greater_equal, less, less_equal,
     logical_and, logical_or, logical_xor, maximum, minimum, mod, multiply, not_equal, power, subtract,
 )
-from trtdsl.layers.shuffle import expand_dims, reshape, shuffle, squeeze, transpose, unsqueeze
+from trtdsl.layers.shuffle import reshape, shuffle, transpose
+from trtdsl.layers.squeeze import expand_dims, squeeze, unsqueeze
 from trtdsl.layers.unary import (
     UnaryOperation, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cos, cosh, erf, exp, floor,
     isinf, isnan, log, logical_not, negative, reciprocal, round, sign, sin, sinh, sqrt, tan, unary,

@@ -30,8 +30,9 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    align_ranks, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
 )
+from trtdsl.layers.squeeze import align_ranks
 
 
 class ElementWiseOperation(enum.Enum):

@@ -405,7 +405,7 @@ def _is_number(value: Any) -> bool:
 def _scalar_tensor(network: Network, value: Any, dtype: DType) -> Tensor:
     """A number, a dim or a 0-D integer tensor as a 0-D tensor of ``dtype``."""
     from trtdsl.layers.cast import cast
-    from trtdsl.layers.shuffle import squeeze
+    from trtdsl.layers.squeeze import squeeze
 
     if isinstance(value, Tensor):
         t = value
@@ -435,7 +435,7 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     >>> np.array_equal(out, np.broadcast_to([[1], [2], [3]], (2, 3, 4)))
     True
     """
-    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.squeeze import unsqueeze
     from trtdsl.layers.slice import Slice
     from trtdsl.shapes.rules import use_as_shape
 

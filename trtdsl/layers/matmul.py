@@ -181,7 +181,7 @@ def _with_rank(t: Tensor, rank: int) -> Tensor:
     """``t`` with leading 1s up to ``rank`` (an Unsqueeze layer: TensorRT needs equal batch ranks)."""
     if t.ndim == rank:
         return t
-    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.squeeze import unsqueeze
 
     return unsqueeze(t, tuple(range(rank - t.ndim)))
 

@@ -1,4 +1,4 @@
-"""IShuffleLayer (transpose, reshape, transpose), ISqueezeLayer and IUnsqueezeLayer.
+"""IShuffleLayer (transpose, reshape, transpose); squeeze and unsqueeze are in :mod:`trtdsl.layers.squeeze`.
 
 Shuffle applies ``first_transpose``, then ``reshape``, then ``second_transpose``. Permutations follow
 ``np.transpose`` (output dim i is input dim ``perm[i]``). In reshape dims, ``-1`` is inferred and ``0``
@@ -164,45 +164,6 @@ class Shuffle(Op):
         return (x,)
 
 
-@attrs.frozen
-class Squeeze(Op):
-    """``np.squeeze(x, axes)``; every listed dim must be 1."""
-
-    kind = "Squeeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
-
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        (x,) = inputs
-        assert x is not None
-        axes = normalize_axes(self.label(), self.axes, x.rank, "axes")
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ShapeError(f"{self.label()}: dim {a} of input shape {x.shape_text} is {x.shape[a]}; squeezed dims must be 1")
-        return (TensorType(x.dtype, tuple(d for i, d in enumerate(x.shape) if i not in axes)),)
-
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.squeeze(x, self.axes),)
-
-
-@attrs.frozen
-class Unsqueeze(Op):
-    """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
-
-    kind = "Unsqueeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
-
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        (x,) = inputs
-        assert x is not None
-        rank = x.rank + len(self.axes)
-        axes = normalize_axes(self.label(), self.axes, rank, "axes")
-        dims = iter(x.shape)
-        return (TensorType(x.dtype, tuple(1 if i in axes else next(dims) for i in range(rank))),)
-
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.expand_dims(x, self.axes),)
-
-
 def dynamic_reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: Tensor, zero_is_placeholder: bool,
                          source: str) -> tuple[DimLike, ...]:
     """The dims of a reshape of ``in_shape`` by the shape tensor ``dims`` as the IR knows them: the
@@ -322,24 +283,3 @@ def transpose(x: Tensor, perm: Sequence[int] | None = None, *, name: str | None 
     x = expect_tensor("transpose", "x", x)
     order = tuple(reversed(range(x.ndim))) if perm is None else tuple(perm)
     return shuffle(x, first_transpose=order, name=name)
-
-
-def squeeze(x: Tensor, axis: int | Sequence[int] | None = None, *, name: str | None = None) -> Tensor:
-    """``np.squeeze(x, axis)``; ``axis=None`` squeezes every static dim of 1."""
-    x = expect_tensor("squeeze", "x", x)
-    if axis is None:
-        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
-    else:
-        axes = normalize_axes("squeeze", axis, x.ndim)
-    return x.network.add1(Squeeze(axes), (x,), name=name)
-
-
-def unsqueeze(x: Tensor, axis: int | Sequence[int], *, name: str | None = None) -> Tensor:
-    """``np.expand_dims(x, axis)``: new dims of 1 at ``axis`` (indices into the output)."""
-    x = expect_tensor("unsqueeze", "x", x)
-    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    axes = normalize_axes("unsqueeze", items, x.ndim + len(items))
-    return x.network.add1(Unsqueeze(axes), (x,), name=name)
-
-
-expand_dims = unsqueeze

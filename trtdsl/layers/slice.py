@@ -419,11 +419,11 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if any(b != 0 or s != d or st != 1 for b, s, st, d in zip(starts, sizes, strides, x.shape)):
         out = slice(x, starts, sizes, strides)
     if squeezed:
-        from trtdsl.layers.shuffle import squeeze
+        from trtdsl.layers.squeeze import squeeze
 
         out = squeeze(out, squeezed)
     if new_axes:
-        from trtdsl.layers.shuffle import unsqueeze
+        from trtdsl.layers.squeeze import unsqueeze
 
         out = unsqueeze(out, new_axes)
     return out
