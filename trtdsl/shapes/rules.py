@@ -420,7 +420,7 @@ def shape_input_names(network: Network) -> list[str]:
     >>> net = td.Network("s")
     >>> x = net.input("x", td.float32, (12,))
     >>> dims = net.input("dims", td.int32, (2,))
-    >>> net.output("y", x.network.add1(td.layers.shuffle.Shuffle(reshape=(3, 4)), (x, dims)))
+    >>> net.output("y", x.network.add1(td.ops.Shuffle(reshape=(3, 4)), (x, dims)))
     >>> shape_input_names(net)
     ['dims']
     """
