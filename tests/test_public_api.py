@@ -45,7 +45,11 @@ def test_td_all_names_what_td_holds_once_each():
 
 
 def test_every_td_name_the_docs_and_examples_use_is_public():
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").glob("*.py"))]
+    files = [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted((ROOT / "examples").glob("*.py")),
+    ]
     used = {name for f in files for name in re.findall(r"\btd\.([A-Za-z_]\w*)", f.read_text())}
     assert used, "no td.<name> found: the pattern no longer matches the documentation"
     assert sorted(used - set(td.__all__)) == []

@@ -302,7 +302,8 @@ def test_the_layer_checks_what_the_function_cannot():
                              "computed from dynamic dims comes as input 2, a shape tensor (td.slice makes it)",
                  lambda: net.add1(td.ops.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
     expect_error(ShapeError, "Slice: input 4 (the fill value) is only allowed in FILL mode, not WRAP",
-                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP), (x, None, None, None, x[0, 0])))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP),
+                                  (x, None, None, None, x[0, 0])))
     expect_error(ShapeError, "Slice: argument 'size' is (1,); expected 2 values, one per dim of input shape (2, 3)",
                  lambda: net.add1(td.ops.Slice((0, 0), (1,), (1, 1)), (x,)))
     expect_error(ArgumentError, "Slice: argument 'stride' is (1, True); expected ints",

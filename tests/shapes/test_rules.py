@@ -250,7 +250,9 @@ ERRORS = [
     (
         DTypeError,
         "Slice: input 'size' has dtype float32; a shape tensor here is int32 or int64",
-        lambda x: _layer(td.ops.Slice((0, 0), (1, 1), (1, 1)), (x, None, td.cast(td.shape_of(x), td.float32))),
+        lambda x: _layer(
+            td.ops.Slice((0, 0), (1, 1), (1, 1)), (x, None, td.cast(td.shape_of(x), td.float32))
+        ),
     ),
     (
         ShapeError,

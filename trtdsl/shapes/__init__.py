@@ -5,9 +5,10 @@
 - :mod:`~trtdsl.shapes.rules`: TensorRT's shape-tensor and execution-tensor rules, what they reject and
   where they make TensorRT synchronize (:class:`ShapeSyncWarning`).
 
-Optimization profiles (``net.add_profile``, :class:`Profile`) are the network's own: :mod:`trtdsl.ir.profiles`.
-Dims made into shape tensors when a layer needs them (reshape, slice, fill, resize and broadcast_to take
-dynamic dims directly) are in :mod:`trtdsl.layers._shape_args`. See docs/dynamic_shapes.md.
+Optimization profiles (``net.add_profile``, :class:`Profile`) are the network's own
+(:mod:`trtdsl.ir.profiles`). Dims made into shape tensors when a layer needs them (reshape, slice, fill,
+resize and broadcast_to take dynamic dims directly) are in :mod:`trtdsl.layers._shape_args`. See
+docs/dynamic_shapes.md.
 """
 
 from trtdsl.ir.profiles import Profile, Range
