@@ -9,11 +9,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.backends.tensorrt.plugins import ensure_registered
 from trtdsl.errors import ArgumentError, BackendError
-from trtdsl.ir.node import Node
 from trtdsl.plugins.attributes import AttrType
 from trtdsl.plugins.definition import PluginDefinition, PluginV3, definition_of, lookup
 
@@ -132,7 +130,7 @@ def values_from_fields(definition: PluginDefinition, collection: Any) -> dict[st
 
 
 # -- lowering and raise --------------------------------------------------------------------------------------
-def lower_plugin(ctx: LowerContext, node: Node) -> None:
+def lower_plugin(ctx: Any, node: Any) -> None:
     """Add the plugin layer of IR node ``node`` (a PluginV3 op) to ``ctx.network``."""
     op: PluginV3 = node.op
     definition = op.definition
@@ -167,7 +165,7 @@ def lower_plugin(ctx: LowerContext, node: Node) -> None:
     ctx.add(node, "add_plugin_v3", inputs, [], plugin)
 
 
-def raise_plugin(ctx: RaiseContext, layer: Any) -> Raised:
+def raise_plugin(ctx: Any, layer: Any) -> Any:
     """The PluginV3 op of an IPluginV3Layer whose plugin trtdsl has a definition for."""
     trt = ctx.trt
     plugin = layer.plugin
