@@ -11,7 +11,8 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze
+from trtdsl.layers.shuffle import Shuffle
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
 
 @exports(Shuffle)
