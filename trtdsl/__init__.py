@@ -56,6 +56,8 @@ from trtdsl.layers.quantize import *  # noqa: E402,F401,F403
 from trtdsl.layers.fill import *  # noqa: E402,F401,F403
 from trtdsl.layers.nonzero import *  # noqa: E402,F401,F403
 from trtdsl.layers.resize import *  # noqa: E402,F401,F403
+from trtdsl.layers.manipulation import *  # noqa: E402,F401,F403
+from trtdsl.layers.neural import *  # noqa: E402,F401,F403
 from trtdsl.loops import *  # noqa: E402,F401,F403
 from trtdsl.conditionals import *  # noqa: E402,F401,F403
 from trtdsl.plugins import *  # noqa: E402,F401,F403
