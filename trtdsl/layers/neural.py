@@ -42,6 +42,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import combine
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import (
     as_array, as_tensor, expect_bool, expect_tensor, finite_float, is_int, ndim_of, normalize_axis,
@@ -129,10 +130,11 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
 
     It becomes one elementwise pair, ``x * s + t`` (ElementWise PROD, then SUM): when every parameter is
     a number or an array, ``s = scale / np.sqrt(var + eps)`` and ``t = bias - mean * s`` are computed
-    here in float64 and become two constants of ``x``'s dtype, shaped ``(1, C, 1, ...)``. That is the
-    form of onnx-tensorrt's ``batchnormFallback``; TensorRT's IScaleLayer (CHANNEL mode) would do it in
-    one layer, which trtdsl does not have yet. Parameters given as 1-D tensors are combined by layers
-    the same way. Variances must be >= 0 and ``var + eps`` > 0.
+    here (in float64, rounded once to ``x``'s dtype) and become two constants shaped ``(1, C, 1, ...)``.
+    TensorRT's ONNX parser folds the same way (onnx-tensorrt ``onnxOpImporters.cpp``,
+    ``batchnormWeightHelper``) into one IScaleLayer in CHANNEL mode; trtdsl has no Scale layer yet.
+    Parameters given as 1-D tensors are combined by layers, as the parser's ``batchnormFallback`` does
+    for inputs that are not weights. Variances must be >= 0 and ``var + eps`` > 0.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("bn")
@@ -166,9 +168,9 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
         t_t = network.constant(t.reshape(per_channel).astype(x.dtype.numpy))
         return add(multiply(x, s_t), t_t, name=name)
     m, v, g, b = (as_tensor("batch_norm", k, values[k], x) for k in _BN_PARAMS)
-    s = g / sqrt(v + epsilon)
-    t = b - m * s
-    return add(multiply(x, reshape(s, per_channel)), reshape(t, per_channel), name=name)
+    factor = g / sqrt(v + epsilon)
+    shift = b - m * factor
+    return add(multiply(x, reshape(factor, per_channel)), reshape(shift, per_channel), name=name)
 
 
 def _scale_shift(fn: str, params: dict[str, np.ndarray], eps: float) -> tuple[np.ndarray, np.ndarray]:
@@ -333,7 +335,8 @@ def split_heads(x: Tensor, num_heads: int, *, name: str | None = None) -> Tensor
     """``(..., seq, heads * head_dim) -> (..., heads, seq, head_dim)``:
     ``x.reshape(*x.shape[:-1], heads, -1).swapaxes(-2, -3)``, as one Shuffle (a reshape with TensorRT's 0
     placeholders for the leading dims, then a transpose), so dynamic batch and sequence dims need no
-    shape tensor. The last dim must be divisible by ``num_heads`` (checked when it is static).
+    shape tensor (a dynamic last dim does). The last dim must be divisible by ``num_heads`` (checked when
+    it is static).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("heads")
@@ -358,8 +361,9 @@ def split_heads(x: Tensor, num_heads: int, *, name: str | None = None) -> Tensor
         raise ShapeError(f"split_heads: the last dim of x (shape {x.type.shape_text}) is {last}, which "
                          f"num_heads={heads} does not divide")
     rank = x.ndim
-    head_dim = last // heads if isinstance(last, int) else -1
     order = tuple(range(rank - 2)) + (rank - 1, rank - 2, rank)
+    # an explicit head_dim, not -1, which TensorRT cannot infer when another dim is 0
+    head_dim = combine("//", last, heads)
     return shuffle(x, reshape=(0,) * (rank - 1) + (heads, head_dim), second_transpose=order, name=name)
 
 
@@ -384,7 +388,6 @@ def merge_heads(x: Tensor, *, name: str | None = None) -> Tensor:
         raise ShapeError(f"merge_heads: argument 'x' has shape {x.type.shape_text}; expected rank >= 3, "
                          "(..., heads, seq, head_dim)")
     rank = x.ndim
-    heads, head_dim = x.shape[-3], x.shape[-1]
-    merged = heads * head_dim if isinstance(heads, int) and isinstance(head_dim, int) else -1
+    merged = combine("*", x.shape[-3], x.shape[-1])
     order = tuple(range(rank - 3)) + (rank - 2, rank - 3, rank - 1)
     return shuffle(x, first_transpose=order, reshape=(0,) * (rank - 2) + (merged,), name=name)
