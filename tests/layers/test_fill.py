@@ -157,9 +157,10 @@ def test_full_zeros_ones_and_like(x, value):
 def test_constructors_find_the_network_from_its_dims(n):
     """Two networks with a dim of the same name: each constructor builds in the network its dims came from."""
     other = td.Network("other")
-    other.input("x", td.float32, ("n", 2))
+    elsewhere = other.input("x", td.float32, ("n", 2))
     net = td.Network("own")
     x = net.input("x", td.float32, ("n", 2))
+    assert x.shape == elsewhere.shape and td.zeros(elsewhere.shape).network is other
     s = net.input("s", td.float32, (3,))
     built = {
         "zeros": td.zeros(x.shape), "static": td.ones(s.shape, td.int32), "full": td.full((x.shape[0] + 1, 2), 7),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, call, expect_error, f32, run_layer, shapes
+from support import arrays, call, expect_error, f32, layer_labels, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -18,10 +18,6 @@ TYPES = [np.float32, np.int32, np.bool_]
 def dynamic(shape, prefix="d"):
     """The shape with every dim a named dynamic dim (``d0, d1, ...``)."""
     return tuple(f"{prefix}{i}" for i in range(len(shape)))
-
-
-def kinds(net):
-    return [n.op.label() for n in net.nodes]
 
 
 # -- stack ------------------------------------------------------------------------------------------------
@@ -44,37 +40,24 @@ def test_stack_adds_an_unsqueeze_per_input_and_one_concatenation_and_takes_array
     a = net.input("a", td.float32, ("n", 2))
     y = td.stack([a, np.ones((1, 2)), a], axis=-1)
     assert y.shape[1:] == (2, 3)
-    assert kinds(net)[-4:] == ["Unsqueeze", "Unsqueeze", "Unsqueeze", "Concatenation"]
+    assert layer_labels(net)[-4:] == ["Unsqueeze", "Unsqueeze", "Unsqueeze", "Concatenation"]
 
 
 # -- split ------------------------------------------------------------------------------------------------
 
 
 @given(data=st.data())
-def test_split_into_equal_sections_matches_numpy(data):
+def test_split_matches_numpy_on_a_static_axis(data):
+    """Equal sections, or indices with NumPy's meaning: negative ones count from the end, out-of-range ones
+    clip, decreasing ones give empty parts."""
     shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=4))
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
     d = shape[axis]
-    sections = data.draw(st.sampled_from([n for n in range(1, 7) if d % n == 0]))
-    x = data.draw(arrays(np.float32, shape))
-    parts = run_layer(lambda t: tuple(td.split(t, sections, axis)), x)
-    want = np.split(x, sections, axis)
-    assert len(parts) == len(want)
-    for got, expected in zip(parts, want):
-        np.testing.assert_array_equal(got, expected)
-
-
-@given(data=st.data())
-def test_split_at_indices_matches_numpy_on_a_static_axis(data):
-    """NumPy's meaning: negative indices count from the end, out-of-range ones clip, decreasing ones give
-    empty parts."""
-    shape = data.draw(shapes(min_dims=1, max_dims=3, max_side=4))
-    axis = data.draw(st.integers(0, len(shape) - 1))
-    d = shape[axis]
-    indices = data.draw(st.lists(st.integers(-d - 2, d + 2), max_size=4))
+    sections = st.sampled_from([n for n in range(1, 7) if d % n == 0])
+    how = data.draw(st.one_of(sections, st.lists(st.integers(-d - 2, d + 2), max_size=4)))
     x = data.draw(arrays(np.int32, shape))
-    parts = run_layer(lambda t: tuple(td.split(t, indices, axis)), x)
-    want = np.split(x, indices, axis)
+    parts = run_layer(lambda t: tuple(td.split(t, how, axis)), x)
+    want = np.split(x, how, axis)
     assert len(parts) == len(want)
     for got, expected in zip(parts, want):
         np.testing.assert_array_equal(got, expected)
@@ -110,7 +93,7 @@ def test_split_adds_one_slice_per_part_and_none_for_the_whole():
     net = td.Network("split")
     x = net.input("x", td.float32, (4, 6))
     q, k, v = td.split(x, 3, axis=-1)
-    assert kinds(net) == ["Slice", "Slice", "Slice"] and q.shape == (4, 2)
+    assert layer_labels(net) == ["Slice", "Slice", "Slice"] and q.shape == (4, 2)
     (whole,) = td.split(x, 1)
     assert whole is x
 
@@ -139,22 +122,41 @@ def test_flatten_is_one_shuffle_and_keeps_dynamic_dims_symbolic():
     x = net.input("x", td.float32, ("n", 3, "m", 2))
     assert str(td.flatten(x, 2).type) == "f32[n,3,m*2]"
     assert td.flatten(x, 1, 1) is x
-    assert kinds(net)[-1] == "Shuffle"
+    assert layer_labels(net)[-1] == "Shuffle"
     assert str(td.flatten(td.flatten(x, 0, 2), 1).type) == "f32[m*n*3,2]"
 
 
 # -- tile, repeat, flip -----------------------------------------------------------------------------------
 
 
+def tile_args(data, shape):
+    return (tuple(data.draw(st.lists(st.integers(0, 3), max_size=4))),)
+
+
+def repeat_args(data, shape):
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1))) if shape else None
+    return data.draw(st.integers(0, 3)), axis
+
+
+def flip_args(data, shape):
+    axes = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), unique_by=lambda a: a % len(shape),
+                              max_size=len(shape))) if shape else []
+    return (data.draw(st.sampled_from([None, tuple(axes)] + ([axes[0]] if axes else []))),)
+
+
+REARRANGEMENTS = [(td.tile, np.tile, tile_args), (td.repeat, np.repeat, repeat_args), (td.flip, np.flip, flip_args)]
+
+
+@pytest.mark.parametrize("fn, numpy_fn, draw_args", REARRANGEMENTS, ids=["tile", "repeat", "flip"])
 @pytest.mark.parametrize("dtype", TYPES, ids=lambda d: np.dtype(d).name)
 @given(data=st.data())
-def test_tile_matches_numpy(dtype, data):
-    shape = data.draw(shapes(max_dims=3, max_side=3))
-    reps = tuple(data.draw(st.lists(st.integers(0, 3), max_size=4)))
+def test_rearrangements_match_numpy(fn, numpy_fn, draw_args, dtype, data):
+    shape = data.draw(shapes(max_dims=4, max_side=3))
+    args = draw_args(data, shape)
     x = data.draw(arrays(dtype, shape))
     declared = data.draw(st.sampled_from([None, [dynamic(shape)]]))
-    got = run_layer(lambda t: td.tile(t, reps), x, shapes=declared)
-    np.testing.assert_array_equal(got, np.tile(x, reps))
+    got = run_layer(lambda t: fn(t, *args), x, shapes=declared)
+    np.testing.assert_array_equal(got, numpy_fn(x, *args))
 
 
 def test_tile_is_one_wrapping_slice():
@@ -162,40 +164,15 @@ def test_tile_is_one_wrapping_slice():
     x = net.input("x", td.float32, ("n", 3))
     y = td.tile(x, (2, 1))
     assert y.shape == (x.shape[0] * 2, 3)
-    assert kinds(net)[-1] == "Slice" and net.nodes[-1].op.mode is td.SampleMode.WRAP
+    assert layer_labels(net)[-1] == "Slice" and net.nodes[-1].op.mode is td.SampleMode.WRAP
     assert td.tile(x, (1, 1)) is x
-
-
-@pytest.mark.parametrize("dtype", TYPES, ids=lambda d: np.dtype(d).name)
-@given(data=st.data())
-def test_repeat_matches_numpy(dtype, data):
-    shape = data.draw(shapes(max_dims=3, max_side=3))
-    repeats = data.draw(st.integers(0, 3))
-    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1))) if shape else None
-    x = data.draw(arrays(dtype, shape))
-    declared = data.draw(st.sampled_from([None, [dynamic(shape)]]))
-    got = run_layer(lambda t: td.repeat(t, repeats, axis), x, shapes=declared)
-    np.testing.assert_array_equal(got, np.repeat(x, repeats, axis))
-
-
-@pytest.mark.parametrize("dtype", TYPES, ids=lambda d: np.dtype(d).name)
-@given(data=st.data())
-def test_flip_matches_numpy(dtype, data):
-    shape = data.draw(shapes(max_dims=4, max_side=3))
-    axes = data.draw(st.lists(st.integers(-len(shape), len(shape) - 1), unique_by=lambda a: a % len(shape),
-                              max_size=len(shape))) if shape else []
-    axis = data.draw(st.sampled_from([None, tuple(axes)] + ([axes[0]] if axes else [])))
-    x = data.draw(arrays(dtype, shape))
-    declared = data.draw(st.sampled_from([None, [dynamic(shape)]]))
-    got = run_layer(lambda t: td.flip(t, axis), x, shapes=declared)
-    np.testing.assert_array_equal(got, np.flip(x, axis))
 
 
 def test_flip_is_one_slice_starting_at_the_last_element():
     net = td.Network("f")
     x = net.input("x", td.float32, ("n", 3))
     td.flip(x, 1)
-    assert kinds(net) == ["Slice"] and net.nodes[0].op.start == (0, 2) and net.nodes[0].op.stride == (1, -1)
+    assert layer_labels(net) == ["Slice"] and net.nodes[0].op.start == (0, 2) and net.nodes[0].op.stride == (1, -1)
 
 
 # -- argmax, argmin ---------------------------------------------------------------------------------------
@@ -257,11 +234,11 @@ def test_argmax_layers_topk_then_squeeze_and_a_transpose_beyond_the_last_four_di
     net = td.Network("a")
     x = net.input("x", td.float32, (2, 3, 4, 5, 6))
     assert td.argmax(x, 1).shape == (2, 4, 5, 6)
-    assert kinds(net) == ["TopK[MAX]", "Squeeze"]
+    assert layer_labels(net) == ["TopK[MAX]", "Squeeze"]
     assert td.argmin(x, 0, keepdims=True).shape == (1, 3, 4, 5, 6)
-    assert kinds(net)[2:] == ["Shuffle", "TopK[MIN]", "Shuffle"]
+    assert layer_labels(net)[2:] == ["Shuffle", "TopK[MIN]", "Shuffle"]
     assert td.argmax(x).shape == ()
-    assert kinds(net)[5:] == ["Shuffle", "TopK[MAX]", "Shuffle"]
+    assert layer_labels(net)[5:] == ["Shuffle", "TopK[MAX]", "Shuffle"]
 
 
 def test_argmax_of_an_axis_empty_at_run_time_fails_then():

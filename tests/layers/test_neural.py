@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shapes
+from support import TOLERANCES, arrays, call, expect_error, f32, layer_labels, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
@@ -21,10 +21,6 @@ def close(got, want, dtype, scale=1.0):
     tol = TOLERANCES[np.dtype(dtype)]
     assert got.dtype == np.dtype(dtype) and got.shape == want.shape
     np.testing.assert_allclose(got.astype(np.float64), want, rtol=4 * tol, atol=4 * tol * scale, equal_nan=True)
-
-
-def kinds(net):
-    return [n.op.label() for n in net.nodes]
 
 
 # -- linear -----------------------------------------------------------------------------------------------
@@ -57,7 +53,7 @@ def test_linear_is_a_transposing_matmul_and_a_sum():
     x = net.input("x", td.float32, ("n", 3))
     y = td.linear(x, np.zeros((5, 3), np.float32), np.zeros(5, np.float32), name="fc")
     assert y.shape == (x.shape[0], 5) and y.name == "fc"
-    assert kinds(net) == ["Constant", "MatrixMultiply[NONE,TRANSPOSE]", "Constant", "ElementWise[SUM]"]
+    assert layer_labels(net) == ["Constant", "MatrixMultiply[NONE,TRANSPOSE]", "Constant", "ElementWise[SUM]"]
     assert net.nodes[0].op.weights.shape == (5, 3)  # kept in PyTorch's layout
 
 
@@ -99,7 +95,7 @@ def test_batch_norm_of_constants_is_one_multiply_and_one_add():
     x = net.input("x", td.float16, ("n", 3, "h", "w"))
     y = td.batch_norm(x, np.zeros(3), np.ones(3), np.ones(3), np.zeros(3), name="bn")
     assert y.type == x.type and y.name == "bn"
-    assert kinds(net) == ["Constant", "Constant", "ElementWise[PROD]", "ElementWise[SUM]"]
+    assert layer_labels(net) == ["Constant", "Constant", "ElementWise[PROD]", "ElementWise[SUM]"]
     scale = net.nodes[0].op.weights.array
     assert scale.shape == (1, 3, 1, 1) and scale.dtype == np.float16
 
@@ -208,7 +204,7 @@ def test_heads_are_one_shuffle_each_without_shape_tensors():
     q = td.split_heads(x, 2)
     y = td.merge_heads(q)
     assert q.shape == (x.shape[0], 2, x.shape[1], 4) and y.type == x.type
-    assert kinds(net) == ["Shuffle", "Shuffle"]
+    assert layer_labels(net) == ["Shuffle", "Shuffle"]
 
 
 # -- errors -----------------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ class TensorShape(tuple):
 def bound_shape(shape: tuple[DimLike, ...], network: Any) -> TensorShape:
     """``shape`` as a :class:`TensorShape` of ``network`` whose symbolic dims all remember ``network``."""
     ref = weakref.ref(network)
-    out = TensorShape(d if isinstance(d, int) else _bound(d, ref) for d in shape)
+    out = TensorShape([d if d.__class__ is int or d.owner is ref else _bound(d, ref) for d in shape])
     out.owner = ref
     return out
 
