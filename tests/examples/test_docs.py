@@ -2,20 +2,16 @@
 blocks of README.md, docs/onnx.md and docs/tensorrt.md run (the TensorRT one as far as TensorRT is
 there)."""
 
-import importlib
-import pkgutil
 import re
 
 import pytest
 from support import ROOT, python_blocks, run_blocks
 
-import trtdsl.layers
-from trtdsl.ir.op import OP_TYPES
+from trtdsl.ir.table import all_op_types
+
 
 def layer_kinds() -> set[str]:
-    for info in pkgutil.iter_modules(trtdsl.layers.__path__):
-        importlib.import_module(f"trtdsl.layers.{info.name}")
-    return {kind for kind, cls in OP_TYPES.items() if cls.__module__.startswith("trtdsl.layers.")}
+    return {cls.kind for cls in all_op_types() if cls.__module__.startswith("trtdsl.layers.")}
 
 
 def test_every_layer_op_has_a_row_in_the_layer_reference():

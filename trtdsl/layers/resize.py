@@ -58,6 +58,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
     "InterpolationMode",
@@ -197,9 +198,7 @@ class Resize(Op):
                 ShapeError,
             )
         if dims is not None:
-            from trtdsl.shapes.rules import check_shape_input
-
-            check_shape_input(label, "output dims", dims, x.rank)
+            dims.check_shape_vector(f"{label}: input 'output dims'", x.rank)
         elif not all(type(d) is int and d >= 0 for d in self.shape):
             raise bad_argument(
                 label,
@@ -364,7 +363,6 @@ def resize(
         ):
             raise bad_argument("resize", "scales", scales, f"{x.ndim} numbers, one per dim")
         return x.network.add1(Resize(scales=tuple(scales), **options), (x,), name=name)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     target = shape_arg("resize", "shape", shape, x.network, length=x.ndim)

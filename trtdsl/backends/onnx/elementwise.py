@@ -20,7 +20,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.elementwise import ElementWiseOperation
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
 _E = ElementWiseOperation
 ONNX_OPS: dict[ElementWiseOperation, str] = {
@@ -79,11 +79,11 @@ def _nan_skipping(ctx: NodeContext, op_type: str, a: str, b: str) -> str:
     return ctx.emit(op_type, [ctx.emit("Where", [a_nan, b, a]), ctx.emit("Where", [b_nan, a, b])])
 
 
-@exports("ElementWise")
-def _elementwise(ctx: NodeContext) -> str:
+@exports(ElementWise)
+def _elementwise(ctx: NodeContext, op: ElementWise) -> str:
     a, b = ctx.input(0), ctx.input(1)
     dtype = ctx.input_type(0).dtype
-    operation = ctx.op.op
+    operation = op.op
     if operation in _EXTREMES:
         if not dtype.is_float:
             return ctx.compute(_EXTREMES[operation], [a, b], dtype)

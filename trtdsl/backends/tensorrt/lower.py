@@ -15,7 +15,7 @@ import attrs
 
 from trtdsl import dtypes
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
-from trtdsl.backends.tensorrt.lowering import LOWERINGS, LowerContext, NotExpressible
+from trtdsl.backends.tensorrt.lowering import LOWERINGS, LowerContext
 from trtdsl.backends.tensorrt.lowering.context import SHAPE_OUTPUT_MARK
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
@@ -69,20 +69,9 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
                 itensor.set_dimension_name(axis, str(dim))
         ctx.tensors[tensor] = itensor
     for node in network.nodes:
-        entry = LOWERINGS.get(node.op.kind)
-        if entry is None:
-            raise BackendError(
-                f"tensorrt: layer kind {node.op.kind!r} has no entry in the TensorRT table "
-                "(trtdsl.backends.tensorrt.lowering)",
-                location=node.location,
-            )
-        if isinstance(entry, NotExpressible):
-            raise BackendError(
-                f"tensorrt: {node.op.label()} (layer {node.name}) has no TensorRT form: {entry.reason}",
-                location=node.location,
-            )
+        entry = LOWERINGS.lookup(node)
         try:
-            entry.lower(ctx, node)
+            entry.lower(ctx, node, node.op)
         except DSLError:
             raise
         except Exception as exc:

@@ -62,8 +62,8 @@ def _check_quantized_uses(ctx: LowerContext, node: Node, dtype: DType) -> None:
         )
 
 
-def _lower_constant(ctx: LowerContext, node: Node) -> None:
-    weights: Weights = node.op.weights  # type: ignore[attr-defined]
+def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
+    weights = op.weights
     _check_quantized_uses(ctx, node, weights.dtype)
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
@@ -92,4 +92,4 @@ def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Constant(Weights.of(np.asarray(values))), [])
 
 
-register("Constant", "CONSTANT", _lower_constant, _raise_constant)
+register(Constant, "CONSTANT", _lower_constant, _raise_constant)

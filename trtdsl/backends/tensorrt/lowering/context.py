@@ -20,7 +20,7 @@ from trtdsl.errors import BackendError
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
-    from trtdsl.regions.region import Region
+    from trtdsl.ir.region import Region
     from trtdsl.ir.node import Node
     from trtdsl.ir.tensor import Tensor
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
-from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.backends.tensorrt.lowering.registry import LowerFn, Raised, RaiseFn, register
 from trtdsl.ir.node import Node
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 
-def _lower_scaled(method: str) -> Any:
-    def lower(ctx: LowerContext, node: Node) -> None:
-        op = node.op
+def _lower_scaled(method: str) -> LowerFn[Quantize | Dequantize]:
+    def lower(ctx: LowerContext, node: Node, op: Quantize | Dequantize) -> None:
         x, scale = node.inputs[0], node.inputs[1]
         assert x is not None and scale is not None
         scalar = op.granularity(x.type, scale.type) == "tensor" and scale.type.rank > 0
@@ -45,7 +44,7 @@ def _lower_scaled(method: str) -> Any:
     return lower
 
 
-def _raise_scaled(cls: type) -> Any:
+def _raise_scaled(cls: type[Quantize] | type[Dequantize]) -> RaiseFn:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         block = tuple(int(d) for d in layer.block_shape)
         inputs = [ctx.behind_helper(layer, i) for i in range(layer.num_inputs)]
@@ -54,8 +53,7 @@ def _raise_scaled(cls: type) -> Any:
     return raise_
 
 
-def _lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
-    op: DynamicQuantize = node.op  # type: ignore[assignment]
+def _lower_dynamic_quantize(ctx: LowerContext, node: Node, op: DynamicQuantize) -> None:
     layer = ctx.add(
         node,
         "add_dynamic_quantize_v2",
@@ -73,6 +71,6 @@ def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(op, ctx.inputs(layer))
 
 
-register("Quantize", "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
-register("Dequantize", "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
-register("DynamicQuantize", "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)
+register(Quantize, "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
+register(Dequantize, "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
+register(DynamicQuantize, "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)

@@ -42,8 +42,7 @@ def _static_dims(ctx: LowerContext, dims: tuple) -> Any:
     return ctx.trt.Dims([d if isinstance(d, int) else 0 for d in dims])
 
 
-def _lower_fill(ctx: LowerContext, node: Node) -> None:
-    op: Fill = node.op  # type: ignore[assignment]
+def _lower_fill(ctx: LowerContext, node: Node, op: Fill) -> None:
     layer = ctx.add(
         node,
         "add_fill",
@@ -73,8 +72,7 @@ def _raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Fill(shape, operation, dtype, convert(layer.alpha), convert(layer.beta)), inputs[:1])
 
 
-def _lower_resize(ctx: LowerContext, node: Node) -> None:
-    op: Resize = node.op  # type: ignore[assignment]
+def _lower_resize(ctx: LowerContext, node: Node, op: Resize) -> None:
     x = ctx.input(node, 0)
     layer = ctx.add(node, "add_resize", x)
     layer.resize_mode = ctx.api.enum("InterpolationMode", op.mode)
@@ -143,8 +141,7 @@ def _raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Resize(tuple(int(d) for d in layer.shape), **options), inputs[:1])
 
 
-def _lower_nonzero(ctx: LowerContext, node: Node) -> None:
-    op: NonZero = node.op  # type: ignore[assignment]
+def _lower_nonzero(ctx: LowerContext, node: Node, op: NonZero) -> None:
     ctx.add(node, "add_non_zero", ctx.input(node, 0), ctx.api.dtype(op.indices_dtype))
 
 
@@ -154,6 +151,6 @@ def _raise_nonzero(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(NonZero(count_symbol(x), ctx.dtype(layer.indices_type)), [x])
 
 
-register("Fill", "FILL", _lower_fill, _raise_fill)
-register("Resize", "RESIZE", _lower_resize, _raise_resize)
-register("NonZero", "NON_ZERO", _lower_nonzero, _raise_nonzero)
+register(Fill, "FILL", _lower_fill, _raise_fill)
+register(Resize, "RESIZE", _lower_resize, _raise_resize)
+register(NonZero, "NON_ZERO", _lower_nonzero, _raise_nonzero)
