@@ -110,6 +110,21 @@ def bad_argument(op: str, arg: str, value: object, expected: str,
     return cls(f"{op}: argument '{arg}' is {shown(value)}; expected {expected}")
 
 
+def check_name(what: str, name: object) -> None:
+    """A name of a network, layer or tensor is a non-empty str of printable characters: a newline or NUL
+    would forge lines in the textual IR and in TensorRT's layer names.
+
+    >>> try:
+    ...     check_name("input", "x\\n")
+    ... except ArgumentError as e:
+    ...     print(e.message)
+    input: argument 'name' is 'x\\n'; expected a non-empty str of printable characters
+    """
+    if not isinstance(name, str) or not name or not name.isprintable():
+        raise ArgumentError(f"{what}: argument 'name' is {shown(name)}; expected a non-empty str of printable "
+                            "characters")
+
+
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxstring, _SHORT.maxother = 3, 6, 6, 60, 60
 _SHORT.maxlong = 500  # ints are shown whole up to 500 digits
