@@ -82,12 +82,16 @@ def _run_file(path: str) -> dict[str, Any]:
     """The namespace of the Python file ``path``, run with its folder first on ``sys.path``. A file that
     is not Python, or that raises, is an InputError at the line that failed; trtdsl errors it raises pass
     as they are (they name their line already)."""
+    with open(path, "rb") as f:
+        if b"\0" in f.read():
+            raise InputError(f"trtdsl: {path} is not valid Python: it holds NUL bytes (a binary file?)",
+                             location=Location(path, 1))
     folder = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, folder)
     try:
         return runpy.run_path(path, run_name="__trtdsl__")
     except SyntaxError as exc:
-        where = Location(exc.filename or path, exc.lineno or 0)
+        where = Location(exc.filename or path, exc.lineno or 1)
         raise InputError(f"trtdsl: {path} is not valid Python: {exc.msg}", location=where) from None
     except DSLError:
         raise

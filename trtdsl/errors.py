@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import reprlib
 import sys
 
@@ -132,19 +133,19 @@ _LONGEST = 400
 
 
 def shown(value: object) -> str:
-    """``repr(value)`` for a message; a value whose repr is long, fails or recurses too deeply (a list
-    nested thousands of levels) is shortened, so that describing bad input never fails itself.
+    """``repr(value)`` on one line for a message; a value whose repr is long, fails or recurses too deeply
+    (a list nested thousands of levels) is shortened, so that describing bad input never fails itself.
 
-    >>> shown([1, 2]), shown(list(range(1000))), shown("x" * 1000)[:12]
-    ('[1, 2]', '[0, 1, 2, 3, 4, 5, ...]', "'xxxxxxxxxxx")
+    >>> shown([1, 2]), shown(list(range(1000))), shown("x" * 1000)[:12], shown(np.eye(2))
+    ('[1, 2]', '[0, 1, 2, 3, 4, 5, ...]', "'xxxxxxxxxxx", 'array([[1., 0.], [0., 1.]])')
     """
     try:
         text = repr(value)
     except Exception:  # RecursionError from deep nesting, or a __repr__ that fails
         text = ""
-    if text and len(text) <= _LONGEST:
-        return text
-    try:
-        return _SHORT.repr(value)
-    except Exception:
-        return f"<{type(value).__name__} object>"
+    if not text or len(text) > _LONGEST:
+        try:
+            text = _SHORT.repr(value)
+        except Exception:
+            text = f"<{type(value).__name__} object>"
+    return re.sub(r"\n\s*", " ", text)  # NumPy's multi-line reprs (a str's repr has no newline)

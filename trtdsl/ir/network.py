@@ -102,10 +102,12 @@ class Network:
         same size everywhere). ``shape_tensor=True`` declares an input whose *values* are sizes (an
         int32/int64 tensor of static rank 0 or 1, at most 64 elements), given per profile as
         ``(min, opt, max)`` values with :meth:`add_profile` (TensorRT's shape-tensor inputs)."""
+        self._check_new_name(name, "input")
         dt = dtypes.dtype(dtype)
         # dims that remember this network; those computed from them do too (see trtdsl.ir.dims)
         dims = bound_shape(_check_shape(f"input {name!r}", shape), self)
-        self._check_new_name(name, "input")
+        if not isinstance(shape_tensor, (bool, np.bool_)):
+            raise bad_argument("input", "shape_tensor", shape_tensor, "a bool")
         if shape_tensor:
             function("check_shape_io")(f"input {name!r}", TensorType(dt, dims))
         tensor = Tensor(self, TensorType(dt, dims), None, 0, name, True)
@@ -170,6 +172,7 @@ class Network:
         >>> net.shape_outputs, net.run({"x": np.zeros((5, 3), np.float32)})["dims"]
         ({'dims'}, array([10,  6]))
         """
+        self._check_new_name(name, "mark_output_for_shapes")
         if isinstance(tensor, Tensor):
             function("check_shape_io")(f"mark_output_for_shapes {name!r}", tensor.type)
         self.output(name, tensor)
@@ -254,7 +257,7 @@ class Network:
                                 f"got {shown(tensor)}")
         self._check_input(node.op, index, tensor)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
-            raise ArgumentError(f"{node.op.label()}: set_input index is {index!r}; expected an int in "
+            raise ArgumentError(f"{node.op.label()}: set_input index is {shown(index)}; expected an int in "
                                 f"[0, {len(node.inputs)}]")
         producer = tensor.producer
         back_edge = node.op.kind == "Recurrence" and index == 1

@@ -218,12 +218,9 @@ def _text(shape: Sequence[Any]) -> str:
 def _operation(value: FillOperation | str) -> FillOperation:
     if isinstance(value, FillOperation):
         return value
-    try:
-        return FillOperation[str(value).upper()]
-    except KeyError:
-        raise bad_argument(
-            "fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation)
-        ) from None
+    if isinstance(value, str) and value.upper() in FillOperation.__members__:
+        return FillOperation[value.upper()]
+    raise bad_argument("fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation))
 
 
 def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:

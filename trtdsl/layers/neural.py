@@ -45,7 +45,7 @@ from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import combine
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import (
-    as_array, as_tensor, expect_bool, expect_tensor, finite_float, is_int, ndim_of, normalize_axis,
+    array_of, as_array, as_tensor, expect_bool, expect_tensor, finite_float, is_int, ndim_of, normalize_axis,
 )
 from trtdsl.layers.activation import hard_sigmoid, sigmoid
 from trtdsl.layers.elementwise import add, multiply, subtract
@@ -69,9 +69,9 @@ def _float_tensor(fn: str, x: Any) -> Tensor:
     return x
 
 
-def _shape_of(value: Any) -> tuple:
+def _shape_of(fn: str, arg: str, value: Any) -> tuple:
     """The shape of a Tensor or of the array a number, list or array makes (for messages and checks)."""
-    return value.shape if isinstance(value, Tensor) else np.shape(value)
+    return value.shape if isinstance(value, Tensor) else array_of(fn, arg, value).shape
 
 
 def _shape_text(shape: tuple) -> str:
@@ -97,7 +97,7 @@ def linear(x: Tensor, w: Any, b: Any = None, *, name: str | None = None) -> Tens
     if x.ndim == 0:
         raise ShapeError("linear: argument 'x' has shape (); expected rank >= 1, (..., in_features)")
     if ndim_of("linear", "w", w) != 2:
-        raise bad_argument("linear", "w", f"<shape {_shape_text(_shape_of(w))}>",
+        raise bad_argument("linear", "w", f"<shape {_shape_text(_shape_of('linear', 'w', w))}>",
                            "a 2-D (out_features, in_features) matrix, PyTorch's layout", ShapeError)
     weights = as_tensor("linear", "w", w, x)
     out_features, in_features = weights.shape
@@ -108,7 +108,7 @@ def linear(x: Tensor, w: Any, b: Any = None, *, name: str | None = None) -> Tens
                          "layout is (out, in))")
     if b is None:
         return matmul(x, weights, transpose_b=True, name=name)
-    bias_shape = _shape_of(b)
+    bias_shape = _shape_of("linear", "b", b)
     if len(bias_shape) != 1 or (isinstance(out_features, int) and isinstance(bias_shape[0], int)
                                 and bias_shape[0] != out_features):
         raise bad_argument("linear", "b", f"<shape {_shape_text(bias_shape)}>",
@@ -151,7 +151,7 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
     channels = x.shape[ax]
     values = dict(zip(_BN_PARAMS, (mean, var, scale, bias)))
     for arg, value in values.items():
-        shape = _shape_of(value) if isinstance(value, Tensor) else np.shape(as_array("batch_norm", arg, value,
+        shape = _shape_of("batch_norm", arg, value) if isinstance(value, Tensor) else np.shape(as_array("batch_norm", arg, value,
                                                                                       x.dtype))
         if len(shape) != 1 or (isinstance(channels, int) and isinstance(shape[0], int) and shape[0] != channels):
             raise bad_argument("batch_norm", arg, f"<shape {_shape_text(shape)}>",

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trtdsl.errors import RegionError, bad_argument, user_location
+from trtdsl.errors import RegionError, bad_argument, shown, user_location
+from trtdsl.ir.network import expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.structure import while_message, while_violation
 from trtdsl.ir.tensor import Tensor
@@ -110,7 +111,7 @@ class Loop(RegionBuilder):
                  name: str | None = None) -> None:
         super().__init__(name)
         self._count_arg = trip_count
-        self._network_arg = network
+        self._network_arg = network if network is None else expect_network("Loop", network)
         self.carries: list[Carry] = []
         self.count: Tensor | None = None
         self._updated: dict[Carry, Any] = {}
@@ -269,8 +270,8 @@ class Loop(RegionBuilder):
         self._use("last", carry)
         node = carry.producer if isinstance(carry, Tensor) else None
         if not isinstance(carry, Carry) or node is None or node.op.region != self.region:
-            shown = f"%{carry.name}" if isinstance(carry, Tensor) else repr(carry)
-            raise RegionError(f"last: {shown} is not a carry of {self.describe()}; LAST_VALUE takes a "
+            what = f"%{carry.name}" if isinstance(carry, Tensor) else shown(carry)
+            raise RegionError(f"last: {what} is not a carry of {self.describe()}; LAST_VALUE takes a "
                               "recurrence (use loop.carry, or loop.collect for other values)")
         (out,) = self._add(LoopOutputLayer(self.region, LoopOutput.LAST_VALUE), (carry,), name)
         return self._result(out)

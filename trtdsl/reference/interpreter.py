@@ -114,9 +114,13 @@ def bind_inputs(network: Network,
     for name, tensor in network.inputs.items():
         if name not in feeds:
             raise InputError(f"run: missing input {name!r} ({tensor.type})")
+        if isinstance(feeds[name], Tensor):
+            raise InputError(f"run: input {name!r} is Tensor %{feeds[name].name}, a value of a network being "
+                             f"built; give an array ({tensor.type})")
         try:
             array = np.asarray(feeds[name])
-        except (ValueError, TypeError, OverflowError, RecursionError):  # ragged or deep lists, odd objects
+        except (ValueError, TypeError, OverflowError, RecursionError, DSLError):  # ragged or deep lists,
+            # objects that refuse conversion, lists holding Tensors
             raise InputError(f"run: input {name!r} (a {type(feeds[name]).__name__}) cannot be converted to "
                              f"an array; expected {tensor.type}") from None
         expected = tensor.dtype.numpy

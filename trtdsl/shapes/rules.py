@@ -46,7 +46,7 @@ from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.dims import Dim
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.network import Network
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, is_value_symbol
@@ -338,6 +338,7 @@ def classify(network: Network) -> dict[Tensor, frozenset[str]]:
     >>> sorted(kinds[dims]), sorted(kinds[x]), sorted(kinds[y])
     (['shape'], ['execution'], ['execution'])
     """
+    expect_network("classify", network)
     shape: dict[Tensor, None] = {}
     execution: dict[Tensor, None] = {}
     for name in network.shape_outputs:
@@ -396,6 +397,7 @@ def shape_input_names(network: Network) -> list[str]:
     >>> shape_input_names(net)
     ['dims']
     """
+    expect_network("shape_input_names", network)
     found: dict[str, None] = {}
     for seed in _shape_seeds(network):
         walk = _Walk(seed)
@@ -432,6 +434,7 @@ def sync_points(network: Network) -> list[tuple[Tensor, str]]:
     >>> [t.name for t, _ in sync_points(net)]
     ['shape_0']
     """
+    expect_network("sync_points", network)
     found: dict[Tensor, str] = {}
     for seed in _shape_seeds(network):
         for t, why in _Walk(seed).syncs:

@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 import attrs
 import numpy as np
 
+from trtdsl.errors import bad_argument
 from trtdsl.ir.dims import Dim, DimLike, combine
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
@@ -78,6 +79,8 @@ def value_of(t: Tensor) -> Value | None:
     """The value of ``t`` as a tuple of dims (one per element, row-major), or None when ``t`` cannot
     hold a shape value (see :func:`_holds_shape_value`). Elements the IR cannot tell are ``%name`` /
     ``%name[i]``."""
+    if not isinstance(t, Tensor):
+        raise bad_argument("value_of", "t", t, "a trtdsl Tensor")
     if not _holds_shape_value(t):
         return None
     memo = t.network._values.setdefault("values", {})

@@ -18,7 +18,7 @@ from trtdsl._files import atomic_write
 from trtdsl._version import __version__
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, RegionBoundary
-from trtdsl.errors import ArgumentError, BackendError
+from trtdsl.errors import ArgumentError, BackendError, shown
 from trtdsl.ir.dims import Dim
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
@@ -71,6 +71,11 @@ def export(
 
 def exported(network: Network, opset: int | None = None, *, check: bool = True) -> Exported:
     """The export of ``network`` with its node origins, cached on the network until it changes."""
+    if opset is not None and (isinstance(opset, bool) or not isinstance(opset, int)
+                              or not MIN_OPSET <= opset <= MAX_OPSET):
+        raise ArgumentError(
+            f"to_onnx: argument 'opset' is {shown(opset)}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None"
+        )
     key = ("onnx", opset, check)
     cached = network._cache.get(key)
     if cached is None:
@@ -188,10 +193,6 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
                 f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}"
             )
         return needed
-    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= MAX_OPSET:
-        raise ArgumentError(
-            f"to_onnx: argument 'opset' is {opset!r}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None"
-        )
     if opset < needed:
         raise BackendError(f"onnx export: {why} needs ONNX opset {needed} or later; got opset={opset}")
     return opset

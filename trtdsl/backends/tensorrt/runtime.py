@@ -75,9 +75,13 @@ def unpack_plan(data: bytes, source: str) -> tuple[bytes, dict[str, Any]]:
         raise BackendError(f"engine file {source} is truncated inside its header")
     try:
         header = json.loads(body[:length])
-        expected, digest = int(header["plan_bytes"]), str(header["sha256"])
-    except (ValueError, KeyError, TypeError):
-        raise BackendError(f"engine file {source} is corrupted: its header is not valid") from None
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested deeper than Python's stack
+        header = None
+    if not isinstance(header, dict):
+        raise BackendError(f"engine file {source} is corrupted: its header is not valid")
+    expected, digest = header.get("plan_bytes"), header.get("sha256")
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0 or not isinstance(digest, str):
+        raise BackendError(f"engine file {source} is corrupted: its header is not valid")
     plan = body[length:]
     if len(plan) < expected:
         raise BackendError(f"engine file {source} is truncated: its plan has {len(plan)} of {expected} bytes")
