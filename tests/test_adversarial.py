@@ -204,9 +204,10 @@ for _name, _base in {
     "ones_like": lambda e: dict(x=e.m),
     "random_normal": lambda e: dict(shape=(2, 3), mean=0.0, std=1.0, like=e.m),
     "random_uniform": lambda e: dict(shape=(2, 3), low=0.0, high=1.0, like=e.m),
-    "fori_loop": lambda e: dict(lower=0, upper=3, body_fun=lambda i, c: c + 1.0, init_val=e.m),
-    "while_loop": lambda e: dict(cond_fun=lambda c: td.sum(c) < 10.0, body_fun=lambda c: c + 1.0, init_val=e.m),
-    "scan": lambda e: dict(f=lambda c, x: (c + x, c), init=e.v, xs=e.m),
+    "fori_loop": lambda e: dict(lower=0, upper=3, body_fun=lambda i, c: c, init_val=e.m, network=e.net),
+    "while_loop": lambda e: dict(cond_fun=lambda c: td.sum(c) < 10.0, body_fun=lambda c: c + 1.0, init_val=e.m,
+                                 network=e.net),
+    "scan": lambda e: dict(f=lambda c, x: (c + x, c), init=e.v, xs=e.m, network=e.net),
     "gather": lambda e: dict(data=e.m, indices=e.iv, axis=1),
     "gather_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32)),
     "take": lambda e: dict(data=e.m, indices=e.iv, axis=1),
@@ -347,9 +348,11 @@ def check_outcome(call: Callable[[], Any], net: td.Network) -> str:
 
 
 def assert_names_this_file(err: td.DSLError) -> None:
+    """``err`` names a line of this file, and its message starts on a first line of moderate length."""
     assert err.location is not None, f"no location: {err}"
     assert pathlib.Path(err.location.file).resolve() == THIS_FILE, f"located in {err.location}: {err}"
-    assert err.message and "Traceback" not in err.message
+    first = err.message.splitlines()[0] if err.message else ""
+    assert first and not first[0].isspace() and len(first) < 1000, err.message
 
 
 def test_every_public_function_has_a_row():

@@ -393,7 +393,7 @@ def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
 
 def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:
     if isinstance(shape, (str, int)) or not isinstance(shape, Sequence):
-        raise ShapeError(f"{what}: argument 'shape' is {shape!r}; expected a tuple of ints and dim names")
+        raise ShapeError(f"{what}: argument 'shape' is {shown(shape)}; expected a tuple of ints and dim names")
     if len(shape) > MAX_RANK:
         raise ShapeError(f"{what}: shape {tuple(shape)!r} has rank {len(shape)}; TensorRT allows at most "
                          f"{MAX_RANK}")

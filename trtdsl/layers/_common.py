@@ -12,7 +12,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, shown
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
@@ -65,7 +65,7 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
         ok = bool(array.min() >= info.min and array.max() <= info.max)
     if not ok:
         raise DTypeError(
-            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else value!r}, {array.dtype}) cannot "
+            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else shown(value)}, {array.dtype}) cannot "
             f"be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. .astype) "
             "or cast the tensor with td.cast"
         )
@@ -228,6 +228,8 @@ def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tu
     (1, 2)
     """
     try:
+        if isinstance(values, Tensor):  # its values exist only when the network runs
+            raise TypeError("a Tensor is not a sequence of ints here")
         items = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
         if any(isinstance(v, (bool, np.bool_)) for v in items):
             raise TypeError("a bool is not an int here")

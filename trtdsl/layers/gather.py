@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, bad_argument, shown
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -275,8 +275,8 @@ def _index_tensor(fn: str, like: Tensor, indices: Any) -> Tensor:
         return indices
     array = array_of(fn, "indices", indices)
     if array.dtype.kind not in "iu":
-        shown = indices if array.size <= 8 else f"<{array.dtype}{list(array.shape)}>"
-        raise DTypeError(f"{fn}: argument 'indices' ({shown!r}, {array.dtype}) must hold integers")
+        what = shown(indices) if array.size <= 8 else repr(f"<{array.dtype}{list(array.shape)}>")
+        raise DTypeError(f"{fn}: argument 'indices' ({what}, {array.dtype}) must hold integers")
     if array.dtype not in (np.int32, np.int64):
         fits = array.size == 0 or (array.min() >= np.iinfo(np.int32).min and array.max() <= np.iinfo(np.int32).max)
         array = array.astype(np.int32 if fits else np.int64)

@@ -199,6 +199,9 @@ def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: An
     (6, 2)
     """
     x = expect_tensor("shuffle", "x", x)
+    for arg, perm in (("first_transpose", first_transpose), ("second_transpose", second_transpose)):
+        if isinstance(perm, Tensor):  # a permutation is static: its values are needed to build the network
+            raise bad_argument("shuffle", arg, perm, "a sequence of ints (or None)")
     if reshape is not None and _is_dynamic(reshape):
         from trtdsl.shapes.rules import use_as_shape
 

@@ -16,20 +16,18 @@ structure, dtypes and shapes, and every difference is listed in the error.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from trtdsl.errors import DTypeError, RegionError, bad_argument
+from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
 from trtdsl.loops.builder import Loop, _check_count, _tensor
 from trtdsl.regions.tree import NotATree, check_same, flatten, tensors, unflatten
-
-if TYPE_CHECKING:
-    from trtdsl.ir.network import Network
 
 __all__ = ["scan", "fori_loop", "while_loop"]
 
@@ -64,7 +62,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     expect_callable("scan", "f", f)
     reverse = expect_bool("scan", "reverse", reverse)
     x_leaves, x_tree = tensors("scan", "xs", xs)
-    net = network or _network("scan", init, xs, length)
+    net = _network("scan", network, init, xs, length)
     init_leaves, init_tree = _carries(net, "scan", "init", init)
     count = _scan_length(x_leaves, length)
     with Loop(trip_count=count, network=net, name=name) as loop:
@@ -95,7 +93,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     array(120, dtype=int32)
     """
     expect_callable("fori_loop", "body_fun", body_fun)
-    net = network or _network("fori_loop", init_val, lower, upper)
+    net = _network("fori_loop", network, init_val, lower, upper)
     leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
     start, count = _bounds(net, lower, upper)
     with Loop(trip_count=count, network=net, name=name) as loop:
@@ -125,7 +123,7 @@ def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any]
     """
     expect_callable("while_loop", "cond_fun", cond_fun)
     expect_callable("while_loop", "body_fun", body_fun)
-    net = network or _network("while_loop", init_val)
+    net = _network("while_loop", network, init_val)
     leaves, tree = _carries(net, "while_loop", "init_val", init_val)
     with Loop(network=net, name=name) as loop:
         carries = [loop.carry(c) for c in leaves]
@@ -148,8 +146,11 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _network(fn: str, *values: Any) -> Network:
-    """The network of the first tensor in ``values`` (searched through containers)."""
+def _network(fn: str, network: Any, *values: Any) -> Network:
+    """``network`` if given, else the network of the first tensor in ``values`` (searched through
+    containers)."""
+    if network is not None:
+        return expect_network(fn, network)
     stack = list(values)
     while stack:
         v = stack.pop(0)

@@ -166,14 +166,14 @@ def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name
             "computes when it runs)"
         )
     if not isinstance(name, str) or not name.isidentifier():
-        raise ArgumentError(f"data_dependent_dim: argument 'name' is {name!r}; expected an identifier")
+        raise ArgumentError(f"data_dependent_dim: argument 'name' is {shown(name)}; expected an identifier")
     taken = {s.symbol for s in collecting}
     bounds = []
     for arg, value in (("upper_bound", upper_bound), ("opt", upper_bound if opt is None else opt)):
         dim = _dim_or_none(value)
         if dim is None or (isinstance(dim, Dim) and any(Dim.symbol(s) in taken for s in dim.symbols())):
             raise ArgumentError(
-                f"data_dependent_dim: argument '{arg}' is {value!r}; expected an int >= 0 or a dim computed "
+                f"data_dependent_dim: argument '{arg}' is {shown(value)}; expected an int >= 0 or a dim computed "
                 "from the inputs' dims"
             )
         bounds.append(dim)

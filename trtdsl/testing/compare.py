@@ -30,7 +30,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, bad_argument, shown
+from trtdsl.errors import ArgumentError, DSLError, bad_argument, shown
 from trtdsl.ir.network import Network, expect_network
 
 Runner = Callable[[Network, Mapping[str, np.ndarray]], Mapping[str, np.ndarray]]
@@ -292,7 +292,7 @@ def as_result(backend: str, name: str, value: Any) -> np.ndarray:
     an ArgumentError naming the backend."""
     try:
         return np.asarray(value)
-    except (ValueError, TypeError, OverflowError, RecursionError):
+    except (ValueError, TypeError, OverflowError, RecursionError, DSLError):  # DSLError: a Tensor
         raise ArgumentError(f"compare: backend {backend!r} gave {shown(value)} for output {name!r}; expected an "
                             "array") from None
 
