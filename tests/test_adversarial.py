@@ -129,8 +129,10 @@ def _example(strategy: Any) -> Any:
 
 
 W = ones
-UNARY = ("abs arccos arccosh arcsin arcsinh arctan arctanh ceil cos cosh erf exp floor isinf isnan log negative "
-         "reciprocal round sign sin sinh sqrt tan tanh relu sigmoid softsign identity shape_of hard_swish silu "
+UNARY = ("abs arccos arccosh arcsin arcsinh arctan arctanh ceil cos cosh erf exp floor isinf isnan log "
+         "negative "
+         "reciprocal round sign sin sinh sqrt tan tanh relu sigmoid softsign identity shape_of hard_swish "
+         "silu "
          "count_symbol").split()
 BINARY = ("add divide equal floor_divide greater greater_equal less less_equal maximum minimum mod multiply "
           "not_equal power subtract").split()
@@ -171,7 +173,8 @@ for _name, _base in {
     "log_softmax": lambda e: dict(x=e.m, axis=1),
     "softmax": lambda e: dict(x=e.m, axis=1),
     "arange": lambda e: dict(start=0, stop=5, step=1, dtype=td.int32, like=e.m),
-    "avg_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False, count_include_pad=False),
+    "avg_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False,
+                               count_include_pad=False),
     "max_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False),
     "pool": lambda e: dict(x=e.x, type="max", window=2, stride=1, padding=0, blend_factor=0.0),
     "broadcast_to": lambda e: dict(x=e.v, shape=(2, 3)),
@@ -181,7 +184,8 @@ for _name, _base in {
     "split": lambda e: dict(x=e.m, indices_or_sections=3, axis=1),
     "cond": lambda e: dict(pred=e.bs, true_fn=lambda: e.m + 1.0, false_fn=lambda: e.m - 1.0),
     "conv": lambda e: dict(x=e.x, w=W(2, 3, 2, 2), b=W(2), stride=1, padding=0, dilation=1, groups=1),
-    "conv_transpose": lambda e: dict(x=e.x, w=W(3, 2, 2, 2), b=W(2), stride=1, padding=0, dilation=1, groups=1),
+    "conv_transpose": lambda e: dict(x=e.x, w=W(3, 2, 2, 2), b=W(2), stride=1, padding=0, dilation=1,
+                                     groups=1),
     "cumsum": lambda e: dict(x=e.m, axis=1, exclusive=False, reverse=False),
     "dequantize": lambda e: dict(q=td.quantize(e.m, 0.5), scale=0.5, dtype=td.float32),
     "quantize": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
@@ -205,8 +209,8 @@ for _name, _base in {
     "random_normal": lambda e: dict(shape=(2, 3), mean=0.0, std=1.0, like=e.m),
     "random_uniform": lambda e: dict(shape=(2, 3), low=0.0, high=1.0, like=e.m),
     "fori_loop": lambda e: dict(lower=0, upper=3, body_fun=lambda i, c: c, init_val=e.m, network=e.net),
-    "while_loop": lambda e: dict(cond_fun=lambda c: td.sum(c) < 10.0, body_fun=lambda c: c + 1.0, init_val=e.m,
-                                 network=e.net),
+    "while_loop": lambda e: dict(cond_fun=lambda c: td.sum(c) < 10.0, body_fun=lambda c: c + 1.0,
+                                 init_val=e.m, network=e.net),
     "scan": lambda e: dict(f=lambda c, x: (c + x, c), init=e.v, xs=e.m, network=e.net),
     "gather": lambda e: dict(data=e.m, indices=e.iv, axis=1),
     "gather_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32)),
@@ -246,11 +250,13 @@ for _name, _call in {
     "Network": (lambda e: td.Network, lambda e: dict(name="n")),
     "Network.input": (lambda e: e.net.input, lambda e: dict(name="z", dtype=td.float32, shape=(2, 3))),
     "Network.output": (lambda e: e.net.output, lambda e: dict(name="y", tensor=e.m)),
-    "Network.constant": (lambda e: e.net.constant, lambda e: dict(values=[1.0, 2.0], dtype=td.float32, name="c")),
+    "Network.constant": (lambda e: e.net.constant,
+                         lambda e: dict(values=[1.0, 2.0], dtype=td.float32, name="c")),
     "Network.add_profile": (lambda e: e.net.add_profile, lambda e: (e.n, dict(ranges={"n": (1, 2, 4)}))[1]),
     "Network.mark_output_for_shapes": (lambda e: e.net.mark_output_for_shapes,
                                        lambda e: dict(name="dims", tensor=td.shape_of(e.m))),
-    "Network.set_input": (lambda e: e.net.set_input, lambda e: dict(node=td.relu(e.m).producer, index=0, tensor=e.m)),
+    "Network.set_input": (lambda e: e.net.set_input,
+                          lambda e: dict(node=td.relu(e.m).producer, index=0, tensor=e.m)),
     "Network.run": (lambda e: e.net.run, lambda e: (e.net.output("y", e.m * 2.0),
                                                     dict(inputs={"m": ones(2, 3)}, backend="reference"))[1]),
     "Network.to_onnx": (lambda e: e.net.to_onnx, lambda e: (e.net.output("y", e.m * 2.0), dict(opset=17))[1]),
@@ -261,22 +267,27 @@ for _name, _call in {
     "Tensor.__add__": (lambda e: lambda other: e.m + other, lambda e: dict(other=1.0)),
     "Tensor.__matmul__": (lambda e: lambda other: e.m @ other, lambda e: dict(other=W(3, 2))),
     # loops and conditionals
-    "Loop": (lambda e: lambda **kw: _loop(e, "Loop", kw), lambda e: dict(trip_count=2, network=e.net, name="l")),
-    "Loop.iterate": (lambda e: lambda **kw: _loop(e, "iterate", kw), lambda e: dict(x=e.m, axis=0, reverse=False)),
+    "Loop": (lambda e: lambda **kw: _loop(e, "Loop", kw),
+             lambda e: dict(trip_count=2, network=e.net, name="l")),
+    "Loop.iterate": (lambda e: lambda **kw: _loop(e, "iterate", kw),
+                     lambda e: dict(x=e.m, axis=0, reverse=False)),
     "Loop.carry": (lambda e: lambda **kw: _loop(e, "carry", kw), lambda e: dict(init=e.v)),
     "Carry.update": (lambda e: lambda **kw: _loop(e, "update", kw),
                      lambda e: dict(next_value=Inside(lambda x, c: c + x))),
     "Loop.collect": (lambda e: lambda **kw: _loop(e, "collect", kw),
                      lambda e: dict(value=Inside(lambda x, c: c * 2.0), axis=0, reverse=False)),
     "Loop.last": (lambda e: lambda **kw: _loop(e, "last", kw), lambda e: dict(carry=Inside(lambda x, c: c))),
-    "Loop.while_": (lambda e: lambda **kw: _while(e, kw), lambda e: dict(condition=Inside(lambda x, c: c < 3.0))),
+    "Loop.while_": (lambda e: lambda **kw: _while(e, kw),
+                    lambda e: dict(condition=Inside(lambda x, c: c < 3.0))),
     "If": (lambda e: lambda **kw: _if(e, "If", kw), lambda e: dict(condition=e.bs, name="i")),
-    "If.output": (lambda e: lambda **kw: _if(e, "output", kw), lambda e: dict(then_value=e.m, else_value=ones(2, 3))),
+    "If.output": (lambda e: lambda **kw: _if(e, "output", kw),
+                  lambda e: dict(then_value=e.m, else_value=ones(2, 3))),
     # the testing kit, quantization, shape analysis, drawing
     "random_inputs": (lambda e: random_inputs, lambda e: dict(network=(e.n, e.net)[1], dims={"n": 2},
                                                               values={"n": (0, 1)}, seed=0, at="opt")),
     "compare": (lambda e: compare, lambda e: (e.net.output("y", e.m * 2.0), dict(
-        network=e.net, inputs={"m": ones(2, 3)}, backends=("reference", "reference"), rtol=1e-5, atol=0.0))[1]),
+        network=e.net, inputs={"m": ones(2, 3)}, backends=("reference", "reference"), rtol=1e-5,
+        atol=0.0))[1]),
     "first_divergence": (lambda e: first_divergence, lambda e: (e.net.output("y", e.m * 2.0), dict(
         network=e.net, inputs={"m": ones(2, 3)}, backends=("reference", "reference"), rtol=1e-5))[1]),
     "compare_arrays": (lambda e: compare_arrays, lambda e: dict(name="y", want=ones(2), got=ones(2),
@@ -290,7 +301,8 @@ for _name, _call in {
                             lambda e: dict(dim_range=DimRange(1, 2, 4))),
     "quantization.check": (lambda e: quantization.check, lambda e: (e.net.output("y", e.m * 2.0),
                                                                     dict(network=e.net))[1]),
-    "shapes.classify": (lambda e: shapes.classify, lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
+    "shapes.classify": (lambda e: shapes.classify,
+                        lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
     "shapes.value_of": (lambda e: shapes.value_of, lambda e: dict(t=td.shape_of(e.n))),
     "to_dot": (lambda e: to_dot, lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
 }.items():
@@ -449,7 +461,8 @@ def _unpack(data: bytes) -> Any:
 _SHA = "8d20f7ab3a1c2bfb75e6d6f1ac3a8e9d6a4f0b3e1e5c7f2a9b8c4d3e2f1a0b9c"
 SPECIAL = [
     # None, inf and NaN where a shape or a bound is expected
-    (td.ArgumentError, "reshape: argument 'shape' is None; expected a sequence of ints (and -1 once), dims or 0-D "
+    (td.ArgumentError, "reshape: argument 'shape' is None; expected a sequence of ints (and -1 once), dims "
+                       "or 0-D "
                        "integer tensors, or a 1-D integer shape tensor",
      lambda: td.reshape(_net(("x", td.float32, (2, 3)))[1][0], None)),
     (td.ArgumentError, "arange: argument 'stop' is inf; expected a finite number",
@@ -461,24 +474,30 @@ SPECIAL = [
      lambda: td.arange(0, 1.0, 1e-300, like=_net(("x", td.float32, (2,)))[1][0])),
     # networks that were accepted until they were exported or run
     (td.ArgumentError, "Activation[RELU]: set_input would make %b, created after layer relu_0 (at "
-                       f"{THIS_FILE}:{_cycle.__code__.co_firstlineno + 3}), its input 0; a layer's inputs must "
+                       f"{THIS_FILE}:{_cycle.__code__.co_firstlineno + 3}), its input 0; a layer's inputs "
+                       "must "
                        "be made before it (a cycle is not a network)", _cycle),
     (td.ArgumentError, "Network: argument 'name' is 123; expected a non-empty str of printable characters",
      lambda: td.Network(123)),
-    (td.ShapeError, "input 'x': dim 9223372036854775808 in shape (9223372036854775808,) is invalid; expected an int "
+    (td.ShapeError, "input 'x': dim 9223372036854775808 in shape (9223372036854775808,) is invalid; expected "
+                    "an int "
                     "in [0, 9223372036854775807] or the name of a dynamic dim",
      lambda: _net(("x", td.float32, (2**63,)))),
-    (td.ShapeError, "reshape: argument 'shape' holds 9223372036854775808; a dim is at most 9223372036854775807 in "
+    (td.ShapeError, "reshape: argument 'shape' holds 9223372036854775808; a dim is at most "
+                    "9223372036854775807 in "
                     "magnitude (TensorRT's dims are int64)",
      lambda: td.reshape(_net(("x", td.float32, ("n",)))[1][0], (2**63, td.Dim.symbol("n")))),
-    (td.BackendError, "onnx export: network 'e' nests loops and conditionals 32 deep; an ONNX model holds at most 31 "
+    (td.BackendError, "onnx export: network 'e' nests loops and conditionals 32 deep; an ONNX model holds at "
+                      "most 31 "
                       "nested subgraphs (protobuf's parser stops at 100 nested messages)",
      lambda: _nested(32, "loop").to_onnx()),
-    (td.BackendError, "onnx export: network 'e' nests loops and conditionals 33 deep; an ONNX model holds at most 31 "
+    (td.BackendError, "onnx export: network 'e' nests loops and conditionals 33 deep; an ONNX model holds at "
+                      "most 31 "
                       "nested subgraphs (protobuf's parser stops at 100 nested messages)",
      lambda: _nested(33, "if").to_onnx()),
     # accepted but wrong
-    (td.ArgumentError, "Activation[RELU]: argument 'name' is 'r\\n  input %evil : f32[2]'; expected a non-empty str of printable "
+    (td.ArgumentError, "Activation[RELU]: argument 'name' is 'r\\n  input %evil : f32[2]'; expected a "
+                       "non-empty str of printable "
                        "characters",
      lambda: td.relu(_net(("x", td.float32, (2,)))[1][0], name="r\n  input %evil : f32[2]")),
     (td.ArgumentError, "input: argument 'name' is 'x\\x00'; expected a non-empty str of printable characters",
@@ -486,11 +505,14 @@ SPECIAL = [
     (td.ArgumentError, "add_profile: argument 'ranges' is {}; a profile of network 'e' needs named dims or "
                        "shape-tensor inputs (named dims: none; shape-tensor inputs: none)",
      lambda: _profile({}, ("x", td.float32, (2,)))),
-    (td.ArgumentError, "add_profile: argument 'ranges' is {}; a profile of network 'e' needs a (min, opt, max) for "
+    (td.ArgumentError, "add_profile: argument 'ranges' is {}; a profile of network 'e' needs a (min, opt, "
+                       "max) for "
                        "'b' (named dims: b; shape-tensor inputs: none)",
      lambda: _profile({}, ("x", td.float32, ("b", 2)))),
-    (td.RegionError, "while_: the condition %greater_0 of loop 'loop_0' does not depend on its carries, so it is the "
-                     "same in every iteration: the loop would run forever or not at all; compute it from loop.carry "
+    (td.RegionError, "while_: the condition %greater_0 of loop 'loop_0' does not depend on its carries, so "
+                     "it is the "
+                     "same in every iteration: the loop would run forever or not at all; compute it from "
+                     "loop.carry "
                      "values", _while_outside),
     (td.ArgumentError, "random_normal: argument 'std' is -1.0; expected a standard deviation >= 0",
      lambda: td.random_normal((2,), 0.0, -1.0, like=_net(("x", td.float32, (2,)))[1][0])),
@@ -498,16 +520,19 @@ SPECIAL = [
                        "(random_normal's std)",
      lambda: td.fill((2,), "random_normal", 0.0, -2.0, like=_net(("x", td.float32, (2,)))[1][0])),
     (td.ArgumentError, "Activation[RELU]: set_input would make %later, created after layer a (at "
-                       f"{THIS_FILE}:{_later_input.__code__.co_firstlineno + 3}), its input 0; a layer's inputs "
+                       f"{THIS_FILE}:{_later_input.__code__.co_firstlineno + 3}), its input 0; a layer's "
+                       "inputs "
                        "must be made before it (a cycle is not a network)", _later_input),
     # deep nesting and long chains
     (td.ShapeError, "a dim expression would nest 201 operations deep (a long chain of layers each changing a "
                     "dynamic dim); trtdsl allows at most 200: give that dim a static size",
      lambda: _dim_chain(201)),
-    (td.DTypeError, "constant: argument 'values' is [[[[...]]]]; expected a number, an array, or a nested list of "
+    (td.DTypeError, "constant: argument 'values' is [[[[...]]]]; expected a number, an array, or a nested "
+                    "list of "
                     "numbers with the same length at each level",
      lambda: _net()[0].constant(_deep_list(1000))),
-    (td.RegionError, "fori_loop: init_val is nested more than 100 levels deep; expected Tensors (or numbers) in "
+    (td.RegionError, "fori_loop: init_val is nested more than 100 levels deep; expected Tensors (or numbers) "
+                     "in "
                      "tuples, lists and dicts",
      lambda: td.fori_loop(0, 2, lambda i, c: c, _deep_tuple(_net(("x", td.float32, ()))[1][0], 101))),
     # plan files whose header has huge numbers, deep nesting or the wrong types
@@ -625,7 +650,8 @@ def test_31_nested_regions_export_and_40_run(kind):
 
 def test_a_100k_layer_network_builds_prints_and_runs():
     net = _relu_chain(100_000)
-    assert len(net.nodes) == 100_000 and len(str(net).splitlines()) == 100_004  # with network, input, output, }
+    assert len(net.nodes) == 100_000
+    assert len(str(net).splitlines()) == 100_004  # and the lines network, input, output and }
     x = np.array([[-1.0, 0.0, 2.5]] * 2, np.float32)
     np.testing.assert_array_equal(net.run({"x": x})["y"], np.maximum(x, 0))
     assert random_inputs(net, dims={"n": 3})["x"].shape == (3, 3)
@@ -669,52 +695,65 @@ def test_a_backend_returning_wrong_arrays_gets_a_failed_report(garbage):
              "strings": np.array([["a"] * 3] * 2), "objects": np.array([[object()] * 3] * 2)}[garbage]
     net, (x,) = _net(("x", td.float32, (2, 3)))
     net.output("y", x * 2.0)
-    report = compare(net, {"x": np.ones((2, 3), np.float32)}, backends=("reference", lambda n, f: {"y": value}))
+    feeds = {"x": np.ones((2, 3), np.float32)}
+    report = compare(net, feeds, backends=("reference", lambda network, inputs: {"y": value}))
     assert not report.ok and report.failures[0].problem
 
 
 KIT_ERRORS = [
-    (td.ArgumentError, "inputs: argument 'dims' gives 'n' = -1; expected an int >= 0, (min, max) or (min, opt, "
+    (td.ArgumentError, "inputs: argument 'dims' gives 'n' = -1; expected an int >= 0, (min, max) or (min, "
+                       "opt, "
                        "max) with 0 <= min <= opt <= max",
      lambda net: random_inputs(net, dims={"n": -1})),
-    (td.ArgumentError, "inputs: argument 'dims' is [('n', 2)]; expected a dict of dim name -> size, (min, max) or "
+    (td.ArgumentError, "inputs: argument 'dims' is [('n', 2)]; expected a dict of dim name -> size, (min, "
+                       "max) or "
                        "(min, opt, max)",
      lambda net: random_inputs(net, dims=[("n", 2)])),
     (td.ArgumentError, "inputs: argument 'values' is 5; expected a dict of input name -> (low, high)",
      lambda net: random_inputs(net, values=5)),
-    (td.ArgumentError, "inputs: argument 'values' gives 'x' = ('a', 'b'); expected (low, high), finite numbers "
+    (td.ArgumentError, "inputs: argument 'values' gives 'x' = ('a', 'b'); expected (low, high), finite "
+                       "numbers "
                        "with low <= high",
      lambda net: random_inputs(net, values={"x": ("a", "b")})),
-    (td.ArgumentError, "inputs: argument 'values' names 3, which is not an input of network 'e'; its inputs are "
+    (td.ArgumentError, "inputs: argument 'values' names 3, which is not an input of network 'e'; its inputs "
+                       "are "
                        "['x']",
      lambda net: random_inputs(net, values={3: (0, 1)})),
     (td.ArgumentError, "random_inputs: argument 'seed' is -1; expected an int >= 0",
      lambda net: random_inputs(net, seed=-1)),
-    (td.InputError, "random_inputs: input 'x' would have shape (1099511627776, 3); trtdsl.testing draws arrays of "
+    (td.InputError, "random_inputs: input 'x' would have shape (1099511627776, 3); trtdsl.testing draws "
+                    "arrays of "
                     "at most 268435456 elements (choose smaller dims, or give the array yourself)",
      lambda net: random_inputs(net, dims={"n": 2**40})),
-    (td.InputError, "inputs: input 'x' would have shape (1099511627776, 3); trtdsl.testing draws arrays of at most "
+    (td.InputError, "inputs: input 'x' would have shape (1099511627776, 3); trtdsl.testing draws arrays of "
+                    "at most "
                     "268435456 elements (choose smaller dims, or give the array yourself)",
      lambda net: strategies.inputs(net, dims={"n": 2**40})),
-    (td.ArgumentError, "inputs: argument 'values' gives 'x' = None; expected (low, high), finite numbers with low "
+    (td.ArgumentError, "inputs: argument 'values' gives 'x' = None; expected (low, high), finite numbers "
+                       "with low "
                        "<= high",
      lambda net: strategies.inputs(net, values={"x": None})),
-    (td.ArgumentError, "arrays: argument 'shape' is (-1,); expected a tuple of ints >= 0, or a strategy of them",
+    (td.ArgumentError, "arrays: argument 'shape' is (-1,); expected a tuple of ints >= 0, or a strategy of "
+                       "them",
      lambda net: strategies.arrays(td.float32, (-1,))),
-    (td.ArgumentError, "arrays: argument 'min_value' is nan; expected a number (or None for the dtype's default)",
+    (td.ArgumentError, "arrays: argument 'min_value' is nan; expected a number (or None for the dtype's "
+                       "default)",
      lambda net: strategies.arrays(td.float32, (2,), min_value=float("nan"))),
     (td.ArgumentError, "random_inputs: argument 'network' is {}; expected a td.Network",
      lambda net: random_inputs({})),
-    (td.ArgumentError, "compare: argument 'inputs' is 5; expected a dict of input name -> array, a list of such "
+    (td.ArgumentError, "compare: argument 'inputs' is 5; expected a dict of input name -> array, a list of "
+                       "such "
                        "dicts, or None",
      lambda net: compare(net, 5, backends=("reference", "reference"))),
     (td.ArgumentError, "compare: argument 'backends' is 'reference'; expected at least two backends",
      lambda net: compare(net, None, backends="reference")),
     (td.ArgumentError, "first_divergence: argument 'inputs' is None; expected a dict of input name -> array",
      lambda net: first_divergence(net, None, backends=("reference", "reference"))),
-    (td.ArgumentError, "compare_arrays: argument 'tolerance' is None; expected a Tolerance (see tolerance_for)",
+    (td.ArgumentError, "compare_arrays: argument 'tolerance' is None; expected a Tolerance (see "
+                       "tolerance_for)",
      lambda net: compare_arrays("y", np.ones(2), np.ones(2), None)),
-    (td.DTypeError, "dtype: 'f128' is not a TensorRT data type; expected one of float32, float16, bfloat16, int32, "
+    (td.DTypeError, "dtype: 'f128' is not a TensorRT data type; expected one of float32, float16, bfloat16, "
+                    "int32, "
                     "int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0",
      lambda net: tolerance_for("f128")),
 ]
@@ -753,7 +792,8 @@ def test_saving_into_a_missing_folder_or_onto_a_folder_is_an_argument_error(save
     fn, save = SAVERS[saver]
     suffix = ".dot" if saver == "draw" else ".out"
     missing = tmp_path / "no" / f"such{suffix}"
-    expect_error(td.ArgumentError, f"{fn}: cannot write '{missing}': folder '{missing.parent}' does not exist",
+    expect_error(td.ArgumentError,
+                 f"{fn}: cannot write '{missing}': folder '{missing.parent}' does not exist",
                  lambda: save(missing))
     folder = tmp_path / f"folder{suffix}"
     folder.mkdir()
@@ -772,7 +812,8 @@ def test_saving_replaces_a_file_whole(saver, tmp_path):
 
 
 # -- the command line ----------------------------------------------------------------------------------
-MODEL = "import trtdsl as td\nnet = td.Network('m')\nnet.output('y', td.relu(net.input('x', td.float32, ('b', 3))))\n"
+MODEL = ("import trtdsl as td\nnet = td.Network('m')\n"
+         "net.output('y', td.relu(net.input('x', td.float32, ('b', 3))))\n")
 FILES = {
     "m.py": MODEL,
     "model.onnx": b"\x08\x07\x12\x06trtdsl",
@@ -785,29 +826,38 @@ FILES = {
     "array.npy": b"not an array",
 }
 CLI_ERRORS = [
-    (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks defined in "
-                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read them)"),
-    (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks defined in "
+    (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks "
+                                      "defined in "
+                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read "
+                                      "them)"),
+    (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks "
+                                      "defined in "
                                       "Python (FILE.py[:NAME]) (an engine plan is loaded with "
                                       "trtdsl.backends.tensorrt.Engine.load where TensorRT runs)"),
-    (["inspect", "{tmp}/binary.py"], "{tmp}/binary.py:1: {tmp}/binary.py is not valid Python: it holds NUL bytes (a "
+    (["inspect", "{tmp}/binary.py"], "{tmp}/binary.py:1: {tmp}/binary.py is not valid Python: it holds NUL "
+                                     "bytes (a "
                                      "binary file?)"),
-    (["inspect", "{tmp}/syntax.py"], "{tmp}/syntax.py:1: {tmp}/syntax.py is not valid Python: '(' was never closed"),
-    (["inspect", "{tmp}/raises.py"], "{tmp}/raises.py:4: calling {tmp}/raises.py:build_network() raised KeyError: "
+    (["inspect", "{tmp}/syntax.py"], "{tmp}/syntax.py:1: {tmp}/syntax.py is not valid Python: '(' was never "
+                                     "closed"),
+    (["inspect", "{tmp}/raises.py"], "{tmp}/raises.py:4: calling {tmp}/raises.py:build_network() raised "
+                                     "KeyError: "
                                      "'missing'"),
-    (["inspect", "{tmp}/recursion.py"], "{tmp}/recursion.py:2: running {tmp}/recursion.py raised RecursionError: "
+    (["inspect", "{tmp}/recursion.py"], "{tmp}/recursion.py:2: running {tmp}/recursion.py raised "
+                                        "RecursionError: "
                                         "maximum recursion depth exceeded"),
     (["inspect", "{tmp}/exits.py"], "{tmp}/exits.py:2: running {tmp}/exits.py raised SystemExit: 3"),
     (["inspect", "{tmp}"], "'{tmp}' is a folder; name a Python file (FILE.py[:NAME])"),
     (["run", "{tmp}/m.py", "--dim", "b=1e11"], "--dim b=1e11 must look like NAME=SIZE, with ints >= 0"),
     (["run", "{tmp}/m.py", "--dim", f"b={2**64}"], f"--dim b={2**64}: a dim is at most 9223372036854775807"),
     (["run", "{tmp}/m.py", "--dim", "b=99999999999"],
-     "random_inputs: input 'x' would have shape (99999999999, 3); trtdsl.testing draws arrays of at most 268435456 "
+     "random_inputs: input 'x' would have shape (99999999999, 3); trtdsl.testing draws arrays of at most "
+     "268435456 "
      "elements (choose smaller dims, or give the array yourself)"),
     (["run", "{tmp}/m.py", "--seed", "-1"], "random_inputs: argument 'seed' is -1; expected an int >= 0"),
     (["run", "{tmp}/m.py", "--save", "{tmp}/no/out.npz"],
      "run --save: cannot write '{tmp}/no/out.npz': folder '{tmp}/no' does not exist"),
-    (["export", "{tmp}/m.py", "-o", "{tmp}"], "to_onnx: cannot write '{tmp}': it is a folder; give a file path"),
+    (["export", "{tmp}/m.py", "-o", "{tmp}"], "to_onnx: cannot write '{tmp}': it is a folder; give a file "
+                                              "path"),
     (["draw", "{tmp}/m.py", "-o", "{tmp}/no/m.dot"],
      "draw: cannot write '{tmp}/no/m.dot': folder '{tmp}/no' does not exist"),
 ]

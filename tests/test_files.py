@@ -41,8 +41,9 @@ def _child(path: str, stop: str) -> subprocess.Popen:
                             text=True, env=env)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a killed writer leaves no temporary file only "
-                    "where temporary files can be unnamed (Linux's O_TMPFILE); elsewhere a .NAME.*.tmp file stays")
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="a killed writer leaves no temporary file only where temporary files can be unnamed "
+                    "(Linux's O_TMPFILE); elsewhere a .NAME.*.tmp file stays")
 @pytest.mark.parametrize("stop", ["sleep", "exit"])
 def test_a_writer_killed_or_exiting_midway_leaves_the_old_file_and_no_temporary(tmp_path, stop):
     path = tmp_path / "model.onnx"

@@ -72,7 +72,8 @@ def _target(fn: str, path: object) -> pathlib.Path:
     if target.is_dir():
         raise ArgumentError(f"{fn}: cannot write {str(target)!r}: it is a folder; give a file path")
     if not target.parent.is_dir():
-        raise ArgumentError(f"{fn}: cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist")
+        raise ArgumentError(f"{fn}: cannot write {str(target)!r}: folder {str(target.parent)!r} does not "
+                            "exist")
     return target
 
 

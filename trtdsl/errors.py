@@ -122,8 +122,8 @@ def check_name(what: str, name: object) -> None:
     input: argument 'name' is 'x\\n'; expected a non-empty str of printable characters
     """
     if not isinstance(name, str) or not name or not name.isprintable():
-        raise ArgumentError(f"{what}: argument 'name' is {shown(name)}; expected a non-empty str of printable "
-                            "characters")
+        raise ArgumentError(f"{what}: argument 'name' is {shown(name)}; expected a non-empty str of "
+                            "printable characters")
 
 
 _SHORT = reprlib.Repr()

@@ -197,9 +197,9 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
         return lhs.args[0]
     depth = 1 + max(a.depth if isinstance(a, Dim) else 0 for a in (lhs, rhs))
     if depth > MAX_DEPTH:
-        raise ShapeError(f"a dim expression would nest {depth} operations deep (a long chain of layers each "
-                         f"changing a dynamic dim); trtdsl allows at most {MAX_DEPTH}: give that dim a static "
-                         "size")
+        raise ShapeError(f"a dim expression would nest {depth} operations deep (a long chain of layers "
+                         f"each changing a dynamic dim); trtdsl allows at most {MAX_DEPTH}: give that dim a "
+                         "static size")
     return Dim(op, (lhs, rhs), _owner(lhs, rhs), depth)
 
 

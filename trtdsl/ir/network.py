@@ -262,9 +262,9 @@ class Network:
         producer = tensor.producer
         back_edge = node.op.kind == "Recurrence" and index == 1
         if producer is not None and not back_edge and self.nodes.index(producer) >= self.nodes.index(node):
-            raise ArgumentError(f"{node.op.label()}: set_input would make %{tensor.name}, created after layer "
-                                f"{node.name} (at {producer.location}), its input {index}; a layer's inputs "
-                                "must be made before it (a cycle is not a network)")
+            raise ArgumentError(f"{node.op.label()}: set_input would make %{tensor.name}, created after "
+                                f"layer {node.name} (at {producer.location}), its input {index}; a layer's "
+                                "inputs must be made before it (a cycle is not a network)")
         ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
         out_types = _infer(node.op, ins)
         if out_types != tuple(t.type for t in node.outputs):
@@ -393,7 +393,8 @@ def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
 
 def _check_shape(what: str, shape: Sequence[Any]) -> tuple[DimLike, ...]:
     if isinstance(shape, (str, int)) or not isinstance(shape, Sequence):
-        raise ShapeError(f"{what}: argument 'shape' is {shown(shape)}; expected a tuple of ints and dim names")
+        raise ShapeError(f"{what}: argument 'shape' is {shown(shape)}; expected a tuple of ints and dim "
+                         "names")
     if len(shape) > MAX_RANK:
         raise ShapeError(f"{what}: shape {tuple(shape)!r} has rank {len(shape)}; TensorRT allows at most "
                          f"{MAX_RANK}")

@@ -65,9 +65,9 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
         ok = bool(array.min() >= info.min and array.max() <= info.max)
     if not ok:
         raise DTypeError(
-            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else shown(value)}, {array.dtype}) cannot "
-            f"be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. .astype) "
-            "or cast the tensor with td.cast"
+            f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else shown(value)}, {array.dtype}) "
+            f"cannot be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. "
+            ".astype) or cast the tensor with td.cast"
         )
     return array.astype(target)
 

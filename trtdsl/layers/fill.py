@@ -220,7 +220,8 @@ def _operation(value: FillOperation | str) -> FillOperation:
         return value
     if isinstance(value, str) and value.upper() in FillOperation.__members__:
         return FillOperation[value.upper()]
-    raise bad_argument("fill", "operation", value, "one of " + ", ".join(repr(m.value) for m in FillOperation))
+    raise bad_argument("fill", "operation", value,
+                       "one of " + ", ".join(repr(m.value) for m in FillOperation))
 
 
 def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:

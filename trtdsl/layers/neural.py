@@ -151,8 +151,8 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
     channels = x.shape[ax]
     values = dict(zip(_BN_PARAMS, (mean, var, scale, bias)))
     for arg, value in values.items():
-        shape = _shape_of("batch_norm", arg, value) if isinstance(value, Tensor) else np.shape(as_array("batch_norm", arg, value,
-                                                                                      x.dtype))
+        shape = _shape_of("batch_norm", arg, value) if isinstance(value, Tensor) else np.shape(
+            as_array("batch_norm", arg, value, x.dtype))
         if len(shape) != 1 or (isinstance(channels, int) and isinstance(shape[0], int) and shape[0] != channels):
             raise bad_argument("batch_norm", arg, f"<shape {_shape_text(shape)}>",
                                f"shape ({channels},), one value per channel (axis {ax} of x, shape "

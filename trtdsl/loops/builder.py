@@ -301,9 +301,9 @@ class Loop(RegionBuilder):
         condition = limits.get(TripLimit.WHILE)
         if condition is not None and TripLimit.COUNT not in limits \
                 and self not in self.state_().members.get(condition.inputs[0], EMPTY):
-            raise RegionError(f"while_: the condition %{condition.inputs[0].name} of {self.describe()} does not "
-                              "depend on its carries, so it is the same in every iteration: the loop would "
-                              "run forever or not at all; compute it from loop.carry values",
+            raise RegionError(f"while_: the condition %{condition.inputs[0].name} of {self.describe()} does "
+                              "not depend on its carries, so it is the same in every iteration: the loop "
+                              "would run forever or not at all; compute it from loop.carry values",
                               location=condition.location)
 
 

@@ -173,8 +173,8 @@ def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name
         dim = _dim_or_none(value)
         if dim is None or (isinstance(dim, Dim) and any(Dim.symbol(s) in taken for s in dim.symbols())):
             raise ArgumentError(
-                f"data_dependent_dim: argument '{arg}' is {shown(value)}; expected an int >= 0 or a dim computed "
-                "from the inputs' dims"
+                f"data_dependent_dim: argument '{arg}' is {shown(value)}; expected an int >= 0 or a dim "
+                "computed from the inputs' dims"
             )
         bounds.append(dim)
     symbol = Dim.symbol(f"{name}#{next(_SIZE_IDS)}")

@@ -87,8 +87,8 @@ def _pick(value: Any, dtype: DType, default: float, arg: str) -> float:
 def _non_negative(value: Any, arg: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
         raise ArgumentError(
-            f"compare: argument '{arg}' is {shown(value)}; expected a finite number >= 0 or a dict of dtype -> "
-            "number"
+            f"compare: argument '{arg}' is {shown(value)}; expected a finite number >= 0 or a dict of dtype "
+            "-> number"
         )
     return float(value)
 
@@ -293,8 +293,8 @@ def as_result(backend: str, name: str, value: Any) -> np.ndarray:
     try:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError, RecursionError, DSLError):  # DSLError: a Tensor
-        raise ArgumentError(f"compare: backend {backend!r} gave {shown(value)} for output {name!r}; expected an "
-                            "array") from None
+        raise ArgumentError(f"compare: backend {backend!r} gave {shown(value)} for output {name!r}; "
+                            "expected an array") from None
 
 
 def results_of(backend: str, run: Runner, network: Network, feeds: Mapping[str, Any]) -> dict[str, Any]:
@@ -302,8 +302,8 @@ def results_of(backend: str, run: Runner, network: Network, feeds: Mapping[str, 
     compared); anything else is an ArgumentError naming the backend."""
     results = run(network, feeds)
     if not isinstance(results, Mapping):
-        raise ArgumentError(f"compare: backend {backend!r} returned {shown(results)}; expected a dict of output "
-                            "name -> array")
+        raise ArgumentError(f"compare: backend {backend!r} returned {shown(results)}; expected a dict of "
+                            "output name -> array")
     return dict(results)
 
 
@@ -352,8 +352,8 @@ def compare(
     elif isinstance(inputs, (list, tuple)) and all(isinstance(s, Mapping) for s in inputs):
         sets = list(inputs)
     else:
-        raise bad_argument("compare", "inputs", inputs, "a dict of input name -> array, a list of such dicts, "
-                           "or None")
+        raise bad_argument("compare", "inputs", inputs,
+                           "a dict of input name -> array, a list of such dicts, or None")
     names = _unique_names([n for n, _ in runners])
     results = []
     for index, feeds in enumerate(sets):
@@ -365,7 +365,8 @@ def compare(
 def backend_runners(fn: str, backends: Any, count_ok: Callable[[int], bool],
                     expected: str) -> list[tuple[str, Runner]]:
     """The display names and run functions of ``backends``, a sequence of backend names and functions."""
-    if isinstance(backends, (str, bytes)) or not isinstance(backends, Sequence) or not count_ok(len(backends)):
+    if isinstance(backends, (str, bytes)) or not isinstance(backends, Sequence) \
+            or not count_ok(len(backends)):
         raise bad_argument(fn, "backends", backends, expected)
     return [backend_runner(b) for b in backends]
 

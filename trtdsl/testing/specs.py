@@ -89,7 +89,8 @@ def dim_ranges(
     """
     names = network.dim_names()
     if dims is not None and not isinstance(dims, Mapping):
-        raise bad_argument("inputs", "dims", dims, "a dict of dim name -> size, (min, max) or (min, opt, max)")
+        raise bad_argument("inputs", "dims", dims,
+                           "a dict of dim name -> size, (min, max) or (min, opt, max)")
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
     if unknown:

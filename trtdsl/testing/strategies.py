@@ -50,7 +50,8 @@ from trtdsl.testing.specs import (
 def dim_size(dim_range: DimRange) -> st.SearchStrategy[int]:
     """A size in ``dim_range``: its min, opt or max half of the time, else any size in between."""
     if not isinstance(dim_range, DimRange):
-        raise bad_argument("dim_size", "dim_range", dim_range, "a DimRange (DimRange.of(name, (min, opt, max)))")
+        raise bad_argument("dim_size", "dim_range", dim_range,
+                           "a DimRange (DimRange.of(name, (min, opt, max)))")
     return st.one_of(st.sampled_from(dim_range.points()), st.integers(dim_range.min, dim_range.max))
 
 
@@ -99,8 +100,8 @@ def arrays(
     low = default_low if min_value is None else min_value
     high = default_high if max_value is None else max_value
     for arg, value in (("min_value", low), ("max_value", high)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or np.isnan(value):
+        number = isinstance(value, (int, float, np.integer, np.floating))
+        if not number or isinstance(value, (bool, np.bool_)) or np.isnan(value):
             raise bad_argument("arrays", arg, value, "a number (or None for the dtype's default)")
     if low > high:
         raise ArgumentError(f"arrays: min_value {low!r} is greater than max_value {high!r}")
@@ -163,7 +164,8 @@ def inputs(
     _check_value_names(network, values)
     bounds = index_bounds(network)
     profiles = network.profiles
-    for profile in profiles or (None,):  # reject unknown dims, bad ranges and huge inputs now, not when drawing
+    # reject unknown dims, bad ranges and inputs too large to draw now, not when drawing
+    for profile in profiles or (None,):
         largest = {n: r.max for n, r in dim_ranges(network, dims, profile, other=_is_strategy).items()}
         for name, tensor in network.inputs.items():
             if all(isinstance(d, int) or d.symbols() <= set(largest) for d in tensor.shape):

@@ -74,7 +74,8 @@ def exported(network: Network, opset: int | None = None, *, check: bool = True) 
     if opset is not None and (isinstance(opset, bool) or not isinstance(opset, int)
                               or not MIN_OPSET <= opset <= MAX_OPSET):
         raise ArgumentError(
-            f"to_onnx: argument 'opset' is {shown(opset)}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or None"
+            f"to_onnx: argument 'opset' is {shown(opset)}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or "
+            "None"
         )
     key = ("onnx", opset, check)
     cached = network._cache.get(key)

@@ -451,7 +451,8 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     if checked.timing_cache is not None:
         from trtdsl._files import atomic_write
 
-        atomic_write(checked.timing_cache, bytes(memoryview(config.get_timing_cache().serialize())), fn="build")
+        cache = bytes(memoryview(config.get_timing_cache().serialize()))
+        atomic_write(checked.timing_cache, cache, fn="build")
     return Engine(
         bytes(memoryview(plan)), api.trt, network=network, version_compatible=checked.version_compatible
     )

@@ -80,7 +80,8 @@ def unpack_plan(data: bytes, source: str) -> tuple[bytes, dict[str, Any]]:
     if not isinstance(header, dict):
         raise BackendError(f"engine file {source} is corrupted: its header is not valid")
     expected, digest = header.get("plan_bytes"), header.get("sha256")
-    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0 or not isinstance(digest, str):
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0 \
+            or not isinstance(digest, str):
         raise BackendError(f"engine file {source} is corrupted: its header is not valid")
     plan = body[length:]
     if len(plan) < expected:
