@@ -14,7 +14,7 @@ identities ``d+0``, ``d*1``, ``d//1`` simplify, so static shapes stay ints.
 from __future__ import annotations
 
 import operator
-from typing import Callable, Union
+from typing import Any, Callable, Iterable, Union, cast
 
 import attrs
 import numpy as np
@@ -28,12 +28,13 @@ _OPS: dict[str, Callable[[int, int], int]] = {
 }
 
 
-def _operator(op: str, reflected: bool = False) -> Callable[[Dim, object], object]:
+def _operator(op: str, reflected: bool = False) -> Callable[[Dim, DimLike], DimLike]:
     """A Dim operator: ints (Python or NumPy, not bools) and Dims combine; anything else is left to the
     other operand (a Tensor builds a layer) or is Python's TypeError (a float would make no dim)."""
-    def method(self: Dim, other: object) -> object:
+    def method(self: Dim, other: object) -> DimLike:
         if isinstance(other, (bool, np.bool_)) or not isinstance(other, (Dim, int, np.integer)):
-            return NotImplemented
+            # mypy allows returning NotImplemented only from methods named like __add__
+            return NotImplemented  # type: ignore[no-any-return]
         value = other if isinstance(other, Dim) else int(other)
         return combine(op, value, self) if reflected else combine(op, self, value)
 
@@ -46,10 +47,11 @@ _NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
 
 @attrs.frozen(repr=False)
 class Dim:
-    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``."""
+    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]`` (two
+    DimLikes)."""
 
     op: str
-    args: tuple
+    args: tuple[Any, ...]
 
     @staticmethod
     def symbol(name: str) -> Dim:
@@ -79,7 +81,7 @@ class Dim:
 
     def __str__(self) -> str:
         if self.is_symbol:
-            return self.args[0]
+            return str(self.args[0])
         lhs, rhs = (_operand_text(a, self.op) for a in self.args)
         return f"{lhs}{self.op}{rhs}"
 
@@ -128,7 +130,7 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
     if op == "//" and rhs == 1:
         return lhs
     if op == "//" and isinstance(lhs, Dim) and lhs.op == "*" and lhs.args[1] == rhs:
-        return lhs.args[0]
+        return cast(DimLike, lhs.args[0])
     return Dim(op, (lhs, rhs))
 
 
@@ -141,13 +143,32 @@ def evaluate(d: DimLike, bindings: dict[str, int]) -> int:
     return d if isinstance(d, int) else d.evaluate(bindings)
 
 
-def as_dim(value: object) -> DimLike:
+def as_dim(value: Any) -> DimLike:
     """An int or a Dim from what a user wrote for one dim (an int, a name, or a Dim)."""
     if isinstance(value, Dim):
         return value
     if isinstance(value, str):
         return Dim.symbol(value)
-    return int(value)  # type: ignore[call-overload]
+    return int(value)
+
+
+def dim_tuple(dims: Iterable[DimLike]) -> tuple[DimLike, ...]:
+    """``tuple(dims)``: the converter of the ops' shape fields, typed for their constructors.
+
+    >>> dim_tuple([2, Dim.symbol("n")])
+    (2, Dim('n'))
+    """
+    return tuple(dims)
+
+
+def int_tuple(values: Iterable[int]) -> tuple[int, ...]:
+    """``tuple(values)``: the converter of the ops' axis, window and padding fields, typed for their
+    constructors.
+
+    >>> int_tuple([1, 2])
+    (1, 2)
+    """
+    return tuple(values)
 
 
 def is_static(shape: tuple[DimLike, ...]) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError
-from trtdsl.ir.dims import DimLike, format_shape, is_static
+from trtdsl.ir.dims import DimLike, dim_tuple, format_shape, is_static
 
 
 @attrs.frozen
@@ -18,7 +18,7 @@ class TensorType:
     """A tensor's dtype and shape; dims are ints or symbolic :class:`~trtdsl.ir.dims.Dim`."""
 
     dtype: DType
-    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
 
     @property
     def rank(self) -> int:

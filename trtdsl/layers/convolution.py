@@ -51,7 +51,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -237,11 +237,11 @@ class _KernelOp(Op):
 
     input_names = ("x", "kernel", "bias?")
     num_output_maps: int
-    kernel_size: tuple[int, ...] = attrs.field(converter=tuple)
-    stride: tuple[int, ...] = attrs.field(converter=tuple)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    dilation: tuple[int, ...] = attrs.field(converter=tuple)
+    kernel_size: tuple[int, ...] = attrs.field(converter=int_tuple)
+    stride: tuple[int, ...] = attrs.field(converter=int_tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    dilation: tuple[int, ...] = attrs.field(converter=int_tuple)
     num_groups: int = 1
     padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
 

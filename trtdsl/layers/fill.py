@@ -43,7 +43,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.dims import Dim, DimLike, combine, dim_tuple
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -92,7 +92,7 @@ class Fill(Op):
 
     kind = "Fill"
     input_names = ("dims?", "alpha?", "beta?")
-    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     operation: FillOperation = FillOperation.LINSPACE
     dtype: DType = dtypes.float32
     alpha: float | int | None = 0

@@ -29,7 +29,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim
+from trtdsl.ir.dims import Dim, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -54,7 +54,7 @@ class Normalization(Op):
 
     kind = "Normalization"
     input_names = ("x", "scale", "bias")
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     epsilon: float = 1e-5
     num_groups: int = 1
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -51,8 +51,8 @@ class Padding(Op):
 
     kind = "Padding"
     input_names = ("x",)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

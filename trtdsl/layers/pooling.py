@@ -40,6 +40,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import bad_argument
+from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -81,10 +82,10 @@ class Pooling(Op):
     kind = "Pooling"
     input_names = ("x",)
     type: PoolingType
-    window_size: tuple[int, ...] = attrs.field(converter=tuple)
-    stride: tuple[int, ...] = attrs.field(converter=tuple)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    window_size: tuple[int, ...] = attrs.field(converter=int_tuple)
+    stride: tuple[int, ...] = attrs.field(converter=int_tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
     padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
     average_count_excludes_padding: bool = True
     blend_factor: float = 0.0

@@ -58,7 +58,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -245,7 +245,7 @@ class _ScaledOp(Op):
     input_names = ("x", "scale", "zero_point?")
     to_type: DType
     axis: int = -1
-    block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
 
     def label(self) -> str:
         return f"{self.kind}[{self.to_type.short}]"
@@ -380,7 +380,7 @@ class DynamicQuantize(Op):
     input_names = ("x", "double_quant_scale")
     to_type: DType = dtypes.float4_e2m1
     scale_type: DType = dtypes.float8_e4m3
-    block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
 
     def label(self) -> str:
         return f"DynamicQuantize[{self.to_type.short},{self.scale_type.short}]"

@@ -40,6 +40,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
+from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -114,7 +115,7 @@ class Reduce(Op):
     kind = "Reduce"
     input_names = ("x",)
     op: ReduceOperation
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     keepdims: bool = False
 
     def label(self) -> str:

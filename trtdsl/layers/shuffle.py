@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, volume
+from trtdsl.ir.dims import Dim, DimLike, int_tuple, volume
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -167,7 +167,7 @@ class Squeeze(Op):
     """``np.squeeze(x, axes)``; every listed dim must be 1."""
 
     kind = "Squeeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -187,7 +187,7 @@ class Unsqueeze(Op):
     """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
 
     kind = "Unsqueeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -46,7 +46,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, dim_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -83,9 +83,9 @@ class Slice(Op):
     given as a tensor (input 1, 2 or 3) holds that tensor's values as the IR knows them (dims)."""
 
     kind = "Slice"
-    start: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    size: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    stride: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    size: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    stride: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     mode: SampleMode = SampleMode.STRICT_BOUNDS
 
     def attributes(self) -> dict[str, object]:

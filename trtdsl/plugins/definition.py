@@ -59,7 +59,7 @@ from trtdsl.errors import (
     ShapeError,
     user_location,
 )
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, dim_tuple, int_tuple
 from trtdsl.ir.network import MAX_RANK
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.types import TensorType
@@ -131,10 +131,10 @@ class AOTKernel:
 
     name: str
     code: str | bytes
-    grid: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    block: tuple[int, ...] = attrs.field(converter=tuple)
+    grid: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    block: tuple[int, ...] = attrs.field(converter=int_tuple)
     shared_mem: DimLike = 0
-    args: tuple[DimLike, ...] = attrs.field(default=(), converter=tuple)
+    args: tuple[DimLike, ...] = attrs.field(default=(), converter=dim_tuple)
 
 
 def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name: str = "n") -> Dim:
