@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from types import FrameType
 
 import attrs
 import numpy as np
@@ -48,7 +49,7 @@ class Location:
 
 def user_location() -> Location | None:
     """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_NOT_USER):

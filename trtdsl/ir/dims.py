@@ -14,7 +14,7 @@ identities ``d+0``, ``d*1``, ``d//1`` simplify, so static shapes stay ints.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterable, Union, cast
+from typing import Any, Callable, Iterable, TypeGuard, Union, cast
 
 import attrs
 import numpy as np
@@ -171,13 +171,32 @@ def int_tuple(values: Iterable[int]) -> tuple[int, ...]:
     return tuple(values)
 
 
-def is_static(shape: tuple[DimLike, ...]) -> bool:
+def is_static(shape: tuple[DimLike, ...]) -> TypeGuard[tuple[int, ...]]:
     """Whether every dim of ``shape`` is an int.
 
     >>> is_static((2, 3)), is_static((Dim.symbol("n"), 3))
     (True, False)
     """
     return all(isinstance(d, int) for d in shape)
+
+
+def static_dim(d: DimLike) -> int:
+    """``d`` where the caller has established that it is static (an int).
+
+    >>> static_dim(3)
+    3
+    """
+    assert isinstance(d, int), f"dim {d} is symbolic where a static dim was established"
+    return d
+
+
+def static_shape(shape: Iterable[DimLike]) -> tuple[int, ...]:
+    """``shape`` where the caller has established that it is static (all ints).
+
+    >>> static_shape([2, 3])
+    (2, 3)
+    """
+    return tuple(static_dim(d) for d in shape)
 
 
 def volume(shape: tuple[DimLike, ...]) -> DimLike:

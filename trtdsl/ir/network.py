@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from trtdsl.shapes.profiles import Profile
 
 MAX_RANK = 8  # Dims::MAX_DIMS
+_Named = TypeVar("_Named", Node, Tensor)  # what the network's name tables hold
 
 
 class Scope(Protocol):
@@ -61,7 +62,7 @@ class Network:
         self._counters: dict[str, int] = {}
         self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
@@ -247,7 +248,8 @@ class Network:
         semantics and runs anywhere."""
         from trtdsl.backends import get_backend
 
-        return get_backend(backend).run(self, inputs, **options)
+        outputs: dict[str, np.ndarray] = get_backend(backend).run(self, inputs, **options)
+        return outputs
 
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
@@ -311,7 +313,7 @@ class Network:
         self._counters[hint] = n + 1
         return f"{hint}_{n}"
 
-    def _claim(self, table: dict, name: str, what: str) -> None:
+    def _claim(self, table: dict[str, _Named], name: str, what: str) -> None:
         """Make ``name`` free in ``table`` for a user: an auto-named holder is renamed, a user-named one
         is an error (user names are never changed)."""
         holder = table.get(name)

@@ -26,6 +26,12 @@ class Node:
         self.name = name
         self.location = location
 
+    def input(self, i: int) -> Tensor:
+        """Input ``i``, which the op requires (its ``infer`` checked that it is given)."""
+        t = self.inputs[i]
+        assert t is not None, f"{self!r}: input {i} is absent"
+        return t
+
     @property
     def output(self) -> Tensor:
         """The only output (for single-output layers)."""

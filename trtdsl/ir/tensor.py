@@ -79,82 +79,134 @@ class Tensor:
 
     # Arithmetic and logic: ElementWise / Unary layers.
     def __add__(self, other: Any) -> Tensor:
-        return _ew().add(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ew().add(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ew().subtract(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.subtract(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ew().subtract(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.subtract(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ew().multiply(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.multiply(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ew().multiply(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.multiply(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ew().divide(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ew().divide(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.divide(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _ew().floor_divide(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _ew().floor_divide(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.floor_divide(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _ew().mod(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.mod(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _ew().mod(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.mod(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ew().power(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.power(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ew().power(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.power(other, self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ew().logical_and(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_and(self, other)
 
     def __rand__(self, other: Any) -> Tensor:
-        return _ew().logical_and(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_and(other, self)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ew().logical_or(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_or(self, other)
 
     def __ror__(self, other: Any) -> Tensor:
-        return _ew().logical_or(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_or(other, self)
 
     def __xor__(self, other: Any) -> Tensor:
-        return _ew().logical_xor(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_xor(self, other)
 
     def __rxor__(self, other: Any) -> Tensor:
-        return _ew().logical_xor(other, self)
+        from trtdsl.layers import elementwise
+
+        return elementwise.logical_xor(other, self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew().equal(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.equal(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew().not_equal(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.not_equal(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ew().less(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.less(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _ew().less_equal(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.less_equal(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ew().greater(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.greater(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ew().greater_equal(self, other)
+        from trtdsl.layers import elementwise
+
+        return elementwise.greater_equal(self, other)
 
     def __neg__(self) -> Tensor:
         from trtdsl.layers import unary
@@ -232,9 +284,3 @@ class Tensor:
         from trtdsl.layers import reduce
 
         return reduce.prod(self, axis=axis, keepdims=keepdims)
-
-
-def _ew() -> Any:
-    from trtdsl.layers import elementwise
-
-    return elementwise

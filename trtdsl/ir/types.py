@@ -67,7 +67,7 @@ class Weights:
     def shape(self) -> tuple[int, ...]:
         return self.array.shape
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[str, tuple[int, ...], bytes]:
         return (self.array.dtype.str, self.array.shape, hashlib.sha1(self.array.tobytes()).digest())
 
     def __eq__(self, other: object) -> bool:
