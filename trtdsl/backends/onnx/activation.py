@@ -8,7 +8,7 @@ before opset 20, are a few ops computed in float32 for 16-bit inputs, as TensorR
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
@@ -26,7 +26,7 @@ def _single(op_type: str, **attrs: Callable[[float, float], float]) -> _Emit:
     """An activation that is one ONNX op; ``attrs`` give its attributes from (alpha, beta)."""
 
     def emit(ctx: NodeContext, op: Activation, x: str) -> str:
-        values = {k: f(op.alpha, op.beta) for k, f in attrs.items()}
+        values: dict[str, Any] = {k: f(op.alpha, op.beta) for k, f in attrs.items()}
         return ctx.compute(op_type, [x], ctx.input_type(0).dtype, **values)
 
     return emit

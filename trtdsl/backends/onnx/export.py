@@ -89,7 +89,7 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     steps = the_plan.steps if network.regions else the_plan.nodes
     version = _choose_opset(network, list(_layers(steps)), opset)
     taken = set(network.inputs) | {t.name for n in network.nodes for t in n.outputs}
-    symbols = {}
+    symbols: dict[str, tuple[str, int]] = {}
     for t in network.inputs.values():
         for axis, d in enumerate(t.shape):
             if isinstance(d, Dim) and d.is_symbol:
