@@ -216,7 +216,7 @@ def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tu
     (1, 2)
     """
     try:
-        items = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
+        items: list[Any] = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
         if any(isinstance(v, (bool, np.bool_)) for v in items):
             raise TypeError("a bool is not an int here")
         out = tuple(operator.index(v) for v in items)

@@ -43,7 +43,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine, dim_tuple
+from trtdsl.ir.dims import Dim, DimLike, combine, dim_tuple, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -183,10 +183,11 @@ class Fill(Op):
     def reference(
         self, dims: np.ndarray | None = None, alpha: np.ndarray | None = None, beta: np.ndarray | None = None
     ) -> tuple[np.ndarray, ...]:
-        shape = tuple(int(d) for d in dims) if dims is not None else tuple(self.shape)
+        shape = tuple(int(d) for d in dims) if dims is not None else static_shape(self.shape)
         if min(shape, default=0) < 0:
             raise ValueError(f"the dims {list(shape)} read when the network ran have a negative dim")
         a = self.alpha if alpha is None else alpha.item()
+        assert a is not None, "Fill.infer checks a static alpha or input 1"
         b = np.asarray([self.beta] if beta is None else beta)
         target = self.dtype.numpy
         if self.operation is _F.LINSPACE:
@@ -375,8 +376,8 @@ def arange(
     floats = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
     dt = dtypes.dtype(dtype) if dtype is not None else dtypes.float32 if floats else dtypes.int64
     if _is_number(start) and _is_number(stop):
-        length = max(math.ceil((stop - start) / step), 0)
-        return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+        count = max(math.ceil((stop - start) / step), 0)
+        return _fill(network, (count,), _F.LINSPACE, start, step, dt, name)
     if floats:
         raise bad_argument(
             "arange", "start/stop/step", (start, stop, step), "ints when start or stop is dynamic"

@@ -70,10 +70,10 @@ class Padding(Op):
         shape = list(x.shape)
         for k in (0, 1):
             axis = x.rank - 2 + k
-            shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
-            if isinstance(shape[axis], int) and shape[axis] < 0:
+            grown = shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
+            if isinstance(grown, int) and grown < 0:
                 raise ShapeError(
-                    f"{label}: dim {axis} of input shape {x.shape_text} would become {shape[axis]} with "
+                    f"{label}: dim {axis} of input shape {x.shape_text} would become {grown} with "
                     f"pre_padding {self.pre_padding[k]} and post_padding {self.post_padding[k]}; cropping "
                     "cannot exceed the dim"
                 )

@@ -40,7 +40,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import bad_argument
-from trtdsl.ir.dims import int_tuple
+from trtdsl.ir.dims import int_tuple, static_shape
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -140,8 +140,8 @@ class Pooling(Op):
         sizes = x.shape[2:]
         pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
                            self.window_size)
-        out = tuple(window_output_dim(self.padding_mode, i, b, a, s, f)
-                    for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
+        out = static_shape(window_output_dim(self.padding_mode, i, b, a, s, f)
+                           for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
         nb = len(sizes)
         axes = tuple(range(-nb, 0))
         dilation = (1,) * nb

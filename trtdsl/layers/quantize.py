@@ -63,6 +63,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axis, static_ints
+from trtdsl.layers.constant import Constant
 
 __all__ = [
     "Quantize", "Dequantize", "DynamicQuantize", "quantize", "dequantize", "fake_quant", "dynamic_quantize",
@@ -346,7 +347,7 @@ def block_amax(magnitudes: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
     return blocks.max(axis=tuple(range(1, len(split), 2)), initial=np.float32(0))
 
 
-def block_scales(amax: np.ndarray, double_scale: np.float32, to: DType, scale_type: DType) -> np.ndarray:
+def block_scales(amax: np.ndarray, double_scale: np.ndarray, to: DType, scale_type: DType) -> np.ndarray:
     """The block scales dynamic quantization stores, in ``scale_type``: the block's ``amax / (max(to) *
     double_scale)`` rounded to fp8 (saturating), kept in float32, or for e8m0 the power of two
     ``2 ** (floor(log2(amax / double_scale)) - floor(log2(max(to))))`` (the OCP MX rule; 2**-127 for an
@@ -445,7 +446,7 @@ def is_build_time_constant(t: Tensor) -> bool:
 def constant_value(t: Tensor) -> np.ndarray | None:
     """The value of a build-time constant tensor (folded with the reference), or None if ``t`` depends on
     anything else or cannot be folded."""
-    if t.producer is not None and t.producer.op.kind == "Constant":
+    if t.producer is not None and isinstance(t.producer.op, Constant):
         return t.producer.op.weights.array
     if not is_build_time_constant(t):
         return None
@@ -531,7 +532,7 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
         source = zero_point.producer
         if source is not None and source.op.kind == "Cast":
             source = source.inputs[0].producer if source.inputs[0] is not None else None
-        if source is None or source.op.kind != "Constant":
+        if source is None or not isinstance(source.op, Constant):
             problems.append(Problem(
                 "zero-point-not-constant", "zero_point", f"%{zero_point.name}",
                 "a Constant (or a Cast of one): TensorRT needs zero points known when the engine is built"))

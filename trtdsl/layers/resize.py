@@ -49,7 +49,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike, combine
+from trtdsl.ir.dims import DimLike, combine, static_dim
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -225,7 +225,7 @@ class Resize(Op):
                     f"{x.ndim} input"
                 )
         elif self.scales is not None:
-            shape = tuple(int(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
+            shape = tuple(static_dim(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
         else:
             shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
         changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
@@ -309,7 +309,7 @@ def _enum(fn: str, arg: str, cls: type[enum.Enum], value: Any) -> Any:
     try:
         return cls[str(value).upper()]
     except KeyError:
-        raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None  # type: ignore[attr-defined]
+        raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None
 
 
 def resize(
