@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from trtdsl.errors import Location
 from trtdsl.ir.op import Op
 
 if TYPE_CHECKING:
     from trtdsl.ir.tensor import Tensor
+
+_OpT = TypeVar("_OpT", bound=Op)
 
 
 class Node:
@@ -31,6 +33,12 @@ class Node:
         t = self.inputs[i]
         assert t is not None, f"{self!r}: input {i} is absent"
         return t
+
+    def op_as(self, cls: type[_OpT]) -> _OpT:
+        """``op``, which the caller knows to be a ``cls`` (e.g. from where the layer sits in a region)."""
+        op = self.op
+        assert isinstance(op, cls), f"{self!r} is not a {cls.kind} layer"
+        return op
 
     @property
     def output(self) -> Tensor:
