@@ -57,7 +57,7 @@ class Carry(Tensor):
         dtype and shape."""
         node = self.producer
         assert node is not None
-        builder = State.of(self.network).builders[node.op.region]
+        builder = State.of(self.network).builders[node.op_as(RecurrenceLayer).region]
         assert isinstance(builder, Loop)
         builder._update(self, next_value)
 
@@ -160,7 +160,7 @@ class Loop(RegionBuilder):
         kind = enum_member("trip_limit", "kind", kind, TripLimit)
         net = self._use("trip_limit", limit)
         for node in self.boundary:
-            if node.op.kind == "TripLimit" and node.op.trip_limit is kind:
+            if isinstance(node.op, TripLimitLayer) and node.op.trip_limit is kind:
                 raise RegionError(f"trip_limit: {self.describe()} already has a {kind.name} trip limit "
                                   f"(created at {node.location}); TensorRT allows one of each kind")
         if kind is TripLimit.COUNT:
@@ -266,7 +266,7 @@ class Loop(RegionBuilder):
         loop output, available after the ``with`` block."""
         self._use("last", carry)
         node = carry.producer if isinstance(carry, Tensor) else None
-        if not isinstance(carry, Carry) or node is None or node.op.region != self.region:
+        if not isinstance(carry, Carry) or node is None or node.op_as(RecurrenceLayer).region != self.region:
             shown = f"%{carry.name}" if isinstance(carry, Tensor) else repr(carry)
             raise RegionError(f"last: {shown} is not a carry of {self.describe()}; LAST_VALUE takes a "
                               "recurrence (use loop.carry, or loop.collect for other values)")

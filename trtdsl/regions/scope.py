@@ -27,12 +27,12 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, describe
+from trtdsl.regions.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, boundary_op, describe
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
 
-EMPTY: frozenset = frozenset()
+EMPTY: frozenset[RegionBuilder] = frozenset()
 _NO_CONTEXT: Mapping[Any, Any] = {}
 
 # The region builders whose with-block is open, innermost last (all networks).
@@ -127,9 +127,10 @@ class State:
                 raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}, whose with "
                                   "block has ended; a value leaves a loop only through "
                                   "loop.collect/loop.last and a conditional only through branch.output")
-            shared = t.producer is None or t.producer.op.kind == "ConditionalInput"
-            if isinstance(owner, BranchOwner) and not shared:
-                made_in = self.context_of.get(t.producer, _NO_CONTEXT).get(owner)
+            producer = t.producer  # a network input or a ConditionalInput is in both branches
+            if isinstance(owner, BranchOwner) and producer is not None \
+                    and producer.op.kind != "ConditionalInput":
+                made_in = self.context_of.get(producer, _NO_CONTEXT).get(owner)
                 now = scope.context.get(owner)
                 if now == "eager":
                     raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}; "
@@ -144,14 +145,14 @@ class State:
         """Note the new layer's outputs' membership and the lexical context it was created in."""
         kind = node.op.kind
         members = self.members
-        owner = self.builders.get(node.op.region) if kind in BOUNDARY_KINDS else None
+        owner = self.builders.get(boundary_op(node).region) if kind in BOUNDARY_KINDS else None
         found: frozenset = EMPTY
         if owner is None:
             for t in node.inputs:
                 if t is not None:
                     found = found | members.get(t, EMPTY)
         elif kind in ("Iterator", "ConditionalInput", "Recurrence"):
-            found = members.get(node.inputs[0], EMPTY) | {owner}
+            found = members.get(node.input(0), EMPTY) | {owner}
         elif kind in ("LoopOutput", "ConditionalOutput"):
             for t in node.inputs:
                 if t is not None:
@@ -207,7 +208,8 @@ class BranchScope(BodyScope):
         owner = self.builder
         if owner in self.state.members.get(t, EMPTY):
             return t
-        return owner.input_for(self.parent.route(t))  # type: ignore[attr-defined]  (a td.If)
+        assert isinstance(owner, BranchOwner), "a branch scope belongs to a conditional"
+        return owner.input_for(self.parent.route(t))
 
 
 class EagerScope(BodyScope):
@@ -215,7 +217,12 @@ class EagerScope(BodyScope):
 
 
 class BranchOwner:
-    """Marker base of conditional builders (their members carry a branch in the lexical context)."""
+    """Base of conditional builders: their members carry a branch in the lexical context, and their
+    branches read values from outside through :meth:`input_for`."""
+
+    def input_for(self, t: Tensor) -> Tensor:
+        """The conditional input that brings ``t``, computed outside the conditional, into it."""
+        raise NotImplementedError
 
 
 class RegionBuilder:

@@ -270,7 +270,8 @@ class _Analysis:
                 for out in node.outputs:
                     if value:
                         mask[out] = value
-            if all(mask.get(n.outputs[0], 0) == self.m(n.inputs[0]) | self.m(n.inputs[1]) | bit[boundary_op(n).region]
+            if all(mask.get(n.outputs[0], 0)
+                   == self.m(n.inputs[0]) | self.m(n.inputs[1]) | bit[boundary_op(n).region]
                    for info in self.info.values() for n in info.of_kind("Recurrence") if len(n.inputs) > 1):
                 return
 
@@ -384,10 +385,11 @@ class _Analysis:
             inner = self.inner_or_error(self.node_mask[node], node)
             for t in node.inputs:
                 source = None if t is None else t.producer
-                if t is not None and source is not None \
-                        and source.op.kind in ("LoopOutput", "ConditionalOutput") \
-                        and self.inside(self.node_mask[node], boundary_op(source).region):
-                    raise _error(node, f"uses %{t.name}, a result of {describe(boundary_op(source).region)}, inside "
+                if t is None or source is None or source.op.kind not in ("LoopOutput", "ConditionalOutput"):
+                    continue
+                result_of = boundary_op(source).region
+                if self.inside(self.node_mask[node], result_of):
+                    raise _error(node, f"uses %{t.name}, a result of {describe(result_of)}, inside "
                                        "that region; a region's results exist only after it ends")
             if node.op.kind not in BOUNDARY_KINDS and inner is not None and node.op.kind in NOT_IN_REGIONS:
                 raise _error(node, f"a {node.op.kind} layer cannot be inside {describe(inner)}: "
@@ -483,7 +485,8 @@ class _Analysis:
                     raise _error(node, f"LAST_VALUE needs a recurrence of {describe(region)}, but "
                                        f"%{value.name} is not one (use loop.collect for other "
                                        "values, or carry the value)")
-            if kind == "Iterator" and cast("IteratorLayer", node.op).reverse and info.trip_limit("COUNT") is None:
+            if kind == "Iterator" and cast("IteratorLayer", node.op).reverse \
+                    and info.trip_limit("COUNT") is None:
                 raise _error(node, "a reverse iterator reads x[M-1-i] where M is the COUNT trip count, but "
                                    f"{describe(region)} has no COUNT trip limit")
             if kind == "TripLimit" and _trip_limit(node) == "WHILE":

@@ -16,8 +16,14 @@ runs.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from trtdsl.ir.dims import Dim, DimLike, combine
 from trtdsl.ir.tensor import Tensor
+
+if TYPE_CHECKING:  # the layers are defined above this package: it tells them by kind
+    from trtdsl.layers.constant import Constant
+    from trtdsl.layers.elementwise import ElementWise
 
 # ElementWise operations on dims the IR can fold (ints and named dims).
 _FOLDS = {"SUM": "+", "SUB": "-", "PROD": "*", "FLOOR_DIV": "//"}
@@ -33,18 +39,19 @@ def known_value(t: Tensor) -> DimLike | None:
         return None
     kind = node.op.kind
     if kind == "Constant":
-        return int(node.op.weights.array)
+        return int(cast("Constant", node.op).weights.array)
     if kind in ("Identity", "Cast", "ConditionalInput"):
-        return known_value(node.inputs[0])
+        return known_value(node.input(0))
     if kind == "Gather":
         return _shape_element(node)
-    if kind == "ElementWise" and node.op.op.name in _FOLDS:
-        a, b = (known_value(x) for x in node.inputs)
+    operation = cast("ElementWise", node.op).op.name if kind == "ElementWise" else None
+    if operation in _FOLDS:
+        a, b = known_value(node.input(0)), known_value(node.input(1))
         if a is None or b is None:
             return None
-        if node.op.op.name == "FLOOR_DIV" and b == 0:
+        if operation == "FLOOR_DIV" and b == 0:
             return None
-        return combine(_FOLDS[node.op.op.name], a, b)
+        return combine(_FOLDS[operation], a, b)
     return None
 
 
