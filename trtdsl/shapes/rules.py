@@ -41,15 +41,19 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
-from trtdsl.ir.dims import Dim
+from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, is_value_symbol
+
+if TYPE_CHECKING:  # the layers are defined above this package: it tells them by kind
+    from trtdsl.layers.fill import Fill
+    from trtdsl.layers.reduce import Reduce
 
 # Layer kinds whose inputs at these positions (None: every input) are shape tensors when the output is.
 POLYMORPHIC: dict[str, tuple[int, ...] | None] = {
@@ -121,8 +125,8 @@ def _check_volume(what: str, ty: TensorType) -> None:
             "has dynamic dims"
         )
     volume = 1
-    for d in ty.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(ty.shape):
+        volume *= d
     if volume > MAX_SHAPE_VOLUME:
         raise ShapeError(
             f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
@@ -163,8 +167,8 @@ def _eligible(ty: TensorType) -> bool:
     if ty.dtype not in SHAPE_DTYPES or not ty.is_static:
         return False
     volume = 1
-    for d in ty.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(ty.shape):
+        volume *= d
     return volume <= MAX_SHAPE_VOLUME
 
 
@@ -216,12 +220,12 @@ class _Walk:
             self.syncs.append((t, f"{_describe(t)}, which cannot be a shape tensor ({t.type})"))
             return
         if kind == "Shape":
-            device = _device_dims(node.inputs[0])
+            device = _device_dims(node.input(0))
             if device:
                 self.syncs.append(
                     (
                         t,
-                        f"{_describe(t)}: the dims of %{node.inputs[0].name} include {device[0]}, "
+                        f"{_describe(t)}: the dims of %{node.input(0).name} include {device[0]}, "
                         "which GPU layers compute",
                     )
                 )
@@ -230,7 +234,7 @@ class _Walk:
             return
         if kind == "Constant" or (
             kind == "Fill"
-            and node.op.operation.name == "LINSPACE"
+            and cast("Fill", node.op).operation.name == "LINSPACE"
             and all(i is None for i in node.inputs[1:])
         ):
             self.shapes.append(t)
@@ -258,7 +262,7 @@ class _Walk:
                 )
             )
             return
-        if kind == "Reduce" and node.op.op.name == "AVG" and t.dtype.is_integer:
+        if kind == "Reduce" and cast("Reduce", node.op).op.name == "AVG" and t.dtype.is_integer:
             self.rejected.append(
                 (
                     t,
@@ -291,8 +295,8 @@ class _Walk:
 
 def _small(t: Tensor, limit: int) -> bool:
     volume = 1
-    for d in t.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(t.shape):
+        volume *= d
     return volume <= limit
 
 
@@ -367,9 +371,9 @@ def classify(network: Network) -> dict[Tensor, frozenset[str]]:
     execution: dict[Tensor, None] = {}
     for name in network.shape_outputs:
         shape.update(dict.fromkeys(_Walk(network.outputs[name]).shapes))
-    for name, t in network.outputs.items():
+    for name, out in network.outputs.items():
         if name not in network.shape_outputs:
-            execution[t] = None
+            execution[out] = None
     for node in network.nodes:
         shape_positions = SHAPE_INPUTS.get(node.op.kind, ())
         for index, t in enumerate(node.inputs):

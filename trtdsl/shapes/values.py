@@ -22,7 +22,7 @@ from __future__ import annotations
 import weakref
 from typing import Callable, Optional
 
-from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.dims import Dim, DimLike, combine, is_static, static_dim, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 
@@ -45,7 +45,7 @@ def _holds_shape_value(t: Tensor) -> bool:
     return (
         t.dtype.is_integer
         and len(shape) <= 1
-        and all(isinstance(d, int) for d in shape)
+        and is_static(shape)
         and (not shape or shape[0] <= MAX_SHAPE_VOLUME)
     )
 
@@ -63,7 +63,7 @@ def value_of(t: Tensor) -> Value | None:
     return found
 
 
-def unknown(t: Tensor) -> Value:
+def unknown(t: Tensor) -> tuple[Dim, ...]:
     """The symbols standing for the elements of ``t`` (``%name`` for 0-D, ``%name[i]`` for 1-D; a name
     that another tensor had when its symbols were made gets a ``~k`` suffix).
 
@@ -77,7 +77,7 @@ def unknown(t: Tensor) -> Value:
     while (found := owners.get(stem if t.ndim == 0 else f"{stem}[0]")) is not None and found[0] is not t:
         k += 1
         stem = f"%{t.name}~{k}"
-    names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(t.shape[0])]
+    names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(static_dim(t.shape[0]))]
     for i, name in enumerate(names):
         owners[name] = (t, i)
     return tuple(Dim.symbol(name) for name in names)
@@ -166,7 +166,7 @@ def _gather(node: object) -> Value | None:
         return None
     n = len(data)
     # TensorRT reads 0 out of range; negative indices wrap (the Gather layer's reading)
-    return tuple(data[i + n if i < 0 else i] if -n <= i < n else 0 for i in indices)  # type: ignore[operator]
+    return tuple(data[i + n if i < 0 else i] if -n <= i < n else 0 for i in static_shape(indices))
 
 
 def _slice(node: object) -> Value | None:
