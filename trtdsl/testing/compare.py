@@ -162,7 +162,7 @@ def compare_arrays(
     >>> r.mismatches, r.max_abs_error, r.max_abs_at
     (1, 0.5, (0,))
     """
-    base = dict(name=name, baseline=baseline, backend=backend, tolerance=tolerance)
+    base: dict[str, Any] = dict(name=name, baseline=baseline, backend=backend, tolerance=tolerance)
     want, got = np.asarray(want), np.asarray(got)
     if want.dtype != got.dtype:
         return OutputReport(**base, problem=f"dtype {got.dtype} differs from {want.dtype}")
@@ -182,7 +182,7 @@ def compare_arrays(
             finite & (w != 0), abs_err / np.abs(w), np.where(finite & (abs_err > 0), np.inf, 0.0)
         )
     out_of_tol = finite & (abs_err > tolerance.atol + tolerance.rtol * np.abs(w))
-    counts = dict(
+    counts: dict[str, Any] = dict(
         nan_counts=(int(w_nan.sum()), int(g_nan.sum())),
         inf_counts=(int(w_inf.sum()), int(g_inf.sum())),
         nan_mismatches=int(nan_bad.sum()),
