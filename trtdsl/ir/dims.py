@@ -181,13 +181,14 @@ def is_static(shape: tuple[DimLike, ...]) -> TypeGuard[tuple[int, ...]]:
 
 
 def static_dim(d: DimLike) -> int:
-    """``d`` where the caller has established that it is static (an int).
+    """``d`` where the caller has established that it is static, as a Python int (a NumPy integer
+    from a user's value converts).
 
     >>> static_dim(3)
     3
     """
-    assert isinstance(d, int), f"dim {d} is symbolic where a static dim was established"
-    return d
+    assert not isinstance(d, Dim), f"dim {d} is symbolic where a static dim was established"
+    return int(d)
 
 
 def static_shape(shape: Iterable[DimLike]) -> tuple[int, ...]:

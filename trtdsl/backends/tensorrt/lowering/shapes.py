@@ -50,7 +50,7 @@ def _raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
     dtype = ctx.dtype(layer.to_type)
     inputs = ctx.inputs(layer)
     dims = inputs[0] if inputs else None
-    shape = value_of(dims) if dims is not None else tuple(int(d) for d in layer.shape)
+    shape = ctx.shape_value(layer, 0)[1] if dims is not None else tuple(int(d) for d in layer.shape)
     if len(inputs) > 1 and inputs[1] is not None:
         return Raised(Fill(shape, operation, dtype, None, None), inputs)
     convert = int if dtype.is_integer else float
