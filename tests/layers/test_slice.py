@@ -296,7 +296,7 @@ def test_the_layer_checks_what_the_function_cannot():
     net = td.Network("e")
     x = net.input("x", F32, (2, 3))
     i = net.input("i", td.int32, (2,))
-    expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor here is int32 or int64",
+    expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor is int32 or int64",
                  lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
     expect_error(ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (2, 3); a size "
                              "computed from dynamic dims comes as input 2, a shape tensor (td.slice makes it)",

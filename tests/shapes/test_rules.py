@@ -249,18 +249,18 @@ ERRORS = [
     ),
     (
         DTypeError,
-        "Slice: input 'size' has dtype float32; a shape tensor here is int32 or int64",
+        "Slice: input 'size' has dtype float32; a shape tensor is int32 or int64",
         lambda x: _layer(td.Slice((0, 0), (1, 1), (1, 1)), (x, None, td.cast(td.shape_of(x), td.float32))),
     ),
     (
         ShapeError,
-        "Fill[LINSPACE]: input 'dims' has the dynamic length n; TensorRT needs the length of a shape tensor "
-        "when the network is built",
+        "Fill[LINSPACE]: input 'dims' has the dynamic length n; TensorRT needs a shape tensor's length when "
+        "the network is built (it is the rank of a result)",
         lambda x: _layer(td.Fill((1,)), (td.cast(x[:, 0], td.int32),)),
     ),
     (
         ShapeError,
-        "Resize[NEAREST]: input 'output dims' has shape (); a shape tensor here is 1-D",
+        "Resize[NEAREST]: input 'output dims' has shape (); a shape tensor is 1-D",
         lambda x: _layer(td.Resize((1, 1)), (x, td.take(td.shape_of(x), 0))),
     ),
 ]

@@ -8,7 +8,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
-from trtdsl.ir.dims import DimLike, as_dim
+from trtdsl.ir.dims import Dim, DimLike, as_dim
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.tensor import Tensor
@@ -62,7 +62,16 @@ class Network:
         self._counters: dict[str, int] = {}
         self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
+        # What analyses derive from the whole network (region structure, run plans, exports), by analysis:
+        # forgotten at every change.
         self._cache: dict[Hashable, Any] = {}
+        # The values of its tensors as trtdsl.shapes.values knows them, by analysis: kept while layers are
+        # added, which changes no tensor's value; forgotten when set_input replaces a layer's input.
+        self._values: dict[str, Any] = {}
+        # What definition-time helpers keep for the network's life, by helper (trtdsl.shapes: the symbols
+        # naming tensor values, to which shapes refer; the layers made for dims, reused; the shape
+        # computations checked, each warned about once).
+        self._records: dict[str, Any] = {}
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
@@ -130,6 +139,22 @@ class Network:
         ()
         """
         return tuple(self._profiles)
+
+    def dim_names(self) -> list[str]:
+        """The named dims of the network's inputs, in order of appearance (each dim's names sorted).
+
+        >>> import trtdsl as td
+        >>> net = td.Network("n")
+        >>> _ = net.input("a", td.float32, ("batch", 3)), net.input("b", td.float32, ("seq", "batch"))
+        >>> net.dim_names()
+        ['batch', 'seq']
+        """
+        names: dict[str, None] = {}
+        for t in self.inputs.values():
+            for d in t.shape:
+                if isinstance(d, Dim):
+                    names.update(dict.fromkeys(sorted(d.symbols())))
+        return list(names)
 
     def mark_output_for_shapes(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the output ``name`` whose values are computed as shapes (TensorRT's
@@ -237,7 +262,7 @@ class Network:
                              f"layer's output types from {', '.join(str(t.type) for t in node.outputs)} to "
                              f"{', '.join(str(t) for t in out_types)}")
         node.inputs = ins
-        self._changed()
+        self._changed(rewired=True)
 
     # -- running --------------------------------------------------------------------------------------
     def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
@@ -292,8 +317,12 @@ class Network:
             )
 
     # -- naming ---------------------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, *, rewired: bool = False) -> None:
+        """Forget what was derived from the network (a layer, input, output, region or profile was added);
+        ``rewired`` (a layer's input was replaced) also its tensors' values, which may have changed."""
         self._cache.clear()
+        if rewired:
+            self._values.clear()
 
     def _check_new_name(self, name: object, what: str) -> None:
         if not isinstance(name, str) or not name:

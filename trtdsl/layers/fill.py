@@ -120,9 +120,7 @@ class Fill(Op):
                 f"{', '.join(d.name for d in allowed)}"
             )
         if dims is not None:
-            from trtdsl.shapes.rules import check_shape_input
-
-            check_shape_input(label, "dims", dims, len(self.shape))
+            dims.check_shape_vector(f"{label}: input 'dims'", len(self.shape))
         elif not all(type(d) is int and d >= 0 for d in self.shape):
             raise bad_argument(
                 label,

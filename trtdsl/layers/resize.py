@@ -193,9 +193,7 @@ class Resize(Op):
                 ShapeError,
             )
         if dims is not None:
-            from trtdsl.shapes.rules import check_shape_input
-
-            check_shape_input(label, "output dims", dims, x.rank)
+            dims.check_shape_vector(f"{label}: input 'output dims'", x.rank)
         elif not all(type(d) is int and d >= 0 for d in self.shape):
             raise bad_argument(
                 label,

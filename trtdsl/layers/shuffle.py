@@ -130,11 +130,9 @@ class Shuffle(Op):
         return (TensorType(x.dtype, shape),)
 
     def _dynamic_shape(self, label: str, shape: tuple[DimLike, ...], dims: TensorType) -> tuple[DimLike, ...]:
-        from trtdsl.shapes.rules import check_shape_input
-
         if self.reshape is None:
             raise ArgumentError(f"{label}: a reshape by input 1 needs 'reshape', the reshaped dims as the IR knows them")
-        check_shape_input(label, "reshape dims", dims, len(self.reshape))
+        dims.check_shape_vector(f"{label}: input 'reshape dims'", len(self.reshape))
         for d in self.reshape:
             if isinstance(d, int) and d < 0:
                 raise bad_argument(label, "reshape", self.reshape, "the reshaped dims (ints >= 0 and dims)", ShapeError)
@@ -156,7 +154,8 @@ class Shuffle(Op):
             x = x.reshape(target)
         elif self.reshape is not None:
             static = static_shape(self.reshape)
-            x = x.reshape([x.shape[i] if d == 0 and self.zero_is_placeholder else d for i, d in enumerate(static)])
+            x = x.reshape([x.shape[i] if d == 0 and self.zero_is_placeholder else d
+                           for i, d in enumerate(static)])
         if self.second_transpose is not None:
             x = np.transpose(x, self.second_transpose)
         return (x,)

@@ -103,9 +103,8 @@ class Slice(Op):
         dynamic = tuple(len(inputs) > i and inputs[i] is not None for i in (1, 2, 3))
         for i, given in zip((1, 2, 3), dynamic):
             if given:
-                from trtdsl.shapes.rules import check_shape_input
-
-                check_shape_input(label, _INPUT_NAMES[i], inputs[i], x.rank)  # type: ignore[arg-type]
+                name = _INPUT_NAMES[i]
+                inputs[i].check_shape_vector(f"{label}: input '{name}'", x.rank)  # type: ignore[union-attr]
         expect_dtype(label, "data", x, SLICE_DTYPES)
         if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
             raise DTypeError(

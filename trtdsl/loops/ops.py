@@ -154,7 +154,7 @@ class LoopOutputLayer(Op):
     ``loop_output`` is TensorRT's ``kind``. ``length`` is not a TensorRT parameter: it is the
     concatenation length as the IR knows it (an int when input 1 is a constant, else a named dim), so
     that the output's shape is known; a raise from TensorRT recomputes it with
-    :func:`trtdsl.regions.length_dim` from input 1.
+    :func:`trtdsl.shapes.values.length_dim` from input 1.
     """
 
     kind = "LoopOutput"

@@ -4,6 +4,5 @@ for which layers are inside them, the DSL's scopes, and nested containers of ten
 from trtdsl.regions.region import Region
 from trtdsl.regions.scope import defining_region
 from trtdsl.regions.structure import Structure, analyze
-from trtdsl.regions.values import known_value, length_dim
 
-__all__ = ["Region", "Structure", "analyze", "defining_region", "known_value", "length_dim"]
+__all__ = ["Region", "Structure", "analyze", "defining_region"]

@@ -1,7 +1,8 @@
 """Shape values, dynamic shapes and TensorRT's shape-tensor rules.
 
 - :mod:`~trtdsl.shapes.values`: what the IR knows about the values of small integer tensors
-  (``value_of(td.shape_of(x) * 2)`` is ``(batch*2, 8)``);
+  (``value_of(td.shape_of(x) * 2)`` is ``(batch*2, 8)``) and of tensors computed from constants
+  (``fold_constant``);
 - :mod:`~trtdsl.shapes.materialize`: dims such as ``x.shape[0] * 2`` made into shape tensors when a layer
   needs them (reshape, slice, fill, resize, broadcast_to take dynamic dims directly);
 - :mod:`~trtdsl.shapes.profiles`: optimization profiles declared with ``net.add_profile``;

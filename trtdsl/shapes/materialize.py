@@ -22,7 +22,6 @@ array([10,  6])
 from __future__ import annotations
 
 import operator
-import weakref
 from typing import Any, Sequence
 
 import attrs
@@ -47,7 +46,6 @@ class _Made:
     vectors: dict[tuple[DimLike, ...], Tensor] = attrs.Factory(dict)
 
 
-_MADE: "weakref.WeakKeyDictionary[Network, _Made]" = weakref.WeakKeyDictionary()
 _OPERATIONS = {"+": "SUM", "-": "SUB", "*": "PROD", "//": "FLOOR_DIV"}
 
 Item = Any  # an int, a Dim, or a 0-D / one-element integer Tensor
@@ -83,7 +81,7 @@ def shape_arg(
     (Dim('n-1'), 4)
     """
     if isinstance(value, Tensor):
-        _check_whole(fn, arg, value, length)
+        value.type.check_shape_vector(f"{fn}: argument '{arg}' (%{value.name})", length)
         dims = value_of(value)
         assert dims is not None
         # a tensor whose values are all known (a constant) is a static argument
@@ -135,25 +133,6 @@ def _items(fn: str, arg: str, value: Any) -> list[Item]:
         else:
             raise bad_argument(fn, arg, _text(list(value)), expected)
     return items
-
-
-def _check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
-    """A whole shape tensor must be 1-D, integer, with a length known when the network is built."""
-    if t.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has dtype {t.dtype.name}; a shape tensor is int32 or int64"
-        )
-    if t.ndim != 1:
-        raise ShapeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has shape {t.type.shape_text}; a shape tensor is 1-D"
-        )
-    if not isinstance(t.shape[0], int):
-        raise ShapeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has the dynamic length {t.shape[0]}; TensorRT needs a shape "
-            "tensor's length when the network is built (it is the rank of a result)"
-        )
-    if length is not None and t.shape[0] != length:
-        raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has {t.shape[0]} elements; expected {length}")
 
 
 def _text(items: Sequence[Any]) -> str:
@@ -265,7 +244,10 @@ def _made(network: Network) -> _Made | None:
     """The network's reusable tensors, or None while a loop or conditional is being defined."""
     if network._scopes:
         return None
-    return _MADE.setdefault(network, _Made())
+    found: _Made | None = network._records.get("made for shapes")
+    if found is None:
+        found = network._records["made for shapes"] = _Made()
+    return found
 
 
 def _symbol(network: Network, name: str) -> Tensor:

@@ -40,7 +40,6 @@ the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to 
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import TYPE_CHECKING, Iterable, cast
 
 from trtdsl import dtypes
@@ -132,33 +131,6 @@ def _check_volume(what: str, ty: TensorType) -> None:
             f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
             f"{volume}"
         )
-
-
-def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) -> None:
-    """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given).
-
-    >>> import trtdsl as td
-    >>> check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, (3,)), 3)
-    >>> try:
-    ...     check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, ("n",)), None)
-    ... except td.ShapeError as e:
-    ...     print(e.message)
-    Shuffle: input 'reshape dims' has the dynamic length n; TensorRT needs the length of a shape tensor
-    when the network is built
-    """
-    if ty.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(
-            f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64"
-        )
-    if ty.rank != 1:
-        raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; a shape tensor here is 1-D")
-    if not isinstance(ty.shape[0], int):
-        raise ShapeError(
-            f"{label}: input '{arg}' has the dynamic length {ty.shape[0]}; TensorRT needs the length of "
-            "a shape tensor when the network is built"
-        )
-    if length is not None and ty.shape[0] != length:
-        raise ShapeError(f"{label}: input '{arg}' has {ty.shape[0]} elements; expected {length}")
 
 
 # -- what a shape computation depends on -----------------------------------------------------------------
@@ -300,10 +272,6 @@ def _small(t: Tensor, limit: int) -> bool:
     return volume <= limit
 
 
-# Per network: the tensors already checked as shape computations (each warning is given once).
-_CHECKED: "weakref.WeakKeyDictionary[Network, dict[Tensor, None]]" = weakref.WeakKeyDictionary()
-
-
 def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     """Check that ``t`` may be computed as a shape tensor for ``fn`` (raise where TensorRT rejects it)
     and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`).
@@ -318,7 +286,8 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     >>> caught[0].category.__name__
     'ShapeSyncWarning'
     """
-    checked = _CHECKED.setdefault(t.network, {})
+    # the tensors already checked as shape computations: each warning is given once
+    checked: dict[Tensor, None] = t.network._records.setdefault("checked as shapes", {})
     if t in checked:
         return
     walk = _Walk(t)
@@ -472,7 +441,6 @@ __all__ = [
     "EXECUTION",
     "SHAPE",
     "ShapeSyncWarning",
-    "check_shape_input",
     "check_shape_io",
     "classify",
     "shape_input_names",

@@ -96,7 +96,8 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
         if static and i not in whole and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])
     ]
     if op.mode is _M.FILL and static and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
-        return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(static_shape(op.size))])  # nothing to read: all fill
+        # nothing to read: all fill
+        return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(static_shape(op.size))])
     x = ctx.input(0)
     if simple:
         starts = static_shape(op.start[i] for i in simple)

@@ -26,7 +26,7 @@ from trtdsl.loops.ops import (
     TripLimitLayer,
 )
 from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.values import length_dim
+from trtdsl.shapes.values import length_dim
 
 
 def _region(ctx: LowerContext, region: Region) -> Any:
