@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from types import TracebackType
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
@@ -27,7 +27,12 @@ from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLaye
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_tensor
-from trtdsl.regions.scope import BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder
+from trtdsl.regions.scope import (
+    BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder, State,
+)
+
+if TYPE_CHECKING:
+    from trtdsl.ir.network import Network
 
 __all__ = ["If"]
 
@@ -86,7 +91,7 @@ class If(RegionBuilder, BranchOwner):
             raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) "
                               "in its with block (TensorRT requires at least one)")
 
-    def _make_scope(self, parent: Any) -> BodyScope:
+    def _make_scope(self, parent: State | BodyScope) -> BodyScope:
         return IfBodyScope(self, parent, {**parent.context, self: "body"})
 
     # -- branches -------------------------------------------------------------------------------------
@@ -167,7 +172,7 @@ class If(RegionBuilder, BranchOwner):
         return self._result(out)
 
 
-def _constant(net: Any, arg: str, value: Any) -> Tensor:
+def _constant(net: Network, arg: str, value: Any) -> Tensor:
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise bad_argument("output", arg, value, "a Tensor, a number or an array")

@@ -176,7 +176,7 @@ class Loop(RegionBuilder):
             bad = while_violation(t, self.region, inside)
             if bad is not None:
                 raise RegionError(f"while_: {while_message(bad)}")
-            t = self.scope.route(t)  # type: ignore[union-attr]
+            t = self.scope_().route(t)
         self._add(TripLimitLayer(self.region, kind), (t,), None)
         if kind is TripLimit.COUNT:
             self.count = t
@@ -229,7 +229,7 @@ class Loop(RegionBuilder):
             next_value = net.constant(as_array("update", "next_value", next_value, carry.dtype))
         state = self.state_()
         state.check_visible(self.scope, next_value, "update")
-        next_value = self.scope.route(next_value)  # type: ignore[union-attr]
+        next_value = self.scope_().route(next_value)
         node = carry.producer
         assert node is not None
         net.set_input(node, 1, next_value)

@@ -185,7 +185,7 @@ def _same_scale(a: Node, b: Node) -> bool:
             and bool(np.all(left.astype(np.float64) == right.astype(np.float64))))
 
 
-def _layout(node: Node) -> tuple:
+def _layout(node: Node) -> tuple[str, int | None, tuple[int, ...]]:
     """How a Q/DQ layer applies its scale: the granularity, the axis of per-channel scales, the blocks."""
     op, x, scale = _scaled(node), node.input(0).type, node.input(1).type
     granularity = op.granularity(x, scale)

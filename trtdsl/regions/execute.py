@@ -46,13 +46,13 @@ class RegionPlan:
     def __init__(self, network: Network) -> None:
         self.structure = structure = analyze(network)
         self.needed = _needed(network, structure)
-        self._steps: dict[Region, Any] = {}
+        self._steps: dict[Region, LoopStep | IfStep] = {}
         targets = list(network.outputs.values())
         self.steps, _, _ = self.block(None, targets)
         uses = [step.inputs if isinstance(step, Node) else step.uses for step in self.steps]
         self.free_after = free_after(uses, targets)
 
-    def block(self, frame: Frame, targets: list[Tensor], done: set | None = None
+    def block(self, frame: Frame, targets: list[Tensor], done: set[Node | Region] | None = None
               ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
         """The steps of ``frame`` that compute ``targets`` (depth first, each step after what it uses),
         the tensors from outside the frame they use, and the tensors they produce."""
@@ -108,7 +108,7 @@ class RegionPlan:
                 made.extend(step.results)
         return order, list(outer), made
 
-    def step_for(self, region: Region) -> Any:
+    def step_for(self, region: Region) -> LoopStep | IfStep:
         step = self._steps.get(region)
         if step is None:
             step = self._steps[region] = (LoopStep if region.is_loop else IfStep)(self, region)
@@ -307,7 +307,7 @@ class _Body:
 
     def __init__(self, steps: list[Step]) -> None:
         self.steps = steps
-        self.compiled: list[tuple] = []
+        self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
         self.dynamic = False
 
     def prepare(self, bindings: dict[str, int]) -> None:

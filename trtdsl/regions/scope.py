@@ -104,7 +104,7 @@ class State:
             raise RegionError(f"{what}: inside `with td.If(...)`, create layers in branch.then_() or "
                               "branch.else_() (or before the conditional)")
         out = []
-        inside: frozenset = EMPTY
+        inside: frozenset[RegionBuilder] = EMPTY
         for t in inputs:
             if t is not None:
                 self.check_visible(scope, t, what)
@@ -150,7 +150,7 @@ class State:
         kind = node.op.kind
         members = self.members
         owner = self.builders.get(boundary_op(node).region) if kind in BOUNDARY_KINDS else None
-        found: frozenset = EMPTY
+        found: frozenset[RegionBuilder] = EMPTY
         if owner is None:
             for t in node.inputs:
                 if t is not None:
@@ -185,7 +185,7 @@ def _branch(b: bool) -> str:
 class BodyScope:
     """A region's scope on ``network._scopes``: its layers are routed through the enclosing scopes."""
 
-    def __init__(self, builder: RegionBuilder, parent: Any, context: Mapping[Any, Any]) -> None:
+    def __init__(self, builder: RegionBuilder, parent: State | BodyScope, context: Mapping[Any, Any]) -> None:
         self.builder = builder
         self.parent = parent
         self.state: State = parent.state
@@ -272,6 +272,10 @@ class RegionBuilder:
         assert self.state is not None, "attached before use"
         return self.state
 
+    def scope_(self) -> BodyScope:
+        assert self.scope is not None, "attached before use"
+        return self.scope
+
     # -- scopes ---------------------------------------------------------------------------------------
     def _enter(self) -> None:
         if self.entered:
@@ -298,6 +302,7 @@ class RegionBuilder:
         self.network = network
         self.state = State.of(network)
         parent = network._scopes[-1]
+        assert isinstance(parent, (State, BodyScope)), "the network's scopes are its State and region scopes"
         self.depth = len(network._scopes)
         self.scope = self._make_scope(parent)
         network._scopes.append(self.scope)
@@ -311,7 +316,7 @@ class RegionBuilder:
             self._close()
             raise
 
-    def _make_scope(self, parent: Any) -> BodyScope:
+    def _make_scope(self, parent: State | BodyScope) -> BodyScope:
         return BodyScope(self, parent, parent.context)
 
     def _network_from_open(self) -> Network | None:
@@ -365,7 +370,7 @@ class RegionBuilder:
         if self.network is None:
             return
         state = self.state_()
-        seen: frozenset = EMPTY
+        seen: frozenset[RegionBuilder] = EMPTY
         for node in self.boundary:
             for t in node.inputs:
                 if t is not None:

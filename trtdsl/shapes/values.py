@@ -83,7 +83,7 @@ def value_of(t: Tensor) -> Value | None:
     ``%name[i]``."""
     if not _holds_shape_value(t):
         return None
-    memo = t.network._values.setdefault("values", {})
+    memo: dict[Tensor, Value] = t.network._values.setdefault("values", {})
     found = memo.get(t)
     if found is None:
         found = memo[t] = _with_own(_fold(t, value_of), unknown(t))
@@ -95,7 +95,7 @@ def _known(t: Tensor) -> Value | None:
     owns, and the tensors they come from get no symbols either (see :func:`length_dim`)."""
     if not _holds_shape_value(t):
         return None
-    memo = t.network._values.setdefault("known values", {})
+    memo: dict[Tensor, Value] = t.network._values.setdefault("known values", {})
     found = memo.get(t)
     if found is None:
         stem = f"{_OPAQUE_NAME}{id(t)}"  # distinct per tensor, so that x - y never cancels
@@ -220,9 +220,10 @@ def _reshape(node: Any, values: Values) -> Value | None:
 
 def _concatenation(node: Any, values: Values) -> Value | None:
     parts = [values(t) for t in node.inputs]
-    if any(p is None for p in parts):
+    known = [p for p in parts if p is not None]
+    if len(known) < len(parts):
         return None
-    return tuple(d for p in parts for d in p)  # type: ignore[union-attr]
+    return tuple(d for p in known for d in p)
 
 
 def _gather(node: Any, values: Values) -> Value | None:
