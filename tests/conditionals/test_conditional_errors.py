@@ -9,9 +9,9 @@ from support import expect_error, inputs
 import trtdsl as td
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import ArgumentError, DTypeError, RegionError, ShapeError
+from trtdsl.ir.region import new_region
 from trtdsl.loops.ops import LoopOutput, LoopOutputLayer, RecurrenceLayer, TripLimit, TripLimitLayer
 from trtdsl.regions import analyze
-from trtdsl.regions.region import new_region
 
 F = td.float32
 

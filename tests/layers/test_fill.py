@@ -284,12 +284,12 @@ ERRORS = [
         ShapeError,
         'Fill[LINSPACE]: a static alpha and beta fill only 1-D outputs (TensorRT: "Alpha and beta tensor '
         'should be set when output an ND tensor"); shape (2, 2) needs them as inputs 1 and 2',
-        lambda x: x.network.add1(td.Fill((2, 2)), ()),
+        lambda x: x.network.add1(td.ops.Fill((2, 2)), ()),
     ),
     (
         ArgumentError,
         "Fill[LINSPACE]: inputs 1 (alpha) and 2 (beta) are both given or both absent",
-        lambda x: x.network.add1(td.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),
+        lambda x: x.network.add1(td.ops.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),
     ),
 ]
 

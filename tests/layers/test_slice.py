@@ -181,7 +181,7 @@ def test_indexing_builds_one_slice_then_squeeze_then_unsqueeze():
     assert y.shape == (2, 1)
     kinds = [n.op.kind for n in net.nodes]
     assert kinds == ["Slice", "Squeeze", "Unsqueeze"]
-    assert net.nodes[0].op == td.Slice((1, 0, 4), (1, 2, 1), (1, 2, 1))
+    assert net.nodes[0].op == td.ops.Slice((1, 0, 4), (1, 2, 1), (1, 2, 1))
     assert x[:, ...] is x and len(net.nodes) == 3
     x[None]
     assert [n.op.kind for n in net.nodes][3:] == ["Unsqueeze"]
@@ -297,13 +297,14 @@ def test_the_layer_checks_what_the_function_cannot():
     x = net.input("x", F32, (2, 3))
     i = net.input("i", td.int32, (2,))
     expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor is int32 or int64",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
     expect_error(ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (2, 3); a size "
                              "computed from dynamic dims comes as input 2, a shape tensor (td.slice makes it)",
-                 lambda: net.add1(td.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
     expect_error(ShapeError, "Slice: input 4 (the fill value) is only allowed in FILL mode, not WRAP",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP), (x, None, None, None, x[0, 0])))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP),
+                                  (x, None, None, None, x[0, 0])))
     expect_error(ShapeError, "Slice: argument 'size' is (1,); expected 2 values, one per dim of input shape (2, 3)",
-                 lambda: net.add1(td.Slice((0, 0), (1,), (1, 1)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1,), (1, 1)), (x,)))
     expect_error(ArgumentError, "Slice: argument 'stride' is (1, True); expected ints",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, True)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, True)), (x,)))

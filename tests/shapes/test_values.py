@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 import trtdsl as td
 from trtdsl.ir.dims import Dim, combine, evaluate
+from trtdsl.layers._shape_args import shape_tensor
 from trtdsl.shapes.algebra import simplify
-from trtdsl.shapes.materialize import shape_tensor
+from trtdsl.layers._shape_args import shape_tensor
 from trtdsl.shapes.values import fold_constant, value_of
 
 N, M = Dim.symbol("n"), Dim.symbol("m")

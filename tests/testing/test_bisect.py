@@ -90,7 +90,7 @@ def test_a_function_backend_and_a_divergence_in_a_region():
     def double_loop_results(network, feeds):
         """The reference, except that the loop's result is doubled."""
         from trtdsl.reference.interpreter import bind_inputs, plan
-        from trtdsl.regions.execute import run_steps
+        from trtdsl.reference.regions import run_steps
 
         values, bindings = bind_inputs(network, feeds)
         for step in plan(network).steps:

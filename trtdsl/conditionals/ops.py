@@ -9,7 +9,7 @@ ConditionalInput   0: a tensor from outside; output: the same value, inside the 
 ConditionalOutput  0: the true branch's value; 1: the false branch's value; output: the taken one
 =================  ======================================================================
 
-Which layers form each branch follows from data flow (see :mod:`trtdsl.regions.structure`); the
+Which layers form each branch follows from data flow (see :mod:`trtdsl.ir.structure`); the
 interpreter evaluates only the taken branch (``docs/conditionals.md``).
 """
 
@@ -21,8 +21,8 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
-from trtdsl.regions.region import Region, check_same_type
 
 __all__ = ["ConditionLayer", "ConditionalInputLayer", "ConditionalOutputLayer", "OUTPUT_DTYPES"]
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
+from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import Dim, DimLike, as_dim
+from trtdsl.ir.functions import function, tensor_function
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
+from trtdsl.ir.profiles import Profile, make_profile
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
     from trtdsl.dtypes import DType
-    from trtdsl.regions.region import Region
-    from trtdsl.shapes.profiles import Profile
+    from trtdsl.ir.region import Region
 
 MAX_RANK = 8  # Dims::MAX_DIMS
 _Named = TypeVar("_Named", Node, Tensor)  # what the network's name tables hold
@@ -101,9 +104,7 @@ class Network:
         dims = _check_shape(f"input {name!r}", shape)
         self._check_new_name(name, "input")
         if shape_tensor:
-            from trtdsl.shapes.rules import check_shape_io
-
-            check_shape_io(f"input {name!r}", TensorType(dt, dims))
+            function("check_shape_io")(f"input {name!r}", TensorType(dt, dims))
         tensor = Tensor(self, TensorType(dt, dims), None, 0, name, True)
         self._register(tensor)
         self.inputs[name] = tensor
@@ -123,8 +124,6 @@ class Network:
         >>> net.add_profile({"batch": (1, 8, 64)})
         Profile(batch=(1, 8, 64))
         """
-        from trtdsl.shapes.profiles import make_profile
-
         profile = make_profile(self, ranges)
         self._profiles.append(profile)
         self._changed()
@@ -168,13 +167,11 @@ class Network:
         >>> net.shape_outputs, net.run({"x": np.zeros((5, 3), np.float32)})["dims"]
         ({'dims'}, array([10,  6]))
         """
-        from trtdsl.shapes.rules import check_shape_io, use_as_shape
-
         if isinstance(tensor, Tensor):
-            check_shape_io(f"mark_output_for_shapes {name!r}", tensor.type)
+            function("check_shape_io")(f"mark_output_for_shapes {name!r}", tensor.type)
         self.output(name, tensor)
         self.shape_outputs.add(name)
-        use_as_shape(f"mark_output_for_shapes {name!r}", self.outputs[name])
+        function("use_as_shape")(f"mark_output_for_shapes {name!r}", self.outputs[name])
 
     def output(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the network output called ``name``."""
@@ -193,11 +190,9 @@ class Network:
             if check is not None:
                 check(name, tensor)
         if tensor.user_named or any(t is tensor for t in self.outputs.values()) or tensor.producer is None:
-            from trtdsl.layers.cast import identity
-
             scopes, self._scopes = self._scopes, []  # the copy is outside any region being defined
             try:
-                tensor = identity(tensor, name=name)
+                tensor = function("identity")(tensor, name=name)
             finally:
                 self._scopes = scopes
         else:
@@ -208,9 +203,7 @@ class Network:
     def constant(self, values: Any, dtype: DType | str | Any | None = None, *,
                  name: str | None = None) -> Tensor:
         """A constant layer holding a copy of ``values`` (converted to ``dtype`` if given)."""
-        from trtdsl.layers.constant import constant
-
-        return constant(self, values, dtype, name=name)
+        return tensor_function("constant")(self, values, dtype, name=name)
 
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
@@ -271,17 +264,13 @@ class Network:
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
         semantics and runs anywhere."""
-        from trtdsl.backends import get_backend
-
         outputs: dict[str, np.ndarray] = get_backend(backend).run(self, inputs, **options)
         return outputs
 
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
         :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
-        from trtdsl.backends.onnx import export
-
-        return export(self, path, opset=opset)
+        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset)
 
     def build(self, **options: Any) -> Any:
         """A TensorRT engine of the network (needs TensorRT and a GPU; see docs/tensorrt.md), callable
@@ -299,9 +288,7 @@ class Network:
         build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of
         such dicts, one per optimization profile)
         """
-        from trtdsl.backends.tensorrt import build
-
-        return build(self, **options)
+        return get_backend("tensorrt").build(self, **options)
 
     def _check_input(self, op: Op, index: int, t: object) -> None:
         """An input of a new layer is None or a Tensor of this network."""

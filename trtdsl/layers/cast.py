@@ -22,6 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -87,6 +88,7 @@ class Identity(Op):
         return (x,)
 
 
+@ir_function
 def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
     """``x.astype(dtype)`` as one ICastLayer (TensorRT's rules: see the module doc).
 
@@ -101,6 +103,7 @@ def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
     return x.network.add1(Cast(dtypes.dtype(dtype)), (x,), name=name)
 
 
+@ir_function
 def identity(x: Tensor, *, name: str | None = None) -> Tensor:
     """A copy of ``x`` (IIdentityLayer).
 

@@ -25,12 +25,14 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    align_ranks, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
 )
+from trtdsl.layers.squeeze import align_ranks
 
 
 class ElementWiseOperation(enum.Enum):
@@ -227,8 +229,12 @@ greater = _binary(_E.GREATER, "``a > b``, a bool tensor",
                   ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
 less = _binary(_E.LESS, "``a < b``, a bool tensor",
                ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
+for _fn in (add, subtract, multiply, divide, floor_divide, power, logical_and, logical_or, logical_xor, equal,
+            greater, less):
+    ir_function(_fn)  # the Tensor operators
 
 
+@ir_function
 def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a != b``: TensorRT has no NOT_EQUAL, so this is ``NOT(EQUAL(a, b))``.
 
@@ -244,6 +250,7 @@ def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_not(equal(a, b), name=name)
 
 
+@ir_function
 def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a >= b`` as ``OR(GREATER(a, b), EQUAL(a, b))`` (false when either is NaN, as in NumPy).
 
@@ -257,6 +264,7 @@ def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_or(greater(a, b), equal(a, b), name=name)
 
 
+@ir_function
 def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a <= b`` as ``OR(LESS(a, b), EQUAL(a, b))``.
 
@@ -270,6 +278,7 @@ def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_or(less(a, b), equal(a, b), name=name)
 
 
+@ir_function
 def mod(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """Python/NumPy modulo ``a - floor_divide(a, b) * b`` (the sign follows ``b``), built from
     FLOOR_DIV, PROD and SUB as TensorRT's ONNX importer does for ``Mod(fmod=0)``.

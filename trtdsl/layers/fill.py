@@ -49,6 +49,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_tensor
+from trtdsl.layers._shape_args import dim_tensor, shape_arg, shape_tensor
 
 __all__ = [
     "Fill",
@@ -277,7 +278,6 @@ def fill(
 def _fill(
     network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any, dt: DType, name: str | None
 ) -> Tensor:
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     dims = shape_arg("fill", "shape", shape, network)
@@ -404,8 +404,7 @@ def _is_number(value: Any) -> bool:
 def _scalar_tensor(network: Network, value: Any, dtype: DType) -> Tensor:
     """A number, a dim or a 0-D integer tensor as a 0-D tensor of ``dtype``."""
     from trtdsl.layers.cast import cast
-    from trtdsl.layers.shuffle import squeeze
-    from trtdsl.shapes.materialize import dim_tensor
+    from trtdsl.layers.squeeze import squeeze
 
     if isinstance(value, Tensor):
         t = value
@@ -435,9 +434,8 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     >>> np.array_equal(out, np.broadcast_to([[1], [2], [3]], (2, 3, 4)))
     True
     """
-    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.squeeze import unsqueeze
     from trtdsl.layers.slice import Slice
-    from trtdsl.shapes.materialize import shape_arg, shape_tensor
     from trtdsl.shapes.rules import use_as_shape
 
     x = expect_tensor("broadcast_to", "x", x)
@@ -465,7 +463,6 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
             strides.append(1)  # the target dim must be d when the network runs (checked there)
         else:
             from trtdsl.layers.elementwise import minimum
-            from trtdsl.shapes.materialize import dim_tensor
 
             strides.append(minimum(dim_tensor(x.network, d) - 1, 1))  # 0 where the dim is 1, else 1
     size = target.tensor
@@ -508,7 +505,6 @@ def full(
         if np.ndim(fill_value) != 0:
             raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
         value = network.constant(fill_value, dtype)
-    from trtdsl.shapes.materialize import shape_arg
 
     target = shape_arg("full", "shape", shape, network)
     from trtdsl.layers.shuffle import reshape

@@ -37,7 +37,7 @@ from trtdsl.layers._common import (
     as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
 )
 from trtdsl.layers.reduce import check_axes
-from trtdsl.layers.shuffle import unsqueeze
+from trtdsl.layers.squeeze import unsqueeze
 
 __all__ = ["Normalization", "group_norm", "instance_norm", "layer_norm", "normalization"]
 

@@ -41,6 +41,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.dims import int_tuple
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -208,3 +209,5 @@ min = _reduction(_R.MIN, "np.min(x, axis, keepdims=keepdims)", "empty: +inf, or 
 mean = _reduction(_R.AVG, "np.mean(x, axis, keepdims=keepdims)", "integers: the wrapped sum divided by the "
                   "count, truncated toward zero (UNCONFIRMED); empty: NaN, or 0 for integers.",
                   "array([2., 1.], dtype=float32)")
+for _fn in (sum, prod, max, min, mean):
+    ir_function(_fn)  # the Tensor methods x.sum(), ...

@@ -54,6 +54,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
     "InterpolationMode",
@@ -358,7 +359,6 @@ def resize(
         ):
             raise bad_argument("resize", "scales", scales, f"{x.ndim} numbers, one per dim")
         return x.network.add1(Resize(scales=tuple(scales), **options), (x,), name=name)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     target = shape_arg("resize", "shape", shape, x.network, length=x.ndim)

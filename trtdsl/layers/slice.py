@@ -47,10 +47,12 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, dim_tuple, static_shape
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = ["SampleMode", "Slice", "slice"]
 
@@ -332,7 +334,6 @@ def _param(x: Tensor, arg: str, value: Any) -> tuple[Tensor | None, tuple[DimLik
         if arg == "size":
             return None, _slice_sizes("slice", x, value)
         return None, static_ints("slice", arg, value, x.ndim)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     found = shape_arg("slice", arg, value, x.network, length=x.ndim)
@@ -355,6 +356,7 @@ def fill_tensor(fn: str, x: Tensor, fill: Any) -> Tensor:
 # -- Python indexing --------------------------------------------------------------------------------
 
 
+@ir_function
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with NumPy's meaning, as TensorRT layers.
 
@@ -417,11 +419,11 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if any(b != 0 or s != d or st != 1 for b, s, st, d in zip(starts, sizes, strides, x.shape)):
         out = slice(x, starts, sizes, strides)
     if squeezed:
-        from trtdsl.layers.shuffle import squeeze
+        from trtdsl.layers.squeeze import squeeze
 
         out = squeeze(out, squeezed)
     if new_axes:
-        from trtdsl.layers.shuffle import unsqueeze
+        from trtdsl.layers.squeeze import unsqueeze
 
         out = unsqueeze(out, new_axes)
     return out

@@ -25,6 +25,7 @@ import numpy as np
 
 from trtdsl.errors import RegionError, bad_argument, user_location
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import while_message, while_violation
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis
 from trtdsl.loops.ops import (
@@ -36,7 +37,6 @@ from trtdsl.loops.ops import (
     TripLimitLayer,
 )
 from trtdsl.regions.scope import EMPTY, RegionBuilder, State
-from trtdsl.regions.structure import while_message, while_violation
 from trtdsl.shapes.values import length_dim
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ LoopOutput     0: the value inside the loop; 1: the 0-D int length (CONCATENATE/
 =============  ==========================================================================
 
 The interpreter evaluates these layers as part of running their loop
-(:mod:`trtdsl.regions.execute`); their meaning is in ``docs/loops.md``.
+(:mod:`trtdsl.reference.regions`); their meaning is in ``docs/loops.md``.
 
 >>> TripLimit.COUNT.name, LoopOutput.REVERSE.name
 ('COUNT', 'REVERSE')
@@ -29,8 +29,8 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
-from trtdsl.regions.region import Region, check_same_type
 
 __all__ = ["TripLimit", "LoopOutput", "TripLimitLayer", "IteratorLayer", "RecurrenceLayer", "LoopOutputLayer"]
 

@@ -12,11 +12,11 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import analyze
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, fake_quant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, expect_network, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, execute, plan
-from trtdsl.regions.structure import analyze
 from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)

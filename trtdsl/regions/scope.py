@@ -1,7 +1,7 @@
 """The DSL side of regions: ``with`` scopes that put layers where the user wrote them and report
 misuse on the user's line.
 
-TensorRT decides membership by data flow (:mod:`trtdsl.regions.structure`); the scopes make that
+TensorRT decides membership by data flow (:mod:`trtdsl.ir.structure`); the scopes make that
 agree with the code:
 
 * inside a conditional's branch, every tensor from outside the conditional is routed through one
@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from trtdsl.errors import RegionError
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
+from trtdsl.ir.region import Region, new_region
+from trtdsl.ir.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, boundary_op, describe
 from trtdsl.ir.tensor import Tensor
-from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, boundary_op, describe
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Iterable, cast
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.dims import Dim, static_shape
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -91,6 +92,7 @@ class ShapeSyncWarning(UserWarning):
 
 
 # -- types at the network's boundary and at layer inputs ------------------------------------------------
+@ir_function
 def check_shape_io(what: str, ty: TensorType) -> None:
     """A shape-tensor network input or output: int32/int64, static rank 0 or 1, at most 64 elements.
 
@@ -272,6 +274,7 @@ def _small(t: Tensor, limit: int) -> bool:
     return volume <= limit
 
 
+@ir_function
 def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     """Check that ``t`` may be computed as a shape tensor for ``fn`` (raise where TensorRT rejects it)
     and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`).
@@ -390,7 +393,7 @@ def shape_input_names(network: Network) -> list[str]:
     >>> net = td.Network("s")
     >>> x = net.input("x", td.float32, (12,))
     >>> dims = net.input("dims", td.int32, (2,))
-    >>> net.output("y", x.network.add1(td.layers.shuffle.Shuffle(reshape=(3, 4)), (x, dims)))
+    >>> net.output("y", x.network.add1(td.ops.Shuffle(reshape=(3, 4)), (x, dims)))
     >>> shape_input_names(net)
     ['dims']
     """

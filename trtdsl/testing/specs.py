@@ -79,7 +79,7 @@ def dim_ranges(
     other: Callable[[Any], bool] = lambda value: False,
 ) -> dict[str, DimRange]:
     """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
-    (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` must be ranges, or
+    (a ``trtdsl.ir.profiles.Profile``), else the default. Values of ``dims`` must be ranges, or
     values ``other`` accepts (e.g. hypothesis strategies), which are left to the caller.
 
     >>> import trtdsl as td

@@ -31,7 +31,6 @@ from trtdsl.ir.table import NotExpressible, import_package  # noqa: E402
 
 # Every module of this package is imported, so each registers its entries.
 import_package(__name__)
-from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401  (the plugins' entry)
 
 __all__ = [
     "EXPORTERS",

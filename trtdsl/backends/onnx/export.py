@@ -14,7 +14,7 @@ import attrs
 import onnx
 from onnx import helper
 
-from trtdsl import __version__
+from trtdsl._version import __version__
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError

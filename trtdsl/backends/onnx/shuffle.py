@@ -12,7 +12,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_shape
-from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze
+from trtdsl.layers.shuffle import Shuffle
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
 
 @exports(Shuffle)

@@ -41,7 +41,7 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
     values, bindings = bind_inputs(network, inputs)
     if "profiles" not in options and bindings and not network.profiles:
-        from trtdsl.shapes.profiles import fixed_profile
+        from trtdsl.ir.profiles import fixed_profile
 
         options = dict(options, profiles=fixed_profile(network, values, bindings))
     key = ("tensorrt-engine", repr(sorted(options.items(), key=lambda item: item[0])))

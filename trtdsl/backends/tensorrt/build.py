@@ -315,7 +315,7 @@ def _profile(index: int, profile: Any, dims: list[str], network: Network) -> dic
 
 def _shape_values(where: str, profile: Mapping[str, Any], network: Network) -> dict[str, tuple]:
     """The (min, opt, max) values of every shape-tensor input (see ``net.input(shape_tensor=True)``)."""
-    from trtdsl.shapes.profiles import value_ranges
+    from trtdsl.ir.profiles import value_ranges
 
     out = {}
     for name in sorted(network.shape_inputs):

@@ -21,7 +21,7 @@ from trtdsl.shapes.values import MAX_SHAPE_VOLUME, Value, value_of
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
-    from trtdsl.regions.region import Region
+    from trtdsl.ir.region import Region
     from trtdsl.ir.node import Node
     from trtdsl.ir.tensor import Tensor
 

@@ -17,6 +17,7 @@ from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
+from trtdsl.ir.region import Region, new_region
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -25,7 +26,6 @@ from trtdsl.loops.ops import (
     TripLimit,
     TripLimitLayer,
 )
-from trtdsl.regions.region import Region, new_region
 from trtdsl.shapes.values import length_dim
 
 

@@ -13,7 +13,8 @@ from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.node import Node
-from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze, dynamic_reshape_dims
+from trtdsl.layers.shuffle import Shuffle, dynamic_reshape_dims
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
 
 def _lower_shuffle(ctx: LowerContext, node: Node, op: Shuffle) -> None:

@@ -32,6 +32,12 @@ from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import MAX_RANK, Network
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import Cast
+from trtdsl.layers.concat import Concatenation
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation, mod
+from trtdsl.layers.gather import Gather
+from trtdsl.layers.shape import Shape
+from trtdsl.layers.squeeze import Unsqueeze
 from trtdsl.shapes.values import is_value_symbol, owner, value_of
 
 
@@ -180,8 +186,6 @@ def _shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
         pieces.append(_ints(network, run))
     if len(pieces) == 1:
         return pieces[0]
-    from trtdsl.layers.concat import Concatenation
-
     return network.add1(Concatenation(0), pieces)
 
 
@@ -199,9 +203,6 @@ def _ints(network: Network, values: Sequence[int]) -> Tensor:
 
 def _element(t: Tensor) -> Tensor:
     """A 0-D or one-element integer tensor as a one-element int64 tensor."""
-    from trtdsl.layers.cast import Cast
-    from trtdsl.layers.shuffle import Unsqueeze
-
     if t.ndim == 0:
         t = t.network.add1(Unsqueeze((0,)), (t,))
     if t.dtype is not dtypes.int64:
@@ -227,12 +228,8 @@ def dim_tensor(network: Network, dim: DimLike) -> Tensor:
     elif dim.is_symbol:
         found = _symbol(network, dim.args[0])
     elif dim.op == "%":
-        from trtdsl.layers.elementwise import mod
-
         found = mod(dim_tensor(network, dim.args[0]), dim_tensor(network, dim.args[1]))
     else:
-        from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
-
         a, b = (dim_tensor(network, d) for d in dim.args)
         found = network.add1(ElementWise(ElementWiseOperation[_OPERATIONS[dim.op]]), (a, b))
     if made is not None:
@@ -266,15 +263,11 @@ def _symbol(network: Network, name: str) -> Tensor:
 
 
 def _gather(network: Network, t: Tensor, index: int) -> Tensor:
-    from trtdsl.layers.gather import Gather
-
     return _element(network.add1(Gather(0), (t, _ints(network, [index]))))
 
 
 def _shape_of(t: Tensor) -> Tensor:
     """``td.shape_of(t)``, made once per tensor at the top level."""
-    from trtdsl.layers.shape import Shape
-
     made = _made(t.network)
     if made is not None and t in made.shapes:
         return made.shapes[t]
