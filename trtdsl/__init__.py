@@ -49,7 +49,11 @@ from trtdsl.layers.fill import (
     random_uniform, zeros, zeros_like,
 )
 from trtdsl.layers.gather import GatherMode, gather, gather_nd, take, take_along_axis
+from trtdsl.layers.manipulation import argmax, argmin, flatten, flip, repeat, split, stack, tile
 from trtdsl.layers.matmul import MatrixOperation, matmul
+from trtdsl.layers.neural import (
+    batch_norm, fold_batch_norm, hard_swish, linear, log_softmax, merge_heads, silu, split_heads,
+)
 from trtdsl.layers.nonzero import count_symbol, nonzero
 from trtdsl.layers.normalization import group_norm, instance_norm, layer_norm, normalization
 from trtdsl.layers.padding import pad, padding_nd
@@ -106,6 +110,9 @@ __all__ = [
     "slice", "softmax", "softplus", "softsign", "sqrt", "squeeze", "subtract", "sum", "take",
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
+    # helpers built from the layers above
+    "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
+    "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",
     # loops, conditionals and plugins
     "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",

@@ -10,7 +10,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
-from trtdsl.ir.dims import Dim, DimLike, as_dim
+from trtdsl.ir.dims import Dim, DimLike, as_dim, bound_shape
 from trtdsl.ir.functions import function, tensor_function
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
@@ -101,7 +101,8 @@ class Network:
         int32/int64 tensor of static rank 0 or 1, at most 64 elements), given per profile as
         ``(min, opt, max)`` values with :meth:`add_profile` (TensorRT's shape-tensor inputs)."""
         dt = dtypes.dtype(dtype)
-        dims = _check_shape(f"input {name!r}", shape)
+        # dims that remember this network; those computed from them do too (see trtdsl.ir.dims)
+        dims = bound_shape(_check_shape(f"input {name!r}", shape), self)
         self._check_new_name(name, "input")
         if shape_tensor:
             function("check_shape_io")(f"input {name!r}", TensorType(dt, dims))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from trtdsl.dtypes import DType
 from trtdsl.errors import DSLError
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, TensorShape, bound_shape
 from trtdsl.ir.functions import tensor_function
 from trtdsl.ir.types import TensorType
 
@@ -32,7 +32,7 @@ class Tensor:
     (array([-1,  2,  3], dtype=int32), array([-2,  2,  3], dtype=int32))
     """
 
-    __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "__weakref__")
+    __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "_shape", "__weakref__")
     __array_ufunc__ = None  # makes NumPy defer to the reflected operators: ndarray + Tensor -> Tensor
 
     def __init__(self, network: Network, type: TensorType, producer: Node | None, index: int,
@@ -43,6 +43,7 @@ class Tensor:
         self.index = index
         self._name = name
         self.user_named = user_named
+        self._shape: TensorShape | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +55,12 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[DimLike, ...]:
-        return self.type.shape
+        """The dims, as a tuple that (like its dims) remembers this tensor's network, so that
+        ``td.zeros(x.shape)`` needs no ``like=``."""
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = bound_shape(self.type.shape, self.network)
+        return shape
 
     @property
     def ndim(self) -> int:

@@ -29,7 +29,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, network_of_dims
 from trtdsl.ir.network import MAX_RANK, Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import Cast
@@ -100,6 +100,8 @@ def shape_arg(
     where = (
         network if network is not None else next((i.network for i in items if isinstance(i, Tensor)), None)
     )
+    if where is None:
+        where = network_of_dims(items)
     if where is None:
         raise ArgumentError(
             f"{fn}: argument '{arg}' ({_text(items)}) holds dynamic dims but no tensor tells which "

@@ -43,7 +43,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine, dim_tuple, static_shape
+from trtdsl.ir.dims import Dim, DimLike, combine, dim_tuple, network_of_dims, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -224,7 +224,8 @@ def _operation(value: FillOperation | str) -> FillOperation:
 
 
 def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
-    """The network the values, the shape's tensors or ``like`` belong to (None if none is a tensor)."""
+    """The network ``like``, the values or the shape's tensors belong to, else the one the dims of the
+    shape or values were read from (``x.shape``, ``x.shape[0] - 1``); None if nothing tells."""
     if like is not None:
         return expect_tensor(fn, "like", like).network
     for v in (shape, *values):
@@ -234,14 +235,18 @@ def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
             for item in v:
                 if isinstance(item, Tensor):
                     return item.network
+    for v in (shape, *values):
+        found = network_of_dims(v)
+        if found is not None:
+            return found
     return None
 
 
 def _need_network(fn: str, network: Network | None) -> Network:
     if network is None:
         raise ArgumentError(
-            f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of "
-            "the network> (as NumPy's like=)"
+            f"{fn}: no argument is a trtdsl Tensor or a dim of one (x.shape), so the network is unknown; "
+            "pass like=<a tensor of the network> (as NumPy's like=)"
         )
     return network
 
@@ -261,7 +266,7 @@ def fill(
     LINSPACE: ``alpha + sum_k beta[k] * i_k`` (``alpha`` a number or 0-D tensor, ``beta`` a number for
     1-D outputs or one delta per dim); RANDOM_UNIFORM: uniform in [alpha, beta]; RANDOM_NORMAL: normal
     with mean alpha and standard deviation beta. Defaults: alpha 0, beta 1. ``like`` is a tensor of the
-    network when no other argument is one.
+    network when no other argument is one or holds its dims (``x.shape``).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("f")
@@ -352,8 +357,8 @@ def arange(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("r", td.arange(1, x.shape[0], 2, like=x))
-    >>> net.output("down", td.arange(x.shape[0] - 1, -1, -1, like=x))
+    >>> net.output("r", td.arange(1, x.shape[0], 2))
+    >>> net.output("down", td.arange(x.shape[0] - 1, -1, -1))
     >>> net.output("f", td.arange(0.0, 1.0, 0.25, like=x))
     >>> out = net.run({"x": np.zeros(8, np.float32)})
     >>> out["r"], out["down"], out["f"]
@@ -485,13 +490,14 @@ def full(
     shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None = None, name: str | None = None
 ) -> Tensor:
     """``np.full(shape, fill_value, dtype)``: a constant broadcast to ``shape`` (which may hold dynamic
-    dims; ``like`` is a tensor of the network when no other argument is one). ``dtype`` defaults to
-    float32 for a float value, int32 for an int (int64 if needed), bool for a bool.
+    dims). The network is ``like``'s if given, else that of a tensor among the arguments, else the one
+    ``shape``'s dims were read from (``x.shape``, ``x.shape[0] + 1``). ``dtype`` defaults to float32 for a
+    float value, int32 for an int (int64 if needed), bool for a bool.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("full")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("y", td.full((2, x.shape[0]), 7, like=x))
+    >>> net.output("y", td.full((2, x.shape[0]), 7))
     >>> net.run({"x": np.zeros(3, np.float32)})["y"]
     array([[7, 7, 7],
            [7, 7, 7]], dtype=int32)
@@ -525,7 +531,7 @@ def zeros(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("z")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("z", td.zeros((x.shape[0], 2), td.bool, like=x))
+    >>> net.output("z", td.zeros((x.shape[0], 2), td.bool))
     >>> net.run({"x": np.ones(3, np.float32)})["z"].shape
     (3, 2)
     """
