@@ -19,7 +19,7 @@ below it.
 """
 
 from trtdsl import ops, quantization, regions, shapes
-from trtdsl._version import __version__
+from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
     DType, bfloat16, bool_, dtype, e8m0, float16, float32, float4_e2m1, float8_e4m3, int32, int4, int64,
     int8, uint8,
