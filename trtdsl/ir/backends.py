@@ -13,7 +13,9 @@ BACKENDS = {
     "onnxruntime": "trtdsl.backends.onnxruntime",
     "tensorrt": "trtdsl.backends.tensorrt",
 }
-ONNX_EXPORT = "trtdsl.backends.onnx"  # export(network, path, *, opset)
+# The module that defines export(network, path, *, opset): the package's attribute ``export`` may be
+# this module rather than the function, once the submodule is imported after the package
+ONNX_EXPORT = "trtdsl.backends.onnx.export"
 
 
 def get_backend(name: str) -> ModuleType:

@@ -1,9 +1,11 @@
 """ICastLayer and IIdentityLayer.
 
-Cast follows TensorRT: float to integer truncates toward zero (``np.trunc``), float to bool is
-``x != 0``, integer narrowing wraps (two's complement). Out-of-range float to integer and NaN are
-undefined in TensorRT; the reference saturates to the integer range and maps NaN to 0 (its chosen
-reading, so results are deterministic). FP8/FP4/INT4 are not Cast targets: use td.quantize.
+Cast follows TensorRT: float to integer truncates toward zero (``np.trunc``; TensorRT's Python docs,
+DataType: "by truncating towards zero"), float to bool is ``x != 0``. Out-of-range float to integer and
+NaN are undocumented; the reference saturates to the integer range and maps NaN to 0, which is what a
+TensorRT 10.16.1 engine was observed to do for float32 to int32 (NaN to 0, +inf to INT32_MAX,
+NVIDIA/TensorRT#4775). Integer narrowing wraps (two's complement): UNCONFIRMED, an engine run casting
+2**31 from int64 to int32 would settle it. FP8/FP4/INT4 are not Cast targets: use td.quantize.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("cast")

@@ -11,11 +11,13 @@ RANDOM_UNIFORM  uniform values in [alpha, beta] (defaults 0 and 1; float32, floa
 RANDOM_NORMAL   normal values of mean alpha and standard deviation beta (defaults 0 and 1)
 ==============  =================================================================================
 
-Alpha and beta are both static or both inputs (1 and 2), of the output's dtype (trtdsl's reading of
-"the same data type"; UNCONFIRMED for float16 random fills). Random fills differ on every run, in
-TensorRT and in the reference (NumPy's default generator): compare them by their statistics.
-LINSPACE computes in the output's dtype: int32 wraps, float32 rounds ``alpha + sum(beta * i)``
-computed in float64 once (TensorRT's kernel order is UNCONFIRMED; the difference is one rounding).
+Alpha and beta are both static or both inputs (1 and 2), of the output's dtype (NvInfer.h IFillLayer:
+"both must be non-null and have the same data type"; the Python docstrings' IFillLayer table lists
+float16 and float32 for the random fills). Random fills differ on every run, in TensorRT and in the
+reference (NumPy's default generator): compare them by their statistics. LINSPACE computes in the
+output's dtype: int32 wraps, float32 rounds ``alpha + sum(beta * i)`` computed in float64 once
+(TensorRT's kernel order is UNCONFIRMED, the difference being one rounding; an engine run of a long
+float32 LINSPACE would settle it).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("f")

@@ -1,6 +1,6 @@
 """IQuantizeLayer, IDequantizeLayer and IDynamicQuantizeLayer: explicit quantization (Q/DQ).
 
-TensorRT quantizes symmetrically (``reference/trt-semantics.md`` section 5; NvInfer.h; TensorRT's
+TensorRT quantizes symmetrically (``docs/semantics.md``; NvInfer.h; TensorRT's
 "Quantization Schemes" page). With ``s`` the scale broadcast to ``x``'s shape:
 
 =============  ==============================================================================
@@ -14,7 +14,8 @@ DQ             ``(q.astype(np.float32) * s).astype(dtype)``, dtype float32, floa
 
 ``x / s`` is computed in float32 (16-bit inputs are widened first, as TensorRT's kernels do).
 
-Readings of what TensorRT leaves open (UNCONFIRMED in trt-semantics.md), used consistently here:
+Readings of what TensorRT leaves open (UNCONFIRMED: no TensorRT document says; an engine run quantizing
+±7 (fp4), NaN, and dequantizing to float16 would settle them), used consistently here:
 
 - FP4 clamps at +-6, the E2M1 maximum, and rounds ties to even (as for FP8).
 - NaN quantizes to NaN for FP8 (E4M3 has a NaN) and to 0 for INT8, INT4 and FP4 (which have none).
@@ -365,8 +366,9 @@ class DynamicQuantize(Op):
     :func:`block_scales` of the block's ``amax = max(|x|)`` and ``q = saturate(x / (s * d))`` (0 where
     ``s * d`` is 0), so that ``x ~ q * s * d``.
 
-    TensorRT does not publish this formula (UNCONFIRMED in trt-semantics.md): trtdsl implements the NVFP4
-    recipe it is made for (fp8 scales ``amax / 6 / d``) and, for e8m0 scales, the OCP MX rule.
+    TensorRT does not publish this formula (UNCONFIRMED; an engine run on known blocks would settle it):
+    trtdsl implements the NVFP4 recipe it is made for (fp8 scales ``amax / 6 / d``) and, for e8m0 scales,
+    the OCP MX rule.
     """
 
     kind = "DynamicQuantize"

@@ -10,9 +10,12 @@ ASYMMETRIC     ``x * L_in / L_out`` (TensorRT's default)
 HALF_PIXEL     ``(x + 0.5) * L_in / L_out - 0.5``
 =============  =======================================================
 
-TensorRT's documentation uses the length ratio even when scales are given; trtdsl does the same
-(whether TensorRT uses the given scale when ``in * scale`` is not an integer is UNCONFIRMED). With the
-selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
+These are NvInfer.h's formulas (``enum class ResizeCoordinateTransformation``, TensorRT 11.1), which use
+the lengths, not a scale. The TensorRT lowering gives TensorRT the output dims ``floor(in * scale)``,
+never the scales, so an engine built by trtdsl uses the length ratio too (how TensorRT uses a given
+scale where ``in * scale`` is not an integer is undocumented: a network raised from TensorRT with
+scales is computed with the length ratio, which an engine run would have to confirm). With the selector
+UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
 
 - NEAREST (any innermost dims): index ``round(x)`` by ``nearest_rounding`` -- FLOOR (default), CEIL,
   HALF_UP ``floor(x + 0.5)``, HALF_DOWN ``ceil(x - 0.5)`` -- clamped to ``[0, L_in - 1]``;
@@ -23,9 +26,10 @@ selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
   the edge, or with ``exclude_outside`` get weight 0 and the weights are renormalized.
 
 Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
-itself is UNCONFIRMED in TensorRT's documentation). Dims outside the innermost ones a mode resizes keep
-their length. Axes are resized one after the other in float64, and the result is rounded once to the
-input's dtype (float32 or float16; TensorRT's Operators reference also lists int8, a quantized type).
+itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
+Dims outside the innermost ones a mode resizes keep their length. Axes are resized one after the other
+in float64, and the result is rounded once to the input's dtype (float32 or float16; TensorRT's
+Operators reference also lists int8, a quantized type).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")

@@ -174,7 +174,8 @@ class Slice(Op):
         strides = static_shape(self.stride) if stride is None else tuple(int(st) for st in stride)
         if self.mode is _M.FILL:
             # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
-            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED)
+            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED: an engine run filling an int32
+            # slice with 2.7 would settle it)
             fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
             return (fill_slice(x, sizes, starts, strides, fill_value),)
         if 0 in sizes:

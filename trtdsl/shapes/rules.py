@@ -96,8 +96,9 @@ class ShapeSyncWarning(UserWarning):
 def check_shape_io(what: str, ty: TensorType) -> None:
     """A shape-tensor network input or output: int32/int64, static rank 0 or 1, at most 64 elements.
 
-    Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64 (NvInfer.h names only
-    Int32 for markOutputForShapes; int64 there is trtdsl's reading, UNCONFIRMED).
+    Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64. ``markOutputForShapes``
+    takes only int32 ("The tensor must be of type DataType::kINT32", NvInfer.h 10.16 and 11.1), so the
+    TensorRT lowering casts an int64 shape output to int32.
 
     >>> import trtdsl as td
     >>> try:

@@ -236,6 +236,7 @@ def dynamic_shapes() -> td.Network:
     net.output("nonzero", td.nonzero(x > 0))
     net.output("nonzero64", td.nonzero(x < 0, td.int64))
     net.mark_output_for_shapes("dims", td.shape_of(image) + 1)
+    net.mark_output_for_shapes("dims32", td.cast(td.shape_of(image), td.int32))
     return net
 
 
@@ -310,6 +311,11 @@ def normalizations() -> td.Network:
     net.output("layer", td.layer_norm(x, np.ones((3, 3), np.float32), np.zeros((3, 3), np.float32), eps=1e-3))
     net.output("instance", td.instance_norm(x, _w(4), _w(4, seed=1)))
     net.output("group", td.group_norm(x, 2, _w(4), _w(4, seed=2)))
+    half = x.astype(td.float16)
+    net.output("group_f16", td.group_norm(half, 2, _w(4, dtype=np.float16), _w(4, dtype=np.float16, seed=1)))
+    bf16 = td.bfloat16.numpy
+    bf = x.astype(td.bfloat16)
+    net.output("layer_bf16", td.layer_norm(bf, _w(3, dtype=bf16), _w(3, dtype=bf16, seed=1)))
     return net
 
 

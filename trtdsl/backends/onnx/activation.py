@@ -1,8 +1,13 @@
 """ONNX export of IActivationLayer.
 
-Where ONNX has the same function as one op (Relu, LeakyRelu, Selu, Clip, ThresholdedRelu, ...), that op
-is written (its attributes are TensorRT's alpha/beta). SOFTPLUS and SCALED_TANH with scales, and GELU
+Where ONNX has the same function as one op (Relu, LeakyRelu, Selu, ThresholdedRelu, ...), that op is
+written (its attributes are TensorRT's alpha/beta). SOFTPLUS and SCALED_TANH with scales, and GELU
 before opset 20, are a few ops computed in float32 for 16-bit inputs, as TensorRT's kernel rounds once.
+
+RELU, CLIP and HARD_SIGMOID map NaN to their lower bound in TensorRT, where onnxruntime's Relu, Clip
+and HardSigmoid keep it: they are written in float32 as ``Where(IsNaN(v), low, Max(low, Min(high, v)))``
+(NvInfer.h's CLIP formula, which ONNX Clip differs from when alpha > beta), with
+``v = alpha * x + beta`` for HARD_SIGMOID.
 """
 
 from __future__ import annotations
@@ -49,6 +54,30 @@ def _scaled(inner: str) -> _Emit:
     return emit
 
 
+def _clamped(
+    bounds: Callable[[float, float], tuple[float, float]],
+    inner: Callable[[NodeContext, Activation, str], str],
+) -> _Emit:
+    """``max(low, min(high, inner(x)))`` in float32 (NvInfer.h's CLIP formula), with a NaN ``inner(x)``
+    mapped to ``low``; ``bounds(alpha, beta)`` gives ``(low, high)``."""
+
+    def emit(ctx: NodeContext, op: Activation, x: str) -> str:
+        dtype = ctx.input_type(0).dtype
+        if not dtype.is_float:  # int32/int64 RELU: no NaN
+            return ctx.compute("Relu", [x], dtype)
+        low, high = bounds(op.alpha, op.beta)
+
+        def build(v: str) -> str:
+            y = inner(ctx, op, v)
+            capped = y if high == math.inf else ctx.emit("Min", [ctx.const(high, _F32), y])
+            clamped = ctx.emit("Max", [ctx.const(low, _F32), capped])
+            return ctx.emit("Where", [ctx.emit("IsNaN", [y]), ctx.const(low, _F32), clamped])
+
+        return ctx.in_float32(dtype, build, x)
+
+    return emit
+
+
 def _gelu(approximate: str) -> _Emit:
     """ONNX Gelu from opset 20; before it, TensorRT's formula in float32."""
 
@@ -72,7 +101,7 @@ def _gelu(approximate: str) -> _Emit:
 
 
 _EMIT: dict[ActivationType, _Emit] = {
-    _A.RELU: _single("Relu"),
+    _A.RELU: _clamped(lambda a, b: (0.0, math.inf), lambda ctx, op, v: v),
     _A.SIGMOID: _single("Sigmoid"),
     _A.TANH: _single("Tanh"),
     _A.LEAKY_RELU: _single("LeakyRelu", alpha=lambda a, b: a),
@@ -80,8 +109,11 @@ _EMIT: dict[ActivationType, _Emit] = {
     _A.SELU: _single("Selu", alpha=lambda a, b: a, gamma=lambda a, b: b),
     _A.SOFTSIGN: _single("Softsign"),
     _A.SOFTPLUS: _scaled("Softplus"),
-    _A.CLIP: lambda ctx, op, x: ctx.compute("Clip", [x, op.alpha, op.beta], ctx.input_type(0).dtype),
-    _A.HARD_SIGMOID: _single("HardSigmoid", alpha=lambda a, b: a, beta=lambda a, b: b),
+    _A.CLIP: _clamped(lambda a, b: (a, b), lambda ctx, op, v: v),
+    _A.HARD_SIGMOID: _clamped(
+        lambda a, b: (0.0, 1.0),
+        lambda ctx, op, v: ctx.emit("Add", [_mul(ctx, v, op.alpha), ctx.const(op.beta, _F32)]),
+    ),
     _A.SCALED_TANH: _scaled("Tanh"),
     _A.THRESHOLDED_RELU: _single("ThresholdedRelu", alpha=lambda a, b: a),
     _A.GELU_ERF: _gelu("none"),

@@ -6,8 +6,9 @@ pooling ``ceil_mode`` drops a last window that starts in the padding, which Tens
 becomes extra post-padding that completes the last window (computed in the graph when the input's
 spatial dims are dynamic). Deconvolution's pre/post padding trims the output, as ConvTranspose's pads do.
 
-Pooling: MAX pads with -inf in both; NaN in a window gives NaN (onnxruntime's MaxPool may skip it, so
-it is propagated explicitly). AVERAGE is ONNX AveragePool (``count_include_pad`` = not
+Pooling: MAX pads with -inf in both and skips NaN (TensorRT's reading: NaNs become -inf before
+MaxPool, and a window holding nothing above -inf gives -inf, where onnxruntime starts its maxima from the
+lowest finite float). AVERAGE is ONNX AveragePool (``count_include_pad`` = not
 ``average_count_excludes_padding``) where the padding is smaller than the window and there is no
 ROUND_UP extra; otherwise the window sums divided by the counted positions, both computed with
 AveragePool over explicitly padded tensors, so windows past the padded input count as TensorRT does.
@@ -196,7 +197,7 @@ def _deconvolution(ctx: NodeContext, op: Deconvolution) -> str:
 
 
 def _max(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
-    """MaxPool of float32 ``x``, NaN propagated and -inf where a window holds nothing above -inf
+    """MaxPool of float32 ``x``, NaN skipped and -inf where a window holds nothing above -inf
     (onnxruntime starts its maxima from the lowest finite float)."""
     window: dict[str, Any] = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
 
@@ -210,10 +211,10 @@ def _max(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
         hits = pool(ctx.cast(mask, dtypes.float32), 0.0)
         return ctx.emit("Greater", [hits, ctx.const(0.0, dtypes.float32)])
 
-    y = pool(x, float("-inf"))
-    above = indicator(ctx.emit("Greater", [x, ctx.const(float("-inf"), dtypes.float32)]))
-    y = ctx.emit("Where", [above, y, ctx.const(float("-inf"), dtypes.float32)])
-    return ctx.emit("Where", [indicator(ctx.emit("IsNaN", [x])), ctx.const(float("nan"), dtypes.float32), y])
+    lowest = ctx.const(float("-inf"), dtypes.float32)
+    y = pool(ctx.emit("Where", [ctx.emit("IsNaN", [x]), lowest, x]), float("-inf"))
+    above = indicator(ctx.emit("Greater", [x, lowest]))  # false for NaN
+    return ctx.emit("Where", [above, y, lowest])
 
 
 def _average(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:

@@ -53,10 +53,10 @@ def export(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("demo")
     >>> x = net.input("x", td.float32, ("batch", 4))
-    >>> net.output("y", td.relu(x) + 1.0)
+    >>> net.output("y", td.sigmoid(x) + 1.0)
     >>> model = net.to_onnx()
     >>> model.opset_import[0].version, [n.op_type for n in model.graph.node]
-    (17, ['Relu', 'Add'])
+    (17, ['Sigmoid', 'Add'])
     >>> model.graph.input[0].type.tensor_type.shape.dim[0].dim_param
     'batch'
     """

@@ -1,8 +1,9 @@
 """ONNX export of IReduceLayer.
 
 - MAX/MIN: ONNX ReduceMax/ReduceMin give -inf/+inf (INT_MIN/INT_MAX) for empty reductions, as TensorRT
-  does, but onnxruntime drops NaNs depending on where they are; NaN propagates explicitly (``np.max``'s
-  and the reference's reading).
+  does, but onnxruntime drops NaNs or keeps them depending on where they are; TensorRT's MAX/MIN skip
+  NaN (the reference's reading), so NaNs are replaced by the empty result (-inf for MAX, +inf for MIN)
+  before reducing: a row of only NaNs gives that result too.
 - SUM/PROD: ReduceSum/ReduceProd. Integer overflow is the runtime's in ONNX (onnxruntime saturates, and
   sums int64 through double): int32 SUM is summed in int64 and cast back, which wraps as TensorRT's
   int32 sum does; int32/int64 PROD and int64 SUM that overflow are not pinned (see docs/onnx.md).
@@ -29,14 +30,16 @@ def _sum(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType, op_type: str
 
 
 def _extreme(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType) -> str:
-    y = ctx.reduce(_ONNX[op.op], x, op.axes, op.keepdims)
+    op_type = _ONNX[op.op]
     if not dtype.is_float:
-        return y
-    nans = ctx.reduce(
-        "ReduceMax", ctx.cast(ctx.emit("IsNaN", [x]), dtypes.float32), op.axes, op.keepdims
-    )
-    any_nan = ctx.emit("Greater", [nans, ctx.const(0.0, dtypes.float32)])
-    return ctx.emit("Where", [any_nan, ctx.const(float("nan"), dtype), y])
+        return ctx.reduce(op_type, x, op.axes, op.keepdims)
+    empty = ctx.const(float("-inf") if op.op is _R.MAX else float("inf"), dtypes.float32)
+
+    def build(v: str) -> str:
+        numbers = ctx.emit("Where", [ctx.emit("IsNaN", [v]), empty, v])
+        return ctx.reduce(op_type, numbers, op.axes, op.keepdims)
+
+    return ctx.in_float32(dtype, build, x)
 
 
 def _average(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType) -> str:

@@ -2,7 +2,9 @@
 
 The scale (and the optional zero point) are inputs in both the IR and TensorRT; the output type, the
 per-channel axis and the block shape are the layer's properties. A block shape is set only for block
-quantization (TensorRT's default is none).
+quantization (TensorRT's default is none). A per-tensor scale of shape ``(1,)`` (or of the input's rank,
+one coefficient) goes through a helper Shuffle to 0-D, as NvInfer.h's IQuantizeLayer says "The scale value
+must be a scalar for per-tensor quantization"; raise reads the scale behind it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,27 @@ from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 def _lower_scaled(method: str) -> LowerFn[Quantize | Dequantize]:
     def lower(ctx: LowerContext, node: Node, op: Quantize | Dequantize) -> None:
-        layer = ctx.add(node, method, ctx.input(node, 0), ctx.input(node, 1), ctx.api.dtype(op.to_type))
+        x, scale = node.inputs[0], node.inputs[1]
+        assert x is not None and scale is not None
+        scalar = op.granularity(x.type, scale.type) == "tensor" and scale.type.rank > 0
+        # the scale and the zero point (inputs 1 and 2), 0-D for a per-tensor scale
+        given = [ctx.input(node, i) for i in range(1, len(node.inputs))]
+        params = [
+            ctx.helper(node, f"{role}.scalar", "add_shuffle", t) if scalar else t
+            for t, role in zip(given, ("scale", "zero_point"))
+            if t is not None
+        ]
+        if scalar:
+            for shuffle in params:
+                shuffle.reshape_dims = ctx.trt.Dims([])
+            params = [shuffle.get_output(0) for shuffle in params]
+        layer = ctx.add(node, method, ctx.input(node, 0), params[0], ctx.api.dtype(op.to_type))
         # -1 (per tensor) is set too: NvInfer.h needs a valid axis only for scales of several coefficients
         layer.axis = op.axis
         if op.block_shape:
             layer.block_shape = ctx.trt.Dims(list(op.block_shape))
-        ctx.set_inputs(node, layer, 2)
+        if len(params) > 1:
+            layer.set_input(2, params[1])
 
     return lower
 
@@ -30,7 +47,8 @@ def _lower_scaled(method: str) -> LowerFn[Quantize | Dequantize]:
 def _raise_scaled(cls: type[Quantize] | type[Dequantize]) -> RaiseFn:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         block = tuple(int(d) for d in layer.block_shape)
-        return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), ctx.inputs(layer))
+        inputs = [ctx.behind_helper(layer, i) for i in range(layer.num_inputs)]
+        return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), inputs)
 
     return raise_
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trtdsl import dtypes
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.errors import BackendError
@@ -58,15 +59,16 @@ def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
 
 
 def _lower_topk(ctx: LowerContext, node: Node, op: TopK) -> None:
-    layer = ctx.add(
+    # The five-argument addTopK (TensorRT 10.14): NvInfer.h deprecates the four-argument one in 10.14
+    ctx.add(
         node,
         "add_topk",
         ctx.input(node, 0),
         ctx.api.enum("TopKOperation", op.op),
         op.k,
         axes_to_mask((op.axis,)),
+        ctx.api.dtype(op.indices_dtype),
     )
-    layer.indices_type = ctx.api.dtype(op.indices_dtype)
 
 
 def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
@@ -113,14 +115,17 @@ register(MatrixMultiply, "MATRIX_MULTIPLY", _lower_matmul, _raise_matmul)
 
 
 def _lower_normalization(ctx: LowerContext, node: Node, op: Normalization) -> None:
-    layer = ctx.add(
-        node,
-        "add_normalization_v2",
-        ctx.input(node, 0),
-        ctx.input(node, 1),
-        ctx.input(node, 2),
-        axes_to_mask(op.axes),
-    )
+    # A strongly typed network computes a normalization in its input's type: NvInfer.h (10.16)
+    # INormalizationLayer::setComputePrecision is for weakly typed networks only, "since the compute
+    # precision is typically controlled by casting the input tensors". The reference computes the
+    # statistics of 16-bit inputs in float32, and a float16 variance overflows once |x| > 256, so 16-bit
+    # normalizations are lowered as Cast to float32, the layer, Cast back.
+    inputs = [ctx.input(node, i) for i in range(3)]
+    mask = axes_to_mask(op.axes)
+    if node.outputs[0].dtype in (dtypes.float16, dtypes.bfloat16):
+        layer = ctx.add_in_float32(node, "add_normalization_v2", inputs, mask)
+    else:
+        layer = ctx.add(node, "add_normalization_v2", *inputs, mask)
     layer.epsilon = op.epsilon
     layer.num_groups = op.num_groups
 
@@ -133,8 +138,11 @@ def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
             "group normalization takes per-group scale and bias; trtdsl's op is addNormalizationV2's "
             "(per channel)"
         )
+    back = ctx.cast_back(layer)  # a 16-bit normalization the lowering computed in float32
     return Raised(
-        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer)
+        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups),
+        [ctx.behind_helper(layer, i) for i in range(3)] if back is not None else ctx.inputs(layer),
+        None if back is None else [back.get_output(0)],
     )
 
 
