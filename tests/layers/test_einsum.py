@@ -168,7 +168,8 @@ ERRORS = [
      call(lambda a, b: td.einsum("i,i->", a, b), f32(3), (td.float16, (3,)))),
     (ArgumentError, "einsum: got no operands; expected one or more tensors after the equation",
      lambda: td.einsum("ij->ji")),
-    (ArgumentError, "einsum: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "einsum: no operand is a trtdsl Tensor; expected at least one (NumPy arrays become "
+                    "constants of its dtype)",
      lambda: td.einsum("i->", np.ones(3, np.float32))),
     (ArgumentError, "Einsum: got 3 inputs; expected 1 or 2 (td.einsum contracts more operands pairwise)",
      call(lambda x: x.network.add1(Einsum("i,i,i->"), (x, x, x)), f32(3))),

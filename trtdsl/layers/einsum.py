@@ -53,7 +53,7 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, expect_dtype, in_float, network_of
+from trtdsl.layers._common import as_tensor, expect_dtype, in_float
 
 __all__ = ["Einsum", "Subscripts", "einsum"]
 
@@ -255,8 +255,10 @@ def einsum(equation: str, *operands: Any, name: str | None = None) -> Tensor:
     """
     if not operands:
         raise ArgumentError("einsum: got no operands; expected one or more tensors after the equation")
-    network_of("einsum", *operands)
-    like = next(o for o in operands if isinstance(o, Tensor))
+    like = next((o for o in operands if isinstance(o, Tensor)), None)
+    if like is None:
+        raise ArgumentError("einsum: no operand is a trtdsl Tensor; expected at least one (NumPy arrays become "
+                            "constants of its dtype)")
     tensors = [as_tensor("einsum", f"operands[{i}]", o, like) for i, o in enumerate(operands)]
     types = [t.type for t in tensors]
     terms, output = _split("einsum", equation, len(tensors), ellipsis=True)
