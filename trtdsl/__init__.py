@@ -79,6 +79,10 @@ from trtdsl.conditionals import If, cond
 from trtdsl.plugins import AOTKernel, data_dependent_dim, plugin, registry_plugin
 from trtdsl.shapes import ShapeSyncWarning
 
+from trtdsl.layers.einsum import einsum
+from trtdsl.layers.one_hot import one_hot
+from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -110,6 +114,7 @@ __all__ = [
     "slice", "softmax", "softplus", "softsign", "sqrt", "squeeze", "subtract", "sum", "take",
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
+    "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

@@ -42,6 +42,10 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
+from trtdsl.layers.einsum import Einsum
+from trtdsl.layers.one_hot import OneHot
+from trtdsl.layers.scatter import Scatter
+
 __all__ = [
     "Activation",
     "Cast",
@@ -82,4 +86,7 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
+    "Einsum",
+    "OneHot",
+    "Scatter",
 ]

@@ -956,6 +956,67 @@ def helper_rows() -> list[Row]:
     return rows
 
 
+# -- Einsum, OneHot, Scatter ----------------------------------------------------------------------------
+def einsum_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        variants = {
+            "bmm": lambda a, b: td.einsum("nij,njk->nik", a, b),
+            "implicit_spaces": lambda a, b: td.einsum("nij, njk", a, b),
+            "transpose_sum": lambda a, b: td.einsum("nij->jn", a),
+            "ellipsis": lambda a, b: td.einsum("...ij,...jk->...ik", a, b),
+            "chain": lambda a, b: td.einsum("nij,njk,nli->lk", a, b, td.transpose(a, (0, 2, 1))),
+            "dot": lambda a, b: td.einsum("nij,nij->", a, a),
+        }
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        inputs = {"a": (dtype, ("n", 2, 3)), "b": (dtype, ("n", 3, 4))}
+        rows += _variants(f"einsum-{dtype.name}", dtype, inputs, variants, values={"a": (-4, 4), "b": (-4, 4)},
+                          special=False, rtol=tol, atol=tol)
+    rows.append(Row("einsum-nan-inf-float32", _each({"a": (td.float32, ("n", 3)), "b": (td.float32, (3, 2))},
+                                                    {"mm": lambda a, b: td.einsum("ij,jk->ik", a, b)})))
+    return rows
+
+
+def one_hot_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+
+        def build(net, dtype=dtype):
+            i = net.input("i", td.int32, ("n", 3))
+            values = net.input("values", dtype, (2,))
+            net.output("last", td.one_hot(i, 4, values))
+            net.output("first", td.one_hot(i, 5, values, axis=0))
+            net.output("middle", td.one_hot(i, 3, values, axis=1))
+
+        # indices in [-6, 6] against depths 3 to 5: negatives that wrap, and indices of no class
+        rows.append(Row(f"one-hot-{dtype.name}", build, values={"i": (-6, 6)}))
+    return rows
+
+
+def scatter_rows() -> list[Row]:
+    # constant indices without repeats: writes to one element twice are undefined in TensorRT and ONNX
+    element = np.array([[[2, -1, 0, 1]], [[0, 1, -2, 3]]])
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+        for idx_type in (np.int32, np.int64):
+
+            def build(net, dtype=dtype, idx_type=idx_type):
+                data = net.input("data", dtype, (2, "n", 4))
+                net.output("axis2", td.scatter_elements(data, element.astype(idx_type),
+                                                        net.input("u_axis2", dtype, (2, 1, 4)), axis=2))
+                net.output("axis0", td.scatter_elements(data, np.array([[[1, 0, -1, 0]]], idx_type),
+                                                        net.input("u_axis0", dtype, (1, 1, 4))))
+                net.output("nd_rows", td.scatter_nd(data, np.array([[1], [-2]], idx_type),
+                                                    net.input("u_rows", dtype, (2, "n", 4))))
+                net.output("nd_elements", td.scatter_nd(data, np.array([[[0, 0, 3], [1, -1, 0]]], idx_type),
+                                                        net.input("u_elements", dtype, (1, 2))))
+                net.output("put", td.put_along_axis(data, np.array([[[3]], [[-4]]], idx_type),
+                                                    net.input("u_put", dtype, ()), axis=2))
+
+            rows.append(Row(f"scatter-{dtype.name}-{np.dtype(idx_type).name}", build, dims={"n": (1, 3)}))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -975,4 +1036,7 @@ def all_rows() -> list[Row]:
         + shape_rows()
         + plugin_rows()
         + helper_rows()
+        + einsum_rows()
+        + one_hot_rows()
+        + scatter_rows()
     )

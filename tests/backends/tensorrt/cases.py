@@ -425,6 +425,52 @@ def conditionals() -> td.Network:
     return net
 
 
+# -- Einsum, OneHot, Scatter -------------------------------------------------------------------------------
+@case
+def einsums() -> td.Network:
+    net = td.Network("einsums")
+    a = net.input("a", td.float32, ("n", 3, 4))
+    b = net.input("b", td.float32, ("n", 4, 2))
+    net.output("bmm", td.einsum("bij,bjk->bik", a, b))
+    net.output("implicit", td.einsum("nij, njk", a, b))
+    net.output("transpose_sum", td.einsum("nij->jn", a))
+    net.output("ellipsis", td.einsum("...ij,jk->...ik", a, _w(4, 5)))
+    net.output("chain", td.einsum("nij,njk,kl->nil", a, b, _w(2, 3, seed=1)))
+    h = net.input("h", td.float16, (5,))
+    net.output("dot_f16", td.einsum("i,i->", h, h))
+    return net
+
+
+@case
+def one_hots() -> td.Network:
+    net = td.Network("one_hots")
+    i = net.input("i", td.int32, ("n", 3))
+    values = net.input("values", td.float16, (2,))
+    net.output("last", td.one_hot(i, 4, values=(-1.0, 2.5)))
+    net.output("first", td.one_hot(i, 5, values, axis=0))
+    net.output("middle", td.one_hot(i, 3, (7, 9), axis=1, dtype=td.int64))
+    net.output("bool", td.one_hot(i, 2, (False, True), axis=-2, dtype=td.bool))
+    return net
+
+
+@case
+def scatters() -> td.Network:
+    net = td.Network("scatters")
+    data = net.input("data", td.float32, (3, "n", 4))
+    idx = net.input("idx", td.int32, (3, 1, 2))
+    upd = net.input("upd", td.float32, (3, 1, 2))
+    net.output("element_axis2", td.scatter_elements(data, idx, upd, axis=2))
+    ones = np.ones((1, 1, 2), np.float32)
+    net.output("element_axis0", td.scatter_elements(data, np.array([[[2, 0]]]), ones))
+    rows = np.zeros((2, 2, 4), np.float32)
+    net.output("nd_rows", td.scatter_nd(data, np.array([[1], [0]], np.int32), rows))
+    net.output("nd_elements", td.scatter_nd(data, np.array([[2, 1, 3]]), np.array([5.0], np.float32)))
+    net.output("put", td.put_along_axis(data, np.array([[[3]], [[0]], [[1]]]), -4.0, axis=-1))
+    flags = net.input("flags", td.bool, (2, 3))
+    net.output("bool", td.scatter_elements(flags, np.array([[1, 0, 1]]), np.ones((1, 3), np.bool_), axis=0))
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     """The module of examples/<name>.py (examples import each other, as when they are run)."""
