@@ -103,6 +103,27 @@ class BackendError(DSLError, RuntimeError):
     """A backend is missing, or cannot express or run this network."""
 
 
+_NUMBERS = (int, float, np.ndarray, np.generic)
+
+
+def constant_hint(value: object) -> str:
+    """How to pass ``value`` where a Tensor is needed: ``"; turn an array or a number into one with
+    net.constant(...)"`` when ``value`` is one (a number, a NumPy array or a nested list of numbers), else
+    "". Error messages that refuse a non-tensor end with it.
+
+    >>> constant_hint([[1, 2], [3, 4.5]]), constant_hint("x")
+    ('; turn an array or a number into one with net.constant(...)', '')
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (list, tuple)) and item:
+            pending.extend(item)
+        elif not (isinstance(item, _NUMBERS) and np.asarray(item).dtype.kind in "biuf"):
+            return ""
+    return "; turn an array or a number into one with net.constant(...)"
+
+
 def bad_argument(op: str, arg: str, value: object, expected: str,
                  cls: type[DSLError] = ArgumentError) -> DSLError:
     """The standard message for a bad argument: ``op: argument 'arg' is value; expected ...``."""

@@ -206,7 +206,8 @@ ERRORS = [
     (ArgumentError, "normalization: argument 'axes' is (0, 0); expected unique axes",
      call(lambda x: td.normalization(x, 1.0, 0.0, axes=(0, 0)), f32(2, 3))),
     (DTypeError, "instance_norm: argument 'x' is 3.0; expected a trtdsl "
-                 "Tensor", lambda: td.instance_norm(3.0, 1, 0)),
+                 "Tensor; turn an array or a number into one with "
+                 "net.constant(...)", lambda: td.instance_norm(3.0, 1, 0)),
     (ShapeError, "Normalization: argument 'axes' is (1, 2); expected (2,), every dim after the channel dim "
                  "1, when num_groups is not "
                  "1", call(raw((1, 2), 1e-5, 2), f32(2, 4, 3), f32(1, 4, 1), f32(1, 4, 1))),

@@ -299,7 +299,8 @@ ROWS = [
         lambda: setattr(Clamp(), "limit", 1.0),
     ),
     (ArgumentError, "t::clamp: takes 1 input tensor (x); got 2", lambda: Clamp()(*[net_input()[1]] * 2)),
-    (DTypeError, "t::clamp: argument 'x' is 3.0; expected a trtdsl Tensor", lambda: Clamp()(3.0)),
+    (DTypeError, "t::clamp: argument 'x' is 3.0; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: Clamp()(3.0)),
     # input dtypes on use
     (
         DTypeError,
