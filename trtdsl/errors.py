@@ -24,7 +24,7 @@ from typing import Any, Callable, TypeVar
 import attrs
 import numpy as np
 
-F = TypeVar("F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., Any])
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # Frames that are never the user's line: trtdsl itself, code attrs and importlib generate for its classes,
 # the context managers its with blocks are made of, and NumPy calling back into a Tensor.
@@ -55,7 +55,7 @@ class Location:
 _ENTRY_POINTS: set[CodeType] = set()
 
 
-def entry_point(fn: F) -> F:
+def entry_point(fn: _F) -> _F:
     """Mark ``fn`` as an entry point: :func:`user_location` looks for the user's line only inside it."""
     _ENTRY_POINTS.add(fn.__code__)
     return fn
