@@ -75,7 +75,7 @@ ERRORS = [
     (DTypeError, "one_hot: argument 'indices' has dtype int64; expected int32 (IOneHotLayer takes int32 "
                  "indices: cast with td.cast(indices, td.int32))",
      call(lambda i: td.one_hot(i, 3), (td.int64, (2,)))),
-    (DTypeError, "one_hot: argument 'indices' is [0, 1]; expected a trtdsl Tensor",
+    (DTypeError, "one_hot: argument 'indices' is [0, 1]; expected a trtdsl Tensor; turn an array or a number into one with net.constant(...)",
      lambda: td.one_hot([0, 1], 3)),
     (ArgumentError, "one_hot: argument 'depth' is 0; expected an int in [1, 2147483647] (TensorRT needs the "
                     "depth when the network is built)",

@@ -25,6 +25,7 @@ import numpy as np
 
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
+from trtdsl.ir.network import foreign_tensor
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_tensor
 from trtdsl.regions.scope import (
@@ -159,8 +160,7 @@ class If(RegionBuilder, BranchOwner):
                     value = as_tensor("output", arg, value, other) if isinstance(other, Tensor) \
                         else _constant(net, arg, value)
             if value.network is not net:
-                raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not "
-                                  f"{net.name!r}")
+                raise RegionError(f"output: {foreign_tensor(value, net)}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
             values.append(value)
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, Ty
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
+from trtdsl.errors import ArgumentError, DSLError, ShapeError, constant_hint, user_location
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import Dim, DimLike, as_dim, bound_shape
 from trtdsl.ir.functions import function, tensor_function
@@ -178,12 +178,10 @@ class Network:
         """Mark ``tensor`` as the network output called ``name``."""
         self._check_new_name(name, "output")
         if not isinstance(tensor, Tensor):
-            raise ArgumentError(f"output {name!r}: expected a Tensor, got {type(tensor).__name__}")
+            raise ArgumentError(f"output {name!r}: expected a Tensor, got {type(tensor).__name__}"
+                                f"{constant_hint(tensor)}")
         if tensor.network is not self:
-            raise ArgumentError(
-                f"output {name!r}: tensor %{tensor.name} belongs to network {tensor.network.name!r}, "
-                f"not {self.name!r}"
-            )
+            raise ArgumentError(f"output {name!r}: tensor {foreign_tensor(tensor, self)}")
         if name in self.outputs:
             raise ArgumentError(f"output: network {self.name!r} already has an output named {name!r}")
         for scope in self._scopes:
@@ -244,7 +242,7 @@ class Network:
         and its outputs' types must stay the same."""
         if not isinstance(tensor, Tensor):
             raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, "
-                                f"got {tensor!r}")
+                                f"got {tensor!r}{constant_hint(tensor)}")
         self._check_input(node.op, index, tensor)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
             raise ArgumentError(f"{node.op.label()}: set_input index is {index!r}; expected an int in "
@@ -298,11 +296,9 @@ class Network:
         if not isinstance(t, Tensor):
             shown = f"a {type(t).__name__}" if not isinstance(t, (int, float, str)) else repr(t)
             raise ArgumentError(f"{op.label()}: input {index} is {shown}; expected a Tensor (or None for an "
-                                "absent optional input)")
+                                f"absent optional input){constant_hint(t)}")
         if t.network is not self:
-            raise ArgumentError(
-                f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
-            )
+            raise ArgumentError(f"{op.label()}: input {foreign_tensor(t, self)}")
 
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self, *, rewired: bool = False) -> None:
@@ -357,6 +353,26 @@ class Network:
         tensor._name = name
         tensor.user_named = True
         self._tensor_names[name] = tensor
+
+
+def foreign_tensor(tensor: Tensor, network: Network) -> str:
+    """Says that ``tensor`` is of another network than ``network``, where it is used, and how to fix it."""
+    return (f"%{tensor.name} belongs to {other_network(tensor.network, network)} but is used in network "
+            f"{network.name!r}; {one_network_fix(network)}")
+
+
+def other_network(other: Network, network: Network) -> str:
+    """``other`` named for a reader who knows ``network``: "network 'b'", or "another network (also named
+    'a')" when the two share a name."""
+    if other.name == network.name:
+        return f"another network (also named {other.name!r})"
+    return f"network {other.name!r}"
+
+
+def one_network_fix(network: Network) -> str:
+    """How to fix a tensor of another network used in ``network``."""
+    return (f"a tensor is used only in the network that made it: make the value in network {network.name!r} "
+            "(with its input(...) or constant(...)) or build everything in one network")
 
 
 def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:

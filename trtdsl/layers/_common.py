@@ -12,7 +12,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, constant_hint
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
@@ -31,19 +31,27 @@ def network_of(fn: str, *values: Any) -> Network:
             for item in v:
                 if isinstance(item, Tensor):
                     return item.network
-    raise ArgumentError(f"{fn}: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)")
+    raise ArgumentError(f"{fn}: at least one argument must be a trtdsl Tensor (got only Python/NumPy "
+                        f"values){constant_hint(values)}")
 
 
 def expect_tensor(fn: str, arg: str, value: Any) -> Tensor:
     """``value`` if it is a Tensor, else a DTypeError naming ``fn``'s argument ``arg``."""
     if not isinstance(value, Tensor):
-        raise bad_argument(fn, arg, _short(value), "a trtdsl Tensor", DTypeError)
+        raise bad_argument(fn, arg, _short(value), f"a trtdsl Tensor{constant_hint(value)}", DTypeError)
     return value
+
+
+class _Shown(str):
+    """Text shown as is where a message shows values with repr()."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _short(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        return f"<ndarray {value.dtype}{list(value.shape)}>"
+        return _Shown(f"<ndarray {value.dtype}{list(value.shape)}>")
     return value
 
 

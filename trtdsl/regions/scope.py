@@ -24,6 +24,7 @@ import contextvars
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from trtdsl.errors import RegionError
+from trtdsl.ir.network import one_network_fix, other_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.region import Region, new_region
@@ -288,8 +289,9 @@ class RegionBuilder:
         """Put this region's scope on ``network`` (when its network becomes known)."""
         if self.network is not None:
             if network is not self.network:
-                raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot "
-                                  f"use tensors of another network ({network.name!r})")
+                raise RegionError(f"{self.describe()} is in network {self.network.name!r} but is given a "
+                                  f"tensor of {other_network(network, self.network)}; "
+                                  f"{one_network_fix(self.network)}")
             return
         opened = _OPEN.get()
         index = opened.index(self) if self in opened else len(opened)
