@@ -2,7 +2,11 @@
 (``zeros``/``border``/``reflection`` for FILL/CLAMP/REFLECT; ``bilinear``/``bicubic`` until opset 19,
 ``linear``/``cubic`` from opset 20, and ``nearest``). 16-bit inputs are computed in float32 and rounded
 once, as the reference does. onnxruntime's kernel follows the pixel rules of the reference (see
-trtdsl/layers/grid_sample.py)."""
+trtdsl/layers/grid_sample.py).
+
+TensorRT's ONNX parser (onnx-tensorrt up to TensorRT 11.1) knows only GridSample-16's names: it reads the
+opset-20 names ``linear`` and ``cubic`` as NEAREST without a warning (NVIDIA/TensorRT issue 4646,
+onnx-tensorrt pull request 1060), so for TensorRT export GridSample below opset 20 (the default, 17)."""
 
 from __future__ import annotations
 
