@@ -49,8 +49,11 @@ from trtdsl.layers.fill import (
     random_uniform, zeros, zeros_like,
 )
 from trtdsl.layers.gather import GatherMode, gather, gather_nd, take, take_along_axis
+from trtdsl.layers.grid_sample import GridSampleMode, grid_sample
+from trtdsl.layers.lrn import lrn
 from trtdsl.layers.manipulation import argmax, argmin, flatten, flip, repeat, split, stack, tile
 from trtdsl.layers.matmul import MatrixOperation, matmul
+from trtdsl.layers.nms import BoundingBoxFormat, nms
 from trtdsl.layers.neural import (
     batch_norm, fold_batch_norm, hard_swish, linear, log_softmax, merge_heads, silu, split_heads,
 )
@@ -115,6 +118,8 @@ __all__ = [
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
+    # detection and vision layers
+    "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

@@ -261,7 +261,7 @@ class Resize(Op):
         if self.mode is _I.LINEAR:
             weights = [1 - t, t]
         else:
-            weights = [_cubic(self.cubic_coeff, t - k) for k in offsets]
+            weights = [cubic_kernel(self.cubic_coeff, t - k) for k in offsets]
             if self.exclude_outside:
                 weights = [np.where((tap < 0) | (tap > last), 0.0, w) for tap, w in zip(taps, weights)]
                 total = sum(weights)
@@ -285,7 +285,7 @@ class Resize(Op):
         return (x + 0.5) * n_in / n_out - 0.5
 
 
-def _cubic(a: float, s: np.ndarray) -> np.ndarray:
+def cubic_kernel(a: float, s: np.ndarray) -> np.ndarray:
     """The cubic convolution kernel of coefficient ``a`` at distances ``s``."""
     d = np.abs(s)
     near = ((a + 2) * d - (a + 3)) * d * d + 1

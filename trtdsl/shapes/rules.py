@@ -165,9 +165,9 @@ def _device_dims(t: Tensor) -> list[str]:
 
 
 def _is_device_symbol(name: str) -> bool:
-    """Whether a dim is a size GPU layers compute: a NonZero count (``nonzero(%x)``) or a plugin's
-    data-dependent size (``name#k``)."""
-    return not is_value_symbol(name) and (name.startswith("nonzero(") or "#" in name)
+    """Whether a dim is a size GPU layers compute: a NonZero or NMS count (``nonzero(%x)``,
+    ``nms(%boxes,...)``) or a plugin's data-dependent size (``name#k``)."""
+    return not is_value_symbol(name) and (name.startswith(("nonzero(", "nms(")) or "#" in name)
 
 
 class _Walk:

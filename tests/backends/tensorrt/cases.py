@@ -353,6 +353,30 @@ def poolings() -> td.Network:
 
 # -- quantization ------------------------------------------------------------------------------------------
 @case
+def detection_and_vision() -> td.Network:
+    """GridSample, LRN and NMS with non-default parameters (NMS: optional inputs present and absent)."""
+    net = td.Network("detection_and_vision")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    grid = net.input("grid", td.float32, ("n", 2, 6, 2))
+    net.output("bilinear", td.grid_sample(x, grid))
+    net.output("nearest_reflect", td.grid_sample(x, grid, interpolation="nearest", sample_mode="reflect"))
+    net.output("cubic_border_aligned", td.grid_sample(x, grid, interpolation="cubic", align_corners=True,
+                                                      sample_mode="border"))
+    h = net.input("h", td.float16, (1, 2, 3, 3))
+    net.output("half", td.grid_sample(h, net.input("h_grid", td.float16, (1, 4, 4, 2))))
+    net.output("lrn", td.lrn(x, 3, alpha=2e-4, beta=0.6, k=1.5))
+    boxes = net.input("boxes", td.float32, ("n", 6, 4))
+    scores = net.input("scores", td.float32, ("n", 6, 3))
+    limit = net.input("limit", td.int32, ())
+    net.output("nms", td.nms(boxes, scores, limit, iou_threshold=0.4, score_threshold=-0.5,
+                             box_coding="center", topk_box_limit=10, indices_dtype=td.int64))
+    per_class = net.input("per_class", td.float16, ("n", 6, 3, 4))
+    half_scores = net.input("half_scores", td.float16, ("n", 6, 3))
+    net.output("nms_per_class", td.nms(per_class, half_scores, 2, score_threshold=0.25))
+    return net
+
+
+@case
 def quantizations() -> td.Network:
     net = td.Network("qdq")
     x = net.input("x", td.float32, ("n", 4))
