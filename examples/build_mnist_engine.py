@@ -75,12 +75,16 @@ def check_without_tensorrt(net: td.Network) -> None:
         print(f"  {layer.name:45s} -> {layer.get_output(0).name if layer.num_outputs else '(no output)'}")
 
 
+def build_network() -> td.Network:
+    """The network this example builds, for the command line (``trtdsl inspect/run/export/build``)."""
+    return trained_lenet(np.random.default_rng(7), per_digit=40)
+
+
 def main() -> None:
-    rng = np.random.default_rng(7)
-    net = trained_lenet(rng, per_digit=40)
+    net = build_network()
     why = tensorrt_status()
     if why is None:
-        build_and_run(net, rng)
+        build_and_run(net, np.random.default_rng(8))
         return
     print(f"No TensorRT engine is built here: {why}.")
     print(

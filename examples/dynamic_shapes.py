@@ -25,7 +25,7 @@ WINDOW = 4
 FEATURES = 8
 
 
-def build() -> td.Network:
+def build_network() -> td.Network:
     net = td.Network("windows")
     x = net.input("tokens", td.float32, ("batch", "seq", FEATURES))
     batch, seq = x.shape[0], x.shape[1]
@@ -56,7 +56,7 @@ def numpy_outputs(tokens: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def main() -> None:
-    net = build()
+    net = build_network()
     print(net.format(locations=False))
     print()
     for name, t in net.outputs.items():

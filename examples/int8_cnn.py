@@ -54,10 +54,22 @@ def naive(weights: dict[str, np.ndarray]) -> td.Network:
     return net
 
 
+def calibration_digits(rng: np.random.Generator) -> np.ndarray:
+    """200 rendered digits to measure the activations' ranges on (their labels are not used)."""
+    return render(np.tile(np.arange(10), 20), rng)
+
+
+def build_network() -> td.Network:
+    """The INT8 network of this example, for the command line (``trtdsl inspect/run/export``)."""
+    rng = np.random.default_rng(2024)
+    weights = trained_weights(rng)
+    return quantized(weights, calibration_digits(rng), td.int8)
+
+
 def main() -> dict[str, float]:
     rng = np.random.default_rng(2024)
     weights = trained_weights(rng)
-    calibration = render(np.tile(np.arange(10), 20), rng)  # 200 digits, labels unused
+    calibration = calibration_digits(rng)
     nets = {"float32": lenet(weights), "int8": quantized(weights, calibration, td.int8),
             "fp8": quantized(weights, calibration, td.fp8)}
 

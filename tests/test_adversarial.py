@@ -122,6 +122,10 @@ def _data_dependent(e: Env, kw: dict) -> Any:
     return Positives()(e.v)
 
 
+def _listed(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def _example(strategy: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # .example() is meant for interactive use; here it draws once
@@ -240,8 +244,20 @@ for _name, _base in {
     "where": lambda e: dict(condition=e.b, x=e.m, y=e.m),
     "plugin": lambda e: dict(plugin_id="adv::p"),
     "registry_plugin": lambda e: dict(name="p", version="1", namespace="adv"),
+    "grid_sample": lambda e: dict(x=e.x, grid=e.net.constant(np.zeros((2, 3, 3, 2), np.float32)),
+                                  interpolation="linear", align_corners=False),
+    "lrn": lambda e: dict(x=e.x, window=3, alpha=1e-4, beta=0.75, k=1.0),
+    "nms": lambda e: dict(boxes=e.net.constant(np.zeros((1, 5, 4), np.float32)),
+                          scores=e.net.constant(np.ones((1, 5, 2), np.float32)), max_output_boxes_per_class=3,
+                          iou_threshold=0.5, score_threshold=0.1),
+    "one_hot": lambda e: dict(indices=e.iv, depth=4, values=(0.0, 1.0), axis=-1),
+    "put_along_axis": lambda e: dict(arr=e.m, indices=e.i, values=e.m, axis=1),
+    "scatter_elements": lambda e: dict(data=e.m, indices=e.i, updates=e.m, axis=1),
+    "scatter_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32), updates=W(2)),
 }.items():
     td_call(_name, _base)
+CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),
+                   lambda e: dict(equation="ij,jk->ik", operands=(e.m, W(3, 2))))
 CALLS["data_dependent_dim"] = (lambda e: lambda **kw: _data_dependent(e, kw),
                                lambda e: dict(upper_bound=Inside(lambda x, c: x.shape[0]), opt=2, name="k"))
 
@@ -855,11 +871,12 @@ CLI_ERRORS = [
      "elements (choose smaller dims, or give the array yourself)"),
     (["run", "{tmp}/m.py", "--seed", "-1"], "random_inputs: argument 'seed' is -1; expected an int >= 0"),
     (["run", "{tmp}/m.py", "--save", "{tmp}/no/out.npz"],
-     "run --save: cannot write '{tmp}/no/out.npz': folder '{tmp}/no' does not exist"),
-    (["export", "{tmp}/m.py", "-o", "{tmp}"], "to_onnx: cannot write '{tmp}': it is a folder; give a file "
-                                              "path"),
+     "cannot write '{tmp}/no/out.npz': folder '{tmp}/no' does not exist"),
+    (["export", "{tmp}/m.py", "-o", "{tmp}"], "cannot write '{tmp}': it is a folder; give a file path"),
     (["draw", "{tmp}/m.py", "-o", "{tmp}/no/m.dot"],
-     "draw: cannot write '{tmp}/no/m.dot': folder '{tmp}/no' does not exist"),
+     "cannot write '{tmp}/no/m.dot': folder '{tmp}/no' does not exist"),
+    (["build", "{tmp}/m.py", "-o", "{tmp}/no/m.plan"],
+     "cannot write '{tmp}/no/m.plan': folder '{tmp}/no' does not exist"),
 ]
 
 

@@ -1,12 +1,18 @@
-"""The trtdsl command line on a network defined in a temporary file."""
+"""The trtdsl command line on a network defined in a temporary file, and on every example."""
 
+import os
 import re
+import shlex
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from support import expect_error
 
+import trtdsl
 from trtdsl.cli import load_network, main
 from trtdsl.errors import InputError
 
@@ -45,13 +51,43 @@ def test_run_with_given_input_and_save(model, tmp_path, capsys):
     np.save(tmp_path / "x.npy", x)
     saved = tmp_path / "out.npz"
     assert main(["run", str(model), "--input", f"x={tmp_path / 'x.npy'}", "--save", str(saved)]) == 0
-    assert "y: float32[1, 3]  min 0  max 4  mean 1.66667" in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        f"inputs: batch=1; x from {tmp_path / 'x.npy'}",
+        "y: float32[1, 3]  min 0  max 4  mean 1.66667",
+    ]
     np.testing.assert_array_equal(np.load(saved)["y"], [[0.0, 1.0, 4.0]])
 
 
-def test_run_random_inputs_use_dim_sizes(model, capsys):
-    assert main(["run", str(model), "--dim", "batch=5"]) == 0
-    assert capsys.readouterr().out.startswith("y: float32[5, 3]")
+def test_run_random_inputs_use_dim_sizes_and_say_the_sizes_and_seed(model, capsys):
+    assert main(["run", str(model), "--dim", "batch=5", "--seed", "3"]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == "inputs: batch=5; x drawn with --seed 3" and second.startswith("y: float32[5, 3]")
+
+
+def test_run_says_the_sizes_it_drew(model, capsys):
+    assert main(["run", str(model)]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    size = re.fullmatch(r"inputs: batch=(\d+); x drawn with --seed 0", first).group(1)
+    assert second.startswith(f"y: float32[{size}, 3]")
+
+
+def test_version():
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert trtdsl.__version__ == project["version"]
+
+
+def test_export_writes_the_opset_asked_for(model, tmp_path, capsys):
+    import onnx
+
+    for opset in (17, 21):
+        target = tmp_path / f"m{opset}.onnx"
+        assert main(["export", str(model), "-o", str(target), "--opset", str(opset)]) == 0
+        assert onnx.load(target).opset_import[0].version == opset
+    assert capsys.readouterr().out.splitlines() == [f"wrote {tmp_path / f'm{v}.onnx'}" for v in (17, 21)]
 
 
 def test_draw_dot(model, tmp_path):
@@ -64,8 +100,11 @@ def test_draw_dot(model, tmp_path):
 def test_errors_are_reported_not_raised(model, tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.ones((1, 3)))
     assert main(["run", str(model), "--input", f"x={tmp_path / 'bad.npy'}"]) == 1
-    err = capsys.readouterr().err
-    assert "trtdsl run: error:" in err and "input 'x' has dtype float64; expected float32" in err
+    # no line of the user's made the error, so it names the network's file
+    assert capsys.readouterr().err == (
+        f"trtdsl run: error: {model}: run: input 'x' has dtype float64; expected float32 (td.float32). "
+        "Convert it with .astype('float32')\n"
+    )
 
 
 def test_load_network_by_name(model):
@@ -118,8 +157,12 @@ def test_invalid_networks(tmp_path):
             "--dim batch=1,2 must look like NAME=MIN,OPT,MAX, with ints >= 0",
         ),
         (
+            ["export", "{model}", "-o", "{tmp}/m.onnx", "--opset", "16"],
+            "--opset 16: expected an ONNX opset from 17 to 25",
+        ),
+        (
             ["export", "{model}", "-o", "{tmp}/no/such/folder/m.onnx"],
-            "to_onnx: cannot write '{tmp}/no/such/folder/m.onnx': folder '{tmp}/no/such/folder' does not exist",
+            "cannot write '{tmp}/no/such/folder/m.onnx': folder '{tmp}/no/such/folder' does not exist",
         ),
     ],
 )
@@ -150,24 +193,76 @@ class FakeEngine:
             f.write(b"plan")
 
 
-EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if "def build_network(" in p.read_text())
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
-def test_most_examples_work_with_the_command_line():
-    assert {p.name for p in EXAMPLES} >= {
-        "mnist_from_scratch.py",
-        "char_rnn_lstm.py",
-        "early_exit.py",
-        "sum_even.py",
-        "custom_plugin.py",
-    }
+def test_every_example_defines_build_network():
+    assert len(EXAMPLES) >= 8
+    for example in EXAMPLES:
+        assert re.search(r"^def build_network\(", example.read_text(), re.MULTILINE), example.name
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_examples_inspect_and_run_from_the_command_line(example, capsys):
-    network = load_network(str(example))
     assert main(["inspect", str(example)]) == 0
-    assert capsys.readouterr().out.startswith(f'network "{network.name}" {{')
+    text = capsys.readouterr().out
+    assert re.match(r'network "\w+" \{\n', text)
+    outputs = re.findall(r"^  output %(\w+) :", text, re.MULTILINE)
+    assert outputs
     assert main(["run", str(example)]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == list(network.outputs)
+    first, *lines = capsys.readouterr().out.splitlines()
+    assert first.startswith("inputs: ") and "drawn with --seed 0" in first
+    assert [line.split(":")[0] for line in lines] == outputs
+
+
+COMMANDS = ["inspect", "run", "export", "draw", "build"]
+
+
+def help_text(capsys, *argv):
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_every_command_has_a_description_and_an_example_that_runs(tmp_path, monkeypatch, capsys):
+    from trtdsl.ir.network import Network
+
+    listed = re.findall(r"^    (\w+) +\w", help_text(capsys), re.MULTILINE)
+    assert listed == COMMANDS
+    monkeypatch.setattr(Network, "build", lambda self, **options: FakeEngine())
+    monkeypatch.chdir(tmp_path)  # where the examples' output files go
+    for name in COMMANDS:
+        text = help_text(capsys, name)
+        description = re.search(r"\n\n(.+?)\n\npositional arguments:", text, re.DOTALL).group(1)
+        assert len(description.split()) >= 15, (name, description)
+        example = re.search(r"\nexample:\n  (trtdsl .+)\n$", text).group(1)
+        argv = [str(ROOT / a) if a.startswith("examples/") else a for a in shlex.split(example)[1:]]
+        assert argv[0] == name and main(argv) == 0, (example, capsys.readouterr().err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["char_rnn.plan", "early_exit.onnx", "sum_even.dot"]
+
+
+def test_errors_name_the_users_file_not_the_installed_script(model, tmp_path):
+    """Run as the installed ``trtdsl`` script runs it: a launcher file outside trtdsl calling main()."""
+    launcher = tmp_path / "trtdsl"
+    launcher.write_text("import sys\nfrom trtdsl.cli import main\nsys.exit(main())\n")
+    np.save(tmp_path / "bad.npy", np.ones((1, 3)))
+    bad_model = tmp_path / "bad_model.py"
+    bad_model.write_text('import trtdsl as td\nnet = td.Network("b")\nx = net.input("x", td.float32, (2,))\n'
+                         'net.output("y", td.leaky_relu(x, alpha=float("nan")))\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+
+    def stderr(*argv):
+        done = subprocess.run([sys.executable, str(launcher), *argv], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+        assert done.returncode == 1 and str(launcher) not in done.stderr
+        return done.stderr
+
+    assert stderr("run", str(model), "--input", f"x={tmp_path / 'bad.npy'}") == (
+        f"trtdsl run: error: {model}: run: input 'x' has dtype float64; expected float32 (td.float32). "
+        "Convert it with .astype('float32')\n"
+    )
+    assert stderr("inspect", str(bad_model)) == (
+        f"trtdsl inspect: error: {bad_model}:4: leaky_relu: argument 'alpha' is nan; expected a finite "
+        "float\n"
+    )

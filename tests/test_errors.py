@@ -43,14 +43,19 @@ ROWS = [
     (ArgumentError, "elementwise: argument 'op' is 'plus'; expected one of SUM, PROD, MAX, MIN, SUB, DIV, "
                     "POW, FLOOR_DIV, AND, OR, XOR, EQUAL, GREATER, LESS",
      call(lambda a: td.elementwise(a, a, "plus"), f32(2))),
-    (ArgumentError, "add: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "add: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)"
+                    "; turn an array or a number into one with net.constant(...)",
      lambda: td.add(1.0, np.ones(2))),
     # unary
     (DTypeError, "Unary[EXP]: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(td.exp, (td.int32, (2,)))),
     (DTypeError, "Unary[NOT]: input 'x' has dtype float32; expected one of bool",
      call(lambda a: ~a, f32(2))),
-    (DTypeError, "exp: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor", lambda: td.exp([1.0, 2.0])),
+    (DTypeError, "take: argument 'data' is <ndarray float32[3]>; expected a trtdsl Tensor; turn an array or a "
+                 "number into one with net.constant(...)",
+     call(lambda i: td.take(np.arange(3, dtype=np.float32), i), (td.int32, (2,)))),
+    (DTypeError, "exp: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.exp([1.0, 2.0])),
     (ArgumentError, "unary: argument 'op' is 'cube'; expected one of "
                     + ", ".join(o.name for o in td.UnaryOperation),
      call(lambda a: td.unary(a, "cube"), f32(2))),
@@ -128,11 +133,20 @@ ROWS = [
      lambda: td.Network().input("", td.float32, (1,))),
     (ArgumentError, "a tensor named 'x' already exists in network 'e'", lambda: _dup_input()),
     (ArgumentError, "output: network 'e' already has an output named 'y'", lambda: _dup_output()),
-    (ArgumentError, "output 'y': expected a Tensor, got "
-                    "ndarray", lambda: td.Network("e").output("y", np.ones(2))),
-    (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two', not "
-                    "'one'", lambda: _two_networks()),
-    (ArgumentError, "output 'y': tensor %b belongs to network 'two', not 'one'", lambda: _output_of_other()),
+    (ArgumentError, "output 'y': expected a Tensor, got ndarray; turn an array or a number into one with "
+                    "net.constant(...)", lambda: td.Network("e").output("y", np.ones(2))),
+    (ArgumentError, "ElementWise[SUM]: input %b belongs to network 'two' but is used in network 'one'; a "
+                    "tensor is used only in the network that made it: make the value in network 'one' (with "
+                    "its input(...) or constant(...)) or build everything in one network",
+     lambda: _two_networks("two")),
+    (ArgumentError, "ElementWise[SUM]: input %b belongs to another network (also named 'one') but is used in "
+                    "network 'one'; a tensor is used only in the network that made it: make the value in "
+                    "network 'one' (with its input(...) or constant(...)) or build everything in one network",
+     lambda: _two_networks("one")),
+    (ArgumentError, "output 'y': tensor %b belongs to network 'two' but is used in network 'one'; a tensor is "
+                    "used only in the network that made it: make the value in network 'one' (with its "
+                    "input(...) or constant(...)) or build everything in one network",
+     lambda: _output_of_other()),
     (ArgumentError, "add: argument 'op' is 'relu'; expected a trtdsl Op (a layer's parameters)",
      call(lambda a: a.network.add("relu", (a,)), f32(2))),
     (ArgumentError, "Activation[RELU]: got 0 inputs; expected 1 (x)",
@@ -143,9 +157,10 @@ ROWS = [
     (ArgumentError, "ElementWise[SUM]: input 1 ('b') is None; it is required",
      call(lambda a: a.network.add(ElementWise(ElementWiseOperation.SUM), (a, None)), f32(2))),
     (ArgumentError, "Activation[RELU]: input 0 is a ndarray; expected a Tensor (or None for an absent "
-                    "optional input)",
+                    "optional input); turn an array or a number into one with net.constant(...)",
      call(lambda a: a.network.add(Activation(ActivationType.RELU), (np.ones(2, np.float32),)), f32(2))),
-    (ArgumentError, "Activation[RELU]: set_input expects a Tensor of network 'e', got 1.0",
+    (ArgumentError, "Activation[RELU]: set_input expects a Tensor of network 'e', got 1.0; turn an array or "
+                    "a number into one with net.constant(...)",
      call(lambda a: a.network.set_input(td.relu(a).producer, 0, 1.0), f32(2))),
     (ArgumentError, "Activation[RELU]: set_input index is 2; expected an int in [0, 1]",
      call(lambda a: a.network.set_input(td.relu(a).producer, 2, a), f32(2))),
@@ -211,9 +226,9 @@ def _output_of_other():
     td.Network("one").output("y", b)
 
 
-def _two_networks():
+def _two_networks(second):
     a = td.Network("one").input("a", td.float32, (1,))
-    b = td.Network("two").input("b", td.float32, (1,))
+    b = td.Network(second).input("b", td.float32, (1,))
     return a + b
 
 

@@ -19,7 +19,7 @@ below it.
 """
 
 from trtdsl import ops, quantization, regions, shapes
-from trtdsl._version import __version__
+from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
     DType, bfloat16, bool_, dtype, e8m0, float16, float32, float4_e2m1, float8_e4m3, int32, int4, int64,
     int8, uint8,
@@ -49,8 +49,11 @@ from trtdsl.layers.fill import (
     random_uniform, zeros, zeros_like,
 )
 from trtdsl.layers.gather import GatherMode, gather, gather_nd, take, take_along_axis
+from trtdsl.layers.grid_sample import GridSampleMode, grid_sample
+from trtdsl.layers.lrn import lrn
 from trtdsl.layers.manipulation import argmax, argmin, flatten, flip, repeat, split, stack, tile
 from trtdsl.layers.matmul import MatrixOperation, matmul
+from trtdsl.layers.nms import BoundingBoxFormat, nms
 from trtdsl.layers.neural import (
     batch_norm, fold_batch_norm, hard_swish, linear, log_softmax, merge_heads, silu, split_heads,
 )
@@ -78,6 +81,10 @@ from trtdsl.loops import Carry, Loop, LoopOutput, TripLimit, fori_loop, scan, wh
 from trtdsl.conditionals import If, cond
 from trtdsl.plugins import AOTKernel, data_dependent_dim, plugin, registry_plugin
 from trtdsl.shapes import ShapeSyncWarning
+
+from trtdsl.layers.einsum import einsum
+from trtdsl.layers.one_hot import one_hot
+from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
@@ -110,6 +117,9 @@ __all__ = [
     "slice", "softmax", "softplus", "softsign", "sqrt", "squeeze", "subtract", "sum", "take",
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
+    "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
+    # detection and vision layers
+    "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

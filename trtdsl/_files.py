@@ -38,7 +38,7 @@ def atomic_write(path: str | os.PathLike[str], data: Data, *, fn: str = "write")
     atomically, and return the path. A missing folder, a path that is a folder, or a failed write is an
     ArgumentError naming ``fn`` (the operation); an exception ``data`` raises propagates, and in every
     failure the file at ``path`` is left as it was, with no temporary file left beside it."""
-    target = _target(fn, path)
+    target = writable(path, fn=fn)
     folder = target.parent
     try:
         fd, temp = _open_temporary(folder, target)
@@ -64,8 +64,17 @@ def atomic_write(path: str | os.PathLike[str], data: Data, *, fn: str = "write")
     return target
 
 
-def _target(fn: str, path: object) -> pathlib.Path:
-    """``path`` as an absolute path whose folder exists and which is not itself a folder."""
+def writable(path: object, *, fn: str = "write") -> pathlib.Path:
+    """``path`` as an absolute path whose folder exists and which is not itself a folder, else an
+    ArgumentError naming ``fn``: what :func:`atomic_write` checks first, for callers that check before
+    they compute what to write.
+
+    >>> try:
+    ...     writable("/no/such/folder/model.onnx", fn="export")
+    ... except ArgumentError as e:
+    ...     print(e.message)
+    export: cannot write '/no/such/folder/model.onnx': folder '/no/such/folder' does not exist
+    """
     if not isinstance(path, (str, os.PathLike)) or not os.fspath(path):
         raise ArgumentError(f"{fn}: argument 'path' is {shown(path)}; expected a file path")
     target = pathlib.Path(os.path.abspath(os.fspath(path)))
@@ -123,4 +132,4 @@ def _sync_folder(folder: pathlib.Path) -> None:
         os.close(fd)
 
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "writable"]

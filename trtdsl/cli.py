@@ -12,12 +12,15 @@ import inspect
 import os
 import runpy
 import sys
+import textwrap
 import traceback
 from typing import Any, Sequence
 
 import numpy as np
 
-from trtdsl.errors import DSLError, InputError, Location
+from trtdsl._files import atomic_write, writable
+from trtdsl._version import __version__
+from trtdsl.errors import DSLError, InputError, Location, entry_point
 from trtdsl.ir.dims import MAX_DIM
 from trtdsl.ir.network import Network
 
@@ -35,7 +38,7 @@ def load_network(spec: str) -> Network:
     >>> load_network(path).name, load_network(f"{path}:net").name
     ('m', 'm')
     """
-    path, _, name = spec.partition(":") if not spec.endswith(".py") else (spec, "", "")
+    path, name = _split_spec(spec)
     if os.path.isdir(path):
         raise InputError(f"trtdsl: {path!r} is a folder; name a Python file (FILE.py[:NAME])")
     if not os.path.isfile(path):
@@ -69,6 +72,12 @@ def load_network(spec: str) -> Network:
     if not isinstance(candidate, Network):
         raise InputError(f"trtdsl: {shown} is a {type(candidate).__name__}, not a trtdsl Network")
     return candidate
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    """``FILE.py[:NAME]`` as (FILE.py, NAME or "")."""
+    path, _, name = spec.partition(":") if not spec.endswith(".py") else (spec, "", "")
+    return path, name
 
 
 _NOT_PYTHON = {
@@ -183,49 +192,73 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 def _cmd_run(args: argparse.Namespace) -> None:
     from trtdsl.testing import random_inputs
 
+    target = _outputs_file(args.save) if args.save else None
     network = load_network(args.network)
     sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
     feeds = random_inputs(network, dims=sizes, seed=args.seed)
-    for key, path in _parse_pairs(args.input, "--input", "NAME=FILE.npy").items():
+    given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
+    for key, path in given.items():
         feeds[key] = _load_array(key, path)
+    print(_inputs_line(network, feeds, given, args.seed))
     outputs = network.run(feeds, backend=args.backend)
     for key, value in outputs.items():
         print(_summary(key, value))
-    if args.save:
-        print(f"saved {len(outputs)} outputs to {_save_outputs(args.save, outputs)}")
+    if target is not None:
+        atomic_write(target, lambda f: np.savez(f, **outputs), fn="trtdsl")
+        print(f"saved {len(outputs)} outputs to {target}")
 
 
-def _save_outputs(path: str, outputs: dict[str, np.ndarray]) -> str:
-    """Save ``outputs`` as an .npz file at ``path`` (``.npz`` added if missing, as NumPy does), or as
-    ``outputs.npz`` inside ``path`` when it is a folder; atomically. Returns the file written."""
-    from trtdsl._files import atomic_write
-
+def _outputs_file(path: str) -> str:
+    """Where ``--save path`` writes: ``path`` (``.npz`` added if missing, as NumPy does), or
+    ``outputs.npz`` inside ``path`` when it is a folder; checked before the network runs."""
     target = os.path.join(path, "outputs.npz") if os.path.isdir(path) else path
-    if not target.endswith(".npz"):
-        target += ".npz"
-    return str(atomic_write(target, lambda f: np.savez(f, **outputs), fn="run --save"))
+    return str(writable(target if target.endswith(".npz") else target + ".npz", fn="trtdsl"))
+
+
+def _inputs_line(network: Network, feeds: dict[str, np.ndarray], given: dict[str, str], seed: int) -> str:
+    """What ``run`` fed the network, enough to run it again: the named dims' sizes, the inputs drawn with
+    the seed, and those read from files."""
+    sizes: dict[str, int] = {}
+    for name, tensor in network.inputs.items():
+        for dim, size in zip(tensor.shape, np.shape(feeds[name])):
+            if not isinstance(dim, int):
+                sizes.setdefault(str(dim), size)
+    drawn = [name for name in network.inputs if name not in given]
+    parts = [", ".join(f"{dim}={size}" for dim, size in sizes.items())] if sizes else []
+    if drawn:
+        parts.append(f"{', '.join(drawn)} drawn with --seed {seed}")
+    parts += [f"{name} from {path}" for name, path in given.items()]
+    return f"inputs: {'; '.join(parts) or 'none'}"
 
 
 def _cmd_export(args: argparse.Namespace) -> None:
+    from trtdsl.backends.onnx import MAX_OPSET, MIN_OPSET
+
+    if args.opset is not None and not MIN_OPSET <= args.opset <= MAX_OPSET:
+        raise InputError(f"trtdsl: --opset {args.opset}: expected an ONNX opset from {MIN_OPSET} to "
+                         f"{MAX_OPSET}")
+    writable(args.output, fn="trtdsl")
     network = load_network(args.network)
-    network.to_onnx(args.output)  # type: ignore[attr-defined]
+    network.to_onnx(args.output, opset=args.opset)
     print(f"wrote {args.output}")
 
 
 def _cmd_draw(args: argparse.Namespace) -> None:
     from trtdsl.ir.dot import draw
 
+    writable(args.output, fn="trtdsl")
     print(f"wrote {draw(load_network(args.network), args.output)}")
 
 
 def _cmd_build(args: argparse.Namespace) -> None:
+    writable(args.output, fn="trtdsl")
     network = load_network(args.network)
     ranges = _parse_sizes(args.dim, "--dim", 3)
     dims = sorted({str(d) for t in network.inputs.values() for d in t.shape if not isinstance(d, int)})
     if dims and not ranges and not network.profiles:
         example = " ".join(f"--dim {d}=MIN,OPT,MAX" for d in dims)
         raise InputError(f"trtdsl: network {network.name!r} has named dims; give their ranges: {example}")
-    engine = network.build(**({"profiles": ranges} if ranges else {}))  # type: ignore[attr-defined]
+    engine = network.build(**({"profiles": ranges} if ranges else {}))
     engine.save(args.output)
     print(f"wrote {args.output}")
 
@@ -236,28 +269,83 @@ def make_parser() -> argparse.ArgumentParser:
     >>> make_parser().parse_args(["run", "model.py", "--dim", "batch=4"]).dim
     ['batch=4']
     """
-    parser = argparse.ArgumentParser(prog="trtdsl", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="trtdsl",
+        description=_paragraph(
+            "Inspect, run, export, draw and build networks defined in Python files. A network is named as "
+            "FILE.py[:NAME]: NAME is a Network or a function returning one; without NAME, the file's "
+            "build_network() function, or its only Network object."
+        ),
+        epilog="example:\n  trtdsl inspect examples/mnist_from_scratch.py\n\n"
+        "'trtdsl COMMAND --help' describes each command, with an example.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"trtdsl {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help: str, fn: Any) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help)
-        p.add_argument("network", help="FILE.py[:NAME]")
+    def command(name: str, summary: str, description: str, example: str, fn: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=_paragraph(f"{summary[0].upper()}{summary[1:]}. {description}"),
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("network", help="FILE.py[:NAME]: the file's build_network(), its one Network, or NAME")
         p.set_defaults(fn=fn)
         return p
 
-    p = command("inspect", "print the network's textual IR", _cmd_inspect)
+    p = command(
+        "inspect",
+        "print the network's textual IR",
+        "One line per layer: its output's name and type, the layer and its parameters, and the file:line "
+        "that made it.",
+        "trtdsl inspect examples/sum_even.py --no-locations",
+        _cmd_inspect,
+    )
     p.add_argument("--no-locations", action="store_true", help="leave out the # file:line comments")
-    p = command("run", "run the network on random (or given) inputs and summarise the outputs", _cmd_run)
+    p = command(
+        "run",
+        "run the network on random (or given) inputs and summarise the outputs",
+        "Inputs not given with --input are drawn at random with --seed; named dims take the sizes given "
+        "with --dim, else their opt size in the network's first optimization profile (or the default). "
+        "The first line printed says the sizes and the seed, to run the same again; then one line per "
+        "output: dtype, shape, min, max and mean.",
+        "trtdsl run examples/dynamic_shapes.py --dim batch=2 --dim seq=12 --seed 7",
+        _cmd_run,
+    )
     p.add_argument("--backend", default="reference", help="reference (default), onnxruntime or tensorrt")
     p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input array")
     p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="a named dim's size")
-    p.add_argument("--seed", type=int, default=0, help="seed for the random inputs")
+    p.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     p.add_argument("--save", metavar="FILE.npz", help="save the outputs (in FOLDER/outputs.npz if a folder)")
-    p = command("export", "export the network to ONNX", _cmd_export)
+    p = command(
+        "export",
+        "export the network to ONNX",
+        "The model reproduces TensorRT's semantics (see docs/onnx.md) and is checked by the ONNX checker "
+        "before it is written.",
+        "trtdsl export examples/early_exit.py -o early_exit.onnx --opset 17",
+        _cmd_export,
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE.onnx")
-    p = command("draw", "draw the network (.dot, or .svg/.png/.pdf with Graphviz)", _cmd_draw)
+    p.add_argument("--opset", type=int, help="the ONNX opset (default: the lowest expressing every layer)")
+    p = command(
+        "draw",
+        "draw the network (.dot, or .svg/.png/.pdf with Graphviz)",
+        "One box per layer, edges labelled with the tensors' types, loops and conditionals as clusters. "
+        "Without Graphviz's dot program only .dot files can be written.",
+        "trtdsl draw examples/sum_even.py -o sum_even.dot",
+        _cmd_draw,
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE")
-    p = command("build", "build a TensorRT engine (needs TensorRT and a GPU)", _cmd_build)
+    p = command(
+        "build",
+        "build a TensorRT engine (needs TensorRT and a GPU)",
+        "The engine is serialized to the output file. A network with named dims needs their ranges: "
+        "with --dim, or the profiles the network declares.",
+        "trtdsl build examples/char_rnn_lstm.py -o char_rnn.plan --dim T=1,16,64",
+        _cmd_build,
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE.plan")
     p.add_argument(
         "--dim",
@@ -269,6 +357,11 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, 79)
+
+
+@entry_point
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (errors are printed, not raised).
 
@@ -279,12 +372,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.fn(args)
     except (DSLError, OSError) as exc:  # OSError: an output file that cannot be written
-        text = str(exc)
-        if isinstance(exc, DSLError):  # the command's name is printed already
-            text = text.replace(exc.message, exc.message.removeprefix("trtdsl: "), 1)
-        print(f"trtdsl {args.command}: error: {text}", file=sys.stderr)
+        print(f"trtdsl {args.command}: error: {_error_text(exc, args.network)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _error_text(exc: DSLError | OSError, spec: str) -> str:
+    """The error as the command line shows it: at the user's file:line where it has one, else (an error of
+    the network found while running it, e.g. an input that does not fit) at the network's file. The
+    command line's own checks ("trtdsl: ..." messages) name what to fix themselves."""
+    if not isinstance(exc, DSLError):
+        return str(exc)
+    message = exc.message.removeprefix("trtdsl: ")  # the command's name is printed already
+    if exc.location is not None:
+        message = f"{exc.location}: {message}"
+    elif message == exc.message:
+        message = f"{_split_spec(spec)[0]}: {message}"
+    return f"{message}\n{exc.context}" if exc.context else message
 
 
 if __name__ == "__main__":

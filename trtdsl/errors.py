@@ -20,10 +20,13 @@ import os
 import re
 import reprlib
 import sys
+from types import CodeType, FrameType
+from typing import Any, Callable, TypeVar
 
 import attrs
 import numpy as np
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 # Frames that are never the user's line: trtdsl itself, code attrs and importlib generate for its classes,
 # the context managers its with blocks are made of, and NumPy calling back into a Tensor.
@@ -48,10 +51,25 @@ class Location:
         return f"{os.path.basename(self.file)}:{self.line}"
 
 
+# Functions through which a program enters trtdsl without any user code around it (the command line's
+# main): the frames beyond them are the program that started trtdsl (the installed ``trtdsl`` script),
+# never the user's line.
+_ENTRY_POINTS: set[CodeType] = set()
+
+
+def entry_point(fn: _F) -> _F:
+    """Mark ``fn`` as an entry point: :func:`user_location` looks for the user's line only inside it."""
+    _ENTRY_POINTS.add(fn.__code__)
+    return fn
+
+
 def user_location() -> Location | None:
-    """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None."""
-    frame = sys._getframe(1)
+    """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None
+    when there is none before an :func:`entry_point`."""
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
+        if frame.f_code in _ENTRY_POINTS:
+            return None
         filename = frame.f_code.co_filename
         if not filename.startswith(_NOT_USER):
             return Location(filename, frame.f_lineno)
@@ -103,6 +121,27 @@ class ExecutionError(DSLError, RuntimeError):
 
 class BackendError(DSLError, RuntimeError):
     """A backend is missing, or cannot express or run this network."""
+
+
+_NUMBERS = (int, float, np.ndarray, np.generic)
+
+
+def constant_hint(value: object) -> str:
+    """How to pass ``value`` where a Tensor is needed: ``"; turn an array or a number into one with
+    net.constant(...)"`` when ``value`` is one (a number, a NumPy array or a nested list of numbers), else
+    "". Error messages that refuse a non-tensor end with it.
+
+    >>> constant_hint([[1, 2], [3, 4.5]]), constant_hint("x")
+    ('; turn an array or a number into one with net.constant(...)', '')
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (list, tuple)) and item:
+            pending.extend(item)
+        elif not (isinstance(item, _NUMBERS) and np.asarray(item).dtype.kind in "biuf"):
+            return ""
+    return "; turn an array or a number into one with net.constant(...)"
 
 
 def bad_argument(op: str, arg: str, value: object, expected: str,

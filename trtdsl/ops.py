@@ -23,7 +23,10 @@ from trtdsl.layers.cumulative import Cumulative
 from trtdsl.layers.elementwise import ElementWise
 from trtdsl.layers.fill import Fill
 from trtdsl.layers.gather import Gather
+from trtdsl.layers.grid_sample import GridSample
+from trtdsl.layers.lrn import LRN
 from trtdsl.layers.matmul import MatrixMultiply
+from trtdsl.layers.nms import NMS
 from trtdsl.layers.nonzero import NonZero
 from trtdsl.layers.normalization import Normalization
 from trtdsl.layers.padding import Padding
@@ -42,6 +45,10 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
+from trtdsl.layers.einsum import Einsum
+from trtdsl.layers.one_hot import OneHot
+from trtdsl.layers.scatter import Scatter
+
 __all__ = [
     "Activation",
     "Cast",
@@ -58,10 +65,13 @@ __all__ = [
     "ElementWise",
     "Fill",
     "Gather",
+    "GridSample",
     "Identity",
     "IteratorLayer",
+    "LRN",
     "LoopOutputLayer",
     "MatrixMultiply",
+    "NMS",
     "NonZero",
     "Normalization",
     "Op",
@@ -82,4 +92,7 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
+    "Einsum",
+    "OneHot",
+    "Scatter",
 ]

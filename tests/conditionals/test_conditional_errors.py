@@ -233,8 +233,11 @@ ROWS = [
                  "and reduce, e.g. td.max(x) > 0)", with_condition(td.bool, (2,))),
     (DTypeError, "Condition: input 'condition' is f32[]; expected a 0-D bool tensor (compare with a scalar "
                  "and reduce, e.g. td.max(x) > 0)", with_condition(F, ())),
-    (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor", lambda: td.If(True)),
-    (RegionError, "output: %y belongs to network 'other', not 'e'", output_of_other_network),
+    (DTypeError, "If: argument 'condition' is True; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.If(True)),
+    (RegionError, "output: %y belongs to network 'other' but is used in network 'e'; a tensor is used only in "
+                  "the network that made it: make the value in network 'e' (with its input(...) or "
+                  "constant(...)) or build everything in one network", output_of_other_network),
     (ArgumentError, "If: argument 'name' is ''; expected a non-empty str of printable characters",
      if_named("")),
     (ArgumentError, "cond: argument 'true_fn' is 1.0; expected a function",
@@ -302,7 +305,8 @@ ROWS = [
     (RegionError, "cond: the branches return no tensor; a conditional needs at least one output",
      cond_of(lambda x: lambda: None, lambda x: lambda: None)),
     (DTypeError, "cond: argument 'pred' is 1; expected a trtdsl "
-                 "Tensor", lambda: td.cond(1, lambda: 0, lambda: 1)),
+                 "Tensor; turn an array or a number into one with "
+                 "net.constant(...)", lambda: td.cond(1, lambda: 0, lambda: 1)),
     (RegionError, "Condition (layer condition_1): conditional 'if_0' has 2 Condition layers; TensorRT needs "
                   "exactly one", raw(two_conditions)),
     (RegionError, "conditional 'if_0' has no output; TensorRT needs at least one ConditionalOutput "

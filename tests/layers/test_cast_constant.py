@@ -99,7 +99,8 @@ ROWS = [
     (td.DTypeError, "Cast[f32]: input 'x' has dtype float8_e4m3; expected one of float32, float16, bfloat16, "
                     "int32, int64, int8, uint8, bool (use td.quantize/td.dequantize for fp8, fp4 and int4)",
      call(lambda x: td.cast(x, td.float32), (td.float8_e4m3, (2,)))),
-    (td.DTypeError, "identity: argument 'x' is 1.0; expected a trtdsl Tensor", lambda: td.identity(1.0)),
+    (td.DTypeError, "identity: argument 'x' is 1.0; expected a trtdsl Tensor"
+                    "; turn an array or a number into one with net.constant(...)", lambda: td.identity(1.0)),
 ]
 
 

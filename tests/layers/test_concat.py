@@ -113,7 +113,8 @@ ROWS = [
     (ArgumentError, "concatenate: argument 'tensors' is Tensor(%t0: f32[2]); expected a non-empty list or tuple of "
                     "tensors",
      call(lambda a: td.concatenate(a), (F32, (2,)))),
-    (ArgumentError, "concatenate: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "concatenate: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)"
+                    "; turn an array or a number into one with net.constant(...)",
      lambda: td.concatenate([np.ones(2), np.ones(2)])),
     (DTypeError, "concatenate: argument 'tensors[1]' ([0.5], float64) cannot be used as int32: TensorRT networks are "
                  "strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",

@@ -266,7 +266,8 @@ def op(cls=Convolution, maps=2, kernel=(3, 3), stride=(1, 1), pre=(0, 0), post=(
 W = np.ones((2, 1, 3, 3), np.float32)
 
 ROWS = [
-    (DTypeError, "conv: argument 'x' is '<ndarray float32[1, 1, 4, 4]>'; expected a trtdsl Tensor",
+    (DTypeError, "conv: argument 'x' is <ndarray float32[1, 1, 4, 4]>; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)",
      lambda: td.conv(np.ones((1, 1, 4, 4), np.float32), W)),
     (ShapeError, "conv: argument 'w' has shape (2, 1, 3); expected a 4-D or 5-D kernel for a 2-D or 3-D "
                  "convolution",

@@ -105,7 +105,8 @@ ERRORS = [
      call(lambda x: td.cumsum(x, 0, exclusive=1), f32(3))),
     (ArgumentError, "cumsum: argument 'reverse' is 'yes'; expected a bool",
      call(lambda x: td.cumsum(x, 0, reverse="yes"), f32(3))),
-    (DTypeError, "cumsum: argument 'x' is (1, 2); expected a trtdsl Tensor", lambda: td.cumsum((1, 2), 0)),
+    (DTypeError, "cumsum: argument 'x' is (1, 2); expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.cumsum((1, 2), 0)),
     (ShapeError, "Cumulative[SUM]: argument 'axis' is -3; expected an int in [-2, 1] for a rank-2 input",
      call(lambda x: x.network.add1(Cumulative(-3), (x,)), f32(2, 3))),
     (ShapeError, "Cumulative[SUM]: input 'x' has shape (); expected rank >= 1 (a cumulative sum needs an "

@@ -212,7 +212,8 @@ ROWS = [
      call(lambda d, i: td.gather_nd(d, i, batch_dims=0.5), (F32, (3,)), (I32, (2, 1)))),
     (DTypeError, "take: argument 'indices' ([0.5], float64) must hold integers",
      call(lambda d: td.take(d, [0.5]), (F32, (3,)))),
-    (DTypeError, "take: argument 'data' is [1, 2]; expected a trtdsl Tensor", lambda: td.take([1, 2], [0])),
+    (DTypeError, "take: argument 'data' is [1, 2]; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.take([1, 2], [0])),
 ]
 
 

@@ -254,7 +254,7 @@ def test_argmax_of_an_axis_empty_at_run_time_fails_then():
 ERRORS = [
     (ArgumentError, "stack: argument 'tensors' is []; expected a non-empty list or tuple of tensors",
      lambda: td.stack([])),
-    (ArgumentError, "stack: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "stack: at least one argument must be a trtdsl Tensor (got only Python/NumPy values); turn an array or a number into one with net.constant(...)",
      lambda: td.stack([[1.0], [2.0]])),
     (ShapeError, "stack: tensors[1] has shape (3,) but tensors[0] has (2,); expected equal shapes",
      call(lambda a, b: td.stack([a, b]), f32(2), f32(3))),
@@ -283,7 +283,7 @@ ERRORS = [
      call(lambda x: td.split(x, True), f32(4))),
     (ShapeError, "split: argument 'axis' is 1; expected an int in [-1, 0] for a rank-1 input",
      call(lambda x: td.split(x, 2, axis=1), f32(4))),
-    (DTypeError, "split: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.split([1, 2], 2)),
+    (DTypeError, "split: argument 'x' is [1, 2]; expected a trtdsl Tensor; turn an array or a number into one with net.constant(...)", lambda: td.split([1, 2], 2)),
     (ShapeError, "flatten: argument 'start_dim' is 3; expected an int in [-3, 2] for a rank-3 input",
      call(lambda x: td.flatten(x, 3), f32(2, 3, 4))),
     (ArgumentError, "flatten: argument 'end_dim' is 0; expected a dim at or after start_dim (1) of a rank-3 input",

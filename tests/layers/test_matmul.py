@@ -176,7 +176,8 @@ ERRORS = [
                  "networks are strongly typed; convert it first (e.g. .astype) or cast the tensor with "
                  "td.cast",
      call(lambda a: a @ np.array([1.5, 2.0]), (td.int32, (2, 2)))),
-    (ArgumentError, "matmul: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "matmul: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)"
+                    "; turn an array or a number into one with net.constant(...)",
      lambda: td.matmul(np.ones(2), np.ones(2))),
     (ShapeError, "MatrixMultiply[NONE,NONE]: input 'a' has shape (3,); NONE needs rank >= 2 (a matrix in the "
                  "last two dims)", call(raw("NONE", "NONE"), f32(3), f32(3, 2))),

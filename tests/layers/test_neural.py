@@ -275,7 +275,7 @@ ERRORS = [
      call(lambda x: td.log_softmax(x, 1), f32(2))),
     (DTypeError, "silu: argument 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(lambda x: td.silu(x), (td.int32, (2,)))),
-    (DTypeError, "hard_swish: argument 'x' is 1.0; expected a trtdsl Tensor", lambda: td.hard_swish(1.0)),
+    (DTypeError, "hard_swish: argument 'x' is 1.0; expected a trtdsl Tensor; turn an array or a number into one with net.constant(...)", lambda: td.hard_swish(1.0)),
     (ShapeError, "split_heads: argument 'x' has shape (8,); expected rank >= 2, (..., seq, heads * head_dim)",
      call(lambda x: td.split_heads(x, 2), f32(8))),
     (ShapeError, "split_heads: the last dim of x (shape (n, 2, 6)) is 6, which num_heads=4 does not divide",

@@ -98,7 +98,8 @@ def test_errors():
         lambda: td.nonzero(f, td.float32),
     )
     expect_error(
-        DTypeError, "nonzero: argument 'x' is [1, 0]; expected a trtdsl Tensor", lambda: td.nonzero([1, 0])
+        DTypeError, "nonzero: argument 'x' is [1, 0]; expected a trtdsl Tensor"
+                    "; turn an array or a number into one with net.constant(...)", lambda: td.nonzero([1, 0])
     )
 
 

@@ -188,7 +188,8 @@ ROWS = [
     (ArgumentError, "pool: argument 'type' is 'min'; expected one of MAX, AVERAGE, MAX_AVERAGE_BLEND",
      call(lambda x: td.pool(x, "min", 2), X)),
     (DTypeError, "max_pool: argument 'x' is [1, 2]; expected a trtdsl "
-                 "Tensor", lambda: td.max_pool([1, 2], 2)),
+                 "Tensor; turn an array or a number into one with "
+                 "net.constant(...)", lambda: td.max_pool([1, 2], 2)),
     (ArgumentError, "max_pool: argument 'window' is 2.0; expected an int or 2 ints",
      call(lambda x: td.max_pool(x, 2.0), X)),
     (ArgumentError, "avg_pool: argument 'stride' is (1, 1, 1); expected an int or 2 ints",

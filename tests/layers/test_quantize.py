@@ -410,7 +410,8 @@ ROWS = [
     (DTypeError, "quantize: argument 'scale' is 'big'; expected a positive float, an array of them, or a "
                  "Tensor",
      call(lambda a: td.quantize(a, "big"), f32(2))),
-    (DTypeError, "quantize: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor",
+    (DTypeError, "quantize: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)",
      lambda: td.quantize([1.0, 2.0], 1.0)),
     (ArgumentError, "quantize: argument 'axis' is 1; expected None (a per-tensor scale) for %t0, which is "
                     "computed from network inputs: TensorRT allows per-channel scales only on weights "

@@ -194,7 +194,8 @@ ERRORS = [
      call(lambda x: td.max(x, keepdims="yes"), f32(2))),
     (ArgumentError, "reduce: argument 'op' is 'median'; expected one of SUM, PROD, MAX, MIN, AVG",
      call(lambda x: td.reduce(x, "median"), f32(2))),
-    (DTypeError, "prod: argument 'x' is [1, 2]; expected a trtdsl Tensor", lambda: td.prod([1, 2])),
+    (DTypeError, "prod: argument 'x' is [1, 2]; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.prod([1, 2])),
     (ShapeError, "Reduce[SUM]: argument 'axes' is (); expected at least one axis (TensorRT does not define "
                  "an empty axes mask)", call(raw("SUM", ()), f32(2))),
     (ShapeError, "Reduce[MAX]: argument 'axes' is (1, 0); expected increasing axes in [0, 1] for a rank-2 "

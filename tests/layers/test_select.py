@@ -85,7 +85,8 @@ ROWS = [
     (DTypeError, "where: argument 'y' (0.5, float64) cannot be used as int32: TensorRT networks are strongly "
                  "typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda c, x: td.where(c, x, 0.5), (B, (2,)), (td.int32, (2,)))),
-    (ArgumentError, "where: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)",
+    (ArgumentError, "where: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)"
+                    "; turn an array or a number into one with net.constant(...)",
      lambda: td.where(True, 1.0, 2.0)),
 ]
 

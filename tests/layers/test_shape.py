@@ -41,4 +41,5 @@ def test_textual_ir():
 
 def test_errors():
     expect_error(DTypeError, "shape_of: argument 'x' is (2, 3); expected a trtdsl "
-                             "Tensor", lambda: td.shape_of((2, 3)))
+                             "Tensor; turn an array or a number into one with "
+                             "net.constant(...)", lambda: td.shape_of((2, 3)))

@@ -78,7 +78,8 @@ ERRORS = [
      call(lambda x: td.softmax(x, axis=(0,)), f32(2, 3))),
     (ArgumentError, "softmax: argument 'axis' is True; expected an int in [-1, 0]",
      call(lambda x: td.softmax(x, axis=True), f32(2))),
-    (DTypeError, "softmax: argument 'x' is 1.0; expected a trtdsl Tensor", lambda: td.softmax(1.0)),
+    (DTypeError, "softmax: argument 'x' is 1.0; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.softmax(1.0)),
     (ShapeError, "SoftMax: argument 'axis' is -1; expected an int in [0, 1] for a rank-2 input",
      call(lambda x: x.network.add1(SoftMax(-1), (x,)), f32(2, 3))),
     (ShapeError, "SoftMax: input 'x' has shape (); expected rank >= 1 (softmax needs an axis)",

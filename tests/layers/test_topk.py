@@ -122,7 +122,8 @@ ERRORS = [
      call(lambda x: td.topk(x, 1, indices_dtype=td.float32), f32(3))),
     (ArgumentError, "topk: argument 'largest' is 'no'; expected a "
                     "bool", call(lambda x: td.topk(x, 1, largest="no"), f32(3))),
-    (DTypeError, "topk: argument 'x' is [3, 1]; expected a trtdsl Tensor", lambda: td.topk([3, 1], 1)),
+    (DTypeError, "topk: argument 'x' is [3, 1]; expected a trtdsl Tensor"
+                 "; turn an array or a number into one with net.constant(...)", lambda: td.topk([3, 1], 1)),
     (ShapeError, "TopK[MIN]: argument 'axis' is -1; expected one of the last four dims (0 to 1) of a rank-2 "
                  "input",
      call(raw(TopKOperation.MIN, 1, -1), f32(2, 3))),

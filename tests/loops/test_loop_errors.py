@@ -658,7 +658,9 @@ ROWS = [
     (ArgumentError, "Loop: argument 'name' is 5; expected a non-empty str of printable characters",
      named_loops(5)),
     (ArgumentError, "Loop: network 'e' already has a region named 'body'", named_loops("body", "body")),
-    (RegionError, "loop 'loop_0' belongs to network 'e'; it cannot use tensors of another network ('other')",
+    (RegionError, "loop 'loop_0' is in network 'e' but is given a tensor of network 'other'; a tensor is used "
+                  "only in the network that made it: make the value in network 'e' (with its input(...) or "
+                  "constant(...)) or build everything in one network",
      loop_over_two_networks),
     (RegionError, "while_loop: no argument is a trtdsl Tensor, so the network is unknown; pass network=net",
      lambda: td.while_loop(lambda v: v > 0, lambda v: v - 1, 3)),

@@ -156,7 +156,8 @@ def _is_function(op_type: str, opset: int) -> bool:
     import onnx
 
     schema = onnx.defs.get_schema(op_type, max_inclusive_version=opset, domain="")
-    return schema.has_function or schema.has_context_dependent_function
+    # onnx's type stubs omit these two OpSchema properties, which its bindings define
+    return schema.has_function or schema.has_context_dependent_function  # type: ignore[attr-defined]
 
 
 def _input_dtype(model: Any, node: Any) -> str:
@@ -170,7 +171,7 @@ def _input_dtype(model: Any, node: Any) -> str:
     graph = onnx.shape_inference.infer_shapes(model).graph
     types = {v.name: v.type.tensor_type.elem_type for v in [*graph.input, *graph.output, *graph.value_info]}
     types.update({t.name: t.data_type for t in graph.initializer})
-    by_code = {code: name for name, (code, _) in ONNX_TYPES.items()}
+    by_code: dict[int | None, str] = {code: name for name, (code, _) in ONNX_TYPES.items()}
     found = [by_code.get(types.get(name), "unknown") for name in node.input if name]
     data = next((t for t in found if t != "bool"), "bool" if found else "unknown")
     out = by_code.get(types.get(node.output[0]), "unknown") if node.output else "unknown"

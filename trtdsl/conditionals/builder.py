@@ -19,15 +19,21 @@ from __future__ import annotations
 
 import contextlib
 from types import TracebackType
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
+from trtdsl.ir.network import foreign_tensor
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import array_of, as_tensor, expect_tensor
-from trtdsl.regions.scope import BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder
+from trtdsl.regions.scope import (
+    BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder, State,
+)
+
+if TYPE_CHECKING:
+    from trtdsl.ir.network import Network
 
 __all__ = ["If"]
 
@@ -86,7 +92,7 @@ class If(RegionBuilder, BranchOwner):
             raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) "
                               "in its with block (TensorRT requires at least one)")
 
-    def _make_scope(self, parent: Any) -> BodyScope:
+    def _make_scope(self, parent: State | BodyScope) -> BodyScope:
         return IfBodyScope(self, parent, {**parent.context, self: "body"})
 
     # -- branches -------------------------------------------------------------------------------------
@@ -154,8 +160,7 @@ class If(RegionBuilder, BranchOwner):
                     value = as_tensor("output", arg, value, other) if isinstance(other, Tensor) \
                         else _constant(net, arg, value)
             if value.network is not net:
-                raise RegionError(f"output: %{value.name} belongs to network {value.network.name!r}, not "
-                                  f"{net.name!r}")
+                raise RegionError(f"output: {foreign_tensor(value, net)}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
             values.append(value)
         try:
@@ -167,7 +172,7 @@ class If(RegionBuilder, BranchOwner):
         return self._result(out)
 
 
-def _constant(net: Any, arg: str, value: Any) -> Tensor:
+def _constant(net: Network, arg: str, value: Any) -> Tensor:
     array = array_of("output", arg, value)
     if array.dtype.kind not in "biuf":
         raise bad_argument("output", arg, value, "a Tensor, a number or an array")

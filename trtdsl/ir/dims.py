@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 import weakref
-from typing import Any, Callable, Union
+from typing import Any, Callable, Iterable, TypeGuard, Union, cast
 
 import attrs
 import numpy as np
@@ -35,12 +35,13 @@ _OPS: dict[str, Callable[[int, int], int]] = {
 }
 
 
-def _operator(op: str, reflected: bool = False) -> Callable[[Dim, object], object]:
+def _operator(op: str, reflected: bool = False) -> Callable[[Dim, DimLike], DimLike]:
     """A Dim operator: ints (Python or NumPy, not bools) and Dims combine; anything else is left to the
     other operand (a Tensor builds a layer) or is Python's TypeError (a float would make no dim)."""
-    def method(self: Dim, other: object) -> object:
+    def method(self: Dim, other: object) -> DimLike:
         if isinstance(other, (bool, np.bool_)) or not isinstance(other, (Dim, int, np.integer)):
-            return NotImplemented
+            # mypy allows returning NotImplemented only from methods named like __add__
+            return NotImplemented  # type: ignore[no-any-return]
         value = other if isinstance(other, Dim) else int(other)
         return combine(op, value, self) if reflected else combine(op, self, value)
 
@@ -53,13 +54,14 @@ _NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
 
 @attrs.frozen(repr=False)
 class Dim:
-    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``.
+    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]`` (two
+    DimLikes).
 
     ``owner`` is a weak reference to the network whose tensor the dim was read from, or None; ``depth``
     is how many operations deep the expression nests (see :data:`MAX_DEPTH`)."""
 
     op: str
-    args: tuple
+    args: tuple[Any, ...]
     owner: Any = attrs.field(default=None, eq=False)
     depth: int = attrs.field(default=0, eq=False)
 
@@ -96,7 +98,7 @@ class Dim:
 
     def __str__(self) -> str:
         if self.is_symbol:
-            return self.args[0]
+            return str(self.args[0])
         lhs, rhs = (_operand_text(a, self.op) for a in self.args)
         return f"{lhs}{self.op}{rhs}"
 
@@ -122,7 +124,7 @@ MAX_DIM = 2**63 - 1  # Dims64 holds int64_t dims
 MAX_DEPTH = 200
 
 
-class TensorShape(tuple):
+class TensorShape(tuple[DimLike, ...]):
     """A tensor's shape as ``x.shape`` gives it: a tuple of dims that also remembers (weakly) the network
     of the tensor. It is a plain tuple in every other respect; slicing or adding to it gives plain tuples.
 
@@ -139,7 +141,7 @@ class TensorShape(tuple):
 def bound_shape(shape: tuple[DimLike, ...], network: Any) -> TensorShape:
     """``shape`` as a :class:`TensorShape` of ``network`` whose symbolic dims all remember ``network``."""
     ref = weakref.ref(network)
-    out = TensorShape([d if d.__class__ is int or d.owner is ref else _bound(d, ref) for d in shape])
+    out = TensorShape([d if isinstance(d, int) or d.owner is ref else _bound(d, ref) for d in shape])
     out.owner = ref
     return out
 
@@ -194,7 +196,7 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
     if op == "//" and rhs == 1:
         return lhs
     if op == "//" and isinstance(lhs, Dim) and lhs.op == "*" and lhs.args[1] == rhs:
-        return lhs.args[0]
+        return cast(DimLike, lhs.args[0])
     depth = 1 + max(a.depth if isinstance(a, Dim) else 0 for a in (lhs, rhs))
     if depth > MAX_DEPTH:
         raise ShapeError(f"a dim expression would nest {depth} operations deep (a long chain of layers "
@@ -218,22 +220,61 @@ def evaluate(d: DimLike, bindings: dict[str, int]) -> int:
     return d if isinstance(d, int) else d.evaluate(bindings)
 
 
-def as_dim(value: object) -> DimLike:
+def as_dim(value: Any) -> DimLike:
     """An int or a Dim from what a user wrote for one dim (an int, a name, or a Dim)."""
     if isinstance(value, Dim):
         return value
     if isinstance(value, str):
         return Dim.symbol(value)
-    return int(value)  # type: ignore[call-overload]
+    return int(value)
 
 
-def is_static(shape: tuple[DimLike, ...]) -> bool:
+def dim_tuple(dims: Iterable[DimLike]) -> tuple[DimLike, ...]:
+    """``tuple(dims)``: the converter of the ops' shape fields, typed for their constructors.
+
+    >>> dim_tuple([2, Dim.symbol("n")])
+    (2, Dim('n'))
+    """
+    return tuple(dims)
+
+
+def int_tuple(values: Iterable[int]) -> tuple[int, ...]:
+    """``tuple(values)``: the converter of the ops' axis, window and padding fields, typed for their
+    constructors.
+
+    >>> int_tuple([1, 2])
+    (1, 2)
+    """
+    return tuple(values)
+
+
+def is_static(shape: tuple[DimLike, ...]) -> TypeGuard[tuple[int, ...]]:
     """Whether every dim of ``shape`` is an int.
 
     >>> is_static((2, 3)), is_static((Dim.symbol("n"), 3))
     (True, False)
     """
     return all(isinstance(d, int) for d in shape)
+
+
+def static_dim(d: DimLike) -> int:
+    """``d`` where the caller has established that it is static, as a Python int (a NumPy integer
+    from a user's value converts).
+
+    >>> static_dim(3)
+    3
+    """
+    assert not isinstance(d, Dim), f"dim {d} is symbolic where a static dim was established"
+    return int(d)
+
+
+def static_shape(shape: Iterable[DimLike]) -> tuple[int, ...]:
+    """``shape`` where the caller has established that it is static (all ints).
+
+    >>> static_shape([2, 3])
+    (2, 3)
+    """
+    return tuple(static_dim(d) for d in shape)
 
 
 def volume(shape: tuple[DimLike, ...]) -> DimLike:

@@ -13,7 +13,10 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
+
+if TYPE_CHECKING:
+    from trtdsl.ir.tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,4 +40,9 @@ def function(name: str) -> Callable[..., Any]:
         ) from None
 
 
-__all__ = ["FUNCTIONS", "function", "ir_function"]
+def tensor_function(name: str) -> Callable[..., Tensor]:
+    """:func:`function` for a registered function that builds layers: it returns the new Tensor."""
+    return cast("Callable[..., Tensor]", function(name))
+
+
+__all__ = ["FUNCTIONS", "function", "ir_function", "tensor_function"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, DSLError, ShapeError, bad_argument, check_name, shown, user_location,
+    ArgumentError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown, user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape
-from trtdsl.ir.functions import function
+from trtdsl.ir.functions import function, tensor_function
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.profiles import Profile, make_profile
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from trtdsl.ir.region import Region
 
 MAX_RANK = 8  # Dims::MAX_DIMS
+_Named = TypeVar("_Named", Node, Tensor)  # what the network's name tables hold
 
 
 class Scope(Protocol):
@@ -69,7 +70,7 @@ class Network:
         self._scopes: list[Scope] = []
         # What analyses derive from the whole network (region structure, run plans, exports), by analysis:
         # forgotten at every change.
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[Hashable, Any] = {}
         # The values of its tensors as trtdsl.shapes.values knows them, by analysis: kept while layers are
         # added, which changes no tensor's value; forgotten when set_input replaces a layer's input.
         self._values: dict[str, Any] = {}
@@ -183,12 +184,10 @@ class Network:
         """Mark ``tensor`` as the network output called ``name``."""
         self._check_new_name(name, "output")
         if not isinstance(tensor, Tensor):
-            raise ArgumentError(f"output {name!r}: expected a Tensor, got {type(tensor).__name__}")
+            raise ArgumentError(f"output {name!r}: expected a Tensor, got {type(tensor).__name__}"
+                                f"{constant_hint(tensor)}")
         if tensor.network is not self:
-            raise ArgumentError(
-                f"output {name!r}: tensor %{tensor.name} belongs to network {tensor.network.name!r}, "
-                f"not {self.name!r}"
-            )
+            raise ArgumentError(f"output {name!r}: tensor {foreign_tensor(tensor, self)}")
         if name in self.outputs:
             raise ArgumentError(f"output: network {self.name!r} already has an output named {name!r}")
         for scope in self._scopes:
@@ -209,7 +208,7 @@ class Network:
     def constant(self, values: Any, dtype: DType | str | Any | None = None, *,
                  name: str | None = None) -> Tensor:
         """A constant layer holding a copy of ``values`` (converted to ``dtype`` if given)."""
-        return function("constant")(self, values, dtype, name=name)
+        return tensor_function("constant")(self, values, dtype, name=name)
 
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
@@ -254,7 +253,7 @@ class Network:
                                 f"{self.name!r} (a tensor's .producer)")
         if not isinstance(tensor, Tensor):
             raise ArgumentError(f"{node.op.label()}: set_input expects a Tensor of network {self.name!r}, "
-                                f"got {shown(tensor)}")
+                                f"got {shown(tensor)}{constant_hint(tensor)}")
         self._check_input(node.op, index, tensor)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(node.inputs):
             raise ArgumentError(f"{node.op.label()}: set_input index is {shown(index)}; expected an int in "
@@ -281,7 +280,8 @@ class Network:
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
         semantics and runs anywhere."""
-        return get_backend(backend).run(self, inputs, **options)
+        outputs: dict[str, np.ndarray] = get_backend(backend).run(self, inputs, **options)
+        return outputs
 
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
@@ -313,11 +313,9 @@ class Network:
         if not isinstance(t, Tensor):
             shown = f"a {type(t).__name__}" if not isinstance(t, (int, float, str)) else repr(t)
             raise ArgumentError(f"{op.label()}: input {index} is {shown}; expected a Tensor (or None for an "
-                                "absent optional input)")
+                                f"absent optional input){constant_hint(t)}")
         if t.network is not self:
-            raise ArgumentError(
-                f"{op.label()}: input %{t.name} belongs to network {t.network.name!r}, not {self.name!r}"
-            )
+            raise ArgumentError(f"{op.label()}: input {foreign_tensor(t, self)}")
 
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self, *, rewired: bool = False) -> None:
@@ -344,7 +342,7 @@ class Network:
         self._counters[hint] = n + 1
         return f"{hint}_{n}"
 
-    def _claim(self, table: dict, name: str, what: str) -> None:
+    def _claim(self, table: dict[str, _Named], name: str, what: str) -> None:
         """Make ``name`` free in ``table`` for a user: an auto-named holder is renamed, a user-named one
         is an error (user names are never changed)."""
         holder = table.get(name)
@@ -378,6 +376,26 @@ def expect_network(fn: str, network: object) -> Network:
     if not isinstance(network, Network):
         raise bad_argument(fn, "network", network, "a td.Network")
     return network
+
+
+def foreign_tensor(tensor: Tensor, network: Network) -> str:
+    """Says that ``tensor`` is of another network than ``network``, where it is used, and how to fix it."""
+    return (f"%{tensor.name} belongs to {other_network(tensor.network, network)} but is used in network "
+            f"{network.name!r}; {one_network_fix(network)}")
+
+
+def other_network(other: Network, network: Network) -> str:
+    """``other`` named for a reader who knows ``network``: "network 'b'", or "another network (also named
+    'a')" when the two share a name."""
+    if other.name == network.name:
+        return f"another network (also named {other.name!r})"
+    return f"network {other.name!r}"
+
+
+def one_network_fix(network: Network) -> str:
+    """How to fix a tensor of another network used in ``network``."""
+    return (f"a tensor is used only in the network that made it: make the value in network {network.name!r} "
+            "(with its input(...) or constant(...)) or build everything in one network")
 
 
 def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:

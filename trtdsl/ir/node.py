@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from trtdsl.errors import Location
 from trtdsl.ir.op import Op
 
 if TYPE_CHECKING:
     from trtdsl.ir.tensor import Tensor
+
+_OpT = TypeVar("_OpT", bound=Op)
 
 
 class Node:
@@ -25,6 +27,18 @@ class Node:
         self.outputs: tuple[Tensor, ...] = ()
         self.name = name
         self.location = location
+
+    def input(self, i: int) -> Tensor:
+        """Input ``i``, which the op requires (its ``infer`` checked that it is given)."""
+        t = self.inputs[i]
+        assert t is not None, f"{self!r}: input {i} is absent"
+        return t
+
+    def op_as(self, cls: type[_OpT]) -> _OpT:
+        """``op``, which the caller knows to be a ``cls`` (e.g. from where the layer sits in a region)."""
+        op = self.op
+        assert isinstance(op, cls), f"{self!r} is not a {cls.kind} layer"
+        return op
 
     @property
     def output(self) -> Tensor:

@@ -9,7 +9,7 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Optional, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 import attrs
 import numpy as np
@@ -32,6 +32,8 @@ class Op:
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
     the end). None for an op that checks a variable number of inputs itself."""
     _required_inputs: ClassVar[int | None] = None
+    __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
+    """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,8 +76,9 @@ class Op:
         """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid)."""
         raise NotImplementedError(f"{type(self).__name__}.infer")
 
-    def reference(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Compute the outputs with NumPy, as TensorRT does."""
+    def reference(self, *inputs: Any) -> tuple[np.ndarray, ...]:
+        """Compute the outputs with NumPy, as TensorRT does. Subclasses name the inputs (arrays, None for
+        an absent optional one) as parameters, in :attr:`input_names` order."""
         raise NotImplementedError(f"{type(self).__name__}.reference")
 
     def label(self) -> str:

@@ -205,12 +205,13 @@ def check_feeds(network: Network, arrays: Mapping[str, np.ndarray]) -> None:
     profiles = _complete(network)
     if not profiles:
         return
-    misfits = [_misfit(network, p, arrays) for p in profiles]
-    if any(m is None for m in misfits):
+    found = [_misfit(network, p, arrays) for p in profiles]
+    misfits = [m for m in found if m is not None]
+    if len(misfits) < len(found):
         return
     if len(profiles) == 1:
-        raise InputError(f"run: {misfits[0]}; profile 0 allows {misfits[0].allowed}")  # type: ignore[union-attr]
-    listed = "; ".join(f"profile {i}: {m}, outside {m.allowed}" for i, m in enumerate(misfits))  # type: ignore[union-attr]
+        raise InputError(f"run: {misfits[0]}; profile 0 allows {misfits[0].allowed}")
+    listed = "; ".join(f"profile {i}: {m}, outside {m.allowed}" for i, m in enumerate(misfits))
     raise InputError(f"run: the inputs fit no optimization profile ({listed})")
 
 

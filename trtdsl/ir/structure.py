@@ -33,7 +33,7 @@ True
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING, Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Tuple, Union, cast
 
 from trtdsl.errors import RegionError
 from trtdsl.ir.node import Node
@@ -41,7 +41,12 @@ from trtdsl.ir.region import Region
 from trtdsl.ir.tensor import Tensor
 
 if TYPE_CHECKING:
+    from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
     from trtdsl.ir.network import Network
+    from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
+
+    BoundaryOp = Union[TripLimitLayer, IteratorLayer, RecurrenceLayer, LoopOutputLayer, ConditionLayer,
+                       ConditionalInputLayer, ConditionalOutputLayer]
 
 LOOP_KINDS = ("TripLimit", "Iterator", "Recurrence", "LoopOutput")
 CONDITIONAL_KINDS = ("Condition", "ConditionalInput", "ConditionalOutput")
@@ -65,6 +70,18 @@ def describe(region: Region) -> str:
     return f"{'loop' if region.is_loop else 'conditional'} {region.name!r}"
 
 
+def boundary_op(node: Node) -> BoundaryOp:
+    """The op of boundary layer ``node``. The loop and conditional ops are defined in packages above
+    this one, so the analysis tells them by kind."""
+    assert node.op.kind in BOUNDARY_KINDS, f"{node!r} is not a loop or conditional boundary layer"
+    return cast("BoundaryOp", node.op)
+
+
+def _trip_limit(node: Node) -> str:
+    """The trip limit kind (``"COUNT"`` or ``"WHILE"``) of TripLimit layer ``node``."""
+    return cast("TripLimitLayer", boundary_op(node)).trip_limit.name
+
+
 def _error(node: Node, message: str) -> RegionError:
     return RegionError(f"{node.op.label()} (layer {node.name}): {message}", location=node.location)
 
@@ -84,7 +101,7 @@ class RegionInfo:
     def trip_limit(self, name: str) -> Node | None:
         """The TripLimit layer of kind ``name`` (``"COUNT"`` or ``"WHILE"``), if any."""
         for n in self.of_kind("TripLimit"):
-            if n.op.trip_limit.name == name:
+            if _trip_limit(n) == name:
                 return n
         return None
 
@@ -125,7 +142,7 @@ class Structure:
         if node is None:
             return None
         if node.op.kind in ("LoopOutput", "ConditionalOutput"):
-            return self.info[node.op.region].parent
+            return self.info[boundary_op(node).region].parent
         return self.frames[node]
 
     def items(self, frame: Frame) -> list[Node | Region]:
@@ -208,7 +225,7 @@ class _Analysis:
         self.info: dict[Region, RegionInfo] = {}
         for node in self.nodes:
             if node.op.kind in BOUNDARY_KINDS:
-                region = node.op.region
+                region = boundary_op(node).region
                 info = self.info.get(region)
                 if info is None:
                     info = self.info[region] = RegionInfo(region)
@@ -238,7 +255,7 @@ class _Analysis:
                             value |= mask.get(t, 0)
                     self.node_mask[node] = value
                 else:
-                    region = node.op.region
+                    region = boundary_op(node).region
                     self.node_mask[node] = bit[region] | anc[region]
                     ins = node.inputs
                     if kind in ("Iterator", "ConditionalInput"):
@@ -253,18 +270,23 @@ class _Analysis:
                 for out in node.outputs:
                     if value:
                         mask[out] = value
-            if all(mask.get(n.outputs[0], 0) == self.m(n.inputs[0]) | self.m(n.inputs[1]) | bit[n.op.region]
+            if all(mask.get(n.outputs[0], 0)
+                   == self.m(n.inputs[0]) | self.m(n.inputs[1]) | bit[boundary_op(n).region]
                    for info in self.info.values() for n in info.of_kind("Recurrence") if len(n.inputs) > 1):
                 return
 
     # -- nesting --------------------------------------------------------------------------------------
     def nest(self) -> bool:
         """Derive each region's ancestors from the values its boundary layers read; True if changed."""
-        evidence, entry, witness = {}, {}, {}
+        evidence: dict[Region, int] = {}
+        entry: dict[Region, int] = {}
+        witness: dict[tuple[Region, Region], tuple[Node, Tensor]] = {}
         for region, info in self.info.items():
             seen = entered = 0
             for node in info.boundary:
                 for i, t in enumerate(node.inputs):
+                    if t is None:
+                        continue
                     mask = self.m(t) & ~self.bit[region]
                     seen |= mask
                     if is_entry(node, i):
@@ -363,9 +385,11 @@ class _Analysis:
             inner = self.inner_or_error(self.node_mask[node], node)
             for t in node.inputs:
                 source = None if t is None else t.producer
-                if source is not None and source.op.kind in ("LoopOutput", "ConditionalOutput") \
-                        and self.inside(self.node_mask[node], source.op.region):
-                    raise _error(node, f"uses %{t.name}, a result of {describe(source.op.region)}, inside "
+                if t is None or source is None or source.op.kind not in ("LoopOutput", "ConditionalOutput"):
+                    continue
+                result_of = boundary_op(source).region
+                if self.inside(self.node_mask[node], result_of):
+                    raise _error(node, f"uses %{t.name}, a result of {describe(result_of)}, inside "
                                        "that region; a region's results exist only after it ends")
             if node.op.kind not in BOUNDARY_KINDS and inner is not None and node.op.kind in NOT_IN_REGIONS:
                 raise _error(node, f"a {node.op.kind} layer cannot be inside {describe(inner)}: "
@@ -388,13 +412,13 @@ class _Analysis:
             else:
                 info.parent = (parent, marks[parent].get(info.boundary[0]))
         for name, t in self.outputs.items():
-            node = t.producer
-            inner = None if node is None else self.inner_or_error(self.m(t), node)
+            producer = t.producer
+            inner = None if producer is None else self.inner_or_error(self.m(t), producer)
             if inner is not None:
-                assert node is not None
+                assert producer is not None
                 raise RegionError(f"output {name!r}: %{t.name} is computed inside {describe(inner)}; "
                                   "TensorRT does not allow a network output inside a loop or conditional "
-                                  "(mark the region's result instead)", location=node.location)
+                                  "(mark the region's result instead)", location=producer.location)
         return Structure({r: self.info[r] for r in self.order}, frames, self.nodes)
 
     def check_counts(self) -> None:
@@ -403,7 +427,7 @@ class _Analysis:
             first = info.boundary[0]
             if region.is_loop:
                 for kind in ("COUNT", "WHILE"):
-                    limits = [n for n in info.of_kind("TripLimit") if n.op.trip_limit.name == kind]
+                    limits = [n for n in info.of_kind("TripLimit") if _trip_limit(n) == kind]
                     if len(limits) > 1:
                         raise _error(limits[1], f"{describe(region)} already has a {kind} trip limit "
                                                 f"({limits[0].name}); TensorRT allows one of each kind")
@@ -454,20 +478,22 @@ class _Analysis:
                     raise _error(node, f"%{t.name} is not computed inside {describe(region)} (it does not "
                                        "depend on the loop's iterators or recurrences); TensorRT requires a "
                                        "loop output's value to come from inside the loop")
-            if kind == "LoopOutput" and node.op.loop_output.name == "LAST_VALUE":
-                source = node.inputs[0].producer
-                if source is None or source.op.kind != "Recurrence" or source.op.region != region:
+            if kind == "LoopOutput" and cast("LoopOutputLayer", node.op).loop_output.name == "LAST_VALUE":
+                value = node.input(0)
+                source = value.producer
+                if source is None or source.op.kind != "Recurrence" or boundary_op(source).region != region:
                     raise _error(node, f"LAST_VALUE needs a recurrence of {describe(region)}, but "
-                                       f"%{node.inputs[0].name} is not one (use loop.collect for other "
+                                       f"%{value.name} is not one (use loop.collect for other "
                                        "values, or carry the value)")
-            if kind == "Iterator" and node.op.reverse and info.trip_limit("COUNT") is None:
+            if kind == "Iterator" and cast("IteratorLayer", node.op).reverse \
+                    and info.trip_limit("COUNT") is None:
                 raise _error(node, "a reverse iterator reads x[M-1-i] where M is the COUNT trip count, but "
                                    f"{describe(region)} has no COUNT trip limit")
-            if kind == "TripLimit" and node.op.trip_limit.name == "WHILE":
+            if kind == "TripLimit" and _trip_limit(node) == "WHILE":
                 self.check_while(node, region)
 
     def check_while(self, node: Node, region: Region) -> None:
-        bad = while_violation(node.inputs[0], region, lambda n: self.inside(self.node_mask[n], region))
+        bad = while_violation(node.input(0), region, lambda n: self.inside(self.node_mask[n], region))
         if bad is not None:
             raise _error(node, while_message(bad))
 
@@ -482,12 +508,12 @@ class _Analysis:
             marks: dict[bool, set[Node]] = {True: set(), False: set()}
             for b, index in ((True, 0), (False, 1)):
                 mine = marks[b]
-                stack = [out.inputs[index].producer for out in info.of_kind("ConditionalOutput")]
+                stack = [out.input(index).producer for out in info.of_kind("ConditionalOutput")]
                 while stack:
                     node = stack.pop()
                     if node is None or node in mine or not self.inside(self.node_mask[node], region):
                         continue
-                    if node.op.kind in CONDITIONAL_KINDS and node.op.region == region:
+                    if node.op.kind in CONDITIONAL_KINDS and boundary_op(node).region == region:
                         continue
                     if node in marks[not b]:
                         raise _error(node, f"both branches of {describe(region)} use it; TensorRT allows no "
@@ -496,7 +522,7 @@ class _Analysis:
                     mine.add(node)
                     stack.extend(t.producer for t in node.inputs if t is not None)
                     if node.op.kind in BOUNDARY_KINDS:
-                        stack.extend(self.info[node.op.region].boundary)
+                        stack.extend(self.info[boundary_op(node).region].boundary)
             result[region] = {node: b for b, nodes in marks.items() for node in nodes}
         return result
 
@@ -506,7 +532,7 @@ def is_entry(node: Node, index: int) -> bool:
     (rather than reading the region's own interior)."""
     kind = node.op.kind
     return (kind in ("Iterator", "Condition", "ConditionalInput") or (kind == "Recurrence" and index == 0)
-            or (kind == "TripLimit" and node.op.trip_limit.name == "COUNT")
+            or (kind == "TripLimit" and _trip_limit(node) == "COUNT")
             or (kind == "LoopOutput" and index == 1))
 
 
@@ -521,7 +547,7 @@ def while_violation(condition: Tensor, region: Region, inside: Callable[[Node], 
             continue
         seen.add(producer)
         kind = producer.op.kind
-        if kind == "Recurrence" and producer.op.region == region:
+        if kind == "Recurrence" and boundary_op(producer).region == region:
             continue
         if kind in ("Iterator", "LoopOutput", "Recurrence"):
             return producer

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from trtdsl.dtypes import DType
 from trtdsl.errors import DSLError
 from trtdsl.ir.dims import DimLike, TensorShape, bound_shape
-from trtdsl.ir.functions import function
+from trtdsl.ir.functions import tensor_function
 from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
@@ -87,129 +87,129 @@ class Tensor:
 
     # Arithmetic and logic: ElementWise / Unary layers.
     def __add__(self, other: Any) -> Tensor:
-        return function("add")(self, other)
+        return tensor_function("add")(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return function("add")(other, self)
+        return tensor_function("add")(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return function("subtract")(self, other)
+        return tensor_function("subtract")(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return function("subtract")(other, self)
+        return tensor_function("subtract")(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return function("multiply")(self, other)
+        return tensor_function("multiply")(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return function("multiply")(other, self)
+        return tensor_function("multiply")(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return function("divide")(self, other)
+        return tensor_function("divide")(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return function("divide")(other, self)
+        return tensor_function("divide")(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return function("floor_divide")(self, other)
+        return tensor_function("floor_divide")(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return function("floor_divide")(other, self)
+        return tensor_function("floor_divide")(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return function("mod")(self, other)
+        return tensor_function("mod")(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return function("mod")(other, self)
+        return tensor_function("mod")(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return function("power")(self, other)
+        return tensor_function("power")(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return function("power")(other, self)
+        return tensor_function("power")(other, self)
 
     def __and__(self, other: Any) -> Tensor:
-        return function("logical_and")(self, other)
+        return tensor_function("logical_and")(self, other)
 
     def __rand__(self, other: Any) -> Tensor:
-        return function("logical_and")(other, self)
+        return tensor_function("logical_and")(other, self)
 
     def __or__(self, other: Any) -> Tensor:
-        return function("logical_or")(self, other)
+        return tensor_function("logical_or")(self, other)
 
     def __ror__(self, other: Any) -> Tensor:
-        return function("logical_or")(other, self)
+        return tensor_function("logical_or")(other, self)
 
     def __xor__(self, other: Any) -> Tensor:
-        return function("logical_xor")(self, other)
+        return tensor_function("logical_xor")(self, other)
 
     def __rxor__(self, other: Any) -> Tensor:
-        return function("logical_xor")(other, self)
+        return tensor_function("logical_xor")(other, self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return function("equal")(self, other)
+        return tensor_function("equal")(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return function("not_equal")(self, other)
+        return tensor_function("not_equal")(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return function("less")(self, other)
+        return tensor_function("less")(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return function("less_equal")(self, other)
+        return tensor_function("less_equal")(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return function("greater")(self, other)
+        return tensor_function("greater")(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return function("greater_equal")(self, other)
+        return tensor_function("greater_equal")(self, other)
 
     def __neg__(self) -> Tensor:
-        return function("negative")(self)
+        return tensor_function("negative")(self)
 
     def __abs__(self) -> Tensor:
-        return function("abs")(self)
+        return tensor_function("abs")(self)
 
     def __invert__(self) -> Tensor:
-        return function("logical_not")(self)
+        return tensor_function("logical_not")(self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return function("matmul")(self, other)
+        return tensor_function("matmul")(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return function("matmul")(other, self)
+        return tensor_function("matmul")(other, self)
 
     def __getitem__(self, key: Any) -> Tensor:
-        return function("getitem")(self, key)
+        return tensor_function("getitem")(self, key)
 
     # NumPy-style methods.
     def reshape(self, *shape: Any) -> Tensor:
         dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return function("reshape")(self, dims)
+        return tensor_function("reshape")(self, dims)
 
     def transpose(self, *axes: Any) -> Tensor:
         perm = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None)
-        return function("transpose")(self, perm)
+        return tensor_function("transpose")(self, perm)
 
     @property
     def T(self) -> Tensor:
         return self.transpose()
 
     def astype(self, dtype: Any) -> Tensor:
-        return function("cast")(self, dtype)
+        return tensor_function("cast")(self, dtype)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return function("sum")(self, axis=axis, keepdims=keepdims)
+        return tensor_function("sum")(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return function("mean")(self, axis=axis, keepdims=keepdims)
+        return tensor_function("mean")(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return function("max")(self, axis=axis, keepdims=keepdims)
+        return tensor_function("max")(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return function("min")(self, axis=axis, keepdims=keepdims)
+        return tensor_function("min")(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return function("prod")(self, axis=axis, keepdims=keepdims)
+        return tensor_function("prod")(self, axis=axis, keepdims=keepdims)
 

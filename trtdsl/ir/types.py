@@ -10,7 +10,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ShapeError
-from trtdsl.ir.dims import DimLike, format_shape, is_static
+from trtdsl.ir.dims import DimLike, dim_tuple, format_shape, is_static
 
 
 @attrs.frozen
@@ -18,7 +18,7 @@ class TensorType:
     """A tensor's dtype and shape; dims are ints or symbolic :class:`~trtdsl.ir.dims.Dim`."""
 
     dtype: DType
-    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
 
     @property
     def rank(self) -> int:
@@ -92,7 +92,7 @@ class Weights:
     def shape(self) -> tuple[int, ...]:
         return self.array.shape
 
-    def _key(self) -> tuple:
+    def _key(self) -> tuple[str, tuple[int, ...], bytes]:
         return (self.array.dtype.str, self.array.shape, hashlib.sha1(self.array.tobytes()).digest())
 
     def __eq__(self, other: object) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, shown
+from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, constant_hint, shown
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
@@ -31,19 +31,27 @@ def network_of(fn: str, *values: Any) -> Network:
             for item in v:
                 if isinstance(item, Tensor):
                     return item.network
-    raise ArgumentError(f"{fn}: at least one argument must be a trtdsl Tensor (got only Python/NumPy values)")
+    raise ArgumentError(f"{fn}: at least one argument must be a trtdsl Tensor (got only Python/NumPy "
+                        f"values){constant_hint(values)}")
 
 
 def expect_tensor(fn: str, arg: str, value: Any) -> Tensor:
     """``value`` if it is a Tensor, else a DTypeError naming ``fn``'s argument ``arg``."""
     if not isinstance(value, Tensor):
-        raise bad_argument(fn, arg, _short(value), "a trtdsl Tensor", DTypeError)
+        raise bad_argument(fn, arg, _short(value), f"a trtdsl Tensor{constant_hint(value)}", DTypeError)
     return value
+
+
+class _Shown(str):
+    """Text shown as is where a message shows values with repr()."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _short(value: Any) -> Any:
     if isinstance(value, np.ndarray):
-        return f"<ndarray {value.dtype}{list(value.shape)}>"
+        return _Shown(f"<ndarray {value.dtype}{list(value.shape)}>")
     return value
 
 
@@ -230,7 +238,7 @@ def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tu
     try:
         if isinstance(values, Tensor):  # its values exist only when the network runs
             raise TypeError("a Tensor is not a sequence of ints here")
-        items = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
+        items: list[Any] = [values] if isinstance(values, (int, np.integer, np.bool_)) else list(values)
         if any(isinstance(v, (bool, np.bool_)) for v in items):
             raise TypeError("a bool is not an int here")
         out = tuple(operator.index(v) for v in items)

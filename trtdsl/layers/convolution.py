@@ -51,7 +51,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, int_tuple, static_shape
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -241,11 +241,11 @@ class _KernelOp(Op):
 
     input_names = ("x", "kernel", "bias?")
     num_output_maps: int
-    kernel_size: tuple[int, ...] = attrs.field(converter=tuple)
-    stride: tuple[int, ...] = attrs.field(converter=tuple)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    dilation: tuple[int, ...] = attrs.field(converter=tuple)
+    kernel_size: tuple[int, ...] = attrs.field(converter=int_tuple)
+    stride: tuple[int, ...] = attrs.field(converter=int_tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    dilation: tuple[int, ...] = attrs.field(converter=int_tuple)
     num_groups: int = 1
     padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
 
@@ -321,7 +321,7 @@ class _KernelOp(Op):
         raise NotImplementedError
 
 
-def _shape_text(shape: Sequence[int]) -> str:
+def _shape_text(shape: Sequence[DimLike]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
@@ -350,7 +350,7 @@ class Convolution(_KernelOp):
         sizes = x.shape[2:]
         pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
                            self.extents)
-        out = tuple(
+        out = static_shape(
             window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
             for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
 
@@ -432,7 +432,7 @@ def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
             f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a "
             "2-D or 3-D convolution"
         )
-    return shape
+    return static_shape(shape)
 
 
 def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride: Any, padding: Any,

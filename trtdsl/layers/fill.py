@@ -45,7 +45,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, combine, network_of_dims
+from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, combine, dim_tuple, network_of_dims, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -95,7 +95,7 @@ class Fill(Op):
 
     kind = "Fill"
     input_names = ("dims?", "alpha?", "beta?")
-    shape: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     operation: FillOperation = FillOperation.LINSPACE
     dtype: DType = dtypes.float32
     alpha: float | int | None = 0
@@ -186,10 +186,11 @@ class Fill(Op):
     def reference(
         self, dims: np.ndarray | None = None, alpha: np.ndarray | None = None, beta: np.ndarray | None = None
     ) -> tuple[np.ndarray, ...]:
-        shape = tuple(int(d) for d in dims) if dims is not None else tuple(self.shape)
+        shape = tuple(int(d) for d in dims) if dims is not None else static_shape(self.shape)
         if min(shape, default=0) < 0:
             raise ValueError(f"the dims {list(shape)} read when the network ran have a negative dim")
         a = self.alpha if alpha is None else alpha.item()
+        assert a is not None, "Fill.infer checks a static alpha or input 1"
         b = np.asarray([self.beta] if beta is None else beta)
         target = self.dtype.numpy
         if self.operation is _F.LINSPACE:

@@ -251,7 +251,7 @@ def _gather_nd(data: np.ndarray, idx: np.ndarray, e: int) -> np.ndarray:
         return np.zeros(shape, data.dtype)
     batch = math.prod(data.shape[:e])
     safe, valid = _wrap(idx.reshape(batch, -1, k), dims)
-    valid = valid.all(axis=-1)
+    valid = np.all(valid, axis=-1)
     safe = np.where(valid[..., None], safe, 0)
     rows = np.arange(batch)[:, None]
     got = data.reshape((batch,) + data.shape[e:])[(rows,) + tuple(safe[..., j] for j in range(k))]

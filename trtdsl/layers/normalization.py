@@ -11,6 +11,12 @@ and ``scale``/``bias`` are per channel, ``[1, C, 1, ...]``, as ``addNormalizatio
 in float32, which the TensorRT lowering makes true by casting such inputs to float32 around the layer (a
 strongly typed network normalizes in its input's type: NvInfer.h 10.16, ``setComputePrecision``).
 
+The mean is computed in two passes, ``m = x.sum(axes) / n; m += (x - m).sum(axes) / n`` (the corrected
+two-pass mean), so that it is exact where ``x`` is constant along ``axes`` and the output there is exactly
+``bias``: with a rounded mean, ``(x - m) / sqrt(eps)`` would turn one rounding step of ``x`` into an error of
+about 1e-4 of ``|x|``. How TensorRT's kernels sum is UNCONFIRMED (not documented; a TensorRT engine run on a
+constant input would settle whether it gives exactly ``bias`` too).
+
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("ln")
 >>> x = net.input("x", td.float32, (2, 4))
@@ -30,7 +36,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim
+from trtdsl.ir.dims import Dim, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -55,7 +61,7 @@ class Normalization(Op):
 
     kind = "Normalization"
     input_names = ("x", "scale", "bias")
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     epsilon: float = 1e-5
     num_groups: int = 1
 
@@ -111,7 +117,11 @@ class Normalization(Op):
             axes = tuple(range(2, x.ndim))
         # An empty reduction only happens when x itself is empty, so the count's value does not matter then.
         count = max(math.prod(x.shape[a] for a in axes), 1)
-        y = x - np.add.reduce(x, axis=axes, keepdims=True) / count
+        mean = np.add.reduce(x, axis=axes, keepdims=True) / count
+        # The second pass takes the sum's rounding error out of the mean (x - mean is exact near the mean).
+        # Left in, a constant x would give (x - mean) / sqrt(eps), up to ~1e-4 * |x|, instead of 0.
+        mean += np.add.reduce(x - mean, axis=axes, keepdims=True) / count
+        y = x - mean
         variance = np.add.reduce(y * y, axis=axes, keepdims=True) / count
         y /= np.sqrt(variance + np.float32(self.epsilon))
         y = y.reshape(shape)

@@ -25,7 +25,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -51,8 +51,8 @@ class Padding(Op):
 
     kind = "Padding"
     input_names = ("x",)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -70,10 +70,10 @@ class Padding(Op):
         shape = list(x.shape)
         for k in (0, 1):
             axis = x.rank - 2 + k
-            shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
-            if isinstance(shape[axis], int) and shape[axis] < 0:
+            grown = shape[axis] = _grow(x.shape[axis], self.pre_padding[k] + self.post_padding[k])
+            if isinstance(grown, int) and grown < 0:
                 raise ShapeError(
-                    f"{label}: dim {axis} of input shape {x.shape_text} would become {shape[axis]} with "
+                    f"{label}: dim {axis} of input shape {x.shape_text} would become {grown} with "
                     f"pre_padding {self.pre_padding[k]} and post_padding {self.post_padding[k]}; cropping "
                     "cannot exceed the dim"
                 )

@@ -43,6 +43,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import bad_argument
+from trtdsl.ir.dims import int_tuple, static_shape
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -84,10 +85,10 @@ class Pooling(Op):
     kind = "Pooling"
     input_names = ("x",)
     type: PoolingType
-    window_size: tuple[int, ...] = attrs.field(converter=tuple)
-    stride: tuple[int, ...] = attrs.field(converter=tuple)
-    pre_padding: tuple[int, ...] = attrs.field(converter=tuple)
-    post_padding: tuple[int, ...] = attrs.field(converter=tuple)
+    window_size: tuple[int, ...] = attrs.field(converter=int_tuple)
+    stride: tuple[int, ...] = attrs.field(converter=int_tuple)
+    pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
+    post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
     padding_mode: PaddingMode = PaddingMode.EXPLICIT_ROUND_DOWN
     average_count_excludes_padding: bool = True
     blend_factor: float = 0.0
@@ -142,8 +143,8 @@ class Pooling(Op):
         sizes = x.shape[2:]
         pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
                            self.window_size)
-        out = tuple(window_output_dim(self.padding_mode, i, b, a, s, f)
-                    for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
+        out = static_shape(window_output_dim(self.padding_mode, i, b, a, s, f)
+                           for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
         nb = len(sizes)
         axes = tuple(range(-nb, 0))
         dilation = (1,) * nb

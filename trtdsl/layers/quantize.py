@@ -59,11 +59,12 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, expect_tensor, normalize_axis, static_ints
+from trtdsl.layers.constant import Constant
 from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 __all__ = [
@@ -238,7 +239,7 @@ class _ScaledOp(Op):
     input_names = ("x", "scale", "zero_point?")
     to_type: DType
     axis: int = -1
-    block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
 
     def label(self) -> str:
         return f"{self.kind}[{self.to_type.short}]"
@@ -339,7 +340,7 @@ def block_amax(magnitudes: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
     return blocks.max(axis=tuple(range(1, len(split), 2)), initial=np.float32(0))
 
 
-def block_scales(amax: np.ndarray, double_scale: np.float32, to: DType, scale_type: DType) -> np.ndarray:
+def block_scales(amax: np.ndarray, double_scale: np.ndarray, to: DType, scale_type: DType) -> np.ndarray:
     """The block scales dynamic quantization stores, in ``scale_type``: the block's ``amax / (max(to) *
     double_scale)`` rounded to fp8 (saturating), kept in float32, or for e8m0 the power of two
     ``2 ** (floor(log2(amax / double_scale)) - floor(log2(max(to))))`` (the OCP MX rule; 2**-127 for an
@@ -374,7 +375,7 @@ class DynamicQuantize(Op):
     input_names = ("x", "double_quant_scale")
     to_type: DType = dtypes.float4_e2m1
     scale_type: DType = dtypes.float8_e4m3
-    block_shape: tuple[int, ...] = attrs.field(default=(), converter=tuple)
+    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
 
     def label(self) -> str:
         return f"DynamicQuantize[{self.to_type.short},{self.scale_type.short}]"
@@ -478,7 +479,7 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
         source = zero_point.producer
         if source is not None and source.op.kind == "Cast":
             source = source.inputs[0].producer if source.inputs[0] is not None else None
-        if source is None or source.op.kind != "Constant":
+        if source is None or not isinstance(source.op, Constant):
             problems.append(Problem(
                 "zero-point-not-constant", "zero_point", f"%{zero_point.name}",
                 "a Constant (or a Cast of one): TensorRT needs zero points known when the engine is built"))

@@ -45,6 +45,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
+from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -94,7 +95,8 @@ def _extreme(fn: Callable[..., np.ndarray], largest: bool) -> Callable[..., np.n
 
 def _avg(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     count = math.prod(x.shape[a] for a in axes)
-    total = np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
+    # numpy's stubs type ufunc.reduce's keepdims as Literal[True] or Literal[False], never bool
+    total = np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype)  # type: ignore[call-overload]
     if count == 0:
         return np.full(total.shape, np.nan if x.dtype.kind == "f" else 0, x.dtype)
     if x.dtype.kind == "f":
@@ -104,9 +106,12 @@ def _avg(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
 
 
 _TABLE: dict[ReduceOperation, Callable[[np.ndarray, tuple[int, ...], bool], np.ndarray]] = {
-    # dtype= keeps integers in their own width, so they wrap as TensorRT's do.
-    _R.SUM: lambda x, axes, keepdims: np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
-    _R.PROD: lambda x, axes, keepdims: np.multiply.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
+    # dtype= keeps integers in their own width, so they wrap as TensorRT's do. (numpy's stubs type
+    # ufunc.reduce's keepdims as Literal[True] or Literal[False], never bool.)
+    _R.SUM: lambda x, axes, keepdims: np.add.reduce(  # type: ignore[call-overload]
+        x, axis=axes, keepdims=keepdims, dtype=x.dtype),
+    _R.PROD: lambda x, axes, keepdims: np.multiply.reduce(  # type: ignore[call-overload]
+        x, axis=axes, keepdims=keepdims, dtype=x.dtype),
     _R.MAX: _extreme(np.fmax.reduce, largest=True),
     _R.MIN: _extreme(np.fmin.reduce, largest=False),
     _R.AVG: _avg,
@@ -120,7 +125,7 @@ class Reduce(Op):
     kind = "Reduce"
     input_names = ("x",)
     op: ReduceOperation
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     keepdims: bool = False
 
     def label(self) -> str:

@@ -53,7 +53,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
-from trtdsl.ir.dims import DimLike, combine
+from trtdsl.ir.dims import DimLike, combine, static_dim
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -228,7 +228,7 @@ class Resize(Op):
                     f"{x.ndim} input"
                 )
         elif self.scales is not None:
-            shape = tuple(int(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
+            shape = tuple(static_dim(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
         else:
             shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
         changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
@@ -261,7 +261,7 @@ class Resize(Op):
         if self.mode is _I.LINEAR:
             weights = [1 - t, t]
         else:
-            weights = [_cubic(self.cubic_coeff, t - k) for k in offsets]
+            weights = [cubic_kernel(self.cubic_coeff, t - k) for k in offsets]
             if self.exclude_outside:
                 weights = [np.where((tap < 0) | (tap > last), 0.0, w) for tap, w in zip(taps, weights)]
                 total = sum(weights)
@@ -285,7 +285,7 @@ class Resize(Op):
         return (x + 0.5) * n_in / n_out - 0.5
 
 
-def _cubic(a: float, s: np.ndarray) -> np.ndarray:
+def cubic_kernel(a: float, s: np.ndarray) -> np.ndarray:
     """The cubic convolution kernel of coefficient ``a`` at distances ``s``."""
     d = np.abs(s)
     near = ((a + 2) * d - (a + 3)) * d * d + 1
@@ -312,7 +312,7 @@ def _enum(fn: str, arg: str, cls: type[enum.Enum], value: Any) -> Any:
     try:
         return cls[str(value).upper()]
     except KeyError:
-        raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None  # type: ignore[attr-defined]
+        raise bad_argument(fn, arg, value, "one of " + ", ".join(repr(m.value) for m in cls)) from None
 
 
 def resize(

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, volume
+from trtdsl.ir.dims import Dim, DimLike, static_shape, volume
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -125,7 +125,7 @@ class Shuffle(Op):
             if not all(isinstance(d, int) for d in self.reshape):
                 raise bad_argument(label, "reshape", self.reshape, "ints (dynamic dims come as input 1, a shape tensor)",
                                    ShapeError)
-            shape = reshape_dims(label, shape, self.reshape, self.zero_is_placeholder)  # type: ignore[arg-type]
+            shape = reshape_dims(label, shape, self.reshape, self.zero_is_placeholder)
         if self.second_transpose is not None:
             _check_perm(label, "second_transpose", self.second_transpose, len(shape))
             shape = tuple(shape[p] for p in self.second_transpose)
@@ -155,8 +155,9 @@ class Shuffle(Op):
                                  f"{exc.message}") from None
             x = x.reshape(target)
         elif self.reshape is not None:
-            dims = [x.shape[i] if d == 0 and self.zero_is_placeholder else d for i, d in enumerate(self.reshape)]
-            x = x.reshape(dims)
+            static = static_shape(self.reshape)
+            x = x.reshape([x.shape[i] if d == 0 and self.zero_is_placeholder else d
+                           for i, d in enumerate(static)])
         if self.second_transpose is not None:
             x = np.transpose(x, self.second_transpose)
         return (x,)

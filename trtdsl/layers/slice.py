@@ -46,7 +46,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, dim_tuple, static_shape
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
@@ -85,9 +85,9 @@ class Slice(Op):
     given as a tensor (input 1, 2 or 3) holds that tensor's values as the IR knows them (dims)."""
 
     kind = "Slice"
-    start: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    size: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    stride: tuple[DimLike, ...] = attrs.field(converter=tuple)
+    start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    size: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    stride: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     mode: SampleMode = SampleMode.STRICT_BOUNDS
 
     def attributes(self) -> dict[str, object]:
@@ -133,7 +133,7 @@ class Slice(Op):
                 raise bad_argument(label, arg, getattr(self, arg), "ints")
             if type(s) is int and s >= 0:
                 if s and type(d) is int and type(b) is int and type(st) is int:
-                    self._check_static_axis(label, x, axis, d, s)
+                    self._check_static_axis(label, x, axis, d, s, b, st)
             elif not isinstance(s, Dim):
                 raise bad_argument(label, "size", self.size, "ints >= 0 (or dynamic dims of the input)")
             elif s != d and not size_given:
@@ -143,14 +143,15 @@ class Slice(Op):
                     "(td.slice makes it)"
                 )
 
-    def _check_static_axis(self, label: str, x: TensorType, axis: int, d: int, s: int) -> None:
+    def _check_static_axis(self, label: str, x: TensorType, axis: int, d: int, s: int, b: int,
+                           st: int) -> None:
         if self.mode is _M.STRICT_BOUNDS:
-            first, last = self.start[axis], self.start[axis] + (s - 1) * self.stride[axis]
+            first, last = b, b + (s - 1) * st
             lo, hi = min(first, last), max(first, last)
             if lo < 0 or hi >= d:
                 raise ShapeError(
                     f"{label}: axis {axis} reads coordinates {first} to {last} (start {first}, size {s}, stride "
-                    f"{self.stride[axis]}) but input shape {x.shape_text} has {d} there; STRICT_BOUNDS needs them in "
+                    f"{st}) but input shape {x.shape_text} has {d} there; STRICT_BOUNDS needs them in "
                     "[0, d) (modes WRAP, CLAMP, FILL and REFLECT handle out-of-range coordinates)"
                 )
         elif d == 0 and self.mode is not _M.FILL:
@@ -169,14 +170,14 @@ class Slice(Op):
                 raise ValueError(f"the size {list(sizes)} read when the network ran has a negative dim")
         else:
             sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
-        starts = self.start if start is None else tuple(int(b) for b in start)
-        strides = self.stride if stride is None else tuple(int(st) for st in stride)
+        starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
+        strides = static_shape(self.stride) if stride is None else tuple(int(st) for st in stride)
         if self.mode is _M.FILL:
             # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
             # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED: an engine run filling an int32
             # slice with 2.7 would settle it)
             fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
-            return (fill_slice(x, sizes, starts, strides, fill_value),)  # type: ignore[arg-type]
+            return (fill_slice(x, sizes, starts, strides, fill_value),)
         if 0 in sizes:
             return (np.zeros(sizes, x.dtype),)
         basic: list[Any] = []

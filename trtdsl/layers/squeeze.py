@@ -17,6 +17,7 @@ import attrs
 import numpy as np
 
 from trtdsl.errors import ShapeError
+from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -30,7 +31,7 @@ class Squeeze(Op):
     """``np.squeeze(x, axes)``; every listed dim must be 1."""
 
     kind = "Squeeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -50,7 +51,7 @@ class Unsqueeze(Op):
     """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
 
     kind = "Unsqueeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
+    axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

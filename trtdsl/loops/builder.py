@@ -60,7 +60,7 @@ class Carry(Tensor):
         dtype and shape."""
         node = self.producer
         assert node is not None
-        builder = State.of(self.network).builders[node.op.region]
+        builder = State.of(self.network).builders[node.op_as(RecurrenceLayer).region]
         assert isinstance(builder, Loop)
         builder._update(self, next_value)
 
@@ -163,7 +163,7 @@ class Loop(RegionBuilder):
         kind = enum_member("trip_limit", "kind", kind, TripLimit)
         net = self._use("trip_limit", limit)
         for node in self.boundary:
-            if node.op.kind == "TripLimit" and node.op.trip_limit is kind:
+            if isinstance(node.op, TripLimitLayer) and node.op.trip_limit is kind:
                 raise RegionError(f"trip_limit: {self.describe()} already has a {kind.name} trip limit "
                                   f"(created at {node.location}); TensorRT allows one of each kind")
         if kind is TripLimit.COUNT:
@@ -179,7 +179,7 @@ class Loop(RegionBuilder):
             bad = while_violation(t, self.region, inside)
             if bad is not None:
                 raise RegionError(f"while_: {while_message(bad)}")
-            t = self.scope.route(t)  # type: ignore[union-attr]
+            t = self.scope_().route(t)
         self._add(TripLimitLayer(self.region, kind), (t,), None)
         if kind is TripLimit.COUNT:
             self.count = t
@@ -232,7 +232,7 @@ class Loop(RegionBuilder):
             next_value = net.constant(as_array("update", "next_value", next_value, carry.dtype))
         state = self.state_()
         state.check_visible(self.scope, next_value, "update")
-        next_value = self.scope.route(next_value)  # type: ignore[union-attr]
+        next_value = self.scope_().route(next_value)
         node = carry.producer
         assert node is not None
         net.set_input(node, 1, next_value)
@@ -269,7 +269,7 @@ class Loop(RegionBuilder):
         loop output, available after the ``with`` block."""
         self._use("last", carry)
         node = carry.producer if isinstance(carry, Tensor) else None
-        if not isinstance(carry, Carry) or node is None or node.op.region != self.region:
+        if not isinstance(carry, Carry) or node is None or node.op_as(RecurrenceLayer).region != self.region:
             what = f"%{carry.name}" if isinstance(carry, Tensor) else shown(carry)
             raise RegionError(f"last: {what} is not a carry of {self.describe()}; LAST_VALUE takes a "
                               "recurrence (use loop.carry, or loop.collect for other values)")

@@ -60,7 +60,7 @@ from trtdsl.errors import (
     shown,
     user_location,
 )
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, dim_tuple, int_tuple, static_dim
 from trtdsl.ir.network import MAX_RANK
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.types import TensorType
@@ -132,10 +132,10 @@ class AOTKernel:
 
     name: str
     code: str | bytes
-    grid: tuple[DimLike, ...] = attrs.field(converter=tuple)
-    block: tuple[int, ...] = attrs.field(converter=tuple)
+    grid: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
+    block: tuple[int, ...] = attrs.field(converter=int_tuple)
     shared_mem: DimLike = 0
-    args: tuple[DimLike, ...] = attrs.field(default=(), converter=tuple)
+    args: tuple[DimLike, ...] = attrs.field(default=(), converter=dim_tuple)
 
 
 def data_dependent_dim(upper_bound: DimLike, *, opt: DimLike | None = None, name: str = "n") -> Dim:
@@ -207,7 +207,7 @@ class PluginDefinition:
         # TensorRT asks for before it has shapes (tensorrt.plugin's get_output_data_types)
         self.signatures: dict[tuple, tuple[tuple[DType, int], ...]] = {}
         label = self.label
-        methods = {}
+        methods: dict[str, Any] = {}
         for method in METHODS:
             fn = cls.__dict__.get(method)
             if fn is not None and not callable(fn):
@@ -336,7 +336,7 @@ class PluginDefinition:
     # -- instances ------------------------------------------------------------------------------------
     def instance(self, values: Mapping[str, Any]) -> Any:
         """A plugin object holding ``values`` (already normalised, e.g. taken from an op)."""
-        obj = self.cls.__new__(self.cls)
+        obj = self.cls.__new__(self.cls)  # type: ignore[call-overload]  # mypy reads it as type.__new__
         for name in self.attributes:
             object.__setattr__(obj, name, values[name])
         return obj
@@ -486,7 +486,8 @@ class PluginDefinition:
         declared = self.declare(instance, inputs)
         bounds = {s.symbol: s.upper_bound for s in declared.sizes}
         shapes = tuple(
-            tuple(int(d) if isinstance(d, int) else int(bounds[d]) for d in t.shape) for t in declared.outputs
+            tuple(d if isinstance(d, int) else static_dim(bounds[d]) for d in t.shape)
+            for t in declared.outputs
         )
         return declared, shapes
 
@@ -516,7 +517,7 @@ class PluginDefinition:
                 location=where,
             )
         for size, value in zip(declared.sizes, values):
-            if not 0 <= value <= size.upper_bound:  # type: ignore[operator]
+            if not 0 <= value <= size.upper_bound:
                 raise ExecutionError(
                     f"{self.label}: kernel returned {value} for data-dependent size {size.symbol}; expected "
                     f"an int in [0, {size.upper_bound}]",
@@ -836,7 +837,7 @@ def _install(cls: type, definition: PluginDefinition) -> None:
     cls.__init__ = __init__  # type: ignore[misc]
     cls.__setattr__ = __setattr__  # type: ignore[method-assign,assignment]
     cls.__delattr__ = __delattr__  # type: ignore[method-assign,assignment]
-    cls.__call__ = __call__  # type: ignore[operator]
+    cls.__call__ = __call__  # type: ignore[method-assign]
     for dunder, fn in (("__eq__", __eq__), ("__hash__", __hash__), ("__repr__", __repr__)):
         if dunder not in cls.__dict__:
             setattr(cls, dunder, fn)

@@ -22,6 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import BackendError, ExecutionError
+from trtdsl.ir.dims import static_dim, static_shape
 from trtdsl.ir.types import TensorType
 from trtdsl.plugins.definition import PluginDefinition, check_aot_kernel, definition_of
 
@@ -107,10 +108,10 @@ def run_aot_kernel(plugin: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
             f.write(code)
         module = cp.RawModule(path=path)
         function = module.get_function(kernel.name)
-    grid = tuple(int(g) for g in kernel.grid) + (1,) * (3 - len(kernel.grid))
+    grid = static_shape(kernel.grid) + (1,) * (3 - len(kernel.grid))
     block = tuple(kernel.block) + (1,) * (3 - len(kernel.block))
-    args = (*inputs, *(np.int32(int(a)) for a in kernel.args), *outputs)
-    function(grid, block, args, shared_mem=int(kernel.shared_mem))
+    args = (*inputs, *(np.int32(a) for a in static_shape(kernel.args)), *outputs)
+    function(grid, block, args, shared_mem=static_dim(kernel.shared_mem))
     cp.cuda.runtime.deviceSynchronize()
     return tuple(cp.asnumpy(o) for o in outputs)
 

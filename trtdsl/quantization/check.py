@@ -50,7 +50,8 @@ from trtdsl.errors import Location
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.quantize import source_problems
+from trtdsl.layers.elementwise import ElementWise
+from trtdsl.layers.quantize import Dequantize, Quantize, source_problems
 from trtdsl.quantization.graph import (
     QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, output_channel_axis,
 )
@@ -124,7 +125,7 @@ def check(network: Network) -> Report:
             found += _scaled_layer(node, users)
         elif kind in WEIGHTED_KINDS and quantized:
             found += _weighted_layer(node)
-        elif kind == "ElementWise" and node.op.op.name == "SUM":
+        elif isinstance(node.op, ElementWise) and node.op.op.name == "SUM":
             found += _residual_add(node, users)
     return Report(tuple(found))
 
@@ -134,19 +135,18 @@ def _finding(node: Node, rule: str, severity: str, message: str) -> Finding:
 
 
 def _scaled_layer(node: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> list[Finding]:
-    x, scale = node.inputs[0], node.inputs[1]
+    op, x, scale = _scaled(node), node.input(0), node.input(1)
     zero_point = node.inputs[2] if len(node.inputs) > 2 else None
-    assert x is not None and scale is not None
-    problems = source_problems(node.op, x, scale, zero_point)
+    problems = source_problems(op, x, scale, zero_point)
     found = [_finding(node, p.rule, "error", p.text()) for p in problems]
     if not is_build_time_constant(scale) and not _dynamic_scale(scale):
         found.append(_finding(node, "scale-not-constant", "warning",
                               f"the scale %{scale.name} is computed from network inputs; TensorRT documents "
                               "Q/DQ scales as build-time constants (dynamic scales come from "
                               "td.dynamic_quantize)"))
-    quantized = x.dtype if node.op.kind == "Dequantize" else node.op.to_type
+    quantized = x.dtype if isinstance(op, Dequantize) else op.to_type
     if quantized is dtypes.int4:
-        block_shape = node.op.blocks(x.type, scale.type)
+        block_shape = op.blocks(x.type, scale.type)
         blocks = [b for b in block_shape if b != 1]
         if len(blocks) != 1 or blocks[0] not in INT4_BLOCK_SIZES:
             found.append(_finding(node, "int4-block-size", "warning",
@@ -159,11 +159,18 @@ def _scaled_layer(node: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> li
     return found
 
 
+def _scaled(node: Node) -> Quantize | Dequantize:
+    """The op of a Quantize or Dequantize layer."""
+    op = node.op
+    assert isinstance(op, (Quantize, Dequantize)), f"{node!r} is not a Q/DQ layer"
+    return op
+
+
 def _dynamic_scale(scale: Tensor) -> bool:
     """Whether ``scale`` holds block scales computed by dynamic quantization (directly, or dequantized)."""
     source = scale.producer
     if source is not None and source.op.kind == "Dequantize":
-        source = source.inputs[0].producer
+        source = source.input(0).producer
     return source is not None and source.op.kind == "DynamicQuantize"
 
 
@@ -173,22 +180,22 @@ def _same_scale(a: Node, b: Node) -> bool:
         return False
     if a.inputs[1] is b.inputs[1]:
         return True
-    left, right = fold_constant(a.inputs[1]), fold_constant(b.inputs[1])
+    left, right = fold_constant(a.input(1)), fold_constant(b.input(1))
     return (left is not None and right is not None and left.shape == right.shape
             and bool(np.all(left.astype(np.float64) == right.astype(np.float64))))
 
 
-def _layout(node: Node) -> tuple:
+def _layout(node: Node) -> tuple[str, int | None, tuple[int, ...]]:
     """How a Q/DQ layer applies its scale: the granularity, the axis of per-channel scales, the blocks."""
-    x, scale = node.inputs[0].type, node.inputs[1].type
-    granularity = node.op.granularity(x, scale)
-    return granularity, node.op.axis if granularity == "channel" else None, node.op.blocks(x, scale)
+    op, x, scale = _scaled(node), node.input(0).type, node.input(1).type
+    granularity = op.granularity(x, scale)
+    return granularity, op.axis if granularity == "channel" else None, op.blocks(x, scale)
 
 
 def _pair(node: Node, user: Node) -> Finding | None:
     """Findings on a Q feeding a DQ or a DQ feeding a Q."""
     if node.op.kind == "Dequantize" and user.op.kind == "Quantize":
-        if _same_scale(node, user) and user.op.to_type is node.inputs[0].dtype:
+        if _same_scale(node, user) and _scaled(user).to_type is node.input(0).dtype:
             return _finding(user, "redundant-dq-q", "info",
                             f"it undoes the Dequantize %{node.name} before it (same scale and type); "
                             "TensorRT removes the pair: drop it")
@@ -206,9 +213,9 @@ def _pair(node: Node, user: Node) -> Finding | None:
 
 def _weighted_layer(node: Node) -> list[Finding]:
     found: list[Finding] = []
-    sources = {i: dequantized_by(node.inputs[i]) for i in QUANTIZED_INPUTS}
+    sources = {i: dequantized_by(node.input(i)) for i in QUANTIZED_INPUTS}
     missing = [i for i, dq in sources.items() if dq is None]
-    names = " and ".join(f"%{node.inputs[i].name}" for i in missing)
+    names = " and ".join(f"%{node.input(i).name}" for i in missing)
     if missing and len(missing) < len(sources):
         found.append(_finding(node, "partially-quantized", "warning",
                               f"input {names} does not come through Q/DQ while the other input does; "
@@ -219,7 +226,7 @@ def _weighted_layer(node: Node) -> list[Finding]:
                               f"inputs {names} do not come through Q/DQ, so this layer runs in float; "
                               "quantize them (td.quantization.insert_qdq) to run it in int8/fp8"))
     for index, dq in sources.items():
-        if dq is not None and dq.output is node.inputs[index] and is_build_time_constant(dq.inputs[0]):
+        if dq is not None and dq.output is node.inputs[index] and is_build_time_constant(dq.input(0)):
             found += _weights(node, index, dq)
     return found
 
@@ -230,14 +237,15 @@ def _weights(node: Node, index: int, dq: Node) -> list[Finding]:
     granularity, _, _ = _layout(dq)
     if axis is None or granularity == "block":
         return []
-    weights = dq.inputs[0]
+    weights = dq.input(0)
     channels = weights.shape[axis]
     if weights.producer is not None and weights.producer.op.kind == "Quantize":
-        weights = weights.producer.inputs[0]  # name the float weights, not their quantized copy
+        weights = weights.producer.input(0)  # name the float weights, not their quantized copy
+    scaled_along = _scaled(dq).axis
     if granularity == "channel":
-        if dq.op.axis != axis:
+        if scaled_along != axis:
             return [_finding(node, "weights-axis", "warning",
-                             f"the weights %{weights.name} are scaled per channel along axis {dq.op.axis}, "
+                             f"the weights %{weights.name} are scaled per channel along axis {scaled_along}, "
                              f"which {node.op.kind} reduces over; per-channel weight scales must be along "
                              f"the output channels (axis {axis}) to be folded into the output")]
         return []
@@ -257,26 +265,30 @@ def _residual_add(add: Node, users: dict[Tensor, list[tuple[Node, int]]]) -> lis
         dq = t.producer if t is not None else None
         if dq is None or dq.op.kind != "Dequantize":
             continue
-        q = dq.inputs[0].producer
-        if q is not None and q.op.kind == "Quantize" and _from_weighted(q.inputs[0]):
-            layer = q.inputs[0].producer
+        q = dq.input(0).producer
+        layer = _weighted_producer(q.inputs[0]) if q is not None and q.op.kind == "Quantize" else None
+        if q is not None and layer is not None:
             found.append(_finding(q, "qdq-splits-add-fusion", "warning",
                                   f"this Q/DQ pair sits between %{layer.name} and the add %{add.name}, so "
                                   f"TensorRT cannot fuse the add into the {layer.op.kind}; quantize the "
                                   "add's other input instead"))
     quantized_after = any(u.op.kind == "Quantize" for u, _ in users.get(add.output, ()))
-    direct = [t for t in add.inputs if _from_weighted(t)]
-    if quantized_after and direct:
-        layer = direct[0].producer
+    direct = [t for t in add.inputs if _weighted_producer(t) is not None]
+    fused = _weighted_producer(direct[0]) if direct else None
+    if quantized_after and fused is not None:
         for t in add.inputs:
+            if t is None:
+                continue
             residual = not any(t is d for d in direct) and not is_build_time_constant(t)
             if residual and dequantized_by(t) is None:  # a constant is a bias, folded into the layer
                 found.append(_finding(add, "residual-not-quantized", "warning",
-                                      f"its input %{t.name} is float, so the fused {layer.op.kind} + add "
+                                      f"its input %{t.name} is float, so the fused {fused.op.kind} + add "
                                       "writes float and the Quantize after the add does not fuse; put a "
                                       f"Q/DQ pair on %{t.name}"))
     return found
 
 
-def _from_weighted(t: Tensor | None) -> bool:
-    return t is not None and t.producer is not None and t.producer.op.kind in WEIGHTED_KINDS
+def _weighted_producer(t: Tensor | None) -> Node | None:
+    """The weighted layer that computes ``t``, if one does."""
+    node = t.producer if t is not None else None
+    return node if node is not None and node.op.kind in WEIGHTED_KINDS else None

@@ -7,6 +7,8 @@ from __future__ import annotations
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.convolution import Deconvolution
+from trtdsl.layers.matmul import MatrixMultiply
 
 WEIGHTED_KINDS = frozenset({"Convolution", "Deconvolution", "MatrixMultiply"})
 """Layers TensorRT fuses with Dequantize layers on their inputs into quantized kernels."""
@@ -33,7 +35,7 @@ def consumers(network: Network) -> dict[Tensor, list[tuple[Node, int]]]:
 def through_shape_layers(t: Tensor) -> Tensor:
     """``t`` traced back through layers in SHAPE_KINDS."""
     while t.producer is not None and t.producer.op.kind in SHAPE_KINDS:
-        t = t.producer.inputs[0]
+        t = t.producer.input(0)
     return t
 
 
@@ -52,13 +54,14 @@ def output_channel_axis(node: Node, index: int) -> int | None:
     if kind == "Convolution":
         return 0 if index == 1 else None
     if kind == "Deconvolution":
-        return 1 if index == 1 and node.op.num_groups == 1 else None
+        return 1 if index == 1 and node.op_as(Deconvolution).num_groups == 1 else None
     if kind != "MatrixMultiply":
         return None
-    operation = (node.op.op0 if index == 0 else node.op.op1).name
+    matmul = node.op_as(MatrixMultiply)
+    operation = (matmul.op0 if index == 0 else matmul.op1).name
     if operation == "VECTOR":
         return None
-    rank = node.inputs[index].ndim
+    rank = node.input(index).ndim
     # op(a) is [M, K] and op(b) is [K, N]: M is a's second-to-last dim, N is b's last (swapped by TRANSPOSE)
     last = (index == 1) != (operation == "TRANSPOSE")
     return rank - 1 if last else rank - 2

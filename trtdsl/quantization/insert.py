@@ -114,12 +114,12 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
                                                       "td.dynamic_quantize)")
     structure = analyze(network)
     targets = [n for n in network.nodes if n.op.kind in kinds and structure.frame_of(n) is None
-               and not all(dequantized_by(n.inputs[i]) is not None for i in QUANTIZED_INPUTS)]
+               and not all(dequantized_by(n.input(i)) is not None for i in QUANTIZED_INPUTS)]
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in targets:
         for index in QUANTIZED_INPUTS:
-            if dequantized_by(node.inputs[index]) is None:
-                uses.setdefault(node.inputs[index], []).append((node, index))
+            if dequantized_by(node.input(index)) is None:
+                uses.setdefault(node.input(index), []).append((node, index))
     activations = [t for t in uses if not is_build_time_constant(t)]
     measured = _activation_amax(network, calibration, activations, uses, amax or {})
     for t, places in uses.items():
@@ -138,11 +138,12 @@ def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] 
     """Each activation's amax: given by name, else calibrated."""
     found = {t: float(given[t.name]) for t in tensors if t.name in given}
     rest = [t for t in tensors if t not in found]
-    if rest and calibration is None:
-        node, index = uses[rest[0]][0]
-        raise ArgumentError(f"insert_qdq: no amax for the activation %{rest[0].name} (input {index} of layer "
-                            f"{node.name}); pass calibration batches or amax={{{rest[0].name!r}: ...}}")
     if rest:
+        if calibration is None:
+            node, index = uses[rest[0]][0]
+            raise ArgumentError(f"insert_qdq: no amax for the activation %{rest[0].name} (input {index} of "
+                                f"layer {node.name}); pass calibration batches or "
+                                f"amax={{{rest[0].name!r}: ...}}")
         found.update(zip(rest, calibrate(network, calibration, rest)))
     return found
 

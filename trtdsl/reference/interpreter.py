@@ -26,7 +26,7 @@ class Plan:
         needed = needed_nodes(network)
         self.nodes = [n for n in network.nodes if n in needed]
         self.free_after = free_after([n.inputs for n in self.nodes], network.outputs.values())
-        self._expected: dict[tuple, Expected] = {}
+        self._expected: dict[tuple[tuple[str, int], ...], Expected] = {}
 
     def expected(self, bindings: dict[str, int]) -> Expected:
         """The NumPy dtype and shape of every layer output whose dims the inputs' named dims determine,

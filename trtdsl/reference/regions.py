@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from trtdsl.conditionals.ops import ConditionalInputLayer
 from trtdsl.errors import DSLError, ExecutionError
 from trtdsl.ir.dims import evaluate
 from trtdsl.ir.network import Network
@@ -32,6 +33,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region
 from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
+from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
 from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after, needed_nodes
 
 # A step of a block: a layer, or a nested loop or conditional.
@@ -44,13 +46,13 @@ class RegionPlan:
     def __init__(self, network: Network) -> None:
         self.structure = structure = analyze(network)
         self.needed = _needed(network, structure)
-        self._steps: dict[Region, Any] = {}
+        self._steps: dict[Region, LoopStep | IfStep] = {}
         targets = list(network.outputs.values())
         self.steps, _, _ = self.block(None, targets)
         uses = [step.inputs if isinstance(step, Node) else step.uses for step in self.steps]
         self.free_after = free_after(uses, targets)
 
-    def block(self, frame: Frame, targets: list[Tensor], done: set | None = None
+    def block(self, frame: Frame, targets: list[Tensor], done: set[Node | Region] | None = None
               ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
         """The steps of ``frame`` that compute ``targets`` (depth first, each step after what it uses),
         the tensors from outside the frame they use, and the tensors they produce."""
@@ -65,7 +67,7 @@ class RegionPlan:
             if node is None:
                 outer[t] = None  # a network input
                 return None
-            if frame is not None and not frame[0].is_loop and node.op.kind == "ConditionalInput" \
+            if frame is not None and not frame[0].is_loop and isinstance(node.op, ConditionalInputLayer) \
                     and node.op.region == frame[0]:
                 return node
             item = structure.item_in(frame, node)
@@ -106,7 +108,7 @@ class RegionPlan:
                 made.extend(step.results)
         return order, list(outer), made
 
-    def step_for(self, region: Region) -> Any:
+    def step_for(self, region: Region) -> LoopStep | IfStep:
         step = self._steps.get(region)
         if step is None:
             step = self._steps[region] = (LoopStep if region.is_loop else IfStep)(self, region)
@@ -129,7 +131,7 @@ def _needed(network: Network, structure: Structure) -> set[Node]:
     regions: set[Region] = set()
 
     def controls(node: Node) -> list[Node]:
-        found = []
+        found: list[Node] = []
         frame = structure.frames[node]
         while frame is not None and frame[0] not in regions:
             region = frame[0]
@@ -151,14 +153,15 @@ class LoopStep:
         needed = plan.needed
         frame = (region, None)
         count, while_ = info.trip_limit("COUNT"), info.trip_limit("WHILE")
-        self.count = count.inputs[0] if count is not None else None
-        self.condition = while_.inputs[0] if while_ is not None else None
-        self.iterators = [(n.outputs[0], n.inputs[0], n.op.axis, n.op.reverse, n)
-                          for n in info.of_kind("Iterator") if n in needed]
+        self.count = count.input(0) if count is not None else None
+        self.condition = while_.input(0) if while_ is not None else None
+        iterators = [(n, n.op_as(IteratorLayer)) for n in info.of_kind("Iterator") if n in needed]
+        self.iterators = [(n.outputs[0], n.input(0), op.axis, op.reverse, n) for n, op in iterators]
         recurrences = [n for n in info.of_kind("Recurrence") if n in needed]
-        self.recurrences = [(n.outputs[0], n.inputs[0], n.inputs[1]) for n in recurrences]
+        self.recurrences = [(n.outputs[0], n.input(0), n.input(1)) for n in recurrences]
         self.outputs = [n for n in info.of_kind("LoopOutput") if n in needed]
-        self.collected = [n.inputs[0] for n in self.outputs if n.op.loop_output.name != "LAST_VALUE"]
+        self.collected = [n.input(0) for n in self.outputs
+                          if n.op_as(LoopOutputLayer).loop_output.name != "LAST_VALUE"]
         self.cond_steps: list[Step] = []
         outer: list[Tensor] = []
         made: list[Tensor] = []
@@ -169,7 +172,7 @@ class LoopStep:
         self.body_steps, body_outer, body_made = plan.block(frame, targets, done)
         entry = [t for t in (self.count,) if t is not None] + [src for _, src, *_ in self.iterators]
         entry += [init for _, init, _ in self.recurrences]
-        entry += [n.inputs[1] for n in self.outputs if len(n.inputs) > 1]
+        entry += [t for n in self.outputs for t in n.inputs[1:] if t is not None]
         self.uses = list(dict.fromkeys(outer + body_outer + entry))
         self.results = [n.outputs[0] for n in self.outputs]
         self.interior = made + body_made + [out for out, *_ in self.iterators]
@@ -197,7 +200,7 @@ class LoopStep:
                         break
                 for out, array, before, extent, reverse, node in sources:
                     # a reverse iterator needs a COUNT limit (analyze() checks it)
-                    index = count - 1 - i if reverse else i
+                    index = count - 1 - i if reverse and count is not None else i
                     if not 0 <= index < extent:
                         raise ExecutionError(
                             f"Iterator (layer {node.name}) of {describe(self.region)}: iteration {i} reads "
@@ -218,8 +221,8 @@ class LoopStep:
                             context=f"{exc.context}\n{where}" if exc.context else where) from exc
         stacks = iter(collected)
         for node in self.outputs:
-            if node.op.loop_output.name == "LAST_VALUE":
-                result = values[node.inputs[0]]
+            if node.op_as(LoopOutputLayer).loop_output.name == "LAST_VALUE":
+                result = values[node.input(0)]
             else:
                 result = self._stack(node, next(stacks), i, values, bindings)
             check_result(node, (result,), bindings)
@@ -231,12 +234,12 @@ class LoopStep:
                bindings: dict[str, int]) -> np.ndarray:
         """The CONCATENATE/REVERSE result: the ``n`` collected values stacked on the new axis, zero-padded
         to the length input."""
-        length = int(values[node.inputs[1]])
+        length = int(values[node.input(1)])
         if length < n:
             raise ExecutionError(f"{node.op.label()} (layer {node.name}) of {describe(self.region)}: the "
                                  f"length input is {length} but the loop ran {n} iterations; TensorRT "
                                  "reports this as an error", location=node.location)
-        value = node.inputs[0]
+        op, value = node.op_as(LoopOutputLayer), node.input(0)
         if items:
             shape = items[0].shape
         else:
@@ -247,7 +250,7 @@ class LoopStep:
                                      f"the shape of %{value.name} ({value.type}) depends on values it would "
                                      "have computed", location=node.location) from None
         dtype = value.dtype.numpy
-        reverse = node.op.loop_output.name == "REVERSE"
+        reverse = op.loop_output.name == "REVERSE"
         if items:
             stacked = np.stack(items[::-1] if reverse else items)
         else:
@@ -255,7 +258,7 @@ class LoopStep:
         if length > n:
             pad = np.zeros((length - n,) + tuple(shape), dtype)
             stacked = np.concatenate((pad, stacked) if reverse else (stacked, pad))
-        return np.moveaxis(stacked, 0, node.op.axis)
+        return np.moveaxis(stacked, 0, op.axis)
 
 
 class IfStep:
@@ -265,14 +268,14 @@ class IfStep:
         self.region = region
         info = plan.structure.info[region]
         (condition,) = info.of_kind("Condition")
-        self.condition = condition.inputs[0]
+        self.condition = condition.input(0)
         outputs = [n for n in info.of_kind("ConditionalOutput") if n in plan.needed]
         self.results = [n.outputs[0] for n in outputs]
         self.branches = {}
         uses: list[Tensor] = [self.condition]
         self.interior: list[Tensor] = []
         for which, index in ((True, 0), (False, 1)):
-            values = [n.inputs[index] for n in outputs]
+            values = [n.input(index) for n in outputs]
             steps, outer, made = plan.block((region, which), values)
             self.branches[which] = (steps, list(zip(self.results, values)))
             uses += outer
@@ -304,7 +307,7 @@ class _Body:
 
     def __init__(self, steps: list[Step]) -> None:
         self.steps = steps
-        self.compiled: list[tuple] = []
+        self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
         self.dynamic = False
 
     def prepare(self, bindings: dict[str, int]) -> None:

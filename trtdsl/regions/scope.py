@@ -24,16 +24,17 @@ import contextvars
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from trtdsl.errors import RegionError
+from trtdsl.ir.network import one_network_fix, other_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
 from trtdsl.ir.region import Region, new_region
-from trtdsl.ir.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, describe
+from trtdsl.ir.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, boundary_op, describe
 from trtdsl.ir.tensor import Tensor
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
 
-EMPTY: frozenset = frozenset()
+EMPTY: frozenset[RegionBuilder] = frozenset()
 _NO_CONTEXT: Mapping[Any, Any] = {}
 
 # The region builders whose with-block is open in this thread (or asyncio task), innermost last (all
@@ -104,7 +105,7 @@ class State:
             raise RegionError(f"{what}: inside `with td.If(...)`, create layers in branch.then_() or "
                               "branch.else_() (or before the conditional)")
         out = []
-        inside: frozenset = EMPTY
+        inside: frozenset[RegionBuilder] = EMPTY
         for t in inputs:
             if t is not None:
                 self.check_visible(scope, t, what)
@@ -131,9 +132,10 @@ class State:
                 raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}, whose with "
                                   "block has ended; a value leaves a loop only through "
                                   "loop.collect/loop.last and a conditional only through branch.output")
-            shared = t.producer is None or t.producer.op.kind == "ConditionalInput"
-            if isinstance(owner, BranchOwner) and not shared:
-                made_in = self.context_of.get(t.producer, _NO_CONTEXT).get(owner)
+            producer = t.producer  # a network input or a ConditionalInput is in both branches
+            if isinstance(owner, BranchOwner) and producer is not None \
+                    and producer.op.kind != "ConditionalInput":
+                made_in = self.context_of.get(producer, _NO_CONTEXT).get(owner)
                 now = scope.context.get(owner)
                 if now == "eager":
                     raise RegionError(f"{what}: %{t.name} is computed inside {owner.describe()}; "
@@ -148,14 +150,14 @@ class State:
         """Note the new layer's outputs' membership and the lexical context it was created in."""
         kind = node.op.kind
         members = self.members
-        owner = self.builders.get(node.op.region) if kind in BOUNDARY_KINDS else None
-        found: frozenset = EMPTY
+        owner = self.builders.get(boundary_op(node).region) if kind in BOUNDARY_KINDS else None
+        found: frozenset[RegionBuilder] = EMPTY
         if owner is None:
             for t in node.inputs:
                 if t is not None:
                     found = found | members.get(t, EMPTY)
         elif kind in ("Iterator", "ConditionalInput", "Recurrence"):
-            found = members.get(node.inputs[0], EMPTY) | {owner}
+            found = members.get(node.input(0), EMPTY) | {owner}
         elif kind in ("LoopOutput", "ConditionalOutput"):
             for t in node.inputs:
                 if t is not None:
@@ -184,7 +186,7 @@ def _branch(b: bool) -> str:
 class BodyScope:
     """A region's scope on ``network._scopes``: its layers are routed through the enclosing scopes."""
 
-    def __init__(self, builder: RegionBuilder, parent: Any, context: Mapping[Any, Any]) -> None:
+    def __init__(self, builder: RegionBuilder, parent: State | BodyScope, context: Mapping[Any, Any]) -> None:
         self.builder = builder
         self.parent = parent
         self.state: State = parent.state
@@ -211,7 +213,8 @@ class BranchScope(BodyScope):
         owner = self.builder
         if owner in self.state.members.get(t, EMPTY):
             return t
-        return owner.input_for(self.parent.route(t))  # type: ignore[attr-defined]  (a td.If)
+        assert isinstance(owner, BranchOwner), "a branch scope belongs to a conditional"
+        return owner.input_for(self.parent.route(t))
 
 
 class EagerScope(BodyScope):
@@ -219,7 +222,12 @@ class EagerScope(BodyScope):
 
 
 class BranchOwner:
-    """Marker base of conditional builders (their members carry a branch in the lexical context)."""
+    """Base of conditional builders: their members carry a branch in the lexical context, and their
+    branches read values from outside through :meth:`input_for`."""
+
+    def input_for(self, t: Tensor) -> Tensor:
+        """The conditional input that brings ``t``, computed outside the conditional, into it."""
+        raise NotImplementedError
 
 
 class RegionBuilder:
@@ -265,6 +273,10 @@ class RegionBuilder:
         assert self.state is not None, "attached before use"
         return self.state
 
+    def scope_(self) -> BodyScope:
+        assert self.scope is not None, "attached before use"
+        return self.scope
+
     # -- scopes ---------------------------------------------------------------------------------------
     def _enter(self) -> None:
         if self.entered:
@@ -277,8 +289,9 @@ class RegionBuilder:
         """Put this region's scope on ``network`` (when its network becomes known)."""
         if self.network is not None:
             if network is not self.network:
-                raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot "
-                                  f"use tensors of another network ({network.name!r})")
+                raise RegionError(f"{self.describe()} is in network {self.network.name!r} but is given a "
+                                  f"tensor of {other_network(network, self.network)}; "
+                                  f"{one_network_fix(self.network)}")
             return
         opened = _OPEN.get()
         index = opened.index(self) if self in opened else len(opened)
@@ -291,6 +304,7 @@ class RegionBuilder:
         self.network = network
         self.state = State.of(network)
         parent = network._scopes[-1]
+        assert isinstance(parent, (State, BodyScope)), "the network's scopes are its State and region scopes"
         self.depth = len(network._scopes)
         self.scope = self._make_scope(parent)
         network._scopes.append(self.scope)
@@ -304,7 +318,7 @@ class RegionBuilder:
             self._close()
             raise
 
-    def _make_scope(self, parent: Any) -> BodyScope:
+    def _make_scope(self, parent: State | BodyScope) -> BodyScope:
         return BodyScope(self, parent, parent.context)
 
     def _network_from_open(self) -> Network | None:
@@ -358,7 +372,7 @@ class RegionBuilder:
         if self.network is None:
             return
         state = self.state_()
-        seen: frozenset = EMPTY
+        seen: frozenset[RegionBuilder] = EMPTY
         for node in self.boundary:
             for t in node.inputs:
                 if t is not None:

@@ -76,10 +76,10 @@ def structure_text(structure: Any) -> str:
     if structure[0] is dict:
         items = (f"{k!r}: {structure_text(v)}" for k, v in zip(structure[1], structure[2]))
         return "{" + ", ".join(items) + "}"
-    items = [structure_text(x) for x in structure[1]]
+    elements = [structure_text(x) for x in structure[1]]
     if structure[0] is tuple:
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    return "[" + ", ".join(items) + "]"
+        return "(" + ", ".join(elements) + ("," if len(elements) == 1 else "") + ")"
+    return "[" + ", ".join(elements) + "]"
 
 
 def paths(structure: Any, root: str) -> list[str]:

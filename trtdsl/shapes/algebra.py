@@ -21,7 +21,7 @@ from collections import Counter
 from trtdsl.ir.dims import Dim, DimLike, combine
 
 
-def _factors(d: DimLike) -> tuple[int, Counter]:
+def _factors(d: DimLike) -> tuple[int, Counter[Dim]]:
     """``d`` as an int coefficient times a multiset of non-product factors."""
     if isinstance(d, int):
         return d, Counter()
@@ -32,7 +32,7 @@ def _factors(d: DimLike) -> tuple[int, Counter]:
     return 1, Counter([d])
 
 
-def _product(coefficient: int, parts: Counter) -> DimLike:
+def _product(coefficient: int, parts: Counter[Dim]) -> DimLike:
     out: DimLike = 1
     for factor in sorted(parts.elements(), key=str):
         out = combine("*", out, factor)

@@ -40,16 +40,20 @@ the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to 
 from __future__ import annotations
 
 import warnings
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable, cast
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
-from trtdsl.ir.dims import Dim
+from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, is_value_symbol
+
+if TYPE_CHECKING:  # the layers are defined above this package: it tells them by kind
+    from trtdsl.layers.fill import Fill
+    from trtdsl.layers.reduce import Reduce
 
 # Layer kinds whose inputs at these positions (None: every input) are shape tensors when the output is.
 POLYMORPHIC: dict[str, tuple[int, ...] | None] = {
@@ -123,8 +127,8 @@ def _check_volume(what: str, ty: TensorType) -> None:
             "has dynamic dims"
         )
     volume = 1
-    for d in ty.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(ty.shape):
+        volume *= d
     if volume > MAX_SHAPE_VOLUME:
         raise ShapeError(
             f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
@@ -138,8 +142,8 @@ def _eligible(ty: TensorType) -> bool:
     if ty.dtype not in SHAPE_DTYPES or not ty.is_static:
         return False
     volume = 1
-    for d in ty.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(ty.shape):
+        volume *= d
     return volume <= MAX_SHAPE_VOLUME
 
 
@@ -161,9 +165,9 @@ def _device_dims(t: Tensor) -> list[str]:
 
 
 def _is_device_symbol(name: str) -> bool:
-    """Whether a dim is a size GPU layers compute: a NonZero count (``nonzero(%x)``) or a plugin's
-    data-dependent size (``name#k``)."""
-    return not is_value_symbol(name) and (name.startswith("nonzero(") or "#" in name)
+    """Whether a dim is a size GPU layers compute: a NonZero or NMS count (``nonzero(%x)``,
+    ``nms(%boxes,...)``) or a plugin's data-dependent size (``name#k``)."""
+    return not is_value_symbol(name) and (name.startswith(("nonzero(", "nms(")) or "#" in name)
 
 
 class _Walk:
@@ -194,12 +198,12 @@ class _Walk:
             self.syncs.append((t, f"{_describe(t)}, which cannot be a shape tensor ({t.type})"))
             return []
         if kind == "Shape":
-            device = _device_dims(node.inputs[0])
+            device = _device_dims(node.input(0))
             if device:
                 self.syncs.append(
                     (
                         t,
-                        f"{_describe(t)}: the dims of %{node.inputs[0].name} include {device[0]}, "
+                        f"{_describe(t)}: the dims of %{node.input(0).name} include {device[0]}, "
                         "which GPU layers compute",
                     )
                 )
@@ -208,7 +212,7 @@ class _Walk:
             return []
         if kind == "Constant" or (
             kind == "Fill"
-            and node.op.operation.name == "LINSPACE"
+            and cast("Fill", node.op).operation.name == "LINSPACE"
             and all(i is None for i in node.inputs[1:])
         ):
             self.shapes.append(t)
@@ -236,7 +240,7 @@ class _Walk:
                 )
             )
             return []
-        if kind == "Reduce" and node.op.op.name == "AVG" and t.dtype.is_integer:
+        if kind == "Reduce" and cast("Reduce", node.op).op.name == "AVG" and t.dtype.is_integer:
             self.rejected.append(
                 (
                     t,
@@ -268,8 +272,8 @@ class _Walk:
 
 def _small(t: Tensor, limit: int) -> bool:
     volume = 1
-    for d in t.shape:
-        volume *= d  # type: ignore[operator]
+    for d in static_shape(t.shape):
+        volume *= d
     return volume <= limit
 
 
@@ -343,9 +347,9 @@ def classify(network: Network) -> dict[Tensor, frozenset[str]]:
     execution: dict[Tensor, None] = {}
     for name in network.shape_outputs:
         shape.update(dict.fromkeys(_Walk(network.outputs[name]).shapes))
-    for name, t in network.outputs.items():
+    for name, out in network.outputs.items():
         if name not in network.shape_outputs:
-            execution[t] = None
+            execution[out] = None
     for node in network.nodes:
         shape_positions = SHAPE_INPUTS.get(node.op.kind, ())
         for index, t in enumerate(node.inputs):

@@ -26,15 +26,18 @@ are kept for the network's life, as shapes refer to them.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 
 import attrs
 import numpy as np
 
 from trtdsl.errors import bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.dims import Dim, DimLike, combine, is_static, static_dim, static_shape
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
+
+if TYPE_CHECKING:  # the layers are defined above this package: it tells them by kind
+    from trtdsl.layers.constant import Constant
 
 # A shape tensor has at most 64 elements (TensorRT's ITensor documentation).
 MAX_SHAPE_VOLUME = 64
@@ -49,7 +52,7 @@ class _Symbols:
     symbol stands for (``owners``). Tensors compare with ==, which builds a layer, so they key plain
     dicts only."""
 
-    of: dict[Tensor, Value] = attrs.Factory(dict)
+    of: dict[Tensor, tuple[Dim, ...]] = attrs.Factory(dict)
     owners: dict[str, tuple[Tensor, int]] = attrs.Factory(dict)
 
 
@@ -70,7 +73,7 @@ def _holds_shape_value(t: Tensor) -> bool:
     return (
         t.dtype.is_integer
         and len(shape) <= 1
-        and all(isinstance(d, int) for d in shape)
+        and is_static(shape)
         and (not shape or shape[0] <= MAX_SHAPE_VOLUME)
     )
 
@@ -83,7 +86,7 @@ def value_of(t: Tensor) -> Value | None:
         raise bad_argument("value_of", "t", t, "a trtdsl Tensor")
     if not _holds_shape_value(t):
         return None
-    memo = t.network._values.setdefault("values", {})
+    memo: dict[Tensor, Value] = t.network._values.setdefault("values", {})
     found = memo.get(t)
     if found is None:
         for u in _unfolded_sources(t, memo):
@@ -97,12 +100,12 @@ def _known(t: Tensor) -> Value | None:
     owns, and the tensors they come from get no symbols either (see :func:`length_dim`)."""
     if not _holds_shape_value(t):
         return None
-    memo = t.network._values.setdefault("known values", {})
+    memo: dict[Tensor, Value] = t.network._values.setdefault("known values", {})
     found = memo.get(t)
     if found is None:
         for u in _unfolded_sources(t, memo):
             stem = f"{_OPAQUE_NAME}{id(u)}"  # distinct per tensor, so that x - y never cancels
-            opaque = [f"{stem}[{i}]" for i in range(u.shape[0])] if u.shape else [stem]
+            opaque = [f"{stem}[{i}]" for i in range(static_dim(u.shape[0]))] if u.shape else [stem]
             memo[u] = _with_own(_fold(u, _known), tuple(Dim.symbol(name) for name in opaque))
         found = memo[t]
     return found
@@ -129,7 +132,7 @@ def _unfolded_sources(t: Tensor, memo: dict[Tensor, Value]) -> list[Tensor]:
     return order
 
 
-def unknown(t: Tensor) -> Value:
+def unknown(t: Tensor) -> tuple[Dim, ...]:
     """The symbols standing for the elements of ``t`` (``%name`` for 0-D, ``%name[i]`` for 1-D; a name
     that another tensor had when its symbols were made gets a ``~k`` suffix).
 
@@ -146,7 +149,7 @@ def unknown(t: Tensor) -> Value:
     while (stem if t.ndim == 0 else f"{stem}[0]") in symbols.owners:
         k += 1
         stem = f"%{t.name}~{k}"
-    names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(t.shape[0])]
+    names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(static_dim(t.shape[0]))]
     for i, name in enumerate(names):
         symbols.owners[name] = (t, i)
     found = symbols.of[t] = tuple(Dim.symbol(name) for name in names)
@@ -245,9 +248,10 @@ def _reshape(node: Any, values: Values) -> Value | None:
 
 def _concatenation(node: Any, values: Values) -> Value | None:
     parts = [values(t) for t in node.inputs]
-    if any(p is None for p in parts):
+    known = [p for p in parts if p is not None]
+    if len(known) < len(parts):
         return None
-    return tuple(d for p in parts for d in p)  # type: ignore[union-attr]
+    return tuple(d for p in known for d in p)
 
 
 def _gather(node: Any, values: Values) -> Value | None:
@@ -259,7 +263,7 @@ def _gather(node: Any, values: Values) -> Value | None:
         return None
     n = len(data)
     # TensorRT reads 0 out of range; negative indices wrap (the Gather layer's reading)
-    return tuple(data[i + n if i < 0 else i] if -n <= i < n else 0 for i in indices)  # type: ignore[operator]
+    return tuple(data[i + n if i < 0 else i] if -n <= i < n else 0 for i in static_shape(indices))
 
 
 def _slice(node: Any, values: Values) -> Value | None:
@@ -361,7 +365,7 @@ def fold_constant(t: Tensor) -> np.ndarray | None:
     True
     """
     if t.producer is not None and t.producer.op.kind == "Constant":
-        return t.producer.op.weights.array
+        return cast("Constant", t.producer.op).weights.array
     if not is_build_time_constant(t):
         return None
     order = []

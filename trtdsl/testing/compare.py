@@ -166,7 +166,7 @@ def compare_arrays(
     """
     if not isinstance(tolerance, Tolerance):
         raise bad_argument("compare_arrays", "tolerance", tolerance, "a Tolerance (see tolerance_for)")
-    base = dict(name=name, baseline=baseline, backend=backend, tolerance=tolerance)
+    base: dict[str, Any] = dict(name=name, baseline=baseline, backend=backend, tolerance=tolerance)
     want, got = as_result(baseline, name, want), as_result(backend, name, got)
     if want.dtype != got.dtype:
         return OutputReport(**base, problem=f"dtype {got.dtype} differs from {want.dtype}")
@@ -188,7 +188,7 @@ def compare_arrays(
             finite & (w != 0), abs_err / np.abs(w), np.where(finite & (abs_err > 0), np.inf, 0.0)
         )
     out_of_tol = finite & (abs_err > tolerance.atol + tolerance.rtol * np.abs(w))
-    counts = dict(
+    counts: dict[str, Any] = dict(
         nan_counts=(int(w_nan.sum()), int(g_nan.sum())),
         inf_counts=(int(w_inf.sum()), int(g_inf.sum())),
         nan_mismatches=int(nan_bad.sum()),

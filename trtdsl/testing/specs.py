@@ -27,10 +27,11 @@ import numpy as np
 
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, InputError, bad_argument, shown
-from trtdsl.ir.dims import DimLike, evaluate
+from trtdsl.ir.dims import DimLike, evaluate, static_dim
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.gather import Gather
 
 
 @attrs.frozen
@@ -213,13 +214,14 @@ def edge_values(
     if dtype.is_bool:
         return [False, True]
     candidates: list[Any] = [0, 1, -1, low, high]
+    found: list[Any]
     if dtype.numpy.kind in "iu" or dtype.name == "int4":
-        info = ml_dtypes.iinfo(dtype.numpy)
-        candidates += [int(info.min), int(info.max)]
+        ints = ml_dtypes.iinfo(dtype.numpy)
+        candidates += [int(ints.min), int(ints.max)]
         found = [int(v) for v in candidates if low <= v <= high]
     else:
-        info = ml_dtypes.finfo(dtype.numpy)
-        extremes = [float(info.max), float(info.smallest_normal), float(info.smallest_subnormal)]
+        floats = ml_dtypes.finfo(dtype.numpy)
+        extremes = [float(floats.max), float(floats.smallest_normal), float(floats.smallest_subnormal)]
         candidates += [-0.0] + extremes + [-v for v in extremes]
         found = [float(v) for v in candidates if low <= v <= high]
         found += ([float("nan")] if allow_nan else []) + ([float("inf"), float("-inf")] if allow_inf else [])
@@ -239,9 +241,9 @@ IndexRule = Callable[[Node, int], "list[tuple[Tensor, int, bool]] | None"]
 def _gather_indices(node: Node, position: int) -> list[tuple[Tensor, int, bool]] | None:
     if position != 1:
         return None
-    data, op = node.inputs[0], node.op
+    data, op = node.input(0), node.op_as(Gather)
     if op.mode.name == "ND":  # each coordinate indexes one of the data's dims after the batch dims
-        k = node.inputs[1].shape[-1]
+        k = static_dim(node.input(1).shape[-1])
         return [(data, a, True) for a in range(op.num_elementwise_dims, op.num_elementwise_dims + k)]
     return [(data, op.axis, True)]
 
@@ -364,10 +366,8 @@ def random_inputs(
                 shape
             )
             continue
-        if name in indices and not (values and name in values):
-            low, high = indices[name](sizes)
-        else:
-            low, high = value_range(name, tensor.dtype, values)
+        indexed = name in indices and not (values and name in values)
+        low, high = indices[name](sizes) if indexed else value_range(name, tensor.dtype, values)
         feeds[name] = sample(rng, tensor.dtype, shape, low, high)
     return feeds
 

@@ -183,9 +183,9 @@ def inputs(
                 elements = [draw(dim_size(r)) for r in shape_values[name]]
                 feeds[name] = np.array(elements, tensor.dtype.numpy).reshape(shape)
             elif name in bounds and not (values and name in values):
-                low, high = bounds[name](chosen)
+                first, last = bounds[name](chosen)
                 feeds[name] = draw(
-                    arrays(tensor.dtype, shape, min_value=low, max_value=max(low, high), edges=edges)
+                    arrays(tensor.dtype, shape, min_value=first, max_value=max(first, last), edges=edges)
                 )
             else:
                 low, high = value_range(name, tensor.dtype, values)

@@ -956,6 +956,123 @@ def helper_rows() -> list[Row]:
     return rows
 
 
+# -- Einsum, OneHot, Scatter ----------------------------------------------------------------------------
+def einsum_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        variants = {
+            "bmm": lambda a, b: td.einsum("nij,njk->nik", a, b),
+            "implicit_spaces": lambda a, b: td.einsum("nij, njk", a, b),
+            "transpose_sum": lambda a, b: td.einsum("nij->jn", a),
+            "ellipsis": lambda a, b: td.einsum("...ij,...jk->...ik", a, b),
+            "chain": lambda a, b: td.einsum("nij,njk,nli->lk", a, b, td.transpose(a, (0, 2, 1))),
+            "dot": lambda a, b: td.einsum("nij,nij->", a, a),
+        }
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        inputs = {"a": (dtype, ("n", 2, 3)), "b": (dtype, ("n", 3, 4))}
+        rows += _variants(f"einsum-{dtype.name}", dtype, inputs, variants, values={"a": (-4, 4), "b": (-4, 4)},
+                          special=False, rtol=tol, atol=tol)
+    rows.append(Row("einsum-nan-inf-float32", _each({"a": (td.float32, ("n", 3)), "b": (td.float32, (3, 2))},
+                                                    {"mm": lambda a, b: td.einsum("ij,jk->ik", a, b)})))
+    return rows
+
+
+def one_hot_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+
+        def build(net, dtype=dtype):
+            i = net.input("i", td.int32, ("n", 3))
+            values = net.input("values", dtype, (2,))
+            net.output("last", td.one_hot(i, 4, values))
+            net.output("first", td.one_hot(i, 5, values, axis=0))
+            net.output("middle", td.one_hot(i, 3, values, axis=1))
+
+        # indices in [-6, 6] against depths 3 to 5: negatives that wrap, and indices of no class
+        rows.append(Row(f"one-hot-{dtype.name}", build, values={"i": (-6, 6)}))
+    return rows
+
+
+def scatter_rows() -> list[Row]:
+    # constant indices without repeats: writes to one element twice are undefined in TensorRT and ONNX
+    element = np.array([[[2, -1, 0, 1]], [[0, 1, -2, 3]]])
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+        for idx_type in (np.int32, np.int64):
+
+            def build(net, dtype=dtype, idx_type=idx_type):
+                data = net.input("data", dtype, (2, "n", 4))
+                net.output("axis2", td.scatter_elements(data, element.astype(idx_type),
+                                                        net.input("u_axis2", dtype, (2, 1, 4)), axis=2))
+                net.output("axis0", td.scatter_elements(data, np.array([[[1, 0, -1, 0]]], idx_type),
+                                                        net.input("u_axis0", dtype, (1, 1, 4))))
+                net.output("nd_rows", td.scatter_nd(data, np.array([[1], [-2]], idx_type),
+                                                    net.input("u_rows", dtype, (2, "n", 4))))
+                net.output("nd_elements", td.scatter_nd(data, np.array([[[0, 0, 3], [1, -1, 0]]], idx_type),
+                                                        net.input("u_elements", dtype, (1, 2))))
+                net.output("put", td.put_along_axis(data, np.array([[[3]], [[-4]]], idx_type),
+                                                    net.input("u_put", dtype, ()), axis=2))
+
+            rows.append(Row(f"scatter-{dtype.name}-{np.dtype(idx_type).name}", build, dims={"n": (1, 3)}))
+    return rows
+
+
+# -- GridSample, LRN, NMS ---------------------------------------------------------------------------------
+def detection_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def samples(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 3, 4))
+            grid = net.input("grid", dtype, ("n", 2, 5, 2))
+            for mode in ("nearest", "linear", "cubic"):
+                for sample_mode in ("fill", "clamp", "reflect"):
+                    for align in (False, True):
+                        net.output(f"{mode}_{sample_mode}_{align}", td.grid_sample(
+                            x, grid, interpolation=mode, sample_mode=sample_mode, align_corners=align))
+
+        values = {"x": (-10, 10), "grid": (-2.5, 2.5)}
+        rows.append(Row(f"grid-sample-{dtype.name}", samples, values=values, special=False))
+        if dtype is td.float32:
+            rows.append(Row("grid-sample-opset20-float32", samples, values=values, special=False, opset=20))
+
+    def lrns(net):
+        x = net.input("x", td.float32, ("n", 6, 2, 3))
+        for window, alpha, beta, k in ((1, 1e-4, 0.75, 1.0), (3, 0.5, 0.6, 2.0), (5, 2.0, 1.5, 0.5),
+                                       (15, 3.0, 0.01, 1e-5)):
+            net.output(f"lrn_{window}", td.lrn(x, window, alpha, beta, k))
+        net.output("rank3", td.lrn(net.input("y", td.float32, (5, "h", 2)), 3, 0.1, 0.5, 1.0))
+        net.output("rank5", td.lrn(net.input("z", td.float32, ("n", 2, 4, 2, 2)), 3, 0.1, 0.5, 1.0))
+
+    # onnxruntime's LRN keeps a running sum of squares along the channels (adding the one entering the window,
+    # subtracting the one leaving): relative errors of 1e-5 and more where large squares leave, and NaN for
+    # a 0 whose window holds an infinity (inf - inf), where the formula gives 0; so no ±inf, and rtol 1e-4
+    rows.append(Row("lrn-float32", lrns, values={"x": (-20, 20), "y": (-20, 20), "z": (-20, 20)}, special=False,
+                    rtol=1e-4))
+
+    # onnxruntime orders equal scores of a class as its heap pops them: the scores are distinct constants
+    scores = (np.random.default_rng(3).permutation(36).reshape(2, 6, 3) / 36 + 0.01).astype(np.float32)
+    for dtype in (td.float32, td.float16):
+
+        def suppressions(net, dtype=dtype):
+            boxes = net.input("boxes", dtype, (2, 6, 4))
+            per_class = net.input("per_class", dtype, (2, 6, 3, 4))
+            k = net.input("k", td.int32, ())
+            s = net.constant(scores.astype(dtype.numpy))
+            net.output("corner", td.nms(boxes, s, 2, iou_threshold=0.4, score_threshold=0.1))
+            net.output("center_int64", td.nms(boxes, s, k, iou_threshold=0.2, box_coding="center",
+                                              indices_dtype=td.int64))
+            net.output("top5", td.nms(boxes, s, 3, iou_threshold=0.5, topk_box_limit=5))
+            net.output("defaults", td.nms(boxes, s, k))
+            per_class_nms = td.nms(per_class, s, k, iou_threshold=0.3, score_threshold=0.3, topk_box_limit=7)
+            net.output("by_class", per_class_nms)
+            net.output("by_class_count", per_class_nms.producer.outputs[1])
+
+        rows.append(Row(f"nms-{dtype.name}", suppressions,
+                        values={"boxes": (-4, 8), "per_class": (-4, 8), "k": (-1, 3)}, special=False))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -975,4 +1092,8 @@ def all_rows() -> list[Row]:
         + shape_rows()
         + plugin_rows()
         + helper_rows()
+        + einsum_rows()
+        + one_hot_rows()
+        + scatter_rows()
+        + detection_rows()
     )

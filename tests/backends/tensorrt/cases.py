@@ -353,6 +353,30 @@ def poolings() -> td.Network:
 
 # -- quantization ------------------------------------------------------------------------------------------
 @case
+def detection_and_vision() -> td.Network:
+    """GridSample, LRN and NMS with non-default parameters (NMS: optional inputs present and absent)."""
+    net = td.Network("detection_and_vision")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    grid = net.input("grid", td.float32, ("n", 2, 6, 2))
+    net.output("bilinear", td.grid_sample(x, grid))
+    net.output("nearest_reflect", td.grid_sample(x, grid, interpolation="nearest", sample_mode="reflect"))
+    net.output("cubic_border_aligned", td.grid_sample(x, grid, interpolation="cubic", align_corners=True,
+                                                      sample_mode="border"))
+    h = net.input("h", td.float16, (1, 2, 3, 3))
+    net.output("half", td.grid_sample(h, net.input("h_grid", td.float16, (1, 4, 4, 2))))
+    net.output("lrn", td.lrn(x, 3, alpha=2e-4, beta=0.6, k=1.5))
+    boxes = net.input("boxes", td.float32, ("n", 6, 4))
+    scores = net.input("scores", td.float32, ("n", 6, 3))
+    limit = net.input("limit", td.int32, ())
+    net.output("nms", td.nms(boxes, scores, limit, iou_threshold=0.4, score_threshold=-0.5,
+                             box_coding="center", topk_box_limit=10, indices_dtype=td.int64))
+    per_class = net.input("per_class", td.float16, ("n", 6, 3, 4))
+    half_scores = net.input("half_scores", td.float16, ("n", 6, 3))
+    net.output("nms_per_class", td.nms(per_class, half_scores, 2, score_threshold=0.25))
+    return net
+
+
+@case
 def quantizations() -> td.Network:
     net = td.Network("qdq")
     x = net.input("x", td.float32, ("n", 4))
@@ -422,6 +446,52 @@ def conditionals() -> td.Network:
             else_value = x * 3.0
         chosen = branch.output(then_value, else_value)
     net.output("branch", chosen)
+    return net
+
+
+# -- Einsum, OneHot, Scatter -------------------------------------------------------------------------------
+@case
+def einsums() -> td.Network:
+    net = td.Network("einsums")
+    a = net.input("a", td.float32, ("n", 3, 4))
+    b = net.input("b", td.float32, ("n", 4, 2))
+    net.output("bmm", td.einsum("bij,bjk->bik", a, b))
+    net.output("implicit", td.einsum("nij, njk", a, b))
+    net.output("transpose_sum", td.einsum("nij->jn", a))
+    net.output("ellipsis", td.einsum("...ij,jk->...ik", a, _w(4, 5)))
+    net.output("chain", td.einsum("nij,njk,kl->nil", a, b, _w(2, 3, seed=1)))
+    h = net.input("h", td.float16, (5,))
+    net.output("dot_f16", td.einsum("i,i->", h, h))
+    return net
+
+
+@case
+def one_hots() -> td.Network:
+    net = td.Network("one_hots")
+    i = net.input("i", td.int32, ("n", 3))
+    values = net.input("values", td.float16, (2,))
+    net.output("last", td.one_hot(i, 4, values=(-1.0, 2.5)))
+    net.output("first", td.one_hot(i, 5, values, axis=0))
+    net.output("middle", td.one_hot(i, 3, (7, 9), axis=1, dtype=td.int64))
+    net.output("bool", td.one_hot(i, 2, (False, True), axis=-2, dtype=td.bool))
+    return net
+
+
+@case
+def scatters() -> td.Network:
+    net = td.Network("scatters")
+    data = net.input("data", td.float32, (3, "n", 4))
+    idx = net.input("idx", td.int32, (3, 1, 2))
+    upd = net.input("upd", td.float32, (3, 1, 2))
+    net.output("element_axis2", td.scatter_elements(data, idx, upd, axis=2))
+    ones = np.ones((1, 1, 2), np.float32)
+    net.output("element_axis0", td.scatter_elements(data, np.array([[[2, 0]]]), ones))
+    rows = np.zeros((2, 2, 4), np.float32)
+    net.output("nd_rows", td.scatter_nd(data, np.array([[1], [0]], np.int32), rows))
+    net.output("nd_elements", td.scatter_nd(data, np.array([[2, 1, 3]]), np.array([5.0], np.float32)))
+    net.output("put", td.put_along_axis(data, np.array([[[3]], [[0]], [[1]]]), -4.0, axis=-1))
+    flags = net.input("flags", td.bool, (2, 3))
+    net.output("bool", td.scatter_elements(flags, np.array([[1, 0, 1]]), np.ones((1, 3), np.bool_), axis=0))
     return net
 
 

@@ -10,9 +10,19 @@ import trtdsl as td
 from trtdsl.backends.tensorrt import raise_network, standin
 
 
-def lrn(trt, net):
-    x = net.add_input("x", trt.float32, (1, 3, 4, 4))
-    net.mark_output(net.add_lrn(x, 3, 1.0, 1.0, 1.0).get_output(0))
+def ragged_softmax(trt, net):
+    x = net.add_input("x", trt.float32, (1, 3, 4))
+    bounds = net.add_input("bounds", trt.int32, (1, 3, 1))
+    net.mark_output(net.add_ragged_softmax(x, bounds).get_output(0))
+
+
+def grid_sample_wrap(trt, net):
+    x, grid = net.add_input("x", trt.float32, (1, 1, 2, 2)), net.add_input("grid", trt.float32, (1, 2, 2, 2))
+    layer = net.add_grid_sample(x, grid)
+    layer.interpolation_mode = trt.InterpolationMode.LINEAR
+    layer.align_corners = False
+    layer.sample_mode = trt.SampleMode.WRAP  # IGridSampleLayer refuses it (NvInfer.h); the stand-in does not
+    net.mark_output(layer.get_output(0))
 
 
 def unset_property(trt, net):
@@ -59,7 +69,9 @@ def mixed_dtypes(trt, net):
 
 
 ERRORS = [
-    (lrn, "raise: layer '(Unnamed Layer* 0) [LRN]' is a TensorRT LRN layer, which trtdsl has no op for"),
+    (ragged_softmax, "raise: layer '(Unnamed Layer* 0) [RAGGED_SOFTMAX]' is a TensorRT RAGGED_SOFTMAX layer, "
+                     "which trtdsl has no op for"),
+    (grid_sample_wrap, "(Unnamed Layer* 0) [GRID_SAMPLE]: TensorRT's SampleMode.WRAP has no trtdsl equivalent"),
     (
         unset_property,
         "raise: reading layer '(Unnamed Layer* 0) [ACTIVATION]' (ACTIVATION) failed: StandInError: "

@@ -13,7 +13,7 @@ and HardSigmoid keep it: they are written in float32 as ``Where(IsNaN(v), low, M
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
@@ -31,7 +31,7 @@ def _single(op_type: str, **attrs: Callable[[float, float], float]) -> _Emit:
     """An activation that is one ONNX op; ``attrs`` give its attributes from (alpha, beta)."""
 
     def emit(ctx: NodeContext, op: Activation, x: str) -> str:
-        values = {k: f(op.alpha, op.beta) for k, f in attrs.items()}
+        values: dict[str, Any] = {k: f(op.alpha, op.beta) for k, f in attrs.items()}
         return ctx.compute(op_type, [x], ctx.input_type(0).dtype, **values)
 
     return emit

@@ -18,11 +18,12 @@ MAX_AVERAGE_BLEND is ``(1 - blend) * max + blend * average`` in float32.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import is_static
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, same_pads
 from trtdsl.layers.pooling import Pooling, PoolingType
 
@@ -47,12 +48,11 @@ class WindowPads:
         extents: Sequence[int],
     ) -> None:
         sizes = ctx.input_type(0).shape[2:]
-        static = all(isinstance(i, int) for i in sizes)
         self.pre: list[int] | str = list(pre)
         self.post: list[int] | str = list(post)
         self.extra: list[int] | str = [0] * len(sizes)
         if mode in (_P.SAME_UPPER, _P.SAME_LOWER):
-            if static:
+            if is_static(sizes):
                 split = [
                     same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents)
                 ]
@@ -60,7 +60,7 @@ class WindowPads:
             else:
                 self.pre, self.post = self._same(ctx, mode, strides, extents)
         elif mode is _P.EXPLICIT_ROUND_UP:
-            if static:
+            if is_static(sizes):
                 self.extra = [
                     max(math.ceil((i + b + a - dk) / s) * s + dk - (i + b + a), 0)
                     for i, b, a, s, dk in zip(sizes, pre, post, strides, extents)
@@ -68,19 +68,26 @@ class WindowPads:
             else:
                 self.extra = self._round_up(ctx, pre, post, strides, extents)
 
+    def _pads(self) -> list[int] | None:
+        """ONNX's ``pads`` where that attribute expresses the padding (static, no ROUND_UP extra)."""
+        if isinstance(self.pre, list) and isinstance(self.post, list) and self.extra == [0] * len(self.pre):
+            return self.pre + self.post
+        return None
+
     @property
     def fixed(self) -> bool:
         """Whether ONNX's ``pads`` attribute expresses the padding (static, no ROUND_UP extra)."""
-        return (
-            isinstance(self.pre, list) and isinstance(self.post, list) and self.extra == [0] * len(self.pre)
-        )
+        return self._pads() is not None
 
     def smaller_than(self, window: Sequence[int]) -> bool:
         """Whether every pad is smaller than the window, as onnxruntime's pooling requires."""
-        return self.fixed and all(p < w for p, w in zip(self.pre + self.post, tuple(window) * 2))
+        pads = self._pads()
+        return pads is not None and all(p < w for p, w in zip(pads, tuple(window) * 2))
 
-    def attributes(self) -> dict[str, object]:
-        return {"pads": self.pre + self.post}
+    def attributes(self) -> dict[str, Any]:
+        pads = self._pads()
+        assert pads is not None, "attributes() of padding that ONNX's pads do not express"
+        return {"pads": pads}
 
     def padded(
         self, ctx: NodeContext, x: str, value: float, dtype: dtypes.DType, extra_value: float | None = None
@@ -152,7 +159,7 @@ def _count(v: list[int] | str, ctx: NodeContext) -> int:
     return len(v) if isinstance(v, list) else ctx.input_type(0).rank - 2
 
 
-def _kernel_attributes(op: Convolution | Deconvolution) -> dict[str, object]:
+def _kernel_attributes(op: Convolution | Deconvolution) -> dict[str, Any]:
     return {
         "kernel_shape": list(op.kernel_size),
         "strides": list(op.stride),
@@ -171,7 +178,7 @@ def _convolution(ctx: NodeContext, op: Convolution) -> str:
         attrs.update(pads.attributes())
     else:
         x = pads.padded(ctx, x, 0.0, dtype)
-    inputs = [x, ctx.input(1)] + ([ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else [])
+    inputs = [x, ctx.input(1)] + ([ctx.input(2)] if ctx.optional_input(2) else [])
     return ctx.compute("Conv", inputs, dtype, **attrs)
 
 
@@ -184,7 +191,7 @@ def _deconvolution(ctx: NodeContext, op: Deconvolution) -> str:
     attrs = _kernel_attributes(op)
     attrs["pads"] = [b for b, _ in trims] + [a for _, a in trims]
     inputs = [ctx.input(0), ctx.input(1)] + (
-        [ctx.input(2)] if len(ctx.node.inputs) > 2 and ctx.input(2) else []
+        [ctx.input(2)] if ctx.optional_input(2) else []
     )
     return ctx.compute("ConvTranspose", inputs, ctx.input_type(0).dtype, **attrs)
 
@@ -192,7 +199,7 @@ def _deconvolution(ctx: NodeContext, op: Deconvolution) -> str:
 def _max(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
     """MaxPool of float32 ``x``, NaN skipped and -inf where a window holds nothing above -inf
     (onnxruntime starts its maxima from the lowest finite float)."""
-    window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
+    window: dict[str, Any] = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
 
     def pool(v: str, pad_value: float) -> str:
         if pads.smaller_than(op.window_size) and pad_value == float("-inf"):
@@ -212,7 +219,7 @@ def _max(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
 
 def _average(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
     """The window averages of float32 ``x``."""
-    window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
+    window: dict[str, Any] = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
     excludes = op.average_count_excludes_padding
     if pads.smaller_than(op.window_size):
         return ctx.emit(

@@ -98,7 +98,7 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
         _check_nesting(network, 1 + max(info.depth for info in the_plan.structure.info.values()))
     version = _choose_opset(network, list(_layers(steps)), opset)
     taken = set(network.inputs) | {t.name for n in network.nodes for t in n.outputs}
-    symbols = {}
+    symbols: dict[str, tuple[str, int]] = {}
     for t in network.inputs.values():
         for axis, d in enumerate(t.shape):
             if isinstance(d, Dim) and d.is_symbol:

@@ -9,9 +9,12 @@ that differ from the reference's on every run (compare them by their statistics)
 
 from __future__ import annotations
 
+from typing import Any
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, onnx_type
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import static_shape
 from trtdsl.layers.fill import Fill, FillOperation
 
 _I64, _F32 = dtypes.int64, dtypes.float32
@@ -19,13 +22,14 @@ _I64, _F32 = dtypes.int64, dtypes.float32
 
 def _dims(ctx: NodeContext, op: Fill) -> str:
     """The output shape as a 1-D int64 value (input 0, or the static shape)."""
-    if ctx.input(0) is not None:
-        return ctx.cast(ctx.input(0), _I64)
-    return ctx.ints(op.shape)
+    shape = ctx.optional_input(0)
+    if shape is not None:
+        return ctx.cast(shape, _I64)
+    return ctx.ints(static_shape(op.shape))
 
 
 def _given(ctx: NodeContext, k: int) -> bool:
-    return len(ctx.node.inputs) > k and ctx.input(k) is not None
+    return ctx.optional_input(k) is not None
 
 
 def _linspace(ctx: NodeContext, op: Fill, shape: str) -> str:
@@ -55,7 +59,8 @@ def _random(ctx: NodeContext, op: Fill, shape: str) -> str:
     like = ctx.emit("ConstantOfShape", [shape])  # float32 zeros of the output's shape
     kind = "RandomUniformLike" if uniform else "RandomNormalLike"
     if not _given(ctx, 1):
-        bounds = (
+        assert op.alpha is not None and op.beta is not None, "Fill.infer: static alpha and beta"
+        bounds: dict[str, Any] = (
             {"low": float(op.alpha), "high": float(op.beta)}
             if uniform
             else {"mean": float(op.alpha), "scale": float(op.beta)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import static_dim
 from trtdsl.layers.gather import Gather, GatherMode
 
 _G = GatherMode
@@ -111,7 +112,7 @@ def _element(ctx: NodeContext, op: Gather) -> str:
 def _nd(ctx: NodeContext, op: Gather) -> str:
     e = op.num_elementwise_dims
     idx, idx_type = _indices(ctx)
-    k = ctx.input_type(1).shape[-1]
+    k = static_dim(ctx.input_type(1).shape[-1])
     data_shape = ctx.emit("Shape", [ctx.input(0)], start=e, end=e + k)
     safe, valid = _wrap(ctx, idx, ctx.cast(data_shape, idx_type), idx_type)
     # a coordinate tuple is valid when all its coordinates are

@@ -13,7 +13,7 @@ as TensorRT's kernel does.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import onnx
@@ -24,7 +24,9 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.layers.constant import Constant
 
 # trtdsl dtype name -> (ONNX element type, the first opset whose ops take it)
 ONNX_TYPES: dict[str, tuple[int, int]] = {
@@ -187,14 +189,23 @@ class NodeContext:
         self.first_initializer = len(builder.initializers)
 
     # -- reading the IR node ----------------------------------------------------------------------
-    def input(self, i: int) -> str | None:
+    def optional_input(self, i: int) -> str | None:
         """The ONNX name of IR input ``i`` (None for an absent optional input)."""
         t = self.node.inputs[i] if i < len(self.node.inputs) else None
         return None if t is None else self._names[t]
 
-    def input_type(self, i: int) -> TensorType | None:
+    def input(self, i: int) -> str:
+        """The ONNX name of IR input ``i``, which is given (the op's ``infer`` checked that)."""
+        return self._names[self._given(i)]
+
+    def input_type(self, i: int) -> TensorType:
+        """The type of IR input ``i``, which is given."""
+        return self._given(i).type
+
+    def _given(self, i: int) -> Tensor:
         t = self.node.inputs[i] if i < len(self.node.inputs) else None
-        return None if t is None else t.type
+        assert t is not None, f"{self.node.op.label()}: input {i} is absent; its export entry needs it"
+        return t
 
     def output_type(self, i: int = 0) -> TensorType:
         return self.node.outputs[i].type
@@ -202,7 +213,7 @@ class NodeContext:
     def constant_input(self, i: int) -> np.ndarray | None:
         """The values of IR input ``i`` when a Constant layer produces it (else None)."""
         t = self.node.inputs[i] if i < len(self.node.inputs) else None
-        if t is None or t.producer is None or t.producer.op.kind != "Constant":
+        if t is None or t.producer is None or not isinstance(t.producer.op, Constant):
             return None
         return t.producer.op.weights.array
 
@@ -231,7 +242,7 @@ class NodeContext:
         self.builder.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    def ints(self, values: Sequence[int]) -> str:
+    def ints(self, values: Iterable[int]) -> str:
         """A 1-D int64 initializer (axes, shapes, pads)."""
         return self.const(np.asarray(list(values), dtype=np.int64).reshape(-1), dtypes.int64)
 

@@ -3,8 +3,9 @@
 Layer normalization (the trailing dims, scale and bias constant along the others) is ONNX
 LayerNormalization with ``stash_type=1``: statistics in float32, TensorRT's default compute precision.
 Every other configuration -- instance and group normalization, non-trailing axes -- is the formula,
-``(x - mean) / sqrt(var + eps) * scale + bias`` with the biased variance, computed in float32 for 16-bit
-inputs; for ``num_groups != 1`` the channels are reshaped to ``[N, G, C/G, ...]`` for the statistics.
+``(x - mean) / sqrt(var + eps) * scale + bias`` with the biased variance and the reference's corrected
+two-pass mean, computed in float32 for 16-bit inputs; for ``num_groups != 1`` the channels are reshaped to
+``[N, G, C/G, ...]`` for the statistics.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def _layer_norm_axis(ctx: NodeContext, op: Normalization) -> int | None:
 
 def _statistics(ctx: NodeContext, op: Normalization, x: str, axes: list[int]) -> str:
     mean = ctx.reduce("ReduceMean", x, axes, True)
+    # the reference's corrected two-pass mean (trtdsl/layers/normalization.py)
+    mean = ctx.emit("Add", [mean, ctx.reduce("ReduceMean", ctx.emit("Sub", [x, mean]), axes, True)])
     centered = ctx.emit("Sub", [x, mean])
     variance = ctx.reduce("ReduceMean", ctx.emit("Mul", [centered, centered]), axes, True)
     eps = ctx.const(op.epsilon, dtypes.float32)

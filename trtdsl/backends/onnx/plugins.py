@@ -52,7 +52,7 @@ def plugin_node(ctx: NodeContext, op: PluginV3) -> tuple[str, ...]:
     """The plugin as one node of the ``trt.plugins`` domain (plus its data-dependent size outputs)."""
     definition = op.definition
     outputs = len(ctx.node.outputs) + (definition.counts[1] if definition.counts else 0)
-    inputs = [ctx.input(i) for i in range(len(ctx.node.inputs))]
+    inputs = [ctx.optional_input(i) for i in range(len(ctx.node.inputs))]
     names = ctx.emit(op.name, inputs, outputs=outputs, domain=DOMAIN)
     node = ctx.builder.nodes[-1]
     node.attribute.extend(attribute(ctx, definition, name, value) for name, value in op.fields)

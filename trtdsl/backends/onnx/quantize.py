@@ -18,6 +18,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports, not_expressible
+from trtdsl.ir.dims import static_shape
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 _F32 = dtypes.float32
@@ -42,8 +43,7 @@ def _scale_and_attributes(
     blocks = [d if b == -1 else b for b, d in zip(op.block_shape, shape)]
     blocked = [i for i, b in enumerate(blocks) if b != 1]
     if len(blocked) == 2:  # repeat the scale along the second-to-last dim: a block along the last one only
-        a, b = scale_type.shape[-2], scale_type.shape[-1]
-        lead = list(scale_type.shape[:-2])
+        *lead, a, b = static_shape(scale_type.shape)
         scale = ctx.emit("Unsqueeze", [scale, ctx.ints([data_rank - 1])])
         scale = ctx.emit("Expand", [scale, ctx.ints(lead + [a, blocks[-2], b])])
         repeated = lead + [a * blocks[-2], b]

@@ -17,7 +17,7 @@ reference (REVERSE pads first), then moved to the output's axis.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import onnx
@@ -194,10 +194,11 @@ def _scan_info(name: str, value: Tensor) -> onnx.ValueInfoProto:
 def _stacked(ctx: _Emitter, scan: str, node: Node, names: dict[Any, str]) -> str:
     """CONCATENATE/REVERSE: the scan output reversed for REVERSE, zero-padded to the length, its
     iteration dim moved to the output's axis."""
-    op = node.op
-    rank = node.inputs[0].type.rank + 1
+    op, value = node.op, node.input(0)
+    assert isinstance(op, LoopOutputLayer)
+    rank = value.type.rank + 1
     reverse = op.loop_output.name == "REVERSE"
-    value_shape = NodeContext(ctx.builder, node, names, set()).shape_value(node.inputs[0].shape)
+    value_shape = NodeContext(ctx.builder, node, names, set()).shape_value(value.shape)
     if value_shape is not None:  # after no iteration onnxruntime cannot know a scan output's other dims
         dims = ctx.emit("Concat", [ctx.emit("Shape", [scan], end=1), value_shape], axis=0)
         scan = ctx.emit("Reshape", [scan, dims], allowzero=1)
@@ -212,7 +213,7 @@ def _stacked(ctx: _Emitter, scan: str, node: Node, names: dict[Any, str]) -> str
         ([missing, zeros], [ctx.ints([0]), zeros]) if reverse else ([ctx.ints([0]), zeros], [missing, zeros])
     )
     pads = ctx.emit("Concat", begins + ends, axis=0)
-    padded = ctx.emit("Pad", [scan, pads, ctx.const(0, node.inputs[0].dtype)], mode="constant")
+    padded = ctx.emit("Pad", [scan, pads, ctx.const(0, value.dtype)], mode="constant")
     perm = list(range(1, op.axis + 1)) + [0] + list(range(op.axis + 1, rank))
     return padded if op.axis == 0 else ctx.emit("Transpose", [padded], perm=perm)
 
@@ -224,7 +225,7 @@ class _Emitter:
         self.builder = builder
         self.origin = origin
 
-    def emit(self, op_type: str, inputs: list[str | None], **attrs: Any) -> str:
+    def emit(self, op_type: str, inputs: Sequence[str | None], **attrs: Any) -> str:
         out = self.builder.fresh(self.origin.name)
         self.builder.add_node(op_type, inputs, [out], self.origin, **attrs)
         return out

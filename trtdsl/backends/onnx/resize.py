@@ -35,15 +35,16 @@ _MODES = {
 
 @exports(Resize)
 def _resize(ctx: NodeContext, op: Resize) -> str:
-    if len(ctx.node.inputs) > 1 and ctx.input(1) is not None:
+    if ctx.optional_input(1) is not None:
         sizes = ctx.cast(ctx.input(1), dtypes.int64)
     else:
-        sizes = ctx.shape_value(ctx.output_type().shape)
-        if sizes is None:
+        computed = ctx.shape_value(ctx.output_type().shape)
+        if computed is None:
             raise ctx.fail(
                 "resizes to a shape that depends on values computed at run time, which ONNX Resize "
                 "cannot be given"
             )
+        sizes = computed
     transform = _TRANSFORMS[op.coordinate_transformation]
     if op.coordinate_transformation is _T.HALF_PIXEL and op.selector is ResizeSelector.UPPER:
         transform = "pytorch_half_pixel"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import static_shape
 from trtdsl.layers.shuffle import Shuffle
 from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
@@ -21,10 +22,10 @@ def _shuffle(ctx: NodeContext, op: Shuffle) -> str:
     if op.first_transpose is not None:
         x = ctx.emit("Transpose", [x], perm=list(op.first_transpose))
     allowzero = 0 if op.zero_is_placeholder else 1
-    if len(ctx.node.inputs) > 1 and ctx.input(1) is not None:  # dims from a shape tensor, read at run time
+    if ctx.optional_input(1) is not None:  # dims from a shape tensor, read at run time
         x = ctx.emit("Reshape", [x, ctx.cast(ctx.input(1), dtypes.int64)], allowzero=allowzero)
     elif op.reshape is not None:
-        x = ctx.emit("Reshape", [x, ctx.ints(op.reshape)], allowzero=allowzero)
+        x = ctx.emit("Reshape", [x, ctx.ints(static_shape(op.reshape))], allowzero=allowzero)
     if op.second_transpose is not None:
         x = ctx.emit("Transpose", [x], perm=list(op.second_transpose))
     return x

@@ -19,7 +19,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import Dim
+from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.layers.padding import Padding
 from trtdsl.layers.slice import SampleMode, Slice
 
@@ -27,9 +27,10 @@ _M = SampleMode
 _I64 = dtypes.int64
 
 
-def _in_range(d: object, size: object, start: int, stride: int) -> bool:
+def _in_range(d: object, size: object, start: object, stride: object) -> bool:
     """Whether a static axis reads a progression inside [0, d) (or nothing)."""
-    if not (isinstance(d, int) and isinstance(size, int)):
+    if not (isinstance(d, int) and isinstance(size, int)
+            and isinstance(start, int) and isinstance(stride, int)):
         return False
     if size == 0:
         return True
@@ -41,7 +42,7 @@ def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> s
     """``start + stride * arange(size)`` on ``axis`` as a 1-D int64 value: constants where the parameters
     are static, else computed from the shape tensors (inputs 1-3) or the input's dim."""
     start, size, stride = op.start[axis], op.size[axis], op.stride[axis]
-    if not any(given) and all(isinstance(v, int) for v in (start, size, stride)):
+    if not any(given) and isinstance(start, int) and isinstance(size, int) and isinstance(stride, int):
         return ctx.ints(start + stride * np.arange(size, dtype=np.int64))
     begin, count, step = (_parameter(ctx, k, axis, v) for k, v in ((1, start), (2, size), (3, stride)))
     offsets = ctx.emit("Range", [ctx.const(0, _I64), count, ctx.const(1, _I64)])
@@ -50,7 +51,7 @@ def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> s
 
 def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:
     """Start, size or stride (input ``k``) on ``axis`` as a 0-D int64 value."""
-    if len(ctx.node.inputs) > k and ctx.input(k) is not None:
+    if ctx.optional_input(k) is not None:
         return ctx.emit("Gather", [ctx.cast(ctx.input(k), _I64), ctx.const(axis, _I64)], axis=0)
     if isinstance(value, int):
         return ctx.const(value, _I64)
@@ -84,7 +85,7 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
     if x_type.rank == 0:
         return ctx.emit("Identity", [ctx.input(0)])
     axes = range(x_type.rank)
-    given = [len(ctx.node.inputs) > k and ctx.input(k) is not None for k in (1, 2, 3)]
+    given = [ctx.optional_input(k) is not None for k in (1, 2, 3)]
     static = not any(given)
     whole = [
         i for i in axes if static and isinstance(op.size[i], Dim) and (op.start[i], op.stride[i]) == (0, 1)
@@ -95,16 +96,19 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
         if static and i not in whole and _in_range(x_type.shape[i], op.size[i], op.start[i], op.stride[i])
     ]
     if op.mode is _M.FILL and static and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
-        return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(op.size)])  # nothing to read: all fill
+        # nothing to read: all fill
+        return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(static_shape(op.size))])
     x = ctx.input(0)
     if simple:
-        starts = [op.start[i] for i in simple]
-        ends = [op.start[i] + op.size[i] * op.stride[i] for i in simple]
+        starts = static_shape(op.start[i] for i in simple)
+        strides = static_shape(op.stride[i] for i in simple)
+        ends = [start + size * stride for start, size, stride in
+                zip(starts, static_shape(op.size[i] for i in simple), strides)]
         # ONNX reads a negative end from the back; "before index 0" is any end below -d
         ends = [e if e >= 0 else np.iinfo(np.int64).min for e in ends]
         x = ctx.emit(
             "Slice",
-            [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(simple), ctx.ints([op.stride[i] for i in simple])],
+            [x, ctx.ints(starts), ctx.ints(ends), ctx.ints(simple), ctx.ints(strides)],
         )
     masks = []
     for i in axes:
@@ -125,7 +129,7 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
 
 def _fill_value(ctx: NodeContext) -> str:
     dtype = ctx.input_type(0).dtype
-    fill = ctx.input(4) if len(ctx.node.inputs) == 5 else None
+    fill = ctx.optional_input(4)
     if fill is None:
         return ctx.const(0, dtype)
     return fill if ctx.input_type(4).dtype is dtype else ctx.cast(fill, dtype)

@@ -23,7 +23,7 @@ difference is handled once:
 
 from __future__ import annotations
 
-import enum
+from enum import Enum
 from typing import Any, Sequence
 
 import numpy as np
@@ -133,7 +133,7 @@ class TensorRT:
     def from_dtype(trt_dtype: Any) -> DType:
         return dtypes.dtype(trt_dtype.name)
 
-    def enum(self, trt_enum: str, member: enum.Enum) -> Any:
+    def enum(self, trt_enum: str, member: Enum) -> Any:
         """The member of TensorRT's enum ``trt_enum`` named like ``member`` (trtdsl's enums use
         TensorRT's names)."""
         try:
@@ -142,7 +142,7 @@ class TensorRT:
             raise BackendError(f"TensorRT {self.version} has no {trt_enum}.{member.name}") from None
 
     @staticmethod
-    def from_enum(enum_type: type[enum.Enum], trt_member: Any, what: str) -> Any:
+    def from_enum(enum_type: type[Enum], trt_member: Any, what: str) -> Any:
         try:
             return enum_type[trt_member.name]
         except KeyError:

@@ -48,7 +48,7 @@ def runtime() -> Any:
             from cuda.bindings import runtime as rt  # noqa: PLC0415  (optional dependency)
         except ImportError:
             try:
-                from cuda import cudart as rt  # type: ignore[no-redef]  # noqa: PLC0415
+                from cuda import cudart as rt  # noqa: PLC0415
             except ImportError:
                 raise BackendError(
                     "the TensorRT runtime needs cuda-python (pip install cuda-python)"

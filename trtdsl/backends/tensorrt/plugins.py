@@ -221,7 +221,7 @@ def _annotation(kind: AttrType) -> Any:
     if not kind.array:
         return kind.python
     dtype = kind.numpy if kind.numpy is not None else np.dtype(np.int64 if kind.python is int else np.float64)
-    return npt.NDArray[dtype.type]
+    return npt.NDArray[dtype.type]  # type: ignore[name-defined]  # a run-time value for tensorrt.plugin
 
 
 def _instance(definition: PluginDefinition, values: Sequence[Any] | dict[str, Any]) -> Any:
@@ -243,14 +243,17 @@ def _describe(
         key = (tuple(values.items()), tuple((dtypes.dtype(d.dtype.name), len(d.shape_expr)) for d in descs))
         known = definition.signatures.get(key)
         if known is not None:
+            assert definition.counts is not None, "a known signature comes from a declared use"
             placeholder = trtp.ShapeExpr()
-            sizes = tuple(trtp.size_tensor(placeholder, placeholder) for _ in range(definition.counts[1]))
+            size_outputs = tuple(
+                trtp.size_tensor(placeholder, placeholder) for _ in range(definition.counts[1])
+            )
             return (
                 tuple(
                     trtp.from_shape_expr((0,) * rank, dtype=getattr(trt.DataType, dt.trt))
                     for dt, rank in known
                 )
-                + sizes
+                + size_outputs
             )
     view = _Descriptors(descs, trtp)
     declared = definition.declare(definition.instance(values), view.types())
@@ -290,7 +293,7 @@ def _write_scalars(tensors: Sequence[Any], values: Sequence[int], stream: int) -
     try:
         from cuda.bindings import runtime as cudart
     except ImportError:  # cuda-python before 12.6
-        from cuda import cudart  # type: ignore[no-redef]
+        from cuda import cudart
     hosts = []
     for tensor, value in zip(tensors, values):
         host = np.array([value], np.int64 if tensor.dtype.name == "INT64" else np.int32)

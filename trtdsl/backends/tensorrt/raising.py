@@ -179,4 +179,5 @@ def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str], later: list[tup
     for itensor, tensor in zip(itensors, outputs):
         ctx.tensors[itensor] = tensor
     node = outputs[0].producer if outputs else ctx.ir.nodes[-1]
+    assert node is not None, "a raised layer's outputs have a producer"
     later.extend((node, index, itensor) for index, itensor in raised.later.items())

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import attrs
 import numpy as np
@@ -125,7 +125,7 @@ class StandIn:
         self.manifest = api
         self.__version__ = api.version
         self.calls: list[Call] = []
-        self._classes: dict[str, type] = {}
+        self._classes: dict[str, type[Any]] = {}  # made at run time from the manifest
         self._own: dict[tuple[str, str], Callable[..., Any]] = {}
         for name in api.classes:
             self._make_class(name)
@@ -145,6 +145,10 @@ class StandIn:
 
     def __repr__(self) -> str:
         return f"<TensorRT {self.__version__} stand-in>"
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any:
+            """The manifest's classes and constants, set as attributes when the stand-in is made."""
 
     # -- classes ---------------------------------------------------------------------------------------
     def _make_class(self, name: str) -> type:
@@ -311,7 +315,7 @@ class StandIn:
         raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
 
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
-        getter = None
+        getter: Callable[[StandIn, Any], Any] | None = None
         for spec in self.manifest.mro(cls_name):
             own = self._own.get((spec.name, name))
             if own is not None:
@@ -430,6 +434,7 @@ class _Object:
     """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set."""
 
     __slots__ = ("_state",)
+    _state: dict[str, Any]
     _standin: StandIn
     _name: str
 
@@ -456,6 +461,7 @@ class _Enum(_Object):
     """An enum member: ``name`` and ``value``, compared with members of the same enum only."""
 
     __slots__ = ()
+    __members__: ClassVar[dict[str, _Enum]]  # each enum class's own, made with the class
 
     @classmethod
     def _member(cls, name: str, value: int) -> _Enum:
@@ -491,11 +497,11 @@ class _Sequence:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (tuple, list)) or type(other) is type(self):
-            return tuple(self) == tuple(other)  # type: ignore[arg-type]
+            return tuple(self) == tuple(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(tuple(self))  # type: ignore[arg-type]
+        return hash(tuple(self))
 
     def __iter__(self) -> Any:
         return iter(self._state["values"])
@@ -786,7 +792,7 @@ for _owner in ("INetworkDefinition", "ILayer"):
 
 @behaviour("INetworkDefinition", "get_layer", "__getitem__")
 def _net_get_layer(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
-    layer = _index(network._state["layers"], a.get("index", a.get("arg0")))
+    layer = _index(network._state["layers"], a["index"] if "index" in a else a["arg0"])
     if layer is None:
         return None
     # TensorRT returns layers typed as ILayer: the caller casts them by their LayerType
@@ -837,9 +843,10 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
                 _check_owned(network, value, sig.returns)
             state["inputs"].append(value)
         elif p.type.endswith("[ITensor]"):
-            for t in value:
+            tensors = a[p.name]
+            for t in tensors:
                 _check_owned(network, t, sig.returns)
-            state["inputs"].extend(value)
+            state["inputs"].extend(tensors)
         elif p.name in a:
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get(
                 (cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name)
@@ -874,9 +881,8 @@ _BEHAVIOURS[("IIfConditional", "set_condition")] = _add_layer
 @behaviour("INetworkDefinition", "add_normalization", "add_normalization_v2")
 def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     layer = _add_layer(si, network, sig, a)
-    layer._state["is_v2"] = (
-        sig is si.manifest.method("INetworkDefinition", "add_normalization_v2").overloads[0]
-    )
+    v2 = si.manifest.method("INetworkDefinition", "add_normalization_v2")
+    layer._state["is_v2"] = v2 is not None and sig is v2.overloads[0]
     return layer
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.tensorrt.api import TensorRT
 from trtdsl.errors import BackendError
+from trtdsl.shapes.values import MAX_SHAPE_VOLUME, Value, value_of
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -190,6 +191,18 @@ class RaiseContext:
                 "an earlier layer or a network input"
             )
         return self.tensors[itensor]
+
+    def shape_value(self, layer: Any, index: int) -> tuple[Tensor, Value]:
+        """The IR tensor of the layer's input ``index``, a shape tensor, and its values as the IR knows
+        them (see :func:`trtdsl.shapes.values.value_of`)."""
+        tensor = self.input(layer, index)
+        values = None if tensor is None else value_of(tensor)
+        if tensor is None or values is None:
+            raise BackendError(
+                f"raise: input {index} of layer {layer.name!r} is not a shape tensor (an integer tensor of "
+                f"static rank 0 or 1 with at most {MAX_SHAPE_VOLUME} elements)"
+            )
+        return tensor, values
 
     def input_is_set(self, layer: Any, index: int) -> bool:
         return index < layer.num_inputs and layer.get_input(index) is not None

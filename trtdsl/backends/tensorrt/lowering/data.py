@@ -20,7 +20,6 @@ from trtdsl.layers.padding import Padding
 from trtdsl.layers.select import Select
 from trtdsl.layers.shape import Shape
 from trtdsl.layers.slice import SampleMode, Slice
-from trtdsl.shapes.values import value_of
 
 
 def _lower_concatenation(ctx: LowerContext, node: Node, op: Concatenation) -> None:
@@ -149,8 +148,7 @@ def _slice_parameter(
             mask, values = _size_parts(ctx, layer)
             return None, tuple(shape[i] if m else int(v) for i, (m, v) in enumerate(zip(mask, values)))
         return None, tuple(int(v) for v in ctx.constant(layer, index, "slice parameter"))
-    tensor = ctx.input(layer, index)
-    return tensor, value_of(tensor)
+    return ctx.shape_value(layer, index)
 
 
 def _ints(values: tuple) -> list[int]:

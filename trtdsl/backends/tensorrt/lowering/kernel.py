@@ -14,6 +14,7 @@ import numpy as np
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext, strip_location
 from trtdsl.backends.tensorrt.lowering.registry import LowerFn, Raised, RaiseFn, register
 from trtdsl.errors import BackendError
+from trtdsl.ir.dims import static_dim
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
@@ -64,7 +65,7 @@ def _raise_kernel(cls: type[Convolution] | type[Deconvolution]) -> RaiseFn:
         if ctx.input_is_set(layer, 1):
             kernel = ctx.input(layer, 1)
         else:
-            kernel = _weights(ctx, layer, "kernel", op._kernel_shape(x.shape[1]))
+            kernel = _weights(ctx, layer, "kernel", op._kernel_shape(static_dim(x.shape[1])))
         if ctx.input_is_set(layer, 2):
             bias = ctx.input(layer, 2)
         else:

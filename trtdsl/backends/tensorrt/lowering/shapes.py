@@ -50,7 +50,7 @@ def _lower_fill(ctx: LowerContext, node: Node, op: Fill) -> None:
         ctx.api.enum("FillOperation", op.operation),
         ctx.api.dtype(op.dtype),
     )
-    if op.alpha is not None:
+    if op.alpha is not None and op.beta is not None:  # both static, or both inputs (Fill.infer)
         # The bindings' alpha/beta setters (pyGraph.cpp, set_alpha) call setAlpha(double) and then, for a
         # Python int, setAlphaInt64: ints keep int64 LINSPACE exact past 2**53, floats keep float fills
         # in double (NvInfer.h: "Return true if alpha/beta have type int64, false if they have type double")
@@ -65,7 +65,7 @@ def _raise_fill(ctx: RaiseContext, layer: Any) -> Raised:
     dtype = ctx.dtype(layer.to_type)
     inputs = ctx.inputs(layer)
     dims = inputs[0] if inputs else None
-    shape = value_of(dims) if dims is not None else tuple(int(d) for d in layer.shape)
+    shape = ctx.shape_value(layer, 0)[1] if dims is not None else tuple(int(d) for d in layer.shape)
     if len(inputs) > 1 and inputs[1] is not None:
         return Raised(Fill(shape, operation, dtype, None, None), inputs)
     convert = int if dtype.is_integer else float

@@ -11,6 +11,7 @@ from typing import Any
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.ir.dims import DimLike
 from trtdsl.ir.node import Node
 from trtdsl.layers.shuffle import Shuffle, dynamic_reshape_dims
 from trtdsl.layers.squeeze import Squeeze, Unsqueeze
@@ -37,13 +38,13 @@ def _raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
     inputs = ctx.inputs(layer)
     rank = inputs[0].ndim if inputs[0] is not None else 0
     first = _permutation(layer.first_transpose, rank)
-    if len(inputs) < 2:
+    reshape: tuple[DimLike, ...] | None
+    x, dims = inputs[0], inputs[1] if len(inputs) > 1 else None
+    if x is None or dims is None:
         reshape = ctx.api.optional_dims(layer.reshape_dims)
     else:  # the reshaped dims as the IR knows them, from the shape tensor's values
-        moved = inputs[0].shape if first is None else tuple(inputs[0].shape[p] for p in first)
-        reshape = dynamic_reshape_dims(
-            "Shuffle", moved, inputs[1], bool(layer.zero_is_placeholder), inputs[0].name
-        )
+        moved = x.shape if first is None else tuple(x.shape[p] for p in first)
+        reshape = dynamic_reshape_dims("Shuffle", moved, dims, bool(layer.zero_is_placeholder), x.name)
     after = len(reshape) if reshape is not None else rank
     second = _permutation(layer.second_transpose, after)
     return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)

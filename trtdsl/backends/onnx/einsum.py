@@ -1,0 +1,19 @@
+"""ONNX export of IEinsumLayer: ONNX Einsum with the equation written explicitly (implicit mode resolved,
+spaces removed), computed in float32 for 16-bit floats as TensorRT computes them."""
+
+from __future__ import annotations
+
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.einsum import Einsum
+
+
+@exports(Einsum)
+def _einsum(ctx: NodeContext, op: Einsum) -> str:
+    count = len(ctx.node.inputs)
+    equation = op.subscripts(count).text()
+    names = [ctx.input(i) for i in range(count)]
+    def build(*xs: str) -> str:
+        return ctx.emit("Einsum", list(xs), equation=equation)
+
+    return ctx.in_float32(ctx.output_type().dtype, build, *names)

@@ -1,0 +1,272 @@
+"""IEinsumLayer: ``np.einsum(equation, *operands)``, an Einstein summation over float tensors.
+
+The equation names each operand's dims with lowercase letters, one comma-separated term per operand,
+optionally followed by ``->`` and the output's letters (explicit mode). Without ``->`` (implicit mode) the
+output is the letters that occur exactly once, in alphabetical order. A letter shared by two operands
+multiplies along that dim; a letter missing from the output is summed: ``"ij,jk->ik"`` is a matrix
+product, ``"ij->ji"`` a transpose, ``"ij->"`` a sum, ``"i,i->"`` a dot product. Spaces may separate the
+parts.
+
+TensorRT's sources disagree on what else the layer takes:
+
+- NvInfer.h (10.16 L5989, 11.1 L5818): one or more inputs; dims of one letter "match or be broadcastable";
+  a letter repeated in one operand takes the diagonal; ``...`` broadcasts dims; float/half in, float out.
+- The Python API's ``IEinsumLayer`` doc: all inputs of one type, the output of that type, and "TensorRT
+  does not support ellipsis or diagonal operations".
+- The Operators reference (Einsum): up to two inputs; dims of one letter must match; float16, float32,
+  bfloat16.
+- TensorRT's ONNX parser (onnx-tensorrt ``importEinsum``) writes every ellipsis as letters and contracts
+  more than two operands pairwise before it adds Einsum layers.
+
+So the layer, and trtdsl's op, take what every source accepts: one or two operands of one float dtype
+(the output has it), no ellipsis, no letter twice in one operand, equal dims for one letter. ``td.einsum``
+also accepts an ellipsis and more than two operands, rewritten as the ONNX parser rewrites them: ``...``
+becomes fresh letters (right-aligned, NumPy's rule; in implicit mode they lead the output), and operands
+are contracted left to right, each intermediate keeping the letters still needed. Whether TensorRT 11.x
+takes diagonals, ellipses, broadcast dims or three inputs in one layer is UNCONFIRMED (NVIDIA's TensorRT
+cookbook log runs all but broadcasting on 10.16; an engine built on 11.x would settle it). 16-bit floats
+are computed in float32 and rounded once (UNCONFIRMED: TensorRT does not say how it accumulates).
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("es")
+>>> a = net.input("a", td.float32, (2, 3))
+>>> b = net.input("b", td.float32, (3, 2))
+>>> net.output("product", td.einsum("ij,jk->ik", a, b))
+>>> net.output("trace", td.einsum("ij,ji", a, b))          # implicit: no letter occurs once
+>>> out = net.run({"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.ones((3, 2), np.float32)})
+>>> out["product"], out["trace"]
+(array([[ 3.,  3.],
+       [12., 12.]], dtype=float32), array(15., dtype=float32))
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl import dtypes
+from trtdsl.errors import ArgumentError, DSLError, DTypeError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import TensorType
+from trtdsl.layers._common import as_tensor, expect_dtype, in_float
+
+__all__ = ["Einsum", "Subscripts", "einsum"]
+
+MAX_INPUTS = 2  # the Operators reference: "Up to two inputs can be set"
+_LETTERS = string.ascii_lowercase
+_SYMBOLS = frozenset(_LETTERS + ",->.")
+
+
+@attrs.frozen
+class Subscripts:
+    """A checked equation: each operand's letters and the output's (implicit mode resolved)."""
+
+    terms: tuple[str, ...]
+    output: str
+
+    def text(self) -> str:
+        """The explicit equation, e.g. ``"ij,jk->ik"``."""
+        return ",".join(self.terms) + "->" + self.output
+
+
+def _bad(fn: str, equation: Any, expected: str) -> DSLError:
+    return bad_argument(fn, "equation", equation, expected)
+
+
+def _split(fn: str, equation: Any, count: int, *, ellipsis: bool) -> tuple[list[str], str | None]:
+    """The terms of ``count`` operands and the output term (None in implicit mode), without spaces; an
+    ellipsis stays ``...`` where ``ellipsis`` allows it."""
+    if not isinstance(equation, str):
+        raise _bad(fn, equation, "a string such as 'ij,jk->ik'")
+    text = equation.replace(" ", "")
+    odd = next((ch for ch in text if ch not in _SYMBOLS), None)
+    if odd is not None:
+        raise _bad(fn, equation, f"lowercase letters, ',', '->', '...' and spaces ({odd!r} is none of them)")
+    lhs, arrow, rhs = text.partition("->")
+    if any(ch in "->" for ch in lhs + rhs):
+        raise _bad(fn, equation, "'->' at most once, between the operands' terms and the output's")
+    terms = lhs.split(",")
+    if len(terms) != count:
+        plural = "s" if count > 1 else ""
+        raise _bad(fn, equation, f"{count} comma-separated term{plural}, one per operand (it has "
+                                 f"{len(terms)})")
+    for term in terms + [rhs]:
+        if "." in term and (term.count(".") != 3 or "..." not in term):
+            raise _bad(fn, equation, "an ellipsis as '...', at most once per term")
+    if not ellipsis and "." in text:
+        raise _bad(fn, equation, "no ellipsis: the Einsum layer takes letters only (td.einsum writes '...' "
+                                 "as letters)")
+    return terms, (rhs if arrow else None)
+
+
+def _expand(fn: str, equation: str, terms: list[str], output: str | None,
+            types: Sequence[TensorType]) -> tuple[list[str], str]:
+    """The terms and explicit output with each ``...`` written as fresh letters, right-aligned over the
+    dims it stands for (NumPy's rule); in implicit mode those letters lead the output."""
+    counts = []
+    for term, ty in zip(terms, types):
+        named = len(term) - (3 if "..." in term else 0)
+        counts.append(ty.rank - named if "..." in term and ty.rank >= named else 0)
+    fresh = [c for c in _LETTERS if c not in equation]
+    widest = max(counts)
+    if widest > len(fresh):
+        raise _bad(fn, equation, f"at most 26 letters in all (its '...' stands for {widest} dims, and "
+                                 f"{len(fresh)} letters are unused)")
+    letters = "".join(fresh[:widest])
+    expanded = [term.replace("...", letters[widest - n:]) for term, n in zip(terms, counts)]
+    if output is None:
+        used = "".join(terms).replace(".", "")
+        return expanded, letters + "".join(sorted(c for c in set(used) if used.count(c) == 1))
+    if "..." not in output and widest:
+        dims = f"{widest} dim{'s' if widest > 1 else ''}"
+        raise _bad(fn, equation, f"'...' in the output too (NumPy keeps the {dims} it stands for in the "
+                                 "operands)")
+    return expanded, output.replace("...", letters)
+
+
+def _subscripts(fn: str, equation: str, terms: Sequence[str], output: str | None) -> Subscripts:
+    """The checked subscripts: no letter twice in one operand, output letters once each and from the
+    operands."""
+    for i, term in enumerate(terms):
+        twice = next((c for c in term if term.count(c) > 1), None)
+        if twice is not None:
+            raise _bad(fn, equation, f"each letter at most once per operand (operand {i}'s {term!r} repeats "
+                                     f"{twice!r}: a diagonal, which TensorRT's Python API documents as "
+                                     "unsupported; for 'ii->i' write td.einsum('ij,ij->i', x, np.eye(n, "
+                                     "dtype=np.float32)))")
+    letters = "".join(terms)
+    if output is None:
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    for c in output:
+        if c not in letters:
+            raise _bad(fn, equation, f"output letters that occur in an operand ({c!r} does not)")
+        if output.count(c) > 1:
+            raise _bad(fn, equation, f"each output letter once ({c!r} repeats)")
+    return Subscripts(tuple(terms), output)
+
+
+def _output_type(fn: str, subs: Subscripts, types: Sequence[TensorType]) -> TensorType:
+    """The output type, after checking the operands' dtypes, ranks and the dims of each letter."""
+    for i, ty in enumerate(types):
+        expect_dtype(fn, f"operands[{i}]", ty, dtypes.FLOATS,
+                     " (TensorRT's Einsum takes float types only; cast integers with td.cast)")
+        if ty.dtype != types[0].dtype:
+            raise DTypeError(f"{fn}: operands[{i}] has dtype {ty.dtype.name} but operands[0] has "
+                             f"{types[0].dtype.name}; TensorRT networks are strongly typed, so all operands "
+                             "must have the same dtype (cast with td.cast)")
+    dims: dict[str, tuple[DimLike, int]] = {}
+    for i, (term, ty) in enumerate(zip(subs.terms, types)):
+        if len(term) != ty.rank:
+            raise ShapeError(f"{fn}: operands[{i}] has shape {ty.shape_text}, but its term {term!r} names "
+                             f"{len(term)} dim{'' if len(term) == 1 else 's'}")
+        for c, d in zip(term, ty.shape):
+            if c not in dims:
+                dims[c] = (d, i)
+                continue
+            seen, j = dims[c]
+            if seen == d:
+                continue
+            if isinstance(seen, Dim) and isinstance(d, int):
+                dims[c] = (d, i)  # a static dim tells more; the two must agree when the network runs
+                continue
+            if isinstance(seen, int) and isinstance(d, Dim):
+                continue
+            why = ("may differ; give operands that must agree the same dim name" if isinstance(d, Dim) else
+                   "differ; TensorRT's Einsum needs equal dims for one letter (it does not broadcast: use "
+                   "td.broadcast_to)")
+            raise ShapeError(f"{fn}: letter {c!r} is {seen} in operands[{j}] (shape {types[j].shape_text}) "
+                             f"and {d} in operands[{i}] (shape {ty.shape_text}); the dims {why}")
+    return TensorType(types[0].dtype, tuple(dims[c][0] for c in subs.output))
+
+
+@attrs.frozen
+class Einsum(Op):
+    """``np.einsum(equation, *inputs)`` for one or two float inputs (see the module doc for the subset)."""
+
+    kind = "Einsum"
+    equation: str
+
+    def attributes(self) -> dict[str, object]:
+        return {"equation": repr(self.equation)}  # quoted: an equation holds commas and may hold spaces
+
+    def subscripts(self, count: int) -> Subscripts:
+        """The equation checked for ``count`` inputs, implicit mode resolved."""
+        terms, output = _split(self.kind, self.equation, count, ellipsis=False)
+        return _subscripts(self.kind, self.equation, terms, output)
+
+    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        if not 1 <= len(inputs) <= MAX_INPUTS:
+            raise ArgumentError(f"Einsum: got {len(inputs)} inputs; expected 1 or {MAX_INPUTS} (td.einsum "
+                                "contracts more operands pairwise)")
+        types = [t for t in inputs if t is not None]
+        assert len(types) == len(inputs)
+        return (_output_type(self.kind, self.subscripts(len(types)), types),)
+
+    def reference(self, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        subs = self.subscripts(len(arrays))
+        sizes: dict[str, int] = {}
+        for term, array in zip(subs.terms, arrays):
+            for c, n in zip(term, array.shape):
+                if sizes.setdefault(c, n) != n:  # NumPy would broadcast a 1 here
+                    raise ValueError(f"letter {c!r} is {sizes[c]} in one operand and {n} in another")
+        return (in_float(lambda *xs: np.einsum(subs.text(), *xs), arrays[0].dtype, *arrays),)
+
+
+def _pairwise(subs: Subscripts, tensors: Sequence[Tensor], name: str | None) -> Tensor:
+    """Contract the operands left to right; each intermediate keeps the letters a later operand or the
+    output still needs, in the order they first occur."""
+    left, left_term = tensors[0], subs.terms[0]
+    last = len(tensors) - 1
+    for i in range(1, len(tensors)):
+        term = subs.terms[i]
+        if i == last:
+            output = subs.output
+        else:
+            needed = "".join(subs.terms[i + 1:]) + subs.output
+            output = "".join(dict.fromkeys(c for c in left_term + term if c in needed))
+        step = Einsum(f"{left_term},{term}->{output}")
+        left = left.network.add1(step, (left, tensors[i]), name=name if i == last else None)
+        left_term = output
+    return left
+
+
+def einsum(equation: str, *operands: Any, name: str | None = None) -> Tensor:
+    """``np.einsum(equation, *operands)``: one IEinsumLayer for one or two operands, a chain of them for
+    more (contracted left to right). Operands are float tensors of one dtype; NumPy arrays become constants
+    of that dtype. ``...`` is written as letters; a letter repeated in one operand (a diagonal) and dims of
+    one letter that differ (broadcasting) are refused (see the module doc).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("bmm")
+    >>> q = net.input("q", td.float32, ("batch", 2, 3))
+    >>> k = net.input("k", td.float32, ("batch", 4, 3))
+    >>> net.output("scores", td.einsum("...qd,...kd->...qk", q, k))   # q @ k.T per batch
+    >>> net.nodes[-1].op.equation
+    'aqd,akd->aqk'
+    >>> out = net.run({"q": np.ones((1, 2, 3), np.float32), "k": np.full((1, 4, 3), 2, np.float32)})
+    >>> out["scores"]
+    array([[[6., 6., 6., 6.],
+            [6., 6., 6., 6.]]], dtype=float32)
+    """
+    if not operands:
+        raise ArgumentError("einsum: got no operands; expected one or more tensors after the equation")
+    like = next((o for o in operands if isinstance(o, Tensor)), None)
+    if like is None:
+        raise ArgumentError("einsum: no operand is a trtdsl Tensor; expected at least one (NumPy arrays become "
+                            "constants of its dtype)")
+    tensors = [as_tensor("einsum", f"operands[{i}]", o, like) for i, o in enumerate(operands)]
+    types = [t.type for t in tensors]
+    terms, output = _split("einsum", equation, len(tensors), ellipsis=True)
+    rewritten = "." in equation
+    if rewritten:
+        terms, output = _expand("einsum", equation, terms, output, types)
+    subs = _subscripts("einsum", equation, terms, output)
+    _output_type("einsum", subs, types)
+    if len(tensors) > MAX_INPUTS:
+        return _pairwise(subs, tensors, name)
+    return like.network.add1(Einsum(subs.text() if rewritten else equation), tuple(tensors), name=name)
