@@ -99,7 +99,11 @@ def _open_temporary(folder: pathlib.Path, target: pathlib.Path) -> tuple[int, st
         temp = _temporary_name(folder, target)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     with contextlib.suppress(FileNotFoundError):
-        os.chmod(fd if os.chmod in os.supports_fd else temp, stat.S_IMODE(os.stat(target).st_mode))
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+        if temp is None:
+            os.chmod(fd, mode)
+        else:
+            os.chmod(temp, mode)
     return fd, temp
 
 

@@ -383,8 +383,8 @@ def arange(
     floats = any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
     dt = dtypes.dtype(dtype) if dtype is not None else dtypes.float32 if floats else dtypes.int64
     if _is_number(start) and _is_number(stop):
-        length = _length(start, stop, step, floats)
-        return _fill(network, (length,), _F.LINSPACE, start, step, dt, name)
+        count = _length(start, stop, step, floats)
+        return _fill(network, (count,), _F.LINSPACE, start, step, dt, name)
     if floats:
         raise bad_argument(
             "arange", "start/stop/step", (start, stop, step), "ints when start or stop is dynamic"

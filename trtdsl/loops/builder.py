@@ -294,17 +294,19 @@ class Loop(RegionBuilder):
                 assert node is not None
                 raise RegionError(f"{self.describe()}: carry %{carry.name} is never updated; call "
                                   f"{carry.name}.update(next_value) in the loop body", location=node.location)
-        limits = {node.op.trip_limit: node for node in self.boundary if node.op.kind == "TripLimit"}
+        limits = {node.op_as(TripLimitLayer).trip_limit: node for node in self.boundary
+                  if node.op.kind == "TripLimit"}
         if not limits:
             raise RegionError(f"{self.describe()} has no trip limit: pass trip_count= or call "
                               "loop.while_(condition)")
-        condition = limits.get(TripLimit.WHILE)
-        if condition is not None and TripLimit.COUNT not in limits \
-                and self not in self.state_().members.get(condition.inputs[0], EMPTY):
-            raise RegionError(f"while_: the condition %{condition.inputs[0].name} of {self.describe()} does "
-                              "not depend on its carries, so it is the same in every iteration: the loop "
-                              "would run forever or not at all; compute it from loop.carry values",
-                              location=condition.location)
+        node = limits.get(TripLimit.WHILE)
+        condition = node.inputs[0] if node is not None else None
+        if node is not None and condition is not None and TripLimit.COUNT not in limits \
+                and self not in self.state_().members.get(condition, EMPTY):
+            raise RegionError(f"while_: the condition %{condition.name} of {self.describe()} does not depend "
+                              "on its carries, so it is the same in every iteration: the loop would run "
+                              "forever or not at all; compute it from loop.carry values",
+                              location=node.location)
 
 
 def _tensor(net: Network, fn: str, arg: str, value: Any) -> Tensor:
