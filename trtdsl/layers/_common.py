@@ -107,7 +107,8 @@ def _no_tensors_inside(fn: str, arg: str, value: Any, depth: int = 0) -> None:
             if isinstance(v, Tensor):
                 raise bad_argument(fn, arg, value, "numbers or an array, not a list holding Tensors (combine "
                                    "tensors with td.concatenate)", DTypeError)
-            _no_tensors_inside(fn, arg, v, depth + 1)
+            if isinstance(v, (list, tuple)):
+                _no_tensors_inside(fn, arg, v, depth + 1)
 
 
 def ndim_of(fn: str, arg: str, value: Any) -> int:
