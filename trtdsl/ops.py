@@ -39,6 +39,10 @@ from trtdsl.layers.softmax import SoftMax
 from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 from trtdsl.layers.topk import TopK
 from trtdsl.layers.unary import Unary
+from trtdsl.layers.assertion import Assertion
+from trtdsl.layers.prelu import ParametricReLU
+from trtdsl.layers.reverse_sequence import ReverseSequence
+from trtdsl.layers.scale import Scale
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
@@ -82,4 +86,9 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
+    # ParametricReLU, Scale, ReverseSequence, Assertion
+    "Assertion",
+    "ParametricReLU",
+    "ReverseSequence",
+    "Scale",
 ]

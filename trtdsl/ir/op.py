@@ -32,6 +32,9 @@ class Op:
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
     the end). None for an op that checks a variable number of inputs itself."""
     _required_inputs: ClassVar[int | None] = None
+    always_runs: ClassVar[bool] = False
+    """Whether the layer runs although no network output needs it: a layer with no output that TensorRT
+    keeps for its effect (an assertion). Backends that run only the layers the outputs need run these too."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -915,6 +915,22 @@ for _cls in ("IQuantizeLayer", "IDequantizeLayer"):
     _DEFAULTS[(_cls, "block_shape")] = lambda si, obj: si.Dims([])
 
 
+def _scale_weights(prop: str) -> Callable[[StandIn, Any], Any]:
+    """``IScaleLayer.shift``/``scale``/``power``: the weights as NumPy (``utils::weights_to_numpy``);
+    empty when none were given (TensorRT gives those the input's type, which the stand-in does not know,
+    so they come back as an empty float32 array)."""
+
+    def get(si: StandIn, layer: Any) -> Any:
+        weights = layer._state.get(prop)
+        return weights_numpy(si, weights if weights is not None else si.Weights(si.DataType.FLOAT))
+
+    return get
+
+
+for _prop in ("shift", "scale", "power"):
+    _GETTERS[("IScaleLayer", _prop)] = _scale_weights(_prop)
+
+
 # Tensors
 @behaviour("ITensor", "set_dimension_name")
 def _set_dim_name(si: StandIn, tensor: Any, sig: Signature, a: dict) -> None:
