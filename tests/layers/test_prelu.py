@@ -17,7 +17,8 @@ FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
 
 def expected(x, slope):
-    """``slope * x`` where ``x < 0``, else ``x``, one element at a time in float64 (slope dims of 1 repeat)."""
+    """``slope * x`` where ``x < 0``, else ``x``, one element at a time in float64 (slope dims of 1
+    repeat)."""
     out = np.empty(x.shape, np.float64)
     for index in np.ndindex(x.shape):
         s = slope[tuple(i if n != 1 else 0 for i, n in zip(index, slope.shape))]

@@ -78,8 +78,8 @@ def shaped(values, mode, x, axis):
 @given(data=st.data())
 def test_scale_matches_the_formula(dtype, data):
     x, mode, axis, shift, scale, power = data.draw(case(dtype))
-    got = run_layer(lambda t: td.scale(t, shift=shaped(shift, mode, x, axis), scale=shaped(scale, mode, x, axis),
-                                       power=shaped(power, mode, x, axis), mode=mode, channel_axis=axis), x)
+    given = {arg: shaped(v, mode, x, axis) for arg, v in (("shift", shift), ("scale", scale), ("power", power))}
+    got = run_layer(lambda t: td.scale(t, **given, mode=mode, channel_axis=axis), x)
     tol = TOLERANCES[np.dtype(dtype)]
     assert_close(got, expected(x, mode, axis, shift, scale, power), rtol=tol, atol=tol)
 

@@ -35,6 +35,7 @@ Assertion (layer assertion_0): 'a and b need as many rows' failed: the condition
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import attrs
@@ -47,10 +48,11 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor
 from trtdsl.layers.elementwise import ElementWise
+from trtdsl.shapes.rules import use_as_shape
+from trtdsl.shapes.values import MAX_SHAPE_VOLUME, fold_constant, value_of
 
 __all__ = ["Assertion", "assert_"]
 
-MAX_CONDITION_VOLUME = 64  # a shape tensor has at most 64 elements (TensorRT's ITensor documentation)
 _COMPARISONS = {"EQUAL": np.equal, "GREATER": np.greater, "LESS": np.less}
 
 
@@ -71,9 +73,9 @@ class Assertion(Op):
             raise bad_argument(label, "message", self.message, "a str")
         expect_dtype(label, "condition", cond, (dtypes.bool_,), " (a bool shape tensor)")
         expect_rank(label, "condition", cond, (0, 1), "rank 0 or 1 (a bool shape tensor)")
-        if not cond.is_static or (cond.rank == 1 and cond.shape[0] > MAX_CONDITION_VOLUME):  # type: ignore[operator]
+        if not cond.is_static or math.prod(cond.shape) > MAX_SHAPE_VOLUME:  # type: ignore[arg-type]
             raise ShapeError(f"{label}: input 'condition' has shape {cond.shape_text}; a shape tensor has a "
-                             f"static shape of at most {MAX_CONDITION_VOLUME} elements")
+                             f"static shape of at most {MAX_SHAPE_VOLUME} elements")
         return ()
 
     def reference(self, cond: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -100,13 +102,11 @@ def assert_(condition: Tensor, message: str, *, name: str | None = None) -> None
     ...     print(e.message)
     Assertion (layer assertion_0): 'at most 2 rows' failed: the condition is False
     """
-    from trtdsl.shapes.rules import use_as_shape
-
     cond = expect_tensor("assert_", "condition", condition)
     if not isinstance(message, str):
         raise bad_argument("assert_", "message", message, "a str")
     op = Assertion(message)
-    op.infer((cond.type,))
+    op.infer((cond.type,))  # the condition's type first: the shape-tensor rules below assume it
     use_as_shape("assert_", cond, "condition")
     known = _known(cond)
     if known is not None and not known.all():
@@ -118,8 +118,6 @@ def assert_(condition: Tensor, message: str, *, name: str | None = None) -> None
 def _known(cond: Tensor) -> Any:
     """The condition's values if the IR knows them: folded from constants, or a comparison of dims that
     are all static. None otherwise."""
-    from trtdsl.shapes.values import fold_constant, value_of
-
     values = fold_constant(cond)
     if values is not None:
         return values

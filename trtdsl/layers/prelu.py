@@ -31,11 +31,10 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
-from trtdsl.ir.dims import Dim
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, expect_dtype, expect_tensor, in_float, ndim_of
+from trtdsl.layers._common import as_tensor, broadcasts_to, expect_dtype, expect_tensor, in_float, ndim_of
 from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["ParametricReLU", "prelu"]
@@ -59,7 +58,7 @@ class ParametricReLU(Op):
         if slope.dtype != x.dtype:
             raise DTypeError(f"{label}: input 'slope' has dtype {slope.dtype.name} but x has {x.dtype.name}; "
                              "TensorRT networks are strongly typed, so they must be the same")
-        if slope.rank != x.rank or not all(_fits(s, d) for s, d in zip(slope.shape, x.shape)):
+        if slope.rank != x.rank or not all(broadcasts_to(s, d) for s, d in zip(slope.shape, x.shape)):
             raise ShapeError(f"{label}: input 'slope' has shape {slope.shape_text}; expected rank {x.rank} "
                              f"with each dim 1 or equal to that of x {x.shape_text}")
         return (x,)
@@ -70,11 +69,6 @@ class ParametricReLU(Op):
 
 def _prelu(x: np.ndarray, slope: np.ndarray) -> np.ndarray:
     return np.where(x < 0, slope * x, x)
-
-
-def _fits(s: Any, d: Any) -> bool:
-    """A slope dim fits an input dim: 1, equal, or not comparable before run time (int vs named dim)."""
-    return s == 1 or s == d or isinstance(s, Dim) != isinstance(d, Dim)
 
 
 def prelu(x: Tensor, slope: Any, *, name: str | None = None) -> Tensor:

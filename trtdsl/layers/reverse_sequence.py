@@ -74,8 +74,9 @@ class ReverseSequence(Op):
         expect_dtype(label, "sequence_lens", lens, dtypes.INTEGERS)
         batch = x.shape[self.batch_axis]
         if lens.rank != 1 or not _fits(lens.shape[0], batch):
-            raise ShapeError(f"{label}: input 'sequence_lens' has shape {lens.shape_text}; expected ({batch},), "
-                             f"one length per index of the batch axis {self.batch_axis} of x {x.shape_text}")
+            raise ShapeError(f"{label}: input 'sequence_lens' has shape {lens.shape_text}; expected "
+                             f"({batch},), one length per index of the batch axis {self.batch_axis} of x "
+                             f"{x.shape_text}")
         return (x,)
 
     def reference(self, x: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -126,8 +127,9 @@ def reverse_sequence(x: Tensor, sequence_lens: Any, *, batch_axis: int = 1, sequ
     batch = normalize_axis("reverse_sequence", batch_axis, x.ndim, "batch_axis")
     sequence = normalize_axis("reverse_sequence", sequence_axis, x.ndim, "sequence_axis")
     if batch == sequence:
-        raise bad_argument("reverse_sequence", "sequence_axis", sequence_axis, f"an axis other than batch_axis "
-                           f"{batch_axis} (both are dim {batch} of x {x.type.shape_text})", ShapeError)
+        raise bad_argument("reverse_sequence", "sequence_axis", sequence_axis, "an axis other than "
+                           f"batch_axis {batch_axis} (both are dim {batch} of x {x.type.shape_text})",
+                           ShapeError)
     if isinstance(sequence_lens, Tensor):
         lens = sequence_lens
     else:

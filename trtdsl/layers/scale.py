@@ -56,7 +56,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 from trtdsl.layers._common import as_array, enum_member, expect_dtype, expect_tensor, in_float, is_int
 
-__all__ = ["Scale", "ScaleMode", "scale", "scale_fits"]
+__all__ = ["Scale", "ScaleMode", "coefficient_shape", "scale", "scale_fits"]
 
 
 class ScaleMode(enum.Enum):
@@ -72,7 +72,8 @@ def scale_fits(x: TensorType, channel_axis: int) -> bool:
     """Whether a Scale layer takes ``x`` with this channel axis: rank >= 4, with 2 or 3 dims after the axis.
 
     >>> import trtdsl as td
-    >>> scale_fits(td.TensorType(td.float32, (8, 3, 4, 4)), 1), scale_fits(td.TensorType(td.float32, (8, 4, 4, 3)), 3)
+    >>> nchw, nhwc = td.TensorType(td.float32, (8, 3, 4, 4)), td.TensorType(td.float32, (8, 4, 4, 3))
+    >>> scale_fits(nchw, 1), scale_fits(nhwc, 3)
     (True, False)
     """
     return x.rank >= 4 and x.rank - channel_axis - 1 in (2, 3)
@@ -82,8 +83,8 @@ def coefficient_shape(mode: ScaleMode, shape: tuple[DimLike, ...], channel_axis:
     """The shape that makes a mode's flat coefficients broadcast against an input of ``shape`` (NumPy's
     right-aligned rule).
 
-    >>> coefficient_shape(ScaleMode.CHANNEL, (2, 3, 4, 5), 1), coefficient_shape(ScaleMode.UNIFORM, (2, 3, 4, 5), 1)
-    ((3, 1, 1), ())
+    >>> [coefficient_shape(mode, (2, 3, 4, 5), 1) for mode in ScaleMode]
+    [(), (3, 1, 1), (3, 4, 5)]
     """
     if mode is ScaleMode.UNIFORM:
         return ()
@@ -109,7 +110,8 @@ class Scale(Op):
         return f"Scale[{self.mode.name}]"
 
     def attributes(self) -> dict[str, object]:
-        return {"shift": self.shift, "scale": self.scale, "power": self.power, "channel_axis": self.channel_axis}
+        return {"shift": self.shift, "scale": self.scale, "power": self.power,
+                "channel_axis": self.channel_axis}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -117,12 +119,12 @@ class Scale(Op):
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS)
         if x.rank < 4:
-            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (TensorRT's Scale "
-                             "layer)")
+            raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (TensorRT's "
+                             "Scale layer)")
         axis = self.channel_axis
         if not is_int(axis) or not scale_fits(x, axis):
-            raise bad_argument(label, "channel_axis", axis, f"{x.rank - 4} or {x.rank - 3} for a rank-{x.rank} "
-                               "input (2 or 3 spatial dims after it)", ShapeError)
+            raise bad_argument(label, "channel_axis", axis, f"{x.rank - 4} or {x.rank - 3} for a "
+                               f"rank-{x.rank} input (2 or 3 spatial dims after it)", ShapeError)
         for arg in _COEFFICIENTS:
             weights = getattr(self, arg)
             if weights is not None:
@@ -186,12 +188,13 @@ def scale(x: Tensor, *, shift: Any = None, scale: Any = None, power: Any = None,
     if not is_int(channel_axis):
         raise bad_argument("scale", "channel_axis", channel_axis, "an int")
     axis = int(channel_axis) + x.ndim if -x.ndim <= channel_axis < 0 else int(channel_axis)
-    if x.ndim < 4 or not scale_fits(x.type, axis):
-        raise bad_argument("scale", "channel_axis", channel_axis, f"an axis with 2 or 3 dims after it in x of "
-                           f"rank >= 4 (x has shape {x.type.shape_text})", ShapeError)
+    if not scale_fits(x.type, axis):
+        raise bad_argument("scale", "channel_axis", channel_axis, "an axis with 2 or 3 dims after it in x "
+                           f"of rank >= 4 (x has shape {x.type.shape_text})", ShapeError)
     values = {"shift": shift, "scale": scale, "power": power}
     weights = {arg: _weights(arg, v, x, kind, axis) for arg, v in values.items()}
-    return x.network.add1(Scale(kind, weights["shift"], weights["scale"], weights["power"], axis), (x,), name=name)
+    op = Scale(kind, weights["shift"], weights["scale"], weights["power"], axis)
+    return x.network.add1(op, (x,), name=name)
 
 
 def _weights(arg: str, value: Any, x: Tensor, mode: ScaleMode, axis: int) -> Weights | None:
@@ -211,5 +214,6 @@ def _weights(arg: str, value: Any, x: Tensor, mode: ScaleMode, axis: int) -> Wei
                          f"{x.type.shape_text}: those dims must be static")
     if array.shape != expected and not (mode is ScaleMode.UNIFORM and array.shape == (1,)):
         raise bad_argument("scale", arg, f"<shape {array.shape}>", f"shape {expected} for mode "
-                           f"{mode.name.lower()!r} on x {x.type.shape_text} with channel_axis {axis}", ShapeError)
+                           f"{mode.name.lower()!r} on x {x.type.shape_text} with channel_axis {axis}",
+                           ShapeError)
     return Weights.of(array.reshape(-1))

@@ -961,17 +961,20 @@ def prelu_scale_reverse_rows() -> list[Row]:
     rows = []
     for dtype in FLOATS:
         slopes = np.array([[-2.0], [0.0], [0.5]], np.float32).astype(dtype.numpy)
-        rows.append(Row(f"prelu-{dtype.name}", _one_input(dtype, lambda x, s=slopes: td.prelu(x, s), ("n", 3, 4))))
+        prelu = _one_input(dtype, lambda x, s=slopes: td.prelu(x, s), ("n", 3, 4))
+        rows.append(Row(f"prelu-{dtype.name}", prelu))
         # slopes drawn too, finite: ONNX leaves x = 0 with an infinite slope to the runtime
-        rows.append(Row(f"prelu-slope-input-{dtype.name}", _two_inputs(dtype, td.prelu, (1, 3)), special=False))
+        rows.append(Row(f"prelu-slope-input-{dtype.name}", _two_inputs(dtype, td.prelu, (1, 3)),
+                        special=False))
 
         def scale(net, dtype=dtype):
             x = net.input("x", dtype, ("n", 2, 3, 4))
             grid = np.linspace(-1.5, 1.5, 24, dtype=np.float32).reshape(2, 3, 4)
-            net.output("uniform", td.scale(x, shift=-1.0, scale=0.5, power=2.0, mode="uniform", channel_axis=0))
+            net.output("uniform", td.scale(x, shift=-1.0, scale=0.5, power=2.0, mode="uniform",
+                                           channel_axis=0))
             net.output("channel", td.scale(x, shift=[0.25, 1.0], scale=[1.5, -2.0], power=[1.0, 3.0]))
-            net.output("elementwise", td.scale(x, shift=grid, power=np.where(grid > 0, 0.5, 2.0).astype(np.float32),
-                                               mode="elementwise"))
+            powers = np.where(grid > 0, 0.5, 2.0).astype(np.float32)
+            net.output("elementwise", td.scale(x, shift=grid, power=powers, mode="elementwise"))
             net.output("defaults", td.scale(x, mode="elementwise"))
 
         rows.append(Row(f"scale-{dtype.name}", scale))

@@ -383,8 +383,9 @@ def prelu_scale_reverse_assert() -> td.Network:
     net.output("scale_channel", td.scale(x, shift=_w(3), scale=_w(3, seed=1)))
     net.output("scale_uniform", td.scale(x, power=np.float32(2), mode="uniform", channel_axis=0))
     v = net.input("v", td.float16, (2, 3, 2, 4, 5))
-    net.output("scale_elementwise", td.scale(v, scale=_w(2, 4, 5, dtype=np.float16), power=np.full(
-        (2, 4, 5), 2, np.float16), shift=_w(2, 4, 5, dtype=np.float16, seed=2), mode="elementwise", channel_axis=2))
+    half = {"scale": _w(2, 4, 5, dtype=np.float16), "shift": _w(2, 4, 5, dtype=np.float16, seed=2),
+            "power": np.full((2, 4, 5), 2, np.float16)}
+    net.output("scale_elementwise", td.scale(v, **half, mode="elementwise", channel_axis=2))
     lens = net.input("lens", td.int32, (4,))
     net.output("reversed", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=3))
     net.output("reversed_time_major", td.reverse_sequence(h, np.array([1, 2, 0], np.int64)))

@@ -20,7 +20,8 @@ from trtdsl.layers.scale import Scale, ScaleMode
 
 
 def _lower_scale(ctx: LowerContext, node: Node, op: Scale) -> None:
-    shift, scale, power = (None if w is None else ctx.weights(w.array) for w in (op.shift, op.scale, op.power))
+    coefficients = (op.shift, op.scale, op.power)
+    shift, scale, power = (None if w is None else ctx.weights(w.array) for w in coefficients)
     mode = ctx.api.enum("ScaleMode", op.mode)
     ctx.add(node, "add_scale_nd", ctx.input(node, 0), mode, shift, scale, power, op.channel_axis)
 
