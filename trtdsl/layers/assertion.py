@@ -1,9 +1,10 @@
 """IAssertionLayer: the network fails when any element of a bool shape tensor is false.
 
-NvInfer.h (``class IAssertionLayer``, ``addAssertion``): the layer has one input and no output; the input
-must be a bool shape tensor. If an element is provably false when the network is built, TensorRT rejects
-the network; if one is false when it runs, the run fails with the assertion's message. The TensorRT 8.6
-Operators reference gives the input 0 or 1 dims. trtdsl follows that:
+NvInfer.h (TensorRT 11.1: ``class IAssertionLayer`` at line 4927, ``addAssertion`` at line 9226): the
+layer has one input and no output; the input must be a bool shape tensor. If an element is provably
+false when the network is built, TensorRT rejects the network; if one is false when it runs, the run
+fails with the assertion's message. The TensorRT 8.6 Operators reference gives the input 0 or 1 dims.
+trtdsl follows that:
 
 - ``td.assert_`` checks the shape-tensor rules when the layer is defined: bool, rank 0 or 1, a static
   shape of at most 64 elements, computed from shapes, constants and shape-tensor inputs (values the GPU
@@ -12,11 +13,12 @@ Operators reference gives the input 0 or 1 dims. trtdsl follows that:
   build would be.
 - The reference raises an :class:`~trtdsl.errors.ExecutionError` naming the message, the condition's
   values and the line that made the assertion.
-- A layer with no output is one no network output needs, and TensorRT removes such layers when it
-  builds; an assertion it keeps (otherwise it could never fail). The op says so
-  (:attr:`Op.always_runs <trtdsl.ir.op.Op.always_runs>`), and the interpreter runs every assertion
-  besides the layers the outputs need. ONNX has no operator that fails with a message, so a network
-  with an assertion has no ONNX export.
+- An assertion has no output, so no network output needs it, yet the header promises that a false
+  element fails the run: TensorRT checks every assertion (inferred from that promise; layers that no
+  output needs are otherwise pruned). The op says so (:attr:`Op.always_runs
+  <trtdsl.ir.op.Op.always_runs>`), and the interpreter runs every assertion besides the layers the
+  outputs need. ONNX has no operator that fails with a message, so a network with an assertion has no
+  ONNX export.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("guard")

@@ -1,9 +1,9 @@
 """IParametricReLULayer: a leaky ReLU whose negative slope varies from element to element.
 
 ``np.where(x < 0, slope * x, x)``, with ``slope`` broadcast to ``x``: the same rank as ``x``, each dim
-equal to ``x``'s or 1 ("unidirectionally broadcastable", NvInfer.h ``addParametricReLU``; the Python
-API's ``IParametricReLULayer`` doc says "the rank of the two tensors must be the same"). The output has
-``x``'s shape and dtype. Types: float32, float16, bfloat16 (NvInfer.h forbids Int32, Int64, Bool and
+equal to ``x``'s or 1 ("unidirectionally broadcastable": NvInfer.h of TensorRT 11.1, ``addParametricReLU``
+at line 9022, ``IParametricReLULayer`` at line 3881; the Python API's ``IParametricReLULayer`` doc says
+"the rank of the two tensors must be the same"). The output has ``x``'s shape and dtype. Types: float32, float16, bfloat16 (NvInfer.h forbids Int32, Int64, Bool and
 UInt8 inputs; the Operators reference also lists int8, a quantized type trtdsl does not compute
 with); ``slope`` has ``x``'s dtype.
 

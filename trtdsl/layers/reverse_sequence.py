@@ -7,9 +7,9 @@ For ``batch_axis=1, sequence_axis=0`` (TensorRT's defaults)::
     for b, n in enumerate(sequence_lens):
         y[:n, b] = x[:n, b][::-1]
 
-NvInfer.h (``class IReverseSequenceLayer``, ``addReverseSequence``): the input has rank >= 2;
-``sequence_lens`` is 1-D with one length per index of the batch axis; both axes lie in
-``[0, rank)`` and differ; the output has the input's shape. The Operators reference lists the types
+NvInfer.h (TensorRT 11.1: ``class IReverseSequenceLayer`` at line 6342, ``addReverseSequence`` at line
+9537): the input has rank >= 2; ``sequence_lens`` is 1-D with one length per index of the batch axis;
+both axes lie in ``[0, rank)`` and differ; the output has the input's shape. The Operators reference lists the types
 float32, float16, bfloat16, int32, int64, int8 and bool, and int32 or int64 lengths.
 
 A length outside ``[0, x.shape[sequence_axis]]`` is undocumented (*UNCONFIRMED*; ONNX calls it invalid and

@@ -1,7 +1,8 @@
 """IScaleLayer: ``(x * scale + shift) ** power`` with constant coefficients per tensor, per channel or per
 element.
 
-NvInfer.h (``class IScaleLayer``, ``addScaleNd``, ``IScaleLayer::setChannelAxis``):
+NvInfer.h (TensorRT 11.1: ``class IScaleLayer`` at line 1668 with ``setChannelAxis``, ``addScale`` at
+line 8342, ``addScaleNd`` at line 9105):
 
 - ``output = (input * scale + shift) ^ power``, computed in that order; empty weights take the defaults
   scale 1, shift 0, power 1.
@@ -15,8 +16,9 @@ NvInfer.h (``class IScaleLayer``, ``addScaleNd``, ``IScaleLayer::setChannelAxis`
 
 - The input has at least 4 dims and "only 2D or 3D scale is supported": the dims after the channel axis
   are the spatial dims (TensorRT 7's ``getChannelAxis`` says so outright), so the channel axis is
-  ``x.ndim - 3`` or ``x.ndim - 4``. TensorRT's ONNX parser reshapes every Scale input to 4-D or 5-D with
-  channel axis 1 for this reason (onnx-tensorrt ``scaleHelper``). Types: float32, float16, bfloat16
+  ``x.ndim - 3`` or ``x.ndim - 4`` (other channel axes are refused: *UNCONFIRMED* whether TensorRT 10/11
+  takes them). TensorRT's ONNX parser likewise reshapes every Scale input to 4-D or 5-D with channel
+  axis 1 (onnx-tensorrt ``scaleHelper``). Types: float32, float16, bfloat16
   (the Operators reference also lists int8, a quantized type trtdsl does not compute with; NvInfer.h
   forbids Int32).
 - The weights have the input's type (what the Python API gives empty weights) or float32 (what TensorRT's
