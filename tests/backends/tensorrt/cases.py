@@ -401,6 +401,29 @@ def quantizations() -> td.Network:
     return net
 
 
+# -- ParametricReLU, Scale, ReverseSequence, Assertion -----------------------------------------------------
+@case
+def prelu_scale_reverse_assert() -> td.Network:
+    net = td.Network("prelu_scale_reverse_assert")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    slope = net.input("slope", td.float32, (1, 3, 1, 5))
+    net.output("prelu", td.prelu(x, slope))
+    h = net.input("h", td.float16, (2, 3))
+    net.output("prelu_h", td.prelu(h, np.array([[0.5], [-2.0]], np.float16)))
+    net.output("scale_channel", td.scale(x, shift=_w(3), scale=_w(3, seed=1)))
+    net.output("scale_uniform", td.scale(x, power=np.float32(2), mode="uniform", channel_axis=0))
+    v = net.input("v", td.float16, (2, 3, 2, 4, 5))
+    half = {"scale": _w(2, 4, 5, dtype=np.float16), "shift": _w(2, 4, 5, dtype=np.float16, seed=2),
+            "power": np.full((2, 4, 5), 2, np.float16)}
+    net.output("scale_elementwise", td.scale(v, **half, mode="elementwise", channel_axis=2))
+    lens = net.input("lens", td.int32, (4,))
+    net.output("reversed", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=3))
+    net.output("reversed_time_major", td.reverse_sequence(h, np.array([1, 2, 0], np.int64)))
+    td.assert_(td.shape_of(x)[0] < 100, "batch below 100")
+    td.assert_(td.shape_of(x) > 0, "no empty dims")
+    return net
+
+
 # -- loops and conditionals -------------------------------------------------------------------------------
 @case
 def loops() -> td.Network:
