@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import call, expect_error, f32, run_layer, run_with
+from support import call, error_line, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -377,7 +377,7 @@ def run_bad_scale(value: float):
         net = td.Network("e")
         x = net.input("x", td.float32, (3,))
         s = net.input("s", td.float32, ())
-        net.output("q", td.quantize(x, s))
+        net.output("q", td.quantize(x, s))  # located
         return net.run({"x": np.array([1.0, -1.0, 0.0], np.float32), "s": np.array(value, np.float32)})
     return run
 
@@ -548,7 +548,7 @@ ROWS = [
 
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
-    expect_error(cls, message, call_)
+    expect_error(cls, message, call_, line=error_line(call_))
 
 
 def test_blocks_read_from_the_scale_shape_as_tensorrt_does():
