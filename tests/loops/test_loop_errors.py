@@ -717,9 +717,9 @@ def test_a_trtdsl_error_in_a_loop_body_names_the_line_of_its_layer():
         ys = loop.collect(td.dequantize(q, 1.0))
     net.output("ys", ys)
     feeds = {"xs": np.ones((3, 2), np.float32), "scales": np.array([0.5, 0.25, 0.0], np.float32)}
-    expect_error(ExecutionError, "Quantize[i8] (layer quantize_0): scale coefficient 0.0 is not finite and "
-                                 "positive; TensorRT requires strictly positive scales (NvInfer.h IQuantizeLayer)",
-                 lambda: net.run(feeds), line=line_of("the quantize layer"))
+    message = ("Quantize[i8] (layer quantize_0): scale coefficient 0.0 is not finite and positive; TensorRT "
+               "requires strictly positive scales (NvInfer.h IQuantizeLayer)")
+    expect_error(ExecutionError, message, lambda: net.run(feeds), line=line_of("the quantize layer"))
 
 
 def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the_ir(monkeypatch):
