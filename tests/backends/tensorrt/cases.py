@@ -264,6 +264,8 @@ def reductions() -> td.Network:
     i = net.input("i", td.int32, (6,))
     net.output("cumsum", td.cumsum(i, 0))
     net.output("cumsum_rev_excl", td.cumsum(x, -2, exclusive=True, reverse=True))
+    net.output("cumsum_excl", td.cumsum(x, 2, exclusive=True))
+    net.output("cumsum_rev", td.cumsum(x, -1, reverse=True))
     return net
 
 

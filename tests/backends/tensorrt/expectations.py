@@ -184,6 +184,7 @@ CONSTANT_F32 = _w(2, 3)
 CONSTANT_I64 = np.array([2**40, -1, 7], np.int64)
 CONSTANT_F16 = np.array([[1.5, -2.0]], np.float16)
 CONSTANT_BOOL = np.array([[True, False, False], [False, True, True]])
+BOOL_AS_INT32 = CONSTANT_BOOL.astype(np.int32)
 
 
 @row("constant_f32", "NvInfer.h IConstantLayer: setDimensions, setWeights (the output type is the weights')",
@@ -204,9 +205,8 @@ def _(net):
 
 @row("constant_bool", "NvInfer.h IConstantLayer: 'This layer does not support boolean types' (so: an integer "
      "constant and a cast to BOOL)",
-     {"Constant": (Layer("add_constant", {"shape": (2, 3), "weights": CONSTANT_BOOL.astype(np.int32).ravel()}),
-                   Layer("add_cast", {"to_type": "DataType.BOOL"},
-                         (Const(CONSTANT_BOOL.astype(np.int32)),)))})
+     {"Constant": (Layer("add_constant", {"shape": (2, 3), "weights": BOOL_AS_INT32.ravel()}),
+                   Layer("add_cast", {"to_type": "DataType.BOOL"}, (Const(BOOL_AS_INT32),)))})
 def _(net):
     net.output("y", net.constant(CONSTANT_BOOL))
 
@@ -333,7 +333,8 @@ def _(net):
     net.output("y", td.pad(net.input("x", F, (2, 3)), ((0, 0), (2, 1)), mode="reflect"))
 
 
-@row("slice_dynamic_size", "NvInfer.h ISliceLayer: a size computed at run time is input 2 (a 1-D shape tensor)",
+@row("slice_dynamic_size", "NvInfer.h ISliceLayer: a size computed at run time is input 2 (a 1-D shape "
+     "tensor)",
      {"Slice": Layer("add_slice", {"start": (0, 1), "stride": (1, 1), "mode": "SampleMode.STRICT_BOUNDS"},
                      ("x", None, ANY))})
 def _(net):
@@ -361,7 +362,8 @@ def _(net):
     net.output("y", td.random_normal((3, 2), 0.5, 2.0, td.float16, like=net.input("x", F, (2,))))
 
 
-@row("fill_dynamic", "NvInfer.h IFillLayer::setInput: 0 the shape, 1 the start (0-D), 2 the delta per dim (1-D)",
+@row("fill_dynamic", "NvInfer.h IFillLayer::setInput: 0 the shape, 1 the start (0-D), 2 the delta per dim "
+     "(1-D)",
      {"Fill": Layer("add_fill", {"operation": "FillOperation.LINSPACE", "to_type": "DataType.FLOAT"},
                     (ANY, Const(np.array(1.0, np.float32)), Const(np.array([10.0, 0.5], np.float32))))})
 def _(net):
@@ -378,19 +380,21 @@ def _(net):
 
 
 @row("resize_scales", "NvInfer.h IResizeLayer: setScales (outputDims[i] = floor(inputDims[i] * scales[i]))",
-     {"Resize": Layer("add_resize", {"scales": (1.0, 1.0, 1.5, 0.5), "resize_mode": "InterpolationMode.LINEAR",
+     {"Resize": Layer("add_resize", {"scales": (1.0, 1.0, 1.5, 0.5),
+                                     "resize_mode": "InterpolationMode.LINEAR",
                                      "coordinate_transformation": "ResizeCoordinateTransformation.HALF_PIXEL",
                                      "selector_for_single_pixel": "ResizeSelector.UPPER"}, ("x",))})
 def _(net):
     x = net.input("x", F, (1, 2, 4, 4))
-    net.output("y", td.resize(x, scales=(1, 1, 1.5, 0.5), mode="linear", coordinate_transformation="half_pixel",
-                              selector="upper"))
+    net.output("y", td.resize(x, scales=(1, 1, 1.5, 0.5), mode="linear",
+                              coordinate_transformation="half_pixel", selector="upper"))
 
 
 @row("resize_cubic", "NvInfer.h IResizeLayer::setCubicCoeff, setExcludeOutside",
      {"Resize": Layer("add_resize", {"resize_mode": "InterpolationMode.CUBIC", "cubic_coeff": -0.5,
                                      "exclude_outside": True,
-                                     "coordinate_transformation": "ResizeCoordinateTransformation.ALIGN_CORNERS",
+                                     "coordinate_transformation":
+                                         "ResizeCoordinateTransformation.ALIGN_CORNERS",
                                      "nearest_rounding": "ResizeRoundMode.CEIL"}, ("x",))})
 def _(net):
     x = net.input("x", F, (1, 2, 4, 4))
@@ -415,9 +419,10 @@ def _(net):
 
 
 # -- reductions and friends --------------------------------------------------------------------------------
-@row("reduce_sum", "NvInfer.h addReduce: 'The bit in position i of bitmask reduceAxes corresponds to explicit "
-     "dimension i'", {"Reduce": Layer("add_reduce", {"op": "ReduceOperation.SUM", "axes": 0b101,
-                                                      "keep_dims": False}, ("x",))})
+@row("reduce_sum", "NvInfer.h addReduce: 'The bit in position i of bitmask reduceAxes corresponds to "
+     "explicit dimension i'",
+     {"Reduce": Layer("add_reduce", {"op": "ReduceOperation.SUM", "axes": 0b101, "keep_dims": False},
+                      ("x",))})
 def _(net):
     net.output("y", net.input("x", F, ("n", 4, 5)).sum(axis=(-1, 0)))
 
@@ -472,16 +477,16 @@ def _(net):
 @row("cumulative", "NvInfer.h addCumulative: the axis is a build-time constant 0-D shape tensor in "
      "[-rank, rank-1] (input 1)",
      {"Cumulative": Layer("add_cumulative", {"op": "CumulativeOperation.SUM", "exclusive": True,
-                                             "reverse": True}, ("x", Axes((1,), 3, scalar=True)))})
+                                             "reverse": False}, ("x", Axes((1,), 3, scalar=True)))})
 def _(net):
-    net.output("y", td.cumsum(net.input("x", F, ("n", 4, 5)), -2, exclusive=True, reverse=True))
+    net.output("y", td.cumsum(net.input("x", F, ("n", 4, 5)), -2, exclusive=True))
 
 
-@row("cumulative_forward", "NvInfer.h ICumulativeLayer (forward, inclusive)",
+@row("cumulative_reverse", "NvInfer.h ICumulativeLayer (reverse, inclusive)",
      {"Cumulative": Layer("add_cumulative", {"op": "CumulativeOperation.SUM", "exclusive": False,
-                                             "reverse": False}, ("i", Axes((0,), 1, scalar=True)))})
+                                             "reverse": True}, ("i", Axes((0,), 1, scalar=True)))})
 def _(net):
-    net.output("y", td.cumsum(net.input("i", td.int32, (6,)), 0))
+    net.output("y", td.cumsum(net.input("i", td.int32, (6,)), 0, reverse=True))
 
 
 MATMUL_B = _w(4, 2)
@@ -496,7 +501,8 @@ def _(net):
 
 @row("matmul_transpose_a", "NvInfer.h MatrixOperation::kTRANSPOSE on input 0",
      {"MatrixMultiply": Layer("add_matrix_multiply", {"op0": "MatrixOperation.TRANSPOSE",
-                                                      "op1": "MatrixOperation.NONE"}, ("a", Const(MATMUL_B)))})
+                                                      "op1": "MatrixOperation.NONE"},
+                                    ("a", Const(MATMUL_B)))})
 def _(net):
     net.output("y", td.matmul(net.input("a", F, (4, 3)), MATMUL_B, transpose_a=True))
 
@@ -522,7 +528,8 @@ GN_SCALE, GN_BIAS = _w(4, seed=3), _w(4, seed=4)
                              ("x", Const(LN_SCALE.reshape(1, 1, 3, 3)), Const(LN_BIAS.reshape(1, 1, 3, 3))),
                              input_ranks=(4, 4, 4))})
 def _(net):
-    net.output("y", td.layer_norm(net.input("x", F, ("n", 4, 3, 3)), LN_SCALE, LN_BIAS, axis=(-2, -1), eps=1e-3))
+    x = net.input("x", F, ("n", 4, 3, 3))
+    net.output("y", td.layer_norm(x, LN_SCALE, LN_BIAS, axis=(-2, -1), eps=1e-3))
 
 
 @row("instance_norm", "NvInfer.h addNormalizationV2: InstanceNorm's scale and bias are [1, C, 1, 1]",
@@ -546,12 +553,13 @@ CONV_W, CONV_B = _w(6, 2, 3, 2, seed=5), _w(6, seed=6)
 EMPTY = np.zeros(0, np.float32)
 
 
-@row("convolution", "NvInfer.h IConvolutionLayer: kernel KCRS with C = input channels / groups (input 1), bias "
-     "input 2 with empty weights; pre/post padding per dim",
+@row("convolution", "NvInfer.h IConvolutionLayer: kernel KCRS with C = input channels / groups (input 1), "
+     "bias input 2 with empty weights; pre/post padding per dim",
      {"Convolution": Layer("add_convolution_nd", {
          "num_output_maps": 6, "kernel_size_nd": (3, 2), "stride_nd": (2, 1), "dilation_nd": (1, 2),
          "pre_padding": (1, 0), "post_padding": (2, 3), "num_groups": 2,
-         "padding_mode": "PaddingMode.EXPLICIT_ROUND_DOWN", "kernel": EMPTY}, ("x", Const(CONV_W), Const(CONV_B)))})
+         "padding_mode": "PaddingMode.EXPLICIT_ROUND_DOWN", "kernel": EMPTY},
+         ("x", Const(CONV_W), Const(CONV_B)))})
 def _(net):
     x = net.input("x", F, ("n", 4, 9, 8))
     net.output("y", td.conv(x, CONV_W, CONV_B, stride=(2, 1), padding=((1, 2), (0, 3)), dilation=(1, 2),
@@ -571,7 +579,8 @@ def _(net):
 
 
 @row("convolution_kernel_tensor", "NvInfer.h IConvolutionLayer::setInput: 1 is the kernel tensor",
-     {"Convolution": Layer("add_convolution_nd", {"num_output_maps": 5, "kernel_size_nd": (1, 1)}, ("x", "k"))})
+     {"Convolution": Layer("add_convolution_nd", {"num_output_maps": 5, "kernel_size_nd": (1, 1)},
+                           ("x", "k"))})
 def _(net):
     net.output("y", td.conv(net.input("x", F, ("n", 4, 3, 3)), net.input("k", F, (5, 4, 1, 1))))
 
@@ -579,8 +588,8 @@ def _(net):
 DECONV_W, DECONV_B = _w(4, 3, 2, 3, seed=8), _w(6, seed=9)
 
 
-@row("deconvolution", "NvInfer.h IDeconvolutionLayer: kernel CKRS (C input channels, K output maps per group), "
-     "pre/post padding trim the output per dim",
+@row("deconvolution", "NvInfer.h IDeconvolutionLayer: kernel CKRS (C input channels, K output maps per "
+     "group), pre/post padding trim the output per dim",
      {"Deconvolution": Layer("add_deconvolution_nd", {
          "num_output_maps": 6, "kernel_size_nd": (2, 3), "stride_nd": (2, 3), "dilation_nd": (2, 1),
          "pre_padding": (1, 2), "post_padding": (0, 1), "num_groups": 2,
@@ -629,8 +638,8 @@ Q_CHANNEL = np.array([0.1, 0.2, 0.3, 0.4], np.float32)
 Q_BLOCKS = np.full((3, 2), 0.25, np.float32)
 
 
-@row("quantize_per_tensor", "NvInfer.h IQuantizeLayer: input 0 the data, 1 the scale (scalar for per-tensor), "
-     "addQuantize(input, scale, outputType)",
+@row("quantize_per_tensor", "NvInfer.h IQuantizeLayer: input 0 the data, 1 the scale (scalar for "
+     "per-tensor), addQuantize(input, scale, outputType)",
      {"Quantize": Layer("add_quantize", {"to_type": "DataType.INT8"}, ("x", ANY)),
       "Dequantize": Layer("add_dequantize", {"to_type": "DataType.HALF"})})
 def _(net):
@@ -640,8 +649,10 @@ def _(net):
 
 @row("quantize_per_channel", "NvInfer.h IQuantizeLayer::setAxis: the quantization axis of per-channel scales "
      "(the user's -1 of a rank-2 tensor is 1)",
-     {"Quantize": Layer("add_quantize", {"to_type": "DataType.FP8", "axis": 1}, (Const(Q_W), Const(Q_CHANNEL))),
-      "Dequantize": Layer("add_dequantize", {"to_type": "DataType.FLOAT", "axis": 1}, (ANY, Const(Q_CHANNEL)))})
+     {"Quantize": Layer("add_quantize", {"to_type": "DataType.FP8", "axis": 1},
+                        (Const(Q_W), Const(Q_CHANNEL))),
+      "Dequantize": Layer("add_dequantize", {"to_type": "DataType.FLOAT", "axis": 1},
+                          (ANY, Const(Q_CHANNEL)))})
 def _(net):
     w = net.constant(Q_W)
     net.output("y", td.dequantize(td.quantize(w, Q_CHANNEL, td.fp8, axis=-1), Q_CHANNEL, axis=-1))
@@ -665,8 +676,8 @@ def _(net):
     net.output("y", td.quantize(x, 0.1, zero_point=0))
 
 
-@row("dynamic_quantize", "NvInfer.h addDynamicQuantizeV2(input, blockShape, outputType, scaleType); input 1 the "
-     "double-quantization scale (0-D)",
+@row("dynamic_quantize", "NvInfer.h addDynamicQuantizeV2(input, blockShape, outputType, scaleType); input 1 "
+     "the double-quantization scale (0-D)",
      {"DynamicQuantize": Layer("add_dynamic_quantize_v2", {"block_shape": (1, 16), "to_type": "DataType.FP4",
                                                            "scale_type": "DataType.FP8"},
                                ("x", Const(np.array(1.0, np.float32))))})
@@ -675,9 +686,10 @@ def _(net):
     net.output("q", td.dequantize(q, td.dequantize(s, 1.0), block_shape=(1, 16)))
 
 
-@row("dynamic_quantize_mx", "NvInfer.h IDynamicQuantizeLayer: MXFP8 (FP8 data, E8M0 scales), blocks along the "
-     "second-to-last dim",
-     {"DynamicQuantize": Layer("add_dynamic_quantize_v2", {"block_shape": (1, 32, 1), "to_type": "DataType.FP8",
+@row("dynamic_quantize_mx", "NvInfer.h IDynamicQuantizeLayer: MXFP8 (FP8 data, E8M0 scales), blocks along "
+     "the second-to-last dim",
+     {"DynamicQuantize": Layer("add_dynamic_quantize_v2", {"block_shape": (1, 32, 1),
+                                                           "to_type": "DataType.FP8",
                                                            "scale_type": "DataType.E8M0"},
                                ("x", Const(np.array(0.5, np.float32))))})
 def _(net):
@@ -700,7 +712,8 @@ def _(net):
                                        "second_transpose": (2, 0, 1), "zero_is_placeholder": True}, ("x",))})
 def _(net):
     x = net.input("x", F, ("b", 2, 3, 4))
-    net.output("y", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8), second_transpose=(2, 0, 1)))
+    net.output("y", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8),
+                               second_transpose=(2, 0, 1)))
 
 
 @row("shuffle_zero_is_size", "NvInfer.h IShuffleLayer::setZeroIsPlaceholder(false): 0 is a size",
@@ -777,7 +790,8 @@ def _(net):
       "ConditionalOutput": Layer("add_output", {}, ("then_v", "else_v"))})
 def _(net):
     x, p = net.input("x", F, (3,)), net.input("p", td.bool, ())
-    net.output("y", td.cond(p, lambda: td.multiply(x, 2.0, name="then_v"), lambda: td.add(x, 1.0, name="else_v")))
+    net.output("y", td.cond(p, lambda: td.multiply(x, 2.0, name="then_v"),
+                            lambda: td.add(x, 1.0, name="else_v")))
 
 
 # -- plugins -----------------------------------------------------------------------------------------------
@@ -797,7 +811,8 @@ class Weighted:
         raise AssertionError("not run here")
 
 
-@row("plugin", "NvInfer.h INetworkDefinition::addPluginV3(inputs, nbInputs, shapeInputs, nbShapeInputs, plugin)",
+@row("plugin", "NvInfer.h INetworkDefinition::addPluginV3(inputs, nbInputs, shapeInputs, nbShapeInputs, "
+     "plugin)",
      {"PluginV3": Layer("add_plugin_v3", {}, ("b", "a"))})
 def _(net):
     a, b = net.input("a", F, (2, 3)), net.input("b", F, (2, 3))

@@ -184,7 +184,9 @@ def test_lowering_gives_tensorrt_what_its_documentation_asks(row, version):
 
 def registered_kinds() -> set[str]:
     """The op kinds of the TensorRT table that have a TensorRT form."""
-    return {getattr(key, "kind", key) for key, entry in LOWERINGS.items() if not isinstance(entry, NotExpressible)}
+    return {
+        getattr(key, "kind", key) for key, entry in LOWERINGS.items() if not isinstance(entry, NotExpressible)
+    }
 
 
 def test_every_registered_kind_has_an_expectation():

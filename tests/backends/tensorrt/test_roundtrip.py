@@ -56,8 +56,9 @@ def test_every_op_kind_has_a_roundtrip_case():
 
 def test_cases_set_every_parameter_lopsided():
     """Across the cases, every enum parameter of every op kind takes two members (where its enum has two),
-    every bool both values, every per-axis tuple unequal entries somewhere, and every pre-padding differs
-    from its post-padding somewhere: a parameter read from the wrong side or axis changes the IR."""
+    every bool both values (and two bools of one op differ somewhere), every per-axis tuple unequal entries
+    somewhere, and every pre-padding differs from its post-padding somewhere: a parameter read from the
+    wrong side, axis or flag changes the IR."""
     seen: dict[tuple[str, str], list] = {}
     for fn in CASES.values():
         for node in fn().nodes:
@@ -77,6 +78,10 @@ def test_cases_set_every_parameter_lopsided():
         posts = seen.get((kind, "post_padding"), [])
         if name == "pre_padding" and all(pre == post for pre, post in zip(values, posts)):
             same.append(f"{kind}: pre_padding equals post_padding in every case")
+        if isinstance(values[0], bool):
+            for (k, other), others in seen.items():
+                if k == kind and other > name and isinstance(others[0], bool) and values == others:
+                    same.append(f"{kind}: {name} equals {other} in every case")
     assert same == []
 
 
