@@ -56,7 +56,7 @@ def expect_error(cls: type[Exception], message: str, call: Callable[[], Any], *,
         ours = [f for f in frames if pathlib.Path(f.filename).resolve().is_relative_to(TESTS)]
         want = (ours[-1].filename, ours[-1].lineno)
     else:
-        want = (inspect.stack()[1].filename, line)
+        want = (sys._getframe(1).f_code.co_filename, line)
     got = (err.location.file, err.location.line)
     assert got == want, f"located at {got[0]}:{got[1]}; expected {want[0]}:{want[1]}"
     assert re.match(r".+\.py:\d+: ", str(err))
@@ -81,7 +81,7 @@ def error_line(call: Callable[[], Any]) -> int | None:
 
 def line_of(marker: str) -> int:
     """The number of the one line of the calling file that ends with the comment ``# <marker>``."""
-    lines = pathlib.Path(inspect.stack()[1].filename).read_text().splitlines()
+    lines = pathlib.Path(sys._getframe(1).f_code.co_filename).read_text().splitlines()
     found = [i for i, text in enumerate(lines, 1) if text.rstrip().endswith(f"# {marker}")]
     assert len(found) == 1, f"{len(found)} lines end with '# {marker}'"
     return found[0]

@@ -197,8 +197,8 @@ MUTATIONS = [
              "_A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x)",
              "_A.LEAKY_RELU: lambda x, a, b: np.where(x > 0, x, a * x)",
              "LeakyRelu tests x > 0 instead of x >= 0", layer("activation"),
-             equivalent="at x = 0 both branches give 0 (and -0.0 * alpha is -0.0 as -0.0 is), so no input "
-                        "tells them apart"),
+             equivalent="the two differ only in the sign of a zero result (x = -0.0 with a negative "
+                        "alpha), which neither the tests nor TensorRT's documentation pin"),
     Mutation("thresholded-relu-inclusive", "trtdsl/layers/activation.py",
              "_A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0)",
              "_A.THRESHOLDED_RELU: lambda x, a, b: np.where(x >= a, x, 0)",
