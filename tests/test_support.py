@@ -29,4 +29,5 @@ def test_an_error_about_an_earlier_layer_needs_its_line():
     with pytest.raises(AssertionError, match="located at .*; expected"):
         expect_error(ExecutionError, MESSAGE, run_with_zero_scale)  # the line of net.run is not the layer's
     with pytest.raises(AssertionError, match="located at .*; expected"):
-        expect_error(ExecutionError, MESSAGE, run_with_zero_scale, line=line_of("another line"))  # another line
+        elsewhere = line_of("another line")  # another line
+        expect_error(ExecutionError, MESSAGE, run_with_zero_scale, line=elsewhere)
