@@ -368,6 +368,10 @@ def quantizations() -> td.Network:
     scales = td.dequantize(s, 1.0)
     net.output("dyn_scales", scales)
     net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
+    z = net.input("z", td.float32, (2, 64, 3))
+    mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    net.output("mx_q", mx_q)
+    net.output("mx_s", mx_s)
     return net
 
 
