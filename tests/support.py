@@ -184,3 +184,8 @@ def assert_close(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol:
 
 
 TOLERANCES = {np.dtype(np.float32): 1e-5, np.dtype(np.float16): 2e-3, np.dtype(ml_dtypes.bfloat16): 1.6e-2}
+
+
+def layer_labels(net: td.Network) -> list[str]:
+    """The labels of the network's layers in order (``"TopK[MAX]"``, ``"Slice"``, ...)."""
+    return [n.op.label() for n in net.nodes]

@@ -9,11 +9,20 @@ TensorRT's semantics, and build them into TensorRT engines where TensorRT is ins
 >>> net.run({"x": np.ones((2, 4), np.float32)})["y"]
 array([[5., 5., 5.],
        [5., 5., 5.]], dtype=float32)
+
+``td.`` holds what a network is written with: :class:`Network` and :class:`Tensor`, the dtypes, the
+errors, the DSL functions of every layer family and their enums, loops and conditionals (``td.Loop``,
+``td.If``, ``td.scan``, ``td.cond``, ...) and plugins (``td.plugin``). The op classes are in
+:mod:`trtdsl.ops`; ``td.quantization``, ``td.shapes`` and ``td.regions`` are tools over networks. The
+package is layered (``docs/architecture.md``, "Layers"): a module imports only from its own layer or those
+below it.
 """
 
+from trtdsl import ops, quantization, regions, shapes
+from trtdsl._version import __version__
 from trtdsl.dtypes import (
-    DType, bfloat16, bool_, dtype, e8m0, float4_e2m1, float8_e4m3, float16, float32, int4, int8, int32, int64,
-    uint8,
+    DType, bfloat16, bool_, dtype, e8m0, float16, float32, float4_e2m1, float8_e4m3, int32, int4, int64,
+    int8, uint8,
 )
 from trtdsl.errors import (
     ArgumentError, BackendError, DSLError, DTypeError, ExecutionError, InputError, RegionError, ShapeError,
@@ -23,48 +32,90 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers.activation import (
-    ActivationType, activation, clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu, sigmoid,
-    softplus, softsign, tanh, thresholded_relu,
+    ActivationType, activation, clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu,
+    sigmoid, softplus, softsign, tanh, thresholded_relu,
 )
 from trtdsl.layers.cast import cast, identity
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.convolution import PaddingMode, conv, conv_transpose
+from trtdsl.layers.cumulative import CumulativeOperation, cumsum
 from trtdsl.layers.elementwise import (
-    ElementWiseOperation, add, divide, elementwise, equal, floor_divide, greater, greater_equal, less, less_equal,
-    logical_and, logical_or, logical_xor, maximum, minimum, mod, multiply, not_equal, power, subtract,
+    ElementWiseOperation, add, divide, elementwise, equal, floor_divide, greater, greater_equal, less,
+    less_equal, logical_and, logical_or, logical_xor, maximum, minimum, mod, multiply, not_equal, power,
+    subtract,
 )
-from trtdsl.layers.shuffle import expand_dims, reshape, shuffle, squeeze, transpose, unsqueeze
+from trtdsl.layers.fill import (
+    FillOperation, arange, broadcast_to, fill, full, full_like, ones, ones_like, random_normal,
+    random_uniform, zeros, zeros_like,
+)
+from trtdsl.layers.gather import GatherMode, gather, gather_nd, take, take_along_axis
+from trtdsl.layers.manipulation import argmax, argmin, flatten, flip, repeat, split, stack, tile
+from trtdsl.layers.matmul import MatrixOperation, matmul
+from trtdsl.layers.neural import (
+    batch_norm, fold_batch_norm, hard_swish, linear, log_softmax, merge_heads, silu, split_heads,
+)
+from trtdsl.layers.nonzero import count_symbol, nonzero
+from trtdsl.layers.normalization import group_norm, instance_norm, layer_norm, normalization
+from trtdsl.layers.padding import pad, padding_nd
+from trtdsl.layers.pooling import PoolingType, avg_pool, max_pool, pool
+from trtdsl.layers.quantize import dequantize, dynamic_quantize, fake_quant, quantize
+from trtdsl.layers.reduce import ReduceOperation, max, mean, min, prod, reduce, sum
+from trtdsl.layers.resize import (
+    InterpolationMode, ResizeCoordinateTransformation, ResizeRoundMode, ResizeSelector, resize,
+)
+from trtdsl.layers.select import where
+from trtdsl.layers.shape import shape_of
+from trtdsl.layers.shuffle import reshape, shuffle, transpose
+from trtdsl.layers.slice import SampleMode, slice
+from trtdsl.layers.softmax import softmax
+from trtdsl.layers.squeeze import expand_dims, squeeze, unsqueeze
+from trtdsl.layers.topk import TopKOperation, topk
 from trtdsl.layers.unary import (
-    UnaryOperation, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cos, cosh, erf, exp, floor,
-    isinf, isnan, log, logical_not, negative, reciprocal, round, sign, sin, sinh, sqrt, tan, unary,
+    UnaryOperation, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cos, cosh, erf, exp,
+    floor, isinf, isnan, log, logical_not, negative, reciprocal, round, sign, sin, sinh, sqrt, tan, unary,
 )
-
-# Layer families and regions being filled in export what their __all__ lists.
-from trtdsl.layers.concat import *  # noqa: E402,F401,F403
-from trtdsl.layers.slice import *  # noqa: E402,F401,F403
-from trtdsl.layers.padding import *  # noqa: E402,F401,F403
-from trtdsl.layers.gather import *  # noqa: E402,F401,F403
-from trtdsl.layers.select import *  # noqa: E402,F401,F403
-from trtdsl.layers.shape import *  # noqa: E402,F401,F403
-from trtdsl.layers.matmul import *  # noqa: E402,F401,F403
-from trtdsl.layers.reduce import *  # noqa: E402,F401,F403
-from trtdsl.layers.softmax import *  # noqa: E402,F401,F403
-from trtdsl.layers.topk import *  # noqa: E402,F401,F403
-from trtdsl.layers.cumulative import *  # noqa: E402,F401,F403
-from trtdsl.layers.normalization import *  # noqa: E402,F401,F403
-from trtdsl.layers.convolution import *  # noqa: E402,F401,F403
-from trtdsl.layers.pooling import *  # noqa: E402,F401,F403
-from trtdsl.layers.quantize import *  # noqa: E402,F401,F403
-from trtdsl.layers.fill import *  # noqa: E402,F401,F403
-from trtdsl.layers.nonzero import *  # noqa: E402,F401,F403
-from trtdsl.layers.resize import *  # noqa: E402,F401,F403
-from trtdsl.loops import *  # noqa: E402,F401,F403
-from trtdsl.conditionals import *  # noqa: E402,F401,F403
-from trtdsl.plugins import *  # noqa: E402,F401,F403
-from trtdsl import quantization  # noqa: E402,F401
-from trtdsl import shapes  # noqa: E402,F401
-from trtdsl.shapes import ShapeSyncWarning  # noqa: E402,F401
+from trtdsl.loops import Carry, Loop, LoopOutput, TripLimit, fori_loop, scan, while_loop
+from trtdsl.conditionals import If, cond
+from trtdsl.plugins import AOTKernel, data_dependent_dim, plugin, registry_plugin
+from trtdsl.shapes import ShapeSyncWarning
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
 
-__version__ = "0.1.0"
+__all__ = [
+    # the IR
+    "Dim", "Network", "Tensor", "TensorType",
+    # dtypes
+    "DType", "bfloat16", "bool", "bool_", "dtype", "e8m0", "float16", "float32", "float4_e2m1",
+    "float8_e4m3", "fp4", "fp8", "int32", "int4", "int64", "int8", "uint8",
+    # errors and warnings
+    "ArgumentError", "BackendError", "DSLError", "DTypeError", "ExecutionError", "InputError",
+    "RegionError", "ShapeError", "ShapeSyncWarning",
+    # the layer families' functions and enums
+    "ActivationType", "CumulativeOperation", "ElementWiseOperation", "FillOperation", "GatherMode",
+    "InterpolationMode", "MatrixOperation", "PaddingMode", "PoolingType", "ReduceOperation",
+    "ResizeCoordinateTransformation", "ResizeRoundMode", "ResizeSelector", "SampleMode", "TopKOperation",
+    "UnaryOperation", "abs", "activation", "add", "arange", "arccos", "arccosh", "arcsin", "arcsinh",
+    "arctan", "arctanh", "avg_pool", "broadcast_to", "cast", "ceil", "clip", "concatenate", "conv",
+    "conv_transpose", "cos", "cosh", "count_symbol", "cumsum", "dequantize", "divide", "dynamic_quantize",
+    "elementwise", "elu", "equal", "erf", "exp", "expand_dims", "fake_quant", "fill", "floor",
+    "floor_divide", "full", "full_like", "gather", "gather_nd", "gelu", "greater", "greater_equal",
+    "group_norm", "hard_sigmoid", "identity", "instance_norm", "isinf", "isnan", "layer_norm",
+    "leaky_relu", "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "matmul", "max", "max_pool", "maximum", "mean", "min", "minimum", "mod", "multiply", "negative",
+    "nonzero", "normalization", "not_equal", "ones", "ones_like", "pad", "padding_nd", "pool", "power",
+    "prod", "quantize", "random_normal", "random_uniform", "reciprocal", "reduce", "relu", "reshape",
+    "resize", "round", "scaled_tanh", "selu", "shape_of", "shuffle", "sigmoid", "sign", "sin", "sinh",
+    "slice", "softmax", "softplus", "softsign", "sqrt", "squeeze", "subtract", "sum", "take",
+    "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
+    "where", "zeros", "zeros_like",
+    # helpers built from the layers above
+    "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
+    "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",
+    # loops, conditionals and plugins
+    "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
+    "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
+    # tools over networks, and the op classes
+    "ops", "quantization", "regions", "shapes",
+]

@@ -237,3 +237,61 @@ def test_textual_ir_shows_the_conditional_as_a_block():
   }
   output %out : f32[5]
 }"""
+
+
+def branch_lengths() -> td.Network:
+    """Branches giving 3 and 2 elements; the output's length is known when the conditional runs."""
+    net = td.Network("lengths")
+    x = net.input("x", td.float32, (3,))
+    go = net.input("go", td.bool, ())
+    with td.If(go) as branch:
+        with branch.then_():
+            t = x * 2.0
+        with branch.else_():
+            f = x[:2] + 1.0
+        y = branch.output(t, f)
+    net.output("y", y)
+    net.output("total", td.sum(y * 10.0))
+    return net
+
+
+@pytest.mark.parametrize("go", [True, False])
+def test_branches_may_give_different_lengths(go):
+    # NvInfer.h: the two values of an output have "the same type and rank"
+    net = branch_lengths()
+    assert str(net.outputs["y"].type) == "f32[if_0#3|2]"
+    x = np.array([1.0, 2.0, 4.0], np.float32)
+    want = x * 2.0 if go else x[:2] + 1.0
+    out = net.run({"x": x, "go": np.array(go)})
+    np.testing.assert_array_equal(out["y"], want)
+    assert out["total"] == np.float32(np.sum(want * 10.0))
+
+
+@pytest.mark.parametrize("go", [True, False])
+def test_branches_of_different_lengths_on_onnxruntime(go):
+    pytest.importorskip("onnxruntime")
+    net = branch_lengths()
+    feeds = {"x": np.array([1.0, 2.0, 4.0], np.float32), "go": np.array(go)}
+    want, got = net.run(feeds), net.run(feeds, backend="onnxruntime")
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key])
+
+
+def test_branch_lengths_change_from_one_iteration_to_the_next():
+    net = td.Network("loop")
+    x = net.input("x", td.float32, (3,))
+    with td.Loop(trip_count=4, network=net) as loop:
+        i = loop.carry(np.int32(0))
+        i.update(i + 1)
+        with td.If(i % 2 == 0) as branch:
+            with branch.then_():
+                t = x * 1.0
+            with branch.else_():
+                f = x[:1] * 1.0
+            y = branch.output(t, f)
+        total = loop.carry(np.float32(0))
+        total.update(total + td.sum(y))
+        final = loop.last(total)
+    net.output("total", final)
+    x_value = np.array([1.0, 2.0, 4.0], np.float32)
+    assert net.run({"x": x_value})["total"] == np.float32(2 * 7.0 + 2 * 1.0)

@@ -2,20 +2,16 @@
 blocks of README.md, docs/onnx.md and docs/tensorrt.md run (the TensorRT one as far as TensorRT is
 there)."""
 
-import importlib
-import pkgutil
 import re
 
 import pytest
 from support import ROOT, python_blocks, run_blocks
 
-import trtdsl.layers
-from trtdsl.ir.op import OP_TYPES
+from trtdsl.ir.table import all_op_types
+
 
 def layer_kinds() -> set[str]:
-    for info in pkgutil.iter_modules(trtdsl.layers.__path__):
-        importlib.import_module(f"trtdsl.layers.{info.name}")
-    return {kind for kind, cls in OP_TYPES.items() if cls.__module__.startswith("trtdsl.layers.")}
+    return {cls.kind for cls in all_op_types() if cls.__module__.startswith("trtdsl.layers.")}
 
 
 def test_every_layer_op_has_a_row_in_the_layer_reference():
@@ -60,3 +56,24 @@ def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():
     assert f'File "<string>", line {build_line}, in <module>' in done.stderr
     assert done.stderr.splitlines()[-1].startswith("trtdsl.errors.BackendError: ")
     assert "the TensorRT backend needs the tensorrt package and its libraries" in done.stderr
+
+
+def test_every_layer_row_names_its_sources():
+    text = (ROOT / "docs" / "layers.md").read_text()
+    for line in re.findall(r"^\| `\w+` \|.*$", text, re.MULTILINE):
+        cells = re.split(r"(?<!\\)\|", line)[1:-1]
+        assert len(cells) == 5 and cells[4].strip(), f"no sources in: {line[:60]}"
+
+
+def test_documents_link_only_to_files_of_the_repository():
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text()
+        # links in prose: code (fenced, indented, inline) left out
+        unfenced = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+        prose = re.sub(r"`[^`\n]*`", "", re.sub(r"^(    |\t).*$", "", unfenced, flags=re.MULTILINE))
+        for target in re.findall(r"\]\(([^)#\s]+)", prose):
+            if "://" in target:
+                continue
+            resolved = (path.parent / target).resolve()
+            assert resolved.is_relative_to(ROOT) and resolved.exists(), f"{path.name} links to {target}"
+        assert "../" not in re.sub(r"\]\(\S*?\)", "", text), f"{path.name} names a path outside the repository"

@@ -65,6 +65,19 @@ def test_relu_on_integers(dtype, data):
     np.testing.assert_array_equal(got, np.array([max(int(v), 0) for v in x.ravel()], dtype).reshape(x.shape))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, td.bfloat16.numpy], ids=lambda d: np.dtype(d).name)
+def test_clamping_activations_map_nan_to_their_lower_bound(dtype):
+    # CLIP: observed on a TensorRT 10.16.1 engine (NVIDIA/TensorRT#4773); RELU and HARD_SIGMOID: the same
+    # reading (their maximum takes the non-NaN operand)
+    x = np.array([np.nan, -np.inf, np.inf, 0.25], dtype)
+    relu, clip, hard, leaky = run_layer(lambda t: (
+        td.relu(t), td.clip(t, -0.5, 2.0), td.hard_sigmoid(t, 0.5, 0.25), td.leaky_relu(t, 0.1)), x)
+    np.testing.assert_array_equal(relu.astype(np.float64), [0, 0, np.inf, 0.25])
+    np.testing.assert_array_equal(clip.astype(np.float64), [-0.5, -0.5, 2.0, 0.25])
+    np.testing.assert_array_equal(hard.astype(np.float64), [0, 0, 1, 0.375])
+    np.testing.assert_array_equal(leaky.astype(np.float64), [np.nan, -np.inf, np.inf, 0.25])
+
+
 def test_named_helpers_set_documented_defaults():
     x = np.array([-1.0, 0.5, 2.0], np.float32)
     leaky, elu, selu, clip, hs = run_layer(

@@ -130,6 +130,6 @@ def test_the_layer_checks_what_the_function_cannot():
     net = td.Network("e")
     a = net.input("a", F32, (2, 3))
     expect_error(ShapeError, "Concatenation: argument 'axis' is 2; expected an int in [0, 1] for rank-2 inputs",
-                 lambda: net.add1(td.Concatenation(2), (a, a)))
+                 lambda: net.add1(td.ops.Concatenation(2), (a, a)))
     expect_error(ShapeError, "Concatenation: got 0 inputs; expected 1 to 10000",
-                 lambda: net.add1(td.Concatenation(0), ()))
+                 lambda: net.add1(td.ops.Concatenation(0), ()))

@@ -32,8 +32,9 @@ FLOAT_FORMULAS = {
     "subtract": lambda a, b: a - b,
     "multiply": lambda a, b: a * b,
     "divide": lambda a, b: a / b,
-    "maximum": lambda a, b: np.maximum(a, b),
-    "minimum": lambda a, b: np.minimum(a, b),
+    # a NaN operand gives the other one (TensorRT's MIN on a 10.16.1 engine, NVIDIA/TensorRT#4758)
+    "maximum": lambda a, b: np.where(np.isnan(a), b, np.where(np.isnan(b), a, np.maximum(a, b))),
+    "minimum": lambda a, b: np.where(np.isnan(a), b, np.where(np.isnan(b), a, np.minimum(a, b))),
     "floor_divide": lambda a, b: np.floor(a / b),
     "power": lambda a, b: np.power(a, b),
 }

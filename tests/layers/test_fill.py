@@ -153,6 +153,41 @@ def test_full_zeros_ones_and_like(x, value):
         np.testing.assert_array_equal(out[key], want, err_msg=key)
 
 
+@given(n=st.integers(0, 4))
+def test_constructors_find_the_network_from_its_dims(n):
+    """Two networks with a dim of the same name: each constructor builds in the network its dims came from."""
+    other = td.Network("other")
+    elsewhere = other.input("x", td.float32, ("n", 2))
+    net = td.Network("own")
+    x = net.input("x", td.float32, ("n", 2))
+    assert x.shape == elsewhere.shape and td.zeros(elsewhere.shape).network is other
+    s = net.input("s", td.float32, (3,))
+    built = {
+        "zeros": td.zeros(x.shape), "static": td.ones(s.shape, td.int32), "full": td.full((x.shape[0] + 1, 2), 7),
+        "arange": td.arange(x.shape[0]), "linspace": td.fill(x.shape[:1], "linspace", 2, 3, td.int64),
+    }
+    for name, t in built.items():
+        assert t.network is net, name
+        net.output(name, t)
+    out = net.run({"x": np.ones((n, 2), np.float32), "s": np.ones(3, np.float32)})
+    np.testing.assert_array_equal(out["zeros"], np.zeros((n, 2), np.float32))
+    np.testing.assert_array_equal(out["static"], np.ones(3, np.int32))
+    np.testing.assert_array_equal(out["full"], np.full((n + 1, 2), 7, np.int32))
+    np.testing.assert_array_equal(out["arange"], np.arange(n))
+    np.testing.assert_array_equal(out["linspace"], 2 + 3 * np.arange(n))
+
+
+def test_a_dim_remembers_its_network_only_while_it_lives():
+    net = td.Network("gone")
+    dim = net.input("x", td.float32, ("n",)).shape[0]
+    del net
+    import gc
+
+    gc.collect()
+    expect_error(ArgumentError, "full: no argument is a trtdsl Tensor or a dim of one (x.shape), so the network "
+                 "is unknown; pass like=<a tensor of the network> (as NumPy's like=)", lambda: td.full((dim,), 0))
+
+
 @st.composite
 def broadcast_case(draw):
     target = draw(shapes(min_dims=0, max_dims=4, min_side=0, max_side=4))
@@ -203,8 +238,8 @@ def _net():
 ERRORS = [
     (
         ArgumentError,
-        "fill: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of the "
-        "network> (as NumPy's like=)",
+        "fill: no argument is a trtdsl Tensor or a dim of one (x.shape), so the network is unknown; "
+        "pass like=<a tensor of the network> (as NumPy's like=)",
         lambda x: td.fill((2,), "linspace"),
     ),
     (
@@ -284,12 +319,12 @@ ERRORS = [
         ShapeError,
         'Fill[LINSPACE]: a static alpha and beta fill only 1-D outputs (TensorRT: "Alpha and beta tensor '
         'should be set when output an ND tensor"); shape (2, 2) needs them as inputs 1 and 2',
-        lambda x: x.network.add1(td.Fill((2, 2)), ()),
+        lambda x: x.network.add1(td.ops.Fill((2, 2)), ()),
     ),
     (
         ArgumentError,
         "Fill[LINSPACE]: inputs 1 (alpha) and 2 (beta) are both given or both absent",
-        lambda x: x.network.add1(td.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),
+        lambda x: x.network.add1(td.ops.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),
     ),
 ]
 

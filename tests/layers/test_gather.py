@@ -226,6 +226,6 @@ def test_the_layer_checks_what_the_functions_cannot():
     d = net.input("d", F32, (3, 2))
     i = net.input("i", I32, (3, 1))
     expect_error(ArgumentError, "Gather[ND]: argument 'axis' is 1; expected 0 (ND mode has no gather axis)",
-                 lambda: net.add1(td.Gather(1, td.GatherMode.ND), (d, i)))
+                 lambda: net.add1(td.ops.Gather(1, td.GatherMode.ND), (d, i)))
     expect_error(ArgumentError, "Gather[ELEMENT]: argument 'num_elementwise_dims' is 1; expected 0 in ELEMENT mode",
-                 lambda: net.add1(td.Gather(1, td.GatherMode.ELEMENT, 1), (d, i)))
+                 lambda: net.add1(td.ops.Gather(1, td.GatherMode.ELEMENT, 1), (d, i)))

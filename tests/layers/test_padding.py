@@ -174,4 +174,4 @@ def test_the_layer_checks_what_the_function_cannot():
     x = net.input("x", F32, (1, 1, 2, 2))
     expect_error(ArgumentError, "Padding: argument 'pre_padding' is (1,); expected 2 ints, for the last two "
                                 "dims (TensorRT pads only those)",
-                 lambda: net.add1(td.Padding((1,), (1, 1)), (x,)))
+                 lambda: net.add1(td.ops.Padding((1,), (1, 1)), (x,)))

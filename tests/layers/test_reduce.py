@@ -30,11 +30,10 @@ def float_formula(op, row):
         return math.prod(row)
     if op == "AVG":
         return math.fsum(row) / len(row) if row else math.nan
-    if any(math.isnan(v) for v in row):
-        return math.nan
+    numbers = [v for v in row if not math.isnan(v)]  # MAX/MIN skip NaN (an all-NaN row is empty)
     if op == "MAX":
-        return max(row, default=-math.inf)
-    return min(row, default=math.inf)
+        return max(numbers, default=-math.inf)
+    return min(numbers, default=math.inf)
 
 
 def int_formula(op, row, dtype):

@@ -181,7 +181,7 @@ def test_indexing_builds_one_slice_then_squeeze_then_unsqueeze():
     assert y.shape == (2, 1)
     kinds = [n.op.kind for n in net.nodes]
     assert kinds == ["Slice", "Squeeze", "Unsqueeze"]
-    assert net.nodes[0].op == td.Slice((1, 0, 4), (1, 2, 1), (1, 2, 1))
+    assert net.nodes[0].op == td.ops.Slice((1, 0, 4), (1, 2, 1), (1, 2, 1))
     assert x[:, ...] is x and len(net.nodes) == 3
     x[None]
     assert [n.op.kind for n in net.nodes][3:] == ["Unsqueeze"]
@@ -199,6 +199,55 @@ def test_indexing_dynamic_dims():
     out = net.run({"x": data})
     np.testing.assert_array_equal(out["y"], data[:, 1])
     np.testing.assert_array_equal(out["z"], data[0])
+
+
+@pytest.mark.parametrize("static", [True, False], ids=["static-axis", "dynamic-axis"])
+@given(n=st.integers(1, 6), data=st.data())
+def test_dims_as_indices_and_slice_bounds(static, n, data):
+    """Bounds read from another input's shape, against Python's own slicing of a list."""
+    m = data.draw(st.integers(1, n))
+    k = data.draw(st.integers(0, m))
+    x = np.arange(n * 2, dtype=np.int32).reshape(n, 2)
+    net = td.Network("dims")
+    t = net.input("x", td.int32, (n, 2) if static else ("n", 2))
+    a = net.input("a", td.float32, ("m",))
+    b = net.input("b", td.float32, ("k",))
+    mm, kk = a.shape[0], b.shape[0]
+    built = {
+        "head": t[:mm], "tail": t[mm:], "mid": t[kk:mm], "last": t[mm - 1], "back": t[mm - 1::-1],
+        "stride": t[kk::2, 1],
+    }
+    if k <= n - 1:  # else the size is negative when the network runs
+        built["mixed"] = t[kk:-1 if static else t.shape[0] - 1]
+    for name, y in built.items():
+        net.output(name, y)
+    out = net.run({"x": x, "a": np.zeros(m, np.float32), "b": np.zeros(k, np.float32)})
+    rows = [list(r) for r in x]
+    want = {
+        "head": rows[:m], "tail": rows[m:], "mid": rows[k:m], "last": rows[m - 1], "back": rows[m - 1::-1],
+        "stride": [r[1] for r in rows[k::2]], "mixed": rows[k:n - 1],
+    }
+    for name in built:
+        rows_want = want[name]
+        expected = np.array(rows_want, np.int32).reshape(out[name].shape)
+        assert out[name].shape[0] == len(rows_want), name
+        np.testing.assert_array_equal(out[name], expected, err_msg=name)
+
+
+def test_dim_bounds_outside_the_axis_fail_when_the_network_runs():
+    net = td.Network("dims")
+    x = net.input("x", td.float32, (3, 2))
+    a = net.input("a", td.float32, ("m",))
+    net.output("y", x[:a.shape[0]])
+    assert net.run({"x": np.ones((3, 2), np.float32), "a": np.ones(3, np.float32)})["y"].shape == (3, 2)
+    with pytest.raises(ExecutionError, match="STRICT_BOUNDS: axis 0 reads coordinates 0 to 3 but has size 3"):
+        net.run({"x": np.ones((3, 2), np.float32), "a": np.ones(4, np.float32)})
+
+
+def test_a_dim_index_of_the_same_axis_adds_no_layer_for_full_slices():
+    net = td.Network("dims")
+    x = net.input("x", td.float32, ("n", 2))
+    assert x[:x.shape[0]] is x and x[0:x.shape[0]:1, :] is x
 
 
 @given(x=arrays(np.float32, shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)), data=st.data())
@@ -271,14 +320,18 @@ ROWS = [
     (ArgumentError, "%t0[..., 0, ...]: an index can have only one ellipsis ('...')",
      call(lambda x: x[..., 0, ...], (F32, (3, 2)))),
     (ArgumentError, "%t0[::0]: slice step cannot be zero", call(lambda x: x[::0], (F32, (3,)))),
-    (ArgumentError, "%t0[0.5]: 0.5 is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
-                    "integer tensor as the whole index",
+    (ArgumentError, "%t0[0.5]: 0.5 is not a valid index; expected ints, dims, slices, '...', None "
+                    "(np.newaxis), or an integer tensor as the whole index",
      call(lambda x: x[0.5], (F32, (3,)))),
-    (ArgumentError, "%t0[True]: True is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
-                    "integer tensor as the whole index",
+    (ArgumentError, "%t0[True]: True is not a valid index; expected ints, dims, slices, '...', None "
+                    "(np.newaxis), or an integer tensor as the whole index",
      call(lambda x: x[True], (F32, (3,)))),
-    (ArgumentError, "%t0[:'a']: slice bounds and steps must be ints or None, not 'a'",
+    (ArgumentError, "%t0[:'a']: slice bounds must be ints, dims or None, not 'a'",
      call(lambda x: x[:"a"], (F32, (3,)))),
+    (ArgumentError, "%t0[::n]: slice steps must be ints or None, not Dim('n')",
+     call(lambda x: x[::x.shape[0]], (F32, ("n",)))),
+    (ArgumentError, "%t0[0.5:n]: slice bounds must be ints, dims or None, not 0.5",
+     call(lambda x: x[0.5:x.shape[0]], (F32, ("n",)))),
     (ArgumentError, "%t0[0, %t1]: tensors and arrays are supported only as the whole index (x[idx], a gather on axis "
                     "0); use td.take, td.take_along_axis or td.gather_nd for other gathers",
      call(lambda x, i: x[0, i], (F32, (3, 2)), (td.int32, (2,)))),
@@ -296,14 +349,15 @@ def test_the_layer_checks_what_the_function_cannot():
     net = td.Network("e")
     x = net.input("x", F32, (2, 3))
     i = net.input("i", td.int32, (2,))
-    expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor here is int32 or int64",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
+    expect_error(DTypeError, "Slice: input 'start' has dtype float32; a shape tensor is int32 or int64",
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1)), (x, i.astype(td.float32))))
     expect_error(ShapeError, "Slice: size[0] is the dynamic dim m, which is not dim 0 of input shape (2, 3); a size "
                              "computed from dynamic dims comes as input 2, a shape tensor (td.slice makes it)",
-                 lambda: net.add1(td.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (td.Dim.symbol("m"), 1), (1, 1)), (x,)))
     expect_error(ShapeError, "Slice: input 4 (the fill value) is only allowed in FILL mode, not WRAP",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP), (x, None, None, None, x[0, 0])))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, 1), td.SampleMode.WRAP),
+                                  (x, None, None, None, x[0, 0])))
     expect_error(ShapeError, "Slice: argument 'size' is (1,); expected 2 values, one per dim of input shape (2, 3)",
-                 lambda: net.add1(td.Slice((0, 0), (1,), (1, 1)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1,), (1, 1)), (x,)))
     expect_error(ArgumentError, "Slice: argument 'stride' is (1, True); expected ints",
-                 lambda: net.add1(td.Slice((0, 0), (1, 1), (1, True)), (x,)))
+                 lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, True)), (x,)))

@@ -8,6 +8,7 @@ from support import error_line, expect_error, inputs, line_of
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, RegionError, ShapeError
+from trtdsl.ir.region import new_region
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -17,7 +18,6 @@ from trtdsl.loops.ops import (
     TripLimitLayer,
 )
 from trtdsl.regions import analyze
-from trtdsl.regions.region import new_region
 
 F = td.float32
 
@@ -725,7 +725,7 @@ def test_a_trtdsl_error_in_a_loop_body_names_the_line_of_its_layer():
 def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the_ir(monkeypatch):
     """The table of layer kinds trtdsl rejects inside loops and conditionals (only Assertion, whose
     op trtdsl does not have yet), exercised with a kind put in it for the test."""
-    from trtdsl.regions import structure
+    from trtdsl.ir import structure
 
     assert set(structure.NOT_IN_REGIONS) == {"Assertion"}
     monkeypatch.setitem(structure.NOT_IN_REGIONS, "Unary", "the test says so")

@@ -6,8 +6,8 @@ import pathlib
 import numpy as np
 
 import trtdsl as td
+from trtdsl.ir.region import new_region
 from trtdsl.loops.ops import RecurrenceLayer, TripLimit, TripLimitLayer
-from trtdsl.regions.region import new_region
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 

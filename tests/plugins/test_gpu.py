@@ -111,7 +111,8 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     pytest.importorskip("tensorrt.plugin")
     import cupy as cp
 
-    from trtdsl.plugins import tensorrt as plugins_trt
+    from trtdsl.backends.tensorrt.lowering.plugins import fields
+    from trtdsl.backends.tensorrt.plugins import ensure_registered
 
     if trt.get_plugin_registry() is None:
         monkeypatch.setattr(trt, "get_plugin_registry", lambda: REGISTRY)
@@ -123,9 +124,9 @@ def test_jit_kernel_through_tensorrt_plugin(name, dtype, monkeypatch):
     outs = plugin(*tensors)
     node = (outs[0] if isinstance(outs, tuple) else outs).producer
     definition = node.op.definition
-    plugins_trt.ensure_registered(definition, trt)
+    ensure_registered(definition, trt)
     creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
-    collection, _keep_alive = plugins_trt.fields(trt, definition, node.op.fields)
+    collection, _keep_alive = fields(trt, definition, node.op.fields)
     qdp = creator.create_plugin(
         node.op.name,
         node.op.namespace,

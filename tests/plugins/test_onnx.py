@@ -62,13 +62,13 @@ def test_plugin_node_carries_the_name_namespace_version_and_typed_attributes():
     net = td.Network("mixed")
     x = net.input("x", td.float32, ("b", 2))
     y = net.input("y", td.float16, (4,))
-    a, b = Mixed(count=5, sizes=(1, 2))(td.relu(x), y, name="mix")
+    a, b = Mixed(count=5, sizes=(1, 2))(td.sigmoid(x), y, name="mix")
     net.output("a", a)
     net.output("b", b)
     model = net.to_onnx()
-    relu, node = model.graph.node[:2]
+    sigmoid, node = model.graph.node[:2]
     assert (node.domain, node.op_type, node.name) == ("trt.plugins", "mixed", "mix")
-    assert list(node.input) == [relu.output[0], "y"] and list(node.output) == ["mix:0", "mix:1"]
+    assert list(node.input) == [sigmoid.output[0], "y"] and list(node.output) == ["mix:0", "mix:1"]
     got = attributes(node)
     halves = got.pop("halves")
     assert got == {

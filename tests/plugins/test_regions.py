@@ -12,7 +12,7 @@ from support import arrays, assert_close
 import trtdsl as td
 from backends.tensorrt.irmatch import assert_same_ir
 from trtdsl.backends.tensorrt import lower, raise_network, standin
-from trtdsl.plugins.standin import install
+from trtdsl.backends.tensorrt.standin_plugins import install
 
 CALLS = {"softclip": 0}
 

@@ -15,11 +15,12 @@ from support import expect_error
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import lower, manifest, raise_network, standin
+from trtdsl.backends.tensorrt import plugins as plugins_trt
+from trtdsl.backends.tensorrt.lowering.plugins import fields
+from trtdsl.backends.tensorrt.standin_plugins import install
 from trtdsl.errors import ArgumentError, BackendError
 from trtdsl.ir.dims import Dim
-from trtdsl.plugins import tensorrt as plugins_trt
-from trtdsl.plugins.definition import definition_of
-from trtdsl.plugins.standin import install
+from trtdsl.plugins.definition import check_aot_kernel, definition_of
 
 VERSIONS = ("10.16", "11.4")
 
@@ -244,7 +245,7 @@ def test_registration_needs_an_implementation_and_tensorrt_plugin():
     expect_error(
         BackendError,
         "trtt::no_kernel: its number of outputs is not known yet; use it in a network first or "
-        "pass example input types to trtdsl.plugins.tensorrt.register",
+        "pass example input types to trtdsl.backends.tensorrt.plugins.register",
         lambda: plugins_trt.ensure_registered(definition, trt),
     )
     NoKernel()(td.Network("n").input("x", td.float32, (2,)))
@@ -266,17 +267,17 @@ def test_aot_kernels_are_checked():
     expect_error(
         ArgumentError,
         "trtt::scale: aot returned None; expected a td.AOTKernel",
-        lambda: plugins_trt.check_aot_kernel(definition, None),
+        lambda: check_aot_kernel(definition, None),
     )
     expect_error(
         ArgumentError,
         "trtt::scale: AOTKernel grid is (); expected 1 to 3 dims (x, y, z)",
-        lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(), block=(32,))),
+        lambda: check_aot_kernel(definition, td.AOTKernel("k", "", grid=(), block=(32,))),
     )
     expect_error(
         ArgumentError,
         "trtt::scale: AOTKernel block is (0,); expected positive ints",
-        lambda: plugins_trt.check_aot_kernel(definition, td.AOTKernel("k", "", grid=(1,), block=(0,))),
+        lambda: check_aot_kernel(definition, td.AOTKernel("k", "", grid=(1,), block=(0,))),
     )
 
 
@@ -294,7 +295,7 @@ def test_registration_with_tensorrt_plugin(monkeypatch):
         definition = node.op.definition
         plugins_trt.ensure_registered(definition, trt)
         creator = trt.get_plugin_registry().get_creator(node.op.name, "1", node.op.namespace)
-        collection, _keep_alive = plugins_trt.fields(trt, definition, node.op.fields)
+        collection, _keep_alive = fields(trt, definition, node.op.fields)
         plugin = creator.create_plugin(
             node.op.name,
             node.op.namespace,

@@ -10,8 +10,8 @@ import trtdsl as td
 from trtdsl.backends.tensorrt import build_options, lower, standin
 from trtdsl.backends.tensorrt.build import configure
 from trtdsl.errors import ArgumentError, InputError
+from trtdsl.ir.profiles import check_feeds
 from trtdsl.shapes import Profile, Range
-from trtdsl.shapes.profiles import check_feeds
 from trtdsl.testing import strategies as tst
 
 

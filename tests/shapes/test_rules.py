@@ -244,24 +244,24 @@ ERRORS = [
         ShapeError,
         "Shuffle: input 'reshape dims' has 3 elements; expected 2",
         lambda x: _layer(
-            td.layers.shuffle.Shuffle(reshape=(x.shape[0], 4)), (x, td.shape_of(td.unsqueeze(x, 0)))
+            td.ops.Shuffle(reshape=(x.shape[0], 4)), (x, td.shape_of(td.unsqueeze(x, 0)))
         ),
     ),
     (
         DTypeError,
-        "Slice: input 'size' has dtype float32; a shape tensor here is int32 or int64",
-        lambda x: _layer(td.Slice((0, 0), (1, 1), (1, 1)), (x, None, td.cast(td.shape_of(x), td.float32))),
+        "Slice: input 'size' has dtype float32; a shape tensor is int32 or int64",
+        lambda x: _layer(td.ops.Slice((0, 0), (1, 1), (1, 1)), (x, None, td.cast(td.shape_of(x), td.float32))),
     ),
     (
         ShapeError,
-        "Fill[LINSPACE]: input 'dims' has the dynamic length n; TensorRT needs the length of a shape tensor "
-        "when the network is built",
-        lambda x: _layer(td.Fill((1,)), (td.cast(x[:, 0], td.int32),)),
+        "Fill[LINSPACE]: input 'dims' has the dynamic length n; TensorRT needs a shape tensor's length when "
+        "the network is built (it is the rank of a result)",
+        lambda x: _layer(td.ops.Fill((1,)), (td.cast(x[:, 0], td.int32),)),
     ),
     (
         ShapeError,
-        "Resize[NEAREST]: input 'output dims' has shape (); a shape tensor here is 1-D",
-        lambda x: _layer(td.Resize((1, 1)), (x, td.take(td.shape_of(x), 0))),
+        "Resize[NEAREST]: input 'output dims' has shape (); a shape tensor is 1-D",
+        lambda x: _layer(td.ops.Resize((1, 1)), (x, td.take(td.shape_of(x), 0))),
     ),
 ]
 

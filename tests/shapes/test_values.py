@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 
 import trtdsl as td
 from trtdsl.ir.dims import Dim, combine, evaluate
+from trtdsl.layers._shape_args import shape_tensor
 from trtdsl.shapes.algebra import simplify
-from trtdsl.shapes.materialize import shape_tensor
-from trtdsl.shapes.values import value_of
+from trtdsl.layers._shape_args import shape_tensor
+from trtdsl.shapes.values import fold_constant, value_of
 
 N, M = Dim.symbol("n"), Dim.symbol("m")
 
@@ -133,3 +134,66 @@ def test_value_symbols_keep_their_tensor_when_names_change():
         net.output("y", td.reshape(td.reshape(x, rows.shape), (low, -1)))
     values = np.array([2] + [3] * 11, np.float32)
     assert net.run({"x": values})["y"].shape == (2, 6)  # min 2 rows, after a reshape to max 3 rows
+
+
+def test_values_follow_set_input():
+    """``value_of`` is an analysis of the network as it is: replacing a layer's input changes the values
+    of the tensors computed from it, as running the network does."""
+    net = td.Network("rewired")
+    a = net.constant(np.array([2, 3], np.int32))
+    b = net.constant(np.array([5, 7], np.int32))
+    y = td.identity(a)
+    doubled = y * 2
+    assert value_of(y) == (2, 3) and value_of(doubled) == (4, 6)
+    net.set_input(y.producer, 0, b)
+    net.output("y", y)
+    net.output("doubled", doubled)
+    out = net.run({})
+    assert value_of(y) == (5, 7) and out["y"].tolist() == [5, 7]
+    assert value_of(doubled) == (10, 14) and out["doubled"].tolist() == [10, 14]
+
+
+def test_a_tensor_keeps_its_value_symbols_when_its_name_is_claimed():
+    """Shapes refer to value symbols, so a tensor keeps them when a user takes its automatic name and
+    the network changes: a later reshape by the tensor gives the same dims as an earlier one."""
+    net = td.Network("stable")
+    x = net.input("x", td.float32, (12,))
+    with pytest.warns(td.ShapeSyncWarning):
+        rows = td.cast(td.max(x), td.int64)
+        automatic = rows.name
+        first = td.reshape(x, (rows, -1))
+        td.cast(td.min(x), td.int64, name=automatic)
+        second = td.reshape(x, (rows, -1))
+    assert rows.name != automatic and value_of(rows) == (Dim.symbol(f"%{automatic}"),)
+    assert second.shape == first.shape
+    net.output("y", first + second)
+    values = np.array([3.0] + [1.0] * 11, np.float32)
+    assert net.run({"x": values})["y"].tolist() == (2 * values).reshape(3, 4).tolist()
+
+
+def test_a_loop_length_the_ir_cannot_tell_is_a_dim_named_after_it():
+    """A collect length computed from an int input: the new dim is named after the length tensor and
+    is read from the loop output's shape when a layer needs it (the input stays an execution input)."""
+    net = td.Network("length")
+    n = net.input("n", td.int32, ())
+    with td.Loop(trip_count=n, network=net) as loop:
+        count = loop.carry(np.float32(0))
+        count.update(count + 1.0)
+        length = n + 1
+        collected = loop.collect(count, length=length)
+    assert collected.shape == (Dim.symbol(f"%{length.name}"),)
+    net.output("y", td.reshape(collected, (1, collected.shape[0])))
+    for trips in (0, 3):
+        want = [float(i) for i in range(trips)] + [0.0]  # the length is one more than the trip count
+        assert net.run({"n": np.int32(trips)})["y"].tolist() == [want]
+
+
+@given(values=st.lists(st.floats(-100, 100, width=32), min_size=1, max_size=6))
+def test_fold_constant_runs_the_layers_on_constants(values):
+    net = td.Network("fold")
+    a = np.array(values, np.float32)
+    w = net.constant(a)
+    folded = fold_constant(td.relu(w) * 2.0 - td.concatenate([w[1:], w[:1]]))
+    want = np.maximum(a, np.float32(0)) * np.float32(2) - np.roll(a, -1)
+    np.testing.assert_array_equal(folded, want)
+    assert fold_constant(w + net.input("x", td.float32, a.shape)) is None

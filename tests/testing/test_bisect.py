@@ -11,6 +11,7 @@ from support import expect_error
 import trtdsl as td
 from trtdsl.backends.onnx import EXPORTERS, Entry
 from trtdsl.errors import ArgumentError
+from trtdsl.layers.activation import Activation
 from trtdsl.testing import first_divergence
 
 
@@ -30,14 +31,14 @@ def chain(length: int = 12) -> td.Network:
 def planted(monkeypatch):
     """The ONNX export of the layer named ``step7`` writes Tanh instead of Sigmoid; every other layer
     exports as it should."""
-    original = EXPORTERS["Activation"]
+    original = EXPORTERS[Activation]
 
-    def wrong(ctx):
+    def wrong(ctx, op):
         if ctx.node.name == "step7":
             return ctx.emit("Tanh", [ctx.input(0)])
-        return original.emit(ctx)
+        return original.emit(ctx, op)
 
-    monkeypatch.setitem(EXPORTERS, "Activation", Entry(wrong))
+    monkeypatch.setitem(EXPORTERS, Activation, Entry(wrong))
 
 
 FEEDS = {"x": np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)}
@@ -89,7 +90,7 @@ def test_a_function_backend_and_a_divergence_in_a_region():
     def double_loop_results(network, feeds):
         """The reference, except that the loop's result is doubled."""
         from trtdsl.reference.interpreter import bind_inputs, plan
-        from trtdsl.regions.execute import run_steps
+        from trtdsl.reference.regions import run_steps
 
         values, bindings = bind_inputs(network, feeds)
         for step in plan(network).steps:

@@ -9,7 +9,7 @@ ConditionalInput   0: a tensor from outside; output: the same value, inside the 
 ConditionalOutput  0: the true branch's value; 1: the false branch's value; output: the taken one
 =================  ======================================================================
 
-Which layers form each branch follows from data flow (see :mod:`trtdsl.regions.structure`); the
+Which layers form each branch follows from data flow (see :mod:`trtdsl.ir.structure`); the
 interpreter evaluates only the taken branch (``docs/conditionals.md``).
 """
 
@@ -20,9 +20,10 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.region import Region
 from trtdsl.ir.types import TensorType
-from trtdsl.regions.region import Region, check_same_type
 
 __all__ = ["ConditionLayer", "ConditionalInputLayer", "ConditionalOutputLayer", "OUTPUT_DTYPES"]
 
@@ -86,15 +87,26 @@ class ConditionalInputLayer(Op):
         return (x,)
 
 
+def branch_dim(region: Region, then_dim: DimLike, else_dim: DimLike) -> DimLike:
+    """The dim of a conditional's output whose branches give ``then_dim`` and ``else_dim``: that dim when
+    they are the same, else a data-dependent dim named after both (``if_0#3|4``: 3 when the true branch
+    runs, 4 otherwise), known once the conditional ran.
+
+    >>> branch_dim(Region("if", 0, "if_0"), 3, 4), branch_dim(Region("if", 0, "if_0"), 2, 2)
+    (Dim('if_0#3|4'), 2)
+    """
+    if then_dim == else_dim:
+        return then_dim
+    return Dim.symbol(f"{region.name}#{then_dim}|{else_dim}")
+
+
 @attrs.frozen
 class ConditionalOutputLayer(Op):
     """``IIfConditionalOutputLayer``: ``true_value if condition else false_value``. Both must have the
-    same dtype and shape (stricter than ONNX's rule).
-
-    UNCONFIRMED in trt-semantics.md: TensorRT 11's header asks only for the same type and rank (a rank
-    may even differ when the condition is a build-time constant), while the older Operators reference
-    and the Python docs ask for the same shape. trtdsl keeps the same-shape reading, so that the output
-    has one shape whichever branch runs."""
+    same dtype and rank, as NvInfer.h says ("Corresponding output tensors from the true/false subgraphs
+    have the same type and rank", IIfConditional, TensorRT 10.16 and 11.1; ``addOutput`` lets the ranks
+    differ only for a build-time constant condition, which trtdsl does not take). Where the branches'
+    dims differ, the output's dim is data-dependent (:func:`branch_dim`)."""
 
     kind = "ConditionalOutput"
     input_names = ("then", "else")
@@ -116,6 +128,11 @@ class ConditionalOutputLayer(Op):
             names = ", ".join(d.name for d in OUTPUT_DTYPES)
             raise DTypeError(f"ConditionalOutput: the branches' values have dtype {t.dtype.name}; a "
                              f"conditional's outputs must be one of {names} (cast it with td.cast)")
-        check_same_type("ConditionalOutput", ("true branch's value", t), ("false branch's value", f),
-                        "TensorRT requires both branches to give the same dtype and shape")
-        return (t,)
+        why = "TensorRT requires both branches to give the same dtype and rank"
+        if t.dtype != f.dtype:
+            raise DTypeError(f"ConditionalOutput: the true branch's value has dtype {t.dtype.name} but the "
+                             f"false branch's value has dtype {f.dtype.name}; {why}")
+        if t.rank != f.rank:
+            raise ShapeError(f"ConditionalOutput: the true branch's value has shape {t.shape_text} but the "
+                             f"false branch's value has shape {f.shape_text}; {why}")
+        return (TensorType(t.dtype, tuple(branch_dim(self.region, a, b) for a, b in zip(t.shape, f.shape))),)

@@ -9,12 +9,17 @@ identities ``d+0``, ``d*1``, ``d//1`` simplify, so static shapes stay ints.
 (Dim('batch*2'), Dim('batch-5+1'), 12)
 >>> ((b * 2) // 2).evaluate({"batch": 7})
 7
+
+The dims of ``x.shape`` also remember the network of ``x`` (weakly; it is not part of their value: equal
+dims of two networks compare equal), and so does the tuple ``x.shape`` itself, so functions given only
+dims, such as ``td.zeros(x.shape)``, know which network to add their layers to (:func:`network_of_dims`).
 """
 
 from __future__ import annotations
 
 import operator
-from typing import Callable, Union
+import weakref
+from typing import Any, Callable, Union
 
 import attrs
 import numpy as np
@@ -46,10 +51,13 @@ _NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
 
 @attrs.frozen(repr=False)
 class Dim:
-    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``."""
+    """A symbolic dim: a named dim (``op == ""``, ``args == (name,)``) or ``args[0] op args[1]``.
+
+    ``owner`` is a weak reference to the network whose tensor the dim was read from, or None."""
 
     op: str
     args: tuple
+    owner: Any = attrs.field(default=None, eq=False)
 
     @staticmethod
     def symbol(name: str) -> Dim:
@@ -59,6 +67,11 @@ class Dim:
     @property
     def is_symbol(self) -> bool:
         return self.op == ""
+
+    @property
+    def network(self) -> Any:
+        """The network whose tensor's shape this dim came from (None if unknown or gone)."""
+        return None if self.owner is None else self.owner()
 
     def symbols(self) -> set[str]:
         """The names of the dynamic dims this dim is computed from."""
@@ -101,6 +114,51 @@ class Dim:
 DimLike = Union[int, Dim]
 
 
+class TensorShape(tuple):
+    """A tensor's shape as ``x.shape`` gives it: a tuple of dims that also remembers (weakly) the network
+    of the tensor. It is a plain tuple in every other respect; slicing or adding to it gives plain tuples.
+
+    >>> import trtdsl as td
+    >>> net = td.Network("s")
+    >>> x = net.input("x", td.float32, ("n", 3))
+    >>> x.shape, network_of_dims(x.shape) is net, network_of_dims((x.shape[0] * 2, 1)) is net
+    ((Dim('n'), 3), True, True)
+    """
+
+    owner: Any = None
+
+
+def bound_shape(shape: tuple[DimLike, ...], network: Any) -> TensorShape:
+    """``shape`` as a :class:`TensorShape` of ``network`` whose symbolic dims all remember ``network``."""
+    ref = weakref.ref(network)
+    out = TensorShape([d if d.__class__ is int or d.owner is ref else _bound(d, ref) for d in shape])
+    out.owner = ref
+    return out
+
+
+def _bound(d: DimLike, ref: Any) -> DimLike:
+    if isinstance(d, int) or d.owner is ref:
+        return d
+    if d.is_symbol:
+        return Dim("", d.args, ref)
+    return Dim(d.op, tuple(_bound(a, ref) for a in d.args), ref)
+
+
+def network_of_dims(value: Any) -> Any:
+    """The network that the first of ``value``'s dims remembers: ``value`` is a dim, ``x.shape``, or a
+    sequence holding such dims (None when none remembers one)."""
+    if isinstance(value, (TensorShape, Dim)) and value.owner is not None:
+        found = value.owner()
+        if found is not None:
+            return found
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = network_of_dims(item) if isinstance(item, Dim) else None
+            if found is not None:
+                return found
+    return None
+
+
 def _operand_text(a: DimLike, op: str) -> str:
     text = str(a)
     if isinstance(a, Dim) and not a.is_symbol and (op in ("*", "//", "%") and a.op in ("+", "-")):
@@ -129,7 +187,13 @@ def combine(op: str, lhs: DimLike, rhs: DimLike) -> DimLike:
         return lhs
     if op == "//" and isinstance(lhs, Dim) and lhs.op == "*" and lhs.args[1] == rhs:
         return lhs.args[0]
-    return Dim(op, (lhs, rhs))
+    return Dim(op, (lhs, rhs), _owner(lhs, rhs))
+
+
+def _owner(lhs: DimLike, rhs: DimLike) -> Any:
+    """The network reference of the operands (ints and unbound dims have none); None when they differ."""
+    owners = {d.owner for d in (lhs, rhs) if isinstance(d, Dim) and d.owner is not None}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def evaluate(d: DimLike, bindings: dict[str, int]) -> int:

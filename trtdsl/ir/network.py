@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, ShapeError, user_location
-from trtdsl.ir.dims import DimLike, as_dim
+from trtdsl.ir.backends import ONNX_EXPORT, get_backend
+from trtdsl.ir.dims import Dim, DimLike, as_dim, bound_shape
+from trtdsl.ir.functions import function
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
+from trtdsl.ir.profiles import Profile, make_profile
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
     from trtdsl.dtypes import DType
-    from trtdsl.regions.region import Region
-    from trtdsl.shapes.profiles import Profile
+    from trtdsl.ir.region import Region
 
 MAX_RANK = 8  # Dims::MAX_DIMS
 
@@ -61,7 +64,16 @@ class Network:
         self._counters: dict[str, int] = {}
         self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
+        # What analyses derive from the whole network (region structure, run plans, exports), by analysis:
+        # forgotten at every change.
         self._cache: dict[str, Any] = {}
+        # The values of its tensors as trtdsl.shapes.values knows them, by analysis: kept while layers are
+        # added, which changes no tensor's value; forgotten when set_input replaces a layer's input.
+        self._values: dict[str, Any] = {}
+        # What definition-time helpers keep for the network's life, by helper (trtdsl.shapes: the symbols
+        # naming tensor values, to which shapes refer; the layers made for dims, reused; the shape
+        # computations checked, each warned about once).
+        self._records: dict[str, Any] = {}
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
@@ -88,12 +100,11 @@ class Network:
         int32/int64 tensor of static rank 0 or 1, at most 64 elements), given per profile as
         ``(min, opt, max)`` values with :meth:`add_profile` (TensorRT's shape-tensor inputs)."""
         dt = dtypes.dtype(dtype)
-        dims = _check_shape(f"input {name!r}", shape)
+        # dims that remember this network; those computed from them do too (see trtdsl.ir.dims)
+        dims = bound_shape(_check_shape(f"input {name!r}", shape), self)
         self._check_new_name(name, "input")
         if shape_tensor:
-            from trtdsl.shapes.rules import check_shape_io
-
-            check_shape_io(f"input {name!r}", TensorType(dt, dims))
+            function("check_shape_io")(f"input {name!r}", TensorType(dt, dims))
         tensor = Tensor(self, TensorType(dt, dims), None, 0, name, True)
         self._register(tensor)
         self.inputs[name] = tensor
@@ -113,8 +124,6 @@ class Network:
         >>> net.add_profile({"batch": (1, 8, 64)})
         Profile(batch=(1, 8, 64))
         """
-        from trtdsl.shapes.profiles import make_profile
-
         profile = make_profile(self, ranges)
         self._profiles.append(profile)
         self._changed()
@@ -130,6 +139,22 @@ class Network:
         """
         return tuple(self._profiles)
 
+    def dim_names(self) -> list[str]:
+        """The named dims of the network's inputs, in order of appearance (each dim's names sorted).
+
+        >>> import trtdsl as td
+        >>> net = td.Network("n")
+        >>> _ = net.input("a", td.float32, ("batch", 3)), net.input("b", td.float32, ("seq", "batch"))
+        >>> net.dim_names()
+        ['batch', 'seq']
+        """
+        names: dict[str, None] = {}
+        for t in self.inputs.values():
+            for d in t.shape:
+                if isinstance(d, Dim):
+                    names.update(dict.fromkeys(sorted(d.symbols())))
+        return list(names)
+
     def mark_output_for_shapes(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the output ``name`` whose values are computed as shapes (TensorRT's
         ``markOutputForShapes``): an int32/int64 tensor of static rank 0 or 1, at most 64 elements,
@@ -142,13 +167,11 @@ class Network:
         >>> net.shape_outputs, net.run({"x": np.zeros((5, 3), np.float32)})["dims"]
         ({'dims'}, array([10,  6]))
         """
-        from trtdsl.shapes.rules import check_shape_io, use_as_shape
-
         if isinstance(tensor, Tensor):
-            check_shape_io(f"mark_output_for_shapes {name!r}", tensor.type)
+            function("check_shape_io")(f"mark_output_for_shapes {name!r}", tensor.type)
         self.output(name, tensor)
         self.shape_outputs.add(name)
-        use_as_shape(f"mark_output_for_shapes {name!r}", self.outputs[name])
+        function("use_as_shape")(f"mark_output_for_shapes {name!r}", self.outputs[name])
 
     def output(self, name: str, tensor: Tensor) -> None:
         """Mark ``tensor`` as the network output called ``name``."""
@@ -167,11 +190,9 @@ class Network:
             if check is not None:
                 check(name, tensor)
         if tensor.user_named or any(t is tensor for t in self.outputs.values()) or tensor.producer is None:
-            from trtdsl.layers.cast import identity
-
             scopes, self._scopes = self._scopes, []  # the copy is outside any region being defined
             try:
-                tensor = identity(tensor, name=name)
+                tensor = function("identity")(tensor, name=name)
             finally:
                 self._scopes = scopes
         else:
@@ -182,9 +203,7 @@ class Network:
     def constant(self, values: Any, dtype: DType | str | Any | None = None, *,
                  name: str | None = None) -> Tensor:
         """A constant layer holding a copy of ``values`` (converted to ``dtype`` if given)."""
-        from trtdsl.layers.constant import constant
-
-        return constant(self, values, dtype, name=name)
+        return function("constant")(self, values, dtype, name=name)
 
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
@@ -236,7 +255,7 @@ class Network:
                              f"layer's output types from {', '.join(str(t.type) for t in node.outputs)} to "
                              f"{', '.join(str(t) for t in out_types)}")
         node.inputs = ins
-        self._changed()
+        self._changed(rewired=True)
 
     # -- running --------------------------------------------------------------------------------------
     def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
@@ -245,16 +264,12 @@ class Network:
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
         semantics and runs anywhere."""
-        from trtdsl.backends import get_backend
-
         return get_backend(backend).run(self, inputs, **options)
 
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
         :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
-        from trtdsl.backends.onnx import export
-
-        return export(self, path, opset=opset)
+        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset)
 
     def build(self, **options: Any) -> Any:
         """A TensorRT engine of the network (needs TensorRT and a GPU; see docs/tensorrt.md), callable
@@ -272,9 +287,7 @@ class Network:
         build: network 'n' has dynamic dims batch; give profiles={'batch': (min, opt, max)} (or a list of
         such dicts, one per optimization profile)
         """
-        from trtdsl.backends.tensorrt import build
-
-        return build(self, **options)
+        return get_backend("tensorrt").build(self, **options)
 
     def _check_input(self, op: Op, index: int, t: object) -> None:
         """An input of a new layer is None or a Tensor of this network."""
@@ -290,8 +303,12 @@ class Network:
             )
 
     # -- naming ---------------------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, *, rewired: bool = False) -> None:
+        """Forget what was derived from the network (a layer, input, output, region or profile was added);
+        ``rewired`` (a layer's input was replaced) also its tensors' values, which may have changed."""
         self._cache.clear()
+        if rewired:
+            self._values.clear()
 
     def _check_new_name(self, name: object, what: str) -> None:
         if not isinstance(name, str) or not name:

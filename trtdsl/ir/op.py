@@ -2,7 +2,8 @@
 
 Each op is an attrs ``@frozen`` subclass of :class:`Op` that holds the layer's parameters and knows
 its meaning: ``infer`` (validation plus the shape/dtype rule) and ``reference`` (the NumPy
-computation, following TensorRT's semantics). Backends are tables keyed by ``Op.kind``.
+computation, following TensorRT's semantics). Backends are tables keyed by op class
+(:mod:`trtdsl.ir.table`).
 """
 
 from __future__ import annotations

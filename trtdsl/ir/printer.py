@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from trtdsl.ir.types import Weights
 
 from trtdsl.ir.node import Node
-from trtdsl.regions.region import Region
+from trtdsl.ir.region import Region
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
-    from trtdsl.regions.structure import Frame, Structure
+    from trtdsl.ir.structure import Frame, Structure
 
 _COMMENT_COLUMN = 72
 
@@ -81,7 +81,7 @@ def _structure(network: Network) -> Structure | None:
     if not network.regions:
         return None
     from trtdsl.errors import RegionError
-    from trtdsl.regions.structure import analyze
+    from trtdsl.ir.structure import analyze
 
     try:
         return analyze(network)

@@ -1,4 +1,5 @@
-"""Tensors: values flowing between layers, with NumPy-style operators that add layers."""
+"""Tensors: values flowing between layers, with NumPy-style operators that add layers (the layer families
+register the functions the operators call: :mod:`trtdsl.ir.functions`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from trtdsl.dtypes import DType
 from trtdsl.errors import DSLError
-from trtdsl.ir.dims import DimLike
+from trtdsl.ir.dims import DimLike, TensorShape, bound_shape
+from trtdsl.ir.functions import function
 from trtdsl.ir.types import TensorType
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class Tensor:
     (array([-1,  2,  3], dtype=int32), array([-2,  2,  3], dtype=int32))
     """
 
-    __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "__weakref__")
+    __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "_shape", "__weakref__")
     __array_ufunc__ = None  # makes NumPy defer to the reflected operators: ndarray + Tensor -> Tensor
 
     def __init__(self, network: Network, type: TensorType, producer: Node | None, index: int,
@@ -41,6 +43,7 @@ class Tensor:
         self.index = index
         self._name = name
         self.user_named = user_named
+        self._shape: TensorShape | None = None
 
     @property
     def name(self) -> str:
@@ -52,7 +55,12 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[DimLike, ...]:
-        return self.type.shape
+        """The dims, as a tuple that (like its dims) remembers this tensor's network, so that
+        ``td.zeros(x.shape)`` needs no ``like=``."""
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = bound_shape(self.type.shape, self.network)
+        return shape
 
     @property
     def ndim(self) -> int:
@@ -79,162 +87,129 @@ class Tensor:
 
     # Arithmetic and logic: ElementWise / Unary layers.
     def __add__(self, other: Any) -> Tensor:
-        return _ew().add(self, other)
+        return function("add")(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ew().add(other, self)
+        return function("add")(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ew().subtract(self, other)
+        return function("subtract")(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ew().subtract(other, self)
+        return function("subtract")(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ew().multiply(self, other)
+        return function("multiply")(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ew().multiply(other, self)
+        return function("multiply")(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ew().divide(self, other)
+        return function("divide")(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ew().divide(other, self)
+        return function("divide")(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _ew().floor_divide(self, other)
+        return function("floor_divide")(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _ew().floor_divide(other, self)
+        return function("floor_divide")(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _ew().mod(self, other)
+        return function("mod")(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _ew().mod(other, self)
+        return function("mod")(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ew().power(self, other)
+        return function("power")(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ew().power(other, self)
+        return function("power")(other, self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ew().logical_and(self, other)
+        return function("logical_and")(self, other)
 
     def __rand__(self, other: Any) -> Tensor:
-        return _ew().logical_and(other, self)
+        return function("logical_and")(other, self)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ew().logical_or(self, other)
+        return function("logical_or")(self, other)
 
     def __ror__(self, other: Any) -> Tensor:
-        return _ew().logical_or(other, self)
+        return function("logical_or")(other, self)
 
     def __xor__(self, other: Any) -> Tensor:
-        return _ew().logical_xor(self, other)
+        return function("logical_xor")(self, other)
 
     def __rxor__(self, other: Any) -> Tensor:
-        return _ew().logical_xor(other, self)
+        return function("logical_xor")(other, self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew().equal(self, other)
+        return function("equal")(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew().not_equal(self, other)
+        return function("not_equal")(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ew().less(self, other)
+        return function("less")(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _ew().less_equal(self, other)
+        return function("less_equal")(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ew().greater(self, other)
+        return function("greater")(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ew().greater_equal(self, other)
+        return function("greater_equal")(self, other)
 
     def __neg__(self) -> Tensor:
-        from trtdsl.layers import unary
-
-        return unary.negative(self)
+        return function("negative")(self)
 
     def __abs__(self) -> Tensor:
-        from trtdsl.layers import unary
-
-        return unary.abs(self)
+        return function("abs")(self)
 
     def __invert__(self) -> Tensor:
-        from trtdsl.layers import unary
-
-        return unary.logical_not(self)
+        return function("logical_not")(self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        from trtdsl.layers import matmul
-
-        return matmul.matmul(self, other)
+        return function("matmul")(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        from trtdsl.layers import matmul
-
-        return matmul.matmul(other, self)
+        return function("matmul")(other, self)
 
     def __getitem__(self, key: Any) -> Tensor:
-        from trtdsl.layers import slice as slice_layer
-
-        return slice_layer.getitem(self, key)
+        return function("getitem")(self, key)
 
     # NumPy-style methods.
     def reshape(self, *shape: Any) -> Tensor:
-        from trtdsl.layers import shuffle
-
         dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return shuffle.reshape(self, dims)
+        return function("reshape")(self, dims)
 
     def transpose(self, *axes: Any) -> Tensor:
-        from trtdsl.layers import shuffle
-
         perm = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None)
-        return shuffle.transpose(self, perm)
+        return function("transpose")(self, perm)
 
     @property
     def T(self) -> Tensor:
         return self.transpose()
 
     def astype(self, dtype: Any) -> Tensor:
-        from trtdsl.layers import cast
-
-        return cast.cast(self, dtype)
+        return function("cast")(self, dtype)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        from trtdsl.layers import reduce
-
-        return reduce.sum(self, axis=axis, keepdims=keepdims)
+        return function("sum")(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        from trtdsl.layers import reduce
-
-        return reduce.mean(self, axis=axis, keepdims=keepdims)
+        return function("mean")(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        from trtdsl.layers import reduce
-
-        return reduce.max(self, axis=axis, keepdims=keepdims)
+        return function("max")(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        from trtdsl.layers import reduce
-
-        return reduce.min(self, axis=axis, keepdims=keepdims)
+        return function("min")(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        from trtdsl.layers import reduce
+        return function("prod")(self, axis=axis, keepdims=keepdims)
 
-        return reduce.prod(self, axis=axis, keepdims=keepdims)
-
-
-def _ew() -> Any:
-    from trtdsl.layers import elementwise
-
-    return elementwise

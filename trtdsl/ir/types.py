@@ -9,7 +9,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import DTypeError
+from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike, format_shape, is_static
 
 
@@ -32,6 +32,31 @@ class TensorType:
     def shape_text(self) -> str:
         """The shape as users write it, e.g. ``(batch, 4)``."""
         return "(" + ", ".join(str(d) for d in self.shape) + ("," if len(self.shape) == 1 else "") + ")"
+
+    def check_shape_vector(self, what: str, length: int | None = None) -> None:
+        """Raise unless this is the type of a shape tensor that a layer reads as a list of dims: int32 or
+        int64, 1-D, of a length known when the network is built (``length`` if given). ``what`` names
+        the tensor in the message.
+
+        >>> TensorType(dtypes.int64, (3,)).check_shape_vector("reshape: argument 'shape' (%s)", 3)
+        >>> try:
+        ...     TensorType(dtypes.int32, ("n",)).check_shape_vector("Fill: input 'dims'")
+        ... except ShapeError as e:
+        ...     print(e.message)
+        Fill: input 'dims' has the dynamic length n; TensorRT needs a shape tensor's length when the network
+        is built (it is the rank of a result)
+        """
+        if self.dtype not in (dtypes.int32, dtypes.int64):
+            raise DTypeError(f"{what} has dtype {self.dtype.name}; a shape tensor is int32 or int64")
+        if self.rank != 1:
+            raise ShapeError(f"{what} has shape {self.shape_text}; a shape tensor is 1-D")
+        if not isinstance(self.shape[0], int):
+            raise ShapeError(
+                f"{what} has the dynamic length {self.shape[0]}; TensorRT needs a shape tensor's length when "
+                "the network is built (it is the rank of a result)"
+            )
+        if length is not None and self.shape[0] != length:
+            raise ShapeError(f"{what} has {self.shape[0]} elements; expected {length}")
 
     def __str__(self) -> str:
         return f"{self.dtype.short}{format_shape(self.shape)}"

@@ -193,15 +193,6 @@ def broadcast_types(label: str, types: Sequence[TensorType]) -> tuple[DimLike, .
     return tuple(shape)
 
 
-def align_ranks(tensors: Sequence[Tensor]) -> list[Tensor]:
-    """NumPy-style rank broadcasting made explicit: lower-rank tensors get leading dims of 1 through an
-    Unsqueeze layer, as TensorRT needs equal ranks."""
-    from trtdsl.layers.shuffle import unsqueeze
-
-    rank = max(t.ndim for t in tensors)
-    return [t if t.ndim == rank else unsqueeze(t, tuple(range(rank - t.ndim))) for t in tensors]
-
-
 def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray) -> np.ndarray:
     """Apply ``fn`` computing in float32 for 16-bit floats (as TensorRT kernels do), cast to ``dtype``."""
     if dtype in (np.float16, dtypes.bfloat16.numpy):

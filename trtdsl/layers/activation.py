@@ -1,9 +1,9 @@
 """IActivationLayer: one function per ActivationType, with its alpha/beta.
 
-Formulas (TensorRT's, see ``reference/trt-semantics.md`` section 2b), alpha = ``a``, beta = ``b``:
+Formulas (TensorRT's, see ``docs/semantics.md``), alpha = ``a``, beta = ``b``:
 
 ==================  =============================================
-RELU                ``np.maximum(x, 0)``
+RELU                ``np.fmax(x, 0)``
 SIGMOID             ``1 / (1 + np.exp(-x))``
 TANH                ``np.tanh(x)``
 LEAKY_RELU          ``np.where(x >= 0, x, a * x)``
@@ -11,13 +11,20 @@ ELU                 ``np.where(x >= 0, x, a * (np.exp(x) - 1))``
 SELU                ``np.where(x > 0, b * x, b * (a * np.exp(x) - a))``
 SOFTSIGN            ``x / (1 + np.abs(x))``
 SOFTPLUS            ``a * np.log(np.exp(b * x) + 1)``
-CLIP                ``np.maximum(a, np.minimum(b, x))``
-HARD_SIGMOID        ``np.maximum(0, np.minimum(1, a * x + b))``
+CLIP                ``np.fmax(a, np.minimum(b, x))``
+HARD_SIGMOID        ``np.fmax(0, np.minimum(1, a * x + b))``
 SCALED_TANH         ``a * np.tanh(b * x)``
 THRESHOLDED_RELU    ``np.where(x > a, x, 0)``
 GELU_ERF            ``0.5 * x * (1 + erf(x / np.sqrt(2)))``
 GELU_TANH           ``0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))``
 ==================  =============================================
+
+The formulas are NvInfer.h's (``enum class ActivationType``). Where they take a maximum, a NaN gives the
+other operand, as ``np.fmax`` does: RELU, CLIP and HARD_SIGMOID map a NaN to their lower bound (0,
+``a``, 0). For CLIP this is observed: a TensorRT 10.16.1 engine turns a NaN input of ONNX Clip, which
+onnx-tensorrt lowers to kCLIP when the bounds are constants, into the lower bound (NVIDIA/TensorRT#4773;
+NVIDIA's legacy Clip plugin kernel, ``x > min ? x : min``, does the same). For RELU and HARD_SIGMOID it is
+inferred from CLIP and from elementwise MAX (NVIDIA/TensorRT#4758); an engine run on NaN would settle it.
 
 TensorRT does not document default alpha/beta; trtdsl's functions always set both explicitly,
 with ONNX's defaults (e.g. LEAKY_RELU alpha=0.01, SELU alpha=1.67326..., beta=1.0507...).
@@ -70,7 +77,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 # Each formula takes (x, alpha, beta) with x in float32 or float64.
 _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]] = {
-    _A.RELU: lambda x, a, b: np.maximum(x, 0),
+    _A.RELU: lambda x, a, b: np.fmax(x, 0),
     _A.SIGMOID: lambda x, a, b: 1 / (1 + np.exp(-x)),
     _A.TANH: lambda x, a, b: np.tanh(x),
     _A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x),
@@ -78,8 +85,8 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.SELU: lambda x, a, b: np.where(x > 0, b * x, b * (a * np.exp(x) - a)),
     _A.SOFTSIGN: lambda x, a, b: x / (1 + np.abs(x)),
     _A.SOFTPLUS: lambda x, a, b: a * np.logaddexp(b * x, 0),
-    _A.CLIP: lambda x, a, b: np.maximum(a, np.minimum(b, x)),
-    _A.HARD_SIGMOID: lambda x, a, b: np.maximum(0, np.minimum(1, a * x + b)),
+    _A.CLIP: lambda x, a, b: np.fmax(a, np.minimum(b, x)),
+    _A.HARD_SIGMOID: lambda x, a, b: np.fmax(0, np.minimum(1, a * x + b)),
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
     _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
     _A.GELU_ERF: lambda x, a, b: 0.5 * x * (1 + erf(x * math.sqrt(0.5))),
@@ -146,7 +153,7 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: 
 
 
 def relu(x: Tensor, *, name: str | None = None) -> Tensor:
-    """``np.maximum(x, 0)``; floats, int32, int64.
+    """``np.fmax(x, 0)`` (NaN gives 0, see the module); floats, int32, int64.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")
@@ -251,14 +258,15 @@ def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | No
 
 
 def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tensor:
-    """``np.clip(x, low, high)`` (CLIP with alpha = low, beta = high).
+    """``np.clip(x, low, high)`` but NaN gives ``low`` (CLIP with alpha = low, beta = high; NaN: observed on
+    TensorRT 10.16.1, NVIDIA/TensorRT#4773).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")
-    >>> x = net.input("x", td.float32, (3,))
+    >>> x = net.input("x", td.float32, (4,))
     >>> net.output("y", td.clip(x, -0.5, 1.0))
-    >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
-    array([-0.5,  0. ,  1. ], dtype=float32)
+    >>> net.run({"x": np.array([-1.0, 0.0, 2.0, np.nan], np.float32)})["y"]
+    array([-0.5,  0. ,  1. , -0.5], dtype=float32)
     """
     if finite_float("clip", "low", low) > finite_float("clip", "high", high):
         raise bad_argument("clip", "high", high, f"a value >= low ({low})")
@@ -266,7 +274,7 @@ def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tens
 
 
 def hard_sigmoid(x: Tensor, alpha: float = 0.2, beta: float = 0.5, *, name: str | None = None) -> Tensor:
-    """``np.maximum(0, np.minimum(1, alpha * x + beta))``.
+    """``np.fmax(0, np.minimum(1, alpha * x + beta))`` (NaN gives 0, see the module).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")

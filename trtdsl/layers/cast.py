@@ -1,9 +1,11 @@
 """ICastLayer and IIdentityLayer.
 
-Cast follows TensorRT: float to integer truncates toward zero (``np.trunc``), float to bool is
-``x != 0``, integer narrowing wraps (two's complement). Out-of-range float to integer and NaN are
-undefined in TensorRT; the reference saturates to the integer range and maps NaN to 0 (its chosen
-reading, so results are deterministic). FP8/FP4/INT4 are not Cast targets: use td.quantize.
+Cast follows TensorRT: float to integer truncates toward zero (``np.trunc``; TensorRT's Python docs,
+DataType: "by truncating towards zero"), float to bool is ``x != 0``. Out-of-range float to integer and
+NaN are undocumented; the reference saturates to the integer range and maps NaN to 0, which is what a
+TensorRT 10.16.1 engine was observed to do for float32 to int32 (NaN to 0, +inf to INT32_MAX,
+NVIDIA/TensorRT#4775). Integer narrowing wraps (two's complement): UNCONFIRMED, an engine run casting
+2**31 from int64 to int32 would settle it. FP8/FP4/INT4 are not Cast targets: use td.quantize.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("cast")
@@ -22,6 +24,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -87,6 +90,7 @@ class Identity(Op):
         return (x,)
 
 
+@ir_function
 def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
     """``x.astype(dtype)`` as one ICastLayer (TensorRT's rules: see the module doc).
 
@@ -101,6 +105,7 @@ def cast(x: Tensor, dtype: Any, *, name: str | None = None) -> Tensor:
     return x.network.add1(Cast(dtypes.dtype(dtype)), (x,), name=name)
 
 
+@ir_function
 def identity(x: Tensor, *, name: str | None = None) -> Tensor:
     """A copy of ``x`` (IIdentityLayer).
 

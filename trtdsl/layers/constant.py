@@ -17,6 +17,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
@@ -40,6 +41,7 @@ class Constant(Op):
         return (self.weights.array,)
 
 
+@ir_function
 def constant(network: Network, values: Any, dtype: Any = None, *, name: str | None = None) -> Tensor:
     """A constant layer holding a copy of ``values``. Python numbers and lists become float32, or int32
     (int64 if they do not fit); NumPy arrays and scalars keep their dtype (``np.float64`` scalars are

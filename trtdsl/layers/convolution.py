@@ -132,7 +132,9 @@ def check_spatial_input(label: str, x: TensorType, nb: int, what: str) -> None:
 
 def same_pads(mode: PaddingMode, total: int) -> tuple[int, int]:
     """SAME padding ``total`` split in (pre, post): SAME_UPPER puts the larger half after the data."""
-    total = max(total, 0)  # negative P (stride > kernel) is UNCONFIRMED in TensorRT; ONNX clamps to 0
+    # a negative P (stride > kernel) is clamped as ONNX does: UNCONFIRMED in TensorRT, whose PaddingMode
+    # formula has no clamp; an engine run of SAME padding with stride > kernel would settle it
+    total = max(total, 0)
     small = total // 2
     return (small, total - small) if mode is _P.SAME_UPPER else (total - small, small)
 

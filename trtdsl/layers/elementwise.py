@@ -1,7 +1,9 @@
 """IElementWiseLayer: binary arithmetic, comparison and logic, with TensorRT's semantics.
 
-TensorRT differs from NumPy in two ways that matter here: integer ``DIV`` truncates toward zero
-(C semantics; ``FLOOR_DIV`` floors, like Python's ``//``), and both inputs must have equal rank.
+TensorRT differs from NumPy in three ways that matter here: integer ``DIV`` truncates toward zero
+(C semantics; ``FLOOR_DIV`` floors, like Python's ``//``), ``MAX``/``MIN`` return the other operand where
+one is NaN (``np.fmax``/``np.fmin``, not ``np.maximum``/``np.minimum``), and both inputs must have equal
+rank.
 trtdsl's functions accept NumPy-style broadcasting and insert the Unsqueeze that TensorRT needs, so the
 IR shows it. Python numbers and NumPy arrays are turned into constants of the tensor's dtype.
 
@@ -25,12 +27,14 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    align_ranks, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
 )
+from trtdsl.layers.squeeze import align_ranks
 
 
 class ElementWiseOperation(enum.Enum):
@@ -74,8 +78,8 @@ _CMP_IN = _NUMERIC
 _TABLE: dict[ElementWiseOperation, tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], tuple, bool]] = {
     _E.SUM: (np.add, _NUMERIC, False),
     _E.PROD: (np.multiply, _NUMERIC, False),
-    _E.MAX: (np.maximum, _NUMERIC, False),
-    _E.MIN: (np.minimum, _NUMERIC, False),
+    _E.MAX: (np.fmax, _NUMERIC, False),
+    _E.MIN: (np.fmin, _NUMERIC, False),
     _E.SUB: (np.subtract, _NUMERIC, False),
     _E.DIV: (_div, _NUMERIC, False),
     _E.POW: (np.power, dtypes.FLOATS, False),
@@ -193,10 +197,18 @@ def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, l
     return fn
 
 
-# Readings of what TensorRT leaves open (trt-semantics.md section 1, UNCONFIRMED there): integer results
-# wrap (two's complement); integer division by zero gives 0; MAX/MIN propagate NaN as NumPy does; EQUAL
-# also takes bools (onnx-tensorrt: "Equal supports all types"); POW takes float types only (the ONNX
-# importer rejects integer POW and TensorRT 10.7's operator page lists no integer type).
+# Sources of the readings (docs/semantics.md has them all):
+# - MAX/MIN skip a NaN operand (np.fmax/np.fmin). Observed for MIN: a TensorRT 10.16.1 engine returns the
+#   non-NaN operand of ONNX Min (NVIDIA/TensorRT#4758), which onnx-tensorrt maps straight to kMIN
+#   (onnxOpImporters.cpp, Min). Inferred for MAX, by symmetry and because CUDA's fmaxf/fminf treat a NaN
+#   argument as missing data (CUDA libdevice guide, __nv_fmaxf); a NaN-operand run of kMAX would settle it.
+# - EQUAL also takes bools: onnx-tensorrt passes bool Equal straight to kEQUAL (importerUtils.cpp,
+#   "Equal supports all types").
+# - POW takes float types only: stricter than TensorRT >= 10.8, whose Operators page lists int8/int32/
+#   int64 too; onnx-tensorrt rejects integer POW.
+# - UNCONFIRMED, undefined in TensorRT: integer results wrap (two's complement) and integer division by
+#   zero gives 0 (a maintainer calls division-by-zero results undefined, NVIDIA/TensorRT#3448); an engine
+#   run of int32 overflow would settle the first.
 add = _binary(_E.SUM, "``a + b``; integers wrap",
               ("float32", [1, 2, 3], 0.5, "array([1.5, 2.5, 3.5], dtype=float32)"))
 subtract = _binary(_E.SUB, "``a - b``; integers wrap",
@@ -211,9 +223,9 @@ floor_divide = _binary(_E.FLOOR_DIV, "``np.floor(a / b)``; for integers Python's
                        ("int32", [-7, 7, 9], 2, "array([-4,  3,  4], dtype=int32)"))
 power = _binary(_E.POW, "``a ** b``, float types only",
                 ("float32", [1, 2, 3], 2.0, "array([1., 4., 9.], dtype=float32)"))
-maximum = _binary(_E.MAX, "``np.maximum(a, b)`` (NaN if either is NaN)",
+maximum = _binary(_E.MAX, "``np.fmax(a, b)``: where one operand is NaN, the other (NaN only if both are)",
                   ("float32", [-1, 0, 2], 0.5, "array([0.5, 0.5, 2. ], dtype=float32)"))
-minimum = _binary(_E.MIN, "``np.minimum(a, b)`` (NaN if either is NaN)",
+minimum = _binary(_E.MIN, "``np.fmin(a, b)``: where one operand is NaN, the other (NaN only if both are)",
                   ("float32", [-1, 0, 2], 0.5, "array([-1. ,  0. ,  0.5], dtype=float32)"))
 logical_and = _binary(_E.AND, "``a & b`` for bool tensors",
                       ("bool_", [True, False, True], [True, True, False], "array([ True, False, False])"))
@@ -227,8 +239,12 @@ greater = _binary(_E.GREATER, "``a > b``, a bool tensor",
                   ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
 less = _binary(_E.LESS, "``a < b``, a bool tensor",
                ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
+for _fn in (add, subtract, multiply, divide, floor_divide, power, logical_and, logical_or, logical_xor, equal,
+            greater, less):
+    ir_function(_fn)  # the Tensor operators
 
 
+@ir_function
 def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a != b``: TensorRT has no NOT_EQUAL, so this is ``NOT(EQUAL(a, b))``.
 
@@ -244,6 +260,7 @@ def not_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_not(equal(a, b), name=name)
 
 
+@ir_function
 def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a >= b`` as ``OR(GREATER(a, b), EQUAL(a, b))`` (false when either is NaN, as in NumPy).
 
@@ -257,6 +274,7 @@ def greater_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_or(greater(a, b), equal(a, b), name=name)
 
 
+@ir_function
 def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """``a <= b`` as ``OR(LESS(a, b), EQUAL(a, b))``.
 
@@ -270,6 +288,7 @@ def less_equal(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     return logical_or(less(a, b), equal(a, b), name=name)
 
 
+@ir_function
 def mod(a: Any, b: Any, *, name: str | None = None) -> Tensor:
     """Python/NumPy modulo ``a - floor_divide(a, b) * b`` (the sign follows ``b``), built from
     FLOOR_DIV, PROD and SUB as TensorRT's ONNX importer does for ``Mod(fmod=0)``.

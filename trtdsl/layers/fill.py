@@ -11,11 +11,13 @@ RANDOM_UNIFORM  uniform values in [alpha, beta] (defaults 0 and 1; float32, floa
 RANDOM_NORMAL   normal values of mean alpha and standard deviation beta (defaults 0 and 1)
 ==============  =================================================================================
 
-Alpha and beta are both static or both inputs (1 and 2), of the output's dtype (trtdsl's reading of
-"the same data type"; UNCONFIRMED for float16 random fills). Random fills differ on every run, in
-TensorRT and in the reference (NumPy's default generator): compare them by their statistics.
-LINSPACE computes in the output's dtype: int32 wraps, float32 rounds ``alpha + sum(beta * i)``
-computed in float64 once (TensorRT's kernel order is UNCONFIRMED; the difference is one rounding).
+Alpha and beta are both static or both inputs (1 and 2), of the output's dtype (NvInfer.h IFillLayer:
+"both must be non-null and have the same data type"; the Python docstrings' IFillLayer table lists
+float16 and float32 for the random fills). Random fills differ on every run, in TensorRT and in the
+reference (NumPy's default generator): compare them by their statistics. LINSPACE computes in the
+output's dtype: int32 wraps, float32 rounds ``alpha + sum(beta * i)`` computed in float64 once
+(TensorRT's kernel order is UNCONFIRMED, the difference being one rounding; an engine run of a long
+float32 LINSPACE would settle it).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("f")
@@ -43,12 +45,13 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike, combine
+from trtdsl.ir.dims import Dim, DimLike, combine, network_of_dims
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_tensor
+from trtdsl.layers._shape_args import dim_tensor, shape_arg, shape_tensor
 
 __all__ = [
     "Fill",
@@ -120,9 +123,7 @@ class Fill(Op):
                 f"{', '.join(d.name for d in allowed)}"
             )
         if dims is not None:
-            from trtdsl.shapes.rules import check_shape_input
-
-            check_shape_input(label, "dims", dims, len(self.shape))
+            dims.check_shape_vector(f"{label}: input 'dims'", len(self.shape))
         elif not all(type(d) is int and d >= 0 for d in self.shape):
             raise bad_argument(
                 label,
@@ -224,7 +225,8 @@ def _operation(value: FillOperation | str) -> FillOperation:
 
 
 def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
-    """The network the values, the shape's tensors or ``like`` belong to (None if none is a tensor)."""
+    """The network ``like``, the values or the shape's tensors belong to, else the one the dims of the
+    shape or values were read from (``x.shape``, ``x.shape[0] - 1``); None if nothing tells."""
     if like is not None:
         return expect_tensor(fn, "like", like).network
     for v in (shape, *values):
@@ -234,14 +236,18 @@ def _network(fn: str, shape: Any, like: Any, *values: Any) -> Network | None:
             for item in v:
                 if isinstance(item, Tensor):
                     return item.network
+    for v in (shape, *values):
+        found = network_of_dims(v)
+        if found is not None:
+            return found
     return None
 
 
 def _need_network(fn: str, network: Network | None) -> Network:
     if network is None:
         raise ArgumentError(
-            f"{fn}: no argument is a trtdsl Tensor, so the network is unknown; pass like=<a tensor of "
-            "the network> (as NumPy's like=)"
+            f"{fn}: no argument is a trtdsl Tensor or a dim of one (x.shape), so the network is unknown; "
+            "pass like=<a tensor of the network> (as NumPy's like=)"
         )
     return network
 
@@ -261,7 +267,7 @@ def fill(
     LINSPACE: ``alpha + sum_k beta[k] * i_k`` (``alpha`` a number or 0-D tensor, ``beta`` a number for
     1-D outputs or one delta per dim); RANDOM_UNIFORM: uniform in [alpha, beta]; RANDOM_NORMAL: normal
     with mean alpha and standard deviation beta. Defaults: alpha 0, beta 1. ``like`` is a tensor of the
-    network when no other argument is one.
+    network when no other argument is one or holds its dims (``x.shape``).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("f")
@@ -278,7 +284,6 @@ def fill(
 def _fill(
     network: Network, shape: Any, op: FillOperation, alpha: Any, beta: Any, dt: DType, name: str | None
 ) -> Tensor:
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     dims = shape_arg("fill", "shape", shape, network)
@@ -353,8 +358,8 @@ def arange(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("a")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("r", td.arange(1, x.shape[0], 2, like=x))
-    >>> net.output("down", td.arange(x.shape[0] - 1, -1, -1, like=x))
+    >>> net.output("r", td.arange(1, x.shape[0], 2))
+    >>> net.output("down", td.arange(x.shape[0] - 1, -1, -1))
     >>> net.output("f", td.arange(0.0, 1.0, 0.25, like=x))
     >>> out = net.run({"x": np.zeros(8, np.float32)})
     >>> out["r"], out["down"], out["f"]
@@ -405,8 +410,7 @@ def _is_number(value: Any) -> bool:
 def _scalar_tensor(network: Network, value: Any, dtype: DType) -> Tensor:
     """A number, a dim or a 0-D integer tensor as a 0-D tensor of ``dtype``."""
     from trtdsl.layers.cast import cast
-    from trtdsl.layers.shuffle import squeeze
-    from trtdsl.shapes.materialize import dim_tensor
+    from trtdsl.layers.squeeze import squeeze
 
     if isinstance(value, Tensor):
         t = value
@@ -436,9 +440,8 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     >>> np.array_equal(out, np.broadcast_to([[1], [2], [3]], (2, 3, 4)))
     True
     """
-    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.squeeze import unsqueeze
     from trtdsl.layers.slice import Slice
-    from trtdsl.shapes.materialize import shape_arg, shape_tensor
     from trtdsl.shapes.rules import use_as_shape
 
     x = expect_tensor("broadcast_to", "x", x)
@@ -466,7 +469,6 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
             strides.append(1)  # the target dim must be d when the network runs (checked there)
         else:
             from trtdsl.layers.elementwise import minimum
-            from trtdsl.shapes.materialize import dim_tensor
 
             strides.append(minimum(dim_tensor(x.network, d) - 1, 1))  # 0 where the dim is 1, else 1
     size = target.tensor
@@ -489,13 +491,14 @@ def full(
     shape: Any, fill_value: Any, dtype: Any = None, *, like: Tensor | None = None, name: str | None = None
 ) -> Tensor:
     """``np.full(shape, fill_value, dtype)``: a constant broadcast to ``shape`` (which may hold dynamic
-    dims; ``like`` is a tensor of the network when no other argument is one). ``dtype`` defaults to
-    float32 for a float value, int32 for an int (int64 if needed), bool for a bool.
+    dims). The network is ``like``'s if given, else that of a tensor among the arguments, else the one
+    ``shape``'s dims were read from (``x.shape``, ``x.shape[0] + 1``). ``dtype`` defaults to float32 for a
+    float value, int32 for an int (int64 if needed), bool for a bool.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("full")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("y", td.full((2, x.shape[0]), 7, like=x))
+    >>> net.output("y", td.full((2, x.shape[0]), 7))
     >>> net.run({"x": np.zeros(3, np.float32)})["y"]
     array([[7, 7, 7],
            [7, 7, 7]], dtype=int32)
@@ -509,7 +512,6 @@ def full(
         if np.ndim(fill_value) != 0:
             raise bad_argument("full", "fill_value", fill_value, "a number or a 0-D tensor", ShapeError)
         value = network.constant(fill_value, dtype)
-    from trtdsl.shapes.materialize import shape_arg
 
     target = shape_arg("full", "shape", shape, network)
     from trtdsl.layers.shuffle import reshape
@@ -530,7 +532,7 @@ def zeros(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("z")
     >>> x = net.input("x", td.float32, ("n",))
-    >>> net.output("z", td.zeros((x.shape[0], 2), td.bool, like=x))
+    >>> net.output("z", td.zeros((x.shape[0], 2), td.bool))
     >>> net.run({"x": np.ones(3, np.float32)})["z"].shape
     (3, 2)
     """

@@ -17,8 +17,10 @@ Indices are int32 or int64. Two rules differ from NumPy, as TensorRT documents t
 - int64 indices with data that is not int64 are cast to int32 first (the TensorRT Operators reference).
 
 Negative indices wrap by adding the axis length (``-1`` is the last element), as in NumPy and ONNX.
-TensorRT only says that a negative index on a *dynamic*-length axis is undefined; wrapping on every
-axis is trtdsl's reading (UNCONFIRMED), and indices still out of range after it give 0.
+TensorRT's ONNX parser passes ONNX's indices, which may be negative, to addGather unchanged
+(onnx-tensorrt, Gather importer), so static axes wrap; NvInfer.h calls a negative index on a
+*dynamic*-length axis undefined, so wrapping there too is harmless. Indices still out of range after
+it give 0.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("g")
@@ -315,7 +317,7 @@ def gather(data: Tensor, indices: Any, axis: int = 0, mode: GatherMode | str = "
 
 def take(data: Tensor, indices: Any, axis: int = 0, *, name: str | None = None) -> Tensor:
     """``np.take(data, indices, axis)`` (DEFAULT mode), except that out-of-range indices give 0.
-    Negative indices wrap by the axis length (trtdsl's reading, UNCONFIRMED for TensorRT).
+    Negative indices wrap by the axis length (as onnx-tensorrt relies on; see the module).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("t")

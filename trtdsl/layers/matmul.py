@@ -35,6 +35,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -138,6 +139,7 @@ class MatrixMultiply(Op):
         return out
 
 
+@ir_function
 def matmul(a: Any, b: Any, *, transpose_a: bool = False, transpose_b: bool = False,
            name: str | None = None) -> Tensor:
     """``np.matmul(a, b)`` as one IMatrixMultiplyLayer, optionally transposing the last two dims of either
@@ -179,7 +181,7 @@ def _with_rank(t: Tensor, rank: int) -> Tensor:
     """``t`` with leading 1s up to ``rank`` (an Unsqueeze layer: TensorRT needs equal batch ranks)."""
     if t.ndim == rank:
         return t
-    from trtdsl.layers.shuffle import unsqueeze
+    from trtdsl.layers.squeeze import unsqueeze
 
     return unsqueeze(t, tuple(range(rank - t.ndim)))
 

@@ -8,7 +8,8 @@ With ``num_groups = G != 1`` (group normalization) dim 1 holds C channels split 
 statistics are taken over each group's channels and all dims after dim 1 (which ``axes`` must be exactly),
 and ``scale``/``bias`` are per channel, ``[1, C, 1, ...]``, as ``addNormalizationV2`` expects (the older
 ``addNormalization`` took them per group). Float types only; the statistics of 16-bit inputs are computed
-in float32, TensorRT's default compute precision.
+in float32, which the TensorRT lowering makes true by casting such inputs to float32 around the layer (a
+strongly typed network normalizes in its input's type: NvInfer.h 10.16, ``setComputePrecision``).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("ln")
@@ -37,7 +38,7 @@ from trtdsl.layers._common import (
     as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
 )
 from trtdsl.layers.reduce import check_axes
-from trtdsl.layers.shuffle import unsqueeze
+from trtdsl.layers.squeeze import unsqueeze
 
 __all__ = ["Normalization", "group_norm", "instance_norm", "layer_norm", "normalization"]
 

@@ -4,8 +4,10 @@ The input is ``(N, C, H, W)`` or ``(N, C, D, H, W)``. Padding and output sizes f
 :class:`~trtdsl.PaddingMode` table as convolution (with no dilation). Where TensorRT differs from what
 NumPy/PyTorch users may expect:
 
-- MAX pads with ``-inf``; AVERAGE pads with 0. A NaN in a window makes its MAX NaN, as ``np.max`` does
-  (TensorRT does not say; UNCONFIRMED, the same reading as for Reduce).
+- MAX pads with ``-inf``; AVERAGE pads with 0. MAX skips NaN, as Reduce MAX does (``np.fmax`` folded
+  from ``-inf``: a window of only NaN and padding gives ``-inf``). Inferred, like Reduce's reading, from
+  elementwise MIN on a TensorRT 10.16.1 engine (NVIDIA/TensorRT#4758) and CUDA's ``fmaxf``; an engine run
+  of a max pool over a window holding NaN would settle it. A NaN makes its AVERAGE NaN.
 - ``average_count_excludes_padding`` is True by default (TensorRT's default, ``count_include_pad=False``
   in PyTorch terms): the divisor is the number of real input elements in the window. When False, it is
   the overlap of the window with the *padded* input (positions a ROUND_UP window reaches past the padded
@@ -14,7 +16,8 @@ NumPy/PyTorch users may expect:
 - TensorRT does not document windows that hold no input element (padding >= window, or ROUND_UP with
   stride > window; PyTorch drops such a last window, TensorRT's output-size formula keeps it). trtdsl
   keeps TensorRT's output size; such a window gives ``-inf`` for MAX and ``0 / 0 = nan`` for an average
-  that excludes padding (UNCONFIRMED).
+  that excludes padding (UNCONFIRMED; an engine run with padding as large as the window would settle
+  it).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("pool")
@@ -75,8 +78,8 @@ def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window
 @attrs.frozen
 class Pooling(Op):
     """``y[n, c, o] = reduce(x_padded[n, c, o*stride : o*stride + window])`` per spatial dim, with
-    ``reduce`` max (padding ``-inf``), average (padding 0, see ``average_count_excludes_padding``) or
-    ``(1 - blend_factor) * max + blend_factor * average``."""
+    ``reduce`` max skipping NaN (padding ``-inf``), average (padding 0, see
+    ``average_count_excludes_padding``) or ``(1 - blend_factor) * max + blend_factor * average``."""
 
     kind = "Pooling"
     input_names = ("x",)
@@ -147,7 +150,7 @@ class Pooling(Op):
 
         def maximum(x: np.ndarray) -> np.ndarray:
             view = windows(x, pads, self.window_size, self.stride, dilation, out, -np.inf)
-            return view.max(axis=axes) if view.size else np.full(view.shape[:-nb], -np.inf, x.dtype)
+            return np.fmax.reduce(view, axis=axes, initial=-np.inf)
 
         def average(x: np.ndarray) -> np.ndarray:
             total = windows(x, pads, self.window_size, self.stride, dilation, out).sum(axis=axes)
@@ -212,10 +215,10 @@ def _pool(fn: str, x: Tensor, kind: PoolingType, window: Any, stride: Any, paddi
 def max_pool(x: Tensor, window: int | Sequence[int], stride: int | Sequence[int] | None = None,
              padding: Any = 0, *, ceil_mode: bool = False, name: str | None = None) -> Tensor:
     """Max pooling (PyTorch's ``max_pool2d``/``max_pool3d`` arguments): the maximum of each window of
-    ``x`` padded with ``-inf``; ``stride`` defaults to the window; ``ceil_mode`` rounds the output size up
-    (EXPLICIT_ROUND_UP). In NumPy, for 2-D::
+    ``x`` padded with ``-inf``, NaN skipped (see the module); ``stride`` defaults to the window;
+    ``ceil_mode`` rounds the output size up (EXPLICIT_ROUND_UP). In NumPy, for 2-D::
 
-        y[n, c, i, j] = xp[n, c, i*sh : i*sh + R, j*sw : j*sw + S].max()
+        y[n, c, i, j] = np.fmax.reduce(xp[n, c, i*sh : i*sh + R, j*sw : j*sw + S], axis=None)
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("m")

@@ -1,6 +1,6 @@
 """IQuantizeLayer, IDequantizeLayer and IDynamicQuantizeLayer: explicit quantization (Q/DQ).
 
-TensorRT quantizes symmetrically (``reference/trt-semantics.md`` section 5; NvInfer.h; TensorRT's
+TensorRT quantizes symmetrically (``docs/semantics.md``; NvInfer.h; TensorRT's
 "Quantization Schemes" page). With ``s`` the scale broadcast to ``x``'s shape:
 
 =============  ==============================================================================
@@ -14,7 +14,8 @@ DQ             ``(q.astype(np.float32) * s).astype(dtype)``, dtype float32, floa
 
 ``x / s`` is computed in float32 (16-bit inputs are widened first, as TensorRT's kernels do).
 
-Readings of what TensorRT leaves open (UNCONFIRMED in trt-semantics.md), used consistently here:
+Readings of what TensorRT leaves open (UNCONFIRMED: no TensorRT document says; an engine run quantizing
+±7 (fp4), NaN, and dequantizing to float16 would settle them), used consistently here:
 
 - FP4 clamps at +-6, the E2M1 maximum, and rounds ties to even (as for FP8).
 - NaN quantizes to NaN for FP8 (E4M3 has a NaN) and to 0 for INT8, INT4 and FP4 (which have none).
@@ -63,6 +64,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axis, static_ints
+from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 __all__ = [
     "Quantize", "Dequantize", "DynamicQuantize", "quantize", "dequantize", "fake_quant", "dynamic_quantize",
@@ -78,15 +80,6 @@ LIMITS: dict[DType, float] = {
 
 DYNAMIC_TYPES: tuple[DType, ...] = (dtypes.float4_e2m1, dtypes.float8_e4m3, dtypes.int8)
 DYNAMIC_SCALE_TYPES: tuple[DType, ...] = (dtypes.float8_e4m3, dtypes.e8m0, dtypes.float32)
-
-# Layers whose output is a build-time constant when all their inputs are. A whitelist, so that region
-# boundaries (loop recurrences, conditional inputs) and random fills are never mistaken for weights.
-FOLDABLE_KINDS = frozenset({
-    "Constant", "Cast", "Identity", "Shuffle", "Squeeze", "Unsqueeze", "Slice", "Concatenation", "Padding",
-    "Gather", "ElementWise", "Unary", "Activation", "Quantize", "Dequantize", "Reduce", "MatrixMultiply",
-    "Select",
-})
-
 
 def _names(types: Sequence[DType]) -> str:
     return ", ".join(d.name for d in types)
@@ -385,8 +378,9 @@ class DynamicQuantize(Op):
     :func:`block_scales` of the block's ``amax = max(|x|)`` and ``q = saturate(x / (s * d))`` (0 where
     ``s * d`` is 0), so that ``x ~ q * s * d``.
 
-    TensorRT does not publish this formula (UNCONFIRMED in trt-semantics.md): trtdsl implements the NVFP4
-    recipe it is made for (fp8 scales ``amax / 6 / d``) and, for e8m0 scales, the OCP MX rule.
+    TensorRT does not publish this formula (UNCONFIRMED; an engine run on known blocks would settle it):
+    trtdsl implements the NVFP4 recipe it is made for (fp8 scales ``amax / 6 / d``) and, for e8m0 scales,
+    the OCP MX rule.
     """
 
     kind = "DynamicQuantize"
@@ -439,53 +433,6 @@ class DynamicQuantize(Op):
 # -- where inputs come from ----------------------------------------------------------------------------
 
 
-def is_build_time_constant(t: Tensor) -> bool:
-    """Whether ``t`` is computed from Constant layers only (through layers in ``FOLDABLE_KINDS``): what
-    TensorRT calls an input "rooted at an IConstantLayer" (weights)."""
-    seen: set[int] = set()
-    stack = [t]
-    while stack:
-        node = stack.pop().producer
-        if node is None or node.op.kind not in FOLDABLE_KINDS:
-            return False
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.extend(i for i in node.inputs if i is not None)
-    return True
-
-
-def constant_value(t: Tensor) -> np.ndarray | None:
-    """The value of a build-time constant tensor (folded with the reference), or None if ``t`` depends on
-    anything else or cannot be folded."""
-    if t.producer is not None and t.producer.op.kind == "Constant":
-        return t.producer.op.weights.array
-    if not is_build_time_constant(t):
-        return None
-    order = []
-    visited: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(t.producer, False)]
-    while stack:
-        node, finished = stack.pop()
-        if finished:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        stack.extend((i.producer, False) for i in node.inputs if i is not None)
-    values: dict[Tensor, np.ndarray] = {}
-    try:
-        with np.errstate(all="ignore"):
-            for node in order:
-                args = [values[i] if i is not None else None for i in node.inputs]
-                values.update(zip(node.outputs, node.op.reference(*args)))
-    except Exception:  # noqa: BLE001  the layer's own run reports the failure, with its line
-        return None
-    return np.asarray(values[t])
-
-
 _SYMMETRIC = "zeros: TensorRT supports symmetric quantization only"
 
 
@@ -536,7 +483,7 @@ def source_problems(op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Tensor 
         problems.append(Problem(
             "int4-activation", "x", f"%{x.name}",
             "weights (a tensor computed from constants): TensorRT quantizes only weights to int4"))
-    values = constant_value(scale)
+    values = fold_constant(scale)
     found = scale_problem("scale", values) if values is not None else None
     if found is not None:
         problems.append(found)
@@ -721,7 +668,7 @@ def dynamic_quantize(x: Tensor, block_shape: int | Sequence[int] = 16, dtype: An
     if not is_build_time_constant(d):
         raise bad_argument("dynamic_quantize", "double_quant_scale", f"%{d.name}",
                            "a build-time constant (TensorRT needs it when the engine is built)")
-    values = constant_value(d)
+    values = fold_constant(d)
     problem = scale_problem("double_quant_scale", values) if values is not None else None
     if problem is not None:
         raise bad_argument("dynamic_quantize", problem.arg, problem.value, problem.expected)

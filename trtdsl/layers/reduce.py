@@ -14,8 +14,13 @@ AVG   NaN                            0
 
 Integer SUM and PROD wrap around in the input's dtype (NumPy would accumulate int32 in int64). Integer AVG is
 the wrapped sum divided by the count, truncated toward zero: TensorRT documents neither its rounding nor its
-accumulator, so this is trtdsl's reading (UNCONFIRMED). MAX and MIN propagate NaN, as ``np.max`` does
-(UNCONFIRMED). 16-bit floats are reduced in float32. Bool inputs are invalid, and a reduction needs at least
+accumulator, so this is trtdsl's reading (UNCONFIRMED; an engine run of int32 AVG over ``[-3, 0]`` would
+settle it). MAX and MIN skip NaN: ``np.fmax.reduce(x, axes, initial=-inf)`` (``np.fmin`` from +inf), so a
+reduction of only NaNs gives the empty result. This is inferred, not observed: it is what a reduction
+starting from the empty result above and folding with CUDA's ``fmaxf`` (which treats NaN as missing
+data) computes, and it agrees with elementwise MAX/MIN (a TensorRT 10.16.1 engine's MIN returns the
+non-NaN operand, NVIDIA/TensorRT#4758); an engine run of kMAX over ``[NaN, 1]`` and ``[NaN, NaN]`` would
+settle it. 16-bit floats are reduced in float32. Bool inputs are invalid, and a reduction needs at least
 one axis (TensorRT does not define an empty axes mask; the functions here give a copy of ``x`` for it).
 
 >>> import numpy as np, trtdsl as td
@@ -40,6 +45,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -75,7 +81,7 @@ def check_axes(label: str, axes: tuple[int, ...], rank: int) -> None:
 
 
 def _extreme(fn: Callable[..., np.ndarray], largest: bool) -> Callable[..., np.ndarray]:
-    """MAX/MIN with TensorRT's empty-volume result as the identity element (-inf / INT_MIN for MAX)."""
+    """MAX/MIN folded from TensorRT's empty-volume result (-inf / INT_MIN for MAX), skipping NaN."""
     def reduce_(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
         if x.dtype.kind == "f":
             initial = -np.inf if largest else np.inf
@@ -101,8 +107,8 @@ _TABLE: dict[ReduceOperation, Callable[[np.ndarray, tuple[int, ...], bool], np.n
     # dtype= keeps integers in their own width, so they wrap as TensorRT's do.
     _R.SUM: lambda x, axes, keepdims: np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
     _R.PROD: lambda x, axes, keepdims: np.multiply.reduce(x, axis=axes, keepdims=keepdims, dtype=x.dtype),
-    _R.MAX: _extreme(np.maximum.reduce, largest=True),
-    _R.MIN: _extreme(np.minimum.reduce, largest=False),
+    _R.MAX: _extreme(np.fmax.reduce, largest=True),
+    _R.MIN: _extreme(np.fmin.reduce, largest=False),
     _R.AVG: _avg,
 }
 
@@ -196,10 +202,14 @@ sum = _reduction(_R.SUM, "np.sum(x, axis, keepdims=keepdims)", "integers wrap in
                  "array([6., 3.], dtype=float32)")
 prod = _reduction(_R.PROD, "np.prod(x, axis, keepdims=keepdims)", "integers wrap in their own dtype.",
                   "array([   6., -120.], dtype=float32)")
-max = _reduction(_R.MAX, "np.max(x, axis, keepdims=keepdims)", "empty: -inf, or the int dtype's minimum.",
+max = _reduction(_R.MAX, "np.fmax.reduce(x, axis, keepdims=keepdims, initial=-np.inf)",
+                 "NaN is skipped; empty or only NaN: -inf, or the int dtype's minimum.",
                  "array([3., 5.], dtype=float32)")
-min = _reduction(_R.MIN, "np.min(x, axis, keepdims=keepdims)", "empty: +inf, or the int dtype's maximum.",
+min = _reduction(_R.MIN, "np.fmin.reduce(x, axis, keepdims=keepdims, initial=np.inf)",
+                 "NaN is skipped; empty or only NaN: +inf, or the int dtype's maximum.",
                  "array([ 1., -6.], dtype=float32)")
 mean = _reduction(_R.AVG, "np.mean(x, axis, keepdims=keepdims)", "integers: the wrapped sum divided by the "
                   "count, truncated toward zero (UNCONFIRMED); empty: NaN, or 0 for integers.",
                   "array([2., 1.], dtype=float32)")
+for _fn in (sum, prod, max, min, mean):
+    ir_function(_fn)  # the Tensor methods x.sum(), ...

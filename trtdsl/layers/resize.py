@@ -10,9 +10,12 @@ ASYMMETRIC     ``x * L_in / L_out`` (TensorRT's default)
 HALF_PIXEL     ``(x + 0.5) * L_in / L_out - 0.5``
 =============  =======================================================
 
-TensorRT's documentation uses the length ratio even when scales are given; trtdsl does the same
-(whether TensorRT uses the given scale when ``in * scale`` is not an integer is UNCONFIRMED). With the
-selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
+These are NvInfer.h's formulas (``enum class ResizeCoordinateTransformation``, TensorRT 11.1), which use
+the lengths, not a scale. The TensorRT lowering gives TensorRT the output dims ``floor(in * scale)``,
+never the scales, so an engine built by trtdsl uses the length ratio too (how TensorRT uses a given
+scale where ``in * scale`` is not an integer is undocumented: a network raised from TensorRT with
+scales is computed with the length ratio, which an engine run would have to confirm). With the selector
+UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
 
 - NEAREST (any innermost dims): index ``round(x)`` by ``nearest_rounding`` -- FLOOR (default), CEIL,
   HALF_UP ``floor(x + 0.5)``, HALF_DOWN ``ceil(x - 0.5)`` -- clamped to ``[0, L_in - 1]``;
@@ -23,9 +26,10 @@ selector UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
   the edge, or with ``exclude_outside`` get weight 0 and the weights are renormalized.
 
 Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
-itself is UNCONFIRMED in TensorRT's documentation). Dims outside the innermost ones a mode resizes keep
-their length. Axes are resized one after the other in float64, and the result is rounded once to the
-input's dtype (float32 or float16; TensorRT's Operators reference also lists int8, a quantized type).
+itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
+Dims outside the innermost ones a mode resizes keep their length. Axes are resized one after the other
+in float64, and the result is rounded once to the input's dtype (float32 or float16; TensorRT's
+Operators reference also lists int8, a quantized type).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
@@ -54,6 +58,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
     "InterpolationMode",
@@ -193,9 +198,7 @@ class Resize(Op):
                 ShapeError,
             )
         if dims is not None:
-            from trtdsl.shapes.rules import check_shape_input
-
-            check_shape_input(label, "output dims", dims, x.rank)
+            dims.check_shape_vector(f"{label}: input 'output dims'", x.rank)
         elif not all(type(d) is int and d >= 0 for d in self.shape):
             raise bad_argument(
                 label,
@@ -360,7 +363,6 @@ def resize(
         ):
             raise bad_argument("resize", "scales", scales, f"{x.ndim} numbers, one per dim")
         return x.network.add1(Resize(scales=tuple(scales), **options), (x,), name=name)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     target = shape_arg("resize", "shape", shape, x.network, length=x.ndim)

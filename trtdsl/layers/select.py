@@ -25,9 +25,8 @@ from trtdsl.errors import DTypeError
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import (
-    align_ranks, as_array, as_tensor, broadcast_types, expect_dtype, ndim_of, network_of,
-)
+from trtdsl.layers._common import as_array, as_tensor, broadcast_types, expect_dtype, ndim_of, network_of
+from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["Select", "where"]
 

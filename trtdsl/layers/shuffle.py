@@ -1,4 +1,4 @@
-"""IShuffleLayer (transpose, reshape, transpose), ISqueezeLayer and IUnsqueezeLayer.
+"""IShuffleLayer (transpose, reshape, transpose); squeeze and unsqueeze are in :mod:`trtdsl.layers.squeeze`.
 
 Shuffle applies ``first_transpose``, then ``reshape``, then ``second_transpose``. Permutations follow
 ``np.transpose`` (output dim i is input dim ``perm[i]``). In reshape dims, ``-1`` is inferred and ``0``
@@ -24,10 +24,12 @@ import numpy as np
 
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, volume
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
+from trtdsl.layers._shape_args import shape_arg
 
 
 def _opt_tuple(value: Any) -> tuple[int, ...] | None:
@@ -130,11 +132,9 @@ class Shuffle(Op):
         return (TensorType(x.dtype, shape),)
 
     def _dynamic_shape(self, label: str, shape: tuple[DimLike, ...], dims: TensorType) -> tuple[DimLike, ...]:
-        from trtdsl.shapes.rules import check_shape_input
-
         if self.reshape is None:
             raise ArgumentError(f"{label}: a reshape by input 1 needs 'reshape', the reshaped dims as the IR knows them")
-        check_shape_input(label, "reshape dims", dims, len(self.reshape))
+        dims.check_shape_vector(f"{label}: input 'reshape dims'", len(self.reshape))
         for d in self.reshape:
             if isinstance(d, int) and d < 0:
                 raise bad_argument(label, "reshape", self.reshape, "the reshaped dims (ints >= 0 and dims)", ShapeError)
@@ -160,45 +160,6 @@ class Shuffle(Op):
         if self.second_transpose is not None:
             x = np.transpose(x, self.second_transpose)
         return (x,)
-
-
-@attrs.frozen
-class Squeeze(Op):
-    """``np.squeeze(x, axes)``; every listed dim must be 1."""
-
-    kind = "Squeeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
-
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        (x,) = inputs
-        assert x is not None
-        axes = normalize_axes(self.label(), self.axes, x.rank, "axes")
-        for a in axes:
-            if x.shape[a] != 1:
-                raise ShapeError(f"{self.label()}: dim {a} of input shape {x.shape_text} is {x.shape[a]}; squeezed dims must be 1")
-        return (TensorType(x.dtype, tuple(d for i, d in enumerate(x.shape) if i not in axes)),)
-
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.squeeze(x, self.axes),)
-
-
-@attrs.frozen
-class Unsqueeze(Op):
-    """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
-
-    kind = "Unsqueeze"
-    axes: tuple[int, ...] = attrs.field(converter=tuple)
-
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        (x,) = inputs
-        assert x is not None
-        rank = x.rank + len(self.axes)
-        axes = normalize_axes(self.label(), self.axes, rank, "axes")
-        dims = iter(x.shape)
-        return (TensorType(x.dtype, tuple(1 if i in axes else next(dims) for i in range(rank))),)
-
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.expand_dims(x, self.axes),)
 
 
 def dynamic_reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: Tensor, zero_is_placeholder: bool,
@@ -239,7 +200,6 @@ def shuffle(x: Tensor, first_transpose: Sequence[int] | None = None, reshape: An
     """
     x = expect_tensor("shuffle", "x", x)
     if reshape is not None and _is_dynamic(reshape):
-        from trtdsl.shapes.materialize import shape_arg
         from trtdsl.shapes.rules import use_as_shape
 
         first = _opt_tuple(first_transpose)
@@ -268,6 +228,7 @@ def _is_dynamic(shape: Any) -> bool:
     return isinstance(shape, (tuple, list)) and any(isinstance(d, (Tensor, Dim)) for d in shape)
 
 
+@ir_function
 def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     """``x.reshape(shape)`` with NumPy's meaning: ``-1`` is inferred and ``0`` is a zero-length dim.
 
@@ -304,7 +265,6 @@ def reshape(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
 
 
 def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     arg = shape_arg("reshape", "shape", shape, x.network)
@@ -315,29 +275,9 @@ def _dynamic_reshape(x: Tensor, shape: Any, name: str | None) -> Tensor:
     return x.network.add1(Shuffle(reshape=out, zero_is_placeholder=False), (x, arg.tensor), name=name)
 
 
+@ir_function
 def transpose(x: Tensor, perm: Sequence[int] | None = None, *, name: str | None = None) -> Tensor:
     """``np.transpose(x, perm)`` (reversed dims when ``perm`` is None)."""
     x = expect_tensor("transpose", "x", x)
     order = tuple(reversed(range(x.ndim))) if perm is None else tuple(perm)
     return shuffle(x, first_transpose=order, name=name)
-
-
-def squeeze(x: Tensor, axis: int | Sequence[int] | None = None, *, name: str | None = None) -> Tensor:
-    """``np.squeeze(x, axis)``; ``axis=None`` squeezes every static dim of 1."""
-    x = expect_tensor("squeeze", "x", x)
-    if axis is None:
-        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
-    else:
-        axes = normalize_axes("squeeze", axis, x.ndim)
-    return x.network.add1(Squeeze(axes), (x,), name=name)
-
-
-def unsqueeze(x: Tensor, axis: int | Sequence[int], *, name: str | None = None) -> Tensor:
-    """``np.expand_dims(x, axis)``: new dims of 1 at ``axis`` (indices into the output)."""
-    x = expect_tensor("unsqueeze", "x", x)
-    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    axes = normalize_axes("unsqueeze", items, x.ndim + len(items))
-    return x.network.add1(Unsqueeze(axes), (x,), name=name)
-
-
-expand_dims = unsqueeze

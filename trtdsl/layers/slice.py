@@ -47,10 +47,12 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers._shape_args import shape_arg
 
 __all__ = ["SampleMode", "Slice", "slice"]
 
@@ -103,9 +105,8 @@ class Slice(Op):
         dynamic = tuple(len(inputs) > i and inputs[i] is not None for i in (1, 2, 3))
         for i, given in zip((1, 2, 3), dynamic):
             if given:
-                from trtdsl.shapes.rules import check_shape_input
-
-                check_shape_input(label, _INPUT_NAMES[i], inputs[i], x.rank)  # type: ignore[arg-type]
+                name = _INPUT_NAMES[i]
+                inputs[i].check_shape_vector(f"{label}: input '{name}'", x.rank)  # type: ignore[union-attr]
         expect_dtype(label, "data", x, SLICE_DTYPES)
         if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
             raise DTypeError(
@@ -172,7 +173,8 @@ class Slice(Op):
         strides = self.stride if stride is None else tuple(int(st) for st in stride)
         if self.mode is _M.FILL:
             # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
-            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED)
+            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED: an engine run filling an int32
+            # slice with 2.7 would settle it)
             fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
             return (fill_slice(x, sizes, starts, strides, fill_value),)  # type: ignore[arg-type]
         if 0 in sizes:
@@ -332,7 +334,6 @@ def _param(x: Tensor, arg: str, value: Any) -> tuple[Tensor | None, tuple[DimLik
         if arg == "size":
             return None, _slice_sizes("slice", x, value)
         return None, static_ints("slice", arg, value, x.ndim)
-    from trtdsl.shapes.materialize import shape_arg
     from trtdsl.shapes.rules import use_as_shape
 
     found = shape_arg("slice", arg, value, x.network, length=x.ndim)
@@ -355,6 +356,7 @@ def fill_tensor(fn: str, x: Tensor, fill: Any) -> Tensor:
 # -- Python indexing --------------------------------------------------------------------------------
 
 
+@ir_function
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with NumPy's meaning, as TensorRT layers.
 
@@ -363,8 +365,10 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     for the new ones (each only when needed). An out-of-range int is a ShapeError. On a dynamic dim,
     negative ints and bounds count from the end and the slice's start and size are computed when the
     network runs (shape tensors); there the bounds must lie within the dim (NumPy would clip them):
-    ``x[5:]`` of an axis of 3 is an ExecutionError. An integer tensor or array as the whole key gathers
-    along axis 0 (``td.take(x, key, axis=0)``).
+    ``x[5:]`` of an axis of 3 is an ExecutionError. Indices and slice bounds may also be dims and their
+    arithmetic (``x[:y.shape[0]]``, ``x[n - 1]`` with ``n = x.shape[0]``), computed when the network runs
+    under the same rule; a dim counts from the start, never from the end. Steps are ints. An integer
+    tensor or array as the whole key gathers along axis 0 (``td.take(x, key, axis=0)``).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("ix")
@@ -382,6 +386,13 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     array(3, dtype=int32)
     >>> x[1:, :-1].shape, x[::-1].shape
     ((Dim('batch-1'), 3), (Dim('batch'), 4))
+    >>> n = x.shape[0]
+    >>> net.output("last", x[n - 1])                       # x[-1], written with the dim
+    >>> net.output("head", x[:, :n])                       # as many columns as there are rows
+    >>> out = net.run({"x": np.arange(8, dtype=np.int32).reshape(2, 4)})
+    >>> out["last"], out["head"]
+    (array([4, 5, 6, 7], dtype=int32), array([[0, 1],
+           [4, 5]], dtype=int32))
     """
     if isinstance(key, (Tensor, list, np.ndarray)):
         from trtdsl.layers.gather import take
@@ -417,11 +428,11 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if any(b != 0 or s != d or st != 1 for b, s, st, d in zip(starts, sizes, strides, x.shape)):
         out = slice(x, starts, sizes, strides)
     if squeezed:
-        from trtdsl.layers.shuffle import squeeze
+        from trtdsl.layers.squeeze import squeeze
 
         out = squeeze(out, squeezed)
     if new_axes:
-        from trtdsl.layers.shuffle import unsqueeze
+        from trtdsl.layers.squeeze import unsqueeze
 
         out = unsqueeze(out, new_axes)
     return out
@@ -439,10 +450,10 @@ def _expand(where: str, x: Tensor, items: tuple) -> list:
                 f"{where}: tensors and arrays are supported only as the whole index (x[idx], a gather on axis 0); "
                 "use td.take, td.take_along_axis or td.gather_nd for other gathers"
             )
-        if not (k is None or k is Ellipsis or isinstance(k, _PySlice) or _is_int(k)):
+        if not (k is None or k is Ellipsis or isinstance(k, (_PySlice, Dim)) or _is_int(k)):
             raise ArgumentError(
-                f"{where}: {k!r} is not a valid index; expected ints, slices, '...', None (np.newaxis), or an "
-                "integer tensor as the whole index"
+                f"{where}: {k!r} is not a valid index; expected ints, dims, slices, '...', None (np.newaxis), "
+                "or an integer tensor as the whole index"
             )
     used = sum(1 for k in items if k is not None and k is not Ellipsis)
     if used > x.ndim:
@@ -459,6 +470,8 @@ def _is_int(k: Any) -> bool:
 
 
 def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> DimLike:
+    if isinstance(i, Dim):
+        return i  # a coordinate from the start, checked when the network runs
     i = int(i)
     if isinstance(d, Dim):
         return i if i >= 0 else d + i  # checked when the network runs, as a coordinate of the slice
@@ -469,21 +482,24 @@ def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> DimLike:
 
 def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[DimLike, DimLike, int]:
     """(start, size, stride) of a Python slice on an axis of size ``d``."""
-    for part in (item.start, item.stop, item.step):
-        if part is not None and not _is_int(part):
-            raise ArgumentError(f"{where}: slice bounds and steps must be ints or None, not {part!r}")
+    for part in (item.start, item.stop):
+        if part is not None and not _is_int(part) and not isinstance(part, Dim):
+            raise ArgumentError(f"{where}: slice bounds must be ints, dims or None, not {part!r}")
+    if item.step is not None and not _is_int(item.step):
+        raise ArgumentError(f"{where}: slice steps must be ints or None, not {item.step!r}")
     if item.step == 0:
         raise ArgumentError(f"{where}: slice step cannot be zero")
-    if isinstance(d, Dim):
+    if isinstance(d, Dim) or isinstance(item.start, Dim) or isinstance(item.stop, Dim):
         return _dynamic_slice_axis(d, item)
     b, e, st = item.indices(d)
     n = len(range(b, e, st))
     return (b if n else 0), n, st
 
 
-def _dynamic_slice_axis(d: Dim, item: _PySlice) -> tuple[DimLike, DimLike, int]:
-    """(start, size, stride) of a Python slice on a dynamic axis, without NumPy's clipping: the bounds
-    must lie within the axis when the network runs (a negative size or an out-of-range read fails then)."""
+def _dynamic_slice_axis(d: DimLike, item: _PySlice) -> tuple[DimLike, DimLike, int]:
+    """(start, size, stride) of a Python slice on a dynamic axis, or with dims as bounds, without NumPy's
+    clipping: the bounds must lie within the axis when the network runs (a negative size or an
+    out-of-range read fails then)."""
     from trtdsl.shapes.algebra import simplify
 
     step = 1 if item.step is None else int(item.step)
@@ -491,6 +507,8 @@ def _dynamic_slice_axis(d: Dim, item: _PySlice) -> tuple[DimLike, DimLike, int]:
     def bound(value: Any, default: DimLike) -> DimLike:
         if value is None:
             return default
+        if isinstance(value, Dim):
+            return value
         return int(value) if value >= 0 else d + int(value)
 
     if step > 0:
@@ -511,6 +529,8 @@ def _key_text(items: tuple) -> str:
             parts.append("...")
         elif _is_int(k):
             parts.append(str(int(k)))
+        elif isinstance(k, Dim):
+            parts.append(str(k))
         elif isinstance(k, Tensor):
             parts.append(f"%{k.name}")
         elif isinstance(k, np.ndarray):
@@ -521,4 +541,6 @@ def _key_text(items: tuple) -> str:
 
 
 def _part_text(part: Any) -> str:
-    return "" if part is None else str(int(part)) if _is_int(part) else repr(part)
+    if part is None:
+        return ""
+    return str(int(part)) if _is_int(part) else str(part) if isinstance(part, Dim) else repr(part)

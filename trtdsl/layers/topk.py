@@ -4,10 +4,13 @@ The layer has two outputs of the same shape (``x``'s, with ``k`` at ``axis``): t
 positions along ``axis`` (int32 by default, or int64). TensorRT requires ``k <= 3840``, ``k`` at most the
 axis' size, and the axis to be one of the last four dims. Inputs: float types, int32, int64.
 
-Two orderings TensorRT does not document, and trtdsl's reading of them (UNCONFIRMED):
+Two orderings TensorRT does not document, and trtdsl's reading of them:
 
-- ties keep the lower index first (a stable sort, as ONNX's TopK specifies);
-- NaN counts as larger than every number (as in ``torch.topk``): MAX returns NaNs first, MIN last.
+- ties keep the lower index first (a stable sort, as ONNX's TopK specifies). TensorRT's ONNX parser
+  relies on it: it builds ArgMax with ``select_last_index`` by flipping the data and running TopK with
+  ``k = 1`` (onnx-tensorrt, importerUtils.cpp), which needs the first of equal values;
+- NaN counts as larger than every number (as in ``torch.topk``): MAX returns NaNs first, MIN last
+  (UNCONFIRMED; an engine run of TopK over ``[1, NaN, 3]`` would settle it).
 
 With ``v = np.moveaxis(x, axis, -1)``, MIN is ``i = np.argsort(v, kind="stable")[..., :k]``,
 ``values = np.take_along_axis(v, i, -1)`` (then moved back); MAX is the same with the order reversed.
@@ -123,7 +126,7 @@ def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True,
          indices_dtype: DType | str = dtypes.int32, name: str | None = None) -> tuple[Tensor, Tensor]:
     """``(values, indices)``: the ``k`` largest elements along ``axis`` in descending order, or with
     ``largest=False`` the ``k`` smallest in ascending order (ONNX's TopK / ``torch.topk``), as one ITopKLayer.
-    Ties: lower index first; NaN counts as the largest value (both UNCONFIRMED in TensorRT).
+    Ties: lower index first; NaN counts as the largest value (UNCONFIRMED); see the module.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("topk")

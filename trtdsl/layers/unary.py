@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -206,8 +207,11 @@ isinf = _unary(_U.ISINF, "``np.isinf(x)``, a bool tensor",
                ("float32", "[np.inf, 1.0]", "array([ True, False])"))
 isnan = _unary(_U.ISNAN, "``np.isnan(x)``, a bool tensor",
                ("float32", "[np.nan, 1.0]", "array([ True, False])"))
+ir_function(abs)  # abs(x) on Tensors
+ir_function(logical_not)  # ~x on Tensors
 
 
+@ir_function
 def negative(x: Tensor, *, name: str | None = None) -> Tensor:
     """``-x``: unary NEG for floats; ``0 - x`` (an ElementWise SUB) for int32/int64.
 

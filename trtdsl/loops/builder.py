@@ -25,6 +25,7 @@ import numpy as np
 
 from trtdsl.errors import RegionError, bad_argument, user_location
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import while_message, while_violation
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis
 from trtdsl.loops.ops import (
@@ -36,8 +37,7 @@ from trtdsl.loops.ops import (
     TripLimitLayer,
 )
 from trtdsl.regions.scope import EMPTY, RegionBuilder, State
-from trtdsl.regions.structure import while_message, while_violation
-from trtdsl.regions.values import known_value, length_dim
+from trtdsl.shapes.values import length_dim
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -196,7 +196,7 @@ class Loop(RegionBuilder):
             raise RegionError(f"iterate: %{x.name} is 0-D; there is nothing to iterate over")
         axis = normalize_axis("iterate", axis, x.ndim)
         reverse = expect_bool("iterate", "reverse", reverse)
-        count = None if self.count is None else known_value(self.count)
+        count = None if self.count is None else length_dim(self.count)  # an int if the IR knows it
         if reverse and self.count is None:
             raise RegionError(f"iterate: reverse=True reads x[count-1-i], but {self.describe()} has no trip "
                               "count")

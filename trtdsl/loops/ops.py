@@ -13,7 +13,7 @@ LoopOutput     0: the value inside the loop; 1: the 0-D int length (CONCATENATE/
 =============  ==========================================================================
 
 The interpreter evaluates these layers as part of running their loop
-(:mod:`trtdsl.regions.execute`); their meaning is in ``docs/loops.md``.
+(:mod:`trtdsl.reference.regions`); their meaning is in ``docs/loops.md``.
 
 >>> TripLimit.COUNT.name, LoopOutput.REVERSE.name
 ('COUNT', 'REVERSE')
@@ -29,8 +29,8 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
-from trtdsl.regions.region import Region, check_same_type
 
 __all__ = ["TripLimit", "LoopOutput", "TripLimitLayer", "IteratorLayer", "RecurrenceLayer", "LoopOutputLayer"]
 
@@ -154,7 +154,7 @@ class LoopOutputLayer(Op):
     ``loop_output`` is TensorRT's ``kind``. ``length`` is not a TensorRT parameter: it is the
     concatenation length as the IR knows it (an int when input 1 is a constant, else a named dim), so
     that the output's shape is known; a raise from TensorRT recomputes it with
-    :func:`trtdsl.regions.length_dim` from input 1.
+    :func:`trtdsl.shapes.values.length_dim` from input 1.
     """
 
     kind = "LoopOutput"

@@ -18,7 +18,7 @@ A plugin class declares:
 - optionally ``input_dtypes``: a class-level dict from input name to the dtypes it accepts, or to
   ``"same as <other input>"``;
 - optionally ``kernel(self, *inputs, *outputs, stream)`` and ``aot(self, *inputs, *outputs)``: the GPU
-  implementations (see :mod:`trtdsl.plugins.tensorrt` and ``docs/plugins.md``).
+  implementations (see :mod:`trtdsl.backends.tensorrt.plugins` and ``docs/plugins.md``).
 
 >>> import numpy as np, trtdsl as td
 >>> @td.plugin("doc::scaled_relu")
@@ -878,12 +878,40 @@ def definition_of(plugin_class: type) -> PluginDefinition:
     return found
 
 
+def check_aot_kernel(definition: PluginDefinition, kernel: Any) -> AOTKernel:
+    """What ``aot`` returned, checked: an AOTKernel with 1-3 grid dims and 1-3 positive block dims.
+
+    >>> import trtdsl as td
+    >>> @td.plugin("doc::launch")
+    ... class Launch:
+    ...     def shape(self, x):
+    ...         return x
+    ...     def reference(self, x):
+    ...         return x.copy()
+    >>> check_aot_kernel(definition_of(Launch), td.AOTKernel("k", "", grid=(4,), block=(128,))).block
+    (128,)
+    """
+    if not isinstance(kernel, AOTKernel):
+        raise ArgumentError(f"{definition.label}: aot returned {kernel!r}; expected a td.AOTKernel")
+    for what, values in (("grid", kernel.grid), ("block", kernel.block)):
+        if not 1 <= len(values) <= 3:
+            raise ArgumentError(
+                f"{definition.label}: AOTKernel {what} is {values!r}; expected 1 to 3 dims (x, y, z)"
+            )
+    if not all(isinstance(b, int) and b > 0 for b in kernel.block):
+        raise ArgumentError(
+            f"{definition.label}: AOTKernel block is {kernel.block!r}; expected positive ints"
+        )
+    return kernel
+
+
 __all__ = [
     "AOTKernel",
     "DataDependentSize",
     "Declared",
     "PluginDefinition",
     "PluginV3",
+    "check_aot_kernel",
     "data_dependent_dim",
     "definition_of",
     "lookup",

@@ -23,8 +23,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import BackendError, ExecutionError
 from trtdsl.ir.types import TensorType
-from trtdsl.plugins.definition import PluginDefinition, definition_of
-from trtdsl.plugins.tensorrt import check_aot_kernel
+from trtdsl.plugins.definition import PluginDefinition, check_aot_kernel, definition_of
 
 
 def available() -> str | None:

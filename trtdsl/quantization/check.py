@@ -50,10 +50,11 @@ from trtdsl.errors import Location
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.quantize import constant_value, is_build_time_constant, source_problems
+from trtdsl.layers.quantize import source_problems
 from trtdsl.quantization.graph import (
     QUANTIZED_INPUTS, WEIGHTED_KINDS, consumers, dequantized_by, expect_network, output_channel_axis,
 )
+from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 SEVERITIES = ("error", "warning", "info")
 INT4_BLOCK_SIZES = (64, 128)  # TensorRT's "Quantization Schemes" page
@@ -172,7 +173,7 @@ def _same_scale(a: Node, b: Node) -> bool:
         return False
     if a.inputs[1] is b.inputs[1]:
         return True
-    left, right = constant_value(a.inputs[1]), constant_value(b.inputs[1])
+    left, right = fold_constant(a.inputs[1]), fold_constant(b.inputs[1])
     return (left is not None and right is not None and left.shape == right.shape
             and bool(np.all(left.astype(np.float64) == right.astype(np.float64))))
 

@@ -12,11 +12,12 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import analyze
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.quantize import LIMITS, constant_value, fake_quant, is_build_time_constant
+from trtdsl.layers.quantize import LIMITS, fake_quant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, expect_network, output_channel_axis
 from trtdsl.reference.interpreter import bind_inputs, execute, plan
-from trtdsl.regions.structure import analyze
+from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 ACTIVATION_TYPES = (dtypes.int8, dtypes.float8_e4m3)
 """What :func:`insert_qdq` quantizes to: TensorRT's INT4 is weight-only and its FP4 activations need
@@ -160,7 +161,7 @@ def _scale(amax: float | np.ndarray, limit: float) -> np.ndarray:
 def _weight_scale(t: Tensor, places: list[tuple[Node, int]], limit: float) -> tuple[np.ndarray, int | None]:
     """Per-channel scales along the output channels of the first layer using ``t`` (per-tensor where it
     has none)."""
-    values = constant_value(t)
+    values = fold_constant(t)
     if values is None:
         raise ArgumentError(f"insert_qdq: the weights %{t.name} cannot be computed from their constants")
     magnitudes = np.abs(values.astype(np.float64))

@@ -84,11 +84,11 @@ _SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps
 
 def plan(network: Network) -> Any:
     """The network's plan, made once per network version: a :class:`Plan`, or for a network with
-    loops or conditionals a :class:`~trtdsl.regions.execute.RegionPlan` (which also validates them)."""
+    loops or conditionals a :class:`~trtdsl.reference.regions.RegionPlan` (which also validates them)."""
     cached = network._cache.get("reference_plan")
     if cached is None:
         if network.regions:
-            from trtdsl.regions.execute import RegionPlan
+            from trtdsl.reference.regions import RegionPlan
 
             cached = RegionPlan(network)
         else:
@@ -147,7 +147,7 @@ def bind_inputs(network: Network,
     if network.shape_inputs:
         _bind_shape_values(network, values, bindings)
     if network.profiles:
-        from trtdsl.shapes.profiles import check_feeds
+        from trtdsl.ir.profiles import check_feeds
 
         check_feeds(network, {name: values[t] for name, t in network.inputs.items()})
     return values, bindings

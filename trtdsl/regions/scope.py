@@ -1,7 +1,7 @@
 """The DSL side of regions: ``with`` scopes that put layers where the user wrote them and report
 misuse on the user's line.
 
-TensorRT decides membership by data flow (:mod:`trtdsl.regions.structure`); the scopes make that
+TensorRT decides membership by data flow (:mod:`trtdsl.ir.structure`); the scopes make that
 agree with the code:
 
 * inside a conditional's branch, every tensor from outside the conditional is routed through one
@@ -20,14 +20,15 @@ conditional inputs it depends on) is kept in :class:`State`, the network's outer
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from trtdsl.errors import RegionError
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
+from trtdsl.ir.region import Region, new_region
+from trtdsl.ir.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, describe
 from trtdsl.ir.tensor import Tensor
-from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.structure import BOUNDARY_KINDS, NOT_IN_REGIONS, describe
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
@@ -35,8 +36,11 @@ if TYPE_CHECKING:
 EMPTY: frozenset = frozenset()
 _NO_CONTEXT: Mapping[Any, Any] = {}
 
-# The region builders whose with-block is open, innermost last (all networks).
-OPEN: list[RegionBuilder] = []
+# The region builders whose with-block is open in this thread (or asyncio task), innermost last (all
+# networks): networks defined in several threads at once each see only their own thread's regions.
+_OPEN: contextvars.ContextVar[tuple[RegionBuilder, ...]] = contextvars.ContextVar(
+    "open_regions", default=()
+)
 
 
 def defining_region(network: Network) -> bool:
@@ -267,7 +271,7 @@ class RegionBuilder:
             raise RegionError(f"{type(self).__name__}: this region was already used in a with block; create "
                               "a new one")
         self.entered = True
-        OPEN.append(self)
+        _OPEN.set(_OPEN.get() + (self,))
 
     def _attach(self, network: Network) -> None:
         """Put this region's scope on ``network`` (when its network becomes known)."""
@@ -276,11 +280,12 @@ class RegionBuilder:
                 raise RegionError(f"{self.describe()} belongs to network {self.network.name!r}; it cannot "
                                   f"use tensors of another network ({network.name!r})")
             return
-        index = OPEN.index(self) if self in OPEN else len(OPEN)
-        for outer in OPEN[:index]:
+        opened = _OPEN.get()
+        index = opened.index(self) if self in opened else len(opened)
+        for outer in opened[:index]:
             if outer.network is None:  # an enclosing loop that has not met a tensor yet
                 outer._attach(network)
-        if any(b.network is not None for b in OPEN[index + 1:]):
+        if any(b.network is not None for b in opened[index + 1:]):
             raise RegionError(f"{type(self).__name__}: its first layer comes after a nested region's; pass "
                               "network= when creating it")
         self.network = network
@@ -304,8 +309,9 @@ class RegionBuilder:
 
     def _network_from_open(self) -> Network | None:
         """The network of the innermost enclosing region, if any."""
-        index = OPEN.index(self) if self in OPEN else len(OPEN)
-        for b in reversed(OPEN[:index]):
+        opened = _OPEN.get()
+        index = opened.index(self) if self in opened else len(opened)
+        for b in reversed(opened[:index]):
             if b.network is not None:
                 return b.network
         return None
@@ -347,8 +353,7 @@ class RegionBuilder:
 
     def _close(self) -> None:
         """End the with block: find the region's parent by data flow, and let its results out."""
-        if self in OPEN:
-            OPEN.remove(self)
+        _OPEN.set(tuple(b for b in _OPEN.get() if b is not self))
         self.closed = True
         if self.network is None:
             return

@@ -40,12 +40,12 @@ the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to 
 from __future__ import annotations
 
 import warnings
-import weakref
 from typing import Iterable
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.dims import Dim
+from trtdsl.ir.functions import ir_function
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
@@ -88,11 +88,13 @@ class ShapeSyncWarning(UserWarning):
 
 
 # -- types at the network's boundary and at layer inputs ------------------------------------------------
+@ir_function
 def check_shape_io(what: str, ty: TensorType) -> None:
     """A shape-tensor network input or output: int32/int64, static rank 0 or 1, at most 64 elements.
 
-    Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64 (NvInfer.h names only
-    Int32 for markOutputForShapes; int64 there is trtdsl's reading, UNCONFIRMED).
+    Int64 is accepted at the boundary as TensorRT 10 computes shapes in int64. ``markOutputForShapes``
+    takes only int32 ("The tensor must be of type DataType::kINT32", NvInfer.h 10.16 and 11.1), so the
+    TensorRT lowering casts an int64 shape output to int32.
 
     >>> import trtdsl as td
     >>> try:
@@ -128,33 +130,6 @@ def _check_volume(what: str, ty: TensorType) -> None:
             f"{what}: a shape tensor has at most {MAX_SHAPE_VOLUME} elements; shape {ty.shape_text} has "
             f"{volume}"
         )
-
-
-def check_shape_input(label: str, arg: str, ty: TensorType, length: int | None) -> None:
-    """An input a layer reads as a shape tensor: 1-D int32/int64 of static length (``length`` if given).
-
-    >>> import trtdsl as td
-    >>> check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, (3,)), 3)
-    >>> try:
-    ...     check_shape_input("Shuffle", "reshape dims", td.TensorType(td.int64, ("n",)), None)
-    ... except td.ShapeError as e:
-    ...     print(e.message)
-    Shuffle: input 'reshape dims' has the dynamic length n; TensorRT needs the length of a shape tensor
-    when the network is built
-    """
-    if ty.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(
-            f"{label}: input '{arg}' has dtype {ty.dtype.name}; a shape tensor here is int32 or int64"
-        )
-    if ty.rank != 1:
-        raise ShapeError(f"{label}: input '{arg}' has shape {ty.shape_text}; a shape tensor here is 1-D")
-    if not isinstance(ty.shape[0], int):
-        raise ShapeError(
-            f"{label}: input '{arg}' has the dynamic length {ty.shape[0]}; TensorRT needs the length of "
-            "a shape tensor when the network is built"
-        )
-    if length is not None and ty.shape[0] != length:
-        raise ShapeError(f"{label}: input '{arg}' has {ty.shape[0]} elements; expected {length}")
 
 
 # -- what a shape computation depends on -----------------------------------------------------------------
@@ -296,10 +271,7 @@ def _small(t: Tensor, limit: int) -> bool:
     return volume <= limit
 
 
-# Per network: the tensors already checked as shape computations (each warning is given once).
-_CHECKED: "weakref.WeakKeyDictionary[Network, dict[Tensor, None]]" = weakref.WeakKeyDictionary()
-
-
+@ir_function
 def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     """Check that ``t`` may be computed as a shape tensor for ``fn`` (raise where TensorRT rejects it)
     and warn where TensorRT would synchronize to compute it (:class:`ShapeSyncWarning`).
@@ -314,7 +286,8 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     >>> caught[0].category.__name__
     'ShapeSyncWarning'
     """
-    checked = _CHECKED.setdefault(t.network, {})
+    # the tensors already checked as shape computations: each warning is given once
+    checked: dict[Tensor, None] = t.network._records.setdefault("checked as shapes", {})
     if t in checked:
         return
     walk = _Walk(t)
@@ -417,7 +390,7 @@ def shape_input_names(network: Network) -> list[str]:
     >>> net = td.Network("s")
     >>> x = net.input("x", td.float32, (12,))
     >>> dims = net.input("dims", td.int32, (2,))
-    >>> net.output("y", x.network.add1(td.layers.shuffle.Shuffle(reshape=(3, 4)), (x, dims)))
+    >>> net.output("y", x.network.add1(td.ops.Shuffle(reshape=(3, 4)), (x, dims)))
     >>> shape_input_names(net)
     ['dims']
     """
@@ -468,7 +441,6 @@ __all__ = [
     "EXECUTION",
     "SHAPE",
     "ShapeSyncWarning",
-    "check_shape_input",
     "check_shape_io",
     "classify",
     "shape_input_names",

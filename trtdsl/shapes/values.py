@@ -1,4 +1,4 @@
-"""What the IR knows about the values of small integer tensors: shape values.
+"""What the IR knows about the values of tensors: shape values and constants.
 
 TensorRT computes shape tensors on the host by constant propagation; trtdsl does the same on the IR, with
 symbolic dims, so that a layer taking a shape tensor (a reshape's dims, a slice's size) knows its output
@@ -15,12 +15,21 @@ known positions, and ``+ - * //`` (MAX/MIN/DIV of ints). An element it cannot te
 (8, Dim('batch*2'), -1)
 >>> value_of(net.input("n", td.int32, (2,)))
 (Dim('%n[0]'), Dim('%n[1]'))
+
+The numbers a tensor computed from constants holds (weights, a quantization scale) are
+:func:`fold_constant`'s: the references of the layers it depends on, run on their constants.
+
+Values are an analysis of the network, kept in ``network._values``: adding layers changes no tensor's
+value, ``net.set_input`` may change many, so the analysis is forgotten then. The symbols naming values
+are kept for the network's life, as shapes refer to them.
 """
 
 from __future__ import annotations
 
-import weakref
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
+
+import attrs
+import numpy as np
 
 from trtdsl.ir.dims import Dim, DimLike, combine
 from trtdsl.ir.network import Network
@@ -30,11 +39,26 @@ from trtdsl.ir.tensor import Tensor
 MAX_SHAPE_VOLUME = 64
 
 Value = tuple[DimLike, ...]
+Values = Callable[[Tensor], Optional[Value]]  # how a folding rule reads the values of a layer's inputs
 
-# Per network (tensors compare with ==, which builds a layer, so they key plain dicts only).
-_MEMO: "weakref.WeakKeyDictionary[Network, dict[Tensor, Value]]" = weakref.WeakKeyDictionary()
-# Per network: value symbol -> the tensor and element it stands for.
-_OWNERS: weakref.WeakKeyDictionary[Network, dict[str, tuple[Tensor, int]]] = weakref.WeakKeyDictionary()
+
+@attrs.define
+class _Symbols:
+    """The value symbols of one network: each tensor's (``of``), and the tensor and element each
+    symbol stands for (``owners``). Tensors compare with ==, which builds a layer, so they key plain
+    dicts only."""
+
+    of: dict[Tensor, Value] = attrs.Factory(dict)
+    owners: dict[str, tuple[Tensor, int]] = attrs.Factory(dict)
+
+
+def _symbols(network: Network) -> _Symbols:
+    found: _Symbols | None = network._records.get("value symbols")
+    if found is None:
+        found = network._records["value symbols"] = _Symbols()
+    return found
+
+
 # ElementWise operations on dims that fold into Dim expressions.
 _FOLDS = {"SUM": "+", "SUB": "-", "PROD": "*", "FLOOR_DIV": "//"}
 
@@ -56,10 +80,24 @@ def value_of(t: Tensor) -> Value | None:
     ``%name[i]``."""
     if not _holds_shape_value(t):
         return None
-    memo = _MEMO.setdefault(t.network, {})
+    memo = t.network._values.setdefault("values", {})
     found = memo.get(t)
     if found is None:
-        found = memo[t] = _folded(t) or unknown(t)
+        found = memo[t] = _with_own(_fold(t, value_of), unknown(t))
+    return found
+
+
+def _known(t: Tensor) -> Value | None:
+    """:func:`value_of` without naming what the IR cannot tell: such elements are symbols that no tensor
+    owns, and the tensors they come from get no symbols either (see :func:`length_dim`)."""
+    if not _holds_shape_value(t):
+        return None
+    memo = t.network._values.setdefault("known values", {})
+    found = memo.get(t)
+    if found is None:
+        stem = f"{_OPAQUE_NAME}{id(t)}"  # distinct per tensor, so that x - y never cancels
+        opaque = [f"{stem}[{i}]" for i in range(t.shape[0])] if t.shape else [stem]
+        found = memo[t] = _with_own(_fold(t, _known), tuple(Dim.symbol(name) for name in opaque))
     return found
 
 
@@ -72,15 +110,19 @@ def unknown(t: Tensor) -> Value:
     >>> unknown(net.input("k", td.int32, (2,))), unknown(net.input("n", td.int64, ()))
     ((Dim('%k[0]'), Dim('%k[1]')), (Dim('%n'),))
     """
-    owners = _OWNERS.setdefault(t.network, {})
+    symbols = _symbols(t.network)
+    found = symbols.of.get(t)
+    if found is not None:  # made before, perhaps under another name of t: shapes refer to them
+        return found
     stem, k = f"%{t.name}", 0
-    while (found := owners.get(stem if t.ndim == 0 else f"{stem}[0]")) is not None and found[0] is not t:
+    while (stem if t.ndim == 0 else f"{stem}[0]") in symbols.owners:
         k += 1
         stem = f"%{t.name}~{k}"
     names = [stem] if t.ndim == 0 else [f"{stem}[{i}]" for i in range(t.shape[0])]
     for i, name in enumerate(names):
-        owners[name] = (t, i)
-    return tuple(Dim.symbol(name) for name in names)
+        symbols.owners[name] = (t, i)
+    found = symbols.of[t] = tuple(Dim.symbol(name) for name in names)
+    return found
 
 
 def owner(network: Network, name: str) -> tuple[Tensor, int] | None:
@@ -95,7 +137,25 @@ def owner(network: Network, name: str) -> tuple[Tensor, int] | None:
     >>> t is k, element
     (True, 1)
     """
-    return _OWNERS.get(network, {}).get(name)
+    return _symbols(network).owners.get(name)
+
+
+def length_dim(t: Tensor) -> DimLike:
+    """The size of the dim a CONCATENATE/REVERSE loop output of length ``t`` (a 0-D integer tensor) adds:
+    ``t``'s value when the IR can tell it from constants and dims (``value_of(t)[0]``), else the dim
+    ``%<name of t>``, bound when the network runs.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("v")
+    >>> x = net.input("x", td.float32, ("T", 3))
+    >>> n = net.input("n", td.int32, ())
+    >>> length_dim(net.constant(np.int32(5))), length_dim(td.take(td.shape_of(x), 0)), length_dim(n)
+    (5, Dim('T'), Dim('%n'))
+    """
+    # Not value_of, which would give the inputs' symbols an owner: a dim made into a shape tensor would
+    # then read that input (which must be a shape tensor then) rather than the loop output's shape.
+    value = _known(t) if t.ndim == 0 else None
+    return Dim.symbol(f"%{t.name}") if value is None or _is_opaque(value[0]) else value[0]
 
 
 def is_value_symbol(name: str) -> bool:
@@ -107,61 +167,66 @@ def is_value_symbol(name: str) -> bool:
     return name.startswith("%")
 
 
-def _folded(t: Tensor) -> Value | None:
-    """The value the rule of ``t``'s producer folds, elements it cannot tell named after ``t``."""
+def _fold(t: Tensor, values: Values) -> Value | None:
+    """The value the rule of ``t``'s producer folds from its inputs' ``values``, or None."""
     node = t.producer
     rule = _RULES.get(node.op.kind) if node is not None else None
-    value = rule(node) if rule is not None else None
-    if value is None or len(value) != (t.shape[0] if t.shape else 1):
-        return None
-    own = unknown(t)
-    return tuple(
-        own[i] if isinstance(d, Dim) and _OPAQUE_NAME in d.symbols() else d for i, d in enumerate(value)
-    )
+    value = rule(node, values) if rule is not None else None
+    return value if value is not None and len(value) == (t.shape[0] if t.shape else 1) else None
 
 
-def _input_value(node: object, index: int = 0) -> Value | None:
-    source = node.inputs[index]  # type: ignore[attr-defined]
-    return value_of(source) if source is not None else None
+def _with_own(value: Value | None, own: Value) -> Value:
+    """``value`` with the elements no rule folds (and expressions of them) replaced by the tensor's
+    ``own`` symbols; ``own`` if no rule folds the value."""
+    if value is None:
+        return own
+    return tuple(own[i] if _is_opaque(d) else d for i, d in enumerate(value))
 
 
-def _constant(node: object) -> Value | None:
-    array = node.op.weights.array  # type: ignore[attr-defined]
-    return tuple(int(v) for v in array.reshape(-1))
+def _is_opaque(d: DimLike) -> bool:
+    return isinstance(d, Dim) and any(s.startswith(_OPAQUE_NAME) for s in d.symbols())
 
 
-def _shape(node: object) -> Value | None:
-    return tuple(node.inputs[0].shape)  # type: ignore[attr-defined]
+def _input_value(node: Any, values: Values, index: int = 0) -> Value | None:
+    source = node.inputs[index]
+    return values(source) if source is not None else None
 
 
-def _same(node: object) -> Value | None:
-    return _input_value(node)
+def _constant(node: Any, values: Values) -> Value | None:
+    return tuple(int(v) for v in node.op.weights.array.reshape(-1))
 
 
-def _cast(node: object) -> Value | None:
-    return _input_value(node) if node.inputs[0].dtype.is_integer else None  # type: ignore[attr-defined]
+def _shape(node: Any, values: Values) -> Value | None:
+    return tuple(node.inputs[0].shape)
 
 
-def _reshape(node: object) -> Value | None:
+def _same(node: Any, values: Values) -> Value | None:
+    return _input_value(node, values)
+
+
+def _cast(node: Any, values: Values) -> Value | None:
+    return _input_value(node, values) if node.inputs[0].dtype.is_integer else None
+
+
+def _reshape(node: Any, values: Values) -> Value | None:
     # between 0-D and 1-D (the only ranks shape values have) a reshape keeps the elements in order
-    op = node.op  # type: ignore[attr-defined]
-    if op.kind == "Shuffle" and (len(node.inputs) > 1 and node.inputs[1] is not None):  # type: ignore[attr-defined]
+    if node.op.kind == "Shuffle" and (len(node.inputs) > 1 and node.inputs[1] is not None):
         return None
-    return _input_value(node)
+    return _input_value(node, values)
 
 
-def _concatenation(node: object) -> Value | None:
-    parts = [value_of(t) for t in node.inputs]  # type: ignore[attr-defined]
+def _concatenation(node: Any, values: Values) -> Value | None:
+    parts = [values(t) for t in node.inputs]
     if any(p is None for p in parts):
         return None
     return tuple(d for p in parts for d in p)  # type: ignore[union-attr]
 
 
-def _gather(node: object) -> Value | None:
-    op = node.op  # type: ignore[attr-defined]
+def _gather(node: Any, values: Values) -> Value | None:
+    op = node.op
     if op.mode.name != "DEFAULT" or op.num_elementwise_dims or op.axis != 0:
         return None
-    data, indices = _input_value(node, 0), _input_value(node, 1)
+    data, indices = _input_value(node, values, 0), _input_value(node, values, 1)
     if data is None or indices is None or not all(isinstance(i, int) for i in indices):
         return None
     n = len(data)
@@ -169,11 +234,11 @@ def _gather(node: object) -> Value | None:
     return tuple(data[i + n if i < 0 else i] if -n <= i < n else 0 for i in indices)  # type: ignore[operator]
 
 
-def _slice(node: object) -> Value | None:
-    op = node.op  # type: ignore[attr-defined]
-    if any(t is not None for t in node.inputs[1:]) or op.mode.name != "STRICT_BOUNDS":  # type: ignore[attr-defined]
+def _slice(node: Any, values: Values) -> Value | None:
+    op = node.op
+    if any(t is not None for t in node.inputs[1:]) or op.mode.name != "STRICT_BOUNDS":
         return None
-    data = _input_value(node)
+    data = _input_value(node, values)
     if data is None or not op.start:
         return data
     start, size, stride = op.start[0], op.size[0], op.stride[0]
@@ -182,13 +247,13 @@ def _slice(node: object) -> Value | None:
     return tuple(data[start + i * stride] for i in range(size))
 
 
-def _elementwise(node: object) -> Value | None:
-    a, b = _input_value(node, 0), _input_value(node, 1)
+def _elementwise(node: Any, values: Values) -> Value | None:
+    a, b = _input_value(node, values, 0), _input_value(node, values, 1)
     if a is None or b is None:
         return None
     if len(a) != len(b):  # broadcasting a single element
         a, b = (a * len(b), b) if len(a) == 1 else (a, b * len(a))
-    name = node.op.op.name  # type: ignore[attr-defined]
+    name = node.op.op.name
     return tuple(_fold_pair(name, x, y) for x, y in zip(a, b))
 
 
@@ -208,12 +273,12 @@ def _trunc_div(a: int, b: int) -> int:
 
 
 _INT_FOLDS: dict[str, Callable[[int, int], int]] = {"MAX": max, "MIN": min, "DIV": _trunc_div}
-# An element no rule folds; _folded replaces it (and expressions of it) by the tensor's own symbol.
+# An element no rule folds; _with_own replaces it (and expressions of it) by the tensor's own symbol.
 _OPAQUE_NAME = "%?"
 _OPAQUE = Dim.symbol(_OPAQUE_NAME)
 
 
-_RULES: dict[str, Callable[[object], Optional[Value]]] = {
+_RULES: dict[str, Callable[[Any, Values], Optional[Value]]] = {
     "Constant": _constant,
     "Shape": _shape,
     "Identity": _same,
@@ -227,3 +292,69 @@ _RULES: dict[str, Callable[[object], Optional[Value]]] = {
     "Slice": _slice,
     "ElementWise": _elementwise,
 }
+
+
+# Layers whose output is a build-time constant when all their inputs are. A whitelist, so that region
+# boundaries (loop recurrences, conditional inputs) and random fills are never mistaken for weights.
+FOLDABLE_KINDS = frozenset({
+    "Constant", "Cast", "Identity", "Shuffle", "Squeeze", "Unsqueeze", "Slice", "Concatenation", "Padding",
+    "Gather", "ElementWise", "Unary", "Activation", "Quantize", "Dequantize", "Reduce", "MatrixMultiply",
+    "Select",
+})
+
+
+def is_build_time_constant(t: Tensor) -> bool:
+    """Whether ``t`` is computed from Constant layers only (through layers in ``FOLDABLE_KINDS``): what
+    TensorRT calls an input "rooted at an IConstantLayer" (weights)."""
+    seen: set[int] = set()
+    stack = [t]
+    while stack:
+        node = stack.pop().producer
+        if node is None or node.op.kind not in FOLDABLE_KINDS:
+            return False
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(i for i in node.inputs if i is not None)
+    return True
+
+
+def fold_constant(t: Tensor) -> np.ndarray | None:
+    """The value of the build-time constant ``t`` (see :func:`is_build_time_constant`): the references of
+    the layers it depends on run on their constants. None if ``t`` depends on anything else or a layer
+    cannot be folded.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("f")
+    >>> w = net.constant(np.array([1.0, -2.0], np.float32))
+    >>> fold_constant(td.abs(w) * 2.0)
+    array([2., 4.], dtype=float32)
+    >>> fold_constant(w + net.input("x", td.float32, (2,))) is None
+    True
+    """
+    if t.producer is not None and t.producer.op.kind == "Constant":
+        return t.producer.op.weights.array
+    if not is_build_time_constant(t):
+        return None
+    order = []
+    visited: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(t.producer, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        stack.extend((i.producer, False) for i in node.inputs if i is not None)
+    values: dict[Tensor, np.ndarray] = {}
+    try:
+        with np.errstate(all="ignore"):
+            for node in order:
+                args = [values[i] if i is not None else None for i in node.inputs]
+                values.update(zip(node.outputs, node.op.reference(*args)))
+    except Exception:  # noqa: BLE001  the layer's own run reports the failure, with its line
+        return None
+    return np.asarray(values[t])

@@ -37,8 +37,8 @@ import attrs
 from trtdsl.errors import ArgumentError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.ir.region import Region
 from trtdsl.ir.tensor import Tensor
-from trtdsl.regions.region import Region
 from trtdsl.testing.compare import Backend, OutputReport, _unique_names, backend_runner, compare_outputs
 
 

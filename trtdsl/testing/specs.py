@@ -27,7 +27,7 @@ import numpy as np
 
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError
-from trtdsl.ir.dims import Dim, DimLike, evaluate
+from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -70,23 +70,6 @@ class DimRange:
 DEFAULT_DIM_RANGE = DimRange(1, 2, 4)
 
 
-def dim_names(network: Network) -> list[str]:
-    """The named dims of the network's inputs, in order of appearance.
-
-    >>> import trtdsl as td
-    >>> net = td.Network("n")
-    >>> _ = net.input("a", td.float32, ("batch", 3)), net.input("b", td.float32, ("seq", "batch"))
-    >>> dim_names(net)
-    ['batch', 'seq']
-    """
-    names: dict[str, None] = {}
-    for t in network.inputs.values():
-        for d in t.shape:
-            if isinstance(d, Dim):
-                names.update(dict.fromkeys(sorted(d.symbols())))
-    return list(names)
-
-
 def dim_ranges(
     network: Network,
     dims: Mapping[str, Any] | None = None,
@@ -95,7 +78,7 @@ def dim_ranges(
     other: Callable[[Any], bool] = lambda value: False,
 ) -> dict[str, DimRange]:
     """The range of every named dim of the network's inputs: ``dims`` where given, else ``profile``'s
-    (a ``trtdsl.shapes.profiles.Profile``), else the default. Values of ``dims`` must be ranges, or
+    (a ``trtdsl.ir.profiles.Profile``), else the default. Values of ``dims`` must be ranges, or
     values ``other`` accepts (e.g. hypothesis strategies), which are left to the caller.
 
     >>> import trtdsl as td
@@ -104,7 +87,7 @@ def dim_ranges(
     >>> dim_ranges(net, {"batch": (1, 8)})
     {'batch': DimRange(min=1, opt=1, max=8), 'seq': DimRange(min=1, opt=2, max=4)}
     """
-    names = dim_names(network)
+    names = network.dim_names()
     given = dict(dims or {})
     unknown = sorted(set(given) - set(names))
     if unknown:

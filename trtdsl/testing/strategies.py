@@ -37,7 +37,6 @@ from trtdsl.ir.network import Network
 from trtdsl.testing.specs import (
     DimRange,
     _check_value_names,
-    dim_names,
     dim_ranges,
     edge_values,
     index_bounds,
@@ -62,7 +61,7 @@ def dim_sizes(
     given = dict(dims or {})
     parts = {
         name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
-        for name in dim_names(network)
+        for name in network.dim_names()
     }
     return st.fixed_dictionaries(parts)
 

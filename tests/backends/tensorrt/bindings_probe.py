@@ -97,8 +97,8 @@ def wrapper_checks(trt) -> dict:
     allocator = output_allocator(trt)
     allocator.notify_shape("y", trt.Dims([2, 3]))
     members = {}
-    for kind, entry in LOWERINGS.items():
-        members[kind] = getattr(entry, "layer_type", None) in trt.LayerType.__members__
+    for op_cls, entry in LOWERINGS.items():
+        members[op_cls.kind] = getattr(entry, "layer_type", None) in trt.LayerType.__members__
     return {
         "flags": api.network_flags(),
         "dims": list(api.dims((Dim.symbol("batch"), 3))),

@@ -24,7 +24,7 @@ from trtdsl.layers.unary import UnaryOperation
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES: dict[str, Callable[[], td.Network]] = {}
-# The op kinds each case is meant to cover (checked: every kind in OP_TYPES must be covered).
+# The op kinds each case is meant to cover (checked: every kind of all_op_types() must be covered).
 KINDS: dict[str, set[str]] = {}
 
 
@@ -241,6 +241,33 @@ def dynamic_shapes() -> td.Network:
     net.output("nonzero", td.nonzero(x > 0))
     net.output("nonzero64", td.nonzero(x < 0, td.int64))
     net.mark_output_for_shapes("dims", td.shape_of(image) + 1)
+    net.mark_output_for_shapes("dims32", td.cast(td.shape_of(image), td.int32))
+    return net
+
+
+@case
+def helpers() -> td.Network:
+    """The helpers built from layers (td.stack, td.linear, ...): they lower as the layers they are made of."""
+    net = td.Network("helpers")
+    x = net.input("x", td.float32, ("n", 4, 6))
+    n = x.shape[0]
+    net.output("stack", td.stack([x, x * 2.0], axis=-1))
+    for i, part in enumerate(td.split(x, [2, n], axis=2)):
+        net.output(f"split{i}", part)
+    net.output("flatten", td.flatten(x, 1))
+    net.output("tile", td.tile(x, (1, 2, 1)))
+    net.output("repeat", td.repeat(x, 2, axis=1))
+    net.output("flip", td.flip(x, (0, 2)))
+    net.output("argmax", td.argmax(x, 1))
+    net.output("argmin", td.argmin(x, keepdims=True, dtype=td.int64))
+    net.output("last", x[n - 1, :n])
+    net.output("zeros", td.zeros(x.shape))
+    heads = td.split_heads(td.linear(x, _w(6, 6), _w(6)), 2)
+    net.output("attention", td.merge_heads(td.silu(heads)))
+    images = net.input("images", td.float32, ("n", 4, 3, 3))
+    net.output("batch_norm", td.batch_norm(images, *(np.linspace(0.5, 1.5, 4) for _ in range(4))))
+    net.output("log_softmax", td.log_softmax(x))
+    net.output("hard_swish", td.hard_swish(x))
     return net
 
 
@@ -291,6 +318,11 @@ def normalizations() -> td.Network:
     net.output("layer", td.layer_norm(x, np.ones((3, 3), np.float32), np.zeros((3, 3), np.float32), eps=1e-3))
     net.output("instance", td.instance_norm(x, _w(4), _w(4, seed=1), eps=1e-4))
     net.output("group", td.group_norm(x, 2, _w(4), _w(4, seed=2), eps=2e-3))
+    half = x.astype(td.float16)
+    net.output("group_f16", td.group_norm(half, 2, _w(4, dtype=np.float16), _w(4, dtype=np.float16, seed=1)))
+    bf16 = td.bfloat16.numpy
+    bf = x.astype(td.bfloat16)
+    net.output("layer_bf16", td.layer_norm(bf, _w(3, dtype=bf16), _w(3, dtype=bf16, seed=1)))
     return net
 
 

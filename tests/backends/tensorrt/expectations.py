@@ -379,8 +379,9 @@ def _(net):
     net.output("y", td.resize(net.input("x", F, (1, 2, 4, 4)), (1, 2, 6, 3), nearest_rounding="half_down"))
 
 
-@row("resize_scales", "NvInfer.h IResizeLayer: setScales (outputDims[i] = floor(inputDims[i] * scales[i]))",
-     {"Resize": Layer("add_resize", {"scales": (1.0, 1.0, 1.5, 0.5),
+@row("resize_scales", "NvInfer.h IResizeLayer: ResizeCoordinateTransformation's formulas map coordinates by the "
+     "ratio of the lengths; setOutputDimensions with floor(inputDims[i] * scales[i]), scales left unset",
+     {"Resize": Layer("add_resize", {"shape": (1, 2, 6, 2), "scales": (),
                                      "resize_mode": "InterpolationMode.LINEAR",
                                      "coordinate_transformation": "ResizeCoordinateTransformation.HALF_PIXEL",
                                      "selector_for_single_pixel": "ResizeSelector.UPPER"}, ("x",))})

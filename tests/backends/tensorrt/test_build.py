@@ -86,6 +86,12 @@ INVALID = [
         "build: exclude_lean_runtime=True needs version_compatible=True",
         {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "exclude_lean_runtime": True},
     ),
+    (
+        td.ArgumentError,
+        "build: argument 'tf32' is 0; expected True (TensorRT's default: float32 matmuls and convolutions "
+        "may use TF32) or False",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "tf32": 0},
+    ),
 ]
 
 
@@ -98,7 +104,8 @@ def test_an_unknown_option_is_named_before_tensorrt_is_needed():
     expect_error(
         td.ArgumentError,
         "build: unknown option 'workspace_size'; the options are profiles, workspace, memory_pools, "
-        "optimization_level, timing_cache, version_compatible, exclude_lean_runtime, refit, progress, trt",
+        "optimization_level, timing_cache, version_compatible, exclude_lean_runtime, refit, tf32, progress, "
+        "trt",
         lambda: static_net().build(workspace_size=1 << 20),
     )
 
@@ -145,6 +152,16 @@ def test_configure_sets_profiles_pools_level_and_flags(version, tmp_path):
     assert [tuple(d) for d in first.get_shape("y")] == [(1, 4), (4, 4), (8, 4)]
     assert [tuple(d) for d in second.get_shape("x")] == [(16, 1, 4), (16, 1, 4), (16, 128, 4)]
     assert config.get_timing_cache()._state["data"] == b"cached timings"
+
+
+@pytest.mark.parametrize("version", ["10.16", "11.4"])
+def test_tf32_is_left_on_by_default_and_cleared_when_off(version):
+    net = static_net()
+    for tf32 in (True, False):
+        trt = standin.module(version)
+        lowered = lower(net, trt)
+        config = configure(lowered.api, lowered.builder, net, build_options(net, tf32=tf32), None)
+        assert config.get_flag(trt.BuilderFlag.TF32) is tf32
 
 
 def test_static_networks_need_no_profile():

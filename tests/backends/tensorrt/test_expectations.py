@@ -15,7 +15,7 @@ import trtdsl as td
 from trtdsl.backends.tensorrt import lower, standin
 from trtdsl.backends.tensorrt.api import LAYER_CLASSES
 from trtdsl.backends.tensorrt.lowering import LOWERINGS, NotExpressible
-from trtdsl.plugins.standin import install
+from trtdsl.backends.tensorrt.standin_plugins import install
 
 VERSIONS = ("10.16", "11.4")
 # The objects whose add_* methods (and IIfConditional.set_condition) add layers.

@@ -22,6 +22,7 @@ from backends.tensorrt.cases import CASES, inputs
 from trtdsl.backends.tensorrt import (
     Engine,
     LoggingLogger,
+    api,
     build,
     lower,
     manifest,
@@ -178,3 +179,13 @@ def test_a_call_missing_from_a_manifest_is_reported():
     # a flag TensorRT 11 removed
     assert manifest.load("10.16").enum("BuilderFlag").get("FP16") is not None
     assert "FP16" not in manifest.load("11.4").enum("BuilderFlag")
+
+
+def test_every_api_of_the_version_table_is_still_used():
+    """api.API_SINCE gives the release each post-10.0 API came in, and so the backend's version floor: an
+    entry nothing calls any more would keep the floor too high."""
+    keys = set()
+    for call in recorded_calls("10.16") | recorded_calls("11.4"):
+        keys.add(f"{call.owner}.{call.member}")
+        keys.update(f"{call.owner}.{call.member}({arg})" for arg in call.args)
+    assert sorted(set(api.API_SINCE) - keys) == []

@@ -13,7 +13,7 @@ from backends.tensorrt.cases import CASES, kinds_of
 from backends.tensorrt.irmatch import assert_same_ir, differences
 from trtdsl.backends.tensorrt import lower, raise_network, standin
 from trtdsl.backends.tensorrt.lowering import LOWERINGS, RAISERS, NotExpressible
-from trtdsl.ir.op import OP_TYPES
+from trtdsl.ir.table import all_op_types
 
 VERSIONS = ("10.16", "11.4")
 
@@ -33,13 +33,13 @@ def test_lower_then_raise_is_the_same_ir(name, version):
 
 
 def test_every_op_kind_has_an_entry():
-    missing = sorted(set(OP_TYPES) - set(LOWERINGS))
+    missing = [cls.kind for cls in LOWERINGS.missing(all_op_types())]
     assert not missing, f"op kinds without a TensorRT entry: {missing}"
-    for kind, entry in LOWERINGS.items():
+    for op_cls, entry in LOWERINGS.items():
         if isinstance(entry, NotExpressible):
-            assert entry.reason, kind
+            assert entry.reason, op_cls.kind
         else:
-            assert RAISERS[entry.layer_type] is entry
+            assert entry.op_cls is op_cls and RAISERS[entry.layer_type] is entry
 
 
 # Kinds the stand-in cannot lower, and why (they are tested where TensorRT exists).
@@ -50,8 +50,9 @@ NOT_ON_THE_STANDIN = {
 
 def test_every_op_kind_has_a_roundtrip_case():
     covered = set().union(*(kinds_of(fn()) for fn in CASES.values()))
-    expressible = {k for k, e in LOWERINGS.items() if not isinstance(e, NotExpressible)}
-    assert sorted((set(OP_TYPES) & expressible) - covered - set(NOT_ON_THE_STANDIN)) == []
+    expressible = {cls.kind for cls, e in LOWERINGS.items() if not isinstance(e, NotExpressible)}
+    kinds = {cls.kind for cls in all_op_types()}
+    assert sorted((kinds & expressible) - covered - set(NOT_ON_THE_STANDIN)) == []
 
 
 def test_cases_set_every_parameter_lopsided():
@@ -131,7 +132,7 @@ def test_identity_transposes_come_back_as_none():
     x = net.input("x", td.float32, (2, 3))
     net.output("y", td.transpose(x, (0, 1)))
     again = roundtrip(net, "11.4")
-    assert again.nodes[0].op == td.layers.shuffle.Shuffle()
+    assert again.nodes[0].op == td.ops.Shuffle()
 
 
 def test_strongly_typed_on_both_versions():

@@ -1,9 +1,9 @@
 """ONNX export of trtdsl networks, written to reproduce TensorRT's semantics (see docs/onnx.md).
 
 ``export(network, path=None, *, opset=None)`` (also ``network.to_onnx()``) gives an
-``onnx.ModelProto``. The export is a table keyed by ``Op.kind`` (:data:`EXPORTERS`), filled by one
-module per layer family; adding a layer kind means adding one entry with :func:`exports` (or
-:func:`not_expressible` with the reason).
+``onnx.ModelProto``. The export is a table keyed by op class (:data:`EXPORTERS`), filled by the
+modules of this package (each is imported, none is listed); adding a layer kind means adding one entry
+with :func:`exports` (or :func:`not_expressible` with the reason).
 """
 
 from trtdsl.errors import BackendError
@@ -22,39 +22,15 @@ from trtdsl.backends.onnx.registry import (  # noqa: E402
     MAX_OPSET,
     MIN_OPSET,
     Entry,
-    NotExpressible,
     RegionBoundary,
     exports,
     not_expressible,
     region_boundary,
 )
+from trtdsl.ir.table import NotExpressible, import_package  # noqa: E402
 
-# Each family module registers its entries when imported.
-from trtdsl.backends.onnx import (  # noqa: E402,F401
-    activation,
-    cast,
-    concat,
-    constant,
-    convolution,
-    cumulative,
-    elementwise,
-    fill,
-    gather,
-    matmul,
-    nonzero,
-    normalization,
-    quantize,
-    reduce,
-    regions,
-    resize,
-    select,
-    shuffle,
-    slice,
-    softmax,
-    topk,
-    unary,
-)
-from trtdsl.plugins import onnx as _plugins  # noqa: E402,F401
+# Every module of this package is imported, so each registers its entries.
+import_package(__name__)
 
 __all__ = [
     "EXPORTERS",

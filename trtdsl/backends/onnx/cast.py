@@ -15,12 +15,13 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.cast import Cast, Identity
 
 
-@exports("Cast")
-def _cast(ctx: NodeContext) -> str:
+@exports(Cast)
+def _cast(ctx: NodeContext, op: Cast) -> str:
     x = ctx.input(0)
-    source, target = ctx.input_type(0).dtype, ctx.op.to
+    source, target = ctx.input_type(0).dtype, op.to
     if not (source.is_float and target.numpy.kind in "iu"):
         return ctx.cast(x, target)
     if source in (dtypes.float16, dtypes.bfloat16):
@@ -37,6 +38,6 @@ def _cast(ctx: NodeContext) -> str:
     return ctx.emit("Where", [high, ctx.const(info.max, target), saturated])
 
 
-@exports("Identity")
-def _identity(ctx: NodeContext) -> str:
+@exports(Identity)
+def _identity(ctx: NodeContext, op: Identity) -> str:
     return ctx.emit("Identity", [ctx.input(0)])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.concat import Concatenation
 
 
-@exports("Concatenation")
-def _concatenation(ctx: NodeContext) -> str:
-    return ctx.emit("Concat", [ctx.input(i) for i in range(len(ctx.node.inputs))], axis=ctx.op.axis)
+@exports(Concatenation)
+def _concatenation(ctx: NodeContext, op: Concatenation) -> str:
+    return ctx.emit("Concat", [ctx.input(i) for i in range(len(ctx.node.inputs))], axis=op.axis)

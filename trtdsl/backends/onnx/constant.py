@@ -7,11 +7,12 @@ from onnx import numpy_helper
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.constant import Constant
 
 
-@exports("Constant")
-def _constant(ctx: NodeContext) -> str:
-    weights = ctx.op.weights
+@exports(Constant)
+def _constant(ctx: NodeContext, op: Constant) -> str:
+    weights = op.weights
     if ctx.is_network_output():
         return ctx.emit("Constant", [], value=numpy_helper.from_array(weights.array))
     return ctx.const(weights.array, weights.dtype, name=ctx.node.outputs[0].name)

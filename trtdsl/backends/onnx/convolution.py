@@ -6,8 +6,9 @@ pooling ``ceil_mode`` drops a last window that starts in the padding, which Tens
 becomes extra post-padding that completes the last window (computed in the graph when the input's
 spatial dims are dynamic). Deconvolution's pre/post padding trims the output, as ConvTranspose's pads do.
 
-Pooling: MAX pads with -inf in both; NaN in a window gives NaN (onnxruntime's MaxPool may skip it, so
-it is propagated explicitly). AVERAGE is ONNX AveragePool (``count_include_pad`` = not
+Pooling: MAX pads with -inf in both and skips NaN (TensorRT's reading: NaNs become -inf before
+MaxPool, and a window holding nothing above -inf gives -inf, where onnxruntime starts its maxima from the
+lowest finite float). AVERAGE is ONNX AveragePool (``count_include_pad`` = not
 ``average_count_excludes_padding``) where the padding is smaller than the window and there is no
 ROUND_UP extra; otherwise the window sums divided by the counted positions, both computed with
 AveragePool over explicitly padded tensors, so windows past the padded input count as TensorRT does.
@@ -22,8 +23,8 @@ from typing import Sequence
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.convolution import PaddingMode, same_pads
-from trtdsl.layers.pooling import PoolingType
+from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, same_pads
+from trtdsl.layers.pooling import Pooling, PoolingType
 
 _P = PaddingMode
 _I64 = dtypes.int64
@@ -151,7 +152,7 @@ def _count(v: list[int] | str, ctx: NodeContext) -> int:
     return len(v) if isinstance(v, list) else ctx.input_type(0).rank - 2
 
 
-def _kernel_attributes(op: object) -> dict[str, object]:
+def _kernel_attributes(op: Convolution | Deconvolution) -> dict[str, object]:
     return {
         "kernel_shape": list(op.kernel_size),
         "strides": list(op.stride),
@@ -160,9 +161,8 @@ def _kernel_attributes(op: object) -> dict[str, object]:
     }
 
 
-@exports("Convolution")
-def _convolution(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Convolution)
+def _convolution(ctx: NodeContext, op: Convolution) -> str:
     pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.extents)
     x = ctx.input(0)
     attrs = _kernel_attributes(op)
@@ -175,9 +175,8 @@ def _convolution(ctx: NodeContext) -> str:
     return ctx.compute("Conv", inputs, dtype, **attrs)
 
 
-@exports("Deconvolution")
-def _deconvolution(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Deconvolution)
+def _deconvolution(ctx: NodeContext, op: Deconvolution) -> str:
     if op.padding_mode in (_P.SAME_UPPER, _P.SAME_LOWER):  # a fixed trim of DK - S, split as for convolution
         trims = [same_pads(op.padding_mode, dk - s) for dk, s in zip(op.extents, op.stride)]
     else:
@@ -190,10 +189,9 @@ def _deconvolution(ctx: NodeContext) -> str:
     return ctx.compute("ConvTranspose", inputs, ctx.input_type(0).dtype, **attrs)
 
 
-def _max(ctx: NodeContext, x: str, pads: WindowPads) -> str:
-    """MaxPool of float32 ``x``, NaN propagated and -inf where a window holds nothing above -inf
+def _max(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
+    """MaxPool of float32 ``x``, NaN skipped and -inf where a window holds nothing above -inf
     (onnxruntime starts its maxima from the lowest finite float)."""
-    op = ctx.op
     window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
 
     def pool(v: str, pad_value: float) -> str:
@@ -206,15 +204,14 @@ def _max(ctx: NodeContext, x: str, pads: WindowPads) -> str:
         hits = pool(ctx.cast(mask, dtypes.float32), 0.0)
         return ctx.emit("Greater", [hits, ctx.const(0.0, dtypes.float32)])
 
-    y = pool(x, float("-inf"))
-    above = indicator(ctx.emit("Greater", [x, ctx.const(float("-inf"), dtypes.float32)]))
-    y = ctx.emit("Where", [above, y, ctx.const(float("-inf"), dtypes.float32)])
-    return ctx.emit("Where", [indicator(ctx.emit("IsNaN", [x])), ctx.const(float("nan"), dtypes.float32), y])
+    lowest = ctx.const(float("-inf"), dtypes.float32)
+    y = pool(ctx.emit("Where", [ctx.emit("IsNaN", [x]), lowest, x]), float("-inf"))
+    above = indicator(ctx.emit("Greater", [x, lowest]))  # false for NaN
+    return ctx.emit("Where", [above, y, lowest])
 
 
-def _average(ctx: NodeContext, x: str, pads: WindowPads) -> str:
+def _average(ctx: NodeContext, op: Pooling, x: str, pads: WindowPads) -> str:
     """The window averages of float32 ``x``."""
-    op = ctx.op
     window = {"kernel_shape": list(op.window_size), "strides": list(op.stride)}
     excludes = op.average_count_excludes_padding
     if pads.smaller_than(op.window_size):
@@ -238,21 +235,20 @@ def _average(ctx: NodeContext, x: str, pads: WindowPads) -> str:
     return ctx.emit("Div", [sums, counts])
 
 
-@exports("Pooling")
-def _pooling(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Pooling)
+def _pooling(ctx: NodeContext, op: Pooling) -> str:
     pads = WindowPads(ctx, op.padding_mode, op.pre_padding, op.post_padding, op.stride, op.window_size)
     if op.type is PoolingType.MAX:
-        build = lambda v: _max(ctx, v, pads)  # noqa: E731
+        build = lambda v: _max(ctx, op, v, pads)  # noqa: E731
     elif op.type is PoolingType.AVERAGE:
-        build = lambda v: _average(ctx, v, pads)  # noqa: E731
+        build = lambda v: _average(ctx, op, v, pads)  # noqa: E731
     else:
         blend = op.blend_factor
 
         def build(v: str) -> str:
-            high = ctx.emit("Mul", [_max(ctx, v, pads), ctx.const(1.0 - blend, dtypes.float32)])
+            high = ctx.emit("Mul", [_max(ctx, op, v, pads), ctx.const(1.0 - blend, dtypes.float32)])
             return ctx.emit(
-                "Add", [high, ctx.emit("Mul", [_average(ctx, v, pads), ctx.const(blend, dtypes.float32)])]
+                "Add", [high, ctx.emit("Mul", [_average(ctx, op, v, pads), ctx.const(blend, dtypes.float32)])]
             )
 
     return ctx.in_float32(ctx.input_type(0).dtype, build, ctx.input(0))

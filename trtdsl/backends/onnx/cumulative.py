@@ -7,11 +7,11 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.cumulative import Cumulative
 
 
-@exports("Cumulative")
-def _cumulative(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Cumulative)
+def _cumulative(ctx: NodeContext, op: Cumulative) -> str:
     dtype = ctx.input_type(0).dtype
     axis = ctx.const(op.axis, dtypes.int64)
 

@@ -7,6 +7,10 @@ TensorRT's undefined result) and ``b == -1`` gives ``0 - a`` (wrapping). Integer
 truncated quotient minus 1 where the remainder is nonzero and its sign differs from ``b``'s; float
 FLOOR_DIV is ``Floor(Div)`` computed in float32 for 16-bit inputs, rounded once as TensorRT does.
 Guards are left out when ``b`` is a constant without 0 or -1.
+
+TensorRT's float MAX/MIN return the other operand where one is NaN (``np.fmax``/``np.fmin``), while ONNX
+Max/Min propagate NaN in onnxruntime: each operand's NaNs are replaced by the other operand first, so
+Max/Min see a NaN only where both are NaN.
 """
 
 from __future__ import annotations
@@ -16,15 +20,13 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.elementwise import ElementWiseOperation
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
 _E = ElementWiseOperation
 ONNX_OPS: dict[ElementWiseOperation, str] = {
     _E.SUM: "Add",
     _E.SUB: "Sub",
     _E.PROD: "Mul",
-    _E.MAX: "Max",
-    _E.MIN: "Min",
     _E.POW: "Pow",
     _E.AND: "And",
     _E.OR: "Or",
@@ -68,11 +70,24 @@ def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
     return q
 
 
-@exports("ElementWise")
-def _elementwise(ctx: NodeContext) -> str:
+_EXTREMES = {_E.MAX: "Max", _E.MIN: "Min"}
+
+
+def _nan_skipping(ctx: NodeContext, op_type: str, a: str, b: str) -> str:
+    """``np.fmax``/``np.fmin`` of float ``a`` and ``b`` from ONNX ``op_type`` (Max or Min)."""
+    a_nan, b_nan = ctx.emit("IsNaN", [a]), ctx.emit("IsNaN", [b])
+    return ctx.emit(op_type, [ctx.emit("Where", [a_nan, b, a]), ctx.emit("Where", [b_nan, a, b])])
+
+
+@exports(ElementWise)
+def _elementwise(ctx: NodeContext, op: ElementWise) -> str:
     a, b = ctx.input(0), ctx.input(1)
     dtype = ctx.input_type(0).dtype
-    operation = ctx.op.op
+    operation = op.op
+    if operation in _EXTREMES:
+        if not dtype.is_float:
+            return ctx.compute(_EXTREMES[operation], [a, b], dtype)
+        return ctx.in_float32(dtype, lambda x, y: _nan_skipping(ctx, _EXTREMES[operation], x, y), a, b)
     if operation in ONNX_OPS:
         return ctx.compute(
             ONNX_OPS[operation], [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype

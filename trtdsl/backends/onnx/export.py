@@ -14,9 +14,9 @@ import attrs
 import onnx
 from onnx import helper
 
-from trtdsl import __version__
+from trtdsl._version import __version__
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
-from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible, RegionBoundary
+from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError
 from trtdsl.ir.dims import Dim
 from trtdsl.ir.network import Network
@@ -53,10 +53,10 @@ def export(
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("demo")
     >>> x = net.input("x", td.float32, ("batch", 4))
-    >>> net.output("y", td.relu(x) + 1.0)
+    >>> net.output("y", td.sigmoid(x) + 1.0)
     >>> model = net.to_onnx()
     >>> model.opset_import[0].version, [n.op_type for n in model.graph.node]
-    (17, ['Relu', 'Add'])
+    (17, ['Sigmoid', 'Add'])
     >>> model.graph.input[0].type.tensor_type.shape.dim[0].dim_param
     'batch'
     """
@@ -155,18 +155,7 @@ def _layers(steps: list[Any]) -> Iterator[Node]:
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
     needed, why = MIN_OPSET, ""
     for node in nodes:
-        entry = EXPORTERS.get(node.op.kind)
-        if entry is None:
-            raise BackendError(
-                f"onnx export: layer kind {node.op.kind!r} has no entry in the ONNX export table "
-                "(trtdsl.backends.onnx)",
-                location=node.location,
-            )
-        if isinstance(entry, NotExpressible):
-            raise BackendError(
-                f"onnx export: {node.op.label()} (layer {node.name}) has no ONNX form: {entry.reason}",
-                location=node.location,
-            )
+        entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         tensor_types = [t.dtype for t in node.outputs] + [t.dtype for t in node.inputs if t is not None]
         for version, reason in [(own, f"{node.op.label()} (layer {node.name})")] + [
@@ -197,9 +186,10 @@ def emit_node(
 ) -> None:
     """Write one layer through its export entry. ``bind`` gives its outputs the IR tensors' names (else
     they keep fresh names: a layer written a second time, e.g. a WHILE condition on the next values)."""
-    entry = EXPORTERS[node.op.kind]
+    entry = EXPORTERS.lookup(node)
+    assert isinstance(entry, Entry), f"{node.op.label()} is written by its region, not by an entry"
     ctx = NodeContext(builder, node, names, outputs)
-    result = entry.emit(ctx)
+    result = entry.emit(ctx, node.op)
     results = (result,) if isinstance(result, str) else tuple(result)
     if len(results) != len(node.outputs):
         raise BackendError(

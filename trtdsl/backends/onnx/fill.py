@@ -12,24 +12,23 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, onnx_type
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.fill import FillOperation
+from trtdsl.layers.fill import Fill, FillOperation
 
 _I64, _F32 = dtypes.int64, dtypes.float32
 
 
-def _dims(ctx: NodeContext) -> str:
+def _dims(ctx: NodeContext, op: Fill) -> str:
     """The output shape as a 1-D int64 value (input 0, or the static shape)."""
     if ctx.input(0) is not None:
         return ctx.cast(ctx.input(0), _I64)
-    return ctx.ints(ctx.op.shape)
+    return ctx.ints(op.shape)
 
 
 def _given(ctx: NodeContext, k: int) -> bool:
     return len(ctx.node.inputs) > k and ctx.input(k) is not None
 
 
-def _linspace(ctx: NodeContext, shape: str) -> str:
-    op = ctx.op
+def _linspace(ctx: NodeContext, op: Fill, shape: str) -> str:
     rank = len(op.shape)
     wide = _I64 if op.dtype.is_integer else _F32
     alpha = ctx.cast(ctx.input(1), wide) if _given(ctx, 1) else ctx.const(op.alpha, wide)
@@ -51,8 +50,7 @@ def _linspace(ctx: NodeContext, shape: str) -> str:
     return total if wide is op.dtype else ctx.cast(total, op.dtype)
 
 
-def _random(ctx: NodeContext, shape: str) -> str:
-    op = ctx.op
+def _random(ctx: NodeContext, op: Fill, shape: str) -> str:
     uniform = op.operation is FillOperation.RANDOM_UNIFORM
     like = ctx.emit("ConstantOfShape", [shape])  # float32 zeros of the output's shape
     kind = "RandomUniformLike" if uniform else "RandomNormalLike"
@@ -69,7 +67,7 @@ def _random(ctx: NodeContext, shape: str) -> str:
     return ctx.cast(ctx.emit("Add", [alpha, ctx.emit("Mul", [unit, spread])]), op.dtype)
 
 
-@exports("Fill")
-def _fill(ctx: NodeContext) -> str:
-    shape = _dims(ctx)
-    return _linspace(ctx, shape) if ctx.op.operation is FillOperation.LINSPACE else _random(ctx, shape)
+@exports(Fill)
+def _fill(ctx: NodeContext, op: Fill) -> str:
+    shape = _dims(ctx, op)
+    return _linspace(ctx, op, shape) if op.operation is FillOperation.LINSPACE else _random(ctx, op, shape)

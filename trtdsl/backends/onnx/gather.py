@@ -13,7 +13,7 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.gather import GatherMode
+from trtdsl.layers.gather import Gather, GatherMode
 
 _G = GatherMode
 
@@ -58,14 +58,14 @@ def _unsqueezed(ctx: NodeContext, valid: str, before: int, after: int, rank: int
     return ctx.emit("Unsqueeze", [valid, ctx.ints(axes)]) if axes else valid
 
 
-def _default(ctx: NodeContext) -> str:
-    data, axis = ctx.input(0), ctx.op.axis
+def _default(ctx: NodeContext, op: Gather) -> str:
+    data, axis = ctx.input(0), op.axis
     idx, idx_type = _indices(ctx)
     length = ctx.cast(ctx.dim(0, axis), idx_type)
     safe, valid = _wrap(ctx, idx, length, idx_type)
     rank_out = ctx.output_type().rank
     post = ctx.input_type(0).rank - axis - 1
-    if ctx.op.num_elementwise_dims == 0:
+    if op.num_elementwise_dims == 0:
         values = ctx.emit("Gather", [data, safe], axis=axis)
         return _masked(ctx, values, _unsqueezed(ctx, valid, axis, post, rank_out))
     # Batched: out[b, pre..., I..., post...] = data[b, pre..., safe[b, I...], post...]
@@ -101,15 +101,15 @@ def _default(ctx: NodeContext) -> str:
     return _masked(ctx, values, mask)
 
 
-def _element(ctx: NodeContext) -> str:
+def _element(ctx: NodeContext, op: Gather) -> str:
     idx, idx_type = _indices(ctx)
-    length = ctx.cast(ctx.dim(0, ctx.op.axis), idx_type)
+    length = ctx.cast(ctx.dim(0, op.axis), idx_type)
     safe, valid = _wrap(ctx, idx, length, idx_type)
-    return _masked(ctx, ctx.emit("GatherElements", [ctx.input(0), safe], axis=ctx.op.axis), valid)
+    return _masked(ctx, ctx.emit("GatherElements", [ctx.input(0), safe], axis=op.axis), valid)
 
 
-def _nd(ctx: NodeContext) -> str:
-    e = ctx.op.num_elementwise_dims
+def _nd(ctx: NodeContext, op: Gather) -> str:
+    e = op.num_elementwise_dims
     idx, idx_type = _indices(ctx)
     k = ctx.input_type(1).shape[-1]
     data_shape = ctx.emit("Shape", [ctx.input(0)], start=e, end=e + k)
@@ -127,11 +127,10 @@ def _nd(ctx: NodeContext) -> str:
     return _masked(ctx, values, _unsqueezed(ctx, all_valid, 0, rest, ctx.output_type().rank))
 
 
-@exports("Gather")
-def _gather(ctx: NodeContext) -> str:
-    mode = ctx.op.mode
-    if mode is _G.ELEMENT:
-        return _element(ctx)
-    if mode is _G.ND:
-        return _nd(ctx)
-    return _default(ctx)
+@exports(Gather)
+def _gather(ctx: NodeContext, op: Gather) -> str:
+    if op.mode is _G.ELEMENT:
+        return _element(ctx, op)
+    if op.mode is _G.ND:
+        return _nd(ctx, op)
+    return _default(ctx, op)

@@ -180,7 +180,6 @@ class NodeContext:
     ) -> None:
         self.builder = builder
         self.node = node
-        self.op = node.op
         self.opset = builder.opset
         self._names = names
         self._network_outputs = network_outputs
@@ -213,7 +212,7 @@ class NodeContext:
     def fail(self, why: str) -> BackendError:
         """A BackendError for this node: ONNX cannot express it as configured."""
         where = f" (layer {self.node.name}, created at {self.node.location})" if self.node.location else ""
-        return BackendError(f"onnx export: {self.op.label()}{where} {why}", location=self.node.location)
+        return BackendError(f"onnx export: {self.node.op.label()}{where} {why}", location=self.node.location)
 
     # -- writing ONNX -----------------------------------------------------------------------------
     def emit(self, op_type: str, inputs: Sequence[str | None], *, outputs: int = 1, **attrs: Any) -> Any:

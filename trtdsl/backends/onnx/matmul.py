@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.matmul import MatrixOperation
+from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 
 _M = MatrixOperation
 
@@ -21,11 +21,11 @@ def _operand(ctx: NodeContext, i: int, op: MatrixOperation, unit_axis: int) -> s
     return x
 
 
-@exports("MatrixMultiply")
-def _matmul(ctx: NodeContext) -> str:
-    op0, op1 = ctx.op.op0, ctx.op.op1
+@exports(MatrixMultiply)
+def _matmul(ctx: NodeContext, op: MatrixMultiply) -> str:
+    op0, op1 = op.op0, op.op1
     a = _operand(ctx, 0, op0, -2)
     b = _operand(ctx, 1, op1, -1)
     y = ctx.compute("MatMul", [a, b], ctx.input_type(0).dtype)
-    unit = [axis for axis, op in ((-2, op0), (-1, op1)) if op is _M.VECTOR]
+    unit = [axis for axis, operation in ((-2, op0), (-1, op1)) if operation is _M.VECTOR]
     return ctx.emit("Squeeze", [y, ctx.ints(unit)]) if unit else y

@@ -6,9 +6,10 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.nonzero import NonZero
 
 
-@exports("NonZero")
-def _nonzero(ctx: NodeContext) -> str:
+@exports(NonZero)
+def _nonzero(ctx: NodeContext, op: NonZero) -> str:
     found = ctx.emit("NonZero", [ctx.input(0)])
-    return found if ctx.op.indices_dtype is dtypes.int64 else ctx.cast(found, ctx.op.indices_dtype)
+    return found if op.indices_dtype is dtypes.int64 else ctx.cast(found, op.indices_dtype)

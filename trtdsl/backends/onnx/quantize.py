@@ -18,23 +18,21 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports, not_expressible
-from trtdsl.ir.op import Op
+from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 _F32 = dtypes.float32
 _TYPE_OPSET = {"int8": 17, "float8_e4m3": 19, "int4": 21, "float4_e2m1": 23}
 
 
-def _opset(op: Op) -> int:
-    quantized = op.to_type if op.kind == "Quantize" else None
-    needed = _TYPE_OPSET.get(quantized.name, 17) if quantized is not None else 17
-    return max(needed, 21 if op.block_shape else 17)
+def _opset(op: Quantize) -> int:
+    return max(_TYPE_OPSET.get(op.to_type.name, 17), 21 if op.block_shape else 17)
 
 
 def _scale_and_attributes(
-    ctx: NodeContext, data_rank: int, shape: tuple
+    ctx: NodeContext, op: Quantize | Dequantize, data_rank: int, shape: tuple
 ) -> tuple[str, tuple, dict[str, int]]:
     """The float32 scale as ONNX takes it, its (static) shape, and the axis/block_size attributes."""
-    op, scale, scale_type = ctx.op, ctx.input(1), ctx.input_type(1)
+    scale, scale_type = ctx.input(1), ctx.input_type(1)
     if scale_type.dtype is not _F32:  # 16-bit floats and e8m0 powers of two widen exactly
         scale = ctx.cast(scale, _F32)
     if not op.block_shape:
@@ -60,28 +58,28 @@ def _zero_point(ctx: NodeContext, shape: tuple, quantized: dtypes.DType) -> str:
     return ctx.const(np.zeros(shape, np.float32), quantized)
 
 
-@exports("Quantize", opset=_opset)
-def _quantize(ctx: NodeContext) -> str:
+@exports(Quantize, opset=_opset)
+def _quantize(ctx: NodeContext, op: Quantize) -> str:
     x_type = ctx.input_type(0)
     x = ctx.input(0) if x_type.dtype is _F32 else ctx.cast(ctx.input(0), _F32)
-    to = ctx.op.to_type
+    to = op.to_type
     if to is not dtypes.float8_e4m3:
         x = ctx.emit("Where", [ctx.emit("IsNaN", [x]), ctx.const(0.0, _F32), x])
-    scale, shape, attrs = _scale_and_attributes(ctx, x_type.rank, x_type.shape)
+    scale, shape, attrs = _scale_and_attributes(ctx, op, x_type.rank, x_type.shape)
     extra = {"saturate": 1} if to is dtypes.float8_e4m3 else {}
     return ctx.emit("QuantizeLinear", [x, scale, _zero_point(ctx, shape, to)], **attrs, **extra)
 
 
-@exports("Dequantize", opset=lambda op: max(17, 21 if op.block_shape else 17))
-def _dequantize(ctx: NodeContext) -> str:
+@exports(Dequantize, opset=lambda op: max(17, 21 if op.block_shape else 17))
+def _dequantize(ctx: NodeContext, op: Dequantize) -> str:
     q_type = ctx.input_type(0)
-    scale, shape, attrs = _scale_and_attributes(ctx, q_type.rank, q_type.shape)
+    scale, shape, attrs = _scale_and_attributes(ctx, op, q_type.rank, q_type.shape)
     y = ctx.emit("DequantizeLinear", [ctx.input(0), scale, _zero_point(ctx, shape, q_type.dtype)], **attrs)
-    return y if ctx.op.to_type is _F32 else ctx.cast(y, ctx.op.to_type)
+    return y if op.to_type is _F32 else ctx.cast(y, op.to_type)
 
 
 not_expressible(
-    "DynamicQuantize",
+    DynamicQuantize,
     "ONNX has no operator for block quantization with scales computed from the data in fp8/e8m0 "
     "(NVFP4/MXFP8); DynamicQuantizeLinear is per-tensor asymmetric uint8",
 )

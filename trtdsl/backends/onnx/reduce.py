@@ -1,8 +1,9 @@
 """ONNX export of IReduceLayer.
 
 - MAX/MIN: ONNX ReduceMax/ReduceMin give -inf/+inf (INT_MIN/INT_MAX) for empty reductions, as TensorRT
-  does, but onnxruntime drops NaNs depending on where they are; NaN propagates explicitly (``np.max``'s
-  and the reference's reading).
+  does, but onnxruntime drops NaNs or keeps them depending on where they are; TensorRT's MAX/MIN skip
+  NaN (the reference's reading), so NaNs are replaced by the empty result (-inf for MAX, +inf for MIN)
+  before reducing: a row of only NaNs gives that result too.
 - SUM/PROD: ReduceSum/ReduceProd. Integer overflow is the runtime's in ONNX (onnxruntime saturates, and
   sums int64 through double): int32 SUM is summed in int64 and cast back, which wraps as TensorRT's
   int32 sum does; int32/int64 PROD and int64 SUM that overflow are not pinned (see docs/onnx.md).
@@ -15,50 +16,52 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.reduce import ReduceOperation
+from trtdsl.layers.reduce import Reduce, ReduceOperation
 
 _R = ReduceOperation
 _ONNX = {_R.SUM: "ReduceSum", _R.PROD: "ReduceProd", _R.MAX: "ReduceMax", _R.MIN: "ReduceMin"}
 
 
-def _sum(ctx: NodeContext, x: str, dtype: dtypes.DType, op_type: str = "ReduceSum") -> str:
-    axes, keepdims = ctx.op.axes, ctx.op.keepdims
+def _sum(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType, op_type: str = "ReduceSum") -> str:
+    axes, keepdims = op.axes, op.keepdims
     if dtype is dtypes.int32 and op_type == "ReduceSum":
         return ctx.cast(ctx.reduce(op_type, ctx.cast(x, dtypes.int64), axes, keepdims), dtypes.int32)
     return ctx.reduce(op_type, x, axes, keepdims)
 
 
-def _extreme(ctx: NodeContext, x: str, dtype: dtypes.DType) -> str:
-    y = ctx.reduce(_ONNX[ctx.op.op], x, ctx.op.axes, ctx.op.keepdims)
+def _extreme(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType) -> str:
+    op_type = _ONNX[op.op]
     if not dtype.is_float:
-        return y
-    nans = ctx.reduce(
-        "ReduceMax", ctx.cast(ctx.emit("IsNaN", [x]), dtypes.float32), ctx.op.axes, ctx.op.keepdims
-    )
-    any_nan = ctx.emit("Greater", [nans, ctx.const(0.0, dtypes.float32)])
-    return ctx.emit("Where", [any_nan, ctx.const(float("nan"), dtype), y])
+        return ctx.reduce(op_type, x, op.axes, op.keepdims)
+    empty = ctx.const(float("-inf") if op.op is _R.MAX else float("inf"), dtypes.float32)
+
+    def build(v: str) -> str:
+        numbers = ctx.emit("Where", [ctx.emit("IsNaN", [v]), empty, v])
+        return ctx.reduce(op_type, numbers, op.axes, op.keepdims)
+
+    return ctx.in_float32(dtype, build, x)
 
 
-def _average(ctx: NodeContext, x: str, dtype: dtypes.DType) -> str:
+def _average(ctx: NodeContext, op: Reduce, x: str, dtype: dtypes.DType) -> str:
     shape = ctx.emit("Shape", [x])
-    count = ctx.reduce("ReduceProd", ctx.emit("Gather", [shape, ctx.ints(ctx.op.axes)], axis=0), [0], False)
+    count = ctx.reduce("ReduceProd", ctx.emit("Gather", [shape, ctx.ints(op.axes)], axis=0), [0], False)
     if dtype.is_float:
         return ctx.in_float32(
             dtype,
-            lambda v: ctx.emit("Div", [_sum(ctx, v, dtypes.float32), ctx.cast(count, dtypes.float32)]),
+            lambda v: ctx.emit("Div", [_sum(ctx, op, v, dtypes.float32), ctx.cast(count, dtypes.float32)]),
             x,
         )
     empty = ctx.emit("Equal", [count, ctx.const(0, dtypes.int64)])
     divisor = ctx.cast(ctx.emit("Max", [count, ctx.const(1, dtypes.int64)]), dtype)
-    quotient = ctx.emit("Div", [_sum(ctx, x, dtype), divisor])
+    quotient = ctx.emit("Div", [_sum(ctx, op, x, dtype), divisor])
     return ctx.emit("Where", [empty, ctx.const(0, dtype), quotient])
 
 
-@exports("Reduce")
-def _reduce(ctx: NodeContext) -> str:
-    x, dtype, op = ctx.input(0), ctx.input_type(0).dtype, ctx.op.op
-    if op is _R.AVG:
-        return _average(ctx, x, dtype)
-    if op in (_R.MAX, _R.MIN):
-        return _extreme(ctx, x, dtype)
-    return _sum(ctx, x, dtype, _ONNX[op])
+@exports(Reduce)
+def _reduce(ctx: NodeContext, op: Reduce) -> str:
+    x, dtype = ctx.input(0), ctx.input_type(0).dtype
+    if op.op is _R.AVG:
+        return _average(ctx, op, x, dtype)
+    if op.op in (_R.MAX, _R.MIN):
+        return _extreme(ctx, op, x, dtype)
+    return _sum(ctx, op, x, dtype, _ONNX[op.op])

@@ -26,19 +26,21 @@ from onnx import helper
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, onnx_type, value_info
 from trtdsl.backends.onnx.registry import region_boundary
+from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 
-for _kind, _role in {
-    "TripLimit": "the Loop's trip count M (COUNT) or its cond and cond_out (WHILE)",
-    "Iterator": "a Gather at the Loop's iteration number",
-    "Recurrence": "a loop-carried value of the Loop",
-    "LoopOutput": "a loop-carried final value (LAST_VALUE) or a scan output (CONCATENATE/REVERSE)",
-    "Condition": "the If's condition",
-    "ConditionalInput": "the outer value itself, read by name in the If's branches",
-    "ConditionalOutput": "an output of the If: the then/else subgraphs' outputs",
+for _op_cls, _role in {
+    TripLimitLayer: "the Loop's trip count M (COUNT) or its cond and cond_out (WHILE)",
+    IteratorLayer: "a Gather at the Loop's iteration number",
+    RecurrenceLayer: "a loop-carried value of the Loop",
+    LoopOutputLayer: "a loop-carried final value (LAST_VALUE) or a scan output (CONCATENATE/REVERSE)",
+    ConditionLayer: "the If's condition",
+    ConditionalInputLayer: "the outer value itself, read by name in the If's branches",
+    ConditionalOutputLayer: "an output of the If: the then/else subgraphs' outputs",
 }.items():
-    region_boundary(_kind, _role)
+    region_boundary(_op_cls, _role)
 
 _I64 = dtypes.int64
 

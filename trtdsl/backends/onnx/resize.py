@@ -12,6 +12,7 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.layers.resize import (
     InterpolationMode,
+    Resize,
     ResizeCoordinateTransformation,
     ResizeRoundMode,
     ResizeSelector,
@@ -32,9 +33,8 @@ _MODES = {
 }
 
 
-@exports("Resize")
-def _resize(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Resize)
+def _resize(ctx: NodeContext, op: Resize) -> str:
     if len(ctx.node.inputs) > 1 and ctx.input(1) is not None:
         sizes = ctx.cast(ctx.input(1), dtypes.int64)
     else:

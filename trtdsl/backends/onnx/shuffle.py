@@ -11,11 +11,12 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.shuffle import Shuffle
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
 
-@exports("Shuffle")
-def _shuffle(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Shuffle)
+def _shuffle(ctx: NodeContext, op: Shuffle) -> str:
     x = ctx.input(0)
     if op.first_transpose is not None:
         x = ctx.emit("Transpose", [x], perm=list(op.first_transpose))
@@ -29,11 +30,11 @@ def _shuffle(ctx: NodeContext) -> str:
     return x
 
 
-@exports("Squeeze")
-def _squeeze(ctx: NodeContext) -> str:
-    return ctx.emit("Squeeze", [ctx.input(0), ctx.ints(ctx.op.axes)])
+@exports(Squeeze)
+def _squeeze(ctx: NodeContext, op: Squeeze) -> str:
+    return ctx.emit("Squeeze", [ctx.input(0), ctx.ints(op.axes)])
 
 
-@exports("Unsqueeze")
-def _unsqueeze(ctx: NodeContext) -> str:
-    return ctx.emit("Unsqueeze", [ctx.input(0), ctx.ints(ctx.op.axes)])
+@exports(Unsqueeze)
+def _unsqueeze(ctx: NodeContext, op: Unsqueeze) -> str:
+    return ctx.emit("Unsqueeze", [ctx.input(0), ctx.ints(op.axes)])

@@ -20,7 +20,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import Dim
-from trtdsl.layers.slice import SampleMode
+from trtdsl.layers.padding import Padding
+from trtdsl.layers.slice import SampleMode, Slice
 
 _M = SampleMode
 _I64 = dtypes.int64
@@ -36,10 +37,9 @@ def _in_range(d: object, size: object, start: int, stride: int) -> bool:
     return stride != 0 and 0 <= min(start, last) and max(start, last) < d
 
 
-def _coordinates(ctx: NodeContext, axis: int, given: list[bool]) -> str:
+def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> str:
     """``start + stride * arange(size)`` on ``axis`` as a 1-D int64 value: constants where the parameters
     are static, else computed from the shape tensors (inputs 1-3) or the input's dim."""
-    op = ctx.op
     start, size, stride = op.start[axis], op.size[axis], op.stride[axis]
     if not any(given) and all(isinstance(v, int) for v in (start, size, stride)):
         return ctx.ints(start + stride * np.arange(size, dtype=np.int64))
@@ -78,9 +78,8 @@ def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, st
     return c, None
 
 
-@exports("Slice")
-def _slice(ctx: NodeContext) -> str:
-    op = ctx.op
+@exports(Slice)
+def _slice(ctx: NodeContext, op: Slice) -> str:
     x_type = ctx.input_type(0)
     if x_type.rank == 0:
         return ctx.emit("Identity", [ctx.input(0)])
@@ -111,7 +110,7 @@ def _slice(ctx: NodeContext) -> str:
     for i in axes:
         if i in whole or i in simple:
             continue
-        index, inside = _sample(ctx, op.mode, _coordinates(ctx, i, given), ctx.dim(0, i))
+        index, inside = _sample(ctx, op.mode, _coordinates(ctx, op, i, given), ctx.dim(0, i))
         x = ctx.emit("Gather", [x, index], axis=i)
         if inside is not None:
             others = [k for k in axes if k != i]
@@ -132,8 +131,8 @@ def _fill_value(ctx: NodeContext) -> str:
     return fill if ctx.input_type(4).dtype is dtype else ctx.cast(fill, dtype)
 
 
-@exports("Padding")
-def _padding(ctx: NodeContext) -> str:
+@exports(Padding)
+def _padding(ctx: NodeContext, op: Padding) -> str:
     rank = ctx.input_type(0).rank
-    pads = [0] * (rank - 2) + list(ctx.op.pre_padding) + [0] * (rank - 2) + list(ctx.op.post_padding)
+    pads = [0] * (rank - 2) + list(op.pre_padding) + [0] * (rank - 2) + list(op.post_padding)
     return ctx.emit("Pad", [ctx.input(0), ctx.ints(pads)], mode="constant")

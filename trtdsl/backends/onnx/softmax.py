@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.layers.softmax import SoftMax
 
 
-@exports("SoftMax")
-def _softmax(ctx: NodeContext) -> str:
-    return ctx.compute("Softmax", [ctx.input(0)], ctx.input_type(0).dtype, axis=ctx.op.axis)
+@exports(SoftMax)
+def _softmax(ctx: NodeContext, op: SoftMax) -> str:
+    return ctx.compute("Softmax", [ctx.input(0)], ctx.input_type(0).dtype, axis=op.axis)

@@ -9,12 +9,11 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.topk import TopKOperation
+from trtdsl.layers.topk import TopK, TopKOperation
 
 
-@exports("TopK")
-def _topk(ctx: NodeContext) -> tuple[str, str]:
-    op = ctx.op
+@exports(TopK)
+def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
     x, dtype = ctx.input(0), ctx.input_type(0).dtype
     largest = int(op.op is TopKOperation.MAX)
     k = ctx.ints([op.k])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.unary import UnaryOperation
+from trtdsl.layers.unary import Unary, UnaryOperation
 
 _U = UnaryOperation
 ONNX_OPS: dict[UnaryOperation, str] = {
@@ -38,11 +38,11 @@ ONNX_OPS: dict[UnaryOperation, str] = {
 }
 
 
-@exports("Unary")
-def _unary(ctx: NodeContext) -> str:
+@exports(Unary)
+def _unary(ctx: NodeContext, op: Unary) -> str:
     dtype = ctx.input_type(0).dtype
     x = ctx.input(0)
-    y = ctx.compute(ONNX_OPS[ctx.op.op], [x], dtype, same_type_output=ctx.output_type().dtype == dtype)
-    if ctx.op.op is _U.SIGN and dtype.is_float:
+    y = ctx.compute(ONNX_OPS[op.op], [x], dtype, same_type_output=ctx.output_type().dtype == dtype)
+    if op.op is _U.SIGN and dtype.is_float:
         return ctx.emit("Where", [ctx.emit("IsNaN", [x]), x, y])
     return y

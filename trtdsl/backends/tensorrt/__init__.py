@@ -24,7 +24,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     Without ``profiles``, the network's declared profiles are used; a network without them gets one profile
     fixed at the sizes of these inputs (and the values of its shape-tensor inputs).
     Engines are cached on the network (per options and, without profiles, per input sizes) until it
-    changes. ``net.run(inputs, backend="tensorrt")`` calls it:
+    changes. Outputs have the network's dtypes (the engine's int64 shape outputs are int32, TensorRT's
+    type for them). ``net.run(inputs, backend="tensorrt")`` calls it:
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("n")
@@ -41,7 +42,7 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
     values, bindings = bind_inputs(network, inputs)
     if "profiles" not in options and bindings and not network.profiles:
-        from trtdsl.shapes.profiles import fixed_profile
+        from trtdsl.ir.profiles import fixed_profile
 
         options = dict(options, profiles=fixed_profile(network, values, bindings))
     key = ("tensorrt-engine", repr(sorted(options.items(), key=lambda item: item[0])))
@@ -49,7 +50,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     if engine is None:
         engine = network._cache[key] = build(network, **options)
     outputs = engine.run({name: np.asarray(value) for name, value in inputs.items()})
-    return {name: outputs[name] for name in network.outputs}
+    # an int64 shape output comes out of the engine as int32 (see lower): give it the IR's dtype back
+    return {name: outputs[name].astype(t.dtype.numpy, copy=False) for name, t in network.outputs.items()}
 
 
 __all__ = [

@@ -10,6 +10,8 @@ difference is handled once:
 - ``IShuffleLayer.reshape_dims`` reads as ``None`` (11.x) or as Dims of rank -1 (10.x) when unset.
 - Weights of types NumPy lacks (BF16, FP8, INT4, FP4, E8M0) go through ``Weights(type, ptr, count)``;
   sub-byte types are packed two elements per byte, the first in the low nibble.
+- TensorRT older than :data:`MINIMUM_VERSION` is refused when the wrapper is made, naming the APIs the
+  backend needs from a newer release (:data:`API_SINCE`).
 
 >>> from trtdsl.backends.tensorrt import standin
 >>> api = TensorRT(standin.module("10.16"))
@@ -31,6 +33,40 @@ from trtdsl.backends import nibbles
 from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError
 from trtdsl.ir.dims import DimLike
+
+# The first TensorRT release whose Python bindings have each API the backend uses (lowering, raise, build,
+# runtime), where that is later than 10.0: every other API it calls is in 10.0's bindings. Found in
+# NVIDIA/TensorRT's python/src/infer/{pyGraph,pyCore,pyFoundationalTypes,pyPlugin}.cpp on each release/10.x
+# branch (the .def of the method or property; for a method, the overload with the arguments used). The
+# calls themselves are the ones tests/backends/tensorrt/test_manifest_calls.py records.
+API_SINCE: dict[str, tuple[int, int]] = {
+    "INetworkDefinition.add_squeeze": (10, 7),
+    "INetworkDefinition.add_unsqueeze": (10, 7),
+    "INetworkDefinition.add_cumulative": (10, 8),
+    "IDynamicQuantizeLayer.scale_type": (10, 8),
+    "INetworkDefinition.add_topk(indices_type)": (10, 14),
+    "INetworkDefinition.add_non_zero(indices_type)": (10, 14),
+    "ITopKLayer.indices_type": (10, 14),
+    "INonZeroLayer.indices_type": (10, 14),
+    "INetworkDefinition.add_normalization_v2": (10, 15),
+    "INormalizationLayer.is_v2": (10, 15),
+    "INetworkDefinition.add_dynamic_quantize_v2": (10, 15),
+    "IDynamicQuantizeLayer.block_shape": (10, 15),
+    "IQuantizeLayer.block_shape": (10, 15),
+    "IDequantizeLayer.block_shape": (10, 15),
+}
+MINIMUM_VERSION = max(API_SINCE.values())
+
+
+def version_tuple(version: str) -> tuple[int, int]:
+    """``(major, minor)`` of a TensorRT version string.
+
+    >>> version_tuple("10.16.1.11")
+    (10, 16)
+    """
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
 
 # DataTypes whose weights NumPy holds natively in the bindings (Weights(ndarray), Weights.numpy()).
 NUMPY_NATIVE = frozenset({"FLOAT", "HALF", "INT8", "INT32", "INT64", "BOOL", "UINT8"})
@@ -67,9 +103,14 @@ class TensorRT:
     def __init__(self, trt: Any) -> None:
         self.trt = trt
         self.version: str = trt.__version__
-        self.major = int(self.version.split(".")[0])
-        if self.major < 10:
-            raise BackendError(f"TensorRT {self.version} is too old: trtdsl needs TensorRT 10 or newer")
+        self.major = version_tuple(self.version)[0]
+        if version_tuple(self.version) < MINIMUM_VERSION:
+            floor = ".".join(map(str, MINIMUM_VERSION))
+            newer = sorted(api for api, since in API_SINCE.items() if version_tuple(self.version) < since)
+            raise BackendError(
+                f"TensorRT {self.version} is too old: trtdsl's TensorRT backend needs TensorRT {floor} or "
+                f"newer, for {', '.join(newer)} (pip install 'tensorrt>={floor}')"
+            )
 
     def __repr__(self) -> str:
         return f"TensorRT({self.version})"

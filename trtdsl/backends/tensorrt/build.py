@@ -1,6 +1,6 @@
 """Building a TensorRT engine from a trtdsl network: optimization profiles from the named dynamic dims,
-memory pool limits, optimization level, timing cache, version-compatible and refit flags, a progress
-bar through ``IProgressMonitor`` and TensorRT's log routed to Python's ``logging``.
+memory pool limits, optimization level, timing cache, TF32, version-compatible and refit flags, a
+progress bar through ``IProgressMonitor`` and TensorRT's log routed to Python's ``logging``.
 
 ``engine = net.build(profiles=[{"batch": (1, 8, 64)}], workspace=1 << 30, timing_cache="model.cache")``
 
@@ -211,6 +211,7 @@ class BuildOptions:
     version_compatible: bool = False
     exclude_lean_runtime: bool = False
     refit: bool = False
+    tf32: bool = True
 
 
 def build_options(
@@ -224,6 +225,7 @@ def build_options(
     version_compatible: bool = False,
     exclude_lean_runtime: bool = False,
     refit: bool = False,
+    tf32: bool = True,
 ) -> BuildOptions:
     """Check the build options against the network and TensorRT's rules.
 
@@ -269,6 +271,11 @@ def build_options(
         )
     if exclude_lean_runtime and not version_compatible:
         raise ArgumentError("build: exclude_lean_runtime=True needs version_compatible=True")
+    if not isinstance(tf32, bool):
+        raise bad_argument(
+            "build", "tf32", tf32, "True (TensorRT's default: float32 matmuls and convolutions may use TF32) "
+            "or False"
+        )
     cache = os.fspath(timing_cache) if timing_cache is not None else None
     return BuildOptions(
         checked,
@@ -278,6 +285,7 @@ def build_options(
         bool(version_compatible),
         bool(exclude_lean_runtime),
         bool(refit),
+        tf32,
     )
 
 
@@ -315,7 +323,7 @@ def _profile(index: int, profile: Any, dims: list[str], network: Network) -> dic
 
 def _shape_values(where: str, profile: Mapping[str, Any], network: Network) -> dict[str, tuple]:
     """The (min, opt, max) values of every shape-tensor input (see ``net.input(shape_tensor=True)``)."""
-    from trtdsl.shapes.profiles import value_ranges
+    from trtdsl.ir.profiles import value_ranges
 
     out = {}
     for name in sorted(network.shape_inputs):
@@ -361,6 +369,10 @@ def configure(
         config.set_flag(trt.BuilderFlag.EXCLUDE_LEAN_RUNTIME)
     if options.refit:
         config.set_flag(trt.BuilderFlag.REFIT)
+    if not options.tf32:
+        # NvInfer.h, BuilderFlag::kTF32: "Enabled by default"; TF32 rounds the inputs of float32 inner
+        # products to 10-bit mantissas
+        config.clear_flag(trt.BuilderFlag.TF32)
     for ranges in options.profiles:
         profile = builder.create_optimization_profile()
         for name, tensor in network.inputs.items():
@@ -392,7 +404,9 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     Options: ``profiles`` (a dict, or a list of dicts, of dim name -> (min, opt, max)), ``workspace``
     (bytes), ``memory_pools`` ({MemoryPoolType name: bytes}), ``optimization_level`` (0-5),
     ``timing_cache`` (a file read before and written after the build), ``version_compatible``,
-    ``exclude_lean_runtime``, ``refit``; ``progress`` shows the build's phases (True: a bar on stderr).
+    ``exclude_lean_runtime``, ``refit``, ``tf32`` (True, TensorRT's default, lets float32 matrix
+    multiplications and convolutions round their inputs to TF32's 10-bit mantissa; False gives float32
+    accuracy); ``progress`` shows the build's phases (True: a bar on stderr).
     TensorRT's messages go to the ``trtdsl.tensorrt`` logger.
 
     >>> import trtdsl as td

@@ -3,7 +3,8 @@
 Every IR node becomes the layers its table entry writes (:mod:`.lowering`), in the IR's order. Shapes and
 types come from the IR, never from TensorRT. Inputs are declared with -1 for named dynamic dims and
 ``ITensor.set_dimension_name`` so TensorRT knows which dims are equal; every layer and tensor is named
-after the IR (see :mod:`.lowering.context`).
+after the IR (see :mod:`.lowering.context`). An int64 shape output (``mark_output_for_shapes``) is cast
+to int32 first, as ``markOutputForShapes`` takes only int32 tensors.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any
 
 import attrs
 
+from trtdsl import dtypes
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
-from trtdsl.backends.tensorrt.lowering import LOWERINGS, LowerContext, NotExpressible
+from trtdsl.backends.tensorrt.lowering import LOWERINGS, LowerContext
+from trtdsl.backends.tensorrt.lowering.context import SHAPE_OUTPUT_MARK
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
@@ -66,20 +69,9 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
                 itensor.set_dimension_name(axis, str(dim))
         ctx.tensors[tensor] = itensor
     for node in network.nodes:
-        entry = LOWERINGS.get(node.op.kind)
-        if entry is None:
-            raise BackendError(
-                f"tensorrt: layer kind {node.op.kind!r} has no entry in the TensorRT table "
-                "(trtdsl.backends.tensorrt.lowering)",
-                location=node.location,
-            )
-        if isinstance(entry, NotExpressible):
-            raise BackendError(
-                f"tensorrt: {node.op.label()} (layer {node.name}) has no TensorRT form: {entry.reason}",
-                location=node.location,
-            )
+        entry = LOWERINGS.lookup(node)
         try:
-            entry.lower(ctx, node)
+            entry.lower(ctx, node, node.op)
         except DSLError:
             raise
         except Exception as exc:
@@ -91,8 +83,24 @@ def lower(network: Network, trt: Any = None, *, builder: Any = None, logger: Any
     for layer, index, tensor in ctx.back_edges:
         layer.set_input(index, ctx.tensors[tensor])
     for name, tensor in network.outputs.items():
-        if name in network.shape_outputs:
-            definition.mark_output_for_shapes(ctx.tensors[tensor])
-        else:
+        if name not in network.shape_outputs:
             definition.mark_output(ctx.tensors[tensor])
+        elif tensor.dtype is dtypes.int64:
+            definition.mark_output_for_shapes(_int32_shape_output(api, definition, name, ctx.tensors[tensor]))
+        else:
+            definition.mark_output_for_shapes(ctx.tensors[tensor])
     return Lowered(api, builder, definition, ctx.tensors, ctx.keepalive)
+
+
+def _int32_shape_output(api: TensorRT, definition: Any, name: str, itensor: Any) -> Any:
+    """The int64 shape output ``name`` cast to int32: NvInfer.h's markOutputForShapes says "The tensor must
+    be of type DataType::kINT32" (10.16 and 11.1 alike, and the Python docstring). The cast is exact for
+    values below 2**31 (shape values are sizes); it is marked so that raise folds it away again, and it
+    takes the output's name (the int64 tensor becomes ``<name>.int64``)."""
+    cast = definition.add_cast(itensor, api.dtype(dtypes.int32))
+    cast.name = f"{name}.int32"
+    cast.metadata = SHAPE_OUTPUT_MARK
+    itensor.name = f"{name}.int64"
+    out = cast.get_output(0)
+    out.name = name
+    return out

@@ -20,6 +20,7 @@ from typing import Any
 
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
 from trtdsl.backends.tensorrt.lowering import RAISERS, RaiseContext, strip_location
+from trtdsl.backends.tensorrt.lowering.context import SHAPE_OUTPUT_MARK
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
@@ -62,6 +63,7 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
             if itensor is not None:
                 ctx.consumers.setdefault(itensor, []).append((layer, i))
     _absorb_parameters(ctx)
+    outputs = [_shape_output_source(ctx, definition.get_output(i)) for i in range(definition.num_outputs)]
     taken: set[str] = set()
     later: list[tuple[Node, int, Any]] = []
     for layer in ctx.layers:
@@ -70,9 +72,9 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
     for node, index, itensor in later:
         ir.set_input(node, index, ctx.tensors[itensor])
     ir.shape_inputs.update(shape_input_names(ir))  # TensorRT infers them from their uses
-    for i in range(definition.num_outputs):
+    for i, source in enumerate(outputs):
         itensor = definition.get_output(i)
-        tensor = ctx.tensors[itensor]
+        tensor = ctx.tensors[source]
         if tensor.producer is not None and not any(t is tensor for t in ir.outputs.values()):
             tensor.user_named = False  # the output's own name replaces the layer's
         if itensor.is_shape_tensor:  # an output marked with mark_output_for_shapes
@@ -80,6 +82,16 @@ def raise_network(definition: Any, trt: Any = None, *, name: str | None = None) 
         else:
             ir.output(itensor.name, tensor)
     return ir
+
+
+def _shape_output_source(ctx: RaiseContext, itensor: Any) -> Any:
+    """The tensor a network output shows: the int64 tensor behind the int32 Cast the lowering puts in front
+    of an int64 shape output (the Cast is absorbed), else the output itself."""
+    cast = ctx.producers.get(itensor)
+    if cast is None or cast.metadata != SHAPE_OUTPUT_MARK:
+        return itensor
+    ctx.absorb(cast)
+    return cast.get_input(0)
 
 
 def _input_shape(itensor: Any) -> tuple[int | str, ...]:
@@ -96,8 +108,9 @@ def _input_shape(itensor: Any) -> tuple[int | str, ...]:
 
 def _absorb_parameters(ctx: RaiseContext) -> None:
     """The layers that only compute parameters of other layers (Squeeze's axes, a Slice's size tensor)
-    become part of the ops reading them: the helper layers the lowering marked, and constants whose
-    output feeds nothing but parameter inputs."""
+    or put an input in the form TensorRT needs (a Cast to float32) become part of the ops reading them:
+    the helper layers the lowering marked, wherever they feed, and constants whose output feeds nothing
+    but parameter inputs."""
 
     def is_parameter_use(user: Any, index: int) -> bool:
         return index in getattr(RAISERS.get(ctx.api.layer_type(user)), "param_inputs", ())
@@ -119,9 +132,11 @@ def _absorb_parameters(ctx: RaiseContext) -> None:
             ctx.absorb(source)
 
     for layer in ctx.layers:
-        for index in getattr(RAISERS.get(ctx.api.layer_type(layer)), "param_inputs", ()):
-            if ctx.input_is_set(layer, index):
-                absorb(layer.get_input(index))
+        params = getattr(RAISERS.get(ctx.api.layer_type(layer)), "param_inputs", ())
+        for index, itensor in enumerate(ctx.layer_inputs(layer)):
+            source = ctx.producers.get(itensor)
+            if itensor is not None and (index in params or (source is not None and ctx.is_helper(source))):
+                absorb(itensor)
 
 
 def _raise_layer(ctx: RaiseContext, layer: Any, taken: set[str], later: list[tuple[Node, int, Any]]) -> None:

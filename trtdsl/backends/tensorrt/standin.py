@@ -653,7 +653,8 @@ def _create_network(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
 
 @behaviour("Builder", "create_builder_config")
 def _create_config(si: StandIn, builder: Any, sig: Signature, a: dict) -> Any:
-    return si.new("IBuilderConfig", flag_set=set(), pools={}, profiles=[], timing_cache=None)
+    # NvInfer.h, BuilderFlag::kTF32: "Enabled by default"; no other flag is set in a new config
+    return si.new("IBuilderConfig", flag_set={"TF32"}, pools={}, profiles=[], timing_cache=None)
 
 
 @behaviour("Builder", "create_optimization_profile")

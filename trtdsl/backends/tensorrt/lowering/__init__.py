@@ -1,7 +1,8 @@
-"""The TensorRT table: every IR op kind's lowering to ``INetworkDefinition`` calls and its raise back.
+"""The TensorRT table: every IR op class's lowering to ``INetworkDefinition`` calls and its raise back.
 
-One module per layer family registers its entries (see :mod:`.registry`); adding a layer kind means
-adding one entry there, with :func:`register` (or :func:`not_expressible` and the reason).
+The modules of this package register their entries (see :mod:`.registry`); each is imported, none is
+listed. Adding a layer kind means adding one entry, with :func:`register` (or :func:`not_expressible` and
+the reason).
 """
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext, layer_name, strip_location
@@ -9,25 +10,14 @@ from trtdsl.backends.tensorrt.lowering.registry import (
     LOWERINGS,
     RAISERS,
     Entry,
-    NotExpressible,
     Raised,
     not_expressible,
     register,
 )
+from trtdsl.ir.table import NotExpressible, import_package
 
-# Each family module registers its entries when imported.
-from trtdsl.backends.tensorrt.lowering import (  # noqa: E402,F401,I001
-    constant,
-    data,
-    kernel,
-    plugins,
-    pointwise,
-    quantize,
-    reduction,
-    regions,
-    shapes,
-    shuffle,
-)
+# Every module of this package is imported, so each registers its entries.
+import_package(__name__)
 
 __all__ = [
     "LOWERINGS",

@@ -6,6 +6,13 @@ to their type by a helper Cast layer. The constant layer's metadata marks it, so
 back into one Constant of the original type; a widened constant + cast written by hand (without the
 mark) stays two layers. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
 byte); TensorRT's Python API cannot read them back, so raising them is an error.
+
+TensorRT takes quantized weights only through a Dequantize layer: "When using pre-quantized weights, an
+IDequantizeLayer is required between the weights and the linear operator that uses them" (TensorRT's
+Explicit Quantization guide), and E8M0 is "exponent-only 8-bit floating point type for quantization
+scales" (NvInferRuntimeBase.h, DataType). So an FP8, INT4 or FP4 constant may only be the data of
+Dequantize layers (input 0), and an E8M0 constant only the scale of Quantize or Dequantize layers
+(input 1); anything else is a BackendError naming the use.
 """
 
 from __future__ import annotations
@@ -17,13 +24,47 @@ import numpy as np
 from trtdsl.backends.tensorrt.api import WIDENED_CONSTANTS, WIDENED_MARK
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.dtypes import DType
+from trtdsl.errors import BackendError
 from trtdsl.ir.node import Node
 from trtdsl.ir.types import Weights
 from trtdsl.layers.constant import Constant
 
 
-def _lower_constant(ctx: LowerContext, node: Node) -> None:
-    weights: Weights = node.op.weights  # type: ignore[attr-defined]
+# The uses TensorRT allows of constants of each quantized type: (op kind, input index).
+_QUANTIZED_USES = {
+    "FP8": {("Dequantize", 0)},
+    "INT4": {("Dequantize", 0)},
+    "FP4": {("Dequantize", 0)},
+    "E8M0": {("Quantize", 1), ("Dequantize", 1)},
+}
+
+
+def _check_quantized_uses(ctx: LowerContext, node: Node, dtype: DType) -> None:
+    allowed = _QUANTIZED_USES.get(dtype.trt)
+    if allowed is None:
+        return
+    out = node.outputs[0]
+    wanted = " or ".join(f"input {i} of {kind}" for kind, i in sorted(allowed))
+    for user, index in ctx.consumers(out):
+        if (user.op.kind, index) not in allowed:
+            raise BackendError(
+                f"tensorrt: constant {node.name} ({dtype.name}) is input {index} of {user.op.label()} (layer "
+                f"{user.name}); TensorRT takes {dtype.name} weights only as {wanted} (dequantize them "
+                "first with td.dequantize)",
+                location=user.location,
+            )
+    if any(t is out for t in ctx.ir.outputs.values()):
+        raise BackendError(
+            f"tensorrt: constant {node.name} ({dtype.name}) is a network output; TensorRT takes {dtype.name} "
+            f"weights only as {wanted}",
+            location=node.location,
+        )
+
+
+def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
+    weights = op.weights
+    _check_quantized_uses(ctx, node, weights.dtype)
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
     if wide is None:
@@ -51,4 +92,4 @@ def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Constant(Weights.of(np.asarray(values))), [])
 
 
-register("Constant", "CONSTANT", _lower_constant, _raise_constant)
+register(Constant, "CONSTANT", _lower_constant, _raise_constant)

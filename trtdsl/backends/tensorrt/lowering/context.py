@@ -20,13 +20,21 @@ from trtdsl.errors import BackendError
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
-    from trtdsl.regions.region import Region
+    from trtdsl.ir.region import Region
     from trtdsl.ir.node import Node
     from trtdsl.ir.tensor import Tensor
 
 _LOCATION_SUFFIX = re.compile(r" \([^()]*:\d+\)$")
-# The metadata of helper layers: layers that exist only to give an op a parameter as a tensor.
+# The metadata of helper layers: layers that exist only to give an op a parameter or an input in the form
+# TensorRT needs (a constant holding Squeeze's axes, a Cast to float32 in front of a layer).
 HELPER_MARK = "trtdsl:helper"
+# The metadata of the Cast that brings a layer computed in float32 back to the IR's 16-bit type; it is
+# named after the IR node and its output is the node's output.
+CAST_BACK_MARK = "trtdsl:cast-back"
+# The metadata of the Cast to int32 in front of an int64 shape output (markOutputForShapes takes int32).
+SHAPE_OUTPUT_MARK = "trtdsl:shape-output-cast"
+# The metadata of a Resize layer given output dims for the IR's scales: the scales, to raise them back.
+SCALES_MARK = "trtdsl:scales="
 
 
 def layer_name(name: str, node: Node) -> str:
@@ -64,6 +72,17 @@ class LowerContext:
         self.regions: dict[Region, Any] = {}  # ILoop / IIfConditional of each IR region
         # (layer, input index, IR tensor): inputs computed after their layer (recurrence back edges)
         self.back_edges: list[tuple[Any, int, Tensor]] = []
+        self._consumers: dict[Tensor, list[tuple[Node, int]]] | None = None
+
+    def consumers(self, tensor: Tensor) -> list[tuple[Node, int]]:
+        """The IR nodes reading ``tensor``, each with the input index it reads it at."""
+        if self._consumers is None:
+            self._consumers = {}
+            for node in self.ir.nodes:
+                for index, t in enumerate(node.inputs):
+                    if t is not None:
+                        self._consumers.setdefault(t, []).append((node, index))
+        return self._consumers.get(tensor, [])
 
     def input(self, node: Node, index: int) -> Any:
         """The ITensor of the node's input ``index`` (None for an absent optional input)."""
@@ -85,6 +104,23 @@ class LowerContext:
             out = layer.get_output(i)
             out.name = tensor.name
             self.tensors[tensor] = out
+
+    def add_in_float32(self, node: Node, method: str, inputs: list[Any], *args: Any) -> Any:
+        """``INetworkDefinition.<method>(*inputs, *args)`` computed in float32 for a node of a 16-bit float
+        type: helper Casts to float32 in front of ``inputs`` (named ``<node>.<i>.float32``), the layer
+        (named ``<node>.float32``), and a Cast back to the node's type that is the node's main layer
+        (marked with ``CAST_BACK_MARK``). Returns the float32 layer, for its properties."""
+        float32 = self.api.dtype(dtypes.float32)
+        wide = [
+            self.helper(node, f"{i}.float32", "add_cast", t, float32).get_output(0)
+            for i, t in enumerate(inputs)
+        ]
+        layer = getattr(self.network, method)(*wide, *args)
+        layer.name = layer_name(f"{node.name}.float32", node)
+        layer.get_output(0).name = f"{node.name}.float32"
+        back = self.add(node, "add_cast", layer.get_output(0), self.api.dtype(node.outputs[0].dtype))
+        back.metadata = CAST_BACK_MARK
+        return layer
 
     def helper(self, node: Node, role: str, method: str, *args: Any, **kwargs: Any) -> Any:
         """A layer the node needs besides its main one, named ``<node>.<role>`` and marked as a helper in
@@ -161,6 +197,24 @@ class RaiseContext:
     def is_helper(self, layer: Any) -> bool:
         """Whether ``layer`` is a helper the lowering added for a parameter (see LowerContext.helper)."""
         return layer.metadata == HELPER_MARK
+
+    def behind_helper(self, layer: Any, index: int) -> Tensor | None:
+        """The IR tensor of input ``index``, seen through a one-input helper the lowering put in front of
+        the layer (a Cast to float32, see LowerContext.add_in_float32; a Shuffle to 0-D)."""
+        source = self.producer(layer, index) if self.input_is_set(layer, index) else None
+        if source is not None and self.is_helper(source) and source.num_inputs == 1:
+            return self.input(source, 0)
+        return self.input(layer, index)
+
+    def cast_back(self, layer: Any) -> Any:
+        """The Cast the lowering added after ``layer`` to bring it back to a 16-bit type (marked with
+        ``CAST_BACK_MARK``), absorbed into the op being raised; None when there is none."""
+        out = layer.get_output(0)
+        users = self.consumers_of(out)
+        if len(users) != 1 or out.is_network_output or users[0][0].metadata != CAST_BACK_MARK:
+            return None
+        self.absorb(users[0][0])
+        return users[0][0]
 
     def inputs(self, layer: Any, start: int = 0) -> list[Tensor | None]:
         return [self.input(layer, i) for i in range(start, layer.num_inputs)]

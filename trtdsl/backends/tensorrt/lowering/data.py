@@ -23,17 +23,16 @@ from trtdsl.layers.slice import SampleMode, Slice
 from trtdsl.shapes.values import value_of
 
 
-def _lower_concatenation(ctx: LowerContext, node: Node) -> None:
+def _lower_concatenation(ctx: LowerContext, node: Node, op: Concatenation) -> None:
     layer = ctx.add(node, "add_concatenation", [ctx.input(node, i) for i in range(len(node.inputs))])
-    layer.axis = node.op.axis  # type: ignore[attr-defined]
+    layer.axis = op.axis
 
 
 def _raise_concatenation(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Concatenation(int(layer.axis)), ctx.inputs(layer))
 
 
-def _lower_gather(ctx: LowerContext, node: Node) -> None:
-    op: Gather = node.op  # type: ignore[assignment]
+def _lower_gather(ctx: LowerContext, node: Node, op: Gather) -> None:
     layer = ctx.add(
         node, "add_gather_v2", ctx.input(node, 0), ctx.input(node, 1), ctx.api.enum("GatherMode", op.mode)
     )
@@ -48,7 +47,7 @@ def _raise_gather(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Gather(axis, mode, int(layer.num_elementwise_dims)), ctx.inputs(layer))
 
 
-def _lower_select(ctx: LowerContext, node: Node) -> None:
+def _lower_select(ctx: LowerContext, node: Node, op: Select) -> None:
     ctx.add(node, "add_select", ctx.input(node, 0), ctx.input(node, 1), ctx.input(node, 2))
 
 
@@ -56,7 +55,7 @@ def _raise_select(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Select(), ctx.inputs(layer))
 
 
-def _lower_shape(ctx: LowerContext, node: Node) -> None:
+def _lower_shape(ctx: LowerContext, node: Node, op: Shape) -> None:
     ctx.add(node, "add_shape", ctx.input(node, 0))
 
 
@@ -64,8 +63,7 @@ def _raise_shape(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Shape(), ctx.inputs(layer))
 
 
-def _lower_padding(ctx: LowerContext, node: Node) -> None:
-    op: Padding = node.op  # type: ignore[assignment]
+def _lower_padding(ctx: LowerContext, node: Node, op: Padding) -> None:
     ctx.add(
         node,
         "add_padding_nd",
@@ -81,8 +79,7 @@ def _raise_padding(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Padding(pre, post), ctx.inputs(layer))
 
 
-def _lower_slice(ctx: LowerContext, node: Node) -> None:
-    op: Slice = node.op  # type: ignore[assignment]
+def _lower_slice(ctx: LowerContext, node: Node, op: Slice) -> None:
     x = ctx.input(node, 0)
     static = [s if isinstance(s, int) else 0 for s in op.size]
     dims = ctx.trt.Dims
@@ -183,9 +180,9 @@ def _full_rank(
     return tuple(full_start), tuple(d for d in full_size), tuple(full_stride)
 
 
-register("Concatenation", "CONCATENATION", _lower_concatenation, _raise_concatenation)
-register("Gather", "GATHER", _lower_gather, _raise_gather)
-register("Select", "SELECT", _lower_select, _raise_select)
-register("Shape", "SHAPE", _lower_shape, _raise_shape)
-register("Padding", "PADDING", _lower_padding, _raise_padding)
-register("Slice", "SLICE", _lower_slice, _raise_slice, param_inputs=(2,))
+register(Concatenation, "CONCATENATION", _lower_concatenation, _raise_concatenation)
+register(Gather, "GATHER", _lower_gather, _raise_gather)
+register(Select, "SELECT", _lower_select, _raise_select)
+register(Shape, "SHAPE", _lower_shape, _raise_shape)
+register(Padding, "PADDING", _lower_padding, _raise_padding)
+register(Slice, "SLICE", _lower_slice, _raise_slice, param_inputs=(2,))

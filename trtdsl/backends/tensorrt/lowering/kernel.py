@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext, strip_location
-from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.backends.tensorrt.lowering.registry import LowerFn, Raised, RaiseFn, register
 from trtdsl.errors import BackendError
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -31,9 +31,8 @@ def _set_window(ctx: LowerContext, layer: Any, op: Any) -> None:
     layer.padding_mode = ctx.api.enum("PaddingMode", op.padding_mode)
 
 
-def _lower_kernel(method: str) -> Any:
-    def lower(ctx: LowerContext, node: Node) -> None:
-        op = node.op
+def _lower_kernel(method: str) -> LowerFn[Convolution | Deconvolution]:
+    def lower(ctx: LowerContext, node: Node, op: Convolution | Deconvolution) -> None:
         x = node.inputs[0]
         assert x is not None
         empty = ctx.trt.Weights(ctx.api.dtype(x.dtype))
@@ -48,7 +47,7 @@ def _lower_kernel(method: str) -> Any:
     return lower
 
 
-def _raise_kernel(cls: type) -> Any:
+def _raise_kernel(cls: type[Convolution] | type[Deconvolution]) -> RaiseFn:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         x = ctx.input(layer, 0)
         assert x is not None
@@ -88,8 +87,7 @@ def _weights(ctx: RaiseContext, layer: Any, prop: str, shape: tuple[int, ...]) -
     return ctx.ir.constant(values.reshape(shape), name=f"{strip_location(layer.name)}.{prop}")
 
 
-def _lower_pooling(ctx: LowerContext, node: Node) -> None:
-    op: Pooling = node.op  # type: ignore[assignment]
+def _lower_pooling(ctx: LowerContext, node: Node, op: Pooling) -> None:
     layer = ctx.add(
         node,
         "add_pooling_nd",
@@ -116,8 +114,8 @@ def _raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(op, ctx.inputs(layer))
 
 
-register("Convolution", "CONVOLUTION", _lower_kernel("add_convolution_nd"), _raise_kernel(Convolution))
+register(Convolution, "CONVOLUTION", _lower_kernel("add_convolution_nd"), _raise_kernel(Convolution))
 register(
-    "Deconvolution", "DECONVOLUTION", _lower_kernel("add_deconvolution_nd"), _raise_kernel(Deconvolution)
+    Deconvolution, "DECONVOLUTION", _lower_kernel("add_deconvolution_nd"), _raise_kernel(Deconvolution)
 )
-register("Pooling", "POOLING", _lower_pooling, _raise_pooling)
+register(Pooling, "POOLING", _lower_pooling, _raise_pooling)

@@ -14,8 +14,7 @@ from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 from trtdsl.layers.unary import Unary, UnaryOperation
 
 
-def _lower_activation(ctx: LowerContext, node: Node) -> None:
-    op: Activation = node.op  # type: ignore[assignment]
+def _lower_activation(ctx: LowerContext, node: Node, op: Activation) -> None:
     layer = ctx.add(node, "add_activation", ctx.input(node, 0), ctx.api.enum("ActivationType", op.type))
     layer.alpha = op.alpha
     layer.beta = op.beta
@@ -26,8 +25,7 @@ def _raise_activation(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Activation(kind, float(layer.alpha), float(layer.beta)), ctx.inputs(layer))
 
 
-def _lower_unary(ctx: LowerContext, node: Node) -> None:
-    op: Unary = node.op  # type: ignore[assignment]
+def _lower_unary(ctx: LowerContext, node: Node, op: Unary) -> None:
     ctx.add(node, "add_unary", ctx.input(node, 0), ctx.api.enum("UnaryOperation", op.op))
 
 
@@ -35,8 +33,7 @@ def _raise_unary(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Unary(ctx.api.from_enum(UnaryOperation, layer.op, layer.name)), ctx.inputs(layer))
 
 
-def _lower_elementwise(ctx: LowerContext, node: Node) -> None:
-    op: ElementWise = node.op  # type: ignore[assignment]
+def _lower_elementwise(ctx: LowerContext, node: Node, op: ElementWise) -> None:
     operation = ctx.api.enum("ElementWiseOperation", op.op)
     ctx.add(node, "add_elementwise", ctx.input(node, 0), ctx.input(node, 1), operation)
 
@@ -47,8 +44,7 @@ def _raise_elementwise(ctx: RaiseContext, layer: Any) -> Raised:
     )
 
 
-def _lower_cast(ctx: LowerContext, node: Node) -> None:
-    op: Cast = node.op  # type: ignore[assignment]
+def _lower_cast(ctx: LowerContext, node: Node, op: Cast) -> None:
     ctx.add(node, "add_cast", ctx.input(node, 0), ctx.api.dtype(op.to))
 
 
@@ -56,7 +52,7 @@ def _raise_cast(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Cast(ctx.dtype(layer.to_type)), ctx.inputs(layer))
 
 
-def _lower_identity(ctx: LowerContext, node: Node) -> None:
+def _lower_identity(ctx: LowerContext, node: Node, op: Identity) -> None:
     ctx.add(node, "add_identity", ctx.input(node, 0))
 
 
@@ -64,8 +60,8 @@ def _raise_identity(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Identity(), ctx.inputs(layer))
 
 
-register("Activation", "ACTIVATION", _lower_activation, _raise_activation)
-register("Unary", "UNARY", _lower_unary, _raise_unary)
-register("ElementWise", "ELEMENTWISE", _lower_elementwise, _raise_elementwise)
-register("Cast", "CAST", _lower_cast, _raise_cast)
-register("Identity", "IDENTITY", _lower_identity, _raise_identity)
+register(Activation, "ACTIVATION", _lower_activation, _raise_activation)
+register(Unary, "UNARY", _lower_unary, _raise_unary)
+register(ElementWise, "ELEMENTWISE", _lower_elementwise, _raise_elementwise)
+register(Cast, "CAST", _lower_cast, _raise_cast)
+register(Identity, "IDENTITY", _lower_identity, _raise_identity)

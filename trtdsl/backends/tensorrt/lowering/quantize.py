@@ -2,7 +2,9 @@
 
 The scale (and the optional zero point) are inputs in both the IR and TensorRT; the output type, the
 per-channel axis and the block shape are the layer's properties. A block shape is set only for block
-quantization (TensorRT's default is none).
+quantization (TensorRT's default is none). A per-tensor scale of shape ``(1,)`` (or of the input's rank,
+one coefficient) goes through a helper Shuffle to 0-D, as NvInfer.h's IQuantizeLayer says "The scale value
+must be a scalar for per-tensor quantization"; raise reads the scale behind it.
 """
 
 from __future__ import annotations
@@ -10,34 +12,48 @@ from __future__ import annotations
 from typing import Any
 
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
-from trtdsl.backends.tensorrt.lowering.registry import Raised, register
+from trtdsl.backends.tensorrt.lowering.registry import LowerFn, Raised, RaiseFn, register
 from trtdsl.ir.node import Node
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 
 
-def _lower_scaled(method: str) -> Any:
-    def lower(ctx: LowerContext, node: Node) -> None:
-        op = node.op
-        layer = ctx.add(node, method, ctx.input(node, 0), ctx.input(node, 1), ctx.api.dtype(op.to_type))
+def _lower_scaled(method: str) -> LowerFn[Quantize | Dequantize]:
+    def lower(ctx: LowerContext, node: Node, op: Quantize | Dequantize) -> None:
+        x, scale = node.inputs[0], node.inputs[1]
+        assert x is not None and scale is not None
+        scalar = op.granularity(x.type, scale.type) == "tensor" and scale.type.rank > 0
+        # the scale and the zero point (inputs 1 and 2), 0-D for a per-tensor scale
+        given = [ctx.input(node, i) for i in range(1, len(node.inputs))]
+        params = [
+            ctx.helper(node, f"{role}.scalar", "add_shuffle", t) if scalar else t
+            for t, role in zip(given, ("scale", "zero_point"))
+            if t is not None
+        ]
+        if scalar:
+            for shuffle in params:
+                shuffle.reshape_dims = ctx.trt.Dims([])
+            params = [shuffle.get_output(0) for shuffle in params]
+        layer = ctx.add(node, method, ctx.input(node, 0), params[0], ctx.api.dtype(op.to_type))
         # -1 (per tensor) is set too: NvInfer.h needs a valid axis only for scales of several coefficients
         layer.axis = op.axis
         if op.block_shape:
             layer.block_shape = ctx.trt.Dims(list(op.block_shape))
-        ctx.set_inputs(node, layer, 2)
+        if len(params) > 1:
+            layer.set_input(2, params[1])
 
     return lower
 
 
-def _raise_scaled(cls: type) -> Any:
+def _raise_scaled(cls: type[Quantize] | type[Dequantize]) -> RaiseFn:
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         block = tuple(int(d) for d in layer.block_shape)
-        return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), ctx.inputs(layer))
+        inputs = [ctx.behind_helper(layer, i) for i in range(layer.num_inputs)]
+        return Raised(cls(ctx.dtype(layer.to_type), int(layer.axis), block), inputs)
 
     return raise_
 
 
-def _lower_dynamic_quantize(ctx: LowerContext, node: Node) -> None:
-    op: DynamicQuantize = node.op  # type: ignore[assignment]
+def _lower_dynamic_quantize(ctx: LowerContext, node: Node, op: DynamicQuantize) -> None:
     layer = ctx.add(
         node,
         "add_dynamic_quantize_v2",
@@ -55,6 +71,6 @@ def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(op, ctx.inputs(layer))
 
 
-register("Quantize", "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
-register("Dequantize", "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
-register("DynamicQuantize", "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)
+register(Quantize, "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
+register(Dequantize, "DEQUANTIZE", _lower_scaled("add_dequantize"), _raise_scaled(Dequantize))
+register(DynamicQuantize, "DYNAMIC_QUANTIZE", _lower_dynamic_quantize, _raise_dynamic_quantize)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trtdsl import dtypes
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.errors import BackendError
@@ -32,8 +33,7 @@ def _one_axis(layer: Any, what: str) -> int:
     return axes[0]
 
 
-def _lower_reduce(ctx: LowerContext, node: Node) -> None:
-    op: Reduce = node.op  # type: ignore[assignment]
+def _lower_reduce(ctx: LowerContext, node: Node, op: Reduce) -> None:
     ctx.add(
         node,
         "add_reduce",
@@ -49,26 +49,26 @@ def _raise_reduce(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Reduce(op, mask_to_axes(int(layer.axes)), bool(layer.keep_dims)), ctx.inputs(layer))
 
 
-def _lower_softmax(ctx: LowerContext, node: Node) -> None:
+def _lower_softmax(ctx: LowerContext, node: Node, op: SoftMax) -> None:
     layer = ctx.add(node, "add_softmax", ctx.input(node, 0))
-    layer.axes = axes_to_mask((node.op.axis,))  # type: ignore[attr-defined]
+    layer.axes = axes_to_mask((op.axis,))
 
 
 def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(SoftMax(_one_axis(layer, "softmax")), ctx.inputs(layer))
 
 
-def _lower_topk(ctx: LowerContext, node: Node) -> None:
-    op: TopK = node.op  # type: ignore[assignment]
-    layer = ctx.add(
+def _lower_topk(ctx: LowerContext, node: Node, op: TopK) -> None:
+    # The five-argument addTopK (TensorRT 10.14): NvInfer.h deprecates the four-argument one in 10.14
+    ctx.add(
         node,
         "add_topk",
         ctx.input(node, 0),
         ctx.api.enum("TopKOperation", op.op),
         op.k,
         axes_to_mask((op.axis,)),
+        ctx.api.dtype(op.indices_dtype),
     )
-    layer.indices_type = ctx.api.dtype(op.indices_dtype)
 
 
 def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
@@ -78,8 +78,7 @@ def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
     )
 
 
-def _lower_cumulative(ctx: LowerContext, node: Node) -> None:
-    op: Cumulative = node.op  # type: ignore[assignment]
+def _lower_cumulative(ctx: LowerContext, node: Node, op: Cumulative) -> None:
     axis = ctx.shape_constant(node, "axis", [op.axis], scalar=True)
     ctx.add(
         node,
@@ -98,8 +97,7 @@ def _raise_cumulative(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Cumulative(axis, bool(layer.exclusive), bool(layer.reverse), op), [ctx.input(layer, 0)])
 
 
-def _lower_matmul(ctx: LowerContext, node: Node) -> None:
-    op: MatrixMultiply = node.op  # type: ignore[assignment]
+def _lower_matmul(ctx: LowerContext, node: Node, op: MatrixMultiply) -> None:
     op0, op1 = (ctx.api.enum("MatrixOperation", o) for o in (op.op0, op.op1))
     ctx.add(node, "add_matrix_multiply", ctx.input(node, 0), op0, ctx.input(node, 1), op1)
 
@@ -109,23 +107,25 @@ def _raise_matmul(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(MatrixMultiply(*ops), ctx.inputs(layer))
 
 
-register("Reduce", "REDUCE", _lower_reduce, _raise_reduce)
-register("SoftMax", "SOFTMAX", _lower_softmax, _raise_softmax)
-register("TopK", "TOPK", _lower_topk, _raise_topk)
-register("Cumulative", "CUMULATIVE", _lower_cumulative, _raise_cumulative, param_inputs=(1,))
-register("MatrixMultiply", "MATRIX_MULTIPLY", _lower_matmul, _raise_matmul)
+register(Reduce, "REDUCE", _lower_reduce, _raise_reduce)
+register(SoftMax, "SOFTMAX", _lower_softmax, _raise_softmax)
+register(TopK, "TOPK", _lower_topk, _raise_topk)
+register(Cumulative, "CUMULATIVE", _lower_cumulative, _raise_cumulative, param_inputs=(1,))
+register(MatrixMultiply, "MATRIX_MULTIPLY", _lower_matmul, _raise_matmul)
 
 
-def _lower_normalization(ctx: LowerContext, node: Node) -> None:
-    op: Normalization = node.op  # type: ignore[assignment]
-    layer = ctx.add(
-        node,
-        "add_normalization_v2",
-        ctx.input(node, 0),
-        ctx.input(node, 1),
-        ctx.input(node, 2),
-        axes_to_mask(op.axes),
-    )
+def _lower_normalization(ctx: LowerContext, node: Node, op: Normalization) -> None:
+    # A strongly typed network computes a normalization in its input's type: NvInfer.h (10.16)
+    # INormalizationLayer::setComputePrecision is for weakly typed networks only, "since the compute
+    # precision is typically controlled by casting the input tensors". The reference computes the
+    # statistics of 16-bit inputs in float32, and a float16 variance overflows once |x| > 256, so 16-bit
+    # normalizations are lowered as Cast to float32, the layer, Cast back.
+    inputs = [ctx.input(node, i) for i in range(3)]
+    mask = axes_to_mask(op.axes)
+    if node.outputs[0].dtype in (dtypes.float16, dtypes.bfloat16):
+        layer = ctx.add_in_float32(node, "add_normalization_v2", inputs, mask)
+    else:
+        layer = ctx.add(node, "add_normalization_v2", *inputs, mask)
     layer.epsilon = op.epsilon
     layer.num_groups = op.num_groups
 
@@ -138,9 +138,12 @@ def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
             "group normalization takes per-group scale and bias; trtdsl's op is addNormalizationV2's "
             "(per channel)"
         )
+    back = ctx.cast_back(layer)  # a 16-bit normalization the lowering computed in float32
     return Raised(
-        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups), ctx.inputs(layer)
+        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups),
+        [ctx.behind_helper(layer, i) for i in range(3)] if back is not None else ctx.inputs(layer),
+        None if back is None else [back.get_output(0)],
     )
 
 
-register("Normalization", "NORMALIZATION", _lower_normalization, _raise_normalization)
+register(Normalization, "NORMALIZATION", _lower_normalization, _raise_normalization)

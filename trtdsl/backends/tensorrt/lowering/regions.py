@@ -17,6 +17,7 @@ from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
+from trtdsl.ir.region import Region, new_region
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -25,8 +26,7 @@ from trtdsl.loops.ops import (
     TripLimit,
     TripLimitLayer,
 )
-from trtdsl.regions.region import Region, new_region
-from trtdsl.regions.values import length_dim
+from trtdsl.shapes.values import length_dim
 
 
 def _region(ctx: LowerContext, region: Region) -> Any:
@@ -52,8 +52,7 @@ def _raised_region(ctx: RaiseContext, owner: Any, kind: str) -> Region:
     return region
 
 
-def _lower_trip_limit(ctx: LowerContext, node: Node) -> None:
-    op: TripLimitLayer = node.op  # type: ignore[assignment]
+def _lower_trip_limit(ctx: LowerContext, node: Node, op: TripLimitLayer) -> None:
     loop = _region(ctx, op.region)
     ctx.finish(node, loop.add_trip_limit(ctx.input(node, 0), ctx.api.enum("TripLimit", op.trip_limit)))
 
@@ -65,8 +64,7 @@ def _raise_trip_limit(ctx: RaiseContext, layer: Any) -> Raised:
     )
 
 
-def _lower_iterator(ctx: LowerContext, node: Node) -> None:
-    op: IteratorLayer = node.op  # type: ignore[assignment]
+def _lower_iterator(ctx: LowerContext, node: Node, op: IteratorLayer) -> None:
     loop = _region(ctx, op.region)
     ctx.finish(node, loop.add_iterator(ctx.input(node, 0), op.axis, op.reverse))
 
@@ -76,8 +74,7 @@ def _raise_iterator(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(IteratorLayer(region, int(layer.axis), bool(layer.reverse)), ctx.inputs(layer))
 
 
-def _lower_recurrence(ctx: LowerContext, node: Node) -> None:
-    op: RecurrenceLayer = node.op  # type: ignore[assignment]
+def _lower_recurrence(ctx: LowerContext, node: Node, op: RecurrenceLayer) -> None:
     layer = _region(ctx, op.region).add_recurrence(ctx.input(node, 0))
     ctx.finish(node, layer)
     if len(node.inputs) > 1 and node.inputs[1] is not None:
@@ -90,8 +87,7 @@ def _raise_recurrence(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(RecurrenceLayer(region), [ctx.input(layer, 0)], later=later)
 
 
-def _lower_loop_output(ctx: LowerContext, node: Node) -> None:
-    op: LoopOutputLayer = node.op  # type: ignore[assignment]
+def _lower_loop_output(ctx: LowerContext, node: Node, op: LoopOutputLayer) -> None:
     loop = _region(ctx, op.region)
     layer = loop.add_loop_output(ctx.input(node, 0), ctx.api.enum("LoopOutput", op.loop_output), op.axis)
     ctx.finish(node, layer)
@@ -110,8 +106,8 @@ def _raise_loop_output(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(LoopOutputLayer(region, kind, int(layer.axis), length), inputs)
 
 
-def _lower_condition(ctx: LowerContext, node: Node) -> None:
-    conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
+def _lower_condition(ctx: LowerContext, node: Node, op: ConditionLayer) -> None:
+    conditional = _region(ctx, op.region)
     ctx.finish(node, conditional.set_condition(ctx.input(node, 0)))
 
 
@@ -119,8 +115,8 @@ def _raise_condition(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-def _lower_conditional_input(ctx: LowerContext, node: Node) -> None:
-    conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
+def _lower_conditional_input(ctx: LowerContext, node: Node, op: ConditionalInputLayer) -> None:
+    conditional = _region(ctx, op.region)
     ctx.finish(node, conditional.add_input(ctx.input(node, 0)))
 
 
@@ -128,8 +124,8 @@ def _raise_conditional_input(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionalInputLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-def _lower_conditional_output(ctx: LowerContext, node: Node) -> None:
-    conditional = _region(ctx, node.op.region)  # type: ignore[attr-defined]
+def _lower_conditional_output(ctx: LowerContext, node: Node, op: ConditionalOutputLayer) -> None:
+    conditional = _region(ctx, op.region)
     ctx.finish(node, conditional.add_output(ctx.input(node, 0), ctx.input(node, 1)))
 
 
@@ -137,10 +133,10 @@ def _raise_conditional_output(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(ConditionalOutputLayer(_raised_region(ctx, layer.conditional, "if")), ctx.inputs(layer))
 
 
-register("TripLimit", "TRIP_LIMIT", _lower_trip_limit, _raise_trip_limit)
-register("Iterator", "ITERATOR", _lower_iterator, _raise_iterator)
-register("Recurrence", "RECURRENCE", _lower_recurrence, _raise_recurrence)
-register("LoopOutput", "LOOP_OUTPUT", _lower_loop_output, _raise_loop_output)
-register("Condition", "CONDITION", _lower_condition, _raise_condition)
-register("ConditionalInput", "CONDITIONAL_INPUT", _lower_conditional_input, _raise_conditional_input)
-register("ConditionalOutput", "CONDITIONAL_OUTPUT", _lower_conditional_output, _raise_conditional_output)
+register(TripLimitLayer, "TRIP_LIMIT", _lower_trip_limit, _raise_trip_limit)
+register(IteratorLayer, "ITERATOR", _lower_iterator, _raise_iterator)
+register(RecurrenceLayer, "RECURRENCE", _lower_recurrence, _raise_recurrence)
+register(LoopOutputLayer, "LOOP_OUTPUT", _lower_loop_output, _raise_loop_output)
+register(ConditionLayer, "CONDITION", _lower_condition, _raise_condition)
+register(ConditionalInputLayer, "CONDITIONAL_INPUT", _lower_conditional_input, _raise_conditional_input)
+register(ConditionalOutputLayer, "CONDITIONAL_OUTPUT", _lower_conditional_output, _raise_conditional_output)

@@ -1,35 +1,39 @@
-"""The TensorRT table: for every ``Op.kind``, how it is lowered to ``INetworkDefinition`` calls and
-how the layers it becomes are raised back to the op.
+"""The TensorRT table: for every op class, how it is lowered to ``INetworkDefinition`` calls and how the
+layers it becomes are raised back to the op.
 
 An :class:`Entry` pairs two functions:
 
-- ``lower(ctx, node)`` adds the layers of one IR node through a
+- ``lower(ctx, node, op)`` adds the layers of one IR node through a
   :class:`~trtdsl.backends.tensorrt.lowering.context.LowerContext` (``ctx.add(node, "add_x", ...)``
-  names the layer after the node and its outputs after the node's tensors);
+  names the layer after the node and its outputs after the node's tensors); ``op`` is the node's op,
+  typed as the class the entry is registered for;
 - ``raise_(ctx, layer) -> Raised`` reads one TensorRT layer (viewed as its class) through a
   :class:`~trtdsl.backends.tensorrt.lowering.context.RaiseContext` and returns the op and its input
   tensors.
 
-``layer_type`` is the ``trt.LayerType`` whose layers the entry raises. ``param_inputs`` lists the layer
-inputs that carry a parameter of the op (e.g. Squeeze's axes, a constant shape tensor in TensorRT): raise
-folds the constant producing them into the op. Kinds TensorRT cannot express are registered with
-:func:`not_expressible` and the reason.
+``layer_type`` is the ``trt.LayerType`` whose layers the entry raises: :data:`RAISERS` holds the same
+entries keyed by it. ``param_inputs`` lists the layer inputs that carry a parameter of the op (e.g.
+Squeeze's axes, a constant shape tensor in TensorRT): raise folds the constant producing them into the
+op. Op classes TensorRT cannot express are registered with :func:`not_expressible` and the reason.
 
 >>> from trtdsl.backends.tensorrt.lowering import LOWERINGS
->>> LOWERINGS["Activation"].layer_type
+>>> from trtdsl.layers.activation import Activation
+>>> LOWERINGS[Activation].layer_type
 'ACTIVATION'
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Sequence
 
 import attrs
+
+from trtdsl.ir.op import Op
+from trtdsl.ir.table import OpT, OpTable
 
 if TYPE_CHECKING:
     from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
     from trtdsl.ir.node import Node
-    from trtdsl.ir.op import Op
     from trtdsl.ir.tensor import Tensor
 
 
@@ -47,50 +51,47 @@ class Raised:
     later: dict[int, Any] = attrs.field(factory=dict)
 
 
-LowerFn = Callable[["LowerContext", "Node"], None]
+LowerFn = Callable[["LowerContext", "Node", OpT], None]
 RaiseFn = Callable[["RaiseContext", Any], Raised]
 
 
 @attrs.frozen
-class Entry:
-    """How one op kind becomes TensorRT layers and comes back."""
+class Entry(Generic[OpT]):
+    """How one op class becomes TensorRT layers and comes back."""
 
-    kind: str
+    op_cls: type[OpT]
     layer_type: str
-    lower: LowerFn
+    lower: LowerFn[OpT]
     raise_: RaiseFn
     param_inputs: tuple[int, ...] = ()
 
 
-@attrs.frozen
-class NotExpressible:
-    """An op kind with no TensorRT form, and why."""
-
-    kind: str
-    reason: str
-
-
-LOWERINGS: dict[str, Union[Entry, NotExpressible]] = {}
-RAISERS: dict[str, Entry] = {}
+LOWERINGS: OpTable[Entry[Any]] = OpTable(
+    "tensorrt", "the TensorRT table (trtdsl.backends.tensorrt.lowering)", "TensorRT"
+)
+RAISERS: dict[str, Entry[Any]] = {}
 
 
 def register(
-    kind: str, layer_type: str, lower: LowerFn, raise_: RaiseFn, *, param_inputs: Sequence[int] = ()
-) -> Entry:
-    """Add the entry of ``kind``, whose layers have LayerType ``layer_type``."""
-    if kind in LOWERINGS:
-        raise ValueError(f"TensorRT lowering of {kind!r} is registered twice")
+    op_cls: type[OpT],
+    layer_type: str,
+    lower: LowerFn[OpT],
+    raise_: RaiseFn,
+    *,
+    param_inputs: Sequence[int] = (),
+) -> Entry[OpT]:
+    """Add the entry of ``op_cls``, whose layers have LayerType ``layer_type``."""
     if layer_type in RAISERS:
         raise ValueError(
-            f"LayerType {layer_type} is raised by both {RAISERS[layer_type].kind!r} and {kind!r}"
+            f"LayerType {layer_type} is raised by both {RAISERS[layer_type].op_cls.kind!r} and "
+            f"{op_cls.kind!r}"
         )
-    entry = Entry(kind, layer_type, lower, raise_, tuple(param_inputs))
-    LOWERINGS[kind] = RAISERS[layer_type] = entry
+    entry = LOWERINGS.register(op_cls, Entry(op_cls, layer_type, lower, raise_, tuple(param_inputs)))
+    RAISERS[layer_type] = entry
     return entry
 
 
-def not_expressible(kind: str, reason: str) -> None:
-    """Record that ``kind`` has no TensorRT form; lowering it raises a BackendError with ``reason``."""
-    if kind in LOWERINGS:
-        raise ValueError(f"TensorRT lowering of {kind!r} is registered twice")
-    LOWERINGS[kind] = NotExpressible(kind, reason)
+def not_expressible(op_cls: type[Op], reason: str) -> None:
+    """Record that ``op_cls`` has no TensorRT form; lowering it raises a BackendError with ``reason``."""
+    LOWERINGS.not_expressible(op_cls, reason)
+

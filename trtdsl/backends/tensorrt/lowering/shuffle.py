@@ -12,11 +12,11 @@ from typing import Any
 from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.ir.node import Node
-from trtdsl.layers.shuffle import Shuffle, Squeeze, Unsqueeze, dynamic_reshape_dims
+from trtdsl.layers.shuffle import Shuffle, dynamic_reshape_dims
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 
 
-def _lower_shuffle(ctx: LowerContext, node: Node) -> None:
-    op: Shuffle = node.op  # type: ignore[assignment]
+def _lower_shuffle(ctx: LowerContext, node: Node, op: Shuffle) -> None:
     layer = ctx.add(node, "add_shuffle", ctx.input(node, 0))
     if op.first_transpose is not None:
         layer.first_transpose = ctx.api.permutation(op.first_transpose)
@@ -49,20 +49,20 @@ def _raise_shuffle(ctx: RaiseContext, layer: Any) -> Raised:
     return Raised(Shuffle(first, reshape, second, bool(layer.zero_is_placeholder)), inputs)
 
 
-def _axes_entry(kind: str, layer_type: str, method: str, cls: type) -> None:
+def _axes_entry(cls: type[Squeeze] | type[Unsqueeze], layer_type: str, method: str) -> None:
     """Register Squeeze or Unsqueeze: the axes are a constant shape tensor (input 1) in TensorRT."""
 
-    def lower(ctx: LowerContext, node: Node) -> None:
-        axes = ctx.shape_constant(node, "axes", node.op.axes)  # type: ignore[attr-defined]
+    def lower(ctx: LowerContext, node: Node, op: Squeeze | Unsqueeze) -> None:
+        axes = ctx.shape_constant(node, "axes", op.axes)
         ctx.add(node, method, ctx.input(node, 0), axes)
 
     def raise_(ctx: RaiseContext, layer: Any) -> Raised:
         axes = tuple(int(a) for a in ctx.constant(layer, 1, "axes"))
         return Raised(cls(axes), [ctx.input(layer, 0)])
 
-    register(kind, layer_type, lower, raise_, param_inputs=(1,))
+    register(cls, layer_type, lower, raise_, param_inputs=(1,))
 
 
-register("Shuffle", "SHUFFLE", _lower_shuffle, _raise_shuffle)
-_axes_entry("Squeeze", "SQUEEZE", "add_squeeze", Squeeze)
-_axes_entry("Unsqueeze", "UNSQUEEZE", "add_unsqueeze", Unsqueeze)
+register(Shuffle, "SHUFFLE", _lower_shuffle, _raise_shuffle)
+_axes_entry(Squeeze, "SQUEEZE", "add_squeeze")
+_axes_entry(Unsqueeze, "UNSQUEEZE", "add_unsqueeze")

@@ -3,7 +3,7 @@
 A region is not a container of layers. As in TensorRT, a loop or conditional is identified by its
 *boundary layers* (TripLimit, Iterator, Recurrence, LoopOutput; Condition, ConditionalInput,
 ConditionalOutput), each of which holds the :class:`Region` it belongs to in its op. Which other
-layers are inside follows from data flow (see :mod:`trtdsl.regions.structure`).
+layers are inside follows from data flow (see :mod:`trtdsl.ir.structure`).
 
 >>> Region("loop", 0, "loop_0")
 Region(kind='loop', index=0, name='loop_0')

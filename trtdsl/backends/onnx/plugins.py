@@ -47,10 +47,9 @@ DOMAIN = "trt.plugins"
 _NATIVE = {np.dtype(np.int32): AttributeProto.INT, np.dtype(np.float32): AttributeProto.FLOAT}
 
 
-@exports("PluginV3")
-def plugin_node(ctx: NodeContext) -> tuple[str, ...]:
+@exports(PluginV3)
+def plugin_node(ctx: NodeContext, op: PluginV3) -> tuple[str, ...]:
     """The plugin as one node of the ``trt.plugins`` domain (plus its data-dependent size outputs)."""
-    op: PluginV3 = ctx.op
     definition = op.definition
     outputs = len(ctx.node.outputs) + (definition.counts[1] if definition.counts else 0)
     inputs = [ctx.input(i) for i in range(len(ctx.node.inputs))]

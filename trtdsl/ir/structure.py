@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Callable, Optional, Tuple
 
 from trtdsl.errors import RegionError
 from trtdsl.ir.node import Node
+from trtdsl.ir.region import Region
 from trtdsl.ir.tensor import Tensor
-from trtdsl.regions.region import Region
 
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network

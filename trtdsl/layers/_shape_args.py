@@ -22,7 +22,6 @@ array([10,  6])
 from __future__ import annotations
 
 import operator
-import weakref
 from typing import Any, Sequence
 
 import attrs
@@ -30,9 +29,15 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, DimLike
+from trtdsl.ir.dims import Dim, DimLike, network_of_dims
 from trtdsl.ir.network import MAX_RANK, Network
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import Cast
+from trtdsl.layers.concat import Concatenation
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation, mod
+from trtdsl.layers.gather import Gather
+from trtdsl.layers.shape import Shape
+from trtdsl.layers.squeeze import Unsqueeze
 from trtdsl.shapes.values import is_value_symbol, owner, value_of
 
 
@@ -47,7 +52,6 @@ class _Made:
     vectors: dict[tuple[DimLike, ...], Tensor] = attrs.Factory(dict)
 
 
-_MADE: "weakref.WeakKeyDictionary[Network, _Made]" = weakref.WeakKeyDictionary()
 _OPERATIONS = {"+": "SUM", "-": "SUB", "*": "PROD", "//": "FLOOR_DIV"}
 
 Item = Any  # an int, a Dim, or a 0-D / one-element integer Tensor
@@ -83,7 +87,7 @@ def shape_arg(
     (Dim('n-1'), 4)
     """
     if isinstance(value, Tensor):
-        _check_whole(fn, arg, value, length)
+        value.type.check_shape_vector(f"{fn}: argument '{arg}' (%{value.name})", length)
         dims = value_of(value)
         assert dims is not None
         # a tensor whose values are all known (a constant) is a static argument
@@ -96,6 +100,8 @@ def shape_arg(
     where = (
         network if network is not None else next((i.network for i in items if isinstance(i, Tensor)), None)
     )
+    if where is None:
+        where = network_of_dims(items)
     if where is None:
         raise ArgumentError(
             f"{fn}: argument '{arg}' ({_text(items)}) holds dynamic dims but no tensor tells which "
@@ -135,25 +141,6 @@ def _items(fn: str, arg: str, value: Any) -> list[Item]:
         else:
             raise bad_argument(fn, arg, _text(list(value)), expected)
     return items
-
-
-def _check_whole(fn: str, arg: str, t: Tensor, length: int | None = None) -> None:
-    """A whole shape tensor must be 1-D, integer, with a length known when the network is built."""
-    if t.dtype not in (dtypes.int32, dtypes.int64):
-        raise DTypeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has dtype {t.dtype.name}; a shape tensor is int32 or int64"
-        )
-    if t.ndim != 1:
-        raise ShapeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has shape {t.type.shape_text}; a shape tensor is 1-D"
-        )
-    if not isinstance(t.shape[0], int):
-        raise ShapeError(
-            f"{fn}: argument '{arg}' (%{t.name}) has the dynamic length {t.shape[0]}; TensorRT needs a shape "
-            "tensor's length when the network is built (it is the rank of a result)"
-        )
-    if length is not None and t.shape[0] != length:
-        raise ShapeError(f"{fn}: argument '{arg}' (%{t.name}) has {t.shape[0]} elements; expected {length}")
 
 
 def _text(items: Sequence[Any]) -> str:
@@ -201,8 +188,6 @@ def _shape_tensor(network: Network, items: Sequence[Item]) -> Tensor:
         pieces.append(_ints(network, run))
     if len(pieces) == 1:
         return pieces[0]
-    from trtdsl.layers.concat import Concatenation
-
     return network.add1(Concatenation(0), pieces)
 
 
@@ -220,9 +205,6 @@ def _ints(network: Network, values: Sequence[int]) -> Tensor:
 
 def _element(t: Tensor) -> Tensor:
     """A 0-D or one-element integer tensor as a one-element int64 tensor."""
-    from trtdsl.layers.cast import Cast
-    from trtdsl.layers.shuffle import Unsqueeze
-
     if t.ndim == 0:
         t = t.network.add1(Unsqueeze((0,)), (t,))
     if t.dtype is not dtypes.int64:
@@ -248,12 +230,8 @@ def dim_tensor(network: Network, dim: DimLike) -> Tensor:
     elif dim.is_symbol:
         found = _symbol(network, dim.args[0])
     elif dim.op == "%":
-        from trtdsl.layers.elementwise import mod
-
         found = mod(dim_tensor(network, dim.args[0]), dim_tensor(network, dim.args[1]))
     else:
-        from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
-
         a, b = (dim_tensor(network, d) for d in dim.args)
         found = network.add1(ElementWise(ElementWiseOperation[_OPERATIONS[dim.op]]), (a, b))
     if made is not None:
@@ -265,7 +243,10 @@ def _made(network: Network) -> _Made | None:
     """The network's reusable tensors, or None while a loop or conditional is being defined."""
     if network._scopes:
         return None
-    return _MADE.setdefault(network, _Made())
+    found: _Made | None = network._records.get("made for shapes")
+    if found is None:
+        found = network._records["made for shapes"] = _Made()
+    return found
 
 
 def _symbol(network: Network, name: str) -> Tensor:
@@ -284,15 +265,11 @@ def _symbol(network: Network, name: str) -> Tensor:
 
 
 def _gather(network: Network, t: Tensor, index: int) -> Tensor:
-    from trtdsl.layers.gather import Gather
-
     return _element(network.add1(Gather(0), (t, _ints(network, [index]))))
 
 
 def _shape_of(t: Tensor) -> Tensor:
     """``td.shape_of(t)``, made once per tensor at the top level."""
-    from trtdsl.layers.shape import Shape
-
     made = _made(t.network)
     if made is not None and t in made.shapes:
         return made.shapes[t]

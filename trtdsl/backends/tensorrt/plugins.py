@@ -1,6 +1,6 @@
-"""The TensorRT side of plugins: registering trtdsl plugins with TensorRT's Python plugin API
-(``tensorrt.plugin``), the lowering of PluginV3 layers into ``INetworkDefinition.add_plugin_v3``, and
-the raise of plugin layers back to the IR.
+"""Registering trtdsl plugins with TensorRT's Python plugin API (``tensorrt.plugin``); the lowering of
+PluginV3 layers into ``INetworkDefinition.add_plugin_v3`` and their raise back to the IR are in
+:mod:`trtdsl.backends.tensorrt.lowering.plugins`.
 
 A ``@td.plugin`` class becomes a quickly deployable plugin of ``tensorrt.plugin``:
 
@@ -13,12 +13,6 @@ A ``@td.plugin`` class becomes a quickly deployable plugin of ``tensorrt.plugin`
   buffers at the upper bound; the kernel returns the sizes, which are written to the size tensors;
 - ``aot_impl`` (when the class has ``aot``): the :class:`~trtdsl.AOTKernel` the class returns, compiled
   into the engine, so the engine deserializes and runs without Python.
-
-The lowering creates the plugin from the registry's creator, with the attributes as plugin fields, and
-adds it with ``add_plugin_v3`` (the calls ``network.add_plugin(trtp.op.<ns>.<name>(...))`` makes); the AOT
-implementation is requested when there is one. Registry plugins (``@td.registry_plugin``) are created
-from TensorRT's own creators: ``IPluginCreatorV3One`` (``add_plugin_v3``) or ``IPluginCreator``
-(``add_plugin_v2``, which raise cannot read back: IPluginV2 plugins do not expose their fields).
 
 Engines with JIT plugins need the plugin registered in the process that deserializes them: call
 :func:`register` there first.
@@ -35,22 +29,12 @@ import numpy as np
 import numpy.typing as npt
 
 from trtdsl import dtypes
-from trtdsl.backends.tensorrt.lowering.registry import Raised
 from trtdsl.errors import ArgumentError, BackendError, ExecutionError
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.types import TensorType
 from trtdsl.plugins.attributes import AttrType
-from trtdsl.plugins.definition import AOTKernel, PluginDefinition, PluginV3, definition_of, lookup
+from trtdsl.plugins.definition import PluginDefinition, check_aot_kernel, definition_of, lookup
 
-_FIELD_TYPES = {
-    "int8": "INT8",
-    "int16": "INT16",
-    "int32": "INT32",
-    "int64": "INT64",
-    "float16": "FLOAT16",
-    "float32": "FLOAT32",
-    "float64": "FLOAT64",
-}
 _REGISTERED: dict[tuple[str, str, str], tuple[int, int]] = {}  # plugins registered with tensorrt.plugin here
 
 
@@ -111,109 +95,6 @@ class _Descriptors:
             return self.descs[int(i)].shape_expr[int(j)]
 
         return translate(dim, leaf, self.trtp.ShapeExpr)
-
-
-# -- plugin fields ----------------------------------------------------------------------------------------
-def field_type(definition: PluginDefinition, kind: AttrType) -> str:
-    """The PluginFieldType member of an attribute: what ``tensorrt.plugin`` uses for its own attribute types
-    (INT64 / FLOAT64 / INT8 for bools / CHAR), and for registry plugins INT32 / FLOAT32 (as TensorRT's ONNX
-    parser sends them) unless a NumPy type says otherwise.
-
-    >>> import trtdsl as td
-    >>> @td.plugin("doc::typed")
-    ... class Typed:
-    ...     count: int = 1
-    ...     sizes: tuple[np.int32, ...] = ()
-    ...     def shape(self, x):
-    ...         return x
-    ...     def reference(self, x):
-    ...         return x.copy()
-    >>> definition = definition_of(Typed)
-    >>> [field_type(definition, t) for t in definition.attributes.values()]
-    ['INT64', 'INT32']
-    >>> field_data(definition, "count", 3)
-    (array([3]), 'INT64')
-    """
-    if kind.python is str:
-        return "CHAR"
-    if kind.numpy is not None:
-        return _FIELD_TYPES[kind.numpy.name]
-    if definition.registry:
-        return "FLOAT32" if kind.python is float else "INT32"
-    return {int: "INT64", float: "FLOAT64", bool: "INT8"}[kind.python]
-
-
-def field_data(definition: PluginDefinition, name: str, value: Any) -> tuple[Any, str]:
-    """The buffer of one plugin field and its PluginFieldType member (``tensorrt.plugin`` reads float16
-    arrays from untyped bytes)."""
-    kind = definition.attributes[name]
-    if kind.python is str:
-        return value.encode(), "CHAR"
-    if kind.numpy is not None:
-        dtype = kind.numpy
-    elif definition.registry:
-        dtype = np.dtype(np.float32 if kind.python is float else np.int32)
-    else:
-        dtype = np.dtype({int: np.int64, float: np.float64, bool: np.bool_}[kind.python])
-    array = np.ascontiguousarray(np.asarray(value if kind.array else [value], dtype=dtype))
-    if dtype == np.float16 and not definition.registry:
-        return array.tobytes(), "UNKNOWN"
-    return array, field_type(definition, kind)
-
-
-def fields(
-    trt: Any, definition: PluginDefinition, values: Sequence[tuple[str, Any]]
-) -> tuple[Any, list[Any]]:
-    """The ``PluginFieldCollection_`` of attribute values (what plugin creators take), and the objects it
-    points into (keep them alive until the plugin is created).
-
-    >>> import trtdsl as td
-    >>> from trtdsl.backends.tensorrt import standin
-    >>> from trtdsl.plugins.standin import install     # the stand-in's plugin API
-    >>> @td.registry_plugin("DocFields_TRT")
-    ... class DocFields:
-    ...     eps: np.float32 = 1e-3
-    ...     label: str = "a"
-    ...     def shape(self, x):
-    ...         return x
-    ...     def reference(self, x):
-    ...         return x.copy()
-    >>> definition = definition_of(DocFields)
-    >>> trt = install(standin.module("11.4"))
-    >>> collection, keep = fields(trt, definition, [("eps", 0.5), ("label", "b")])
-    >>> [(collection[i].name, collection[i].type.name) for i in range(len(collection))]
-    [('eps', 'FLOAT32'), ('label', 'CHAR')]
-    >>> values_from_fields(definition, collection)
-    {'eps': 0.5, 'label': 'b'}
-    """
-    collection = trt.PluginFieldCollection()
-    buffers: list[Any] = [collection]
-    for name, value in values:
-        data, kind = field_data(definition, name, value)
-        field = trt.PluginField(name, data, getattr(trt.PluginFieldType, kind))
-        collection.append(field)
-        buffers += [data, field]
-    return trt.PluginFieldCollection_(collection), buffers
-
-
-def values_from_fields(definition: PluginDefinition, collection: Any) -> dict[str, Any]:
-    """Attribute values read back from plugin fields (``PluginField`` objects: name, data, type), as
-    :func:`fields` wrote them (its example reads them back); fields of other names are left out."""
-    values = {}
-    for i in range(len(collection)):
-        field = collection[i]
-        kind = definition.attributes.get(field.name)
-        if kind is None:
-            continue
-        data = np.asarray(field.data)
-        if kind.python is str:
-            values[field.name] = data.tobytes().decode().rstrip("\0")
-            continue
-        if field.type.name == "UNKNOWN":
-            data = np.frombuffer(data.tobytes(), kind.numpy if kind.numpy is not None else np.float16)
-        items = data.reshape(-1).tolist()
-        values[field.name] = items if kind.array else kind.python(items[0])
-    return values
 
 
 # -- tensorrt.plugin ----------------------------------------------------------------------------------------
@@ -277,7 +158,7 @@ def ensure_registered(definition: PluginDefinition, trt: Any) -> None:
     if definition.counts is None:
         raise BackendError(
             f"{definition.label}: its number of outputs is not known yet; use it in a network first or pass "
-            "example input types to trtdsl.plugins.tensorrt.register"
+            "example input types to trtdsl.backends.tensorrt.plugins.register"
         )
     if definition.kernel_fn is None and definition.aot_fn is None:
         raise BackendError(
@@ -457,101 +338,4 @@ def _aot(
     return kernel.name.encode(), code, launch, extra
 
 
-def check_aot_kernel(definition: PluginDefinition, kernel: Any) -> AOTKernel:
-    """What ``aot`` returned, checked: an AOTKernel with 1-3 grid dims and 1-3 positive block dims.
-
-    >>> import trtdsl as td
-    >>> @td.plugin("doc::launch")
-    ... class Launch:
-    ...     def shape(self, x):
-    ...         return x
-    ...     def reference(self, x):
-    ...         return x.copy()
-    >>> check_aot_kernel(definition_of(Launch), td.AOTKernel("k", "", grid=(4,), block=(128,))).block
-    (128,)
-    """
-    if not isinstance(kernel, AOTKernel):
-        raise ArgumentError(f"{definition.label}: aot returned {kernel!r}; expected a td.AOTKernel")
-    for what, values in (("grid", kernel.grid), ("block", kernel.block)):
-        if not 1 <= len(values) <= 3:
-            raise ArgumentError(
-                f"{definition.label}: AOTKernel {what} is {values!r}; expected 1 to 3 dims (x, y, z)"
-            )
-    if not all(isinstance(b, int) and b > 0 for b in kernel.block):
-        raise ArgumentError(
-            f"{definition.label}: AOTKernel block is {kernel.block!r}; expected positive ints"
-        )
-    return kernel
-
-
-# -- lowering and raise --------------------------------------------------------------------------------------
-def lower_plugin(ctx: Any, node: Any) -> None:
-    """Add the plugin layer of IR node ``node`` (a PluginV3 op) to ``ctx.network``."""
-    op: PluginV3 = node.op
-    definition = op.definition
-    trt = ctx.trt
-    registry = trt.get_plugin_registry()
-    creator = registry.get_creator(op.name, op.version, op.namespace)
-    if creator is None and not definition.registry:
-        ensure_registered(definition, trt)
-        creator = registry.get_creator(op.name, op.version, op.namespace)
-    if creator is None:
-        raise BackendError(
-            f"tensorrt: plugin {definition.label} is not in TensorRT's plugin registry; load the library "
-            "that provides it (trt.get_plugin_registry().load_library(path), or trt.init_libnvinfer_plugins "
-            "for TensorRT's own plugins)",
-            location=node.location,
-        )
-    collection, buffers = fields(trt, definition, op.fields)
-    ctx.keepalive.extend(buffers)
-    inputs = [ctx.input(node, i) for i in range(len(node.inputs))]
-    if not definition.registry:
-        request = (
-            trt.QuickPluginCreationRequest.STRICT_AOT
-            if definition.aot_fn is not None
-            else trt.QuickPluginCreationRequest.STRICT_JIT
-        )
-        plugin = creator.create_plugin(op.name, op.namespace, collection, trt.TensorRTPhase.BUILD, request)
-    elif isinstance(creator, trt.IPluginCreator):
-        ctx.add(node, "add_plugin_v2", inputs, creator.create_plugin(node.name, collection))
-        return
-    else:
-        plugin = creator.create_plugin(node.name, collection, trt.TensorRTPhase.BUILD)
-    ctx.add(node, "add_plugin_v3", inputs, [], plugin)
-
-
-def raise_plugin(ctx: Any, layer: Any) -> Any:
-    """The PluginV3 op of an IPluginV3Layer whose plugin trtdsl has a definition for."""
-    trt = ctx.trt
-    plugin = layer.plugin
-    core = plugin.get_capability_interface(trt.PluginCapabilityType.CORE)
-    name, namespace, version = core.plugin_name, core.plugin_namespace, core.plugin_version
-    try:
-        definition = lookup(name, namespace, version)
-    except ArgumentError as exc:
-        raise BackendError(f"raise: layer {layer.name!r}: {exc.message}") from None
-    # tensorrt.plugin's own plugins keep their attribute values; other plugins serialize them as fields
-    held = getattr(plugin, "attrs", None)
-    if isinstance(held, dict):
-        values = dict(held)
-    else:
-        runtime = plugin.get_capability_interface(trt.PluginCapabilityType.RUNTIME)
-        values = values_from_fields(definition, runtime.get_fields_to_serialize())
-    op = definition.op(values)
-    inputs = ctx.inputs(layer)
-    declared = definition.declare(op.instance(), [t.type for t in inputs])
-    return Raised(op, inputs, [layer.get_output(i) for i in range(len(declared.outputs))])
-
-
-__all__ = [
-    "check_aot_kernel",
-    "ensure_registered",
-    "field_data",
-    "field_type",
-    "fields",
-    "lower_plugin",
-    "raise_plugin",
-    "register",
-    "translate",
-    "values_from_fields",
-]
+__all__ = ["ensure_registered", "register", "translate"]

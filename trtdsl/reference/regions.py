@@ -29,10 +29,10 @@ from trtdsl.errors import DSLError, ExecutionError
 from trtdsl.ir.dims import evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
+from trtdsl.ir.region import Region
+from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
 from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after, needed_nodes
-from trtdsl.regions.region import Region
-from trtdsl.regions.structure import Frame, Structure, analyze, describe
 
 # A step of a block: a layer, or a nested loop or conditional.
 Step = Any

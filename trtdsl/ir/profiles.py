@@ -85,16 +85,6 @@ class Profile:
         return f"Profile({', '.join(parts)})"
 
 
-def _dim_names(network: Network) -> list[str]:
-    """The named dims of the network's inputs, in order of appearance."""
-    names: dict[str, None] = {}
-    for t in network.inputs.values():
-        for d in t.shape:
-            if isinstance(d, Dim):
-                names.update(dict.fromkeys(sorted(d.symbols())))
-    return list(names)
-
-
 def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
     """Check ``ranges`` against the network's inputs and return the Profile (see the module doc).
 
@@ -110,7 +100,7 @@ def make_profile(network: Network, ranges: Mapping[str, Any]) -> Profile:
         raise bad_argument(
             fn, "ranges", ranges, "a dict of dim or shape-tensor input name -> (min, opt, max)"
         )
-    names = _dim_names(network)
+    names = network.dim_names()
     shape_inputs = [n for n in network.inputs if n in network.shape_inputs]
     dims: list[tuple[str, Range]] = []
     values: list[tuple[str, tuple[Range, ...]]] = []
@@ -175,7 +165,7 @@ def _is_int(v: Any) -> bool:
 def _complete(network: Network, fn: str = "run") -> tuple[Profile, ...]:
     """The declared profiles, each checked to give a range for every named dim and shape-tensor input
     (inputs may have been declared after a profile)."""
-    names = _dim_names(network)
+    names = network.dim_names()
     shape_inputs = [n for n in network.inputs if n in network.shape_inputs]
     for index, profile in enumerate(network.profiles):
         given = {n for n, _ in profile.dims} | {n for n, _ in profile.values}
@@ -233,7 +223,7 @@ def fixed_profile(
     {'n': (3, 3, 3), 'k': ([6], [6], [6])}
     """
     out: dict[str, Any] = {
-        name: (size, size, size) for name in _dim_names(network) for size in [bindings[name]]
+        name: (size, size, size) for name in network.dim_names() for size in [bindings[name]]
     }
     for name in network.shape_inputs:
         value = [int(v) for v in values[network.inputs[name]].reshape(-1)]

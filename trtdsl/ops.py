@@ -1,0 +1,85 @@
+"""Every op class of trtdsl in one place: the parameters of one layer kind, as ``node.op`` holds them
+(``docs/architecture.md``, "The IR"). The DSL functions (``td.gather``, ``td.Loop``, ...) create them;
+build layers from them directly with ``net.add(op, inputs)``:
+
+>>> import numpy as np, trtdsl as td
+>>> net = td.Network("ops")
+>>> x = net.input("x", td.float32, (4,))
+>>> net.output("y", net.add1(td.ops.Slice((1,), (2,), (1,)), (x,)))
+>>> net.run({"x": np.arange(4, dtype=np.float32)})["y"]
+array([1., 2.], dtype=float32)
+>>> net.nodes[0].op
+Slice(start=(1,), size=(2,), stride=(1,), mode=<SampleMode.STRICT_BOUNDS: 'strict_bounds'>)
+"""
+
+from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
+from trtdsl.ir.op import Op
+from trtdsl.layers.activation import Activation
+from trtdsl.layers.cast import Cast, Identity
+from trtdsl.layers.concat import Concatenation
+from trtdsl.layers.constant import Constant
+from trtdsl.layers.convolution import Convolution, Deconvolution
+from trtdsl.layers.cumulative import Cumulative
+from trtdsl.layers.elementwise import ElementWise
+from trtdsl.layers.fill import Fill
+from trtdsl.layers.gather import Gather
+from trtdsl.layers.matmul import MatrixMultiply
+from trtdsl.layers.nonzero import NonZero
+from trtdsl.layers.normalization import Normalization
+from trtdsl.layers.padding import Padding
+from trtdsl.layers.pooling import Pooling
+from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
+from trtdsl.layers.reduce import Reduce
+from trtdsl.layers.resize import Resize
+from trtdsl.layers.select import Select
+from trtdsl.layers.shape import Shape
+from trtdsl.layers.shuffle import Shuffle
+from trtdsl.layers.slice import Slice
+from trtdsl.layers.softmax import SoftMax
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
+from trtdsl.layers.topk import TopK
+from trtdsl.layers.unary import Unary
+from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
+from trtdsl.plugins.definition import PluginV3
+
+__all__ = [
+    "Activation",
+    "Cast",
+    "Concatenation",
+    "ConditionLayer",
+    "ConditionalInputLayer",
+    "ConditionalOutputLayer",
+    "Constant",
+    "Convolution",
+    "Cumulative",
+    "Deconvolution",
+    "Dequantize",
+    "DynamicQuantize",
+    "ElementWise",
+    "Fill",
+    "Gather",
+    "Identity",
+    "IteratorLayer",
+    "LoopOutputLayer",
+    "MatrixMultiply",
+    "NonZero",
+    "Normalization",
+    "Op",
+    "Padding",
+    "PluginV3",
+    "Pooling",
+    "Quantize",
+    "RecurrenceLayer",
+    "Reduce",
+    "Resize",
+    "Select",
+    "Shape",
+    "Shuffle",
+    "Slice",
+    "SoftMax",
+    "Squeeze",
+    "TopK",
+    "TripLimitLayer",
+    "Unary",
+    "Unsqueeze",
+]
