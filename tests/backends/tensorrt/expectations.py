@@ -43,6 +43,14 @@ class Axes:
     scalar: bool = False
 
 
+@attrs.frozen
+class By:
+    """A layer input computed by a layer that ``method`` added (a helper layer of the same node, whose
+    tensor's name NvInfer.h leaves to the lowering)."""
+
+    method: str
+
+
 class _Any:
     """Any present input (a tensor computed by other layers, e.g. a shape tensor)."""
 
@@ -58,8 +66,8 @@ class Layer:
     """One TensorRT layer: ``method`` added it (an ``INetworkDefinition``, ``ILoop`` or ``IIfConditional``
     method); ``properties`` are read back through the Python API (Dims and Permutations as tuples, enum
     members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
-    at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, ``ANY`` or None
-    for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
+    at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
+    ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
     them."""
 
     method: str
@@ -71,21 +79,24 @@ class Layer:
 @attrs.frozen
 class Row:
     """``build(net)`` adds inputs, layers and outputs to an empty network; ``expect`` maps an op kind (or
-    ``"Kind#i"``, the i-th node of that kind) to the layers its node must become; ``source`` says where the
-    expectation comes from."""
+    ``"Kind#i"``, the i-th node of that kind) to the layers its node must become; ``outputs`` maps a
+    network output's name to the layer that must compute it; ``source`` says where the expectation comes
+    from."""
 
     name: str
     build: Callable[[td.Network], None]
     expect: dict[str, Layer | tuple[Layer, ...]]
     source: str
+    outputs: dict[str, Layer] = attrs.field(factory=dict)
 
 
 ROWS: list[Row] = []
 
 
-def row(name: str, source: str, expect: dict[str, Layer | tuple[Layer, ...]]) -> Callable:
+def row(name: str, source: str, expect: dict[str, Layer | tuple[Layer, ...]],
+        outputs: dict[str, Layer] | None = None) -> Callable:
     def register(build: Callable[[td.Network], None]) -> Callable[[td.Network], None]:
-        ROWS.append(Row(name, build, expect, source))
+        ROWS.append(Row(name, build, expect, source, outputs or {}))
         return build
 
     return register
@@ -274,6 +285,14 @@ def _(net):
     net.output("y", td.shape_of(net.input("x", F, ("n", 3))))
 
 
+@row("shape_output", "NvInfer.h markOutputForShapes: 'The tensor must be of type DataType::kINT32'; IShapeLayer: "
+     "'The output tensor of this layer is of type DataType::kINT64' (so: a cast to kINT32 gives the output)",
+     {"Shape": Layer("add_shape", {}, ("x",))},
+     outputs={"dims": Layer("add_cast", {"to_type": "DataType.INT32"}, (By("add_shape"),))})
+def _(net):
+    net.mark_output_for_shapes("dims", td.shape_of(net.input("x", F, ("n", 3))))
+
+
 @row("padding_nd", "NvInfer.h IPaddingLayer: pre/post padding of the last two dims, negative crops",
      {"Padding": Layer("add_padding_nd", {"pre_padding_nd": (1, -1), "post_padding_nd": (0, 2)}, ("x",))})
 def _(net):
@@ -389,6 +408,13 @@ def _(net):
     x = net.input("x", F, (1, 2, 4, 4))
     net.output("y", td.resize(x, scales=(1, 1, 1.5, 0.5), mode="linear",
                               coordinate_transformation="half_pixel", selector="upper"))
+
+
+@row("resize_scales_dynamic", "NvInfer.h IResizeLayer::setInput: 1 the output dims as a 1-D shape tensor "
+     "(floor(inputDims[i] * scales[i]) of a dim known at run time), scales left unset",
+     {"Resize": Layer("add_resize", {"scales": (), "resize_mode": "InterpolationMode.NEAREST"}, ("x", ANY))})
+def _(net):
+    net.output("y", td.resize(net.input("x", F, (1, 2, "h", 4)), scales=(1, 1, 1.5, 0.5)))
 
 
 @row("resize_cubic", "NvInfer.h IResizeLayer::setCubicCoeff, setExcludeOutside",
@@ -549,6 +575,39 @@ def _(net):
     net.output("y", td.group_norm(net.input("x", F, ("n", 4, 3, 2, 2)), 2, GN_SCALE, GN_BIAS, eps=1e-4))
 
 
+GN_SCALE_F16, GN_BIAS_F16 = GN_SCALE.astype(np.float16), GN_BIAS.astype(np.float16)
+LN_SCALE_BF16 = LN_SCALE.astype(td.bfloat16.numpy)
+LN_BIAS_BF16 = LN_BIAS.astype(td.bfloat16.numpy)
+
+
+def _in_float32(x: str, scale: Any, bias: Any, back: str, **properties: Any) -> tuple:
+    """A 16-bit normalization of ``x`` computed in float32: its data, scale and bias (input expectations)
+    cast to kFLOAT, the layer, and a cast back to ``back``."""
+    to_float = {"to_type": "DataType.FLOAT"}
+    return (Layer("add_cast", to_float, (x,)), Layer("add_cast", to_float, (scale,)),
+            Layer("add_cast", to_float, (bias,)),
+            Layer("add_normalization_v2", properties, (By("add_cast"), By("add_cast"), By("add_cast"))),
+            Layer("add_cast", {"to_type": back}, (By("add_normalization_v2"),)))
+
+
+@row("normalization_16_bit", "NvInfer.h INormalizationLayer::setComputePrecision: in a strongly typed network "
+     "'the compute precision is typically controlled by casting the input tensors' (so: casts to kFLOAT, "
+     "the layer, a cast back)",
+     {"Normalization#0": _in_float32("h", Const(GN_SCALE_F16.reshape(1, 4, 1, 1)),
+                                     Const(GN_BIAS_F16.reshape(1, 4, 1, 1)), "DataType.HALF", axes=0b1100,
+                                     num_groups=2, epsilon=1e-3),
+      # bfloat16 weights are stored as float32 constants cast to BF16 (kBF16 weights cannot be read back)
+      "Normalization#1": _in_float32("b", By("add_cast"), By("add_cast"), "DataType.BF16", axes=0b110,
+                                     num_groups=1)},
+     outputs={"gn": Layer("add_cast", {"to_type": "DataType.HALF"}, (By("add_normalization_v2"),)),
+              "ln": Layer("add_cast", {"to_type": "DataType.BF16"}, (By("add_normalization_v2"),))})
+def _(net):
+    h = net.input("h", td.float16, ("n", 4, 3, 3))
+    net.output("gn", td.group_norm(h, 2, GN_SCALE_F16, GN_BIAS_F16, eps=1e-3))
+    b = net.input("b", td.bfloat16, ("n", 3, 3))
+    net.output("ln", td.layer_norm(b, LN_SCALE_BF16, LN_BIAS_BF16, axis=(-2, -1)))
+
+
 # -- convolution and pooling: every spatial parameter differs per axis and per side ----------------------
 CONV_W, CONV_B = _w(6, 2, 3, 2, seed=5), _w(6, seed=6)
 EMPTY = np.zeros(0, np.float32)
@@ -646,6 +705,21 @@ Q_BLOCKS = np.full((3, 2), 0.25, np.float32)
 def _(net):
     x = net.input("x", td.float16, ("n", 4))
     net.output("y", td.dequantize(td.quantize(x, np.float16(0.05)), np.float16(0.05), td.float16))
+
+
+Q_ONE = np.array([0.05], np.float32)
+
+
+@row("quantize_scale_1d", "NvInfer.h IQuantizeLayer, IDequantizeLayer: the scale is a scalar for per-tensor "
+     "quantization (so: a (1,) scale reshaped to 0-D by an IShuffleLayer)",
+     {"Quantize": (Layer("add_shuffle", {"reshape_dims": ()}, (Const(Q_ONE),)),
+                   Layer("add_quantize", {"to_type": "DataType.INT8"}, ("x", By("add_shuffle")))),
+      "Dequantize": (Layer("add_shuffle", {"reshape_dims": ()}, (Const(Q_ONE),)),
+                     Layer("add_dequantize", {"to_type": "DataType.FLOAT"},
+                           (By("add_quantize"), By("add_shuffle"))))})
+def _(net):
+    x = net.input("x", F, ("n", 4))
+    net.output("y", td.dequantize(td.quantize(x, Q_ONE), Q_ONE))
 
 
 @row("quantize_per_channel", "NvInfer.h IQuantizeLayer::setAxis: the quantization axis of per-channel scales "

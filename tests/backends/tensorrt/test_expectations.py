@@ -1,7 +1,8 @@
 """The lowering gives TensorRT what its documentation says each op needs: every row of expectations.py,
 lowered into the strict stand-ins of TensorRT 10.16 and 11.4, is compared with the layers the stand-in
 recorded (the method that added each layer, from the stand-in's call log; its properties and inputs, read
-back through the Python API). Every registered op kind has a row."""
+back through the Python API), and so is the layer computing each network output a row names. Every
+registered op kind has a row."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from backends.tensorrt.expectations import ANY, ROWS, Axes, Const, Layer, Row
+from backends.tensorrt.expectations import ANY, ROWS, Axes, By, Const, Layer, Row
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import lower, standin
@@ -45,6 +46,9 @@ class Recorded:
         self.ir = {id(itensor._state): t for t, itensor in lowered.tensors.items()}
         for layer in self.layers:
             layer.__class__ = getattr(self.trt, LAYER_CLASSES[layer.type.name])
+        self.outputs = {
+            definition.get_output(i).name: definition.get_output(i) for i in range(definition.num_outputs)
+        }
 
     def of_node(self, node: Any) -> list[Any]:
         """The layers trtdsl made for ``node``: named after it, or ``<node>.<role>`` for helpers."""
@@ -102,6 +106,10 @@ def input_problem(rec: Recorded, want: Any, got: Any) -> str | None:
         return None
     if isinstance(want, str):
         return None if got.name == want else f"{got.name!r}; expected {want!r}"
+    if isinstance(want, By):
+        producer = rec.producer.get(id(got._state))
+        method = None if producer is None else rec.method[id(producer._state)]
+        return None if method == want.method else f"{got.name!r}, computed by {method}; expected {want!r}"
     values = constant_values(rec, got)
     if values is None:
         return f"{got.name!r}, not computed by a constant layer; expected {want!r}"
@@ -172,6 +180,14 @@ def check(row: Row, version: str) -> list[str]:
                 continue
             details = "; ".join(f"{layer.name}: {', '.join(found)}" for layer, found in tried)
             problems.append(f"{key} ({node.name}): no layer is {want.method}(...) as expected ({details})")
+    for name, want in row.outputs.items():
+        output = rec.outputs.get(name)
+        if output is None:
+            problems.append(f"no network output is named {name!r}")
+            continue
+        found = layer_problems(rec, want, rec.producer[id(output._state)])
+        if found:
+            problems.append(f"output {name!r}: {', '.join(found)}")
     return problems
 
 
