@@ -50,11 +50,6 @@ def expect_error(cls: type[Exception], message: str, call: Callable[[], Any], *,
     err = info.value
     assert isinstance(err, td.DSLError)
     assert err.message == message, f"\n got: {err.message}\nwant: {message}"
-    assert_located_in_tests(err)
-
-
-def assert_located_in_tests(err: td.DSLError) -> None:
-    """``err`` names a line of the tests (the "user's" code here) and starts with it."""
     assert err.location is not None, "the error names no line"
     if line is None:
         frames = traceback.extract_tb(info.tb)
@@ -64,6 +59,13 @@ def assert_located_in_tests(err: td.DSLError) -> None:
         want = (sys._getframe(1).f_code.co_filename, line)
     got = (err.location.file, err.location.line)
     assert got == want, f"located at {got[0]}:{got[1]}; expected {want[0]}:{want[1]}"
+    assert re.match(r".+\.py:\d+: ", str(err))
+
+
+def assert_located_in_tests(err: td.DSLError) -> None:
+    """``err`` names a line of the tests (the "user's" code here) and starts with it."""
+    assert err.location is not None, "the error names no line"
+    assert pathlib.Path(err.location.file).resolve().is_relative_to(TESTS), f"located in {err.location}"
     assert re.match(r".+\.py:\d+: ", str(err))
 
 
