@@ -3,10 +3,12 @@ arrays with hypothesis."""
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import re
 import subprocess
 import sys
+import traceback
 from typing import Any, Callable
 
 import ml_dtypes
@@ -37,15 +39,27 @@ def run_layer(build: Callable[..., Any], *arrays: np.ndarray, shapes: list | Non
     return got if isinstance(result, tuple) else got[0]
 
 
-def expect_error(cls: type[Exception], message: str, call: Callable[[], Any]) -> None:
-    """``call()`` raises ``cls`` whose text (after the user's ``file:line:``) is exactly ``message``,
-    and the location it names is a line of the tests (the "user's" code here)."""
+def expect_error(cls: type[Exception], message: str, call: Callable[[], Any], *,
+                 line: int | None = None) -> None:
+    """``call()`` raises ``cls`` whose text (after the user's ``file:line:``) is exactly ``message``, located
+    at the user's line: by default the line of the tests that called into trtdsl when the error was raised
+    (the innermost frame of the traceback in tests/); for an error about a layer made earlier (found when
+    the network is checked or run), ``line`` in the file calling ``expect_error`` (see :func:`line_of`)."""
     with pytest.raises(cls) as info:
         call()
     err = info.value
     assert isinstance(err, td.DSLError)
     assert err.message == message, f"\n got: {err.message}\nwant: {message}"
-    assert_located_in_tests(err)
+    assert err.location is not None, "the error names no line"
+    if line is None:
+        frames = traceback.extract_tb(info.tb)
+        ours = [f for f in frames if pathlib.Path(f.filename).resolve().is_relative_to(TESTS)]
+        want = (ours[-1].filename, ours[-1].lineno)
+    else:
+        want = (sys._getframe(1).f_code.co_filename, line)
+    got = (err.location.file, err.location.line)
+    assert got == want, f"located at {got[0]}:{got[1]}; expected {want[0]}:{want[1]}"
+    assert re.match(r".+\.py:\d+: ", str(err))
 
 
 def assert_located_in_tests(err: td.DSLError) -> None:
@@ -53,6 +67,31 @@ def assert_located_in_tests(err: td.DSLError) -> None:
     assert err.location is not None, "the error names no line"
     assert pathlib.Path(err.location.file).resolve().is_relative_to(TESTS), f"located in {err.location}"
     assert re.match(r".+\.py:\d+: ", str(err))
+
+
+def error_line(call: Callable[[], Any]) -> int | None:
+    """The line an error about a layer made by ``call`` must name, for :func:`expect_error`: the line that
+    ends with the comment ``# located`` in the source of ``call`` or of a function it closes over, or for a
+    :func:`run_with` call the line of its one-line ``build``; None (the line that called into trtdsl) when
+    there is none."""
+    if hasattr(call, "build_line"):
+        return call.build_line
+    closed = [c.cell_contents for c in call.__closure__ or ()]
+    functions = [call] + [fn for fn in closed if inspect.isfunction(fn)]
+    found = set()
+    for fn in functions:
+        lines, first = inspect.getsourcelines(fn)
+        found.update(first + i for i, text in enumerate(lines) if text.rstrip().endswith("# located"))
+    assert len(found) <= 1, f"{call.__name__} makes {len(found)} lines marked '# located'"
+    return found.pop() if found else None
+
+
+def line_of(marker: str) -> int:
+    """The number of the one line of the calling file that ends with the comment ``# <marker>``."""
+    lines = pathlib.Path(sys._getframe(1).f_code.co_filename).read_text().splitlines()
+    found = [i for i, text in enumerate(lines, 1) if text.rstrip().endswith(f"# {marker}")]
+    assert len(found) == 1, f"{len(found)} lines end with '# {marker}'"
+    return found[0]
 
 
 TESTS = pathlib.Path(__file__).resolve().parent
@@ -106,6 +145,7 @@ def run_with(build: Callable[..., Any], feeds: dict, *specs: tuple[Any, Any]) ->
         net, ts = inputs(*specs)
         net.output("y", build(*ts))
         return net.run(feeds)
+    run.build_line = build.__code__.co_firstlineno  # type: ignore[attr-defined]
     return run
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from support import expect_error
+from support import expect_error, line_of
 
 import trtdsl as td
 from trtdsl import quantization, shapes
@@ -254,6 +254,11 @@ for _name, _base in {
     "put_along_axis": lambda e: dict(arr=e.m, indices=e.i, values=e.m, axis=1),
     "scatter_elements": lambda e: dict(data=e.m, indices=e.i, updates=e.m, axis=1),
     "scatter_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32), updates=W(2)),
+    "assert_": lambda e: dict(condition=td.shape_of(e.m) > 0, message="no empty dims"),
+    "prelu": lambda e: dict(x=e.m, slope=W(1, 3)),
+    "reverse_sequence": lambda e: dict(x=e.m, sequence_lens=np.array([1, 2, 2], np.int32), batch_axis=1,
+                                       sequence_axis=0),
+    "scale": lambda e: dict(x=e.x, shift=W(3), scale=W(3), power=W(3), mode="channel", channel_axis=1),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),
@@ -430,7 +435,7 @@ def _while_outside():
     flag = n > 0
     with td.Loop() as loop:
         k = loop.carry(n)
-        loop.while_(flag)
+        loop.while_(flag)  # while outside
         k.update(k - 1)
         loop.last(k)
 
@@ -525,11 +530,6 @@ SPECIAL = [
                        "max) for "
                        "'b' (named dims: b; shape-tensor inputs: none)",
      lambda: _profile({}, ("x", td.float32, ("b", 2)))),
-    (td.RegionError, "while_: the condition %greater_0 of loop 'loop_0' does not depend on its carries, so "
-                     "it is the "
-                     "same in every iteration: the loop would run forever or not at all; compute it from "
-                     "loop.carry "
-                     "values", _while_outside),
     (td.ArgumentError, "random_normal: argument 'std' is -1.0; expected a standard deviation >= 0",
      lambda: td.random_normal((2,), 0.0, -1.0, like=_net(("x", td.float32, (2,)))[1][0])),
     (td.ArgumentError, "Fill[RANDOM_NORMAL]: argument 'beta' is -2.0; expected a standard deviation >= 0 "
@@ -590,6 +590,12 @@ def _deep_tuple(leaf: Any, depth: int) -> Any:
 @pytest.mark.parametrize("cls, message, build", SPECIAL, ids=[m[:50] for _, m, _ in SPECIAL])
 def test_special(cls, message, build):
     expect_error(cls, message, build)
+
+
+def test_a_while_condition_computed_outside_its_loop_is_a_region_error():
+    expect_error(td.RegionError, "while_: the condition %greater_0 of loop 'loop_0' does not depend on its "
+                 "carries, so it is the same in every iteration: the loop would run forever or not at all; "
+                 "compute it from loop.carry values", _while_outside, line=line_of("while outside"))
 
 
 # -- run-time inputs -----------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ from trtdsl.layers.unary import (
     UnaryOperation, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, ceil, cos, cosh, erf, exp,
     floor, isinf, isnan, log, logical_not, negative, reciprocal, round, sign, sin, sinh, sqrt, tan, unary,
 )
+from trtdsl.layers.assertion import assert_
+from trtdsl.layers.prelu import prelu
+from trtdsl.layers.reverse_sequence import reverse_sequence
+from trtdsl.layers.scale import ScaleMode, scale
 from trtdsl.loops import Carry, Loop, LoopOutput, TripLimit, fori_loop, scan, while_loop
 from trtdsl.conditionals import If, cond
 from trtdsl.plugins import AOTKernel, data_dependent_dim, plugin, registry_plugin
@@ -120,6 +124,8 @@ __all__ = [
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
     # detection and vision layers
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
+    # ParametricReLU, Scale, ReverseSequence, Assertion
+    "ScaleMode", "assert_", "prelu", "reverse_sequence", "scale",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

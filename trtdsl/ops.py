@@ -15,11 +15,13 @@ Slice(start=(1,), size=(2,), stride=(1,), mode=<SampleMode.STRICT_BOUNDS: 'stric
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.op import Op
 from trtdsl.layers.activation import Activation
+from trtdsl.layers.assertion import Assertion
 from trtdsl.layers.cast import Cast, Identity
 from trtdsl.layers.concat import Concatenation
 from trtdsl.layers.constant import Constant
 from trtdsl.layers.convolution import Convolution, Deconvolution
 from trtdsl.layers.cumulative import Cumulative
+from trtdsl.layers.einsum import Einsum
 from trtdsl.layers.elementwise import ElementWise
 from trtdsl.layers.fill import Fill
 from trtdsl.layers.gather import Gather
@@ -29,11 +31,16 @@ from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.layers.nms import NMS
 from trtdsl.layers.nonzero import NonZero
 from trtdsl.layers.normalization import Normalization
+from trtdsl.layers.one_hot import OneHot
 from trtdsl.layers.padding import Padding
 from trtdsl.layers.pooling import Pooling
+from trtdsl.layers.prelu import ParametricReLU
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 from trtdsl.layers.reduce import Reduce
 from trtdsl.layers.resize import Resize
+from trtdsl.layers.reverse_sequence import ReverseSequence
+from trtdsl.layers.scale import Scale
+from trtdsl.layers.scatter import Scatter
 from trtdsl.layers.select import Select
 from trtdsl.layers.shape import Shape
 from trtdsl.layers.shuffle import Shuffle
@@ -45,12 +52,9 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
-from trtdsl.layers.einsum import Einsum
-from trtdsl.layers.one_hot import OneHot
-from trtdsl.layers.scatter import Scatter
-
 __all__ = [
     "Activation",
+    "Assertion",
     "Cast",
     "Concatenation",
     "ConditionLayer",
@@ -62,6 +66,7 @@ __all__ = [
     "Deconvolution",
     "Dequantize",
     "DynamicQuantize",
+    "Einsum",
     "ElementWise",
     "Fill",
     "Gather",
@@ -74,14 +79,19 @@ __all__ = [
     "NMS",
     "NonZero",
     "Normalization",
+    "OneHot",
     "Op",
     "Padding",
+    "ParametricReLU",
     "PluginV3",
     "Pooling",
     "Quantize",
     "RecurrenceLayer",
     "Reduce",
     "Resize",
+    "ReverseSequence",
+    "Scale",
+    "Scatter",
     "Select",
     "Shape",
     "Shuffle",
@@ -92,7 +102,4 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
-    "Einsum",
-    "OneHot",
-    "Scatter",
 ]

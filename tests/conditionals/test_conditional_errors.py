@@ -4,7 +4,7 @@ by layer)."""
 
 import numpy as np
 import pytest
-from support import expect_error, inputs
+from support import error_line, expect_error, inputs
 
 import trtdsl as td
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
@@ -186,26 +186,26 @@ def raw(build):
 
 def two_conditions(net, x, b, c):
     net.add(ConditionLayer(c), (b,))
-    net.add(ConditionLayer(c), (b,))
+    net.add(ConditionLayer(c), (b,))  # located
     i = net.add1(ConditionalInputLayer(c), (x,))
     net.output("y", net.add1(ConditionalOutputLayer(c), (i * 2.0, i)))
 
 
 def no_outputs(net, x, b, c):
-    net.add(ConditionLayer(c), (b,))
+    net.add(ConditionLayer(c), (b,))  # located
     net.add1(ConditionalInputLayer(c), (x,))
     net.output("y", x + 1.0)
 
 
 def shared_by_both_branches(net, x, b, c):
     net.add(ConditionLayer(c), (b,))
-    shared = net.add1(ConditionalInputLayer(c), (x,)) * 2.0
+    shared = net.add1(ConditionalInputLayer(c), (x,)) * 2.0  # located
     net.output("y", net.add1(ConditionalOutputLayer(c), (shared + 1.0, shared - 1.0)))
 
 
 def condition_inside(net, x, b, c):
     i = net.add1(ConditionalInputLayer(c), (b,))
-    net.add(ConditionLayer(c), (i,))
+    net.add(ConditionLayer(c), (i,))  # located
     net.output("y", net.add1(ConditionalOutputLayer(c), (x, x)))
 
 
@@ -213,7 +213,7 @@ def output_inside(net, x, b, c):
     net.add(ConditionLayer(c), (b,))
     i = net.add1(ConditionalInputLayer(c), (x,))
     net.add1(ConditionalOutputLayer(c), (i, i))
-    net.output("y", i * 2.0)
+    net.output("y", i * 2.0)  # located
 
 
 def loop_result_in_branch_output(net, x, b, c):
@@ -225,7 +225,7 @@ def loop_result_in_branch_output(net, x, b, c):
     r = net.add1(RecurrenceLayer(loop), (i,))
     net.set_input(r.producer, 1, r * 2.0)
     net.add1(LoopOutputLayer(loop, LoopOutput.LAST_VALUE), (r,))
-    net.output("y", net.add1(ConditionalOutputLayer(c), (r * 2.0, i)))
+    net.output("y", net.add1(ConditionalOutputLayer(c), (r * 2.0, i)))  # located
 
 
 ROWS = [
@@ -330,7 +330,7 @@ ROWS = [
 
 @pytest.mark.parametrize("cls, message, build", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_conditional_gives_exact_message(cls, message, build):
-    expect_error(cls, message, build)
+    expect_error(cls, message, build, line=error_line(build))
 
 
 def test_table_is_large():

@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from support import expect_error
+from support import expect_error, line_of
 
 import trtdsl as td
 import trtdsl.backends.onnx
@@ -136,7 +136,7 @@ def test_every_op_class_of_the_package_is_defined_in_an_op_package():
 def relu_network() -> td.Network:
     net = td.Network("t")
     x = net.input("x", td.float32, (2,))
-    net.output("y", td.relu(x, name="act"))
+    net.output("y", td.relu(x, name="act"))  # the relu layer
     return net
 
 
@@ -148,12 +148,14 @@ def test_an_op_without_an_entry_is_named_by_each_backend(monkeypatch):
         BackendError,
         "onnx export: layer kind 'Activation' has no entry in the ONNX export table (trtdsl.backends.onnx)",
         net.to_onnx,
+        line=line_of("the relu layer"),
     )
     expect_error(
         BackendError,
         "tensorrt: layer kind 'Activation' has no entry in the TensorRT table "
         "(trtdsl.backends.tensorrt.lowering)",
         lambda: lower(net, standin.module("11.4")),
+        line=line_of("the relu layer"),
     )
 
 
@@ -165,11 +167,13 @@ def test_an_op_not_expressible_gives_its_reason_in_each_backend(monkeypatch):
         BackendError,
         "onnx export: Activation[RELU] (layer act) has no ONNX form: no activations here",
         net.to_onnx,
+        line=line_of("the relu layer"),
     )
     expect_error(
         BackendError,
         "tensorrt: Activation[RELU] (layer act) has no TensorRT form: no activations there",
         lambda: lower(net, standin.module("11.4")),
+        line=line_of("the relu layer"),
     )
 
 

@@ -90,14 +90,25 @@ def test_batch_norm_matches_the_formula(dtype, data):
     close(got, want, dtype, scale=float(np.abs(want).max(initial=1)))
 
 
-def test_batch_norm_of_constants_is_one_multiply_and_one_add():
+def test_batch_norm_of_constants_is_one_scale_layer():
     net = td.Network("bn")
     x = net.input("x", td.float16, ("n", 3, "h", "w"))
-    y = td.batch_norm(x, np.zeros(3), np.ones(3), np.ones(3), np.zeros(3), name="bn")
+    y = td.batch_norm(x, np.ones(3), np.full(3, 4.0), np.full(3, 2.0), np.zeros(3), eps=0.0, name="bn")
     assert y.type == x.type and y.name == "bn"
+    assert layer_labels(net) == ["Scale[CHANNEL]"]
+    op = net.nodes[0].op
+    assert op.channel_axis == 1 and op.power is None
+    np.testing.assert_array_equal(op.scale.array, np.ones(3, np.float16))  # 2 / sqrt(4)
+    np.testing.assert_array_equal(op.shift.array, np.full(3, -1, np.float16))  # 0 - 1 * 1
+
+
+def test_batch_norm_where_no_scale_layer_fits_is_one_multiply_and_one_add():
+    net = td.Network("bn")
+    x = net.input("x", td.float16, ("n", "h", 3))  # rank 3, and channels last
+    td.batch_norm(x, np.zeros(3), np.ones(3), np.ones(3), np.zeros(3), axis=-1)
     assert layer_labels(net) == ["Constant", "Constant", "ElementWise[PROD]", "ElementWise[SUM]"]
     scale = net.nodes[0].op.weights.array
-    assert scale.shape == (1, 3, 1, 1) and scale.dtype == np.float16
+    assert scale.shape == (1, 1, 3) and scale.dtype == np.float16
 
 
 # -- fold_batch_norm --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, call, expect_error, run_layer, run_with, shapes
+from support import arrays, call, error_line, expect_error, run_layer, run_with, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -166,7 +166,7 @@ ROWS = [
 
 @pytest.mark.parametrize("cls,message,build", ROWS, ids=[r[1][:60] for r in ROWS])
 def test_errors(cls, message, build):
-    expect_error(cls, message, build)
+    expect_error(cls, message, build, line=error_line(build))
 
 
 def test_the_layer_checks_what_the_function_cannot():

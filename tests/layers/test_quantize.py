@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import call, expect_error, f32, run_layer, run_with
+from support import call, error_line, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -371,12 +371,22 @@ def on_constant(build, value):
     return run
 
 
-def run_bad_scale():
-    net = td.Network("e")
-    x = net.input("x", td.float32, (2,))
-    s = net.input("s", td.float32, ())
-    net.output("q", td.quantize(x, s))
-    return net.run({"x": np.ones(2, np.float32), "s": np.array(-1.0, np.float32)})
+def run_bad_scale(value: float):
+    """A quantization whose scale arrives at run time, run with scale ``value``."""
+    def run():
+        net = td.Network("e")
+        x = net.input("x", td.float32, (3,))
+        s = net.input("s", td.float32, ())
+        net.output("q", td.quantize(x, s))  # located
+        return net.run({"x": np.array([1.0, -1.0, 0.0], np.float32), "s": np.array(value, np.float32)})
+    return run
+
+
+def bad_scale_row(value: float) -> tuple:
+    # NvInfer.h IQuantizeLayer: "All scale coefficients must have strictly positive values"
+    return (ExecutionError, f"Quantize[i8] (layer quantize_0): scale coefficient {value!r} is not finite and "
+                            "positive; TensorRT requires strictly positive scales (NvInfer.h IQuantizeLayer)",
+            run_bad_scale(value))
 
 
 W = np.ones((2, 3), np.float32)
@@ -518,9 +528,11 @@ ROWS = [
     (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is '%t1'; expected a build-time "
                     "constant (TensorRT needs it when the engine is built)",
      call(lambda a, d: td.dynamic_quantize(a, double_quant_scale=d), f32(2, 16), f32())),
-    (ExecutionError, "Quantize[i8] (layer quantize_0): scale coefficient -1.0 is not finite and positive; "
-                     "TensorRT requires strictly positive scales",
-     run_bad_scale),
+    bad_scale_row(-1.0),
+    bad_scale_row(0.0),
+    bad_scale_row(-0.0),
+    bad_scale_row(float("nan")),
+    bad_scale_row(float("inf")),
     (ArgumentError, "dynamic_quantize: argument 'double_quant_scale' is 0.0; expected finite, strictly "
                     "positive coefficients",
      call(lambda a: td.dynamic_quantize(a, double_quant_scale=a.network.constant(np.float32(1)) * 0.0),
@@ -537,7 +549,7 @@ ROWS = [
 
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
-    expect_error(cls, message, call_)
+    expect_error(cls, message, call_, line=error_line(call_))
 
 
 def test_blocks_read_from_the_scale_shape_as_tensorrt_does():

@@ -4,7 +4,7 @@ network raised from TensorRT is) and are caught by the region analysis TensorRT'
 
 import numpy as np
 import pytest
-from support import expect_error, inputs
+from support import error_line, expect_error, inputs, line_of
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, RegionError, ShapeError
@@ -122,7 +122,7 @@ def result_inside():
 def never_updated():
     _, (x,) = inputs((F, (3,)))
     with td.Loop(trip_count=3) as loop:
-        loop.last(loop.carry(x))
+        loop.last(loop.carry(x))  # located
 
 
 def no_trip_limit():
@@ -315,7 +315,7 @@ def three(net):
 
 def raw_unclear_nesting():
     net, x, (a, b) = raw(("loop", "loop"))
-    net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
+    net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))  # located
     net.add(TripLimitLayer(b, TripLimit.COUNT), (three(net),))
     ra = net.add1(RecurrenceLayer(a), (x,))
     rb = net.add1(RecurrenceLayer(b), (x,))
@@ -328,7 +328,7 @@ def raw_unclear_nesting():
 def raw_inner_value_to_outer_recurrence():
     net, x, (a, b) = raw(("loop", "loop"))
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
-    ra = net.add1(RecurrenceLayer(a), (x,))
+    ra = net.add1(RecurrenceLayer(a), (x,))  # located
     net.add(TripLimitLayer(b, TripLimit.COUNT), (three(net),))
     rb = net.add1(RecurrenceLayer(b), (ra,))  # b starts from a's value: b is nested in a
     inner = rb * 2.0
@@ -343,14 +343,14 @@ def raw_last_value_of_a_product():
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
     r = net.add1(RecurrenceLayer(a), (x,))
     net.set_input(r.producer, 1, r * 2.0)
-    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r * 3.0,)))
+    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r * 3.0,)))  # located
     analyze(net)
 
 
 def raw_recurrence_without_next():
     net, x, (a,) = raw()
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
-    r = net.add1(RecurrenceLayer(a), (x,))
+    r = net.add1(RecurrenceLayer(a), (x,))  # located
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r,)))
     analyze(net)
 
@@ -359,7 +359,7 @@ def raw_count_inside():
     net, _, (a,) = raw()
     r = net.add1(RecurrenceLayer(a), (three(net),))
     net.set_input(r.producer, 1, r - 1)
-    net.add(TripLimitLayer(a, TripLimit.COUNT), (r,))
+    net.add(TripLimitLayer(a, TripLimit.COUNT), (r,))  # located
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r,)))
     analyze(net)
 
@@ -369,13 +369,13 @@ def raw_output_inside():
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
     r = net.add1(RecurrenceLayer(a), (x,))
     net.set_input(r.producer, 1, r * 2.0)
-    net.output("y", r * 3.0)
+    net.output("y", r * 3.0)  # located
     analyze(net)
 
 
 def raw_no_trip_limit():
     net, x, (a,) = raw()
-    r = net.add1(RecurrenceLayer(a), (x,))
+    r = net.add1(RecurrenceLayer(a), (x,))  # located
     net.set_input(r.producer, 1, r * 2.0)
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r,)))
     analyze(net)
@@ -384,7 +384,7 @@ def raw_no_trip_limit():
 def raw_two_counts():
     net, x, (a,) = raw()
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
-    net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
+    net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))  # located
     r = net.add1(RecurrenceLayer(a), (x,))
     net.set_input(r.producer, 1, r * 2.0)
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r,)))
@@ -394,7 +394,7 @@ def raw_two_counts():
 def raw_while_on_iterator():
     net, x, (a,) = raw()
     it = net.add1(IteratorLayer(a, 0), (x,))
-    net.add(TripLimitLayer(a, TripLimit.WHILE), (it > 0.0,))
+    net.add(TripLimitLayer(a, TripLimit.WHILE), (it > 0.0,))  # located
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (it, three(net))))
     analyze(net)
 
@@ -404,7 +404,7 @@ def raw_reverse_without_count():
     r = net.add1(RecurrenceLayer(a), (net.constant(np.float32(0)),))
     net.set_input(r.producer, 1, r + 1.0)
     net.add(TripLimitLayer(a, TripLimit.WHILE), (r < 3.0,))
-    it = net.add1(IteratorLayer(a, 0, True), (x,))
+    it = net.add1(IteratorLayer(a, 0, True), (x,))  # located
     net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (it, three(net))))
     analyze(net)
 
@@ -412,7 +412,8 @@ def raw_reverse_without_count():
 def raw_collect_invariant():
     net, x, (a,) = raw()
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
-    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (x * 2.0, three(net))))
+    collected = net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (x * 2.0, three(net)))  # located
+    net.output("y", collected)
     analyze(net)
 
 
@@ -422,7 +423,7 @@ def raw_siblings_mixed():
     net.add(TripLimitLayer(b, TripLimit.COUNT), (three(net),))
     ia = net.add1(IteratorLayer(a, 0), (x,))
     ib = net.add1(IteratorLayer(b, 0), (x,))
-    net.output("y", ia + ib)
+    net.output("y", ia + ib)  # located
     analyze(net)
 
 
@@ -431,7 +432,7 @@ def raw_result_used_inside():
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
     r = net.add1(RecurrenceLayer(a), (x,))
     out = net.add1(LoopOutputLayer(a, LoopOutput.LAST_VALUE), (r,))
-    net.set_input(r.producer, 1, r + out)
+    net.set_input(r.producer, 1, r + out)  # located
     net.output("y", out)
     analyze(net)
 
@@ -441,7 +442,8 @@ def raw_length_too_short():
     n = net.input("n", td.int32, ())
     net.add(TripLimitLayer(a, TripLimit.COUNT), (three(net),))
     it = net.add1(IteratorLayer(a, 0), (x,))
-    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, td.Dim.symbol("%n")), (it, n)))
+    length = td.Dim.symbol("%n")
+    net.output("y", net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, length), (it, n)))  # located
     net.run({"x": np.ones(3, np.float32), "n": np.int32(2)})
 
 
@@ -681,7 +683,7 @@ def test_invalid_loop_gives_exact_message(cls, message, build):
         file, line = location.split(")")[0].rsplit(":", 1)
         assert file == __file__
         message = message.format(file=file, line=line)
-    expect_error(cls, message, build)
+    expect_error(cls, message, build, line=error_line(build))
 
 
 def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
@@ -698,7 +700,7 @@ def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
     net = td.Network("e")
     xs = net.input("xs", F, (4,))
     with td.Loop(trip_count=4) as loop:
-        ys = loop.collect(td.sqrt(loop.iterate(xs)))
+        ys = loop.collect(td.sqrt(loop.iterate(xs)))  # the sqrt layer
     net.output("ys", ys)
     assert net.run({"xs": np.array([0, 1, 4, 9], np.float32)})["ys"].tolist() == [0, 1, 2, 3]
     with pytest.raises(ExecutionError) as info:
@@ -706,7 +708,21 @@ def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
     assert info.value.message == ("Unary[SQRT] (layer sqrt_0) failed on the NumPy reference: ValueError: "
                                   "negative input")
     assert info.value.context == "(in iteration 2 of loop 'loop_0')"
-    assert info.value.location.file == __file__
+    location = info.value.location
+    assert (location.file, location.line) == (__file__, line_of("the sqrt layer"))
+
+
+def test_a_trtdsl_error_in_a_loop_body_names_the_line_of_its_layer():
+    net = td.Network("e")
+    xs, scales = net.input("xs", F, (3, 2)), net.input("scales", F, (3,))
+    with td.Loop(trip_count=3) as loop:
+        q = td.quantize(loop.iterate(xs), loop.iterate(scales))  # the quantize layer
+        ys = loop.collect(td.dequantize(q, 1.0))
+    net.output("ys", ys)
+    feeds = {"xs": np.ones((3, 2), np.float32), "scales": np.array([0.5, 0.25, 0.0], np.float32)}
+    message = ("Quantize[i8] (layer quantize_0): scale coefficient 0.0 is not finite and positive; TensorRT "
+               "requires strictly positive scales (NvInfer.h IQuantizeLayer)")
+    expect_error(ExecutionError, message, lambda: net.run(feeds), line=line_of("the quantize layer"))
 
 
 def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the_ir(monkeypatch):
@@ -726,10 +742,10 @@ def test_layer_kinds_not_allowed_in_regions_are_rejected_when_written_and_in_the
     net.output("y", outside)
     it = raw_net.add1(IteratorLayer(a, 0), (x,))
     raw_net.add(TripLimitLayer(a, TripLimit.COUNT), (three(raw_net),))
-    collected = raw_net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (td.exp(it), three(raw_net)))
-    raw_net.output("y", collected)
+    exp = td.exp(it)  # the exp layer
+    raw_net.output("y", raw_net.add1(LoopOutputLayer(a, LoopOutput.CONCATENATE, 0, 3), (exp, three(raw_net))))
     expect_error(RegionError, "Unary[EXP] (layer exp_0): a Unary layer cannot be inside loop 'loop_0': the "
-                              "test says so", lambda: analyze(raw_net))
+                              "test says so", lambda: analyze(raw_net), line=line_of("the exp layer"))
 
 
 def test_table_is_large():

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from support import assert_located_in_tests, expect_error
+from support import assert_located_in_tests, error_line, expect_error
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DSLError, DTypeError, ExecutionError, ShapeError
@@ -88,7 +88,7 @@ def shape_rule(rule, plugin_id):
         cls = type("R", (), {"shape": rule, "reference": identity_reference})
         td.plugin(plugin_id)(cls)
         _, x = net_input()
-        return cls()(x)
+        return cls()(x)  # located
 
     return run
 
@@ -101,7 +101,7 @@ def returning(result, plugin_id, shape=None, feed=None):
         cls = type("Q", (), body)
         td.plugin(plugin_id)(cls)
         net, x = net_input()
-        outs = cls()(x)
+        outs = cls()(x)  # located
         for i, o in enumerate(outs if isinstance(outs, tuple) else (outs,)):
             net.output(f"y{i}", o)
         return net.run({"x": np.zeros((2, 3), np.float32) if feed is None else feed})
@@ -424,7 +424,7 @@ def test_invalid(cls, message, call):
         with pytest.raises(cls, match="expected 'same as <another input>' with one of $"):
             call()
         return
-    expect_error(cls, message, call)
+    expect_error(cls, message, call, line=error_line(call))
 
 
 def test_duplicate_name_is_an_error_naming_the_first_definition():

@@ -5,7 +5,7 @@ import numpy as np
 import onnx
 import pytest
 from onnx import AttributeProto, helper, numpy_helper
-from support import expect_error
+from support import expect_error, line_of
 
 import trtdsl as td
 from trtdsl.backends.onnxruntime import MissingKernel
@@ -143,11 +143,12 @@ def test_data_dependent_sizes_are_extra_outputs_of_the_node():
 
 def test_onnxruntime_reports_the_plugin_as_a_missing_kernel():
     net = td.Network("ort")
-    net.output("y", Above()(net.input("x", td.float32, (5,)), name="above"))
+    net.output("y", Above()(net.input("x", td.float32, (5,)), name="above"))  # the plugin layer
     expect_error(
         MissingKernel,
         "onnxruntime has no kernel for trt.plugins:above (written for layer above, PluginV3[onnxt::above])",
         lambda: net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime"),
+        line=line_of("the plugin layer"),
     )
     with pytest.raises(MissingKernel) as info:
         net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime")

@@ -89,6 +89,40 @@ def test_fp8_scales_and_convolution_weights_per_output_channel():
     assert q_x.inputs[1].producer.op.weights.array == np.float32(3.5 / 448)
 
 
+def test_deconvolution_weights_per_output_channel():
+    """A deconvolution's kernel is CKRS (NvInfer.h IDeconvolutionLayer::setKernelWeights): its output
+    channels are axis 1. On a 1x1 input with stride 1 the output is ``einsum("c,ckrs->krs", x, w)``."""
+    rng = np.random.default_rng(2)
+    kernel = rng.normal(size=(2, 3, 2, 2)).astype(np.float32) * np.array([1, 10, 100], np.float32)[:, None, None]
+    net = td.Network("deconv")
+    x = net.input("x", td.float32, (1, 2, 1, 1))
+    net.output("y", td.conv_transpose(x, kernel))
+    td.quantization.insert_qdq(net, amax={"x": 2.54}, kinds=("Deconvolution",))
+    q_kernel = next(n for n in net.nodes if n.op.kind == "Quantize" and n.inputs[0] is not x)
+    scales = (np.abs(kernel).max(axis=(0, 2, 3)) / 127).astype(np.float32)
+    assert q_kernel.op.axis == 1
+    np.testing.assert_array_equal(q_kernel.inputs[1].producer.op.weights.array, scales)
+    probe = np.array([1.3, -0.7], np.float32)
+    got = net.run({"x": probe.reshape(1, 2, 1, 1)})["y"][0]
+    want = np.einsum("c,ckrs->krs", fake_quant(probe, np.float32(0.02), 127),
+                     fake_quant(kernel, scales[None, :, None, None], 127))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert td.quantization.check(net).rules() == []
+
+
+def test_grouped_deconvolution_weights_per_tensor():
+    """With groups, axis 1 of a CKRS kernel holds the output channels of one group only (K/groups): no
+    axis is the output channels, so the scale is per tensor."""
+    kernel = np.arange(16, dtype=np.float32).reshape(4, 1, 2, 2) - 8
+    net = td.Network("grouped")
+    x = net.input("x", td.float32, (1, 4, 3, 3))
+    net.output("y", td.conv_transpose(x, kernel, groups=2))
+    td.quantization.insert_qdq(net, amax={"x": 1.0}, kinds=("Deconvolution",))
+    q_kernel = next(n for n in net.nodes if n.op.kind == "Quantize" and n.inputs[0] is not x)
+    assert q_kernel.op.axis == -1
+    assert q_kernel.inputs[1].producer.op.weights.array == np.float32(8 / 127)
+
+
 def test_layers_already_quantized_are_left_alone():
     net = td.Network("done")
     x = net.input("x", td.float32, (2, 2))

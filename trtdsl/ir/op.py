@@ -34,6 +34,9 @@ class Op:
     _required_inputs: ClassVar[int | None] = None
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
+    always_runs: ClassVar[bool] = False
+    """Whether the layer runs although no network output needs it: a layer with no output that TensorRT
+    keeps for its effect (an assertion). Backends that run only the layers the outputs need run these too."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

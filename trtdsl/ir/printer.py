@@ -28,10 +28,12 @@ _COMMENT_COLUMN = 72
 
 
 def format_value(value: object) -> str:
-    """A parameter as the textual IR shows it: weights by type and values, enums by name, tuples compact.
+    """A parameter as the textual IR shows it: weights by type and values, enums by name, tuples compact,
+    text as it is unless it holds a newline or another unprintable character (then as Python writes it, so
+    that one layer stays one line).
 
-    >>> format_value((1, 2)), format_value((3,)), format_value(0.5)
-    ('(1,2)', '(3,)', '0.5')
+    >>> format_value((1, 2)), format_value((3,)), format_value(0.5), format_value("a\\nb")
+    ('(1,2)', '(3,)', '0.5', "'a\\\\nb'")
     """
     if isinstance(value, Weights):
         return repr(value)
@@ -39,7 +41,7 @@ def format_value(value: object) -> str:
         return value.name
     if isinstance(value, tuple):
         return "(" + ",".join(format_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, float):
+    if isinstance(value, float) or isinstance(value, str) and not value.isprintable():
         return repr(value)
     return str(value)
 

@@ -17,8 +17,9 @@ imports yet:
 >>> table.register(SoftMax, "the entry of SoftMax")
 'the entry of SoftMax'
 >>> table.not_expressible(TopK, "demo cannot sort")
->>> [cls.kind for cls in table.missing(all_op_types())][:3]
-['Activation', 'Cast', 'Concatenation']
+>>> missing = {cls.kind for cls in table.missing(all_op_types())}
+>>> "Activation" in missing, "SoftMax" in missing, "TopK" in missing
+(True, False, False)
 >>> net = td.Network("n")
 >>> x = net.input("x", td.float32, (4,))
 >>> table.lookup(td.softmax(x).producer)

@@ -209,6 +209,17 @@ def broadcast_dim(label: str, a: DimLike, b: DimLike, shapes: Sequence[TensorTyp
     )
 
 
+def broadcasts_to(s: DimLike, d: DimLike) -> bool:
+    """Whether a dim of a tensor broadcast to another (a slope, a scale) fits the other's dim ``d``: 1,
+    equal, or not comparable before run time (an int against a named dim).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> broadcasts_to(1, 5), broadcasts_to(3, 5), broadcasts_to(3, Dim.symbol("n"))
+    (True, False, True)
+    """
+    return s == 1 or s == d or isinstance(s, int) != isinstance(d, int)
+
+
 def broadcast_types(label: str, types: Sequence[TensorType]) -> tuple[DimLike, ...]:
     """The broadcast shape of equal-rank types (TensorRT has no implicit rank padding)."""
     ranks = {t.rank for t in types}

@@ -9,7 +9,8 @@ handles as those layers.
 function     NumPy                                                     layers
 ===========  ========================================================  ======================================
 linear       ``x @ w.T + b`` (``w`` is ``(out, in)``, PyTorch's)         MatrixMultiply (TRANSPOSE), ElementWise
-batch_norm   ``(x - mean) / np.sqrt(var + eps) * scale + bias``        ElementWise PROD and SUM
+batch_norm   ``(x - mean) / np.sqrt(var + eps) * scale + bias``        one Scale (CHANNEL) where it fits, else
+                                                                       ElementWise PROD and SUM
 log_softmax  ``z - np.log(np.sum(np.exp(z), axis, keepdims=True))``,   Reduce MAX, SUB, Unary EXP, Reduce SUM,
              ``z = x - np.max(x, axis, keepdims=True)``                Unary LOG, SUB
 silu         ``x / (1 + np.exp(-x))``                                  Activation SIGMOID, ElementWise PROD
@@ -44,6 +45,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import combine
 from trtdsl.ir.tensor import Tensor
+from trtdsl.ir.types import Weights
 from trtdsl.layers._common import (
     array_of, as_array, as_tensor, expect_bool, expect_tensor, finite_float, is_int, ndim_of, normalize_axis,
 )
@@ -52,6 +54,7 @@ from trtdsl.layers.elementwise import add, multiply, subtract
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.reduce import max as reduce_max
 from trtdsl.layers.reduce import sum as reduce_sum
+from trtdsl.layers.scale import Scale, ScaleMode, scale_fits
 from trtdsl.layers.shuffle import reshape, shuffle
 from trtdsl.layers.unary import exp, log, sqrt
 
@@ -128,13 +131,15 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
     channels along ``axis`` (1: NCHW), with the running statistics ``mean`` and ``var``
     (``torch.nn.functional.batch_norm(..., training=False)``, ONNX BatchNormalization).
 
-    It becomes one elementwise pair, ``x * s + t`` (ElementWise PROD, then SUM): when every parameter is
-    a number or an array, ``s = scale / np.sqrt(var + eps)`` and ``t = bias - mean * s`` are computed
-    here (in float64, rounded once to ``x``'s dtype) and become two constants shaped ``(1, C, 1, ...)``.
-    TensorRT's ONNX parser folds the same way (onnx-tensorrt ``onnxOpImporters.cpp``,
-    ``batchnormWeightHelper``) into one IScaleLayer in CHANNEL mode; trtdsl has no Scale layer yet.
-    Parameters given as 1-D tensors are combined by layers, as the parser's ``batchnormFallback`` does
-    for inputs that are not weights. Variances must be >= 0 and ``var + eps`` > 0.
+    When every parameter is a number or an array, ``s = scale / np.sqrt(var + eps)`` and
+    ``t = bias - mean * s`` are computed here (in float64, rounded once to ``x``'s dtype) and the batch
+    norm is ``x * s + t``: one Scale layer in CHANNEL mode with ``s`` and ``t`` as its weights, as
+    TensorRT's ONNX parser folds BatchNormalization (onnx-tensorrt ``onnxOpImporters.cpp``,
+    ``batchnormWeightHelper``), where a Scale layer takes ``x`` (rank >= 4, 2 or 3 dims after ``axis``,
+    a static channel dim; see :func:`td.scale <trtdsl.scale>`), else an elementwise pair (ElementWise
+    PROD, then SUM) with two constants shaped ``(1, C, 1, ...)``. Parameters given as 1-D tensors are
+    combined by layers, as the parser's ``batchnormFallback`` does for inputs that are not weights.
+    Variances must be >= 0 and ``var + eps`` > 0.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("bn")
@@ -164,13 +169,16 @@ def batch_norm(x: Tensor, mean: Any, var: Any, scale: Any, bias: Any, eps: float
     if not any(isinstance(v, Tensor) for v in values.values()):
         s, t = _scale_shift("batch_norm", {k: np.asarray(v, np.float64) for k, v in values.items()}, epsilon)
         network = x.network
+        if isinstance(channels, int) and scale_fits(x.type, ax):
+            shift, factor = (Weights.of(w.astype(x.dtype.numpy)) for w in (t, s))
+            return network.add1(Scale(ScaleMode.CHANNEL, shift, factor, None, ax), (x,), name=name)
         s_t = network.constant(s.reshape(per_channel).astype(x.dtype.numpy))
         t_t = network.constant(t.reshape(per_channel).astype(x.dtype.numpy))
         return add(multiply(x, s_t), t_t, name=name)
     m, v, g, b = (as_tensor("batch_norm", k, values[k], x) for k in _BN_PARAMS)
-    factor = g / sqrt(v + epsilon)
-    shift = b - m * factor
-    return add(multiply(x, reshape(factor, per_channel)), reshape(shift, per_channel), name=name)
+    scaled = g / sqrt(v + epsilon)
+    offset = b - m * scaled
+    return add(multiply(x, reshape(scaled, per_channel)), reshape(offset, per_channel), name=name)
 
 
 def _scale_shift(fn: str, params: dict[str, np.ndarray], eps: float) -> tuple[np.ndarray, np.ndarray]:

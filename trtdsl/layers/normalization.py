@@ -41,17 +41,12 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    as_array, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
+    as_array, broadcasts_to, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
 )
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.squeeze import unsqueeze
 
 __all__ = ["Normalization", "group_norm", "instance_norm", "layer_norm", "normalization"]
-
-
-def _broadcasts_to(s: Any, d: Any) -> bool:
-    """A scale/bias dim fits an input dim: 1, equal, or not comparable before run time (int vs named dim)."""
-    return s == 1 or s == d or isinstance(s, Dim) != isinstance(d, Dim)
 
 
 @attrs.frozen
@@ -84,7 +79,7 @@ class Normalization(Op):
         if scale.shape != bias.shape:
             raise ShapeError(f"{label}: scale {scale.shape_text} and bias {bias.shape_text} must have the "
                              "same shape")
-        if scale.rank != x.rank or not all(_broadcasts_to(s, d) for s, d in zip(scale.shape, x.shape)):
+        if scale.rank != x.rank or not all(broadcasts_to(s, d) for s, d in zip(scale.shape, x.shape)):
             raise ShapeError(f"{label}: scale and bias have shape {scale.shape_text}; expected rank {x.rank} "
                              f"with each dim 1 or equal to that of x {x.shape_text}")
         if not isinstance(self.epsilon, float) or finite_float(label, "epsilon", self.epsilon,

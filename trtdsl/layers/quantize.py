@@ -212,11 +212,24 @@ def expand_scale(scale: np.ndarray, shape: tuple[int, ...], axis: int,
 
 
 def _runtime_scale(label: str, scale: np.ndarray, zero_ok: bool) -> np.ndarray:
+    """The scale values of a run (float32), or an ExecutionError if one is not finite and positive (zero
+    allowed with ``zero_ok``). NvInfer.h, IQuantizeLayer and IDequantizeLayer: "All scale coefficients must
+    have strictly positive values"; scales computed at run time are checked here, as the build checks
+    constant ones.
+
+    >>> try:
+    ...     _runtime_scale("Quantize[i8]", np.array([0.5, 0.0], np.float32), zero_ok=False)
+    ... except ExecutionError as e:
+    ...     print(e.message)
+    Quantize[i8]: scale coefficient 0.0 is not finite and positive; TensorRT requires strictly positive
+    scales (NvInfer.h IQuantizeLayer)
+    """
     s = scale.astype(np.float32)
     bad = ~np.isfinite(s) | (s < 0) | (~np.bool_(zero_ok) & (s == 0))
     if bad.any():
         raise ExecutionError(f"{label}: scale coefficient {s[bad].ravel()[0].item()!r} is not finite and "
-                             "positive; TensorRT requires strictly positive scales")
+                             "positive; TensorRT requires strictly positive scales "
+                             "(NvInfer.h IQuantizeLayer)")
     return s
 
 

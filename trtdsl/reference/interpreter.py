@@ -1,9 +1,9 @@
 """Runs a network with NumPy, one vectorised reference call per layer.
 
 The interpreter binds the named dynamic dims from the inputs, evaluates only the layers the outputs
-need (as TensorRT prunes unused layers), frees each intermediate after its last use, and checks every
-layer's result against the dtype and shape the IR promised, so a shape rule and its reference can
-never silently disagree.
+need (as TensorRT prunes unused layers) and the assertions (which have no output), frees each
+intermediate after its last use, and checks every layer's result against the dtype and shape the IR
+promised, so a shape rule and its reference can never silently disagree.
 """
 
 from __future__ import annotations
@@ -49,9 +49,11 @@ class Plan:
 
 def needed_nodes(network: Network, also: Callable[[Node], Iterable[Node]] = lambda node: ()) -> set[Node]:
     """The layers the outputs need: their producers, transitively, plus ``also(node)`` for each needed
-    layer (regions add their trip limits and conditions)."""
+    layer (regions add their trip limits and conditions). Layers that always run (assertions, which have
+    no output) are needed too, with what they read."""
     needed: set[Node] = set()
     stack = [t.producer for t in network.outputs.values() if t.producer is not None]
+    stack += [n for n in network.nodes if n.op.always_runs]
     while stack:
         node = stack.pop()
         if node in needed:

@@ -21,7 +21,7 @@ Readings where TensorRT is UNCONFIRMED (``docs/loops.md`` explains them):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -48,14 +48,19 @@ class RegionPlan:
         self.needed = _needed(network, structure)
         self._steps: dict[Region, LoopStep | IfStep] = {}
         targets = list(network.outputs.values())
-        self.steps, _, _ = self.block(None, targets)
+        # layers that always run (assertions) are at the top level: NOT_IN_REGIONS keeps them out of regions
+        roots = [n for n in network.nodes if n.op.always_runs]
+        self.steps, _, _ = self.block(None, targets, roots=roots)
         uses = [step.inputs if isinstance(step, Node) else step.uses for step in self.steps]
         self.free_after = free_after(uses, targets)
 
-    def block(self, frame: Frame, targets: list[Tensor], done: set[Node | Region] | None = None
-              ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
-        """The steps of ``frame`` that compute ``targets`` (depth first, each step after what it uses),
-        the tensors from outside the frame they use, and the tensors they produce."""
+    def block(
+        self, frame: Frame, targets: list[Tensor], done: set[Node | Region] | None = None,
+        roots: Sequence[Node] = (),
+    ) -> tuple[list[Step], list[Tensor], list[Tensor]]:
+        """The steps of ``frame`` that compute ``targets`` and run the layers ``roots`` (depth first, each
+        step after what it uses), the tensors from outside the frame they use, and the tensors they
+        produce."""
         structure = self.structure
         order: list[Step] = []
         outer: dict[Tensor, None] = {}
@@ -82,7 +87,7 @@ class RegionPlan:
                 return [t for t in item.inputs if t is not None]
             return self.step_for(item).uses
 
-        stack = [item for item in (item_of(t) for t in targets) if item is not None]
+        stack = [item for item in (item_of(t) for t in targets) if item is not None] + list(roots)
         while stack:
             item = stack[-1]
             status = state.get(item)

@@ -4,7 +4,7 @@ TensorRT runs a dynamic-shape engine ping-pong: it computes *shape tensors* on t
 *execution tensors*' layers on the GPU (the TensorRT Developer Guide, "Execution Tensors vs. Shape
 Tensors"). Some layer inputs must be shape tensors: a reshape's dims (Shuffle input 1), a slice's start,
 size and stride (Slice inputs 1-3), Resize's output dims (input 1), Fill's dims (input 0), a loop
-output's length, and outputs marked with ``mark_output_for_shapes``. A shape tensor is int32, int64,
+output's length, an assertion's condition, and outputs marked with ``mark_output_for_shapes``. A shape tensor is int32, int64,
 bool or float32, with a shape known when the network is built and at most 64 elements.
 
 Layers are polymorphic (``t × t → t``): Concatenation, ElementWise, Gather, Identity, Reduce, Unary,
@@ -81,6 +81,7 @@ SHAPE_INPUTS: dict[str, tuple[int, ...]] = {
     "Resize": (1,),
     "Fill": (0,),
     "LoopOutput": (1,),
+    "Assertion": (0,),
 }
 SHAPE_DTYPES = (dtypes.int32, dtypes.int64, dtypes.bool_, dtypes.float32)
 SLICE_SHAPE_VOLUME = 16  # a Slice computes shape tensors of at most 2 * MAX_DIMS elements

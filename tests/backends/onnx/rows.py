@@ -1073,6 +1073,40 @@ def detection_rows() -> list[Row]:
     return rows
 
 
+# -- ParametricReLU, Scale, ReverseSequence (Assertion has no ONNX form) ----------------------------------
+def prelu_scale_reverse_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        slopes = np.array([[-2.0], [0.0], [0.5]], np.float32).astype(dtype.numpy)
+        prelu = _one_input(dtype, lambda x, s=slopes: td.prelu(x, s), ("n", 3, 4))
+        rows.append(Row(f"prelu-{dtype.name}", prelu))
+        # slopes drawn too, finite: ONNX leaves x = 0 with an infinite slope to the runtime
+        rows.append(Row(f"prelu-slope-input-{dtype.name}", _two_inputs(dtype, td.prelu, (1, 3)),
+                        special=False))
+
+        def scale(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 3, 4))
+            grid = np.linspace(-1.5, 1.5, 24, dtype=np.float32).reshape(2, 3, 4)
+            net.output("uniform", td.scale(x, shift=-1.0, scale=0.5, power=2.0, mode="uniform",
+                                           channel_axis=0))
+            net.output("channel", td.scale(x, shift=[0.25, 1.0], scale=[1.5, -2.0], power=[1.0, 3.0]))
+            powers = np.where(grid > 0, 0.5, 2.0).astype(np.float32)
+            net.output("elementwise", td.scale(x, shift=grid, power=powers, mode="elementwise"))
+            net.output("defaults", td.scale(x, mode="elementwise"))
+
+        rows.append(Row(f"scale-{dtype.name}", scale))
+    for i, dtype in enumerate(FLOATS + INTS + (td.int8, td.bool_)):
+
+        def reverse(net, dtype=dtype, lens_dtype=INTS[i % 2]):
+            x = net.input("x", dtype, (4, "n", 3))
+            lens = net.input("lens", lens_dtype, ("n",))
+            net.output("time_major", td.reverse_sequence(x, lens))
+            net.output("last_axis", td.reverse_sequence(x, lens, sequence_axis=2))
+
+        rows.append(Row(f"reverse-sequence-{dtype.name}", reverse, values={"lens": (0, 3)}))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1096,4 +1130,5 @@ def all_rows() -> list[Row]:
         + one_hot_rows()
         + scatter_rows()
         + detection_rows()
+        + prelu_scale_reverse_rows()
     )

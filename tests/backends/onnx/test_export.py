@@ -5,7 +5,7 @@ and the table of invalid calls."""
 import numpy as np
 import onnx
 import pytest
-from support import expect_error
+from support import error_line, expect_error
 
 import trtdsl as td
 from trtdsl.backends.onnx import EXPORTERS, MAX_OPSET, MIN_OPSET, NotExpressible, RegionBoundary
@@ -172,7 +172,7 @@ def int4_at_opset_17():
 
 def dynamic_quantize():
     net = td.Network("e")
-    q, _ = td.dynamic_quantize(net.input("x", td.float32, (2, 16)))
+    q, _ = td.dynamic_quantize(net.input("x", td.float32, (2, 16)))  # located
     net.output("q", q)
     return net.to_onnx()
 
@@ -207,7 +207,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("cls, message, call", ERRORS, ids=[e[1][:50] for e in ERRORS])
 def test_invalid_exports(cls, message, call):
-    expect_error(cls, message, call)
+    expect_error(cls, message, call, line=error_line(call))
 
 
 def test_without_the_onnx_package_export_says_what_to_install():

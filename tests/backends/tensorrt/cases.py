@@ -1,6 +1,11 @@
 """Networks for the TensorRT tests: at least one per op kind (with its parameters varied), and the
 example networks. Each case is a function that builds a fresh network, so tests can lower, raise and
-run it independently; ``inputs(net)`` gives arrays to run it on."""
+run it independently; ``inputs(net)`` gives arrays to run it on.
+
+Parameters are lopsided on purpose: padding differs before and after, strides, dilations, windows and
+kernels differ per axis, enums are not their defaults, axes are given negative where the user may, and
+permutations are not their own inverses. A lowering that reads a parameter from the wrong side or axis
+and a raise that makes the same mistake back then cannot give the same IR."""
 
 from __future__ import annotations
 
@@ -140,11 +145,11 @@ def shuffles() -> td.Network:
     net.output("transposed", td.transpose(x, (0, 3, 1, 2)))
     net.output("reshaped", x.reshape(x.shape[0], 6, -1))
     net.output(
-        "both", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8), second_transpose=(0, 2, 1))
+        "both", td.shuffle(x, first_transpose=(0, 2, 3, 1), reshape=(0, 3, 8), second_transpose=(2, 0, 1))
     )
     y = net.input("y", td.float32, (0, 4))
     net.output("zero_dims", td.shuffle(y, reshape=(4, 0), zero_is_placeholder=False))
-    net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, 5)), (0, 5)))
+    net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, -1)), (-1, 0)))
     net.output("expanded", td.expand_dims(x, -1))
     return net
 
@@ -155,7 +160,7 @@ def concatenations() -> td.Network:
     net = td.Network("concat")
     a = net.input("a", td.float32, ("n", 2))
     b = net.input("b", td.float32, ("n", 3))
-    net.output("axis1", td.concatenate([a, b, a], axis=1))
+    net.output("axis1", td.concatenate([a, b, a], axis=-1))
     net.output("axis0", td.concatenate([a, np.zeros((1, 2), np.float32)], axis=0))
     net.output("single", td.concatenate([b], axis=1))
     return net
@@ -166,9 +171,9 @@ def gathers() -> td.Network:
     net = td.Network("gathers")
     data = net.input("data", td.float32, (3, 4, 5))
     idx = net.input("idx", td.int32, (2,))
-    net.output("take", td.take(data, idx, axis=1))
+    net.output("take", td.take(data, idx, axis=-2))
     net.output("take_const", td.take(data, np.array([[0, 2]], np.int64), axis=2))
-    net.output("along", td.take_along_axis(data, np.zeros((3, 4, 2), np.int32), axis=2))
+    net.output("along", td.take_along_axis(data, np.zeros((3, 4, 2), np.int32), axis=-1))
     net.output("nd", td.gather_nd(data, np.array([[0, 1], [2, 3]], np.int32)))
     net.output("nd_batch", td.gather_nd(data, np.zeros((3, 1), np.int32), batch_dims=1))
     net.output("elementwise", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
@@ -199,7 +204,7 @@ def slices() -> td.Network:
     net.output("full_dynamic", td.slice(x, (0, 1, 0), (x.shape[0], 4, 5)))
     y = net.input("y", td.int32, (4, 4, 4, 4))
     net.output("pad_const", td.pad(y, ((0, 0), (1, 2), (0, 0), (3, 0)), constant_values=-1))
-    net.output("pad_edge", td.pad(y, 1, mode="edge"))
+    net.output("pad_edge", td.pad(y, ((0, 0), (2, 1), (1, 0), (0, 3)), mode="edge"))
     net.output("padding_nd", td.padding_nd(y, (1, -1), (0, 2)))
     return net
 
@@ -271,13 +276,13 @@ def helpers() -> td.Network:
 def reductions() -> td.Network:
     net = td.Network("reductions")
     x = net.input("x", td.float32, ("n", 4, 5))
-    net.output("sum", x.sum(axis=(1, 2)))
+    net.output("sum", x.sum(axis=(-1, 1)))
     net.output("mean_keep", x.mean(axis=1, keepdims=True))
     net.output("max", x.max(axis=-1))
     net.output("min", x.min())
     net.output("prod", x.prod(axis=(0, 2), keepdims=True))
-    net.output("softmax", td.softmax(x, axis=1))
-    v, i = td.topk(x, 2, axis=2)
+    net.output("softmax", td.softmax(x, axis=-2))
+    v, i = td.topk(x, 2, axis=-1)
     net.output("top_v", v)
     net.output("top_i", i)
     v2, i2 = td.topk(x, 3, axis=1, largest=False, indices_dtype=td.int64)
@@ -286,6 +291,8 @@ def reductions() -> td.Network:
     i = net.input("i", td.int32, (6,))
     net.output("cumsum", td.cumsum(i, 0))
     net.output("cumsum_rev_excl", td.cumsum(x, -2, exclusive=True, reverse=True))
+    net.output("cumsum_excl", td.cumsum(x, 2, exclusive=True))
+    net.output("cumsum_rev", td.cumsum(x, -1, reverse=True))
     return net
 
 
@@ -309,8 +316,8 @@ def normalizations() -> td.Network:
     net = td.Network("norms")
     x = net.input("x", td.float32, ("n", 4, 3, 3))
     net.output("layer", td.layer_norm(x, np.ones((3, 3), np.float32), np.zeros((3, 3), np.float32), eps=1e-3))
-    net.output("instance", td.instance_norm(x, _w(4), _w(4, seed=1)))
-    net.output("group", td.group_norm(x, 2, _w(4), _w(4, seed=2)))
+    net.output("instance", td.instance_norm(x, _w(4), _w(4, seed=1), eps=1e-4))
+    net.output("group", td.group_norm(x, 2, _w(4), _w(4, seed=2), eps=2e-3))
     half = x.astype(td.float16)
     net.output("group_f16", td.group_norm(half, 2, _w(4, dtype=np.float16), _w(4, dtype=np.float16, seed=1)))
     bf16 = td.bfloat16.numpy
@@ -324,15 +331,31 @@ def normalizations() -> td.Network:
 def convolutions() -> td.Network:
     net = td.Network("convs")
     x = net.input("x", td.float32, ("n", 4, 9, 9))
-    net.output("conv", td.conv(x, _w(6, 4, 3, 3), _w(6)))
-    net.output("conv_strided", td.conv(x, _w(4, 2, 3, 3), stride=2, padding=1, dilation=(2, 1), groups=2))
-    net.output("conv_same", td.conv(x, _w(2, 4, 2, 2), padding_mode="same_upper"))
-    net.output("deconv", td.conv_transpose(x, _w(4, 3, 2, 2), _w(3), stride=2))
-    net.output("deconv_groups", td.conv_transpose(x, _w(4, 1, 3, 3), stride=(1, 2), padding=1, groups=2))
+    net.output("conv", td.conv(x, _w(6, 4, 3, 2), _w(6)))
+    net.output(
+        "conv_strided",
+        td.conv(x, _w(4, 2, 3, 2), stride=(2, 1), padding=((1, 2), (0, 1)), dilation=(2, 1), groups=2),
+    )
+    net.output("conv_same", td.conv(x, _w(2, 4, 2, 3), stride=(1, 2), padding_mode="same_upper"))
+    net.output("conv_same_lower", td.conv(x, _w(2, 4, 3, 2), padding_mode="same_lower"))
+    net.output("conv_round_up", td.conv(x, _w(2, 4, 2, 2), stride=(3, 2), padding_mode="explicit_round_up"))
+    net.output(
+        "deconv", td.conv_transpose(x, _w(4, 3, 2, 3), _w(3), stride=(2, 3), padding=((1, 0), (0, 2)))
+    )
+    net.output(
+        "deconv_groups",
+        td.conv_transpose(
+            x, _w(4, 1, 3, 2), stride=(1, 2), padding=((1, 2), (0, 1)), dilation=(1, 2), groups=2
+        ),
+    )
+    net.output("deconv_same", td.conv_transpose(x, _w(4, 2, 3, 2), stride=(2, 1), padding_mode="same_lower"))
     k = net.input("k", td.float32, (5, 4, 1, 1))
     net.output("conv_tensor_kernel", td.conv(x, k))
     v = net.input("v", td.float16, (1, 2, 4, 4, 4))
-    net.output("conv3d", td.conv(v, _w(3, 2, 2, 2, 2, dtype=np.float16)))
+    net.output(
+        "conv3d",
+        td.conv(v, _w(3, 2, 2, 3, 1, dtype=np.float16), stride=(1, 2, 1), padding=((1, 0), (0, 1), (2, 0))),
+    )
     return net
 
 
@@ -340,14 +363,15 @@ def convolutions() -> td.Network:
 def poolings() -> td.Network:
     net = td.Network("pools")
     x = net.input("x", td.float32, ("n", 2, 7, 7))
-    net.output("max", td.max_pool(x, 2))
-    net.output("max_ceil", td.max_pool(x, 3, stride=2, padding=1, ceil_mode=True))
-    net.output("avg", td.avg_pool(x, (2, 3), padding=(1, 0)))
-    net.output("avg_incl", td.avg_pool(x, 2, padding=1, count_include_pad=True))
-    net.output("blend", td.pool(x, "max_average_blend", 2, blend_factor=0.25))
-    net.output("same", td.pool(x, "average", 3, padding_mode="same_lower"))
+    net.output("max", td.max_pool(x, (2, 3)))
+    net.output("max_ceil", td.max_pool(x, (3, 2), stride=(2, 1), padding=((1, 0), (0, 1)), ceil_mode=True))
+    net.output("avg", td.avg_pool(x, (2, 3), padding=((1, 0), (0, 2))))
+    net.output("avg_incl", td.avg_pool(x, (3, 2), (1, 2), padding=((0, 1), (1, 0)), count_include_pad=True))
+    net.output("blend", td.pool(x, "max_average_blend", (2, 3), (2, 1), blend_factor=0.25))
+    net.output("same", td.pool(x, "average", (3, 2), (1, 2), padding_mode="same_lower"))
+    net.output("same_upper", td.pool(x, "max", (2, 3), (2, 1), padding_mode="same_upper"))
     v = net.input("v", td.float32, (1, 1, 4, 4, 4))
-    net.output("max3d", td.max_pool(v, 2))
+    net.output("max3d", td.max_pool(v, (2, 1, 3), (1, 2, 1), padding=((1, 0), (0, 0), (0, 2))))
     return net
 
 
@@ -384,7 +408,9 @@ def quantizations() -> td.Network:
     net.output("fake_fp8", td.fake_quant(x, 0.5, td.fp8))
     w = net.constant(_w(3, 4))
     channel_scales = np.array([0.1, 0.2, 0.3], np.float32)
-    net.output("per_channel", td.dequantize(td.quantize(w, channel_scales, axis=0), channel_scales, axis=0))
+    net.output("per_channel", td.dequantize(td.quantize(w, channel_scales, axis=-2), channel_scales, axis=0))
+    row_scales = np.array([0.5, 0.25, 0.125, 1.0], np.float32)
+    net.output("per_row", td.dequantize(td.quantize(w, row_scales, td.fp8, axis=1), row_scales, axis=-1))
     blocks = np.full((3, 2), 0.25, np.float32)
     net.output(
         "int4_blocks",
@@ -398,6 +424,33 @@ def quantizations() -> td.Network:
     scales = td.dequantize(s, 1.0)
     net.output("dyn_scales", scales)
     net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
+    z = net.input("z", td.float32, (2, 64, 3))
+    mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    net.output("mx_q", mx_q)
+    net.output("mx_s", mx_s)
+    return net
+
+
+# -- ParametricReLU, Scale, ReverseSequence, Assertion -----------------------------------------------------
+@case
+def prelu_scale_reverse_assert() -> td.Network:
+    net = td.Network("prelu_scale_reverse_assert")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    slope = net.input("slope", td.float32, (1, 3, 1, 5))
+    net.output("prelu", td.prelu(x, slope))
+    h = net.input("h", td.float16, (2, 3))
+    net.output("prelu_h", td.prelu(h, np.array([[0.5], [-2.0]], np.float16)))
+    net.output("scale_channel", td.scale(x, shift=_w(3), scale=_w(3, seed=1)))
+    net.output("scale_uniform", td.scale(x, power=np.float32(2), mode="uniform", channel_axis=0))
+    v = net.input("v", td.float16, (2, 3, 2, 4, 5))
+    half = {"scale": _w(2, 4, 5, dtype=np.float16), "shift": _w(2, 4, 5, dtype=np.float16, seed=2),
+            "power": np.full((2, 4, 5), 2, np.float16)}
+    net.output("scale_elementwise", td.scale(v, **half, mode="elementwise", channel_axis=2))
+    lens = net.input("lens", td.int32, (4,))
+    net.output("reversed", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=3))
+    net.output("reversed_time_major", td.reverse_sequence(h, np.array([1, 2, 0], np.int64)))
+    td.assert_(td.shape_of(x)[0] < 100, "batch below 100")
+    td.assert_(td.shape_of(x) > 0, "no empty dims")
     return net
 
 
@@ -406,15 +459,18 @@ def quantizations() -> td.Network:
 def loops() -> td.Network:
     net = td.Network("loops")
     xs = net.input("xs", td.float32, (3, "n"))
+    ys = net.input("ys", td.float32, (4, 3))
     with td.Loop(trip_count=3) as loop:
         x = loop.iterate(xs)
-        back = loop.iterate(xs, reverse=True)
+        back = loop.iterate(ys, axis=1, reverse=True)
         acc = loop.carry(np.zeros(1, np.float32))
         acc.update(acc + x.sum(keepdims=True) * back.max(keepdims=True))
         total = loop.last(acc)
         stacked = loop.collect(x * 2.0, axis=1)
+        backwards = loop.collect(back - 1.0, axis=1, reverse=True)
     net.output("total", total)
     net.output("stacked", stacked)
+    net.output("backwards", backwards)
     n = net.input("count", td.int32, ())
     with td.Loop() as countdown:
         k = countdown.carry(n)

@@ -4,8 +4,10 @@
 
 Every call the runtime makes still goes through the stand-in, so it is checked against the manifest: the
 engine, execution context and runtime calls must exist in TensorRT with these parameters. Only their
-behaviour is faked: ``execute_async_v3`` copies the inputs to the host, runs the network on the
-reference, and writes the outputs to the addresses the runtime set (or asks the output allocator).
+behaviour is faked: building reads the ``INetworkDefinition`` the builder was given back into the IR
+(``raise_network``), and ``execute_async_v3`` copies the inputs to the host, runs that network on the
+reference, and writes the outputs to the addresses the runtime set (or asks the output allocator). So an
+engine computes what the lowering told TensorRT, and tests compare its outputs with formulas of their own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import attrs
 import numpy as np
 
 import trtdsl as td
-from trtdsl.backends.tensorrt import cuda, standin
+from trtdsl.backends.tensorrt import cuda, raise_network, standin
 from trtdsl.backends.tensorrt.build import build_options
 from trtdsl.ir.dims import evaluate
 
@@ -54,17 +56,17 @@ def fake_tensorrt(
     memory: Memory = CUDA,
     **options: Any,
 ) -> Any:
-    """A stand-in module whose builder "builds" ``network`` with ``options`` (as for ``build``) and whose
-    engines run it on ``memory``. Outputs named in ``data_dependent`` report their shape only while
-    running (-1 before), so the runtime must give them an output allocator."""
+    """A stand-in module whose builder "builds" a lowering of ``network`` with ``options`` (as for
+    ``build``) and whose engines run what it was given on ``memory``. Outputs named in ``data_dependent``
+    report their shape only while running (-1 before), so the runtime must give them an output
+    allocator."""
     trt = standin.module(version)
-    built = network
     profiles = build_options(network, **options).profiles
     plans: dict[bytes, Any] = {}
 
     def build_serialized_network(builder, network, config):  # noqa: ARG001  (TensorRT's parameter names)
-        plan = f"fake plan {len(plans)} of {built.name}".encode()
-        plans[plan] = built
+        plan = f"fake plan {len(plans)} of {network.name}".encode()
+        plans[plan] = raise_network(network, trt)
         return plan
 
     def deserialize_cuda_engine(runtime, serialized_engine):
@@ -118,7 +120,13 @@ def fake_tensorrt(
         "ICudaEngine",
         "create_execution_context",
         lambda engine, **a: trt.new(
-            "IExecutionContext", network=network, shapes={}, addresses={}, allocators={}, profile=0, runs=0
+            "IExecutionContext",
+            network=engine._state["network"],
+            shapes={},
+            addresses={},
+            allocators={},
+            profile=0,
+            runs=0,
         ),
     )
 
@@ -172,7 +180,7 @@ def fake_tensorrt(
             array = np.empty(context._state["shapes"][name], t.dtype.numpy)
             memory.copy(array.ctypes.data, context._state["addresses"][name], array.nbytes)
             feeds[name] = array
-        for name, value in network.run(feeds).items():
+        for name, value in context._state["network"].run(feeds).items():
             value = np.ascontiguousarray(value)
             if name in context._state["allocators"]:
                 allocator = context._state["allocators"][name]

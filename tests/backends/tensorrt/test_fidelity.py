@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from backends.tensorrt.irmatch import assert_same_ir
-from support import expect_error
+from support import expect_error, line_of
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import api, lower, raise_network, standin
@@ -185,12 +185,13 @@ def test_quantized_constants_are_only_dequantize_data(dtype):
     w = net.constant(values, name="w")
     net.output("y", td.dequantize(w, np.float32(0.5)))
     lower(net, trt)
-    net.output("moved", td.reshape(w, (4, 2)))
+    net.output("moved", td.reshape(w, (4, 2)))  # the reshape
     expect_error(
         td.BackendError,
         f"tensorrt: constant w ({dtype.name}) is input 0 of Shuffle (layer shuffle_0); TensorRT takes "
         f"{dtype.name} weights only as input 0 of Dequantize (dequantize them first with td.dequantize)",
         lambda: lower(net, trt),
+        line=line_of("the reshape"),
     )
 
 

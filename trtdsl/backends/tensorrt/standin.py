@@ -530,6 +530,14 @@ def behaviour(owner: str, *names: str) -> Callable[[Behaviour], Behaviour]:
     return register
 
 
+def default(owner: str, name: str) -> Callable[[Callable[[StandIn, Any], Any]], Callable[[StandIn, Any], Any]]:
+    def register(fn: Callable[[StandIn, Any], Any]) -> Callable[[StandIn, Any], Any]:
+        _DEFAULTS[(owner, name)] = fn
+        return fn
+
+    return register
+
+
 def getter(
     owner: str, *names: str
 ) -> Callable[[Callable[[StandIn, Any], Any]], Callable[[StandIn, Any], Any]]:
@@ -918,8 +926,41 @@ _DEFAULTS[("ISliceLayer", "axes")] = lambda si, obj: None
 _DEFAULTS[("IResizeLayer", "scales")] = lambda si, obj: []  # no scales: the output dims are set instead
 for _cls in ("IConvolutionLayer", "IDeconvolutionLayer"):
     _DEFAULTS[(_cls, "bias")] = lambda si, obj: si.Weights(si.DataType.FLOAT)
-for _cls in ("IQuantizeLayer", "IDequantizeLayer"):
+for _cls in ("IQuantizeLayer", "IDequantizeLayer", "IDynamicQuantizeLayer"):
     _DEFAULTS[(_cls, "block_shape")] = lambda si, obj: si.Dims([])
+# NvInfer.h: addGather sets mode kDEFAULT and nbElementWiseDims 0; addGatherV2 sets axis 0
+_DEFAULTS[("IGatherLayer", "mode")] = lambda si, obj: si.GatherMode.DEFAULT
+_DEFAULTS[("IGatherLayer", "num_elementwise_dims")] = lambda si, obj: 0
+_DEFAULTS[("IGatherLayer", "axis")] = lambda si, obj: 0
+
+
+@default("IScaleLayer", "channel_axis")
+def _scale_channel_axis(si: StandIn, layer: Any) -> int:
+    """The channel axis of a layer made by the legacy ``add_scale``: dim ``rank - 3`` (NvInfer.h addScale:
+    ELEMENTWISE weights cover the last three dims), known here for network inputs only."""
+    x = layer._state["inputs"][0]
+    if x._state["producer"] is not None:
+        raise StandInError(
+            "IScaleLayer.channel_axis of a layer made by add_scale depends on its input's rank, which the "
+            "stand-in knows for network inputs only"
+        )
+    return len(x._state["shape"]) - 3
+
+
+def _scale_weights(prop: str) -> Callable[[StandIn, Any], Any]:
+    """``IScaleLayer.shift``/``scale``/``power``: the weights as NumPy (``utils::weights_to_numpy``);
+    empty when none were given (TensorRT gives those the input's type, which the stand-in does not know,
+    so they come back as an empty float32 array)."""
+
+    def get(si: StandIn, layer: Any) -> Any:
+        weights = layer._state.get(prop)
+        return weights_numpy(si, weights if weights is not None else si.Weights(si.DataType.FLOAT))
+
+    return get
+
+
+for _prop in ("shift", "scale", "power"):
+    _GETTERS[("IScaleLayer", _prop)] = _scale_weights(_prop)
 
 
 # Tensors

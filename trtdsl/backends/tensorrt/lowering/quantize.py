@@ -4,7 +4,9 @@ The scale (and the optional zero point) are inputs in both the IR and TensorRT; 
 per-channel axis and the block shape are the layer's properties. A block shape is set only for block
 quantization (TensorRT's default is none). A per-tensor scale of shape ``(1,)`` (or of the input's rank,
 one coefficient) goes through a helper Shuffle to 0-D, as NvInfer.h's IQuantizeLayer says "The scale value
-must be a scalar for per-tensor quantization"; raise reads the scale behind it.
+must be a scalar for per-tensor quantization"; raise reads the scale behind it. DynamicQuantize lowers to
+``add_dynamic_quantize_v2``; raise also reads layers of the deprecated ``add_dynamic_quantize`` (an axis and
+a block size instead of a block shape) as the same op.
 """
 
 from __future__ import annotations
@@ -66,9 +68,21 @@ def _lower_dynamic_quantize(ctx: LowerContext, node: Node, op: DynamicQuantize) 
 
 
 def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
-    block = tuple(int(d) for d in layer.block_shape)
+    block = ctx.api.optional_dims(layer.block_shape)
+    if not block:
+        block = _legacy_block_shape(ctx, layer)
     op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), block)
     return Raised(op, ctx.inputs(layer))
+
+
+def _legacy_block_shape(ctx: RaiseContext, layer: Any) -> tuple[int, ...]:
+    """The block shape of a layer made by the deprecated ``add_dynamic_quantize`` (no block shape): blocks
+    of ``block_size`` elements along ``axis``, one element along every other dim (NvInfer.h
+    ``addDynamicQuantize``: "the axis that is sliced into blocks")."""
+    x = ctx.input(layer, 0)
+    assert x is not None
+    axis = int(layer.axis) % x.ndim if x.ndim else 0
+    return tuple(int(layer.block_size) if i == axis else 1 for i in range(x.ndim))
 
 
 register(Quantize, "QUANTIZE", _lower_scaled("add_quantize"), _raise_scaled(Quantize))
