@@ -817,8 +817,8 @@ def _(net):
 
 
 # -- indexing, sampling and detection layers ---------------------------------------------------------------
-@row("einsum", "NvInfer.h addEinsum(inputs, nbInputs, equation), IEinsumLayer::getEquation: the operands in the "
-     "equation's order",
+@row("einsum", "NvInfer.h addEinsum(inputs, nbInputs, equation), IEinsumLayer::getEquation: the operands "
+     "in the equation's order",
      {"Einsum": Layer("add_einsum", {"equation": "bji,bkj->bki"}, ("q", "k"))})
 def _(net):
     q, k = net.input("q", F, ("b", 3, 2)), net.input("k", F, ("b", 4, 3))
@@ -873,8 +873,8 @@ def _(net):
     net.output("y", td.grid_sample(x, grid, interpolation="nearest", sample_mode="clamp"))
 
 
-@row("nms", "NvInfer.h addNMS(boxes, scores, maxOutputBoxesPerClass); INMSLayer::setInput: 3 the IoU threshold, "
-     "4 the score threshold (0-D float); setBoundingBoxFormat, setTopKBoxLimit, setIndicesType",
+@row("nms", "NvInfer.h addNMS(boxes, scores, maxOutputBoxesPerClass); INMSLayer::setInput: 3 the IoU "
+     "threshold, 4 the score threshold (0-D float); setBoundingBoxFormat, setTopKBoxLimit, setIndicesType",
      {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CENTER_SIZES", "topk_box_limit": 300,
                                "indices_type": "DataType.INT64"},
                    ("boxes", "scores", "per_class", Const(np.array(0.4, np.float32)),
@@ -886,8 +886,8 @@ def _(net):
                                   box_coding="center", topk_box_limit=300, indices_dtype=td.int64))
 
 
-@row("nms_defaults", "NvInfer.h INMSLayer: maxOutputBoxesPerClass a 0-D Int32 tensor (input 2), the thresholds "
-     "optional inputs; BoundingBoxFormat::kCORNER_PAIRS",
+@row("nms_defaults", "NvInfer.h INMSLayer: maxOutputBoxesPerClass a 0-D Int32 tensor (input 2), the "
+     "thresholds optional inputs; BoundingBoxFormat::kCORNER_PAIRS",
      {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CORNER_PAIRS",
                                "indices_type": "DataType.INT32"},
                    ("boxes", "scores", Const(np.array(3, np.int32))))})
@@ -935,8 +935,8 @@ def _(net):
 SCALE_EW = _w(2, 3, 4, seed=13)
 
 
-@row("scale_uniform_elementwise", "NvInfer.h IScaleLayer: kUNIFORM one value, kELEMENTWISE one per element of "
-     "the dims from the channel axis on; an empty Weights takes the default",
+@row("scale_uniform_elementwise", "NvInfer.h IScaleLayer: kUNIFORM one value, kELEMENTWISE one per element "
+     "of the dims from the channel axis on; an empty Weights takes the default",
      {"Scale#0": Layer("add_scale_nd", {"mode": "ScaleMode.UNIFORM", "shift": np.array([0.5], np.float32),
                                         "scale": EMPTY, "power": np.array([2.0], np.float32),
                                         "channel_axis": 1}, ("x",)),
@@ -964,7 +964,8 @@ def _(net):
     net.output("y", td.reverse_sequence(net.input("x", F, (2, 4, 3)), [3, 1], batch_axis=0, sequence_axis=2))
 
 
-@row("assertion", "NvInfer.h addAssertion(condition, message): a bool shape tensor, IAssertionLayer::getMessage",
+@row("assertion", "NvInfer.h addAssertion(condition, message): a bool shape tensor, "
+     "IAssertionLayer::getMessage",
      {"Assertion": Layer("add_assertion", {"message": "at most 2 rows"}, ("fits",))})
 def _(net):
     x = net.input("x", F, ("n", 4))
