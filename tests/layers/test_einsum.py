@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, run_with
+from support import TOLERANCES, arrays, call, error_line, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -120,7 +120,7 @@ def test_dims_of_one_letter_must_agree_when_the_network_runs():
                                                               "t1": np.ones((2, 3), np.float32)},
                    (td.float32, ("n", 3)), f32(2, 3))
     expect_error(ExecutionError, "Einsum (layer einsum_0) failed on the NumPy reference: ValueError: letter "
-                                 "'i' is 1 in one operand and 2 in another", run)
+                                 "'i' is 1 in one operand and 2 in another", run, line=error_line(run))
 
 
 DIAGONAL = ("expected each letter at most once per operand (operand 0's 'ii' repeats 'i': a diagonal, which "

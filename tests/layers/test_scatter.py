@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import arrays, call, expect_error, f32, run_layer, run_with, shapes
+from support import arrays, call, error_line, expect_error, f32, run_layer, run_with, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -208,4 +208,4 @@ ERRORS = [
 
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
-    expect_error(cls, message, call_)
+    expect_error(cls, message, call_, line=error_line(call_))

@@ -816,6 +816,163 @@ def _(net):
     net.output("y", td.unsqueeze(net.input("x", F, (2, 3)), (0, -1)))
 
 
+# -- indexing, sampling and detection layers ---------------------------------------------------------------
+@row("einsum", "NvInfer.h addEinsum(inputs, nbInputs, equation), IEinsumLayer::getEquation: the operands "
+     "in the equation's order",
+     {"Einsum": Layer("add_einsum", {"equation": "bji,bkj->bki"}, ("q", "k"))})
+def _(net):
+    q, k = net.input("q", F, ("b", 3, 2)), net.input("k", F, ("b", 4, 3))
+    net.output("y", td.einsum("bji,bkj->bki", q, k))
+
+
+ONE_HOT_VALUES = np.array([-1.5, 2.0], np.float32)
+
+
+@row("one_hot", "NvInfer.h addOneHot(indices, values, depth, axis): values [off, on] (input 1), depth a 0-D "
+     "Int32/Int64 build-time constant (input 2); IOneHotLayer::setAxis in [-rank-1, rank]",
+     {"OneHot": Layer("add_one_hot", {"axis": 1},
+                      ("idx", Const(ONE_HOT_VALUES), Const(np.array(5), int_dtypes=("int32", "int64"))))})
+def _(net):
+    idx = net.input("idx", td.int32, ("n", 3))
+    net.output("y", td.one_hot(idx, 5, values=(-1.5, 2.0), axis=1))
+
+
+@row("scatter_element", "NvInfer.h addScatter(data, indices, updates, ScatterMode::kELEMENT), "
+     "IScatterLayer::setAxis",
+     {"Scatter": Layer("add_scatter", {"mode": "ScatterMode.ELEMENT", "axis": 1}, ("data", "idx", "upd"))})
+def _(net):
+    data = net.input("data", F, (3, 4, 5))
+    idx, upd = net.input("idx", td.int32, (3, 2, 5)), net.input("upd", F, (3, 2, 5))
+    net.output("y", td.scatter_elements(data, idx, upd, axis=1))
+
+
+@row("scatter_nd", "NvInfer.h ScatterMode::kND: inputs data, indices, updates",
+     {"Scatter": Layer("add_scatter", {"mode": "ScatterMode.ND"}, ("data", "idx", "upd"))})
+def _(net):
+    data = net.input("data", F, (3, 4, 5))
+    idx, upd = net.input("idx", td.int64, (2, 2)), net.input("upd", F, (2, 5))
+    net.output("y", td.scatter_nd(data, idx, upd))
+
+
+@row("grid_sample", "NvInfer.h addGridSample(input, grid), IGridSampleLayer::setInterpolationMode, "
+     "setAlignCorners, setSampleMode (defaults kLINEAR, false, kFILL)",
+     {"GridSample": Layer("add_grid_sample", {"interpolation_mode": "InterpolationMode.CUBIC",
+                                              "align_corners": True, "sample_mode": "SampleMode.REFLECT"},
+                          ("x", "grid"))})
+def _(net):
+    x, grid = net.input("x", F, ("n", 2, 4, 5)), net.input("grid", F, ("n", 3, 2, 2))
+    net.output("y", td.grid_sample(x, grid, interpolation="cubic", align_corners=True, sample_mode="reflect"))
+
+
+@row("grid_sample_nearest", "NvInfer.h InterpolationMode::kNEAREST, SampleMode::kCLAMP",
+     {"GridSample": Layer("add_grid_sample", {"interpolation_mode": "InterpolationMode.NEAREST",
+                                              "align_corners": False, "sample_mode": "SampleMode.CLAMP"},
+                          ("x", "grid"))})
+def _(net):
+    x, grid = net.input("x", F, (1, 2, 4, 5)), net.input("grid", F, (1, 3, 2, 2))
+    net.output("y", td.grid_sample(x, grid, interpolation="nearest", sample_mode="clamp"))
+
+
+@row("nms", "NvInfer.h addNMS(boxes, scores, maxOutputBoxesPerClass); INMSLayer::setInput: 3 the IoU "
+     "threshold, 4 the score threshold (0-D float); setBoundingBoxFormat, setTopKBoxLimit, setIndicesType",
+     {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CENTER_SIZES", "topk_box_limit": 300,
+                               "indices_type": "DataType.INT64"},
+                   ("boxes", "scores", "per_class", Const(np.array(0.4, np.float32)),
+                    Const(np.array(0.2, np.float32))))})
+def _(net):
+    boxes, scores = net.input("boxes", F, (2, 6, 4)), net.input("scores", F, (2, 6, 3))
+    per_class = net.input("per_class", td.int32, ())
+    net.output("selected", td.nms(boxes, scores, per_class, iou_threshold=0.4, score_threshold=0.2,
+                                  box_coding="center", topk_box_limit=300, indices_dtype=td.int64))
+
+
+@row("nms_defaults", "NvInfer.h INMSLayer: maxOutputBoxesPerClass a 0-D Int32 tensor (input 2), the "
+     "thresholds optional inputs; BoundingBoxFormat::kCORNER_PAIRS",
+     {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CORNER_PAIRS",
+                               "indices_type": "DataType.INT32"},
+                   ("boxes", "scores", Const(np.array(3, np.int32))))})
+def _(net):
+    boxes, scores = net.input("boxes", F, (1, 6, 3, 4)), net.input("scores", F, (1, 6, 3))
+    net.output("selected", td.nms(boxes, scores, 3))
+
+
+@row("lrn", "NvInfer.h addLRN(input, window, alpha, beta, k); ILRNLayer::getWindowSize/getAlpha/getBeta/getK",
+     {"LRN": Layer("add_lrn", {"window_size": 5, "alpha": 2e-3, "beta": 0.6, "k": 1.5}, ("x",))})
+def _(net):
+    net.output("y", td.lrn(net.input("x", F, ("n", 7, 3, 2)), 5, alpha=2e-3, beta=0.6, k=1.5))
+
+
+PRELU_SLOPE = np.array([0.1, -0.5, 3.0], np.float32).reshape(3, 1, 1)
+
+
+@row("parametric_relu", "NvInfer.h addParametricReLU(input, slope): the slope unidirectionally broadcastable "
+     "to the input (the same rank)",
+     {"ParametricReLU": Layer("add_parametric_relu", {}, ("x", Const(PRELU_SLOPE.reshape(1, 3, 1, 1))),
+                              input_ranks=(4, 4))})
+def _(net):
+    net.output("y", td.prelu(net.input("x", F, ("n", 3, 2, 2)), PRELU_SLOPE))
+
+
+@row("parametric_relu_tensor", "NvInfer.h addParametricReLU(input, slope): input 0 the data, 1 the slope",
+     {"ParametricReLU": Layer("add_parametric_relu", {}, ("x", "s"))})
+def _(net):
+    net.output("y", td.prelu(net.input("x", F, (2, 3)), net.input("s", F, (1, 3))))
+
+
+SCALE_SHIFT, SCALE_SCALE = _w(3, seed=11), _w(3, seed=12)
+SCALE_POWER = np.array([1.0, 2.0, 0.5], np.float32)
+
+
+@row("scale_channel", "NvInfer.h addScaleNd(input, mode, shift, scale, power, channelAxis): kCHANNEL, one "
+     "coefficient per index of the channel axis",
+     {"Scale": Layer("add_scale_nd", {"mode": "ScaleMode.CHANNEL", "shift": SCALE_SHIFT, "scale": SCALE_SCALE,
+                                      "power": SCALE_POWER, "channel_axis": 2}, ("x",))})
+def _(net):
+    x = net.input("x", F, ("n", 2, 3, 4, 5))
+    net.output("y", td.scale(x, shift=SCALE_SHIFT, scale=SCALE_SCALE, power=SCALE_POWER, channel_axis=2))
+
+
+SCALE_EW = _w(2, 3, 4, seed=13)
+
+
+@row("scale_uniform_elementwise", "NvInfer.h IScaleLayer: kUNIFORM one value, kELEMENTWISE one per element "
+     "of the dims from the channel axis on; an empty Weights takes the default",
+     {"Scale#0": Layer("add_scale_nd", {"mode": "ScaleMode.UNIFORM", "shift": np.array([0.5], np.float32),
+                                        "scale": EMPTY, "power": np.array([2.0], np.float32),
+                                        "channel_axis": 1}, ("x",)),
+      "Scale#1": Layer("add_scale_nd", {"mode": "ScaleMode.ELEMENTWISE", "shift": EMPTY, "scale": SCALE_EW,
+                                        "power": EMPTY, "channel_axis": 1}, ("x",))})
+def _(net):
+    x = net.input("x", F, ("n", 2, 3, 4))
+    net.output("u", td.scale(x, shift=0.5, power=2.0, mode="uniform"))
+    net.output("e", td.scale(x, scale=SCALE_EW, mode="elementwise"))
+
+
+@row("reverse_sequence", "NvInfer.h addReverseSequence(input, sequenceLens), IReverseSequenceLayer::"
+     "setBatchAxis/setSequenceAxis (defaults 1 and 0)",
+     {"ReverseSequence": Layer("add_reverse_sequence", {"batch_axis": 2, "sequence_axis": 1}, ("x", "lens"))})
+def _(net):
+    x, lens = net.input("x", F, (2, 5, 3)), net.input("lens", td.int64, (3,))
+    net.output("y", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=1))
+
+
+@row("reverse_sequence_constant", "NvInfer.h IReverseSequenceLayer: sequenceLens a 1-D Int32/Int64 tensor of "
+     "length dim[batchAxis]",
+     {"ReverseSequence": Layer("add_reverse_sequence", {"batch_axis": 0, "sequence_axis": 2},
+                               ("x", Const(np.array([3, 1]), int_dtypes=("int32", "int64"))))})
+def _(net):
+    net.output("y", td.reverse_sequence(net.input("x", F, (2, 4, 3)), [3, 1], batch_axis=0, sequence_axis=2))
+
+
+@row("assertion", "NvInfer.h addAssertion(condition, message): a bool shape tensor, "
+     "IAssertionLayer::getMessage",
+     {"Assertion": Layer("add_assertion", {"message": "at most 2 rows"}, ("fits",))})
+def _(net):
+    x = net.input("x", F, ("n", 4))
+    td.assert_(td.less(td.shape_of(x)[0], np.int64(3), name="fits"), "at most 2 rows")
+    net.output("y", x)
+
+
 # -- loops and conditionals --------------------------------------------------------------------------------
 LOOP_INIT = np.array([0.5, -1.0, 2.0], np.float32)
 
