@@ -21,12 +21,6 @@ def source(i, d):
     return i if 0 <= i < d else None
 
 
-def data_array(draw, dtype, shape):
-    if dtype == np.int8:
-        return draw(arrays(np.int32, shape, min_value=-128, max_value=127)).astype(np.int8)
-    return draw(arrays(dtype, shape))
-
-
 def index_array(draw, shape, d):
     """Indices in [-d - 2, d + 1]: valid ones, negative ones and out-of-range ones."""
     dtype = draw(st.sampled_from([np.int32, np.int64]))
@@ -51,7 +45,7 @@ def default_case(draw):
         idx_shape = (n,) + idx_shape[1:]
         if n != 1 and draw(st.booleans()):
             data_shape = (1,) + data_shape[1:]
-    data = data_array(draw, dtype, data_shape)
+    data = draw(arrays(dtype, data_shape))
     idx = index_array(draw, idx_shape, data_shape[axis])
     return data, idx, axis, e
 
@@ -92,7 +86,7 @@ def element_case(draw):
     axis = draw(st.integers(0, len(data_shape) - 1))
     idx_shape = tuple(draw(st.integers(0, 4)) if k == axis else draw(st.integers(0, d))
                       for k, d in enumerate(data_shape))
-    return data_array(draw, dtype, data_shape), index_array(draw, idx_shape, data_shape[axis]), axis
+    return draw(arrays(dtype, data_shape)), index_array(draw, idx_shape, data_shape[axis]), axis
 
 
 @given(case=element_case())
@@ -118,7 +112,7 @@ def nd_case(draw):
     dtype_i = draw(st.sampled_from([np.int32, np.int64]))
     bound = max(data_shape[e:e + k]) + 2
     idx = draw(arrays(dtype_i, idx_shape, min_value=-bound, max_value=bound))
-    return data_array(draw, dtype, data_shape), idx, e
+    return draw(arrays(dtype, data_shape)), idx, e
 
 
 @given(case=nd_case())
