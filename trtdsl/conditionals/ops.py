@@ -22,7 +22,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import InputTypes, Op
-from trtdsl.ir.region import Region
+from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
 
 __all__ = ["ConditionLayer", "ConditionalInputLayer", "ConditionalOutputLayer", "OUTPUT_DTYPES"]
@@ -128,11 +128,6 @@ class ConditionalOutputLayer(Op):
             names = ", ".join(d.name for d in OUTPUT_DTYPES)
             raise DTypeError(f"ConditionalOutput: the branches' values have dtype {t.dtype.name}; a "
                              f"conditional's outputs must be one of {names} (cast it with td.cast)")
-        why = "TensorRT requires both branches to give the same dtype and rank"
-        if t.dtype != f.dtype:
-            raise DTypeError(f"ConditionalOutput: the true branch's value has dtype {t.dtype.name} but the "
-                             f"false branch's value has dtype {f.dtype.name}; {why}")
-        if t.rank != f.rank:
-            raise ShapeError(f"ConditionalOutput: the true branch's value has shape {t.shape_text} but the "
-                             f"false branch's value has shape {f.shape_text}; {why}")
+        check_same_type("ConditionalOutput", ("true branch's value", t), ("false branch's value", f),
+                        "TensorRT requires both branches to give the same dtype and rank", rank_only=True)
         return (TensorType(t.dtype, tuple(branch_dim(self.region, a, b) for a, b in zip(t.shape, f.shape))),)

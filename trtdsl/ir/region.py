@@ -69,12 +69,15 @@ def new_region(network: Network, kind: str, name: str | None) -> Region:
     return region
 
 
-def check_same_type(label: str, a: tuple[str, TensorType], b: tuple[str, TensorType], why: str) -> None:
-    """Raise if the two named types differ in dtype or shape (dims compared as the IR knows them)."""
+def check_same_type(
+    label: str, a: tuple[str, TensorType], b: tuple[str, TensorType], why: str, *, rank_only: bool = False
+) -> None:
+    """Raise if the two named types differ in dtype or shape (dims compared as the IR knows them), or with
+    ``rank_only`` in dtype or rank."""
     (a_name, a_ty), (b_name, b_ty) = a, b
     if a_ty.dtype != b_ty.dtype:
         raise DTypeError(f"{label}: the {a_name} has dtype {a_ty.dtype.name} but the {b_name} has dtype "
                          f"{b_ty.dtype.name}; {why}")
-    if a_ty.shape != b_ty.shape:
+    if (a_ty.rank != b_ty.rank) if rank_only else (a_ty.shape != b_ty.shape):
         raise ShapeError(f"{label}: the {a_name} has shape {a_ty.shape_text} but the {b_name} has shape "
                          f"{b_ty.shape_text}; {why}")
