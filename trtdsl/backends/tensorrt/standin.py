@@ -582,22 +582,29 @@ def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     obj._state["values"] = values
 
 
-@behaviour("Dims", "__len__")
-@behaviour("Permutation", "__len__")
-def _dims_len(si: StandIn, obj: Any, sig: Signature, a: dict) -> int:
-    return len(obj._state["values"])
+def sequence_behaviours(owners: tuple[str, ...], key: str, out_of_range: str, *, slices: bool) -> None:
+    """``len(obj)`` and ``obj[i]`` over the list ``obj._state[key]`` for the classes ``owners``, raising
+    IndexError(``out_of_range``) as the bindings do, and taking slices where ``slices`` says the bindings
+    take them."""
+
+    def length(si: StandIn, obj: Any, sig: Signature, a: dict) -> int:
+        return len(obj._state[key])
+
+    def item(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+        values = obj._state[key]
+        index = a["arg0"]
+        if slices and isinstance(index, slice):
+            return tuple(values[index])
+        if not -len(values) <= index < len(values):
+            raise IndexError(out_of_range)
+        return values[index]
+
+    for owner in owners:
+        behaviour(owner, "__len__")(length)
+        behaviour(owner, "__getitem__")(item)
 
 
-@behaviour("Dims", "__getitem__")
-@behaviour("Permutation", "__getitem__")
-def _dims_getitem(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
-    values = obj._state["values"]
-    index = a["arg0"]
-    if isinstance(index, slice):
-        return tuple(values[index])
-    if not -len(values) <= index < len(values):
-        raise IndexError("Out of bounds")
-    return values[index]
+sequence_behaviours(("Dims", "Permutation"), "values", "Out of bounds", slices=True)
 
 
 @behaviour("Dims", "__setitem__")

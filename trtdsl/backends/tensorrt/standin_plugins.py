@@ -25,7 +25,7 @@ import numpy as np
 
 from trtdsl.backends.tensorrt import standin
 from trtdsl.backends.tensorrt.manifest import Signature
-from trtdsl.backends.tensorrt.standin import Call, StandIn, behaviour
+from trtdsl.backends.tensorrt.standin import Call, StandIn, behaviour, sequence_behaviours
 from trtdsl.errors import ArgumentError
 from trtdsl.plugins.definition import lookup
 
@@ -82,20 +82,9 @@ def _collection_view_init(si: StandIn, view: Any, sig: Signature, a: dict) -> No
     view._state["fields"] = list(a["arg0"]._state["fields"])
 
 
-@behaviour("PluginFieldCollection", "__len__")
-@behaviour("PluginFieldCollection_", "__len__")
-def _collection_len(si: StandIn, collection: Any, sig: Signature, a: dict) -> int:
-    return len(collection._state["fields"])
-
-
-@behaviour("PluginFieldCollection", "__getitem__")
-@behaviour("PluginFieldCollection_", "__getitem__")
-def _collection_getitem(si: StandIn, collection: Any, sig: Signature, a: dict) -> Any:
-    items = collection._state["fields"]
-    index = a["arg0"]
-    if not -len(items) <= index < len(items):
-        raise IndexError("index out of range")
-    return items[index]
+sequence_behaviours(
+    ("PluginFieldCollection", "PluginFieldCollection_"), "fields", "index out of range", slices=False
+)
 
 
 @behaviour("IPluginCreatorV3Quick", "create_plugin")
