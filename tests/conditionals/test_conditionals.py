@@ -9,6 +9,7 @@ from support import arrays, assert_close
 
 import trtdsl as td
 from trtdsl.regions import analyze
+from backend_rows import Row, tensorrt_case
 
 small = {"min_value": -6, "max_value": 6}
 shapes = st.lists(st.integers(1, 3), max_size=2).map(tuple)
@@ -295,3 +296,39 @@ def test_branch_lengths_change_from_one_iteration_to_the_next():
     net.output("total", final)
     x_value = np.array([1.0, 2.0, 4.0], np.float32)
     assert net.run({"x": x_value})["total"] == np.float32(2 * 7.0 + 2 * 1.0)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    def conditionals(net):
+        a = net.input("a", td.int32, ())
+        b = net.input("b", td.int32, ())
+        v = net.input("v", td.float32, ("n",))
+        lo, hi = td.cond(a < b, lambda: (a * 2, b), lambda: (b, a - 1))
+        net.output("lo", lo)
+        net.output("hi", hi)
+        inner = td.cond(a > 0, lambda: td.cond(b > 0, lambda: td.exp(v), lambda: v * 2.0), lambda: -v)
+        net.output("nested", inner)
+        summed = td.cond(a == b, lambda: td.fori_loop(0, 3, lambda i, acc: acc + v, v), lambda: v)
+        net.output("loop_in_branch", summed)
+
+    return [Row("conditionals", conditionals, values={"a": (-3, 3), "b": (-3, 3)})]
+
+
+@tensorrt_case
+def conditionals() -> td.Network:
+    net = td.Network("conditionals")
+    a = net.input("a", td.int32, ())
+    b = net.input("b", td.int32, ())
+    lo, hi = td.cond(a < b, lambda: (a, b), lambda: (b, a))
+    net.output("lo", lo)
+    net.output("hi", hi)
+    x = net.input("x", td.float32, (2,))
+    with td.If(td.max(x) > 1.0) as branch:
+        with branch.then_():
+            then_value = td.exp(x)
+        with branch.else_():
+            else_value = x * 3.0
+        chosen = branch.output(then_value, else_value)
+    net.output("branch", chosen)
+    return net

@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import numpy as np
+import trtdsl as td
+from backend_rows import tensorrt_case, randn, rng, load_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -100,3 +103,77 @@ def test_example_runs(script):
     check = EXPECTED.get(script.name)
     if check is not None:
         check(done.stdout)
+
+
+@tensorrt_case
+def example_mnist() -> td.Network:
+    """examples/mnist_from_scratch.py's LeNet (random weights in place of the fitted last layer)."""
+    mnist = load_example("mnist_from_scratch")
+    weights = mnist.random_weights(rng(1))
+    weights["dense2"], weights["dense2_bias"] = randn(500, 10, seed=3), randn(10, seed=4)
+    return mnist.lenet(weights)
+
+
+@tensorrt_case
+def example_int8_cnn() -> td.Network:
+    """examples/int8_cnn.py's LeNet with INT8 Q/DQ pairs placed by td.quantization.insert_qdq."""
+    mnist, int8 = load_example("mnist_from_scratch"), load_example("int8_cnn")
+    weights = mnist.random_weights(rng(2))
+    weights["dense2"], weights["dense2_bias"] = randn(500, 10, seed=5), randn(10, seed=6)
+    return int8.quantized(weights, mnist.render(np.arange(10), rng(3)), td.int8)
+
+
+@tensorrt_case
+def example_char_rnn() -> td.Network:
+    """examples/char_rnn_lstm.py's LSTM text reader (a loop over characters)."""
+    rnn = load_example("char_rnn_lstm")
+    return rnn.reader(rnn.make_weights())
+
+
+@tensorrt_case
+def example_char_rnn_generator() -> td.Network:
+    """examples/char_rnn_lstm.py's generator (a loop feeding its output back)."""
+    rnn = load_example("char_rnn_lstm")
+    return rnn.generator(rnn.make_weights())
+
+
+@tensorrt_case
+def example_early_exit() -> td.Network:
+    """examples/early_exit.py's classifier (an if-conditional skipping the second stage)."""
+    early = load_example("early_exit")
+    return early.classifier(early.make_weights())
+
+
+@tensorrt_case
+def example_sum_even() -> td.Network:
+    """examples/sum_even.py, written with scopes (a loop holding a conditional)."""
+    return load_example("sum_even").with_scopes()
+
+
+@tensorrt_case
+def example_sum_even_functional() -> td.Network:
+    """examples/sum_even.py, written with td.fori_loop and td.cond."""
+    return load_example("sum_even").with_functions()
+
+
+@tensorrt_case
+def example_readme() -> td.Network:
+    """The README's first example."""
+    net = td.Network("demo")
+    x = net.input("x", td.float32, ("batch", 4))
+    net.output("y", td.relu(x @ np.ones((4, 3), np.float32) + 1.0))
+    return net
+
+
+@tensorrt_case
+def example_attention() -> td.Network:
+    """A transformer block: layer norm, attention with softmax, a GELU MLP, residuals."""
+    net = td.Network("attention")
+    x = net.input("x", td.float32, ("batch", "tokens", 8))
+    h = td.layer_norm(x, np.ones(8, np.float32), np.zeros(8, np.float32))
+    q, k, v = (h @ randn(8, 8, seed=s) for s in (1, 2, 3))
+    scores = td.softmax(td.matmul(q, k, transpose_b=True) * (1 / np.sqrt(8)), axis=-1)
+    h = x + (scores @ v) @ randn(8, 8, seed=4)
+    mlp = td.gelu(h @ randn(8, 16, seed=5) + randn(16, seed=6)) @ randn(16, 8, seed=7)
+    net.output("y", h + mlp)
+    return net

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from support import TOLERANCES, arrays, assert_close, run_layer, shapes
 
 import trtdsl as td
+from trtdsl.layers.activation import ActivationType
+from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case
 
 
 def scalar(f):
@@ -93,3 +95,54 @@ def test_gelu_approximations_differ_slightly():
     x = np.linspace(-4, 4, 41, dtype=np.float32)
     exact, approx = run_layer(lambda t: (td.gelu(t), td.gelu(t, approximate="tanh")), x)
     assert 0 < np.max(np.abs(exact - approx)) < 1e-3
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Activation -----------------------------------------------------------------------------------------
+_A = ActivationType
+ACTIVATION_PARAMS: dict[ActivationType, list[tuple[float, float]]] = {
+    _A.RELU: [(0.0, 0.0)],
+    _A.SIGMOID: [(0.0, 0.0)],
+    _A.TANH: [(0.0, 0.0)],
+    _A.LEAKY_RELU: [(0.1, 0.0)],
+    _A.ELU: [(0.7, 0.0)],
+    _A.SELU: [(1.6732632423543772, 1.0507009873554805)],
+    _A.SOFTSIGN: [(0.0, 0.0)],
+    _A.SOFTPLUS: [(1.0, 1.0), (1.5, 0.5)],
+    _A.CLIP: [(-0.5, 2.0)],
+    _A.HARD_SIGMOID: [(0.2, 0.5)],
+    _A.SCALED_TANH: [(1.7, 0.6)],
+    _A.THRESHOLDED_RELU: [(0.5, 0.0)],
+    _A.GELU_ERF: [(0.0, 0.0)],
+    _A.GELU_TANH: [(0.0, 0.0)],
+}
+
+
+def onnx_rows() -> list[Row]:
+    layers = {
+        f"{kind.name}-{alpha:g}-{beta:g}": (lambda x, k=kind, a=alpha, b=beta: td.activation(x, k, a, b))
+        for kind, params in ACTIVATION_PARAMS.items()
+        for alpha, beta in params
+    }
+    rows = []
+    for dtype in FLOATS:
+        rows += variant_rows("activation", dtype, {"x": (dtype, ("n", 3))}, layers)
+    rows += [Row(f"activation-RELU-{dtype.name}", one_input(dtype, td.relu)) for dtype in INTS]
+    gelu = {kind.name: (lambda x, k=kind: td.activation(x, k)) for kind in (_A.GELU_ERF, _A.GELU_TANH)}
+    rows.append(Row("activation-GELU-opset20-float32", each({"x": (td.float32, ("n", 3))}, gelu), opset=20))
+    return rows
+
+
+@tensorrt_case
+def activations() -> td.Network:
+    net = td.Network("activations")
+    x = net.input("x", td.float32, ("n", 5))
+    for kind in ActivationType:
+        net.output(kind.name.lower(), td.activation(x, kind, 0.25, 1.5))
+    h = net.input("h", td.float16, (3,))
+    net.output("h_relu", td.relu(h))
+    b = net.input("b", td.bfloat16, (3,))
+    net.output("b_gelu", td.gelu(b))
+    i = net.input("i", td.int32, (3,))
+    net.output("i_relu", td.relu(i))
+    return net

@@ -9,8 +9,11 @@ from hypothesis import strategies as st
 from support import arrays, call, expect_error, f32, run_layer, shapes
 
 import trtdsl as td
+from trtdsl.layers.cast import CASTABLE
+import ml_dtypes
+from backend_rows import Row, FLOATS, INTS, one_input, each, tensorrt_case, randn
 
-FLOATS = [np.float32, np.float16, td.bfloat16.numpy]
+NUMPY_FLOATS = [np.float32, np.float16, td.bfloat16.numpy]
 
 
 def c_trunc_saturate(v: float, lo: int, hi: int) -> int:
@@ -21,7 +24,7 @@ def c_trunc_saturate(v: float, lo: int, hi: int) -> int:
     return min(max(int(v), lo), hi)  # int() truncates toward zero
 
 
-@pytest.mark.parametrize("src", FLOATS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("src", NUMPY_FLOATS, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("dst", [np.int32, np.int64, np.int8, np.uint8])
 @given(data=st.data())
 def test_float_to_int_truncates_toward_zero(src, dst, data):
@@ -107,3 +110,95 @@ ROWS = [
 @pytest.mark.parametrize("cls, message, call_", ROWS, ids=[f"{i:02d}" for i in range(len(ROWS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Cast, Identity, Constant ---------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for source in CASTABLE:
+        x = {"x": (source, ("n", 3))}
+        rows.append(
+            Row(
+                f"cast-from-{source.name}",
+                each(x, {t.name: (lambda v, t=t: td.cast(v, t)) for t in CASTABLE}),
+            )
+        )
+        if source.is_float:
+            for target in (td.int32, td.int64, td.int8, td.uint8):
+                info = np.iinfo(target.numpy)
+                wide = (float(info.min) * 1.5 - 2, float(info.max) * 1.5 + 2)
+                rows.append(
+                    Row(
+                        f"cast-saturating-{source.name}-to-{target.name}",
+                        each(x, {target.name: lambda v, t=target: td.cast(v, t)}),
+                        values={"x": wide},
+                    )
+                )
+    identity_types = FLOATS + INTS + (td.bool_, td.int8, td.uint8)
+    rows.append(
+        Row(
+            "identity",
+            each(
+                {f"x_{d.name}": (d, ("n", 3)) for d in identity_types},
+                {d.name: (lambda *xs, i=i: td.identity(xs[i])) for i, d in enumerate(identity_types)},
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "constant-output",
+            lambda net: (
+                net.input("x", td.float32, (2,)),
+                net.output("y", net.constant(np.array([1.5, -2.0], np.float32))),
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "constant-operand-int64",
+            one_input(td.int64, lambda x: x * x.network.constant(np.array([[2, -3, 5]], np.int64))),
+        )
+    )
+    return rows
+
+
+@tensorrt_case
+def casts() -> td.Network:
+    net = td.Network("casts")
+    x = net.input("x", td.float32, (4,))
+    for to in (td.float16, td.bfloat16, td.int32, td.int64, td.int8, td.uint8, td.bool):
+        net.output(f"to_{to.name}", td.cast(x, to))
+    i = net.input("i", td.int64, (4,))
+    net.output("i_to_f16", td.cast(i, td.float16))
+    return net
+
+
+@tensorrt_case
+def identities_and_outputs() -> td.Network:
+    net = td.Network("outputs")
+    x = net.input("x", td.float32, (2, 2))
+    y = td.relu(x, name="act")
+    net.output("same_as_input", x)
+    net.output("first", y)
+    net.output("second", y)
+    net.output("copy", td.identity(td.exp(x)))
+    return net
+
+
+@tensorrt_case
+def constants() -> td.Network:
+    net = td.Network("constants")
+    x = net.input("x", td.float32, (2, 3))
+    net.output("f32", x + net.constant(randn(2, 3)))
+    net.output("scalar", x * 2.5)
+    net.output("f16", net.constant(np.array([[1.5, -2]], np.float16)))
+    net.output("bf16", net.constant(np.array([1.5, -2, 3.25], ml_dtypes.bfloat16)))
+    net.output("i32", net.constant(np.arange(6, dtype=np.int32).reshape(2, 3)))
+    net.output("i64", net.constant(np.array([2**40, -1], np.int64)))
+    net.output("bool", net.constant(np.array([[True, False], [False, True]])))
+    net.output("i8", net.constant(np.array([-128, 0, 127], np.int8)))
+    net.output("u8", net.constant(np.array([0, 7, 255], np.uint8)))
+    net.output("empty", net.constant(np.zeros((0, 3), np.float32)))
+    net.output("zero_d", net.constant(np.array(4.0, np.float32)))
+    return net

@@ -8,6 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from backend_rows import Row, tensorrt_case
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_, np.int8]
 
@@ -134,3 +135,30 @@ def test_the_layer_checks_what_the_function_cannot():
                  lambda: net.add1(td.ops.Concatenation(2), (a, a)))
     expect_error(ShapeError, "Concatenation: got 0 inputs; expected 1 to 10000",
                  lambda: net.add1(td.ops.Concatenation(0), ()))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_):
+
+        def build(net, dtype=dtype):
+            a = net.input("a", dtype, ("n", 3))
+            b = net.input("b", dtype, ("m", 3))
+            net.output("concat0", td.concatenate([a, b, a], axis=0))
+            net.output("concat1", td.concatenate([a, a], axis=1))
+            net.output("shape", td.shape_of(b))
+
+        rows.append(Row(f"concat-shape-{dtype.name}", build))
+    return rows
+
+
+@tensorrt_case
+def concatenations() -> td.Network:
+    net = td.Network("concat")
+    a = net.input("a", td.float32, ("n", 2))
+    b = net.input("b", td.float32, ("n", 3))
+    net.output("axis1", td.concatenate([a, b, a], axis=-1))
+    net.output("axis0", td.concatenate([a, np.zeros((1, 2), np.float32)], axis=0))
+    net.output("single", td.concatenate([b], axis=1))
+    return net

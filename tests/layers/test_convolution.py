@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
+from backend_rows import Row, FLOATS, tensorrt_case, randn
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
 
@@ -377,3 +378,90 @@ def test_deconvolution_of_an_empty_spatial_dim_is_its_bias():
     assert_close(got, naive_deconv(x, w, np.array([1, 2, 3], np.float32), (1, 1), (0, 0), (0, 0), (1, 1), 1,
                                    "explicit_round_down").astype(np.float32))
     assert got.shape == (1, 3, 2, 4) and (got[0, 2] == 3).all()
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Convolution, Deconvolution, Pooling ----------------------------------------------------------------
+_RNG = np.random.default_rng(7)
+_W = _RNG.uniform(-1, 1, (4, 2, 3, 3)).astype(np.float32)
+_B = _RNG.uniform(-1, 1, (4,)).astype(np.float32)
+_W3 = _RNG.uniform(-1, 1, (2, 2, 2, 2, 2)).astype(np.float32)
+_WT = _RNG.uniform(-1, 1, (2, 3, 3, 2)).astype(np.float32)
+_CONV_TOL = {"float32": 1e-4, "float16": 2e-2, "bfloat16": 0.2}
+
+def onnx_rows() -> list[Row]:
+    rows = []
+    modes = ("explicit_round_down", "explicit_round_up", "same_upper", "same_lower")
+    for dtype in FLOATS:
+
+        def conv(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 5, 6))
+            w, b = _W.astype(dtype.numpy), _B.astype(dtype.numpy)
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
+                net.output(f"conv_{mode}", td.conv(x, w, b, stride=(2, 1), padding=pad, padding_mode=mode))
+            net.output(
+                "conv_grouped_dilated",
+                td.conv(x, _W[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=2),
+            )
+            net.output("conv_kernel_input", td.conv(x, net.input("w", dtype, (4, 2, 3, 3))))
+            x3 = net.input("x3", dtype, (1, 2, 3, 4, "m"))
+            net.output("conv3d", td.conv(x3, _W3.astype(dtype.numpy), padding=1))
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (0, 2))
+                net.output(
+                    f"deconv_{mode}",
+                    td.conv_transpose(
+                        x, _WT.astype(dtype.numpy), stride=(2, 3), padding=pad, padding_mode=mode
+                    ),
+                )
+            net.output(
+                "deconv_grouped",
+                td.conv_transpose(
+                    x, _WT[:, :1].astype(dtype.numpy), stride=2, dilation=2, groups=2, padding=1
+                ),
+            )
+
+        rows.append(
+            Row(
+                f"convolution-{dtype.name}",
+                conv,
+                values={"x": (-2, 2), "w": (-1, 1), "x3": (-2, 2)},
+                atol=_CONV_TOL[dtype.name],
+                rtol=_CONV_TOL[dtype.name],
+                special=False,
+            )
+        )
+    return rows
+
+
+@tensorrt_case
+def convolutions() -> td.Network:
+    net = td.Network("convs")
+    x = net.input("x", td.float32, ("n", 4, 9, 9))
+    net.output("conv", td.conv(x, randn(6, 4, 3, 2), randn(6)))
+    net.output(
+        "conv_strided",
+        td.conv(x, randn(4, 2, 3, 2), stride=(2, 1), padding=((1, 2), (0, 1)), dilation=(2, 1), groups=2),
+    )
+    net.output("conv_same", td.conv(x, randn(2, 4, 2, 3), stride=(1, 2), padding_mode="same_upper"))
+    net.output("conv_same_lower", td.conv(x, randn(2, 4, 3, 2), padding_mode="same_lower"))
+    net.output("conv_round_up", td.conv(x, randn(2, 4, 2, 2), stride=(3, 2), padding_mode="explicit_round_up"))
+    net.output(
+        "deconv", td.conv_transpose(x, randn(4, 3, 2, 3), randn(3), stride=(2, 3), padding=((1, 0), (0, 2)))
+    )
+    net.output(
+        "deconv_groups",
+        td.conv_transpose(
+            x, randn(4, 1, 3, 2), stride=(1, 2), padding=((1, 2), (0, 1)), dilation=(1, 2), groups=2
+        ),
+    )
+    net.output("deconv_same", td.conv_transpose(x, randn(4, 2, 3, 2), stride=(2, 1), padding_mode="same_lower"))
+    k = net.input("k", td.float32, (5, 4, 1, 1))
+    net.output("conv_tensor_kernel", td.conv(x, k))
+    v = net.input("v", td.float16, (1, 2, 4, 4, 4))
+    net.output(
+        "conv3d",
+        td.conv(v, randn(3, 2, 2, 3, 1, dtype=np.float16), stride=(1, 2, 1), padding=((1, 0), (0, 1), (2, 0))),
+    )
+    return net

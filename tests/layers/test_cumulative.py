@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.cumulative import Cumulative
+from backend_rows import Row, FLOATS, INTS, each
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -118,3 +119,27 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS + INTS:
+        variants = {
+            f"{'exclusive' if e else 'inclusive'}_{'reverse' if r else 'forward'}": (
+                lambda x, e=e, r=r: td.cumsum(x, 1, exclusive=e, reverse=r)
+            )
+            for e in (False, True)
+            for r in (False, True)
+        }
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(
+            Row(
+                f"cumsum-{dtype.name}",
+                each({"x": (dtype, ("n", 4))}, variants),
+                values={"x": (-(2**31), 2**31 - 1)} if dtype is td.int32 else None,
+                rtol=tol,
+                atol=tol,
+            )
+        )
+    return rows

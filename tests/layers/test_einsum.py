@@ -13,6 +13,7 @@ from support import TOLERANCES, arrays, call, error_line, expect_error, f32, run
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.einsum import Einsum
+from backend_rows import Row, FLOATS, each, variant_rows, tensorrt_case, randn
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -184,3 +185,40 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Einsum, OneHot, Scatter ----------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        variants = {
+            "bmm": lambda a, b: td.einsum("nij,njk->nik", a, b),
+            "implicit_spaces": lambda a, b: td.einsum("nij, njk", a, b),
+            "transpose_sum": lambda a, b: td.einsum("nij->jn", a),
+            "ellipsis": lambda a, b: td.einsum("...ij,...jk->...ik", a, b),
+            "chain": lambda a, b: td.einsum("nij,njk,nli->lk", a, b, td.transpose(a, (0, 2, 1))),
+            "dot": lambda a, b: td.einsum("nij,nij->", a, a),
+        }
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        inputs = {"a": (dtype, ("n", 2, 3)), "b": (dtype, ("n", 3, 4))}
+        rows += variant_rows(f"einsum-{dtype.name}", dtype, inputs, variants, values={"a": (-4, 4), "b": (-4, 4)},
+                          special=False, rtol=tol, atol=tol)
+    rows.append(Row("einsum-nan-inf-float32", each({"a": (td.float32, ("n", 3)), "b": (td.float32, (3, 2))},
+                                                    {"mm": lambda a, b: td.einsum("ij,jk->ik", a, b)})))
+    return rows
+
+
+@tensorrt_case
+def einsums() -> td.Network:
+    net = td.Network("einsums")
+    a = net.input("a", td.float32, ("n", 3, 4))
+    b = net.input("b", td.float32, ("n", 4, 2))
+    net.output("bmm", td.einsum("bij,bjk->bik", a, b))
+    net.output("implicit", td.einsum("nij, njk", a, b))
+    net.output("transpose_sum", td.einsum("nij->jn", a))
+    net.output("ellipsis", td.einsum("...ij,jk->...ik", a, randn(4, 5)))
+    net.output("chain", td.einsum("nij,njk,kl->nil", a, b, randn(2, 3, seed=1)))
+    h = net.input("h", td.float16, (5,))
+    net.output("dot_f16", td.einsum("i,i->", h, h))
+    return net

@@ -10,6 +10,8 @@ from hypothesis.extra import numpy as hnp
 from support import TOLERANCES, arrays, assert_close, run_layer
 
 import trtdsl as td
+from trtdsl.layers.elementwise import ElementWiseOperation
+from backend_rows import Row, FLOATS, INTS, each, variant_rows, tensorrt_case
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -159,3 +161,81 @@ def test_exact_division_identity_holds_for_large_int64():
     got = run_layer(td.divide, a, b)
     assert got.tolist() == [(2**62 + 1) // 3, -((2**62 + 1) // 3)]
     assert math.isclose(float(got[0]) * 3, 2**62, rel_tol=1e-12)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- ElementWise ----------------------------------------------------------------------------------------
+_E = ElementWiseOperation
+_FLOAT_OPS = (
+    _E.SUM,
+    _E.SUB,
+    _E.PROD,
+    _E.MAX,
+    _E.MIN,
+    _E.DIV,
+    _E.POW,
+    _E.FLOOR_DIV,
+    _E.EQUAL,
+    _E.GREATER,
+    _E.LESS,
+)
+_INT_OPS = (_E.SUM, _E.SUB, _E.PROD, _E.MAX, _E.MIN, _E.DIV, _E.FLOOR_DIV, _E.EQUAL, _E.GREATER, _E.LESS)
+_BOOL_OPS = (_E.AND, _E.OR, _E.XOR, _E.EQUAL)
+
+
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype, ops in (
+        [(d, _FLOAT_OPS) for d in FLOATS] + [(d, _INT_OPS) for d in INTS] + [(td.bool_, _BOOL_OPS)]
+    ):
+        layers = {op.name: (lambda a, b, o=op: td.elementwise(a, b, o)) for op in ops}
+        rows += variant_rows("elementwise", dtype, {"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, layers)
+        if dtype in (td.float32, td.int32, td.bool_):
+            rows.append(
+                Row(
+                    f"elementwise-broadcast-{dtype.name}",
+                    each({"a": (dtype, ("n", 3)), "b": (dtype, (1, 3))}, layers),
+                )
+            )
+        if dtype in INTS:
+            info = np.iinfo(dtype.numpy)
+            full = (int(info.min), int(info.max))
+            division = {op.name: layers[op.name] for op in (_E.DIV, _E.FLOOR_DIV)}
+            rows.append(
+                Row(
+                    f"elementwise-division-full-range-{dtype.name}",
+                    each({"a": (dtype, ("n", 3)), "b": (dtype, ("n", 3))}, division),
+                    values={"a": full, "b": full},
+                )
+            )
+            constant = {
+                op.name: (lambda x, o=op, d=dtype: td.elementwise(x, np.array([3, -4, 7], d.numpy), o))
+                for op in (_E.DIV, _E.FLOOR_DIV)
+            }
+            rows.append(
+                Row(
+                    f"elementwise-constant-divisor-{dtype.name}",
+                    each({"x": (dtype, ("n", 3))}, constant),
+                    values={"x": full},
+                )
+            )
+    return rows
+
+
+@tensorrt_case
+def elementwise_ops() -> td.Network:
+    net = td.Network("elementwise")
+    a = net.input("a", td.float32, ("n", 3))
+    b = net.input("b", td.float32, (3,))
+    for op in ElementWiseOperation:
+        if op.name in ("AND", "OR", "XOR"):
+            net.output(op.name.lower(), td.elementwise(a > 0, b > 0, op))
+        else:
+            net.output(op.name.lower(), td.elementwise(a, b, op))
+    i = net.input("i", td.int32, (3,))
+    net.output("idiv", i / 2)
+    net.output("ifloordiv", i // 3)
+    net.output("imod", i % 4)
+    net.output("ne", a != b)
+    net.output("ge", a >= 1.0)
+    return net

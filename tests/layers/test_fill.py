@@ -12,6 +12,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from backend_rows import Row, one_input
 
 
 @pytest.fixture(autouse=True)
@@ -333,3 +334,40 @@ ERRORS = [
 def test_errors(cls, message, build):
     _, x = _net()
     expect_error(cls, message, lambda: build(x))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    def fills(net):
+        x = net.input("x", td.float32, ("n", 3))
+        a = net.input("a", td.int32, ())
+        net.output("arange", td.arange(x.shape[0], like=x))
+        net.output("arange_f32", td.arange(0.5, 4.0, 0.75, td.float32, like=x))
+        net.output("zeros", td.zeros((x.shape[0], 2), td.int32, like=x))
+        net.output("grid_int32", td.fill((2, 3), "linspace", a, (100, -10), td.int32, like=x))
+        net.output("grid_int64", td.fill((x.shape[0], 3), "linspace", np.int64(-4), (7, 2), td.int64, like=x))
+        uniform = td.fill(x.shape, "random_uniform", 2.0, 3.0, like=x)
+        net.output("uniform_in_bounds", td.logical_and(td.min(uniform) >= 2.0, td.max(uniform) <= 3.0))
+        normal = td.fill((x.shape[0], 4), "random_normal", 1.0, 0.5, td.float32, like=x)
+        net.output("normal_finite", td.max(td.abs(td.cast(normal, td.float32))) < 1e4)
+
+    rows.append(Row("fill", fills, values={"a": (-1000, 1000)}))
+    rows.append(
+        Row(
+            "fill-random-normal-float16",
+            one_input(
+                td.float32,
+                lambda x: (
+                    td.max(
+                        td.abs(
+                            td.cast(td.fill(x.shape, "random_normal", dtype=td.float16, like=x), td.float32)
+                        )
+                    )
+                    < 1e4
+                ),
+            ),
+        )
+    )
+
+    return rows

@@ -9,6 +9,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from backend_rows import Row, INTS, tensorrt_case
 
 DATA_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_, np.int8]
 
@@ -224,3 +225,51 @@ def test_the_layer_checks_what_the_functions_cannot():
                  lambda: net.add1(td.ops.Gather(1, td.GatherMode.ND), (d, i)))
     expect_error(ArgumentError, "Gather[ELEMENT]: argument 'num_elementwise_dims' is 1; expected 0 in ELEMENT mode",
                  lambda: net.add1(td.ops.Gather(1, td.GatherMode.ELEMENT, 1), (d, i)))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Gather ---------------------------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.int64, td.bool_):
+        for idx_type in INTS:
+
+            def build(net, dtype=dtype, idx_type=idx_type):
+                data = net.input("data", dtype, ("n", 4, 3))
+                data4 = net.input("data4", dtype, ("n", 2, 4, 3))
+                net.output("take", td.take(data, net.input("i_take", idx_type, ("m", 2)), axis=1))
+                net.output(
+                    "batched",
+                    td.gather(
+                        data4, net.input("i_batched", idx_type, (1, "m")), axis=2, num_elementwise_dims=1
+                    ),
+                )
+                net.output(
+                    "element", td.take_along_axis(data, net.input("i_element", idx_type, ("n", 3, 2)), axis=1)
+                )
+                net.output("nd", td.gather_nd(data, net.input("i_nd", idx_type, ("m", 2))))
+                net.output(
+                    "nd_batched",
+                    td.gather_nd(data, net.input("i_nd_batched", idx_type, ("n", 2, 1)), batch_dims=1),
+                )
+
+            name = f"gather-{dtype.name}-{idx_type.name}"
+            rows.append(Row(name, build))
+            # beyond every axis here: TensorRT reads 0 there
+            out_of_range = {f"i_{v}": (-7, 7) for v in ("take", "batched", "element", "nd", "nd_batched")}
+            rows.append(Row(f"{name}-out-of-range", build, values=out_of_range))
+    return rows
+
+
+@tensorrt_case
+def gathers() -> td.Network:
+    net = td.Network("gathers")
+    data = net.input("data", td.float32, (3, 4, 5))
+    idx = net.input("idx", td.int32, (2,))
+    net.output("take", td.take(data, idx, axis=-2))
+    net.output("take_const", td.take(data, np.array([[0, 2]], np.int64), axis=2))
+    net.output("along", td.take_along_axis(data, np.zeros((3, 4, 2), np.int32), axis=-1))
+    net.output("nd", td.gather_nd(data, np.array([[0, 1], [2, 3]], np.int32)))
+    net.output("nd_batch", td.gather_nd(data, np.zeros((3, 1), np.int32), batch_dims=1))
+    net.output("elementwise", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
+    return net

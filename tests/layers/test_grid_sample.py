@@ -15,6 +15,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.grid_sample import GridSample, GridSampleMode
 from trtdsl.layers.resize import InterpolationMode
+from backend_rows import Row, FLOATS
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 A = -0.75
@@ -190,3 +191,24 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def samples(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 3, 4))
+            grid = net.input("grid", dtype, ("n", 2, 5, 2))
+            for mode in ("nearest", "linear", "cubic"):
+                for sample_mode in ("fill", "clamp", "reflect"):
+                    for align in (False, True):
+                        net.output(f"{mode}_{sample_mode}_{align}", td.grid_sample(
+                            x, grid, interpolation=mode, sample_mode=sample_mode, align_corners=align))
+
+        values = {"x": (-10, 10), "grid": (-2.5, 2.5)}
+        rows.append(Row(f"grid-sample-{dtype.name}", samples, values=values, special=False))
+        if dtype is td.float32:
+            rows.append(Row("grid-sample-opset20-float32", samples, values=values, special=False, opset=20))
+    return rows

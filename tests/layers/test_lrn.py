@@ -12,6 +12,7 @@ from support import arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.lrn import LRN
+from backend_rows import Row
 
 
 def expected(x, window, alpha, beta, k):
@@ -109,3 +110,22 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    def lrns(net):
+        x = net.input("x", td.float32, ("n", 6, 2, 3))
+        for window, alpha, beta, k in ((1, 1e-4, 0.75, 1.0), (3, 0.5, 0.6, 2.0), (5, 2.0, 1.5, 0.5),
+                                       (15, 3.0, 0.01, 1e-5)):
+            net.output(f"lrn_{window}", td.lrn(x, window, alpha, beta, k))
+        net.output("rank3", td.lrn(net.input("y", td.float32, (5, "h", 2)), 3, 0.1, 0.5, 1.0))
+        net.output("rank5", td.lrn(net.input("z", td.float32, ("n", 2, 4, 2, 2)), 3, 0.1, 0.5, 1.0))
+
+    # onnxruntime's LRN keeps a running sum of squares along the channels (adding the one entering the window,
+    # subtracting the one leaving): relative errors of 1e-5 and more where large squares leave, and NaN for
+    # a 0 whose window holds an infinity (inf - inf), where the formula gives 0; so no ±inf, and rtol 1e-4
+    rows.append(Row("lrn-float32", lrns, values={"x": (-20, 20), "y": (-20, 20), "z": (-20, 20)}, special=False,
+                    rtol=1e-4))
+    return rows

@@ -11,6 +11,7 @@ from support import arrays, call, expect_error, f32, layer_labels, run_layer, sh
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from backend_rows import tensorrt_case, randn
 
 TYPES = [np.float32, np.int32, np.bool_]
 
@@ -321,3 +322,29 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+@tensorrt_case
+def helpers() -> td.Network:
+    """The helpers built from layers (td.stack, td.linear, ...): they lower as the layers they are made of."""
+    net = td.Network("helpers")
+    x = net.input("x", td.float32, ("n", 4, 6))
+    n = x.shape[0]
+    net.output("stack", td.stack([x, x * 2.0], axis=-1))
+    for i, part in enumerate(td.split(x, [2, n], axis=2)):
+        net.output(f"split{i}", part)
+    net.output("flatten", td.flatten(x, 1))
+    net.output("tile", td.tile(x, (1, 2, 1)))
+    net.output("repeat", td.repeat(x, 2, axis=1))
+    net.output("flip", td.flip(x, (0, 2)))
+    net.output("argmax", td.argmax(x, 1))
+    net.output("argmin", td.argmin(x, keepdims=True, dtype=td.int64))
+    net.output("last", x[n - 1, :n])
+    net.output("zeros", td.zeros(x.shape))
+    heads = td.split_heads(td.linear(x, randn(6, 6), randn(6)), 2)
+    net.output("attention", td.merge_heads(td.silu(heads)))
+    images = net.input("images", td.float32, ("n", 4, 3, 3))
+    net.output("batch_norm", td.batch_norm(images, *(np.linspace(0.5, 1.5, 4) for _ in range(4))))
+    net.output("log_softmax", td.log_softmax(x))
+    net.output("hard_swish", td.hard_swish(x))
+    return net

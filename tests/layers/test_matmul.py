@@ -10,6 +10,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
+from backend_rows import Row, FLOATS, two_inputs, tensorrt_case, randn
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 OPS = list(MatrixOperation)
@@ -192,3 +193,75 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- MatrixMultiply -------------------------------------------------------------------------------------
+_MM_SHAPES = {
+    "NONE": (("b", 2, 3), ("b", 3, 4)),
+    "TRANSPOSE": (("b", 3, 2), ("b", 4, 3)),
+    "VECTOR": (("b", 3), ("b", 3)),
+}
+# Products of values in [-4, 4] summed over 3 terms; absolute tolerances for the cancellations.
+_MM_ATOL = {"float32": 1e-4, "float16": 0.05, "bfloat16": 0.5}
+
+
+def onnx_rows() -> list[Row]:
+    from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
+
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            for op0 in MatrixOperation:
+                for op1 in MatrixOperation:
+                    a = net.input(f"a_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op0.name][0])
+                    b = net.input(f"b_{op0.name}_{op1.name}", dtype, _MM_SHAPES[op1.name][1])
+                    net.output(f"{op0.name}_{op1.name}", net.add1(MatrixMultiply(op0, op1), (a, b)))
+
+        rows.append(
+            Row(
+                f"matmul-{dtype.name}",
+                build,
+                values={
+                    f"{x}_{o0.name}_{o1.name}": (-4, 4)
+                    for x in "ab"
+                    for o0 in MatrixOperation
+                    for o1 in MatrixOperation
+                },
+                atol=_MM_ATOL[dtype.name],
+                special=False,
+            )
+        )
+    rows.append(
+        Row(
+            "matmul-broadcast-float32",
+            lambda net: net.output(
+                "y",
+                td.matmul(
+                    net.input("a", td.float32, ("n", 1, 2, 3)), net.input("b", td.float32, (1, "m", 3, 2))
+                ),
+            ),
+            values={"a": (-4, 4), "b": (-4, 4)},
+            atol=1e-4,
+        )
+    )
+    rows.append(
+        Row("matmul-nan-inf-float32", two_inputs(td.float32, lambda a, b: td.matmul(a, b), (3, "n")))
+    )
+    return rows
+
+
+@tensorrt_case
+def matmuls() -> td.Network:
+    net = td.Network("matmuls")
+    a = net.input("a", td.float32, ("b", 3, 4))
+    v = net.input("v", td.float32, (4,))
+    net.output("mm", a @ randn(4, 2))
+    net.output("mm_t", td.matmul(a, a, transpose_b=True))
+    net.output("mv", a @ v)
+    net.output("vv", td.matmul(v, v))
+    net.output("vm", v @ randn(4, 3, seed=1))
+    h = net.input("h", td.float16, (2, 2))
+    net.output("mm_f16", h @ h)
+    return net

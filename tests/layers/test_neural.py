@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, layer_labels, r
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from backend_rows import Row, each, rng
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -303,3 +304,56 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Helpers built from layers (td.stack, td.linear, ...): they export as the layers they are made of --------
+def onnx_rows() -> list[Row]:
+    w = np.linspace(-1, 1, 24, dtype=np.float32).reshape(3, 8)
+    rng = np.random.default_rng(0)
+    conv_w = rng.uniform(-1, 1, (4, 2, 3, 3)).astype(np.float32)
+    bn = [rng.uniform(-1, 1, 4), rng.uniform(0.5, 2, 4), rng.uniform(-1, 1, 4), rng.uniform(-1, 1, 4)]
+
+    def arrays(x, y, k):
+        n, m = x.shape[0], k.shape[0]
+        left, middle, right = td.split(x, [1, 3], axis=1)
+        return {
+            "stack": td.stack([x, y], axis=1), "left": left, "middle": middle, "right": right,
+            "halves": td.split(y, 2, axis=1)[1], "rows": td.split(x, [m])[1], "flat": td.flatten(x),
+            "tile": td.tile(x, (2, 1, 3)), "repeat": td.repeat(y, 2, axis=0), "flip": td.flip(x),
+            "last": x[n - 1], "head": x[:m], "argmax": td.argmax(x, 1), "argmin": td.argmin(y, keepdims=True),
+            "zeros": td.zeros(x.shape, x.dtype) + td.ones((n, 4), x.dtype),
+        }
+
+    def neural(x, images):
+        folded_w, folded_b = td.fold_batch_norm(conv_w, None, *bn, transposed=False)
+        heads = td.split_heads(td.linear(x, np.vstack([w, w]), np.arange(6, dtype=np.float32)), 3)
+        return {
+            "linear": td.linear(x, w), "heads": heads, "merged": td.merge_heads(td.silu(heads)),
+            "bn": td.batch_norm(x, *(np.linspace(0.5, 1, 8) for _ in range(4)), eps=1e-3, axis=-1),
+            "conv_bn": td.batch_norm(td.conv(images, conv_w, padding=1), *bn),
+            "folded": td.conv(images, folded_w, folded_b, padding=1),
+            "log_softmax": td.log_softmax(x), "hard_swish": td.hard_swish(x), "gelu_tanh": td.gelu(x, "tanh"),
+        }
+
+    def build(layers, inputs):
+        def network(net: td.Network) -> None:
+            tensors = [net.input(name, dtype, shape) for name, (dtype, shape) in inputs.items()]
+            for name, t in layers(*tensors).items():
+                net.output(name, t)
+
+        return network
+
+    rows = []
+    for dtype in (td.float32, td.int32):
+        inputs = {"x": (dtype, ("n", 4)), "y": (dtype, ("n", 4)), "k": (dtype, ("m",))}
+        rows.append(Row(f"helpers-arrays-{dtype.name}", build(arrays, inputs), dims={"n": (2, 4), "m": (1, 2)},
+                        special=False))
+    rows.append(Row("helpers-arg-extremes-nan-float32", each({"x": (td.float32, ("n", 3, 2))}, {
+        "argmax": lambda x: td.argmax(x, 1), "argmin": lambda x: td.argmin(x, 1),
+        "argmax_flat": lambda x: td.argmax(x), "argmin_flat": lambda x: td.argmin(x, keepdims=True),
+    }), values={"x": (-1, 1)}, nan_only=True))
+    neural_inputs = {"x": (td.float32, ("batch", "seq", 8)), "images": (td.float32, ("n", 2, 5, 5))}
+    rows.append(Row("helpers-neural-float32", build(neural, neural_inputs), values={"x": (-4, 4), "images": (-2, 2)},
+                    special=False))
+    return rows

@@ -14,6 +14,7 @@ from support import call, expect_error, inputs
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.nms import NMS, BoundingBoxFormat
+from backend_rows import Row, tensorrt_case
 
 
 def corners(box, center):
@@ -204,3 +205,53 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    # onnxruntime orders equal scores of a class as its heap pops them: the scores are distinct constants
+    scores = (np.random.default_rng(3).permutation(36).reshape(2, 6, 3) / 36 + 0.01).astype(np.float32)
+    for dtype in (td.float32, td.float16):
+
+        def suppressions(net, dtype=dtype):
+            boxes = net.input("boxes", dtype, (2, 6, 4))
+            per_class = net.input("per_class", dtype, (2, 6, 3, 4))
+            k = net.input("k", td.int32, ())
+            s = net.constant(scores.astype(dtype.numpy))
+            net.output("corner", td.nms(boxes, s, 2, iou_threshold=0.4, score_threshold=0.1))
+            net.output("center_int64", td.nms(boxes, s, k, iou_threshold=0.2, box_coding="center",
+                                              indices_dtype=td.int64))
+            net.output("top5", td.nms(boxes, s, 3, iou_threshold=0.5, topk_box_limit=5))
+            net.output("defaults", td.nms(boxes, s, k))
+            per_class_nms = td.nms(per_class, s, k, iou_threshold=0.3, score_threshold=0.3, topk_box_limit=7)
+            net.output("by_class", per_class_nms)
+            net.output("by_class_count", per_class_nms.producer.outputs[1])
+
+        rows.append(Row(f"nms-{dtype.name}", suppressions,
+                        values={"boxes": (-4, 8), "per_class": (-4, 8), "k": (-1, 3)}, special=False))
+    return rows
+
+
+@tensorrt_case
+def detection_and_vision() -> td.Network:
+    """GridSample, LRN and NMS with non-default parameters (NMS: optional inputs present and absent)."""
+    net = td.Network("detection_and_vision")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    grid = net.input("grid", td.float32, ("n", 2, 6, 2))
+    net.output("bilinear", td.grid_sample(x, grid))
+    net.output("nearest_reflect", td.grid_sample(x, grid, interpolation="nearest", sample_mode="reflect"))
+    net.output("cubic_border_aligned", td.grid_sample(x, grid, interpolation="cubic", align_corners=True,
+                                                      sample_mode="border"))
+    h = net.input("h", td.float16, (1, 2, 3, 3))
+    net.output("half", td.grid_sample(h, net.input("h_grid", td.float16, (1, 4, 4, 2))))
+    net.output("lrn", td.lrn(x, 3, alpha=2e-4, beta=0.6, k=1.5))
+    boxes = net.input("boxes", td.float32, ("n", 6, 4))
+    scores = net.input("scores", td.float32, ("n", 6, 3))
+    limit = net.input("limit", td.int32, ())
+    net.output("nms", td.nms(boxes, scores, limit, iou_threshold=0.4, score_threshold=-0.5,
+                             box_coding="center", topk_box_limit=10, indices_dtype=td.int64))
+    per_class = net.input("per_class", td.float16, ("n", 6, 3, 4))
+    half_scores = net.input("half_scores", td.float16, ("n", 6, 3))
+    net.output("nms_per_class", td.nms(per_class, half_scores, 2, score_threshold=0.25))
+    return net

@@ -8,6 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import DTypeError, ExecutionError
+from backend_rows import Row
 
 
 def indices_by_loops(x):
@@ -133,3 +134,16 @@ def test_a_count_that_changes_from_one_loop_iteration_to_the_next(backend, x):
     want = [float(sum(i + 1 for i in np.flatnonzero(row > 0))) for row in x]
     np.testing.assert_array_equal(out["each"], np.array(want, np.float32))
     assert out["total"] == np.float32(sum(want))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    def nonzeros(net):
+        x = net.input("x", td.float32, ("n", 3))
+        b = net.input("b", td.bool_, (2, "m"))
+        net.output("int32", td.nonzero(x))
+        net.output("int64", td.nonzero(b, td.int64))
+
+    rows.append(Row("nonzero", nonzeros, values={"x": (-1, 1)}))
+    return rows

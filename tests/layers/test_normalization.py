@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, call, error_line, expect_error, f32, run
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.normalization import Normalization
+from backend_rows import Row, FLOATS, tensorrt_case, randn
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -238,3 +239,50 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_, line=error_line(call_))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Normalization --------------------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 4, 3, 2))
+            scale = net.input("scale", dtype, (1, 4, 1, 1))
+            bias = net.input("bias", dtype, (1, 4, 1, 1))
+            gamma = net.input("gamma", dtype, (3, 2))
+            beta = net.input("beta", dtype, (3, 2))
+            net.output("layer", td.layer_norm(x, gamma, beta, axis=(2, 3)))
+            net.output("layer_last", td.layer_norm(x, gamma[0], beta[0], eps=1e-3))
+            net.output("instance", td.instance_norm(x, scale, bias))
+            net.output("group", td.group_norm(x, 2, scale, bias))
+            net.output("axes_0_2", td.normalization(x, scale, bias, (0, 2)))
+
+        tol = {"float32": 1e-4, "float16": 1e-2, "bfloat16": 6e-2}
+        rows.append(
+            Row(
+                f"normalization-{dtype.name}",
+                build,
+                values={k: (-3, 3) for k in ("x", "scale", "bias", "gamma", "beta")},
+                special=False,
+                rtol=tol,
+                atol=tol,
+            )
+        )
+    return rows
+
+
+@tensorrt_case
+def normalizations() -> td.Network:
+    net = td.Network("norms")
+    x = net.input("x", td.float32, ("n", 4, 3, 3))
+    net.output("layer", td.layer_norm(x, np.ones((3, 3), np.float32), np.zeros((3, 3), np.float32), eps=1e-3))
+    net.output("instance", td.instance_norm(x, randn(4), randn(4, seed=1), eps=1e-4))
+    net.output("group", td.group_norm(x, 2, randn(4), randn(4, seed=2), eps=2e-3))
+    half = x.astype(td.float16)
+    net.output("group_f16", td.group_norm(half, 2, randn(4, dtype=np.float16), randn(4, dtype=np.float16, seed=1)))
+    bf16 = td.bfloat16.numpy
+    bf = x.astype(td.bfloat16)
+    net.output("layer_bf16", td.layer_norm(bf, randn(3, dtype=bf16), randn(3, dtype=bf16, seed=1)))
+    return net

@@ -12,6 +12,7 @@ from support import arrays, call, expect_error, f32, run_layer, shapes
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.one_hot import OneHot
+from backend_rows import Row, FLOATS, INTS, tensorrt_case
 
 VALUE_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.int8, np.bool_]
 
@@ -116,3 +117,32 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+
+        def build(net, dtype=dtype):
+            i = net.input("i", td.int32, ("n", 3))
+            values = net.input("values", dtype, (2,))
+            net.output("last", td.one_hot(i, 4, values))
+            net.output("first", td.one_hot(i, 5, values, axis=0))
+            net.output("middle", td.one_hot(i, 3, values, axis=1))
+
+        # indices in [-6, 6] against depths 3 to 5: negatives that wrap, and indices of no class
+        rows.append(Row(f"one-hot-{dtype.name}", build, values={"i": (-6, 6)}))
+    return rows
+
+
+@tensorrt_case
+def one_hots() -> td.Network:
+    net = td.Network("one_hots")
+    i = net.input("i", td.int32, ("n", 3))
+    values = net.input("values", td.float16, (2,))
+    net.output("last", td.one_hot(i, 4, values=(-1.0, 2.5)))
+    net.output("first", td.one_hot(i, 5, values, axis=0))
+    net.output("middle", td.one_hot(i, 3, (7, 9), axis=1, dtype=td.int64))
+    net.output("bool", td.one_hot(i, 2, (False, True), axis=-2, dtype=td.bool))
+    return net

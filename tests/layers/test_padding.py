@@ -8,6 +8,7 @@ from support import arrays, call, error_line, expect_error, run_layer, run_with,
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from backend_rows import Row, one_input
 
 
 def draw_array(draw, dtype, shape):
@@ -175,3 +176,16 @@ def test_the_layer_checks_what_the_function_cannot():
     expect_error(ArgumentError, "Padding: argument 'pre_padding' is (1,); expected 2 ints, for the last two "
                                 "dims (TensorRT pads only those)",
                  lambda: net.add1(td.ops.Padding((1,), (1, 1)), (x,)))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.float16, td.int32, td.int8):
+        rows.append(
+            Row(
+                f"padding-{dtype.name}",
+                one_input(dtype, lambda x: td.padding_nd(x, (1, -1), (0, 2)), ("n", 1, 3, 3)),
+            )
+        )
+    return rows

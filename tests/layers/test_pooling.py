@@ -15,6 +15,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import PaddingMode
 from trtdsl.layers.pooling import Pooling, PoolingType
+from backend_rows import Row, FLOATS, tensorrt_case
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
 
@@ -251,3 +252,62 @@ ROWS = [
 @pytest.mark.parametrize("cls, message, build", ROWS, ids=[r[1][:60] for r in ROWS])
 def test_invalid_calls(cls, message, build):
     expect_error(cls, message, build)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    modes = ("explicit_round_down", "explicit_round_up", "same_upper", "same_lower")
+    for dtype in FLOATS:
+
+        def pools(net, dtype=dtype, dynamic=False):
+            x = net.input("x", dtype, ("n", 2, "h", 6) if dynamic else ("n", 2, 5, 6))
+            for mode in modes:
+                pad = 0 if mode.startswith("same") else ((1, 0), (2, 1))
+                for kind in ("max", "average", "max_average_blend"):
+                    for excludes in (True, False) if kind != "max" else (True,):
+                        net.output(
+                            f"{kind}_{mode}_{excludes}",
+                            td.pool(
+                                x,
+                                kind,
+                                (3, 2),
+                                stride=(2, 3),
+                                padding=pad,
+                                padding_mode=mode,
+                                average_count_excludes_padding=excludes,
+                                blend_factor=0.25 if kind == "max_average_blend" else 0.0,
+                            ),
+                        )
+            net.output("max_pad_not_smaller", td.max_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
+            net.output("avg_pad_not_smaller", td.avg_pool(x, 2, stride=2, padding=((2, 0), (0, 2))))
+
+        tol = {"float16": 5e-3, "bfloat16": 3e-2}
+        rows.append(Row(f"pooling-{dtype.name}", pools, rtol=tol, atol=tol))
+        if dtype is td.float32:
+            rows.append(
+                Row(
+                    "pooling-dynamic-float32",
+                    lambda net: pools(net, td.float32, True),
+                    dims={"h": (3, 5, 7)},
+                    rtol=tol,
+                    atol=tol,
+                )
+            )
+    return rows
+
+
+@tensorrt_case
+def poolings() -> td.Network:
+    net = td.Network("pools")
+    x = net.input("x", td.float32, ("n", 2, 7, 7))
+    net.output("max", td.max_pool(x, (2, 3)))
+    net.output("max_ceil", td.max_pool(x, (3, 2), stride=(2, 1), padding=((1, 0), (0, 1)), ceil_mode=True))
+    net.output("avg", td.avg_pool(x, (2, 3), padding=((1, 0), (0, 2))))
+    net.output("avg_incl", td.avg_pool(x, (3, 2), (1, 2), padding=((0, 1), (1, 0)), count_include_pad=True))
+    net.output("blend", td.pool(x, "max_average_blend", (2, 3), (2, 1), blend_factor=0.25))
+    net.output("same", td.pool(x, "average", (3, 2), (1, 2), padding_mode="same_lower"))
+    net.output("same_upper", td.pool(x, "max", (2, 3), (2, 1), padding_mode="same_upper"))
+    v = net.input("v", td.float32, (1, 1, 4, 4, 4))
+    net.output("max3d", td.max_pool(v, (2, 1, 3), (1, 2, 1), padding=((1, 0), (0, 0), (0, 2))))
+    return net

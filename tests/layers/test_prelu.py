@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.layers.prelu import ParametricReLU
+from backend_rows import Row, FLOATS, one_input, two_inputs, tensorrt_case, randn
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -102,3 +103,38 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        slopes = np.array([[-2.0], [0.0], [0.5]], np.float32).astype(dtype.numpy)
+        prelu = one_input(dtype, lambda x, s=slopes: td.prelu(x, s), ("n", 3, 4))
+        rows.append(Row(f"prelu-{dtype.name}", prelu))
+        # slopes drawn too, finite: ONNX leaves x = 0 with an infinite slope to the runtime
+        rows.append(Row(f"prelu-slope-input-{dtype.name}", two_inputs(dtype, td.prelu, (1, 3)),
+                        special=False))
+    return rows
+
+
+@tensorrt_case
+def prelu_scale_reverse_assert() -> td.Network:
+    net = td.Network("prelu_scale_reverse_assert")
+    x = net.input("x", td.float32, ("n", 3, 4, 5))
+    slope = net.input("slope", td.float32, (1, 3, 1, 5))
+    net.output("prelu", td.prelu(x, slope))
+    h = net.input("h", td.float16, (2, 3))
+    net.output("prelu_h", td.prelu(h, np.array([[0.5], [-2.0]], np.float16)))
+    net.output("scale_channel", td.scale(x, shift=randn(3), scale=randn(3, seed=1)))
+    net.output("scale_uniform", td.scale(x, power=np.float32(2), mode="uniform", channel_axis=0))
+    v = net.input("v", td.float16, (2, 3, 2, 4, 5))
+    half = {"scale": randn(2, 4, 5, dtype=np.float16), "shift": randn(2, 4, 5, dtype=np.float16, seed=2),
+            "power": np.full((2, 4, 5), 2, np.float16)}
+    net.output("scale_elementwise", td.scale(v, **half, mode="elementwise", channel_axis=2))
+    lens = net.input("lens", td.int32, (4,))
+    net.output("reversed", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=3))
+    net.output("reversed_time_major", td.reverse_sequence(h, np.array([1, 2, 0], np.int64)))
+    td.assert_(td.shape_of(x)[0] < 100, "batch below 100")
+    td.assert_(td.shape_of(x) > 0, "no empty dims")
+    return net

@@ -16,6 +16,7 @@ from support import call, error_line, expect_error, f32, run_layer, run_with
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.quantize import Dequantize, Quantize
+from backend_rows import Row, FLOATS, tensorrt_case, randn
 
 FLOAT_TYPES = [np.float32, np.float16, ml_dtypes.bfloat16]
 OUT_TYPES = [td.float32, td.float16, td.bfloat16]
@@ -581,3 +582,84 @@ def test_block_scales_with_a_dynamic_batch():
     net.output("y", y)
     value = np.concatenate([np.full((2, 16), 6.0, np.float32), np.full((2, 16), 0.75, np.float32)], axis=1)
     np.testing.assert_array_equal(net.run({"x": value})["y"], value)  # both blocks are exact in fp4 * fp8
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Quantize, Dequantize -------------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+
+    rows = []
+    for dtype in FLOATS:
+        for to in (td.int8, td.float8_e4m3, td.int4, td.float4_e2m1):
+            limit = {"int8": 127.0, "float8_e4m3": 448.0, "int4": 7.0, "float4_e2m1": 6.0}[to.name]
+
+            def build(net, dtype=dtype, to=to, limit=limit):
+                x = net.input("x", dtype, ("n", 4, 6))
+                x2 = net.input("x2", dtype, (4, 6))
+                w = net.constant(
+                    np.linspace(-1.5 * limit, 1.5 * limit, 24, dtype=np.float32)
+                    .reshape(4, 6)
+                    .astype(dtype.numpy)
+                )
+                if to is td.int4:  # TensorRT quantizes only weights to int4
+                    x, x2 = td.unsqueeze(w, 0), w
+                half = np.array(0.5, np.float32)
+                per_tensor = td.quantize(x, half, to)
+                net.output("q_tensor", per_tensor)
+                net.output("dq_tensor", td.dequantize(per_tensor, half, dtype))
+                channel = np.array([0.25, 0.5, 1.0, 2.0], np.float32)
+                q_channel = td.quantize(w, channel, to, axis=0)
+                net.output("q_channel", q_channel)
+                net.output("dq_channel", td.dequantize(q_channel, channel, dtype, axis=0))
+                block = np.array([[0.5, 1.0, 0.25]], np.float32).repeat(4, axis=0)
+                q_block = td.quantize(x2, block, to, block_shape=(1, 2))
+                net.output("q_block", q_block)
+                net.output("dq_block", td.dequantize(q_block, block, dtype, block_shape=(1, 2)))
+                block2 = np.array([[0.5, 2.0, 1.0], [0.25, 1.0, 4.0]], np.float32)
+                q_block2 = td.quantize(x2, block2, to, block_shape=(2, 2))
+                net.output("q_block2", q_block2)
+                net.output("dq_block2", td.dequantize(q_block2, block2, dtype, block_shape=(2, 2)))
+                if dtype is not td.float32:
+                    net.output("q_native_scale", td.quantize(x, np.array(0.5, dtype.numpy), to))
+
+            rows.append(
+                Row(
+                    f"quantize-{to.name}-{dtype.name}",
+                    build,
+                    dims={"n": (1, 2, 4)},
+                    values={"x": (-2 * limit, 2 * limit), "x2": (-2 * limit, 2 * limit)},
+                    nan_only=True,
+                )
+            )
+    return rows
+
+
+@tensorrt_case
+def quantizations() -> td.Network:
+    net = td.Network("qdq")
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("fake_int8", td.fake_quant(x, 0.05))
+    net.output("fake_fp8", td.fake_quant(x, 0.5, td.fp8))
+    w = net.constant(randn(3, 4))
+    channel_scales = np.array([0.1, 0.2, 0.3], np.float32)
+    net.output("per_channel", td.dequantize(td.quantize(w, channel_scales, axis=-2), channel_scales, axis=0))
+    row_scales = np.array([0.5, 0.25, 0.125, 1.0], np.float32)
+    net.output("per_row", td.dequantize(td.quantize(w, row_scales, td.fp8, axis=1), row_scales, axis=-1))
+    blocks = np.full((3, 2), 0.25, np.float32)
+    net.output(
+        "int4_blocks",
+        td.dequantize(
+            td.quantize(w, blocks, td.int4, block_shape=(1, 2)), blocks, td.float32, block_shape=(1, 2)
+        ),
+    )
+    net.output("zero_point", td.dequantize(td.quantize(x, 0.1, zero_point=0), 0.1, zero_point=0))
+    y = net.input("y", td.float32, (4, 32))
+    q, s = td.dynamic_quantize(y, 16)
+    scales = td.dequantize(s, 1.0)
+    net.output("dyn_scales", scales)
+    net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
+    z = net.input("z", td.float32, (2, 64, 3))
+    mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    net.output("mx_q", mx_q)
+    net.output("mx_s", mx_s)
+    return net

@@ -12,6 +12,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.reduce import Reduce, ReduceOperation
+from backend_rows import Row, INTS, each, tensorrt_case
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -213,3 +214,61 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    from trtdsl.layers.reduce import ReduceOperation
+
+    rows = []
+    empty_ok = {"n": (0, 2, 4)}
+    for op in ReduceOperation:
+        for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64):
+            values = None
+            if dtype in INTS:
+                # int PROD, and int64 SUM beyond 2**53, overflow differently in onnxruntime (docs/onnx.md)
+                values = (
+                    {"x": (-3, 3)}
+                    if op is ReduceOperation.PROD
+                    else ({"x": (-(2**31), 2**31 - 1)} if dtype is td.int32 else None)
+                )
+            tol = {"float16": 1e-2, "bfloat16": 5e-2} if op is not ReduceOperation.MAX else None
+            variants = {
+                "axis1": lambda x, o=op: td.reduce(x, o, 1),
+                "axes02-keep": lambda x, o=op: td.reduce(x, o, (0, 2), True),
+            }
+            rows.append(
+                Row(
+                    f"reduce-{op.name}-{dtype.name}",
+                    each({"x": (dtype, ("n", 3, 2))}, variants),
+                    values=values,
+                    dims=empty_ok,
+                    rtol=tol,
+                    atol=tol,
+                )
+            )
+    return rows
+
+
+@tensorrt_case
+def reductions() -> td.Network:
+    net = td.Network("reductions")
+    x = net.input("x", td.float32, ("n", 4, 5))
+    net.output("sum", x.sum(axis=(-1, 1)))
+    net.output("mean_keep", x.mean(axis=1, keepdims=True))
+    net.output("max", x.max(axis=-1))
+    net.output("min", x.min())
+    net.output("prod", x.prod(axis=(0, 2), keepdims=True))
+    net.output("softmax", td.softmax(x, axis=-2))
+    v, i = td.topk(x, 2, axis=-1)
+    net.output("top_v", v)
+    net.output("top_i", i)
+    v2, i2 = td.topk(x, 3, axis=1, largest=False, indices_dtype=td.int64)
+    net.output("bottom_v", v2)
+    net.output("bottom_i", i2)
+    i = net.input("i", td.int32, (6,))
+    net.output("cumsum", td.cumsum(i, 0))
+    net.output("cumsum_rev_excl", td.cumsum(x, -2, exclusive=True, reverse=True))
+    net.output("cumsum_excl", td.cumsum(x, 2, exclusive=True))
+    net.output("cumsum_rev", td.cumsum(x, -1, reverse=True))
+    return net

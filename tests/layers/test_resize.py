@@ -12,6 +12,7 @@ from support import arrays, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from backend_rows import Row
 
 TRANSFORMS = ["align_corners", "asymmetric", "half_pixel"]
 ROUNDING = {
@@ -268,3 +269,56 @@ def _resize_by_input(dtype, shape):
 @pytest.mark.parametrize("cls, message, build", ERRORS, ids=[m for _, m, _ in ERRORS])
 def test_errors(cls, message, build):
     expect_error(cls, message, build)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    from trtdsl.layers.resize import (
+        InterpolationMode,
+        ResizeCoordinateTransformation,
+        ResizeRoundMode,
+        ResizeSelector,
+    )
+
+    for dtype in (td.float32, td.float16):
+
+        def resizes(net, dtype=dtype):
+            x = net.input("x", dtype, (1, 2, "h", 5))
+            for mode in InterpolationMode:
+                for transform in ResizeCoordinateTransformation:
+                    for selector in ResizeSelector:
+                        rounding = (
+                            list(ResizeRoundMode)
+                            if mode is InterpolationMode.NEAREST
+                            else [ResizeRoundMode.FLOOR]
+                        )
+                        for r in rounding:
+                            net.output(
+                                f"{mode.name}_{transform.name}_{selector.name}_{r.name}",
+                                td.resize(
+                                    x,
+                                    (1, 2, x.shape[2] * 2, 3),
+                                    mode=mode,
+                                    coordinate_transformation=transform,
+                                    selector=selector,
+                                    nearest_rounding=r,
+                                ),
+                            )
+            net.output(
+                "one_row_upper",
+                td.resize(
+                    x, (1, 2, 1, 7), mode="linear", coordinate_transformation="half_pixel", selector="upper"
+                ),
+            )
+            net.output(
+                "cubic_excluding",
+                td.resize(x, (1, 2, 4, 9), mode="cubic", exclude_outside=True, cubic_coeff=-0.5),
+            )
+            net.output("scaled", td.resize(x, scales=(1, 1, 1.5, 0.6), mode="linear"))
+
+        tol = {"float32": 1e-4, "float16": 4e-3}
+        rows.append(
+            Row(f"resize-{dtype.name}", resizes, values={"x": (-4, 4)}, special=False, rtol=tol, atol=tol)
+        )
+    return rows

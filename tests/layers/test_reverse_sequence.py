@@ -11,6 +11,7 @@ from support import arrays, call, error_line, expect_error, f32, run_layer, run_
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.reverse_sequence import ReverseSequence
+from backend_rows import Row, FLOATS, INTS
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int8, np.int32, np.int64, np.bool_]
 
@@ -118,3 +119,18 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_, line=error_line(call_))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for i, dtype in enumerate(FLOATS + INTS + (td.int8, td.bool_)):
+
+        def reverse(net, dtype=dtype, lens_dtype=INTS[i % 2]):
+            x = net.input("x", dtype, (4, "n", 3))
+            lens = net.input("lens", lens_dtype, ("n",))
+            net.output("time_major", td.reverse_sequence(x, lens))
+            net.output("last_axis", td.reverse_sequence(x, lens, sequence_axis=2))
+
+        rows.append(Row(f"reverse-sequence-{dtype.name}", reverse, values={"lens": (0, 3)}))
+    return rows

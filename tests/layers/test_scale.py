@@ -14,6 +14,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.types import Weights
 from trtdsl.layers.scale import Scale, ScaleMode
+from backend_rows import Row, FLOATS
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 POWERS = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]
@@ -176,3 +177,21 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        def scale(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 2, 3, 4))
+            grid = np.linspace(-1.5, 1.5, 24, dtype=np.float32).reshape(2, 3, 4)
+            net.output("uniform", td.scale(x, shift=-1.0, scale=0.5, power=2.0, mode="uniform",
+                                           channel_axis=0))
+            net.output("channel", td.scale(x, shift=[0.25, 1.0], scale=[1.5, -2.0], power=[1.0, 3.0]))
+            powers = np.where(grid > 0, 0.5, 2.0).astype(np.float32)
+            net.output("elementwise", td.scale(x, shift=grid, power=powers, mode="elementwise"))
+            net.output("defaults", td.scale(x, mode="elementwise"))
+
+        rows.append(Row(f"scale-{dtype.name}", scale))
+    return rows

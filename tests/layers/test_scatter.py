@@ -13,6 +13,7 @@ from support import arrays, call, error_line, expect_error, f32, run_layer, run_
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.scatter import Scatter, ScatterMode
+from backend_rows import Row, FLOATS, INTS, tensorrt_case
 
 DATA_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.int8, np.bool_]
 
@@ -203,3 +204,46 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_, line=error_line(call_))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    # constant indices without repeats: writes to one element twice are undefined in TensorRT and ONNX
+    element = np.array([[[2, -1, 0, 1]], [[0, 1, -2, 3]]])
+    rows = []
+    for dtype in FLOATS + INTS + (td.int8, td.bool_):
+        for idx_type in (np.int32, np.int64):
+
+            def build(net, dtype=dtype, idx_type=idx_type):
+                data = net.input("data", dtype, (2, "n", 4))
+                net.output("axis2", td.scatter_elements(data, element.astype(idx_type),
+                                                        net.input("u_axis2", dtype, (2, 1, 4)), axis=2))
+                net.output("axis0", td.scatter_elements(data, np.array([[[1, 0, -1, 0]]], idx_type),
+                                                        net.input("u_axis0", dtype, (1, 1, 4))))
+                net.output("nd_rows", td.scatter_nd(data, np.array([[1], [-2]], idx_type),
+                                                    net.input("u_rows", dtype, (2, "n", 4))))
+                net.output("nd_elements", td.scatter_nd(data, np.array([[[0, 0, 3], [1, -1, 0]]], idx_type),
+                                                        net.input("u_elements", dtype, (1, 2))))
+                net.output("put", td.put_along_axis(data, np.array([[[3]], [[-4]]], idx_type),
+                                                    net.input("u_put", dtype, ()), axis=2))
+
+            rows.append(Row(f"scatter-{dtype.name}-{np.dtype(idx_type).name}", build, dims={"n": (1, 3)}))
+    return rows
+
+
+@tensorrt_case
+def scatters() -> td.Network:
+    net = td.Network("scatters")
+    data = net.input("data", td.float32, (3, "n", 4))
+    idx = net.input("idx", td.int32, (3, 1, 2))
+    upd = net.input("upd", td.float32, (3, 1, 2))
+    net.output("element_axis2", td.scatter_elements(data, idx, upd, axis=2))
+    ones = np.ones((1, 1, 2), np.float32)
+    net.output("element_axis0", td.scatter_elements(data, np.array([[[2, 0]]]), ones))
+    rows = np.zeros((2, 2, 4), np.float32)
+    net.output("nd_rows", td.scatter_nd(data, np.array([[1], [0]], np.int32), rows))
+    net.output("nd_elements", td.scatter_nd(data, np.array([[2, 1, 3]]), np.array([5.0], np.float32)))
+    net.output("put", td.put_along_axis(data, np.array([[[3]], [[0]], [[1]]]), -4.0, axis=-1))
+    flags = net.input("flags", td.bool, (2, 3))
+    net.output("bool", td.scatter_elements(flags, np.array([[1, 0, 1]]), np.ones((1, 3), np.bool_), axis=0))
+    return net

@@ -9,6 +9,7 @@ from support import arrays, call, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from backend_rows import Row, tensorrt_case
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_]
 
@@ -94,3 +95,30 @@ ROWS = [
 @pytest.mark.parametrize("cls,message,build", ROWS, ids=[r[1][:60] for r in ROWS])
 def test_errors(cls, message, build):
     expect_error(cls, message, build)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.float16, td.bfloat16, td.int32, td.int64, td.bool_):
+
+        def select(net, dtype=dtype):
+            c = net.input("c", td.bool_, ("n", 1))
+            a = net.input("a", dtype, ("n", 3))
+            b = net.input("b", dtype, (1, 3))
+            net.output("y", td.where(c, a, b))
+
+        rows.append(Row(f"select-{dtype.name}", select))
+    return rows
+
+
+@tensorrt_case
+def selects_and_shapes() -> td.Network:
+    net = td.Network("select")
+    x = net.input("x", td.float32, ("n", 3))
+    y = net.input("y", td.float32, (3,))
+    net.output("where", td.where(x > y, x, y))
+    net.output("where_scalar", td.where(x > 0, x, 0.0))
+    net.output("shape", td.shape_of(x))
+    net.output("shape_0d", td.shape_of(net.constant(np.array(1.0, np.float32))))
+    return net

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from support import arrays, run_layer, shapes
 
 import trtdsl as td
+from backend_rows import Row, tensorrt_case
 
 
 @st.composite
@@ -98,3 +99,43 @@ def test_every_rank3_permutation(perm):
         for out_axis, in_axis in enumerate(perm):
             src[in_axis] = idx[out_axis]
         assert got[idx] == x[tuple(src)]
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Shuffle, Squeeze, Unsqueeze ------------------------------------------------------------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in (td.float32, td.int64, td.bool_):
+
+        def build(net, dtype=dtype):
+            x3 = net.input("x3", dtype, ("n", 3, 2))
+            x2 = net.input("x2", dtype, (2, "n", 3))
+            x6 = net.input("x6", dtype, ("n", 6))
+            ones = net.input("ones", dtype, (1, "n", 1))
+            empty = net.input("empty", dtype, (0, 3))
+            net.output("transpose", td.transpose(x3))
+            net.output("all_three", td.shuffle(x2, (2, 0, 1), (0, -1), (1, 0)))
+            net.output("placeholder", td.shuffle(x6, reshape=(0, 3, 2)))
+            net.output("zero_length", td.shuffle(empty, reshape=(0, 3), zero_is_placeholder=False))
+            net.output("squeeze", td.squeeze(ones, (0, 2)))
+            net.output("unsqueeze", td.unsqueeze(x6, (0, 3)))
+            net.output("reshape", x6.reshape(x6.shape[0], 3, 2))
+
+        rows.append(Row(f"shuffle-squeeze-unsqueeze-{dtype.name}", build))
+    return rows
+
+
+@tensorrt_case
+def shuffles() -> td.Network:
+    net = td.Network("shuffles")
+    x = net.input("x", td.float32, ("batch", 2, 3, 4))
+    net.output("transposed", td.transpose(x, (0, 3, 1, 2)))
+    net.output("reshaped", x.reshape(x.shape[0], 6, -1))
+    net.output(
+        "both", td.shuffle(x, first_transpose=(0, 2, 3, 1), reshape=(0, 3, 8), second_transpose=(2, 0, 1))
+    )
+    y = net.input("y", td.float32, (0, 4))
+    net.output("zero_dims", td.shuffle(y, reshape=(4, 0), zero_is_placeholder=False))
+    net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, -1)), (-1, 0)))
+    net.output("expanded", td.expand_dims(x, -1))
+    return net

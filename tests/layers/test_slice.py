@@ -8,6 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from backend_rows import Row, one_input, each, tensorrt_case
 
 MODES = ["strict_bounds", "wrap", "clamp", "fill", "reflect"]
 
@@ -361,3 +362,77 @@ def test_the_layer_checks_what_the_function_cannot():
                  lambda: net.add1(td.ops.Slice((0, 0), (1,), (1, 1)), (x,)))
     expect_error(ArgumentError, "Slice: argument 'stride' is (1, True); expected ints",
                  lambda: net.add1(td.ops.Slice((0, 0), (1, 1), (1, True)), (x,)))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    from trtdsl.layers.slice import SampleMode
+
+    rows = []
+    for mode in SampleMode:
+        if mode is SampleMode.STRICT_BOUNDS:
+            params = [((1, 0), (1, 2), (1, 2)), ((2, 2), (3, 2), (-1, -2)), ((0, 1), (3, 1), (0, 1))]
+        else:
+            params = [((-2, -1), (7, 5), (1, 1)), ((4, 3), (5, 4), (-2, -1)), ((1, -3), (2, 6), (0, 2))]
+        variants = {
+            f"start{a}_size{b}_stride{c}".replace(" ", ""): (
+                lambda x, a=a, b=b, c=c, m=mode: td.slice(x, a, b, c, mode=m)
+            )
+            for a, b, c in params
+        }
+        for dtype in (td.float32, td.int32, td.bool_):
+            rows.append(Row(f"slice-{mode.name}-{dtype.name}", each({"x": (dtype, (3, 3))}, variants)))
+            rows.append(
+                Row(
+                    f"slice-{mode.name}-{dtype.name}-dynamic",
+                    one_input(
+                        dtype,
+                        lambda x, m=mode: (
+                            td.slice(x, (0, -1), (x.shape[0], 4), (1, 1), mode=m)
+                            if m is not SampleMode.STRICT_BOUNDS
+                            else x[:, 1:]
+                        ),
+                        ("n", 3),
+                    ),
+                    dims={"n": (1, 2, 4)},
+                )
+            )
+    rows.append(
+        Row(
+            "slice-FILL-fill-input-float32",
+            lambda net: net.output(
+                "y",
+                td.slice(
+                    net.input("x", td.float32, ("n", 3)),
+                    (-1, 1),
+                    (net.inputs["x"].shape[0], 4),
+                    mode="fill",
+                    fill=net.input("f", td.float32, ()),
+                ),
+            ),
+        )
+    )
+    rows.append(
+        Row(
+            "slice-FILL-empty-float32",
+            one_input(td.float32, lambda x: td.slice(x, (0, -1), (2, 2), mode="fill", fill=2.5), (3, 0)),
+        )
+    )
+    return rows
+
+
+@tensorrt_case
+def slices() -> td.Network:
+    net = td.Network("slices")
+    x = net.input("x", td.float32, ("n", 6, 5))
+    net.output("basic", x[:, 1:5:2, ::-1])
+    net.output("index", x[:, 2])
+    for mode in ("wrap", "clamp", "reflect"):
+        net.output(mode, td.slice(x, (0, -2, 1), (2, 9, 3), (1, 1, 2), mode=mode))
+    net.output("fill", td.slice(x, (0, -1, 0), (1, 8, 5), mode="fill", fill=7.0))
+    net.output("full_dynamic", td.slice(x, (0, 1, 0), (x.shape[0], 4, 5)))
+    y = net.input("y", td.int32, (4, 4, 4, 4))
+    net.output("pad_const", td.pad(y, ((0, 0), (1, 2), (0, 0), (3, 0)), constant_values=-1))
+    net.output("pad_edge", td.pad(y, ((0, 0), (2, 1), (1, 0), (0, 3)), mode="edge"))
+    net.output("padding_nd", td.padding_nd(y, (1, -1), (0, 2)))
+    return net

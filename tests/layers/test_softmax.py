@@ -11,6 +11,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.softmax import SoftMax
+from backend_rows import Row, FLOATS, each
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -90,3 +91,13 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    empty_ok = {"n": (0, 2, 4)}
+    for dtype in FLOATS:
+        variants = {"axis0": lambda x: td.softmax(x, 0), "axis1": lambda x: td.softmax(x, 1)}
+        rows.append(Row(f"softmax-{dtype.name}", each({"x": (dtype, ("n", 3))}, variants), dims=empty_ok))
+    return rows

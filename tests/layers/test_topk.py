@@ -11,6 +11,7 @@ from support import arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.topk import TopK, TopKOperation
+from backend_rows import Row, FLOATS, INTS, each
 
 TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64]
 
@@ -135,3 +136,26 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_)
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS + INTS:
+
+        def topk(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 5))
+            for largest in (True, False):
+                for indices in INTS:
+                    values, positions = td.topk(x, 2, 1, largest=largest, indices_dtype=indices)
+                    net.output(f"values_{largest}_{indices.name}", values)
+                    net.output(f"indices_{largest}_{indices.name}", positions)
+
+        rows.append(Row(f"topk-{dtype.name}", topk, values={"x": (-3, 3)}, special=False))
+    nan_topk = {
+        f"{'max' if lg else 'min'}_{part}": (lambda x, lg=lg, i=i: td.topk(x, 3, 0, largest=lg)[i])
+        for lg in (True, False)
+        for i, part in enumerate(("values", "indices"))
+    }
+    rows.append(Row("topk-nan-float32", each({"x": (td.float32, (4, "n"))}, nan_topk), nan_only=True))
+    return rows

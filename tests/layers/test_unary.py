@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from support import TOLERANCES, arrays, assert_close, run_layer, shapes
 
 import trtdsl as td
+from trtdsl.layers.unary import UnaryOperation
+from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -81,3 +83,77 @@ def test_integer_negative_is_built_as_subtraction():
 def test_not(x):
     got = run_layer(td.logical_not, x)
     np.testing.assert_array_equal(got, np.array([not v for v in x.ravel()], bool).reshape(x.shape))
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+# -- Unary ----------------------------------------------------------------------------------------------
+_U = UnaryOperation
+# Inputs inside the op's domain, where both libraries are accurate (outside it, NaN or overflow, is
+# checked by the "outside" row, which draws from the default range with NaN and ±inf).
+UNARY_DOMAIN: dict[UnaryOperation, tuple[float, float]] = {
+    _U.TAN: (-1.5, 1.5),
+    _U.SINH: (-10.0, 10.0),
+    _U.COSH: (-10.0, 10.0),
+    _U.EXP: (-20.0, 20.0),
+    _U.ASIN: (-1.0, 1.0),
+    _U.ACOS: (-1.0, 1.0),
+    _U.ATANH: (-0.99, 0.99),
+    _U.ACOSH: (1.0, 100.0),
+    _U.LOG: (1e-3, 100.0),
+    _U.SQRT: (0.0, 100.0),
+}
+
+
+def onnx_rows() -> list[Row]:
+    rows = []
+    float_ops = [op for op in UnaryOperation if op is not _U.NOT]
+    free = {op.name: (lambda x, o=op: td.unary(x, o)) for op in float_ops if op not in UNARY_DOMAIN}
+    for dtype in FLOATS:
+        x = {"x": (dtype, ("n", 3))}
+        rows += variant_rows("unary", dtype, x, free)
+        in_domain = {
+            op.name: (lambda *xs, o=op, i=i: td.unary(xs[i], o)) for i, op in enumerate(UNARY_DOMAIN)
+        }
+        inputs = {f"x_{op.name}": (dtype, ("n", 3)) for op in UNARY_DOMAIN}
+        values = {f"x_{op.name}": domain for op, domain in UNARY_DOMAIN.items()}
+        if dtype is td.bfloat16:
+            rows += [
+                Row(
+                    f"unary-{op.name}-in-domain-{dtype.name}",
+                    one_input(dtype, lambda t, o=op: td.unary(t, o)),
+                    values={"x": domain},
+                    special=False,
+                )
+                for op, domain in UNARY_DOMAIN.items()
+            ]
+        else:
+            rows.append(
+                Row(f"unary-in-domain-{dtype.name}", each(inputs, in_domain), values=values, special=False)
+            )
+    bounded = {op.name: (lambda x, o=op: td.unary(x, o)) for op in UNARY_DOMAIN}
+    rows.append(Row("unary-outside-domains-float32", each({"x": (td.float32, ("n", 3))}, bounded)))
+    for dtype in INTS:
+        rows.append(
+            Row(
+                f"unary-ABS-SIGN-{dtype.name}",
+                each({"x": (dtype, ("n", 3))}, {"ABS": td.abs, "SIGN": td.sign}),
+            )
+        )
+    rows.append(Row("unary-NOT-bool", one_input(td.bool_, td.logical_not)))
+    return rows
+
+
+@tensorrt_case
+def unary_ops() -> td.Network:
+    net = td.Network("unary")
+    x = net.input("x", td.float32, (2, "n"))
+    for op in UnaryOperation:
+        if op is UnaryOperation.NOT:
+            net.output("not", td.logical_not(x > 0))
+        else:
+            net.output(op.name.lower(), td.unary(x, op))
+    i = net.input("i", td.int64, (4,))
+    net.output("abs_i", td.abs(i))
+    net.output("sign_i", td.sign(i))
+    net.output("neg_i", -i)
+    return net

@@ -9,6 +9,7 @@ from support import arrays, assert_close
 
 import trtdsl as td
 from trtdsl.regions import analyze
+from backend_rows import Row, tensorrt_case
 
 small = {"min_value": -6, "max_value": 6}
 
@@ -362,3 +363,67 @@ def test_iterating_past_the_extent_at_run_time_names_the_iterator(rows):
                                                 rf"reads index {rows} along axis 0 of a tensor of shape "
                                                 rf"\({rows},\)"):
         net.run({"n": np.int32(rows + 1), "xs": np.zeros(rows, np.float32)})
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    def loops(net):
+        xs = net.input("xs", td.float32, ("n", 3))
+        x = net.input("x", td.int32, ())
+        total, running = td.scan(lambda c, v: (c + v, c * 2.0 + v), np.zeros(3, np.float32), xs)
+        net.output("total", total)
+        net.output("running", running)
+        net.output(
+            "reversed", td.scan(lambda c, v: (c + v, c - v), np.zeros(3, np.float32), xs, reverse=True)[1]
+        )
+        net.output("factorial", td.fori_loop(1, x + 1, lambda i, acc: acc * i, np.int32(1)))
+        steps, _ = td.while_loop(
+            lambda c: c[1] > 1,
+            lambda c: (c[0] + 1, td.where(c[1] % 2 == 0, c[1] // 2, 3 * c[1] + 1)),
+            (np.int32(0), x),
+        )
+        net.output("collatz_steps", steps)
+        with td.Loop(trip_count=2) as loop:  # both limits, a padded and a reversed collection on axis 1
+            k = loop.carry(x)
+            row = loop.iterate(xs, axis=1, reverse=True)
+            loop.while_(k < 5)
+            k.update(k + 2)
+            padded = loop.collect(row * 1.5, axis=1, length=4)
+            backwards = loop.collect(td.cast(k, td.float32), reverse=True, length=3)
+            final = loop.last(k)
+        net.output("padded", padded)
+        net.output("backwards", backwards)
+        net.output("final", final)
+
+    return [Row("loops", loops, values={"xs": (-4, 4), "x": (-3, 40)}, special=False)]
+
+
+@tensorrt_case
+def loops() -> td.Network:
+    net = td.Network("loops")
+    xs = net.input("xs", td.float32, (3, "n"))
+    ys = net.input("ys", td.float32, (4, 3))
+    with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)
+        back = loop.iterate(ys, axis=1, reverse=True)
+        acc = loop.carry(np.zeros(1, np.float32))
+        acc.update(acc + x.sum(keepdims=True) * back.max(keepdims=True))
+        total = loop.last(acc)
+        stacked = loop.collect(x * 2.0, axis=1)
+        backwards = loop.collect(back - 1.0, axis=1, reverse=True)
+    net.output("total", total)
+    net.output("stacked", stacked)
+    net.output("backwards", backwards)
+    n = net.input("count", td.int32, ())
+    with td.Loop() as countdown:
+        k = countdown.carry(n)
+        steps = countdown.carry(np.int32(0))
+        countdown.while_(k > 0)
+        k.update(k - 1)
+        steps.update(steps + 1)
+        counted = countdown.last(steps)
+    net.output("steps", counted)
+    carry, ys = td.scan(lambda c, x: (c + x, c * x), xs[0] * 0.0, xs)
+    net.output("scan_carry", carry)
+    net.output("scan_ys", ys)
+    return net

@@ -10,6 +10,7 @@ from support import expect_error, line_of
 import trtdsl as td
 from trtdsl.backends.onnxruntime import MissingKernel
 from trtdsl.errors import BackendError
+from backend_rows import Row, one_input
 
 
 @td.plugin("onnxt::mixed")
@@ -153,3 +154,20 @@ def test_onnxruntime_reports_the_plugin_as_a_missing_kernel():
     with pytest.raises(MissingKernel) as info:
         net.run({"x": np.ones(5, np.float32)}, backend="onnxruntime")
     assert info.value.op_type == "above" and info.value.dtype == "float32"
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+@td.plugin("crosscheck::offset")
+class _Offset:
+    delta: float = 1.0
+
+    def shape(self, x):
+        return x
+
+    def reference(self, x):
+        return x + np.float32(self.delta)
+
+
+def onnx_rows() -> list[Row]:
+    """A plugin layer: exported for TensorRT's parser, which onnxruntime cannot run (the test skips it)."""
+    return [Row("plugin-float32", one_input(td.float32, lambda x: _Offset(delta=0.5)(x)))]

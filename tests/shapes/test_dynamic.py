@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import trtdsl as td
 from trtdsl.testing import strategies as tst
+from backend_rows import Row, tensorrt_case
 
 
 @pytest.fixture(autouse=True)
@@ -239,3 +240,57 @@ def test_min_opt_max_of_every_profile(case):
     for profile in range(len(net.profiles)):
         for at in ("min", "opt", "max"):
             check(net, formula, random_inputs(net, profile=profile, at=at, seed=3), "reference")
+
+
+# -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
+def onnx_rows() -> list[Row]:
+    rows = []
+
+    def dynamic(net):
+        y = net.input("y", td.float32, ("n", 6))
+        z = net.input("z", td.float32, (12,))
+        dims = net.input("dims", td.int64, (2,), shape_tensor=True)
+        net.output("tail", td.slice(y, (1, 0), (y.shape[0] - 1, 6)))
+        net.output("strided", td.slice(y, (0, 5), (y.shape[0], 3), (1, -2), mode="wrap"))
+        net.output("reshaped", td.reshape(y, (3, y.shape[0] * 2)))
+        net.output("by_dims", td.reshape(z, dims))  # [k, -1]: k in 1..4 divides 12
+        net.add_profile({"n": (1, 2, 4), "dims": ([1, -1], [2, -1], [4, -1])})
+
+    rows.append(Row("dynamic-shapes", dynamic))
+    return rows
+
+
+@tensorrt_case
+def dynamic_shapes() -> td.Network:
+    """Fill, Resize and NonZero, and reshapes, slices and resizes by shape tensors (trtdsl.shapes)."""
+    net = td.Network("dynamic_shapes")
+    x = net.input("x", td.float32, ("n", 6))
+    net.output("reshape", td.reshape(x, (x.shape[0] * 3, -1)))
+    net.output("shuffle", td.shuffle(x, (1, 0), td.shape_of(x)[::-1]))
+    net.output("slice", td.slice(x, (1, x.shape[1] - 5), (x.shape[0] - 1, 2), (1, 2), mode="wrap"))
+    net.output("arange", td.arange(x.shape[0], like=x))
+    net.output("linspace", td.fill((x.shape[0], 3), "linspace", 1.0, (10.0, 0.5), like=x))
+    net.output("linspace_static", td.fill((4,), "linspace", 3, 2, td.int32, like=x))
+    net.output("uniform", td.fill((x.shape[0], 2), "random_uniform", 1.0, 2.0, like=x) >= 1.0)
+    net.output("normal", td.isnan(td.random_normal((3,), like=x)))
+    net.output("zeros", td.zeros_like(x, td.int32))
+    net.output("broadcast", td.broadcast_to(x[:, :1], (x.shape[0], 4)))
+    image = net.input("image", td.float32, (1, 2, "h", 4))
+    net.output("nearest", td.resize(image, (1, 2, image.shape[2] * 2, 3), nearest_rounding="half_up"))
+    half_pixel = {"coordinate_transformation": "half_pixel", "selector": "upper"}
+    linear = td.resize(image, scales=(1, 1, 1.5, 0.5), mode="linear", **half_pixel)
+    net.output("linear", linear)
+    cubic = td.resize(
+        image,
+        (1, 2, 3, 5),
+        mode="cubic",
+        coordinate_transformation="align_corners",
+        cubic_coeff=-0.5,
+        exclude_outside=True,
+    )
+    net.output("cubic", cubic)
+    net.output("nonzero", td.nonzero(x > 0))
+    net.output("nonzero64", td.nonzero(x < 0, td.int64))
+    net.mark_output_for_shapes("dims", td.shape_of(image) + 1)
+    net.mark_output_for_shapes("dims32", td.cast(td.shape_of(image), td.int32))
+    return net

@@ -1,4 +1,4 @@
-"""Reference vs onnxruntime: every op variant and dtype (tests/backends/onnx/rows.py), exported, checked
+"""Reference vs onnxruntime: every op variant and dtype (the ``onnx_rows()`` of the test modules, tests/backend_rows.py), exported, checked
 by the ONNX checker with strict shape inference, and run on hypothesis-drawn inputs (shapes over the
 named dims' ranges, NaN/±inf and edge values) within trtdsl.testing's default tolerances.
 
@@ -16,7 +16,7 @@ import onnx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from backends.onnx.rows import Row, all_rows
+from backend_rows import Row, onnx_rows
 
 import trtdsl as td
 from trtdsl.backends import onnxruntime as ort_backend
@@ -27,7 +27,7 @@ from trtdsl.testing import assert_networks_close
 from trtdsl.testing import strategies as tst
 
 DOCS = pathlib.Path(__file__).parents[3] / "docs" / "onnx.md"
-ROWS = all_rows()
+ROWS = onnx_rows()
 
 # (ONNX op, dtype) pairs onnxruntime 1.31's CPU provider has no kernel for; each is listed in docs/onnx.md.
 ORT_GAPS = {

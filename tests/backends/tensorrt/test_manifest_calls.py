@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from backends.tensorrt import fake_engine
-from backends.tensorrt.cases import CASES, inputs
+from backend_rows import inputs, tensorrt_cases
 
 from trtdsl.backends.tensorrt import (
     Engine,
@@ -33,6 +33,8 @@ from trtdsl.backends.tensorrt import (
 from trtdsl.backends.tensorrt.build import progress_monitor
 from trtdsl.backends.tensorrt.standin import Call
 from trtdsl.ir.dims import Dim
+
+CASES = tensorrt_cases()
 
 VERSIONS = ("10.16", "11.4")
 

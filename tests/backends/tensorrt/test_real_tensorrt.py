@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 import trtdsl as td
-from backends.tensorrt.cases import CASES, inputs
+from backend_rows import inputs, tensorrt_cases
 from support import TOLERANCES
 from trtdsl.backends.tensorrt import Engine, cuda, raise_network
+
+CASES = tensorrt_cases()
 
 try:
     import tensorrt as trt

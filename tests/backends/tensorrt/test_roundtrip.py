@@ -9,11 +9,13 @@ import attrs
 import pytest
 
 import trtdsl as td
-from backends.tensorrt.cases import CASES, kinds_of
+from backend_rows import kinds_of, tensorrt_cases
 from backends.tensorrt.irmatch import assert_same_ir, differences
 from trtdsl.backends.tensorrt import lower, raise_network, standin
 from trtdsl.backends.tensorrt.lowering import LOWERINGS, RAISERS, NotExpressible
 from trtdsl.ir.table import all_op_types
+
+CASES = tensorrt_cases()
 
 VERSIONS = ("10.16", "11.4")
 

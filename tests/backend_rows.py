@@ -1,0 +1,212 @@
+"""The backend checks' rows, declared beside the tests of each op and collected from every test module.
+
+A test module (``tests/layers/test_<family>.py``, and those of loops, conditionals, plugins,
+quantization, shapes and the examples) declares, next to its own tests:
+
+- ``onnx_rows() -> list[Row]``: the ONNX cross-check rows (``tests/backends/onnx/test_crosscheck.py``
+  exports each and compares the reference with onnxruntime on drawn inputs);
+- functions decorated with ``@tensorrt_case``: networks that ``tests/backends/tensorrt`` lowers into the
+  stand-ins, raises back and compares (parameters set lopsided, see ``docs/contributing.md``).
+
+:func:`onnx_rows` and :func:`tensorrt_cases` import every test module outside ``tests/backends`` (under
+the names pytest gives them, so none runs twice) and gather what they declare; the backend tests then
+check that every op kind has a row (or is not expressible) and a case.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+import trtdsl as td
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FLOATS = (td.float32, td.float16, td.bfloat16)
+INTS = (td.int32, td.int64)
+
+
+# -- ONNX cross-check rows ------------------------------------------------------------------------------
+@attrs.frozen
+class Row:
+    """One small network per op variant and dtype, with the inputs it is checked on.
+
+    Each row builds a network with named dims, so one export and one onnxruntime session serve every
+    drawn input set. ``values`` bound the inputs where the op's domain needs it (otherwise
+    trtdsl.testing's defaults, with NaN and ±inf mixed in when ``special`` is set).
+    """
+
+    id: str
+    build: Callable[[td.Network], None]
+    values: dict[str, Any] | None = None
+    dims: dict[str, Any] | None = None
+    special: bool = True  # draw NaN and ±inf too
+    nan_only: bool = False  # draw NaN but not ±inf
+    rtol: Any = None
+    atol: Any = None
+    opset: int | None = None
+
+    def network(self) -> td.Network:
+        net = td.Network(self.id)
+        self.build(net)
+        return net
+
+
+def one_input(
+    dtype: td.DType, layer: Callable[[td.Tensor], Any], shape: tuple = ("n", 3)
+) -> Callable[[td.Network], None]:
+    """A network of one input ``x`` and the layer's outputs ``y0``, ``y1``, ..."""
+
+    def build(net: td.Network) -> None:
+        result = layer(net.input("x", dtype, shape))
+        for i, t in enumerate(result if isinstance(result, tuple) else (result,)):
+            net.output(f"y{i}", t)
+
+    return build
+
+
+def two_inputs(
+    dtype: td.DType, layer: Callable[[td.Tensor, td.Tensor], Any], b_shape: tuple = ("n", 3)
+) -> Callable[[td.Network], None]:
+    """A network of inputs ``a`` and ``b`` and the layer's output ``y``."""
+
+    def build(net: td.Network) -> None:
+        a = net.input("a", dtype, ("n", 3))
+        b = net.input("b", dtype, b_shape)
+        net.output("y", layer(a, b))
+
+    return build
+
+
+def each(
+    inputs: dict[str, tuple], layers: dict[str, Callable[..., td.Tensor]]
+) -> Callable[[td.Network], None]:
+    """A network with the given inputs (name -> (dtype, shape)) and one output per layer, named after it:
+    several variants checked on the same drawn inputs."""
+
+    def build(net: td.Network) -> None:
+        tensors = [net.input(name, dtype, shape) for name, (dtype, shape) in inputs.items()]
+        for name, layer in layers.items():
+            net.output(name, layer(*tensors))
+
+    return build
+
+
+def variant_rows(
+    prefix: str,
+    dtype: td.DType,
+    inputs: dict[str, tuple],
+    layers: dict[str, Callable[..., td.Tensor]],
+    **row: Any,
+) -> list[Row]:
+    """bfloat16 variants one row each (onnxruntime lacks most bfloat16 kernels, and a missing kernel skips
+    the whole row); other dtypes all variants in one row."""
+    if dtype is td.bfloat16:
+        return [
+            Row(f"{prefix}-{name}-{dtype.name}", each(inputs, {name: layer}), **row)
+            for name, layer in layers.items()
+        ]
+    return [Row(f"{prefix}-{dtype.name}", each(inputs, layers), **row)]
+
+
+# -- TensorRT round-trip cases --------------------------------------------------------------------------
+CaseFn = Callable[[], td.Network]
+_CASES: dict[str, CaseFn] = {}
+
+
+def tensorrt_case(fn: CaseFn) -> CaseFn:
+    """Declare ``fn`` (which builds a fresh network) a TensorRT case, named after the function.
+
+    Cases are lopsided on purpose: padding differs before and after, strides, dilations, windows and
+    kernels differ per axis, enums are not their defaults, axes are given negative where the user may,
+    and permutations are not their own inverses. A lowering that reads a parameter from the wrong side
+    or axis and a raise that makes the same mistake back then cannot give the same IR."""
+    if _CASES.get(fn.__name__, fn) is not fn:
+        raise ValueError(f"two TensorRT cases are named {fn.__name__!r}")
+    _CASES[fn.__name__] = fn
+    return fn
+
+
+def kinds_of(net: td.Network) -> set[str]:
+    return {node.op.kind for node in net.nodes}
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def randn(*shape: int, dtype: Any = np.float32, seed: int = 0) -> np.ndarray:
+    """Standard-normal constants of ``shape`` (the same for the same seed)."""
+    return rng(seed).standard_normal(shape).astype(dtype)
+
+
+def inputs(net: td.Network, seed: int = 0, size: int = 2) -> dict[str, np.ndarray]:
+    """Arrays for every input (named dims of ``size``; values in [-2, 2], small ints for integer inputs)."""
+    draw = rng(seed)
+    feeds = {}
+    for name, t in net.inputs.items():
+        shape = tuple(d if isinstance(d, int) else size for d in t.shape)
+        if t.dtype.is_bool:
+            feeds[name] = draw.random(shape) < 0.5
+        elif t.dtype.is_integer:
+            feeds[name] = draw.integers(0, 2, shape).astype(t.dtype.numpy)
+        else:
+            feeds[name] = draw.uniform(-2, 2, shape).astype(np.float32).astype(t.dtype.numpy)
+    return feeds
+
+
+def load_example(name: str) -> ModuleType:
+    """The module of examples/<name>.py (examples import each other, as when they are run)."""
+    if str(ROOT / "examples") not in sys.path:
+        sys.path.append(str(ROOT / "examples"))
+    return _load(f"example_{name}", ROOT / "examples" / f"{name}.py")
+
+
+# -- collection -----------------------------------------------------------------------------------------
+def declaring_modules() -> list[ModuleType]:
+    """Every test module outside ``tests/backends``, imported under the name pytest gives it
+    (``tests.layers.test_gather``), so that a module pytest has imported is not imported again."""
+    modules = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        relative = path.relative_to(ROOT).with_suffix("")
+        if relative.parts[1] == "backends":
+            continue
+        modules.append(_load(".".join(relative.parts), path))
+    return modules
+
+
+def onnx_rows() -> list[Row]:
+    """The ``onnx_rows()`` of every test module; row ids are unique."""
+    rows = [row for module in declaring_modules() if hasattr(module, "onnx_rows") for row in module.onnx_rows()]
+    ids = [row.id for row in rows]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"ONNX rows declared twice: {twice}")
+    return rows
+
+
+def tensorrt_cases() -> dict[str, CaseFn]:
+    """The ``@tensorrt_case`` functions of every test module, by name."""
+    declaring_modules()
+    return dict(_CASES)
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
