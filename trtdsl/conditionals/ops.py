@@ -21,7 +21,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import Dim, DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
 
@@ -42,13 +42,10 @@ class ConditionLayer(Op):
 
     kind = "Condition"
     input_names = ("condition",)
-    region: Region
+    region: Region = attrs.field(metadata=ir(hidden=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("Condition", self.region)
-
-    def attributes(self) -> dict[str, object]:
-        return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (c,) = inputs
@@ -67,16 +64,11 @@ class ConditionalInputLayer(Op):
 
     kind = "ConditionalInput"
     input_names = ("x",)
-    region: Region
+    name_stem = "cond_input"
+    region: Region = attrs.field(metadata=ir(hidden=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("ConditionalInput", self.region)
-
-    def name_hint(self) -> str:
-        return "cond_input"
-
-    def attributes(self) -> dict[str, object]:
-        return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -110,16 +102,11 @@ class ConditionalOutputLayer(Op):
 
     kind = "ConditionalOutput"
     input_names = ("then", "else")
-    region: Region
+    name_stem = "cond_output"
+    region: Region = attrs.field(metadata=ir(hidden=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("ConditionalOutput", self.region)
-
-    def name_hint(self) -> str:
-        return "cond_output"
-
-    def attributes(self) -> dict[str, object]:
-        return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         t, f = inputs

@@ -23,6 +23,27 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 InputTypes = Sequence[Optional[TensorType]]
 
 
+def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless_default: bool = False,
+       unless_none: bool = False, by_name: bool = False) -> dict[str, bool]:
+    """The metadata of an op field (``attrs.field(metadata=ir(...))``) from which :meth:`Op.label`,
+    :meth:`Op.attributes` and :meth:`Op.name_hint` derive the op's textual IR:
+
+    - ``label``: the value goes in the label's brackets (``Unary[EXP]``; several are joined by commas)
+      rather than among the attributes; ``names``: and its name, lowercased, is the automatic layer name;
+    - ``hidden``: never an attribute (a region the layer belongs to, a count of its own);
+    - ``unless_default`` / ``unless_none``: an attribute only when it differs from its default / is set;
+    - ``by_name``: shown by its ``name`` (``int64`` rather than the dtype's short ``i64``).
+    """
+    flags = {"label": label or names, "names": names, "hidden": hidden, "unless_default": unless_default,
+             "unless_none": unless_none, "by_name": by_name}
+    return {key: True for key, on in flags.items() if on}
+
+
+def _in_label(value: object) -> str:
+    short = getattr(value, "short", None)  # a dtype
+    return short if isinstance(short, str) else str(getattr(value, "name", value))
+
+
 class Op:
     """Parameters and meaning of one layer kind. Subclasses set ``kind`` (unique) and are frozen."""
 
@@ -34,6 +55,9 @@ class Op:
     _required_inputs: ClassVar[int | None] = None
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
+    name_stem: ClassVar[str | None] = None
+    """The automatic layer names' stem where it is not the kind in snake case nor a ``names`` field's value
+    (``"matmul"`` for MatrixMultiply)."""
     always_runs: ClassVar[bool] = False
     """Whether the layer runs although no network output needs it: a layer with no output that TensorRT
     keeps for its effect (an assertion). Backends that run only the layers the outputs need run these too."""
@@ -85,13 +109,28 @@ class Op:
         raise NotImplementedError(f"{type(self).__name__}.reference")
 
     def label(self) -> str:
-        """The op as the textual IR names it, e.g. ``Activation[RELU]``."""
-        return self.kind
+        """The op as the textual IR names it, e.g. ``Activation[RELU]``: the kind, and the values of the
+        fields marked ``ir(label=True)`` in brackets."""
+        fields = attrs.fields(type(self))
+        shown = [_in_label(getattr(self, f.name)) for f in fields if f.metadata.get("label")]
+        return f"{self.kind}[{','.join(shown)}]" if shown else self.kind
 
     def name_hint(self) -> str:
-        """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``."""
-        return _SNAKE.sub("_", self.kind).lower()
+        """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``: a ``names`` field's value, else
+        :attr:`name_stem`, else the kind in snake case."""
+        for f in attrs.fields(type(self)):
+            if f.metadata.get("names"):
+                return str(getattr(self, f.name).name).lower()
+        return self.name_stem or _SNAKE.sub("_", self.kind).lower()
 
     def attributes(self) -> dict[str, object]:
-        """The parameters shown in the textual IR (all fields, in order)."""
-        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}
+        """The parameters shown in the textual IR: the fields in order, as their :func:`ir` metadata says
+        (all of them when they have none)."""
+        shown: dict[str, object] = {}
+        for f in attrs.fields(type(self)):
+            value, meta = getattr(self, f.name), f.metadata
+            if (meta.get("label") or meta.get("hidden") or meta.get("unless_none") and value is None
+                    or meta.get("unless_default") and value == f.default):
+                continue
+            shown[f.name] = value.name if meta.get("by_name") else value
+        return shown

@@ -48,7 +48,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
@@ -100,7 +100,7 @@ class Activation(Op):
 
     kind = "Activation"
     input_names = ("x",)
-    type: ActivationType
+    type: ActivationType = attrs.field(metadata=ir(names=True))
     alpha: float = 0.0
     beta: float = 0.0
 
@@ -110,12 +110,6 @@ class Activation(Op):
             if not isinstance(value, float):
                 raise bad_argument(self.type.name.lower(), arg, value, "a finite float")
             finite_float(self.type.name.lower(), arg, value)
-
-    def label(self) -> str:
-        return f"Activation[{self.type.name}]"
-
-    def name_hint(self) -> str:
-        return self.type.name.lower()
 
     def attributes(self) -> dict[str, object]:
         return {"alpha": self.alpha, "beta": self.beta} if self.alpha or self.beta else {}

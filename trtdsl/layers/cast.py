@@ -25,7 +25,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -41,13 +41,7 @@ class Cast(Op):
 
     kind = "Cast"
     input_names = ("x",)
-    to: DType
-
-    def label(self) -> str:
-        return f"Cast[{self.to.short}]"
-
-    def attributes(self) -> dict[str, object]:
-        return {}
+    to: DType = attrs.field(metadata=ir(label=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -331,9 +331,7 @@ class Convolution(_KernelOp):
     the group ``g = k // (K/num_groups)`` and kernel positions ``r`` (cross-correlation)."""
 
     kind = "Convolution"
-
-    def name_hint(self) -> str:
-        return "conv"
+    name_stem = "conv"
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
         return (self.num_output_maps, channels // self.num_groups) + self.kernel_size
@@ -368,9 +366,7 @@ class Deconvolution(_KernelOp):
     trimmed by the pre/post padding, plus the bias."""
 
     kind = "Deconvolution"
-
-    def name_hint(self) -> str:
-        return "deconv"
+    name_stem = "deconv"
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
         return (channels, self.num_output_maps // self.num_groups) + self.kernel_size

@@ -33,7 +33,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -53,19 +53,11 @@ class Cumulative(Op):
 
     kind = "Cumulative"
     input_names = ("x",)
+    name_stem = "cumsum"
     axis: int
     exclusive: bool = False
     reverse: bool = False
-    op: CumulativeOperation = CumulativeOperation.SUM
-
-    def label(self) -> str:
-        return f"Cumulative[{self.op.name}]"
-
-    def name_hint(self) -> str:
-        return "cumsum"
-
-    def attributes(self) -> dict[str, object]:
-        return {"axis": self.axis, "exclusive": self.exclusive, "reverse": self.reverse}
+    op: CumulativeOperation = attrs.field(default=CumulativeOperation.SUM, metadata=ir(label=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

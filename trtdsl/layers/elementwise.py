@@ -28,7 +28,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -106,16 +106,7 @@ class ElementWise(Op):
 
     kind = "ElementWise"
     input_names = ("a", "b")
-    op: ElementWiseOperation
-
-    def label(self) -> str:
-        return f"ElementWise[{self.op.name}]"
-
-    def name_hint(self) -> str:
-        return self.op.name.lower()
-
-    def attributes(self) -> dict[str, object]:
-        return {}
+    op: ElementWiseOperation = attrs.field(metadata=ir(names=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         a, b = inputs

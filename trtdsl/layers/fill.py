@@ -47,7 +47,7 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, combine, dim_tuple, network_of_dims, static_shape
 from trtdsl.ir.network import Network
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_tensor
@@ -96,22 +96,10 @@ class Fill(Op):
     kind = "Fill"
     input_names = ("dims?", "alpha?", "beta?")
     shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
-    operation: FillOperation = FillOperation.LINSPACE
-    dtype: DType = dtypes.float32
-    alpha: float | int | None = 0
-    beta: float | int | None = 1
-
-    def label(self) -> str:
-        return f"Fill[{self.operation.name}]"
-
-    def name_hint(self) -> str:
-        return "fill"
-
-    def attributes(self) -> dict[str, object]:
-        shown: dict[str, object] = {"shape": self.shape, "dtype": self.dtype.name}
-        if self.alpha is not None:
-            shown.update(alpha=self.alpha, beta=self.beta)
-        return shown
+    operation: FillOperation = attrs.field(default=FillOperation.LINSPACE, metadata=ir(label=True))
+    dtype: DType = attrs.field(default=dtypes.float32, metadata=ir(by_name=True))
+    alpha: float | int | None = attrs.field(default=0, metadata=ir(unless_none=True))
+    beta: float | int | None = attrs.field(default=1, metadata=ir(unless_none=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         label = self.label()

@@ -44,7 +44,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument, shown
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, broadcast_dim, expect_dtype, expect_tensor, normalize_axis
@@ -69,14 +69,8 @@ class Gather(Op):
 
     kind = "Gather"
     axis: int = 0
-    mode: GatherMode = GatherMode.DEFAULT
+    mode: GatherMode = attrs.field(default=GatherMode.DEFAULT, metadata=ir(label=True))
     num_elementwise_dims: int = 0
-
-    def label(self) -> str:
-        return f"Gather[{self.mode.name}]"
-
-    def name_hint(self) -> str:
-        return "gather"
 
     def attributes(self) -> dict[str, object]:
         shown: dict[str, object] = {} if self.mode is _G.ND else {"axis": self.axis}

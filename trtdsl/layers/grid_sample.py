@@ -49,7 +49,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, in_float
@@ -104,15 +104,9 @@ class GridSample(Op):
 
     kind = "GridSample"
     input_names = ("x", "grid")
-    interpolation: InterpolationMode = InterpolationMode.LINEAR
+    interpolation: InterpolationMode = attrs.field(default=InterpolationMode.LINEAR, metadata=ir(label=True))
     align_corners: bool = False
     sample_mode: GridSampleMode = GridSampleMode.FILL
-
-    def label(self) -> str:
-        return f"GridSample[{self.interpolation.name}]"
-
-    def attributes(self) -> dict[str, object]:
-        return {"align_corners": self.align_corners, "sample_mode": self.sample_mode.name}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, grid = inputs

@@ -72,13 +72,11 @@ class LRN(Op):
 
     kind = "LRN"
     input_names = ("x",)
+    name_stem = "lrn"
     window: int
     alpha: float
     beta: float
     k: float
-
-    def name_hint(self) -> str:
-        return "lrn"
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

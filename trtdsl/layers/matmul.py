@@ -36,7 +36,7 @@ from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -74,17 +74,9 @@ class MatrixMultiply(Op):
 
     kind = "MatrixMultiply"
     input_names = ("a", "b")
-    op0: MatrixOperation = MatrixOperation.NONE
-    op1: MatrixOperation = MatrixOperation.NONE
-
-    def label(self) -> str:
-        return f"MatrixMultiply[{self.op0.name},{self.op1.name}]"
-
-    def name_hint(self) -> str:
-        return "matmul"
-
-    def attributes(self) -> dict[str, object]:
-        return {}
+    name_stem = "matmul"
+    op0: MatrixOperation = attrs.field(default=MatrixOperation.NONE, metadata=ir(label=True))
+    op1: MatrixOperation = attrs.field(default=MatrixOperation.NONE, metadata=ir(label=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         a, b = inputs

@@ -67,7 +67,7 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import Network
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, finite_float, is_int
@@ -148,23 +148,12 @@ class NMS(Op):
 
     kind = "NMS"
     input_names = ("boxes", "scores", "max_output_boxes_per_class", "iou_threshold?", "score_threshold?")
-    count: Dim
-    box_format: BoundingBoxFormat = BoundingBoxFormat.CORNER_PAIRS
-    topk_box_limit: int = MAX_TOPK_BOX_LIMIT
-    indices_dtype: DType = dtypes.int32
-
-    def name_hint(self) -> str:
-        return "nms"
-
-    def attributes(self) -> dict[str, object]:
-        shown: dict[str, object] = {}
-        if self.box_format is not BoundingBoxFormat.CORNER_PAIRS:
-            shown["box_format"] = self.box_format.name
-        if self.topk_box_limit != MAX_TOPK_BOX_LIMIT:
-            shown["topk_box_limit"] = self.topk_box_limit
-        if self.indices_dtype is not dtypes.int32:
-            shown["indices_dtype"] = self.indices_dtype.name
-        return shown
+    name_stem = "nms"
+    count: Dim = attrs.field(metadata=ir(hidden=True))
+    box_format: BoundingBoxFormat = attrs.field(default=BoundingBoxFormat.CORNER_PAIRS,
+                                                metadata=ir(unless_default=True))
+    topk_box_limit: int = attrs.field(default=MAX_TOPK_BOX_LIMIT, metadata=ir(unless_default=True))
+    indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True, by_name=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         boxes, scores, limit, iou, score = tuple(inputs) + (None,) * (5 - len(inputs))

@@ -30,7 +30,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, bad_argument
 from trtdsl.ir.dims import Dim
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -60,14 +60,8 @@ class NonZero(Op):
 
     kind = "NonZero"
     input_names = ("x",)
-    count: Dim
-    indices_dtype: DType = dtypes.int32
-
-    def label(self) -> str:
-        return "NonZero"
-
-    def attributes(self) -> dict[str, object]:
-        return {"indices_dtype": self.indices_dtype.name} if self.indices_dtype is not dtypes.int32 else {}
+    count: Dim = attrs.field(metadata=ir(hidden=True))
+    indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True, by_name=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -37,7 +37,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, int_tuple
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -58,13 +58,7 @@ class Normalization(Op):
     input_names = ("x", "scale", "bias")
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     epsilon: float = 1e-5
-    num_groups: int = 1
-
-    def attributes(self) -> dict[str, object]:
-        shown: dict[str, object] = {"axes": self.axes, "epsilon": self.epsilon}
-        if self.num_groups != 1:
-            shown["num_groups"] = self.num_groups
-        return shown
+    num_groups: int = attrs.field(default=1, metadata=ir(unless_default=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, scale, bias = inputs

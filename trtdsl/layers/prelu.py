@@ -46,9 +46,7 @@ class ParametricReLU(Op):
 
     kind = "ParametricReLU"
     input_names = ("x", "slope")
-
-    def name_hint(self) -> str:
-        return "prelu"
+    name_stem = "prelu"
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, slope = inputs

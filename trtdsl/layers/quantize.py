@@ -60,7 +60,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, int_tuple
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, expect_tensor, normalize_axis, static_ints
@@ -250,20 +250,10 @@ class _ScaledOp(Op):
     shapes; trtdsl's functions always set the block shape."""
 
     input_names = ("x", "scale", "zero_point?")
-    to_type: DType
-    axis: int = -1
-    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
-
-    def label(self) -> str:
-        return f"{self.kind}[{self.to_type.short}]"
-
-    def attributes(self) -> dict[str, object]:
-        shown: dict[str, object] = {}
-        if self.axis != -1:
-            shown["axis"] = self.axis
-        if self.block_shape:
-            shown["block_shape"] = self.block_shape
-        return shown
+    to_type: DType = attrs.field(metadata=ir(label=True))
+    axis: int = attrs.field(default=-1, metadata=ir(unless_default=True))
+    block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple,
+                                               metadata=ir(unless_default=True))
 
     def blocks(self, x: TensorType, scale: TensorType) -> tuple[int, ...]:
         """The block shape in effect: the one set, or the one read from the shapes, or () if not blocked."""
@@ -386,15 +376,9 @@ class DynamicQuantize(Op):
 
     kind = "DynamicQuantize"
     input_names = ("x", "double_quant_scale")
-    to_type: DType = dtypes.float4_e2m1
-    scale_type: DType = dtypes.float8_e4m3
+    to_type: DType = attrs.field(default=dtypes.float4_e2m1, metadata=ir(label=True))
+    scale_type: DType = attrs.field(default=dtypes.float8_e4m3, metadata=ir(label=True))
     block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
-
-    def label(self) -> str:
-        return f"DynamicQuantize[{self.to_type.short},{self.scale_type.short}]"
-
-    def attributes(self) -> dict[str, object]:
-        return {"block_shape": self.block_shape}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x, double_scale = inputs

@@ -47,7 +47,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -124,18 +124,12 @@ class Reduce(Op):
 
     kind = "Reduce"
     input_names = ("x",)
-    op: ReduceOperation
+    op: ReduceOperation = attrs.field(metadata=ir(label=True))
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     keepdims: bool = False
 
-    def label(self) -> str:
-        return f"Reduce[{self.op.name}]"
-
     def name_hint(self) -> str:
         return f"reduce_{self.op.name.lower()}"
-
-    def attributes(self) -> dict[str, object]:
-        return {"axes": self.axes, "keepdims": self.keepdims}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -54,7 +54,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, combine, static_dim
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -122,28 +122,18 @@ class Resize(Op):
 
     kind = "Resize"
     input_names = ("x", "output dims?")
-    shape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims)
-    scales: tuple[float, ...] | None = attrs.field(default=None, converter=_opt_scales)
-    mode: InterpolationMode = InterpolationMode.NEAREST
-    coordinate_transformation: ResizeCoordinateTransformation = ResizeCoordinateTransformation.ASYMMETRIC
-    selector: ResizeSelector = ResizeSelector.FORMULA
-    nearest_rounding: ResizeRoundMode = ResizeRoundMode.FLOOR
-    cubic_coeff: float = -0.75
-    exclude_outside: bool = False
-
-    def label(self) -> str:
-        return f"Resize[{self.mode.name}]"
-
-    def attributes(self) -> dict[str, object]:
-        shown = {k: v for k, v in super().attributes().items() if v is not None and k != "mode"}
-        defaults = {
-            "coordinate_transformation": _T.ASYMMETRIC,
-            "selector": ResizeSelector.FORMULA,
-            "nearest_rounding": _R.FLOOR,
-            "cubic_coeff": -0.75,
-            "exclude_outside": False,
-        }
-        return {k: v for k, v in shown.items() if defaults.get(k, object()) != v}
+    shape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims,
+                                                    metadata=ir(unless_none=True))
+    scales: tuple[float, ...] | None = attrs.field(default=None, converter=_opt_scales,
+                                                   metadata=ir(unless_none=True))
+    mode: InterpolationMode = attrs.field(default=InterpolationMode.NEAREST, metadata=ir(label=True))
+    coordinate_transformation: ResizeCoordinateTransformation = attrs.field(
+        default=ResizeCoordinateTransformation.ASYMMETRIC, metadata=ir(unless_default=True))
+    selector: ResizeSelector = attrs.field(default=ResizeSelector.FORMULA, metadata=ir(unless_default=True))
+    nearest_rounding: ResizeRoundMode = attrs.field(default=ResizeRoundMode.FLOOR,
+                                                    metadata=ir(unless_default=True))
+    cubic_coeff: float = attrs.field(default=-0.75, metadata=ir(unless_default=True))
+    exclude_outside: bool = attrs.field(default=False, metadata=ir(unless_default=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         label = self.label()

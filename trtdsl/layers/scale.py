@@ -53,7 +53,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 from trtdsl.layers._common import as_array, enum_member, expect_dtype, expect_tensor, in_float, is_int
@@ -102,18 +102,11 @@ class Scale(Op):
 
     kind = "Scale"
     input_names = ("x",)
-    mode: ScaleMode
+    mode: ScaleMode = attrs.field(metadata=ir(label=True))
     shift: Weights | None = None
     scale: Weights | None = None
     power: Weights | None = None
     channel_axis: int = 1
-
-    def label(self) -> str:
-        return f"Scale[{self.mode.name}]"
-
-    def attributes(self) -> dict[str, object]:
-        return {"shift": self.shift, "scale": self.scale, "power": self.power,
-                "channel_axis": self.channel_axis}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -43,7 +43,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -80,14 +80,8 @@ class Scatter(Op):
 
     kind = "Scatter"
     input_names = ("data", "indices", "updates")
-    mode: ScatterMode = ScatterMode.ELEMENT
+    mode: ScatterMode = attrs.field(default=ScatterMode.ELEMENT, metadata=ir(label=True))
     axis: int = 0
-
-    def label(self) -> str:
-        return f"Scatter[{self.mode.name}]"
-
-    def name_hint(self) -> str:
-        return "scatter"
 
     def attributes(self) -> dict[str, object]:
         return {"axis": self.axis} if self.mode is ScatterMode.ELEMENT else {}

@@ -25,7 +25,7 @@ import numpy as np
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, static_shape, volume
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
@@ -97,16 +97,12 @@ class Shuffle(Op):
     (see :func:`dynamic_reshape_dims`)."""
 
     kind = "Shuffle"
-    first_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple)
-    reshape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims)
-    second_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple)
-    zero_is_placeholder: bool = True
-
-    def attributes(self) -> dict[str, object]:
-        shown = {k: v for k, v in super().attributes().items() if v is not None}
-        if self.zero_is_placeholder:
-            shown.pop("zero_is_placeholder")
-        return shown
+    first_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple,
+                                                          metadata=ir(unless_none=True))
+    reshape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims, metadata=ir(unless_none=True))
+    second_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple,
+                                                           metadata=ir(unless_none=True))
+    zero_is_placeholder: bool = attrs.field(default=True, metadata=ir(unless_default=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         x = inputs[0]

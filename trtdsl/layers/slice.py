@@ -48,7 +48,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, dim_tuple, static_shape
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
@@ -88,13 +88,7 @@ class Slice(Op):
     start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     size: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     stride: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
-    mode: SampleMode = SampleMode.STRICT_BOUNDS
-
-    def attributes(self) -> dict[str, object]:
-        shown = super().attributes()
-        if self.mode is _M.STRICT_BOUNDS:
-            shown.pop("mode")
-        return shown
+    mode: SampleMode = attrs.field(default=SampleMode.STRICT_BOUNDS, metadata=ir(unless_default=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         label = self.label()

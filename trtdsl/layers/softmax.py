@@ -36,10 +36,8 @@ class SoftMax(Op):
 
     kind = "SoftMax"
     input_names = ("x",)
+    name_stem = "softmax"
     axis: int
-
-    def name_hint(self) -> str:
-        return "softmax"
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -38,7 +38,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -66,22 +66,11 @@ class TopK(Op):
 
     kind = "TopK"
     input_names = ("x",)
-    op: TopKOperation
+    name_stem = "topk"
+    op: TopKOperation = attrs.field(metadata=ir(label=True))
     k: int
     axis: int
-    indices_dtype: DType = dtypes.int32
-
-    def label(self) -> str:
-        return f"TopK[{self.op.name}]"
-
-    def name_hint(self) -> str:
-        return "topk"
-
-    def attributes(self) -> dict[str, object]:
-        shown: dict[str, object] = {"k": self.k, "axis": self.axis}
-        if self.indices_dtype != dtypes.int32:
-            shown["indices_dtype"] = self.indices_dtype
-        return shown
+    indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

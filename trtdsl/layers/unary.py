@@ -22,7 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, in_float
@@ -96,16 +96,7 @@ class Unary(Op):
 
     kind = "Unary"
     input_names = ("x",)
-    op: UnaryOperation
-
-    def label(self) -> str:
-        return f"Unary[{self.op.name}]"
-
-    def name_hint(self) -> str:
-        return self.op.name.lower()
-
-    def attributes(self) -> dict[str, object]:
-        return {}
+    op: UnaryOperation = attrs.field(metadata=ir(names=True))
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs

@@ -28,7 +28,7 @@ import attrs
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import InputTypes, Op, ir
 from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
 
@@ -62,17 +62,11 @@ class TripLimitLayer(Op):
 
     kind = "TripLimit"
     input_names = ("limit",)
-    region: Region
-    trip_limit: TripLimit
+    region: Region = attrs.field(metadata=ir(hidden=True))
+    trip_limit: TripLimit = attrs.field(metadata=ir(label=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("TripLimit", self.region)
-
-    def label(self) -> str:
-        return f"TripLimit[{self.trip_limit.name}]"
-
-    def attributes(self) -> dict[str, object]:
-        return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (t,) = inputs
@@ -95,9 +89,9 @@ class IteratorLayer(Op):
 
     kind = "Iterator"
     input_names = ("x",)
-    region: Region
+    region: Region = attrs.field(metadata=ir(hidden=True))
     axis: int = 0
-    reverse: bool = False
+    reverse: bool = attrs.field(default=False, metadata=ir(unless_default=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("Iterator", self.region)
@@ -105,9 +99,6 @@ class IteratorLayer(Op):
             raise ArgumentError(f"Iterator: argument 'axis' is {self.axis!r}; expected an int")
         if not isinstance(self.reverse, bool):
             raise ArgumentError(f"Iterator: argument 'reverse' is {self.reverse!r}; expected a bool")
-
-    def attributes(self) -> dict[str, object]:
-        return {"axis": self.axis, "reverse": self.reverse} if self.reverse else {"axis": self.axis}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         (x,) = inputs
@@ -127,13 +118,10 @@ class RecurrenceLayer(Op):
 
     kind = "Recurrence"
     input_names = ("initial", "next?")
-    region: Region
+    region: Region = attrs.field(metadata=ir(hidden=True))
 
     def __attrs_post_init__(self) -> None:
         _expect_region("Recurrence", self.region)
-
-    def attributes(self) -> dict[str, object]:
-        return {}
 
     def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         init = inputs[0]
@@ -159,8 +147,9 @@ class LoopOutputLayer(Op):
 
     kind = "LoopOutput"
     input_names = ("value", "length?")
-    region: Region
-    loop_output: LoopOutput
+    name_stem = "loop_output"
+    region: Region = attrs.field(metadata=ir(hidden=True))
+    loop_output: LoopOutput = attrs.field(metadata=ir(label=True))
     axis: int = 0
     length: DimLike | None = None
 
@@ -171,12 +160,6 @@ class LoopOutputLayer(Op):
         if (self.length is None) != (self.loop_output is LoopOutput.LAST_VALUE):
             expected = "None" if self.loop_output is LoopOutput.LAST_VALUE else "the concatenation length"
             raise ArgumentError(f"{self.label()}: argument 'length' is {self.length!r}; expected {expected}")
-
-    def label(self) -> str:
-        return f"LoopOutput[{self.loop_output.name}]"
-
-    def name_hint(self) -> str:
-        return "loop_output"
 
     def attributes(self) -> dict[str, object]:
         return {} if self.loop_output is LoopOutput.LAST_VALUE else {"axis": self.axis}
