@@ -21,7 +21,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import Dim, DimLike
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
 
@@ -47,9 +47,8 @@ class ConditionLayer(Op):
     def __attrs_post_init__(self) -> None:
         _expect_region("Condition", self.region)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (c,) = inputs
-        assert c is not None
         if c.dtype != dtypes.bool_ or c.rank != 0:
             raise (DTypeError if c.dtype != dtypes.bool_ else ShapeError)(
                 f"Condition: input 'condition' is {c}; expected a 0-D bool tensor (compare with a scalar and "
@@ -70,9 +69,8 @@ class ConditionalInputLayer(Op):
     def __attrs_post_init__(self) -> None:
         _expect_region("ConditionalInput", self.region)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -108,9 +106,8 @@ class ConditionalOutputLayer(Op):
     def __attrs_post_init__(self) -> None:
         _expect_region("ConditionalOutput", self.region)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         t, f = inputs
-        assert t is not None and f is not None
         if t.dtype not in OUTPUT_DTYPES:
             names = ", ".join(d.name for d in OUTPUT_DTYPES)
             raise DTypeError(f"ConditionalOutput: the branches' values have dtype {t.dtype.name}; a "

@@ -400,8 +400,7 @@ def one_network_fix(network: Network) -> str:
 
 def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
     """The output types of ``op`` on ``inputs``, checked against TensorRT's rank limit."""
-    op.check_inputs(inputs)
-    out_types = op.infer(tuple(t.type if t is not None else None for t in inputs))
+    out_types = op.output_types(tuple(t.type if t is not None else None for t in inputs))
     for ty in out_types:
         if len(ty.shape) > MAX_RANK:
             raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of "

@@ -23,6 +23,36 @@ _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 InputTypes = Sequence[Optional[TensorType]]
 
 
+class Inputs(tuple[TensorType, ...]):
+    """The input types :meth:`Op.infer` receives, already checked against :attr:`Op.input_names`: the
+    required inputs, in order and all present (unpack them: ``x, w = inputs``). ``all`` holds every input
+    in TensorRT's order, None where an optional one is absent (as many as ``input_names`` names); an op
+    without ``input_names`` takes any number of inputs, all required.
+
+    >>> from trtdsl import dtypes
+    >>> from trtdsl.layers.convolution import Convolution
+    >>> f = TensorType(dtypes.float32, (1, 2, 3, 3))
+    >>> view = Inputs.of(Convolution(1, (1, 1), (1, 1), (0, 0), (0, 0), (1, 1)), (f, f))
+    >>> len(view), view.all[2]
+    (2, None)
+    """
+
+    all: tuple[Optional[TensorType], ...]
+
+    @classmethod
+    def of(cls, op: "Op", types: InputTypes) -> "Inputs":
+        """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
+        names = op.input_names
+        if names is None:
+            view = cls(t for t in types if t is not None)
+            view.all = tuple(view)
+            return view
+        given = tuple(types) + (None,) * (len(names) - len(types))
+        view = cls(t for t in given[:op._required_inputs] if t is not None)
+        view.all = given
+        return view
+
+
 def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless_default: bool = False,
        unless_none: bool = False, by_name: bool = False) -> dict[str, bool]:
     """The metadata of an op field (``attrs.field(metadata=ir(...))``) from which :meth:`Op.label`,
@@ -51,7 +81,7 @@ class Op:
     kind: ClassVar[str]
     input_names: ClassVar[tuple[str, ...] | None] = None
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
-    the end). None for an op that checks a variable number of inputs itself."""
+    the end). None for an op that takes any number of inputs (all required) and checks how many itself."""
     _required_inputs: ClassVar[int | None] = None
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
@@ -87,7 +117,10 @@ class Op:
         ElementWise[SUM]: input 0 ('a') is None; it is required
         """
         required = self._required_inputs
-        if required is None:
+        if required is None:  # any number of inputs, every one required
+            for i, t in enumerate(inputs):
+                if t is None:
+                    raise ArgumentError(f"{self.label()}: input {i} is None; it is required")
             return
         names = self.input_names
         assert names is not None
@@ -99,8 +132,15 @@ class Op:
             if inputs[i] is None:
                 raise ArgumentError(f"{self.label()}: input {i} ('{names[i]}') is None; it is required")
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid)."""
+    def output_types(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+        """The outputs' types for inputs of types ``inputs`` (None for an absent optional one): checks
+        them against :attr:`input_names`, then :meth:`infer` (a DSLError if invalid)."""
+        self.check_inputs(inputs)
+        return self.infer(Inputs.of(self, inputs))
+
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
+        """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid). Called
+        by :meth:`output_types` with the checked view of the inputs."""
         raise NotImplementedError(f"{type(self).__name__}.infer")
 
     def reference(self, *inputs: Any) -> tuple[np.ndarray, ...]:

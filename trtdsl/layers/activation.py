@@ -48,7 +48,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import bad_argument
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
@@ -114,9 +114,8 @@ class Activation(Op):
     def attributes(self) -> dict[str, object]:
         return {"alpha": self.alpha, "beta": self.beta} if self.alpha or self.beta else {}
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         allowed = dtypes.FLOATS + dtypes.INTEGERS if self.type is _A.RELU else dtypes.FLOATS
         expect_dtype(self.label(), "x", x, allowed)
         return (x,)

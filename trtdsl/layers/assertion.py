@@ -46,7 +46,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import is_static
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor
@@ -68,9 +68,8 @@ class Assertion(Op):
     always_runs = True
     message: str
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (cond,) = inputs
-        assert cond is not None
         label = self.label()
         if not isinstance(self.message, str):
             raise bad_argument(label, "message", self.message, "a str")
@@ -109,7 +108,7 @@ def assert_(condition: Tensor, message: str, *, name: str | None = None) -> None
     if not isinstance(message, str):
         raise bad_argument("assert_", "message", message, "a str")
     op = Assertion(message)
-    op.infer((cond.type,))  # the condition's type first: the shape-tensor rules below assume it
+    op.output_types((cond.type,))  # the condition's type first: the shape-tensor rules below assume it
     use_as_shape("assert_", cond, "condition")
     known = _known(cond)
     if known is not None and not known.all():

@@ -25,7 +25,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -43,9 +43,8 @@ class Cast(Op):
     input_names = ("x",)
     to: DType = attrs.field(metadata=ir(label=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         note = " (use td.quantize/td.dequantize for fp8, fp4 and int4)"
         expect_dtype(self.label(), "x", x, CASTABLE, note)
         if self.to not in CASTABLE:
@@ -75,9 +74,8 @@ class Identity(Op):
     kind = "Identity"
     input_names = ("x",)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

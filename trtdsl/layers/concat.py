@@ -27,7 +27,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, combine
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_tensor, expect_dtype, network_of, normalize_axis
@@ -45,13 +45,12 @@ class Concatenation(Op):
     kind = "Concatenation"
     axis: int
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         label = self.label()
         if not 1 <= len(inputs) <= MAX_INPUTS:
             raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 to {MAX_INPUTS}")
         first = inputs[0]
-        assert first is not None and all(t is not None for t in inputs)
-        types: list[TensorType] = list(inputs)  # type: ignore[arg-type]
+        types: list[TensorType] = list(inputs)
         expect_dtype(label, "inputs[0]", first, CONCAT_DTYPES)
         if first.rank == 0:
             raise ShapeError(f"{label}: inputs are 0-D (shape ()); concatenation needs rank >= 1")

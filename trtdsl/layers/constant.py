@@ -18,7 +18,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 
@@ -34,7 +34,7 @@ class Constant(Op):
     input_names = ()
     weights: Weights
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         return (TensorType(self.weights.dtype, self.weights.shape),)
 
     def reference(self) -> tuple[np.ndarray, ...]:

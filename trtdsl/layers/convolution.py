@@ -52,7 +52,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, int_tuple, static_shape
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -270,12 +270,11 @@ class _KernelOp(Op):
         """The dilated kernel size DK of each spatial dim."""
         return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
 
-    def _check(self, inputs: InputTypes, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
+    def _check(self, inputs: Inputs, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
         label = self.label()
-        x, w = inputs[0], inputs[1]
-        b = inputs[2] if len(inputs) == 3 else None
-        assert x is not None and w is not None  # Op.check_inputs
+        x, w = inputs
+        b = inputs.all[2]
         nb = len(self.kernel_size)
         check_spatial_input(label, x, nb, "kernel")
         for arg, t in (("kernel", w), ("bias", b)):
@@ -336,7 +335,7 @@ class Convolution(_KernelOp):
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
         return (self.num_output_maps, channels // self.num_groups) + self.kernel_size
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
         out = tuple(
             window_output_dim(self.padding_mode, i, b, a, s, dk) for i, b, a, s, dk
@@ -377,7 +376,7 @@ class Deconvolution(_KernelOp):
             return tuple(same_pads(self.padding_mode, dk - s) for dk, s in zip(self.extents, self.stride))
         return tuple(zip(self.pre_padding, self.post_padding))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(C, num_output_maps/num_groups, *kernel_size)")
         pads = self._trims()
         out = tuple(offset(i * s, dk - s - b - a)

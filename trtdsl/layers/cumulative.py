@@ -33,7 +33,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -59,9 +59,8 @@ class Cumulative(Op):
     reverse: bool = False
     op: CumulativeOperation = attrs.field(default=CumulativeOperation.SUM, metadata=ir(label=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS + dtypes.INTEGERS)
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (a cumulative sum needs an axis)")

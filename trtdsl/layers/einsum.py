@@ -50,7 +50,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DSLError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_tensor, expect_dtype, in_float
@@ -199,13 +199,11 @@ class Einsum(Op):
         terms, output = _split(self.kind, self.equation, count, ellipsis=False)
         return _subscripts(self.kind, self.equation, terms, output)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         if not 1 <= len(inputs) <= MAX_INPUTS:
             raise ArgumentError(f"Einsum: got {len(inputs)} inputs; expected 1 or {MAX_INPUTS} (td.einsum "
                                 "contracts more operands pairwise)")
-        types = [t for t in inputs if t is not None]
-        assert len(types) == len(inputs)
-        return (_output_type(self.kind, self.subscripts(len(types)), types),)
+        return (_output_type(self.kind, self.subscripts(len(inputs)), inputs),)
 
     def reference(self, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         subs = self.subscripts(len(arrays))

@@ -28,7 +28,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -108,9 +108,8 @@ class ElementWise(Op):
     input_names = ("a", "b")
     op: ElementWiseOperation = attrs.field(metadata=ir(names=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         a, b = inputs
-        assert a is not None and b is not None
         _, allowed, is_cmp = _TABLE[self.op]
         if a.dtype is b.dtype and a.dtype in allowed and a.shape == b.shape:
             # the common case, checked fast

@@ -47,7 +47,7 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, combine, dim_tuple, network_of_dims, static_shape
 from trtdsl.ir.network import Network
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_tensor
@@ -101,9 +101,9 @@ class Fill(Op):
     alpha: float | int | None = attrs.field(default=0, metadata=ir(unless_none=True))
     beta: float | int | None = attrs.field(default=1, metadata=ir(unless_none=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         label = self.label()
-        dims, alpha, beta = (tuple(inputs) + (None, None, None))[:3]
+        dims, alpha, beta = inputs.all
         allowed = FILL_DTYPES[self.operation]
         if self.dtype not in allowed:
             raise DTypeError(

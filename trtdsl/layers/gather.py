@@ -44,7 +44,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument, shown
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, broadcast_dim, expect_dtype, expect_tensor, normalize_axis
@@ -78,9 +78,8 @@ class Gather(Op):
             shown["num_elementwise_dims"] = self.num_elementwise_dims
         return shown
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         data, idx = inputs
-        assert data is not None and idx is not None
         label = self.label()
         expect_dtype(label, "data", data, GATHER_DTYPES)
         expect_dtype(label, "indices", idx, dtypes.INTEGERS)

@@ -49,7 +49,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_bool, expect_dtype, expect_rank, expect_tensor, in_float
@@ -108,9 +108,8 @@ class GridSample(Op):
     align_corners: bool = False
     sample_mode: GridSampleMode = GridSampleMode.FILL
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, grid = inputs
-        assert x is not None and grid is not None
         label = self.label()
         if not isinstance(self.interpolation, InterpolationMode):
             raise bad_argument(label, "interpolation", self.interpolation, "an InterpolationMode")

@@ -37,7 +37,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, finite_float, is_int
@@ -78,9 +78,8 @@ class LRN(Op):
     beta: float
     k: float
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         label = self.label()
         expect_dtype(label, "x", x, LRN_DTYPES)
         expect_rank(label, "x", x, lambda r: r >= 3, "rank >= 3 (channels are the third dim from the end)")

@@ -36,7 +36,7 @@ from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -78,9 +78,8 @@ class MatrixMultiply(Op):
     op0: MatrixOperation = attrs.field(default=MatrixOperation.NONE, metadata=ir(label=True))
     op1: MatrixOperation = attrs.field(default=MatrixOperation.NONE, metadata=ir(label=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         a, b = inputs
-        assert a is not None and b is not None
         label = self.label()
         for arg, ty, op in (("a", a, self.op0), ("b", b, self.op1)):
             note = " (TensorRT's matrix multiply takes float types only; cast integers with td.cast)"

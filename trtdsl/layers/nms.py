@@ -67,7 +67,7 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.network import Network
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, finite_float, is_int
@@ -155,9 +155,9 @@ class NMS(Op):
     topk_box_limit: int = attrs.field(default=MAX_TOPK_BOX_LIMIT, metadata=ir(unless_default=True))
     indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True, by_name=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        boxes, scores, limit, iou, score = tuple(inputs) + (None,) * (5 - len(inputs))
-        assert boxes is not None and scores is not None and limit is not None
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
+        boxes, scores, limit = inputs
+        iou, score = inputs.all[3:]
         label = self.label()
         if not isinstance(self.box_format, BoundingBoxFormat):
             raise bad_argument(label, "box_format", self.box_format, "a BoundingBoxFormat")

@@ -30,7 +30,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, bad_argument
 from trtdsl.ir.dims import Dim
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -63,9 +63,8 @@ class NonZero(Op):
     count: Dim = attrs.field(metadata=ir(hidden=True))
     indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True, by_name=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         expect_dtype(self.label(), "x", x, NONZERO_DTYPES)
         if self.indices_dtype not in INDEX_DTYPES:
             raise DTypeError(

@@ -37,7 +37,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, int_tuple
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -60,9 +60,8 @@ class Normalization(Op):
     epsilon: float = 1e-5
     num_groups: int = attrs.field(default=1, metadata=ir(unless_default=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, scale, bias = inputs
-        assert x is not None and scale is not None and bias is not None
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS)
         for arg, ty in (("scale", scale), ("bias", bias)):

@@ -36,7 +36,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, is_int
@@ -57,9 +57,8 @@ class OneHot(Op):
     depth: int
     axis: int = -1
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         indices, values = inputs
-        assert indices is not None and values is not None
         label = self.label()
         expect_dtype(label, "indices", indices, (dtypes.int32,), " (IOneHotLayer takes int32 indices)")
         expect_dtype(label, "values", values, ONE_HOT_DTYPES)

@@ -26,7 +26,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, int_tuple
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_dtype, expect_tensor, is_int, static_ints
@@ -54,9 +54,8 @@ class Padding(Op):
     pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
     post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         label = self.label()
         expect_dtype(label, "x", x, PADDING_DTYPES)
         if x.rank < 4:

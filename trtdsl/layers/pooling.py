@@ -44,7 +44,7 @@ import numpy as np
 
 from trtdsl.errors import bad_argument
 from trtdsl.ir.dims import int_tuple, static_shape
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_bool, expect_tensor, finite_float, in_float
@@ -112,10 +112,9 @@ class Pooling(Op):
             shown["blend_factor"] = self.blend_factor
         return shown
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         label = self.label()
         (x,) = inputs
-        assert x is not None
         if not isinstance(self.type, PoolingType):
             raise bad_argument(label, "type", self.type, "a PoolingType")
         nb = len(self.window_size)

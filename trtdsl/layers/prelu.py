@@ -31,7 +31,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_tensor, broadcasts_to, expect_dtype, expect_tensor, in_float, ndim_of
@@ -48,9 +48,8 @@ class ParametricReLU(Op):
     input_names = ("x", "slope")
     name_stem = "prelu"
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, slope = inputs
-        assert x is not None and slope is not None
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS)
         if slope.dtype != x.dtype:

@@ -60,7 +60,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, int_tuple
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, expect_tensor, normalize_axis, static_ints
@@ -269,11 +269,10 @@ class _ScaledOp(Op):
             return "block"
         return "tensor" if one_coefficient(x, scale) else "channel"
 
-    def _check(self, inputs: InputTypes, data_types: Sequence[DType], to_types: Sequence[DType],
+    def _check(self, inputs: Inputs, data_types: Sequence[DType], to_types: Sequence[DType],
                float_side: int) -> tuple[TensorType, TensorType]:
-        x, scale = inputs[0], inputs[1]
-        zero_point = inputs[2] if len(inputs) > 2 else None
-        assert x is not None and scale is not None
+        x, scale = inputs
+        zero_point = inputs.all[2]
         label = self.label()
         if self.to_type not in to_types:
             raise DTypeError(f"{label}: to_type is {self.to_type!r}; expected one of {_names(to_types)}")
@@ -299,7 +298,7 @@ class Quantize(_ScaledOp):
 
     kind = "Quantize"
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, dtypes.FLOATS, QUANTIZED, float_side=0)
         return (TensorType(self.to_type, x.shape),)
 
@@ -317,7 +316,7 @@ class Dequantize(_ScaledOp):
 
     kind = "Dequantize"
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, QUANTIZED, dtypes.FLOATS, float_side=1)
         return (TensorType(self.to_type, x.shape),)
 
@@ -380,9 +379,8 @@ class DynamicQuantize(Op):
     scale_type: DType = attrs.field(default=dtypes.float8_e4m3, metadata=ir(label=True))
     block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, double_scale = inputs
-        assert x is not None and double_scale is not None
         label = self.label()
         if self.to_type not in DYNAMIC_TYPES:
             raise DTypeError(f"{label}: to_type is {self.to_type!r}; expected one of {_names(DYNAMIC_TYPES)}")
@@ -532,7 +530,7 @@ def _add_scaled(fn: str, op: _ScaledOp, x: Tensor, scale: Tensor, zero_point: Te
                 name: str | None) -> Tensor:
     """Validate ``op`` on its inputs (types, then where they come from) and add the layer, with its block
     shape set when the scale's shape implies one."""
-    op.infer((x.type, scale.type) + ((zero_point.type,) if zero_point is not None else ()))
+    op.output_types((x.type, scale.type) + ((zero_point.type,) if zero_point is not None else ()))
     blocks = op.blocks(x.type, scale.type)
     if blocks != op.block_shape:
         op = attrs.evolve(op, block_shape=blocks)
@@ -649,7 +647,7 @@ def dynamic_quantize(x: Tensor, block_shape: int | Sequence[int] = 16, dtype: An
         blocks = static_ints("dynamic_quantize", "block_shape", block_shape)
     d = _scale_tensor("dynamic_quantize", "double_quant_scale", double_quant_scale, x, dtypes.FLOATS)
     op = DynamicQuantize(to, scale_type, blocks)
-    op.infer((x.type, d.type))
+    op.output_types((x.type, d.type))
     if not is_build_time_constant(d):
         raise bad_argument("dynamic_quantize", "double_quant_scale", f"%{d.name}",
                            "a build-time constant (TensorRT needs it when the engine is built)")

@@ -47,7 +47,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.dims import int_tuple
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -131,9 +131,8 @@ class Reduce(Op):
     def name_hint(self) -> str:
         return f"reduce_{self.op.name.lower()}"
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         note = ""
         if x.dtype == dtypes.int8:
             note = " (int8 is a quantized type in TensorRT: dequantize it first)"

@@ -54,7 +54,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, combine, static_dim
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_tensor
@@ -135,11 +135,10 @@ class Resize(Op):
     cubic_coeff: float = attrs.field(default=-0.75, metadata=ir(unless_default=True))
     exclude_outside: bool = attrs.field(default=False, metadata=ir(unless_default=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         label = self.label()
-        x = inputs[0]
-        assert x is not None
-        dims = inputs[1] if len(inputs) == 2 else None
+        (x,) = inputs
+        dims = inputs.all[1]
         expect_dtype(label, "x", x, RESIZE_DTYPES, " (int32 is invalid; int8 is a quantized type)")
         if x.rank == 0:
             raise ShapeError(f"{label}: input 'x' has shape (); resize needs rank >= 1")

@@ -37,7 +37,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis
@@ -57,9 +57,8 @@ class ReverseSequence(Op):
     batch_axis: int = 1
     sequence_axis: int = 0
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, lens = inputs
-        assert x is not None and lens is not None
         label = self.label()
         expect_dtype(label, "x", x, REVERSE_SEQUENCE_DTYPES)
         expect_rank(label, "x", x, lambda r: r >= 2, "rank >= 2")

@@ -53,7 +53,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 from trtdsl.layers._common import as_array, enum_member, expect_dtype, expect_tensor, in_float, is_int
@@ -108,9 +108,8 @@ class Scale(Op):
     power: Weights | None = None
     channel_axis: int = 1
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS)
         if x.rank < 4:

@@ -43,7 +43,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -86,9 +86,8 @@ class Scatter(Op):
     def attributes(self) -> dict[str, object]:
         return {"axis": self.axis} if self.mode is ScatterMode.ELEMENT else {}
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         data, idx, upd = inputs
-        assert data is not None and idx is not None and upd is not None
         label = self.label()
         expect_dtype(label, "data", data, SCATTER_DTYPES)
         expect_dtype(label, "indices", idx, dtypes.INTEGERS)

@@ -22,7 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, as_tensor, broadcast_types, expect_dtype, ndim_of, network_of
@@ -41,9 +41,8 @@ class Select(Op):
     kind = "Select"
     input_names = ("condition", "then", "else")
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         cond, then, other = inputs
-        assert cond is not None and then is not None and other is not None
         label = self.label()
         expect_dtype(label, "condition", cond, (dtypes.bool_,))
         expect_dtype(label, "then", then, SELECT_DTYPES)

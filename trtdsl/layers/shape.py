@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor
@@ -35,9 +35,8 @@ class Shape(Op):
     kind = "Shape"
     input_names = ("x",)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         return (TensorType(dtypes.int64, (x.rank,)),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

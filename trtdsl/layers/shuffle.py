@@ -25,7 +25,7 @@ import numpy as np
 from trtdsl.errors import ArgumentError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, static_shape, volume
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
@@ -97,6 +97,7 @@ class Shuffle(Op):
     (see :func:`dynamic_reshape_dims`)."""
 
     kind = "Shuffle"
+    input_names = ("data", "reshape dims?")
     first_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple,
                                                           metadata=ir(unless_none=True))
     reshape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims, metadata=ir(unless_none=True))
@@ -104,13 +105,10 @@ class Shuffle(Op):
                                                            metadata=ir(unless_none=True))
     zero_is_placeholder: bool = attrs.field(default=True, metadata=ir(unless_default=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        x = inputs[0]
-        assert x is not None
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
+        (x,) = inputs
+        dims_input = inputs.all[1]
         label = self.label()
-        if len(inputs) > 2:
-            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 or 2 (data, reshape dims)")
-        dims_input = inputs[1] if len(inputs) == 2 else None
         shape = x.shape
         if self.first_transpose is not None:
             _check_perm(label, "first_transpose", self.first_transpose, len(shape))

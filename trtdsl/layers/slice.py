@@ -48,7 +48,7 @@ from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, dim_tuple, static_shape
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
@@ -74,8 +74,6 @@ SLICE_DTYPES = (dtypes.bool_, dtypes.int4, dtypes.int8, dtypes.int32, dtypes.int
 _NOT_INT64_BF16 = (_M.CLAMP, _M.FILL, _M.REFLECT)
 # NvInfer.h: the fill value has the input's type or one implicitly convertible to it, among these.
 _FILL_CONVERTIBLE = (dtypes.float32, dtypes.float16, dtypes.int8, dtypes.float8_e4m3)
-_INPUT_NAMES = ("data", "start", "size", "stride", "fill")
-
 
 @attrs.frozen
 class Slice(Op):
@@ -85,22 +83,20 @@ class Slice(Op):
     given as a tensor (input 1, 2 or 3) holds that tensor's values as the IR knows them (dims)."""
 
     kind = "Slice"
+    input_names = ("data", "start?", "size?", "stride?", "fill?")
     start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     size: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     stride: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     mode: SampleMode = attrs.field(default=SampleMode.STRICT_BOUNDS, metadata=ir(unless_default=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         label = self.label()
-        if not 1 <= len(inputs) <= 5:
-            raise ShapeError(f"{label}: got {len(inputs)} inputs; expected 1 to 5 (data, start, size, stride, fill)")
-        x = inputs[0]
-        assert x is not None
-        dynamic = tuple(len(inputs) > i and inputs[i] is not None for i in (1, 2, 3))
-        for i, given in zip((1, 2, 3), dynamic):
-            if given:
-                name = _INPUT_NAMES[i]
-                inputs[i].check_shape_vector(f"{label}: input '{name}'", x.rank)  # type: ignore[union-attr]
+        (x,) = inputs
+        dynamic = tuple(inputs.all[i] is not None for i in (1, 2, 3))
+        for i in (1, 2, 3):
+            given = inputs.all[i]
+            if given is not None:
+                given.check_shape_vector(f"{label}: input '{self.input_names[i].rstrip('?')}'", x.rank)
         expect_dtype(label, "data", x, SLICE_DTYPES)
         if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
             raise DTypeError(
@@ -108,7 +104,7 @@ class Slice(Op):
                 "REFLECT modes exclude int64 and bfloat16"
             )
         self._check_params(label, x, dynamic)
-        fill = inputs[4] if len(inputs) == 5 else None
+        fill = inputs.all[4]
         if fill is not None:
             _check_fill(label, self.mode, x, fill)
         return (TensorType(x.dtype, self.size),)

@@ -22,7 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
@@ -39,9 +39,8 @@ class SoftMax(Op):
     name_stem = "softmax"
     axis: int
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         expect_dtype(self.label(), "x", x, dtypes.FLOATS)
         expect_rank(self.label(), "x", x, lambda r: r >= 1, "rank >= 1 (softmax needs an axis)")
         if not 0 <= self.axis < x.rank:

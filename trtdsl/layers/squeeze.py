@@ -18,7 +18,7 @@ import numpy as np
 
 from trtdsl.errors import ShapeError
 from trtdsl.ir.dims import int_tuple
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
@@ -33,9 +33,8 @@ class Squeeze(Op):
     kind = "Squeeze"
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         axes = normalize_axes(self.label(), self.axes, x.rank, "axes")
         for a in axes:
             if x.shape[a] != 1:
@@ -53,9 +52,8 @@ class Unsqueeze(Op):
     kind = "Unsqueeze"
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         rank = x.rank + len(self.axes)
         axes = normalize_axes(self.label(), self.axes, rank, "axes")
         dims = iter(x.shape)

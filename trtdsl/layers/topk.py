@@ -38,7 +38,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -72,9 +72,8 @@ class TopK(Op):
     axis: int
     indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         label = self.label()
         expect_dtype(label, "x", x, dtypes.FLOATS + dtypes.INTEGERS)
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (top-k needs an axis)")

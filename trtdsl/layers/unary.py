@@ -22,7 +22,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.ir.functions import ir_function
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, in_float
@@ -98,9 +98,8 @@ class Unary(Op):
     input_names = ("x",)
     op: UnaryOperation = attrs.field(metadata=ir(names=True))
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         _, allowed, out = _TABLE[self.op]
         note = " (for integers use 0 - x)" if self.op is _U.NEG else ""
         expect_dtype(self.label(), "x", x, allowed, note)

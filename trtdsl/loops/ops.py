@@ -28,7 +28,7 @@ import attrs
 from trtdsl import dtypes
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike
-from trtdsl.ir.op import InputTypes, Op, ir
+from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.region import Region, check_same_type
 from trtdsl.ir.types import TensorType
 
@@ -68,9 +68,8 @@ class TripLimitLayer(Op):
     def __attrs_post_init__(self) -> None:
         _expect_region("TripLimit", self.region)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (t,) = inputs
-        assert t is not None
         if self.trip_limit is TripLimit.COUNT:
             allowed, what = dtypes.INTEGERS, "a 0-D int32 or int64 trip count"
         else:
@@ -100,9 +99,8 @@ class IteratorLayer(Op):
         if not isinstance(self.reverse, bool):
             raise ArgumentError(f"Iterator: argument 'reverse' is {self.reverse!r}; expected a bool")
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        assert x is not None
         if x.rank == 0:
             raise ShapeError("Iterator: input 'x' has shape (); a 0-D tensor cannot be iterated over")
         if not 0 <= self.axis < x.rank:
@@ -123,10 +121,9 @@ class RecurrenceLayer(Op):
     def __attrs_post_init__(self) -> None:
         _expect_region("Recurrence", self.region)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        init = inputs[0]
-        assert init is not None
-        nxt = inputs[1] if len(inputs) == 2 else None
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
+        (init,) = inputs
+        nxt = inputs.all[1]
         if nxt is not None:
             check_same_type("Recurrence", ("next value", nxt), ("initial value", init),
                             "TensorRT requires a recurrence's next value to have the type of its initial "
@@ -164,10 +161,9 @@ class LoopOutputLayer(Op):
     def attributes(self) -> dict[str, object]:
         return {} if self.loop_output is LoopOutput.LAST_VALUE else {"axis": self.axis}
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
-        value = inputs[0]
-        length = inputs[1] if len(inputs) > 1 else None
-        assert value is not None
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
+        (value,) = inputs
+        length = inputs.all[1]
         if self.loop_output is LoopOutput.LAST_VALUE:
             if length is not None:
                 raise ArgumentError(f"{self.label()}: has a length input; LAST_VALUE takes only the "

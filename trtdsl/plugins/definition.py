@@ -62,7 +62,7 @@ from trtdsl.errors import (
 )
 from trtdsl.ir.dims import Dim, DimLike, dim_tuple, int_tuple, static_dim
 from trtdsl.ir.network import MAX_RANK
-from trtdsl.ir.op import InputTypes, Op
+from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor
 from trtdsl.plugins.attributes import AttrType
@@ -675,7 +675,7 @@ class PluginV3(Op):
     def attributes(self) -> dict[str, object]:
         return dict(self.fields)
 
-    def infer(self, inputs: InputTypes) -> tuple[TensorType, ...]:
+    def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         return self.definition.infer(self, inputs)
 
     def reference(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
