@@ -21,6 +21,35 @@ def test_every_layer_op_has_a_row_in_the_layer_reference():
     assert not rows - kinds, f"rows in docs/layers.md for ops that do not exist: {sorted(rows - kinds)}"
 
 
+DTYPES_START = "<!-- input dtypes: generated from each op's input_dtypes (tests/examples/test_docs.py) -->"
+DTYPES_END = "<!-- end of input dtypes -->"
+
+
+def dtype_table() -> str:
+    """The table of the dtypes each op's inputs accept, from the ops' ``input_dtypes`` declarations (the
+    same sets ``Op.output_types`` checks)."""
+    lines = [DTYPES_START, "", "| Op | Input | Dtypes |", "|---|---|---|"]
+    for cls in sorted(all_op_types(), key=lambda c: c.kind):
+        if not cls.__module__.startswith("trtdsl.layers."):
+            continue
+        declared = [(n, cls.input_dtypes[n.rstrip("?")]) for n in cls.input_names or ()
+                    if n.rstrip("?") in cls.input_dtypes]
+        for name, allowed in declared:
+            lines.append(f"| {cls.kind} | {name} | {', '.join(d.name for d in allowed)} |")
+        if cls.input_names == ():
+            lines.append(f"| {cls.kind} | | (no inputs) |")
+        elif not declared:
+            lines.append(f"| {cls.kind} | | set by the op's parameters or other inputs (see its module) |")
+    return "\n".join(lines + ["", DTYPES_END])
+
+
+def test_the_dtype_table_agrees_with_the_ops():
+    text = (ROOT / "docs" / "layers.md").read_text()
+    start, end = text.index(DTYPES_START), text.index(DTYPES_END) + len(DTYPES_END)
+    assert text[start:end] == dtype_table(), "docs/layers.md's input dtypes differ; the table should read:\n" + (
+        dtype_table())
+
+
 def test_the_readme_code_runs_and_prints_what_it_says():
     blocks = python_blocks("README.md")
     assert len(blocks) == 2

@@ -9,12 +9,13 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Optional, Sequence
+from typing import Any, ClassVar, Mapping, Optional, Sequence
 
 import attrs
 import numpy as np
 
-from trtdsl.errors import ArgumentError
+from trtdsl.dtypes import DType
+from trtdsl.errors import ArgumentError, DTypeError
 from trtdsl.ir.types import TensorType
 
 OP_TYPES: dict[str, type["Op"]] = {}
@@ -69,6 +70,13 @@ def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless
     return {key: True for key, on in flags.items() if on}
 
 
+def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType], note: str = "") -> None:
+    """A DTypeError unless input ``arg`` of layer ``label`` has one of the ``allowed`` dtypes."""
+    if ty.dtype not in allowed:
+        names = ", ".join(d.name for d in allowed)
+        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
+
+
 def _in_label(value: object) -> str:
     short = getattr(value, "short", None)  # a dtype
     return short if isinstance(short, str) else str(getattr(value, "name", value))
@@ -85,6 +93,12 @@ class Op:
     _required_inputs: ClassVar[int | None] = None
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
+    input_dtypes: ClassVar[Mapping[str, Sequence[DType]]] = {}
+    """The dtypes an input accepts whatever the parameters, by input name (without ``?``):
+    :meth:`output_types` checks them before :meth:`infer`, and the table of ``docs/layers.md`` lists them.
+    An input whose dtypes depend on the parameters or on another input is checked by ``infer`` alone."""
+    dtype_notes: ClassVar[Mapping[str, str]] = {}
+    """What a dtype error on an input of :attr:`input_dtypes` adds, e.g. ``" (a bool shape tensor)"``."""
     name_stem: ClassVar[str | None] = None
     """The automatic layer names' stem where it is not the kind in snake case nor a ``names`` field's value
     (``"matmul"`` for MatrixMultiply)."""
@@ -136,7 +150,12 @@ class Op:
         """The outputs' types for inputs of types ``inputs`` (None for an absent optional one): checks
         them against :attr:`input_names`, then :meth:`infer` (a DSLError if invalid)."""
         self.check_inputs(inputs)
-        return self.infer(Inputs.of(self, inputs))
+        view = Inputs.of(self, inputs)
+        for name, t in zip(self.input_names or (), view.all):
+            allowed = self.input_dtypes.get(name.rstrip("?"))
+            if allowed is not None and t is not None:
+                expect_dtype(self.label(), name.rstrip("?"), t, allowed, self.dtype_notes.get(name.rstrip("?"), ""))
+        return self.infer(view)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         """Validate the inputs' types and return the outputs' types (raise a DSLError if invalid). Called

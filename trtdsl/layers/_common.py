@@ -15,6 +15,7 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, constant_hint, shown
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.network import Network
+from trtdsl.ir.op import expect_dtype as expect_dtype  # "as": re-exported to the layer modules
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 
@@ -169,13 +170,6 @@ def mask_to_axes(mask: int) -> tuple[int, ...]:
     (0, 2)
     """
     return tuple(i for i in range(64) if mask >> i & 1)
-
-
-def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType], note: str = "") -> None:
-    """A DTypeError unless input ``arg`` of layer ``label`` has one of the ``allowed`` dtypes."""
-    if ty.dtype not in allowed:
-        names = ", ".join(d.name for d in allowed)
-        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
 
 
 def expect_rank(label: str, arg: str, ty: TensorType, ranks: Iterable[int] | Callable[[int], bool],

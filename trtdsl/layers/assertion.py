@@ -49,7 +49,7 @@ from trtdsl.ir.dims import is_static
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor
+from trtdsl.layers._common import expect_rank, expect_tensor
 from trtdsl.layers.elementwise import ElementWise
 from trtdsl.shapes.rules import use_as_shape
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, fold_constant, value_of
@@ -65,6 +65,8 @@ class Assertion(Op):
 
     kind = "Assertion"
     input_names = ("condition",)
+    input_dtypes = {"condition": (dtypes.bool_,)}
+    dtype_notes = {"condition": " (a bool shape tensor)"}
     always_runs = True
     message: str
 
@@ -73,7 +75,6 @@ class Assertion(Op):
         label = self.label()
         if not isinstance(self.message, str):
             raise bad_argument(label, "message", self.message, "a str")
-        expect_dtype(label, "condition", cond, (dtypes.bool_,), " (a bool shape tensor)")
         expect_rank(label, "condition", cond, (0, 1), "rank 0 or 1 (a bool shape tensor)")
         if not is_static(cond.shape) or math.prod(cond.shape) > MAX_SHAPE_VOLUME:
             raise ShapeError(f"{label}: input 'condition' has shape {cond.shape_text}; a shape tensor has a "

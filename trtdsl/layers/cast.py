@@ -28,7 +28,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._common import expect_tensor
 
 CASTABLE: tuple[DType, ...] = dtypes.FLOATS + (
     dtypes.int32, dtypes.int64, dtypes.int8, dtypes.uint8, dtypes.bool_,
@@ -41,17 +41,17 @@ class Cast(Op):
 
     kind = "Cast"
     input_names = ("x",)
+    input_dtypes = {"x": CASTABLE}
+    dtype_notes = {"x": " (use td.quantize/td.dequantize for fp8, fp4 and int4)"}
     to: DType = attrs.field(metadata=ir(label=True))
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        note = " (use td.quantize/td.dequantize for fp8, fp4 and int4)"
-        expect_dtype(self.label(), "x", x, CASTABLE, note)
         if self.to not in CASTABLE:
             from trtdsl.errors import DTypeError
 
             raise DTypeError(f"cast: argument 'dtype' is {self.to!r}; expected one of "
-                             f"{', '.join(d.name for d in CASTABLE)}{note}")
+                             f"{', '.join(d.name for d in CASTABLE)}{self.dtype_notes['x']}")
         return (TensorType(self.to, x.shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

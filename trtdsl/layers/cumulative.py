@@ -37,7 +37,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    expect_bool, expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis,
+    expect_bool, expect_rank, expect_tensor, in_float, normalize_axis,
 )
 
 __all__ = ["Cumulative", "CumulativeOperation", "cumsum"]
@@ -53,6 +53,7 @@ class Cumulative(Op):
 
     kind = "Cumulative"
     input_names = ("x",)
+    input_dtypes = {"x": dtypes.FLOATS + dtypes.INTEGERS}
     name_stem = "cumsum"
     axis: int
     exclusive: bool = False
@@ -62,7 +63,6 @@ class Cumulative(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         label = self.label()
-        expect_dtype(label, "x", x, dtypes.FLOATS + dtypes.INTEGERS)
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (a cumulative sum needs an axis)")
         if isinstance(self.axis, bool) or not isinstance(self.axis, int) or not -x.rank <= self.axis < x.rank:
             raise bad_argument(label, "axis", self.axis, f"an int in [{-x.rank}, {x.rank - 1}] for a "

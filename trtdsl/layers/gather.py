@@ -47,7 +47,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import array_of, broadcast_dim, expect_dtype, expect_tensor, normalize_axis
+from trtdsl.layers._common import array_of, broadcast_dim, expect_tensor, normalize_axis
 
 __all__ = ["GatherMode", "Gather", "gather", "take", "take_along_axis", "gather_nd"]
 
@@ -68,6 +68,8 @@ class Gather(Op):
     """Gather from ``data`` (rank >= 1) at ``indices`` (int32/int64), by ``mode`` (see the module doc)."""
 
     kind = "Gather"
+    input_names = ("data", "indices")
+    input_dtypes = {"data": GATHER_DTYPES, "indices": dtypes.INTEGERS}
     axis: int = 0
     mode: GatherMode = attrs.field(default=GatherMode.DEFAULT, metadata=ir(label=True))
     num_elementwise_dims: int = 0
@@ -81,8 +83,6 @@ class Gather(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         data, idx = inputs
         label = self.label()
-        expect_dtype(label, "data", data, GATHER_DTYPES)
-        expect_dtype(label, "indices", idx, dtypes.INTEGERS)
         if data.rank == 0:
             raise ShapeError(f"{label}: input 'data' has shape (); expected rank >= 1")
         e = self.num_elementwise_dims

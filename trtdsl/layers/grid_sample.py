@@ -104,6 +104,7 @@ class GridSample(Op):
 
     kind = "GridSample"
     input_names = ("x", "grid")
+    input_dtypes = {"x": dtypes.FLOATS}
     interpolation: InterpolationMode = attrs.field(default=InterpolationMode.LINEAR, metadata=ir(label=True))
     align_corners: bool = False
     sample_mode: GridSampleMode = GridSampleMode.FILL
@@ -117,7 +118,6 @@ class GridSample(Op):
             raise bad_argument(label, "sample_mode", self.sample_mode, "a GridSampleMode (CLAMP, FILL or "
                                "REFLECT)")
         expect_bool(label, "align_corners", self.align_corners)
-        expect_dtype(label, "x", x, dtypes.FLOATS)
         expect_dtype(label, "grid", grid, (x.dtype,), " (the dtype of 'x')")
         expect_rank(label, "x", x, (4,), "rank 4 (N, C, H, W)")
         expect_rank(label, "grid", grid, (4,), "rank 4 (N, H_out, W_out, 2)")

@@ -40,7 +40,7 @@ from trtdsl.errors import bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, finite_float, is_int
+from trtdsl.layers._common import expect_rank, expect_tensor, finite_float, is_int
 
 __all__ = ["LRN", "lrn"]
 
@@ -72,6 +72,7 @@ class LRN(Op):
 
     kind = "LRN"
     input_names = ("x",)
+    input_dtypes = {"x": LRN_DTYPES}
     name_stem = "lrn"
     window: int
     alpha: float
@@ -81,7 +82,6 @@ class LRN(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         label = self.label()
-        expect_dtype(label, "x", x, LRN_DTYPES)
         expect_rank(label, "x", x, lambda r: r >= 3, "rank >= 3 (channels are the third dim from the end)")
         _check_window(label, self.window)
         for arg in RANGES:

@@ -148,6 +148,7 @@ class NMS(Op):
 
     kind = "NMS"
     input_names = ("boxes", "scores", "max_output_boxes_per_class", "iou_threshold?", "score_threshold?")
+    input_dtypes = {"boxes": NMS_DTYPES, "max_output_boxes_per_class": (dtypes.int32,)}
     name_stem = "nms"
     count: Dim = attrs.field(metadata=ir(hidden=True))
     box_format: BoundingBoxFormat = attrs.field(default=BoundingBoxFormat.CORNER_PAIRS,
@@ -169,7 +170,6 @@ class NMS(Op):
             raise bad_argument(label, "indices_dtype", self.indices_dtype, "td.int32 or td.int64", DTypeError)
         if not isinstance(self.count, Dim) or not self.count.is_symbol:
             raise bad_argument(label, "count", self.count, "a named dim (the count's symbol)")
-        expect_dtype(label, "boxes", boxes, NMS_DTYPES)
         expect_dtype(label, "scores", scores, (boxes.dtype,), " (the dtype of 'boxes')")
         expect_rank(label, "boxes", boxes, (3, 4), "rank 3 (batch, boxes, 4) or 4 (batch, boxes, classes, 4)")
         expect_rank(label, "scores", scores, (3,), "rank 3 (batch, boxes, classes)")
@@ -179,7 +179,6 @@ class NMS(Op):
         pair = f"'boxes' {boxes.shape_text} and 'scores' {scores.shape_text}"
         for axis, what in enumerate(("batch dims", "box counts", "class counts")[: boxes.rank - 1]):
             _same_dim(label, what, boxes.shape[axis], scores.shape[axis], pair)
-        expect_dtype(label, "max_output_boxes_per_class", limit, (dtypes.int32,))
         expect_rank(label, "max_output_boxes_per_class", limit, (0,), "rank 0")
         for arg, ty in (("iou_threshold", iou), ("score_threshold", score)):
             if ty is not None:

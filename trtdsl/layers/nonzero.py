@@ -33,7 +33,7 @@ from trtdsl.ir.dims import Dim
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._common import expect_tensor
 
 __all__ = ["NonZero", "count_symbol", "nonzero"]
 
@@ -60,12 +60,12 @@ class NonZero(Op):
 
     kind = "NonZero"
     input_names = ("x",)
+    input_dtypes = {"x": NONZERO_DTYPES}
     count: Dim = attrs.field(metadata=ir(hidden=True))
     indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True, by_name=True))
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        expect_dtype(self.label(), "x", x, NONZERO_DTYPES)
         if self.indices_dtype not in INDEX_DTYPES:
             raise DTypeError(
                 f"{self.label()}: argument 'indices_dtype' is {self.indices_dtype.name}; expected int32 or "

@@ -41,7 +41,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    as_array, broadcasts_to, expect_dtype, expect_tensor, finite_float, in_float, normalize_axes,
+    as_array, broadcasts_to, expect_tensor, finite_float, in_float, normalize_axes,
 )
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.squeeze import unsqueeze
@@ -56,6 +56,7 @@ class Normalization(Op):
 
     kind = "Normalization"
     input_names = ("x", "scale", "bias")
+    input_dtypes = {"x": dtypes.FLOATS}
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
     epsilon: float = 1e-5
     num_groups: int = attrs.field(default=1, metadata=ir(unless_default=True))
@@ -63,7 +64,6 @@ class Normalization(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, scale, bias = inputs
         label = self.label()
-        expect_dtype(label, "x", x, dtypes.FLOATS)
         for arg, ty in (("scale", scale), ("bias", bias)):
             if ty.dtype != x.dtype:
                 raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name} but x has "

@@ -39,7 +39,7 @@ from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, is_int
+from trtdsl.layers._common import as_array, expect_tensor, is_int
 
 __all__ = ["OneHot", "one_hot"]
 
@@ -54,14 +54,14 @@ class OneHot(Op):
 
     kind = "OneHot"
     input_names = ("indices", "values")
+    input_dtypes = {"indices": (dtypes.int32,), "values": ONE_HOT_DTYPES}
+    dtype_notes = {"indices": " (IOneHotLayer takes int32 indices)"}
     depth: int
     axis: int = -1
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         indices, values = inputs
         label = self.label()
-        expect_dtype(label, "indices", indices, (dtypes.int32,), " (IOneHotLayer takes int32 indices)")
-        expect_dtype(label, "values", values, ONE_HOT_DTYPES)
         if values.shape != (2,):
             raise ShapeError(f"{label}: input 'values' has shape {values.shape_text}; expected (2,): [off, "
                              "on]")

@@ -29,7 +29,7 @@ from trtdsl.ir.dims import Dim, DimLike, int_tuple
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import array_of, as_array, expect_dtype, expect_tensor, is_int, static_ints
+from trtdsl.layers._common import array_of, as_array, expect_tensor, is_int, static_ints
 from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor
 
 __all__ = ["Padding", "padding_nd", "pad"]
@@ -51,13 +51,13 @@ class Padding(Op):
 
     kind = "Padding"
     input_names = ("x",)
+    input_dtypes = {"x": PADDING_DTYPES}
     pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
     post_padding: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         label = self.label()
-        expect_dtype(label, "x", x, PADDING_DTYPES)
         if x.rank < 4:
             raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (it pads the "
                              "last two dims)")

@@ -34,7 +34,7 @@ from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, broadcasts_to, expect_dtype, expect_tensor, in_float, ndim_of
+from trtdsl.layers._common import as_tensor, broadcasts_to, expect_tensor, in_float, ndim_of
 from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["ParametricReLU", "prelu"]
@@ -46,12 +46,12 @@ class ParametricReLU(Op):
 
     kind = "ParametricReLU"
     input_names = ("x", "slope")
+    input_dtypes = {"x": dtypes.FLOATS}
     name_stem = "prelu"
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, slope = inputs
         label = self.label()
-        expect_dtype(label, "x", x, dtypes.FLOATS)
         if slope.dtype != x.dtype:
             raise DTypeError(f"{label}: input 'slope' has dtype {slope.dtype.name} but x has {x.dtype.name}; "
                              "TensorRT networks are strongly typed, so they must be the same")

@@ -57,7 +57,7 @@ from trtdsl.ir.dims import DimLike, combine, static_dim
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_tensor
+from trtdsl.layers._common import expect_tensor
 from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
@@ -122,6 +122,8 @@ class Resize(Op):
 
     kind = "Resize"
     input_names = ("x", "output dims?")
+    input_dtypes = {"x": RESIZE_DTYPES}
+    dtype_notes = {"x": " (int32 is invalid; int8 is a quantized type)"}
     shape: tuple[DimLike, ...] | None = attrs.field(default=None, converter=_opt_dims,
                                                     metadata=ir(unless_none=True))
     scales: tuple[float, ...] | None = attrs.field(default=None, converter=_opt_scales,
@@ -139,7 +141,6 @@ class Resize(Op):
         label = self.label()
         (x,) = inputs
         dims = inputs.all[1]
-        expect_dtype(label, "x", x, RESIZE_DTYPES, " (int32 is invalid; int8 is a quantized type)")
         if x.rank == 0:
             raise ShapeError(f"{label}: input 'x' has shape (); resize needs rank >= 1")
         if (self.shape is None) == (self.scales is None):

@@ -40,7 +40,7 @@ from trtdsl.ir.dims import Dim
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis
+from trtdsl.layers._common import as_array, expect_rank, expect_tensor, is_int, normalize_axis
 
 __all__ = ["ReverseSequence", "reverse_sequence"]
 
@@ -54,13 +54,13 @@ class ReverseSequence(Op):
 
     kind = "ReverseSequence"
     input_names = ("x", "sequence_lens")
+    input_dtypes = {"x": REVERSE_SEQUENCE_DTYPES, "sequence_lens": dtypes.INTEGERS}
     batch_axis: int = 1
     sequence_axis: int = 0
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, lens = inputs
         label = self.label()
-        expect_dtype(label, "x", x, REVERSE_SEQUENCE_DTYPES)
         expect_rank(label, "x", x, lambda r: r >= 2, "rank >= 2")
         for arg in ("batch_axis", "sequence_axis"):
             axis = getattr(self, arg)
@@ -70,7 +70,6 @@ class ReverseSequence(Op):
         if self.batch_axis == self.sequence_axis:
             raise bad_argument(label, "sequence_axis", self.sequence_axis, "an axis other than batch_axis "
                                f"{self.batch_axis}", ShapeError)
-        expect_dtype(label, "sequence_lens", lens, dtypes.INTEGERS)
         batch = x.shape[self.batch_axis]
         if lens.rank != 1 or not _fits(lens.shape[0], batch):
             raise ShapeError(f"{label}: input 'sequence_lens' has shape {lens.shape_text}; expected "

@@ -56,7 +56,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
-from trtdsl.layers._common import as_array, enum_member, expect_dtype, expect_tensor, in_float, is_int
+from trtdsl.layers._common import as_array, enum_member, expect_tensor, in_float, is_int
 
 __all__ = ["Scale", "ScaleMode", "coefficient_shape", "scale", "scale_fits"]
 
@@ -102,6 +102,7 @@ class Scale(Op):
 
     kind = "Scale"
     input_names = ("x",)
+    input_dtypes = {"x": dtypes.FLOATS}
     mode: ScaleMode = attrs.field(metadata=ir(label=True))
     shift: Weights | None = None
     scale: Weights | None = None
@@ -111,7 +112,6 @@ class Scale(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         label = self.label()
-        expect_dtype(label, "x", x, dtypes.FLOATS)
         if x.rank < 4:
             raise ShapeError(f"{label}: input 'x' has shape {x.shape_text}; expected rank >= 4 (TensorRT's "
                              "Scale layer)")

@@ -47,7 +47,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    as_tensor, broadcast_dim, expect_dtype, expect_tensor, is_int, normalize_axis,
+    as_tensor, broadcast_dim, expect_tensor, is_int, normalize_axis,
 )
 from trtdsl.layers.fill import broadcast_to
 from trtdsl.layers.gather import _index_tensor
@@ -80,6 +80,7 @@ class Scatter(Op):
 
     kind = "Scatter"
     input_names = ("data", "indices", "updates")
+    input_dtypes = {"data": SCATTER_DTYPES, "indices": dtypes.INTEGERS}
     mode: ScatterMode = attrs.field(default=ScatterMode.ELEMENT, metadata=ir(label=True))
     axis: int = 0
 
@@ -89,8 +90,6 @@ class Scatter(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         data, idx, upd = inputs
         label = self.label()
-        expect_dtype(label, "data", data, SCATTER_DTYPES)
-        expect_dtype(label, "indices", idx, dtypes.INTEGERS)
         if upd.dtype != data.dtype:
             raise DTypeError(f"{label}: input 'updates' has dtype {upd.dtype.name} but 'data' has "
                              f"{data.dtype.name}; they must be the same (cast with td.cast)")

@@ -25,7 +25,7 @@ from trtdsl.errors import DTypeError
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, as_tensor, broadcast_types, expect_dtype, ndim_of, network_of
+from trtdsl.layers._common import as_array, as_tensor, broadcast_types, ndim_of, network_of
 from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["Select", "where"]
@@ -40,13 +40,11 @@ class Select(Op):
 
     kind = "Select"
     input_names = ("condition", "then", "else")
+    input_dtypes = {"condition": (dtypes.bool_,), "then": SELECT_DTYPES, "else": SELECT_DTYPES}
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         cond, then, other = inputs
         label = self.label()
-        expect_dtype(label, "condition", cond, (dtypes.bool_,))
-        expect_dtype(label, "then", then, SELECT_DTYPES)
-        expect_dtype(label, "else", other, SELECT_DTYPES)
         if then.dtype != other.dtype:
             raise DTypeError(
                 f"{label}: inputs 'then' and 'else' have dtypes {then.dtype.name} and {other.dtype.name}; "

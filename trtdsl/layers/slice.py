@@ -51,7 +51,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, expect_dtype, expect_tensor, static_ints
+from trtdsl.layers._common import as_array, expect_tensor, static_ints
 from trtdsl.layers._shape_args import shape_arg
 
 __all__ = ["SampleMode", "Slice", "slice"]
@@ -84,6 +84,7 @@ class Slice(Op):
 
     kind = "Slice"
     input_names = ("data", "start?", "size?", "stride?", "fill?")
+    input_dtypes = {"data": SLICE_DTYPES}
     start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     size: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     stride: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
@@ -97,7 +98,6 @@ class Slice(Op):
             given = inputs.all[i]
             if given is not None:
                 given.check_shape_vector(f"{label}: input '{self.input_names[i].rstrip('?')}'", x.rank)
-        expect_dtype(label, "data", x, SLICE_DTYPES)
         if self.mode in _NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
             raise DTypeError(
                 f"{label}: mode {self.mode.name} does not support dtype {x.dtype.name}; TensorRT's CLAMP, FILL and "

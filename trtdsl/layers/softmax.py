@@ -25,7 +25,7 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, in_float, normalize_axis
+from trtdsl.layers._common import expect_rank, expect_tensor, in_float, normalize_axis
 
 __all__ = ["SoftMax", "softmax"]
 
@@ -36,12 +36,12 @@ class SoftMax(Op):
 
     kind = "SoftMax"
     input_names = ("x",)
+    input_dtypes = {"x": dtypes.FLOATS}
     name_stem = "softmax"
     axis: int
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        expect_dtype(self.label(), "x", x, dtypes.FLOATS)
         expect_rank(self.label(), "x", x, lambda r: r >= 1, "rank >= 1 (softmax needs an axis)")
         if not 0 <= self.axis < x.rank:
             raise bad_argument(self.label(), "axis", self.axis, f"an int in [0, {x.rank - 1}] for a "

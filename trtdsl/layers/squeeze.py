@@ -31,6 +31,7 @@ class Squeeze(Op):
     """``np.squeeze(x, axes)``; every listed dim must be 1."""
 
     kind = "Squeeze"
+    input_names = ("x",)
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
@@ -50,6 +51,7 @@ class Unsqueeze(Op):
     """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
 
     kind = "Unsqueeze"
+    input_names = ("x",)
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:

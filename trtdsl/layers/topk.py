@@ -42,7 +42,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    expect_bool, expect_dtype, expect_rank, expect_tensor, is_int, normalize_axis,
+    expect_bool, expect_rank, expect_tensor, is_int, normalize_axis,
 )
 
 __all__ = ["TopK", "TopKOperation", "topk"]
@@ -66,6 +66,7 @@ class TopK(Op):
 
     kind = "TopK"
     input_names = ("x",)
+    input_dtypes = {"x": dtypes.FLOATS + dtypes.INTEGERS}
     name_stem = "topk"
     op: TopKOperation = attrs.field(metadata=ir(label=True))
     k: int
@@ -75,7 +76,6 @@ class TopK(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         label = self.label()
-        expect_dtype(label, "x", x, dtypes.FLOATS + dtypes.INTEGERS)
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (top-k needs an axis)")
         if self.indices_dtype not in dtypes.INTEGERS:
             raise bad_argument(label, "indices_dtype", self.indices_dtype, "td.int32 or td.int64")
