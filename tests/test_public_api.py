@@ -53,3 +53,18 @@ def test_every_td_name_the_docs_and_examples_use_is_public():
     used = {name for f in files for name in re.findall(r"\btd\.([A-Za-z_]\w*)", f.read_text())}
     assert used, "no td.<name> found: the pattern no longer matches the documentation"
     assert sorted(used - set(td.__all__)) == []
+
+
+def test_td_holds_every_layer_module_public_name_and_each_is_defined_there():
+    """``td`` takes the layer families' functions and enums from each module's ``__all__`` (the op classes
+    go to ``trtdsl.ops``): a name listed there is defined in that module, so a helper imported from
+    another module does not leak into ``td``, and a new layer module needs no line elsewhere."""
+    from trtdsl.ir.table import import_package
+
+    for module in import_package("trtdsl.layers"):
+        for name in getattr(module, "__all__", ()):
+            value = getattr(module, name)
+            assert value.__module__ == module.__name__, f"{module.__name__}.__all__ lists {name!r} from elsewhere"
+            is_op = isinstance(value, type) and issubclass(value, Op)
+            assert (getattr(td.ops, name) if is_op else getattr(td, name)) is value, (module.__name__, name)
+            assert name in (td.ops.__all__ if is_op else td.__all__), (module.__name__, name)

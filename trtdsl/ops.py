@@ -10,96 +10,24 @@ build layers from them directly with ``net.add(op, inputs)``:
 array([1., 2.], dtype=float32)
 >>> net.nodes[0].op
 Slice(start=(1,), size=(2,), stride=(1,), mode=<SampleMode.STRICT_BOUNDS: 'strict_bounds'>)
+
+The classes are found, not listed: every op class that a module of the op packages defines
+(``trtdsl.ir.table.all_op_types()``), under its class name.
 """
 
-from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.op import Op
-from trtdsl.layers.activation import Activation
-from trtdsl.layers.assertion import Assertion
-from trtdsl.layers.cast import Cast, Identity
-from trtdsl.layers.concat import Concatenation
-from trtdsl.layers.constant import Constant
-from trtdsl.layers.convolution import Convolution, Deconvolution
-from trtdsl.layers.cumulative import Cumulative
-from trtdsl.layers.einsum import Einsum
-from trtdsl.layers.elementwise import ElementWise
-from trtdsl.layers.fill import Fill
-from trtdsl.layers.gather import Gather
-from trtdsl.layers.grid_sample import GridSample
-from trtdsl.layers.lrn import LRN
-from trtdsl.layers.matmul import MatrixMultiply
-from trtdsl.layers.nms import NMS
-from trtdsl.layers.nonzero import NonZero
-from trtdsl.layers.normalization import Normalization
-from trtdsl.layers.one_hot import OneHot
-from trtdsl.layers.padding import Padding
-from trtdsl.layers.pooling import Pooling
-from trtdsl.layers.prelu import ParametricReLU
-from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
-from trtdsl.layers.reduce import Reduce
-from trtdsl.layers.resize import Resize
-from trtdsl.layers.reverse_sequence import ReverseSequence
-from trtdsl.layers.scale import Scale
-from trtdsl.layers.scatter import Scatter
-from trtdsl.layers.select import Select
-from trtdsl.layers.shape import Shape
-from trtdsl.layers.shuffle import Shuffle
-from trtdsl.layers.slice import Slice
-from trtdsl.layers.softmax import SoftMax
-from trtdsl.layers.squeeze import Squeeze, Unsqueeze
-from trtdsl.layers.topk import TopK
-from trtdsl.layers.unary import Unary
-from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
-from trtdsl.plugins.definition import PluginV3
+from trtdsl.ir.table import all_op_types
 
-__all__ = [
-    "Activation",
-    "Assertion",
-    "Cast",
-    "Concatenation",
-    "ConditionLayer",
-    "ConditionalInputLayer",
-    "ConditionalOutputLayer",
-    "Constant",
-    "Convolution",
-    "Cumulative",
-    "Deconvolution",
-    "Dequantize",
-    "DynamicQuantize",
-    "Einsum",
-    "ElementWise",
-    "Fill",
-    "Gather",
-    "GridSample",
-    "Identity",
-    "IteratorLayer",
-    "LRN",
-    "LoopOutputLayer",
-    "MatrixMultiply",
-    "NMS",
-    "NonZero",
-    "Normalization",
-    "OneHot",
-    "Op",
-    "Padding",
-    "ParametricReLU",
-    "PluginV3",
-    "Pooling",
-    "Quantize",
-    "RecurrenceLayer",
-    "Reduce",
-    "Resize",
-    "ReverseSequence",
-    "Scale",
-    "Scatter",
-    "Select",
-    "Shape",
-    "Shuffle",
-    "Slice",
-    "SoftMax",
-    "Squeeze",
-    "TopK",
-    "TripLimitLayer",
-    "Unary",
-    "Unsqueeze",
-]
+_CLASSES: dict[str, type[Op]] = {"Op": Op, **{cls.__name__: cls for cls in all_op_types()}}
+__all__ = sorted(_CLASSES)
+
+
+def __getattr__(name: str) -> type[Op]:
+    try:
+        return _CLASSES[name]
+    except KeyError:
+        raise AttributeError(f"module 'trtdsl.ops' has no op class {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -54,6 +54,12 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
 from trtdsl.layers._erf import erf
 
+__all__ = [
+    "Activation", "ActivationType", "activation", "clip", "elu", "gelu", "hard_sigmoid",
+    "leaky_relu", "relu", "scaled_tanh", "selu", "sigmoid", "softplus", "softsign", "tanh",
+    "thresholded_relu",
+]
+
 
 class ActivationType(enum.Enum):
     RELU = "relu"

@@ -30,6 +30,8 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor
 
+__all__ = ["Cast", "Identity", "cast", "identity"]
+
 CASTABLE: tuple[DType, ...] = dtypes.FLOATS + (
     dtypes.int32, dtypes.int64, dtypes.int8, dtypes.uint8, dtypes.bool_,
 )

@@ -22,6 +22,8 @@ from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 
+__all__ = ["Constant"]
+
 if TYPE_CHECKING:
     from trtdsl.ir.network import Network
 

@@ -55,7 +55,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_tensor, expect_dtype, in_float
 
-__all__ = ["Einsum", "Subscripts", "einsum"]
+__all__ = ["Einsum", "einsum"]
 
 MAX_INPUTS = 2  # the Operators reference: "Up to two inputs can be set"
 _LETTERS = string.ascii_lowercase

@@ -36,6 +36,12 @@ from trtdsl.layers._common import (
 )
 from trtdsl.layers.squeeze import align_ranks
 
+__all__ = [
+    "ElementWise", "ElementWiseOperation", "add", "divide", "elementwise", "equal", "floor_divide",
+    "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or", "logical_xor",
+    "maximum", "minimum", "mod", "multiply", "not_equal", "power", "subtract",
+]
+
 
 class ElementWiseOperation(enum.Enum):
     SUM = "sum"

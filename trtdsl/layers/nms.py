@@ -72,7 +72,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_dtype, expect_rank, expect_tensor, finite_float, is_int
 
-__all__ = ["BoundingBoxFormat", "NMS", "nms", "nms_count_symbol"]
+__all__ = ["BoundingBoxFormat", "NMS", "nms"]
 
 NMS_DTYPES = (dtypes.float32, dtypes.float16)
 MAX_TOPK_BOX_LIMIT = 5000  # NvInfer.h: TensorRT's default and its limit (except on SM 5.3 and 6.2)

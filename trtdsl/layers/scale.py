@@ -58,7 +58,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
 from trtdsl.layers._common import as_array, enum_member, expect_tensor, in_float, is_int
 
-__all__ = ["Scale", "ScaleMode", "coefficient_shape", "scale", "scale_fits"]
+__all__ = ["Scale", "ScaleMode", "scale"]
 
 
 class ScaleMode(enum.Enum):

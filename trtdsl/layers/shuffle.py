@@ -31,6 +31,8 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
 from trtdsl.layers._shape_args import shape_arg
 
+__all__ = ["Shuffle", "reshape", "shuffle", "transpose"]
+
 
 def _opt_tuple(value: Any) -> tuple[int, ...] | None:
     return None if value is None else tuple(operator.index(v) for v in value)

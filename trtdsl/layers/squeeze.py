@@ -23,7 +23,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import expect_tensor, normalize_axes
 
-__all__ = ["Squeeze", "Unsqueeze", "align_ranks", "expand_dims", "squeeze", "unsqueeze"]
+__all__ = ["Squeeze", "Unsqueeze", "expand_dims", "squeeze", "unsqueeze"]
 
 
 @attrs.frozen

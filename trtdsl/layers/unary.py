@@ -28,6 +28,12 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, in_float
 from trtdsl.layers._erf import erf as _erf
 
+__all__ = [
+    "Unary", "UnaryOperation", "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh",
+    "ceil", "cos", "cosh", "erf", "exp", "floor", "isinf", "isnan", "log", "logical_not", "negative",
+    "reciprocal", "round", "sign", "sin", "sinh", "sqrt", "tan", "unary",
+]
+
 
 class UnaryOperation(enum.Enum):
     EXP = "exp"
