@@ -6,9 +6,11 @@ quantization, shapes and the examples) declares, next to its own tests:
 - ``onnx_rows() -> list[Row]``: the ONNX cross-check rows (``tests/backends/onnx/test_crosscheck.py``
   exports each and compares the reference with onnxruntime on drawn inputs);
 - functions decorated with ``@tensorrt_case``: networks that ``tests/backends/tensorrt`` lowers into the
-  stand-ins, raises back and compares (parameters set lopsided, see ``docs/contributing.md``).
+  stand-ins, raises back and compares (parameters set lopsided, see ``docs/contributing.md``);
+- functions decorated with ``@tensorrt_expectation(name, source, expect)``: what TensorRT must receive
+  for a small network, written from TensorRT's documentation (``test_expectations.py`` compares).
 
-:func:`onnx_rows` and :func:`tensorrt_cases` import every test module outside ``tests/backends`` (under
+:func:`onnx_rows`, :func:`tensorrt_cases` and :func:`tensorrt_expectations` import every test module outside ``tests/backends`` (under
 the names pytest gives them, so none runs twice) and gather what they declare; the backend tests then
 check that every op kind has a row (or is not expressible) and a case.
 """
@@ -168,6 +170,101 @@ def load_example(name: str) -> ModuleType:
     return _load(f"example_{name}", ROOT / "examples" / f"{name}.py")
 
 
+# -- TensorRT expectations --------------------------------------------------------------------------
+# What TensorRT must receive for a given op, written from TensorRT's documentation and not from the lowering.
+#
+# Each ``@tensorrt_expectation`` builds a small network with the DSL and states, for one or more of its IR nodes (selected
+# by op kind), the TensorRT layers that node must become: the method that adds each layer, the values of its
+# properties as read back through the Python API, and its inputs by index. ``tests/backends/tensorrt/test_expectations.py`` lowers
+# every one into the strict stand-ins of TensorRT 10.16 and 11.4 and compares.
+#
+# The sources are NvInfer.h (NVIDIA/TensorRT ``include/NvInfer.h``: the class and method named in each
+# row's ``source``) and the Python API manifests (``trtdsl/backends/tensorrt/manifests``). Where NvInfer.h
+# allows several encodings (a negative or a non-negative axis), the row accepts all of them. The parameters
+# are deliberately lopsided (pre != post padding, different values per axis, non-default enums, negative
+# axes), so that a value taken from the wrong side, the wrong axis or the wrong enum cannot pass.
+@attrs.frozen
+class Const:
+    """A layer input computed by an IConstantLayer holding ``values`` (same shape; the same dtype, or any
+    integer dtype in ``int_dtypes`` when ``values`` are indices)."""
+
+    values: Any
+    int_dtypes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Axes:
+    """A layer input computed by an IConstantLayer holding integer axes of a tensor of rank ``rank``, in any
+    encoding NvInfer.h allows: int32 or int64, each axis as ``a`` or ``a - rank``, in any order (``scalar``:
+    a 0-D tensor of one axis, as ICumulativeLayer's; else 1-D, as ISqueezeLayer's)."""
+
+    axes: tuple[int, ...]
+    rank: int
+    scalar: bool = False
+
+
+@attrs.frozen
+class By:
+    """A layer input computed by a layer that ``method`` added (a helper layer of the same node, whose
+    tensor's name NvInfer.h leaves to the lowering)."""
+
+    method: str
+
+
+class _Any:
+    """Any present input (a tensor computed by other layers, e.g. a shape tensor)."""
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY = _Any()
+
+
+@attrs.frozen
+class Layer:
+    """One TensorRT layer: ``method`` added it (an ``INetworkDefinition``, ``ILoop`` or ``IIfConditional``
+    method); ``properties`` are read back through the Python API (Dims and Permutations as tuples, enum
+    members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
+    at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
+    ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
+    them."""
+
+    method: str
+    properties: dict[str, Any] = attrs.field(factory=dict)
+    inputs: tuple[Any, ...] | None = None
+    input_ranks: tuple[int, ...] | None = None
+
+
+@attrs.frozen
+class Expectation:
+    """``build(net)`` adds inputs, layers and outputs to an empty network; ``expect`` maps an op kind (or
+    ``"Kind#i"``, the i-th node of that kind) to the layers its node must become; ``outputs`` maps a
+    network output's name to the layer that must compute it; ``source`` says where the expectation comes
+    from."""
+
+    name: str
+    build: Callable[[td.Network], None]
+    expect: dict[str, Layer | tuple[Layer, ...]]
+    source: str
+    outputs: dict[str, Layer] = attrs.field(factory=dict)
+
+
+_EXPECTATIONS: list[Expectation] = []
+EMPTY = np.zeros(0, np.float32)  # an unset Weights property, as the Python API reads it back
+
+
+def tensorrt_expectation(name: str, source: str, expect: dict[str, Layer | tuple[Layer, ...]],
+                         outputs: dict[str, Layer] | None = None) -> Callable:
+    """Declare the decorated ``build(net)`` an :class:`Expectation` named ``name``."""
+
+    def register(build: Callable[[td.Network], None]) -> Callable[[td.Network], None]:
+        _EXPECTATIONS.append(Expectation(name, build, expect, source, outputs or {}))
+        return build
+
+    return register
+
+
 # -- collection -----------------------------------------------------------------------------------------
 def declaring_modules() -> list[ModuleType]:
     """Every test module outside ``tests/backends``, imported under the name pytest gives it
@@ -195,6 +292,16 @@ def tensorrt_cases() -> dict[str, CaseFn]:
     """The ``@tensorrt_case`` functions of every test module, by name."""
     declaring_modules()
     return dict(_CASES)
+
+
+def tensorrt_expectations() -> list[Expectation]:
+    """The ``@tensorrt_expectation`` rows of every test module; names are unique."""
+    declaring_modules()
+    names = [e.name for e in _EXPECTATIONS]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"TensorRT expectations declared twice: {twice}")
+    return list(_EXPECTATIONS)
 
 
 def _load(name: str, path: Path) -> ModuleType:

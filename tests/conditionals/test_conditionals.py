@@ -9,7 +9,7 @@ from support import arrays, assert_close
 
 import trtdsl as td
 from trtdsl.regions import analyze
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer
 
 small = {"min_value": -6, "max_value": 6}
 shapes = st.lists(st.integers(1, 3), max_size=2).map(tuple)
@@ -332,3 +332,15 @@ def conditionals() -> td.Network:
         chosen = branch.output(then_value, else_value)
     net.output("branch", chosen)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("conditional", "NvInfer.h IIfConditional: setCondition(0-D bool), addInput(tensor), "
+     "addOutput(trueSubgraphOutput, falseSubgraphOutput)",
+     {"Condition": Layer("set_condition", {}, ("p",)),
+      "ConditionalInput#0": Layer("add_input", {}, ("x",)),
+      "ConditionalOutput": Layer("add_output", {}, ("then_v", "else_v"))})
+def _(net):
+    x, p = net.input("x", td.float32, (3,)), net.input("p", td.bool, ())
+    net.output("y", td.cond(p, lambda: td.multiply(x, 2.0, name="then_v"),
+                            lambda: td.add(x, 1.0, name="else_v")))

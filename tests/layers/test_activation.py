@@ -11,7 +11,7 @@ from support import TOLERANCES, arrays, assert_close, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.layers.activation import ActivationType
-from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case
+from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case, tensorrt_expectation, Layer
 
 
 def scalar(f):
@@ -146,3 +146,32 @@ def activations() -> td.Network:
     i = net.input("i", td.int32, (3,))
     net.output("i_relu", td.relu(i))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+# NvInfer.h ActivationType: which parameter each function reads (LeakyRelu x>=0 ? x : alpha*x; Selu
+# beta*(alpha*exp(x)-alpha); Softplus alpha*log(exp(beta*x)+1); Clip max(alpha, min(beta, x)); HardSigmoid
+# max(0, min(1, alpha*x+beta)); ScaledTanh alpha*tanh(beta*x); ThresholdedRelu x>alpha ? x : 0).
+ACTIVATIONS = [
+    ("relu", lambda x: td.relu(x), "RELU", {}),
+    ("sigmoid", lambda x: td.sigmoid(x), "SIGMOID", {}),
+    ("tanh", lambda x: td.tanh(x), "TANH", {}),
+    ("softsign", lambda x: td.softsign(x), "SOFTSIGN", {}),
+    ("leaky_relu", lambda x: td.leaky_relu(x, 0.3), "LEAKY_RELU", {"alpha": 0.3}),
+    ("elu", lambda x: td.elu(x, 0.4), "ELU", {"alpha": 0.4}),
+    ("selu", lambda x: td.selu(x, 1.5, 0.75), "SELU", {"alpha": 1.5, "beta": 0.75}),
+    ("softplus", lambda x: td.softplus(x, 2.0, 0.5), "SOFTPLUS", {"alpha": 2.0, "beta": 0.5}),
+    ("clip", lambda x: td.clip(x, -1.5, 2.5), "CLIP", {"alpha": -1.5, "beta": 2.5}),
+    ("hard_sigmoid", lambda x: td.hard_sigmoid(x, 0.3, 0.6), "HARD_SIGMOID", {"alpha": 0.3, "beta": 0.6}),
+    ("scaled_tanh", lambda x: td.scaled_tanh(x, 1.5, 0.5), "SCALED_TANH", {"alpha": 1.5, "beta": 0.5}),
+    ("thresholded_relu", lambda x: td.thresholded_relu(x, 0.7), "THRESHOLDED_RELU", {"alpha": 0.7}),
+    ("gelu", lambda x: td.gelu(x), "GELU_ERF", {}),
+    ("gelu_tanh", lambda x: td.gelu(x, "tanh"), "GELU_TANH", {}),
+]
+
+
+for _name, _fn, _member, _params in ACTIVATIONS:
+    tensorrt_expectation(f"activation_{_name}", "NvInfer.h ActivationType, IActivationLayer::setAlpha/setBeta",
+        {"Activation": Layer("add_activation", {"type": f"ActivationType.{_member}", **_params}, ("x",))})(
+        lambda net, fn=_fn: net.output("y", fn(net.input("x", td.float32, ("n", 3))))
+    )

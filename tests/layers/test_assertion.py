@@ -14,6 +14,7 @@ from support import call, error_line, expect_error, f32, run_with
 import trtdsl as td
 from trtdsl.errors import ArgumentError, BackendError, DTypeError, ExecutionError, RegionError, ShapeError
 from trtdsl.layers.assertion import Assertion
+from backend_rows import tensorrt_expectation, Layer
 
 
 def guarded(limit):
@@ -143,3 +144,13 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_, line=error_line(call_))
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("assertion", "NvInfer.h addAssertion(condition, message): a bool shape tensor, "
+     "IAssertionLayer::getMessage",
+     {"Assertion": Layer("add_assertion", {"message": "at most 2 rows"}, ("fits",))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4))
+    td.assert_(td.less(td.shape_of(x)[0], np.int64(3), name="fits"), "at most 2 rows")
+    net.output("y", x)

@@ -11,7 +11,7 @@ from support import arrays, call, expect_error, f32, run_layer, shapes
 import trtdsl as td
 from trtdsl.layers.cast import CASTABLE
 import ml_dtypes
-from backend_rows import Row, FLOATS, INTS, one_input, each, tensorrt_case, randn
+from backend_rows import Row, FLOATS, INTS, one_input, each, tensorrt_case, randn, tensorrt_expectation, Layer, Const
 
 NUMPY_FLOATS = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -202,3 +202,56 @@ def constants() -> td.Network:
     net.output("empty", net.constant(np.zeros((0, 3), np.float32)))
     net.output("zero_d", net.constant(np.array(4.0, np.float32)))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+for _dtype, _member in [(td.float16, "HALF"), (td.int8, "INT8"), (td.bool, "BOOL"), (td.int64, "INT64")]:
+    tensorrt_expectation(f"cast_{_member.lower()}", "NvInfer.h ICastLayer::setToType",
+        {"Cast": Layer("add_cast", {"to_type": f"DataType.{_member}"}, ("x",))})(
+        lambda net, dt=_dtype: net.output("y", td.cast(net.input("x", td.float32, (4,)), dt))
+    )
+
+
+tensorrt_expectation("identity", "NvInfer.h INetworkDefinition::addIdentity",
+    {"Identity": Layer("add_identity", {}, ("x",))})(
+    lambda net: net.output("y", td.identity(net.input("x", td.float32, (2, 3))))
+)
+
+
+CONSTANT_F32 = randn(2, 3)
+
+
+CONSTANT_I64 = np.array([2**40, -1, 7], np.int64)
+
+
+CONSTANT_F16 = np.array([[1.5, -2.0]], np.float16)
+
+
+CONSTANT_BOOL = np.array([[True, False, False], [False, True, True]])
+
+
+BOOL_AS_INT32 = CONSTANT_BOOL.astype(np.int32)
+
+
+@tensorrt_expectation("constant_f32", "NvInfer.h IConstantLayer: setDimensions, setWeights (the output type is the weights')",
+     {"Constant": Layer("add_constant", {"shape": (2, 3), "weights": CONSTANT_F32.ravel()})})
+def _(net):
+    net.output("y", net.constant(CONSTANT_F32))
+
+
+@tensorrt_expectation("constant_i64_f16_scalar", "NvInfer.h IConstantLayer (INT64, HALF and 0-D weights)",
+     {"Constant#0": Layer("add_constant", {"shape": (3,), "weights": CONSTANT_I64}),
+      "Constant#1": Layer("add_constant", {"shape": (1, 2), "weights": CONSTANT_F16.ravel()}),
+      "Constant#2": Layer("add_constant", {"shape": (), "weights": np.array([4.0], np.float32)})})
+def _(net):
+    net.output("i64", net.constant(CONSTANT_I64))
+    net.output("f16", net.constant(CONSTANT_F16))
+    net.output("zero_d", net.constant(np.array(4.0, np.float32)))
+
+
+@tensorrt_expectation("constant_bool", "NvInfer.h IConstantLayer: 'This layer does not support boolean types' (so: an integer "
+     "constant and a cast to BOOL)",
+     {"Constant": (Layer("add_constant", {"shape": (2, 3), "weights": BOOL_AS_INT32.ravel()}),
+                   Layer("add_cast", {"to_type": "DataType.BOOL"}, (Const(BOOL_AS_INT32),)))})
+def _(net):
+    net.output("y", net.constant(CONSTANT_BOOL))

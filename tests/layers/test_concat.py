@@ -8,7 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_, np.int8]
 
@@ -162,3 +162,18 @@ def concatenations() -> td.Network:
     net.output("axis0", td.concatenate([a, np.zeros((1, 2), np.float32)], axis=0))
     net.output("single", td.concatenate([b], axis=1))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("concatenation", "NvInfer.h IConcatenationLayer::setAxis (the user's axis -1 of rank-2 inputs is 1)",
+     {"Concatenation": Layer("add_concatenation", {"axis": 1}, ("a", "b", "a"))})
+def _(net):
+    a, b = net.input("a", td.float32, ("n", 2)), net.input("b", td.float32, ("n", 3))
+    net.output("y", td.concatenate([a, b, a], axis=-1))
+
+
+@tensorrt_expectation("concatenation_axis0", "NvInfer.h IConcatenationLayer::setAxis",
+     {"Concatenation": Layer("add_concatenation", {"axis": 0}, ("b", "a"))})
+def _(net):
+    a, b = net.input("a", td.float32, (1, 3)), net.input("b", td.float32, (2, 3))
+    net.output("y", td.concatenate([b, a], axis=0))

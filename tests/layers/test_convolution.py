@@ -12,7 +12,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
-from backend_rows import Row, FLOATS, tensorrt_case, randn
+from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, EMPTY
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
 
@@ -465,3 +465,57 @@ def convolutions() -> td.Network:
         td.conv(v, randn(3, 2, 2, 3, 1, dtype=np.float16), stride=(1, 2, 1), padding=((1, 0), (0, 1), (2, 0))),
     )
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+CONV_W, CONV_B = randn(6, 2, 3, 2, seed=5), randn(6, seed=6)
+
+
+
+
+@tensorrt_expectation("convolution", "NvInfer.h IConvolutionLayer: kernel KCRS with C = input channels / groups (input 1), "
+     "bias input 2 with empty weights; pre/post padding per dim",
+     {"Convolution": Layer("add_convolution_nd", {
+         "num_output_maps": 6, "kernel_size_nd": (3, 2), "stride_nd": (2, 1), "dilation_nd": (1, 2),
+         "pre_padding": (1, 0), "post_padding": (2, 3), "num_groups": 2,
+         "padding_mode": "PaddingMode.EXPLICIT_ROUND_DOWN", "kernel": EMPTY},
+         ("x", Const(CONV_W), Const(CONV_B)))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4, 9, 8))
+    net.output("y", td.conv(x, CONV_W, CONV_B, stride=(2, 1), padding=((1, 2), (0, 3)), dilation=(1, 2),
+                            groups=2))
+
+
+CONV3D_W = randn(3, 2, 2, 3, 1, seed=7, dtype=np.float16)
+
+
+@tensorrt_expectation("convolution_3d_same", "NvInfer.h IConvolutionLayer::setPaddingMode (kSAME_UPPER), 3-D kernels",
+     {"Convolution": Layer("add_convolution_nd", {
+         "num_output_maps": 3, "kernel_size_nd": (2, 3, 1), "stride_nd": (1, 2, 3), "num_groups": 1,
+         "padding_mode": "PaddingMode.SAME_UPPER"}, ("x", Const(CONV3D_W), None))})
+def _(net):
+    x = net.input("x", td.float16, (1, 2, 4, 5, 6))
+    net.output("y", td.conv(x, CONV3D_W, stride=(1, 2, 3), padding_mode="same_upper"))
+
+
+@tensorrt_expectation("convolution_kernel_tensor", "NvInfer.h IConvolutionLayer::setInput: 1 is the kernel tensor",
+     {"Convolution": Layer("add_convolution_nd", {"num_output_maps": 5, "kernel_size_nd": (1, 1)},
+                           ("x", "k"))})
+def _(net):
+    net.output("y", td.conv(net.input("x", td.float32, ("n", 4, 3, 3)), net.input("k", td.float32, (5, 4, 1, 1))))
+
+
+DECONV_W, DECONV_B = randn(4, 3, 2, 3, seed=8), randn(6, seed=9)
+
+
+@tensorrt_expectation("deconvolution", "NvInfer.h IDeconvolutionLayer: kernel CKRS (C input channels, K output maps per "
+     "group), pre/post padding trim the output per dim",
+     {"Deconvolution": Layer("add_deconvolution_nd", {
+         "num_output_maps": 6, "kernel_size_nd": (2, 3), "stride_nd": (2, 3), "dilation_nd": (2, 1),
+         "pre_padding": (1, 2), "post_padding": (0, 1), "num_groups": 2,
+         "padding_mode": "PaddingMode.EXPLICIT_ROUND_DOWN", "kernel": EMPTY},
+         ("x", Const(DECONV_W), Const(DECONV_B)))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4, 5, 5))
+    net.output("y", td.conv_transpose(x, DECONV_W, DECONV_B, stride=(2, 3), padding=((1, 0), (2, 1)),
+                                      dilation=(2, 1), groups=2))

@@ -12,7 +12,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.cumulative import Cumulative
-from backend_rows import Row, FLOATS, INTS, each
+from backend_rows import Row, FLOATS, INTS, each, tensorrt_expectation, Layer, Axes
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -143,3 +143,19 @@ def onnx_rows() -> list[Row]:
             )
         )
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("cumulative", "NvInfer.h addCumulative: the axis is a build-time constant 0-D shape tensor in "
+     "[-rank, rank-1] (input 1)",
+     {"Cumulative": Layer("add_cumulative", {"op": "CumulativeOperation.SUM", "exclusive": True,
+                                             "reverse": False}, ("x", Axes((1,), 3, scalar=True)))})
+def _(net):
+    net.output("y", td.cumsum(net.input("x", td.float32, ("n", 4, 5)), -2, exclusive=True))
+
+
+@tensorrt_expectation("cumulative_reverse", "NvInfer.h ICumulativeLayer (reverse, inclusive)",
+     {"Cumulative": Layer("add_cumulative", {"op": "CumulativeOperation.SUM", "exclusive": False,
+                                             "reverse": True}, ("i", Axes((0,), 1, scalar=True)))})
+def _(net):
+    net.output("y", td.cumsum(net.input("i", td.int32, (6,)), 0, reverse=True))

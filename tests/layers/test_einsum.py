@@ -13,7 +13,7 @@ from support import TOLERANCES, arrays, call, error_line, expect_error, f32, run
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.einsum import Einsum
-from backend_rows import Row, FLOATS, each, variant_rows, tensorrt_case, randn
+from backend_rows import Row, FLOATS, each, variant_rows, tensorrt_case, randn, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -222,3 +222,12 @@ def einsums() -> td.Network:
     h = net.input("h", td.float16, (5,))
     net.output("dot_f16", td.einsum("i,i->", h, h))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("einsum", "NvInfer.h addEinsum(inputs, nbInputs, equation), IEinsumLayer::getEquation: the operands "
+     "in the equation's order",
+     {"Einsum": Layer("add_einsum", {"equation": "bji,bkj->bki"}, ("q", "k"))})
+def _(net):
+    q, k = net.input("q", td.float32, ("b", 3, 2)), net.input("k", td.float32, ("b", 4, 3))
+    net.output("y", td.einsum("bji,bkj->bki", q, k))

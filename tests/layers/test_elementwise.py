@@ -11,7 +11,7 @@ from support import TOLERANCES, arrays, assert_close, run_layer
 
 import trtdsl as td
 from trtdsl.layers.elementwise import ElementWiseOperation
-from backend_rows import Row, FLOATS, INTS, each, variant_rows, tensorrt_case
+from backend_rows import Row, FLOATS, INTS, each, variant_rows, tensorrt_case, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -239,3 +239,35 @@ def elementwise_ops() -> td.Network:
     net.output("ne", a != b)
     net.output("ge", a >= 1.0)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+# the operands are different tensors, so that swapping input1 and input2 is seen
+ELEMENTWISE = [
+    (td.add, "SUM"), (td.multiply, "PROD"), (td.maximum, "MAX"), (td.minimum, "MIN"), (td.subtract, "SUB"),
+    (td.divide, "DIV"), (td.power, "POW"), (td.floor_divide, "FLOOR_DIV"), (td.equal, "EQUAL"),
+    (td.greater, "GREATER"), (td.less, "LESS"),
+]
+
+
+for _fn, _member in ELEMENTWISE:
+    tensorrt_expectation(f"elementwise_{_member.lower()}", "NvInfer.h IElementWiseLayer: inputs of the same rank",
+        {"ElementWise": Layer("add_elementwise", {"op": f"ElementWiseOperation.{_member}"}, ("a", "b"),
+                              input_ranks=(2, 2))})(
+        lambda net, fn=_fn: net.output(
+            "y", fn(net.input("a", td.float32, ("n", 3)), net.input("b", td.float32, ("n", 3)))
+        )
+    )
+
+
+for _fn, _member in [(td.logical_and, "AND"), (td.logical_or, "OR"), (td.logical_xor, "XOR")]:
+    tensorrt_expectation(f"elementwise_{_member.lower()}", "NvInfer.h ElementWiseOperation (bool inputs)",
+        {"ElementWise": Layer("add_elementwise", {"op": f"ElementWiseOperation.{_member}"}, ("p", "q"))})(
+        lambda net, fn=_fn: net.output("y", fn(net.input("p", td.bool, (3,)), net.input("q", td.bool, (3,))))
+    )
+
+
+@tensorrt_expectation("elementwise_broadcast_rank", "NvInfer.h IElementWiseLayer: 'The input tensors must have the same rank'",
+     {"ElementWise": Layer("add_elementwise", {"op": "ElementWiseOperation.SUB"}, input_ranks=(3, 3))})
+def _(net):
+    net.output("y", net.input("a", td.float32, ("n", 2, 3)) - net.input("b", td.float32, (3,)))

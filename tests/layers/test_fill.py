@@ -12,7 +12,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
-from backend_rows import Row, one_input
+from backend_rows import Row, one_input, tensorrt_expectation, Layer, Const, ANY
 
 
 @pytest.fixture(autouse=True)
@@ -371,3 +371,34 @@ def onnx_rows() -> list[Row]:
     )
 
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("fill_linspace", "NvInfer.h FillOperation::kLINSPACE: alpha is the start, beta the delta",
+     {"Fill": Layer("add_fill", {"shape": (4,), "operation": "FillOperation.LINSPACE",
+                                 "to_type": "DataType.INT32", "alpha": 3, "beta": 2})})
+def _(net):
+    net.output("y", td.fill((4,), "linspace", 3, 2, td.int32, like=net.input("x", td.float32, (2,))))
+
+
+@tensorrt_expectation("fill_uniform", "NvInfer.h IFillLayer::setAlpha/setBeta: kRANDOM_UNIFORM's minimum and maximum",
+     {"Fill": Layer("add_fill", {"shape": (2, 3), "operation": "FillOperation.RANDOM_UNIFORM",
+                                 "to_type": "DataType.FLOAT", "alpha": 1.5, "beta": 4.0})})
+def _(net):
+    net.output("y", td.random_uniform((2, 3), 1.5, 4.0, like=net.input("x", td.float32, (2,))))
+
+
+@tensorrt_expectation("fill_normal", "NvInfer.h IFillLayer::setAlpha/setBeta: kRANDOM_NORMAL's mean and standard deviation",
+     {"Fill": Layer("add_fill", {"shape": (3, 2), "operation": "FillOperation.RANDOM_NORMAL",
+                                 "to_type": "DataType.HALF", "alpha": 0.5, "beta": 2.0})})
+def _(net):
+    net.output("y", td.random_normal((3, 2), 0.5, 2.0, td.float16, like=net.input("x", td.float32, (2,))))
+
+
+@tensorrt_expectation("fill_dynamic", "NvInfer.h IFillLayer::setInput: 0 the shape, 1 the start (0-D), 2 the delta per dim "
+     "(1-D)",
+     {"Fill": Layer("add_fill", {"operation": "FillOperation.LINSPACE", "to_type": "DataType.FLOAT"},
+                    (ANY, Const(np.array(1.0, np.float32)), Const(np.array([10.0, 0.5], np.float32))))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 3))
+    net.output("y", td.fill((x.shape[0], 3), "linspace", 1.0, (10.0, 0.5), like=x))

@@ -9,7 +9,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
-from backend_rows import Row, INTS, tensorrt_case
+from backend_rows import Row, INTS, tensorrt_case, tensorrt_expectation, Layer, Const
 
 DATA_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_, np.int8]
 
@@ -273,3 +273,39 @@ def gathers() -> td.Network:
     net.output("nd_batch", td.gather_nd(data, np.zeros((3, 1), np.int32), batch_dims=1))
     net.output("elementwise", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+GATHER_IDX = np.array([[0, 2]], np.int32)
+
+
+@tensorrt_expectation("gather_default", "NvInfer.h IGatherLayer: addGatherV2(data, indices, mode), setGatherAxis (kDEFAULT)",
+     {"Gather": Layer("add_gather_v2", {"mode": "GatherMode.DEFAULT", "axis": 1, "num_elementwise_dims": 0},
+                      ("data", "idx"))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    net.output("y", td.take(data, net.input("idx", td.int32, (2,)), axis=-2))
+
+
+@tensorrt_expectation("gather_element", "NvInfer.h IGatherLayer (kELEMENT: output[J] = data[J with J[axis] = indices[J]])",
+     {"Gather": Layer("add_gather_v2", {"mode": "GatherMode.ELEMENT", "axis": 2, "num_elementwise_dims": 0},
+                      ("data", "idx"))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    net.output("y", td.take_along_axis(data, net.input("idx", td.int32, (3, 4, 2)), axis=-1))
+
+
+@tensorrt_expectation("gather_nd", "NvInfer.h IGatherLayer (kND, nbElementwiseDims = the batch dims)",
+     {"Gather": Layer("add_gather_v2", {"mode": "GatherMode.ND", "num_elementwise_dims": 1},
+                      ("data", "idx"))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    net.output("y", td.gather_nd(data, net.input("idx", td.int32, (3, 1)), batch_dims=1))
+
+
+@tensorrt_expectation("gather_elementwise_dims", "NvInfer.h IGatherLayer (kDEFAULT with nbElementwiseDims = 1)",
+     {"Gather": Layer("add_gather_v2", {"mode": "GatherMode.DEFAULT", "axis": 1, "num_elementwise_dims": 1},
+                      ("data", Const(np.zeros((3, 2), np.int32))))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    net.output("y", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))

@@ -15,7 +15,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.grid_sample import GridSample, GridSampleMode
 from trtdsl.layers.resize import InterpolationMode
-from backend_rows import Row, FLOATS
+from backend_rows import Row, FLOATS, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 A = -0.75
@@ -212,3 +212,23 @@ def onnx_rows() -> list[Row]:
         if dtype is td.float32:
             rows.append(Row("grid-sample-opset20-float32", samples, values=values, special=False, opset=20))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("grid_sample", "NvInfer.h addGridSample(input, grid), IGridSampleLayer::setInterpolationMode, "
+     "setAlignCorners, setSampleMode (defaults kLINEAR, false, kFILL)",
+     {"GridSample": Layer("add_grid_sample", {"interpolation_mode": "InterpolationMode.CUBIC",
+                                              "align_corners": True, "sample_mode": "SampleMode.REFLECT"},
+                          ("x", "grid"))})
+def _(net):
+    x, grid = net.input("x", td.float32, ("n", 2, 4, 5)), net.input("grid", td.float32, ("n", 3, 2, 2))
+    net.output("y", td.grid_sample(x, grid, interpolation="cubic", align_corners=True, sample_mode="reflect"))
+
+
+@tensorrt_expectation("grid_sample_nearest", "NvInfer.h InterpolationMode::kNEAREST, SampleMode::kCLAMP",
+     {"GridSample": Layer("add_grid_sample", {"interpolation_mode": "InterpolationMode.NEAREST",
+                                              "align_corners": False, "sample_mode": "SampleMode.CLAMP"},
+                          ("x", "grid"))})
+def _(net):
+    x, grid = net.input("x", td.float32, (1, 2, 4, 5)), net.input("grid", td.float32, (1, 3, 2, 2))
+    net.output("y", td.grid_sample(x, grid, interpolation="nearest", sample_mode="clamp"))

@@ -12,7 +12,7 @@ from support import arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.lrn import LRN
-from backend_rows import Row
+from backend_rows import Row, tensorrt_expectation, Layer
 
 
 def expected(x, window, alpha, beta, k):
@@ -129,3 +129,10 @@ def onnx_rows() -> list[Row]:
     rows.append(Row("lrn-float32", lrns, values={"x": (-20, 20), "y": (-20, 20), "z": (-20, 20)}, special=False,
                     rtol=1e-4))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("lrn", "NvInfer.h addLRN(input, window, alpha, beta, k); ILRNLayer::getWindowSize/getAlpha/getBeta/getK",
+     {"LRN": Layer("add_lrn", {"window_size": 5, "alpha": 2e-3, "beta": 0.6, "k": 1.5}, ("x",))})
+def _(net):
+    net.output("y", td.lrn(net.input("x", td.float32, ("n", 7, 3, 2)), 5, alpha=2e-3, beta=0.6, k=1.5))

@@ -10,7 +10,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
-from backend_rows import Row, FLOATS, two_inputs, tensorrt_case, randn
+from backend_rows import Row, FLOATS, two_inputs, tensorrt_case, randn, tensorrt_expectation, Layer, Const
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 OPS = list(MatrixOperation)
@@ -265,3 +265,34 @@ def matmuls() -> td.Network:
     h = net.input("h", td.float16, (2, 2))
     net.output("mm_f16", h @ h)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+MATMUL_B = randn(4, 2)
+
+
+@tensorrt_expectation("matmul_transpose_b", "NvInfer.h IMatrixMultiplyLayer: op(getInput(0)) * op(getInput(1))",
+     {"MatrixMultiply": Layer("add_matrix_multiply", {"op0": "MatrixOperation.NONE",
+                                                      "op1": "MatrixOperation.TRANSPOSE"}, ("a", "b"))})
+def _(net):
+    net.output("y", td.matmul(net.input("a", td.float32, (2, 3, 4)), net.input("b", td.float32, (2, 5, 4)), transpose_b=True))
+
+
+@tensorrt_expectation("matmul_transpose_a", "NvInfer.h MatrixOperation::kTRANSPOSE on input 0",
+     {"MatrixMultiply": Layer("add_matrix_multiply", {"op0": "MatrixOperation.TRANSPOSE",
+                                                      "op1": "MatrixOperation.NONE"},
+                                    ("a", Const(MATMUL_B)))})
+def _(net):
+    net.output("y", td.matmul(net.input("a", td.float32, (4, 3)), MATMUL_B, transpose_a=True))
+
+
+@tensorrt_expectation("matmul_vector", "NvInfer.h MatrixOperation::kVECTOR; 'The number of these extra dimensions for A and B "
+     "must match'",
+     {"MatrixMultiply#0": Layer("add_matrix_multiply", {"op0": "MatrixOperation.NONE",
+                                                        "op1": "MatrixOperation.VECTOR"}, input_ranks=(3, 2)),
+      "MatrixMultiply#1": Layer("add_matrix_multiply", {"op0": "MatrixOperation.VECTOR",
+                                                        "op1": "MatrixOperation.VECTOR"}, ("v", "v"))})
+def _(net):
+    a, v = net.input("a", td.float32, ("b", 3, 4)), net.input("v", td.float32, (4,))
+    net.output("mv", a @ v)
+    net.output("vv", td.matmul(v, v))

@@ -14,7 +14,7 @@ from support import call, expect_error, inputs
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.nms import NMS, BoundingBoxFormat
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer, Const
 
 
 def corners(box, center):
@@ -255,3 +255,27 @@ def detection_and_vision() -> td.Network:
     half_scores = net.input("half_scores", td.float16, ("n", 6, 3))
     net.output("nms_per_class", td.nms(per_class, half_scores, 2, score_threshold=0.25))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("nms", "NvInfer.h addNMS(boxes, scores, maxOutputBoxesPerClass); INMSLayer::setInput: 3 the IoU "
+     "threshold, 4 the score threshold (0-D float); setBoundingBoxFormat, setTopKBoxLimit, setIndicesType",
+     {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CENTER_SIZES", "topk_box_limit": 300,
+                               "indices_type": "DataType.INT64"},
+                   ("boxes", "scores", "per_class", Const(np.array(0.4, np.float32)),
+                    Const(np.array(0.2, np.float32))))})
+def _(net):
+    boxes, scores = net.input("boxes", td.float32, (2, 6, 4)), net.input("scores", td.float32, (2, 6, 3))
+    per_class = net.input("per_class", td.int32, ())
+    net.output("selected", td.nms(boxes, scores, per_class, iou_threshold=0.4, score_threshold=0.2,
+                                  box_coding="center", topk_box_limit=300, indices_dtype=td.int64))
+
+
+@tensorrt_expectation("nms_defaults", "NvInfer.h INMSLayer: maxOutputBoxesPerClass a 0-D Int32 tensor (input 2), the "
+     "thresholds optional inputs; BoundingBoxFormat::kCORNER_PAIRS",
+     {"NMS": Layer("add_nms", {"bounding_box_format": "BoundingBoxFormat.CORNER_PAIRS",
+                               "indices_type": "DataType.INT32"},
+                   ("boxes", "scores", Const(np.array(3, np.int32))))})
+def _(net):
+    boxes, scores = net.input("boxes", td.float32, (1, 6, 3, 4)), net.input("scores", td.float32, (1, 6, 3))
+    net.output("selected", td.nms(boxes, scores, 3))

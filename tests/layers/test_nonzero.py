@@ -8,7 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import DTypeError, ExecutionError
-from backend_rows import Row
+from backend_rows import Row, tensorrt_expectation, Layer
 
 
 def indices_by_loops(x):
@@ -147,3 +147,13 @@ def onnx_rows() -> list[Row]:
 
     rows.append(Row("nonzero", nonzeros, values={"x": (-1, 1)}))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("nonzero", "NvInfer.h INonZeroLayer::setIndicesType (kINT32 or kINT64)",
+     {"NonZero#0": Layer("add_non_zero", {"indices_type": "DataType.INT64"}, ("b",)),
+      "NonZero#1": Layer("add_non_zero", {"indices_type": "DataType.INT32"}, ("b",))})
+def _(net):
+    b = net.input("b", td.bool, (2, 3))
+    net.output("i64", td.nonzero(b, td.int64))
+    net.output("i32", td.nonzero(b))

@@ -2,6 +2,7 @@
 written here (loops over samples, channels and groups), with error bounds from float32 statistics."""
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from support import TOLERANCES, arrays, call, error_line, expect_error, f32, run
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.normalization import Normalization
-from backend_rows import Row, FLOATS, tensorrt_case, randn
+from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, By
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -286,3 +287,72 @@ def normalizations() -> td.Network:
     bf = x.astype(td.bfloat16)
     net.output("layer_bf16", td.layer_norm(bf, randn(3, dtype=bf16), randn(3, dtype=bf16, seed=1)))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+LN_SCALE, LN_BIAS = randn(3, 3, seed=1), randn(3, 3, seed=2)
+
+
+GN_SCALE, GN_BIAS = randn(4, seed=3), randn(4, seed=4)
+
+
+@tensorrt_expectation("layer_norm", "NvInfer.h addNormalizationV2: axesMask bit i = dim i; scale and bias of the input's rank",
+     {"Normalization": Layer("add_normalization_v2", {"axes": 0b1100, "epsilon": 1e-3, "num_groups": 1},
+                             ("x", Const(LN_SCALE.reshape(1, 1, 3, 3)), Const(LN_BIAS.reshape(1, 1, 3, 3))),
+                             input_ranks=(4, 4, 4))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4, 3, 3))
+    net.output("y", td.layer_norm(x, LN_SCALE, LN_BIAS, axis=(-2, -1), eps=1e-3))
+
+
+@tensorrt_expectation("instance_norm", "NvInfer.h addNormalizationV2: InstanceNorm's scale and bias are [1, C, 1, 1]",
+     {"Normalization": Layer("add_normalization_v2", {"axes": 0b1100, "num_groups": 1},
+                             ("x", Const(GN_SCALE.reshape(1, 4, 1, 1)), Const(GN_BIAS.reshape(1, 4, 1, 1))))})
+def _(net):
+    net.output("y", td.instance_norm(net.input("x", td.float32, ("n", 4, 3, 3)), GN_SCALE, GN_BIAS))
+
+
+@tensorrt_expectation("group_norm", "NvInfer.h INormalizationLayer::setNbGroups: with groups, the axes are every dim after C; "
+     "addNormalizationV2: scale and bias [1, C, 1, 1]",
+     {"Normalization": Layer("add_normalization_v2", {"axes": 0b11100, "num_groups": 2, "epsilon": 1e-4},
+                             ("x", Const(GN_SCALE.reshape(1, 4, 1, 1, 1)),
+                              Const(GN_BIAS.reshape(1, 4, 1, 1, 1))))})
+def _(net):
+    net.output("y", td.group_norm(net.input("x", td.float32, ("n", 4, 3, 2, 2)), 2, GN_SCALE, GN_BIAS, eps=1e-4))
+
+
+GN_SCALE_F16, GN_BIAS_F16 = GN_SCALE.astype(np.float16), GN_BIAS.astype(np.float16)
+
+
+LN_SCALE_BF16 = LN_SCALE.astype(td.bfloat16.numpy)
+
+
+LN_BIAS_BF16 = LN_BIAS.astype(td.bfloat16.numpy)
+
+
+def _in_float32(x: str, scale: Any, bias: Any, back: str, **properties: Any) -> tuple:
+    """A 16-bit normalization of ``x`` computed in float32: its data, scale and bias (input expectations)
+    cast to kFLOAT, the layer, and a cast back to ``back``."""
+    to_float = {"to_type": "DataType.FLOAT"}
+    return (Layer("add_cast", to_float, (x,)), Layer("add_cast", to_float, (scale,)),
+            Layer("add_cast", to_float, (bias,)),
+            Layer("add_normalization_v2", properties, (By("add_cast"), By("add_cast"), By("add_cast"))),
+            Layer("add_cast", {"to_type": back}, (By("add_normalization_v2"),)))
+
+
+@tensorrt_expectation("normalization_16_bit", "NvInfer.h INormalizationLayer::setComputePrecision: in a strongly typed network "
+     "'the compute precision is typically controlled by casting the input tensors' (so: casts to kFLOAT, "
+     "the layer, a cast back)",
+     {"Normalization#0": _in_float32("h", Const(GN_SCALE_F16.reshape(1, 4, 1, 1)),
+                                     Const(GN_BIAS_F16.reshape(1, 4, 1, 1)), "DataType.HALF", axes=0b1100,
+                                     num_groups=2, epsilon=1e-3),
+      # bfloat16 weights are stored as float32 constants cast to BF16 (kBF16 weights cannot be read back)
+      "Normalization#1": _in_float32("b", By("add_cast"), By("add_cast"), "DataType.BF16", axes=0b110,
+                                     num_groups=1)},
+     outputs={"gn": Layer("add_cast", {"to_type": "DataType.HALF"}, (By("add_normalization_v2"),)),
+              "ln": Layer("add_cast", {"to_type": "DataType.BF16"}, (By("add_normalization_v2"),))})
+def _(net):
+    h = net.input("h", td.float16, ("n", 4, 3, 3))
+    net.output("gn", td.group_norm(h, 2, GN_SCALE_F16, GN_BIAS_F16, eps=1e-3))
+    b = net.input("b", td.bfloat16, ("n", 3, 3))
+    net.output("ln", td.layer_norm(b, LN_SCALE_BF16, LN_BIAS_BF16, axis=(-2, -1)))

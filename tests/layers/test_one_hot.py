@@ -12,7 +12,7 @@ from support import arrays, call, expect_error, f32, run_layer, shapes
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.one_hot import OneHot
-from backend_rows import Row, FLOATS, INTS, tensorrt_case
+from backend_rows import Row, FLOATS, INTS, tensorrt_case, tensorrt_expectation, Layer, Const
 
 VALUE_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.int8, np.bool_]
 
@@ -146,3 +146,16 @@ def one_hots() -> td.Network:
     net.output("middle", td.one_hot(i, 3, (7, 9), axis=1, dtype=td.int64))
     net.output("bool", td.one_hot(i, 2, (False, True), axis=-2, dtype=td.bool))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+ONE_HOT_VALUES = np.array([-1.5, 2.0], np.float32)
+
+
+@tensorrt_expectation("one_hot", "NvInfer.h addOneHot(indices, values, depth, axis): values [off, on] (input 1), depth a 0-D "
+     "Int32/Int64 build-time constant (input 2); IOneHotLayer::setAxis in [-rank-1, rank]",
+     {"OneHot": Layer("add_one_hot", {"axis": 1},
+                      ("idx", Const(ONE_HOT_VALUES), Const(np.array(5), int_dtypes=("int32", "int64"))))})
+def _(net):
+    idx = net.input("idx", td.int32, ("n", 3))
+    net.output("y", td.one_hot(idx, 5, values=(-1.5, 2.0), axis=1))

@@ -8,7 +8,7 @@ from support import arrays, call, error_line, expect_error, run_layer, run_with,
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
-from backend_rows import Row, one_input
+from backend_rows import Row, one_input, tensorrt_expectation, Layer
 
 
 def draw_array(draw, dtype, shape):
@@ -189,3 +189,10 @@ def onnx_rows() -> list[Row]:
             )
         )
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("padding_nd", "NvInfer.h IPaddingLayer: pre/post padding of the last two dims, negative crops",
+     {"Padding": Layer("add_padding_nd", {"pre_padding_nd": (1, -1), "post_padding_nd": (0, 2)}, ("x",))})
+def _(net):
+    net.output("y", td.padding_nd(net.input("x", td.int32, (4, 4, 4, 4)), (1, -1), (0, 2)))

@@ -15,7 +15,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import PaddingMode
 from trtdsl.layers.pooling import Pooling, PoolingType
-from backend_rows import Row, FLOATS, tensorrt_case
+from backend_rows import Row, FLOATS, tensorrt_case, tensorrt_expectation, Layer
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
 
@@ -311,3 +311,35 @@ def poolings() -> td.Network:
     v = net.input("v", td.float32, (1, 1, 4, 4, 4))
     net.output("max3d", td.max_pool(v, (2, 1, 3), (1, 2, 1), padding=((1, 0), (0, 0), (0, 2))))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("pooling_max", "NvInfer.h IPoolingLayer: window, stride, pre/post padding per dim; ceil mode is "
+     "kEXPLICIT_ROUND_UP",
+     {"Pooling": Layer("add_pooling_nd", {
+         "type": "PoolingType.MAX", "window_size_nd": (3, 2), "stride_nd": (2, 1), "pre_padding": (1, 0),
+         "post_padding": (0, 1), "padding_mode": "PaddingMode.EXPLICIT_ROUND_UP"}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 2, 7, 6))
+    net.output("y", td.max_pool(x, (3, 2), (2, 1), ((1, 0), (0, 1)), ceil_mode=True))
+
+
+@tensorrt_expectation("pooling_average", "NvInfer.h IPoolingLayer::setAverageCountExcludesPadding (count_include_pad = False)",
+     {"Pooling": Layer("add_pooling_nd", {
+         "type": "PoolingType.AVERAGE", "window_size_nd": (2, 3), "stride_nd": (2, 3), "pre_padding": (0, 1),
+         "post_padding": (1, 2), "average_count_excludes_padding": False,
+         "padding_mode": "PaddingMode.EXPLICIT_ROUND_DOWN"}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 2, 7, 6))
+    net.output("y", td.avg_pool(x, (2, 3), padding=((0, 1), (1, 2)), count_include_pad=True))
+
+
+@tensorrt_expectation("pooling_blend", "NvInfer.h IPoolingLayer::setBlendFactor (kMAX_AVERAGE_BLEND), kSAME_LOWER",
+     {"Pooling": Layer("add_pooling_nd", {
+         "type": "PoolingType.MAX_AVERAGE_BLEND", "window_size_nd": (2, 2, 3), "stride_nd": (1, 2, 1),
+         "blend_factor": 0.25, "average_count_excludes_padding": True,
+         "padding_mode": "PaddingMode.SAME_LOWER"}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, (1, 1, 4, 4, 5))
+    net.output("y", td.pool(x, "max_average_blend", (2, 2, 3), (1, 2, 1), padding_mode="same_lower",
+                            blend_factor=0.25))

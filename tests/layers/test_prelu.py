@@ -12,7 +12,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.layers.prelu import ParametricReLU
-from backend_rows import Row, FLOATS, one_input, two_inputs, tensorrt_case, randn
+from backend_rows import Row, FLOATS, one_input, two_inputs, tensorrt_case, randn, tensorrt_expectation, Layer, Const
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -138,3 +138,21 @@ def prelu_scale_reverse_assert() -> td.Network:
     td.assert_(td.shape_of(x)[0] < 100, "batch below 100")
     td.assert_(td.shape_of(x) > 0, "no empty dims")
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+PRELU_SLOPE = np.array([0.1, -0.5, 3.0], np.float32).reshape(3, 1, 1)
+
+
+@tensorrt_expectation("parametric_relu", "NvInfer.h addParametricReLU(input, slope): the slope unidirectionally broadcastable "
+     "to the input (the same rank)",
+     {"ParametricReLU": Layer("add_parametric_relu", {}, ("x", Const(PRELU_SLOPE.reshape(1, 3, 1, 1))),
+                              input_ranks=(4, 4))})
+def _(net):
+    net.output("y", td.prelu(net.input("x", td.float32, ("n", 3, 2, 2)), PRELU_SLOPE))
+
+
+@tensorrt_expectation("parametric_relu_tensor", "NvInfer.h addParametricReLU(input, slope): input 0 the data, 1 the slope",
+     {"ParametricReLU": Layer("add_parametric_relu", {}, ("x", "s"))})
+def _(net):
+    net.output("y", td.prelu(net.input("x", td.float32, (2, 3)), net.input("s", td.float32, (1, 3))))

@@ -16,7 +16,7 @@ from support import call, error_line, expect_error, f32, run_layer, run_with
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.quantize import Dequantize, Quantize
-from backend_rows import Row, FLOATS, tensorrt_case, randn
+from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, By, ANY
 
 FLOAT_TYPES = [np.float32, np.float16, ml_dtypes.bfloat16]
 OUT_TYPES = [td.float32, td.float16, td.bfloat16]
@@ -663,3 +663,88 @@ def quantizations() -> td.Network:
     net.output("mx_q", mx_q)
     net.output("mx_s", mx_s)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+Q_W = randn(3, 4, seed=10)
+
+
+Q_CHANNEL = np.array([0.1, 0.2, 0.3, 0.4], np.float32)
+
+
+Q_BLOCKS = np.full((3, 2), 0.25, np.float32)
+
+
+@tensorrt_expectation("quantize_per_tensor", "NvInfer.h IQuantizeLayer: input 0 the data, 1 the scale (scalar for "
+     "per-tensor), addQuantize(input, scale, outputType)",
+     {"Quantize": Layer("add_quantize", {"to_type": "DataType.INT8"}, ("x", ANY)),
+      "Dequantize": Layer("add_dequantize", {"to_type": "DataType.HALF"})})
+def _(net):
+    x = net.input("x", td.float16, ("n", 4))
+    net.output("y", td.dequantize(td.quantize(x, np.float16(0.05)), np.float16(0.05), td.float16))
+
+
+Q_ONE = np.array([0.05], np.float32)
+
+
+@tensorrt_expectation("quantize_scale_1d", "NvInfer.h IQuantizeLayer, IDequantizeLayer: the scale is a scalar for per-tensor "
+     "quantization (so: a (1,) scale reshaped to 0-D by an IShuffleLayer)",
+     {"Quantize": (Layer("add_shuffle", {"reshape_dims": ()}, (Const(Q_ONE),)),
+                   Layer("add_quantize", {"to_type": "DataType.INT8"}, ("x", By("add_shuffle")))),
+      "Dequantize": (Layer("add_shuffle", {"reshape_dims": ()}, (Const(Q_ONE),)),
+                     Layer("add_dequantize", {"to_type": "DataType.FLOAT"},
+                           (By("add_quantize"), By("add_shuffle"))))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("y", td.dequantize(td.quantize(x, Q_ONE), Q_ONE))
+
+
+@tensorrt_expectation("quantize_per_channel", "NvInfer.h IQuantizeLayer::setAxis: the quantization axis of per-channel scales "
+     "(the user's -1 of a rank-2 tensor is 1)",
+     {"Quantize": Layer("add_quantize", {"to_type": "DataType.FP8", "axis": 1},
+                        (Const(Q_W), Const(Q_CHANNEL))),
+      "Dequantize": Layer("add_dequantize", {"to_type": "DataType.FLOAT", "axis": 1},
+                          (ANY, Const(Q_CHANNEL)))})
+def _(net):
+    w = net.constant(Q_W)
+    net.output("y", td.dequantize(td.quantize(w, Q_CHANNEL, td.fp8, axis=-1), Q_CHANNEL, axis=-1))
+
+
+@tensorrt_expectation("quantize_blocks", "NvInfer.h IQuantizeLayer::setBlockShape; kINT4",
+     {"Quantize": Layer("add_quantize", {"to_type": "DataType.INT4", "block_shape": (1, 2)},
+                        (Const(Q_W), Const(Q_BLOCKS))),
+      "Dequantize": Layer("add_dequantize", {"to_type": "DataType.FLOAT", "block_shape": (1, 2)})})
+def _(net):
+    w = net.constant(Q_W)
+    q = td.quantize(w, Q_BLOCKS, td.int4, block_shape=(1, 2))
+    net.output("y", td.dequantize(q, Q_BLOCKS, td.float32, block_shape=(1, 2)))
+
+
+@tensorrt_expectation("quantize_zero_point", "NvInfer.h IQuantizeLayer: input 2 is the zero point, of the output type",
+     {"Quantize": Layer("add_quantize", {"to_type": "DataType.INT8"},
+                        ("x", ANY, Const(np.array(0, np.int8))))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("y", td.quantize(x, 0.1, zero_point=0))
+
+
+@tensorrt_expectation("dynamic_quantize", "NvInfer.h addDynamicQuantizeV2(input, blockShape, outputType, scaleType); input 1 "
+     "the double-quantization scale (0-D)",
+     {"DynamicQuantize": Layer("add_dynamic_quantize_v2", {"block_shape": (1, 16), "to_type": "DataType.FP4",
+                                                           "scale_type": "DataType.FP8"},
+                               ("x", Const(np.array(1.0, np.float32))))})
+def _(net):
+    q, s = td.dynamic_quantize(net.input("x", td.float32, (4, 32)), 16)
+    net.output("q", td.dequantize(q, td.dequantize(s, 1.0), block_shape=(1, 16)))
+
+
+@tensorrt_expectation("dynamic_quantize_mx", "NvInfer.h IDynamicQuantizeLayer: MXFP8 (FP8 data, E8M0 scales), blocks along "
+     "the second-to-last dim",
+     {"DynamicQuantize": Layer("add_dynamic_quantize_v2", {"block_shape": (1, 32, 1),
+                                                           "to_type": "DataType.FP8",
+                                                           "scale_type": "DataType.E8M0"},
+                               ("x", Const(np.array(0.5, np.float32))))})
+def _(net):
+    q, s = td.dynamic_quantize(net.input("x", td.float32, (2, 64, 3)), (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    net.output("q", q)
+    net.output("s", s)

@@ -12,7 +12,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.reduce import Reduce, ReduceOperation
-from backend_rows import Row, INTS, each, tensorrt_case
+from backend_rows import Row, INTS, each, tensorrt_case, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 INT_TYPES = [np.int32, np.int64]
@@ -272,3 +272,29 @@ def reductions() -> td.Network:
     net.output("cumsum_excl", td.cumsum(x, 2, exclusive=True))
     net.output("cumsum_rev", td.cumsum(x, -1, reverse=True))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("reduce_sum", "NvInfer.h addReduce: 'The bit in position i of bitmask reduceAxes corresponds to "
+     "explicit dimension i'",
+     {"Reduce": Layer("add_reduce", {"op": "ReduceOperation.SUM", "axes": 0b101, "keep_dims": False},
+                      ("x",))})
+def _(net):
+    net.output("y", net.input("x", td.float32, ("n", 4, 5)).sum(axis=(-1, 0)))
+
+
+@tensorrt_expectation("reduce_mean_keepdims", "NvInfer.h addReduce, ReduceOperation::kAVG, keepDimensions",
+     {"Reduce": Layer("add_reduce", {"op": "ReduceOperation.AVG", "axes": 0b010, "keep_dims": True}, ("x",))})
+def _(net):
+    net.output("y", net.input("x", td.float32, ("n", 4, 5)).mean(axis=-2, keepdims=True))
+
+
+@tensorrt_expectation("reduce_others", "NvInfer.h ReduceOperation::kMAX, kMIN, kPROD",
+     {"Reduce#0": Layer("add_reduce", {"op": "ReduceOperation.MAX", "axes": 0b100, "keep_dims": False}),
+      "Reduce#1": Layer("add_reduce", {"op": "ReduceOperation.MIN", "axes": 0b111, "keep_dims": False}),
+      "Reduce#2": Layer("add_reduce", {"op": "ReduceOperation.PROD", "axes": 0b011, "keep_dims": True})})
+def _(net):
+    x = net.input("x", td.float32, ("n", 4, 5))
+    net.output("max", x.max(axis=2))
+    net.output("min", x.min())
+    net.output("prod", x.prod(axis=(1, 0), keepdims=True))

@@ -12,7 +12,7 @@ from support import arrays, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
-from backend_rows import Row
+from backend_rows import Row, tensorrt_expectation, Layer, ANY
 
 TRANSFORMS = ["align_corners", "asymmetric", "half_pixel"]
 ROUNDING = {
@@ -322,3 +322,50 @@ def onnx_rows() -> list[Row]:
             Row(f"resize-{dtype.name}", resizes, values={"x": (-4, 4)}, special=False, rtol=tol, atol=tol)
         )
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("resize_dims", "NvInfer.h IResizeLayer: setOutputDimensions, kNEAREST with a non-default rounding",
+     {"Resize": Layer("add_resize", {"shape": (1, 2, 6, 3), "resize_mode": "InterpolationMode.NEAREST",
+                                     "coordinate_transformation": "ResizeCoordinateTransformation.ASYMMETRIC",
+                                     "nearest_rounding": "ResizeRoundMode.HALF_DOWN"}, ("x",))})
+def _(net):
+    net.output("y", td.resize(net.input("x", td.float32, (1, 2, 4, 4)), (1, 2, 6, 3), nearest_rounding="half_down"))
+
+
+@tensorrt_expectation("resize_scales", "NvInfer.h IResizeLayer: ResizeCoordinateTransformation's formulas map coordinates by the "
+     "ratio of the lengths; setOutputDimensions with floor(inputDims[i] * scales[i]), scales left unset",
+     {"Resize": Layer("add_resize", {"shape": (1, 2, 6, 2), "scales": (),
+                                     "resize_mode": "InterpolationMode.LINEAR",
+                                     "coordinate_transformation": "ResizeCoordinateTransformation.HALF_PIXEL",
+                                     "selector_for_single_pixel": "ResizeSelector.UPPER"}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, (1, 2, 4, 4))
+    net.output("y", td.resize(x, scales=(1, 1, 1.5, 0.5), mode="linear",
+                              coordinate_transformation="half_pixel", selector="upper"))
+
+
+@tensorrt_expectation("resize_scales_dynamic", "NvInfer.h IResizeLayer::setInput: 1 the output dims as a 1-D shape tensor "
+     "(floor(inputDims[i] * scales[i]) of a dim known at run time), scales left unset",
+     {"Resize": Layer("add_resize", {"scales": (), "resize_mode": "InterpolationMode.NEAREST"}, ("x", ANY))})
+def _(net):
+    net.output("y", td.resize(net.input("x", td.float32, (1, 2, "h", 4)), scales=(1, 1, 1.5, 0.5)))
+
+
+@tensorrt_expectation("resize_cubic", "NvInfer.h IResizeLayer::setCubicCoeff, setExcludeOutside",
+     {"Resize": Layer("add_resize", {"resize_mode": "InterpolationMode.CUBIC", "cubic_coeff": -0.5,
+                                     "exclude_outside": True,
+                                     "coordinate_transformation":
+                                         "ResizeCoordinateTransformation.ALIGN_CORNERS",
+                                     "nearest_rounding": "ResizeRoundMode.CEIL"}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, (1, 2, 4, 4))
+    net.output("y", td.resize(x, (1, 2, 3, 5), mode="cubic", coordinate_transformation="align_corners",
+                              cubic_coeff=-0.5, exclude_outside=True, nearest_rounding="ceil"))
+
+
+@tensorrt_expectation("resize_dynamic", "NvInfer.h IResizeLayer::setInput: 1 the output dims as a 1-D shape tensor",
+     {"Resize": Layer("add_resize", {"resize_mode": "InterpolationMode.NEAREST"}, ("x", ANY))})
+def _(net):
+    x = net.input("x", td.float32, (1, 2, "h", 4))
+    net.output("y", td.resize(x, (1, 2, x.shape[2] * 2, 3)))

@@ -11,7 +11,7 @@ from support import arrays, call, error_line, expect_error, f32, run_layer, run_
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.reverse_sequence import ReverseSequence
-from backend_rows import Row, FLOATS, INTS
+from backend_rows import Row, FLOATS, INTS, tensorrt_expectation, Layer, Const
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int8, np.int32, np.int64, np.bool_]
 
@@ -134,3 +134,20 @@ def onnx_rows() -> list[Row]:
 
         rows.append(Row(f"reverse-sequence-{dtype.name}", reverse, values={"lens": (0, 3)}))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("reverse_sequence", "NvInfer.h addReverseSequence(input, sequenceLens), IReverseSequenceLayer::"
+     "setBatchAxis/setSequenceAxis (defaults 1 and 0)",
+     {"ReverseSequence": Layer("add_reverse_sequence", {"batch_axis": 2, "sequence_axis": 1}, ("x", "lens"))})
+def _(net):
+    x, lens = net.input("x", td.float32, (2, 5, 3)), net.input("lens", td.int64, (3,))
+    net.output("y", td.reverse_sequence(x, lens, batch_axis=2, sequence_axis=1))
+
+
+@tensorrt_expectation("reverse_sequence_constant", "NvInfer.h IReverseSequenceLayer: sequenceLens a 1-D Int32/Int64 tensor of "
+     "length dim[batchAxis]",
+     {"ReverseSequence": Layer("add_reverse_sequence", {"batch_axis": 0, "sequence_axis": 2},
+                               ("x", Const(np.array([3, 1]), int_dtypes=("int32", "int64"))))})
+def _(net):
+    net.output("y", td.reverse_sequence(net.input("x", td.float32, (2, 4, 3)), [3, 1], batch_axis=0, sequence_axis=2))

@@ -14,7 +14,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.ir.types import Weights
 from trtdsl.layers.scale import Scale, ScaleMode
-from backend_rows import Row, FLOATS
+from backend_rows import Row, FLOATS, tensorrt_expectation, Layer, randn, EMPTY
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 POWERS = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0]
@@ -195,3 +195,35 @@ def onnx_rows() -> list[Row]:
 
         rows.append(Row(f"scale-{dtype.name}", scale))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+SCALE_SHIFT, SCALE_SCALE = randn(3, seed=11), randn(3, seed=12)
+
+
+SCALE_POWER = np.array([1.0, 2.0, 0.5], np.float32)
+
+
+@tensorrt_expectation("scale_channel", "NvInfer.h addScaleNd(input, mode, shift, scale, power, channelAxis): kCHANNEL, one "
+     "coefficient per index of the channel axis",
+     {"Scale": Layer("add_scale_nd", {"mode": "ScaleMode.CHANNEL", "shift": SCALE_SHIFT, "scale": SCALE_SCALE,
+                                      "power": SCALE_POWER, "channel_axis": 2}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 2, 3, 4, 5))
+    net.output("y", td.scale(x, shift=SCALE_SHIFT, scale=SCALE_SCALE, power=SCALE_POWER, channel_axis=2))
+
+
+SCALE_EW = randn(2, 3, 4, seed=13)
+
+
+@tensorrt_expectation("scale_uniform_elementwise", "NvInfer.h IScaleLayer: kUNIFORM one value, kELEMENTWISE one per element "
+     "of the dims from the channel axis on; an empty Weights takes the default",
+     {"Scale#0": Layer("add_scale_nd", {"mode": "ScaleMode.UNIFORM", "shift": np.array([0.5], np.float32),
+                                        "scale": EMPTY, "power": np.array([2.0], np.float32),
+                                        "channel_axis": 1}, ("x",)),
+      "Scale#1": Layer("add_scale_nd", {"mode": "ScaleMode.ELEMENTWISE", "shift": EMPTY, "scale": SCALE_EW,
+                                        "power": EMPTY, "channel_axis": 1}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 2, 3, 4))
+    net.output("u", td.scale(x, shift=0.5, power=2.0, mode="uniform"))
+    net.output("e", td.scale(x, scale=SCALE_EW, mode="elementwise"))

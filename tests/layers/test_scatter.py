@@ -13,7 +13,7 @@ from support import arrays, call, error_line, expect_error, f32, run_layer, run_
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.scatter import Scatter, ScatterMode
-from backend_rows import Row, FLOATS, INTS, tensorrt_case
+from backend_rows import Row, FLOATS, INTS, tensorrt_case, tensorrt_expectation, Layer
 
 DATA_TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.int8, np.bool_]
 
@@ -247,3 +247,21 @@ def scatters() -> td.Network:
     flags = net.input("flags", td.bool, (2, 3))
     net.output("bool", td.scatter_elements(flags, np.array([[1, 0, 1]]), np.ones((1, 3), np.bool_), axis=0))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("scatter_element", "NvInfer.h addScatter(data, indices, updates, ScatterMode::kELEMENT), "
+     "IScatterLayer::setAxis",
+     {"Scatter": Layer("add_scatter", {"mode": "ScatterMode.ELEMENT", "axis": 1}, ("data", "idx", "upd"))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    idx, upd = net.input("idx", td.int32, (3, 2, 5)), net.input("upd", td.float32, (3, 2, 5))
+    net.output("y", td.scatter_elements(data, idx, upd, axis=1))
+
+
+@tensorrt_expectation("scatter_nd", "NvInfer.h ScatterMode::kND: inputs data, indices, updates",
+     {"Scatter": Layer("add_scatter", {"mode": "ScatterMode.ND"}, ("data", "idx", "upd"))})
+def _(net):
+    data = net.input("data", td.float32, (3, 4, 5))
+    idx, upd = net.input("idx", td.int64, (2, 2)), net.input("upd", td.float32, (2, 5))
+    net.output("y", td.scatter_nd(data, idx, upd))

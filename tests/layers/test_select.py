@@ -9,7 +9,7 @@ from support import arrays, call, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer
 
 DTYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64, np.bool_]
 
@@ -122,3 +122,11 @@ def selects_and_shapes() -> td.Network:
     net.output("shape", td.shape_of(x))
     net.output("shape_0d", td.shape_of(net.constant(np.array(1.0, np.float32))))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("select", "NvInfer.h INetworkDefinition::addSelect(condition, thenInput, elseInput)",
+     {"Select": Layer("add_select", {}, ("c", "a", "b"))})
+def _(net):
+    c = net.input("c", td.bool, (2, 3))
+    net.output("y", td.where(c, net.input("a", td.float32, (2, 3)), net.input("b", td.float32, (2, 3))))

@@ -8,6 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import DTypeError
+from backend_rows import tensorrt_expectation, Layer, By
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.int64, np.bool_, np.int8],
@@ -43,3 +44,18 @@ def test_errors():
     expect_error(DTypeError, "shape_of: argument 'x' is (2, 3); expected a trtdsl "
                              "Tensor; turn an array or a number into one with "
                              "net.constant(...)", lambda: td.shape_of((2, 3)))
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("shape", "NvInfer.h IShapeLayer: its input is the tensor whose shape it gives",
+     {"Shape": Layer("add_shape", {}, ("x",))})
+def _(net):
+    net.output("y", td.shape_of(net.input("x", td.float32, ("n", 3))))
+
+
+@tensorrt_expectation("shape_output", "NvInfer.h markOutputForShapes: 'The tensor must be of type DataType::kINT32'; IShapeLayer: "
+     "'The output tensor of this layer is of type DataType::kINT64' (so: a cast to kINT32 gives the output)",
+     {"Shape": Layer("add_shape", {}, ("x",))},
+     outputs={"dims": Layer("add_cast", {"to_type": "DataType.INT32"}, (By("add_shape"),))})
+def _(net):
+    net.mark_output_for_shapes("dims", td.shape_of(net.input("x", td.float32, ("n", 3))))

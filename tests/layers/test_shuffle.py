@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from support import arrays, run_layer, shapes
 
 import trtdsl as td
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer, Axes, ANY
 
 
 @st.composite
@@ -139,3 +139,46 @@ def shuffles() -> td.Network:
     net.output("squeezed", td.squeeze(td.unsqueeze(x, (0, -1)), (-1, 0)))
     net.output("expanded", td.expand_dims(x, -1))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("shuffle_transpose", "NvInfer.h Permutation: CHW -> HWC is [1, 2, 0] (NumPy's transpose axes); a "
+     "permutation that is not its own inverse",
+     {"Shuffle": Layer("add_shuffle", {"first_transpose": (0, 3, 1, 2)}, ("x",))})
+def _(net):
+    net.output("y", td.transpose(net.input("x", td.float32, ("b", 2, 3, 4)), (0, 3, 1, 2)))
+
+
+@tensorrt_expectation("shuffle_all", "NvInfer.h IShuffleLayer: first transpose, reshape (0 copies the input dim), second "
+     "transpose",
+     {"Shuffle": Layer("add_shuffle", {"first_transpose": (0, 2, 1, 3), "reshape_dims": (0, 3, 8),
+                                       "second_transpose": (2, 0, 1), "zero_is_placeholder": True}, ("x",))})
+def _(net):
+    x = net.input("x", td.float32, ("b", 2, 3, 4))
+    net.output("y", td.shuffle(x, first_transpose=(0, 2, 1, 3), reshape=(0, 3, 8),
+                               second_transpose=(2, 0, 1)))
+
+
+@tensorrt_expectation("shuffle_zero_is_size", "NvInfer.h IShuffleLayer::setZeroIsPlaceholder(false): 0 is a size",
+     {"Shuffle": Layer("add_shuffle", {"reshape_dims": (4, 0), "zero_is_placeholder": False}, ("x",))})
+def _(net):
+    net.output("y", td.shuffle(net.input("x", td.float32, (0, 4)), reshape=(4, 0), zero_is_placeholder=False))
+
+
+@tensorrt_expectation("shuffle_dynamic", "NvInfer.h IShuffleLayer::setInput: 1 the reshape dims as a 1-D shape tensor",
+     {"Shuffle": Layer("add_shuffle", {}, ("x", ANY))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 6))
+    net.output("y", td.reshape(x, (x.shape[0] * 3, -1)))
+
+
+@tensorrt_expectation("squeeze", "NvInfer.h addSqueeze: axes a constant 1-D Int32/Int64 shape tensor, values in [-r, r-1]",
+     {"Squeeze": Layer("add_squeeze", {}, ("x", Axes((1, 3), 4)))})
+def _(net):
+    net.output("y", td.squeeze(net.input("x", td.float32, (2, 1, 3, 1)), (-1, 1)))
+
+
+@tensorrt_expectation("unsqueeze", "NvInfer.h addUnsqueeze: axes in [-r_final, r_final-1], r_final = rank + len(axes)",
+     {"Unsqueeze": Layer("add_unsqueeze", {}, ("x", Axes((0, 3), 4)))})
+def _(net):
+    net.output("y", td.unsqueeze(net.input("x", td.float32, (2, 3)), (0, -1)))

@@ -8,7 +8,7 @@ from support import arrays, expect_error, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
-from backend_rows import Row, one_input, each, tensorrt_case
+from backend_rows import Row, one_input, each, tensorrt_case, tensorrt_expectation, Layer, Const, ANY
 
 MODES = ["strict_bounds", "wrap", "clamp", "fill", "reflect"]
 
@@ -436,3 +436,65 @@ def slices() -> td.Network:
     net.output("pad_edge", td.pad(y, ((0, 0), (2, 1), (1, 0), (0, 3)), mode="edge"))
     net.output("padding_nd", td.padding_nd(y, (1, -1), (0, 2)))
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+def slice_parameters(shape: tuple[int, ...], index: tuple[slice, ...]) -> dict[str, tuple[int, ...]]:
+    """ISliceLayer's start, size and stride for ``x[index]`` (output[i] = input[start + i * stride]), from
+    Python's own slice rules."""
+    start, size, stride = [], [], []
+    for n, s in zip(shape, index):
+        first, stop, step = s.indices(n)
+        start.append(first)
+        size.append(len(range(first, stop, step)))
+        stride.append(step)
+    return {"start": tuple(start), "shape": tuple(size), "stride": tuple(stride)}
+
+
+SLICED = (slice(1, None), slice(1, 5, 2), slice(None, None, -1))
+
+
+@tensorrt_expectation("slice_strided", "NvInfer.h ISliceLayer: output[i] = input[start + i*stride] per dim (kSTRICT_BOUNDS)",
+     {"Slice": Layer("add_slice", {**slice_parameters((4, 6, 5), SLICED), "mode": "SampleMode.STRICT_BOUNDS"},
+                     ("x",))})
+def _(net):
+    net.output("y", net.input("x", td.float32, (4, 6, 5))[SLICED])
+
+
+@tensorrt_expectation("slice_wrap", "NvInfer.h ISliceLayer, SampleMode::kWRAP",
+     {"Slice": Layer("add_slice", {"start": (0, -2, 1), "shape": (2, 9, 3), "stride": (1, 1, 2),
+                                   "mode": "SampleMode.WRAP"}, ("x",))})
+def _(net):
+    net.output("y", td.slice(net.input("x", td.float32, (3, 6, 5)), (0, -2, 1), (2, 9, 3), (1, 1, 2), mode="wrap"))
+
+
+@tensorrt_expectation("slice_fill", "NvInfer.h ISliceLayer, SampleMode::kFILL: the fill value is input 4 (np.pad's "
+     "pre-padding p is start -p)",
+     {"Slice": Layer("add_slice", {"start": (0, -1, 0, -3), "shape": (4, 7, 4, 7), "stride": (1, 1, 1, 1),
+                                   "mode": "SampleMode.FILL"},
+                     ("x", None, None, None, Const(np.array(-1, np.int32))))})
+def _(net):
+    x = net.input("x", td.int32, (4, 4, 4, 4))
+    net.output("y", td.pad(x, ((0, 0), (1, 2), (0, 0), (3, 0)), constant_values=-1))
+
+
+@tensorrt_expectation("slice_clamp", "NvInfer.h SampleMode::kCLAMP (np.pad's edge mode)",
+     {"Slice": Layer("add_slice", {"start": (-2, -1), "shape": (5, 4), "stride": (1, 1),
+                                   "mode": "SampleMode.CLAMP"}, ("x",))})
+def _(net):
+    net.output("y", td.pad(net.input("x", td.float32, (2, 3)), ((2, 1), (1, 0)), mode="edge"))
+
+
+@tensorrt_expectation("slice_reflect", "NvInfer.h SampleMode::kREFLECT",
+     {"Slice": Layer("add_slice", {"start": (0, -2), "shape": (2, 6), "stride": (1, 1),
+                                   "mode": "SampleMode.REFLECT"}, ("x",))})
+def _(net):
+    net.output("y", td.pad(net.input("x", td.float32, (2, 3)), ((0, 0), (2, 1)), mode="reflect"))
+
+
+@tensorrt_expectation("slice_dynamic_size", "NvInfer.h ISliceLayer: a size computed at run time is input 2 (a 1-D shape "
+     "tensor)",
+     {"Slice": Layer("add_slice", {"start": (0, 1), "stride": (1, 1), "mode": "SampleMode.STRICT_BOUNDS"},
+                     ("x", None, ANY))})
+def _(net):
+    net.output("y", net.input("x", td.float32, ("n", 6))[:, 1:4])

@@ -11,7 +11,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer, shap
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.softmax import SoftMax
-from backend_rows import Row, FLOATS, each
+from backend_rows import Row, FLOATS, each, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -101,3 +101,16 @@ def onnx_rows() -> list[Row]:
         variants = {"axis0": lambda x: td.softmax(x, 0), "axis1": lambda x: td.softmax(x, 1)}
         rows.append(Row(f"softmax-{dtype.name}", each({"x": (dtype, ("n", 3))}, variants), dims=empty_ok))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("softmax", "NvInfer.h ISoftMaxLayer::setAxes: axes = 1 << axis, one bit",
+     {"SoftMax": Layer("add_softmax", {"axes": 0b010}, ("x",))})
+def _(net):
+    net.output("y", td.softmax(net.input("x", td.float32, ("n", 4, 5)), axis=-2))
+
+
+@tensorrt_expectation("softmax_axis0", "NvInfer.h ISoftMaxLayer::setAxes",
+     {"SoftMax": Layer("add_softmax", {"axes": 0b001}, ("x",))})
+def _(net):
+    net.output("y", td.softmax(net.input("x", td.float32, (3, 4)), axis=0))

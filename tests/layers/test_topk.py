@@ -11,7 +11,7 @@ from support import arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers.topk import TopK, TopKOperation
-from backend_rows import Row, FLOATS, INTS, each
+from backend_rows import Row, FLOATS, INTS, each, tensorrt_expectation, Layer
 
 TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64]
 
@@ -159,3 +159,22 @@ def onnx_rows() -> list[Row]:
     }
     rows.append(Row("topk-nan-float32", each({"x": (td.float32, (4, "n"))}, nan_topk), nan_only=True))
     return rows
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@tensorrt_expectation("topk_min", "NvInfer.h addTopK(input, op, k, reduceAxes, indicesType): reduceAxes a one-bit mask",
+     {"TopK": Layer("add_topk", {"op": "TopKOperation.MIN", "k": 3, "axes": 0b010,
+                                 "indices_type": "DataType.INT64"}, ("x",))})
+def _(net):
+    v, i = td.topk(net.input("x", td.float32, ("n", 4, 5)), 3, axis=-2, largest=False, indices_dtype=td.int64)
+    net.output("v", v)
+    net.output("i", i)
+
+
+@tensorrt_expectation("topk_max", "NvInfer.h TopKOperation::kMAX",
+     {"TopK": Layer("add_topk", {"op": "TopKOperation.MAX", "k": 2, "axes": 0b100,
+                                 "indices_type": "DataType.INT32"}, ("x",))})
+def _(net):
+    v, i = td.topk(net.input("x", td.float32, ("n", 4, 5)), 2)
+    net.output("v", v)
+    net.output("i", i)

@@ -10,7 +10,7 @@ from support import TOLERANCES, arrays, assert_close, run_layer, shapes
 
 import trtdsl as td
 from trtdsl.layers.unary import UnaryOperation
-from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case
+from backend_rows import Row, FLOATS, INTS, one_input, each, variant_rows, tensorrt_case, tensorrt_expectation, Layer
 
 FLOAT_TYPES = [np.float32, np.float16, td.bfloat16.numpy]
 
@@ -157,3 +157,26 @@ def unary_ops() -> td.Network:
     net.output("sign_i", td.sign(i))
     net.output("neg_i", -i)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+UNARIES = [
+    (td.exp, "EXP"), (td.log, "LOG"), (td.sqrt, "SQRT"), (td.reciprocal, "RECIP"), (td.abs, "ABS"),
+    (td.negative, "NEG"), (td.sin, "SIN"), (td.cos, "COS"), (td.tan, "TAN"), (td.sinh, "SINH"),
+    (td.cosh, "COSH"), (td.arcsin, "ASIN"), (td.arccos, "ACOS"), (td.arctan, "ATAN"), (td.arcsinh, "ASINH"),
+    (td.arccosh, "ACOSH"), (td.arctanh, "ATANH"), (td.ceil, "CEIL"), (td.floor, "FLOOR"), (td.erf, "ERF"),
+    (td.sign, "SIGN"), (td.round, "ROUND"), (td.isinf, "ISINF"), (td.isnan, "ISNAN"),
+]
+
+
+for _fn, _member in UNARIES:
+    tensorrt_expectation(f"unary_{_member.lower()}", "NvInfer.h UnaryOperation, INetworkDefinition::addUnary",
+        {"Unary": Layer("add_unary", {"op": f"UnaryOperation.{_member}"}, ("x",))})(
+        lambda net, fn=_fn: net.output("y", fn(net.input("x", td.float32, (2, 3))))
+    )
+
+
+tensorrt_expectation("unary_not", "NvInfer.h UnaryOperation::kNOT (bool input)",
+    {"Unary": Layer("add_unary", {"op": "UnaryOperation.NOT"}, ("b",))})(
+    lambda net: net.output("y", td.logical_not(net.input("b", td.bool, (3,))))
+)

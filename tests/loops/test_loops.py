@@ -9,7 +9,7 @@ from support import arrays, assert_close
 
 import trtdsl as td
 from trtdsl.regions import analyze
-from backend_rows import Row, tensorrt_case
+from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer, Const
 
 small = {"min_value": -6, "max_value": 6}
 
@@ -427,3 +427,45 @@ def loops() -> td.Network:
     net.output("scan_carry", carry)
     net.output("scan_ys", ys)
     return net
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+LOOP_INIT = np.array([0.5, -1.0, 2.0], np.float32)
+
+
+@tensorrt_expectation("loop_count", "NvInfer.h ILoop: addTripLimit(tensor, kCOUNT), addIterator(tensor, axis, reverse), "
+     "addRecurrence(initial) with input 1 the next value, addLoopOutput(tensor, kind, axis) with input 1 the "
+     "concatenation length (a 0-D shape tensor)",
+     {"TripLimit": Layer("add_trip_limit", {"kind": "TripLimit.COUNT"},
+                         (Const(np.array(3), int_dtypes=("int32", "int64")),)),
+      "Iterator#0": Layer("add_iterator", {"axis": 1, "reverse": False}, ("xs",)),
+      "Iterator#1": Layer("add_iterator", {"axis": 0, "reverse": True}, ("zs",)),
+      "Recurrence": Layer("add_recurrence", {}, (Const(LOOP_INIT), "next_acc")),
+      "LoopOutput#0": Layer("add_loop_output", {"kind": "LoopOutput.LAST_VALUE"}, ("recurrence_0",)),
+      "LoopOutput#1": Layer("add_loop_output", {"kind": "LoopOutput.CONCATENATE", "axis": 1},
+                            ("iterator_0", Const(np.array(3), int_dtypes=("int32", "int64")))),
+      "LoopOutput#2": Layer("add_loop_output", {"kind": "LoopOutput.REVERSE", "axis": 0},
+                            ("iterator_1", Const(np.array(3), int_dtypes=("int32", "int64"))))})
+def _(net):
+    xs, zs = net.input("xs", td.float32, (3, 4)), net.input("zs", td.float32, (4, 3))
+    with td.Loop(trip_count=3) as loop:
+        a = loop.iterate(xs, axis=1)
+        b = loop.iterate(zs, axis=0, reverse=True)
+        acc = loop.carry(LOOP_INIT)
+        acc.update(td.add(acc, a * b, name="next_acc"))
+        last, stacked, backwards = loop.last(acc), loop.collect(a, axis=1), loop.collect(b, reverse=True)
+    net.output("last", last)
+    net.output("stacked", stacked)
+    net.output("reversed", backwards)
+
+
+@tensorrt_expectation("loop_while", "NvInfer.h TripLimit::kWHILE: the trip limit tensor is the 0-D bool condition",
+     {"TripLimit": Layer("add_trip_limit", {"kind": "TripLimit.WHILE"}, ("keep_going",))})
+def _(net):
+    n = net.input("n", td.int32, ())
+    with td.Loop() as loop:
+        k = loop.carry(n)
+        loop.while_(td.greater(k, np.int32(0), name="keep_going"))
+        k.update(k - 1)
+        last = loop.last(k)
+    net.output("k", last)

@@ -21,6 +21,7 @@ from trtdsl.backends.tensorrt.standin_plugins import install
 from trtdsl.errors import ArgumentError, BackendError
 from trtdsl.ir.dims import Dim
 from trtdsl.plugins.definition import check_aot_kernel, definition_of
+from backend_rows import tensorrt_expectation, Layer
 
 VERSIONS = ("10.16", "11.4")
 
@@ -306,3 +307,28 @@ def test_registration_with_tensorrt_plugin(monkeypatch):
         types = plugin.get_output_data_types([trt.float32] * len(node.inputs), [t.ndim for t in node.inputs])
         assert [t.name for t in types][: len(node.outputs)] == [o.dtype.trt for o in node.outputs]
         assert definition.op(plugin.attrs) == node.op
+
+
+# -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
+@td.plugin("trtexp::weighted")
+class Weighted:
+    """``a * weight + b``: two inputs whose order matters."""
+
+    weight: float = 3.0
+
+    def shape(self, a, b):
+        return a
+
+    def reference(self, a, b):
+        return (a * np.float32(self.weight) + b).astype(a.dtype)
+
+    def kernel(self, a, b, out, stream):
+        raise AssertionError("not run here")
+
+
+@tensorrt_expectation("plugin", "NvInfer.h INetworkDefinition::addPluginV3(inputs, nbInputs, shapeInputs, nbShapeInputs, "
+     "plugin)",
+     {"PluginV3": Layer("add_plugin_v3", {}, ("b", "a"))})
+def _(net):
+    a, b = net.input("a", td.float32, (2, 3)), net.input("b", td.float32, (2, 3))
+    net.output("y", Weighted(weight=0.5)(b, a))

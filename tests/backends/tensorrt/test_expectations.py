@@ -1,5 +1,6 @@
-"""The lowering gives TensorRT what its documentation says each op needs: every row of expectations.py,
-lowered into the strict stand-ins of TensorRT 10.16 and 11.4, is compared with the layers the stand-in
+"""The lowering gives TensorRT what its documentation says each op needs: every ``@tensorrt_expectation``
+of the test modules (tests/backend_rows.py), lowered into the strict stand-ins of TensorRT 10.16 and 11.4,
+is compared with the layers the stand-in
 recorded (the method that added each layer, from the stand-in's call log; its properties and inputs, read
 back through the Python API), and so is the layer computing each network output a row names. Every
 registered op kind has a row."""
@@ -10,13 +11,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-from backends.tensorrt.expectations import ANY, ROWS, Axes, By, Const, Layer, Row
+from backend_rows import ANY, Axes, By, Const, Expectation, Layer, tensorrt_expectations
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import lower, standin
 from trtdsl.backends.tensorrt.api import LAYER_CLASSES
 from trtdsl.backends.tensorrt.lowering import LOWERINGS, NotExpressible
 from trtdsl.backends.tensorrt.standin_plugins import install
+
+ROWS = tensorrt_expectations()
 
 VERSIONS = ("10.16", "11.4")
 # The objects whose add_* methods (and IIfConditional.set_condition) add layers.
@@ -162,7 +165,7 @@ def nodes_of(net: td.Network, key: str) -> Any:
     return nodes[0]
 
 
-def check(row: Row, version: str) -> list[str]:
+def check(row: Expectation, version: str) -> list[str]:
     """Every mismatch between the row's expectations and what the lowering gave the stand-in."""
     net = td.Network(row.name)
     row.build(net)
