@@ -8,11 +8,15 @@ quantization, shapes and the examples) declares, next to its own tests:
 - functions decorated with ``@tensorrt_case``: networks that ``tests/backends/tensorrt`` lowers into the
   stand-ins, raises back and compares (parameters set lopsided, see ``docs/contributing.md``);
 - functions decorated with ``@tensorrt_expectation(name, source, expect)``: what TensorRT must receive
-  for a small network, written from TensorRT's documentation (``test_expectations.py`` compares).
+  for a small network, written from TensorRT's documentation (``test_expectations.py`` compares);
+- ``ADVERSARIAL_CALLS``: for each of its ``td`` functions, a valid call's arguments, which
+  ``tests/test_adversarial.py`` replaces one at a time by bad values.
 
-:func:`onnx_rows`, :func:`tensorrt_cases` and :func:`tensorrt_expectations` import every test module outside ``tests/backends`` (under
-the names pytest gives them, so none runs twice) and gather what they declare; the backend tests then
-check that every op kind has a row (or is not expressible) and a case.
+:func:`onnx_rows`, :func:`tensorrt_cases`, :func:`tensorrt_expectations` and :func:`adversarial_calls`
+import every test module outside ``tests/backends`` (under the names pytest gives them, so none runs
+twice) and gather what they declare; the backend tests then check that every op kind has an ONNX row (or
+is not expressible), a TensorRT case and an expectation, and ``test_adversarial.py`` that every ``td``
+function has a call.
 """
 
 from __future__ import annotations
@@ -302,6 +306,17 @@ def tensorrt_expectations() -> list[Expectation]:
     if twice:
         raise ValueError(f"TensorRT expectations declared twice: {twice}")
     return list(_EXPECTATIONS)
+
+
+def adversarial_calls() -> dict[str, Callable[[Any], dict]]:
+    """The ``ADVERSARIAL_CALLS`` of every test module: for a ``td`` function's name, the arguments of a
+    valid call given a fresh ``tests/test_adversarial.py`` Env (which then calls it with bad values)."""
+    calls: dict[str, Callable[[Any], dict]] = {}
+    for module in declaring_modules():
+        for name, base in getattr(module, "ADVERSARIAL_CALLS", {}).items():
+            if calls.setdefault(name, base) is not base:
+                raise ValueError(f"adversarial calls of td.{name} declared twice")
+    return calls
 
 
 def _load(name: str, path: Path) -> ModuleType:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
+from backend_rows import adversarial_calls
 from support import expect_error, line_of
 
 import trtdsl as td
@@ -133,13 +134,6 @@ def _example(strategy: Any) -> Any:
 
 
 W = ones
-UNARY = ("abs arccos arccosh arcsin arcsinh arctan arctanh ceil cos cosh erf exp floor isinf isnan log "
-         "negative "
-         "reciprocal round sign sin sinh sqrt tan tanh relu sigmoid softsign identity shape_of hard_swish "
-         "silu "
-         "count_symbol").split()
-BINARY = ("add divide equal floor_divide greater greater_equal less less_equal maximum minimum mod multiply "
-          "not_equal power subtract").split()
 
 # name -> (the function called with keyword arguments, given a fresh Env; a valid call's arguments)
 Call = tuple[Callable[[Env], Callable[..., Any]], Callable[[Env], dict]]
@@ -150,115 +144,18 @@ def td_call(name: str, base: Callable[[Env], dict]) -> None:
     CALLS[name] = (lambda e: getattr(td, name), base)
 
 
-for _name in UNARY:
-    td_call(_name, lambda e: dict(x=e.m))
-for _name in BINARY:
-    td_call(_name, lambda e: dict(a=e.m, b=e.m))
-for _name in ("logical_and", "logical_or", "logical_xor"):
-    td_call(_name, lambda e: dict(a=e.b, b=e.b))
-for _name in ("max", "min", "mean", "sum", "prod"):
-    td_call(_name, lambda e: dict(x=e.m, axis=1, keepdims=False))
-for _name in ("argmax", "argmin"):
-    td_call(_name, lambda e: dict(x=e.m, axis=1, keepdims=False, dtype=td.int32))
+# the layer families' functions: each test module's ADVERSARIAL_CALLS (tests/backend_rows.py collects them)
+for _name, _base in adversarial_calls().items():
+    td_call(_name, _base)
 for _name, _base in {
-    "logical_not": lambda e: dict(x=e.b),
-    "elementwise": lambda e: dict(a=e.m, b=e.m, op="sum"),
-    "unary": lambda e: dict(x=e.m, op="exp"),
-    "activation": lambda e: dict(x=e.m, type="relu", alpha=0.0, beta=0.0),
-    "clip": lambda e: dict(x=e.m, low=0.0, high=1.0),
-    "elu": lambda e: dict(x=e.m, alpha=1.0),
-    "gelu": lambda e: dict(x=e.m, approximate="tanh"),
-    "hard_sigmoid": lambda e: dict(x=e.m, alpha=0.2, beta=0.5),
-    "leaky_relu": lambda e: dict(x=e.m, alpha=0.1),
-    "scaled_tanh": lambda e: dict(x=e.m, alpha=1.0, beta=1.0),
-    "selu": lambda e: dict(x=e.m, alpha=1.0, gamma=1.0),
-    "softplus": lambda e: dict(x=e.m, alpha=1.0, beta=1.0),
-    "thresholded_relu": lambda e: dict(x=e.m, alpha=1.0),
-    "log_softmax": lambda e: dict(x=e.m, axis=1),
-    "softmax": lambda e: dict(x=e.m, axis=1),
-    "arange": lambda e: dict(start=0, stop=5, step=1, dtype=td.int32, like=e.m),
-    "avg_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False,
-                               count_include_pad=False),
-    "max_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False),
-    "pool": lambda e: dict(x=e.x, type="max", window=2, stride=1, padding=0, blend_factor=0.0),
-    "broadcast_to": lambda e: dict(x=e.v, shape=(2, 3)),
-    "cast": lambda e: dict(x=e.m, dtype=td.int32),
-    "concatenate": lambda e: dict(tensors=[e.m, e.m], axis=0),
-    "stack": lambda e: dict(tensors=[e.m, e.m], axis=0),
-    "split": lambda e: dict(x=e.m, indices_or_sections=3, axis=1),
     "cond": lambda e: dict(pred=e.bs, true_fn=lambda: e.m + 1.0, false_fn=lambda: e.m - 1.0),
-    "conv": lambda e: dict(x=e.x, w=W(2, 3, 2, 2), b=W(2), stride=1, padding=0, dilation=1, groups=1),
-    "conv_transpose": lambda e: dict(x=e.x, w=W(3, 2, 2, 2), b=W(2), stride=1, padding=0, dilation=1,
-                                     groups=1),
-    "cumsum": lambda e: dict(x=e.m, axis=1, exclusive=False, reverse=False),
-    "dequantize": lambda e: dict(q=td.quantize(e.m, 0.5), scale=0.5, dtype=td.float32),
-    "quantize": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
-    "fake_quant": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
     "dtype": lambda e: dict(value="float32"),
-    "dynamic_quantize": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], block_shape=16),
-    "expand_dims": lambda e: dict(x=e.m, axis=0),
-    "unsqueeze": lambda e: dict(x=e.m, axis=0),
-    "squeeze": lambda e: dict(x=td.unsqueeze(e.m, 0), axis=0),
-    "flatten": lambda e: dict(x=e.x, start_dim=1, end_dim=-1),
-    "flip": lambda e: dict(x=e.m, axis=1),
-    "repeat": lambda e: dict(x=e.m, repeats=2, axis=1),
-    "tile": lambda e: dict(x=e.m, reps=(1, 2)),
-    "fill": lambda e: dict(shape=(4,), operation="linspace", alpha=0.0, beta=1.0, dtype=td.float32, like=e.m),
-    "full": lambda e: dict(shape=(2, 3), fill_value=1.0, dtype=td.float32, like=e.m),
-    "full_like": lambda e: dict(x=e.m, fill_value=1.0),
-    "zeros": lambda e: dict(shape=(2, 3), dtype=td.float32, like=e.m),
-    "ones": lambda e: dict(shape=(2, 3), dtype=td.float32, like=e.m),
-    "zeros_like": lambda e: dict(x=e.m),
-    "ones_like": lambda e: dict(x=e.m),
-    "random_normal": lambda e: dict(shape=(2, 3), mean=0.0, std=1.0, like=e.m),
-    "random_uniform": lambda e: dict(shape=(2, 3), low=0.0, high=1.0, like=e.m),
     "fori_loop": lambda e: dict(lower=0, upper=3, body_fun=lambda i, c: c, init_val=e.m, network=e.net),
     "while_loop": lambda e: dict(cond_fun=lambda c: td.sum(c) < 10.0, body_fun=lambda c: c + 1.0,
                                  init_val=e.m, network=e.net),
     "scan": lambda e: dict(f=lambda c, x: (c + x, c), init=e.v, xs=e.m, network=e.net),
-    "gather": lambda e: dict(data=e.m, indices=e.iv, axis=1),
-    "gather_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32)),
-    "take": lambda e: dict(data=e.m, indices=e.iv, axis=1),
-    "take_along_axis": lambda e: dict(data=e.m, indices=e.i, axis=1),
-    "group_norm": lambda e: dict(x=e.x, num_groups=3, scale=W(1, 3, 1, 1), bias=W(1, 3, 1, 1)),
-    "instance_norm": lambda e: dict(x=e.x, scale=W(1, 3, 1, 1), bias=W(1, 3, 1, 1)),
-    "layer_norm": lambda e: dict(x=e.m, scale=W(1, 3), bias=W(1, 3), axis=-1, eps=1e-5),
-    "normalization": lambda e: dict(x=e.m, scale=W(1, 3), bias=W(1, 3), axes=1, eps=1e-5),
-    "batch_norm": lambda e: dict(x=e.x, mean=W(3), var=W(3), scale=W(3), bias=W(3), eps=1e-5, axis=1),
-    "fold_batch_norm": lambda e: dict(conv_weights=W(2, 3, 2, 2), conv_bias=W(2), mean=W(2), var=W(2),
-                                      scale=W(2), bias=W(2), eps=1e-5),
-    "linear": lambda e: dict(x=e.m, w=W(4, 3), b=W(4)),
-    "matmul": lambda e: dict(a=e.m, b=W(3, 2), transpose_a=False, transpose_b=False),
-    "reduce": lambda e: dict(x=e.m, op="sum", axis=1, keepdims=False),
-    "nonzero": lambda e: dict(x=e.m),
-    "pad": lambda e: dict(x=e.m, pad_width=((0, 1), (1, 0)), mode="constant", constant_values=0),
-    "padding_nd": lambda e: dict(x=e.x, pre_padding=(1, 1), post_padding=(1, 1)),
-    "reshape": lambda e: dict(x=e.m, shape=(3, 2)),
-    "resize": lambda e: dict(x=e.x, shape=(2, 3, 8, 10)),
-    "shuffle": lambda e: dict(x=e.m, first_transpose=(1, 0), reshape=(6,), second_transpose=(0,)),
-    "slice": lambda e: dict(x=e.m, start=(0, 0), size=(1, 2), stride=(1, 1)),
-    "merge_heads": lambda e: dict(x=e.x),
-    "split_heads": lambda e: dict(x=td.reshape(e.x, (2, 3, 20)), num_heads=4),
-    "topk": lambda e: dict(x=e.m, k=2, axis=1),
-    "transpose": lambda e: dict(x=e.m, perm=(1, 0)),
-    "where": lambda e: dict(condition=e.b, x=e.m, y=e.m),
     "plugin": lambda e: dict(plugin_id="adv::p"),
     "registry_plugin": lambda e: dict(name="p", version="1", namespace="adv"),
-    "grid_sample": lambda e: dict(x=e.x, grid=e.net.constant(np.zeros((2, 3, 3, 2), np.float32)),
-                                  interpolation="linear", align_corners=False),
-    "lrn": lambda e: dict(x=e.x, window=3, alpha=1e-4, beta=0.75, k=1.0),
-    "nms": lambda e: dict(boxes=e.net.constant(np.zeros((1, 5, 4), np.float32)),
-                          scores=e.net.constant(np.ones((1, 5, 2), np.float32)), max_output_boxes_per_class=3,
-                          iou_threshold=0.5, score_threshold=0.1),
-    "one_hot": lambda e: dict(indices=e.iv, depth=4, values=(0.0, 1.0), axis=-1),
-    "put_along_axis": lambda e: dict(arr=e.m, indices=e.i, values=e.m, axis=1),
-    "scatter_elements": lambda e: dict(data=e.m, indices=e.i, updates=e.m, axis=1),
-    "scatter_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32), updates=W(2)),
-    "assert_": lambda e: dict(condition=td.shape_of(e.m) > 0, message="no empty dims"),
-    "prelu": lambda e: dict(x=e.m, slope=W(1, 3)),
-    "reverse_sequence": lambda e: dict(x=e.m, sequence_lens=np.array([1, 2, 2], np.int32), batch_axis=1,
-                                       sequence_axis=0),
-    "scale": lambda e: dict(x=e.x, shift=W(3), scale=W(3), power=W(3), mode="channel", channel_axis=1),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

@@ -175,3 +175,22 @@ for _name, _fn, _member, _params in ACTIVATIONS:
         {"Activation": Layer("add_activation", {"type": f"ActivationType.{_member}", **_params}, ("x",))})(
         lambda net, fn=_fn: net.output("y", fn(net.input("x", td.float32, ("n", 3))))
     )
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "tanh": lambda e: dict(x=e.m),
+    "relu": lambda e: dict(x=e.m),
+    "sigmoid": lambda e: dict(x=e.m),
+    "softsign": lambda e: dict(x=e.m),
+    "activation": lambda e: dict(x=e.m, type="relu", alpha=0.0, beta=0.0),
+    "clip": lambda e: dict(x=e.m, low=0.0, high=1.0),
+    "elu": lambda e: dict(x=e.m, alpha=1.0),
+    "gelu": lambda e: dict(x=e.m, approximate="tanh"),
+    "hard_sigmoid": lambda e: dict(x=e.m, alpha=0.2, beta=0.5),
+    "leaky_relu": lambda e: dict(x=e.m, alpha=0.1),
+    "scaled_tanh": lambda e: dict(x=e.m, alpha=1.0, beta=1.0),
+    "selu": lambda e: dict(x=e.m, alpha=1.0, gamma=1.0),
+    "softplus": lambda e: dict(x=e.m, alpha=1.0, beta=1.0),
+    "thresholded_relu": lambda e: dict(x=e.m, alpha=1.0),
+}

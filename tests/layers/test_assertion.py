@@ -154,3 +154,9 @@ def _(net):
     x = net.input("x", td.float32, ("n", 4))
     td.assert_(td.less(td.shape_of(x)[0], np.int64(3), name="fits"), "at most 2 rows")
     net.output("y", x)
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "assert_": lambda e: dict(condition=td.shape_of(e.m) > 0, message="no empty dims"),
+}

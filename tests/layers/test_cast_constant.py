@@ -255,3 +255,10 @@ def _(net):
                    Layer("add_cast", {"to_type": "DataType.BOOL"}, (Const(BOOL_AS_INT32),)))})
 def _(net):
     net.output("y", net.constant(CONSTANT_BOOL))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "identity": lambda e: dict(x=e.m),
+    "cast": lambda e: dict(x=e.m, dtype=td.int32),
+}

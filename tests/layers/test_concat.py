@@ -177,3 +177,9 @@ def _(net):
 def _(net):
     a, b = net.input("a", td.float32, (1, 3)), net.input("b", td.float32, (2, 3))
     net.output("y", td.concatenate([b, a], axis=0))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "concatenate": lambda e: dict(tensors=[e.m, e.m], axis=0),
+}

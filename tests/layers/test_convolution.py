@@ -519,3 +519,11 @@ def _(net):
     x = net.input("x", td.float32, ("n", 4, 5, 5))
     net.output("y", td.conv_transpose(x, DECONV_W, DECONV_B, stride=(2, 3), padding=((1, 0), (2, 1)),
                                       dilation=(2, 1), groups=2))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "conv": lambda e: dict(x=e.x, w=np.ones((2, 3, 2, 2), np.float32), b=np.ones((2,), np.float32), stride=1, padding=0, dilation=1, groups=1),
+    "conv_transpose": lambda e: dict(x=e.x, w=np.ones((3, 2, 2, 2), np.float32), b=np.ones((2,), np.float32), stride=1, padding=0, dilation=1,
+                                     groups=1),
+}

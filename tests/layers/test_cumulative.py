@@ -159,3 +159,9 @@ def _(net):
                                              "reverse": True}, ("i", Axes((0,), 1, scalar=True)))})
 def _(net):
     net.output("y", td.cumsum(net.input("i", td.int32, (6,)), 0, reverse=True))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "cumsum": lambda e: dict(x=e.m, axis=1, exclusive=False, reverse=False),
+}

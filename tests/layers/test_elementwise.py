@@ -271,3 +271,27 @@ for _fn, _member in [(td.logical_and, "AND"), (td.logical_or, "OR"), (td.logical
      {"ElementWise": Layer("add_elementwise", {"op": "ElementWiseOperation.SUB"}, input_ranks=(3, 3))})
 def _(net):
     net.output("y", net.input("a", td.float32, ("n", 2, 3)) - net.input("b", td.float32, (3,)))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "add": lambda e: dict(a=e.m, b=e.m),
+    "divide": lambda e: dict(a=e.m, b=e.m),
+    "equal": lambda e: dict(a=e.m, b=e.m),
+    "floor_divide": lambda e: dict(a=e.m, b=e.m),
+    "greater": lambda e: dict(a=e.m, b=e.m),
+    "greater_equal": lambda e: dict(a=e.m, b=e.m),
+    "less": lambda e: dict(a=e.m, b=e.m),
+    "less_equal": lambda e: dict(a=e.m, b=e.m),
+    "maximum": lambda e: dict(a=e.m, b=e.m),
+    "minimum": lambda e: dict(a=e.m, b=e.m),
+    "mod": lambda e: dict(a=e.m, b=e.m),
+    "multiply": lambda e: dict(a=e.m, b=e.m),
+    "not_equal": lambda e: dict(a=e.m, b=e.m),
+    "power": lambda e: dict(a=e.m, b=e.m),
+    "subtract": lambda e: dict(a=e.m, b=e.m),
+    "logical_and": lambda e: dict(a=e.b, b=e.b),
+    "logical_or": lambda e: dict(a=e.b, b=e.b),
+    "logical_xor": lambda e: dict(a=e.b, b=e.b),
+    "elementwise": lambda e: dict(a=e.m, b=e.m, op="sum"),
+}

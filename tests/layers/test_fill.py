@@ -402,3 +402,19 @@ def _(net):
 def _(net):
     x = net.input("x", td.float32, ("n", 3))
     net.output("y", td.fill((x.shape[0], 3), "linspace", 1.0, (10.0, 0.5), like=x))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "arange": lambda e: dict(start=0, stop=5, step=1, dtype=td.int32, like=e.m),
+    "broadcast_to": lambda e: dict(x=e.v, shape=(2, 3)),
+    "fill": lambda e: dict(shape=(4,), operation="linspace", alpha=0.0, beta=1.0, dtype=td.float32, like=e.m),
+    "full": lambda e: dict(shape=(2, 3), fill_value=1.0, dtype=td.float32, like=e.m),
+    "full_like": lambda e: dict(x=e.m, fill_value=1.0),
+    "zeros": lambda e: dict(shape=(2, 3), dtype=td.float32, like=e.m),
+    "ones": lambda e: dict(shape=(2, 3), dtype=td.float32, like=e.m),
+    "zeros_like": lambda e: dict(x=e.m),
+    "ones_like": lambda e: dict(x=e.m),
+    "random_normal": lambda e: dict(shape=(2, 3), mean=0.0, std=1.0, like=e.m),
+    "random_uniform": lambda e: dict(shape=(2, 3), low=0.0, high=1.0, like=e.m),
+}

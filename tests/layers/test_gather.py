@@ -309,3 +309,12 @@ def _(net):
 def _(net):
     data = net.input("data", td.float32, (3, 4, 5))
     net.output("y", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "gather": lambda e: dict(data=e.m, indices=e.iv, axis=1),
+    "gather_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32)),
+    "take": lambda e: dict(data=e.m, indices=e.iv, axis=1),
+    "take_along_axis": lambda e: dict(data=e.m, indices=e.i, axis=1),
+}

@@ -232,3 +232,10 @@ def _(net):
 def _(net):
     x, grid = net.input("x", td.float32, (1, 2, 4, 5)), net.input("grid", td.float32, (1, 3, 2, 2))
     net.output("y", td.grid_sample(x, grid, interpolation="nearest", sample_mode="clamp"))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "grid_sample": lambda e: dict(x=e.x, grid=e.net.constant(np.zeros((2, 3, 3, 2), np.float32)),
+                                  interpolation="linear", align_corners=False),
+}

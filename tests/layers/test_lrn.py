@@ -136,3 +136,9 @@ def onnx_rows() -> list[Row]:
      {"LRN": Layer("add_lrn", {"window_size": 5, "alpha": 2e-3, "beta": 0.6, "k": 1.5}, ("x",))})
 def _(net):
     net.output("y", td.lrn(net.input("x", td.float32, ("n", 7, 3, 2)), 5, alpha=2e-3, beta=0.6, k=1.5))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "lrn": lambda e: dict(x=e.x, window=3, alpha=1e-4, beta=0.75, k=1.0),
+}

@@ -348,3 +348,16 @@ def helpers() -> td.Network:
     net.output("log_softmax", td.log_softmax(x))
     net.output("hard_swish", td.hard_swish(x))
     return net
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "argmax": lambda e: dict(x=e.m, axis=1, keepdims=False, dtype=td.int32),
+    "argmin": lambda e: dict(x=e.m, axis=1, keepdims=False, dtype=td.int32),
+    "stack": lambda e: dict(tensors=[e.m, e.m], axis=0),
+    "split": lambda e: dict(x=e.m, indices_or_sections=3, axis=1),
+    "flatten": lambda e: dict(x=e.x, start_dim=1, end_dim=-1),
+    "flip": lambda e: dict(x=e.m, axis=1),
+    "repeat": lambda e: dict(x=e.m, repeats=2, axis=1),
+    "tile": lambda e: dict(x=e.m, reps=(1, 2)),
+}

@@ -296,3 +296,9 @@ def _(net):
     a, v = net.input("a", td.float32, ("b", 3, 4)), net.input("v", td.float32, (4,))
     net.output("mv", a @ v)
     net.output("vv", td.matmul(v, v))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "matmul": lambda e: dict(a=e.m, b=np.ones((3, 2), np.float32), transpose_a=False, transpose_b=False),
+}

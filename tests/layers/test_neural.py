@@ -357,3 +357,17 @@ def onnx_rows() -> list[Row]:
     rows.append(Row("helpers-neural-float32", build(neural, neural_inputs), values={"x": (-4, 4), "images": (-2, 2)},
                     special=False))
     return rows
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "hard_swish": lambda e: dict(x=e.m),
+    "silu": lambda e: dict(x=e.m),
+    "log_softmax": lambda e: dict(x=e.m, axis=1),
+    "batch_norm": lambda e: dict(x=e.x, mean=np.ones((3,), np.float32), var=np.ones((3,), np.float32), scale=np.ones((3,), np.float32), bias=np.ones((3,), np.float32), eps=1e-5, axis=1),
+    "fold_batch_norm": lambda e: dict(conv_weights=np.ones((2, 3, 2, 2), np.float32), conv_bias=np.ones((2,), np.float32), mean=np.ones((2,), np.float32), var=np.ones((2,), np.float32),
+                                      scale=np.ones((2,), np.float32), bias=np.ones((2,), np.float32), eps=1e-5),
+    "linear": lambda e: dict(x=e.m, w=np.ones((4, 3), np.float32), b=np.ones((4,), np.float32)),
+    "merge_heads": lambda e: dict(x=e.x),
+    "split_heads": lambda e: dict(x=td.reshape(e.x, (2, 3, 20)), num_heads=4),
+}

@@ -279,3 +279,11 @@ def _(net):
 def _(net):
     boxes, scores = net.input("boxes", td.float32, (1, 6, 3, 4)), net.input("scores", td.float32, (1, 6, 3))
     net.output("selected", td.nms(boxes, scores, 3))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "nms": lambda e: dict(boxes=e.net.constant(np.zeros((1, 5, 4), np.float32)),
+                          scores=e.net.constant(np.ones((1, 5, 2), np.float32)), max_output_boxes_per_class=3,
+                          iou_threshold=0.5, score_threshold=0.1),
+}

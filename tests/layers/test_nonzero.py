@@ -157,3 +157,10 @@ def _(net):
     b = net.input("b", td.bool, (2, 3))
     net.output("i64", td.nonzero(b, td.int64))
     net.output("i32", td.nonzero(b))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "count_symbol": lambda e: dict(x=e.m),
+    "nonzero": lambda e: dict(x=e.m),
+}

@@ -356,3 +356,12 @@ def _(net):
     net.output("gn", td.group_norm(h, 2, GN_SCALE_F16, GN_BIAS_F16, eps=1e-3))
     b = net.input("b", td.bfloat16, ("n", 3, 3))
     net.output("ln", td.layer_norm(b, LN_SCALE_BF16, LN_BIAS_BF16, axis=(-2, -1)))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "group_norm": lambda e: dict(x=e.x, num_groups=3, scale=np.ones((1, 3, 1, 1), np.float32), bias=np.ones((1, 3, 1, 1), np.float32)),
+    "instance_norm": lambda e: dict(x=e.x, scale=np.ones((1, 3, 1, 1), np.float32), bias=np.ones((1, 3, 1, 1), np.float32)),
+    "layer_norm": lambda e: dict(x=e.m, scale=np.ones((1, 3), np.float32), bias=np.ones((1, 3), np.float32), axis=-1, eps=1e-5),
+    "normalization": lambda e: dict(x=e.m, scale=np.ones((1, 3), np.float32), bias=np.ones((1, 3), np.float32), axes=1, eps=1e-5),
+}

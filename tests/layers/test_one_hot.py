@@ -159,3 +159,9 @@ ONE_HOT_VALUES = np.array([-1.5, 2.0], np.float32)
 def _(net):
     idx = net.input("idx", td.int32, ("n", 3))
     net.output("y", td.one_hot(idx, 5, values=(-1.5, 2.0), axis=1))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "one_hot": lambda e: dict(indices=e.iv, depth=4, values=(0.0, 1.0), axis=-1),
+}

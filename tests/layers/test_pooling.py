@@ -343,3 +343,12 @@ def _(net):
     x = net.input("x", td.float32, (1, 1, 4, 4, 5))
     net.output("y", td.pool(x, "max_average_blend", (2, 2, 3), (1, 2, 1), padding_mode="same_lower",
                             blend_factor=0.25))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "avg_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False,
+                               count_include_pad=False),
+    "max_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False),
+    "pool": lambda e: dict(x=e.x, type="max", window=2, stride=1, padding=0, blend_factor=0.0),
+}

@@ -156,3 +156,9 @@ def _(net):
      {"ParametricReLU": Layer("add_parametric_relu", {}, ("x", "s"))})
 def _(net):
     net.output("y", td.prelu(net.input("x", td.float32, (2, 3)), net.input("s", td.float32, (1, 3))))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "prelu": lambda e: dict(x=e.m, slope=np.ones((1, 3), np.float32)),
+}

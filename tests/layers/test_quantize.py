@@ -748,3 +748,12 @@ def _(net):
     q, s = td.dynamic_quantize(net.input("x", td.float32, (2, 64, 3)), (1, 32, 1), td.fp8, td.e8m0, 0.5)
     net.output("q", q)
     net.output("s", s)
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "dequantize": lambda e: dict(q=td.quantize(e.m, 0.5), scale=0.5, dtype=td.float32),
+    "quantize": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
+    "fake_quant": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
+    "dynamic_quantize": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], block_shape=16),
+}

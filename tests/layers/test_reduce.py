@@ -298,3 +298,14 @@ def _(net):
     net.output("max", x.max(axis=2))
     net.output("min", x.min())
     net.output("prod", x.prod(axis=(1, 0), keepdims=True))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "max": lambda e: dict(x=e.m, axis=1, keepdims=False),
+    "min": lambda e: dict(x=e.m, axis=1, keepdims=False),
+    "mean": lambda e: dict(x=e.m, axis=1, keepdims=False),
+    "sum": lambda e: dict(x=e.m, axis=1, keepdims=False),
+    "prod": lambda e: dict(x=e.m, axis=1, keepdims=False),
+    "reduce": lambda e: dict(x=e.m, op="sum", axis=1, keepdims=False),
+}

@@ -369,3 +369,9 @@ def _(net):
 def _(net):
     x = net.input("x", td.float32, (1, 2, "h", 4))
     net.output("y", td.resize(x, (1, 2, x.shape[2] * 2, 3)))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "resize": lambda e: dict(x=e.x, shape=(2, 3, 8, 10)),
+}

@@ -227,3 +227,9 @@ def _(net):
     x = net.input("x", td.float32, ("n", 2, 3, 4))
     net.output("u", td.scale(x, shift=0.5, power=2.0, mode="uniform"))
     net.output("e", td.scale(x, scale=SCALE_EW, mode="elementwise"))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "scale": lambda e: dict(x=e.x, shift=np.ones((3,), np.float32), scale=np.ones((3,), np.float32), power=np.ones((3,), np.float32), mode="channel", channel_axis=1),
+}

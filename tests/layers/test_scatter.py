@@ -265,3 +265,11 @@ def _(net):
     data = net.input("data", td.float32, (3, 4, 5))
     idx, upd = net.input("idx", td.int64, (2, 2)), net.input("upd", td.float32, (2, 5))
     net.output("y", td.scatter_nd(data, idx, upd))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "put_along_axis": lambda e: dict(arr=e.m, indices=e.i, values=e.m, axis=1),
+    "scatter_elements": lambda e: dict(data=e.m, indices=e.i, updates=e.m, axis=1),
+    "scatter_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32), updates=np.ones((2,), np.float32)),
+}

@@ -130,3 +130,9 @@ def selects_and_shapes() -> td.Network:
 def _(net):
     c = net.input("c", td.bool, (2, 3))
     net.output("y", td.where(c, net.input("a", td.float32, (2, 3)), net.input("b", td.float32, (2, 3))))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "where": lambda e: dict(condition=e.b, x=e.m, y=e.m),
+}

@@ -182,3 +182,14 @@ def _(net):
      {"Unsqueeze": Layer("add_unsqueeze", {}, ("x", Axes((0, 3), 4)))})
 def _(net):
     net.output("y", td.unsqueeze(net.input("x", td.float32, (2, 3)), (0, -1)))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "expand_dims": lambda e: dict(x=e.m, axis=0),
+    "unsqueeze": lambda e: dict(x=e.m, axis=0),
+    "squeeze": lambda e: dict(x=td.unsqueeze(e.m, 0), axis=0),
+    "reshape": lambda e: dict(x=e.m, shape=(3, 2)),
+    "shuffle": lambda e: dict(x=e.m, first_transpose=(1, 0), reshape=(6,), second_transpose=(0,)),
+    "transpose": lambda e: dict(x=e.m, perm=(1, 0)),
+}

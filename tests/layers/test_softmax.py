@@ -114,3 +114,9 @@ def _(net):
      {"SoftMax": Layer("add_softmax", {"axes": 0b001}, ("x",))})
 def _(net):
     net.output("y", td.softmax(net.input("x", td.float32, (3, 4)), axis=0))
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "softmax": lambda e: dict(x=e.m, axis=1),
+}

@@ -178,3 +178,9 @@ def _(net):
     v, i = td.topk(net.input("x", td.float32, ("n", 4, 5)), 2)
     net.output("v", v)
     net.output("i", i)
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "topk": lambda e: dict(x=e.m, k=2, axis=1),
+}

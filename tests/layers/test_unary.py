@@ -180,3 +180,34 @@ tensorrt_expectation("unary_not", "NvInfer.h UnaryOperation::kNOT (bool input)",
     {"Unary": Layer("add_unary", {"op": "UnaryOperation.NOT"}, ("b",))})(
     lambda net: net.output("y", td.logical_not(net.input("b", td.bool, (3,))))
 )
+
+
+# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+ADVERSARIAL_CALLS = {
+    "abs": lambda e: dict(x=e.m),
+    "arccos": lambda e: dict(x=e.m),
+    "arccosh": lambda e: dict(x=e.m),
+    "arcsin": lambda e: dict(x=e.m),
+    "arcsinh": lambda e: dict(x=e.m),
+    "arctan": lambda e: dict(x=e.m),
+    "arctanh": lambda e: dict(x=e.m),
+    "ceil": lambda e: dict(x=e.m),
+    "cos": lambda e: dict(x=e.m),
+    "cosh": lambda e: dict(x=e.m),
+    "erf": lambda e: dict(x=e.m),
+    "exp": lambda e: dict(x=e.m),
+    "floor": lambda e: dict(x=e.m),
+    "isinf": lambda e: dict(x=e.m),
+    "isnan": lambda e: dict(x=e.m),
+    "log": lambda e: dict(x=e.m),
+    "negative": lambda e: dict(x=e.m),
+    "reciprocal": lambda e: dict(x=e.m),
+    "round": lambda e: dict(x=e.m),
+    "sign": lambda e: dict(x=e.m),
+    "sin": lambda e: dict(x=e.m),
+    "sinh": lambda e: dict(x=e.m),
+    "sqrt": lambda e: dict(x=e.m),
+    "tan": lambda e: dict(x=e.m),
+    "logical_not": lambda e: dict(x=e.b),
+    "unary": lambda e: dict(x=e.m, op="exp"),
+}
