@@ -10,15 +10,23 @@ from support import ROOT, python_blocks, run_blocks
 from trtdsl.ir.table import all_op_types
 
 
-def layer_kinds() -> set[str]:
-    return {cls.kind for cls in all_op_types() if cls.__module__.startswith("trtdsl.layers.")}
+LAYERS_MD = ROOT / "docs" / "layers.md"
+TABLE_START = "<!-- layer table: generated from each op's docs_row (tests/examples/test_docs.py) -->"
+TABLE_END = "<!-- end of layer table -->"
 
 
-def test_every_layer_op_has_a_row_in_the_layer_reference():
-    rows = set(re.findall(r"^\| `(\w+)` \|", (ROOT / "docs" / "layers.md").read_text(), re.MULTILINE))
-    kinds = layer_kinds()
-    assert not kinds - rows, f"ops without a row in docs/layers.md: {sorted(kinds - rows)}"
-    assert not rows - kinds, f"rows in docs/layers.md for ops that do not exist: {sorted(rows - kinds)}"
+def layer_ops() -> list[type]:
+    """The op classes of the layer families, by module, each module's in the order it defines them."""
+    return [cls for cls in all_op_types() if cls.__module__.startswith("trtdsl.layers.")]
+
+
+def layer_table() -> str:
+    """docs/layers.md's table of ops, from each op class's ``docs_row``."""
+    lines = [TABLE_START, "| Op (`kind`) | DSL functions | TensorRT layer | Semantics that differ from NumPy | Sources |",
+             "|---|---|---|---|---|"]
+    for cls in sorted(layer_ops(), key=lambda c: c.__module__):
+        lines.append("| " + " | ".join([f"`{cls.kind}`", *cls.docs_row]) + " |")
+    return "\n".join(lines + [TABLE_END])
 
 
 DTYPES_START = "<!-- input dtypes: generated from each op's input_dtypes (tests/examples/test_docs.py) -->"
@@ -43,11 +51,23 @@ def dtype_table() -> str:
     return "\n".join(lines + ["", DTYPES_END])
 
 
-def test_the_dtype_table_agrees_with_the_ops():
-    text = (ROOT / "docs" / "layers.md").read_text()
-    start, end = text.index(DTYPES_START), text.index(DTYPES_END) + len(DTYPES_END)
-    assert text[start:end] == dtype_table(), "docs/layers.md's input dtypes differ; the table should read:\n" + (
-        dtype_table())
+def generated(text: str) -> str:
+    """``text`` (docs/layers.md) with its generated tables as the ops declare them."""
+    for start, end, table in ((TABLE_START, TABLE_END, layer_table()), (DTYPES_START, DTYPES_END, dtype_table())):
+        i, j = text.index(start), text.index(end) + len(end)
+        text = text[:i] + table + text[j:]
+    return text
+
+
+def test_every_layer_op_has_a_row_with_sources():
+    for cls in layer_ops():
+        assert cls.docs_row is not None, f"{cls.__name__} has no docs_row (its row in docs/layers.md)"
+        assert len(cls.docs_row) == 4 and cls.docs_row[3].strip(), f"{cls.__name__}: no sources in its docs_row"
+
+
+def test_the_layer_reference_tables_agree_with_the_ops():
+    text = LAYERS_MD.read_text()
+    assert text == generated(text), "docs/layers.md's tables differ from the ops: run PYTHONPATH=tests python tests/examples/test_docs.py"
 
 
 def test_the_readme_code_runs_and_prints_what_it_says():
@@ -87,13 +107,6 @@ def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():
     assert "the TensorRT backend needs the tensorrt package and its libraries" in done.stderr
 
 
-def test_every_layer_row_names_its_sources():
-    text = (ROOT / "docs" / "layers.md").read_text()
-    for line in re.findall(r"^\| `\w+` \|.*$", text, re.MULTILINE):
-        cells = re.split(r"(?<!\\)\|", line)[1:-1]
-        assert len(cells) == 5 and cells[4].strip(), f"no sources in: {line[:60]}"
-
-
 def test_documents_link_only_to_files_of_the_repository():
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         text = path.read_text()
@@ -106,3 +119,7 @@ def test_documents_link_only_to_files_of_the_repository():
             resolved = (path.parent / target).resolve()
             assert resolved.is_relative_to(ROOT) and resolved.exists(), f"{path.name} links to {target}"
         assert "../" not in re.sub(r"\]\(\S*?\)", "", text), f"{path.name} names a path outside the repository"
+
+
+if __name__ == "__main__":  # PYTHONPATH=tests python tests/examples/test_docs.py: write docs/layers.md's generated tables
+    LAYERS_MD.write_text(generated(LAYERS_MD.read_text()))

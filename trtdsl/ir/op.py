@@ -99,6 +99,10 @@ class Op:
     An input whose dtypes depend on the parameters or on another input is checked by ``infer`` alone."""
     dtype_notes: ClassVar[Mapping[str, str]] = {}
     """What a dtype error on an input of :attr:`input_dtypes` adds, e.g. ``" (a bool shape tensor)"``."""
+    docs_row: ClassVar[tuple[str, str, str, str] | None] = None
+    """The op's row in the table of ``docs/layers.md`` (Markdown): its DSL functions, the TensorRT layer,
+    the semantics that differ from NumPy's, and the sources of those readings. The table is generated from
+    these (``PYTHONPATH=tests python tests/examples/test_docs.py`` writes it; a test checks it)."""
     name_stem: ClassVar[str | None] = None
     """The automatic layer names' stem where it is not the kind in snake case nor a ``names`` field's value
     (``"matmul"`` for MatrixMultiply)."""

@@ -105,6 +105,17 @@ class Activation(Op):
     """``type(x; alpha, beta)`` elementwise; int32/int64 inputs only for RELU."""
 
     kind = "Activation"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.activation`, `td.relu`, `td.sigmoid`, `td.tanh`, `td.leaky_relu`, `td.elu`, `td.selu`, "
+        "`td.softsign`, `td.softplus`, `td.clip`, `td.hard_sigmoid`, `td.scaled_tanh`, "
+        "`td.thresholded_relu`, `td.gelu`",
+        "`IActivationLayer` (`ActivationType`)",
+        "Formulas are TensorRT's with explicit alpha/beta (ONNX defaults); `leaky_relu`/`elu` use `x >= "
+        "0`, `thresholded_relu` uses `x > alpha`. Only RELU accepts int32/int64. CLIP maps NaN to its "
+        "lower bound, RELU and HARD_SIGMOID to 0 (`np.fmax`).",
+        "NvInfer.h `ActivationType`, `addActivation`; CLIP NaN: NVIDIA/TensorRT#4773 (*observed*); "
+        "RELU/HARD_SIGMOID NaN: *inferred*",
+    )
     input_names = ("x",)
     type: ActivationType = attrs.field(metadata=ir(names=True))
     alpha: float = 0.0

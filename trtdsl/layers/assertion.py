@@ -64,6 +64,15 @@ class Assertion(Op):
     """Fails with ``message`` when any element of its bool input is false; no output."""
 
     kind = "Assertion"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.assert_`",
+        "`IAssertionLayer`",
+        "No output; a run fails with an `ExecutionError` naming the message and the line when an element "
+        "of the condition is false, and a condition known false at definition time is an error (NvInfer.h "
+        "`IAssertionLayer`). The condition is a bool shape tensor of rank 0 or 1. Every assertion runs, "
+        "although no output needs it; top level only; no ONNX form.",
+        "NvInfer.h `IAssertionLayer`, `addAssertion`",
+    )
     input_names = ("condition",)
     input_dtypes = {"condition": (dtypes.bool_,)}
     dtype_notes = {"condition": " (a bool shape tensor)"}

@@ -42,6 +42,13 @@ class Cast(Op):
     """``x.astype(to)`` with TensorRT's conversion rules."""
 
     kind = "Cast"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.cast`, `Tensor.astype`",
+        "`ICastLayer`",
+        "Float to int truncates toward zero; out-of-range floats saturate and NaN gives 0; int narrowing "
+        "wraps (*UNCONFIRMED*). FP8/FP4/INT4 are not cast targets: use `td.quantize`.",
+        "Python docs `DataType`; saturation and NaN: NVIDIA/TensorRT#4775 (*observed*)",
+    )
     input_names = ("x",)
     input_dtypes = {"x": CASTABLE}
     dtype_notes = {"x": " (use td.quantize/td.dequantize for fp8, fp4 and int4)"}
@@ -74,6 +81,12 @@ class Identity(Op):
     """A copy of the input."""
 
     kind = "Identity"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.identity`",
+        "`IIdentityLayer`",
+        "A copy; also what `net.output` inserts to give an output its own name.",
+        "NvInfer.h `IIdentityLayer`",
+    )
     input_names = ("x",)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:

@@ -43,6 +43,13 @@ class Concatenation(Op):
     """``np.concatenate(inputs, axis)``: equal dtypes and ranks, equal dims except along ``axis``."""
 
     kind = "Concatenation"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.concatenate`",
+        "`IConcatenationLayer`",
+        "`axis=0` by default (TensorRT's own default is `max(0, rank - 3)`); equal dtypes and ranks "
+        "required.",
+        "Operators reference, Concatenation",
+    )
     axis: int
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:

@@ -33,6 +33,13 @@ class Constant(Op):
     """A tensor holding ``weights`` (dtype and shape are the weights')."""
 
     kind = "Constant"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`net.constant`, any NumPy array or number given to a DSL function",
+        "`IConstantLayer`",
+        "Arrays keep their dtype; Python lists become float32 or int32 (int64 if needed); float64 needs "
+        "an explicit dtype. FP8/INT4/FP4 constants feed only Dequantize layers in TensorRT.",
+        "Python docstrings `IConstantLayer`; Explicit Quantization guide",
+    )
     input_names = ()
     weights: Weights
 

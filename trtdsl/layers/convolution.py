@@ -330,6 +330,15 @@ class Convolution(_KernelOp):
     the group ``g = k // (K/num_groups)`` and kernel positions ``r`` (cross-correlation)."""
 
     kind = "Convolution"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.conv`",
+        "`IConvolutionLayer`",
+        "Cross-correlation (no kernel flip) over `(N, C, H, W)`/`(N, C, D, H, W)`; kernel `(K, C/groups, "
+        "*k)` (GKCRS) as input 1, bias `(K,)` input 2. `padding_mode` uses TensorRT's `PaddingMode` "
+        "output-size table; SAME modes derive the padding from the input size (negative padding clamped "
+        "to 0, *UNCONFIRMED*); ROUND_UP windows that reach past the padded input read zeros. Floats only.",
+        "NvInfer.h `PaddingMode`, `IConvolutionLayer`",
+    )
     name_stem = "conv"
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
@@ -365,6 +374,14 @@ class Deconvolution(_KernelOp):
     trimmed by the pre/post padding, plus the bias."""
 
     kind = "Deconvolution"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.conv_transpose`",
+        "`IDeconvolutionLayer`",
+        "Transposed convolution with kernel `(C, K/groups, *k)` (CKRS, ONNX ConvTranspose's layout); "
+        "padding **trims** the output: `(I - 1) * S + DK - (pre + post)`; SAME modes give `min(I * S, (I "
+        "- 1) * S + DK)`. No `output_padding`. Floats only.",
+        "NvInfer.h `PaddingMode`, `IDeconvolutionLayer`",
+    )
     name_stem = "deconv"
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:

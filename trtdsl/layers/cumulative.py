@@ -52,6 +52,13 @@ class Cumulative(Op):
     """Cumulative ``op`` of ``x`` along ``axis`` (see the module's table)."""
 
     kind = "Cumulative"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.cumsum`",
+        "`ICumulativeLayer` (`CumulativeOperation.SUM`)",
+        "Also exclusive and reversed forms; sums start from +0.0; integers wrap in their own dtype (NumPy "
+        "widens int32 to int64; *UNCONFIRMED*).",
+        "NvInfer.h `CumulativeOperation`",
+    )
     input_names = ("x",)
     input_dtypes = {"x": dtypes.FLOATS + dtypes.INTEGERS}
     name_stem = "cumsum"

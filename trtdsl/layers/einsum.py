@@ -189,6 +189,18 @@ class Einsum(Op):
     """``np.einsum(equation, *inputs)`` for one or two float inputs (see the module doc for the subset)."""
 
     kind = "Einsum"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.einsum`",
+        "`IEinsumLayer`",
+        "`np.einsum` on float operands of one dtype. One layer takes one or two operands, lowercase "
+        "letters without `...`, no letter twice in one operand and equal dims for one letter: what "
+        "NvInfer.h, the Python API doc, the Operators reference and TensorRT's ONNX parser all accept. "
+        "`td.einsum` writes `...` as letters and contracts more operands left to right in a chain of "
+        "layers, as that parser does; diagonals and broadcast dims are refused (NvInfer.h allows them; "
+        "the Python API doc rules out diagonals and the Operators page wants equal dims: *UNCONFIRMED*). "
+        "16-bit floats computed in float32.",
+        "NvInfer.h `IEinsumLayer`, Python API docs, Operators reference, onnx-tensorrt Einsum importer",
+    )
     equation: str
 
     def attributes(self) -> dict[str, object]:

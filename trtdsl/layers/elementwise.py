@@ -111,6 +111,20 @@ class ElementWise(Op):
     """``op(a, b)`` elementwise with broadcasting over equal-rank inputs (dims equal or 1)."""
 
     kind = "ElementWise"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.add`, `td.subtract`, `td.multiply`, `td.divide`, `td.floor_divide`, `td.power`, "
+        "`td.maximum`, `td.minimum`, `td.logical_and`, `td.logical_or`, `td.logical_xor`, `td.equal`, "
+        "`td.greater`, `td.less`, `td.elementwise`; operators `+ - * / // ** & \\| ^ == < >`; composites "
+        "`td.not_equal`, `td.greater_equal`, `td.less_equal`, `td.mod` (`!= >= <= %`)",
+        "`IElementWiseLayer` (`ElementWiseOperation`)",
+        "Integer `/` truncates toward zero (C), `//` floors; MAX/MIN return the other operand where one "
+        "is NaN (`np.fmax`/`np.fmin`); integer division by zero gives 0 (undefined in TensorRT); integer "
+        "arithmetic wraps (*UNCONFIRMED*); `POW` is float-only (stricter than TensorRT, which also lists "
+        "integers); logic ops take bool only. `!=`, `>=`, `<=`, `%` are built from several layers, as "
+        "TensorRT has no such operations.",
+        "NvInfer.h `ElementWiseOperation`; onnx/onnx#4016 and onnx-tensorrt (DIV, FLOOR_DIV); MIN NaN: "
+        "NVIDIA/TensorRT#4758 (*observed*), MAX: *inferred*",
+    )
     input_names = ("a", "b")
     op: ElementWiseOperation = attrs.field(metadata=ir(names=True))
 

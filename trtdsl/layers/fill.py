@@ -94,6 +94,16 @@ class Fill(Op):
     ``beta`` are the static parameters (None when inputs 1 and 2 give them)."""
 
     kind = "Fill"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.fill`, `td.arange`, `td.random_uniform`, `td.random_normal`",
+        "`IFillLayer` (`FillOperation` LINSPACE / RANDOM_UNIFORM / RANDOM_NORMAL)",
+        "LINSPACE is `alpha + sum(beta[k] * i_k)` (int32, int64, float32), with static alpha/beta only "
+        "for 1-D outputs; random fills (float32, float16) differ on every run. `td.arange` follows "
+        "`np.arange` (int64 by default for ints) and takes a dynamic stop. Dims may be dynamic (input 0, "
+        "a shape tensor). Given dims of a tensor (`td.zeros(x.shape)`, `td.arange(x.shape[0])`), the "
+        "constructors add their layers to that tensor's network, with no `like=`.",
+        "NvInfer.h and Python docstrings `IFillLayer`; LINSPACE rounding *UNCONFIRMED*",
+    )
     input_names = ("dims?", "alpha?", "beta?")
     shape: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)
     operation: FillOperation = attrs.field(default=FillOperation.LINSPACE, metadata=ir(label=True))

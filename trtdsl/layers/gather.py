@@ -68,6 +68,14 @@ class Gather(Op):
     """Gather from ``data`` (rank >= 1) at ``indices`` (int32/int64), by ``mode`` (see the module doc)."""
 
     kind = "Gather"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.take`, `td.take_along_axis`, `td.gather_nd`, `td.gather`",
+        "`IGatherLayer` (`GatherMode` DEFAULT / ELEMENT / ND)",
+        "An index out of range reads **0** instead of raising; negative indices wrap on every axis "
+        "(undefined in TensorRT for dynamic axes); int64 indices with non-int64 data are cast to int32.",
+        "NvInfer.h `IGatherLayer`; Operators reference, Gather; negative indices: onnx-tensorrt "
+        "(*indirect*)",
+    )
     input_names = ("data", "indices")
     input_dtypes = {"data": GATHER_DTYPES, "indices": dtypes.INTEGERS}
     axis: int = 0

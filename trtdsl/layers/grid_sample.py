@@ -103,6 +103,17 @@ class GridSample(Op):
     """``x`` (N, C, H, W) sampled at ``grid`` (N, H_out, W_out, 2); see the module for the rules."""
 
     kind = "GridSample"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.grid_sample`",
+        "`IGridSampleLayer` (`InterpolationMode`; `GridSampleMode` CLAMP / FILL / REFLECT, the members of "
+        "`SampleMode` it accepts)",
+        "`torch.nn.functional.grid_sample` / ONNX GridSample on `(N, C, H, W)` at a normalized `(N, "
+        "H_out, W_out, 2)` grid of the same dtype; taps outside resolved per pixel (FILL 0, CLAMP edge, "
+        "REFLECT mirrored); float32/float16/bfloat16 computed in float32. Sources: NvInfer.h, the "
+        "Operators reference (its example is a test), onnx-tensorrt's importer. *UNCONFIRMED*: cubic "
+        "coefficient -0.75, NEAREST ties to even, NEAREST + REFLECT exactly halfway outside.",
+        "NvInfer.h `IGridSampleLayer`, Operators reference, onnx-tensorrt GridSample importer",
+    )
     input_names = ("x", "grid")
     input_dtypes = {"x": dtypes.FLOATS}
     interpolation: InterpolationMode = attrs.field(default=InterpolationMode.LINEAR, metadata=ir(label=True))

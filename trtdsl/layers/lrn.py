@@ -71,6 +71,16 @@ class LRN(Op):
     on each channel of axis ``x.ndim - 3`` (see the module)."""
 
     kind = "LRN"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.lrn`",
+        "`ILRNLayer`",
+        "`x / (k + alpha / window * s) ** beta`, `s` the sum of squares over `window` channels centred on "
+        "each channel of axis `ndim - 3` (ONNX LRN's scaling: alpha divided by the window, settled by the "
+        "Operators reference's example and both TensorRT parsers passing alpha through). `window` odd in "
+        "[1, 15], alpha in [-1e20, 1e20], beta in [0.01, 1e5], k in [1e-5, 1e10] (NvInfer.h). float32 "
+        "only (*UNCONFIRMED*: float16, ranks other than 4).",
+        "NvInfer.h `ILRNLayer`, Operators reference example, onnx-tensorrt LRN importer",
+    )
     input_names = ("x",)
     input_dtypes = {"x": LRN_DTYPES}
     name_stem = "lrn"

@@ -73,6 +73,14 @@ class MatrixMultiply(Op):
     """``np.matmul(op0(a), op1(b))`` with VECTOR operands' unit dims dropped from the result."""
 
     kind = "MatrixMultiply"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.matmul`, `@`",
+        "`IMatrixMultiplyLayer` (`MatrixOperation` NONE / TRANSPOSE / VECTOR)",
+        "`np.matmul` with 1-D operands as VECTOR; both inputs need the same number of batch dims (leading "
+        "1s are inserted); floats only; TensorRT may compute float32 in TF32 (build with `tf32=False` to "
+        "prevent it).",
+        "NvInfer.h `IMatrixMultiplyLayer`, `BuilderFlag::kTF32`",
+    )
     input_names = ("a", "b")
     name_stem = "matmul"
     op0: MatrixOperation = attrs.field(default=MatrixOperation.NONE, metadata=ir(label=True))

@@ -147,6 +147,17 @@ class NMS(Op):
     number of rows (:func:`nms_count_symbol`)."""
 
     kind = "NMS"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.nms`",
+        "`INMSLayer` (`BoundingBoxFormat` CORNER_PAIRS / CENTER_SIZES)",
+        "Greedy per batch item and class over the `topk_box_limit` (<= 5000) best candidates: kept if "
+        "score **>** threshold and IoU **<=** threshold with the boxes kept for its class (NvInfer.h; "
+        "thresholds 0.0 when absent); scores are `(B, N, C)` (ONNX's are `(B, C, N)`), boxes `(B, N, 4)` "
+        "or per class `(B, N, C, 4)`; returns `(count, 3)` `(batch, class, box)` rows by batch then "
+        "decreasing score, the count a data-dependent dim. *UNCONFIRMED*: equal scores (lower box, then "
+        "lower class, first), IoU of boxes with no area (0), NaN scores (never selected).",
+        "NvInfer.h `INMSLayer`, onnx-tensorrt NonMaxSuppression importer",
+    )
     input_names = ("boxes", "scores", "max_output_boxes_per_class", "iou_threshold?", "score_threshold?")
     input_dtypes = {"boxes": NMS_DTYPES, "max_output_boxes_per_class": (dtypes.int32,)}
     name_stem = "nms"

@@ -59,6 +59,13 @@ class NonZero(Op):
     (:func:`count_symbol` of the input)."""
 
     kind = "NonZero"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.nonzero`",
+        "`INonZeroLayer`",
+        "Returns `np.array(np.nonzero(x))` as one `(rank, count)` tensor of int32 (or int64) indices; the "
+        "count is the data-dependent dim `nonzero(%x)`. Inputs float32, float16, int32, bool.",
+        "NvInfer.h `INonZeroLayer`",
+    )
     input_names = ("x",)
     input_dtypes = {"x": NONZERO_DTYPES}
     count: Dim = attrs.field(metadata=ir(hidden=True))

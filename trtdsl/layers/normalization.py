@@ -55,6 +55,15 @@ class Normalization(Op):
     ``num_groups != 1``)."""
 
     kind = "Normalization"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.layer_norm`, `td.instance_norm`, `td.group_norm`, `td.normalization`",
+        "`INormalizationLayer` (`addNormalizationV2`)",
+        "`(x - mean) / sqrt(var + eps) * scale + bias` with the biased variance; scale and bias have the "
+        "input's rank (per channel `[1, C, 1, ...]` for group norm, as `addNormalizationV2` expects); "
+        "statistics of 16-bit inputs in float32 (the TensorRT lowering casts such inputs to float32 "
+        "around the layer); floats only.",
+        "NvInfer.h `INormalizationLayer`, `addNormalizationV2`, `setComputePrecision` (10.16)",
+    )
     input_names = ("x", "scale", "bias")
     input_dtypes = {"x": dtypes.FLOATS}
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)

@@ -53,6 +53,16 @@ class OneHot(Op):
     along ``axis`` and negative indices wrapped once (see the module doc)."""
 
     kind = "OneHot"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.one_hot`",
+        "`IOneHotLayer`",
+        "`np.where(np.expand_dims(indices, axis) == classes, on, off)` (NvInfer.h `IOneHotLayer`): int32 "
+        "indices only; `depth` is a positive int fixed when the network is built (a constant shape tensor "
+        "in TensorRT); `values=(off, on)`, float32 by default, or a `(2,)` tensor whose dtype the output "
+        "has. A negative index counts from `depth`, one outside `[-depth, depth)` gives only off values "
+        "(ONNX OneHot's rule, which TensorRT's ONNX parser relies on: *UNCONFIRMED*).",
+        "NvInfer.h `IOneHotLayer`, Operators reference",
+    )
     input_names = ("indices", "values")
     input_dtypes = {"indices": (dtypes.int32,), "values": ONE_HOT_DTYPES}
     dtype_notes = {"indices": " (IOneHotLayer takes int32 indices)"}

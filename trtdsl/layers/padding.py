@@ -50,6 +50,13 @@ class Padding(Op):
     z - pre[1]]`` where in range, else 0."""
 
     kind = "Padding"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.padding_nd`",
+        "`IPaddingLayer`",
+        "Zero-pads (or, with negative values, crops) the **last two dims** of a rank >= 4 tensor. For "
+        "`np.pad` semantics use `td.pad`, which builds a `Slice`.",
+        "NvInfer.h `IPaddingLayer`",
+    )
     input_names = ("x",)
     input_dtypes = {"x": PADDING_DTYPES}
     pre_padding: tuple[int, ...] = attrs.field(converter=int_tuple)

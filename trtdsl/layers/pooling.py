@@ -83,6 +83,16 @@ class Pooling(Op):
     ``average_count_excludes_padding``) or ``(1 - blend_factor) * max + blend_factor * average``."""
 
     kind = "Pooling"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.max_pool`, `td.avg_pool`, `td.pool`",
+        "`IPoolingLayer` (`PoolingType` MAX / AVERAGE / MAX_AVERAGE_BLEND)",
+        "2-D/3-D windows on `(N, C, ...)`; stride defaults to the window. MAX skips NaN (*inferred*) and "
+        "pads with -inf, AVERAGE with 0 and by default divides by the number of **real** elements "
+        "(`count_include_pad=False`, TensorRT's default); with padding counted, positions past the padded "
+        "input (ROUND_UP) are not. Windows holding no input element give -inf / NaN (*UNCONFIRMED*; "
+        "PyTorch would drop them). `ceil_mode` is `EXPLICIT_ROUND_UP`.",
+        "NvInfer.h `IPoolingLayer`, `PaddingMode`; NaN: *inferred* from NVIDIA/TensorRT#4758",
+    )
     input_names = ("x",)
     type: PoolingType
     window_size: tuple[int, ...] = attrs.field(converter=int_tuple)

@@ -45,6 +45,15 @@ class ParametricReLU(Op):
     """``np.where(x < 0, slope * x, x)``; ``slope`` has ``x``'s rank and dtype, each dim 1 or ``x``'s."""
 
     kind = "ParametricReLU"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.prelu`",
+        "`IParametricReLULayer`",
+        "`np.where(x < 0, slope * x, x)`; the slope has x's dtype and rank (lower ranks get leading 1s), "
+        "each dim 1 or x's (NvInfer.h `addParametricReLU`); floats only. NaN and -0.0 pass through "
+        "unchanged (*UNCONFIRMED*, read from the Python API's \"multiplied with the slopes where the input "
+        "is negative\").",
+        "NvInfer.h `IParametricReLULayer`, Python API docs",
+    )
     input_names = ("x", "slope")
     input_dtypes = {"x": dtypes.FLOATS}
     name_stem = "prelu"

@@ -297,6 +297,14 @@ class Quantize(_ScaledOp):
     """``saturate(x / s)`` into ``to_type`` (int8, fp8, int4, fp4); inputs: x, scale, optional zero point."""
 
     kind = "Quantize"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.quantize`, `td.fake_quant`",
+        "`IQuantizeLayer`",
+        "Symmetric: `clip(rint(x / s))` to int8 [-128, 127] or int4 [-8, 7] (half to even); FP8 saturates "
+        "at ±448 and FP4 at ±6 before rounding; NaN gives NaN for FP8 and 0 for INT8, INT4, FP4 "
+        "(*UNCONFIRMED*). Per-tensor, per-channel (weights only) or block scales.",
+        "NvInfer.h `IQuantizeLayer`; FP4 and NaN *UNCONFIRMED*",
+    )
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, dtypes.FLOATS, QUANTIZED, float_side=0)
@@ -315,6 +323,12 @@ class Dequantize(_ScaledOp):
     """``(q * s).astype(to_type)`` (float32, float16, bfloat16); inputs: q, scale, optional zero point."""
 
     kind = "Dequantize"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.dequantize`, `td.fake_quant`",
+        "`IDequantizeLayer`",
+        "`q * s` computed in float32 and rounded once to the output type (*UNCONFIRMED*).",
+        "NvInfer.h `IDequantizeLayer`",
+    )
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, QUANTIZED, dtypes.FLOATS, float_side=1)
@@ -374,6 +388,13 @@ class DynamicQuantize(Op):
     """
 
     kind = "DynamicQuantize"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.dynamic_quantize`",
+        "`IDynamicQuantizeLayer`",
+        "Block quantization with scales computed from the block maxima (the NVFP4/MX recipes, "
+        "*UNCONFIRMED*); returns the quantized tensor and its scales.",
+        "NvInfer.h `IDynamicQuantizeLayer`, `addDynamicQuantizeV2`",
+    )
     input_names = ("x", "double_quant_scale")
     to_type: DType = attrs.field(default=dtypes.float4_e2m1, metadata=ir(label=True))
     scale_type: DType = attrs.field(default=dtypes.float8_e4m3, metadata=ir(label=True))

@@ -123,6 +123,15 @@ class Reduce(Op):
     """``np.<op>(x, axis=axes, keepdims=keepdims)`` with TensorRT's empty-volume results (module table)."""
 
     kind = "Reduce"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.sum`, `td.prod`, `td.max`, `td.min`, `td.mean`, `td.reduce`; `Tensor.sum/prod/max/min/mean`",
+        "`IReduceLayer` (`ReduceOperation`)",
+        "Empty reductions give TensorRT's values (SUM 0, PROD 1, MAX -inf / INT_MIN, MIN +inf / INT_MAX, "
+        "AVG NaN / 0) where NumPy raises; MAX/MIN skip NaN (*inferred*), a slice of only NaN giving the "
+        "empty result; integer SUM/PROD wrap in the input dtype and integer AVG truncates "
+        "(*UNCONFIRMED*); bool inputs are invalid.",
+        "NvInfer.h `ReduceOperation`; NaN: *inferred* from NVIDIA/TensorRT#4758",
+    )
     input_names = ("x",)
     op: ReduceOperation = attrs.field(metadata=ir(label=True))
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)

@@ -121,6 +121,17 @@ class Resize(Op):
     """Resize to ``shape`` (ints; dims as the IR knows them when input 1 gives them) or by ``scales``."""
 
     kind = "Resize"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.resize`",
+        "`IResizeLayer` (`InterpolationMode`, `ResizeCoordinateTransformation`, `ResizeSelector`, "
+        "`ResizeRoundMode`)",
+        "NEAREST/LINEAR/CUBIC on the innermost 8/3/2 dims, TensorRT's defaults (ASYMMETRIC, FLOOR); "
+        "coordinates use the length ratio even with scales (the TensorRT lowering gives the output dims "
+        "`floor(in * scale)`, never scales); indices and cubic taps clamp to the edge (ONNX's rule, "
+        "*UNCONFIRMED* in TensorRT). Output dims may be dynamic (input 1). float32, float16.",
+        "NvInfer.h `IResizeLayer`, `ResizeCoordinateTransformation`; edge clamping: ONNX via "
+        "onnx-tensorrt",
+    )
     input_names = ("x", "output dims?")
     input_dtypes = {"x": RESIZE_DTYPES}
     dtype_notes = {"x": " (int32 is invalid; int8 is a quantized type)"}

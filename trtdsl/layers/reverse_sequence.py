@@ -53,6 +53,14 @@ class ReverseSequence(Op):
     reversed."""
 
     kind = "ReverseSequence"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.reverse_sequence`",
+        "`IReverseSequenceLayer`",
+        "For each index of `batch_axis` (default 1), the first `sequence_lens[b]` elements along "
+        "`sequence_axis` (default 0) reversed (NvInfer.h `IReverseSequenceLayer`); int32/int64 lengths; a "
+        "length outside `[0, len]` is an `ExecutionError` (*UNCONFIRMED*, undocumented in TensorRT).",
+        "NvInfer.h `IReverseSequenceLayer`, Operators reference",
+    )
     input_names = ("x", "sequence_lens")
     input_dtypes = {"x": REVERSE_SEQUENCE_DTYPES, "sequence_lens": dtypes.INTEGERS}
     batch_axis: int = 1

@@ -101,6 +101,15 @@ class Scale(Op):
     default, scale 1, shift 0, power 1)."""
 
     kind = "Scale"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.scale`, `td.batch_norm` (constant parameters)",
+        "`IScaleLayer` (`addScaleNd`, `ScaleMode` UNIFORM / CHANNEL / ELEMENTWISE)",
+        "`(x * scale + shift) ** power` in that order with constant flat weights (NvInfer.h "
+        "`IScaleLayer`); empty weights are 1, 0, 1 and the empty shift is still added (-0.0 becomes +0.0, "
+        "*UNCONFIRMED*); rank >= 4 with 2 or 3 dims after `channel_axis`; the power is C's `powf` "
+        "(negative base, non-integer power: NaN; *UNCONFIRMED*); floats only.",
+        "NvInfer.h `IScaleLayer`, `addScaleNd`, onnx-tensorrt `scaleHelper`",
+    )
     input_names = ("x",)
     input_dtypes = {"x": dtypes.FLOATS}
     mode: ScaleMode = attrs.field(metadata=ir(label=True))

@@ -79,6 +79,18 @@ class Scatter(Op):
     """``data`` with ``updates`` written at ``indices`` by ``mode`` (see the module doc)."""
 
     kind = "Scatter"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.scatter_elements`, `td.scatter_nd`, `td.put_along_axis`",
+        "`IScatterLayer` (`ScatterMode` ELEMENT / ND)",
+        "ONNX ScatterElements / ScatterND without reduction (NvInfer.h `IScatterLayer`), returning a new "
+        "tensor (`np.put_along_axis` writes in place; its indices and values broadcast with Slice "
+        "layers). ELEMENT indices are no larger than the data. Writes to one element twice are undefined "
+        "in TensorRT: the reference keeps the last in the indices' row-major order (*UNCONFIRMED*). "
+        "Negative indices wrap once (ONNX's rule, *UNCONFIRMED*); indices still out of range are an error "
+        "on the reference.",
+        "NvInfer.h `IScatterLayer`, Operators reference, onnx-tensorrt ScatterElements/ScatterND "
+        "importers",
+    )
     input_names = ("data", "indices", "updates")
     input_dtypes = {"data": SCATTER_DTYPES, "indices": dtypes.INTEGERS}
     mode: ScatterMode = attrs.field(default=ScatterMode.ELEMENT, metadata=ir(label=True))

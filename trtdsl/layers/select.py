@@ -39,6 +39,13 @@ class Select(Op):
     """``np.where(condition, then, else)`` over equal-rank inputs; condition is bool."""
 
     kind = "Select"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.where`",
+        "`ISelectLayer`",
+        "`np.where` with equal ranks (Unsqueeze inserted) and TensorRT broadcasting (1 against 0 gives "
+        "0).",
+        "NvInfer.h `ISelectLayer`",
+    )
     input_names = ("condition", "then", "else")
     input_dtypes = {"condition": (dtypes.bool_,), "then": SELECT_DTYPES, "else": SELECT_DTYPES}
 

@@ -33,6 +33,13 @@ class Shape(Op):
     """``np.array(x.shape, np.int64)`` for an input of any dtype."""
 
     kind = "Shape"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.shape_of`",
+        "`IShapeLayer`",
+        "A 1-D **int64** tensor of the dims (a shape tensor); static shape `(rank,)` even for dynamic "
+        "dims.",
+        "NvInfer.h `IShapeLayer`",
+    )
     input_names = ("x",)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:

@@ -99,6 +99,15 @@ class Shuffle(Op):
     (see :func:`dynamic_reshape_dims`)."""
 
     kind = "Shuffle"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.reshape`, `td.transpose`, `td.shuffle`; `Tensor.reshape`, `Tensor.transpose`, `Tensor.T`",
+        "`IShuffleLayer`",
+        "One layer does transpose, reshape, transpose. In `td.shuffle`'s reshape dims, `0` copies the "
+        "input dim (TensorRT's placeholder); `td.reshape` keeps NumPy's meaning (`0` is a zero-length "
+        "dim). Reshape dims computed from dynamic dims (`(x.shape[0] * 2, -1)`) or given as a shape "
+        "tensor are input 1, read when the network runs.",
+        "NvInfer.h `IShuffleLayer`; permutation: onnx-tensorrt (*indirect*)",
+    )
     input_names = ("data", "reshape dims?")
     first_transpose: tuple[int, ...] | None = attrs.field(default=None, converter=_opt_tuple,
                                                           metadata=ir(unless_none=True))

@@ -83,6 +83,19 @@ class Slice(Op):
     given as a tensor (input 1, 2 or 3) holds that tensor's values as the IR knows them (dims)."""
 
     kind = "Slice"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.slice`, `td.pad`, `x[...]` indexing, `td.broadcast_to`, `td.full`, `td.zeros`, `td.ones`, "
+        "`td.full_like`, `td.zeros_like`, `td.ones_like`",
+        "`ISliceLayer` (`SampleMode`)",
+        "`out[y] = x[start + y * stride]` with a raw (not Python-normalised) start; out-of-range "
+        "coordinates follow the mode: STRICT_BOUNDS (error), WRAP, CLAMP, FILL, REFLECT. Start, size and "
+        "stride may be shape tensors (inputs 1-3) made from dynamic dims; indices and slice bounds may be "
+        "dims (`x[:y.shape[0]]`, `x[n - 1]`), which count from the start and must lie within the axis "
+        "when the network runs (nothing is clipped). `td.pad` maps `np.pad`'s modes onto one Slice; "
+        "`td.broadcast_to` (and `td.full` and friends, a broadcast constant) reads dims of 1 with stride "
+        "0.",
+        "NvInfer.h `ISliceLayer`, `SampleMode`; FILL value conversion *UNCONFIRMED*",
+    )
     input_names = ("data", "start?", "size?", "stride?", "fill?")
     input_dtypes = {"data": SLICE_DTYPES}
     start: tuple[DimLike, ...] = attrs.field(converter=dim_tuple)

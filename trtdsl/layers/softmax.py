@@ -35,6 +35,13 @@ class SoftMax(Op):
     """Softmax of ``x`` along ``axis`` (a non-negative dim index; TensorRT's mask is ``1 << axis``)."""
 
     kind = "SoftMax"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.softmax`",
+        "`ISoftMaxLayer`",
+        "One axis, `axis=-1` by default (TensorRT's own default is `rank - 3`); floats only; a slice "
+        "whose maximum is ±inf gives NaN.",
+        "NvInfer.h `ISoftMaxLayer`",
+    )
     input_names = ("x",)
     input_dtypes = {"x": dtypes.FLOATS}
     name_stem = "softmax"

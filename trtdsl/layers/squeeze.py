@@ -31,6 +31,12 @@ class Squeeze(Op):
     """``np.squeeze(x, axes)``; every listed dim must be 1."""
 
     kind = "Squeeze"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.squeeze`",
+        "`ISqueezeLayer`",
+        "Listed dims must be 1; `axis=None` squeezes static dims of 1 only.",
+        "NvInfer.h `addSqueeze`",
+    )
     input_names = ("x",)
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 
@@ -51,6 +57,12 @@ class Unsqueeze(Op):
     """``np.expand_dims(x, axes)``; axes index the output (rank + len(axes))."""
 
     kind = "Unsqueeze"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.unsqueeze`, `td.expand_dims`",
+        "`IUnsqueezeLayer`",
+        "Axes index the output (`np.expand_dims`).",
+        "NvInfer.h `addUnsqueeze`",
+    )
     input_names = ("x",)
     axes: tuple[int, ...] = attrs.field(converter=int_tuple)
 

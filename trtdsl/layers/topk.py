@@ -65,6 +65,13 @@ class TopK(Op):
     """``k`` extreme values of ``x`` along ``axis`` and their indices (see the module's ordering rules)."""
 
     kind = "TopK"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.topk`",
+        "`ITopKLayer` (`TopKOperation` MAX / MIN)",
+        "Returns sorted values and int32 (or int64) indices; `k <= 3840` and the axis must be one of the "
+        "last four; ties keep the lower index; NaN counts as the largest (*UNCONFIRMED*).",
+        "NvInfer.h `addTopK`; ties: onnx-tensorrt's ArgMax (*indirect*)",
+    )
     input_names = ("x",)
     input_dtypes = {"x": dtypes.FLOATS + dtypes.INTEGERS}
     name_stem = "topk"

@@ -101,6 +101,16 @@ class Unary(Op):
     """``op(x)`` elementwise."""
 
     kind = "Unary"
+    docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
+        "`td.exp`, `td.log`, `td.sqrt`, `td.reciprocal`, `td.abs`, `td.negative`, `td.sin`, `td.cos`, "
+        "`td.tan`, `td.sinh`, `td.cosh`, `td.arcsin`, `td.arccos`, `td.arctan`, `td.arcsinh`, "
+        "`td.arccosh`, `td.arctanh`, `td.ceil`, `td.floor`, `td.round`, `td.sign`, `td.erf`, `td.isinf`, "
+        "`td.isnan`, `td.logical_not`, `td.unary`; operators `-x`, `abs(x)`, `~x`",
+        "`IUnaryLayer` (`UnaryOperation`)",
+        "ROUND is half to even (`np.rint`); NOT takes bool only; ABS/SIGN also take int32/int64; integer "
+        "negation is built as `0 - x` (TensorRT's NEG is float-only).",
+        "NvInfer.h `UnaryOperation`; integer NEG: onnx-tensorrt",
+    )
     input_names = ("x",)
     op: UnaryOperation = attrs.field(metadata=ir(names=True))
 
