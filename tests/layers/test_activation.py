@@ -177,7 +177,7 @@ for _name, _fn, _member, _params in ACTIVATIONS:
     )
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "tanh": lambda e: dict(x=e.m),
     "relu": lambda e: dict(x=e.m),

@@ -156,7 +156,7 @@ def _(net):
     net.output("y", x)
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "assert_": lambda e: dict(condition=td.shape_of(e.m) > 0, message="no empty dims"),
 }

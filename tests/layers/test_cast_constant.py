@@ -257,7 +257,7 @@ def _(net):
     net.output("y", net.constant(CONSTANT_BOOL))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "identity": lambda e: dict(x=e.m),
     "cast": lambda e: dict(x=e.m, dtype=td.int32),

@@ -179,7 +179,7 @@ def _(net):
     net.output("y", td.concatenate([b, a], axis=0))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "concatenate": lambda e: dict(tensors=[e.m, e.m], axis=0),
 }

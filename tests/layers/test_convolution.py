@@ -521,7 +521,7 @@ def _(net):
                                       dilation=(2, 1), groups=2))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "conv": lambda e: dict(x=e.x, w=np.ones((2, 3, 2, 2), np.float32), b=np.ones((2,), np.float32), stride=1, padding=0, dilation=1, groups=1),
     "conv_transpose": lambda e: dict(x=e.x, w=np.ones((3, 2, 2, 2), np.float32), b=np.ones((2,), np.float32), stride=1, padding=0, dilation=1,

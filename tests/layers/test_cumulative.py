@@ -161,7 +161,7 @@ def _(net):
     net.output("y", td.cumsum(net.input("i", td.int32, (6,)), 0, reverse=True))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "cumsum": lambda e: dict(x=e.m, axis=1, exclusive=False, reverse=False),
 }

@@ -273,7 +273,7 @@ def _(net):
     net.output("y", net.input("a", td.float32, ("n", 2, 3)) - net.input("b", td.float32, (3,)))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "add": lambda e: dict(a=e.m, b=e.m),
     "divide": lambda e: dict(a=e.m, b=e.m),

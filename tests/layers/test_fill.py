@@ -404,7 +404,7 @@ def _(net):
     net.output("y", td.fill((x.shape[0], 3), "linspace", 1.0, (10.0, 0.5), like=x))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "arange": lambda e: dict(start=0, stop=5, step=1, dtype=td.int32, like=e.m),
     "broadcast_to": lambda e: dict(x=e.v, shape=(2, 3)),

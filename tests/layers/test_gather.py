@@ -311,7 +311,7 @@ def _(net):
     net.output("y", td.gather(data, np.zeros((3, 2), np.int32), axis=1, num_elementwise_dims=1))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "gather": lambda e: dict(data=e.m, indices=e.iv, axis=1),
     "gather_nd": lambda e: dict(data=e.m, indices=np.zeros((2, 2), np.int32)),

@@ -234,7 +234,7 @@ def _(net):
     net.output("y", td.grid_sample(x, grid, interpolation="nearest", sample_mode="clamp"))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "grid_sample": lambda e: dict(x=e.x, grid=e.net.constant(np.zeros((2, 3, 3, 2), np.float32)),
                                   interpolation="linear", align_corners=False),

@@ -138,7 +138,7 @@ def _(net):
     net.output("y", td.lrn(net.input("x", td.float32, ("n", 7, 3, 2)), 5, alpha=2e-3, beta=0.6, k=1.5))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "lrn": lambda e: dict(x=e.x, window=3, alpha=1e-4, beta=0.75, k=1.0),
 }

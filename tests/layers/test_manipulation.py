@@ -350,7 +350,7 @@ def helpers() -> td.Network:
     return net
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "argmax": lambda e: dict(x=e.m, axis=1, keepdims=False, dtype=td.int32),
     "argmin": lambda e: dict(x=e.m, axis=1, keepdims=False, dtype=td.int32),

@@ -298,7 +298,7 @@ def _(net):
     net.output("vv", td.matmul(v, v))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "matmul": lambda e: dict(a=e.m, b=np.ones((3, 2), np.float32), transpose_a=False, transpose_b=False),
 }

@@ -359,7 +359,7 @@ def onnx_rows() -> list[Row]:
     return rows
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "hard_swish": lambda e: dict(x=e.m),
     "silu": lambda e: dict(x=e.m),

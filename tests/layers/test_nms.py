@@ -281,7 +281,7 @@ def _(net):
     net.output("selected", td.nms(boxes, scores, 3))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "nms": lambda e: dict(boxes=e.net.constant(np.zeros((1, 5, 4), np.float32)),
                           scores=e.net.constant(np.ones((1, 5, 2), np.float32)), max_output_boxes_per_class=3,

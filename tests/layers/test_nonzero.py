@@ -159,7 +159,7 @@ def _(net):
     net.output("i32", td.nonzero(b))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "count_symbol": lambda e: dict(x=e.m),
     "nonzero": lambda e: dict(x=e.m),

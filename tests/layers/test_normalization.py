@@ -358,7 +358,7 @@ def _(net):
     net.output("ln", td.layer_norm(b, LN_SCALE_BF16, LN_BIAS_BF16, axis=(-2, -1)))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "group_norm": lambda e: dict(x=e.x, num_groups=3, scale=np.ones((1, 3, 1, 1), np.float32), bias=np.ones((1, 3, 1, 1), np.float32)),
     "instance_norm": lambda e: dict(x=e.x, scale=np.ones((1, 3, 1, 1), np.float32), bias=np.ones((1, 3, 1, 1), np.float32)),

@@ -161,7 +161,7 @@ def _(net):
     net.output("y", td.one_hot(idx, 5, values=(-1.5, 2.0), axis=1))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "one_hot": lambda e: dict(indices=e.iv, depth=4, values=(0.0, 1.0), axis=-1),
 }

@@ -198,7 +198,7 @@ def _(net):
     net.output("y", td.padding_nd(net.input("x", td.int32, (4, 4, 4, 4)), (1, -1), (0, 2)))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "pad": lambda e: dict(x=e.m, pad_width=((0, 1), (1, 0)), mode="constant", constant_values=0),
     "padding_nd": lambda e: dict(x=e.x, pre_padding=(1, 1), post_padding=(1, 1)),

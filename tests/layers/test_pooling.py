@@ -345,7 +345,7 @@ def _(net):
                             blend_factor=0.25))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "avg_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False,
                                count_include_pad=False),

@@ -158,7 +158,7 @@ def _(net):
     net.output("y", td.prelu(net.input("x", td.float32, (2, 3)), net.input("s", td.float32, (1, 3))))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "prelu": lambda e: dict(x=e.m, slope=np.ones((1, 3), np.float32)),
 }

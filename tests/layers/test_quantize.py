@@ -750,7 +750,7 @@ def _(net):
     net.output("s", s)
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "dequantize": lambda e: dict(q=td.quantize(e.m, 0.5), scale=0.5, dtype=td.float32),
     "quantize": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),

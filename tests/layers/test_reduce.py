@@ -300,7 +300,7 @@ def _(net):
     net.output("prod", x.prod(axis=(1, 0), keepdims=True))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "max": lambda e: dict(x=e.m, axis=1, keepdims=False),
     "min": lambda e: dict(x=e.m, axis=1, keepdims=False),

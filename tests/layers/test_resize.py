@@ -371,7 +371,7 @@ def _(net):
     net.output("y", td.resize(x, (1, 2, x.shape[2] * 2, 3)))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "resize": lambda e: dict(x=e.x, shape=(2, 3, 8, 10)),
 }

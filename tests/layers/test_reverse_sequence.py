@@ -153,7 +153,7 @@ def _(net):
     net.output("y", td.reverse_sequence(net.input("x", td.float32, (2, 4, 3)), [3, 1], batch_axis=0, sequence_axis=2))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "reverse_sequence": lambda e: dict(x=e.m, sequence_lens=np.array([1, 2, 2], np.int32), batch_axis=1,
                                        sequence_axis=0),

@@ -229,7 +229,7 @@ def _(net):
     net.output("e", td.scale(x, scale=SCALE_EW, mode="elementwise"))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "scale": lambda e: dict(x=e.x, shift=np.ones((3,), np.float32), scale=np.ones((3,), np.float32), power=np.ones((3,), np.float32), mode="channel", channel_axis=1),
 }

@@ -267,7 +267,7 @@ def _(net):
     net.output("y", td.scatter_nd(data, idx, upd))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "put_along_axis": lambda e: dict(arr=e.m, indices=e.i, values=e.m, axis=1),
     "scatter_elements": lambda e: dict(data=e.m, indices=e.i, updates=e.m, axis=1),

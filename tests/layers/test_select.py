@@ -132,7 +132,7 @@ def _(net):
     net.output("y", td.where(c, net.input("a", td.float32, (2, 3)), net.input("b", td.float32, (2, 3))))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "where": lambda e: dict(condition=e.b, x=e.m, y=e.m),
 }

@@ -61,7 +61,7 @@ def _(net):
     net.mark_output_for_shapes("dims", td.shape_of(net.input("x", td.float32, ("n", 3))))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "shape_of": lambda e: dict(x=e.m),
 }

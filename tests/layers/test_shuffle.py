@@ -184,7 +184,7 @@ def _(net):
     net.output("y", td.unsqueeze(net.input("x", td.float32, (2, 3)), (0, -1)))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "expand_dims": lambda e: dict(x=e.m, axis=0),
     "unsqueeze": lambda e: dict(x=e.m, axis=0),

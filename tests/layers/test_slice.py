@@ -500,7 +500,7 @@ def _(net):
     net.output("y", net.input("x", td.float32, ("n", 6))[:, 1:4])
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "slice": lambda e: dict(x=e.m, start=(0, 0), size=(1, 2), stride=(1, 1)),
 }

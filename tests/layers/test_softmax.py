@@ -116,7 +116,7 @@ def _(net):
     net.output("y", td.softmax(net.input("x", td.float32, (3, 4)), axis=0))
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "softmax": lambda e: dict(x=e.m, axis=1),
 }

@@ -180,7 +180,7 @@ def _(net):
     net.output("i", i)
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "topk": lambda e: dict(x=e.m, k=2, axis=1),
 }

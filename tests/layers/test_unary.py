@@ -182,7 +182,7 @@ tensorrt_expectation("unary_not", "NvInfer.h UnaryOperation::kNOT (bool input)",
 )
 
 
-# -- adversarial calls: a valid call's arguments, given a fresh tests/test_adversarial.py Env (which calls each with bad values) --
+# -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "abs": lambda e: dict(x=e.m),
     "arccos": lambda e: dict(x=e.m),
