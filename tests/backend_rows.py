@@ -175,12 +175,12 @@ def load_example(name: str) -> ModuleType:
 
 
 # -- TensorRT expectations --------------------------------------------------------------------------
-# What TensorRT must receive for a given op, written from TensorRT's documentation and not from the lowering.
-#
-# Each ``@tensorrt_expectation`` builds a small network with the DSL and states, for one or more of its IR nodes (selected
-# by op kind), the TensorRT layers that node must become: the method that adds each layer, the values of its
-# properties as read back through the Python API, and its inputs by index. ``tests/backends/tensorrt/test_expectations.py`` lowers
-# every one into the strict stand-ins of TensorRT 10.16 and 11.4 and compares.
+# What TensorRT must receive for a given op, written from TensorRT's documentation and not from the
+# lowering. Each ``@tensorrt_expectation`` builds a small network with the DSL and states, for one or more
+# of its IR nodes (selected by op kind), the TensorRT layers that node must become: the method that adds
+# each layer, the values of its properties as read back through the Python API, and its inputs by index.
+# ``tests/backends/tensorrt/test_expectations.py`` lowers every one into the strict stand-ins of TensorRT
+# 10.16 and 11.4 and compares.
 #
 # The sources are NvInfer.h (NVIDIA/TensorRT ``include/NvInfer.h``: the class and method named in each
 # row's ``source``) and the Python API manifests (``trtdsl/backends/tensorrt/manifests``). Where NvInfer.h
@@ -284,7 +284,8 @@ def declaring_modules() -> list[ModuleType]:
 
 def onnx_rows() -> list[Row]:
     """The ``onnx_rows()`` of every test module; row ids are unique."""
-    rows = [row for module in declaring_modules() if hasattr(module, "onnx_rows") for row in module.onnx_rows()]
+    modules = [module for module in declaring_modules() if hasattr(module, "onnx_rows")]
+    rows = [row for module in modules for row in module.onnx_rows()]
     ids = [row.id for row in rows]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
