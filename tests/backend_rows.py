@@ -284,7 +284,7 @@ def declaring_modules() -> list[ModuleType]:
 
 def onnx_rows() -> list[Row]:
     """The ``onnx_rows()`` of every test module; row ids are unique."""
-    modules = [module for module in declaring_modules() if hasattr(module, "onnx_rows")]
+    modules = [module for module in declaring_modules() if _declares(module, "onnx_rows")]
     rows = [row for module in modules for row in module.onnx_rows()]
     ids = [row.id for row in rows]
     twice = sorted({i for i in ids if ids.count(i) > 1})
@@ -314,10 +314,16 @@ def adversarial_calls() -> dict[str, Callable[[Any], dict]]:
     valid call given a fresh ``tests/test_adversarial.py`` Env (which then calls it with bad values)."""
     calls: dict[str, Callable[[Any], dict]] = {}
     for module in declaring_modules():
-        for name, base in getattr(module, "ADVERSARIAL_CALLS", {}).items():
+        for name, base in (module.ADVERSARIAL_CALLS if _declares(module, "ADVERSARIAL_CALLS") else {}).items():
             if calls.setdefault(name, base) is not base:
                 raise ValueError(f"adversarial calls of td.{name} declared twice")
     return calls
+
+
+def _declares(module: ModuleType, name: str) -> bool:
+    """Whether ``module`` declares ``name`` itself (not the collector of that name, imported from here)."""
+    value = getattr(module, name, None)
+    return value is not None and getattr(value, "__module__", module.__name__) == module.__name__
 
 
 def _load(name: str, path: Path) -> ModuleType:
