@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import importlib
+import os
+import pathlib
+import shutil
 from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
 
 import numpy as np
@@ -95,6 +99,39 @@ class Network:
         from trtdsl.ir.printer import format_network
 
         return format_network(self, locations=locations)
+
+    # -- pictures -------------------------------------------------------------------------------------
+    def to_dot(self) -> str:
+        """The picture of the network as Graphviz DOT text (see :func:`trtdsl.ir.dot.to_dot`): loops and
+        conditionals as labelled clusters, layers labelled with their output types."""
+        from trtdsl.ir.dot import to_dot
+
+        return to_dot(self)
+
+    def draw(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Write the picture to ``path``: ``.dot`` (DOT text, always), ``.svg``, ``.png`` or ``.pdf``
+        (through Graphviz's ``dot``; a BackendError with the install command where it is missing).
+        Returns the path written."""
+        from trtdsl.ir.dot import draw
+
+        return draw(self, path)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture of the network, where Graphviz is installed (None otherwise, so that
+        Jupyter shows :meth:`_repr_html_` rather than a broken image)."""
+        from trtdsl.ir.dot import render
+
+        if shutil.which("dot") is None:
+            return None
+        return render(self, "svg").decode()
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's view of the network without Graphviz: the textual IR. None where Graphviz is
+        installed, so that Jupyter shows the picture (a notebook shows its richest format, and ranks
+        HTML above SVG)."""
+        if shutil.which("dot") is not None:
+            return None
+        return f"<pre>{html.escape(self.format(locations=False))}</pre>"
 
     # -- building -------------------------------------------------------------------------------------
     def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike], *,
