@@ -66,7 +66,7 @@ def test_every_layer_row_names_its_sources():
 
 
 def test_documents_link_only_to_files_of_the_repository():
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
         text = path.read_text()
         # links in prose: code (fenced, indented, inline) left out
         unfenced = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
