@@ -46,7 +46,7 @@ def to_dot(network: Network) -> str:
     next value is a dashed back edge, and a conditional output's two inputs are labelled ``then`` and
     ``else``. A network whose regions TensorRT would reject is drawn flat, as the textual IR prints it."""
     expect_network("to_dot", network)
-    lines = [f"digraph {_quote(network.name)} {{", "  rankdir=TB;", "  compound=true;",
+    lines = [f"digraph {_quote(network.name)} {{", "  rankdir=TB;",
              '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", fontname="Helvetica"];',
              '  edge [fontname="Helvetica", fontsize=10];']
     ids = {node: f"n{i}" for i, node in enumerate(network.nodes)}
