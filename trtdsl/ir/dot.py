@@ -11,6 +11,31 @@ digraph "tiny" {
   "in:x" -> "n0" [label="f32[2]"];
 ...
 }
+
+A loop is a cluster holding its boundary layers and its body; the recurrence's next value is a dashed
+back edge:
+
+>>> import numpy as np
+>>> net = td.Network("acc")
+>>> xs = net.input("xs", td.float32, (3,))
+>>> total, _ = td.scan(lambda c, x: (c + x, None), np.float32(0), xs)
+>>> net.output("total", total)
+>>> print(to_dot(net))  # doctest: +ELLIPSIS
+digraph "acc" {
+...
+  subgraph "cluster_r0" {
+    label="loop loop_0";
+    style="rounded,filled"; fillcolor="#f4f0fa";
+    "n2" [label="TripLimit[COUNT]\\ntrip_limit_0", fillcolor="#fff2b3"];
+    "n3" [label="Recurrence\\nrecurrence_0\\nf32[]", fillcolor="#fff2b3"];
+    "n4" [label="Iterator\\niterator_0\\nf32[]", fillcolor="#fff2b3"];
+    "n5" [label="ElementWise[SUM]\\nsum_0\\nf32[]"];
+    "n6" [label="LoopOutput[LAST_VALUE]\\nloop_output_0\\nf32[]", fillcolor="#fff2b3"];
+  }
+...
+  "n5" -> "n3" [label="next: f32[]", style=dashed, constraint=false, color="#7b52ab"];
+...
+}
 """
 
 from __future__ import annotations
