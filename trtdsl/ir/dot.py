@@ -129,10 +129,10 @@ def _cluster(structure: Structure, region: Region, ids: dict[Node, str], indent:
              lines: list[str]) -> None:
     """A region as a cluster (``cluster_r<index>``): its own layers, and a conditional's branches as
     clusters ``cluster_r<index>_then``/``_else`` inside it."""
-    kind = "loop" if region.is_loop else "if"
+    kind, fill = ("loop", _LOOP_FILL) if region.is_loop else ("if", _IF_FILL)
     lines += [f"{indent}subgraph {_quote(f'cluster_r{region.index}')} {{",
               f"{indent}  label={_quote(f'{kind} {region.name}')};",
-              f'{indent}  style="rounded,filled"; fillcolor={_quote(_LOOP_FILL if region.is_loop else _IF_FILL)};']
+              f'{indent}  style="rounded,filled"; fillcolor={_quote(fill)};']
     _block(structure, (region, None), ids, indent + "  ", lines)
     if not region.is_loop:
         for which in (True, False):
