@@ -104,6 +104,9 @@ class Linear(Module):
     array([[1.5, 5. ]], dtype=float32)
     """
 
+    weight: Parameter
+    bias: Parameter | None
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
                  dtype: DType | str | Any = dtypes.float32) -> None:
         super().__init__()
@@ -123,6 +126,8 @@ class _ConvNd(Module):
     """What Conv2d and ConvTranspose2d share: channels, kernel, stride, padding, dilation, groups."""
 
     transposed = False
+    weight: Parameter
+    bias: Parameter | None
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any, groups: int, bias: bool, dtype: Any) -> None:

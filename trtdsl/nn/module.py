@@ -373,7 +373,8 @@ def save(path: str | os.PathLike[str], state_dict: Mapping[str, Any]) -> None:
         arrays[name] = np.ascontiguousarray(array)
     if suffix == ".npz":
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        savez: Any = np.savez  # numpy's stubs take **arrays for its allow_pickle keyword
+        savez(buffer, **arrays)
         data = buffer.getvalue()
     else:
         data = _safetensors("save").save(arrays)

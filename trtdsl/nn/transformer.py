@@ -15,7 +15,7 @@ for the MLP, ``gate_proj``/``up_proj``/``down_proj`` for SwiGLU (LLaMA's).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import as_array, expect_tensor
+from trtdsl.layers._common import array_of, expect_tensor
 from trtdsl.layers.activation import gelu, relu
 from trtdsl.layers.elementwise import add, multiply
 from trtdsl.layers.matmul import matmul
@@ -74,8 +74,7 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
         allowed = np.tril(np.ones((sq, sk), bool)).reshape((1,) * (scores.ndim - 2) + (sq, sk))
         scores = where(allowed, scores, -np.inf)
     if mask is not None:
-        is_bool = (mask.dtype is dtypes.bool_ if isinstance(mask, Tensor)
-                   else np.asarray(as_array(fn, "mask", mask)).dtype == bool)
+        is_bool = mask.dtype is dtypes.bool_ if isinstance(mask, Tensor) else array_of(fn, "mask", mask).dtype == bool
         scores = where(mask, scores, -np.inf) if is_bool else add(scores, mask)
     return matmul(softmax(scores, -1), v)
 
@@ -119,12 +118,13 @@ class MultiHeadAttention(Module):
             if t.ndim != 3:
                 raise ShapeError(f"MultiHeadAttention: argument {arg!r} has shape {t.type.shape_text}; expected "
                                  "(batch, seq, features)")
-        heads = [split_heads(proj(t), self.num_heads) for proj, t in ((self.q_proj, x), (self.k_proj, c),
-                                                                       (self.v_proj, c))]
-        return self.out_proj(merge_heads(scaled_dot_product_attention(*heads, mask, causal=causal)))
+        q, k, v = (split_heads(proj(t), self.num_heads) for proj, t in ((self.q_proj, x), (self.k_proj, c),
+                                                                         (self.v_proj, c)))
+        y: Tensor = self.out_proj(merge_heads(scaled_dot_product_attention(q, k, v, mask, causal=causal)))
+        return y
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "gelu": gelu,
     "gelu_tanh": lambda x: gelu(x, approximate="tanh"),
     "relu": relu,
@@ -153,7 +153,8 @@ class MLP(Module):
         self.fc2 = Linear(hidden_features, out, bias, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.fc2(_ACTIVATIONS[self.activation](self.fc1(x)))
+        y: Tensor = self.fc2(_ACTIVATIONS[self.activation](self.fc1(x)))
+        return y
 
 
 class SwiGLU(Module):
@@ -173,7 +174,8 @@ class SwiGLU(Module):
         self.down_proj = Linear(hidden_dim, dim, bias, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.down_proj(multiply(silu(self.gate_proj(x)), self.up_proj(x)))
+        y: Tensor = self.down_proj(multiply(silu(self.gate_proj(x)), self.up_proj(x)))
+        return y
 
 
 class TransformerBlock(Module):
@@ -193,7 +195,8 @@ class TransformerBlock(Module):
                  eps: float = 1e-5, causal: bool = False, bias: bool = True,
                  dtype: DType | str | Any = dtypes.float32) -> None:
         super().__init__()
-        norms = {"layer": lambda: LayerNorm(dim, eps, dtype=dtype), "rms": lambda: RMSNorm(dim, eps, dtype=dtype)}
+        norms: dict[str, Callable[[], Module]] = {
+            "layer": lambda: LayerNorm(dim, eps, dtype=dtype), "rms": lambda: RMSNorm(dim, eps, dtype=dtype)}
         if not isinstance(norm, str) or norm not in norms:
             raise bad_argument("TransformerBlock", "norm", norm, "'layer' or 'rms'")
         if not isinstance(mlp, str) or mlp not in (*_ACTIVATIONS, "swiglu"):

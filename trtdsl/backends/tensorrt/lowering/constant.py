@@ -4,7 +4,8 @@ IConstantLayer takes neither BOOL nor UINT8 weights, and BF16 weights cannot be 
 Python API; such constants are stored widened (int32, int32, float32: exact for every value) and cast
 to their type by a helper Cast layer. The constant layer's metadata marks it, so raise folds the pair
 back into one Constant of the original type; a widened constant + cast written by hand (without the
-mark) stays two layers. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
+mark) stays two layers. The weights of a constant the user named (as :mod:`trtdsl.nn` names parameters) take
+its name (``set_weights_name``), which refitting uses; widened ones are stored, and refitted, widened. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
 byte); TensorRT's Python API cannot read them back, so raising them is an error.
 
 TensorRT takes quantized weights only through a Dequantize layer: "When using pre-quantized weights, an
@@ -68,11 +69,26 @@ def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
     if wide is None:
-        ctx.add(node, "add_constant", dims, ctx.weights(weights.array))
-        return
-    stored = ctx.helper(node, "widened", "add_constant", dims, ctx.weights(weights.array.astype(wide.numpy)))
-    stored.metadata = WIDENED_MARK
-    ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
+        stored = ctx.weights(weights.array)
+        ctx.add(node, "add_constant", dims, stored)
+    else:
+        stored = ctx.weights(weights.array.astype(wide.numpy))
+        layer = ctx.helper(node, "widened", "add_constant", dims, stored)
+        layer.metadata = WIDENED_MARK
+        ctx.add(node, "add_cast", layer.get_output(0), ctx.api.dtype(weights.dtype))
+    if node.user_named:
+        _name_weights(ctx, node, stored)
+
+
+def _name_weights(ctx: LowerContext, node: Node, weights: Any) -> None:
+    """Give the weights of a constant the user named (a td.nn parameter's path) that name, as TensorRT's
+    ONNX parser names an initializer's weights (onnx-tensorrt ``importerUtils.cpp``: ``addConstant``, then
+    ``setWeightsName(weights, weights.getName())``; TensorRT's developer guide, "Refitting an Engine"):
+    the refitter's ``set_named_weights`` knows them by it. NvInfer.h, setWeightsName: "The name must be
+    set after the Weights are used in the network"."""
+    if not ctx.network.set_weights_name(weights, node.name):
+        raise BackendError(f"tensorrt: TensorRT refused the weights name {node.name!r} (other weights have "
+                           "it)", location=node.location)
 
 
 def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:
