@@ -33,6 +33,7 @@ from __future__ import annotations
 import io
 import os
 import weakref
+import zipfile
 from typing import Any, Iterator, Mapping
 
 import attrs
@@ -94,20 +95,22 @@ class Parameter:
             values = np.full(self.shape, fill, self.dtype.numpy)
         problem = self._problem(values)
         if problem:
-            raise bad_argument("Parameter", "values", values, problem)
+            raise ArgumentError(f"Parameter: the values {problem}")
         self.value = _frozen(np.asarray(values))
 
     def __repr__(self) -> str:
         return f"Parameter({self.name or '<unnamed>'}: {self.dtype.short}{list(self.shape)})"
 
-    def _problem(self, array: Any) -> str | None:
-        """Why ``array`` cannot be this parameter's value (None when it can)."""
-        if not isinstance(array, np.ndarray) or array.dtype == object:
-            return f"an array of shape {_shape_text(self.shape)} and dtype {self.dtype.name}"
+    def _problem(self, values: Any) -> str | None:
+        """What is wrong with ``values`` as this parameter's value, as ``are ...; expected ...`` (None when
+        nothing is)."""
+        array = _as_array(values)
+        if array is None:
+            return f"are {shown(values)}; expected an array of shape {_shape_text(self.shape)} and dtype {self.dtype.name}"
         if array.shape != self.shape:
-            return f"wrong shape: {_shape_text(array.shape)}; expected {_shape_text(self.shape)}"
+            return f"have shape {_shape_text(array.shape)}; expected {_shape_text(self.shape)}"
         if dtypes.of_array(array) is not self.dtype:
-            return f"wrong dtype: {array.dtype}; expected {self.dtype.name}"
+            return f"have dtype {array.dtype}; expected {self.dtype.name}"
         return None
 
     def constant(self, network: Network) -> Tensor:
@@ -126,11 +129,10 @@ class Parameter:
 
     def assign(self, values: Any) -> None:
         """Give the parameter new values (an array of its shape and dtype), in every network holding it."""
-        array = np.asarray(values) if not isinstance(values, Tensor) else None
-        problem = self._problem(array)
+        problem = self._problem(values)
         if problem:
-            raise bad_argument("Parameter.assign", "values", values, problem)
-        self._set(array)
+            raise ArgumentError(f"Parameter.assign: the values for {self.name or 'the parameter'} {problem}")
+        self._set(np.asarray(values))
 
     def _set(self, array: Any) -> None:
         self.value = _frozen(array)
@@ -303,7 +305,8 @@ def _as_array(value: Any) -> np.ndarray | None:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):
         return None
-    return None if array.dtype == object else array
+    # strings, objects and dates are no weights; numbers of any width are (a wrong dtype is its own mismatch)
+    return None if array.dtype.kind in "OUSVMm" and dtypes.of_array(array) is None else array
 
 
 # -- files ---------------------------------------------------------------------------------------------------
@@ -344,6 +347,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     source = os.fspath(path)
     try:
         if suffix == ".npz":
+            with open(source, "rb") as f:
+                if not zipfile.is_zipfile(f):
+                    raise ArgumentError(f"load: checkpoint {source} is not a valid .npz file: it is no zip archive "
+                                        "(of .npy arrays)")
             with np.load(source, allow_pickle=False) as archive:
                 return {name: archive[name] for name in archive.files}
         loaded: dict[str, np.ndarray] = _safetensors("load").load_file(source)
