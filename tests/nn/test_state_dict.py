@@ -148,7 +148,7 @@ def test_constants_carry_parameter_paths_into_the_ir_and_onnx():
 
 
 def test_checkpoint_files_round_trip_as_npz(tmp_path):
-    model = Encoder()
+    model = nn.Sequential(Encoder(), nn.BatchNorm2d(2))  # num_batches_tracked: a 0-d int64
     state = random_state(model, 2)
     nn.save(tmp_path / "w.npz", state)
     model.load_state_dict(tmp_path / "w.npz")
@@ -157,7 +157,7 @@ def test_checkpoint_files_round_trip_as_npz(tmp_path):
 
 def test_checkpoint_files_round_trip_as_safetensors(tmp_path):
     pytest.importorskip("safetensors")
-    state = random_state(Encoder(), 3)
+    state = random_state(nn.Sequential(Encoder(), nn.BatchNorm2d(2)), 3)
     nn.save(str(tmp_path / "w.safetensors"), state)
     loaded = nn.load(tmp_path / "w.safetensors")
     assert loaded.keys() == state.keys()

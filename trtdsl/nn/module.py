@@ -377,7 +377,7 @@ def save(path: str | os.PathLike[str], state_dict: Mapping[str, Any]) -> None:
         array = _as_array(value)
         if array is None:
             raise bad_argument("save", f"state_dict[{name!r}]", value, "an array")
-        arrays[name] = np.ascontiguousarray(array)
+        arrays[name] = np.asarray(array, order="C")  # np.ascontiguousarray would make 0-d arrays 1-d
     if suffix == ".npz":
         buffer = io.BytesIO()
         savez: Any = np.savez  # numpy's stubs take **arrays for its allow_pickle keyword
