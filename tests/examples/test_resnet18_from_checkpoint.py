@@ -11,7 +11,8 @@ from support import ROOT
 
 from trtdsl import nn
 
-spec = importlib.util.spec_from_file_location("resnet18_example", ROOT / "examples" / "resnet18_from_checkpoint.py")
+spec = importlib.util.spec_from_file_location("resnet18_example",
+                                              ROOT / "examples" / "resnet18_from_checkpoint.py")
 example = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(example)
 
@@ -27,7 +28,8 @@ def batch_norm(x: np.ndarray, p: dict, name: str) -> np.ndarray:
     def channel(key: str) -> np.ndarray:
         return p[f"{name}.{key}"][None, :, None, None]
 
-    return (x - channel("running_mean")) / np.sqrt(channel("running_var") + 1e-5) * channel("weight") + channel("bias")
+    normed = (x - channel("running_mean")) / np.sqrt(channel("running_var") + 1e-5)
+    return normed * channel("weight") + channel("bias")
 
 
 def max_pool(x: np.ndarray) -> np.ndarray:

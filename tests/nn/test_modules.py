@@ -81,7 +81,8 @@ def conv2d(x, w, b, stride, pad, dilation, groups):
                 patch = xp[:, g * cg:(g + 1) * cg,
                            i * dilation[0]:i * dilation[0] + stride[0] * (ho - 1) + 1:stride[0],
                            j * dilation[1]:j * dilation[1] + stride[1] * (wo - 1) + 1:stride[1]]
-                y[:, g * kg:(g + 1) * kg] += np.einsum("nchw,kc->nkhw", patch, w[g * kg:(g + 1) * kg, :, i, j])
+                kernel = w[g * kg:(g + 1) * kg, :, i, j]
+                y[:, g * kg:(g + 1) * kg] += np.einsum("nchw,kc->nkhw", patch, kernel)
     return y + (0 if b is None else b[None, :, None, None])
 
 
@@ -174,7 +175,8 @@ def test_rms_norm_divides_by_the_root_mean_square(seed, dim, eps):
     p = randomize(norm, seed)
     x = inputs(seed, 2, 3, dim)
     epsilon = np.finfo(np.float32).eps if eps is None else eps
-    close(run(norm, x), x / np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True) + epsilon) * p["weight"])
+    rms = np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True) + epsilon)
+    close(run(norm, x), x / rms * p["weight"])
 
 
 @given(seeds, st.integers(1, 3), st.integers(1, 3))
@@ -291,7 +293,8 @@ def test_transformer_block_is_pre_norm_residual(seed, norm, mlp, causal):
     def feed_forward(t):
         if mlp == "swiglu":
             gate = t @ p["mlp.gate_proj.weight"].T
-            return (gate / (1 + np.exp(-gate)) * (t @ p["mlp.up_proj.weight"].T)) @ p["mlp.down_proj.weight"].T
+            gated = gate / (1 + np.exp(-gate)) * (t @ p["mlp.up_proj.weight"].T)
+            return gated @ p["mlp.down_proj.weight"].T
         h = t @ p["mlp.fc1.weight"].T + p["mlp.fc1.bias"]
         return 0.5 * h * (1 + _erf(h / np.sqrt(2))) @ p["mlp.fc2.weight"].T + p["mlp.fc2.bias"]
 

@@ -32,7 +32,8 @@ def model_and_network(dtype=td.float32) -> tuple[nn.Module, td.Network]:
 def formula(state: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     h = x.astype(np.float64) @ state["0.weight"].astype(np.float64).T + state["0.bias"]
     m = h.mean(-1, keepdims=True)
-    return (h - m) / np.sqrt(((h - m) ** 2).mean(-1, keepdims=True) + 1e-5) * state["1.weight"] + state["1.bias"]
+    normed = (h - m) / np.sqrt(((h - m) ** 2).mean(-1, keepdims=True) + 1e-5)
+    return normed * state["1.weight"] + state["1.bias"]
 
 
 def random_state(model: nn.Module, seed: int) -> dict[str, np.ndarray]:
@@ -100,22 +101,23 @@ def test_weights_that_do_not_fit_are_listed_all():
         "  not an array: 1.bias is 'zero'"
     ), lambda: engine.refit({"0.weight": np.zeros((4, 3), np.float16), "0.bias": np.zeros(3, np.float32),
                              "1.bias": "zero", "2.weight": np.zeros(1, np.float32)}))
-    expect_error(td.ArgumentError, "refit: argument 'weights' is [1, 2]; expected a mapping of weights names to "
-                                   "arrays, or a td.nn Module", lambda: engine.refit([1, 2]))
+    expect_error(td.ArgumentError, "refit: argument 'weights' is [1, 2]; expected a mapping of weights names "
+                                   "to arrays, or a td.nn Module", lambda: engine.refit([1, 2]))
 
 
 def test_refitting_needs_refittable_weights_and_build_checks_the_names():
     model, net = model_and_network()
     trt = fake_engine.fake_tensorrt(net, "11.4", memory=fake_engine.HOST)
     engine = build(net, trt=trt)
-    expect_error(td.ArgumentError, "refit: the engine has no refittable weights; build it with refittable=True "
-                                   "(the named constants) or refittable=[names]",
+    expect_error(td.ArgumentError, "refit: the engine has no refittable weights; build it with "
+                                   "refittable=True (the named constants) or refittable=[names]",
                  lambda: engine.refit(model.state_dict()))
-    expect_error(td.ArgumentError, "build: refittable names 'nope', 7, which are not named constants of network "
-                                   "'model' (0.bias, 0.weight, 1.bias, 1.weight)",
+    expect_error(td.ArgumentError, "build: refittable names 'nope', 7, which are not named constants of "
+                                   "network 'model' (0.bias, 0.weight, 1.bias, 1.weight)",
                  lambda: build(net, trt=trt, refittable=["0.bias", "nope", 7]))
-    expect_error(td.ArgumentError, "build: refit=True makes every weight refittable and refittable= only the "
-                                   "named ones; give one", lambda: build(net, trt=trt, refit=True, refittable=True))
+    expect_error(td.ArgumentError, "build: refit=True makes every weight refittable and refittable= only "
+                                   "the named ones; give one",
+                 lambda: build(net, trt=trt, refit=True, refittable=True))
     plain = td.Network("plain")
     plain.output("y", td.relu(plain.input("x", td.float32, (2,))))
     expect_error(td.ArgumentError, "build: refittable=True, but network 'plain' has no named constants (the "
@@ -137,8 +139,9 @@ def refit_calls(version: str) -> frozenset:
 def test_every_refit_call_exists_in_both_manifests(made_with, checked_against):
     calls = refit_calls(made_with)
     members = {(c.owner, c.member) for c in calls}
-    for expected in [("INetworkDefinition", "set_weights_name"), ("INetworkDefinition", "mark_weights_refittable"),
-                     ("IBuilderConfig", "set_flag"), ("Refitter", "__init__"), ("Refitter", "get_all_weights"),
+    for expected in [("INetworkDefinition", "set_weights_name"),
+                     ("INetworkDefinition", "mark_weights_refittable"), ("IBuilderConfig", "set_flag"),
+                     ("Refitter", "__init__"), ("Refitter", "get_all_weights"),
                      ("Refitter", "get_weights_prototype"), ("Refitter", "set_named_weights"),
                      ("Refitter", "get_missing_weights"), ("Refitter", "refit_cuda_engine")]:
         assert expected in members, expected

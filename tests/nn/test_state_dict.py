@@ -80,7 +80,7 @@ def test_a_checkpoint_that_does_not_fit_names_every_mismatch():
         "  wrong dtype: 1.weight is float16; expected float32\n"
         "  wrong shape: 1.running_mean is (1, 2); expected (2,)"
     ), lambda: model.load_state_dict(state))
-    assert np.array_equal(model.state_dict()["1.weight"], [1, 1]), "nothing is loaded when something does not fit"
+    assert np.array_equal(model.state_dict()["1.weight"], [1, 1]), "nothing loads when something does not fit"
 
 
 def test_strict_false_skips_missing_and_unexpected_keys_but_not_bad_arrays():
@@ -167,11 +167,13 @@ def test_checkpoint_files_round_trip_as_safetensors(tmp_path):
 def test_bad_checkpoint_files_are_argument_errors(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip file")
     message = "load: checkpoint {} is not a valid .npz file: it is no zip archive (of .npy arrays)"
-    expect_error(td.ArgumentError, message.format(tmp_path / "bad.npz"), lambda: nn.load(tmp_path / "bad.npz"))
+    expect_error(td.ArgumentError, message.format(tmp_path / "bad.npz"),
+                 lambda: nn.load(tmp_path / "bad.npz"))
     expect_error(td.ArgumentError, f"load: cannot read checkpoint {tmp_path / 'none.npz'}: No such file or "
                                    "directory", lambda: nn.load(tmp_path / "none.npz"))
-    expect_error(td.ArgumentError, "load: argument 'path' is 'model.pt'; expected a file ending in .safetensors "
-                                   "or .npz (convert a PyTorch .pt file with safetensors.torch.save_file)",
+    expect_error(td.ArgumentError, "load: argument 'path' is 'model.pt'; expected a file ending in "
+                                   ".safetensors or .npz (convert a PyTorch .pt file with "
+                                   "safetensors.torch.save_file)",
                  lambda: nn.load("model.pt"))
 
 
@@ -181,7 +183,8 @@ def test_without_safetensors_a_safetensors_file_says_what_to_install(monkeypatch
     monkeypatch.setitem(sys.modules, "safetensors", None)
     monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
     expect_error(td.ArgumentError, "load: .safetensors files need the safetensors package: pip install "
-                                   "'trtdsl[safetensors]' (or use an .npz file)", lambda: nn.load("w.safetensors"))
+                                   "'trtdsl[safetensors]' (or use an .npz file)",
+                 lambda: nn.load("w.safetensors"))
 
 
 def test_module_mistakes_are_argument_errors():
@@ -191,21 +194,23 @@ def test_module_mistakes_are_argument_errors():
 
     expect_error(td.ArgumentError, "Forgetful: attribute 'w' set before Module.__init__ ran; call "
                                    "super().__init__() first in __init__", Forgetful, line=line_of("forgot"))
-    expect_error(td.ArgumentError, "Module: a Module subclass defines forward(...), which calling it runs; this "
-                                   "one has none", lambda: nn.Module()(1))
+    expect_error(td.ArgumentError, "Module: a Module subclass defines forward(...), which calling it runs; "
+                                   "this one has none", lambda: nn.Module()(1))
     expect_error(td.ArgumentError, "Linear: argument 'in_features' is 0; expected an int >= 1",
                  lambda: nn.Linear(0, 2))
     expect_error(td.ArgumentError, "Conv2d: argument 'groups' is 2; expected a divisor of in_channels (3)",
                  lambda: nn.Conv2d(3, 4, 1, groups=2))
-    expect_error(td.ArgumentError, "ConvTranspose2d: argument 'output_padding' is 1; expected at most padding "
-                                   "(0, 0) (TensorRT's deconvolution trims, it cannot add)",
+    expect_error(td.ArgumentError, "ConvTranspose2d: argument 'output_padding' is 1; expected at most "
+                                   "padding (0, 0) (TensorRT's deconvolution trims, it cannot add)",
                  lambda: nn.ConvTranspose2d(1, 1, 2, stride=2, output_padding=1))
     net = td.Network("n")
     expect_error(td.ArgumentError, "LayerNorm: x has shape (2, 3); expected its trailing dims to be the "
-                                   "normalized_shape (4,)", lambda: nn.LayerNorm(4)(net.input("x", td.float32, (2, 3))))
-    expect_error(td.DTypeError, "Linear: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor; turn an array or "
-                                "a number into one with net.constant(...)", lambda: nn.Linear(2, 2)([1.0, 2.0]))
+                                   "normalized_shape (4,)",
+                 lambda: nn.LayerNorm(4)(net.input("x", td.float32, (2, 3))))
+    expect_error(td.DTypeError, "Linear: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor; turn an array "
+                                "or a number into one with net.constant(...)",
+                 lambda: nn.Linear(2, 2)([1.0, 2.0]))
     expect_error(td.ArgumentError, "Parameter.assign: the values for bias have shape (3,); expected (2,)",
                  lambda: nn.Linear(2, 2).bias.assign(np.zeros(3, np.float32)))
-    expect_error(td.ArgumentError, "Parameter: the values are 'abc'; expected an array of shape (2,) and dtype "
-                                   "float32", lambda: nn.Parameter(2, values="abc"))
+    expect_error(td.ArgumentError, "Parameter: the values are 'abc'; expected an array of shape (2,) and "
+                                   "dtype float32", lambda: nn.Parameter(2, values="abc"))

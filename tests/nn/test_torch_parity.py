@@ -56,7 +56,8 @@ CLASSIC = {
     "Conv2d same": (lambda: nn.Conv2d(2, 3, (2, 3), padding="same", dilation=2),
                     lambda: torch.nn.Conv2d(2, 3, (2, 3), padding="same", dilation=2), (1, 2, 6, 7)),
     "ConvTranspose2d": (lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2),
-                        lambda: torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2),
+                        lambda: torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1,
+                                                         groups=2),
                         (1, 4, 3, 5)),
     "BatchNorm2d": (lambda: nn.BatchNorm2d(3), lambda: torch.nn.BatchNorm2d(3), (2, 3, 4, 4)),
     "LayerNorm": (lambda: nn.LayerNorm((3, 4)), lambda: torch.nn.LayerNorm((3, 4)), (2, 3, 4)),
@@ -104,8 +105,8 @@ class TorchAttention(torch.nn.Module):
         def split(t):
             return t.view(b, s, self.heads, d // self.heads).transpose(1, 2)
 
-        y = F.scaled_dot_product_attention(split(self.q_proj(x)), split(self.k_proj(x)), split(self.v_proj(x)),
-                                           is_causal=causal)
+        q, k, v = (split(proj(x)) for proj in (self.q_proj, self.k_proj, self.v_proj))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
         return self.out_proj(y.transpose(1, 2).reshape(b, s, d))
 
 
@@ -156,7 +157,9 @@ def test_a_pytorch_multihead_attention_checkpoint_loads_split():
     state = numpy_state(module)
     ours = nn.MultiHeadAttention(8, 2)
     weights, biases = np.split(state["in_proj_weight"], 3), np.split(state["in_proj_bias"], 3)
-    converted = {f"{p}_proj.{k}": v for p, w, b in zip("qkv", weights, biases) for k, v in (("weight", w), ("bias", b))}
+    converted = {}
+    for p, w, b in zip("qkv", weights, biases):
+        converted.update({f"{p}_proj.weight": w, f"{p}_proj.bias": b})
     converted.update({k: v for k, v in state.items() if k.startswith("out_proj.")})
     ours.load_state_dict(converted)
     x = x_of(2, 4, 8)
@@ -173,14 +176,15 @@ def test_transformer_block_matches_pytorch(swiglu, causal):
         pytest.skip("torch.nn.RMSNorm came in PyTorch 2.4")
     module = TorchBlock(8, 2, 16, swiglu, causal)
     randomize(module, 4)
-    ours = nn.TransformerBlock(8, 2, 16, norm="rms" if swiglu else "layer", mlp="swiglu" if swiglu else "gelu",
-                               causal=causal)
+    ours = nn.TransformerBlock(8, 2, 16, norm="rms" if swiglu else "layer",
+                               mlp="swiglu" if swiglu else "gelu", causal=causal)
     compare(ours, module, x_of(2, 5, 8))
 
 
 def test_resnet18_example_matches_torchvision():
     torchvision = pytest.importorskip("torchvision")
-    spec = importlib.util.spec_from_file_location("resnet18_example", ROOT / "examples" / "resnet18_from_checkpoint.py")
+    path = ROOT / "examples" / "resnet18_from_checkpoint.py"
+    spec = importlib.util.spec_from_file_location("resnet18_example", path)
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     module = torchvision.models.resnet18(num_classes=10)

@@ -17,7 +17,9 @@ from trtdsl.nn.layers import (
     BatchNorm2d, Conv2d, ConvTranspose2d, Embedding, GroupNorm, LayerNorm, Linear, RMSNorm, Sequential,
 )
 from trtdsl.nn.module import IncompatibleKeys, Module, Parameter, load, save
-from trtdsl.nn.transformer import MLP, MultiHeadAttention, SwiGLU, TransformerBlock, scaled_dot_product_attention
+from trtdsl.nn.transformer import (
+    MLP, MultiHeadAttention, SwiGLU, TransformerBlock, scaled_dot_product_attention,
+)
 
 __all__ = [
     "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Embedding", "GroupNorm", "IncompatibleKeys", "LayerNorm",

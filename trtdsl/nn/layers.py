@@ -173,10 +173,11 @@ class Conv2d(_ConvNd):
            [4., 6., 4.]], dtype=float32)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True, *,
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True, *,
                  dtype: DType | str | Any = dtypes.float32) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, dtype)
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         dtype)
 
     def _padding(self, fn: str, padding: Any) -> Any:
         if isinstance(padding, str) and padding == "valid":
@@ -193,7 +194,8 @@ class Conv2d(_ConvNd):
         if self.padding == "same":
             return conv(x, w, b, stride=self.stride, dilation=self.dilation, groups=self.groups,
                         padding_mode="same_upper")
-        return conv(x, w, b, stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+        return conv(x, w, b, stride=self.stride, padding=self.padding, dilation=self.dilation,
+                    groups=self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -214,14 +216,16 @@ class ConvTranspose2d(_ConvNd):
 
     transposed = True
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1, *,
-                 dtype: DType | str | Any = dtypes.float32) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, dtype)
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, *, dtype: DType | str | Any = dtypes.float32) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         dtype)
         self.output_padding = _pair("ConvTranspose2d", "output_padding", output_padding, 0)
         if any(o > p for o, p in zip(self.output_padding, self.padding)):
             raise bad_argument("ConvTranspose2d", "output_padding", output_padding,
-                               f"at most padding {self.padding} (TensorRT's deconvolution trims, it cannot add)")
+                               f"at most padding {self.padding} (TensorRT's deconvolution trims, it cannot "
+                               "add)")
 
     def forward(self, x: Tensor) -> Tensor:
         w, b = self._arguments(x)
@@ -247,8 +251,8 @@ class BatchNorm2d(Module):
     array([3., 6.], dtype=float32)
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 *, dtype: DType | str | Any = dtypes.float32) -> None:
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, *, dtype: DType | str | Any = dtypes.float32) -> None:
         super().__init__()
         self.num_features = positive("BatchNorm2d", "num_features", num_features)
         self.eps = epsilon("BatchNorm2d", eps)
@@ -284,7 +288,8 @@ class BatchNorm2d(Module):
         (array([0.5, 1. ], dtype=float32), array([0., 0.], dtype=float32))
         """
         if not isinstance(conv, _ConvNd):
-            raise bad_argument("BatchNorm2d.fold_into", "conv", conv, "a td.nn.Conv2d or td.nn.ConvTranspose2d")
+            raise bad_argument("BatchNorm2d.fold_into", "conv", conv,
+                               "a td.nn.Conv2d or td.nn.ConvTranspose2d")
         if conv.out_channels != self.num_features:
             raise ArgumentError(f"BatchNorm2d.fold_into: conv has {conv.out_channels} output channels; this "
                                 f"batch norm normalizes {self.num_features}")
@@ -317,7 +322,8 @@ def _normalized_shape(fn: str, value: Any) -> tuple[int, ...]:
 
 def _trailing(fn: str, x: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The axes of ``x`` that ``shape`` names (its trailing dims), after checking they match."""
-    if x.ndim < len(shape) or any(isinstance(d, int) and d != s for d, s in zip(x.shape[-len(shape):], shape)):
+    trailing = x.shape[-len(shape):] if x.ndim >= len(shape) else ()
+    if len(trailing) != len(shape) or any(isinstance(d, int) and d != s for d, s in zip(trailing, shape)):
         raise ArgumentError(f"{fn}: x has shape {x.type.shape_text}; expected its trailing dims to be the "
                             f"normalized_shape {shape}")
     return tuple(range(x.ndim - len(shape), x.ndim))
@@ -343,7 +349,8 @@ class LayerNorm(Module):
         dt = float_dtype("LayerNorm", dtype)
         affine = flag("LayerNorm", "elementwise_affine", elementwise_affine)
         self.weight = Parameter(self.normalized_shape, dt, fill=1.0) if affine else None
-        self.bias = Parameter(self.normalized_shape, dt) if affine and flag("LayerNorm", "bias", bias) else None
+        with_bias = affine and flag("LayerNorm", "bias", bias)
+        self.bias = Parameter(self.normalized_shape, dt) if with_bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         network = network_of("LayerNorm", x)

@@ -59,7 +59,8 @@ def _shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
         shape = tuple(items)
     except TypeError:
         shape = (None,)
-    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 <= d < 2**31 for d in shape):
+    if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 <= d < 2**31
+               for d in shape):
         raise bad_argument(fn, arg, value, "a shape: a tuple of ints >= 0")
     return tuple(int(d) for d in shape)
 
@@ -106,7 +107,8 @@ class Parameter:
         nothing is)."""
         array = _as_array(values)
         if array is None:
-            return f"are {shown(values)}; expected an array of shape {_shape_text(self.shape)} and dtype {self.dtype.name}"
+            return (f"are {shown(values)}; expected an array of shape {_shape_text(self.shape)} and dtype "
+                    f"{self.dtype.name}")
         if array.shape != self.shape:
             return f"have shape {_shape_text(array.shape)}; expected {_shape_text(self.shape)}"
         if dtypes.of_array(array) is not self.dtype:
@@ -157,7 +159,8 @@ class IncompatibleKeys:
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={list(self.missing_keys)}, unexpected_keys={list(self.unexpected_keys)})"
+        return (f"IncompatibleKeys(missing_keys={list(self.missing_keys)}, "
+                f"unexpected_keys={list(self.unexpected_keys)})")
 
 
 class Module:
@@ -263,8 +266,8 @@ class Module:
         if isinstance(state_dict, (str, os.PathLike)):
             state_dict = load(state_dict)
         if not isinstance(state_dict, Mapping):
-            raise bad_argument(fn, "state_dict", state_dict, "a mapping of names to arrays, or a .safetensors "
-                                                             "or .npz file")
+            raise bad_argument(fn, "state_dict", state_dict,
+                               "a mapping of names to arrays, or a .safetensors or .npz file")
         if not isinstance(strict, (bool, np.bool_)):
             raise bad_argument(fn, "strict", strict, "True or False")
         params = dict(self.named_parameters())
@@ -318,8 +321,8 @@ def _format(fn: str, path: Any) -> str:
         raise bad_argument(fn, "path", path, "a file path ending in .safetensors or .npz")
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in _FORMATS:
-        raise bad_argument(fn, "path", os.fspath(path), "a file ending in .safetensors or .npz (convert a PyTorch "
-                                                        ".pt file with safetensors.torch.save_file)")
+        raise bad_argument(fn, "path", os.fspath(path), "a file ending in .safetensors or .npz (convert a "
+                           "PyTorch .pt file with safetensors.torch.save_file)")
     return suffix
 
 
@@ -349,8 +352,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         if suffix == ".npz":
             with open(source, "rb") as f:
                 if not zipfile.is_zipfile(f):
-                    raise ArgumentError(f"load: checkpoint {source} is not a valid .npz file: it is no zip archive "
-                                        "(of .npy arrays)")
+                    raise ArgumentError(f"load: checkpoint {source} is not a valid .npz file: it is no zip "
+                                        "archive (of .npy arrays)")
             with np.load(source, allow_pickle=False) as archive:
                 return {name: archive[name] for name in archive.files}
         loaded: dict[str, np.ndarray] = _safetensors("load").load_file(source)

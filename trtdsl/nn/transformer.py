@@ -55,13 +55,15 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
     fn = "scaled_dot_product_attention"
     q, k, v = (expect_tensor(fn, arg, t) for arg, t in (("q", q), ("k", k), ("v", v)))
     if q.ndim < 2:
-        raise ShapeError(f"{fn}: argument 'q' has shape {q.type.shape_text}; expected rank >= 2, (..., Sq, D)")
+        raise ShapeError(f"{fn}: argument 'q' has shape {q.type.shape_text}; expected rank >= 2, "
+                         "(..., Sq, D)")
     depth = q.shape[-1]
     if scale is None:
         if not isinstance(depth, int):
             raise ShapeError(f"{fn}: q's last dim is dynamic ({depth}); give scale=")
         factor = 1.0 / math.sqrt(depth)
-    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating)) or not np.isfinite(scale):
+    elif isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating)) \
+            or not np.isfinite(scale):
         raise bad_argument(fn, "scale", scale, "a finite float, or None for 1 / sqrt(D)")
     else:
         factor = float(scale)
@@ -74,7 +76,10 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
         allowed = np.tril(np.ones((sq, sk), bool)).reshape((1,) * (scores.ndim - 2) + (sq, sk))
         scores = where(allowed, scores, -np.inf)
     if mask is not None:
-        is_bool = mask.dtype is dtypes.bool_ if isinstance(mask, Tensor) else array_of(fn, "mask", mask).dtype == bool
+        if isinstance(mask, Tensor):
+            is_bool = mask.dtype is dtypes.bool_
+        else:
+            is_bool = array_of(fn, "mask", mask).dtype == bool
         scores = where(mask, scores, -np.inf) if is_bool else add(scores, mask)
     return matmul(softmax(scores, -1), v)
 
@@ -111,13 +116,14 @@ class MultiHeadAttention(Module):
         self.v_proj = Linear(kv, self.embed_dim, bias, dtype=dt)
         self.out_proj = Linear(self.embed_dim, self.embed_dim, bias, dtype=dt)
 
-    def forward(self, x: Tensor, context: Tensor | None = None, mask: Any = None, causal: bool = False) -> Tensor:
+    def forward(self, x: Tensor, context: Tensor | None = None, mask: Any = None,
+                causal: bool = False) -> Tensor:
         x = expect_tensor("MultiHeadAttention", "x", x)
         c = x if context is None else expect_tensor("MultiHeadAttention", "context", context)
         for arg, t in (("x", x), ("context", c)):
             if t.ndim != 3:
-                raise ShapeError(f"MultiHeadAttention: argument {arg!r} has shape {t.type.shape_text}; expected "
-                                 "(batch, seq, features)")
+                raise ShapeError(f"MultiHeadAttention: argument {arg!r} has shape {t.type.shape_text}; "
+                                 "expected (batch, seq, features)")
         q, k, v = (split_heads(proj(t), self.num_heads) for proj, t in ((self.q_proj, x), (self.k_proj, c),
                                                                          (self.v_proj, c)))
         y: Tensor = self.out_proj(merge_heads(scaled_dot_product_attention(q, k, v, mask, causal=causal)))
@@ -143,10 +149,12 @@ class MLP(Module):
     """
 
     def __init__(self, in_features: int, hidden_features: int, out_features: int | None = None,
-                 activation: str = "gelu", bias: bool = True, *, dtype: DType | str | Any = dtypes.float32) -> None:
+                 activation: str = "gelu", bias: bool = True, *,
+                 dtype: DType | str | Any = dtypes.float32) -> None:
         super().__init__()
         if not isinstance(activation, str) or activation not in _ACTIVATIONS:
-            raise bad_argument("MLP", "activation", activation, f"one of {', '.join(map(repr, _ACTIVATIONS))}")
+            raise bad_argument("MLP", "activation", activation,
+                               f"one of {', '.join(map(repr, _ACTIVATIONS))}")
         self.activation = activation
         out = in_features if out_features is None else out_features
         self.fc1 = Linear(in_features, hidden_features, bias, dtype=dtype)

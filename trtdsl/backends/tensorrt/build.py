@@ -315,13 +315,14 @@ def _refittable(network: Network, refittable: Any) -> tuple[str, ...]:
         names = named_constants(network)
         if not names:
             raise ArgumentError(
-                f"build: refittable=True, but network {network.name!r} has no named constants (the parameters "
-                "of td.nn modules, or net.constant(values, name=...)) to refit"
+                f"build: refittable=True, but network {network.name!r} has no named constants (the "
+                "parameters of td.nn modules, or net.constant(values, name=...)) to refit"
             )
         return tuple(names)
     if isinstance(refittable, str) or not isinstance(refittable, Iterable):
         raise bad_argument(
-            "build", "refittable", refittable, "True (every named constant), False, or a list of constant names"
+            "build", "refittable", refittable,
+            "True (every named constant), False, or a list of constant names"
         )
     given = list(refittable)
     known = set(named_constants(network))
@@ -415,8 +416,8 @@ def configure(
     if options.refit:
         config.set_flag(trt.BuilderFlag.REFIT)
     if options.refittable:
-        # NvInfer.h, BuilderFlag::kREFIT_INDIVIDUAL: "By default, all weights are non-refittable when this flag
-        # is enabled": build() marks the chosen ones with markWeightsRefittable
+        # NvInfer.h, BuilderFlag::kREFIT_INDIVIDUAL: "By default, all weights are non-refittable when this
+        # flag is enabled": build() marks the chosen ones with markWeightsRefittable
         config.set_flag(trt.BuilderFlag.REFIT_INDIVIDUAL)
     if not options.tf32:
         # NvInfer.h, BuilderFlag::kTF32: "Enabled by default"; TF32 rounds the inputs of float32 inner

@@ -411,8 +411,8 @@ class Engine:
         are widened here too. :meth:`save` writes the refitted engine."""
         state = weights.state_dict() if callable(getattr(weights, "state_dict", None)) else weights
         if not isinstance(state, Mapping):
-            raise bad_argument("refit", "weights", weights, "a mapping of weights names to arrays, or a td.nn "
-                                                            "Module")
+            raise bad_argument("refit", "weights", weights,
+                               "a mapping of weights names to arrays, or a td.nn Module")
         trt = self.api.trt
         engine = self.engine
         refitter = trt.Refitter(engine, self._logger)
@@ -431,7 +431,8 @@ class Engine:
                 arrays[name] = array
         if problems:
             count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
-            raise ArgumentError(f"refit: the weights do not fit the engine ({count}):\n  " + "\n  ".join(problems))
+            raise ArgumentError(f"refit: the weights do not fit the engine ({count}):\n  "
+                                + "\n  ".join(problems))
         keep = []
         for name, array in arrays.items():
             trt_weights, buffer = self.api.weights(array)

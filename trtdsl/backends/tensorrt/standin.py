@@ -800,8 +800,8 @@ def _set_weights_name(si: StandIn, network: Any, sig: Signature, a: dict) -> boo
     # stand-in knows the weights of its constant layers
     weights = a["weights"]
     if not any(layer._state.get("weights") is weights for layer in network._state["layers"]):
-        raise StandInError("INetworkDefinition.set_weights_name: the weights are used by no constant layer of "
-                           "the network (the stand-in names only those)")
+        raise StandInError("INetworkDefinition.set_weights_name: the weights are used by no constant layer "
+                           "of the network (the stand-in names only those)")
     names = network._state.setdefault("weights_names", {})
     if not a["name"] or a["name"] in names:
         return False

@@ -4,9 +4,11 @@ IConstantLayer takes neither BOOL nor UINT8 weights, and BF16 weights cannot be 
 Python API; such constants are stored widened (int32, int32, float32: exact for every value) and cast
 to their type by a helper Cast layer. The constant layer's metadata marks it, so raise folds the pair
 back into one Constant of the original type; a widened constant + cast written by hand (without the
-mark) stays two layers. The weights of a constant the user named (as :mod:`trtdsl.nn` names parameters) take
-its name (``set_weights_name``), which refitting uses; widened ones are stored, and refitted, widened. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
+mark) stays two layers. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
 byte); TensorRT's Python API cannot read them back, so raising them is an error.
+
+The weights of a constant the user named (as :mod:`trtdsl.nn` names parameters) take its name
+(``set_weights_name``), by which they are refitted; widened weights are refitted widened.
 
 TensorRT takes quantized weights only through a Dequantize layer: "When using pre-quantized weights, an
 IDequantizeLayer is required between the weights and the linear operator that uses them" (TensorRT's
