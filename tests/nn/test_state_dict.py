@@ -11,6 +11,7 @@ from support import expect_error, line_of
 
 import trtdsl as td
 from trtdsl import nn
+from trtdsl.ir.types import Weights
 
 
 class Encoder(nn.Module):
@@ -214,3 +215,22 @@ def test_module_mistakes_are_argument_errors():
                  lambda: nn.Linear(2, 2).bias.assign(np.zeros(3, np.float32)))
     expect_error(td.ArgumentError, "Parameter: the values are 'abc'; expected an array of shape (2,) and "
                                    "dtype float32", lambda: nn.Parameter(2, values="abc"))
+
+
+def test_replace_op_keeps_the_layer_kind_and_its_output_types():
+    net = td.Network("r")
+    c = net.constant(np.zeros(2, np.float32), name="c")
+    relu = td.relu(net.input("x", td.float32, (2,)))
+    expect_error(td.ArgumentError, "replace_op: argument 'op' is Activation(type=<ActivationType.RELU: "
+                                   "'relu'>, alpha=0.0, beta=0.0); expected a Constant op, the kind of "
+                                   "layer c",
+                 lambda: net.replace_op(c.producer, relu.producer.op))
+    wider = td.ops.Constant(Weights.of(np.zeros(3, np.float32)))
+    expect_error(td.ShapeError, "Constant: replace_op would change layer c's output types from f32[2] to "
+                                "f32[3]", lambda: net.replace_op(c.producer, wider))
+    expect_error(td.ArgumentError, "replace_op: argument 'node' is Node(c: Constant); expected a layer of "
+                                   "network 'o' (a tensor's .producer)",
+                 lambda: td.Network("o").replace_op(c.producer, c.producer.op))
+    net.output("y", c + relu)
+    net.replace_op(c.producer, td.ops.Constant(Weights.of(np.float32([1, 2]))))
+    assert net.run({"x": np.float32([-1, 1])})["y"].tolist() == [1, 3]

@@ -3,8 +3,8 @@ TransformerBlock.
 
 Attention is decomposed into MatrixMultiply, ElementWise, SoftMax and MatrixMultiply layers in
 :func:`scaled_dot_product_attention`, the one place :class:`MultiHeadAttention` computes attention: once
-TensorRT's fused attention layer (``IAttention``) is in trtdsl as ``td.attention``, that function's body
-becomes one call to it and every module here uses it, with no other change.
+trtdsl has TensorRT's fused attention layer (``IAttention``), that function's body becomes one call to it
+and every module here uses it, with no other change.
 
 Parameter names follow the common PyTorch checkpoints: ``q_proj``, ``k_proj``, ``v_proj``, ``out_proj``
 (separate projections, as in Hugging Face models; ``torch.nn.MultiheadAttention``'s packed
