@@ -93,10 +93,18 @@ def checkpoint_path(folder: str) -> str:
     return os.path.join(folder, "resnet18." + ("safetensors" if has_safetensors else "npz"))
 
 
-def network(model: nn.Module) -> td.Network:
+def resnet18_network(model: nn.Module) -> td.Network:
+    """The network of ``model`` on 32 x 32 RGB images."""
     net = td.Network("resnet18")
     net.output("logits", model(net.input("image", td.float32, ("batch", 3, 32, 32))))
     return net
+
+
+def build_network() -> td.Network:
+    """The network with this example's weights, for the command line (``trtdsl inspect/run/export``)."""
+    model = ResNet18(num_classes=10)
+    model.load_state_dict(random_checkpoint(model, seed=0))
+    return resnet18_network(model)
 
 
 def main() -> None:
@@ -110,7 +118,7 @@ def main() -> None:
     count = sum(p.value.size for p in model.parameters() if p.dtype is td.float32)
     print(f"Loaded them into ResNet18: {count:,} float32 parameters, names as torchvision's, e.g. "
           f"{', '.join(list(model.state_dict())[1:4])}")
-    net = network(model)
+    net = resnet18_network(model)
     constants = [n.name for n in net.nodes if n.op.kind == "Constant" and n.user_named]
     print(f"The network has {len(net.nodes)} layers; its {len(constants)} weight constants are named after "
           f"the parameters ({constants[0]}, ..., {constants[-1]})")

@@ -63,7 +63,7 @@ def test_the_resnet18_of_modules_computes_the_numpy_resnet18(tmp_path, suffix):
     nn.save(path, state)
     model.load_state_dict(path)
     images = np.random.default_rng(4).standard_normal((2, 3, 32, 32)).astype(np.float32)
-    got = example.network(model).run({"image": images})["logits"]
+    got = example.resnet18_network(model).run({"image": images})["logits"]
     want = resnet18(images.astype(np.float64), {k: v.astype(np.float64) for k, v in state.items()})
     assert got.shape == (2, 10) and got.dtype == np.float32
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())

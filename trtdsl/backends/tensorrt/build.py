@@ -227,8 +227,8 @@ def build_options(
     version_compatible: bool = False,
     exclude_lean_runtime: bool = False,
     refit: bool = False,
-    tf32: bool = True,
     refittable: bool | Iterable[str] = False,
+    tf32: bool = True,
 ) -> BuildOptions:
     """Check the build options against the network and TensorRT's rules.
 
