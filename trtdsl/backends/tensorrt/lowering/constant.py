@@ -71,15 +71,15 @@ def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
     if wide is None:
-        stored = ctx.weights(weights.array)
-        ctx.add(node, "add_constant", dims, stored)
+        values = ctx.weights(weights.array)
+        ctx.add(node, "add_constant", dims, values)
     else:
-        stored = ctx.weights(weights.array.astype(wide.numpy))
-        layer = ctx.helper(node, "widened", "add_constant", dims, stored)
-        layer.metadata = WIDENED_MARK
-        ctx.add(node, "add_cast", layer.get_output(0), ctx.api.dtype(weights.dtype))
+        values = ctx.weights(weights.array.astype(wide.numpy))
+        stored = ctx.helper(node, "widened", "add_constant", dims, values)
+        stored.metadata = WIDENED_MARK
+        ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
     if node.user_named:
-        _name_weights(ctx, node, stored)
+        _name_weights(ctx, node, values)
 
 
 def _name_weights(ctx: LowerContext, node: Node, weights: Any) -> None:
