@@ -41,7 +41,7 @@ def compare(ours: nn.Module, theirs, *inputs: np.ndarray, rtol: float = 1e-4, at
     net.output("y", ours(*tensors, **kwargs))
     got = net.run({f"x{i}": x for i, x in enumerate(inputs)})["y"]
     with torch.no_grad():
-        want = theirs(*(torch.from_numpy(x) for x in inputs)).numpy()
+        want = theirs(*(torch.from_numpy(x) for x in inputs), **kwargs).numpy()
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
