@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("trtdsl.ir",),
     ("trtdsl.shapes",),
     ("trtdsl.layers",),
+    ("trtdsl.nn",),
     ("trtdsl.regions",),
     ("trtdsl.loops", "trtdsl.conditionals"),
     ("trtdsl.plugins",),

@@ -53,3 +53,14 @@ def test_every_td_name_the_docs_and_examples_use_is_public():
     used = {name for f in files for name in re.findall(r"\btd\.([A-Za-z_]\w*)", f.read_text())}
     assert used, "no td.<name> found: the pattern no longer matches the documentation"
     assert sorted(used - set(td.__all__)) == []
+
+
+def test_td_nn_all_names_what_td_nn_holds_and_no_op_class():
+    assert "nn" in td.__all__
+    assert len(td.nn.__all__) == len(set(td.nn.__all__))
+    assert [n for n in td.nn.__all__ if not hasattr(td.nn, n)] == []
+    assert not any(inspect.isclass(getattr(td.nn, n)) and issubclass(getattr(td.nn, n), Op) for n in td.nn.__all__)
+    modules = {n for n in td.nn.__all__ if inspect.isclass(getattr(td.nn, n)) and issubclass(getattr(td.nn, n),
+                                                                                                   td.nn.Module)}
+    documented = set(re.findall(r"`nn\.(\w+)\(", (ROOT / "docs" / "modules.md").read_text()))
+    assert modules - {"Module"} <= documented, sorted(modules - {"Module"} - documented)

@@ -18,7 +18,7 @@ package is layered (``docs/architecture.md``, "Layers"): a module imports only f
 below it.
 """
 
-from trtdsl import ops, quantization, regions, shapes
+from trtdsl import nn, ops, quantization, regions, shapes
 from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
     DType, bfloat16, bool_, dtype, e8m0, float16, float32, float4_e2m1, float8_e4m3, int32, int4, int64,
@@ -134,4 +134,6 @@ __all__ = [
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
     # tools over networks, and the op classes
     "ops", "quantization", "regions", "shapes",
+    # modules, parameters and checkpoints
+    "nn",
 ]

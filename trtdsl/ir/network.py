@@ -310,6 +310,24 @@ class Network:
         node.inputs = ins
         self._changed(rewired=True)
 
+    def replace_op(self, node: Node, op: Op) -> None:
+        """Give ``node`` the new parameters ``op``, of the same layer kind, with outputs of the same types
+        (as TensorRT's layer setters change a layer in place, e.g. ``IConstantLayer.weights``): how
+        :mod:`trtdsl.nn` gives the constants of its parameters the values of a loaded checkpoint. What was
+        derived from the network (exports, engines, shape values) is forgotten."""
+        if not isinstance(node, Node) or self._node_names.get(node.name) is not node:
+            raise ArgumentError(f"replace_op: argument 'node' is {shown(node)}; expected a layer of network "
+                                f"{self.name!r} (a tensor's .producer)")
+        if type(op) is not type(node.op):
+            raise bad_argument("replace_op", "op", op, f"a {node.op.kind} op, the kind of layer {node.name}")
+        out_types = _infer(op, node.inputs)
+        if out_types != tuple(t.type for t in node.outputs):
+            raise ShapeError(f"{node.op.label()}: replace_op would change layer {node.name}'s output types "
+                             f"from {', '.join(str(t.type) for t in node.outputs)} to "
+                             f"{', '.join(str(t) for t in out_types)}")
+        node.op = op
+        self._changed(rewired=True)
+
     # -- running --------------------------------------------------------------------------------------
     def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
             **options: Any) -> dict[str, np.ndarray]:

@@ -794,6 +794,34 @@ def _mark_output_for_shapes(si: StandIn, network: Any, sig: Signature, a: dict) 
     return True
 
 
+@behaviour("INetworkDefinition", "set_weights_name")
+def _set_weights_name(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    # NvInfer.h, setWeightsName: "The name must be set after the Weights are used in the network"; the
+    # stand-in knows the weights of its constant layers
+    weights = a["weights"]
+    if not any(layer._state.get("weights") is weights for layer in network._state["layers"]):
+        raise StandInError("INetworkDefinition.set_weights_name: the weights are used by no constant layer "
+                           "of the network (the stand-in names only those)")
+    names = network._state.setdefault("weights_names", {})
+    if not a["name"] or a["name"] in names:
+        return False
+    names[a["name"]] = weights
+    return True
+
+
+@behaviour("INetworkDefinition", "mark_weights_refittable")
+def _mark_weights_refittable(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    if a["name"] not in network._state.get("weights_names", {}):
+        return False
+    network._state.setdefault("refittable", set()).add(a["name"])
+    return True
+
+
+@behaviour("INetworkDefinition", "are_weights_marked_refittable")
+def _are_weights_marked_refittable(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    return a["name"] in network._state.get("refittable", set())
+
+
 def _item(key: str) -> Behaviour:
     """``get_input``/``get_output`` of networks and layers: the item at ``index``, None out of range (as
     TensorRT returns nullptr)."""
