@@ -21,6 +21,7 @@ OWN_TESTS = {
     "plugins.md": "tests/plugins/test_docs.py",
     "quantization.md": "tests/quantization/test_docs.py",
     "testing.md": "tests/testing/test_docs.py",
+    "modules.md": "tests/nn/test_modules_doc.py",
     "onnx.md": "tests/examples/test_docs.py",
     "tensorrt.md": "tests/examples/test_docs.py",
 }
