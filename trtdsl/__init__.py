@@ -90,6 +90,8 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
+from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -122,6 +124,8 @@ __all__ = [
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
+    # transformer layers: attention, rotary embedding, KV cache update
+    "AttentionNormalizationOp", "CausalMaskKind", "attention",
     # detection and vision layers
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion

@@ -16,6 +16,7 @@ from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLaye
 from trtdsl.ir.op import Op
 from trtdsl.layers.activation import Activation
 from trtdsl.layers.assertion import Assertion
+from trtdsl.layers.attention import Attention
 from trtdsl.layers.cast import Cast, Identity
 from trtdsl.layers.concat import Concatenation
 from trtdsl.layers.constant import Constant
@@ -55,6 +56,7 @@ from trtdsl.plugins.definition import PluginV3
 __all__ = [
     "Activation",
     "Assertion",
+    "Attention",
     "Cast",
     "Concatenation",
     "ConditionLayer",

@@ -1107,6 +1107,29 @@ def prelu_scale_reverse_rows() -> list[Row]:
     return rows
 
 
+# -- Attention -------------------------------------------------------------------------------------------
+def attention_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            q = net.input("q", dtype, ("b", 4, 3, 8))
+            kv = [net.input(n, dtype, ("b", 2, "s", 8)) for n in ("k", "v")]
+            keep = net.input("keep", td.bool, (1, 4, 3, "s"))
+            add = net.input("add", dtype, ("b", 1, 3, "s"))
+            net.output("plain", td.attention(q, *kv, decomposable=True))
+            net.output("upper_left", td.attention(q, *kv, causal="upper_left"))
+            net.output("lower_right", td.attention(q, *kv, causal="lower_right"))
+            net.output("bool_mask", td.attention(q, *kv, mask=keep))
+            net.output("additive", td.attention(q, *kv, mask=add))
+            net.output("unnormalized", td.attention(q, *kv, mask=add, normalization="none"))
+
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(Row(f"attention-{dtype.name}", build, dims={"b": (1, 2), "s": (3, 5)},
+                        values={n: (-2, 2) for n in ("q", "k", "v", "add")}, special=False, rtol=tol, atol=tol))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1131,4 +1154,5 @@ def all_rows() -> list[Row]:
         + scatter_rows()
         + detection_rows()
         + prelu_scale_reverse_rows()
+        + attention_rows()
     )

@@ -551,6 +551,20 @@ def scatters() -> td.Network:
     return net
 
 
+# -- Attention ---------------------------------------------------------------------------------------------
+@case
+def attentions() -> td.Network:
+    net = td.Network("attentions")
+    q = net.input("q", td.float16, ("b", 6, "s", 4))
+    k, v = net.input("k", td.float16, ("b", 2, "t", 4)), net.input("v", td.float16, ("b", 2, "t", 4))
+    keep = net.input("keep", td.bool, (1, 6, "s", "t"))
+    net.output("causal", td.attention(q, k, v, causal="upper_left", decomposable=True))
+    net.output("masked", td.attention(q, v, k, mask=keep))
+    add = net.input("add", td.float16, ("b", 1, "s", "t"))
+    net.output("unnormalized", td.attention(q, k, v, mask=add, normalization="none"))
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     """The module of examples/<name>.py (examples import each other, as when they are run)."""
