@@ -262,6 +262,8 @@ for _name, _base in {
     # transformer layers
     "attention": lambda e: dict(query=e.x, key=e.x, value=e.x, mask=None, causal="none",
                                 normalization="softmax", decomposable=False),
+    "rotary_embedding": lambda e: dict(x=e.x, cos=ones(2, 4, 2), sin=ones(2, 4, 2), position_ids=None,
+                                       interleaved=False, rotary_dim=4),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

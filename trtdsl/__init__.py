@@ -91,6 +91,7 @@ from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
 from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
+from trtdsl.layers.rotary_embedding import rotary_embedding
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
@@ -125,7 +126,7 @@ __all__ = [
     "where", "zeros", "zeros_like",
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
     # transformer layers: attention, rotary embedding, KV cache update
-    "AttentionNormalizationOp", "CausalMaskKind", "attention",
+    "AttentionNormalizationOp", "CausalMaskKind", "attention", "rotary_embedding",
     # detection and vision layers
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion

@@ -39,6 +39,7 @@ from trtdsl.layers.prelu import ParametricReLU
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 from trtdsl.layers.reduce import Reduce
 from trtdsl.layers.resize import Resize
+from trtdsl.layers.rotary_embedding import RotaryEmbedding
 from trtdsl.layers.reverse_sequence import ReverseSequence
 from trtdsl.layers.scale import Scale
 from trtdsl.layers.scatter import Scatter
@@ -92,6 +93,7 @@ __all__ = [
     "Reduce",
     "Resize",
     "ReverseSequence",
+    "RotaryEmbedding",
     "Scale",
     "Scatter",
     "Select",

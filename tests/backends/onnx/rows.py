@@ -1130,6 +1130,29 @@ def attention_rows() -> list[Row]:
     return rows
 
 
+# -- RotaryEmbedding -------------------------------------------------------------------------------------
+def rotary_embedding_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("b", 3, "s", 8))
+            cos, sin = net.input("cos", dtype, ("b", "s", 4)), net.input("sin", dtype, ("b", "s", 4))
+            table = [net.input(n, dtype, (6, 2)) for n in ("cos_table", "sin_table")]
+            ids = net.input("ids", td.int64, ("b", "s"))
+            net.output("halves", td.rotary_embedding(x, cos, sin))
+            net.output("interleaved", td.rotary_embedding(x, cos, sin, interleaved=True))
+            net.output("partial_ids", td.rotary_embedding(x, *table, position_ids=ids, rotary_dim=4))
+            net.output("interleaved_ids", td.rotary_embedding(x, *table, position_ids=ids, rotary_dim=4,
+                                                              interleaved=True))
+
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(Row(f"rotary-embedding-{dtype.name}", build, dims={"b": (1, 2), "s": (1, 4)},
+                        values={"ids": (0, 5), "x": (-4, 4), "cos": (-1, 1), "sin": (-1, 1),
+                                "cos_table": (-1, 1), "sin_table": (-1, 1)}, special=False, rtol=tol, atol=tol))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1155,4 +1178,5 @@ def all_rows() -> list[Row]:
         + detection_rows()
         + prelu_scale_reverse_rows()
         + attention_rows()
+        + rotary_embedding_rows()
     )

@@ -565,6 +565,19 @@ def attentions() -> td.Network:
     return net
 
 
+# -- RotaryEmbedding ---------------------------------------------------------------------------------------
+@case
+def rotary_embeddings() -> td.Network:
+    net = td.Network("rotary_embeddings")
+    x = net.input("x", td.bfloat16, ("b", 2, "s", 8))
+    cos, sin = net.input("cos", td.bfloat16, ("b", "s", 3)), net.input("sin", td.bfloat16, ("b", "s", 3))
+    net.output("partial", td.rotary_embedding(x, cos, sin, rotary_dim=6))
+    table = [net.input(n, td.bfloat16, (16, 4)) for n in ("cos_table", "sin_table")]
+    ids = net.input("ids", td.int64, ("b", "s"))
+    net.output("interleaved_ids", td.rotary_embedding(x, *table, position_ids=ids, interleaved=True))
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     """The module of examples/<name>.py (examples import each other, as when they are run)."""

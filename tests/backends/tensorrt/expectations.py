@@ -1080,3 +1080,15 @@ def _(net):
 def _(net):
     q, kv = net.input("q", F, (1, 2, 3, 4)), net.input("kv", F, (1, 1, 3, 4))
     net.output("y", td.attention(q, kv, kv, causal="upper_left"))
+
+
+# -- RotaryEmbedding ----------------------------------------------------------------------------------------
+@row("rotary_embedding", "NvInfer.h addRotaryEmbedding(input, cosCache, sinCache, interleaved, rotaryEmbeddingDim); "
+     "IRotaryEmbeddingLayer input 3 is positionIds",
+     {"RotaryEmbedding": Layer("add_rotary_embedding", {"interleaved": True, "rotary_embedding_dim": 4},
+                               ("x", "cos", "sin", "ids"))})
+def _(net):
+    x = net.input("x", F, (2, 3, 5, 8))
+    cos, sin = net.input("cos", F, (32, 2)), net.input("sin", F, (32, 2))
+    ids = net.input("ids", td.int64, (2, 5))
+    net.output("y", td.rotary_embedding(x, cos, sin, position_ids=ids, interleaved=True, rotary_dim=4))
