@@ -264,6 +264,7 @@ for _name, _base in {
                                 normalization="softmax", decomposable=False),
     "rotary_embedding": lambda e: dict(x=e.x, cos=ones(2, 4, 2), sin=ones(2, 4, 2), position_ids=None,
                                        interleaved=False, rotary_dim=4),
+    "kv_cache_update": lambda e: dict(cache=e.x, update=e.x, write_indices=np.zeros(2, np.int32)),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

@@ -92,6 +92,7 @@ from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements,
 
 from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.rotary_embedding import rotary_embedding
+from trtdsl.layers.kv_cache_update import KVCacheMode, kv_cache_update
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
@@ -126,7 +127,8 @@ __all__ = [
     "where", "zeros", "zeros_like",
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
     # transformer layers: attention, rotary embedding, KV cache update
-    "AttentionNormalizationOp", "CausalMaskKind", "attention", "rotary_embedding",
+    "AttentionNormalizationOp", "CausalMaskKind", "KVCacheMode", "attention", "kv_cache_update",
+    "rotary_embedding",
     # detection and vision layers
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion

@@ -27,6 +27,7 @@ from trtdsl.layers.elementwise import ElementWise
 from trtdsl.layers.fill import Fill
 from trtdsl.layers.gather import Gather
 from trtdsl.layers.grid_sample import GridSample
+from trtdsl.layers.kv_cache_update import KVCacheUpdate
 from trtdsl.layers.lrn import LRN
 from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.layers.nms import NMS
@@ -76,6 +77,7 @@ __all__ = [
     "GridSample",
     "Identity",
     "IteratorLayer",
+    "KVCacheUpdate",
     "LRN",
     "LoopOutputLayer",
     "MatrixMultiply",

@@ -1153,6 +1153,23 @@ def rotary_embedding_rows() -> list[Row]:
     return rows
 
 
+# -- KVCacheUpdate ---------------------------------------------------------------------------------------
+def kv_cache_update_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        for index_type in INTS:
+
+            def build(net, dtype=dtype, index_type=index_type):
+                cache = net.input("cache", dtype, ("b", 2, 6, 3))
+                update = net.input("update", dtype, ("b", 2, "s", 3))
+                net.output("y", td.kv_cache_update(cache, update, net.input("w", index_type, ("b",))))
+
+            # indices from -3 to 8 against 6 positions and 1 to 4 new tokens: writes past both ends
+            rows.append(Row(f"kv-cache-update-{dtype.name}-{index_type.name}", build,
+                            dims={"b": (1, 3), "s": (1, 4)}, values={"w": (-3, 8)}))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1179,4 +1196,5 @@ def all_rows() -> list[Row]:
         + prelu_scale_reverse_rows()
         + attention_rows()
         + rotary_embedding_rows()
+        + kv_cache_update_rows()
     )

@@ -578,6 +578,21 @@ def rotary_embeddings() -> td.Network:
     return net
 
 
+# -- KVCacheUpdate -----------------------------------------------------------------------------------------
+@case
+def kv_cache_updates() -> td.Network:
+    net = td.Network("kv_cache_updates")
+    cache = net.input("cache", td.float16, ("b", 2, 8, 4))
+    update = net.input("update", td.float16, ("b", 2, "s", 4))
+    net.output("block", td.kv_cache_update(cache, update, net.input("w", td.int32, ("b",))))
+    token = net.input("token", td.float16, ("b", 2, 1, 4))
+    start = net.input("start", td.int64, ("b",))
+    # the decoder's recurrence: one token written per step, at the step's position
+    net.output("steps", td.fori_loop(0, 3, lambda i, kv: td.kv_cache_update(kv, token, start + td.cast(i, td.int64)),
+                                     cache))
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     """The module of examples/<name>.py (examples import each other, as when they are run)."""

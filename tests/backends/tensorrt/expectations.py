@@ -1092,3 +1092,11 @@ def _(net):
     cos, sin = net.input("cos", F, (32, 2)), net.input("sin", F, (32, 2))
     ids = net.input("ids", td.int64, (2, 5))
     net.output("y", td.rotary_embedding(x, cos, sin, position_ids=ids, interleaved=True, rotary_dim=4))
+
+
+# -- KVCacheUpdate ------------------------------------------------------------------------------------------
+@row("kv_cache_update", "NvInfer.h addKVCacheUpdate(cache, update, writeIndices, KVCacheMode::kLINEAR)",
+     {"KVCacheUpdate": Layer("add_kv_cache_update", {"cache_mode": "KVCacheMode.LINEAR"}, ("cache", "update", "w"))})
+def _(net):
+    cache, update = net.input("cache", F, (2, 3, 16, 8)), net.input("update", F, (2, 3, 4, 8))
+    net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int64, (2,))))

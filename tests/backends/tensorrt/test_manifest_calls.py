@@ -114,11 +114,11 @@ def test_every_call_exists_in_both_manifests(made_with, checked_against):
 
 
 # Members used only where the bindings have them (checked with hasattr): TensorRT 11's attention API
-# (trtdsl.backends.tensorrt.api.TensorRT.add_attention and the attention raise).
+# (trtdsl.backends.tensorrt.api.TensorRT.add_attention, the attention and KV cache update raises).
 PROBED = {
     "INetworkDefinition.add_attention_v2", "IAttention.causal_kind", "IAttention.query_form",
     "IAttention.key_value_form", "IAttention.query_lengths", "IAttention.key_value_lengths",
-    "CausalMaskKind.name", "AttentionIOForm.name",
+    "CausalMaskKind.name", "AttentionIOForm.name", "IKVCacheUpdateLayer.update_form",
 }
 
 

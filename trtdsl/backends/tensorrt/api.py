@@ -48,6 +48,7 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "INetworkDefinition.add_cumulative": (10, 8),
     "INetworkDefinition.add_attention": (10, 14),
     "INetworkDefinition.add_rotary_embedding": (10, 15),
+    "INetworkDefinition.add_kv_cache_update": (10, 15),
     "IDynamicQuantizeLayer.scale_type": (10, 8),
     "INetworkDefinition.add_topk(indices_type)": (10, 14),
     "INetworkDefinition.add_non_zero(indices_type)": (10, 14),

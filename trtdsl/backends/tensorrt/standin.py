@@ -981,6 +981,9 @@ _DEFAULTS[("IAttention", "query_form")] = lambda si, obj: si.AttentionIOForm.PAD
 _DEFAULTS[("IAttention", "key_value_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
 _DEFAULTS[("IAttention", "num_ranks")] = lambda si, obj: 1
 _DEFAULTS[("IAttention", "normalization_quantize_to_type")] = lambda si, obj: si.DataType.FLOAT
+# NvInfer.h 11.1 IKVCacheUpdateLayer::setUpdateForm: "Default is kPADDED_BHND"
+_DEFAULTS[("IKVCacheUpdateLayer", "update_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IKVCacheUpdateLayer", "update_lengths")] = lambda si, obj: None
 _GETTERS[("IAttention", "num_inputs")] = lambda si, obj: 3
 _GETTERS[("IAttention", "num_outputs")] = lambda si, obj: 1
 _GETTERS[("IAttentionBoundaryLayer", "attention")] = lambda si, obj: obj._state["attention"]
