@@ -640,6 +640,12 @@ def example_char_rnn_generator() -> td.Network:
 
 
 @case
+def example_tiny_llm_decoder() -> td.Network:
+    """examples/tiny_llm_decoder.py (attention, RoPE and KV cache updates, in a prefill and a while loop)."""
+    return _load_example("tiny_llm_decoder").build_network()
+
+
+@case
 def example_early_exit() -> td.Network:
     """examples/early_exit.py's classifier (an if-conditional skipping the second stage)."""
     early = _load_example("early_exit")
