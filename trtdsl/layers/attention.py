@@ -27,9 +27,10 @@ Sources, each an NvInfer.h line of 11.1 (main @ a892d222) unless said otherwise:
   cached key). A causal kind and a mask cannot be used together (L7015, L7051-L7052).
 - ``decomposable`` (default false, L7078-L7101) lets TensorRT use several kernels; it does not change the
   result.
-- Grouped-query heads: key and value have ``Nkv`` heads (L6930-L6937); query head ``h`` reads kv head
-  ``h // (Nq // Nkv)``, the grouping of TensorRT's fused-attention guide and of ONNX Attention, with
-  ``Nq`` a multiple of ``Nkv`` (the header does not state the grouping: UNCONFIRMED).
+- Grouped-query heads: key and value have ``Nkv`` heads (L6930-L6937), ``Nq`` a multiple of ``Nkv``
+  (TensorRT's fused-attention guide: MHA, GQA with ``N_q % N_kv == 0``, MQA). Query head ``h`` reads kv
+  head ``h // (Nq // Nkv)``, ONNX Attention's grouping; neither the header nor the guide states it
+  (UNCONFIRMED).
 
 Read by trtdsl, UNCONFIRMED in TensorRT's text:
 
