@@ -261,6 +261,12 @@ for _name, _base in {
     "reverse_sequence": lambda e: dict(x=e.m, sequence_lens=np.array([1, 2, 2], np.int32), batch_axis=1,
                                        sequence_axis=0),
     "scale": lambda e: dict(x=e.x, shift=W(3), scale=W(3), power=W(3), mode="channel", channel_axis=1),
+    # transformer layers
+    "attention": lambda e: dict(query=e.x, key=e.x, value=e.x, mask=None, causal="none",
+                                normalization="softmax", decomposable=False),
+    "rotary_embedding": lambda e: dict(x=e.x, cos=ones(2, 4, 2), sin=ones(2, 4, 2), position_ids=None,
+                                       interleaved=False, rotary_dim=4),
+    "kv_cache_update": lambda e: dict(cache=e.x, update=e.x, write_indices=np.zeros(2, np.int32)),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

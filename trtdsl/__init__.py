@@ -90,6 +90,10 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
+from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
+from trtdsl.layers.rotary_embedding import rotary_embedding
+from trtdsl.layers.kv_cache_update import KVCacheMode, kv_cache_update
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -122,6 +126,9 @@ __all__ = [
     "take_along_axis", "tan", "tanh", "thresholded_relu", "topk", "transpose", "unary", "unsqueeze",
     "where", "zeros", "zeros_like",
     "ScatterMode", "einsum", "one_hot", "put_along_axis", "scatter_elements", "scatter_nd",
+    # transformer layers: attention, rotary embedding, KV cache update
+    "AttentionNormalizationOp", "CausalMaskKind", "KVCacheMode", "attention", "kv_cache_update",
+    "rotary_embedding",
     # detection and vision layers
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion

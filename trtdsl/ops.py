@@ -16,6 +16,7 @@ from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLaye
 from trtdsl.ir.op import Op
 from trtdsl.layers.activation import Activation
 from trtdsl.layers.assertion import Assertion
+from trtdsl.layers.attention import Attention
 from trtdsl.layers.cast import Cast, Identity
 from trtdsl.layers.concat import Concatenation
 from trtdsl.layers.constant import Constant
@@ -26,6 +27,7 @@ from trtdsl.layers.elementwise import ElementWise
 from trtdsl.layers.fill import Fill
 from trtdsl.layers.gather import Gather
 from trtdsl.layers.grid_sample import GridSample
+from trtdsl.layers.kv_cache_update import KVCacheUpdate
 from trtdsl.layers.lrn import LRN
 from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.layers.nms import NMS
@@ -38,6 +40,7 @@ from trtdsl.layers.prelu import ParametricReLU
 from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
 from trtdsl.layers.reduce import Reduce
 from trtdsl.layers.resize import Resize
+from trtdsl.layers.rotary_embedding import RotaryEmbedding
 from trtdsl.layers.reverse_sequence import ReverseSequence
 from trtdsl.layers.scale import Scale
 from trtdsl.layers.scatter import Scatter
@@ -55,6 +58,7 @@ from trtdsl.plugins.definition import PluginV3
 __all__ = [
     "Activation",
     "Assertion",
+    "Attention",
     "Cast",
     "Concatenation",
     "ConditionLayer",
@@ -73,6 +77,7 @@ __all__ = [
     "GridSample",
     "Identity",
     "IteratorLayer",
+    "KVCacheUpdate",
     "LRN",
     "LoopOutputLayer",
     "MatrixMultiply",
@@ -90,6 +95,7 @@ __all__ = [
     "Reduce",
     "Resize",
     "ReverseSequence",
+    "RotaryEmbedding",
     "Scale",
     "Scatter",
     "Select",

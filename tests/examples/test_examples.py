@@ -66,6 +66,12 @@ def sums_agree(out: str) -> None:
     assert len(sums) == 4 and all(a == b for a, b in sums), sums
 
 
+def decoder_generates(out: str) -> None:
+    ids = re.search(r"generated token ids: \[([\d, ]+)\]", out)
+    assert ids and len(ids.group(1).split(",")) == 16, out
+    assert re.search(r"time per token on the reference: [\d.]+ ms", out)
+
+
 # What particular examples must print, beyond running cleanly.
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
@@ -75,6 +81,7 @@ EXPECTED = {
     "custom_plugin.py": plugin_checks,
     "early_exit.py": early_exit_runs_both_branches,
     "sum_even.py": sums_agree,
+    "tiny_llm_decoder.py": decoder_generates,
 }
 
 

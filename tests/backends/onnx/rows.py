@@ -1107,6 +1107,69 @@ def prelu_scale_reverse_rows() -> list[Row]:
     return rows
 
 
+# -- Attention -------------------------------------------------------------------------------------------
+def attention_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            q = net.input("q", dtype, ("b", 4, 3, 8))
+            kv = [net.input(n, dtype, ("b", 2, "s", 8)) for n in ("k", "v")]
+            keep = net.input("keep", td.bool, (1, 4, 3, "s"))
+            add = net.input("add", dtype, ("b", 1, 3, "s"))
+            net.output("plain", td.attention(q, *kv, decomposable=True))
+            net.output("upper_left", td.attention(q, *kv, causal="upper_left"))
+            net.output("lower_right", td.attention(q, *kv, causal="lower_right"))
+            net.output("bool_mask", td.attention(q, *kv, mask=keep))
+            net.output("additive", td.attention(q, *kv, mask=add))
+            net.output("unnormalized", td.attention(q, *kv, mask=add, normalization="none"))
+
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(Row(f"attention-{dtype.name}", build, dims={"b": (1, 2), "s": (3, 5)},
+                        values={n: (-2, 2) for n in ("q", "k", "v", "add")}, special=False, rtol=tol, atol=tol))
+    return rows
+
+
+# -- RotaryEmbedding -------------------------------------------------------------------------------------
+def rotary_embedding_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("b", 3, "s", 8))
+            cos, sin = net.input("cos", dtype, ("b", "s", 4)), net.input("sin", dtype, ("b", "s", 4))
+            table = [net.input(n, dtype, (6, 2)) for n in ("cos_table", "sin_table")]
+            ids = net.input("ids", td.int64, ("b", "s"))
+            net.output("halves", td.rotary_embedding(x, cos, sin))
+            net.output("interleaved", td.rotary_embedding(x, cos, sin, interleaved=True))
+            net.output("partial_ids", td.rotary_embedding(x, *table, position_ids=ids, rotary_dim=4))
+            net.output("interleaved_ids", td.rotary_embedding(x, *table, position_ids=ids, rotary_dim=4,
+                                                              interleaved=True))
+
+        tol = {"float16": 1e-2, "bfloat16": 5e-2}
+        rows.append(Row(f"rotary-embedding-{dtype.name}", build, dims={"b": (1, 2), "s": (1, 4)},
+                        values={"ids": (0, 5), "x": (-4, 4), "cos": (-1, 1), "sin": (-1, 1),
+                                "cos_table": (-1, 1), "sin_table": (-1, 1)}, special=False, rtol=tol, atol=tol))
+    return rows
+
+
+# -- KVCacheUpdate ---------------------------------------------------------------------------------------
+def kv_cache_update_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        for index_type in INTS:
+
+            def build(net, dtype=dtype, index_type=index_type):
+                cache = net.input("cache", dtype, ("b", 2, 6, 3))
+                update = net.input("update", dtype, ("b", 2, "s", 3))
+                net.output("y", td.kv_cache_update(cache, update, net.input("w", index_type, ("b",))))
+
+            # indices from -3 to 8 against 6 positions and 1 to 4 new tokens: writes past both ends
+            rows.append(Row(f"kv-cache-update-{dtype.name}-{index_type.name}", build,
+                            dims={"b": (1, 3), "s": (1, 4)}, values={"w": (-3, 8)}))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1131,4 +1194,7 @@ def all_rows() -> list[Row]:
         + scatter_rows()
         + detection_rows()
         + prelu_scale_reverse_rows()
+        + attention_rows()
+        + rotary_embedding_rows()
+        + kv_cache_update_rows()
     )

@@ -551,6 +551,48 @@ def scatters() -> td.Network:
     return net
 
 
+# -- Attention ---------------------------------------------------------------------------------------------
+@case
+def attentions() -> td.Network:
+    net = td.Network("attentions")
+    q = net.input("q", td.float16, ("b", 6, "s", 4))
+    k, v = net.input("k", td.float16, ("b", 2, "t", 4)), net.input("v", td.float16, ("b", 2, "t", 4))
+    keep = net.input("keep", td.bool, (1, 6, "s", "t"))
+    net.output("causal", td.attention(q, k, v, causal="upper_left", decomposable=True))
+    net.output("masked", td.attention(q, v, k, mask=keep))
+    add = net.input("add", td.float16, ("b", 1, "s", "t"))
+    net.output("unnormalized", td.attention(q, k, v, mask=add, normalization="none"))
+    return net
+
+
+# -- RotaryEmbedding ---------------------------------------------------------------------------------------
+@case
+def rotary_embeddings() -> td.Network:
+    net = td.Network("rotary_embeddings")
+    x = net.input("x", td.bfloat16, ("b", 2, "s", 8))
+    cos, sin = net.input("cos", td.bfloat16, ("b", "s", 3)), net.input("sin", td.bfloat16, ("b", "s", 3))
+    net.output("partial", td.rotary_embedding(x, cos, sin, rotary_dim=6))
+    table = [net.input(n, td.bfloat16, (16, 4)) for n in ("cos_table", "sin_table")]
+    ids = net.input("ids", td.int64, ("b", "s"))
+    net.output("interleaved_ids", td.rotary_embedding(x, *table, position_ids=ids, interleaved=True))
+    return net
+
+
+# -- KVCacheUpdate -----------------------------------------------------------------------------------------
+@case
+def kv_cache_updates() -> td.Network:
+    net = td.Network("kv_cache_updates")
+    cache = net.input("cache", td.float16, ("b", 2, 8, 4))
+    update = net.input("update", td.float16, ("b", 2, "s", 4))
+    net.output("block", td.kv_cache_update(cache, update, net.input("w", td.int32, ("b",))))
+    token = net.input("token", td.float16, ("b", 2, 1, 4))
+    start = net.input("start", td.int64, ("b",))
+    # the decoder's recurrence: one token written per step, at the step's position
+    net.output("steps", td.fori_loop(0, 3, lambda i, kv: td.kv_cache_update(kv, token, start + td.cast(i, td.int64)),
+                                     cache))
+    return net
+
+
 # -- example networks --------------------------------------------------------------------------------------
 def _load_example(name: str):
     """The module of examples/<name>.py (examples import each other, as when they are run)."""
@@ -595,6 +637,12 @@ def example_char_rnn_generator() -> td.Network:
     """examples/char_rnn_lstm.py's generator (a loop feeding its output back)."""
     rnn = _load_example("char_rnn_lstm")
     return rnn.generator(rnn.make_weights())
+
+
+@case
+def example_tiny_llm_decoder() -> td.Network:
+    """examples/tiny_llm_decoder.py (attention, RoPE and KV cache updates, in a prefill and a while loop)."""
+    return _load_example("tiny_llm_decoder").build_network()
 
 
 @case

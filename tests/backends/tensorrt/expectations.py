@@ -64,13 +64,14 @@ ANY = _Any()
 @attrs.frozen
 class Layer:
     """One TensorRT layer: ``method`` added it (an ``INetworkDefinition``, ``ILoop`` or ``IIfConditional``
-    method); ``properties`` are read back through the Python API (Dims and Permutations as tuples, enum
+    method; of a tuple, any); ``properties`` are read back through the Python API (a dotted name through
+    the objects on the way, e.g. ``attention.causal``) (Dims and Permutations as tuples, enum
     members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
     at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
     ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
     them."""
 
-    method: str
+    method: str | tuple[str, ...]  # a tuple: any of them (a version's own method)
     properties: dict[str, Any] = attrs.field(factory=dict)
     inputs: tuple[Any, ...] | None = None
     input_ranks: tuple[int, ...] | None = None
@@ -1049,3 +1050,53 @@ class Weighted:
 def _(net):
     a, b = net.input("a", F, (2, 3)), net.input("b", F, (2, 3))
     net.output("y", Weighted(weight=0.5)(b, a))
+
+
+# -- Attention ----------------------------------------------------------------------------------------------
+# NvInfer.h 11.1 L6812-L6896: an IAttention puts an IAttentionInputLayer (query, key, value, then the mask at
+# input 3, L6859-L6867) and an IAttentionOutputLayer into the network; its properties are read through
+# IAttentionBoundaryLayer::getAttention. addAttentionV2 (11.x) or addAttention (10.x, causal=true is
+# kUPPER_LEFT, L9614).
+ATTENTION_ADDS = ("add_attention", "add_attention_v2")
+
+
+@row("attention_mask", "NvInfer.h addAttention(V2)(query, key, value, normOp, causal), IAttention::setMask, "
+     "setDecomposable; IAttentionInputLayer inputs 0-3",
+     {"Attention": (Layer(ATTENTION_ADDS, {"attention.norm_op": "AttentionNormalizationOp.NONE",
+                                           "attention.decomposable": True, "attention.causal": False},
+                          ("q", "k", "v", "add")),
+                    Layer(ATTENTION_ADDS, {"attention.norm_op": "AttentionNormalizationOp.NONE"}))})
+def _(net):
+    q, k, v = (net.input(n, F, (2, 4, 3, 8) if n == "q" else (2, 2, 5, 8)) for n in "qkv")
+    add = net.input("add", F, (1, 4, 3, 5))
+    net.output("y", td.attention(q, k, v, mask=add, normalization="none", decomposable=True))
+
+
+@row("attention_causal", "NvInfer.h CausalMaskKind::kUPPER_LEFT = addAttention's causal=true; normOp kSOFTMAX",
+     {"Attention": (Layer(ATTENTION_ADDS, {"attention.norm_op": "AttentionNormalizationOp.SOFTMAX",
+                                           "attention.decomposable": False, "attention.causal": True},
+                          ("q", "kv", "kv")),
+                    Layer(ATTENTION_ADDS, {"attention.causal": True}))})
+def _(net):
+    q, kv = net.input("q", F, (1, 2, 3, 4)), net.input("kv", F, (1, 1, 3, 4))
+    net.output("y", td.attention(q, kv, kv, causal="upper_left"))
+
+
+# -- RotaryEmbedding ----------------------------------------------------------------------------------------
+@row("rotary_embedding", "NvInfer.h addRotaryEmbedding(input, cosCache, sinCache, interleaved, rotaryEmbeddingDim); "
+     "IRotaryEmbeddingLayer input 3 is positionIds",
+     {"RotaryEmbedding": Layer("add_rotary_embedding", {"interleaved": True, "rotary_embedding_dim": 4},
+                               ("x", "cos", "sin", "ids"))})
+def _(net):
+    x = net.input("x", F, (2, 3, 5, 8))
+    cos, sin = net.input("cos", F, (32, 2)), net.input("sin", F, (32, 2))
+    ids = net.input("ids", td.int64, (2, 5))
+    net.output("y", td.rotary_embedding(x, cos, sin, position_ids=ids, interleaved=True, rotary_dim=4))
+
+
+# -- KVCacheUpdate ------------------------------------------------------------------------------------------
+@row("kv_cache_update", "NvInfer.h addKVCacheUpdate(cache, update, writeIndices, KVCacheMode::kLINEAR)",
+     {"KVCacheUpdate": Layer("add_kv_cache_update", {"cache_mode": "KVCacheMode.LINEAR"}, ("cache", "update", "w"))})
+def _(net):
+    cache, update = net.input("cache", F, (2, 3, 16, 8)), net.input("update", F, (2, 3, 4, 8))
+    net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int64, (2,))))

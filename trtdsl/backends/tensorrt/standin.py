@@ -350,6 +350,9 @@ class StandIn:
             )
         self.calls.append(Call(cls_name, name, "set", ("value",)))
         obj._state[name] = self.convert(target, value)
+        also = _SETTERS.get((cls_name, name))
+        if also is not None:
+            also(self, obj, obj._state[name])
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
@@ -519,6 +522,9 @@ Behaviour = Callable[[StandIn, Any, Signature, dict], Any]
 _BEHAVIOURS: dict[tuple[str, str], Behaviour] = {}
 _GETTERS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
 _DEFAULTS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
+# What writing a property does besides storing its value (e.g. an IAttention's mask is an input of its
+# IAttentionInputLayer).
+_SETTERS: dict[tuple[str, str], Callable[[StandIn, Any, Any], None]] = {}
 
 
 def behaviour(owner: str, *names: str) -> Callable[[Behaviour], Behaviour]:
@@ -901,6 +907,12 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     for prop in ("loop", "conditional"):
         if si.manifest.property(cls_name, prop) is not None:
             state[prop] = owner
+    return _new_layer(si, network, cls_name, state)
+
+
+def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
+    """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
+    with its output tensors."""
     layer = si.new(cls_name, **state)
     index = len(network._state["layers"])
     layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
@@ -927,6 +939,100 @@ def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> An
     v2 = si.manifest.method("INetworkDefinition", "add_normalization_v2")
     layer._state["is_v2"] = v2 is not None and sig is v2.overloads[0]
     return layer
+
+
+# IAttention: not a layer, but the helper that owns two (NvInfer.h 11.1 L6812-L6896): an
+# IAttentionInputLayer whose inputs are query, key, value, mask, normalizationQuantizeScale, queryLengths
+# and keyValueLengths (in that order, L6859-L6867), and an IAttentionOutputLayer computing the result. How
+# a real network wires the two to each other is not documented: here the output layer reads the input
+# layer's output. Both are named after the attention.
+_ATTENTION_OPTIONAL_INPUTS = {
+    "mask": 3, "normalization_quantize_scale": 4, "query_lengths": 5, "key_value_lengths": 6,
+}
+
+
+@behaviour("INetworkDefinition", "add_attention", "add_attention_v2")
+def _add_attention(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    inputs = [a["query"], a["key"], a["value"]]
+    for tensor in inputs:
+        _check_owned(network, tensor, sig.returns)
+    attention = si.new("IAttention", network=network, norm_op=a["norm_op"], decomposable=False)
+    entry = _new_layer(si, network, "IAttentionInputLayer", {"inputs": inputs, "network": network,
+                                                             "class": "IAttentionInputLayer"})
+    exit_ = _new_layer(si, network, "IAttentionOutputLayer", {"inputs": [entry.get_output(0)],
+                                                              "network": network,
+                                                              "class": "IAttentionOutputLayer"})
+    for layer in (entry, exit_):
+        layer._state["attention"] = attention
+    attention._state.update(input_layer=entry, output_layer=exit_, name=exit_._state["name"])
+    if "causal_kind" in a:
+        attention._state["causal_kind"] = a["causal_kind"]
+        _attention_causal_kind(si, attention, a["causal_kind"])
+    else:
+        attention._state["causal"] = a["causal"]
+        _attention_causal(si, attention, a["causal"])
+    return attention
+
+
+def _attention_causal(si: StandIn, attention: Any, causal: bool) -> None:
+    if si.manifest.property("IAttention", "causal_kind") is not None:  # setCausal: kUPPER_LEFT or kNONE
+        attention._state["causal_kind"] = si.CausalMaskKind.UPPER_LEFT if causal else si.CausalMaskKind.NONE
+
+
+def _attention_causal_kind(si: StandIn, attention: Any, kind: Any) -> None:
+    attention._state["causal"] = kind != si.CausalMaskKind.NONE
+
+
+def _attention_name(si: StandIn, attention: Any, name: str) -> None:
+    for layer in ("input_layer", "output_layer"):
+        attention._state[layer]._state["name"] = name
+
+
+def _attention_input(index: int) -> Callable[[StandIn, Any, Any], None]:
+    def set_input(si: StandIn, attention: Any, tensor: Any) -> None:
+        if tensor is not None:
+            _check_owned(attention._state["network"], tensor, "IAttention")
+        inputs = attention._state["input_layer"]._state["inputs"]
+        inputs.extend([None] * (index + 1 - len(inputs)))
+        inputs[index] = tensor
+
+    return set_input
+
+
+_SETTERS[("IAttention", "causal")] = _attention_causal
+_SETTERS[("IAttention", "causal_kind")] = _attention_causal_kind
+_SETTERS[("IAttention", "name")] = _attention_name
+for _prop, _index_of in _ATTENTION_OPTIONAL_INPUTS.items():
+    _SETTERS[("IAttention", _prop)] = _attention_input(_index_of)
+    _DEFAULTS[("IAttention", _prop)] = lambda si, obj: None
+_DEFAULTS[("IAttention", "query_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IAttention", "key_value_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IAttention", "num_ranks")] = lambda si, obj: 1
+_DEFAULTS[("IAttention", "normalization_quantize_to_type")] = lambda si, obj: si.DataType.FLOAT
+# NvInfer.h 11.1 IKVCacheUpdateLayer::setUpdateForm: "Default is kPADDED_BHND"
+_DEFAULTS[("IKVCacheUpdateLayer", "update_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IKVCacheUpdateLayer", "update_lengths")] = lambda si, obj: None
+_GETTERS[("IAttention", "num_inputs")] = lambda si, obj: 3
+_GETTERS[("IAttention", "num_outputs")] = lambda si, obj: 1
+_GETTERS[("IAttentionBoundaryLayer", "attention")] = lambda si, obj: obj._state["attention"]
+
+
+@behaviour("IAttention", "get_input")
+def _attention_get_input(si: StandIn, attention: Any, sig: Signature, a: dict) -> Any:
+    return _index(attention._state["input_layer"]._state["inputs"][:3], a["index"])
+
+
+@behaviour("IAttention", "get_output")
+def _attention_get_output(si: StandIn, attention: Any, sig: Signature, a: dict) -> Any:
+    return _index(attention._state["output_layer"]._state["outputs"], a["index"])
+
+
+@behaviour("IAttention", "set_input")
+def _attention_set_input(si: StandIn, attention: Any, sig: Signature, a: dict) -> bool:
+    if not 0 <= a["index"] < 3:
+        return False
+    _attention_input(a["index"])(si, attention, a["tensor"])
+    return True
 
 
 # Layers
