@@ -259,6 +259,8 @@ for _name, _base in {
     "reverse_sequence": lambda e: dict(x=e.m, sequence_lens=np.array([1, 2, 2], np.int32), batch_axis=1,
                                        sequence_axis=0),
     "scale": lambda e: dict(x=e.x, shift=W(3), scale=W(3), power=W(3), mode="channel", channel_axis=1),
+    # LLM and multi-device layers
+    "ragged_softmax": lambda e: dict(x=e.x[0], bounds=np.full((3, 4, 1), 2, np.int32)),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

@@ -90,6 +90,8 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
+from trtdsl.layers.ragged_softmax import ragged_softmax
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -126,6 +128,8 @@ __all__ = [
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion
     "ScaleMode", "assert_", "prelu", "reverse_sequence", "scale",
+    # LLM and multi-device layers
+    "ragged_softmax",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

@@ -52,6 +52,8 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
+from trtdsl.layers.ragged_softmax import RaggedSoftMax
+
 __all__ = [
     "Activation",
     "Assertion",
@@ -102,4 +104,6 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
+    # LLM and multi-device layers
+    "RaggedSoftMax",
 ]

@@ -1107,6 +1107,18 @@ def prelu_scale_reverse_rows() -> list[Row]:
     return rows
 
 
+# -- RaggedSoftMax ------------------------------------------------------------------------------------------
+def ragged_softmax_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 3, 5))
+            net.output("y", td.ragged_softmax(x, net.input("bounds", td.int32, ("n", 3, 1))))
+
+        rows.append(Row(f"ragged-softmax-{dtype.name}", build, values={"bounds": (0, 5)}, special=False))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1131,4 +1143,5 @@ def all_rows() -> list[Row]:
         + scatter_rows()
         + detection_rows()
         + prelu_scale_reverse_rows()
+        + ragged_softmax_rows()
     )

@@ -639,6 +639,16 @@ def example_attention() -> td.Network:
     return net
 
 
+# -- RaggedSoftMax -----------------------------------------------------------------------------------------
+@case
+def ragged_softmax() -> td.Network:
+    net = td.Network("ragged_softmax")
+    x = net.input("x", td.float16, ("n", 3, 5))
+    net.output("y", td.ragged_softmax(x, net.input("bounds", td.int32, ("n", 3, 1))))
+    net.output("constant_bounds", td.ragged_softmax(x[:1], [[[4], [0], [1]]]))
+    return net
+
+
 def inputs(net: td.Network, seed: int = 0, size: int = 2) -> dict[str, np.ndarray]:
     """Arrays for every input (named dims of ``size``; values in [-2, 2], small ints for integer inputs)."""
     rng = _rng(seed)

@@ -1049,3 +1049,12 @@ class Weighted:
 def _(net):
     a, b = net.input("a", F, (2, 3)), net.input("b", F, (2, 3))
     net.output("y", Weighted(weight=0.5)(b, a))
+
+
+# -- RaggedSoftMax -----------------------------------------------------------------------------------------
+@row("ragged_softmax", "NvInfer.h addRaggedSoftMax(input, bounds): input 0 the ZxS data, 1 the Zx1 bounds; "
+     "IRaggedSoftMaxLayer has no parameters",
+     {"RaggedSoftMax": Layer("add_ragged_softmax", {}, ("x", "bounds"))})
+def _(net):
+    x, bounds = net.input("x", F, (2, 3, 4)), net.input("bounds", td.int32, (2, 3, 1))
+    net.output("y", td.ragged_softmax(x, bounds))
