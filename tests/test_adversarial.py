@@ -261,6 +261,15 @@ for _name, _base in {
     "scale": lambda e: dict(x=e.x, shift=W(3), scale=W(3), power=W(3), mode="channel", channel_axis=1),
     # LLM and multi-device layers
     "ragged_softmax": lambda e: dict(x=e.x[0], bounds=np.full((3, 4, 1), 2, np.int32)),
+    "all_reduce": lambda e: dict(x=e.m, op="max", ranks=1, groups=None),
+    "all_gather": lambda e: dict(x=e.m, ranks=None, groups=[0]),
+    "reduce_scatter": lambda e: dict(x=e.m, op="sum", ranks=2, groups=None),
+    "broadcast": lambda e: dict(x=e.m, root=0, ranks=1, groups=None),
+    "reduce_to_root": lambda e: dict(x=e.m, op="min", root=1, ranks=2, groups=None),
+    "all_to_all": lambda e: dict(x=e.m, ranks=1, groups=None),
+    "gather_to_root": lambda e: dict(x=e.m, root=0, ranks=None, groups=[0]),
+    "scatter": lambda e: dict(x=e.m, root=0, ranks=2, groups=None),
+    "dist_collective": lambda e: dict(x=e.m, collective="reduce", reduce_op="sum", root=0, ranks=1, groups=None),
 }.items():
     td_call(_name, _base)
 CALLS["einsum"] = (lambda e: lambda equation, operands: td.einsum(equation, *_listed(operands)),

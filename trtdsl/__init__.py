@@ -90,6 +90,10 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
+from trtdsl.layers.dist_collective import (
+    CollectiveOperation, all_gather, all_reduce, all_to_all, broadcast, dist_collective, gather_to_root,
+    reduce_scatter, reduce_to_root, scatter,
+)
 from trtdsl.layers.ragged_softmax import ragged_softmax
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
@@ -129,7 +133,8 @@ __all__ = [
     # ParametricReLU, Scale, ReverseSequence, Assertion
     "ScaleMode", "assert_", "prelu", "reverse_sequence", "scale",
     # LLM and multi-device layers
-    "ragged_softmax",
+    "CollectiveOperation", "all_gather", "all_reduce", "all_to_all", "broadcast", "dist_collective",
+    "gather_to_root", "ragged_softmax", "reduce_scatter", "reduce_to_root", "scatter",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

@@ -52,6 +52,7 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
+from trtdsl.layers.dist_collective import DistCollective
 from trtdsl.layers.ragged_softmax import RaggedSoftMax
 
 __all__ = [
@@ -105,5 +106,6 @@ __all__ = [
     "Unary",
     "Unsqueeze",
     # LLM and multi-device layers
+    "DistCollective",
     "RaggedSoftMax",
 ]

@@ -66,6 +66,13 @@ def sums_agree(out: str) -> None:
     assert len(sums) == 4 and all(a == b for a, b in sums), sums
 
 
+def tensor_parallel_equals_single(out: str) -> None:
+    assert "DistCollective[ALL_REDUCE,SUM](%matmul_1, ranks=2)" in out
+    differences = re.findall(r"rank (\d): max \|tensor-parallel - single network\| = (\S+)", out)
+    assert [r for r, _ in differences] == ["0", "1"], differences
+    assert all(float(d) < 1e-5 for _, d in differences), differences
+
+
 # What particular examples must print, beyond running cleanly.
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
@@ -75,6 +82,7 @@ EXPECTED = {
     "custom_plugin.py": plugin_checks,
     "early_exit.py": early_exit_runs_both_branches,
     "sum_even.py": sums_agree,
+    "tensor_parallel_mlp.py": tensor_parallel_equals_single,
 }
 
 

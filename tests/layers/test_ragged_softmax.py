@@ -62,16 +62,18 @@ SPEC = (td.int32, (1, 2, 1))
 ERRORS = [
     (ExecutionError, "RaggedSoftMax (layer ragged_softmax_0): bounds[0, 1, 0] is 4; expected a length in "
                      "[0, 3] (the last dim of x (1, 2, 3))",
-     run_with(lambda x, n: td.ragged_softmax(x, n), {"t0": np.zeros((1, 2, 3), np.float32),
-                                                     "t1": np.array([[[1], [4]]], np.int32)}, f32(1, 2, 3), SPEC)),
+     run_with(lambda x, n: td.ragged_softmax(x, n),
+              {"t0": np.zeros((1, 2, 3), np.float32), "t1": np.array([[[1], [4]]], np.int32)}, f32(1, 2, 3), SPEC)),
     (ExecutionError, "RaggedSoftMax (layer ragged_softmax_0): bounds[0, 0, 0] is -1; expected a length in "
                      "[0, 3] (the last dim of x (1, 2, 3))",
-     run_with(lambda x, n: td.ragged_softmax(x, n), {"t0": np.zeros((1, 2, 3), np.float32),
-                                                     "t1": np.array([[[-1], [0]]], np.int32)}, f32(1, 2, 3), SPEC)),
+     run_with(lambda x, n: td.ragged_softmax(x, n),
+              {"t0": np.zeros((1, 2, 3), np.float32), "t1": np.array([[[-1], [0]]], np.int32)}, f32(1, 2, 3),
+              SPEC)),
     (ShapeError, "RaggedSoftMax: input 'x' has shape (2, 3); expected rank 3 (B, Z, S): NvInfer.h "
                  "addRaggedSoftMax",
      call(lambda x: td.ragged_softmax(x, [[1], [2]]), f32(2, 3))),
-    (ShapeError, "RaggedSoftMax: input 'bounds' has shape (1, 3, 1); expected (1, 2, 1), one length per row of "
+    (ShapeError, "RaggedSoftMax: input 'bounds' has shape (1, 3, 1); expected (1, 2, 1), one length per row "
+                 "of "
                  "x (1, 2, 3)",
      call(lambda x: td.ragged_softmax(x, [[[1], [1], [1]]]), f32(1, 2, 3))),
     (ShapeError, "RaggedSoftMax: input 'bounds' has shape (1, 2); expected (1, 2, 1), one length per row of "
@@ -85,7 +87,8 @@ ERRORS = [
     (DTypeError, "RaggedSoftMax: input 'x' has dtype int32; expected one of float32, float16, bfloat16",
      call(lambda x: td.ragged_softmax(x, [[[1], [1]]]), (td.int32, (1, 2, 3)))),
     (DTypeError, "ragged_softmax: argument 'bounds' ([[[1.5]]], float64) cannot be used as int32: TensorRT "
-                 "networks are strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
+                 "networks are strongly typed; convert it first (e.g. .astype) or cast the tensor with "
+                 "td.cast",
      call(lambda x: td.ragged_softmax(x, [[[1.5]]]), f32(1, 1, 3))),
 ]
 

@@ -649,6 +649,22 @@ def ragged_softmax() -> td.Network:
     return net
 
 
+# -- DistCollective ----------------------------------------------------------------------------------------
+@case
+def dist_collectives() -> td.Network:
+    """One rank (the fake engines run networks as one rank); TensorRT 10.16's five collectives. The round
+    trips of several ranks, groups and TensorRT 11's collectives are in
+    tests/layers/test_dist_collective.py."""
+    net = td.Network("dist_collectives")
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("all_reduce", td.all_reduce(x, "max", ranks=1))
+    net.output("all_gather", td.all_gather(x, groups=[0]))
+    net.output("reduce_scatter", td.reduce_scatter(x, "prod", ranks=1))
+    net.output("broadcast", td.broadcast(x, 0, ranks=1))
+    net.output("reduce", td.reduce_to_root(td.cast(x, td.int32), "min", root=0, ranks=1))
+    return net
+
+
 def inputs(net: td.Network, seed: int = 0, size: int = 2) -> dict[str, np.ndarray]:
     """Arrays for every input (named dims of ``size``; values in [-2, 2], small ints for integer inputs)."""
     rng = _rng(seed)

@@ -68,12 +68,14 @@ class Layer:
     members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
     at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
     ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
-    them."""
+    them; ``arguments`` are arguments of ``method`` that no property reads back (IDistCollectiveLayer's), as
+    the call gave them."""
 
     method: str
     properties: dict[str, Any] = attrs.field(factory=dict)
     inputs: tuple[Any, ...] | None = None
     input_ranks: tuple[int, ...] | None = None
+    arguments: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -1058,3 +1060,21 @@ def _(net):
 def _(net):
     x, bounds = net.input("x", F, (2, 3, 4)), net.input("bounds", td.int32, (2, 3, 1))
     net.output("y", td.ragged_softmax(x, bounds))
+
+
+# -- DistCollective ----------------------------------------------------------------------------------------
+@row("dist_collective_all_gather", "NvInfer.h addDistCollective(input, kALL_GATHER, kNONE, root -1 (ignored), "
+     "groups, groupSize) and ILayer::setNbRanks (the output shape of kALL_GATHER)",
+     {"DistCollective": Layer("add_dist_collective", {"num_ranks": 3}, ("x",),
+                              arguments={"dist_collective_op": "CollectiveOperation.ALL_GATHER",
+                                         "reduce_op": "ReduceOperation.NONE", "root": -1, "groups": (2, 0, 1)})})
+def _(net):
+    net.output("y", td.all_gather(net.input("x", F, (2, 3)), groups=[2, 0, 1]))
+
+
+@row("dist_collective_reduce", "NvInfer.h addDistCollective(input, kREDUCE, kMAX, root, nullptr, 0): all ranks",
+     {"DistCollective": Layer("add_dist_collective", {"num_ranks": 4}, ("x",),
+                              arguments={"dist_collective_op": "CollectiveOperation.REDUCE",
+                                         "reduce_op": "ReduceOperation.MAX", "root": 3, "groups": None})})
+def _(net):
+    net.output("y", td.reduce_to_root(net.input("x", F, (2, 3)), "max", root=3, ranks=4))
