@@ -269,6 +269,11 @@ for _name, _base in {
     "all_to_all": lambda e: dict(x=e.m, ranks=1, groups=None),
     "gather_to_root": lambda e: dict(x=e.m, root=0, ranks=None, groups=[0]),
     "scatter": lambda e: dict(x=e.m, root=0, ranks=2, groups=None),
+    "moe": lambda e: dict(hidden=td.reshape(e.m, (1, 2, 3)), selected_experts=np.zeros((1, 2, 1), np.int32),
+                          scores=np.ones((1, 2, 1), np.float32), gate_weights=W(2, 3, 4), up_weights=W(2, 3, 4),
+                          down_weights=W(2, 4, 3), gate_biases=None, up_biases=None, down_biases=None,
+                          activation="silu", swiglu_limit=7.0, swiglu_alpha=1.0, swiglu_beta=0.0,
+                          quantize=td.fp8, quant_scale=0.5, block_shape=None, scale_dtype=td.fp8),
     "dist_collective": lambda e: dict(x=e.m, collective="reduce", reduce_op="sum", root=0, ranks=1, groups=None),
 }.items():
     td_call(_name, _base)

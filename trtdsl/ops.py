@@ -53,6 +53,7 @@ from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, Tr
 from trtdsl.plugins.definition import PluginV3
 
 from trtdsl.layers.dist_collective import DistCollective
+from trtdsl.layers.moe import MoE
 from trtdsl.layers.ragged_softmax import RaggedSoftMax
 
 __all__ = [
@@ -107,5 +108,6 @@ __all__ = [
     "Unsqueeze",
     # LLM and multi-device layers
     "DistCollective",
+    "MoE",
     "RaggedSoftMax",
 ]

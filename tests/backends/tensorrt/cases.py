@@ -665,6 +665,27 @@ def dist_collectives() -> td.Network:
     return net
 
 
+# -- MoE ---------------------------------------------------------------------------------------------------
+@case
+def moe() -> td.Network:
+    net = td.Network("moe")
+    x = net.input("x", td.float16, ("n", 2, 3))
+    experts, scores = net.input("experts", td.int32, ("n", 2, 2)), net.input("scores", td.float16, ("n", 2, 2))
+    w = {"gate_weights": _w(2, 3, 4, dtype=np.float16), "up_weights": _w(2, 3, 4, dtype=np.float16, seed=1),
+         "down_weights": _w(2, 4, 3, dtype=np.float16, seed=2)}
+    b = {"gate_biases": _w(2, 4, dtype=np.float16), "up_biases": _w(2, 4, dtype=np.float16, seed=1),
+         "down_biases": _w(2, 3, dtype=np.float16, seed=2)}
+    net.output("silu", td.moe(x, experts, scores, **w))
+    net.output("swiglu", td.moe(x, experts, scores, **w, **b, activation="none", swiglu_limit=7.0,
+                                swiglu_alpha=1.702, swiglu_beta=1.0))
+    net.output("static_fp8", td.moe(x, experts, scores, **w, quantize=td.fp8, quant_scale=0.5))
+    net.output("dynamic_fp4", td.moe(x, experts, scores, **w, **b, quantize=td.fp4, quant_scale=2.0,
+                                     block_shape=(1, 1, 1, -1), scale_dtype=td.fp8))
+    net.output("dynamic_fp8", td.moe(x, experts, scores, **w, quantize=td.fp8, quant_scale=1.0,
+                                     block_shape=(1, 1, 2, 2), scale_dtype=td.e8m0))
+    return net
+
+
 def inputs(net: td.Network, seed: int = 0, size: int = 2) -> dict[str, np.ndarray]:
     """Arrays for every input (named dims of ``size``; values in [-2, 2], small ints for integer inputs)."""
     rng = _rng(seed)

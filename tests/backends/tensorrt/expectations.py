@@ -1078,3 +1078,34 @@ def _(net):
                                          "reduce_op": "ReduceOperation.MAX", "root": 3, "groups": None})})
 def _(net):
     net.output("y", td.reduce_to_root(net.input("x", F, (2, 3)), "max", root=3, ranks=4))
+
+
+# -- MoE ---------------------------------------------------------------------------------------------------
+MOE_GATE, MOE_UP, MOE_DOWN = _w(3, 2, 4, seed=21), _w(3, 2, 4, seed=22), _w(3, 4, 2, seed=23)
+
+
+@row("moe", "NvInfer.h addMoE(hiddenStates, selectedExpertsForTokens, scoresForSelectedExperts), "
+     "IMoELayer::setGatedWeights(gate, up, down, kSILU), setSwigluParams(limit, alpha, beta) (defaults +inf, 1, 0)",
+     {"MoE": Layer("add_moe", {"activation_type": "MoEActType.SILU", "swiglu_param_limit": 7.0,
+                               "swiglu_param_alpha": 1.5, "swiglu_param_beta": -0.5,
+                               "quantization_to_type": "DataType.FLOAT"},
+                   ("x", "experts", "scores", Const(MOE_GATE), Const(MOE_UP), Const(MOE_DOWN)))})
+def _(net):
+    x, experts = net.input("x", F, (1, 3, 2)), net.input("experts", td.int32, (1, 3, 2))
+    net.output("y", td.moe(x, experts, net.input("scores", F, (1, 3, 2)), gate_weights=MOE_GATE,
+                           up_weights=MOE_UP, down_weights=MOE_DOWN, swiglu_limit=7.0, swiglu_alpha=1.5,
+                           swiglu_beta=-0.5))
+
+
+@row("moe_dynamic_quantization", "NvInfer.h IMoELayer::setQuantizationDynamicDblQ(doubleQuantScale, kFP4, "
+     "blockShape of rank 4 (batchSize, seqLen, topK, moeInterSize), dynQOutputScaleType)",
+     {"MoE": Layer("add_moe", {"activation_type": "MoEActType.NONE", "quantization_to_type": "DataType.FP4",
+                               "quantization_block_shape": (1, 1, 1, 4),
+                               "dyn_q_output_scale_type": "DataType.FP8"},
+                   ("x", "experts", "scores", Const(MOE_GATE), Const(MOE_UP), Const(MOE_DOWN), None, None, None,
+                    Const(np.float32(0.5))))})
+def _(net):
+    x, experts = net.input("x", F, (1, 3, 2)), net.input("experts", td.int32, (1, 3, 2))
+    net.output("y", td.moe(x, experts, net.input("scores", F, (1, 3, 2)), gate_weights=MOE_GATE,
+                           up_weights=MOE_UP, down_weights=MOE_DOWN, activation="none", quantize=td.fp4,
+                           quant_scale=0.5, block_shape=(1, 1, 1, 4)))

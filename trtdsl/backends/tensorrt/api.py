@@ -60,6 +60,7 @@ MINIMUM_VERSION = max(API_SINCE.values())
 # layer on an older TensorRT is a BackendError naming the API (TensorRT.require).
 LAYER_API_SINCE: dict[str, tuple[int, int]] = {
     "INetworkDefinition.add_dist_collective": (10, 16),
+    "INetworkDefinition.add_moe": (10, 16),
     "ILayer.num_ranks": (10, 16),
     "CollectiveOperation.ALL_TO_ALL": (11, 0),
     "CollectiveOperation.GATHER": (11, 0),
