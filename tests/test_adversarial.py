@@ -196,6 +196,8 @@ for _name, _base in {
     "fake_quant": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
     "dtype": lambda e: dict(value="float32"),
     "dynamic_quantize": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], block_shape=16),
+    "dynamic_quantize_v1": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], axis=-1, block_size=16,
+                                          dtype=td.fp4, scale_dtype=td.fp8, double_quant_scale=1.0),
     "expand_dims": lambda e: dict(x=e.m, axis=0),
     "unsqueeze": lambda e: dict(x=e.m, axis=0),
     "squeeze": lambda e: dict(x=td.unsqueeze(e.m, 0), axis=0),

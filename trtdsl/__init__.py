@@ -95,6 +95,7 @@ from trtdsl.layers.dist_collective import (
     reduce_scatter, reduce_to_root, scatter,
 )
 from trtdsl.layers.moe import MoEActType, moe
+from trtdsl.layers.quantize import dynamic_quantize_v1
 from trtdsl.layers.ragged_softmax import ragged_softmax
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
@@ -136,6 +137,7 @@ __all__ = [
     # LLM and multi-device layers
     "CollectiveOperation", "all_gather", "all_reduce", "all_to_all", "broadcast", "dist_collective",
     "gather_to_root", "ragged_softmax", "reduce_scatter", "reduce_to_root", "scatter", "MoEActType", "moe",
+    "dynamic_quantize_v1",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

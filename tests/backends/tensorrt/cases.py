@@ -426,6 +426,9 @@ def quantizations() -> td.Network:
     net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
     z = net.input("z", td.float32, (2, 64, 3))
     mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    v1_q, v1_s = td.dynamic_quantize_v1(z, -2, 32, td.fp8, td.e8m0, 0.25)
+    net.output("v1_q", v1_q)
+    net.output("v1_s", v1_s)
     net.output("mx_q", mx_q)
     net.output("mx_s", mx_s)
     return net

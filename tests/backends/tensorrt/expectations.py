@@ -1109,3 +1109,15 @@ def _(net):
     net.output("y", td.moe(x, experts, net.input("scores", F, (1, 3, 2)), gate_weights=MOE_GATE,
                            up_weights=MOE_UP, down_weights=MOE_DOWN, activation="none", quantize=td.fp4,
                            quant_scale=0.5, block_shape=(1, 1, 1, 4)))
+
+
+# -- DynamicQuantize, the deprecated v1 form -----------------------------------------------------------------
+@row("dynamic_quantize_v1", "NvInfer.h addDynamicQuantize(input, axis, blockSize, outputType, scaleType): the axis "
+     "the last or second-to-last dim, blockSize 16 (NVFP4) or 32 (MXFP8); input 1 the double-quantization scale",
+     {"DynamicQuantize": Layer("add_dynamic_quantize", {"axis": 1, "block_size": 32, "to_type": "DataType.FP8",
+                                                        "scale_type": "DataType.E8M0"},
+                               ("x", Const(np.float32(0.5))))})
+def _(net):
+    q, s = td.dynamic_quantize_v1(net.input("x", F, (2, 64, 3)), -2, 32, td.fp8, td.e8m0, 0.5)
+    net.output("q", q)
+    net.output("s", s)

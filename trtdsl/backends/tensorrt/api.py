@@ -44,6 +44,7 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "INetworkDefinition.add_unsqueeze": (10, 7),
     "INetworkDefinition.add_cumulative": (10, 8),
     "IDynamicQuantizeLayer.scale_type": (10, 8),
+    "INetworkDefinition.add_dynamic_quantize": (10, 8),
     "INetworkDefinition.add_topk(indices_type)": (10, 14),
     "INetworkDefinition.add_non_zero(indices_type)": (10, 14),
     "ITopKLayer.indices_type": (10, 14),
