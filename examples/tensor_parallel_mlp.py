@@ -59,6 +59,11 @@ def shards(w: dict[str, np.ndarray], rank: int) -> dict[str, np.ndarray]:
     return {"w1_shard": w["w1"][:, cols], "b1_shard": w["b1"][cols], "w2_shard": w["w2"][cols, :]}
 
 
+def build_network() -> td.Network:
+    """The single-network MLP (for ``trtdsl inspect``/``run``: the tensor-parallel one needs two ranks)."""
+    return mlp(weights())
+
+
 def main() -> None:
     w = weights()
     single, parallel = mlp(w), tensor_parallel_mlp(w["b2"])

@@ -245,3 +245,12 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call_", ERRORS, ids=[f"{i:02d}" for i in range(len(ERRORS))])
 def test_invalid_call_gives_exact_message(cls, message, call_):
     expect_error(cls, message, call_, line=error_line(call_))
+
+
+def test_a_quantized_moe_has_no_onnx_form():
+    net = td.Network("q")
+    x = net.input("x", td.float32, (1, 2, 3))
+    net.output("y", td.moe(x, E, S, gate_weights=W, up_weights=W, down_weights=WD, quantize=td.fp8, quant_scale=1.0))
+    with pytest.raises(td.BackendError, match=r"quantizes to float8_e4m3 before the down projection, which the ONNX "
+                                              r"export does not express"):
+        net.to_onnx()
