@@ -143,7 +143,8 @@ def run_ranks(network: Network, inputs: Any, ranks: Any, **options: Any) -> list
             set_exchange(None)
             rendezvous.leave(r)
 
-    threads = [threading.Thread(target=work, args=(r,), name=f"trtdsl-rank-{r}") for r in range(ranks)]
+    threads = [threading.Thread(target=work, args=(r,), name=f"trtdsl-rank-{r}", daemon=True)
+               for r in range(ranks)]
     for t in threads:
         t.start()
     for t in threads:
