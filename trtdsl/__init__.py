@@ -93,6 +93,13 @@ from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements,
 from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.rotary_embedding import rotary_embedding
 from trtdsl.layers.kv_cache_update import KVCacheMode, kv_cache_update
+from trtdsl.layers.dist_collective import (
+    CollectiveOperation, all_gather, all_reduce, all_to_all, broadcast, dist_collective, gather_to_root,
+    reduce_scatter, reduce_to_root, scatter,
+)
+from trtdsl.layers.moe import MoEActType, moe
+from trtdsl.layers.quantize import dynamic_quantize_v1
+from trtdsl.layers.ragged_softmax import ragged_softmax
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
@@ -133,6 +140,10 @@ __all__ = [
     "BoundingBoxFormat", "GridSampleMode", "grid_sample", "lrn", "nms",
     # ParametricReLU, Scale, ReverseSequence, Assertion
     "ScaleMode", "assert_", "prelu", "reverse_sequence", "scale",
+    # LLM and multi-device layers
+    "CollectiveOperation", "all_gather", "all_reduce", "all_to_all", "broadcast", "dist_collective",
+    "gather_to_root", "ragged_softmax", "reduce_scatter", "reduce_to_root", "scatter", "MoEActType", "moe",
+    "dynamic_quantize_v1",
     # helpers built from the layers above
     "argmax", "argmin", "batch_norm", "flatten", "flip", "fold_batch_norm", "hard_swish", "linear",
     "log_softmax", "merge_heads", "repeat", "silu", "split", "split_heads", "stack", "tile",

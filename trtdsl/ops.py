@@ -55,6 +55,10 @@ from trtdsl.layers.unary import Unary
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
 from trtdsl.plugins.definition import PluginV3
 
+from trtdsl.layers.dist_collective import DistCollective
+from trtdsl.layers.moe import MoE
+from trtdsl.layers.ragged_softmax import RaggedSoftMax
+
 __all__ = [
     "Activation",
     "Assertion",
@@ -108,4 +112,8 @@ __all__ = [
     "TripLimitLayer",
     "Unary",
     "Unsqueeze",
+    # LLM and multi-device layers
+    "DistCollective",
+    "MoE",
+    "RaggedSoftMax",
 ]

@@ -72,6 +72,13 @@ def decoder_generates(out: str) -> None:
     assert re.search(r"time per token on the reference: [\d.]+ ms", out)
 
 
+def tensor_parallel_equals_single(out: str) -> None:
+    assert "DistCollective[ALL_REDUCE,SUM](%matmul_1, ranks=2)" in out
+    differences = re.findall(r"rank (\d): max \|tensor-parallel - single network\| = (\S+)", out)
+    assert [r for r, _ in differences] == ["0", "1"], differences
+    assert all(float(d) < 1e-5 for _, d in differences), differences
+
+
 # What particular examples must print, beyond running cleanly.
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
@@ -82,6 +89,7 @@ EXPECTED = {
     "early_exit.py": early_exit_runs_both_branches,
     "sum_even.py": sums_agree,
     "tiny_llm_decoder.py": decoder_generates,
+    "tensor_parallel_mlp.py": tensor_parallel_equals_single,
 }
 
 

@@ -7,13 +7,14 @@ import importlib
 import os
 import pathlib
 import shutil
-from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar, overload
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown, user_location,
+    ArgumentError, BackendError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown,
+    user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape
@@ -329,14 +330,33 @@ class Network:
         self._changed(rewired=True)
 
     # -- running --------------------------------------------------------------------------------------
-    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
-            **options: Any) -> dict[str, np.ndarray]:
+    @overload
+    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference", ranks: None = None,
+            **options: Any) -> dict[str, np.ndarray]: ...
+
+    @overload
+    def run(self, inputs: Sequence[Mapping[str, Any]], *, backend: str = "reference", ranks: int,
+            **options: Any) -> list[dict[str, np.ndarray]]: ...
+
+    def run(self, inputs: Any, *, backend: str = "reference", ranks: int | None = None,
+            **options: Any) -> Any:
         """Run the network on ``inputs`` (name -> array) and return {output name: array}.
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
-        semantics and runs anywhere."""
-        outputs: dict[str, np.ndarray] = get_backend(backend).run(self, inputs, **options)
-        return outputs
+        semantics and runs anywhere. With ``ranks=n`` the network runs as ``n`` ranks that exchange data
+        at its collective layers (``td.all_reduce``, ...): ``inputs`` is a list of ``n`` dicts, one per
+        rank, and so is the result (the reference only: TensorRT runs one engine per rank)."""
+        module = get_backend(backend)
+        if ranks is None:
+            outputs: dict[str, np.ndarray] = module.run(self, inputs, **options)
+            return outputs
+        run_ranks = getattr(module, "run_ranks", None)
+        if run_ranks is None:
+            raise BackendError(f"run: ranks={ranks!r} runs several ranks in one process, which only "
+                               "backend='reference' does; TensorRT runs one engine per rank "
+                               "(docs/tensorrt.md)")
+        per_rank: list[dict[str, np.ndarray]] = run_ranks(self, inputs, ranks, **options)
+        return per_rank
 
     def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
         """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see

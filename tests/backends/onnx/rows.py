@@ -1170,6 +1170,41 @@ def kv_cache_update_rows() -> list[Row]:
     return rows
 
 
+# -- RaggedSoftMax ------------------------------------------------------------------------------------------
+def ragged_softmax_rows() -> list[Row]:
+    rows = []
+    for dtype in FLOATS:
+        def build(net, dtype=dtype):
+            x = net.input("x", dtype, ("n", 3, 5))
+            net.output("y", td.ragged_softmax(x, net.input("bounds", td.int32, ("n", 3, 1))))
+
+        rows.append(Row(f"ragged-softmax-{dtype.name}", build, values={"bounds": (0, 5)}, special=False))
+    return rows
+
+
+# -- MoE (the unquantized forms) ----------------------------------------------------------------------------
+def moe_rows() -> list[Row]:
+    rows = []
+    rng = np.random.default_rng(7)
+    for dtype in FLOATS:
+        w = {name: rng.uniform(-1, 1, shape).astype(np.float32).astype(dtype.numpy) for name, shape in (
+            ("gate_weights", (4, 3, 5)), ("up_weights", (4, 3, 5)), ("down_weights", (4, 5, 3)),
+            ("gate_biases", (4, 5)), ("up_biases", (4, 5)), ("down_biases", (4, 3)))}
+
+        def build(net, dtype=dtype, w=w):
+            x = net.input("x", dtype, ("n", 2, 3))
+            experts = net.input("experts", td.int32, ("n", 2, 2))
+            scores = net.input("scores", dtype, ("n", 2, 2))
+            plain = {k: v for k, v in w.items() if k.endswith("weights")}
+            net.output("silu", td.moe(x, experts, scores, **plain))
+            net.output("swiglu", td.moe(x, experts, scores, **w, activation="none", swiglu_limit=1.5,
+                                        swiglu_alpha=1.702, swiglu_beta=1.0))
+
+        rows.append(Row(f"moe-{dtype.name}", build, values={"experts": (0, 3), "x": (-2, 2), "scores": (0, 1)},
+                        special=False))
+    return rows
+
+
 def all_rows() -> list[Row]:
     return (
         activation_rows()
@@ -1197,4 +1232,6 @@ def all_rows() -> list[Row]:
         + attention_rows()
         + rotary_embedding_rows()
         + kv_cache_update_rows()
+        + ragged_softmax_rows()
+        + moe_rows()
     )

@@ -426,6 +426,9 @@ def quantizations() -> td.Network:
     net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
     z = net.input("z", td.float32, (2, 64, 3))
     mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    v1_q, v1_s = td.dynamic_quantize_v1(z, -2, 32, td.fp8, td.e8m0, 0.25)
+    net.output("v1_q", v1_q)
+    net.output("v1_s", v1_s)
     net.output("mx_q", mx_q)
     net.output("mx_s", mx_s)
     return net
@@ -684,6 +687,53 @@ def example_attention() -> td.Network:
     h = x + (scores @ v) @ _w(8, 8, seed=4)
     mlp = td.gelu(h @ _w(8, 16, seed=5) + _w(16, seed=6)) @ _w(16, 8, seed=7)
     net.output("y", h + mlp)
+    return net
+
+
+# -- RaggedSoftMax -----------------------------------------------------------------------------------------
+@case
+def ragged_softmax() -> td.Network:
+    net = td.Network("ragged_softmax")
+    x = net.input("x", td.float16, ("n", 3, 5))
+    net.output("y", td.ragged_softmax(x, net.input("bounds", td.int32, ("n", 3, 1))))
+    net.output("constant_bounds", td.ragged_softmax(x[:1], [[[4], [0], [1]]]))
+    return net
+
+
+# -- DistCollective ----------------------------------------------------------------------------------------
+@case
+def dist_collectives() -> td.Network:
+    """One rank (the fake engines run networks as one rank); TensorRT 10.16's five collectives. The round
+    trips of several ranks, groups and TensorRT 11's collectives are in
+    tests/layers/test_dist_collective.py."""
+    net = td.Network("dist_collectives")
+    x = net.input("x", td.float32, ("n", 4))
+    net.output("all_reduce", td.all_reduce(x, "max", ranks=1))
+    net.output("all_gather", td.all_gather(x, groups=[0]))
+    net.output("reduce_scatter", td.reduce_scatter(x, "prod", ranks=1))
+    net.output("broadcast", td.broadcast(x, 0, ranks=1))
+    net.output("reduce", td.reduce_to_root(td.cast(x, td.int32), "min", root=0, ranks=1))
+    return net
+
+
+# -- MoE ---------------------------------------------------------------------------------------------------
+@case
+def moe() -> td.Network:
+    net = td.Network("moe")
+    x = net.input("x", td.float16, ("n", 2, 3))
+    experts, scores = net.input("experts", td.int32, ("n", 2, 2)), net.input("scores", td.float16, ("n", 2, 2))
+    w = {"gate_weights": _w(2, 3, 4, dtype=np.float16), "up_weights": _w(2, 3, 4, dtype=np.float16, seed=1),
+         "down_weights": _w(2, 4, 3, dtype=np.float16, seed=2)}
+    b = {"gate_biases": _w(2, 4, dtype=np.float16), "up_biases": _w(2, 4, dtype=np.float16, seed=1),
+         "down_biases": _w(2, 3, dtype=np.float16, seed=2)}
+    net.output("silu", td.moe(x, experts, scores, **w))
+    net.output("swiglu", td.moe(x, experts, scores, **w, **b, activation="none", swiglu_limit=7.0,
+                                swiglu_alpha=1.702, swiglu_beta=1.0))
+    net.output("static_fp8", td.moe(x, experts, scores, **w, quantize=td.fp8, quant_scale=0.5))
+    net.output("dynamic_fp4", td.moe(x, experts, scores, **w, **b, quantize=td.fp4, quant_scale=2.0,
+                                     block_shape=(1, 1, 1, -1), scale_dtype=td.fp8))
+    net.output("dynamic_fp8", td.moe(x, experts, scores, **w, quantize=td.fp8, quant_scale=1.0,
+                                     block_shape=(1, 1, 2, 2), scale_dtype=td.e8m0))
     return net
 
 

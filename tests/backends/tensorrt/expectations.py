@@ -69,12 +69,14 @@ class Layer:
     members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
     at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
     ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
-    them."""
+    them; ``arguments`` are arguments of ``method`` that no property reads back (IDistCollectiveLayer's), as
+    the call gave them."""
 
     method: str | tuple[str, ...]  # a tuple: any of them (a version's own method)
     properties: dict[str, Any] = attrs.field(factory=dict)
     inputs: tuple[Any, ...] | None = None
     input_ranks: tuple[int, ...] | None = None
+    arguments: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -1100,3 +1102,73 @@ def _(net):
 def _(net):
     cache, update = net.input("cache", F, (2, 3, 16, 8)), net.input("update", F, (2, 3, 4, 8))
     net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int64, (2,))))
+
+
+# -- RaggedSoftMax -----------------------------------------------------------------------------------------
+@row("ragged_softmax", "NvInfer.h addRaggedSoftMax(input, bounds): input 0 the ZxS data, 1 the Zx1 bounds; "
+     "IRaggedSoftMaxLayer has no parameters",
+     {"RaggedSoftMax": Layer("add_ragged_softmax", {}, ("x", "bounds"))})
+def _(net):
+    x, bounds = net.input("x", F, (2, 3, 4)), net.input("bounds", td.int32, (2, 3, 1))
+    net.output("y", td.ragged_softmax(x, bounds))
+
+
+# -- DistCollective ----------------------------------------------------------------------------------------
+@row("dist_collective_all_gather", "NvInfer.h addDistCollective(input, kALL_GATHER, kNONE, root -1 (ignored), "
+     "groups, groupSize) and ILayer::setNbRanks (the output shape of kALL_GATHER)",
+     {"DistCollective": Layer("add_dist_collective", {"num_ranks": 3}, ("x",),
+                              arguments={"dist_collective_op": "CollectiveOperation.ALL_GATHER",
+                                         "reduce_op": "ReduceOperation.NONE", "root": -1, "groups": (2, 0, 1)})})
+def _(net):
+    net.output("y", td.all_gather(net.input("x", F, (2, 3)), groups=[2, 0, 1]))
+
+
+@row("dist_collective_reduce", "NvInfer.h addDistCollective(input, kREDUCE, kMAX, root, nullptr, 0): all ranks",
+     {"DistCollective": Layer("add_dist_collective", {"num_ranks": 4}, ("x",),
+                              arguments={"dist_collective_op": "CollectiveOperation.REDUCE",
+                                         "reduce_op": "ReduceOperation.MAX", "root": 3, "groups": None})})
+def _(net):
+    net.output("y", td.reduce_to_root(net.input("x", F, (2, 3)), "max", root=3, ranks=4))
+
+
+# -- MoE ---------------------------------------------------------------------------------------------------
+MOE_GATE, MOE_UP, MOE_DOWN = _w(3, 2, 4, seed=21), _w(3, 2, 4, seed=22), _w(3, 4, 2, seed=23)
+
+
+@row("moe", "NvInfer.h addMoE(hiddenStates, selectedExpertsForTokens, scoresForSelectedExperts), "
+     "IMoELayer::setGatedWeights(gate, up, down, kSILU), setSwigluParams(limit, alpha, beta) (defaults +inf, 1, 0)",
+     {"MoE": Layer("add_moe", {"activation_type": "MoEActType.SILU", "swiglu_param_limit": 7.0,
+                               "swiglu_param_alpha": 1.5, "swiglu_param_beta": -0.5,
+                               "quantization_to_type": "DataType.FLOAT"},
+                   ("x", "experts", "scores", Const(MOE_GATE), Const(MOE_UP), Const(MOE_DOWN)))})
+def _(net):
+    x, experts = net.input("x", F, (1, 3, 2)), net.input("experts", td.int32, (1, 3, 2))
+    net.output("y", td.moe(x, experts, net.input("scores", F, (1, 3, 2)), gate_weights=MOE_GATE,
+                           up_weights=MOE_UP, down_weights=MOE_DOWN, swiglu_limit=7.0, swiglu_alpha=1.5,
+                           swiglu_beta=-0.5))
+
+
+@row("moe_dynamic_quantization", "NvInfer.h IMoELayer::setQuantizationDynamicDblQ(doubleQuantScale, kFP4, "
+     "blockShape of rank 4 (batchSize, seqLen, topK, moeInterSize), dynQOutputScaleType)",
+     {"MoE": Layer("add_moe", {"activation_type": "MoEActType.NONE", "quantization_to_type": "DataType.FP4",
+                               "quantization_block_shape": (1, 1, 1, 4),
+                               "dyn_q_output_scale_type": "DataType.FP8"},
+                   ("x", "experts", "scores", Const(MOE_GATE), Const(MOE_UP), Const(MOE_DOWN), None, None, None,
+                    Const(np.float32(0.5))))})
+def _(net):
+    x, experts = net.input("x", F, (1, 3, 2)), net.input("experts", td.int32, (1, 3, 2))
+    net.output("y", td.moe(x, experts, net.input("scores", F, (1, 3, 2)), gate_weights=MOE_GATE,
+                           up_weights=MOE_UP, down_weights=MOE_DOWN, activation="none", quantize=td.fp4,
+                           quant_scale=0.5, block_shape=(1, 1, 1, 4)))
+
+
+# -- DynamicQuantize, the deprecated v1 form -----------------------------------------------------------------
+@row("dynamic_quantize_v1", "NvInfer.h addDynamicQuantize(input, axis, blockSize, outputType, scaleType): the axis "
+     "the last or second-to-last dim, blockSize 16 (NVFP4) or 32 (MXFP8); input 1 the double-quantization scale",
+     {"DynamicQuantize": Layer("add_dynamic_quantize", {"axis": 1, "block_size": 32, "to_type": "DataType.FP8",
+                                                        "scale_type": "DataType.E8M0"},
+                               ("x", Const(np.float32(0.5))))})
+def _(net):
+    q, s = td.dynamic_quantize_v1(net.input("x", F, (2, 64, 3)), -2, 32, td.fp8, td.e8m0, 0.5)
+    net.output("q", q)
+    net.output("s", s)

@@ -141,6 +141,10 @@ def layer_problems(rec: Recorded, want: Layer, layer: Any) -> list[str]:
         got = functools.reduce(getattr, prop.split("."), layer)  # "attention.causal": the IAttention's
         if not same_value(value, got):
             found.append(f"{prop} is {plain(got)!r}; expected {value!r}")
+    for arg, value in want.arguments.items():
+        got = layer._state["arguments"].get(arg)
+        if not same_value(value, got):
+            found.append(f"argument {arg} is {plain(got)!r}; expected {value!r}")
     if want.inputs is not None:
         got_inputs = [layer.get_input(i) for i in range(layer.num_inputs)]
         for i in range(max(len(got_inputs), len(want.inputs))):

@@ -50,6 +50,7 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "INetworkDefinition.add_rotary_embedding": (10, 15),
     "INetworkDefinition.add_kv_cache_update": (10, 15),
     "IDynamicQuantizeLayer.scale_type": (10, 8),
+    "INetworkDefinition.add_dynamic_quantize": (10, 8),
     "INetworkDefinition.add_topk(indices_type)": (10, 14),
     "INetworkDefinition.add_non_zero(indices_type)": (10, 14),
     "ITopKLayer.indices_type": (10, 14),
@@ -62,6 +63,16 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "IDequantizeLayer.block_shape": (10, 15),
 }
 MINIMUM_VERSION = max(API_SINCE.values())
+# APIs that only some layer kinds need, from the same source: they do not raise the floor; lowering such a
+# layer on an older TensorRT is a BackendError naming the API (TensorRT.require).
+LAYER_API_SINCE: dict[str, tuple[int, int]] = {
+    "INetworkDefinition.add_dist_collective": (10, 16),
+    "INetworkDefinition.add_moe": (10, 16),
+    "ILayer.num_ranks": (10, 16),
+    "CollectiveOperation.ALL_TO_ALL": (11, 0),
+    "CollectiveOperation.GATHER": (11, 0),
+    "CollectiveOperation.SCATTER": (11, 0),
+}
 
 
 def version_tuple(version: str) -> tuple[int, int]:
@@ -130,6 +141,15 @@ class TensorRT:
 
     def create_network(self, builder: Any) -> Any:
         return builder.create_network(self.network_flags())
+
+    def require(self, api: str, what: str) -> None:
+        """A BackendError unless this TensorRT has ``api`` (a key of :data:`LAYER_API_SINCE`), which
+        ``what`` needs."""
+        since = LAYER_API_SINCE[api]
+        if version_tuple(self.version) < since:
+            floor = ".".join(map(str, since))
+            raise BackendError(f"{what} needs TensorRT {floor} or newer ({api}); this is TensorRT "
+                               f"{self.version}")
 
     # -- values ------------------------------------------------------------------------------------------
     def dtype(self, dt: DType) -> Any:

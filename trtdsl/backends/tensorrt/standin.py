@@ -1049,6 +1049,56 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     inputs[index] = a["tensor"]
 
 
+def _set_inputs(layer: Any, first: int, tensors: list[Any], method: str) -> None:
+    inputs = layer._state["inputs"]
+    for tensor in tensors:
+        _check_owned(layer._state["network"], tensor, method)
+    inputs.extend([None] * (first + len(tensors) - len(inputs)))
+    inputs[first:first + len(tensors)] = tensors
+
+
+# IMoELayer: the weights, the biases and the quantization scale are inputs 3-5, 6-8 and 9 (NvInfer.h numbers
+# only inputs 0-2; raise reads the others through get_input, the only way the Python API gives them back)
+@behaviour("IMoELayer", "set_gated_weights")
+def _moe_weights(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 3, [a["fc_gate_weights"], a["fc_up_weights"], a["fc_down_weights"]], "set_gated_weights")
+    layer._state["activation_type"] = a["activation_type"]
+
+
+@behaviour("IMoELayer", "set_gated_biases")
+def _moe_biases(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 6, [a["fc_gate_biases"], a["fc_up_biases"], a["fc_down_biases"]], "set_gated_biases")
+
+
+@behaviour("IMoELayer", "set_swiglu_params")
+def _moe_swiglu(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    layer._state.update(swiglu_param_limit=a["limit"], swiglu_param_alpha=a["alpha"],
+                        swiglu_param_beta=a["beta"])
+
+
+@behaviour("IMoELayer", "set_quantization_static")
+def _moe_static(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 9, [a["fc_down_activation_scale"]], "set_quantization_static")
+    layer._state.update(quantization_to_type=a["data_type"], quantization_block_shape=si.Dims([]))
+
+
+@behaviour("IMoELayer", "set_quantization_dynamic_dbl_q")
+def _moe_dynamic(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 9, [a["fc_down_activation_dbl_q_scale"]], "set_quantization_dynamic_dbl_q")
+    layer._state.update(quantization_to_type=a["data_type"],
+                        quantization_block_shape=si.convert("Dims", a["block_shape"]),
+                        dyn_q_output_scale_type=a["dyn_q_output_scale_type"])
+
+
+# NvInfer.h IMoELayer: "Default: DataType::kFLOAT which means the MoE layer is not quantized"; SwiGLU
+# parameters "Default: +inf, 1.0, 0.0"
+_DEFAULTS[("IMoELayer", "quantization_to_type")] = lambda si, obj: si.DataType.FLOAT
+_DEFAULTS[("IMoELayer", "quantization_block_shape")] = lambda si, obj: si.Dims([])
+_DEFAULTS[("IMoELayer", "swiglu_param_limit")] = lambda si, obj: float("inf")
+_DEFAULTS[("IMoELayer", "swiglu_param_alpha")] = lambda si, obj: 1.0
+_DEFAULTS[("IMoELayer", "swiglu_param_beta")] = lambda si, obj: 0.0
+
+
 _GETTERS[("ILayer", "num_inputs")] = lambda si, obj: len(obj._state["inputs"])
 _GETTERS[("ILayer", "num_outputs")] = lambda si, obj: len(obj._state["outputs"])
 
