@@ -52,7 +52,7 @@ from trtdsl.ir.op import InputTypes, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
-from trtdsl.layers._erf import erf
+from trtdsl.layers._erf import gelu as _gelu_erf
 
 
 class ActivationType(enum.Enum):
@@ -89,7 +89,7 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.HARD_SIGMOID: lambda x, a, b: np.fmax(0, np.minimum(1, a * x + b)),
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
     _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
-    _A.GELU_ERF: lambda x, a, b: 0.5 * x * (1 + erf(x * math.sqrt(0.5))),
+    _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
     _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
 }
 
