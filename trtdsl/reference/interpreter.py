@@ -17,6 +17,7 @@ from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.reference.blas import threads_for_load
 
 
 class Plan:
@@ -255,6 +256,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     """Evaluate ``network`` on ``inputs`` (input name -> array) and return {output name: array}.
 
     Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings.
+    NumPy's BLAS runs with no more threads than the cores other processes leave idle
+    (:mod:`trtdsl.reference.blas`).
     The reference takes no options; any given is an error (they belong to other backends)."""
     if options:
         raise BackendError(
@@ -265,7 +268,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
         raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
                          "tensor)")
     values, bindings = bind_inputs(network, inputs)
-    execute(plan(network), values, bindings)
+    with threads_for_load():
+        execute(plan(network), values, bindings)
     return {name: values[t] for name, t in network.outputs.items()}
 
 
