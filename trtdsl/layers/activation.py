@@ -131,7 +131,8 @@ class Activation(Op):
         fn = _FORMULAS[self.type]
         if x.dtype.kind in "iu":
             return (np.maximum(x, 0).astype(x.dtype),)
-        return (in_float(lambda v: fn(v, np.float32(self.alpha), np.float32(self.beta)), x.dtype, x),)
+        alpha, beta = np.float32(self.alpha), np.float32(self.beta)
+        return (in_float(lambda v: fn(v, alpha, beta), x.dtype, x),)
 
 
 def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,
