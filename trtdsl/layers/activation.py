@@ -74,11 +74,24 @@ class ActivationType(enum.Enum):
 
 _A = ActivationType
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_FLOAT32 = np.dtype(np.float32)
+_ONE = np.ones((), np.float32)  # a 0-d array is the cheapest operand for a ufunc
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + np.exp(-x))``, the same operations in one buffer."""
+    e = np.negative(x)
+    if e.__class__ is not np.ndarray:  # a 0-d input gives a NumPy scalar
+        return 1 / (1 + np.exp(e))
+    np.exp(e, out=e)
+    np.add(e, _ONE, out=e)
+    return np.divide(_ONE, e, out=e)
+
 
 # Each formula takes (x, alpha, beta) with x in float32 or float64.
 _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]] = {
     _A.RELU: lambda x, a, b: np.fmax(x, 0),
-    _A.SIGMOID: lambda x, a, b: 1 / (1 + np.exp(-x)),
+    _A.SIGMOID: lambda x, a, b: _sigmoid(x),
     _A.TANH: lambda x, a, b: np.tanh(x),
     _A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x),
     _A.ELU: lambda x, a, b: np.where(x >= 0, x, a * np.expm1(x)),
@@ -92,6 +105,8 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
     _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
 }
+# the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
+_FORMULAS_BY_NAME = {kind._name_: fn for kind, fn in _FORMULAS.items()}
 
 
 @attrs.frozen
@@ -128,10 +143,12 @@ class Activation(Op):
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        fn = _FORMULAS[self.type]
+        fn = _FORMULAS_BY_NAME[self.type._name_]
+        alpha, beta = np.float32(self.alpha), np.float32(self.beta)
+        if x.dtype is _FLOAT32:  # float32 formulas give float32 (the interpreter checks it)
+            return (fn(x, alpha, beta),)
         if x.dtype.kind in "iu":
             return (np.maximum(x, 0).astype(x.dtype),)
-        alpha, beta = np.float32(self.alpha), np.float32(self.beta)
         return (in_float(lambda v: fn(v, alpha, beta), x.dtype, x),)
 
 
