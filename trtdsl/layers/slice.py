@@ -166,9 +166,9 @@ class Slice(Op):
         if x.ndim == 0:
             return (x.copy(),)
         if start is None and size is None and stride is None and self.mode is not _M.FILL:
-            index = _inside_index(self.start, self.size, self.stride, x.shape)
-            if index is not None:
-                return (x[index],)
+            basic_index = _inside_index(self.start, self.size, self.stride, x.shape)
+            if basic_index is not None:
+                return (x[basic_index],)
         if size is not None:
             sizes = tuple(int(s) for s in size)
             if min(sizes) < 0:

@@ -60,7 +60,8 @@ def others_running() -> int | None:
 
 class _Policy:
     def __init__(self) -> None:
-        self.blas: tuple[Any, Any] | None | bool = False  # False: not looked up yet
+        self.looked_up = False
+        self.blas: tuple[Any, Any] | None = None
         self.checked = -float("inf")
         self.threads = 0
 
@@ -80,9 +81,9 @@ _policy = _Policy()
 @contextlib.contextmanager
 def threads_for_load() -> Iterator[None]:
     """Within the block, OpenBLAS uses no more threads than there are cores other processes leave idle."""
-    if _policy.blas is False:
-        _policy.blas = _openblas()
-    if not _policy.blas:
+    if not _policy.looked_up:
+        _policy.blas, _policy.looked_up = _openblas(), True
+    if _policy.blas is None:
         yield
         return
     setter, getter = _policy.blas

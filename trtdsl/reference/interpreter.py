@@ -44,7 +44,7 @@ class Plan:
             constants = [n for n in self.nodes if n.op.kind == "Constant"]
             layers = [n for n in self.nodes if n.op.kind != "Constant"]
             dead = free_after([n.inputs for n in layers], self._outputs)
-            steps = []
+            steps: list[tuple[Any, ...]] = []
             for node, gone in zip(layers, dead):
                 want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
                 if want is None or any(t is None for t in node.inputs):
