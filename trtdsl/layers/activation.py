@@ -107,6 +107,8 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
 }
 # the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
 _FORMULAS_BY_NAME = {kind._name_: fn for kind, fn in _FORMULAS.items()}
+_NO_PARAMETERS = frozenset({"RELU", "SIGMOID", "TANH", "SOFTSIGN", "GELU_ERF", "GELU_TANH"})
+_ZERO = np.float32(0)
 
 
 @attrs.frozen
@@ -143,8 +145,12 @@ class Activation(Op):
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        fn = _FORMULAS_BY_NAME[self.type._name_]
-        alpha, beta = np.float32(self.alpha), np.float32(self.beta)
+        name = self.type._name_
+        fn = _FORMULAS_BY_NAME[name]
+        if name in _NO_PARAMETERS:  # np.float32(v) costs as much as a small layer's arithmetic
+            alpha = beta = _ZERO
+        else:
+            alpha, beta = np.float32(self.alpha), np.float32(self.beta)
         if x.dtype is _FLOAT32:  # float32 formulas give float32 (the interpreter checks it)
             return (fn(x, alpha, beta),)
         if x.dtype.kind in "iu":
