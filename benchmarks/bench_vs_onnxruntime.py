@@ -2,7 +2,8 @@
 
 Each network is built with trtdsl's public API, exported with ``to_onnx()`` and run on onnxruntime's CPU
 execution provider (default graph optimizations, 2 intra-op threads) and on the NumPy reference (NumPy's
-BLAS with its default threads), on the same inputs, in one process. The two are interleaved (reference,
+BLAS with as many threads as the cores other processes leave idle: trtdsl.reference.blas), on the same
+inputs, in one process. The two are interleaved (reference,
 onnxruntime, reference, ...) after a warm-up, so both see the same machine conditions; the table gives
 the median wall time of each, their ratio (reference / onnxruntime), the largest absolute difference of
 the outputs, and the GFLOP/s each reaches (multiply-adds of the convolutions and matrix products count
