@@ -34,9 +34,9 @@ class Plan:
     def program(self, bindings: dict[str, int]) -> Program:
         """The plan as run once the inputs' named dims are known, made once per set of input sizes:
         the constants' values (the same arrays on every run), then per remaining layer
-        ``(reference, inputs, output, dtype, shape, node, dead)``, with ``reference`` None for a layer
-        that needs the full check (several outputs, an omitted input, a data-dependent size) and
-        ``dead`` the tensors read for the last time there."""
+        ``(op, inputs, output, dtype, shape, node, dead)``, with ``op`` None for a layer that needs the
+        full check (several outputs, an omitted input, a data-dependent size) and ``dead`` the tensors
+        read for the last time there."""
         key = tuple(sorted(bindings.items()))
         found = self._programs.get(key)
         if found is None:
@@ -50,8 +50,8 @@ class Plan:
                 if want is None or any(t is None for t in node.inputs):
                     steps.append((None, (), None, None, None, node, tuple(gone)))
                 else:
-                    steps.append((node.op.reference, tuple(node.inputs), node.outputs[0], want[0], want[1],
-                                  node, tuple(gone)))
+                    steps.append((node.op, tuple(node.inputs), node.outputs[0], want[0], want[1], node,
+                                  tuple(gone)))
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
@@ -126,12 +126,12 @@ class Program:
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         """Evaluate the layers on ``values`` (the network inputs' values), as :func:`execute` does."""
         values.update(self.constants)
-        for reference, inputs, out, dtype, shape, node, dead in self.steps:
-            if reference is None:
+        for op, inputs, out, dtype, shape, node, dead in self.steps:
+            if op is None:
                 evaluate_node(node, values, bindings)
             else:
                 try:
-                    results = reference(*[values[t] for t in inputs])
+                    results = op.reference(*[values[t] for t in inputs])
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
