@@ -240,7 +240,7 @@ def _cmd_export(args: argparse.Namespace) -> None:
                          f"{MAX_OPSET}")
     writable(args.output, fn="trtdsl")
     network = load_network(args.network)
-    network.to_onnx(args.output, opset=args.opset)
+    network.to_onnx(args.output, opset=args.opset, check=True)
     print(f"wrote {args.output}")
 
 

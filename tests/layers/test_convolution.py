@@ -377,3 +377,18 @@ def test_deconvolution_of_an_empty_spatial_dim_is_its_bias():
     assert_close(got, naive_deconv(x, w, np.array([1, 2, 3], np.float32), (1, 1), (0, 0), (0, 0), (1, 1), 1,
                                    "explicit_round_down").astype(np.float32))
     assert got.shape == (1, 3, 2, 4) and (got[0, 2] == 3).all()
+
+
+@given(data=st.data())
+def test_pointwise_conv_matches_index_formula(data):
+    # a 1x1 kernel, unpadded and stride 1, multiplies the input in place (no window copy)
+    groups, cg, kg, n = (data.draw(st.integers(1, 3)) for _ in range(4))
+    sizes = tuple(data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=3)))
+    stride = data.draw(st.sampled_from([1, 2]))
+    x = data.draw(arrays(np.float32, (n, cg * groups) + sizes, min_value=-2, max_value=2))
+    w = data.draw(arrays(np.float32, (kg * groups, cg) + (1,) * len(sizes), min_value=-2, max_value=2))
+    b = data.draw(arrays(np.float32, (kg * groups,), min_value=-2, max_value=2))
+    p = {"stride": [stride] * len(sizes), "pre": [0] * len(sizes), "post": [0] * len(sizes),
+         "dilation": [1] * len(sizes), "groups": groups, "mode": "explicit_round_down",
+         "padding": ((0, 0),) * len(sizes)}
+    assert_close(build(td.conv, (x, w, b, p)), expected(naive_conv, (x, w, b, p)), rtol=1e-4, atol=1e-4)

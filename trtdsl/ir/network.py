@@ -358,10 +358,11 @@ class Network:
         per_rank: list[dict[str, np.ndarray]] = run_ranks(self, inputs, ranks, **options)
         return per_rank
 
-    def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
-        """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
-        :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
-        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset)
+    def to_onnx(self, path: Any = None, *, opset: int | None = None, check: bool = False) -> Any:
+        """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given), checked by the ONNX
+        checker with full shape inference when ``check``; see :func:`trtdsl.backends.onnx.export` (needs
+        the ``onnx`` package)."""
+        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset, check=check)
 
     def build(self, **options: Any) -> Any:
         """A TensorRT engine of the network (needs TensorRT and a GPU; see docs/tensorrt.md), callable
