@@ -69,7 +69,8 @@ _EXACT_FLOAT_LIMIT = 1e6
 _INEXACT_FLOAT_LIMIT = 64.0
 _INPUT_RANGES = {"float": (-4.0, 4.0), "int": (-50, 50)}
 _DTYPES = ("float32", "float16", "int32", "int64")
-RTOL = ATOL = 1e-4  # what drawn networks are compared with (float32; 16-bit floats use their defaults)
+# What drawn networks are compared with: float32 within 1e-4 (16-bit floats keep their defaults).
+RTOL = ATOL = {"float32": 1e-4}
 
 
 @attrs.frozen(eq=False)
@@ -352,7 +353,8 @@ def _cumsum(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
 
 
 def _qdq_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
-    return d.options.quantize and x.is_float and x.exact and x.dtype == td_dtypes.float32
+    return (d.options.quantize and x.is_float and x.exact and x.dtype == td_dtypes.float32
+            and x.tensor.ndim >= 1)
 
 
 def _qdq(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
@@ -362,8 +364,12 @@ def _qdq(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(dequantize(q, scale), True, 128 * float(scale))
 
 
+# What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
+_REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
+
+
 def _region_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
-    return d.options.regions and depth < d.options.max_depth
+    return d.options.regions and depth < d.options.max_depth and x.dtype.name in _REGION_DTYPES
 
 
 def _loop_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
@@ -478,7 +484,7 @@ def networks(
     ``dynamic_dims`` lets input dims be named (``d0``, ``d1``; sizes 1 to ``max_size``, one profile).
     ``plugins`` are functions adding a layer to a float tensor, e.g. ``lambda x: MyPlugin(k=2)(x)``: each
     is one more kind to draw (the result is treated as inexact, like a transcendental function)."""
-    unknown = [o for o in ops if o not in RULES] if isinstance(ops, (list, tuple)) else None
+    unknown = [o for o in ops if not isinstance(o, str) or o not in RULES] if isinstance(ops, (list, tuple)) else None
     if unknown is None or unknown or not ops and not plugins:
         raise bad_argument("networks", "ops", ops, f"a list of some of {list(OPS)}")
     kinds: list[DType] = []
