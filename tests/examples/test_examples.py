@@ -67,6 +67,13 @@ def sums_agree(out: str) -> None:
 
 
 # What particular examples must print, beyond running cleanly.
+def fuzz_finds_the_wrong_plugin(out: str) -> None:
+    assert out.startswith("50 random networks: the reference and onnxruntime agree\n")
+    found = re.search(r"the smallest network showing it has (\d+) layers", out)
+    assert found and int(found.group(1)) <= 3, out
+    assert "td.ops.PluginV3(" in out and "def build_network() -> td.Network:" in out
+
+
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
     "int8_cnn.py": quantized_accuracy,
@@ -75,6 +82,7 @@ EXPECTED = {
     "custom_plugin.py": plugin_checks,
     "early_exit.py": early_exit_runs_both_branches,
     "sum_even.py": sums_agree,
+    "differential_fuzz.py": fuzz_finds_the_wrong_plugin,
 }
 
 

@@ -143,7 +143,7 @@ def test_bad_options_are_argument_errors():
         networks(ops=["nope"])
     with pytest.raises(td.ArgumentError, match="argument 'max_layers' is 0"):
         networks(max_layers=0)
-    with pytest.raises(td.ArgumentError, match="argument 'dtypes' is bool"):
+    with pytest.raises(td.ArgumentError, match="argument 'dtypes' is 'bool'"):
         networks(dtypes=["bool"])
     assert set(OPS) >= {"loop", "cond", "qdq"}
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from trtdsl._files import atomic_write
 from trtdsl.errors import ArgumentError, DSLError, bad_argument
+from trtdsl.ir.dims import Dim
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region, new_region
@@ -250,7 +251,8 @@ def pruned(network: Network, outputs: list[str]) -> Network:
     for name, t in network.inputs.items():
         if any(t is u for n in _needed(network, outputs) for u in n.inputs) or any(
                 network.outputs[o] is t for o in outputs):
-            tensors[t] = copy.input(name, t.dtype, t.shape, shape_tensor=name in network.shape_inputs)
+            shape = tuple(str(d) if isinstance(d, Dim) and d.is_symbol else d for d in t.shape)
+            tensors[t] = copy.input(name, t.dtype, shape, shape_tensor=name in network.shape_inputs)
     for profile in network.profiles:
         names = set(copy.dim_names()) | set(copy.inputs) & copy.shape_inputs
         kept = {k: v for k, v in profile.as_dict().items() if k in names}

@@ -73,7 +73,7 @@ _DTYPES = ("float32", "float16", "int32", "int64")
 RTOL = ATOL = {"float32": 1e-4}
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class DrawnNetwork:
     """A drawn network and the strategy of its inputs. Its repr is the network as trtdsl code
     (``network.to_python()``), which is what hypothesis shows for a failing example."""
@@ -210,7 +210,7 @@ def _binary_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
 def _binary(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     y = d.partner(x, pool, -3, 3)
     exact = x.exact and y.exact
-    ops = [(n, f) for n, f in _BINARY if x.fits(_binary_bound(n, x.bound, y.bound), exact)]
+    ops = [(n, f) for n, f in _BINARY if n in ("max", "min") or x.fits(_binary_bound(n, x.bound, y.bound), exact)]
     name, fn = d.pick(ops)
     a, b = (x, y) if d.draw(st.booleans()) else (y, x)
     return _Value(fn(a.tensor, b.tensor), exact, _binary_bound(name, x.bound, y.bound))
@@ -373,7 +373,10 @@ def _region_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
 
 
 def _loop_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
-    return _region_applies(d, x, depth, keep) and not keep and x.tensor.ndim >= 1 and x.fits(
+    # the carry (x[0]) and the slices must have equal shapes: dims that are sums or products of named
+    # dims may be written two ways, so only ints and named dims
+    plain = all(_static(s) or s.is_symbol for s in x.tensor.shape[1:])
+    return _region_applies(d, x, depth, keep) and plain and not keep and x.tensor.ndim >= 1 and x.fits(
         x.bound * (d.options.max_size + 1) * 3, False)
 
 
