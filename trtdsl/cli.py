@@ -399,7 +399,7 @@ def make_parser() -> argparse.ArgumentParser:
             "Python file (--output) that rebuilds it and holds the failing inputs. Backends: "
             "reference, onnxruntime, tensorrt (needs TensorRT and a GPU), lower-raise-10.16 and "
             "lower-raise-11.4 (lowered into the TensorRT stand-in, raised back and run on the reference), "
-            "export-import (where td.from_onnx exists). The exit status is 1 when they disagree."),
+            "export-import (where trtdsl has an ONNX importer). The exit status is 1 when they disagree."),
         epilog="example:\n  trtdsl fuzz reference onnxruntime --count 500 --seed 3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -161,7 +161,7 @@ def test_the_fuzz_command(tmp_path):
     assert done.returncode == 1 and "backend 'tensorrt' cannot run here: TensorRT is not installed" in done.stderr
     done = cli("fuzz", "reference", "nope", cwd=str(tmp_path))
     assert done.returncode == 1 and "backend 'nope' is unknown; expected one of reference," in done.stderr
-    assert not os.listdir(tmp_path)
+    assert not (tmp_path / "fuzz_failure.py").exists()
 
 
 def test_inspect_python_prints_code_that_rebuilds_the_network(tmp_path):

@@ -170,7 +170,7 @@ class _Writer:
             value = getattr(obj, field.name)
             default = field.default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                default = default.factory() if not default.takes_self else attrs.NOTHING  # type: ignore
+                default = default.factory() if not default.takes_self else attrs.NOTHING
             if default is not attrs.NOTHING and _same(value, default):
                 continue
             parts.append(f"{getattr(field, 'alias', None) or field.name.lstrip('_')}={self.value(value)}")

@@ -158,10 +158,11 @@ def fuzz(
     of hypothesis runs seeded from ``seed``. The first disagreement is shrunk by hypothesis; the result
     holds the smallest. ``progress`` (a terminal) shows the count as it goes."""
     names = _runner(first, "first"), _runner(second, "second")
-    for arg, value in (("count", count), ("seconds", seconds)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not value > 0):
-            raise bad_argument("fuzz", arg, value, "a number > 0, or None")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count <= 0):
+        raise bad_argument("fuzz", "count", count, "an int > 0, or None")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not seconds > 0):
+        raise bad_argument("fuzz", "seconds", seconds, "a number > 0, or None")
     if count is None and seconds is None:
         raise ArgumentError("fuzz: give count or seconds (or both); both are None")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -169,6 +170,8 @@ def fuzz(
     drawn = networks() if strategy is None else strategy
     if not isinstance(drawn, st.SearchStrategy):
         raise bad_argument("fuzz", "strategy", drawn, "a hypothesis strategy of DrawnNetwork")
+    if progress is not None and not callable(getattr(progress, "write", None)):
+        raise bad_argument("fuzz", "progress", progress, "a text stream (sys.stderr) or None")
     (a_name, a_run), (b_name, b_run) = names
     start = time.monotonic()
     agreed = [0]
@@ -221,27 +224,19 @@ def _needed(network: Network, outputs: list[str]) -> list[Node]:
     """The layers that the named outputs need, with every boundary layer of each region they touch (a
     region's condition, trip limit and back edges are not on the outputs' data path)."""
     needed: set[Node] = set()
-    stack = [network.outputs[name] for name in outputs]
     regions: set[Region] = set()
+    stack = [t.producer for t in (network.outputs[name] for name in outputs) if t.producer is not None]
     while stack:
-        node = stack.pop().producer
-        if node is None or node in needed:
+        node = stack.pop()
+        if node in needed:
             continue
         needed.add(node)
-        stack.extend(t for t in node.inputs if t is not None)
+        stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
         region = getattr(node.op, "region", None)
         if isinstance(region, Region) and region not in regions:
             regions.add(region)
-            stack.extend(n.outputs[0] if n.outputs else _Marker(n) for n in network.nodes
-                         if getattr(n.op, "region", None) == region)
+            stack.extend(n for n in network.nodes if getattr(n.op, "region", None) == region)
     return [n for n in network.nodes if n in needed]
-
-
-class _Marker:
-    """Stands for a layer without outputs (a condition) on the stack of tensors whose producers are needed."""
-
-    def __init__(self, node: Node) -> None:
-        self.producer = node
 
 
 def pruned(network: Network, outputs: list[str]) -> Network:
@@ -266,14 +261,15 @@ def pruned(network: Network, outputs: list[str]) -> Network:
         if isinstance(region, Region):
             if region not in regions:
                 regions[region] = new_region(copy, region.kind, region.name)
-            op = attrs.evolve(op, region=regions[region])
+            op = attrs.evolve(op, region=regions[region])  # type: ignore[misc]  # boundary ops are attrs classes
         given = node.inputs[:1] if op.kind == "Recurrence" else node.inputs
         made = copy.add(op, [None if t is None else tensors[t] for t in given])
         tensors.update(zip(node.outputs, made))
         if op.kind == "Recurrence" and len(node.inputs) > 1 and node.inputs[1] is not None:
             later.append((made[0].producer, node.inputs[1]))
-    for node, t in later:
-        copy.set_input(node, 1, tensors[t])
+    for recurrence, t in later:
+        assert recurrence is not None, "a layer's output has its producer"
+        copy.set_input(recurrence, 1, tensors[t])
     for name in outputs:
         copy.output(name, tensors[network.outputs[name]])
     return copy

@@ -33,7 +33,7 @@ Float values that went through inexact layers stay small, so ``rtol``/``atol`` o
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeGuard
 
 import attrs
 import numpy as np
@@ -158,7 +158,7 @@ def _same_type(a: Tensor, b: Tensor) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape
 
 
-def _static(d: Any) -> bool:
+def _static(d: Any) -> TypeGuard[int]:
     return isinstance(d, int)
 
 
@@ -242,7 +242,8 @@ def _matmul_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
 
 
 def _matmul(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
-    k = int(x.tensor.shape[-1])
+    k = x.tensor.shape[-1]
+    assert isinstance(k, int), "matmul applies to a static last dim"
     n = d.integer(1, d.options.max_size)
     w = np.array(d.draw(st.lists(st.integers(-2, 2), min_size=k * n, max_size=k * n))).reshape(k, n)
     weights = d.constant(w, x)
@@ -256,8 +257,8 @@ def _reduce_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
 def _reduce(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     axis = d.integer(0, x.tensor.ndim - 1)
     keepdims = bool(d.draw(st.booleans()))
-    length = x.tensor.shape[axis] if _static(x.tensor.shape[axis]) else d.options.max_size
-    summed = x.bound * int(length)
+    dim = x.tensor.shape[axis]
+    summed = x.bound * (dim if _static(dim) else d.options.max_size)
     choices = [(reduce_max, x.exact, x.bound), (reduce_min, x.exact, x.bound)]
     if x.fits(summed, not x.is_float and x.exact):
         choices.append((reduce_sum, not x.is_float and x.exact, summed))
@@ -375,7 +376,7 @@ def _region_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
 def _loop_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
     # the carry (x[0]) and the slices must have equal shapes: dims that are sums or products of named
     # dims may be written two ways, so only ints and named dims
-    plain = all(_static(s) or s.is_symbol for s in x.tensor.shape[1:])
+    plain = all(_static(s) or s.is_symbol for s in x.tensor.shape[1:])  # type: ignore[union-attr]
     return _region_applies(d, x, depth, keep) and plain and not keep and x.tensor.ndim >= 1 and x.fits(
         x.bound * (d.options.max_size + 1) * 3, False)
 
@@ -491,7 +492,8 @@ def networks(
     if unknown is None or unknown or not ops and not plugins:
         raise bad_argument("networks", "ops", ops, f"a list of some of {list(OPS)}")
     kinds: list[DType] = []
-    for given in dtypes if isinstance(dtypes, (list, tuple)) else [dtypes]:
+    listed: list[Any] = list(dtypes) if isinstance(dtypes, (list, tuple)) else [dtypes]
+    for given in listed:
         dt = td_dtypes.dtype(given)
         if dt.name not in _DTYPES:
             raise bad_argument("networks", "dtypes", given, f"some of {list(_DTYPES)}")
@@ -503,6 +505,9 @@ def networks(
                                   ("max_depth", max_depth, 0, 4)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise bad_argument("networks", arg, value, f"an int from {low} to {high}")
+    for arg, flag in (("dynamic_dims", dynamic_dims), ("allow_nan", allow_nan), ("allow_inf", allow_inf)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise bad_argument("networks", arg, flag, "a bool")
     if not isinstance(plugins, (list, tuple)) or not all(callable(p) for p in plugins):
         raise bad_argument("networks", "plugins", plugins, "a list of functions Tensor -> Tensor")
     rules = tuple(RULES[o] for o in ops) + tuple(_plugin_rule(i, p) for i, p in enumerate(plugins))
