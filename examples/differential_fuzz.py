@@ -30,6 +30,14 @@ class SoftClip:
         return (self.limit * np.tanh(x.astype(np.float32) / self.limit)).astype(x.dtype)
 
 
+def build_network() -> td.Network:
+    """A small network using the plugin (what ``trtdsl inspect`` and ``trtdsl run`` show of this file)."""
+    net = td.Network("soft_clip_demo")
+    x = net.input("x", td.float32, ("batch", 4))
+    net.output("y", SoftClip(limit=2.0)(x * 3.0))
+    return net
+
+
 def with_plugin(x: td.Tensor) -> td.Tensor:
     return SoftClip(limit=2.0)(x)
 

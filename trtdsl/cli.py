@@ -12,6 +12,7 @@ import inspect
 import os
 import runpy
 import sys
+import tempfile
 import textwrap
 import traceback
 from typing import Any, Sequence
@@ -192,6 +193,8 @@ def _cmd_inspect(args: argparse.Namespace) -> None:
 
 
 def _cmd_fuzz(args: argparse.Namespace) -> None:
+    # hypothesis caches what it learns under .hypothesis in the working folder: keep it out of the user's
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "trtdsl-fuzz"))
     from trtdsl.testing.fuzz import BACKENDS, fuzz, write_failure
     from trtdsl.testing.networks import OPS, networks
 
@@ -400,7 +403,7 @@ def make_parser() -> argparse.ArgumentParser:
             "reference, onnxruntime, tensorrt (needs TensorRT and a GPU), lower-raise-10.16 and "
             "lower-raise-11.4 (lowered into the TensorRT stand-in, raised back and run on the reference), "
             "export-import (where trtdsl has an ONNX importer). The exit status is 1 when they disagree."),
-        epilog="example:\n  trtdsl fuzz reference onnxruntime --count 500 --seed 3",
+        epilog="example:\n  trtdsl fuzz reference lower-raise-11.4 --count 20 --seed 3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.set_defaults(fn=_cmd_fuzz, network="")
