@@ -34,7 +34,7 @@ from trtdsl.ir.types import Weights
 from trtdsl.testing import (
     DimRange, Tolerance, compare, compare_arrays, first_divergence, random_inputs, tolerance_for,
 )
-from trtdsl.testing import strategies
+from trtdsl.testing import fuzz, networks, strategies
 
 THIS_FILE = pathlib.Path(__file__).resolve()
 
@@ -346,6 +346,12 @@ for _name, _call in {
                           lambda e: dict(dtype=td.float16, shape=(2, 3), min_value=-1.0, max_value=1.0)),
     "strategies.dim_size": (lambda e: lambda **kw: _example(strategies.dim_size(**kw)),
                             lambda e: dict(dim_range=DimRange(1, 2, 4))),
+    "networks.networks": (lambda e: lambda **kw: _example(networks.networks(**kw)), lambda e: dict(
+        ops=["unary", "loop"], dtypes=("float32",), max_layers=2, max_inputs=1, max_rank=2, max_size=2,
+        dynamic_dims=True, max_depth=1, plugins=(), allow_nan=False, allow_inf=False)),
+    "fuzz.fuzz": (lambda e: fuzz.fuzz, lambda e: dict(
+        first="reference", second="lower-raise-11.4", count=2, seconds=5.0, seed=0,
+        strategy=networks.networks(max_layers=2), progress=None)),
     "quantization.check": (lambda e: quantization.check, lambda e: (e.net.output("y", e.m * 2.0),
                                                                     dict(network=e.net))[1]),
     "shapes.classify": (lambda e: shapes.classify,

@@ -12,6 +12,7 @@ import inspect
 import os
 import runpy
 import sys
+import tempfile
 import textwrap
 import traceback
 from typing import Any, Sequence
@@ -186,7 +187,42 @@ def _summary(name: str, array: np.ndarray) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
-    print(load_network(args.network).format(locations=not args.no_locations))
+    network = load_network(args.network)
+    print(network.to_python() if args.python else network.format(locations=not args.no_locations), end="\n"
+          if not args.python else "")
+
+
+def _cmd_fuzz(args: argparse.Namespace) -> None:
+    # hypothesis caches what it learns under .hypothesis in the working folder: keep it out of the user's
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "trtdsl-fuzz"))
+    from trtdsl.testing.fuzz import BACKENDS, fuzz, write_failure
+    from trtdsl.testing.networks import OPS, networks
+
+    for name in args.backends:
+        if name not in BACKENDS:
+            raise InputError(f"trtdsl: backend {name!r} is unknown; expected one of {', '.join(BACKENDS)}")
+        missing = BACKENDS[name].missing()
+        if missing is not None:
+            raise InputError(f"trtdsl: backend {name!r} cannot run here: {missing}; choose another "
+                             f"(available: {', '.join(n for n, e in BACKENDS.items() if e.missing() is None)})")
+    ops = args.ops.split(",") if args.ops else list(OPS)
+    unknown = [o for o in ops if o not in OPS]
+    if unknown:
+        raise InputError(f"trtdsl: --ops names {unknown[0]!r}; expected some of {','.join(OPS)}")
+    writable(args.output, fn="trtdsl")
+    count = args.count if args.count is not None or args.time is not None else 200
+    strategy = networks(ops=ops, max_layers=args.max_layers)
+    progress = sys.stderr if sys.stderr.isatty() and not args.no_progress else None
+    result = fuzz(args.backends[0], args.backends[1], count=count, seconds=args.time, seed=args.seed,
+                  strategy=strategy, progress=progress)
+    if result.failure is None:
+        print(f"{result.count} networks: {args.backends[0]} and {args.backends[1]} agree")
+        return
+    write_failure(result.failure, args.output)
+    print(f"{args.backends[0]} and {args.backends[1]} disagree after {result.count} networks that agreed; "
+          f"the smallest network found ({len(result.failure.network.nodes)} layers) is in {args.output}\n")
+    print(result.failure.report)
+    raise SystemExit(1)
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -305,6 +341,8 @@ def make_parser() -> argparse.ArgumentParser:
         _cmd_inspect,
     )
     p.add_argument("--no-locations", action="store_true", help="leave out the # file:line comments")
+    p.add_argument("--python", action="store_true",
+                   help="print runnable trtdsl code that rebuilds the network instead (net.to_python())")
     p = command(
         "run",
         "run the network on random (or given) inputs and summarise the outputs",
@@ -355,7 +393,40 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="NAME=MIN,OPT,MAX",
         help="a named dim's range in the optimization profile (default: the network's declared profiles)",
     )
+    p = sub.add_parser(
+        "fuzz",
+        help="run random networks on two backends until they disagree",
+        description=_paragraph(
+            "Run random valid networks (trtdsl.testing.networks) on two backends and compare their outputs. "
+            "The first disagreement is shrunk to the smallest network that still shows it, written as a "
+            "Python file (--output) that rebuilds it and holds the failing inputs. Backends: "
+            "reference, onnxruntime, tensorrt (needs TensorRT and a GPU), lower-raise-10.16 and "
+            "lower-raise-11.4 (lowered into the TensorRT stand-in, raised back and run on the reference), "
+            "export-import (where trtdsl has an ONNX importer). The exit status is 1 when they disagree."),
+        epilog="example:\n  trtdsl fuzz reference lower-raise-11.4 --count 20 --seed 3",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(fn=_cmd_fuzz, network="")
+    p.add_argument("backends", nargs=2, metavar="BACKEND", help="the two backends to compare")
+    p.add_argument("--count", type=_positive, help="stop after this many networks (default 200)")
+    p.add_argument("--time", type=_positive, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--seed", type=int, default=0, help="seed of the drawn networks (default 0)")
+    p.add_argument("--ops", help="comma-separated layer kinds to draw (default: all of trtdsl.testing.networks.OPS)")
+    p.add_argument("--max-layers", type=_positive, default=8, help="layers per network at most (default 8)")
+    p.add_argument("-o", "--output", default="fuzz_failure.py", metavar="FILE.py",
+                   help="where the smallest failing network is written (default fuzz_failure.py)")
+    p.add_argument("--no-progress", action="store_true", help="no progress line (off anyway when not a terminal)")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an int > 0")
+    return value
 
 
 def _paragraph(text: str) -> str:

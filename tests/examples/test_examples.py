@@ -79,6 +79,13 @@ def tensor_parallel_equals_single(out: str) -> None:
     assert all(float(d) < 1e-5 for _, d in differences), differences
 
 
+def fuzz_finds_the_wrong_plugin(out: str) -> None:
+    assert out.startswith("50 random networks: the reference and onnxruntime agree\n")
+    found = re.search(r"the smallest network showing it has (\d+) layers", out)
+    assert found and int(found.group(1)) <= 3, out
+    assert "td.ops.PluginV3(" in out and "def build_network() -> td.Network:" in out
+
+
 # What particular examples must print, beyond running cleanly.
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
@@ -90,6 +97,7 @@ EXPECTED = {
     "sum_even.py": sums_agree,
     "tiny_llm_decoder.py": decoder_generates,
     "tensor_parallel_mlp.py": tensor_parallel_equals_single,
+    "differential_fuzz.py": fuzz_finds_the_wrong_plugin,
 }
 
 
