@@ -14,8 +14,12 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.layers.cast import Cast, Identity
+from trtdsl.backends.onnx.importing import element_dtype
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast, identity
 
 
 @exports(Cast)
@@ -41,3 +45,42 @@ def _cast(ctx: NodeContext, op: Cast) -> str:
 @exports(Identity)
 def _identity(ctx: NodeContext, op: Identity) -> str:
     return ctx.emit("Identity", [ctx.input(0)])
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Cast")
+def _import_cast(ctx: ImportContext) -> Tensor:
+    """One Cast layer (to DOUBLE is to float32, as the parser does); a cast to the input's own dtype is
+    an Identity. ``saturate=0`` and ``round_mode`` other than ``up`` are refused."""
+    to = element_dtype(int(ctx.attr("to")), f"{ctx.where}: attribute to")
+    ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
+    ctx.one_of("round_mode", ctx.attr("round_mode", "up"), ("up",))
+    x = ctx.input(0)
+    return identity(x) if x.dtype == to else cast(x, to)
+
+
+@imports("CastLike", since=15)
+def _import_cast_like(ctx: ImportContext) -> Tensor:
+    ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
+    ctx.one_of("round_mode", ctx.attr("round_mode", "up"), ("up",))
+    x, like = ctx.input(0), ctx.input(1)
+    return identity(x) if x.dtype == like.dtype else cast(x, like.dtype)
+
+
+@imports("Identity")
+def _import_identity(ctx: ImportContext) -> Tensor:
+    return identity(ctx.input(0))
+
+
+@imports("Dropout")
+def _import_dropout(ctx: ImportContext) -> Tensor:
+    """Inference: the input unchanged (an Identity); the mask output and training mode are refused."""
+    ctx.attr("seed")
+    ctx.attr("ratio")
+    ctx.attr("is_test")
+    ctx.check(not ctx.output_used(1), "the mask output of Dropout is not supported")
+    training = ctx.optional(2)
+    if training is not None:
+        ctx.check(not bool(ctx.static(2, "training_mode")), "training_mode=True is not supported")
+    return identity(ctx.input(0))

@@ -13,9 +13,20 @@ from typing import Any
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, onnx_type
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_shape
 from trtdsl.layers.fill import Fill, FillOperation
+import numpy as np
+
+from trtdsl.backends.onnx.importing import known_dims
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.elementwise import maximum
+from trtdsl.layers.fill import arange, broadcast_to, full
+from trtdsl.layers.shape import shape_of
+from trtdsl.layers.squeeze import unsqueeze
 
 _I64, _F32 = dtypes.int64, dtypes.float32
 
@@ -76,3 +87,72 @@ def _random(ctx: NodeContext, op: Fill, shape: str) -> str:
 def _fill(ctx: NodeContext, op: Fill) -> str:
     shape = _dims(ctx, op)
     return _linspace(ctx, op, shape) if op.operation is FillOperation.LINSPACE else _random(ctx, op, shape)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("ConstantOfShape", since=9)
+def _import_constant_of_shape(ctx: ImportContext) -> Tensor:
+    """A Fill layer of the shape input's value (float32 0 when ``value`` is not given)."""
+    value = ctx.attr("value")
+    array = np.zeros(1, np.float32) if value is None else np.asarray(value)
+    ctx.check(array.size == 1, f"value has {array.size} elements; expected 1")
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    shape = ctx.input(0)
+    dims: Any = known_dims(shape)
+    if dims is not None and all(isinstance(d, int) for d in dims):
+        return ctx.constant(np.full(dims, array.reshape(())), dtypes.dtype(array.dtype))
+    return full(shape if dims is None else dims, array.reshape(()), array.dtype, like=shape)
+
+
+@imports("Range", since=11)
+def _import_range(ctx: ImportContext) -> Tensor:
+    """A Fill layer in LINSPACE mode with ``ceil((limit - start) / delta)`` elements."""
+    start, limit, delta = ctx.input(0), ctx.input(1), ctx.input(2)
+    values = [ctx.optional_static(i, n) if _folds(t) else None
+              for i, (n, t) in enumerate((("start", start), ("limit", limit), ("delta", delta)))]
+    args: list[Any] = [v.reshape(()).item() if v is not None else t for v, t in zip(values, (start, limit, delta))]
+    if all(v is not None for v in values):
+        ctx.check(args[2] != 0, "delta must not be 0")
+        count = max(int(np.ceil((args[1] - args[0]) / args[2])), 0)
+        if count == 0:
+            return ctx.constant(np.zeros(0, start.dtype.numpy), start.dtype)
+    return arange(*args, dtype=start.dtype)
+
+
+def _folds(t: Tensor) -> bool:
+    from trtdsl.shapes.values import fold_constant
+
+    return fold_constant(t) is not None
+
+
+@imports("Expand", since=8)
+def _import_expand(ctx: ImportContext) -> Tensor:
+    """A Slice layer broadcasting the input to ``broadcast(x.shape, shape)`` (ONNX's Expand broadcasts
+    both ways: a 1 in ``shape`` keeps the input's dim)."""
+    x = ctx.input(0)
+    dims = known_dims(ctx.input(1))
+    if dims is None:
+        return _expand_dynamic(ctx, x, ctx.input(1))
+    target = list(dims)
+    rank = max(len(target), len(x.shape))
+    padded = [1] * (rank - len(x.shape)) + list(x.shape)
+    target = [1] * (rank - len(target)) + target
+    out = [p if t == 1 else t for p, t in zip(padded, target)]
+    return broadcast_to(x, out)
+
+
+
+def _expand_dynamic(ctx: ImportContext, x: Tensor, shape: Tensor) -> Tensor:
+    """Expand to a shape computed when the network runs: the output dims are ``max(x's dim, shape's)``
+    (equal to broadcasting where the two broadcast), as the parser computes them with shape-tensor
+    layers."""
+    ctx.check(len(shape.shape) == 1 and isinstance(shape.shape[0], int), "the shape input must be 1-D of "
+              "static length")
+    rank = max(int(shape.shape[0]), len(x.shape))
+    if len(x.shape) < rank:
+        x = unsqueeze(x, tuple(range(rank - len(x.shape))))
+    target = shape if int(shape.shape[0]) == rank else concatenate(
+        [ctx.constant(np.ones(rank - int(shape.shape[0]), np.int64)), cast(shape, dtypes.int64)], 0)
+    return broadcast_to(x, maximum(cast(shape_of(x), dtypes.int64), cast(target, dtypes.int64)))

@@ -12,8 +12,13 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.layers.normalization import Normalization
+import numpy as np
+
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.normalization import group_norm, instance_norm, layer_norm
 
 
 def _layer_norm_axis(ctx: NodeContext, op: Normalization) -> int | None:
@@ -64,3 +69,34 @@ def _normalization(ctx: NodeContext, op: Normalization) -> str:
     return ctx.compute(
         "LayerNormalization", [x, scale_n, bias_n], dtype, axis=axis, epsilon=op.epsilon, stash_type=1
     )
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("LayerNormalization", since=17)
+def _import_layer_norm(ctx: ImportContext) -> Tensor:
+    """One Normalization layer over the dims from ``axis`` on (TensorRT 10's parser maps
+    LayerNormalization onto INormalizationLayer); the Mean and InvStdDev outputs are refused."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    axis = ctx.axis(int(ctx.attr("axis", -1)), rank)
+    ctx.one_of("stash_type", ctx.attr("stash_type", 1), (1,))
+    ctx.check(not ctx.output_used(1) and not ctx.output_used(2), "the Mean and InvStdDev outputs are not "
+              "supported")
+    bias = ctx.optional(2)
+    if bias is None:
+        bias = ctx.constant(np.zeros(1, x.dtype.numpy), x.dtype)
+    return layer_norm(x, ctx.input(1), bias, tuple(range(axis, rank)), float(ctx.attr("epsilon", 1e-5)))
+
+
+@imports("InstanceNormalization", since=6)
+def _import_instance_norm(ctx: ImportContext) -> Tensor:
+    return instance_norm(ctx.input(0), ctx.input(1), ctx.input(2), float(ctx.attr("epsilon", 1e-5)))
+
+
+@imports("GroupNormalization", since=21)
+def _import_group_norm(ctx: ImportContext) -> Tensor:
+    """One Normalization layer with ``num_groups`` groups and per-channel scale and bias (opset 21; the
+    per-group scale of opset 18 is refused)."""
+    return group_norm(ctx.input(0), int(ctx.attr("num_groups")), ctx.input(1), ctx.input(2),
+                      float(ctx.attr("epsilon", 1e-5)))

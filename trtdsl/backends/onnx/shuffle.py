@@ -8,12 +8,20 @@ a shape tensor) are Reshape's shape input.
 
 from __future__ import annotations
 
+from typing import Any
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_shape
 from trtdsl.layers.shuffle import Shuffle
 from trtdsl.layers.squeeze import Squeeze, Unsqueeze
+from trtdsl.ir.dims import is_static
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.shuffle import reshape, shuffle, transpose
+from trtdsl.layers.squeeze import squeeze, unsqueeze
+from trtdsl.backends.onnx.importing import known_dims
 
 
 @exports(Shuffle)
@@ -39,3 +47,61 @@ def _squeeze(ctx: NodeContext, op: Squeeze) -> str:
 @exports(Unsqueeze)
 def _unsqueeze(ctx: NodeContext, op: Unsqueeze) -> str:
     return ctx.emit("Unsqueeze", [ctx.input(0), ctx.ints(op.axes)])
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Reshape", since=5)
+def _import_reshape(ctx: ImportContext) -> Tensor:
+    """One Shuffle layer whose reshape dims are the shape input, 0 copying the input's dim unless
+    ``allowzero`` (a placeholder, as ONNX's 0), -1 inferred."""
+    x = ctx.input(0)
+    allow_zero = bool(ctx.attr("allowzero", 0))
+    shape_input = ctx.input(1)
+    dims: Any = known_dims(shape_input)
+    if dims is None:
+        dims = shape_input
+    return shuffle(x, reshape=dims, zero_is_placeholder=not allow_zero)
+
+
+@imports("Transpose")
+def _import_transpose(ctx: ImportContext) -> Tensor:
+    x = ctx.input(0)
+    perm = ctx.ints("perm")
+    return transpose(x, perm if perm is not None else list(reversed(range(len(x.shape)))))
+
+
+@imports("Flatten")
+def _import_flatten(ctx: ImportContext) -> Tensor:
+    """A Shuffle to ``(prod(shape[:axis]), prod(shape[axis:]))``."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    axis = int(ctx.attr("axis", 1))
+    ctx.check(-rank <= axis <= rank, f"axis {axis} is out of range for rank {rank}")
+    axis = axis + rank if axis < 0 else axis
+    outer: Any = 1
+    inner: Any = 1
+    for i, d in enumerate(x.shape):
+        if i < axis:
+            outer = outer * d
+        else:
+            inner = inner * d
+    return reshape(x, (outer, inner))
+
+
+@imports("Squeeze")
+def _import_squeeze(ctx: ImportContext) -> Tensor:
+    """Without axes, every dim of size 1 (which must be static, as the parser needs to know them)."""
+    x = ctx.input(0)
+    axes = ctx.axes(1, since=13)
+    if axes is None:
+        ctx.check(is_static(x.shape), f"Squeeze without axes needs a static shape; the input is {x.shape}")
+        axes = [i for i, d in enumerate(x.shape) if d == 1]
+    return squeeze(x, tuple(axes))
+
+
+@imports("Unsqueeze")
+def _import_unsqueeze(ctx: ImportContext) -> Tensor:
+    axes = ctx.axes(1, since=13)
+    ctx.check(axes is not None, "Unsqueeze needs axes")
+    return unsqueeze(ctx.input(0), tuple(axes or ()))

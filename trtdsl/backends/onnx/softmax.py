@@ -3,11 +3,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.layers.softmax import SoftMax
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.neural import log_softmax
+from trtdsl.layers.shuffle import reshape
+from trtdsl.layers.softmax import softmax
 
 
 @exports(SoftMax)
 def _softmax(ctx: NodeContext, op: SoftMax) -> str:
     return ctx.compute("Softmax", [ctx.input(0)], ctx.input_type(0).dtype, axis=op.axis)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Softmax", "LogSoftmax", since=13)
+def _import_softmax(ctx: ImportContext) -> Tensor:
+    """One SoftMax layer on ``axis`` (LogSoftmax: ``x - max - log(sum(exp(x - max)))``, the stable form
+    of onnx-tensorrt's LogSoftmax importer)."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.attr("axis", -1)), max(len(x.shape), 1))
+    return softmax(x, axis) if ctx.op_type == "Softmax" else log_softmax(x, axis)
+
+
+@imports("Softmax", "LogSoftmax", since=1, until=12)
+def _import_softmax_2d(ctx: ImportContext) -> Tensor:
+    """Before opset 13 the input is read as 2-D, ``(prod(shape[:axis]), prod(shape[axis:]))``, and
+    normalized over its second dim: a Shuffle to 2-D, the softmax on axis 1, a Shuffle back."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    axis = int(ctx.attr("axis", 1))
+    ctx.check(-rank <= axis <= rank, f"axis {axis} is out of range for rank {rank}")
+    axis = axis + rank if axis < 0 else axis
+    outer: Any = 1
+    inner: Any = 1
+    for i, d in enumerate(x.shape):
+        if i < axis:
+            outer = outer * d
+        else:
+            inner = inner * d
+    flat = reshape(x, (outer, inner))
+    y = softmax(flat, 1) if ctx.op_type == "Softmax" else log_softmax(flat, 1)
+    return reshape(y, x.shape)
