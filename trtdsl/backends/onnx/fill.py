@@ -118,7 +118,7 @@ def _import_range(ctx: ImportContext) -> Tensor:
         count = max(int(np.ceil((args[1] - args[0]) / args[2])), 0)
         if count == 0:
             return ctx.constant(np.zeros(0, start.dtype.numpy), start.dtype)
-    return arange(*args, dtype=start.dtype)
+    return arange(*args, dtype=start.dtype, like=start)
 
 
 def _folds(t: Tensor) -> bool:

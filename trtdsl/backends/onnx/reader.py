@@ -181,22 +181,27 @@ class _GraphReader:
             if name in reader.values:
                 return reader.values[name]
             if name in reader.initializers:
-                return reader.constant_initializer(name)
+                # made here, in the region being defined when this is a body: a constant of an outer
+                # graph made inside a region could not be used outside it
+                tensor = self.constant_initializer(reader.initializers[name])
+                if reader is self:
+                    del self.initializers[name]
+                self.values[name] = tensor
+                return tensor
             reader = reader.parent
         raise BackendError(f"from_onnx: {self.label}: value {name!r} is used before it is defined")
 
-    def constant_initializer(self, name: str) -> Tensor:
+    def constant_initializer(self, proto: onnx.TensorProto) -> Tensor:
         from onnx import numpy_helper
 
-        proto = self.initializers.pop(name)
+        name = proto.name
         dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
         try:
             array = numpy_helper.to_array(proto, base_dir=self.folder or "")
         except (OSError, ValueError) as e:
             raise BackendError(f"from_onnx: {self.label}: initializer {name!r} could not be read: {e}") from None
-        tensor = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(name))
-        self.values[name] = tensor
-        return tensor
+        return self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(name) if self.parent is None
+                                     else None)
 
     def add_initializers(self, initializers: Sequence[onnx.TensorProto]) -> None:
         for proto in initializers:
