@@ -90,6 +90,24 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements, scatter_nd
 
+
+
+def from_onnx(model: object, *, name: str | None = None, freeze: object = None, check: bool = True) -> Network:
+    """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
+    ``.onnx`` file, or its bytes); see :mod:`trtdsl.backends.onnx.reader` (needs the ``onnx`` package).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("m")
+    >>> net.output("y", td.relu(net.input("x", td.float32, ("n", 3))) * 2.0)
+    >>> again = td.from_onnx(net.to_onnx())
+    >>> again.run({"x": np.array([[-1.0, 0.5, 2.0]], np.float32)})["y"]
+    array([[0., 1., 4.]], dtype=float32)
+    """
+    from trtdsl.backends.onnx.reader import from_onnx as read
+
+    return read(model, name=name, freeze=freeze, check=check)  # type: ignore[arg-type]
+
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -133,5 +151,5 @@ __all__ = [
     "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
     # tools over networks, and the op classes
-    "ops", "quantization", "regions", "shapes",
+    "from_onnx", "ops", "quantization", "regions", "shapes",
 ]

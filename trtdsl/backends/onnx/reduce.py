@@ -100,8 +100,9 @@ def _import_reduce(ctx: ImportContext) -> Tensor:
     operation, before, after, since = _REDUCES[ctx.op_type]
     axes = ctx.axes(1, since=since)
     keepdims = bool(ctx.attr("keepdims", 1))
+    noop = bool(ctx.attr("noop_with_empty_axes", 0))
     if not axes:
-        if ctx.attr("noop_with_empty_axes", 0):
+        if noop:
             return identity(x)
         axes = list(range(len(x.shape)))
     if before == "abs":
