@@ -102,7 +102,7 @@ def _granularity(ctx: ImportContext, x: Tensor, scale: Tensor) -> int | None:
     return ctx.axis(axis, len(x.shape))
 
 
-def _zero_point(ctx: ImportContext) -> Tensor | None:
+def _given_zero_point(ctx: ImportContext) -> Tensor | None:
     """The zero point, which TensorRT's Q/DQ layers take only as zeros (the parser checks them)."""
     zp = ctx.optional(2)
     if zp is None:
@@ -118,7 +118,7 @@ def _import_quantize(ctx: ImportContext) -> Tensor:
     """One Quantize layer to the zero point's dtype (or ``output_dtype``); ONNX's default uint8 has no
     TensorRT quantized type and is refused. ``saturate=0`` is refused."""
     x, s = ctx.input(0), ctx.input(1)
-    zp = _zero_point(ctx)
+    zp = _given_zero_point(ctx)
     ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
     ctx.attr("precision")
     code = int(ctx.attr("output_dtype", 0))
@@ -136,7 +136,7 @@ def _import_quantize(ctx: ImportContext) -> Tensor:
 def _import_dequantize(ctx: ImportContext) -> Tensor:
     """One Dequantize layer to the scale's dtype (or ``output_dtype``)."""
     q, s = ctx.input(0), ctx.input(1)
-    zp = _zero_point(ctx)
+    zp = _given_zero_point(ctx)
     code = int(ctx.attr("output_dtype", 0))
     to = element_dtype(code, f"{ctx.where}: output_dtype") if code else s.dtype
     return dequantize(q, s, to, _granularity(ctx, q, s), zero_point=zp)

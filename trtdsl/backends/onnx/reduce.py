@@ -74,7 +74,6 @@ def _reduce(ctx: NodeContext, op: Reduce) -> str:
 
 # -- import ---------------------------------------------------------------------------------------------
 
-_R = ReduceOperation
 # ONNX op -> (the Reduce operation, what is applied before it, after it, and the opset where axes
 # became an input)
 _REDUCES: dict[str, tuple[ReduceOperation, str | None, str | None, int]] = {
