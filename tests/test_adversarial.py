@@ -326,8 +326,22 @@ for _name, _call in {
                         lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
     "shapes.value_of": (lambda e: shapes.value_of, lambda e: dict(t=td.shape_of(e.n))),
     "to_dot": (lambda e: to_dot, lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
+    "from_onnx": (lambda e: td.from_onnx, lambda e: dict(model=_onnx_model(), name="imported",
+                                                         freeze={"k": np.int64(2)}, check=True)),
 }.items():
     CALLS[_name] = _call
+
+
+def _onnx_model() -> bytes:
+    """A serialized ONNX model computing ``relu(x) * k`` (``k`` an int64 input cast to float)."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["r", "kf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3]),
+                                           helper.make_tensor_value_info("k", TensorProto.INT64, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
 
 def _deep_list(depth: int) -> list:

@@ -74,6 +74,8 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
     (as when a model is exported with them fixed); ``check=False`` skips ``onnx.checker``."""
     import onnx
 
+    if not isinstance(check, (bool, np.bool_)):
+        raise bad_argument("from_onnx", "check", check, "a bool")
     proto, label, folder = _load(model)
     if name is not None:
         check_name("from_onnx", name)
