@@ -18,6 +18,8 @@ package is layered (``docs/architecture.md``, "Layers"): a module imports only f
 below it.
 """
 
+import builtins
+
 from trtdsl import ops, quantization, regions, shapes
 from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
@@ -92,7 +94,8 @@ from trtdsl.layers.scatter import ScatterMode, put_along_axis, scatter_elements,
 
 
 
-def from_onnx(model: object, *, name: str | None = None, freeze: object = None, check: bool = True) -> Network:
+def from_onnx(model: object, *, name: str | None = None, freeze: object = None,
+              check: builtins.bool = True) -> Network:
     """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
     ``.onnx`` file, or its bytes); see :mod:`trtdsl.backends.onnx.reader` (needs the ``onnx`` package).
 

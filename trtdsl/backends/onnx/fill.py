@@ -118,7 +118,7 @@ def _import_range(ctx: ImportContext) -> Tensor:
         count = max(int(np.ceil((args[1] - args[0]) / args[2])), 0)
         if count == 0:
             return ctx.constant(np.zeros(0, start.dtype.numpy), start.dtype)
-    return arange(*args, dtype=start.dtype, like=start)
+    return arange(args[0], args[1], args[2], dtype=start.dtype, like=start)
 
 
 def _folds(t: Tensor) -> bool:
@@ -148,11 +148,12 @@ def _expand_dynamic(ctx: ImportContext, x: Tensor, shape: Tensor) -> Tensor:
     """Expand to a shape computed when the network runs: the output dims are ``max(x's dim, shape's)``
     (equal to broadcasting where the two broadcast), as the parser computes them with shape-tensor
     layers."""
-    ctx.check(len(shape.shape) == 1 and isinstance(shape.shape[0], int), "the shape input must be 1-D of "
-              "static length")
-    rank = max(int(shape.shape[0]), len(x.shape))
+    length = shape.shape[0] if len(shape.shape) == 1 else None
+    if not isinstance(length, int):
+        raise ctx.refuse("the shape input must be 1-D of static length")
+    rank = max(length, len(x.shape))
     if len(x.shape) < rank:
         x = unsqueeze(x, tuple(range(rank - len(x.shape))))
-    target = shape if int(shape.shape[0]) == rank else concatenate(
-        [ctx.constant(np.ones(rank - int(shape.shape[0]), np.int64)), cast(shape, dtypes.int64)], 0)
+    target = shape if length == rank else concatenate(
+        [ctx.constant(np.ones(rank - length, np.int64)), cast(shape, dtypes.int64)], 0)
     return broadcast_to(x, maximum(cast(shape_of(x), dtypes.int64), cast(target, dtypes.int64)))

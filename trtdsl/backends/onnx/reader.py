@@ -133,7 +133,6 @@ def _check_freeze(freeze: Any) -> dict[str, np.ndarray]:
 def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
     """The model, the label its locations show, and the folder its external data is in."""
     import onnx
-    from google.protobuf.message import DecodeError
 
     if isinstance(model, onnx.ModelProto):
         return model, "<ModelProto>", None
@@ -141,7 +140,7 @@ def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
         proto = onnx.ModelProto()
         try:
             proto.ParseFromString(bytes(model))
-        except (DecodeError, ValueError, RuntimeError) as e:
+        except Exception as e:  # noqa: BLE001  (protobuf's DecodeError, of a module without type stubs)
             raise BackendError(f"from_onnx: the bytes given are not an ONNX model (malformed or truncated): "
                                f"{e}") from None
         return proto, "<bytes>", None
@@ -155,10 +154,10 @@ def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
         proto = onnx.load(path, load_external_data=False)
         folder = os.path.dirname(os.path.abspath(path))
         onnx.external_data_helper.load_external_data_for_model(proto, folder)
-    except (DecodeError, ValueError, RuntimeError) as e:
-        raise BackendError(f"from_onnx: {path} is not an ONNX model (malformed or truncated): {e}") from None
     except OSError as e:
         raise BackendError(f"from_onnx: {path}: its external data could not be read: {e}") from None
+    except Exception as e:  # noqa: BLE001  (protobuf's DecodeError, of a module without type stubs)
+        raise BackendError(f"from_onnx: {path} is not an ONNX model (malformed or truncated): {e}") from None
     return proto, path, folder
 
 
@@ -248,6 +247,7 @@ class _GraphReader:
         first = len(self.network.nodes)
         entry = find_entry(domain, node.op_type, opset)
         ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph)
+        outputs: list[Tensor | None]
         if entry is None:
             if domain:
                 outputs = self._plugin(ctx)
@@ -274,10 +274,10 @@ class _GraphReader:
             if not isinstance(created.location, NodeLocation):  # a body's layers keep their own node
                 created.location = location
 
-    def _plugin(self, ctx: ImportContext) -> list[Tensor]:
+    def _plugin(self, ctx: ImportContext) -> list[Tensor | None]:
         from trtdsl.backends.onnx.plugins import import_plugin
 
-        return import_plugin(ctx)
+        return list(import_plugin(ctx))
 
     def _bind_outputs(self, ctx: ImportContext, outputs: list[Tensor | None], first: int) -> None:
         names = list(ctx.node.output)

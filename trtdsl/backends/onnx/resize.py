@@ -7,11 +7,13 @@ clamps indices and cubic taps to the edge, the reference's reading of TensorRT."
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.resize import (
@@ -98,20 +100,20 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     ctx.one_of("keep_aspect_ratio_policy", ctx.attr("keep_aspect_ratio_policy", "stretch"), ("stretch",))
     ctx.attr("extrapolation_value")
     transform, selector = _IMPORT_TRANSFORMS[transform_name]
-    options = dict(mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
+    options: dict[str, Any] = dict(mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
                    nearest_rounding=_IMPORT_ROUNDING[rounding], cubic_coeff=float(ctx.attr("cubic_coeff_a", -0.75)),
                    exclude_outside=bool(ctx.attr("exclude_outside", 0)))
     sizes = ctx.optional(3)
     if sizes is not None:
-        known = ctx.static(3, "sizes").reshape(-1)
-        ctx.check(len(known) == rank, f"sizes has {len(known)} values for rank {rank}")
-        return resize(x, tuple(int(v) for v in known), **options)
+        ctx.check(sizes.shape == (rank,), f"sizes has shape {sizes.shape}; expected ({rank},)")
+        dims = known_dims(sizes)
+        return resize(x, sizes if dims is None else tuple(dims), **options)
     scales = ctx.static(2, "scales").reshape(-1).astype(np.float64)
     ctx.check(len(scales) == rank, f"scales has {len(scales)} values for rank {rank}")
     shape = []
     for d, s in zip(x.shape, scales):
-        ctx.check(isinstance(d, int) and float(d * s).is_integer(),
-                  f"scale {s} of a dim of {d}: TensorRT maps coordinates with the length ratio, which equals "
-                  "ONNX's scale only where dim * scale is a whole number on a static dim")
-        shape.append(int(d * s))
+        if not (isinstance(d, int) and float(d * s).is_integer()):
+            raise ctx.refuse(f"scale {s} of a dim of {d}: TensorRT maps coordinates with the length ratio, "
+                             "which equals ONNX's scale only where dim * scale is a whole number on a static dim")
+        shape.append(int(d * float(s)))
     return resize(x, tuple(shape), **options)

@@ -228,9 +228,18 @@ def _import_pad(ctx: ImportContext) -> Tensor:
     width = [(0, 0)] * rank
     for i, axis in enumerate(axes):
         width[axis] = (pads[i], pads[i + len(axes)])
+    if any(a < 0 or b < 0 for a, b in width):  # negative pads crop: a Slice first, then the padding
+        x = _crop(ctx, x, width)
+        width = [(max(a, 0), max(b, 0)) for a, b in width]
     if mode == "constant":
         return pad(x, width, "constant", np.asarray(value).astype(x.dtype.numpy))
     return pad(x, width, _PADS[mode])
+
+
+def _crop(ctx: ImportContext, x: Tensor, width: list[tuple[int, int]]) -> Tensor:
+    begin = [-min(a, 0) for a, _ in width]
+    size = [d + min(a, 0) + min(b, 0) for d, (a, b) in zip(x.shape, width)]
+    return slice_layer(x, begin, size)
 
 
 @imports("Split", since=2)
