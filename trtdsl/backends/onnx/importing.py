@@ -124,13 +124,15 @@ class ImportContext:
     """One ONNX node being imported: its inputs as tensors, its attributes, and the network."""
 
     def __init__(self, node: onnx.NodeProto, opset: int, values: Callable[[str], Tensor],
-                 network: Network, where: str, subgraph: Callable[..., Any]) -> None:
+                 network: Network, where: str, subgraph: Callable[..., Any],
+                 initializer: Callable[[str], np.ndarray | None]) -> None:
         self.node = node
         self.opset = opset
         self.network = network
         self.where = where  # "model.onnx: node NAME (OpType)"
         self._values = values
         self._subgraph = subgraph
+        self._initializer = initializer
         self._attrs = {a.name: a for a in node.attribute}
         self.read: set[str] = set()  # the attributes the entry asked for
 
@@ -200,11 +202,22 @@ class ImportContext:
     def static(self, i: int, what: str) -> np.ndarray:
         """The value of input ``i`` (``what`` it is), which must be a build-time constant (an initializer,
         a Constant node, or computed from them), as TensorRT's parser needs it when it builds."""
-        value = fold_constant(self.input(i))
+        value = self.peek(i)
         if value is None:
             raise self.refuse(f"input {i} ({what}) must be a build-time constant (an initializer or a "
                               "Constant node, or computed from them); it is computed at run time")
         return np.asarray(value)
+
+    def peek(self, i: int) -> np.ndarray | None:
+        """The value of input ``i`` if it is a build-time constant, else None. An initializer read this
+        way becomes no layer (as the parser folds weights it consumes, e.g. BatchNormalization's)."""
+        if i >= len(self.node.input) or not self.node.input[i]:
+            return None
+        found = self._initializer(self.node.input[i])
+        if found is not None:
+            return found
+        value = fold_constant(self.input(i))
+        return None if value is None else np.asarray(value)
 
     def optional_static(self, i: int, what: str) -> np.ndarray | None:
         """:meth:`static` for an optional input; None when it is absent."""

@@ -192,15 +192,32 @@ class _GraphReader:
             reader = reader.parent
         raise BackendError(f"from_onnx: {self.label}: value {name!r} is used before it is defined")
 
-    def constant_initializer(self, proto: onnx.TensorProto) -> Tensor:
+    def initializer_value(self, name: str) -> np.ndarray | None:
+        """The value of initializer ``name`` (of this graph or an outer one) not yet made a layer."""
+        reader: _GraphReader | None = self
+        while reader is not None:
+            if name in reader.values:
+                return None
+            proto = reader.initializers.get(name)
+            if proto is not None:
+                return _as_dtype(self._array(proto), element_dtype(proto.data_type, f"{self.label}: initializer "
+                                                                                    f"{name!r}"))
+            reader = reader.parent
+        return None
+
+    def _array(self, proto: onnx.TensorProto) -> np.ndarray:
         from onnx import numpy_helper
 
+        try:
+            return numpy_helper.to_array(proto, base_dir=self.folder or "")
+        except (OSError, ValueError) as e:
+            raise BackendError(f"from_onnx: {self.label}: initializer {proto.name!r} could not be read: "
+                               f"{e}") from None
+
+    def constant_initializer(self, proto: onnx.TensorProto) -> Tensor:
         name = proto.name
         dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
-        try:
-            array = numpy_helper.to_array(proto, base_dir=self.folder or "")
-        except (OSError, ValueError) as e:
-            raise BackendError(f"from_onnx: {self.label}: initializer {name!r} could not be read: {e}") from None
+        array = self._array(proto)
         return self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(name) if self.parent is None
                                      else None)
 
@@ -246,7 +263,7 @@ class _GraphReader:
         opset = self.opsets.get(domain, 1)
         first = len(self.network.nodes)
         entry = find_entry(domain, node.op_type, opset)
-        ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph)
+        ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph, self.initializer_value)
         outputs: list[Tensor | None]
         if entry is None:
             if domain:

@@ -16,7 +16,6 @@ from trtdsl.layers.scale import Scale, coefficient_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.scale import scale
 from trtdsl.layers.unary import unary
-from trtdsl.shapes.values import fold_constant
 
 
 @exports(Scale)
@@ -45,14 +44,14 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
     ``DEFINE_BUILTIN_OP_IMPORTER(BatchNormalization)``): with constant statistics, one Scale layer in
     CHANNEL mode with ``scale = s / sqrt(var + eps)`` and ``shift = b - mean * scale`` computed in
     float32; otherwise the same formula with ElementWise layers. ``training_mode=1`` is refused."""
-    x, s, b, mean, var = (ctx.input(i) for i in range(5))
+    x = ctx.input(0)
     eps = float(ctx.attr("epsilon", 1e-5))
     ctx.attr("momentum")
     ctx.one_of("training_mode", ctx.attr("training_mode", 0), (0,))
     ctx.one_of("spatial", ctx.attr("spatial", 1), (1,))
     ctx.check(ctx.num_outputs == 1, "the running mean and variance outputs (training) are not supported")
     ctx.check(len(x.shape) >= 2, f"the input has rank {len(x.shape)}; expected (N, C, ...)")
-    known = [fold_constant(t) for t in (s, b, mean, var)]
+    known = [ctx.peek(i) for i in range(1, 5)]
     if all(k is not None for k in known):
         s_, b_, m_, v_ = (np.asarray(k, np.float32) for k in known)
         factor = s_ / np.sqrt(v_ + np.float32(eps))
@@ -61,6 +60,7 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
             return scale(x, shift=shift, scale=factor, mode="channel", channel_axis=1)
         return x * ctx.constant(_per_channel(factor, x), x.dtype) + ctx.constant(_per_channel(shift, x), x.dtype)
     rank = len(x.shape)
+    s, b, mean, var = (ctx.input(i) for i in range(1, 5))
 
     def channel(t: Tensor) -> Tensor:
         return t.reshape((-1,) + (1,) * (rank - 2)) if rank > 2 else t

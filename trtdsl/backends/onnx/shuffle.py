@@ -57,10 +57,10 @@ def _import_reshape(ctx: ImportContext) -> Tensor:
     ``allowzero`` (a placeholder, as ONNX's 0), -1 inferred."""
     x = ctx.input(0)
     allow_zero = bool(ctx.attr("allowzero", 0))
-    shape_input = ctx.input(1)
-    dims: Any = known_dims(shape_input)
+    known = ctx.peek(1)
+    dims: Any = [int(v) for v in known.reshape(-1)] if known is not None else known_dims(ctx.input(1))
     if dims is None:
-        dims = shape_input
+        dims = ctx.input(1)
     return shuffle(x, reshape=dims, zero_is_placeholder=not allow_zero)
 
 
