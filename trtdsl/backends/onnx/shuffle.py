@@ -19,6 +19,7 @@ from trtdsl.layers.shuffle import Shuffle
 from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 from trtdsl.ir.dims import is_static
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.manipulation import tile
 from trtdsl.layers.shuffle import reshape, shuffle, transpose
 from trtdsl.layers.squeeze import squeeze, unsqueeze
 from trtdsl.backends.onnx.importing import known_dims
@@ -105,3 +106,30 @@ def _import_unsqueeze(ctx: ImportContext) -> Tensor:
     axes = ctx.axes(1, since=13)
     ctx.check(axes is not None, "Unsqueeze needs axes")
     return unsqueeze(ctx.input(0), tuple(axes or ()))
+
+
+@imports("Tile", since=6)
+def _import_tile(ctx: ImportContext) -> Tensor:
+    """One Slice layer in WRAP mode repeating the input (the repeats are a build-time constant)."""
+    return tile(ctx.input(0), [int(v) for v in ctx.static(1, "repeats").reshape(-1)])
+
+
+@imports("DepthToSpace", "SpaceToDepth")
+def _import_depth_space(ctx: ImportContext) -> Tensor:
+    """Shuffle layers (reshape, transpose, reshape) as the parser builds them, on static C, H, W."""
+    x = ctx.input(0)
+    b = int(ctx.attr("blocksize"))
+    ctx.check(len(x.shape) == 4 and all(isinstance(d, int) for d in x.shape[1:]),
+              f"the input is {x.shape}; expected (N, C, H, W) with static C, H, W")
+    n = x.shape[0]
+    c, h, w = (int(d) for d in x.shape[1:])
+    if ctx.op_type == "SpaceToDepth":
+        t = reshape(x, (n, c, h // b, b, w // b, b))
+        return reshape(transpose(t, (0, 3, 5, 1, 2, 4)), (n, c * b * b, h // b, w // b))
+    mode = ctx.attr("mode", "DCR")
+    ctx.one_of("mode", mode, ("DCR", "CRD"))
+    if mode == "DCR":
+        t = transpose(reshape(x, (n, b, b, c // (b * b), h, w)), (0, 3, 4, 1, 5, 2))
+    else:
+        t = transpose(reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return reshape(t, (n, c // (b * b), h * b, w * b))
