@@ -24,6 +24,8 @@ import numpy as np
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.activation import Activation, ActivationType, activation, gelu
 from trtdsl.layers.elementwise import maximum, minimum
+from trtdsl.layers.select import where
+from trtdsl.layers.unary import unary
 
 _A = ActivationType
 _F32 = dtypes.float32
@@ -209,3 +211,27 @@ def _import_clip(ctx: ImportContext) -> Tensor:
 def _clip(ctx: ImportContext, x: Tensor, low: float, high: float) -> Tensor:
     ctx.check(not (math.isnan(low) or math.isnan(high)), "Clip bounds are NaN")
     return activation(x, _A.CLIP, low, high)
+
+
+@imports("Celu", since=12)
+def _import_celu(ctx: ImportContext) -> Tensor:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` with ElementWise and Unary layers."""
+    x = ctx.input(0)
+    alpha = float(ctx.attr("alpha", 1.0))
+    ctx.check(alpha != 0.0, "alpha must not be 0")
+    a = ctx.constant(np.array(alpha, x.dtype.numpy), x.dtype)
+    zero = ctx.constant(np.zeros((), x.dtype.numpy), x.dtype)
+    one = ctx.constant(np.ones((), x.dtype.numpy), x.dtype)
+    return maximum(zero, x) + minimum(zero, a * (unary(x / a, "exp") - one))
+
+
+@imports("Shrink", since=9)
+def _import_shrink(ctx: ImportContext) -> Tensor:
+    """``x + bias`` below ``-lambd``, ``x - bias`` above ``lambd``, else 0 (Select layers)."""
+    x = ctx.input(0)
+    bias, lambd = float(ctx.attr("bias", 0.0)), float(ctx.attr("lambd", 0.5))
+
+    def const(v: float) -> Tensor:
+        return ctx.constant(np.array(v, x.dtype.numpy), x.dtype)
+
+    return where(x < const(-lambd), x + const(bias), where(x > const(lambd), x - const(bias), const(0.0)))

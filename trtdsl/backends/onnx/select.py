@@ -54,3 +54,33 @@ def _import_size(ctx: ImportContext) -> Tensor:
     if not x.shape:
         return ctx.constant(np.array(1, np.int64), dtypes.int64)
     return prod(shape_of(x), axis=0)
+
+
+@imports("Trilu", since=14)
+def _import_trilu(ctx: ImportContext) -> Tensor:
+    """A Select layer keeping the upper (``j - i >= k``) or lower (``j - i <= k``) triangle of the last two
+    dims, with a constant mask (the two dims must be static)."""
+    x = ctx.input(0)
+    ctx.check(len(x.shape) >= 2, f"the input has rank {len(x.shape)}; expected at least 2")
+    rows, cols = x.shape[-2], x.shape[-1]
+    if not (isinstance(rows, int) and isinstance(cols, int)):
+        raise ctx.refuse(f"the last two dims ({rows}, {cols}) must be static")
+    given = ctx.optional_static(1, "k")
+    k = 0 if given is None else int(given.reshape(-1)[0])
+    offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+    mask = offset >= k if ctx.attr("upper", 1) else offset <= k
+    return where(ctx.constant(mask), x, ctx.constant(np.zeros((), x.dtype.numpy), x.dtype))
+
+
+@imports("EyeLike", since=9)
+def _import_eye_like(ctx: ImportContext) -> Tensor:
+    """A constant ``np.eye(rows, cols, k)`` of the input's static 2-D shape."""
+    from trtdsl.backends.onnx.importing import element_dtype
+
+    x = ctx.input(0)
+    code = ctx.attr("dtype")
+    dtype = x.dtype if code is None else element_dtype(int(code), f"{ctx.where}: dtype")
+    if not (len(x.shape) == 2 and all(isinstance(d, int) for d in x.shape)):
+        raise ctx.refuse(f"the input is {x.shape}; expected a static 2-D shape")
+    rows, cols = (int(d) for d in x.shape)
+    return ctx.constant(np.eye(rows, cols, int(ctx.attr("k", 0))).astype(dtype.numpy), dtype)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
@@ -12,7 +14,10 @@ from trtdsl.layers.softmax import SoftMax
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.neural import log_softmax
 from trtdsl.layers.shuffle import reshape
+from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.softmax import softmax
+from trtdsl.layers.squeeze import squeeze
+from trtdsl.layers.topk import topk
 
 
 @exports(SoftMax)
@@ -50,3 +55,17 @@ def _import_softmax_2d(ctx: ImportContext) -> Tensor:
     flat = reshape(x, (outer, inner))
     y = softmax(flat, 1) if ctx.op_type == "Softmax" else log_softmax(flat, 1)
     return reshape(y, x.shape)
+
+
+@imports("Hardmax", since=13)
+def _import_hardmax(ctx: ImportContext) -> Tensor:
+    """1 at the first maximum along ``axis``, else 0: a TopK layer (MAX, k=1) and a OneHot layer of its
+    indices (the axis must be static)."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
+    depth = x.shape[axis]
+    if not isinstance(depth, int):
+        raise ctx.refuse(f"the axis has the dynamic length {depth}; OneHot needs a static depth")
+    _, indices = topk(x, 1, axis)
+    values = ctx.constant(np.array([0, 1], x.dtype.numpy), x.dtype)
+    return one_hot(squeeze(indices, axis), depth, values, axis)
