@@ -108,23 +108,18 @@ def _import_constant_of_shape(ctx: ImportContext) -> Tensor:
 
 @imports("Range", since=11)
 def _import_range(ctx: ImportContext) -> Tensor:
-    """A Fill layer in LINSPACE mode with ``ceil((limit - start) / delta)`` elements."""
+    """A Fill layer in LINSPACE mode with ``ceil((limit - start) / delta)`` elements; where the three are
+    build-time constants, the constant it computes (TensorRT folds it when it builds)."""
     start, limit, delta = ctx.input(0), ctx.input(1), ctx.input(2)
-    values = [ctx.optional_static(i, n) if _folds(t) else None
-              for i, (n, t) in enumerate((("start", start), ("limit", limit), ("delta", delta)))]
-    args: list[Any] = [v.reshape(()).item() if v is not None else t for v, t in zip(values, (start, limit, delta))]
+    values = [ctx.peek(i) for i in range(3)]
     if all(v is not None for v in values):
-        ctx.check(args[2] != 0, "delta must not be 0")
-        count = max(int(np.ceil((args[1] - args[0]) / args[2])), 0)
-        if count == 0:
-            return ctx.constant(np.zeros(0, start.dtype.numpy), start.dtype)
+        first, stop, step = (np.asarray(v).reshape(()) for v in values)
+        ctx.check(step != 0, "delta must not be 0")
+        count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
+        dtype = start.dtype.numpy
+        return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
+    args: list[Any] = [v.reshape(()).item() if v is not None else t for v, t in zip(values, (start, limit, delta))]
     return arange(args[0], args[1], args[2], dtype=start.dtype, like=start)
-
-
-def _folds(t: Tensor) -> bool:
-    from trtdsl.shapes.values import fold_constant
-
-    return fold_constant(t) is not None
 
 
 @imports("Expand", since=8)

@@ -216,8 +216,15 @@ class ImportContext:
         found = self._initializer(self.node.input[i])
         if found is not None:
             return found
-        value = fold_constant(self.input(i))
-        return None if value is None else np.asarray(value)
+        tensor = self.input(i)
+        value = fold_constant(tensor)
+        if value is not None:
+            return np.asarray(value)
+        # a value computed from static shapes (Shape, Gather, Concat, ...): known when the network is built
+        dims = known_dims(tensor) if len(tensor.shape) <= 1 else None
+        if dims is None or not all(isinstance(d, int) for d in dims):
+            return None
+        return np.asarray(dims, tensor.dtype.numpy).reshape(tensor.shape)
 
     def optional_static(self, i: int, what: str) -> np.ndarray | None:
         """:meth:`static` for an optional input; None when it is absent."""
