@@ -80,7 +80,8 @@ def _import_eye_like(ctx: ImportContext) -> Tensor:
     x = ctx.input(0)
     code = ctx.attr("dtype")
     dtype = x.dtype if code is None else element_dtype(int(code), f"{ctx.where}: dtype")
-    if not (len(x.shape) == 2 and all(isinstance(d, int) for d in x.shape)):
+    static = [d for d in x.shape if isinstance(d, int)]
+    if len(x.shape) != 2 or len(static) != 2:
         raise ctx.refuse(f"the input is {x.shape}; expected a static 2-D shape")
-    rows, cols = (int(d) for d in x.shape)
+    rows, cols = static
     return ctx.constant(np.eye(rows, cols, int(ctx.attr("k", 0))).astype(dtype.numpy), dtype)

@@ -119,10 +119,11 @@ def _import_depth_space(ctx: ImportContext) -> Tensor:
     """Shuffle layers (reshape, transpose, reshape) as the parser builds them, on static C, H, W."""
     x = ctx.input(0)
     b = int(ctx.attr("blocksize"))
-    ctx.check(len(x.shape) == 4 and all(isinstance(d, int) for d in x.shape[1:]),
-              f"the input is {x.shape}; expected (N, C, H, W) with static C, H, W")
+    static = [d for d in x.shape[1:] if isinstance(d, int)]
+    if len(x.shape) != 4 or len(static) != 3:
+        raise ctx.refuse(f"the input is {x.shape}; expected (N, C, H, W) with static C, H, W")
     n = x.shape[0]
-    c, h, w = (int(d) for d in x.shape[1:])
+    c, h, w = static
     if ctx.op_type == "SpaceToDepth":
         t = reshape(x, (n, c, h // b, b, w // b, b))
         return reshape(transpose(t, (0, 3, 5, 1, 2, 4)), (n, c * b * b, h // b, w // b))
