@@ -52,8 +52,9 @@ class Builder:
 
     def conv_bn(self, x: str, cin: int, cout: int, k: int, stride: int, relu: bool = True) -> str:
         y = self.fresh("conv")
-        self.nodes.append(helper.make_node("Conv", [x, self.weight(cout, cin, k, k)], [y], strides=[stride] * 2,
-                                           pads=[k // 2] * 4, name=y))
+        w = self.weight(cout, cin, k, k)
+        conv = helper.make_node("Conv", [x, w], [y], strides=[stride] * 2, pads=[k // 2] * 4, name=y)
+        self.nodes.append(conv)
         stats = [self.weight(cout) for _ in range(4)]
         self.inits[-1] = numpy_helper.from_array(np.abs(numpy_helper.to_array(self.inits[-1])) + 1, stats[-1])
         z = self.fresh("bn")
@@ -68,9 +69,12 @@ class Builder:
         h = self.conv_bn(x, cin, width, 1, 1)
         h = self.conv_bn(h, width, width, 3, stride)
         h = self.conv_bn(h, width, width * 4, 1, 1, relu=False)
-        skip = x if cin == width * 4 and stride == 1 else self.conv_bn(x, cin, width * 4, 1, stride, relu=False)
+        skip = x
+        if cin != width * 4 or stride != 1:
+            skip = self.conv_bn(x, cin, width * 4, 1, stride, relu=False)
         s, r = self.fresh("add"), self.fresh("relu")
-        self.nodes += [helper.make_node("Add", [h, skip], [s], name=s), helper.make_node("Relu", [s], [r], name=r)]
+        self.nodes += [helper.make_node("Add", [h, skip], [s], name=s),
+                       helper.make_node("Relu", [s], [r], name=r)]
         return r
 
 
@@ -111,7 +115,8 @@ def load_and_check(path: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one repeat, ResNet-18's block counts")
     args = parser.parse_args()
     blocks, repeats = (RESNET18, 1) if args.quick else (RESNET50, 3)

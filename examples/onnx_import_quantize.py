@@ -50,9 +50,9 @@ def cnn_model(rng: np.random.Generator) -> onnx.ModelProto:
         helper.make_node("Flatten", ["gap"], ["flat"], name="flatten"),
         helper.make_node("Gemm", ["flat", "w2", "b2"], ["logits"], transB=1, name="fc"),
     ]
-    graph = helper.make_graph(nodes, "small_cnn",
-                              [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, 16, 16])],
-                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])], inits)
+    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, 16, 16])
+    logits = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])
+    graph = helper.make_graph(nodes, "small_cnn", [image], [logits], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 

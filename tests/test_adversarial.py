@@ -336,7 +336,8 @@ def _onnx_model() -> bytes:
     """A serialized ONNX model computing ``relu(x) * k`` (``k`` an int64 input cast to float)."""
     from onnx import TensorProto, helper
 
-    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
              helper.make_node("Mul", ["r", "kf"], ["y"])]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3]),
                                            helper.make_tensor_value_info("k", TensorProto.INT64, [])],

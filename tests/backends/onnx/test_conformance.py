@@ -65,7 +65,8 @@ def _ops(graph: onnx.GraphProto) -> Iterator[str]:
 
 
 def _typed(values: Any) -> bool:
-    return all(v.type.HasField("tensor_type") and v.type.tensor_type.elem_type in PARSER_TYPES for v in values)
+    return all(v.type.HasField("tensor_type") and v.type.tensor_type.elem_type in PARSER_TYPES
+               for v in values)
 
 
 def in_scope(model: onnx.ModelProto) -> bool:

@@ -140,8 +140,9 @@ def test_bad_models_are_clear_errors(tmp_path):
     bad = model([helper.make_node("Relu", ["missing"], ["y"])], [f32("x", [2])], [f32("y", [2])])
     with pytest.raises(td.BackendError, match="fails onnx's checker"):
         td.from_onnx(bad)
-    expect_error(td.ArgumentError, f"from_onnx: argument 'model' is '{tmp_path / 'none.onnx'}'; expected a path "
-                 "to an existing .onnx file", lambda: td.from_onnx(str(tmp_path / "none.onnx")))
+    missing = str(tmp_path / "none.onnx")
+    expect_error(td.ArgumentError, f"from_onnx: argument 'model' is '{missing}'; expected a path to an "
+                 "existing .onnx file", lambda: td.from_onnx(missing))
 
 
 def test_nothing_is_half_imported_and_unread_attributes_are_refused():
@@ -150,13 +151,14 @@ def test_nothing_is_half_imported_and_unread_attributes_are_refused():
               [f32("x", [1, 1, 8, 8])], [f32("y", [1, 1, 6, 6])])
     with pytest.raises(td.BackendError, match=r"node p \(MaxPool\): dilations \[2, 2\]; TensorRT's pooling"):
         td.from_onnx(m)
-    odd = model([helper.make_node("Relu", ["x"], ["y"], name="r", flavour=3)], [f32("x", [2])], [f32("y", [2])])
+    odd = model([helper.make_node("Relu", ["x"], ["y"], name="r", flavour=3)], [f32("x", [2])],
+                [f32("y", [2])])
     with pytest.raises(td.BackendError, match=r"node r \(Relu\): attribute flavour is not supported"):
         td.from_onnx(odd, check=False)
     strings = model([helper.make_node("Identity", ["x"], ["y"])],
                     [helper.make_tensor_value_info("x", TensorProto.STRING, [2])],
                     [helper.make_tensor_value_info("y", TensorProto.STRING, [2])])
-    with pytest.raises(td.BackendError, match="graph input 'x' has ONNX type STRING, which TensorRT has no type"):
+    with pytest.raises(td.BackendError, match="graph input 'x' has ONNX type STRING, which TensorRT has no"):
         td.from_onnx(strings)
 
 
@@ -180,17 +182,18 @@ def test_custom_domains_are_registered_plugins():
     unknown = helper.make_node("nothing", ["x"], ["y"], domain="trt.plugins", name="n")
     m.graph.ClearField("node")
     m.graph.node.append(unknown)
-    with pytest.raises(td.BackendError, match=r"node n \(nothing\): op trt.plugins::nothing is not an ONNX op "
-                                              "and no trtdsl definition for plugin nothing"):
+    with pytest.raises(td.BackendError, match=r"node n \(nothing\): op trt.plugins::nothing is not an ONNX "
+                                              "op and no trtdsl definition for plugin nothing"):
         td.from_onnx(m)
 
 
 def test_if_and_loop_are_regions():
-    then_graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["t"])], "then", [], [f32("t", [3])],
-                                   [numpy_helper.from_array(np.float32(2), "two")])
+    then_graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["t"])], "then", [],
+                                   [f32("t", [3])], [numpy_helper.from_array(np.float32(2), "two")])
     else_graph = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [f32("e", [3])])
     body = helper.make_graph(
-        [helper.make_node("Add", ["acc_in", "x"], ["acc_out"]), helper.make_node("Identity", ["c_in"], ["c_out"]),
+        [helper.make_node("Add", ["acc_in", "x"], ["acc_out"]),
+         helper.make_node("Identity", ["c_in"], ["c_out"]),
          helper.make_node("Cast", ["i"], ["i_f"], to=TensorProto.FLOAT)],
         "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
                  helper.make_tensor_value_info("c_in", TensorProto.BOOL, []), f32("acc_in", [3])],
@@ -277,8 +280,8 @@ def test_cli_prints_and_compares(tmp_path):
     path = tmp_path / "cnn.onnx"
     onnx.save(small_cnn(), path)
     env = dict(os.environ, PYTHONPATH=ROOT)
-    shown = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(path)], capture_output=True, text=True,
-                           env=env, check=True).stdout
+    shown = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(path)], capture_output=True,
+                           text=True, env=env, check=True).stdout
     assert shown.startswith('network "cnn" {\n  input %x : f32[batch,3,16,16]\n')
     assert "# cnn.onnx: node conv (Conv)" in shown
     compared = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(path), "--compare", "reference",

@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-import numpy as np
-
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.activation import Activation, ActivationType, activation, gelu
 from trtdsl.layers.elementwise import maximum, minimum

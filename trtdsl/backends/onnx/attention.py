@@ -30,7 +30,6 @@ from trtdsl.layers.select import where
 from trtdsl.layers.shuffle import reshape, transpose
 from trtdsl.layers.softmax import softmax
 
-
 def _heads(ctx: ImportContext, x: Tensor, heads: int | None, what: str) -> Tensor:
     """A 3-D ``(B, S, heads * D)`` input as ``(B, heads, S, D)``; a 4-D one as it is."""
     if len(x.shape) == 4:

@@ -14,13 +14,10 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.cast import Cast, Identity
-from trtdsl.backends.onnx.importing import element_dtype
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.cast import cast, identity
-
+from trtdsl.layers.cast import Cast, Identity, cast, identity
 
 @exports(Cast)
 def _cast(ctx: NodeContext, op: Cast) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.concat import Concatenation
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.concat import concatenate
-
+from trtdsl.layers.concat import Concatenation, concatenate
 
 @exports(Concatenation)
 def _concatenation(ctx: NodeContext, op: Concatenation) -> str:

@@ -9,9 +9,8 @@ from onnx import numpy_helper
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.constant import Constant
 from trtdsl.ir.tensor import Tensor
-
+from trtdsl.layers.constant import Constant
 
 @exports(Constant)
 def _constant(ctx: NodeContext, op: Constant) -> str:
@@ -38,4 +37,5 @@ def _import_constant(ctx: ImportContext) -> Tensor:
                                     else value, dtype)
             array = np.asarray(value, np.float32 if "float" in name else np.int64)
             return ctx.constant(array)
-    raise ctx.refuse("the node has no value attribute that TensorRT reads (value, value_float(s), value_int(s))")
+    raise ctx.refuse("the node has no value attribute that TensorRT reads (value, value_float(s), "
+                     "value_int(s))")

@@ -342,7 +342,8 @@ def _import_conv_transpose(ctx: ImportContext) -> Tensor:
         padding = [(t // 2, t - t // 2) if upper else (t - t // 2, t // 2) for t in totals]
         mode = None
     if any(extra):
-        ctx.check(mode is None and isinstance(padding, list) and all(p[1] >= e for p, e in zip(padding, extra)),
+        fits = isinstance(padding, list) and all(p[1] >= e for p, e in zip(padding, extra))
+        ctx.check(mode is None and fits,
                   f"output_padding {extra} needs explicit end pads at least as large (a Deconvolution layer "
                   "cannot extend its output)")
         padding = [(p[0], p[1] - e) for p, e in zip(padding, extra)]
@@ -382,7 +383,8 @@ def _import_pool(ctx: ImportContext) -> Tensor:
     return squeeze(y, -1) if one_d else y
 
 
-def _check_last_window(ctx: ImportContext, x: Tensor, window: list[int], strides: list[int], padding: Any) -> None:
+def _check_last_window(ctx: ImportContext, x: Tensor, window: list[int], strides: list[int],
+                       padding: Any) -> None:
     """ONNX's ceil_mode drops a last window that would start in the end padding; TensorRT's
     EXPLICIT_ROUND_UP (what the parser sets) keeps it. Where the input's dims show that the two differ,
     the node is refused; on dynamic dims the parser's reading is kept."""
@@ -392,8 +394,8 @@ def _check_last_window(ctx: ImportContext, x: Tensor, window: list[int], strides
             continue
         count = -(-(size + pre + post - k) // s) + 1
         ctx.check((count - 1) * s < size + pre,
-                  f"with ceil_mode the last window of an axis of {size} starts in the padding: ONNX drops it, "
-                  "TensorRT's EXPLICIT_ROUND_UP keeps it")
+                  f"with ceil_mode the last window of an axis of {size} starts in the padding: ONNX drops "
+                  "it, TensorRT's EXPLICIT_ROUND_UP keeps it")
 
 
 @imports("GlobalAveragePool", "GlobalMaxPool")

@@ -8,10 +8,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.cumulative import Cumulative
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.cumulative import cumsum
-
+from trtdsl.layers.cumulative import Cumulative, cumsum
 
 @exports(Cumulative)
 def _cumulative(ctx: NodeContext, op: Cumulative) -> str:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.einsum import Einsum
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.einsum import einsum
-
+from trtdsl.layers.einsum import Einsum, einsum
 
 @exports(Einsum)
 def _einsum(ctx: NodeContext, op: Einsum) -> str:

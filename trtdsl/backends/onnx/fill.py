@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from trtdsl import dtypes
-from trtdsl.backends.onnx.graph import NodeContext, onnx_type
-from trtdsl.backends.onnx.importing import ImportContext, imports
-from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import static_shape
-from trtdsl.layers.fill import Fill, FillOperation
 import numpy as np
 
-from trtdsl.backends.onnx.importing import known_dims
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext, onnx_type
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.elementwise import maximum
-from trtdsl.layers.fill import arange, broadcast_to, full
+from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, full
 from trtdsl.layers.shape import shape_of
 from trtdsl.layers.squeeze import unsqueeze
 
@@ -118,8 +116,7 @@ def _import_range(ctx: ImportContext) -> Tensor:
         count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
         dtype = start.dtype.numpy
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
-    args: list[Any] = [v.reshape(()).item() if v is not None else t for v, t in zip(values, (start, limit, delta))]
-    return arange(args[0], args[1], args[2], dtype=start.dtype, like=start)
+    return arange(start, limit, delta, dtype=start.dtype, like=start)
 
 
 @imports("Expand", since=8)
@@ -136,7 +133,6 @@ def _import_expand(ctx: ImportContext) -> Tensor:
     target = [1] * (rank - len(target)) + target
     out = [p if t == 1 else t for p, t in zip(padded, target)]
     return broadcast_to(x, out)
-
 
 
 def _expand_dynamic(ctx: ImportContext, x: Tensor, shape: Tensor) -> Tensor:

@@ -15,9 +15,8 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_dim
-from trtdsl.layers.gather import Gather, GatherMode
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.gather import gather, gather_nd, take_along_axis
+from trtdsl.layers.gather import Gather, GatherMode, gather, gather_nd, take_along_axis
 
 _G = GatherMode
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.grid_sample import GridSample, GridSampleMode
-from trtdsl.layers.resize import InterpolationMode
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.grid_sample import grid_sample
+from trtdsl.layers.grid_sample import GridSample, GridSampleMode, grid_sample
+from trtdsl.layers.resize import InterpolationMode
 
 PADDING = {GridSampleMode.FILL: "zeros", GridSampleMode.CLAMP: "border", GridSampleMode.REFLECT: "reflection"}
 # GridSample-16's names of the modes; opset 20 renamed the first two to "linear" and "cubic".

@@ -9,10 +9,8 @@ from __future__ import annotations
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.lrn import LRN
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.lrn import lrn
-
+from trtdsl.layers.lrn import LRN, lrn
 
 @exports(LRN)
 def _lrn(ctx: NodeContext, op: LRN) -> str:
@@ -35,5 +33,6 @@ def _lrn(ctx: NodeContext, op: LRN) -> str:
 @imports("LRN")
 def _import_lrn(ctx: ImportContext) -> Tensor:
     """One LRN layer with ONNX's size, alpha, beta and bias."""
-    return lrn(ctx.input(0), int(ctx.attr("size")), float(ctx.attr("alpha", 1e-4)), float(ctx.attr("beta", 0.75)),
+    return lrn(ctx.input(0), int(ctx.attr("size")), float(ctx.attr("alpha", 1e-4)),
+               float(ctx.attr("beta", 0.75)),
                float(ctx.attr("bias", 1.0)))

@@ -7,11 +7,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.nonzero import NonZero
-from trtdsl import dtypes
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.nonzero import nonzero
-
+from trtdsl.layers.nonzero import NonZero, nonzero
 
 @exports(NonZero)
 def _nonzero(ctx: NodeContext, op: NonZero) -> str:

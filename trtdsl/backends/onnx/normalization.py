@@ -10,20 +10,18 @@ two-pass mean, computed in float32 for 16-bit inputs; for ``num_groups != 1`` th
 
 from __future__ import annotations
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.normalization import Normalization
-import numpy as np
-
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
-from trtdsl.layers.normalization import group_norm, instance_norm, layer_norm
+from trtdsl.layers.normalization import Normalization, group_norm, instance_norm, layer_norm
 from trtdsl.layers.reduce import reduce
 from trtdsl.layers.select import where
 from trtdsl.layers.unary import unary
-
 
 def _layer_norm_axis(ctx: NodeContext, op: Normalization) -> int | None:
     """The first normalized axis when ONNX LayerNormalization expresses the layer (else None)."""

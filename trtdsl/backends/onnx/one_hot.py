@@ -14,10 +14,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.one_hot import OneHot
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.one_hot import one_hot
-
+from trtdsl.layers.one_hot import OneHot, one_hot
 
 @exports(OneHot)
 def _one_hot(ctx: NodeContext, op: OneHot) -> str:

@@ -40,9 +40,9 @@ from onnx import AttributeProto, helper, numpy_helper
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.plugins.attributes import AttrType
 from trtdsl.errors import DSLError
 from trtdsl.ir.tensor import Tensor
+from trtdsl.plugins.attributes import AttrType
 from trtdsl.plugins.definition import PluginDefinition, PluginV3, lookup
 
 if TYPE_CHECKING:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.prelu import ParametricReLU
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.prelu import prelu
-
+from trtdsl.layers.prelu import ParametricReLU, prelu
 
 @exports(ParametricReLU)
 def _prelu(ctx: NodeContext, op: ParametricReLU) -> str:

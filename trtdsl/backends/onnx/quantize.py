@@ -17,13 +17,11 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports, not_expressible
 from trtdsl.ir.dims import static_shape
-from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
-from trtdsl.backends.onnx.importing import element_dtype
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.quantize import dequantize, quantize
+from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize, dequantize, quantize
 
 _F32 = dtypes.float32
 _TYPE_OPSET = {"int8": 17, "float8_e4m3": 19, "int4": 21, "float4_e2m1": 23}

@@ -145,7 +145,8 @@ def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
                                f"{e}") from None
         return proto, "<bytes>", None
     if not isinstance(model, (str, os.PathLike)):
-        raise bad_argument("from_onnx", "model", model, "an onnx.ModelProto, a path to a .onnx file, or bytes")
+        raise bad_argument("from_onnx", "model", model,
+                           "an onnx.ModelProto, a path to a .onnx file, or bytes")
     path = os.fspath(model)
     if not isinstance(path, str) or not os.path.isfile(path):
         raise ArgumentError(f"from_onnx: argument 'model' is {shown(model)}; expected a path to an existing "
@@ -200,8 +201,8 @@ class _GraphReader:
                 return None
             proto = reader.initializers.get(name)
             if proto is not None:
-                return _as_dtype(self._array(proto), element_dtype(proto.data_type, f"{self.label}: initializer "
-                                                                                    f"{name!r}"))
+                dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
+                return _as_dtype(self._array(proto), dtype)
             reader = reader.parent
         return None
 
@@ -218,8 +219,8 @@ class _GraphReader:
         name = proto.name
         dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
         array = self._array(proto)
-        return self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(name) if self.parent is None
-                                     else None)
+        named = _checked(name) if self.parent is None else None  # a body's constants take fresh names
+        return self.network.constant(_as_dtype(array, dtype), dtype, name=named)
 
     def add_initializers(self, initializers: Sequence[onnx.TensorProto]) -> None:
         for proto in initializers:
@@ -231,7 +232,8 @@ class _GraphReader:
 
     def freeze(self, value: onnx.ValueInfoProto, array: np.ndarray) -> None:
         dtype, _ = self._type_of(value, "graph input")
-        self.values[value.name] = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(value.name))
+        constant = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(value.name))
+        self.values[value.name] = constant
 
     def _type_of(self, value: onnx.ValueInfoProto, what: str) -> tuple[Any, list[Any]]:
         ty = value.type
@@ -263,7 +265,8 @@ class _GraphReader:
         opset = self.opsets.get(domain, 1)
         first = len(self.network.nodes)
         entry = find_entry(domain, node.op_type, opset)
-        ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph, self.initializer_value)
+        ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph,
+                            self.initializer_value)
         outputs: list[Tensor | None]
         if entry is None:
             if domain:
@@ -283,7 +286,8 @@ class _GraphReader:
                 raise ctx.wrap(e) from None
             unread = sorted(set(ctx._attrs) - ctx.read)
             if unread:
-                raise ctx.refuse(f"attribute {unread[0]} is not supported by the importer (TensorRT's parser)")
+                raise ctx.refuse(f"attribute {unread[0]} is not supported by the importer (TensorRT's "
+                                 "parser)")
             outputs = [result] if isinstance(result, Tensor) else list(result)
         self._bind_outputs(ctx, outputs, first)
         location = NodeLocation(self.label, 0, node_name, node.op_type)

@@ -17,10 +17,9 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.reduce import Reduce, ReduceOperation
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import identity
-from trtdsl.layers.reduce import reduce
+from trtdsl.layers.reduce import Reduce, ReduceOperation, reduce
 from trtdsl.layers.unary import unary
 
 _R = ReduceOperation

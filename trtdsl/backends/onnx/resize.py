@@ -100,9 +100,11 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     ctx.one_of("keep_aspect_ratio_policy", ctx.attr("keep_aspect_ratio_policy", "stretch"), ("stretch",))
     ctx.attr("extrapolation_value")
     transform, selector = _IMPORT_TRANSFORMS[transform_name]
-    options: dict[str, Any] = dict(mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
-                   nearest_rounding=_IMPORT_ROUNDING[rounding], cubic_coeff=float(ctx.attr("cubic_coeff_a", -0.75)),
-                   exclude_outside=bool(ctx.attr("exclude_outside", 0)))
+    options: dict[str, Any] = dict(
+        mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
+        nearest_rounding=_IMPORT_ROUNDING[rounding], cubic_coeff=float(ctx.attr("cubic_coeff_a", -0.75)),
+        exclude_outside=bool(ctx.attr("exclude_outside", 0)),
+    )
     sizes = ctx.optional(3)
     if sizes is not None:
         ctx.check(sizes.shape == (rank,), f"sizes has shape {sizes.shape}; expected ({rank},)")
@@ -114,6 +116,7 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     for d, s in zip(x.shape, scales):
         if not (isinstance(d, int) and float(d * s).is_integer()):
             raise ctx.refuse(f"scale {s} of a dim of {d}: TensorRT maps coordinates with the length ratio, "
-                             "which equals ONNX's scale only where dim * scale is a whole number on a static dim")
+                             "which equals ONNX's scale only where dim * scale is a whole number on a static "
+                             "dim")
         shape.append(int(d * float(s)))
     return resize(x, tuple(shape), **options)

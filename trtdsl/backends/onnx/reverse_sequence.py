@@ -9,10 +9,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, accepts
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.reverse_sequence import ReverseSequence
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.reverse_sequence import reverse_sequence
-
+from trtdsl.layers.reverse_sequence import ReverseSequence, reverse_sequence
 
 @exports(ReverseSequence)
 def _reverse_sequence(ctx: NodeContext, op: ReverseSequence) -> str:

@@ -11,12 +11,10 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.types import Weights
-from trtdsl.layers.scale import Scale, coefficient_shape
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.scale import scale
+from trtdsl.ir.types import Weights
+from trtdsl.layers.scale import Scale, coefficient_shape, scale
 from trtdsl.layers.unary import unary
-
 
 @exports(Scale)
 def _scale(ctx: NodeContext, op: Scale) -> str:
@@ -58,7 +56,8 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
         shift = b_ - m_ * factor
         if x.dtype == dtypes.float32 and len(x.shape) >= 3:
             return scale(x, shift=shift, scale=factor, mode="channel", channel_axis=1)
-        return x * ctx.constant(_per_channel(factor, x), x.dtype) + ctx.constant(_per_channel(shift, x), x.dtype)
+        factor_c = ctx.constant(_per_channel(factor, x), x.dtype)
+        return x * factor_c + ctx.constant(_per_channel(shift, x), x.dtype)
     rank = len(x.shape)
     s, b, mean, var = (ctx.input(i) for i in range(1, 5))
 

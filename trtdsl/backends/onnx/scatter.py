@@ -9,10 +9,8 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.scatter import Scatter, ScatterMode
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.scatter import scatter_elements, scatter_nd
-
+from trtdsl.layers.scatter import Scatter, ScatterMode, scatter_elements, scatter_nd
 
 @exports(Scatter)
 def _scatter(ctx: NodeContext, op: Scatter) -> str:
@@ -31,7 +29,8 @@ def _import_scatter_elements(ctx: ImportContext) -> Tensor:
     """One Scatter layer in ELEMENT mode; ``reduction`` other than none is refused."""
     ctx.one_of("reduction", ctx.attr("reduction", "none"), ("none",))
     data = ctx.input(0)
-    return scatter_elements(data, ctx.input(1), ctx.input(2), ctx.axis(int(ctx.attr("axis", 0)), len(data.shape)))
+    axis = ctx.axis(int(ctx.attr("axis", 0)), len(data.shape))
+    return scatter_elements(data, ctx.input(1), ctx.input(2), axis)
 
 
 @imports("ScatterND", since=11)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
-from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.select import Select
-from trtdsl.layers.shape import Shape
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.reduce import prod
-from trtdsl.layers.select import where
-from trtdsl.layers.shape import shape_of
+from trtdsl.layers.select import Select, where
+from trtdsl.layers.shape import Shape, shape_of
 from trtdsl.layers.slice import slice as slice_layer
-
 
 @exports(Select)
 def _select(ctx: NodeContext, op: Select) -> str:

@@ -12,18 +12,13 @@ from typing import Any
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import static_shape
-from trtdsl.layers.shuffle import Shuffle
-from trtdsl.layers.squeeze import Squeeze, Unsqueeze
-from trtdsl.ir.dims import is_static
+from trtdsl.ir.dims import is_static, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.manipulation import tile
-from trtdsl.layers.shuffle import reshape, shuffle, transpose
-from trtdsl.layers.squeeze import squeeze, unsqueeze
-from trtdsl.backends.onnx.importing import known_dims
-
+from trtdsl.layers.shuffle import Shuffle, reshape, shuffle, transpose
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze, squeeze, unsqueeze
 
 @exports(Shuffle)
 def _shuffle(ctx: NodeContext, op: Shuffle) -> str:

@@ -22,14 +22,11 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import Dim, static_shape
-from trtdsl.layers.padding import Padding
-from trtdsl.layers.slice import SampleMode, Slice
-from trtdsl.ir.dims import is_static
+from trtdsl.ir.dims import Dim, is_static, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.manipulation import split
-from trtdsl.layers.padding import pad
-from trtdsl.layers.slice import slice as slice_layer
+from trtdsl.layers.padding import Padding, pad
+from trtdsl.layers.slice import SampleMode, Slice, slice as slice_layer
 
 _M = SampleMode
 _I64 = dtypes.int64

@@ -10,15 +10,13 @@ import numpy as np
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.softmax import SoftMax
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.neural import log_softmax
-from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.one_hot import one_hot
-from trtdsl.layers.softmax import softmax
+from trtdsl.layers.shuffle import reshape
+from trtdsl.layers.softmax import SoftMax, softmax
 from trtdsl.layers.squeeze import squeeze
 from trtdsl.layers.topk import topk
-
 
 @exports(SoftMax)
 def _softmax(ctx: NodeContext, op: SoftMax) -> str:

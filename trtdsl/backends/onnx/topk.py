@@ -10,11 +10,9 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.topk import TopK, TopKOperation
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.squeeze import squeeze
-from trtdsl.layers.topk import topk
-
+from trtdsl.layers.topk import TopK, TopKOperation, topk
 
 @exports(TopK)
 def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
