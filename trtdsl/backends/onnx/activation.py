@@ -195,7 +195,8 @@ def _import_clip(ctx: ImportContext) -> Tensor:
     activation's alpha and beta), else MAX and MIN ElementWise layers."""
     x = ctx.input(0)
     low, high = ctx.optional(1), ctx.optional(2)
-    if not x.dtype.is_float:
+    known = [None if t is None else ctx.peek(i) for i, t in ((1, low), (2, high))]
+    if not x.dtype.is_float or any(t is not None and k is None for t, k in zip((low, high), known)):
         result = x
         if low is not None:
             result = maximum(result, low)
