@@ -865,8 +865,8 @@ FILES = {
 CLI_ERRORS = [
     (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks "
                                       "defined in "
-                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read "
-                                      "them)"),
+                                      "Python (FILE.py[:NAME]) (an ONNX model is read with 'trtdsl import "
+                                      "FILE.onnx')"),
     (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks "
                                       "defined in "
                                       "Python (FILE.py[:NAME]) (an engine plan is loaded with "
