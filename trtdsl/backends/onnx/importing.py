@@ -255,6 +255,10 @@ class ImportContext:
         result: list[Tensor] = self._subgraph(graph, list(inputs), self.where)
         return result
 
+    def unread(self) -> list[str]:
+        """The node's attributes the entry did not ask for (the importer refuses a node that has any)."""
+        return sorted(set(self._attrs) - self.read)
+
     def refuse(self, why: str) -> BackendError:
         """The error for a node the importer does not read (TensorRT's parser rejects it), saying why."""
         return BackendError(f"{self.where}: {why}")

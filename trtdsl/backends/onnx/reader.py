@@ -284,7 +284,7 @@ class _GraphReader:
                 raise ctx.wrap(e) from None
             except DSLError as e:
                 raise ctx.wrap(e) from None
-            unread = sorted(set(ctx._attrs) - ctx.read)
+            unread = ctx.unread()
             if unread:
                 raise ctx.refuse(f"attribute {unread[0]} is not supported by the importer (TensorRT's "
                                  "parser)")
