@@ -231,7 +231,10 @@ class _GraphReader:
         self.values[value.name] = self.network.input(_checked(value.name), dtype, shape)
 
     def freeze(self, value: onnx.ValueInfoProto, array: np.ndarray) -> None:
-        dtype, _ = self._type_of(value, "graph input")
+        dtype, shape = self._type_of(value, "graph input")
+        if len(shape) != array.ndim or any(isinstance(d, int) and d != n for d, n in zip(shape, array.shape)):
+            raise bad_argument("from_onnx", f"freeze[{value.name!r}]", array,
+                               f"an array of the input's shape {tuple(shape)}")
         constant = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(value.name))
         self.values[value.name] = constant
 
