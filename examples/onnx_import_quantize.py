@@ -56,6 +56,18 @@ def cnn_model(rng: np.random.Generator) -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
+def calibration_batches(rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+    return [{"image": rng.standard_normal((8, 3, 16, 16)).astype(np.float32)} for _ in range(4)]
+
+
+def build_network() -> td.Network:
+    """The imported network with its INT8 Q/DQ pairs, for the command line (``trtdsl inspect/run``)."""
+    rng = np.random.default_rng(0)
+    net = td.from_onnx(cnn_model(rng))
+    td.quantization.insert_qdq(net, calibration_batches(rng))
+    return net
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     folder = tempfile.mkdtemp()
@@ -73,8 +85,7 @@ def main() -> None:
     print(f"\nimported network vs the original model on onnxruntime: max |difference| "
           f"{np.max(np.abs(imported - original)):.2e}")
 
-    calibration = [{"image": rng.standard_normal((8, 3, 16, 16)).astype(np.float32)} for _ in range(4)]
-    quantized = td.quantization.insert_qdq(net, calibration)
+    quantized = td.quantization.insert_qdq(net, calibration_batches(rng))
     print(f"\nQ/DQ pairs in front of {', '.join(node.name for node in quantized)}")
     print(f"td.quantization.check: {td.quantization.check(net)}")
 

@@ -394,7 +394,7 @@ def make_parser() -> argparse.ArgumentParser:
             "it on two backends and, where they disagree, finds the first layer whose output differs while "
             "its inputs agree. Inputs are drawn at random with --seed unless given with --input."
         ),
-        epilog="example:\n  trtdsl import model.onnx --compare reference onnxruntime --dim batch=2",
+        epilog="example:\n  trtdsl import early_exit.onnx --compare reference onnxruntime",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("network", metavar="model", help="FILE.onnx (external data is read from its folder)")
