@@ -8,8 +8,8 @@ grouped-query attention (each group of ``q_heads / kv_heads`` query heads shares
 ``attn_mask`` (padded with masked positions to the key length), ``is_causal`` (query ``i`` attends key
 ``j <= i``, after a cache of ``P`` keys ``j <= i + P``); past key/value caches (concatenated before the
 new keys and values, which are the present outputs); a query whose keys are all masked gets 0, as in
-ONNX. Refused: ``nonpad_kv_seqlen``, sliding windows, the ``qk_matmul_output`` output and
-``softmax_precision``.
+ONNX; the ``qk_matmul_output`` output in each of its modes (the scaled scores, after the softcap, after
+the bias, after the softmax). Refused: ``nonpad_kv_seqlen``, sliding windows and ``softmax_precision``.
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
     ctx.check(ctx.optional(6) is None, "the nonpad_kv_seqlen input is not supported")
     past_key, past_value = ctx.optional(4), ctx.optional(5)
     ctx.check((past_key is None) == (past_value is None), "past_key and past_value come together")
-    ctx.check(not ctx.output_used(3), "the qk_matmul_output output is not supported")
-    ctx.attr("qk_matmul_output_mode")
+    mode = int(ctx.attr("qk_matmul_output_mode", 0))
+    ctx.one_of("qk_matmul_output_mode", mode, (0, 1, 2, 3))
     ctx.check(ctx.attr("softmax_precision") is None, "softmax_precision is not supported")
     ctx.one_of("left_window_size", ctx.attr("left_window_size", -1), (-1,))
     ctx.one_of("right_window_size", ctx.attr("right_window_size", -1), (-1,))
@@ -105,20 +105,24 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
     root = ctx.constant(np.array(math.sqrt(float(scale)), q.dtype.numpy), q.dtype)
     keys, values = (k, v) if hq == hk else (repeat(k, hq // hk, axis=1), repeat(v, hq // hk, axis=1))
     scores = matmul(q * root, keys * root, transpose_b=True)
+    stages = [scores]  # what qk_matmul_output_mode 0, 1, 2 and 3 give
     softcap = float(ctx.attr("softcap", 0.0))
     if softcap > 0:
         cap = ctx.constant(np.array(softcap, q.dtype.numpy), q.dtype)
         scores = activation(scores / cap, "tanh") * cap
+    stages.append(scores)
     bias = _bias(ctx, q, ctx.optional(3), bool(ctx.attr("is_causal", 0)), k.shape[2], offset)
     if bias is not None:
         scores = scores + bias
+    stages.append(scores)
     probs = softmax(scores, -1)
     if bias is not None:  # a query whose keys are all masked attends nothing: 0, as in ONNX
         minus_inf = ctx.constant(np.array(-np.inf, q.dtype.numpy), q.dtype)
         masked = reduce(bias, "max", -1, keepdims=True) == minus_inf
         probs = where(masked, ctx.constant(np.zeros((), q.dtype.numpy), q.dtype), probs)
+    stages.append(probs)
     y = matmul(probs, values)
     if len(q_in.shape) == 3:
         y = transpose(y, (0, 2, 1, 3))
         y = reshape(y, (y.shape[0], y.shape[1], y.shape[2] * y.shape[3]))
-    return [y, k, v]
+    return [y, k, v, stages[mode]]

@@ -18,6 +18,7 @@ from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import Cast, Identity, cast, identity
+from trtdsl.layers.fill import full_like
 
 @exports(Cast)
 def _cast(ctx: NodeContext, op: Cast) -> str:
@@ -71,13 +72,15 @@ def _import_identity(ctx: ImportContext) -> Tensor:
 
 
 @imports("Dropout")
-def _import_dropout(ctx: ImportContext) -> Tensor:
-    """Inference: the input unchanged (an Identity); the mask output and training mode are refused."""
+def _import_dropout(ctx: ImportContext) -> Tensor | list[Tensor]:
+    """Inference: the input unchanged (an Identity) and a mask of True; training mode is refused."""
     ctx.attr("seed")
     ctx.attr("ratio")
     ctx.attr("is_test")
-    ctx.check(not ctx.output_used(1), "the mask output of Dropout is not supported")
     training = ctx.optional(2)
     if training is not None:
         ctx.check(not bool(ctx.static(2, "training_mode")), "training_mode=True is not supported")
-    return identity(ctx.input(0))
+    x = ctx.input(0)
+    if not ctx.output_used(1):
+        return identity(x)
+    return [identity(x), full_like(x, True, dtypes.bool_)]
