@@ -410,6 +410,8 @@ for _name, _call in {
         state_dict={"weight": ones(2, 2), "bias": ones(2)}, strict=True)),
     "nn.load": (lambda e: nn.load, lambda e: dict(path=_checkpoint())),
     "nn.save": (lambda e: nn.save, lambda e: dict(path=_checkpoint(), state_dict={"w": ones(2)})),
+    "from_onnx": (lambda e: td.from_onnx, lambda e: dict(model=_onnx_model(), name="imported",
+                                                         freeze={"k": np.int64(2)}, check=True)),
 }.items():
     CALLS[_name] = _call
 
@@ -419,6 +421,19 @@ def _checkpoint() -> pathlib.Path:
     path = pathlib.Path(tempfile.mkdtemp()) / "w.npz"
     nn.save(path, {"w": ones(2)})
     return path
+
+
+def _onnx_model() -> bytes:
+    """A serialized ONNX model computing ``relu(x) * k`` (``k`` an int64 input cast to float)."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["r", "kf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3]),
+                                           helper.make_tensor_value_info("k", TensorProto.INT64, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
 
 def _deep_list(depth: int) -> list:
@@ -941,8 +956,8 @@ FILES = {
 CLI_ERRORS = [
     (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks "
                                       "defined in "
-                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read "
-                                      "them)"),
+                                      "Python (FILE.py[:NAME]) (an ONNX model is read with 'trtdsl import "
+                                      "FILE.onnx')"),
     (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks "
                                       "defined in "
                                       "Python (FILE.py[:NAME]) (an engine plan is loaded with "

@@ -82,7 +82,7 @@ def _split_spec(spec: str) -> tuple[str, str]:
 
 
 _NOT_PYTHON = {
-    ".onnx": " (trtdsl writes ONNX models but does not read them)",
+    ".onnx": " (an ONNX model is read with 'trtdsl import FILE.onnx')",
     ".plan": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
     ".engine": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
 }
@@ -287,6 +287,51 @@ def _cmd_draw(args: argparse.Namespace) -> None:
     print(f"wrote {draw(load_network(args.network), args.output)}")
 
 
+def _cmd_import(args: argparse.Namespace) -> None:
+    """Import an ONNX model as TensorRT's parser reads it: print its IR, draw it, run it, or compare two
+    backends on it (with the first layer where they part ways on a mismatch)."""
+    from trtdsl.backends.onnx.reader import from_onnx
+
+    if args.draw:
+        writable(args.draw, fn="trtdsl")
+    network = from_onnx(args.network)
+    if not (args.draw or args.run or args.compare) or args.print:
+        print(network.format(locations=not args.no_locations))
+    if args.draw:
+        from trtdsl.ir.dot import draw
+
+        print(f"wrote {draw(network, args.draw)}")
+    if not (args.run or args.compare):
+        return
+    from trtdsl.testing import random_inputs
+
+    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
+    feeds = random_inputs(network, dims=sizes, seed=args.seed)
+    given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
+    for key, path in given.items():
+        feeds[key] = _load_array(key, path)
+    print(_inputs_line(network, feeds, given, args.seed))
+    if args.run:
+        for key, value in network.run(feeds, backend=args.backend).items():
+            print(_summary(key, value))
+    if args.compare:
+        _compare(network, feeds, tuple(args.compare))
+
+
+def _compare(network: Network, feeds: dict[str, np.ndarray], backends: tuple[str, ...]) -> None:
+    from trtdsl.testing import compare, first_divergence
+
+    report = compare(network, feeds, backends=backends)
+    print(report)
+    if report.ok:
+        return
+    found = first_divergence(network, feeds, backends=backends)
+    if found is not None:
+        print(found)
+    raise InputError(f"trtdsl: {backends[0]} and {backends[1]} disagree on {len(report.failures)} "
+                     "output(s)")
+
+
 def _cmd_build(args: argparse.Namespace) -> None:
     writable(args.output, fn="trtdsl")
     network = load_network(args.network)
@@ -309,7 +354,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trtdsl",
         description=_paragraph(
-            "Inspect, run, export, draw and build networks defined in Python files. A network is named as "
+            "Inspect, run, export, draw and build networks defined in Python files, and import ONNX models. "
+            "A network is named as "
             "FILE.py[:NAME]: NAME is a Network or a function returning one; without NAME, the file's "
             "build_network() function, or its only Network object."
         ),
@@ -377,6 +423,30 @@ def make_parser() -> argparse.ArgumentParser:
         _cmd_draw,
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p = sub.add_parser(
+        "import",
+        help="import an ONNX model as TensorRT's ONNX parser reads it",
+        description=_paragraph(
+            "Import an ONNX model as TensorRT's ONNX parser reads it, and print its textual IR (each layer "
+            "says the ONNX node it comes from). --draw draws it, --run runs it on a backend, --compare runs "
+            "it on two backends and, where they disagree, finds the first layer whose output differs while "
+            "its inputs agree. Inputs are drawn at random with --seed unless given with --input."
+        ),
+        epilog="example:\n  trtdsl import early_exit.onnx --compare reference onnxruntime",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("network", metavar="model", help="FILE.onnx (external data is read from its folder)")
+    p.set_defaults(fn=_cmd_import)
+    p.add_argument("--print", action="store_true", help="print the IR also with --draw, --run or --compare")
+    p.add_argument("--no-locations", action="store_true", help="leave out the # model: node comments")
+    p.add_argument("--draw", metavar="FILE", help="draw the network (.dot, or .svg/.png/.pdf with Graphviz)")
+    p.add_argument("--run", action="store_true", help="run the network and summarise the outputs")
+    p.add_argument("--backend", default="reference", help="the backend of --run: reference (default), "
+                   "onnxruntime or tensorrt")
+    p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two backends on the same inputs")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input array")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="a named dim's size")
+    p.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     p = command(
         "build",
         "build a TensorRT engine (needs TensorRT and a GPU)",

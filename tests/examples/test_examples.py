@@ -87,6 +87,17 @@ def fuzz_finds_the_wrong_plugin(out: str) -> None:
 
 
 # What particular examples must print, beyond running cleanly.
+def imported_quantized_and_exported(out: str) -> None:
+    assert "# small_cnn.onnx: node bn1 (BatchNormalization)" in out and "Scale[CHANNEL]" in out
+    found = re.search(r"imported network vs the original model on onnxruntime: max \|difference\| (\S+)", out)
+    assert found and float(found.group(1)) < 1e-4, found
+    assert "td.quantization.check: no Q/DQ placement findings" in out
+    assert "quantized network on the reference vs onnxruntime: all outputs match" in out
+    drift = re.search(r"INT8 logits vs float logits: max \|difference\| ([\d.]+)", out)
+    assert drift and 0.0 < float(drift.group(1)) < 0.5, drift
+    assert "including DequantizeLinear, QuantizeLinear" in out
+
+
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
     "int8_cnn.py": quantized_accuracy,
@@ -98,6 +109,7 @@ EXPECTED = {
     "tiny_llm_decoder.py": decoder_generates,
     "tensor_parallel_mlp.py": tensor_parallel_equals_single,
     "differential_fuzz.py": fuzz_finds_the_wrong_plugin,
+    "onnx_import_quantize.py": imported_quantized_and_exported,
 }
 
 
