@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import attrs
 import numpy as np
+import pytest
 
 import trtdsl as td
 
@@ -228,16 +229,19 @@ ANY = _Any()
 @attrs.frozen
 class Layer:
     """One TensorRT layer: ``method`` added it (an ``INetworkDefinition``, ``ILoop`` or ``IIfConditional``
-    method); ``properties`` are read back through the Python API (Dims and Permutations as tuples, enum
+    method; of a tuple, any); ``properties`` are read back through the Python API (a dotted name through
+    the objects on the way, e.g. ``attention.causal``) (Dims and Permutations as tuples, enum
     members as ``"Enum.MEMBER"``, Weights as arrays, floats compared in float32); ``inputs`` are the tensors
     at each input index (a name of a tensor of the network, :class:`Const`, :class:`Axes`, :class:`By`,
     ``ANY`` or None for absent), None leaving them unchecked; ``input_ranks`` are the ranks of the inputs as the IR knows
-    them."""
+    them; ``arguments`` are arguments of ``method`` that no property reads back (IDistCollectiveLayer's), as
+    the call gave them."""
 
-    method: str
+    method: str | tuple[str, ...]  # a tuple: any of them (a version's own method)
     properties: dict[str, Any] = attrs.field(factory=dict)
     inputs: tuple[Any, ...] | None = None
     input_ranks: tuple[int, ...] | None = None
+    arguments: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -270,15 +274,24 @@ def tensorrt_expectation(name: str, source: str, expect: dict[str, Layer | tuple
 
 
 # -- collection -----------------------------------------------------------------------------------------
+SKIPPED_ON_IMPORT: dict[Path, str] = {}
+"""The test modules that skip themselves when imported (``pytest.importorskip`` of an optional package
+this machine lacks), with the reason: they declare nothing the shared checks could run here."""
+
+
 def declaring_modules() -> list[ModuleType]:
     """Every test module outside ``tests/backends``, imported under the name pytest gives it
-    (``tests.layers.test_gather``), so that a module pytest has imported is not imported again."""
+    (``tests.layers.test_gather``), so that a module pytest has imported is not imported again; those that
+    skip on import are left out (:data:`SKIPPED_ON_IMPORT`)."""
     modules = []
     for path in sorted(TESTS.rglob("test_*.py")):
         relative = path.relative_to(ROOT).with_suffix("")
-        if relative.parts[1] == "backends":
+        if relative.parts[1] == "backends" or path.resolve() in SKIPPED_ON_IMPORT:
             continue
-        modules.append(_load(".".join(relative.parts), path))
+        try:
+            modules.append(_load(".".join(relative.parts), path))
+        except pytest.skip.Exception as skipped:
+            SKIPPED_ON_IMPORT[path.resolve()] = str(skipped)
     return modules
 
 

@@ -18,6 +18,7 @@ import itertools
 import json
 import pathlib
 import struct
+import tempfile
 import warnings
 from typing import Any, Callable
 
@@ -27,13 +28,14 @@ from backend_rows import adversarial_calls
 from support import expect_error, line_of
 
 import trtdsl as td
-from trtdsl import quantization, shapes
+from trtdsl import nn, quantization, shapes
 from trtdsl.cli import main
 from trtdsl.ir.dot import draw, to_dot
+from trtdsl.ir.types import Weights
 from trtdsl.testing import (
     DimRange, Tolerance, compare, compare_arrays, first_divergence, random_inputs, tolerance_for,
 )
-from trtdsl.testing import strategies
+from trtdsl.testing import fuzz, networks, strategies
 
 THIS_FILE = pathlib.Path(__file__).resolve()
 
@@ -217,14 +219,94 @@ for _name, _call in {
                           lambda e: dict(dtype=td.float16, shape=(2, 3), min_value=-1.0, max_value=1.0)),
     "strategies.dim_size": (lambda e: lambda **kw: _example(strategies.dim_size(**kw)),
                             lambda e: dict(dim_range=DimRange(1, 2, 4))),
+    "networks.networks": (lambda e: lambda **kw: _example(networks.networks(**kw)), lambda e: dict(
+        ops=["unary", "loop"], dtypes=("float32",), max_layers=2, max_inputs=1, max_rank=2, max_size=2,
+        dynamic_dims=True, max_depth=1, plugins=(), allow_nan=False, allow_inf=False)),
+    "fuzz.fuzz": (lambda e: fuzz.fuzz, lambda e: dict(
+        first="reference", second="lower-raise-11.4", count=2, seconds=5.0, seed=0,
+        strategy=networks.networks(max_layers=2), progress=None)),
     "quantization.check": (lambda e: quantization.check, lambda e: (e.net.output("y", e.m * 2.0),
                                                                     dict(network=e.net))[1]),
     "shapes.classify": (lambda e: shapes.classify,
                         lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
     "shapes.value_of": (lambda e: shapes.value_of, lambda e: dict(t=td.shape_of(e.n))),
     "to_dot": (lambda e: to_dot, lambda e: (e.net.output("y", e.m * 2.0), dict(network=e.net))[1]),
+    "Network.replace_op": (lambda e: e.net.replace_op, lambda e: dict(
+        node=e.net.constant(ones(2)).producer, op=td.ops.Constant(Weights.of(np.zeros(2, np.float32))))),
+    # td.nn: modules, calling them, parameters and checkpoints
+    "nn.Parameter": (lambda e: nn.Parameter, lambda e: dict(shape=(2, 3), dtype=td.float32, name="p",
+                                                           fill=1.0)),
+    "nn.Parameter.assign": (lambda e: nn.Parameter((2, 3)).assign, lambda e: dict(values=ones(2, 3))),
+    "nn.Parameter.constant": (lambda e: nn.Parameter((2, 3)).constant, lambda e: dict(network=e.net)),
+    "nn.Linear": (lambda e: nn.Linear, lambda e: dict(in_features=3, out_features=2, bias=True,
+                                                     dtype=td.float32)),
+    "nn.Linear()": (lambda e: nn.Linear(5, 3), lambda e: dict(x=e.x)),
+    "nn.Conv2d": (lambda e: nn.Conv2d, lambda e: dict(in_channels=3, out_channels=2, kernel_size=2, stride=1,
+                                                       padding="same", dilation=1, groups=1, bias=True)),
+    "nn.Conv2d()": (lambda e: nn.Conv2d(3, 2, 2, padding=1), lambda e: dict(x=e.x)),
+    "nn.ConvTranspose2d": (lambda e: nn.ConvTranspose2d, lambda e: dict(
+        in_channels=3, out_channels=2, kernel_size=2, stride=2, padding=1, output_padding=1, groups=1,
+        bias=True, dilation=1)),
+    "nn.ConvTranspose2d()": (lambda e: nn.ConvTranspose2d(3, 2, 2, 2), lambda e: dict(x=e.x)),
+    "nn.BatchNorm2d": (lambda e: nn.BatchNorm2d, lambda e: dict(num_features=3, eps=1e-5, affine=True)),
+    "nn.BatchNorm2d()": (lambda e: nn.BatchNorm2d(3), lambda e: dict(x=e.x)),
+    "nn.BatchNorm2d.fold_into": (lambda e: nn.BatchNorm2d(2).fold_into,
+                                 lambda e: dict(conv=nn.Conv2d(3, 2, 1))),
+    "nn.LayerNorm": (lambda e: nn.LayerNorm, lambda e: dict(normalized_shape=(4, 5), eps=1e-5,
+                                                           elementwise_affine=True, bias=True)),
+    "nn.LayerNorm()": (lambda e: nn.LayerNorm(5), lambda e: dict(x=e.x)),
+    "nn.RMSNorm": (lambda e: nn.RMSNorm, lambda e: dict(normalized_shape=5, eps=1e-6,
+                                                       elementwise_affine=True)),
+    "nn.RMSNorm()": (lambda e: nn.RMSNorm(5), lambda e: dict(x=e.x)),
+    "nn.GroupNorm": (lambda e: nn.GroupNorm, lambda e: dict(num_groups=1, num_channels=3, eps=1e-5,
+                                                           affine=True)),
+    "nn.GroupNorm()": (lambda e: nn.GroupNorm(3, 3), lambda e: dict(x=e.x)),
+    "nn.Embedding": (lambda e: nn.Embedding, lambda e: dict(num_embeddings=4, embedding_dim=2)),
+    "nn.Embedding()": (lambda e: nn.Embedding(4, 2), lambda e: dict(ids=td.minimum(td.maximum(e.i, 0), 3))),
+    "nn.Sequential[]": (lambda e: nn.Sequential(nn.Linear(2, 2)).__getitem__, lambda e: dict(index=0)),
+    "nn.MultiHeadAttention": (lambda e: nn.MultiHeadAttention,
+                              lambda e: dict(embed_dim=4, num_heads=2, bias=True, kv_dim=3)),
+    "nn.MultiHeadAttention()": (lambda e: nn.MultiHeadAttention(5, 1), lambda e: dict(
+        x=td.reshape(e.x, (2, 12, 5)), context=None, mask=np.zeros((12, 12), np.float32), causal=True)),
+    "nn.scaled_dot_product_attention": (lambda e: nn.scaled_dot_product_attention, lambda e: dict(
+        q=e.x, k=e.x, v=e.x, mask=None, causal=False, scale=0.5)),
+    "nn.MLP": (lambda e: nn.MLP, lambda e: dict(in_features=5, hidden_features=3, out_features=None,
+                                               activation="gelu", bias=True)),
+    "nn.MLP()": (lambda e: nn.MLP(5, 3), lambda e: dict(x=e.x)),
+    "nn.SwiGLU": (lambda e: nn.SwiGLU, lambda e: dict(dim=5, hidden_dim=3, bias=False)),
+    "nn.SwiGLU()": (lambda e: nn.SwiGLU(5, 3), lambda e: dict(x=e.x)),
+    "nn.TransformerBlock": (lambda e: nn.TransformerBlock, lambda e: dict(
+        dim=4, num_heads=2, hidden_dim=8, norm="rms", mlp="swiglu", eps=1e-5, causal=False, bias=True)),
+    "nn.TransformerBlock()": (lambda e: nn.TransformerBlock(5, 1, 8), lambda e: dict(
+        x=td.reshape(e.x, (2, 12, 5)), mask=None)),
+    "nn.Module.load_state_dict": (lambda e: nn.Linear(2, 2).load_state_dict, lambda e: dict(
+        state_dict={"weight": ones(2, 2), "bias": ones(2)}, strict=True)),
+    "nn.load": (lambda e: nn.load, lambda e: dict(path=_checkpoint())),
+    "nn.save": (lambda e: nn.save, lambda e: dict(path=_checkpoint(), state_dict={"w": ones(2)})),
+    "from_onnx": (lambda e: td.from_onnx, lambda e: dict(model=_onnx_model(), name="imported",
+                                                         freeze={"k": np.int64(2)}, check=True)),
 }.items():
     CALLS[_name] = _call
+
+
+def _checkpoint() -> pathlib.Path:
+    """A checkpoint file holding one array, in a folder of its own."""
+    path = pathlib.Path(tempfile.mkdtemp()) / "w.npz"
+    nn.save(path, {"w": ones(2)})
+    return path
+
+
+def _onnx_model() -> bytes:
+    """A serialized ONNX model computing ``relu(x) * k`` (``k`` an int64 input cast to float)."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["r", "kf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3]),
+                                           helper.make_tensor_value_info("k", TensorProto.INT64, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
 
 def _deep_list(depth: int) -> list:
@@ -747,8 +829,8 @@ FILES = {
 CLI_ERRORS = [
     (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks "
                                       "defined in "
-                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read "
-                                      "them)"),
+                                      "Python (FILE.py[:NAME]) (an ONNX model is read with 'trtdsl import "
+                                      "FILE.onnx')"),
     (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks "
                                       "defined in "
                                       "Python (FILE.py[:NAME]) (an engine plan is loaded with "

@@ -18,10 +18,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "trtdsl"
 
 # Lowest first, as docs/architecture.md lists them.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("trtdsl.errors", "trtdsl.dtypes", "trtdsl._version", "trtdsl._files"),
+    ("trtdsl.errors", "trtdsl.dtypes", "trtdsl._version", "trtdsl._files", "trtdsl._progress"),
     ("trtdsl.ir",),
     ("trtdsl.shapes",),
     ("trtdsl.layers",),
+    ("trtdsl.nn",),
     ("trtdsl.regions",),
     ("trtdsl.loops", "trtdsl.conditionals"),
     ("trtdsl.plugins",),

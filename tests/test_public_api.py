@@ -68,3 +68,14 @@ def test_td_holds_every_layer_module_public_name_and_each_is_defined_there():
             is_op = isinstance(value, type) and issubclass(value, Op)
             assert (getattr(td.ops, name) if is_op else getattr(td, name)) is value, (module.__name__, name)
             assert name in (td.ops.__all__ if is_op else td.__all__), (module.__name__, name)
+
+
+def test_td_nn_all_names_what_td_nn_holds_and_no_op_class():
+    assert "nn" in td.__all__
+    assert len(td.nn.__all__) == len(set(td.nn.__all__))
+    assert [n for n in td.nn.__all__ if not hasattr(td.nn, n)] == []
+    assert not any(inspect.isclass(getattr(td.nn, n)) and issubclass(getattr(td.nn, n), Op) for n in td.nn.__all__)
+    modules = {n for n in td.nn.__all__ if inspect.isclass(getattr(td.nn, n)) and issubclass(getattr(td.nn, n),
+                                                                                                   td.nn.Module)}
+    documented = set(re.findall(r"`nn\.(\w+)\(", (ROOT / "docs" / "modules.md").read_text()))
+    assert modules - {"Module"} <= documented, sorted(modules - {"Module"} - documented)

@@ -18,7 +18,9 @@ package is layered (``docs/architecture.md``, "Layers"): a module imports only f
 below it.
 """
 
-from trtdsl import ops, quantization, regions, shapes
+import builtins
+
+from trtdsl import nn, ops, quantization, regions, shapes
 from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
     DType, bfloat16, bool_, dtype, e8m0, float16, float32, float4_e2m1, float8_e4m3, int32, int4, int64,
@@ -57,6 +59,24 @@ def _layer_names() -> dict[str, object]:
 _LAYER_NAMES = _layer_names()
 globals().update(_LAYER_NAMES)
 
+
+def from_onnx(model: object, *, name: str | None = None, freeze: object = None,
+              check: builtins.bool = True) -> Network:
+    """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
+    ``.onnx`` file, or its bytes); see :mod:`trtdsl.backends.onnx.reader` (needs the ``onnx`` package).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("m")
+    >>> net.output("y", td.relu(net.input("x", td.float32, ("n", 3))) * 2.0)
+    >>> again = td.from_onnx(net.to_onnx())
+    >>> again.run({"x": np.array([[-1.0, 0.5, 2.0]], np.float32)})["y"]
+    array([[0., 1., 4.]], dtype=float32)
+    """
+    from trtdsl.backends.onnx.reader import from_onnx as read
+
+    return read(model, name=name, freeze=freeze, check=check)  # type: ignore[arg-type]
+
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -75,6 +95,8 @@ __all__ = [
     # loops, conditionals and plugins
     "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
+    # modules, parameters and checkpoints
+    "nn",
     # tools over networks, and the op classes
-    "ops", "quantization", "regions", "shapes",
+    "from_onnx", "ops", "quantization", "regions", "shapes",
 ]

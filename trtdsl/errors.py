@@ -60,6 +60,7 @@ _ENTRY_POINTS: set[CodeType] = set()
 def entry_point(fn: _F) -> _F:
     """Mark ``fn`` as an entry point: :func:`user_location` looks for the user's line only inside it."""
     _ENTRY_POINTS.add(fn.__code__)
+    _CODE_KINDS.pop(fn.__code__, None)
     return fn
 
 
@@ -67,14 +68,34 @@ def user_location() -> Location | None:
     """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None
     when there is none before an :func:`entry_point`."""
     frame: FrameType | None = sys._getframe(1)
+    kinds = _CODE_KINDS
     while frame is not None:
-        if frame.f_code in _ENTRY_POINTS:
+        code = frame.f_code
+        kind = kinds.get(code)
+        if kind is None:
+            kind = _code_kind(code)
+        if kind is _USER:
+            return Location(code.co_filename, frame.f_lineno)
+        if kind is _ENTRY:
             return None
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_NOT_USER):
-            return Location(filename, frame.f_lineno)
         frame = frame.f_back
     return None
+
+
+_USER, _LIBRARY, _ENTRY = "user", "library", "entry"
+_CODE_KINDS: dict[CodeType, str] = {}  # each code object's kind, worked out once (every layer asks)
+_CODE_KINDS_KEPT = 4096
+
+
+def _code_kind(code: CodeType) -> str:
+    if len(_CODE_KINDS) >= _CODE_KINDS_KEPT:  # code made on the fly (exec, doctests) must not pile up
+        _CODE_KINDS.clear()
+    if code in _ENTRY_POINTS:
+        kind = _ENTRY
+    else:
+        kind = _LIBRARY if code.co_filename.startswith(_NOT_USER) else _USER
+    _CODE_KINDS[code] = kind
+    return kind
 
 
 class DSLError(Exception):

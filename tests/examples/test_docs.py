@@ -82,9 +82,10 @@ def test_the_readme_code_runs_and_prints_what_it_says():
 
 def test_the_onnx_doc_code_runs():
     blocks = python_blocks("docs/onnx.md")
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     done = run_blocks(blocks)
     assert done.returncode == 0, done.stderr
+    assert "= TopK[MAX](%x, k=1, axis=1, indices_dtype=i64)" in done.stdout  # the import section's ArgMax
 
 
 def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():
@@ -108,7 +109,7 @@ def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():
 
 
 def test_documents_link_only_to_files_of_the_repository():
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
         text = path.read_text()
         # links in prose: code (fenced, indented, inline) left out
         unfenced = re.sub(r"```.*?```", "", text, flags=re.DOTALL)

@@ -69,7 +69,38 @@ def sums_agree(out: str) -> None:
     assert len(sums) == 4 and all(a == b for a, b in sums), sums
 
 
+def decoder_generates(out: str) -> None:
+    ids = re.search(r"generated token ids: \[([\d, ]+)\]", out)
+    assert ids and len(ids.group(1).split(",")) == 16, out
+    assert re.search(r"time per token on the reference: [\d.]+ ms", out)
+
+
+def tensor_parallel_equals_single(out: str) -> None:
+    assert "DistCollective[ALL_REDUCE,SUM](%matmul_1, ranks=2)" in out
+    differences = re.findall(r"rank (\d): max \|tensor-parallel - single network\| = (\S+)", out)
+    assert [r for r, _ in differences] == ["0", "1"], differences
+    assert all(float(d) < 1e-5 for _, d in differences), differences
+
+
+def fuzz_finds_the_wrong_plugin(out: str) -> None:
+    assert out.startswith("50 random networks: the reference and onnxruntime agree\n")
+    found = re.search(r"the smallest network showing it has (\d+) layers", out)
+    assert found and int(found.group(1)) <= 3, out
+    assert "td.ops.PluginV3(" in out and "def build_network() -> td.Network:" in out
+
+
 # What particular examples must print, beyond running cleanly.
+def imported_quantized_and_exported(out: str) -> None:
+    assert "# small_cnn.onnx: node bn1 (BatchNormalization)" in out and "Scale[CHANNEL]" in out
+    found = re.search(r"imported network vs the original model on onnxruntime: max \|difference\| (\S+)", out)
+    assert found and float(found.group(1)) < 1e-4, found
+    assert "td.quantization.check: no Q/DQ placement findings" in out
+    assert "quantized network on the reference vs onnxruntime: all outputs match" in out
+    drift = re.search(r"INT8 logits vs float logits: max \|difference\| ([\d.]+)", out)
+    assert drift and 0.0 < float(drift.group(1)) < 0.5, drift
+    assert "including DequantizeLinear, QuantizeLinear" in out
+
+
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
     "int8_cnn.py": quantized_accuracy,
@@ -78,6 +109,10 @@ EXPECTED = {
     "custom_plugin.py": plugin_checks,
     "early_exit.py": early_exit_runs_both_branches,
     "sum_even.py": sums_agree,
+    "tiny_llm_decoder.py": decoder_generates,
+    "tensor_parallel_mlp.py": tensor_parallel_equals_single,
+    "differential_fuzz.py": fuzz_finds_the_wrong_plugin,
+    "onnx_import_quantize.py": imported_quantized_and_exported,
 }
 
 
@@ -135,6 +170,12 @@ def example_char_rnn_generator() -> td.Network:
     """examples/char_rnn_lstm.py's generator (a loop feeding its output back)."""
     rnn = load_example("char_rnn_lstm")
     return rnn.generator(rnn.make_weights())
+
+
+@tensorrt_case
+def example_tiny_llm_decoder() -> td.Network:
+    """examples/tiny_llm_decoder.py (attention, RoPE and KV cache updates, in a prefill and a while loop)."""
+    return load_example("tiny_llm_decoder").build_network()
 
 
 @tensorrt_case

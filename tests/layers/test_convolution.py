@@ -527,3 +527,18 @@ ADVERSARIAL_CALLS = {
     "conv_transpose": lambda e: dict(x=e.x, w=np.ones((3, 2, 2, 2), np.float32), b=np.ones((2,), np.float32), stride=1, padding=0, dilation=1,
                                      groups=1),
 }
+
+
+@given(data=st.data())
+def test_pointwise_conv_matches_index_formula(data):
+    # a 1x1 kernel, unpadded and stride 1, multiplies the input in place (no window copy)
+    groups, cg, kg, n = (data.draw(st.integers(1, 3)) for _ in range(4))
+    sizes = tuple(data.draw(st.lists(st.integers(1, 5), min_size=2, max_size=3)))
+    stride = data.draw(st.sampled_from([1, 2]))
+    x = data.draw(arrays(np.float32, (n, cg * groups) + sizes, min_value=-2, max_value=2))
+    w = data.draw(arrays(np.float32, (kg * groups, cg) + (1,) * len(sizes), min_value=-2, max_value=2))
+    b = data.draw(arrays(np.float32, (kg * groups,), min_value=-2, max_value=2))
+    p = {"stride": [stride] * len(sizes), "pre": [0] * len(sizes), "post": [0] * len(sizes),
+         "dilation": [1] * len(sizes), "groups": groups, "mode": "explicit_round_down",
+         "padding": ((0, 0),) * len(sizes)}
+    assert_close(build(td.conv, (x, w, b, p)), expected(naive_conv, (x, w, b, p)), rtol=1e-4, atol=1e-4)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import call, error_line, expect_error, f32, run_layer, run_with
+from support import arrays, call, error_line, expect_error, f32, run_layer, run_with
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
@@ -329,6 +329,38 @@ def test_dynamic_quantize_against_block_loop(to, scale_type, case):
     assert_quantized(q, np.array([quantize_one(float(v), to) for v in ratio.ravel()]).reshape(x.shape), to)
 
 
+@pytest.mark.parametrize("block, to, scale_type", [(16, td.fp4, td.fp8), (32, td.fp8, td.e8m0)], ids=str)
+@given(data=st.data())
+def test_dynamic_quantize_v1_blocks_one_of_the_last_two_axes(block, to, scale_type, data):
+    """addDynamicQuantize's blocks: ``block`` elements along ``axis``, each block scaled by itself."""
+    rank, axis = data.draw(st.integers(2, 3)), data.draw(st.sampled_from([-1, -2]))
+    shape = [data.draw(st.integers(1, 2)) for _ in range(rank)]
+    shape[axis] *= block
+    x = data.draw(arrays(np.float32, tuple(shape), min_value=-500, max_value=500))
+    d = data.draw(st.sampled_from([1.0, 0.25]))
+    q, s = run_layer(lambda t: td.dynamic_quantize_v1(t, axis, block, to, scale_type, d), x)
+    moved = np.moveaxis(x, axis, -1)
+    want_s = np.empty(moved.shape[:-1] + (moved.shape[-1] // block,), np.float64)
+    want_q = np.empty(moved.shape, np.float64)
+    for index in np.ndindex(*want_s.shape):
+        lead, j = index[:-1], index[-1]
+        values = moved[lead][j * block:(j + 1) * block]
+        scale = scale_of_block(float(np.abs(values).max()), d, to, scale_type)
+        want_s[index] = scale
+        step = np.float32(scale) * np.float32(d)
+        for i, v in enumerate(values):
+            want_q[lead + (j * block + i,)] = quantize_one(float(v / step) if step else 0.0, to)
+    np.testing.assert_array_equal(np.moveaxis(s.astype(np.float64), axis, -1), want_s)
+    assert_quantized(np.moveaxis(q, axis, -1), want_q, to)
+
+
+def test_dynamic_quantize_v1_prints_its_form():
+    net = td.Network("v1")
+    q, _ = td.dynamic_quantize_v1(net.input("x", td.float32, ("n", 32)), name="dq")
+    net.output("q", q)
+    assert "DynamicQuantize[fp4,fp8](%x, %constant_0, block_shape=(1,16), v1=True)" in net.format(locations=False)
+
+
 def test_nvfp4_round_trip_is_close():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 64)).astype(np.float32)
@@ -517,6 +549,21 @@ ROWS = [
     (ShapeError, "DynamicQuantize[fp4,fp8]: dim 1 of the input (2, 20) is 20, not a multiple of its block "
                  "size 16",
      call(lambda a: td.dynamic_quantize(a), f32(2, 20))),
+    (ShapeError, "dynamic_quantize_v1: argument 'axis' is 0; expected the last or second-to-last dim (2 or 1, "
+                 "or -1 or -2) of a rank-3 x: NvInfer.h addDynamicQuantize",
+     call(lambda a: td.dynamic_quantize_v1(a, axis=0), f32(16, 2, 16))),
+    (ArgumentError, "dynamic_quantize_v1: argument 'block_size' is 8; expected 16 (NVFP4) or 32 (MXFP8)",
+     call(lambda a: td.dynamic_quantize_v1(a, block_size=8), f32(2, 16))),
+    (ShapeError, "dynamic_quantize_v1: argument 'x' has shape (2, 2, 2, 16); expected a 2-D or 3-D tensor "
+                 "(NvInfer.h addDynamicQuantize)",
+     call(lambda a: td.dynamic_quantize_v1(a), f32(2, 2, 2, 16))),
+    (DTypeError, "DynamicQuantize[i8,f32]: addDynamicQuantize (v1) quantizes to float4_e2m1, float8_e4m3 with "
+                 "float8_e4m3, e8m0 scales; got int8 and float32",
+     call(lambda a: td.dynamic_quantize_v1(a, -1, 16, td.int8, td.float32), f32(2, 16))),
+    (ShapeError, "DynamicQuantize[fp4,fp8]: block_shape (2, 16) is not an addDynamicQuantize (v1) block: one "
+                 "axis, the last or second-to-last, in blocks of 16 or 32 elements",
+     call(lambda a, d: a.network.add(td.ops.DynamicQuantize(td.fp4, td.fp8, (2, 16), True), (a, d)), f32(4, 16),
+          f32())),
     (ShapeError, "DynamicQuantize[fp4,fp8]: input 'double_quant_scale' has shape (1,); expected a scalar "
                  "(shape ())",
      call(lambda a: td.dynamic_quantize(a, double_quant_scale=[0.5]), f32(2, 16))),
@@ -660,6 +707,9 @@ def quantizations() -> td.Network:
     net.output("dyn_q", td.dequantize(q, scales, block_shape=(1, 16)))
     z = net.input("z", td.float32, (2, 64, 3))
     mx_q, mx_s = td.dynamic_quantize(z, (1, 32, 1), td.fp8, td.e8m0, 0.5)
+    v1_q, v1_s = td.dynamic_quantize_v1(z, -2, 32, td.fp8, td.e8m0, 0.25)
+    net.output("v1_q", v1_q)
+    net.output("v1_s", v1_s)
     net.output("mx_q", mx_q)
     net.output("mx_s", mx_s)
     return net
@@ -750,10 +800,23 @@ def _(net):
     net.output("s", s)
 
 
+@tensorrt_expectation("dynamic_quantize_v1", "NvInfer.h addDynamicQuantize(input, axis, blockSize, outputType, scaleType): the axis "
+     "the last or second-to-last dim, blockSize 16 (NVFP4) or 32 (MXFP8); input 1 the double-quantization scale",
+     {"DynamicQuantize": Layer("add_dynamic_quantize", {"axis": 1, "block_size": 32, "to_type": "DataType.FP8",
+                                                        "scale_type": "DataType.E8M0"},
+                               ("x", Const(np.float32(0.5))))})
+def _(net):
+    q, s = td.dynamic_quantize_v1(net.input("x", td.float32, (2, 64, 3)), -2, 32, td.fp8, td.e8m0, 0.5)
+    net.output("q", q)
+    net.output("s", s)
+
+
 # -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
     "dequantize": lambda e: dict(q=td.quantize(e.m, 0.5), scale=0.5, dtype=td.float32),
     "quantize": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
     "fake_quant": lambda e: dict(x=e.m, scale=0.5, dtype=td.int8),
     "dynamic_quantize": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], block_shape=16),
+    "dynamic_quantize_v1": lambda e: dict(x=td.reshape(e.x, (2, 3, 20))[..., :16], axis=-1, block_size=16,
+                                          dtype=td.fp4, scale_dtype=td.fp8, double_quant_scale=1.0),
 }

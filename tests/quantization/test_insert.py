@@ -1,6 +1,9 @@
 """td.quantization.calibrate and insert_qdq: scales computed here with NumPy, the network's quantized
 result against a NumPy simulation of Q/DQ, and the placement check on the result."""
 
+import io
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -137,6 +140,25 @@ def test_calibrate_is_max_abs_over_batches():
     net, x, h = mlp(np.array([[1.0, -1.0]], np.float32), np.ones((1, 2), np.float32))
     batches = [{"x": np.array([[2.0]], np.float32)}, {"x": np.array([[-3.0]], np.float32)}]
     assert td.quantization.calibrate(net, batches, [x, h]) == [3.0, 3.0]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_calibrate_counts_its_batches_on_a_terminal_only(monkeypatch, terminal):
+    net, x, h = mlp(np.array([[1.0, -1.0]], np.float32), np.ones((1, 2), np.float32))
+    batches = [{"x": np.full((1, 1), i, np.float32)} for i in range(5)]
+    screen = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", screen)
+    assert td.quantization.calibrate(net, batches, [x]) == [4.0]
+    if terminal:
+        assert screen.getvalue().startswith("\r\x1b[Kcalibrate: 0/5 batches")
+        assert screen.getvalue().endswith("\r\x1b[Kcalibrate: 5/5 batches done\n")
+    else:
+        assert screen.getvalue() == ""
 
 
 ROWS = [

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import importlib
-from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar
+import os
+import pathlib
+import shutil
+from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar, overload
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown, user_location,
+    ArgumentError, BackendError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown,
+    user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape
@@ -95,6 +100,45 @@ class Network:
         from trtdsl.ir.printer import format_network
 
         return format_network(self, locations=locations)
+
+    # -- pictures -------------------------------------------------------------------------------------
+    def to_dot(self) -> str:
+        """The picture of the network as Graphviz DOT text (see :func:`trtdsl.ir.dot.to_dot`): loops and
+        conditionals as labelled clusters, layers labelled with their output types."""
+        from trtdsl.ir.dot import to_dot
+
+        return to_dot(self)
+
+    def draw(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Write the picture to ``path``: ``.dot`` (DOT text, always), ``.svg``, ``.png`` or ``.pdf``
+        (through Graphviz's ``dot``; a BackendError with the install command where it is missing).
+        Returns the path written."""
+        from trtdsl.ir.dot import draw
+
+        return draw(self, path)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture of the network, where Graphviz is installed (None otherwise, so that
+        Jupyter shows :meth:`_repr_html_` rather than a broken image)."""
+        from trtdsl.ir.dot import render
+
+        if shutil.which("dot") is None:
+            return None
+        return render(self, "svg").decode()
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter's view of the network without Graphviz: the textual IR. None where Graphviz is
+        installed, so that Jupyter shows the picture (a notebook shows its richest format, and ranks
+        HTML above SVG)."""
+        if shutil.which("dot") is not None:
+            return None
+        return f"<pre>{html.escape(self.format(locations=False))}</pre>"
+
+    def to_python(self) -> str:
+        """Runnable trtdsl code that rebuilds this network (see :mod:`trtdsl.ir.python`)."""
+        from trtdsl.ir.python import to_python
+
+        return to_python(self)
 
     # -- building -------------------------------------------------------------------------------------
     def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike], *,
@@ -273,20 +317,58 @@ class Network:
         node.inputs = ins
         self._changed(rewired=True)
 
+    def replace_op(self, node: Node, op: Op) -> None:
+        """Give ``node`` the new parameters ``op``, of the same layer kind, with outputs of the same types
+        (as TensorRT's layer setters change a layer in place, e.g. ``IConstantLayer.weights``): how
+        :mod:`trtdsl.nn` gives the constants of its parameters the values of a loaded checkpoint. What was
+        derived from the network (exports, engines, shape values) is forgotten."""
+        if not isinstance(node, Node) or self._node_names.get(node.name) is not node:
+            raise ArgumentError(f"replace_op: argument 'node' is {shown(node)}; expected a layer of network "
+                                f"{self.name!r} (a tensor's .producer)")
+        if type(op) is not type(node.op):
+            raise bad_argument("replace_op", "op", op, f"a {node.op.kind} op, the kind of layer {node.name}")
+        out_types = _infer(op, node.inputs)
+        if out_types != tuple(t.type for t in node.outputs):
+            raise ShapeError(f"{node.op.label()}: replace_op would change layer {node.name}'s output types "
+                             f"from {', '.join(str(t.type) for t in node.outputs)} to "
+                             f"{', '.join(str(t) for t in out_types)}")
+        node.op = op
+        self._changed(rewired=True)
+
     # -- running --------------------------------------------------------------------------------------
-    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference",
-            **options: Any) -> dict[str, np.ndarray]:
+    @overload
+    def run(self, inputs: Mapping[str, Any], *, backend: str = "reference", ranks: None = None,
+            **options: Any) -> dict[str, np.ndarray]: ...
+
+    @overload
+    def run(self, inputs: Sequence[Mapping[str, Any]], *, backend: str = "reference", ranks: int,
+            **options: Any) -> list[dict[str, np.ndarray]]: ...
+
+    def run(self, inputs: Any, *, backend: str = "reference", ranks: int | None = None,
+            **options: Any) -> Any:
         """Run the network on ``inputs`` (name -> array) and return {output name: array}.
 
         ``backend="reference"`` (the default) is the NumPy interpreter, which follows TensorRT's
-        semantics and runs anywhere."""
-        outputs: dict[str, np.ndarray] = get_backend(backend).run(self, inputs, **options)
-        return outputs
+        semantics and runs anywhere. With ``ranks=n`` the network runs as ``n`` ranks that exchange data
+        at its collective layers (``td.all_reduce``, ...): ``inputs`` is a list of ``n`` dicts, one per
+        rank, and so is the result (the reference only: TensorRT runs one engine per rank)."""
+        module = get_backend(backend)
+        if ranks is None:
+            outputs: dict[str, np.ndarray] = module.run(self, inputs, **options)
+            return outputs
+        run_ranks = getattr(module, "run_ranks", None)
+        if run_ranks is None:
+            raise BackendError(f"run: ranks={ranks!r} runs several ranks in one process, which only "
+                               "backend='reference' does; TensorRT runs one engine per rank "
+                               "(docs/tensorrt.md)")
+        per_rank: list[dict[str, np.ndarray]] = run_ranks(self, inputs, ranks, **options)
+        return per_rank
 
-    def to_onnx(self, path: Any = None, *, opset: int | None = None) -> Any:
-        """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given); see
-        :func:`trtdsl.backends.onnx.export` (needs the ``onnx`` package)."""
-        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset)
+    def to_onnx(self, path: Any = None, *, opset: int | None = None, check: bool = False) -> Any:
+        """The network as an ``onnx.ModelProto`` (also saved to ``path`` if given), checked by the ONNX
+        checker with full shape inference when ``check``; see :func:`trtdsl.backends.onnx.export` (needs
+        the ``onnx`` package)."""
+        return importlib.import_module(ONNX_EXPORT).export(self, path, opset=opset, check=check)
 
     def build(self, **options: Any) -> Any:
         """A TensorRT engine of the network (needs TensorRT and a GPU; see docs/tensorrt.md), callable

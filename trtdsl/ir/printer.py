@@ -65,7 +65,7 @@ def format_network(network: Network, *, locations: bool = True) -> str:
     lines = [f'network "{network.name}" {{']
     for name, t in network.inputs.items():
         lines.append(f"  input %{name} : {t.type}")
-    structure = _structure(network)
+    structure = displayed_structure(network)
     if structure is None:
         for node in network.nodes:
             lines.append(format_node(node, locations=locations, indent="  "))
@@ -77,9 +77,10 @@ def format_network(network: Network, *, locations: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _structure(network: Network) -> Structure | None:
-    """The network's regions, or None to print it flat (no regions, or regions TensorRT would reject:
-    the layers are then shown as they are, and the error says what is wrong)."""
+def displayed_structure(network: Network) -> Structure | None:
+    """The network's regions as the textual IR and the pictures show them, or None to show it flat (no
+    regions, or regions TensorRT would reject: the layers are then shown as they are, and the error says
+    what is wrong)."""
     if not network.regions:
         return None
     from trtdsl.errors import RegionError

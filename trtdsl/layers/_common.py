@@ -230,9 +230,15 @@ def broadcast_types(label: str, types: Sequence[TensorType]) -> tuple[DimLike, .
 
 def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray) -> np.ndarray:
     """Apply ``fn`` computing in float32 for 16-bit floats (as TensorRT kernels do), cast to ``dtype``."""
-    if dtype in (np.float16, dtypes.bfloat16.numpy):
+    if dtype in _HALF_FLOATS:
         return np.asarray(fn(*(a.astype(np.float32) for a in arrays))).astype(dtype)
-    return np.asarray(fn(*arrays)).astype(dtype, copy=False)
+    result = fn(*arrays)
+    if result.__class__ is np.ndarray and result.dtype == dtype:  # the common case, without two calls
+        return result
+    return np.asarray(result).astype(dtype, copy=False)
+
+
+_HALF_FLOATS = frozenset({np.dtype(np.float16), np.dtype(dtypes.bfloat16.numpy)})
 
 
 def static_ints(fn: str, arg: str, values: Any, length: int | None = None) -> tuple[int, ...]:

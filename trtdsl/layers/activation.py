@@ -52,7 +52,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
-from trtdsl.layers._erf import erf
+from trtdsl.layers._erf import gelu as _gelu_erf
 
 __all__ = [
     "Activation", "ActivationType", "activation", "clip", "elu", "gelu", "hard_sigmoid",
@@ -80,11 +80,24 @@ class ActivationType(enum.Enum):
 
 _A = ActivationType
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_FLOAT32 = np.dtype(np.float32)
+_ONE = np.ones((), np.float32)  # a 0-d array is the cheapest operand for a ufunc
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + np.exp(-x))``, the same operations in one buffer."""
+    e = np.negative(x)
+    if e.__class__ is not np.ndarray:  # a 0-d input gives a NumPy scalar
+        return 1 / (1 + np.exp(e))
+    np.exp(e, out=e)
+    np.add(e, _ONE, out=e)
+    return np.divide(_ONE, e, out=e)
+
 
 # Each formula takes (x, alpha, beta) with x in float32 or float64.
 _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]] = {
     _A.RELU: lambda x, a, b: np.fmax(x, 0),
-    _A.SIGMOID: lambda x, a, b: 1 / (1 + np.exp(-x)),
+    _A.SIGMOID: lambda x, a, b: _sigmoid(x),
     _A.TANH: lambda x, a, b: np.tanh(x),
     _A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x),
     _A.ELU: lambda x, a, b: np.where(x >= 0, x, a * np.expm1(x)),
@@ -95,9 +108,13 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.HARD_SIGMOID: lambda x, a, b: np.fmax(0, np.minimum(1, a * x + b)),
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
     _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
-    _A.GELU_ERF: lambda x, a, b: 0.5 * x * (1 + erf(x * math.sqrt(0.5))),
+    _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
     _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
 }
+# the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
+_FORMULAS_BY_NAME = {kind._name_: fn for kind, fn in _FORMULAS.items()}
+_NO_PARAMETERS = frozenset({"RELU", "SIGMOID", "TANH", "SOFTSIGN", "GELU_ERF", "GELU_TANH"})
+_ZERO = np.float32(0)
 
 
 @attrs.frozen
@@ -138,10 +155,17 @@ class Activation(Op):
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        fn = _FORMULAS[self.type]
+        name = self.type._name_
+        fn = _FORMULAS_BY_NAME[name]
+        if name in _NO_PARAMETERS:  # np.float32(v) costs as much as a small layer's arithmetic
+            alpha = beta = _ZERO
+        else:
+            alpha, beta = np.float32(self.alpha), np.float32(self.beta)
+        if x.dtype is _FLOAT32:  # float32 formulas give float32 (the interpreter checks it)
+            return (fn(x, alpha, beta),)
         if x.dtype.kind in "iu":
             return (np.maximum(x, 0).astype(x.dtype),)
-        return (in_float(lambda v: fn(v, np.float32(self.alpha), np.float32(self.beta)), x.dtype, x),)
+        return (in_float(lambda v: fn(v, alpha, beta), x.dtype, x),)
 
 
 def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,

@@ -209,28 +209,34 @@ def windows(x: np.ndarray, pads: Pads, kernel: Sequence[int], strides: Sequence[
 
 def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Sequence[int],
               dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
-    """Grouped cross-correlation of ``x (N, C, *I)`` with ``w (K, C/groups, *kernel)`` as one batched
-    matrix product per group (im2col)."""
+    """Grouped cross-correlation of ``x (N, C, *I)`` with ``w (K, C/groups, *kernel)`` as one matrix
+    product per group and image: ``w (G, K/G, C/G * R) @ cols (N, G, C/G * R, P)`` with ``R`` the kernel
+    positions and ``P`` the output positions, so the product lands in ``(N, K, *out)`` order as it is.
+
+    ``cols`` is the input itself for an unpadded 1x1 kernel with stride 1 (no copy), otherwise the
+    windows copied once in ``(C, *kernel, *out)`` order (im2col). Each output element is one dot product
+    of length ``C/G * R``; BLAS picks its summation order, as before this layout."""
     n = x.shape[0]
     k, cg = w.shape[:2]
     kernel = w.shape[2:]
-    nb = len(kernel)
-    cols = windows(x, pads, kernel, strides, dilations, out)
-    # (N, G, Cg, *out, *kernel) -> (G, N, *out, Cg, *kernel) -> (G, N*P, Cg*R)
-    cols = cols.reshape((n, groups, cg) + tuple(out) + tuple(kernel))
-    order = (1, 0) + tuple(range(3, 3 + nb)) + (2,) + tuple(range(3 + nb, 3 + 2 * nb))
-    cols = cols.transpose(order).reshape(groups, n * int(np.prod(out)), cg * int(np.prod(kernel)))
-    kg = k // groups
-    mat = w.reshape(groups, kg, cg * int(np.prod(kernel))).transpose(0, 2, 1)
-    y = np.matmul(cols, mat)  # (G, N*P, Kg)
-    y = y.reshape((groups, n) + tuple(out) + (kg,))
-    return np.moveaxis(y, (0, 1 + 1 + nb), (1, 2)).reshape((n, k) + tuple(out))
+    positions = int(np.prod(out))
+    depth = cg * int(np.prod(kernel))
+    if all(r == 1 for r in kernel) and all(s == 1 for s in strides) and not any(b or a for b, a in pads):
+        cols = x.reshape(n, groups, depth, positions)
+    else:
+        view = windows(x, pads, kernel, strides, dilations, out)  # (N, C, *out, *kernel)
+        nb = len(kernel)
+        order = (0, 1) + tuple(range(2 + nb, 2 + 2 * nb)) + tuple(range(2, 2 + nb))
+        cols = view.transpose(order).reshape(n, groups, depth, positions)
+    y = np.matmul(w.reshape(groups, k // groups, depth), cols)  # (N, G, K/G, P)
+    return y.reshape((n, k) + tuple(out))
 
 
 def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    if b is None:
-        return y
-    return y + b.reshape((1, -1) + (1,) * (y.ndim - 2))
+    """``y + b`` over the channel dim, added in place (``y`` is a fresh product)."""
+    if b is not None:
+        y += b.reshape((1, -1) + (1,) * (y.ndim - 2))
+    return y
 
 
 # -- the ops -----------------------------------------------------------------------------------------

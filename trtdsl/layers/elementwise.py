@@ -78,6 +78,7 @@ def _floor_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 _E = ElementWiseOperation
+_FLOAT32 = np.dtype(np.float32)
 _NUMERIC = dtypes.FLOATS + dtypes.INTEGERS
 _CMP_IN = _NUMERIC
 # (numpy function, allowed input dtypes, output is bool)
@@ -97,6 +98,8 @@ _TABLE: dict[ElementWiseOperation, tuple[Callable[[np.ndarray, np.ndarray], np.n
     _E.GREATER: (np.greater, _CMP_IN, True),
     _E.LESS: (np.less, _CMP_IN, True),
 }
+# the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
+_TABLE_BY_NAME = {op._name_: row for op, row in _TABLE.items()}
 
 
 _FN_NAMES = {
@@ -150,7 +153,9 @@ class ElementWise(Op):
         return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
 
     def reference(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
-        fn, _, is_cmp = _TABLE[self.op]
+        fn, _, is_cmp = _TABLE_BY_NAME[self.op._name_]
+        if a.dtype is _FLOAT32 and not is_cmp:  # float32 in, float32 out (the interpreter checks it)
+            return (fn(a, b),)
         if is_cmp:
             return (np.asarray(fn(a, b), dtype=np.bool_),)
         return (in_float(fn, a.dtype, a, b),)

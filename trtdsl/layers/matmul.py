@@ -26,6 +26,8 @@ array([[[ 5., 14.],
 
 from __future__ import annotations
 
+import math
+
 import enum
 from typing import Any
 
@@ -118,7 +120,7 @@ class MatrixMultiply(Op):
 
     def reference(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
         if self.op0 is _M.NONE and self.op1 is _M.NONE and a.dtype == np.float32:
-            return (np.matmul(a, b),)
+            return (_matmul(a, b),)
         return (in_float(self._product, a.dtype, a, b),)
 
     def _product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -130,12 +132,26 @@ class MatrixMultiply(Op):
             b = np.swapaxes(b, -1, -2)
         elif self.op1 is _M.VECTOR:
             b = b[..., None]
-        out = np.matmul(a, b)
+        out = _matmul(a, b)
         if self.op1 is _M.VECTOR:
             out = out[..., 0]
         if self.op0 is _M.VECTOR:
             out = out[..., 0] if self.op1 is _M.VECTOR else out[..., 0, :]
         return out
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)``; a batch of matrices ``a`` times one matrix ``b`` (whose batch dims are all 1)
+    is one product of ``a``'s rows stacked, ``(B * M, K) @ (K, N)``, rather than ``B`` small ones. Each
+    element is still one dot product of length ``K``; BLAS picks its summation order either way.
+
+    >>> _matmul(np.ones((2, 3, 4), np.float32), np.ones((1, 4, 5), np.float32)).shape
+    (2, 3, 5)
+    """
+    if a.ndim > 2 and b.shape[:-2] == (1,) * (b.ndim - 2):
+        rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1]) @ b.reshape(b.shape[-2:])
+        return rows.reshape((b.ndim - a.ndim) * (1,) + a.shape[:-1] + b.shape[-1:])
+    return np.matmul(a, b)
 
 
 @ir_function

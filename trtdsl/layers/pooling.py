@@ -76,6 +76,21 @@ def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window
     return total
 
 
+def _fold_max(view: np.ndarray, window: Sequence[int]) -> np.ndarray:
+    """``np.fmax.reduce(view, axis=(last len(window) axes), initial=-np.inf)`` as one ``np.fmax`` per
+    window position over strided views of ``view`` (``(N, C, *out, *window)``), which is much faster than
+    NumPy's reduction over small trailing axes. The maximum is exact, so the order does not matter (except
+    for which sign a zero maximum of ``+0.0`` and ``-0.0`` takes, which neither fixes).
+
+    >>> _fold_max(np.array([[1.0, np.nan], [np.nan, np.nan]]), (2,))
+    array([  1., -inf])
+    """
+    result = np.full(view.shape[:view.ndim - len(window)], -np.inf, view.dtype)
+    for position in np.ndindex(*window):
+        np.fmax(result, view[(Ellipsis,) + position], out=result)
+    return result
+
+
 @attrs.frozen
 class Pooling(Op):
     """``y[n, c, o] = reduce(x_padded[n, c, o*stride : o*stride + window])`` per spatial dim, with
@@ -160,7 +175,7 @@ class Pooling(Op):
 
         def maximum(x: np.ndarray) -> np.ndarray:
             view = windows(x, pads, self.window_size, self.stride, dilation, out, -np.inf)
-            return np.fmax.reduce(view, axis=axes, initial=-np.inf)
+            return _fold_max(view, self.window_size)
 
         def average(x: np.ndarray) -> np.ndarray:
             total = windows(x, pads, self.window_size, self.stride, dilation, out).sum(axis=axes)

@@ -69,6 +69,7 @@ from trtdsl.shapes.values import fold_constant, is_build_time_constant
 
 __all__ = [
     "Quantize", "Dequantize", "DynamicQuantize", "quantize", "dequantize", "fake_quant", "dynamic_quantize",
+    "dynamic_quantize_v1",
 ]
 
 QUANTIZED: tuple[DType, ...] = (dtypes.int8, dtypes.float8_e4m3, dtypes.int4, dtypes.float4_e2m1)
@@ -81,6 +82,9 @@ LIMITS: dict[DType, float] = {
 
 DYNAMIC_TYPES: tuple[DType, ...] = (dtypes.float4_e2m1, dtypes.float8_e4m3, dtypes.int8)
 DYNAMIC_SCALE_TYPES: tuple[DType, ...] = (dtypes.float8_e4m3, dtypes.e8m0, dtypes.float32)
+V1_TYPES: tuple[DType, ...] = (dtypes.float4_e2m1, dtypes.float8_e4m3)
+V1_SCALE_TYPES: tuple[DType, ...] = (dtypes.float8_e4m3, dtypes.e8m0)
+V1_BLOCK_SIZES = (16, 32)
 
 def _names(types: Sequence[DType]) -> str:
     return ", ".join(d.name for d in types)
@@ -385,12 +389,17 @@ class DynamicQuantize(Op):
     TensorRT does not publish this formula (UNCONFIRMED; an engine run on known blocks would settle it):
     trtdsl implements the NVFP4 recipe it is made for (fp8 scales ``amax / 6 / d``) and, for e8m0 scales,
     the OCP MX rule.
+
+    ``v1``: the layer of the deprecated ``addDynamicQuantize(input, axis, blockSize, outputType,
+    scaleType)`` (NvInfer.h), which blocks one axis, the last or second-to-last, in blocks of 16 (NVFP4)
+    or 32 (MXFP8) elements, with fp4 or fp8 data and fp8 or e8m0 scales; the same computation.
     """
 
     kind = "DynamicQuantize"
     docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
-        "`td.dynamic_quantize`",
-        "`IDynamicQuantizeLayer`",
+        "`td.dynamic_quantize`, `td.dynamic_quantize_v1`",
+        "`IDynamicQuantizeLayer` (`addDynamicQuantizeV2`; `td.dynamic_quantize_v1`: the deprecated "
+        "`addDynamicQuantize`, one axis of the last two in blocks of 16 or 32)",
         "Block quantization with scales computed from the block maxima (the NVFP4/MX recipes, "
         "*UNCONFIRMED*); returns the quantized tensor and its scales.",
         "NvInfer.h `IDynamicQuantizeLayer`, `addDynamicQuantizeV2`",
@@ -399,6 +408,24 @@ class DynamicQuantize(Op):
     to_type: DType = attrs.field(default=dtypes.float4_e2m1, metadata=ir(label=True))
     scale_type: DType = attrs.field(default=dtypes.float8_e4m3, metadata=ir(label=True))
     block_shape: tuple[int, ...] = attrs.field(default=(), converter=int_tuple)
+    v1: bool = attrs.field(default=False, metadata=ir(unless_default=True))
+
+    def blocked_axis(self) -> int:
+        """The one axis a v1 layer blocks (``addDynamicQuantize``'s ``axis``)."""
+        return next(i for i, b in enumerate(self.block_shape) if b != 1)
+
+    def _check_v1(self, label: str, x: TensorType) -> None:
+        """NvInfer.h addDynamicQuantize: "The axis must be the last or second to last dimension", blockSize
+        "Valid values are 16 (NVFP4 quantization) and 32 (MXFP8 quantization)", outputType kFP4 or kFP8,
+        scaleType kFP8 or kE8M0."""
+        if self.to_type not in V1_TYPES or self.scale_type not in V1_SCALE_TYPES:
+            raise DTypeError(f"{label}: addDynamicQuantize (v1) quantizes to {_names(V1_TYPES)} with "
+                             f"{_names(V1_SCALE_TYPES)} scales; got {self.to_type.name} and "
+                             f"{self.scale_type.name}")
+        blocked = [(i, b) for i, b in enumerate(self.block_shape) if b != 1]
+        if len(blocked) != 1 or blocked[0][0] < x.rank - 2 or blocked[0][1] not in V1_BLOCK_SIZES:
+            raise ShapeError(f"{label}: block_shape {self.block_shape} is not an addDynamicQuantize (v1) "
+                             "block: one axis, the last or second-to-last, in blocks of 16 or 32 elements")
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, double_scale = inputs
@@ -422,6 +449,8 @@ class DynamicQuantize(Op):
             raise ShapeError(f"{label}: input 'double_quant_scale' has shape {double_scale.shape_text}; "
                              "expected a scalar (shape ())")
         sizes = block_sizes(label, self.block_shape, x)
+        if self.v1:
+            self._check_v1(label, x)
         return TensorType(self.to_type, x.shape), TensorType(self.scale_type, _scale_shape(x, sizes))
 
     def reference(self, x: np.ndarray, double_scale: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -661,20 +690,59 @@ def dynamic_quantize(x: Tensor, block_shape: int | Sequence[int] = 16, dtype: An
     (array([[0.5, 2. ]], dtype=float32), array([[ 0.5, -3. , 12. ,  8. ]], dtype=float32))
     """
     x = expect_tensor("dynamic_quantize", "x", x)
-    to, scale_type = dtypes.dtype(dtype), dtypes.dtype(scale_dtype)
     if isinstance(block_shape, (int, np.integer)) and not isinstance(block_shape, bool):
         blocks = (1,) * (x.ndim - 1) + (int(block_shape),)
     else:
         blocks = static_ints("dynamic_quantize", "block_shape", block_shape)
-    d = _scale_tensor("dynamic_quantize", "double_quant_scale", double_quant_scale, x, dtypes.FLOATS)
-    op = DynamicQuantize(to, scale_type, blocks)
+    return _add_dynamic("dynamic_quantize", x, blocks, dtype, scale_dtype, double_quant_scale, False, name)
+
+
+def dynamic_quantize_v1(x: Tensor, axis: int = -1, block_size: int = 16, dtype: Any = dtypes.float4_e2m1,
+                        scale_dtype: Any = dtypes.float8_e4m3, double_quant_scale: Any = 1.0, *,
+                        name: str | None = None) -> tuple[Tensor, Tensor]:
+    """:func:`dynamic_quantize` in the form of TensorRT's deprecated ``addDynamicQuantize``: blocks of
+    ``block_size`` (16: NVFP4, fp4 data and fp8 scales; 32: MXFP8, fp8 data and e8m0 scales) elements along
+    ``axis``, the last or second-to-last dim of a 2-D or 3-D ``x``; the same as
+    ``dynamic_quantize(x, block_shape)`` with ``block_shape`` 1 except ``block_size`` at ``axis``, lowered
+    with ``add_dynamic_quantize`` instead of ``add_dynamic_quantize_v2``.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("dyn1")
+    >>> x = net.input("x", td.float32, (32, 2))
+    >>> q, s = td.dynamic_quantize_v1(x, axis=0, block_size=32, dtype=td.fp8, scale_dtype=td.e8m0)
+    >>> net.output("s", s)
+    >>> out = net.run({"x": np.linspace(-1000, 1000, 64, dtype=np.float32).reshape(32, 2)})
+    >>> out["s"].astype(np.float32)                  # 2**(floor(log2(1000)) - floor(log2(448)))
+    array([[2., 2.]], dtype=float32)
+    """
+    x = expect_tensor("dynamic_quantize_v1", "x", x)
+    if x.ndim not in (2, 3):
+        raise ShapeError(f"dynamic_quantize_v1: argument 'x' has shape {x.type.shape_text}; expected a 2-D or 3-D "
+                         "tensor (NvInfer.h addDynamicQuantize)")
+    at = normalize_axis("dynamic_quantize_v1", axis, x.ndim)
+    if at < x.ndim - 2:
+        raise bad_argument("dynamic_quantize_v1", "axis", axis, f"the last or second-to-last dim ({x.ndim - 1} or "
+                           f"{x.ndim - 2}, or -1 or -2) of a rank-{x.ndim} x: NvInfer.h addDynamicQuantize",
+                           ShapeError)
+    if not isinstance(block_size, (int, np.integer)) or isinstance(block_size, bool) \
+            or block_size not in V1_BLOCK_SIZES:
+        raise bad_argument("dynamic_quantize_v1", "block_size", block_size, "16 (NVFP4) or 32 (MXFP8)")
+    blocks = tuple(int(block_size) if i == at else 1 for i in range(x.ndim))
+    return _add_dynamic("dynamic_quantize_v1", x, blocks, dtype, scale_dtype, double_quant_scale, True, name)
+
+
+def _add_dynamic(fn: str, x: Tensor, blocks: tuple[int, ...], dtype: Any, scale_dtype: Any,
+                 double_quant_scale: Any, v1: bool, name: str | None) -> tuple[Tensor, Tensor]:
+    to, scale_type = dtypes.dtype(dtype), dtypes.dtype(scale_dtype)
+    d = _scale_tensor(fn, "double_quant_scale", double_quant_scale, x, dtypes.FLOATS)
+    op = DynamicQuantize(to, scale_type, blocks, v1)
     op.output_types((x.type, d.type))
     if not is_build_time_constant(d):
-        raise bad_argument("dynamic_quantize", "double_quant_scale", f"%{d.name}",
+        raise bad_argument(fn, "double_quant_scale", f"%{d.name}",
                            "a build-time constant (TensorRT needs it when the engine is built)")
     values = fold_constant(d)
     problem = scale_problem("double_quant_scale", values) if values is not None else None
     if problem is not None:
-        raise bad_argument("dynamic_quantize", problem.arg, problem.value, problem.expected)
+        raise bad_argument(fn, problem.arg, problem.value, problem.expected)
     q, s = x.network.add(op, (x, d), name=name)
     return q, s

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl._progress import counted
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
@@ -45,7 +46,7 @@ def calibrate(network: Network, batches: Iterable[Mapping[str, Any]],
         raise bad_argument("calibrate", "batches", batches, "an iterable of {input name: array} dicts")
     p = plan(network)
     amax = [0.0] * len(tensors)
-    for feeds in batches:
+    for feeds in counted(batches, "calibrate", "batches"):
         values, bindings = bind_inputs(network, feeds)
         pending = _measure(tensors, set(range(len(tensors))), values, amax)
 

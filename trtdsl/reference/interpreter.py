@@ -17,6 +17,7 @@ from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.reference.blas import threads_for_load
 
 
 class Plan:
@@ -27,6 +28,38 @@ class Plan:
         self.nodes = [n for n in network.nodes if n in needed]
         self.free_after = free_after([n.inputs for n in self.nodes], network.outputs.values())
         self._expected: dict[tuple[tuple[str, int], ...], Expected] = {}
+        self._outputs = list(network.outputs.values())
+        self._programs: dict[tuple[tuple[str, int], ...], Program] = {}
+
+    def program(self, bindings: dict[str, int]) -> Program:
+        """The plan as run once the inputs' named dims are known, made once per set of input sizes:
+        the constants' values (the same arrays on every run), then per remaining layer
+        ``(op, inputs, output, dtype, shape, node, dead)``, with ``op`` None for a layer that needs the
+        full check (several outputs, an omitted input, a data-dependent size) and ``dead`` the tensors
+        read for the last time there."""
+        key = tuple(sorted(bindings.items()))
+        found = self._programs.get(key)
+        if found is None:
+            expected = self.expected(bindings)
+            constants = [n for n in self.nodes if n.op.kind == "Constant"]
+            layers = [n for n in self.nodes if n.op.kind != "Constant"]
+            dead = free_after([n.inputs for n in layers], self._outputs)
+            steps: list[tuple[Any, ...]] = []
+            for node, gone in zip(layers, dead):
+                want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
+                if want is None or any(t is None for t in node.inputs):
+                    steps.append((None, (), None, None, None, node, tuple(gone)))
+                else:
+                    steps.append((node.op, tuple(node.inputs), node.outputs[0], want[0], want[1], node,
+                                  tuple(gone)))
+            values: dict[Tensor, np.ndarray] = {}
+            for node in constants:
+                evaluate_node(node, values, dict(bindings), expected)
+            found = Program(values, steps)
+            if len(self._programs) >= _SIZES_KEPT:
+                self._programs.clear()
+            self._programs[key] = found
+        return found
 
     def expected(self, bindings: dict[str, int]) -> Expected:
         """The NumPy dtype and shape of every layer output whose dims the inputs' named dims determine,
@@ -81,6 +114,34 @@ def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) 
 
 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
+
+
+class Program:
+    """A plan's constants' values and its other layers as flat tuples (see :meth:`Plan.program`)."""
+
+    def __init__(self, constants: dict[Tensor, np.ndarray], steps: list[tuple[Any, ...]]) -> None:
+        self.constants = constants
+        self.steps = steps
+
+    def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        """Evaluate the layers on ``values`` (the network inputs' values), as :func:`execute` does."""
+        values.update(self.constants)
+        for op, inputs, out, dtype, shape, node, dead in self.steps:
+            if op is None:
+                evaluate_node(node, values, bindings)
+            else:
+                try:
+                    results = op.reference(*[values[t] for t in inputs])
+                except Exception as exc:
+                    raise failure(node, exc) from exc
+                array = results[0]
+                if array.__class__ is np.ndarray and array.shape == shape and array.dtype == dtype \
+                        and len(results) == 1:
+                    values[out] = array
+                else:
+                    _store_checked(node, results, values, bindings)
+            for t in dead:
+                del values[t]
 _SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps
 
 
@@ -229,6 +290,11 @@ def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[s
             values[tensor] = array
         else:
             return
+    _store_checked(node, results, values, bindings)
+
+
+def _store_checked(node: Node, results: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+    """Check a layer's results in full (:func:`check_result`) and store them."""
     if isinstance(results, tuple) and any(isinstance(r, np.generic) for r in results):
         # NumPy ufuncs turn 0-d arrays into scalars
         results = tuple(np.asarray(r) if isinstance(r, np.generic) else r for r in results)
@@ -255,6 +321,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
     """Evaluate ``network`` on ``inputs`` (input name -> array) and return {output name: array}.
 
     Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings.
+    NumPy's BLAS runs with no more threads than the cores other processes leave idle
+    (:mod:`trtdsl.reference.blas`).
     The reference takes no options; any given is an error (they belong to other backends)."""
     if options:
         raise BackendError(
@@ -265,7 +333,8 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
         raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
                          "tensor)")
     values, bindings = bind_inputs(network, inputs)
-    execute(plan(network), values, bindings)
+    with threads_for_load():
+        execute(plan(network), values, bindings)
     return {name: values[t] for name, t in network.outputs.items()}
 
 
@@ -275,6 +344,11 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
     values, adding each step's results and freeing each tensor after its last use; ``observe(values)``
     sees the values after every step, before any are freed."""
     plain = isinstance(p, Plan)
+    if plain and observe is None:
+        program = p.program(bindings)
+        with np.errstate(all="ignore"):
+            program.run(values, bindings)
+        return
     expected = p.expected(bindings) if plain else None
     with np.errstate(all="ignore"):
         for step, dead in zip(p.nodes if plain else p.steps, p.free_after):

@@ -6,8 +6,9 @@ Every call the runtime makes still goes through the stand-in, so it is checked a
 engine, execution context and runtime calls must exist in TensorRT with these parameters. Only their
 behaviour is faked: building reads the ``INetworkDefinition`` the builder was given back into the IR
 (``raise_network``), and ``execute_async_v3`` copies the inputs to the host, runs that network on the
-reference, and writes the outputs to the addresses the runtime set (or asks the output allocator). So an
-engine computes what the lowering told TensorRT, and tests compare its outputs with formulas of their own.
+reference, and writes the outputs to the addresses the runtime set (or asks the output allocator); its
+refitter gives the refittable constants of that network new values. So an engine computes what the
+lowering told TensorRT, and tests compare its outputs with formulas of their own.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import numpy as np
 
 import trtdsl as td
 from trtdsl.backends.tensorrt import cuda, raise_network, standin
+from trtdsl.backends.tensorrt.api import WIDENED_CONSTANTS
 from trtdsl.backends.tensorrt.build import build_options
 from trtdsl.ir.dims import evaluate
+from trtdsl.ir.types import Weights
+from trtdsl.layers.constant import Constant
 
 
 @attrs.frozen
@@ -64,19 +68,25 @@ def fake_tensorrt(
     profiles = build_options(network, **options).profiles
     plans: dict[bytes, Any] = {}
 
+    refittable: dict[bytes, set[str]] = {}
+
     def build_serialized_network(builder, network, config):  # noqa: ARG001  (TensorRT's parameter names)
         plan = f"fake plan {len(plans)} of {network.name}".encode()
         plans[plan] = raise_network(network, trt)
+        # REFIT_INDIVIDUAL: the weights marked refittable (the stand-in records the marks), no others
+        marked = config.get_flag(trt.BuilderFlag.REFIT_INDIVIDUAL)
+        refittable[plan] = set(network._state.get("refittable", ())) if marked else set()
         return plan
 
     def deserialize_cuda_engine(runtime, serialized_engine):
-        net = plans.get(bytes(serialized_engine))
+        plan = bytes(serialized_engine)
+        net = plans.get(plan)
         if net is None:
             runtime._state["logger"].log(
                 trt.ILogger.ERROR, "Serialization assertion failed: magic tag mismatch"
             )
             return None
-        return trt.new("ICudaEngine", network=net)
+        return trt.new("ICudaEngine", network=net, plan=plan, refittable=refittable[plan])
 
     io = [(name, True, t) for name, t in network.inputs.items()] + [
         (name, False, t) for name, t in network.outputs.items()
@@ -192,6 +202,7 @@ def fake_tensorrt(
         context._state["runs"] += 1
         return True
 
+    _refitter(trt)
     for member, fn in [
         ("set_optimization_profile_async", set_optimization_profile_async),
         ("set_input_shape", set_input_shape),
@@ -202,6 +213,50 @@ def fake_tensorrt(
     ]:
         trt.implement("IExecutionContext", member, fn)
     return trt
+
+
+def _refitter(trt: Any) -> None:
+    """A Refitter of the fake engines: its weights are the constants of the engine's network that were
+    marked refittable; ``refit_cuda_engine`` gives those constants the values set (stored widened where
+    the lowering widens them), so the engine computes with the new weights."""
+
+    def constants(refitter):
+        engine = refitter._state["engine"]
+        return {n.name: n for n in engine._state["network"].nodes if n.name in engine._state["refittable"]}
+
+    def stored(node):
+        dtype = node.op.weights.dtype
+        return WIDENED_CONSTANTS.get(dtype.trt, dtype)
+
+    def prototype(refitter, weights_name):
+        node = constants(refitter)[weights_name]
+        return trt.Weights(np.zeros(node.op.weights.array.size, stored(node).numpy))
+
+    def set_named_weights(refitter, name, weights):
+        node = constants(refitter).get(name)
+        values = weights.numpy()
+        if node is None or values.dtype != stored(node).numpy or values.size != node.op.weights.array.size:
+            return False
+        refitter._state["given"][name] = values
+        return True
+
+    def refit_cuda_engine(refitter):
+        nodes = constants(refitter)
+        for name, values in refitter._state["given"].items():
+            node = nodes[name]
+            array = values.reshape(node.op.weights.shape).astype(node.op.weights.dtype.numpy)
+            node.outputs[0].network.replace_op(node, Constant(Weights.of(array)))
+        refitter._state["given"].clear()
+        return True
+
+    trt.implement("Refitter", "__init__", lambda refitter, engine, logger: refitter._state.update(
+        engine=engine, logger=logger, given={}))
+    trt.implement("Refitter", "get_all_weights", lambda refitter: sorted(constants(refitter)))
+    trt.implement("Refitter", "get_weights_prototype", prototype)
+    trt.implement("Refitter", "set_named_weights", set_named_weights)
+    trt.implement("Refitter", "get_missing_weights", lambda refitter: [])
+    trt.implement("Refitter", "refit_cuda_engine", refit_cuda_engine)
+    trt.implement("ICudaEngine", "serialize", lambda engine: engine._state["plan"])
 
 
 class _HostStream:

@@ -104,8 +104,8 @@ def test_an_unknown_option_is_named_before_tensorrt_is_needed():
     expect_error(
         td.ArgumentError,
         "build: unknown option 'workspace_size'; the options are profiles, workspace, memory_pools, "
-        "optimization_level, timing_cache, version_compatible, exclude_lean_runtime, refit, tf32, progress, "
-        "trt",
+        "optimization_level, timing_cache, version_compatible, exclude_lean_runtime, refit, refittable, tf32, "
+        "progress, trt",
         lambda: static_net().build(workspace_size=1 << 20),
     )
 

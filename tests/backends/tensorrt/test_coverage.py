@@ -14,8 +14,7 @@ from trtdsl.backends.tensorrt.lowering.registry import RAISERS
 
 # LayerType members with no trtdsl op yet: TensorRT 11's LLM layers and the legacy plugin kinds
 NOT_YET = {
-    "ATTENTION_INPUT", "ATTENTION_OUTPUT", "DIST_COLLECTIVE", "KV_CACHE_UPDATE", "MOE", "PLUGIN", "PLUGIN_V2",
-    "RAGGED_SOFTMAX", "ROTARY_EMBEDDING",
+    "PLUGIN", "PLUGIN_V2",
 }
 
 

@@ -123,7 +123,8 @@ def test_an_older_tensorrt_is_refused_naming_what_it_lacks():
         td.BackendError,
         "TensorRT 10.14.1.48 is too old: trtdsl's TensorRT backend needs TensorRT 10.15 or newer, for "
         "IDequantizeLayer.block_shape, IDynamicQuantizeLayer.block_shape, "
-        "INetworkDefinition.add_dynamic_quantize_v2, INetworkDefinition.add_normalization_v2, "
+        "INetworkDefinition.add_dynamic_quantize_v2, INetworkDefinition.add_kv_cache_update, "
+        "INetworkDefinition.add_normalization_v2, INetworkDefinition.add_rotary_embedding, "
         "INormalizationLayer.is_v2, IQuantizeLayer.block_shape (pip install 'tensorrt>=10.15')",
         lambda: lower(net, trt),
     )

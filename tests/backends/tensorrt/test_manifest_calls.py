@@ -108,8 +108,20 @@ def matches(api: manifest.Manifest, call: Call) -> str | None:
 @pytest.mark.parametrize("checked_against", VERSIONS)
 def test_every_call_exists_in_both_manifests(made_with, checked_against):
     api = manifest.load(checked_against)
-    problems = sorted(filter(None, (matches(api, c) for c in recorded_calls(made_with))))
+    calls = recorded_calls(made_with)
+    if api.major < manifest.load(made_with).major:
+        calls = frozenset(c for c in calls if f"{c.owner}.{c.member}" not in PROBED)
+    problems = sorted(filter(None, (matches(api, c) for c in calls)))
     assert problems == []
+
+
+# Members used only where the bindings have them (checked with hasattr): TensorRT 11's attention API
+# (trtdsl.backends.tensorrt.api.TensorRT.add_attention, the attention and KV cache update raises).
+PROBED = {
+    "INetworkDefinition.add_attention_v2", "IAttention.causal_kind", "IAttention.query_form",
+    "IAttention.key_value_form", "IAttention.query_lengths", "IAttention.key_value_lengths",
+    "CausalMaskKind.name", "AttentionIOForm.name", "IKVCacheUpdateLayer.update_form",
+}
 
 
 def test_the_calls_cover_the_builder_and_runtime_apis():

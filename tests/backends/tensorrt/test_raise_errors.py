@@ -10,9 +10,9 @@ import trtdsl as td
 from trtdsl.backends.tensorrt import raise_network, standin
 
 
-def ragged_softmax(trt, net):
-    x = net.add_input("x", trt.float32, (1, 3, 4))
-    bounds = net.add_input("bounds", trt.int32, (1, 3, 1))
+def ragged_softmax_2d(trt, net):
+    x = net.add_input("x", trt.float32, (3, 4))
+    bounds = net.add_input("bounds", trt.int32, (3, 1))
     net.mark_output(net.add_ragged_softmax(x, bounds).get_output(0))
 
 
@@ -69,8 +69,9 @@ def mixed_dtypes(trt, net):
 
 
 ERRORS = [
-    (ragged_softmax, "raise: layer '(Unnamed Layer* 0) [RAGGED_SOFTMAX]' is a TensorRT RAGGED_SOFTMAX layer, "
-                     "which trtdsl has no op for"),
+    (ragged_softmax_2d, "raise: layer '(Unnamed Layer* 0) [RAGGED_SOFTMAX]' (RAGGED_SOFTMAX) is not a valid "
+                        "trtdsl RaggedSoftMax: RaggedSoftMax: input 'x' has shape (3, 4); expected rank 3 (B, Z, "
+                        "S): NvInfer.h addRaggedSoftMax"),
     (grid_sample_wrap, "(Unnamed Layer* 0) [GRID_SAMPLE]: TensorRT's SampleMode.WRAP has no trtdsl equivalent"),
     (
         unset_property,

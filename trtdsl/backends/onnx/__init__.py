@@ -1,6 +1,6 @@
 """ONNX export of trtdsl networks, written to reproduce TensorRT's semantics (see docs/onnx.md).
 
-``export(network, path=None, *, opset=None)`` (also ``network.to_onnx()``) gives an
+``export(network, path=None, *, opset=None, check=False)`` (also ``network.to_onnx()``) gives an
 ``onnx.ModelProto``. The export is a table keyed by op class (:data:`EXPORTERS`), filled by the
 modules of this package (each is imported, none is listed); adding a layer kind means adding one entry
 with :func:`exports` (or :func:`not_expressible` with the reason).

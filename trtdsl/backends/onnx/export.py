@@ -42,14 +42,15 @@ def export(
     path: str | os.PathLike[str] | None = None,
     *,
     opset: int | None = None,
-    check: bool = True,
+    check: bool = False,
 ) -> onnx.ModelProto:
     """The network as an ``onnx.ModelProto`` (saved to ``path`` too when given).
 
     ``opset=None`` picks the lowest opset from 17 that expresses every layer and dtype of the network
     (17 unless e.g. int4 needs 21); an explicit opset may be anything from 17 to 25. Named dynamic dims
     become ``dim_param`` s. The model passes ``onnx.checker.check_model(model, full_check=True)``, which
-    ``check=True`` runs. Layers with no faithful ONNX form raise a BackendError naming the layer.
+    ``check=True`` runs (it costs about twice the export itself, so it is asked for; ``trtdsl export``
+    runs it). Layers with no faithful ONNX form raise a BackendError naming the layer.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("demo")

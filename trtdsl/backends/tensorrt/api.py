@@ -10,6 +10,9 @@ difference is handled once:
 - ``IShuffleLayer.reshape_dims`` reads as ``None`` (11.x) or as Dims of rank -1 (10.x) when unset.
 - Weights of types NumPy lacks (BF16, FP8, INT4, FP4, E8M0) go through ``Weights(type, ptr, count)``;
   sub-byte types are packed two elements per byte, the first in the low nibble.
+- An attention is added with ``add_attention_v2`` and its ``CausalMaskKind`` (11.x); 10.x has only
+  ``add_attention`` whose ``causal=True`` is the upper-left diagonal, so a lower-right one is refused
+  there (:meth:`TensorRT.add_attention`).
 - TensorRT older than :data:`MINIMUM_VERSION` is refused when the wrapper is made, naming the APIs the
   backend needs from a newer release (:data:`API_SINCE`).
 
@@ -43,7 +46,11 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "INetworkDefinition.add_squeeze": (10, 7),
     "INetworkDefinition.add_unsqueeze": (10, 7),
     "INetworkDefinition.add_cumulative": (10, 8),
+    "INetworkDefinition.add_attention": (10, 14),
+    "INetworkDefinition.add_rotary_embedding": (10, 15),
+    "INetworkDefinition.add_kv_cache_update": (10, 15),
     "IDynamicQuantizeLayer.scale_type": (10, 8),
+    "INetworkDefinition.add_dynamic_quantize": (10, 8),
     "INetworkDefinition.add_topk(indices_type)": (10, 14),
     "INetworkDefinition.add_non_zero(indices_type)": (10, 14),
     "ITopKLayer.indices_type": (10, 14),
@@ -56,6 +63,16 @@ API_SINCE: dict[str, tuple[int, int]] = {
     "IDequantizeLayer.block_shape": (10, 15),
 }
 MINIMUM_VERSION = max(API_SINCE.values())
+# APIs that only some layer kinds need, from the same source: they do not raise the floor; lowering such a
+# layer on an older TensorRT is a BackendError naming the API (TensorRT.require).
+LAYER_API_SINCE: dict[str, tuple[int, int]] = {
+    "INetworkDefinition.add_dist_collective": (10, 16),
+    "INetworkDefinition.add_moe": (10, 16),
+    "ILayer.num_ranks": (10, 16),
+    "CollectiveOperation.ALL_TO_ALL": (11, 0),
+    "CollectiveOperation.GATHER": (11, 0),
+    "CollectiveOperation.SCATTER": (11, 0),
+}
 
 
 def version_tuple(version: str) -> tuple[int, int]:
@@ -125,6 +142,15 @@ class TensorRT:
     def create_network(self, builder: Any) -> Any:
         return builder.create_network(self.network_flags())
 
+    def require(self, api: str, what: str) -> None:
+        """A BackendError unless this TensorRT has ``api`` (a key of :data:`LAYER_API_SINCE`), which
+        ``what`` needs."""
+        since = LAYER_API_SINCE[api]
+        if version_tuple(self.version) < since:
+            floor = ".".join(map(str, since))
+            raise BackendError(f"{what} needs TensorRT {floor} or newer ({api}); this is TensorRT "
+                               f"{self.version}")
+
     # -- values ------------------------------------------------------------------------------------------
     def dtype(self, dt: DType) -> Any:
         return getattr(self.trt.DataType, dt.trt)
@@ -177,6 +203,23 @@ class TensorRT:
             return None
 
     # -- layers ------------------------------------------------------------------------------------------
+    def add_attention(self, network: Any, inputs: Sequence[Any], normalization: Enum, causal: Enum) -> Any:
+        """An IAttention of ``inputs`` (query, key, value) with trtdsl's ``normalization`` and ``causal``
+        kind: ``add_attention_v2`` where the bindings have it (TensorRT 11), else ``add_attention``, whose
+        ``causal=True`` means kUPPER_LEFT (NvInfer.h 11.1 L9614 and L7017); TensorRT 10 has no lower-right
+        causal mask, so it is refused there (it equals the upper-left one only when ``Sq == Skv``,
+        NvInfer.h 11.1 L6753)."""
+        norm = self.enum("AttentionNormalizationOp", normalization)
+        if hasattr(network, "add_attention_v2"):
+            return network.add_attention_v2(*inputs, norm, self.enum("CausalMaskKind", causal))
+        if causal.name == "LOWER_RIGHT":
+            raise BackendError(
+                f"TensorRT {self.version} has no lower-right causal attention (CausalMaskKind and "
+                "add_attention_v2 come with TensorRT 11; add_attention's causal=True is the upper-left "
+                "diagonal): use causal='upper_left' where the query and key have equal lengths, or a mask"
+            )
+        return network.add_attention(*inputs, norm, causal.name != "NONE")
+
     def layer_type(self, layer: Any) -> str:
         """The LayerType name of ``layer`` (read through ILayer: subclasses reuse ``type``)."""
         return self.trt.ILayer.type.fget(layer).name

@@ -15,12 +15,13 @@ import logging
 import os
 import sys
 import threading
-from typing import Any, Callable, Mapping, Sequence, TextIO, Union
+from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO, Union
 
 import attrs
+import numpy as np
 
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
-from trtdsl.errors import ArgumentError, BackendError, bad_argument
+from trtdsl.errors import ArgumentError, BackendError, bad_argument, shown
 from trtdsl.ir.network import Network
 
 LOG = logging.getLogger("trtdsl.tensorrt")
@@ -212,6 +213,7 @@ class BuildOptions:
     exclude_lean_runtime: bool = False
     refit: bool = False
     tf32: bool = True
+    refittable: tuple[str, ...] = ()
 
 
 def build_options(
@@ -225,6 +227,7 @@ def build_options(
     version_compatible: bool = False,
     exclude_lean_runtime: bool = False,
     refit: bool = False,
+    refittable: bool | Iterable[str] = False,
     tf32: bool = True,
 ) -> BuildOptions:
     """Check the build options against the network and TensorRT's rules.
@@ -277,6 +280,13 @@ def build_options(
             "or False"
         )
     cache = os.fspath(timing_cache) if timing_cache is not None else None
+    names = _refittable(network, refittable)
+    if names and refit:
+        # NvInfer.h, BuilderFlag::kREFIT_INDIVIDUAL: "This flag cannot be used together with kREFIT or
+        # kREFIT_IDENTICAL."
+        raise ArgumentError(
+            "build: refit=True makes every weight refittable and refittable= only the named ones; give one"
+        )
     return BuildOptions(
         checked,
         tuple(sorted(pools.items())),
@@ -286,7 +296,43 @@ def build_options(
         bool(exclude_lean_runtime),
         bool(refit),
         tf32,
+        names,
     )
+
+
+def named_constants(network: Network) -> list[str]:
+    """The names of the constants the user named (the parameters of :mod:`trtdsl.nn` modules), whose
+    weights the lowering names after them."""
+    return [node.name for node in network.nodes if node.user_named and node.op.kind == "Constant"]
+
+
+def _refittable(network: Network, refittable: Any) -> tuple[str, ...]:
+    """The names of the weights ``refittable`` marks: every named constant for True, none for False, else
+    the names given, each of which must be a named constant."""
+    if isinstance(refittable, (bool, np.bool_)):
+        if not refittable:
+            return ()
+        names = named_constants(network)
+        if not names:
+            raise ArgumentError(
+                f"build: refittable=True, but network {network.name!r} has no named constants (the "
+                "parameters of td.nn modules, or net.constant(values, name=...)) to refit"
+            )
+        return tuple(names)
+    if isinstance(refittable, str) or not isinstance(refittable, Iterable):
+        raise bad_argument(
+            "build", "refittable", refittable,
+            "True (every named constant), False, or a list of constant names"
+        )
+    given = list(refittable)
+    known = set(named_constants(network))
+    unknown = [shown(n) for n in given if not isinstance(n, str) or n not in known]
+    if unknown:
+        raise ArgumentError(
+            f"build: refittable names {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not "
+            f"named constants of network {network.name!r} ({', '.join(sorted(known)) or 'it has none'})"
+        )
+    return tuple(dict.fromkeys(given))
 
 
 def _profile(index: int, profile: Any, dims: list[str], network: Network) -> dict[str, tuple]:
@@ -369,6 +415,10 @@ def configure(
         config.set_flag(trt.BuilderFlag.EXCLUDE_LEAN_RUNTIME)
     if options.refit:
         config.set_flag(trt.BuilderFlag.REFIT)
+    if options.refittable:
+        # NvInfer.h, BuilderFlag::kREFIT_INDIVIDUAL: "By default, all weights are non-refittable when this
+        # flag is enabled": build() marks the chosen ones with markWeightsRefittable
+        config.set_flag(trt.BuilderFlag.REFIT_INDIVIDUAL)
     if not options.tf32:
         # NvInfer.h, BuilderFlag::kTF32: "Enabled by default"; TF32 rounds the inputs of float32 inner
         # products to 10-bit mantissas
@@ -404,9 +454,12 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
     Options: ``profiles`` (a dict, or a list of dicts, of dim name -> (min, opt, max)), ``workspace``
     (bytes), ``memory_pools`` ({MemoryPoolType name: bytes}), ``optimization_level`` (0-5),
     ``timing_cache`` (a file read before and written after the build), ``version_compatible``,
-    ``exclude_lean_runtime``, ``refit``, ``tf32`` (True, TensorRT's default, lets float32 matrix
-    multiplications and convolutions round their inputs to TF32's 10-bit mantissa; False gives float32
-    accuracy); ``progress`` shows the build's phases (True: a bar on stderr).
+    ``exclude_lean_runtime``, ``refit`` (every weight refittable), ``refittable`` (True: the named
+    constants, the parameters of :mod:`trtdsl.nn` modules, or a list of their names, are refittable and
+    the rest optimized as constants: ``BuilderFlag.REFIT_INDIVIDUAL``; see ``Engine.refit``), ``tf32``
+    (True, TensorRT's default, lets float32 matrix multiplications and convolutions round their inputs to
+    TF32's 10-bit mantissa; False gives float32 accuracy); ``progress`` shows the build's phases (True: a
+    bar on stderr).
     TensorRT's messages go to the ``trtdsl.tensorrt`` logger.
 
     >>> import trtdsl as td
@@ -437,6 +490,9 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         detail = "; ".join(logger.errors[-3:]) or str(exc)
         raise BackendError(f"tensorrt: TensorRT {api.version} could not create a builder: {detail}") from None
     lowered = lower(network, api.trt, builder=builder)
+    for name in checked.refittable:
+        if not lowered.network.mark_weights_refittable(name):
+            raise BackendError(f"tensorrt: TensorRT {api.version} could not mark weights {name!r} refittable")
     config = configure(api, builder, network, checked, progress)
     LOG.info(
         "building a TensorRT %s engine for network %r (%d layers)",

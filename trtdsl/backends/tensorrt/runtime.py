@@ -28,9 +28,10 @@ import numpy as np
 
 from trtdsl._files import atomic_write
 from trtdsl.backends.tensorrt import cuda
-from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
+from trtdsl.backends.tensorrt.api import WIDENED_CONSTANTS, TensorRT, import_tensorrt
+from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import BackendError, ExecutionError, InputError, bad_argument
+from trtdsl.errors import ArgumentError, BackendError, ExecutionError, InputError, bad_argument, shown
 
 MAGIC = b"TRTDSL-PLAN\x00"
 FORMAT = 1
@@ -136,6 +137,7 @@ class Engine:
         self._profile = -1
         self._allocator: Any = None
         self._logger: Any = None
+        self._refitted = False  # the plan predates a refit: save() serializes the engine again
 
     def __repr__(self) -> str:
         names = ", ".join(t.name for t in self.io) if self._engine is not None else "not loaded"
@@ -143,7 +145,11 @@ class Engine:
 
     # -- files -------------------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the engine to ``path`` atomically, with a header that :meth:`load` checks."""
+        """Write the engine to ``path`` atomically, with a header that :meth:`load` checks (after
+        :meth:`refit`, the refitted engine, serialized again)."""
+        if self._refitted:
+            self.plan = bytes(memoryview(self.engine.serialize()))
+            self._refitted = False
         header = {
             "tensorrt": self.api.version,
             "version_compatible": self.version_compatible,
@@ -391,6 +397,77 @@ class Engine:
             self.run(feeds)
         end.record(stream)
         return end.elapsed_ms(start) / iterations
+
+    # -- refitting ---------------------------------------------------------------------------------------
+    def refit(self, weights: Any) -> None:
+        """Give the engine's refittable weights new values, through TensorRT's ``Refitter``
+        (``set_named_weights``, then ``refit_cuda_engine``). ``weights`` maps weights names (those of the
+        constants the network named: the parameter paths of :mod:`trtdsl.nn` modules) to arrays, or is a
+        module, whose ``state_dict()`` is used. The engine must be built with ``refittable=`` (or
+        ``refit=True``). A mapping that does not fit -- a name the engine has no refittable weights for, an
+        array of another dtype or size -- is an ArgumentError listing every mismatch; weights TensorRT
+        still needs (``get_missing_weights``: weights it combined with those given) are a BackendError
+        naming them. bfloat16, bool and uint8 weights are stored widened (see the constant lowering) and
+        are widened here too. :meth:`save` writes the refitted engine."""
+        state = weights.state_dict() if callable(getattr(weights, "state_dict", None)) else weights
+        if not isinstance(state, Mapping):
+            raise bad_argument("refit", "weights", weights,
+                               "a mapping of weights names to arrays, or a td.nn Module")
+        trt = self.api.trt
+        engine = self.engine
+        refitter = trt.Refitter(engine, self._logger)
+        known = set(refitter.get_all_weights())
+        if not known:
+            raise ArgumentError("refit: the engine has no refittable weights; build it with refittable=True "
+                                "(the named constants) or refittable=[names]")
+        problems, arrays = [], {}
+        for name in sorted(str(k) for k in state if k not in known):
+            problems.append(f"unexpected: {name} is not a refittable weights name of the engine")
+        for name in sorted(k for k in state if k in known):
+            problem, array = self._refit_array(refitter, name, state[name])
+            if problem:
+                problems.append(problem)
+            else:
+                arrays[name] = array
+        if problems:
+            count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
+            raise ArgumentError(f"refit: the weights do not fit the engine ({count}):\n  "
+                                + "\n  ".join(problems))
+        keep = []
+        for name, array in arrays.items():
+            trt_weights, buffer = self.api.weights(array)
+            keep.append(buffer)
+            if not refitter.set_named_weights(name, trt_weights):
+                detail = "; ".join(self._logger.errors[-3:]) or "no error was logged"
+                raise BackendError(f"refit: TensorRT {self.api.version} refused weights {name!r}: {detail}")
+        missing = sorted(refitter.get_missing_weights())
+        if missing:
+            raise BackendError(f"refit: TensorRT also needs weights {', '.join(missing)}, which the engine "
+                               "combined with those given; give them too")
+        if not refitter.refit_cuda_engine():
+            detail = "; ".join(self._logger.errors[-3:]) or "no error was logged"
+            raise BackendError(f"refit: TensorRT {self.api.version} could not refit the engine: {detail}")
+        self._refitted = True
+
+    def _refit_array(self, refitter: Any, name: str, value: Any) -> tuple[str | None, Any]:
+        """Why ``value`` cannot be the weights ``name`` (None when it can), and the array to give TensorRT."""
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError, RuntimeError):
+            array = np.asarray(None)
+        given = dtypes.of_array(array)
+        if given is None:
+            return f"not an array: {name} is {shown(value)}", None
+        prototype = refitter.get_weights_prototype(name)
+        expected = self.api.from_dtype(prototype.dtype)
+        widened = WIDENED_CONSTANTS.get(given.trt)
+        if given is not expected and widened is expected:
+            array, given = array.astype(expected.numpy), expected
+        if given is not expected:
+            return f"wrong dtype: {name} is {given.name}; expected {expected.name}", None
+        if array.size != prototype.size:
+            return f"wrong size: {name} has {array.size} elements; expected {prototype.size}", None
+        return None, array
 
 
 def _within(ranges: Any, shape: tuple[int, ...]) -> bool:

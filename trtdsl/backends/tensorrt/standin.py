@@ -350,6 +350,9 @@ class StandIn:
             )
         self.calls.append(Call(cls_name, name, "set", ("value",)))
         obj._state[name] = self.convert(target, value)
+        also = _SETTERS.get((cls_name, name))
+        if also is not None:
+            also(self, obj, obj._state[name])
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
@@ -519,6 +522,9 @@ Behaviour = Callable[[StandIn, Any, Signature, dict], Any]
 _BEHAVIOURS: dict[tuple[str, str], Behaviour] = {}
 _GETTERS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
 _DEFAULTS: dict[tuple[str, str], Callable[[StandIn, Any], Any]] = {}
+# What writing a property does besides storing its value (e.g. an IAttention's mask is an input of its
+# IAttentionInputLayer).
+_SETTERS: dict[tuple[str, str], Callable[[StandIn, Any, Any], None]] = {}
 
 
 def behaviour(owner: str, *names: str) -> Callable[[Behaviour], Behaviour]:
@@ -794,6 +800,34 @@ def _mark_output_for_shapes(si: StandIn, network: Any, sig: Signature, a: dict) 
     return True
 
 
+@behaviour("INetworkDefinition", "set_weights_name")
+def _set_weights_name(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    # NvInfer.h, setWeightsName: "The name must be set after the Weights are used in the network"; the
+    # stand-in knows the weights of its constant layers
+    weights = a["weights"]
+    if not any(layer._state.get("weights") is weights for layer in network._state["layers"]):
+        raise StandInError("INetworkDefinition.set_weights_name: the weights are used by no constant layer "
+                           "of the network (the stand-in names only those)")
+    names = network._state.setdefault("weights_names", {})
+    if not a["name"] or a["name"] in names:
+        return False
+    names[a["name"]] = weights
+    return True
+
+
+@behaviour("INetworkDefinition", "mark_weights_refittable")
+def _mark_weights_refittable(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    if a["name"] not in network._state.get("weights_names", {}):
+        return False
+    network._state.setdefault("refittable", set()).add(a["name"])
+    return True
+
+
+@behaviour("INetworkDefinition", "are_weights_marked_refittable")
+def _are_weights_marked_refittable(si: StandIn, network: Any, sig: Signature, a: dict) -> bool:
+    return a["name"] in network._state.get("refittable", set())
+
+
 def _item(key: str) -> Behaviour:
     """``get_input``/``get_output`` of networks and layers: the item at ``index``, None out of range (as
     TensorRT returns nullptr)."""
@@ -873,6 +907,12 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     for prop in ("loop", "conditional"):
         if si.manifest.property(cls_name, prop) is not None:
             state[prop] = owner
+    return _new_layer(si, network, cls_name, state)
+
+
+def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
+    """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
+    with its output tensors."""
     layer = si.new(cls_name, **state)
     index = len(network._state["layers"])
     layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
@@ -901,6 +941,100 @@ def _add_normalization(si: StandIn, network: Any, sig: Signature, a: dict) -> An
     return layer
 
 
+# IAttention: not a layer, but the helper that owns two (NvInfer.h 11.1 L6812-L6896): an
+# IAttentionInputLayer whose inputs are query, key, value, mask, normalizationQuantizeScale, queryLengths
+# and keyValueLengths (in that order, L6859-L6867), and an IAttentionOutputLayer computing the result. How
+# a real network wires the two to each other is not documented: here the output layer reads the input
+# layer's output. Both are named after the attention.
+_ATTENTION_OPTIONAL_INPUTS = {
+    "mask": 3, "normalization_quantize_scale": 4, "query_lengths": 5, "key_value_lengths": 6,
+}
+
+
+@behaviour("INetworkDefinition", "add_attention", "add_attention_v2")
+def _add_attention(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+    inputs = [a["query"], a["key"], a["value"]]
+    for tensor in inputs:
+        _check_owned(network, tensor, sig.returns)
+    attention = si.new("IAttention", network=network, norm_op=a["norm_op"], decomposable=False)
+    entry = _new_layer(si, network, "IAttentionInputLayer", {"inputs": inputs, "network": network,
+                                                             "class": "IAttentionInputLayer"})
+    exit_ = _new_layer(si, network, "IAttentionOutputLayer", {"inputs": [entry.get_output(0)],
+                                                              "network": network,
+                                                              "class": "IAttentionOutputLayer"})
+    for layer in (entry, exit_):
+        layer._state["attention"] = attention
+    attention._state.update(input_layer=entry, output_layer=exit_, name=exit_._state["name"])
+    if "causal_kind" in a:
+        attention._state["causal_kind"] = a["causal_kind"]
+        _attention_causal_kind(si, attention, a["causal_kind"])
+    else:
+        attention._state["causal"] = a["causal"]
+        _attention_causal(si, attention, a["causal"])
+    return attention
+
+
+def _attention_causal(si: StandIn, attention: Any, causal: bool) -> None:
+    if si.manifest.property("IAttention", "causal_kind") is not None:  # setCausal: kUPPER_LEFT or kNONE
+        attention._state["causal_kind"] = si.CausalMaskKind.UPPER_LEFT if causal else si.CausalMaskKind.NONE
+
+
+def _attention_causal_kind(si: StandIn, attention: Any, kind: Any) -> None:
+    attention._state["causal"] = kind != si.CausalMaskKind.NONE
+
+
+def _attention_name(si: StandIn, attention: Any, name: str) -> None:
+    for layer in ("input_layer", "output_layer"):
+        attention._state[layer]._state["name"] = name
+
+
+def _attention_input(index: int) -> Callable[[StandIn, Any, Any], None]:
+    def set_input(si: StandIn, attention: Any, tensor: Any) -> None:
+        if tensor is not None:
+            _check_owned(attention._state["network"], tensor, "IAttention")
+        inputs = attention._state["input_layer"]._state["inputs"]
+        inputs.extend([None] * (index + 1 - len(inputs)))
+        inputs[index] = tensor
+
+    return set_input
+
+
+_SETTERS[("IAttention", "causal")] = _attention_causal
+_SETTERS[("IAttention", "causal_kind")] = _attention_causal_kind
+_SETTERS[("IAttention", "name")] = _attention_name
+for _prop, _index_of in _ATTENTION_OPTIONAL_INPUTS.items():
+    _SETTERS[("IAttention", _prop)] = _attention_input(_index_of)
+    _DEFAULTS[("IAttention", _prop)] = lambda si, obj: None
+_DEFAULTS[("IAttention", "query_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IAttention", "key_value_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IAttention", "num_ranks")] = lambda si, obj: 1
+_DEFAULTS[("IAttention", "normalization_quantize_to_type")] = lambda si, obj: si.DataType.FLOAT
+# NvInfer.h 11.1 IKVCacheUpdateLayer::setUpdateForm: "Default is kPADDED_BHND"
+_DEFAULTS[("IKVCacheUpdateLayer", "update_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
+_DEFAULTS[("IKVCacheUpdateLayer", "update_lengths")] = lambda si, obj: None
+_GETTERS[("IAttention", "num_inputs")] = lambda si, obj: 3
+_GETTERS[("IAttention", "num_outputs")] = lambda si, obj: 1
+_GETTERS[("IAttentionBoundaryLayer", "attention")] = lambda si, obj: obj._state["attention"]
+
+
+@behaviour("IAttention", "get_input")
+def _attention_get_input(si: StandIn, attention: Any, sig: Signature, a: dict) -> Any:
+    return _index(attention._state["input_layer"]._state["inputs"][:3], a["index"])
+
+
+@behaviour("IAttention", "get_output")
+def _attention_get_output(si: StandIn, attention: Any, sig: Signature, a: dict) -> Any:
+    return _index(attention._state["output_layer"]._state["outputs"], a["index"])
+
+
+@behaviour("IAttention", "set_input")
+def _attention_set_input(si: StandIn, attention: Any, sig: Signature, a: dict) -> bool:
+    if not 0 <= a["index"] < 3:
+        return False
+    _attention_input(a["index"])(si, attention, a["tensor"])
+    return True
+
+
 # Layers
 @behaviour("ILayer", "set_input")
 def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
@@ -913,6 +1047,56 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     _check_owned(layer._state["network"], a["tensor"], "set_input")
     inputs.extend([None] * (index + 1 - len(inputs)))
     inputs[index] = a["tensor"]
+
+
+def _set_inputs(layer: Any, first: int, tensors: list[Any], method: str) -> None:
+    inputs = layer._state["inputs"]
+    for tensor in tensors:
+        _check_owned(layer._state["network"], tensor, method)
+    inputs.extend([None] * (first + len(tensors) - len(inputs)))
+    inputs[first:first + len(tensors)] = tensors
+
+
+# IMoELayer: the weights, the biases and the quantization scale are inputs 3-5, 6-8 and 9 (NvInfer.h numbers
+# only inputs 0-2; raise reads the others through get_input, the only way the Python API gives them back)
+@behaviour("IMoELayer", "set_gated_weights")
+def _moe_weights(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 3, [a["fc_gate_weights"], a["fc_up_weights"], a["fc_down_weights"]], "set_gated_weights")
+    layer._state["activation_type"] = a["activation_type"]
+
+
+@behaviour("IMoELayer", "set_gated_biases")
+def _moe_biases(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 6, [a["fc_gate_biases"], a["fc_up_biases"], a["fc_down_biases"]], "set_gated_biases")
+
+
+@behaviour("IMoELayer", "set_swiglu_params")
+def _moe_swiglu(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    layer._state.update(swiglu_param_limit=a["limit"], swiglu_param_alpha=a["alpha"],
+                        swiglu_param_beta=a["beta"])
+
+
+@behaviour("IMoELayer", "set_quantization_static")
+def _moe_static(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 9, [a["fc_down_activation_scale"]], "set_quantization_static")
+    layer._state.update(quantization_to_type=a["data_type"], quantization_block_shape=si.Dims([]))
+
+
+@behaviour("IMoELayer", "set_quantization_dynamic_dbl_q")
+def _moe_dynamic(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
+    _set_inputs(layer, 9, [a["fc_down_activation_dbl_q_scale"]], "set_quantization_dynamic_dbl_q")
+    layer._state.update(quantization_to_type=a["data_type"],
+                        quantization_block_shape=si.convert("Dims", a["block_shape"]),
+                        dyn_q_output_scale_type=a["dyn_q_output_scale_type"])
+
+
+# NvInfer.h IMoELayer: "Default: DataType::kFLOAT which means the MoE layer is not quantized"; SwiGLU
+# parameters "Default: +inf, 1.0, 0.0"
+_DEFAULTS[("IMoELayer", "quantization_to_type")] = lambda si, obj: si.DataType.FLOAT
+_DEFAULTS[("IMoELayer", "quantization_block_shape")] = lambda si, obj: si.Dims([])
+_DEFAULTS[("IMoELayer", "swiglu_param_limit")] = lambda si, obj: float("inf")
+_DEFAULTS[("IMoELayer", "swiglu_param_alpha")] = lambda si, obj: 1.0
+_DEFAULTS[("IMoELayer", "swiglu_param_beta")] = lambda si, obj: 0.0
 
 
 _GETTERS[("ILayer", "num_inputs")] = lambda si, obj: len(obj._state["inputs"])

@@ -7,6 +7,9 @@ back into one Constant of the original type; a widened constant + cast written b
 mark) stays two layers. FP8, INT4, FP4 and E8M0 weights are written directly (4-bit ones packed two per
 byte); TensorRT's Python API cannot read them back, so raising them is an error.
 
+The weights of a constant the user named (as :mod:`trtdsl.nn` names parameters) take its name
+(``set_weights_name``), by which they are refitted; widened weights are refitted widened.
+
 TensorRT takes quantized weights only through a Dequantize layer: "When using pre-quantized weights, an
 IDequantizeLayer is required between the weights and the linear operator that uses them" (TensorRT's
 Explicit Quantization guide), and E8M0 is "exponent-only 8-bit floating point type for quantization
@@ -68,11 +71,26 @@ def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
     dims = ctx.api.dims(weights.shape)
     wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
     if wide is None:
-        ctx.add(node, "add_constant", dims, ctx.weights(weights.array))
-        return
-    stored = ctx.helper(node, "widened", "add_constant", dims, ctx.weights(weights.array.astype(wide.numpy)))
-    stored.metadata = WIDENED_MARK
-    ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
+        values = ctx.weights(weights.array)
+        ctx.add(node, "add_constant", dims, values)
+    else:
+        values = ctx.weights(weights.array.astype(wide.numpy))
+        stored = ctx.helper(node, "widened", "add_constant", dims, values)
+        stored.metadata = WIDENED_MARK
+        ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
+    if node.user_named:
+        _name_weights(ctx, node, values)
+
+
+def _name_weights(ctx: LowerContext, node: Node, weights: Any) -> None:
+    """Give the weights of a constant the user named (a td.nn parameter's path) that name, as TensorRT's
+    ONNX parser names an initializer's weights (onnx-tensorrt ``importerUtils.cpp``: ``addConstant``, then
+    ``setWeightsName(weights, weights.getName())``; TensorRT's developer guide, "Refitting an Engine"):
+    the refitter's ``set_named_weights`` knows them by it. NvInfer.h, setWeightsName: "The name must be
+    set after the Weights are used in the network"."""
+    if not ctx.network.set_weights_name(weights, node.name):
+        raise BackendError(f"tensorrt: TensorRT refused the weights name {node.name!r} (other weights have "
+                           "it)", location=node.location)
 
 
 def _raise_constant(ctx: RaiseContext, layer: Any) -> Raised:

@@ -5,8 +5,9 @@ per-channel axis and the block shape are the layer's properties. A block shape i
 quantization (TensorRT's default is none). A per-tensor scale of shape ``(1,)`` (or of the input's rank,
 one coefficient) goes through a helper Shuffle to 0-D, as NvInfer.h's IQuantizeLayer says "The scale value
 must be a scalar for per-tensor quantization"; raise reads the scale behind it. DynamicQuantize lowers to
-``add_dynamic_quantize_v2``; raise also reads layers of the deprecated ``add_dynamic_quantize`` (an axis and
-a block size instead of a block shape) as the same op.
+``add_dynamic_quantize_v2``, or for a ``v1`` op (``td.dynamic_quantize_v1``) to the deprecated
+``add_dynamic_quantize`` (an axis and a block size instead of a block shape; in both 10.16 and 11.4, since
+10.8); raise reads a layer without a block shape as a ``v1`` op.
 """
 
 from __future__ import annotations
@@ -56,22 +57,21 @@ def _raise_scaled(cls: type[Quantize] | type[Dequantize]) -> RaiseFn:
 
 
 def _lower_dynamic_quantize(ctx: LowerContext, node: Node, op: DynamicQuantize) -> None:
-    layer = ctx.add(
-        node,
-        "add_dynamic_quantize_v2",
-        ctx.input(node, 0),
-        ctx.trt.Dims(list(op.block_shape)),
-        ctx.api.dtype(op.to_type),
-        ctx.api.dtype(op.scale_type),
-    )
+    to_type, scale_type = ctx.api.dtype(op.to_type), ctx.api.dtype(op.scale_type)
+    if op.v1:
+        axis = op.blocked_axis()
+        block = op.block_shape[axis]
+        layer = ctx.add(node, "add_dynamic_quantize", ctx.input(node, 0), axis, block, to_type, scale_type)
+    else:
+        blocks = ctx.trt.Dims(list(op.block_shape))
+        layer = ctx.add(node, "add_dynamic_quantize_v2", ctx.input(node, 0), blocks, to_type, scale_type)
     ctx.set_inputs(node, layer, 1)
 
 
 def _raise_dynamic_quantize(ctx: RaiseContext, layer: Any) -> Raised:
-    block = ctx.api.optional_dims(layer.block_shape)
-    if not block:
-        block = _legacy_block_shape(ctx, layer)
-    op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), block)
+    given = ctx.api.optional_dims(layer.block_shape)
+    block = given or _legacy_block_shape(ctx, layer)
+    op = DynamicQuantize(ctx.dtype(layer.to_type), ctx.dtype(layer.scale_type), block, v1=not given)
     return Raised(op, ctx.inputs(layer))
 
 

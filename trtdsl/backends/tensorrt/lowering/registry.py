@@ -12,7 +12,8 @@ An :class:`Entry` pairs two functions:
   tensors.
 
 ``layer_type`` is the ``trt.LayerType`` whose layers the entry raises: :data:`RAISERS` holds the same
-entries keyed by it. ``param_inputs`` lists the layer inputs that carry a parameter of the op (e.g.
+entries keyed by it (and by the ``also`` types of an op that TensorRT writes as several layers of which
+raise reads the first, absorbing the others: an IAttention's input and output layers). ``param_inputs`` lists the layer inputs that carry a parameter of the op (e.g.
 Squeeze's axes, a constant shape tensor in TensorRT): raise folds the constant producing them into the
 op. Op classes TensorRT cannot express are registered with :func:`not_expressible` and the reason.
 
@@ -79,15 +80,17 @@ def register(
     raise_: RaiseFn,
     *,
     param_inputs: Sequence[int] = (),
+    also: Sequence[str] = (),
 ) -> Entry[OpT]:
-    """Add the entry of ``op_cls``, whose layers have LayerType ``layer_type``."""
-    if layer_type in RAISERS:
-        raise ValueError(
-            f"LayerType {layer_type} is raised by both {RAISERS[layer_type].op_cls.kind!r} and "
-            f"{op_cls.kind!r}"
-        )
+    """Add the entry of ``op_cls``, whose layers have LayerType ``layer_type`` (and ``also`` those)."""
+    for kind in (layer_type, *also):
+        if kind in RAISERS:
+            raise ValueError(
+                f"LayerType {kind} is raised by both {RAISERS[kind].op_cls.kind!r} and {op_cls.kind!r}"
+            )
     entry = LOWERINGS.register(op_cls, Entry(op_cls, layer_type, lower, raise_, tuple(param_inputs)))
-    RAISERS[layer_type] = entry
+    for kind in (layer_type, *also):
+        RAISERS[kind] = entry
     return entry
 
 

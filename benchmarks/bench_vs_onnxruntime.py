@@ -1,0 +1,256 @@
+"""The reference interpreter against onnxruntime's CPU engine on five networks, side by side in one run.
+
+Each network is built with trtdsl's public API, exported with ``to_onnx()`` and run on onnxruntime's CPU
+execution provider (default graph optimizations, 2 intra-op threads) and on the NumPy reference (NumPy's
+BLAS with as many threads as the cores other processes leave idle: trtdsl.reference.blas), on the same
+inputs, in one process. The two are interleaved (reference,
+onnxruntime, reference, ...) after a warm-up, so both see the same machine conditions; the table gives
+the median wall time of each, their ratio (reference / onnxruntime), the largest absolute difference of
+the outputs, and the GFLOP/s each reaches (multiply-adds of the convolutions and matrix products count
+two FLOPs; other layers are not counted).
+
+Networks: ResNet-50 v1 (batch 1, 224x224, batch norm folded into the convolutions), an MLP
+784-1024-1024-10 (batch 256), a transformer encoder block (batch 8, 128 tokens, width 256, 4 heads,
+feed-forward 1024, GELU with erf), an LSTM written with ``td.scan`` (128 steps, batch 16, hidden 256) and
+a chain of 1000 elementwise layers on a 64x64 tensor.
+
+Targets: geometric mean of the ratios <= 1.0, no network above 1.5. ``--contended`` runs the same with
+a CPU-bound process competing for the cores (the target there: the reference slows down no more than
+onnxruntime does). Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import trtdsl as td
+
+GEOMEAN_TARGET = 1.0
+WORST_TARGET = 1.5
+ORT_THREADS = 2
+
+
+@dataclass
+class Case:
+    """A network, its inputs, and the FLOPs of one run."""
+
+    name: str
+    net: td.Network
+    feeds: dict[str, np.ndarray]
+    flops: float
+
+
+def _rand(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def resnet50() -> Case:
+    rng = np.random.default_rng(0)
+    net = td.Network("resnet50")
+    x = net.input("image", td.float32, (1, 3, 224, 224))
+    flops = 0.0
+
+    def conv(h: td.Tensor, k: int, size: int, stride: int = 1, relu: bool = True) -> td.Tensor:
+        nonlocal flops
+        c = h.shape[1]
+        w = _rand(rng, k, c, size, size, scale=math.sqrt(2 / (c * size * size)))
+        y = td.conv(h, w, _rand(rng, k, scale=0.1), stride=stride, padding=size // 2)
+        flops += 2 * k * c * size * size * y.shape[2] * y.shape[3]
+        return td.relu(y) if relu else y
+
+    h = conv(x, 64, 7, 2)
+    h = td.max_pool(h, 3, stride=2, padding=1)
+    for stage, (blocks, width) in enumerate([(3, 64), (4, 128), (6, 256), (3, 512)]):
+        for block in range(blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            shortcut = h if block > 0 else conv(h, 4 * width, 1, stride, relu=False)
+            y = conv(h, width, 1)
+            y = conv(y, width, 3, stride)
+            y = conv(y, 4 * width, 1, relu=False)
+            h = td.relu(y + shortcut)
+    h = td.reshape(td.mean(h, axis=(2, 3)), (1, 2048))
+    h = td.linear(h, _rand(rng, 1000, 2048, scale=0.02), _rand(rng, 1000, scale=0.1))
+    flops += 2 * 2048 * 1000
+    net.output("logits", h)
+    return Case("ResNet-50 v1, 1x3x224x224", net, {"image": _rand(rng, 1, 3, 224, 224)}, flops)
+
+
+def mlp() -> Case:
+    rng = np.random.default_rng(1)
+    net = td.Network("mlp")
+    h = net.input("x", td.float32, ("batch", 784))
+    sizes = [784, 1024, 1024, 10]
+    for i, (m, n) in enumerate(zip(sizes, sizes[1:])):
+        h = h @ _rand(rng, m, n, scale=math.sqrt(2 / m)) + _rand(rng, n, scale=0.1)
+        if i < len(sizes) - 2:
+            h = td.relu(h)
+    net.output("y", h)
+    batch = 256
+    flops = 2 * batch * sum(m * n for m, n in zip(sizes, sizes[1:]))
+    return Case("MLP 784-1024-1024-10, batch 256", net, {"x": _rand(rng, batch, 784)}, flops)
+
+
+def transformer() -> Case:
+    rng = np.random.default_rng(2)
+    b, s, d, heads, ffn = 8, 128, 256, 4, 1024
+    net = td.Network("encoder")
+    x = net.input("x", td.float32, (b, s, d))
+
+    def dense(h: td.Tensor, m: int, n: int) -> td.Tensor:
+        return td.linear(h, _rand(rng, n, m, scale=1 / math.sqrt(m)), _rand(rng, n, scale=0.1))
+
+    q, k, v = (td.split_heads(dense(x, d, d), heads) for _ in range(3))
+    scores = td.matmul(q, k, transpose_b=True) * np.float32(1 / math.sqrt(d // heads))
+    attention = td.merge_heads(td.matmul(td.softmax(scores, axis=-1), v))
+    h = td.layer_norm(x + dense(attention, d, d), np.ones(d, np.float32), np.zeros(d, np.float32))
+    y = dense(td.gelu(dense(h, d, ffn)), ffn, d)
+    net.output("y", td.layer_norm(h + y, np.ones(d, np.float32), np.zeros(d, np.float32)))
+    flops = 2 * b * s * (4 * d * d + 2 * d * ffn) + 2 * 2 * b * s * s * d
+    return Case("transformer block b8 s128 d256, GELU", net, {"x": _rand(rng, b, s, d)}, flops)
+
+
+def lstm() -> Case:
+    rng = np.random.default_rng(3)
+    steps, batch, hidden = 128, 16, 256
+    net = td.Network("lstm")
+    xs = net.input("xs", td.float32, (steps, batch, hidden))
+    w = net.constant(_rand(rng, 2 * hidden, 4 * hidden, scale=1 / math.sqrt(2 * hidden)), name="w")
+    bias = net.constant(_rand(rng, 4 * hidden, scale=0.1), name="b")
+
+    def step(carry: tuple[td.Tensor, td.Tensor], x: td.Tensor) -> tuple[tuple[td.Tensor, td.Tensor], td.Tensor]:
+        h, c = carry
+        gates = td.concatenate([x, h], axis=1) @ w + bias
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = td.sigmoid(f) * c + td.sigmoid(i) * td.tanh(g)
+        h = td.sigmoid(o) * td.tanh(c)
+        return (h, c), h
+
+    zeros = np.zeros((batch, hidden), np.float32)
+    _, hs = td.scan(step, (zeros, zeros), xs)
+    net.output("hs", hs)
+    flops = steps * 2 * batch * 2 * hidden * 4 * hidden
+    return Case("LSTM (td.scan) 128 steps, b16 h256", net, {"xs": _rand(rng, steps, batch, hidden)}, flops)
+
+
+def chain() -> Case:
+    rng = np.random.default_rng(4)
+    net = td.Network("chain")
+    h = net.input("x", td.float32, (64, 64))
+    for i in range(250):  # 4 layers each
+        h = td.tanh(h * np.float32(1.5) + np.float32(0.1 * (i % 7 - 3)))
+        h = td.relu(h) - np.float32(0.25)
+    net.output("y", h)
+    return Case("elementwise chain, 1000 layers, 64x64", net, {"x": _rand(rng, 64, 64)}, 0.0)
+
+
+CASES: list[Callable[[], Case]] = [resnet50, mlp, transformer, lstm, chain]
+
+
+def onnxruntime_runner(net: td.Network) -> Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = ORT_THREADS
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(net.to_onnx().SerializeToString(), options,
+                                   providers=["CPUExecutionProvider"])
+    names = list(net.outputs)
+
+    def run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return dict(zip(names, session.run(names, feeds)))
+
+    return run
+
+
+@dataclass
+class Row:
+    name: str
+    reference: float
+    onnxruntime: float
+    diff: float
+    flops: float
+
+    @property
+    def ratio(self) -> float:
+        return self.reference / self.onnxruntime
+
+
+def measure(case: Case, warmup: int, repeats: int) -> Row:
+    ort_run = onnxruntime_runner(case.net)
+
+    def ref_run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return case.net.run(feeds)
+
+    times: dict[str, list[float]] = {"reference": [], "onnxruntime": []}
+    for i in range(warmup + repeats):
+        for label, fn in (("reference", ref_run), ("onnxruntime", ort_run)):
+            start = time.perf_counter()
+            fn(case.feeds)
+            if i >= warmup:
+                times[label].append(time.perf_counter() - start)
+    want, got = ort_run(case.feeds), ref_run(case.feeds)
+    diff = max(float(np.max(np.abs(got[k].astype(np.float64) - want[k]))) for k in want)
+    return Row(case.name, statistics.median(times["reference"]), statistics.median(times["onnxruntime"]),
+               diff, case.flops)
+
+
+def table(rows: list[Row], title: str) -> float:
+    print(title)
+    print(f"    {'network':40s}{'reference':>12s}{'onnxruntime':>13s}{'ratio':>8s}{'max |diff|':>12s}"
+          f"{'GFLOP/s ref / ort':>20s}")
+    for r in rows:
+        rates = (f"{r.flops / r.reference / 1e9:7.1f} / {r.flops / r.onnxruntime / 1e9:6.1f}" if r.flops
+                 else f"{'-':>16s}")
+        print(f"    {r.name:40s}{r.reference * 1e3:9.2f} ms{r.onnxruntime * 1e3:10.2f} ms{r.ratio:7.2f}x"
+              f"{r.diff:12.2e}{rates:>20s}")
+    geomean = math.exp(statistics.fmean(math.log(r.ratio) for r in rows))
+    worst = max(r.ratio for r in rows)
+    verdict = "meets" if geomean <= GEOMEAN_TARGET and worst <= WORST_TARGET else "MISSES"
+    print(f"    geometric mean {geomean:.2f}x, worst {worst:.2f}x; targets <= {GEOMEAN_TARGET:.1f}x and "
+          f"<= {WORST_TARGET:.1f}x: {verdict}")
+    return geomean
+
+
+def competitor() -> subprocess.Popen[bytes]:
+    """A CPU-bound Python process spinning until it is killed."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument("--contended", action="store_true",
+                        help="also run with a CPU-bound process competing for the cores")
+    args = parser.parse_args()
+    warmup, repeats = (1, 3) if args.quick else (2, 7)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    import onnxruntime as ort
+
+    print(f"trtdsl {td.__version__}, numpy {np.__version__}, onnxruntime {ort.__version__} "
+          f"({ORT_THREADS} intra-op threads); {os.cpu_count()} CPUs, load average {load:.1f}; "
+          f"median of {repeats} after {warmup} warm-up\n")
+    cases = [make() for make in CASES]
+    quiet = table([measure(c, warmup, repeats) for c in cases], "Without added load:")
+    if args.contended:
+        spinner = competitor()
+        try:
+            loaded = table([measure(c, warmup, repeats) for c in cases],
+                           "\nWith a CPU-bound process competing:")
+        finally:
+            spinner.kill()
+            spinner.wait()
+        print(f"    the geometric mean moved from {quiet:.2f}x to {loaded:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
