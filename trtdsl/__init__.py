@@ -95,8 +95,8 @@ __all__ = [
     # loops, conditionals and plugins
     "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
+    # tools over networks, the op classes, and reading ONNX models
+    "from_onnx", "ops", "quantization", "regions", "shapes",
     # modules, parameters and checkpoints
     "nn",
-    # tools over networks, and the op classes
-    "from_onnx", "ops", "quantization", "regions", "shapes",
 ]
