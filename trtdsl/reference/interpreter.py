@@ -108,7 +108,7 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 class Program:
     """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
     keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs, output,
-    dtype, shape, node, dead)`` with ``inputs(slots)`` the input values (see :func:`_getter`), the output
+    dtype, shape, node, dead)`` with ``inputs(slots)`` the input values (see :func:`getter`), the output
     slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None for a
     layer that needs the full check (several outputs, an omitted input, a data-dependent size);
     ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted) and outputs. The
@@ -131,7 +131,7 @@ class Program:
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
                                    tuple(slot[t] for t in gone)))
             else:
-                self.steps.append((node.op, _getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
         self.size = len(slot)
         made = {t for n in layers for t in n.outputs} | set(constants)
@@ -168,16 +168,16 @@ class Program:
             values[t] = slots[i]
 
 
-def _getter(slots: tuple[int, ...]) -> Callable[[list[Any]], Sequence[Any]]:
-    """``lambda values: [values[i] for i in slots]`` as one C call (``itemgetter`` gives a lone item
-    unwrapped, so one slot is read as a one-item slice).
+def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
+    """``lambda values: tuple(values[k] for k in keys)``, for many keys as one C call (``itemgetter``).
 
-    >>> _getter((2, 0))(["a", "b", "c"]), _getter((1,))(["a", "b", "c"]), _getter(())(["a"])
-    (('c', 'a'), ['b'], [])
+    >>> getter((2, 0))(["a", "b", "c"]), getter(("b",))({"b": 1}), getter(())(["a"])
+    (('c', 'a'), (1,), ())
     """
-    if len(slots) == 1:
-        return operator.itemgetter(slice(slots[0], slots[0] + 1))
-    return operator.itemgetter(*slots) if slots else operator.itemgetter(slice(0, 0))
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda values: (values[key],)
+    return operator.itemgetter(*keys) if keys else lambda values: ()
 
 
 def _evaluate_in_slots(node: Node, inputs: tuple[int, ...], outputs: tuple[int, ...], slots: list[Any],
@@ -409,4 +409,5 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
                 del values[t]
 
 
-__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure"]
+__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
+           "getter"]
