@@ -34,7 +34,7 @@ from trtdsl.ir.types import Weights
 from trtdsl.testing import (
     DimRange, Tolerance, compare, compare_arrays, first_divergence, random_inputs, tolerance_for,
 )
-from trtdsl.testing import strategies
+from trtdsl.testing import fuzz, networks, strategies
 
 THIS_FILE = pathlib.Path(__file__).resolve()
 
@@ -346,6 +346,12 @@ for _name, _call in {
                           lambda e: dict(dtype=td.float16, shape=(2, 3), min_value=-1.0, max_value=1.0)),
     "strategies.dim_size": (lambda e: lambda **kw: _example(strategies.dim_size(**kw)),
                             lambda e: dict(dim_range=DimRange(1, 2, 4))),
+    "networks.networks": (lambda e: lambda **kw: _example(networks.networks(**kw)), lambda e: dict(
+        ops=["unary", "loop"], dtypes=("float32",), max_layers=2, max_inputs=1, max_rank=2, max_size=2,
+        dynamic_dims=True, max_depth=1, plugins=(), allow_nan=False, allow_inf=False)),
+    "fuzz.fuzz": (lambda e: fuzz.fuzz, lambda e: dict(
+        first="reference", second="lower-raise-11.4", count=2, seconds=5.0, seed=0,
+        strategy=networks.networks(max_layers=2), progress=None)),
     "quantization.check": (lambda e: quantization.check, lambda e: (e.net.output("y", e.m * 2.0),
                                                                     dict(network=e.net))[1]),
     "shapes.classify": (lambda e: shapes.classify,
@@ -404,6 +410,8 @@ for _name, _call in {
         state_dict={"weight": ones(2, 2), "bias": ones(2)}, strict=True)),
     "nn.load": (lambda e: nn.load, lambda e: dict(path=_checkpoint())),
     "nn.save": (lambda e: nn.save, lambda e: dict(path=_checkpoint(), state_dict={"w": ones(2)})),
+    "from_onnx": (lambda e: td.from_onnx, lambda e: dict(model=_onnx_model(), name="imported",
+                                                         freeze={"k": np.int64(2)}, check=True)),
 }.items():
     CALLS[_name] = _call
 
@@ -413,6 +421,19 @@ def _checkpoint() -> pathlib.Path:
     path = pathlib.Path(tempfile.mkdtemp()) / "w.npz"
     nn.save(path, {"w": ones(2)})
     return path
+
+
+def _onnx_model() -> bytes:
+    """A serialized ONNX model computing ``relu(x) * k`` (``k`` an int64 input cast to float)."""
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Cast", ["k"], ["kf"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["r", "kf"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3]),
+                                           helper.make_tensor_value_info("k", TensorProto.INT64, [])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
 
 
 def _deep_list(depth: int) -> list:
@@ -935,8 +956,8 @@ FILES = {
 CLI_ERRORS = [
     (["inspect", "{tmp}/model.onnx"], "'{tmp}/model.onnx' is not a Python file; trtdsl reads networks "
                                       "defined in "
-                                      "Python (FILE.py[:NAME]) (trtdsl writes ONNX models but does not read "
-                                      "them)"),
+                                      "Python (FILE.py[:NAME]) (an ONNX model is read with 'trtdsl import "
+                                      "FILE.onnx')"),
     (["inspect", "{tmp}/model.plan"], "'{tmp}/model.plan' is not a Python file; trtdsl reads networks "
                                       "defined in "
                                       "Python (FILE.py[:NAME]) (an engine plan is loaded with "

@@ -215,7 +215,7 @@ def test_examples_inspect_and_run_from_the_command_line(example, capsys):
     assert [line.split(":")[0] for line in lines] == outputs
 
 
-COMMANDS = ["inspect", "run", "export", "draw", "build"]
+COMMANDS = ["inspect", "run", "export", "draw", "import", "build", "fuzz"]
 
 
 def help_text(capsys, *argv):

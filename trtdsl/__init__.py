@@ -18,6 +18,8 @@ package is layered (``docs/architecture.md``, "Layers"): a module imports only f
 below it.
 """
 
+import builtins
+
 from trtdsl import nn, ops, quantization, regions, shapes
 from trtdsl._version import __version__ as __version__  # "as": exported to type checkers
 from trtdsl.dtypes import (
@@ -101,6 +103,24 @@ from trtdsl.layers.moe import MoEActType, moe
 from trtdsl.layers.quantize import dynamic_quantize_v1
 from trtdsl.layers.ragged_softmax import ragged_softmax
 
+
+def from_onnx(model: object, *, name: str | None = None, freeze: object = None,
+              check: builtins.bool = True) -> Network:
+    """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
+    ``.onnx`` file, or its bytes); see :mod:`trtdsl.backends.onnx.reader` (needs the ``onnx`` package).
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("m")
+    >>> net.output("y", td.relu(net.input("x", td.float32, ("n", 3))) * 2.0)
+    >>> again = td.from_onnx(net.to_onnx())
+    >>> again.run({"x": np.array([[-1.0, 0.5, 2.0]], np.float32)})["y"]
+    array([[0., 1., 4.]], dtype=float32)
+    """
+    from trtdsl.backends.onnx.reader import from_onnx as read
+
+    return read(model, name=name, freeze=freeze, check=check)  # type: ignore[arg-type]
+
+
 bool = bool_  # noqa: A001  (td.bool, like np.bool)
 fp8 = float8_e4m3
 fp4 = float4_e2m1
@@ -150,8 +170,8 @@ __all__ = [
     # loops, conditionals and plugins
     "AOTKernel", "Carry", "If", "Loop", "LoopOutput", "TripLimit", "cond", "data_dependent_dim",
     "fori_loop", "plugin", "registry_plugin", "scan", "while_loop",
-    # tools over networks, and the op classes
-    "ops", "quantization", "regions", "shapes",
+    # tools over networks, the op classes, and reading ONNX models
+    "from_onnx", "ops", "quantization", "regions", "shapes",
     # modules, parameters and checkpoints
     "nn",
 ]

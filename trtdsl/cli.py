@@ -12,6 +12,7 @@ import inspect
 import os
 import runpy
 import sys
+import tempfile
 import textwrap
 import traceback
 from typing import Any, Sequence
@@ -81,7 +82,7 @@ def _split_spec(spec: str) -> tuple[str, str]:
 
 
 _NOT_PYTHON = {
-    ".onnx": " (trtdsl writes ONNX models but does not read them)",
+    ".onnx": " (an ONNX model is read with 'trtdsl import FILE.onnx')",
     ".plan": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
     ".engine": " (an engine plan is loaded with trtdsl.backends.tensorrt.Engine.load where TensorRT runs)",
 }
@@ -186,7 +187,42 @@ def _summary(name: str, array: np.ndarray) -> str:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> None:
-    print(load_network(args.network).format(locations=not args.no_locations))
+    network = load_network(args.network)
+    print(network.to_python() if args.python else network.format(locations=not args.no_locations), end="\n"
+          if not args.python else "")
+
+
+def _cmd_fuzz(args: argparse.Namespace) -> None:
+    # hypothesis caches what it learns under .hypothesis in the working folder: keep it out of the user's
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "trtdsl-fuzz"))
+    from trtdsl.testing.fuzz import BACKENDS, fuzz, write_failure
+    from trtdsl.testing.networks import OPS, networks
+
+    for name in args.backends:
+        if name not in BACKENDS:
+            raise InputError(f"trtdsl: backend {name!r} is unknown; expected one of {', '.join(BACKENDS)}")
+        missing = BACKENDS[name].missing()
+        if missing is not None:
+            raise InputError(f"trtdsl: backend {name!r} cannot run here: {missing}; choose another "
+                             f"(available: {', '.join(n for n, e in BACKENDS.items() if e.missing() is None)})")
+    ops = args.ops.split(",") if args.ops else list(OPS)
+    unknown = [o for o in ops if o not in OPS]
+    if unknown:
+        raise InputError(f"trtdsl: --ops names {unknown[0]!r}; expected some of {','.join(OPS)}")
+    writable(args.output, fn="trtdsl")
+    count = args.count if args.count is not None or args.time is not None else 200
+    strategy = networks(ops=ops, max_layers=args.max_layers)
+    progress = sys.stderr if sys.stderr.isatty() and not args.no_progress else None
+    result = fuzz(args.backends[0], args.backends[1], count=count, seconds=args.time, seed=args.seed,
+                  strategy=strategy, progress=progress)
+    if result.failure is None:
+        print(f"{result.count} networks: {args.backends[0]} and {args.backends[1]} agree")
+        return
+    write_failure(result.failure, args.output)
+    print(f"{args.backends[0]} and {args.backends[1]} disagree after {result.count} networks that agreed; "
+          f"the smallest network found ({len(result.failure.network.nodes)} layers) is in {args.output}\n")
+    print(result.failure.report)
+    raise SystemExit(1)
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
@@ -251,6 +287,51 @@ def _cmd_draw(args: argparse.Namespace) -> None:
     print(f"wrote {draw(load_network(args.network), args.output)}")
 
 
+def _cmd_import(args: argparse.Namespace) -> None:
+    """Import an ONNX model as TensorRT's parser reads it: print its IR, draw it, run it, or compare two
+    backends on it (with the first layer where they part ways on a mismatch)."""
+    from trtdsl.backends.onnx.reader import from_onnx
+
+    if args.draw:
+        writable(args.draw, fn="trtdsl")
+    network = from_onnx(args.network)
+    if not (args.draw or args.run or args.compare) or args.print:
+        print(network.format(locations=not args.no_locations))
+    if args.draw:
+        from trtdsl.ir.dot import draw
+
+        print(f"wrote {draw(network, args.draw)}")
+    if not (args.run or args.compare):
+        return
+    from trtdsl.testing import random_inputs
+
+    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
+    feeds = random_inputs(network, dims=sizes, seed=args.seed)
+    given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
+    for key, path in given.items():
+        feeds[key] = _load_array(key, path)
+    print(_inputs_line(network, feeds, given, args.seed))
+    if args.run:
+        for key, value in network.run(feeds, backend=args.backend).items():
+            print(_summary(key, value))
+    if args.compare:
+        _compare(network, feeds, tuple(args.compare))
+
+
+def _compare(network: Network, feeds: dict[str, np.ndarray], backends: tuple[str, ...]) -> None:
+    from trtdsl.testing import compare, first_divergence
+
+    report = compare(network, feeds, backends=backends)
+    print(report)
+    if report.ok:
+        return
+    found = first_divergence(network, feeds, backends=backends)
+    if found is not None:
+        print(found)
+    raise InputError(f"trtdsl: {backends[0]} and {backends[1]} disagree on {len(report.failures)} "
+                     "output(s)")
+
+
 def _cmd_build(args: argparse.Namespace) -> None:
     writable(args.output, fn="trtdsl")
     network = load_network(args.network)
@@ -273,7 +354,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trtdsl",
         description=_paragraph(
-            "Inspect, run, export, draw and build networks defined in Python files. A network is named as "
+            "Inspect, run, export, draw and build networks defined in Python files, and import ONNX models. "
+            "A network is named as "
             "FILE.py[:NAME]: NAME is a Network or a function returning one; without NAME, the file's "
             "build_network() function, or its only Network object."
         ),
@@ -305,6 +387,8 @@ def make_parser() -> argparse.ArgumentParser:
         _cmd_inspect,
     )
     p.add_argument("--no-locations", action="store_true", help="leave out the # file:line comments")
+    p.add_argument("--python", action="store_true",
+                   help="print runnable trtdsl code that rebuilds the network instead (net.to_python())")
     p = command(
         "run",
         "run the network on random (or given) inputs and summarise the outputs",
@@ -339,6 +423,30 @@ def make_parser() -> argparse.ArgumentParser:
         _cmd_draw,
     )
     p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p = sub.add_parser(
+        "import",
+        help="import an ONNX model as TensorRT's ONNX parser reads it",
+        description=_paragraph(
+            "Import an ONNX model as TensorRT's ONNX parser reads it, and print its textual IR (each layer "
+            "says the ONNX node it comes from). --draw draws it, --run runs it on a backend, --compare runs "
+            "it on two backends and, where they disagree, finds the first layer whose output differs while "
+            "its inputs agree. Inputs are drawn at random with --seed unless given with --input."
+        ),
+        epilog="example:\n  trtdsl import early_exit.onnx --compare reference onnxruntime",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("network", metavar="model", help="FILE.onnx (external data is read from its folder)")
+    p.set_defaults(fn=_cmd_import)
+    p.add_argument("--print", action="store_true", help="print the IR also with --draw, --run or --compare")
+    p.add_argument("--no-locations", action="store_true", help="leave out the # model: node comments")
+    p.add_argument("--draw", metavar="FILE", help="draw the network (.dot, or .svg/.png/.pdf with Graphviz)")
+    p.add_argument("--run", action="store_true", help="run the network and summarise the outputs")
+    p.add_argument("--backend", default="reference", help="the backend of --run: reference (default), "
+                   "onnxruntime or tensorrt")
+    p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two backends on the same inputs")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy", help="an input array")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=SIZE", help="a named dim's size")
+    p.add_argument("--seed", type=int, default=0, help="seed for the random inputs (default 0)")
     p = command(
         "build",
         "build a TensorRT engine (needs TensorRT and a GPU)",
@@ -355,7 +463,40 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="NAME=MIN,OPT,MAX",
         help="a named dim's range in the optimization profile (default: the network's declared profiles)",
     )
+    p = sub.add_parser(
+        "fuzz",
+        help="run random networks on two backends until they disagree",
+        description=_paragraph(
+            "Run random valid networks (trtdsl.testing.networks) on two backends and compare their outputs. "
+            "The first disagreement is shrunk to the smallest network that still shows it, written as a "
+            "Python file (--output) that rebuilds it and holds the failing inputs. Backends: "
+            "reference, onnxruntime, tensorrt (needs TensorRT and a GPU), lower-raise-10.16 and "
+            "lower-raise-11.4 (lowered into the TensorRT stand-in, raised back and run on the reference), "
+            "export-import (where trtdsl has an ONNX importer). The exit status is 1 when they disagree."),
+        epilog="example:\n  trtdsl fuzz reference lower-raise-11.4 --count 20 --seed 3",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(fn=_cmd_fuzz, network="")
+    p.add_argument("backends", nargs=2, metavar="BACKEND", help="the two backends to compare")
+    p.add_argument("--count", type=_positive, help="stop after this many networks (default 200)")
+    p.add_argument("--time", type=_positive, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--seed", type=int, default=0, help="seed of the drawn networks (default 0)")
+    p.add_argument("--ops", help="comma-separated layer kinds to draw (default: all of trtdsl.testing.networks.OPS)")
+    p.add_argument("--max-layers", type=_positive, default=8, help="layers per network at most (default 8)")
+    p.add_argument("-o", "--output", default="fuzz_failure.py", metavar="FILE.py",
+                   help="where the smallest failing network is written (default fuzz_failure.py)")
+    p.add_argument("--no-progress", action="store_true", help="no progress line (off anyway when not a terminal)")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an int > 0")
+    return value
 
 
 def _paragraph(text: str) -> str:

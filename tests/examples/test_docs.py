@@ -33,9 +33,10 @@ def test_the_readme_code_runs_and_prints_what_it_says():
 
 def test_the_onnx_doc_code_runs():
     blocks = python_blocks("docs/onnx.md")
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     done = run_blocks(blocks)
     assert done.returncode == 0, done.stderr
+    assert "= TopK[MAX](%x, k=1, axis=1, indices_dtype=i64)" in done.stdout  # the import section's ArgMax
 
 
 def test_the_tensorrt_doc_example_runs_up_to_what_needs_tensorrt():

@@ -79,7 +79,25 @@ def tensor_parallel_equals_single(out: str) -> None:
     assert all(float(d) < 1e-5 for _, d in differences), differences
 
 
+def fuzz_finds_the_wrong_plugin(out: str) -> None:
+    assert out.startswith("50 random networks: the reference and onnxruntime agree\n")
+    found = re.search(r"the smallest network showing it has (\d+) layers", out)
+    assert found and int(found.group(1)) <= 3, out
+    assert "td.ops.PluginV3(" in out and "def build_network() -> td.Network:" in out
+
+
 # What particular examples must print, beyond running cleanly.
+def imported_quantized_and_exported(out: str) -> None:
+    assert "# small_cnn.onnx: node bn1 (BatchNormalization)" in out and "Scale[CHANNEL]" in out
+    found = re.search(r"imported network vs the original model on onnxruntime: max \|difference\| (\S+)", out)
+    assert found and float(found.group(1)) < 1e-4, found
+    assert "td.quantization.check: no Q/DQ placement findings" in out
+    assert "quantized network on the reference vs onnxruntime: all outputs match" in out
+    drift = re.search(r"INT8 logits vs float logits: max \|difference\| ([\d.]+)", out)
+    assert drift and 0.0 < float(drift.group(1)) < 0.5, drift
+    assert "including DequantizeLinear, QuantizeLinear" in out
+
+
 EXPECTED = {
     "mnist_from_scratch.py": mnist_accuracy,
     "int8_cnn.py": quantized_accuracy,
@@ -90,6 +108,8 @@ EXPECTED = {
     "sum_even.py": sums_agree,
     "tiny_llm_decoder.py": decoder_generates,
     "tensor_parallel_mlp.py": tensor_parallel_equals_single,
+    "differential_fuzz.py": fuzz_finds_the_wrong_plugin,
+    "onnx_import_quantize.py": imported_quantized_and_exported,
 }
 
 

@@ -134,6 +134,12 @@ class Network:
             return None
         return f"<pre>{html.escape(self.format(locations=False))}</pre>"
 
+    def to_python(self) -> str:
+        """Runnable trtdsl code that rebuilds this network (see :mod:`trtdsl.ir.python`)."""
+        from trtdsl.ir.python import to_python
+
+        return to_python(self)
+
     # -- building -------------------------------------------------------------------------------------
     def input(self, name: str, dtype: DType | str | Any, shape: Sequence[int | str | DimLike], *,
               shape_tensor: bool = False) -> Tensor:

@@ -8,6 +8,9 @@
 - :mod:`trtdsl.testing.strategies` (imports hypothesis): ``inputs(net, dims=..., values=...)`` draws
   valid inputs -- shapes within each named dim's range, edge values, indices in range.
 - :func:`random_inputs`: one input set with NumPy only.
+- :mod:`trtdsl.testing.networks` (imports hypothesis): ``networks(...)`` draws whole valid networks for
+  differential tests; :mod:`trtdsl.testing.fuzz` runs them on two backends and shrinks a disagreement
+  (``trtdsl fuzz``; docs/differential-testing.md).
 
 See docs/testing.md for a worked example.
 """

@@ -14,9 +14,11 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.cast import Cast, Identity
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import Cast, Identity, cast, identity
+from trtdsl.layers.fill import full_like
 
 @exports(Cast)
 def _cast(ctx: NodeContext, op: Cast) -> str:
@@ -41,3 +43,44 @@ def _cast(ctx: NodeContext, op: Cast) -> str:
 @exports(Identity)
 def _identity(ctx: NodeContext, op: Identity) -> str:
     return ctx.emit("Identity", [ctx.input(0)])
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Cast")
+def _import_cast(ctx: ImportContext) -> Tensor:
+    """One Cast layer (to DOUBLE is to float32, as the parser does); a cast to the input's own dtype is
+    an Identity. ``saturate=0`` and ``round_mode`` other than ``up`` are refused."""
+    to = element_dtype(int(ctx.attr("to")), f"{ctx.where}: attribute to")
+    ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
+    ctx.one_of("round_mode", ctx.attr("round_mode", "up"), ("up",))
+    x = ctx.input(0)
+    return identity(x) if x.dtype == to else cast(x, to)
+
+
+@imports("CastLike", since=15)
+def _import_cast_like(ctx: ImportContext) -> Tensor:
+    ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
+    ctx.one_of("round_mode", ctx.attr("round_mode", "up"), ("up",))
+    x, like = ctx.input(0), ctx.input(1)
+    return identity(x) if x.dtype == like.dtype else cast(x, like.dtype)
+
+
+@imports("Identity")
+def _import_identity(ctx: ImportContext) -> Tensor:
+    return identity(ctx.input(0))
+
+
+@imports("Dropout")
+def _import_dropout(ctx: ImportContext) -> Tensor | list[Tensor]:
+    """Inference: the input unchanged (an Identity) and a mask of True; training mode is refused."""
+    ctx.attr("seed")
+    ctx.attr("ratio")
+    ctx.attr("is_test")
+    training = ctx.optional(2)
+    if training is not None:
+        ctx.check(not bool(ctx.static(2, "training_mode")), "training_mode=True is not supported")
+    x = ctx.input(0)
+    if not ctx.output_used(1):
+        return identity(x)
+    return [identity(x), full_like(x, True, dtypes.bool_)]

@@ -22,10 +22,14 @@ from typing import Any, Sequence
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import is_static
-from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, same_pads
-from trtdsl.layers.pooling import Pooling, PoolingType
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, conv, conv_transpose, same_pads
+from trtdsl.layers.pooling import Pooling, PoolingType, pool
+from trtdsl.layers.reduce import ReduceOperation, reduce
+from trtdsl.layers.squeeze import squeeze, unsqueeze
 
 _P = PaddingMode
 _I64 = dtypes.int64
@@ -259,3 +263,144 @@ def _pooling(ctx: NodeContext, op: Pooling) -> str:
             )
 
     return ctx.in_float32(ctx.input_type(0).dtype, build, ctx.input(0))
+
+# -- import ---------------------------------------------------------------------------------------------
+# Conv, ConvTranspose and the pools: auto_pad SAME_UPPER/SAME_LOWER are the padding modes of the same
+# names, NOTSET takes ``pads`` (begins then ends) as explicit padding, VALID none. TensorRT's layers are
+# 2-D or 3-D: a 1-D node is computed as 2-D on an input unsqueezed to (N, C, L, 1), as the parser does
+# (onnx-tensorrt ``convMultiInput`` / ``poolingHelper`` unsqueeze 1-D inputs).
+
+
+def _padding(ctx: ImportContext, spatial: int) -> tuple[Any, PaddingMode | None]:
+    """The ``padding`` and ``padding_mode`` of td.conv/td.pool for the node's auto_pad and pads."""
+    auto_pad = ctx.attr("auto_pad", "NOTSET")
+    ctx.one_of("auto_pad", auto_pad, ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"))
+    pads = ctx.ints("pads", [0] * (2 * spatial)) or []
+    ctx.check(len(pads) == 2 * spatial, f"pads {pads} has {len(pads)} values; expected {2 * spatial}")
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        return 0, _P(auto_pad.lower())
+    if auto_pad == "VALID":
+        return 0, None
+    return [(pads[i], pads[i + spatial]) for i in range(spatial)], None
+
+
+def _one_d(ctx: ImportContext, x: Tensor, spatial: int) -> tuple[Tensor, bool]:
+    ctx.check(spatial in (1, 2, 3), f"{spatial} spatial dims; TensorRT's layers take 1 (as 2-D), 2 or 3")
+    return (unsqueeze(x, -1), True) if spatial == 1 else (x, False)
+
+
+def _widen(values: list[int], one_d: bool, fill: int) -> list[int]:
+    return values + [fill] if one_d else values
+
+
+def _widen_pads(padding: Any, one_d: bool) -> Any:
+    return padding + [(0, 0)] if one_d and isinstance(padding, list) else padding
+
+
+@imports("Conv")
+def _import_conv(ctx: ImportContext) -> Tensor:
+    """One Convolution layer (weights and bias may be tensors)."""
+    x, w, b = ctx.input(0), ctx.input(1), ctx.optional(2)
+    spatial = len(x.shape) - 2
+    kernel = ctx.ints("kernel_shape")
+    ctx.check(kernel is None or list(kernel) == list(w.shape[2:]),
+              f"kernel_shape {kernel} differs from the weights' shape {w.shape}")
+    padding, mode = _padding(ctx, spatial)
+    strides = ctx.ints("strides", [1] * spatial) or []
+    dilations = ctx.ints("dilations", [1] * spatial) or []
+    x, one_d = _one_d(ctx, x, spatial)
+    if one_d:
+        w = unsqueeze(w, -1)
+    y = conv(x, w, b, stride=_widen(strides, one_d, 1), padding=_widen_pads(padding, one_d),
+             dilation=_widen(dilations, one_d, 1), groups=int(ctx.attr("group", 1)), padding_mode=mode)
+    return squeeze(y, -1) if one_d else y
+
+
+@imports("ConvTranspose")
+def _import_conv_transpose(ctx: ImportContext) -> Tensor:
+    """One Deconvolution layer. ``output_padding`` is taken from the end padding (the parser's reading),
+    so it must not exceed it; ``output_shape`` becomes explicit padding where the input's spatial dims
+    are static."""
+    x, w, b = ctx.input(0), ctx.input(1), ctx.optional(2)
+    spatial = len(x.shape) - 2
+    kernel = ctx.ints("kernel_shape")
+    ctx.check(kernel is None or list(kernel) == list(w.shape[2:]),
+              f"kernel_shape {kernel} differs from the weights' shape {w.shape}")
+    strides = ctx.ints("strides", [1] * spatial) or []
+    dilations = ctx.ints("dilations", [1] * spatial) or []
+    extra = ctx.ints("output_padding", [0] * spatial) or []
+    output_shape = ctx.ints("output_shape")
+    padding, mode = _padding(ctx, spatial)
+    if output_shape is not None:
+        sizes = x.shape[2:]
+        ctx.check(is_static(sizes) and len(output_shape) == spatial,
+                  "output_shape needs static spatial input dims (one output size per spatial dim)")
+        totals = [s * (int(i) - 1) + e + (int(k) - 1) * d + 1 - o for i, s, e, k, d, o in
+                  zip(sizes, strides, extra, w.shape[2:], dilations, output_shape)]
+        ctx.check(all(t >= 0 for t in totals), f"output_shape {output_shape} is larger than the op makes")
+        upper = ctx.attr("auto_pad", "NOTSET") == "SAME_UPPER"
+        padding = [(t // 2, t - t // 2) if upper else (t - t // 2, t // 2) for t in totals]
+        mode = None
+    if any(extra):
+        fits = isinstance(padding, list) and all(p[1] >= e for p, e in zip(padding, extra))
+        ctx.check(mode is None and fits,
+                  f"output_padding {extra} needs explicit end pads at least as large (a Deconvolution layer "
+                  "cannot extend its output)")
+        padding = [(p[0], p[1] - e) for p, e in zip(padding, extra)]
+    x, one_d = _one_d(ctx, x, spatial)
+    if one_d:
+        w = unsqueeze(w, -1)
+    y = conv_transpose(x, w, b, stride=_widen(strides, one_d, 1), padding=_widen_pads(padding, one_d),
+                       dilation=_widen(dilations, one_d, 1), groups=int(ctx.attr("group", 1)),
+                       padding_mode=mode)
+    return squeeze(y, -1) if one_d else y
+
+
+@imports("MaxPool", "AveragePool")
+def _import_pool(ctx: ImportContext) -> Tensor:
+    """One Pooling layer; ``ceil_mode`` is EXPLICIT_ROUND_UP, ``count_include_pad`` the opposite of
+    ``average_count_excludes_padding``. Dilated windows and MaxPool's Indices output are refused (the
+    parser has no layer for them)."""
+    x = ctx.input(0)
+    spatial = len(x.shape) - 2
+    window = ctx.ints("kernel_shape") or []
+    ctx.check(len(window) == spatial, f"kernel_shape {window} has {len(window)} dims; expected {spatial}")
+    dilations = ctx.ints("dilations", [1] * spatial) or []
+    ctx.check(all(d == 1 for d in dilations), f"dilations {dilations}; TensorRT's pooling has none")
+    ctx.check(not ctx.output_used(1), "the Indices output of MaxPool is not supported")
+    ctx.one_of("storage_order", ctx.attr("storage_order", 0), (0,))
+    strides = ctx.ints("strides", [1] * spatial) or []
+    padding, mode = _padding(ctx, spatial)
+    if ctx.attr("ceil_mode", 0):
+        ctx.check(mode is None, "ceil_mode with auto_pad SAME is not supported")
+        _check_last_window(ctx, x, window, strides, padding)
+        mode = _P.EXPLICIT_ROUND_UP
+    include_pad = bool(ctx.attr("count_include_pad", 0)) if ctx.op_type == "AveragePool" else False
+    kind = PoolingType.MAX if ctx.op_type == "MaxPool" else PoolingType.AVERAGE
+    x, one_d = _one_d(ctx, x, spatial)
+    y = pool(x, kind, _widen(window, one_d, 1), _widen(strides, one_d, 1), _widen_pads(padding, one_d),
+             padding_mode=mode, average_count_excludes_padding=not include_pad)
+    return squeeze(y, -1) if one_d else y
+
+
+def _check_last_window(ctx: ImportContext, x: Tensor, window: list[int], strides: list[int],
+                       padding: Any) -> None:
+    """ONNX's ceil_mode drops a last window that would start in the end padding; TensorRT's
+    EXPLICIT_ROUND_UP (what the parser sets) keeps it. Where the input's dims show that the two differ,
+    the node is refused; on dynamic dims the parser's reading is kept."""
+    pads = padding if isinstance(padding, list) else [(0, 0)] * len(window)
+    for size, k, s, (pre, post) in zip(x.shape[2:], window, strides, pads):
+        if not isinstance(size, int):
+            continue
+        count = -(-(size + pre + post - k) // s) + 1
+        ctx.check((count - 1) * s < size + pre,
+                  f"with ceil_mode the last window of an axis of {size} starts in the padding: ONNX drops "
+                  "it, TensorRT's EXPLICIT_ROUND_UP keeps it")
+
+
+@imports("GlobalAveragePool", "GlobalMaxPool")
+def _import_global_pool(ctx: ImportContext) -> Tensor:
+    """A Reduce layer over the spatial dims, keeping them (onnx-tensorrt ``globalPoolingHelper``)."""
+    x = ctx.input(0)
+    operation = ReduceOperation.AVG if ctx.op_type == "GlobalAveragePool" else ReduceOperation.MAX
+    return reduce(x, operation, tuple(range(2, len(x.shape))), keepdims=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.cumulative import Cumulative
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cumulative import Cumulative, cumsum
 
 @exports(Cumulative)
 def _cumulative(ctx: NodeContext, op: Cumulative) -> str:
@@ -20,3 +21,13 @@ def _cumulative(ctx: NodeContext, op: Cumulative) -> str:
         return ctx.emit("Add", [y, ctx.const(0.0, dtypes.float32)]) if dtype.is_float else y
 
     return ctx.in_float32(dtype, build, ctx.input(0))
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("CumSum", since=11)
+def _import_cumsum(ctx: ImportContext) -> Tensor:
+    """One Cumulative layer (SUM) on the constant axis."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.static(1, "axis").reshape(-1)[0]), len(x.shape))
+    return cumsum(x, axis, exclusive=bool(ctx.attr("exclusive", 0)), reverse=bool(ctx.attr("reverse", 0)))

@@ -19,8 +19,14 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.elementwise import (
+    ElementWise, ElementWiseOperation, elementwise, greater_equal, less_equal, mod,
+)
+from trtdsl.layers.select import where
+from trtdsl.layers.unary import unary
 
 _E = ElementWiseOperation
 ONNX_OPS: dict[ElementWiseOperation, str] = {
@@ -97,3 +103,57 @@ def _elementwise(ctx: NodeContext, op: ElementWise) -> str:
     if operation is _E.DIV:
         return ctx.compute("Div", [a, b], dtype)
     return ctx.in_float32(dtype, lambda x, y: ctx.emit("Floor", [ctx.emit("Div", [x, y])]), a, b)
+
+# -- import ---------------------------------------------------------------------------------------------
+
+_BINARY = {
+    "Add": _E.SUM, "Sub": _E.SUB, "Mul": _E.PROD, "Div": _E.DIV, "Pow": _E.POW, "And": _E.AND,
+    "Or": _E.OR, "Xor": _E.XOR, "Equal": _E.EQUAL, "Greater": _E.GREATER, "Less": _E.LESS,
+}
+
+
+@imports(*_BINARY)
+def _import_binary(ctx: ImportContext) -> Tensor:
+    """One ElementWise layer (onnx-tensorrt ``elementwiseHelper``: the lower-rank operand is unsqueezed
+    to the other's rank, as td's functions do)."""
+    return elementwise(ctx.input(0), ctx.input(1), _BINARY[ctx.op_type])
+
+
+@imports("GreaterOrEqual", "LessOrEqual", since=12)
+def _import_or_equal(ctx: ImportContext) -> Tensor:
+    """``OR(GREATER, EQUAL)`` / ``OR(LESS, EQUAL)``, as the parser builds them."""
+    compare = greater_equal if ctx.op_type == "GreaterOrEqual" else less_equal
+    return compare(ctx.input(0), ctx.input(1))
+
+
+_VARIADIC = {"Max": _E.MAX, "Min": _E.MIN, "Sum": _E.SUM, "Mean": _E.SUM}
+
+
+@imports(*_VARIADIC, since=8)
+def _import_variadic(ctx: ImportContext) -> Tensor:
+    """A chain of ElementWise layers over the inputs; Mean divides the sum by the input count."""
+    inputs = ctx.inputs()
+    result = inputs[0]
+    for other in inputs[1:]:
+        result = elementwise(result, other, _VARIADIC[ctx.op_type])
+    if ctx.op_type == "Mean" and len(inputs) > 1:
+        result = elementwise(result, ctx.constant(np.array(len(inputs)), result.dtype), _E.DIV)
+    return result
+
+
+@imports("Mod", since=10)
+def _import_mod(ctx: ImportContext) -> Tensor:
+    """``fmod=0``: ``a - b * FLOOR_DIV(a, b)`` (integers only); ``fmod=1``: ``a - b * trunc(a / b)`` with
+    the quotient truncated toward zero (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Mod)``)."""
+    a, b = ctx.input(0), ctx.input(1)
+    fmod = ctx.attr("fmod", 0)
+    ctx.one_of("fmod", fmod, (0, 1))
+    if fmod == 0:
+        ctx.check(not a.dtype.is_float, "fmod=0 needs integer inputs (ONNX requires fmod=1 for floats)")
+        return mod(a, b)
+    if a.dtype.is_float:
+        quotient = elementwise(a, b, _E.DIV)
+        truncated = where(quotient < 0.0, unary(quotient, "ceil"), unary(quotient, "floor"))
+    else:
+        truncated = elementwise(a, b, _E.DIV)
+    return a - elementwise(truncated, b, _E.PROD)

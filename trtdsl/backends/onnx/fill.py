@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, onnx_type
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_shape
-from trtdsl.layers.fill import Fill, FillOperation
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.elementwise import maximum
+from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, full
+from trtdsl.layers.shape import shape_of
+from trtdsl.layers.squeeze import unsqueeze
 
 _I64, _F32 = dtypes.int64, dtypes.float32
 
@@ -76,3 +85,66 @@ def _random(ctx: NodeContext, op: Fill, shape: str) -> str:
 def _fill(ctx: NodeContext, op: Fill) -> str:
     shape = _dims(ctx, op)
     return _linspace(ctx, op, shape) if op.operation is FillOperation.LINSPACE else _random(ctx, op, shape)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("ConstantOfShape", since=9)
+def _import_constant_of_shape(ctx: ImportContext) -> Tensor:
+    """A Fill layer of the shape input's value (float32 0 when ``value`` is not given)."""
+    value = ctx.attr("value")
+    array = np.zeros(1, np.float32) if value is None else np.asarray(value)
+    ctx.check(array.size == 1, f"value has {array.size} elements; expected 1")
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    shape = ctx.input(0)
+    dims: Any = known_dims(shape)
+    if dims is not None and all(isinstance(d, int) for d in dims):
+        return ctx.constant(np.full(dims, array.reshape(())), dtypes.dtype(array.dtype))
+    return full(shape if dims is None else dims, array.reshape(()), array.dtype, like=shape)
+
+
+@imports("Range", since=11)
+def _import_range(ctx: ImportContext) -> Tensor:
+    """A Fill layer in LINSPACE mode with ``ceil((limit - start) / delta)`` elements; where the three are
+    build-time constants, the constant it computes (TensorRT folds it when it builds)."""
+    start, limit, delta = ctx.input(0), ctx.input(1), ctx.input(2)
+    values = [ctx.peek(i) for i in range(3)]
+    if all(v is not None for v in values):
+        first, stop, step = (np.asarray(v).reshape(()) for v in values)
+        ctx.check(step != 0, "delta must not be 0")
+        count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
+        dtype = start.dtype.numpy
+        return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
+    return arange(start, limit, delta, dtype=start.dtype, like=start)
+
+
+@imports("Expand", since=8)
+def _import_expand(ctx: ImportContext) -> Tensor:
+    """A Slice layer broadcasting the input to ``broadcast(x.shape, shape)`` (ONNX's Expand broadcasts
+    both ways: a 1 in ``shape`` keeps the input's dim)."""
+    x = ctx.input(0)
+    dims = known_dims(ctx.input(1))
+    if dims is None:
+        return _expand_dynamic(ctx, x, ctx.input(1))
+    target = list(dims)
+    rank = max(len(target), len(x.shape))
+    padded = [1] * (rank - len(x.shape)) + list(x.shape)
+    target = [1] * (rank - len(target)) + target
+    out = [p if t == 1 else t for p, t in zip(padded, target)]
+    return broadcast_to(x, out)
+
+
+def _expand_dynamic(ctx: ImportContext, x: Tensor, shape: Tensor) -> Tensor:
+    """Expand to a shape computed when the network runs: the output dims are ``max(x's dim, shape's)``
+    (equal to broadcasting where the two broadcast), as the parser computes them with shape-tensor
+    layers."""
+    length = shape.shape[0] if len(shape.shape) == 1 else None
+    if not isinstance(length, int):
+        raise ctx.refuse("the shape input must be 1-D of static length")
+    rank = max(length, len(x.shape))
+    if len(x.shape) < rank:
+        x = unsqueeze(x, tuple(range(rank - len(x.shape))))
+    target = shape if length == rank else concatenate(
+        [ctx.constant(np.ones(rank - length, np.int64)), cast(shape, dtypes.int64)], 0)
+    return broadcast_to(x, maximum(cast(shape_of(x), dtypes.int64), cast(target, dtypes.int64)))

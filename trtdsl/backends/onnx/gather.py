@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_dim
-from trtdsl.layers.gather import Gather, GatherMode
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.gather import Gather, GatherMode, gather, gather_nd, take_along_axis
 
 _G = GatherMode
 
@@ -135,3 +137,25 @@ def _gather(ctx: NodeContext, op: Gather) -> str:
     if op.mode is _G.ND:
         return _nd(ctx, op)
     return _default(ctx, op)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Gather")
+def _import_gather(ctx: ImportContext) -> Tensor:
+    """One Gather layer in DEFAULT mode (negative indices wrap, as the parser passes them)."""
+    x = ctx.input(0)
+    return gather(x, ctx.input(1), ctx.axis(int(ctx.attr("axis", 0)), len(x.shape)))
+
+
+@imports("GatherElements", since=11)
+def _import_gather_elements(ctx: ImportContext) -> Tensor:
+    """One Gather layer in ELEMENT mode."""
+    x = ctx.input(0)
+    return take_along_axis(x, ctx.input(1), ctx.axis(int(ctx.attr("axis", 0)), len(x.shape)))
+
+
+@imports("GatherND", since=11)
+def _import_gather_nd(ctx: ImportContext) -> Tensor:
+    """One Gather layer in ND mode with ``batch_dims`` element-wise dims."""
+    return gather_nd(ctx.input(0), ctx.input(1), int(ctx.attr("batch_dims", 0)))

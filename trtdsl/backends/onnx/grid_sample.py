@@ -11,8 +11,10 @@ onnx-tensorrt pull request 1060), so for TensorRT export GridSample below opset 
 from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.grid_sample import GridSample, GridSampleMode
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.grid_sample import GridSample, GridSampleMode, grid_sample
 from trtdsl.layers.resize import InterpolationMode
 
 PADDING = {GridSampleMode.FILL: "zeros", GridSampleMode.CLAMP: "border", GridSampleMode.REFLECT: "reflection"}
@@ -30,3 +32,22 @@ def _grid_sample(ctx: NodeContext, op: GridSample) -> str:
                         align_corners=int(op.align_corners))
 
     return ctx.in_float32(ctx.input_type(0).dtype, sample, ctx.input(0), ctx.input(1))
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+_IMPORT_INTERPOLATION = {"bilinear": "linear", "linear": "linear", "nearest": "nearest", "bicubic": "cubic",
+                         "cubic": "cubic"}
+_IMPORT_PADDING = {"zeros": "fill", "border": "clamp", "reflection": "reflect"}
+
+
+@imports("GridSample", since=16)
+def _import_grid_sample(ctx: ImportContext) -> Tensor:
+    """One GridSample layer: mode onto its interpolation, padding_mode zeros/border/reflection onto
+    FILL/CLAMP/REFLECT."""
+    mode = ctx.attr("mode", "bilinear" if ctx.opset < 20 else "linear")
+    ctx.one_of("mode", mode, tuple(_IMPORT_INTERPOLATION))
+    padding = ctx.attr("padding_mode", "zeros")
+    ctx.one_of("padding_mode", padding, tuple(_IMPORT_PADDING))
+    return grid_sample(ctx.input(0), ctx.input(1), interpolation=_IMPORT_INTERPOLATION[mode],
+                       align_corners=bool(ctx.attr("align_corners", 0)), sample_mode=_IMPORT_PADDING[padding])

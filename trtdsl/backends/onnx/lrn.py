@@ -7,9 +7,10 @@ leading dims, C, H, W)`` around the LRN (a rank-3 input gains a leading 1)."""
 from __future__ import annotations
 
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.lrn import LRN
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.lrn import LRN, lrn
 
 @exports(LRN)
 def _lrn(ctx: NodeContext, op: LRN) -> str:
@@ -26,3 +27,12 @@ def _lrn(ctx: NodeContext, op: LRN) -> str:
     grouped = ctx.emit("Concat", [leading, ctx.emit("Shape", [x], start=rank - 3)], axis=0)
     return ctx.emit("Reshape", [lrn(ctx.emit("Reshape", [x, grouped])), ctx.emit("Shape", [x])])
 
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("LRN")
+def _import_lrn(ctx: ImportContext) -> Tensor:
+    """One LRN layer with ONNX's size, alpha, beta and bias."""
+    return lrn(ctx.input(0), int(ctx.attr("size")), float(ctx.attr("alpha", 1e-4)),
+               float(ctx.attr("beta", 0.75)),
+               float(ctx.attr("bias", 1.0)))

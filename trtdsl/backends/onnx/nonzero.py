@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.nonzero import NonZero
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.nonzero import NonZero, nonzero
 
 @exports(NonZero)
 def _nonzero(ctx: NodeContext, op: NonZero) -> str:
     found = ctx.emit("NonZero", [ctx.input(0)])
     return found if op.indices_dtype is dtypes.int64 else ctx.cast(found, op.indices_dtype)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("NonZero", since=9)
+def _import_nonzero(ctx: ImportContext) -> Tensor:
+    """One NonZero layer with int64 indices."""
+    return nonzero(ctx.input(0), dtypes.int64)

@@ -10,11 +10,18 @@ two-pass mean, computed in float32 for 16-bit inputs; for ``num_groups != 1`` th
 
 from __future__ import annotations
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.normalization import Normalization
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.normalization import Normalization, group_norm, instance_norm, layer_norm
+from trtdsl.layers.reduce import reduce
+from trtdsl.layers.select import where
+from trtdsl.layers.unary import unary
 
 def _layer_norm_axis(ctx: NodeContext, op: Normalization) -> int | None:
     """The first normalized axis when ONNX LayerNormalization expresses the layer (else None)."""
@@ -64,3 +71,74 @@ def _normalization(ctx: NodeContext, op: Normalization) -> str:
     return ctx.compute(
         "LayerNormalization", [x, scale_n, bias_n], dtype, axis=axis, epsilon=op.epsilon, stash_type=1
     )
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("LayerNormalization", since=17)
+def _import_layer_norm(ctx: ImportContext) -> Tensor | list[Tensor]:
+    """One Normalization layer over the dims from ``axis`` on (TensorRT 10's parser maps
+    LayerNormalization onto INormalizationLayer); the Mean and InvStdDev outputs, where used, are
+    computed beside it in float32."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    axis = ctx.axis(int(ctx.attr("axis", -1)), rank)
+    ctx.one_of("stash_type", ctx.attr("stash_type", 1), (1,))
+    eps = float(ctx.attr("epsilon", 1e-5))
+    axes = tuple(range(axis, rank))
+    bias = ctx.optional(2)
+    if bias is None:
+        bias = ctx.constant(np.zeros(1, x.dtype.numpy), x.dtype)
+    y = layer_norm(x, ctx.input(1), bias, axes, eps)
+    if not (ctx.output_used(1) or ctx.output_used(2)):
+        return y
+    # the statistics outputs, in float32 (stash_type 1), from Reduce and ElementWise layers
+    xf = x if x.dtype == dtypes.float32 else cast(x, dtypes.float32)
+    mean = reduce(xf, "avg", axes, keepdims=True)
+    centred = xf - mean
+    variance = reduce(centred * centred, "avg", axes, keepdims=True)
+    inv_std = unary(unary(variance + ctx.constant(np.float32(eps)), "sqrt"), "recip")
+    return [y, mean, inv_std]
+
+
+@imports("RMSNormalization", since=23)
+def _import_rms_norm(ctx: ImportContext) -> Tensor:
+    """``x / sqrt(mean(x ** 2 over the dims from axis) + epsilon) * scale`` computed in float32
+    (stash_type 1) with Reduce, Unary and ElementWise layers."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    axes = tuple(range(ctx.axis(int(ctx.attr("axis", -1)), rank), rank))
+    ctx.one_of("stash_type", ctx.attr("stash_type", 1), (1,))
+    eps = float(ctx.attr("epsilon", 1e-5))
+    xf = x if x.dtype == dtypes.float32 else cast(x, dtypes.float32)
+    mean_square = reduce(xf * xf, "avg", axes, keepdims=True)
+    normalized = xf / unary(mean_square + ctx.constant(np.float32(eps)), "sqrt")
+    y = normalized if x.dtype == dtypes.float32 else cast(normalized, x.dtype)
+    return y * ctx.input(1)
+
+
+@imports("LpNormalization")
+def _import_lp_norm(ctx: ImportContext) -> Tensor:
+    """``x / norm`` with the L1 or L2 norm over ``axis`` (0 where the norm is 0)."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
+    p = int(ctx.attr("p", 2))
+    ctx.one_of("p", p, (1, 2))
+    norm = reduce(unary(x, "abs"), "sum", axis, keepdims=True) if p == 1 else \
+        unary(reduce(x * x, "sum", axis, keepdims=True), "sqrt")
+    zero = ctx.constant(np.zeros((), x.dtype.numpy))
+    is_zero = norm == zero
+    return where(is_zero, zero, x / where(is_zero, ctx.constant(np.ones((), x.dtype.numpy)), norm))
+
+
+@imports("InstanceNormalization", since=6)
+def _import_instance_norm(ctx: ImportContext) -> Tensor:
+    return instance_norm(ctx.input(0), ctx.input(1), ctx.input(2), float(ctx.attr("epsilon", 1e-5)))
+
+
+@imports("GroupNormalization", since=21)
+def _import_group_norm(ctx: ImportContext) -> Tensor:
+    """One Normalization layer with ``num_groups`` groups and per-channel scale and bias (opset 21; the
+    per-group scale of opset 18 is refused)."""
+    return group_norm(ctx.input(0), int(ctx.attr("num_groups")), ctx.input(1), ctx.input(2),
+                      float(ctx.attr("epsilon", 1e-5)))

@@ -12,9 +12,10 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.one_hot import OneHot
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.one_hot import OneHot, one_hot
 
 @exports(OneHot)
 def _one_hot(ctx: NodeContext, op: OneHot) -> str:
@@ -30,3 +31,23 @@ def _one_hot(ctx: NodeContext, op: OneHot) -> str:
         ],
     )
     return ctx.emit("Gather", [ctx.input(1), ctx.cast(hot, dtypes.int32)], axis=0)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("OneHot", since=9)
+def _import_one_hot(ctx: ImportContext) -> Tensor:
+    """One OneHot layer; ``depth`` must be a build-time constant, ``values`` is ``(off, on)``. Negative
+    indices count from the end (ONNX), as the parser adds ``depth`` to them."""
+    indices = ctx.input(0)
+    depth = int(ctx.static(1, "depth").reshape(-1)[0])
+    values = ctx.input(2)
+    if indices.dtype.is_float:
+        from trtdsl.layers.cast import cast
+
+        indices = cast(indices, "int64")
+    from trtdsl.layers.select import where
+
+    wrapped = where(indices < ctx.constant(np.zeros((), indices.dtype.numpy)),
+                    indices + ctx.constant(np.array(depth, indices.dtype.numpy)), indices)
+    return one_hot(wrapped, depth, values, int(ctx.attr("axis", -1)))

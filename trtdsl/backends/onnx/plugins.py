@@ -32,7 +32,7 @@ reports them as :class:`~trtdsl.backends.onnxruntime.MissingKernel`, which cross
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -40,8 +40,13 @@ from onnx import AttributeProto, helper, numpy_helper
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.errors import DSLError
+from trtdsl.ir.tensor import Tensor
 from trtdsl.plugins.attributes import AttrType
-from trtdsl.plugins.definition import PluginDefinition, PluginV3
+from trtdsl.plugins.definition import PluginDefinition, PluginV3, lookup
+
+if TYPE_CHECKING:
+    from trtdsl.backends.onnx.importing import ImportContext
 
 DOMAIN = "trt.plugins"
 _NATIVE = {np.dtype(np.int32): AttributeProto.INT, np.dtype(np.float32): AttributeProto.FLOAT}
@@ -85,4 +90,35 @@ def attribute(ctx: NodeContext, definition: PluginDefinition, name: str, value: 
     return helper.make_attribute(name, numpy_helper.from_array(array), attr_type=AttributeProto.TENSOR)
 
 
-__all__ = ["DOMAIN", "attribute", "plugin_node"]
+def import_plugin(ctx: ImportContext) -> list[Tensor]:
+    """A node of a custom domain as the trtdsl plugin registered under its op type, the
+    ``plugin_namespace`` and ``plugin_version`` attributes (TensorRT's parser looks the op up in its
+    plugin registry the same way, onnx-tensorrt ``importFallbackPluginImporter``); every other attribute
+    is a field of the plugin."""
+    namespace = ctx.attr("plugin_namespace", "")
+    version = ctx.attr("plugin_version", "1")
+    ctx.attr("aot")
+    try:
+        definition = lookup(ctx.op_type, namespace, version)
+    except DSLError as e:
+        raise ctx.refuse(f"op {ctx.node.domain}::{ctx.op_type} is not an ONNX op and {e.message}") from None
+    fields = {}
+    for a in ctx.node.attribute:
+        if a.name in ("plugin_namespace", "plugin_version", "aot"):
+            continue
+        value = ctx.attr(a.name)
+        kind = definition.attributes.get(a.name)
+        if kind is None:
+            raise ctx.refuse(f"attribute {a.name} is not a field of plugin {definition.label}; its fields: "
+                             f"{sorted(definition.attributes)}")
+        if isinstance(value, np.ndarray):
+            value = value if kind.array else value.reshape(-1)[0]
+        fields[a.name] = value
+    try:
+        result = definition.cls(**fields)(*[ctx.optional(i) for i in range(ctx.num_inputs)])
+    except DSLError as e:
+        raise ctx.wrap(e) from None
+    return [result] if isinstance(result, Tensor) else list(result)
+
+
+__all__ = ["DOMAIN", "attribute", "import_plugin", "plugin_node"]

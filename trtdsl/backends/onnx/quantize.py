@@ -17,9 +17,11 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports, not_expressible
 from trtdsl.ir.dims import static_shape
-from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.quantize import Dequantize, DynamicQuantize, Quantize, dequantize, quantize
 
 _F32 = dtypes.float32
 _TYPE_OPSET = {"int8": 17, "float8_e4m3": 19, "int4": 21, "float4_e2m1": 23}
@@ -83,3 +85,56 @@ not_expressible(
     "ONNX has no operator for block quantization with scales computed from the data in fp8/e8m0 "
     "(NVFP4/MXFP8); DynamicQuantizeLinear is per-tensor asymmetric uint8",
 )
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+def _granularity(ctx: ImportContext, x: Tensor, scale: Tensor) -> int | None:
+    """The Q/DQ axis: None for a per-tensor scale (0-D or one element), the ``axis`` attribute for a
+    1-D per-channel one; block quantization is refused."""
+    axis = int(ctx.attr("axis", 1))
+    ctx.one_of("block_size", ctx.attr("block_size", 0), (0,))
+    if len(scale.shape) == 0 or scale.shape == (1,) and len(x.shape) == 0:
+        return None
+    ctx.check(len(scale.shape) == 1, f"the scale has shape {scale.shape}; expected a scalar or 1-D")
+    return ctx.axis(axis, len(x.shape))
+
+
+def _given_zero_point(ctx: ImportContext) -> Tensor | None:
+    """The zero point, which TensorRT's Q/DQ layers take only as zeros (the parser checks them)."""
+    zp = ctx.optional(2)
+    if zp is None:
+        return None
+    values = ctx.static(2, "zero point")
+    ctx.check(not np.any(values.astype(np.float32) != 0), f"the zero point is {values.reshape(-1)[:4]}...; "
+              "TensorRT's quantization is symmetric (zero points must be 0)")
+    return zp
+
+
+@imports("QuantizeLinear", since=10)
+def _import_quantize(ctx: ImportContext) -> Tensor:
+    """One Quantize layer to the zero point's dtype (or ``output_dtype``); ONNX's default uint8 has no
+    TensorRT quantized type and is refused. ``saturate=0`` is refused."""
+    x, s = ctx.input(0), ctx.input(1)
+    zp = _given_zero_point(ctx)
+    ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
+    ctx.attr("precision")
+    code = int(ctx.attr("output_dtype", 0))
+    if zp is not None:
+        to = zp.dtype
+    elif code:
+        to = element_dtype(code, f"{ctx.where}: output_dtype")
+    else:
+        raise ctx.refuse("quantizes to ONNX's default uint8, which TensorRT's Quantize layer has no type "
+                         "for; give an int8 (or fp8, int4) zero point or output_dtype")
+    return quantize(x, s, to, _granularity(ctx, x, s), zero_point=zp)
+
+
+@imports("DequantizeLinear", since=10)
+def _import_dequantize(ctx: ImportContext) -> Tensor:
+    """One Dequantize layer to the scale's dtype (or ``output_dtype``)."""
+    q, s = ctx.input(0), ctx.input(1)
+    zp = _given_zero_point(ctx)
+    code = int(ctx.attr("output_dtype", 0))
+    to = element_dtype(code, f"{ctx.where}: output_dtype") if code else s.dtype
+    return dequantize(q, s, to, _granularity(ctx, q, s), zero_point=zp)

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.reduce import Reduce, ReduceOperation
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import identity
+from trtdsl.layers.reduce import Reduce, ReduceOperation, reduce
+from trtdsl.layers.unary import unary
 
 _R = ReduceOperation
 _ONNX = {_R.SUM: "ReduceSum", _R.PROD: "ReduceProd", _R.MAX: "ReduceMax", _R.MIN: "ReduceMin"}
@@ -65,3 +69,45 @@ def _reduce(ctx: NodeContext, op: Reduce) -> str:
     if op.op in (_R.MAX, _R.MIN):
         return _extreme(ctx, op, x, dtype)
     return _sum(ctx, op, x, dtype, _ONNX[op.op])
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+# ONNX op -> (the Reduce operation, what is applied before it, after it, and the opset where axes
+# became an input)
+_REDUCES: dict[str, tuple[ReduceOperation, str | None, str | None, int]] = {
+    "ReduceSum": (_R.SUM, None, None, 13),
+    "ReduceMean": (_R.AVG, None, None, 18),
+    "ReduceMax": (_R.MAX, None, None, 18),
+    "ReduceMin": (_R.MIN, None, None, 18),
+    "ReduceProd": (_R.PROD, None, None, 18),
+    "ReduceL1": (_R.SUM, "abs", None, 18),
+    "ReduceL2": (_R.SUM, "square", "sqrt", 18),
+    "ReduceSumSquare": (_R.SUM, "square", None, 18),
+    "ReduceLogSum": (_R.SUM, None, "log", 18),
+    "ReduceLogSumExp": (_R.SUM, "exp", "log", 18),
+}
+
+
+@imports(*_REDUCES)
+def _import_reduce(ctx: ImportContext) -> Tensor:
+    """One Reduce layer, with Unary/ElementWise layers before and after it for the composite reductions
+    (onnx-tensorrt ``reduceTensor`` and the ReduceL1/L2/LogSum/LogSumExp/SumSquare importers). No axes
+    reduce all (or nothing with ``noop_with_empty_axes``)."""
+    x = ctx.input(0)
+    operation, before, after, since = _REDUCES[ctx.op_type]
+    axes = ctx.axes(1, since=since)
+    keepdims = bool(ctx.attr("keepdims", 1))
+    noop = bool(ctx.attr("noop_with_empty_axes", 0))
+    if not axes:
+        if noop:
+            return identity(x)
+        axes = list(range(len(x.shape)))
+    if before == "abs":
+        x = unary(x, "abs")
+    elif before == "square":
+        x = x * x
+    elif before == "exp":
+        x = unary(x, "exp")
+    y = reduce(x, operation, tuple(ctx.axis(a, len(x.shape)) for a in axes), keepdims)
+    return unary(y, after) if after is not None else y

@@ -25,11 +25,16 @@ from onnx import helper
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, onnx_type, value_info
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import region_boundary
+from trtdsl.conditionals.functional import cond
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.shuffle import reshape
+from trtdsl.loops.builder import Loop
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
+from trtdsl.shapes.values import fold_constant
 
 for _op_cls, _role in {
     TripLimitLayer: "the Loop's trip count M (COUNT) or its cond and cond_out (WHILE)",
@@ -242,3 +247,64 @@ class _Emitter:
 
     def cast(self, value: str, to: dtypes.DType) -> str:
         return self.emit("Cast", [value], to=onnx_type(to))
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+
+def _scalar(t: Tensor) -> Tensor:
+    """A one-element condition or count as the 0-D tensor TensorRT's regions take."""
+    return t if len(t.shape) == 0 else reshape(t, ())
+
+
+@imports("If")
+def _import_if(ctx: ImportContext) -> list[Tensor]:
+    """An if-conditional with the branches' graphs as its branches (onnx-tensorrt
+    ``DEFINE_BUILTIN_OP_IMPORTER(If)``, IIfConditional); a build-time constant condition imports only
+    the branch it takes, as the parser does."""
+    condition = _scalar(ctx.input(0))
+    known = fold_constant(condition)
+    then_graph, else_graph = ctx.attr("then_branch"), ctx.attr("else_branch")
+    if known is not None:
+        return ctx.subgraph("then_branch" if bool(known) else "else_branch", [])
+    ctx.check(len(then_graph.output) == len(else_graph.output), "the branches have different output counts")
+    outputs = cond(condition, lambda: tuple(ctx.subgraph("then_branch", [])),
+                   lambda: tuple(ctx.subgraph("else_branch", [])))
+    return list(outputs)
+
+
+@imports("Loop")
+def _import_loop(ctx: ImportContext) -> list[Tensor]:
+    """A loop (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Loop)``, ILoop): the trip count ``M`` as its
+    trip limit, the condition as a carried value read by ``while_``, the loop-carried values as carries
+    (their last values are the node's first outputs) and the scan outputs collected along a new axis 0.
+    The body's iteration number is an int64 carry counting from 0."""
+    count = ctx.optional(0)
+    initial_condition = ctx.optional(1)
+    initial = [ctx.input(i) for i in range(2, ctx.num_inputs)]
+    body = ctx.attr("body")
+    ctx.check(len(body.input) == 2 + len(initial), f"the body has {len(body.input)} inputs; expected "
+              f"{2 + len(initial)} (iteration number, condition, {len(initial)} loop-carried values)")
+    ctx.check(len(body.output) >= 1 + len(initial), "the body has too few outputs")
+    if initial_condition is not None:
+        known = fold_constant(initial_condition)
+        ctx.check(count is not None or known is None or bool(known.reshape(-1)[0]),
+                  "the condition is constant false and no trip count is given")
+    trip_count = None if count is None else _scalar(count)
+    with Loop(trip_count, network=ctx.network) as loop:
+        iteration = loop.carry(ctx.constant(np.zeros((), np.int64)))
+        carries = [loop.carry(v) for v in initial]
+        condition = None if initial_condition is None else loop.carry(_scalar(initial_condition))
+        if condition is not None:
+            loop.while_(condition)
+        given_condition = condition if condition is not None else ctx.constant(np.ones((), np.bool_))
+        outputs = ctx.subgraph("body", [iteration, given_condition, *carries])
+        next_condition, values, scans = outputs[0], outputs[1:1 + len(initial)], outputs[1 + len(initial):]
+        iteration.update(iteration + ctx.constant(np.ones((), np.int64)))
+        for carry, value in zip(carries, values):
+            carry.update(value)
+        if condition is not None:
+            condition.update(_scalar(next_condition))
+        finals = [loop.last(carry) for carry in carries]
+        stacked = [loop.collect(scan) for scan in scans]
+    return finals + stacked

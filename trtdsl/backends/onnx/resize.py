@@ -7,15 +7,22 @@ clamps indices and cubic taps to the edge, the reference's reading of TensorRT."
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.resize import (
     InterpolationMode,
     Resize,
     ResizeCoordinateTransformation,
     ResizeRoundMode,
     ResizeSelector,
+    resize,
 )
 
 _T = ResizeCoordinateTransformation
@@ -58,3 +65,58 @@ def _resize(ctx: NodeContext, op: Resize) -> str:
         cubic_coeff_a=op.cubic_coeff,
         exclude_outside=int(op.exclude_outside),
     )
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+_IMPORT_TRANSFORMS = {
+    "half_pixel": (_T.HALF_PIXEL, ResizeSelector.FORMULA),
+    "pytorch_half_pixel": (_T.HALF_PIXEL, ResizeSelector.UPPER),
+    "align_corners": (_T.ALIGN_CORNERS, ResizeSelector.FORMULA),
+    "asymmetric": (_T.ASYMMETRIC, ResizeSelector.FORMULA),
+}
+_IMPORT_ROUNDING = {name: mode for mode, name in _ROUNDING.items()}
+_IMPORT_MODES = {name: mode for mode, name in _MODES.items()}
+
+
+@imports("Resize", since=11)
+def _import_resize(ctx: ImportContext) -> Tensor:
+    """One Resize layer with the settings of the same meaning (onnx-tensorrt
+    ``DEFINE_BUILTIN_OP_IMPORTER(Resize)``): pytorch_half_pixel is HALF_PIXEL with the UPPER selector,
+    round_prefer_floor/round_prefer_ceil are HALF_DOWN/HALF_UP. With ``scales``, the output is
+    ``floor(in * scale)``; TensorRT maps coordinates with the length ratio, so scales are read only where
+    ``in * scale`` is a whole number on static dims (where the two agree). tf_crop_and_resize,
+    antialiasing, ``axes`` and aspect-ratio policies are refused."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    mode = ctx.attr("mode", "nearest")
+    ctx.one_of("mode", mode, tuple(_IMPORT_MODES))
+    transform_name = ctx.attr("coordinate_transformation_mode", "half_pixel")
+    ctx.one_of("coordinate_transformation_mode", transform_name, tuple(_IMPORT_TRANSFORMS))
+    rounding = ctx.attr("nearest_mode", "round_prefer_floor")
+    ctx.one_of("nearest_mode", rounding, tuple(_IMPORT_ROUNDING))
+    ctx.one_of("antialias", ctx.attr("antialias", 0), (0,))
+    ctx.check(ctx.attr("axes") is None, "axes is not supported")
+    ctx.one_of("keep_aspect_ratio_policy", ctx.attr("keep_aspect_ratio_policy", "stretch"), ("stretch",))
+    ctx.attr("extrapolation_value")
+    transform, selector = _IMPORT_TRANSFORMS[transform_name]
+    options: dict[str, Any] = dict(
+        mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
+        nearest_rounding=_IMPORT_ROUNDING[rounding], cubic_coeff=float(ctx.attr("cubic_coeff_a", -0.75)),
+        exclude_outside=bool(ctx.attr("exclude_outside", 0)),
+    )
+    sizes = ctx.optional(3)
+    if sizes is not None:
+        ctx.check(sizes.shape == (rank,), f"sizes has shape {sizes.shape}; expected ({rank},)")
+        dims = known_dims(sizes)
+        return resize(x, sizes if dims is None else tuple(dims), **options)
+    scales = ctx.static(2, "scales").reshape(-1).astype(np.float64)
+    ctx.check(len(scales) == rank, f"scales has {len(scales)} values for rank {rank}")
+    shape = []
+    for d, s in zip(x.shape, scales):
+        if not (isinstance(d, int) and float(d * s).is_integer()):
+            raise ctx.refuse(f"scale {s} of a dim of {d}: TensorRT maps coordinates with the length ratio, "
+                             "which equals ONNX's scale only where dim * scale is a whole number on a static "
+                             "dim")
+        shape.append(int(d * float(s)))
+    return resize(x, tuple(shape), **options)

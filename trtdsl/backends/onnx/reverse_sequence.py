@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, accepts
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.reverse_sequence import ReverseSequence
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.reverse_sequence import ReverseSequence, reverse_sequence
 
 @exports(ReverseSequence)
 def _reverse_sequence(ctx: NodeContext, op: ReverseSequence) -> str:
@@ -30,3 +31,11 @@ def _reverse_sequence(ctx: NodeContext, op: ReverseSequence) -> str:
     if accepts("ReverseSequence", ctx.opset, x_type.dtype):
         return build(ctx.input(0))
     return ctx.in_float32(x_type.dtype, build, ctx.input(0))
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("ReverseSequence", since=10)
+def _import_reverse_sequence(ctx: ImportContext) -> Tensor:
+    return reverse_sequence(ctx.input(0), ctx.input(1), batch_axis=int(ctx.attr("batch_axis", 1)),
+                            sequence_axis=int(ctx.attr("time_axis", 0)))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.select import Select
-from trtdsl.layers.shape import Shape
+import numpy as np
 
+from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.reduce import prod
+from trtdsl.layers.select import Select, where
+from trtdsl.layers.shape import Shape, shape_of
+from trtdsl.layers.slice import slice as slice_layer
 
 @exports(Select)
 def _select(ctx: NodeContext, op: Select) -> str:
@@ -16,3 +22,63 @@ def _select(ctx: NodeContext, op: Select) -> str:
 @exports(Shape)
 def _shape(ctx: NodeContext, op: Shape) -> str:
     return ctx.emit("Shape", [ctx.input(0)])
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("Where", since=9)
+def _import_where(ctx: ImportContext) -> Tensor:
+    return where(ctx.input(0), ctx.input(1), ctx.input(2))
+
+
+@imports("Shape")
+def _import_shape(ctx: ImportContext) -> Tensor:
+    """A Shape layer (int64), sliced by ``start``/``end`` (opset 15)."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    start, end = int(ctx.attr("start", 0)), ctx.attr("end")
+    first, last, _ = slice(start, None if end is None else int(end)).indices(rank)
+    shape = shape_of(x)
+    if (first, last) == (0, rank):
+        return shape
+    return slice_layer(shape, (first,), (max(last - first, 0),))
+
+
+@imports("Size")
+def _import_size(ctx: ImportContext) -> Tensor:
+    """The product of the input's shape, a 0-D int64."""
+    x = ctx.input(0)
+    if not x.shape:
+        return ctx.constant(np.array(1, np.int64), dtypes.int64)
+    return prod(shape_of(x), axis=0)
+
+
+@imports("Trilu", since=14)
+def _import_trilu(ctx: ImportContext) -> Tensor:
+    """A Select layer keeping the upper (``j - i >= k``) or lower (``j - i <= k``) triangle of the last two
+    dims, with a constant mask (the two dims must be static)."""
+    x = ctx.input(0)
+    ctx.check(len(x.shape) >= 2, f"the input has rank {len(x.shape)}; expected at least 2")
+    rows, cols = x.shape[-2], x.shape[-1]
+    if not (isinstance(rows, int) and isinstance(cols, int)):
+        raise ctx.refuse(f"the last two dims ({rows}, {cols}) must be static")
+    given = ctx.optional_static(1, "k")
+    k = 0 if given is None else int(given.reshape(-1)[0])
+    offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+    mask = offset >= k if ctx.attr("upper", 1) else offset <= k
+    return where(ctx.constant(mask), x, ctx.constant(np.zeros((), x.dtype.numpy), x.dtype))
+
+
+@imports("EyeLike", since=9)
+def _import_eye_like(ctx: ImportContext) -> Tensor:
+    """A constant ``np.eye(rows, cols, k)`` of the input's static 2-D shape."""
+    from trtdsl.backends.onnx.importing import element_dtype
+
+    x = ctx.input(0)
+    code = ctx.attr("dtype")
+    dtype = x.dtype if code is None else element_dtype(int(code), f"{ctx.where}: dtype")
+    static = [d for d in x.shape if isinstance(d, int)]
+    if len(x.shape) != 2 or len(static) != 2:
+        raise ctx.refuse(f"the input is {x.shape}; expected a static 2-D shape")
+    rows, cols = static
+    return ctx.constant(np.eye(rows, cols, int(ctx.attr("k", 0))).astype(dtype.numpy), dtype)

@@ -14,14 +14,19 @@ IPaddingLayer is ONNX Pad (constant 0) on the last two dims; negative pads crop,
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import Dim, static_shape
-from trtdsl.layers.padding import Padding
-from trtdsl.layers.slice import SampleMode, Slice
+from trtdsl.ir.dims import Dim, is_static, static_shape
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.manipulation import split
+from trtdsl.layers.padding import Padding, pad
+from trtdsl.layers.slice import SampleMode, Slice, slice as slice_layer
 
 _M = SampleMode
 _I64 = dtypes.int64
@@ -140,3 +145,119 @@ def _padding(ctx: NodeContext, op: Padding) -> str:
     rank = ctx.input_type(0).rank
     pads = [0] * (rank - 2) + list(op.pre_padding) + [0] * (rank - 2) + list(op.post_padding)
     return ctx.emit("Pad", [ctx.input(0), ctx.ints(pads)], mode="constant")
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+_INT_MAX = 2**31 - 1  # ends at or beyond it (exporters write INT64_MAX) mean "to the end"
+
+
+def _slice_axis(ctx: ImportContext, dim: Any, start: int, end: int, step: int) -> tuple[Any, Any]:
+    """(start, size) of ONNX Slice's ``start:end:step`` on an axis of length ``dim``, clamped as ONNX
+    clamps (onnx-tensorrt computes the same clamping with shape-tensor arithmetic). A dynamic axis is
+    read where the result needs no clamping against its length."""
+    ctx.check(step != 0, "steps must not be 0")
+    if isinstance(dim, int):
+        first, last, _ = slice(start, end, step).indices(dim)
+        return first, len(range(first, last, step))
+    ctx.check(step > 0 and start >= 0 and (end >= _INT_MAX or end < 0),
+              f"slicing {start}:{end}:{step} of the dynamic axis {dim} needs its length when the network "
+              "is built")
+    stop = dim if end >= _INT_MAX else dim + end
+    return start, (stop - start + (step - 1)) // step
+
+
+@imports("Slice")
+def _import_slice(ctx: ImportContext) -> Tensor:
+    """One Slice layer; starts, ends, axes and steps are attributes before opset 10 and build-time
+    constant inputs from it on."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    if ctx.opset >= 10:
+        starts = [int(v) for v in ctx.static(1, "starts").reshape(-1)]
+        ends = [int(v) for v in ctx.static(2, "ends").reshape(-1)]
+        axes_given = ctx.optional_static(3, "axes")
+        steps_given = ctx.optional_static(4, "steps")
+        axes = list(range(len(starts))) if axes_given is None else [int(v) for v in axes_given.reshape(-1)]
+        steps = [1] * len(starts) if steps_given is None else [int(v) for v in steps_given.reshape(-1)]
+    else:
+        starts, ends = ctx.ints("starts") or [], ctx.ints("ends") or []
+        axes = ctx.ints("axes", list(range(len(starts)))) or []
+        steps = [1] * len(starts)
+    ctx.check(len(starts) == len(ends) == len(axes) == len(steps),
+              "starts, ends, axes and steps have different lengths")
+    begin: list[Any] = [0] * rank
+    size: list[Any] = list(x.shape)
+    stride: list[Any] = [1] * rank
+    seen = set()
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        axis = ctx.axis(a, rank)
+        ctx.check(axis not in seen, f"axis {a} is repeated")
+        seen.add(axis)
+        begin[axis], size[axis] = _slice_axis(ctx, x.shape[axis], s, e, st)
+        stride[axis] = st
+    return slice_layer(x, begin, size, stride)
+
+
+_PADS = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
+
+
+@imports("Pad", since=2)
+def _import_pad(ctx: ImportContext) -> Tensor:
+    """One Slice layer in FILL, REFLECT, CLAMP (edge) or WRAP mode (onnx-tensorrt
+    ``DEFINE_BUILTIN_OP_IMPORTER(Pad)``); pads are build-time constants."""
+    x = ctx.input(0)
+    rank = len(x.shape)
+    mode = ctx.attr("mode", "constant")
+    ctx.one_of("mode", mode, tuple(_PADS))
+    value: Any = 0
+    if ctx.opset >= 11:
+        pads = [int(v) for v in ctx.static(1, "pads").reshape(-1)]
+        if ctx.optional(2) is not None:
+            value = ctx.static(2, "constant_value").reshape(())
+        axes_given = ctx.optional_static(3, "axes")
+        axes = list(range(rank)) if axes_given is None else [ctx.axis(int(a), rank) for a in axes_given]
+    else:
+        pads = ctx.ints("pads") or []
+        value = float(ctx.attr("value", 0.0))
+        axes = list(range(rank))
+    ctx.check(len(pads) == 2 * len(axes), f"pads {pads} has {len(pads)} values; expected {2 * len(axes)}")
+    width = [(0, 0)] * rank
+    for i, axis in enumerate(axes):
+        width[axis] = (pads[i], pads[i + len(axes)])
+    if any(a < 0 or b < 0 for a, b in width):  # negative pads crop: a Slice first, then the padding
+        x = _crop(ctx, x, width)
+        width = [(max(a, 0), max(b, 0)) for a, b in width]
+    if mode == "constant":
+        return pad(x, width, "constant", np.asarray(value).astype(x.dtype.numpy))
+    return pad(x, width, _PADS[mode])
+
+
+def _crop(ctx: ImportContext, x: Tensor, width: list[tuple[int, int]]) -> Tensor:
+    begin = [-min(a, 0) for a, _ in width]
+    size = [d + min(a, 0) + min(b, 0) for d, (a, b) in zip(x.shape, width)]
+    return slice_layer(x, begin, size)
+
+
+@imports("Split", since=2)
+def _import_split(ctx: ImportContext) -> list[Tensor]:
+    """One Slice layer per output; sizes from ``split`` (an attribute before opset 13, an input from
+    it on) or ``num_outputs`` equal parts (the last smaller, opset 18)."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.attr("axis", 0)), len(x.shape))
+    sizes = ctx.axes(1, since=13, name="split")
+    parts = int(ctx.attr("num_outputs", ctx.num_outputs))
+    ctx.check(parts == ctx.num_outputs, f"num_outputs={parts} but the node has {ctx.num_outputs} outputs")
+    length = x.shape[axis]
+    if sizes is None:
+        if not isinstance(length, int):
+            return split(x, parts, axis)
+        chunk = -(-length // parts)
+        sizes = [min(chunk, max(length - chunk * i, 0)) for i in range(parts)]
+    ctx.check(len(sizes) == parts, f"split {sizes} gives {len(sizes)} parts for {parts} outputs")
+    ctx.check(not isinstance(length, int) or sum(sizes) == length,
+              f"split {sizes} does not add up to the axis length {length}")
+    bounds = list(np.cumsum(sizes[:-1])) if len(sizes) > 1 else []
+    if not bounds:
+        return [slice_layer(x, [0] * len(x.shape), list(x.shape))]
+    return split(x, [int(b) for b in bounds], axis)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.topk import TopK, TopKOperation
-
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.squeeze import squeeze
+from trtdsl.layers.topk import TopK, TopKOperation, topk
 
 @exports(TopK)
 def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
@@ -27,3 +29,27 @@ def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
     if op.indices_dtype is not dtypes.int64:
         indices = ctx.cast(indices, op.indices_dtype)
     return values, indices
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("TopK", since=10)
+def _import_topk(ctx: ImportContext) -> list[Tensor]:
+    """One TopK layer with k from the (constant) input, int64 indices; TensorRT's TopK always sorts."""
+    x = ctx.input(0)
+    k = int(ctx.static(1, "K").reshape(-1)[0])
+    axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
+    ctx.one_of("sorted", ctx.attr("sorted", 1), (1,))
+    values, indices = topk(x, k, axis, largest=bool(ctx.attr("largest", 1)), indices_dtype=dtypes.int64)
+    return [values, indices]
+
+
+@imports("ArgMax", "ArgMin")
+def _import_arg(ctx: ImportContext) -> Tensor:
+    """A TopK layer (MAX or MIN, k=1) keeping its int64 indices, squeezed unless ``keepdims``
+    (onnx-tensorrt ``argMinMaxHelper``); ``select_last_index=1`` is refused (TopK returns the first)."""
+    x = ctx.input(0)
+    axis = ctx.axis(int(ctx.attr("axis", 0)), len(x.shape))
+    ctx.one_of("select_last_index", ctx.attr("select_last_index", 0), (0,))
+    _, indices = topk(x, 1, axis, largest=ctx.op_type == "ArgMax", indices_dtype=dtypes.int64)
+    return indices if ctx.attr("keepdims", 1) else squeeze(indices, axis)

@@ -4,9 +4,14 @@ Round, half to even, as in TensorRT). ONNX leaves ``Sign(NaN)`` open (onnxruntim
 
 from __future__ import annotations
 
+import numpy as np
+
+from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.unary import Unary, UnaryOperation
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.unary import Unary, UnaryOperation, unary
 
 _U = UnaryOperation
 ONNX_OPS: dict[UnaryOperation, str] = {
@@ -46,3 +51,17 @@ def _unary(ctx: NodeContext, op: Unary) -> str:
     if op.op is _U.SIGN and dtype.is_float:
         return ctx.emit("Where", [ctx.emit("IsNaN", [x]), x, y])
     return y
+
+# -- import ---------------------------------------------------------------------------------------------
+
+_IMPORTED = {name: operation for operation, name in ONNX_OPS.items()}
+
+
+@imports(*_IMPORTED)
+def _import_unary(ctx: ImportContext) -> Tensor:
+    """One Unary layer of the same meaning; integer Neg is ``0 - x`` (an ElementWise SUB), as TensorRT's
+    NEG takes floats and int8 only."""
+    x = ctx.input(0)
+    if ctx.op_type == "Neg" and x.dtype in (dtypes.int32, dtypes.int64):
+        return ctx.constant(np.zeros((), x.dtype.numpy), x.dtype) - x
+    return unary(x, _IMPORTED[ctx.op_type])

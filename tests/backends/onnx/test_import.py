@@ -1,0 +1,293 @@
+"""The ONNX import (``td.from_onnx``, ``trtdsl import``): names, dims, locations, the model's forms
+(proto, path, bytes, external data), bad models, custom domains as plugins, If and Loop as regions,
+round trips through the export, and whole models against onnxruntime."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+from support import expect_error
+from backends.onnx.rows import all_rows
+
+import trtdsl as td
+from trtdsl.backends.onnx.importing import IMPORTERS
+from trtdsl.testing import random_inputs
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=17, name="g"):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def f32(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def small_cnn() -> onnx.ModelProto:
+    rng = np.random.default_rng(0)
+    w1 = numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32), "w1")
+    b1 = numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), "b1")
+    bn = [numpy_helper.from_array(a.astype(np.float32), n) for n, a in
+          (("s", rng.uniform(0.5, 2, 8)), ("b", rng.standard_normal(8)), ("m", rng.standard_normal(8)),
+           ("v", rng.uniform(0.5, 2, 8)))]
+    w2 = numpy_helper.from_array(rng.standard_normal((10, 8)).astype(np.float32), "w2")
+    b2 = numpy_helper.from_array(rng.standard_normal(10).astype(np.float32), "b2")
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c"], pads=[1, 1, 1, 1], name="conv"),
+        helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"], epsilon=1e-3, name="bn"),
+        helper.make_node("Relu", ["n"], ["r"], name="relu"),
+        helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2], name="pool"),
+        helper.make_node("GlobalAveragePool", ["p"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flat"),
+        helper.make_node("Gemm", ["f", "w2", "b2"], ["logits"], transB=1, name="fc"),
+        helper.make_node("Softmax", ["logits"], ["y"], axis=1, name="softmax"),
+    ]
+    return model(nodes, [f32("x", ["batch", 3, 16, 16])], [f32("y", ["batch", 10])], [w1, b1, *bn, w2, b2],
+                 name="cnn")
+
+
+def small_transformer() -> onnx.ModelProto:
+    """One pre-norm self-attention block with a GELU feed-forward, as exporters write it."""
+    rng = np.random.default_rng(1)
+    d, heads = 16, 2
+
+    def weight(name, *shape):
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+
+    def ints(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    inits = [weight("ln_s", d), weight("ln_b", d), weight("wq", d, d), weight("wk", d, d), weight("wv", d, d),
+             weight("wo", d, d), weight("w1", d, 4 * d), weight("w2", 4 * d, d),
+             ints("split_heads", [0, 0, heads, d // heads]), ints("merge", [0, 0, d]),
+             numpy_helper.from_array(np.array(1 / np.sqrt(d // heads), np.float32), "scale")]
+    n = helper.make_node
+    nodes = [
+        n("LayerNormalization", ["x", "ln_s", "ln_b"], ["h"], axis=-1, epsilon=1e-5),
+        n("MatMul", ["h", "wq"], ["q0"]), n("MatMul", ["h", "wk"], ["k0"]), n("MatMul", ["h", "wv"], ["v0"]),
+        n("Reshape", ["q0", "split_heads"], ["q1"]), n("Transpose", ["q1"], ["q"], perm=[0, 2, 1, 3]),
+        n("Reshape", ["k0", "split_heads"], ["k1"]), n("Transpose", ["k1"], ["kt"], perm=[0, 2, 3, 1]),
+        n("Reshape", ["v0", "split_heads"], ["v1"]), n("Transpose", ["v1"], ["v"], perm=[0, 2, 1, 3]),
+        n("MatMul", ["q", "kt"], ["s0"]), n("Mul", ["s0", "scale"], ["s1"]),
+        n("Softmax", ["s1"], ["a"], axis=-1), n("MatMul", ["a", "v"], ["o0"]),
+        n("Transpose", ["o0"], ["o1"], perm=[0, 2, 1, 3]), n("Reshape", ["o1", "merge"], ["o2"]),
+        n("MatMul", ["o2", "wo"], ["o3"]), n("Add", ["x", "o3"], ["r1"]),
+        n("MatMul", ["r1", "w1"], ["f0"]), n("Gelu", ["f0"], ["f1"]), n("MatMul", ["f1", "w2"], ["f2"]),
+        n("Add", ["r1", "f2"], ["y"]),
+    ]
+    return model(nodes, [f32("x", ["batch", "seq", d])], [f32("y", ["batch", "seq", d])], inits, opset=20,
+                 name="block")
+
+
+def onnxruntime_outputs(m: onnx.ModelProto, feeds: dict) -> dict:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in m.graph.output]
+    return dict(zip(names, session.run(names, feeds)))
+
+
+# -- structure -------------------------------------------------------------------------------------------
+
+def test_names_dims_constants_and_locations():
+    m = model([helper.make_node("Relu", ["x"], ["r"], name="act"),
+               helper.make_node("Add", ["r", "bias"], ["y"], name="plus")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", None, 4])],
+              [f32("y", ["batch", None, 4])], [numpy_helper.from_array(np.ones(4, np.float32), "bias")])
+    net = td.from_onnx(m)
+    x = net.inputs["x"]
+    assert [str(d) for d in x.shape[:2]] == ["batch", "x_d1"] and x.shape[2] == 4
+    assert list(net.outputs) == ["y"]
+    assert any(t.name == "r" for n in net.nodes for t in n.outputs)  # ONNX value names are kept
+    assert {str(n.location) for n in net.nodes} == {"<ModelProto>: node act (Relu)",
+                                                     "<ModelProto>: node plus (Add)"}
+    bias = [n for n in net.nodes if n.op.kind == "Constant"]
+    assert [n.outputs[0].name for n in bias] == ["bias"]
+    feeds = {"x": np.array([[[-1, 0, 1, 2]]], np.float32)}
+    np.testing.assert_array_equal(net.run(feeds)["y"], np.maximum(feeds["x"], 0) + 1)
+
+
+def test_path_bytes_and_external_data(tmp_path):
+    path = tmp_path / "cnn.onnx"
+    onnx.save(small_cnn(), path, save_as_external_data=True, all_tensors_to_one_file=True,
+              location="weights.bin", size_threshold=0)
+    assert (tmp_path / "weights.bin").stat().st_size > 0
+    feeds = {"x": np.random.default_rng(2).standard_normal((2, 3, 16, 16)).astype(np.float32)}
+    cnn = small_cnn()
+    want = onnxruntime_outputs(cnn, feeds)["y"]
+    from_path = td.from_onnx(str(path))
+    assert str(from_path.nodes[0].location).startswith(f"{path}: node ")
+    for net in (from_path, td.from_onnx(path), td.from_onnx(cnn.SerializeToString())):
+        np.testing.assert_allclose(net.run(feeds)["y"], want, rtol=1e-4, atol=1e-5)
+
+
+def test_bad_models_are_clear_errors(tmp_path):
+    data = small_cnn().SerializeToString()
+    truncated = tmp_path / "cut.onnx"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(td.BackendError, match=r"cut.onnx is not an ONNX model \(malformed or truncated\)"):
+        td.from_onnx(str(truncated))
+    with pytest.raises(td.BackendError, match="not an ONNX model"):
+        td.from_onnx(b"\xff\xff\xff garbage")
+    bad = model([helper.make_node("Relu", ["missing"], ["y"])], [f32("x", [2])], [f32("y", [2])])
+    with pytest.raises(td.BackendError, match="fails onnx's checker"):
+        td.from_onnx(bad)
+    missing = str(tmp_path / "none.onnx")
+    expect_error(td.ArgumentError, f"from_onnx: argument 'model' is '{missing}'; expected a path to an "
+                 "existing .onnx file", lambda: td.from_onnx(missing))
+
+
+def test_nothing_is_half_imported_and_unread_attributes_are_refused():
+    m = model([helper.make_node("Relu", ["x"], ["r"]),
+               helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], dilations=[2, 2], name="p")],
+              [f32("x", [1, 1, 8, 8])], [f32("y", [1, 1, 6, 6])])
+    with pytest.raises(td.BackendError, match=r"node p \(MaxPool\): dilations \[2, 2\]; TensorRT's pooling"):
+        td.from_onnx(m)
+    odd = model([helper.make_node("Relu", ["x"], ["y"], name="r", flavour=3)], [f32("x", [2])],
+                [f32("y", [2])])
+    with pytest.raises(td.BackendError, match=r"node r \(Relu\): attribute flavour is not supported"):
+        td.from_onnx(odd, check=False)
+    strings = model([helper.make_node("Identity", ["x"], ["y"])],
+                    [helper.make_tensor_value_info("x", TensorProto.STRING, [2])],
+                    [helper.make_tensor_value_info("y", TensorProto.STRING, [2])])
+    with pytest.raises(td.BackendError, match="graph input 'x' has ONNX type STRING, which TensorRT has no"):
+        td.from_onnx(strings)
+
+
+def test_custom_domains_are_registered_plugins():
+    @td.plugin("onnximport::scaled")
+    class Scaled:
+        factor: float = 1.0
+
+        def shape(self, x):
+            return x
+
+        def reference(self, x):
+            return x * np.float32(self.factor)
+
+    node = helper.make_node("scaled", ["x"], ["y"], domain="trt.plugins", factor=3.0,
+                            plugin_namespace="onnximport", plugin_version="1")
+    m = helper.make_model(helper.make_graph([node], "p", [f32("x", [2])], [f32("y", [2])]),
+                          opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("trt.plugins", 1)])
+    net = td.from_onnx(m)
+    np.testing.assert_array_equal(net.run({"x": np.array([1, 2], np.float32)})["y"], [3, 6])
+    unknown = helper.make_node("nothing", ["x"], ["y"], domain="trt.plugins", name="n")
+    m.graph.ClearField("node")
+    m.graph.node.append(unknown)
+    with pytest.raises(td.BackendError, match=r"node n \(nothing\): op trt.plugins::nothing is not an ONNX "
+                                              "op and no trtdsl definition for plugin nothing"):
+        td.from_onnx(m)
+
+
+def test_if_and_loop_are_regions():
+    then_graph = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["t"])], "then", [],
+                                   [f32("t", [3])], [numpy_helper.from_array(np.float32(2), "two")])
+    else_graph = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [f32("e", [3])])
+    body = helper.make_graph(
+        [helper.make_node("Add", ["acc_in", "x"], ["acc_out"]),
+         helper.make_node("Identity", ["c_in"], ["c_out"]),
+         helper.make_node("Cast", ["i"], ["i_f"], to=TensorProto.FLOAT)],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("c_in", TensorProto.BOOL, []), f32("acc_in", [3])],
+        [helper.make_tensor_value_info("c_out", TensorProto.BOOL, []), f32("acc_out", [3]), f32("i_f", [])])
+    m = model([helper.make_node("If", ["flag"], ["chosen"], then_branch=then_graph, else_branch=else_graph),
+               helper.make_node("Loop", ["n", "", "zeros"], ["total", "steps"], body=body)],
+              [f32("x", [3]), helper.make_tensor_value_info("flag", TensorProto.BOOL, []),
+               helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+              [f32("chosen", [3]), f32("total", [3]), f32("steps", ["k"])],
+              [numpy_helper.from_array(np.zeros(3, np.float32), "zeros")])
+    net = td.from_onnx(m)
+    assert len(net.regions) == 2
+    x = np.array([1, -2, 3], np.float32)
+    for flag in (True, False):
+        feeds = {"x": x, "flag": np.array(flag), "n": np.array(4, np.int64)}
+        got = net.run(feeds)
+        want = onnxruntime_outputs(m, feeds)
+        for name in ("chosen", "total", "steps"):
+            np.testing.assert_array_equal(got[name], want[name])
+
+
+# -- round trips and whole models ------------------------------------------------------------------------
+
+ROWS = [row for row in all_rows() if row.values is None]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_export_then_import_computes_the_same(row):
+    """``from_onnx(net.to_onnx())`` computes what ``net`` computes, or refuses with a DSLError."""
+    net = row.network()
+    try:
+        m = net.to_onnx(opset=row.opset)
+    except td.BackendError:
+        pytest.skip("not exportable")
+    try:
+        again = td.from_onnx(m)
+    except td.DSLError as e:
+        assert e.message.startswith("from_onnx: <ModelProto>: ") or "<ModelProto>: node" in e.message
+        return
+    feeds = random_inputs(net, dims=row.dims, seed=1)
+    want, got = net.run(feeds), again.run(feeds)
+    assert set(got) == set(want)
+    for name in want:
+        a, b = np.asarray(got[name]), np.asarray(want[name])
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        np.testing.assert_allclose(a.astype(np.float64), b.astype(np.float64), rtol=1e-3, atol=1e-3,
+                                   equal_nan=True, err_msg=name)
+
+
+def test_most_exported_rows_import():
+    refused = []
+    for row in ROWS:
+        try:
+            m = row.network().to_onnx(opset=row.opset)
+        except td.BackendError:
+            continue
+        try:
+            td.from_onnx(m)
+        except td.DSLError as e:
+            refused.append((row.id, e.message[:120]))
+    assert len(refused) <= len(ROWS) // 4, refused
+
+
+@pytest.mark.parametrize("build", [small_cnn, small_transformer])
+def test_whole_models_match_onnxruntime_and_export_again(build):
+    m = build()
+    net = td.from_onnx(m)
+    rng = np.random.default_rng(3)
+    shape = (2, 3, 16, 16) if build is small_cnn else (2, 5, 16)
+    feeds = {"x": rng.standard_normal(shape).astype(np.float32)}
+    want = onnxruntime_outputs(m, feeds)["y"]
+    np.testing.assert_allclose(net.run(feeds)["y"], want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(onnxruntime_outputs(net.to_onnx(), feeds)["y"], want, rtol=1e-4, atol=1e-4)
+
+
+def test_every_import_entry_reads_a_registered_opset_range():
+    for (domain, op_type), entries in IMPORTERS.items():
+        assert entries and all(e.until is None or e.since <= e.until for e in entries), op_type
+
+
+# -- the command line ------------------------------------------------------------------------------------
+
+def test_cli_prints_and_compares(tmp_path):
+    path = tmp_path / "cnn.onnx"
+    onnx.save(small_cnn(), path)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    shown = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(path)], capture_output=True,
+                           text=True, env=env, check=True).stdout
+    assert shown.startswith('network "cnn" {\n  input %x : f32[batch,3,16,16]\n')
+    assert "# cnn.onnx: node conv (Conv)" in shown
+    compared = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(path), "--compare", "reference",
+                               "onnxruntime", "--dim", "batch=2"], capture_output=True, text=True, env=env)
+    assert compared.returncode == 0, compared.stderr
+    assert "all outputs match" in compared.stdout
+    bad = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(tmp_path / "none.onnx")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "expected a path to an existing .onnx file" in bad.stderr

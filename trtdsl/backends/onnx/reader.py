@@ -1,0 +1,354 @@
+"""ONNX import: an ONNX model as a trtdsl Network, read the way TensorRT's ONNX parser reads it.
+
+``from_onnx(model)`` (``td.from_onnx``) takes an ``onnx.ModelProto``, a path (external data is read
+from the model's folder) or the serialized bytes. The model is checked with ``onnx.checker`` first;
+then each node is imported by its entry in the import table
+(:mod:`trtdsl.backends.onnx.importing`), in the graph's order:
+
+- ONNX value names become the network's tensor names; the graph's inputs and outputs keep theirs;
+- a ``dim_param`` becomes a named dim; a dim with neither a value nor a name becomes a fresh named
+  dim ``INPUT_dN``;
+- initializers become constant layers (DOUBLE ones float32, as the parser converts them);
+- each layer's location is ``model.onnx: node NAME (OpType)``, where layers written in Python show
+  ``file:line``;
+- a node of another domain than ONNX's is a trtdsl plugin registered under its op type
+  (``@td.plugin``, ``td.registry_plugin``), as the parser falls back to TensorRT's plugin registry.
+
+Anything the parser would reject (an op or opset without an entry, an attribute value, a dtype, a
+malformed or truncated file, a graph the checker rejects) raises a BackendError naming the node, the
+op and what is supported; no network is returned half-imported.
+
+>>> import numpy as np, onnx, trtdsl as td
+>>> from onnx import helper, TensorProto
+>>> graph = helper.make_graph(
+...     [helper.make_node("Relu", ["x"], ["r"], name="act"), helper.make_node("Add", ["r", "b"], ["y"])],
+...     "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2])],
+...     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 2])],
+...     [helper.make_tensor("b", TensorProto.FLOAT, [2], [1.0, 2.0])])
+>>> net = td.from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+>>> net.run({"x": np.array([[-1.0, 1.0]], np.float32)})["y"]
+array([[1., 3.]], dtype=float32)
+>>> str(net.nodes[0].location)
+'<ModelProto>: node act (Relu)'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import attrs
+import numpy as np
+
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
+from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
+from trtdsl.ir.network import Network
+from trtdsl.ir.tensor import Tensor
+
+if TYPE_CHECKING:
+    import onnx
+
+_ONNX_DOMAINS = ("", "ai.onnx")
+
+
+@attrs.frozen(str=False)
+class NodeLocation(Location):
+    """Where an imported layer comes from: the model and the ONNX node (shown as
+    ``model.onnx: node NAME (OpType)``)."""
+
+    node: str = ""
+    op_type: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}: node {self.node} ({self.op_type})"
+
+    @property
+    def short(self) -> str:
+        return f"{os.path.basename(self.file)}: node {self.node} ({self.op_type})"
+
+
+def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] | None = None,
+              check: bool = True) -> Network:
+    """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
+    ``.onnx`` file, or its bytes). ``freeze`` gives values for some graph inputs, which become constants
+    (as when a model is exported with them fixed); ``check=False`` skips ``onnx.checker``."""
+    import onnx
+
+    if not isinstance(check, (bool, np.bool_)):
+        raise bad_argument("from_onnx", "check", check, "a bool")
+    proto, label, folder = _load(model)
+    if name is not None:
+        check_name("from_onnx", name)
+    frozen = _check_freeze(freeze)
+    if check:
+        try:
+            onnx.checker.check_model(proto)
+        except (onnx.checker.ValidationError, ValueError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise BackendError(f"from_onnx: {label} fails onnx's checker: {first}") from None
+    opsets = {("" if o.domain in _ONNX_DOMAINS else o.domain): int(o.version) for o in proto.opset_import}
+    graph = proto.graph
+    network = Network(name if name is not None else _network_name(graph.name))
+    reader = _GraphReader(network, label, opsets, folder, None)
+    reader.output_names = {v.name for v in graph.output}
+    known_inputs = {i.name for i in graph.initializer}
+    for value in graph.input:
+        if value.name in known_inputs:
+            continue
+        if value.name in frozen:
+            reader.freeze(value, frozen.pop(value.name))
+        else:
+            reader.declare_input(value)
+    if frozen:
+        raise bad_argument("from_onnx", "freeze", sorted(frozen),
+                           f"names of graph inputs ({sorted(i.name for i in graph.input)})")
+    reader.add_initializers(graph.initializer)
+    reader.read_nodes(graph.node)
+    for value in graph.output:
+        reader.output(value)
+    return network
+
+
+def _network_name(graph_name: str) -> str:
+    cleaned = "".join(c if c.isprintable() else "_" for c in graph_name)
+    return cleaned or "onnx"
+
+
+def _check_freeze(freeze: Any) -> dict[str, np.ndarray]:
+    if freeze is None:
+        return {}
+    if not isinstance(freeze, Mapping) or not all(isinstance(k, str) for k in freeze):
+        raise bad_argument("from_onnx", "freeze", freeze, "a mapping of graph input names to arrays")
+    result = {}
+    for k, v in freeze.items():
+        try:
+            result[k] = np.asarray(v)
+        except (ValueError, TypeError):
+            raise bad_argument("from_onnx", f"freeze[{k!r}]", v, "an array") from None
+        if result[k].dtype == object:
+            raise bad_argument("from_onnx", f"freeze[{k!r}]", v, "an array of numbers")
+    return result
+
+
+def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
+    """The model, the label its locations show, and the folder its external data is in."""
+    import onnx
+
+    if isinstance(model, onnx.ModelProto):
+        return model, "<ModelProto>", None
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        proto = onnx.ModelProto()
+        try:
+            proto.ParseFromString(bytes(model))
+        except Exception as e:  # noqa: BLE001  (protobuf's DecodeError, of a module without type stubs)
+            raise BackendError(f"from_onnx: the bytes given are not an ONNX model (malformed or truncated): "
+                               f"{e}") from None
+        return proto, "<bytes>", None
+    if not isinstance(model, (str, os.PathLike)):
+        raise bad_argument("from_onnx", "model", model,
+                           "an onnx.ModelProto, a path to a .onnx file, or bytes")
+    path = os.fspath(model)
+    if not isinstance(path, str) or not os.path.isfile(path):
+        raise ArgumentError(f"from_onnx: argument 'model' is {shown(model)}; expected a path to an existing "
+                            ".onnx file")
+    try:
+        proto = onnx.load(path, load_external_data=False)
+        folder = os.path.dirname(os.path.abspath(path))
+        onnx.external_data_helper.load_external_data_for_model(proto, folder)
+    except OSError as e:
+        raise BackendError(f"from_onnx: {path}: its external data could not be read: {e}") from None
+    except Exception as e:  # noqa: BLE001  (protobuf's DecodeError, of a module without type stubs)
+        raise BackendError(f"from_onnx: {path} is not an ONNX model (malformed or truncated): {e}") from None
+    return proto, path, folder
+
+
+class _GraphReader:
+    """Imports one graph (the model's, or a Loop/If body) into the network: the ONNX values by name,
+    with a parent graph's for the outer-scope names of a body."""
+
+    def __init__(self, network: Network, label: str, opsets: dict[str, int], folder: str | None,
+                 parent: _GraphReader | None) -> None:
+        self.network = network
+        self.label = label
+        self.opsets = opsets
+        self.folder = folder
+        self.parent = parent
+        self.values: dict[str, Tensor] = {}
+        self.initializers: dict[str, Any] = {}
+        self.output_names: set[str] = set()  # named by net.output, which renames a layer's tensor
+
+    def value(self, name: str) -> Tensor:
+        reader: _GraphReader | None = self
+        while reader is not None:
+            if name in reader.values:
+                return reader.values[name]
+            if name in reader.initializers:
+                # made here, in the region being defined when this is a body: a constant of an outer
+                # graph made inside a region could not be used outside it
+                tensor = self.constant_initializer(reader.initializers[name])
+                if reader is self:
+                    del self.initializers[name]
+                self.values[name] = tensor
+                return tensor
+            reader = reader.parent
+        raise BackendError(f"from_onnx: {self.label}: value {name!r} is used before it is defined")
+
+    def initializer_value(self, name: str) -> np.ndarray | None:
+        """The value of initializer ``name`` (of this graph or an outer one) not yet made a layer."""
+        reader: _GraphReader | None = self
+        while reader is not None:
+            if name in reader.values:
+                return None
+            proto = reader.initializers.get(name)
+            if proto is not None:
+                dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
+                return _as_dtype(self._array(proto), dtype)
+            reader = reader.parent
+        return None
+
+    def _array(self, proto: onnx.TensorProto) -> np.ndarray:
+        from onnx import numpy_helper
+
+        try:
+            return numpy_helper.to_array(proto, base_dir=self.folder or "")
+        except (OSError, ValueError) as e:
+            raise BackendError(f"from_onnx: {self.label}: initializer {proto.name!r} could not be read: "
+                               f"{e}") from None
+
+    def constant_initializer(self, proto: onnx.TensorProto) -> Tensor:
+        name = proto.name
+        dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
+        array = self._array(proto)
+        named = _checked(name) if self.parent is None else None  # a body's constants take fresh names
+        return self.network.constant(_as_dtype(array, dtype), dtype, name=named)
+
+    def add_initializers(self, initializers: Sequence[onnx.TensorProto]) -> None:
+        for proto in initializers:
+            self.initializers[proto.name] = proto
+
+    def declare_input(self, value: onnx.ValueInfoProto) -> None:
+        dtype, shape = self._type_of(value, "graph input")
+        self.values[value.name] = self.network.input(_checked(value.name), dtype, shape)
+
+    def freeze(self, value: onnx.ValueInfoProto, array: np.ndarray) -> None:
+        dtype, shape = self._type_of(value, "graph input")
+        if len(shape) != array.ndim or any(isinstance(d, int) and d != n for d, n in zip(shape, array.shape)):
+            raise bad_argument("from_onnx", f"freeze[{value.name!r}]", array,
+                               f"an array of the input's shape {tuple(shape)}")
+        constant = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(value.name))
+        self.values[value.name] = constant
+
+    def _type_of(self, value: onnx.ValueInfoProto, what: str) -> tuple[Any, list[Any]]:
+        ty = value.type
+        if not ty.HasField("tensor_type"):
+            raise BackendError(f"from_onnx: {self.label}: {what} {value.name!r} is not a tensor (it is "
+                               f"{ty.WhichOneof('value')}); TensorRT's inputs are tensors")
+        dtype = element_dtype(ty.tensor_type.elem_type, f"{self.label}: {what} {value.name!r}")
+        if not ty.tensor_type.HasField("shape"):
+            raise BackendError(f"from_onnx: {self.label}: {what} {value.name!r} has no shape; TensorRT needs "
+                               "each input's rank")
+        shape: list[Any] = []
+        for i, d in enumerate(ty.tensor_type.shape.dim):
+            if d.HasField("dim_value"):
+                shape.append(int(d.dim_value))
+            elif d.HasField("dim_param") and d.dim_param.isidentifier():
+                shape.append(d.dim_param)
+            else:
+                shape.append(f"{_identifier(value.name)}_d{i}")
+        return dtype, shape
+
+    def read_nodes(self, nodes: Sequence[onnx.NodeProto]) -> None:
+        for index, node in enumerate(nodes):
+            self.read_node(index, node)
+
+    def read_node(self, index: int, node: onnx.NodeProto) -> None:
+        node_name = node.name if node.name else f"#{index}"
+        where = f"{self.label}: node {node_name} ({node.op_type})"
+        domain = "" if node.domain in _ONNX_DOMAINS else node.domain
+        opset = self.opsets.get(domain, 1)
+        first = len(self.network.nodes)
+        entry = find_entry(domain, node.op_type, opset)
+        ctx = ImportContext(node, opset, self.value, self.network, where, self._subgraph,
+                            self.initializer_value)
+        outputs: list[Tensor | None]
+        if entry is None:
+            if domain:
+                outputs = self._plugin(ctx)
+            else:
+                raise BackendError(f"from_onnx: {where}: op {node.op_type} at opset {opset} is not supported "
+                                   f"by the importer (TensorRT's parser); supported ops: "
+                                   f"{', '.join(supported_ops())}")
+        else:
+            try:
+                result = entry.fn(ctx)
+            except BackendError as e:
+                if e.message.startswith(self.label) or e.message.startswith("from_onnx"):
+                    raise
+                raise ctx.wrap(e) from None
+            except DSLError as e:
+                raise ctx.wrap(e) from None
+            unread = ctx.unread()
+            if unread:
+                raise ctx.refuse(f"attribute {unread[0]} is not supported by the importer (TensorRT's "
+                                 "parser)")
+            outputs = [result] if isinstance(result, Tensor) else list(result)
+        self._bind_outputs(ctx, outputs, first)
+        location = NodeLocation(self.label, 0, node_name, node.op_type)
+        for created in self.network.nodes[first:]:
+            if not isinstance(created.location, NodeLocation):  # a body's layers keep their own node
+                created.location = location
+
+    def _plugin(self, ctx: ImportContext) -> list[Tensor | None]:
+        from trtdsl.backends.onnx.plugins import import_plugin
+
+        return list(import_plugin(ctx))
+
+    def _bind_outputs(self, ctx: ImportContext, outputs: list[Tensor | None], first: int) -> None:
+        names = list(ctx.node.output)
+        if len(outputs) < len([n for n in names if n]):
+            raise ctx.refuse(f"the node has {len(names)} outputs; the importer makes {len(outputs)}")
+        created = {id(n) for n in self.network.nodes[first:]}
+        for onnx_name, tensor in zip(names, outputs):
+            if not onnx_name:
+                continue
+            if tensor is None:
+                raise ctx.refuse(f"output {onnx_name!r} is not supported by the importer")
+            fresh = tensor.producer is not None and id(tensor.producer) in created and not tensor.user_named
+            if fresh and onnx_name not in self.output_names:
+                self.network._rename_output(tensor, _checked(onnx_name))
+            self.values[onnx_name] = tensor
+
+    def output(self, value: onnx.ValueInfoProto) -> None:
+        self.network.output(_checked(value.name), self.value(value.name))
+
+    def _subgraph(self, graph: onnx.GraphProto, inputs: list[Tensor], where: str) -> list[Tensor]:
+        """Import body ``graph`` with ``inputs`` bound to its inputs; its outputs."""
+        reader = _GraphReader(self.network, self.label, self.opsets, self.folder, self)
+        if len(inputs) != len(graph.input):
+            raise BackendError(f"from_onnx: {where}: body {graph.name!r} has {len(graph.input)} inputs; "
+                               f"expected {len(inputs)}")
+        for value, tensor in zip(graph.input, inputs):
+            reader.values[value.name] = tensor
+        reader.add_initializers(graph.initializer)
+        reader.read_nodes(graph.node)
+        return [reader.value(v.name) for v in graph.output]
+
+
+def _identifier(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"v{cleaned}"
+
+
+def _checked(name: str) -> str:
+    """An ONNX name as a trtdsl name; a BackendError if it cannot be one (unprintable characters)."""
+    try:
+        check_name("from_onnx", name)
+    except DSLError as e:
+        raise BackendError(f"from_onnx: ONNX name {shown(name)} cannot name a tensor: {e.message}") from None
+    return name
+
+
+def _as_dtype(array: np.ndarray, dtype: Any) -> np.ndarray:
+    if array.dtype == np.float64:
+        return array.astype(np.float32)
+    return array

@@ -1,0 +1,553 @@
+"""A hypothesis strategy that draws whole networks, valid by construction, for differential tests (this
+module imports hypothesis).
+
+``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an
+optimization profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary
+ops, activations, comparisons and selects, matrix multiplies, reductions, softmax, transposes,
+reshapes, concatenations, slices, gathers, casts, cumulative sums, Q/DQ pairs, loops (``td.scan``) and
+conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``), and the user's
+plugins. Every layer is chosen among those valid on its operand, so no draw is rejected. Shrinking
+removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them simplest
+first).
+
+Each drawn :class:`DrawnNetwork` comes with ``inputs``, a strategy of its feeds (see
+:func:`trtdsl.testing.strategies.inputs`) that leaves out what TensorRT leaves undefined: the layers
+keep values where two implementations must agree exactly -- integer results stay far from overflow,
+a comparison, floor, cast to int or quantization sees only values computed by correctly rounded IEEE
+operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
+gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
+Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
+
+>>> import trtdsl as td
+>>> from hypothesis import given, settings, strategies as st
+>>> from trtdsl.testing import assert_networks_close
+>>> from trtdsl.testing.networks import networks
+>>> @settings(max_examples=10, deadline=None)
+... @given(networks(max_layers=4), st.data())
+... def test_reference_is_deterministic(case, data):
+...     feeds = data.draw(case.inputs)
+...     assert_networks_close(case.network, feeds, backends=("reference", "reference"))
+>>> test_reference_is_deterministic()
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Sequence, TypeGuard
+
+import attrs
+import numpy as np
+from hypothesis import strategies as st
+
+from trtdsl import dtypes as td_dtypes
+from trtdsl.conditionals import cond
+from trtdsl.dtypes import DType
+from trtdsl.errors import bad_argument
+from trtdsl.ir.network import Network
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.activation import relu, sigmoid, tanh
+from trtdsl.layers.cast import cast
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.cumulative import cumsum
+from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
+from trtdsl.layers.gather import take
+from trtdsl.layers.matmul import matmul
+from trtdsl.layers.quantize import dequantize, quantize
+from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
+from trtdsl.layers.select import where
+from trtdsl.layers.shuffle import reshape, transpose
+from trtdsl.layers.softmax import softmax
+from trtdsl.layers.squeeze import squeeze, unsqueeze
+from trtdsl.layers.unary import cos, exp, floor, sin
+from trtdsl.loops import scan
+from trtdsl.testing.strategies import inputs as input_strategy
+
+# The largest magnitude a value may reach: integers stay far from int32 overflow; floats computed
+# inexactly stay small enough that an absolute tolerance of 1e-4 covers their rounding.
+_INT_LIMIT = 2**24
+_EXACT_FLOAT_LIMIT = 1e6
+_INEXACT_FLOAT_LIMIT = 64.0
+_INPUT_RANGES = {"float": (-4.0, 4.0), "int": (-50, 50)}
+_DTYPES = ("float32", "float16", "int32", "int64")
+# What drawn networks are compared with: float32 within 1e-4 (16-bit floats keep their defaults).
+RTOL = ATOL = {"float32": 1e-4}
+
+
+@attrs.frozen(eq=False, repr=False)
+class DrawnNetwork:
+    """A drawn network and the strategy of its inputs. Its repr is the network as trtdsl code
+    (``network.to_python()``), which is what hypothesis shows for a failing example."""
+
+    network: Network
+    inputs: st.SearchStrategy[dict[str, np.ndarray]]
+
+    def __repr__(self) -> str:
+        return self.network.to_python()
+
+
+@attrs.define(eq=False)
+class _Value:
+    """A tensor of the network being drawn: whether two IEEE implementations give it bit for bit (every
+    layer on its way rounds correctly: no sum of many terms, no transcendental function), and a bound of
+    its magnitude."""
+
+    tensor: Tensor
+    exact: bool
+    bound: float
+
+    @property
+    def dtype(self) -> DType:
+        return self.tensor.dtype
+
+    @property
+    def is_float(self) -> bool:
+        return self.tensor.dtype.category == "float"
+
+    def fits(self, bound: float, exact: bool | None = None) -> bool:
+        """Whether a result of magnitude ``bound`` computed from this value stays within the limits."""
+        exact = self.exact if exact is None else exact
+        if not self.is_float:
+            return bound <= _INT_LIMIT
+        return bound <= (_EXACT_FLOAT_LIMIT if exact else _INEXACT_FLOAT_LIMIT)
+
+
+class _Drawer:
+    def __init__(self, draw: Any, options: _Options, network: Network) -> None:
+        self.draw = draw
+        self.options = options
+        self.net = network
+        self.names = itertools.count()
+
+    def integer(self, low: int, high: int) -> int:
+        return int(self.draw(st.integers(low, high)))
+
+    def pick(self, items: Sequence[Any]) -> Any:
+        return items[self.integer(0, len(items) - 1)]
+
+    def layers(self, pool: list[_Value], count: int, depth: int, keep: _Value | None = None) -> list[_Value]:
+        """``count`` layers, each on values of ``pool`` (which grows); with ``keep``, only layers whose
+        result has ``keep``'s dtype and shape (a loop body's or branch's chain)."""
+        made: list[_Value] = []
+        for _ in range(count):
+            candidates = [v for v in pool if not v.dtype.is_bool]
+            if keep is not None:
+                candidates = [v for v in candidates if _same_type(v.tensor, keep.tensor)]
+            x = self.pick(candidates)
+            rules = [r for r in self.options.rules if r.applies(self, x, depth, keep is not None)]
+            rule = self.pick(rules)
+            result = rule.build(self, x, pool, depth)
+            pool.append(result)
+            made.append(result)
+        return made
+
+    def constant(self, values: np.ndarray, like: _Value) -> _Value:
+        array = values.astype(like.dtype.numpy)
+        return _Value(self.net.constant(array), True, float(np.max(np.abs(values), initial=0)))
+
+    def partner(self, x: _Value, pool: list[_Value], low: float, high: float) -> _Value:
+        """Another value of ``x``'s type from the pool (x itself at least), or a constant that broadcasts."""
+        same = [v for v in pool if _same_type(v.tensor, x.tensor)]
+        if self.draw(st.booleans()):
+            return self.pick(same)
+        shape = tuple(1 for _ in x.tensor.shape)
+        values = np.array(self.draw(st.lists(st.integers(int(low), int(high)), min_size=1, max_size=1)))
+        return self.constant(values.reshape(shape), x)
+
+
+def _same_type(a: Tensor, b: Tensor) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape
+
+
+def _static(d: Any) -> TypeGuard[int]:
+    return isinstance(d, int)
+
+
+@attrs.frozen
+class _Rule:
+    """One kind of layer: ``applies(drawer, x, depth, keep_shape)`` and ``build(drawer, x, pool, depth)``."""
+
+    name: str
+    applies: Callable[[_Drawer, _Value, int, bool], bool]
+    build: Callable[[_Drawer, _Value, list[_Value], int], _Value]
+
+
+# -- the rules, simplest first -------------------------------------------------------------------------
+def _always(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return True
+
+
+def _unary(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    if not x.is_float:
+        return _Value(-x.tensor if d.draw(st.booleans()) else abs(x.tensor), x.exact, x.bound)
+    choices: list[tuple[Callable[[Tensor], Tensor], bool, float]] = [
+        (relu, x.exact, x.bound), (lambda t: -t, x.exact, x.bound), (abs, x.exact, x.bound),
+        (tanh, False, 1.0), (sigmoid, False, 1.0),
+    ]
+    if x.exact:
+        choices.append((floor, True, x.bound + 1))
+    if x.bound <= 100:
+        choices += [(sin, False, 1.0), (cos, False, 1.0)]
+    if x.bound <= 4:
+        choices.append((exp, False, float(np.exp(x.bound))))
+    fn, exact, bound = d.pick(choices)
+    return _Value(fn(x.tensor), exact, bound)
+
+
+_BINARY: list[tuple[str, Callable[[Tensor, Tensor], Tensor]]] = [
+    ("+", lambda a, b: a + b), ("-", lambda a, b: a - b), ("max", maximum), ("min", minimum),
+    ("*", lambda a, b: a * b),
+]
+
+
+def _binary_bound(op: str, a: float, b: float) -> float:
+    return a * b if op == "*" else a + b if op in "+-" else max(a, b)
+
+
+def _binary_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.fits(_binary_bound("+", x.bound, max(x.bound, 3)))
+
+
+def _binary(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    y = d.partner(x, pool, -3, 3)
+    exact = x.exact and y.exact
+    ops = [(n, f) for n, f in _BINARY if n in ("max", "min") or x.fits(_binary_bound(n, x.bound, y.bound), exact)]
+    name, fn = d.pick(ops)
+    a, b = (x, y) if d.draw(st.booleans()) else (y, x)
+    return _Value(fn(a.tensor, b.tensor), exact, _binary_bound(name, x.bound, y.bound))
+
+
+def _select_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.exact
+
+
+def _select(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``where(x OP c, x, y)``: the comparison sees exact values only."""
+    c = d.constant(np.array(d.integer(-2, 2)).reshape((1,) * x.tensor.ndim), x)
+    compare = d.pick([less, greater, equal])(x.tensor, c.tensor)
+    y = d.partner(x, pool, -3, 3)
+    return _Value(where(compare, x.tensor, y.tensor), x.exact and y.exact, max(x.bound, y.bound))
+
+
+def _rank_at_least(n: int, static_last: bool = False) -> Callable[[_Drawer, _Value, int, bool], bool]:
+    def applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+        return not keep and x.tensor.ndim >= n and (not static_last or _static(x.tensor.shape[-1]))
+
+    return applies
+
+
+def _matmul_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    k = x.tensor.shape[-1] if x.tensor.ndim else None
+    return (_rank_at_least(1, True)(d, x, depth, keep) and x.is_float and isinstance(k, int)
+            and x.fits(k * 2 * x.bound, False))
+
+
+def _matmul(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    k = x.tensor.shape[-1]
+    assert isinstance(k, int), "matmul applies to a static last dim"
+    n = d.integer(1, d.options.max_size)
+    w = np.array(d.draw(st.lists(st.integers(-2, 2), min_size=k * n, max_size=k * n))).reshape(k, n)
+    weights = d.constant(w, x)
+    return _Value(matmul(x.tensor, weights.tensor), False, k * 2 * x.bound)
+
+
+def _reduce_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.tensor.ndim >= 1
+
+
+def _reduce(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    axis = d.integer(0, x.tensor.ndim - 1)
+    keepdims = bool(d.draw(st.booleans()))
+    dim = x.tensor.shape[axis]
+    summed = x.bound * (dim if _static(dim) else d.options.max_size)
+    choices = [(reduce_max, x.exact, x.bound), (reduce_min, x.exact, x.bound)]
+    if x.fits(summed, not x.is_float and x.exact):
+        choices.append((reduce_sum, not x.is_float and x.exact, summed))
+    if x.is_float:
+        choices.append((reduce_mean, False, x.bound))
+    fn, exact, bound = d.pick(choices)
+    return _Value(fn(x.tensor, axis, keepdims=keepdims), exact, bound)
+
+
+def _softmax_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.is_float and x.tensor.ndim >= 1 and x.bound <= 64
+
+
+def _softmax(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    return _Value(softmax(x.tensor, axis=d.integer(0, x.tensor.ndim - 1)), False, 1.0)
+
+
+def _transpose(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    order = d.draw(st.permutations(range(x.tensor.ndim)))
+    return _Value(transpose(x.tensor, tuple(order)), x.exact, x.bound)
+
+
+def _reshape_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and (x.tensor.ndim < d.options.max_rank or x.tensor.ndim >= 2
+                         or any(s == 1 for s in x.tensor.shape))
+
+
+def _reshape(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    t = x.tensor
+    ways: list[Callable[[], Tensor]] = []
+    if t.ndim < d.options.max_rank:
+        ways.append(lambda: unsqueeze(t, d.integer(0, t.ndim)))
+    ones = [i for i, s in enumerate(t.shape) if s == 1]
+    if ones:
+        ways.append(lambda: squeeze(t, d.pick(ones)))
+    if t.ndim >= 2:
+        ways.append(lambda: reshape(t, (-1,)))
+    return _Value(d.pick(ways)(), x.exact, x.bound)
+
+
+def _concat(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    y = d.pick([v for v in pool if _same_type(v.tensor, x.tensor)])
+    return _Value(concatenate([x.tensor, y.tensor], axis=d.integer(0, x.tensor.ndim - 1)),
+                  x.exact and y.exact, max(x.bound, y.bound))
+
+
+def _static_axes(x: _Value) -> list[int]:
+    return [i for i, s in enumerate(x.tensor.shape) if _static(s) and s >= 1]
+
+
+def _slice_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and bool(_static_axes(x))
+
+
+def _slice(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    axis = d.pick(_static_axes(x))
+    length = int(x.tensor.shape[axis])
+    start = d.integer(0, length - 1)
+    stop = d.integer(start + 1, length)
+    step = d.integer(1, max(1, stop - start))
+    key = tuple(slice(None) for _ in range(axis)) + (slice(start, stop, step),)
+    return _Value(x.tensor[key], x.exact, x.bound)
+
+
+def _gather(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    axis = d.pick(_static_axes(x))
+    length = int(x.tensor.shape[axis])
+    count = d.integer(1, d.options.max_size)
+    indices = np.array(d.draw(st.lists(st.integers(-length, length - 1), min_size=count, max_size=count)))
+    return _Value(take(x.tensor, d.net.constant(indices.astype(np.int32)), axis=axis), x.exact, x.bound)
+
+
+def _cast_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and (not x.is_float or x.exact) and x.bound <= _INT_LIMIT
+
+
+def _cast(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Floats to int32 after a floor (the cast of an integral value is exact), ints to float32."""
+    if x.is_float:
+        return _Value(cast(floor(x.tensor), td_dtypes.int32), True, x.bound + 1)
+    return _Value(cast(x.tensor, td_dtypes.float32), x.exact, x.bound)
+
+
+def _cumsum_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.tensor.ndim >= 1 and x.fits(x.bound * d.options.max_size, not x.is_float and x.exact)
+
+
+def _cumsum(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    axis = d.integer(0, x.tensor.ndim - 1)
+    return _Value(cumsum(x.tensor, axis=axis, exclusive=bool(d.draw(st.booleans())),
+                         reverse=bool(d.draw(st.booleans()))),
+                  not x.is_float and x.exact, x.bound * d.options.max_size)
+
+
+def _qdq_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (d.options.quantize and x.is_float and x.exact and x.dtype == td_dtypes.float32
+            and x.tensor.ndim >= 1)
+
+
+def _qdq(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """quantize -> dequantize with a power-of-two scale: x / scale is exact, rounding ties to even."""
+    scale = np.float32(2.0 ** d.integer(-3, 2))
+    q = quantize(x.tensor, scale)
+    return _Value(dequantize(q, scale), True, 128 * float(scale))
+
+
+# What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
+_REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
+
+
+def _region_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return d.options.regions and depth < d.options.max_depth and x.dtype.name in _REGION_DTYPES
+
+
+def _loop_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    # the carry (x[0]) and the slices must have equal shapes: dims that are sums or products of named
+    # dims may be written two ways, so only ints and named dims
+    plain = all(_static(s) or s.is_symbol for s in x.tensor.shape[1:])  # type: ignore[union-attr]
+    return _region_applies(d, x, depth, keep) and plain and not keep and x.tensor.ndim >= 1 and x.fits(
+        x.bound * (d.options.max_size + 1) * 3, False)
+
+
+def _loop(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``scan`` over x's first axis: ``carry = chain(carry + x_t)``, the carries stacked."""
+    first = x.tensor[0]
+    chain = d.integer(1, 2)
+
+    def body(carry: Tensor, item: Tensor) -> tuple[Tensor, Tensor]:
+        start = _Value(carry + item, x.exact, x.bound * (d.options.max_size + 1))
+        inner = [start, _Value(item, x.exact, x.bound)]
+        last = d.layers(inner, chain, depth + 1, keep=start)[-1]
+        return last.tensor, last.tensor
+
+    _, ys = scan(body, first, x.tensor)
+    return _Value(ys, False, _INEXACT_FLOAT_LIMIT if x.is_float else _INT_LIMIT)
+
+
+def _cond_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return _region_applies(d, x, depth, keep) and x.exact
+
+
+def _cond(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``cond(max(x) > c, chain_a, chain_b, x)``: the predicate sees exact values only."""
+    c = d.constant(np.array(d.integer(-2, 2)), x)
+    pred = greater(reduce_max(x.tensor, tuple(range(x.tensor.ndim))) if x.tensor.ndim else x.tensor, c.tensor)
+    made: list[_Value] = []
+
+    def branch(operand: Tensor) -> Tensor:
+        start = _Value(operand, x.exact, x.bound)
+        result = d.layers([start], d.integer(1, 2), depth + 1, keep=start)[-1]
+        made.append(result)
+        return result.tensor
+
+    out = cond(pred, branch, branch, x.tensor)
+    return _Value(out, all(v.exact for v in made), max(v.bound for v in made))
+
+
+def _plugin_rule(index: int, fn: Callable[[Tensor], Tensor]) -> _Rule:
+    def applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+        return x.is_float and x.bound <= _INEXACT_FLOAT_LIMIT
+
+    def build(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+        result = fn(x.tensor)
+        if not isinstance(result, Tensor) or not result.dtype.category == "float":
+            raise bad_argument("networks", f"plugins[{index}]", result,
+                               "a function returning one float Tensor for a float Tensor")
+        return _Value(result, False, _INEXACT_FLOAT_LIMIT)
+
+    return _Rule(f"plugin{index}", applies, build)
+
+
+RULES: dict[str, _Rule] = {
+    r.name: r
+    for r in (
+        _Rule("unary", _always, _unary),
+        _Rule("elementwise", _binary_applies, _binary),
+        _Rule("select", _select_applies, _select),
+        _Rule("transpose", _rank_at_least(2), _transpose),
+        _Rule("reshape", _reshape_applies, _reshape),
+        _Rule("slice", _slice_applies, _slice),
+        _Rule("concat", _rank_at_least(1), _concat),
+        _Rule("gather", _slice_applies, _gather),
+        _Rule("cast", _cast_applies, _cast),
+        _Rule("reduce", _reduce_applies, _reduce),
+        _Rule("softmax", _softmax_applies, _softmax),
+        _Rule("matmul", _matmul_applies, _matmul),
+        _Rule("cumsum", _cumsum_applies, _cumsum),
+        _Rule("qdq", _qdq_applies, _qdq),
+        _Rule("loop", _loop_applies, _loop),
+        _Rule("cond", _cond_applies, _cond),
+    )
+}
+OPS = tuple(RULES)
+
+
+@attrs.frozen
+class _Options:
+    rules: tuple[_Rule, ...]
+    dtypes: tuple[DType, ...]
+    max_layers: int
+    max_inputs: int
+    max_rank: int
+    max_size: int
+    dynamic: bool
+    regions: bool
+    max_depth: int
+    quantize: bool
+
+
+def networks(
+    *,
+    ops: Sequence[str] = OPS,
+    dtypes: Sequence[Any] = ("float32", "int32"),
+    max_layers: int = 8,
+    max_inputs: int = 2,
+    max_rank: int = 3,
+    max_size: int = 4,
+    dynamic_dims: bool = True,
+    max_depth: int = 1,
+    plugins: Sequence[Callable[[Tensor], Tensor]] = (),
+    allow_nan: bool = False,
+    allow_inf: bool = False,
+) -> st.SearchStrategy[DrawnNetwork]:
+    """Valid networks with their input strategies (see the module docs). ``ops`` names the layer kinds
+    to draw from (:data:`OPS`; "loop" and "cond" are the regions, nested up to ``max_depth``, "qdq" a
+    quantize/dequantize pair), ``dtypes`` the inputs' dtypes (of float32, float16, int32, int64),
+    ``dynamic_dims`` lets input dims be named (``d0``, ``d1``; sizes 1 to ``max_size``, one profile).
+    ``plugins`` are functions adding a layer to a float tensor, e.g. ``lambda x: MyPlugin(k=2)(x)``: each
+    is one more kind to draw (the result is treated as inexact, like a transcendental function)."""
+    unknown = [o for o in ops if not isinstance(o, str) or o not in RULES] if isinstance(ops, (list, tuple)) else None
+    if unknown is None or unknown or not ops and not plugins:
+        raise bad_argument("networks", "ops", ops, f"a list of some of {list(OPS)}")
+    kinds: list[DType] = []
+    listed: list[Any] = list(dtypes) if isinstance(dtypes, (list, tuple)) else [dtypes]
+    for given in listed:
+        dt = td_dtypes.dtype(given)
+        if dt.name not in _DTYPES:
+            raise bad_argument("networks", "dtypes", given, f"some of {list(_DTYPES)}")
+        kinds.append(dt)
+    if not kinds:
+        raise bad_argument("networks", "dtypes", dtypes, f"some of {list(_DTYPES)}")
+    for arg, value, low, high in (("max_layers", max_layers, 1, 200), ("max_inputs", max_inputs, 1, 8),
+                                  ("max_rank", max_rank, 1, 6), ("max_size", max_size, 1, 16),
+                                  ("max_depth", max_depth, 0, 4)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise bad_argument("networks", arg, value, f"an int from {low} to {high}")
+    for arg, flag in (("dynamic_dims", dynamic_dims), ("allow_nan", allow_nan), ("allow_inf", allow_inf)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise bad_argument("networks", arg, flag, "a bool")
+    if not isinstance(plugins, (list, tuple)) or not all(callable(p) for p in plugins):
+        raise bad_argument("networks", "plugins", plugins, "a list of functions Tensor -> Tensor")
+    rules = tuple(RULES[o] for o in ops) + tuple(_plugin_rule(i, p) for i, p in enumerate(plugins))
+    options = _Options(rules, tuple(kinds), max_layers, max_inputs, max_rank, max_size, bool(dynamic_dims),
+                       "loop" in ops or "cond" in ops, max_depth, "qdq" in ops)
+    if not any(r is _ALWAYS_RULE for r in rules):
+        rules = (_ALWAYS_RULE,) + rules  # some layer applies to every value
+        options = attrs.evolve(options, rules=rules)
+
+    @st.composite
+    def draw_network(draw: Any) -> DrawnNetwork:
+        net = Network("drawn")
+        d = _Drawer(draw, options, net)
+        names = [f"d{i}" for i in range(2)] if options.dynamic else []
+        pool = []
+        values = {}
+        for i in range(d.integer(1, max_inputs)):
+            dtype = d.pick(options.dtypes)
+            rank = d.integer(1, max_rank)
+            shape = tuple(
+                d.pick(names) if names and draw(st.integers(0, 3)) == 3 else d.integer(1, max_size)
+                for _ in range(rank)
+            )
+            x = net.input(f"x{i}", dtype, shape)
+            low, high = _INPUT_RANGES[dtype.category]
+            values[x.name] = (low, high)
+            pool.append(_Value(x, True, max(abs(low), abs(high))))
+        used = net.dim_names()
+        if used:
+            net.add_profile({n: (1, 2, max_size) for n in used})
+        made = d.layers(pool, d.integer(1, max_layers), 0)
+        outputs = [made[-1]] + [v for v in made[:-1] if draw(st.integers(0, 3)) == 3]
+        for i, v in enumerate(outputs):
+            net.output(f"y{i}", v.tensor)
+        feeds = input_strategy(net, values=values, allow_nan=allow_nan, allow_inf=allow_inf)
+        return DrawnNetwork(net, feeds)
+
+    return draw_network()
+
+
+_ALWAYS_RULE = RULES["unary"]
+
+__all__ = ["ATOL", "DrawnNetwork", "OPS", "RTOL", "networks"]
