@@ -60,7 +60,7 @@ _ENTRY_POINTS: set[CodeType] = set()
 def entry_point(fn: _F) -> _F:
     """Mark ``fn`` as an entry point: :func:`user_location` looks for the user's line only inside it."""
     _ENTRY_POINTS.add(fn.__code__)
-    _CODE_KINDS.pop(fn.__code__, None)
+    _CODE_KINDS.pop(id(fn.__code__), None)
     return fn
 
 
@@ -71,9 +71,8 @@ def user_location() -> Location | None:
     kinds = _CODE_KINDS
     while frame is not None:
         code = frame.f_code
-        kind = kinds.get(code)
-        if kind is None:
-            kind = _code_kind(code)
+        known = kinds.get(id(code))
+        kind = _code_kind(code) if known is None else known[1]
         if kind is _USER:
             return Location(code.co_filename, frame.f_lineno)
         if kind is _ENTRY:
@@ -83,7 +82,10 @@ def user_location() -> Location | None:
 
 
 _USER, _LIBRARY, _ENTRY = "user", "library", "entry"
-_CODE_KINDS: dict[CodeType, str] = {}  # each code object's kind, worked out once (every layer asks)
+# each code object's kind, worked out once (every layer asks), keyed by id (hashing a code object hashes
+# its bytecode and constants: most of the cost of a layer's definition); the entry keeps the code alive,
+# so its id is not reused while the entry stands
+_CODE_KINDS: dict[int, tuple[CodeType, str]] = {}
 _CODE_KINDS_KEPT = 4096
 
 
@@ -94,7 +96,7 @@ def _code_kind(code: CodeType) -> str:
         kind = _ENTRY
     else:
         kind = _LIBRARY if code.co_filename.startswith(_NOT_USER) else _USER
-    _CODE_KINDS[code] = kind
+    _CODE_KINDS[id(code)] = (code, kind)
     return kind
 
 

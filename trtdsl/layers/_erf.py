@@ -44,8 +44,12 @@ _ROUNDER = np.float32(1.5 * 2**23)
 _ROUNDER_BITS = _ROUNDER.view(np.int32)
 
 
-def _erf_block(x: np.ndarray, out: np.ndarray) -> None:
-    """``out[:] = erf(x)`` for 1-D float32 ``x`` of at most a block."""
+_SIGN = np.int32(-2**31)
+
+
+def _erf_block(x: np.ndarray, out: np.ndarray, gathered: np.ndarray) -> None:
+    """``out[:] = erf(x)`` for 1-D float32 ``x`` of at most a block; ``gathered`` is scratch space, a
+    complex128 array of at least ``x.size`` elements."""
     a = np.abs(x)
     np.minimum(a, np.float32(_LIMIT), out=a)
     # k = round(64 a) as the low bits of 64 a + 1.5 * 2**23 (float to int conversion is slow in NumPy)
@@ -56,14 +60,16 @@ def _erf_block(x: np.ndarray, out: np.ndarray) -> None:
     k *= np.float32(1 / _STEPS)
     h = np.subtract(a, k, out=a)
     # NaN's index is clipped; h keeps the NaN
-    coeffs = _TABLE.take(index, mode="clip").view(np.float32).reshape(-1, 4)
+    coeffs = _TABLE.take(index, mode="clip", out=gathered[:x.size]).view(np.float32).reshape(-1, 4)
     y = np.multiply(coeffs[:, 3], h, out=k)
     y += coeffs[:, 2]
     y *= h
     y += coeffs[:, 1]
     y *= h
     y += coeffs[:, 0]
-    np.copysign(y, x, out=out)
+    # copysign(y, x) as bits (y >= +0 or a NaN without its sign bit): about twice as fast as np.copysign
+    sign = np.bitwise_and(x.view(np.int32), _SIGN)
+    np.bitwise_or(y.view(np.int32), sign, out=out.view(np.int32))
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -76,8 +82,9 @@ def erf(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     flat = x.reshape(-1)
     out = np.empty_like(flat)
+    gathered = np.empty(min(flat.size, _BLOCK), np.complex128)
     for start in range(0, flat.size, _BLOCK):
-        _erf_block(flat[start:start + _BLOCK], out[start:start + _BLOCK])
+        _erf_block(flat[start:start + _BLOCK], out[start:start + _BLOCK], gathered)
     return out.reshape(x.shape)
 
 
@@ -94,11 +101,12 @@ def gelu(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     flat = x.reshape(-1)
     out = np.empty_like(flat)
+    gathered = np.empty(min(flat.size, _BLOCK), np.complex128)
     half, root = np.float32(0.5), np.float32(math.sqrt(0.5))
     for start in range(0, flat.size, _BLOCK):
         v = flat[start:start + _BLOCK]
         y = out[start:start + _BLOCK]
-        _erf_block(v * root, y)
+        _erf_block(v * root, y, gathered)
         y += np.float32(1)
         y *= v
         y *= half

@@ -8,6 +8,9 @@ promised, so a shape rule and its reference can never silently disagree.
 
 from __future__ import annotations
 
+import inspect
+import operator
+import sys
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -32,30 +35,18 @@ class Plan:
         self._programs: dict[tuple[tuple[str, int], ...], Program] = {}
 
     def program(self, bindings: dict[str, int]) -> Program:
-        """The plan as run once the inputs' named dims are known, made once per set of input sizes:
-        the constants' values (the same arrays on every run), then per remaining layer
-        ``(op, inputs, output, dtype, shape, node, dead)``, with ``op`` None for a layer that needs the
-        full check (several outputs, an omitted input, a data-dependent size) and ``dead`` the tensors
-        read for the last time there."""
+        """The plan as run once the inputs' named dims are known, made once per set of input sizes (see
+        :class:`Program`): the constants' values (the same arrays on every run) and the other layers."""
         key = tuple(sorted(bindings.items()))
         found = self._programs.get(key)
         if found is None:
             expected = self.expected(bindings)
             constants = [n for n in self.nodes if n.op.kind == "Constant"]
             layers = [n for n in self.nodes if n.op.kind != "Constant"]
-            dead = free_after([n.inputs for n in layers], self._outputs)
-            steps: list[tuple[Any, ...]] = []
-            for node, gone in zip(layers, dead):
-                want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
-                if want is None or any(t is None for t in node.inputs):
-                    steps.append((None, (), None, None, None, node, tuple(gone)))
-                else:
-                    steps.append((node.op, tuple(node.inputs), node.outputs[0], want[0], want[1], node,
-                                  tuple(gone)))
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
-            found = Program(values, steps)
+            found = Program(values, layers, self._outputs, expected)
             if len(self._programs) >= _SIZES_KEPT:
                 self._programs.clear()
             self._programs[key] = found
@@ -117,31 +108,131 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 
 class Program:
-    """A plan's constants' values and its other layers as flat tuples (see :meth:`Plan.program`)."""
+    """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
+    keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs, output,
+    dtype, shape, node, dead, reuse)`` with ``inputs(slots)`` the input values (see :func:`getter`), the
+    output slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None
+    for a layer that needs the full check (several outputs, an omitted input, a data-dependent size);
+    ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted) and outputs. The
+    constants' values fill their slots before the first layer.
 
-    def __init__(self, constants: dict[Tensor, np.ndarray], steps: list[tuple[Any, ...]]) -> None:
-        self.constants = constants
-        self.steps = steps
+    ``reuse``: the op class's ``reference`` when it takes ``out=`` (an array of the result's dtype and
+    shape to write the result into) and the layer's first input, made by an earlier layer, is read for
+    the last time here with the result's dtype and shape; else None. When that input's array is
+    referenced by nothing but the interpreter (no other tensor's value, no view of it: :func:`_alone`)
+    and the class still has that ``reference`` (a patched one may not take ``out``), the result goes into
+    it, saving an allocation and a pass over fresh memory; the arithmetic is the same, so the values
+    are too."""
+
+    def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
+                 expected: Expected) -> None:
+        slot: dict[Tensor, int] = {}
+
+        def number(t: Tensor) -> int:
+            return slot.setdefault(t, len(slot))
+
+        self.constants = [(number(t), value) for t, value in constants.items()]
+        dead = free_after([n.inputs for n in layers], outputs)
+        made = {t for n in layers for t in n.outputs}
+        self.steps: list[tuple[Any, ...]] = []
+        for node, gone in zip(layers, dead):
+            want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
+            inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
+            if want is None or -1 in inputs:
+                self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
+                                   tuple(slot[t] for t in gone), None))
+            else:
+                first = node.inputs[0] if node.inputs else None
+                reference = type(node.op).reference
+                reuse = reference if first in made and any(t is first for t in gone) \
+                    and expected.get(first) == want and _takes_out(reference) else None
+                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+                                   tuple(slot[t] for t in gone), reuse))
+        self.size = len(slot)
+        made |= set(constants)
+        self.inputs = [(t, i) for t, i in slot.items() if t not in made]
+        self.outputs = [(t, slot[t]) for t in dict.fromkeys(outputs) if t in slot]
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
-        """Evaluate the layers on ``values`` (the network inputs' values), as :func:`execute` does."""
-        values.update(self.constants)
-        for op, inputs, out, dtype, shape, node, dead in self.steps:
+        """Evaluate the layers on ``values`` (the network inputs' values) and add the network outputs'
+        values, as :func:`execute` does."""
+        slots: list[Any] = [None] * self.size
+        for t, i in self.inputs:
+            slots[i] = values[t]
+        for i, value in self.constants:
+            slots[i] = value
+        for op, inputs, out, dtype, shape, node, dead, reuse in self.steps:
             if op is None:
-                evaluate_node(node, values, bindings)
+                _evaluate_in_slots(node, inputs, out, slots, bindings)
             else:
                 try:
-                    results = op.reference(*[values[t] for t in inputs])
+                    args = inputs(slots)
+                    if reuse is not None and reuse is op.__class__.reference and _alone(args[0]):
+                        results = op.reference(*args, out=args[0])
+                    else:
+                        results = op.reference(*args)
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
                 if array.__class__ is np.ndarray and array.shape == shape and array.dtype == dtype \
                         and len(results) == 1:
-                    values[out] = array
+                    slots[out] = array
                 else:
-                    _store_checked(node, results, values, bindings)
-            for t in dead:
-                del values[t]
+                    scratch: dict[Tensor, np.ndarray] = {}
+                    _store_checked(node, results, scratch, bindings)
+                    slots[out] = scratch[node.outputs[0]]
+                del args, results, array  # a value's only references are then its slots (see _alone)
+            for i in dead:
+                slots[i] = None
+        for t, i in self.outputs:
+            values[t] = slots[i]
+
+
+def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
+    """``lambda values: tuple(values[k] for k in keys)``, for many keys as one C call (``itemgetter``).
+
+    >>> getter((2, 0))(["a", "b", "c"]), getter(("b",))({"b": 1}), getter(())(["a"])
+    (('c', 'a'), (1,), ())
+    """
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda values: (values[key],)
+    return operator.itemgetter(*keys) if keys else lambda values: ()
+
+
+def _alone(array: Any) -> bool:
+    """Whether ``array`` (read from a slot into the arguments of :meth:`Program.run`) owns its memory, or
+    is the only view of an array that does, and nothing but that slot and those arguments refers to it:
+    then no other value can see a write into it."""
+    if array.__class__ is not np.ndarray or sys.getrefcount(array) != _REFERENCES:
+        return False
+    base = array.base
+    if base is None:
+        return True
+    # a view's base is the array owning the memory (NumPy collapses chains of views): referenced by this
+    # view and by ``base`` here only
+    return base.__class__ is np.ndarray and base.base is None and sys.getrefcount(base) == 3
+
+
+# the references to an array that only a slot holds, while _alone looks at it: the slot, the arguments'
+# tuple, _alone's parameter and getrefcount's argument
+_REFERENCES = 4
+
+
+def _takes_out(reference: Callable[..., Any]) -> bool:
+    """Whether an op class's ``reference`` takes an ``out=`` array (see :class:`Program`)."""
+    return "out" in inspect.signature(reference).parameters
+
+
+def _evaluate_in_slots(node: Node, inputs: tuple[int, ...], outputs: tuple[int, ...], slots: list[Any],
+                       bindings: dict[str, int]) -> None:
+    """:func:`evaluate_node` on values held in slots (-1: an omitted input)."""
+    values = {t: slots[i] for t, i in zip(node.inputs, inputs) if t is not None}
+    evaluate_node(node, values, bindings)
+    for t, i in zip(node.outputs, outputs):
+        slots[i] = values[t]
+
+
 _SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps
 
 
@@ -362,4 +453,5 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
                 del values[t]
 
 
-__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure"]
+__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
+           "getter"]

@@ -34,7 +34,8 @@ from trtdsl.ir.region import Region
 from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
-from trtdsl.reference.interpreter import check_result, evaluate_node, failure, free_after, needed_nodes
+from trtdsl.reference.interpreter import (check_result, evaluate_node, failure, free_after, getter,
+                                         needed_nodes)
 
 # A step of a block: a layer, or a nested loop or conditional.
 Step = Any
@@ -331,7 +332,7 @@ class _Body:
                 continue
             if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
                 (out,) = step.outputs
-                fast = (_FAST, step.op.reference, step.inputs, out, out.dtype.numpy, shapes[0], step)
+                fast = (_FAST, step.op.reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
                 self.compiled.append(fast)
             else:
                 self.compiled.append((_CHECKED, step))
@@ -343,7 +344,7 @@ class _Body:
             if kind is _FAST:
                 _, reference, inputs, out, dtype, shape, node = item
                 try:
-                    results = reference(*[values[t] for t in inputs])
+                    results = reference(*inputs(values))
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]

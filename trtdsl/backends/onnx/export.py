@@ -180,12 +180,11 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
     for node in nodes:
         entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
-        tensor_types = [t.dtype for t in node.outputs] + [t.dtype for t in node.inputs if t is not None]
-        for version, reason in [(own, f"{node.op.label()} (layer {node.name})")] + [
-            (type_opset(d), f"dtype {d.name} (layer {node.name})") for d in tensor_types
-        ]:
-            if version > needed:
-                needed, why = version, reason
+        if own > needed:
+            needed, why = own, f"{node.op.label()} (layer {node.name})"
+        for t in node.outputs + node.inputs:
+            if t is not None and type_opset(t.dtype) > needed:
+                needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (layer {node.name})"
     for t in network.inputs.values():
         if type_opset(t.dtype) > needed:
             needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"

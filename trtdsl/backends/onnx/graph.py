@@ -13,6 +13,7 @@ as TensorRT's kernel does.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -76,9 +77,18 @@ def onnx_shape(shape: Sequence[DimLike]) -> list[int | str]:
 
 def value_info(name: str, ty: TensorType) -> onnx.ValueInfoProto:
     """The ONNX declaration of a value: element type and shape (with dim_params)."""
-    return helper.make_tensor_value_info(name, onnx_type(ty.dtype), onnx_shape(ty.shape))
+    info = onnx.ValueInfoProto(name=name)
+    info.type.CopyFrom(_type_proto(ty))
+    return info
 
 
+@functools.lru_cache(maxsize=1024)
+def _type_proto(ty: TensorType) -> onnx.TypeProto:
+    """The ONNX type of ``ty``, made once per type (networks declare many values of few types)."""
+    return helper.make_tensor_type_proto(onnx_type(ty.dtype), onnx_shape(ty.shape))
+
+
+@functools.lru_cache(maxsize=4096)
 def accepts(op_type: str, opset: int, dtype: DType, input_index: int = 0) -> bool:
     """Whether the ONNX schema of ``op_type`` at ``opset`` allows ``dtype`` for input ``input_index``.
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-from typing import Iterator
 
 import attrs
 
@@ -101,6 +100,10 @@ class Manifest:
             name: Method(name, tuple(_signature(s) for s in sigs)) for name, sigs in data["functions"].items()
         }
         self.constants: dict[str, str] = dict(data.get("constants", {}))
+        # lookups worked out once (lowering asks several per layer; the classes never change)
+        self._mros: dict[str, tuple[ClassSpec, ...]] = {}
+        self._methods: dict[tuple[str, str], Method | None] = {}
+        self._properties: dict[tuple[str, str], Property | None] = {}
 
     def __repr__(self) -> str:
         return f"Manifest(TensorRT {self.version})"
@@ -109,33 +112,39 @@ class Manifest:
     def major(self) -> int:
         return int(self.version.split(".")[0])
 
-    def mro(self, cls: str) -> Iterator[ClassSpec]:
+    def mro(self, cls: str) -> tuple[ClassSpec, ...]:
         """``cls`` and its bases, nearest first."""
-        todo = [cls]
-        seen: set[str] = set()
-        while todo:
-            name = todo.pop(0)
-            if name in seen or name not in self.classes:
-                continue
-            seen.add(name)
-            spec = self.classes[name]
-            yield spec
-            todo.extend(spec.bases)
+        found = self._mros.get(cls)
+        if found is None:
+            specs = []
+            todo = [cls]
+            seen: set[str] = set()
+            while todo:
+                name = todo.pop(0)
+                if name in seen or name not in self.classes:
+                    continue
+                seen.add(name)
+                specs.append(self.classes[name])
+                todo.extend(specs[-1].bases)
+            found = self._mros[cls] = tuple(specs)
+        return found
 
     def is_subclass(self, cls: str, base: str) -> bool:
         return any(spec.name == base for spec in self.mro(cls))
 
     def method(self, cls: str, name: str) -> Method | None:
-        for spec in self.mro(cls):
-            if name in spec.methods:
-                return spec.methods[name]
-        return None
+        key = (cls, name)
+        if key not in self._methods:
+            self._methods[key] = next((spec.methods[name] for spec in self.mro(cls) if name in spec.methods),
+                                      None)
+        return self._methods[key]
 
     def property(self, cls: str, name: str) -> Property | None:
-        for spec in self.mro(cls):
-            if name in spec.properties:
-                return spec.properties[name]
-        return None
+        key = (cls, name)
+        if key not in self._properties:
+            self._properties[key] = next((spec.properties[name] for spec in self.mro(cls)
+                                          if name in spec.properties), None)
+        return self._properties[key]
 
     def enum(self, cls: str) -> dict[str, int]:
         spec = self.classes.get(cls)

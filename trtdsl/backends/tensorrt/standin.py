@@ -127,6 +127,8 @@ class StandIn:
         self.calls: list[Call] = []
         self._classes: dict[str, type[Any]] = {}  # made at run time from the manifest
         self._own: dict[tuple[str, str], Callable[..., Any]] = {}
+        self._checks: dict[str, Callable[[Any], bool]] = {}  # see accepts
+        self._behaviours: dict[tuple[str, str], Callable[..., Any] | None] = {}  # see _behaviour
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -233,8 +235,15 @@ class StandIn:
         if self.manifest.method(owner, member) is None and self.manifest.property(owner, member) is None:
             raise StandInError(f"TensorRT {self.__version__} has no {owner}.{member}")
         self._own[(owner, member)] = fn
+        self._behaviours.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
+        key = (cls_name, name)
+        if key not in self._behaviours:
+            self._behaviours[key] = self._find_behaviour(cls_name, name)
+        return self._behaviours[key]
+
+    def _find_behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
         for spec in self.manifest.mro(cls_name):
             own = self._own.get((spec.name, name))
             if own is not None:
@@ -291,28 +300,41 @@ class StandIn:
 
     def accepts(self, type_text: str, value: Any, default: str | None = None) -> bool:
         """Whether pybind11 would convert ``value`` to the parameter type ``type_text``."""
-        t = type_text.strip()
         if value is None and default == "None":
             return True
+        check = self._checks.get(type_text)
+        if check is None:
+            check = self._checks[type_text] = self._check(type_text)
+        return check(value)
+
+    def _check(self, type_text: str) -> Callable[[Any], bool]:
+        """The test :meth:`accepts` makes for the parameter type ``type_text``, worked out once per type
+        (lowering checks several arguments per layer)."""
+        t = type_text.strip()
         if t in ("object", "typing.Any"):
-            return True
+            return lambda value: True
         if "|" in t:
-            return any(self.accepts(part, value) for part in t.split("|"))
+            parts = [self._check(part) for part in t.split("|")]
+            return lambda value: any(part(value) for part in parts)
         m = _OPTIONAL.match(t)
         if m:
-            return value is None or self.accepts(m.group(1), value)
+            inner = self._check(m.group(1))
+            return lambda value: value is None or inner(value)
         m = _SEQUENCE.match(t)
         if m:
-            return isinstance(value, (list, tuple)) and all(self.accepts(m.group(1), v) for v in value)
+            item = self._check(m.group(1))
+            return lambda value: isinstance(value, (list, tuple)) and all(item(v) for v in value)
         simple = _SIMPLE_TYPES.get(t)
         if simple is not None:
-            return simple(value)
+            return simple
         if t in self._classes:
-            if isinstance(value, self._classes[t]):
-                return True
-            implicit = _IMPLICIT.get(t.rpartition(".")[2])
-            return implicit is not None and implicit(value)
-        raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
+            cls, implicit = self._classes[t], _IMPLICIT.get(t.rpartition(".")[2])
+            return lambda value: isinstance(value, cls) or implicit is not None and implicit(value)
+
+        def unknown(value: Any) -> bool:
+            raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
+
+        return unknown
 
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
         getter: Callable[[StandIn, Any], Any] | None = None
