@@ -8,9 +8,7 @@ promised, so a shape rule and its reference can never silently disagree.
 
 from __future__ import annotations
 
-import inspect
 import operator
-import sys
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -110,19 +108,11 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 class Program:
     """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
     keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs, output,
-    dtype, shape, node, dead, reuse)`` with ``inputs(slots)`` the input values (see :func:`getter`), the
-    output slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None
-    for a layer that needs the full check (several outputs, an omitted input, a data-dependent size);
+    dtype, shape, node, dead)`` with ``inputs(slots)`` the input values (see :func:`getter`), the output
+    slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None for a
+    layer that needs the full check (several outputs, an omitted input, a data-dependent size);
     ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted) and outputs. The
-    constants' values fill their slots before the first layer.
-
-    ``reuse``: the op class's ``reference`` when it takes ``out=`` (an array of the result's dtype and
-    shape to write the result into) and the layer's first input, made by an earlier layer, is read for
-    the last time here with the result's dtype and shape; else None. When that input's array is
-    referenced by nothing but the interpreter (no other tensor's value, no view of it: :func:`_alone`)
-    and the class still has that ``reference`` (a patched one may not take ``out``), the result goes into
-    it, saving an allocation and a pass over fresh memory; the arithmetic is the same, so the values
-    are too."""
+    constants' values fill their slots before the first layer."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
                  expected: Expected) -> None:
@@ -133,23 +123,18 @@ class Program:
 
         self.constants = [(number(t), value) for t, value in constants.items()]
         dead = free_after([n.inputs for n in layers], outputs)
-        made = {t for n in layers for t in n.outputs}
         self.steps: list[tuple[Any, ...]] = []
         for node, gone in zip(layers, dead):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
             inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
             if want is None or -1 in inputs:
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
-                                   tuple(slot[t] for t in gone), None))
+                                   tuple(slot[t] for t in gone)))
             else:
-                first = node.inputs[0] if node.inputs else None
-                reference = type(node.op).reference
-                reuse = reference if first in made and any(t is first for t in gone) \
-                    and expected.get(first) == want and _takes_out(reference) else None
                 self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
-                                   tuple(slot[t] for t in gone), reuse))
+                                   tuple(slot[t] for t in gone)))
         self.size = len(slot)
-        made |= set(constants)
+        made = {t for n in layers for t in n.outputs} | set(constants)
         self.inputs = [(t, i) for t, i in slot.items() if t not in made]
         self.outputs = [(t, slot[t]) for t in dict.fromkeys(outputs) if t in slot]
 
@@ -161,16 +146,12 @@ class Program:
             slots[i] = values[t]
         for i, value in self.constants:
             slots[i] = value
-        for op, inputs, out, dtype, shape, node, dead, reuse in self.steps:
+        for op, inputs, out, dtype, shape, node, dead in self.steps:
             if op is None:
                 _evaluate_in_slots(node, inputs, out, slots, bindings)
             else:
                 try:
-                    args = inputs(slots)
-                    if reuse is not None and reuse is op.__class__.reference and _alone(args[0]):
-                        results = op.reference(*args, out=args[0])
-                    else:
-                        results = op.reference(*args)
+                    results = op.reference(*inputs(slots))
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
@@ -181,7 +162,6 @@ class Program:
                     scratch: dict[Tensor, np.ndarray] = {}
                     _store_checked(node, results, scratch, bindings)
                     slots[out] = scratch[node.outputs[0]]
-                del args, results, array  # a value's only references are then its slots (see _alone)
             for i in dead:
                 slots[i] = None
         for t, i in self.outputs:
@@ -198,30 +178,6 @@ def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
         (key,) = keys
         return lambda values: (values[key],)
     return operator.itemgetter(*keys) if keys else lambda values: ()
-
-
-def _alone(array: Any) -> bool:
-    """Whether ``array`` (read from a slot into the arguments of :meth:`Program.run`) owns its memory, or
-    is the only view of an array that does, and nothing but that slot and those arguments refers to it:
-    then no other value can see a write into it."""
-    if array.__class__ is not np.ndarray or sys.getrefcount(array) != _REFERENCES:
-        return False
-    base = array.base
-    if base is None:
-        return True
-    # a view's base is the array owning the memory (NumPy collapses chains of views): referenced by this
-    # view and by ``base`` here only
-    return base.__class__ is np.ndarray and base.base is None and sys.getrefcount(base) == 3
-
-
-# the references to an array that only a slot holds, while _alone looks at it: the slot, the arguments'
-# tuple, _alone's parameter and getrefcount's argument
-_REFERENCES = 4
-
-
-def _takes_out(reference: Callable[..., Any]) -> bool:
-    """Whether an op class's ``reference`` takes an ``out=`` array (see :class:`Program`)."""
-    return "out" in inspect.signature(reference).parameters
 
 
 def _evaluate_in_slots(node: Node, inputs: tuple[int, ...], outputs: tuple[int, ...], slots: list[Any],
