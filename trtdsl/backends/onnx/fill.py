@@ -126,8 +126,8 @@ def _import_range(ctx: ImportContext) -> Tensor:
               "int32, int64 and float32 for Range")
     zero = ctx.constant(np.zeros(1, np.int64))
     quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
-    count = maximum(zero - quotient, zero)
-    return fill(count, "linspace", reshape(start, ()), reshape(delta, (1,)), dtypes.float32)
+    length = maximum(zero - quotient, zero)
+    return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), dtypes.float32)
 
 
 @imports("Expand", since=8)
