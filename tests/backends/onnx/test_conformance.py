@@ -163,7 +163,7 @@ def test_counts(results):
     for why, n in reasons.most_common():
         print(f"  refused in scope x{n}: {why}")
     assert len(results) > 1000  # the onnx package's cases were found
-    assert counts["in scope"]["pass"] >= 0.7 * sum(counts["in scope"].values())
+    assert counts["in scope"]["pass"] >= 0.82 * sum(counts["in scope"].values())
 
 
 def test_a_refusal_names_the_node_the_op_and_what_is_supported():
