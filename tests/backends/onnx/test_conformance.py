@@ -7,7 +7,8 @@ raises a DSLError: the importer does not read the node the way TensorRT's parser
 
 Small integer inputs (at most 64 elements: shapes, axes, pads, counts) are frozen as constants
 (``from_onnx(freeze=...)``), as they are initializers in exported models and TensorRT's parser needs
-many of them when it builds. Outputs are compared with the case's tolerances, widened for 16-bit floats
+many of them when it builds; so are the zero points of QuantizeLinear and DequantizeLinear nodes (of any
+type), which the parser reads as weights. Outputs are compared with the case's tolerances, widened for 16-bit floats
 (each TensorRT layer rounds its result to 16 bits, where the ONNX reference rounds once at the end) and
 to 1e-5 absolute for float32 (a network of several layers rounds more often than NumPy's one formula).
 DOUBLE is read as float32, as the parser reads it.
@@ -112,7 +113,10 @@ def classify(case: Any) -> tuple[str, str]:
         outputs = [_array(a) for a in expected]
     except ValueError:  # sequences and optionals: the importer refuses their graph inputs
         feeds, outputs = {}, []
-    freeze = {k: v for k, v in feeds.items() if v.dtype.kind in "iub" and v.size <= 64}
+    zero_points = {n.input[2] for n in model.graph.node
+                   if n.op_type in ("QuantizeLinear", "DequantizeLinear") and len(n.input) > 2}
+    freeze = {k: v for k, v in feeds.items()
+              if v.dtype.kind in "iub" and v.size <= 64 or k in zero_points}
     try:
         net = td.from_onnx(model, freeze=freeze)
         run_feeds = {k: v.astype(net.inputs[k].dtype.numpy) if v.dtype.kind == "f" else v
@@ -159,7 +163,7 @@ def test_counts(results):
     for why, n in reasons.most_common():
         print(f"  refused in scope x{n}: {why}")
     assert len(results) > 1000  # the onnx package's cases were found
-    assert counts["in scope"]["pass"] >= 0.7 * sum(counts["in scope"].values())
+    assert counts["in scope"]["pass"] >= 0.82 * sum(counts["in scope"].values())
 
 
 def test_a_refusal_names_the_node_the_op_and_what_is_supported():

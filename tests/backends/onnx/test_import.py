@@ -215,6 +215,57 @@ def test_if_and_loop_are_regions():
             np.testing.assert_array_equal(got[name], want[name])
 
 
+@pytest.mark.parametrize("op,gates", [("RNN", 1), ("GRU", 3), ("LSTM", 4)])
+@pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
+def test_recurrent_layers_are_loops_matching_onnxruntime(op, gates, direction):
+    rng = np.random.default_rng(1)
+    d, h, i = 2 if direction == "bidirectional" else 1, 3, 2
+    inits = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+             for name, shape in (("W", (d, gates * h, i)), ("R", (d, gates * h, h)), ("B", (d, 2 * gates * h)))]
+    outputs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+    m = model([helper.make_node(op, ["x", "W", "R", "B"], outputs, hidden_size=h, direction=direction)],
+              [f32("x", [4, 2, i])], [f32(n, [4, d, 2, h] if n == "Y" else [d, 2, h]) for n in outputs],
+              inits, opset=14)
+    net = td.from_onnx(m)
+    assert len(net.regions) == 1
+    feeds = {"x": rng.standard_normal((4, 2, i)).astype(np.float32)}
+    got, want = net.run(feeds), onnxruntime_outputs(m, feeds)
+    for name in outputs:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-6)
+
+
+def test_scan_is_a_loop_with_directions_and_axes():
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],
+        "body", [f32("s_in", [3]), f32("x_t", [3])], [f32("s_out", [3]), f32("y_t", [3])])
+    m = model([helper.make_node("Scan", ["init", "xs"], ["final", "ys"], body=body, num_scan_inputs=1,
+                                scan_input_axes=[1], scan_input_directions=[1], scan_output_axes=[1])],
+              [f32("init", [3]), f32("xs", [3, 5])], [f32("final", [3]), f32("ys", [3, 5])], opset=16)
+    xs = np.arange(15, dtype=np.float32).reshape(3, 5)
+    got = td.from_onnx(m).run({"init": np.zeros(3, np.float32), "xs": xs})
+    np.testing.assert_array_equal(got["ys"], np.cumsum(xs[:, ::-1], axis=1))
+    np.testing.assert_array_equal(got["final"], xs.sum(axis=1))
+
+
+def test_upsample_attribute_scales_and_refusals_name_the_node():
+    m = model([helper.make_node("Upsample", ["x"], ["y"], scales=[1.0, 2.0, 3.0], name="up")],
+              [f32("x", [1, 2, 2])], [f32("y", [1, 4, 6])], opset=7)
+    x = np.arange(4, dtype=np.float32).reshape(1, 2, 2)
+    y = td.from_onnx(m).run({"x": x})["y"]
+    np.testing.assert_array_equal(y, x.repeat(2, axis=1).repeat(3, axis=2))
+    lstm = model([helper.make_node("LSTM", ["x", "W", "R", "", "lens"], ["", "Y_h"], hidden_size=1, name="rnn")],
+                 [f32("x", [3, 2, 1]), f32("W", [1, 4, 1]), f32("R", [1, 4, 1]),
+                  helper.make_tensor_value_info("lens", TensorProto.INT32, [2])], [f32("Y_h", [1, 2, 1])])
+    with pytest.raises(td.BackendError, match=r"node rnn \(LSTM\): sequence_lens \[3 1\] differ from the "
+                       "sequence length 3; masking"):
+        td.from_onnx(lstm, freeze={"lens": np.array([3, 1], np.int32)})
+    nms = model([helper.make_node("NonMaxSuppression", ["b", "s"], ["i"], name="nms")],
+                [f32("b", [1, 4, 4]), f32("s", [1, 2, 4])],
+                [helper.make_tensor_value_info("i", TensorProto.INT64, [None, 3])], opset=11)
+    with pytest.raises(td.BackendError, match=r"node nms \(NonMaxSuppression\): scores have 2 classes"):
+        td.from_onnx(nms)
+
+
 # -- round trips and whole models ------------------------------------------------------------------------
 
 ROWS = [row for row in onnx_rows() if row.values is None]

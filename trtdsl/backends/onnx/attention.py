@@ -25,7 +25,11 @@ grouped-query attention (each group of ``q_heads / kv_heads`` query heads shares
 ``j <= i``, after a cache of ``P`` keys ``j <= i + P``); past key/value caches (concatenated before the
 new keys and values, which are the present outputs); a query whose keys are all masked gets 0, as in
 ONNX; the ``qk_matmul_output`` output in each of its modes (the scaled scores, after the softcap, after
-the bias, after the softmax). Refused: ``nonpad_kv_seqlen``, sliding windows and ``softmax_precision``.
+the bias, after the softmax); ``nonpad_kv_seqlen`` (keys from ``nonpad_kv_seqlen[b]`` on are masked, and
+the causal and window frontiers of batch item ``b`` are offset by ``nonpad_kv_seqlen[b] - Sq``), sliding
+windows (``left_window_size``/``right_window_size``, each -1 for unbounded) and ``softmax_precision``
+(the softmax computed in that type). These masks are built as ONNX defines them (opset 24 and on);
+UNCONFIRMED which layers TensorRT's parser builds for them.
 """
 
 from __future__ import annotations
@@ -36,11 +40,12 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.activation import activation
 from trtdsl.layers.attention import Attention, AttentionNormalizationOp, CausalMaskKind
+from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.manipulation import repeat
 from trtdsl.layers.matmul import matmul
@@ -109,44 +114,91 @@ def _heads(ctx: ImportContext, x: Tensor, heads: int | None, what: str) -> Tenso
     return transpose(reshape(x, (x.shape[0], x.shape[1], heads, hidden // heads)), (0, 2, 1, 3))
 
 
-def _bias(ctx: ImportContext, q: Tensor, mask: Tensor | None, causal: bool, length: object,
-          offset: int) -> Tensor | None:
-    """The additive bias of the scores: the mask (a boolean one as 0 / -inf, padded with -inf to the key
-    length) plus, with ``is_causal``, -inf where key ``j > query i + offset`` (the cached length)."""
+def _bias(ctx: ImportContext, q: Tensor, mask: Tensor | None, length: object) -> Tensor | None:
+    """The additive bias of the scores from the mask (a boolean one as 0 / -inf, padded with -inf to the
+    key length)."""
     dtype = q.dtype
+    if mask is None:
+        return None
+    if mask.dtype.name == "bool":
+        mask = where(mask, ctx.constant(np.zeros((), dtype.numpy), dtype),
+                     ctx.constant(np.array(-np.inf, dtype.numpy), dtype))
+    short = mask.shape[-1]
+    if short != length:
+        if not (isinstance(short, int) and isinstance(length, int) and short < length):
+            raise ctx.refuse(f"attn_mask's last dim {short} does not fit the key length {length}")
+        width = [(0, 0)] * (len(mask.shape) - 1) + [(0, length - short)]
+        mask = pad(mask, width, "constant", np.array(-np.inf, dtype.numpy))
+    return mask
+
+
+def _softmax(ctx: ImportContext, scores: Tensor, precision: int | None) -> Tensor:
+    """The softmax over the keys, in ``softmax_precision`` (an ONNX type code) where it is given: the
+    scores cast to it and the probabilities back to their type (ONNX's reading); the same type as the
+    scores is one SoftMax layer."""
+    if precision is None:
+        return softmax(scores, -1)
+    to = element_dtype(int(precision), f"{ctx.where}: softmax_precision")
+    ctx.check(to.is_float, f"softmax_precision {to.name}: expected a float type")
+    if to == scores.dtype:
+        return softmax(scores, -1)
+    return cast(softmax(cast(scores, to), -1), scores.dtype)
+
+
+def _position_bias(ctx: ImportContext, q: Tensor, length: object, offset: int | Tensor, causal: bool,
+                   window: tuple[int, int], valid: Tensor | None) -> Tensor | None:
+    """The additive 0 / -inf bias of the key positions ``j`` each query ``i`` may attend (ONNX
+    Attention's reading): with ``is_causal`` ``j <= i + offset``, with a window ``left``/``right`` (-1:
+    unbounded) ``i + offset - left <= j <= i + offset + right``, and with ``nonpad_kv_seqlen`` (``valid``,
+    ``[B]``) ``j < valid[b]``. ``offset`` is the cached length, or ``valid[b] - Sq`` per batch item (a
+    ``[B, 1, 1, 1]`` tensor) for an external cache."""
+    rows = q.shape[2]
+    left, right = window
+    if not (causal or left >= 0 or right >= 0 or valid is not None):
+        return None
+    if not (isinstance(rows, int) and isinstance(length, int)):
+        raise ctx.refuse(f"masks by position need static query and key lengths (here {rows} and {length})")
+    dtype = q.dtype
+    zero = ctx.constant(np.zeros((), dtype.numpy), dtype)
     minus_inf = ctx.constant(np.array(-np.inf, dtype.numpy), dtype)
+    base = np.arange(rows)[:, None] - np.arange(length)[None, :]  # i - j
+    # bounds on i + offset - j, each (bound, is_upper)
+    bounds = ([(0, False)] if causal else []) + ([(left, True)] if left >= 0 else []) + \
+        ([(-right, False)] if right >= 0 else [])
     bias = None
-    if mask is not None:
-        if mask.dtype.name == "bool":
-            mask = where(mask, ctx.constant(np.zeros((), dtype.numpy), dtype), minus_inf)
-        short = mask.shape[-1]
-        if short != length:
-            if not (isinstance(short, int) and isinstance(length, int) and short < length):
-                raise ctx.refuse(f"attn_mask's last dim {short} does not fit the key length {length}")
-            width = [(0, 0)] * (len(mask.shape) - 1) + [(0, length - short)]
-            mask = pad(mask, width, "constant", np.array(-np.inf, dtype.numpy))
-        bias = mask
-    if causal:
-        rows = q.shape[2]
-        if not (isinstance(rows, int) and isinstance(length, int)):
-            raise ctx.refuse(f"is_causal needs static query and key lengths (here {rows} and {length})")
-        allowed = np.arange(length)[None, :] <= np.arange(rows)[:, None] + offset
-        tri = ctx.constant(np.where(allowed, 0.0, -np.inf).astype(dtype.numpy), dtype)
-        bias = tri if bias is None else bias + tri
+    if isinstance(offset, int) and bounds:
+        diff = base + offset
+        allowed = np.ones(base.shape, bool)
+        for bound, upper in bounds:
+            allowed &= diff <= bound if upper else diff >= bound
+        bias = ctx.constant(np.where(allowed, 0.0, -np.inf).astype(dtype.numpy), dtype)
+    elif bounds:
+        diff_t = ctx.constant(base.astype(np.int64)) + offset  # [B, 1, Sq, Skv]
+        for bound, upper in bounds:
+            limit = ctx.constant(np.asarray(bound, np.int64))
+            term = where(diff_t <= limit if upper else diff_t >= limit, zero, minus_inf)
+            bias = term if bias is None else bias + term
+    if valid is not None:
+        keys = ctx.constant(np.arange(length, dtype=np.int64).reshape(1, 1, 1, length))
+        padding = where(keys < reshape(valid, (valid.shape[0], 1, 1, 1)), zero, minus_inf)
+        bias = padding if bias is None else bias + padding
     return bias
 
 
 @imports("Attention", since=23)
 def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
     """Scaled dot-product attention (see the module)."""
-    ctx.check(ctx.optional(6) is None, "the nonpad_kv_seqlen input is not supported")
+    valid = ctx.optional(6)
     past_key, past_value = ctx.optional(4), ctx.optional(5)
     ctx.check((past_key is None) == (past_value is None), "past_key and past_value come together")
+    ctx.check(valid is None or past_key is None, "nonpad_kv_seqlen and past_key/past_value exclude each other")
+    ctx.check(valid is None or valid.dtype is dtypes.int64 and len(valid.shape) == 1,
+              "nonpad_kv_seqlen must be a 1-D int64 tensor")
     mode = int(ctx.attr("qk_matmul_output_mode", 0))
     ctx.one_of("qk_matmul_output_mode", mode, (0, 1, 2, 3))
-    ctx.check(ctx.attr("softmax_precision") is None, "softmax_precision is not supported")
-    ctx.one_of("left_window_size", ctx.attr("left_window_size", -1), (-1,))
-    ctx.one_of("right_window_size", ctx.attr("right_window_size", -1), (-1,))
+    precision = ctx.attr("softmax_precision")
+    window = (int(ctx.attr("left_window_size", -1)), int(ctx.attr("right_window_size", -1)))
+    ctx.check(min(window) >= -1, f"window sizes {window}: expected -1 (unbounded) or non-negative")
     q_in, k_in, v_in = ctx.input(0), ctx.input(1), ctx.input(2)
     q_heads, kv_heads = ctx.attr("q_num_heads"), ctx.attr("kv_num_heads")
     q = _heads(ctx, q_in, q_heads, "Q")
@@ -178,11 +230,19 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
         cap = ctx.constant(np.array(softcap, q.dtype.numpy), q.dtype)
         scores = activation(scores / cap, "tanh") * cap
     stages.append(scores)
-    bias = _bias(ctx, q, ctx.optional(3), bool(ctx.attr("is_causal", 0)), k.shape[2], offset)
+    bias = _bias(ctx, q, ctx.optional(3), k.shape[2])
+    position_offset: int | Tensor = offset
+    if valid is not None:  # an external cache: the queries are the last Sq of the valid keys
+        position_offset = reshape(valid, (valid.shape[0], 1, 1, 1)) - \
+            ctx.constant(np.asarray(q.shape[2], np.int64))
+    positions = _position_bias(ctx, q, k.shape[2], position_offset, bool(ctx.attr("is_causal", 0)), window,
+                               valid)
+    if positions is not None:
+        bias = positions if bias is None else bias + positions
     if bias is not None:
         scores = scores + bias
     stages.append(scores)
-    probs = softmax(scores, -1)
+    probs = _softmax(ctx, scores, precision)
     if bias is not None:  # a query whose keys are all masked attends nothing: 0, as in ONNX
         minus_inf = ctx.constant(np.array(-np.inf, q.dtype.numpy), q.dtype)
         masked = reduce(bias, "max", -1, keepdims=True) == minus_inf

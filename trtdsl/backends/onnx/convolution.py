@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
@@ -30,6 +32,7 @@ from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, c
 from trtdsl.layers.pooling import Pooling, PoolingType, pool
 from trtdsl.layers.reduce import ReduceOperation, reduce
 from trtdsl.layers.squeeze import squeeze, unsqueeze
+from trtdsl.layers.unary import unary
 
 _P = PaddingMode
 _I64 = dtypes.int64
@@ -361,26 +364,48 @@ def _import_pool(ctx: ImportContext) -> Tensor:
     """One Pooling layer; ``ceil_mode`` is EXPLICIT_ROUND_UP, ``count_include_pad`` the opposite of
     ``average_count_excludes_padding``. Dilated windows and MaxPool's Indices output are refused (the
     parser has no layer for them)."""
-    x = ctx.input(0)
+    ctx.check(not ctx.output_used(1), "the Indices output of MaxPool is not supported")
+    ctx.one_of("storage_order", ctx.attr("storage_order", 0), (0,))
+    include_pad = bool(ctx.attr("count_include_pad", 0)) if ctx.op_type == "AveragePool" else False
+    kind = PoolingType.MAX if ctx.op_type == "MaxPool" else PoolingType.AVERAGE
+    return _pooled(ctx, ctx.input(0), kind, include_pad)[0]
+
+
+def _pooled(ctx: ImportContext, x: Tensor, kind: PoolingType, include_pad: bool) -> tuple[Tensor, int]:
+    """One Pooling layer of ``x`` with the node's kernel_shape, strides, pads, auto_pad and ceil_mode
+    (onnx-tensorrt ``getKernelParams``), and the number of elements in its window."""
     spatial = len(x.shape) - 2
     window = ctx.ints("kernel_shape") or []
     ctx.check(len(window) == spatial, f"kernel_shape {window} has {len(window)} dims; expected {spatial}")
     dilations = ctx.ints("dilations", [1] * spatial) or []
     ctx.check(all(d == 1 for d in dilations), f"dilations {dilations}; TensorRT's pooling has none")
-    ctx.check(not ctx.output_used(1), "the Indices output of MaxPool is not supported")
-    ctx.one_of("storage_order", ctx.attr("storage_order", 0), (0,))
     strides = ctx.ints("strides", [1] * spatial) or []
     padding, mode = _padding(ctx, spatial)
     if ctx.attr("ceil_mode", 0):
         ctx.check(mode is None, "ceil_mode with auto_pad SAME is not supported")
         _check_last_window(ctx, x, window, strides, padding)
         mode = _P.EXPLICIT_ROUND_UP
-    include_pad = bool(ctx.attr("count_include_pad", 0)) if ctx.op_type == "AveragePool" else False
-    kind = PoolingType.MAX if ctx.op_type == "MaxPool" else PoolingType.AVERAGE
     x, one_d = _one_d(ctx, x, spatial)
     y = pool(x, kind, _widen(window, one_d, 1), _widen(strides, one_d, 1), _widen_pads(padding, one_d),
              padding_mode=mode, average_count_excludes_padding=not include_pad)
-    return squeeze(y, -1) if one_d else y
+    return (squeeze(y, -1) if one_d else y), math.prod(window)
+
+
+@imports("LpPool", since=2)
+def _import_lp_pool(ctx: ImportContext) -> Tensor:
+    """``(sum of |x| ** p over each window) ** (1 / p)`` for p = 1 and 2 as the parser builds it
+    (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(LpPool)``): ``|x|`` (p=1) or ``x * x`` (p=2), an AVERAGE
+    Pooling layer counting the padding, times the window's size, then a square root for p=2. The parser
+    computes no other p (it passes the input through unchanged for them): other p are refused."""
+    x = ctx.input(0)
+    p = int(ctx.attr("p", 2))
+    ctx.one_of("p", p, (1, 2))
+    ctx.check(x.dtype in (dtypes.float32, dtypes.float16),
+              f"input has dtype {x.dtype.name}; TensorRT's parser reads float32 and float16")
+    powered = unary(x, "abs") if p == 1 else x * x
+    pooled, size = _pooled(ctx, powered, PoolingType.AVERAGE, include_pad=True)
+    total = pooled * ctx.constant(np.asarray(size, x.dtype.numpy))
+    return total if p == 1 else unary(total, "sqrt")
 
 
 def _check_last_window(ctx: ImportContext, x: Tensor, window: list[int], strides: list[int],

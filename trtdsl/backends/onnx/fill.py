@@ -21,9 +21,10 @@ from trtdsl.ir.dims import static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
-from trtdsl.layers.elementwise import maximum
-from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, full
+from trtdsl.layers.elementwise import elementwise, maximum
+from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, fill, full
 from trtdsl.layers.shape import shape_of
+from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.squeeze import unsqueeze
 
 _I64, _F32 = dtypes.int64, dtypes.float32
@@ -116,7 +117,17 @@ def _import_range(ctx: ImportContext) -> Tensor:
         count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
         dtype = start.dtype.numpy
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
-    return arange(start, limit, delta, dtype=start.dtype, like=start)
+    if not start.dtype.is_float:
+        return arange(start, limit, delta, dtype=start.dtype, like=start)
+    # float start, limit or delta computed at run time: the parser reads float32 only and computes the
+    # length as max(0 - int64(floor_div(start - limit, delta)), 0), a shape tensor of the Fill layer,
+    # whose alpha and beta are then the start and delta tensors
+    ctx.check(start.dtype is dtypes.float32, f"start has dtype {start.dtype.name}; TensorRT's parser reads "
+              "int32, int64 and float32 for Range")
+    zero = ctx.constant(np.zeros(1, np.int64))
+    quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
+    length = maximum(zero - quotient, zero)
+    return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), dtypes.float32)
 
 
 @imports("Expand", since=8)

@@ -18,10 +18,17 @@ suppression the two may differ (the reference's choice is UNCONFIRMED in TensorR
 
 from __future__ import annotations
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.layers.nms import NMS, BoundingBoxFormat
+from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.elementwise import minimum
+from trtdsl.layers.nms import NMS, BoundingBoxFormat, nms
+from trtdsl.layers.shuffle import reshape, transpose
 
 
 def _top_candidates(ctx: NodeContext, scores: str, limit: int) -> str:
@@ -82,3 +89,33 @@ def _nms(ctx: NodeContext, op: NMS) -> tuple[str, str]:
     if op.indices_dtype is not dtypes.int64:
         selected = ctx.cast(selected, op.indices_dtype)
     return selected, ctx.cast(ctx.emit("Reshape", [found_count, ctx.ints([])]), dtypes.int32)
+
+
+# -- import ---------------------------------------------------------------------------------------------
+
+@imports("NonMaxSuppression", since=10)
+def _import_nms(ctx: ImportContext) -> Tensor:
+    """One NMS layer (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(NonMaxSuppression)``): the scores
+    transposed to ``(B, N, C)``, ``max_output_boxes_per_class`` clamped to the int32 range and cast to
+    int32 (0 when absent), the thresholds as given (TensorRT's 0.0 when absent: only positive scores are
+    selected), int64 indices. TensorRT lists the selected boxes by batch and then decreasing score where
+    ONNX lists them by batch, class, then score: the two orders agree for one class only, so scores of
+    several classes (or a class count known only at run time) are refused."""
+    boxes, scores = ctx.input(0), ctx.input(1)
+    ctx.check(len(boxes.shape) == 3 and len(scores.shape) == 3,
+              f"boxes {boxes.shape} and scores {scores.shape} must be 3-D")
+    ctx.check(scores.shape[1] == 1, f"scores have {scores.shape[1]} classes: TensorRT orders the selected "
+              "boxes of several classes by score, where ONNX orders them by class")
+    center = int(ctx.attr("center_point_box", 0))
+    ctx.one_of("center_point_box", center, (0, 1))
+    limit = ctx.optional(2)
+    if limit is None:
+        count: Tensor | int = 0
+    else:
+        limit = reshape(limit, ())
+        if limit.dtype is dtypes.int64:
+            limit = minimum(limit, ctx.constant(np.asarray(2**31 - 1, np.int64)))
+        count = cast(limit, dtypes.int32)
+    iou, threshold = (None if ctx.optional(i) is None else reshape(ctx.input(i), ()) for i in (3, 4))
+    return nms(boxes, transpose(scores, (0, 2, 1)), count, iou_threshold=iou, score_threshold=threshold,
+               box_coding="center" if center else "corner", indices_dtype=dtypes.int64)

@@ -142,3 +142,19 @@ def _import_group_norm(ctx: ImportContext) -> Tensor:
     per-group scale of opset 18 is refused)."""
     return group_norm(ctx.input(0), int(ctx.attr("num_groups")), ctx.input(1), ctx.input(2),
                       float(ctx.attr("epsilon", 1e-5)))
+
+
+@imports("MeanVarianceNormalization", since=9)
+def _import_mean_variance_norm(ctx: ImportContext) -> Tensor:
+    """``(x - mean) / (sqrt(mean((x - mean) ** 2)) + 1e-9)`` over ``axes`` (default 0, 2, 3) with Reduce,
+    ElementWise and Unary layers, as the parser builds it (onnx-tensorrt
+    ``DEFINE_BUILTIN_OP_IMPORTER(MeanVarianceNormalization)``: epsilon 1e-9 added to the standard
+    deviation)."""
+    x = ctx.input(0)
+    ctx.check(x.dtype.is_float, f"input has dtype {x.dtype.name}; TensorRT's parser reads float32, float16 "
+              "and bfloat16")
+    rank = len(x.shape)
+    axes = tuple(sorted({ctx.axis(a, rank) for a in ctx.ints("axes", [0, 2, 3]) or []}))
+    centred = x - reduce(x, "avg", axes, keepdims=True)
+    std = unary(reduce(centred * centred, "avg", axes, keepdims=True), "sqrt")
+    return centred / (std + ctx.constant(np.asarray(1e-9, x.dtype.numpy)))

@@ -13,6 +13,8 @@ scales 24 (cast to float32, exactly: they are powers of two).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from trtdsl import dtypes
@@ -100,14 +102,17 @@ def _granularity(ctx: ImportContext, x: Tensor, scale: Tensor) -> int | None:
     return ctx.axis(axis, len(x.shape))
 
 
-def _given_zero_point(ctx: ImportContext) -> Tensor | None:
-    """The zero point, which TensorRT's Q/DQ layers take only as zeros (the parser checks them)."""
+def _given_zero_point(ctx: ImportContext, scale: Tensor) -> Tensor | None:
+    """The zero point, which TensorRT's Q/DQ layers take only as zeros (the parser checks them), in the
+    scale's shape where both have one element (ONNX accepts ``[1]`` beside a 0-D scale)."""
     zp = ctx.optional(2)
     if zp is None:
         return None
     values = ctx.static(2, "zero point")
     ctx.check(not np.any(values.astype(np.float32) != 0), f"the zero point is {values.reshape(-1)[:4]}...; "
               "TensorRT's quantization is symmetric (zero points must be 0)")
+    if zp.shape != scale.shape and values.size == 1 and math.prod(scale.shape) == 1:
+        return ctx.constant(values.reshape(scale.shape), zp.dtype)
     return zp
 
 
@@ -116,7 +121,7 @@ def _import_quantize(ctx: ImportContext) -> Tensor:
     """One Quantize layer to the zero point's dtype (or ``output_dtype``); ONNX's default uint8 has no
     TensorRT quantized type and is refused. ``saturate=0`` is refused."""
     x, s = ctx.input(0), ctx.input(1)
-    zp = _given_zero_point(ctx)
+    zp = _given_zero_point(ctx, s)
     ctx.one_of("saturate", ctx.attr("saturate", 1), (1,))
     ctx.attr("precision")
     code = int(ctx.attr("output_dtype", 0))
@@ -134,7 +139,7 @@ def _import_quantize(ctx: ImportContext) -> Tensor:
 def _import_dequantize(ctx: ImportContext) -> Tensor:
     """One Dequantize layer to the scale's dtype (or ``output_dtype``)."""
     q, s = ctx.input(0), ctx.input(1)
-    zp = _given_zero_point(ctx)
+    zp = _given_zero_point(ctx, s)
     code = int(ctx.attr("output_dtype", 0))
     to = element_dtype(code, f"{ctx.where}: output_dtype") if code else s.dtype
     return dequantize(q, s, to, _granularity(ctx, q, s), zero_point=zp)

@@ -31,6 +31,8 @@ from trtdsl.conditionals.functional import cond
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.gather import gather
+from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
 from trtdsl.loops.builder import Loop
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer, RecurrenceLayer, TripLimitLayer
@@ -307,4 +309,41 @@ def _import_loop(ctx: ImportContext) -> list[Tensor]:
             condition.update(_scalar(next_condition))
         finals = [loop.last(carry) for carry in carries]
         stacked = [loop.collect(scan) for scan in scans]
+    return finals + stacked
+
+
+@imports("Scan", since=9)
+def _import_scan(ctx: ImportContext) -> list[Tensor]:
+    """A loop (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Scan)``, ILoop): a COUNT trip limit of the last
+    scan input's length on its axis, the state variables as carries (their last values are the node's
+    first outputs), the scan inputs as iterators on ``scan_input_axes`` (reversed where
+    ``scan_input_directions`` is 1) and the scan outputs collected on ``scan_output_axes`` (REVERSE where
+    ``scan_output_directions`` is 1). Scan-8 (a batch axis and sequence_lens) is not read."""
+    n_scan = int(ctx.attr("num_scan_inputs"))
+    inputs = ctx.inputs()
+    ctx.check(0 < n_scan <= len(inputs), f"num_scan_inputs {n_scan} for {len(inputs)} inputs")
+    states, scanned = inputs[:len(inputs) - n_scan], inputs[len(inputs) - n_scan:]
+    n_out = ctx.num_outputs - len(states)
+    in_axes = ctx.ints("scan_input_axes", [0] * n_scan) or []
+    in_dirs = ctx.ints("scan_input_directions", [0] * n_scan) or []
+    out_axes = ctx.ints("scan_output_axes", [0] * n_out) or []
+    out_dirs = ctx.ints("scan_output_directions", [0] * n_out) or []
+    ctx.check(len(in_axes) == len(in_dirs) == n_scan and len(out_axes) == len(out_dirs) == n_out,
+              "the scan axes and directions must give one value per scan input and output")
+    in_axes = [ctx.axis(a, len(x.shape)) for a, x in zip(in_axes, scanned)]
+    last = scanned[-1]
+    length = last.shape[in_axes[-1]]
+    count = length if isinstance(length, int) else _scalar(
+        gather(shape_of(last), ctx.constant(np.asarray(in_axes[-1], np.int64))))
+    with Loop(count, network=ctx.network) as loop:
+        carries = [loop.carry(v) for v in states]
+        slices = [loop.iterate(x, axis, reverse=bool(d)) for x, axis, d in zip(scanned, in_axes, in_dirs)]
+        outputs = ctx.subgraph("body", [*carries, *slices])
+        ctx.check(len(outputs) == len(states) + n_out, f"the body has {len(outputs)} outputs; expected "
+                  f"{len(states) + n_out}")
+        for carry, value in zip(carries, outputs):
+            carry.update(value)
+        finals = [loop.last(carry) for carry in carries]
+        stacked = [loop.collect(v, ctx.axis(axis, len(v.shape) + 1), reverse=bool(d))
+                   for v, axis, d in zip(outputs[len(states):], out_axes, out_dirs)]
     return finals + stacked

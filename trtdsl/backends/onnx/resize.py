@@ -7,7 +7,7 @@ clamps indices and cubic taps to the edge, the reference's reading of TensorRT."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.gather import gather
 from trtdsl.layers.resize import (
     InterpolationMode,
     Resize,
@@ -24,6 +27,7 @@ from trtdsl.layers.resize import (
     ResizeSelector,
     resize,
 )
+from trtdsl.layers.shape import shape_of
 
 _T = ResizeCoordinateTransformation
 _TRANSFORMS = {_T.ALIGN_CORNERS: "align_corners", _T.ASYMMETRIC: "asymmetric", _T.HALF_PIXEL: "half_pixel"}
@@ -83,10 +87,11 @@ _IMPORT_MODES = {name: mode for mode, name in _MODES.items()}
 def _import_resize(ctx: ImportContext) -> Tensor:
     """One Resize layer with the settings of the same meaning (onnx-tensorrt
     ``DEFINE_BUILTIN_OP_IMPORTER(Resize)``): pytorch_half_pixel is HALF_PIXEL with the UPPER selector,
-    round_prefer_floor/round_prefer_ceil are HALF_DOWN/HALF_UP. With ``scales``, the output is
-    ``floor(in * scale)``; TensorRT maps coordinates with the length ratio, so scales are read only where
-    ``in * scale`` is a whole number on static dims (where the two agree). tf_crop_and_resize,
-    antialiasing, ``axes`` and aspect-ratio policies are refused."""
+    round_prefer_floor/round_prefer_ceil are HALF_DOWN/HALF_UP. ``axes`` name the dims that ``sizes`` or
+    ``scales`` give (the others keep their length), as the parser interlaces them. With ``scales``, the
+    output is ``floor(in * scale)``; TensorRT maps coordinates with the length ratio, so scales are read
+    only where ``in * scale`` is a whole number on static dims (where the two agree). tf_crop_and_resize,
+    antialiasing and aspect-ratio policies are refused."""
     x = ctx.input(0)
     rank = len(x.shape)
     mode = ctx.attr("mode", "nearest")
@@ -96,9 +101,10 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     rounding = ctx.attr("nearest_mode", "round_prefer_floor")
     ctx.one_of("nearest_mode", rounding, tuple(_IMPORT_ROUNDING))
     ctx.one_of("antialias", ctx.attr("antialias", 0), (0,))
-    ctx.check(ctx.attr("axes") is None, "axes is not supported")
     ctx.one_of("keep_aspect_ratio_policy", ctx.attr("keep_aspect_ratio_policy", "stretch"), ("stretch",))
     ctx.attr("extrapolation_value")
+    axes = [ctx.axis(a, rank) for a in ctx.ints("axes", list(range(rank))) or []]
+    ctx.check(len(set(axes)) == len(axes), f"axes {axes} repeat a dim")
     transform, selector = _IMPORT_TRANSFORMS[transform_name]
     options: dict[str, Any] = dict(
         mode=_IMPORT_MODES[mode], coordinate_transformation=transform, selector=selector,
@@ -107,11 +113,31 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     )
     sizes = ctx.optional(3)
     if sizes is not None:
-        ctx.check(sizes.shape == (rank,), f"sizes has shape {sizes.shape}; expected ({rank},)")
+        n = len(axes)
+        ctx.check(sizes.shape == (n,), f"sizes has shape {sizes.shape}; expected ({n},)")
         dims = known_dims(sizes)
-        return resize(x, sizes if dims is None else tuple(dims), **options)
+        if dims is not None:
+            full = list(x.shape)
+            for a, d in zip(axes, dims):
+                full[a] = d
+            return resize(x, tuple(full), **options)
+        if axes != list(range(rank)):
+            # the other dims from the input's shape: gather(concat(shape(x), sizes), interlaced indices)
+            picks = [rank + axes.index(a) if a in axes else a for a in range(rank)]
+            sizes = gather(concatenate([shape_of(x), cast(sizes, dtypes.int64)], 0),
+                           ctx.constant(np.asarray(picks, np.int64)))
+        return resize(x, sizes, **options)
     scales = ctx.static(2, "scales").reshape(-1).astype(np.float64)
-    ctx.check(len(scales) == rank, f"scales has {len(scales)} values for rank {rank}")
+    ctx.check(len(scales) == len(axes), f"scales has {len(scales)} values for {len(axes)} axes")
+    full_scales = [1.0] * rank
+    for a, scale in zip(axes, scales):
+        full_scales[a] = float(scale)
+    return resize(x, scaled_shape(ctx, x, full_scales), **options)
+
+
+def scaled_shape(ctx: ImportContext, x: Tensor, scales: Sequence[float]) -> tuple[int, ...]:
+    """``floor(x.shape * scales)``, refused where a product is not a whole number of a static dim
+    (TensorRT maps coordinates with the length ratio, which then differs from ONNX's scale)."""
     shape = []
     for d, s in zip(x.shape, scales):
         if not (isinstance(d, int) and float(d * s).is_integer()):
@@ -119,4 +145,22 @@ def _import_resize(ctx: ImportContext) -> Tensor:
                              "which equals ONNX's scale only where dim * scale is a whole number on a static "
                              "dim")
         shape.append(int(d * float(s)))
-    return resize(x, tuple(shape), **options)
+    return tuple(shape)
+
+
+@imports("Upsample", since=7, until=9)
+def _import_upsample(ctx: ImportContext) -> Tensor:
+    """One Resize layer with ASYMMETRIC coordinates, FLOOR nearest rounding and the FORMULA selector, as
+    the parser builds Upsample (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Upsample)``); ``scales`` is an
+    attribute before opset 9 and a constant input from it on."""
+    x = ctx.input(0)
+    mode = ctx.attr("mode", "nearest")
+    ctx.one_of("mode", mode, ("nearest", "linear", "bilinear"))
+    if ctx.opset >= 9:
+        scales = [float(s) for s in ctx.static(1, "scales").reshape(-1)]
+    else:
+        scales = [float(s) for s in ctx.attr("scales", [])]
+    ctx.check(len(scales) == len(x.shape), f"scales has {len(scales)} values for rank {len(x.shape)}")
+    interpolation = InterpolationMode.NEAREST if mode == "nearest" else InterpolationMode.LINEAR
+    return resize(x, scaled_shape(ctx, x, scales), mode=interpolation, coordinate_transformation=_T.ASYMMETRIC,
+                  selector=ResizeSelector.FORMULA, nearest_rounding=ResizeRoundMode.FLOOR)

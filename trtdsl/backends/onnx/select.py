@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from trtdsl import dtypes
@@ -46,10 +48,12 @@ def _import_shape(ctx: ImportContext) -> Tensor:
 
 @imports("Size")
 def _import_size(ctx: ImportContext) -> Tensor:
-    """The product of the input's shape, a 0-D int64."""
+    """The product of the input's shape, a 0-D int64: a constant where every dim is static (the parser's
+    shape-tensor product folds known values, onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Size)``), else a
+    Reduce layer of its Shape."""
     x = ctx.input(0)
-    if not x.shape:
-        return ctx.constant(np.array(1, np.int64), dtypes.int64)
+    if all(isinstance(d, int) for d in x.shape):
+        return ctx.constant(np.array(math.prod(x.shape), np.int64), dtypes.int64)
     return prod(shape_of(x), axis=0)
 
 

@@ -26,6 +26,7 @@ from trtdsl.ir.dims import Dim, is_static, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.manipulation import split
 from trtdsl.layers.padding import Padding, pad
+from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.slice import SampleMode, Slice, slice as slice_layer
 
 _M = SampleMode
@@ -205,7 +206,8 @@ _PADS = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "
 @imports("Pad", since=2)
 def _import_pad(ctx: ImportContext) -> Tensor:
     """One Slice layer in FILL, REFLECT, CLAMP (edge) or WRAP mode (onnx-tensorrt
-    ``DEFINE_BUILTIN_OP_IMPORTER(Pad)``); pads are build-time constants."""
+    ``DEFINE_BUILTIN_OP_IMPORTER(Pad)``); pads are build-time constants, the constant value may be
+    computed at run time."""
     x = ctx.input(0)
     rank = len(x.shape)
     mode = ctx.attr("mode", "constant")
@@ -213,8 +215,10 @@ def _import_pad(ctx: ImportContext) -> Tensor:
     value: Any = 0
     if ctx.opset >= 11:
         pads = [int(v) for v in ctx.static(1, "pads").reshape(-1)]
-        if ctx.optional(2) is not None:
-            value = ctx.static(2, "constant_value").reshape(())
+        given = ctx.optional(2)
+        if given is not None:  # a value computed at run time is the Slice layer's fill input
+            known = ctx.peek(2)
+            value = reshape(given, ()) if known is None else known.reshape(())
         axes_given = ctx.optional_static(3, "axes")
         axes = list(range(rank)) if axes_given is None else [ctx.axis(int(a), rank) for a in axes_given]
     else:
@@ -229,7 +233,8 @@ def _import_pad(ctx: ImportContext) -> Tensor:
         x = _crop(ctx, x, width)
         width = [(max(a, 0), max(b, 0)) for a, b in width]
     if mode == "constant":
-        return pad(x, width, "constant", np.asarray(value).astype(x.dtype.numpy))
+        fill = value if isinstance(value, Tensor) else np.asarray(value).astype(x.dtype.numpy)
+        return pad(x, width, "constant", fill)
     return pad(x, width, _PADS[mode])
 
 

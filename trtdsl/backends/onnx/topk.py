@@ -6,11 +6,16 @@ NaN above +inf (see docs/onnx.md). 16-bit floats are ranked by their exact float
 
 from __future__ import annotations
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.gather import gather
+from trtdsl.layers.shape import shape_of
+from trtdsl.layers.slice import slice
 from trtdsl.layers.squeeze import squeeze
 from trtdsl.layers.topk import TopK, TopKOperation, topk
 
@@ -47,9 +52,21 @@ def _import_topk(ctx: ImportContext) -> list[Tensor]:
 @imports("ArgMax", "ArgMin")
 def _import_arg(ctx: ImportContext) -> Tensor:
     """A TopK layer (MAX or MIN, k=1) keeping its int64 indices, squeezed unless ``keepdims``
-    (onnx-tensorrt ``argMinMaxHelper``); ``select_last_index=1`` is refused (TopK returns the first)."""
+    (onnx-tensorrt ``argMinMaxHelper``). With ``select_last_index=1`` the parser runs TopK on the input
+    flipped along the axis (a Slice of stride -1) and maps each index ``i`` back to ``dim - 1 - i``, so
+    the last of equal values is found (TopK returns the first)."""
     x = ctx.input(0)
     axis = ctx.axis(int(ctx.attr("axis", 0)), len(x.shape))
-    ctx.one_of("select_last_index", ctx.attr("select_last_index", 0), (0,))
+    last = int(ctx.attr("select_last_index", 0))
+    ctx.one_of("select_last_index", last, (0, 1))
+    if last:
+        dim = x.shape[axis]
+        start = tuple(dim - 1 if a == axis else 0 for a in range(len(x.shape)))
+        stride = tuple(-1 if a == axis else 1 for a in range(len(x.shape)))
+        x = slice(x, start, x.shape, stride)
     _, indices = topk(x, 1, axis, largest=ctx.op_type == "ArgMax", indices_dtype=dtypes.int64)
+    if last:
+        # shape(x)[axis] - 1 - indices, the dim read when the network runs where it is dynamic
+        dim_t = gather(shape_of(x), ctx.constant(np.asarray(axis, np.int64)))
+        indices = dim_t - ctx.constant(np.asarray(1, np.int64)) - indices
     return indices if ctx.attr("keepdims", 1) else squeeze(indices, axis)

@@ -11,6 +11,7 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.elementwise import logical_and
 from trtdsl.layers.unary import Unary, UnaryOperation, unary
 
 _U = UnaryOperation
@@ -60,8 +61,17 @@ _IMPORTED = {name: operation for operation, name in ONNX_OPS.items()}
 @imports(*_IMPORTED)
 def _import_unary(ctx: ImportContext) -> Tensor:
     """One Unary layer of the same meaning; integer Neg is ``0 - x`` (an ElementWise SUB), as TensorRT's
-    NEG takes floats and int8 only."""
+    NEG takes floats and int8 only. IsInf with ``detect_negative`` or ``detect_positive`` 0 is ISINF
+    and'ed with ``x < 0`` or ``x > 0`` (both 0: ``x > 0 and x < 0``, always false), as the parser builds
+    it (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(IsInf)``)."""
     x = ctx.input(0)
     if ctx.op_type == "Neg" and x.dtype in (dtypes.int32, dtypes.int64):
         return ctx.constant(np.zeros((), x.dtype.numpy), x.dtype) - x
+    if ctx.op_type == "IsInf":
+        negative, positive = (bool(ctx.attr(f"detect_{side}", 1)) for side in ("negative", "positive"))
+        if not (negative and positive):
+            zero = ctx.constant(np.zeros((), x.dtype.numpy), x.dtype)
+            if negative or positive:
+                return logical_and(x < zero if negative else x > zero, unary(x, "isinf"))
+            return logical_and(x > zero, x < zero)
     return unary(x, _IMPORTED[ctx.op_type])
