@@ -4,6 +4,7 @@ round trips through the export, and whole models against onnxruntime."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -342,3 +343,29 @@ def test_cli_prints_and_compares(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "trtdsl", "import", str(tmp_path / "none.onnx")],
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "expected a path to an existing .onnx file" in bad.stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_import_counts_the_nodes_it_reads_on_a_terminal_only(monkeypatch, terminal):
+    net = td.Network("progress")
+    y = net.input("x", td.float32, ("n", 3))
+    for _ in range(4):
+        y = td.relu(y) * 2.0
+    net.output("y", y)
+    model = net.to_onnx()
+    nodes = len(model.graph.node)
+    screen = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", screen)
+    imported = td.from_onnx(model)
+    x = np.array([[-1.0, 0.5, 2.0]], np.float32)
+    np.testing.assert_array_equal(imported.run({"x": x})["y"], np.maximum(x, 0) * 16)
+    if terminal:
+        assert screen.getvalue().startswith("\r\x1b[Kimport ")
+        assert screen.getvalue().endswith(f" {nodes}/{nodes} nodes done\n")
+    else:
+        assert screen.getvalue() == ""

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import attrs
 import numpy as np
 
+from trtdsl._progress import counted
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
 from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
 from trtdsl.ir.network import Network
@@ -103,7 +104,7 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
         raise bad_argument("from_onnx", "freeze", sorted(frozen),
                            f"names of graph inputs ({sorted(i.name for i in graph.input)})")
     reader.add_initializers(graph.initializer)
-    reader.read_nodes(graph.node)
+    reader.read_nodes(graph.node, progress=f"import {label}")
     for value in graph.output:
         reader.output(value)
     return network
@@ -257,8 +258,11 @@ class _GraphReader:
                 shape.append(f"{_identifier(value.name)}_d{i}")
         return dtype, shape
 
-    def read_nodes(self, nodes: Sequence[onnx.NodeProto]) -> None:
-        for index, node in enumerate(nodes):
+    def read_nodes(self, nodes: Sequence[onnx.NodeProto], *, progress: str | None = None) -> None:
+        """Read ``nodes`` in order; with ``progress`` (the top-level graph), counting them on a terminal
+        (a large model takes seconds)."""
+        listed = enumerate(nodes) if progress is None else counted(list(enumerate(nodes)), progress, "nodes")
+        for index, node in listed:
             self.read_node(index, node)
 
     def read_node(self, index: int, node: onnx.NodeProto) -> None:
