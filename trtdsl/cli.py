@@ -225,17 +225,24 @@ def _cmd_fuzz(args: argparse.Namespace) -> None:
     raise SystemExit(1)
 
 
-def _cmd_run(args: argparse.Namespace) -> None:
+def _feeds(args: argparse.Namespace, network: Network) -> dict[str, np.ndarray]:
+    """The inputs of ``run`` and ``import``: random ones drawn with ``--seed`` at the ``--dim`` sizes, those
+    given with ``--input`` read from their files; the line saying which is which is printed."""
     from trtdsl.testing import random_inputs
 
-    target = _outputs_file(args.save) if args.save else None
-    network = load_network(args.network)
     sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
     feeds = random_inputs(network, dims=sizes, seed=args.seed)
     given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
     for key, path in given.items():
         feeds[key] = _load_array(key, path)
     print(_inputs_line(network, feeds, given, args.seed))
+    return feeds
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    target = _outputs_file(args.save) if args.save else None
+    network = load_network(args.network)
+    feeds = _feeds(args, network)
     outputs = network.run(feeds, backend=args.backend)
     for key, value in outputs.items():
         print(_summary(key, value))
@@ -303,14 +310,7 @@ def _cmd_import(args: argparse.Namespace) -> None:
         print(f"wrote {draw(network, args.draw)}")
     if not (args.run or args.compare):
         return
-    from trtdsl.testing import random_inputs
-
-    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
-    feeds = random_inputs(network, dims=sizes, seed=args.seed)
-    given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
-    for key, path in given.items():
-        feeds[key] = _load_array(key, path)
-    print(_inputs_line(network, feeds, given, args.seed))
+    feeds = _feeds(args, network)
     if args.run:
         for key, value in network.run(feeds, backend=args.backend).items():
             print(_summary(key, value))

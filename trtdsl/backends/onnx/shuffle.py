@@ -67,10 +67,9 @@ def _import_transpose(ctx: ImportContext) -> Tensor:
     return transpose(x, perm if perm is not None else list(reversed(range(len(x.shape)))))
 
 
-@imports("Flatten")
-def _import_flatten(ctx: ImportContext) -> Tensor:
-    """A Shuffle to ``(prod(shape[:axis]), prod(shape[axis:]))``."""
-    x = ctx.input(0)
+def flattened_2d(ctx: ImportContext, x: Tensor) -> Tensor:
+    """``x`` as ONNX's Flatten reads it at the node's ``axis`` attribute (default 1): a Shuffle to
+    ``(prod(shape[:axis]), prod(shape[axis:]))``."""
     rank = len(x.shape)
     axis = int(ctx.attr("axis", 1))
     ctx.check(-rank <= axis <= rank, f"axis {axis} is out of range for rank {rank}")
@@ -83,6 +82,12 @@ def _import_flatten(ctx: ImportContext) -> Tensor:
         else:
             inner = inner * d
     return reshape(x, (outer, inner))
+
+
+@imports("Flatten")
+def _import_flatten(ctx: ImportContext) -> Tensor:
+    """A Shuffle to ``(prod(shape[:axis]), prod(shape[axis:]))``."""
+    return flattened_2d(ctx, ctx.input(0))
 
 
 @imports("Squeeze")

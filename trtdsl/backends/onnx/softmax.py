@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.backends.onnx.shuffle import flattened_2d
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.neural import log_softmax
 from trtdsl.layers.one_hot import one_hot
@@ -39,18 +38,7 @@ def _import_softmax_2d(ctx: ImportContext) -> Tensor:
     """Before opset 13 the input is read as 2-D, ``(prod(shape[:axis]), prod(shape[axis:]))``, and
     normalized over its second dim: a Shuffle to 2-D, the softmax on axis 1, a Shuffle back."""
     x = ctx.input(0)
-    rank = len(x.shape)
-    axis = int(ctx.attr("axis", 1))
-    ctx.check(-rank <= axis <= rank, f"axis {axis} is out of range for rank {rank}")
-    axis = axis + rank if axis < 0 else axis
-    outer: Any = 1
-    inner: Any = 1
-    for i, d in enumerate(x.shape):
-        if i < axis:
-            outer = outer * d
-        else:
-            inner = inner * d
-    flat = reshape(x, (outer, inner))
+    flat = flattened_2d(ctx, x)
     y = softmax(flat, 1) if ctx.op_type == "Softmax" else log_softmax(flat, 1)
     return reshape(y, x.shape)
 
