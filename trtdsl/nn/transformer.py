@@ -25,11 +25,13 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import array_of, expect_tensor
 from trtdsl.layers.activation import gelu, relu
+from trtdsl.layers.attention import attention
 from trtdsl.layers.elementwise import add, multiply
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.neural import merge_heads, silu, split_heads
 from trtdsl.layers.select import where
 from trtdsl.layers.softmax import softmax
+from trtdsl.layers.squeeze import unsqueeze
 from trtdsl.nn.layers import LayerNorm, Linear, RMSNorm, flag, float_dtype, positive
 from trtdsl.nn.module import Module
 
@@ -42,7 +44,14 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
     scaled_dot_product_attention``): ``q`` is ``(..., Sq, D)``, ``k`` ``(..., Sk, D)``, ``v`` ``(..., Sk,
     Dv)``; ``scale`` defaults to ``1 / sqrt(D)``. ``mask`` broadcasts to ``(..., Sq, Sk)``: a bool mask
     keeps the scores where it is True (the others get -inf), a float mask is added. ``causal`` lets query
-    ``i`` see keys ``0..i`` (PyTorch's ``is_causal``, aligned at the top left; static Sq and Sk).
+    ``i`` see keys ``0..i`` (PyTorch's ``is_causal``, aligned at the top left).
+
+    With 4-D ``(B, N, S, D)`` inputs (as :class:`MultiHeadAttention` makes them) this is TensorRT's
+    attention layer, :func:`trtdsl.attention`, on ``q * scale`` (the layer has no scale of its own), with
+    ``causal`` as its UPPER_LEFT mask and the mask brought to rank 4 with leading 1s; then a query whose
+    keys are all masked gets 0, as the layer gives it. Other ranks, and a mask together with ``causal``
+    (which the layer does not take), are written out as matrix products and a softmax (then ``causal``
+    needs static Sq and Sk).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("sdpa")
@@ -67,8 +76,12 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
         raise bad_argument(fn, "scale", scale, "a finite float, or None for 1 / sqrt(D)")
     else:
         factor = float(scale)
+    causal = flag(fn, "causal", causal)
+    if q.ndim == k.ndim == v.ndim == 4 and not (causal and mask is not None):
+        return attention(q * factor, k, v, mask=None if mask is None else _rank4_mask(fn, mask, q),
+                         causal="upper_left" if causal else "none")
     scores = matmul(q, k, transpose_b=True) * factor
-    if flag(fn, "causal", causal):
+    if causal:
         sq, sk = scores.shape[-2:]
         if not isinstance(sq, int) or not isinstance(sk, int):
             raise ShapeError(f"{fn}: causal=True needs static sequence lengths; the scores are "
@@ -82,6 +95,18 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
             is_bool = array_of(fn, "mask", mask).dtype == bool
         scores = where(mask, scores, -np.inf) if is_bool else add(scores, mask)
     return matmul(softmax(scores, -1), v)
+
+
+def _rank4_mask(fn: str, mask: Any, like: Tensor) -> Tensor:
+    """``mask`` as a rank-4 tensor of ``like``'s network (leading 1s added): a bool mask stays bool, any
+    other becomes ``like``'s dtype."""
+    if isinstance(mask, Tensor):
+        tensor = mask
+    else:
+        array = array_of(fn, "mask", mask)
+        array = array if array.dtype == bool else array.astype(like.dtype.numpy)
+        tensor = like.network.constant(array.reshape((1,) * max(4 - array.ndim, 0) + array.shape))
+    return unsqueeze(tensor, list(range(4 - tensor.ndim))) if tensor.ndim < 4 else tensor
 
 
 class MultiHeadAttention(Module):
