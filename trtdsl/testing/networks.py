@@ -3,8 +3,9 @@ module imports hypothesis).
 
 ``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an
 optimization profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary
-ops, activations, comparisons and selects, matrix multiplies, reductions, softmax, transposes,
-reshapes, concatenations, slices, gathers, casts, cumulative sums, Q/DQ pairs, loops (``td.scan``) and
+ops, activations (every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax,
+transposes, reshapes, concatenations, slices, gathers, casts, cumulative sums, paddings, 2-D
+convolutions and deconvolutions, max and average pooling, Q/DQ pairs, loops (``td.scan``) and
 conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``), and the user's
 plugins. Every layer is chosen among those valid on its operand, so no draw is rejected. Shrinking
 removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them simplest
@@ -17,6 +18,9 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
+Activations, convolutions and pooling are drawn on float32 tensors only (onnxruntime's CPU kernels of
+most of them take no float16); convolutions and pooling on tensors of rank 2 to 4 with static dims, seen
+as ``(1, C, H, W)``.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -45,13 +49,19 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.activation import relu, sigmoid, tanh
+from trtdsl.layers.activation import (
+    clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu, sigmoid, softplus, softsign, tanh,
+    thresholded_relu,
+)
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
+from trtdsl.layers.convolution import conv, conv_transpose
 from trtdsl.layers.cumulative import cumsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
 from trtdsl.layers.gather import take
 from trtdsl.layers.matmul import matmul
+from trtdsl.layers.padding import PADDING_DTYPES, pad, padding_nd
+from trtdsl.layers.pooling import avg_pool, max_pool
 from trtdsl.layers.quantize import dequantize, quantize
 from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
 from trtdsl.layers.select import where
@@ -160,6 +170,12 @@ def _same_type(a: Tensor, b: Tensor) -> bool:
 
 def _static(d: Any) -> TypeGuard[int]:
     return isinstance(d, int)
+
+
+def _size(d: Any) -> int:
+    """A dim that the rule's ``applies`` found static."""
+    assert _static(d), "the rule applies to static dims only"
+    return d
 
 
 @attrs.frozen
@@ -365,6 +381,128 @@ def _qdq(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(dequantize(q, scale), True, 128 * float(scale))
 
 
+def _activation_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.dtype == td_dtypes.float32 and x.bound <= 16
+
+
+def _activation(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """The ActivationType kinds not drawn by "unary"; CLIP and THRESHOLDED_RELU only compare and copy, so
+    they keep exact values exact."""
+    b = x.bound
+    choices: list[tuple[Callable[[Tensor], Tensor], bool, float]] = [
+        (lambda t: clip(t, -2.0, 1.5), x.exact, min(b, 2.0)),
+        (lambda t: thresholded_relu(t, 1.0), x.exact, b),
+        (lambda t: leaky_relu(t, 0.1), False, b), (elu, False, max(b, 1.0)), (selu, False, 1.76 * b),
+        (softplus, False, b + 1.0), (softsign, False, 1.0), (lambda t: hard_sigmoid(t), False, 1.0),
+        (lambda t: scaled_tanh(t, 1.5, 0.5), False, 1.5), (gelu, False, b),
+        (lambda t: gelu(t, "tanh"), False, b),
+    ]
+    fn, exact, bound = d.pick(choices)
+    return _Value(fn(x.tensor), exact, bound)
+
+
+def _pad_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and bool(_static_axes(x)) and x.fits(max(x.bound, 2))
+
+
+def _pad(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``pad`` (constant, reflect, edge or wrap) of static axes, or IPaddingLayer's zero padding (and
+    cropping) of the last two dims when they are static."""
+    t = x.tensor
+    if (t.ndim >= 2 and all(_static(s) for s in t.shape[-2:]) and x.dtype in PADDING_DTYPES
+            and d.draw(st.booleans())):
+        pre = [d.integer(-(_size(s) - 1) // 2, 2) for s in t.shape[-2:]]
+        post = [d.integer(-(_size(s) - 1 + min(p, 0)), 2) for s, p in zip(t.shape[-2:], pre)]
+        out = padding_nd(_as_image(x), pre, post)
+        for _ in range(max(0, 4 - t.ndim)):
+            out = squeeze(out, 0)
+        return _Value(out, x.exact, x.bound)
+    # TensorRT's FILL, CLAMP and REFLECT slice modes exclude int64
+    mode = d.pick(["wrap"] if x.dtype == td_dtypes.int64 else ["constant", "edge", "reflect", "wrap"])
+    widths = [(0, 0)] * t.ndim
+    for axis in _static_axes(x):
+        size = _size(t.shape[axis])
+        most = size - 1 if mode == "reflect" else size if mode == "wrap" else 2
+        widths[axis] = (d.integer(0, min(2, most)), d.integer(0, min(2, most)))
+    fill = d.integer(-2, 2) if mode == "constant" else 0
+    return _Value(pad(t, widths, mode, fill), x.exact, max(x.bound, abs(fill)))
+
+
+def _spatial_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Conv, deconv and pooling see x as ``(1, C, H, W)``: its rank is 2 to 4, its dims static."""
+    return (not keep and x.dtype == td_dtypes.float32 and 2 <= x.tensor.ndim <= 4
+            and all(_static(s) for s in x.tensor.shape) and (x.tensor.ndim < 4 or x.tensor.shape[0] == 1)
+            and x.fits(x.bound * 0.5 * 4, False))
+
+
+def _as_image(x: _Value) -> Tensor:
+    t = x.tensor
+    while t.ndim < 4:
+        t = unsqueeze(t, 0)
+    return t
+
+
+def _weights(d: _Drawer, shape: tuple[int, ...], like: _Value) -> _Value:
+    """Weights of ``shape``, multiples of 1/4 in [-1/2, 1/2]."""
+    count = int(np.prod(shape))
+    w = np.array(d.draw(st.lists(st.integers(-2, 2), min_size=count, max_size=count))).reshape(shape) / 4
+    return d.constant(w, like)
+
+
+def _conv(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """conv or conv_transpose of small kernels (groups, padding, stride, dilation), output ``(K, H', W')``:
+    the kernel is kept small enough that every output sums at most ``64 / (2 * bound)`` terms."""
+    image = _as_image(x)
+    _, c, h, w = (_size(s) for s in image.shape)
+    terms = int((_INEXACT_FLOAT_LIMIT - 0.5) // (x.bound * 0.5))
+    groups = d.pick([g for g in range(1, c + 1) if c % g == 0 and c // g <= terms])
+    k = groups * d.integer(1, max(1, 4 // groups))
+    kernel = [d.integer(1, 3), d.integer(1, 3)]
+    while (c // groups) * kernel[0] * kernel[1] > terms:
+        kernel[kernel.index(max(kernel))] -= 1
+    stride = [d.integer(1, 2), d.integer(1, 2)]
+    dilation = [d.integer(1, 2) if r > 1 else 1 for r in kernel]
+    span = [dl * (r - 1) + 1 for dl, r in zip(dilation, kernel)]
+    bias = _weights(d, (k,), x).tensor if d.draw(st.booleans()) else None
+    bound = x.bound * 0.5 * (c // groups) * kernel[0] * kernel[1] + 0.5
+    if d.draw(st.booleans()):
+        # output (I + pre + post - span) // stride + 1 >= 1; pads smaller than the kernel's span
+        pads = []
+        for size, s in zip((h, w), span):
+            pre = d.integer(0, s - 1)
+            pads.append((pre, d.integer(max(0, s - size - pre), s - 1)))
+        weights = _weights(d, (k, c // groups, *kernel), x)
+        out = conv(image, weights.tensor, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    else:
+        # output (I - 1) * stride + span - pre - post >= 1
+        pads = []
+        for size, st_, s in zip((h, w), stride, span):
+            full = (size - 1) * st_ + s
+            pre = d.integer(0, min(s - 1, full - 1))
+            pads.append((pre, d.integer(0, min(s - 1, full - 1 - pre))))
+        weights = _weights(d, (c, k // groups, *kernel), x)
+        out = conv_transpose(image, weights.tensor, bias, stride=stride, padding=pads, dilation=dilation,
+                             groups=groups)
+    return _Value(squeeze(out, 0), False, bound)
+
+
+def _pool(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """max or average pooling, windows up to 3x3 with padding smaller than the window; a maximum does not
+    depend on which of equal elements it picks, so max pooling keeps exact values exact."""
+    image = _as_image(x)
+    sizes = [_size(s) for s in image.shape[2:]]
+    window = [d.integer(1, min(3, s + 1)) for s in sizes]
+    stride = [d.integer(1, 2) for _ in sizes]
+    padding = [d.integer(max(0, r - s), r - 1) for r, s in zip(window, sizes)]
+    if d.draw(st.booleans()):
+        out = max_pool(image, window, stride, padding)
+        exact = x.exact
+    else:
+        out = avg_pool(image, window, stride, padding, count_include_pad=bool(d.draw(st.booleans())))
+        exact = False
+    return _Value(squeeze(out, 0), exact, x.bound)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -446,6 +584,10 @@ RULES: dict[str, _Rule] = {
         _Rule("softmax", _softmax_applies, _softmax),
         _Rule("matmul", _matmul_applies, _matmul),
         _Rule("cumsum", _cumsum_applies, _cumsum),
+        _Rule("activation", _activation_applies, _activation),
+        _Rule("pad", _pad_applies, _pad),
+        _Rule("pooling", _spatial_applies, _pool),
+        _Rule("conv", _spatial_applies, _conv),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
