@@ -4,8 +4,9 @@ module imports hypothesis).
 ``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an
 optimization profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary
 ops, activations (every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax,
-transposes, reshapes, concatenations, slices, gathers, casts, cumulative sums, paddings, 2-D
-convolutions and deconvolutions, max and average pooling, Q/DQ pairs, loops (``td.scan``) and
+transposes, reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative
+sums, paddings, 2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms,
+sequence reversals, einsums, Q/DQ pairs, loops (``td.scan``) and
 conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``), and the user's
 plugins. Every layer is chosen among those valid on its operand, so no draw is rejected. Shrinking
 removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them simplest
@@ -18,7 +19,7 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
-Activations, convolutions and pooling are drawn on float32 tensors only (onnxruntime's CPU kernels of
+Activations, convolutions, pooling, layer norms and einsums are drawn on float32 tensors only (onnxruntime's CPU kernels of
 most of them take no float16); convolutions and pooling on tensors of rank 2 to 4 with static dims, seen
 as ``(1, C, H, W)``.
 
@@ -53,21 +54,26 @@ from trtdsl.layers.activation import (
     clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu, sigmoid, softplus, softsign, tanh,
     thresholded_relu,
 )
-from trtdsl.layers.cast import cast
+from trtdsl.layers.cast import cast, identity
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.convolution import conv, conv_transpose
 from trtdsl.layers.cumulative import cumsum
+from trtdsl.layers.einsum import einsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
 from trtdsl.layers.gather import take
 from trtdsl.layers.matmul import matmul
+from trtdsl.layers.normalization import layer_norm
 from trtdsl.layers.padding import PADDING_DTYPES, pad, padding_nd
 from trtdsl.layers.pooling import avg_pool, max_pool
 from trtdsl.layers.quantize import dequantize, quantize
+from trtdsl.layers.reverse_sequence import reverse_sequence
+from trtdsl.layers.scatter import scatter_elements
 from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
 from trtdsl.layers.select import where
-from trtdsl.layers.shuffle import reshape, transpose
+from trtdsl.layers.shuffle import reshape, shuffle, transpose
 from trtdsl.layers.softmax import softmax
 from trtdsl.layers.squeeze import squeeze, unsqueeze
+from trtdsl.layers.topk import topk
 from trtdsl.layers.unary import cos, exp, floor, sin
 from trtdsl.loops import scan
 from trtdsl.testing.strategies import inputs as input_strategy
@@ -293,8 +299,8 @@ def _softmax(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
 
 
 def _transpose(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
-    order = d.draw(st.permutations(range(x.tensor.ndim)))
-    return _Value(transpose(x.tensor, tuple(order)), x.exact, x.bound)
+    order = _permutation(d, x.tensor.ndim) or tuple(reversed(range(x.tensor.ndim)))
+    return _Value(transpose(x.tensor, order), x.exact, x.bound)
 
 
 def _reshape_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
@@ -503,6 +509,110 @@ def _pool(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(squeeze(out, 0), exact, x.bound)
 
 
+def _identity(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    return _Value(identity(x.tensor), x.exact, x.bound)
+
+
+def _shuffle(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """One IShuffleLayer: a transpose, two adjacent dims merged (0 placeholders before them, -1 for
+    them, the dims themselves after), and another transpose."""
+    t = x.tensor
+    first = _permutation(d, t.ndim)
+    moved = [t.shape[i] for i in first or range(t.ndim)]
+    at = d.integer(0, t.ndim - 2)
+    dims = [0] * at + [-1] + moved[at + 2:]
+    return _Value(shuffle(t, first, dims, _permutation(d, t.ndim - 1)), x.exact, x.bound)
+
+
+def _permutation(d: _Drawer, rank: int) -> tuple[int, ...] | None:
+    """A permutation of ``range(rank)``, None for the identity (TensorRT cannot tell them apart)."""
+    perm = tuple(d.draw(st.permutations(range(rank))))
+    return None if perm == tuple(range(rank)) else perm
+
+
+def _topk_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.tensor.ndim >= 1 and x.dtype != td_dtypes.float16
+
+
+def _topk(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """The values of a top-k along one of the last four axes: which of equal elements comes first
+    changes the indices only, so they are not drawn."""
+    axis = d.integer(max(0, x.tensor.ndim - 4), x.tensor.ndim - 1)
+    size = x.tensor.shape[axis]
+    k = d.integer(1, size) if _static(size) else 1
+    values, _ = topk(x.tensor, k, axis, largest=bool(d.draw(st.booleans())))
+    return _Value(values, x.exact, x.bound)
+
+
+def _layer_norm_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.dtype == td_dtypes.float32 and x.tensor.ndim >= 1 and _static(x.tensor.shape[-1]) and x.bound <= 16
+
+
+def _layer_norm(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Layer norm over the last axis with eps = 1: (x - mean) is rounded differently by two
+    implementations, and a small eps would magnify that on nearly constant rows past the tolerance."""
+    n = _size(x.tensor.shape[-1])
+    scale = _weights(d, (n,), x)
+    bias = _weights(d, (n,), x)
+    return _Value(layer_norm(x.tensor, scale.tensor, bias.tensor, eps=1.0), False, x.bound + 1)
+
+
+def _all_static(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.tensor.ndim >= 1 and all(_static(s) for s in x.tensor.shape)
+
+
+def _scatter(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """scatter_elements of the first ``m`` rows along ``axis`` of a partner into ``x``; the indices along
+    the axis are distinct, so no element is written twice."""
+    t = x.tensor
+    axis = d.integer(0, t.ndim - 1)
+    shape = [_size(s) for s in t.shape]
+    m = d.integer(1, shape[axis])
+    rows = np.array(d.draw(st.permutations(range(shape[axis]))))[:m]
+    indices = np.broadcast_to(rows.reshape([-1 if i == axis else 1 for i in range(t.ndim)]),
+                              shape[:axis] + [m] + shape[axis + 1:])
+    y = d.pick([v for v in pool if _same_type(v.tensor, t)])
+    updates = y.tensor[(slice(None),) * axis + (slice(0, m),)]
+    return _Value(scatter_elements(t, d.net.constant(indices.astype(np.int32)), updates, axis),
+                  x.exact and y.exact, max(x.bound, y.bound))
+
+
+def _reverse_sequence_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.tensor.ndim >= 2 and all(_static(s) for s in x.tensor.shape[:2])
+
+
+def _reverse_sequence(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """reverse_sequence over axes 0 and 1 (onnxruntime takes no others), lengths 1 to the axis' size."""
+    batch_axis = d.integer(0, 1)
+    batch, steps = (_size(x.tensor.shape[i]) for i in (batch_axis, 1 - batch_axis))
+    lens = [d.integer(1, steps) for _ in range(batch)]
+    return _Value(reverse_sequence(x.tensor, lens, batch_axis=batch_axis, sequence_axis=1 - batch_axis),
+                  x.exact, x.bound)
+
+
+def _einsum_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (not keep and x.dtype == td_dtypes.float32 and x.tensor.ndim >= 1
+            and _static(x.tensor.shape[-1]) and x.fits(x.bound * _size(x.tensor.shape[-1]), False))
+
+
+def _einsum(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """einsum of x alone (a permutation, maybe summing one axis) or of x and weights over its last axis."""
+    rank = x.tensor.ndim
+    letters = "abcdef"[:rank]
+    n = _size(x.tensor.shape[-1])
+    order = "".join(d.draw(st.permutations(letters)))
+    if d.draw(st.booleans()):
+        can_sum = rank > 1 and x.fits(x.bound * d.options.max_size, False)
+        kept = order[:-1] if can_sum and d.draw(st.booleans()) else order
+        summed = len(kept) < rank
+        out = einsum(f"{letters}->{kept}", x.tensor)
+        return _Value(out, x.exact and not summed, x.bound * (d.options.max_size if summed else 1))
+    m = d.integer(1, d.options.max_size)
+    weights = _weights(d, (n, m), x)
+    out = einsum(f"{letters},{letters[-1]}z->{order.replace(letters[-1], 'z')}", x.tensor, weights.tensor)
+    return _Value(out, False, x.bound * n)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -588,6 +698,13 @@ RULES: dict[str, _Rule] = {
         _Rule("pad", _pad_applies, _pad),
         _Rule("pooling", _spatial_applies, _pool),
         _Rule("conv", _spatial_applies, _conv),
+        _Rule("identity", _always, _identity),
+        _Rule("shuffle", _rank_at_least(2), _shuffle),
+        _Rule("topk", _topk_applies, _topk),
+        _Rule("layer_norm", _layer_norm_applies, _layer_norm),
+        _Rule("scatter", _all_static, _scatter),
+        _Rule("reverse_sequence", _reverse_sequence_applies, _reverse_sequence),
+        _Rule("einsum", _einsum_applies, _einsum),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
