@@ -6,11 +6,11 @@ optimization profile), then a chain of layers, each on tensors drawn earlier: el
 ops, activations (every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax,
 transposes, reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative
 sums, paddings, 2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms,
-sequence reversals, einsums, Q/DQ pairs, loops (``td.scan``) and
-conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``), and the user's
-plugins. Every layer is chosen among those valid on its operand, so no draw is rejected. Shrinking
-removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them simplest
-first).
+sequence reversals, einsums, LINSPACE fills, resizes (nearest and linear), Q/DQ pairs, loops
+(``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``),
+and the user's plugins. Every layer is chosen among those valid on its operand, so no draw is rejected.
+Shrinking removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them
+simplest first).
 
 Each drawn :class:`DrawnNetwork` comes with ``inputs``, a strategy of its feeds (see
 :func:`trtdsl.testing.strategies.inputs`) that leaves out what TensorRT leaves undefined: the layers
@@ -19,9 +19,9 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
-Activations, convolutions, pooling, layer norms and einsums are drawn on float32 tensors only (onnxruntime's CPU kernels of
-most of them take no float16); convolutions and pooling on tensors of rank 2 to 4 with static dims, seen
-as ``(1, C, H, W)``.
+Activations, convolutions, pooling, layer norms, einsums and resizes are drawn on float32 tensors only
+(onnxruntime's CPU kernels of most of them take no float16); convolutions and pooling on tensors of rank
+2 to 4 with static dims, seen as ``(1, C, H, W)``.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -60,15 +60,17 @@ from trtdsl.layers.convolution import conv, conv_transpose
 from trtdsl.layers.cumulative import cumsum
 from trtdsl.layers.einsum import einsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
+from trtdsl.layers.fill import fill
 from trtdsl.layers.gather import take
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.normalization import layer_norm
 from trtdsl.layers.padding import PADDING_DTYPES, pad, padding_nd
 from trtdsl.layers.pooling import avg_pool, max_pool
 from trtdsl.layers.quantize import dequantize, quantize
+from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
+from trtdsl.layers.resize import resize
 from trtdsl.layers.reverse_sequence import reverse_sequence
 from trtdsl.layers.scatter import scatter_elements
-from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
 from trtdsl.layers.select import where
 from trtdsl.layers.shuffle import reshape, shuffle, transpose
 from trtdsl.layers.softmax import softmax
@@ -613,6 +615,44 @@ def _einsum(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(out, False, x.bound * n)
 
 
+def _fill_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (x.tensor.ndim >= 1 and x.dtype != td_dtypes.float16
+            and x.fits(x.bound + 2 + x.tensor.ndim * d.options.max_size))
+
+
+def _fill(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``x + alpha + sum_k beta[k] * i_k``: a LINSPACE fill of x's shape (dynamic dims read when it runs)."""
+    alpha = d.integer(-2, 2)
+    beta = [d.integer(-1, 1) for _ in x.tensor.shape]
+    ramp = fill(x.tensor.shape, "linspace", alpha, beta, x.dtype, like=x.tensor)
+    return _Value(x.tensor + ramp, x.exact, x.bound + 2 + x.tensor.ndim * d.options.max_size)
+
+
+def _resize_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (not keep and x.dtype == td_dtypes.float32 and x.tensor.ndim >= 2
+            and all(_static(s) for s in x.tensor.shape[-2:]))
+
+
+def _resize(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Resize of the last two dims. LINEAR is continuous in the sampling coordinates, so any sizes,
+    coordinate transformations and selectors agree within the tolerance. NEAREST rounds the coordinates:
+    it is drawn with ASYMMETRIC or HALF_PIXEL and lengths scaled by powers of two, where every coordinate
+    is a binary fraction both implementations compute exactly, halves included."""
+    t = x.tensor
+    sizes = [_size(s) for s in t.shape[-2:]]
+    if d.draw(st.booleans()):
+        out = [d.integer(1, 2 * d.options.max_size) for _ in sizes]
+        y = resize(t, t.shape[:-2] + tuple(out), mode="linear",
+                   coordinate_transformation=d.pick(["asymmetric", "half_pixel", "align_corners"]),
+                   selector=d.pick(["formula", "upper"]))
+        return _Value(y, False, x.bound)
+    out = [s * 2 ** d.integer(0, 1) if s % 2 or d.draw(st.booleans()) else s // 2 for s in sizes]
+    y = resize(t, t.shape[:-2] + tuple(out), mode="nearest",
+               coordinate_transformation=d.pick(["asymmetric", "half_pixel"]),
+               nearest_rounding=d.pick(["floor", "ceil", "half_up", "half_down"]))
+    return _Value(y, x.exact, x.bound)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -705,6 +745,8 @@ RULES: dict[str, _Rule] = {
         _Rule("scatter", _all_static, _scatter),
         _Rule("reverse_sequence", _reverse_sequence_applies, _reverse_sequence),
         _Rule("einsum", _einsum_applies, _einsum),
+        _Rule("fill", _fill_applies, _fill),
+        _Rule("resize", _resize_applies, _resize),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
