@@ -137,7 +137,8 @@ KINDS = {
     "pad": {"Slice", "Padding"}, "pooling": {"Pooling"}, "conv": {"Convolution", "Deconvolution"},
     "identity": {"Identity"}, "shuffle": {"Shuffle"}, "topk": {"TopK"}, "layer_norm": {"Normalization"},
     "scatter": {"Scatter"}, "reverse_sequence": {"ReverseSequence"}, "einsum": {"Einsum"}, "fill": {"Fill"},
-    "resize": {"Resize"}, "qdq": {"Quantize"}, "loop": {"Recurrence"}, "cond": {"Condition"},
+    "resize": {"Resize"}, "one_hot": {"OneHot"}, "attention": {"Attention"}, "qdq": {"Quantize"},
+    "loop": {"Recurrence"}, "cond": {"Condition"},
 }
 
 
@@ -146,7 +147,8 @@ def test_every_op_kind_is_drawn(op):
     seen: set[str] = set()
 
     @settings(max_examples=40, database=None, derandomize=True)
-    @given(networks(ops=[op], max_layers=3, dtypes=("float32",), dynamic_dims=False))
+    @given(networks(ops=[op], max_layers=3, dtypes=("int32",) if op == "one_hot" else ("float32",),
+                    dynamic_dims=False))
     def collect(case):
         seen.update(n.op.kind for n in case.network.nodes)
 

@@ -6,9 +6,9 @@ optimization profile), then a chain of layers, each on tensors drawn earlier: el
 ops, activations (every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax,
 transposes, reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative
 sums, paddings, 2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms,
-sequence reversals, einsums, LINSPACE fills, resizes (nearest and linear), Q/DQ pairs, loops
-(``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``),
-and the user's plugins. Every layer is chosen among those valid on its operand, so no draw is rejected.
+sequence reversals, einsums, LINSPACE fills, resizes (nearest and linear), one-hots, attentions, Q/DQ
+pairs, loops (``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested up to
+``max_depth``), and the user's plugins. Every layer is chosen among those valid on its operand, so no draw is rejected.
 Shrinking removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them
 simplest first).
 
@@ -19,9 +19,11 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
-Activations, convolutions, pooling, layer norms, einsums and resizes are drawn on float32 tensors only
-(onnxruntime's CPU kernels of most of them take no float16); convolutions and pooling on tensors of rank
-2 to 4 with static dims, seen as ``(1, C, H, W)``.
+Activations, convolutions, pooling, layer norms, einsums, resizes and attentions are drawn on float32
+tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
+attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule
+draws yet: grid samples, rotary embeddings, KV-cache updates, scatter_nd, non-zero, NMS, LRN, ragged
+softmax, MoE and the collectives.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -54,6 +56,7 @@ from trtdsl.layers.activation import (
     clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu, sigmoid, softplus, softsign, tanh,
     thresholded_relu,
 )
+from trtdsl.layers.attention import attention
 from trtdsl.layers.cast import cast, identity
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.convolution import conv, conv_transpose
@@ -64,12 +67,14 @@ from trtdsl.layers.fill import fill
 from trtdsl.layers.gather import take
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.normalization import layer_norm
+from trtdsl.layers.one_hot import one_hot
 from trtdsl.layers.padding import PADDING_DTYPES, pad, padding_nd
 from trtdsl.layers.pooling import avg_pool, max_pool
 from trtdsl.layers.quantize import dequantize, quantize
 from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
 from trtdsl.layers.resize import resize
 from trtdsl.layers.reverse_sequence import reverse_sequence
+from trtdsl.layers.rotary_embedding import rotary_embedding
 from trtdsl.layers.scatter import scatter_elements
 from trtdsl.layers.select import where
 from trtdsl.layers.shuffle import reshape, shuffle, transpose
@@ -653,6 +658,38 @@ def _resize(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(y, x.exact, x.bound)
 
 
+def _one_hot_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.dtype == td_dtypes.int32 and x.tensor.ndim < d.options.max_rank
+
+
+def _one_hot(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """one_hot of an int32 value, any index: a negative one counts from the end, one out of range gives
+    no class (both implementations agree, see the ONNX cross-check of td.one_hot)."""
+    off, on = d.integer(-2, 2), d.integer(-2, 2)
+    axis = d.integer(-x.tensor.ndim - 1, x.tensor.ndim)
+    y = one_hot(x.tensor, d.integer(1, d.options.max_size), (off, on), axis,
+                dtype=d.pick([td_dtypes.float32, td_dtypes.int32]))
+    return _Value(y, True, max(abs(off), abs(on)))
+
+
+def _heads_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Attention and rotary embeddings see x as ``(1, N, S, H)``, with a static H."""
+    return (not keep and x.dtype == td_dtypes.float32 and 2 <= x.tensor.ndim <= 4 and x.bound <= 4
+            and _static(x.tensor.shape[-1]) and (x.tensor.ndim < 4 or x.tensor.shape[0] == 1))
+
+
+def _attention(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Attention of x over a partner of its type (keys and values): softmax logits stay below
+    ``bound**2 * sqrt(H)``, small enough that rounding them differently stays within the tolerance."""
+    q = _as_image(x)
+    k, v = (d.pick([p for p in pool if _same_type(p.tensor, x.tensor) and p.bound <= 4]) for _ in range(2))
+    y = attention(q, _as_image(k), _as_image(v), causal=d.pick(["none", "upper_left", "lower_right"]),
+                  decomposable=bool(d.draw(st.booleans())))
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        y = squeeze(y, 0)
+    return _Value(y, False, v.bound)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -747,6 +784,8 @@ RULES: dict[str, _Rule] = {
         _Rule("einsum", _einsum_applies, _einsum),
         _Rule("fill", _fill_applies, _fill),
         _Rule("resize", _resize_applies, _resize),
+        _Rule("one_hot", _one_hot_applies, _one_hot),
+        _Rule("attention", _heads_applies, _attention),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
