@@ -138,7 +138,8 @@ KINDS = {
     "identity": {"Identity"}, "shuffle": {"Shuffle"}, "topk": {"TopK"}, "layer_norm": {"Normalization"},
     "scatter": {"Scatter"}, "reverse_sequence": {"ReverseSequence"}, "einsum": {"Einsum"}, "fill": {"Fill"},
     "resize": {"Resize"}, "one_hot": {"OneHot"}, "attention": {"Attention"}, "qdq": {"Quantize"},
-    "loop": {"Recurrence"}, "cond": {"Condition"},
+    "rotary_embedding": {"RotaryEmbedding"}, "kv_cache_update": {"KVCacheUpdate"}, "loop": {"Recurrence"},
+    "cond": {"Condition"},
 }
 
 

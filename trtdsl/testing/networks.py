@@ -1,16 +1,16 @@
 """A hypothesis strategy that draws whole networks, valid by construction, for differential tests (this
 module imports hypothesis).
 
-``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an
-optimization profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary
-ops, activations (every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax,
-transposes, reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative
-sums, paddings, 2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms,
-sequence reversals, einsums, LINSPACE fills, resizes (nearest and linear), one-hots, attentions, Q/DQ
-pairs, loops (``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested up to
-``max_depth``), and the user's plugins. Every layer is chosen among those valid on its operand, so no draw is rejected.
-Shrinking removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them
-simplest first).
+``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an optimization
+profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary ops, activations
+(every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax, transposes,
+reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative sums, paddings,
+2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms, sequence reversals,
+einsums, LINSPACE fills, resizes (nearest and linear), one-hots, attentions, rotary embeddings, KV-cache
+updates, Q/DQ pairs, loops (``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested
+up to ``max_depth``), and the user's plugins. Every layer is chosen among those valid on its operand, so no
+draw is rejected. Shrinking removes layers, lowers ranks and sizes, and moves toward the simplest ops
+(``ops`` lists them simplest first).
 
 Each drawn :class:`DrawnNetwork` comes with ``inputs``, a strategy of its feeds (see
 :func:`trtdsl.testing.strategies.inputs`) that leaves out what TensorRT leaves undefined: the layers
@@ -21,9 +21,8 @@ gather indices are in range, and no input is NaN or infinite unless ``allow_nan`
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
 Activations, convolutions, pooling, layer norms, einsums, resizes and attentions are drawn on float32
 tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
-attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule
-draws yet: grid samples, rotary embeddings, KV-cache updates, scatter_nd, non-zero, NMS, LRN, ragged
-softmax, MoE and the collectives.
+attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule draws
+yet: grid samples, scatter_nd, non-zero, NMS, LRN, ragged softmax, MoE and the collectives.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -65,6 +64,7 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
 from trtdsl.layers.fill import fill
 from trtdsl.layers.gather import take
+from trtdsl.layers.kv_cache_update import kv_cache_update
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.normalization import layer_norm
 from trtdsl.layers.one_hot import one_hot
@@ -690,6 +690,43 @@ def _attention(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(y, False, v.bound)
 
 
+def _rows_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Rotary embeddings and KV-cache updates: x seen as ``(1, N, S, H)`` with static S and H."""
+    return _heads_applies(d, x, depth, keep) and _static(x.tensor.shape[-2])
+
+
+def _rotary_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return _rows_applies(d, x, depth, keep) and _size(x.tensor.shape[-1]) >= 2
+
+
+def _rotary(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """rotary_embedding with cos/sin constants ``(1, S, R/2)`` of multiples of 1/4 in [-1, 1]."""
+    image = _as_image(x)
+    s, h = _size(image.shape[2]), _size(image.shape[3])
+    r = 2 * d.integer(1, h // 2)
+    cos, sin = (d.constant(np.array(d.draw(st.lists(st.integers(-4, 4), min_size=s * r // 2,
+                                                    max_size=s * r // 2))).reshape(1, s, r // 2) / 4, x)
+                for _ in range(2))
+    y = rotary_embedding(image, cos.tensor, sin.tensor, interleaved=bool(d.draw(st.booleans())),
+                         rotary_dim=None if r == h else r)
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        y = squeeze(y, 0)
+    return _Value(y, False, 2 * x.bound)
+
+
+def _kv_cache(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """kv_cache_update of x (the cache) with the first rows of a partner, written at any position, past
+    either end included (both implementations agree, see the ONNX cross-check of td.kv_cache_update)."""
+    y = d.pick([p for p in pool if _same_type(p.tensor, x.tensor) and p.bound <= 4])
+    s = _size(x.tensor.shape[-2])
+    update = _as_image(y)[:, :, : d.integer(1, s)]
+    at = d.net.constant(np.array([d.integer(-s, 2 * s)], np.int32))
+    out = kv_cache_update(_as_image(x), update, at)
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        out = squeeze(out, 0)
+    return _Value(out, x.exact and y.exact, max(x.bound, y.bound))
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -786,6 +823,8 @@ RULES: dict[str, _Rule] = {
         _Rule("resize", _resize_applies, _resize),
         _Rule("one_hot", _one_hot_applies, _one_hot),
         _Rule("attention", _heads_applies, _attention),
+        _Rule("rotary_embedding", _rotary_applies, _rotary),
+        _Rule("kv_cache_update", _rows_applies, _kv_cache),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
