@@ -139,7 +139,7 @@ KINDS = {
     "scatter": {"Scatter"}, "reverse_sequence": {"ReverseSequence"}, "einsum": {"Einsum"}, "fill": {"Fill"},
     "resize": {"Resize"}, "one_hot": {"OneHot"}, "attention": {"Attention"}, "qdq": {"Quantize"},
     "rotary_embedding": {"RotaryEmbedding"}, "kv_cache_update": {"KVCacheUpdate"}, "loop": {"Recurrence"},
-    "cond": {"Condition"},
+    "grid_sample": {"GridSample"}, "cond": {"Condition"},
 }
 
 

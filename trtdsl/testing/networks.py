@@ -7,10 +7,10 @@ profile), then a chain of layers, each on tensors drawn earlier: elementwise and
 reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative sums, paddings,
 2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms, sequence reversals,
 einsums, LINSPACE fills, resizes (nearest and linear), one-hots, attentions, rotary embeddings, KV-cache
-updates, Q/DQ pairs, loops (``td.scan``) and conditionals (``td.cond``) holding layers of their own (nested
-up to ``max_depth``), and the user's plugins. Every layer is chosen among those valid on its operand, so no
-draw is rejected. Shrinking removes layers, lowers ranks and sizes, and moves toward the simplest ops
-(``ops`` lists them simplest first).
+updates, grid samples (linear and cubic), Q/DQ pairs, loops (``td.scan``) and conditionals (``td.cond``)
+holding layers of their own (nested up to ``max_depth``), and the user's plugins. Every layer is chosen
+among those valid on its operand, so no draw is rejected. Shrinking removes layers, lowers ranks and sizes,
+and moves toward the simplest ops (``ops`` lists them simplest first).
 
 Each drawn :class:`DrawnNetwork` comes with ``inputs``, a strategy of its feeds (see
 :func:`trtdsl.testing.strategies.inputs`) that leaves out what TensorRT leaves undefined: the layers
@@ -19,10 +19,10 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
-Activations, convolutions, pooling, layer norms, einsums, resizes and attentions are drawn on float32
-tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
+Activations, convolutions, pooling, layer norms, einsums, resizes, attentions and grid samples are drawn on
+float32 tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
 attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule draws
-yet: grid samples, scatter_nd, non-zero, NMS, LRN, ragged softmax, MoE and the collectives.
+yet: scatter_nd, non-zero, NMS, LRN, ragged softmax, MoE and the collectives.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -64,6 +64,7 @@ from trtdsl.layers.einsum import einsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
 from trtdsl.layers.fill import fill
 from trtdsl.layers.gather import take
+from trtdsl.layers.grid_sample import grid_sample
 from trtdsl.layers.kv_cache_update import kv_cache_update
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.normalization import layer_norm
@@ -727,6 +728,19 @@ def _kv_cache(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(out, x.exact and y.exact, max(x.bound, y.bound))
 
 
+def _grid_sample(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """grid_sample with LINEAR or CUBIC interpolation (continuous in the sampling locations, unlike
+    NEAREST's rounding) at constant locations, multiples of 1/16 in [-1.25, 1.25], any sample mode."""
+    image = _as_image(x)
+    rows, cols = d.integer(1, d.options.max_size), d.integer(1, d.options.max_size)
+    count = rows * cols * 2
+    grid = np.array(d.draw(st.lists(st.integers(-20, 20), min_size=count, max_size=count))) / 16
+    y = grid_sample(image, d.constant(grid.reshape(1, rows, cols, 2), x).tensor,
+                    interpolation=d.pick(["linear", "cubic"]), sample_mode=d.pick(["fill", "clamp", "reflect"]),
+                    align_corners=bool(d.draw(st.booleans())))
+    return _Value(squeeze(y, 0), False, 2 * x.bound)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -825,6 +839,7 @@ RULES: dict[str, _Rule] = {
         _Rule("attention", _heads_applies, _attention),
         _Rule("rotary_embedding", _rotary_applies, _rotary),
         _Rule("kv_cache_update", _rows_applies, _kv_cache),
+        _Rule("grid_sample", _spatial_applies, _grid_sample),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
