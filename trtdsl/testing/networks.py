@@ -22,7 +22,8 @@ Float values that went through inexact layers stay small, so ``rtol``/``atol`` o
 Activations, convolutions, pooling, layer norms, einsums, resizes, attentions and grid samples are drawn on
 float32 tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
 attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule draws
-yet: scatter_nd, non-zero, NMS, LRN, ragged softmax, MoE and the collectives.
+yet: scatter_nd, non-zero, NMS, LRN, PReLU, scale, instance and group norms, arg-max/min and top-k indices
+(tie-dependent), NEAREST grid samples (their rounding meets ties), ragged softmax, MoE and the collectives.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
