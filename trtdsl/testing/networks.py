@@ -1,14 +1,16 @@
 """A hypothesis strategy that draws whole networks, valid by construction, for differential tests (this
 module imports hypothesis).
 
-``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an
-optimization profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary
-ops, activations, comparisons and selects, matrix multiplies, reductions, softmax, transposes,
-reshapes, concatenations, slices, gathers, casts, cumulative sums, Q/DQ pairs, loops (``td.scan``) and
-conditionals (``td.cond``) holding layers of their own (nested up to ``max_depth``), and the user's
-plugins. Every layer is chosen among those valid on its operand, so no draw is rejected. Shrinking
-removes layers, lowers ranks and sizes, and moves toward the simplest ops (``ops`` lists them simplest
-first).
+``networks()`` draws inputs (float and int tensors, static sizes and named dynamic dims with an optimization
+profile), then a chain of layers, each on tensors drawn earlier: elementwise and unary ops, activations
+(every ActivationType), comparisons and selects, matrix multiplies, reductions, softmax, transposes,
+reshapes, shuffles, concatenations, slices, gathers, scatters, casts, identities, cumulative sums, paddings,
+2-D convolutions and deconvolutions, max and average pooling, top-k values, layer norms, sequence reversals,
+einsums, LINSPACE fills, resizes (nearest and linear), one-hots, attentions, rotary embeddings, KV-cache
+updates, grid samples (linear and cubic), Q/DQ pairs, loops (``td.scan``) and conditionals (``td.cond``)
+holding layers of their own (nested up to ``max_depth``), and the user's plugins. Every layer is chosen
+among those valid on its operand, so no draw is rejected. Shrinking removes layers, lowers ranks and sizes,
+and moves toward the simplest ops (``ops`` lists them simplest first).
 
 Each drawn :class:`DrawnNetwork` comes with ``inputs``, a strategy of its feeds (see
 :func:`trtdsl.testing.strategies.inputs`) that leaves out what TensorRT leaves undefined: the layers
@@ -17,6 +19,11 @@ a comparison, floor, cast to int or quantization sees only values computed by co
 operations (never after a sum of many terms or a transcendental function, whose last bit may differ),
 gather indices are in range, and no input is NaN or infinite unless ``allow_nan`` / ``allow_inf``.
 Float values that went through inexact layers stay small, so ``rtol``/``atol`` of 1e-4 compare them.
+Activations, convolutions, pooling, layer norms, einsums, resizes, attentions and grid samples are drawn on
+float32 tensors only (onnxruntime's CPU kernels of most of them take no float16); convolutions, pooling and
+attentions on tensors of rank 2 to 4, seen as ``(1, C, H, W)``. Kinds the reference runs that no rule draws
+yet: scatter_nd, non-zero, NMS, LRN, PReLU, scale, instance and group norms, arg-max/min and top-k indices
+(tie-dependent), NEAREST grid samples (their rounding meets ties), ragged softmax, MoE and the collectives.
 
 >>> import trtdsl as td
 >>> from hypothesis import given, settings, strategies as st
@@ -45,19 +52,37 @@ from trtdsl.dtypes import DType
 from trtdsl.errors import bad_argument
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.activation import relu, sigmoid, tanh
-from trtdsl.layers.cast import cast
+from trtdsl.layers.activation import (
+    clip, elu, gelu, hard_sigmoid, leaky_relu, relu, scaled_tanh, selu, sigmoid, softplus, softsign, tanh,
+    thresholded_relu,
+)
+from trtdsl.layers.attention import attention
+from trtdsl.layers.cast import cast, identity
 from trtdsl.layers.concat import concatenate
+from trtdsl.layers.convolution import conv, conv_transpose
 from trtdsl.layers.cumulative import cumsum
+from trtdsl.layers.einsum import einsum
 from trtdsl.layers.elementwise import equal, greater, less, maximum, minimum
+from trtdsl.layers.fill import fill
 from trtdsl.layers.gather import take
+from trtdsl.layers.grid_sample import grid_sample
+from trtdsl.layers.kv_cache_update import kv_cache_update
 from trtdsl.layers.matmul import matmul
+from trtdsl.layers.normalization import layer_norm
+from trtdsl.layers.one_hot import one_hot
+from trtdsl.layers.padding import PADDING_DTYPES, pad, padding_nd
+from trtdsl.layers.pooling import avg_pool, max_pool
 from trtdsl.layers.quantize import dequantize, quantize
 from trtdsl.layers.reduce import max as reduce_max, mean as reduce_mean, min as reduce_min, sum as reduce_sum
+from trtdsl.layers.resize import resize
+from trtdsl.layers.reverse_sequence import reverse_sequence
+from trtdsl.layers.rotary_embedding import rotary_embedding
+from trtdsl.layers.scatter import scatter_elements
 from trtdsl.layers.select import where
-from trtdsl.layers.shuffle import reshape, transpose
+from trtdsl.layers.shuffle import reshape, shuffle, transpose
 from trtdsl.layers.softmax import softmax
 from trtdsl.layers.squeeze import squeeze, unsqueeze
+from trtdsl.layers.topk import topk
 from trtdsl.layers.unary import cos, exp, floor, sin
 from trtdsl.loops import scan
 from trtdsl.testing.strategies import inputs as input_strategy
@@ -160,6 +185,12 @@ def _same_type(a: Tensor, b: Tensor) -> bool:
 
 def _static(d: Any) -> TypeGuard[int]:
     return isinstance(d, int)
+
+
+def _size(d: Any) -> int:
+    """A dim that the rule's ``applies`` found static."""
+    assert _static(d), "the rule applies to static dims only"
+    return d
 
 
 @attrs.frozen
@@ -277,8 +308,8 @@ def _softmax(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
 
 
 def _transpose(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
-    order = d.draw(st.permutations(range(x.tensor.ndim)))
-    return _Value(transpose(x.tensor, tuple(order)), x.exact, x.bound)
+    order = _permutation(d, x.tensor.ndim) or tuple(reversed(range(x.tensor.ndim)))
+    return _Value(transpose(x.tensor, order), x.exact, x.bound)
 
 
 def _reshape_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
@@ -365,6 +396,354 @@ def _qdq(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     return _Value(dequantize(q, scale), True, 128 * float(scale))
 
 
+def _activation_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.dtype == td_dtypes.float32 and x.bound <= 16
+
+
+def _activation(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """The ActivationType kinds not drawn by "unary"; CLIP and THRESHOLDED_RELU only compare and copy, so
+    they keep exact values exact."""
+    b = x.bound
+    choices: list[tuple[Callable[[Tensor], Tensor], bool, float]] = [
+        (lambda t: clip(t, -2.0, 1.5), x.exact, min(b, 2.0)),
+        (lambda t: thresholded_relu(t, 1.0), x.exact, b),
+        (lambda t: leaky_relu(t, 0.1), False, b), (elu, False, max(b, 1.0)), (selu, False, 1.76 * b),
+        (softplus, False, b + 1.0), (softsign, False, 1.0), (lambda t: hard_sigmoid(t), False, 1.0),
+        (lambda t: scaled_tanh(t, 1.5, 0.5), False, 1.5), (gelu, False, b),
+        (lambda t: gelu(t, "tanh"), False, b),
+    ]
+    fn, exact, bound = d.pick(choices)
+    return _Value(fn(x.tensor), exact, bound)
+
+
+def _pad_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and bool(_static_axes(x)) and x.fits(max(x.bound, 2))
+
+
+def _pad(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``pad`` (constant, reflect, edge or wrap) of static axes, or IPaddingLayer's zero padding (and
+    cropping) of the last two dims when they are static."""
+    t = x.tensor
+    if (t.ndim >= 2 and all(_static(s) for s in t.shape[-2:]) and x.dtype in PADDING_DTYPES
+            and d.draw(st.booleans())):
+        pre = [d.integer(-(_size(s) - 1) // 2, 2) for s in t.shape[-2:]]
+        post = [d.integer(-(_size(s) - 1 + min(p, 0)), 2) for s, p in zip(t.shape[-2:], pre)]
+        out = padding_nd(_as_image(x), pre, post)
+        for _ in range(max(0, 4 - t.ndim)):
+            out = squeeze(out, 0)
+        return _Value(out, x.exact, x.bound)
+    # TensorRT's FILL, CLAMP and REFLECT slice modes exclude int64
+    mode = d.pick(["wrap"] if x.dtype == td_dtypes.int64 else ["constant", "edge", "reflect", "wrap"])
+    widths = [(0, 0)] * t.ndim
+    for axis in _static_axes(x):
+        size = _size(t.shape[axis])
+        most = size - 1 if mode == "reflect" else size if mode == "wrap" else 2
+        widths[axis] = (d.integer(0, min(2, most)), d.integer(0, min(2, most)))
+    fill = d.integer(-2, 2) if mode == "constant" else 0
+    return _Value(pad(t, widths, mode, fill), x.exact, max(x.bound, abs(fill)))
+
+
+def _spatial_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Conv, deconv and pooling see x as ``(1, C, H, W)``: its rank is 2 to 4, its dims static."""
+    return (not keep and x.dtype == td_dtypes.float32 and 2 <= x.tensor.ndim <= 4
+            and all(_static(s) for s in x.tensor.shape) and (x.tensor.ndim < 4 or x.tensor.shape[0] == 1)
+            and x.fits(x.bound * 0.5 * 4, False))
+
+
+def _as_image(x: _Value) -> Tensor:
+    t = x.tensor
+    while t.ndim < 4:
+        t = unsqueeze(t, 0)
+    return t
+
+
+def _weights(d: _Drawer, shape: tuple[int, ...], like: _Value) -> _Value:
+    """Weights of ``shape``, multiples of 1/4 in [-1/2, 1/2]."""
+    count = int(np.prod(shape))
+    w = np.array(d.draw(st.lists(st.integers(-2, 2), min_size=count, max_size=count))).reshape(shape) / 4
+    return d.constant(w, like)
+
+
+def _conv(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """conv or conv_transpose of small kernels (groups, padding, stride, dilation), output ``(K, H', W')``:
+    the kernel is kept small enough that every output sums at most ``64 / (2 * bound)`` terms."""
+    image = _as_image(x)
+    _, c, h, w = (_size(s) for s in image.shape)
+    terms = int((_INEXACT_FLOAT_LIMIT - 0.5) // (x.bound * 0.5))
+    groups = d.pick([g for g in range(1, c + 1) if c % g == 0 and c // g <= terms])
+    k = groups * d.integer(1, max(1, 4 // groups))
+    kernel = [d.integer(1, 3), d.integer(1, 3)]
+    while (c // groups) * kernel[0] * kernel[1] > terms:
+        kernel[kernel.index(max(kernel))] -= 1
+    stride = [d.integer(1, 2), d.integer(1, 2)]
+    dilation = [d.integer(1, 2) if r > 1 else 1 for r in kernel]
+    span = [dl * (r - 1) + 1 for dl, r in zip(dilation, kernel)]
+    bias = _weights(d, (k,), x).tensor if d.draw(st.booleans()) else None
+    bound = x.bound * 0.5 * (c // groups) * kernel[0] * kernel[1] + 0.5
+    if d.draw(st.booleans()):
+        # output (I + pre + post - span) // stride + 1 >= 1; pads smaller than the kernel's span
+        pads = []
+        for size, s in zip((h, w), span):
+            pre = d.integer(0, s - 1)
+            pads.append((pre, d.integer(max(0, s - size - pre), s - 1)))
+        weights = _weights(d, (k, c // groups, *kernel), x)
+        out = conv(image, weights.tensor, bias, stride=stride, padding=pads, dilation=dilation, groups=groups)
+    else:
+        # output (I - 1) * stride + span - pre - post >= 1
+        pads = []
+        for size, st_, s in zip((h, w), stride, span):
+            full = (size - 1) * st_ + s
+            pre = d.integer(0, min(s - 1, full - 1))
+            pads.append((pre, d.integer(0, min(s - 1, full - 1 - pre))))
+        weights = _weights(d, (c, k // groups, *kernel), x)
+        out = conv_transpose(image, weights.tensor, bias, stride=stride, padding=pads, dilation=dilation,
+                             groups=groups)
+    return _Value(squeeze(out, 0), False, bound)
+
+
+def _pool(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """max or average pooling, windows up to 3x3 with padding smaller than the window; a maximum does not
+    depend on which of equal elements it picks, so max pooling keeps exact values exact."""
+    image = _as_image(x)
+    sizes = [_size(s) for s in image.shape[2:]]
+    window = [d.integer(1, min(3, s + 1)) for s in sizes]
+    stride = [d.integer(1, 2) for _ in sizes]
+    padding = [d.integer(max(0, r - s), r - 1) for r, s in zip(window, sizes)]
+    if d.draw(st.booleans()):
+        out = max_pool(image, window, stride, padding)
+        exact = x.exact
+    else:
+        out = avg_pool(image, window, stride, padding, count_include_pad=bool(d.draw(st.booleans())))
+        exact = False
+    return _Value(squeeze(out, 0), exact, x.bound)
+
+
+def _identity(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    return _Value(identity(x.tensor), x.exact, x.bound)
+
+
+def _shuffle(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """One IShuffleLayer: a transpose, two adjacent dims merged (0 placeholders before them, -1 for
+    them, the dims themselves after), and another transpose."""
+    t = x.tensor
+    first = _permutation(d, t.ndim)
+    moved = [t.shape[i] for i in first or range(t.ndim)]
+    at = d.integer(0, t.ndim - 2)
+    dims = [0] * at + [-1] + moved[at + 2:]
+    return _Value(shuffle(t, first, dims, _permutation(d, t.ndim - 1)), x.exact, x.bound)
+
+
+def _permutation(d: _Drawer, rank: int) -> tuple[int, ...] | None:
+    """A permutation of ``range(rank)``, None for the identity (TensorRT cannot tell them apart)."""
+    perm = tuple(d.draw(st.permutations(range(rank))))
+    return None if perm == tuple(range(rank)) else perm
+
+
+def _topk_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.tensor.ndim >= 1 and x.dtype != td_dtypes.float16
+
+
+def _topk(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """The values of a top-k along one of the last four axes: which of equal elements comes first
+    changes the indices only, so they are not drawn."""
+    axis = d.integer(max(0, x.tensor.ndim - 4), x.tensor.ndim - 1)
+    size = x.tensor.shape[axis]
+    k = d.integer(1, size) if _static(size) else 1
+    values, _ = topk(x.tensor, k, axis, largest=bool(d.draw(st.booleans())))
+    return _Value(values, x.exact, x.bound)
+
+
+def _layer_norm_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.dtype == td_dtypes.float32 and x.tensor.ndim >= 1 and _static(x.tensor.shape[-1]) and x.bound <= 16
+
+
+def _layer_norm(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Layer norm over the last axis with eps = 1: (x - mean) is rounded differently by two
+    implementations, and a small eps would magnify that on nearly constant rows past the tolerance."""
+    n = _size(x.tensor.shape[-1])
+    scale = _weights(d, (n,), x)
+    bias = _weights(d, (n,), x)
+    return _Value(layer_norm(x.tensor, scale.tensor, bias.tensor, eps=1.0), False, x.bound + 1)
+
+
+def _all_static(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.tensor.ndim >= 1 and all(_static(s) for s in x.tensor.shape)
+
+
+def _scatter(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """scatter_elements of the first ``m`` rows along ``axis`` of a partner into ``x``; the indices along
+    the axis are distinct, so no element is written twice."""
+    t = x.tensor
+    axis = d.integer(0, t.ndim - 1)
+    shape = [_size(s) for s in t.shape]
+    m = d.integer(1, shape[axis])
+    rows = np.array(d.draw(st.permutations(range(shape[axis]))))[:m]
+    indices = np.broadcast_to(rows.reshape([-1 if i == axis else 1 for i in range(t.ndim)]),
+                              shape[:axis] + [m] + shape[axis + 1:])
+    y = d.pick([v for v in pool if _same_type(v.tensor, t)])
+    updates = y.tensor[(slice(None),) * axis + (slice(0, m),)]
+    return _Value(scatter_elements(t, d.net.constant(indices.astype(np.int32)), updates, axis),
+                  x.exact and y.exact, max(x.bound, y.bound))
+
+
+def _reverse_sequence_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return x.tensor.ndim >= 2 and all(_static(s) for s in x.tensor.shape[:2])
+
+
+def _reverse_sequence(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """reverse_sequence over axes 0 and 1 (onnxruntime takes no others), lengths 1 to the axis' size."""
+    batch_axis = d.integer(0, 1)
+    batch, steps = (_size(x.tensor.shape[i]) for i in (batch_axis, 1 - batch_axis))
+    lens = [d.integer(1, steps) for _ in range(batch)]
+    return _Value(reverse_sequence(x.tensor, lens, batch_axis=batch_axis, sequence_axis=1 - batch_axis),
+                  x.exact, x.bound)
+
+
+def _einsum_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (not keep and x.dtype == td_dtypes.float32 and x.tensor.ndim >= 1
+            and _static(x.tensor.shape[-1]) and x.fits(x.bound * _size(x.tensor.shape[-1]), False))
+
+
+def _einsum(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """einsum of x alone (a permutation, maybe summing one axis) or of x and weights over its last axis."""
+    rank = x.tensor.ndim
+    letters = "abcdef"[:rank]
+    n = _size(x.tensor.shape[-1])
+    order = "".join(d.draw(st.permutations(letters)))
+    if d.draw(st.booleans()):
+        can_sum = rank > 1 and x.fits(x.bound * d.options.max_size, False)
+        kept = order[:-1] if can_sum and d.draw(st.booleans()) else order
+        summed = len(kept) < rank
+        out = einsum(f"{letters}->{kept}", x.tensor)
+        return _Value(out, x.exact and not summed, x.bound * (d.options.max_size if summed else 1))
+    m = d.integer(1, d.options.max_size)
+    weights = _weights(d, (n, m), x)
+    out = einsum(f"{letters},{letters[-1]}z->{order.replace(letters[-1], 'z')}", x.tensor, weights.tensor)
+    return _Value(out, False, x.bound * n)
+
+
+def _fill_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (x.tensor.ndim >= 1 and x.dtype != td_dtypes.float16
+            and x.fits(x.bound + 2 + x.tensor.ndim * d.options.max_size))
+
+
+def _fill(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """``x + alpha + sum_k beta[k] * i_k``: a LINSPACE fill of x's shape (dynamic dims read when it runs)."""
+    alpha = d.integer(-2, 2)
+    beta = [d.integer(-1, 1) for _ in x.tensor.shape]
+    ramp = fill(x.tensor.shape, "linspace", alpha, beta, x.dtype, like=x.tensor)
+    return _Value(x.tensor + ramp, x.exact, x.bound + 2 + x.tensor.ndim * d.options.max_size)
+
+
+def _resize_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return (not keep and x.dtype == td_dtypes.float32 and x.tensor.ndim >= 2
+            and all(_static(s) for s in x.tensor.shape[-2:]))
+
+
+def _resize(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Resize of the last two dims. LINEAR is continuous in the sampling coordinates, so any sizes,
+    coordinate transformations and selectors agree within the tolerance. NEAREST rounds the coordinates:
+    it is drawn with ASYMMETRIC or HALF_PIXEL and lengths scaled by powers of two, where every coordinate
+    is a binary fraction both implementations compute exactly, halves included."""
+    t = x.tensor
+    sizes = [_size(s) for s in t.shape[-2:]]
+    if d.draw(st.booleans()):
+        out = [d.integer(1, 2 * d.options.max_size) for _ in sizes]
+        y = resize(t, t.shape[:-2] + tuple(out), mode="linear",
+                   coordinate_transformation=d.pick(["asymmetric", "half_pixel", "align_corners"]),
+                   selector=d.pick(["formula", "upper"]))
+        return _Value(y, False, x.bound)
+    out = [s * 2 ** d.integer(0, 1) if s % 2 or d.draw(st.booleans()) else s // 2 for s in sizes]
+    y = resize(t, t.shape[:-2] + tuple(out), mode="nearest",
+               coordinate_transformation=d.pick(["asymmetric", "half_pixel"]),
+               nearest_rounding=d.pick(["floor", "ceil", "half_up", "half_down"]))
+    return _Value(y, x.exact, x.bound)
+
+
+def _one_hot_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return not keep and x.dtype == td_dtypes.int32 and x.tensor.ndim < d.options.max_rank
+
+
+def _one_hot(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """one_hot of an int32 value, any index: a negative one counts from the end, one out of range gives
+    no class (both implementations agree, see the ONNX cross-check of td.one_hot)."""
+    off, on = d.integer(-2, 2), d.integer(-2, 2)
+    axis = d.integer(-x.tensor.ndim - 1, x.tensor.ndim)
+    y = one_hot(x.tensor, d.integer(1, d.options.max_size), (off, on), axis,
+                dtype=d.pick([td_dtypes.float32, td_dtypes.int32]))
+    return _Value(y, True, max(abs(off), abs(on)))
+
+
+def _heads_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Attention and rotary embeddings see x as ``(1, N, S, H)``, with a static H."""
+    return (not keep and x.dtype == td_dtypes.float32 and 2 <= x.tensor.ndim <= 4 and x.bound <= 4
+            and _static(x.tensor.shape[-1]) and (x.tensor.ndim < 4 or x.tensor.shape[0] == 1))
+
+
+def _attention(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """Attention of x over a partner of its type (keys and values): softmax logits stay below
+    ``bound**2 * sqrt(H)``, small enough that rounding them differently stays within the tolerance.
+    Queries and keys have equal lengths, where the lower-right causal mask is the upper-left one, the
+    only one TensorRT 10 has."""
+    q = _as_image(x)
+    k, v = (d.pick([p for p in pool if _same_type(p.tensor, x.tensor) and p.bound <= 4]) for _ in range(2))
+    y = attention(q, _as_image(k), _as_image(v), causal=d.pick(["none", "upper_left"]),
+                  decomposable=bool(d.draw(st.booleans())))
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        y = squeeze(y, 0)
+    return _Value(y, False, v.bound)
+
+
+def _rows_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    """Rotary embeddings and KV-cache updates: x seen as ``(1, N, S, H)`` with static S and H."""
+    return _heads_applies(d, x, depth, keep) and _static(x.tensor.shape[-2])
+
+
+def _rotary_applies(d: _Drawer, x: _Value, depth: int, keep: bool) -> bool:
+    return _rows_applies(d, x, depth, keep) and _size(x.tensor.shape[-1]) >= 2
+
+
+def _rotary(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """rotary_embedding with cos/sin constants ``(1, S, R/2)`` of multiples of 1/4 in [-1, 1]."""
+    image = _as_image(x)
+    s, h = _size(image.shape[2]), _size(image.shape[3])
+    r = 2 * d.integer(1, h // 2)
+    cos, sin = (d.constant(np.array(d.draw(st.lists(st.integers(-4, 4), min_size=s * r // 2,
+                                                    max_size=s * r // 2))).reshape(1, s, r // 2) / 4, x)
+                for _ in range(2))
+    y = rotary_embedding(image, cos.tensor, sin.tensor, interleaved=bool(d.draw(st.booleans())),
+                         rotary_dim=None if r == h else r)
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        y = squeeze(y, 0)
+    return _Value(y, False, 2 * x.bound)
+
+
+def _kv_cache(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """kv_cache_update of x (the cache) with the first rows of a partner, written at any position, past
+    either end included (both implementations agree, see the ONNX cross-check of td.kv_cache_update)."""
+    y = d.pick([p for p in pool if _same_type(p.tensor, x.tensor) and p.bound <= 4])
+    s = _size(x.tensor.shape[-2])
+    update = _as_image(y)[:, :, : d.integer(1, s)]
+    at = d.net.constant(np.array([d.integer(-s, 2 * s)], np.int32))
+    out = kv_cache_update(_as_image(x), update, at)
+    for _ in range(max(0, 4 - x.tensor.ndim)):
+        out = squeeze(out, 0)
+    return _Value(out, x.exact and y.exact, max(x.bound, y.bound))
+
+
+def _grid_sample(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
+    """grid_sample with LINEAR or CUBIC interpolation (continuous in the sampling locations, unlike
+    NEAREST's rounding) at constant locations, multiples of 1/16 in [-1.25, 1.25], any sample mode."""
+    image = _as_image(x)
+    rows, cols = d.integer(1, d.options.max_size), d.integer(1, d.options.max_size)
+    count = rows * cols * 2
+    grid = np.array(d.draw(st.lists(st.integers(-20, 20), min_size=count, max_size=count))) / 16
+    y = grid_sample(image, d.constant(grid.reshape(1, rows, cols, 2), x).tensor,
+                    interpolation=d.pick(["linear", "cubic"]), sample_mode=d.pick(["fill", "clamp", "reflect"]),
+                    align_corners=bool(d.draw(st.booleans())))
+    return _Value(squeeze(y, 0), False, 2 * x.bound)
+
+
 # What a conditional's outputs may be (ConditionalOutput's dtypes; loops are kept to the same)
 _REGION_DTYPES = ("int32", "float16", "float32", "bfloat16")
 
@@ -446,6 +825,24 @@ RULES: dict[str, _Rule] = {
         _Rule("softmax", _softmax_applies, _softmax),
         _Rule("matmul", _matmul_applies, _matmul),
         _Rule("cumsum", _cumsum_applies, _cumsum),
+        _Rule("activation", _activation_applies, _activation),
+        _Rule("pad", _pad_applies, _pad),
+        _Rule("pooling", _spatial_applies, _pool),
+        _Rule("conv", _spatial_applies, _conv),
+        _Rule("identity", _always, _identity),
+        _Rule("shuffle", _rank_at_least(2), _shuffle),
+        _Rule("topk", _topk_applies, _topk),
+        _Rule("layer_norm", _layer_norm_applies, _layer_norm),
+        _Rule("scatter", _all_static, _scatter),
+        _Rule("reverse_sequence", _reverse_sequence_applies, _reverse_sequence),
+        _Rule("einsum", _einsum_applies, _einsum),
+        _Rule("fill", _fill_applies, _fill),
+        _Rule("resize", _resize_applies, _resize),
+        _Rule("one_hot", _one_hot_applies, _one_hot),
+        _Rule("attention", _heads_applies, _attention),
+        _Rule("rotary_embedding", _rotary_applies, _rotary),
+        _Rule("kv_cache_update", _rows_applies, _kv_cache),
+        _Rule("grid_sample", _spatial_applies, _grid_sample),
         _Rule("qdq", _qdq_applies, _qdq),
         _Rule("loop", _loop_applies, _loop),
         _Rule("cond", _cond_applies, _cond),
