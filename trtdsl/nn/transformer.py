@@ -23,7 +23,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import array_of, expect_tensor
+from trtdsl.layers._common import array_of, as_tensor, expect_tensor
 from trtdsl.layers.activation import gelu, relu
 from trtdsl.layers.attention import attention
 from trtdsl.layers.elementwise import add, multiply
@@ -102,10 +102,11 @@ def _rank4_mask(fn: str, mask: Any, like: Tensor) -> Tensor:
     other becomes ``like``'s dtype."""
     if isinstance(mask, Tensor):
         tensor = mask
-    else:
+    elif array_of(fn, "mask", mask).dtype == bool:
         array = array_of(fn, "mask", mask)
-        array = array if array.dtype == bool else array.astype(like.dtype.numpy)
         tensor = like.network.constant(array.reshape((1,) * max(4 - array.ndim, 0) + array.shape))
+    else:
+        tensor = as_tensor(fn, "mask", mask, like, rank=4)
     return unsqueeze(tensor, list(range(4 - tensor.ndim))) if tensor.ndim < 4 else tensor
 
 
