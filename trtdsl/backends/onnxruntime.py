@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
         return cached
     ort = _onnxruntime()
     result = exported(network, opset)
-    for node in result.model.graph.node:
+    for node in _all_nodes(result.model.graph):
         if node.domain not in ("", "ai.onnx"):  # e.g. TensorRT plugins (trt.plugins): no kernels for them
             layer = result.origin[node.name]
             raise MissingKernel(
@@ -125,6 +125,15 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
         raise _session_error(result, exc) from exc
     network._cache[key] = (result, session)
     return result, session
+
+
+def _all_nodes(graph: Any) -> Iterator[Any]:
+    """The nodes of ``graph`` and, depth first, of the subgraphs of its Loop, If and Scan nodes."""
+    for node in graph.node:
+        yield node
+        for attribute in node.attribute:
+            for sub in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
+                yield from _all_nodes(sub)
 
 
 def _session_error(result: Any, exc: Exception) -> BackendError:

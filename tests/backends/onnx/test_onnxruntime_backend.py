@@ -115,6 +115,28 @@ def test_a_missing_kernel_inside_an_onnx_function_names_the_function_op():
     assert "expands it to Less" in info.value.message
 
 
+@td.plugin("ortgap::doubled")
+class _Doubled:
+    def shape(self, x):
+        return x
+
+    def reference(self, x):
+        return x * 2
+
+
+def test_a_plugin_inside_a_loop_body_is_a_missing_kernel_naming_its_layer():
+    net = td.Network("plugin_in_loop")
+    rows = net.input("rows", td.float32, (3, 2))
+    total = td.scan(lambda carry, row: (carry + _Doubled()(row), carry), net.constant(np.zeros(2, np.float32)),
+                    rows)[0]
+    net.output("y", total)
+    with pytest.raises(MissingKernel) as info:
+        net.run({"rows": np.ones((3, 2), np.float32)}, backend="onnxruntime")
+    assert info.value.layer.op.kind == "PluginV3"
+    assert info.value.message == ("onnxruntime has no kernel for trt.plugins:doubled (written for layer "
+                                  "doubled_0, PluginV3[ortgap::doubled])")
+
+
 def test_a_failure_while_running_names_the_layer():
     net = td.Network("it")
     xs = net.input("xs", td.float32, ("n", 3))
