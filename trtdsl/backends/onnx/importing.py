@@ -23,6 +23,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl.backends.onnx.graph import ONNX_TYPES, TensorProto
 from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError, DSLError
 from trtdsl.ir.network import Network
@@ -86,22 +87,12 @@ def supported_ops() -> list[str]:
     return sorted(f"{d}::{t}" if d else t for d, t in IMPORTERS)
 
 
-# ONNX element type -> trtdsl dtype; DOUBLE is read as float32, as TensorRT's parser converts double
-# weights and tensors (onnx-tensorrt importerUtils.cpp, convertDtype / the DOUBLE weights conversion)
+# ONNX element type -> trtdsl dtype: the inverse of the export's table, and DOUBLE read as float32, as
+# TensorRT's parser converts double weights and tensors (onnx-tensorrt importerUtils.cpp, convertDtype /
+# the DOUBLE weights conversion)
 _DTYPES: dict[int, DType] = {
-    1: dtypes.float32,  # FLOAT
-    2: dtypes.uint8,  # UINT8
-    3: dtypes.int8,  # INT8
-    6: dtypes.int32,  # INT32
-    7: dtypes.int64,  # INT64
-    9: dtypes.bool_,  # BOOL
-    10: dtypes.float16,  # FLOAT16
-    11: dtypes.float32,  # DOUBLE
-    16: dtypes.bfloat16,  # BFLOAT16
-    17: dtypes.float8_e4m3,  # FLOAT8E4M3FN
-    22: dtypes.int4,  # INT4
-    23: dtypes.float4_e2m1,  # FLOAT4E2M1
-    24: dtypes.e8m0,  # FLOAT8E8M0
+    **{elem: dtypes.dtype(name) for name, (elem, _) in ONNX_TYPES.items()},
+    TensorProto.DOUBLE: dtypes.float32,
 }
 
 
