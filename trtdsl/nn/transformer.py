@@ -102,8 +102,7 @@ def _rank4_mask(fn: str, mask: Any, like: Tensor) -> Tensor:
     other becomes ``like``'s dtype."""
     if isinstance(mask, Tensor):
         tensor = mask
-    elif array_of(fn, "mask", mask).dtype == bool:
-        array = array_of(fn, "mask", mask)
+    elif (array := array_of(fn, "mask", mask)).dtype == bool:
         tensor = like.network.constant(array.reshape((1,) * max(4 - array.ndim, 0) + array.shape))
     else:
         tensor = as_tensor(fn, "mask", mask, like, rank=4)
