@@ -69,13 +69,17 @@ class Plan:
         return found
 
 
-def needed_nodes(network: Network, also: Callable[[Node], Iterable[Node]] = lambda node: ()) -> set[Node]:
+def needed_nodes(network: Network, also: Callable[[Node], Iterable[Node]] = lambda node: (), *,
+                 outputs: Iterable[Tensor] | None = None) -> set[Node]:
     """The layers the outputs need: their producers, transitively, plus ``also(node)`` for each needed
     layer (regions add their trip limits and conditions). Layers that always run (assertions, which have
-    no output) are needed too, with what they read."""
+    no output) are needed too, with what they read. Given ``outputs``, only the layers those tensors need
+    (and no assertion that they do not need)."""
     needed: set[Node] = set()
-    stack = [t.producer for t in network.outputs.values() if t.producer is not None]
-    stack += [n for n in network.nodes if n.op.always_runs]
+    wanted = network.outputs.values() if outputs is None else outputs
+    stack = [t.producer for t in wanted if t.producer is not None]
+    if outputs is None:
+        stack += [n for n in network.nodes if n.op.always_runs]
     while stack:
         node = stack.pop()
         if node in needed:

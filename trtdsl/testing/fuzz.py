@@ -31,6 +31,7 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region, new_region
 from trtdsl.ir.tensor import Tensor
+from trtdsl.reference.interpreter import needed_nodes
 from trtdsl.testing.compare import Runner, compare
 from trtdsl.testing.networks import ATOL, RTOL, DrawnNetwork, networks
 
@@ -223,19 +224,16 @@ def fuzz(
 def _needed(network: Network, outputs: list[str]) -> list[Node]:
     """The layers that the named outputs need, with every boundary layer of each region they touch (a
     region's condition, trip limit and back edges are not on the outputs' data path)."""
-    needed: set[Node] = set()
     regions: set[Region] = set()
-    stack = [t.producer for t in (network.outputs[name] for name in outputs) if t.producer is not None]
-    while stack:
-        node = stack.pop()
-        if node in needed:
-            continue
-        needed.add(node)
-        stack.extend(t.producer for t in node.inputs if t is not None and t.producer is not None)
+
+    def boundary(node: Node) -> list[Node]:
         region = getattr(node.op, "region", None)
-        if isinstance(region, Region) and region not in regions:
-            regions.add(region)
-            stack.extend(n for n in network.nodes if getattr(n.op, "region", None) == region)
+        if not isinstance(region, Region) or region in regions:
+            return []
+        regions.add(region)
+        return [n for n in network.nodes if getattr(n.op, "region", None) == region]
+
+    needed = needed_nodes(network, boundary, outputs=[network.outputs[name] for name in outputs])
     return [n for n in network.nodes if n in needed]
 
 
@@ -243,9 +241,10 @@ def pruned(network: Network, outputs: list[str]) -> Network:
     """A copy of ``network`` with only the named outputs and the layers they need."""
     copy = Network(network.name)
     tensors: dict[Tensor, Tensor] = {}
+    layers = _needed(network, outputs)
+    read = {u for n in layers for u in n.inputs if u is not None} | {network.outputs[o] for o in outputs}
     for name, t in network.inputs.items():
-        if any(t is u for n in _needed(network, outputs) for u in n.inputs) or any(
-                network.outputs[o] is t for o in outputs):
+        if t in read:
             shape = tuple(str(d) if isinstance(d, Dim) and d.is_symbol else d for d in t.shape)
             tensors[t] = copy.input(name, t.dtype, shape, shape_tensor=name in network.shape_inputs)
     for profile in network.profiles:
@@ -255,7 +254,7 @@ def pruned(network: Network, outputs: list[str]) -> Network:
             copy.add_profile(kept)
     regions: dict[Region, Region] = {}
     later = []
-    for node in _needed(network, outputs):
+    for node in layers:
         op = node.op
         region = getattr(op, "region", None)
         if isinstance(region, Region):
