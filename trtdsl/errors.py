@@ -173,6 +173,18 @@ def bad_argument(op: str, arg: str, value: object, expected: str,
     return cls(f"{op}: argument '{arg}' is {shown(value)}; expected {expected}")
 
 
+def mismatches(what: str, problems: list[str]) -> ArgumentError:
+    """One ArgumentError listing every problem of a set of named arrays that does not fit, so a user
+    fixes them all at once (a checkpoint, refit weights).
+
+    >>> print(mismatches("load_state_dict: the checkpoint does not fit Linear", ["missing: bias"]).message)
+    load_state_dict: the checkpoint does not fit Linear (1 mismatch):
+      missing: bias
+    """
+    count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
+    return ArgumentError(f"{what} ({count}):\n  " + "\n  ".join(problems))
+
+
 def check_name(what: str, name: object) -> None:
     """A name of a network, layer or tensor is a non-empty str of printable characters: a newline or NUL
     would forge lines in the textual IR and in TensorRT's layer names.

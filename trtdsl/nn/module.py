@@ -41,7 +41,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DSLError, bad_argument, shown
+from trtdsl.errors import ArgumentError, DSLError, bad_argument, mismatches, shown
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -292,9 +292,7 @@ class Module:
             else:
                 arrays[name] = array
         if problems:
-            count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
-            raise ArgumentError(f"{fn}: the checkpoint does not fit {type(self).__name__} ({count}):\n  "
-                                + "\n  ".join(problems))
+            raise mismatches(f"{fn}: the checkpoint does not fit {type(self).__name__}", problems)
         for name, array in arrays.items():
             params[name]._set(array)
         return IncompatibleKeys(tuple(missing), tuple(unexpected))

@@ -31,7 +31,9 @@ from trtdsl.backends.tensorrt import cuda
 from trtdsl.backends.tensorrt.api import WIDENED_CONSTANTS, TensorRT, import_tensorrt
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, BackendError, ExecutionError, InputError, bad_argument, shown
+from trtdsl.errors import (
+    ArgumentError, BackendError, ExecutionError, InputError, bad_argument, mismatches, shown,
+)
 
 MAGIC = b"TRTDSL-PLAN\x00"
 FORMAT = 1
@@ -430,9 +432,7 @@ class Engine:
             else:
                 arrays[name] = array
         if problems:
-            count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
-            raise ArgumentError(f"refit: the weights do not fit the engine ({count}):\n  "
-                                + "\n  ".join(problems))
+            raise mismatches("refit: the weights do not fit the engine", problems)
         keep = []
         for name, array in arrays.items():
             trt_weights, buffer = self.api.weights(array)
