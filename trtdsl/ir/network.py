@@ -445,6 +445,16 @@ class Network:
         self._claim(self._tensor_names, tensor.name, "a tensor")
         self._tensor_names[tensor.name] = tensor
 
+    def _rename_layer(self, node: Node, name: str) -> None:
+        """Give layer ``node`` the name ``name``, as if the user had given it (an importer names layers
+        after the model's nodes); ``name`` must not be another user-named layer's."""
+        if node.name != name:
+            self._claim(self._node_names, name, "a layer")
+            del self._node_names[node.name]
+            node.name = name
+            self._node_names[name] = node
+        node.user_named = True
+
     def _rename_output(self, tensor: Tensor, name: str) -> None:
         self._claim(self._tensor_names, name, "a tensor")
         del self._tensor_names[tensor.name]

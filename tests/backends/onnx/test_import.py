@@ -116,6 +116,53 @@ def test_names_dims_constants_and_locations():
     np.testing.assert_array_equal(net.run(feeds)["y"], np.maximum(feeds["x"], 0) + 1)
 
 
+def test_layers_are_named_after_their_nodes_as_the_parser_names_them():
+    """onnx-tensorrt names each layer after its node (``getNodeName``: ``node_of_OUTPUT`` for a node
+    without a name) and makes a taken name unique with ``_N``, one counter for the import."""
+    m = model([helper.make_node("Add", ["x", "bias"], ["s"], name="dup"),     # Unsqueeze + ElementWise
+               helper.make_node("Relu", ["s"], ["r"]),                        # no name
+               helper.make_node("Mod", ["i", "k"], ["q"], name="dup"),        # a second "dup"
+               helper.make_node("Neg", ["r"], ["y"], name="bias")],           # the initializer's name
+              [f32("x", [2, 3]), helper.make_tensor_value_info("i", TensorProto.INT32, [3]),
+               helper.make_tensor_value_info("k", TensorProto.INT32, [3])],
+              [f32("y", [2, 3]), helper.make_tensor_value_info("q", TensorProto.INT32, [3])],
+              [numpy_helper.from_array(np.ones(3, np.float32), "bias")])
+    net = td.from_onnx(m)
+    by_node: dict = {}
+    for n in net.nodes:
+        by_node.setdefault(str(n.location), []).append(n)
+    adds = by_node["<ModelProto>: node dup (Add)"]
+    constant, = [n for n in adds if n.op.kind == "Constant"]
+    assert constant.name == "bias" and constant.outputs[0].name == "bias"
+    assert [n.op.kind for n in adds if n is not constant] == ["Unsqueeze", "ElementWise"]
+    assert [n.name for n in adds if n is not constant] == ["dup_0", "dup"]  # the node's own layer first
+    relu, = by_node["<ModelProto>: node node_of_r (Relu)"]
+    assert relu.name == "node_of_r"
+    mods = by_node["<ModelProto>: node dup (Mod)"]
+    assert len(mods) > 1 and mods[0].name != "dup"
+    assert sorted(n.name for n in mods) == [f"dup_{i}" for i in range(1, len(mods) + 1)]
+    neg, = by_node["<ModelProto>: node bias (Neg)"]
+    assert neg.name == f"bias_{len(mods) + 1}"
+    names = [n.name for n in net.nodes]
+    assert len(set(names)) == len(names) and all(n.user_named for n in net.nodes)
+    feeds = {"x": np.array([[-2, 0, 1], [1, -5, 3]], np.float32), "i": np.array([-7, 7, 5], np.int32),
+             "k": np.array([2, -2, 5], np.int32)}
+    got = net.run(feeds)
+    np.testing.assert_array_equal(got["y"], -np.maximum(feeds["x"] + 1, 0))
+    np.testing.assert_array_equal(got["q"], np.mod(feeds["i"], feeds["k"]))
+
+
+def test_layer_names_survive_an_export_and_a_python_layer_may_not_take_one():
+    net = td.Network("named")
+    x = net.input("x", td.float32, (2,))
+    net.output("y", td.relu(x, name="act") * 2.0)
+    again = td.from_onnx(net.to_onnx())
+    assert "act" in [n.name for n in again.nodes]
+    with pytest.raises(td.ArgumentError, match=r"a layer named 'act' already exists in network 'named' "
+                       r"\(created at <ModelProto>: node act \("):
+        td.relu(again.outputs["y"], name="act")
+
+
 def test_path_bytes_and_external_data(tmp_path):
     path = tmp_path / "cnn.onnx"
     onnx.save(small_cnn(), path, save_as_external_data=True, all_tensors_to_one_file=True,

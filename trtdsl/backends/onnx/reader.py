@@ -9,6 +9,9 @@ then each node is imported by its entry in the import table
 - a ``dim_param`` becomes a named dim; a dim with neither a value nor a name becomes a fresh named
   dim ``INPUT_dN``;
 - initializers become constant layers (DOUBLE ones float32, as the parser converts them);
+- each layer is named after its ONNX node, as the parser names the layers it builds (a node without a
+  name is ``node_of_OUTPUT``; a name already taken gets a suffix ``_N``, see :class:`LayerNames`);
+  a constant made for an initializer is named after the initializer;
 - each layer's location is ``model.onnx: node NAME (OpType)``, where layers written in Python show
   ``file:line``;
 - a node of another domain than ONNX's is a trtdsl plugin registered under its op type
@@ -28,8 +31,8 @@ op and what is supported; no network is returned half-imported.
 >>> net = td.from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
 >>> net.run({"x": np.array([[-1.0, 1.0]], np.float32)})["y"]
 array([[1., 3.]], dtype=float32)
->>> str(net.nodes[0].location)
-'<ModelProto>: node act (Relu)'
+>>> str(net.nodes[0].location), [n.name for n in net.nodes]
+('<ModelProto>: node act (Relu)', ['act', 'b', 'node_of_y_0', 'node_of_y'])
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from trtdsl._progress import counted
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
 from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
 from trtdsl.ir.network import Network
+from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -68,6 +72,58 @@ class NodeLocation(Location):
         return f"{os.path.basename(self.file)}: node {self.node} ({self.op_type})"
 
 
+class LayerNames:
+    """The names of an import's layers, made unique as TensorRT's ONNX parser makes them
+    (onnx-tensorrt ``ImporterContext::registerLayer`` with ``getNodeName`` of ``importerUtils.cpp``, and
+    ``generateUniqueName`` of ``weightUtils.cpp``): every layer built for a node is named after the node
+    (``node_of_`` and the node's first output for a node without a name); a name already taken becomes
+    ``NAME_N``, ``N`` one counter for the whole import, advanced on each name tried.
+
+    The parser names the helper layers of its utility functions ``ONNXTRT_...`` and helper constants
+    ``tmp_weight_N``, and advances the same counter on clashes of tensor names; here every layer of a node
+    is named after the node, and the counter counts layer names only (ONNX names each value once).
+
+    >>> names = LayerNames(Network("n"))
+    >>> [names.claim("conv"), names.claim("conv"), names.claim("conv"), names.claim("conv_0")]
+    ['conv', 'conv_0', 'conv_1', 'conv_0_2']
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.taken: set[str] = set()
+        self.counter = 0
+
+    def unique(self, basename: str) -> str:
+        """``basename``, or ``basename_N`` with the next ``N`` that makes a name not taken."""
+        candidate = basename
+        while candidate in self.taken or self._user_named(candidate):
+            candidate = f"{basename}_{self.counter}"
+            self.counter += 1
+        return candidate
+
+    def claim(self, basename: str) -> str:
+        """:meth:`unique`, then taken."""
+        name = self.unique(basename)
+        self.taken.add(name)
+        return name
+
+    def _user_named(self, name: str) -> bool:
+        holder = self.network._node_names.get(name)
+        return holder is not None and holder.user_named
+
+    def name(self, layer: Node, basename: str) -> None:
+        """Name ``layer`` after ``basename``, made unique."""
+        self.network._rename_layer(layer, self.claim(_checked(basename)))
+
+
+def node_name(node: onnx.NodeProto) -> str:
+    """What TensorRT's parser calls ``node`` (onnx-tensorrt ``importerUtils.cpp``, ``getNodeName``): its
+    name, or ``node_of_`` and its first output's name when it has none ("" with neither)."""
+    if not node.name and node.output:
+        return f"node_of_{node.output[0]}"
+    return str(node.name)
+
+
 def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] | None = None,
               check: bool = True) -> Network:
     """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
@@ -90,7 +146,7 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
     opsets = {("" if o.domain in _ONNX_DOMAINS else o.domain): int(o.version) for o in proto.opset_import}
     graph = proto.graph
     network = Network(name if name is not None else _network_name(graph.name))
-    reader = _GraphReader(network, label, opsets, folder, None)
+    reader = _GraphReader(network, label, opsets, folder, None, LayerNames(network))
     reader.output_names = {v.name for v in graph.output}
     known_inputs = {i.name for i in graph.initializer}
     for value in graph.input:
@@ -168,8 +224,9 @@ class _GraphReader:
     with a parent graph's for the outer-scope names of a body."""
 
     def __init__(self, network: Network, label: str, opsets: dict[str, int], folder: str | None,
-                 parent: _GraphReader | None) -> None:
+                 parent: _GraphReader | None, names: LayerNames) -> None:
         self.network = network
+        self.names = names
         self.label = label
         self.opsets = opsets
         self.folder = folder
@@ -220,8 +277,19 @@ class _GraphReader:
         name = proto.name
         dtype = element_dtype(proto.data_type, f"{self.label}: initializer {name!r}")
         array = self._array(proto)
-        named = _checked(name) if self.parent is None else None  # a body's constants take fresh names
-        return self.network.constant(_as_dtype(array, dtype), dtype, name=named)
+        return self._named_constant(_as_dtype(array, dtype), dtype, name, self.parent is None)
+
+    def _named_constant(self, array: np.ndarray, dtype: Any, name: str, name_tensor: bool) -> Tensor:
+        """A constant layer named after ``name`` (made unique, as the parser names an initializer's
+        constant layer after its weights: ``importerUtils.cpp``, ``convertToTensor``), its tensor named
+        ``name`` if ``name_tensor`` (a body's constants keep fresh tensor names: a body may have an
+        initializer of the name of an outer graph's)."""
+        tensor = self.network.constant(array, dtype)
+        assert tensor.producer is not None
+        self.names.name(tensor.producer, name)
+        if name_tensor:
+            self.network._rename_output(tensor, _checked(name))
+        return tensor
 
     def add_initializers(self, initializers: Sequence[onnx.TensorProto]) -> None:
         for proto in initializers:
@@ -236,8 +304,7 @@ class _GraphReader:
         if len(shape) != array.ndim or any(isinstance(d, int) and d != n for d, n in zip(shape, array.shape)):
             raise bad_argument("from_onnx", f"freeze[{value.name!r}]", array,
                                f"an array of the input's shape {tuple(shape)}")
-        constant = self.network.constant(_as_dtype(array, dtype), dtype, name=_checked(value.name))
-        self.values[value.name] = constant
+        self.values[value.name] = self._named_constant(_as_dtype(array, dtype), dtype, value.name, True)
 
     def _type_of(self, value: onnx.ValueInfoProto, what: str) -> tuple[Any, list[Any]]:
         ty = value.type
@@ -266,8 +333,9 @@ class _GraphReader:
             self.read_node(index, node)
 
     def read_node(self, index: int, node: onnx.NodeProto) -> None:
-        node_name = node.name if node.name else f"#{index}"
-        where = f"{self.label}: node {node_name} ({node.op_type})"
+        basename = node_name(node)
+        shown_name = basename or f"#{index}"
+        where = f"{self.label}: node {shown_name} ({node.op_type})"
         domain = "" if node.domain in _ONNX_DOMAINS else node.domain
         opset = self.opsets.get(domain, 1)
         first = len(self.network.nodes)
@@ -297,10 +365,15 @@ class _GraphReader:
                                  "parser)")
             outputs = [result] if isinstance(result, Tensor) else list(result)
         self._bind_outputs(ctx, outputs, first)
-        location = NodeLocation(self.label, 0, node_name, node.op_type)
-        for created in self.network.nodes[first:]:
-            if not isinstance(created.location, NodeLocation):  # a body's layers keep their own node
-                created.location = location
+        location = NodeLocation(self.label, 0, shown_name, node.op_type)
+        created = self.network.nodes[first:]
+        for layer in created:
+            if not isinstance(layer.location, NodeLocation):  # a body's layers keep their own node
+                layer.location = location
+        if basename:
+            for layer in _naming_order(created, outputs):
+                if not layer.user_named:  # named already: a body's layers, initializers' constants
+                    self.names.name(layer, basename)
 
     def _plugin(self, ctx: ImportContext) -> list[Tensor | None]:
         from trtdsl.backends.onnx.plugins import import_plugin
@@ -327,7 +400,7 @@ class _GraphReader:
 
     def _subgraph(self, graph: onnx.GraphProto, inputs: list[Tensor], where: str) -> list[Tensor]:
         """Import body ``graph`` with ``inputs`` bound to its inputs; its outputs."""
-        reader = _GraphReader(self.network, self.label, self.opsets, self.folder, self)
+        reader = _GraphReader(self.network, self.label, self.opsets, self.folder, self, self.names)
         if len(inputs) != len(graph.input):
             raise BackendError(f"from_onnx: {where}: body {graph.name!r} has {len(graph.input)} inputs; "
                                f"expected {len(inputs)}")
@@ -336,6 +409,15 @@ class _GraphReader:
         reader.add_initializers(graph.initializer)
         reader.read_nodes(graph.node)
         return [reader.value(v.name) for v in graph.output]
+
+
+def _naming_order(created: list[Node], outputs: list[Tensor | None]) -> list[Node]:
+    """The layers built for a node in the order they take its name: those making its outputs first
+    (the parser names its helper layers, e.g. a broadcast's reshape, ``ONNXTRT_...``, so the node's
+    name goes to the layer that computes the node), then the others as they were built."""
+    ids = {id(layer) for layer in created}
+    first = [t.producer for t in outputs if t is not None and t.producer is not None and id(t.producer) in ids]
+    return list({id(layer): layer for layer in [*first, *created]}.values())
 
 
 def _identifier(name: str) -> str:
