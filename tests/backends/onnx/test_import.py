@@ -301,6 +301,50 @@ def test_scan_is_a_loop_with_directions_and_axes():
     np.testing.assert_array_equal(got["final"], xs.sum(axis=1))
 
 
+@pytest.mark.parametrize("mask_dtype", [None, TensorProto.BOOL, TensorProto.FLOAT])
+def test_attention_is_the_attention_layer_where_it_fits(mask_dtype):
+    rng = np.random.default_rng(4)
+    b, sq, skv, nq, nkv, h = 2, 3, 5, 4, 2, 8
+    inputs = ["q", "k", "v"] + (["m"] if mask_dtype is not None else [])
+    infos = [f32("q", [b, sq, nq * h]), f32("k", [b, skv, nkv * h]), f32("v", [b, skv, nkv * h])]
+    if mask_dtype is not None:
+        infos.append(helper.make_tensor_value_info("m", mask_dtype, [sq, skv]))
+    node = helper.make_node("Attention", inputs, ["y"], q_num_heads=nq, kv_num_heads=nkv, name="attn",
+                            is_causal=int(mask_dtype is None))
+    m = model([node], infos, [f32("y", [b, sq, nq * h])], opset=23)
+    net = td.from_onnx(m)
+    fused, = [n for n in net.nodes if n.op.kind == "Attention"]
+    assert fused.name.startswith("attn_") and fused.op.causal.name == ("UPPER_LEFT" if mask_dtype is None else "NONE")
+    feeds = {"q": rng.standard_normal((b, sq, nq * h)).astype(np.float32),
+             "k": rng.standard_normal((b, skv, nkv * h)).astype(np.float32),
+             "v": rng.standard_normal((b, skv, nkv * h)).astype(np.float32)}
+    if mask_dtype == TensorProto.BOOL:
+        feeds["m"] = rng.random((sq, skv)) < 0.7
+        feeds["m"][:, 0] = True
+    elif mask_dtype == TensorProto.FLOAT:
+        feeds["m"] = rng.standard_normal((sq, skv)).astype(np.float32)
+    # ONNX Attention written in NumPy: heads split, scale 1/sqrt(h), kv heads shared by nq // nkv queries
+    q = feeds["q"].reshape(b, sq, nq, h).transpose(0, 2, 1, 3)
+    k, v = (feeds[n].reshape(b, skv, nkv, h).transpose(0, 2, 1, 3).repeat(nq // nkv, axis=1) for n in "kv")
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h)
+    if mask_dtype is None:
+        scores = np.where(np.tril(np.ones((sq, skv), bool)), scores, -np.inf)
+    elif mask_dtype == TensorProto.BOOL:
+        scores = np.where(feeds["m"], scores, -np.inf)
+    else:
+        scores = scores + feeds["m"]
+    p = np.exp(scores - scores.max(-1, keepdims=True))
+    want = (p / p.sum(-1, keepdims=True) @ v).transpose(0, 2, 1, 3).reshape(b, sq, nq * h)
+    np.testing.assert_allclose(net.run(feeds)["y"], want, rtol=1e-5, atol=1e-5)
+
+
+def test_attention_with_a_softcap_is_written_out():
+    node = helper.make_node("Attention", ["q", "k", "v"], ["y"], softcap=2.0)
+    m = model([node], [f32(n, [1, 2, 3, 4]) for n in "qkv"], [f32("y", [1, 2, 3, 4])], opset=23)
+    kinds = {n.op.kind for n in td.from_onnx(m).nodes}
+    assert "Attention" not in kinds and {"MatrixMultiply", "SoftMax"} <= kinds
+
+
 def test_upsample_attribute_scales_and_refusals_name_the_node():
     m = model([helper.make_node("Upsample", ["x"], ["y"], scales=[1.0, 2.0, 3.0], name="up")],
               [f32("x", [1, 2, 2])], [f32("y", [1, 4, 6])], opset=7)

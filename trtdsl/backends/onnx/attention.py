@@ -14,11 +14,24 @@ product with the value.
 
 16-bit inputs are computed in float32, as the reference computes them.
 
-Import (the ``Attention`` ONNX op, opset 23): ``softmax(Q @ K^T * scale + bias) @ V`` built from MatrixMultiply,
-ElementWise, Unary, SoftMax and Select layers, as TensorRT's parser builds it where no fused attention
-layer is used (UNCONFIRMED which layers TensorRT 10's parser picks; the values are ONNX's).
+Import (the ``Attention`` ONNX op, opset 23): an Attention layer (``td.attention``) where the node fits
+it, as TensorRT 11's parser maps ONNX Attention onto IAttention (UNCONFIRMED: the parser's Attention
+importer is not in the onnx-tensorrt sources read here; the values are ONNX's either way):
 
-Read: 3-D inputs with ``q_num_heads``/``kv_num_heads`` (split into heads and merged back), 4-D inputs,
+- the query multiplied by ``scale`` (default ``1 / sqrt(head size)``; the layer has no scale), then
+  one Attention layer with SOFTMAX normalization over 4-D ``[B, N, S, H]`` heads; 3-D inputs with
+  ``q_num_heads``/``kv_num_heads`` split into heads before it and merged after it;
+- grouped-query heads as the layer groups them (query head ``h`` reads kv head ``h // (Nq // Nkv)``);
+- ``attn_mask`` bool (True attends) or of the query's type (added), of rank 2 to 4, as the layer's
+  ``[B or 1, Nq or 1, Sq, Skv]`` mask (leading dims of 1 added); ``is_causal`` without a mask as
+  UPPER_LEFT;
+- only the output ``Y``; no ``softcap``, ``softmax_precision``, sliding window, past key/value,
+  ``nonpad_kv_seqlen``, a mask together with ``is_causal``, a mask shorter than the keys, a value head
+  size other than the key's, or types that differ.
+
+Any other node is ``softmax(Q @ K^T * scale + bias) @ V`` built from MatrixMultiply, ElementWise, Unary,
+SoftMax and Select layers (UNCONFIRMED which layers TensorRT's parser builds for these forms; the values
+are ONNX's). It reads: 3-D inputs with ``q_num_heads``/``kv_num_heads`` (split into heads and merged back), 4-D inputs,
 grouped-query attention (each group of ``q_heads / kv_heads`` query heads shares a key/value head),
 ``scale`` (default ``1 / sqrt(head size)``), ``softcap``, a boolean (True attends) or additive
 ``attn_mask`` (padded with masked positions to the key length), ``is_causal`` (query ``i`` attends key
@@ -44,7 +57,7 @@ from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.activation import activation
-from trtdsl.layers.attention import Attention, AttentionNormalizationOp, CausalMaskKind
+from trtdsl.layers.attention import Attention, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.manipulation import repeat
@@ -185,9 +198,55 @@ def _position_bias(ctx: ImportContext, q: Tensor, length: object, offset: int | 
     return bias
 
 
+def _fused_import(ctx: ImportContext) -> Tensor | None:
+    """The node as the query scaled and one Attention layer, or None where it does not fit the layer (see
+    the module)."""
+    q_in, k_in, v_in = ctx.input(0), ctx.input(1), ctx.input(2)
+    mask = ctx.optional(3)
+    causal = bool(ctx.attr("is_causal", 0))
+    extras = any(ctx.output_used(i) for i in (1, 2, 3)) or any(ctx.optional(i) is not None for i in (4, 5, 6))
+    settings = (float(ctx.attr("softcap", 0.0)) != 0 or ctx.attr("softmax_precision") is not None
+                or int(ctx.attr("left_window_size", -1)) != -1 or int(ctx.attr("right_window_size", -1)) != -1)
+    if extras or settings or not q_in.dtype == k_in.dtype == v_in.dtype or q_in.dtype not in dtypes.FLOATS:
+        return None
+    if mask is not None and (causal or mask.dtype not in (dtypes.bool_, q_in.dtype)
+                             or not 2 <= len(mask.shape) <= 4):
+        return None
+    q_heads, kv_heads = ctx.attr("q_num_heads"), ctx.attr("kv_num_heads")
+    ranks = {len(t.shape) for t in (q_in, k_in, v_in)}
+    if ranks == {3} and not (q_heads and kv_heads):
+        return None
+    if ranks not in ({3}, {4}):
+        return None
+    q = _heads(ctx, q_in, q_heads, "Q")
+    k = _heads(ctx, k_in, kv_heads, "K")
+    v = _heads(ctx, v_in, kv_heads, "V")
+    hq, hk, head_size = q.shape[1], k.shape[1], q.shape[3]
+    if not (isinstance(hq, int) and isinstance(hk, int) and hk and hq % hk == 0 and k.shape == v.shape
+            and head_size == k.shape[3] and isinstance(head_size, int)):
+        return None
+    if mask is not None:
+        if mask.shape[-1] != k.shape[2]:
+            return None
+        mask = reshape(mask, (1,) * (4 - len(mask.shape)) + tuple(mask.shape))
+    scale = ctx.attr("scale")
+    factor = 1.0 / math.sqrt(head_size) if scale is None else float(scale)
+    scaled = q * ctx.constant(np.array(factor, q.dtype.numpy), q.dtype)
+    y = attention(scaled, k, v, mask=mask, causal="upper_left" if causal else "none")
+    if len(q_in.shape) == 3:
+        y = transpose(y, (0, 2, 1, 3))
+        y = reshape(y, (y.shape[0], y.shape[1], y.shape[2] * y.shape[3]))
+    return y
+
+
 @imports("Attention", since=23)
 def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
-    """Scaled dot-product attention (see the module)."""
+    """Scaled dot-product attention: one Attention layer where the node fits it, else written out (see
+    the module)."""
+    fused = _fused_import(ctx)
+    if fused is not None:
+        ctx.attr("qk_matmul_output_mode")  # it only selects output 3, which is not asked for
+        return [fused]
     valid = ctx.optional(6)
     past_key, past_value = ctx.optional(4), ctx.optional(5)
     ctx.check((past_key is None) == (past_value is None), "past_key and past_value come together")
