@@ -18,7 +18,8 @@ Import (the ``Attention`` ONNX op, opset 23): an Attention layer (``td.attention
 it, as TensorRT 11's parser maps ONNX Attention onto IAttention (UNCONFIRMED: the parser's Attention
 importer is not in the onnx-tensorrt sources read here; the values are ONNX's either way):
 
-- the query multiplied by ``scale`` (default ``1 / sqrt(head size)``; the layer has no scale), then
+- the query multiplied by ``scale`` (default ``1 / sqrt(head size)``; the layer has no scale; none
+  for 1), then
   one Attention layer with SOFTMAX normalization over 4-D ``[B, N, S, H]`` heads; 3-D inputs with
   ``q_num_heads``/``kv_num_heads`` split into heads before it and merged after it;
 - grouped-query heads as the layer groups them (query head ``h`` reads kv head ``h // (Nq // Nkv)``);
@@ -231,7 +232,8 @@ def _fused_import(ctx: ImportContext) -> Tensor | None:
         mask = reshape(mask, (1,) * (4 - len(mask.shape)) + tuple(mask.shape))
     scale = ctx.attr("scale")
     factor = 1.0 / math.sqrt(head_size) if scale is None else float(scale)
-    scaled = q * ctx.constant(np.array(factor, q.dtype.numpy), q.dtype)
+    # x * 1 is x: the export's scale=1 (TensorRT has no scale) comes back as the layer alone
+    scaled = q if factor == 1.0 else q * ctx.constant(np.array(factor, q.dtype.numpy), q.dtype)
     y = attention(scaled, k, v, mask=mask, causal="upper_left" if causal else "none")
     if len(q_in.shape) == 3:
         y = transpose(y, (0, 2, 1, 3))

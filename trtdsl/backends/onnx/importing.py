@@ -218,8 +218,11 @@ class ImportContext:
         return np.asarray(dims, tensor.dtype.numpy).reshape(tensor.shape)
 
     def optional_static(self, i: int, what: str) -> np.ndarray | None:
-        """:meth:`static` for an optional input; None when it is absent."""
-        return None if self.optional(i) is None else self.static(i, what)
+        """:meth:`static` for an optional input; None when it is absent. An initializer read this way
+        becomes no layer, as with :meth:`peek`."""
+        if i >= len(self.node.input) or not self.node.input[i]:
+            return None
+        return self.static(i, what)
 
     def axes(self, index: int, since: int, name: str = "axes") -> list[int] | None:
         """Axes given as attribute ``name`` before opset ``since`` and as (constant) input ``index`` from
