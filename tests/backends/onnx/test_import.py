@@ -288,6 +288,29 @@ def test_recurrent_layers_are_loops_matching_onnxruntime(op, gates, direction):
         np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("op,gates", [("RNN", 1), ("GRU", 3)])
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_batch_first_rnn_and_gru_are_transposed_around_the_loop(op, gates, direction):
+    rng = np.random.default_rng(5)
+    d, h, i, seq, batch = 2 if direction == "bidirectional" else 1, 3, 2, 4, 2
+    inits = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+             for name, shape in (("W", (d, gates * h, i)), ("R", (d, gates * h, h)), ("B", (d, 2 * gates * h)))]
+
+    def rnn(layout: int) -> onnx.ModelProto:
+        x, h0 = ([batch, seq, i], [batch, d, h]) if layout else ([seq, batch, i], [d, batch, h])
+        y, y_h = ([batch, seq, d, h], [batch, d, h]) if layout else ([seq, d, batch, h], [d, batch, h])
+        node = helper.make_node(op, ["x", "W", "R", "B", "", "h0"], ["Y", "Y_h"], hidden_size=h,
+                                direction=direction, layout=layout)
+        return model([node], [f32("x", x), f32("h0", h0)], [f32("Y", y), f32("Y_h", y_h)], inits, opset=14)
+
+    x = rng.standard_normal((batch, seq, i)).astype(np.float32)
+    h0 = rng.standard_normal((batch, d, h)).astype(np.float32)
+    want = onnxruntime_outputs(rnn(0), {"x": x.transpose(1, 0, 2), "h0": h0.transpose(1, 0, 2)})
+    got = td.from_onnx(rnn(1)).run({"x": x, "h0": h0})
+    np.testing.assert_allclose(got["Y"], want["Y"].transpose(2, 0, 1, 3), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got["Y_h"], want["Y_h"].transpose(1, 0, 2), rtol=1e-5, atol=1e-6)
+
+
 def test_scan_is_a_loop_with_directions_and_axes():
     body = helper.make_graph(
         [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],

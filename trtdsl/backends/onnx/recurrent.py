@@ -6,7 +6,12 @@ hidden (and LSTM cell) state as recurrences of shape ``[num_directions, batch, h
 batched MatrixMultiply layers against the transposed weights with the two biases summed, ``Y`` as a
 CONCATENATE loop output (REVERSE for the backward direction) and ``Y_h``/``Y_c`` as LAST_VALUE outputs.
 
-The importer reads the default ``layout`` 0 only (the parser reads no other), activations that are the
+RNN and GRU read ``layout`` 1 too (batch first: ``X [batch, seq, input]``, the initial and last states
+``[batch, directions, hidden]``, ``Y [batch, seq, directions, hidden]``) as Shuffle layers that transpose
+``X`` and the initial states to layout 0 before the loop and the outputs back after it (UNCONFIRMED:
+the parser source read here reads no ``layout``; TensorRT 10's support matrix lists RNN and GRU without
+the restriction it states for LSTM, ``layout=1`` unsupported, which the importer keeps). It reads
+activations that are the
 same for both directions (the parser applies the first direction's to both) among Sigmoid, Tanh and
 Relu, and ``sequence_lens`` only where it is a build-time constant equal to the sequence length for
 every batch item (no masking is built); other settings are refused.
@@ -25,7 +30,7 @@ from trtdsl.layers.concat import concatenate
 from trtdsl.layers.gather import gather
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.shape import shape_of
-from trtdsl.layers.shuffle import reshape
+from trtdsl.layers.shuffle import reshape, transpose
 from trtdsl.layers.slice import slice
 from trtdsl.layers.squeeze import unsqueeze
 from trtdsl.loops import Loop
@@ -35,11 +40,16 @@ _ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu"}
 class _Recurrent:
     """The settings and weights of one RNN, GRU or LSTM node with ``gates`` gates per direction."""
 
-    def __init__(self, ctx: ImportContext, gates: int, defaults: Sequence[str]) -> None:
+    def __init__(self, ctx: ImportContext, gates: int, defaults: Sequence[str], layouts: Sequence[int] = (0,)
+                 ) -> None:
         self.ctx = ctx
         self.x, self.w, self.r = ctx.input(0), ctx.input(1), ctx.input(2)
-        ctx.check(len(self.x.shape) == 3, f"X has shape {self.x.shape}; expected [seq, batch, input]")
-        ctx.one_of("layout", int(ctx.attr("layout", 0)), (0,))
+        self.layout = int(ctx.attr("layout", 0))
+        ctx.one_of("layout", self.layout, tuple(layouts))
+        ctx.check(len(self.x.shape) == 3, f"X has shape {self.x.shape}; expected "
+                  f"{'[batch, seq, input]' if self.layout else '[seq, batch, input]'}")
+        if self.layout:
+            self.x = transpose(self.x, (1, 0, 2))
         self.direction = ctx.attr("direction", "forward")
         ctx.one_of("direction", self.direction, ("forward", "reverse", "bidirectional"))
         self.d = 2 if self.direction == "bidirectional" else 1
@@ -81,7 +91,7 @@ class _Recurrent:
         """Input ``index`` ``[D, B, H]``, zeros where it is absent."""
         given = self.ctx.optional(index)
         if given is not None:
-            return given
+            return transpose(given, (1, 0, 2)) if self.layout else given
         self.ctx.check(isinstance(self.batch, int), "a zero initial state of a dynamic batch size is not "
                        "supported by the importer; give the initial state")
         return self.ctx.constant(np.zeros((self.d, self.batch, self.hidden), self.x.dtype.numpy))
@@ -113,7 +123,9 @@ class _Recurrent:
                 ys = [loop.collect(h, reverse=self.direction == "reverse")]
             lasts = [loop.last(c) for c in carries]
         y = None if not ys else ys[0] if len(ys) == 1 else concatenate(ys, 1)
-        return [y, *lasts]
+        if not self.layout:
+            return [y, *lasts]
+        return [None if y is None else transpose(y, (2, 0, 1, 3)), *(transpose(t, (1, 0, 2)) for t in lasts)]
 
     def gates_of(self, x_t: Tensor, h: Tensor, bias: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:
         """``X(t) W^T + Wb`` and ``H(t-1) R^T + Rb`` (``[D, B, G*H]``)."""
@@ -127,7 +139,7 @@ class _Recurrent:
 @imports("RNN", since=7)
 def _import_rnn(ctx: ImportContext) -> list[Tensor | None]:
     """``H(t) = f(X(t) W^T + H(t-1) R^T + Wb + Rb)`` in a loop (f: tanh by default)."""
-    rnn = _Recurrent(ctx, 1, ["Tanh"])
+    rnn = _Recurrent(ctx, 1, ["Tanh"], layouts=(0, 1))
     bias = rnn.bias(3)
 
     def step(x_t: Tensor, states: list[Tensor]) -> list[Tensor]:
@@ -142,7 +154,7 @@ def _import_gru(ctx: ImportContext) -> list[Tensor | None]:
     """Gates z, r, h: ``z = f(..)``, ``r = f(..)``, ``h~ = g(X Wh^T + (r * H) Rh^T + Rbh + Wbh)`` (or
     ``g(X Wh^T + r * (H Rh^T + Rbh) + Wbh)`` with ``linear_before_reset``), ``H' = (1 - z) * h~ + z * H``;
     f sigmoid and g tanh by default."""
-    gru = _Recurrent(ctx, 3, ["Sigmoid", "Tanh"])
+    gru = _Recurrent(ctx, 3, ["Sigmoid", "Tanh"], layouts=(0, 1))
     bias = gru.bias(3)
     linear_before_reset = bool(ctx.attr("linear_before_reset", 0))
     r_h = slice(gru.r, (0, 2 * gru.hidden, 0), (gru.d, gru.hidden, gru.hidden))  # Rh: [D, H, H]
