@@ -311,6 +311,29 @@ def test_batch_first_rnn_and_gru_are_transposed_around_the_loop(op, gates, direc
     np.testing.assert_allclose(got["Y_h"], want["Y_h"].transpose(1, 0, 2), rtol=1e-5, atol=1e-6)
 
 
+def window_model(op: str, size: int, **attrs) -> onnx.ModelProto:
+    out = helper.make_tensor_value_info("w", attrs.get("output_datatype", TensorProto.FLOAT), [size])
+    return model([helper.make_node(op, ["size"], ["w"], name="win", **attrs)], [], [out],
+                 [helper.make_tensor("size", TensorProto.INT64, [], [size])])
+
+
+def test_windows_are_cosine_sums_of_a_fill():
+    n = np.arange(7)
+    hann = td.from_onnx(window_model("HannWindow", 7, periodic=0))
+    np.testing.assert_allclose(hann.run({})["w"], np.hanning(7), atol=1e-6)
+    assert {node.op.kind for node in hann.nodes} >= {"Fill", "Unary"}
+    blackman = td.from_onnx(window_model("BlackmanWindow", 7, periodic=0)).run({})["w"]
+    np.testing.assert_allclose(blackman, np.blackman(7), atol=1e-6)
+    hamming = td.from_onnx(window_model("HammingWindow", 7, output_datatype=TensorProto.FLOAT16)).run({})["w"]
+    assert hamming.dtype == np.float16
+    np.testing.assert_allclose(hamming, 25 / 46 - 21 / 46 * np.cos(2 * np.pi * n / 7), atol=1e-3)
+    with pytest.raises(td.BackendError, match=r"node win \(HannWindow\): output_datatype int32: expected a "
+                                              "float type"):
+        td.from_onnx(window_model("HannWindow", 4, output_datatype=TensorProto.INT32))
+    with pytest.raises(td.BackendError, match=r"size 1: expected at least 2 for a symmetric window"):
+        td.from_onnx(window_model("HannWindow", 1, periodic=0))
+
+
 def test_scan_is_a_loop_with_directions_and_axes():
     body = helper.make_graph(
         [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.backends.onnx.graph import NodeContext, onnx_type
-from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
+from trtdsl.backends.onnx.graph import NodeContext, TensorProto, onnx_type
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import static_shape
 from trtdsl.ir.tensor import Tensor
@@ -26,6 +26,7 @@ from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, fill, 
 from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.squeeze import unsqueeze
+from trtdsl.layers.unary import unary
 
 _I64, _F32 = dtypes.int64, dtypes.float32
 
@@ -159,3 +160,46 @@ def _expand_dynamic(ctx: ImportContext, x: Tensor, shape: Tensor) -> Tensor:
     target = shape if length == rank else concatenate(
         [ctx.constant(np.ones(rank - length, np.int64)), cast(shape, dtypes.int64)], 0)
     return broadcast_to(x, maximum(cast(shape_of(x), dtypes.int64), cast(target, dtypes.int64)))
+
+
+# the coefficients a_k of ONNX's windows as cosine sums, sum_k (-1)**k a_k cos(2 pi k n / N)
+_COSINE_SUMS = {"HannWindow": (0.5, 0.5), "HammingWindow": (25 / 46, 21 / 46),
+                "BlackmanWindow": (0.42, 0.5, 0.08)}
+
+
+@imports(*_COSINE_SUMS, since=17)
+def _import_window(ctx: ImportContext) -> Tensor:
+    """ONNX's window ``sum_k (-1)**k a_k cos(2 pi k n / N)`` over ``n = arange(size)``, ``N = size`` (or
+    ``size - 1`` with ``periodic=0``): Hann ``a = (0.5, 0.5)`` (ONNX's ``sin(pi n / N) ** 2``), Hamming
+    ``(25/46, 21/46)``, Blackman ``(0.42, 0.5, 0.08)``; built as a LINSPACE Fill, Unary COS and
+    ElementWise layers in float32, cast to ``output_datatype`` (a float type; DOUBLE is float32).
+    UNCONFIRMED which layers TensorRT's parser builds (its window importers are not in the onnx-tensorrt
+    source read here); the values are ONNX's. ``size`` must be a build-time constant.
+
+    >>> import numpy as np, trtdsl as td
+    >>> from onnx import helper, TensorProto
+    >>> size = helper.make_tensor("size", TensorProto.INT64, [], [4])
+    >>> graph = helper.make_graph([helper.make_node("HannWindow", ["size"], ["w"])], "g", [],
+    ...     [helper.make_tensor_value_info("w", TensorProto.FLOAT, [4])], [size])
+    >>> net = td.from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    >>> np.round(net.run({})["w"], 6).tolist()     # sin(pi n / 4) ** 2
+    [0.0, 0.5, 1.0, 0.5]
+    """
+    size_value = ctx.static(0, "size")
+    ctx.check(size_value.size == 1, f"size has shape {size_value.shape}; expected a scalar")
+    size = int(size_value.reshape(-1)[0])
+    periodic = int(ctx.attr("periodic", 1))
+    ctx.one_of("periodic", periodic, (0, 1))
+    to = element_dtype(int(ctx.attr("output_datatype", TensorProto.FLOAT)),
+                       f"{ctx.where}: attribute output_datatype")
+    ctx.check(to.is_float, f"output_datatype {to.name}: expected a float type")
+    period = size if periodic else size - 1
+    ctx.check(period >= 1, f"size {size}: expected at least {2 - periodic} for a "
+              f"{'periodic' if periodic else 'symmetric'} window")
+    window = ctx.constant(np.float32(_COSINE_SUMS[ctx.op_type][0]), dtypes.float32)
+    n = arange(0, size, 1, dtype=dtypes.float32, like=window)
+    for k, a in enumerate(_COSINE_SUMS[ctx.op_type][1:], start=1):
+        angle = n * ctx.constant(np.float32(2 * np.pi * k / period), dtypes.float32)
+        term = unary(angle, "cos") * ctx.constant(np.float32(a), dtypes.float32)
+        window = window - term if k % 2 else window + term
+    return window if to == dtypes.float32 else cast(window, to)
