@@ -334,6 +334,21 @@ def test_windows_are_cosine_sums_of_a_fill():
         td.from_onnx(window_model("HannWindow", 1, periodic=0))
 
 
+@pytest.mark.parametrize("elem", [TensorProto.INT64, TensorProto.FLOAT])
+def test_one_hot_casts_indices_to_int32_and_wraps_negatives_once(elem):
+    depth = 3
+    m = model([helper.make_node("OneHot", ["i", "depth", "values"], ["y"], axis=-1)],
+              [helper.make_tensor_value_info("i", elem, [8])], [f32("y", [8, depth])],
+              [numpy_helper.from_array(np.array(depth, np.int64), "depth"),
+               numpy_helper.from_array(np.array([-1.0, 5.0], np.float32), "values")])
+    net = td.from_onnx(m)
+    assert [n.op.kind for n in net.nodes if n.op.kind != "Constant"] == ["Cast", "OneHot"]
+    i = np.array([0, 2, 3, -1, -3, -4, -6, 7])
+    wrapped = np.where(i < 0, i + depth, i)  # ONNX: [-depth, depth) counts from the end, the rest is off
+    want = np.where((wrapped[:, None] == np.arange(depth)) & (i[:, None] >= -depth), 5.0, -1.0)
+    np.testing.assert_array_equal(net.run({"i": i.astype(net.inputs["i"].dtype.numpy)})["y"], want)
+
+
 def test_scan_is_a_loop_with_directions_and_axes():
     body = helper.make_graph(
         [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],

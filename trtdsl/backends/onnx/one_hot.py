@@ -15,6 +15,7 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
 from trtdsl.layers.one_hot import OneHot, one_hot
 
 @exports(OneHot)
@@ -37,17 +38,17 @@ def _one_hot(ctx: NodeContext, op: OneHot) -> str:
 
 @imports("OneHot", since=9)
 def _import_one_hot(ctx: ImportContext) -> Tensor:
-    """One OneHot layer; ``depth`` must be a build-time constant, ``values`` is ``(off, on)``. Negative
-    indices count from the end (ONNX), as the parser adds ``depth`` to them."""
+    """One OneHot layer on the indices cast to int32, as the parser builds it (onnx-tensorrt
+    ``onnxOpImporters.cpp``, OneHot: ``castHelper`` to INT32 for indices of another type, then
+    ``addOneHot``; UINT8 indices, depth or values are rejected). ``depth`` must be a build-time constant,
+    ``values`` is ``(off, on)``. The layer reads a negative index as counting from the end and one outside
+    ``[-depth, depth)`` as all ``off``, as ONNX does."""
     indices = ctx.input(0)
-    depth = int(ctx.static(1, "depth").reshape(-1)[0])
+    depth = ctx.static(1, "depth")
     values = ctx.input(2)
-    if indices.dtype.is_float:
-        from trtdsl.layers.cast import cast
-
-        indices = cast(indices, "int64")
-    from trtdsl.layers.select import where
-
-    wrapped = where(indices < ctx.constant(np.zeros((), indices.dtype.numpy)),
-                    indices + ctx.constant(np.array(depth, indices.dtype.numpy)), indices)
-    return one_hot(wrapped, depth, values, int(ctx.attr("axis", -1)))
+    for what, dtype in (("indices", indices.dtype), ("depth", depth.dtype), ("values", values.dtype)):
+        ctx.check(dtype != np.uint8 and dtype is not dtypes.uint8,
+                  f"{what} are uint8, which TensorRT's parser rejects for OneHot")
+    if indices.dtype is not dtypes.int32:
+        indices = cast(indices, dtypes.int32)
+    return one_hot(indices, int(depth.reshape(-1)[0]), values, int(ctx.attr("axis", -1)))
