@@ -349,6 +349,17 @@ def test_one_hot_casts_indices_to_int32_and_wraps_negatives_once(elem):
     np.testing.assert_array_equal(net.run({"i": i.astype(net.inputs["i"].dtype.numpy)})["y"], want)
 
 
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_space_to_depth_modes(mode):
+    m = model([helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2, mode=mode)],
+              [f32("x", [1, 3, 4, 6])], [f32("y", [1, 12, 2, 3])], opset=28)
+    x = np.arange(72, dtype=np.float32).reshape(1, 3, 4, 6)
+    blocks = x.reshape(1, 3, 2, 2, 3, 2)  # n, c, h', bh, w', bw
+    order = (0, 3, 5, 1, 2, 4) if mode == "DCR" else (0, 1, 3, 5, 2, 4)
+    want = blocks.transpose(order).reshape(1, 12, 2, 3)
+    np.testing.assert_array_equal(td.from_onnx(m).run({"x": x})["y"], want)
+
+
 def test_scan_is_a_loop_with_directions_and_axes():
     body = helper.make_graph(
         [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],

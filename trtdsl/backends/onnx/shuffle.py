@@ -116,7 +116,9 @@ def _import_tile(ctx: ImportContext) -> Tensor:
 
 @imports("DepthToSpace", "SpaceToDepth")
 def _import_depth_space(ctx: ImportContext) -> Tensor:
-    """Shuffle layers (reshape, transpose, reshape) as the parser builds them, on static C, H, W."""
+    """Shuffle layers (reshape, transpose, reshape) as the parser builds them, on static C, H, W.
+    SpaceToDepth's ``mode`` (opset 28) CRD takes the channels before the block offsets, as ONNX defines
+    it (UNCONFIRMED: the parser source read here builds DCR's order and reads no ``mode``)."""
     x = ctx.input(0)
     b = int(ctx.attr("blocksize"))
     static = [d for d in x.shape[1:] if isinstance(d, int)]
@@ -124,11 +126,12 @@ def _import_depth_space(ctx: ImportContext) -> Tensor:
         raise ctx.refuse(f"the input is {x.shape}; expected (N, C, H, W) with static C, H, W")
     n = x.shape[0]
     c, h, w = static
-    if ctx.op_type == "SpaceToDepth":
-        t = reshape(x, (n, c, h // b, b, w // b, b))
-        return reshape(transpose(t, (0, 3, 5, 1, 2, 4)), (n, c * b * b, h // b, w // b))
     mode = ctx.attr("mode", "DCR")
     ctx.one_of("mode", mode, ("DCR", "CRD"))
+    if ctx.op_type == "SpaceToDepth":
+        t = reshape(x, (n, c, h // b, b, w // b, b))
+        order = (0, 3, 5, 1, 2, 4) if mode == "DCR" else (0, 1, 3, 5, 2, 4)
+        return reshape(transpose(t, order), (n, c * b * b, h // b, w // b))
     if mode == "DCR":
         t = transpose(reshape(x, (n, b, b, c // (b * b), h, w)), (0, 3, 4, 1, 5, 2))
     else:
