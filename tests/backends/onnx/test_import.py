@@ -360,6 +360,23 @@ def test_space_to_depth_modes(mode):
     np.testing.assert_array_equal(td.from_onnx(m).run({"x": x})["y"], want)
 
 
+@pytest.mark.parametrize("attrs", [{"output_padding": [1, 2], "strides": [2, 3]},
+                                   {"output_shape": [7, 13], "strides": [2, 3]},
+                                   {"output_padding": [1], "strides": [2]}])
+def test_conv_transpose_appends_the_output_padding_the_layer_cannot_make(attrs):
+    rng = np.random.default_rng(6)
+    spatial = len(attrs["strides"])
+    x_shape, w_shape = [2, 3, 3, 4][:2 + spatial], [3, 2, 2, 3][:2 + spatial]
+    inits = [numpy_helper.from_array(rng.standard_normal(w_shape).astype(np.float32), "w"),
+             numpy_helper.from_array(rng.standard_normal(2).astype(np.float32), "b")]
+    node = helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="up", **attrs)
+    m = model([node], [f32("x", x_shape)], [f32("y", [None] * len(x_shape))], inits)
+    net = td.from_onnx(m)
+    assert "Slice" in {n.op.kind for n in net.nodes}
+    feeds = {"x": rng.standard_normal(x_shape).astype(np.float32)}
+    np.testing.assert_allclose(net.run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"], rtol=1e-5, atol=1e-5)
+
+
 def test_scan_is_a_loop_with_directions_and_axes():
     body = helper.make_graph(
         [helper.make_node("Add", ["s_in", "x_t"], ["s_out"]), helper.make_node("Identity", ["s_out"], ["y_t"])],

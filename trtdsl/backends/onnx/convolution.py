@@ -29,8 +29,10 @@ from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import is_static
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode, conv, conv_transpose, same_pads
+from trtdsl.layers.padding import pad
 from trtdsl.layers.pooling import Pooling, PoolingType, pool
 from trtdsl.layers.reduce import ReduceOperation, reduce
+from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.squeeze import squeeze, unsqueeze
 from trtdsl.layers.unary import unary
 
@@ -321,9 +323,12 @@ def _import_conv(ctx: ImportContext) -> Tensor:
 
 @imports("ConvTranspose")
 def _import_conv_transpose(ctx: ImportContext) -> Tensor:
-    """One Deconvolution layer. ``output_padding`` is taken from the end padding (the parser's reading),
-    so it must not exceed it; ``output_shape`` becomes explicit padding where the input's spatial dims
-    are static."""
+    """One Deconvolution layer. ``output_padding`` is taken from the end padding, and ``output_shape``
+    becomes explicit padding where the input's spatial dims are static; output rows beyond what the layer
+    makes (output padding larger than the end padding, or a larger ``output_shape``) are appended as
+    zeros by a FILL Slice, the bias then added by an ElementWise layer instead of the Deconvolution, as
+    the parser builds them (onnx-tensorrt ``onnxOpImporters.cpp``, ConvTranspose: "There is still output
+    padding. Add a padding layer to handle it.")."""
     x, w, b = ctx.input(0), ctx.input(1), ctx.optional(2)
     spatial = len(x.shape) - 2
     kernel = ctx.ints("kernel_shape")
@@ -340,22 +345,28 @@ def _import_conv_transpose(ctx: ImportContext) -> Tensor:
                   "output_shape needs static spatial input dims (one output size per spatial dim)")
         totals = [s * (int(i) - 1) + e + (int(k) - 1) * d + 1 - o for i, s, e, k, d, o in
                   zip(sizes, strides, extra, w.shape[2:], dilations, output_shape)]
-        ctx.check(all(t >= 0 for t in totals), f"output_shape {output_shape} is larger than the op makes")
         upper = ctx.attr("auto_pad", "NOTSET") == "SAME_UPPER"
         padding = [(t // 2, t - t // 2) if upper else (t - t // 2, t // 2) for t in totals]
+        ctx.check(all(p[0] >= 0 for p in padding), f"output_shape {output_shape} is larger than the op makes "
+                  "with its start padding")
         mode = None
-    if any(extra):
-        fits = isinstance(padding, list) and all(p[1] >= e for p, e in zip(padding, extra))
-        ctx.check(mode is None and fits,
-                  f"output_padding {extra} needs explicit end pads at least as large (a Deconvolution layer "
-                  "cannot extend its output)")
-        padding = [(p[0], p[1] - e) for p, e in zip(padding, extra)]
+    appended = [0] * spatial  # output rows the Deconvolution layer cannot make
+    if any(extra) or isinstance(padding, list) and any(p[1] < 0 for p in padding):
+        ctx.check(mode is None and isinstance(padding, list),
+                  f"output_padding {extra} with auto_pad {ctx.attr('auto_pad', 'NOTSET')}: expected explicit pads")
+        ends = [p[1] - e for p, e in zip(padding, extra)]
+        appended = [max(-end, 0) for end in ends]
+        padding = [(p[0], max(end, 0)) for p, end in zip(padding, ends)]
     x, one_d = _one_d(ctx, x, spatial)
     if one_d:
         w = unsqueeze(w, -1)
-    y = conv_transpose(x, w, b, stride=_widen(strides, one_d, 1), padding=_widen_pads(padding, one_d),
-                       dilation=_widen(dilations, one_d, 1), groups=int(ctx.attr("group", 1)),
-                       padding_mode=mode)
+    y = conv_transpose(x, w, None if any(appended) else b, stride=_widen(strides, one_d, 1),
+                       padding=_widen_pads(padding, one_d), dilation=_widen(dilations, one_d, 1),
+                       groups=int(ctx.attr("group", 1)), padding_mode=mode)
+    if any(appended):
+        y = pad(y, [(0, 0), (0, 0)] + [(0, a) for a in _widen(appended, one_d, 0)])
+        if b is not None:
+            y = y + reshape(b, (1, b.shape[0]) + (1,) * (len(y.shape) - 2))
     return squeeze(y, -1) if one_d else y
 
 
