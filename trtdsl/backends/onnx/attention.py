@@ -199,6 +199,17 @@ def _position_bias(ctx: ImportContext, q: Tensor, length: object, offset: int | 
     return bias
 
 
+def _head_dims(x: Tensor, heads: int | None) -> tuple[object, object, object] | None:
+    """(heads, tokens, head size) of a 4-D ``[B, N, S, H]`` input or a 3-D ``[B, S, N * H]`` one of
+    ``heads`` heads; None for another rank or a hidden size that is not a static multiple of ``heads``."""
+    if len(x.shape) == 4:
+        return x.shape[1], x.shape[2], x.shape[3]
+    hidden = x.shape[-1]
+    if len(x.shape) != 3 or not heads or not isinstance(hidden, int) or hidden % heads:
+        return None
+    return heads, x.shape[1], hidden // heads
+
+
 def _fused_import(ctx: ImportContext) -> Tensor | None:
     """The node as the query scaled and one Attention layer, or None where it does not fit the layer (see
     the module)."""
@@ -214,21 +225,17 @@ def _fused_import(ctx: ImportContext) -> Tensor | None:
                              or not 2 <= len(mask.shape) <= 4):
         return None
     q_heads, kv_heads = ctx.attr("q_num_heads"), ctx.attr("kv_num_heads")
-    ranks = {len(t.shape) for t in (q_in, k_in, v_in)}
-    if ranks == {3} and not (q_heads and kv_heads):
+    q_dims, k_dims, v_dims = _head_dims(q_in, q_heads), _head_dims(k_in, kv_heads), _head_dims(v_in, kv_heads)
+    if q_dims is None or k_dims is None or v_dims is None or len({len(q_in.shape), len(k_in.shape)}) != 1:
         return None
-    if ranks not in ({3}, {4}):
+    (hq, _, head_size), (hk, skv, _) = q_dims, k_dims
+    if not (isinstance(hq, int) and isinstance(hk, int) and hk and hq % hk == 0 and k_dims == v_dims
+            and isinstance(head_size, int) and head_size == k_dims[2]):
         return None
-    q = _heads(ctx, q_in, q_heads, "Q")
-    k = _heads(ctx, k_in, kv_heads, "K")
-    v = _heads(ctx, v_in, kv_heads, "V")
-    hq, hk, head_size = q.shape[1], k.shape[1], q.shape[3]
-    if not (isinstance(hq, int) and isinstance(hk, int) and hk and hq % hk == 0 and k.shape == v.shape
-            and head_size == k.shape[3] and isinstance(head_size, int)):
+    if mask is not None and mask.shape[-1] != skv:
         return None
+    q, k, v = _heads(ctx, q_in, q_heads, "Q"), _heads(ctx, k_in, kv_heads, "K"), _heads(ctx, v_in, kv_heads, "V")
     if mask is not None:
-        if mask.shape[-1] != k.shape[2]:
-            return None
         mask = reshape(mask, (1,) * (4 - len(mask.shape)) + tuple(mask.shape))
     scale = ctx.attr("scale")
     factor = 1.0 / math.sqrt(head_size) if scale is None else float(scale)

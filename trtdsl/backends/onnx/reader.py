@@ -83,31 +83,30 @@ class LayerNames:
     ``tmp_weight_N``, and advances the same counter on clashes of tensor names; here every layer of a node
     is named after the node, and the counter counts layer names only (ONNX names each value once).
 
-    >>> names = LayerNames(Network("n"))
-    >>> [names.claim("conv"), names.claim("conv"), names.claim("conv"), names.claim("conv_0")]
+    >>> import trtdsl as td
+    >>> net = td.Network("n")
+    >>> x = net.input("x", td.float32, (2,))
+    >>> layers = [td.relu(x).producer for _ in range(4)]
+    >>> names = LayerNames(net)
+    >>> for layer, basename in zip(layers, ["conv", "conv", "conv", "conv_0"]):
+    ...     names.name(layer, basename)
+    >>> [layer.name for layer in layers]
     ['conv', 'conv_0', 'conv_1', 'conv_0_2']
     """
 
     def __init__(self, network: Network) -> None:
-        self.network = network
-        self.taken: set[str] = set()
+        self.network = network  # its user-named layers are the names taken (every imported layer is one)
         self.counter = 0
 
-    def unique(self, basename: str) -> str:
+    def claim(self, basename: str) -> str:
         """``basename``, or ``basename_N`` with the next ``N`` that makes a name not taken."""
         candidate = basename
-        while candidate in self.taken or self._user_named(candidate):
+        while self._taken(candidate):
             candidate = f"{basename}_{self.counter}"
             self.counter += 1
         return candidate
 
-    def claim(self, basename: str) -> str:
-        """:meth:`unique`, then taken."""
-        name = self.unique(basename)
-        self.taken.add(name)
-        return name
-
-    def _user_named(self, name: str) -> bool:
+    def _taken(self, name: str) -> bool:
         holder = self.network._node_names.get(name)
         return holder is not None and holder.user_named
 
