@@ -9,7 +9,7 @@ promised, so a shape rule and its reference can never silently disagree.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 import numpy as np
 
@@ -111,12 +111,17 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 class Program:
     """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
-    keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs, output,
-    dtype, shape, node, dead)`` with ``inputs(slots)`` the input values (see :func:`getter`), the output
-    slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None for a
-    layer that needs the full check (several outputs, an omitted input, a data-dependent size);
-    ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted) and outputs. The
-    constants' values fill their slots before the first layer."""
+    keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs,
+    output, dtype, shape, node, dead)`` with ``op.reference(*inputs(slots))`` the layer's results (``op``
+    is the layer's op, or an :class:`InPlace`: see below), ``inputs(slots)`` the input values (see
+    :func:`getter`), the output slot, the promised dtype and shape, and the slots read for the last time
+    there. ``op`` is None for a layer that needs the full check (several outputs, an omitted input, a
+    data-dependent size); ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted)
+    and outputs. The constants' values fill their slots before the first layer.
+
+    A float32 elementwise or activation layer writes its result into the buffer of an input when the
+    plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
+    over fresh memory; the values are the same (the same ufuncs, element by element)."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
                  expected: Expected) -> None:
@@ -127,15 +132,17 @@ class Program:
 
         self.constants = [(number(t), value) for t, value in constants.items()]
         dead = free_after([n.inputs for n in layers], outputs)
+        writable = writable_inputs(layers, dead, expected)
         self.steps: list[tuple[Any, ...]] = []
-        for node, gone in zip(layers, dead):
+        for node, gone, into in zip(layers, dead, writable):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
             inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
             if want is None or -1 in inputs:
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
                                    tuple(slot[t] for t in gone)))
             else:
-                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+                op: Any = node.op if into is None else InPlace(cast(Any, node.op).in_place(into))
+                self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
         self.size = len(slot)
         made = {t for n in layers for t in n.outputs} | set(constants)
@@ -170,6 +177,51 @@ class Program:
                 slots[i] = None
         for t, i in self.outputs:
             values[t] = slots[i]
+
+
+# Layer kinds whose reference returns new arrays that share memory with nothing else (no view of an
+# input, no cached array), so that a later layer may overwrite them once they are dead.
+_FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convolution"})
+_FLOAT32 = np.dtype(np.float32)
+
+
+class InPlace:
+    """A layer's in-place form (its op's ``in_place(index)``) in the place of its op in a program."""
+
+    __slots__ = ("reference",)
+
+    def __init__(self, reference: Callable[..., tuple[np.ndarray, ...]]) -> None:
+        self.reference = reference
+
+
+def writable_inputs(layers: Sequence[Node], dead: Sequence[Sequence[Tensor]],
+                    expected: Expected) -> list[int | None]:
+    """Per layer, the index of an input whose buffer the layer may write its result into, or None.
+
+    The decision is static, from the plan: the input must be made by a layer of ``layers`` whose kind
+    returns new arrays (``_FRESH_KINDS``: not a network input, a constant or a loop's value), read for
+    the last time by this layer (``dead``, from :func:`free_after`, which never lists a value handed to
+    the caller), never read by a layer that may return a view of it (a reshape, a slice, a layer of
+    several outputs: such a view could outlive it), and be float32 of the result's shape; the layer's
+    op must have an ``in_place`` form for that input. The result then owns the buffer alone, so it may
+    be written in turn. Each run makes its arrays anew, so no run writes into a previous run's results.
+    """
+    fresh = {n.outputs[0] for n in layers if n.op.kind in _FRESH_KINDS and len(n.outputs) == 1}
+    viewed = {t for n in layers if n.op.kind not in _FRESH_KINDS or len(n.outputs) != 1
+              for t in n.inputs if t is not None}
+    found: list[int | None] = []
+    for node, gone in zip(layers, dead):
+        want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
+        into = None
+        if want is not None and want[0] == _FLOAT32 and hasattr(node.op, "in_place"):
+            last = set(gone)
+            for index, t in enumerate(node.inputs):
+                if t in fresh and t not in viewed and t in last and expected.get(t) == want \
+                        and node.op.in_place(index) is not None:
+                    into = index
+                    break
+        found.append(into)
+    return found
 
 
 def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
@@ -414,4 +466,4 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
 
 
 __all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
-           "getter"]
+           "getter", "writable_inputs"]
