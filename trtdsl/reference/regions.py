@@ -33,6 +33,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region
 from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
 from trtdsl.reference.interpreter import (check_result, evaluate_node, failure, free_after, getter,
                                          needed_nodes)
@@ -183,8 +184,8 @@ class LoopStep:
         self.results = [n.outputs[0] for n in self.outputs]
         self.interior = made + body_made + [out for out, *_ in self.iterators]
         self.interior += [out for out, _, _ in self.recurrences]
-        self.cond_fast = _Body(self.cond_steps)
-        self.body_fast = _Body(self.body_steps)
+        self.cond_fast = _Body(self.cond_steps, self.interior)
+        self.body_fast = _Body(self.body_steps, self.interior)
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         count = None if self.count is None else int(values[self.count])
@@ -195,8 +196,8 @@ class LoopStep:
             array = values[src]
             sources.append((out, array, (slice(None),) * axis, array.shape[axis], reverse, node))
         collected: list[list[np.ndarray]] = [[] for _ in self.collected]
-        self.cond_fast.prepare(bindings)
-        self.body_fast.prepare(bindings)
+        self.cond_fast.prepare(bindings, values)
+        self.body_fast.prepare(bindings, values)
         i = 0
         try:
             while count is None or i < count:
@@ -309,15 +310,20 @@ def run_steps(steps: list[Step], values: dict[Tensor, np.ndarray], bindings: dic
 class _Body:
     """A loop body's steps, run once per iteration: each layer's result is checked against the dtype
     and shape worked out when the loop starts (a layer whose shape depends on values computed in the
-    loop gets the full check, with the named dims it binds forgotten after each iteration)."""
+    loop gets the full check, with the named dims it binds forgotten after each iteration). A matrix
+    product by a matrix from outside the loop (``varying`` lists the loop's own values) may take the
+    faster form its op gives for a fixed operand, made once per run of the loop
+    (``MatrixMultiply.with_fixed_b``)."""
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: list[Step], varying: list[Tensor]) -> None:
         self.steps = steps
+        self.varying = set(varying)
         self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
         self.dynamic = False
 
-    def prepare(self, bindings: dict[str, int]) -> None:
-        """Work out every layer's expected result for this run of the loop."""
+    def prepare(self, bindings: dict[str, int], values: dict[Tensor, np.ndarray]) -> None:
+        """Work out every layer's expected result for this run of the loop (``values``: those of the
+        tensors from outside it)."""
         self.compiled = []
         self.dynamic = False
         for step in self.steps:
@@ -332,7 +338,12 @@ class _Body:
                 continue
             if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
                 (out,) = step.outputs
-                fast = (_FAST, step.op.reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
+                reference = step.op.reference
+                if step.op.kind == "MatrixMultiply" and len(shapes[0]) == 2 \
+                        and step.input(1) not in self.varying:
+                    reference = step.op_as(MatrixMultiply).with_fixed_b(values[step.input(1)], shapes[0][0]) \
+                        or reference
+                fast = (_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
                 self.compiled.append(fast)
             else:
                 self.compiled.append((_CHECKED, step))
