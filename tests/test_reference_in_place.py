@@ -122,15 +122,17 @@ def test_a_loops_values_keep_their_own_buffers():
     np.testing.assert_allclose(out["last"], np.maximum(want[-1], 0), rtol=1e-6, atol=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.sampled_from(["relu", "sigmoid", "tanh", "gelu", "add", "mul", "sub", "reshape"]),
-                min_size=1, max_size=12),
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["relu", "sigmoid", "tanh", "gelu", "add", "mul", "sub", "square",
+                                           "reshape"]), st.booleans()), min_size=1, max_size=12),
        hnp.arrays(np.float32, (2, 3), elements=st.floats(-5, 5, width=32)))
 def test_chains_of_layers_match_numpy(ops, xv):
+    """Each layer reads the previous result (``add``: and the one before, read after the buffer it
+    was in may have been written); a drawn subset of the intermediates are outputs too."""
     net = td.Network("chain")
     x = net.input("x", td.float32, (2, 3))
     h, ref, seen = x, xv.astype(np.float64), []
-    for i, op in enumerate(ops):
+    for i, (op, shown) in enumerate(ops):
         k = np.float32(0.25 * (i + 1))
         if op == "relu":
             h, ref = td.relu(h), np.maximum(ref, 0)
@@ -146,14 +148,17 @@ def test_chains_of_layers_match_numpy(ops, xv):
             h, ref = h * k, ref * k
         elif op == "sub":
             h, ref = k - h, k - ref
+        elif op == "square":
+            h, ref = h * h, ref * ref
         else:
             h, ref = td.reshape(td.reshape(h, (3, 2)), (2, 3)), ref
         seen.append((h, ref))
-    for i, (t, r) in enumerate(seen):  # every intermediate is an output too: none may be overwritten
-        net.output(f"y{i}", t)
+    shown = sorted({i for i, (_, show) in enumerate(ops) if show} | {len(ops) - 1})
+    for i in shown:  # outputs: none may be overwritten by a later layer
+        net.output(f"y{i}", seen[i][0])
     out = net.run({"x": xv})
-    for i, (_, r) in enumerate(seen):
-        np.testing.assert_allclose(out[f"y{i}"], r, rtol=1e-4, atol=1e-5)
+    for i in shown:
+        np.testing.assert_allclose(out[f"y{i}"], seen[i][1], rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("kind", ["RELU", "SIGMOID", "TANH", "GELU_ERF"])
@@ -177,3 +182,36 @@ def test_gelu_into_a_strided_buffer():
     want = 0.5 * x.astype(np.float64) * (1 + np.vectorize(math.erf)(x.astype(np.float64) / math.sqrt(2)))
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert got is buffer
+
+
+def test_a_chain_of_layers_in_one_buffer(monkeypatch):
+    net = td.Network("chain")
+    x = net.input("x", td.float32, (3, 4))
+    c = values((3, 4), 1)
+    t = x * np.float32(2)
+    side = td.tanh(t + np.float32(0))  # read from outside the chain below
+    h = td.relu(t + c)
+    h = td.sigmoid(h * h - side)
+    net.output("y", td.gelu(h) + side)
+    xv = values((3, 4), 2)
+    t_ = xv.astype(np.float64) * 2
+    s_ = np.tanh(t_)
+    r = np.maximum(t_ + c, 0)
+    h_ = 1 / (1 + np.exp(-(r * r - s_)))
+    want = 0.5 * h_ * (1 + np.vectorize(math.erf)(h_ / math.sqrt(2))) + s_
+    np.testing.assert_allclose(net.run({"x": xv})["y"], want, rtol=1e-5, atol=1e-6)
+    chosen = decisions(net, {"x": xv})
+    assert len(chosen) >= 6
+
+    def broken(self, index):  # a failing layer inside a chain is named in the error
+        def fail(x):
+            raise FloatingPointError("boom")
+        return fail if self.type is ActivationType.SIGMOID else real(self, index)
+
+    real = Activation.in_place
+    monkeypatch.setattr(Activation, "in_place", broken)
+    net2 = td.Network("chain2")
+    x = net2.input("x", td.float32, (3,))
+    net2.output("y", td.tanh(td.sigmoid(td.relu(x * np.float32(2)), name="the_sigmoid")))
+    with pytest.raises(td.ExecutionError, match=r"layer the_sigmoid\) failed .*FloatingPointError: boom"):
+        net2.run({"x": np.ones(3, np.float32)})

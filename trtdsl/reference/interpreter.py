@@ -134,16 +134,27 @@ class Program:
         dead = free_after([n.inputs for n in layers], outputs)
         writable = writable_inputs(layers, dead, expected)
         self.steps: list[tuple[Any, ...]] = []
+        chain: Chain | None = None
         for node, gone, into in zip(layers, dead, writable):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
             inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
             if want is None or -1 in inputs:
+                chain = None
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
                                    tuple(slot[t] for t in gone)))
-            else:
-                op: Any = node.op if into is None else InPlace(cast(Any, node.op).in_place(into))
-                self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+            elif into is None:
+                chain = None
+                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
+            else:
+                if chain is None or node.inputs[into] is not chain.nodes[-1].outputs[0]:
+                    chain = Chain(cast(Tensor, node.inputs[into]))
+                    self.steps.append(())
+                chain.add(node, into)
+                dead_before = self.steps[-1][-1] if self.steps[-1] else ()
+                self.steps[-1] = (chain, getter(tuple(number(t) for t in chain.reads)),
+                                  number(node.outputs[0]), want[0], want[1], node,
+                                  dead_before + tuple(slot[t] for t in gone))
         self.size = len(slot)
         made = {t for n in layers for t in n.outputs} | set(constants)
         self.inputs = [(t, i) for t, i in slot.items() if t not in made]
@@ -163,6 +174,8 @@ class Program:
             else:
                 try:
                     results = op.reference(*inputs(slots))
+                except ChainError as exc:
+                    raise failure(exc.node, exc.exc) from exc.exc
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
@@ -185,13 +198,51 @@ _FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convol
 _FLOAT32 = np.dtype(np.float32)
 
 
-class InPlace:
-    """A layer's in-place form (its op's ``in_place(index)``) in the place of its op in a program."""
+class Chain:
+    """Consecutive layers of a program that each write into the buffer the previous one wrote (the
+    first: into one of its inputs), evaluated as one step: ``reference(buffer, *others)`` runs each
+    layer's in-place form (its op's ``in_place(index)``) on the buffer and the values of ``reads[1:]``,
+    the tensors they read from outside the chain, and returns ``(buffer,)``. The same operations in the
+    same order as layer by layer, without the interpreter's work between them."""
 
-    __slots__ = ("reference",)
+    def __init__(self, source: Tensor) -> None:
+        self.others: dict[Tensor, int] = {}
+        self.source = source
+        self.nodes: list[Node] = []
+        self.calls: list[tuple[Callable[..., Any], int, int | None]] = []
 
-    def __init__(self, reference: Callable[..., tuple[np.ndarray, ...]]) -> None:
-        self.reference = reference
+    @property
+    def reads(self) -> list[Tensor]:
+        return [self.source, *self.others]
+
+    def add(self, node: Node, into: int) -> None:
+        """Append ``node``, which writes into its input ``into`` (the chain's buffer)."""
+        buffer = self.source if not self.nodes else self.nodes[-1].outputs[0]
+        positions = [-1 if t is buffer else self.others.setdefault(cast(Tensor, t), len(self.others))
+                     for t in node.inputs]
+        self.nodes.append(node)
+        call = cast(Any, node.op).in_place(into)
+        self.calls.append((call, positions[0], positions[1] if len(positions) > 1 else None))
+
+    def reference(self, buffer: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray]:
+        step = 0
+        try:
+            for step, (call, first, second) in enumerate(self.calls):
+                if second is None:
+                    call(buffer)
+                else:
+                    call(buffer if first < 0 else others[first], buffer if second < 0 else others[second])
+        except Exception as exc:
+            raise ChainError(self.nodes[step], exc) from exc
+        return (buffer,)
+
+
+class ChainError(Exception):
+    """The layer of a :class:`Chain` whose in-place form raised ``exc``."""
+
+    def __init__(self, node: Node, exc: Exception) -> None:
+        super().__init__(node, exc)
+        self.node, self.exc = node, exc
 
 
 def writable_inputs(layers: Sequence[Node], dead: Sequence[Sequence[Tensor]],
