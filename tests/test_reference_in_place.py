@@ -122,6 +122,37 @@ def test_a_loops_values_keep_their_own_buffers():
     np.testing.assert_allclose(out["last"], np.maximum(want[-1], 0), rtol=1e-6, atol=1e-6)
 
 
+def test_a_loop_body_keeps_what_the_loop_reads_after_it():
+    """Values the loop collects or carries are read again in the body by layers that could write in
+    place; the loop's results must still be theirs."""
+    steps, n = 5, 4
+    net = td.Network("body")
+    xs = net.input("xs", td.float32, (steps, n))
+
+    def step(carry, x):
+        h, c = carry
+        t = td.tanh(h + x)  # collected, then read by a layer that could take its buffer
+        c2 = td.sigmoid(c * np.float32(0.5) + t)  # carried, then read likewise
+        h2 = td.relu(t * np.float32(2)) - c2
+        return (h2, c2), t
+
+    (h, c), ts = td.scan(step, (np.zeros(n, np.float32), np.ones(n, np.float32)), xs)
+    net.output("ts", ts)
+    net.output("h", h)
+    net.output("c", c)
+    xv = values((steps, n))
+    out = net.run({"xs": xv})
+    h_, c_, want = np.zeros(n), np.ones(n), []
+    for x in xv.astype(np.float64):
+        t = np.tanh(h_ + x)
+        c_ = 1 / (1 + np.exp(-(c_ * 0.5 + t)))
+        h_ = np.maximum(t * 2, 0) - c_
+        want.append(t)
+    np.testing.assert_allclose(out["ts"], np.array(want), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out["h"], h_, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out["c"], c_, rtol=1e-6, atol=1e-6)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["relu", "sigmoid", "tanh", "gelu", "add", "mul", "sub", "square",
                                            "reshape"]), st.booleans()), min_size=1, max_size=12),

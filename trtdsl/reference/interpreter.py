@@ -121,10 +121,11 @@ class Program:
 
     A float32 elementwise or activation layer writes its result into the buffer of an input when the
     plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
-    over fresh memory; the values are the same (the same ufuncs, element by element)."""
+    over fresh memory; the values are the same (the same ufuncs, element by element). ``forms`` gives
+    layers another form of their op's reference (a loop's product by a fixed matrix)."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
-                 expected: Expected) -> None:
+                 expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {}) -> None:
         slot: dict[Tensor, int] = {}
 
         def number(t: Tensor) -> int:
@@ -144,7 +145,8 @@ class Program:
                                    tuple(slot[t] for t in gone)))
             elif into is None:
                 chain = None
-                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+                op = Form(forms[node]) if node in forms else node.op
+                self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
             else:
                 if chain is None or node.inputs[into] is not chain.nodes[-1].outputs[0]:
@@ -196,6 +198,15 @@ class Program:
 # input, no cached array), so that a later layer may overwrite them once they are dead.
 _FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convolution"})
 _FLOAT32 = np.dtype(np.float32)
+
+
+class Form:
+    """Another form of a layer's reference (``reference(*inputs)``) in the place of its op."""
+
+    __slots__ = ("reference",)
+
+    def __init__(self, reference: Callable[..., tuple[np.ndarray, ...]]) -> None:
+        self.reference = reference
 
 
 class Chain:
