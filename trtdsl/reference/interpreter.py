@@ -112,17 +112,18 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 class Program:
     """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
     keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs,
-    output, dtype, shape, node, dead)`` with ``op.reference(*inputs(slots))`` the layer's results (``op``
-    is the layer's op, or an :class:`InPlace`: see below), ``inputs(slots)`` the input values (see
-    :func:`getter`), the output slot, the promised dtype and shape, and the slots read for the last time
-    there. ``op`` is None for a layer that needs the full check (several outputs, an omitted input, a
-    data-dependent size); ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted)
-    and outputs. The constants' values fill their slots before the first layer.
+    output, dtype, shape, node, dead)`` with ``op.reference(*inputs(slots))`` the layer's results
+    (``op`` is the layer's op, a :class:`Form` or a :class:`Chain`: see below), ``inputs(slots)`` the
+    input values (see :func:`getter`), the output slot, the promised dtype and shape, and the slots read
+    for the last time there. ``op`` is None for a layer that needs the full check (several outputs, an
+    omitted input, a data-dependent size); ``inputs`` and ``output`` are then the slots of all its
+    inputs (-1: omitted) and outputs. The constants' values fill their slots before the first layer.
 
     A float32 elementwise or activation layer writes its result into the buffer of an input when the
     plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
-    over fresh memory; the values are the same (the same ufuncs, element by element). ``forms`` gives
-    layers another form of their op's reference (a loop's product by a fixed matrix)."""
+    over fresh memory; the values are the same (the same ufuncs, element by element). Consecutive such
+    layers writing into one buffer are one step (:class:`Chain`). ``forms`` gives layers another form
+    of their op's reference (a loop's product by a fixed matrix)."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
                  expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {}) -> None:
