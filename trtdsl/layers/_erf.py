@@ -88,8 +88,9 @@ def erf(x: np.ndarray) -> np.ndarray:
     return out.reshape(x.shape)
 
 
-def gelu(x: np.ndarray) -> np.ndarray:
-    """``0.5 * x * (1 + erf(x * sqrt(0.5)))`` in float32 arithmetic, block by block.
+def gelu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``0.5 * x * (1 + erf(x * sqrt(0.5)))`` in float32 arithmetic, block by block, into ``out`` (which
+    may be ``x`` itself) or a new array.
 
     For ``x`` far below 0, ``1 + erf`` cancels: the absolute error there is about ``|x| * 3e-8`` (float32
     rounding of a value near 1), as in any float32 evaluation of this formula.
@@ -99,15 +100,20 @@ def gelu(x: np.ndarray) -> np.ndarray:
           dtype=float32)
     """
     x = np.asarray(x, dtype=np.float32)
+    if out is not None and not out.flags.c_contiguous:  # its flat view would be a copy
+        out[...] = gelu(x)
+        return out
     flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    gathered = np.empty(min(flat.size, _BLOCK), np.complex128)
+    result = np.empty_like(flat) if out is None else out.reshape(-1)
+    size = min(flat.size, _BLOCK)
+    gathered = np.empty(size, np.complex128)
+    scratch = np.empty(size, np.float32)
     half, root = np.float32(0.5), np.float32(math.sqrt(0.5))
     for start in range(0, flat.size, _BLOCK):
         v = flat[start:start + _BLOCK]
-        y = out[start:start + _BLOCK]
+        y = scratch[:v.size]
         _erf_block(v * root, y, gathered)
         y += np.float32(1)
         y *= v
-        y *= half
-    return out.reshape(x.shape)
+        np.multiply(y, half, out=result[start:start + _BLOCK])
+    return result.reshape(x.shape) if out is None else out

@@ -82,11 +82,12 @@ _A = ActivationType
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _FLOAT32 = np.dtype(np.float32)
 _ONE = np.ones((), np.float32)  # a 0-d array is the cheapest operand for a ufunc
+_ZERO_ARRAY = np.zeros((), np.float32)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """``1 / (1 + np.exp(-x))``, the same operations in one buffer."""
-    e = np.negative(x)
+def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + np.exp(-x))``, the same operations in one buffer (``out``, or a new one)."""
+    e = np.negative(x, out=out)
     if e.__class__ is not np.ndarray:  # a 0-d input gives a NumPy scalar
         return 1 / (1 + np.exp(e))
     np.exp(e, out=e)
@@ -110,6 +111,13 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
     _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
     _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
+}
+# Activation.in_place's functions: each computes its formula's float32 value into x
+_IN_PLACE: dict[str, Callable[[np.ndarray], tuple[np.ndarray]]] = {
+    "RELU": lambda x: (np.fmax(x, _ZERO_ARRAY, out=x),),
+    "SIGMOID": lambda x: (_sigmoid(x, x),),
+    "TANH": lambda x: (np.tanh(x, out=x),),
+    "GELU_ERF": lambda x: (_gelu_erf(x, x),),
 }
 # the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
 _FORMULAS_BY_NAME = {kind._name_: fn for kind, fn in _FORMULAS.items()}
@@ -166,6 +174,12 @@ class Activation(Op):
         if x.dtype.kind in "iu":
             return (np.maximum(x, 0).astype(x.dtype),)
         return (in_float(lambda v: fn(v, alpha, beta), x.dtype, x),)
+
+    def in_place(self, index: int) -> Callable[[np.ndarray], tuple[np.ndarray]] | None:
+        """For a float32 input, :meth:`reference` computed into the input (whose value nothing reads
+        afterwards: the interpreter decides it from the plan) with the same operations in the same order,
+        or None for the types without such a form here."""
+        return _IN_PLACE.get(self.type._name_)
 
 
 def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,

@@ -160,6 +160,18 @@ class ElementWise(Op):
             return (np.asarray(fn(a, b), dtype=np.bool_),)
         return (in_float(fn, a.dtype, a, b),)
 
+    def in_place(self, index: int) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray]] | None:
+        """For float32 inputs, :meth:`reference` computed into input ``index`` (whose value nothing reads
+        afterwards: the interpreter decides it from the plan), ``fn(a, b, out=(a, b)[index])``: the same
+        ufunc, the same value per element. None where the operation has no such form (comparisons,
+        division, which has an integer form, floor division)."""
+        fn, _, is_cmp = _TABLE_BY_NAME[self.op._name_]
+        if is_cmp or not isinstance(fn, np.ufunc):
+            return None
+        if index == 0:
+            return lambda a, b: (fn(a, b, out=a),)
+        return lambda a, b: (fn(a, b, out=b),)
+
 
 def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | None = None) -> Tensor:
     """``op(a, b)`` as one IElementWiseLayer; ``op`` is an :class:`ElementWiseOperation` or its name.

@@ -9,7 +9,7 @@ promised, so a shape rule and its reference can never silently disagree.
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 import numpy as np
 
@@ -111,15 +111,22 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 class Program:
     """A plan's layers as flat tuples over numbered slots (a list indexed by int is cheaper than a dict
-    keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs, output,
-    dtype, shape, node, dead)`` with ``inputs(slots)`` the input values (see :func:`getter`), the output
-    slot, the promised dtype and shape, and the slots read for the last time there. ``op`` is None for a
-    layer that needs the full check (several outputs, an omitted input, a data-dependent size);
-    ``inputs`` and ``output`` are then the slots of all its inputs (-1: omitted) and outputs. The
-    constants' values fill their slots before the first layer."""
+    keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs,
+    output, dtype, shape, node, dead)`` with ``op.reference(*inputs(slots))`` the layer's results
+    (``op`` is the layer's op, a :class:`Form` or a :class:`Chain`: see below), ``inputs(slots)`` the
+    input values (see :func:`getter`), the output slot, the promised dtype and shape, and the slots read
+    for the last time there. ``op`` is None for a layer that needs the full check (several outputs, an
+    omitted input, a data-dependent size); ``inputs`` and ``output`` are then the slots of all its
+    inputs (-1: omitted) and outputs. The constants' values fill their slots before the first layer.
+
+    A float32 elementwise or activation layer writes its result into the buffer of an input when the
+    plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
+    over fresh memory; the values are the same (the same ufuncs, element by element). Consecutive such
+    layers writing into one buffer are one step (:class:`Chain`). ``forms`` gives layers another form
+    of their op's reference (a loop's product by a fixed matrix)."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
-                 expected: Expected) -> None:
+                 expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {}) -> None:
         slot: dict[Tensor, int] = {}
 
         def number(t: Tensor) -> int:
@@ -127,16 +134,30 @@ class Program:
 
         self.constants = [(number(t), value) for t, value in constants.items()]
         dead = free_after([n.inputs for n in layers], outputs)
+        writable = writable_inputs(layers, dead, expected)
         self.steps: list[tuple[Any, ...]] = []
-        for node, gone in zip(layers, dead):
+        chain: Chain | None = None
+        for node, gone, into in zip(layers, dead, writable):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
             inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
             if want is None or -1 in inputs:
+                chain = None
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
                                    tuple(slot[t] for t in gone)))
-            else:
-                self.steps.append((node.op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
+            elif into is None:
+                chain = None
+                op = Form(forms[node]) if node in forms else node.op
+                self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
+            else:
+                if chain is None or node.inputs[into] is not chain.nodes[-1].outputs[0]:
+                    chain = Chain(cast(Tensor, node.inputs[into]))
+                    self.steps.append(())
+                chain.add(node, into)
+                dead_before = self.steps[-1][-1] if self.steps[-1] else ()
+                self.steps[-1] = (chain, getter(tuple(number(t) for t in chain.reads)),
+                                  number(node.outputs[0]), want[0], want[1], node,
+                                  dead_before + tuple(slot[t] for t in gone))
         self.size = len(slot)
         made = {t for n in layers for t in n.outputs} | set(constants)
         self.inputs = [(t, i) for t, i in slot.items() if t not in made]
@@ -156,6 +177,8 @@ class Program:
             else:
                 try:
                     results = op.reference(*inputs(slots))
+                except ChainError as exc:
+                    raise failure(exc.node, exc.exc) from exc.exc
                 except Exception as exc:
                     raise failure(node, exc) from exc
                 array = results[0]
@@ -170,6 +193,98 @@ class Program:
                 slots[i] = None
         for t, i in self.outputs:
             values[t] = slots[i]
+
+
+# Layer kinds whose reference returns new arrays that share memory with nothing else (no view of an
+# input, no cached array), so that a later layer may overwrite them once they are dead.
+_FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convolution"})
+_FLOAT32 = np.dtype(np.float32)
+
+
+class Form:
+    """Another form of a layer's reference (``reference(*inputs)``) in the place of its op."""
+
+    __slots__ = ("reference",)
+
+    def __init__(self, reference: Callable[..., tuple[np.ndarray, ...]]) -> None:
+        self.reference = reference
+
+
+class Chain:
+    """Consecutive layers of a program that each write into the buffer the previous one wrote (the
+    first: into one of its inputs), evaluated as one step: ``reference(buffer, *others)`` runs each
+    layer's in-place form (its op's ``in_place(index)``) on the buffer and the values of ``reads[1:]``,
+    the tensors they read from outside the chain, and returns ``(buffer,)``. The same operations in the
+    same order as layer by layer, without the interpreter's work between them."""
+
+    def __init__(self, source: Tensor) -> None:
+        self.others: dict[Tensor, int] = {}
+        self.source = source
+        self.nodes: list[Node] = []
+        self.calls: list[tuple[Callable[..., Any], int, int | None]] = []
+
+    @property
+    def reads(self) -> list[Tensor]:
+        return [self.source, *self.others]
+
+    def add(self, node: Node, into: int) -> None:
+        """Append ``node``, which writes into its input ``into`` (the chain's buffer)."""
+        buffer = self.source if not self.nodes else self.nodes[-1].outputs[0]
+        positions = [-1 if t is buffer else self.others.setdefault(cast(Tensor, t), len(self.others))
+                     for t in node.inputs]
+        self.nodes.append(node)
+        call = cast(Any, node.op).in_place(into)
+        self.calls.append((call, positions[0], positions[1] if len(positions) > 1 else None))
+
+    def reference(self, buffer: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray]:
+        step = 0
+        try:
+            for step, (call, first, second) in enumerate(self.calls):
+                if second is None:
+                    call(buffer)
+                else:
+                    call(buffer if first < 0 else others[first], buffer if second < 0 else others[second])
+        except Exception as exc:
+            raise ChainError(self.nodes[step], exc) from exc
+        return (buffer,)
+
+
+class ChainError(Exception):
+    """The layer of a :class:`Chain` whose in-place form raised ``exc``."""
+
+    def __init__(self, node: Node, exc: Exception) -> None:
+        super().__init__(node, exc)
+        self.node, self.exc = node, exc
+
+
+def writable_inputs(layers: Sequence[Node], dead: Sequence[Sequence[Tensor]],
+                    expected: Expected) -> list[int | None]:
+    """Per layer, the index of an input whose buffer the layer may write its result into, or None.
+
+    The decision is static, from the plan: the input must be made by a layer of ``layers`` whose kind
+    returns new arrays (``_FRESH_KINDS``: not a network input, a constant or a loop's value), read for
+    the last time by this layer (``dead``, from :func:`free_after`, which never lists a value handed to
+    the caller), never read by a layer that may return a view of it (a reshape, a slice, a layer of
+    several outputs: such a view could outlive it), and be float32 of the result's shape; the layer's
+    op must have an ``in_place`` form for that input. The result then owns the buffer alone, so it may
+    be written in turn. Each run makes its arrays anew, so no run writes into a previous run's results.
+    """
+    fresh = {n.outputs[0] for n in layers if n.op.kind in _FRESH_KINDS and len(n.outputs) == 1}
+    viewed = {t for n in layers if n.op.kind not in _FRESH_KINDS or len(n.outputs) != 1
+              for t in n.inputs if t is not None}
+    found: list[int | None] = []
+    for node, gone in zip(layers, dead):
+        want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
+        into = None
+        if want is not None and want[0] == _FLOAT32 and hasattr(node.op, "in_place"):
+            last = set(gone)
+            for index, t in enumerate(node.inputs):
+                if t in fresh and t not in viewed and t in last and expected.get(t) == want \
+                        and node.op.in_place(index) is not None:
+                    into = index
+                    break
+        found.append(into)
+    return found
 
 
 def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
@@ -414,4 +529,4 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
 
 
 __all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
-           "getter"]
+           "getter", "writable_inputs"]

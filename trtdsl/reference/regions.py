@@ -33,9 +33,10 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region
 from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
-from trtdsl.reference.interpreter import (check_result, evaluate_node, failure, free_after, getter,
-                                         needed_nodes)
+from trtdsl.reference.interpreter import (Expected, Program, check_result, evaluate_node, failure, free_after,
+                                         getter, needed_nodes)
 
 # A step of a block: a layer, or a nested loop or conditional.
 Step = Any
@@ -183,8 +184,9 @@ class LoopStep:
         self.results = [n.outputs[0] for n in self.outputs]
         self.interior = made + body_made + [out for out, *_ in self.iterators]
         self.interior += [out for out, _, _ in self.recurrences]
-        self.cond_fast = _Body(self.cond_steps)
-        self.body_fast = _Body(self.body_steps)
+        self.cond_fast = _Body(self.cond_steps, self.interior, [t for t in (self.condition,) if t is not None])
+        self.body_fast = _Body(self.body_steps, self.interior,
+                               [nxt for _, _, nxt in self.recurrences] + [n.input(0) for n in self.outputs])
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         count = None if self.count is None else int(values[self.count])
@@ -195,8 +197,8 @@ class LoopStep:
             array = values[src]
             sources.append((out, array, (slice(None),) * axis, array.shape[axis], reverse, node))
         collected: list[list[np.ndarray]] = [[] for _ in self.collected]
-        self.cond_fast.prepare(bindings)
-        self.body_fast.prepare(bindings)
+        self.cond_fast.prepare(bindings, values)
+        self.body_fast.prepare(bindings, values)
         i = 0
         try:
             while count is None or i < count:
@@ -309,17 +311,33 @@ def run_steps(steps: list[Step], values: dict[Tensor, np.ndarray], bindings: dic
 class _Body:
     """A loop body's steps, run once per iteration: each layer's result is checked against the dtype
     and shape worked out when the loop starts (a layer whose shape depends on values computed in the
-    loop gets the full check, with the named dims it binds forgotten after each iteration)."""
+    loop gets the full check, with the named dims it binds forgotten after each iteration). A matrix
+    product by a matrix from outside the loop (``varying`` lists the loop's own values) may take the
+    faster form its op gives for a fixed operand, made once per run of the loop
+    (``MatrixMultiply.with_fixed_b``).
 
-    def __init__(self, steps: list[Step]) -> None:
+    A body of layers only, whose every shape is known when the loop starts, runs as an interpreter
+    :class:`~trtdsl.reference.interpreter.Program` over numbered slots, made once per run of the loop:
+    ``keep`` (the values the loop reads after the body: the recurrences' next values and what the loop
+    outputs, or the condition) are its outputs, so only values made and last read within one iteration
+    are written in place (see :func:`~trtdsl.reference.interpreter.writable_inputs`)."""
+
+    def __init__(self, steps: list[Step], varying: list[Tensor], keep: list[Tensor]) -> None:
         self.steps = steps
+        self.varying = set(varying)
+        self.keep = list(dict.fromkeys(keep))
         self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
         self.dynamic = False
+        self.program: Program | None = None
 
-    def prepare(self, bindings: dict[str, int]) -> None:
-        """Work out every layer's expected result for this run of the loop."""
+    def prepare(self, bindings: dict[str, int], values: dict[Tensor, np.ndarray]) -> None:
+        """Work out every layer's expected result for this run of the loop (``values``: those of the
+        tensors from outside it)."""
         self.compiled = []
         self.dynamic = False
+        self.program = None
+        forms = {}
+        expected: Expected = {}
         for step in self.steps:
             if not isinstance(step, Node):
                 self.compiled.append((_REGION, step))
@@ -332,12 +350,24 @@ class _Body:
                 continue
             if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
                 (out,) = step.outputs
-                fast = (_FAST, step.op.reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
+                reference = step.op.reference
+                if step.op.kind == "MatrixMultiply" and len(shapes[0]) == 2 \
+                        and step.input(1) not in self.varying:
+                    fixed = step.op_as(MatrixMultiply).with_fixed_b(values[step.input(1)], shapes[0][0])
+                    if fixed is not None:
+                        reference = forms[step] = fixed
+                fast = (_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
                 self.compiled.append(fast)
             else:
                 self.compiled.append((_CHECKED, step))
+            expected.update((t, (t.dtype.numpy, shape)) for t, shape in zip(step.outputs, shapes))
+        if not self.dynamic and all(isinstance(step, Node) for step in self.steps):
+            self.program = Program({}, self.steps, self.keep, expected, forms)
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        if self.program is not None:
+            self.program.run(values, bindings)
+            return
         scratch = dict(bindings) if self.dynamic else bindings
         for item in self.compiled:
             kind = item[0]
