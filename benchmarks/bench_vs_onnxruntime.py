@@ -3,8 +3,11 @@
 Each network is built with trtdsl's public API, exported with ``to_onnx()`` and run on onnxruntime's CPU
 execution provider (default graph optimizations, 2 intra-op threads) and on the NumPy reference (NumPy's
 BLAS with as many threads as the cores other processes leave idle: trtdsl.reference.blas), on the same
-inputs, in one process. The two are interleaved (reference,
-onnxruntime, reference, ...) after a warm-up, so both see the same machine conditions; the table gives
+inputs, in one process. The two take turns after a warm-up (the one going first alternating), so both
+see the same machine conditions. Each turn pauses (``--settle``, 0.2 s), runs the engine once untimed and
+then times one run: OpenBLAS's threads and onnxruntime's intra-op threads keep spinning on a core for a
+while after a run, so without the pause each engine would be timed while the other's idle threads take a
+core from it, and the untimed run wakes the engine's own threads as repeated use would. The table gives
 the median wall time of each, their ratio (reference / onnxruntime), the largest absolute difference of
 the outputs, and the GFLOP/s each reaches (multiply-adds of the convolutions and matrix products count
 two FLOPs; other layers are not counted).
@@ -185,19 +188,23 @@ class Row:
         return self.reference / self.onnxruntime
 
 
-def measure(case: Case, warmup: int, repeats: int) -> Row:
+def measure(case: Case, warmup: int, repeats: int, settle: float) -> Row:
     ort_run = onnxruntime_runner(case.net)
 
     def ref_run(feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return case.net.run(feeds)
 
+    engines = (("reference", ref_run), ("onnxruntime", ort_run))
+    for _, fn in engines * warmup:
+        fn(case.feeds)
     times: dict[str, list[float]] = {"reference": [], "onnxruntime": []}
-    for i in range(warmup + repeats):
-        for label, fn in (("reference", ref_run), ("onnxruntime", ort_run)):
+    for i in range(repeats):
+        for label, fn in engines[i % 2:] + engines[:i % 2]:
+            time.sleep(settle)
+            fn(case.feeds)
             start = time.perf_counter()
             fn(case.feeds)
-            if i >= warmup:
-                times[label].append(time.perf_counter() - start)
+            times[label].append(time.perf_counter() - start)
     want, got = ort_run(case.feeds), ref_run(case.feeds)
     diff = max(float(np.max(np.abs(got[k].astype(np.float64) - want[k]))) for k in want)
     return Row(case.name, statistics.median(times["reference"]), statistics.median(times["onnxruntime"]),
@@ -231,6 +238,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
     parser.add_argument("--contended", action="store_true",
                         help="also run with a CPU-bound process competing for the cores")
+    parser.add_argument("--settle", type=float, default=0.2, metavar="SECONDS",
+                        help="pause before each turn, letting the other engine's threads go idle")
     args = parser.parse_args()
     warmup, repeats = (1, 3) if args.quick else (2, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -238,13 +247,13 @@ def main() -> None:
 
     print(f"trtdsl {td.__version__}, numpy {np.__version__}, onnxruntime {ort.__version__} "
           f"({ORT_THREADS} intra-op threads); {os.cpu_count()} CPUs, load average {load:.1f}; "
-          f"median of {repeats} after {warmup} warm-up\n")
+          f"median of {repeats} after {warmup} warm-up, {args.settle:g} s pause before each turn\n")
     cases = [make() for make in CASES]
-    quiet = table([measure(c, warmup, repeats) for c in cases], "Without added load:")
+    quiet = table([measure(c, warmup, repeats, args.settle) for c in cases], "Without added load:")
     if args.contended:
         spinner = competitor()
         try:
-            loaded = table([measure(c, warmup, repeats) for c in cases],
+            loaded = table([measure(c, warmup, repeats, args.settle) for c in cases],
                            "\nWith a CPU-bound process competing:")
         finally:
             spinner.kill()
