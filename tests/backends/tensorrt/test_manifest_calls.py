@@ -122,6 +122,7 @@ PROBED = {
     "INetworkDefinition.add_attention_v2", "IAttention.causal_kind", "IAttention.query_form",
     "IAttention.key_value_form", "IAttention.query_lengths", "IAttention.key_value_lengths",
     "CausalMaskKind.name", "AttentionIOForm.name", "IKVCacheUpdateLayer.update_form",
+    "IKVCacheUpdateLayer.update_lengths",  # set only with a packed update form, refused before on 10.x
 }
 
 
