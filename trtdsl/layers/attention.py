@@ -128,9 +128,10 @@ PADDED, PACKED = AttentionIOForm.PADDED_BHND, AttentionIOForm.PACKED_NHD
 QUANTIZE_TO: tuple[DType, ...] = (dtypes.float8_e4m3, dtypes.int8)  # setNormalizationQuantizeToType
 
 
-def _same_dim(a: DimLike, b: DimLike) -> bool:
-    """Whether two dims may be equal: equal, or an int against a named dim (known at run time)."""
-    return a == b or isinstance(a, int) != isinstance(b, int)
+def _same_dim(a: DimLike | None, b: DimLike | None) -> bool:
+    """Whether two dims may be equal: equal, an int against a named dim (known at run time), or one not
+    known before the run (None)."""
+    return a is None or b is None or a == b or isinstance(a, int) != isinstance(b, int)
 
 
 @attrs.frozen
@@ -237,9 +238,9 @@ class Attention(Op):
         return b, n, s, h
 
     def _check_lengths(self, label: str, q: TensorType, k: TensorType, q_lengths: TensorType | None,
-                       kv_lengths: TensorType | None) -> DimLike:
+                       kv_lengths: TensorType | None) -> DimLike | None:
         """Check the lengths against the forms, and that every input tells one batch size ``B``; returns
-        it (a named dim, or ``"B"`` where only lengths tell it and not statically)."""
+        it (a named dim, or None where only lengths tell it and not statically)."""
         if self.query_form is PACKED and q_lengths is None:
             raise ArgumentError(f"{label}: a PACKED_NHD query needs 'query_lengths', the cumulative token "
                                 "counts [B + 1] (IAttention::setQueryLengths)")
@@ -249,7 +250,7 @@ class Attention(Op):
         if self.key_value_form is PACKED and kv_lengths is None:
             raise ArgumentError(f"{label}: PACKED_NHD key/value need 'key_value_lengths', the cumulative "
                                 "token counts [B + 1] (IAttention::setKeyValueLengths)")
-        told: list[tuple[str, DimLike]] = []  # (what, B)
+        told: list[tuple[str, DimLike | None]] = []  # (what, B)
         if self.query_form is PADDED:
             told.append((f"query {q.shape_text}", q.shape[0]))
         if self.key_value_form is PADDED:
@@ -276,9 +277,9 @@ class Attention(Op):
             raise ShapeError(f"{label}: the inputs tell different batch sizes: "
                              + ", ".join(f"{what} B = {b}" for what, b in told if b is not None)
                              + "; expected one B")
-        return known[0][1] if known else named[0] if named else "B"
+        return known[0][1] if known else named[0] if named else None
 
-    def _check_mask(self, label: str, mask: TensorType, q: TensorType, full: tuple[DimLike, ...]) -> None:
+    def _check_mask(self, label: str, mask: TensorType, q: TensorType, full: tuple[DimLike | None, ...]) -> None:
         if self.causal is not CausalMaskKind.NONE:
             raise ArgumentError(f"{label}: a mask and causal={self.causal.name} cannot be used together "
                                 "(IAttention::setCausalKind); put the causal condition into the mask")
@@ -335,16 +336,16 @@ class Attention(Op):
             return None
         queries = (self._cumulative("query_lengths", q_lengths, q.shape[0]) if q_lengths is not None
                    else None)
-        if self.key_value_form is PACKED:
+        if kv_lengths is None:
+            keys = [slice(0, k.shape[2])] * k.shape[0]
+        elif self.key_value_form is PACKED:
             keys = self._cumulative("key_value_lengths", kv_lengths, k.shape[0])
-        elif kv_lengths is not None:
+        else:
             if ((kv_lengths < 0) | (kv_lengths > k.shape[2])).any():
                 bad = int(kv_lengths[(kv_lengths < 0) | (kv_lengths > k.shape[2])][0])
                 raise ExecutionError(f"{self.label()}: key_value_lengths has {bad}; expected lengths from 0 to "
                                      f"the key/value tokens {k.shape[2]} (IAttention::setKeyValueLengths)")
             keys = [slice(0, int(n)) for n in kv_lengths]
-        else:
-            keys = [slice(0, k.shape[2])] * k.shape[0]
         if queries is None:
             queries = [slice(0, q.shape[2])] * q.shape[0]
         if len(queries) != len(keys):

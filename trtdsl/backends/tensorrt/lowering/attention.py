@@ -19,6 +19,7 @@ from trtdsl.backends.tensorrt.lowering.context import LowerContext, RaiseContext
 from trtdsl.backends.tensorrt.lowering.registry import Raised, register
 from trtdsl.errors import BackendError
 from trtdsl.ir.node import Node
+from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.attention import PADDED, Attention, AttentionIOForm, AttentionNormalizationOp, CausalMaskKind
 
 # IAttention's optional tensors, by the input index trtdsl's op (and IAttentionInputLayer) gives them
@@ -70,7 +71,7 @@ def _raise_attention(ctx: RaiseContext, layer: Any) -> Raised:
     to = ctx.dtype(attention.normalization_quantize_to_type) if quantized else None
     op = Attention(ctx.api.from_enum(AttentionNormalizationOp, attention.norm_op, attention.name), causal,
                    bool(attention.decomposable), forms[0], forms[1], to)
-    inputs = [ctx.tensors[attention.get_input(i)] for i in range(3)]
+    inputs: list[Tensor | None] = [ctx.tensors[attention.get_input(i)] for i in range(3)]
     inputs += [None if t is None else ctx.tensors[t] for t in optional]
     while inputs[-1] is None:
         inputs.pop()
