@@ -379,6 +379,14 @@ ERRORS = [
                  "'key_value_lengths' (4,) B = 3; expected one B",
      call(lambda q, k, n, m: td.attention(q, k, k, query_form="packed_nhd", key_value_form="packed_nhd",
                                           query_lengths=n, key_value_lengths=m), PQ, PKV, LEN, (td.int32, (4,)))),
+    (ShapeError, "Attention[SOFTMAX]: input 'query_lengths' has shape (0,); expected [B + 1], at least one "
+                 "element",
+     call(lambda q, k, n: td.attention(q, k, k, query_form="packed_nhd", query_lengths=n), PQ, KV,
+          (td.int32, (0,)))),
+    (ShapeError, "Attention[SOFTMAX]: the inputs tell different batch sizes: query (b, 4, 3, 8) B = b, key "
+                 "(b, 2, 5, 8) B = b, 'key_value_lengths' (c,) B = c; expected one B",
+     call(lambda q, k, n: td.attention(q, k, k, key_value_lengths=n), (td.float32, ("b", 4, 3, 8)),
+          (td.float32, ("b", 2, 5, 8)), (td.int32, ("c",)))),
     (ShapeError, "Attention[SOFTMAX]: input 'key_value_lengths' has shape (1, 2); expected rank 1: [B]",
      call(lambda q, k, n: td.attention(q, k, k, key_value_lengths=n), H, KV, (td.int32, (1, 2)))),
     (DTypeError, "Attention[SOFTMAX]: input 'query_lengths' has dtype int64; expected one of int32",

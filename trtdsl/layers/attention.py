@@ -269,15 +269,11 @@ class Attention(Op):
             told.append((f"'{arg}' {t.shape_text}", n - 1 if cumulative and isinstance(n, int) else
                          n if not cumulative else None))
         known = [(what, b) for what, b in told if isinstance(b, int)]
-        if len({b for _, b in known}) > 1:
+        named = [(what, b) for what, b in told if b is not None and not isinstance(b, int)]
+        if len({b for _, b in known or named}) > 1:  # named dims are compared where no int is told
             raise ShapeError(f"{label}: the inputs tell different batch sizes: "
-                             + ", ".join(f"{what} B = {b}" for what, b in known) + "; expected one B")
-        named = [b for _, b in told if b is not None and not isinstance(b, int)]
-        if not known and len(set(named)) > 1:
-            raise ShapeError(f"{label}: the inputs tell different batch sizes: "
-                             + ", ".join(f"{what} B = {b}" for what, b in told if b is not None)
-                             + "; expected one B")
-        return known[0][1] if known else named[0] if named else None
+                             + ", ".join(f"{what} B = {b}" for what, b in known or named) + "; expected one B")
+        return (known or named or [("", None)])[0][1]
 
     def _check_mask(self, label: str, mask: TensorType, q: TensorType, full: tuple[DimLike | None, ...]) -> None:
         if self.causal is not CausalMaskKind.NONE:
