@@ -140,6 +140,18 @@ def tensorrt_case(fn: CaseFn) -> CaseFn:
     return fn
 
 
+TENSORRT_11_ONLY: set[str] = set()
+"""The cases and expectations (by name) of what only TensorRT 11 has: checked on the 11.4 stand-in only
+(a test next to each says what 10.16 answers)."""
+
+
+def tensorrt_11_only(fn: Any) -> Any:
+    """Mark a ``@tensorrt_case`` (put this decorator above it) as one for TensorRT 11 only; an expectation
+    is marked by its name (``TENSORRT_11_ONLY.add(name)``)."""
+    TENSORRT_11_ONLY.add(fn.__name__)
+    return fn
+
+
 def kinds_of(net: td.Network) -> set[str]:
     return {node.op.kind for node in net.nodes}
 

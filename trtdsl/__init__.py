@@ -47,7 +47,7 @@ from trtdsl.layers.activation import (
     softplus, softsign, tanh, thresholded_relu,
 )
 from trtdsl.layers.assertion import assert_
-from trtdsl.layers.attention import AttentionNormalizationOp, CausalMaskKind, attention
+from trtdsl.layers.attention import AttentionIOForm, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast, identity
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.convolution import PaddingMode, conv, conv_transpose
@@ -139,7 +139,7 @@ __all__ = [
     "RegionError", "ShapeError", "ShapeSyncWarning",
     # the layer families' functions and enums (each layer module's __all__, less its op classes)
     # -- generated: the layer families' names
-    "ActivationType", "AttentionNormalizationOp", "BoundingBoxFormat", "CausalMaskKind",
+    "ActivationType", "AttentionIOForm", "AttentionNormalizationOp", "BoundingBoxFormat", "CausalMaskKind",
     "CollectiveOperation", "CumulativeOperation", "ElementWiseOperation", "FillOperation", "GatherMode",
     "GridSampleMode", "InterpolationMode", "KVCacheMode", "MatrixOperation", "MoEActType", "PaddingMode",
     "PoolingType", "ReduceOperation", "ResizeCoordinateTransformation", "ResizeRoundMode", "ResizeSelector",

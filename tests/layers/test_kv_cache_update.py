@@ -1,6 +1,8 @@
 """KVCacheUpdate: writes at arbitrary indices (past the cache and negative ones ignored, position by
 position), against a plain Python copy loop; and the cache as a loop's recurrence, one token per step."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,9 +10,9 @@ from hypothesis import strategies as st
 from support import arrays, call, expect_error, f32
 
 import trtdsl as td
-from backend_rows import Row, FLOATS, INTS, tensorrt_case, tensorrt_expectation, Layer
+from backend_rows import TENSORRT_11_ONLY, Row, FLOATS, INTS, tensorrt_11_only, tensorrt_case, tensorrt_expectation, Layer
 from trtdsl.backends.tensorrt import lower, raise_network, standin
-from trtdsl.errors import BackendError, DTypeError, ShapeError
+from trtdsl.errors import ArgumentError, BackendError, DTypeError, ShapeError
 from trtdsl.layers.kv_cache_update import KVCacheMode, KVCacheUpdate
 
 
@@ -83,17 +85,53 @@ def test_round_trip_through_tensorrt(version):
     assert raise_network(lower(net, trt).network, trt).format(locations=False) == net.format(locations=False)
 
 
-def test_raise_refuses_a_packed_update():
+# -- the packed update (TensorRT 11) --------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, td.bfloat16.numpy], ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_a_packed_update_writes_each_items_tokens_at_its_write_index(dtype, data):
+    batch, heads, size, width = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 2)),
+                                 data.draw(st.integers(1, 6)), data.draw(st.integers(1, 3)))
+    counts = data.draw(st.lists(st.integers(0, 4), min_size=batch, max_size=batch))
+    spare = data.draw(st.integers(0, 2))  # rows past the last length
+    cache = data.draw(arrays(dtype, (batch, heads, size, width)))
+    update = data.draw(arrays(dtype, (sum(counts) + spare, heads, width)))
+    starts = np.array(data.draw(st.lists(st.integers(-3, size + 1), min_size=batch, max_size=batch)), np.int32)
+    lengths = np.array([0] + np.cumsum(counts).tolist(), np.int32)
     net = td.Network("kv")
-    cache = net.input("cache", td.float32, (1, 1, 4, 2))
-    net.output("y", td.kv_cache_update(cache, net.input("u", td.float32, (1, 1, 1, 2)), [0]))
-    trt = standin.module("11.4")
-    lowered = lower(net, trt)
-    layer = lowered.network.get_layer(lowered.network.num_layers - 1)
-    layer.__class__ = trt.IKVCacheUpdateLayer
-    layer.update_form = trt.AttentionIOForm.PACKED_NHD
-    with pytest.raises(BackendError, match="has a packed update with lengths"):
-        raise_network(lowered.network, trt)
+    c, u = net.input("c", td.dtype(dtype), cache.shape), net.input("u", td.dtype(dtype), update.shape)
+    w, n = net.input("w", td.int32, (batch,)), net.input("n", td.int32, (batch + 1,))
+    net.output("y", td.kv_cache_update(c, u, w, update_form="packed_nhd", update_lengths=n))
+    got = net.run({"c": cache, "u": update, "w": starts, "n": lengths})["y"]
+    want = cache.copy()
+    for b in range(batch):
+        for s in range(counts[b]):
+            if 0 <= starts[b] + s < size:
+                want[b, :, starts[b] + s] = update[lengths[b] + s]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_update_lengths_are_checked_when_the_network_runs():
+    net = td.Network("kv")
+    c, u = net.input("c", td.float32, (1, 1, 4, 1)), net.input("u", td.float32, (2, 1, 1))
+    n = net.input("n", td.int32, (2,))
+    net.output("y", td.kv_cache_update(c, u, [0], update_form="packed_nhd", update_lengths=n))
+    with pytest.raises(td.errors.ExecutionError, match=re.escape(
+            "update_lengths is [1, 2]; expected cumulative token counts from 0, non-decreasing, at most the 2 "
+            "tokens (IKVCacheUpdateLayer::setUpdateLengths)")):
+        net.run({"c": np.zeros((1, 1, 4, 1), np.float32), "u": np.ones((2, 1, 1), np.float32),
+                 "n": np.array([1, 2], np.int32)})
+
+
+def test_tensorrt_10_has_no_packed_update():
+    with pytest.raises(BackendError, match=re.escape(
+            "TensorRT 10.16.1.11 has no packed KV cache update (IKVCacheUpdateLayer.update_form and "
+            "update_lengths come with TensorRT 11)")):
+        lower(packed_kv_cache_updates(), standin.module("10.16"))
+
+
+def test_onnx_export_refuses_a_packed_update():
+    with pytest.raises(BackendError, match="has a PACKED_NHD update with update lengths, whose per-item scatter"):
+        packed_kv_cache_updates().to_onnx()
 
 
 def test_ir_text():
@@ -125,6 +163,29 @@ ERRORS = [
                  "TensorRT networks are strongly typed; convert it first (e.g. .astype) or cast the tensor with "
                  "td.cast",
      call(lambda c, u: td.kv_cache_update(c, u, [0.5, 1.0]), C, f32(2, 3, 1, 4))),
+    (ArgumentError, "KVCacheUpdate[LINEAR]: a PACKED_NHD update needs 'update_lengths', the cumulative token "
+                    "counts [B + 1] (IKVCacheUpdateLayer::setUpdateLengths)",
+     call(lambda c, u: td.kv_cache_update(c, u, [0, 0], update_form="packed_nhd"), C, f32(5, 3, 4))),
+    (ArgumentError, "KVCacheUpdate[LINEAR]: 'update_lengths' is given with a PADDED_BHND update; TensorRT takes "
+                    "them only for a PACKED_NHD one (IKVCacheUpdateLayer::setUpdateLengths)",
+     call(lambda c, u, n: td.kv_cache_update(c, u, [0, 0], update_lengths=n), C, f32(2, 3, 1, 4),
+          (td.int32, (3,)))),
+    (ShapeError, "KVCacheUpdate[LINEAR]: input 'update' has shape (2, 3, 1, 4); expected rank 3 (PACKED_NHD): "
+                 "[tokens, heads, head size]",
+     call(lambda c, u, n: td.kv_cache_update(c, u, [0, 0], update_form="packed_nhd", update_lengths=n), C,
+          f32(2, 3, 1, 4), (td.int32, (3,)))),
+    (ShapeError, "KVCacheUpdate[LINEAR]: cache (2, 3, 8, 4) and update (5, 2, 4) differ in batch, heads or head "
+                 "size; expected [B, N, Smax, H] and [T, N, H]",
+     call(lambda c, u, n: td.kv_cache_update(c, u, [0, 0], update_form="packed_nhd", update_lengths=n), C,
+          f32(5, 2, 4), (td.int32, (3,)))),
+    (ShapeError, "KVCacheUpdate[LINEAR]: input 'update_lengths' has shape (2,); expected [B + 1] with B = 2",
+     call(lambda c, u, n: td.kv_cache_update(c, u, [0, 0], update_form="packed_nhd", update_lengths=n), C,
+          f32(5, 3, 4), (td.int32, (2,)))),
+    (DTypeError, "KVCacheUpdate[LINEAR]: input 'update_lengths' has dtype int64; expected one of int32",
+     call(lambda c, u, n: td.kv_cache_update(c, u, [0, 0], update_form="packed_nhd", update_lengths=n), C,
+          f32(5, 3, 4), (td.int64, (3,)))),
+    (ArgumentError, "kv_cache_update: argument 'update_form' is 'nhd'; expected one of PADDED_BHND, PACKED_NHD",
+     call(lambda c, u: td.kv_cache_update(c, u, [0, 0], update_form="nhd"), C, f32(2, 3, 1, 4))),
 ]
 
 
@@ -165,6 +226,19 @@ def kv_cache_updates() -> td.Network:
     return net
 
 
+@tensorrt_11_only
+@tensorrt_case
+def packed_kv_cache_updates() -> td.Network:
+    net = td.Network("packed_kv_cache_updates")
+    cache = net.input("cache", td.bfloat16, ("b", 2, 8, 4))
+    update = net.input("update", td.bfloat16, ("t", 2, 4))
+    # a constant: the shared checks' runs feed 0 or 1 to int inputs, rarely cumulative counts from 0
+    lengths = net.constant(np.array([0, 1, 2], np.int32))
+    net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int32, ("b",)), update_form="packed_nhd",
+                                       update_lengths=lengths))
+    return net
+
+
 # -- TensorRT expectations (checked by tests/backends/tensorrt/test_expectations.py) ------------
 @tensorrt_expectation("kv_cache_update", "NvInfer.h addKVCacheUpdate(cache, update, writeIndices, KVCacheMode::kLINEAR)",
      {"KVCacheUpdate": Layer("add_kv_cache_update", {"cache_mode": "KVCacheMode.LINEAR"}, ("cache", "update", "w"))})
@@ -173,7 +247,22 @@ def _(net):
     net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int64, (2,))))
 
 
+@tensorrt_expectation("kv_cache_update_packed", "NvInfer.h 11.1 IKVCacheUpdateLayer::setUpdateForm "
+     "(AttentionIOForm::kPACKED_NHD), setUpdateLengths (input 3)",
+     {"KVCacheUpdate": Layer("add_kv_cache_update", {"cache_mode": "KVCacheMode.LINEAR",
+                                                     "update_form": "AttentionIOForm.PACKED_NHD"},
+                             ("cache", "update", "w", "n"))})
+def _(net):
+    cache, update = net.input("cache", td.float32, (2, 3, 16, 8)), net.input("update", td.float32, (5, 3, 8))
+    net.output("y", td.kv_cache_update(cache, update, net.input("w", td.int32, (2,)), update_form="packed_nhd",
+                                       update_lengths=net.input("n", td.int32, (3,))))
+
+
+TENSORRT_11_ONLY.add("kv_cache_update_packed")
+
+
 # -- adversarial calls: a valid call's arguments (tests/test_adversarial.py gives each bad values) --------
 ADVERSARIAL_CALLS = {
-    "kv_cache_update": lambda e: dict(cache=e.x, update=e.x, write_indices=np.zeros(2, np.int32)),
+    "kv_cache_update": lambda e: dict(cache=e.x, update=e.x, write_indices=np.zeros(2, np.int32),
+                                      update_form="padded_bhnd", update_lengths=None),
 }

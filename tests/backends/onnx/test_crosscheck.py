@@ -151,9 +151,14 @@ def test_every_exportable_op_kind_has_a_crosscheck_row_that_runs():
     assert not missing, sorted(missing)
 
 
+# Enum members whose export is refused with a BackendError that says why (the op's ONNX entry documents
+# it, and the op's test module checks the refusal): TensorRT 11's packed attention tensors.
+REFUSED_MEMBERS = {td.AttentionIOForm.PACKED_NHD}
+
+
 def test_every_enum_member_of_every_covered_op_has_a_row():
     """Each enum-valued parameter of a covered op (ActivationType, UnaryOperation, ...) is exported and
-    cross-checked with every member, in rows onnxruntime runs."""
+    cross-checked with every member (but those in REFUSED_MEMBERS), in rows onnxruntime runs."""
     seen: dict[tuple[str, str], set] = {}
     for row in ROWS:
         if _gap_of(row) is not None:
@@ -164,7 +169,7 @@ def test_every_enum_member_of_every_covered_op_has_a_row():
                 if isinstance(value, enum.Enum):
                     seen.setdefault((node.op.kind, field.name), set()).add(value)
     for node_kind, field in seen:
-        members = set(type(next(iter(seen[node_kind, field]))))
+        members = set(type(next(iter(seen[node_kind, field])))) - REFUSED_MEMBERS
         assert seen[node_kind, field] == members, (node_kind, field, members - seen[node_kind, field])
 
 

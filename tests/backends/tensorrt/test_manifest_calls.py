@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from backends.tensorrt import fake_engine
-from backend_rows import inputs, tensorrt_cases
+from backend_rows import TENSORRT_11_ONLY, inputs, tensorrt_cases
 
 from trtdsl.backends.tensorrt import (
     Engine,
@@ -79,8 +79,9 @@ def recorded_calls(version: str) -> frozenset[Call]:
     calls: set[Call] = set()
     with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory() as folder:
         patch.setattr(runtime, "cuda", fake_engine.host_cuda())
-        for fn in CASES.values():
-            calls |= exercise(fn(), version, Path(folder))
+        for name, fn in CASES.items():
+            if version == "11.4" or name not in TENSORRT_11_ONLY:
+                calls |= exercise(fn(), version, Path(folder))
     return frozenset(calls)
 
 
@@ -121,6 +122,7 @@ PROBED = {
     "INetworkDefinition.add_attention_v2", "IAttention.causal_kind", "IAttention.query_form",
     "IAttention.key_value_form", "IAttention.query_lengths", "IAttention.key_value_lengths",
     "CausalMaskKind.name", "AttentionIOForm.name", "IKVCacheUpdateLayer.update_form",
+    "IKVCacheUpdateLayer.update_lengths",  # set only with a packed update form, refused before on 10.x
 }
 
 

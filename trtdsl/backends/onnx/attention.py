@@ -14,6 +14,14 @@ product with the value.
 
 16-bit inputs are computed in float32, as the reference computes them.
 
+Not written: TensorRT 11's packed forms and lengths (ONNX Attention has no packed layout, and its
+``nonpad_kv_seqlen`` aligns the causal diagonal to each item's length for every causal kind, which
+UPPER_LEFT does not; the per-item computation would take an ONNX Loop over the batch items, which trtdsl
+does not write), and the quantized normalization output (ONNX Attention has no quantization between its
+softmax and second product; written out, it would need the softmax, the mask and the causal kinds of
+the fused op rebuilt from MatMul, Softmax and QuantizeLinear/DequantizeLinear, which trtdsl does not
+write). Exporting either is a BackendError naming what is set.
+
 Import (the ``Attention`` ONNX op, opset 23): an Attention layer (``td.attention``) where the node fits
 it, as TensorRT 11's parser maps ONNX Attention onto IAttention (UNCONFIRMED: the parser's Attention
 importer is not in the onnx-tensorrt sources read here; the values are ONNX's either way):
@@ -58,7 +66,7 @@ from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.activation import activation
-from trtdsl.layers.attention import Attention, AttentionNormalizationOp, CausalMaskKind, attention
+from trtdsl.layers.attention import PACKED, Attention, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.manipulation import repeat
@@ -76,6 +84,14 @@ def _opset(op: Attention) -> int:
 
 @exports(Attention, opset=_opset)
 def _attention(ctx: NodeContext, op: Attention) -> str:
+    unwritten = [what for what, given in (
+        ("a PACKED_NHD form", PACKED in (op.query_form, op.key_value_form)),
+        ("key/value lengths", ctx.optional_input(6) is not None),
+        ("a quantized normalization output", op.quantize_to is not None)) if given]
+    if unwritten:
+        raise ctx.fail(f"sets {', '.join(unwritten)}, which ONNX Attention has no form for (trtdsl does not "
+                       "write the per-item decomposition); export padded attention without lengths or "
+                       "quantization")
     dtype = ctx.input_type(0).dtype
     q, k, v = (ctx.input(i) for i in range(3))
     mask = ctx.optional_input(3)

@@ -1034,6 +1034,18 @@ _DEFAULTS[("IAttention", "normalization_quantize_to_type")] = lambda si, obj: si
 # NvInfer.h 11.1 IKVCacheUpdateLayer::setUpdateForm: "Default is kPADDED_BHND"
 _DEFAULTS[("IKVCacheUpdateLayer", "update_form")] = lambda si, obj: si.AttentionIOForm.PADDED_BHND
 _DEFAULTS[("IKVCacheUpdateLayer", "update_lengths")] = lambda si, obj: None
+
+
+def _kv_cache_update_lengths(si: StandIn, layer: Any, tensor: Any) -> None:
+    """NvInfer.h 11.1 IKVCacheUpdateLayer: "Input 3 is the optional updateLengths tensor"."""
+    if tensor is not None:
+        _check_owned(layer._state["network"], tensor, "IKVCacheUpdateLayer")
+    inputs = layer._state["inputs"]
+    inputs.extend([None] * (4 - len(inputs)))
+    inputs[3] = tensor
+
+
+_SETTERS[("IKVCacheUpdateLayer", "update_lengths")] = _kv_cache_update_lengths
 _GETTERS[("IAttention", "num_inputs")] = lambda si, obj: 3
 _GETTERS[("IAttention", "num_outputs")] = lambda si, obj: 1
 _GETTERS[("IAttentionBoundaryLayer", "attention")] = lambda si, obj: obj._state["attention"]

@@ -11,6 +11,11 @@ holds a creator for every plugin trtdsl has a definition of, as TensorRT's holds
 ``tensorrt.plugin``'s plugins are Python objects that keep their attribute values; the stand-in's
 plugins give them back through ``IPluginV3OneRuntime.get_fields_to_serialize``, as C++ plugins do.
 
+A registry may instead hold a legacy ``IPluginCreator`` for a plugin (TensorRT's older built-in plugins):
+name its key in :data:`LEGACY_CREATORS` and the registry gives one, whose ``create_plugin`` makes an
+``IPluginV2`` (added with ``add_plugin_v2``). As with TensorRT, an ``IPluginV2``'s field values cannot be
+read back through the Python API (only its own ``serialize()`` bytes hold them).
+
 >>> from trtdsl.backends.tensorrt import standin
 >>> trt = install(standin.module("11.4"))
 >>> trt.get_plugin_registry().get_creator("no_such_plugin", "1", "") is None
@@ -44,6 +49,10 @@ def install(si: StandIn) -> StandIn:
     return si
 
 
+LEGACY_CREATORS: set[tuple[str, str, str]] = set()
+"""(name, version, namespace) of the registry plugins whose creator is a legacy ``IPluginCreator``."""
+
+
 @behaviour("IPluginRegistry", "get_creator")
 def _get_creator(si: StandIn, registry: Any, sig: Signature, a: dict) -> Any:
     name, version, namespace = a["type"], a["version"], a.get("plugin_namespace", "")
@@ -52,7 +61,17 @@ def _get_creator(si: StandIn, registry: Any, sig: Signature, a: dict) -> Any:
     except ArgumentError:
         return None
     cls = "IPluginCreatorV3One" if definition.registry else "IPluginCreatorV3Quick"
+    if definition.registry and (name, version, namespace) in LEGACY_CREATORS:
+        cls = "IPluginCreator"
     return si.new(cls, name=name, plugin_version=version, plugin_namespace=namespace)
+
+
+@behaviour("IPluginCreator", "create_plugin")
+def _create_plugin_v2(si: StandIn, creator: Any, sig: Signature, a: dict) -> Any:
+    state = creator._state
+    definition = lookup(state["name"], state["plugin_namespace"], state["plugin_version"])
+    return si.new("IPluginV2", plugin_type=state["name"], plugin_version=state["plugin_version"],
+                  plugin_namespace=state["plugin_namespace"], num_outputs=(definition.counts or (1, 0))[0])
 
 
 @behaviour("PluginField", "__init__")
@@ -130,8 +149,9 @@ def _fields_to_serialize(si: StandIn, runtime: Any, sig: Signature, a: dict) -> 
     return si.new("PluginFieldCollection_", fields=list(runtime._state["fields"]))
 
 
+@behaviour("INetworkDefinition", "add_plugin_v2")
 @behaviour("INetworkDefinition", "add_plugin_v3")
-def _add_plugin_v3(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
+def _add_plugin(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     layer = standin._add_layer(si, network, sig, a)
     outputs = layer._state["outputs"]
     for i in range(len(outputs), a["plugin"]._state["num_outputs"]):
@@ -147,4 +167,4 @@ def _add_plugin_v3(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     return layer
 
 
-__all__ = ["install"]
+__all__ = ["LEGACY_CREATORS", "install"]

@@ -1,7 +1,17 @@
 """TensorRT lowering of plugin layers (PluginV3): the plugin is created from TensorRT's plugin registry,
-with the attributes as plugin fields, and added with ``add_plugin_v3`` (``add_plugin_v2`` for
-IPluginCreator plugins); the raise reads the fields back. Registering trtdsl plugins with
-``tensorrt.plugin`` is in :mod:`trtdsl.backends.tensorrt.plugins`."""
+with the attributes as plugin fields, and added with ``add_plugin_v3`` (LayerType PLUGIN_V3), or with
+``add_plugin_v2`` (PLUGIN_V2) where the registry's creator of a ``@td.registry_plugin`` is a legacy
+``IPluginCreator``; the raise reads the fields back. Registering trtdsl plugins with ``tensorrt.plugin``
+is in :mod:`trtdsl.backends.tensorrt.plugins`.
+
+A PLUGIN_V2 layer (``IPluginV2Layer``, from ``add_plugin_v2``, as TensorRT's ONNX parser writes a
+plugin whose creator is an ``IPluginCreator``) raises to the same op when trtdsl has a definition of its
+plugin (``plugin_type``, ``plugin_version``, ``plugin_namespace``) and that plugin has no attributes:
+an ``IPluginV2`` keeps its field values only in its own ``serialize()`` format (NvInfer.h
+``IPluginV2::serialize``; the Python API has no field read-back for it), so the raise of one with
+attributes is a BackendError naming the layer and the plugin. LayerType PLUGIN (the IPluginExt layer of
+TensorRT 7 and older) has no class and no ``add_*`` method in TensorRT 10 or 11 (NvInfer.h 11.1 keeps
+only ``LayerType::kPLUGIN``): no network of theirs holds one, and trtdsl neither writes nor reads it."""
 
 from __future__ import annotations
 
@@ -165,9 +175,12 @@ def lower_plugin(ctx: Any, node: Any, op: PluginV3) -> None:
 
 
 def raise_plugin(ctx: Any, layer: Any) -> Any:
-    """The PluginV3 op of an IPluginV3Layer whose plugin trtdsl has a definition for."""
+    """The PluginV3 op of an IPluginV3Layer (or, see the module doc, IPluginV2Layer) whose plugin trtdsl
+    has a definition for."""
     trt = ctx.trt
     plugin = layer.plugin
+    if ctx.api.layer_type(layer) == "PLUGIN_V2":
+        return _raise_plugin_v2(ctx, layer, plugin)
     core = plugin.get_capability_interface(trt.PluginCapabilityType.CORE)
     name, namespace, version = core.plugin_name, core.plugin_namespace, core.plugin_version
     try:
@@ -187,4 +200,23 @@ def raise_plugin(ctx: Any, layer: Any) -> Any:
     return Raised(op, inputs, [layer.get_output(i) for i in range(len(declared.outputs))])
 
 
-register(PluginV3, "PLUGIN_V3", lower_plugin, raise_plugin)
+def _raise_plugin_v2(ctx: Any, layer: Any, plugin: Any) -> Any:
+    name, namespace, version = plugin.plugin_type, plugin.plugin_namespace, plugin.plugin_version
+    try:
+        definition = lookup(name, namespace, version)
+    except ArgumentError as exc:
+        raise BackendError(f"raise: layer {layer.name!r} (PLUGIN_V2): {exc.message}") from None
+    if definition.attributes:
+        raise BackendError(
+            f"raise: layer {layer.name!r} is a PLUGIN_V2 layer of plugin {definition.label}, whose field values "
+            f"({', '.join(definition.attributes)}) an IPluginV2 keeps only in its own serialization "
+            "(IPluginV2.serialize), which trtdsl cannot read; build the network with the plugin's IPluginV3 "
+            "creator (add_plugin_v3) to raise it"
+        )
+    op = definition.op({})
+    inputs = ctx.inputs(layer)
+    declared = definition.declare(op.instance(), [t.type for t in inputs])
+    return Raised(op, inputs, [layer.get_output(i) for i in range(len(declared.outputs))])
+
+
+register(PluginV3, "PLUGIN_V3", lower_plugin, raise_plugin, also=("PLUGIN_V2",))
