@@ -151,7 +151,7 @@ class Activation(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         allowed = dtypes.FLOATS + dtypes.INTEGERS if self.type is _A.RELU else dtypes.FLOATS
-        expect_dtype(self.label(), "x", x, allowed)
+        expect_dtype(self, "x", x, allowed)
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
