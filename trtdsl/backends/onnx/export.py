@@ -177,14 +177,21 @@ def _layers(steps: list[Any]) -> Iterator[Node]:
 
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
     needed, why = MIN_OPSET, ""
+    type_opsets: dict[Any, int] = {}  # of each dtype met, worked out once (every layer's tensors ask)
     for node in nodes:
         entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         if own > needed:
             needed, why = own, f"{node.op.label()} (layer {node.name})"
         for t in node.outputs + node.inputs:
-            if t is not None and type_opset(t.dtype) > needed:
-                needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (layer {node.name})"
+            if t is None:
+                continue
+            dtype = t.type.dtype
+            found = type_opsets.get(dtype)
+            if found is None:
+                found = type_opsets[dtype] = type_opset(dtype)
+            if found > needed:
+                needed, why = found, f"dtype {dtype.name} (layer {node.name})"
     for t in network.inputs.values():
         if type_opset(t.dtype) > needed:
             needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"
@@ -230,6 +237,12 @@ def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str])
     if value == target:
         return target
     builder = ctx.builder
+    last = builder.nodes[-1] if len(builder.nodes) > ctx.first_node else None
+    if (last is not None and len(last.output) == 1 and last.output[0] == value
+            and value not in renamed.values()):
+        last.output[0] = target  # the common case: the only output of the last ONNX node, used by none
+        renamed[value] = target
+        return target
     new_nodes = builder.nodes[ctx.first_node :]
     made_here = value not in renamed.values() and any(value in n.output for n in new_nodes)
     if not made_here:
@@ -237,8 +250,9 @@ def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str])
         new_nodes = builder.nodes[ctx.first_node :]
     for n in new_nodes:
         for field in (n.input, n.output):
-            for i, name in enumerate(field):
-                if name == value:
-                    field[i] = target
+            if value in field:  # one protobuf call, where walking the field is one per name
+                for i, name in enumerate(field):
+                    if name == value:
+                        field[i] = target
     renamed[value] = target
     return target
