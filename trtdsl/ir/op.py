@@ -8,6 +8,7 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
@@ -81,6 +82,8 @@ def expect_dtype(label: "str | Op", arg: str, ty: TensorType, allowed: Sequence[
 
 
 def _in_label(value: object) -> str:
+    if isinstance(value, enum.Enum) and not hasattr(type(value), "short"):  # most labels: no lookup that fails
+        return str(value.name)
     short = getattr(value, "short", None)  # a dtype
     return short if isinstance(short, str) else str(getattr(value, "name", value))
 
