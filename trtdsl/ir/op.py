@@ -45,12 +45,12 @@ class Inputs(tuple[TensorType, ...]):
     def of(cls, op: "Op", types: InputTypes) -> "Inputs":
         """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
         names = op.input_names
-        if names is None:
-            view = cls(t for t in types if t is not None)
+        if names is None:  # every input is required, so given (check_inputs says)
+            view = cls(types)
             view.all = tuple(view)
             return view
         given = tuple(types) + (None,) * (len(names) - len(types))
-        view = cls(t for t in given[:op._required_inputs] if t is not None)
+        view = cls(given[:op._required_inputs])  # the required ones, all given (check_inputs says)
         view.all = given
         return view
 
@@ -82,10 +82,18 @@ def expect_dtype(label: "str | Op", arg: str, ty: TensorType, allowed: Sequence[
 
 
 def _in_label(value: object) -> str:
-    if isinstance(value, enum.Enum) and not hasattr(type(value), "short"):  # most labels: no lookup that fails
-        return str(value.name)
+    cls = type(value)
+    plain = _PLAIN_ENUMS.get(cls)
+    if plain is None:
+        plain = _PLAIN_ENUMS[cls] = issubclass(cls, enum.Enum) and not hasattr(cls, "short")
+    if plain:  # most labels: an enum member, named without an attribute lookup that fails
+        return str(value.name)  # type: ignore[attr-defined]
     short = getattr(value, "short", None)  # a dtype
     return short if isinstance(short, str) else str(getattr(value, "name", value))
+
+
+# per type of a label's values: whether it is an enum without a ``short`` attribute
+_PLAIN_ENUMS: dict[type, bool] = {}
 
 
 # per op class (every layer asks): the names of its label fields, of its ``names`` field, and the stem of

@@ -136,7 +136,7 @@ class ElementWise(Op):
         _, allowed, is_cmp = _TABLE[self.op]
         if a.dtype is b.dtype and a.dtype in allowed:  # the common cases, checked fast
             if a.shape == b.shape:
-                return (TensorType(dtypes.bool_ if is_cmp else a.dtype, a.shape),)
+                return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
             pairs = tuple(zip(a.shape, b.shape))
             if len(a.shape) == len(b.shape) and all(p == q or p == 1 or q == 1 for p, q in pairs):
                 shape = tuple(q if p == 1 else p for p, q in pairs)  # as broadcast_dim has it
