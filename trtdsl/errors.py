@@ -16,6 +16,7 @@ leaky_relu: argument 'alpha' is nan; expected a finite float
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import reprlib
@@ -48,7 +49,13 @@ class Location:
 
     @property
     def short(self) -> str:
-        return f"{os.path.basename(self.file)}:{self.line}"
+        return f"{_basename(self.file)}:{self.line}"
+
+
+@functools.lru_cache(maxsize=256)
+def _basename(path: str) -> str:
+    """``os.path.basename``, worked out once per file (every layer's name in an engine shows it)."""
+    return os.path.basename(path)
 
 
 # Functions through which a program enters trtdsl without any user code around it (the command line's

@@ -226,7 +226,9 @@ class StandIn:
         """Check a call against the manifest, record it, and run the stand-in's behaviour."""
         method = self.manifest.method(cls_name, name)
         assert method is not None, f"{cls_name}.{name} was generated from the manifest"
-        sig, bound = self.bind(name, method.overloads, args, kwargs, obj)
+        found = self._bind_fast(method.overloads, args, kwargs)
+        # no overload taking them: bind raises the error pybind11 gives
+        sig, bound = found if found is not None else self.bind(name, method.overloads, args, kwargs, obj)
         self.calls.append(Call(owner, name, "call", tuple(bound)))
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
@@ -269,10 +271,9 @@ class StandIn:
     ) -> tuple[Signature, dict[str, Any]]:
         """The first overload that accepts ``args``/``kwargs`` (pybind11's rule), with the arguments by
         name."""
-        for sig in overloads:
-            bound = self._try_bind(sig, args, kwargs)
-            if bound is not None:
-                return sig, bound
+        found = self._bind_fast(overloads, args, kwargs)
+        if found is not None:
+            return found
         lines = [
             f"    {i}. ({_self_param(obj)}{', '.join(_param_text(p) for p in s.params)}) -> {s.returns}"
             for i, s in enumerate(overloads, 1)
@@ -285,28 +286,18 @@ class StandIn:
             + f"\n\nInvoked with: {', '.join(shown)}"
         )
 
-    def _try_bind(self, sig: Signature, args: tuple, kwargs: dict) -> dict[str, Any] | None:
-        found = self._binders.get(id(sig))
-        if found is None:
-            found = self._binders[id(sig)] = (sig, _Binder(self, sig))
-        binder = found[1]
-        names = binder.names
-        if len(args) > len(names) and not binder.variadic:
-            return None
-        bound = dict(zip(names, args))
-        for key, value in kwargs.items():
-            if key in bound or not (key in binder.named or binder.variadic):  # given twice, or unknown
-                return None
-            bound[key] = value
-        for name, required, none_ok, check in binder.checks:
-            if name not in bound:
-                if required:
-                    return None
-                continue
-            value = bound[name]
-            if not (value is None and none_ok or check(value)):
-                return None
-        return bound
+    def _bind_fast(self, overloads: tuple[Signature, ...], args: tuple, kwargs: dict
+                   ) -> tuple[Signature, dict[str, Any]] | None:
+        """The first overload that accepts the arguments, and the arguments by name; None if none does."""
+        binders = self._binders
+        for sig in overloads:
+            found = binders.get(id(sig))
+            if found is None:
+                found = binders[id(sig)] = (sig, _Binder(self, sig))
+            bound = found[1].bind(args, kwargs)
+            if bound is not None:
+                return sig, bound
+        return None
 
     def accepts(self, type_text: str, value: Any, default: str | None = None) -> bool:
         """Whether pybind11 would convert ``value`` to the parameter type ``type_text``."""
@@ -430,6 +421,26 @@ class _Binder:
         self.named = frozenset(self.names)
         self.variadic = len(params) != len(sig.params)
         self.checks = tuple((p.name, p.required, p.default == "None", si.check(p.type)) for p in params)
+
+    def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
+        """The arguments by name, or None if the overload does not accept them."""
+        names = self.names
+        if len(args) > len(names) and not self.variadic:
+            return None
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key in bound or not (key in self.named or self.variadic):  # given twice, or unknown
+                return None
+            bound[key] = value
+        for name, required, none_ok, check in self.checks:
+            if name not in bound:
+                if required:
+                    return None
+                continue
+            value = bound[name]
+            if not (value is None and none_ok or check(value)):
+                return None
+        return bound
 
 
 def _volume(iterable: Any) -> int:
