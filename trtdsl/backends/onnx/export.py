@@ -8,7 +8,7 @@ conditionals become ONNX Loop and If nodes (:mod:`trtdsl.backends.onnx.regions`)
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import attrs
 import onnx
@@ -16,7 +16,7 @@ from onnx import helper
 
 from trtdsl._files import atomic_write
 from trtdsl._version import __version__
-from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
+from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, add_value_info, type_opset
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError, shown
 from trtdsl.ir.dims import Dim
@@ -108,24 +108,28 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     names: dict[Any, str] = {t: t.name for t in network.inputs.values()}
     outputs = set(network.outputs.values())
     emit_steps(builder, steps, names, outputs)
-    graph = helper.make_graph(
-        builder.nodes,
-        network.name,
-        [value_info(t.name, t.type) for t in network.inputs.values()],
-        [value_info(name, t.type) for name, t in network.outputs.items()],
-        initializer=builder.initializers,
-        value_info=[value_info(t.name, t.type) for t in builder.bound if t not in outputs],
-    )
     opsets = [helper.make_opsetid("", version)]
-    opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(graph) - {""})]
+    opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(builder.nodes) - {""})]
     model = helper.make_model(
-        graph,
+        onnx.GraphProto(),
         opset_imports=opsets,
         ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
         producer_name="trtdsl",
         producer_version=__version__,
         doc_string=f"trtdsl network {network.name!r}",
     )
+    # the graph written in place, as helper.make_graph writes it (without copying it into the model)
+    graph = model.graph
+    graph.node.extend(builder.nodes)
+    graph.name = network.name
+    for t in network.inputs.values():
+        add_value_info(graph.input, t.name, t.type)
+    for name, t in network.outputs.items():
+        add_value_info(graph.output, name, t.type)
+    graph.initializer.extend(builder.initializers)
+    for t in builder.bound:
+        if t not in outputs:
+            add_value_info(graph.value_info, t.name, t.type)
     if check:
         try:
             onnx.checker.check_model(model, full_check=True)
@@ -149,14 +153,14 @@ def _check_nesting(network: Network, depth: int) -> None:
         )
 
 
-def _domains(graph: onnx.GraphProto) -> set[str]:
-    """The op domains used in ``graph`` and its subgraphs."""
+def _domains(nodes: Iterable[onnx.NodeProto]) -> set[str]:
+    """The op domains used by ``nodes`` and their subgraphs."""
     found = set()
-    for node in graph.node:
+    for node in nodes:
         found.add(node.domain)
         for attribute in node.attribute:
             if attribute.type == onnx.AttributeProto.GRAPH:
-                found |= _domains(attribute.g)
+                found |= _domains(attribute.g.node)
     return found
 
 

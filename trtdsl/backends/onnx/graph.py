@@ -82,6 +82,14 @@ def value_info(name: str, ty: TensorType) -> onnx.ValueInfoProto:
     return info
 
 
+def add_value_info(container: Any, name: str, ty: TensorType) -> None:
+    """Append the declaration :func:`value_info` makes to a repeated field of ValueInfoProtos (a graph's
+    inputs, outputs or value_info), written in place rather than copied there."""
+    info = container.add()
+    info.name = name
+    info.type.CopyFrom(_type_proto(ty))
+
+
 @functools.lru_cache(maxsize=1024)
 def _type_proto(ty: TensorType) -> onnx.TypeProto:
     """The ONNX type of ``ty``, made once per type (networks declare many values of few types)."""
