@@ -226,7 +226,11 @@ class Op:
         """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``: a ``names`` field's value, else
         :attr:`name_stem`, else the kind in snake case."""
         _, field, stem = _naming(type(self))
-        return stem if field is None else str(getattr(self, field).name).lower()
+        if field is None:
+            return stem
+        value = getattr(self, field)
+        # an enum member's _name_ is its name, without the cost of the name property
+        return str(value._name_ if isinstance(value, enum.Enum) else value.name).lower()
 
     def attributes(self) -> dict[str, object]:
         """The parameters shown in the textual IR: the fields in order, as their :func:`ir` metadata says

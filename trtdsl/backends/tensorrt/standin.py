@@ -134,8 +134,8 @@ class StandIn:
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
-        self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None]] = {}
-        self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any]] = {}
+        self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
+        self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
         self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
         for name in api.classes:
             self._make_class(name)
@@ -344,9 +344,10 @@ class StandIn:
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
         found = self._getters.get((cls_name, name))
         if found is None:
-            found = self._getters[(cls_name, name)] = (self._find_getter(cls_name, name),)
+            found = self._getters[(cls_name, name)] = (self._find_getter(cls_name, name),
+                                                       Call(cls_name, name, "get", ()))
         getter = found[0]
-        self.calls.append(Call(cls_name, name, "get", ()))
+        self.calls.append(found[1])  # a value: the same record every time
         if getter is not None:
             return getter(self, obj)
         state = obj._state
@@ -379,15 +380,16 @@ class StandIn:
             assert prop is not None and prop.writable
             target = prop.set_type or prop.type
             also = _SETTERS.get((cls_name, name))
-            found = self._setters[(cls_name, name)] = (target, self.check(target), also)
-        target, check, also = found
+            record = Call(cls_name, name, "set", ("value",))
+            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record)
+        target, check, also, record = found
         if not check(value):
             raise TypeError(
                 f"(): incompatible function arguments. The following argument types are supported:\n"
                 f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
                 f"Invoked with: {cls_name}, {_arg_text(value)}"
             )
-        self.calls.append(Call(cls_name, name, "set", ("value",)))
+        self.calls.append(record)  # a value: the same record every time
         obj._state[name] = self.convert(target, value)
         if also is not None:
             also(self, obj, obj._state[name])
