@@ -133,6 +133,7 @@ class StandIn:
         # each overload's binder, by id (a call of the API binds its arguments to every overload tried);
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
+        self._overloads: dict[tuple[str, str], tuple[tuple[Signature, _Binder], ...]] = {}  # see invoke
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
@@ -224,11 +225,18 @@ class StandIn:
     # -- calls -----------------------------------------------------------------------------------------
     def invoke(self, owner: str, cls_name: str, name: str, obj: Any, args: tuple, kwargs: dict) -> Any:
         """Check a call against the manifest, record it, and run the stand-in's behaviour."""
-        method = self.manifest.method(cls_name, name)
-        assert method is not None, f"{cls_name}.{name} was generated from the manifest"
-        found = self._bind_fast(method.overloads, args, kwargs)
-        # no overload taking them: bind raises the error pybind11 gives
-        sig, bound = found if found is not None else self.bind(name, method.overloads, args, kwargs, obj)
+        overloads = self._overloads.get((cls_name, name))
+        if overloads is None:
+            method = self.manifest.method(cls_name, name)
+            assert method is not None, f"{cls_name}.{name} was generated from the manifest"
+            overloads = self._overloads[(cls_name, name)] = tuple(
+                (sig, self._binder(sig)) for sig in method.overloads)
+        for sig, binder in overloads:
+            bound = binder.bind(args, kwargs)
+            if bound is not None:
+                break
+        else:  # no overload takes them: bind raises the error pybind11 gives
+            sig, bound = self.bind(name, tuple(sig for sig, _ in overloads), args, kwargs, obj)
         self.calls.append(Call(owner, name, "call", tuple(bound)))
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
@@ -289,15 +297,17 @@ class StandIn:
     def _bind_fast(self, overloads: tuple[Signature, ...], args: tuple, kwargs: dict
                    ) -> tuple[Signature, dict[str, Any]] | None:
         """The first overload that accepts the arguments, and the arguments by name; None if none does."""
-        binders = self._binders
         for sig in overloads:
-            found = binders.get(id(sig))
-            if found is None:
-                found = binders[id(sig)] = (sig, _Binder(self, sig))
-            bound = found[1].bind(args, kwargs)
+            bound = self._binder(sig).bind(args, kwargs)
             if bound is not None:
                 return sig, bound
         return None
+
+    def _binder(self, sig: Signature) -> _Binder:
+        found = self._binders.get(id(sig))
+        if found is None:
+            found = self._binders[id(sig)] = (sig, _Binder(self, sig))
+        return found[1]
 
     def accepts(self, type_text: str, value: Any, default: str | None = None) -> bool:
         """Whether pybind11 would convert ``value`` to the parameter type ``type_text``."""
