@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any, ClassVar, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Mapping, Optional, Sequence, cast
 
 import attrs
 import numpy as np
@@ -46,11 +46,11 @@ class Inputs(tuple[TensorType, ...]):
         """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
         names = op.input_names
         if names is None:  # every input is required, so given (check_inputs says)
-            view = cls(types)
+            view = cls(cast("Sequence[TensorType]", types))
             view.all = tuple(view)
             return view
         given = tuple(types) + (None,) * (len(names) - len(types))
-        view = cls(given[:op._required_inputs])  # the required ones, all given (check_inputs says)
+        view = cls(cast("tuple[TensorType, ...]", given[:op._required_inputs]))  # all given: check_inputs
         view.all = given
         return view
 

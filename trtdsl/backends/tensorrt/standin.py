@@ -138,6 +138,9 @@ class StandIn:
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
         self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
+        # the attributes of each class of objects of this stand-in and of its bases (the properties setting
+        # an attribute sets), worked out once per class: the classes are complete when the stand-in is made
+        self._attributes: dict[type, frozenset[str]] = {}
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -533,9 +536,10 @@ class _Object:
 
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
-        names = _CLASS_ATTRIBUTES.get(cls)
+        attributes = self._standin._attributes
+        names = attributes.get(cls)
         if names is None:
-            names = _CLASS_ATTRIBUTES[cls] = frozenset(n for c in cls.__mro__ for n in vars(c))
+            names = attributes[cls] = frozenset(n for c in cls.__mro__ for n in vars(c))
         if name in names:
             object.__setattr__(self, name, value)
             return
@@ -546,11 +550,6 @@ class _Object:
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
-
-
-# the attributes of each stand-in class and its bases (the properties that setting an attribute sets), worked
-# out once per class: its classes are complete when the stand-in is made
-_CLASS_ATTRIBUTES: dict[type, frozenset[str]] = {}
 
 
 class _Enum(_Object):
