@@ -23,7 +23,7 @@ import numpy as np
 from trtdsl.errors import DTypeError, shown
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, cache_hash=True)  # hashed for every lookup keyed by a dtype (or a tensor type)
 class DType:
     """One TensorRT data type.
 

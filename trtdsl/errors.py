@@ -16,6 +16,7 @@ leaky_relu: argument 'alpha' is nan; expected a finite float
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import reprlib
@@ -48,7 +49,13 @@ class Location:
 
     @property
     def short(self) -> str:
-        return f"{os.path.basename(self.file)}:{self.line}"
+        return f"{_basename(self.file)}:{self.line}"
+
+
+@functools.lru_cache(maxsize=256)
+def _basename(path: str) -> str:
+    """``os.path.basename``, worked out once per file (every layer's name in an engine shows it)."""
+    return os.path.basename(path)
 
 
 # Functions through which a program enters trtdsl without any user code around it (the command line's
@@ -74,7 +81,13 @@ def user_location() -> Location | None:
         known = kinds.get(id(code))
         kind = _code_kind(code) if known is None else known[1]
         if kind is _USER:
-            return Location(code.co_filename, frame.f_lineno)
+            key = (code.co_filename, frame.f_lineno)
+            found = _LOCATIONS.get(key)
+            if found is None:
+                if len(_LOCATIONS) >= _CODE_KINDS_KEPT:
+                    _LOCATIONS.clear()
+                found = _LOCATIONS[key] = Location(*key)
+            return found
         if kind is _ENTRY:
             return None
         frame = frame.f_back
@@ -87,6 +100,9 @@ _USER, _LIBRARY, _ENTRY = "user", "library", "entry"
 # so its id is not reused while the entry stands
 _CODE_KINDS: dict[int, tuple[CodeType, str]] = {}
 _CODE_KINDS_KEPT = 4096
+# the Location of each (file, line) met, made once (a loop makes its layers on the same lines): a Location is
+# a value, and making one costs as much as finding it
+_LOCATIONS: dict[tuple[str, int], Location] = {}
 
 
 def _code_kind(code: CodeType) -> str:

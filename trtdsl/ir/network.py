@@ -419,10 +419,12 @@ class Network:
 
     def _fresh(self, hint: str) -> str:
         n = self._counters.get(hint, 0)
-        while f"{hint}_{n}" in self._node_names or f"{hint}_{n}" in self._tensor_names:
+        name = f"{hint}_{n}"
+        while name in self._node_names or name in self._tensor_names:
             n += 1
+            name = f"{hint}_{n}"
         self._counters[hint] = n + 1
-        return f"{hint}_{n}"
+        return name
 
     def _claim(self, table: dict[str, _Named], name: str, what: str) -> None:
         """Make ``name`` free in ``table`` for a user: an auto-named holder is renamed, a user-named one
@@ -492,7 +494,7 @@ def one_network_fix(network: Network) -> str:
 
 def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
     """The output types of ``op`` on ``inputs``, checked against TensorRT's rank limit."""
-    out_types = op.output_types(tuple(t.type if t is not None else None for t in inputs))
+    out_types = op.output_types(tuple([t.type if t is not None else None for t in inputs]))
     for ty in out_types:
         if len(ty.shape) > MAX_RANK:
             raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of "

@@ -8,8 +8,9 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 
 from __future__ import annotations
 
+import enum
 import re
-from typing import Any, ClassVar, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Mapping, Optional, Sequence, cast
 
 import attrs
 import numpy as np
@@ -44,12 +45,12 @@ class Inputs(tuple[TensorType, ...]):
     def of(cls, op: "Op", types: InputTypes) -> "Inputs":
         """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
         names = op.input_names
-        if names is None:
-            view = cls(t for t in types if t is not None)
+        if names is None:  # every input is required, so given (check_inputs says)
+            view = cls(cast("Sequence[TensorType]", types))
             view.all = tuple(view)
             return view
         given = tuple(types) + (None,) * (len(names) - len(types))
-        view = cls(t for t in given[:op._required_inputs] if t is not None)
+        view = cls(cast("tuple[TensorType, ...]", given[:op._required_inputs]))  # all given: check_inputs
         view.all = given
         return view
 
@@ -70,16 +71,58 @@ def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless
     return {key: True for key, on in flags.items() if on}
 
 
-def expect_dtype(label: str, arg: str, ty: TensorType, allowed: Sequence[DType], note: str = "") -> None:
-    """A DTypeError unless input ``arg`` of layer ``label`` has one of the ``allowed`` dtypes."""
+def expect_dtype(label: "str | Op", arg: str, ty: TensorType, allowed: Sequence[DType],
+                 note: str = "") -> None:
+    """A DTypeError unless input ``arg`` of layer ``label`` (the label, or the op, labelled only for the
+    error) has one of the ``allowed`` dtypes."""
     if ty.dtype not in allowed:
+        label = label if isinstance(label, str) else label.label()
         names = ", ".join(d.name for d in allowed)
         raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
 
 
 def _in_label(value: object) -> str:
+    cls = type(value)
+    plain = _PLAIN_ENUMS.get(cls)
+    if plain is None:
+        plain = _PLAIN_ENUMS[cls] = issubclass(cls, enum.Enum) and not hasattr(cls, "short")
+    if plain:  # most labels: an enum member, named without an attribute lookup that fails
+        return str(value.name)  # type: ignore[attr-defined]
     short = getattr(value, "short", None)  # a dtype
     return short if isinstance(short, str) else str(getattr(value, "name", value))
+
+
+# per type of a label's values: whether it is an enum without a ``short`` attribute
+_PLAIN_ENUMS: dict[type, bool] = {}
+
+
+# per op class (every layer asks): the names of its label fields, of its ``names`` field, and the stem of
+# its automatic names when it has no such field
+_NAMING: dict[type, tuple[tuple[str, ...], str | None, str]] = {}
+
+
+def _naming(cls: type["Op"]) -> tuple[tuple[str, ...], str | None, str]:
+    found = _NAMING.get(cls)
+    if found is None:
+        fields = attrs.fields(cls)
+        named = [f.name for f in fields if f.metadata.get("names")]
+        stem = cls.name_stem or _SNAKE.sub("_", cls.kind).lower()
+        found = _NAMING[cls] = (tuple(f.name for f in fields if f.metadata.get("label")),
+                                named[0] if named else None, stem)
+    return found
+
+
+# per op class: the inputs whose dtypes :attr:`Op.input_dtypes` restricts, as (index, name, allowed)
+_DTYPE_CHECKS: dict[type, tuple[tuple[int, str, Sequence[DType]], ...]] = {}
+
+
+def _dtype_checks(cls: type["Op"]) -> tuple[tuple[int, str, Sequence[DType]], ...]:
+    found = _DTYPE_CHECKS.get(cls)
+    if found is None:
+        names = [name.rstrip("?") for name in cls.input_names or ()]
+        found = _DTYPE_CHECKS[cls] = tuple((i, name, cls.input_dtypes[name]) for i, name in enumerate(names)
+                                           if name in cls.input_dtypes)
+    return found
 
 
 class Op:
@@ -155,10 +198,10 @@ class Op:
         them against :attr:`input_names`, then :meth:`infer` (a DSLError if invalid)."""
         self.check_inputs(inputs)
         view = Inputs.of(self, inputs)
-        for name, t in zip(self.input_names or (), view.all):
-            allowed = self.input_dtypes.get(name.rstrip("?"))
-            if allowed is not None and t is not None:
-                expect_dtype(self.label(), name.rstrip("?"), t, allowed, self.dtype_notes.get(name.rstrip("?"), ""))
+        for i, name, allowed in _dtype_checks(type(self)):
+            t = view.all[i]
+            if t is not None:
+                expect_dtype(self, name, t, allowed, self.dtype_notes.get(name, ""))
         return self.infer(view)
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
@@ -174,17 +217,20 @@ class Op:
     def label(self) -> str:
         """The op as the textual IR names it, e.g. ``Activation[RELU]``: the kind, and the values of the
         fields marked ``ir(label=True)`` in brackets."""
-        fields = attrs.fields(type(self))
-        shown = [_in_label(getattr(self, f.name)) for f in fields if f.metadata.get("label")]
-        return f"{self.kind}[{','.join(shown)}]" if shown else self.kind
+        names = _naming(type(self))[0]
+        if not names:
+            return self.kind
+        return f"{self.kind}[{','.join([_in_label(getattr(self, name)) for name in names])}]"
 
     def name_hint(self) -> str:
         """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``: a ``names`` field's value, else
         :attr:`name_stem`, else the kind in snake case."""
-        for f in attrs.fields(type(self)):
-            if f.metadata.get("names"):
-                return str(getattr(self, f.name).name).lower()
-        return self.name_stem or _SNAKE.sub("_", self.kind).lower()
+        _, field, stem = _naming(type(self))
+        if field is None:
+            return stem
+        value = getattr(self, field)
+        # an enum member's _name_ is its name, without the cost of the name property
+        return str(value._name_ if isinstance(value, enum.Enum) else value.name).lower()
 
     def attributes(self) -> dict[str, object]:
         """The parameters shown in the textual IR: the fields in order, as their :func:`ir` metadata says

@@ -51,7 +51,9 @@ from trtdsl.errors import bad_argument
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import enum_member, expect_dtype, expect_tensor, finite_float, in_float
+from trtdsl.layers._common import (
+    FLOAT32_MAX, enum_member, expect_dtype, expect_tensor, finite_float, in_float,
+)
 from trtdsl.layers._erf import gelu as _gelu_erf
 
 __all__ = [
@@ -125,6 +127,9 @@ _NO_PARAMETERS = frozenset({"RELU", "SIGMOID", "TANH", "SOFTSIGN", "GELU_ERF", "
 _ZERO = np.float32(0)
 
 
+_RELU_DTYPES = dtypes.FLOATS + dtypes.INTEGERS
+
+
 @attrs.frozen
 class Activation(Op):
     """``type(x; alpha, beta)`` elementwise; int32/int64 inputs only for RELU."""
@@ -147,6 +152,10 @@ class Activation(Op):
     beta: float = 0.0
 
     def __attrs_post_init__(self) -> None:
+        alpha, beta = self.alpha, self.beta
+        if (alpha.__class__ is float and beta.__class__ is float and -FLOAT32_MAX <= alpha <= FLOAT32_MAX
+                and -FLOAT32_MAX <= beta <= FLOAT32_MAX):  # the common case, checked fast (as finite_float)
+            return
         for arg in ("alpha", "beta"):
             value = getattr(self, arg)
             if not isinstance(value, float):
@@ -158,8 +167,8 @@ class Activation(Op):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
-        allowed = dtypes.FLOATS + dtypes.INTEGERS if self.type is _A.RELU else dtypes.FLOATS
-        expect_dtype(self.label(), "x", x, allowed)
+        allowed = _RELU_DTYPES if self.type is _A.RELU else dtypes.FLOATS
+        expect_dtype(self, "x", x, allowed)
         return (x,)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

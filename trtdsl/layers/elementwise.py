@@ -134,16 +134,20 @@ class ElementWise(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         a, b = inputs
         _, allowed, is_cmp = _TABLE[self.op]
-        if a.dtype is b.dtype and a.dtype in allowed and a.shape == b.shape:
-            # the common case, checked fast
-            return (TensorType(dtypes.bool_ if is_cmp else a.dtype, a.shape),)
+        if a.dtype is b.dtype and a.dtype in allowed:  # the common cases, checked fast
+            if a.shape == b.shape:
+                return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
+            pairs = tuple(zip(a.shape, b.shape))
+            if len(a.shape) == len(b.shape) and all(p == q or p == 1 or q == 1 for p, q in pairs):
+                shape = tuple(q if p == 1 else p for p, q in pairs)  # as broadcast_dim has it
+                return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
         elif self.op is _E.POW and a.dtype in dtypes.INTEGERS:
             note = " (integer POW is not supported by TensorRT's ONNX importer; cast to float)"
-        expect_dtype(self.label(), "a", a, allowed, note)
-        expect_dtype(self.label(), "b", b, allowed, note)
+        expect_dtype(self, "a", a, allowed, note)
+        expect_dtype(self, "b", b, allowed, note)
         if a.dtype != b.dtype:
             raise DTypeError(
                 f"{self.label()}: inputs have dtypes {a.dtype.name} and {b.dtype.name}; TensorRT networks "

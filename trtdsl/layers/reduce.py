@@ -145,7 +145,7 @@ class Reduce(Op):
         note = ""
         if x.dtype == dtypes.int8:
             note = " (int8 is a quantized type in TensorRT: dequantize it first)"
-        expect_dtype(self.label(), "x", x, dtypes.FLOATS + dtypes.INTEGERS, note)
+        expect_dtype(self, "x", x, dtypes.FLOATS + dtypes.INTEGERS, note)
         check_axes(self.label(), self.axes, x.rank)
         if self.keepdims:
             shape = tuple(1 if i in self.axes else d for i, d in enumerate(x.shape))

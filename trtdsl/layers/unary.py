@@ -118,7 +118,7 @@ class Unary(Op):
         (x,) = inputs
         _, allowed, out = _TABLE[self.op]
         note = " (for integers use 0 - x)" if self.op is _U.NEG else ""
-        expect_dtype(self.label(), "x", x, allowed, note)
+        expect_dtype(self, "x", x, allowed, note)
         return (TensorType(out or x.dtype, x.shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:

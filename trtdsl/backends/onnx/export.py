@@ -8,7 +8,7 @@ conditionals become ONNX Loop and If nodes (:mod:`trtdsl.backends.onnx.regions`)
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import attrs
 import onnx
@@ -16,7 +16,7 @@ from onnx import helper
 
 from trtdsl._files import atomic_write
 from trtdsl._version import __version__
-from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, type_opset, value_info
+from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, add_value_info, type_opset
 from trtdsl.backends.onnx.registry import EXPORTERS, MAX_OPSET, MIN_OPSET, Entry, RegionBoundary
 from trtdsl.errors import ArgumentError, BackendError, shown
 from trtdsl.ir.dims import Dim
@@ -108,24 +108,28 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
     names: dict[Any, str] = {t: t.name for t in network.inputs.values()}
     outputs = set(network.outputs.values())
     emit_steps(builder, steps, names, outputs)
-    graph = helper.make_graph(
-        builder.nodes,
-        network.name,
-        [value_info(t.name, t.type) for t in network.inputs.values()],
-        [value_info(name, t.type) for name, t in network.outputs.items()],
-        initializer=builder.initializers,
-        value_info=[value_info(t.name, t.type) for t in builder.bound if t not in outputs],
-    )
     opsets = [helper.make_opsetid("", version)]
-    opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(graph) - {""})]
+    opsets += [helper.make_opsetid(domain, 1) for domain in sorted(_domains(builder.nodes) - {""})]
     model = helper.make_model(
-        graph,
+        onnx.GraphProto(),
         opset_imports=opsets,
         ir_version=helper.find_min_ir_version_for(opsets, ignore_unknown=True),
         producer_name="trtdsl",
         producer_version=__version__,
         doc_string=f"trtdsl network {network.name!r}",
     )
+    # the graph written in place, as helper.make_graph writes it (without copying it into the model)
+    graph = model.graph
+    graph.node.extend(builder.nodes)
+    graph.name = network.name
+    for t in network.inputs.values():
+        add_value_info(graph.input, t.name, t.type)
+    for name, t in network.outputs.items():
+        add_value_info(graph.output, name, t.type)
+    graph.initializer.extend(builder.initializers)
+    for t in builder.bound:
+        if t not in outputs:
+            add_value_info(graph.value_info, t.name, t.type)
     if check:
         try:
             onnx.checker.check_model(model, full_check=True)
@@ -149,14 +153,14 @@ def _check_nesting(network: Network, depth: int) -> None:
         )
 
 
-def _domains(graph: onnx.GraphProto) -> set[str]:
-    """The op domains used in ``graph`` and its subgraphs."""
+def _domains(nodes: Iterable[onnx.NodeProto]) -> set[str]:
+    """The op domains used by ``nodes`` and their subgraphs."""
     found = set()
-    for node in graph.node:
+    for node in nodes:
         found.add(node.domain)
         for attribute in node.attribute:
             if attribute.type == onnx.AttributeProto.GRAPH:
-                found |= _domains(attribute.g)
+                found |= _domains(attribute.g.node)
     return found
 
 
@@ -177,14 +181,21 @@ def _layers(steps: list[Any]) -> Iterator[Node]:
 
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
     needed, why = MIN_OPSET, ""
+    type_opsets: dict[Any, int] = {}  # of each dtype met, worked out once (every layer's tensors ask)
     for node in nodes:
         entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         if own > needed:
             needed, why = own, f"{node.op.label()} (layer {node.name})"
         for t in node.outputs + node.inputs:
-            if t is not None and type_opset(t.dtype) > needed:
-                needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (layer {node.name})"
+            if t is None:
+                continue
+            dtype = t.type.dtype
+            found = type_opsets.get(dtype)
+            if found is None:
+                found = type_opsets[dtype] = type_opset(dtype)
+            if found > needed:
+                needed, why = found, f"dtype {dtype.name} (layer {node.name})"
     for t in network.inputs.values():
         if type_opset(t.dtype) > needed:
             needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"
@@ -230,6 +241,12 @@ def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str])
     if value == target:
         return target
     builder = ctx.builder
+    last = builder.nodes[-1] if len(builder.nodes) > ctx.first_node else None
+    if (last is not None and len(last.output) == 1 and last.output[0] == value
+            and value not in renamed.values()):
+        last.output[0] = target  # the common case: the only output of the last ONNX node, used by none
+        renamed[value] = target
+        return target
     new_nodes = builder.nodes[ctx.first_node :]
     made_here = value not in renamed.values() and any(value in n.output for n in new_nodes)
     if not made_here:
@@ -237,8 +254,9 @@ def _bind(ctx: NodeContext, value: str, tensor: Tensor, renamed: dict[str, str])
         new_nodes = builder.nodes[ctx.first_node :]
     for n in new_nodes:
         for field in (n.input, n.output):
-            for i, name in enumerate(field):
-                if name == value:
-                    field[i] = target
+            if value in field:  # one protobuf call, where walking the field is one per name
+                for i, name in enumerate(field):
+                    if name == value:
+                        field[i] = target
     renamed[value] = target
     return target

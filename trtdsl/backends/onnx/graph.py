@@ -82,6 +82,14 @@ def value_info(name: str, ty: TensorType) -> onnx.ValueInfoProto:
     return info
 
 
+def add_value_info(container: Any, name: str, ty: TensorType) -> None:
+    """Append the declaration :func:`value_info` makes to a repeated field of ValueInfoProtos (a graph's
+    inputs, outputs or value_info), written in place rather than copied there."""
+    info = container.add()
+    info.name = name
+    info.type.CopyFrom(_type_proto(ty))
+
+
 @functools.lru_cache(maxsize=1024)
 def _type_proto(ty: TensorType) -> onnx.TypeProto:
     """The ONNX type of ``ty``, made once per type (networks declare many values of few types)."""
@@ -142,6 +150,7 @@ class GraphBuilder:
         else:
             self.initializers, self.origin = parent.initializers, parent.origin
             self._taken, self._counter = parent._taken, parent._counter
+        self._doc: tuple[Node | None, str] = (None, "")  # the doc string of the last origin's nodes
 
     def child(self) -> GraphBuilder:
         """A builder for a subgraph of this graph."""
@@ -169,7 +178,10 @@ class GraphBuilder:
     ) -> onnx.NodeProto:
         """Append an ONNX node written for IR node ``origin`` (absent inputs are None)."""
         name = name or self.fresh(origin.name)
-        doc = f"{origin.op.label()} at {origin.location}" if origin.location else origin.op.label()
+        if self._doc[0] is not origin:  # an IR node often becomes several ONNX nodes in a row
+            label = origin.op.label()
+            self._doc = (origin, f"{label} at {origin.location}" if origin.location else label)
+        doc = self._doc[1]
         node = helper.make_node(
             op_type,
             ["" if i is None else i for i in inputs],
@@ -247,7 +259,7 @@ class NodeContext:
 
     def const(self, value: Any, dtype: DType, *, name: str | None = None) -> str:
         """An initializer holding ``value`` converted to ``dtype`` (named ``name``, or a fresh name)."""
-        array = np.asarray(value).astype(dtype.numpy)
+        array = np.asarray(value).astype(dtype.numpy, copy=False)  # from_array copies the values
         name = name or self.builder.fresh(self.node.name)
         self.builder.initializers.append(numpy_helper.from_array(array, name))
         return name

@@ -100,6 +100,7 @@ _SEQUENCE = re.compile(
 )
 _OPTIONAL = re.compile(r"^(?:typing\.)?Optional\[(.+)\]$")
 _DIMS_CLASSES = ("Dims", "Dims2", "DimsHW", "Dims3", "Dims4")
+_SEQUENCE_CLASSES = frozenset(_DIMS_CLASSES + ("Permutation",))
 
 
 class StandInError(RuntimeError):
@@ -129,6 +130,17 @@ class StandIn:
         self._own: dict[tuple[str, str], Callable[..., Any]] = {}
         self._checks: dict[str, Callable[[Any], bool]] = {}  # see accepts
         self._behaviours: dict[tuple[str, str], Callable[..., Any] | None] = {}  # see _behaviour
+        # each overload's binder, by id (a call of the API binds its arguments to every overload tried);
+        # the entry keeps the signature alive, so its id is not reused
+        self._binders: dict[int, tuple[Signature, _Binder]] = {}
+        self._overloads: dict[tuple[str, str], tuple[tuple[Signature, _Binder], ...]] = {}  # see invoke
+        # per (class, property): the getter found for it (see get), and what setting it takes (see set)
+        self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
+        self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
+        self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
+        # the attributes of each class of objects of this stand-in and of its bases (the properties setting
+        # an attribute sets), worked out once per class: the classes are complete when the stand-in is made
+        self._attributes: dict[type, frozenset[str]] = {}
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -216,9 +228,18 @@ class StandIn:
     # -- calls -----------------------------------------------------------------------------------------
     def invoke(self, owner: str, cls_name: str, name: str, obj: Any, args: tuple, kwargs: dict) -> Any:
         """Check a call against the manifest, record it, and run the stand-in's behaviour."""
-        method = self.manifest.method(cls_name, name)
-        assert method is not None, f"{cls_name}.{name} was generated from the manifest"
-        sig, bound = self.bind(name, method.overloads, args, kwargs, obj)
+        overloads = self._overloads.get((cls_name, name))
+        if overloads is None:
+            method = self.manifest.method(cls_name, name)
+            assert method is not None, f"{cls_name}.{name} was generated from the manifest"
+            overloads = self._overloads[(cls_name, name)] = tuple(
+                (sig, self._binder(sig)) for sig in method.overloads)
+        for sig, binder in overloads:
+            bound = binder.bind(args, kwargs)
+            if bound is not None:
+                break
+        else:  # no overload takes them: bind raises the error pybind11 gives
+            sig, bound = self.bind(name, tuple(sig for sig, _ in overloads), args, kwargs, obj)
         self.calls.append(Call(owner, name, "call", tuple(bound)))
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
@@ -236,6 +257,7 @@ class StandIn:
             raise StandInError(f"TensorRT {self.__version__} has no {owner}.{member}")
         self._own[(owner, member)] = fn
         self._behaviours.clear()
+        self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
         key = (cls_name, name)
@@ -260,10 +282,9 @@ class StandIn:
     ) -> tuple[Signature, dict[str, Any]]:
         """The first overload that accepts ``args``/``kwargs`` (pybind11's rule), with the arguments by
         name."""
-        for sig in overloads:
-            bound = self._try_bind(sig, args, kwargs)
-            if bound is not None:
-                return sig, bound
+        found = self._bind_fast(overloads, args, kwargs)
+        if found is not None:
+            return found
         lines = [
             f"    {i}. ({_self_param(obj)}{', '.join(_param_text(p) for p in s.params)}) -> {s.returns}"
             for i, s in enumerate(overloads, 1)
@@ -276,36 +297,33 @@ class StandIn:
             + f"\n\nInvoked with: {', '.join(shown)}"
         )
 
-    def _try_bind(self, sig: Signature, args: tuple, kwargs: dict) -> dict[str, Any] | None:
-        params = [p for p in sig.params if not p.name.startswith("*")]
-        variadic = len(params) != len(sig.params)
-        if len(args) > len(params) and not variadic:
-            return None
-        bound: dict[str, Any] = {}
-        for p, value in zip(params, args):
-            bound[p.name] = value
-        for key, value in kwargs.items():
-            named = any(p.name == key for p in params)
-            if key in bound or not (named or variadic):  # given twice, or no such parameter
-                return None
-            bound[key] = value
-        for p in params:
-            if p.name not in bound:
-                if p.required:
-                    return None
-                continue
-            if not self.accepts(p.type, bound[p.name], p.default):
-                return None
-        return bound
+    def _bind_fast(self, overloads: tuple[Signature, ...], args: tuple, kwargs: dict
+                   ) -> tuple[Signature, dict[str, Any]] | None:
+        """The first overload that accepts the arguments, and the arguments by name; None if none does."""
+        for sig in overloads:
+            bound = self._binder(sig).bind(args, kwargs)
+            if bound is not None:
+                return sig, bound
+        return None
+
+    def _binder(self, sig: Signature) -> _Binder:
+        found = self._binders.get(id(sig))
+        if found is None:
+            found = self._binders[id(sig)] = (sig, _Binder(self, sig))
+        return found[1]
 
     def accepts(self, type_text: str, value: Any, default: str | None = None) -> bool:
         """Whether pybind11 would convert ``value`` to the parameter type ``type_text``."""
         if value is None and default == "None":
             return True
+        return self.check(type_text)(value)
+
+    def check(self, type_text: str) -> Callable[[Any], bool]:
+        """The test of :meth:`accepts` for the parameter type ``type_text`` (not taking a None default)."""
         check = self._checks.get(type_text)
         if check is None:
             check = self._checks[type_text] = self._check(type_text)
-        return check(value)
+        return check
 
     def _check(self, type_text: str) -> Callable[[Any], bool]:
         """The test :meth:`accepts` makes for the parameter type ``type_text``, worked out once per type
@@ -337,16 +355,12 @@ class StandIn:
         return unknown
 
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
-        getter: Callable[[StandIn, Any], Any] | None = None
-        for spec in self.manifest.mro(cls_name):
-            own = self._own.get((spec.name, name))
-            if own is not None:
-                getter = lambda si, obj, own=own: own(obj)  # noqa: E731  (a getter like _GETTERS' entries)
-            else:
-                getter = _GETTERS.get((spec.name, name))
-            if getter is not None or name in spec.properties:
-                break
-        self.calls.append(Call(cls_name, name, "get", ()))
+        found = self._getters.get((cls_name, name))
+        if found is None:
+            found = self._getters[(cls_name, name)] = (self._find_getter(cls_name, name),
+                                                       Call(cls_name, name, "get", ()))
+        getter = found[0]
+        self.calls.append(found[1])  # a value: the same record every time
         if getter is not None:
             return getter(self, obj)
         state = obj._state
@@ -360,19 +374,36 @@ class StandIn:
             f"{self.__version__}'s default for it"
         )
 
+    def _find_getter(self, cls_name: str, name: str) -> Callable[[StandIn, Any], Any] | None:
+        getter: Callable[[StandIn, Any], Any] | None = None
+        for spec in self.manifest.mro(cls_name):
+            own = self._own.get((spec.name, name))
+            if own is not None:
+                getter = lambda si, obj, own=own: own(obj)  # noqa: E731  (a getter like _GETTERS' entries)
+            else:
+                getter = _GETTERS.get((spec.name, name))
+            if getter is not None or name in spec.properties:
+                break
+        return getter
+
     def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
-        prop = self.manifest.property(cls_name, name)
-        assert prop is not None and prop.writable
-        target = prop.set_type or prop.type
-        if not self.accepts(target, value):
+        found = self._setters.get((cls_name, name))
+        if found is None:
+            prop = self.manifest.property(cls_name, name)
+            assert prop is not None and prop.writable
+            target = prop.set_type or prop.type
+            also = _SETTERS.get((cls_name, name))
+            record = Call(cls_name, name, "set", ("value",))
+            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record)
+        target, check, also, record = found
+        if not check(value):
             raise TypeError(
                 f"(): incompatible function arguments. The following argument types are supported:\n"
                 f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
                 f"Invoked with: {cls_name}, {_arg_text(value)}"
             )
-        self.calls.append(Call(cls_name, name, "set", ("value",)))
+        self.calls.append(record)  # a value: the same record every time
         obj._state[name] = self.convert(target, value)
-        also = _SETTERS.get((cls_name, name))
         if also is not None:
             also(self, obj, obj._state[name])
 
@@ -380,7 +411,7 @@ class StandIn:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
         Weights)."""
         name = type_text.rpartition(".")[2]
-        if name in _DIMS_CLASSES + ("Permutation",) and isinstance(value, (list, tuple)):
+        if name in _SEQUENCE_CLASSES and isinstance(value, (list, tuple)):
             return self._classes[name](list(value))
         if name == "Weights" and isinstance(value, np.ndarray):
             return self._classes["Weights"](value)
@@ -391,6 +422,40 @@ class StandIn:
         if code is None:
             raise TypeError("Could not resolve TensorRT datatype to an equivalent numpy datatype.")
         return np.dtype(code).type
+
+
+class _Binder:
+    """How :meth:`StandIn.bind` binds arguments to one overload, worked out once: the parameter names
+    (without ``*args``/``**kwargs``), whether it takes any others, and each parameter's test."""
+
+    __slots__ = ("names", "named", "variadic", "checks")
+
+    def __init__(self, si: StandIn, sig: Signature) -> None:
+        params = [p for p in sig.params if not p.name.startswith("*")]
+        self.names = tuple(p.name for p in params)
+        self.named = frozenset(self.names)
+        self.variadic = len(params) != len(sig.params)
+        self.checks = tuple((p.name, p.required, p.default == "None", si.check(p.type)) for p in params)
+
+    def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
+        """The arguments by name, or None if the overload does not accept them."""
+        names = self.names
+        if len(args) > len(names) and not self.variadic:
+            return None
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key in bound or not (key in self.named or self.variadic):  # given twice, or unknown
+                return None
+            bound[key] = value
+        for name, required, none_ok, check in self.checks:
+            if name not in bound:
+                if required:
+                    return None
+                continue
+            value = bound[name]
+            if not (value is None and none_ok or check(value)):
+                return None
+        return bound
 
 
 def _volume(iterable: Any) -> int:
@@ -470,7 +535,12 @@ class _Object:
         self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in getattr(type(self), "__dict__", {}) or any(name in vars(c) for c in type(self).__mro__):
+        cls = type(self)
+        attributes = self._standin._attributes
+        names = attributes.get(cls)
+        if names is None:
+            names = attributes[cls] = frozenset(n for c in cls.__mro__ for n in vars(c))
+        if name in names:
             object.__setattr__(self, name, value)
             return
         if hasattr(self, "__dict__"):  # a Python subclass (a logger, a progress monitor)
@@ -904,32 +974,61 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     arguments as the properties of the same name."""
     cls_name = sig.returns
     network = owner._state.get("network", owner)
-    if not si.manifest.is_subclass(cls_name, "ILayer"):
+    found = si._layer_plans.get(id(sig))
+    if found is None:
+        found = si._layer_plans[id(sig)] = (sig, _LayerPlan(si, sig))
+    plan = found[1]
+    if not plan.is_layer:
         return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
-    state: dict[str, Any] = {"inputs": [], "network": network, "class": cls_name}
-    for p in sig.params:
-        value = a.get(p.name)
-        if p.type == "ITensor":
+    inputs: list[Any] = []
+    state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
+    for kind, name, prop, type_text in plan.params:
+        if kind is _TENSOR:
+            value = a.get(name)
             if value is not None:
-                _check_owned(network, value, sig.returns)
-            state["inputs"].append(value)
-        elif p.type.endswith("[ITensor]"):
-            tensors = a[p.name]
+                _check_owned(network, value, cls_name)
+            inputs.append(value)
+        elif kind is _TENSORS:
+            tensors = a[name]
             for t in tensors:
-                _check_owned(network, t, sig.returns)
-            state["inputs"].extend(tensors)
-        elif p.name in a:
-            prop = ARGUMENT_PROPERTIES_BY_CLASS.get(
-                (cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name)
-            )
-            if si.manifest.property(cls_name, prop) is not None:
-                state[prop] = si.convert(p.type, value)
+                _check_owned(network, t, cls_name)
+            inputs.extend(tensors)
+        elif name in a:
+            if kind is _PROPERTY:
+                state[prop] = si.convert(type_text, a[name])
             else:
-                state.setdefault("arguments", {})[p.name] = value
-    for prop in ("loop", "conditional"):
-        if si.manifest.property(cls_name, prop) is not None:
-            state[prop] = owner
+                state.setdefault("arguments", {})[name] = a[name]
+    for prop in plan.owners:
+        state[prop] = owner
     return _new_layer(si, network, cls_name, state)
+
+
+_TENSOR, _TENSORS, _PROPERTY, _ARGUMENT = "tensor", "tensors", "property", "argument"
+
+
+class _LayerPlan:
+    """What :func:`_add_layer` does with each parameter of one ``add_*`` overload, worked out once: an
+    input tensor, a list of them, the layer property it sets, or an argument kept as given; and the
+    properties (``loop``, ``conditional``) that take the object adding the layer."""
+
+    __slots__ = ("is_layer", "params", "owners")
+
+    def __init__(self, si: StandIn, sig: Signature) -> None:
+        cls_name = sig.returns
+        self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
+        self.params: list[tuple[str, str, str, str]] = []
+        for p in sig.params:
+            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
+                                                    ARGUMENT_PROPERTIES.get(p.name, p.name))
+            if p.type == "ITensor":
+                kind = _TENSOR
+            elif p.type.endswith("[ITensor]"):
+                kind = _TENSORS
+            else:
+                kind = _PROPERTY if si.manifest.property(cls_name, prop) is not None else _ARGUMENT
+            self.params.append((kind, p.name, prop, p.type))
+        self.owners = tuple(prop for prop in ("loop", "conditional")
+                            if si.manifest.property(cls_name, prop) is not None)
 
 
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
