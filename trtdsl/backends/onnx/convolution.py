@@ -407,7 +407,7 @@ def _import_lp_pool(ctx: ImportContext) -> Tensor:
     """``(sum of |x| ** p over each window) ** (1 / p)`` for p = 1 and 2 as the parser builds it
     (onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(LpPool)``): ``|x|`` (p=1) or ``x * x`` (p=2), an AVERAGE
     Pooling layer counting the padding, times the window's size, then a square root for p=2. The parser
-    computes no other p (it passes the input through unchanged for them): other p are refused."""
+    computes no other p (its importer sets the tensor to pool only for p = 1 and 2): other p are refused."""
     x = ctx.input(0)
     p = int(ctx.attr("p", 2))
     ctx.one_of("p", p, (1, 2))
