@@ -1,7 +1,9 @@
 """Matrix products inside loops: by a weight from outside the loop (which the reference multiplies in a
-form made once per run of the loop) and by a matrix the loop changes, against NumPy loops written here."""
+form made once per run of the loop, and whose iterator slices' share it computes before the loop) and by
+a matrix the loop changes, against NumPy loops written here."""
 
 import numpy as np
+import pytest
 
 import trtdsl as td
 
@@ -171,3 +173,21 @@ def test_products_of_values_computed_in_the_loop_are_not_hoisted():
         m = m * 0.5
         want.append(h)
     np.testing.assert_allclose(got, np.array(want), rtol=1e-4, atol=1e-5)
+
+
+def test_a_hoisted_reverse_iteration_with_a_count_from_an_input():
+    # with n = 3 of 5 slices, a reverse iterator reads slices 2, 1, 0; with n = 6 it reads past the end
+    rng = np.random.default_rng(6)
+    w, b = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((1, 3)).astype(np.float32)
+    net = td.Network("reverse")
+    xs = net.input("xs", td.float32, (5, 2, 4))
+    n = net.input("n", td.int32, ())
+    with td.Loop(trip_count=n) as loop:
+        out = loop.collect(loop.iterate(xs, reverse=True) @ w + b)
+    net.output("out", out)
+    xv = rng.standard_normal((5, 2, 4)).astype(np.float32)
+    got = net.run({"xs": xv, "n": np.int32(3)})["out"]
+    assert len(_hoisted(net)) == 1
+    np.testing.assert_allclose(got, xv[2::-1].astype(np.float64) @ w + b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(td.ExecutionError, match="iteration 0 reads index 5"):
+        net.run({"xs": xv, "n": np.int32(6)})
