@@ -377,13 +377,14 @@ class _Body:
         if not self.dynamic and all(isinstance(step, Node) for step in self.steps):
             rewired: dict[Node, list[Any]] = {}
             for hoist in self.hoists:
-                forms[hoist.product] = hoist.form(values, bindings, expected[hoist.product.outputs[0]][1][0])
+                product = hoist.product.outputs[0]
+                forms[hoist.product] = hoist.form(values, bindings, expected[product][1][0])
                 rewired[hoist.product] = hoist.reads
                 if hoist.bias is not None:
-                    forms[hoist.bias] = _first if hoist.bias.inputs[0] is hoist.product.outputs[0] else _second
+                    forms[hoist.bias] = _first if hoist.bias.inputs[0] is product else _second
             self.hoisted = list(self.hoists)
-            self.program = Program({}, _still_needed(self.steps, self.keep, rewired), self.keep, expected, forms,
-                                   rewired)
+            steps = _still_needed(self.steps, self.keep, rewired)
+            self.program = Program({}, steps, self.keep, expected, forms, rewired)
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         if self.program is not None:
@@ -554,7 +555,8 @@ def _hoists(steps: list[Step], iterators: list[tuple[Any, ...]], interior: list[
         if not isinstance(bias, Node) or bias.op.kind != "ElementWise" \
                 or getattr(getattr(bias.op, "op", None), "_name_", None) != "SUM" \
                 or bias.outputs[0].shape != out.shape \
-                or any(t in inside for t in bias.inputs if t is not out) or sum(t is out for t in bias.inputs) != 1:
+                or any(t in inside for t in bias.inputs if t is not out) \
+                or sum(t is out for t in bias.inputs) != 1:
             bias = None
         found.append(_Hoist(node, parts, sources, bias))
     return found
