@@ -123,23 +123,28 @@ class Program:
     plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
     over fresh memory; the values are the same (the same ufuncs, element by element). Consecutive such
     layers writing into one buffer are one step (:class:`Chain`). ``forms`` gives layers another form
-    of their op's reference (a loop's product by a fixed matrix)."""
+    of their op's reference (a loop's product by a fixed matrix); ``rewired`` gives such a form the
+    values it reads in the place of the layer's inputs (keys of ``values`` that no layer makes, such as
+    a loop's hoisted products). A layer with another form never writes into its inputs."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
-                 expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {}) -> None:
+                 expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {},
+                 rewired: Mapping[Node, Sequence[Any]] = {}) -> None:
         slot: dict[Tensor, int] = {}
 
         def number(t: Tensor) -> int:
             return slot.setdefault(t, len(slot))
 
         self.constants = [(number(t), value) for t, value in constants.items()]
-        dead = free_after([n.inputs for n in layers], outputs)
+        reads = [rewired.get(n, n.inputs) for n in layers]
+        dead = free_after(reads, outputs)
         writable = writable_inputs(layers, dead, expected)
         self.steps: list[tuple[Any, ...]] = []
         chain: Chain | None = None
-        for node, gone, into in zip(layers, dead, writable):
+        for node, read, gone, into in zip(layers, reads, dead, writable):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
-            inputs = tuple(-1 if t is None else number(t) for t in node.inputs)
+            inputs = tuple(-1 if t is None else number(t) for t in read)
+            into = None if node in forms else into
             if want is None or -1 in inputs:
                 chain = None
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,

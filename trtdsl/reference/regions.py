@@ -21,7 +21,7 @@ Readings where TensorRT is UNCONFIRMED (``docs/loops.md`` explains them):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region
 from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers.matmul import MatrixMultiply
+from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
 from trtdsl.reference.interpreter import (Expected, Program, check_result, evaluate_node, failure, free_after,
                                          getter, needed_nodes)
@@ -185,8 +185,10 @@ class LoopStep:
         self.interior = made + body_made + [out for out, *_ in self.iterators]
         self.interior += [out for out, _, _ in self.recurrences]
         self.cond_fast = _Body(self.cond_steps, self.interior, [t for t in (self.condition,) if t is not None])
-        self.body_fast = _Body(self.body_steps, self.interior,
-                               [nxt for _, _, nxt in self.recurrences] + [n.input(0) for n in self.outputs])
+        keep = [nxt for _, _, nxt in self.recurrences] + [n.input(0) for n in self.outputs]
+        hoists = _hoists(self.body_steps, self.iterators, self.interior, keep) \
+            if self.count is not None and self.condition is None else []
+        self.body_fast = _Body(self.body_steps, self.interior, keep, hoists)
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         count = None if self.count is None else int(values[self.count])
@@ -199,6 +201,7 @@ class LoopStep:
         collected: list[list[np.ndarray]] = [[] for _ in self.collected]
         self.cond_fast.prepare(bindings, values)
         self.body_fast.prepare(bindings, values)
+        hoisted = [(h, h.products(values, cast(int, count)), h.reverse) for h in self.body_fast.hoisted]
         i = 0
         try:
             while count is None or i < count:
@@ -216,6 +219,8 @@ class LoopStep:
                             "TensorRT does not allow iterating past a tensor's "
                             "extent", location=node.location)
                     values[out] = array[before + (index,)]
+                for key, products, reverse in hoisted:
+                    values[cast(Any, key)] = products[cast(int, count) - 1 - i if reverse else i]
                 self.body_fast.run(values, bindings)
                 for store, t in zip(collected, self.collected):
                     store.append(values[t])
@@ -237,6 +242,8 @@ class LoopStep:
             values[node.outputs[0]] = result
         for t in self.interior:
             values.pop(t, None)
+        for key, _, _ in hoisted:
+            values.pop(cast(Any, key), None)
 
     def _stack(self, node: Node, items: list[np.ndarray], n: int, values: dict[Tensor, np.ndarray],
                bindings: dict[str, int]) -> np.ndarray:
@@ -320,12 +327,17 @@ class _Body:
     :class:`~trtdsl.reference.interpreter.Program` over numbered slots, made once per run of the loop:
     ``keep`` (the values the loop reads after the body: the recurrences' next values and what the loop
     outputs, or the condition) are its outputs, so only values made and last read within one iteration
-    are written in place (see :func:`~trtdsl.reference.interpreter.writable_inputs`)."""
+    are written in place (see :func:`~trtdsl.reference.interpreter.writable_inputs`). Such a program
+    takes the products in ``hoists`` (see :class:`_Hoist`) from the arrays computed before the loop,
+    and runs only the layers still needed; ``hoisted`` lists them for this run of the loop."""
 
-    def __init__(self, steps: list[Step], varying: list[Tensor], keep: list[Tensor]) -> None:
+    def __init__(self, steps: list[Step], varying: list[Tensor], keep: list[Tensor],
+                 hoists: Sequence[_Hoist] = ()) -> None:
         self.steps = steps
         self.varying = set(varying)
         self.keep = list(dict.fromkeys(keep))
+        self.hoists = list(hoists)
+        self.hoisted: list[_Hoist] = []
         self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
         self.dynamic = False
         self.program: Program | None = None
@@ -336,7 +348,8 @@ class _Body:
         self.compiled = []
         self.dynamic = False
         self.program = None
-        forms = {}
+        self.hoisted = []
+        forms: dict[Node, Callable[..., tuple[np.ndarray, ...]]] = {}
         expected: Expected = {}
         for step in self.steps:
             if not isinstance(step, Node):
@@ -362,7 +375,16 @@ class _Body:
                 self.compiled.append((_CHECKED, step))
             expected.update((t, (t.dtype.numpy, shape)) for t, shape in zip(step.outputs, shapes))
         if not self.dynamic and all(isinstance(step, Node) for step in self.steps):
-            self.program = Program({}, self.steps, self.keep, expected, forms)
+            rewired: dict[Node, list[Any]] = {}
+            for hoist in self.hoists:
+                product = hoist.product.outputs[0]
+                forms[hoist.product] = hoist.form(values, bindings, expected[product][1][0])
+                rewired[hoist.product] = hoist.reads
+                if hoist.bias is not None:
+                    forms[hoist.bias] = _first if hoist.bias.inputs[0] is product else _second
+            self.hoisted = list(self.hoists)
+            steps = _still_needed(self.steps, self.keep, rewired)
+            self.program = Program({}, steps, self.keep, expected, forms, rewired)
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         if self.program is not None:
@@ -393,3 +415,161 @@ class _Body:
 
 
 _FAST, _CHECKED, _REGION = "fast", "checked", "region"
+
+
+class _Hoist:
+    """A loop body's matrix product ``a @ w`` by a float32 matrix ``w`` from outside the loop, where ``a``
+    is an iterator's slice or ``np.concatenate(parts, axis=1)`` with some parts iterators' slices (all
+    of one direction): ``a @ w`` is the sum over the parts of ``part @ w[rows of part]``, and the slices'
+    share is computed for all iterations at once before the loop (:meth:`products`: one large product
+    per iterator over its whole tensor, an array indexed by the iteration's index), each iteration then
+    adding its slice of it to the product of the other parts (:meth:`form`). Where the product's one
+    reader is an add of a value from outside the loop (``bias``, a bias of the product's shape after
+    broadcasting), that value is added before the loop too and the add passes the sum on.
+
+    Each element is the same dot product of length ``K``, split at the parts' boundaries and summed in
+    another order (and BLAS picks its own order within each), so results agree with the layer-by-layer
+    ones within float32 rounding. The layers' dtypes and shapes are checked as ever; an iterator read
+    past its tensor's extent still fails, before the loop reads the hoisted array."""
+
+    def __init__(self, product: Node, parts: list[Tensor], sources: dict[Tensor, tuple[Tensor, int, bool]],
+                 bias: Node | None) -> None:
+        self.product, self.bias = product, bias
+        self.weight = product.input(1)
+        self.parts = [(t, sources.get(t)) for t in parts]
+        self.reverse = next(source[2] for _, source in self.parts if source is not None)
+        self.reads: list[Any] = [t for t, source in self.parts if source is None] + [self]
+        self.widths: list[int] = []
+        self.transposed = False  # whether the products' arrays are transposed views (see products)
+
+    def form(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
+             rows: int) -> Callable[..., tuple[np.ndarray]]:
+        """The product's form for this run of the loop: ``form(*other_parts, hoisted) -> (a @ w,)`` (plus
+        the bias where there is one), ``hoisted`` being this iteration's slice of :meth:`products`."""
+        self.widths = [evaluate(t.shape[1], bindings) for t, _ in self.parts]
+        self.transposed = any(source is None for _, source in self.parts)
+        w = values[self.weight]
+        products: list[Callable[[np.ndarray], np.ndarray]] = []
+        row = 0
+        for (_, source), width in zip(self.parts, self.widths):
+            if source is None:
+                product, transposed = _fixed_product(w[row:row + width], rows)
+                products.append(product)
+                self.transposed = self.transposed and transposed
+            row += width
+
+        def form(*args: np.ndarray) -> tuple[np.ndarray]:
+            *others, hoisted = args
+            if not others:
+                return (hoisted,)  # this iteration's own slice: later layers may write into it
+            out = products[0](others[0])
+            for product, other in zip(products[1:], others[1:]):
+                np.add(out, product(other), out=out)
+            return (np.add(out, hoisted, out=out),)
+
+        return form
+
+    def products(self, values: dict[Tensor, np.ndarray], count: int) -> np.ndarray:
+        """The iterators' share of the product (and the bias) for the first ``count`` indices along
+        their axes: ``[sum(x[i] @ w[rows of x] for the sliced x) + bias for i in range(n)]``. Where the
+        other parts' products are transposed views (:meth:`MatrixMultiply.with_fixed_b`), so is each
+        item: adding arrays of one layout is several times faster than of opposite ones."""
+        w = values[self.weight]
+        out = None
+        row = 0
+        for (_, source), width in zip(self.parts, self.widths):
+            if source is not None:
+                tensor, axis, _ = source
+                x = values[tensor]
+                x = np.moveaxis(x, axis, 0)[:max(0, min(count, x.shape[axis]))]
+                rows = x.reshape(-1, width)
+                if self.transposed:
+                    share = np.matmul(w[row:row + width].T, rows.T).reshape(w.shape[1:] + x.shape[:-1])
+                    share = share.transpose(1, 2, 0)
+                else:
+                    share = (rows @ w[row:row + width]).reshape(x.shape[:-1] + w.shape[1:])
+                out = share if out is None else np.add(out, share, out=out)
+            row += width
+        assert out is not None  # a hoisted product has a slice among its parts
+        out = cast(np.ndarray, out)
+        if self.bias is not None:
+            (bias,) = (t for t in self.bias.inputs if t is not self.product.outputs[0])
+            np.add(out, values[cast(Tensor, bias)], out=out)
+        return out
+
+
+def _fixed_product(w: np.ndarray, rows: int) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
+    """``lambda a: a @ w`` for ``rows``-row matrices ``a``, in the faster form for a fixed ``w`` where
+    there is one (:meth:`MatrixMultiply.with_fixed_b`), and whether its results are transposed views."""
+    fixed = MatrixMultiply().with_fixed_b(w, rows)
+    if fixed is not None:
+        return (lambda a: fixed(a, w)[0]), True
+    w = np.ascontiguousarray(w)
+    return (lambda a: np.matmul(a, w)), False
+
+
+def _first(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
+    return (a,)
+
+
+def _second(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
+    return (b,)
+
+
+def _hoists(steps: list[Step], iterators: list[tuple[Any, ...]], interior: list[Tensor],
+            keep: list[Tensor]) -> list[_Hoist]:
+    """The products of a loop body that :class:`_Hoist` can compute before the loop, found from the
+    body's structure: ``a @ w`` (float32 matrices, neither transposed) with ``w`` from outside the loop
+    and ``a`` an iterator's slice or a concatenation along axis 1, read by this product only, of parts
+    at least one of which is an iterator's slice (all such of one direction). A product of a value
+    computed in the loop (from a recurrence, say) is not hoisted."""
+    sources = {out: (src, axis, reverse) for out, src, axis, reverse, _ in iterators}
+    inside, kept = set(interior), set(keep)
+    readers: dict[Tensor, list[Step]] = {}
+    for step in steps:
+        for t in step.inputs if isinstance(step, Node) else step.uses:
+            if t is not None:
+                readers.setdefault(t, []).append(step)
+    found = []
+    for node in steps:
+        if not isinstance(node, Node) or node.op.kind != "MatrixMultiply":
+            continue
+        op = node.op_as(MatrixMultiply)
+        a, w = node.input(0), node.input(1)
+        if op.op0 is not MatrixOperation.NONE or op.op1 is not MatrixOperation.NONE or w in inside \
+                or a.dtype.numpy != np.float32 or len(a.shape) != 2 or len(w.shape) != 2:
+            continue
+        parts = [a]
+        if a not in sources:
+            maker = a.producer
+            if maker is None or maker.op.kind != "Concatenation" or getattr(maker.op, "axis", None) != 1 \
+                    or a not in inside or a in kept or readers.get(a) != [node]:
+                continue
+            parts = [t for t in maker.inputs if t is not None]
+        directions = {sources[t][2] for t in parts if t in sources}
+        if len(directions) != 1:
+            continue
+        out = node.outputs[0]
+        users = readers.get(out, [])
+        bias = users[0] if len(users) == 1 and out not in kept else None
+        if not isinstance(bias, Node) or bias.op.kind != "ElementWise" \
+                or getattr(getattr(bias.op, "op", None), "_name_", None) != "SUM" \
+                or bias.outputs[0].shape != out.shape \
+                or any(t in inside for t in bias.inputs if t is not out) \
+                or sum(t is out for t in bias.inputs) != 1:
+            bias = None
+        found.append(_Hoist(node, parts, sources, bias))
+    return found
+
+
+def _still_needed(steps: list[Node], keep: list[Tensor], rewired: dict[Node, list[Any]]) -> list[Node]:
+    """The steps that the values ``keep`` need, with the layers in ``rewired`` reading what it says."""
+    made = {t: n for n in steps for t in n.outputs}
+    needed: set[Node] = set()
+    stack = [made[t] for t in keep if t in made]
+    while stack:
+        node = stack.pop()
+        if node not in needed:
+            needed.add(node)
+            stack.extend(made[t] for t in rewired.get(node, node.inputs) if t in made)
+    return [n for n in steps if n in needed]
