@@ -201,7 +201,8 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
     ta = as_tensor(fn, "a", a, like, rank)
     tb = as_tensor(fn, "b", b, like, rank)
-    ta, tb = align_ranks((ta, tb))
+    if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
+        ta, tb = align_ranks((ta, tb))
     return like.network.add1(ElementWise(operation), (ta, tb), name=name)
 
 
