@@ -267,6 +267,8 @@ def is_int(value: Any) -> bool:
     >>> is_int(np.int64(3)), is_int(True), is_int(3.0)
     (True, False, False)
     """
+    if value.__class__ is int:  # the common case, checked fast
+        return True
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
