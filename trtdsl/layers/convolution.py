@@ -115,7 +115,10 @@ def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]],
     """Every parameter is a tuple of ``nb`` ints >= its minimum."""
     for arg, values in params.items():
         low = minimum[arg]
-        if len(values) != nb or not all(is_int(v) and v >= low for v in values):
+        bad = len(values) != nb
+        for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
+            bad = bad or v.__class__ is not int and not is_int(v) or v < low
+        if bad:
             raise bad_argument(label, arg, values, f"{nb} ints >= {low}")
 
 
@@ -284,7 +287,7 @@ class _KernelOp(Op):
         nb = len(self.kernel_size)
         check_spatial_input(label, x, nb, "kernel")
         for arg, t in (("kernel", w), ("bias", b)):
-            if t is not None and t.dtype != x.dtype:
+            if t is not None and t.dtype is not x.dtype and t.dtype != x.dtype:  # `is`: the common case, fast
                 raise DTypeError(
                     f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
                     "networks are strongly typed, so they must be the same"
