@@ -90,7 +90,8 @@ def array_of(fn: str, arg: str, value: Any) -> np.ndarray:
     """
     if isinstance(value, np.ndarray):
         return value
-    _no_tensors_inside(fn, arg, value)
+    if isinstance(value, (list, tuple)):
+        _no_tensors_inside(fn, arg, value)
     try:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError, RecursionError):
