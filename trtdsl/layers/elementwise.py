@@ -107,6 +107,7 @@ _FN_NAMES = {
     _E.DIV: "divide", _E.POW: "power", _E.FLOOR_DIV: "floor_divide", _E.AND: "logical_and",
     _E.OR: "logical_or", _E.XOR: "logical_xor", _E.EQUAL: "equal", _E.GREATER: "greater", _E.LESS: "less",
 }
+_FN_NAMES_BY_NAME = {op._name_: name for op, name in _FN_NAMES.items()}  # as _TABLE_BY_NAME
 
 
 @attrs.frozen
@@ -133,7 +134,7 @@ class ElementWise(Op):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         a, b = inputs
-        _, allowed, is_cmp = _TABLE[self.op]
+        _, allowed, is_cmp = _TABLE_BY_NAME[self.op._name_]
         if a.dtype is b.dtype and a.dtype in allowed:  # the common cases, checked fast
             if a.shape == b.shape:
                 return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
@@ -195,7 +196,7 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
                                                                              ElementWiseOperation)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(ElementWise(operation), (a, b), name=name)
-    fn = _FN_NAMES[operation]
+    fn = _FN_NAMES_BY_NAME[operation._name_]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
