@@ -277,7 +277,7 @@ class _KernelOp(Op):
     @property
     def extents(self) -> tuple[int, ...]:
         """The dilated kernel size DK of each spatial dim."""
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+        return tuple([d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)])
 
     def _check(self, inputs: Inputs, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
@@ -355,9 +355,10 @@ class Convolution(_KernelOp):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
-        out = tuple(
-            window_output_dim(self.padding_mode, i, b, a, s, dk) for i, b, a, s, dk
-            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents))
+        mode = self.padding_mode
+        out = tuple([  # a list first: cheaper than a generator
+            window_output_dim(mode, i, b, a, s, dk) for i, b, a, s, dk
+            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents)])
         check_output_dims(self.label(), x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
