@@ -138,10 +138,17 @@ class ElementWise(Op):
         if a.dtype is b.dtype and a.dtype in allowed:  # the common cases, checked fast
             if a.shape == b.shape:
                 return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
-            pairs = tuple(zip(a.shape, b.shape))
-            if len(a.shape) == len(b.shape) and all(p == q or p == 1 or q == 1 for p, q in pairs):
-                shape = tuple(q if p == 1 else p for p, q in pairs)  # as broadcast_dim has it
-                return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+            if len(a.shape) == len(b.shape):
+                dims = []
+                for p, q in zip(a.shape, b.shape):  # a loop, not generators: most layers come this way
+                    if p == q or q == 1:
+                        dims.append(p)
+                    elif p == 1:
+                        dims.append(q)  # as broadcast_dim has it
+                    else:
+                        break
+                else:
+                    return (TensorType(dtypes.bool_ if is_cmp else a.dtype, tuple(dims)),)
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
