@@ -60,14 +60,14 @@ def _basename(path: str) -> str:
 
 # Functions through which a program enters trtdsl without any user code around it (the command line's
 # main): the frames beyond them are the program that started trtdsl (the installed ``trtdsl`` script),
-# never the user's line.
-_ENTRY_POINTS: set[CodeType] = set()
+# never the user's line. By the code's id.
+_ENTRY_POINTS: dict[int, CodeType] = {}
 
 
 def entry_point(fn: _F) -> _F:
     """Mark ``fn`` as an entry point: :func:`user_location` looks for the user's line only inside it."""
-    _ENTRY_POINTS.add(fn.__code__)
-    _CODE_KINDS.pop(id(fn.__code__), None)
+    _ENTRY_POINTS[id(fn.__code__)] = fn.__code__
+    _FILE_KINDS.pop(fn.__code__.co_filename, None)
     return fn
 
 
@@ -75,44 +75,50 @@ def user_location() -> Location | None:
     """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None
     when there is none before an :func:`entry_point`."""
     frame: FrameType | None = sys._getframe(1)
-    kinds = _CODE_KINDS
+    kinds = _FILE_KINDS
     while frame is not None:
         code = frame.f_code
-        known = kinds.get(id(code))
-        kind = _code_kind(code) if known is None else known[1]
-        if kind is _USER:
-            key = (code.co_filename, frame.f_lineno)
-            found = _LOCATIONS.get(key)
-            if found is None:
-                if len(_LOCATIONS) >= _CODE_KINDS_KEPT:
-                    _LOCATIONS.clear()
-                found = _LOCATIONS[key] = Location(*key)
-            return found
-        if kind is _ENTRY:
-            return None
+        file = code.co_filename
+        kind = kinds.get(file)
+        if kind is None:
+            kind = _file_kind(file)
+        if kind is not _LIBRARY:
+            if kind is not _USER and id(code) in _ENTRY_POINTS:
+                return None
+            if kind is _USER or kind is _USER_WITH_ENTRY:
+                key = (file, frame.f_lineno)
+                found = _LOCATIONS.get(key)
+                if found is None:
+                    if len(_LOCATIONS) >= _KEPT:
+                        _LOCATIONS.clear()
+                    found = _LOCATIONS[key] = Location(*key)
+                return found
         frame = frame.f_back
     return None
 
 
-_USER, _LIBRARY, _ENTRY = "user", "library", "entry"
-# each code object's kind, worked out once (every layer asks), keyed by id (hashing a code object hashes
-# its bytecode and constants: most of the cost of a layer's definition); the entry keeps the code alive,
-# so its id is not reused while the entry stands
-_CODE_KINDS: dict[int, tuple[CodeType, str]] = {}
-_CODE_KINDS_KEPT = 4096
+# Whether a frame is the user's depends on its file alone, but for entry points (code objects, kept alive by
+# the table so that their ids are not reused); the files holding one are marked so that only their frames
+# look the code up.
+_USER, _LIBRARY, _USER_WITH_ENTRY, _LIBRARY_WITH_ENTRY = "user", "library", "user+entry", "library+entry"
+# each file's kind, worked out once (every layer asks, through several frames each): a str keeps its hash,
+# where hashing a code object hashes its bytecode and constants
+_FILE_KINDS: dict[str, str] = {}
+_KEPT = 4096
 # the Location of each (file, line) met, made once (a loop makes its layers on the same lines): a Location is
 # a value, and making one costs as much as finding it
 _LOCATIONS: dict[tuple[str, int], Location] = {}
 
 
-def _code_kind(code: CodeType) -> str:
-    if len(_CODE_KINDS) >= _CODE_KINDS_KEPT:  # code made on the fly (exec, doctests) must not pile up
-        _CODE_KINDS.clear()
-    if code in _ENTRY_POINTS:
-        kind = _ENTRY
+def _file_kind(file: str) -> str:
+    if len(_FILE_KINDS) >= _KEPT:  # files made on the fly (exec, doctests) must not pile up
+        _FILE_KINDS.clear()
+    library = file.startswith(_NOT_USER)
+    if any(code.co_filename == file for code in _ENTRY_POINTS.values()):
+        kind = _LIBRARY_WITH_ENTRY if library else _USER_WITH_ENTRY
     else:
-        kind = _LIBRARY if code.co_filename.startswith(_NOT_USER) else _USER
-    _CODE_KINDS[id(code)] = (code, kind)
+        kind = _LIBRARY if library else _USER
+    _FILE_KINDS[file] = kind
     return kind
 
 

@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
     from trtdsl.ir.tensor import Tensor
@@ -42,7 +42,8 @@ def function(name: str) -> Callable[..., Any]:
 
 def tensor_function(name: str) -> Callable[..., Tensor]:
     """:func:`function` for a registered function that builds layers: it returns the new Tensor."""
-    return cast("Callable[..., Tensor]", function(name))
+    found = FUNCTIONS.get(name)  # every operator on a Tensor asks: one lookup, no call
+    return function(name) if found is None else found
 
 
 __all__ = ["FUNCTIONS", "function", "ir_function", "tensor_function"]

@@ -260,26 +260,35 @@ class Network:
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
-        for i, t in enumerate(ins):
+        for t in ins:
             if t is not None and (not isinstance(t, Tensor) or t.network is not self):
-                self._check_input(op, i, t)
+                for i, given in enumerate(ins):
+                    self._check_input(op, i, given)
         if self._scopes:
             ins = self._scopes[-1].adapt_inputs(op, ins)
         out_types = _infer(op, ins)
         user_named = name is not None
-        node = Node(op, ins, self._node_name(op, name), user_location(), user_named)
-        self._node_names[node.name] = node
-        outs = []
-        for i, ty in enumerate(out_types):
-            tname = node.name if len(out_types) == 1 else f"{node.name}:{i}"
-            tensor = Tensor(self, ty, node, i, tname, user_named)
-            self._register(tensor)
-            outs.append(tensor)
-        node.outputs = tuple(outs)
+        node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
+        node = Node(op, ins, node_name, user_location(), user_named)
+        self._node_names[node_name] = node
+        tensors = self._tensor_names
+        if len(out_types) == 1:
+            # an automatic name is free among the tensors too (_fresh sees to it)
+            if user_named and node_name in tensors:
+                self._claim(tensors, node_name, "a tensor")
+            tensor = tensors[node_name] = Tensor(self, out_types[0], node, 0, node_name, user_named)
+            node.outputs = (tensor,)
+        else:
+            outs = []
+            for i, ty in enumerate(out_types):
+                tensor = Tensor(self, ty, node, i, f"{node_name}:{i}", user_named)
+                self._register(tensor)
+                outs.append(tensor)
+            node.outputs = tuple(outs)
         self.nodes.append(node)
         if self._scopes:
             self._scopes[-1].created(node)
-        self._changed()
+        self._cache.clear()  # as _changed()
         return node.outputs
 
     def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:

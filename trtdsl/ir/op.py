@@ -134,6 +134,7 @@ class Op:
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
     the end). None for an op that takes any number of inputs (all required) and checks how many itself."""
     _required_inputs: ClassVar[int | None] = None
+    _all_required: ClassVar[int] = -1  # the number of inputs when every one is required, else -1
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
     input_dtypes: ClassVar[Mapping[str, Sequence[DType]]] = {}
@@ -159,8 +160,10 @@ class Op:
         if kind is not None:
             OP_TYPES[kind] = cls
         names = cls.input_names
-        cls._required_inputs = None if names is None else sum(1 for n in names if not n.endswith("?"))
-        assert names is None or all(n.endswith("?") for n in names[cls._required_inputs:]), \
+        required = None if names is None else sum(1 for n in names if not n.endswith("?"))
+        cls._required_inputs = required
+        cls._all_required = -1 if names is None or required != len(names) else required
+        assert names is None or all(n.endswith("?") for n in names[required:]), \
             f"{cls.__name__}: optional inputs come last"
 
     def check_inputs(self, inputs: Sequence[object]) -> None:
@@ -196,9 +199,20 @@ class Op:
     def output_types(self, inputs: InputTypes) -> tuple[TensorType, ...]:
         """The outputs' types for inputs of types ``inputs`` (None for an absent optional one): checks
         them against :attr:`input_names`, then :meth:`infer` (a DSLError if invalid)."""
-        self.check_inputs(inputs)
-        view = Inputs.of(self, inputs)
-        for i, name, allowed in _dtype_checks(type(self)):
+        view = None
+        if len(inputs) == self._all_required:  # the common case, checked fast: every input required
+            for t in inputs:
+                if t is None:
+                    break
+            else:
+                view = Inputs(cast("Sequence[TensorType]", inputs))
+                view.all = view
+        if view is None:
+            self.check_inputs(inputs)
+            view = Inputs.of(self, inputs)
+        cls = type(self)
+        checks = _DTYPE_CHECKS.get(cls)
+        for i, name, allowed in _dtype_checks(cls) if checks is None else checks:
             t = view.all[i]
             if t is not None:
                 expect_dtype(self, name, t, allowed, self.dtype_notes.get(name, ""))

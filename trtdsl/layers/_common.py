@@ -90,7 +90,8 @@ def array_of(fn: str, arg: str, value: Any) -> np.ndarray:
     """
     if isinstance(value, np.ndarray):
         return value
-    _no_tensors_inside(fn, arg, value)
+    if isinstance(value, (list, tuple)):
+        _no_tensors_inside(fn, arg, value)
     try:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError, RecursionError):
@@ -267,6 +268,8 @@ def is_int(value: Any) -> bool:
     >>> is_int(np.int64(3)), is_int(True), is_int(3.0)
     (True, False, False)
     """
+    if value.__class__ is int:  # the common case, checked fast
+        return True
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 

@@ -202,11 +202,14 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: 
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    kind = enum_member("activation", "type", type, ActivationType)
-    fn = kind.name.lower()
-    x = expect_tensor(fn, "x", x)
-    op = Activation(kind, finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta))
-    return x.network.add1(op, (x,), name=name)
+    kind = type if type.__class__ is ActivationType else enum_member("activation", "type", type,
+                                                                       ActivationType)
+    if x.__class__ is not Tensor or alpha.__class__ is not float or beta.__class__ is not float:
+        fn = kind.name.lower()
+        x = expect_tensor(fn, "x", x)
+        alpha, beta = finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta)
+    # else Activation checks that the floats are finite, with finite_float's message
+    return x.network.add1(Activation(kind, alpha, beta), (x,), name=name)
 
 
 def relu(x: Tensor, *, name: str | None = None) -> Tensor:

@@ -21,6 +21,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType, Weights
+from trtdsl.layers._common import array_of, as_array
 
 __all__ = ["Constant"]
 
@@ -44,7 +45,8 @@ class Constant(Op):
     weights: Weights
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
-        return (TensorType(self.weights.dtype, self.weights.shape),)
+        weights = self.weights
+        return (TensorType(weights.dtype, weights.array.shape),)
 
     def reference(self) -> tuple[np.ndarray, ...]:
         return (self.weights.array,)
@@ -61,16 +63,12 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
     >>> [net.constant(v).dtype for v in (1.5, [1, 2], 2**40, np.int64(1), np.float16(1), np.float64(1))]
     [td.float32, td.int32, td.int64, td.int64, td.float16, td.float32]
     """
-    from trtdsl.layers._common import array_of
-
     if isinstance(values, Tensor):
         raise bad_argument("constant", "values", values, "numbers or an array (a Tensor is already a "
                            "network value: combine tensors with td.concatenate)")
     array = array_of("constant", "values", values)
     numpy_typed = isinstance(values, (np.ndarray, np.generic)) and not isinstance(values, float)
     if dtype is not None:
-        from trtdsl.layers._common import as_array
-
         array = as_array("constant", "values", array, dtypes.dtype(dtype))
     elif not numpy_typed and array.dtype.kind in "iuf":
         # Python numbers and lists: float32, and int32 when the values fit (else int64)

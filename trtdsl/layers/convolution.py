@@ -115,7 +115,10 @@ def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]],
     """Every parameter is a tuple of ``nb`` ints >= its minimum."""
     for arg, values in params.items():
         low = minimum[arg]
-        if len(values) != nb or not all(is_int(v) and v >= low for v in values):
+        bad = len(values) != nb
+        for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
+            bad = bad or v.__class__ is not int and not is_int(v) or v < low
+        if bad:
             raise bad_argument(label, arg, values, f"{nb} ints >= {low}")
 
 
@@ -274,7 +277,7 @@ class _KernelOp(Op):
     @property
     def extents(self) -> tuple[int, ...]:
         """The dilated kernel size DK of each spatial dim."""
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation))
+        return tuple([d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)])
 
     def _check(self, inputs: Inputs, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
@@ -284,7 +287,7 @@ class _KernelOp(Op):
         nb = len(self.kernel_size)
         check_spatial_input(label, x, nb, "kernel")
         for arg, t in (("kernel", w), ("bias", b)):
-            if t is not None and t.dtype != x.dtype:
+            if t is not None and t.dtype is not x.dtype and t.dtype != x.dtype:  # `is`: the common case, fast
                 raise DTypeError(
                     f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
                     "networks are strongly typed, so they must be the same"
@@ -352,9 +355,10 @@ class Convolution(_KernelOp):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
-        out = tuple(
-            window_output_dim(self.padding_mode, i, b, a, s, dk) for i, b, a, s, dk
-            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents))
+        mode = self.padding_mode
+        out = tuple([  # a list first: cheaper than a generator
+            window_output_dim(mode, i, b, a, s, dk) for i, b, a, s, dk
+            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents)])
         check_output_dims(self.label(), x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 

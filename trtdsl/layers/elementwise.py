@@ -107,6 +107,7 @@ _FN_NAMES = {
     _E.DIV: "divide", _E.POW: "power", _E.FLOOR_DIV: "floor_divide", _E.AND: "logical_and",
     _E.OR: "logical_or", _E.XOR: "logical_xor", _E.EQUAL: "equal", _E.GREATER: "greater", _E.LESS: "less",
 }
+_FN_NAMES_BY_NAME = {op._name_: name for op, name in _FN_NAMES.items()}  # as _TABLE_BY_NAME
 
 
 @attrs.frozen
@@ -133,14 +134,21 @@ class ElementWise(Op):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         a, b = inputs
-        _, allowed, is_cmp = _TABLE[self.op]
+        _, allowed, is_cmp = _TABLE_BY_NAME[self.op._name_]
         if a.dtype is b.dtype and a.dtype in allowed:  # the common cases, checked fast
             if a.shape == b.shape:
                 return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
-            pairs = tuple(zip(a.shape, b.shape))
-            if len(a.shape) == len(b.shape) and all(p == q or p == 1 or q == 1 for p, q in pairs):
-                shape = tuple(q if p == 1 else p for p, q in pairs)  # as broadcast_dim has it
-                return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+            if len(a.shape) == len(b.shape):
+                dims = []
+                for p, q in zip(a.shape, b.shape):  # a loop, not generators: most layers come this way
+                    if p == q or q == 1:
+                        dims.append(p)
+                    elif p == 1:
+                        dims.append(q)  # as broadcast_dim has it
+                    else:
+                        break
+                else:
+                    return (TensorType(dtypes.bool_ if is_cmp else a.dtype, tuple(dims)),)
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
@@ -195,13 +203,14 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
                                                                              ElementWiseOperation)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(ElementWise(operation), (a, b), name=name)
-    fn = _FN_NAMES[operation]
+    fn = _FN_NAMES_BY_NAME[operation._name_]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
     ta = as_tensor(fn, "a", a, like, rank)
     tb = as_tensor(fn, "b", b, like, rank)
-    ta, tb = align_ranks((ta, tb))
+    if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
+        ta, tb = align_ranks((ta, tb))
     return like.network.add1(ElementWise(operation), (ta, tb), name=name)
 
 
