@@ -6,9 +6,8 @@
 (b) Construction: defining and validating a 10,000-layer network (each layer checked by its ``infer``
     and named as it is created), in microseconds per layer. Target: at most 10 us per layer. Also the
     time to print that network (its textual IR).
-(c) Export: ``to_onnx()`` of a 2,000-layer network against writing the same ONNX nodes by hand with
-    ``onnx.helper`` (target: at most 2x per node), and lowering it into the TensorRT stand-in (target: at
-    most 10 us per layer). Skipped without the ``onnx`` package.
+``to_onnx()`` and the TensorRT lowering are measured by bench_construction.py, against an ``onnx.helper``
+script that writes the very graph the export writes.
 
 Each figure is the best of several repeats, as wall-clock time and as this process's CPU time; the
 verdicts use CPU time, which other work on a shared machine disturbs much less. NumPy runs on one BLAS
@@ -34,8 +33,6 @@ import trtdsl as td
 
 OVERHEAD_TARGET = 0.10
 PER_LAYER_TARGET_US = 10.0
-EXPORT_RATIO_TARGET = 2.0
-LOWERING_TARGET_US = 10.0
 
 
 class Timer:
@@ -146,57 +143,6 @@ def bench_construction(layers: int, repeats: int) -> float:
     return per_layer
 
 
-def by_hand(net: td.Network) -> Callable[[], object]:
-    """Writing ``net`` (relu, mul, tanh, add blocks on one input) with ``onnx.helper`` directly: its nodes
-    and their value_info, as the export writes them."""
-    from onnx import TensorProto, helper
-
-    kinds = {"Activation[RELU]": "Relu", "Activation[TANH]": "Tanh", "ElementWise[PROD]": "Mul",
-             "ElementWise[SUM]": "Add"}
-    layers = [(kinds[n.op.label()], [t.name for t in n.inputs], n.outputs[0].name) for n in net.nodes]
-    (x,) = net.inputs.values()
-    (y,) = net.outputs.items()
-
-    def write() -> object:
-        def info(name: str) -> object:
-            return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", 16])
-
-        nodes = [helper.make_node(op, inputs, [out], name=out) for op, inputs, out in layers]
-        graph = helper.make_graph(nodes, net.name, [info(x.name)], [info(y[0])],
-                                  value_info=[info(out) for _, _, out in layers[:-1]])
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-
-    return write
-
-
-def bench_export(layers: int, repeats: int) -> None:
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        print("(c) skipped: no onnx package")
-        return
-    from trtdsl.backends.tensorrt import standin
-    from trtdsl.backends.tensorrt.lower import lower
-
-    trt = standin.module("11.4")
-    export, hand, lowering = Timer(), Timer(), Timer()
-    for _ in range(repeats):
-        net = deep_network(layers // 4)
-        export.measure(net.to_onnx)
-        hand.measure(by_hand(net))
-        lowering.measure(lambda: lower(net, trt))
-    count = len(net.nodes)
-    ratio = export.cpu / hand.cpu
-    print(f"(c) the same network with {count} layers, best of {repeats}:")
-    print(f"    to_onnx()               {export.text(count, 'us/layer', 1e6)}")
-    print(f"    onnx.helper by hand     {hand.text(count, 'us/node', 1e6)}")
-    print(f"    to_onnx / by hand = {ratio:.2f}; target <= {EXPORT_RATIO_TARGET:.0f}x: "
-          f"{'meets' if ratio <= EXPORT_RATIO_TARGET else 'MISSES'}")
-    per_layer = lowering.cpu / count * 1e6
-    print(f"    stand-in lowering       {lowering.text(count, 'us/layer', 1e6)}; target <= "
-          f"{LOWERING_TARGET_US:.0f} us/layer: {'meets' if per_layer <= LOWERING_TARGET_US else 'MISSES'}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
@@ -207,8 +153,6 @@ def main() -> None:
     bench_interpreter(batch=64, repeats=5 if args.quick else 30)
     print()
     bench_construction(layers=10_000, repeats=2 if args.quick else 7)
-    print()
-    bench_export(layers=2_000, repeats=2 if args.quick else 7)
 
 
 if __name__ == "__main__":
