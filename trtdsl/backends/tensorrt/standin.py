@@ -133,7 +133,7 @@ class StandIn:
         # each overload's binder, by id (a call of the API binds its arguments to every overload tried);
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
-        self._overloads: dict[tuple[str, str], tuple[tuple[Signature, _Binder], ...]] = {}  # see invoke
+        self._dispatch: dict[tuple[str, str, str], _Dispatch] = {}  # see invoke
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
@@ -228,26 +228,46 @@ class StandIn:
     # -- calls -----------------------------------------------------------------------------------------
     def invoke(self, owner: str, cls_name: str, name: str, obj: Any, args: tuple, kwargs: dict) -> Any:
         """Check a call against the manifest, record it, and run the stand-in's behaviour."""
-        overloads = self._overloads.get((cls_name, name))
-        if overloads is None:
-            method = self.manifest.method(cls_name, name)
-            assert method is not None, f"{cls_name}.{name} was generated from the manifest"
-            overloads = self._overloads[(cls_name, name)] = tuple(
-                (sig, self._binder(sig)) for sig in method.overloads)
-        for sig, binder in overloads:
+        dispatch = self._dispatch.get((owner, cls_name, name))
+        if dispatch is None:
+            dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
+        count = len(args)
+        if not kwargs and count < len(dispatch.positional):
+            for sig, tests, names, record in dispatch.positional[count]:
+                for value, (none_ok, test) in zip(args, tests):
+                    if not (value is None and none_ok or test(value)):
+                        break
+                else:
+                    self.calls.append(record)  # a value: the same record every time
+                    return dispatch.behaviour(self, obj, sig, dict(zip(names, args)))
+        for sig, binder in dispatch.overloads:
             bound = binder.bind(args, kwargs)
             if bound is not None:
                 break
         else:  # no overload takes them: bind raises the error pybind11 gives
-            sig, bound = self.bind(name, tuple(sig for sig, _ in overloads), args, kwargs, obj)
+            sig, bound = self.bind(name, tuple(sig for sig, _ in dispatch.overloads), args, kwargs, obj)
         self.calls.append(Call(owner, name, "call", tuple(bound)))
+        return dispatch.behaviour(self, obj, sig, bound)
+
+    def _make_dispatch(self, owner: str, cls_name: str, name: str) -> _Dispatch:
+        method = self.manifest.method(cls_name, name)
+        assert method is not None, f"{cls_name}.{name} was generated from the manifest"
+        overloads = tuple((sig, self._binder(sig)) for sig in method.overloads)
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
-            raise NotImplementedError(
-                f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
-                "implement it (it needs the TensorRT library)"
-            )
-        return behaviour(self, obj, sig, bound)
+            def behaviour(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+                raise NotImplementedError(
+                    f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
+                    "implement it (it needs the TensorRT library)"
+                )
+        most = max((len(binder.names) for _, binder in overloads), default=-1)
+        positional = tuple(
+            tuple((sig, binder.checks_of(count), binder.names[:count],
+                   Call(owner, name, "call", binder.names[:count]))
+                  for sig, binder in overloads if binder.takes(count))
+            for count in range(most + 1)
+        )
+        return _Dispatch(overloads, behaviour, positional)
 
     def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
         """Give this stand-in a behaviour for ``owner.member``: a method ``fn(obj, **arguments)`` or, for a
@@ -257,6 +277,7 @@ class StandIn:
             raise StandInError(f"TensorRT {self.__version__} has no {owner}.{member}")
         self._own[(owner, member)] = fn
         self._behaviours.clear()
+        self._dispatch.clear()
         self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
@@ -437,6 +458,15 @@ class _Binder:
         self.variadic = len(params) != len(sig.params)
         self.checks = tuple((p.name, p.required, p.default == "None", si.check(p.type)) for p in params)
 
+    def takes(self, count: int) -> bool:
+        """Whether the overload takes ``count`` positional arguments and no others (every later parameter
+        has a default)."""
+        return count <= len(self.names) and not any(required for _, required, _, _ in self.checks[count:])
+
+    def checks_of(self, count: int) -> tuple[tuple[bool, Callable[[Any], bool]], ...]:
+        """The tests of the first ``count`` parameters: whether None is their default, and their type's."""
+        return tuple((none_ok, check) for _, _, none_ok, check in self.checks[:count])
+
     def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
         """The arguments by name, or None if the overload does not accept them."""
         names = self.names
@@ -456,6 +486,19 @@ class _Binder:
             if not (value is None and none_ok or check(value)):
                 return None
         return bound
+
+
+@attrs.frozen
+class _Dispatch:
+    """How :meth:`StandIn.invoke` handles the calls of one method on one class, worked out once: the
+    overloads with their binders, the behaviour, and for each count of positional arguments (given
+    without keywords) the overloads that take that many, each with its parameters' tests, the names the
+    arguments bind to and the record of such a call."""
+
+    overloads: tuple[tuple[Signature, _Binder], ...]
+    behaviour: Behaviour
+    positional: tuple[tuple[tuple[Signature, tuple[tuple[bool, Callable[[Any], bool]], ...], tuple[str, ...],
+                                  Call], ...], ...]
 
 
 def _volume(iterable: Any) -> int:
