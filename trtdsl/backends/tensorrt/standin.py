@@ -56,6 +56,7 @@ NUMPY_WEIGHTS = {
     "BOOL": "b1",
     "UINT8": "u1",
 }
+_WEIGHTS_TYPES = {code: name for name, code in NUMPY_WEIGHTS.items()}
 # Bits per element of every DataType (sub-byte types are packed two per byte).
 BITS = {
     "FLOAT": 32,
@@ -129,6 +130,7 @@ class StandIn:
         self._classes: dict[str, type[Any]] = {}  # made at run time from the manifest
         self._own: dict[tuple[str, str], Callable[..., Any]] = {}
         self._checks: dict[str, Callable[[Any], bool]] = {}  # see accepts
+        self._converters: dict[str, Callable[[Any], Any]] = {}  # see convert
         self._behaviours: dict[tuple[str, str], Callable[..., Any] | None] = {}  # see _behaviour
         # each overload's binder, by id (a call of the API binds its arguments to every overload tried);
         # the entry keeps the signature alive, so its id is not reused
@@ -362,7 +364,7 @@ class StandIn:
         m = _SEQUENCE.match(t)
         if m:
             item = self._check(m.group(1))
-            return lambda value: isinstance(value, (list, tuple)) and all(item(v) for v in value)
+            return lambda value: isinstance(value, (list, tuple)) and all(map(item, value))
         simple = _SIMPLE_TYPES.get(t)
         if simple is not None:
             return simple
@@ -415,8 +417,9 @@ class StandIn:
             target = prop.set_type or prop.type
             also = _SETTERS.get((cls_name, name))
             record = Call(cls_name, name, "set", ("value",))
-            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record)
-        target, check, also, record = found
+            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record,
+                                                       self._converter(target))
+        target, check, also, record, convert = found
         if not check(value):
             raise TypeError(
                 f"(): incompatible function arguments. The following argument types are supported:\n"
@@ -424,19 +427,31 @@ class StandIn:
                 f"Invoked with: {cls_name}, {_arg_text(value)}"
             )
         self.calls.append(record)  # a value: the same record every time
-        obj._state[name] = self.convert(target, value)
+        obj._state[name] = value = convert(value)
         if also is not None:
-            also(self, obj, obj._state[name])
+            also(self, obj, value)
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
         Weights)."""
+        return self._converter(type_text)(value)
+
+    def _converter(self, type_text: str) -> Callable[[Any], Any]:
+        """The conversion :meth:`convert` makes to ``type_text``, worked out once per type."""
+        found = self._converters.get(type_text)
+        if found is not None:
+            return found
         name = type_text.rpartition(".")[2]
-        if name in _SEQUENCE_CLASSES and isinstance(value, (list, tuple)):
-            return self._classes[name](list(value))
-        if name == "Weights" and isinstance(value, np.ndarray):
-            return self._classes["Weights"](value)
-        return value
+        if name in _SEQUENCE_CLASSES:
+            cls = self._classes[name]
+            found = lambda value: cls(list(value)) if isinstance(value, (list, tuple)) else value  # noqa: E731
+        elif name == "Weights":
+            cls = self._classes[name]
+            found = lambda value: cls(value) if isinstance(value, np.ndarray) else value  # noqa: E731
+        else:
+            found = _unchanged
+        self._converters[type_text] = found
+        return found
 
     def _nptype(self, trt_type: Any) -> type:
         code = NUMPY_WEIGHTS.get(getattr(trt_type, "name", ""))
@@ -499,6 +514,10 @@ class _Dispatch:
     behaviour: Behaviour
     positional: tuple[tuple[tuple[Signature, tuple[tuple[bool, Callable[[Any], bool]], ...], tuple[str, ...],
                                   Call], ...], ...]
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _volume(iterable: Any) -> int:
@@ -766,8 +785,12 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
             raise ValueError(
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
-        dtype = next(k for k, v in NUMPY_WEIGHTS.items() if v == array.dtype.str[1:])
-        obj._state.update(dtype=getattr(si.DataType, dtype), count=array.size, data=array.tobytes())
+        # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
+        # the weights see its values then, as a read-only view of its bytes
+        data = array.reshape(-1).view(np.uint8)
+        data.flags.writeable = False
+        obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
+                          data=data)
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
