@@ -140,9 +140,6 @@ class StandIn:
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
         self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
-        # the attributes of each class of objects of this stand-in and of its bases (the properties setting
-        # an attribute sets), worked out once per class: the classes are complete when the stand-in is made
-        self._attributes: dict[type, frozenset[str]] = {}
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -583,7 +580,9 @@ def _arg_text(value: Any) -> str:
 
 # -- object kinds ------------------------------------------------------------------------------------------
 class _Object:
-    """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set."""
+    """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set (every
+    class has empty ``__slots__``: writing any other attribute than a property with a setter raises
+    AttributeError, as it does on pybind11's objects; a Python subclass, a logger, has its own)."""
 
     __slots__ = ("_state",)
     _state: dict[str, Any]
@@ -595,20 +594,6 @@ class _Object:
         if self._standin.manifest.method(self._name, "__init__") is None:
             raise TypeError(f"{self._name}: No constructor defined!")
         self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        cls = type(self)
-        attributes = self._standin._attributes
-        names = attributes.get(cls)
-        if names is None:
-            names = attributes[cls] = frozenset(n for c in cls.__mro__ for n in vars(c))
-        if name in names:
-            object.__setattr__(self, name, value)
-            return
-        if hasattr(self, "__dict__"):  # a Python subclass (a logger, a progress monitor)
-            object.__setattr__(self, name, value)
-            return
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
@@ -1100,20 +1085,18 @@ class _LayerPlan:
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
     with its output tensors."""
-    layer = si.new(cls_name, **state)
-    index = len(network._state["layers"])
-    layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
-    layer._state["outputs"] = [
-        si.new(
-            "ITensor",
-            name=f"{layer._state['name']}_output_{i}",
-            producer=layer,
-            network=network,
-            dim_names={},
-        )
-        for i in range(OUTPUT_COUNTS.get(cls_name, 1))
-    ]
-    network._state["layers"].append(layer)
+    layer = object.__new__(si._classes[cls_name])
+    object.__setattr__(layer, "_state", state)  # made for this layer: no copy
+    layers = network._state["layers"]
+    state["name"] = name = f"(Unnamed Layer* {len(layers)}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
+    tensor_cls = si._classes["ITensor"]
+    outputs = state["outputs"] = []
+    for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
+        tensor = object.__new__(tensor_cls)
+        object.__setattr__(tensor, "_state", {"name": f"{name}_output_{i}", "producer": layer,
+                                               "network": network, "dim_names": {}})
+        outputs.append(tensor)
+    layers.append(layer)
     return layer
 
 
