@@ -136,9 +136,10 @@ class StandIn:
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
         self._dispatch: dict[tuple[str, str, str], _Dispatch] = {}  # see invoke
+        self._method_dispatches: list[dict[type, _Dispatch]] = []  # each method's, by class (see _method)
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
-        self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
+        self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
         self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
         for name in api.classes:
             self._make_class(name)
@@ -197,9 +198,14 @@ class StandIn:
 
     def _method(self, owner: str, name: str) -> Callable[..., Any]:
         standin = self
+        dispatches: dict[type, _Dispatch] = {}  # by the object's class (see invoke)
+        self._method_dispatches.append(dispatches)
 
         def method(self_: Any, *args: Any, **kwargs: Any) -> Any:
-            return standin.invoke(owner, type(self_)._name, name, self_, args, kwargs)
+            dispatch = dispatches.get(type(self_))
+            if dispatch is None:
+                dispatch = dispatches[type(self_)] = standin._make_dispatch(owner, type(self_)._name, name)
+            return standin._call(dispatch, self_, args, kwargs)
 
         method.__name__ = name
         method.__qualname__ = f"{owner}.{name}"
@@ -214,7 +220,10 @@ class StandIn:
             return standin.get(owner, name, self_)
 
         def fset(self_: Any, value: Any) -> None:
-            standin.set(owner, name, self_, value)
+            setter = standin._setters.get((owner, name))
+            if setter is None:
+                setter = standin._setters[(owner, name)] = standin._make_setter(owner, name)
+            setter(self_, value)
 
         return property(fget, fset if writable else None)
 
@@ -230,6 +239,9 @@ class StandIn:
         dispatch = self._dispatch.get((owner, cls_name, name))
         if dispatch is None:
             dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
+        return self._call(dispatch, obj, args, kwargs)
+
+    def _call(self, dispatch: _Dispatch, obj: Any, args: tuple, kwargs: dict) -> Any:
         count = len(args)
         if not kwargs and count < len(dispatch.positional):
             for sig, tests, names, record in dispatch.positional[count]:
@@ -244,12 +256,14 @@ class StandIn:
             if bound is not None:
                 break
         else:  # no overload takes them: bind raises the error pybind11 gives
-            sig, bound = self.bind(name, tuple(sig for sig, _ in dispatch.overloads), args, kwargs, obj)
-        self.calls.append(Call(owner, name, "call", tuple(bound)))
+            sig, bound = self.bind(dispatch.name, tuple(sig for sig, _ in dispatch.overloads), args, kwargs, obj)
+        self.calls.append(Call(dispatch.owner, dispatch.name, "call", tuple(bound)))
         return dispatch.behaviour(self, obj, sig, bound)
 
     def _make_dispatch(self, owner: str, cls_name: str, name: str) -> _Dispatch:
         method = self.manifest.method(cls_name, name)
+        if method is None and name == "__init__":
+            raise TypeError(f"{cls_name}: No constructor defined!")
         assert method is not None, f"{cls_name}.{name} was generated from the manifest"
         overloads = tuple((sig, self._binder(sig)) for sig in method.overloads)
         behaviour = self._behaviour(cls_name, name)
@@ -266,7 +280,7 @@ class StandIn:
                   for sig, binder in overloads if binder.takes(count))
             for count in range(most + 1)
         )
-        return _Dispatch(overloads, behaviour, positional)
+        return _Dispatch(owner, name, overloads, behaviour, positional)
 
     def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
         """Give this stand-in a behaviour for ``owner.member``: a method ``fn(obj, **arguments)`` or, for a
@@ -277,6 +291,8 @@ class StandIn:
         self._own[(owner, member)] = fn
         self._behaviours.clear()
         self._dispatch.clear()
+        for dispatches in self._method_dispatches:
+            dispatches.clear()
         self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
@@ -407,26 +423,34 @@ class StandIn:
         return getter
 
     def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
-        found = self._setters.get((cls_name, name))
-        if found is None:
-            prop = self.manifest.property(cls_name, name)
-            assert prop is not None and prop.writable
-            target = prop.set_type or prop.type
-            also = _SETTERS.get((cls_name, name))
-            record = Call(cls_name, name, "set", ("value",))
-            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record,
-                                                       self._converter(target))
-        target, check, also, record, convert = found
-        if not check(value):
-            raise TypeError(
-                f"(): incompatible function arguments. The following argument types are supported:\n"
-                f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
-                f"Invoked with: {cls_name}, {_arg_text(value)}"
-            )
-        self.calls.append(record)  # a value: the same record every time
-        obj._state[name] = value = convert(value)
-        if also is not None:
-            also(self, obj, value)
+        setter = self._setters.get((cls_name, name))
+        if setter is None:
+            setter = self._setters[(cls_name, name)] = self._make_setter(cls_name, name)
+        setter(obj, value)
+
+    def _make_setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
+        """What writing the property ``cls_name.name`` does, worked out once: check the value's type, record
+        the write, store the value converted, and any effect besides (see _SETTERS)."""
+        prop = self.manifest.property(cls_name, name)
+        assert prop is not None and prop.writable
+        target = prop.set_type or prop.type
+        also = _SETTERS.get((cls_name, name))
+        record = Call(cls_name, name, "set", ("value",))
+        check, convert, standin = self.check(target), self._converter(target), self
+
+        def setter(obj: Any, value: Any) -> None:
+            if not check(value):
+                raise TypeError(
+                    f"(): incompatible function arguments. The following argument types are supported:\n"
+                    f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
+                    f"Invoked with: {cls_name}, {_arg_text(value)}"
+                )
+            standin.calls.append(record)  # a value: the same record every time
+            obj._state[name] = value = convert(value)
+            if also is not None:
+                also(standin, obj, value)
+
+        return setter
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
@@ -502,11 +526,13 @@ class _Binder:
 
 @attrs.frozen
 class _Dispatch:
-    """How :meth:`StandIn.invoke` handles the calls of one method on one class, worked out once: the
-    overloads with their binders, the behaviour, and for each count of positional arguments (given
+    """How :meth:`StandIn.invoke` handles the calls of one method (``owner.name``) on one class, worked out
+    once: the overloads with their binders, the behaviour, and for each count of positional arguments (given
     without keywords) the overloads that take that many, each with its parameters' tests, the names the
     arguments bind to and the record of such a call."""
 
+    owner: str
+    name: str
     overloads: tuple[tuple[Signature, _Binder], ...]
     behaviour: Behaviour
     positional: tuple[tuple[tuple[Signature, tuple[tuple[bool, Callable[[Any], bool]], ...], tuple[str, ...],
@@ -591,8 +617,6 @@ class _Object:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         object.__setattr__(self, "_state", {})
-        if self._standin.manifest.method(self._name, "__init__") is None:
-            raise TypeError(f"{self._name}: No constructor defined!")
         self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
 
     def __repr__(self) -> str:
