@@ -244,13 +244,11 @@ class StandIn:
     def _call(self, dispatch: _Dispatch, obj: Any, args: tuple, kwargs: dict) -> Any:
         count = len(args)
         if not kwargs and count < len(dispatch.positional):
-            for sig, tests, names, record in dispatch.positional[count]:
-                for value, (none_ok, test) in zip(args, tests):
-                    if not (value is None and none_ok or test(value)):
-                        break
-                else:
+            for sig, bind, record in dispatch.positional[count]:
+                bound = bind(args)
+                if bound is not None:
                     self.calls.append(record)  # a value: the same record every time
-                    return dispatch.behaviour(self, obj, sig, dict(zip(names, args)))
+                    return dispatch.behaviour(self, obj, sig, bound)
         for sig, binder in dispatch.overloads:
             bound = binder.bind(args, kwargs)
             if bound is not None:
@@ -275,8 +273,7 @@ class StandIn:
                 )
         most = max((len(binder.names) for _, binder in overloads), default=-1)
         positional = tuple(
-            tuple((sig, binder.checks_of(count), binder.names[:count],
-                   Call(owner, name, "call", binder.names[:count]))
+            tuple((sig, binder.positional(self, count), Call(owner, name, "call", binder.names[:count]))
                   for sig, binder in overloads if binder.takes(count))
             for count in range(most + 1)
         )
@@ -390,6 +387,14 @@ class StandIn:
 
         return unknown
 
+    def instance_class(self, type_text: str) -> type | None:
+        """The stand-in class a value of parameter type ``type_text`` must be an instance of, when that is
+        the whole test (no implicit conversion to it); None for other types."""
+        t = type_text.strip()
+        if t in self._classes and _IMPLICIT.get(t.rpartition(".")[2]) is None:
+            return self._classes[t]
+        return None
+
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
         found = self._getters.get((cls_name, name))
         if found is None:
@@ -485,7 +490,7 @@ class _Binder:
     """How :meth:`StandIn.bind` binds arguments to one overload, worked out once: the parameter names
     (without ``*args``/``**kwargs``), whether it takes any others, and each parameter's test."""
 
-    __slots__ = ("names", "named", "variadic", "checks")
+    __slots__ = ("names", "named", "variadic", "checks", "types")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         params = [p for p in sig.params if not p.name.startswith("*")]
@@ -493,15 +498,36 @@ class _Binder:
         self.named = frozenset(self.names)
         self.variadic = len(params) != len(sig.params)
         self.checks = tuple((p.name, p.required, p.default == "None", si.check(p.type)) for p in params)
+        self.types = tuple(p.type for p in params)
 
     def takes(self, count: int) -> bool:
         """Whether the overload takes ``count`` positional arguments and no others (every later parameter
         has a default)."""
         return count <= len(self.names) and not any(required for _, required, _, _ in self.checks[count:])
 
-    def checks_of(self, count: int) -> tuple[tuple[bool, Callable[[Any], bool]], ...]:
-        """The tests of the first ``count`` parameters: whether None is their default, and their type's."""
-        return tuple((none_ok, check) for _, _, none_ok, check in self.checks[:count])
+    def positional(self, si: StandIn, count: int) -> Callable[[tuple], dict[str, Any] | None]:
+        """What :meth:`bind` does with ``count`` positional arguments and no others (which :meth:`takes`),
+        compiled into one function: each argument's test written out (``isinstance`` for a class that
+        takes no implicit conversion), then the arguments by name."""
+        tests: dict[str, Any] = {}
+        conditions, entries = [], []
+        for i, (name, _, none_ok, check) in enumerate(self.checks[:count]):
+            cls = si.instance_class(self.types[i])
+            if cls is not None:
+                tests[f"c{i}"] = cls
+                condition = f"isinstance(a{i}, c{i})"
+            else:
+                tests[f"t{i}"] = check
+                condition = f"t{i}(a{i})"
+            conditions.append(f"(a{i} is None or {condition})" if none_ok else condition)
+            entries.append(f"{name!r}: a{i}")
+        unpack = f"    {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
+        source = (f"def bind(args):\n{unpack}"
+                  f"    if {' and '.join(conditions) or 'True'}:\n"
+                  f"        return {{{', '.join(entries)}}}\n"
+                  "    return None\n")
+        exec(source, tests)  # noqa: S102  (the source is made here from the manifest's parameter names)
+        return tests["bind"]
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
         """The arguments by name, or None if the overload does not accept them."""
@@ -528,15 +554,14 @@ class _Binder:
 class _Dispatch:
     """How :meth:`StandIn.invoke` handles the calls of one method (``owner.name``) on one class, worked out
     once: the overloads with their binders, the behaviour, and for each count of positional arguments (given
-    without keywords) the overloads that take that many, each with its parameters' tests, the names the
-    arguments bind to and the record of such a call."""
+    without keywords) the overloads that take that many, each with its compiled binding (see
+    _Binder.positional) and the record of such a call."""
 
     owner: str
     name: str
     overloads: tuple[tuple[Signature, _Binder], ...]
     behaviour: Behaviour
-    positional: tuple[tuple[tuple[Signature, tuple[tuple[bool, Callable[[Any], bool]], ...], tuple[str, ...],
-                                  Call], ...], ...]
+    positional: tuple[tuple[tuple[Signature, Callable[[tuple], dict[str, Any] | None], Call], ...], ...]
 
 
 def _unchanged(value: Any) -> Any:
