@@ -526,7 +526,10 @@ class _Binder:
                   f"    if {' and '.join(conditions) or 'True'}:\n"
                   f"        return {{{', '.join(entries)}}}\n"
                   "    return None\n")
-        exec(source, tests)  # noqa: S102  (the source is made here from the manifest's parameter names)
+        code = _COMPILED.get(source)
+        if code is None:
+            code = _COMPILED[source] = compile(source, f"<stand-in binding of {count} arguments>", "exec")
+        exec(code, tests)  # noqa: S102  (the source is made here from the manifest's parameter names)
         return tests["bind"]
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
@@ -548,6 +551,10 @@ class _Binder:
             if not (value is None and none_ok or check(value)):
                 return None
         return bound
+
+
+# The bindings _Binder.positional compiled, by their source (stand-ins made later reuse them).
+_COMPILED: dict[str, Any] = {}
 
 
 @attrs.frozen
