@@ -136,7 +136,9 @@ class StandIn:
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
         self._dispatch: dict[tuple[str, str, str], _Dispatch] = {}  # see invoke
-        self._method_dispatches: list[dict[type, _Dispatch]] = []  # each method's, by class (see _method)
+        self._constructors: dict[type, _Dispatch] = {}  # see _Object.__init__
+        # each method's dispatches, by class (see _method), and the constructors'
+        self._method_dispatches: list[dict[type, _Dispatch]] = [self._constructors]
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
@@ -595,7 +597,7 @@ def _is_int_sequence(v: Any) -> bool:
 
 
 def _is_weights_array(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.dtype.str[1:] in NUMPY_WEIGHTS.values() and v.flags.c_contiguous
+    return isinstance(v, np.ndarray) and v.dtype.str[1:] in _WEIGHTS_TYPES and v.flags.c_contiguous
 
 
 _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -649,7 +651,12 @@ class _Object:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         object.__setattr__(self, "_state", {})
-        self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
+        standin = self._standin
+        dispatch = standin._constructors.get(type(self))
+        if dispatch is None:
+            dispatch = standin._constructors[type(self)] = standin._make_dispatch(self._name, self._name,
+                                                                                   "__init__")
+        standin._call(dispatch, self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
@@ -828,8 +835,7 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
             )
         # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
         # the weights see its values then, as a read-only view of its bytes
-        data = array.reshape(-1).view(np.uint8)
-        data.flags.writeable = False
+        data = memoryview(array).cast("B").toreadonly() if array.size else b""  # (memoryview cannot cast an empty array)
         obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
                           data=data)
         return
@@ -1030,7 +1036,11 @@ def _are_weights_marked_refittable(si: StandIn, network: Any, sig: Signature, a:
 def _item(key: str) -> Behaviour:
     """``get_input``/``get_output`` of networks and layers: the item at ``index``, None out of range (as
     TensorRT returns nullptr)."""
-    return lambda si, obj, sig, a: _index(obj._state[key], a["index"])
+    def item(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+        items, index = obj._state[key], a["index"]
+        return items[index] if 0 <= index < len(items) else None
+
+    return item
 
 
 for _owner in ("INetworkDefinition", "ILayer"):
@@ -1089,10 +1099,10 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
         return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
     inputs: list[Any] = []
     state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for kind, name, prop, type_text in plan.params:
+    for kind, name, prop, convert in plan.params:
         if kind is _TENSOR:
             value = a.get(name)
-            if value is not None:
+            if value is not None and value._state["network"] is not network:
                 _check_owned(network, value, cls_name)
             inputs.append(value)
         elif kind is _TENSORS:
@@ -1102,7 +1112,7 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
             inputs.extend(tensors)
         elif name in a:
             if kind is _PROPERTY:
-                state[prop] = si.convert(type_text, a[name])
+                state[prop] = convert(a[name])
             else:
                 state.setdefault("arguments", {})[name] = a[name]
     for prop in plan.owners:
@@ -1115,15 +1125,16 @@ _TENSOR, _TENSORS, _PROPERTY, _ARGUMENT = "tensor", "tensors", "property", "argu
 
 class _LayerPlan:
     """What :func:`_add_layer` does with each parameter of one ``add_*`` overload, worked out once: an
-    input tensor, a list of them, the layer property it sets, or an argument kept as given; and the
-    properties (``loop``, ``conditional``) that take the object adding the layer."""
+    input tensor, a list of them, the layer property it sets (with the conversion to its type), or an
+    argument kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
+    layer."""
 
     __slots__ = ("is_layer", "params", "owners")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         cls_name = sig.returns
         self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        self.params: list[tuple[str, str, str, str]] = []
+        self.params: list[tuple[str, str, str, Callable[[Any], Any]]] = []
         for p in sig.params:
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
                                                     ARGUMENT_PROPERTIES.get(p.name, p.name))
@@ -1133,7 +1144,7 @@ class _LayerPlan:
                 kind = _TENSORS
             else:
                 kind = _PROPERTY if si.manifest.property(cls_name, prop) is not None else _ARGUMENT
-            self.params.append((kind, p.name, prop, p.type))
+            self.params.append((kind, p.name, prop, si._converter(p.type)))
         self.owners = tuple(prop for prop in ("loop", "conditional")
                             if si.manifest.property(cls_name, prop) is not None)
 
