@@ -834,8 +834,9 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
         # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
-        # the weights see its values then, as a read-only view of its bytes
-        data = memoryview(array).cast("B").toreadonly() if array.size else b""  # (memoryview cannot cast an empty array)
+        # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
+        # memoryview cannot cast)
+        data = memoryview(array).cast("B").toreadonly() if array.size else b""
         obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
                           data=data)
         return
