@@ -256,7 +256,8 @@ class StandIn:
             if bound is not None:
                 break
         else:  # no overload takes them: bind raises the error pybind11 gives
-            sig, bound = self.bind(dispatch.name, tuple(sig for sig, _ in dispatch.overloads), args, kwargs, obj)
+            overloads = tuple(sig for sig, _ in dispatch.overloads)
+            sig, bound = self.bind(dispatch.name, overloads, args, kwargs, obj)
         self.calls.append(Call(dispatch.owner, dispatch.name, "call", tuple(bound)))
         return dispatch.behaviour(self, obj, sig, bound)
 
@@ -472,7 +473,8 @@ class StandIn:
         name = type_text.rpartition(".")[2]
         if name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
-            found = lambda value: cls(list(value)) if isinstance(value, (list, tuple)) else value  # noqa: E731
+            found = lambda value: (  # noqa: E731
+                cls(list(value)) if isinstance(value, (list, tuple)) else value)
         elif name == "Weights":
             cls = self._classes[name]
             found = lambda value: cls(value) if isinstance(value, np.ndarray) else value  # noqa: E731
