@@ -587,15 +587,17 @@ def _volume(iterable: Any) -> int:
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+    # a plain int, the common case, answers at once
+    return type(v) is int or isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _is_float(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    return (type(v) is float or type(v) is int
+            or isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
 
 
 def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(_is_int(x) for x in v)
+    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(map(_is_int, v))
 
 
 def _is_weights_array(v: Any) -> bool:
@@ -784,7 +786,7 @@ for _owner in ("Builder", "Runtime", "Logger"):
 @behaviour("Dims", "__init__")
 @behaviour("Permutation", "__init__")
 def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
-    values = [int(v) for v in a.get("shape", a.get("arg0", ()))]
+    values = list(map(int, a["shape"] if "shape" in a else a.get("arg0", ())))
     if len(values) > MAX_DIMS:
         raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
     if type(obj)._name == "Permutation":
