@@ -1087,7 +1087,7 @@ def _index(items: list, index: int) -> Any:
 def _check_owned(network: Any, tensor: Any, what: str) -> None:
     if tensor._state["network"] is not network:
         raise StandInError(
-            f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another network"
+            f"INetworkDefinition.{what}: the tensor {default_name(tensor)!r} belongs to another network"
         )
 
 
@@ -1160,18 +1160,31 @@ def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) 
     layer = object.__new__(si._classes[cls_name])
     object.__setattr__(layer, "_state", state)  # made for this layer: no copy
     layers = network._state["layers"]
-    state["name"] = name = f"(Unnamed Layer* {len(layers)}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
+    state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
     tensor_cls = si._classes["ITensor"]
     outputs = state["outputs"] = []
     for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
         tensor = object.__new__(tensor_cls)
-        object.__setattr__(tensor, "_state", {"name": f"{name}_output_{i}", "producer": layer,
-                                               "network": network, "dim_names": {}})
+        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network,
+                                               "dim_names": {}})
         outputs.append(tensor)
     layers.append(layer)
     return layer
 
 
+def default_name(obj: Any) -> str:
+    """The name of a layer or tensor: the one it was given, else the one TensorRT gives a layer when it is
+    added, ``(Unnamed Layer* <number>) [<LayerType>]``, and its outputs, ``<that>_output_<index>``."""
+    state = obj._state
+    if "name" in state:
+        return state["name"]
+    if "output" in state:
+        return f"{default_name(state['producer'])}_output_{state['output']}"
+    cls_name = state["class"]
+    return f"(Unnamed Layer* {state['number']}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
+
+
+_DEFAULTS[("ILayer", "name")] = _DEFAULTS[("ITensor", "name")] = lambda si, obj: default_name(obj)
 _BEHAVIOURS[("IIfConditional", "set_condition")] = _add_layer
 
 
@@ -1206,7 +1219,7 @@ def _add_attention(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
                                                               "class": "IAttentionOutputLayer"})
     for layer in (entry, exit_):
         layer._state["attention"] = attention
-    attention._state.update(input_layer=entry, output_layer=exit_, name=exit_._state["name"])
+    attention._state.update(input_layer=entry, output_layer=exit_, name=default_name(exit_))
     if "causal_kind" in a:
         attention._state["causal_kind"] = a["causal_kind"]
         _attention_causal_kind(si, attention, a["causal_kind"])
