@@ -56,6 +56,7 @@ NUMPY_WEIGHTS = {
     "BOOL": "b1",
     "UINT8": "u1",
 }
+_WEIGHTS_TYPES = {code: name for name, code in NUMPY_WEIGHTS.items()}
 # Bits per element of every DataType (sub-byte types are packed two per byte).
 BITS = {
     "FLOAT": 32,
@@ -129,18 +130,19 @@ class StandIn:
         self._classes: dict[str, type[Any]] = {}  # made at run time from the manifest
         self._own: dict[tuple[str, str], Callable[..., Any]] = {}
         self._checks: dict[str, Callable[[Any], bool]] = {}  # see accepts
+        self._converters: dict[str, Callable[[Any], Any]] = {}  # see convert
         self._behaviours: dict[tuple[str, str], Callable[..., Any] | None] = {}  # see _behaviour
         # each overload's binder, by id (a call of the API binds its arguments to every overload tried);
         # the entry keeps the signature alive, so its id is not reused
         self._binders: dict[int, tuple[Signature, _Binder]] = {}
-        self._overloads: dict[tuple[str, str], tuple[tuple[Signature, _Binder], ...]] = {}  # see invoke
+        self._dispatch: dict[tuple[str, str, str], _Dispatch] = {}  # see invoke
+        self._constructors: dict[type, _Dispatch] = {}  # see _Object.__init__
+        # each method's dispatches, by class (see _method), and the constructors'
+        self._method_dispatches: list[dict[type, _Dispatch]] = [self._constructors]
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
-        self._setters: dict[tuple[str, str], tuple[str, Callable[[Any], bool], Any, Call]] = {}
+        self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
         self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
-        # the attributes of each class of objects of this stand-in and of its bases (the properties setting
-        # an attribute sets), worked out once per class: the classes are complete when the stand-in is made
-        self._attributes: dict[type, frozenset[str]] = {}
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -198,9 +200,14 @@ class StandIn:
 
     def _method(self, owner: str, name: str) -> Callable[..., Any]:
         standin = self
+        dispatches: dict[type, _Dispatch] = {}  # by the object's class (see invoke)
+        self._method_dispatches.append(dispatches)
 
         def method(self_: Any, *args: Any, **kwargs: Any) -> Any:
-            return standin.invoke(owner, type(self_)._name, name, self_, args, kwargs)
+            dispatch = dispatches.get(type(self_))
+            if dispatch is None:
+                dispatch = dispatches[type(self_)] = standin._make_dispatch(owner, type(self_)._name, name)
+            return standin._call(dispatch, self_, args, kwargs)
 
         method.__name__ = name
         method.__qualname__ = f"{owner}.{name}"
@@ -215,7 +222,10 @@ class StandIn:
             return standin.get(owner, name, self_)
 
         def fset(self_: Any, value: Any) -> None:
-            standin.set(owner, name, self_, value)
+            setter = standin._setters.get((owner, name))
+            if setter is None:
+                setter = standin._setters[(owner, name)] = standin._make_setter(owner, name)
+            setter(self_, value)
 
         return property(fget, fset if writable else None)
 
@@ -228,26 +238,49 @@ class StandIn:
     # -- calls -----------------------------------------------------------------------------------------
     def invoke(self, owner: str, cls_name: str, name: str, obj: Any, args: tuple, kwargs: dict) -> Any:
         """Check a call against the manifest, record it, and run the stand-in's behaviour."""
-        overloads = self._overloads.get((cls_name, name))
-        if overloads is None:
-            method = self.manifest.method(cls_name, name)
-            assert method is not None, f"{cls_name}.{name} was generated from the manifest"
-            overloads = self._overloads[(cls_name, name)] = tuple(
-                (sig, self._binder(sig)) for sig in method.overloads)
-        for sig, binder in overloads:
+        dispatch = self._dispatch.get((owner, cls_name, name))
+        if dispatch is None:
+            dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
+        return self._call(dispatch, obj, args, kwargs)
+
+    def _call(self, dispatch: _Dispatch, obj: Any, args: tuple, kwargs: dict) -> Any:
+        count = len(args)
+        if not kwargs and count < len(dispatch.positional):
+            for sig, bind, record in dispatch.positional[count]:
+                bound = bind(args)
+                if bound is not None:
+                    self.calls.append(record)  # a value: the same record every time
+                    return dispatch.behaviour(self, obj, sig, bound)
+        for sig, binder in dispatch.overloads:
             bound = binder.bind(args, kwargs)
             if bound is not None:
                 break
         else:  # no overload takes them: bind raises the error pybind11 gives
-            sig, bound = self.bind(name, tuple(sig for sig, _ in overloads), args, kwargs, obj)
-        self.calls.append(Call(owner, name, "call", tuple(bound)))
+            overloads = tuple(sig for sig, _ in dispatch.overloads)
+            sig, bound = self.bind(dispatch.name, overloads, args, kwargs, obj)
+        self.calls.append(Call(dispatch.owner, dispatch.name, "call", tuple(bound)))
+        return dispatch.behaviour(self, obj, sig, bound)
+
+    def _make_dispatch(self, owner: str, cls_name: str, name: str) -> _Dispatch:
+        method = self.manifest.method(cls_name, name)
+        if method is None and name == "__init__":
+            raise TypeError(f"{cls_name}: No constructor defined!")
+        assert method is not None, f"{cls_name}.{name} was generated from the manifest"
+        overloads = tuple((sig, self._binder(sig)) for sig in method.overloads)
         behaviour = self._behaviour(cls_name, name)
         if behaviour is None:
-            raise NotImplementedError(
-                f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
-                "implement it (it needs the TensorRT library)"
-            )
-        return behaviour(self, obj, sig, bound)
+            def behaviour(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+                raise NotImplementedError(
+                    f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
+                    "implement it (it needs the TensorRT library)"
+                )
+        most = max((len(binder.names) for _, binder in overloads), default=-1)
+        positional = tuple(
+            tuple((sig, binder.positional(self, count), Call(owner, name, "call", binder.names[:count]))
+                  for sig, binder in overloads if binder.takes(count))
+            for count in range(most + 1)
+        )
+        return _Dispatch(owner, name, overloads, behaviour, positional)
 
     def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
         """Give this stand-in a behaviour for ``owner.member``: a method ``fn(obj, **arguments)`` or, for a
@@ -257,6 +290,9 @@ class StandIn:
             raise StandInError(f"TensorRT {self.__version__} has no {owner}.{member}")
         self._own[(owner, member)] = fn
         self._behaviours.clear()
+        self._dispatch.clear()
+        for dispatches in self._method_dispatches:
+            dispatches.clear()
         self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
@@ -341,7 +377,7 @@ class StandIn:
         m = _SEQUENCE.match(t)
         if m:
             item = self._check(m.group(1))
-            return lambda value: isinstance(value, (list, tuple)) and all(item(v) for v in value)
+            return lambda value: isinstance(value, (list, tuple)) and all(map(item, value))
         simple = _SIMPLE_TYPES.get(t)
         if simple is not None:
             return simple
@@ -353,6 +389,14 @@ class StandIn:
             raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
 
         return unknown
+
+    def instance_class(self, type_text: str) -> type | None:
+        """The stand-in class a value of parameter type ``type_text`` must be an instance of, when that is
+        the whole test (no implicit conversion to it); None for other types."""
+        t = type_text.strip()
+        if t in self._classes and _IMPLICIT.get(t.rpartition(".")[2]) is None:
+            return self._classes[t]
+        return None
 
     def get(self, cls_name: str, name: str, obj: Any) -> Any:
         found = self._getters.get((cls_name, name))
@@ -387,35 +431,57 @@ class StandIn:
         return getter
 
     def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
-        found = self._setters.get((cls_name, name))
-        if found is None:
-            prop = self.manifest.property(cls_name, name)
-            assert prop is not None and prop.writable
-            target = prop.set_type or prop.type
-            also = _SETTERS.get((cls_name, name))
-            record = Call(cls_name, name, "set", ("value",))
-            found = self._setters[(cls_name, name)] = (target, self.check(target), also, record)
-        target, check, also, record = found
-        if not check(value):
-            raise TypeError(
-                f"(): incompatible function arguments. The following argument types are supported:\n"
-                f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
-                f"Invoked with: {cls_name}, {_arg_text(value)}"
-            )
-        self.calls.append(record)  # a value: the same record every time
-        obj._state[name] = self.convert(target, value)
-        if also is not None:
-            also(self, obj, obj._state[name])
+        setter = self._setters.get((cls_name, name))
+        if setter is None:
+            setter = self._setters[(cls_name, name)] = self._make_setter(cls_name, name)
+        setter(obj, value)
+
+    def _make_setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
+        """What writing the property ``cls_name.name`` does, worked out once: check the value's type, record
+        the write, store the value converted, and any effect besides (see _SETTERS)."""
+        prop = self.manifest.property(cls_name, name)
+        assert prop is not None and prop.writable
+        target = prop.set_type or prop.type
+        also = _SETTERS.get((cls_name, name))
+        record = Call(cls_name, name, "set", ("value",))
+        check, convert, standin = self.check(target), self._converter(target), self
+
+        def setter(obj: Any, value: Any) -> None:
+            if not check(value):
+                raise TypeError(
+                    f"(): incompatible function arguments. The following argument types are supported:\n"
+                    f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
+                    f"Invoked with: {cls_name}, {_arg_text(value)}"
+                )
+            standin.calls.append(record)  # a value: the same record every time
+            obj._state[name] = value = convert(value)
+            if also is not None:
+                also(standin, obj, value)
+
+        return setter
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
         Weights)."""
+        return self._converter(type_text)(value)
+
+    def _converter(self, type_text: str) -> Callable[[Any], Any]:
+        """The conversion :meth:`convert` makes to ``type_text``, worked out once per type."""
+        found = self._converters.get(type_text)
+        if found is not None:
+            return found
         name = type_text.rpartition(".")[2]
-        if name in _SEQUENCE_CLASSES and isinstance(value, (list, tuple)):
-            return self._classes[name](list(value))
-        if name == "Weights" and isinstance(value, np.ndarray):
-            return self._classes["Weights"](value)
-        return value
+        if name in _SEQUENCE_CLASSES:
+            cls = self._classes[name]
+            found = lambda value: (  # noqa: E731
+                cls(list(value)) if isinstance(value, (list, tuple)) else value)
+        elif name == "Weights":
+            cls = self._classes[name]
+            found = lambda value: cls(value) if isinstance(value, np.ndarray) else value  # noqa: E731
+        else:
+            found = _unchanged
+        self._converters[type_text] = found
+        return found
 
     def _nptype(self, trt_type: Any) -> type:
         code = NUMPY_WEIGHTS.get(getattr(trt_type, "name", ""))
@@ -428,7 +494,7 @@ class _Binder:
     """How :meth:`StandIn.bind` binds arguments to one overload, worked out once: the parameter names
     (without ``*args``/``**kwargs``), whether it takes any others, and each parameter's test."""
 
-    __slots__ = ("names", "named", "variadic", "checks")
+    __slots__ = ("names", "named", "variadic", "checks", "types")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         params = [p for p in sig.params if not p.name.startswith("*")]
@@ -436,6 +502,39 @@ class _Binder:
         self.named = frozenset(self.names)
         self.variadic = len(params) != len(sig.params)
         self.checks = tuple((p.name, p.required, p.default == "None", si.check(p.type)) for p in params)
+        self.types = tuple(p.type for p in params)
+
+    def takes(self, count: int) -> bool:
+        """Whether the overload takes ``count`` positional arguments and no others (every later parameter
+        has a default)."""
+        return count <= len(self.names) and not any(required for _, required, _, _ in self.checks[count:])
+
+    def positional(self, si: StandIn, count: int) -> Callable[[tuple], dict[str, Any] | None]:
+        """What :meth:`bind` does with ``count`` positional arguments and no others (which :meth:`takes`),
+        compiled into one function: each argument's test written out (``isinstance`` for a class that
+        takes no implicit conversion), then the arguments by name."""
+        tests: dict[str, Any] = {}
+        conditions, entries = [], []
+        for i, (name, _, none_ok, check) in enumerate(self.checks[:count]):
+            cls = si.instance_class(self.types[i])
+            if cls is not None:
+                tests[f"c{i}"] = cls
+                condition = f"isinstance(a{i}, c{i})"
+            else:
+                tests[f"t{i}"] = check
+                condition = f"t{i}(a{i})"
+            conditions.append(f"(a{i} is None or {condition})" if none_ok else condition)
+            entries.append(f"{name!r}: a{i}")
+        unpack = f"    {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
+        source = (f"def bind(args):\n{unpack}"
+                  f"    if {' and '.join(conditions) or 'True'}:\n"
+                  f"        return {{{', '.join(entries)}}}\n"
+                  "    return None\n")
+        code = _COMPILED.get(source)
+        if code is None:
+            code = _COMPILED[source] = compile(source, f"<stand-in binding of {count} arguments>", "exec")
+        exec(code, tests)  # noqa: S102  (the source is made here from the manifest's parameter names)
+        return tests["bind"]
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
         """The arguments by name, or None if the overload does not accept them."""
@@ -458,6 +557,28 @@ class _Binder:
         return bound
 
 
+# The bindings _Binder.positional compiled, by their source (stand-ins made later reuse them).
+_COMPILED: dict[str, Any] = {}
+
+
+@attrs.frozen
+class _Dispatch:
+    """How :meth:`StandIn.invoke` handles the calls of one method (``owner.name``) on one class, worked out
+    once: the overloads with their binders, the behaviour, and for each count of positional arguments (given
+    without keywords) the overloads that take that many, each with its compiled binding (see
+    _Binder.positional) and the record of such a call."""
+
+    owner: str
+    name: str
+    overloads: tuple[tuple[Signature, _Binder], ...]
+    behaviour: Behaviour
+    positional: tuple[tuple[tuple[Signature, Callable[[tuple], dict[str, Any] | None], Call], ...], ...]
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
 def _volume(iterable: Any) -> int:
     vol = 1
     for elem in iterable:
@@ -466,19 +587,21 @@ def _volume(iterable: Any) -> int:
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+    # a plain int, the common case, answers at once
+    return type(v) is int or isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _is_float(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    return (type(v) is float or type(v) is int
+            or isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
 
 
 def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(_is_int(x) for x in v)
+    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(map(_is_int, v))
 
 
 def _is_weights_array(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.dtype.str[1:] in NUMPY_WEIGHTS.values() and v.flags.c_contiguous
+    return isinstance(v, np.ndarray) and v.dtype.str[1:] in _WEIGHTS_TYPES and v.flags.c_contiguous
 
 
 _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -521,7 +644,9 @@ def _arg_text(value: Any) -> str:
 
 # -- object kinds ------------------------------------------------------------------------------------------
 class _Object:
-    """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set."""
+    """Base of every stand-in class: its state lives in ``_state``; no other attributes can be set (every
+    class has empty ``__slots__``: writing any other attribute than a property with a setter raises
+    AttributeError, as it does on pybind11's objects; a Python subclass, a logger, has its own)."""
 
     __slots__ = ("_state",)
     _state: dict[str, Any]
@@ -530,23 +655,12 @@ class _Object:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         object.__setattr__(self, "_state", {})
-        if self._standin.manifest.method(self._name, "__init__") is None:
-            raise TypeError(f"{self._name}: No constructor defined!")
-        self._standin.invoke(self._name, self._name, "__init__", self, args, kwargs)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        cls = type(self)
-        attributes = self._standin._attributes
-        names = attributes.get(cls)
-        if names is None:
-            names = attributes[cls] = frozenset(n for c in cls.__mro__ for n in vars(c))
-        if name in names:
-            object.__setattr__(self, name, value)
-            return
-        if hasattr(self, "__dict__"):  # a Python subclass (a logger, a progress monitor)
-            object.__setattr__(self, name, value)
-            return
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        standin = self._standin
+        dispatch = standin._constructors.get(type(self))
+        if dispatch is None:
+            dispatch = standin._constructors[type(self)] = standin._make_dispatch(self._name, self._name,
+                                                                                   "__init__")
+        standin._call(dispatch, self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
@@ -672,7 +786,7 @@ for _owner in ("Builder", "Runtime", "Logger"):
 @behaviour("Dims", "__init__")
 @behaviour("Permutation", "__init__")
 def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
-    values = [int(v) for v in a.get("shape", a.get("arg0", ()))]
+    values = list(map(int, a["shape"] if "shape" in a else a.get("arg0", ())))
     if len(values) > MAX_DIMS:
         raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
     if type(obj)._name == "Permutation":
@@ -723,8 +837,12 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
             raise ValueError(
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
-        dtype = next(k for k, v in NUMPY_WEIGHTS.items() if v == array.dtype.str[1:])
-        obj._state.update(dtype=getattr(si.DataType, dtype), count=array.size, data=array.tobytes())
+        # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
+        # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
+        # memoryview cannot cast)
+        data = memoryview(array).cast("B").toreadonly() if array.size else b""
+        obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
+                          data=data)
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
@@ -923,7 +1041,11 @@ def _are_weights_marked_refittable(si: StandIn, network: Any, sig: Signature, a:
 def _item(key: str) -> Behaviour:
     """``get_input``/``get_output`` of networks and layers: the item at ``index``, None out of range (as
     TensorRT returns nullptr)."""
-    return lambda si, obj, sig, a: _index(obj._state[key], a["index"])
+    def item(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
+        items, index = obj._state[key], a["index"]
+        return items[index] if 0 <= index < len(items) else None
+
+    return item
 
 
 for _owner in ("INetworkDefinition", "ILayer"):
@@ -965,7 +1087,7 @@ def _index(items: list, index: int) -> Any:
 def _check_owned(network: Any, tensor: Any, what: str) -> None:
     if tensor._state["network"] is not network:
         raise StandInError(
-            f"INetworkDefinition.{what}: the tensor {tensor._state['name']!r} belongs to another network"
+            f"INetworkDefinition.{what}: the tensor {default_name(tensor)!r} belongs to another network"
         )
 
 
@@ -982,10 +1104,10 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
         return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
     inputs: list[Any] = []
     state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for kind, name, prop, type_text in plan.params:
+    for kind, name, prop, convert in plan.params:
         if kind is _TENSOR:
             value = a.get(name)
-            if value is not None:
+            if value is not None and value._state["network"] is not network:
                 _check_owned(network, value, cls_name)
             inputs.append(value)
         elif kind is _TENSORS:
@@ -995,7 +1117,7 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
             inputs.extend(tensors)
         elif name in a:
             if kind is _PROPERTY:
-                state[prop] = si.convert(type_text, a[name])
+                state[prop] = convert(a[name])
             else:
                 state.setdefault("arguments", {})[name] = a[name]
     for prop in plan.owners:
@@ -1008,15 +1130,16 @@ _TENSOR, _TENSORS, _PROPERTY, _ARGUMENT = "tensor", "tensors", "property", "argu
 
 class _LayerPlan:
     """What :func:`_add_layer` does with each parameter of one ``add_*`` overload, worked out once: an
-    input tensor, a list of them, the layer property it sets, or an argument kept as given; and the
-    properties (``loop``, ``conditional``) that take the object adding the layer."""
+    input tensor, a list of them, the layer property it sets (with the conversion to its type), or an
+    argument kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
+    layer."""
 
     __slots__ = ("is_layer", "params", "owners")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         cls_name = sig.returns
         self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        self.params: list[tuple[str, str, str, str]] = []
+        self.params: list[tuple[str, str, str, Callable[[Any], Any]]] = []
         for p in sig.params:
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
                                                     ARGUMENT_PROPERTIES.get(p.name, p.name))
@@ -1026,7 +1149,7 @@ class _LayerPlan:
                 kind = _TENSORS
             else:
                 kind = _PROPERTY if si.manifest.property(cls_name, prop) is not None else _ARGUMENT
-            self.params.append((kind, p.name, prop, p.type))
+            self.params.append((kind, p.name, prop, si._converter(p.type)))
         self.owners = tuple(prop for prop in ("loop", "conditional")
                             if si.manifest.property(cls_name, prop) is not None)
 
@@ -1034,23 +1157,34 @@ class _LayerPlan:
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
     with its output tensors."""
-    layer = si.new(cls_name, **state)
-    index = len(network._state["layers"])
-    layer._state["name"] = f"(Unnamed Layer* {index}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
-    layer._state["outputs"] = [
-        si.new(
-            "ITensor",
-            name=f"{layer._state['name']}_output_{i}",
-            producer=layer,
-            network=network,
-            dim_names={},
-        )
-        for i in range(OUTPUT_COUNTS.get(cls_name, 1))
-    ]
-    network._state["layers"].append(layer)
+    layer = object.__new__(si._classes[cls_name])
+    object.__setattr__(layer, "_state", state)  # made for this layer: no copy
+    layers = network._state["layers"]
+    state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
+    tensor_cls = si._classes["ITensor"]
+    outputs = state["outputs"] = []
+    for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
+        tensor = object.__new__(tensor_cls)
+        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network,
+                                               "dim_names": {}})
+        outputs.append(tensor)
+    layers.append(layer)
     return layer
 
 
+def default_name(obj: Any) -> str:
+    """The name of a layer or tensor: the one it was given, else the one TensorRT gives a layer when it is
+    added, ``(Unnamed Layer* <number>) [<LayerType>]``, and its outputs, ``<that>_output_<index>``."""
+    state = obj._state
+    if "name" in state:
+        return state["name"]
+    if "output" in state:
+        return f"{default_name(state['producer'])}_output_{state['output']}"
+    cls_name = state["class"]
+    return f"(Unnamed Layer* {state['number']}) [{LAYER_TYPES.get(cls_name, cls_name)}]"
+
+
+_DEFAULTS[("ILayer", "name")] = _DEFAULTS[("ITensor", "name")] = lambda si, obj: default_name(obj)
 _BEHAVIOURS[("IIfConditional", "set_condition")] = _add_layer
 
 
@@ -1085,7 +1219,7 @@ def _add_attention(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
                                                               "class": "IAttentionOutputLayer"})
     for layer in (entry, exit_):
         layer._state["attention"] = attention
-    attention._state.update(input_layer=entry, output_layer=exit_, name=exit_._state["name"])
+    attention._state.update(input_layer=entry, output_layer=exit_, name=default_name(exit_))
     if "causal_kind" in a:
         attention._state["causal_kind"] = a["causal_kind"]
         _attention_causal_kind(si, attention, a["causal_kind"])

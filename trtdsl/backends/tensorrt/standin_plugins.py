@@ -158,7 +158,7 @@ def _add_plugin(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
         outputs.append(
             si.new(
                 "ITensor",
-                name=f"{layer._state['name']}_output_{i}",
+                output=i,
                 producer=layer,
                 network=network,
                 dim_names={},
