@@ -41,6 +41,8 @@ import trtdsl as td
 from trtdsl.backends.tensorrt import standin
 from trtdsl.backends.tensorrt.lower import lower
 
+from resnet import resnet50_features
+
 DEFINE_TARGET_US = 5.0
 EXPORT_RATIO_TARGET = 2.0
 LOWERING_TARGET_US = 10.0
@@ -90,19 +92,8 @@ def resnet50_builder(narrow: int) -> Callable[[], td.Network]:
             y = td.conv(h, w, rand(k, scale=0.1), stride=stride, padding=size // 2)
             return td.relu(y) if relu else y
 
-        h = conv(x, 64 // narrow, 7, 2)
-        h = td.max_pool(h, 3, stride=2, padding=1)
-        for stage, (blocks, width) in enumerate([(3, 64 // narrow), (4, 128 // narrow), (6, 256 // narrow),
-                                                      (3, 512 // narrow)]):
-            for block in range(blocks):
-                stride = 2 if stage > 0 and block == 0 else 1
-                shortcut = h if block > 0 else conv(h, 4 * width, 1, stride, relu=False)
-                y = conv(h, width, 1)
-                y = conv(y, width, 3, stride)
-                y = conv(y, 4 * width, 1, relu=False)
-                h = td.relu(y + shortcut)
+        h = resnet50_features(x, conv, narrow)
         features = 2048 // narrow
-        h = td.reshape(td.mean(h, axis=(2, 3)), (1, features))
         net.output("logits", td.linear(h, rand(1000, features, scale=0.02), rand(1000, scale=0.1)))
         return net
 

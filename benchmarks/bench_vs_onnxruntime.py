@@ -38,6 +38,8 @@ import numpy as np
 
 import trtdsl as td
 
+from resnet import resnet50_features
+
 GEOMEAN_TARGET = 1.0
 WORST_TARGET = 1.5
 ORT_THREADS = 2
@@ -71,17 +73,7 @@ def resnet50() -> Case:
         flops += 2 * k * c * size * size * y.shape[2] * y.shape[3]
         return td.relu(y) if relu else y
 
-    h = conv(x, 64, 7, 2)
-    h = td.max_pool(h, 3, stride=2, padding=1)
-    for stage, (blocks, width) in enumerate([(3, 64), (4, 128), (6, 256), (3, 512)]):
-        for block in range(blocks):
-            stride = 2 if stage > 0 and block == 0 else 1
-            shortcut = h if block > 0 else conv(h, 4 * width, 1, stride, relu=False)
-            y = conv(h, width, 1)
-            y = conv(y, width, 3, stride)
-            y = conv(y, 4 * width, 1, relu=False)
-            h = td.relu(y + shortcut)
-    h = td.reshape(td.mean(h, axis=(2, 3)), (1, 2048))
+    h = resnet50_features(x, conv)
     h = td.linear(h, _rand(rng, 1000, 2048, scale=0.02), _rand(rng, 1000, scale=0.1))
     flops += 2 * 2048 * 1000
     net.output("logits", h)
