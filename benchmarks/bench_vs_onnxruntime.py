@@ -19,7 +19,8 @@ a chain of 1000 elementwise layers on a 64x64 tensor.
 
 Targets: geometric mean of the ratios <= 1.0, no network above 1.5. ``--contended`` runs the same with
 a CPU-bound process competing for the cores (the target there: the reference slows down no more than
-onnxruntime does). Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
+onnxruntime does). Last, each engine runs ResNet-50 in a fresh process of its own, which reports how far
+its resident memory rises above its resting size (target: the reference's peak below onnxruntime's). Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
 """
 
 from __future__ import annotations
@@ -225,6 +226,42 @@ def competitor() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def peak_of(engine: str) -> None:
+    """Print how far the resident memory of this process rises above its resting level while ``engine``
+    runs ResNet-50 three times (Linux: the high-water mark is reset through /proc/self/clear_refs)."""
+    case = resnet50()
+    run = case.net.run if engine == "reference" else onnxruntime_runner(case.net)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM to the current resident size
+    resting = _status_kib("VmRSS")
+    for _ in range(3):
+        run(case.feeds)
+    print(_status_kib("VmHWM") - resting)
+
+
+def memory() -> None:
+    """Each engine's peak memory while running ResNet-50, each in a fresh process of its own. glibc's
+    allocator is given a fixed mmap threshold there (``MALLOC_MMAP_THRESHOLD_``), so that large blocks are
+    returned to the system when freed: otherwise memory freed while the network was built stays resident
+    and is reused by the run, which then seems to take none."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        print("\nPeak memory: not measured (needs Linux's /proc)")
+        return
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
+    rises = {engine: int(subprocess.run([sys.executable, __file__, "--peak-of", engine], check=True, env=env,
+                                        capture_output=True, text=True).stdout.split()[-1])
+             for engine in ("reference", "onnxruntime")}
+    verdict = "meets" if rises["reference"] < rises["onnxruntime"] else "MISSES"
+    print(f"\nPeak memory running ResNet-50 (above each process's resting size, after building the network "
+          f"and, for onnxruntime, its session): reference {rises['reference'] / 1024:.1f} MiB, onnxruntime "
+          f"{rises['onnxruntime'] / 1024:.1f} MiB; target: the reference below onnxruntime: {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
@@ -232,7 +269,11 @@ def main() -> None:
                         help="also run with a CPU-bound process competing for the cores")
     parser.add_argument("--settle", type=float, default=0.2, metavar="SECONDS",
                         help="pause before each turn, letting the other engine's threads go idle")
+    parser.add_argument("--peak-of", choices=("reference", "onnxruntime"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak_of:
+        peak_of(args.peak_of)
+        return
     warmup, repeats = (1, 3) if args.quick else (2, 7)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     import onnxruntime as ort
@@ -251,6 +292,7 @@ def main() -> None:
             spinner.kill()
             spinner.wait()
         print(f"    the geometric mean moved from {quiet:.2f}x to {loaded:.2f}x")
+    memory()
 
 
 if __name__ == "__main__":
