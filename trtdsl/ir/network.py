@@ -288,7 +288,7 @@ class Network:
         self.nodes.append(node)
         if self._scopes:
             self._scopes[-1].created(node)
-        self._cache.clear()  # as _changed()
+        self._changed()
         return node.outputs
 
     def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
