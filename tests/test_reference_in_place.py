@@ -13,6 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 import trtdsl as td
 from trtdsl.layers.activation import Activation, ActivationType
+from trtdsl.layers.softmax import SoftMax
 from trtdsl.reference.interpreter import free_after, needed_nodes, plan, writable_inputs
 
 
@@ -202,6 +203,34 @@ def test_activation_in_place_forms_give_the_references_bits(kind):
         (got,) = op.in_place(0)(buffer)
     assert got is buffer
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_softmax_in_place_gives_the_references_bits_and_a_formula_of_its_own(axis):
+    x = values((3, 5, 7)) * 4
+    x[1, 2, 3] = np.nan
+    op = SoftMax(axis)
+    buffer = x.copy()
+    with np.errstate(all="ignore"):
+        (want,) = op.reference(x)
+        (got,) = op.in_place(0)(buffer)
+        e = np.exp(x.astype(np.float64) - x.max(axis, keepdims=True))
+        formula = e / e.sum(axis, keepdims=True)
+    assert got is buffer
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+    np.testing.assert_allclose(got, formula, rtol=1e-6, atol=1e-7)  # NaN where the slice holds one
+
+
+def test_softmax_writes_into_the_dead_scores():
+    net = td.Network("attention scores")
+    x = net.input("x", td.float32, (2, 3, 4))
+    scores = td.matmul(x, x, transpose_b=True) * np.float32(0.5)
+    net.output("p", td.softmax(scores, name="sm"))
+    xv = values((2, 3, 4))
+    s = np.matmul(xv.astype(np.float64), np.swapaxes(xv, -1, -2)) * 0.5
+    e = np.exp(s - s.max(-1, keepdims=True))
+    np.testing.assert_allclose(net.run({"x": xv})["p"], e / e.sum(-1, keepdims=True), rtol=1e-5, atol=1e-7)
+    assert decisions(net, {"x": xv})["sm"] == 0
 
 
 def test_gelu_into_a_strided_buffer():

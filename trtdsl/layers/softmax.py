@@ -17,6 +17,8 @@ array([[0.33333334, 0.33333334, 0.33333334],
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import numpy as np
 
@@ -25,7 +27,7 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_rank, expect_tensor, in_float, normalize_axis
+from trtdsl.layers._common import expect_rank, expect_tensor, in_float, normalize_axis, row_sums
 
 __all__ = ["SoftMax", "softmax"]
 
@@ -58,12 +60,21 @@ class SoftMax(Op):
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
         return (in_float(self._softmax, x.dtype, x),)
 
-    def _softmax(self, x: np.ndarray) -> np.ndarray:
+    def _softmax(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # initial= gives an empty axis a maximum instead of an error; the result is empty anyway.
-        e = x - np.max(x, axis=self.axis, keepdims=True, initial=-np.inf)
+        e = np.subtract(x, np.max(x, axis=self.axis, keepdims=True, initial=-np.inf), out=out)
         np.exp(e, out=e)
-        e /= np.sum(e, axis=self.axis, keepdims=True)
+        if self.axis == e.ndim - 1 and e.flags.c_contiguous and e.size:
+            e /= row_sums(e.reshape(-1, e.shape[-1])).reshape(e.shape[:-1] + (1,))
+        else:
+            e /= np.sum(e, axis=self.axis, keepdims=True)
         return e
+
+    def in_place(self, index: int) -> Callable[[np.ndarray], tuple[np.ndarray]]:
+        """For a float32 input, :meth:`reference` computed into the input (whose value nothing reads
+        afterwards: the interpreter decides it from the plan) with the same operations in the same
+        order."""
+        return lambda x: (self._softmax(x, x),)
 
 
 def softmax(x: Tensor, axis: int = -1, *, name: str | None = None) -> Tensor:

@@ -202,7 +202,7 @@ class Program:
 
 # Layer kinds whose reference returns new arrays that share memory with nothing else (no view of an
 # input, no cached array), so that a later layer may overwrite them once they are dead.
-_FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convolution"})
+_FRESH_KINDS = frozenset({"ElementWise", "Activation", "MatrixMultiply", "Convolution", "SoftMax"})
 _FLOAT32 = np.dtype(np.float32)
 
 
