@@ -1,0 +1,134 @@
+"""The cores the reference may use right now, and work split into blocks over that many threads.
+
+Other processes may want the cores too. :func:`free_cores` counts the cores they leave idle: the cores
+this process may run on, less the runnable tasks of other processes in ``/proc/loadavg`` (at least 1),
+looked up at most every 0.2 s. Where there is no ``/proc`` (not Linux) it is every core.
+
+:func:`run_blocks` runs an elementwise kernel block by block on the calling thread and, where
+:func:`free_cores` allows, on threads of a pool shared by the process: every thread draws the next block
+from one counter, so a thread that the OS deschedules leaves its blocks to the others rather than holding
+up the result. NumPy releases the interpreter lock inside its loops, so blocks large enough that a loop
+outlasts the lock's hand-over (tens of thousands of elements) run on the cores at once. Each element is
+computed by the same operations whichever thread computes it, so results do not depend on the threads.
+
+>>> out = np.zeros(10)
+>>> def fill(starts):
+...     for start in starts:
+...         out[start:start + 4] = start
+>>> run_blocks(10, 4, fill)
+>>> out
+array([0., 0., 0., 0., 4., 4., 4., 4., 8., 8.])
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+_RECHECK_S = 0.2
+_MOST_THREADS = 8
+
+
+def others_running() -> int | None:
+    """The runnable tasks of other processes right now, or None where ``/proc`` does not tell."""
+    try:
+        with open("/proc/loadavg") as f:
+            running = int(f.read().split()[3].split("/")[0])
+        own = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat") as f:
+                own += f.read().rpartition(")")[2].split()[0] == "R"
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(running - own, 0)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _Free:
+    """:func:`free_cores`' last count and when it was taken."""
+
+    def __init__(self) -> None:
+        self.checked = -float("inf")
+        self.count = 1
+
+    def now(self) -> int:
+        now = time.monotonic()
+        if now - self.checked >= _RECHECK_S:
+            self.checked = now
+            others = others_running()
+            self.count = cores() if others is None else max(1, cores() - others)
+        return self.count
+
+
+_free = _Free()
+
+
+def free_cores() -> int:
+    """The cores other processes leave idle right now (at least 1; see the module)."""
+    return _free.now()
+
+
+class _Pool:
+    """The process's pool of helper threads, made when first needed and made again in a child process
+    after ``fork`` (whose copy of the pool has no threads)."""
+
+    def __init__(self) -> None:
+        self.executor: ThreadPoolExecutor | None = None
+        self.pid = 0
+        self.lock = threading.Lock()
+
+    def get(self) -> ThreadPoolExecutor:
+        with self.lock:
+            if self.executor is None or self.pid != os.getpid():
+                self.executor = ThreadPoolExecutor(_MOST_THREADS - 1, thread_name_prefix="trtdsl")
+                self.pid = os.getpid()
+            return self.executor
+
+
+_pool = _Pool()
+
+
+def run_blocks(size: int, block: int, work: Callable[[Iterator[int]], None]) -> None:
+    """Call ``work(starts)`` on this thread and on up to ``free_cores() - 1`` pool threads, each drawing
+    block starts from one shared ``iter(range(0, size, block))``; return when all are done, raising the
+    first exception any of them raised. ``work`` runs in a copy of the caller's context, so
+    ``np.errstate`` applies in the pool threads too."""
+    blocks = -(-size // block)
+    helpers = min(free_cores(), blocks, _MOST_THREADS) - 1
+    if helpers < 1:
+        work(iter(range(0, size, block)))
+        return
+    starts = iter(range(0, size, block))
+    lock = threading.Lock()
+
+    def shared() -> Iterator[int]:
+        while True:
+            with lock:
+                start = next(starts, None)
+            if start is None:
+                return
+            yield start
+
+    executor = _pool.get()
+    futures: list[Future[None]] = [executor.submit(contextvars.copy_context().run, work, shared())
+                                   for _ in range(helpers)]
+    try:
+        work(shared())
+    finally:
+        failures = [future.exception() for future in futures]  # waits: no thread writes after we return
+    for failure in failures:
+        if failure is not None:
+            raise failure
+
+
+__all__ = ["cores", "free_cores", "others_running", "run_blocks"]
