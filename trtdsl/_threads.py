@@ -22,7 +22,6 @@ array([0., 0., 0., 0., 4., 4., 4., 4., 8., 8.])
 
 from __future__ import annotations
 
-import contextvars
 import os
 import threading
 import time
@@ -101,8 +100,8 @@ _pool = _Pool()
 def run_blocks(size: int, block: int, work: Callable[[Iterator[int]], None]) -> None:
     """Call ``work(starts)`` on this thread and on up to ``free_cores() - 1`` pool threads, each drawing
     block starts from one shared ``iter(range(0, size, block))``; return when all are done, raising the
-    first exception any of them raised. ``work`` runs in a copy of the caller's context, so
-    ``np.errstate`` applies in the pool threads too."""
+    first exception any of them raised. The pool threads run ``work`` under the caller's
+    ``np.errstate``."""
     blocks = -(-size // block)
     helpers = min(free_cores(), blocks, _MOST_THREADS) - 1
     if helpers < 1:
@@ -119,9 +118,14 @@ def run_blocks(size: int, block: int, work: Callable[[Iterator[int]], None]) -> 
                 return
             yield start
 
+    settings = np.geterr()  # NumPy 1 keeps the error state per thread, NumPy 2 per context
+
+    def helper() -> None:
+        with np.errstate(**settings):
+            work(shared())
+
     executor = _pool.get()
-    futures: list[Future[None]] = [executor.submit(contextvars.copy_context().run, work, shared())
-                                   for _ in range(helpers)]
+    futures: list[Future[None]] = [executor.submit(helper) for _ in range(helpers)]
     try:
         work(shared())
     finally:
