@@ -21,22 +21,25 @@ def test_every_block_is_done_once_and_the_helpers_take_a_share(cores):
     lock = threading.Lock()
     gate = threading.Barrier(cores, timeout=10)
 
-    def work(starts):
+    def work(parts):
         gate.wait()  # every thread holds the iterator before any block is taken
-        for start in starts:
+        for part in parts:
             with lock:
-                seen.append((start, threading.get_ident()))
+                seen.append((part, threading.get_ident()))
 
     _threads.run_blocks(1000, 7, work)
-    assert sorted(start for start, _ in seen) == list(range(0, 1000, 7))
+    covered = np.zeros(1000, int)
+    for part, _ in seen:
+        covered[part] += 1
+    assert covered.tolist() == [1] * 1000 and all(p.stop - p.start <= 7 for p, _ in seen)
     assert len({ident for _, ident in seen}) <= cores
 
 
 def test_the_callers_error_state_holds_in_the_helpers(cores):
     flags = []
 
-    def work(starts):
-        for _ in starts:
+    def work(parts):
+        for _ in parts:
             flags.append(np.geterr()["invalid"])
 
     with np.errstate(invalid="raise"):
@@ -47,11 +50,11 @@ def test_the_callers_error_state_holds_in_the_helpers(cores):
 def test_an_error_in_any_thread_reaches_the_caller_after_all_stop(cores):
     running = []
 
-    def work(starts):
+    def work(parts):
         running.append(1)
-        for start in starts:
-            if start == 40:
-                raise FloatingPointError(f"block {start}")
+        for part in parts:
+            if part.start == 40:
+                raise FloatingPointError(f"block {part.start}")
         running.pop()
 
     with pytest.raises(FloatingPointError, match="block 40"):
@@ -70,3 +73,31 @@ def test_kernels_give_the_same_bits_on_any_number_of_cores(monkeypatch):
     for count in (2, 3):
         np.testing.assert_array_equal(found[count][0], found[1][0])
         np.testing.assert_array_equal(found[count][1], found[1][1])
+
+
+def test_row_kernels_give_the_same_bits_on_any_number_of_cores_and_match_the_formula(monkeypatch):
+    from trtdsl.layers.normalization import Normalization
+    from trtdsl.layers.softmax import SoftMax
+
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((3, 700, 300)) * 4 + 1).astype(np.float32)  # 630,000 values: several blocks
+    x[1, 5, 7] = np.nan
+    scale = rng.standard_normal((1, 1, 300)).astype(np.float32)
+    bias = rng.standard_normal((1, 1, 300)).astype(np.float32)
+    found = {}
+    for count in (1, 2, 3):
+        monkeypatch.setattr(_threads._free, "now", lambda: count)
+        with np.errstate(all="ignore"):
+            (p,) = SoftMax(2).reference(x)
+            (y,) = Normalization((2,), 1e-5, 1).reference(x, scale, bias)
+        found[count] = (p, y)
+    for count in (2, 3):
+        for got, want in zip(found[count], found[1]):
+            np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+    v = x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(v - v.max(2, keepdims=True))
+        y = (v - v.mean(2, keepdims=True)) / np.sqrt(v.var(2, keepdims=True) + 1e-5) * scale + bias
+    np.testing.assert_allclose(found[1][0], e / e.sum(2, keepdims=True), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(found[1][1], y, rtol=1e-4, atol=1e-4)
+    assert np.isnan(found[1][0][1, 5]).all() and np.isnan(found[1][1][1, 5]).all()

@@ -15,7 +15,8 @@ The two coefficients are two float32 packed in one complex64, so that one ``take
 erf is tabulated on [-4, 4] (float32 ``erf`` is ±1.0 from 3.92 on). Over a dense sweep (every 37th
 float32 in [0, 5], 29 million values, against ``math.erf``) the largest error is 2.17 ulp (at
 x = 0.000278, where the result is ``D[0] * x`` and ``D[0]`` itself is rounded to float32), and 1.45 ulp
-above x = 0.5 (tests/layers/test_erf.py checks a sweep of its own). ``erf(-x)`` is exactly ``-erf(x)``. NaN gives NaN, ``±inf`` gives ``±1``, ``-0.0`` gives ``-0.0``.
+above x = 0.5 (tests/layers/test_erf.py checks a sweep of its own). ``erf(-x)`` is exactly ``-erf(x)``.
+NaN gives NaN, ``±inf`` gives ``±1``, ``-0.0`` gives ``-0.0``.
 
 GELU is ``x * P(x)`` with ``P(x) = 0.5 * (1 + erf(x / sqrt(2)))`` (the normal distribution function) from a
 table of its own on [-5.67, 5.67], on a grid of 1/2048 of ``x`` itself: no multiplication by
@@ -26,7 +27,7 @@ is at most 1.7e-7 for ``x > 0``, 2.3e-7 down to x = -2 and 1.01e-6 down to x = -
 all digits there, ``1 + erf`` cancelling); below, GELU is ``-0.0`` (an absolute error under
 ``|x| * 7.4e-9``).
 
-The work goes in blocks of 65536 elements, so that the temporaries stay in cache, spread over the cores
+The work goes in blocks of 65536 elements (:data:`trtdsl._threads.BLOCK`) spread over the cores
 other processes leave idle (:func:`trtdsl._threads.run_blocks`; the results do not depend on it). On
 (8, 128, 1024) float32 values (standard normal times 2), on a 2-core x86-64 machine, best of 7: GELU
 takes 3.6 ms on one core (against 4.8 ms for the cubic step on a 1/64 grid this replaced, whose four
@@ -41,10 +42,9 @@ from collections.abc import Callable, Iterator
 import attrs
 import numpy as np
 
-from trtdsl._threads import run_blocks
+from trtdsl._threads import BLOCK, run_blocks
 
 _STEPS = 2048  # grid points per unit of the argument
-_BLOCK = 65536
 # float32 in [2**12, 2**13) are the multiples of 1/2048: adding 1.5 * 2**12 rounds |x| < 2048 to the grid
 _ROUNDER = np.float32(1.5 * 2**12)
 
@@ -58,7 +58,8 @@ class _Table:
     last: int
 
     @classmethod
-    def of(cls, last: int, f: Callable[[float], float], derivative: Callable[[np.ndarray], np.ndarray]) -> _Table:
+    def of(cls, last: int, f: Callable[[float], float],
+           derivative: Callable[[np.ndarray], np.ndarray]) -> _Table:
         t = np.arange(-last, last + 1) / _STEPS
         columns = [np.array([f(v) for v in t]), derivative(t)]
         return cls(np.stack(columns, axis=1).astype(np.float32).view(np.complex64).reshape(-1), last)
@@ -127,12 +128,12 @@ def erf(x: np.ndarray) -> np.ndarray:
     flat = x.reshape(-1)
     out = np.empty_like(flat)
 
-    def work(starts: Iterator[int]) -> None:
-        scratch = _Scratch(min(flat.size, _BLOCK))
-        for start in starts:
-            _taylor(flat[start:start + _BLOCK], _ERF, scratch, out[start:start + _BLOCK])
+    def work(parts: Iterator[slice]) -> None:
+        scratch = _Scratch(min(flat.size, BLOCK))
+        for part in parts:
+            _taylor(flat[part], _ERF, scratch, out[part])
 
-    run_blocks(flat.size, _BLOCK, work)
+    run_blocks(flat.size, BLOCK, work)
     return out.reshape(x.shape)
 
 
@@ -154,14 +155,14 @@ def gelu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     flat = x.reshape(-1)
     result = np.empty_like(flat) if out is None else out.reshape(-1)
 
-    def work(starts: Iterator[int]) -> None:
-        size = min(flat.size, _BLOCK)
+    def work(parts: Iterator[slice]) -> None:
+        size = min(flat.size, BLOCK)
         scratch = _Scratch(size)
         cdf = np.empty(size, np.float32)
-        for start in starts:
-            v = flat[start:start + _BLOCK]
+        for part in parts:
+            v = flat[part]
             _taylor(v, _CDF, scratch, cdf[:v.size])
-            np.multiply(cdf[:v.size], v, out=result[start:start + _BLOCK])
+            np.multiply(cdf[:v.size], v, out=result[part])
 
-    run_blocks(flat.size, _BLOCK, work)
+    run_blocks(flat.size, BLOCK, work)
     return result.reshape(x.shape) if out is None else out

