@@ -101,3 +101,25 @@ def test_row_kernels_give_the_same_bits_on_any_number_of_cores_and_match_the_for
     np.testing.assert_allclose(found[1][0], e / e.sum(2, keepdims=True), rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(found[1][1], y, rtol=1e-4, atol=1e-4)
     assert np.isnan(found[1][0][1, 5]).all() and np.isnan(found[1][1][1, 5]).all()
+
+
+def test_convolution_columns_copied_by_several_threads_give_the_same_bits(monkeypatch):
+    import trtdsl as td
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 6, 40, 40)).astype(np.float32)
+    w = rng.standard_normal((5, 6, 3, 3)).astype(np.float32)
+    net = td.Network("conv")
+    net.output("y", td.conv(net.input("x", td.float32, x.shape), w, stride=2, padding=1))
+    found = {}
+    for count in (1, 2, 3):
+        monkeypatch.setattr(_threads._free, "now", lambda: count)
+        found[count] = net.run({"x": x})["y"]
+    np.testing.assert_array_equal(found[2], found[1])
+    np.testing.assert_array_equal(found[3], found[1])
+    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    want = np.zeros((2, 5, 20, 20))
+    for i in range(3):
+        for j in range(3):
+            want += np.einsum("nchw,kc->nkhw", padded[:, :, i:i + 40:2, j:j + 40:2], w[:, :, i, j])
+    np.testing.assert_allclose(found[1], want, rtol=1e-4, atol=1e-4)
