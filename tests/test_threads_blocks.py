@@ -123,3 +123,11 @@ def test_convolution_columns_copied_by_several_threads_give_the_same_bits(monkey
         for j in range(3):
             want += np.einsum("nchw,kc->nkhw", padded[:, :, i:i + 40:2, j:j + 40:2], w[:, :, i, j])
     np.testing.assert_allclose(found[1], want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("setting, expected", [("1", 1), ("1000", None), ("0", None), ("many", None)])
+def test_trtdsl_num_threads_caps_the_cores(monkeypatch, setting, expected):
+    monkeypatch.delenv("TRTDSL_NUM_THREADS", raising=False)
+    every = _threads.cores()
+    monkeypatch.setenv("TRTDSL_NUM_THREADS", setting)
+    assert _threads.cores() == (every if expected is None else expected)

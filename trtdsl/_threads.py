@@ -1,8 +1,8 @@
 """The cores the reference may use right now, and work split into blocks over that many threads.
 
 Other processes may want the cores too. :func:`free_cores` counts the cores they leave idle: the cores
-this process may run on, less the runnable tasks of other processes in ``/proc/loadavg`` (at least 1),
-looked up at most every 0.2 s. Where there is no ``/proc`` (not Linux) it is every core.
+this process may run on (:func:`cores`), less the runnable tasks of other processes in ``/proc/loadavg``
+(at least 1), looked up at most every 0.2 s. Where there is no ``/proc`` (not Linux) it is every core.
 
 :func:`run_blocks` runs an elementwise kernel block by block on the calling thread and, where
 :func:`free_cores` allows, on threads of a pool shared by the process: every thread draws the next block
@@ -53,8 +53,15 @@ def others_running() -> int | None:
 
 
 def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The cores this process may run on, at most ``TRTDSL_NUM_THREADS`` where that is set to a positive
+    int (``TRTDSL_NUM_THREADS=1`` keeps the reference's own kernels on the calling thread).
+
+    >>> cores() >= 1
+    True
+    """
+    found = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cap = os.environ.get("TRTDSL_NUM_THREADS", "")
+    return min(found, int(cap)) if cap.isdigit() and int(cap) > 0 else found
 
 
 class _Free:
