@@ -2,7 +2,8 @@
 
 Each network is built with trtdsl's public API, exported with ``to_onnx()`` and run on onnxruntime's CPU
 execution provider (default graph optimizations, 2 intra-op threads) and on the NumPy reference (NumPy's
-BLAS with as many threads as the cores other processes leave idle: trtdsl.reference.blas), on the same
+BLAS, and the reference's own blockwise kernels such as GELU, softmax and normalization, on as many
+threads as the cores other processes leave idle: trtdsl.reference.blas, trtdsl._threads), on the same
 inputs, in one process. The two take turns after a warm-up (the one going first alternating), so both
 see the same machine conditions. Each turn pauses (``--settle``, 0.2 s), runs the engine once untimed and
 then times one run: OpenBLAS's threads and onnxruntime's intra-op threads keep spinning on a core for a
@@ -20,7 +21,8 @@ a chain of 1000 elementwise layers on a 64x64 tensor.
 Targets: geometric mean of the ratios <= 1.0, no network above 1.5. ``--contended`` runs the same with
 a CPU-bound process competing for the cores (the target there: the reference slows down no more than
 onnxruntime does). Last, each engine runs ResNet-50 in a fresh process of its own, which reports how far
-its resident memory rises above its resting size (target: the reference's peak below onnxruntime's). Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
+its resident memory rises above its resting size (target: the reference's peak below onnxruntime's).
+Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
 """
 
 from __future__ import annotations
