@@ -57,6 +57,9 @@ NUMPY_WEIGHTS = {
     "UINT8": "u1",
 }
 _WEIGHTS_TYPES = {code: name for name, code in NUMPY_WEIGHTS.items()}
+# The same by the dtypes of native byte order: a dtype is found at once, where its ``.str`` is made anew at
+# every read (see _weights_type).
+_WEIGHTS_DTYPES = {np.dtype(code): name for code, name in _WEIGHTS_TYPES.items()}
 # Bits per element of every DataType (sub-byte types are packed two per byte).
 BITS = {
     "FLOAT": 32,
@@ -221,10 +224,12 @@ class StandIn:
         def fget(self_: Any) -> Any:
             return standin.get(owner, name, self_)
 
+        key = (owner, name)  # made once: every write looks its setter up
+
         def fset(self_: Any, value: Any) -> None:
-            setter = standin._setters.get((owner, name))
+            setter = standin._setters.get(key)
             if setter is None:
-                setter = standin._setters[(owner, name)] = standin._make_setter(owner, name)
+                setter = standin._setters[key] = standin._make_setter(owner, name)
             setter(self_, value)
 
         return property(fget, fset if writable else None)
@@ -377,6 +382,8 @@ class StandIn:
         m = _SEQUENCE.match(t)
         if m:
             item = self._check(m.group(1))
+            if item is _is_int:
+                return lambda value: isinstance(value, (list, tuple)) and _are_ints(value)
             return lambda value: isinstance(value, (list, tuple)) and all(map(item, value))
         simple = _SIMPLE_TYPES.get(t)
         if simple is not None:
@@ -596,12 +603,27 @@ def _is_float(v: Any) -> bool:
             or isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
 
 
+_PLAIN_INT = frozenset({int})
+
+
+def _are_ints(values: list | tuple) -> bool:
+    """Whether every item of ``values`` passes _is_int: at once when all are plain ints, the common case."""
+    return _PLAIN_INT.issuperset(map(type, values)) or all(map(_is_int, values))
+
+
 def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(map(_is_int, v))
+    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+
+
+def _weights_type(dtype: np.dtype) -> str | None:
+    """The DataType name of the arrays of ``dtype`` that Weights take (by its code, whatever the byte
+    order), or None."""
+    found = _WEIGHTS_DTYPES.get(dtype)
+    return found if found is not None else _WEIGHTS_TYPES.get(dtype.str[1:])
 
 
 def _is_weights_array(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.dtype.str[1:] in _WEIGHTS_TYPES and v.flags.c_contiguous
+    return isinstance(v, np.ndarray) and _weights_type(v.dtype) is not None and v.flags.c_contiguous
 
 
 _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -833,7 +855,8 @@ def _dims_setitem(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
 def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     if "a" in a:
         array = a["a"]
-        if not _is_weights_array(array):
+        trt_type = _weights_type(array.dtype)
+        if trt_type is None or not _is_weights_array(array):
             raise ValueError(
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
@@ -841,8 +864,7 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
         # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
         # memoryview cannot cast)
         data = memoryview(array).cast("B").toreadonly() if array.size else b""
-        obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
-                          data=data)
+        obj._state.update(dtype=getattr(si.DataType, trt_type), count=array.size, data=data)
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
