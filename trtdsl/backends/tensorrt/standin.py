@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 import attrs
 import numpy as np
@@ -152,6 +152,10 @@ class StandIn:
             owner, _, attr = name.rpartition(".")
             setattr(self._classes[owner] if owner else self, attr, cls)
         for name, cls in self._classes.items():
+            for prop, entry in api.classes[name].properties.items():
+                if entry.writable:  # its setter, made now that every class a value may be is made
+                    setattr(cls, prop, cls.__dict__[prop].setter(self._setter(name, prop)))
+        for name, cls in self._classes.items():
             for member, value in (api.classes[name].enum or {}).items():
                 setattr(cls, member, cls._member(member, value))
         for name, cls in self._classes.items():
@@ -181,7 +185,7 @@ class StandIn:
             if member != "__init__":  # construction goes through _Object.__init__, which checks it
                 namespace[member] = self._method(name, member)
         for prop, entry in spec.properties.items():
-            namespace[prop] = self._property(name, prop, entry.writable)
+            namespace[prop] = self._property(name, prop)
         if spec.enum is not None:
             namespace["__members__"] = {}
         parents = bases or (_Enum if spec.enum is not None else _Object,)
@@ -216,7 +220,9 @@ class StandIn:
         method.__qualname__ = f"{owner}.{name}"
         return method
 
-    def _property(self, owner: str, name: str, writable: bool) -> property:
+    def _property(self, owner: str, name: str) -> property:
+        """The property ``owner.name``, read-only: the stand-in gives a writable one its setter once every
+        class is made (see __init__)."""
         standin = self
 
         # Like pybind11's, the accessors are those of the class that defines the property, whatever the
@@ -224,15 +230,7 @@ class StandIn:
         def fget(self_: Any) -> Any:
             return standin.get(owner, name, self_)
 
-        key = (owner, name)  # made once: every write looks its setter up
-
-        def fset(self_: Any, value: Any) -> None:
-            setter = standin._setters.get(key)
-            if setter is None:
-                setter = standin._setters[key] = standin._make_setter(owner, name)
-            setter(self_, value)
-
-        return property(fget, fset if writable else None)
+        return property(fget)
 
     def new(self, cls_name: str, **state: Any) -> Any:
         """An object of class ``cls_name`` made by the stand-in itself (as TensorRT returns objects)."""
@@ -438,10 +436,13 @@ class StandIn:
         return getter
 
     def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
+        self._setter(cls_name, name)(obj, value)
+
+    def _setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
         setter = self._setters.get((cls_name, name))
         if setter is None:
             setter = self._setters[(cls_name, name)] = self._make_setter(cls_name, name)
-        setter(obj, value)
+        return setter
 
     def _make_setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
         """What writing the property ``cls_name.name`` does, worked out once: check the value's type, record
@@ -478,7 +479,10 @@ class StandIn:
         if found is not None:
             return found
         name = type_text.rpartition(".")[2]
-        if name in _SEQUENCE_CLASSES:
+        if name == "Dims":  # made at once, the common case: pybind11 converts in C++, calling no Python method
+            found = lambda value: (  # noqa: E731
+                self.new("Dims", values=_dims_values(value)) if isinstance(value, (list, tuple)) else value)
+        elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
             found = lambda value: (  # noqa: E731
                 cls(list(value)) if isinstance(value, (list, tuple)) else value)
@@ -808,12 +812,18 @@ for _owner in ("Builder", "Runtime", "Logger"):
 @behaviour("Dims", "__init__")
 @behaviour("Permutation", "__init__")
 def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
-    values = list(map(int, a["shape"] if "shape" in a else a.get("arg0", ())))
-    if len(values) > MAX_DIMS:
-        raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
+    values = _dims_values(a["shape"] if "shape" in a else a.get("arg0", ()))
     if type(obj)._name == "Permutation":
         values += [0] * (MAX_DIMS - len(values))  # the bindings zero the rest of Permutation.order
     obj._state["values"] = values
+
+
+def _dims_values(given: Iterable[Any]) -> list[int]:
+    """The values of Dims made of ``given``, as the bindings' constructor takes them."""
+    values = list(map(int, given))
+    if len(values) > MAX_DIMS:
+        raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
+    return values
 
 
 def sequence_behaviours(owners: tuple[str, ...], key: str, out_of_range: str, *, slices: bool) -> None:

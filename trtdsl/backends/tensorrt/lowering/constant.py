@@ -69,7 +69,7 @@ def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
     weights = op.weights
     dtype = weights.dtype
     _check_quantized_uses(ctx, node, dtype)
-    dims = ctx.api.dims(weights.shape)
+    dims = weights.shape  # ints, which the bindings convert to Dims
     wide = WIDENED_CONSTANTS.get(dtype.trt)
     if wide is None:
         values = ctx.weights(weights.array)
