@@ -1136,52 +1136,53 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
         return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
     inputs: list[Any] = []
     state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for kind, name, prop, convert in plan.params:
-        if kind is _TENSOR:
-            value = a.get(name)
-            if value is not None and value._state["network"] is not network:
-                _check_owned(network, value, cls_name)
-            inputs.append(value)
-        elif kind is _TENSORS:
+    for name, many in plan.tensors:
+        if many:
             tensors = a[name]
             for t in tensors:
                 _check_owned(network, t, cls_name)
             inputs.extend(tensors)
-        elif name in a:
-            if kind is _PROPERTY:
-                state[prop] = convert(a[name])
-            else:
-                state.setdefault("arguments", {})[name] = a[name]
+        else:
+            value = a.get(name)
+            if value is not None and value._state["network"] is not network:
+                _check_owned(network, value, cls_name)
+            inputs.append(value)
+    for name, prop, convert in plan.properties:
+        if name in a:
+            state[prop] = a[name] if convert is None else convert(a[name])
+    for name in plan.arguments:
+        if name in a:
+            state.setdefault("arguments", {})[name] = a[name]
     for prop in plan.owners:
         state[prop] = owner
     return _new_layer(si, network, cls_name, state)
 
 
-_TENSOR, _TENSORS, _PROPERTY, _ARGUMENT = "tensor", "tensors", "property", "argument"
-
-
 class _LayerPlan:
-    """What :func:`_add_layer` does with each parameter of one ``add_*`` overload, worked out once: an
-    input tensor, a list of them, the layer property it sets (with the conversion to its type), or an
-    argument kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
-    layer."""
+    """What :func:`_add_layer` does with the parameters of one ``add_*`` overload, worked out once: its
+    input tensors, in order, each a tensor or a list of them (``many``); the layer properties that others
+    set, each with the conversion to its type (None: the value as given); the arguments kept as given;
+    and the properties (``loop``, ``conditional``) that take the object adding the layer."""
 
-    __slots__ = ("is_layer", "params", "owners")
+    __slots__ = ("is_layer", "tensors", "properties", "arguments", "owners")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         cls_name = sig.returns
         self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        self.params: list[tuple[str, str, str, Callable[[Any], Any]]] = []
+        tensors: list[tuple[str, bool]] = []
+        properties: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+        arguments: list[str] = []
         for p in sig.params:
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
                                                     ARGUMENT_PROPERTIES.get(p.name, p.name))
-            if p.type == "ITensor":
-                kind = _TENSOR
-            elif p.type.endswith("[ITensor]"):
-                kind = _TENSORS
+            if p.type == "ITensor" or p.type.endswith("[ITensor]"):
+                tensors.append((p.name, p.type != "ITensor"))
+            elif si.manifest.property(cls_name, prop) is not None:
+                convert = si._converter(p.type)
+                properties.append((p.name, prop, None if convert is _unchanged else convert))
             else:
-                kind = _PROPERTY if si.manifest.property(cls_name, prop) is not None else _ARGUMENT
-            self.params.append((kind, p.name, prop, si._converter(p.type)))
+                arguments.append(p.name)
+        self.tensors, self.properties, self.arguments = tuple(tensors), tuple(properties), tuple(arguments)
         self.owners = tuple(prop for prop in ("loop", "conditional")
                             if si.manifest.property(cls_name, prop) is not None)
 
