@@ -866,7 +866,7 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     if "a" in a:
         array = a["a"]
         trt_type = _weights_type(array.dtype)
-        if trt_type is None or not _is_weights_array(array):
+        if trt_type is None or not array.flags.c_contiguous:  # _is_weights_array (an ndarray, as bound)
             raise ValueError(
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
@@ -878,7 +878,7 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
-    nbytes = (count * BITS[dtype.name] + 7) // 8
+    nbytes = (count * BITS[dtype._state["name"]] + 7) // 8  # the name as the stand-in holds it, unrecorded
     data = ctypes.string_at(a["ptr"], nbytes) if "ptr" in a and nbytes else b""
     obj._state.update(dtype=dtype, count=count, data=data)
 
