@@ -453,6 +453,7 @@ class StandIn:
         also = _SETTERS.get((cls_name, name))
         record = Call(cls_name, name, "set", ("value",))
         check, convert, standin = self.check(target), self._converter(target), self
+        converts = convert is not _unchanged  # most types keep the value as given: no call then
 
         def setter(obj: Any, value: Any) -> None:
             if not check(value):
@@ -462,7 +463,9 @@ class StandIn:
                     f"Invoked with: {cls_name}, {_arg_text(value)}"
                 )
             standin.calls.append(record)  # a value: the same record every time
-            obj._state[name] = value = convert(value)
+            if converts:
+                value = convert(value)
+            obj._state[name] = value
             if also is not None:
                 also(standin, obj, value)
 
