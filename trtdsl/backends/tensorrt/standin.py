@@ -482,7 +482,7 @@ class StandIn:
         if found is not None:
             return found
         name = type_text.rpartition(".")[2]
-        if name == "Dims":  # made at once, the common case: pybind11 converts in C++, calling no Python method
+        if name == "Dims":  # the common case, made at once: pybind11 converts in C++, calling no Python code
             found = lambda value: (  # noqa: E731
                 self.new("Dims", values=_dims_values(value)) if isinstance(value, (list, tuple)) else value)
         elif name in _SEQUENCE_CLASSES:
@@ -1163,9 +1163,10 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
 
 class _LayerPlan:
     """What :func:`_add_layer` does with the parameters of one ``add_*`` overload, worked out once: its
-    input tensors, in order, each a tensor or a list of them (``many``); the layer properties that others
-    set, each with the conversion to its type (None: the value as given); the arguments kept as given;
-    and the properties (``loop``, ``conditional``) that take the object adding the layer."""
+    input tensors, in order, each a tensor or a list of them (``many``); the parameters that set a layer
+    property, each with the property and the conversion to its type (None: the value as given); the
+    arguments kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
+    layer."""
 
     __slots__ = ("is_layer", "tensors", "properties", "arguments", "owners")
 
