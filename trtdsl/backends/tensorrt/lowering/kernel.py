@@ -37,7 +37,7 @@ def _lower_kernel(method: str) -> LowerFn[Convolution | Deconvolution]:
     def lower(ctx: LowerContext, node: Node, op: Convolution | Deconvolution) -> None:
         x = node.inputs[0]
         assert x is not None
-        empty = ctx.trt.Weights(ctx.api.dtype(x.dtype))
+        empty = ctx.empty_weights(x.dtype)
         layer = ctx.add(node, method, ctx.input(node, 0), op.num_output_maps, op.kernel_size, empty)
         _set_window(ctx, layer, op)
         layer.dilation_nd = op.dilation
