@@ -269,7 +269,7 @@ class Network:
         out_types = _infer(op, ins)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(), user_named)
+        node = Node(op, ins, node_name, user_location(skip=1), user_named)  # from the caller of add
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:

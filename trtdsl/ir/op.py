@@ -134,7 +134,7 @@ class Op:
     """The layer's inputs in TensorRT's order; a name ending in ``?`` is optional (None, or left out at
     the end). None for an op that takes any number of inputs (all required) and checks how many itself."""
     _required_inputs: ClassVar[int | None] = None
-    _all_required: ClassVar[int] = -1  # the number of inputs when every one is required, else -1
+    _input_count: ClassVar[int] = -1  # the number of inputs input_names names, -1 where it is None
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
     input_dtypes: ClassVar[Mapping[str, Sequence[DType]]] = {}
@@ -162,7 +162,7 @@ class Op:
         names = cls.input_names
         required = None if names is None else sum(1 for n in names if not n.endswith("?"))
         cls._required_inputs = required
-        cls._all_required = -1 if names is None or required != len(names) else required
+        cls._input_count = -1 if names is None else len(names)
         assert names is None or all(n.endswith("?") for n in names[required:]), \
             f"{cls.__name__}: optional inputs come last"
 
@@ -200,13 +200,13 @@ class Op:
         """The outputs' types for inputs of types ``inputs`` (None for an absent optional one): checks
         them against :attr:`input_names`, then :meth:`infer` (a DSLError if invalid)."""
         view = None
-        if len(inputs) == self._all_required:  # the common case, checked fast: every input required
+        if len(inputs) == self._input_count:  # the common case, checked fast: every input given
             for t in inputs:
                 if t is None:
                     break
             else:
-                view = Inputs(cast("Sequence[TensorType]", inputs))
-                view.all = view
+                view = Inputs(cast("Sequence[TensorType]", inputs[:self._required_inputs]))
+                view.all = tuple(inputs)
         if view is None:
             self.check_inputs(inputs)
             view = Inputs.of(self, inputs)

@@ -14,6 +14,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, constant_hint, shown
 from trtdsl.ir.dims import DimLike
+from trtdsl.ir.functions import tensor_function
 from trtdsl.ir.network import Network
 from trtdsl.ir.op import expect_dtype as expect_dtype  # "as": re-exported to the layer modules
 from trtdsl.ir.tensor import Tensor
@@ -132,7 +133,7 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
     array = as_array(fn, arg, value, like.dtype)
     if rank is not None and array.ndim < rank:
         array = array.reshape((1,) * (rank - array.ndim) + array.shape)
-    return like.network.constant(array)
+    return tensor_function("constant")(like.network, array)  # net.constant's function, called at once
 
 
 def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -111,11 +111,9 @@ def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: t
         raise bad_argument(fn, "padding", value, expected)
 
 
-def check_window_params(label: str, nb: int, params: dict[str, tuple[int, ...]],
-                        minimum: dict[str, int]) -> None:
-    """Every parameter is a tuple of ``nb`` ints >= its minimum."""
-    for arg, values in params.items():
-        low = minimum[arg]
+def check_window_params(label: str, nb: int, params: tuple[tuple[str, tuple[int, ...], int], ...]) -> None:
+    """Every parameter, given as (name, values, minimum), is a tuple of ``nb`` ints >= its minimum."""
+    for arg, values, low in params:
         bad = len(values) != nb
         for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
             bad = bad or v.__class__ is not int and not is_int(v) or v < low
@@ -302,12 +300,9 @@ class _KernelOp(Op):
                     f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
                     "networks are strongly typed, so they must be the same"
                 )
-        check_window_params(
-            label, nb,
-            {"kernel_size": self.kernel_size, "stride": self.stride, "dilation": self.dilation,
-             "pre_padding": self.pre_padding, "post_padding": self.post_padding},
-            {"kernel_size": 1, "stride": 1, "dilation": 1, "pre_padding": 0, "post_padding": 0},
-        )
+        check_window_params(label, nb, (
+            ("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1), ("dilation", self.dilation, 1),
+            ("pre_padding", self.pre_padding, 0), ("post_padding", self.post_padding, 0)))
         for arg in ("num_output_maps", "num_groups"):
             value = getattr(self, arg)
             if not is_int(value) or value < 1:
@@ -366,9 +361,10 @@ class Convolution(_KernelOp):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
         mode = self.padding_mode
-        out = tuple([  # a list first: cheaper than a generator
-            window_output_dim(mode, i, b, a, s, dk) for i, b, a, s, dk
-            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents)])
+        out = tuple([  # a list first, cheaper than a generator; the extents written out, for the same reason
+            window_output_dim(mode, i, b, a, s, d * (k - 1) + 1) for i, b, a, s, k, d
+            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.kernel_size,
+                   self.dilation)])
         check_output_dims(self.label(), x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
@@ -464,7 +460,7 @@ def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
             f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a "
             "2-D or 3-D convolution"
         )
-    return static_shape(shape)
+    return cast("tuple[int, ...]", shape)  # every dim an int, as checked
 
 
 def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride: Any, padding: Any,

@@ -144,12 +144,9 @@ class Pooling(Op):
             raise bad_argument(label, "type", self.type, "a PoolingType")
         nb = len(self.window_size)
         check_spatial_input(label, x, nb, "window")
-        check_window_params(
-            label, nb,
-            {"window_size": self.window_size, "stride": self.stride, "pre_padding": self.pre_padding,
-             "post_padding": self.post_padding},
-            {"window_size": 1, "stride": 1, "pre_padding": 0, "post_padding": 0},
-        )
+        check_window_params(label, nb, (
+            ("window_size", self.window_size, 1), ("stride", self.stride, 1),
+            ("pre_padding", self.pre_padding, 0), ("post_padding", self.post_padding, 0)))
         if not isinstance(self.padding_mode, PaddingMode):
             raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
         if not isinstance(self.average_count_excludes_padding, bool):

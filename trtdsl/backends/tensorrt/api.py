@@ -163,7 +163,7 @@ class TensorRT:
         """The member of TensorRT's enum ``trt_enum`` named like ``member`` (trtdsl's enums use
         TensorRT's names)."""
         try:
-            return getattr(getattr(self.trt, trt_enum), member.name)
+            return getattr(getattr(self.trt, trt_enum), member._name_)  # .name, without its property's cost
         except AttributeError:
             raise BackendError(f"TensorRT {self.version} has no {trt_enum}.{member.name}") from None
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 import attrs
 import numpy as np
@@ -57,6 +57,9 @@ NUMPY_WEIGHTS = {
     "UINT8": "u1",
 }
 _WEIGHTS_TYPES = {code: name for name, code in NUMPY_WEIGHTS.items()}
+# The same by the dtypes of native byte order: a dtype is found at once, where its ``.str`` is made anew at
+# every read (see _weights_type).
+_WEIGHTS_DTYPES = {np.dtype(code): name for code, name in _WEIGHTS_TYPES.items()}
 # Bits per element of every DataType (sub-byte types are packed two per byte).
 BITS = {
     "FLOAT": 32,
@@ -149,6 +152,10 @@ class StandIn:
             owner, _, attr = name.rpartition(".")
             setattr(self._classes[owner] if owner else self, attr, cls)
         for name, cls in self._classes.items():
+            for prop, entry in api.classes[name].properties.items():
+                if entry.writable:  # its setter, made now that every class a value may be is made
+                    setattr(cls, prop, cls.__dict__[prop].setter(self._setter(name, prop)))
+        for name, cls in self._classes.items():
             for member, value in (api.classes[name].enum or {}).items():
                 setattr(cls, member, cls._member(member, value))
         for name, cls in self._classes.items():
@@ -178,7 +185,7 @@ class StandIn:
             if member != "__init__":  # construction goes through _Object.__init__, which checks it
                 namespace[member] = self._method(name, member)
         for prop, entry in spec.properties.items():
-            namespace[prop] = self._property(name, prop, entry.writable)
+            namespace[prop] = self._property(name, prop)
         if spec.enum is not None:
             namespace["__members__"] = {}
         parents = bases or (_Enum if spec.enum is not None else _Object,)
@@ -213,7 +220,9 @@ class StandIn:
         method.__qualname__ = f"{owner}.{name}"
         return method
 
-    def _property(self, owner: str, name: str, writable: bool) -> property:
+    def _property(self, owner: str, name: str) -> property:
+        """The property ``owner.name``, read-only: the stand-in gives a writable one its setter once every
+        class is made (see __init__)."""
         standin = self
 
         # Like pybind11's, the accessors are those of the class that defines the property, whatever the
@@ -221,13 +230,7 @@ class StandIn:
         def fget(self_: Any) -> Any:
             return standin.get(owner, name, self_)
 
-        def fset(self_: Any, value: Any) -> None:
-            setter = standin._setters.get((owner, name))
-            if setter is None:
-                setter = standin._setters[(owner, name)] = standin._make_setter(owner, name)
-            setter(self_, value)
-
-        return property(fget, fset if writable else None)
+        return property(fget)
 
     def new(self, cls_name: str, **state: Any) -> Any:
         """An object of class ``cls_name`` made by the stand-in itself (as TensorRT returns objects)."""
@@ -377,6 +380,8 @@ class StandIn:
         m = _SEQUENCE.match(t)
         if m:
             item = self._check(m.group(1))
+            if item is _is_int:
+                return lambda value: isinstance(value, (list, tuple)) and _are_ints(value)
             return lambda value: isinstance(value, (list, tuple)) and all(map(item, value))
         simple = _SIMPLE_TYPES.get(t)
         if simple is not None:
@@ -431,10 +436,13 @@ class StandIn:
         return getter
 
     def set(self, cls_name: str, name: str, obj: Any, value: Any) -> None:
+        self._setter(cls_name, name)(obj, value)
+
+    def _setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
         setter = self._setters.get((cls_name, name))
         if setter is None:
             setter = self._setters[(cls_name, name)] = self._make_setter(cls_name, name)
-        setter(obj, value)
+        return setter
 
     def _make_setter(self, cls_name: str, name: str) -> Callable[[Any, Any], None]:
         """What writing the property ``cls_name.name`` does, worked out once: check the value's type, record
@@ -445,6 +453,7 @@ class StandIn:
         also = _SETTERS.get((cls_name, name))
         record = Call(cls_name, name, "set", ("value",))
         check, convert, standin = self.check(target), self._converter(target), self
+        converts = convert is not _unchanged  # most types keep the value as given: no call then
 
         def setter(obj: Any, value: Any) -> None:
             if not check(value):
@@ -454,7 +463,9 @@ class StandIn:
                     f"Invoked with: {cls_name}, {_arg_text(value)}"
                 )
             standin.calls.append(record)  # a value: the same record every time
-            obj._state[name] = value = convert(value)
+            if converts:
+                value = convert(value)
+            obj._state[name] = value
             if also is not None:
                 also(standin, obj, value)
 
@@ -471,7 +482,10 @@ class StandIn:
         if found is not None:
             return found
         name = type_text.rpartition(".")[2]
-        if name in _SEQUENCE_CLASSES:
+        if name == "Dims":  # the common case, made at once: pybind11 converts in C++, calling no Python code
+            found = lambda value: (  # noqa: E731
+                self.new("Dims", values=_dims_values(value)) if isinstance(value, (list, tuple)) else value)
+        elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
             found = lambda value: (  # noqa: E731
                 cls(list(value)) if isinstance(value, (list, tuple)) else value)
@@ -596,12 +610,27 @@ def _is_float(v: Any) -> bool:
             or isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)))
 
 
+_PLAIN_INT = frozenset({int})
+
+
+def _are_ints(values: list | tuple) -> bool:
+    """Whether every item of ``values`` passes _is_int: at once when all are plain ints, the common case."""
+    return _PLAIN_INT.issuperset(map(type, values)) or all(map(_is_int, values))
+
+
 def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and all(map(_is_int, v))
+    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+
+
+def _weights_type(dtype: np.dtype) -> str | None:
+    """The DataType name of the arrays of ``dtype`` that Weights take (by its code, whatever the byte
+    order), or None."""
+    found = _WEIGHTS_DTYPES.get(dtype)
+    return found if found is not None else _WEIGHTS_TYPES.get(dtype.str[1:])
 
 
 def _is_weights_array(v: Any) -> bool:
-    return isinstance(v, np.ndarray) and v.dtype.str[1:] in _WEIGHTS_TYPES and v.flags.c_contiguous
+    return isinstance(v, np.ndarray) and _weights_type(v.dtype) is not None and v.flags.c_contiguous
 
 
 _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
@@ -786,12 +815,18 @@ for _owner in ("Builder", "Runtime", "Logger"):
 @behaviour("Dims", "__init__")
 @behaviour("Permutation", "__init__")
 def _dims_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
-    values = list(map(int, a["shape"] if "shape" in a else a.get("arg0", ())))
-    if len(values) > MAX_DIMS:
-        raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
+    values = _dims_values(a["shape"] if "shape" in a else a.get("arg0", ()))
     if type(obj)._name == "Permutation":
         values += [0] * (MAX_DIMS - len(values))  # the bindings zero the rest of Permutation.order
     obj._state["values"] = values
+
+
+def _dims_values(given: Iterable[Any]) -> list[int]:
+    """The values of Dims made of ``given``, as the bindings' constructor takes them."""
+    values = list(map(int, given))
+    if len(values) > MAX_DIMS:
+        raise ValueError(f"Input length {len(values)}. Max expected length is {MAX_DIMS}")
+    return values
 
 
 def sequence_behaviours(owners: tuple[str, ...], key: str, out_of_range: str, *, slices: bool) -> None:
@@ -833,7 +868,8 @@ def _dims_setitem(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
 def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
     if "a" in a:
         array = a["a"]
-        if not _is_weights_array(array):
+        trt_type = _weights_type(array.dtype)
+        if trt_type is None or not array.flags.c_contiguous:  # _is_weights_array (an ndarray, as bound)
             raise ValueError(
                 "Could not convert NumPy array to Weights. Is it using a data type supported by TensorRT?"
             )
@@ -841,12 +877,11 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
         # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
         # memoryview cannot cast)
         data = memoryview(array).cast("B").toreadonly() if array.size else b""
-        obj._state.update(dtype=getattr(si.DataType, _WEIGHTS_TYPES[array.dtype.str[1:]]), count=array.size,
-                          data=data)
+        obj._state.update(dtype=getattr(si.DataType, trt_type), count=array.size, data=data)
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
-    nbytes = (count * BITS[dtype.name] + 7) // 8
+    nbytes = (count * BITS[dtype._state["name"]] + 7) // 8  # the name as the stand-in holds it, unrecorded
     data = ctypes.string_at(a["ptr"], nbytes) if "ptr" in a and nbytes else b""
     obj._state.update(dtype=dtype, count=count, data=data)
 
@@ -1104,52 +1139,54 @@ def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
         return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
     inputs: list[Any] = []
     state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for kind, name, prop, convert in plan.params:
-        if kind is _TENSOR:
-            value = a.get(name)
-            if value is not None and value._state["network"] is not network:
-                _check_owned(network, value, cls_name)
-            inputs.append(value)
-        elif kind is _TENSORS:
+    for name, many in plan.tensors:
+        if many:
             tensors = a[name]
             for t in tensors:
                 _check_owned(network, t, cls_name)
             inputs.extend(tensors)
-        elif name in a:
-            if kind is _PROPERTY:
-                state[prop] = convert(a[name])
-            else:
-                state.setdefault("arguments", {})[name] = a[name]
+        else:
+            value = a.get(name)
+            if value is not None and value._state["network"] is not network:
+                _check_owned(network, value, cls_name)
+            inputs.append(value)
+    for name, prop, convert in plan.properties:
+        if name in a:
+            state[prop] = a[name] if convert is None else convert(a[name])
+    for name in plan.arguments:
+        if name in a:
+            state.setdefault("arguments", {})[name] = a[name]
     for prop in plan.owners:
         state[prop] = owner
     return _new_layer(si, network, cls_name, state)
 
 
-_TENSOR, _TENSORS, _PROPERTY, _ARGUMENT = "tensor", "tensors", "property", "argument"
-
-
 class _LayerPlan:
-    """What :func:`_add_layer` does with each parameter of one ``add_*`` overload, worked out once: an
-    input tensor, a list of them, the layer property it sets (with the conversion to its type), or an
-    argument kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
+    """What :func:`_add_layer` does with the parameters of one ``add_*`` overload, worked out once: its
+    input tensors, in order, each a tensor or a list of them (``many``); the parameters that set a layer
+    property, each with the property and the conversion to its type (None: the value as given); the
+    arguments kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
     layer."""
 
-    __slots__ = ("is_layer", "params", "owners")
+    __slots__ = ("is_layer", "tensors", "properties", "arguments", "owners")
 
     def __init__(self, si: StandIn, sig: Signature) -> None:
         cls_name = sig.returns
         self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        self.params: list[tuple[str, str, str, Callable[[Any], Any]]] = []
+        tensors: list[tuple[str, bool]] = []
+        properties: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+        arguments: list[str] = []
         for p in sig.params:
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
                                                     ARGUMENT_PROPERTIES.get(p.name, p.name))
-            if p.type == "ITensor":
-                kind = _TENSOR
-            elif p.type.endswith("[ITensor]"):
-                kind = _TENSORS
+            if p.type == "ITensor" or p.type.endswith("[ITensor]"):
+                tensors.append((p.name, p.type != "ITensor"))
+            elif si.manifest.property(cls_name, prop) is not None:
+                convert = si._converter(p.type)
+                properties.append((p.name, prop, None if convert is _unchanged else convert))
             else:
-                kind = _PROPERTY if si.manifest.property(cls_name, prop) is not None else _ARGUMENT
-            self.params.append((kind, p.name, prop, si._converter(p.type)))
+                arguments.append(p.name)
+        self.tensors, self.properties, self.arguments = tuple(tensors), tuple(properties), tuple(arguments)
         self.owners = tuple(prop for prop in ("loop", "conditional")
                             if si.manifest.property(cls_name, prop) is not None)
 

@@ -67,9 +67,10 @@ def _check_quantized_uses(ctx: LowerContext, node: Node, dtype: DType) -> None:
 
 def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
     weights = op.weights
-    _check_quantized_uses(ctx, node, weights.dtype)
-    dims = ctx.api.dims(weights.shape)
-    wide = WIDENED_CONSTANTS.get(weights.dtype.trt)
+    dtype = weights.dtype
+    _check_quantized_uses(ctx, node, dtype)
+    dims = weights.shape  # ints, which the bindings convert to Dims
+    wide = WIDENED_CONSTANTS.get(dtype.trt)
     if wide is None:
         values = ctx.weights(weights.array)
         ctx.add(node, "add_constant", dims, values)
@@ -77,7 +78,7 @@ def _lower_constant(ctx: LowerContext, node: Node, op: Constant) -> None:
         values = ctx.weights(weights.array.astype(wide.numpy))
         stored = ctx.helper(node, "widened", "add_constant", dims, values)
         stored.metadata = WIDENED_MARK
-        ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(weights.dtype))
+        ctx.add(node, "add_cast", stored.get_output(0), ctx.api.dtype(dtype))
     if node.user_named:
         _name_weights(ctx, node, values)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.tensorrt.api import TensorRT
+from trtdsl.dtypes import DType
 from trtdsl.errors import BackendError
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, Value, value_of
 
@@ -74,6 +75,7 @@ class LowerContext:
         # (layer, input index, IR tensor): inputs computed after their layer (recurrence back edges)
         self.back_edges: list[tuple[Any, int, Tensor]] = []
         self._consumers: dict[Tensor, list[tuple[Node, int]]] | None = None
+        self._empty_weights: dict[str, Any] = {}  # by TensorRT dtype name (see empty_weights)
 
     def consumers(self, tensor: Tensor) -> list[tuple[Node, int]]:
         """The IR nodes reading ``tensor``, each with the input index it reads it at."""
@@ -132,6 +134,14 @@ class LowerContext:
         for i in range(layer.num_outputs):
             layer.get_output(i).name = f"{node.name}.{role}" + (f":{i}" if i else "")
         return layer
+
+    def empty_weights(self, dtype: DType) -> Any:
+        """Empty TensorRT Weights of ``dtype``, for the layers that take their weights as inputs: one object
+        for the whole network (a layer keeps a copy of the Weights it is given)."""
+        found = self._empty_weights.get(dtype.trt)
+        if found is None:
+            found = self._empty_weights[dtype.trt] = self.trt.Weights(self.api.dtype(dtype))
+        return found
 
     def weights(self, array: np.ndarray) -> Any:
         weights, buffer = self.api.weights(array)

@@ -26,9 +26,10 @@ def _dims(layer: Any, prop: str) -> tuple[int, ...]:
 
 
 def _set_window(ctx: LowerContext, layer: Any, op: Any) -> None:
-    layer.stride_nd = ctx.trt.Dims(list(op.stride))
-    layer.pre_padding = ctx.trt.Dims(list(op.pre_padding))
-    layer.post_padding = ctx.trt.Dims(list(op.post_padding))
+    # tuples of ints for Dims, which the bindings convert implicitly (as everywhere in this module)
+    layer.stride_nd = op.stride
+    layer.pre_padding = op.pre_padding
+    layer.post_padding = op.post_padding
     layer.padding_mode = ctx.api.enum("PaddingMode", op.padding_mode)
 
 
@@ -36,12 +37,10 @@ def _lower_kernel(method: str) -> LowerFn[Convolution | Deconvolution]:
     def lower(ctx: LowerContext, node: Node, op: Convolution | Deconvolution) -> None:
         x = node.inputs[0]
         assert x is not None
-        empty = ctx.trt.Weights(ctx.api.dtype(x.dtype))
-        layer = ctx.add(
-            node, method, ctx.input(node, 0), op.num_output_maps, ctx.trt.Dims(list(op.kernel_size)), empty
-        )
+        empty = ctx.empty_weights(x.dtype)
+        layer = ctx.add(node, method, ctx.input(node, 0), op.num_output_maps, op.kernel_size, empty)
         _set_window(ctx, layer, op)
-        layer.dilation_nd = ctx.trt.Dims(list(op.dilation))
+        layer.dilation_nd = op.dilation
         layer.num_groups = op.num_groups
         ctx.set_inputs(node, layer, 1)
 
@@ -94,7 +93,7 @@ def _lower_pooling(ctx: LowerContext, node: Node, op: Pooling) -> None:
         "add_pooling_nd",
         ctx.input(node, 0),
         ctx.api.enum("PoolingType", op.type),
-        ctx.trt.Dims(list(op.window_size)),
+        op.window_size,
     )
     _set_window(ctx, layer, op)
     layer.average_count_excludes_padding = op.average_count_excludes_padding
