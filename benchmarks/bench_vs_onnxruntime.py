@@ -2,8 +2,7 @@
 
 Each network is built with trtdsl's public API, exported with ``to_onnx()`` and run on onnxruntime's CPU
 execution provider (default graph optimizations, 2 intra-op threads) and on the NumPy reference (NumPy's
-BLAS, and the reference's own blockwise kernels such as GELU, softmax and normalization, on as many
-threads as the cores other processes leave idle: trtdsl.reference.blas, trtdsl._threads), on the same
+BLAS with as many threads as the cores other processes leave idle: trtdsl.reference.blas), on the same
 inputs, in one process. The two take turns after a warm-up (the one going first alternating), so both
 see the same machine conditions. Each turn pauses (``--settle``, 0.2 s), runs the engine once untimed and
 then times one run: OpenBLAS's threads and onnxruntime's intra-op threads keep spinning on a core for a

@@ -18,8 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "trtdsl"
 
 # Lowest first, as docs/architecture.md lists them.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("trtdsl.errors", "trtdsl.dtypes", "trtdsl._version", "trtdsl._files", "trtdsl._progress",
-     "trtdsl._threads"),
+    ("trtdsl.errors", "trtdsl.dtypes", "trtdsl._version", "trtdsl._files", "trtdsl._progress"),
     ("trtdsl.ir",),
     ("trtdsl.shapes",),
     ("trtdsl.layers",),

@@ -365,3 +365,15 @@ ADVERSARIAL_CALLS = {
     "layer_norm": lambda e: dict(x=e.m, scale=np.ones((1, 3), np.float32), bias=np.ones((1, 3), np.float32), axis=-1, eps=1e-5),
     "normalization": lambda e: dict(x=e.m, scale=np.ones((1, 3), np.float32), bias=np.ones((1, 3), np.float32), axes=1, eps=1e-5),
 }
+
+
+@pytest.mark.parametrize("length", [4096, 4097, 20000])
+def test_long_rows_on_both_sides_of_the_einsum_limit_match_the_formula(length):
+    """Sums of squares switch from einsum to pairwise summation above 4096 values per row."""
+    rng = np.random.default_rng(length)
+    x = (rng.standard_normal((3, length)) * 5 + 100).astype(np.float32)
+    scale, bias = rng.standard_normal(length), rng.standard_normal(length)
+    got = run_layer(lambda t: td.layer_norm(t, scale, bias), x)
+    v = x.astype(np.float64)
+    want = (v - v.mean(1, keepdims=True)) / np.sqrt(v.var(1, keepdims=True) + 1e-5) * scale + bias
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -42,7 +42,7 @@ array([[[[ -0.5,  -2.5,  -4.5],
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 import attrs
@@ -50,7 +50,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trtdsl import dtypes
-from trtdsl._threads import run_rows
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, int_tuple, static_shape
 from trtdsl.ir.op import Inputs, Op
@@ -216,8 +215,7 @@ def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Se
     positions and ``P`` the output positions, so the product lands in ``(N, K, *out)`` order as it is.
 
     ``cols`` is the input itself for an unpadded 1x1 kernel with stride 1 (no copy), otherwise the
-    windows copied once in ``(C, *kernel, *out)`` order (im2col), in blocks of channels spread over the
-    idle cores (on 2 cores, about 25% faster than one copy). Each output element is one dot product
+    windows copied once in ``(C, *kernel, *out)`` order (im2col). Each output element is one dot product
     of length ``C/G * R``; BLAS picks its summation order, as before this layout."""
     n = x.shape[0]
     k, cg = w.shape[:2]
@@ -230,15 +228,7 @@ def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Se
         view = windows(x, pads, kernel, strides, dilations, out)  # (N, C, *out, *kernel)
         nb = len(kernel)
         order = (0, 1) + tuple(range(2 + nb, 2 + 2 * nb)) + tuple(range(2, 2 + nb))
-        source = view.transpose(order)
-        copied = np.empty(source.shape, x.dtype)
-
-        def work(parts: Iterator[slice]) -> None:  # blocks of channels, over the idle cores
-            for part in parts:
-                np.copyto(copied[:, part], source[:, part])
-
-        run_rows(x.shape[1], copied[:, :1].size, work)
-        cols = copied.reshape(n, groups, depth, positions)
+        cols = view.transpose(order).reshape(n, groups, depth, positions)
     y = np.matmul(w.reshape(groups, k // groups, depth), cols)  # (N, G, K/G, P)
     return y.reshape((n, k) + tuple(out))
 

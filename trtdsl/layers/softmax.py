@@ -17,13 +17,12 @@ array([[0.33333334, 0.33333334, 0.33333334],
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl._threads import run_rows
 from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -78,22 +77,15 @@ class SoftMax(Op):
 
 
 def _last_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """The softmax along the last axis of a C-contiguous ``x`` into ``out`` (which may be ``x``), in blocks
-    of rows spread over the idle cores (:func:`trtdsl._threads.run_rows`). The maximum is ``np.fmax``'s,
-    which skips NaN where ``np.max`` returns it: either way a row holding NaN sums to NaN and is NaN
-    throughout, and ``fmax`` is about 1.6x faster along rows of 128. The sums are :func:`row_sums`."""
+    """The softmax along the last axis of a C-contiguous ``x`` into ``out`` (which may be ``x``). The
+    maximum is ``np.fmax``'s, which skips NaN where ``np.max`` returns it: either way a row holding NaN
+    sums to NaN and is NaN throughout, and ``fmax`` is about 1.6x faster along rows of 128. The sums are
+    :func:`row_sums`."""
     rows = x.reshape(-1, x.shape[-1])
-    e = out.reshape(rows.shape)
-
-    def work(parts: Iterator[slice]) -> None:
-        for part in parts:
-            block = e[part]
-            np.subtract(rows[part], np.fmax.reduce(rows[part], axis=1, keepdims=True, initial=-np.inf),
-                        out=block)
-            np.exp(block, out=block)
-            block /= row_sums(block)[:, None]
-
-    run_rows(*rows.shape, work)
+    e = np.subtract(rows, np.fmax.reduce(rows, axis=1, keepdims=True, initial=-np.inf),
+                    out=out.reshape(rows.shape))
+    np.exp(e, out=e)
+    e /= row_sums(e)[:, None]
     return out
 
 
