@@ -247,13 +247,10 @@ class StandIn:
         return self._call(dispatch, obj, args, kwargs)
 
     def _call(self, dispatch: _Dispatch, obj: Any, args: tuple, kwargs: dict) -> Any:
-        count = len(args)
-        if not kwargs and count < len(dispatch.positional):
-            for sig, bind, record in dispatch.positional[count]:
-                bound = bind(args)
-                if bound is not None:
-                    self.calls.append(record)  # a value: the same record every time
-                    return dispatch.behaviour(self, obj, sig, bound)
+        if not kwargs and len(args) < len(dispatch.positional):
+            result = dispatch.positional[len(args)](self, obj, args)
+            if result is not _UNBOUND:
+                return result
         for sig, binder in dispatch.overloads:
             bound = binder.bind(args, kwargs)
             if bound is not None:
@@ -278,11 +275,8 @@ class StandIn:
                     "implement it (it needs the TensorRT library)"
                 )
         most = max((len(binder.names) for _, binder in overloads), default=-1)
-        positional = tuple(
-            tuple((sig, binder.positional(self, count), Call(owner, name, "call", binder.names[:count]))
-                  for sig, binder in overloads if binder.takes(count))
-            for count in range(most + 1)
-        )
+        positional = tuple(_positional_call(self, owner, name, overloads, behaviour, count)
+                           for count in range(most + 1))
         return _Dispatch(owner, name, overloads, behaviour, positional)
 
     def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
@@ -483,8 +477,14 @@ class StandIn:
             return found
         name = type_text.rpartition(".")[2]
         if name == "Dims":  # the common case, made at once: pybind11 converts in C++, calling no Python code
-            found = lambda value: (  # noqa: E731
-                self.new("Dims", values=_dims_values(value)) if isinstance(value, (list, tuple)) else value)
+            dims = self._classes[name]
+
+            def found(value: Any) -> Any:
+                if not isinstance(value, (list, tuple)):
+                    return value
+                obj = object.__new__(dims)
+                object.__setattr__(obj, "_state", {"values": _dims_values(value)})
+                return obj
         elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
             found = lambda value: (  # noqa: E731
@@ -523,32 +523,19 @@ class _Binder:
         has a default)."""
         return count <= len(self.names) and not any(required for _, required, _, _ in self.checks[count:])
 
-    def positional(self, si: StandIn, count: int) -> Callable[[tuple], dict[str, Any] | None]:
-        """What :meth:`bind` does with ``count`` positional arguments and no others (which :meth:`takes`),
-        compiled into one function: each argument's test written out (``isinstance`` for a class that
-        takes no implicit conversion), then the arguments by name."""
-        tests: dict[str, Any] = {}
+    def positional(self, si: StandIn, count: int, tests: dict[str, Any], prefix: str) -> tuple[str, str]:
+        """What :meth:`bind` does with ``count`` positional arguments ``a0``, ``a1``... and no others (which
+        :meth:`takes`), as Python source: the condition that they are accepted, each argument's test written
+        out (``isinstance`` for a class that takes no implicit conversion), and the dict of the arguments by
+        name. The tests it names (``<prefix><i>``) are added to ``tests``."""
         conditions, entries = [], []
         for i, (name, _, none_ok, check) in enumerate(self.checks[:count]):
             cls = si.instance_class(self.types[i])
-            if cls is not None:
-                tests[f"c{i}"] = cls
-                condition = f"isinstance(a{i}, c{i})"
-            else:
-                tests[f"t{i}"] = check
-                condition = f"t{i}(a{i})"
+            tests[f"{prefix}{i}"] = cls if cls is not None else check
+            condition = f"isinstance(a{i}, {prefix}{i})" if cls is not None else f"{prefix}{i}(a{i})"
             conditions.append(f"(a{i} is None or {condition})" if none_ok else condition)
             entries.append(f"{name!r}: a{i}")
-        unpack = f"    {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
-        source = (f"def bind(args):\n{unpack}"
-                  f"    if {' and '.join(conditions) or 'True'}:\n"
-                  f"        return {{{', '.join(entries)}}}\n"
-                  "    return None\n")
-        code = _COMPILED.get(source)
-        if code is None:
-            code = _COMPILED[source] = compile(source, f"<stand-in binding of {count} arguments>", "exec")
-        exec(code, tests)  # noqa: S102  (the source is made here from the manifest's parameter names)
-        return tests["bind"]
+        return " and ".join(conditions) or "True", f"{{{', '.join(entries)}}}"
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, Any] | None:
         """The arguments by name, or None if the overload does not accept them."""
@@ -571,22 +558,45 @@ class _Binder:
         return bound
 
 
-# The bindings _Binder.positional compiled, by their source (stand-ins made later reuse them).
+# The calls _positional_call compiled, by their source (stand-ins made later reuse them).
 _COMPILED: dict[str, Any] = {}
+# What a compiled call returns when no overload takes its arguments.
+_UNBOUND = object()
+
+
+def _positional_call(si: StandIn, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
+                     behaviour: Behaviour, count: int) -> Callable[[StandIn, Any, tuple], Any]:
+    """What :meth:`StandIn.invoke` does with ``count`` positional arguments and no keywords, compiled into
+    one function ``call(si, obj, args)``: the first overload that takes them (each overload's test written
+    out by _Binder.positional) records the call and runs ``behaviour``; _UNBOUND if none does."""
+    namespace: dict[str, Any] = {"behaviour": behaviour, "_UNBOUND": _UNBOUND}
+    lines = [f"    {''.join(f'a{i}, ' for i in range(count))}= args\n"] if count else []
+    for j, (sig, binder) in enumerate(overloads):
+        if binder.takes(count):
+            condition, bound = binder.positional(si, count, namespace, f"t{j}_")
+            namespace[f"s{j}"], namespace[f"r{j}"] = sig, Call(owner, name, "call", binder.names[:count])
+            lines.append(f"    if {condition}:\n"
+                         f"        si.calls.append(r{j})\n"  # a value: the same record every time
+                         f"        return behaviour(si, obj, s{j}, {bound})\n")
+    source = f"def call(si, obj, args):\n{''.join(lines)}    return _UNBOUND\n"
+    code = _COMPILED.get(source)
+    if code is None:
+        code = _COMPILED[source] = compile(source, f"<stand-in call of {count} arguments>", "exec")
+    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
+    return namespace["call"]
 
 
 @attrs.frozen
 class _Dispatch:
     """How :meth:`StandIn.invoke` handles the calls of one method (``owner.name``) on one class, worked out
     once: the overloads with their binders, the behaviour, and for each count of positional arguments (given
-    without keywords) the overloads that take that many, each with its compiled binding (see
-    _Binder.positional) and the record of such a call."""
+    without keywords) the compiled call that takes that many (see _positional_call)."""
 
     owner: str
     name: str
     overloads: tuple[tuple[Signature, _Binder], ...]
     behaviour: Behaviour
-    positional: tuple[tuple[tuple[Signature, Callable[[tuple], dict[str, Any] | None], Call], ...], ...]
+    positional: tuple[Callable[[StandIn, Any, tuple], Any], ...]
 
 
 def _unchanged(value: Any) -> Any:
@@ -877,7 +887,8 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
         # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
         # memoryview cannot cast)
         data = memoryview(array).cast("B").toreadonly() if array.size else b""
-        obj._state.update(dtype=getattr(si.DataType, trt_type), count=array.size, data=data)
+        state = obj._state
+        state["dtype"], state["count"], state["data"] = getattr(si.DataType, trt_type), array.size, data
         return
     dtype = a.get("type", si.DataType.FLOAT)
     count = int(a.get("count", 0))
@@ -1022,7 +1033,6 @@ def _add_input(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
         shape=si.convert("Dims", a["shape"]),
         producer=None,
         network=network,
-        dim_names={},
     )
     network._state["inputs"].append(tensor)
     return tensor
@@ -1202,8 +1212,7 @@ def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) 
     outputs = state["outputs"] = []
     for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
         tensor = object.__new__(tensor_cls)
-        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network,
-                                               "dim_names": {}})
+        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network})
         outputs.append(tensor)
     layers.append(layer)
     return layer
@@ -1461,12 +1470,12 @@ for _prop in ("shift", "scale", "power"):
 # Tensors
 @behaviour("ITensor", "set_dimension_name")
 def _set_dim_name(si: StandIn, tensor: Any, sig: Signature, a: dict) -> None:
-    tensor._state["dim_names"][a["index"]] = a["name"]
+    tensor._state.setdefault("dim_names", {})[a["index"]] = a["name"]
 
 
 @behaviour("ITensor", "get_dimension_name")
 def _get_dim_name(si: StandIn, tensor: Any, sig: Signature, a: dict) -> str | None:
-    return tensor._state["dim_names"].get(a["index"])
+    return tensor._state.get("dim_names", {}).get(a["index"])
 
 
 @getter("ITensor", "is_network_input")

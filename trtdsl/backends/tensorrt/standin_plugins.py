@@ -156,13 +156,7 @@ def _add_plugin(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
     outputs = layer._state["outputs"]
     for i in range(len(outputs), a["plugin"]._state["num_outputs"]):
         outputs.append(
-            si.new(
-                "ITensor",
-                output=i,
-                producer=layer,
-                network=network,
-                dim_names={},
-            )
+            si.new("ITensor", output=i, producer=layer, network=network)
         )
     return layer
 
