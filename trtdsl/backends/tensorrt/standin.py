@@ -214,7 +214,7 @@ class StandIn:
             dispatch = dispatches.get(type(self_))
             if dispatch is None:
                 dispatch = dispatches[type(self_)] = standin._make_dispatch(owner, type(self_)._name, name)
-            return standin._call(dispatch, self_, args, kwargs)
+            return dispatch(standin, self_, args, kwargs)
 
         method.__name__ = name
         method.__qualname__ = f"{owner}.{name}"
@@ -244,22 +244,21 @@ class StandIn:
         dispatch = self._dispatch.get((owner, cls_name, name))
         if dispatch is None:
             dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
-        return self._call(dispatch, obj, args, kwargs)
+        return dispatch(self, obj, args, kwargs)
 
-    def _call(self, dispatch: _Dispatch, obj: Any, args: tuple, kwargs: dict) -> Any:
-        if not kwargs and len(args) < len(dispatch.positional):
-            result = dispatch.positional[len(args)](self, obj, args)
-            if result is not _UNBOUND:
-                return result
-        for sig, binder in dispatch.overloads:
+    def _bind_call(self, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
+                   behaviour: Behaviour, obj: Any, args: tuple, kwargs: dict) -> Any:
+        """A call of ``owner.name`` that no compiled binding takes (keywords, or arguments no overload
+        accepts): bound to the first overload that accepts the arguments, recorded and run; the error
+        pybind11 gives if none does."""
+        for sig, binder in overloads:
             bound = binder.bind(args, kwargs)
             if bound is not None:
                 break
-        else:  # no overload takes them: bind raises the error pybind11 gives
-            overloads = tuple(sig for sig, _ in dispatch.overloads)
-            sig, bound = self.bind(dispatch.name, overloads, args, kwargs, obj)
-        self.calls.append(Call(dispatch.owner, dispatch.name, "call", tuple(bound)))
-        return dispatch.behaviour(self, obj, sig, bound)
+        else:
+            sig, bound = self.bind(name, tuple(sig for sig, _ in overloads), args, kwargs, obj)
+        self.calls.append(Call(owner, name, "call", tuple(bound)))
+        return behaviour(self, obj, sig, bound)
 
     def _make_dispatch(self, owner: str, cls_name: str, name: str) -> _Dispatch:
         method = self.manifest.method(cls_name, name)
@@ -274,10 +273,7 @@ class StandIn:
                     f"{cls_name}.{name} exists in TensorRT {self.__version__}, but the stand-in does not "
                     "implement it (it needs the TensorRT library)"
                 )
-        most = max((len(binder.names) for _, binder in overloads), default=-1)
-        positional = tuple(_positional_call(self, owner, name, overloads, behaviour, count)
-                           for count in range(most + 1))
-        return _Dispatch(owner, name, overloads, behaviour, positional)
+        return _compile_dispatch(self, owner, name, overloads, behaviour)
 
     def implement(self, owner: str, member: str, fn: Callable[..., Any]) -> None:
         """Give this stand-in a behaviour for ``owner.member``: a method ``fn(obj, **arguments)`` or, for a
@@ -558,45 +554,41 @@ class _Binder:
         return bound
 
 
-# The calls _positional_call compiled, by their source (stand-ins made later reuse them).
+# The dispatches _compile_dispatch compiled, by their source (stand-ins made later reuse them).
 _COMPILED: dict[str, Any] = {}
-# What a compiled call returns when no overload takes its arguments.
-_UNBOUND = object()
+# How the stand-in handles the calls of one method on one class: ``dispatch(si, obj, args, kwargs)``
+# checks the arguments, records the call and runs the method's behaviour (see _compile_dispatch).
+_Dispatch = Callable[[StandIn, Any, tuple, dict], Any]
 
 
-def _positional_call(si: StandIn, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
-                     behaviour: Behaviour, count: int) -> Callable[[StandIn, Any, tuple], Any]:
-    """What :meth:`StandIn.invoke` does with ``count`` positional arguments and no keywords, compiled into
-    one function ``call(si, obj, args)``: the first overload that takes them (each overload's test written
-    out by _Binder.positional) records the call and runs ``behaviour``; _UNBOUND if none does."""
-    namespace: dict[str, Any] = {"behaviour": behaviour, "_UNBOUND": _UNBOUND}
-    lines = [f"    {''.join(f'a{i}, ' for i in range(count))}= args\n"] if count else []
-    for j, (sig, binder) in enumerate(overloads):
-        if binder.takes(count):
-            condition, bound = binder.positional(si, count, namespace, f"t{j}_")
-            namespace[f"s{j}"], namespace[f"r{j}"] = sig, Call(owner, name, "call", binder.names[:count])
-            lines.append(f"    if {condition}:\n"
-                         f"        si.calls.append(r{j})\n"  # a value: the same record every time
-                         f"        return behaviour(si, obj, s{j}, {bound})\n")
-    source = f"def call(si, obj, args):\n{''.join(lines)}    return _UNBOUND\n"
+def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
+                      behaviour: Behaviour) -> _Dispatch:
+    """The dispatch of ``owner.name``, compiled into one function: for each count of positional arguments
+    given without keywords, the overloads that take that many, each with its test written out (see
+    _Binder.positional), its record and ``behaviour``; any other call goes to :meth:`StandIn._bind_call`."""
+    namespace: dict[str, Any] = {"behaviour": behaviour, "owner": owner, "name": name, "overloads": overloads}
+    cases = []
+    for count in range(max((len(binder.names) for _, binder in overloads), default=-1) + 1):
+        lines = []
+        for j, (sig, binder) in enumerate(overloads):
+            if binder.takes(count):
+                condition, bound = binder.positional(si, count, namespace, f"t{j}_")
+                namespace[f"s{j}"], namespace[f"r{j}"] = sig, Call(owner, name, "call", binder.names[:count])
+                lines.append(f"            if {condition}:\n"
+                             f"                si.calls.append(r{j})\n"  # a value: the same record every time
+                             f"                return behaviour(si, obj, s{j}, {bound})\n")
+        if lines:
+            unpack = f"            {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
+            cases.append(f"        if count == {count}:\n{unpack}{''.join(lines)}")
+    source = ("def dispatch(si, obj, args, kwargs):\n"
+              + (f"    if not kwargs:\n        count = len(args)\n{''.join(cases)}" if cases else "")
+              + "    return si._bind_call(owner, name, overloads, behaviour, obj, args, kwargs)\n")
     code = _COMPILED.get(source)
     if code is None:
-        code = _COMPILED[source] = compile(source, f"<stand-in call of {count} arguments>", "exec")
+        code = _COMPILED[source] = compile(source, "<stand-in dispatch>", "exec")
     exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
-    return namespace["call"]
-
-
-@attrs.frozen
-class _Dispatch:
-    """How :meth:`StandIn.invoke` handles the calls of one method (``owner.name``) on one class, worked out
-    once: the overloads with their binders, the behaviour, and for each count of positional arguments (given
-    without keywords) the compiled call that takes that many (see _positional_call)."""
-
-    owner: str
-    name: str
-    overloads: tuple[tuple[Signature, _Binder], ...]
-    behaviour: Behaviour
-    positional: tuple[Callable[[StandIn, Any, tuple], Any], ...]
+    dispatch: _Dispatch = namespace["dispatch"]
+    return dispatch
 
 
 def _unchanged(value: Any) -> Any:
@@ -699,7 +691,7 @@ class _Object:
         if dispatch is None:
             dispatch = standin._constructors[type(self)] = standin._make_dispatch(self._name, self._name,
                                                                                    "__init__")
-        standin._call(dispatch, self, args, kwargs)
+        dispatch(standin, self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
