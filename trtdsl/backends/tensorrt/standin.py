@@ -378,7 +378,9 @@ class StandIn:
             return simple
         if t in self._classes:
             cls, implicit = self._classes[t], _IMPLICIT.get(t.rpartition(".")[2])
-            return lambda value: isinstance(value, cls) or implicit is not None and implicit(value)
+            if implicit is None:
+                return cls.__instancecheck__  # isinstance(value, cls), calling no Python code
+            return lambda value: isinstance(value, cls) or implicit(value)
 
         def unknown(value: Any) -> bool:
             raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
@@ -522,13 +524,18 @@ class _Binder:
     def positional(self, si: StandIn, count: int, tests: dict[str, Any], prefix: str) -> tuple[str, str]:
         """What :meth:`bind` does with ``count`` positional arguments ``a0``, ``a1``... and no others (which
         :meth:`takes`), as Python source: the condition that they are accepted, each argument's test written
-        out (``isinstance`` for a class that takes no implicit conversion), and the dict of the arguments by
-        name. The tests it names (``<prefix><i>``) are added to ``tests``."""
+        out (``isinstance`` for a class that takes no implicit conversion, a plain int's type for an int), and
+        the dict of the arguments by name. The tests it names (``<prefix><i>``) are added to ``tests``."""
         conditions, entries = [], []
         for i, (name, _, none_ok, check) in enumerate(self.checks[:count]):
             cls = si.instance_class(self.types[i])
             tests[f"{prefix}{i}"] = cls if cls is not None else check
-            condition = f"isinstance(a{i}, {prefix}{i})" if cls is not None else f"{prefix}{i}(a{i})"
+            if cls is not None:
+                condition = f"isinstance(a{i}, {prefix}{i})"
+            elif check is _is_int:  # a plain int, the common case, passes without a call
+                condition = f"(type(a{i}) is int or {prefix}{i}(a{i}))"
+            else:
+                condition = f"{prefix}{i}(a{i})"
             conditions.append(f"(a{i} is None or {condition})" if none_ok else condition)
             entries.append(f"{name!r}: a{i}")
         return " and ".join(conditions) or "True", f"{{{', '.join(entries)}}}"
@@ -641,7 +648,7 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "typing.SupportsFloat": _is_float,
     "float": _is_float,
     "bool": lambda v: isinstance(v, (bool, np.bool_)),
-    "str": lambda v: isinstance(v, str),
+    "str": str.__instancecheck__,  # isinstance(v, str), calling no Python code
     "None": lambda v: v is None,
     "numpy.ndarray": lambda v: isinstance(v, np.ndarray),
     "bytes": lambda v: isinstance(v, bytes),
