@@ -481,7 +481,8 @@ class StandIn:
                 if not isinstance(value, (list, tuple)):
                     return value
                 obj = object.__new__(dims)
-                object.__setattr__(obj, "_state", {"values": _dims_values(value)})
+                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed
+                object.__setattr__(obj, "_state", {"values": list(map(int, value))})
                 return obj
         elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
@@ -648,14 +649,15 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "typing.SupportsFloat": _is_float,
     "float": _is_float,
     "bool": lambda v: isinstance(v, (bool, np.bool_)),
-    "str": str.__instancecheck__,  # isinstance(v, str), calling no Python code
+    # isinstance(v, <type>) as the type's own instance check, calling no Python code
+    "str": str.__instancecheck__,
     "None": lambda v: v is None,
-    "numpy.ndarray": lambda v: isinstance(v, np.ndarray),
-    "bytes": lambda v: isinstance(v, bytes),
+    "numpy.ndarray": np.ndarray.__instancecheck__,
+    "bytes": bytes.__instancecheck__,
     "typing_extensions.Buffer": lambda v: isinstance(v, (bytes, bytearray, memoryview, np.ndarray)),
-    "slice": lambda v: isinstance(v, slice),
-    "tuple": lambda v: isinstance(v, tuple),
-    "list": lambda v: isinstance(v, list),
+    "slice": slice.__instancecheck__,
+    "tuple": tuple.__instancecheck__,
+    "list": list.__instancecheck__,
     "collections.abc.Callable": callable,
 }
 _IMPLICIT: dict[str, Callable[[Any], bool]] = {
