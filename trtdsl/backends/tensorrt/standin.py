@@ -1358,9 +1358,11 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
         raise StandInError(
             f"ILayer.set_input: index {index} is out of range for a layer with {len(inputs)} inputs"
         )
-    _check_owned(layer._state["network"], a["tensor"], "set_input")
+    tensor = a["tensor"]
+    if tensor._state["network"] is not layer._state["network"]:
+        _check_owned(layer._state["network"], tensor, "set_input")
     inputs.extend([None] * (index + 1 - len(inputs)))
-    inputs[index] = a["tensor"]
+    inputs[index] = tensor
 
 
 def _set_inputs(layer: Any, first: int, tensors: list[Any], method: str) -> None:

@@ -159,9 +159,11 @@ class LowerContext:
     def set_inputs(self, node: Node, layer: Any, start: int) -> None:
         """``layer.set_input(i, ...)`` for the node's inputs from ``start`` on that are present (the
         tensor forms of parameters: dynamic shapes, slice bounds, fill values)."""
-        for index in range(start, len(node.inputs)):
-            if node.inputs[index] is not None:
-                layer.set_input(index, self.input(node, index))
+        inputs = node.inputs
+        for index in range(start, len(inputs)):
+            tensor = inputs[index]
+            if tensor is not None:
+                layer.set_input(index, self.tensors[tensor])
 
 
 class RaiseContext:
