@@ -190,6 +190,20 @@ def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
     return x
 
 
+def reach(pads: Pads, out: Sequence[int], strides: Sequence[int], extents: Sequence[int],
+          sizes: Sequence[int]) -> Pads:
+    """``pads`` with each post padding widened to where the last window (of ``extents`` positions, dilation
+    included) ends: ROUND_UP's windows may reach past the padded input.
+
+    >>> reach(((1, 1),), (3,), (2,), (3,), (5,))   # windows from -1, 1, 3: the last covers 3..5
+    ((1, 1),)
+    >>> reach(((0, 0),), (3,), (2,), (3,), (5,))   # windows from 0, 2, 4: the last covers 4..6
+    ((0, 2),)
+    """
+    return tuple((b, max(a, (o - 1) * s + dk - (i + b))) for (b, a), o, s, dk, i
+                 in zip(pads, out, strides, extents, sizes))
+
+
 def windows(x: np.ndarray, pads: Pads, kernel: Sequence[int], strides: Sequence[int],
             dilations: Sequence[int], out: Sequence[int], value: float = 0.0) -> np.ndarray:
     """A view ``(N, C, *out, *kernel)`` of the windows of ``x`` padded by ``pads`` with ``value``.
@@ -200,8 +214,7 @@ def windows(x: np.ndarray, pads: Pads, kernel: Sequence[int], strides: Sequence[
             raise ValueError(f"input shape {x.shape} gives output spatial dims {tuple(out)}; the window does "
                              "not fit in the padded input")
     extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilations)]
-    pads = tuple((b, max(a, (o - 1) * s + dk - (i + b))) for (b, a), o, s, dk, i
-                 in zip(pads, out, strides, extents, x.shape[2:]))
+    pads = reach(pads, out, strides, extents, x.shape[2:])
     view = sliding_window_view(pad_spatial(x, pads, value), extents, axis=tuple(range(2, x.ndim)))
     index = ((slice(None), slice(None)) + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, strides))
              + tuple(slice(None, None, d) for d in dilations))

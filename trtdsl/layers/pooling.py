@@ -50,7 +50,7 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_bool, expect_tensor, finite_float, in_float
 from trtdsl.layers.convolution import (
     PaddingMode, as_padding_mode, check_output_dims, check_padding_args, check_spatial_input,
-    check_window_params, explicit_padding, spatial_ints, window_output_dim, window_pads, windows,
+    check_window_params, explicit_padding, reach, spatial_ints, window_output_dim, window_pads, windows,
 )
 
 
@@ -174,14 +174,13 @@ class Pooling(Op):
             # The maximum is separable: one spatial axis at a time, last first, the first pass padding every
             # axis (ROUND_UP's reach included) so that later ones need no copy. On (1, 64, 112, 112), 3x3
             # windows, stride 2, this takes about 15% less time than all the window's positions at once.
-            reach = tuple((b, max(a, (o - 1) * s + f - (i + b))) for (b, a), o, s, f, i
-                          in zip(pads, out, self.stride, self.window_size, sizes))
+            padded = reach(pads, out, self.stride, self.window_size, sizes)
             for d in reversed(range(nb)):
                 along = [(j == d) for j in range(nb)]
                 kernel = tuple(f if on else 1 for f, on in zip(self.window_size, along))
                 extents = tuple(o if on else n + (sum(p) if d == nb - 1 else 0)
-                                for o, on, n, p in zip(out, along, x.shape[2:], reach))
-                view = windows(x, reach if d == nb - 1 else ((0, 0),) * nb, kernel,
+                                for o, on, n, p in zip(out, along, x.shape[2:], padded))
+                view = windows(x, padded if d == nb - 1 else ((0, 0),) * nb, kernel,
                                tuple(s if on else 1 for s, on in zip(self.stride, along)), dilation, extents,
                                -np.inf)
                 x = _fold_max(view, kernel)
