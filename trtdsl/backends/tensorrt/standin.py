@@ -142,6 +142,8 @@ class StandIn:
         self._constructors: dict[type, _Dispatch] = {}  # see _Object.__init__
         # each method's dispatches, by class (see _method), and the constructors'
         self._method_dispatches: list[dict[type, _Dispatch]] = [self._constructors]
+        # the dispatches _method made class attributes: (class, method, the attribute it replaced or None)
+        self._installed: list[tuple[type, str, Any]] = []
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
@@ -210,11 +212,17 @@ class StandIn:
         dispatches: dict[type, _Dispatch] = {}  # by the object's class (see invoke)
         self._method_dispatches.append(dispatches)
 
+        # The first call on an object of a class whose attribute this is makes the class's dispatch its
+        # attribute: later calls run the dispatch itself, without this function's frame.
         def method(self_: Any, *args: Any, **kwargs: Any) -> Any:
-            dispatch = dispatches.get(type(self_))
+            cls = type(self_)
+            dispatch = dispatches.get(cls)
             if dispatch is None:
-                dispatch = dispatches[type(self_)] = standin._make_dispatch(owner, type(self_)._name, name)
-            return dispatch(standin, self_, args, kwargs)
+                dispatch = dispatches[cls] = standin._make_dispatch(owner, cls._name, name)
+            if getattr(cls, name, None) is method:
+                standin._installed.append((cls, name, cls.__dict__.get(name)))
+                setattr(cls, name, dispatch)
+            return dispatch(self_, *args, **kwargs)
 
         method.__name__ = name
         method.__qualname__ = f"{owner}.{name}"
@@ -244,7 +252,7 @@ class StandIn:
         dispatch = self._dispatch.get((owner, cls_name, name))
         if dispatch is None:
             dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
-        return dispatch(self, obj, args, kwargs)
+        return dispatch(obj, *args, **kwargs)
 
     def _bind_call(self, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
                    behaviour: Behaviour, obj: Any, args: tuple, kwargs: dict) -> Any:
@@ -286,6 +294,12 @@ class StandIn:
         self._dispatch.clear()
         for dispatches in self._method_dispatches:
             dispatches.clear()
+        for cls, name, replaced in reversed(self._installed):
+            if replaced is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, replaced)
+        self._installed.clear()
         self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
@@ -564,9 +578,9 @@ class _Binder:
 
 # The dispatches _compile_dispatch compiled, by their source (stand-ins made later reuse them).
 _COMPILED: dict[str, Any] = {}
-# How the stand-in handles the calls of one method on one class: ``dispatch(si, obj, args, kwargs)``
+# How the stand-in handles the calls of one method on one class: ``dispatch(obj, *args, **kwargs)``
 # checks the arguments, records the call and runs the method's behaviour (see _compile_dispatch).
-_Dispatch = Callable[[StandIn, Any, tuple, dict], Any]
+_Dispatch = Callable[..., Any]
 
 
 def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
@@ -574,7 +588,8 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
     """The dispatch of ``owner.name``, compiled into one function: for each count of positional arguments
     given without keywords, the overloads that take that many, each with its test written out (see
     _Binder.positional), its record and ``behaviour``; any other call goes to :meth:`StandIn._bind_call`."""
-    namespace: dict[str, Any] = {"behaviour": behaviour, "owner": owner, "name": name, "overloads": overloads}
+    namespace: dict[str, Any] = {"si": si, "behaviour": behaviour, "owner": owner, "name": name,
+                                 "overloads": overloads}
     cases = []
     for count in range(max((len(binder.names) for _, binder in overloads), default=-1) + 1):
         lines = []
@@ -588,7 +603,7 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
         if lines:
             unpack = f"            {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
             cases.append(f"        if count == {count}:\n{unpack}{''.join(lines)}")
-    source = ("def dispatch(si, obj, args, kwargs):\n"
+    source = ("def dispatch(obj, /, *args, **kwargs):\n"
               + (f"    if not kwargs:\n        count = len(args)\n{''.join(cases)}" if cases else "")
               + "    return si._bind_call(owner, name, overloads, behaviour, obj, args, kwargs)\n")
     code = _COMPILED.get(source)
@@ -596,6 +611,7 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
         code = _COMPILED[source] = compile(source, "<stand-in dispatch>", "exec")
     exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
     dispatch: _Dispatch = namespace["dispatch"]
+    dispatch.__name__, dispatch.__qualname__ = name, f"{owner}.{name}"  # it may be a class's attribute
     return dispatch
 
 
@@ -700,7 +716,7 @@ class _Object:
         if dispatch is None:
             dispatch = standin._constructors[type(self)] = standin._make_dispatch(self._name, self._name,
                                                                                    "__init__")
-        dispatch(standin, self, args, kwargs)
+        dispatch(self, *args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
