@@ -394,7 +394,7 @@ class StandIn:
             cls, implicit = self._classes[t], _IMPLICIT.get(t.rpartition(".")[2])
             if implicit is None:
                 return cls.__instancecheck__  # isinstance(value, cls), calling no Python code
-            return lambda value: isinstance(value, cls) or implicit(value)
+            return implicit(cls)
 
         def unknown(value: Any) -> bool:
             raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
@@ -644,8 +644,15 @@ def _are_ints(values: list | tuple) -> bool:
     return _PLAIN_INT.issuperset(map(type, values)) or all(map(_is_int, values))
 
 
-def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+def _or_int_sequence(cls: type) -> Callable[[Any], bool]:
+    """The test of a Dims or Permutation parameter of class ``cls``: an instance, or what pybind11 converts
+    to one, a list or tuple of at most MAX_DIMS ints (one function: lowering passes Dims to most layers)."""
+    return lambda v: isinstance(v, cls) or isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+
+
+def _or_converted(implicit: Callable[[Any], bool]) -> Callable[[type], Callable[[Any], bool]]:
+    """The test of a parameter of a class that pybind11 converts the values passing ``implicit`` to."""
+    return lambda cls: lambda v: isinstance(v, cls) or implicit(v)
 
 
 def _weights_type(dtype: np.dtype) -> str | None:
@@ -676,11 +683,12 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "list": list.__instancecheck__,
     "collections.abc.Callable": callable,
 }
-_IMPLICIT: dict[str, Callable[[Any], bool]] = {
-    **{name: _is_int_sequence for name in _DIMS_CLASSES},
-    "Permutation": _is_int_sequence,
-    "Weights": _is_weights_array,
-    "FallbackString": lambda v: isinstance(v, str),  # the type of PluginField names
+# The test of a parameter of each class that pybind11 converts other values to, given the class.
+_IMPLICIT: dict[str, Callable[[type], Callable[[Any], bool]]] = {
+    **{name: _or_int_sequence for name in _DIMS_CLASSES},
+    "Permutation": _or_int_sequence,
+    "Weights": _or_converted(_is_weights_array),
+    "FallbackString": _or_converted(str.__instancecheck__),  # the type of PluginField names
 }
 
 
