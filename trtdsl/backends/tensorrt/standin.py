@@ -243,7 +243,7 @@ class StandIn:
     def new(self, cls_name: str, **state: Any) -> Any:
         """An object of class ``cls_name`` made by the stand-in itself (as TensorRT returns objects)."""
         obj = object.__new__(self._classes[cls_name])
-        object.__setattr__(obj, "_state", dict(state))
+        obj._state = dict(state)
         return obj
 
     # -- calls -----------------------------------------------------------------------------------------
@@ -496,7 +496,7 @@ class StandIn:
                     return value
                 obj = object.__new__(dims)
                 # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed
-                object.__setattr__(obj, "_state", {"values": list(map(int, value))})
+                obj._state = {"values": list(map(int, value))}
                 return obj
         elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
@@ -718,7 +718,7 @@ class _Object:
     _name: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        object.__setattr__(self, "_state", {})
+        self._state = {}
         standin = self._standin
         dispatch = standin._constructors.get(type(self))
         if dispatch is None:
@@ -739,7 +739,7 @@ class _Enum(_Object):
     @classmethod
     def _member(cls, name: str, value: int) -> _Enum:
         obj = object.__new__(cls)
-        object.__setattr__(obj, "_state", {"name": name, "value": value})
+        obj._state = {"name": name, "value": value}
         cls.__members__[name] = obj
         return obj
 
@@ -1130,7 +1130,7 @@ def _net_get_layer(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
         return None
     # TensorRT returns layers typed as ILayer: the caller casts them by their LayerType
     view = si.new("ILayer")
-    object.__setattr__(view, "_state", layer._state)
+    view._state = layer._state
     return view
 
 
@@ -1230,14 +1230,14 @@ def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) 
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
     with its output tensors."""
     layer = object.__new__(si._classes[cls_name])
-    object.__setattr__(layer, "_state", state)  # made for this layer: no copy
+    layer._state = state  # made for this layer: no copy
     layers = network._state["layers"]
     state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
     tensor_cls = si._classes["ITensor"]
     outputs = state["outputs"] = []
     for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
         tensor = object.__new__(tensor_cls)
-        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network})
+        tensor._state = {"output": i, "producer": layer, "network": network}
         outputs.append(tensor)
     layers.append(layer)
     return layer
