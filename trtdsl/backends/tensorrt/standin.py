@@ -36,6 +36,7 @@ AttributeError: 'IActivationLayer' object has no attribute 'slope'
 from __future__ import annotations
 
 import ctypes
+import operator
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
@@ -495,8 +496,9 @@ class StandIn:
                 if not isinstance(value, (list, tuple)):
                     return value
                 obj = object.__new__(dims)
-                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed
-                obj._state = {"values": list(map(int, value))}
+                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed, and
+                # each item's index is its int (as int(item), without the call through the type)
+                obj._state = {"values": list(map(operator.index, value))}
                 return obj
         elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
