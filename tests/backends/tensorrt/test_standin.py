@@ -262,6 +262,17 @@ def test_implement_adds_behaviour_checked_by_the_manifest(trt):
         trt.implement("Runtime", "deserialize", lambda *a: None)
 
 
+
+def test_implement_replaces_a_behaviour_already_called(trt, net):
+    layer = net.add_activation(net.add_input("x", trt.float32, (2,)), trt.ActivationType.RELU)
+    assert layer.get_output(0) is net.get_layer(0).get_output(0) is not None
+    trt.implement("ILayer", "get_output", lambda layer, index: ("output", index))
+    assert layer.get_output(1) == ("output", 1)
+    assert trt.ILayer.get_output(layer, 2) == ("output", 2)
+    with pytest.raises(TypeError, match="incompatible function arguments"):
+        layer.get_output("0")
+
+
 def test_the_manifests_describe_both_versions():
     m10, m11 = manifest.load("10"), manifest.load("11")
     assert (m10.version, m11.version) == ("10.16.1.11", "11.4.0.106")

@@ -36,6 +36,7 @@ AttributeError: 'IActivationLayer' object has no attribute 'slope'
 from __future__ import annotations
 
 import ctypes
+import operator
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
@@ -142,6 +143,8 @@ class StandIn:
         self._constructors: dict[type, _Dispatch] = {}  # see _Object.__init__
         # each method's dispatches, by class (see _method), and the constructors'
         self._method_dispatches: list[dict[type, _Dispatch]] = [self._constructors]
+        # the dispatches _method made class attributes: (class, method, the attribute it replaced or None)
+        self._installed: list[tuple[type, str, Any]] = []
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
@@ -210,11 +213,17 @@ class StandIn:
         dispatches: dict[type, _Dispatch] = {}  # by the object's class (see invoke)
         self._method_dispatches.append(dispatches)
 
+        # The first call on an object of a class whose attribute this is makes the class's dispatch its
+        # attribute: later calls run the dispatch itself, without this function's frame.
         def method(self_: Any, *args: Any, **kwargs: Any) -> Any:
-            dispatch = dispatches.get(type(self_))
+            cls = type(self_)
+            dispatch = dispatches.get(cls)
             if dispatch is None:
-                dispatch = dispatches[type(self_)] = standin._make_dispatch(owner, type(self_)._name, name)
-            return dispatch(standin, self_, args, kwargs)
+                dispatch = dispatches[cls] = standin._make_dispatch(owner, cls._name, name)
+            if getattr(cls, name, None) is method:
+                standin._installed.append((cls, name, cls.__dict__.get(name)))
+                setattr(cls, name, dispatch)
+            return dispatch(self_, *args, **kwargs)
 
         method.__name__ = name
         method.__qualname__ = f"{owner}.{name}"
@@ -235,7 +244,7 @@ class StandIn:
     def new(self, cls_name: str, **state: Any) -> Any:
         """An object of class ``cls_name`` made by the stand-in itself (as TensorRT returns objects)."""
         obj = object.__new__(self._classes[cls_name])
-        object.__setattr__(obj, "_state", dict(state))
+        obj._state = dict(state)
         return obj
 
     # -- calls -----------------------------------------------------------------------------------------
@@ -244,7 +253,7 @@ class StandIn:
         dispatch = self._dispatch.get((owner, cls_name, name))
         if dispatch is None:
             dispatch = self._dispatch[(owner, cls_name, name)] = self._make_dispatch(owner, cls_name, name)
-        return dispatch(self, obj, args, kwargs)
+        return dispatch(obj, *args, **kwargs)
 
     def _bind_call(self, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
                    behaviour: Behaviour, obj: Any, args: tuple, kwargs: dict) -> Any:
@@ -286,6 +295,12 @@ class StandIn:
         self._dispatch.clear()
         for dispatches in self._method_dispatches:
             dispatches.clear()
+        for cls, name, replaced in reversed(self._installed):
+            if replaced is None:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, replaced)
+        self._installed.clear()
         self._getters.clear()
 
     def _behaviour(self, cls_name: str, name: str) -> Callable[..., Any] | None:
@@ -380,7 +395,7 @@ class StandIn:
             cls, implicit = self._classes[t], _IMPLICIT.get(t.rpartition(".")[2])
             if implicit is None:
                 return cls.__instancecheck__  # isinstance(value, cls), calling no Python code
-            return lambda value: isinstance(value, cls) or implicit(value)
+            return implicit(cls)
 
         def unknown(value: Any) -> bool:
             raise StandInError(f"the stand-in cannot check values of type {t!r} (TensorRT {self.__version__})")
@@ -481,8 +496,9 @@ class StandIn:
                 if not isinstance(value, (list, tuple)):
                     return value
                 obj = object.__new__(dims)
-                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed
-                object.__setattr__(obj, "_state", {"values": list(map(int, value))})
+                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed, and
+                # each item's index is its int (as int(item), without the call through the type)
+                obj._state = {"values": list(map(operator.index, value))}
                 return obj
         elif name in _SEQUENCE_CLASSES:
             cls = self._classes[name]
@@ -564,9 +580,9 @@ class _Binder:
 
 # The dispatches _compile_dispatch compiled, by their source (stand-ins made later reuse them).
 _COMPILED: dict[str, Any] = {}
-# How the stand-in handles the calls of one method on one class: ``dispatch(si, obj, args, kwargs)``
+# How the stand-in handles the calls of one method on one class: ``dispatch(obj, *args, **kwargs)``
 # checks the arguments, records the call and runs the method's behaviour (see _compile_dispatch).
-_Dispatch = Callable[[StandIn, Any, tuple, dict], Any]
+_Dispatch = Callable[..., Any]
 
 
 def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple[Signature, _Binder], ...],
@@ -574,7 +590,8 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
     """The dispatch of ``owner.name``, compiled into one function: for each count of positional arguments
     given without keywords, the overloads that take that many, each with its test written out (see
     _Binder.positional), its record and ``behaviour``; any other call goes to :meth:`StandIn._bind_call`."""
-    namespace: dict[str, Any] = {"behaviour": behaviour, "owner": owner, "name": name, "overloads": overloads}
+    namespace: dict[str, Any] = {"si": si, "behaviour": behaviour, "owner": owner, "name": name,
+                                 "overloads": overloads}
     cases = []
     for count in range(max((len(binder.names) for _, binder in overloads), default=-1) + 1):
         lines = []
@@ -588,7 +605,7 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
         if lines:
             unpack = f"            {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
             cases.append(f"        if count == {count}:\n{unpack}{''.join(lines)}")
-    source = ("def dispatch(si, obj, args, kwargs):\n"
+    source = ("def dispatch(obj, /, *args, **kwargs):\n"
               + (f"    if not kwargs:\n        count = len(args)\n{''.join(cases)}" if cases else "")
               + "    return si._bind_call(owner, name, overloads, behaviour, obj, args, kwargs)\n")
     code = _COMPILED.get(source)
@@ -596,6 +613,7 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
         code = _COMPILED[source] = compile(source, "<stand-in dispatch>", "exec")
     exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
     dispatch: _Dispatch = namespace["dispatch"]
+    dispatch.__name__, dispatch.__qualname__ = name, f"{owner}.{name}"  # it may be a class's attribute
     return dispatch
 
 
@@ -628,8 +646,15 @@ def _are_ints(values: list | tuple) -> bool:
     return _PLAIN_INT.issuperset(map(type, values)) or all(map(_is_int, values))
 
 
-def _is_int_sequence(v: Any) -> bool:
-    return isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+def _or_int_sequence(cls: type) -> Callable[[Any], bool]:
+    """The test of a Dims or Permutation parameter of class ``cls``: an instance, or what pybind11 converts
+    to one, a list or tuple of at most MAX_DIMS ints (one function: lowering passes Dims to most layers)."""
+    return lambda v: isinstance(v, cls) or isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+
+
+def _or_converted(implicit: Callable[[Any], bool]) -> Callable[[type], Callable[[Any], bool]]:
+    """The test of a parameter of a class that pybind11 converts the values passing ``implicit`` to."""
+    return lambda cls: lambda v: isinstance(v, cls) or implicit(v)
 
 
 def _weights_type(dtype: np.dtype) -> str | None:
@@ -660,11 +685,12 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "list": list.__instancecheck__,
     "collections.abc.Callable": callable,
 }
-_IMPLICIT: dict[str, Callable[[Any], bool]] = {
-    **{name: _is_int_sequence for name in _DIMS_CLASSES},
-    "Permutation": _is_int_sequence,
-    "Weights": _is_weights_array,
-    "FallbackString": lambda v: isinstance(v, str),  # the type of PluginField names
+# The test of a parameter of each class that pybind11 converts other values to, given the class.
+_IMPLICIT: dict[str, Callable[[type], Callable[[Any], bool]]] = {
+    **{name: _or_int_sequence for name in _DIMS_CLASSES},
+    "Permutation": _or_int_sequence,
+    "Weights": _or_converted(_is_weights_array),
+    "FallbackString": _or_converted(str.__instancecheck__),  # the type of PluginField names
 }
 
 
@@ -694,13 +720,13 @@ class _Object:
     _name: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        object.__setattr__(self, "_state", {})
+        self._state = {}
         standin = self._standin
         dispatch = standin._constructors.get(type(self))
         if dispatch is None:
             dispatch = standin._constructors[type(self)] = standin._make_dispatch(self._name, self._name,
                                                                                    "__init__")
-        dispatch(standin, self, args, kwargs)
+        dispatch(self, *args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<stand-in {type(self).__name__}>"
@@ -715,7 +741,7 @@ class _Enum(_Object):
     @classmethod
     def _member(cls, name: str, value: int) -> _Enum:
         obj = object.__new__(cls)
-        object.__setattr__(obj, "_state", {"name": name, "value": value})
+        obj._state = {"name": name, "value": value}
         cls.__members__[name] = obj
         return obj
 
@@ -1106,7 +1132,7 @@ def _net_get_layer(si: StandIn, network: Any, sig: Signature, a: dict) -> Any:
         return None
     # TensorRT returns layers typed as ILayer: the caller casts them by their LayerType
     view = si.new("ILayer")
-    object.__setattr__(view, "_state", layer._state)
+    view._state = layer._state
     return view
 
 
@@ -1206,14 +1232,14 @@ def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) 
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
     with its output tensors."""
     layer = object.__new__(si._classes[cls_name])
-    object.__setattr__(layer, "_state", state)  # made for this layer: no copy
+    layer._state = state  # made for this layer: no copy
     layers = network._state["layers"]
     state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
     tensor_cls = si._classes["ITensor"]
     outputs = state["outputs"] = []
     for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
         tensor = object.__new__(tensor_cls)
-        object.__setattr__(tensor, "_state", {"output": i, "producer": layer, "network": network})
+        tensor._state = {"output": i, "producer": layer, "network": network}
         outputs.append(tensor)
     layers.append(layer)
     return layer
