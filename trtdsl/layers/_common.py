@@ -22,7 +22,8 @@ from trtdsl.ir.types import TensorType
 
 E = TypeVar("E", bound=enum.Enum)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-_FLOAT_SCALARS = (float, np.float32)  # exactly these types (np.float64 is a float too): as_tensor's fast path
+# the scalars of ndim_of's and as_tensor's fast paths, by exact type (an np.float64 is a float too)
+_FLOAT_SCALARS = (float, np.float32)
 
 
 def network_of(fn: str, *values: Any) -> Network:

@@ -148,7 +148,10 @@ class ElementWise(Op):
                     else:
                         break
                 else:
-                    return (TensorType(dtypes.bool_ if is_cmp else a.dtype, tuple(dims)),)
+                    shape = tuple(dims)
+                    if is_cmp or shape != a.shape:
+                        return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+                    return (a,)  # b broadcast to a (x * 1.5): a's type, already made
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
