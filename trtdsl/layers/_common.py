@@ -22,6 +22,8 @@ from trtdsl.ir.types import TensorType
 
 E = TypeVar("E", bound=enum.Enum)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+# the scalars of ndim_of's and as_tensor's fast paths, by exact type (an np.float64 is a float too)
+_FLOAT_SCALARS = (float, np.float32)
 
 
 def network_of(fn: str, *values: Any) -> Network:
@@ -122,6 +124,8 @@ def ndim_of(fn: str, arg: str, value: Any) -> int:
     """
     if isinstance(value, Tensor):
         return value.ndim
+    if type(value) in _FLOAT_SCALARS:
+        return 0
     return array_of(fn, arg, value).ndim
 
 
@@ -130,9 +134,14 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
     a constant of ``like``'s dtype, reshaped with leading 1s to ``rank`` if given."""
     if isinstance(value, Tensor):
         return value
-    array = as_array(fn, arg, value, like.dtype)
-    if rank is not None and array.ndim < rank:
-        array = array.reshape((1,) * (rank - array.ndim) + array.shape)
+    if type(value) in _FLOAT_SCALARS and like.type.dtype is dtypes.float32:
+        # the common ``x * 1.5``: the very array of the path below (rounding and overflow warning alike),
+        # made in one step
+        array = np.array(value, np.float32, ndmin=rank or 0)
+    else:
+        array = as_array(fn, arg, value, like.dtype)
+        if rank is not None and array.ndim < rank:
+            array = array.reshape((1,) * (rank - array.ndim) + array.shape)
     return tensor_function("constant")(like.network, array)  # net.constant's function, called at once
 
 

@@ -148,7 +148,10 @@ class ElementWise(Op):
                     else:
                         break
                 else:
-                    return (TensorType(dtypes.bool_ if is_cmp else a.dtype, tuple(dims)),)
+                    shape = tuple(dims)
+                    if is_cmp or shape != a.shape:
+                        return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+                    return (a,)  # b broadcast to a (x * 1.5): a's type, already made
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
@@ -185,6 +188,10 @@ class ElementWise(Op):
         return lambda a, b: (fn(a, b, out=b),)
 
 
+# one op per operation, made once: ops are frozen values, which the layers using them share
+_OPS = {operation._name_: ElementWise(operation) for operation in _E}  # keyed as _TABLE_BY_NAME
+
+
 def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | None = None) -> Tensor:
     """``op(a, b)`` as one IElementWiseLayer; ``op`` is an :class:`ElementWiseOperation` or its name.
 
@@ -202,7 +209,7 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     operation = op if isinstance(op, ElementWiseOperation) else enum_member("elementwise", "op", op,
                                                                              ElementWiseOperation)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
-        return a.network.add1(ElementWise(operation), (a, b), name=name)
+        return a.network.add1(_OPS[operation._name_], (a, b), name=name)
     fn = _FN_NAMES_BY_NAME[operation._name_]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
@@ -211,7 +218,7 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     tb = as_tensor(fn, "b", b, like, rank)
     if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
         ta, tb = align_ranks((ta, tb))
-    return like.network.add1(ElementWise(operation), (ta, tb), name=name)
+    return like.network.add1(_OPS[operation._name_], (ta, tb), name=name)
 
 
 def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, list, Any, str]
