@@ -184,7 +184,8 @@ class LoopStep:
         self.results = [n.outputs[0] for n in self.outputs]
         self.interior = made + body_made + [out for out, *_ in self.iterators]
         self.interior += [out for out, _, _ in self.recurrences]
-        self.cond_fast = _Body(self.cond_steps, self.interior, [t for t in (self.condition,) if t is not None])
+        self.cond_fast = _Body(self.cond_steps, self.interior,
+                               [t for t in (self.condition,) if t is not None])
         keep = [nxt for _, _, nxt in self.recurrences] + [n.input(0) for n in self.outputs]
         hoists = _hoists(self.body_steps, self.iterators, self.interior, keep) \
             if self.count is not None and self.condition is None else []
@@ -201,7 +202,10 @@ class LoopStep:
         collected: list[list[np.ndarray]] = [[] for _ in self.collected]
         self.cond_fast.prepare(bindings, values)
         self.body_fast.prepare(bindings, values)
-        hoisted = [(h, h.products(values, cast(int, count)), h.reverse) for h in self.body_fast.hoisted]
+        # a loop with hoisted products has a COUNT limit (see _hoists); keys as the values dict takes them
+        hoisted = [(cast(Any, h), h.products(values, cast(int, count)), h.reverse)
+                   for h in self.body_fast.hoisted]
+        last = -1 if count is None else count - 1
         i = 0
         try:
             while count is None or i < count:
@@ -220,7 +224,7 @@ class LoopStep:
                             "extent", location=node.location)
                     values[out] = array[before + (index,)]
                 for key, products, reverse in hoisted:
-                    values[cast(Any, key)] = products[cast(int, count) - 1 - i if reverse else i]
+                    values[key] = products[last - i if reverse else i]
                 self.body_fast.run(values, bindings)
                 for store, t in zip(collected, self.collected):
                     store.append(values[t])
@@ -243,7 +247,7 @@ class LoopStep:
         for t in self.interior:
             values.pop(t, None)
         for key, _, _ in hoisted:
-            values.pop(cast(Any, key), None)
+            values.pop(key, None)
 
     def _stack(self, node: Node, items: list[np.ndarray], n: int, values: dict[Tensor, np.ndarray],
                bindings: dict[str, int]) -> np.ndarray:
