@@ -275,3 +275,48 @@ def test_a_chain_of_layers_in_one_buffer(monkeypatch):
     net2.output("y", td.tanh(td.sigmoid(td.relu(x * np.float32(2)), name="the_sigmoid")))
     with pytest.raises(td.ExecutionError, match=r"layer the_sigmoid\) failed .*FloatingPointError: boom"):
         net2.run({"x": np.ones(3, np.float32)})
+
+
+def test_softmax_of_many_rows_is_each_rows_own_softmax():
+    # more rows than one block holds: blocks must not change any row's values
+    x = values((20, 100, 128)) * 4
+    x[3, 7, 5] = np.nan
+    (got,) = SoftMax(2).reference(x)
+    for i in (0, 3, 19):
+        (alone,) = SoftMax(2).reference(x[i:i + 1].copy())
+        np.testing.assert_array_equal(got[i:i + 1].view(np.int32), alone.view(np.int32))
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x.astype(np.float64) - x.max(2, keepdims=True))
+    np.testing.assert_allclose(got, e / e.sum(2, keepdims=True), rtol=1e-6, atol=1e-7)
+    assert np.isnan(got[3, 7]).all() and not np.isnan(np.delete(got[3], 7, axis=0)).any()
+
+
+@pytest.mark.parametrize("axis", [0, 2])
+def test_a_long_chain_runs_block_by_block_with_the_values_of_one_pass(monkeypatch, axis):
+    """A chain over more than ``CACHED`` values runs block by block along axis 0 (unless a softmax
+    mixes values along it): the outputs equal, bit for bit, those of the whole buffer at once, and
+    the formula."""
+    from trtdsl.reference import interpreter
+
+    net = td.Network("blocked")
+    x = net.input("x", td.float32, (16, 64, 160))
+    w, full = values((160, 160), 1) * np.float32(0.1), values((16, 64, 160), 2)
+    row = values((1, 1, 160), 3)
+    h = td.matmul(x, w) * np.float32(0.5) + row  # broadcast along axis 0: not sliced
+    h = td.softmax(td.tanh(h) * full, axis=axis)  # full: sliced with the buffer
+    net.output("y", td.relu(h - np.float32(0.001)))
+    xv = values((16, 64, 160), 4)
+
+    got = net.run({"x": xv})["y"]
+    monkeypatch.setattr(interpreter, "CACHED", 2**40)  # one block
+    net2 = td.Network("blocked")
+    x2 = net2.input("x", td.float32, (16, 64, 160))
+    h2 = td.softmax(td.tanh(td.matmul(x2, w) * np.float32(0.5) + row) * full, axis=axis)
+    net2.output("y", td.relu(h2 - np.float32(0.001)))
+    whole = net2.run({"x": xv})["y"]
+    np.testing.assert_array_equal(got.view(np.int32), whole.view(np.int32))
+
+    s = np.tanh(xv.astype(np.float64) @ w * 0.5 + row) * full
+    e = np.exp(s - s.max(axis, keepdims=True))
+    want = np.maximum(e / e.sum(axis, keepdims=True) - 0.001, 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -249,6 +249,9 @@ def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray
     return np.asarray(result).astype(dtype, copy=False)
 
 
+# values per block of a kernel working block by block, whose passes then find their operands in cache
+# (a core's L2 cache here is 2 MB; 2**15 to 2**17 values measured best for softmax and GELU)
+CACHED = 2**17
 SHORT_ROWS = 4096  # the longest rows that row_sums (and normalization's sums of squares) sum by BLAS
 
 
