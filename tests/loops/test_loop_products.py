@@ -191,3 +191,39 @@ def test_a_hoisted_reverse_iteration_with_a_count_from_an_input():
     np.testing.assert_allclose(got, xv[2::-1].astype(np.float64) @ w + b, rtol=1e-5, atol=1e-6)
     with pytest.raises(td.ExecutionError, match="iteration 0 reads index 5"):
         net.run({"xs": xv, "n": np.int32(6)})
+
+
+def test_forms_made_for_a_weight_never_outlive_its_values():
+    """The faster forms of products by outside weights (hoisted or not) may be kept across runs only
+    for a constant's read-only array: weights fed as inputs and changed in place between runs, directly
+    or through the base of a read-only view, give the new values' results."""
+    steps, rows, k = 3, 4, 512  # weights large enough for the transposed copies of with_fixed_b
+    rng = np.random.default_rng(1)
+    net = td.Network("weights")
+    xs = net.input("xs", td.float32, (steps, rows, k))
+    w = net.input("w", td.float32, (2 * k, k))
+    v = net.input("v", td.float32, (k, k))
+    const_value = (rng.standard_normal((k, k)) / np.sqrt(k)).astype(np.float32)
+    const = net.constant(const_value)
+
+    def step(h, x):
+        h = td.tanh(td.concatenate([x, h], axis=1) @ w) @ v  # hoisted x part; h parts by fixed weights
+        h = td.tanh(h @ const)
+        return h, h
+
+    _, hs = td.scan(step, np.zeros((rows, k), np.float32), xs)
+    net.output("hs", hs)
+    xv = rng.standard_normal((steps, rows, k)).astype(np.float32)
+    wv = (rng.standard_normal((2 * k, k)) / np.sqrt(2 * k)).astype(np.float32)
+    vv = (rng.standard_normal((k, k)) / np.sqrt(k)).astype(np.float32)
+    w_view, v_view = wv.view(), vv.view()
+    w_view.flags.writeable = v_view.flags.writeable = False
+    for fed in [(wv, vv), (wv, vv), (w_view, v_view), (w_view, v_view)]:
+        wv *= np.float32(-1.25)  # in place, before every run: seen through the views too
+        vv *= np.float32(0.8)
+        got = net.run({"xs": xv, "w": fed[0], "v": fed[1]})["hs"]
+        h, want = np.zeros((rows, k)), []
+        for x in xv.astype(np.float64):
+            h = np.tanh(np.tanh(np.concatenate([x, h], axis=1) @ fed[0]) @ fed[1] @ const_value)
+            want.append(h)
+        np.testing.assert_allclose(got, np.array(want), rtol=1e-4, atol=1e-5)
