@@ -31,10 +31,11 @@ cancelling.
 The work goes in blocks of 32768 elements so that the temporaries stay in cache (16384 and 65536 were
 slower). On (8, 128, 1024) float32 values (standard normal times 2), in place, on a 2-core x86-64
 machine, best of 25 in each of three runs, side by side: GELU takes 1.5–1.6 ms and erf 1.8–1.9 ms,
-against 2.4–2.9 and 2.3–2.5 ms for the first-order Taylor step from a 1/2048 grid this replaced (nine passes: a clip, the grid point's
-rounding, its index, the step, the Taylor polynomial and GELU's product by ``x``). Blocks spread over two
-threads gained nothing after a matrix product (OpenBLAS's worker thread keeps the second core busy for
-about 0.12 s after each one), so the kernels stay on the calling thread.
+against 2.4–2.9 and 2.3–2.5 ms for the first-order Taylor step from a 1/2048 grid this replaced (nine
+passes: a clip, the grid point's rounding, its index, the step, the Taylor polynomial and GELU's
+product by ``x``). Blocks spread over two threads gained nothing after a matrix product (OpenBLAS's
+worker thread keeps the second core busy for about 0.12 s after each one), so the kernels stay on the
+calling thread.
 """
 
 from __future__ import annotations
