@@ -71,14 +71,20 @@ def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless
     return {key: True for key, on in flags.items() if on}
 
 
+def label_of(layer: "str | Op") -> str:
+    """The label of a layer given as its label or as its op: checks take the op, and label it only for an
+    error (every layer is checked; a label is a string built from the op's fields)."""
+    return layer if isinstance(layer, str) else layer.label()
+
+
 def expect_dtype(label: "str | Op", arg: str, ty: TensorType, allowed: Sequence[DType],
                  note: str = "") -> None:
-    """A DTypeError unless input ``arg`` of layer ``label`` (the label, or the op, labelled only for the
-    error) has one of the ``allowed`` dtypes."""
+    """A DTypeError unless input ``arg`` of layer ``label`` (see :func:`label_of`) has one of the ``allowed``
+    dtypes."""
     if ty.dtype not in allowed:
-        label = label if isinstance(label, str) else label.label()
         names = ", ".join(d.name for d in allowed)
-        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
+        raise DTypeError(f"{label_of(label)}: input '{arg}' has dtype {ty.dtype.name}; expected one of "
+                         f"{names}{note}")
 
 
 def _in_label(value: object) -> str:
@@ -205,8 +211,11 @@ class Op:
                 if t is None:
                     break
             else:
-                view = Inputs(cast("Sequence[TensorType]", inputs[:self._required_inputs]))
-                view.all = tuple(inputs)
+                given = tuple(inputs)
+                required = self._required_inputs
+                # no None in given: checked above (typing.cast would cost a call, every layer comes this way)
+                view = Inputs(given if required == len(given) else given[:required])  # type: ignore[arg-type]
+                view.all = given
         if view is None:
             self.check_inputs(inputs)
             view = Inputs.of(self, inputs)

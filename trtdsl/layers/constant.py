@@ -83,3 +83,16 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
     if array.ndim > 8:
         raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
     return network.add1(Constant(Weights.of(array)), (), name=name)
+
+
+@ir_function
+def owned_constant(network: Network, array: np.ndarray) -> Tensor:
+    """A constant layer holding ``array`` itself (see :meth:`Weights.owning`): an array of a TensorRT data
+    type and rank <= 8 that its caller made for the constant alone, such as a number turned into the
+    other operand's dtype, which :func:`constant` would check and copy again.
+
+    >>> import numpy as np, trtdsl as td
+    >>> owned_constant(td.Network("c"), np.full((1, 1), 0.5, np.float32))
+    Tensor(%constant_0: f32[1,1])
+    """
+    return network.add1(Constant(Weights.owning(array)), ())
