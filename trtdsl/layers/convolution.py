@@ -115,11 +115,13 @@ def check_window_params(label: str | Op, nb: int, params: tuple[tuple[str, tuple
     """Every parameter, given as (name, values, minimum), is a tuple of ``nb`` ints >= its minimum (``label``:
     see :func:`~trtdsl.ir.op.label_of`)."""
     for arg, values, low in params:
-        bad = len(values) != nb
-        for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
-            bad = bad or v.__class__ is not int and not is_int(v) or v < low
-        if bad:
-            raise bad_argument(label_of(label), arg, values, f"{nb} ints >= {low}")
+        if len(values) == nb:
+            for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
+                if v.__class__ is not int and not is_int(v) or v < low:
+                    break
+            else:
+                continue
+        raise bad_argument(label_of(label), arg, values, f"{nb} ints >= {low}")
 
 
 def check_spatial_input(label: str | Op, x: TensorType, nb: int, what: str) -> None:
