@@ -248,7 +248,8 @@ class Op:
     def name_hint(self) -> str:
         """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``: a ``names`` field's value, else
         :attr:`name_stem`, else the kind in snake case."""
-        _, field, stem = _naming(type(self))
+        cls = type(self)
+        _, field, stem = _NAMING.get(cls) or _naming(cls)  # every layer asks: no call once it is known
         if field is None:
             return stem
         value = getattr(self, field)
