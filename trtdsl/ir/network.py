@@ -257,6 +257,15 @@ class Network:
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
         optional input) and return its output tensors."""
+        return self._add(op, inputs, name)
+
+    def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
+        """:meth:`add` for single-output layers."""
+        return self._add(op, inputs, name)[0]
+
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None) -> tuple[Tensor, ...]:
+        """:meth:`add` and :meth:`add1`: the layer's location is searched from their caller (neither frame is
+        the user's; the search would make a frame object of add1's to find that out)."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -276,7 +285,7 @@ class Network:
         out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(skip=1), user_named)  # from the caller of add
+        node = Node(op, ins, node_name, user_location(skip=2), user_named)
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:
@@ -297,10 +306,6 @@ class Network:
             self._scopes[-1].created(node)
         self._changed()
         return node.outputs
-
-    def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
-        """:meth:`add` for single-output layers."""
-        return self.add(op, inputs, name=name)[0]
 
     def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
         """Replace input ``index`` of ``node``, or append it when ``index`` is the input count
