@@ -459,10 +459,13 @@ class Deconvolution(_KernelOp):
 
 def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
     """The shape of a kernel given as a Tensor or an array; it must be static, with rank 4 or 5."""
-    shape = tuple(value.shape) if isinstance(value, Tensor) else array_of(fn, arg, value).shape
-    if not all(isinstance(d, int) for d in shape):
-        raise ShapeError(
-            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+    if isinstance(value, Tensor):
+        shape = value.type.shape
+        if not all(isinstance(d, int) for d in shape):
+            raise ShapeError(
+                f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+    else:
+        shape = array_of(fn, arg, value).shape  # an array's dims are ints
     if len(shape) not in (4, 5):
         raise ShapeError(
             f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a "
