@@ -73,7 +73,12 @@ def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless
 
 def label_of(layer: "str | Op") -> str:
     """The label of a layer given as its label or as its op: checks take the op, and label it only for an
-    error (every layer is checked; a label is a string built from the op's fields)."""
+    error (every layer is checked; a label is a string built from the op's fields).
+
+    >>> from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+    >>> label_of(ElementWise(ElementWiseOperation.SUM)), label_of("Pooling[MAX]")
+    ('ElementWise[SUM]', 'Pooling[MAX]')
+    """
     return layer if isinstance(layer, str) else layer.label()
 
 
