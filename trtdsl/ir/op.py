@@ -123,19 +123,6 @@ def _naming(cls: type["Op"]) -> tuple[tuple[str, ...], str | None, str]:
     return found
 
 
-# per op class: the inputs whose dtypes :attr:`Op.input_dtypes` restricts, as (index, name, allowed)
-_DTYPE_CHECKS: dict[type, tuple[tuple[int, str, Sequence[DType]], ...]] = {}
-
-
-def _dtype_checks(cls: type["Op"]) -> tuple[tuple[int, str, Sequence[DType]], ...]:
-    found = _DTYPE_CHECKS.get(cls)
-    if found is None:
-        names = [name.rstrip("?") for name in cls.input_names or ()]
-        found = _DTYPE_CHECKS[cls] = tuple((i, name, cls.input_dtypes[name]) for i, name in enumerate(names)
-                                           if name in cls.input_dtypes)
-    return found
-
-
 class Op:
     """Parameters and meaning of one layer kind. Subclasses set ``kind`` (unique) and are frozen."""
 
@@ -146,6 +133,8 @@ class Op:
     the end). None for an op that takes any number of inputs (all required) and checks how many itself."""
     _required_inputs: ClassVar[int | None] = None
     _input_count: ClassVar[int] = -1  # the number of inputs input_names names, -1 where it is None
+    # the inputs whose dtypes input_dtypes restricts, as (index, name, allowed)
+    _dtype_checks: ClassVar[tuple[tuple[int, str, Sequence[DType]], ...]] = ()
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
     input_dtypes: ClassVar[Mapping[str, Sequence[DType]]] = {}
@@ -174,6 +163,9 @@ class Op:
         required = None if names is None else sum(1 for n in names if not n.endswith("?"))
         cls._required_inputs = required
         cls._input_count = -1 if names is None else len(names)
+        plain = [name.rstrip("?") for name in names or ()]
+        cls._dtype_checks = tuple((i, name, cls.input_dtypes[name]) for i, name in enumerate(plain)
+                                  if name in cls.input_dtypes)
         assert names is None or all(n.endswith("?") for n in names[required:]), \
             f"{cls.__name__}: optional inputs come last"
 
@@ -224,9 +216,7 @@ class Op:
         if view is None:
             self.check_inputs(inputs)
             view = Inputs.of(self, inputs)
-        cls = type(self)
-        checks = _DTYPE_CHECKS.get(cls)
-        for i, name, allowed in _dtype_checks(cls) if checks is None else checks:
+        for i, name, allowed in self._dtype_checks:
             t = view.all[i]
             if t is not None:
                 expect_dtype(self, name, t, allowed, self.dtype_notes.get(name, ""))
