@@ -133,8 +133,8 @@ def check_spatial_input(label: str | Op, x: TensorType, nb: int, what: str) -> N
     if x.rank != nb + 2:
         layout = "(N, C, H, W)" if nb == 2 else "(N, C, D, H, W)"
         raise ShapeError(
-            f"{label_of(label)}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} for a "
-            f"{nb}-D {what}"
+            f"{label_of(label)}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} "
+            f"for a {nb}-D {what}"
         )
 
 
@@ -305,8 +305,8 @@ class _KernelOp(Op):
         for arg, t in (("kernel", w), ("bias", b)):
             if t is not None and t.dtype is not x.dtype and t.dtype != x.dtype:  # `is`: the common case, fast
                 raise DTypeError(
-                    f"{self.label()}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
-                    "networks are strongly typed, so they must be the same"
+                    f"{self.label()}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; "
+                    "TensorRT networks are strongly typed, so they must be the same"
                 )
         check_window_params(self, nb, (
             ("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1), ("dilation", self.dilation, 1),
@@ -320,7 +320,8 @@ class _KernelOp(Op):
         c = x.shape[1]
         if not isinstance(c, int):
             raise ShapeError(
-                f"{self.label()}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static int")
+                f"{self.label()}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static "
+                "int")
         g = self.num_groups
         for what, count in (("the input channel count", c), ("num_output_maps", self.num_output_maps)):
             if count % g:
@@ -333,8 +334,8 @@ class _KernelOp(Op):
             )
         if b is not None and b.shape != (self.num_output_maps,):
             raise ShapeError(
-                f"{self.label()}: input 'bias' has shape {b.shape_text}; expected ({self.num_output_maps},) = "
-                "(num_output_maps,)"
+                f"{self.label()}: input 'bias' has shape {b.shape_text}; expected ({self.num_output_maps},) "
+                "= (num_output_maps,)"
             )
         return x, b
 
