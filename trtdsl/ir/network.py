@@ -304,7 +304,8 @@ class Network:
         self.nodes.append(node)
         if self._scopes:
             self._scopes[-1].created(node)
-        self._changed()
+        if self._cache:  # while a network is built, nothing is derived from it yet
+            self._changed()
         return node.outputs
 
     def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
