@@ -139,11 +139,6 @@ class ElementWise(Op):
             if a.shape == b.shape:
                 return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
             if len(a.shape) == len(b.shape):
-                for p, q in zip(a.shape, b.shape):  # b broadcast to a (x * 1.5): a's shape, checked alone
-                    if q != p and q != 1:
-                        break
-                else:
-                    return (TensorType(dtypes.bool_, a.shape) if is_cmp else a,)
                 dims = []
                 for p, q in zip(a.shape, b.shape):  # a loop, not generators: most layers come this way
                     if p == q or q == 1:
@@ -153,7 +148,10 @@ class ElementWise(Op):
                     else:
                         break
                 else:
-                    return (TensorType(dtypes.bool_ if is_cmp else a.dtype, tuple(dims)),)
+                    shape = tuple(dims)
+                    if is_cmp or shape != a.shape:
+                        return (TensorType(dtypes.bool_ if is_cmp else a.dtype, shape),)
+                    return (a,)  # b broadcast to a (x * 1.5): a's type, already made
         note = ""
         if dtypes.int8 in (a.dtype, b.dtype):
             note = " (int8 is a quantized type in TensorRT: dequantize it with td.dequantize first)"
