@@ -110,8 +110,8 @@ def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: t
         raise bad_argument(fn, "padding", value, expected)
 
 
-def check_window_params(label: str | Op, nb: int, params: tuple[tuple[str, tuple[int, ...], int], ...]
-                        ) -> None:
+def check_window_params(label: str | Op, nb: int,
+                        params: tuple[tuple[str, tuple[int, ...], int], ...]) -> None:
     """Every parameter, given as (name, values, minimum), is a tuple of ``nb`` ints >= its minimum (``label``:
     see :func:`~trtdsl.ir.op.label_of`)."""
     for arg, values, low in params:
@@ -180,8 +180,7 @@ def check_output_dims(label: str | Op, x: TensorType, out: Sequence[DimLike],
         if isinstance(d, int) and d < 1:
             raise ShapeError(
                 f"{label_of(label)}: spatial dim {axis} of the output would be {d} for input shape "
-                f"{x.shape_text}; "
-                f"{reason}"
+                f"{x.shape_text}; {reason}"
             )
 
 
