@@ -9,6 +9,7 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence, cast
 
@@ -39,16 +40,17 @@ class Inputs(tuple[TensorType, ...]):
     (2, None)
     """
 
-    all: tuple[Optional[TensorType], ...]
+    @functools.cached_property
+    def all(self) -> tuple[Optional[TensorType], ...]:
+        """Every input: the view itself where it holds them all (set otherwise; most layers never ask)."""
+        return tuple(self)
 
     @classmethod
     def of(cls, op: "Op", types: InputTypes) -> "Inputs":
         """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
         names = op.input_names
         if names is None:  # every input is required, so given (check_inputs says)
-            view = cls(cast("Sequence[TensorType]", types))
-            view.all = tuple(view)
-            return view
+            return cls(cast("Sequence[TensorType]", types))
         given = tuple(types) + (None,) * (len(names) - len(types))
         view = cls(cast("tuple[TensorType, ...]", given[:op._required_inputs]))  # all given: check_inputs
         view.all = given
@@ -211,8 +213,11 @@ class Op:
                 given = tuple(inputs)
                 required = self._required_inputs
                 # no None in given: checked above (typing.cast would cost a call, every layer comes this way)
-                view = Inputs(given if required == len(given) else given[:required])  # type: ignore[arg-type]
-                view.all = given
+                if required == len(given):
+                    view = Inputs(given)  # type: ignore[arg-type]
+                else:
+                    view = Inputs(given[:required])  # type: ignore[arg-type]
+                    view.all = given
         if view is None:
             self.check_inputs(inputs)
             view = Inputs.of(self, inputs)
