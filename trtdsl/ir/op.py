@@ -42,7 +42,8 @@ class Inputs(tuple[TensorType, ...]):
 
     @functools.cached_property
     def all(self) -> tuple[Optional[TensorType], ...]:
-        """Every input: the view itself where it holds them all (set otherwise; most layers never ask)."""
+        """Every input (see the class): set where the view leaves optional ones out, else the view's inputs,
+        made the first time an op asks (most never do)."""
         return tuple(self)
 
     @classmethod
