@@ -87,13 +87,13 @@ def user_location(skip: int = 0) -> Location | None:
             if kind is not _USER and id(code) in _ENTRY_POINTS:
                 return None
             if kind is _USER or kind is _USER_WITH_ENTRY:
-                key = (file, frame.f_lineno)
+                key = (id(code), frame.f_lasti)
                 found = _LOCATIONS.get(key)
-                if found is None:
+                if found is None or found[0] is not code:
                     if len(_LOCATIONS) >= _KEPT:
                         _LOCATIONS.clear()
-                    found = _LOCATIONS[key] = Location(*key)
-                return found
+                    found = _LOCATIONS[key] = (code, Location(file, frame.f_lineno))
+                return found[1]
         frame = frame.f_back
     return None
 
@@ -106,9 +106,10 @@ _USER, _LIBRARY, _USER_WITH_ENTRY, _LIBRARY_WITH_ENTRY = "user", "library", "use
 # where hashing a code object hashes its bytecode and constants
 _FILE_KINDS: dict[str, str] = {}
 _KEPT = 4096
-# the Location of each (file, line) met, made once (a loop makes its layers on the same lines): a Location is
-# a value, and making one costs as much as finding it
-_LOCATIONS: dict[tuple[str, int], Location] = {}
+# the Location of each instruction met, by (code id, offset), made once (a loop makes its layers on the same
+# lines): an instruction's line is worked out from the code's line table (the cost of a frame's f_lineno),
+# and a Location is a value. The code is kept with it, so that its id stays its own while the entry lives.
+_LOCATIONS: dict[tuple[int, int], tuple[CodeType, Location]] = {}
 
 
 def _file_kind(file: str) -> str:

@@ -257,19 +257,35 @@ class Network:
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
         optional input) and return its output tensors."""
+        return self._add(op, inputs, name)
+
+    def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
+        """:meth:`add` for single-output layers."""
+        return self._add(op, inputs, name)[0]
+
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None) -> tuple[Tensor, ...]:
+        """:meth:`add` and :meth:`add1`: the layer's location is searched from their caller (neither frame is
+        the user's; the search would make a frame object of add1's to find that out)."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
-        for t in ins:
-            if t is not None and (not isinstance(t, Tensor) or t.network is not self):
+        if self._scopes:
+            for i, given in enumerate(ins):  # before the region sees them
+                self._check_input(op, i, given)
+            ins = self._scopes[-1].adapt_inputs(op, ins)
+        types: list[TensorType | None] = []
+        for t in ins:  # each input checked and its type taken in one pass
+            if t is None:
+                types.append(None)
+            elif isinstance(t, Tensor) and t.network is self:
+                types.append(t.type)
+            else:
                 for i, given in enumerate(ins):
                     self._check_input(op, i, given)
-        if self._scopes:
-            ins = self._scopes[-1].adapt_inputs(op, ins)
-        out_types = _infer(op, ins)
+        out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(skip=1), user_named)  # from the caller of add
+        node = Node(op, ins, node_name, user_location(skip=2), user_named)
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:
@@ -288,12 +304,9 @@ class Network:
         self.nodes.append(node)
         if self._scopes:
             self._scopes[-1].created(node)
-        self._changed()
+        if self._cache:  # while a network is built, nothing is derived from it yet
+            self._changed()
         return node.outputs
-
-    def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
-        """:meth:`add` for single-output layers."""
-        return self.add(op, inputs, name=name)[0]
 
     def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
         """Replace input ``index`` of ``node``, or append it when ``index`` is the input count
@@ -318,7 +331,7 @@ class Network:
                                 f"layer {node.name} (at {producer.location}), its input {index}; a layer's "
                                 "inputs must be made before it (a cycle is not a network)")
         ins = node.inputs[:index] + (tensor,) + node.inputs[index + 1:]
-        out_types = _infer(node.op, ins)
+        out_types = _infer(node.op, _types(ins))
         if out_types != tuple(t.type for t in node.outputs):
             raise ShapeError(f"{node.op.label()}: setting input {index} to %{tensor.name} would change the "
                              f"layer's output types from {', '.join(str(t.type) for t in node.outputs)} to "
@@ -336,7 +349,7 @@ class Network:
                                 f"{self.name!r} (a tensor's .producer)")
         if type(op) is not type(node.op):
             raise bad_argument("replace_op", "op", op, f"a {node.op.kind} op, the kind of layer {node.name}")
-        out_types = _infer(op, node.inputs)
+        out_types = _infer(op, _types(node.inputs))
         if out_types != tuple(t.type for t in node.outputs):
             raise ShapeError(f"{node.op.label()}: replace_op would change layer {node.name}'s output types "
                              f"from {', '.join(str(t.type) for t in node.outputs)} to "
@@ -501,9 +514,14 @@ def one_network_fix(network: Network) -> str:
             "(with its input(...) or constant(...)) or build everything in one network")
 
 
-def _infer(op: Op, inputs: tuple[Tensor | None, ...]) -> tuple[TensorType, ...]:
-    """The output types of ``op`` on ``inputs``, checked against TensorRT's rank limit."""
-    out_types = op.output_types(tuple([t.type if t is not None else None for t in inputs]))
+def _types(inputs: tuple[Tensor | None, ...]) -> list[TensorType | None]:
+    """The types of a layer's ``inputs``, None for an absent one."""
+    return [t.type if t is not None else None for t in inputs]
+
+
+def _infer(op: Op, types: list[TensorType | None]) -> tuple[TensorType, ...]:
+    """The output types of ``op`` on inputs of ``types``, checked against TensorRT's rank limit."""
+    out_types = op.output_types(types)
     for ty in out_types:
         if len(ty.shape) > MAX_RANK:
             raise ShapeError(f"{op.label()}: output rank {len(ty.shape)} exceeds TensorRT's maximum of "

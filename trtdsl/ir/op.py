@@ -9,6 +9,7 @@ computation, following TensorRT's semantics). Backends are tables keyed by op cl
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Any, ClassVar, Mapping, Optional, Sequence, cast
 
@@ -39,16 +40,18 @@ class Inputs(tuple[TensorType, ...]):
     (2, None)
     """
 
-    all: tuple[Optional[TensorType], ...]
+    @functools.cached_property
+    def all(self) -> tuple[Optional[TensorType], ...]:
+        """Every input (see the class): set where the view leaves optional ones out, else the view's inputs,
+        made the first time an op asks (most never do)."""
+        return tuple(self)
 
     @classmethod
     def of(cls, op: "Op", types: InputTypes) -> "Inputs":
         """The view of ``types`` (which :meth:`Op.check_inputs` accepted) for ``op``."""
         names = op.input_names
         if names is None:  # every input is required, so given (check_inputs says)
-            view = cls(cast("Sequence[TensorType]", types))
-            view.all = tuple(view)
-            return view
+            return cls(cast("Sequence[TensorType]", types))
         given = tuple(types) + (None,) * (len(names) - len(types))
         view = cls(cast("tuple[TensorType, ...]", given[:op._required_inputs]))  # all given: check_inputs
         view.all = given
@@ -71,14 +74,25 @@ def ir(*, label: bool = False, names: bool = False, hidden: bool = False, unless
     return {key: True for key, on in flags.items() if on}
 
 
+def label_of(layer: "str | Op") -> str:
+    """The label of a layer given as its label or as its op: checks take the op, and label it only for an
+    error (every layer is checked; a label is a string built from the op's fields).
+
+    >>> from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+    >>> label_of(ElementWise(ElementWiseOperation.SUM)), label_of("Pooling[MAX]")
+    ('ElementWise[SUM]', 'Pooling[MAX]')
+    """
+    return layer if isinstance(layer, str) else layer.label()
+
+
 def expect_dtype(label: "str | Op", arg: str, ty: TensorType, allowed: Sequence[DType],
                  note: str = "") -> None:
-    """A DTypeError unless input ``arg`` of layer ``label`` (the label, or the op, labelled only for the
-    error) has one of the ``allowed`` dtypes."""
+    """A DTypeError unless input ``arg`` of layer ``label`` (see :func:`label_of`) has one of the ``allowed``
+    dtypes."""
     if ty.dtype not in allowed:
-        label = label if isinstance(label, str) else label.label()
         names = ", ".join(d.name for d in allowed)
-        raise DTypeError(f"{label}: input '{arg}' has dtype {ty.dtype.name}; expected one of {names}{note}")
+        raise DTypeError(f"{label_of(label)}: input '{arg}' has dtype {ty.dtype.name}; expected one of "
+                         f"{names}{note}")
 
 
 def _in_label(value: object) -> str:
@@ -112,19 +126,6 @@ def _naming(cls: type["Op"]) -> tuple[tuple[str, ...], str | None, str]:
     return found
 
 
-# per op class: the inputs whose dtypes :attr:`Op.input_dtypes` restricts, as (index, name, allowed)
-_DTYPE_CHECKS: dict[type, tuple[tuple[int, str, Sequence[DType]], ...]] = {}
-
-
-def _dtype_checks(cls: type["Op"]) -> tuple[tuple[int, str, Sequence[DType]], ...]:
-    found = _DTYPE_CHECKS.get(cls)
-    if found is None:
-        names = [name.rstrip("?") for name in cls.input_names or ()]
-        found = _DTYPE_CHECKS[cls] = tuple((i, name, cls.input_dtypes[name]) for i, name in enumerate(names)
-                                           if name in cls.input_dtypes)
-    return found
-
-
 class Op:
     """Parameters and meaning of one layer kind. Subclasses set ``kind`` (unique) and are frozen."""
 
@@ -135,6 +136,8 @@ class Op:
     the end). None for an op that takes any number of inputs (all required) and checks how many itself."""
     _required_inputs: ClassVar[int | None] = None
     _input_count: ClassVar[int] = -1  # the number of inputs input_names names, -1 where it is None
+    # the inputs whose dtypes input_dtypes restricts, as (index, name, allowed)
+    _dtype_checks: ClassVar[tuple[tuple[int, str, Sequence[DType]], ...]] = ()
     __attrs_attrs__: ClassVar[tuple[attrs.Attribute[Any], ...]]
     """Set by ``@attrs.frozen`` on every subclass; declared so that :meth:`attributes` type-checks."""
     input_dtypes: ClassVar[Mapping[str, Sequence[DType]]] = {}
@@ -163,6 +166,9 @@ class Op:
         required = None if names is None else sum(1 for n in names if not n.endswith("?"))
         cls._required_inputs = required
         cls._input_count = -1 if names is None else len(names)
+        plain = [name.rstrip("?") for name in names or ()]
+        cls._dtype_checks = tuple((i, name, cls.input_dtypes[name]) for i, name in enumerate(plain)
+                                  if name in cls.input_dtypes)
         assert names is None or all(n.endswith("?") for n in names[required:]), \
             f"{cls.__name__}: optional inputs come last"
 
@@ -205,14 +211,18 @@ class Op:
                 if t is None:
                     break
             else:
-                view = Inputs(cast("Sequence[TensorType]", inputs[:self._required_inputs]))
-                view.all = tuple(inputs)
+                given = tuple(inputs)
+                required = self._required_inputs
+                # no None in given: checked above (typing.cast would cost a call, every layer comes this way)
+                if required == len(given):
+                    view = Inputs(given)  # type: ignore[arg-type]
+                else:
+                    view = Inputs(given[:required])  # type: ignore[arg-type]
+                    view.all = given
         if view is None:
             self.check_inputs(inputs)
             view = Inputs.of(self, inputs)
-        cls = type(self)
-        checks = _DTYPE_CHECKS.get(cls)
-        for i, name, allowed in _dtype_checks(cls) if checks is None else checks:
+        for i, name, allowed in self._dtype_checks:
             t = view.all[i]
             if t is not None:
                 expect_dtype(self, name, t, allowed, self.dtype_notes.get(name, ""))
@@ -239,7 +249,8 @@ class Op:
     def name_hint(self) -> str:
         """The stem of automatic layer names, e.g. ``relu`` for ``relu_0``: a ``names`` field's value, else
         :attr:`name_stem`, else the kind in snake case."""
-        _, field, stem = _naming(type(self))
+        cls = type(self)
+        _, field, stem = _NAMING.get(cls) or _naming(cls)  # every layer asks: no call once it is known
         if field is None:
             return stem
         value = getattr(self, field)

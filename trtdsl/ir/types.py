@@ -67,6 +67,7 @@ class Weights:
     """An immutable copy of a NumPy array, compared by dtype, shape and contents (NaNs included)."""
 
     array: np.ndarray
+    dtype: DType  # the array's, found once by Weights.of (every constant's type asks)
 
     @staticmethod
     def of(values: np.ndarray) -> Weights:
@@ -75,18 +76,22 @@ class Weights:
         >>> Weights.of(np.arange(3, dtype=np.int32))
         i32[3] [0, 1, 2]
         """
-        copy = np.array(values, copy=True, order="C")
-        if dtypes.of_array(copy) is None:
-            raise DTypeError(f"Weights: values have dtype {copy.dtype}, which TensorRT does not have; "
-                             "convert them first (e.g. .astype(np.float32))")
-        copy.setflags(write=False)
-        return Weights(copy)
+        return Weights.owning(np.array(values, copy=True, order="C"))
 
-    @property
-    def dtype(self) -> DType:
-        found = dtypes.of_array(self.array)
-        assert found is not None, "Weights.of checks the dtype"
-        return found
+    @staticmethod
+    def owning(array: np.ndarray) -> Weights:
+        """Weights holding ``array`` itself, made read-only: a C-ordered array of a TensorRT data type that
+        nothing else holds (made for these weights, so that copying it would change nothing).
+
+        >>> Weights.owning(np.zeros((1, 1), np.float32)).array.flags.writeable
+        False
+        """
+        dtype = dtypes.of_array(array)
+        if dtype is None:
+            raise DTypeError(f"Weights: values have dtype {array.dtype}, which TensorRT does not have; "
+                             "convert them first (e.g. .astype(np.float32))")
+        array.setflags(write=False)
+        return Weights(array, dtype)
 
     @property
     def shape(self) -> tuple[int, ...]:

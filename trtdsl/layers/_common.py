@@ -136,13 +136,15 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
         return value
     if type(value) in _FLOAT_SCALARS and like.type.dtype is dtypes.float32:
         # the common ``x * 1.5``: the very array of the path below (rounding and overflow warning alike),
-        # made in one step
+        # made in one step, for the constant alone
         array = np.array(value, np.float32, ndmin=rank or 0)
     else:
         array = as_array(fn, arg, value, like.dtype)
         if rank is not None and array.ndim < rank:
             array = array.reshape((1,) * (rank - array.ndim) + array.shape)
-    return tensor_function("constant")(like.network, array)  # net.constant's function, called at once
+        array = np.array(array, copy=True, order="C")  # the constant's copy of the values
+    # net.constant's layer, of an array of like's dtype: its checks would change nothing
+    return tensor_function("owned_constant")(like.network, array)
 
 
 def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:

@@ -191,7 +191,11 @@ class Activation(Op):
         return _IN_PLACE.get(self.type._name_)
 
 
-def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: float = 0.0, *,
+# the default alpha and beta, recognized by identity: with both, a layer's op is its type's shared one
+_DEFAULT = 0.0
+
+
+def activation(x: Tensor, type: ActivationType | str, alpha: float = _DEFAULT, beta: float = _DEFAULT, *,
                name: str | None = None) -> Tensor:
     """``type(x; alpha, beta)`` as one IActivationLayer (see the module's table of formulas).
 
@@ -209,7 +213,13 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = 0.0, beta: 
         x = expect_tensor(fn, "x", x)
         alpha, beta = finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta)
     # else Activation checks that the floats are finite, with finite_float's message
+    if alpha is _DEFAULT and beta is _DEFAULT:
+        return x.network.add1(_DEFAULT_OPS[kind._name_], (x,), name=name)
     return x.network.add1(Activation(kind, alpha, beta), (x,), name=name)
+
+
+# one op per type with the default parameters, made once: ops are frozen values, which layers share
+_DEFAULT_OPS = {kind._name_: Activation(kind) for kind in ActivationType}
 
 
 def relu(x: Tensor, *, name: str | None = None) -> Tensor:

@@ -80,6 +80,20 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
             f"constant: argument 'values' has dtype {array.dtype}, which TensorRT does not have; "
             "pass dtype= (e.g. td.float32) or convert the array"
         )
+    return owned_constant(network, np.array(array, copy=True, order="C"), name=name)
+
+
+@ir_function
+def owned_constant(network: Network, array: np.ndarray, *, name: str | None = None) -> Tensor:
+    """A constant layer holding ``array`` itself (see :meth:`Weights.owning`): an array of a TensorRT data
+    type made for the constant alone, :func:`constant`'s copy of its values or what a layer function made
+    of a number or array given to it, already of the dtype it needs (so that :func:`constant`'s checks
+    would change nothing, and its copy nothing more).
+
+    >>> import numpy as np, trtdsl as td
+    >>> owned_constant(td.Network("c"), np.full((1, 1), 0.5, np.float32))
+    Tensor(%constant_0: f32[1,1])
+    """
     if array.ndim > 8:
         raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
-    return network.add1(Constant(Weights.of(array)), (), name=name)
+    return network.add1(Constant(Weights.owning(array)), (), name=name)

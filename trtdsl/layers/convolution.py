@@ -52,7 +52,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, bad_argument
 from trtdsl.ir.dims import DimLike, int_tuple, static_shape
-from trtdsl.ir.op import Inputs, Op
+from trtdsl.ir.op import Inputs, Op, label_of
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
@@ -110,26 +110,31 @@ def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: t
         raise bad_argument(fn, "padding", value, expected)
 
 
-def check_window_params(label: str, nb: int, params: tuple[tuple[str, tuple[int, ...], int], ...]) -> None:
-    """Every parameter, given as (name, values, minimum), is a tuple of ``nb`` ints >= its minimum."""
+def check_window_params(label: str | Op, nb: int,
+                        params: tuple[tuple[str, tuple[int, ...], int], ...]) -> None:
+    """Every parameter, given as (name, values, minimum), is a tuple of ``nb`` ints >= its minimum (``label``:
+    see :func:`~trtdsl.ir.op.label_of`)."""
     for arg, values, low in params:
-        bad = len(values) != nb
-        for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
-            bad = bad or v.__class__ is not int and not is_int(v) or v < low
-        if bad:
-            raise bad_argument(label, arg, values, f"{nb} ints >= {low}")
+        if len(values) == nb:
+            for v in values:  # a loop rather than all(...), which costs a generator: every layer checks these
+                if v.__class__ is not int and not is_int(v) or v < low:
+                    break
+            else:
+                continue
+        raise bad_argument(label_of(label), arg, values, f"{nb} ints >= {low}")
 
 
-def check_spatial_input(label: str, x: TensorType, nb: int, what: str) -> None:
-    """``x`` is a float tensor of rank ``nb + 2`` (N, C, *spatial) with 2 or 3 spatial dims."""
+def check_spatial_input(label: str | Op, x: TensorType, nb: int, what: str) -> None:
+    """``x`` is a float tensor of rank ``nb + 2`` (N, C, *spatial) with 2 or 3 spatial dims (``label``: see
+    :func:`~trtdsl.ir.op.label_of`)."""
     expect_dtype(label, "x", x, dtypes.FLOATS)
     if nb not in (2, 3):
-        raise ShapeError(f"{label}: the {what} is {nb}-D; TensorRT supports 2-D and 3-D only")
+        raise ShapeError(f"{label_of(label)}: the {what} is {nb}-D; TensorRT supports 2-D and 3-D only")
     if x.rank != nb + 2:
         layout = "(N, C, H, W)" if nb == 2 else "(N, C, D, H, W)"
         raise ShapeError(
-            f"{label}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} for a "
-            f"{nb}-D {what}"
+            f"{label_of(label)}: input 'x' has shape {x.shape_text}; expected a {nb + 2}-D tensor {layout} "
+            f"for a {nb}-D {what}"
         )
 
 
@@ -168,14 +173,14 @@ def window_pads(mode: PaddingMode, sizes: Sequence[int], pre: Sequence[int], pos
     return tuple(same_pads(mode, (i - 1) // s * s + dk - i) for i, s, dk in zip(sizes, strides, extents))
 
 
-def check_output_dims(label: str, x: TensorType, out: Sequence[DimLike],
+def check_output_dims(label: str | Op, x: TensorType, out: Sequence[DimLike],
                       reason: str = "the window does not fit in the padded input") -> None:
-    """Static output dims must be at least 1."""
+    """Static output dims must be at least 1 (``label``: see :func:`~trtdsl.ir.op.label_of`)."""
     for axis, d in enumerate(out):
         if isinstance(d, int) and d < 1:
             raise ShapeError(
-                f"{label}: spatial dim {axis} of the output would be {d} for input shape {x.shape_text}; "
-                f"{reason}"
+                f"{label_of(label)}: spatial dim {axis} of the output would be {d} for input shape "
+                f"{x.shape_text}; {reason}"
             )
 
 
@@ -292,44 +297,44 @@ class _KernelOp(Op):
 
     def _check(self, inputs: Inputs, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
-        label = self.label()
         x, w = inputs
         b = inputs.all[2]
         nb = len(self.kernel_size)
-        check_spatial_input(label, x, nb, "kernel")
+        check_spatial_input(self, x, nb, "kernel")
         for arg, t in (("kernel", w), ("bias", b)):
             if t is not None and t.dtype is not x.dtype and t.dtype != x.dtype:  # `is`: the common case, fast
                 raise DTypeError(
-                    f"{label}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; TensorRT "
-                    "networks are strongly typed, so they must be the same"
+                    f"{self.label()}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; "
+                    "TensorRT networks are strongly typed, so they must be the same"
                 )
-        check_window_params(label, nb, (
+        check_window_params(self, nb, (
             ("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1), ("dilation", self.dilation, 1),
             ("pre_padding", self.pre_padding, 0), ("post_padding", self.post_padding, 0)))
         for arg in ("num_output_maps", "num_groups"):
             value = getattr(self, arg)
             if not is_int(value) or value < 1:
-                raise bad_argument(label, arg, value, "an int >= 1")
+                raise bad_argument(self.label(), arg, value, "an int >= 1")
         if not isinstance(self.padding_mode, PaddingMode):
-            raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
+            raise bad_argument(self.label(), "padding_mode", self.padding_mode, "a PaddingMode")
         c = x.shape[1]
         if not isinstance(c, int):
             raise ShapeError(
-                f"{label}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static int")
+                f"{self.label()}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static "
+                "int")
         g = self.num_groups
         for what, count in (("the input channel count", c), ("num_output_maps", self.num_output_maps)):
             if count % g:
-                raise ShapeError(f"{label}: {what} {count} is not a multiple of num_groups {g}")
+                raise ShapeError(f"{self.label()}: {what} {count} is not a multiple of num_groups {g}")
         want = self._kernel_shape(c)
         if w.shape != want:
             raise ShapeError(
-                f"{label}: input 'kernel' has shape {w.shape_text}; expected {_shape_text(want)} = "
+                f"{self.label()}: input 'kernel' has shape {w.shape_text}; expected {_shape_text(want)} = "
                 f"{kernel_shape}"
             )
         if b is not None and b.shape != (self.num_output_maps,):
             raise ShapeError(
-                f"{label}: input 'bias' has shape {b.shape_text}; expected ({self.num_output_maps},) = "
-                "(num_output_maps,)"
+                f"{self.label()}: input 'bias' has shape {b.shape_text}; expected ({self.num_output_maps},) "
+                "= (num_output_maps,)"
             )
         return x, b
 
@@ -368,7 +373,7 @@ class Convolution(_KernelOp):
             window_output_dim(mode, i, b, a, s, d * (k - 1) + 1) for i, b, a, s, k, d
             in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.kernel_size,
                    self.dilation)])
-        check_output_dims(self.label(), x, out)
+        check_output_dims(self, x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
@@ -417,7 +422,7 @@ class Deconvolution(_KernelOp):
         pads = self._trims()
         out = tuple(offset(i * s, dk - s - b - a)
                     for i, s, dk, (b, a) in zip(x.shape[2:], self.stride, self.extents, pads))
-        check_output_dims(self.label(), x, out, "the padding trims more than the whole output")
+        check_output_dims(self, x, out, "the padding trims more than the whole output")
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
@@ -454,10 +459,13 @@ class Deconvolution(_KernelOp):
 
 def _static_shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
     """The shape of a kernel given as a Tensor or an array; it must be static, with rank 4 or 5."""
-    shape = tuple(value.shape) if isinstance(value, Tensor) else array_of(fn, arg, value).shape
-    if not all(isinstance(d, int) for d in shape):
-        raise ShapeError(
-            f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+    if isinstance(value, Tensor):
+        shape = value.type.shape
+        if not all(isinstance(d, int) for d in shape):
+            raise ShapeError(
+                f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; a kernel's dims must be static ints")
+    else:
+        shape = array_of(fn, arg, value).shape  # an array's dims are ints
     if len(shape) not in (4, 5):
         raise ShapeError(
             f"{fn}: argument '{arg}' has shape {_shape_text(shape)}; expected a 4-D or 5-D kernel for a "

@@ -32,7 +32,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    _FLOAT_SCALARS, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
 )
 from trtdsl.layers.squeeze import align_ranks
 
@@ -211,6 +211,8 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network.add1(_OPS[operation._name_], (a, b), name=name)
     fn = _FN_NAMES_BY_NAME[operation._name_]
+    if a.__class__ is Tensor and b.__class__ in _FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
+        return a.network.add1(_OPS[operation._name_], (a, as_tensor(fn, "b", b, a, a.ndim)), name=name)
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))

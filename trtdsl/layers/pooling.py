@@ -138,26 +138,25 @@ class Pooling(Op):
         return shown
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
-        label = self.label()
         (x,) = inputs
         if not isinstance(self.type, PoolingType):
-            raise bad_argument(label, "type", self.type, "a PoolingType")
+            raise bad_argument(self.label(), "type", self.type, "a PoolingType")
         nb = len(self.window_size)
-        check_spatial_input(label, x, nb, "window")
-        check_window_params(label, nb, (
+        check_spatial_input(self, x, nb, "window")
+        check_window_params(self, nb, (
             ("window_size", self.window_size, 1), ("stride", self.stride, 1),
             ("pre_padding", self.pre_padding, 0), ("post_padding", self.post_padding, 0)))
         if not isinstance(self.padding_mode, PaddingMode):
-            raise bad_argument(label, "padding_mode", self.padding_mode, "a PaddingMode")
+            raise bad_argument(self.label(), "padding_mode", self.padding_mode, "a PaddingMode")
         if not isinstance(self.average_count_excludes_padding, bool):
-            raise bad_argument(label, "average_count_excludes_padding", self.average_count_excludes_padding,
-                               "a bool")
+            raise bad_argument(self.label(), "average_count_excludes_padding",
+                               self.average_count_excludes_padding, "a bool")
         blend = self.blend_factor
         if not isinstance(blend, float) or not (0.0 <= blend <= 1.0):
-            raise bad_argument(label, "blend_factor", blend, "a float in [0, 1]")
+            raise bad_argument(self.label(), "blend_factor", blend, "a float in [0, 1]")
         out = tuple(window_output_dim(self.padding_mode, i, b, a, s, f) for i, b, a, s, f
                     in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.window_size))
-        check_output_dims(label, x, out)
+        check_output_dims(self, x, out)
         return (TensorType(x.dtype, x.shape[:2] + out),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
