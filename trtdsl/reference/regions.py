@@ -520,16 +520,16 @@ class _Kept:
     through its base) and the other arguments are equal."""
 
     def __init__(self) -> None:
-        self.array: np.ndarray | None = None
-        self.key: object = None
-        self.value: Any = None
+        # (array, key, value) in one attribute, so that ranks running the loop in threads see all or none
+        self.kept: tuple[np.ndarray, object, Any] | None = None
 
     def get(self, array: np.ndarray, key: object, make: Callable[[], Any]) -> Any:
-        if array is self.array and key == self.key:
-            return self.value
+        kept = self.kept
+        if kept is not None and kept[0] is array and kept[1] == key:
+            return kept[2]
         value = make()
         if not array.flags.writeable and array.base is None:
-            self.array, self.key, self.value = array, key, value
+            self.kept = (array, key, value)
         return value
 
 
