@@ -377,3 +377,17 @@ def test_long_rows_on_both_sides_of_the_einsum_limit_match_the_formula(length):
     v = x.astype(np.float64)
     want = (v - v.mean(1, keepdims=True)) / np.sqrt(v.var(1, keepdims=True) + 1e-5) * scale + bias
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_many_rows_each_give_their_own_values_and_the_formula():
+    """More rows than one block of the reference holds: blocking must not change a row's values."""
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((1500, 300)) * 3 + 10).astype(np.float32)
+    scale, bias = rng.standard_normal(300).astype(np.float32), rng.standard_normal(300).astype(np.float32)
+    got = run_layer(lambda t: td.layer_norm(t, scale, bias), x)
+    for rows in (slice(0, 1), slice(436, 437), slice(1499, 1500)):
+        alone = run_layer(lambda t: td.layer_norm(t, scale, bias), x[rows].copy())
+        np.testing.assert_array_equal(got[rows].view(np.int32), alone.view(np.int32))
+    v = x.astype(np.float64)
+    want = (v - v.mean(1, keepdims=True)) / np.sqrt(v.var(1, keepdims=True) + 1e-5) * scale + bias
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -374,7 +374,8 @@ class _Body:
                 if step.op.kind == "MatrixMultiply" and len(shapes[0]) == 2 \
                         and step.input(1) not in self.varying and step not in hoisted:
                     w, rows, op = values[step.input(1)], shapes[0][0], step.op_as(MatrixMultiply)
-                    fixed = self.fixed.setdefault(step, _Kept()).get(w, rows, lambda: op.with_fixed_b(w, rows))
+                    kept = self.fixed.setdefault(step, _Kept())
+                    fixed = kept.get(w, rows, lambda: op.with_fixed_b(w, rows))
                     if fixed is not None:
                         reference = forms[step] = fixed
                 fast = (_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
