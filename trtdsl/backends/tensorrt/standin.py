@@ -476,7 +476,24 @@ class StandIn:
             if also is not None:
                 also(standin, obj, value)
 
-        return setter
+        if target != "Dims":
+            return setter
+        dims = self._classes["Dims"]
+
+        # Dims properties (strides, paddings) are mostly given a tuple of plain ints: that passes the check
+        # and converts to the same values at once; anything else goes through the setter above
+        def dims_setter(obj: Any, value: Any) -> None:
+            if type(value) is tuple and len(value) <= MAX_DIMS and _PLAIN_INT.issuperset(map(type, value)):
+                standin.calls.append(record)
+                converted = object.__new__(dims)
+                converted._state = {"values": [*value]}
+                obj._state[name] = converted
+                if also is not None:
+                    also(standin, obj, converted)
+            else:
+                setter(obj, value)
+
+        return dims_setter
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
@@ -1236,11 +1253,17 @@ def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) 
     layers = network._state["layers"]
     state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
     tensor_cls = si._classes["ITensor"]
-    outputs = state["outputs"] = []
-    for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
+    count = OUTPUT_COUNTS.get(cls_name)
+    if count is None:  # one output, as most layers have
         tensor = object.__new__(tensor_cls)
-        tensor._state = {"output": i, "producer": layer, "network": network}
-        outputs.append(tensor)
+        tensor._state = {"output": 0, "producer": layer, "network": network}
+        state["outputs"] = [tensor]
+    else:
+        outputs = state["outputs"] = []
+        for i in range(count):
+            tensor = object.__new__(tensor_cls)
+            tensor._state = {"output": i, "producer": layer, "network": network}
+            outputs.append(tensor)
     layers.append(layer)
     return layer
 
