@@ -929,8 +929,13 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
             )
         # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
         # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
-        # memoryview cannot cast)
-        data = memoryview(array).cast("B").toreadonly() if array.size else b""
+        # memoryview cannot cast); array.data is memoryview(array), without the call through the type
+        if array.size:
+            data = array.data.cast("B")
+            if not data.readonly:
+                data = data.toreadonly()
+        else:
+            data = b""
         state = obj._state
         state["dtype"], state["count"], state["data"] = getattr(si.DataType, trt_type), array.size, data
         return
