@@ -148,7 +148,7 @@ class StandIn:
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
-        self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
+        self._layer_plans: dict[int, tuple[Signature, _Add]] = {}  # see _add_layer
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -1187,67 +1187,70 @@ def _check_owned(network: Any, tensor: Any, what: str) -> None:
 
 def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     """A generic ``add_*``: the returned layer records its tensor arguments as inputs and its other
-    arguments as the properties of the same name."""
-    cls_name = sig.returns
-    network = owner._state.get("network", owner)
+    arguments as the properties of the same name (see _compile_add)."""
     found = si._layer_plans.get(id(sig))
     if found is None:
-        found = si._layer_plans[id(sig)] = (sig, _LayerPlan(si, sig))
-    plan = found[1]
-    if not plan.is_layer:
-        return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
-    inputs: list[Any] = []
-    state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for name, many in plan.tensors:
-        if many:
-            tensors = a[name]
-            for t in tensors:
-                _check_owned(network, t, cls_name)
-            inputs.extend(tensors)
-        else:
-            value = a.get(name)
-            if value is not None and value._state["network"] is not network:
-                _check_owned(network, value, cls_name)
-            inputs.append(value)
-    for name, prop, convert in plan.properties:
-        if name in a:
-            state[prop] = a[name] if convert is None else convert(a[name])
-    for name in plan.arguments:
-        if name in a:
-            state.setdefault("arguments", {})[name] = a[name]
-    for prop in plan.owners:
-        state[prop] = owner
-    return _new_layer(si, network, cls_name, state)
+        found = si._layer_plans[id(sig)] = (sig, _compile_add(si, sig))
+    return found[1](si, owner, a)
 
 
-class _LayerPlan:
-    """What :func:`_add_layer` does with the parameters of one ``add_*`` overload, worked out once: its
-    input tensors, in order, each a tensor or a list of them (``many``); the parameters that set a layer
-    property, each with the property and the conversion to its type (None: the value as given); the
-    arguments kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
-    layer."""
+# The functions _compile_add compiled, by their source (stand-ins made later reuse them).
+_COMPILED_ADDS: dict[str, Any] = {}
+# What one add_* overload does with its arguments by name: ``add(si, owner, a)`` (see _compile_add).
+_Add = Callable[["StandIn", Any, dict], Any]
 
-    __slots__ = ("is_layer", "tensors", "properties", "arguments", "owners")
 
-    def __init__(self, si: StandIn, sig: Signature) -> None:
-        cls_name = sig.returns
-        self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        tensors: list[tuple[str, bool]] = []
-        properties: list[tuple[str, str, Callable[[Any], Any] | None]] = []
-        arguments: list[str] = []
-        for p in sig.params:
-            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
-                                                    ARGUMENT_PROPERTIES.get(p.name, p.name))
-            if p.type == "ITensor" or p.type.endswith("[ITensor]"):
-                tensors.append((p.name, p.type != "ITensor"))
+def _compile_add(si: StandIn, sig: Signature) -> _Add:
+    """What :func:`_add_layer` does with the arguments ``a`` of one ``add_*`` overload, worked out once and
+    compiled into one function ``add(si, owner, a)``: the layer's input tensors, in order, each a tensor
+    or a list of them, checked to be of the layer's network; the parameters that set a layer property,
+    converted to its type; the arguments kept as given; and the properties (``loop``, ``conditional``)
+    that take the object adding the layer. A method returning no layer makes the object alone."""
+    cls_name = sig.returns
+    namespace: dict[str, Any] = {"cls_name": cls_name, "check_owned": _check_owned, "new_layer": _new_layer}
+    if not si.manifest.is_subclass(cls_name, "ILayer"):
+        source = ("def add(si, owner, a):\n"
+                  "    network = owner._state.get('network', owner)\n"
+                  "    return si.new(cls_name, network=network, "
+                  "name=f\"Unnamed {cls_name} {len(network._state['layers'])}\")\n")
+    else:
+        lines = ["def add(si, owner, a):",
+                 "    network = owner._state.get('network', owner)",
+                 "    inputs = []",
+                 "    state = {'inputs': inputs, 'network': network, 'class': cls_name}"]
+        tensors, properties, arguments = [], [], []
+        for i, p in enumerate(sig.params):
+            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name))
+            if p.type == "ITensor":
+                tensors += [f"    v{i} = a.get({p.name!r})",
+                            f"    if v{i} is not None and v{i}._state['network'] is not network:",
+                            f"        check_owned(network, v{i}, cls_name)",
+                            f"    inputs.append(v{i})"]
+            elif p.type.endswith("[ITensor]"):
+                tensors += [f"    v{i} = a[{p.name!r}]",
+                            f"    for t in v{i}:",
+                            "        check_owned(network, t, cls_name)",
+                            f"    inputs.extend(v{i})"]
             elif si.manifest.property(cls_name, prop) is not None:
                 convert = si._converter(p.type)
-                properties.append((p.name, prop, None if convert is _unchanged else convert))
+                value = f"a[{p.name!r}]"
+                if convert is not _unchanged:  # most types keep the value as given: no call then
+                    namespace[f"c{i}"] = convert
+                    value = f"c{i}({value})"
+                properties += [f"    if {p.name!r} in a:", f"        state[{prop!r}] = {value}"]
             else:
-                arguments.append(p.name)
-        self.tensors, self.properties, self.arguments = tuple(tensors), tuple(properties), tuple(arguments)
-        self.owners = tuple(prop for prop in ("loop", "conditional")
-                            if si.manifest.property(cls_name, prop) is not None)
+                arguments += [f"    if {p.name!r} in a:",
+                              f"        state.setdefault('arguments', {{}})[{p.name!r}] = a[{p.name!r}]"]
+        lines += tensors + properties + arguments
+        lines += [f"    state[{prop!r}] = owner" for prop in ("loop", "conditional")
+                  if si.manifest.property(cls_name, prop) is not None]
+        source = "\n".join(lines + ["    return new_layer(si, network, cls_name, state)", ""])
+    code = _COMPILED_ADDS.get(source)
+    if code is None:
+        code = _COMPILED_ADDS[source] = compile(source, "<stand-in add>", "exec")
+    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
+    add: _Add = namespace["add"]
+    return add
 
 
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
