@@ -1418,7 +1418,8 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     tensor = a["tensor"]
     if tensor._state["network"] is not layer._state["network"]:
         _check_owned(layer._state["network"], tensor, "set_input")
-    inputs.extend([None] * (index + 1 - len(inputs)))
+    if index >= len(inputs):
+        inputs.extend([None] * (index + 1 - len(inputs)))
     inputs[index] = tensor
 
 

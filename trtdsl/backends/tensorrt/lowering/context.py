@@ -117,7 +117,13 @@ class LowerContext:
         """Make ``layer`` the node's main layer (names and outputs), for layers made by other objects
         (loops, conditionals)."""
         layer.name = self.layer_name(node.name, node)
-        for i, tensor in enumerate(node.outputs):
+        outputs = node.outputs
+        if len(outputs) == 1:  # most layers: without the loop
+            out = layer.get_output(0)
+            out.name = outputs[0].name
+            self.tensors[outputs[0]] = out
+            return
+        for i, tensor in enumerate(outputs):
             out = layer.get_output(i)
             out.name = tensor.name
             self.tensors[tensor] = out
