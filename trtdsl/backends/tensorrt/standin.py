@@ -616,9 +616,11 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
             if binder.takes(count):
                 condition, bound = binder.positional(si, count, namespace, f"t{j}_")
                 namespace[f"s{j}"], namespace[f"r{j}"] = sig, Call(owner, name, "call", binder.names[:count])
+                # a generic add_* runs its overload's compiled function at once (see _add_layer)
+                namespace[f"b{j}"] = _layer_adder(si, sig) if behaviour is _add_layer else behaviour
                 lines.append(f"            if {condition}:\n"
                              f"                si.calls.append(r{j})\n"  # a value: the same record every time
-                             f"                return behaviour(si, obj, s{j}, {bound})\n")
+                             f"                return b{j}(si, obj, s{j}, {bound})\n")
         if lines:
             unpack = f"            {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
             cases.append(f"        if count == {count}:\n{unpack}{''.join(lines)}")
@@ -1188,33 +1190,40 @@ def _check_owned(network: Any, tensor: Any, what: str) -> None:
 def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     """A generic ``add_*``: the returned layer records its tensor arguments as inputs and its other
     arguments as the properties of the same name (see _compile_add)."""
+    return _layer_adder(si, sig)(si, owner, sig, a)
+
+
+def _layer_adder(si: StandIn, sig: Signature) -> _Add:
+    """The function :func:`_compile_add` compiled for the overload ``sig``, made once per stand-in."""
     found = si._layer_plans.get(id(sig))
     if found is None:
         found = si._layer_plans[id(sig)] = (sig, _compile_add(si, sig))
-    return found[1](si, owner, a)
+    return found[1]
 
 
 # The functions _compile_add compiled, by their source (stand-ins made later reuse them).
 _COMPILED_ADDS: dict[str, Any] = {}
-# What one add_* overload does with its arguments by name: ``add(si, owner, a)`` (see _compile_add).
-_Add = Callable[["StandIn", Any, dict], Any]
+# What one add_* overload does with its arguments by name: ``add(si, owner, sig, a)``, a behaviour (see
+# _compile_add).
+_Add = Callable[["StandIn", Any, Signature, dict], Any]
 
 
 def _compile_add(si: StandIn, sig: Signature) -> _Add:
-    """What :func:`_add_layer` does with the arguments ``a`` of one ``add_*`` overload, worked out once and
-    compiled into one function ``add(si, owner, a)``: the layer's input tensors, in order, each a tensor
-    or a list of them, checked to be of the layer's network; the parameters that set a layer property,
-    converted to its type; the arguments kept as given; and the properties (``loop``, ``conditional``)
-    that take the object adding the layer. A method returning no layer makes the object alone."""
+    """What :func:`_add_layer` does with the arguments ``a`` of the ``add_*`` overload ``sig``, worked out
+    once and compiled into one function ``add(si, owner, sig, a)``, a behaviour of that overload alone:
+    the layer's input tensors, in order, each a tensor or a list of them, checked to be of the layer's
+    network; the parameters that set a layer property, converted to its type; the arguments kept as given;
+    and the properties (``loop``, ``conditional``) that take the object adding the layer. A method
+    returning no layer makes the object alone."""
     cls_name = sig.returns
     namespace: dict[str, Any] = {"cls_name": cls_name, "check_owned": _check_owned, "new_layer": _new_layer}
     if not si.manifest.is_subclass(cls_name, "ILayer"):
-        source = ("def add(si, owner, a):\n"
+        source = ("def add(si, owner, sig, a):\n"
                   "    network = owner._state.get('network', owner)\n"
                   "    return si.new(cls_name, network=network, "
                   "name=f\"Unnamed {cls_name} {len(network._state['layers'])}\")\n")
     else:
-        lines = ["def add(si, owner, a):",
+        lines = ["def add(si, owner, sig, a):",
                  "    network = owner._state.get('network', owner)",
                  "    inputs = []",
                  "    state = {'inputs': inputs, 'network': network, 'class': cls_name}"]
