@@ -461,9 +461,11 @@ class StandIn:
         record = Call(cls_name, name, "set", ("value",))
         check, convert, standin = self.check(target), self._converter(target), self
         converts = convert is not _unchanged  # most types keep the value as given: no call then
+        # the type whose values the check takes at once (a float for a float, an int for an int): no call then
+        plain = _PLAIN_TYPES.get(target)
 
         def setter(obj: Any, value: Any) -> None:
-            if not check(value):
+            if type(value) is not plain and not check(value):
                 raise TypeError(
                     f"(): incompatible function arguments. The following argument types are supported:\n"
                     f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
@@ -703,6 +705,11 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "tuple": tuple.__instancecheck__,
     "list": list.__instancecheck__,
     "collections.abc.Callable": callable,
+}
+# The type whose values pass the test of each simple type at once (see _SIMPLE_TYPES).
+_PLAIN_TYPES: dict[str, type] = {
+    "int": int, "typing.SupportsInt": int, "float": float, "typing.SupportsFloat": float,
+    "bool": bool, "str": str,
 }
 # The test of a parameter of each class that pybind11 converts other values to, given the class.
 _IMPLICIT: dict[str, Callable[[type], Callable[[Any], bool]]] = {
@@ -1229,7 +1236,8 @@ def _compile_add(si: StandIn, sig: Signature) -> _Add:
                  "    state = {'inputs': inputs, 'network': network, 'class': cls_name}"]
         tensors, properties, arguments = [], [], []
         for i, p in enumerate(sig.params):
-            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name), ARGUMENT_PROPERTIES.get(p.name, p.name))
+            prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
+                                                    ARGUMENT_PROPERTIES.get(p.name, p.name))
             if p.type == "ITensor":
                 tensors += [f"    v{i} = a.get({p.name!r})",
                             f"    if v{i} is not None and v{i}._state['network'] is not network:",
