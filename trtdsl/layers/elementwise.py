@@ -297,9 +297,23 @@ greater = _binary(_E.GREATER, "``a > b``, a bool tensor",
                   ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
 less = _binary(_E.LESS, "``a < b``, a bool tensor",
                ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
-for _fn in (add, subtract, multiply, divide, floor_divide, power, logical_and, logical_or, logical_xor, equal,
-            greater, less):
-    ir_function(_fn)  # the Tensor operators
+_OPERATIONS_BY_FN_NAME = {name: operation for operation, name in _FN_NAMES.items()}
+
+
+@ir_function
+def binary_operator(a: Any, b: Any, fn_name: str) -> Tensor:
+    """``a <op> b`` written with an operator of :class:`~trtdsl.Tensor`: the function called ``fn_name``
+    (``x * 2`` is ``td.multiply(x, 2)``). Only the operators call it: their frame and this one are trtdsl's,
+    which the search for the layers' location (the operator's caller) skips.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("o")
+    >>> x = net.input("x", td.float32, (2,))
+    >>> net.output("y", 2.0 * x)   # binary_operator(2.0, x, "multiply")
+    >>> net.run({"x": np.array([1, 2], np.float32)})["y"]
+    array([2., 4.], dtype=float32)
+    """
+    return _elementwise(a, b, _OPERATIONS_BY_FN_NAME[fn_name], None, 2)
 
 
 @ir_function
