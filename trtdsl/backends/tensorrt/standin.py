@@ -149,6 +149,7 @@ class StandIn:
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
         self._layer_plans: dict[int, tuple[Signature, _Add]] = {}  # see _add_layer
+        self._layer_makers: dict[str, Callable[[Any, dict[str, Any]], Any]] = {}  # see _new_layer
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -597,7 +598,7 @@ class _Binder:
         return bound
 
 
-# The dispatches _compile_dispatch compiled, by their source (stand-ins made later reuse them).
+# The code the stand-in compiled (dispatches, add_* methods, layer makers), by its source (see _compiled).
 _COMPILED: dict[str, Any] = {}
 # How the stand-in handles the calls of one method on one class: ``dispatch(obj, *args, **kwargs)``
 # checks the arguments, records the call and runs the method's behaviour (see _compile_dispatch).
@@ -629,11 +630,7 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
     source = ("def dispatch(obj, /, *args, **kwargs):\n"
               + (f"    if not kwargs:\n        count = len(args)\n{''.join(cases)}" if cases else "")
               + "    return si._bind_call(owner, name, overloads, behaviour, obj, args, kwargs)\n")
-    code = _COMPILED.get(source)
-    if code is None:
-        code = _COMPILED[source] = compile(source, "<stand-in dispatch>", "exec")
-    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
-    dispatch: _Dispatch = namespace["dispatch"]
+    dispatch: _Dispatch = _compiled(source, "<stand-in dispatch>", namespace)["dispatch"]
     dispatch.__name__, dispatch.__qualname__ = name, f"{owner}.{name}"  # it may be a class's attribute
     return dispatch
 
@@ -1208,8 +1205,6 @@ def _layer_adder(si: StandIn, sig: Signature) -> _Add:
     return found[1]
 
 
-# The functions _compile_add compiled, by their source (stand-ins made later reuse them).
-_COMPILED_ADDS: dict[str, Any] = {}
 # What one add_* overload does with its arguments by name: ``add(si, owner, sig, a)``, a behaviour (see
 # _compile_add).
 _Add = Callable[["StandIn", Any, Signature, dict], Any]
@@ -1223,7 +1218,7 @@ def _compile_add(si: StandIn, sig: Signature) -> _Add:
     and the properties (``loop``, ``conditional``) that take the object adding the layer. A method
     returning no layer makes the object alone."""
     cls_name = sig.returns
-    namespace: dict[str, Any] = {"cls_name": cls_name, "check_owned": _check_owned, "new_layer": _new_layer}
+    namespace: dict[str, Any] = {"cls_name": cls_name, "check_owned": _check_owned}
     if not si.manifest.is_subclass(cls_name, "ILayer"):
         source = ("def add(si, owner, sig, a):\n"
                   "    network = owner._state.get('network', owner)\n"
@@ -1261,36 +1256,55 @@ def _compile_add(si: StandIn, sig: Signature) -> _Add:
         lines += tensors + properties + arguments
         lines += [f"    state[{prop!r}] = owner" for prop in ("loop", "conditional")
                   if si.manifest.property(cls_name, prop) is not None]
-        source = "\n".join(lines + ["    return new_layer(si, network, cls_name, state)", ""])
-    code = _COMPILED_ADDS.get(source)
-    if code is None:
-        code = _COMPILED_ADDS[source] = compile(source, "<stand-in add>", "exec")
-    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
-    add: _Add = namespace["add"]
+        source = "\n".join(lines + _layer_source(cls_name) + [""])
+        namespace.update(_layer_names(si, cls_name))
+    add: _Add = _compiled(source, "<stand-in add>", namespace)["add"]
     return add
 
 
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
-    with its output tensors."""
-    layer = object.__new__(si._classes[cls_name])
-    layer._state = state  # made for this layer: no copy
-    layers = network._state["layers"]
-    state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
-    tensor_cls = si._classes["ITensor"]
-    count = OUTPUT_COUNTS.get(cls_name)
-    if count is None:  # one output, as most layers have
-        tensor = object.__new__(tensor_cls)
-        tensor._state = {"output": 0, "producer": layer, "network": network}
-        state["outputs"] = [tensor]
-    else:
-        outputs = state["outputs"] = []
-        for i in range(count):
-            tensor = object.__new__(tensor_cls)
-            tensor._state = {"output": i, "producer": layer, "network": network}
-            outputs.append(tensor)
-    layers.append(layer)
-    return layer
+    with its output tensors (see _layer_source)."""
+    make = si._layer_makers.get(cls_name)
+    if make is None:
+        source = "\n".join(["def make(network, state):", *_layer_source(cls_name), ""])
+        namespace = _compiled(source, "<stand-in layer>", _layer_names(si, cls_name))
+        make = si._layer_makers[cls_name] = namespace["make"]
+    return make(network, state)
+
+
+def _layer_source(cls_name: str) -> list[str]:
+    """The lines of a function body that make a layer of class ``cls_name`` (``layer_cls``, its outputs'
+    class ``tensor_cls``, ``new`` = ``object.__new__``) with the dict ``state`` (its inputs, properties),
+    append it to ``network`` with its output tensors and return it: written out for its output count."""
+    lines = ["    layer = new(layer_cls)",
+             "    layer._state = state  # made for this layer: no copy",
+             "    layers = network._state['layers']",
+             # its default name's (see default_name): most layers are named at once
+             "    state['number'] = len(layers)"]
+    count = OUTPUT_COUNTS.get(cls_name, 1)
+    for i in range(count):
+        lines += [f"    t{i} = new(tensor_cls)",
+                  f"    t{i}._state = {{'output': {i}, 'producer': layer, 'network': network}}"]
+    lines += [f"    state['outputs'] = [{', '.join(f't{i}' for i in range(count))}]",
+              "    layers.append(layer)",
+              "    return layer"]
+    return lines
+
+
+def _layer_names(si: StandIn, cls_name: str) -> dict[str, Any]:
+    """The names :func:`_layer_source`'s lines use."""
+    return {"layer_cls": si._classes[cls_name], "tensor_cls": si._classes["ITensor"], "new": object.__new__}
+
+
+def _compiled(source: str, filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """``namespace`` with the functions ``source`` defines (compiled once per source: stand-ins made later
+    reuse the code)."""
+    code = _COMPILED.get(source)
+    if code is None:
+        code = _COMPILED[source] = compile(source, filename, "exec")
+    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's names)
+    return namespace
 
 
 def default_name(obj: Any) -> str:
