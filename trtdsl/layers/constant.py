@@ -46,10 +46,22 @@ class Constant(Op):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         weights = self.weights
-        return (TensorType(weights.dtype, weights.array.shape),)
+        key = (weights.dtype.name, weights.array.shape)
+        found = _TYPES.get(key)
+        if found is None:
+            if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
+                _TYPES.clear()
+            found = _TYPES[key] = TensorType(weights.dtype, key[1])
+        return (found,)
 
     def reference(self) -> tuple[np.ndarray, ...]:
         return (self.weights.array,)
+
+
+# The type of the constants of each dtype (by name) and shape met: a value, made once for them all (a loop
+# makes its constants of a few types; making a TensorType costs a call per field)
+_TYPES: dict[tuple[str, tuple[int, ...]], TensorType] = {}
+_KEPT = 4096
 
 
 @ir_function
