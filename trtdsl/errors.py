@@ -75,7 +75,10 @@ def user_location(skip: int = 0) -> Location | None:
     """The innermost stack frame outside trtdsl and the libraries it calls (the user's line), or None
     when there is none before an :func:`entry_point`. The search starts at the caller's frame, or
     ``skip`` frames further out (frames the caller knows are trtdsl's: each costs a step of the search)."""
-    frame: FrameType | None = sys._getframe(1 + skip)
+    try:
+        frame: FrameType | None = sys._getframe(1 + skip)
+    except ValueError:  # the stack holds no frame beyond those: trtdsl was called from outside Python
+        return None
     kinds = _FILE_KINDS
     while frame is not None:
         code = frame.f_code

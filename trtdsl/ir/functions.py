@@ -1,13 +1,14 @@
 """The functions behind the IR's conveniences, registered by the layers above the IR that define them.
 
-``x + y`` is :func:`trtdsl.add`, ``x.sum()`` is :func:`trtdsl.sum`, ``net.constant(v)`` is a Constant
-layer and ``net.output`` may insert an Identity layer: :class:`~trtdsl.Tensor` and
-:class:`~trtdsl.Network` call these by name from :data:`FUNCTIONS`, which the modules that define them
-fill with :func:`ir_function`, so the IR imports none of them (``docs/architecture.md``, "Layers").
+``x + y`` is :func:`trtdsl.add` (through ``binary_operator``), ``x.sum()`` is :func:`trtdsl.sum`,
+``net.constant(v)`` is a Constant layer and ``net.output`` may insert an Identity layer:
+:class:`~trtdsl.Tensor` and :class:`~trtdsl.Network` call these by name from :data:`FUNCTIONS`, which the
+modules that define them fill with :func:`ir_function`, so the IR imports none of them
+(``docs/architecture.md``, "Layers").
 Importing ``trtdsl`` imports every such module.
 
 >>> import trtdsl as td
->>> FUNCTIONS["add"] is td.add
+>>> FUNCTIONS["sum"] is td.sum
 True
 """
 

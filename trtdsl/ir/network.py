@@ -257,15 +257,19 @@ class Network:
     def add(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> tuple[Tensor, ...]:
         """Add a layer: validate ``op`` on ``inputs`` (Tensors of this network, None for an absent
         optional input) and return its output tensors."""
-        return self._add(op, inputs, name)
+        return self._add(op, inputs, name, 1)
 
     def add1(self, op: Op, inputs: Sequence[Tensor | None], *, name: str | None = None) -> Tensor:
         """:meth:`add` for single-output layers."""
-        return self._add(op, inputs, name)[0]
+        return self._add(op, inputs, name, 1)[0]
 
-    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None) -> tuple[Tensor, ...]:
-        """:meth:`add` and :meth:`add1`: the layer's location is searched from their caller (neither frame is
-        the user's; the search would make a frame object of add1's to find that out)."""
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None,
+             skip: int) -> tuple[Tensor, ...]:
+        """:meth:`add` and :meth:`add1`, which pass ``skip=1``: the search for the layer's location starts
+        ``skip`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
+        the search would make a frame object of to find that out). A layer function of trtdsl calls it
+        directly with the frames it knows are trtdsl's: itself, and its own callers where they are
+        trtdsl's by construction (a private function's)."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -285,7 +289,7 @@ class Network:
         out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(skip=2), user_named)
+        node = Node(op, ins, node_name, user_location(skip=1 + skip), user_named)
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:

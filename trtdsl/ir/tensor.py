@@ -87,34 +87,34 @@ class Tensor:
 
     # Arithmetic and logic: ElementWise / Unary layers.
     def __add__(self, other: Any) -> Tensor:
-        return tensor_function("add")(self, other)
+        return tensor_function("binary_operator")(self, other, "add")
 
     def __radd__(self, other: Any) -> Tensor:
-        return tensor_function("add")(other, self)
+        return tensor_function("binary_operator")(other, self, "add")
 
     def __sub__(self, other: Any) -> Tensor:
-        return tensor_function("subtract")(self, other)
+        return tensor_function("binary_operator")(self, other, "subtract")
 
     def __rsub__(self, other: Any) -> Tensor:
-        return tensor_function("subtract")(other, self)
+        return tensor_function("binary_operator")(other, self, "subtract")
 
     def __mul__(self, other: Any) -> Tensor:
-        return tensor_function("multiply")(self, other)
+        return tensor_function("binary_operator")(self, other, "multiply")
 
     def __rmul__(self, other: Any) -> Tensor:
-        return tensor_function("multiply")(other, self)
+        return tensor_function("binary_operator")(other, self, "multiply")
 
     def __truediv__(self, other: Any) -> Tensor:
-        return tensor_function("divide")(self, other)
+        return tensor_function("binary_operator")(self, other, "divide")
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return tensor_function("divide")(other, self)
+        return tensor_function("binary_operator")(other, self, "divide")
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return tensor_function("floor_divide")(self, other)
+        return tensor_function("binary_operator")(self, other, "floor_divide")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return tensor_function("floor_divide")(other, self)
+        return tensor_function("binary_operator")(other, self, "floor_divide")
 
     def __mod__(self, other: Any) -> Tensor:
         return tensor_function("mod")(self, other)
@@ -123,43 +123,43 @@ class Tensor:
         return tensor_function("mod")(other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return tensor_function("power")(self, other)
+        return tensor_function("binary_operator")(self, other, "power")
 
     def __rpow__(self, other: Any) -> Tensor:
-        return tensor_function("power")(other, self)
+        return tensor_function("binary_operator")(other, self, "power")
 
     def __and__(self, other: Any) -> Tensor:
-        return tensor_function("logical_and")(self, other)
+        return tensor_function("binary_operator")(self, other, "logical_and")
 
     def __rand__(self, other: Any) -> Tensor:
-        return tensor_function("logical_and")(other, self)
+        return tensor_function("binary_operator")(other, self, "logical_and")
 
     def __or__(self, other: Any) -> Tensor:
-        return tensor_function("logical_or")(self, other)
+        return tensor_function("binary_operator")(self, other, "logical_or")
 
     def __ror__(self, other: Any) -> Tensor:
-        return tensor_function("logical_or")(other, self)
+        return tensor_function("binary_operator")(other, self, "logical_or")
 
     def __xor__(self, other: Any) -> Tensor:
-        return tensor_function("logical_xor")(self, other)
+        return tensor_function("binary_operator")(self, other, "logical_xor")
 
     def __rxor__(self, other: Any) -> Tensor:
-        return tensor_function("logical_xor")(other, self)
+        return tensor_function("binary_operator")(other, self, "logical_xor")
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return tensor_function("equal")(self, other)
+        return tensor_function("binary_operator")(self, other, "equal")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return tensor_function("not_equal")(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return tensor_function("less")(self, other)
+        return tensor_function("binary_operator")(self, other, "less")
 
     def __le__(self, other: Any) -> Tensor:
         return tensor_function("less_equal")(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return tensor_function("greater")(self, other)
+        return tensor_function("binary_operator")(self, other, "greater")
 
     def __ge__(self, other: Any) -> Tensor:
         return tensor_function("greater_equal")(self, other)

@@ -206,6 +206,14 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = _DEFAULT, b
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0. , 0.5, 1. ], dtype=float32)
     """
+    return _activation(x, type, alpha, beta, name, 1)
+
+
+def _activation(x: Tensor, type: ActivationType | str, alpha: float, beta: float, name: str | None,
+                callers: int) -> Tensor:
+    """:func:`activation`, for trtdsl's functions: ``callers`` is how many of the frames calling it are
+    trtdsl's own, its caller's first (which that caller knows), for the layer's location (the search for
+    the user's line skips them, see :meth:`Network._add`)."""
     kind = type if type.__class__ is ActivationType else enum_member("activation", "type", type,
                                                                        ActivationType)
     if x.__class__ is not Tensor or alpha.__class__ is not float or beta.__class__ is not float:
@@ -214,8 +222,8 @@ def activation(x: Tensor, type: ActivationType | str, alpha: float = _DEFAULT, b
         alpha, beta = finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta)
     # else Activation checks that the floats are finite, with finite_float's message
     if alpha is _DEFAULT and beta is _DEFAULT:
-        return x.network.add1(_DEFAULT_OPS[kind._name_], (x,), name=name)
-    return x.network.add1(Activation(kind, alpha, beta), (x,), name=name)
+        return x.network._add(_DEFAULT_OPS[kind._name_], (x,), name, 1 + callers)[0]
+    return x.network._add(Activation(kind, alpha, beta), (x,), name, 1 + callers)[0]
 
 
 # one op per type with the default parameters, made once: ops are frozen values, which layers share
@@ -232,7 +240,7 @@ def relu(x: Tensor, *, name: str | None = None) -> Tensor:
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0., 0., 2.], dtype=float32)
     """
-    return activation(x, _A.RELU, name=name)
+    return _activation(x, _A.RELU, _DEFAULT, _DEFAULT, name, 1)
 
 
 def sigmoid(x: Tensor, *, name: str | None = None) -> Tensor:
@@ -245,7 +253,7 @@ def sigmoid(x: Tensor, *, name: str | None = None) -> Tensor:
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0.26894, 0.5    , 0.8808 ], dtype=float32)
     """
-    return activation(x, _A.SIGMOID, name=name)
+    return _activation(x, _A.SIGMOID, _DEFAULT, _DEFAULT, name, 1)
 
 
 def tanh(x: Tensor, *, name: str | None = None) -> Tensor:
@@ -258,7 +266,7 @@ def tanh(x: Tensor, *, name: str | None = None) -> Tensor:
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-0.7615942,  0.       ,  0.9640276], dtype=float32)
     """
-    return activation(x, _A.TANH, name=name)
+    return _activation(x, _A.TANH, _DEFAULT, _DEFAULT, name, 1)
 
 
 def leaky_relu(x: Tensor, alpha: float = 0.01, *, name: str | None = None) -> Tensor:
@@ -271,7 +279,7 @@ def leaky_relu(x: Tensor, alpha: float = 0.01, *, name: str | None = None) -> Te
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-0.01,  0.  ,  2.  ], dtype=float32)
     """
-    return activation(x, _A.LEAKY_RELU, alpha, name=name)
+    return _activation(x, _A.LEAKY_RELU, alpha, _DEFAULT, name, 1)
 
 
 def elu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
@@ -284,7 +292,7 @@ def elu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-0.63212055,  0.        ,  2.        ], dtype=float32)
     """
-    return activation(x, _A.ELU, alpha, name=name)
+    return _activation(x, _A.ELU, alpha, _DEFAULT, name, 1)
 
 
 def selu(x: Tensor, alpha: float = 1.6732632423543772, gamma: float = 1.0507009873554805, *,
@@ -298,7 +306,7 @@ def selu(x: Tensor, alpha: float = 1.6732632423543772, gamma: float = 1.05070098
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-1.1113307,  0.       ,  2.101402 ], dtype=float32)
     """
-    return activation(x, _A.SELU, alpha, gamma, name=name)
+    return _activation(x, _A.SELU, alpha, gamma, name, 1)
 
 
 def softsign(x: Tensor, *, name: str | None = None) -> Tensor:
@@ -311,7 +319,7 @@ def softsign(x: Tensor, *, name: str | None = None) -> Tensor:
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-0.5      ,  0.       ,  0.6666667], dtype=float32)
     """
-    return activation(x, _A.SOFTSIGN, name=name)
+    return _activation(x, _A.SOFTSIGN, _DEFAULT, _DEFAULT, name, 1)
 
 
 def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
@@ -324,7 +332,7 @@ def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | No
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0.3132617, 0.6931472, 2.126928 ], dtype=float32)
     """
-    return activation(x, _A.SOFTPLUS, alpha, beta, name=name)
+    return _activation(x, _A.SOFTPLUS, alpha, beta, name, 1)
 
 
 def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tensor:
@@ -340,7 +348,7 @@ def clip(x: Tensor, low: float, high: float, *, name: str | None = None) -> Tens
     """
     if finite_float("clip", "low", low) > finite_float("clip", "high", high):
         raise bad_argument("clip", "high", high, f"a value >= low ({low})")
-    return activation(x, _A.CLIP, low, high, name=name)
+    return _activation(x, _A.CLIP, low, high, name, 1)
 
 
 def hard_sigmoid(x: Tensor, alpha: float = 0.2, beta: float = 0.5, *, name: str | None = None) -> Tensor:
@@ -353,7 +361,7 @@ def hard_sigmoid(x: Tensor, alpha: float = 0.2, beta: float = 0.5, *, name: str 
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0.3, 0.5, 0.9], dtype=float32)
     """
-    return activation(x, _A.HARD_SIGMOID, alpha, beta, name=name)
+    return _activation(x, _A.HARD_SIGMOID, alpha, beta, name, 1)
 
 
 def scaled_tanh(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | None = None) -> Tensor:
@@ -366,7 +374,7 @@ def scaled_tanh(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str |
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([-0.92423,  0.     ,  1.52319], dtype=float32)
     """
-    return activation(x, _A.SCALED_TANH, alpha, beta, name=name)
+    return _activation(x, _A.SCALED_TANH, alpha, beta, name, 1)
 
 
 def thresholded_relu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) -> Tensor:
@@ -379,7 +387,7 @@ def thresholded_relu(x: Tensor, alpha: float = 1.0, *, name: str | None = None) 
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
     array([0., 0., 2.], dtype=float32)
     """
-    return activation(x, _A.THRESHOLDED_RELU, alpha, name=name)
+    return _activation(x, _A.THRESHOLDED_RELU, alpha, _DEFAULT, name, 1)
 
 
 def gelu(x: Tensor, approximate: str = "none", *, name: str | None = None) -> Tensor:
@@ -398,4 +406,4 @@ def gelu(x: Tensor, approximate: str = "none", *, name: str | None = None) -> Te
     """
     if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
         raise bad_argument("gelu", "approximate", approximate, "'none' or 'tanh'")
-    return activation(x, _A.GELU_TANH if approximate == "tanh" else _A.GELU_ERF, name=name)
+    return _activation(x, _A.GELU_TANH if approximate == "tanh" else _A.GELU_ERF, _DEFAULT, _DEFAULT, name, 1)

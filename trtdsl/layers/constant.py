@@ -46,10 +46,22 @@ class Constant(Op):
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         weights = self.weights
-        return (TensorType(weights.dtype, weights.array.shape),)
+        key = (weights.dtype.name, weights.array.shape)
+        found = _TYPES.get(key)
+        if found is None:
+            if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
+                _TYPES.clear()
+            found = _TYPES[key] = TensorType(weights.dtype, key[1])
+        return (found,)
 
     def reference(self) -> tuple[np.ndarray, ...]:
         return (self.weights.array,)
+
+
+# The type of the constants of each dtype (by name) and shape met: a value, made once for them all (a loop
+# makes its constants of a few types; making a TensorType costs a call per field)
+_TYPES: dict[tuple[str, tuple[int, ...]], TensorType] = {}
+_KEPT = 4096
 
 
 @ir_function
@@ -80,15 +92,18 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
             f"constant: argument 'values' has dtype {array.dtype}, which TensorRT does not have; "
             "pass dtype= (e.g. td.float32) or convert the array"
         )
-    return owned_constant(network, np.array(array, copy=True, order="C"), name=name)
+    return owned_constant(network, np.array(array, copy=True, order="C"), name=name, callers=1)
 
 
 @ir_function
-def owned_constant(network: Network, array: np.ndarray, *, name: str | None = None) -> Tensor:
+def owned_constant(network: Network, array: np.ndarray, *, name: str | None = None,
+                   callers: int = 0) -> Tensor:
     """A constant layer holding ``array`` itself (see :meth:`Weights.owning`): an array of a TensorRT data
     type made for the constant alone, :func:`constant`'s copy of its values or what a layer function made
     of a number or array given to it, already of the dtype it needs (so that :func:`constant`'s checks
-    would change nothing, and its copy nothing more).
+    would change nothing, and its copy nothing more). ``callers``: how many of the frames calling it are
+    trtdsl's own, its caller's first (which that caller knows): the search for the user's line skips
+    them.
 
     >>> import numpy as np, trtdsl as td
     >>> owned_constant(td.Network("c"), np.full((1, 1), 0.5, np.float32))
@@ -96,4 +111,4 @@ def owned_constant(network: Network, array: np.ndarray, *, name: str | None = No
     """
     if array.ndim > 8:
         raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
-    return network.add1(Constant(Weights.owning(array)), (), name=name)
+    return network._add(Constant(Weights.owning(array)), (), name, 1 + callers)[0]

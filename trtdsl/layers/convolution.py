@@ -487,9 +487,10 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
     maps = shape[0] if cls is Convolution else shape[1] * int(groups)
     op = cls(maps, shape[2:], spatial_ints(fn, "stride", stride, nb), pre, post,
              spatial_ints(fn, "dilation", dilation, nb), int(groups), mode)
-    kernel = as_tensor(fn, "w", w, x)
-    bias = None if b is None else as_tensor(fn, "b", b, x)
-    return x.network.add1(op, (x, kernel, bias), name=name)
+    # this frame and its caller's (conv's or conv_transpose's): the search for the user's line skips them
+    kernel = as_tensor(fn, "w", w, x, None, 2)
+    bias = None if b is None else as_tensor(fn, "b", b, x, None, 2)
+    return x.network._add(op, (x, kernel, bias), name, 2)[0]
 
 
 def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,

@@ -208,19 +208,28 @@ def elementwise(a: Any, b: Any, op: ElementWiseOperation | str, *, name: str | N
     """
     operation = op if isinstance(op, ElementWiseOperation) else enum_member("elementwise", "op", op,
                                                                              ElementWiseOperation)
+    return _elementwise(a, b, operation, name, 1)
+
+
+def _elementwise(a: Any, b: Any, operation: ElementWiseOperation, name: str | None, callers: int) -> Tensor:
+    """:func:`elementwise`, for trtdsl's functions: ``callers`` is how many of the frames calling it are
+    trtdsl's own, its caller's first (which that caller knows), for the locations of the layers it makes
+    (the search for the user's line skips them, see :meth:`Network._add`)."""
+    skip = 1 + callers  # this frame and its callers'
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
-        return a.network.add1(_OPS[operation._name_], (a, b), name=name)
+        return a.network._add(_OPS[operation._name_], (a, b), name, skip)[0]
     fn = _FN_NAMES_BY_NAME[operation._name_]
     if a.__class__ is Tensor and b.__class__ in _FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
-        return a.network.add1(_OPS[operation._name_], (a, as_tensor(fn, "b", b, a, a.ndim)), name=name)
+        tb = as_tensor(fn, "b", b, a, a.ndim, skip)
+        return a.network._add(_OPS[operation._name_], (a, tb), name, skip)[0]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
-    ta = as_tensor(fn, "a", a, like, rank)
-    tb = as_tensor(fn, "b", b, like, rank)
+    ta = as_tensor(fn, "a", a, like, rank, skip)
+    tb = as_tensor(fn, "b", b, like, rank, skip)
     if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
         ta, tb = align_ranks((ta, tb))
-    return like.network.add1(_OPS[operation._name_], (ta, tb), name=name)
+    return like.network._add(_OPS[operation._name_], (ta, tb), name, skip)[0]
 
 
 def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, list, Any, str]
@@ -230,7 +239,7 @@ def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, l
     fn_name = _FN_NAMES[operation]
 
     def fn(a: Any, b: Any, *, name: str | None = None) -> Tensor:
-        return elementwise(a, b, operation, name=name)
+        return _elementwise(a, b, operation, name, 1)
 
     dtype, a, b, result = example
     fn.__name__ = fn.__qualname__ = fn_name
@@ -288,9 +297,23 @@ greater = _binary(_E.GREATER, "``a > b``, a bool tensor",
                   ("float32", [1, 2, 3], 2.0, "array([False, False,  True])"))
 less = _binary(_E.LESS, "``a < b``, a bool tensor",
                ("float32", [1, 2, 3], 2.0, "array([ True, False, False])"))
-for _fn in (add, subtract, multiply, divide, floor_divide, power, logical_and, logical_or, logical_xor, equal,
-            greater, less):
-    ir_function(_fn)  # the Tensor operators
+_OPERATIONS_BY_FN_NAME = {name: operation for operation, name in _FN_NAMES.items()}
+
+
+@ir_function
+def binary_operator(a: Any, b: Any, fn_name: str) -> Tensor:
+    """``a <op> b`` written with an operator of :class:`~trtdsl.Tensor`: the function called ``fn_name``
+    (``x * 2`` is ``td.multiply(x, 2)``). Only the operators call it: their frame and this one are trtdsl's,
+    which the search for the layers' location (the operator's caller) skips.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("o")
+    >>> x = net.input("x", td.float32, (2,))
+    >>> net.output("y", 2.0 * x)   # binary_operator(2.0, x, "multiply")
+    >>> net.run({"x": np.array([1, 2], np.float32)})["y"]
+    array([2., 4.], dtype=float32)
+    """
+    return _elementwise(a, b, _OPERATIONS_BY_FN_NAME[fn_name], None, 2)
 
 
 @ir_function

@@ -41,6 +41,8 @@ ONNX_OPS: dict[ElementWiseOperation, str] = {
     _E.GREATER: "Greater",
     _E.LESS: "Less",
 }
+# the same by the operation's name, as export looks them up (a str hashes without calling Enum.__hash__)
+_ONNX_OPS_BY_NAME = {operation._name_: op_type for operation, op_type in ONNX_OPS.items()}
 
 
 def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
@@ -76,7 +78,7 @@ def _integer_division(ctx: NodeContext, a: str, b: str, floor: bool) -> str:
     return q
 
 
-_EXTREMES = {_E.MAX: "Max", _E.MIN: "Min"}
+_EXTREMES = {_E.MAX._name_: "Max", _E.MIN._name_: "Min"}  # by the operation's name, as _ONNX_OPS_BY_NAME
 
 
 def _nan_skipping(ctx: NodeContext, op_type: str, a: str, b: str) -> str:
@@ -90,14 +92,14 @@ def _elementwise(ctx: NodeContext, op: ElementWise) -> str:
     a, b = ctx.input(0), ctx.input(1)
     dtype = ctx.input_type(0).dtype
     operation = op.op
-    if operation in _EXTREMES:
+    extreme = _EXTREMES.get(operation._name_)
+    if extreme is not None:
         if not dtype.is_float:
-            return ctx.compute(_EXTREMES[operation], [a, b], dtype)
-        return ctx.in_float32(dtype, lambda x, y: _nan_skipping(ctx, _EXTREMES[operation], x, y), a, b)
-    if operation in ONNX_OPS:
-        return ctx.compute(
-            ONNX_OPS[operation], [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype
-        )
+            return ctx.compute(extreme, [a, b], dtype)
+        return ctx.in_float32(dtype, lambda x, y: _nan_skipping(ctx, extreme, x, y), a, b)
+    op_type = _ONNX_OPS_BY_NAME.get(operation._name_)
+    if op_type is not None:
+        return ctx.compute(op_type, [a, b], dtype, same_type_output=ctx.output_type().dtype == dtype)
     if dtype in dtypes.INTEGERS:
         return _integer_division(ctx, a, b, floor=operation is _E.FLOOR_DIV)
     if operation is _E.DIV:

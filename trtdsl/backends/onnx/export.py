@@ -181,7 +181,8 @@ def _layers(steps: list[Any]) -> Iterator[Node]:
 
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
     needed, why = MIN_OPSET, ""
-    type_opsets: dict[Any, int] = {}  # of each dtype met, worked out once (every layer's tensors ask)
+    # of each dtype met, by its name, worked out once (every layer's tensors ask; a str hashes without a call)
+    type_opsets: dict[str, int] = {}
     for node in nodes:
         entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
@@ -191,9 +192,9 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
             if t is None:
                 continue
             dtype = t.type.dtype
-            found = type_opsets.get(dtype)
+            found = type_opsets.get(dtype.name)
             if found is None:
-                found = type_opsets[dtype] = type_opset(dtype)
+                found = type_opsets[dtype.name] = type_opset(dtype)
             if found > needed:
                 needed, why = found, f"dtype {dtype.name} (layer {node.name})"
     for t in network.inputs.values():

@@ -151,6 +151,9 @@ class GraphBuilder:
             self.initializers, self.origin = parent.initializers, parent.origin
             self._taken, self._counter = parent._taken, parent._counter
         self._doc: tuple[Node | None, str] = (None, "")  # the doc string of the last origin's nodes
+        # the doc strings made, by the ids of the op and the location they name (layers share ops, and a
+        # loop's layers their lines); both kept with it, so that the ids stay theirs
+        self._docs: dict[tuple[int, int], tuple[Any, Any, str]] = {}
 
     def child(self) -> GraphBuilder:
         """A builder for a subgraph of this graph."""
@@ -179,8 +182,13 @@ class GraphBuilder:
         """Append an ONNX node written for IR node ``origin`` (absent inputs are None)."""
         name = name or self.fresh(origin.name)
         if self._doc[0] is not origin:  # an IR node often becomes several ONNX nodes in a row
-            label = origin.op.label()
-            self._doc = (origin, f"{label} at {origin.location}" if origin.location else label)
+            op, location = origin.op, origin.location
+            key = (id(op), id(location))
+            made = self._docs.get(key)
+            if made is None:
+                label = op.label()
+                made = self._docs[key] = (op, location, f"{label} at {location}" if location else label)
+            self._doc = (origin, made[2])
         doc = self._doc[1]
         node = helper.make_node(
             op_type,

@@ -148,7 +148,8 @@ class StandIn:
         # per (class, property): the getter found for it (see get), and what setting it takes (see set)
         self._getters: dict[tuple[str, str], tuple[Callable[[StandIn, Any], Any] | None, Call]] = {}
         self._setters: dict[tuple[str, str], Callable[[Any, Any], None]] = {}
-        self._layer_plans: dict[int, tuple[Signature, _LayerPlan]] = {}  # see _add_layer
+        self._layer_plans: dict[int, tuple[Signature, _Add]] = {}  # see _add_layer
+        self._layer_makers: dict[str, Callable[[Any, dict[str, Any]], Any]] = {}  # see _new_layer
         for name in api.classes:
             self._make_class(name)
         for name, cls in self._classes.items():
@@ -461,9 +462,11 @@ class StandIn:
         record = Call(cls_name, name, "set", ("value",))
         check, convert, standin = self.check(target), self._converter(target), self
         converts = convert is not _unchanged  # most types keep the value as given: no call then
+        # the type whose values the check takes at once (a float for a float, an int for an int): no call then
+        plain = _PLAIN_TYPES.get(target)
 
         def setter(obj: Any, value: Any) -> None:
-            if not check(value):
+            if type(value) is not plain and not check(value):
                 raise TypeError(
                     f"(): incompatible function arguments. The following argument types are supported:\n"
                     f"    1. (self: {cls_name}, arg0: {target}) -> None\n\n"
@@ -476,7 +479,24 @@ class StandIn:
             if also is not None:
                 also(standin, obj, value)
 
-        return setter
+        if target != "Dims":
+            return setter
+        dims = self._classes["Dims"]
+
+        # Dims properties (strides, paddings) are mostly given a tuple of plain ints: that passes the check
+        # and converts to the same values at once; anything else goes through the setter above
+        def dims_setter(obj: Any, value: Any) -> None:
+            if type(value) is tuple and len(value) <= MAX_DIMS and _PLAIN_INT.issuperset(map(type, value)):
+                standin.calls.append(record)
+                converted = object.__new__(dims)
+                converted._state = {"values": [*value]}
+                obj._state[name] = converted
+                if also is not None:
+                    also(standin, obj, converted)
+            else:
+                setter(obj, value)
+
+        return dims_setter
 
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
@@ -578,7 +598,7 @@ class _Binder:
         return bound
 
 
-# The dispatches _compile_dispatch compiled, by their source (stand-ins made later reuse them).
+# The code the stand-in compiled (dispatches, add_* methods, layer makers), by its source (see _compiled).
 _COMPILED: dict[str, Any] = {}
 # How the stand-in handles the calls of one method on one class: ``dispatch(obj, *args, **kwargs)``
 # checks the arguments, records the call and runs the method's behaviour (see _compile_dispatch).
@@ -599,20 +619,18 @@ def _compile_dispatch(si: StandIn, owner: str, name: str, overloads: tuple[tuple
             if binder.takes(count):
                 condition, bound = binder.positional(si, count, namespace, f"t{j}_")
                 namespace[f"s{j}"], namespace[f"r{j}"] = sig, Call(owner, name, "call", binder.names[:count])
+                # a generic add_* runs its overload's compiled function at once (see _add_layer)
+                namespace[f"b{j}"] = _layer_adder(si, sig) if behaviour is _add_layer else behaviour
                 lines.append(f"            if {condition}:\n"
                              f"                si.calls.append(r{j})\n"  # a value: the same record every time
-                             f"                return behaviour(si, obj, s{j}, {bound})\n")
+                             f"                return b{j}(si, obj, s{j}, {bound})\n")
         if lines:
             unpack = f"            {''.join(f'a{i}, ' for i in range(count))}= args\n" if count else ""
             cases.append(f"        if count == {count}:\n{unpack}{''.join(lines)}")
     source = ("def dispatch(obj, /, *args, **kwargs):\n"
               + (f"    if not kwargs:\n        count = len(args)\n{''.join(cases)}" if cases else "")
               + "    return si._bind_call(owner, name, overloads, behaviour, obj, args, kwargs)\n")
-    code = _COMPILED.get(source)
-    if code is None:
-        code = _COMPILED[source] = compile(source, "<stand-in dispatch>", "exec")
-    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's parameter names)
-    dispatch: _Dispatch = namespace["dispatch"]
+    dispatch: _Dispatch = _compiled(source, "<stand-in dispatch>", namespace)["dispatch"]
     dispatch.__name__, dispatch.__qualname__ = name, f"{owner}.{name}"  # it may be a class's attribute
     return dispatch
 
@@ -684,6 +702,11 @@ _SIMPLE_TYPES: dict[str, Callable[[Any], bool]] = {
     "tuple": tuple.__instancecheck__,
     "list": list.__instancecheck__,
     "collections.abc.Callable": callable,
+}
+# The type whose values pass the test of each simple type at once (see _SIMPLE_TYPES).
+_PLAIN_TYPES: dict[str, type] = {
+    "int": int, "typing.SupportsInt": int, "float": float, "typing.SupportsFloat": float,
+    "bool": bool, "str": str,
 }
 # The test of a parameter of each class that pybind11 converts other values to, given the class.
 _IMPLICIT: dict[str, Callable[[type], Callable[[Any], bool]]] = {
@@ -912,8 +935,13 @@ def _weights_init(si: StandIn, obj: Any, sig: Signature, a: dict) -> None:
             )
         # the bindings keep a pointer to the array's memory (TensorRT reads it when it builds the engine):
         # the weights see its values then, as a read-only view of its bytes (none for an empty array, which
-        # memoryview cannot cast)
-        data = memoryview(array).cast("B").toreadonly() if array.size else b""
+        # memoryview cannot cast); array.data is memoryview(array), without the call through the type
+        if array.size:
+            data = array.data.cast("B")
+            if not data.readonly:
+                data = data.toreadonly()
+        else:
+            data = b""
         state = obj._state
         state["dtype"], state["count"], state["data"] = getattr(si.DataType, trt_type), array.size, data
         return
@@ -1165,84 +1193,118 @@ def _check_owned(network: Any, tensor: Any, what: str) -> None:
 
 def _add_layer(si: StandIn, owner: Any, sig: Signature, a: dict) -> Any:
     """A generic ``add_*``: the returned layer records its tensor arguments as inputs and its other
-    arguments as the properties of the same name."""
-    cls_name = sig.returns
-    network = owner._state.get("network", owner)
+    arguments as the properties of the same name (see _compile_add)."""
+    return _layer_adder(si, sig)(si, owner, sig, a)
+
+
+def _layer_adder(si: StandIn, sig: Signature) -> _Add:
+    """The function :func:`_compile_add` compiled for the overload ``sig``, made once per stand-in."""
     found = si._layer_plans.get(id(sig))
     if found is None:
-        found = si._layer_plans[id(sig)] = (sig, _LayerPlan(si, sig))
-    plan = found[1]
-    if not plan.is_layer:
-        return si.new(cls_name, network=network, name=f"Unnamed {cls_name} {len(network._state['layers'])}")
-    inputs: list[Any] = []
-    state: dict[str, Any] = {"inputs": inputs, "network": network, "class": cls_name}
-    for name, many in plan.tensors:
-        if many:
-            tensors = a[name]
-            for t in tensors:
-                _check_owned(network, t, cls_name)
-            inputs.extend(tensors)
-        else:
-            value = a.get(name)
-            if value is not None and value._state["network"] is not network:
-                _check_owned(network, value, cls_name)
-            inputs.append(value)
-    for name, prop, convert in plan.properties:
-        if name in a:
-            state[prop] = a[name] if convert is None else convert(a[name])
-    for name in plan.arguments:
-        if name in a:
-            state.setdefault("arguments", {})[name] = a[name]
-    for prop in plan.owners:
-        state[prop] = owner
-    return _new_layer(si, network, cls_name, state)
+        found = si._layer_plans[id(sig)] = (sig, _compile_add(si, sig))
+    return found[1]
 
 
-class _LayerPlan:
-    """What :func:`_add_layer` does with the parameters of one ``add_*`` overload, worked out once: its
-    input tensors, in order, each a tensor or a list of them (``many``); the parameters that set a layer
-    property, each with the property and the conversion to its type (None: the value as given); the
-    arguments kept as given; and the properties (``loop``, ``conditional``) that take the object adding the
-    layer."""
+# What one add_* overload does with its arguments by name: ``add(si, owner, sig, a)``, a behaviour (see
+# _compile_add).
+_Add = Callable[["StandIn", Any, Signature, dict], Any]
 
-    __slots__ = ("is_layer", "tensors", "properties", "arguments", "owners")
 
-    def __init__(self, si: StandIn, sig: Signature) -> None:
-        cls_name = sig.returns
-        self.is_layer = si.manifest.is_subclass(cls_name, "ILayer")
-        tensors: list[tuple[str, bool]] = []
-        properties: list[tuple[str, str, Callable[[Any], Any] | None]] = []
-        arguments: list[str] = []
-        for p in sig.params:
+def _compile_add(si: StandIn, sig: Signature) -> _Add:
+    """What :func:`_add_layer` does with the arguments ``a`` of the ``add_*`` overload ``sig``, worked out
+    once and compiled into one function ``add(si, owner, sig, a)``, a behaviour of that overload alone:
+    the layer's input tensors, in order, each a tensor or a list of them, checked to be of the layer's
+    network; the parameters that set a layer property, converted to its type; the arguments kept as given;
+    and the properties (``loop``, ``conditional``) that take the object adding the layer. A method
+    returning no layer makes the object alone."""
+    cls_name = sig.returns
+    namespace: dict[str, Any] = {"cls_name": cls_name, "check_owned": _check_owned}
+    if not si.manifest.is_subclass(cls_name, "ILayer"):
+        source = ("def add(si, owner, sig, a):\n"
+                  "    network = owner._state.get('network', owner)\n"
+                  "    return si.new(cls_name, network=network, "
+                  "name=f\"Unnamed {cls_name} {len(network._state['layers'])}\")\n")
+    else:
+        lines = ["def add(si, owner, sig, a):",
+                 "    network = owner._state.get('network', owner)",
+                 "    inputs = []",
+                 "    state = {'inputs': inputs, 'network': network, 'class': cls_name}"]
+        tensors, properties, arguments = [], [], []
+        for i, p in enumerate(sig.params):
             prop = ARGUMENT_PROPERTIES_BY_CLASS.get((cls_name, p.name),
                                                     ARGUMENT_PROPERTIES.get(p.name, p.name))
-            if p.type == "ITensor" or p.type.endswith("[ITensor]"):
-                tensors.append((p.name, p.type != "ITensor"))
+            if p.type == "ITensor":
+                tensors += [f"    v{i} = a.get({p.name!r})",
+                            f"    if v{i} is not None and v{i}._state['network'] is not network:",
+                            f"        check_owned(network, v{i}, cls_name)",
+                            f"    inputs.append(v{i})"]
+            elif p.type.endswith("[ITensor]"):
+                tensors += [f"    v{i} = a[{p.name!r}]",
+                            f"    for t in v{i}:",
+                            "        check_owned(network, t, cls_name)",
+                            f"    inputs.extend(v{i})"]
             elif si.manifest.property(cls_name, prop) is not None:
                 convert = si._converter(p.type)
-                properties.append((p.name, prop, None if convert is _unchanged else convert))
+                value = f"a[{p.name!r}]"
+                if convert is not _unchanged:  # most types keep the value as given: no call then
+                    namespace[f"c{i}"] = convert
+                    value = f"c{i}({value})"
+                properties += [f"    if {p.name!r} in a:", f"        state[{prop!r}] = {value}"]
             else:
-                arguments.append(p.name)
-        self.tensors, self.properties, self.arguments = tuple(tensors), tuple(properties), tuple(arguments)
-        self.owners = tuple(prop for prop in ("loop", "conditional")
-                            if si.manifest.property(cls_name, prop) is not None)
+                arguments += [f"    if {p.name!r} in a:",
+                              f"        state.setdefault('arguments', {{}})[{p.name!r}] = a[{p.name!r}]"]
+        lines += tensors + properties + arguments
+        lines += [f"    state[{prop!r}] = owner" for prop in ("loop", "conditional")
+                  if si.manifest.property(cls_name, prop) is not None]
+        source = "\n".join(lines + _layer_source(cls_name) + [""])
+        namespace.update(_layer_names(si, cls_name))
+    add: _Add = _compiled(source, "<stand-in add>", namespace)["add"]
+    return add
 
 
 def _new_layer(si: StandIn, network: Any, cls_name: str, state: dict[str, Any]) -> Any:
     """A layer of class ``cls_name`` with ``state`` (its inputs, properties), appended to ``network``
-    with its output tensors."""
-    layer = object.__new__(si._classes[cls_name])
-    layer._state = state  # made for this layer: no copy
-    layers = network._state["layers"]
-    state["number"] = len(layers)  # its default name's (see default_name): most layers are named at once
-    tensor_cls = si._classes["ITensor"]
-    outputs = state["outputs"] = []
-    for i in range(OUTPUT_COUNTS.get(cls_name, 1)):
-        tensor = object.__new__(tensor_cls)
-        tensor._state = {"output": i, "producer": layer, "network": network}
-        outputs.append(tensor)
-    layers.append(layer)
-    return layer
+    with its output tensors (see _layer_source)."""
+    make = si._layer_makers.get(cls_name)
+    if make is None:
+        source = "\n".join(["def make(network, state):", *_layer_source(cls_name), ""])
+        namespace = _compiled(source, "<stand-in layer>", _layer_names(si, cls_name))
+        make = si._layer_makers[cls_name] = namespace["make"]
+    return make(network, state)
+
+
+def _layer_source(cls_name: str) -> list[str]:
+    """The lines of a function body that make a layer of class ``cls_name`` (``layer_cls``, its outputs'
+    class ``tensor_cls``, ``new`` = ``object.__new__``) with the dict ``state`` (its inputs, properties),
+    append it to ``network`` with its output tensors and return it: written out for its output count."""
+    lines = ["    layer = new(layer_cls)",
+             "    layer._state = state  # made for this layer: no copy",
+             "    layers = network._state['layers']",
+             # its default name's (see default_name): most layers are named at once
+             "    state['number'] = len(layers)"]
+    count = OUTPUT_COUNTS.get(cls_name, 1)
+    for i in range(count):
+        lines += [f"    t{i} = new(tensor_cls)",
+                  f"    t{i}._state = {{'output': {i}, 'producer': layer, 'network': network}}"]
+    lines += [f"    state['outputs'] = [{', '.join(f't{i}' for i in range(count))}]",
+              "    layers.append(layer)",
+              "    return layer"]
+    return lines
+
+
+def _layer_names(si: StandIn, cls_name: str) -> dict[str, Any]:
+    """The names :func:`_layer_source`'s lines use."""
+    return {"layer_cls": si._classes[cls_name], "tensor_cls": si._classes["ITensor"], "new": object.__new__}
+
+
+def _compiled(source: str, filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """``namespace`` with the functions ``source`` defines (compiled once per source: stand-ins made later
+    reuse the code)."""
+    code = _COMPILED.get(source)
+    if code is None:
+        code = _COMPILED[source] = compile(source, filename, "exec")
+    exec(code, namespace)  # noqa: S102  (the source is made here from the manifest's names)
+    return namespace
 
 
 def default_name(obj: Any) -> str:
@@ -1387,7 +1449,8 @@ def _layer_set_input(si: StandIn, layer: Any, sig: Signature, a: dict) -> None:
     tensor = a["tensor"]
     if tensor._state["network"] is not layer._state["network"]:
         _check_owned(layer._state["network"], tensor, "set_input")
-    inputs.extend([None] * (index + 1 - len(inputs)))
+    if index >= len(inputs):
+        inputs.extend([None] * (index + 1 - len(inputs)))
     inputs[index] = tensor
 
 

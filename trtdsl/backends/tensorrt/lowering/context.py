@@ -17,7 +17,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.tensorrt.api import TensorRT
 from trtdsl.dtypes import DType
-from trtdsl.errors import BackendError
+from trtdsl.errors import BackendError, Location
 from trtdsl.shapes.values import MAX_SHAPE_VOLUME, Value, value_of
 
 if TYPE_CHECKING:
@@ -76,6 +76,20 @@ class LowerContext:
         self.back_edges: list[tuple[Any, int, Tensor]] = []
         self._consumers: dict[Tensor, list[tuple[Node, int]]] | None = None
         self._empty_weights: dict[str, Any] = {}  # by TensorRT dtype name (see empty_weights)
+        # the " (file:line)" ending the names of the layers made for the nodes created at a Location, by
+        # its id (every layer is named: a Location's hash is a Python call); the Location is kept with it,
+        # so that the id stays its own
+        self._suffixes: dict[int, tuple[Location, str]] = {}
+
+    def layer_name(self, name: str, node: Node) -> str:
+        """:func:`layer_name`, the user line's text worked out once per Location."""
+        location = node.location
+        if location is None:
+            return name
+        found = self._suffixes.get(id(location))
+        if found is None:
+            found = self._suffixes[id(location)] = (location, f" ({location.short})")
+        return name + found[1]
 
     def consumers(self, tensor: Tensor) -> list[tuple[Node, int]]:
         """The IR nodes reading ``tensor``, each with the input index it reads it at."""
@@ -102,8 +116,14 @@ class LowerContext:
     def finish(self, node: Node, layer: Any) -> None:
         """Make ``layer`` the node's main layer (names and outputs), for layers made by other objects
         (loops, conditionals)."""
-        layer.name = layer_name(node.name, node)
-        for i, tensor in enumerate(node.outputs):
+        layer.name = self.layer_name(node.name, node)
+        outputs = node.outputs
+        if len(outputs) == 1:  # most layers: without the loop
+            out = layer.get_output(0)
+            out.name = outputs[0].name
+            self.tensors[outputs[0]] = out
+            return
+        for i, tensor in enumerate(outputs):
             out = layer.get_output(i)
             out.name = tensor.name
             self.tensors[tensor] = out
@@ -119,7 +139,7 @@ class LowerContext:
             for i, t in enumerate(inputs)
         ]
         layer = getattr(self.network, method)(*wide, *args)
-        layer.name = layer_name(f"{node.name}.float32", node)
+        layer.name = self.layer_name(f"{node.name}.float32", node)
         layer.get_output(0).name = f"{node.name}.float32"
         back = self.add(node, "add_cast", layer.get_output(0), self.api.dtype(node.outputs[0].dtype))
         back.metadata = CAST_BACK_MARK
@@ -129,7 +149,7 @@ class LowerContext:
         """A layer the node needs besides its main one, named ``<node>.<role>`` and marked as a helper in
         its metadata; its outputs are named ``<node>.<role>`` (``:<i>`` after the first)."""
         layer = getattr(self.network, method)(*args, **kwargs)
-        layer.name = layer_name(f"{node.name}.{role}", node)
+        layer.name = self.layer_name(f"{node.name}.{role}", node)
         layer.metadata = HELPER_MARK
         for i in range(layer.num_outputs):
             layer.get_output(i).name = f"{node.name}.{role}" + (f":{i}" if i else "")
