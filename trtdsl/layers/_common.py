@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import math
 import operator
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from trtdsl.ir.types import TensorType
 E = TypeVar("E", bound=enum.Enum)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 # the scalars of ndim_of's and as_tensor's fast paths, by exact type (an np.float64 is a float too)
-_FLOAT_SCALARS = (float, np.float32)
+FLOAT_SCALARS = (float, np.float32)
 
 
 def network_of(fn: str, *values: Any) -> Network:
@@ -124,7 +124,7 @@ def ndim_of(fn: str, arg: str, value: Any) -> int:
     """
     if isinstance(value, Tensor):
         return value.ndim
-    if type(value) in _FLOAT_SCALARS:
+    if type(value) in FLOAT_SCALARS:
         return 0
     return array_of(fn, arg, value).ndim
 
@@ -137,7 +137,7 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
     trtdsl's layer functions), for the constant's location (see :func:`owned_constant`)."""
     if isinstance(value, Tensor):
         return value
-    if type(value) in _FLOAT_SCALARS and like.type.dtype is dtypes.float32:
+    if type(value) in FLOAT_SCALARS and like.type.dtype is dtypes.float32:
         # the common ``x * 1.5``: the very array of the path below (rounding and overflow warning alike),
         # made in one step, for the constant alone
         array = np.array(value, np.float32, ndmin=rank or 0)
@@ -257,6 +257,19 @@ def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray
 # values per block of a kernel working block by block, whose passes then find their operands in cache
 # (a core's L2 cache here is 2 MB; 2**15 to 2**17 values measured best for softmax and GELU)
 CACHED = 2**17
+
+
+def blocks(rows: int, row_size: int) -> Iterator[slice]:
+    """Slices of ``rows`` consecutive rows of ``row_size`` values each, taking about ``CACHED`` values at a
+    time (at least one row), for the kernels that work block by block.
+
+    >>> list(blocks(5, 2**16))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    step = max(1, CACHED // max(row_size, 1))
+    return (slice(start, start + step) for start in range(0, rows, step))
+
+
 SHORT_ROWS = 4096  # the longest rows that row_sums (and normalization's sums of squares) sum by BLAS
 
 

@@ -32,7 +32,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    _FLOAT_SCALARS, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    FLOAT_SCALARS, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
 )
 from trtdsl.layers.squeeze import align_ranks
 
@@ -219,7 +219,7 @@ def _elementwise(a: Any, b: Any, operation: ElementWiseOperation, name: str | No
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
         return a.network._add(_OPS[operation._name_], (a, b), name, skip)[0]
     fn = _FN_NAMES_BY_NAME[operation._name_]
-    if a.__class__ is Tensor and b.__class__ in _FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
+    if a.__class__ is Tensor and b.__class__ in FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
         tb = as_tensor(fn, "b", b, a, a.ndim, skip)
         return a.network._add(_OPS[operation._name_], (a, tb), name, skip)[0]
     network_of(fn, a, b)

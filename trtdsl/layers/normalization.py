@@ -41,7 +41,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    CACHED, SHORT_ROWS, as_array, broadcasts_to, expect_tensor, finite_float, in_float, normalize_axes,
+    SHORT_ROWS, as_array, blocks, broadcasts_to, expect_tensor, finite_float, in_float, normalize_axes,
     row_sums,
 )
 from trtdsl.layers.reduce import check_axes
@@ -155,21 +155,20 @@ def _trailing(x: np.ndarray, epsilon: float, affine: tuple[np.ndarray, np.ndarra
     values, each block's passes reading what the previous one left in cache (on (4096, 256), 1.70 ms
     against 1.94 ms at once); each row's values are the same however the rows are blocked."""
     count = x.shape[1]
-    n = x.dtype.type(count)
+    n, eps = x.dtype.type(count), x.dtype.type(epsilon)
     out = np.empty_like(x)
-    step = max(1, CACHED // count)
-    for start in range(0, x.shape[0], step):
-        rows = x[start:start + step]
+    for these in blocks(*x.shape):
+        rows = x[these]
         mean = row_sums(rows)
         mean /= n
-        y = np.subtract(rows, mean[:, None], out=out[start:start + step])
+        y = np.subtract(rows, mean[:, None], out=out[these])
         correction = row_sums(y)
         correction /= n
         mean += correction
         np.subtract(rows, mean[:, None], out=y)
         variance = np.einsum("ij,ij->i", y, y) if count <= SHORT_ROWS else np.add.reduce(y * y, axis=1)
         variance /= n
-        variance += x.dtype.type(epsilon)
+        variance += eps
         y /= np.sqrt(variance, out=variance)[:, None]
         if affine is not None:
             y *= affine[0]

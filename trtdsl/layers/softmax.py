@@ -27,7 +27,7 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import CACHED, expect_rank, expect_tensor, in_float, normalize_axis, row_sums
+from trtdsl.layers._common import blocks, expect_rank, expect_tensor, in_float, normalize_axis, row_sums
 
 __all__ = ["SoftMax", "softmax"]
 
@@ -86,11 +86,10 @@ def _last_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     same however the rows are blocked."""
     rows = x.reshape(-1, x.shape[-1])
     result = out.reshape(rows.shape)
-    step = max(1, CACHED // rows.shape[1])
-    for start in range(0, rows.shape[0], step):
-        block = rows[start:start + step]
+    for these in blocks(*rows.shape):
+        block = rows[these]
         e = np.subtract(block, np.fmax.reduce(block, axis=1, keepdims=True, initial=-np.inf),
-                        out=result[start:start + step])
+                        out=result[these])
         np.exp(e, out=e)
         e /= row_sums(e)[:, None]
     return out

@@ -18,7 +18,7 @@ from trtdsl.ir.dims import DimLike, evaluate
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import CACHED
+from trtdsl.layers._common import CACHED, blocks
 from trtdsl.layers.softmax import SoftMax
 from trtdsl.reference.blas import threads_for_load
 
@@ -256,9 +256,7 @@ class Chain:
         n = buffer.shape[0] if buffer.ndim else 1
         if len(self.calls) > 1 and self.blockable and n > 1 and buffer.size > CACHED \
                 and buffer.flags.c_contiguous:
-            step = max(1, CACHED * n // buffer.size)
-            for start in range(0, n, step):
-                rows = slice(start, start + step)
+            for rows in blocks(n, buffer.size // n):
                 self._run(buffer[rows], [o[rows] if o.ndim and o.shape[0] == n else o for o in others])
         else:
             self._run(buffer, others)
