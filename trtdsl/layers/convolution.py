@@ -369,10 +369,9 @@ class Convolution(_KernelOp):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         x, _ = self._check(inputs, "(num_output_maps, C/num_groups, *kernel_size)")
         mode = self.padding_mode
-        out = tuple([  # a list first, cheaper than a generator; the extents written out, for the same reason
-            window_output_dim(mode, i, b, a, s, d * (k - 1) + 1) for i, b, a, s, k, d
-            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.kernel_size,
-                   self.dilation)])
+        out = tuple([  # a list first: cheaper than a generator
+            window_output_dim(mode, i, b, a, s, dk) for i, b, a, s, dk
+            in zip(x.shape[2:], self.pre_padding, self.post_padding, self.stride, self.extents)])
         check_output_dims(self, x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 

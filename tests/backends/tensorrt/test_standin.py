@@ -262,7 +262,6 @@ def test_implement_adds_behaviour_checked_by_the_manifest(trt):
         trt.implement("Runtime", "deserialize", lambda *a: None)
 
 
-
 def test_implement_replaces_a_behaviour_already_called(trt, net):
     layer = net.add_activation(net.add_input("x", trt.float32, (2,)), trt.ActivationType.RELU)
     assert layer.get_output(0) is net.get_layer(0).get_output(0) is not None

@@ -88,7 +88,7 @@ class LowerContext:
             return name
         found = self._suffixes.get(id(location))
         if found is None:
-            found = self._suffixes[id(location)] = (location, f" ({location.short})")
+            found = self._suffixes[id(location)] = (location, layer_name("", node))
         return name + found[1]
 
     def consumers(self, tensor: Tensor) -> list[tuple[Node, int]]:
