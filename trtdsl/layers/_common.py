@@ -259,6 +259,50 @@ def in_float(fn: Callable[..., np.ndarray], dtype: np.dtype, *arrays: np.ndarray
 CACHED = 2**17
 
 
+# zeros for the maximum of a block with 0: np.fmax of two arrays of one memory order is about twice as
+# fast as of an array and a 0-d zero, which NumPy does not vectorise (and gives the same bits)
+_ZEROS = np.zeros(CACHED, np.float32)
+_ZEROS.flags.writeable = False
+_ZERO = np.zeros((), np.float32)
+
+
+def zeros_for(x: np.ndarray) -> np.ndarray:
+    """float32 zeros to pair with ``x`` in a ufunc: a read-only array of ``x``'s shape and memory order
+    where ``x`` is C- or Fortran-contiguous and holds at most ``CACHED`` values, else a 0-d zero.
+
+    >>> zeros_for(np.ones((2, 3), np.float32)).shape, zeros_for(np.ones((2, 3), np.float32)[:, ::2]).shape
+    ((2, 3), ())
+    """
+    if x.size <= CACHED:
+        if x.flags.c_contiguous:
+            return _ZEROS[:x.size].reshape(x.shape)
+        if x.flags.f_contiguous:
+            return _ZEROS[:x.size].reshape(x.shape, order="F")
+    return _ZERO
+
+
+class UfuncForm:
+    """An op's in-place form that is one ufunc: ``ufunc(*inputs, out=inputs[index])``, or where ``zeros``
+    is set (a unary layer taking its maximum with 0) ``ufunc(x, zeros_for(x), out=x)``. Callable as
+    such; the interpreter's chains call ``ufunc`` themselves, without this object's call between.
+
+    >>> x = np.array([-1.0, 2.0], np.float32)
+    >>> UfuncForm(np.fmax, 0, zeros=True)(x), x
+    ((array([0., 2.], dtype=float32),), array([0., 2.], dtype=float32))
+    """
+
+    __slots__ = ("ufunc", "index", "zeros")
+
+    def __init__(self, ufunc: np.ufunc, index: int, *, zeros: bool = False) -> None:
+        self.ufunc, self.index, self.zeros = ufunc, index, zeros
+
+    def __call__(self, *inputs: np.ndarray) -> tuple[np.ndarray]:
+        if self.zeros:
+            (x,) = inputs
+            return (self.ufunc(x, zeros_for(x), out=x),)
+        return (self.ufunc(*inputs, out=inputs[self.index]),)
+
+
 def blocks(rows: int, row_size: int) -> Iterator[slice]:
     """Slices of ``rows`` consecutive rows of ``row_size`` values each, taking about ``CACHED`` values at a
     time (at least one row), for the kernels that work block by block.

@@ -52,7 +52,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    FLOAT32_MAX, enum_member, expect_dtype, expect_tensor, finite_float, in_float,
+    FLOAT32_MAX, UfuncForm, enum_member, expect_dtype, expect_tensor, finite_float, in_float,
 )
 from trtdsl.layers._erf import gelu as _gelu_erf
 
@@ -84,7 +84,6 @@ _A = ActivationType
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _FLOAT32 = np.dtype(np.float32)
 _ONE = np.ones((), np.float32)  # a 0-d array is the cheapest operand for a ufunc
-_ZERO_ARRAY = np.zeros((), np.float32)
 
 
 def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -116,9 +115,9 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
 }
 # Activation.in_place's functions: each computes its formula's float32 value into x
 _IN_PLACE: dict[str, Callable[[np.ndarray], tuple[np.ndarray]]] = {
-    "RELU": lambda x: (np.fmax(x, _ZERO_ARRAY, out=x),),
+    "RELU": UfuncForm(np.fmax, 0, zeros=True),
     "SIGMOID": lambda x: (_sigmoid(x, x),),
-    "TANH": lambda x: (np.tanh(x, out=x),),
+    "TANH": UfuncForm(np.tanh, 0),
     "GELU_ERF": lambda x: (_gelu_erf(x, x),),
 }
 # the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)

@@ -32,7 +32,8 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    FLOAT_SCALARS, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of, network_of,
+    FLOAT_SCALARS, UfuncForm, as_tensor, broadcast_types, enum_member, expect_dtype, in_float, ndim_of,
+    network_of,
 )
 from trtdsl.layers.squeeze import align_ranks
 
@@ -175,7 +176,7 @@ class ElementWise(Op):
             return (np.asarray(fn(a, b), dtype=np.bool_),)
         return (in_float(fn, a.dtype, a, b),)
 
-    def in_place(self, index: int) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray]] | None:
+    def in_place(self, index: int) -> UfuncForm | None:
         """For float32 inputs, :meth:`reference` computed into input ``index`` (whose value nothing reads
         afterwards: the interpreter decides it from the plan), ``fn(a, b, out=(a, b)[index])``: the same
         ufunc, the same value per element. None where the operation has no such form (comparisons,
@@ -183,9 +184,7 @@ class ElementWise(Op):
         fn, _, is_cmp = _TABLE_BY_NAME[self.op._name_]
         if is_cmp or not isinstance(fn, np.ufunc):
             return None
-        if index == 0:
-            return lambda a, b: (fn(a, b, out=a),)
-        return lambda a, b: (fn(a, b, out=b),)
+        return UfuncForm(fn, index)
 
 
 # one op per operation, made once: ops are frozen values, which the layers using them share
