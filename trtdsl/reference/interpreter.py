@@ -217,6 +217,9 @@ class Form:
         self.reference = reference
 
 
+_ChainRun = Callable[[np.ndarray, Sequence[np.ndarray], "np.ndarray | None"], None]
+
+
 class Chain:
     """Consecutive layers of a program that each write into the buffer the previous one wrote (the
     first: into one of its inputs), evaluated as one step: ``reference(buffer, *others)`` runs each
@@ -245,7 +248,7 @@ class Chain:
         self.names: dict[str, Any] = {}  # what the code names: forms, ufuncs, constants
         self.mixed: set[int] = set()  # axes along which a layer mixes values (a softmax's)
         self.zeros = False
-        self.run: Callable[[np.ndarray, Sequence[np.ndarray], np.ndarray | None], None] | None = None
+        self.run: _ChainRun | None = None
 
     @property
     def reads(self) -> list[Tensor]:
@@ -279,14 +282,14 @@ class Chain:
             self.mixed.add(node.op.axis)
         self.run = None
 
-    def _compiled(self) -> Callable[[np.ndarray, Sequence[np.ndarray], np.ndarray | None], None]:
+    def _compiled(self) -> _ChainRun:
         """The layers' calls as ``run(b, others, z)``: layer ``k`` on line ``k + 3``."""
         unpack = "".join(f"o{i}, " for i in range(len(self.others)))
         source = "\n".join(["def run(b, others, z):", f"    {unpack}= others" if unpack else "    pass",
                             *self.lines])
         namespace = dict(self.names)
         exec(compile(source, "<trtdsl chain>", "exec"), namespace)
-        self.run = run = namespace["run"]
+        self.run = run = cast(_ChainRun, namespace["run"])
         return run
 
     def reference(self, buffer: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray]:
@@ -306,8 +309,7 @@ class Chain:
         self._call(run, buffer, others)
         return (buffer,)
 
-    def _call(self, run: Callable[[np.ndarray, Sequence[np.ndarray], np.ndarray | None], None],
-              buffer: np.ndarray, others: Sequence[np.ndarray]) -> None:
+    def _call(self, run: _ChainRun, buffer: np.ndarray, others: Sequence[np.ndarray]) -> None:
         try:
             run(buffer, others, zeros_for(buffer) if self.zeros else None)
         except Exception as exc:
