@@ -8,7 +8,9 @@ promised, so a shape rule and its reference can never silently disagree.
 
 from __future__ import annotations
 
+import functools
 import operator
+from types import CodeType
 from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 import numpy as np
@@ -288,7 +290,7 @@ class Chain:
         source = "\n".join(["def run(b, others, z):", f"    {unpack}= others" if unpack else "    pass",
                             *self.lines])
         namespace = dict(self.names)
-        exec(compile(source, "<trtdsl chain>", "exec"), namespace)
+        exec(_chain_code(source), namespace)
         self.run = run = cast(_ChainRun, namespace["run"])
         return run
 
@@ -319,6 +321,13 @@ class Chain:
                     line = tb.tb_lineno
                 tb = tb.tb_next
             raise ChainError(self.nodes[line - 3], exc) from exc
+
+
+@functools.lru_cache(maxsize=1024)
+def _chain_code(source: str) -> CodeType:
+    """``source`` compiled, once for the chains of every program it serves (a loop's body gets a new
+    program for each run of the loop: compiling costs some 20 us)."""
+    return compile(source, "<trtdsl chain>", "exec")
 
 
 class ChainError(Exception):
