@@ -104,7 +104,7 @@ def resnet50_builder(narrow: int) -> Callable[[], td.Network]:
 def chain() -> td.Network:
     net = td.Network("chain")
     h = net.input("x", td.float32, (64, 64))
-    for i in range(250):  # 4 layers each, and their constants
+    for i in range(200):  # 5 layers each, and their constants
         h = td.tanh(h * np.float32(1.5) + np.float32(0.1 * (i % 7 - 3)))
         h = td.relu(h) - np.float32(0.25)
     net.output("y", h)

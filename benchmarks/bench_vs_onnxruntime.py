@@ -143,7 +143,7 @@ def chain() -> Case:
     rng = np.random.default_rng(4)
     net = td.Network("chain")
     h = net.input("x", td.float32, (64, 64))
-    for i in range(250):  # 4 layers each
+    for i in range(200):  # 5 layers each
         h = td.tanh(h * np.float32(1.5) + np.float32(0.1 * (i % 7 - 3)))
         h = td.relu(h) - np.float32(0.25)
     net.output("y", h)
