@@ -263,13 +263,15 @@ class Network:
         """:meth:`add` for single-output layers."""
         return self._add(op, inputs, name, 1)[0]
 
-    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None,
-             skip: int) -> tuple[Tensor, ...]:
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None, skip: int,
+             out_types: tuple[TensorType, ...] | None = None) -> tuple[Tensor, ...]:
         """:meth:`add` and :meth:`add1`, which pass ``skip=1``: the search for the layer's location starts
         ``skip`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
         the search would make a frame object of to find that out). A layer function of trtdsl calls it
         directly with the frames it knows are trtdsl's: itself, and its own callers where they are
-        trtdsl's by construction (a private function's)."""
+        trtdsl's by construction (a private function's). ``out_types``: the outputs' types where the caller
+        knows them of a layer without inputs that has nothing to check (a constant of owned weights, see
+        ``owned_constant``); they are inferred otherwise."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -277,16 +279,17 @@ class Network:
             for i, given in enumerate(ins):  # before the region sees them
                 self._check_input(op, i, given)
             ins = self._scopes[-1].adapt_inputs(op, ins)
-        types: list[TensorType | None] = []
-        for t in ins:  # each input checked and its type taken in one pass
-            if t is None:
-                types.append(None)
-            elif isinstance(t, Tensor) and t.network is self:
-                types.append(t.type)
-            else:
-                for i, given in enumerate(ins):
-                    self._check_input(op, i, given)
-        out_types = _infer(op, types)
+        if out_types is None:
+            types: list[TensorType | None] = []
+            for t in ins:  # each input checked and its type taken in one pass
+                if t is None:
+                    types.append(None)
+                elif isinstance(t, Tensor) and t.network is self:
+                    types.append(t.type)
+                else:
+                    for i, given in enumerate(ins):
+                        self._check_input(op, i, given)
+            out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
         node = Node(op, ins, node_name, user_location(skip=1 + skip), user_named)

@@ -45,14 +45,7 @@ class Constant(Op):
     weights: Weights
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
-        weights = self.weights
-        key = (weights.dtype.name, weights.array.shape)
-        found = _TYPES.get(key)
-        if found is None:
-            if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
-                _TYPES.clear()
-            found = _TYPES[key] = TensorType(weights.dtype, key[1])
-        return (found,)
+        return (_type(self.weights),)
 
     def reference(self) -> tuple[np.ndarray, ...]:
         return (self.weights.array,)
@@ -62,6 +55,17 @@ class Constant(Op):
 # makes its constants of a few types; making a TensorType costs a call per field)
 _TYPES: dict[tuple[str, tuple[int, ...]], TensorType] = {}
 _KEPT = 4096
+
+
+def _type(weights: Weights) -> TensorType:
+    """The type of a constant holding ``weights``."""
+    key = (weights.dtype.name, weights.array.shape)
+    found = _TYPES.get(key)
+    if found is None:
+        if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
+            _TYPES.clear()
+        found = _TYPES[key] = TensorType(weights.dtype, key[1])
+    return found
 
 
 @ir_function
@@ -111,4 +115,6 @@ def owned_constant(network: Network, array: np.ndarray, *, name: str | None = No
     """
     if array.ndim > 8:
         raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
-    return network._add(Constant(Weights.owning(array)), (), name, 1 + callers)[0]
+    weights = Weights.owning(array)
+    # owned weights of a TensorRT dtype and at most 8 dims: their type is the constant's, nothing to check
+    return network._add(Constant(weights), (), name, 1 + callers, (_type(weights),))[0]
