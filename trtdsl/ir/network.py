@@ -13,7 +13,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, BackendError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown,
+    ArgumentError, BackendError, DSLError, ShapeError, Where, bad_argument, check_name, constant_hint, shown,
     user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
@@ -263,13 +263,14 @@ class Network:
         """:meth:`add` for single-output layers."""
         return self._add(op, inputs, name, 1)[0]
 
-    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None, skip: int,
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None, at: Where,
              out_types: tuple[TensorType, ...] | None = None) -> tuple[Tensor, ...]:
-        """:meth:`add` and :meth:`add1`, which pass ``skip=1``: the search for the layer's location starts
-        ``skip`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
+        """:meth:`add` and :meth:`add1`, which pass ``at=1``: the search for the layer's location starts
+        ``at`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
         the search would make a frame object of to find that out). A layer function of trtdsl calls it
         directly with the frames it knows are trtdsl's: itself, and its own callers where they are
-        trtdsl's by construction (a private function's). ``out_types``: the outputs' types where the caller
+        trtdsl's by construction (a private function's); or with the location itself, which it found once
+        for the layer and the constants it made for it. ``out_types``: the outputs' types where the caller
         knows them of a layer without inputs that has nothing to check (a constant of owned weights, see
         ``owned_constant``); they are inferred otherwise."""
         if not isinstance(op, Op):
@@ -292,7 +293,8 @@ class Network:
             out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(skip=1 + skip), user_named)
+        location = user_location(skip=1 + at) if isinstance(at, int) else at
+        node = Node(op, ins, node_name, location, user_named)
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:

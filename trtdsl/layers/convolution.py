@@ -50,7 +50,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, bad_argument, user_location
 from trtdsl.ir.dims import DimLike, int_tuple, static_shape
 from trtdsl.ir.op import Inputs, Op, label_of
 from trtdsl.ir.tensor import Tensor
@@ -486,10 +486,12 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
     maps = shape[0] if cls is Convolution else shape[1] * int(groups)
     op = cls(maps, shape[2:], spatial_ints(fn, "stride", stride, nb), pre, post,
              spatial_ints(fn, "dilation", dilation, nb), int(groups), mode)
-    # this frame and its caller's (conv's or conv_transpose's): the search for the user's line skips them
-    kernel = as_tensor(fn, "w", w, x, None, 2)
-    bias = None if b is None else as_tensor(fn, "b", b, x, None, 2)
-    return x.network._add(op, (x, kernel, bias), name, 2)[0]
+    # the user's line, beyond this frame and its caller's (conv's or conv_transpose's), found once for the
+    # layer and its constants
+    at = user_location(skip=2)
+    kernel = as_tensor(fn, "w", w, x, None, at)
+    bias = None if b is None else as_tensor(fn, "b", b, x, None, at)
+    return x.network._add(op, (x, kernel, bias), name, at)[0]
 
 
 def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,
