@@ -83,6 +83,8 @@ def as_padding_mode(fn: str, value: PaddingMode | str | None) -> PaddingMode:
 
 def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
     """An int (the same for every spatial dim) or ``nb`` ints, as a tuple of ``nb`` ints."""
+    if value.__class__ is int:  # the common case, checked fast (every window layer has two or three)
+        return (value,) * nb
     if is_int(value):
         return (int(value),) * nb
     if isinstance(value, (tuple, list)) and len(value) == nb and all(is_int(v) for v in value):
@@ -93,7 +95,8 @@ def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
 def explicit_padding(fn: str, value: Any, nb: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """``padding`` as (pre, post): an int, ``nb`` ints (symmetric per dim) or ``nb`` (pre, post) pairs."""
     if is_int(value):
-        return (int(value),) * nb, (int(value),) * nb
+        pads = (int(value),) * nb
+        return pads, pads
     if isinstance(value, (tuple, list)) and len(value) == nb:
         if all(is_int(v) for v in value):
             return tuple(int(v) for v in value), tuple(int(v) for v in value)
