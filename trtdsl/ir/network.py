@@ -270,9 +270,9 @@ class Network:
         the search would make a frame object of to find that out). A layer function of trtdsl calls it
         directly with the frames it knows are trtdsl's: itself, and its own callers where they are
         trtdsl's by construction (a private function's); or with the location itself, which it found once
-        for the layer and the constants it made for it. ``out_types``: the outputs' types where the caller
-        knows them of a layer without inputs that has nothing to check (a constant of owned weights, see
-        ``owned_constant``); they are inferred otherwise."""
+        for the layer and the constants it made for it. ``out_types``: the outputs' types, given by a caller
+        that knows them for a layer without inputs that has nothing to check (a constant of owned weights, see
+        ``owned_constant``); inferred otherwise."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
