@@ -22,7 +22,7 @@ import re
 import reprlib
 import sys
 from types import CodeType, FrameType
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, Union
 
 import attrs
 import numpy as np
@@ -99,6 +99,22 @@ def user_location(skip: int = 0) -> Location | None:
                 return found[1]
         frame = frame.f_back
     return None
+
+
+Where = Union[int, Location, None]
+"""Where a new layer stands in the user's code, as trtdsl's functions pass it on: the location itself, found
+once for a layer and the constants made for it (None where there is none), or the number of frames between
+the function given it and the user's that are trtdsl's own (the search for the location skips them)."""
+
+
+def outward(where: Where) -> Where:
+    """``where`` passed on by the function given it: a count of trtdsl's frames counts that function's too,
+    a location found stays.
+
+    >>> outward(1), outward(Location("model.py", 3))
+    (2, Location(file='model.py', line=3))
+    """
+    return where + 1 if isinstance(where, int) else where
 
 
 # Whether a frame is the user's depends on its file alone, but for entry points (code objects, kept alive by

@@ -1,5 +1,6 @@
 """Network: naming authority, textual IR (golden files), dims, pruning and provenance."""
 
+import inspect
 import os
 import pathlib
 
@@ -38,6 +39,24 @@ def test_textual_ir_is_stable():
 def test_print_shows_the_users_lines():
     text = str(demo_network())
     assert "# test_network.py:" in text.splitlines()[2]
+
+
+def test_constants_made_of_arrays_are_located_at_the_users_line_with_their_layer():
+    net = td.Network("n")
+    x = net.input("x", td.float32, (1, 2, 3, 3))
+    frame = inspect.currentframe()
+    assert frame is not None
+    y = td.conv(x, np.ones((2, 2, 1, 1), np.float32), np.zeros(2, np.float32))
+    conv_line = frame.f_lineno - 1
+    z = y * 1.5
+    scale_line = frame.f_lineno - 1
+    td.maximum(np.zeros((3, 3), np.float32), z)
+    max_line = frame.f_lineno - 1
+    lines = [node.location.line for node in net.nodes]
+    assert [node.op.kind for node in net.nodes] == ["Constant", "Constant", "Convolution", "Constant",
+                                                    "ElementWise", "Constant", "ElementWise"]
+    assert lines == [conv_line] * 3 + [scale_line] * 2 + [max_line] * 2
+    assert {node.location.file for node in net.nodes} == {__file__}
 
 
 def test_user_names_are_kept_and_auto_names_step_aside():

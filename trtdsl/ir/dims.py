@@ -141,7 +141,12 @@ class TensorShape(tuple[DimLike, ...]):
 def bound_shape(shape: tuple[DimLike, ...], network: Any) -> TensorShape:
     """``shape`` as a :class:`TensorShape` of ``network`` whose symbolic dims all remember ``network``."""
     ref = weakref.ref(network)
-    out = TensorShape([d if isinstance(d, int) or d.owner is ref else _bound(d, ref) for d in shape])
+    for d in shape:
+        if not isinstance(d, int):
+            out = TensorShape([d if isinstance(d, int) or d.owner is ref else _bound(d, ref) for d in shape])
+            break
+    else:  # a static shape, most: no dim to bind
+        out = TensorShape(shape)
     out.owner = ref
     return out
 

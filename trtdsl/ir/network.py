@@ -13,7 +13,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, BackendError, DSLError, ShapeError, bad_argument, check_name, constant_hint, shown,
+    ArgumentError, BackendError, DSLError, ShapeError, Where, bad_argument, check_name, constant_hint, shown,
     user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
@@ -263,13 +263,16 @@ class Network:
         """:meth:`add` for single-output layers."""
         return self._add(op, inputs, name, 1)[0]
 
-    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None,
-             skip: int) -> tuple[Tensor, ...]:
-        """:meth:`add` and :meth:`add1`, which pass ``skip=1``: the search for the layer's location starts
-        ``skip`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
+    def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None, at: Where,
+             out_types: tuple[TensorType, ...] | None = None) -> tuple[Tensor, ...]:
+        """:meth:`add` and :meth:`add1`, which pass ``at=1``: the search for the layer's location starts
+        ``at`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
         the search would make a frame object of to find that out). A layer function of trtdsl calls it
         directly with the frames it knows are trtdsl's: itself, and its own callers where they are
-        trtdsl's by construction (a private function's)."""
+        trtdsl's by construction (a private function's); or with the location itself, which it found once
+        for the layer and the constants it made for it. ``out_types``: the outputs' types, given by a caller
+        that knows them for a layer without inputs that has nothing to check (a constant of owned weights, see
+        ``owned_constant``); inferred otherwise."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -277,19 +280,21 @@ class Network:
             for i, given in enumerate(ins):  # before the region sees them
                 self._check_input(op, i, given)
             ins = self._scopes[-1].adapt_inputs(op, ins)
-        types: list[TensorType | None] = []
-        for t in ins:  # each input checked and its type taken in one pass
-            if t is None:
-                types.append(None)
-            elif isinstance(t, Tensor) and t.network is self:
-                types.append(t.type)
-            else:
-                for i, given in enumerate(ins):
-                    self._check_input(op, i, given)
-        out_types = _infer(op, types)
+        if out_types is None:
+            types: list[TensorType | None] = []
+            for t in ins:  # each input checked and its type taken in one pass
+                if t is None:
+                    types.append(None)
+                elif isinstance(t, Tensor) and t.network is self:
+                    types.append(t.type)
+                else:
+                    for i, given in enumerate(ins):
+                        self._check_input(op, i, given)
+            out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
-        node = Node(op, ins, node_name, user_location(skip=1 + skip), user_named)
+        location = user_location(skip=1 + at) if isinstance(at, int) else at
+        node = Node(op, ins, node_name, location, user_named)
         self._node_names[node_name] = node
         tensors = self._tensor_names
         if len(out_types) == 1:

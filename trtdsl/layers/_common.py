@@ -12,7 +12,9 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument, constant_hint, shown
+from trtdsl.errors import (
+    ArgumentError, DTypeError, ShapeError, Where, bad_argument, constant_hint, outward, shown,
+)
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.functions import tensor_function
 from trtdsl.ir.network import Network
@@ -130,11 +132,12 @@ def ndim_of(fn: str, arg: str, value: Any) -> int:
 
 
 def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = None,
-              callers: int = 1) -> Tensor:
+              callers: Where = 1) -> Tensor:
     """``value`` as a Tensor of ``like``'s network: a Tensor is returned as is; a number or array becomes
     a constant of ``like``'s dtype, reshaped with leading 1s to ``rank`` if given. ``callers``: how many
     of the frames calling it are trtdsl's own, its caller's first (at least that one: it is private to
-    trtdsl's layer functions), for the constant's location (see :func:`owned_constant`)."""
+    trtdsl's layer functions), for the constant's location (see :func:`owned_constant`), or that location
+    where the caller found it already (see :data:`~trtdsl.errors.Where`)."""
     if isinstance(value, Tensor):
         return value
     if type(value) in FLOAT_SCALARS and like.type.dtype is dtypes.float32:
@@ -147,7 +150,7 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
             array = array.reshape((1,) * (rank - array.ndim) + array.shape)
         array = np.array(array, copy=True, order="C")  # the constant's copy of the values
     # net.constant's layer, of an array of like's dtype: its checks would change nothing
-    return tensor_function("owned_constant")(like.network, array, callers=1 + callers)
+    return tensor_function("owned_constant")(like.network, array, callers=outward(callers))
 
 
 def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:

@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, Where, bad_argument, outward
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -45,14 +45,7 @@ class Constant(Op):
     weights: Weights
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
-        weights = self.weights
-        key = (weights.dtype.name, weights.array.shape)
-        found = _TYPES.get(key)
-        if found is None:
-            if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
-                _TYPES.clear()
-            found = _TYPES[key] = TensorType(weights.dtype, key[1])
-        return (found,)
+        return (_type(self.weights),)
 
     def reference(self) -> tuple[np.ndarray, ...]:
         return (self.weights.array,)
@@ -62,6 +55,17 @@ class Constant(Op):
 # makes its constants of a few types; making a TensorType costs a call per field)
 _TYPES: dict[tuple[str, tuple[int, ...]], TensorType] = {}
 _KEPT = 4096
+
+
+def _type(weights: Weights) -> TensorType:
+    """The type of a constant holding ``weights``."""
+    key = (weights.dtype.name, weights.array.shape)
+    found = _TYPES.get(key)
+    if found is None:
+        if len(_TYPES) >= _KEPT:  # shapes made on the fly must not pile up
+            _TYPES.clear()
+        found = _TYPES[key] = TensorType(weights.dtype, key[1])
+    return found
 
 
 @ir_function
@@ -97,13 +101,13 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
 
 @ir_function
 def owned_constant(network: Network, array: np.ndarray, *, name: str | None = None,
-                   callers: int = 0) -> Tensor:
+                   callers: Where = 0) -> Tensor:
     """A constant layer holding ``array`` itself (see :meth:`Weights.owning`): an array of a TensorRT data
     type made for the constant alone, :func:`constant`'s copy of its values or what a layer function made
     of a number or array given to it, already of the dtype it needs (so that :func:`constant`'s checks
     would change nothing, and its copy nothing more). ``callers``: how many of the frames calling it are
     trtdsl's own, its caller's first (which that caller knows): the search for the user's line skips
-    them.
+    them; or the user's line, where the caller found it already (see :data:`~trtdsl.errors.Where`).
 
     >>> import numpy as np, trtdsl as td
     >>> owned_constant(td.Network("c"), np.full((1, 1), 0.5, np.float32))
@@ -111,4 +115,6 @@ def owned_constant(network: Network, array: np.ndarray, *, name: str | None = No
     """
     if array.ndim > 8:
         raise ShapeError(f"constant: values have rank {array.ndim}; TensorRT allows at most 8")
-    return network._add(Constant(Weights.owning(array)), (), name, 1 + callers)[0]
+    weights = Weights.owning(array)
+    # owned weights of a TensorRT dtype and at most 8 dims: their type is the constant's, nothing to check
+    return network._add(Constant(weights), (), name, outward(callers), (_type(weights),))[0]

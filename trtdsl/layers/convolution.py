@@ -50,7 +50,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, bad_argument, user_location
 from trtdsl.ir.dims import DimLike, int_tuple, static_shape
 from trtdsl.ir.op import Inputs, Op, label_of
 from trtdsl.ir.tensor import Tensor
@@ -83,6 +83,8 @@ def as_padding_mode(fn: str, value: PaddingMode | str | None) -> PaddingMode:
 
 def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
     """An int (the same for every spatial dim) or ``nb`` ints, as a tuple of ``nb`` ints."""
+    if value.__class__ is int:  # the common case, checked fast (every window layer has two or three)
+        return (value,) * nb
     if is_int(value):
         return (int(value),) * nb
     if isinstance(value, (tuple, list)) and len(value) == nb and all(is_int(v) for v in value):
@@ -93,7 +95,8 @@ def spatial_ints(fn: str, arg: str, value: Any, nb: int) -> tuple[int, ...]:
 def explicit_padding(fn: str, value: Any, nb: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """``padding`` as (pre, post): an int, ``nb`` ints (symmetric per dim) or ``nb`` (pre, post) pairs."""
     if is_int(value):
-        return (int(value),) * nb, (int(value),) * nb
+        pads = (int(value),) * nb
+        return pads, pads
     if isinstance(value, (tuple, list)) and len(value) == nb:
         if all(is_int(v) for v in value):
             return tuple(int(v) for v in value), tuple(int(v) for v in value)
@@ -293,7 +296,10 @@ class _KernelOp(Op):
     @property
     def extents(self) -> tuple[int, ...]:
         """The dilated kernel size DK of each spatial dim."""
-        return tuple([d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)])
+        dilation = self.dilation
+        if dilation.count(1) == len(dilation):  # undilated, most kernels: DK is the kernel size
+            return self.kernel_size
+        return tuple([d * (k - 1) + 1 for k, d in zip(self.kernel_size, dilation)])
 
     def _check(self, inputs: Inputs, kernel_shape: str) -> tuple[TensorType, TensorType | None]:
         """Validate what both layers share; return (x, bias type)."""
@@ -301,19 +307,24 @@ class _KernelOp(Op):
         b = inputs.all[2]
         nb = len(self.kernel_size)
         check_spatial_input(self, x, nb, "kernel")
-        for arg, t in (("kernel", w), ("bias", b)):
-            if t is not None and t.dtype is not x.dtype and t.dtype != x.dtype:  # `is`: the common case, fast
-                raise DTypeError(
-                    f"{self.label()}: input '{arg}' has dtype {t.dtype.name} but 'x' has {x.dtype.name}; "
-                    "TensorRT networks are strongly typed, so they must be the same"
-                )
+        dtype = x.dtype
+        # each check below first as one condition that every valid layer passes (every convolution is
+        # checked), then item by item for the message
+        if w.dtype is not dtype or b is not None and b.dtype is not dtype:  # `is`: the common case, fast
+            for arg, t in (("kernel", w), ("bias", b)):
+                if t is not None and t.dtype != dtype:
+                    raise DTypeError(
+                        f"{self.label()}: input '{arg}' has dtype {t.dtype.name} but 'x' has {dtype.name}; "
+                        "TensorRT networks are strongly typed, so they must be the same"
+                    )
         check_window_params(self, nb, (
             ("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1), ("dilation", self.dilation, 1),
             ("pre_padding", self.pre_padding, 0), ("post_padding", self.post_padding, 0)))
-        for arg in ("num_output_maps", "num_groups"):
-            value = getattr(self, arg)
-            if not is_int(value) or value < 1:
-                raise bad_argument(self.label(), arg, value, "an int >= 1")
+        maps, g = self.num_output_maps, self.num_groups
+        if maps.__class__ is not int or g.__class__ is not int or maps < 1 or g < 1:
+            for arg, value in (("num_output_maps", maps), ("num_groups", g)):
+                if not is_int(value) or value < 1:
+                    raise bad_argument(self.label(), arg, value, "an int >= 1")
         if not isinstance(self.padding_mode, PaddingMode):
             raise bad_argument(self.label(), "padding_mode", self.padding_mode, "a PaddingMode")
         c = x.shape[1]
@@ -321,10 +332,10 @@ class _KernelOp(Op):
             raise ShapeError(
                 f"{self.label()}: input 'x' has shape {x.shape_text}; its channel dim (1) must be a static "
                 "int")
-        g = self.num_groups
-        for what, count in (("the input channel count", c), ("num_output_maps", self.num_output_maps)):
-            if count % g:
-                raise ShapeError(f"{self.label()}: {what} {count} is not a multiple of num_groups {g}")
+        if c % g or maps % g:
+            for what, count in (("the input channel count", c), ("num_output_maps", maps)):
+                if count % g:
+                    raise ShapeError(f"{self.label()}: {what} {count} is not a multiple of num_groups {g}")
         want = self._kernel_shape(c)
         if w.shape != want:
             raise ShapeError(
@@ -486,10 +497,12 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
     maps = shape[0] if cls is Convolution else shape[1] * int(groups)
     op = cls(maps, shape[2:], spatial_ints(fn, "stride", stride, nb), pre, post,
              spatial_ints(fn, "dilation", dilation, nb), int(groups), mode)
-    # this frame and its caller's (conv's or conv_transpose's): the search for the user's line skips them
-    kernel = as_tensor(fn, "w", w, x, None, 2)
-    bias = None if b is None else as_tensor(fn, "b", b, x, None, 2)
-    return x.network._add(op, (x, kernel, bias), name, 2)[0]
+    # the user's line, beyond this frame and its caller's (conv's or conv_transpose's), found once for the
+    # layer and its constants
+    at = user_location(skip=2)
+    kernel = as_tensor(fn, "w", w, x, None, at)
+    bias = None if b is None else as_tensor(fn, "b", b, x, None, at)
+    return x.network._add(op, (x, kernel, bias), name, at)[0]
 
 
 def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,

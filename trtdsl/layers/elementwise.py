@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError
+from trtdsl.errors import DTypeError, user_location
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
@@ -219,16 +219,18 @@ def _elementwise(a: Any, b: Any, operation: ElementWiseOperation, name: str | No
         return a.network._add(_OPS[operation._name_], (a, b), name, skip)[0]
     fn = _FN_NAMES_BY_NAME[operation._name_]
     if a.__class__ is Tensor and b.__class__ in FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
-        tb = as_tensor(fn, "b", b, a, a.ndim, skip)
-        return a.network._add(_OPS[operation._name_], (a, tb), name, skip)[0]
+        at = user_location(skip=skip)  # found once for the layer and its constant
+        tb = as_tensor(fn, "b", b, a, a.ndim, at)
+        return a.network._add(_OPS[operation._name_], (a, tb), name, at)[0]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
-    ta = as_tensor(fn, "a", a, like, rank, skip)
-    tb = as_tensor(fn, "b", b, like, rank, skip)
+    at = user_location(skip=skip)  # found once for the layer and its constants
+    ta = as_tensor(fn, "a", a, like, rank, at)
+    tb = as_tensor(fn, "b", b, like, rank, at)
     if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
         ta, tb = align_ranks((ta, tb))
-    return like.network._add(_OPS[operation._name_], (ta, tb), name, skip)[0]
+    return like.network._add(_OPS[operation._name_], (ta, tb), name, at)[0]
 
 
 def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, list, Any, str]
