@@ -42,7 +42,8 @@ array([[[[ -0.5,  -2.5,  -4.5],
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import attrs
@@ -241,17 +242,52 @@ def _convolve(x: np.ndarray, w: np.ndarray, groups: int, pads: Pads, strides: Se
     n = x.shape[0]
     k, cg = w.shape[:2]
     kernel = w.shape[2:]
-    positions = int(np.prod(out))
-    depth = cg * int(np.prod(kernel))
-    if all(r == 1 for r in kernel) and all(s == 1 for s in strides) and not any(b or a for b, a in pads):
-        cols = x.reshape(n, groups, depth, positions)
+    depth = cg * math.prod(kernel)
+    if _is_pointwise(kernel, strides, pads):
+        cols = x.reshape(n, groups, depth, -1)
     else:
-        view = windows(x, pads, kernel, strides, dilations, out)  # (N, C, *out, *kernel)
-        nb = len(kernel)
-        order = (0, 1) + tuple(range(2 + nb, 2 + 2 * nb)) + tuple(range(2, 2 + nb))
-        cols = view.transpose(order).reshape(n, groups, depth, positions)
+        cols = _windows_in_columns(x, kernel, pads, strides, dilations, out).reshape(n, groups, depth, -1)
     y = np.matmul(w.reshape(groups, k // groups, depth), cols)  # (N, G, K/G, P)
     return y.reshape((n, k) + tuple(out))
+
+
+def _is_pointwise(kernel: Sequence[int], strides: Sequence[int], pads: Pads) -> bool:
+    """Whether the windows are the input itself: an unpadded 1x1 kernel with stride 1."""
+    return all(r == 1 for r in kernel) and all(s == 1 for s in strides) and not any(b or a for b, a in pads)
+
+
+def _windows_in_columns(x: np.ndarray, kernel: Sequence[int], pads: Pads, strides: Sequence[int],
+                        dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
+    """The windows of ``x`` as a view ``(N, C, *kernel, *out)``, whose copy as ``(N, C * R, P)`` is the
+    im2col matrix."""
+    view = windows(x, pads, kernel, strides, dilations, out)  # (N, C, *out, *kernel)
+    nb = len(kernel)
+    return view.transpose((0, 1) + tuple(range(2 + nb, 2 + 2 * nb)) + tuple(range(2, 2 + nb)))
+
+
+def _convolve_biased(x: np.ndarray, kernel_and_bias: np.ndarray, kernel: Sequence[int], pads: Pads,
+                     strides: Sequence[int], dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
+    """:func:`_convolve` (one group) plus the bias, in the product: ``kernel_and_bias`` is the kernel as a
+    ``(K, C * R)`` matrix with the bias as one more column, and the columns get a row of ones, so each
+    output element is ``dot(w[k], window) + b[k]`` as one dot product of length ``C * R + 1``.
+
+    >>> x = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)
+    >>> kb = np.array([[1, 1, 0.5]], np.float32)   # a 1x1 kernel summing both channels, bias 0.5
+    >>> _convolve_biased(x, kb, (1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1), (2, 2))
+    array([[[[ 4.5,  6.5],
+             [ 8.5, 10.5]]]], dtype=float32)
+    """
+    n = x.shape[0]
+    depth = kernel_and_bias.shape[1] - 1
+    cols = np.empty((n, depth + 1, math.prod(out)), x.dtype)
+    cols[:, depth] = 1
+    if _is_pointwise(kernel, strides, pads):
+        cols[:, :depth] = x.reshape(n, depth, -1)
+    else:
+        view = _windows_in_columns(x, kernel, pads, strides, dilations, out)
+        cols[:, :depth].reshape(view.shape)[...] = view
+    y = np.matmul(kernel_and_bias, cols)  # (N, K, P)
+    return y.reshape((n, kernel_and_bias.shape[0]) + tuple(out))
 
 
 def _add_bias(y: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -399,6 +435,45 @@ class Convolution(_KernelOp):
             return _add_bias(y, bias[0] if bias else None)
 
         return (in_float(compute, x.dtype, x, w, *(() if b is None else (b,))),)
+
+    def with_fixed_weights(self, w: np.ndarray,
+                           b: np.ndarray | None) -> Callable[..., tuple[np.ndarray]] | None:
+        """:meth:`reference` for many inputs with one float32 kernel ``w`` and bias ``b`` (a network's
+        constants), or None where it would not be faster: the bias is added in the product, as one more
+        column of the kernel (made once, here) times a row of ones under the windows' columns, rather than
+        by a pass of its own over the output, which costs as much as the copy of the windows (a 3x3
+        convolution of 64 channels at 56x56: 1.47 ms against 1.61 ms). A 1x1 kernel reading its input as it
+        is would need that input copied for the row of ones: done where the input has fewer channels than
+        the output (64 to 256 at 56x56: 0.41 ms against 0.68 ms), not otherwise. Not for groups or other
+        dtypes. Each element's bias is the last term of its dot product rather than added after it, so
+        results agree with :meth:`reference`'s within float32 rounding.
+
+        >>> op = Convolution(1, (2, 2), (1, 1), (0, 0), (0, 0), (1, 1))
+        >>> kernel, bias = np.full((1, 1, 2, 2), 2, np.float32), np.full(1, 0.5, np.float32)
+        >>> op.with_fixed_weights(kernel, bias)(np.ones((1, 1, 3, 3), np.float32), kernel, bias)
+        (array([[[[8.5, 8.5],
+                 [8.5, 8.5]]]], dtype=float32),)
+        >>> pointwise = Convolution(1, (1, 1), (1, 1), (0, 0), (0, 0), (1, 1))   # 1 channel to 1
+        >>> pointwise.with_fixed_weights(kernel[..., :1, :1], bias) is None
+        True
+        """
+        explicit = tuple(zip(self.pre_padding, self.post_padding))  # a 1x1 kernel's SAME padding is 0 too
+        copies_input = _is_pointwise(self.kernel_size, self.stride, explicit)
+        if b is None or self.num_groups != 1 or w.dtype != np.float32 or b.dtype != np.float32 \
+                or copies_input and w.shape[1] >= w.shape[0]:
+            return None
+        kernel_and_bias = np.concatenate([w.reshape(w.shape[0], -1), b.reshape(-1, 1)], axis=1)
+
+        def form(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
+            sizes = x.shape[2:]
+            pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
+                               self.extents)
+            out = static_shape(window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
+                               for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
+            return (_convolve_biased(x, kernel_and_bias, self.kernel_size, pads, self.stride, self.dilation,
+                                     out),)
+
+        return form
 
 
 @attrs.frozen

@@ -21,6 +21,7 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import CACHED, UfuncForm, blocks, zeros_for
+from trtdsl.layers.convolution import Convolution
 from trtdsl.layers.softmax import SoftMax
 from trtdsl.reference.blas import threads_for_load
 
@@ -48,7 +49,7 @@ class Plan:
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
-            found = Program(values, layers, self._outputs, expected)
+            found = Program(values, layers, self._outputs, expected, fixed_weight_forms(layers, values))
             if len(self._programs) >= _SIZES_KEPT:
                 self._programs.clear()
             self._programs[key] = found
@@ -111,6 +112,20 @@ def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) 
 
 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
+
+
+def fixed_weight_forms(layers: Sequence[Node],
+                       constants: Mapping[Tensor, np.ndarray]) -> dict[Node, Callable[..., tuple[np.ndarray]]]:
+    """The faster forms of the convolutions whose kernel and bias are ``constants`` (see
+    :meth:`Convolution.with_fixed_weights`), made once per program."""
+    forms = {}
+    for node in layers:
+        if isinstance(node.op, Convolution) and len(node.inputs) == 3 \
+                and all(t in constants for t in node.inputs[1:]):
+            form = node.op.with_fixed_weights(*(constants[cast(Tensor, t)] for t in node.inputs[1:]))
+            if form is not None:
+                forms[node] = form
+    return forms
 
 
 class Program:
