@@ -146,6 +146,34 @@ def test_a_hoisted_product_written_into_by_later_layers_and_a_count_below_the_ex
     np.testing.assert_allclose(got["last"], (np.maximum(p, 0) + 2 * p).sum(0), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("bias_shape", [(512,), (1, 512), (2, 512), (2, 1)], ids=str)
+@pytest.mark.parametrize("with_carry", [False, True])  # True: the products' transposed form
+def test_a_hoisted_product_adds_its_bias_of_any_shape(bias_shape, with_carry):
+    """A bias that is one row goes into the hoisted product (a row of ``w`` more); one per row, or one
+    per column of the product, is added after it. Both against NumPy."""
+    rng = np.random.default_rng(7)
+    n = 512  # h @ w[4:] (512 x 512) large enough for with_fixed_b's transposed form
+    w = (rng.standard_normal((4 + n * with_carry, n)) / np.sqrt(4 + n * with_carry)).astype(np.float32)
+    b = rng.standard_normal(bias_shape).astype(np.float32)
+    net = td.Network("bias")
+    xs = net.input("xs", td.float32, (3, 2, 4))
+    with td.Loop(trip_count=3) as loop:
+        x = loop.iterate(xs)
+        h = loop.carry(np.zeros((2, n), np.float32))
+        new = td.tanh((td.concatenate([x, h], axis=1) if with_carry else x) @ w + b)
+        h.update(new)
+        out = loop.collect(new)
+    net.output("out", out)
+    xv = rng.standard_normal((3, 2, 4)).astype(np.float32)
+    got = net.run({"xs": xv})["out"]
+    assert len(_hoisted(net)) == 1
+    h, want = np.zeros((2, n)), []
+    for x in xv.astype(np.float64):
+        h = np.tanh((np.concatenate([x, h], axis=1) if with_carry else x) @ w + b)
+        want.append(h)
+    np.testing.assert_allclose(got, np.array(want), rtol=1e-4, atol=1e-5)
+
+
 def test_products_of_values_computed_in_the_loop_are_not_hoisted():
     # (x * h) @ w reads the carry; concatenate([x, h]) @ m multiplies by a matrix the loop changes;
     # p + h adds a carry, so p = x @ w2 is hoisted without that add
