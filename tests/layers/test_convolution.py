@@ -12,7 +12,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
-from trtdsl.reference.interpreter import fixed_weight_forms
+from trtdsl.reference.interpreter import fixed_weight_forms, plan
 from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, EMPTY
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
@@ -160,30 +160,32 @@ def test_conv_of_constant_weights_matches_index_formula(case):
 
 def test_the_bias_goes_into_the_product_where_that_is_faster():
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 4, 5, 5)).astype(np.float32)
+    x = rng.standard_normal((2, 4, 7, 7)).astype(np.float32)
 
     def weights(*shape):
         return rng.standard_normal(shape).astype(np.float32)
 
     net = td.Network("biased")
     t = net.input("x", td.float32, x.shape)
-    cases = {  # name: (kernel, bias, groups, padding, whether the bias goes into the product)
-        "windows": (weights(3, 4, 3, 3), weights(3), 1, 1, True),
-        "widening_1x1": (weights(8, 4, 1, 1), weights(8), 1, 0, True),
-        "narrowing_1x1": (weights(2, 4, 1, 1), weights(2), 1, 0, False),  # its input would be copied
-        "padded_1x1": (weights(2, 4, 1, 1), weights(2), 1, 1, True),
-        "no_bias": (weights(3, 4, 3, 3), None, 1, 1, False),
-        "grouped": (weights(4, 2, 3, 3), weights(4), 2, 1, False),
+    cases = {  # name: (kernel, bias, groups, padding, stride, whether the bias goes into the product)
+        "windows": (weights(3, 4, 3, 3), weights(3), 1, 1, 1, True),  # 49 positions, 36 weights each
+        "few_positions": (weights(3, 4, 3, 3), weights(3), 1, 1, 3, False),  # 9 positions
+        "widening_1x1": (weights(8, 4, 1, 1), weights(8), 1, 0, 1, True),
+        "narrowing_1x1": (weights(2, 4, 1, 1), weights(2), 1, 0, 1, False),  # its input would be copied
+        "padded_1x1": (weights(2, 4, 1, 1), weights(2), 1, 1, 1, True),
+        "no_bias": (weights(3, 4, 3, 3), None, 1, 1, 1, False),
+        "grouped": (weights(4, 2, 3, 3), weights(4), 2, 1, 1, False),
     }
-    for name, (w, b, groups, padding, _) in cases.items():
-        net.output(f"y_{name}", td.conv(t, w, b, padding=padding, groups=groups, name=name))
+    for name, (w, b, groups, padding, stride, _) in cases.items():
+        net.output(f"y_{name}", td.conv(t, w, b, padding=padding, stride=stride, groups=groups, name=name))
     constants = {n.outputs[0]: n.op.weights.array for n in net.nodes if n.op.kind == "Constant"}
-    forms = fixed_weight_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants)
+    expected = plan(net).expected({})
+    forms = fixed_weight_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants, expected)
     assert {n.name for n in forms} == {name for name, case in cases.items() if case[-1]}
 
     got = net.run({"x": x})
-    for name, (w, b, groups, padding, _) in cases.items():
-        want = naive_conv(x, w, b, (1, 1), (padding,) * 2, (padding,) * 2, (1, 1), groups,
+    for name, (w, b, groups, padding, stride, _) in cases.items():
+        want = naive_conv(x, w, b, (stride,) * 2, (padding,) * 2, (padding,) * 2, (1, 1), groups,
                           "explicit_round_down")
         assert_close(got[f"y_{name}"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
 

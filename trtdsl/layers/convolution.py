@@ -422,13 +422,17 @@ class Convolution(_KernelOp):
         check_output_dims(self, x, out)
         return (TensorType(x.dtype, x.shape[:1] + (self.num_output_maps,) + out),)
 
-    def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-        sizes = x.shape[2:]
+    def _geometry(self, sizes: Sequence[int]) -> tuple[Pads, tuple[int, ...]]:
+        """The padding and the output's spatial dims for an input of spatial dims ``sizes``."""
         pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
                            self.extents)
         out = static_shape(
             window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
             for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
+        return pads, out
+
+    def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        pads, out = self._geometry(x.shape[2:])
 
         def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
             y = _convolve(x, w, self.num_groups, pads, self.stride, self.dilation, out)
@@ -436,40 +440,38 @@ class Convolution(_KernelOp):
 
         return (in_float(compute, x.dtype, x, w, *(() if b is None else (b,))),)
 
-    def with_fixed_weights(self, w: np.ndarray,
-                           b: np.ndarray | None) -> Callable[..., tuple[np.ndarray]] | None:
+    def with_fixed_weights(self, w: np.ndarray, b: np.ndarray | None,
+                           positions: int) -> Callable[..., tuple[np.ndarray]] | None:
         """:meth:`reference` for many inputs with one float32 kernel ``w`` and bias ``b`` (a network's
-        constants), or None where it would not be faster: the bias is added in the product, as one more
-        column of the kernel (made once, here) times a row of ones under the windows' columns, rather than
-        by a pass of its own over the output, which costs as much as the copy of the windows (a 3x3
-        convolution of 64 channels at 56x56: 1.47 ms against 1.61 ms). A 1x1 kernel reading its input as it
-        is would need that input copied for the row of ones: done where the input has fewer channels than
-        the output (64 to 256 at 56x56: 0.41 ms against 0.68 ms), not otherwise. Not for groups or other
-        dtypes. Each element's bias is the last term of its dot product rather than added after it, so
-        results agree with :meth:`reference`'s within float32 rounding.
+        constants) giving outputs of ``positions`` positions per channel, or None where it would not pay:
+        the bias is added in the product, as one more column of the kernel times a row of ones under the
+        windows' columns, rather than by a pass of its own over the output, which costs about as much as
+        the copy of the windows (a 3x3 convolution of 64 channels at 56x56: 1.47 ms against 1.61 ms; 64 to
+        256 channels 1x1: 0.41 ms against 0.68 ms). The kernel with its bias column is a copy made here,
+        once: only where the output has at least as many positions as the kernel has weights per output
+        channel, so that the memory it takes stays small next to the time it saves (on ResNet-50, 2 MB of
+        its 100 MB of weights, and 2.5 ms a run). A 1x1 kernel reading its input as it is would need that
+        input copied for the row of ones: only where the input has fewer channels than the output. Not
+        for groups or other dtypes. Each element's bias is the last term of its dot product rather than
+        added after it, so results agree with :meth:`reference`'s within float32 rounding.
 
         >>> op = Convolution(1, (2, 2), (1, 1), (0, 0), (0, 0), (1, 1))
         >>> kernel, bias = np.full((1, 1, 2, 2), 2, np.float32), np.full(1, 0.5, np.float32)
-        >>> op.with_fixed_weights(kernel, bias)(np.ones((1, 1, 3, 3), np.float32), kernel, bias)
+        >>> op.with_fixed_weights(kernel, bias, 4)(np.ones((1, 1, 3, 3), np.float32), kernel, bias)
         (array([[[[8.5, 8.5],
                  [8.5, 8.5]]]], dtype=float32),)
-        >>> pointwise = Convolution(1, (1, 1), (1, 1), (0, 0), (0, 0), (1, 1))   # 1 channel to 1
-        >>> pointwise.with_fixed_weights(kernel[..., :1, :1], bias) is None
+        >>> op.with_fixed_weights(kernel, bias, 3) is None   # fewer positions than weights per channel
         True
         """
         explicit = tuple(zip(self.pre_padding, self.post_padding))  # a 1x1 kernel's SAME padding is 0 too
         copies_input = _is_pointwise(self.kernel_size, self.stride, explicit)
         if b is None or self.num_groups != 1 or w.dtype != np.float32 or b.dtype != np.float32 \
-                or copies_input and w.shape[1] >= w.shape[0]:
+                or positions < w[0].size or copies_input and w.shape[1] >= w.shape[0]:
             return None
         kernel_and_bias = np.concatenate([w.reshape(w.shape[0], -1), b.reshape(-1, 1)], axis=1)
 
         def form(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
-            sizes = x.shape[2:]
-            pads = window_pads(self.padding_mode, sizes, self.pre_padding, self.post_padding, self.stride,
-                               self.extents)
-            out = static_shape(window_output_dim(self.padding_mode, i, p[0], p[1], s, dk)
-                               for i, p, s, dk in zip(sizes, pads, self.stride, self.extents))
+            pads, out = self._geometry(x.shape[2:])
             return (_convolve_biased(x, kernel_and_bias, self.kernel_size, pads, self.stride, self.dilation,
                                      out),)
 

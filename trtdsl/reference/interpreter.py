@@ -9,6 +9,7 @@ promised, so a shape rule and its reference can never silently disagree.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from types import CodeType
 from typing import Any, Callable, Iterable, Mapping, Sequence, cast
@@ -49,7 +50,7 @@ class Plan:
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
-            found = Program(values, layers, self._outputs, expected, fixed_weight_forms(layers, values))
+            found = Program(values, layers, self._outputs, expected, fixed_weight_forms(layers, values, expected))
             if len(self._programs) >= _SIZES_KEPT:
                 self._programs.clear()
             self._programs[key] = found
@@ -114,15 +115,17 @@ def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 
-def fixed_weight_forms(layers: Sequence[Node],
-                       constants: Mapping[Tensor, np.ndarray]) -> dict[Node, Callable[..., tuple[np.ndarray]]]:
-    """The faster forms of the convolutions whose kernel and bias are ``constants`` (see
-    :meth:`Convolution.with_fixed_weights`), made once per program."""
+def fixed_weight_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray],
+                       expected: Expected) -> dict[Node, Callable[..., tuple[np.ndarray]]]:
+    """The faster forms of the convolutions whose kernel and bias are ``constants`` and whose output
+    shape ``expected`` knows (see :meth:`Convolution.with_fixed_weights`), made once per program."""
     forms = {}
     for node in layers:
-        if isinstance(node.op, Convolution) and len(node.inputs) == 3 \
+        want = expected.get(node.outputs[0])
+        if isinstance(node.op, Convolution) and len(node.inputs) == 3 and want is not None \
                 and all(t in constants for t in node.inputs[1:]):
-            form = node.op.with_fixed_weights(*(constants[cast(Tensor, t)] for t in node.inputs[1:]))
+            w, b = (constants[cast(Tensor, t)] for t in node.inputs[1:])
+            form = node.op.with_fixed_weights(w, b, math.prod(want[1][2:]))
             if form is not None:
                 forms[node] = form
     return forms
