@@ -121,9 +121,10 @@ def fixed_weight_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.nda
     shape ``expected`` knows (see :meth:`Convolution.with_fixed_weights`), made once per program."""
     forms = {}
     for node in layers:
+        if not isinstance(node.op, Convolution):
+            continue
         want = expected.get(node.outputs[0])
-        if isinstance(node.op, Convolution) and len(node.inputs) == 3 and want is not None \
-                and all(t in constants for t in node.inputs[1:]):
+        if len(node.inputs) == 3 and want is not None and all(t in constants for t in node.inputs[1:]):
             w, b = (constants[cast(Tensor, t)] for t in node.inputs[1:])
             form = node.op.with_fixed_weights(w, b, math.prod(want[1][2:]))
             if form is not None:
