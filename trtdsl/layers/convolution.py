@@ -450,7 +450,7 @@ class Convolution(_KernelOp):
         256 channels 1x1: 0.41 ms against 0.68 ms). The kernel with its bias column is a copy made here,
         once: only where the output has at least as many positions as the kernel has weights per output
         channel, so that the memory it takes stays small next to the time it saves (on ResNet-50, 2 MB of
-        its 100 MB of weights, and 2.5 ms a run). A 1x1 kernel reading its input as it is would need that
+        its 100 MB of weights, and about 3 ms a run). A 1x1 kernel reading its input as it is would need that
         input copied for the row of ones: only where the input has fewer channels than the output. Not
         for groups or other dtypes. Each element's bias is the last term of its dot product rather than
         added after it, so results agree with :meth:`reference`'s within float32 rounding.

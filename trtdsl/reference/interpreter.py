@@ -50,7 +50,8 @@ class Plan:
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
-            found = Program(values, layers, self._outputs, expected, fixed_weight_forms(layers, values, expected))
+            forms = fixed_weight_forms(layers, values, expected)
+            found = Program(values, layers, self._outputs, expected, forms)
             if len(self._programs) >= _SIZES_KEPT:
                 self._programs.clear()
             self._programs[key] = found
@@ -251,9 +252,9 @@ class Chain:
     The layers run as one generated function of one line per layer, so that a layer costs its kernel
     and little more (an add on 64x64 float32 takes 0.5 us; a loop over the layers' forms added some
     0.2 us per layer): a :class:`UfuncForm` is a call of its ufunc itself, any other form a call of the
-    form. A constant
-    holding one value is given to its ufunc as a 0-d array (the same values by broadcasting; a (1, 1)
-    operand costs 1.6 times as much), and a maximum with 0 (ReLU) takes :func:`zeros_for` the buffer.
+    form. A constant holding one value is given to its ufunc as a 0-d array (the same values by
+    broadcasting; a (1, 1) operand costs 1.6 times as much), and a maximum with 0 (ReLU) takes
+    :func:`zeros_for` the buffer.
 
     A chain on a C-contiguous buffer of more than ``CACHED`` values runs block by block along its first
     axis longer than 1 (the others sliced alike where they are not broadcast along it), each block
@@ -282,15 +283,15 @@ class Chain:
         buffer = self.source if not self.nodes else self.nodes[-1].outputs[0]
         step = len(self.nodes)
         args = []
-        for i, t in enumerate(node.inputs):
-            value = constants.get(cast(Tensor, t))
+        for i, t in enumerate(cast("tuple[Tensor, ...]", node.inputs)):  # in-place layers have them all
+            value = constants.get(t)
             if t is buffer:
                 args.append("b")
             elif value is not None and value.size == 1:
                 args.append(f"k{step}_{i}")
                 self.names[args[-1]] = value.reshape(())
             else:
-                args.append(f"o{self.others.setdefault(cast(Tensor, t), len(self.others))}")
+                args.append(f"o{self.others.setdefault(t, len(self.others))}")
         form = cast(Any, node.op).in_place(into)
         if isinstance(form, UfuncForm):
             self.names[f"f{step}"] = form.ufunc
@@ -302,7 +303,6 @@ class Chain:
         self.nodes.append(node)
         if isinstance(node.op, SoftMax):
             self.mixed.add(node.op.axis)
-        self.run = None
 
     def _compiled(self) -> _ChainRun:
         """The layers' calls as ``run(b, others, z)``: layer ``k`` on line ``k + 3``. The code is made of

@@ -516,8 +516,8 @@ class StandIn:
                 if not isinstance(value, (list, tuple)):
                     return value
                 obj = object.__new__(dims)
-                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed, and
-                # each item's index is its int (as int(item), without the call through the type)
+                # a value the check of Dims took (at most MAX_DIMS ints): _dims_values' test is not needed,
+                # and each item's index is its int (as int(item), without the call through the type)
                 obj._state = {"values": list(map(operator.index, value))}
                 return obj
         elif name in _SEQUENCE_CLASSES:
@@ -667,7 +667,8 @@ def _are_ints(values: list | tuple) -> bool:
 def _or_int_sequence(cls: type) -> Callable[[Any], bool]:
     """The test of a Dims or Permutation parameter of class ``cls``: an instance, or what pybind11 converts
     to one, a list or tuple of at most MAX_DIMS ints (one function: lowering passes Dims to most layers)."""
-    return lambda v: isinstance(v, cls) or isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v)
+    return lambda v: (isinstance(v, cls)
+                      or isinstance(v, (list, tuple)) and len(v) <= MAX_DIMS and _are_ints(v))
 
 
 def _or_converted(implicit: Callable[[Any], bool]) -> Callable[[type], Callable[[Any], bool]]:
