@@ -11,6 +11,8 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers import convolution
+from trtdsl.layers._blas import gemm_available
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
 from trtdsl.reference.interpreter import fixed_weight_forms, plan
 from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, EMPTY
@@ -189,6 +191,88 @@ def test_the_bias_goes_into_the_product_where_that_is_faster():
                           "explicit_round_down")
         assert_close(got[f"y_{name}"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
 
+
+
+WIDE = {  # name: (kernel, bias, padding, stride, dilation, mode, whether it sums shifted products)
+    "same_3x3": ((4, 16, 3, 3), True, ((1, 1), (1, 1)), (1, 1), (1, 1), "explicit_round_down", True),
+    "no_bias_row_dilated": ((3, 16, 3, 3), False, ((2, 0), (1, 2)), (1, 1), (2, 1), "explicit_round_down",
+                            True),
+    "round_up_1x3": ((2, 16, 1, 3), True, ((0, 1), (1, 1)), (1, 1), (1, 1), "explicit_round_up", True),
+    "same_upper_2x2": ((2, 16, 2, 2), True, None, (1, 1), (1, 1), "same_upper", True),
+    "few_channels": ((4, 8, 3, 3), True, ((1, 1), (1, 1)), (1, 1), (1, 1), "explicit_round_down", False),
+    "strided": ((4, 16, 3, 3), True, ((1, 1), (1, 1)), (2, 2), (1, 1), "explicit_round_down", False),
+    "narrow_output": ((4, 16, 1, 5), True, ((0, 0), (2, 2)), (1, 1), (1, 1), "explicit_round_down", False),
+}
+
+
+def wide_network(rng):
+    """A network of the WIDE convolutions of one input (of its first channels, as many as the kernel
+    takes), its input value and each layer's (kernel, bias)."""
+    x = rng.standard_normal((2, 16, 8, 16)).astype(np.float32)
+    net = td.Network("wide")
+    t = net.input("x", td.float32, x.shape)
+    weights = {}
+    for name, (shape, biased, padding, stride, dilation, mode, _) in WIDE.items():
+        w = rng.standard_normal(shape).astype(np.float32)
+        b = rng.standard_normal(shape[0]).astype(np.float32) if biased else None
+        weights[name] = w, b
+        pads = {} if padding is None else {"padding": padding}
+        net.output(f"y_{name}", td.conv(t[:, :shape[1]], w, b, stride=stride, dilation=dilation,
+                                         padding_mode=mode, name=name, **pads))
+    return net, x, weights
+
+
+def check_wide(net, x, weights):
+    got = net.run({"x": x})
+    for name, (_, _, padding, stride, dilation, mode, _) in WIDE.items():
+        pre, post = ((0, 0), (0, 0)) if padding is None else zip(*padding)
+        w, b = weights[name]
+        want = naive_conv(x[:, :w.shape[1]], w, b, stride, pre, post, dilation, 1, mode)
+        assert_close(got[f"y_{name}"], want.astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
+def forms_of(net):
+    constants = {n.outputs[0]: n.op.weights.array for n in net.nodes if n.op.kind == "Constant"}
+    return fixed_weight_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants,
+                              plan(net).expected({}))
+
+
+@pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a 64-bit CBLAS "
+                    "interface: convolutions keep im2col (the next test covers that)")
+def test_stride_1_kernels_over_16_channels_sum_shifted_products():
+    net, x, weights = wide_network(np.random.default_rng(1))
+    shifted = {node.name for node, form in forms_of(net).items() if form.__name__ == "shifted"}
+    assert shifted == {name for name, case in WIDE.items() if case[-1]}
+    check_wide(net, x, weights)
+
+
+@pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a 64-bit CBLAS "
+                    "interface")
+@given(case=conv_case())
+def test_shifted_products_match_the_index_formula_for_any_geometry(case):
+    """The shifted products themselves, for every stride, dilation, padding and mode (the interpreter
+    takes them for stride 1 only)."""
+    x, w, b, p = case
+    assume(p["groups"] == 1 and x.ndim == 4)
+    op = Convolution(w.shape[0], w.shape[2:], tuple(p["stride"]), tuple(p["pre"]), tuple(p["post"]),
+                     tuple(p["dilation"]), 1, PaddingMode(p["mode"]))
+    pads, out = op._geometry(x.shape[2:])
+    got = convolution._convolve_shifted(x, convolution._taps(w), op.kernel_size, b, pads, op.stride,
+                                        op.dilation, out)
+    assert_close(got, expected(naive_conv, case), rtol=1e-4, atol=1e-4)
+
+
+def test_without_blas_adding_products_convolutions_keep_their_columns(monkeypatch):
+    monkeypatch.setattr(convolution, "gemm_available", lambda: False)
+    net, x, weights = wide_network(np.random.default_rng(2))
+    assert not any(form.__name__ == "shifted" for form in forms_of(net).values())
+    check_wide(net, x, weights)
+
+
+def test_a_product_blas_refuses_falls_back_to_the_columns(monkeypatch):
+    monkeypatch.setattr(convolution, "gemm", lambda a, b, c, add: False)
+    net, x, weights = wide_network(np.random.default_rng(3))
+    check_wide(net, x, weights)
 
 @given(case=conv_case(transposed=True, max_side=4))
 def test_conv_transpose_matches_scatter_formula(case):

@@ -19,6 +19,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from trtdsl.layers._blas import openblas_libraries
+
 _RECHECK_S = 0.2
 _SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads")
 _GETTERS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", "openblas_get_num_threads")
@@ -26,16 +28,7 @@ _GETTERS = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_", 
 
 def _openblas() -> tuple[Any, Any] | None:
     """The (set, get) thread-count functions of the OpenBLAS this process has loaded, or None."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
+    for lib in openblas_libraries():
         for set_name, get_name in zip(_SETTERS, _GETTERS):
             setter, getter = getattr(lib, set_name, None), getattr(lib, get_name, None)
             if setter is not None and getter is not None:

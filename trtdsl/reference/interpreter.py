@@ -118,16 +118,17 @@ Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 def fixed_weight_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray],
                        expected: Expected) -> dict[Node, Callable[..., tuple[np.ndarray]]]:
-    """The faster forms of the convolutions whose kernel and bias are ``constants`` and whose output
+    """The faster forms of the convolutions whose kernel and bias (if any) are ``constants`` and whose output
     shape ``expected`` knows (see :meth:`Convolution.with_fixed_weights`), made once per program."""
     forms = {}
     for node in layers:
         if not isinstance(node.op, Convolution):
             continue
         want = expected.get(node.outputs[0])
-        if len(node.inputs) == 3 and want is not None and all(t in constants for t in node.inputs[1:]):
-            w, b = (constants[cast(Tensor, t)] for t in node.inputs[1:])
-            form = node.op.with_fixed_weights(w, b, math.prod(want[1][2:]))
+        bias = node.inputs[2] if len(node.inputs) == 3 else None
+        w, b = constants.get(node.input(1)), None if bias is None else constants.get(bias)
+        if want is not None and w is not None and (bias is None or b is not None):
+            form = node.op.with_fixed_weights(w, b, want[1][2:])
             if form is not None:
                 forms[node] = form
     return forms
