@@ -129,5 +129,3 @@ def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, add: bool) -> bool:
     fn = _gemm()
     return fn is not None and fn(a, b, c, add)
 
-
-__all__ = ["gemm", "gemm_available", "openblas_libraries"]
