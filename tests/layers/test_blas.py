@@ -63,6 +63,7 @@ def test_what_blas_cannot_take_is_refused_and_left_alone():
         (strided, b, c),
         (a, b, read_only),
         (a[None], b, c),  # not a matrix
+        (np.zeros(25, np.uint8)[1:].view(np.float32).reshape(2, 3), b, c),  # not aligned
     ]
     for x, y, out in refused:
         before = out.copy()

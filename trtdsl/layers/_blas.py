@@ -69,7 +69,8 @@ class _Gemm:
             return False
         m, k = a.shape
         n = b.shape[1]
-        if b.shape[0] != k or c.shape != (m, n) or not c.flags.writeable:
+        if b.shape[0] != k or c.shape != (m, n) or not c.flags.writeable \
+                or not (a.flags.aligned and b.flags.aligned and c.flags.aligned):
             return False
         la, lb, lc = _layout(a), _layout(b), _layout(c)
         if la is None or lb is None or lc is None:
