@@ -77,17 +77,20 @@ def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window
 
 
 def _fold_max(view: np.ndarray, window: Sequence[int]) -> np.ndarray:
-    """``np.fmax.reduce(view, axis=(last len(window) axes), initial=-np.inf)`` as one ``np.fmax`` per
-    window position over strided views of ``view`` (``(N, C, *out, *window)``), which is much faster than
-    NumPy's reduction over small trailing axes. The maximum is exact, so the order does not matter (except
-    for which sign a zero maximum of ``+0.0`` and ``-0.0`` takes, which neither fixes).
+    """``np.fmax.reduce(view, axis=(last len(window) axes))`` (NaN where a window holds only NaN) as one
+    ``np.fmax`` per window position over strided views of ``view`` (``(N, C, *out, *window)``), which is much
+    faster than NumPy's reduction over small trailing axes. The maximum is exact, so the order does not
+    matter (except for which sign a zero maximum of ``+0.0`` and ``-0.0`` takes, which neither fixes).
 
     >>> _fold_max(np.array([[1.0, np.nan], [np.nan, np.nan]]), (2,))
-    array([  1., -inf])
+    array([ 1., nan])
     """
-    result = np.full(view.shape[:view.ndim - len(window)], -np.inf, view.dtype)
-    for position in np.ndindex(*window):
-        np.fmax(result, view[(Ellipsis,) + position], out=result)
+    first, *rest = (view[(Ellipsis,) + position] for position in np.ndindex(*window))
+    if not rest:
+        return first.copy()
+    result = np.fmax(first, rest[0])
+    for values in rest[1:]:
+        np.fmax(result, values, out=result)
     return result
 
 
@@ -170,20 +173,23 @@ class Pooling(Op):
         dilation = (1,) * nb
 
         def maximum(x: np.ndarray) -> np.ndarray:
-            # The maximum is separable: one spatial axis at a time, last first, the first pass padding every
-            # axis (ROUND_UP's reach included) so that later ones need no copy. On (1, 64, 112, 112), 3x3
-            # windows, stride 2, this takes about 15% less time than all the window's positions at once.
+            # The maximum is separable: one spatial axis at a time, the first pass padding every axis
+            # (ROUND_UP's reach included) so that later ones need no copy. The first axis goes first: its
+            # windows' positions are whole rows, which np.fmax reads as contiguous runs, and the passes along
+            # the later axes, whose positions are strided, read the array it reduced. On (1, 64, 112, 112),
+            # 3x3 windows, stride 2: 0.92 ms, against 1.25 ms last axis first and about 1.45 ms for all the
+            # window's positions at once.
             padded = reach(pads, out, self.stride, self.window_size, sizes)
-            for d in reversed(range(nb)):
+            for d in range(nb):
                 along = [(j == d) for j in range(nb)]
                 kernel = tuple(f if on else 1 for f, on in zip(self.window_size, along))
-                extents = tuple(o if on else n + (sum(p) if d == nb - 1 else 0)
+                extents = tuple(o if on else n + (sum(p) if d == 0 else 0)
                                 for o, on, n, p in zip(out, along, x.shape[2:], padded))
-                view = windows(x, padded if d == nb - 1 else ((0, 0),) * nb, kernel,
+                view = windows(x, padded if d == 0 else ((0, 0),) * nb, kernel,
                                tuple(s if on else 1 for s, on in zip(self.stride, along)), dilation, extents,
                                -np.inf)
                 x = _fold_max(view, kernel)
-            return x
+            return np.fmax(x, -np.inf, out=x)  # a window of only NaN and padding gives -inf
 
         def average(x: np.ndarray) -> np.ndarray:
             total = windows(x, pads, self.window_size, self.stride, dilation, out).sum(axis=axes)
