@@ -177,8 +177,7 @@ class Pooling(Op):
             # (ROUND_UP's reach included) so that later ones need no copy. The first axis goes first: its
             # windows' positions are whole rows, which np.fmax reads as contiguous runs, and the passes along
             # the later axes, whose positions are strided, read the array it reduced. On (1, 64, 112, 112),
-            # 3x3 windows, stride 2: 0.92 ms, against 1.25 ms last axis first and about 1.45 ms for all the
-            # window's positions at once.
+            # 3x3 windows, stride 2: 1.05 ms, against 1.25 ms last axis first (each window folded from -inf).
             padded = reach(pads, out, self.stride, self.window_size, sizes)
             for d in range(nb):
                 along = [(j == d) for j in range(nb)]
