@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,8 @@ def _layout(x: np.ndarray) -> tuple[bool, int] | None:
 
 
 class _Gemm:
+    """CBLAS ``sgemm`` (``fn``, of the 64-bit integer interface) on NumPy arrays."""
+
     def __init__(self, fn: Any) -> None:
         i64, ptr = ctypes.c_int64, ctypes.c_void_p
         fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i64, i64, i64, ctypes.c_float, ptr, i64,
@@ -82,7 +85,7 @@ class _Gemm:
         return True
 
 
-def _agrees(gemm: _Gemm) -> bool:
+def _agrees(gemm: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], bool]) -> bool:
     """Whether ``gemm`` computes what ``np.matmul`` does, on small products of every layout."""
     rng = np.random.default_rng(0)
     for transposed in range(8):

@@ -322,7 +322,7 @@ def _convolve_shifted(x: np.ndarray, taps: np.ndarray, kernel: Sequence[int], b:
              [42., 50.]]]], dtype=float32)
     """
     n, c, h, w = x.shape
-    positions, k = taps.shape[:2]
+    k = taps.shape[1]
     (sh, sw), (dh, dw), (ho, wo) = strides, dilations, out
     shifts = [((r * dh % sh, q * dw % sw), (r * dh // sh, q * dw // sw))
               for r in range(kernel[0]) for q in range(kernel[1])]
@@ -504,10 +504,10 @@ class Convolution(_KernelOp):
         """:meth:`reference` for many inputs with one float32 kernel ``w`` and bias ``b`` (a network's
         constants; ``b`` None for a layer without one) giving outputs of spatial dims ``out``, or None where
         no faster form pays. The forms copy the kernel once, here: only where the output has at least as
-        many positions as the kernel has weights per output channel, so that the memory they take stays
-        small next to the time they save (on ResNet-50, a few MB of its 100 MB of weights). Not for groups
-        or other dtypes. Results agree with :meth:`reference`'s within float32 rounding: each output is
-        still one sum over the window, in another order.
+        many positions as the kernel has weights per output channel (half as many for shifted products), so
+        that the memory they take stays small next to the time they save (on ResNet-50, 4 MB of its 100 MB
+        of weights). Not for groups or other dtypes. Results agree with :meth:`reference`'s within float32
+        rounding: each output is still one sum over the window, in another order.
 
         - **Shifted products** (:func:`_convolve_shifted`), where BLAS can add products into an array
           (:func:`gemm_available`): a 2-D kernel of several positions, stride 1, at least 16 input channels
@@ -541,8 +541,8 @@ class Convolution(_KernelOp):
             taps = _taps(w)
 
             def shifted(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
-                pads, out = self._geometry(x.shape[2:])
-                y = _convolve_shifted(x, taps, kernel, b, pads, stride, dilation, out)
+                pads, dims = self._geometry(x.shape[2:])
+                y = _convolve_shifted(x, taps, kernel, b, pads, stride, dilation, dims)
                 return (self.reference(x, *fixed)[0] if y is None else y,)
 
             return shifted
@@ -553,8 +553,8 @@ class Convolution(_KernelOp):
         kernel_and_bias = np.concatenate([w.reshape(w.shape[0], -1), b.reshape(-1, 1)], axis=1)
 
         def form(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
-            pads, out = self._geometry(x.shape[2:])
-            return (_convolve_biased(x, kernel_and_bias, kernel, pads, stride, dilation, out),)
+            pads, dims = self._geometry(x.shape[2:])
+            return (_convolve_biased(x, kernel_and_bias, kernel, pads, stride, dilation, dims),)
 
         return form
 
