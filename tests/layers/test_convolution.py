@@ -14,7 +14,7 @@ from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers import convolution
 from trtdsl.layers._blas import gemm_available
 from trtdsl.layers.convolution import Convolution, Deconvolution, PaddingMode
-from trtdsl.reference.interpreter import fixed_weight_forms, plan
+from trtdsl.reference.interpreter import constant_forms, plan
 from backend_rows import Row, FLOATS, tensorrt_case, randn, tensorrt_expectation, Layer, Const, EMPTY
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
@@ -182,7 +182,7 @@ def test_the_bias_goes_into_the_product_where_that_is_faster():
         net.output(f"y_{name}", td.conv(t, w, b, padding=padding, stride=stride, groups=groups, name=name))
     constants = {n.outputs[0]: n.op.weights.array for n in net.nodes if n.op.kind == "Constant"}
     expected = plan(net).expected({})
-    forms = fixed_weight_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants, expected)
+    forms = constant_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants, expected, [])
     assert {n.name for n in forms} == {name for name, case in cases.items() if case[-1]}
 
     got = net.run({"x": x})
@@ -233,8 +233,8 @@ def check_wide(net, x, weights):
 
 def forms_of(net):
     constants = {n.outputs[0]: n.op.weights.array for n in net.nodes if n.op.kind == "Constant"}
-    return fixed_weight_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants,
-                              plan(net).expected({}))
+    return constant_forms([n for n in net.nodes if n.op.kind == "Convolution"], constants,
+                          plan(net).expected({}), [])
 
 
 @pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a 64-bit CBLAS "

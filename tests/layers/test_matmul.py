@@ -9,6 +9,8 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
+from trtdsl.layers import matmul as matmul_module
+from trtdsl.layers._blas import gemm_available
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 from backend_rows import Row, FLOATS, two_inputs, tensorrt_case, randn, tensorrt_expectation, Layer, Const
 
@@ -102,6 +104,76 @@ def test_matmul_follows_numpy_rank_rules(dtype, data):
     scale = np.einsum(f"{lhs},{rhs}->{out}", np.abs(a64.astype(np.float64)), np.abs(b64.astype(np.float64)))
     check(got, want, scale, dtype)
 
+
+def dense_network(rng):
+    """Products followed by biases in the forms a network writes them, each case's result an output of its
+    own: per case, (result, its NumPy formula in float64 of x, whether the product takes the bias in
+    (MatrixMultiply.with_bias)); and the inputs' values."""
+    x = rng.standard_normal((2, 3, 8)).astype(np.float32)
+    w = rng.standard_normal((8, 5)).astype(np.float32)
+    torch_w = np.ascontiguousarray(w.T)
+    b = rng.standard_normal(5).astype(np.float32)
+    full = rng.standard_normal((3, 5)).astype(np.float32)
+    product = lambda v: v @ w.astype(np.float64)
+    net = td.Network("dense")
+    t = net.input("x", td.float32, x.shape)
+    other = net.input("other", td.float32, (1, 1, 5))
+    shared = td.matmul(t, w, name="read_twice")
+    returned = td.matmul(t, w)  # unnamed: its output takes the output's name, no Identity between
+    linear = td.linear(t, torch_w, b)  # named by its product: the case names the product taking the bias
+    cases = {
+        linear.producer.input(0).producer.name: (linear, lambda v: product(v) + b, True),
+        "relu_after": (td.relu(td.matmul(t, w, name="relu_after") + b),
+                       lambda v: np.maximum(product(v) + b, 0), True),
+        "bias_first": (td.add(b, td.matmul(t, w, name="bias_first")), lambda v: b + product(v), True),
+        "full_matrix": (td.matmul(t, w, name="full_matrix") + full, lambda v: product(v) + full, False),
+        "not_constant": (td.matmul(t, w, name="not_constant") + other, lambda v: product(v) + 0.5, False),
+        "read_twice": (td.concatenate([shared + b, shared], axis=2),
+                       lambda v: np.concatenate([product(v) + b, product(v)], axis=2), False),
+        "returned": (returned + b, lambda v: product(v) + b, False),
+        "returned_product": (returned, product, None),  # the network's output: the sum cannot take it
+    }
+    for name, (result, _, _) in cases.items():
+        net.output(f"y_{name}", result)
+    return net, {"x": x, "other": np.full((1, 1, 5), 0.5, np.float32)}, cases
+
+
+def dense_forms(net):
+    from trtdsl.reference.interpreter import constant_forms, plan
+
+    the_plan = plan(net)
+    constants = {n.outputs[0]: n.op.weights.array for n in net.nodes if n.op.kind == "Constant"}
+    layers = [n for n in the_plan.nodes if n.op.kind != "Constant"]
+    return constant_forms(layers, constants, the_plan.expected({}), list(net.outputs.values()))
+
+
+def check_dense(net, feeds, cases):
+    got = net.run(feeds)
+    x = feeds["x"].astype(np.float64)
+    for name, (_, formula, _) in cases.items():
+        np.testing.assert_allclose(got[f"y_{name}"], formula(x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a 64-bit CBLAS "
+                    "interface: products and biases stay two steps (the next test covers that)")
+def test_a_dense_layers_product_takes_its_constant_bias_in():
+    net, feeds, cases = dense_network(np.random.default_rng(0))
+    taking = {node.name for node in dense_forms(net) if node.op.kind == "MatrixMultiply"}
+    assert taking == {name for name, case in cases.items() if case[-1]}
+    check_dense(net, feeds, cases)
+
+
+def test_without_blas_adding_products_the_bias_is_added_after(monkeypatch):
+    monkeypatch.setattr(matmul_module, "gemm_available", lambda: False)
+    net, feeds, cases = dense_network(np.random.default_rng(1))
+    assert not dense_forms(net)
+    check_dense(net, feeds, cases)
+
+
+def test_a_product_blas_refuses_adds_the_bias_after(monkeypatch):
+    monkeypatch.setattr(matmul_module, "gemm", lambda a, b, c, add: False)
+    net, feeds, cases = dense_network(np.random.default_rng(2))
+    check_dense(net, feeds, cases)
 
 def test_vector_vector_is_a_scalar():
     got = run_layer(lambda x, y: x @ y, np.array([1, 2, 3], np.float32), np.array([4, 5, 6], np.float32))

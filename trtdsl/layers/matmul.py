@@ -41,6 +41,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.layers._blas import gemm, gemm_available
 from trtdsl.layers._common import (
     as_tensor, broadcast_dim, expect_bool, expect_dtype, in_float, ndim_of, network_of,
 )
@@ -144,6 +145,43 @@ class MatrixMultiply(Op):
             return None
         transposed = np.ascontiguousarray(b.T)
         return lambda a, _: (np.matmul(transposed, a.T).T,)
+
+    def with_bias(self, bias: np.ndarray) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray]] | None:
+        """:meth:`reference` followed by the ElementWise SUM of ``bias``, a float32 constant of one row
+        (``(1, ..., 1, N)``, the output's rank) that the product's only reader adds (a dense layer's bias),
+        or None where it does not apply: the output holds the bias first and BLAS adds the product into it
+        (:func:`gemm`), where a batch of rows times one matrix lands. This spares the addition's pass over
+        the output, which reads and writes it (on 256 x 784 times 784 x 1024, 1.15 ms against 1.27 ms with
+        a ReLU after it). Elsewhere (several matrices, a layout BLAS cannot read) it adds the bias after the
+        product. Each element's bias is the first term of its sum rather than added after it, so results
+        agree within float32 rounding.
+
+        >>> product = MatrixMultiply(MatrixOperation.NONE, MatrixOperation.TRANSPOSE)
+        >>> product.with_bias(np.full((1, 2), 0.5, np.float32))(np.ones((3, 4), np.float32),
+        ...                                                      np.ones((2, 4), np.float32))[0]
+        array([[4.5, 4.5],
+               [4.5, 4.5],
+               [4.5, 4.5]], dtype=float32)
+        """
+        if self.op0 is not _M.NONE or self.op1 not in (_M.NONE, _M.TRANSPOSE) or bias.dtype != np.float32 \
+                or bias.shape[:-1] != (1,) * (bias.ndim - 1) or not gemm_available():
+            return None
+        row = bias.reshape(-1)
+
+        def form(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
+            if a.dtype == b.dtype == np.float32 and b.shape[:-2] == (1,) * (b.ndim - 2) \
+                    and b.ndim <= a.ndim == bias.ndim and a.size and b.size:
+                matrix: np.ndarray = b.reshape(b.shape[-2:])
+                matrix = matrix.T if self.op1 is _M.TRANSPOSE else matrix
+                if matrix.shape[-1] == row.size:
+                    y = np.empty(a.shape[:-1] + matrix.shape[-1:], np.float32)
+                    rows = y.reshape(-1, row.size)
+                    rows[...] = row
+                    if gemm(a.reshape(-1, a.shape[-1]), matrix, rows, True):
+                        return (y,)
+            return (self.reference(a, b)[0] + bias,)
+
+        return form
 
     def _product(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if self.op0 is _M.TRANSPOSE:

@@ -23,6 +23,8 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import CACHED, UfuncForm, blocks, zeros_for
 from trtdsl.layers.convolution import Convolution
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
+from trtdsl.layers.matmul import MatrixMultiply
 from trtdsl.layers.softmax import SoftMax
 from trtdsl.reference.blas import threads_for_load
 
@@ -50,7 +52,7 @@ class Plan:
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
-            forms = fixed_weight_forms(layers, values, expected)
+            forms = constant_forms(layers, values, expected, self._outputs)
             found = Program(values, layers, self._outputs, expected, forms)
             if len(self._programs) >= _SIZES_KEPT:
                 self._programs.clear()
@@ -116,22 +118,60 @@ def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
 
 
-def fixed_weight_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray],
-                       expected: Expected) -> dict[Node, Callable[..., tuple[np.ndarray]]]:
-    """The faster forms of the convolutions whose kernel and bias (if any) are ``constants`` and whose output
-    shape ``expected`` knows (see :meth:`Convolution.with_fixed_weights`), made once per program."""
-    forms = {}
+def constant_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray], expected: Expected,
+                   outputs: Iterable[Tensor]) -> dict[Node, Callable[..., tuple[np.ndarray, ...]]]:
+    """The faster forms of layers with constant operands, made once per program (``outputs``: the values
+    the caller gets):
+
+    - a convolution whose kernel and bias (if any) are ``constants`` and whose output shape ``expected``
+      knows (:meth:`Convolution.with_fixed_weights`);
+    - a matrix product whose only reader is an ElementWise SUM of a constant row, a dense layer's bias
+      (:meth:`MatrixMultiply.with_bias`): the product takes the bias in, and the sum passes its value on."""
+    readers: dict[Tensor, list[Node]] = {}
     for node in layers:
-        if not isinstance(node.op, Convolution):
-            continue
-        want = expected.get(node.outputs[0])
-        bias = node.inputs[2] if len(node.inputs) == 3 else None
-        w, b = constants.get(node.input(1)), None if bias is None else constants.get(bias)
-        if want is not None and w is not None and (bias is None or b is not None):
-            form = node.op.with_fixed_weights(w, b, want[1][2:])
+        for t in node.inputs:
+            if t is not None:
+                readers.setdefault(t, []).append(node)
+    kept = set(outputs)
+    forms: dict[Node, Callable[..., tuple[np.ndarray, ...]]] = {}
+    for node in layers:
+        op = node.op
+        if isinstance(op, Convolution):
+            want = expected.get(node.outputs[0])
+            bias = node.inputs[2] if len(node.inputs) == 3 else None
+            w, b = constants.get(node.input(1)), None if bias is None else constants.get(bias)
+            if want is not None and w is not None and (bias is None or b is not None):
+                form = op.with_fixed_weights(w, b, want[1][2:])
+                if form is not None:
+                    forms[node] = form
+        elif isinstance(op, MatrixMultiply):
+            product = node.outputs[0]
+            users = readers.get(product, [])
+            if product in kept or len(users) != 1:
+                continue
+            (add,) = users
+            sum_of = add.op.op if isinstance(add.op, ElementWise) else None
+            if sum_of is not ElementWiseOperation.SUM or len(add.inputs) != 2 \
+                    or expected.get(product) is None or expected.get(add.outputs[0]) != expected[product]:
+                continue
+            first = add.inputs[0] is product
+            other = add.inputs[1] if first else add.inputs[0]
+            row = None if other is None or other is product else constants.get(other)
+            form = None if row is None else op.with_bias(row)
             if form is not None:
                 forms[node] = form
+                forms[add] = first_input if first else second_input
     return forms
+
+
+def first_input(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
+    """A layer's form passing its first input on (its work done by the layer that made that input)."""
+    return (a,)
+
+
+def second_input(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
+    """A layer's form passing its second input on (its work done by the layer that made that input)."""
+    return (b,)
 
 
 class Program:
@@ -148,9 +188,10 @@ class Program:
     plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
     over fresh memory; the values are the same (the same ufuncs, element by element). Consecutive such
     layers writing into one buffer are one step (:class:`Chain`). ``forms`` gives layers another form
-    of their op's reference (a loop's product by a fixed matrix); ``rewired`` gives such a form the
-    values it reads in the place of the layer's inputs (keys of ``values`` that no layer makes, such as
-    a loop's hoisted products). A layer with another form never writes into its inputs."""
+    of their op's reference (:func:`constant_forms`, a loop's product by a fixed matrix); ``rewired``
+    gives such a form the values it reads in the place of the layer's inputs (keys of ``values`` that no
+    layer makes, such as a loop's hoisted products). A layer with another form never writes into its
+    inputs."""
 
     def __init__(self, constants: dict[Tensor, np.ndarray], layers: list[Node], outputs: list[Tensor],
                  expected: Expected, forms: Mapping[Node, Callable[..., tuple[np.ndarray, ...]]] = {},

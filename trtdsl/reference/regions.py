@@ -35,8 +35,8 @@ from trtdsl.ir.structure import Frame, Structure, analyze, describe
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
-from trtdsl.reference.interpreter import (Expected, Program, check_result, evaluate_node, failure, free_after,
-                                         getter, needed_nodes)
+from trtdsl.reference.interpreter import (Expected, Program, check_result, evaluate_node, failure,
+                                         first_input, free_after, getter, needed_nodes, second_input)
 
 # A step of a block: a layer, or a nested loop or conditional.
 Step = Any
@@ -390,7 +390,7 @@ class _Body:
                 forms[hoist.product] = hoist.form(values, bindings, expected[product][1][0])
                 rewired[hoist.product] = hoist.reads
                 if hoist.bias is not None:
-                    forms[hoist.bias] = _first if hoist.bias.inputs[0] is product else _second
+                    forms[hoist.bias] = first_input if hoist.bias.inputs[0] is product else second_input
             self.hoisted = list(self.hoists)
             steps = _still_needed(self.steps, self.keep, rewired)
             self.program = Program({}, steps, self.keep, expected, forms, rewired)
@@ -552,14 +552,6 @@ def _fixed_product(w: np.ndarray, rows: int) -> tuple[Callable[[np.ndarray], np.
         return (lambda a: fixed(a, w)[0]), True
     w = np.ascontiguousarray(w)
     return (lambda a: np.matmul(a, w)), False
-
-
-def _first(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
-    return (a,)
-
-
-def _second(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:
-    return (b,)
 
 
 def _hoists(steps: list[Step], iterators: list[tuple[Any, ...]], interior: list[Tensor],
