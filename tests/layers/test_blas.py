@@ -80,3 +80,12 @@ def test_a_blas_that_disagrees_with_numpy_is_not_used():
         return True
 
     assert not _agrees(wrong) and _agrees(right)
+
+
+@needs_blas
+def test_an_output_sharing_memory_with_an_operand_is_refused():
+    x = np.arange(16, dtype=np.float32).reshape(4, 4)
+    before = x.copy()
+    assert not gemm(x, x, x, False)
+    assert not gemm(x[:, :2], np.ones((2, 2), np.float32), x[:, 2:], True)  # the same array's columns
+    np.testing.assert_array_equal(x, before)

@@ -73,7 +73,8 @@ class _Gemm:
         m, k = a.shape
         n = b.shape[1]
         if b.shape[0] != k or c.shape != (m, n) or not c.flags.writeable \
-                or not (a.flags.aligned and b.flags.aligned and c.flags.aligned):
+                or not (a.flags.aligned and b.flags.aligned and c.flags.aligned) \
+                or np.may_share_memory(c, a) or np.may_share_memory(c, b):  # BLAS reads what it writes
             return False
         la, lb, lc = _layout(a), _layout(b), _layout(c)
         if la is None or lb is None or lc is None:
@@ -119,7 +120,8 @@ def gemm_available() -> bool:
 
 def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, add: bool) -> bool:
     """``c[...] = a @ b``, or ``c[...] += a @ b`` if ``add``, for 2-D float32 arrays of which each has unit
-    stride along its rows or down its columns (strided views of larger arrays included), by NumPy's OpenBLAS
+    stride along its rows or down its columns (strided views of larger arrays included; ``c`` apart from
+    ``a`` and ``b``), by NumPy's OpenBLAS
     (``sgemm``, ``beta = 1`` to add). Returns False, having done nothing, where BLAS cannot take them or is
     not available (see :func:`gemm_available`); each element is one dot product, summed in BLAS's order.
 
