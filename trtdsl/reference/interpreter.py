@@ -12,7 +12,7 @@ import functools
 import math
 import operator
 from types import CodeType
-from typing import Any, Callable, Iterable, Mapping, Sequence, cast
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence, cast
 
 import numpy as np
 
@@ -146,22 +146,31 @@ def constant_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray
                     forms[node] = form
         elif isinstance(op, MatrixMultiply):
             product = node.outputs[0]
-            users = readers.get(product, [])
-            if product in kept or len(users) != 1:
+            added = sole_sum(product, readers.get(product, []), kept)
+            if added is None:
                 continue
-            (add,) = users
-            sum_of = add.op.op if isinstance(add.op, ElementWise) else None
-            if sum_of is not ElementWiseOperation.SUM or len(add.inputs) != 2 \
-                    or expected.get(product) is None or expected.get(add.outputs[0]) != expected[product]:
-                continue
-            first = add.inputs[0] is product
-            other = add.inputs[1] if first else add.inputs[0]
-            row = None if other is None or other is product else constants.get(other)
+            add, other = added
+            row = constants.get(other)
             form = None if row is None else op.with_bias(row)
             if form is not None:
                 forms[node] = form
-                forms[add] = first_input if first else second_input
+                forms[add] = first_input if add.inputs[0] is product else second_input
     return forms
+
+
+def sole_sum(product: Tensor, readers: Sequence[Any], kept: Container[Tensor]) -> tuple[Node, Tensor] | None:
+    """The ElementWise SUM that is the only reader of ``product`` (``readers``: the steps reading it; not a
+    value in ``kept``, which the caller gets), adding it once to another tensor into a result of its shape,
+    and that other tensor; else None. A bias added to a product, which the product can take in."""
+    if product in kept or len(readers) != 1:
+        return None
+    (add,) = readers
+    if not isinstance(add, Node) or not isinstance(add.op, ElementWise) \
+            or add.op.op is not ElementWiseOperation.SUM or add.outputs[0].shape != product.shape \
+            or sum(t is product for t in add.inputs) != 1:
+        return None
+    (other,) = (t for t in add.inputs if t is not product)
+    return add, cast(Tensor, other)
 
 
 def first_input(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray]:

@@ -36,7 +36,8 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 from trtdsl.loops.ops import IteratorLayer, LoopOutputLayer
 from trtdsl.reference.interpreter import (Expected, Program, check_result, evaluate_node, failure,
-                                         first_input, free_after, getter, needed_nodes, second_input)
+                                         first_input, free_after, getter, needed_nodes, second_input,
+                                         sole_sum)
 
 # A step of a block: a layer, or a nested loop or conditional.
 Step = Any
@@ -588,14 +589,8 @@ def _hoists(steps: list[Step], iterators: list[tuple[Any, ...]], interior: list[
         if len(directions) != 1:
             continue
         out = node.outputs[0]
-        users = readers.get(out, [])
-        bias = users[0] if len(users) == 1 and out not in kept else None
-        if not isinstance(bias, Node) or bias.op.kind != "ElementWise" \
-                or getattr(getattr(bias.op, "op", None), "_name_", None) != "SUM" \
-                or bias.outputs[0].shape != out.shape \
-                or any(t in inside for t in bias.inputs if t is not out) \
-                or sum(t is out for t in bias.inputs) != 1:
-            bias = None
+        added = sole_sum(out, readers.get(out, []), kept)
+        bias = added[0] if added is not None and added[1] not in inside else None
         found.append(_Hoist(node, parts, sources, bias))
     return found
 
