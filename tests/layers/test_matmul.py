@@ -175,6 +175,26 @@ def test_a_product_blas_refuses_adds_the_bias_after(monkeypatch):
     net, feeds, cases = dense_network(np.random.default_rng(2))
     check_dense(net, feeds, cases)
 
+@pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a 64-bit CBLAS "
+                    "interface: no product takes its bias in")
+def test_a_one_row_dense_layer_leaves_its_product_to_numpy(monkeypatch):
+    # one row is a vector-matrix product, which NumPy gives to gemv; gemm would pack the whole matrix
+    real, rows = matmul_module.gemm, []
+    monkeypatch.setattr(matmul_module, "gemm", lambda a, b, c, add: rows.append(a.shape[0]) or real(a, b, c, add))
+    rng = np.random.default_rng(3)
+    w, b = rng.standard_normal((10, 64)).astype(np.float32), rng.standard_normal(10).astype(np.float32)
+    feeds = {"one": rng.standard_normal((1, 64)).astype(np.float32),
+             "four": rng.standard_normal((4, 64)).astype(np.float32)}
+    net = td.Network("classifiers")
+    for name, value in feeds.items():
+        net.output(name + "_y", td.linear(net.input(name, td.float32, value.shape), w, b))
+    got = net.run(feeds)
+    for name, value in feeds.items():
+        np.testing.assert_allclose(got[name + "_y"], value.astype(np.float64) @ w.T.astype(np.float64) + b,
+                                   rtol=1e-5, atol=1e-5)
+    assert rows == [4]
+
+
 def test_vector_vector_is_a_scalar():
     got = run_layer(lambda x, y: x @ y, np.array([1, 2, 3], np.float32), np.array([4, 5, 6], np.float32))
     assert got.shape == () and got.dtype == np.float32 and float(got) == 32.0
