@@ -52,6 +52,7 @@ class Plan:
             values: dict[Tensor, np.ndarray] = {}
             for node in constants:
                 evaluate_node(node, values, dict(bindings), expected)
+            layers = fold_views(layers, values, bindings, expected)
             forms = constant_forms(layers, values, expected, self._outputs)
             found = Program(values, layers, self._outputs, expected, forms)
             if len(self._programs) >= _SIZES_KEPT:
@@ -116,6 +117,31 @@ def free_after(uses: Sequence[Iterable[Tensor | None]], keep: Iterable[Tensor]) 
 
 
 Expected = dict[Tensor, tuple[np.dtype, tuple[int, ...]]]
+
+
+# Layer kinds whose reference may return a view of an input (a reshape, a transpose, a slice)
+_VIEW_KINDS = frozenset({"Shuffle", "Unsqueeze", "Squeeze", "Slice", "Identity"})
+
+
+def fold_views(layers: Sequence[Node], values: dict[Tensor, np.ndarray], bindings: dict[str, int],
+               expected: Expected) -> list[Node]:
+    """``layers`` less those whose inputs are all constants (in ``values``) and whose result is a view of
+    one of them, such as a weight given a leading 1 for a batched product (``td.linear`` on a 3-D input):
+    their results go into ``values`` as constants, the same array on every run (a constant's array is
+    read-only, and so are its views). Each layer of these kinds on constants is evaluated once, here (one
+    that fails, fails here, with its own name and line)."""
+    left = []
+    for node in layers:
+        inputs = [t for t in node.inputs if t is not None]
+        if node.op.kind in _VIEW_KINDS and inputs and all(t in values for t in inputs):
+            scratch = {t: values[t] for t in inputs}
+            evaluate_node(node, scratch, dict(bindings), expected)
+            results = [scratch[t] for t in node.outputs]
+            if all(any(np.may_share_memory(r, scratch[t]) for t in inputs) for r in results):
+                values.update(zip(node.outputs, results))
+                continue
+        left.append(node)
+    return left
 
 
 def constant_forms(layers: Sequence[Node], constants: Mapping[Tensor, np.ndarray], expected: Expected,
