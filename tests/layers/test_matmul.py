@@ -180,7 +180,12 @@ def test_a_product_blas_refuses_adds_the_bias_after(monkeypatch):
 def test_a_one_row_dense_layer_leaves_its_product_to_numpy(monkeypatch):
     # one row is a vector-matrix product, which NumPy gives to gemv; gemm would pack the whole matrix
     real, rows = matmul_module.gemm, []
-    monkeypatch.setattr(matmul_module, "gemm", lambda a, b, c, add: rows.append(a.shape[0]) or real(a, b, c, add))
+
+    def recorded(a, b, c, add):
+        rows.append(a.shape[0])
+        return real(a, b, c, add)
+
+    monkeypatch.setattr(matmul_module, "gemm", recorded)
     rng = np.random.default_rng(3)
     w, b = rng.standard_normal((10, 64)).astype(np.float32), rng.standard_normal(10).astype(np.float32)
     feeds = {"one": rng.standard_normal((1, 64)).astype(np.float32),

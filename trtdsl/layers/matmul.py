@@ -155,8 +155,8 @@ class MatrixMultiply(Op):
         a ReLU after it). Elsewhere (several matrices, a layout BLAS cannot read) it adds the bias after the
         product; so it does for one row or one column, a product NumPy gives to BLAS's ``gemv``, which
         reads the matrix once where ``gemm`` packs all of it first (ResNet-50's classifier, 1 x 2048 times
-        2048 x 1000: 0.13 ms against 0.56 ms). Each element's bias is the first term of its sum rather than added after it, so results
-        agree within float32 rounding.
+        2048 x 1000: 0.13 ms against 0.56 ms). Each element's bias is the first term of its sum rather than
+        added after it, so results agree within float32 rounding.
 
         >>> product = MatrixMultiply(MatrixOperation.NONE, MatrixOperation.TRANSPOSE)
         >>> product.with_bias(np.full((1, 2), 0.5, np.float32))(np.ones((3, 4), np.float32),
