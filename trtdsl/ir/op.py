@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from typing import Any, ClassVar, Mapping, Optional, Sequence, cast
+from typing import Any, Callable, ClassVar, Mapping, Optional, Sequence, cast
 
 import attrs
 import numpy as np
@@ -237,6 +237,12 @@ class Op:
         """Compute the outputs with NumPy, as TensorRT does. Subclasses name the inputs (arrays, None for
         an absent optional one) as parameters, in :attr:`input_names` order."""
         raise NotImplementedError(f"{type(self).__name__}.reference")
+
+    def reference_for(self, inputs: Sequence[tuple[np.dtype, tuple[int, ...]]]) -> Callable[..., Any] | None:
+        """:meth:`reference` for inputs of the dtypes and shapes ``inputs`` (one pair per input, all given),
+        known when the reference interpreter makes a program: the same operations with the work that depends
+        only on them done once, or None where there is nothing to do once (the default)."""
+        return None
 
     def label(self) -> str:
         """The op as the textual IR names it, e.g. ``Activation[RELU]``: the kind, and the values of the

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import enum
 import math
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import attrs
 import numpy as np
@@ -170,18 +170,32 @@ class Activation(Op):
         expect_dtype(self, "x", x, allowed)
         return (x,)
 
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _formula(self) -> tuple[Callable[[np.ndarray, float, float], np.ndarray], Any, Any]:
+        """The formula of the type, with alpha and beta as float32."""
         name = self.type._name_
-        fn = _FORMULAS_BY_NAME[name]
         if name in _NO_PARAMETERS:  # np.float32(v) costs as much as a small layer's arithmetic
-            alpha = beta = _ZERO
-        else:
-            alpha, beta = np.float32(self.alpha), np.float32(self.beta)
+            return _FORMULAS_BY_NAME[name], _ZERO, _ZERO
+        return _FORMULAS_BY_NAME[name], np.float32(self.alpha), np.float32(self.beta)
+
+    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        fn, alpha, beta = self._formula()
         if x.dtype is _FLOAT32:  # float32 formulas give float32 (the interpreter checks it)
             return (fn(x, alpha, beta),)
         if x.dtype.kind in "iu":
             return (np.maximum(x, 0).astype(x.dtype),)
         return (in_float(lambda v: fn(v, alpha, beta), x.dtype, x),)
+
+    def reference_for(self, inputs: Sequence[tuple[np.dtype, tuple[int, ...]]]) -> Any:
+        """For a float32 input, :meth:`reference` with its formula and parameters looked up once.
+
+        >>> Activation(ActivationType.RELU).reference_for([(np.dtype(np.float32), (2,))])(
+        ...     np.array([-1.0, 2.0], np.float32))[0]
+        array([0., 2.], dtype=float32)
+        """
+        if len(inputs) != 1 or inputs[0][0] != _FLOAT32:
+            return None
+        fn, alpha, beta = self._formula()
+        return lambda x: (fn(x, alpha, beta),)
 
     def in_place(self, index: int) -> Callable[[np.ndarray], tuple[np.ndarray]] | None:
         """For a float32 input, :meth:`reference` computed into the input (whose value nothing reads

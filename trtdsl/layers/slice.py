@@ -204,6 +204,23 @@ class Slice(Op):
             out = np.take(out, index, axis=axis)
         return (out,)
 
+    def reference_for(self, inputs: Sequence[tuple[np.dtype, tuple[int, ...]]]) -> Any:
+        """For a slice of static parameters whose coordinates all lie inside its input (the mode playing no
+        part), the basic index worked out once: ``lambda x: (x[index],)``, a view as :meth:`reference`
+        gives. An LSTM's four gate slices per step took 1.4 us each in :meth:`reference`.
+
+        >>> read = Slice((0, 1), (2, 2), (1, 2)).reference_for([(np.dtype(np.float32), (3, 4))])
+        >>> read(np.arange(12, dtype=np.float32).reshape(3, 4))[0]
+        array([[1., 3.],
+               [5., 7.]], dtype=float32)
+        """
+        if len(inputs) != 1 or not inputs[0][1] or self.mode is _M.FILL:
+            return None
+        index = _inside_index(self.start, self.size, self.stride, inputs[0][1])
+        if index is None:
+            return None
+        return lambda x: (x[index],)
+
 
 @functools.lru_cache(maxsize=1024)
 def _inside_index(start: tuple[DimLike, ...], size: tuple[DimLike, ...], stride: tuple[DimLike, ...],

@@ -252,7 +252,8 @@ class Program:
                                    tuple(slot[t] for t in gone)))
             elif into is None:
                 chain = None
-                op = Form(forms[node]) if node in forms else node.op
+                form = forms.get(node) or _reference_for(node, expected)
+                op = node.op if form is None else Form(form)
                 self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
             else:
@@ -299,6 +300,15 @@ class Program:
                 slots[i] = None
         for t, i in self.outputs:
             values[t] = slots[i]
+
+
+def _reference_for(node: Node, expected: Expected) -> Callable[..., tuple[np.ndarray, ...]] | None:
+    """The layer's reference for the dtypes and shapes its inputs have in a program (``expected``), where its
+    op has such a form (:meth:`Op.reference_for`) and they are all known."""
+    types = [expected.get(t) for t in node.inputs if t is not None]
+    if len(types) != len(node.inputs) or None in types:
+        return None
+    return node.op.reference_for(cast("list[tuple[np.dtype, tuple[int, ...]]]", types))
 
 
 # Layer kinds whose reference returns new arrays that share memory with nothing else (no view of an
