@@ -670,3 +670,30 @@ def test_pointwise_conv_matches_index_formula(data):
          "dilation": [1] * len(sizes), "groups": groups, "mode": "explicit_round_down",
          "padding": ((0, 0),) * len(sizes)}
     assert_close(build(td.conv, (x, w, b, p)), expected(naive_conv, (x, w, b, p)), rtol=1e-4, atol=1e-4)
+
+
+def test_a_network_infers_a_repeated_convolution_once(monkeypatch):
+    """The network keeps the output types of each convolution it checked, by op and input types: a
+    repeated one (a ResNet's blocks) is not checked again, and anything that differs is."""
+    inferred = []
+    infer = Convolution.infer
+    monkeypatch.setattr(Convolution, "infer", lambda op, inputs: inferred.append(op) or infer(op, inputs))
+    w = np.ones((4, 2, 3, 3), np.float32)
+    net = td.Network("memo")
+    x = net.input("x", td.float32, (1, 2, 8, 8))
+    first = td.conv(x, w, np.zeros(4, np.float32), padding=1)
+    again = td.conv(x, w, np.zeros(4, np.float32), padding=1)
+    assert len(inferred) == 1 and again.type == first.type == td.TensorType(td.float32, (1, 4, 8, 8))
+    strided = td.conv(x, w, np.zeros(4, np.float32), padding=1, stride=2)  # another op
+    wider = td.conv(net.input("y", td.float32, (1, 2, 8, 16)), w, padding=1)  # another input type
+    assert len(inferred) == 3 and strided.shape == (1, 4, 4, 4) and wider.shape == (1, 4, 8, 16)
+    # the checks that come before the types stay: a kernel of another network is refused
+    foreign = td.Network("other").constant(w)
+    with pytest.raises(ArgumentError, match="belongs to network .other."):
+        td.conv(x, foreign, padding=1)
+    with pytest.raises(ShapeError, match="kernel"):  # as is a layer whose check fails, every time
+        td.conv(x, np.ones((4, 3, 3, 3), np.float32), padding=1)
+    # and another network checks its own layers
+    other = td.Network("fresh")
+    td.conv(other.input("x", td.float32, (1, 2, 8, 8)), w, padding=1)
+    assert len(inferred) == 5

@@ -86,6 +86,7 @@ class Network:
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
+        self._inferred: dict[tuple[Any, ...], tuple[TensorType, ...]] = {}  # see _add's memo
 
     def __repr__(self) -> str:
         return f"Network({self.name!r}, {len(self.nodes)} layers)"
@@ -264,7 +265,7 @@ class Network:
         return self._add(op, inputs, name, 1)[0]
 
     def _add(self, op: Op, inputs: Sequence[Tensor | None], name: str | None, at: Where,
-             out_types: tuple[TensorType, ...] | None = None) -> tuple[Tensor, ...]:
+             out_types: tuple[TensorType, ...] | None = None, memo: bool = False) -> tuple[Tensor, ...]:
         """:meth:`add` and :meth:`add1`, which pass ``at=1``: the search for the layer's location starts
         ``at`` frames beyond this one's caller, the frames in between being trtdsl's own (add1's, which
         the search would make a frame object of to find that out). A layer function of trtdsl calls it
@@ -272,7 +273,11 @@ class Network:
         trtdsl's by construction (a private function's); or with the location itself, which it found once
         for the layer and the constants it made for it. ``out_types``: the outputs' types, given by a caller
         that knows them for a layer without inputs that has nothing to check (a constant of owned weights, see
-        ``owned_constant``); inferred otherwise."""
+        ``owned_constant``); inferred otherwise. ``memo``: the op was made by a trtdsl function from checked
+        values (ints, tuples of ints, enum members), so that ops equal as values are alike in every field's
+        type too (``1 == 1.0 == True`` could not mislead): the network keeps the output types it inferred for
+        such an op on inputs of given types and looks them up for an equal layer (a ResNet-50's blocks repeat
+        36 of its 53 convolutions, whose checks cost about 4 us each). Inputs are still checked each time."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -290,7 +295,13 @@ class Network:
                 else:
                     for i, given in enumerate(ins):
                         self._check_input(op, i, given)
-            out_types = _infer(op, types)
+            if memo:
+                key = (op, *types)
+                out_types = self._inferred.get(key)
+                if out_types is None:
+                    out_types = self._inferred[key] = _infer(op, types)
+            else:
+                out_types = _infer(op, types)
         user_named = name is not None
         node_name = self._fresh(op.name_hint()) if name is None else self._node_name(op, name)
         location = user_location(skip=1 + at) if isinstance(at, int) else at

@@ -660,7 +660,8 @@ def _kernel_layer(fn: str, cls: type[_KernelOp], x: Any, w: Any, b: Any, stride:
     at = user_location(skip=2)
     kernel = as_tensor(fn, "w", w, x, None, at)
     bias = None if b is None else as_tensor(fn, "b", b, x, None, at)
-    return x.network._add(op, (x, kernel, bias), name, at)[0]
+    # the op's fields are ints and a PaddingMode, as checked above: its inference may be looked up
+    return x.network._add(op, (x, kernel, bias), name, at, memo=True)[0]
 
 
 def conv(x: Tensor, w: Tensor | np.ndarray, b: Tensor | np.ndarray | None = None, *,
