@@ -255,3 +255,52 @@ def test_forms_made_for_a_weight_never_outlive_its_values():
             h = np.tanh(np.tanh(np.concatenate([x, h], axis=1) @ fed[0]) @ fed[1] @ const_value)
             want.append(h)
         np.testing.assert_allclose(got, np.array(want), rtol=1e-4, atol=1e-5)
+
+
+def _bodies(net):
+    from trtdsl.reference.interpreter import plan
+
+    return [step.body_fast for step in plan(net).steps if hasattr(step, "body_fast")]
+
+
+def _lstm_numpy(xv, w, b, hidden):
+    h = c = np.zeros(xv.shape[1:2] + (hidden,))
+    hs = []
+    for x in xv.astype(np.float64):
+        gates = np.concatenate([x, h], axis=1) @ w + b
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        hs.append(h)
+    return np.array(hs)
+
+
+def test_a_loop_prepared_for_constant_weights_serves_the_next_run_of_the_same_sizes():
+    hidden = 256
+    net, w, b = _lstm_net(3, 2, hidden, False)
+    rng = np.random.default_rng(3)
+    first, second = (rng.standard_normal((3, 2, hidden)).astype(np.float32) for _ in range(2))
+    np.testing.assert_allclose(net.run({"xs": first})["hs"], _lstm_numpy(first, w, b, hidden), atol=2e-5)
+    (body,) = _bodies(net)
+    program = body.program
+    np.testing.assert_allclose(net.run({"xs": second})["hs"], _lstm_numpy(second, w, b, hidden), atol=2e-5)
+    assert body.program is program  # the same sizes and constant weights: prepared once
+
+
+def test_a_loop_whose_weight_is_an_input_is_prepared_for_each_run():
+    steps, rows, k = 2, 3, 512
+    rng = np.random.default_rng(4)
+    net = td.Network("input weight")
+    xs = net.input("xs", td.float32, (steps, rows, "k"))
+    weight = net.input("w", td.float32, ("k", "k"))
+    _, hs = td.scan(lambda h, x: (td.tanh(x @ weight + h), h), np.zeros((rows, k), np.float32), xs)
+    net.output("hs", hs)
+    xv = rng.standard_normal((steps, rows, k)).astype(np.float32)
+    for scale in (1, -2):  # each weight read-only and owning its memory, as a constant's is
+        wv = (rng.standard_normal((k, k)) * scale / np.sqrt(k)).astype(np.float32)
+        wv.flags.writeable = False
+        h, want = np.zeros((rows, k)), []
+        for x in xv.astype(np.float64):
+            want.append(h)
+            h = np.tanh(x @ wv + h)
+        np.testing.assert_allclose(net.run({"xs": xv, "w": wv})["hs"], np.array(want), rtol=1e-4, atol=1e-5)
