@@ -1,11 +1,13 @@
-"""``gemm``: NumPy's OpenBLAS adding products into existing arrays, on strided views."""
+"""``gemm``: NumPy's OpenBLAS adding products into existing arrays, on strided views; ``gemm_batched``: a
+stack of products as one BLAS call."""
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trtdsl.layers._blas import _agrees, gemm, gemm_available
+from trtdsl.layers import _blas
+from trtdsl.layers._blas import _agrees, _batch_agrees, _batched, gemm, gemm_available, gemm_batched
 
 needs_blas = pytest.mark.skipif(not gemm_available(), reason="NumPy's BLAS here is not an OpenBLAS with a "
                                 "64-bit CBLAS interface; callers keep their NumPy path")
@@ -89,3 +91,65 @@ def test_an_output_sharing_memory_with_an_operand_is_refused():
     assert not gemm(x, x, x, False)
     assert not gemm(x[:, :2], np.ones((2, 2), np.float32), x[:, 2:], True)  # the same array's columns
     np.testing.assert_array_equal(x, before)
+
+
+needs_batch = pytest.mark.skipif(_batched() is None, reason="NumPy's BLAS here has no strided batch call "
+                                 "(an OpenBLAS of the versions known here); matmul keeps np.matmul")
+
+
+def stack(rng, shape, interleaved, transposed):
+    """A float32 stack of ``shape`` (batch, heads, rows, cols): its heads interleaved with its rows in
+    memory (a transposed view, as splitting heads leaves them) and/or each matrix column-major."""
+    b, h, rows, cols = shape
+    x = rng.standard_normal((b, rows, h, cols) if interleaved else shape).astype(np.float32)
+    x = x.transpose(0, 2, 1, 3) if interleaved else x
+    return np.ascontiguousarray(x.swapaxes(-1, -2)).swapaxes(-1, -2) if transposed else x
+
+
+@needs_batch
+@pytest.mark.parametrize("a_how", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("b_how", [(False, False), (True, True)])
+def test_a_batch_of_products_of_every_layout_matches_the_dot_products(a_how, b_how):
+    rng = np.random.default_rng(0)
+    a, b = stack(rng, (3, 2, 128, 72), *a_how), stack(rng, (3, 2, 72, 112), *b_how)
+    got = gemm_batched(a, b)
+    assert got is not None and got.flags.c_contiguous
+    want = np.einsum("bhik,bhkj->bhij", a.astype(np.float64), b.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+@needs_batch
+def test_what_the_batch_call_does_not_take_is_left_to_numpy():
+    rng = np.random.default_rng(1)
+    a, b = stack(rng, (2, 2, 128, 72), False, False), stack(rng, (2, 2, 72, 112), False, False)
+    refused = [
+        (a[..., :100, :], b),  # at most 100**3 multiply-adds: OpenBLAS's small kernels, not called here
+        (a, b[:1]),  # batch shapes that broadcast
+        (a.astype(np.float64), b.astype(np.float64)),  # another dtype
+        (a[..., ::2], b[..., ::2, :]),  # no unit stride in a's matrices
+        (a[::-1], b[::-1]),  # a negative batch stride
+        (a[0, 0], b[0, 0]),  # a single matrix
+    ]
+    for x, y in refused:
+        assert gemm_batched(x, y) is None
+
+
+def test_a_batch_call_that_disagrees_with_numpy_is_not_used():
+    class Wrong:
+        def __call__(self, a, b):
+            return np.zeros(a.shape[:-1] + b.shape[-1:], np.float32)
+
+    class Right:
+        def __call__(self, a, b):
+            return np.matmul(a, b)
+
+    assert not _batch_agrees(Wrong()) and _batch_agrees(Right())
+
+
+def test_an_openblas_of_an_unknown_version_is_not_asked_for_batches(monkeypatch):
+    monkeypatch.setattr(_blas, "_version", lambda library: (0, 3, 28))
+    _batched.cache_clear()
+    try:
+        assert _batched() is None
+    finally:
+        _batched.cache_clear()

@@ -10,7 +10,7 @@ from support import TOLERANCES, arrays, call, expect_error, f32, run_layer
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers import matmul as matmul_module
-from trtdsl.layers._blas import gemm_available
+from trtdsl.layers._blas import _batched, gemm_available
 from trtdsl.layers.matmul import MatrixMultiply, MatrixOperation
 from backend_rows import Row, FLOATS, two_inputs, tensorrt_case, randn, tensorrt_expectation, Layer, Const
 
@@ -198,6 +198,27 @@ def test_a_one_row_dense_layer_leaves_its_product_to_numpy(monkeypatch):
         np.testing.assert_allclose(got[name + "_y"], value.astype(np.float64) @ w.T.astype(np.float64) + b,
                                    rtol=1e-5, atol=1e-5)
     assert rows == [4]
+
+
+def test_attention_products_per_head_go_to_blas_as_one_batch(monkeypatch):
+    real, batches = matmul_module.gemm_batched, []
+
+    def recorded(a, b):
+        out = real(a, b)
+        batches.append(None if out is None else a.shape)
+        return out
+
+    monkeypatch.setattr(matmul_module, "gemm_batched", recorded)
+    rng = np.random.default_rng(4)
+    q, k = (rng.standard_normal((2, 128, 3, 64)).astype(np.float32) for _ in range(2))
+    net = td.Network("attention")
+    heads = [td.transpose(net.input(name, td.float32, q.shape), (0, 2, 1, 3)) for name in ("q", "k")]
+    scores = td.matmul(heads[0], heads[1], transpose_b=True)  # (2, 3, 128, 128): a stack per head
+    net.output("scores", scores)
+    got = net.run({"q": q, "k": k})["scores"]
+    want = np.einsum("bihd,bjhd->bhij", q.astype(np.float64), k.astype(np.float64))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+    assert batches == ([(2, 3, 128, 64)] if _batched() is not None else [None])
 
 
 def test_vector_vector_is_a_scalar():

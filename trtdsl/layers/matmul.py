@@ -41,7 +41,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._blas import gemm, gemm_available
+from trtdsl.layers._blas import gemm, gemm_available, gemm_batched
 from trtdsl.layers._common import (
     as_tensor, broadcast_dim, expect_bool, expect_dtype, in_float, ndim_of, network_of,
 )
@@ -208,8 +208,10 @@ _LARGE_B = 2**18
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.matmul(a, b)``; a batch of matrices ``a`` times one matrix ``b`` (whose batch dims are all 1)
-    is one product of ``a``'s rows stacked, ``(B * M, K) @ (K, N)``, rather than ``B`` small ones. Each
-    element is still one dot product of length ``K``; BLAS picks its summation order either way.
+    is one product of ``a``'s rows stacked, ``(B * M, K) @ (K, N)``, rather than ``B`` small ones, and
+    float32 stacks of one batch shape go to BLAS as one batch (:func:`gemm_batched`: attention's products
+    per head) where it takes them. Each element is still one dot product of length ``K``; BLAS picks its
+    summation order either way.
 
     >>> _matmul(np.ones((2, 3, 4), np.float32), np.ones((1, 4, 5), np.float32)).shape
     (2, 3, 5)
@@ -217,7 +219,8 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.ndim > 2 and b.shape[:-2] == (1,) * (b.ndim - 2):
         rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1]) @ b.reshape(b.shape[-2:])
         return rows.reshape((b.ndim - a.ndim) * (1,) + a.shape[:-1] + b.shape[-1:])
-    return np.matmul(a, b)
+    batched = gemm_batched(a, b) if a.ndim > 2 and a.shape[:-2] == b.shape[:-2] else None
+    return np.matmul(a, b) if batched is None else batched
 
 
 @ir_function
