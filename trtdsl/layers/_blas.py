@@ -23,7 +23,7 @@ from __future__ import annotations
 import ctypes
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -118,15 +118,27 @@ def _agrees(gemm: Callable[[np.ndarray, np.ndarray, np.ndarray, bool], bool]) ->
     return True
 
 
-@functools.cache
-def _gemm() -> _Gemm | None:
+_T = TypeVar("_T")
+
+
+def _checked(names: tuple[str, ...], wrap: Callable[[Any], _T], agrees: Callable[[_T], bool],
+             usable: Callable[[ctypes.CDLL], bool] = lambda library: True) -> _T | None:
+    """The first function of ``names`` in a loaded OpenBLAS that is ``usable``, wrapped, if it ``agrees``
+    with NumPy; else None."""
     for library in openblas_libraries():
-        for name in _GEMMS:
+        if not usable(library):
+            continue
+        for name in names:
             fn = getattr(library, name, None)
             if fn is not None:
-                gemm = _Gemm(fn)
-                return gemm if _agrees(gemm) else None
+                wrapped = wrap(fn)
+                return wrapped if agrees(wrapped) else None
     return None
+
+
+@functools.cache
+def _gemm() -> _Gemm | None:
+    return _checked(_GEMMS, _Gemm, _agrees)
 
 
 def gemm_available() -> bool:
@@ -217,18 +229,14 @@ def _version(library: ctypes.CDLL) -> tuple[int, ...] | None:
     return None
 
 
+def _known_version(library: ctypes.CDLL) -> bool:
+    version = _version(library)
+    return version is not None and _BATCH_VERSIONS[0] <= version <= _BATCH_VERSIONS[1]
+
+
 @functools.cache
 def _batched() -> _BatchedGemm | None:
-    for library in openblas_libraries():
-        version = _version(library)
-        if version is None or not _BATCH_VERSIONS[0] <= version <= _BATCH_VERSIONS[1]:
-            continue
-        for name in _BATCHES:
-            fn = getattr(library, name, None)
-            if fn is not None:
-                batched = _BatchedGemm(fn)
-                return batched if _batch_agrees(batched) else None
-    return None
+    return _checked(_BATCHES, _BatchedGemm, _batch_agrees, _known_version)
 
 
 def gemm_batched(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
