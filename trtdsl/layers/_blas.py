@@ -12,10 +12,10 @@ inside an array NumPy made.
 
 The library is the OpenBLAS NumPy loaded (its path read from ``/proc/self/maps``), through its 64-bit
 integer CBLAS interface: ``scipy_cblas_sgemm64_`` (NumPy 2 wheels) or ``cblas_sgemm64_`` (NumPy 1
-wheels), and ``cblas_sgemm_batch_strided`` (OpenBLAS 0.3.29 on). Each is checked once against
-``np.matmul`` on small products of every layout before use. Where one is missing (another BLAS, an older
-OpenBLAS, no ``/proc``) :func:`gemm_available` is false or :func:`gemm_batched` returns None, and callers
-keep their NumPy path.
+wheels), and ``cblas_sgemm_batch_strided`` (of the OpenBLAS versions ``_BATCH_VERSIONS`` names). Each is
+checked once against ``np.matmul`` on products of every layout before use. Where one is missing (another
+BLAS, another OpenBLAS, no ``/proc``) :func:`gemm_available` is false or :func:`gemm_batched` returns None,
+and callers keep their NumPy path.
 """
 
 from __future__ import annotations
@@ -168,9 +168,8 @@ class _BatchedGemm:
     """CBLAS ``sgemm_batch_strided`` (``fn``) on stacks of matrices held in NumPy arrays."""
 
     def __init__(self, fn: Any) -> None:
-        i64, ptr, f32 = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float
-        fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i64, i64, i64, f32, ptr, i64, i64, ptr, i64, i64,
-                       f32, ptr, i64, i64, i64]
+        i64, ptr, f32, enum = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float, ctypes.c_int
+        fn.argtypes = [enum, enum, enum, i64, i64, i64, f32, ptr, i64, i64, ptr, i64, i64, f32, ptr, i64, i64, i64]
         fn.restype = None
         self.fn = fn
 

@@ -363,7 +363,8 @@ class _Body:
         matrices = [values[t] for t in self.matrices]
         sizes = tuple(sorted(bindings.items()))
         prepared = self.prepared  # the sizes and matrices themselves (held: their ids stay theirs)
-        if prepared is not None and prepared[0] == sizes and all(a is b for a, b in zip(prepared[1], matrices)):
+        if prepared is not None and prepared[0] == sizes \
+                and all(a is b for a, b in zip(prepared[1], matrices)):
             return
         self.prepared = None
         self.compiled = []
