@@ -32,11 +32,12 @@ _GEMMS = ("scipy_cblas_sgemm64_", "cblas_sgemm64_")
 # 64-bit values, which a 32-bit parameter would read alike on x86-64 and AArch64 (all are small and >= 0)
 _BATCHES = ("scipy_cblas_sgemm_batch_strided64_", "cblas_sgemm_batch_strided64_", "cblas_sgemm_batch_strided")
 _CONFIGS = ("scipy_openblas_get_config64_", "openblas_get_config64_", "openblas_get_config")
-# The OpenBLAS versions whose batch entry point (interface/gemm_batch_strided.c) is known here: it sends
-# products of at most 100**3 multiply-adds to the CPU's small-matrix kernels without asking, as sgemm does,
-# whether the CPU has them (in 0.3.31 on SkylakeX, 64 x 32 times 32 x 48 crashed the process), and larger
-# ones to the usual kernels. Only those larger ones are batched, and only by these versions.
-_BATCH_VERSIONS = ((0, 3, 29), (0, 3, 31))
+# The OpenBLAS versions whose batch entry point (interface/gemm_batch_strided.c) is known here (0.3.31, the
+# one NumPy 2.4's wheels load, and the source of that file as it stands): it sends products of at most
+# 100**3 multiply-adds to the CPU's small-matrix kernels without asking, as sgemm does, whether the CPU has
+# them (on SkylakeX, 64 x 32 times 32 x 48 crashed the process), and larger ones to the usual kernels. Only
+# those larger ones are batched, and only by these versions: another keeps np.matmul.
+_BATCH_VERSIONS = ((0, 3, 31), (0, 3, 31))
 _SMALL_KERNELS = 100**3
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _FLOAT32 = np.dtype(np.float32)
