@@ -89,3 +89,52 @@ def test_networks_defined_in_threads_at_once_keep_their_own_regions():
                     np.testing.assert_array_equal(got[name], want[name], err_msg=f"thread {k}: {name}")
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_one_network_runs_its_loop_in_threads_at_once_each_with_its_own_sizes():
+    """Threads running one network (one plan) at once with different batch sizes: each run of the loop
+    works with its own preparation (products by fixed weights, the hoisted input projection)."""
+    rng = np.random.default_rng(0)
+    hidden, steps = 512, 3  # h's weight of 512 x 512: the transposed form for a fixed matrix
+    w = (rng.standard_normal((2 * hidden, hidden)) / np.sqrt(2 * hidden)).astype(np.float32)
+    net = td.Network("shared")
+    xs = net.input("xs", td.float32, (steps, "batch", hidden))
+
+    def step(h, x):
+        h = td.tanh(td.concatenate([x, h], axis=1) @ w)
+        return h, h
+
+    _, hs = td.scan(step, net.constant(np.zeros((1, hidden), np.float32)) * xs[0], xs)
+    net.output("hs", hs)
+    feeds = {k: rng.standard_normal((steps, k + 1, hidden)).astype(np.float32) for k in range(THREADS)}
+    wants = {}
+    for k, x in feeds.items():
+        h, want = np.zeros((k + 1, hidden)), []
+        for item in x.astype(np.float64):
+            h = np.tanh(np.concatenate([item, h], axis=1) @ w)
+            want.append(h)
+        wants[k] = np.array(want)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so that the runs interleave
+    try:
+        for _ in range(ROUNDS):
+            barrier = threading.Barrier(THREADS)
+            results: dict[int, object] = {}
+
+            def work(k: int) -> None:
+                barrier.wait()
+                try:
+                    results[k] = net.run({"xs": feeds[k]})["hs"]
+                except Exception as exc:  # noqa: BLE001  reported by the main thread below
+                    results[k] = exc
+
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(THREADS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for k in range(THREADS):
+                assert not isinstance(results[k], Exception), f"thread {k}: {results[k]!r}"
+                np.testing.assert_allclose(results[k], wants[k], rtol=1e-4, atol=1e-5, err_msg=f"thread {k}")
+    finally:
+        sys.setswitchinterval(interval)

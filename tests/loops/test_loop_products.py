@@ -39,8 +39,8 @@ def _hoisted(net):
     """The products the reference's plan computes before each loop of ``net`` (after a run)."""
     from trtdsl.reference.interpreter import plan
 
-    return [h.product.name for step in plan(net).steps if hasattr(step, "body_fast")
-            for h in step.body_fast.hoisted]
+    return [h.product.name for step in plan(net).steps if hasattr(step, "body_fast") and step.body_fast.last
+            for h, _, _ in step.body_fast.last[2].hoisted]
 
 
 def _sigmoid(x):
@@ -282,9 +282,9 @@ def test_a_loop_prepared_for_constant_weights_serves_the_next_run_of_the_same_si
     first, second = (rng.standard_normal((3, 2, hidden)).astype(np.float32) for _ in range(2))
     np.testing.assert_allclose(net.run({"xs": first})["hs"], _lstm_numpy(first, w, b, hidden), atol=2e-5)
     (body,) = _bodies(net)
-    program = body.program
+    prepared = body.last[2]
     np.testing.assert_allclose(net.run({"xs": second})["hs"], _lstm_numpy(second, w, b, hidden), atol=2e-5)
-    assert body.program is program  # the same sizes and constant weights: prepared once
+    assert body.last[2] is prepared  # the same sizes and constant weights: prepared once
 
 
 def test_a_loop_whose_weight_is_an_input_is_prepared_for_each_run():

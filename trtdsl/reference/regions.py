@@ -201,17 +201,17 @@ class LoopStep:
             array = values[src]
             sources.append((out, array, (slice(None),) * axis, array.shape[axis], reverse, node))
         collected: list[list[np.ndarray]] = [[] for _ in self.collected]
-        self.cond_fast.prepare(bindings, values)
-        self.body_fast.prepare(bindings, values)
+        cond = self.cond_fast.prepare(bindings, values)
+        body = self.body_fast.prepare(bindings, values)
         # a loop with hoisted products has a COUNT limit (see _hoists); keys as the values dict takes them
-        hoisted = [(cast(Any, h), h.products(values, cast(int, count)), h.reverse)
-                   for h in self.body_fast.hoisted]
+        hoisted = [(cast(Any, h), h.products(values, cast(int, count), widths, transposed), h.reverse)
+                   for h, widths, transposed in body.hoisted]
         last = -1 if count is None else count - 1
         i = 0
         try:
             while count is None or i < count:
                 if self.condition is not None:
-                    self.cond_fast.run(values, bindings)
+                    self.cond_fast.run(cond, values, bindings)
                     if not values[self.condition]:
                         break
                 for out, array, before, extent, reverse, node in sources:
@@ -226,7 +226,7 @@ class LoopStep:
                     values[out] = array[before + (index,)]
                 for key, products, reverse in hoisted:
                     values[key] = products[last - i if reverse else i]
-                self.body_fast.run(values, bindings)
+                self.body_fast.run(body, values, bindings)
                 for store, t in zip(collected, self.collected):
                     store.append(values[t])
                 nexts = [values[nxt] for _, _, nxt in self.recurrences]
@@ -335,7 +335,8 @@ class _Body:
     outputs, or the condition) are its outputs, so only values made and last read within one iteration
     are written in place (see :func:`~trtdsl.reference.interpreter.writable_inputs`). Such a program
     takes the products in ``hoists`` (see :class:`_Hoist`) from the arrays computed before the loop,
-    and runs only the layers still needed; ``hoisted`` lists them for this run of the loop."""
+    and runs only the layers still needed. What a run of the loop works with is a :class:`_Prepared`
+    that :meth:`prepare` returns, so that threads running the loop at once (ranks) each have their own."""
 
     def __init__(self, steps: list[Step], varying: list[Tensor], keep: list[Tensor],
                  hoists: Sequence[_Hoist] = ()) -> None:
@@ -343,46 +344,40 @@ class _Body:
         self.varying = set(varying)
         self.keep = list(dict.fromkeys(keep))
         self.hoists = list(hoists)
-        self.hoisted: list[_Hoist] = []
-        self.compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
-        self.dynamic = False
-        self.program: Program | None = None
         self.fixed: dict[Node, _Kept] = {}
-        # the matrices from outside the loop that the products' forms are made of, and what the last
-        # prepare was made for (see prepare)
+        # the matrices from outside the loop that the products' forms are made of, and the last run's
+        # sizes, matrices and preparation where it may serve again (see prepare)
         self.matrices = [step.input(1) for step in steps if isinstance(step, Node)
                          and step.op.kind == "MatrixMultiply" and step.input(1) not in self.varying]
         self.matrices += [hoist.weight for hoist in self.hoists]
-        self.prepared: tuple[Any, ...] | None = None
+        self.last: tuple[tuple[tuple[str, int], ...], list[np.ndarray], _Prepared] | None = None
 
-    def prepare(self, bindings: dict[str, int], values: dict[Tensor, np.ndarray]) -> None:
+    def prepare(self, bindings: dict[str, int], values: dict[Tensor, np.ndarray]) -> _Prepared:
         """Work out every layer's expected result for this run of the loop (``values``: those of the
         tensors from outside it). What the previous run of the loop worked out serves again where the
-        inputs' sizes are the same and the products' matrices are the same constants (on the LSTM of 128
-        steps, 0.17 ms a run)."""
+        inputs' sizes are the same and the products' matrices are the same constants' arrays (on the
+        LSTM of 128 steps, 0.17 ms a run)."""
         matrices = [values[t] for t in self.matrices]
         sizes = tuple(sorted(bindings.items()))
-        prepared = self.prepared  # the sizes and matrices themselves (held: their ids stay theirs)
-        if prepared is not None and prepared[0] == sizes \
-                and all(a is b for a, b in zip(prepared[1], matrices)):
-            return
-        self.prepared = None
-        self.compiled = []
-        self.dynamic = False
-        self.program = None
-        self.hoisted = []
+        last = self.last  # the sizes and matrices themselves (held: their ids stay theirs)
+        if last is not None and last[0] == sizes and all(a is b for a, b in zip(last[1], matrices)):
+            return last[2]
+        compiled: list[tuple[Any, ...]] = []  # (_REGION, step), (_CHECKED, node) or a _FAST entry
+        dynamic = False
+        program = None
+        hoisted_now: list[tuple[_Hoist, list[int], bool]] = []
         forms: dict[Node, Callable[..., tuple[np.ndarray, ...]]] = {}
         expected: Expected = {}
         hoisted = {hoist.product for hoist in self.hoists}
         for step in self.steps:
             if not isinstance(step, Node):
-                self.compiled.append((_REGION, step))
+                compiled.append((_REGION, step))
                 continue
             try:
                 shapes = [tuple(evaluate(d, bindings) for d in t.shape) for t in step.outputs]
             except KeyError:
-                self.dynamic = True
-                self.compiled.append((_CHECKED, step))
+                dynamic = True
+                compiled.append((_CHECKED, step))
                 continue
             if len(step.outputs) == 1 and all(t is not None for t in step.inputs):
                 (out,) = step.outputs
@@ -391,34 +386,37 @@ class _Body:
                         and step.input(1) not in self.varying and step not in hoisted:
                     w, rows, op = values[step.input(1)], shapes[0][0], step.op_as(MatrixMultiply)
                     kept = self.fixed.setdefault(step, _Kept())
-                    fixed = kept.get(w, rows, lambda: op.with_fixed_b(w, rows))
+                    fixed = kept.get(w, rows, lambda: op.with_fixed_b(w, rows), _keepable(step.input(1), w))
                     if fixed is not None:
                         reference = forms[step] = fixed
-                fast = (_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step)
-                self.compiled.append(fast)
+                compiled.append((_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step))
             else:
-                self.compiled.append((_CHECKED, step))
+                compiled.append((_CHECKED, step))
             expected.update((t, (t.dtype.numpy, shape)) for t, shape in zip(step.outputs, shapes))
-        if not self.dynamic and all(isinstance(step, Node) for step in self.steps):
+        if not dynamic and all(isinstance(step, Node) for step in self.steps):
             rewired: dict[Node, list[Any]] = {}
             for hoist in self.hoists:
                 product = hoist.product.outputs[0]
-                forms[hoist.product] = hoist.form(values, bindings, expected[product][1][0])
+                form, widths, transposed = hoist.form(values, bindings, expected[product][1][0])
+                forms[hoist.product] = form
+                hoisted_now.append((hoist, widths, transposed))
                 rewired[hoist.product] = hoist.reads
                 if hoist.bias is not None:
                     forms[hoist.bias] = first_input if hoist.bias.inputs[0] is product else second_input
-            self.hoisted = list(self.hoists)
             steps = _still_needed(self.steps, self.keep, rewired)
-            self.program = Program({}, steps, self.keep, expected, forms, rewired)
-        if all(_constant(m) for m in matrices):
-            self.prepared = (sizes, matrices)
+            program = Program({}, steps, self.keep, expected, forms, rewired)
+        prepared = _Prepared(compiled, dynamic, program, hoisted_now)
+        if all(_keepable(t, m) for t, m in zip(self.matrices, matrices)):
+            self.last = (sizes, matrices, prepared)  # one assignment: threads see all of it or none
+        return prepared
 
-    def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
-        if self.program is not None:
-            self.program.run(values, bindings)
+    def run(self, prepared: _Prepared, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
+        """One iteration, as ``prepared`` (:meth:`prepare`) for this run of the loop."""
+        if prepared.program is not None:
+            prepared.program.run(values, bindings)
             return
-        scratch = dict(bindings) if self.dynamic else bindings
-        for item in self.compiled:
+        scratch = dict(bindings) if prepared.dynamic else bindings
+        for item in prepared.compiled:
             kind = item[0]
             if kind is _FAST:
                 _, reference, inputs, out, dtype, shape, node = item
@@ -444,6 +442,19 @@ class _Body:
 _FAST, _CHECKED, _REGION = "fast", "checked", "region"
 
 
+class _Prepared:
+    """A loop body as prepared for a run of the loop (:meth:`_Body.prepare`): its steps as checked entries
+    (``compiled``, with ``dynamic`` where some layer's shape is known only as it runs) or as a ``program``,
+    and the products it takes from before the loop (``hoisted``: each hoist with its parts' widths and
+    whether its arrays are transposed views, see :meth:`_Hoist.products`)."""
+
+    __slots__ = ("compiled", "dynamic", "program", "hoisted")
+
+    def __init__(self, compiled: list[tuple[Any, ...]], dynamic: bool, program: Program | None,
+                 hoisted: list[tuple[_Hoist, list[int], bool]]) -> None:
+        self.compiled, self.dynamic, self.program, self.hoisted = compiled, dynamic, program, hoisted
+
+
 class _Hoist:
     """A loop body's matrix product ``a @ w`` by a float32 matrix ``w`` from outside the loop, where ``a``
     is an iterator's slice or ``np.concatenate(parts, axis=1)`` with some parts iterators' slices (all
@@ -466,17 +477,18 @@ class _Hoist:
         self.parts = [(t, sources.get(t)) for t in parts]
         self.reverse = next(source[2] for _, source in self.parts if source is not None)
         self.reads: list[Any] = [t for t, source in self.parts if source is None] + [self]
-        self.widths: list[int] = []
-        self.transposed = False  # whether the products' arrays are transposed views (see products)
         self.kept = _Kept()
 
     def form(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
-             rows: int) -> Callable[..., tuple[np.ndarray]]:
+             rows: int) -> tuple[Callable[..., tuple[np.ndarray]], list[int], bool]:
         """The product's form for this run of the loop: ``form(*other_parts, hoisted) -> (a @ w,)`` (plus
-        the bias where there is one), ``hoisted`` being this iteration's slice of :meth:`products`."""
-        self.widths = [evaluate(t.shape[1], bindings) for t, _ in self.parts]
+        the bias where there is one), ``hoisted`` being this iteration's slice of :meth:`products`; and
+        the parts' widths and whether the products' arrays are transposed views, which
+        :meth:`products` takes."""
+        widths = [evaluate(t.shape[1], bindings) for t, _ in self.parts]
         w = values[self.weight]
-        products, self.transposed = self.kept.get(w, (tuple(self.widths), rows), lambda: self._fixed(w, rows))
+        products, transposed = self.kept.get(w, (tuple(widths), rows), lambda: self._fixed(w, rows, widths),
+                                             _keepable(self.weight, w))
 
         def form(*args: np.ndarray) -> tuple[np.ndarray]:
             *others, hoisted = args
@@ -487,16 +499,16 @@ class _Hoist:
                 np.add(out, product(other), out=out)
             return (np.add(out, hoisted, out=out),)
 
-        return form
+        return form, widths, transposed
 
-    def _fixed(self, w: np.ndarray,
-               rows: int) -> tuple[list[Callable[[np.ndarray], np.ndarray]], bool]:
+    def _fixed(self, w: np.ndarray, rows: int,
+               widths: list[int]) -> tuple[list[Callable[[np.ndarray], np.ndarray]], bool]:
         """The products of the parts computed in the loop by their rows of ``w``, and whether all their
         results are transposed views."""
         products = []
         transposed = any(source is None for _, source in self.parts)
         row = 0
-        for (_, source), width in zip(self.parts, self.widths):
+        for (_, source), width in zip(self.parts, widths):
             if source is None:
                 product, each = _fixed_product(w[row:row + width], rows)
                 products.append(product)
@@ -504,7 +516,8 @@ class _Hoist:
             row += width
         return products, transposed
 
-    def products(self, values: dict[Tensor, np.ndarray], count: int) -> np.ndarray:
+    def products(self, values: dict[Tensor, np.ndarray], count: int, widths: list[int],
+                 transposed: bool) -> np.ndarray:
         """The iterators' share of the product (and the bias) for the first ``count`` indices along
         their axes: ``[sum(x[i] @ w[rows of x] for the sliced x) + bias for i in range(n)]``. Where the
         other parts' products are transposed views (:meth:`MatrixMultiply.with_fixed_b`), so is each
@@ -520,7 +533,7 @@ class _Hoist:
         in_product = bias is not None and bias.size == bias.shape[-1] == w.shape[1]
         out = None
         row = 0
-        for (_, source), width in zip(self.parts, self.widths):
+        for (_, source), width in zip(self.parts, widths):
             if source is not None:
                 tensor, axis, _ = source
                 x = values[tensor]
@@ -529,7 +542,7 @@ class _Hoist:
                 if in_product and out is None:
                     rows = np.concatenate([rows, np.ones((len(rows), 1), rows.dtype)], axis=1)
                     weights = np.concatenate([weights, cast(np.ndarray, bias).reshape(1, -1)])
-                if self.transposed:
+                if transposed:
                     share = np.matmul(weights.T, rows.T).reshape(w.shape[1:] + x.shape[:-1])
                     share = share.transpose(1, 2, 0)
                 else:
@@ -544,28 +557,30 @@ class _Hoist:
 
 
 class _Kept:
-    """A value made from an array, kept across runs of a loop while the array is the same read-only
-    array owning its memory (a constant's, whose values never change: a read-only view could change
-    through its base) and the other arguments are equal."""
+    """A value made from an array, kept across runs of a loop while the array is the same constant's array
+    (see :func:`_keepable`) and the other arguments are equal."""
 
     def __init__(self) -> None:
         # (array, key, value) in one attribute, so that ranks running the loop in threads see all or none
         self.kept: tuple[np.ndarray, object, Any] | None = None
 
-    def get(self, array: np.ndarray, key: object, make: Callable[[], Any]) -> Any:
+    def get(self, array: np.ndarray, key: object, make: Callable[[], Any], keep: bool) -> Any:
+        """The value made from ``array`` (by ``make``) for ``key``, kept for the next call where ``keep``
+        says the array's values never change (:func:`_keepable`)."""
         kept = self.kept
         if kept is not None and kept[0] is array and kept[1] == key:
             return kept[2]
         value = make()
-        if _constant(array):
+        if keep:
             self.kept = (array, key, value)
         return value
 
 
-def _constant(array: np.ndarray) -> bool:
-    """Whether ``array`` is read-only and owns its memory, as a constant's array is: its values never change
-    (a read-only view could change through its base)."""
-    return not array.flags.writeable and array.base is None
+def _keepable(tensor: Tensor, array: np.ndarray) -> bool:
+    """Whether ``array``, the value of ``tensor``, is a constant's array, whose values never change: made by
+    a layer (not a network input: that array is the caller's, whose read-only flag its owner may lift),
+    read-only and owning its memory (a read-only view could change through its base)."""
+    return tensor.producer is not None and not array.flags.writeable and array.base is None
 
 
 def _fixed_product(w: np.ndarray, rows: int) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
