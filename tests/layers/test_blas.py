@@ -129,6 +129,8 @@ def test_what_the_batch_call_does_not_take_is_left_to_numpy():
         (a[..., ::2], b[..., ::2, :]),  # no unit stride in a's matrices
         (a[::-1], b[::-1]),  # a negative batch stride
         (a[0, 0], b[0, 0]),  # a single matrix
+        (a[..., :1, :], np.ones((2, 2, 72, 20000), np.float32)),  # one row: NumPy's gemv reads b once
+        (np.ones((2, 2, 20000, 72), np.float32), b[..., :1]),  # one column
     ]
     for x, y in refused:
         assert gemm_batched(x, y) is None
