@@ -56,39 +56,50 @@ def expected(k: int, xs: np.ndarray) -> dict[str, np.ndarray]:
             "signed": np.float32(signed)}
 
 
-def test_networks_defined_in_threads_at_once_keep_their_own_regions():
-    xs = np.array([3.0, -1.0, 7.5, 0.5, 5.0, 2.0], np.float32)
+def at_once(work):
+    """``work(k)`` for each thread ``k``, the threads started together and switching often (so that their
+    work interleaves), ``ROUNDS`` times; yields each round's results by thread, after checking that no
+    thread raised."""
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often, so that definitions interleave
+    sys.setswitchinterval(1e-6)
     try:
         for _ in range(ROUNDS):
             barrier = threading.Barrier(THREADS)
             results: dict[int, object] = {}
 
-            def work(k: int) -> None:
+            def run(k: int) -> None:
                 barrier.wait()
                 try:
-                    net = define(k)
-                    results[k] = (net, net.run({"xs": xs}))
+                    results[k] = work(k)
                 except Exception as exc:  # noqa: BLE001  reported by the main thread below
                     results[k] = exc
 
-            threads = [threading.Thread(target=work, args=(k,)) for k in range(THREADS)]
+            threads = [threading.Thread(target=run, args=(k,)) for k in range(THREADS)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             for k in range(THREADS):
-                result = results[k]
-                assert not isinstance(result, Exception), f"thread {k}: {result!r}"
-                net, got = result
-                assert [r.kind for r in net.regions] == ["loop", "if", "loop", "if"], (k, net.regions)
-                want = expected(k, xs)
-                assert got.keys() == want.keys()
-                for name in want:
-                    np.testing.assert_array_equal(got[name], want[name], err_msg=f"thread {k}: {name}")
+                assert not isinstance(results[k], Exception), f"thread {k}: {results[k]!r}"
+            yield results
     finally:
         sys.setswitchinterval(interval)
+
+
+def test_networks_defined_in_threads_at_once_keep_their_own_regions():
+    xs = np.array([3.0, -1.0, 7.5, 0.5, 5.0, 2.0], np.float32)
+
+    def work(k):
+        net = define(k)
+        return net, net.run({"xs": xs})
+
+    for results in at_once(work):
+        for k, (net, got) in results.items():
+            assert [r.kind for r in net.regions] == ["loop", "if", "loop", "if"], (k, net.regions)
+            want = expected(k, xs)
+            assert got.keys() == want.keys()
+            for name in want:
+                np.testing.assert_array_equal(got[name], want[name], err_msg=f"thread {k}: {name}")
 
 
 def test_one_network_runs_its_loop_in_threads_at_once_each_with_its_own_sizes():
@@ -114,27 +125,6 @@ def test_one_network_runs_its_loop_in_threads_at_once_each_with_its_own_sizes():
             h = np.tanh(np.concatenate([item, h], axis=1) @ w)
             want.append(h)
         wants[k] = np.array(want)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often, so that the runs interleave
-    try:
-        for _ in range(ROUNDS):
-            barrier = threading.Barrier(THREADS)
-            results: dict[int, object] = {}
-
-            def work(k: int) -> None:
-                barrier.wait()
-                try:
-                    results[k] = net.run({"xs": feeds[k]})["hs"]
-                except Exception as exc:  # noqa: BLE001  reported by the main thread below
-                    results[k] = exc
-
-            threads = [threading.Thread(target=work, args=(k,)) for k in range(THREADS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            for k in range(THREADS):
-                assert not isinstance(results[k], Exception), f"thread {k}: {results[k]!r}"
-                np.testing.assert_allclose(results[k], wants[k], rtol=1e-4, atol=1e-5, err_msg=f"thread {k}")
-    finally:
-        sys.setswitchinterval(interval)
+    for results in at_once(lambda k: net.run({"xs": feeds[k]})["hs"]):
+        for k, got in results.items():
+            np.testing.assert_allclose(got, wants[k], rtol=1e-4, atol=1e-5, err_msg=f"thread {k}")
