@@ -111,7 +111,10 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
     _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
     _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
-    _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))),
+    # the cube as two products: NumPy's float32 x**3 calls pow per element, about 75x slower (46 ms against
+    # 0.6 ms on 2**20 values); the cubes differ by about an ulp, which moves 0.24% of the results (of normal
+    # values, standard deviation 4) by an ulp; the largest error against float64 stays the same
+    _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x)))),
 }
 # Activation.in_place's functions: each computes its formula's float32 value into x
 _IN_PLACE: dict[str, Callable[[np.ndarray], tuple[np.ndarray]]] = {
