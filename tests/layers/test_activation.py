@@ -194,3 +194,26 @@ ADVERSARIAL_CALLS = {
     "softplus": lambda e: dict(x=e.m, alpha=1.0, beta=1.0),
     "thresholded_relu": lambda e: dict(x=e.m, alpha=1.0),
 }
+
+
+@pytest.mark.parametrize("kind, alpha, beta", [
+    ("LEAKY_RELU", 0.1, 0.0), ("LEAKY_RELU", 1.0, 0.0), ("LEAKY_RELU", 1.5, 0.0), ("LEAKY_RELU", -0.5, 0.0),
+    ("LEAKY_RELU", 0.0, 0.0), ("ELU", 0.7, 0.0), ("SELU", 1.6732632, 1.0507009),
+    ("THRESHOLDED_RELU", 0.5, 0.0), ("THRESHOLDED_RELU", -1.0, 0.0),
+])
+def test_selecting_activations_keep_signed_zeros_infinities_and_nan_on_large_inputs(kind, alpha, beta):
+    # 8192 values: the reference selects by bits (or, for LEAKY_RELU with 0 < alpha <= 1, by a maximum)
+    x = np.random.default_rng(5).standard_normal(8192).astype(np.float32) * 5
+    x[::7], x[1::7], x[2::11], x[3::13], x[4::17] = 0.0, -0.0, np.inf, -np.inf, np.nan
+    a, b = np.float32(alpha), np.float32(beta)
+    with np.errstate(all="ignore"):
+        want = {
+            "LEAKY_RELU": lambda: np.where(x >= 0, x, a * x),
+            "ELU": lambda: np.where(x >= 0, x, a * np.expm1(x)),
+            "SELU": lambda: np.where(x > 0, b * x, b * (a * np.exp(x) - a)),
+            "THRESHOLDED_RELU": lambda: np.where(x > a, x, np.float32(0)),
+        }[kind]()
+    got = run_layer(lambda t: td.activation(t, kind, alpha, beta), x)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    np.testing.assert_array_equal(got, want)  # NaN where NaN; infinities and zeros equal

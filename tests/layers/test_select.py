@@ -136,3 +136,33 @@ def _(net):
 ADVERSARIAL_CALLS = {
     "where": lambda e: dict(condition=e.b, x=e.m, y=e.m),
 }
+
+
+def _special(dtype, shape, rng):
+    """Values of ``dtype`` and ``shape`` with zeros of both signs, infinities and NaNs among them."""
+    values = rng.standard_normal(shape) * 10
+    if np.dtype(dtype).kind == "b":
+        return values > 0
+    if np.dtype(dtype).kind in "iu":
+        return values.astype(dtype)
+    flat = values.reshape(-1)
+    flat[::7], flat[1::7], flat[2::11], flat[3::13] = 0.0, -0.0, np.inf, -np.inf
+    flat[4::17] = np.nan
+    return values.astype(dtype)
+
+
+LARGE_SHAPES = [((64, 100),) * 3, ((64, 1), (1, 100), (64, 100)), ((1, 100), (64, 100), ())]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("shapes", LARGE_SHAPES, ids=["same", "broadcast", "scalar"])
+def test_where_on_large_arrays_gives_the_bits_of_a_python_conditional(dtype, shapes):
+    # from 4096 values on, the reference selects by bit operations: every bit must be the conditional's
+    rng = np.random.default_rng(7)
+    c = rng.random(shapes[0]) > 0.5
+    a, b = _special(dtype, shapes[1], rng), _special(dtype, shapes[2], rng)
+    got = run_layer(td.where, c, a, b)
+    want = python_where(c, a, b)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    width = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[want.dtype.itemsize]
+    np.testing.assert_array_equal(got.view(width), want.view(width))

@@ -52,7 +52,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    FLOAT32_MAX, UfuncForm, enum_member, expect_dtype, expect_tensor, finite_float, in_float,
+    FLOAT32_MAX, UfuncForm, enum_member, expect_dtype, expect_tensor, finite_float, in_float, select,
 )
 from trtdsl.layers._erf import gelu as _gelu_erf
 
@@ -96,20 +96,43 @@ def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.divide(_ONE, e, out=e)
 
 
+def _leaky_relu(x: np.ndarray, a: Any) -> np.ndarray:
+    """``np.where(x >= 0, x, a * x)``; for ``0 < a <= 1``, where ``a * x`` lies between 0 and ``x``, as
+    ``np.maximum(x, a * x)``, which gives the same bits (``-0.0``, infinities and NaN included) without
+    ``where``'s branch per value (2**20 values: 0.56 ms against 4.2 ms)."""
+    if 0 < a <= 1:
+        ax = np.multiply(x, a)
+        return np.maximum(x, ax, out=ax) if ax.__class__ is np.ndarray else np.maximum(x, ax)
+    return select(x >= 0, x, a * x)
+
+
+def _log_one_plus_exp(v: np.ndarray) -> np.ndarray:
+    """``np.logaddexp(v, 0)``, i.e. ``np.log(np.exp(v) + 1)`` without overflow, as NumPy computes it:
+    ``np.maximum(v, 0) + np.log1p(np.exp(-np.abs(v)))``, here as whole-array passes (NumPy's float32
+    ``logaddexp`` calls ``expf`` and ``log1pf`` per value: 18 ms against 1.9 ms on 2**20 values). NumPy's
+    vectorised ``exp`` rounds less closely than the C library's: within 2.9 ulp of the float64 value, against
+    1.5 ulp (2**18 normal values of standard deviation 5), as the other activations' ``np.exp`` does."""
+    t = np.abs(v, out=np.empty_like(v))  # an array even for a 0-d v, which ufuncs make a scalar
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    np.log1p(t, out=t)
+    return np.add(t, np.maximum(v, 0), out=t)
+
+
 # Each formula takes (x, alpha, beta) with x in float32 or float64.
 _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]] = {
     _A.RELU: lambda x, a, b: np.fmax(x, 0),
     _A.SIGMOID: lambda x, a, b: _sigmoid(x),
     _A.TANH: lambda x, a, b: np.tanh(x),
-    _A.LEAKY_RELU: lambda x, a, b: np.where(x >= 0, x, a * x),
-    _A.ELU: lambda x, a, b: np.where(x >= 0, x, a * np.expm1(x)),
-    _A.SELU: lambda x, a, b: np.where(x > 0, b * x, b * (a * np.exp(x) - a)),
+    _A.LEAKY_RELU: lambda x, a, b: _leaky_relu(x, a),
+    _A.ELU: lambda x, a, b: select(x >= 0, x, a * np.expm1(x)),
+    _A.SELU: lambda x, a, b: select(x > 0, b * x, b * (a * np.exp(x) - a)),
     _A.SOFTSIGN: lambda x, a, b: x / (1 + np.abs(x)),
-    _A.SOFTPLUS: lambda x, a, b: a * np.logaddexp(b * x, 0),
+    _A.SOFTPLUS: lambda x, a, b: a * _log_one_plus_exp(b * x),
     _A.CLIP: lambda x, a, b: np.fmax(a, np.minimum(b, x)),
     _A.HARD_SIGMOID: lambda x, a, b: np.fmax(0, np.minimum(1, a * x + b)),
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
-    _A.THRESHOLDED_RELU: lambda x, a, b: np.where(x > a, x, 0),
+    _A.THRESHOLDED_RELU: lambda x, a, b: select(x > a, x, np.zeros((), x.dtype)),
     _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
     # the cube as two products: NumPy's float32 x**3 calls pow per element, about 75x slower (46 ms against
     # 0.6 ms on 2**20 values); the cubes differ by about an ulp, which moves 0.24% of the results (of normal
@@ -346,7 +369,7 @@ def softplus(x: Tensor, alpha: float = 1.0, beta: float = 1.0, *, name: str | No
     >>> x = net.input("x", td.float32, (3,))
     >>> net.output("y", td.softplus(x))
     >>> net.run({"x": np.array([-1.0, 0.0, 2.0], np.float32)})["y"]
-    array([0.3132617, 0.6931472, 2.126928 ], dtype=float32)
+    array([0.31326163, 0.6931472 , 2.126928  ], dtype=float32)
     """
     return _activation(x, _A.SOFTPLUS, alpha, beta, name, 1)
 

@@ -25,7 +25,7 @@ from trtdsl.errors import DTypeError
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_array, as_tensor, broadcast_types, ndim_of, network_of
+from trtdsl.layers._common import as_array, as_tensor, broadcast_types, ndim_of, network_of, select
 from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["Select", "where"]
@@ -60,7 +60,7 @@ class Select(Op):
         return (TensorType(then.dtype, broadcast_types(label, (cond, then, other))),)
 
     def reference(self, cond: np.ndarray, then: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, ...]:
-        return (np.where(cond, then, other),)
+        return (select(cond, then, other),)
 
 
 def where(condition: Any, x: Any, y: Any, *, name: str | None = None) -> Tensor:
