@@ -41,6 +41,7 @@ are computed in float32 and rounded once (UNCONFIRMED: TensorRT does not say how
 
 from __future__ import annotations
 
+import math
 import string
 from typing import Any, Sequence
 
@@ -224,7 +225,47 @@ class Einsum(Op):
             for c, n in zip(term, array.shape):
                 if sizes.setdefault(c, n) != n:  # NumPy would broadcast a 1 here
                     raise ValueError(f"letter {c!r} is {sizes[c]} in one operand and {n} in another")
-        return (in_float(lambda *xs: np.einsum(subs.text(), *xs), arrays[0].dtype, *arrays),)
+        if len(arrays) == 2:
+            return (in_float(lambda a, b: _contract(subs, a, b), arrays[0].dtype, *arrays),)
+        return (in_float(lambda x: np.einsum(subs.text(), x), arrays[0].dtype, *arrays),)
+
+
+def _contract(subs: Subscripts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.einsum(subs.text(), a, b)`` (no letter twice in one term, equal dims per letter) as one
+    ``np.matmul`` of stacks: a letter of one operand that the output lacks is summed first; then ``a``'s
+    dims go in the order (batch, left, inner) and ``b``'s in the order (batch, inner, right), where batch
+    letters are in both operands and the output, inner ones in both operands only, left and right ones in
+    one operand and the output, each group flattened into one dim. NumPy's einsum multiplies and adds
+    value by value rather than by BLAS (``bij,bjk->bik`` on (64, 128, 64) by (64, 64, 128): 10.7 ms against
+    0.6 ms); BLAS sums each dot product in its own order, so results agree within float32 rounding.
+
+    >>> _contract(Subscripts(("ij", "jk"), "ki"), np.ones((2, 3)), np.ones((3, 4))).shape
+    (4, 2)
+    """
+    (ta, tb), out = subs.terms, subs.output
+    a, ta = _sum_unshared(a, ta, tb + out)
+    b, tb = _sum_unshared(b, tb, ta + out)
+    size = {**dict(zip(ta, a.shape)), **dict(zip(tb, b.shape))}
+    batch = [c for c in out if c in ta and c in tb]
+    left = [c for c in out if c in ta and c not in tb]
+    right = [c for c in out if c in tb and c not in ta]
+    inner = [c for c in ta if c in tb and c not in out]
+
+    def stack(x: np.ndarray, term: str, *groups: list[str]) -> np.ndarray:
+        order = [term.index(c) for group in groups for c in group]
+        return x.transpose(order).reshape([math.prod(size[c] for c in group) for group in groups])
+
+    product = np.matmul(stack(a, ta, batch, left, inner), stack(b, tb, batch, inner, right))
+    letters = batch + left + right
+    return product.reshape([size[c] for c in letters]).transpose([letters.index(c) for c in out])
+
+
+def _sum_unshared(x: np.ndarray, term: str, others: str) -> tuple[np.ndarray, str]:
+    """``x`` summed over its letters that ``others`` lacks, and its remaining letters."""
+    alone = tuple(i for i, c in enumerate(term) if c not in others)
+    if not alone:
+        return x, term
+    return np.add.reduce(x, axis=alone), "".join(c for c in term if c in others)
 
 
 def _pairwise(subs: Subscripts, tensors: Sequence[Tensor], name: str | None) -> Tensor:
