@@ -391,3 +391,20 @@ def test_many_rows_each_give_their_own_values_and_the_formula():
     v = x.astype(np.float64)
     want = (v - v.mean(1, keepdims=True)) / np.sqrt(v.var(1, keepdims=True) + 1e-5) * scale + bias
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("groups, param_shape", [
+    (1, (1, 6, 1, 1)), (1, (2, 6, 1, 1)), (1, (1, 1, 1, 1)), (1, (1, 6, 1, 5)), (1, (2, 6, 4, 5)),
+    (3, (1, 6, 1, 1)), (3, (2, 6, 1, 1)), (3, (1, 1, 1, 1)), (3, (1, 6, 4, 5)), (3, (2, 6, 4, 5)),
+])
+def test_instance_and_group_norm_scale_and_bias_of_each_shape_match_the_formula(groups, param_shape):
+    """Per channel (and per sample and channel) scale and bias go with each row of the statistics; those
+    varying along the spatial dims too take the general form: both against the formula."""
+    rng = np.random.default_rng(groups)
+    x = (rng.standard_normal((2, 6, 4, 5)) * 3 + 10).astype(np.float32)
+    scale = rng.standard_normal(param_shape).astype(np.float32)
+    bias = rng.standard_normal(param_shape).astype(np.float32)
+    got = run_layer(lambda t, s, b: td.normalization(t, s, b, axes=(2, 3), num_groups=groups), x, scale, bias)
+    g = x.astype(np.float64).reshape(2, 6 if groups == 1 else groups, -1)  # one group: instance norm
+    normalized = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)).reshape(x.shape)
+    np.testing.assert_allclose(got, normalized * scale + bias, rtol=1e-5, atol=1e-5)
