@@ -120,3 +120,25 @@ def _(net):
 ADVERSARIAL_CALLS = {
     "softmax": lambda e: dict(x=e.m, axis=1),
 }
+
+
+@pytest.mark.parametrize("shape, axis", [
+    ((3, 7, 5), 1), ((2, 9, 3, 4), 1), ((5, 3, 2, 2), 0), ((2, 4097, 3), 1), ((1, 600, 300), 1),
+    ((3, 2, 255), 1), ((2, 3, 256), 1), ((40, 1, 8), 1),
+])
+def test_axes_before_the_last_match_the_formula_with_nan_and_inf_slices(shape, axis):
+    """Narrow trailing parts (fewer than 256 values after the axis) take the blockwise path, wider ones
+    NumPy's reductions: a slice holding NaN or +inf is NaN throughout, one with -inf entries is finite."""
+    rng = np.random.default_rng(len(shape) + shape[axis])
+    moved = (rng.standard_normal(shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1]) * 10)
+    slices = moved.reshape(-1, shape[axis])
+    slices[0, -1], slices[-1, 0], slices[1, ::2] = np.nan, np.inf, -np.inf
+    x = np.ascontiguousarray(np.moveaxis(moved, -1, axis), np.float32)
+    v = x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(v - v.max(axis, keepdims=True))
+        want = e / e.sum(axis, keepdims=True)
+    got = run_layer(lambda t: td.softmax(t, axis=axis), x)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7, equal_nan=True)
+    in_place = SoftMax(axis).in_place(0)(x.copy())[0]
+    np.testing.assert_array_equal(in_place, got)

@@ -17,6 +17,7 @@ array([[0.33333334, 0.33333334, 0.33333334],
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import attrs
@@ -27,7 +28,9 @@ from trtdsl.errors import ShapeError, bad_argument
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import blocks, expect_rank, expect_tensor, in_float, normalize_axis, row_sums
+from trtdsl.layers._common import (
+    CACHED, SHORT_ROWS, blocks, expect_rank, expect_tensor, in_float, normalize_axis, row_sums,
+)
 
 __all__ = ["SoftMax", "softmax"]
 
@@ -61,8 +64,12 @@ class SoftMax(Op):
         return (in_float(self._softmax, x.dtype, x),)
 
     def _softmax(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        if self.axis == x.ndim - 1 and x.flags.c_contiguous and x.size:
-            return _last_axis(x, np.empty_like(x) if out is None else out)
+        out = np.empty_like(x) if out is None else out
+        if x.flags.c_contiguous and x.size:
+            if self.axis == x.ndim - 1:
+                return _last_axis(x, out)
+            if math.prod(x.shape[self.axis + 1:]) < NARROW:
+                return _inner_axis(x.reshape(math.prod(x.shape[:self.axis]), x.shape[self.axis], -1), out)
         # initial= gives an empty axis a maximum instead of an error; the result is empty anyway.
         e = np.subtract(x, np.max(x, axis=self.axis, keepdims=True, initial=-np.inf), out=out)
         np.exp(e, out=e)
@@ -93,6 +100,46 @@ def _last_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.exp(e, out=e)
         e /= row_sums(e)[:, None]
     return out
+
+
+def _inner_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The softmax along axis 1 of a C-contiguous ``(n, length, inner)`` array ``x`` (an axis other than
+    the last, with the dims before it and after it merged; ``inner < NARROW``) into ``out`` (of any shape
+    holding as many values; it may be ``x``), in blocks of about ``CACHED`` values along axis 0, as
+    :func:`_last_axis` does with rows. NumPy's reductions over such an axis run an inner loop of only
+    ``inner`` values per step (on (64, 1000, 16) float32, 1.1 ms for the maximum and 1.0 ms for the sums,
+    of 3.9 ms in all), so the maximum is :func:`_maxima`'s and the sums, where a slice holds at most
+    ``CACHED`` values and at most 4096 along the axis, a product by a vector of ones (BLAS, as
+    :func:`row_sums`; in another order than NumPy's, which changes them within float32 rounding; on
+    larger slices that product was erratically 100x slower). Either way a slice holding NaN is NaN
+    throughout, as in :func:`_last_axis`. 2x faster than the general path on (64, 1000, 16)."""
+    result = out.reshape(x.shape)
+    ones = np.ones(x.shape[1], x.dtype) if x.shape[1] <= SHORT_ROWS and x[0].size <= CACHED else None
+    for these in blocks(x.shape[0], x[0].size):
+        block = x[these]
+        e = np.subtract(block, _maxima(block), out=result[these])
+        np.exp(e, out=e)
+        e /= np.add.reduce(e, 1, keepdims=True) if ones is None else np.matmul(ones, e)[:, None]
+    return out
+
+
+def _maxima(x: np.ndarray) -> np.ndarray:
+    """``np.fmax.reduce(x, axis=1, keepdims=True)`` of an ``(n, length, inner)`` array (the same values),
+    by halving the axis: ``np.fmax(x[:, :half], x[:, half:2 * half])`` and so on, each call running along
+    ``half * inner`` values (on (8, 1000, 16) float32, 0.04 ms against 0.14 ms)."""
+    length = x.shape[1]
+    while length > 1:
+        half = length // 2
+        head = np.fmax(x[:, :half], x[:, half:2 * half])
+        if length % 2:
+            np.fmax(head[:, :1], x[:, 2 * half:], out=head[:, :1])
+        x, length = head, half
+    return x
+
+
+# the widest trailing part (values after the softmax axis) for which _inner_axis is faster than NumPy's own
+# reductions over the axis, which run along that part
+NARROW = 256
 
 
 def softmax(x: Tensor, axis: int = -1, *, name: str | None = None) -> Tensor:
