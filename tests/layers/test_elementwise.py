@@ -295,3 +295,19 @@ ADVERSARIAL_CALLS = {
     "logical_xor": lambda e: dict(a=e.b, b=e.b),
     "elementwise": lambda e: dict(a=e.m, b=e.m, op="sum"),
 }
+
+
+@pytest.mark.parametrize("dtype", INT_TYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("divisor_shape", [(64, 128), (1, 128), ()], ids=["same", "row", "scalar"])
+def test_integer_division_by_zero_gives_zero_among_many_values(dtype, divisor_shape):
+    # 8192 quotients, some of zero divisors: the zeros are put in by bit operations from 4096 values on
+    rng = np.random.default_rng(3)
+    info = np.iinfo(dtype)
+    a = rng.integers(info.min + 1, info.max, (64, 128), dtype=dtype)
+    a[::5] = rng.integers(-9, 10, a[::5].shape)
+    b = rng.integers(-12, 13, divisor_shape).astype(dtype)
+    b = np.zeros((), dtype) if divisor_shape == () else b
+    div, fdiv = run_layer(lambda x, y: (td.divide(x, y), td.floor_divide(x, y)), a, b)
+    aa, bb = np.broadcast_arrays(a, b)
+    np.testing.assert_array_equal(div, trunc_div(aa, bb))
+    np.testing.assert_array_equal(fdiv, floor_div_int(aa, bb))
