@@ -1,5 +1,6 @@
 """TopK: MAX and MIN along each of the last four axes, with ties and NaNs, against Python's sorted()."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ from support import arrays, call, expect_error, f32, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from trtdsl.layers import topk as topk_module
 from trtdsl.layers.topk import TopK, TopKOperation
 from backend_rows import Row, FLOATS, INTS, each, tensorrt_expectation, Layer
 
@@ -96,6 +98,101 @@ def test_k_larger_than_a_dynamic_dim_fails_at_run_time_naming_the_layer_and_its_
                                   "(shape (2,))")
     assert info.value.location == values.producer.location
 
+
+
+# -- the packed keys: inputs of 32 bits or fewer and at least 512 values, against np.lexsort ----------
+# Bit patterns of each type: -inf, -2.5, -1, -0.0, +0.0, +1, +2.5, +inf, the smallest subnormals of both
+# signs, and NaNs of both signs, quiet and signalling: few values, so that ties are common.
+POOLS = {
+    np.dtype(np.float32): np.array([0xFF80_0000, 0xC020_0000, 0xBF80_0000, 0x8000_0000, 0, 0x3F80_0000,
+                                    0x4020_0000, 0x7F80_0000, 1, 0x8000_0001, 0x7FC0_0000, 0xFFC0_0000,
+                                    0x7F80_0001], np.uint32).view(np.float32),
+    np.dtype(np.float16): np.array([0xFC00, 0xC100, 0xBC00, 0x8000, 0, 0x3C00, 0x4100, 0x7C00, 1, 0x8001,
+                                    0x7E00, 0xFE00, 0x7C01], np.uint16).view(np.float16),
+    np.dtype(td.bfloat16.numpy): np.array([0xFF80, 0xC020, 0xBF80, 0x8000, 0, 0x3F80, 0x4020, 0x7F80, 1,
+                                           0x8001, 0x7FC0, 0xFFC0, 0x7F81],
+                                          np.uint16).view(td.bfloat16.numpy),
+    np.dtype(np.int32): np.array([-(2**31), -5, -1, 0, 1, 5, 2**31 - 1], np.int32),
+    np.dtype(np.int64): np.array([-(2**63), -(2**40), -1, 0, 1, 2**40, 2**63 - 1], np.int64),
+}
+
+
+def lexsort_topk(x, k, axis, largest):
+    """(values, indices) by np.lexsort of each line along ``axis`` on (NaN or not, the value, the index):
+    NaN above every number, -0.0 equal to +0.0, equal values in increasing index order."""
+    moved = np.moveaxis(x, axis, -1)
+    if moved.dtype.kind == "i":
+        # ~ reverses the order without overflowing
+        nan, value = np.zeros(moved.shape, bool), (~moved if largest else moved)
+    else:
+        with np.errstate(invalid="ignore"):  # signalling NaNs become quiet
+            wide = moved.astype(np.float64)
+        nan = np.isnan(wide)
+        value = np.where(nan, 0.0, -wide if largest else wide)
+    index = np.broadcast_to(np.arange(moved.shape[-1]), moved.shape)
+    order = np.lexsort((index, value, ~nan if largest else nan), axis=-1)[..., :k]
+    return np.moveaxis(np.take_along_axis(moved, order, -1), -1, axis), np.moveaxis(order, -1, axis)
+
+
+def check_against_lexsort(x, k, axis, largest, indices_dtype=td.int32):
+    values, indices = run_layer(
+        lambda t: td.topk(t, k, axis, largest=largest, indices_dtype=indices_dtype), x)
+    want_values, want_indices = lexsort_topk(x, k, axis, largest)
+    assert indices.dtype == indices_dtype.numpy
+    np.testing.assert_array_equal(indices, want_indices)
+    assert values.dtype == x.dtype and values.tobytes() == want_values.tobytes()  # zeros' signs, NaNs' bits
+
+
+@contextlib.contextmanager
+def refusing(name):
+    """A context in which the function ``name`` of the TopK module fails: the other path must serve."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(topk_module, name, lambda *args: pytest.fail(f"{name} was called"))
+        yield
+
+
+@pytest.mark.parametrize("largest", [True, False], ids=["MAX", "MIN"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, td.bfloat16.numpy, np.int32],
+                         ids=lambda d: np.dtype(d).name)
+@given(data=st.data())
+def test_packed_keys_match_lexsort(dtype, largest, data):
+    rank = data.draw(st.integers(1, 4))
+    axis = data.draw(st.integers(0, rank - 1))
+    n = data.draw(st.sampled_from([1, 2, 5, 64, 600, 1100]))
+    others = data.draw(st.lists(st.integers(1, 6), min_size=rank - 1, max_size=rank - 1))
+    if others:
+        others[0] = max(others[0], -(-512 // (n * math.prod(others[1:]))))
+    else:
+        n = max(n, 512)
+    shape = tuple(others[:axis]) + (n,) + tuple(others[axis:])
+    k = data.draw(st.sampled_from([1, min(n, 5), n]) | st.integers(1, n))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.choice(POOLS[np.dtype(dtype)], shape)
+    with refusing("_selected_by_stable_sort"):
+        check_against_lexsort(x, k, axis, largest, data.draw(st.sampled_from([td.int32, td.int64])))
+
+
+@pytest.mark.parametrize("largest", [True, False], ids=["MAX", "MIN"])
+@pytest.mark.parametrize("dtype, shape", [(np.int64, (3, 400)), (np.float32, (3, 170)), (np.int32, (511,))],
+                         ids=["int64", "float32-small", "int32-small"])
+def test_int64_and_small_inputs_take_the_stable_sort(dtype, shape, largest):
+    x = np.random.default_rng(7).choice(POOLS[np.dtype(dtype)], shape)
+    with refusing("_selected_by_packed_keys"):
+        for k in (1, 5, shape[-1]):
+            check_against_lexsort(x, k, -1, largest)
+
+
+def test_packed_keys_tie_signed_zeros_and_every_nan():
+    zeros = np.where(np.arange(600) % 3 == 0, np.float32(-0.0), np.float32(0.0))
+    nans = np.full(600, 1.0, np.float32)
+    nans[[5, 9, 300, 599]] = np.array([0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001, 0xFFFF_FFFF],
+                                      np.uint32).view(np.float32)
+    x = np.stack([zeros, nans])
+    with refusing("_selected_by_stable_sort"):
+        values, indices = run_layer(lambda t: td.topk(t, 4), x)
+    assert indices.tolist() == [[0, 1, 2, 3], [5, 9, 300, 599]]
+    assert values.view(np.uint32).tolist() == [[0x8000_0000, 0, 0, 0x8000_0000],
+                                               [0x7FC0_0000, 0xFFC0_0000, 0x7F80_0001, 0xFFFF_FFFF]]
 
 def raw(*args):
     return lambda x: x.network.add(TopK(*args), (x,))

@@ -42,7 +42,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    expect_bool, expect_rank, expect_tensor, is_int, normalize_axis,
+    blocks, expect_bool, expect_rank, expect_tensor, is_int, normalize_axis,
 )
 
 __all__ = ["TopK", "TopKOperation", "topk"]
@@ -58,6 +58,65 @@ class TopKOperation(enum.Enum):
 def _leading(a: np.ndarray, k: int, axis: int) -> np.ndarray:
     """The first ``k`` entries along ``axis``."""
     return a[(slice(None),) * axis + (slice(0, k),)]
+
+
+_PACKED_FROM = 512  # values; on fewer, the packed keys' dozen NumPy calls take longer than a stable sort
+_SIGN = np.int32(-(2**31))
+_INDEX_BITS = np.uint64(0xFFFF_FFFF)  # the index's half of a packed key
+
+
+def _packed_keys(v: np.ndarray, largest: bool) -> np.ndarray:
+    """uint64 keys, one per element of ``v`` (a float type or int32, the axis last), all distinct, whose
+    ascending order along the last axis is the module's order: the value's rank in the high 32 bits (NaNs
+    all alike and above every number, ``-0.0`` and ``+0.0`` alike, ranks reversed for MAX so that larger
+    comes first), the index in the low 32 bits, so that equal values keep the lower index first.
+
+    The rank is ``bits ^ 0x8000_0000`` for int32 and floats of sign 0, ``~bits`` for floats of sign 1
+    (whose bits grow with their magnitude), the bits of 16-bit floats being those of their float32 value."""
+    if v.dtype == np.int32:
+        rank = np.bitwise_xor(v, _SIGN, order="C")
+    else:
+        f = np.add(v, np.float32(0), dtype=np.float32, order="C")  # -0.0 + 0.0 is +0.0: the zeros tie
+        np.copyto(f, np.float32(np.nan), where=np.isnan(f))  # one NaN, above +inf: the NaNs tie
+        bits = f.view(np.int32)
+        rank = bits >> 31
+        rank |= _SIGN
+        rank ^= bits
+    if largest:
+        np.invert(rank, out=rank)
+    packed = rank.view(np.uint32).astype(np.uint64)
+    packed <<= np.uint64(32)
+    packed |= np.arange(v.shape[-1], dtype=np.uint64)
+    return packed
+
+
+def _selected_by_packed_keys(v: np.ndarray, k: int, largest: bool) -> np.ndarray:
+    """The indices of the first ``k`` along the last axis of ``v`` (a float type or int32, at most 2**32 long)
+    in the module's order: the ``k`` least packed keys (:func:`_packed_keys`) of each row, sorted; the keys
+    are distinct, so any selection and sort give the stable sort's order. The rows go in blocks of about
+    ``CACHED`` values, whose keys stay in cache and in memory the allocator reuses (on (256, 1000) float32,
+    k = 5: 0.67 ms against 1.0 ms for the whole array at once, which faults in fresh pages each call)."""
+    n = v.shape[-1]
+    rows = v.reshape(-1, n)
+    chosen = np.empty((rows.shape[0], k), np.intp)
+    for these in blocks(*rows.shape):
+        packed = _packed_keys(rows[these], largest)
+        if k < n:
+            packed.partition(k - 1, axis=-1)
+        chosen[these] = np.sort(packed[:, :k], axis=-1) & _INDEX_BITS
+    return chosen.reshape(v.shape[:-1] + (k,))
+
+
+def _selected_by_stable_sort(x: np.ndarray, k: int, axis: int, largest: bool) -> np.ndarray:
+    """The indices of the first ``k`` along ``axis`` of ``x`` in the module's order, by a stable sort of
+    the whole axis: for int64, whose values leave no room for an index in a 64-bit key, and small inputs."""
+    keys = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # 16-bit floats sort exactly in float32
+    if not largest:
+        return _leading(np.argsort(keys, axis=axis, kind="stable"), k, axis)
+    # Descending with ties (and NaNs) in increasing index order: a stable ascending sort of the reversed
+    # axis, read from its end; position j of the reversed axis is index n-1-j.
+    ascending = np.argsort(np.flip(keys, axis), axis=axis, kind="stable")
+    return (x.shape[axis] - 1) - _leading(np.flip(ascending, axis), k, axis)
 
 
 @attrs.frozen
@@ -105,14 +164,11 @@ class TopK(Op):
         if k > n:
             raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input "
                                  f"(shape {x.shape})")
-        keys = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # 16-bit floats sort exactly in float32
-        if self.op is TopKOperation.MIN:
-            order = _leading(np.argsort(keys, axis=axis, kind="stable"), k, axis)
+        largest = self.op is TopKOperation.MAX
+        if x.dtype.itemsize <= 4 and x.size >= _PACKED_FROM and n <= 2**32:
+            order = _selected_by_packed_keys(x.swapaxes(axis, -1), k, largest).swapaxes(axis, -1)
         else:
-            # Descending with ties (and NaNs) in increasing index order: a stable ascending sort of the
-            # reversed axis, read from its end; position j of the reversed axis is index n-1-j.
-            ascending = np.argsort(np.flip(keys, axis), axis=axis, kind="stable")
-            order = (n - 1) - _leading(np.flip(ascending, axis), k, axis)
+            order = _selected_by_stable_sort(x, k, axis, largest)
         values = np.take_along_axis(x, order, axis=axis)
         return (values, order.astype(self.indices_dtype.numpy, copy=False))
 
