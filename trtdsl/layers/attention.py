@@ -102,7 +102,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import enum_member, expect_bool, expect_rank, expect_tensor, in_float
+from trtdsl.layers._common import enum_member, expect_bool, expect_rank, expect_tensor, in_float, select
 from trtdsl.layers.quantize import _runtime_scale, saturate
 
 __all__ = ["Attention", "AttentionIOForm", "AttentionNormalizationOp", "CausalMaskKind", "attention"]
@@ -364,12 +364,13 @@ class Attention(Op):
         k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
         scores = q @ np.swapaxes(k, -1, -2)
         if mask is not None:
-            scores = np.where(mask, scores, -np.inf) if mask.dtype == np.bool_ else scores + mask
+            scores = select(mask, scores, np.array(-np.inf, scores.dtype)) if mask.dtype == np.bool_ \
+                else scores + mask
         if self.causal is not CausalMaskKind.NONE:
             sq, skv = scores.shape[-2:]
             offset = skv - sq if self.causal is CausalMaskKind.LOWER_RIGHT else 0
             keep = np.arange(skv)[None, :] <= np.arange(sq)[:, None] + offset
-            scores = np.where(keep, scores, -np.inf)
+            scores = select(keep, scores, np.array(-np.inf, scores.dtype))
         if self.normalization is AttentionNormalizationOp.SOFTMAX:
             top = scores.max(axis=-1, keepdims=True, initial=-np.inf)
             seen = top > -np.inf  # a row with every key masked gives 0 (see the module doc)

@@ -34,7 +34,7 @@ from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import as_tensor, broadcasts_to, expect_tensor, in_float, ndim_of
+from trtdsl.layers._common import as_tensor, broadcasts_to, expect_tensor, in_float, ndim_of, select
 from trtdsl.layers.squeeze import align_ranks
 
 __all__ = ["ParametricReLU", "prelu"]
@@ -74,7 +74,7 @@ class ParametricReLU(Op):
 
 
 def _prelu(x: np.ndarray, slope: np.ndarray) -> np.ndarray:
-    return np.where(x < 0, slope * x, x)
+    return select(x < 0, slope * x, x)
 
 
 def prelu(x: Tensor, slope: Any, *, name: str | None = None) -> Tensor:
