@@ -174,6 +174,100 @@ def test_ir_stores_sorted_non_negative_axes():
     assert "Reduce[AVG](%x, axes=(0,2), keepdims=True)" in net.format(locations=False)
 
 
+# Inputs of at least 2**13 values reduced over consecutive axes take the module's faster paths, by what
+# follows the reduced axes: (shape, axes, whether float32 SUM/AVG take a BLAS product, whether MAX, MIN
+# and integer SUM/AVG fold by halves, whether PROD folds by halves).
+FAST_CASES = [
+    ((32, 129, 8), (1,), True, True, True),           # a stack of products; odd halves at several levels
+    ((1100, 3, 4), (1,), False, True, True),          # too few values per product: folds by halves
+    ((30, 5, 7, 4, 3), (1, 2), True, True, True),     # two middle axes
+    ((129, 65), (1,), True, False, True),             # last axis: one product; NumPy's max
+    ((8, 2048 // 8, 7, 7), (2, 3), True, False, True),  # global average pooling's axes
+    ((65, 130), (0,), True, False, False),            # leading axis, 130 values after it
+    ((4, 40, 64), (1,), True, False, False),          # 64 values after the axis: NumPy's reduction
+    ((40, 300), (0, 1), False, False, True),          # all axes: NumPy's pairwise sum
+    ((32, 129, 8), (0, 2), False, False, False),      # axes not consecutive: NumPy's reduction
+    ((16, 16, 31), (1,), False, False, False),        # under 2**13 values
+]
+FAST_IDS = ["x".join(map(str, c[0])) + "-" + "".join(map(str, c[1])) for c in FAST_CASES]
+
+
+def fast_input(dtype, shape, op, seed=0):
+    rng = np.random.default_rng(seed)
+    if np.dtype(dtype).kind == "i":
+        low, high = (-3, 4) if op == "PROD" else (-(2**30), 2**30)  # sums wrap around
+        return rng.integers(low, high, shape).astype(dtype)
+    values = rng.uniform(0.9, 1.1, shape) if op == "PROD" else rng.standard_normal(shape) * 10
+    return values.astype(np.float32).astype(dtype)
+
+
+@pytest.mark.parametrize("op", sorted(FUNCTIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.int64],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("shape, axes, blas, fold, prod_fold", FAST_CASES, ids=FAST_IDS)
+def test_large_reductions_match_python(op, dtype, shape, axes, blas, fold, prod_fold):
+    x = fast_input(dtype, shape, op)
+    keepdims = len(axes) == 2
+    got = run_layer(lambda t: FUNCTIONS[op](t, axis=axes, keepdims=keepdims), x)
+    if np.dtype(dtype).kind == "i":
+        want = expected(x, op, axes, keepdims, lambda o, r: int_formula(o, r, dtype)).astype(dtype)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        return
+    want = expected(x, op, axes, keepdims, float_formula).astype(np.float64).astype(dtype).astype(np.float64)
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    if op in ("MAX", "MIN"):
+        np.testing.assert_array_equal(got.astype(np.float64), want)
+    elif op == "PROD":
+        # a rounding per float32 product, then the result's own
+        rtol = TOLERANCES[np.dtype(dtype)] + math.prod(x.shape[a] for a in axes) * np.finfo(np.float32).eps
+        np.testing.assert_allclose(got.astype(np.float64), want, rtol=rtol, atol=1e-30)
+    else:
+        count = math.prod(x.shape[a] for a in axes) if op == "AVG" else 1
+        scale = expected(np.abs(x), "SUM", axes, keepdims, float_formula).astype(np.float64) / count
+        # float16 results round once at the end: float32 sums, then a float16 cast
+        atol = (2e-3 * np.abs(want) if dtype == np.float16 else 0) + 1e-6 * scale
+        np.testing.assert_array_less(np.abs(got.astype(np.float64) - want), atol + 1e-12)
+
+
+@pytest.mark.parametrize("shape, axes, blas, fold, prod_fold", FAST_CASES, ids=FAST_IDS)
+def test_large_reductions_take_the_paths_the_module_names(shape, axes, blas, fold, prod_fold):
+    """Which inputs the fast paths take (a change of the limits should be a decision, not an accident)."""
+    from trtdsl.layers.reduce import _fast
+
+    x = fast_input(np.float32, shape, "PROD")
+    assert (_fast(np.add, x, axes, False) is not None) == (blas or fold)
+    assert (_fast(np.fmax, x, axes, False) is not None) == fold
+    assert (_fast(np.add, x.astype(np.int32), axes, False) is not None) == fold
+    assert (_fast(np.multiply, x, axes, False) is not None) == prod_fold
+
+
+@pytest.mark.parametrize("shape, axes", [((64, 129, 8), (1,)), ((1100, 3, 4), (1,)), ((129, 65), (1,))])
+def test_large_reductions_keep_nan_and_inf(shape, axes):
+    x = fast_input(np.float32, shape, "SUM")
+    rows = np.moveaxis(x, axes[0], -1)  # a view: writes land in x, rows[i, ...] along the reduced axis
+    rows[0] = np.nan                           # only NaN
+    rows[1, ..., 1] = np.inf
+    rows[2, ..., 0], rows[2, ..., -1] = np.inf, -np.inf
+    rows[3, ..., 2] = np.nan                   # one NaN among numbers
+    rows[4] = -np.inf
+    got = run_layer(lambda t: (td.sum(t, axis=axes), td.max(t, axis=axes), td.min(t, axis=axes)), x)
+    values = x.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        want = np.sum(values, axis=axes)
+    np.testing.assert_allclose(got[0], want, rtol=1e-5, atol=1e-3)  # NaN and inf where NumPy has them
+    assert np.isnan(got[0][:4]).any() and np.isinf(got[0][:5]).any()
+    np.testing.assert_array_equal(got[1], np.max(np.where(np.isnan(values), -np.inf, values), axis=axes))
+    np.testing.assert_array_equal(got[2], np.min(np.where(np.isnan(values), np.inf, values), axis=axes))
+    assert np.isneginf(got[1][0]).all() and np.isposinf(got[2][0]).all()
+
+
+def test_large_float32_sum_of_negative_zeros_is_positive_zero():
+    """BLAS sums from +0 (the module doc); NumPy's reduction would keep -0."""
+    got = run_layer(lambda t: td.sum(t, axis=1), np.full((64, 200), -0.0, np.float32))
+    assert (got == 0).all() and not np.signbit(got).any()
+
+
 def raw(op, axes, keepdims=False):
     return lambda x: x.network.add1(Reduce(ReduceOperation[op], axes, keepdims), (x,))
 
