@@ -26,9 +26,10 @@ one axis (TensorRT does not define an empty axes mask; the functions here give a
 TensorRT documents no summation order. Here sums and products are NumPy's (pairwise along a last axis, row
 by row elsewhere), but where the reduced axes are consecutive in an input of at least 2**13 values: there
 float32 sums are BLAS products with a vector of ones (sums in blocks, from +0, so a sum of only -0 is +0),
-and other reductions over axes followed by few values fold by halves (:func:`_fold_halves`). Results
-agree with NumPy's within float32 rounding (sums, products), or bit for bit (integers, maxima and minima,
-but for which of -0 and +0 a tie gives). 16-bit floats are reduced in float32 either way.
+and other reductions fold by halves over axes followed by few values (:func:`_fold_halves`), or column
+by column over a last axis of few values (:func:`_fold_columns`). Results agree with NumPy's within
+float32 rounding (sums, products), or bit for bit (integers; maxima and minima, but for which of -0 and
++0 a tie gives).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("r")
@@ -58,7 +59,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes,
+    CACHED, enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes,
 )
 from trtdsl.layers.cast import identity
 
@@ -96,6 +97,9 @@ _SHORT_INNER = 32
 # values per product from which a stack of BLAS products (NumPy's matmul makes one call per matrix) beats
 # a fold by halves; below it the calls cost more than the sums ((65536, 4, 8): 2.2 ms against 1.9 ms)
 _BLAS_VALUES = 64
+# Along a last axis NumPy's reduction calls its inner loop once per output: (2**20, 2) took 28 ms for a
+# maximum. Up to this many values per output one pass per column is faster.
+_FEW_COLUMNS = 16
 # inputs from which the paths below pay for the 2 to 5 us they cost more than NumPy's reduction
 _FAST_VALUES = 2**13
 _Reducer = Callable[[np.ndarray, tuple[int, ...], bool], np.ndarray]
@@ -130,6 +134,21 @@ def _fold_halves(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
     return a[:, 0]
 
 
+def _fold_columns(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
+    """``fn.reduce(v, axis=1)`` for ``v`` of shape ``(outer, n)``, ``n >= 2``, column by column in NumPy's
+    order: ``fn(fn(v[:, 0], v[:, 1]), v[:, 2])`` and so on, for a block of rows at a time that stays in
+    cache while its columns pass. A fresh array."""
+    outer, n = v.shape
+    out = np.empty(outer, v.dtype)
+    rows = CACHED // n
+    for start in range(0, outer, rows):
+        block, folded = v[start:start + rows], out[start:start + rows]
+        fn(block[:, 0], block[:, 1], out=folded)
+        for column in range(2, n):
+            fn(folded, block[:, column], out=folded)
+    return out
+
+
 def _blas_sum(v: np.ndarray) -> np.ndarray:
     """``v.sum(axis=1)`` for a float32 ``v`` of shape ``(outer, n, inner)``, as products with a vector of
     ones (exact): BLAS's ``gemv`` sums the values of each output in blocks, with several accumulators, from
@@ -146,9 +165,8 @@ def _blas_sum(v: np.ndarray) -> np.ndarray:
 def _fast(fn: np.ufunc, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray | None:
     """``fn.reduce(x, axes, keepdims=keepdims, dtype=x.dtype)`` by a faster path where one fits, else None:
     float32 sums by :func:`_blas_sum` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast),
-    the rest by :func:`_fold_halves` where the values after the reduced axes are few (but none, where
-    NumPy's reduction runs along the reduced values, except for products, which NumPy does not vectorise
-    there).
+    the rest by :func:`_fold_halves` where the values after the reduced axes are few, or by
+    :func:`_fold_columns` where there are none and each output reduces few values.
     """
     grouped = _grouped(x, axes)
     if grouped is None:
@@ -158,8 +176,10 @@ def _fast(fn: np.ufunc, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) ->
     if fn is np.add and x.dtype == np.float32 and (outer, inner) != (1, 1) and (
             1 in (outer, inner) or n * inner >= _BLAS_VALUES):
         result = _blas_sum(v)
-    elif inner <= _SHORT_INNER and (inner > 1 or fn is np.multiply):
+    elif 1 < inner <= _SHORT_INNER:
         result = _fold_halves(fn, v)
+    elif inner == 1 and n <= _FEW_COLUMNS:
+        result = _fold_columns(fn, v.reshape(outer, n))
     else:
         return None
     shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape)) if keepdims else \
