@@ -174,8 +174,8 @@ def test_ir_stores_sorted_non_negative_axes():
     assert "Reduce[AVG](%x, axes=(0,2), keepdims=True)" in net.format(locations=False)
 
 
-# Inputs of at least 2**13 values reduced over consecutive axes take the module's faster paths, by what
-# follows the reduced axes: (shape, axes, whether float32 SUM/AVG take a BLAS product, whether the other
+# Inputs of at least 2**13 values take the module's faster paths over their last run of consecutive reduced
+# axes, by what follows it: (shape, axes, whether float32 SUM/AVG take a BLAS product, whether the other
 # reductions fold by halves or column by column).
 FAST_CASES = [
     ((32, 129, 8), (1,), True, True),           # a stack of products; odd halves at several levels
@@ -189,7 +189,11 @@ FAST_CASES = [
     ((65, 130), (0,), True, False),             # leading axis, 130 values after it
     ((4, 40, 64), (1,), True, False),           # 64 values after the axis
     ((40, 300), (0, 1), False, False),          # all axes: NumPy's pairwise sum
-    ((32, 129, 8), (0, 2), False, False),       # axes not consecutive
+    ((32, 129, 8), (0, 2), True, True),         # axes not consecutive: the last run first, then NumPy's
+    ((32, 32, 8, 16), (1, 3), True, True),      # ... then a fast path again
+    ((8, 16, 8, 64), (0, 2, 3), True, False),   # ... the last run by NumPy's reduction: all of it
+    ((4, 8, 64, 4), (0, 1, 3), True, True),     # two axes before the run
+    ((16, 4, 32, 4, 4), (0, 2, 4), True, True),  # three runs, two of them fast
     ((16, 16, 31), (1,), False, False),         # under 2**13 values
 ]
 FAST_IDS = ["x".join(map(str, c[0])) + "-" + "".join(map(str, c[1])) for c in FAST_CASES]
@@ -243,6 +247,7 @@ def test_large_reductions_take_the_paths_the_module_names(shape, axes, blas, fol
     assert (_fast(np.fmax, x, axes, False) is not None) == fold
     assert (_fast(np.add, x.astype(np.int32), axes, False) is not None) == fold
     assert (_fast(np.multiply, x, axes, False) is not None) == fold
+    assert _fast(np.add, np.asfortranarray(x), axes, False) is None  # not C-contiguous
 
 
 @pytest.mark.parametrize("shape, axes", [((64, 129, 8), (1,)), ((1100, 3, 4), (1,)), ((129, 65), (1,)),

@@ -24,12 +24,12 @@ settle it. 16-bit floats are reduced in float32. Bool inputs are invalid, and a 
 one axis (TensorRT does not define an empty axes mask; the functions here give a copy of ``x`` for it).
 
 TensorRT documents no summation order. Here sums and products are NumPy's (pairwise along a last axis, row
-by row elsewhere), but where the reduced axes are consecutive in an input of at least 2**13 values: there
-float32 sums are BLAS products with a vector of ones (sums in blocks, from +0, so a sum of only -0 is +0),
-and other reductions fold by halves over axes followed by few values (:func:`_fold_halves`), or column
-by column over a last axis of few values (:func:`_fold_columns`). Results agree with NumPy's within
-float32 rounding (sums, products), or bit for bit (integers; maxima and minima, but for which of -0 and
-+0 a tie gives).
+by row elsewhere), but over the last run of consecutive reduced axes of an input of at least 2**13 values
+(and then over the axes before it): there float32 sums are BLAS products with a vector of ones (sums in
+blocks, from +0, so a sum of only -0 is +0), and other reductions fold by halves over axes followed by
+few values (:func:`_fold_halves`), or column by column over a last axis of few values
+(:func:`_fold_columns`). Results agree with NumPy's within float32 rounding (sums, products), or bit for
+bit (integers; maxima and minima, but for which of -0 and +0 a tie gives).
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("r")
@@ -105,15 +105,20 @@ _FAST_VALUES = 2**13
 _Reducer = Callable[[np.ndarray, tuple[int, ...], bool], np.ndarray]
 
 
-def _grouped(x: np.ndarray, axes: tuple[int, ...]) -> tuple[int, int, int] | None:
-    """``(outer, n, inner)`` for which ``x.reshape(outer, n, inner)`` is a view whose middle axis runs over
-    the reduced axes: for consecutive ``axes`` of a C-contiguous ``x`` of at least ``_FAST_VALUES`` values,
-    reducing at least 2 values into each output; else None."""
-    if x.size < _FAST_VALUES or axes[-1] - axes[0] != len(axes) - 1 or not x.flags.c_contiguous:
-        return None
-    n = math.prod(x.shape[a] for a in axes)
-    outer = math.prod(x.shape[:axes[0]])
-    return (outer, n, x.size // (outer * n)) if n >= 2 else None
+def _grouped(x: np.ndarray, run: tuple[int, ...]) -> tuple[int, int, int]:
+    """``(outer, n, inner)`` for which ``x.reshape(outer, n, inner)`` has the consecutive axes ``run`` as its
+    middle axis."""
+    n = math.prod(x.shape[a] for a in run)
+    outer = math.prod(x.shape[:run[0]])
+    return outer, n, x.size // (outer * n)
+
+
+def _last_run(axes: tuple[int, ...]) -> int:
+    """Where the last run of consecutive axes in the increasing ``axes`` starts."""
+    start = len(axes) - 1
+    while start and axes[start - 1] == axes[start] - 1:
+        start -= 1
+    return start
 
 
 def _fold_halves(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
@@ -162,26 +167,43 @@ def _blas_sum(v: np.ndarray) -> np.ndarray:
     return np.matmul(ones, v)
 
 
-def _fast(fn: np.ufunc, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray | None:
-    """``fn.reduce(x, axes, keepdims=keepdims, dtype=x.dtype)`` by a faster path where one fits, else None:
-    float32 sums by :func:`_blas_sum` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast),
-    the rest by :func:`_fold_halves` where the values after the reduced axes are few, or by
-    :func:`_fold_columns` where there are none and each output reduces few values.
-    """
-    grouped = _grouped(x, axes)
-    if grouped is None:
+def _fast_run(fn: np.ufunc, x: np.ndarray, run: tuple[int, ...]) -> np.ndarray | None:
+    """``fn.reduce(x, run, dtype=x.dtype)`` over the consecutive axes ``run`` of a C-contiguous ``x``, in
+    some shape of as many values, where a path of the module doc fits, else None: float32 sums by
+    :func:`_blas_sum` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast), the rest by
+    :func:`_fold_halves` where the values after the axes are few, or by :func:`_fold_columns` where there
+    are none and each output reduces few values."""
+    outer, n, inner = grouped = _grouped(x, run)
+    if n < 2:
         return None
-    outer, n, inner = grouped
     v = x.reshape(grouped)
     if fn is np.add and x.dtype == np.float32 and (outer, inner) != (1, 1) and (
             1 in (outer, inner) or n * inner >= _BLAS_VALUES):
-        result = _blas_sum(v)
-    elif 1 < inner <= _SHORT_INNER:
-        result = _fold_halves(fn, v)
-    elif inner == 1 and n <= _FEW_COLUMNS:
-        result = _fold_columns(fn, v.reshape(outer, n))
-    else:
+        return _blas_sum(v)
+    if 1 < inner <= _SHORT_INNER:
+        return _fold_halves(fn, v)
+    if inner == 1 and n <= _FEW_COLUMNS:
+        return _fold_columns(fn, v.reshape(outer, n))
+    return None
+
+
+def _fast(fn: np.ufunc, x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray | None:
+    """``fn.reduce(x, axes, keepdims=keepdims, dtype=x.dtype)`` by :func:`_fast_run` for a C-contiguous
+    ``x`` of at least ``_FAST_VALUES`` values where it fits the last run of consecutive axes in ``axes``,
+    then the same (or NumPy's reduction) over the axes before that run; else None."""
+    if x.size < _FAST_VALUES or not x.flags.c_contiguous:
         return None
+    start = _last_run(axes)
+    run, before = axes[start:], axes[:start]
+    result = _fast_run(fn, x, run)
+    if result is None:
+        return None
+    if before:
+        # the axes before the run keep their numbers in its result, which is C-contiguous
+        part = result.reshape(tuple(d for i, d in enumerate(x.shape) if i not in run))
+        result = _fast(fn, part, before, False)
+        if result is None:
+            result = fn.reduce(part, axis=before, dtype=x.dtype)
     shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape)) if keepdims else \
         tuple(d for i, d in enumerate(x.shape) if i not in axes)
     return result.reshape(shape)
