@@ -27,9 +27,12 @@ UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
 
 Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
 itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
-Dims outside the innermost ones a mode resizes keep their length. Axes are resized one after the other
-in float64, and the result is rounded once to the input's dtype (float32 or float16; TensorRT's
-Operators reference also lists int8, a quantized type).
+Dims outside the innermost ones a mode resizes keep their length (float32 or float16; TensorRT's
+Operators reference also lists int8, a quantized type). NEAREST copies values, bit for bit. LINEAR and
+CUBIC resize the axes one after the other (those that shrink first, then those that grow, innermost
+first): float16 in float64, rounded once to float16; float32 in float32, with the weights rounded to
+float32 and each axis' sum rounded, so it agrees with the exact formula within float32 rounding (a few
+units in the last place of the taps' magnitude), not bit for bit.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
@@ -57,7 +60,7 @@ from trtdsl.ir.dims import DimLike, combine, static_dim
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import expect_tensor
+from trtdsl.layers._common import blocks, expect_tensor
 from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
@@ -106,6 +109,9 @@ _ROUND: dict[ResizeRoundMode, Callable[[np.ndarray], np.ndarray]] = {
     _R.HALF_UP: lambda x: np.floor(x + 0.5),
     _R.HALF_DOWN: lambda x: np.ceil(x - 0.5),
 }
+
+# one step of a resize: the axis, the input indices of each tap along it and their weights (none for NEAREST)
+Step = tuple[int, list[np.ndarray], list[np.ndarray]]
 
 
 def _opt_scales(value: Any) -> tuple[float, ...] | None:
@@ -221,6 +227,39 @@ class Resize(Op):
                 )
 
     def reference(self, x: np.ndarray, dims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """The resized ``x``, computed block by block along the dims before the first resized one, each
+        block's passes (see :meth:`_resize_block`) then finding their operands in cache."""
+        shape = self._output_shape(x, dims)
+        changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
+        if changed:
+            raise ValueError(
+                f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
+                f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims"
+            )
+        empty = [a for a, (n_in, n_out) in enumerate(zip(x.shape, shape)) if n_in == 0 < n_out]
+        if empty:
+            raise ValueError(f"axis {empty[0]} is empty, so it cannot be resized to {shape[empty[0]]}")
+        out = np.empty(shape, x.dtype)
+        if out.size == 0:
+            return (out,)
+        resized = [a for a in range(x.ndim) if shape[a] != x.shape[a]]
+        lead = resized[0] if resized else x.ndim
+        rows = math.prod(shape[:lead])
+        src = x.reshape((rows,) + x.shape[lead:])
+        dst = out.reshape((rows,) + shape[lead:])
+        wide = x.dtype if self.mode is _I.NEAREST or x.dtype == np.float32 else np.dtype(np.float64)
+        steps: list[Step] = []
+        for a in _order(resized, x.shape, shape):
+            taps, weights = self._taps(x.shape[a], shape[a])
+            along = (-1,) + (1,) * (x.ndim - a - 1)  # a weight per position along the axis
+            steps.append((a - lead + 1, taps, [w.astype(wide).reshape(along) for w in weights]))
+        these = list(blocks(rows, dst[0].size))
+        work = _work(src[these[0]].shape, steps, wide)
+        for block in these:
+            self._resize_block(src[block].astype(wide, copy=False), steps, work, dst[block])
+        return (out,)
+
+    def _output_shape(self, x: np.ndarray, dims: np.ndarray | None) -> tuple[int, ...]:
         if dims is not None:
             shape = tuple(int(d) for d in dims)
             if len(shape) != x.ndim or min(shape) < 0:
@@ -228,37 +267,44 @@ class Resize(Op):
                     f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
                     f"{x.ndim} input"
                 )
-        elif self.scales is not None:
-            shape = tuple(static_dim(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
-        else:
-            shape = tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
-        changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
-        if changed:
-            raise ValueError(
-                f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
-                f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims"
-            )
-        out = x.astype(np.float64)
-        for axis, (n_in, n_out) in enumerate(zip(x.shape, shape)):
-            if n_in != n_out:
-                out = self._axis(out, axis, n_in, n_out)
-        return (out.astype(x.dtype),)
+            return shape
+        if self.scales is not None:
+            return tuple(static_dim(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
+        return tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
 
-    def _axis(self, a: np.ndarray, axis: int, n_in: int, n_out: int) -> np.ndarray:
-        """``a`` resized from ``n_in`` to ``n_out`` along ``axis``."""
-        if n_out == 0:
-            return np.take(a, np.zeros(0, np.int64), axis=axis)
-        if n_in == 0:
-            raise ValueError(f"axis {axis} is empty, so it cannot be resized to {n_out}")
+    def _resize_block(
+        self, a: np.ndarray, steps: list[Step], work: list[np.ndarray], into: np.ndarray
+    ) -> None:
+        """Write ``a`` resized along each step's axis in turn into ``into``: NEAREST copies
+        ``np.take(a, index, axis)``; LINEAR and CUBIC sum ``np.take(a, tap, axis) * weight`` over the taps.
+        Each step writes into its ``work`` arrays (a result and a term), the last one into ``into`` where
+        the dtypes agree: fresh arrays of this size would cost page faults on each block."""
+        for k, ((axis, taps, weights), (out, term)) in enumerate(zip(steps, work)):
+            out = into if k == len(steps) - 1 and into.dtype == out.dtype else out[:len(a)]
+            # the indices are in range: mode "clip" lets np.take write into out without a buffer between
+            np.take(a, taps[0], axis=axis, out=out, mode="clip")
+            if weights:
+                out *= weights[0]
+                term = term[:len(a)]
+                for tap, weight in zip(taps[1:], weights[1:]):
+                    np.take(a, tap, axis=axis, out=term, mode="clip")
+                    term *= weight
+                    out += term
+            a = out
+        if a is not into:
+            into[...] = a
+
+    def _taps(self, n_in: int, n_out: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The input indices each output index reads along one axis (one array per tap) and, for LINEAR and
+        CUBIC, their weights (float64)."""
         x = self._coordinates(n_in, n_out)
         last = n_in - 1
         if self.mode is _I.NEAREST:
-            index = np.clip(_ROUND[self.nearest_rounding](x), 0, last).astype(np.int64)
-            return np.take(a, index, axis=axis)
+            return [np.clip(_ROUND[self.nearest_rounding](x), 0, last).astype(np.intp)], []
         base = np.floor(x)
         t = x - base
         offsets = (0, 1) if self.mode is _I.LINEAR else (-1, 0, 1, 2)
-        taps = [base.astype(np.int64) + k for k in offsets]
+        taps = [base.astype(np.intp) + k for k in offsets]
         if self.mode is _I.LINEAR:
             weights = [1 - t, t]
         else:
@@ -267,12 +313,7 @@ class Resize(Op):
                 weights = [np.where((tap < 0) | (tap > last), 0.0, w) for tap, w in zip(taps, weights)]
                 total = sum(weights)
                 weights = [w / total for w in weights]
-        out = 0.0
-        shape = [1] * a.ndim
-        shape[axis] = n_out
-        for tap, w in zip(taps, weights):
-            out = out + np.take(a, np.clip(tap, 0, last), axis=axis) * w.reshape(shape)
-        return out  # type: ignore[return-value]
+        return [np.clip(tap, 0, last) for tap in taps], weights
 
     def _coordinates(self, n_in: int, n_out: int) -> np.ndarray:
         """The input coordinate of each output index along one axis."""
@@ -284,6 +325,23 @@ class Resize(Op):
         if self.coordinate_transformation is _T.ASYMMETRIC:
             return x * n_in / n_out
         return (x + 0.5) * n_in / n_out - 0.5
+
+
+def _work(shape: tuple[int, ...], steps: list[Step], dtype: np.dtype) -> list[np.ndarray]:
+    """Two arrays per step (its result and a term) of the step's result shape for a block of ``shape``."""
+    work = []
+    sizes = list(shape)
+    for axis, taps, _ in steps:
+        sizes[axis] = len(taps[0])
+        work.append(np.empty((2, *sizes), dtype))
+    return work
+
+
+def _order(axes: list[int], before: tuple[int, ...], after: tuple[int, ...]) -> list[int]:
+    """The resized ``axes`` in the order that keeps the passes short: those that shrink first, outermost
+    first, then those that grow, innermost first (a gather along the innermost axis, value by value, costs
+    the most per value, so it goes where the array is smallest)."""
+    return sorted(axes, key=lambda a: (after[a] > before[a], -a if after[a] > before[a] else a))
 
 
 def cubic_kernel(a: float, s: np.ndarray) -> np.ndarray:
