@@ -49,7 +49,7 @@ from __future__ import annotations
 import enum
 import math
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import attrs
 import numpy as np
@@ -227,72 +227,57 @@ class Resize(Op):
                 )
 
     def reference(self, x: np.ndarray, dims: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-        """The resized ``x``, computed block by block along the dims before the first resized one, each
-        block's passes (see :meth:`_resize_block`) then finding their operands in cache."""
-        shape = self._output_shape(x, dims)
-        changed = [a for a in range(x.ndim - INNERMOST[self.mode]) if shape[a] != x.shape[a]]
-        if changed:
-            raise ValueError(
-                f"dim {changed[0]} changes from {x.shape[changed[0]]} to {shape[changed[0]]}, but "
-                f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims"
-            )
-        empty = [a for a, (n_in, n_out) in enumerate(zip(x.shape, shape)) if n_in == 0 < n_out]
-        if empty:
-            raise ValueError(f"axis {empty[0]} is empty, so it cannot be resized to {shape[empty[0]]}")
-        out = np.empty(shape, x.dtype)
-        if out.size == 0:
-            return (out,)
-        resized = [a for a in range(x.ndim) if shape[a] != x.shape[a]]
-        lead = resized[0] if resized else x.ndim
-        rows = math.prod(shape[:lead])
-        src = x.reshape((rows,) + x.shape[lead:])
-        dst = out.reshape((rows,) + shape[lead:])
-        wide = x.dtype if self.mode is _I.NEAREST or x.dtype == np.float32 else np.dtype(np.float64)
-        steps: list[Step] = []
-        for a in _order(resized, x.shape, shape):
-            taps, weights = self._taps(x.shape[a], shape[a])
-            along = (-1,) + (1,) * (x.ndim - a - 1)  # a weight per position along the axis
-            steps.append((a - lead + 1, taps, [w.astype(wide).reshape(along) for w in weights]))
-        these = list(blocks(rows, dst[0].size))
-        work = _work(src[these[0]].shape, steps, wide)
-        for block in these:
-            self._resize_block(src[block].astype(wide, copy=False), steps, work, dst[block])
-        return (out,)
+        return (self._plan(x.dtype, x.shape, self._output_shape(x.shape, dims))(x),)
 
-    def _output_shape(self, x: np.ndarray, dims: np.ndarray | None) -> tuple[int, ...]:
+    def reference_for(self, inputs: Sequence[tuple[np.dtype, tuple[int, ...]]]) -> Any:
+        """:meth:`reference` with its plan (each resized axis' taps and weights) made once, for static
+        output dims (no input 1) that the checks accept; else None, :meth:`reference` raising the error
+        when the network runs."""
+        if len(inputs) != 1:
+            return None
+        ((dtype, shape),) = inputs
+        try:
+            plan = self._plan(dtype, shape, self._output_shape(shape, None))
+        except ValueError:
+            return None
+        return lambda x: (plan(x),)
+
+    def _output_shape(self, before: tuple[int, ...], dims: np.ndarray | None) -> tuple[int, ...]:
         if dims is not None:
             shape = tuple(int(d) for d in dims)
-            if len(shape) != x.ndim or min(shape) < 0:
+            if len(shape) != len(before) or min(shape) < 0:
                 raise ValueError(
                     f"the output dims {list(shape)} read when the network ran are invalid for a rank-"
-                    f"{x.ndim} input"
+                    f"{len(before)} input"
                 )
             return shape
         if self.scales is not None:
-            return tuple(static_dim(scaled_dim(d, s)) for d, s in zip(x.shape, self.scales))
+            return tuple(static_dim(scaled_dim(d, s)) for d, s in zip(before, self.scales))
         return tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
 
-    def _resize_block(
-        self, a: np.ndarray, steps: list[Step], work: list[np.ndarray], into: np.ndarray
-    ) -> None:
-        """Write ``a`` resized along each step's axis in turn into ``into``: NEAREST copies
-        ``np.take(a, index, axis)``; LINEAR and CUBIC sum ``np.take(a, tap, axis) * weight`` over the taps.
-        Each step writes into its ``work`` arrays (a result and a term), the last one into ``into`` where
-        the dtypes agree: fresh arrays of this size would cost page faults on each block."""
-        for k, ((axis, taps, weights), (out, term)) in enumerate(zip(steps, work)):
-            out = into if k == len(steps) - 1 and into.dtype == out.dtype else out[:len(a)]
-            # the indices are in range: mode "clip" lets np.take write into out without a buffer between
-            np.take(a, taps[0], axis=axis, out=out, mode="clip")
-            if weights:
-                out *= weights[0]
-                term = term[:len(a)]
-                for tap, weight in zip(taps[1:], weights[1:]):
-                    np.take(a, tap, axis=axis, out=term, mode="clip")
-                    term *= weight
-                    out += term
-            a = out
-        if a is not into:
-            into[...] = a
+    def _plan(self, dtype: np.dtype, before: tuple[int, ...], after: tuple[int, ...]) -> _Plan:
+        """How an input of ``dtype`` and shape ``before`` is resized to ``after``: the steps, one per resized
+        axis in :func:`_order`, computing NEAREST in ``dtype``, LINEAR and CUBIC in float32 for float32 and
+        in float64 for float16."""
+        ndim = len(before)
+        changed = [a for a in range(ndim - INNERMOST[self.mode]) if after[a] != before[a]]
+        if changed:
+            raise ValueError(
+                f"dim {changed[0]} changes from {before[changed[0]]} to {after[changed[0]]}, but "
+                f"{self.mode.name} resizes only the innermost {INNERMOST[self.mode]} dims"
+            )
+        empty = [a for a, (n_in, n_out) in enumerate(zip(before, after)) if n_in == 0 < n_out]
+        if empty:
+            raise ValueError(f"axis {empty[0]} is empty, so it cannot be resized to {after[empty[0]]}")
+        resized = [a for a in range(ndim) if after[a] != before[a]]
+        lead = resized[0] if resized else ndim
+        wide = dtype if self.mode is _I.NEAREST or dtype == np.float32 else np.dtype(np.float64)
+        steps: list[Step] = []
+        for a in _order(resized, before, after):
+            taps, weights = self._taps(before[a], after[a])
+            along = (-1,) + (1,) * (ndim - a - 1)  # a weight per position along the axis
+            steps.append((a - lead + 1, taps, [w.astype(wide).reshape(along) for w in weights]))
+        return _Plan(after, lead, wide, steps)
 
     def _taps(self, n_in: int, n_out: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The input indices each output index reads along one axis (one array per tap) and, for LINEAR and
@@ -327,14 +312,55 @@ class Resize(Op):
         return (x + 0.5) * n_in / n_out - 0.5
 
 
-def _work(shape: tuple[int, ...], steps: list[Step], dtype: np.dtype) -> list[np.ndarray]:
-    """Two arrays per step (its result and a term) of the step's result shape for a block of ``shape``."""
-    work = []
-    sizes = list(shape)
-    for axis, taps, _ in steps:
-        sizes[axis] = len(taps[0])
-        work.append(np.empty((2, *sizes), dtype))
-    return work
+@attrs.frozen
+class _Plan:
+    """A resize of an input of one shape to ``shape``, computed block by block along the dims before the
+    first resized one (``lead``), each block's passes then finding their operands in cache: the steps in
+    turn, in ``wide``, each writing into arrays made once for all blocks (fresh arrays for each block
+    would cost page faults)."""
+
+    shape: tuple[int, ...]
+    lead: int
+    wide: np.dtype
+    steps: list[Step]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(self.shape, x.dtype)
+        if out.size == 0:
+            return out
+        rows = math.prod(self.shape[:self.lead])
+        src = x.reshape((rows,) + x.shape[self.lead:])
+        dst = out.reshape((rows,) + self.shape[self.lead:])
+        these = list(blocks(rows, dst[0].size))
+        work = []
+        sizes = list(src[these[0]].shape)
+        for axis, taps, _ in self.steps:
+            sizes[axis] = len(taps[0])
+            work.append(np.empty((2, *sizes), self.wide))  # the step's result and a term
+        for block in these:
+            _resize_block(src[block].astype(self.wide, copy=False), self.steps, work, dst[block])
+        return out
+
+
+def _resize_block(a: np.ndarray, steps: list[Step], work: list[np.ndarray], into: np.ndarray) -> None:
+    """Write ``a`` resized along each step's axis in turn into ``into``: NEAREST copies
+    ``np.take(a, index, axis)``; LINEAR and CUBIC sum ``np.take(a, tap, axis) * weight`` over the taps.
+    Each step writes into its ``work`` arrays (a result and a term), the last one into ``into`` where the
+    dtypes agree."""
+    for k, ((axis, taps, weights), (out, term)) in enumerate(zip(steps, work)):
+        out = into if k == len(steps) - 1 and into.dtype == out.dtype else out[:len(a)]
+        # the indices are in range: mode "clip" lets np.take write into out without a buffer between
+        np.take(a, taps[0], axis=axis, out=out, mode="clip")
+        if weights:
+            out *= weights[0]
+            term = term[:len(a)]
+            for tap, weight in zip(taps[1:], weights[1:]):
+                np.take(a, tap, axis=axis, out=term, mode="clip")
+                term *= weight
+                out += term
+        a = out
+    if a is not into:
+        into[...] = a
 
 
 def _order(axes: list[int], before: tuple[int, ...], after: tuple[int, ...]) -> list[int]:
