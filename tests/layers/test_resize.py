@@ -182,6 +182,90 @@ def test_output_dims_that_resize_an_outer_dim_fail_when_the_network_runs():
         net.run({"x": np.ones((1, 2, 2, 2), np.float32), "dims": np.array([2, 3, 3, 3], np.int32)})
 
 
+def axis_matrix(n_in, n_out, mode, transform, upper, rounding, a, exclude):
+    """One axis' weights as an (n_out, n_in) matrix, from the per-axis taps of the pointwise formula."""
+    m = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        for i, w in taps(mode, source(j, n_in, n_out, transform, upper), n_in, rounding, a, exclude):
+            m[j, i] += w
+    return m
+
+
+def separable_formula(x, out_shape, mode, transform="asymmetric", upper=False, rounding="floor", a=-0.75,
+                      exclude=False):
+    """resize_formula for inputs too large for its loop: each resized axis' matrix applied in float64."""
+    out = x.astype(np.float64)
+    for axis, (n_in, n_out) in enumerate(zip(x.shape, out_shape)):
+        if n_in != n_out:
+            m = axis_matrix(n_in, n_out, mode, transform, upper, rounding, a, exclude)
+            out = np.moveaxis(np.tensordot(m, out, axes=(1, axis)), 0, axis)
+    return out
+
+
+BLOCKS = [  # more output rows than one block holds (2**17 values), the last block shorter
+    ("linear", "asymmetric", False, (11, 64, 64), (11, 128, 128)),
+    ("linear", "align_corners", False, (11, 64, 64), (11, 128, 128)),
+    ("linear", "half_pixel", False, (11, 100, 50), (11, 40, 333)),
+    ("cubic", "half_pixel", True, (11, 64, 64), (11, 96, 150)),
+    ("cubic", "asymmetric", False, (11, 64, 64), (11, 21, 257)),
+    ("linear", "half_pixel", False, (9, 16, 24, 24), (9, 32, 12, 48)),
+]
+
+
+@pytest.mark.parametrize("mode, transform, exclude, in_shape, out_shape", BLOCKS)
+def test_large_resizes_agree_with_the_formula_within_float32_rounding(mode, transform, exclude, in_shape,
+                                                                     out_shape):
+    x = np.random.default_rng(0).uniform(-10, 10, in_shape).astype(np.float32)
+    got = run_layer(
+        lambda t: td.resize(t, out_shape, mode=mode, coordinate_transformation=transform,
+                            exclude_outside=exclude),
+        x,
+    )
+    want = separable_formula(x, out_shape, mode, transform, exclude=exclude)
+    assert got.dtype == np.float32 and got.shape == out_shape
+    # a few roundings, each of a value no larger than the taps' (|cubic weights| sum to at most 1.5)
+    np.testing.assert_allclose(got, want, rtol=0, atol=16 * np.finfo(np.float32).eps * 10)
+
+
+def test_large_float16_resizes_are_computed_wide_and_rounded_once():
+    # half-pixel weights of 2x (0.25, 0.75) times float16 values sum exactly in float64
+    x = np.random.default_rng(1).uniform(-10, 10, (11, 64, 64)).astype(np.float16)
+    got = run_layer(lambda t: td.resize(t, scales=(1, 2, 2), mode="linear",
+                                        coordinate_transformation="half_pixel"), x)
+    want = separable_formula(x, (11, 128, 128), "linear", "half_pixel")
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got, want.astype(np.float16))
+
+
+@pytest.mark.parametrize("dtype, bits", [(np.float32, np.uint32), (np.float16, np.uint16)])
+@pytest.mark.parametrize("in_shape, out_shape", [((3, 7, 6), (3, 11, 4)), ((11, 64, 64), (11, 128, 128))])
+@pytest.mark.parametrize("transform", TRANSFORMS)
+@pytest.mark.parametrize("rounding", sorted(ROUNDING))
+def test_nearest_copies_the_bits(dtype, bits, in_shape, out_shape, transform, rounding):
+    # every bit pattern: NaNs with payloads (signaling ones too), infinities, -0, subnormals
+    x = np.random.default_rng(2).integers(0, np.iinfo(bits).max, in_shape, dtype=bits, endpoint=True)
+    got = run_layer(
+        lambda t: td.resize(t, out_shape, coordinate_transformation=transform, nearest_rounding=rounding),
+        x.view(dtype),
+    )
+    want = x
+    for axis, (n_in, n_out) in enumerate(zip(in_shape, out_shape)):
+        index = [taps("nearest", source(j, n_in, n_out, transform, False), n_in, rounding, 0, False)[0][0]
+                 for j in range(n_out)]
+        want = np.take(want, index, axis=axis)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got.view(bits), want)
+
+
+def test_a_static_resize_of_an_input_that_turns_out_empty_fails_when_the_network_runs():
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, "w"))
+    net.output("y", td.resize(x, (1, 4)))
+    np.testing.assert_array_equal(net.run({"x": np.array([[1, 2]], np.float32)})["y"], [[1, 1, 2, 2]])
+    with pytest.raises(ExecutionError, match="axis 1 is empty, so it cannot be resized to 4"):
+        net.run({"x": np.zeros((1, 0), np.float32)})
+
+
 def test_textual_ir():
     net = td.Network("r")
     x = net.input("x", td.float32, (1, "w"))
