@@ -60,7 +60,7 @@ from trtdsl.ir.dims import DimLike, combine, static_dim
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
-from trtdsl.layers._common import blocks, expect_tensor
+from trtdsl.layers._common import CACHED, blocks, expect_tensor
 from trtdsl.layers._shape_args import shape_arg
 
 __all__ = [
@@ -273,10 +273,11 @@ class Resize(Op):
         lead = resized[0] if resized else ndim
         wide = dtype if self.mode is _I.NEAREST or dtype == np.float32 else np.dtype(np.float64)
         steps: list[Step] = []
+        sizes = list(before)
         for a in _order(resized, before, after):
             taps, weights = self._taps(before[a], after[a])
-            along = (-1,) + (1,) * (ndim - a - 1)  # a weight per position along the axis
-            steps.append((a - lead + 1, taps, [w.astype(wide).reshape(along) for w in weights]))
+            sizes[a] = after[a]
+            steps.append((a - lead + 1, taps, [_along(w.astype(wide), sizes[a:]) for w in weights]))
         return _Plan(after, lead, wide, steps)
 
     def _taps(self, n_in: int, n_out: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -361,6 +362,17 @@ def _resize_block(a: np.ndarray, steps: list[Step], work: list[np.ndarray], into
         a = out
     if a is not into:
         into[...] = a
+
+
+def _along(weight: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """``weight``, one value per position along an axis of ``sizes[0]`` positions, shaped to multiply the
+    step's result of trailing dims ``sizes``: repeated along the trailing dims where they hold fewer than
+    1024 values (and the copy at most ``CACHED // 4``), as NumPy multiplies short rows by a value each
+    about twice as slowly as by a row of values (0.030 ms against 0.013 ms on 8 x 128 rows of 128)."""
+    trailing = math.prod(sizes[1:])
+    if 1 < trailing < 1024 and weight.size * trailing <= CACHED // 4:
+        return np.repeat(weight, trailing).reshape(sizes)
+    return weight.reshape((-1,) + (1,) * (len(sizes) - 1))
 
 
 def _order(axes: list[int], before: tuple[int, ...], after: tuple[int, ...]) -> list[int]:
