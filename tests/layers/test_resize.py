@@ -12,6 +12,7 @@ from support import arrays, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
+from trtdsl.reference.interpreter import Form, plan
 from backend_rows import Row, tensorrt_expectation, Layer, ANY
 
 TRANSFORMS = ["align_corners", "asymmetric", "half_pixel"]
@@ -257,13 +258,33 @@ def test_nearest_copies_the_bits(dtype, bits, in_shape, out_shape, transform, ro
     np.testing.assert_array_equal(got.view(bits), want)
 
 
-def test_a_static_resize_of_an_input_that_turns_out_empty_fails_when_the_network_runs():
+def forms(net, bindings):
+    """The kinds of the layers a run of ``net`` evaluates in a form made for its input shapes."""
+    steps = plan(net).program(bindings).steps
+    return [step[5].op.kind for step in steps if step and isinstance(step[0], Form)]
+
+
+def test_static_output_dims_take_a_plan_made_once_per_input_shape():
     net = td.Network("r")
-    x = net.input("x", td.float32, (1, "w"))
+    x = net.input("x", td.float32, (1, "w")) * np.float32(1)  # a layer's output: its shape is in the plan
     net.output("y", td.resize(x, (1, 4)))
-    np.testing.assert_array_equal(net.run({"x": np.array([[1, 2]], np.float32)})["y"], [[1, 1, 2, 2]])
+    assert forms(net, {"w": 2}) == ["Resize"]
+    for _ in range(2):  # the plan serves every run alike
+        np.testing.assert_array_equal(net.run({"x": np.array([[1, 2]], np.float32)})["y"], [[1, 1, 2, 2]])
+    # an empty input cannot be resized: no plan, the reference fails when the network runs
+    assert forms(net, {"w": 0}) == []
     with pytest.raises(ExecutionError, match="axis 1 is empty, so it cannot be resized to 4"):
         net.run({"x": np.zeros((1, 0), np.float32)})
+
+
+def test_output_dims_read_when_the_network_runs_take_no_plan():
+    net = td.Network("r")
+    x = net.input("x", td.float32, (1, 2)) * np.float32(1)
+    dims = net.input("dims", td.int32, (2,), shape_tensor=True)
+    net.output("y", td.resize(x, dims, mode="linear", coordinate_transformation="align_corners"))
+    assert forms(net, {}) == []
+    got = net.run({"x": np.array([[0, 3]], np.float32), "dims": np.array([1, 4], np.int32)})["y"]
+    np.testing.assert_array_equal(got, [[0, 1, 2, 3]])
 
 
 def test_textual_ir():
