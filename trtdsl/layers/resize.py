@@ -27,12 +27,12 @@ UPPER an axis resized to length 1 reads coordinate 0. Then, per mode:
 
 Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto this layer (the clamping
 itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
-Dims outside the innermost ones a mode resizes keep their length (float32 or float16; TensorRT's
-Operators reference also lists int8, a quantized type). NEAREST copies values, bit for bit. LINEAR and
-CUBIC resize the axes one after the other (those that shrink first, then those that grow, innermost
-first): float16 in float64, rounded once to float16; float32 in float32, with the weights rounded to
-float32 and each axis' sum rounded, so it agrees with the exact formula within float32 rounding (a few
-units in the last place of the taps' magnitude), not bit for bit.
+Dims outside the innermost ones a mode resizes keep their length. The dtypes are float32 and float16
+(TensorRT's Operators reference also lists int8, a quantized type). NEAREST copies values, bit for bit.
+LINEAR and CUBIC resize the axes one after the other (those that shrink first, then those that grow,
+innermost first): float16 in float64, rounded once to float16; float32 in float32, with the weights
+rounded to float32 and each axis' sums rounded, so that it agrees with the exact formula within float32
+rounding (a few units in the last place of the taps' magnitude), not bit for bit.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
@@ -365,8 +365,8 @@ def _resize_block(a: np.ndarray, steps: list[Step], work: list[np.ndarray], into
 
 
 def _along(weight: np.ndarray, sizes: list[int]) -> np.ndarray:
-    """``weight``, one value per position along an axis of ``sizes[0]`` positions, shaped to multiply the
-    step's result of trailing dims ``sizes``: repeated along the trailing dims where they hold fewer than
+    """``weight``, one value per position along an axis, shaped to multiply the step's result whose dims
+    from that axis on are ``sizes``: repeated along the dims after the axis where they hold fewer than
     1024 values (and the copy at most ``CACHED // 4``), as NumPy multiplies short rows by a value each
     about twice as slowly as by a row of values (0.030 ms against 0.013 ms on 8 x 128 rows of 128)."""
     trailing = math.prod(sizes[1:])
