@@ -239,7 +239,11 @@ def test_large_float16_resizes_are_computed_wide_and_rounded_once():
 
 
 @pytest.mark.parametrize("dtype, bits", [(np.float32, np.uint32), (np.float16, np.uint16)])
-@pytest.mark.parametrize("in_shape, out_shape", [((3, 7, 6), (3, 11, 4)), ((11, 64, 64), (11, 128, 128))])
+@pytest.mark.parametrize(  # the innermost axis repeating each value 2 (or 4) times, or other indices
+    "in_shape, out_shape",
+    [((3, 7, 6), (3, 11, 4)), ((11, 64, 64), (11, 128, 128)), ((2, 5, 5), (2, 15, 20)),
+     ((2, 3, 4), (2, 6, 32))],
+)
 @pytest.mark.parametrize("transform", TRANSFORMS)
 @pytest.mark.parametrize("rounding", sorted(ROUNDING))
 def test_nearest_copies_the_bits(dtype, bits, in_shape, out_shape, transform, rounding):
