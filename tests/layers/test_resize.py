@@ -262,6 +262,15 @@ def test_nearest_copies_the_bits(dtype, bits, in_shape, out_shape, transform, ro
     np.testing.assert_array_equal(got.view(bits), want)
 
 
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
+@pytest.mark.parametrize("transform", TRANSFORMS)
+@pytest.mark.parametrize("out_shape", [(1, 0, 8), (1, 3, 0), (1, 0, 0)])
+def test_empty_outputs(mode, transform, out_shape):
+    x = np.ones((1, 5, 4), np.float32)
+    got = run_layer(lambda t: td.resize(t, out_shape, mode=mode, coordinate_transformation=transform), x)
+    assert got.shape == out_shape and got.dtype == np.float32
+
+
 def forms(net, bindings):
     """The kinds of the layers a run of ``net`` evaluates in a form made for its input shapes."""
     steps = plan(net).program(bindings).steps

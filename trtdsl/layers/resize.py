@@ -270,7 +270,8 @@ class Resize(Op):
         empty = [a for a, (n_in, n_out) in enumerate(zip(before, after)) if n_in == 0 < n_out]
         if empty:
             raise ValueError(f"axis {empty[0]} is empty, so it cannot be resized to {after[empty[0]]}")
-        resized = [a for a in range(ndim) if after[a] != before[a]]
+        # an empty output takes no steps (an axis resized to 0 has no coordinates)
+        resized = [a for a in range(ndim) if after[a] != before[a]] if math.prod(after) else []
         lead = resized[0] if resized else ndim
         wide = dtype if self.mode is _I.NEAREST or dtype == np.float32 else np.dtype(np.float64)
         steps: list[Step] = []
