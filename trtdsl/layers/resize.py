@@ -29,10 +29,10 @@ Clamping to the edge is ONNX's rule, which TensorRT's ONNX importer maps onto th
 itself is UNCONFIRMED in TensorRT's documentation; an engine run upscaling with CUBIC would settle it).
 Dims outside the innermost ones a mode resizes keep their length. The dtypes are float32 and float16
 (TensorRT's Operators reference also lists int8, a quantized type). NEAREST copies values, bit for bit.
-LINEAR and CUBIC resize the axes one after the other (those that shrink first, then those that grow,
-innermost first): float16 in float64, rounded once to float16; float32 in float32, with the weights
-rounded to float32 and each axis' sums rounded, so that it agrees with the exact formula within float32
-rounding (a few units in the last place of the taps' magnitude), not bit for bit.
+LINEAR and CUBIC resize the axes one after the other: float16 in float64, in the axes' order, rounded
+once to float16; float32 in float32 (those that shrink first, then those that grow, innermost first),
+with the weights rounded to float32 and each axis' sums rounded, so that it agrees with the exact formula
+within float32 rounding (a few units in the last place of the taps' magnitude), not bit for bit.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
@@ -258,7 +258,7 @@ class Resize(Op):
 
     def _plan(self, dtype: np.dtype, before: tuple[int, ...], after: tuple[int, ...]) -> _Plan:
         """How an input of ``dtype`` and shape ``before`` is resized to ``after``: the steps, one per resized
-        axis in :func:`_order`, computing NEAREST in ``dtype``, LINEAR and CUBIC in float32 for float32 and
+        axis, computing NEAREST in ``dtype``, LINEAR and CUBIC in float32 for float32 (in :func:`_order`) and
         in float64 for float16."""
         ndim = len(before)
         changed = [a for a in range(ndim - INNERMOST[self.mode]) if after[a] != before[a]]
@@ -276,7 +276,8 @@ class Resize(Op):
         wide = dtype if self.mode is _I.NEAREST or dtype == np.float32 else np.dtype(np.float64)
         steps: list[Step] = []
         sizes = list(before)
-        for a in _order(resized, before, after):
+        # float64 sums take the axes in turn: in another order they may round to float16 otherwise in a tie
+        for a in resized if wide == np.float64 else _order(resized, before, after):
             taps, weights = self._taps(before[a], after[a])
             sizes[a] = after[a]
             along = [_along(w.astype(wide), sizes[a:]) for w in weights]
