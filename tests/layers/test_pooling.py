@@ -14,7 +14,7 @@ from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, r
 import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers.convolution import PaddingMode
-from trtdsl.layers.pooling import Pooling, PoolingType
+from trtdsl.layers.pooling import Pooling, PoolingType, _window_counts
 from backend_rows import Row, FLOATS, tensorrt_case, tensorrt_expectation, Layer
 
 MODES = ["explicit_round_down", "explicit_round_up", "same_upper", "same_lower"]
@@ -95,6 +95,67 @@ def test_16_bit_floats(dtype, case):
     x = x.astype(dtype)
     tol = TOLERANCES[np.dtype(dtype)]
     assert_close(run_pool(x, p), naive_pool(x, **p).astype(dtype), rtol=tol, atol=tol)
+
+
+# Geometries past the property test's (windows up to 5, strides up to 4, padding up to 4, several blocks of
+# N * C, input rows past the last window): the reference folds each axis through 2-D views whose rows run
+# into the next block or past the buffer's end, which must reach no output it keeps.
+WIDE = [
+    ((2, 3, 9, 11), (3, 3), (1, 1), (1, 1), (1, 1), "explicit_round_down"),   # avg_pool(x, 3, 1, 1)
+    ((2, 3, 10, 12), (2, 2), (2, 2), (0, 0), (0, 0), "explicit_round_down"),  # avg_pool(x, 2)
+    ((2, 3, 11, 10), (3, 3), (2, 2), (1, 1), (1, 1), "explicit_round_down"),  # ResNet's stem pool
+    ((2, 3, 11, 10), (3, 3), (2, 2), (1, 1), (1, 1), "explicit_round_up"),    # with ceil_mode
+    ((1, 2, 9, 8), (5, 4), (3, 4), (4, 0), (2, 3), "explicit_round_up"),
+    ((3, 1, 7, 13), (2, 5), (4, 3), (0, 2), (3, 4), "explicit_round_down"),
+    ((2, 2, 12, 9), (3, 2), (3, 2), (1, 2), (0, 0), "explicit_round_down"),  # input past the last window
+    ((2, 2, 8, 9), (5, 3), (3, 2), (0, 0), (0, 0), "same_upper"),
+    ((2, 2, 8, 9), (4, 5), (1, 4), (0, 0), (0, 0), "same_lower"),
+    ((1, 2, 5, 6, 7), (3, 3, 3), (1, 1, 1), (1, 1, 1), (1, 1, 1), "explicit_round_down"),
+    ((2, 1, 6, 5, 7), (2, 3, 4), (2, 1, 3), (1, 0, 2), (0, 2, 1), "explicit_round_up"),
+]
+
+
+@pytest.mark.parametrize("kind", ["max", "average", "max_average_blend"])
+@pytest.mark.parametrize("shape, window, stride, pre, post, mode", WIDE,
+                         ids=lambda v: str(v).replace(" ", ""))
+def test_wide_geometries_match_window_formula(kind, shape, window, stride, pre, post, mode):
+    x = np.random.default_rng(len(shape) + sum(window)).standard_normal(shape).astype(np.float32) * 10
+    if kind == "max":
+        x.flat[::7] = np.nan  # skipped
+    for excludes in (True, False):
+        p = {"kind": kind, "window": window, "stride": stride, "pre": pre, "post": post, "mode": mode,
+             "excludes_padding": excludes, "blend": 0.25 if kind == "max_average_blend" else 0.0}
+        want = naive_pool(x, **p).astype(np.float32)
+        assert_close(run_pool(x, p), want, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", list(PoolingType))
+@pytest.mark.parametrize("window, stride, pre", [((1, 1), (1, 1), (0, 0)), ((2, 2), (2, 2), (0, 0)),
+                                                 ((3, 3), (1, 1), (1, 1))])
+def test_reference_returns_a_new_array(kind, window, stride, pre):
+    # with a 1x1 window and stride 1 no pass runs, and an exact fit needs no padded copy: the result is
+    # still a new array (MAX then writes into it), the input untouched
+    wide = np.arange(2 * 3 * 4 * 6, dtype=np.float32).reshape(2, 3, 4, 6)
+    for x in (wide[:, :, :, :4].copy(), wide[:, :, :, ::2]):  # contiguous, then not
+        kept = x.copy()
+        (y,) = Pooling(kind, window, stride, pre, pre).reference(x)
+        assert not np.shares_memory(x, y) and y.flags.writeable and y.flags.c_contiguous
+        np.testing.assert_array_equal(x, kept)
+
+
+def test_average_divisors_are_computed_once():
+    counts = _window_counts((5, 6), ((1, 1), (0, 2)), (3, 3), (2, 2), (3, 3), True)
+    assert _window_counts([5, 6], [(1, 1), (0, 2)], [3, 3], [2, 2], [3, 3], True) is counts
+    assert not counts.flags.writeable
+
+
+def test_average_sums_axis_by_axis_within_float32_rounding():
+    # the sum of each window is added axis by axis, not in one go: float32 rounding apart, it is the
+    # float64 mean
+    x = np.random.default_rng(3).standard_normal((1, 4, 16, 16)).astype(np.float32) * 1e4
+    y = run_layer(lambda t: td.avg_pool(t, 5, stride=1, padding=2), x)
+    want = naive_pool(x, "average", (5, 5), (1, 1), (2, 2), (2, 2), "explicit_round_down", True, 0.0)
+    np.testing.assert_allclose(y, want, rtol=0, atol=np.abs(x).max() * 25 * 2**-23)
 
 
 def test_nvinfer_pooling_example_1():

@@ -36,6 +36,8 @@ array([[ 2.5,  4. ],
 from __future__ import annotations
 
 import enum
+import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +52,7 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_bool, expect_tensor, finite_float, in_float
 from trtdsl.layers.convolution import (
     PaddingMode, as_padding_mode, check_output_dims, check_padding_args, check_spatial_input,
-    check_window_params, explicit_padding, reach, spatial_ints, window_output_dim, window_pads, windows,
+    check_window_params, explicit_padding, spatial_ints, window_output_dim, window_pads,
 )
 
 
@@ -63,42 +65,112 @@ class PoolingType(enum.Enum):
 _T = PoolingType
 
 
-def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window: Sequence[int],
-                   strides: Sequence[int], out: Sequence[int], excludes_padding: bool) -> np.ndarray:
-    """The divisor of each average: the product over spatial dims of how many counted positions the
-    window covers (real input positions, or positions of the padded input)."""
+@functools.lru_cache(maxsize=256)
+def _counts(sizes: tuple[int, ...], pads: tuple[tuple[int, int], ...], window: tuple[int, ...],
+            strides: tuple[int, ...], out: tuple[int, ...], excludes_padding: bool) -> np.ndarray:
     total = np.ones((), np.float32)
     for i, (b, a), f, s, o in zip(sizes, pads, window, strides, out):
         lo, hi = (b, b + i) if excludes_padding else (0, b + i + a)
         start = np.arange(o) * s
         count = np.clip(np.minimum(start + f, hi) - np.maximum(start, lo), 0, None)
         total = np.multiply.outer(total, count.astype(np.float32))
+    total.flags.writeable = False
     return total
 
 
-def _fold_max(view: np.ndarray, window: Sequence[int]) -> np.ndarray:
-    """``np.fmax.reduce(view, axis=(last len(window) axes))`` (NaN where a window holds only NaN) as one
-    ``np.fmax`` per window position over strided views of ``view`` (``(N, C, *out, *window)``), which is much
-    faster than NumPy's reduction over small trailing axes. The maximum is exact, so the order does not
-    matter (except for which sign a zero maximum of ``+0.0`` and ``-0.0`` takes, which neither fixes).
+def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window: Sequence[int],
+                   strides: Sequence[int], out: Sequence[int], excludes_padding: bool) -> np.ndarray:
+    """The divisor of each average: the product over spatial dims of how many counted positions the
+    window covers (real input positions, or positions of the padded input). They depend only on the
+    shapes, so each geometry's counts are computed once (a read-only array, shared).
 
-    >>> _fold_max(np.array([[1.0, np.nan], [np.nan, np.nan]]), (2,))
-    array([ 1., nan])
+    >>> _window_counts((4,), ((1, 1),), (3,), (2,), (2,), True)   # windows over -1..1 and 1..3
+    array([2., 3.], dtype=float32)
     """
-    first, *rest = (view[(Ellipsis,) + position] for position in np.ndindex(*window))
-    if not rest:
-        return first.copy()
-    result = np.fmax(first, rest[0])
-    for values in rest[1:]:
-        np.fmax(result, values, out=result)
-    return result
+    return _counts(tuple(sizes), tuple((b, a) for b, a in pads), tuple(window), tuple(strides), tuple(out),
+                   excludes_padding)
+
+
+def _separable(x: np.ndarray, pads: Sequence[tuple[int, int]], window: Sequence[int],
+               strides: Sequence[int], out: Sequence[int], fill: float, fold: np.ufunc) -> np.ndarray:
+    """``fold`` (``np.add`` or ``np.fmax``) over each window of ``x`` (``(N, C, *sizes)``) padded with
+    ``fill`` (positions a ROUND_UP window reaches past the padded input read as ``fill`` too): a new
+    C-contiguous ``(N, C, *out)`` array, never a view of ``x``.
+
+    The reduction is separable: one pass per spatial axis, the last axis first, each folding the window's
+    positions in order into one accumulator, ``((v0 + v1) + v2) + ...``. For a sum this is not the order of
+    a sum over each whole window at once: results agree within float32 rounding, not bit for bit (the
+    maximum is exact in any order). ``x`` is first copied into a buffer holding the padding, each axis
+    ``length`` long, a multiple of its stride that holds every window (``x`` cropped to it, and no copy
+    where that is ``x`` itself). Seen as a 2-D array of ``lead * length / stride`` rows of ``stride *
+    trail`` values (``lead`` and ``trail``: the sizes of the axes before and after this one), window
+    position ``k = m * stride + r`` of the output at row ``i`` is block ``r`` (``trail`` values) of row ``i +
+    m``: one 2-D view per window position, each folded into a C-contiguous ``(rows, trail)`` accumulator
+    by one ufunc call (with stride 1, every operand is contiguous). Where a view runs into the next block
+    of ``lead``, or past the last row, it only touches outputs at or past ``out`` along this axis, which
+    the result leaves out. NumPy's ufuncs are slow on small trailing axes and on operands that are all
+    strided, which this avoids. Times on (1, 256, 28, 28), 3x3 windows, stride 1, padding 1: average
+    0.36 ms against 7.7 ms for ``.sum`` over a windows view's trailing axes, max 0.33 ms against 0.54 ms
+    for ``np.fmax`` per window position over windows views, axis by axis; on (1, 64, 112, 112), 3x3
+    windows, stride 2, padding 1: max 0.86 ms against 1.06 ms, average 0.96 ms against 7.7 ms (the last
+    axis first: 0.83 ms against 0.87 ms first axis first, for the max).
+
+    >>> x = np.arange(5.0).reshape(1, 1, 5)
+    >>> _separable(x, ((1, 1),), (3,), (2,), (3,), 0.0, np.add)   # windows over -1..1, 1..3, 3..5
+    array([[[1., 6., 7.]]])
+    >>> _separable(np.array([[[1.0, np.nan, np.nan, np.nan]]]), ((0, 0),), (2,), (2,), (2,), -np.inf, np.fmax)
+    array([[[ 1., nan]]])
+    """
+    sizes = x.shape[2:]
+    # each axis as long as its windows reach, rounded up to a multiple of the stride
+    lengths = tuple(s * -(-((o - 1) * s + f) // s) for o, s, f in zip(out, strides, window))
+    kept = tuple(max(min(n, length - b), 0) for n, length, (b, _) in zip(sizes, lengths, pads))
+    owned = lengths != sizes or any(b for b, _ in pads)  # whether buf is a copy, free to be returned
+    if owned:
+        buf = np.empty(x.shape[:2] + lengths, x.dtype)
+        spatial: tuple[slice, ...] = ()
+        for (b, _), k, length in zip(pads, kept, lengths):  # the padding, then the input inside it
+            buf[(slice(None), slice(None)) + spatial + (slice(0, b),)] = fill
+            buf[(slice(None), slice(None)) + spatial + (slice(b + k, length),)] = fill
+            spatial += (slice(b, b + k),)
+        buf[(slice(None), slice(None)) + spatial] = x[(Ellipsis,) + tuple(slice(0, k) for k in kept)]
+    else:
+        buf = np.ascontiguousarray(x)
+    shape = list(buf.shape)
+    for d in reversed(range(len(sizes))):
+        axis, s, f = 2 + d, strides[d], window[d]
+        if f == 1 and s == 1:
+            continue
+        length, trail = shape[axis], math.prod(shape[axis + 1:])
+        rows = math.prod(shape[:axis]) * length // s
+        src = buf.reshape(rows, s * trail)
+        acc = np.empty((rows, trail), buf.dtype)
+        if f == 1:
+            np.copyto(acc, src[:, :trail])
+        else:  # the first two positions in one call; the rows the second's view misses take the first's
+            m, r = divmod(1, s)
+            fold(src[:rows - m, :trail], src[m:, r * trail:(r + 1) * trail], out=acc[:rows - m])
+            acc[rows - m:] = src[rows - m:, :trail]
+        for k in range(2, f):
+            m, r = divmod(k, s)
+            part = acc[:rows - m]
+            fold(part, src[m:, r * trail:(r + 1) * trail], out=part)
+        shape[axis] = length // s
+        buf, owned = acc.reshape(shape), True
+    if tuple(shape[2:]) == tuple(out) and owned:
+        return buf
+    return buf[(slice(None), slice(None)) + tuple(slice(0, o) for o in out)].copy()
 
 
 @attrs.frozen
 class Pooling(Op):
     """``y[n, c, o] = reduce(x_padded[n, c, o*stride : o*stride + window])`` per spatial dim, with
     ``reduce`` max skipping NaN (padding ``-inf``), average (padding 0, see
-    ``average_count_excludes_padding``) or ``(1 - blend_factor) * max + blend_factor * average``."""
+    ``average_count_excludes_padding``) or ``(1 - blend_factor) * max + blend_factor * average``.
+
+    The reference reduces each window one spatial axis at a time (the last first): an average's sum is
+    then added in another order than over the whole window at once, and agrees with it within float32
+    rounding, not bit for bit (TensorRT's kernels fix no order either); the maximum is exact."""
 
     kind = "Pooling"
     docs_row = (  # docs/layers.md: DSL functions, TensorRT layer, semantics that differ from NumPy, sources
@@ -168,33 +240,16 @@ class Pooling(Op):
                            self.window_size)
         out = static_shape(window_output_dim(self.padding_mode, i, b, a, s, f)
                            for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
-        nb = len(sizes)
-        axes = tuple(range(-nb, 0))
-        dilation = (1,) * nb
 
         def maximum(x: np.ndarray) -> np.ndarray:
-            # The maximum is separable: one spatial axis at a time, the first pass padding every axis
-            # (ROUND_UP's reach included) so that later ones need no copy. The first axis goes first: its
-            # windows' positions are whole rows, which np.fmax reads as contiguous runs, and the passes along
-            # the later axes, whose positions are strided, read the array it reduced. On (1, 64, 112, 112),
-            # 3x3 windows, stride 2: 1.05 ms, against 1.25 ms last axis first (each window folded from -inf).
-            padded = reach(pads, out, self.stride, self.window_size, sizes)
-            for d in range(nb):
-                along = [(j == d) for j in range(nb)]
-                kernel = tuple(f if on else 1 for f, on in zip(self.window_size, along))
-                extents = tuple(o if on else n + (sum(p) if d == 0 else 0)
-                                for o, on, n, p in zip(out, along, x.shape[2:], padded))
-                view = windows(x, padded if d == 0 else ((0, 0),) * nb, kernel,
-                               tuple(s if on else 1 for s, on in zip(self.stride, along)), dilation, extents,
-                               -np.inf)
-                x = _fold_max(view, kernel)
-            return np.fmax(x, -np.inf, out=x)  # a window of only NaN and padding gives -inf
+            y = _separable(x, pads, self.window_size, self.stride, out, -np.inf, np.fmax)
+            return np.fmax(y, -np.inf, out=y)  # a window of only NaN and padding gives -inf
 
         def average(x: np.ndarray) -> np.ndarray:
-            total = windows(x, pads, self.window_size, self.stride, dilation, out).sum(axis=axes)
+            total = _separable(x, pads, self.window_size, self.stride, out, 0.0, np.add)
             counts = _window_counts(sizes, pads, self.window_size, self.stride, out,
                                     self.average_count_excludes_padding)
-            return total / counts
+            return np.divide(total, counts, out=total)
 
         def pool(x: np.ndarray) -> np.ndarray:
             if self.type is _T.MAX:
