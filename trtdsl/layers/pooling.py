@@ -36,7 +36,6 @@ array([[ 2.5,  4. ],
 from __future__ import annotations
 
 import enum
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -65,30 +64,22 @@ class PoolingType(enum.Enum):
 _T = PoolingType
 
 
-@functools.lru_cache(maxsize=256)
-def _counts(sizes: tuple[int, ...], pads: tuple[tuple[int, int], ...], window: tuple[int, ...],
-            strides: tuple[int, ...], out: tuple[int, ...], excludes_padding: bool) -> np.ndarray:
+def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window: Sequence[int],
+                   strides: Sequence[int], out: Sequence[int], excludes_padding: bool) -> np.ndarray:
+    """The divisor of each average: the product over spatial dims of how many counted positions the
+    window covers (real input positions, or positions of the padded input); an array of the output's
+    spatial shape.
+
+    >>> _window_counts((4,), ((1, 1),), (3,), (2,), (2,), True)   # windows over -1..1 and 1..3
+    array([2., 3.], dtype=float32)
+    """
     total = np.ones((), np.float32)
     for i, (b, a), f, s, o in zip(sizes, pads, window, strides, out):
         lo, hi = (b, b + i) if excludes_padding else (0, b + i + a)
         start = np.arange(o) * s
         count = np.clip(np.minimum(start + f, hi) - np.maximum(start, lo), 0, None)
         total = np.multiply.outer(total, count.astype(np.float32))
-    total.flags.writeable = False
     return total
-
-
-def _window_counts(sizes: Sequence[int], pads: Sequence[tuple[int, int]], window: Sequence[int],
-                   strides: Sequence[int], out: Sequence[int], excludes_padding: bool) -> np.ndarray:
-    """The divisor of each average: the product over spatial dims of how many counted positions the
-    window covers (real input positions, or positions of the padded input). They depend only on the
-    shapes, so each geometry's counts are computed once (a read-only array, shared).
-
-    >>> _window_counts((4,), ((1, 1),), (3,), (2,), (2,), True)   # windows over -1..1 and 1..3
-    array([2., 3.], dtype=float32)
-    """
-    return _counts(tuple(sizes), tuple((b, a) for b, a in pads), tuple(window), tuple(strides), tuple(out),
-                   excludes_padding)
 
 
 def _separable(x: np.ndarray, pads: Sequence[tuple[int, int]], window: Sequence[int],
