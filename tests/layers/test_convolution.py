@@ -274,6 +274,106 @@ def test_a_product_blas_refuses_falls_back_to_the_columns(monkeypatch):
     net, x, weights = wide_network(np.random.default_rng(3))
     check_wide(net, x, weights)
 
+def tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode):
+    """:func:`naive_conv` vectorised over the output positions, in float64: for each group and kernel tap,
+    the padded input's positions that tap reads (zeros past the input) times its weights."""
+    nb = x.ndim - 2
+    k_, cg, *kernel = w.shape
+    extents = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    geo = [conv_geometry(mode, *args) for args in zip(x.shape[2:], pre, post, stride, extents)]
+    out = [o for o, _ in geo]
+    before = [p for _, p in geo]
+    ends = [max(o * s + e, i + p) for o, s, e, i, p in zip(out, stride, extents, x.shape[2:], before)]
+    xp = np.zeros(x.shape[:2] + tuple(ends), np.float64)
+    xp[(slice(None), slice(None)) + tuple(slice(p, p + i) for p, i in zip(before, x.shape[2:]))] = x
+    y = np.zeros((x.shape[0], k_) + tuple(out), np.float64)
+    kg = k_ // groups
+    for g in range(groups):
+        for r in itertools.product(*(range(v) for v in kernel)):
+            read = tuple(slice(ri * d, ri * d + (o - 1) * s + 1, s)
+                         for ri, d, o, s in zip(r, dilation, out, stride))
+            part = xp[(slice(None), slice(g * cg, (g + 1) * cg)) + read]
+            taps = w[(slice(g * kg, (g + 1) * kg), slice(None)) + r].astype(np.float64)
+            y[:, g * kg:(g + 1) * kg] += np.tensordot(part, taps, axes=([1], [1])).transpose(
+                (0, nb + 1) + tuple(range(1, nb + 1)))
+    if b is not None:
+        y += b.astype(np.float64).reshape((1, -1) + (1,) * nb)
+    return y
+
+
+GROUPED = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, mode, the path it takes)
+    "depthwise": ((2, 40, 37, 55), (40, 1, 3, 3), 40, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
+                  "depthwise"),
+    "depthwise_multiplier": ((1, 36, 29, 61), (72, 1, 3, 2), 36, (1, 1), (2, 1), (2, 0), (1, 3),
+                             "explicit_round_down", "depthwise"),
+    "depthwise_round_up": ((1, 8, 9, 10), (8, 1, 3, 3), 8, (1, 1), (1, 1), (0, 1), (2, 0),
+                           "explicit_round_up", "depthwise"),
+    "depthwise_same_lower": ((1, 6, 7, 8), (6, 1, 2, 4), 6, (1, 1), (1, 2), (0, 0), (0, 0), "same_lower",
+                             "depthwise"),
+    "depthwise_3d": ((2, 4, 5, 6, 7), (8, 1, 3, 2, 3), 4, (1, 1, 1), (1, 2, 1), (1, 0, 1), (0, 1, 1),
+                     "explicit_round_down", "depthwise"),
+    "depthwise_1x1": ((1, 4, 3, 5), (4, 1, 1, 1), 4, (1, 1), (1, 1), (0, 0), (0, 0), "explicit_round_down",
+                      "depthwise"),
+    "grouped": ((2, 40, 31, 33), (60, 2, 3, 3), 20, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
+                "grouped"),
+    "grouped_dilated": ((1, 12, 11, 13), (6, 4, 3, 2), 3, (1, 1), (2, 3), (3, 0), (1, 2),
+                        "explicit_round_down", "grouped"),
+    "grouped_same_upper": ((1, 6, 6, 9), (9, 2, 4, 3), 3, (1, 1), (1, 1), (0, 0), (0, 0), "same_upper",
+                           "grouped"),
+    "grouped_3d": ((1, 4, 4, 5, 6), (4, 2, 2, 3, 3), 2, (1, 1, 1), (1, 1, 2), (1, 1, 0), (0, 1, 2),
+                   "explicit_round_up", "grouped"),
+    "depthwise_strided": ((1, 8, 9, 11), (8, 1, 3, 3), 8, (2, 1), (1, 1), (1, 1), (1, 1),
+                          "explicit_round_down", "columns"),
+    "grouped_strided": ((1, 8, 9, 11), (8, 2, 3, 3), 4, (1, 3), (1, 1), (1, 1), (1, 1), "explicit_round_up",
+                        "columns"),
+    "one_group": ((1, 3, 9, 11), (4, 3, 3, 3), 1, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
+                  "columns"),
+}
+
+
+@pytest.mark.parametrize("biased", [True, False], ids=["bias", "no_bias"])
+@pytest.mark.parametrize("name", list(GROUPED))
+def test_grouped_convolutions_of_stride_1_read_the_flat_padded_input(name, biased, monkeypatch):
+    """Groups with stride 1 sum shifted inputs (one channel per group) or multiply blocks of columns read
+    from the flat padded input; other strides and one group keep the columns of :func:`_convolve`. The
+    larger cases span several blocks of channels or groups."""
+    shape, kernel, groups, stride, dilation, pre, post, mode, path = GROUPED[name]
+    taken = []
+    for fn, what in [("_convolve_depthwise", "depthwise"), ("_convolve_grouped", "grouped"),
+                     ("_convolve", "columns")]:
+        original = getattr(convolution, fn)
+        monkeypatch.setattr(convolution, fn, lambda *a, _f=original, _w=what: taken.append(_w) or _f(*a))
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(kernel).astype(np.float32)
+    b = rng.standard_normal(kernel[0]).astype(np.float32) if biased else None
+    kwargs = {"stride": stride, "dilation": dilation, "groups": groups, "padding_mode": mode}
+    if not mode.startswith("same"):
+        kwargs["padding"] = tuple(zip(pre, post))
+    if biased:  # kernel and bias as network inputs: a constant one-group kernel could take another form
+        got = run_layer(lambda t, k, c: td.conv(t, k, c, **kwargs), x, w, b)
+    else:
+        got = run_layer(lambda t, k: td.conv(t, k, **kwargs), x, w)
+    assert taken == [path]
+    want = tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode)
+    assert_close(got, want.astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
+def test_the_tap_sum_formula_agrees_with_the_index_formula():
+    """The test's vectorised formula against the loop over output positions, on one small case of each
+    kind."""
+    rng = np.random.default_rng(5)
+    for shape, kernel, groups, stride, dilation, pre, post, mode, _ in GROUPED.values():
+        if np.prod(shape) > 2000:
+            continue
+        x = rng.standard_normal(shape)
+        w = rng.standard_normal(kernel)
+        b = rng.standard_normal(kernel[0])
+        np.testing.assert_allclose(tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode),
+                                   naive_conv(x, w, b, stride, pre, post, dilation, groups, mode), rtol=1e-12,
+                                   atol=1e-12)
+
+
 @given(case=conv_case(transposed=True, max_side=4))
 def test_conv_transpose_matches_scatter_formula(case):
     assert_close(build(td.conv_transpose, case), expected(naive_deconv, case), rtol=1e-4, atol=1e-4)
