@@ -374,6 +374,40 @@ def test_the_tap_sum_formula_agrees_with_the_index_formula():
                                    atol=1e-12)
 
 
+DECONV = {  # name: (x shape, kernel shape, groups, stride, dilation, padding or a SAME mode)
+    "stride_2_kernel_4": ((2, 6, 5, 7), (6, 3, 4, 4), 1, (2, 2), (1, 1), ((1, 1), (1, 1))),
+    "stride_over_kernel": ((1, 3, 4, 3), (3, 2, 2, 1), 1, (3, 2), (1, 1), ((0, 0), (0, 0))),
+    "dilated_phases": ((1, 4, 5, 6), (4, 2, 3, 3), 2, (2, 3), (3, 2), ((2, 0), (1, 4))),
+    "trim_past_a_stride": ((1, 2, 6, 5), (2, 3, 5, 3), 1, (2, 1), (1, 2), ((4, 1), (0, 3))),
+    "same_lower": ((1, 4, 3, 4), (4, 1, 3, 2), 2, (2, 2), (1, 1), "same_lower"),
+    "same_upper_3d": ((1, 2, 3, 2, 4), (2, 2, 3, 2, 2), 1, (2, 1, 3), (1, 1, 1), "same_upper"),
+    "grouped_3d": ((2, 4, 2, 3, 3), (4, 1, 2, 3, 2), 2, (1, 2, 2), (2, 1, 1), ((1, 0), (0, 1), (1, 1))),
+}
+
+
+@pytest.mark.parametrize("biased", [True, False], ids=["bias", "no_bias"])
+@pytest.mark.parametrize("name", list(DECONV))
+def test_conv_transpose_scatters_each_tap_by_phase(name, biased):
+    """The direct form's phases (taps landing on outputs of ``r * dilation % stride``), on sizes larger
+    than the drawn cases: strides past the kernel leave outputs no tap reaches, dilations send taps to
+    other phases, trims remove more than a stride."""
+    shape, kernel, groups, stride, dilation, padding = DECONV[name]
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(kernel).astype(np.float32)
+    b = rng.standard_normal(kernel[1] * groups).astype(np.float32) if biased else None
+    nb = len(stride)
+    if isinstance(padding, str):
+        mode, pre, post, kwargs = padding, (0,) * nb, (0,) * nb, {"padding_mode": padding}
+    else:
+        mode, kwargs = "explicit_round_down", {"padding": padding}
+        pre, post = (tuple(p) for p in zip(*padding))
+    got = run_layer(lambda t: td.conv_transpose(t, w, b, stride=stride, dilation=dilation, groups=groups,
+                                                **kwargs), x)
+    want = naive_deconv(x, w, b, stride, pre, post, dilation, groups, mode)
+    assert_close(got, want.astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
 @given(case=conv_case(transposed=True, max_side=4))
 def test_conv_transpose_matches_scatter_formula(case):
     assert_close(build(td.conv_transpose, case), expected(naive_deconv, case), rtol=1e-4, atol=1e-4)

@@ -728,17 +728,21 @@ class Deconvolution(_KernelOp):
 
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
-            return _add_bias(self._transposed(x, w), bias[0] if bias else None)
+            return self._transposed(x, w, bias[0] if bias else None)
 
         return (in_float(compute, x.dtype, x, w, *(() if b is None else (b,))),)
 
-    def _transposed(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """The transposed convolution as a convolution: spread the input ``stride`` apart (zeros between),
-        pad it by ``DK - 1 - trim`` and correlate with the flipped kernel, channels swapped per group."""
-        n, c = x.shape[:2]
-        g = self.num_groups
-        kg = w.shape[1]
-        nb = len(self.kernel_size)
+    def _transposed(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        """The transposed convolution plus the bias, in its direct form: one matrix product per group and
+        image gives every input position's contribution to each kernel tap (:func:`_tap_contributions`), and
+        each tap's contributions are added into the full output at ``i * stride + r * dilation``
+        (:func:`_scatter_taps`), which is then trimmed (:func:`_interleave`).
+
+        Each output element is a sum over the taps reaching it, in tap order, of dot products over the
+        group's channels, then the bias; the convolution of a zero-spread input computed before summed the
+        same terms (and stride ** nb times as many zeros) in one dot product: results agree within float32
+        rounding."""
+        n = x.shape[0]
         sizes = x.shape[2:]
         trims = self._trims()
         out = tuple((i - 1) * s + dk - b - a
@@ -747,13 +751,84 @@ class Deconvolution(_KernelOp):
             raise ValueError(f"input shape {x.shape} gives output spatial dims {out}; the padding trims more "
                              "than the whole output")
         if not all(sizes):
-            return np.zeros((n, g * kg) + out, x.dtype)
-        spread = np.zeros((n, c) + tuple((i - 1) * s + 1 for i, s in zip(sizes, self.stride)), x.dtype)
-        spread[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in self.stride)] = x
-        flipped = np.flip(w.reshape((g, c // g, kg) + self.kernel_size), axis=tuple(range(3, 3 + nb)))
-        kernel = flipped.swapaxes(1, 2).reshape((g * kg, c // g) + self.kernel_size)
-        pads = tuple((dk - 1 - b, dk - 1 - a) for dk, (b, a) in zip(self.extents, trims))
-        return _convolve(spread, kernel, g, pads, (1,) * nb, self.dilation, out)
+            return _add_bias(np.zeros((n, self.num_output_maps) + out, x.dtype), b)
+        sums = _scatter_taps(x, w, self.num_groups, self.stride, self.dilation)
+        return _interleave(sums, [p for p, _ in trims], out, b)
+
+
+def _tap_contributions(x: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """What each position of ``x (N, C, *I)`` gives each output channel through each tap of the CKRS kernel
+    ``w (C, K/G, *kernel)``: ``(N, K, *kernel, P)`` (``P`` the positions, flat), as one product per group and
+    image of the group's kernel, transposed, by its channels: ``w (G, K/G * R, C/G).T @ x (N, G, C/G, P)``."""
+    n, c = x.shape[:2]
+    kg = w.shape[1]
+    taps = w.reshape(groups, c // groups, -1).transpose(0, 2, 1)
+    cols = np.matmul(taps, x.reshape(n, groups, c // groups, -1))  # (N, G, K/G * R, P)
+    return cols.reshape((n, groups * kg) + w.shape[2:] + (-1,))
+
+
+def _scatter_taps(x: np.ndarray, w: np.ndarray, groups: int, strides: Sequence[int],
+                  dilations: Sequence[int]) -> np.ndarray:
+    """The untrimmed transposed convolution of ``x (N, C, *I)`` by ``w (C, K/G, *kernel)`` by phase: each
+    tap's contributions (:func:`_tap_contributions`) added in at ``i * stride + r * dilation`` along each
+    spatial dim (col2im), as ``(N, K, *stride, *Q)``: ``[n, k, *p, *q]`` is the output at ``q * stride +
+    p``.
+
+    Tap ``r`` lands on the outputs of phase ``r * dilation % stride``, shifted by ``a = r * dilation //
+    stride`` strides, so ``Q = I + max(a)``. The input's dims past the first are padded with zeros to ``Q``
+    first, so that each tap's contributions, flat, are added to one flat stretch of its phase (the padding's
+    zeros land where the stretch wraps past a row).
+
+    >>> x, w = np.array([[[[1, 2]]]], np.float32), np.array([[[[1, 10, 100]]]], np.float32)
+    >>> _scatter_taps(x, w, 1, (1, 2), (1, 1))[0, 0, 0]   # kernel 1x3, stride 2: 1*w, then 2*w two on
+    array([[[  1., 102., 200.]],
+    <BLANKLINE>
+           [[ 10.,  20.,   0.]]], dtype=float32)
+    """
+    n, nb = x.shape[0], x.ndim - 2
+    kernel, sizes = w.shape[2:], x.shape[2:]
+    reaches = [(r - 1) * d // s for r, d, s in zip(kernel, dilations, strides)]
+    phases = tuple(i + a for i, a in zip(sizes, reaches))
+    padded = pad_spatial(x, ((0, 0),) + tuple((0, a) for a in reaches[1:]))
+    steps = [math.prod(phases[axis + 1:]) for axis in range(nb)]
+    span = sum((i - 1) * step for i, step in zip(sizes, steps)) + 1  # from the first position to the last
+    cols = _tap_contributions(padded, w, groups)
+    sums = np.zeros((n, cols.shape[1]) + tuple(strides) + (math.prod(phases),), x.dtype)
+    for tap in itertools.product(*(range(r) for r in kernel)):
+        landing = [r * d for r, d in zip(tap, dilations)]
+        start = sum(at // s * step for at, s, step in zip(landing, strides, steps))
+        phase = tuple(at % s for at, s in zip(landing, strides))
+        sums[(slice(None), slice(None)) + phase + (slice(start, start + span),)] \
+            += cols[(slice(None), slice(None)) + tap + (slice(span),)]
+    return sums.reshape(sums.shape[:2 + nb] + phases)
+
+
+def _interleave(sums: np.ndarray, pre: Sequence[int], out: Sequence[int], b: np.ndarray | None) -> np.ndarray:
+    """The outputs ``pre .. pre + out - 1`` of a transposed convolution kept by phase, ``sums (N, K, *stride,
+    *Q)`` (:func:`_scatter_taps`), plus the bias: ``y[n, k, o] = sums[n, k, (o + pre) % stride, (o + pre)
+    // stride] + b[k]`` along each spatial dim, as one strided copy per phase.
+
+    >>> sums = np.array([[[[1, 2, 3], [10, 20, 30]]]], np.float32)   # phases of stride 2
+    >>> _interleave(sums, [1], [4], None)
+    array([[[10.,  2., 20.,  3.]]], dtype=float32)
+    """
+    nb = len(out)
+    strides = sums.shape[2:2 + nb]
+    y = np.empty(sums.shape[:2] + tuple(out), sums.dtype)
+    bias = None if b is None else b.reshape((-1,) + (1,) * nb)
+    for phase in itertools.product(*(range(s) for s in strides)):
+        firsts = [(p - a) % s for p, a, s in zip(phase, pre, strides)]  # the first output of the phase
+        if any(f >= o for f, o in zip(firsts, out)):
+            continue
+        into = y[(slice(None), slice(None)) + tuple(slice(f, None, s) for f, s in zip(firsts, strides))]
+        take = tuple(slice((f + a) // s, (f + a) // s + count)
+                     for f, a, s, count in zip(firsts, pre, strides, into.shape[2:]))
+        phased = sums[(slice(None), slice(None)) + phase + take]
+        if bias is None:
+            into[...] = phased
+        else:
+            np.add(phased, bias, out=into)
+    return y
 
 
 # -- the DSL -----------------------------------------------------------------------------------------
