@@ -303,25 +303,25 @@ def tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode):
 
 GROUPED = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, mode, the path it takes)
     "depthwise": ((2, 40, 37, 55), (40, 1, 3, 3), 40, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
-                  "depthwise"),
+                  "flat"),
     "depthwise_multiplier": ((1, 36, 29, 61), (72, 1, 3, 2), 36, (1, 1), (2, 1), (2, 0), (1, 3),
-                             "explicit_round_down", "depthwise"),
+                             "explicit_round_down", "flat"),
     "depthwise_round_up": ((1, 8, 9, 10), (8, 1, 3, 3), 8, (1, 1), (1, 1), (0, 1), (2, 0),
-                           "explicit_round_up", "depthwise"),
+                           "explicit_round_up", "flat"),
     "depthwise_same_lower": ((1, 6, 7, 8), (6, 1, 2, 4), 6, (1, 1), (1, 2), (0, 0), (0, 0), "same_lower",
-                             "depthwise"),
+                             "flat"),
     "depthwise_3d": ((2, 4, 5, 6, 7), (8, 1, 3, 2, 3), 4, (1, 1, 1), (1, 2, 1), (1, 0, 1), (0, 1, 1),
-                     "explicit_round_down", "depthwise"),
+                     "explicit_round_down", "flat"),
     "depthwise_1x1": ((1, 4, 3, 5), (4, 1, 1, 1), 4, (1, 1), (1, 1), (0, 0), (0, 0), "explicit_round_down",
-                      "depthwise"),
+                      "flat"),
     "grouped": ((2, 40, 31, 33), (60, 2, 3, 3), 20, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
-                "grouped"),
+                "flat"),
     "grouped_dilated": ((1, 12, 11, 13), (6, 4, 3, 2), 3, (1, 1), (2, 3), (3, 0), (1, 2),
-                        "explicit_round_down", "grouped"),
+                        "explicit_round_down", "flat"),
     "grouped_same_upper": ((1, 6, 6, 9), (9, 2, 4, 3), 3, (1, 1), (1, 1), (0, 0), (0, 0), "same_upper",
-                           "grouped"),
+                           "flat"),
     "grouped_3d": ((1, 4, 4, 5, 6), (4, 2, 2, 3, 3), 2, (1, 1, 1), (1, 1, 2), (1, 1, 0), (0, 1, 2),
-                   "explicit_round_up", "grouped"),
+                   "explicit_round_up", "flat"),
     "depthwise_strided": ((1, 8, 9, 11), (8, 1, 3, 3), 8, (2, 1), (1, 1), (1, 1), (1, 1),
                           "explicit_round_down", "columns"),
     "grouped_strided": ((1, 8, 9, 11), (8, 2, 3, 3), 4, (1, 3), (1, 1), (1, 1), (1, 1), "explicit_round_up",
@@ -334,13 +334,12 @@ GROUPED = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post
 @pytest.mark.parametrize("biased", [True, False], ids=["bias", "no_bias"])
 @pytest.mark.parametrize("name", list(GROUPED))
 def test_grouped_convolutions_of_stride_1_read_the_flat_padded_input(name, biased, monkeypatch):
-    """Groups with stride 1 sum shifted inputs (one channel per group) or multiply blocks of columns read
-    from the flat padded input; other strides and one group keep the columns of :func:`_convolve`. The
-    larger cases span several blocks of channels or groups."""
+    """Groups with stride 1 multiply blocks of columns read from the flat padded input (of the last kernel
+    dim's taps only, with one channel per group); other strides and one group keep the columns of
+    :func:`_convolve`. The larger cases span several blocks of groups."""
     shape, kernel, groups, stride, dilation, pre, post, mode, path = GROUPED[name]
     taken = []
-    for fn, what in [("_convolve_depthwise", "depthwise"), ("_convolve_grouped", "grouped"),
-                     ("_convolve", "columns")]:
+    for fn, what in [("_convolve_grouped", "flat"), ("_convolve", "columns")]:
         original = getattr(convolution, fn)
         monkeypatch.setattr(convolution, fn, lambda *a, _f=original, _w=what: taken.append(_w) or _f(*a))
     rng = np.random.default_rng(4)

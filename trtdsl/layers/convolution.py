@@ -302,81 +302,58 @@ class _FlatRows:
             np.add(kept, b.reshape((-1,) + (1,) * len(self.out)), out=into)
 
 
-def _convolve_depthwise(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, pads: Pads,
-                        dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
-    """:func:`_convolve` with stride 1 and one input channel per group (``w (C * M, 1, *kernel)``, ``M``
-    outputs per channel), plus the bias, as a sum over the kernel taps of the input shifted to each tap
-    times that tap's weight of each channel: ``y[n, c*M + m] = b[c*M + m] + sum(w[c*M + m, 0, *r] * xp[n,
-    c, r*d : r*d + out])`` over the taps ``r``, ``xp`` the padded input; no windows copied, no product per
-    group. The shifted inputs are stretches of the flat padded input (:class:`_FlatRows`), by blocks of
-    channels whose partial sums (about 2**16 values) stay in cache.
-
-    Each output is its taps' products summed in tap order, then the bias, where :func:`_convolve` took one
-    dot product of BLAS's: results agree within float32 rounding.
-
-    >>> x = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)
-    >>> w = np.array([1, -1], np.float32).reshape(2, 1, 1, 1) * np.ones((2, 1, 1, 2), np.float32)
-    >>> _convolve_depthwise(x, w, None, ((0, 0), (0, 0)), (1, 1), (2, 1))   # pairs of columns summed
-    array([[[[  1.],
-             [  5.]],
-    <BLANKLINE>
-            [[ -9.],
-             [-13.]]]], dtype=float32)
-    """
-    check_fits(x, out)
-    n, c = x.shape[:2]
-    m = w.shape[0] // c
-    flat = _FlatRows(x.shape[2:], w.shape[2:], pads, dilations, out)
-    span = flat.span
-    block = max(1, 2**16 // (m * span))
-    sums = np.empty((min(block, c), m, flat.length), x.dtype)
-    partial = np.empty((min(block, c), m, span), x.dtype)
-    weights = w.reshape(c, m, -1)
-    y = np.empty((n, c * m) + tuple(out), x.dtype)
-    for image, first, inputs in flat.blocks(x, block):
-        count = len(inputs)
-        taps, into = weights[first:first + count], sums[:count, :, :span]
-        for tap, start in enumerate(flat.offsets):
-            term = partial[:count] if tap else into
-            np.multiply(inputs[:, None, start:start + span], taps[..., tap:tap + 1], out=term)
-            if tap:
-                into += term
-        channels = slice(first * m, (first + count) * m)
-        bias = None if b is None else b[channels]
-        flat.store(sums[:count].reshape(count * m, -1), bias, y[image, channels])
-    return y
-
-
 def _convolve_grouped(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int, pads: Pads,
                       dilations: Sequence[int], out: Sequence[int]) -> np.ndarray:
-    """:func:`_convolve` with stride 1, plus the bias, by blocks of groups whose columns (about 2**18
-    values) stay in cache: the columns of a block are copied from stretches of the flat padded input
-    (:class:`_FlatRows`), one per kernel tap, and multiplied by the block's kernels in one stacked product,
-    ``w (G', K/G, C/G * R) @ cols (G', C/G * R, length)``.
+    """:func:`_convolve` with stride 1, plus the bias, by blocks of groups whose values (about 2**18) stay
+    in cache, each block's columns copied from stretches of the flat padded input (:class:`_FlatRows`).
 
-    Each output is one dot product of BLAS's of length ``C/G * R``, as in :func:`_convolve`, and the bias
-    added after it: results agree with :func:`_convolve`'s within float32 rounding (BLAS may pick another
-    order for the products' other shape).
+    With several channels per group, every kernel tap is copied and the block is one stacked product,
+    ``w (G', K/G, C/G * R) @ cols (G', C/G * R, span)``. With one (depthwise), a product per group would
+    be a dot product of the ``R`` taps for every output: only the taps of the kernel's last dim are copied,
+    and each tap ``t`` of the other dims adds a product of its weights by these columns shifted to it,
+    ``w[:, :, :, t] (G', K/G, S) @ cols (G', S, t's offset + span)``, as many products as the kernel has
+    rows, each of ``S`` terms, and no more.
+
+    Each output is the sum, in tap order, of one dot product of BLAS's per product, then the bias, where
+    :func:`_convolve` took one dot product of all the taps: results agree within float32 rounding.
+
+    >>> x = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)
+    >>> w = np.array([1, -1], np.float32).reshape(2, 1, 1, 1) * np.ones((2, 1, 2, 1), np.float32)
+    >>> _convolve_grouped(x, w, None, 2, ((0, 0), (0, 0)), (1, 1), (1, 2))   # each channel's column sums
+    array([[[[  2.,   4.]],
+    <BLANKLINE>
+            [[-10., -12.]]]], dtype=float32)
     """
     check_fits(x, out)
-    n, c = x.shape[:2]
+    n = x.shape[0]
     k, cg = w.shape[:2]
-    flat = _FlatRows(x.shape[2:], w.shape[2:], pads, dilations, out)
-    taps = len(flat.offsets)
-    per_block = max(1, 2**18 // (cg * taps * flat.length))
-    cols = np.zeros((min(per_block, groups), cg, taps, flat.length), x.dtype)  # past the span stays 0
-    kernels = w.reshape(groups, k // groups, cg * taps)
+    kg = k // groups
+    kernel = w.shape[2:]
+    flat = _FlatRows(x.shape[2:], kernel, pads, dilations, out)
+    copied = kernel[-1] if cg == 1 else math.prod(kernel)  # the taps copied: the products' depth per channel
+    shifts = flat.offsets[::copied]  # where each product reads the columns
+    width = shifts[-1] + flat.span  # of each copied tap
+    per_block = max(1, 2**18 // ((cg * copied + 2 * kg) * width))
+    count = min(per_block, groups)
+    cols = np.empty((count, cg * copied, width), x.dtype)
+    kernels = w.reshape(groups, kg, cg, len(shifts), copied).transpose(3, 0, 1, 2, 4)
+    kernels = np.ascontiguousarray(kernels).reshape(len(shifts), groups, kg, cg * copied)
+    sums = np.empty((count, kg, flat.length), x.dtype)
+    term = np.empty((count, kg, flat.span), x.dtype)
     y = np.empty((n, k) + tuple(out), x.dtype)
     for image, first, inputs in flat.blocks(x, per_block * cg):
-        count = len(inputs) // cg
-        block = cols[:count]
-        stacked = inputs.reshape(count, cg, -1)
-        for tap, start in enumerate(flat.offsets):
-            block[:, :, tap, :flat.span] = stacked[:, :, start:start + flat.span]
-        group = first // cg
-        products = np.matmul(kernels[group:group + count], block.reshape(count, cg * taps, -1))
-        maps = slice(group * (k // groups), (group + count) * (k // groups))
-        flat.store(products.reshape(-1, flat.length), None if b is None else b[maps], y[image, maps])
+        count, group = len(inputs) // cg, first // cg
+        columns, stacked = cols[:count], inputs.reshape(count, cg, -1)
+        for tap, start in enumerate(flat.offsets[:copied]):
+            columns.reshape(count, cg, copied, width)[:, :, tap] = stacked[:, :, start:start + width]
+        into = sums[:count, :, :flat.span]
+        for row, shift in enumerate(shifts):
+            part = term[:count] if row else into
+            np.matmul(kernels[row, group:group + count], columns[..., shift:shift + flat.span], out=part)
+            if row:
+                into += part
+        maps = slice(group * kg, (group + count) * kg)
+        flat.store(sums[:count].reshape(-1, flat.length), None if b is None else b[maps], y[image, maps])
     return y
 
 
@@ -624,8 +601,6 @@ class Convolution(_KernelOp):
         def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
             b = bias[0] if bias else None
             if self.num_groups > 1 and self.stride.count(1) == len(self.stride):  # groups: stride 1 read flat
-                if w.shape[1] == 1:
-                    return _convolve_depthwise(x, w, b, pads, self.dilation, out)
                 return _convolve_grouped(x, w, b, self.num_groups, pads, self.dilation, out)
             y = _convolve(x, w, self.num_groups, pads, self.stride, self.dilation, out)
             return _add_bias(y, b)
