@@ -294,12 +294,11 @@ class _FlatRows:
 
     def store(self, rows: np.ndarray, b: np.ndarray | None, into: np.ndarray) -> None:
         """``into (K', *out)`` = the outputs of ``rows (K', length)`` (their padded rows' columns dropped),
-        plus the bias ``b (K',)``."""
-        kept = rows.reshape((rows.shape[0], self.out[0]) + self.padded[1:])[self.kept]
-        if b is None:
-            into[...] = kept
-        else:
-            np.add(kept, b.reshape((-1,) + (1,) * len(self.out)), out=into)
+        plus the bias ``b (K',)``, added to ``rows`` in place first: along whole rows rather than the
+        outputs' short ones, which makes the two passes faster than one."""
+        if b is not None:
+            rows += b.reshape(-1, 1)
+        into[...] = rows.reshape((rows.shape[0], self.out[0]) + self.padded[1:])[self.kept]
 
 
 def _convolve_grouped(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: int, pads: Pads,
@@ -780,8 +779,9 @@ def _scatter_taps(x: np.ndarray, w: np.ndarray, groups: int, strides: Sequence[i
 
 def _interleave(sums: np.ndarray, pre: Sequence[int], out: Sequence[int], b: np.ndarray | None) -> np.ndarray:
     """The outputs ``pre .. pre + out - 1`` of a transposed convolution kept by phase, ``sums (N, K, *stride,
-    *Q)`` (:func:`_scatter_taps`), plus the bias: ``y[n, k, o] = sums[n, k, (o + pre) % stride, (o + pre)
-    // stride] + b[k]`` along each spatial dim, as one strided copy per phase.
+    *Q)`` (:func:`_scatter_taps`, contiguous), plus the bias: ``y[n, k, o] = sums[n, k, (o + pre) % stride,
+    (o + pre) // stride] + b[k]`` along each spatial dim, as one strided copy per phase; the bias is added
+    to ``sums`` in place.
 
     >>> sums = np.array([[[[1, 2, 3], [10, 20, 30]]]], np.float32)   # phases of stride 2
     >>> _interleave(sums, [1], [4], None)
@@ -790,7 +790,8 @@ def _interleave(sums: np.ndarray, pre: Sequence[int], out: Sequence[int], b: np.
     nb = len(out)
     strides = sums.shape[2:2 + nb]
     y = np.empty(sums.shape[:2] + tuple(out), sums.dtype)
-    bias = None if b is None else b.reshape((-1,) + (1,) * nb)
+    if b is not None:  # in place, along whole channels: faster than along the copies' short rows
+        sums.reshape(sums.shape[:2] + (-1,))[...] += b.reshape(-1, 1)
     for phase in itertools.product(*(range(s) for s in strides)):
         firsts = [(p - a) % s for p, a, s in zip(phase, pre, strides)]  # the first output of the phase
         if any(f >= o for f, o in zip(firsts, out)):
@@ -798,11 +799,7 @@ def _interleave(sums: np.ndarray, pre: Sequence[int], out: Sequence[int], b: np.
         into = y[(slice(None), slice(None)) + tuple(slice(f, None, s) for f, s in zip(firsts, strides))]
         take = tuple(slice((f + a) // s, (f + a) // s + count)
                      for f, a, s, count in zip(firsts, pre, strides, into.shape[2:]))
-        phased = sums[(slice(None), slice(None)) + phase + take]
-        if bias is None:
-            into[...] = phased
-        else:
-            np.add(phased, bias, out=into)
+        into[...] = sums[(slice(None), slice(None)) + phase + take]
     return y
 
 
