@@ -301,7 +301,7 @@ def tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode):
     return y
 
 
-GROUPED = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, mode, the path it takes)
+FLAT = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, mode, the path it takes)
     "depthwise": ((2, 40, 37, 55), (40, 1, 3, 3), 40, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
                   "flat"),
     "depthwise_multiplier": ((1, 36, 29, 61), (72, 1, 3, 2), 36, (1, 1), (2, 1), (2, 0), (1, 3),
@@ -328,18 +328,27 @@ GROUPED = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post
                         "columns"),
     "one_group": ((1, 3, 9, 11), (4, 3, 3, 3), 1, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
                   "columns"),
+    "one_group_3d": ((2, 3, 5, 6, 7), (4, 3, 3, 2, 3), 1, (1, 1, 1), (2, 1, 1), (1, 0, 2), (0, 1, 1),
+                     "explicit_round_down", "flat"),
+    "one_group_3d_same": ((1, 2, 4, 5, 6), (3, 2, 2, 3, 2), 1, (1, 1, 1), (1, 1, 1), (0, 0, 0), (0, 0, 0),
+                          "same_lower", "flat"),
+    "pointwise_3d": ((1, 3, 4, 5, 6), (4, 3, 1, 1, 1), 1, (1, 1, 1), (1, 1, 1), (0, 0, 0), (0, 0, 0),
+                     "explicit_round_down", "columns"),
+    "strided_3d": ((1, 3, 5, 6, 7), (2, 3, 2, 2, 2), 1, (1, 2, 1), (1, 1, 1), (1, 1, 1), (1, 1, 1),
+                   "explicit_round_up", "columns"),
 }
 
 
 @pytest.mark.parametrize("biased", [True, False], ids=["bias", "no_bias"])
-@pytest.mark.parametrize("name", list(GROUPED))
-def test_grouped_convolutions_of_stride_1_read_the_flat_padded_input(name, biased, monkeypatch):
-    """Groups with stride 1 multiply blocks of columns read from the flat padded input (of the last kernel
-    dim's taps only, with one channel per group); other strides and one group keep the columns of
-    :func:`_convolve`. The larger cases span several blocks of groups."""
-    shape, kernel, groups, stride, dilation, pre, post, mode, path = GROUPED[name]
+@pytest.mark.parametrize("name", list(FLAT))
+def test_groups_and_3d_kernels_of_stride_1_read_the_flat_padded_input(name, biased, monkeypatch):
+    """Groups and 3-D kernels with stride 1 multiply blocks of columns read from the flat padded input (of
+    the last kernel dim's taps only, with one channel per group or one group); other strides, 2-D kernels
+    of one group and 1x1x1 kernels keep the columns of :func:`_convolve`. The larger cases span several
+    blocks of groups."""
+    shape, kernel, groups, stride, dilation, pre, post, mode, path = FLAT[name]
     taken = []
-    for fn, what in [("_convolve_grouped", "flat"), ("_convolve", "columns")]:
+    for fn, what in [("_convolve_flat", "flat"), ("_convolve", "columns")]:
         original = getattr(convolution, fn)
         monkeypatch.setattr(convolution, fn, lambda *a, _f=original, _w=what: taken.append(_w) or _f(*a))
     rng = np.random.default_rng(4)
@@ -358,11 +367,33 @@ def test_grouped_convolutions_of_stride_1_read_the_flat_padded_input(name, biase
     assert_close(got, want.astype(np.float32), rtol=1e-5, atol=1e-5)
 
 
+def test_3d_kernels_of_stride_1_with_constant_weights_read_flat(monkeypatch):
+    """A 3-D kernel of stride 1 has no form of its own for constant weights: the flat path is faster. With
+    stride 2 the bias goes into the product."""
+    taken = []
+    original = convolution._convolve_flat
+    monkeypatch.setattr(convolution, "_convolve_flat", lambda *a: taken.append(True) or original(*a))
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((1, 4, 8, 10, 12)).astype(np.float32)
+    w = rng.standard_normal((8, 4, 3, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    net = td.Network("c3")
+    t = net.input("x", td.float32, x.shape)
+    net.output("y", td.conv(t, w, b, padding=1))
+    net.output("z", td.conv(t, w, b, padding=1, stride=2))
+    assert [node.name for node in forms_of(net)] == ["conv_1"]
+    got = net.run({"x": x})
+    assert taken == [True]
+    for name, stride in (("y", (1, 1, 1)), ("z", (2, 2, 2))):
+        want = tap_sum_conv(x, w, b, stride, (1,) * 3, (1,) * 3, (1,) * 3, 1, "explicit_round_down")
+        assert_close(got[name], want.astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
 def test_the_tap_sum_formula_agrees_with_the_index_formula():
     """The test's vectorised formula against the loop over output positions, on one small case of each
     kind."""
     rng = np.random.default_rng(5)
-    for shape, kernel, groups, stride, dilation, pre, post, mode, _ in GROUPED.values():
+    for shape, kernel, groups, stride, dilation, pre, post, mode, _ in FLAT.values():
         if np.prod(shape) > 2000:
             continue
         x = rng.standard_normal(shape)
