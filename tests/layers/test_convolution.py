@@ -672,6 +672,16 @@ def test_deconvolution_of_an_empty_spatial_dim_is_its_bias():
     assert got.shape == (1, 3, 2, 4) and (got[0, 2] == 3).all()
 
 
+@pytest.mark.parametrize("transposed", [False, True], ids=["conv", "deconv"])
+def test_an_empty_batch_gives_an_empty_output(transposed):
+    """Grouped stride-1 convolutions (the flat path) and transposed ones on a batch of no images."""
+    x = np.zeros((0, 4, 5, 6), np.float32)
+    w = np.ones((4, 2, 3, 3), np.float32)
+    fn = td.conv_transpose if transposed else td.conv
+    got = run_layer(lambda t: fn(t, w, np.ones(4, np.float32), padding=1, groups=2), x)
+    assert got.shape == (0, 4, 5, 6)  # padding 1 keeps a 3x3 kernel's sizes both ways
+
+
 # -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
 # -- Convolution, Deconvolution, Pooling ----------------------------------------------------------------
 _RNG = np.random.default_rng(7)

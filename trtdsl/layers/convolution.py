@@ -747,9 +747,10 @@ def _tap_contributions(x: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
     image of the group's kernel, transposed, by its channels: ``w (G, K/G * R, C/G).T @ x (N, G, C/G, P)``."""
     n, c = x.shape[:2]
     kg = w.shape[1]
+    positions = math.prod(x.shape[2:])  # not -1 in the reshapes: N may be 0
     taps = w.reshape(groups, c // groups, -1).transpose(0, 2, 1)
-    cols = np.matmul(taps, x.reshape(n, groups, c // groups, -1))  # (N, G, K/G * R, P)
-    return cols.reshape((n, groups * kg) + w.shape[2:] + (-1,))
+    cols = np.matmul(taps, x.reshape(n, groups, c // groups, positions))  # (N, G, K/G * R, P)
+    return cols.reshape((n, groups * kg) + w.shape[2:] + (positions,))
 
 
 def _scatter_taps(x: np.ndarray, w: np.ndarray, groups: int, strides: Sequence[int],
@@ -802,11 +803,9 @@ def _interleave(sums: np.ndarray, pre: Sequence[int], out: Sequence[int], b: np.
     strides = sums.shape[2:2 + nb]
     y = np.empty(sums.shape[:2] + tuple(out), sums.dtype)
     if b is not None:  # in place, along whole channels: faster than along the copies' short rows
-        sums.reshape(sums.shape[:2] + (-1,))[...] += b.reshape(-1, 1)
+        sums.reshape(sums.shape[:2] + (math.prod(sums.shape[2:]),))[...] += b.reshape(-1, 1)
     for phase in itertools.product(*(range(s) for s in strides)):
         firsts = [(p - a) % s for p, a, s in zip(phase, pre, strides)]  # the first output of the phase
-        if any(f >= o for f, o in zip(firsts, out)):
-            continue
         into = y[(slice(None), slice(None)) + tuple(slice(f, None, s) for f, s in zip(firsts, strides))]
         take = tuple(slice((f + a) // s, (f + a) // s + count)
                      for f, a, s, count in zip(firsts, pre, strides, into.shape[2:]))
