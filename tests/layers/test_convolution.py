@@ -367,6 +367,20 @@ def test_groups_and_3d_kernels_of_stride_1_read_the_flat_padded_input(name, bias
     assert_close(got, want.astype(np.float32), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("name", ["one_group_3d", "one_group_3d_same", "depthwise", "depthwise_3d"])
+def test_the_flat_path_without_blas_adding_products(name, monkeypatch):
+    """Where BLAS cannot add a product into the sums (:func:`gemm` does nothing), NumPy adds it."""
+    monkeypatch.setattr(convolution, "gemm", lambda a, b, c, add: False)
+    shape, kernel, groups, stride, dilation, pre, post, mode, _ = FLAT[name]
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal(kernel).astype(np.float32)
+    b = rng.standard_normal(kernel[0]).astype(np.float32)
+    op = Convolution(kernel[0], kernel[2:], stride, pre, post, dilation, groups, PaddingMode(mode))
+    want = tap_sum_conv(x, w, b, stride, pre, post, dilation, groups, mode)
+    assert_close(op.reference(x, w, b)[0], want.astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
 def test_3d_kernels_of_stride_1_with_constant_weights_read_flat(monkeypatch):
     """A 3-D kernel of stride 1 has no form of its own for constant weights: the flat path is faster. With
     stride 2 the bias goes into the product."""

@@ -312,7 +312,9 @@ def _convolve_flat(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: i
     taps for every output, and with one group the columns of every tap would be large: only the taps of
     the kernel's last dim are copied, and each tap ``t`` of the other dims adds a product of its weights by
     these columns shifted to it, ``w[:, :, :, t] (G', K/G, C/G * S) @ cols (G', C/G * S, t's offset +
-    span)``, as many products as the kernel has rows.
+    span)``, as many products as the kernel has rows. Where a block holds one group, BLAS adds each product
+    into the sums as it writes it (:func:`gemm`) rather than a pass of NumPy's adding it (a 3x3x3
+    convolution of 16 channels at 16x32x32: 3.0 ms against 3.7 ms).
 
     Each output is the sum, in tap order, of one dot product of BLAS's per product, then the bias, where
     :func:`_convolve` took one dot product of all the taps: results agree within float32 rounding.
@@ -348,8 +350,11 @@ def _convolve_flat(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, groups: i
             columns.reshape(count, cg, copied, width)[:, :, tap] = stacked[:, :, start:start + width]
         into = sums[:count, :, :flat.span]
         for row, shift in enumerate(shifts):
+            reads = columns[..., shift:shift + flat.span]
+            if count == 1 and gemm(kernels[row, group], reads[0], into[0], row > 0):
+                continue
             part = term[:count] if row else into
-            np.matmul(kernels[row, group:group + count], columns[..., shift:shift + flat.span], out=part)
+            np.matmul(kernels[row, group:group + count], reads, out=part)
             if row:
                 into += part
         maps = slice(group * kg, (group + count) * kg)
