@@ -71,8 +71,10 @@ def main() -> None:
             feeds = random_inputs(net, profile=index, at=at, seed=index)
             got = net.run(feeds)
             want = numpy_outputs(feeds["tokens"])
+            # float32 means of 4 tokens, summed in another order than NumPy's: within a few ulps of the tokens
+            close = 4 * np.finfo(np.float32).eps * float(np.abs(feeds["tokens"]).max(initial=0))
             for name, value in want.items():
-                np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-6, err_msg=name)
+                np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=close, err_msg=name)
             print(
                 f"  profile {index} {at:>3}: tokens {feeds['tokens'].shape} -> pooled {got['pooled'].shape}, "
                 f"smoothed {got['smoothed'].shape}  ok"
