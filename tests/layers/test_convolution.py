@@ -313,7 +313,7 @@ FLAT = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, m
     "depthwise_3d": ((2, 4, 5, 6, 7), (8, 1, 3, 2, 3), 4, (1, 1, 1), (1, 2, 1), (1, 0, 1), (0, 1, 1),
                      "explicit_round_down", "flat"),
     "depthwise_1x1": ((1, 4, 3, 5), (4, 1, 1, 1), 4, (1, 1), (1, 1), (0, 0), (0, 0), "explicit_round_down",
-                      "flat"),
+                      "columns"),
     "grouped": ((2, 40, 31, 33), (60, 2, 3, 3), 20, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
                 "flat"),
     "grouped_dilated": ((1, 12, 11, 13), (6, 4, 3, 2), 3, (1, 1), (2, 3), (3, 0), (1, 2),
@@ -328,10 +328,12 @@ FLAT = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, m
                         "columns"),
     "one_group": ((1, 3, 9, 11), (4, 3, 3, 3), 1, (1, 1), (1, 1), (1, 1), (1, 1), "explicit_round_down",
                   "columns"),
-    "one_group_3d": ((2, 3, 5, 6, 7), (4, 3, 3, 2, 3), 1, (1, 1, 1), (2, 1, 1), (1, 0, 2), (0, 1, 1),
+    "one_group_3d": ((1, 2, 18, 16, 17), (4, 2, 3, 2, 3), 1, (1, 1, 1), (2, 1, 1), (1, 0, 2), (0, 1, 1),
                      "explicit_round_down", "flat"),
-    "one_group_3d_same": ((1, 2, 4, 5, 6), (3, 2, 2, 3, 2), 1, (1, 1, 1), (1, 1, 1), (0, 0, 0), (0, 0, 0),
-                          "same_lower", "flat"),
+    "one_group_3d_same": ((1, 2, 16, 16, 16), (3, 2, 2, 3, 2), 1, (1, 1, 1), (1, 1, 1), (0, 0, 0),
+                          (0, 0, 0), "same_lower", "flat"),
+    "one_group_3d_small": ((2, 3, 5, 6, 7), (4, 3, 3, 2, 3), 1, (1, 1, 1), (2, 1, 1), (1, 0, 2), (0, 1, 1),
+                           "explicit_round_down", "columns"),
     "pointwise_3d": ((1, 3, 4, 5, 6), (4, 3, 1, 1, 1), 1, (1, 1, 1), (1, 1, 1), (0, 0, 0), (0, 0, 0),
                      "explicit_round_down", "columns"),
     "strided_3d": ((1, 3, 5, 6, 7), (2, 3, 2, 2, 2), 1, (1, 2, 1), (1, 1, 1), (1, 1, 1), (1, 1, 1),
@@ -344,8 +346,8 @@ FLAT = {  # name: (x shape, kernel shape, groups, stride, dilation, pre, post, m
 def test_groups_and_3d_kernels_of_stride_1_read_the_flat_padded_input(name, biased, monkeypatch):
     """Groups and 3-D kernels with stride 1 multiply blocks of columns read from the flat padded input (of
     the last kernel dim's taps only, with one channel per group or one group); other strides, 2-D kernels
-    of one group and 1x1x1 kernels keep the columns of :func:`_convolve`. The larger cases span several
-    blocks of groups."""
+    of one group, kernels of one tap and 3-D kernels of one group with fewer than 4096 output positions keep
+    the columns of :func:`_convolve`. The larger cases span several blocks of groups."""
     shape, kernel, groups, stride, dilation, pre, post, mode, path = FLAT[name]
     taken = []
     for fn, what in [("_convolve_flat", "flat"), ("_convolve", "columns")]:
@@ -388,7 +390,7 @@ def test_3d_kernels_of_stride_1_with_constant_weights_read_flat(monkeypatch):
     original = convolution._convolve_flat
     monkeypatch.setattr(convolution, "_convolve_flat", lambda *a: taken.append(True) or original(*a))
     rng = np.random.default_rng(8)
-    x = rng.standard_normal((1, 4, 8, 10, 12)).astype(np.float32)
+    x = rng.standard_normal((1, 4, 16, 16, 16)).astype(np.float32)  # 4096 output positions: flat
     w = rng.standard_normal((8, 4, 3, 3, 3)).astype(np.float32)
     b = rng.standard_normal(8).astype(np.float32)
     net = td.Network("c3")
