@@ -32,7 +32,8 @@ Dims outside the innermost ones a mode resizes keep their length. The dtypes are
 LINEAR and CUBIC resize the axes one after the other: float16 in float64, in the axes' order, rounded
 once to float16; float32 in float32 (those that shrink first, then those that grow, innermost first),
 with the weights rounded to float32 and each axis' sums rounded, so that it agrees with the exact formula
-within float32 rounding (a few units in the last place of the taps' magnitude), not bit for bit.
+within float32 rounding (a few units in the last place of the taps' magnitude), not bit for bit; CUBIC's
+sums, whose weights pass 1, can overflow to infinity for values within a tenth of float32's largest.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("rs")
