@@ -231,3 +231,10 @@ def einsums() -> td.Network:
 def _(net):
     q, k = net.input("q", td.float32, ("b", 3, 2)), net.input("k", td.float32, ("b", 4, 3))
     net.output("y", td.einsum("bji,bkj->bki", q, k))
+
+
+def test_a_summed_letter_of_size_0_gives_0_beside_nan():
+    # sum over j of a[i, j] * (sum over k of b[j, k]): k has no values, so each term is 0, NaN or not
+    a, b = np.array([[1, np.nan]], np.float32), np.zeros((2, 0), np.float32)
+    got = run_layer(lambda x, y: td.einsum("ij,jk->i", x, y), a, b)
+    np.testing.assert_array_equal(got, np.zeros(1, np.float32))

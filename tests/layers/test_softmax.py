@@ -124,7 +124,7 @@ ADVERSARIAL_CALLS = {
 
 @pytest.mark.parametrize("shape, axis", [
     ((3, 7, 5), 1), ((2, 9, 3, 4), 1), ((5, 3, 2, 2), 0), ((2, 4097, 3), 1), ((1, 600, 300), 1),
-    ((3, 2, 255), 1), ((2, 3, 256), 1), ((40, 1, 8), 1),
+    ((3, 2, 255), 1), ((2, 3, 256), 1), ((40, 1, 8), 1), ((30, 50, 1, 1), 1),
 ])
 def test_axes_before_the_last_match_the_formula_with_nan_and_inf_slices(shape, axis):
     """Narrow trailing parts (fewer than 256 values after the axis) take the blockwise path, wider ones

@@ -368,6 +368,36 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     return np.matmul(x, np.ones(x.shape[1], x.dtype))
 
 
+def fold_halves(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
+    """``fn.reduce(v, axis=1)`` for ``v`` of shape ``(outer, n, inner)``, by halves:
+    ``a = fn(v[:, :h], v[:, h:2 * h])`` with ``h = n // 2`` (an odd last row folded into ``a[:, h - 1]``),
+    then the same on ``a`` until one row is left. Each pass runs along whole rows of ``h * inner``
+    values, where NumPy's reduction runs ``inner`` values at a time. Values combine pairwise, ``h`` rows
+    apart: for a sum or product the order differs from NumPy's, for a maximum only which of -0 and +0
+    comes out (which NumPy's own loops leave to SIMD). The result is a fresh C-contiguous array (for
+    ``n = 1``, ``v[:, 0]`` itself)."""
+    a = v
+    while (n := a.shape[1]) > 1:
+        h = n // 2
+        # the first pass and the last write new arrays, the others into the first pass's
+        folded = fn(a[:, :h], a[:, h:2 * h], out=a[:, :h] if a is not v and h > 1 else None)
+        if n % 2:
+            fn(folded[:, h - 1], a[:, 2 * h], out=folded[:, h - 1])
+        a = folded
+    return a[:, 0]
+
+def axis_sums(v: np.ndarray) -> np.ndarray:
+    """``v.sum(axis=1)`` (shape ``(outer, inner)``) for a float32 ``v`` of shape ``(outer, n, inner)``, as
+    products with a vector of ones (exact): BLAS's ``gemv`` sums the values of each output in blocks, with
+    several accumulators, from a +0 (so a sum of only -0 is +0)."""
+    outer, n, inner = v.shape
+    ones = np.ones(n, np.float32)
+    if inner == 1:
+        return (v.reshape(outer, n) @ ones).reshape(outer, 1)
+    if outer == 1:
+        return (ones @ v.reshape(n, inner)).reshape(1, inner)
+    return np.matmul(ones, v)
+
 _HALF_FLOATS = frozenset({np.dtype(np.float16), np.dtype(dtypes.bfloat16.numpy)})
 
 

@@ -225,9 +225,18 @@ class Einsum(Op):
             for c, n in zip(term, array.shape):
                 if sizes.setdefault(c, n) != n:  # NumPy would broadcast a 1 here
                     raise ValueError(f"letter {c!r} is {sizes[c]} in one operand and {n} in another")
-        if len(arrays) == 2:
+        if len(arrays) == 2 and _is_product(subs, *arrays):
             return (in_float(lambda a, b: _contract(subs, a, b), arrays[0].dtype, *arrays),)
-        return (in_float(lambda x: np.einsum(subs.text(), x), arrays[0].dtype, *arrays),)
+        return (in_float(lambda *xs: np.einsum(subs.text(), *xs), arrays[0].dtype, *arrays),)
+
+
+def _is_product(subs: Subscripts, a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether :func:`_contract` takes ``a`` and ``b``: they share a letter the output lacks (a product to
+    give BLAS; elementwise and outer products gain nothing from it: ``ij,ij->ij`` on 512x512 took 0.82 ms
+    by stacks of 1x1 products against 0.12 ms) and neither is empty (a letter of size 0 sums to 0 even
+    beside a NaN, which summing it first would multiply)."""
+    (ta, tb), out = subs.terms, subs.output
+    return bool(a.size and b.size) and any(c in tb and c not in out for c in ta)
 
 
 def _contract(subs: Subscripts, a: np.ndarray, b: np.ndarray) -> np.ndarray:

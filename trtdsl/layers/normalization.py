@@ -146,23 +146,24 @@ def _per_row(scale: np.ndarray, bias: np.ndarray, shape: tuple[int, ...],
              leading: int) -> tuple[np.ndarray, np.ndarray] | None:
     """``scale`` and ``bias`` (of one shape, broadcasting to an ``x`` of ``shape``) in the form that
     :func:`_trailing` applies to the rows of ``x.reshape(rows, -1)``, ``rows = prod(shape[:leading])``,
-    each row viewed as ``(a, b)``: ``(rows or 1, a, 1)`` where they are constant along the last dims of
+    each row viewed as ``(a, b)``: ``(1, 1, a * b)``, a whole row, where they are the same for every row
+    (layer norm); ``(rows, a, 1)`` where they vary from row to row but are constant along the last dims of
     ``shape`` (``b`` values; per row for instance norm, ``a = 1``; per channel for group norm, ``a``
-    channels a group), else ``(1, 1, b)`` where they are the same for every row (layer norm); else None,
-    and None for an empty ``x``. Either form is a small array, where broadcasting them to ``x`` after
-    :func:`_trailing` took two more passes over it (on (8, 64, 56, 56) float32, 0.7 ms of 2.6 ms)."""
+    channels a group); else None, and None for an empty ``x``. Either form is a small array, where
+    broadcasting them to ``x`` after :func:`_trailing` took two more passes over it (on (8, 64, 56, 56)
+    float32, 0.7 ms of 2.6 ms). Rows the same for every row stay whole even where they vary per channel
+    only: their products run along whole rows (per channel, along ``b`` values at a time: on
+    (2048, 256, 2), 4.0 ms against 1.8 ms)."""
     varying = [i for i, d in enumerate(scale.shape) if d != 1]
     split = max(max(varying, default=0) + 1, leading)
     per_row = bool(varying) and varying[0] < leading
     if math.prod(shape) == 0 or (per_row and split == len(shape)):
         return None
-    if split == len(shape):
-        form = (1, 1, math.prod(shape[leading:]))
-    else:
-        form = (math.prod(shape[:leading]) if per_row else 1, math.prod(shape[leading:split]), 1)
-    ends = tuple(d if i < split else 1 for i, d in enumerate(shape))
     if not per_row:
-        ends = (1,) * leading + ends[leading:]
+        row = (1,) * leading + shape[leading:]
+        return np.broadcast_to(scale, row).reshape(1, 1, -1), np.broadcast_to(bias, row).reshape(1, 1, -1)
+    form = (math.prod(shape[:leading]), math.prod(shape[leading:split]), 1)
+    ends = tuple(d if i < split else 1 for i, d in enumerate(shape))
     return np.broadcast_to(scale, ends).reshape(form), np.broadcast_to(bias, ends).reshape(form)
 
 

@@ -27,9 +27,12 @@ TensorRT documents no summation order. Here sums and products are NumPy's (pairw
 by row elsewhere), but over the last run of consecutive reduced axes of an input of at least 2**13 values
 (and then over the axes before it): there float32 sums are BLAS products with a vector of ones (sums in
 blocks, from +0, so a sum of only -0 is +0), and other reductions fold by halves over axes followed by
-few values (:func:`_fold_halves`), or column by column over a last axis of few values
+few values (:func:`fold_halves`), or column by column over a last axis of few values
 (:func:`_fold_columns`). Results agree with NumPy's within float32 rounding (sums, products), or bit for
-bit (integers; maxima and minima, but for which of -0 and +0 a tie gives).
+bit (integers; maxima and minima, but for which of -0 and +0 a tie gives). Near float32's limits the
+other order can overflow where NumPy's did not, or the reverse: the sum of 1e38 and -1e38 alternating
+along an axis of 2048 is NaN here (the partial sums of each sign overflow), 0 in NumPy's order; a
+product of 1e30, 1e30, 1e-30, 1e-30 is 1 here, inf there.
 
 >>> import numpy as np, trtdsl as td
 >>> net = td.Network("r")
@@ -59,7 +62,8 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    CACHED, enum_member, expect_bool, expect_dtype, expect_tensor, in_float, normalize_axes,
+    CACHED, axis_sums, enum_member, expect_bool, expect_dtype, expect_tensor, fold_halves, in_float,
+    normalize_axes,
 )
 from trtdsl.layers.cast import identity
 
@@ -121,24 +125,6 @@ def _last_run(axes: tuple[int, ...]) -> int:
     return start
 
 
-def _fold_halves(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
-    """``fn.reduce(v, axis=1)`` for ``v`` of shape ``(outer, n, inner)``, ``n >= 2``, by halves:
-    ``a = fn(v[:, :h], v[:, h:2 * h])`` with ``h = n // 2`` (an odd last row folded into ``a[:, h - 1]``),
-    then the same on ``a`` until one row is left. Each pass runs along whole rows of ``h * inner``
-    values, where NumPy's reduction runs ``inner`` values at a time. Values combine pairwise, ``h`` rows
-    apart: for a sum or product the order differs from NumPy's, for a maximum only which of -0 and +0
-    comes out (which NumPy's own loops leave to SIMD). The result is a fresh C-contiguous array."""
-    a = v
-    while (n := a.shape[1]) > 1:
-        h = n // 2
-        # the first pass and the last write new arrays, the others into the first pass's
-        folded = fn(a[:, :h], a[:, h:2 * h], out=a[:, :h] if a is not v and h > 1 else None)
-        if n % 2:
-            fn(folded[:, h - 1], a[:, 2 * h], out=folded[:, h - 1])
-        a = folded
-    return a[:, 0]
-
-
 def _fold_columns(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
     """``fn.reduce(v, axis=1)`` for ``v`` of shape ``(outer, n)``, ``n >= 2``, column by column in NumPy's
     order: ``fn(fn(v[:, 0], v[:, 1]), v[:, 2])`` and so on, for a block of rows at a time that stays in
@@ -154,24 +140,11 @@ def _fold_columns(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _blas_sum(v: np.ndarray) -> np.ndarray:
-    """``v.sum(axis=1)`` for a float32 ``v`` of shape ``(outer, n, inner)``, as products with a vector of
-    ones (exact): BLAS's ``gemv`` sums the values of each output in blocks, with several accumulators, from
-    a +0 (so a sum of only -0 is +0, where NumPy's reduction gives -0)."""
-    outer, n, inner = v.shape
-    ones = np.ones(n, np.float32)
-    if inner == 1:
-        return v.reshape(outer, n) @ ones
-    if outer == 1:
-        return ones @ v.reshape(n, inner)
-    return np.matmul(ones, v)
-
-
 def _fast_run(fn: np.ufunc, x: np.ndarray, run: tuple[int, ...]) -> np.ndarray | None:
     """``fn.reduce(x, run, dtype=x.dtype)`` over the consecutive axes ``run`` of a C-contiguous ``x``, in
     some shape of as many values, where a path of the module doc fits, else None: float32 sums by
-    :func:`_blas_sum` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast), the rest by
-    :func:`_fold_halves` where the values after the axes are few, or by :func:`_fold_columns` where there
+    :func:`axis_sums` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast), the rest by
+    :func:`fold_halves` where the values after the axes are few, or by :func:`_fold_columns` where there
     are none and each output reduces few values."""
     outer, n, inner = grouped = _grouped(x, run)
     if n < 2:
@@ -179,9 +152,9 @@ def _fast_run(fn: np.ufunc, x: np.ndarray, run: tuple[int, ...]) -> np.ndarray |
     v = x.reshape(grouped)
     if fn is np.add and x.dtype == np.float32 and (outer, inner) != (1, 1) and (
             1 in (outer, inner) or n * inner >= _BLAS_VALUES):
-        return _blas_sum(v)
+        return axis_sums(v)
     if 1 < inner <= _SHORT_INNER:
-        return _fold_halves(fn, v)
+        return fold_halves(fn, v)
     if inner == 1 and n <= _FEW_COLUMNS:
         return _fold_columns(fn, v.reshape(outer, n))
     return None

@@ -29,7 +29,8 @@ from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    CACHED, SHORT_ROWS, blocks, expect_rank, expect_tensor, in_float, normalize_axis, row_sums,
+    CACHED, SHORT_ROWS, axis_sums, blocks, expect_rank, expect_tensor, fold_halves, in_float, normalize_axis,
+    row_sums,
 )
 
 __all__ = ["SoftMax", "softmax"]
@@ -66,9 +67,10 @@ class SoftMax(Op):
     def _softmax(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         out = np.empty_like(x) if out is None else out
         if x.flags.c_contiguous and x.size:
-            if self.axis == x.ndim - 1:
-                return _last_axis(x, out)
-            if math.prod(x.shape[self.axis + 1:]) < NARROW:
+            inner = math.prod(x.shape[self.axis + 1:])
+            if inner == 1:  # the last axis, or one followed by dims of 1 only
+                return _last_axis(x.reshape(-1, x.shape[self.axis]), out)
+            if inner < _NARROW:
                 return _inner_axis(x.reshape(math.prod(x.shape[:self.axis]), x.shape[self.axis], -1), out)
         # initial= gives an empty axis a maximum instead of an error; the result is empty anyway.
         e = np.subtract(x, np.max(x, axis=self.axis, keepdims=True, initial=-np.inf), out=out)
@@ -102,44 +104,31 @@ def _last_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+# the values after the softmax axis up to which _inner_axis is faster than NumPy's own reductions over the
+# axis, which run along them (255 at most)
+_NARROW = 256
+
+
 def _inner_axis(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """The softmax along axis 1 of a C-contiguous ``(n, length, inner)`` array ``x`` (an axis other than
-    the last, with the dims before it and after it merged; ``inner < NARROW``) into ``out`` (of any shape
-    holding as many values; it may be ``x``), in blocks of about ``CACHED`` values along axis 0, as
-    :func:`_last_axis` does with rows. NumPy's reductions over such an axis run an inner loop of only
+    the last, with the dims before it and after it merged; ``inner < _NARROW``) into ``out`` (C-contiguous,
+    of any shape holding as many values; it may be ``x``), in blocks of about ``CACHED`` values along axis
+    0, as :func:`_last_axis` does with rows. NumPy's reductions over such an axis run an inner loop of only
     ``inner`` values per step (on (64, 1000, 16) float32, 1.1 ms for the maximum and 1.0 ms for the sums,
-    of 3.9 ms in all), so the maximum is :func:`_maxima`'s and the sums, where a slice holds at most
-    ``CACHED`` values and at most 4096 along the axis, a product by a vector of ones (BLAS, as
-    :func:`row_sums`; in another order than NumPy's, which changes them within float32 rounding; on
-    larger slices that product was erratically 100x slower). Either way a slice holding NaN is NaN
-    throughout, as in :func:`_last_axis`. 2x faster than the general path on (64, 1000, 16)."""
+    of 3.9 ms in all), so the maximum is folded by halves (:func:`fold_halves`, each call along half the
+    axis times ``inner`` values) and the sums, where a slice holds at most ``CACHED`` values and at most
+    4096 along the axis, are products by a vector of ones (BLAS, :func:`axis_sums`; in another order than
+    NumPy's, which changes them within float32 rounding; on larger slices that product was erratically
+    100x slower). Either way a slice holding NaN is NaN throughout, as in :func:`_last_axis`. 2x faster
+    than the general path on (64, 1000, 16)."""
     result = out.reshape(x.shape)
-    ones = np.ones(x.shape[1], x.dtype) if x.shape[1] <= SHORT_ROWS and x[0].size <= CACHED else None
+    sums_by_blas = x.dtype == np.float32 and x.shape[1] <= SHORT_ROWS and x[0].size <= CACHED
     for these in blocks(x.shape[0], x[0].size):
         block = x[these]
-        e = np.subtract(block, _maxima(block), out=result[these])
+        e = np.subtract(block, fold_halves(np.fmax, block)[:, None], out=result[these])
         np.exp(e, out=e)
-        e /= np.add.reduce(e, 1, keepdims=True) if ones is None else np.matmul(ones, e)[:, None]
+        e /= axis_sums(e)[:, None] if sums_by_blas else np.add.reduce(e, 1, keepdims=True)
     return out
-
-
-def _maxima(x: np.ndarray) -> np.ndarray:
-    """``np.fmax.reduce(x, axis=1, keepdims=True)`` of an ``(n, length, inner)`` array (the same values),
-    by halving the axis: ``np.fmax(x[:, :half], x[:, half:2 * half])`` and so on, each call running along
-    ``half * inner`` values (on (8, 1000, 16) float32, 0.04 ms against 0.14 ms)."""
-    length = x.shape[1]
-    while length > 1:
-        half = length // 2
-        head = np.fmax(x[:, :half], x[:, half:2 * half])
-        if length % 2:
-            np.fmax(head[:, :1], x[:, 2 * half:], out=head[:, :1])
-        x, length = head, half
-    return x
-
-
-# the widest trailing part (values after the softmax axis) for which _inner_axis is faster than NumPy's own
-# reductions over the axis, which run along that part
-NARROW = 256
 
 
 def softmax(x: Tensor, axis: int = -1, *, name: str | None = None) -> Tensor:
