@@ -146,7 +146,7 @@ def _per_row(scale: np.ndarray, bias: np.ndarray, shape: tuple[int, ...],
              leading: int) -> tuple[np.ndarray, np.ndarray] | None:
     """``scale`` and ``bias`` (of one shape, broadcasting to an ``x`` of ``shape``) in the form that
     :func:`_trailing` applies to the rows of ``x.reshape(rows, -1)``, ``rows = prod(shape[:leading])``,
-    each row viewed as ``(a, b)``: ``(1, 1, a * b)``, a whole row, where they are the same for every row
+    each row viewed as ``(a, b)``: ``(1, a * b)``, a whole row, where they are the same for every row
     (layer norm); ``(rows, a, 1)`` where they vary from row to row but are constant along the last dims of
     ``shape`` (``b`` values; per row for instance norm, ``a = 1``; per channel for group norm, ``a``
     channels a group); else None, and None for an empty ``x``. Either form is a small array, where
@@ -161,7 +161,7 @@ def _per_row(scale: np.ndarray, bias: np.ndarray, shape: tuple[int, ...],
         return None
     if not per_row:
         row = (1,) * leading + shape[leading:]
-        return np.broadcast_to(scale, row).reshape(1, 1, -1), np.broadcast_to(bias, row).reshape(1, 1, -1)
+        return np.broadcast_to(scale, row).reshape(1, -1), np.broadcast_to(bias, row).reshape(1, -1)
     form = (math.prod(shape[:leading]), math.prod(shape[leading:split]), 1)
     ends = tuple(d if i < split else 1 for i, d in enumerate(shape))
     return np.broadcast_to(scale, ends).reshape(form), np.broadcast_to(bias, ends).reshape(form)
@@ -193,10 +193,12 @@ def _trailing(x: np.ndarray, epsilon: float, affine: tuple[np.ndarray, np.ndarra
         variance += eps
         y /= np.sqrt(variance, out=variance)[:, None]
         if affine is not None:
-            scale, bias = (a if len(a) == 1 else a[these] for a in affine)
-            view = y.reshape(len(y), scale.shape[1], -1)
-            view *= scale
-            view += bias
+            scale, bias = affine
+            if scale.ndim == 3:  # per row: (rows, a, 1), this block's rows
+                scale, bias = scale[these], bias[these]
+                y = y.reshape(len(y), scale.shape[1], -1)
+            y *= scale
+            y += bias
     return out
 
 
