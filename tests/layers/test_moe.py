@@ -90,6 +90,19 @@ def test_each_token_sums_its_experts_weighted_by_the_scores(dtype, biases, data)
     assert_close(got, want, dtype, 1 + np.max(np.abs(want), initial=0))
 
 
+def test_many_tokens_group_by_expert_with_repeats_and_an_unused_expert():
+    # 2 x 40 tokens, 3 experts each (repeats allowed), 5 experts of which expert 3 is never chosen: the
+    # reference multiplies each expert's rows at once
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((2, 40, 6)).astype(np.float32)
+    experts = rng.choice(np.array([0, 1, 2, 4], np.int32), (2, 40, 3))
+    scores = rng.random((2, 40, 3)).astype(np.float32)
+    shapes = [(5, 6, 7), (5, 6, 7), (5, 7, 6), (5, 7), (5, 7), (5, 6)]
+    w = [(rng.standard_normal(shape) * 0.5).astype(np.float32) for shape in shapes]
+    want = expected(x, experts, scores, w)
+    assert_close(run_moe(x, experts, scores, w), want, np.float32, 1 + np.max(np.abs(want)))
+
+
 @given(data=st.data(), act=st.sampled_from(["silu", "none"]), limit=st.sampled_from([math.inf, 0.5, 7.0]),
        alpha=st.sampled_from([1.0, 1.702, -0.5]), beta=st.sampled_from([0.0, 1.0, -2.0]))
 def test_swiglu_parameters_and_the_activation(data, act, limit, alpha, beta):

@@ -205,23 +205,24 @@ class MoE(Op):
             raise ExecutionError(f"{self.label()}: selected_experts{list(where)} is {int(experts[where])}; "
                                  f"expected an expert id in [0, {count - 1}]")
         f32 = np.float32
-        x = hidden.astype(f32)[:, :, None, None, :]                      # (B, S, 1, 1, H)
-        chosen = experts.astype(np.int64)
+        batch, seq, top_k = experts.shape
+        ids = experts.reshape(-1).astype(np.int64)  # the expert of each (token, k), in that order
+        groups = _rows_by_expert(ids, count)
+        x = np.repeat(hidden.astype(f32).reshape(batch * seq, -1), top_k, axis=0)  # (B * S * K, H)
 
         def project(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-            y = np.matmul(x, w.astype(f32)[chosen])[..., 0, :]            # (B, S, K, out)
-            return y if b is None else y + b.astype(f32)[chosen]
+            return _expert_products(x, w, b, groups)                      # (B * S * K, out)
 
         gate, up = project(x, gate_w, gate_b), project(x, up_w, up_b)
         gate = np.minimum(gate, f32(self.swiglu_limit))
         up = np.clip(up, f32(-self.swiglu_limit), f32(self.swiglu_limit))
         if self.activation is MoEActType.SILU:
             gate = gate / (1 + np.exp(-f32(self.swiglu_alpha) * gate))
-        product = (gate * (up + f32(self.swiglu_beta))).astype(f32)
+        product = (gate * (up + f32(self.swiglu_beta))).astype(f32).reshape(batch, seq, top_k, -1)
         if self.quant_type is not None:
             assert quant_scale is not None
             product = self._quantized(product, _runtime_scale(self.label(), quant_scale, zero_ok=False))
-        down = project(product[..., None, :], down_w, down_b)           # (B, S, K, H)
+        down = project(product.reshape(len(ids), -1), down_w, down_b).reshape(batch, seq, top_k, -1)
         out = np.sum(scores.astype(f32)[..., None] * down, axis=2)
         return (out.astype(hidden.dtype),)
 
@@ -236,6 +237,30 @@ class MoE(Op):
         step = expand_scale(scales.astype(np.float32) * scale, h.shape, -1, self.quant_block_shape)
         ratio = np.where(step == 0, np.float32(0), h / np.where(step == 0, np.float32(1), step))
         return saturate(ratio, self.quant_type).astype(np.float32) * step
+
+
+def _rows_by_expert(ids: np.ndarray, count: int) -> list[tuple[int, np.ndarray]]:
+    """``(expert, rows)`` for each of the ``count`` experts that ``ids`` (one id per row) selects: the rows
+    of that expert, in increasing order."""
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(count + 1))
+    return [(e, order[bounds[e]:bounds[e + 1]]) for e in range(count) if bounds[e] < bounds[e + 1]]
+
+
+def _expert_products(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                     groups: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """``x[i] @ w[e] + b[e]`` (float32) for each row ``i`` of ``x``, ``e`` its expert: one product per expert
+    over its rows (``groups``, from :func:`_rows_by_expert`), where gathering a weight matrix per row took
+    (rows, in, out) values (256 tokens, 2 experts each, 512 by 1024: a gigabyte, 694 ms against 9.6 ms).
+    BLAS sums each row's dot products in its own order for a product of several rows: results agree with
+    one row's product within float32 rounding."""
+    out = np.empty((len(x), w.shape[-1]), np.float32)
+    for e, rows in groups:
+        y = x[rows] @ w[e].astype(np.float32)
+        if b is not None:
+            y += b[e].astype(np.float32)
+        out[rows] = y
+    return out
 
 
 def moe(hidden: Tensor, selected_experts: Any, scores: Any, *, gate_weights: Any, up_weights: Any,
