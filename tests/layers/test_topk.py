@@ -158,7 +158,7 @@ def refusing(name):
 def test_packed_keys_match_lexsort(dtype, largest, data):
     rank = data.draw(st.integers(1, 4))
     axis = data.draw(st.integers(0, rank - 1))
-    n = data.draw(st.sampled_from([1, 2, 5, 64, 600, 1100]))
+    n = data.draw(st.sampled_from([4, 5, 64, 600, 1100]))  # axes of 1 to 3 values take the stable sort
     others = data.draw(st.lists(st.integers(1, 6), min_size=rank - 1, max_size=rank - 1))
     if others:
         others[0] = max(others[0], -(-512 // (n * math.prod(others[1:]))))
@@ -173,12 +173,13 @@ def test_packed_keys_match_lexsort(dtype, largest, data):
 
 
 @pytest.mark.parametrize("largest", [True, False], ids=["MAX", "MIN"])
-@pytest.mark.parametrize("dtype, shape", [(np.int64, (3, 400)), (np.float32, (3, 170)), (np.int32, (511,))],
-                         ids=["int64", "float32-small", "int32-small"])
-def test_int64_and_small_inputs_take_the_stable_sort(dtype, shape, largest):
+@pytest.mark.parametrize("dtype, shape", [(np.int64, (3, 400)), (np.float32, (3, 170)), (np.int32, (511,)),
+                                          (np.float32, (600, 3))],
+                         ids=["int64", "float32-small", "int32-small", "float32-short-axis"])
+def test_int64_small_inputs_and_short_axes_take_the_stable_sort(dtype, shape, largest):
     x = np.random.default_rng(7).choice(POOLS[np.dtype(dtype)], shape)
     with refusing("_selected_by_packed_keys"):
-        for k in (1, 5, shape[-1]):
+        for k in sorted({1, min(5, shape[-1]), shape[-1]}):
             check_against_lexsort(x, k, -1, largest)
 
 

@@ -61,6 +61,9 @@ def _leading(a: np.ndarray, k: int, axis: int) -> np.ndarray:
 
 
 _PACKED_FROM = 512  # values; on fewer, the packed keys' dozen NumPy calls take longer than a stable sort
+# the shortest axis the keys are faster on: a stable sort of 2**18 values along axes of 3 took 2.4 ms against
+# 2.6 ms for the keys, of 4, 2.3 ms against 2.0 ms
+_PACKED_AXIS = 4
 _SIGN = np.int32(-(2**31))
 _INDEX_BITS = np.uint64(0xFFFF_FFFF)  # the index's half of a packed key
 
@@ -165,7 +168,7 @@ class TopK(Op):
             raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input "
                                  f"(shape {x.shape})")
         largest = self.op is TopKOperation.MAX
-        if x.dtype.itemsize <= 4 and x.size >= _PACKED_FROM and n <= 2**32:
+        if x.dtype.itemsize <= 4 and x.size >= _PACKED_FROM and _PACKED_AXIS <= n <= 2**32:
             order = _selected_by_packed_keys(x.swapaxes(axis, -1), k, largest).swapaxes(axis, -1)
         else:
             order = _selected_by_stable_sort(x, k, axis, largest)
