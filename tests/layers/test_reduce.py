@@ -195,6 +195,8 @@ FAST_CASES = [
     ((4, 8, 64, 4), (0, 1, 3), True, True),     # two axes before the run
     ((16, 4, 32, 4, 4), (0, 2, 4), True, True),  # three runs, two of them fast
     ((16, 16, 31), (1,), False, False),         # under 2**13 values
+    ((3, 5000), (1,), False, False),            # sums of over 4096 values: NumPy's pairwise sum
+    ((5000, 4, 2), (0,), False, True),          # ... or folds by halves
 ]
 FAST_IDS = ["x".join(map(str, c[0])) + "-" + "".join(map(str, c[1])) for c in FAST_CASES]
 

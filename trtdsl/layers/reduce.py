@@ -25,12 +25,12 @@ one axis (TensorRT does not define an empty axes mask; the functions here give a
 
 TensorRT documents no summation order. Here sums and products are NumPy's (pairwise along a last axis, row
 by row elsewhere), but over the last run of consecutive reduced axes of an input of at least 2**13 values
-(and then over the axes before it): there float32 sums are BLAS products with a vector of ones (sums in
-blocks, from +0, so a sum of only -0 is +0), and other reductions fold by halves over axes followed by
-few values (:func:`fold_halves`), or column by column over a last axis of few values
-(:func:`_fold_columns`). Results agree with NumPy's within float32 rounding (sums, products), or bit for
-bit (integers; maxima and minima, but for which of -0 and +0 a tie gives). Near float32's limits the
-other order can overflow where NumPy's did not, or the reverse: the sum of 1e38 and -1e38 alternating
+(and then over the axes before it): there float32 sums of up to 4096 values each are BLAS products with a
+vector of ones (sums in blocks, from +0, so a sum of only -0 is +0), and other reductions fold by halves
+over axes followed by few values (:func:`fold_halves`), or column by column over a last axis of few
+values (:func:`_fold_columns`). Results agree with NumPy's within float32 rounding (sums, products), or
+bit for bit (integers; maxima and minima, but for which of -0 and +0 a tie gives). Near float32's limits
+the other order can overflow where NumPy's did not, or the reverse: the sum of 1e38 and -1e38 alternating
 along an axis of 2048 is NaN here (the partial sums of each sign overflow), 0 in NumPy's order; a
 product of 1e30, 1e30, 1e-30, 1e-30 is 1 here, inf there.
 
@@ -62,8 +62,8 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    CACHED, axis_sums, enum_member, expect_bool, expect_dtype, expect_tensor, fold_halves, in_float,
-    normalize_axes,
+    CACHED, SHORT_ROWS, axis_sums, enum_member, expect_bool, expect_dtype, expect_tensor, fold_halves,
+    in_float, normalize_axes,
 )
 from trtdsl.layers.cast import identity
 
@@ -142,15 +142,17 @@ def _fold_columns(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
 
 def _fast_run(fn: np.ufunc, x: np.ndarray, run: tuple[int, ...]) -> np.ndarray | None:
     """``fn.reduce(x, run, dtype=x.dtype)`` over the consecutive axes ``run`` of a C-contiguous ``x``, in
-    some shape of as many values, where a path of the module doc fits, else None: float32 sums by
-    :func:`axis_sums` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast), the rest by
+    some shape of as many values, where a path of the module doc fits, else None: float32 sums of up to
+    4096 values each by :func:`axis_sums` (but a sum of all of ``x``, where NumPy's pairwise sum is as fast),
+    the rest by
     :func:`fold_halves` where the values after the axes are few, or by :func:`_fold_columns` where there
     are none and each output reduces few values."""
     outer, n, inner = grouped = _grouped(x, run)
     if n < 2:
         return None
     v = x.reshape(grouped)
-    if fn is np.add and x.dtype == np.float32 and (outer, inner) != (1, 1) and (
+    # BLAS sums only up to SHORT_ROWS values, as row_sums: it falls behind pairwise summation above
+    if fn is np.add and x.dtype == np.float32 and n <= SHORT_ROWS and (outer, inner) != (1, 1) and (
             1 in (outer, inner) or n * inner >= _BLAS_VALUES):
         return axis_sums(v)
     if 1 < inner <= _SHORT_INNER:
