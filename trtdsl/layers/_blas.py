@@ -170,7 +170,9 @@ class _BatchedGemm:
 
     def __init__(self, fn: Any) -> None:
         i64, ptr, f32, enum = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float, ctypes.c_int
-        fn.argtypes = [enum, enum, enum, i64, i64, i64, f32, ptr, i64, i64, ptr, i64, i64, f32, ptr, i64, i64, i64]
+        # order, transposes, m, n, k, alpha, a, lda, stride, b, ldb, stride, beta, c, ldc, stride, batch
+        fn.argtypes = [enum, enum, enum, i64, i64, i64, f32, ptr, i64, i64, ptr, i64, i64, f32, ptr, i64,
+                       i64, i64]
         fn.restype = None
         self.fn = fn
 

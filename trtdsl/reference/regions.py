@@ -389,7 +389,8 @@ class _Body:
                     fixed = kept.get(w, rows, lambda: op.with_fixed_b(w, rows), _keepable(step.input(1), w))
                     if fixed is not None:
                         reference = forms[step] = fixed
-                compiled.append((_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0], step))
+                compiled.append((_FAST, reference, getter(step.inputs), out, out.dtype.numpy, shapes[0],
+                                 step))
             else:
                 compiled.append((_CHECKED, step))
             expected.update((t, (t.dtype.numpy, shape)) for t, shape in zip(step.outputs, shapes))
