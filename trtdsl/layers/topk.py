@@ -112,7 +112,8 @@ def _selected_by_packed_keys(v: np.ndarray, k: int, largest: bool) -> np.ndarray
 
 def _selected_by_stable_sort(x: np.ndarray, k: int, axis: int, largest: bool) -> np.ndarray:
     """The indices of the first ``k`` along ``axis`` of ``x`` in the module's order, by a stable sort of
-    the whole axis: for int64, whose values leave no room for an index in a 64-bit key, and small inputs."""
+    the whole axis: for int64, whose values leave no room for an index in a 64-bit key, small inputs and
+    axes of fewer than ``_PACKED_AXIS`` values."""
     keys = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # 16-bit floats sort exactly in float32
     if not largest:
         return _leading(np.argsort(keys, axis=axis, kind="stable"), k, axis)
