@@ -214,10 +214,12 @@ class Program:
     keyed by tensor, which matters for networks of many small layers): per layer ``(op, inputs,
     output, dtype, shape, node, dead)`` with ``op.reference(*inputs(slots))`` the layer's results
     (``op`` is the layer's op, a :class:`Form` or a :class:`Chain`: see below), ``inputs(slots)`` the
-    input values (see :func:`getter`), the output slot, the promised dtype and shape, and the slots read
-    for the last time there. ``op`` is None for a layer that needs the full check (several outputs, an
-    omitted input, a data-dependent size); ``inputs`` and ``output`` are then the slots of all its
-    inputs (-1: omitted) and outputs. The constants' values fill their slots before the first layer.
+    input values (see :func:`getter`; ``reads`` holds their slots), the output slot, the promised dtype
+    and shape, and the slots read for the last time there. ``op`` is None for a layer that needs the full
+    check (several outputs, an omitted input, a data-dependent size); ``inputs`` and ``output`` are then
+    the slots of all its inputs (-1: omitted) and outputs. The constants' values fill their slots before
+    the first layer. A program that has run ``GENERATE_AFTER`` times, of at most ``GENERATED_STEPS``
+    steps (a loop's body), runs as generated code from then on (:func:`_generated_run`).
 
     A float32 elementwise or activation layer writes its result into the buffer of an input when the
     plan shows that buffer is dead (:func:`writable_inputs`), which saves an allocation and a pass
@@ -241,6 +243,7 @@ class Program:
         dead = free_after(reads, outputs)
         writable = writable_inputs(layers, dead, expected)
         self.steps: list[tuple[Any, ...]] = []
+        self.reads: list[tuple[int, ...]] = []
         chain: Chain | None = None
         for node, read, gone, into in zip(layers, reads, dead, writable):
             want = expected.get(node.outputs[0]) if len(node.outputs) == 1 else None
@@ -250,29 +253,41 @@ class Program:
                 chain = None
                 self.steps.append((None, inputs, tuple(number(t) for t in node.outputs), None, None, node,
                                    tuple(slot[t] for t in gone)))
+                self.reads.append(inputs)
             elif into is None:
                 chain = None
                 form = forms.get(node) or _reference_for(node, expected)
                 op = node.op if form is None else Form(form)
                 self.steps.append((op, getter(inputs), number(node.outputs[0]), want[0], want[1], node,
                                    tuple(slot[t] for t in gone)))
+                self.reads.append(inputs)
             else:
                 if chain is None or node.inputs[into] is not chain.nodes[-1].outputs[0]:
                     chain = Chain(cast(Tensor, node.inputs[into]))
                     self.steps.append(())
+                    self.reads.append(())
                 chain.add(node, into, constants)
                 dead_before = self.steps[-1][-1] if self.steps[-1] else ()
-                self.steps[-1] = (chain, getter(tuple(number(t) for t in chain.reads)),
-                                  number(node.outputs[0]), want[0], want[1], node,
-                                  dead_before + tuple(slot[t] for t in gone))
+                self.reads[-1] = tuple(number(t) for t in chain.reads)
+                self.steps[-1] = (chain, getter(self.reads[-1]), number(node.outputs[0]), want[0], want[1],
+                                  node, dead_before + tuple(slot[t] for t in gone))
         self.size = len(slot)
         made = {t for n in layers for t in n.outputs} | set(constants)
         self.inputs = [(t, i) for t, i in slot.items() if t not in made]
         self.outputs = [(t, slot[t]) for t in dict.fromkeys(outputs) if t in slot]
+        self.runs = 0
+        self.generated: Callable[[dict[Tensor, np.ndarray], dict[str, int]], None] | None = None
 
     def run(self, values: dict[Tensor, np.ndarray], bindings: dict[str, int]) -> None:
         """Evaluate the layers on ``values`` (the network inputs' values) and add the network outputs'
         values, as :func:`execute` does."""
+        generated = self.generated
+        if generated is not None:
+            generated(values, bindings)
+            return
+        self.runs += 1
+        if self.runs == GENERATE_AFTER and len(self.steps) <= GENERATED_STEPS:
+            self.generated = _generated_run(self)
         slots: list[Any] = [None] * self.size
         for t, i in self.inputs:
             slots[i] = values[t]
@@ -280,7 +295,10 @@ class Program:
             slots[i] = value
         for op, inputs, out, dtype, shape, node, dead in self.steps:
             if op is None:
-                _evaluate_in_slots(node, inputs, out, slots, bindings)
+                outputs = _evaluate_from_slots(node, tuple(None if i == -1 else slots[i] for i in inputs),
+                                               bindings)
+                for i, array in zip(out, outputs):
+                    slots[i] = array
             else:
                 try:
                     results = op.reference(*inputs(slots))
@@ -293,13 +311,88 @@ class Program:
                         and len(results) == 1:
                     slots[out] = array
                 else:
-                    scratch: dict[Tensor, np.ndarray] = {}
-                    _store_checked(node, results, scratch, bindings)
-                    slots[out] = scratch[node.outputs[0]]
+                    slots[out] = _checked_output(node, results, bindings)
             for i in dead:
                 slots[i] = None
         for t, i in self.outputs:
             values[t] = slots[i]
+
+
+# A program that runs many times with little work per layer (a loop's body: once per iteration) runs faster
+# as generated code, a function of straight-line code with a local variable per slot: on the LSTM of
+# benchmarks/bench_vs_onnxruntime.py (128 iterations of 14 layers), 13.45 ms a run against 14.15 ms. Compiling
+# it costs some 40 us a layer, so a program is generated once it has run this many times, and only where it
+# has at most this many steps (a network's own program runs once per run of the network).
+GENERATE_AFTER = 16
+GENERATED_STEPS = 256
+
+
+def _generated_run(program: Program) -> Callable[[dict[Tensor, np.ndarray], dict[str, int]], None]:
+    """:attr:`Program.run` for ``program``. The code names only slots and steps by number (``s3``,
+    ``o2``), never text from the network; the objects it calls and compares with are in its namespace."""
+    names: dict[str, Any] = {"ndarray": np.ndarray, "ChainError": ChainError, "failure": failure,
+                             "checked": _checked_output, "evaluate": _evaluate_from_slots}
+    constant = set()
+    for i, value in program.constants:
+        names[f"s{i}"] = value
+        constant.add(i)
+    lines = ["def run(values, bindings):"]
+    for t, i in program.inputs:
+        names[f"t{i}"] = t
+        lines.append(f"    s{i} = values[t{i}]")
+
+    def slot(i: int) -> str:
+        return "None" if i == -1 else f"s{i}"
+
+    for k, ((op, _, out, dtype, shape, node, dead), inputs) in enumerate(zip(program.steps, program.reads)):
+        names[f"n{k}"] = node
+        args = "".join(f"{slot(i)}, " for i in inputs)
+        if op is None:
+            targets = "".join(f"s{o}, " for o in out) + "= " if out else ""  # an assertion has none
+            lines.append(f"    {targets}evaluate(n{k}, ({args}), bindings)")
+        else:
+            names[f"o{k}"], names[f"d{k}"], names[f"h{k}"] = op, dtype, shape
+            lines += ["    try:",
+                      f"        r = o{k}.reference({args})",
+                      "    except ChainError as exc:",
+                      "        raise failure(exc.node, exc.exc) from exc.exc",
+                      "    except Exception as exc:",
+                      f"        raise failure(n{k}, exc) from exc",
+                      "    a = r[0]",
+                      f"    s{out} = a if a.__class__ is ndarray and a.shape == h{k} and a.dtype == d{k} "
+                      f"and len(r) == 1 else checked(n{k}, r, bindings)"]
+        lines += [f"    s{i} = None" for i in dead if i not in constant]
+    for t, i in program.outputs:
+        names[f"t{i}"] = t
+        lines.append(f"    values[t{i}] = s{i}")
+    if len(lines) == 1:
+        lines.append("    pass")
+    exec(_program_code("\n".join(lines)), names)
+    return cast("Callable[[dict[Tensor, np.ndarray], dict[str, int]], None]", names["run"])
+
+
+@functools.lru_cache(maxsize=256)
+def _program_code(source: str) -> CodeType:
+    """``source`` compiled, once for the programs of every run it serves (a loop's body may get a new
+    program for each run of the loop)."""
+    return compile(source, "<trtdsl program>", "exec")
+
+
+def _checked_output(node: Node, results: Any, bindings: dict[str, int]) -> np.ndarray:
+    """The output of a layer of one output whose results need the full check (:func:`_store_checked`)."""
+    scratch: dict[Tensor, np.ndarray] = {}
+    _store_checked(node, results, scratch, bindings)
+    return scratch[node.outputs[0]]
+
+
+def _evaluate_from_slots(node: Node, inputs: tuple[np.ndarray | None, ...],
+                         bindings: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """:func:`evaluate_node` on the values of ``node``'s inputs (None: an omitted input): its outputs'
+    values."""
+    values: dict[Tensor, np.ndarray] = {t: v for t, v in zip(node.inputs, inputs)
+                                        if t is not None and v is not None}
+    evaluate_node(node, values, bindings)
+    return tuple(values[t] for t in node.outputs)
 
 
 def _reference_for(node: Node, expected: Expected) -> Callable[..., tuple[np.ndarray, ...]] | None:
@@ -486,15 +579,6 @@ def getter(keys: Sequence[Any]) -> Callable[[Any], Sequence[Any]]:
         (key,) = keys
         return lambda values: (values[key],)
     return operator.itemgetter(*keys) if keys else lambda values: ()
-
-
-def _evaluate_in_slots(node: Node, inputs: tuple[int, ...], outputs: tuple[int, ...], slots: list[Any],
-                       bindings: dict[str, int]) -> None:
-    """:func:`evaluate_node` on values held in slots (-1: an omitted input)."""
-    values = {t: slots[i] for t, i in zip(node.inputs, inputs) if t is not None}
-    evaluate_node(node, values, bindings)
-    for t, i in zip(node.outputs, outputs):
-        slots[i] = values[t]
 
 
 _SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps

@@ -207,6 +207,12 @@ class LoopStep:
         hoisted = [(cast(Any, h), h.products(values, cast(int, count), widths, transposed), h.reverse)
                    for h, widths, transposed in body.hoisted]
         last = -1 if count is None else count - 1
+        # what each iteration does, looked up once: the body's run, where its values are collected, and
+        # the recurrences' (value, next value) pairs
+        run_body = body.program.run if body.program is not None else \
+            lambda values, bindings: self.body_fast.run(body, values, bindings)
+        stores = list(zip(collected, self.collected))
+        recurrences = [(out, nxt) for out, _, nxt in self.recurrences]
         i = 0
         try:
             while count is None or i < count:
@@ -226,11 +232,11 @@ class LoopStep:
                     values[out] = array[before + (index,)]
                 for key, products, reverse in hoisted:
                     values[key] = products[last - i if reverse else i]
-                self.body_fast.run(body, values, bindings)
-                for store, t in zip(collected, self.collected):
+                run_body(values, bindings)
+                for store, t in stores:
                     store.append(values[t])
-                nexts = [values[nxt] for _, _, nxt in self.recurrences]
-                for (out, _, _), value in zip(self.recurrences, nexts):
+                nexts = [values[nxt] for _, nxt in recurrences]
+                for (out, _), value in zip(recurrences, nexts):
                     values[out] = value
                 i += 1
         except DSLError as exc:
