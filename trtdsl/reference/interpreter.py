@@ -286,7 +286,7 @@ class Program:
             generated(values, bindings)
             return
         self.runs += 1
-        if self.runs == GENERATE_AFTER and len(self.steps) <= GENERATED_STEPS:
+        if self.runs >= GENERATE_AFTER and len(self.steps) <= GENERATED_STEPS:  # threads may skip a count
             self.generated = _generated_run(self)
         slots: list[Any] = [None] * self.size
         for t, i in self.inputs:
