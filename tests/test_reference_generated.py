@@ -4,6 +4,9 @@ layer needing the full check, an assertion without outputs), its constants and i
 they gave before, checked against NumPy formulas; errors still name the layer; large programs never
 generate."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -148,3 +151,22 @@ def test_generated_code_is_compiled_once_per_program_shape():
     for scale, net in zip((2, 3), nets):
         np.testing.assert_allclose(net.run({"x": np.ones(2, np.float32)})["y"], scale * np.e, rtol=1e-6)
     assert interpreter._program_code.cache_info().hits >= 1
+
+
+def test_a_discarded_program_is_freed_without_the_garbage_collector():
+    """The generated function keeps no reference to its namespace (which holds the program's constants and
+    forms, such as a transposed copy of a loop's weights): a program and its function go as soon as nothing
+    holds them, as before generation, rather than at the next garbage collection."""
+    net = td.Network("n")
+    x = net.input("x", td.float32, (2,))
+    net.output("y", td.exp(x) + np.ones(2, np.float32))
+    run_until_generated(net, {"x": np.zeros(2, np.float32)})
+    programs = plan(net)._programs  # a network's nodes and tensors hold each other: only its plan is let go
+    program = weakref.ref(programs[()])
+    generated = weakref.ref(program().generated)
+    gc.disable()
+    try:
+        programs.clear()  # as the plan does past its number of kept input sizes
+        assert program() is None and generated() is None
+    finally:
+        gc.enable()

@@ -322,14 +322,17 @@ class Program:
 # as generated code, a function of straight-line code with a local variable per slot: on the LSTM of
 # benchmarks/bench_vs_onnxruntime.py (128 iterations of 14 layers), 13.45 ms a run against 14.15 ms. Compiling
 # it costs some 40 us a layer, so a program is generated once it has run this many times, and only where it
-# has at most this many steps (a network's own program runs once per run of the network).
+# has at most this many steps (a large network's layers do much work each, and its code would take long to
+# compile).
 GENERATE_AFTER = 16
 GENERATED_STEPS = 256
 
 
 def _generated_run(program: Program) -> Callable[[dict[Tensor, np.ndarray], dict[str, int]], None]:
-    """:attr:`Program.run` for ``program``. The code names only slots and steps by number (``s3``,
-    ``o2``), never text from the network; the objects it calls and compares with are in its namespace."""
+    """:attr:`Program.run` for ``program``. The code names only slots and steps by number (``s3`` a slot's
+    value, ``t3`` its tensor; ``o2``, ``n2``, ``d2``, ``h2`` a step's op, node, dtype and shape), never text
+    from the network; the objects it calls and compares with are in its namespace, which the function
+    does not keep a reference to (the cycle would hold the program's arrays until a garbage collection)."""
     names: dict[str, Any] = {"ndarray": np.ndarray, "ChainError": ChainError, "failure": failure,
                              "checked": _checked_output, "evaluate": _evaluate_from_slots}
     constant = set()
@@ -368,10 +371,10 @@ def _generated_run(program: Program) -> Callable[[dict[Tensor, np.ndarray], dict
     if len(lines) == 1:
         lines.append("    pass")
     exec(_program_code("\n".join(lines)), names)
-    return cast("Callable[[dict[Tensor, np.ndarray], dict[str, int]], None]", names["run"])
+    return cast("Callable[[dict[Tensor, np.ndarray], dict[str, int]], None]", names.pop("run"))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _program_code(source: str) -> CodeType:
     """``source`` compiled, once for the programs of every run it serves (a loop's body may get a new
     program for each run of the loop)."""
@@ -389,8 +392,7 @@ def _evaluate_from_slots(node: Node, inputs: tuple[np.ndarray | None, ...],
                          bindings: dict[str, int]) -> tuple[np.ndarray, ...]:
     """:func:`evaluate_node` on the values of ``node``'s inputs (None: an omitted input): its outputs'
     values."""
-    values: dict[Tensor, np.ndarray] = {t: v for t, v in zip(node.inputs, inputs)
-                                        if t is not None and v is not None}
+    values = {t: cast(np.ndarray, v) for t, v in zip(node.inputs, inputs) if t is not None}
     evaluate_node(node, values, bindings)
     return tuple(values[t] for t in node.outputs)
 
@@ -492,7 +494,7 @@ class Chain:
                             *self.lines])
         namespace = dict(self.names)
         exec(_chain_code(source), namespace)
-        self.run = run = cast(_ChainRun, namespace["run"])
+        self.run = run = cast(_ChainRun, namespace.pop("run"))  # no cycle through the namespace
         return run
 
     def reference(self, buffer: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray]:
