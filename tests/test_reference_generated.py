@@ -70,8 +70,8 @@ def test_generated_code_names_the_layer_that_failed(monkeypatch):
         raise FloatingPointError("no exp today")
 
     monkeypatch.setattr(Unary, "reference", broken)
-    with pytest.raises(td.ExecutionError, match=r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy reference: "
-                                                 "FloatingPointError: no exp today"):
+    message = r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy reference: FloatingPointError: no exp today"
+    with pytest.raises(td.ExecutionError, match=message):
         net.run(feeds)
     monkeypatch.setattr(Unary, "reference", lambda self, v: (v.astype(np.float64),))
     with pytest.raises(td.ExecutionError, match=r"reference gave dtype float64 for %exp_0 \(f32\["):
