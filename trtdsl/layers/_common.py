@@ -387,17 +387,19 @@ def fold_halves(fn: np.ufunc, v: np.ndarray) -> np.ndarray:
         a = folded
     return a[:, 0]
 
+
 def axis_sums(v: np.ndarray) -> np.ndarray:
-    """``v.sum(axis=1)`` (shape ``(outer, inner)``) for a float32 ``v`` of shape ``(outer, n, inner)``, as
-    products with a vector of ones (exact): BLAS's ``gemv`` sums the values of each output in blocks, with
-    several accumulators, from a +0 (so a sum of only -0 is +0)."""
+    """``v.sum(axis=1)`` (shape ``(outer, inner)``) for a float32 ``v`` of shape ``(outer, n, inner)``, ``n``
+    at most ``SHORT_ROWS``, as products with a vector of ones (exact): BLAS's ``gemv`` sums the values of
+    each output in blocks, with several accumulators, from a +0 (so a sum of only -0 is +0)."""
     outer, n, inner = v.shape
-    ones = np.ones(n, np.float32)
     if inner == 1:
-        return (v.reshape(outer, n) @ ones).reshape(outer, 1)
+        return row_sums(v.reshape(outer, n)).reshape(outer, 1)
+    ones = np.ones(n, np.float32)
     if outer == 1:
         return (ones @ v.reshape(n, inner)).reshape(1, inner)
     return np.matmul(ones, v)
+
 
 _HALF_FLOATS = frozenset({np.dtype(np.float16), np.dtype(dtypes.bfloat16.numpy)})
 
