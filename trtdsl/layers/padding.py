@@ -36,8 +36,9 @@ __all__ = ["Padding", "padding_nd", "pad"]
 
 # The TensorRT Operators reference's Padding page: these types, input rank >= 4.
 PADDING_DTYPES = (dtypes.int8, dtypes.int32, dtypes.float16, dtypes.float32)
-_PAD_MODES = {"constant": SampleMode.FILL, "reflect": SampleMode.REFLECT, "edge": SampleMode.CLAMP,
-              "wrap": SampleMode.WRAP}
+# np.pad's modes as the Slice layer's sample modes (the ONNX import reads Pad's modes with it too)
+PAD_MODES = {"constant": SampleMode.FILL, "reflect": SampleMode.REFLECT, "edge": SampleMode.CLAMP,
+             "wrap": SampleMode.WRAP}
 
 
 def _grow(d: DimLike, amount: int) -> DimLike:
@@ -137,8 +138,8 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     array([[-1.,  1.,  2.,  3., -1.]], dtype=float32)
     """
     x = expect_tensor("pad", "x", x)
-    if not isinstance(mode, str) or mode not in _PAD_MODES:
-        raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in _PAD_MODES))
+    if not isinstance(mode, str) or mode not in PAD_MODES:
+        raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in PAD_MODES))
     widths = _pad_widths(x, pad_width)
     starts: list[int] = []
     sizes: list[DimLike] = []
@@ -161,7 +162,7 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     fill = _fill(x, mode, constant_values)
     if fill is not None:
         inputs = (x, None, None, None, fill)
-    return x.network.add1(Slice(starts, sizes, (1,) * x.ndim, _PAD_MODES[mode]), inputs, name=name)
+    return x.network.add1(Slice(starts, sizes, (1,) * x.ndim, PAD_MODES[mode]), inputs, name=name)
 
 
 def _pad_widths(x: Tensor, pad_width: Any) -> list[tuple[int, int]]:

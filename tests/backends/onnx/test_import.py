@@ -453,6 +453,131 @@ def test_upsample_attribute_scales_and_refusals_name_the_node():
         td.from_onnx(nms)
 
 
+# -- dynamic dims: lengths, slices and pads computed when the network runs --------------------------------
+
+INT64_MAX, INT64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.asarray(values, np.int64), name)
+
+
+def first_dim(into="n"):
+    """Nodes writing ``into``, x's first dim as a 0-D int64 (as ``torch.arange(x.size(0))`` exports it)."""
+    return [helper.make_node("Shape", ["x"], ["shape"]), helper.make_node("Gather", ["shape", "zero"], [into])]
+
+
+def agrees_with_onnxruntime(m, feeds):
+    got, want = td.from_onnx(m).run(feeds), onnxruntime_outputs(m, feeds)
+    for name, expected in want.items():
+        assert got[name].dtype == expected.dtype and got[name].shape == expected.shape, name
+        np.testing.assert_array_equal(got[name], expected, err_msg=name)
+
+
+@pytest.mark.parametrize("start, delta", [(0, 1), (-2, 3), (3, 2), (6, -1)])
+def test_range_to_a_dynamic_dim_with_a_constant_delta(start, delta):
+    """``torch.arange(x.size(0))`` and its kin: a dim expression where the length cannot be negative (a
+    start at most 0, a positive delta), else a length computed as ``max(0, ceil((n - start) / delta))``."""
+    m = model(first_dim() + [helper.make_node("Range", ["start", "n", "delta"], ["y"])],
+              [f32("x", ["n", 4])], [helper.make_tensor_value_info("y", TensorProto.INT64, ["k"])],
+              [ints("zero", 0), ints("start", start), ints("delta", delta)])
+    length = td.from_onnx(m).outputs["y"].shape[0]
+    if start <= 0:  # x's first dim itself, and ceil((n + 2) / 3)
+        assert [length.evaluate({"n": n}) for n in (0, 1, 5)] == [-(-(n - start) // delta) for n in (0, 1, 5)]
+    else:
+        assert "n" not in length.symbols()  # a value computed when the network runs
+    for n in (0, 1, 5):
+        agrees_with_onnxruntime(m, {"x": np.zeros((n, 4), np.float32)})
+
+
+@pytest.mark.parametrize("start, limit, sign", [(0, 10, 1), (10, 0, -1), (-3, 4, 1)])
+def test_range_with_a_delta_computed_at_run_time(start, limit, sign):
+    """Range's delta x's first dim (times ``sign``): a Fill layer whose length, start and delta are computed
+    when the network runs."""
+    nodes = first_dim("n") + [helper.make_node("Mul", ["n", "sign"], ["delta"]),
+                              helper.make_node("Range", ["start", "limit", "delta"], ["y"])]
+    m = model(nodes, [f32("x", ["n", 4])], [helper.make_tensor_value_info("y", TensorProto.INT64, ["k"])],
+              [ints("zero", 0), ints("sign", sign), ints("start", start), ints("limit", limit)])
+    for n in (1, 3, 4):
+        agrees_with_onnxruntime(m, {"x": np.zeros((n, 4), np.float32)})
+
+
+# (start, end, step) on a dynamic axis: the first four keep dim expressions, the rest are clamped at run time
+SLICES = [(0, INT64_MAX, 2), (1, -1, 1), (-1, INT64_MIN, -1), (5, INT64_MAX, 1), (0, 10, 1), (-2, INT64_MAX, 1),
+          (2, -10, -1), (-10, 10, 3), (INT64_MAX, -3, -2), (3, 1, 1)]
+
+
+@pytest.mark.parametrize("start, end, step", SLICES)
+def test_slices_of_a_dynamic_axis_are_clamped_as_onnx_clamps(start, end, step):
+    m = model([helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"])], [f32("x", ["n", 4])],
+              [f32("y", ["k", 4])], [ints("s", [start]), ints("e", [end]), ints("a", [0]), ints("st", [step])])
+    kept = SLICES.index((start, end, step)) < 4
+    length = td.from_onnx(m).outputs["y"].shape[0]
+    assert ("n" in length.symbols()) == kept
+    for n in (5, 7) if kept else (0, 1, 3, 7):
+        agrees_with_onnxruntime(m, {"x": np.arange(n * 4, dtype=np.float32).reshape(n, 4)})
+
+
+def test_a_slice_keeping_a_dim_expression_needs_the_axis_long_enough():
+    m = model([helper.make_node("Slice", ["x", "s", "e", "a"], ["y"])], [f32("x", ["n", 4])],
+              [f32("y", ["k", 4])], [ints("s", [1]), ints("e", [-1]), ints("a", [0])])
+    net = td.from_onnx(m)
+    assert net.outputs["y"].shape[0].evaluate({"n": 5}) == 3
+    with pytest.raises(td.ExecutionError, match="negative dim"):
+        net.run({"x": np.zeros((1, 4), np.float32)})
+
+
+def dynamic_pads(first, rest):
+    """Nodes writing ``p``, pads whose first value is x's first dim minus ``first`` (computed when the
+    network runs) and whose others are the initializer ``rest``."""
+    return first_dim("n") + [helper.make_node("Sub", ["n", "first"], ["d"]),
+                             helper.make_node("Unsqueeze", ["d", "axis"], ["d1"]),
+                             helper.make_node("Concat", ["d1", "rest"], ["p"], axis=0)], \
+        [ints("first", first), ints("rest", rest), ints("axis", [0])]
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "wrap"])
+@pytest.mark.parametrize("pads", [[1, 0, 2, 1], [0, -1, 1, 2], [1, 1, -1, 0]])
+@pytest.mark.parametrize("known", [True, False], ids=["initializer", "computed"])
+def test_pads_of_a_dynamic_axis_or_computed_at_run_time(mode, pads, known):
+    """Pads as an initializer (padding the dynamic axis 0) or computed from x's first dim: one Slice layer
+    whose start and size are computed when the network runs; negative pads crop first."""
+    nodes, weights = ([], [ints("p", pads)]) if known else dynamic_pads(3 - pads[0], pads[1:])
+    m = model(nodes + [helper.make_node("Pad", ["x", "p", "v"], ["y"], mode=mode)], [f32("x", ["n", 4])],
+              [f32("y", ["a", "b"])], [numpy_helper.from_array(np.array(2.5, np.float32), "v"), *weights,
+                                       ints("zero", 0)])
+    net = td.from_onnx(m)
+    assert net.outputs["y"].producer.op.kind == "Slice"
+    agrees_with_onnxruntime(m, {"x": np.arange(12, dtype=np.float32).reshape(3, 4)})
+
+
+def test_pads_computed_at_run_time_along_given_axes():
+    nodes, weights = dynamic_pads(1, [-1])
+    m = model(nodes + [helper.make_node("Pad", ["x", "p", "", "axes"], ["y"], mode="constant")],
+              [f32("x", ["n", 4])], [f32("y", ["a", "b"])], [*weights, ints("zero", 0), ints("axes", [1])],
+              opset=18)
+    agrees_with_onnxruntime(m, {"x": np.ones((3, 4), np.float32)})
+
+
+def test_a_dynamic_arange_slice_and_scan_round_trip():
+    """What the export writes with Range, Gather and a Pad of a computed length (``x + arange(n)``,
+    ``x[1:]``, a reversed scan) imports, with the dims of the network where it keeps them."""
+    net = td.Network("dynamic")
+    x = net.input("x", td.float32, ("n", 2))
+    net.output("shifted", x + td.arange(x.shape[0], dtype=td.float32)[:, None])
+    net.output("tail", x[1:] * 2.0)
+    total, running = td.scan(lambda c, row: (c + row, c + row), x[0] * 0.0, x, reverse=True)
+    net.output("total", total)
+    net.output("running", running)
+    again = td.from_onnx(net.to_onnx())
+    assert again.outputs["shifted"].shape == net.outputs["shifted"].shape
+    for n in (1, 4):
+        feeds = {"x": np.arange(2 * n, dtype=np.float32).reshape(n, 2)}
+        want, got = net.run(feeds), again.run(feeds)
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
 # -- round trips and whole models ------------------------------------------------------------------------
 
 ROWS = [row for row in onnx_rows() if row.values is None]
@@ -547,7 +672,8 @@ COMPOSED = {
         "pooling-*/avg*", "pooling-*/average_*", "cast-saturating-*/int*", "one-hot-*/*", "ragged-softmax-*/*",
         "moe-*/*", "reduce-SUM-int32/*", "convolution-*/*_explicit_round_up", "convolution-*/*_same_*",
         "helpers-neural-*/log_softmax", "helpers-neural-*/hard_swish", "helpers-neural-*/gelu_tanh",
-        "helpers-neural-*/conv_bn"],
+        "helpers-neural-*/conv_bn", "attention-float32/plain",  # ONNX's Attention has no decomposable
+        "attention-float32/lower_right", "attention-float32/unnormalized", "kv-cache-update-*/y"],
     "16-bit floats computed in float32 between Casts (the op's schema lacks the type, or the layer is "
     "several ops rounded once)": [
         "activation-float16/SOFTPLUS-1-1", "activation-SOFTPLUS-1-1-bfloat16/*", "activation-ELU-*-bfloat16/*",
@@ -556,7 +682,7 @@ COMPOSED = {
         "unary-*-bfloat16/ATAN", "unary-*-bfloat16/ASINH", "unary-*-bfloat16/ROUND", "unary-*16/ISINF",
         "prelu-*16/*", "einsum-*16-*/*", "grid-sample-*16/*", "rotary-embedding-*16/*",
         "unary-A*-in-domain-bfloat16/y0", "unary-TAN-in-domain-bfloat16/y0", "unary-*H-in-domain-bfloat16/y0",
-        "reverse-sequence-bfloat16/*"],
+        "reverse-sequence-bfloat16/*", "attention-*16/*"],
     "the parser builds other layers for the ONNX op": [
         "padding-*/*",                      # Pad is a Slice in FILL mode (and a Slice cropping first)
         "slice-WRAP-*/*", "slice-CLAMP-*/*", "slice-FILL-*/*", "slice-REFLECT-*/*",  # Gather at coordinates
@@ -568,15 +694,23 @@ COMPOSED = {
         "helpers-neural-*/merged",          # MatMul: operations as Shuffle/Unsqueeze layers around it
         "einsum-*/implicit_spaces",         # the equation written explicitly
         "normalization-*/*",                # LayerNormalization's scale and bias reshaped to the input's rank
-        "resize-*/NEAREST_*", "resize-*/LINEAR_*", "resize-*/CUBIC_*", "resize-*/scaled",  # sizes as a
-                                            # shape tensor computed from the input's shape
+        "resize-*/scaled",                  # sizes computed from the scales when the network runs
+        "resize-*/*_ALIGN_CORNERS_UPPER_*", "resize-*/*_ASYMMETRIC_UPPER_*",  # the selector, which ONNX
+                                            # has no attribute for (only pytorch_half_pixel's UPPER)
         "reverse-sequence-*/last_axis",     # ReverseSequence takes axes 0 and 1: Transposes around it
         "reverse-sequence-float32/time_major", "reverse-sequence-int64/time_major",
         "reverse-sequence-bool/time_major",  # int32 lengths cast to int64
         "topk-int*/*_int32",                # ONNX TopK's int64 indices cast to int32
         "nonzero/int32",                    # ONNX NonZero's int64 indices cast to int32
-        "conditionals/*"],                  # If/Loop bodies as ONNX writes them: Identity outputs, Loop's
+        "scatter-*-int32/nd_rows", "scatter-*-int32/nd_elements",  # int32 indices cast to int64
+        "attention-float32/bool_mask", "attention-float32/additive",  # the mask reshaped to four dims
+        "conditionals/*", "loops/*"],       # If/Loop bodies as ONNX writes them: Identity outputs, Loop's
                                             # counter and condition as carried values
+    "shapes and coordinates computed from dynamic dims (Shape, Gather, Range, Where, as the export writes "
+    "TensorRT's clamping and wrapping), which the import reads back as those layers": [
+        "helpers-arrays-*/rows", "helpers-arrays-*/tile", "helpers-arrays-*/repeat",
+        "helpers-arrays-*/flip", "helpers-arrays-*/last", "helpers-arrays-*/head", "helpers-arrays-*/argmax",
+        "helpers-arrays-*/argmin", "helpers-arrays-*/zeros", "scatter-*/put"],
 }
 
 
@@ -610,7 +744,20 @@ def test_export_then_import_is_the_same_ir_where_the_export_is_one_op():
     print(f"\nexport then import: {len(same)} outputs the same IR, {len(composed)} composed")
 
 
-def test_most_exported_rows_import():
+# The exported rows the import refuses (each id pattern with the words of its refusal): float-to-int8 casts
+# export a Where on int8 values, which TensorRT's Select has no kernel for; the parser has no
+# RandomNormalLike; a batched Gather's export broadcasts the batch dims of data and indices by two Expands of
+# one computed shape, dims the import cannot prove equal; a Reshape to an input's values needs that input
+# declared a shape tensor.
+REFUSED = {
+    "cast-from-*": "Select: input 'then' has dtype int8",
+    "fill-random-normal-*": "op RandomNormalLike at opset 17 is not supported",
+    "gather-*": "Gather[ND]: batch dim 0 is",
+    "dynamic-shapes": "which TensorRT then makes a shape-tensor input",
+}
+
+
+def test_exported_rows_import_but_the_known_refusals():
     refused = []
     for row in ROWS:
         try:
@@ -620,8 +767,10 @@ def test_most_exported_rows_import():
         try:
             td.from_onnx(m)
         except td.DSLError as e:
-            refused.append((row.id, e.message[:120]))
-    assert len(refused) <= len(ROWS) // 4, refused
+            known = [p for p, words in REFUSED.items() if fnmatch.fnmatchcase(row.id, p) and words in e.message]
+            if not known:
+                refused.append((row.id, e.message[:300]))
+    assert not refused
 
 
 @pytest.mark.parametrize("build", [small_cnn, small_transformer])

@@ -47,7 +47,8 @@ def _linspace(ctx: NodeContext, op: Fill, shape: str) -> str:
     rank = len(op.shape)
     wide = _I64 if op.dtype.is_integer else _F32
     alpha = ctx.cast(ctx.input(1), wide) if _given(ctx, 1) else ctx.const(op.alpha, wide)
-    total = ctx.emit("Expand", [alpha, shape])
+    total = alpha  # broadcast to the output's shape by the dims' indices (an Expand would hide that the
+    # output's dims are the indices' lengths from an importer)
     for k in range(rank):
         length = ctx.emit("Gather", [shape, ctx.const(k, _I64)], axis=0)
         steps = ctx.emit("Range", [ctx.const(0, _I64), length, ctx.const(1, _I64)])
@@ -118,17 +119,31 @@ def _import_range(ctx: ImportContext) -> Tensor:
         count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
         dtype = start.dtype.numpy
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
-    if not start.dtype.is_float:
-        return arange(start, limit, delta, dtype=start.dtype, like=start)
-    # float start, limit or delta computed at run time: the parser reads float32 only and computes the
-    # length as max(0 - int64(floor_div(start - limit, delta)), 0), a shape tensor of the Fill layer,
+    if not start.dtype.is_float and values[2] is not None:
+        # ``torch.arange(x.size(0))``: a positive delta and a start at most 0 known when the network is built,
+        # and a limit that is a number or a dim of the inputs (``Gather(Shape(x), 0)``), make a length that
+        # cannot be negative, a dim expression (x's first dim itself for that export)
+        increment, lower, upper = int(values[2]), _bound(start, values[0]), _bound(limit, values[1])
+        if increment > 0 and isinstance(lower, int) and lower <= 0 and not isinstance(upper, Tensor):
+            return arange(lower, upper, increment, dtype=start.dtype, like=start)
+    # start, limit or delta computed at run time: the parser reads int32, int64 and float32 and computes
+    # the length as max(0 - int64(floor_div(start - limit, delta)), 0), a shape tensor of the Fill layer,
     # whose alpha and beta are then the start and delta tensors
-    ctx.check(start.dtype is dtypes.float32, f"start has dtype {start.dtype.name}; TensorRT's parser reads "
-              "int32, int64 and float32 for Range")
+    ctx.check(start.dtype in (dtypes.float32, dtypes.int32, dtypes.int64), f"start has dtype "
+              f"{start.dtype.name}; TensorRT's parser reads int32, int64 and float32 for Range")
     zero = ctx.constant(np.zeros(1, np.int64))
     quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
     length = maximum(zero - quotient, zero)
-    return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), dtypes.float32)
+    return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), start.dtype)
+
+
+def _bound(t: Tensor, value: np.ndarray | None) -> Any:
+    """A 0-D integer bound of Range as td.arange takes it: its value where it is known when the network is
+    built, else the dim it holds where it is one of the inputs' dims, else the tensor."""
+    if value is not None:
+        return int(value)
+    dims = known_dims(t)
+    return t if dims is None or len(dims) != 1 else dims[0]
 
 
 @imports("Expand", since=8)

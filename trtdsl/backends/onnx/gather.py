@@ -1,11 +1,11 @@
 """ONNX export of IGatherLayer.
 
 TensorRT reads 0 for an out-of-range index, where ONNX's Gather, GatherElements and GatherND fail, so the
-export wraps negative indices once by the axis length, reads index 0 in place of every index still out
-of range, and writes 0 (false) there afterwards. int64 indices of data that is not int64 are cast to
-int32 first, as TensorRT does (wrapping). DEFAULT mode with one elementwise dim becomes GatherND with
-``batch_dims=1`` on data whose gather axis is moved next to the batch dim, both inputs broadcast along
-dim 0 first.
+export wraps negative indices once by the axis length, reads index 0 in place of every index still out of
+range, and writes 0 (false) there afterwards; constant indices all in range on a static axis are a plain
+Gather. int64 indices of data that is not int64 are cast to int32 first, as TensorRT does (wrapping).
+DEFAULT mode with one elementwise dim becomes GatherND with ``batch_dims=1`` on data whose gather axis is
+moved next to the batch dim, both inputs broadcast along dim 0 first.
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ def _unsqueezed(ctx: NodeContext, valid: str, before: int, after: int, rank: int
 
 def _default(ctx: NodeContext, op: Gather) -> str:
     data, axis = ctx.input(0), op.axis
+    known, length_d = ctx.constant_input(1), ctx.input_type(0).shape[axis]
+    if op.num_elementwise_dims == 0 and known is not None and isinstance(length_d, int) and known.size \
+            and -length_d <= known.min() and known.max() < length_d:
+        # constant indices all in range (``Gather(Shape(x), 0)`` reading a dim): ONNX's Gather as it is, which
+        # an importer reads as the same values (the dim itself, not a value computed at run time)
+        return ctx.emit("Gather", [data, ctx.input(1)], axis=axis)
     idx, idx_type = _indices(ctx)
     length = ctx.cast(ctx.dim(0, axis), idx_type)
     safe, valid = _wrap(ctx, idx, length, idx_type)

@@ -24,8 +24,13 @@ from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import Dim, is_static, static_shape
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.concat import concatenate
+from trtdsl.layers.elementwise import maximum, minimum
 from trtdsl.layers.manipulation import split
-from trtdsl.layers.padding import Padding, pad
+from trtdsl.layers.padding import PAD_MODES, Padding, pad
+from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.slice import SampleMode, Slice, slice as slice_layer
 
@@ -153,19 +158,36 @@ def _padding(ctx: NodeContext, op: Padding) -> str:
 _INT_MAX = 2**31 - 1  # ends at or beyond it (exporters write INT64_MAX) mean "to the end"
 
 
-def _slice_axis(ctx: ImportContext, dim: Any, start: int, end: int, step: int) -> tuple[Any, Any]:
-    """(start, size) of ONNX Slice's ``start:end:step`` on an axis of length ``dim``, clamped as ONNX
-    clamps (onnx-tensorrt computes the same clamping with shape-tensor arithmetic). A dynamic axis is
-    read where the result needs no clamping against its length."""
-    ctx.check(step != 0, "steps must not be 0")
+def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[Any, Any]:
+    """(start, size) of ONNX Slice's ``start:end:step`` on ``axis`` of ``x``, clamped as ONNX clamps (as
+    ``slice(start, end, step).indices(d)`` does for a static length ``d``).
+
+    On a dynamic axis of length ``n``, a slice forward from a non-negative start to the end or to a
+    negative end (``1:``, ``2:-1``) and the whole axis backward (``::-1``) keep dim expressions (``n - 1``,
+    ``n - 3``, ``n``), which other layers' dims can match; the first needs ``n`` at least as long as the
+    slice's bounds when the network runs (the Slice layer's size would be negative: an error where ONNX
+    gives an empty result). Any other slice of a dynamic axis is clamped when the network runs, by 0-D
+    int64 tensors, as onnx-tensorrt clamps it with shape-tensor arithmetic."""
+    dim = x.shape[axis]
     if isinstance(dim, int):
         first, last, _ = slice(start, end, step).indices(dim)
         return first, len(range(first, last, step))
-    ctx.check(step > 0 and start >= 0 and (end >= _INT_MAX or end < 0),
-              f"slicing {start}:{end}:{step} of the dynamic axis {dim} needs its length when the network "
-              "is built")
-    stop = dim if end >= _INT_MAX else dim + end
-    return start, (stop - start + (step - 1)) // step
+    forward = step > 0
+    if forward and start >= 0 and (end >= _INT_MAX or end < 0):
+        stop = dim if end >= _INT_MAX else dim + end
+        return start, (stop - start + (step - 1)) // step
+    if not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
+        return dim - 1, (dim - step - 1) // -step
+    d = reshape(dim_tensor(x.network, dim), ())
+    low, high = (0, d) if forward else (-1, d - 1)
+
+    def bound(value: int) -> Tensor:  # counted from the back where negative, then clamped to [low, high]
+        position = d + value if value < 0 else x.network.constant(np.int64(value))
+        return minimum(maximum(position, low), high)
+
+    begin, finish = bound(start), bound(end)
+    span = maximum(finish - begin if forward else begin - finish, 0)
+    return begin, (span + (abs(step) - 1)) // abs(step)
 
 
 @imports("Slice")
@@ -195,7 +217,8 @@ def _import_slice(ctx: ImportContext) -> Tensor:
         axis = ctx.axis(a, rank)
         ctx.check(axis not in seen, f"axis {a} is repeated")
         seen.add(axis)
-        begin[axis], size[axis] = _slice_axis(ctx, x.shape[axis], s, e, st)
+        ctx.check(st != 0, "steps must not be 0")
+        begin[axis], size[axis] = _slice_axis(x, axis, s, e, st)
         stride[axis] = st
     return slice_layer(x, begin, size, stride)
 
@@ -206,26 +229,31 @@ _PADS = {"constant": "constant", "reflect": "reflect", "edge": "edge", "wrap": "
 @imports("Pad", since=2)
 def _import_pad(ctx: ImportContext) -> Tensor:
     """One Slice layer in FILL, REFLECT, CLAMP (edge) or WRAP mode (onnx-tensorrt
-    ``DEFINE_BUILTIN_OP_IMPORTER(Pad)``); pads are build-time constants, the constant value may be
-    computed at run time."""
+    ``DEFINE_BUILTIN_OP_IMPORTER(Pad)``). Pads and the constant value may be computed at run time; pads
+    known when the network is built give static sizes, unless they pad a dynamic axis."""
     x = ctx.input(0)
     rank = len(x.shape)
     mode = ctx.attr("mode", "constant")
     ctx.one_of("mode", mode, tuple(_PADS))
     value: Any = 0
     if ctx.opset >= 11:
-        pads = [int(v) for v in ctx.static(1, "pads").reshape(-1)]
         given = ctx.optional(2)
         if given is not None:  # a value computed at run time is the Slice layer's fill input
             known = ctx.peek(2)
             value = reshape(given, ()) if known is None else known.reshape(())
         axes_given = ctx.optional_static(3, "axes")
         axes = list(range(rank)) if axes_given is None else [ctx.axis(int(a), rank) for a in axes_given]
+        found = ctx.peek(1)
+        if found is None:
+            return _padded_at_run_time(ctx, x, ctx.input(1), axes, mode, value)
+        pads = [int(v) for v in found.reshape(-1)]
     else:
         pads = ctx.ints("pads") or []
         value = float(ctx.attr("value", 0.0))
         axes = list(range(rank))
     ctx.check(len(pads) == 2 * len(axes), f"pads {pads} has {len(pads)} values; expected {2 * len(axes)}")
+    if any(isinstance(x.shape[a], Dim) and (pads[i] or pads[i + len(axes)]) for i, a in enumerate(axes)):
+        return _padded_at_run_time(ctx, x, ctx.constant(np.array(pads, np.int64)), axes, mode, value)
     width = [(0, 0)] * rank
     for i, axis in enumerate(axes):
         width[axis] = (pads[i], pads[i + len(axes)])
@@ -236,6 +264,35 @@ def _import_pad(ctx: ImportContext) -> Tensor:
         fill = value if isinstance(value, Tensor) else np.asarray(value).astype(x.dtype.numpy)
         return pad(x, width, "constant", fill)
     return pad(x, width, _PADS[mode])
+
+
+def _padded_at_run_time(ctx: ImportContext, x: Tensor, given: Tensor, axes: list[int], mode: str,
+                        value: Any) -> Tensor:
+    """ONNX Pad by the pads ``given`` (ONNX's order: the befores of ``axes``, then their afters) as one
+    Slice layer whose start (``-before``) and size (``d + before + after``) are computed when the network
+    runs (onnx-tensorrt's Pad importer does the same), in the mode's sample mode. Negative pads crop,
+    before REFLECT and WRAP read the input (where cropping first changes what they read)."""
+    rank = len(x.shape)
+    pads = cast(reshape(given, (-1,)), dtypes.int64)
+    ctx.check(pads.shape[0] == 2 * len(axes), f"pads has {pads.shape[0]} values; expected {2 * len(axes)}")
+    zero = ctx.constant(np.zeros(1, np.int64))
+
+    def side(first: int) -> Tensor:  # the pads before (first 0) or after (first len(axes)) each axis
+        pieces = [pads[first + axes.index(a):first + axes.index(a) + 1] if a in axes else zero
+                  for a in range(rank)]
+        return pieces[0] if rank == 1 else concatenate(pieces)
+
+    before, after = side(0), side(len(axes))
+    if mode in ("reflect", "wrap"):  # they read the cropped input (ONNX crops first); FILL and CLAMP alike
+        cut_before, cut_after = maximum(0 - before, 0), maximum(0 - after, 0)
+        x = slice_layer(x, cut_before, cast(shape_of(x), dtypes.int64) - cut_before - cut_after)
+        before, after = maximum(before, 0), maximum(after, 0)
+    size = cast(shape_of(x), dtypes.int64) + before + after
+    fill: Any = None  # FILL's default is 0
+    if mode == "constant" and (isinstance(value, Tensor) or value != 0):
+        fill = value if isinstance(value, Tensor) else np.asarray(value).astype(x.dtype.numpy)
+    start = ctx.constant(np.zeros(rank, np.int64)) - before
+    return slice_layer(x, start, size, None, PAD_MODES[mode], fill)
 
 
 def _crop(ctx: ImportContext, x: Tensor, width: list[tuple[int, int]]) -> Tensor:
