@@ -559,6 +559,21 @@ def test_pads_computed_at_run_time_along_given_axes():
     agrees_with_onnxruntime(m, {"x": np.ones((3, 4), np.float32)})
 
 
+@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMax", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+                                "ReduceLogSum", "ReduceLogSumExp"])
+@pytest.mark.parametrize("noop", [0, 1])
+def test_reductions_over_no_axes_keep_what_they_apply_before_and_after(op, noop):
+    """With ``noop_with_empty_axes`` nothing is reduced, but ReduceSumSquare still squares, ReduceLogSum
+    still takes the log, ..., as the parser's importers and onnxruntime do."""
+    m = model([helper.make_node(op, ["x", "axes"], ["y"], noop_with_empty_axes=noop)], [f32("x", [2, 3])],
+              [f32("y", ["a", "b"])], [ints("axes", np.zeros(0, np.int64))], opset=18)
+    x = np.array([[2, -3, 0.5], [4, 1.5, -0.25]], np.float32)
+    x = np.abs(x) if op == "ReduceLogSum" else x
+    got, want = td.from_onnx(m).run({"x": x})["y"], onnxruntime_outputs(m, {"x": x})["y"]
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def test_a_dynamic_arange_slice_and_scan_round_trip():
     """What the export writes with Range, Gather and a Pad of a computed length (``x + arange(n)``,
     ``x[1:]``, a reversed scan) imports, with the dims of the network where it keeps them."""

@@ -93,21 +93,23 @@ _REDUCES: dict[str, tuple[ReduceOperation, str | None, str | None, int]] = {
 def _import_reduce(ctx: ImportContext) -> Tensor:
     """One Reduce layer, with Unary/ElementWise layers before and after it for the composite reductions
     (onnx-tensorrt ``reduceTensor`` and the ReduceL1/L2/LogSum/LogSumExp/SumSquare importers). No axes
-    reduce all (or nothing with ``noop_with_empty_axes``)."""
+    reduce all, or nothing with ``noop_with_empty_axes``: then the layers before and after it still apply,
+    as the parser's importers apply them around ``reduceTensor`` (ReduceSumSquare of ``x`` is ``x * x``,
+    ReduceLogSum ``log(x)``, as the ONNX reference and onnxruntime compute them too)."""
     x = ctx.input(0)
     operation, before, after, since = _REDUCES[ctx.op_type]
     axes = ctx.axes(1, since=since)
     keepdims = bool(ctx.attr("keepdims", 1))
-    noop = bool(ctx.attr("noop_with_empty_axes", 0))
-    if not axes:
-        if noop:
-            return identity(x)
-        axes = list(range(len(x.shape)))
+    noop = not axes and bool(ctx.attr("noop_with_empty_axes", 0))
     if before == "abs":
         x = unary(x, "abs")
     elif before == "square":
         x = x * x
     elif before == "exp":
         x = unary(x, "exp")
-    y = reduce(x, operation, tuple(ctx.axis(a, len(x.shape)) for a in axes), keepdims)
+    if noop:
+        y = identity(x) if before is None else x
+    else:
+        every = range(len(x.shape)) if not axes else (ctx.axis(a, len(x.shape)) for a in axes)
+        y = reduce(x, operation, tuple(every), keepdims)
     return unary(y, after) if after is not None else y
