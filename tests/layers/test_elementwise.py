@@ -2,12 +2,13 @@
 
 import math
 
+import ml_dtypes
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from support import TOLERANCES, arrays, assert_close, run_layer
+from support import TOLERANCES, arrays, assert_close, expect_error, run_layer
 
 import trtdsl as td
 from trtdsl.layers.elementwise import ElementWiseOperation
@@ -138,6 +139,28 @@ def test_scalars_and_arrays_promote_to_the_tensor_dtype():
     np.testing.assert_allclose(got[2], [[1 / 1.5, -0.5]])
     np.testing.assert_allclose(got[3], [[2**1.5, 0.25]], rtol=1e-6)
     assert all(g.dtype == np.float32 for g in got)
+
+
+@pytest.mark.parametrize("dtype, value, shown", [
+    (td.float32, 1e40, "1e+40"), (td.float32, -3.5e38, "-3.5e+38"), (td.float16, 70000.0, "70000"),
+    (td.float16, np.array([1.0, -1e5], np.float32), "-100000"), (td.float16, np.int32(65520), "65520"),
+    (td.bfloat16, 1e39, "1e+39"), (td.float32, np.array([1e40, 1.0]), "1e+40")])
+def test_a_number_beyond_the_tensors_range_is_an_error_not_an_infinity(dtype, value, shown):
+    """A value that the tensor's dtype would round to an infinity is refused at the user's line (the dtype's
+    largest magnitude said); an infinity given as such, and the largest finite value, are kept."""
+    x = td.Network("n").input("x", dtype, (2,))
+    largest = f"{float(ml_dtypes.finfo(dtype.numpy).max):g}"
+    expect_error(td.DTypeError, f"add: argument 'b' holds {shown}, beyond {dtype.name}'s range (largest "
+                 f"magnitude {largest}): it would become an infinity; give a value within the range, or an "
+                 "infinity itself (float('inf'), -np.inf) where that is what is meant", lambda: x + value)
+
+
+def test_infinities_and_the_largest_values_are_kept():
+    got = run_layer(lambda h: (h + float("inf"), h * 65504.0, h - np.array([-np.inf, 65504.0], np.float32)),
+                    np.array([1.0, -1.0], np.float16))
+    np.testing.assert_array_equal(got[0], [np.inf, np.inf])
+    np.testing.assert_array_equal(got[1], [65504.0, -65504.0])
+    np.testing.assert_array_equal(got[2], [np.inf, -65504.0])  # -65505 rounds to float16's largest
 
 
 def test_rank_broadcast_is_explicit_in_the_ir():

@@ -8,6 +8,7 @@ import math
 import operator
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
+import ml_dtypes
 import numpy as np
 
 from trtdsl import dtypes
@@ -24,6 +25,7 @@ from trtdsl.ir.types import TensorType
 
 E = TypeVar("E", bound=enum.Enum)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT32_OVERFLOW = 2.0**128 - 2.0**103  # the numbers from which float32 rounding gives an infinity
 # the scalars of ndim_of's and as_tensor's fast paths, by exact type (an np.float64 is a float too)
 FLOAT_SCALARS = (float, np.float32)
 
@@ -83,7 +85,25 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
             f"cannot be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. "
             ".astype) or cast the tensor with td.cast"
         )
-    return array.astype(target)
+    if not dtype.is_float or kind == "b":
+        return array.astype(target)
+    with np.errstate(over="ignore"):  # a value beyond the dtype's range is refused below
+        converted = array.astype(target)
+    if array.size and not np.isfinite(converted).all():
+        too_large = np.isinf(converted) & np.isfinite(array)
+        if too_large.any():
+            raise _too_large(fn, arg, array[too_large].flat[0], dtype)
+    return converted
+
+
+def _too_large(fn: str, arg: str, value: Any, dtype: DType) -> DTypeError:
+    """A number that ``dtype`` would hold as an infinity: an error, never a silent inf."""
+    largest = float(ml_dtypes.finfo(dtype.numpy).max)
+    return DTypeError(
+        f"{fn}: argument '{arg}' holds {float(value):g}, beyond {dtype.name}'s range (largest magnitude "
+        f"{largest:g}): it would become an infinity; give a value within the range, or an infinity itself "
+        "(float('inf'), -np.inf) where that is what is meant"
+    )
 
 
 def array_of(fn: str, arg: str, value: Any) -> np.ndarray:
@@ -141,8 +161,9 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
     if isinstance(value, Tensor):
         return value
     if type(value) in FLOAT_SCALARS and like.type.dtype is dtypes.float32:
-        # the common ``x * 1.5``: the very array of the path below (rounding and overflow warning alike),
-        # made in one step, for the constant alone
+        # the common ``x * 1.5``: the very array of the path below, made in one step, for the constant alone
+        if abs(value) >= _FLOAT32_OVERFLOW and not math.isinf(value):
+            raise _too_large(fn, arg, value, dtypes.float32)
         array = np.array(value, np.float32, ndmin=rank or 0)
     else:
         array = as_array(fn, arg, value, like.dtype)
