@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import contextlib
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
 
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
 from trtdsl.ir.network import foreign_tensor
+from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import array_of, as_tensor, expect_tensor
 from trtdsl.regions.scope import (
@@ -87,7 +88,7 @@ class If(RegionBuilder, BranchOwner):
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._close()
+        self._close(failed=kind is not None or not self.outputs)
         if kind is None and not self.outputs:
             raise RegionError(f"{self.describe()} has no output: call branch.output(then_value, else_value) "
                               "in its with block (TensorRT requires at least one)")
@@ -144,6 +145,11 @@ class If(RegionBuilder, BranchOwner):
             (made,) = self._add(ConditionalInputLayer(self.region), (t,), None)
             self._inputs[t] = made
         return made
+
+    def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
+        super().forget(gone, removed)
+        self._inputs = {t: made for t, made in self._inputs.items() if made not in gone}
+        self.outputs = [t for t in self.outputs if t not in gone]
 
     # -- outputs --------------------------------------------------------------------------------------
     def output(self, then_value: Any, else_value: Any, *, name: str | None = None) -> Tensor:

@@ -441,6 +441,40 @@ class Network:
         if t.network is not self:
             raise ArgumentError(f"{op.label()}: input {foreign_tensor(t, self)}")
 
+    # -- undoing a failed region ------------------------------------------------------------------------
+    def _mark(self) -> tuple[int, int]:
+        """Where the network stands now, for :meth:`_forget_since`."""
+        return len(self.nodes), len(self.regions)
+
+    def _forget_since(self, mark: tuple[int, int]) -> None:
+        """Remove the layers and regions made since ``mark`` (:meth:`_mark`), with their tensors' names,
+        the outputs marking them and what scopes and definition-time records keep of them: a loop or
+        conditional whose with block failed leaves the network as it was before it, so that the user can
+        fix the block and define it again (in a notebook, say) rather than meet its half-made layers at the
+        next run."""
+        nodes, regions = mark
+        removed, self.nodes[nodes:] = self.nodes[nodes:], []
+        del self.regions[regions:]
+        gone: dict[Tensor, None] = {}  # tensors key plain dicts (== builds a layer)
+        for node in removed:
+            if self._node_names.get(node.name) is node:
+                del self._node_names[node.name]
+            for t in node.outputs:
+                gone[t] = None
+                if self._tensor_names.get(t.name) is t:
+                    del self._tensor_names[t.name]
+        for name in [name for name, t in self.outputs.items() if t in gone]:
+            del self.outputs[name]
+            self.shape_outputs.discard(name)
+        for holder in [*self._scopes, *self._records.values()]:
+            forget = getattr(holder, "forget", None)
+            if forget is not None:
+                forget(gone, removed)
+            elif isinstance(holder, dict):
+                for t in gone:
+                    holder.pop(t, None)
+        self._changed(rewired=True)
+
     # -- naming ---------------------------------------------------------------------------------------
     def _changed(self, *, rewired: bool = False) -> None:
         """Forget what was derived from the network (a layer, input, output, region or profile was added);

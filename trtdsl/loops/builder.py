@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -129,11 +129,15 @@ class Loop(RegionBuilder):
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
+        failed = kind is not None
         try:
-            if kind is None:
+            if not failed:
                 self._finish()
+        except BaseException:
+            failed = True
+            raise
         finally:
-            self._close()
+            self._close(failed)
 
     def _attach(self, network: Network) -> None:
         first = self.network is None
@@ -155,6 +159,13 @@ class Loop(RegionBuilder):
                               "network=net)")
         self._require_here(method)
         return self.network
+
+    def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
+        super().forget(gone, removed)
+        self.carries = [c for c in self.carries if c not in gone]
+        self._updated = {c: v for c, v in self._updated.items() if c not in gone}
+        if self.count is not None and self.count in gone:
+            self.count = None
 
     # -- trip limits ----------------------------------------------------------------------------------
     def trip_limit(self, limit: Any, kind: TripLimit | str) -> None:

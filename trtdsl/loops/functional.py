@@ -27,6 +27,7 @@ from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
 from trtdsl.loops.builder import Loop, _check_count, _tensor
+from trtdsl.regions.scope import undone_on_error
 from trtdsl.regions.tree import NotATree, check_same, flatten, tensors, unflatten
 
 __all__ = ["scan", "fori_loop", "while_loop"]
@@ -63,19 +64,20 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     reverse = expect_bool("scan", "reverse", reverse)
     x_leaves, x_tree = tensors("scan", "xs", xs)
     net = _network("scan", network, init, xs, length)
-    init_leaves, init_tree = _carries(net, "scan", "init", init)
-    count = _scan_length(x_leaves, length)
-    with Loop(trip_count=count, network=net, name=name) as loop:
-        carries = [loop.carry(c) for c in init_leaves]
-        slices = [loop.iterate(x, 0, reverse) for x in x_leaves]
-        result = f(unflatten(init_tree, carries), None if xs is None else unflatten(x_tree, slices))
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise RegionError(f"scan: f must return a pair (carry, y); it returned {_kind(result)}")
-        _update("scan", "init", "the carry f returns", init_tree, carries, result[0])
-        y_leaves, y_tree = tensors("scan", "the y f returns", result[1])
-        finals = [loop.last(c) for c in carries]
-        ys = [loop.collect(y, 0, reverse=reverse) for y in y_leaves]
-    return unflatten(init_tree, finals), unflatten(y_tree, ys)
+    with undone_on_error(net):
+        init_leaves, init_tree = _carries(net, "scan", "init", init)
+        count = _scan_length(x_leaves, length)
+        with Loop(trip_count=count, network=net, name=name) as loop:
+            carries = [loop.carry(c) for c in init_leaves]
+            slices = [loop.iterate(x, 0, reverse) for x in x_leaves]
+            result = f(unflatten(init_tree, carries), None if xs is None else unflatten(x_tree, slices))
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise RegionError(f"scan: f must return a pair (carry, y); it returned {_kind(result)}")
+            _update("scan", "init", "the carry f returns", init_tree, carries, result[0])
+            y_leaves, y_tree = tensors("scan", "the y f returns", result[1])
+            finals = [loop.last(c) for c in carries]
+            ys = [loop.collect(y, 0, reverse=reverse) for y in y_leaves]
+        return unflatten(init_tree, finals), unflatten(y_tree, ys)
 
 
 def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], init_val: Any, *,
@@ -94,16 +96,17 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     """
     expect_callable("fori_loop", "body_fun", body_fun)
     net = _network("fori_loop", network, init_val, lower, upper)
-    leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
-    start, count = _bounds(net, lower, upper)
-    with Loop(trip_count=count, network=net, name=name) as loop:
-        i = loop.carry(start)
-        carries = [loop.carry(c) for c in leaves]
-        result = body_fun(i, unflatten(tree, carries))
-        _update("fori_loop", "init_val", "body_fun's result", tree, carries, result)
-        i.update(i + 1)
-        finals = [loop.last(c) for c in carries]
-    return unflatten(tree, finals)
+    with undone_on_error(net):
+        leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
+        start, count = _bounds(net, lower, upper)
+        with Loop(trip_count=count, network=net, name=name) as loop:
+            i = loop.carry(start)
+            carries = [loop.carry(c) for c in leaves]
+            result = body_fun(i, unflatten(tree, carries))
+            _update("fori_loop", "init_val", "body_fun's result", tree, carries, result)
+            i.update(i + 1)
+            finals = [loop.last(c) for c in carries]
+        return unflatten(tree, finals)
 
 
 def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any], init_val: Any, *,
@@ -124,18 +127,19 @@ def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any]
     expect_callable("while_loop", "cond_fun", cond_fun)
     expect_callable("while_loop", "body_fun", body_fun)
     net = _network("while_loop", network, init_val)
-    leaves, tree = _carries(net, "while_loop", "init_val", init_val)
-    with Loop(network=net, name=name) as loop:
-        carries = [loop.carry(c) for c in leaves]
-        value = unflatten(tree, carries)
-        condition = cond_fun(value)
-        if not isinstance(condition, Tensor) or condition.ndim != 0 or not condition.dtype.is_bool:
-            shown = str(condition.type) if isinstance(condition, Tensor) else _kind(condition)
-            raise RegionError(f"while_loop: cond_fun must return a 0-D bool Tensor; it returned {shown}")
-        loop.while_(condition)
-        _update("while_loop", "init_val", "body_fun's result", tree, carries, body_fun(value))
-        finals = [loop.last(c) for c in carries]
-    return unflatten(tree, finals)
+    with undone_on_error(net):
+        leaves, tree = _carries(net, "while_loop", "init_val", init_val)
+        with Loop(network=net, name=name) as loop:
+            carries = [loop.carry(c) for c in leaves]
+            value = unflatten(tree, carries)
+            condition = cond_fun(value)
+            if not isinstance(condition, Tensor) or condition.ndim != 0 or not condition.dtype.is_bool:
+                shown = str(condition.type) if isinstance(condition, Tensor) else _kind(condition)
+                raise RegionError(f"while_loop: cond_fun must return a 0-D bool Tensor; it returned {shown}")
+            loop.while_(condition)
+            _update("while_loop", "init_val", "body_fun's result", tree, carries, body_fun(value))
+            finals = [loop.last(c) for c in carries]
+        return unflatten(tree, finals)
 
 
 def _kind(value: Any) -> str:

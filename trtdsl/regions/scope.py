@@ -169,6 +169,18 @@ class State:
         if scope.context:
             self.context_of[node] = scope.context
 
+    def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
+        """Drop what is kept of the tensors and layers removed from the network, and of their regions
+        (see ``Network._forget_since``)."""
+        for t in gone:
+            self.members.pop(t, None)
+            self.results.pop(t, None)
+        for node in removed:
+            self.context_of.pop(node, None)
+        kept = set(self.network.regions)
+        for region in [r for r in self.builders if r not in kept]:
+            del self.builders[region]
+
     @contextlib.contextmanager
     def raw_mode(self) -> Iterator[None]:
         """Layers added meanwhile are boundary layers whose inputs the builder has already routed."""
@@ -177,6 +189,18 @@ class State:
             yield
         finally:
             self.raw = False
+
+
+@contextlib.contextmanager
+def undone_on_error(network: Network) -> Iterator[None]:
+    """Remove from ``network`` what the block made if it raises: a functional loop's constants and trip
+    count, made before its region, go with the region (see ``Network._forget_since``)."""
+    mark = network._mark()
+    try:
+        yield
+    except BaseException:
+        network._forget_since(mark)
+        raise
 
 
 def _branch(b: bool) -> str:
@@ -200,6 +224,9 @@ class BodyScope:
 
     def created(self, node: Node) -> None:
         self.state.record(self, node)
+
+    def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
+        self.builder.forget(gone, removed)
 
 
 class IfBodyScope(BodyScope):
@@ -247,6 +274,15 @@ class RegionBuilder:
         self.ancestors: frozenset[RegionBuilder] = EMPTY
         self.results: list[Tensor] = []
         self.boundary: list[Node] = []
+        self.mark: tuple[int, int] | None = None  # where the network stood before the region's layers
+
+    def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
+        """Drop this open region's references to layers removed from the network: those that a nested
+        region whose definition failed made (a ConditionalInput bringing a value into this region, say;
+        see ``Network._forget_since``)."""
+        dropped = {id(node) for node in removed}
+        self.boundary = [node for node in self.boundary if id(node) not in dropped]
+        self.results = [t for t in self.results if t not in gone]
 
     # -- identity -------------------------------------------------------------------------------------
     @property
@@ -302,6 +338,7 @@ class RegionBuilder:
             raise RegionError(f"{type(self).__name__}: its first layer comes after a nested region's; pass "
                               "network= when creating it")
         self.network = network
+        self.mark = network._mark()
         self.state = State.of(network)
         parent = network._scopes[-1]
         assert isinstance(parent, (State, BodyScope)), "the network's scopes are its State and region scopes"
@@ -311,11 +348,11 @@ class RegionBuilder:
 
     @contextlib.contextmanager
     def _closed_on_error(self) -> Iterator[None]:
-        """Close the region if its with block fails to start (``__exit__`` is not called then)."""
+        """Close the region, undone, if its with block fails to start (``__exit__`` is not called then)."""
         try:
             yield
         except BaseException:
-            self._close()
+            self._close(failed=True)
             raise
 
     def _make_scope(self, parent: State | BodyScope) -> BodyScope:
@@ -365,8 +402,10 @@ class RegionBuilder:
         self.state_().results[t] = self
         return t
 
-    def _close(self) -> None:
-        """End the with block: find the region's parent by data flow, and let its results out."""
+    def _close(self, failed: bool) -> None:
+        """End the with block: find the region's parent by data flow, and let its results out; where the
+        block ``failed`` (an exception in it, or a region left incomplete), remove every layer made since
+        the region began, nested regions' included, so that the network is as it was before it."""
         _OPEN.set(tuple(b for b in _OPEN.get() if b is not self))
         self.closed = True
         if self.network is None:
@@ -392,3 +431,5 @@ class RegionBuilder:
         if any(s is self.scope for s in scopes):
             while scopes.pop() is not self.scope:
                 pass  # scopes of nested blocks that an exception left open
+        if failed and self.mark is not None:
+            self.network._forget_since(self.mark)

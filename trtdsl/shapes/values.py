@@ -26,7 +26,7 @@ are kept for the network's life, as shapes refer to them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, cast
 
 import attrs
 import numpy as np
@@ -54,6 +54,13 @@ class _Symbols:
 
     of: dict[Tensor, tuple[Dim, ...]] = attrs.Factory(dict)
     owners: dict[str, tuple[Tensor, int]] = attrs.Factory(dict)
+
+    def forget(self, gone: Mapping[Tensor, None], removed: object) -> None:
+        """Drop the symbols of tensors removed from the network (see ``Network._forget_since``)."""
+        for t in gone:
+            self.of.pop(t, None)
+        for name in [name for name, (t, _) in self.owners.items() if t in gone]:
+            del self.owners[name]
 
 
 def _symbols(network: Network) -> _Symbols:
