@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 import trtdsl as td
 from trtdsl.ir.dims import Dim, combine, evaluate
 from trtdsl.layers._shape_args import shape_tensor
-from trtdsl.shapes.algebra import simplify
-from trtdsl.layers._shape_args import shape_tensor
+from trtdsl.shapes.algebra import same_dim, simplify
 from trtdsl.shapes.values import fold_constant, value_of
 
 N, M = Dim.symbol("n"), Dim.symbol("m")
@@ -95,6 +94,42 @@ def test_simplify_keeps_the_value(expr, n, m):
     except ZeroDivisionError:
         return
     assert evaluate(simplify(expr), {"n": n, "m": m}) == want
+
+
+@given(a=dim_expression(), b=dim_expression())
+def test_same_dim_only_where_the_values_agree_everywhere(a, b):
+    """``same_dim`` says two dims are equal only where they agree at every size tried (never a guess); two
+    ways of writing one sum or product are the same (``n + n`` and ``n * 2``)."""
+    values = []
+    for n in range(-6, 7):
+        for m in range(-6, 7):
+            try:
+                values.append(evaluate(a, {"n": n, "m": m}) == evaluate(b, {"n": n, "m": m}))
+            except ZeroDivisionError:
+                pass
+    if same_dim(a, b):
+        assert all(values)
+    assert same_dim(a * 2 + b, b + a + a) and same_dim((a + 1) * (b - 1), a * b - a + b - 1)
+
+
+def test_layers_match_dims_written_two_ways():
+    """A concatenation writes ``n + n``, a reshape ``n * 2``: broadcasting, concatenation, products and
+    einsum take them as the one dim they are."""
+    net, x = network()  # x: f32[n, m, 4]
+    a = td.concatenate([x, x], 0)  # (n+n, m, 4)
+    b = td.concatenate([x, x], 2).reshape(x.shape[0] * 2, x.shape[1], 4)  # (n*2, m, 4)
+    net.output("sum", a + b)
+    net.output("cat", td.concatenate([a, b], 2))
+    net.output("mm", td.transpose(a.reshape(a.shape[0], -1), (1, 0)) @ b.reshape(b.shape[0], -1))
+    net.output("es", td.einsum("ijk,ijk->i", a, b))
+    feeds = {"x": np.arange(24, dtype=np.float32).reshape(2, 3, 4)}
+    out = net.run(feeds)
+    xx = np.concatenate([feeds["x"]] * 2, 0)
+    yy = np.concatenate([feeds["x"]] * 2, 2).reshape(4, 3, 4)
+    np.testing.assert_array_equal(out["sum"], xx + yy)
+    np.testing.assert_array_equal(out["es"], np.einsum("ijk,ijk->i", xx, yy))
+    np.testing.assert_allclose(out["mm"], xx.reshape(4, 12).T @ yy.reshape(4, 12))
+    assert out["cat"].shape == (4, 3, 8)
 
 
 def test_dims_are_made_once_per_network():

@@ -22,6 +22,7 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.op import expect_dtype as expect_dtype  # "as": re-exported to the layer modules
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 
 E = TypeVar("E", bound=enum.Enum)
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -237,6 +238,8 @@ def broadcast_dim(label: str, a: DimLike, b: DimLike, shapes: Sequence[TensorTyp
         return a
     if isinstance(b, int):
         return b
+    if same_dim(a, b):
+        return a
     raise ShapeError(
         f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} "
         "may differ; give inputs that must agree the same dim name"

@@ -30,6 +30,7 @@ from trtdsl.ir.dims import DimLike, combine
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 from trtdsl.layers._common import as_tensor, expect_dtype, network_of, normalize_axis
 
 __all__ = ["Concatenation", "concatenate"]
@@ -98,6 +99,8 @@ def _same_dim(label: str, k: int, i: int, a: DimLike, b: DimLike, types: Sequenc
         )
     if isinstance(a, int) or isinstance(b, int):
         return a if isinstance(a, int) else b
+    if same_dim(a, b):
+        return a
     raise ShapeError(
         f"{label}: dim {k} is {a} in inputs[0] but {b} in inputs[{i}], which may differ; only the concatenation "
         "axis may differ (give dims that must agree the same dim name)"

@@ -54,6 +54,7 @@ from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 from trtdsl.layers._common import as_tensor, expect_dtype, in_float
 
 __all__ = ["Einsum", "einsum"]
@@ -170,7 +171,7 @@ def _output_type(fn: str, subs: Subscripts, types: Sequence[TensorType]) -> Tens
                 dims[c] = (d, i)
                 continue
             seen, j = dims[c]
-            if seen == d:
+            if same_dim(seen, d):
                 continue
             if isinstance(seen, Dim) and isinstance(d, int):
                 dims[c] = (d, i)  # a static dim tells more; the two must agree when the network runs

@@ -47,6 +47,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 from trtdsl.layers._common import array_of, broadcast_dim, expect_tensor, normalize_axis
 
 __all__ = ["GatherMode", "Gather", "gather", "take", "take_along_axis", "gather_nd"]
@@ -173,7 +174,7 @@ class Gather(Op):
 def _same_batch_dim(label: str, b: int, data: TensorType, idx: TensorType) -> DimLike:
     """ND mode's batch dims must be equal in data and indices (no broadcasting)."""
     d, i = data.shape[b], idx.shape[b]
-    if d == i:
+    if same_dim(d, i):
         return d
     if isinstance(d, int) and isinstance(i, int) or not (isinstance(d, int) or isinstance(i, int)):
         raise ShapeError(

@@ -63,6 +63,7 @@ from trtdsl.ir.dims import DimLike
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 from trtdsl.layers._common import as_array, enum_member, expect_rank, expect_tensor
 from trtdsl.layers.attention import PACKED, PADDED, AttentionIOForm
 
@@ -75,7 +76,7 @@ class KVCacheMode(enum.Enum):
 
 def _fits(a: DimLike, b: DimLike) -> bool:
     """Whether two dims may be equal: equal, or an int against a named dim (known at run time)."""
-    return a == b or isinstance(a, int) != isinstance(b, int)
+    return same_dim(a, b) or isinstance(a, int) != isinstance(b, int)
 
 
 @attrs.frozen

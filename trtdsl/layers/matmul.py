@@ -41,6 +41,7 @@ from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
+from trtdsl.shapes.algebra import same_dim
 from trtdsl.layers._blas import gemm, gemm_available, gemm_batched
 from trtdsl.layers._common import (
     as_tensor, broadcast_dim, expect_bool, expect_dtype, in_float, ndim_of, network_of,
@@ -109,7 +110,7 @@ class MatrixMultiply(Op):
             raise ShapeError(f"{label}: inputs {a.shape_text} and {b.shape_text} have {len(batch_a)} and "
                              f"{len(batch_b)} batch dims; TensorRT requires the same number (td.matmul adds "
                              "leading 1s for you)")
-        if k_a != k_b and isinstance(k_a, Dim) == isinstance(k_b, Dim):
+        if isinstance(k_a, Dim) == isinstance(k_b, Dim) and not same_dim(k_a, k_b):
             why = "differ"
             if isinstance(k_a, Dim):
                 why = "may differ; give inputs that must agree the same dim name"

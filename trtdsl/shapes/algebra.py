@@ -101,4 +101,16 @@ def simplify(d: DimLike) -> DimLike:
     return out
 
 
-__all__ = ["quotient", "simplify"]
+def same_dim(a: DimLike, b: DimLike) -> bool:
+    """Whether ``a`` and ``b`` are equal for every binding of their symbols, as written or once their sums
+    and products are collected (``n + n`` is ``n * 2``, as a concatenation and a reshape write it).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> n = Dim.symbol("n")
+    >>> same_dim(n + n, n * 2), same_dim((n + 1) * 2, n * 2 + 2), same_dim(n + 1, n)
+    (True, True, False)
+    """
+    return a == b or (isinstance(a, Dim) or isinstance(b, Dim)) and simplify(a) == simplify(b)
+
+
+__all__ = ["quotient", "same_dim", "simplify"]
