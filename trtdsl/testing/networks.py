@@ -469,7 +469,8 @@ def _conv(d: _Drawer, x: _Value, pool: list[_Value], depth: int) -> _Value:
     the kernel is kept small enough that every output sums at most ``64 / (2 * bound)`` terms."""
     image = _as_image(x)
     _, c, h, w = (_size(s) for s in image.shape)
-    terms = int((_INEXACT_FLOAT_LIMIT - 0.5) // (x.bound * 0.5))
+    # a value bounded by 0 is all zeros, whatever the number of terms
+    terms = int((_INEXACT_FLOAT_LIMIT - 0.5) // (max(x.bound, 2.0**-20) * 0.5))
     groups = d.pick([g for g in range(1, c + 1) if c % g == 0 and c // g <= terms])
     k = groups * d.integer(1, max(1, 4 // groups))
     kernel = [d.integer(1, 3), d.integer(1, 3)]

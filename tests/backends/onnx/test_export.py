@@ -103,6 +103,29 @@ def test_float_to_int_cast_saturates_and_maps_nan_to_zero():
     assert got["u"].tolist() == [255, 0, 0, 255, 0, 255]
 
 
+def test_no_where_chooses_among_8_bit_integers():
+    """TensorRT's parser makes a Where into a Select layer, which takes no int8 or uint8: casts to them
+    saturate in float32, and the masks of FILL slices and gathers of 8-bit data choose as int32."""
+    net = td.Network("int8")
+    x = net.input("x", td.float32, (6,))
+    q = net.input("q", td.int8, (6,))
+    net.output("i8", td.cast(x, td.int8))
+    net.output("u8", td.cast(x, td.uint8))
+    net.output("padded", td.pad(q, (2, 1), constant_values=-7))
+    net.output("taken", td.gather(q, np.array([5, -1, 9], np.int32), 0))
+    model = onnx.shape_inference.infer_shapes(net.to_onnx())
+    types = {v.name: v.type.tensor_type.elem_type for v in [*model.graph.value_info, *model.graph.output]}
+    wheres = [types.get(n.output[0]) for n in model.graph.node if n.op_type == "Where"]
+    assert wheres and not set(wheres) & {onnx.TensorProto.INT8, onnx.TensorProto.UINT8}
+    feeds = {"x": np.array([300.5, -300, np.nan, -np.inf, -2.7, 127.9], np.float32),
+             "q": np.arange(-3, 3, dtype=np.int8)}
+    got, want = net.run(feeds, backend="onnxruntime"), net.run(feeds)
+    assert got["i8"].tolist() == [127, -128, 0, -128, -2, 127] and got["u8"].tolist() == [255, 0, 0, 0, 0, 127]
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    assert td.from_onnx(model).run(feeds)["taken"].tolist() == want["taken"].tolist() == [2, 2, 0]
+
+
 def test_constants_are_initializers_named_after_their_tensors_or_nodes_when_outputs():
     net = td.Network("k")
     x = net.input("x", td.float32, (2,))

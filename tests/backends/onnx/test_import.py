@@ -684,7 +684,8 @@ COMPOSED = {
         "activation-*/SOFTPLUS-1.5-0.5", "activation-*/SCALED_TANH-*", "activation-*/GELU_*-0-0",
         "elementwise-*/FLOOR_DIV", "elementwise-int*/DIV", "elementwise-broadcast-int*/DIV",
         "elementwise-division-full-range-*/DIV", "reduce-AVG-*/*", "scale-*/*", "cumsum-*float*/*",
-        "pooling-*/avg*", "pooling-*/average_*", "cast-saturating-*/int*", "one-hot-*/*", "ragged-softmax-*/*",
+        "pooling-*/avg*", "pooling-*/average_*", "cast-saturating-*/int*", "cast-saturating-*/uint8",
+        "cast-from-*float*/int*", "cast-from-*float*/uint8", "one-hot-*/*", "ragged-softmax-*/*",
         "moe-*/*", "reduce-SUM-int32/*", "convolution-*/*_explicit_round_up", "convolution-*/*_same_*",
         "helpers-neural-*/log_softmax", "helpers-neural-*/hard_swish", "helpers-neural-*/gelu_tanh",
         "helpers-neural-*/conv_bn", "attention-float32/plain",  # ONNX's Attention has no decomposable
@@ -704,7 +705,8 @@ COMPOSED = {
         "slice-STRICT_BOUNDS-*/*stride(0,1)",
         "shuffle-*/all_three",              # Transpose, Reshape, Transpose: one Shuffle each
         "cast-from-int32/int32", "cast-from-int64/int64", "cast-from-int8/int8", "cast-from-uint8/uint8",
-        "cast-from-bool/bool",              # a Cast to the input's own type is an Identity
+        "cast-from-bool/bool", "cast-from-float32/float32", "cast-from-float16/float16",
+        "cast-from-bfloat16/bfloat16",      # a Cast to the input's own type is an Identity
         "matmul-*/*TRANSPOSE*", "matmul-*/*VECTOR*", "helpers-neural-*/linear", "helpers-neural-*/heads",
         "helpers-neural-*/merged",          # MatMul: operations as Shuffle/Unsqueeze layers around it
         "einsum-*/implicit_spaces",         # the equation written explicitly
@@ -759,13 +761,11 @@ def test_export_then_import_is_the_same_ir_where_the_export_is_one_op():
     print(f"\nexport then import: {len(same)} outputs the same IR, {len(composed)} composed")
 
 
-# The exported rows the import refuses (each id pattern with the words of its refusal): float-to-int8 casts
-# export a Where on int8 values, which TensorRT's Select has no kernel for; the parser has no
+# The exported rows the import refuses (each id pattern with the words of its refusal): the parser has no
 # RandomNormalLike; a batched Gather's export broadcasts the batch dims of data and indices by two Expands of
 # one computed shape, dims the import cannot prove equal; a Reshape to an input's values needs that input
 # declared a shape tensor.
 REFUSED = {
-    "cast-from-*": "Select: input 'then' has dtype int8",
     "fill-random-normal-*": "op RandomNormalLike at opset 17 is not supported",
     "gather-*": "Gather[ND]: batch dim 0 is",
     "dynamic-shapes": "which TensorRT then makes a shape-tensor input",

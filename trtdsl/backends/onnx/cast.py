@@ -4,8 +4,10 @@ ONNX Cast from float to integer truncates in range but leaves NaN and out-of-ran
 runtime (onnxruntime gives INT_MIN or wraps). trtdsl's reference saturates them to the integer range
 and maps NaN to 0 (its reading of TensorRT's undefined result, see trtdsl.layers.cast), so the export
 writes that: values at or beyond the bounds select the bound, NaN selects 0, and only the rest go
-through Cast. Float to bool (``x != 0``, NaN is true), integer narrowing (wraps) and float narrowing
-(round to nearest even) are ONNX Cast as is.
+through Cast (to int8 and uint8, whose bounds are exact in float32, a Clip to them and NaN to 0 before
+the Cast, so that no Where chooses among 8-bit integers, which TensorRT's Select layer does not take).
+Float to bool (``x != 0``, NaN is true), integer narrowing (wraps) and float narrowing (round to
+nearest even) are ONNX Cast as is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def _cast(ctx: NodeContext, op: Cast) -> str:
     if source in (dtypes.float16, dtypes.bfloat16):
         x, source = ctx.cast(x, dtypes.float32), dtypes.float32  # exact, and onnxruntime compares float32
     info = np.iinfo(target.numpy)
+    if info.max < 2**24:  # int8 and uint8: the bounds are exact in float32, which the values saturate in
+        # (Where between 8-bit integers would be a Select layer that TensorRT does not have)
+        clipped = ctx.emit("Clip", [x, ctx.const(info.min, source), ctx.const(info.max, source)])
+        return ctx.cast(ctx.emit("Where", [ctx.emit("IsNaN", [x]), ctx.const(0, source), clipped]), target)
     # The bounds rounded to the source type round away from zero (e.g. INT32_MAX -> 2**31 in float32),
     # and no float lies between a bound and its rounding, so "x >= bound" selects exactly the saturated
     # values.

@@ -52,7 +52,7 @@ def _masked(ctx: NodeContext, values: str, valid: str) -> str:
     dtype = ctx.output_type().dtype
     if dtype.is_bool:
         return ctx.emit("And", [values, valid])
-    return ctx.emit("Where", [valid, values, ctx.const(0, dtype)])
+    return ctx.where(valid, values, ctx.const(0, dtype), dtype)
 
 
 def _unsqueezed(ctx: NodeContext, valid: str, before: int, after: int, rank: int) -> str:

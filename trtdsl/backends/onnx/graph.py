@@ -279,6 +279,15 @@ class NodeContext:
     def cast(self, name: str, to: DType) -> str:
         return self.emit("Cast", [name], to=onnx_type(to))
 
+    def where(self, condition: str, a: str, b: str, dtype: DType) -> str:
+        """ONNX Where choosing between values ``a`` and ``b`` of ``dtype``: int8 and uint8 values are chosen
+        as int32 and cast back, as the parser makes a Where into TensorRT's Select layer, which takes no
+        8-bit integers."""
+        if dtype not in (dtypes.int8, dtypes.uint8):
+            return self.emit("Where", [condition, a, b])
+        wide = [self.cast(v, dtypes.int32) for v in (a, b)]
+        return self.cast(self.emit("Where", [condition, *wide]), dtype)
+
     def dim(self, i: int, axis: int) -> str:
         """Dim ``axis`` of IR input ``i`` as a 0-D int64 value (a constant when static)."""
         d = self.input_type(i).shape[axis]

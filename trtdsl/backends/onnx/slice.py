@@ -135,7 +135,7 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
     mask = masks[0]
     for m in masks[1:]:
         mask = ctx.emit("And", [mask, m])
-    return ctx.emit("Where", [mask, x, _fill_value(ctx)])
+    return ctx.where(mask, x, _fill_value(ctx), ctx.output_type().dtype)
 
 
 def _fill_value(ctx: NodeContext) -> str:
