@@ -105,6 +105,8 @@ ROWS = [
     # shuffle family
     (ShapeError, "Shuffle: cannot reshape (2, 3) (volume 6) to (4,) (volume 4)",
      call(lambda a: a.reshape(4), f32(2, 3))),
+    (ShapeError, "Shuffle: cannot reshape (batch, 4) (volume batch*4) to (3, 5) (volume 15), at any size of "
+                 "its dims", call(lambda a: a.reshape(3, 5), f32("batch", 4))),
     (ShapeError, "Shuffle: reshape dims (-1, -1) have more than one "
                  "-1", call(lambda a: a.reshape(-1, -1), f32(2, 3))),
     (ShapeError, "Shuffle: cannot reshape (2, 3) to (-1, 4): volume 6 is not a multiple of 4",

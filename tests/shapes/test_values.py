@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import trtdsl as td
 from trtdsl.ir.dims import Dim, combine, evaluate
 from trtdsl.layers._shape_args import shape_tensor
-from trtdsl.shapes.algebra import same_dim, simplify
+from trtdsl.shapes.algebra import never_equal, same_dim, simplify
 from trtdsl.shapes.values import fold_constant, value_of
 
 N, M = Dim.symbol("n"), Dim.symbol("m")
@@ -110,6 +110,20 @@ def test_same_dim_only_where_the_values_agree_everywhere(a, b):
     if same_dim(a, b):
         assert all(values)
     assert same_dim(a * 2 + b, b + a + a) and same_dim((a + 1) * (b - 1), a * b - a + b - 1)
+
+
+@given(a=dim_expression(), b=st.integers(-3, 40))
+def test_never_equal_only_where_no_size_makes_them_equal(a, b):
+    """``never_equal`` refuses a dim against an int only where no sizes of the symbols (0 to 6 tried,
+    where the product's coefficient allows any multiple) make them equal."""
+    if never_equal(a, b):
+        for n in range(0, 7):
+            for m in range(0, 7):
+                try:
+                    assert evaluate(a, {"n": n, "m": m}) != b
+                except ZeroDivisionError:
+                    pass
+    assert never_equal(N * M * 4, 18) and not never_equal(N * M * 4, 16) and not never_equal(N * 4, 0)
 
 
 def test_layers_match_dims_written_two_ways():

@@ -113,4 +113,26 @@ def same_dim(a: DimLike, b: DimLike) -> bool:
     return a == b or (isinstance(a, Dim) or isinstance(b, Dim)) and simplify(a) == simplify(b)
 
 
-__all__ = ["quotient", "same_dim", "simplify"]
+def never_equal(a: DimLike, b: DimLike) -> bool:
+    """Whether dims ``a`` and ``b`` differ at every size of their symbols (sizes >= 0): two ints that
+    differ, or a product ``c * n * ...`` against an int that is not a multiple of ``c`` (``batch * 4``
+    can never be 15), or against 0 when ``c`` is 0. Sums and quotients are not judged (False).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> b = Dim.symbol("batch")
+    >>> never_equal(b * 4, 15), never_equal(b * 4, 16), never_equal(b * 4, b * 3)
+    (True, False, False)
+    """
+    if isinstance(a, int) and isinstance(b, int):
+        return a != b
+    if isinstance(a, int):
+        a, b = b, a
+    if not isinstance(b, int):
+        return False
+    coefficient, factors = _factors(a)
+    if not all(f.is_symbol for f in factors):
+        return False
+    return b % coefficient != 0 if coefficient else b != 0
+
+
+__all__ = ["never_equal", "quotient", "same_dim", "simplify"]
