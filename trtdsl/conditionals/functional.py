@@ -38,8 +38,9 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     (array(3, dtype=int32), array(7, dtype=int32))
     """
     pred = expect_tensor("cond", "pred", pred)
-    expect_callable("cond", "true_fn", true_fn)
-    expect_callable("cond", "false_fn", false_fn)
+    operand_names = tuple(f"operands[{i}]" for i in range(len(operands)))
+    expect_callable("cond", "true_fn", true_fn, operand_names)
+    expect_callable("cond", "false_fn", false_fn, operand_names)
     with If(pred, name=name) as branch:
         with branch.then_():
             t_leaves, t_tree = tensors("cond", "true_fn's result", true_fn(*operands))

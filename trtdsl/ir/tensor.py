@@ -182,6 +182,13 @@ class Tensor:
     def __getitem__(self, key: Any) -> Tensor:
         return tensor_function("getitem")(self, key)
 
+    def __setitem__(self, key: Any, value: Any) -> NoReturn:
+        raise DSLError(
+            f"Tensor %{self._name} cannot be assigned to (x[...] = v): a network's values are computed "
+            "once, by layers; make a new tensor instead: td.where(mask, v, x) to replace some values, "
+            "td.scatter_elements / td.scatter_nd to write at indices, td.concatenate of slices for a range"
+        )
+
     # NumPy-style methods.
     def reshape(self, *shape: Any) -> Tensor:
         dims = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape

@@ -4,6 +4,7 @@ checks and NumPy-style broadcasting made explicit (TensorRT needs equal ranks)."
 from __future__ import annotations
 
 import enum
+import inspect
 import math
 import operator
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
@@ -470,14 +471,33 @@ def expect_bool(fn: str, arg: str, value: Any) -> bool:
     return bool(value)
 
 
-def expect_callable(fn: str, arg: str, value: Any) -> Callable[..., Any]:
-    """``value`` if it can be called (a loop body, a branch function), else an ArgumentError.
+def expect_callable(fn: str, arg: str, value: Any,
+                    parameters: tuple[str, ...] | None = None) -> Callable[..., Any]:
+    """``value`` if it can be called (a loop body, a branch function), else an ArgumentError; with
+    ``parameters``, also if it takes that many positional arguments (their names say what they are, for
+    the error), where its signature can be read.
 
     >>> expect_callable("cond", "true_fn", len)
     <built-in function len>
+    >>> try:
+    ...     expect_callable("scan", "f", lambda c: c, ("carry", "x"))
+    ... except ArgumentError as e:
+    ...     print(e.message)
+    scan: argument 'f' takes (c); expected a function of (carry, x)
     """
     if not callable(value):
         raise bad_argument(fn, arg, value, "a function")
+    if parameters is not None:
+        try:
+            signature = inspect.signature(value)
+        except (TypeError, ValueError):  # a builtin or extension without one: its call will say
+            return value
+        try:
+            signature.bind(*parameters)
+        except TypeError:
+            wanted = f"({', '.join(parameters)})" if parameters else "no arguments"
+            raise ArgumentError(f"{fn}: argument '{arg}' takes {str(signature).split(' ->')[0]}; expected a "
+                                f"function of {wanted}") from None
     return value
 
 

@@ -105,7 +105,11 @@ def explicit_padding(fn: str, value: Any, nb: int) -> tuple[tuple[int, ...], tup
             return tuple(int(v) for v in value), tuple(int(v) for v in value)
         if all(isinstance(p, (tuple, list)) and len(p) == 2 and all(is_int(v) for v in p) for p in value):
             return tuple(int(p[0]) for p in value), tuple(int(p[1]) for p in value)
-    raise bad_argument(fn, "padding", value, f"an int, {nb} ints, or {nb} (pre, post) pairs")
+    hint = ""
+    if isinstance(value, str) and value.lower() in ("same", "valid"):  # PyTorch's and Keras's words
+        hint = ("; for 'same' give padding_mode='same_upper' (the extra padding after, as PyTorch pads), "
+                "for 'valid' padding=0")
+    raise bad_argument(fn, "padding", value, f"an int, {nb} ints, or {nb} (pre, post) pairs{hint}")
 
 
 def check_padding_args(fn: str, mode: PaddingMode, pre: tuple[int, ...], post: tuple[int, ...],

@@ -60,7 +60,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     >>> net.run({"x": np.int32(1)})["seq"]
     array([1, 1, 2, 3, 5, 8], dtype=int32)
     """
-    expect_callable("scan", "f", f)
+    expect_callable("scan", "f", f, ("carry", "x"))
     reverse = expect_bool("scan", "reverse", reverse)
     x_leaves, x_tree = tensors("scan", "xs", xs)
     net = _network("scan", network, init, xs, length)
@@ -94,7 +94,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
     >>> net.run({"n": np.int32(5)})["f"]
     array(120, dtype=int32)
     """
-    expect_callable("fori_loop", "body_fun", body_fun)
+    expect_callable("fori_loop", "body_fun", body_fun, ("i", "val"))
     net = _network("fori_loop", network, init_val, lower, upper)
     with undone_on_error(net):
         leaves, tree = _carries(net, "fori_loop", "init_val", init_val)
@@ -124,8 +124,8 @@ def while_loop(cond_fun: Callable[[Any], Tensor], body_fun: Callable[[Any], Any]
     >>> net.run({"x": np.int32(6)})["steps"]      # 6 3 10 5 16 8 4 2 1
     array(8, dtype=int32)
     """
-    expect_callable("while_loop", "cond_fun", cond_fun)
-    expect_callable("while_loop", "body_fun", body_fun)
+    expect_callable("while_loop", "cond_fun", cond_fun, ("val",))
+    expect_callable("while_loop", "body_fun", body_fun, ("val",))
     net = _network("while_loop", network, init_val)
     with undone_on_error(net):
         leaves, tree = _carries(net, "while_loop", "init_val", init_val)
