@@ -434,6 +434,23 @@ def test_attention_with_a_softcap_is_written_out():
     assert "Attention" not in kinds and {"MatrixMultiply", "SoftMax"} <= kinds
 
 
+@pytest.mark.parametrize("kv_heads", ["h", 1])
+def test_attention_of_a_dynamic_head_count_is_written_out(kv_heads):
+    """As many key/value heads as query heads, however many (or static counts, one a multiple of the
+    other): the matrix products and softmax, compared with onnxruntime."""
+    node = helper.make_node("Attention", ["q", "k", "v"], ["y"])
+    m = model([node], [f32("q", [1, "h", 3, 4])] + [f32(n, [1, kv_heads, 5, 4]) for n in "kv"],
+              [f32("y", [1, "h", 3, 4])], opset=23)
+    if kv_heads == 1:
+        with pytest.raises(td.BackendError, match="expected as many, or static counts"):
+            td.from_onnx(m)
+        return
+    rng = np.random.default_rng(0)
+    feeds = {n: rng.standard_normal((1, 2, 3 if n == "q" else 5, 4)).astype(np.float32) for n in "qkv"}
+    np.testing.assert_allclose(td.from_onnx(m).run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"],
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_upsample_attribute_scales_and_refusals_name_the_node():
     m = model([helper.make_node("Upsample", ["x"], ["y"], scales=[1.0, 2.0, 3.0], name="up")],
               [f32("x", [1, 2, 2])], [f32("y", [1, 4, 6])], opset=7)

@@ -76,6 +76,7 @@ from trtdsl.layers.reduce import reduce
 from trtdsl.layers.select import where
 from trtdsl.layers.shuffle import reshape, transpose
 from trtdsl.layers.softmax import softmax
+from trtdsl.shapes.algebra import same_dim
 
 
 def _opset(op: Attention) -> int:
@@ -296,9 +297,12 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
         offset = past
         k, v = concatenate([past_key, k], 2), concatenate([past_value, v], 2)
     hq, hk = q.shape[1], k.shape[1]
-    if not (isinstance(hq, int) and isinstance(hk, int) and hq % hk == 0 and v.shape[1] == hk):
-        raise ctx.refuse(f"{hq} query heads and {hk} key/value heads: expected static counts, the first a "
-                         "multiple of the second")
+    # query heads per key/value head: 1 where there are as many, however many that is
+    groups = 1 if same_dim(hq, hk) else hq // hk if isinstance(hq, int) and isinstance(hk, int) and hk \
+        and hq % hk == 0 else 0
+    if not groups or not same_dim(v.shape[1], hk):
+        raise ctx.refuse(f"{hq} query heads and {hk} key/value heads: expected as many, or static counts, "
+                         "the first a multiple of the second")
     head_size = q.shape[3]
     scale = ctx.attr("scale")
     if scale is None:
@@ -306,7 +310,7 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
             raise ctx.refuse("the default scale needs a static head size")
         scale = 1.0 / math.sqrt(head_size)
     root = ctx.constant(np.array(math.sqrt(float(scale)), q.dtype.numpy), q.dtype)
-    keys, values = (k, v) if hq == hk else (repeat(k, hq // hk, axis=1), repeat(v, hq // hk, axis=1))
+    keys, values = (k, v) if groups == 1 else (repeat(k, groups, axis=1), repeat(v, groups, axis=1))
     scores = matmul(q * root, keys * root, transpose_b=True)
     stages = [scores]  # what qk_matmul_output_mode 0, 1, 2 and 3 give
     softcap = float(ctx.attr("softcap", 0.0))
