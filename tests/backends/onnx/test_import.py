@@ -593,11 +593,14 @@ def test_reductions_over_no_axes_keep_what_they_apply_before_and_after(op, noop)
 
 def test_a_dynamic_arange_slice_and_scan_round_trip():
     """What the export writes with Range, Gather and a Pad of a computed length (``x + arange(n)``,
-    ``x[1:]``, a reversed scan) imports, with the dims of the network where it keeps them."""
+    ``x[1:]``, x's dims read inside a conditional, a reversed scan) imports, with the dims of the network
+    where it keeps them."""
     net = td.Network("dynamic")
     x = net.input("x", td.float32, ("n", 2))
     net.output("shifted", x + td.arange(x.shape[0], dtype=td.float32)[:, None])
     net.output("tail", x[1:] * 2.0)
+    zeroed = td.cond(x.sum() > 0, lambda: x + td.zeros(x.shape), lambda: x * 3.0)  # its dims read in a branch
+    net.output("zeroed", zeroed)
     total, running = td.scan(lambda c, row: (c + row, c + row), x[0] * 0.0, x, reverse=True)
     net.output("total", total)
     net.output("running", running)

@@ -241,8 +241,11 @@ class NodeContext:
         return self.node.outputs[i].type
 
     def constant_input(self, i: int) -> np.ndarray | None:
-        """The values of IR input ``i`` when a Constant layer produces it (else None)."""
+        """The values of IR input ``i`` when a Constant layer produces it, directly or through the
+        ConditionalInput layers that bring it into conditionals (else None)."""
         t = self.node.inputs[i] if i < len(self.node.inputs) else None
+        while t is not None and t.producer is not None and t.producer.op.kind == "ConditionalInput":
+            t = t.producer.inputs[0]
         if t is None or t.producer is None or not isinstance(t.producer.op, Constant):
             return None
         return t.producer.op.weights.array
