@@ -591,6 +591,19 @@ def test_reductions_over_no_axes_keep_what_they_apply_before_and_after(op, noop)
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [["n", 3], ["n", 3, 5], ["n", 3, 2, 5]])
+def test_batch_normalization_of_every_rank(shape):
+    """(N, C), (N, C, L) and (N, C, H, W) with constant statistics: a rank-3 input is made 4-D around the
+    Scale layer, as the parser's scaleHelper does."""
+    rng = np.random.default_rng(1)
+    stats = [numpy_helper.from_array((rng.random(3) + 0.5).astype(np.float32), n) for n in "sbmv"]
+    m = model([helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])], [f32("x", shape)],
+              [f32("y", shape)], stats, opset=15)
+    x = rng.standard_normal([2] + shape[1:]).astype(np.float32)
+    np.testing.assert_allclose(td.from_onnx(m).run({"x": x})["y"], onnxruntime_outputs(m, {"x": x})["y"],
+                               rtol=1e-6, atol=1e-6)
+
+
 def test_a_dynamic_arange_slice_and_scan_round_trip():
     """What the export writes with Range, Gather and a Pad of a computed length (``x + arange(n)``,
     ``x[1:]``, x's dims read inside a conditional, a reversed scan) imports, with the dims of the network

@@ -14,6 +14,7 @@ from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import Weights
 from trtdsl.layers.scale import Scale, coefficient_shape, scale
+from trtdsl.layers.squeeze import squeeze, unsqueeze
 from trtdsl.layers.unary import unary
 
 @exports(Scale)
@@ -41,7 +42,7 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
     """Inference batch normalization folded as the parser folds it (onnx-tensorrt
     ``DEFINE_BUILTIN_OP_IMPORTER(BatchNormalization)``): with constant statistics, one Scale layer in
     CHANNEL mode with ``scale = s / sqrt(var + eps)`` and ``shift = b - mean * scale`` computed in
-    float32; otherwise the same formula with ElementWise layers. ``training_mode=1`` is refused."""
+    float32 (a rank-3 input made 4-D around it); otherwise the same formula with ElementWise layers. ``training_mode=1`` is refused."""
     x = ctx.input(0)
     eps = float(ctx.attr("epsilon", 1e-5))
     ctx.attr("momentum")
@@ -54,7 +55,11 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
         s_, b_, m_, v_ = (np.asarray(k, np.float32) for k in known)
         factor = s_ / np.sqrt(v_ + np.float32(eps))
         shift = b_ - m_ * factor
-        if x.dtype == dtypes.float32 and len(x.shape) >= 3:
+        if x.dtype == dtypes.float32 and len(x.shape) == 3:  # (N, C, L): the parser's scaleHelper makes it
+            # 4-D with a trailing 1 around the Scale layer, which needs two spatial dims
+            folded = scale(unsqueeze(x, 3), shift=shift, scale=factor, mode="channel", channel_axis=1)
+            return squeeze(folded, 3)
+        if x.dtype == dtypes.float32 and len(x.shape) >= 4:
             return scale(x, shift=shift, scale=factor, mode="channel", channel_axis=1)
         factor_c = ctx.constant(_per_channel(factor, x), x.dtype)
         return x * factor_c + ctx.constant(_per_channel(shift, x), x.dtype)
