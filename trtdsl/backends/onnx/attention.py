@@ -69,6 +69,7 @@ from trtdsl.layers.activation import activation
 from trtdsl.layers.attention import PACKED, Attention, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
+from trtdsl.layers.fill import arange
 from trtdsl.layers.manipulation import repeat
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.padding import pad
@@ -182,36 +183,42 @@ def _position_bias(ctx: ImportContext, q: Tensor, length: object, offset: int | 
     Attention's reading): with ``is_causal`` ``j <= i + offset``, with a window ``left``/``right`` (-1:
     unbounded) ``i + offset - left <= j <= i + offset + right``, and with ``nonpad_kv_seqlen`` (``valid``,
     ``[B]``) ``j < valid[b]``. ``offset`` is the cached length, or ``valid[b] - Sq`` per batch item (a
-    ``[B, 1, 1, 1]`` tensor) for an external cache."""
+    ``[B, 1, 1, 1]`` tensor) for an external cache. Query and key lengths known only when the network runs
+    make the positions with Fill layers (td.arange) rather than constants."""
     rows = q.shape[2]
     left, right = window
     if not (causal or left >= 0 or right >= 0 or valid is not None):
         return None
-    if not (isinstance(rows, int) and isinstance(length, int)):
-        raise ctx.refuse(f"masks by position need static query and key lengths (here {rows} and {length})")
     dtype = q.dtype
     zero = ctx.constant(np.zeros((), dtype.numpy), dtype)
     minus_inf = ctx.constant(np.array(-np.inf, dtype.numpy), dtype)
-    base = np.arange(rows)[:, None] - np.arange(length)[None, :]  # i - j
+    base: np.ndarray | Tensor  # i - j for the query positions i and the key positions j
+    if isinstance(rows, int) and isinstance(length, int):
+        base = np.arange(rows)[:, None] - np.arange(length)[None, :]
+    else:
+        keys = arange(length, dtype=dtypes.int64, like=q)
+        base = arange(rows, dtype=dtypes.int64, like=q)[:, None] - keys[None, :]
     # bounds on i + offset - j, each (bound, is_upper)
     bounds = ([(0, False)] if causal else []) + ([(left, True)] if left >= 0 else []) + \
         ([(-right, False)] if right >= 0 else [])
     bias = None
-    if isinstance(offset, int) and bounds:
+    if isinstance(offset, int) and bounds and isinstance(base, np.ndarray):
         diff = base + offset
         allowed = np.ones(base.shape, bool)
         for bound, upper in bounds:
             allowed &= diff <= bound if upper else diff >= bound
         bias = ctx.constant(np.where(allowed, 0.0, -np.inf).astype(dtype.numpy), dtype)
     elif bounds:
-        diff_t = ctx.constant(base.astype(np.int64)) + offset  # [B, 1, Sq, Skv]
+        diff_t = (ctx.constant(base.astype(np.int64)) if isinstance(base, np.ndarray) else base) + offset
         for bound, upper in bounds:
             limit = ctx.constant(np.asarray(bound, np.int64))
             term = where(diff_t <= limit if upper else diff_t >= limit, zero, minus_inf)
             bias = term if bias is None else bias + term
     if valid is not None:
-        keys = ctx.constant(np.arange(length, dtype=np.int64).reshape(1, 1, 1, length))
-        padding = where(keys < reshape(valid, (valid.shape[0], 1, 1, 1)), zero, minus_inf)
+        if isinstance(base, np.ndarray):
+            keys = ctx.constant(np.arange(base.shape[1], dtype=np.int64))
+        padding = where(reshape(keys, (1, 1, 1, length)) < reshape(valid, (valid.shape[0], 1, 1, 1)), zero,
+                        minus_inf)
         bias = padding if bias is None else bias + padding
     return bias
 
