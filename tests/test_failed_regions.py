@@ -119,3 +119,17 @@ def test_an_outer_conditional_forgets_the_inputs_a_failed_nested_region_brought_
     feeds = {"x": np.ones((2, 3), np.float32), "z": np.arange(6, dtype=np.float32).reshape(2, 3)}
     np.testing.assert_array_equal(net.run(feeds)["result"], feeds["z"] * 2)
     np.testing.assert_array_equal(net.run({**feeds, "x": -feeds["x"]})["result"], feeds["z"])
+
+
+def test_an_input_declared_in_a_failed_block_is_removed_with_it():
+    net, x = start()
+    with pytest.raises(ZeroDivisionError):
+        with td.Loop(2) as loop:
+            c = loop.carry(x)
+            step = net.input("step", td.float32, (3,))
+            c.update(c + step * (1 / 0))
+    assert list(net.inputs) == ["x"] and "step" not in net._tensor_names
+    step = net.input("step", td.float32, (3,))  # the name is free again
+    net.output("stepped", x + step)
+    out = net.run({"x": np.zeros((2, 3), np.float32), "step": np.ones(3, np.float32)})
+    np.testing.assert_array_equal(out["stepped"], np.ones((2, 3), np.float32))

@@ -442,20 +442,26 @@ class Network:
             raise ArgumentError(f"{op.label()}: input {foreign_tensor(t, self)}")
 
     # -- undoing a failed region ------------------------------------------------------------------------
-    def _mark(self) -> tuple[int, int]:
+    def _mark(self) -> tuple[int, int, int]:
         """Where the network stands now, for :meth:`_forget_since`."""
-        return len(self.nodes), len(self.regions)
+        return len(self.nodes), len(self.regions), len(self.inputs)
 
-    def _forget_since(self, mark: tuple[int, int]) -> None:
-        """Remove the layers and regions made since ``mark`` (:meth:`_mark`), with their tensors' names,
-        the outputs marking them and what scopes and definition-time records keep of them: a loop or
-        conditional whose with block failed leaves the network as it was before it, so that the user can
-        fix the block and define it again (in a notebook, say) rather than meet its half-made layers at the
-        next run."""
-        nodes, regions = mark
+    def _forget_since(self, mark: tuple[int, int, int]) -> None:
+        """Remove the layers, regions and inputs made since ``mark`` (:meth:`_mark`), with their tensors'
+        names, the outputs marking them and what scopes and definition-time records keep of them: a loop
+        or conditional whose with block failed leaves the network as it was before it, so that the user
+        can fix the block and define it again (in a notebook, say) rather than meet its half-made layers at
+        the next run, or its input names taken."""
+        nodes, regions, inputs = mark
         removed, self.nodes[nodes:] = self.nodes[nodes:], []
         del self.regions[regions:]
         gone: dict[Tensor, None] = {}  # tensors key plain dicts (== builds a layer)
+        for name in list(self.inputs)[inputs:]:
+            t = self.inputs.pop(name)
+            gone[t] = None
+            if self._tensor_names.get(t.name) is t:
+                del self._tensor_names[t.name]
+            self.shape_inputs.discard(name)
         for node in removed:
             if self._node_names.get(node.name) is node:
                 del self._node_names[node.name]
