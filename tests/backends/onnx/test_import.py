@@ -460,7 +460,8 @@ def test_causal_attention_of_dynamic_lengths_makes_its_mask_when_the_network_run
     rng = np.random.default_rng(2)
     for s, t in [(3, 5), (4, 4), (5, 2)]:
         feeds = {n: rng.standard_normal((1, 2, s if n == "q" else t, 4)).astype(np.float32) for n in "qkv"}
-        np.testing.assert_allclose(net.run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(net.run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"],
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_upsample_attribute_scales_and_refusals_name_the_node():
@@ -493,7 +494,8 @@ def ints(name, values):
 
 def first_dim(into="n"):
     """Nodes writing ``into``, x's first dim as a 0-D int64 (as ``torch.arange(x.size(0))`` exports it)."""
-    return [helper.make_node("Shape", ["x"], ["shape"]), helper.make_node("Gather", ["shape", "zero"], [into])]
+    return [helper.make_node("Shape", ["x"], ["shape"]),
+            helper.make_node("Gather", ["shape", "zero"], [into])]
 
 
 def agrees_with_onnxruntime(m, feeds):
@@ -532,19 +534,32 @@ def test_range_with_a_delta_computed_at_run_time(start, limit, sign):
 
 
 # (start, end, step) on a dynamic axis: the first four keep dim expressions, the rest are clamped at run time
-SLICES = [(0, INT64_MAX, 2), (1, -1, 1), (-1, INT64_MIN, -1), (5, INT64_MAX, 1), (0, 10, 1), (-2, INT64_MAX, 1),
-          (2, -10, -1), (-10, 10, 3), (INT64_MAX, -3, -2), (3, 1, 1)]
+SLICES = [(0, INT64_MAX, 2), (1, -1, 1), (-1, INT64_MIN, -1), (5, INT64_MAX, 1), (0, 10, 1),
+          (-2, INT64_MAX, 1), (2, -10, -1), (-10, 10, 3), (INT64_MAX, -3, -2), (3, 1, 1)]
 
 
 @pytest.mark.parametrize("start, end, step", SLICES)
 def test_slices_of_a_dynamic_axis_are_clamped_as_onnx_clamps(start, end, step):
     m = model([helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"])], [f32("x", ["n", 4])],
-              [f32("y", ["k", 4])], [ints("s", [start]), ints("e", [end]), ints("a", [0]), ints("st", [step])])
+              [f32("y", ["k", 4])],
+              [ints("s", [start]), ints("e", [end]), ints("a", [0]), ints("st", [step])])
     kept = SLICES.index((start, end, step)) < 4
     length = td.from_onnx(m).outputs["y"].shape[0]
     assert ("n" in length.symbols()) == kept
     for n in (5, 7) if kept else (0, 1, 3, 7):
         agrees_with_onnxruntime(m, {"x": np.arange(n * 4, dtype=np.float32).reshape(n, 4)})
+
+
+@pytest.mark.parametrize("start, end, step", [(-10, INT64_MIN, -1), (-10, 1, -2), (10, -10, -1), (1, 10, 2),
+                                              (-2, -1, 1), (5, -5, -1), (INT64_MIN, INT64_MAX, 1)])
+@pytest.mark.parametrize("shape", [[3, 2], ["n", 2]])
+def test_slices_clamp_as_the_parser_and_onnxruntime_do(start, end, step, shape):
+    """Backward from before the axis reads its first element (ONNX clamps a backward start to [0, d - 1],
+    as the parser's decodeOnnxStartsAndEnds does), where Python's slices read nothing."""
+    m = model([helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"])], [f32("x", shape)],
+              [f32("y", ["k", 2])],
+              [ints("s", [start]), ints("e", [end]), ints("a", [0]), ints("st", [step])])
+    agrees_with_onnxruntime(m, {"x": np.arange(6, dtype=np.float32).reshape(3, 2)})
 
 
 def test_a_slice_keeping_a_dim_expression_needs_the_axis_long_enough():
@@ -827,7 +842,8 @@ def test_exported_rows_import_but_the_known_refusals():
         try:
             td.from_onnx(m)
         except td.DSLError as e:
-            known = [p for p, words in REFUSED.items() if fnmatch.fnmatchcase(row.id, p) and words in e.message]
+            known = [p for p, words in REFUSED.items()
+                     if fnmatch.fnmatchcase(row.id, p) and words in e.message]
             if not known:
                 refused.append((row.id, e.message[:300]))
     assert not refused

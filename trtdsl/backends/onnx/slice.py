@@ -159,33 +159,39 @@ _INT_MAX = 2**31 - 1  # ends at or beyond it (exporters write INT64_MAX) mean "t
 
 
 def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[Any, Any]:
-    """(start, size) of ONNX Slice's ``start:end:step`` on ``axis`` of ``x``, clamped as ONNX clamps (as
-    ``slice(start, end, step).indices(d)`` does for a static length ``d``).
+    """(start, size) of ONNX Slice's ``start:end:step`` on ``axis`` of ``x``, clamped as ONNX clamps and
+    as onnx-tensorrt's ``decodeOnnxStartsAndEnds`` does: a negative start or end counts once from the
+    back, then the start is clamped to ``[0, d]`` (``[0, d - 1]`` stepping backward) and the end to
+    ``[0, d]`` (``[-1, d]`` backward); the size is ``max(0, ceil((end - start) / step))``. Backward from
+    before the axis reads its first element (``-10::-1`` of 3 values is ``[x[0]]``), where Python's
+    slices read nothing.
 
     On a dynamic axis of length ``n``, a slice forward from a non-negative start to the end or to a
     negative end (``1:``, ``2:-1``) and the whole axis backward (``::-1``) keep dim expressions (``n - 1``,
     ``n - 3``, ``n``), which other layers' dims can match; the first needs ``n`` at least as long as the
     slice's bounds when the network runs (the Slice layer's size would be negative: an error where ONNX
     gives an empty result). Any other slice of a dynamic axis is clamped when the network runs, by 0-D
-    int64 tensors, as onnx-tensorrt clamps it with shape-tensor arithmetic."""
+    int64 tensors, with the same arithmetic."""
     dim = x.shape[axis]
-    if isinstance(dim, int):
-        first, last, _ = slice(start, end, step).indices(dim)
-        return first, len(range(first, last, step))
     forward = step > 0
-    if forward and start >= 0 and (end >= _INT_MAX or end < 0):
+    if isinstance(dim, int):
+        bounds = ((start, 0, dim if forward else dim - 1), (end, 0 if forward else -1, dim))
+        first, last = (min(max(v + dim if v < 0 else v, low), high) for v, low, high in bounds)
+        size = max(0, -(-(last - first) // step))
+        return (first if size else 0), size
+    if forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
         stop = dim if end >= _INT_MAX else dim + end
         return start, (stop - start + (step - 1)) // step
     if not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
         return dim - 1, (dim - step - 1) // -step
     d = reshape(dim_tensor(x.network, dim), ())
-    low, high = (0, d) if forward else (-1, d - 1)
 
-    def bound(value: int) -> Tensor:  # counted from the back where negative, then clamped to [low, high]
+    def bound(value: int, low: Any, high: Any) -> Tensor:  # from the back where negative, then clamped
         position = d + value if value < 0 else x.network.constant(np.int64(value))
         return minimum(maximum(position, low), high)
 
-    begin, finish = bound(start), bound(end)
+    begin = bound(start, 0, d if forward else d - 1)
+    finish = bound(end, 0 if forward else -1, d)
     span = maximum(finish - begin if forward else begin - finish, 0)
     return begin, (span + (abs(step) - 1)) // abs(step)
 
