@@ -521,6 +521,16 @@ def test_range_to_a_dynamic_dim_with_a_constant_delta(start, delta):
         agrees_with_onnxruntime(m, {"x": np.zeros((n, 4), np.float32)})
 
 
+def test_range_to_a_dim_expression_that_may_be_negative_is_clamped_when_it_runs():
+    """Range(0, n - 3, 1) is empty for n < 3, as in onnxruntime (a dim expression n - 3 would be negative)."""
+    nodes = first_dim() + [helper.make_node("Sub", ["n", "three"], ["limit"]),
+                           helper.make_node("Range", ["zero", "limit", "one"], ["y"])]
+    m = model(nodes, [f32("x", ["n", 4])], [helper.make_tensor_value_info("y", TensorProto.INT64, ["k"])],
+              [ints("zero", 0), ints("three", 3), ints("one", 1)])
+    for n in (0, 2, 3, 6):
+        agrees_with_onnxruntime(m, {"x": np.zeros((n, 4), np.float32)})
+
+
 @pytest.mark.parametrize("start, limit, sign", [(0, 10, 1), (10, 0, -1), (-3, 4, 1)])
 def test_range_with_a_delta_computed_at_run_time(start, limit, sign):
     """Range's delta x's first dim (times ``sign``): a Fill layer whose length, start and delta are computed
