@@ -451,15 +451,22 @@ def test_attention_of_a_dynamic_head_count_is_written_out(kv_heads):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_causal_attention_of_dynamic_lengths_makes_its_mask_when_the_network_runs():
-    node = helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=1)
-    m = model([node], [f32("q", [1, "h", "s", 4])] + [f32(n, [1, "h", "t", 4]) for n in "kv"],
-              [f32("y", [1, "h", "s", 4])], opset=23)
+@pytest.mark.parametrize("nonpad", [False, True])
+def test_causal_attention_of_dynamic_lengths_makes_its_mask_when_the_network_runs(nonpad):
+    """The causal mask, and the padding mask of nonpad_kv_seqlen (opset 24), of query and key lengths
+    known only when the network runs."""
+    inputs = ["q", "k", "v"] + (["", "", "", "nonpad"] if nonpad else [])
+    node = helper.make_node("Attention", inputs, ["y"], is_causal=1)
+    m = model([node], [f32("q", [2, "h", "s", 4])] + [f32(n, [2, "h", "t", 4]) for n in "kv"]
+              + ([helper.make_tensor_value_info("nonpad", TensorProto.INT64, [2])] if nonpad else []),
+              [f32("y", [2, "h", "s", 4])], opset=24 if nonpad else 23)
     net = td.from_onnx(m)
     assert "Fill" in {n.op.kind for n in net.nodes}  # the positions, as td.arange of the lengths
     rng = np.random.default_rng(2)
     for s, t in [(3, 5), (4, 4), (5, 2)]:
-        feeds = {n: rng.standard_normal((1, 2, s if n == "q" else t, 4)).astype(np.float32) for n in "qkv"}
+        feeds = {n: rng.standard_normal((2, 2, s if n == "q" else t, 4)).astype(np.float32) for n in "qkv"}
+        if nonpad:
+            feeds["nonpad"] = np.array([t, t - 1], np.int64)
         np.testing.assert_allclose(net.run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"],
                                    rtol=1e-5, atol=1e-6)
 

@@ -65,6 +65,7 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers._shape_args import dim_tensor
 from trtdsl.layers.activation import activation
 from trtdsl.layers.attention import PACKED, Attention, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast
@@ -328,8 +329,10 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
     bias = _bias(ctx, q, ctx.optional(3), k.shape[2])
     position_offset: int | Tensor = offset
     if valid is not None:  # an external cache: the queries are the last Sq of the valid keys
-        position_offset = reshape(valid, (valid.shape[0], 1, 1, 1)) - \
-            ctx.constant(np.asarray(q.shape[2], np.int64))
+        queries = q.shape[2]
+        length = ctx.constant(np.asarray(queries, np.int64)) if isinstance(queries, int) else \
+            reshape(dim_tensor(q.network, queries), ())
+        position_offset = reshape(valid, (valid.shape[0], 1, 1, 1)) - length
     positions = _position_bias(ctx, q, k.shape[2], position_offset, bool(ctx.attr("is_causal", 0)), window,
                                valid)
     if positions is not None:
