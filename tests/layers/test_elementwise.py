@@ -149,10 +149,16 @@ def test_a_number_beyond_the_tensors_range_is_an_error_not_an_infinity(dtype, va
     """A value that the tensor's dtype would round to an infinity is refused at the user's line (the dtype's
     largest magnitude said); an infinity given as such, and the largest finite value, are kept."""
     x = td.Network("n").input("x", dtype, (2,))
-    largest = f"{float(ml_dtypes.finfo(dtype.numpy).max):g}"
+    largest = f"{float(ml_dtypes.finfo(dtype.numpy).max):.9g}"
     expect_error(td.DTypeError, f"add: argument 'b' holds {shown}, beyond {dtype.name}'s range (largest "
                  f"magnitude {largest}): it would become an infinity; give a value within the range, or an "
                  "infinity itself (float('inf'), -np.inf) where that is what is meant", lambda: x + value)
+
+
+def test_float32_scalars_convert_without_a_warning(recwarn):
+    x = td.Network("n").input("x", td.float32, (2,))
+    x * np.float32(0.5) + np.float32(3.4e38) - np.float64(1e-50)
+    assert not recwarn.list
 
 
 def test_infinities_and_the_largest_values_are_kept():

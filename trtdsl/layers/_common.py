@@ -4,6 +4,7 @@ checks and NumPy-style broadcasting made explicit (TensorRT needs equal ranks)."
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import math
 import operator
@@ -87,7 +88,13 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
             f"cannot be used as {dtype.name}: TensorRT networks are strongly typed; convert it first (e.g. "
             ".astype) or cast the tensor with td.cast"
         )
-    if not dtype.is_float or kind == "b":
+    limit = _overflow_from(array.dtype, target) if dtype.is_float and kind != "b" else None
+    if limit is None:  # every finite value of the array's dtype fits
+        return array.astype(target)
+    if array.size <= _CHECKED_AS_NUMBERS:  # a number or a short list: faster in Python than NumPy's passes
+        for number in array.ravel().tolist():
+            if abs(number) >= limit and not math.isinf(number):
+                raise _too_large(fn, arg, number, dtype)
         return array.astype(target)
     with np.errstate(over="ignore"):  # a value beyond the dtype's range is refused below
         converted = array.astype(target)
@@ -98,12 +105,32 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
     return converted
 
 
+_CHECKED_AS_NUMBERS = 16
+
+
+@functools.lru_cache(maxsize=None)
+def _overflow_from(source: np.dtype, target: np.dtype) -> float | None:
+    """The magnitude from which values of ``source`` round to an infinity in the float dtype ``target``
+    (its largest value plus half an ulp there, which rounds to even, up), or None where every finite value
+    of ``source`` fits (an int32 in float32, a float16 in float32).
+
+    >>> _overflow_from(np.dtype(np.float64), np.dtype(np.float16))
+    65520.0
+    >>> _overflow_from(np.dtype(np.int32), np.dtype(np.float32)) is None
+    True
+    """
+    info = ml_dtypes.finfo(target)
+    limit = float(info.max) + 2.0 ** (int(info.maxexp) - 2 - int(info.nmant))
+    largest = float(np.iinfo(source).max) if source.kind in "iu" else float(ml_dtypes.finfo(source).max)
+    return limit if largest >= limit else None
+
+
 def _too_large(fn: str, arg: str, value: Any, dtype: DType) -> DTypeError:
     """A number that ``dtype`` would hold as an infinity: an error, never a silent inf."""
     largest = float(ml_dtypes.finfo(dtype.numpy).max)
     return DTypeError(
-        f"{fn}: argument '{arg}' holds {float(value):g}, beyond {dtype.name}'s range (largest magnitude "
-        f"{largest:g}): it would become an infinity; give a value within the range, or an infinity itself "
+        f"{fn}: argument '{arg}' holds {float(value):.9g}, beyond {dtype.name}'s range (largest magnitude "
+        f"{largest:.9g}): it would become an infinity; give a value within the range, or an infinity itself "
         "(float('inf'), -np.inf) where that is what is meant"
     )
 
@@ -164,7 +191,7 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
         return value
     if type(value) in FLOAT_SCALARS and like.type.dtype is dtypes.float32:
         # the common ``x * 1.5``: the very array of the path below, made in one step, for the constant alone
-        if abs(value) >= _FLOAT32_OVERFLOW and not math.isinf(value):
+        if value.__class__ is float and abs(value) >= _FLOAT32_OVERFLOW and not math.isinf(value):
             raise _too_large(fn, arg, value, dtypes.float32)
         array = np.array(value, np.float32, ndmin=rank or 0)
     else:
