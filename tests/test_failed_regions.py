@@ -133,3 +133,41 @@ def test_an_input_declared_in_a_failed_block_is_removed_with_it():
     net.output("stepped", x + step)
     out = net.run({"x": np.zeros((2, 3), np.float32), "step": np.ones(3, np.float32)})
     np.testing.assert_array_equal(out["stepped"], np.ones((2, 3), np.float32))
+
+
+def test_a_tensor_of_an_undone_region_is_refused_where_it_is_used():
+    net, x = start()
+    with pytest.raises(NameError):
+        with td.Loop(2) as loop:
+            c = loop.carry(x)
+            tripled = c * 3.0
+            c.update(c + unknown_name())
+    message = ("a tensor made by loop 'loop_0' of network 'n', whose definition failed and was undone (the "
+               "network is as it was before it), is used; make it again")
+    for use in (lambda: tripled + 1.0, lambda: net.output("z", tripled), lambda: td.relu(tripled)):
+        with pytest.raises(td.RegionError) as info:
+            use()
+        assert info.value.message == message
+
+
+def test_parameters_and_outputs_of_an_undone_region():
+    """A module's parameter whose constant a failed region made is made again where it is used next; an
+    output named in the failed block is gone, and the tensor it renamed has an automatic name again."""
+    net, x = start()
+    linear = td.nn.Linear(3, 3)
+    linear.load_state_dict({"weight": np.eye(3, dtype=np.float32), "bias": np.ones(3, np.float32)})
+    doubled = net.outputs["doubled"]
+    t = x * 5.0
+    with pytest.raises(NameError):
+        td.scan(lambda c, row: (linear(c) + row + unknown_name(), c), np.zeros(3, np.float32), x)
+    with pytest.raises(NameError):
+        with td.Loop(2) as loop:
+            c = loop.carry(x)
+            net.output("five", t)
+            c.update(c + unknown_name())
+    assert list(net.outputs) == ["doubled"] and net.outputs["doubled"] is doubled
+    assert not t.user_named and "five" not in net._tensor_names
+    net.output("y", linear(x))
+    linear.load_state_dict({"weight": 2 * np.eye(3, dtype=np.float32), "bias": np.zeros(3, np.float32)})
+    feeds = {"x": np.arange(6, dtype=np.float32).reshape(2, 3)}
+    np.testing.assert_array_equal(net.run(feeds)["y"], 2 * feeds["x"])

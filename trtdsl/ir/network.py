@@ -7,14 +7,14 @@ import importlib
 import os
 import pathlib
 import shutil
-from typing import TYPE_CHECKING, Any, Hashable, Mapping, Protocol, Sequence, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Hashable, Mapping, NoReturn, Protocol, Sequence, TypeVar, overload
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import (
-    ArgumentError, BackendError, DSLError, ShapeError, Where, bad_argument, check_name, constant_hint, shown,
-    user_location,
+    ArgumentError, BackendError, DSLError, RegionError, ShapeError, Where, bad_argument, check_name,
+    constant_hint, shown, user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
 from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape
@@ -442,18 +442,20 @@ class Network:
             raise ArgumentError(f"{op.label()}: input {foreign_tensor(t, self)}")
 
     # -- undoing a failed region ------------------------------------------------------------------------
-    def _mark(self) -> tuple[int, int, int]:
+    def _mark(self) -> tuple[int, int, int, int]:
         """Where the network stands now, for :meth:`_forget_since`."""
-        return len(self.nodes), len(self.regions), len(self.inputs)
+        return len(self.nodes), len(self.regions), len(self.inputs), len(self.outputs)
 
-    def _forget_since(self, mark: tuple[int, int, int]) -> None:
-        """Remove the layers, regions and inputs made since ``mark`` (:meth:`_mark`), with their tensors'
-        names, the outputs marking them and what scopes and definition-time records keep of them: a loop
-        or conditional whose with block failed leaves the network as it was before it, so that the user
-        can fix the block and define it again (in a notebook, say) rather than meet its half-made layers at
-        the next run, or its input names taken."""
-        nodes, regions, inputs = mark
+    def _forget_since(self, mark: tuple[int, int, int, int]) -> None:
+        """Remove the layers, regions, inputs and outputs made since ``mark`` (:meth:`_mark`), with their
+        tensors' names and what scopes and definition-time records keep of them: a loop or conditional
+        whose with block failed leaves the network as it was before it, so that the user can fix the block
+        and define it again (in a notebook, say) rather than meet its half-made layers at the next run, or
+        its names taken. (A tensor made before that an output since named keeps its layer, with a fresh
+        automatic name.)"""
+        nodes, regions, inputs, outputs = mark
         removed, self.nodes[nodes:] = self.nodes[nodes:], []
+        undone = _Undone(self, self.regions[regions:])
         del self.regions[regions:]
         gone: dict[Tensor, None] = {}  # tensors key plain dicts (== builds a layer)
         for name in list(self.inputs)[inputs:]:
@@ -469,9 +471,13 @@ class Network:
                 gone[t] = None
                 if self._tensor_names.get(t.name) is t:
                     del self._tensor_names[t.name]
-        for name in [name for name, t in self.outputs.items() if t in gone]:
-            del self.outputs[name]
+        for name in [name for i, (name, t) in enumerate(self.outputs.items()) if i >= outputs or t in gone]:
+            t = self.outputs.pop(name)
             self.shape_outputs.discard(name)
+            if t not in gone and t.name == name and t.producer is not None:  # named by that output: unnamed
+                del self._tensor_names[name]
+                t._name, t.user_named = self._fresh(t.producer.op.name_hint()), False
+                self._tensor_names[t._name] = t
         for holder in [*self._scopes, *self._records.values()]:
             forget = getattr(holder, "forget", None)
             if forget is not None:
@@ -479,6 +485,8 @@ class Network:
             elif isinstance(holder, dict):
                 for t in gone:
                     holder.pop(t, None)
+        for t in gone:  # a tensor the user still holds fails clearly where it is used
+            t.network = undone
         self._changed(rewired=True)
 
     # -- naming ---------------------------------------------------------------------------------------
@@ -545,6 +553,20 @@ class Network:
         tensor._name = name
         tensor.user_named = True
         self._tensor_names[name] = tensor
+
+
+class _Undone(Network):
+    """The network of the tensors that a loop or conditional whose definition failed made, once they are
+    removed (``Network._forget_since``): whatever reads it raises a RegionError saying so, rather than
+    meeting layers that are gone. Nothing of a network is set on it."""
+
+    def __init__(self, network: Network, regions: list[Region]) -> None:  # no Network.__init__: see above
+        what = f"{regions[0].kind} {regions[0].name!r}" if regions else "a loop or conditional"
+        self._message = (f"a tensor made by {what} of network {network.name!r}, whose definition failed and "
+                         "was undone (the network is as it was before it), is used; make it again")
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise RegionError(self._message)
 
 
 def expect_network(fn: str, network: object) -> Network:

@@ -121,7 +121,7 @@ class Parameter:
         if not isinstance(network, Network):
             raise bad_argument("Parameter.constant", "network", network, "a td.Network")
         node = self._constants.get(network)
-        if node is None:
+        if node is None or node.output.network is not network:  # none yet, or one a failed region undid
             name = self.name or None
             tensor = network.add1(Constant(Weights.of(self.value)), (), name=name)
             assert tensor.producer is not None, "a Constant layer makes its output"
@@ -139,7 +139,8 @@ class Parameter:
     def _set(self, array: Any) -> None:
         self.value = _frozen(array)
         for network, node in list(self._constants.items()):
-            network.replace_op(node, Constant(Weights.of(self.value)))
+            if node.output.network is network:  # not a constant a failed region undid
+                network.replace_op(node, Constant(Weights.of(self.value)))
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:

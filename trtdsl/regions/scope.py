@@ -274,7 +274,7 @@ class RegionBuilder:
         self.ancestors: frozenset[RegionBuilder] = EMPTY
         self.results: list[Tensor] = []
         self.boundary: list[Node] = []
-        self.mark: tuple[int, int, int] | None = None  # where the network stood before the region's layers
+        self.mark: tuple[int, int, int, int] | None = None  # where the network stood before the region
 
     def forget(self, gone: Mapping[Tensor, None], removed: list[Node]) -> None:
         """Drop this open region's references to layers removed from the network: those that a nested
