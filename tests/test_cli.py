@@ -40,6 +40,23 @@ def model(tmp_path):
     return path
 
 
+def test_run_saves_every_output_by_name_and_widens_what_npz_lacks(tmp_path, capsys):
+    """Outputs named like np.savez's own arguments are saved, and bfloat16 ones as float32 (exactly)."""
+    path = tmp_path / "names.py"
+    path.write_text(MODEL.replace('net.output("y", td.relu(x) * 2.0)', 'net.output("file", x * 2.0)\n'
+                                  '    net.output("allow_pickle", td.cast(x, td.bfloat16))'))
+    saved = tmp_path / "out.npz"
+    np.save(tmp_path / "x.npy", np.array([[1.0, 2.5, -3.0]], np.float32))
+    assert main(["run", str(path), "--input", f"x={tmp_path / 'x.npy'}", "--save", str(saved)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (f"saved 2 outputs to {saved} (allow_pickle as float32, "
+                                                        "which .npz holds)")
+    with np.load(saved) as archive:
+        assert sorted(archive.files) == ["allow_pickle", "file"]
+        assert archive["allow_pickle"].dtype == np.float32
+        np.testing.assert_array_equal(archive["allow_pickle"], [[1.0, 2.5, -3.0]])
+        np.testing.assert_array_equal(archive["file"], [[2.0, 5.0, -6.0]])
+
+
 def test_inspect_prints_the_ir(model, capsys):
     assert main(["inspect", str(model), "--no-locations"]) == 0
     out = capsys.readouterr().out

@@ -20,11 +20,15 @@ hidden ``.NAME.*.tmp`` file, removed when the write fails (but not when the proc
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pathlib
 import secrets
 import stat
-from typing import BinaryIO, Callable, Union
+import zipfile
+from typing import BinaryIO, Callable, Mapping, Union
+
+import numpy as np
 
 from trtdsl.errors import ArgumentError, shown
 
@@ -62,6 +66,29 @@ def atomic_write(path: str | os.PathLike[str], data: Data, *, fn: str = "write")
     except OSError as exc:
         raise ArgumentError(f"{fn}: cannot write {str(target)!r}: {exc.strerror or exc}") from None
     return target
+
+
+def npz_bytes(fn: str, arrays: Mapping[str, np.ndarray]) -> bytes:
+    """An ``.npz`` file (a zip of ``.npy`` files, what ``np.load`` reads) holding ``arrays`` by name. Every
+    name is kept (``np.savez(**arrays)`` would take ``file`` or ``allow_pickle`` for its own arguments);
+    a dtype NumPy's format cannot read back (bfloat16, fp8, int4: it reads them as raw bytes) is an
+    ArgumentError naming ``fn``.
+
+    >>> import io, numpy as np
+    >>> data = npz_bytes("save", {"allow_pickle": np.ones(2, np.float32), "file": np.zeros(1)})
+    >>> sorted(np.load(io.BytesIO(data)).files)
+    ['allow_pickle', 'file']
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            if array.dtype.kind == "V":
+                raise ArgumentError(f"{fn}: {name!r} has dtype {array.dtype}, which an .npz file cannot hold "
+                                    "(NumPy would read it back as raw bytes); save to a .safetensors file, or "
+                                    "cast it to float32 first")
+            with archive.open(name + ".npy", "w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def writable(path: object, *, fn: str = "write") -> pathlib.Path:

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from trtdsl._files import atomic_write, writable
+from trtdsl._files import atomic_write, npz_bytes, writable
 from trtdsl._version import __version__
 from trtdsl.errors import DSLError, InputError, Location, entry_point
 from trtdsl.ir.dims import MAX_DIM
@@ -247,9 +247,12 @@ def _cmd_run(args: argparse.Namespace) -> None:
     for key, value in outputs.items():
         print(_summary(key, value))
     if target is not None:
-        # np.savez takes the arrays as keywords, which its stubs check against its allow_pickle flag
-        atomic_write(target, lambda f: np.savez(f, **outputs), fn="trtdsl")  # type: ignore[arg-type]
-        print(f"saved {len(outputs)} outputs to {target}")
+        # the dtypes NumPy's format lacks (bfloat16, fp8, int4: ml_dtypes') are saved widened, exactly
+        widened = [key for key, value in outputs.items() if value.dtype.kind == "V"]
+        saved = {key: value.astype(np.float32) if key in widened else value for key, value in outputs.items()}
+        atomic_write(target, npz_bytes("trtdsl run --save", saved), fn="trtdsl")
+        also = f" ({', '.join(widened)} as float32, which .npz holds)" if widened else ""
+        print(f"saved {len(outputs)} outputs to {target}{also}")
 
 
 def _outputs_file(path: str) -> str:

@@ -156,6 +156,18 @@ def test_checkpoint_files_round_trip_as_npz(tmp_path):
     assert all(np.array_equal(model.state_dict()[k], v) for k, v in state.items())
 
 
+def test_npz_checkpoints_keep_every_name_and_refuse_what_they_cannot_hold(tmp_path):
+    state = {"allow_pickle": np.ones(2, np.float32), "file": np.arange(3), "args": np.float16(1.5)}
+    nn.save(tmp_path / "w.npz", state)
+    loaded = nn.load(tmp_path / "w.npz")
+    assert loaded.keys() == state.keys()
+    assert all(loaded[k].dtype == np.asarray(v).dtype and np.array_equal(loaded[k], v) for k, v in state.items())
+    expect_error(td.ArgumentError, "save: 'w' has dtype bfloat16, which an .npz file cannot hold (NumPy would "
+                 "read it back as raw bytes); save to a .safetensors file, or cast it to float32 first",
+                 lambda: nn.save(tmp_path / "b.npz", {"w": np.zeros(2, td.bfloat16.numpy)}))
+    assert not (tmp_path / "b.npz").exists()
+
+
 def test_checkpoint_files_round_trip_as_safetensors(tmp_path):
     pytest.importorskip("safetensors")
     state = random_state(nn.Sequential(Encoder(), nn.BatchNorm2d(2)), 3)

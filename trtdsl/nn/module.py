@@ -30,7 +30,6 @@ array([20., 30.], dtype=float32)
 
 from __future__ import annotations
 
-import io
 import os
 import weakref
 import zipfile
@@ -369,7 +368,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 def save(path: str | os.PathLike[str], state_dict: Mapping[str, Any]) -> None:
     """Write ``state_dict`` (name -> array, e.g. ``module.state_dict()``) to ``path``, a ``.safetensors``
     or ``.npz`` file, atomically (see :func:`load` for the formats)."""
-    from trtdsl._files import atomic_write
+    from trtdsl._files import atomic_write, npz_bytes
 
     suffix = _format("save", path)
     if not isinstance(state_dict, Mapping) or not all(isinstance(k, str) for k in state_dict):
@@ -381,10 +380,7 @@ def save(path: str | os.PathLike[str], state_dict: Mapping[str, Any]) -> None:
             raise bad_argument("save", f"state_dict[{name!r}]", value, "an array")
         arrays[name] = np.asarray(array, order="C")  # np.ascontiguousarray would make 0-d arrays 1-d
     if suffix == ".npz":
-        buffer = io.BytesIO()
-        savez: Any = np.savez  # numpy's stubs take **arrays for its allow_pickle keyword
-        savez(buffer, **arrays)
-        data = buffer.getvalue()
+        data = npz_bytes("save", arrays)
     else:
         data = _safetensors("save").save(arrays)
     atomic_write(path, data, fn="save")
