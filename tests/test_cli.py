@@ -57,6 +57,18 @@ def test_run_saves_every_output_by_name_and_widens_what_npz_lacks(tmp_path, caps
         np.testing.assert_array_equal(archive["file"], [[2.0, 5.0, -6.0]])
 
 
+def test_dims_and_inputs_that_disagree_or_repeat_are_errors(model, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.ones((2, 3), np.float32))
+    given = f"x={tmp_path / 'x.npy'}"
+    assert main(["run", str(model), "--input", given, "--dim", "batch=3"]) == 1
+    assert capsys.readouterr().err == (f"trtdsl run: error: --dim batch=3 but input x from {tmp_path / 'x.npy'} "
+                                       "has batch=2 (its dim 0); give one size\n")
+    assert main(["run", str(model), "--dim", "batch=2", "--dim", "batch=3"]) == 1
+    assert capsys.readouterr().err == ("trtdsl run: error: --dim gives batch twice (batch=2 and batch=3); give "
+                                       "it once\n")
+    assert main(["run", str(model), "--input", given, "--dim", "batch=2"]) == 0
+
+
 def test_inspect_prints_the_ir(model, capsys):
     assert main(["inspect", str(model), "--no-locations"]) == 0
     out = capsys.readouterr().out

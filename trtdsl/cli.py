@@ -22,7 +22,7 @@ import numpy as np
 from trtdsl._files import atomic_write, npz_bytes, writable
 from trtdsl._version import __version__
 from trtdsl.errors import DSLError, InputError, Location, entry_point
-from trtdsl.ir.dims import MAX_DIM
+from trtdsl.ir.dims import MAX_DIM, Dim
 from trtdsl.ir.network import Network
 
 
@@ -149,6 +149,8 @@ def _parse_pairs(items: Sequence[str], what: str, form: str) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"trtdsl: {what} {item!r} must look like {form}")
+        if key in pairs:
+            raise InputError(f"trtdsl: {what} gives {key} twice ({key}={pairs[key]} and {item}); give it once")
         pairs[key] = value
     return pairs
 
@@ -235,6 +237,12 @@ def _feeds(args: argparse.Namespace, network: Network) -> dict[str, np.ndarray]:
     given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
     for key, path in given.items():
         feeds[key] = _load_array(key, path)
+        tensor = network.inputs.get(key)
+        for axis, d in enumerate(tensor.shape if tensor is not None else ()):
+            size = sizes.get(str(d)) if isinstance(d, Dim) and d.is_symbol else None
+            if size is not None and axis < feeds[key].ndim and feeds[key].shape[axis] != size:
+                raise InputError(f"trtdsl: --dim {d}={size} but input {key} from {path} has {d}="
+                                 f"{feeds[key].shape[axis]} (its dim {axis}); give one size")
     print(_inputs_line(network, feeds, given, args.seed))
     return feeds
 
