@@ -144,7 +144,7 @@ def _required_parameters(fn: Any) -> list[str]:
 
 
 def _parse_pairs(items: Sequence[str], what: str, form: str) -> dict[str, str]:
-    pairs = {}
+    pairs: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
