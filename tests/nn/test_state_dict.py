@@ -246,3 +246,38 @@ def test_replace_op_keeps_the_layer_kind_and_its_output_types():
     net.output("y", c + relu)
     net.replace_op(c.producer, td.ops.Constant(Weights.of(np.float32([1, 2]))))
     assert net.run({"x": np.float32([-1, 1])})["y"].tolist() == [1, 3]
+
+
+def test_a_module_list_registers_its_modules_and_a_plain_list_is_refused():
+    class Stack(nn.Module):
+        def __init__(self, layers):
+            super().__init__()
+            self.layers = layers
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+    stack = Stack(nn.ModuleList(nn.Linear(2, 2) for _ in range(2)))
+    assert list(stack.state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    stack.layers.append(nn.Linear(2, 2))
+    assert len(stack.layers) == 3 and stack.layers[-1].weight.name == "layers.2.weight"
+    expect_error(td.ArgumentError, "Stack: attribute 'layers' is a list of modules, whose parameters the module "
+                 "would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or td.nn.Sequential)",
+                 lambda: Stack([nn.Linear(2, 2)]))
+
+
+def test_modules_without_a_common_parent_share_a_network():
+    """Two modules that no parent names apart both have a 'weight': the second's constants get free names,
+    and loading each module's weights changes its own."""
+    net = td.Network("pair")
+    x = net.input("x", td.float32, ("b", 2))
+    first, second = nn.Linear(2, 2), nn.Linear(2, 2)
+    net.output("y", second(first(x)))
+    names = [n.name for n in net.nodes if n.op.kind == "Constant"]
+    assert names == ["weight", "bias", "weight_1", "bias_1"]
+    first.load_state_dict({"weight": 2 * np.eye(2, dtype=np.float32), "bias": np.zeros(2, np.float32)})
+    second.load_state_dict({"weight": 3 * np.eye(2, dtype=np.float32), "bias": np.ones(2, np.float32)})
+    feeds = {"x": np.array([[1.0, -2.0]], np.float32)}
+    np.testing.assert_array_equal(net.run(feeds)["y"], 6 * feeds["x"] + 1)

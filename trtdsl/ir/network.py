@@ -507,6 +507,24 @@ class Network:
         self._claim(self._node_names, name, f"{op.label()}: a layer")
         return name
 
+    def unused_name(self, name: str) -> str:
+        """``name`` if no layer or tensor of the network has it, else ``name_1``, ``name_2``, ... (the first
+        free one), for a layer named after something that may occur twice.
+
+        >>> import trtdsl as td
+        >>> net = td.Network("n")
+        >>> net.unused_name("w"), net.unused_name("x")
+        ('w', 'x')
+        >>> _ = net.input("x", td.float32, (1,))
+        >>> net.unused_name("x")
+        'x_1'
+        """
+        found, n = name, 0
+        while found in self._node_names or found in self._tensor_names:
+            n += 1
+            found = f"{name}_{n}"
+        return found
+
     def _fresh(self, hint: str) -> str:
         n = self._counters.get(hint, 0)
         name = f"{hint}_{n}"

@@ -14,7 +14,8 @@ the ONNX initializers and the TensorRT weights carry the checkpoint's names.
 """
 
 from trtdsl.nn.layers import (
-    BatchNorm2d, Conv2d, ConvTranspose2d, Embedding, GroupNorm, LayerNorm, Linear, RMSNorm, Sequential,
+    BatchNorm2d, Conv2d, ConvTranspose2d, Embedding, GroupNorm, LayerNorm, Linear, ModuleList, RMSNorm,
+    Sequential,
 )
 from trtdsl.nn.module import IncompatibleKeys, Module, Parameter, load, save
 from trtdsl.nn.transformer import (
@@ -23,6 +24,7 @@ from trtdsl.nn.transformer import (
 
 __all__ = [
     "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Embedding", "GroupNorm", "IncompatibleKeys", "LayerNorm",
-    "Linear", "MLP", "Module", "MultiHeadAttention", "Parameter", "RMSNorm", "Sequential", "SwiGLU",
+    "Linear", "MLP", "Module", "ModuleList", "MultiHeadAttention", "Parameter", "RMSNorm", "Sequential",
+    "SwiGLU",
     "TransformerBlock", "load", "save", "scaled_dot_product_attention",
 ]

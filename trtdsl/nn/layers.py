@@ -23,7 +23,7 @@ mean, unit running variance) and as zeros where PyTorch draws random ones: load 
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -453,21 +453,28 @@ class Embedding(Module):
         return gather(self.weight.constant(network), ids, axis=0)
 
 
-class Sequential(Module):
-    """Modules applied in order, named ``"0"``, ``"1"``, ... (``torch.nn.Sequential``); indexable.
+class ModuleList(Module):
+    """Modules held in order, named ``"0"``, ``"1"``, ... (``torch.nn.ModuleList``): their parameters are
+    the parent's (in its ``state_dict``, named ``layers.0.weight``, ...), where a plain list of modules
+    would hide them. Indexable, iterable and grown with :meth:`append`; call its modules, not the list.
 
     >>> import trtdsl as td
-    >>> model = td.nn.Sequential(td.nn.Linear(2, 3), td.nn.Linear(3, 1))
-    >>> len(model), model[1].weight.name
-    (2, '1.weight')
+    >>> layers = td.nn.ModuleList(td.nn.Linear(2, 2) for _ in range(3))
+    >>> len(layers), layers[-1].weight.name
+    (3, '2.weight')
     """
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
-        for i, m in enumerate(modules):
-            if not isinstance(m, Module):
-                raise bad_argument("Sequential", f"modules[{i}]", m, "a td.nn.Module")
-            setattr(self, str(i), m)
+        for m in modules:
+            self.append(m)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end, named by its position; returns the list."""
+        if not isinstance(module, Module):
+            raise bad_argument(type(self).__name__, f"modules[{len(self)}]", module, "a td.nn.Module")
+        setattr(self, str(len(self)), module)
+        return self
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -478,8 +485,21 @@ class Sequential(Module):
     def __getitem__(self, index: int) -> Module:
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
                 or not -len(self) <= index < len(self):
-            raise bad_argument("Sequential", "index", index, f"an int in [-{len(self)}, {len(self)})")
+            raise bad_argument(type(self).__name__, "index", index, f"an int in [-{len(self)}, {len(self)})")
         return list(self._modules.values())[index]
+
+
+class Sequential(ModuleList):
+    """Modules applied in order, named ``"0"``, ``"1"``, ... (``torch.nn.Sequential``); indexable.
+
+    >>> import trtdsl as td
+    >>> model = td.nn.Sequential(td.nn.Linear(2, 3), td.nn.Linear(3, 1))
+    >>> len(model), model[1].weight.name
+    (2, '1.weight')
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
         for m in self._modules.values():

@@ -121,7 +121,9 @@ class Parameter:
             raise bad_argument("Parameter.constant", "network", network, "a td.Network")
         node = self._constants.get(network)
         if node is None or node.output.network is not network:  # none yet, or one a failed region undid
-            name = self.name or None
+            # a parameter's path, or a variant of it where another module's parameter has it already (two
+            # modules that no parent names apart: both have a 'weight')
+            name = network.unused_name(self.name) if self.name else None
             tensor = network.add1(Constant(Weights.of(self.value)), (), name=name)
             assert tensor.producer is not None, "a Constant layer makes its output"
             self._constants[network] = tensor.producer
@@ -196,6 +198,10 @@ class Module:
         elif isinstance(value, Module):
             self._modules[name] = value
             value._set_prefix(f"{self._prefix}{name}.")
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
+            raise ArgumentError(f"{type(self).__name__}: attribute {name!r} is a {type(value).__name__} of "
+                                "modules, whose parameters the module would not hold (state_dict, loading, "
+                                "names); use td.nn.ModuleList([...]) (or td.nn.Sequential)")
         object.__setattr__(self, name, value)
 
     def _set_prefix(self, prefix: str) -> None:
