@@ -108,6 +108,20 @@ def test_a_function_backend_and_a_divergence_in_a_region():
     assert str(found).startswith("first divergence: loop 'loop_0'; its inputs agree, its outputs differ")
 
 
+def test_a_formula_of_the_outputs_cannot_be_bisected():
+    """A function that computes the network's outputs itself gives no value for the layers bisection
+    probes: an error saying so, not a divergence reported at the first layer."""
+    net = td.Network("f")
+    x = net.input("x", td.float32, (3,))
+    net.output("y", td.relu(x) * 2.0 + 1.0)
+
+    def formula(network, feeds):
+        return {"y": np.maximum(feeds["x"], 0) * 2 + 1.5}
+
+    with pytest.raises(td.ArgumentError, match="bisecting needs backends that run the network they are given"):
+        first_divergence(net, {"x": np.ones(3, np.float32)}, backends=("reference", formula))
+
+
 def test_invalid_calls():
     expect_error(
         ArgumentError,

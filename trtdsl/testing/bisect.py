@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
-from trtdsl.errors import bad_argument
+from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.region import Region
@@ -102,6 +102,14 @@ def first_divergence(
         if last not in checks:
             view = _probing(network, _frontier(network, steps, last))
             outs = [results_of(name, run, view, inputs) for name, run in runners]
+            for name, results in zip(names, outs):
+                missing = [t for t in view.outputs if t not in results]
+                if missing and last < len(steps) - 1:  # the probes: a run of the network it is given
+                    raise ArgumentError(
+                        f"first_divergence: backend {name} gave no value for the layer outputs it is asked "
+                        f"to compute ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}); "
+                        "bisecting needs backends that run the network they are given (a backend name, or "
+                        "a function of (network, inputs) such as a runner), not a formula of the outputs")
             reports = compare_outputs(view, outs[0], [outs[1]], names, rtol, atol)
             checks[last] = {view.outputs[r.name]: r for r in reports}
         return checks[last]
