@@ -253,6 +253,28 @@ def test_attention_masks_add_or_select(seed):
     close(run(attn, x, mask=keep), attention(x, x, p, 2, mask=np.where(keep, 0, -np.inf)))
 
 
+@pytest.mark.parametrize("rank", [3, 4])
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_query_whose_keys_are_all_masked_attends_nothing_on_every_path(rank, causal):
+    """0 for a fully masked query, whether the attention layer computes it (4-D, no causal with a mask) or
+    the written-out products and softmax (other ranks, or a mask with causal)."""
+    shape = (1, 2, 4, 8)[-rank:]
+    mask = np.ones(shape[:-1] + (4,), bool)
+    mask[..., 1, :] = False
+    net = td.Network("masked")
+    q = net.input("q", td.float32, shape)
+    net.output("y", nn.scaled_dot_product_attention(q, q, q, mask=mask, causal=causal))
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    y = net.run({"q": x})["y"]
+    np.testing.assert_array_equal(y[..., 1, :], 0)
+    scores = np.where(mask & (np.tril(np.ones((4, 4), bool)) if causal else mask), x @ np.swapaxes(x, -1, -2)
+                      / np.sqrt(8), -np.inf)
+    keep = [0, 2, 3]
+    weights = np.exp(scores[..., keep, :] - scores[..., keep, :].max(-1, keepdims=True))
+    np.testing.assert_allclose(y[..., keep, :], (weights / weights.sum(-1, keepdims=True)) @ x, rtol=1e-5,
+                               atol=1e-6)
+
+
 @given(seeds, sizes, sizes, st.sampled_from(["gelu", "gelu_tanh", "relu", "silu"]))
 def test_mlp_is_two_linears_around_the_activation(seed, dim, hidden, activation):
     mlp = nn.MLP(dim, hidden, activation=activation)

@@ -29,6 +29,7 @@ from trtdsl.layers.attention import attention
 from trtdsl.layers.elementwise import add, multiply
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.neural import merge_heads, silu, split_heads
+from trtdsl.layers.reduce import reduce
 from trtdsl.layers.select import where
 from trtdsl.layers.softmax import softmax
 from trtdsl.layers.squeeze import unsqueeze
@@ -48,10 +49,10 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
 
     With 4-D ``(B, N, S, D)`` inputs (as :class:`MultiHeadAttention` makes them) this is TensorRT's
     attention layer, :func:`trtdsl.attention`, on ``q * scale`` (the layer has no scale of its own), with
-    ``causal`` as its UPPER_LEFT mask and the mask brought to rank 4 with leading 1s; then a query whose
-    keys are all masked gets 0, as the layer gives it. Other ranks, and a mask together with ``causal``
-    (which the layer does not take), are written out as matrix products and a softmax (then ``causal``
-    needs static Sq and Sk).
+    ``causal`` as its UPPER_LEFT mask and the mask brought to rank 4 with leading 1s. Other ranks, and a
+    mask together with ``causal`` (which the layer does not take), are written out as matrix products and
+    a softmax (then ``causal`` needs static Sq and Sk). Either way a query whose keys are all masked gets
+    0, as the layer gives it (PyTorch's softmax gives NaN there).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("sdpa")
@@ -88,13 +89,16 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
                              f"{scores.type.shape_text} (give a mask instead)")
         allowed = np.tril(np.ones((sq, sk), bool)).reshape((1,) * (scores.ndim - 2) + (sq, sk))
         scores = where(allowed, scores, -np.inf)
-    if mask is not None:
-        if isinstance(mask, Tensor):
-            is_bool = mask.dtype is dtypes.bool_
-        else:
-            is_bool = array_of(fn, "mask", mask).dtype == bool
-        scores = where(mask, scores, -np.inf) if is_bool else add(scores, mask)
-    return matmul(softmax(scores, -1), v)
+    if mask is None:
+        return matmul(softmax(scores, -1), v)
+    if isinstance(mask, Tensor):
+        is_bool = mask.dtype is dtypes.bool_
+    else:
+        is_bool = array_of(fn, "mask", mask).dtype == bool
+    scores = where(mask, scores, -np.inf) if is_bool else add(scores, mask)
+    # a query whose keys are all masked attends nothing: 0, as the attention layer gives it (softmax: NaN)
+    blocked = reduce(scores, "max", -1, keepdims=True) == -np.inf
+    return matmul(where(blocked, 0.0, softmax(scores, -1)), v)
 
 
 def _rank4_mask(fn: str, mask: Any, like: Tensor) -> Tensor:
