@@ -88,6 +88,11 @@ INVALID = [
     ),
     (
         td.ArgumentError,
+        "build: timing_cache: cannot write '/': it is a folder; give a file path",
+        {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "timing_cache": "/"},
+    ),
+    (
+        td.ArgumentError,
         "build: argument 'tf32' is 0; expected True (TensorRT's default: float32 matmuls and convolutions "
         "may use TF32) or False",
         {"profiles": {"batch": (1, 1, 1), "seq": (1, 1, 1)}, "tf32": 0},
@@ -132,7 +137,8 @@ def test_configure_sets_profiles_pools_level_and_flags(version, tmp_path):
     cache.write_bytes(b"cached timings")
     options = build_options(
         net,
-        profiles=[{"batch": (1, 4, 8), "seq": (2, 16, 64)}, {"batch": (16, 16, 16), "seq": (1, 1, 128)}],
+        profiles=[{"batch": (1, 4, 8), "seq": (2, 16, 64)},
+                  {"batch": tuple(np.int64([16, 16, 16])), "seq": (np.int32(1), 1, 128)}],  # NumPy ints too
         workspace=1 << 30,
         memory_pools={"TACTIC_SHARED_MEMORY": 48 << 10},
         optimization_level=5,

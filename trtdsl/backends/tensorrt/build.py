@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO, Union
 import attrs
 import numpy as np
 
+from trtdsl._files import atomic_write, writable
 from trtdsl.backends.tensorrt.api import TensorRT, import_tensorrt
 from trtdsl.errors import ArgumentError, BackendError, bad_argument, shown
 from trtdsl.ir.network import Network
@@ -279,7 +280,8 @@ def build_options(
             "build", "tf32", tf32, "True (TensorRT's default: float32 matmuls and convolutions may use TF32) "
             "or False"
         )
-    cache = os.fspath(timing_cache) if timing_cache is not None else None
+    # read before and written after the build: a path that cannot be written fails now, not after it
+    cache = os.fspath(writable(timing_cache, fn="build: timing_cache")) if timing_cache is not None else None
     names = _refittable(network, refittable)
     if names and refit:
         # NvInfer.h, BuilderFlag::kREFIT_INDIVIDUAL: "This flag cannot be used together with kREFIT or
@@ -357,7 +359,8 @@ def _profile(index: int, profile: Any, dims: list[str], network: Network) -> dic
         ok = (
             isinstance(value, (tuple, list))
             and len(value) == 3
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v >= 0
+                    for v in value)
         )
         if not ok or not value[0] <= value[1] <= value[2]:
             raise bad_argument(
@@ -505,8 +508,6 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         detail = "; ".join(logger.errors[-5:]) or "no error was logged"
         raise BackendError(f"tensorrt: building network {network.name!r} failed: {detail}")
     if checked.timing_cache is not None:
-        from trtdsl._files import atomic_write
-
         cache = bytes(memoryview(config.get_timing_cache().serialize()))
         atomic_write(checked.timing_cache, cache, fn="build")
     return Engine(
