@@ -111,6 +111,12 @@ def test_lower_then_raise_is_the_same_ir(version):
     assert canonical(again) == canonical(net)
 
 
+def test_a_stand_in_without_its_plugin_api_says_how_to_install_it():
+    with pytest.raises(BackendError, match=r"install its plugin API first: "
+                                           r"trtdsl\.backends\.tensorrt\.standin_plugins\.install\(trt\)"):
+        lower(network(), standin.module(VERSIONS[-1]))
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_plugin_layers_and_fields(version):
     trt = install(standin.module(version))

@@ -144,6 +144,13 @@ def lower_plugin(ctx: Any, node: Any, op: PluginV3) -> None:
     """Add the plugin layer of IR node ``node`` (whose op is ``op``) to ``ctx.network``."""
     definition = op.definition
     trt = ctx.trt
+    if not hasattr(trt, "get_plugin_registry"):  # the stand-in's plugin API is installed apart
+        raise BackendError(
+            f"tensorrt: plugin {definition.label} needs the module's plugin registry, which this one lacks; "
+            "for the TensorRT stand-in, install its plugin API first: "
+            "trtdsl.backends.tensorrt.standin_plugins.install(trt)",
+            location=node.location,
+        )
     registry = trt.get_plugin_registry()
     creator = registry.get_creator(op.name, op.version, op.namespace)
     if creator is None and not definition.registry:
