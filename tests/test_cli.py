@@ -152,7 +152,7 @@ def invalid_calls(tmp_path):
             lambda: load_network(str(empty)),
         ),
         (f"{empty} defines no 'nope'", lambda: load_network(f"{empty}:nope")),
-        (f"{empty}:x is a int, not a trtdsl Network", lambda: load_network(f"{empty}:x")),
+        (f"{empty}:x is an int, not a trtdsl Network", lambda: load_network(f"{empty}:x")),
         (
             f"{needs}:build_network takes arguments (width, depth); name a Network or a function called "
             "without arguments",

@@ -71,7 +71,9 @@ def load_network(spec: str) -> Network:
             )
         candidate = _call(shown, candidate)
     if not isinstance(candidate, Network):
-        raise InputError(f"trtdsl: {shown} is a {type(candidate).__name__}, not a trtdsl Network")
+        kind = type(candidate).__name__
+        raise InputError(f"trtdsl: {shown} is {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}, not a trtdsl "
+                         "Network")
     return candidate
 
 
