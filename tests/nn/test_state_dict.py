@@ -166,6 +166,8 @@ def test_npz_checkpoints_keep_every_name_and_refuse_what_they_cannot_hold(tmp_pa
                  "read it back as raw bytes); save to a .safetensors file, or cast it to float32 first",
                  lambda: nn.save(tmp_path / "b.npz", {"w": np.zeros(2, td.bfloat16.numpy)}))
     assert not (tmp_path / "b.npz").exists()
+    expect_error(td.ArgumentError, "save: argument 'state_dict['w']' is array([0.+1.j]); expected an array of "
+                 "real numbers", lambda: nn.save(tmp_path / "c.npz", {"w": np.array([1j])}))
 
 
 def test_checkpoint_files_round_trip_as_safetensors(tmp_path):

@@ -382,8 +382,8 @@ def save(path: str | os.PathLike[str], state_dict: Mapping[str, Any]) -> None:
     arrays = {}
     for name, value in state_dict.items():
         array = _as_array(value)
-        if array is None:
-            raise bad_argument("save", f"state_dict[{name!r}]", value, "an array")
+        if array is None or array.dtype.kind == "c":
+            raise bad_argument("save", f"state_dict[{name!r}]", value, "an array of real numbers")
         arrays[name] = np.asarray(array, order="C")  # np.ascontiguousarray would make 0-d arrays 1-d
     if suffix == ".npz":
         data = npz_bytes("save", arrays)
