@@ -209,10 +209,11 @@ def _cmd_fuzz(args: argparse.Namespace) -> None:
         if missing is not None:
             raise InputError(f"trtdsl: backend {name!r} cannot run here: {missing}; choose another "
                              f"(available: {', '.join(n for n, e in BACKENDS.items() if e.missing() is None)})")
-    ops = args.ops.split(",") if args.ops else list(OPS)
+    ops = args.ops.split(",") if args.ops is not None else list(OPS)
     unknown = [o for o in ops if o not in OPS]
     if unknown:
-        raise InputError(f"trtdsl: --ops names {unknown[0]!r}; expected some of {','.join(OPS)}")
+        raise InputError(f"trtdsl: --ops names {unknown[0]!r}; expected some of {','.join(OPS)} (leave "
+                         "--ops out for all of them)")
     writable(args.output, fn="trtdsl")
     count = args.count if args.count is not None or args.time is not None else 200
     strategy = networks(ops=ops, max_layers=args.max_layers)
@@ -492,7 +493,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=_cmd_fuzz, network="")
     p.add_argument("backends", nargs=2, metavar="BACKEND", help="the two backends to compare")
     p.add_argument("--count", type=_positive, help="stop after this many networks (default 200)")
-    p.add_argument("--time", type=_positive, metavar="SECONDS", help="stop after this many seconds")
+    p.add_argument("--time", type=_positive_seconds, metavar="SECONDS", help="stop after this many seconds")
     p.add_argument("--seed", type=int, default=0, help="seed of the drawn networks (default 0)")
     p.add_argument("--ops", help="comma-separated layer kinds to draw (default: all of trtdsl.testing.networks.OPS)")
     p.add_argument("--max-layers", type=_positive, default=8, help="layers per network at most (default 8)")
@@ -509,6 +510,16 @@ def _positive(text: str) -> int:
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not an int > 0")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
     return value
 
 
