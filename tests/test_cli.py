@@ -69,6 +69,30 @@ def test_dims_and_inputs_that_disagree_or_repeat_are_errors(model, tmp_path, cap
     assert main(["run", str(model), "--input", given, "--dim", "batch=2"]) == 0
 
 
+def test_import_of_a_model_with_plugins_reads_their_definitions_from_a_file(tmp_path):
+    plugins = tmp_path / "plugins.py"
+    plugins.write_text(
+        "import numpy as np\nimport trtdsl as td\n\n"
+        "@td.plugin('clitest::positives')\nclass Positives:\n"
+        "    def shape(self, x):\n        return td.TensorType(x.dtype, (td.data_dependent_dim(x.shape[0]),))\n"
+        "    def reference(self, x):\n        return x[x > 0]\n\n"
+        "def build_network():\n    net = td.Network('p')\n"
+        "    net.output('y', Positives()(net.input('x', td.float32, (4,))))\n    return net\n")
+    model = tmp_path / "p.onnx"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+
+    def cli(*argv):  # a fresh process, which knows only the plugins it is given
+        return subprocess.run([sys.executable, "-m", "trtdsl", *argv], capture_output=True, text=True, env=env,
+                              timeout=120, check=False)
+
+    assert cli("export", str(plugins), "-o", str(model)).returncode == 0
+    done = cli("import", str(model))
+    assert done.returncode == 1
+    assert done.stderr.endswith("(for the command line: --plugins FILE.py, a file defining it)\n")
+    done = cli("import", str(model), "--plugins", str(plugins), "--run")
+    assert done.returncode == 0 and "y: float32[" in done.stdout, done.stderr
+
+
 def test_inspect_prints_the_ir(model, capsys):
     assert main(["inspect", str(model), "--no-locations"]) == 0
     out = capsys.readouterr().out

@@ -315,7 +315,17 @@ def _cmd_import(args: argparse.Namespace) -> None:
 
     if args.draw:
         writable(args.draw, fn="trtdsl")
-    network = from_onnx(args.network)
+    for path in args.plugins:  # their @td.plugin definitions register the model's custom ops
+        if not (os.path.isfile(path) and path.endswith(".py")):
+            raise InputError(f"trtdsl: --plugins {path!r} is not a Python file defining plugins")
+        _run_file(path)
+    try:
+        network = from_onnx(args.network)
+    except DSLError as e:
+        if "@td.plugin" in e.message and not args.plugins:
+            raise InputError(f"{e.message} (for the command line: --plugins FILE.py, a file defining it)",
+                             location=e.location) from None
+        raise
     if not (args.draw or args.run or args.compare) or args.print:
         print(network.format(locations=not args.no_locations))
     if args.draw:
@@ -452,6 +462,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("network", metavar="model", help="FILE.onnx (external data is read from its folder)")
     p.set_defaults(fn=_cmd_import)
     p.add_argument("--print", action="store_true", help="print the IR also with --draw, --run or --compare")
+    p.add_argument("--plugins", action="append", default=[], metavar="FILE.py",
+                   help="a Python file defining the plugins of the model's custom ops (td.plugin), run first")
     p.add_argument("--no-locations", action="store_true", help="leave out the # model: node comments")
     p.add_argument("--draw", metavar="FILE", help="draw the network (.dot, or .svg/.png/.pdf with Graphviz)")
     p.add_argument("--run", action="store_true", help="run the network and summarise the outputs")
@@ -552,7 +564,7 @@ def _error_text(exc: DSLError | OSError, spec: str) -> str:
     message = exc.message.removeprefix("trtdsl: ")  # the command's name is printed already
     if exc.location is not None:
         message = f"{exc.location}: {message}"
-    elif message == exc.message:
+    elif message == exc.message and not message.startswith(f"{_split_spec(spec)[0]}: "):
         message = f"{_split_spec(spec)[0]}: {message}"
     return f"{message}\n{exc.context}" if exc.context else message
 

@@ -142,6 +142,21 @@ def test_data_dependent_sizes_are_extra_outputs_of_the_node():
     assert len(node.output) == 2 and node.output[0] == "y"
 
 
+def test_a_plugin_with_data_dependent_sizes_imports_back_with_them():
+    """The import makes the node's size outputs from the plugin's outputs' run-time dims, so that a model
+    using them (here as a graph output) reads them back."""
+    net = td.Network("dd")
+    net.output("y", Above()(net.input("x", td.float32, (5,))) * 2.0)
+    model = net.to_onnx()
+    plugin = model.graph.node[0]
+    model.graph.output.append(helper.make_tensor_value_info(plugin.output[1], onnx.TensorProto.INT32, []))
+    again = td.from_onnx(model)
+    feeds = {"x": np.array([3, -1, 0, 4, 2], np.float32)}
+    got, want = again.run(feeds), net.run(feeds)
+    np.testing.assert_array_equal(got["y"], want["y"])
+    assert got[plugin.output[1]] == len(want["y"])
+
+
 def test_onnxruntime_reports_the_plugin_as_a_missing_kernel():
     net = td.Network("ort")
     net.output("y", Above()(net.input("x", td.float32, (5,)), name="above"))  # the plugin layer

@@ -38,10 +38,15 @@ import numpy as np
 import onnx
 from onnx import AttributeProto, helper, numpy_helper
 
+from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.errors import DSLError
+from trtdsl.ir.dims import Dim
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.shuffle import reshape
 from trtdsl.plugins.attributes import AttrType
 from trtdsl.plugins.definition import PluginDefinition, PluginV3, lookup
 
@@ -114,11 +119,31 @@ def import_plugin(ctx: ImportContext) -> list[Tensor]:
         if isinstance(value, np.ndarray):
             value = value if kind.array else value.reshape(-1)[0]
         fields[a.name] = value
+    inputs = [ctx.optional(i) for i in range(ctx.num_inputs)]
     try:
-        result = definition.cls(**fields)(*[ctx.optional(i) for i in range(ctx.num_inputs)])
+        result = definition.cls(**fields)(*inputs)
     except DSLError as e:
         raise ctx.wrap(e) from None
-    return [result] if isinstance(result, Tensor) else list(result)
+    outputs = [result] if isinstance(result, Tensor) else list(result)
+    return outputs + _sizes(ctx, outputs, inputs, ctx.num_outputs - len(outputs))
+
+
+def _sizes(ctx: ImportContext, outputs: list[Tensor], inputs: list[Tensor | None], count: int) -> list[Tensor]:
+    """The node's ``count`` data-dependent size outputs (as the export writes them after the plugin's
+    outputs): 0-D int32 tensors of the outputs' whole dims that no input has, in the order they first
+    occur in the outputs."""
+    if count <= 0:
+        return []
+    known = {s for t in inputs if t is not None for d in t.shape if isinstance(d, Dim) for s in d.symbols()}
+    found: list[Dim] = []
+    for t in outputs:
+        for d in t.shape:
+            if isinstance(d, Dim) and d.is_symbol and not d.symbols() & known and d not in found:
+                found.append(d)
+    if len(found) != count:
+        raise ctx.refuse(f"the node has {count} data-dependent size outputs but the plugin's outputs have "
+                         f"{len(found)} dims known only when it runs")
+    return [cast(reshape(dim_tensor(outputs[0].network, d), ()), dtypes.int32) for d in found]
 
 
 __all__ = ["DOMAIN", "attribute", "import_plugin", "plugin_node"]
