@@ -216,16 +216,16 @@ def bad_argument(op: str, arg: str, value: object, expected: str,
     return cls(f"{op}: argument '{arg}' is {shown(value)}; expected {expected}")
 
 
-def mismatches(what: str, problems: list[str]) -> ArgumentError:
+def mismatches(what: str, problems: list[str], hint: str = "") -> ArgumentError:
     """One ArgumentError listing every problem of a set of named arrays that does not fit, so a user
-    fixes them all at once (a checkpoint, refit weights).
+    fixes them all at once (a checkpoint, refit weights), then ``hint`` (how to fix them) if given.
 
     >>> print(mismatches("load_state_dict: the checkpoint does not fit Linear", ["missing: bias"]).message)
     load_state_dict: the checkpoint does not fit Linear (1 mismatch):
       missing: bias
     """
     count = f"{len(problems)} mismatch{'es' if len(problems) > 1 else ''}"
-    return ArgumentError(f"{what} ({count}):\n  " + "\n  ".join(problems))
+    return ArgumentError(f"{what} ({count}):\n  " + "\n  ".join(problems) + (f"\n{hint}" if hint else ""))
 
 
 def check_name(what: str, name: object) -> None:

@@ -283,3 +283,15 @@ def test_modules_without_a_common_parent_share_a_network():
     second.load_state_dict({"weight": 3 * np.eye(2, dtype=np.float32), "bias": np.ones(2, np.float32)})
     feeds = {"x": np.array([[1.0, -2.0]], np.float32)}
     np.testing.assert_array_equal(net.run(feeds)["y"], 6 * feeds["x"] + 1)
+
+
+def test_big_endian_arrays_load_and_a_data_parallel_checkpoint_is_named():
+    linear = nn.Linear(2, 2)
+    linear.load_state_dict({"weight": np.array([[1, 2], [3, 4]], ">f4"), "bias": np.zeros(2, ">f4")})
+    assert linear.weight.value.dtype == np.float32 and linear.weight.value.tolist() == [[1, 2], [3, 4]]
+    expect_error(td.ArgumentError, "load_state_dict: the checkpoint does not fit Linear (4 mismatches):\n"
+                 "  missing: weight, f32[2, 2]\n  missing: bias, f32[2]\n  unexpected: module.bias\n"
+                 "  unexpected: module.weight\nThe checkpoint's keys start with 'module.' "
+                 "(torch.nn.DataParallel's): load {k.removeprefix('module.'): v for k, v in checkpoint.items()}",
+                 lambda: linear.load_state_dict({"module.weight": np.eye(2, dtype=np.float32),
+                                                 "module.bias": np.zeros(2, np.float32)}))

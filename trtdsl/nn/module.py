@@ -297,8 +297,13 @@ class Module:
                 problems.append(f"wrong dtype: {name} is {array.dtype}; expected {p.dtype.name}")
             else:
                 arrays[name] = array
+        hint = ""
+        if missing and unexpected and all(k.startswith("module.") for k in unexpected) \
+                and set(missing) <= {k.removeprefix("module.") for k in unexpected}:
+            hint = ("The checkpoint's keys start with 'module.' (torch.nn.DataParallel's): load "
+                    "{k.removeprefix('module.'): v for k, v in checkpoint.items()}")
         if problems:
-            raise mismatches(f"{fn}: the checkpoint does not fit {type(self).__name__}", problems)
+            raise mismatches(f"{fn}: the checkpoint does not fit {type(self).__name__}", problems, hint)
         for name, array in arrays.items():
             params[name]._set(array)
         return IncompatibleKeys(tuple(missing), tuple(unexpected))
@@ -312,6 +317,8 @@ def _as_array(value: Any) -> np.ndarray | None:
         array = np.asarray(value)
     except (TypeError, ValueError, RuntimeError):
         return None
+    if not array.dtype.isnative:  # big-endian values (of some .npy files): the same numbers, in this order
+        array = array.astype(array.dtype.newbyteorder("="))
     # strings, objects and dates are no weights; numbers of any width are (a wrong dtype is its own mismatch)
     return None if array.dtype.kind in "OUSVMm" and dtypes.of_array(array) is None else array
 
