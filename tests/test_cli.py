@@ -48,8 +48,9 @@ def test_run_saves_every_output_by_name_and_widens_what_npz_lacks(tmp_path, caps
     saved = tmp_path / "out.npz"
     np.save(tmp_path / "x.npy", np.array([[1.0, 2.5, -3.0]], np.float32))
     assert main(["run", str(path), "--input", f"x={tmp_path / 'x.npy'}", "--save", str(saved)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (f"saved 2 outputs to {saved} (allow_pickle as float32, "
-                                                        "which .npz holds)")
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "allow_pickle: bfloat16[1, 3]  min -3  max 2.5  mean 0.166667"
+    assert out[-1] == f"saved 2 outputs to {saved} (allow_pickle as float32, which .npz holds)"
     with np.load(saved) as archive:
         assert sorted(archive.files) == ["allow_pickle", "file"]
         assert archive["allow_pickle"].dtype == np.float32

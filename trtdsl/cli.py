@@ -182,7 +182,7 @@ def _load_array(name: str, path: str) -> np.ndarray:
 
 
 def _summary(name: str, array: np.ndarray) -> str:
-    if array.size and array.dtype.kind in "fiub":
+    if array.size and array.dtype.kind in "fiubV":  # V: bfloat16, fp8, int4 (ml_dtypes': numbers too)
         values = array.astype(np.float64)
         stats = f"min {np.nanmin(values):.6g}  max {np.nanmax(values):.6g}  mean {np.nanmean(values):.6g}"
     else:
