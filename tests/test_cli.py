@@ -62,11 +62,11 @@ def test_dims_and_inputs_that_disagree_or_repeat_are_errors(model, tmp_path, cap
     np.save(tmp_path / "x.npy", np.ones((2, 3), np.float32))
     given = f"x={tmp_path / 'x.npy'}"
     assert main(["run", str(model), "--input", given, "--dim", "batch=3"]) == 1
-    assert capsys.readouterr().err == (f"trtdsl run: error: --dim batch=3 but input x from {tmp_path / 'x.npy'} "
-                                       "has batch=2 (its dim 0); give one size\n")
+    assert capsys.readouterr().err == (f"trtdsl run: error: --dim batch=3 but input x from "
+                                       f"{tmp_path / 'x.npy'} has batch=2 (its dim 0); give one size\n")
     assert main(["run", str(model), "--dim", "batch=2", "--dim", "batch=3"]) == 1
-    assert capsys.readouterr().err == ("trtdsl run: error: --dim gives batch twice (batch=2 and batch=3); give "
-                                       "it once\n")
+    assert capsys.readouterr().err == ("trtdsl run: error: --dim gives batch twice (batch=2 and batch=3); "
+                                       "give it once\n")
     assert main(["run", str(model), "--input", given, "--dim", "batch=2"]) == 0
 
 
@@ -75,7 +75,8 @@ def test_import_of_a_model_with_plugins_reads_their_definitions_from_a_file(tmp_
     plugins.write_text(
         "import numpy as np\nimport trtdsl as td\n\n"
         "@td.plugin('clitest::positives')\nclass Positives:\n"
-        "    def shape(self, x):\n        return td.TensorType(x.dtype, (td.data_dependent_dim(x.shape[0]),))\n"
+        "    def shape(self, x):\n        return td.TensorType(x.dtype, "
+        "(td.data_dependent_dim(x.shape[0]),))\n"
         "    def reference(self, x):\n        return x[x > 0]\n\n"
         "def build_network():\n    net = td.Network('p')\n"
         "    net.output('y', Positives()(net.input('x', td.float32, (4,))))\n    return net\n")
@@ -83,8 +84,8 @@ def test_import_of_a_model_with_plugins_reads_their_definitions_from_a_file(tmp_
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
 
     def cli(*argv):  # a fresh process, which knows only the plugins it is given
-        return subprocess.run([sys.executable, "-m", "trtdsl", *argv], capture_output=True, text=True, env=env,
-                              timeout=120, check=False)
+        return subprocess.run([sys.executable, "-m", "trtdsl", *argv], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
 
     assert cli("export", str(plugins), "-o", str(model)).returncode == 0
     done = cli("import", str(model))

@@ -210,15 +210,16 @@ ROWS = [
     # what users of NumPy and PyTorch write
     (DSLError, "Tensor %t0 cannot be assigned to (x[...] = v): a network's values are computed once, by "
                "layers; make a new tensor instead: td.where(mask, v, x) to replace some values, "
-               "td.scatter_elements / td.scatter_nd to write at indices, td.concatenate of slices for a range",
+               "td.scatter_elements / td.scatter_nd to write at indices, td.concatenate of slices "
+               "for a range",
      call(lambda a: a.__setitem__(0, 1.0), f32(2))),
-    (DTypeError, "getitem: argument 'key' is Tensor(%greater_0: bool[2]); expected ints, slices or an integer "
-                 "index tensor, not a boolean mask: keep x's shape with td.where(mask, x, 0), or take the "
-                 "selected values as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)",
+    (DTypeError, "getitem: argument 'key' is Tensor(%greater_0: bool[2]); expected ints, slices or an "
+                 "integer index tensor, not a boolean mask: keep x's shape with td.where(mask, x, 0), or "
+                 "take the selected values as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)",
      call(lambda a: a[a > 0], f32(2))),
-    (ArgumentError, "conv: argument 'padding' is 'same'; expected an int, 2 ints, or 2 (pre, post) pairs; for "
-                    "'same' give padding_mode='same_upper' (the extra padding after, as PyTorch pads), for "
-                    "'valid' padding=0",
+    (ArgumentError, "conv: argument 'padding' is 'same'; expected an int, 2 ints, or 2 (pre, post) pairs; "
+                    "for 'same' give padding_mode='same_upper' (the extra padding after, as PyTorch pads), "
+                    "for 'valid' padding=0",
      call(lambda a: td.conv(a, np.ones((1, 1, 3, 3), np.float32), padding="same"), f32(1, 1, 4, 4))),
     (ArgumentError, "scan: argument 'f' takes (c); expected a function of (carry, x)",
      call(lambda a: td.scan(lambda c: (c, c), a, a), f32(2))),

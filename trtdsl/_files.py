@@ -84,8 +84,8 @@ def npz_bytes(fn: str, arrays: Mapping[str, np.ndarray]) -> bytes:
         for name, array in arrays.items():
             if array.dtype.kind == "V":
                 raise ArgumentError(f"{fn}: {name!r} has dtype {array.dtype}, which an .npz file cannot hold "
-                                    "(NumPy would read it back as raw bytes); save to a .safetensors file, or "
-                                    "cast it to float32 first")
+                                    "(NumPy would read it back as raw bytes); save to a .safetensors file, "
+                                    "or cast it to float32 first")
             with archive.open(name + ".npy", "w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()

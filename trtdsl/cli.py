@@ -72,8 +72,8 @@ def load_network(spec: str) -> Network:
         candidate = _call(shown, candidate)
     if not isinstance(candidate, Network):
         kind = type(candidate).__name__
-        raise InputError(f"trtdsl: {shown} is {'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}, not a trtdsl "
-                         "Network")
+        article = "an" if kind[0] in "aeiouAEIOU" else "a"
+        raise InputError(f"trtdsl: {shown} is {article} {kind}, not a trtdsl Network")
     return candidate
 
 
@@ -152,7 +152,8 @@ def _parse_pairs(items: Sequence[str], what: str, form: str) -> dict[str, str]:
         if not sep or not key:
             raise InputError(f"trtdsl: {what} {item!r} must look like {form}")
         if key in pairs:
-            raise InputError(f"trtdsl: {what} gives {key} twice ({key}={pairs[key]} and {item}); give it once")
+            raise InputError(f"trtdsl: {what} gives {key} twice ({key}={pairs[key]} and {item}); give it "
+                             "once")
         pairs[key] = value
     return pairs
 

@@ -258,9 +258,9 @@ ROWS = [
      call(lambda x: td.max_pool(x, 2.0), X)),
     (ArgumentError, "avg_pool: argument 'stride' is (1, 1, 1); expected an int or 2 ints",
      call(lambda x: td.avg_pool(x, 2, (1, 1, 1)), X)),
-    (ArgumentError, "avg_pool: argument 'padding' is 'same'; expected an int, 2 ints, or 2 (pre, post) pairs; "
-                    "for 'same' give padding_mode='same_upper' (the extra padding after, as PyTorch pads), for "
-                    "'valid' padding=0",
+    (ArgumentError, "avg_pool: argument 'padding' is 'same'; expected an int, 2 ints, or 2 (pre, post) "
+                    "pairs; for 'same' give padding_mode='same_upper' (the extra padding after, as PyTorch "
+                    "pads), for 'valid' padding=0",
      call(lambda x: td.avg_pool(x, 2, 1, "same"), X)),
     (ArgumentError, "pool: argument 'padding' is (1, 0); expected 0 with padding_mode 'same_lower', which "
                     "computes the padding",

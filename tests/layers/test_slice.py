@@ -336,9 +336,9 @@ ROWS = [
     (ArgumentError, "%t0[0, %t1]: tensors and arrays are supported only as the whole index (x[idx], a gather on axis "
                     "0); use td.take, td.take_along_axis or td.gather_nd for other gathers",
      call(lambda x, i: x[0, i], (F32, (3, 2)), (td.int32, (2,)))),
-    (DTypeError, "getitem: argument 'key' is array([ True, False]); expected ints, slices or an integer index "
-                 "tensor, not a boolean mask: keep x's shape with td.where(mask, x, 0), or take the selected "
-                 "values as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)",
+    (DTypeError, "getitem: argument 'key' is array([ True, False]); expected ints, slices or an integer "
+                 "index tensor, not a boolean mask: keep x's shape with td.where(mask, x, 0), or take the "
+                 "selected values as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)",
      call(lambda x: x[np.array([True, False])], (F32, (2,)))),
 ]
 

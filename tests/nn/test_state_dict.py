@@ -161,13 +161,14 @@ def test_npz_checkpoints_keep_every_name_and_refuse_what_they_cannot_hold(tmp_pa
     nn.save(tmp_path / "w.npz", state)
     loaded = nn.load(tmp_path / "w.npz")
     assert loaded.keys() == state.keys()
-    assert all(loaded[k].dtype == np.asarray(v).dtype and np.array_equal(loaded[k], v) for k, v in state.items())
-    expect_error(td.ArgumentError, "save: 'w' has dtype bfloat16, which an .npz file cannot hold (NumPy would "
-                 "read it back as raw bytes); save to a .safetensors file, or cast it to float32 first",
+    for k, v in state.items():
+        assert loaded[k].dtype == np.asarray(v).dtype and np.array_equal(loaded[k], v), k
+    expect_error(td.ArgumentError, "save: 'w' has dtype bfloat16, which an .npz file cannot hold (NumPy "
+                 "would read it back as raw bytes); save to a .safetensors file, or cast it to float32 first",
                  lambda: nn.save(tmp_path / "b.npz", {"w": np.zeros(2, td.bfloat16.numpy)}))
     assert not (tmp_path / "b.npz").exists()
-    expect_error(td.ArgumentError, "save: argument 'state_dict['w']' is array([0.+1.j]); expected an array of "
-                 "real numbers", lambda: nn.save(tmp_path / "c.npz", {"w": np.array([1j])}))
+    expect_error(td.ArgumentError, "save: argument 'state_dict['w']' is array([0.+1.j]); expected an array "
+                 "of real numbers", lambda: nn.save(tmp_path / "c.npz", {"w": np.array([1j])}))
 
 
 def test_checkpoint_files_round_trip_as_safetensors(tmp_path):
@@ -262,11 +263,13 @@ def test_a_module_list_registers_its_modules_and_a_plain_list_is_refused():
             return x
 
     stack = Stack(nn.ModuleList(nn.Linear(2, 2) for _ in range(2)))
-    assert list(stack.state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+    assert list(stack.state_dict()) == ["layers.0.weight", "layers.0.bias", "layers.1.weight",
+                                        "layers.1.bias"]
     stack.layers.append(nn.Linear(2, 2))
     assert len(stack.layers) == 3 and stack.layers[-1].weight.name == "layers.2.weight"
-    expect_error(td.ArgumentError, "Stack: attribute 'layers' is a list of modules, whose parameters the module "
-                 "would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or td.nn.Sequential)",
+    expect_error(td.ArgumentError, "Stack: attribute 'layers' is a list of modules, whose parameters the "
+                 "module would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or "
+                 "td.nn.Sequential)",
                  lambda: Stack([nn.Linear(2, 2)]))
 
 
@@ -292,6 +295,7 @@ def test_big_endian_arrays_load_and_a_data_parallel_checkpoint_is_named():
     expect_error(td.ArgumentError, "load_state_dict: the checkpoint does not fit Linear (4 mismatches):\n"
                  "  missing: weight, f32[2, 2]\n  missing: bias, f32[2]\n  unexpected: module.bias\n"
                  "  unexpected: module.weight\nThe checkpoint's keys start with 'module.' "
-                 "(torch.nn.DataParallel's): load {k.removeprefix('module.'): v for k, v in checkpoint.items()}",
+                 "(torch.nn.DataParallel's): load {k.removeprefix('module.'): v for k, v in "
+                 "checkpoint.items()}",
                  lambda: linear.load_state_dict({"module.weight": np.eye(2, dtype=np.float32),
                                                  "module.bias": np.zeros(2, np.float32)}))

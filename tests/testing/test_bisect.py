@@ -118,7 +118,7 @@ def test_a_formula_of_the_outputs_cannot_be_bisected():
     def formula(network, feeds):
         return {"y": np.maximum(feeds["x"], 0) * 2 + 1.5}
 
-    with pytest.raises(td.ArgumentError, match="bisecting needs backends that run the network they are given"):
+    with pytest.raises(td.ArgumentError, match="bisecting needs backends that run the network"):
         first_divergence(net, {"x": np.ones(3, np.float32)}, backends=("reference", formula))
 
 

@@ -85,7 +85,8 @@ def reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: tuple[DimLike,
         from trtdsl.shapes.algebra import never_equal
 
         if never_equal(vin, known):  # two ints that differ, or batch*4 against 15, at every size
-            raise ShapeError(f"{label}: cannot reshape {_text(in_shape)} (volume {vin}) to {dims} (volume {known})"
+            raise ShapeError(f"{label}: cannot reshape {_text(in_shape)} (volume {vin}) to {dims} (volume "
+                             f"{known})"
                              + ("" if isinstance(vin, int) and isinstance(known, int) else
                                 ", at any size of its dims"))
     return tuple(out)

@@ -443,9 +443,10 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         from trtdsl.layers.gather import take
 
         if isinstance(key, Tensor) and key.dtype.is_bool or isinstance(key, np.ndarray) and key.dtype == bool:
-            raise bad_argument("getitem", "key", key, "ints, slices or an integer index tensor, not a boolean "
-                               "mask: keep x's shape with td.where(mask, x, 0), or take the selected values "
-                               "as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)", DTypeError)
+            raise bad_argument("getitem", "key", key, "ints, slices or an integer index tensor, not a "
+                               "boolean mask: keep x's shape with td.where(mask, x, 0), or take the selected "
+                               "values as NumPy's x[mask] does with td.gather_nd(x, td.nonzero(mask).T)",
+                               DTypeError)
         return take(x, key, axis=0)
     items = key if isinstance(key, tuple) else (key,)
     where = f"%{x.name}[{_key_text(items)}]"

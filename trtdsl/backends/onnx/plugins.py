@@ -128,7 +128,8 @@ def import_plugin(ctx: ImportContext) -> list[Tensor]:
     return outputs + _sizes(ctx, outputs, inputs, ctx.num_outputs - len(outputs))
 
 
-def _sizes(ctx: ImportContext, outputs: list[Tensor], inputs: list[Tensor | None], count: int) -> list[Tensor]:
+def _sizes(ctx: ImportContext, outputs: list[Tensor], inputs: list[Tensor | None],
+           count: int) -> list[Tensor]:
     """The node's ``count`` data-dependent size outputs (as the export writes them after the plugin's
     outputs): 0-D int32 tensors of the outputs' whole dims that no input has, in the order they first
     occur in the outputs."""

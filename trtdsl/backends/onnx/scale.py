@@ -42,7 +42,8 @@ def _import_batch_norm(ctx: ImportContext) -> Tensor:
     """Inference batch normalization folded as the parser folds it (onnx-tensorrt
     ``DEFINE_BUILTIN_OP_IMPORTER(BatchNormalization)``): with constant statistics, one Scale layer in
     CHANNEL mode with ``scale = s / sqrt(var + eps)`` and ``shift = b - mean * scale`` computed in
-    float32 (a rank-3 input made 4-D around it); otherwise the same formula with ElementWise layers. ``training_mode=1`` is refused."""
+    float32 (a rank-3 input made 4-D around it); otherwise the same formula with ElementWise layers.
+    ``training_mode=1`` is refused."""
     x = ctx.input(0)
     eps = float(ctx.attr("epsilon", 1e-5))
     ctx.attr("momentum")
