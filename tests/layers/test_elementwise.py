@@ -144,7 +144,8 @@ def test_scalars_and_arrays_promote_to_the_tensor_dtype():
 @pytest.mark.parametrize("dtype, value, shown", [
     (td.float32, 1e40, "1e+40"), (td.float32, -3.5e38, "-3.5e+38"), (td.float16, 70000.0, "70000"),
     (td.float16, np.array([1.0, -1e5], np.float32), "-100000"), (td.float16, np.int32(65520), "65520"),
-    (td.bfloat16, 1e39, "1e+39"), (td.float32, np.array([1e40, 1.0]), "1e+40")])
+    (td.bfloat16, 1e39, "1e+39"), (td.float32, np.array([1e40, 1.0]), "1e+40"),
+    (td.float16, np.arange(40.0) * 2000, "66000")])  # more values than are checked one by one
 def test_a_number_beyond_the_tensors_range_is_an_error_not_an_infinity(dtype, value, shown):
     """A value that the tensor's dtype would round to an infinity is refused at the user's line (the dtype's
     largest magnitude said); an infinity given as such, and the largest finite value, are kept."""
