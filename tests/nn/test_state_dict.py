@@ -223,6 +223,9 @@ def test_module_mistakes_are_argument_errors():
     expect_error(td.ArgumentError, "LayerNorm: x has shape (2, 3); expected its trailing dims to be the "
                                    "normalized_shape (4,)",
                  lambda: nn.LayerNorm(4)(net.input("x", td.float32, (2, 3))))
+    expect_error(td.ArgumentError, "BatchNorm2d: x has shape (1, 3, 8, 8); expected 4 channels (dim 1), this "
+                                   "module's num_features",
+                 lambda: nn.BatchNorm2d(4)(net.input("y", td.float32, (1, 3, 8, 8))))
     expect_error(td.DTypeError, "Linear: argument 'x' is [1.0, 2.0]; expected a trtdsl Tensor; turn an array "
                                 "or a number into one with net.constant(...)",
                  lambda: nn.Linear(2, 2)([1.0, 2.0]))

@@ -268,6 +268,10 @@ class BatchNorm2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         network = network_of("BatchNorm2d", x)
+        channels = x.shape[1] if x.ndim >= 2 else None
+        if x.ndim < 2 or isinstance(channels, int) and channels != self.num_features:
+            raise ArgumentError(f"BatchNorm2d: x has shape {x.type.shape_text}; expected {self.num_features} "
+                                "channels (dim 1), this module's num_features")
         ones = np.ones(self.num_features, self.running_mean.dtype.numpy)
         scale = ones if self.weight is None else self.weight.constant(network)
         shift = ones * 0 if self.bias is None else self.bias.constant(network)
