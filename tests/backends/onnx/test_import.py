@@ -528,6 +528,20 @@ def test_range_to_a_dynamic_dim_with_a_constant_delta(start, delta):
         agrees_with_onnxruntime(m, {"x": np.zeros((n, 4), np.float32)})
 
 
+def test_range_to_a_product_of_dims_keeps_its_dim_expression():
+    """Range(0, 2 * n, 1): a length that cannot be negative, the dim expression n * 2, which other layers'
+    dims match (a Fill of that shape added to a reshape of x)."""
+    nodes = first_dim() + [helper.make_node("Mul", ["n", "two"], ["limit"]),
+                           helper.make_node("Range", ["zero", "limit", "one"], ["r"]),
+                           helper.make_node("Reshape", ["x", "flat"], ["f"]),
+                           helper.make_node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT),
+                           helper.make_node("Add", ["f", "rf"], ["y"])]
+    m = model(nodes, [f32("x", ["n", 2])], [f32("y", ["k"])],
+              [ints("zero", 0), ints("two", 2), ints("one", 1), ints("flat", [-1])])
+    for n in (1, 3):
+        agrees_with_onnxruntime(m, {"x": np.ones((n, 2), np.float32)})
+
+
 def test_range_to_a_dim_expression_that_may_be_negative_is_clamped_when_it_runs():
     """Range(0, n - 3, 1) is empty for n < 3, as in onnxruntime (a dim expression n - 3 would be negative)."""
     nodes = first_dim() + [helper.make_node("Sub", ["n", "three"], ["limit"]),

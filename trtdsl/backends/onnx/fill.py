@@ -17,7 +17,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, TensorProto, onnx_type
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import Dim, static_shape
+from trtdsl.ir.dims import static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
@@ -121,12 +121,12 @@ def _import_range(ctx: ImportContext) -> Tensor:
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
     if not start.dtype.is_float and values[2] is not None:
         # ``torch.arange(x.size(0))``: a positive delta and a start at most 0 known when the network is built,
-        # and a limit that is a number >= 0 or a named dim of the inputs (``Gather(Shape(x), 0)``, not an
-        # expression such as n - 3, which may be negative), make a length that cannot be negative, a dim
-        # expression (x's first dim itself for that export)
+        # and a limit that cannot be negative (a number >= 0, a dim of the inputs such as Gather(Shape(x), 0),
+        # their sums and products; not n - 3), make a length that cannot be negative, a dim expression (x's
+        # first dim itself for that export)
         increment, lower, upper = int(values[2]), _bound(start, values[0]), _bound(limit, values[1])
-        if increment > 0 and isinstance(lower, int) and lower <= 0 and \
-                (isinstance(upper, int) and upper >= 0 or isinstance(upper, Dim) and upper.is_symbol):
+        if increment > 0 and isinstance(lower, int) and lower <= 0 and not isinstance(upper, Tensor) \
+                and _never_negative(upper):
             return arange(lower, upper, increment, dtype=start.dtype, like=start)
     # start, limit or delta computed at run time: the parser reads int32, int64 and float32 and computes
     # the length as max(0 - int64(floor_div(start - limit, delta)), 0), a shape tensor of the Fill layer,
@@ -137,6 +137,14 @@ def _import_range(ctx: ImportContext) -> Tensor:
     quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
     length = maximum(zero - quotient, zero)
     return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), start.dtype)
+
+
+def _never_negative(d: Any) -> bool:
+    """Whether the dim ``d`` is >= 0 at every size of its symbols: an int >= 0, a symbol, and the sums,
+    products, floor quotients and remainders of such (a difference may be negative)."""
+    if isinstance(d, int):
+        return d >= 0
+    return d.is_symbol or d.op in ("+", "*", "//", "%") and all(_never_negative(a) for a in d.args)
 
 
 def _bound(t: Tensor, value: np.ndarray | None) -> Any:
