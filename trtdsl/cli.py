@@ -516,24 +516,19 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
+def _positive(text: str, kind: type[int] | type[float] = int, what: str = "an int") -> Any:
+    """``text`` as a finite ``kind`` > 0, else argparse's error saying it is not ``what`` > 0."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
         value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an int > 0")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} > 0")
     return value
 
 
 def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
-    return value
+    return float(_positive(text, float, "a number of seconds"))
 
 
 def _paragraph(text: str) -> str:

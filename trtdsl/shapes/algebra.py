@@ -135,4 +135,18 @@ def never_equal(a: DimLike, b: DimLike) -> bool:
     return b % coefficient != 0 if coefficient else b != 0
 
 
-__all__ = ["never_equal", "quotient", "same_dim", "simplify"]
+def never_negative(d: DimLike) -> bool:
+    """Whether dim ``d`` is >= 0 at every size of its symbols (sizes >= 0): an int >= 0, a symbol, and the
+    sums, products, floor quotients and remainders of such; a difference may be negative.
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> n = Dim.symbol("n")
+    >>> never_negative(n * 2 + 1), never_negative(n - 3)
+    (True, False)
+    """
+    if isinstance(d, int):
+        return d >= 0
+    return d.is_symbol or d.op in ("+", "*", "//", "%") and all(never_negative(a) for a in d.args)
+
+
+__all__ = ["never_equal", "never_negative", "quotient", "same_dim", "simplify"]

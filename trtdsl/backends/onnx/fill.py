@@ -27,6 +27,7 @@ from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.squeeze import unsqueeze
 from trtdsl.layers.unary import unary
+from trtdsl.shapes.algebra import never_negative
 
 _I64, _F32 = dtypes.int64, dtypes.float32
 
@@ -126,7 +127,7 @@ def _import_range(ctx: ImportContext) -> Tensor:
         # first dim itself for that export)
         increment, lower, upper = int(values[2]), _bound(start, values[0]), _bound(limit, values[1])
         if increment > 0 and isinstance(lower, int) and lower <= 0 and not isinstance(upper, Tensor) \
-                and _never_negative(upper):
+                and never_negative(upper):
             return arange(lower, upper, increment, dtype=start.dtype, like=start)
     # start, limit or delta computed at run time: the parser reads int32, int64 and float32 and computes
     # the length as max(0 - int64(floor_div(start - limit, delta)), 0), a shape tensor of the Fill layer,
@@ -137,14 +138,6 @@ def _import_range(ctx: ImportContext) -> Tensor:
     quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
     length = maximum(zero - quotient, zero)
     return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), start.dtype)
-
-
-def _never_negative(d: Any) -> bool:
-    """Whether the dim ``d`` is >= 0 at every size of its symbols: an int >= 0, a symbol, and the sums,
-    products, floor quotients and remainders of such (a difference may be negative)."""
-    if isinstance(d, int):
-        return d >= 0
-    return d.is_symbol or d.op in ("+", "*", "//", "%") and all(_never_negative(a) for a in d.args)
 
 
 def _bound(t: Tensor, value: np.ndarray | None) -> Any:
