@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import TOLERANCES, arrays, assert_close, call, expect_error, f32, run_layer
 
 import trtdsl as td
+import trtdsl.ir.network as network_module
 from trtdsl.errors import ArgumentError, DTypeError, ShapeError
 from trtdsl.layers import convolution
 from trtdsl.layers._blas import gemm_available
@@ -862,12 +863,14 @@ def test_pointwise_conv_matches_index_formula(data):
     assert_close(build(td.conv, (x, w, b, p)), expected(naive_conv, (x, w, b, p)), rtol=1e-4, atol=1e-4)
 
 
-def test_a_network_infers_a_repeated_convolution_once(monkeypatch):
-    """The network keeps the output types of each convolution it checked, by op and input types: a
-    repeated one (a ResNet's blocks) is not checked again, and anything that differs is."""
+def test_a_repeated_convolution_is_inferred_once(monkeypatch):
+    """The output types of each convolution checked are kept, by op and input types, for every network: a
+    repeated one (a ResNet's blocks, a network defined again) is not checked again, and anything that
+    differs is."""
     inferred = []
     infer = Convolution.infer
     monkeypatch.setattr(Convolution, "infer", lambda op, inputs: inferred.append(op) or infer(op, inputs))
+    monkeypatch.setattr(network_module, "_INFERRED", {})
     w = np.ones((4, 2, 3, 3), np.float32)
     net = td.Network("memo")
     x = net.input("x", td.float32, (1, 2, 8, 8))
@@ -883,7 +886,11 @@ def test_a_network_infers_a_repeated_convolution_once(monkeypatch):
         td.conv(x, foreign, padding=1)
     with pytest.raises(ShapeError, match="kernel"):  # as is a layer whose check fails, every time
         td.conv(x, np.ones((4, 3, 3, 3), np.float32), padding=1)
-    # and another network checks its own layers
-    other = td.Network("fresh")
-    td.conv(other.input("x", td.float32, (1, 2, 8, 8)), w, padding=1)
-    assert len(inferred) == 5
+    assert len(inferred) == 4
+    # another network finds what the first checked, dynamic dims included (a dim is a name, of no network)
+    other = td.Network("again")
+    y = td.conv(other.input("x", td.float32, (1, 2, 8, 8)), w, np.zeros(4, np.float32), padding=1)
+    assert len(inferred) == 4 and y.type == first.type and y.network is other
+    dynamic = [td.conv(n.input("x", td.float32, ("b", 2, "h", 8)), w, padding=1)
+               for n in (td.Network("d1"), td.Network("d2"))]
+    assert len(inferred) == 5 and [str(t.type) for t in dynamic] == ["f32[b,4,h,8]"] * 2

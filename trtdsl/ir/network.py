@@ -86,7 +86,6 @@ class Network:
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
-        self._inferred: dict[tuple[Any, ...], tuple[TensorType, ...]] = {}  # see _add's memo
 
     def __repr__(self) -> str:
         return f"Network({self.name!r}, {len(self.nodes)} layers)"
@@ -276,8 +275,8 @@ class Network:
         ``owned_constant``); inferred otherwise. ``memo``: the op was made by a trtdsl function from checked
         values (ints, tuples of ints, enum members), so that ops equal as values are alike in every field's
         type too (``1 == 1.0 == True`` could not mislead): the network keeps the output types it inferred for
-        such an op on inputs of given types and looks them up for an equal layer (a ResNet-50's blocks repeat
-        36 of its 53 convolutions, whose checks cost about 4 us each). Inputs are still checked each time."""
+        such an op on inputs of given types and looks them up for an equal layer, in this network or any other
+        (see ``_INFERRED``). Inputs are still checked each time."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -297,9 +296,11 @@ class Network:
                         self._check_input(op, i, given)
             if memo:
                 key = (op, *types)
-                out_types = self._inferred.get(key)
+                out_types = _INFERRED.get(key)
                 if out_types is None:
-                    out_types = self._inferred[key] = _infer(op, types)
+                    if len(_INFERRED) >= _INFERRED_KEPT:  # ops and shapes made on the fly must not pile up
+                        _INFERRED.clear()
+                    out_types = _INFERRED[key] = _infer(op, types)
             else:
                 out_types = _infer(op, types)
         user_named = name is not None
@@ -617,6 +618,14 @@ def one_network_fix(network: Network) -> str:
 def _types(inputs: tuple[Tensor | None, ...]) -> list[TensorType | None]:
     """The types of a layer's ``inputs``, None for an absent one."""
     return [t.type if t is not None else None for t in inputs]
+
+
+# The output types inferred for memoized layers (see Network._add's ``memo``), by op and input types. Shared by
+# all networks: inference is a function of those values alone (a type's dims are names and expressions, bound
+# to no network), and a network defined again, as a benchmark, a test or a notebook cell does, finds every
+# layer known (ResNet-50 repeats 36 of its 53 convolutions; each of the others cost about 12 us to check).
+_INFERRED: dict[tuple[Any, ...], tuple[TensorType, ...]] = {}
+_INFERRED_KEPT = 4096
 
 
 def _infer(op: Op, types: list[TensorType | None]) -> tuple[TensorType, ...]:
