@@ -1,5 +1,6 @@
 """Network: naming authority, textual IR (golden files), dims, pruning and provenance."""
 
+import gc
 import inspect
 import os
 import pathlib
@@ -139,3 +140,38 @@ def test_a_reference_result_of_the_wrong_dtype_or_shape_is_caught_on_every_run(m
     monkeypatch.setattr(Unary, "reference", lambda self, v: (v[:2],))
     with pytest.raises(td.ExecutionError, match=r"Unary\[EXP\] produced shape \(2,\) for %exp_0"):
         net.run(feeds)
+
+
+def _networks_remembered(t: td.Tensor) -> set[str]:
+    """The names of the networks that the dims of ``t``'s type (and the dims they are made of) remember."""
+    found: set[str] = set()
+
+    def walk(d: object) -> None:
+        if isinstance(d, Dim):
+            if d.owner is not None:
+                found.add(d.owner().name)
+            for a in d.args:
+                walk(a)
+
+    for d in t.type.shape:
+        walk(d)
+    return found
+
+
+def test_a_layer_inferred_in_one_network_gives_another_its_own_dims():
+    """Output types are kept by op and input types, shared between networks where every dim is an int; a
+    symbolic dim may remember the network it was read from, so another network with an equal layer infers
+    its own (it used to get the first network's dims, which failed once that network was gone)."""
+    nets, sums = [], []
+    for name in ("first", "second"):
+        net = td.Network(name)
+        x = net.input("x", td.float32, ("n", 3))
+        y = td.reshape(x, (x.shape[0] * 3,))  # a dim read from x.shape: it remembers net
+        sums.append(y + y)
+        nets.append(net)
+    assert [_networks_remembered(s) for s in sums] == [{"first"}, {"second"}]
+    del nets[0], sums[0]
+    gc.collect()
+    nets[0].output("y", td.reshape(sums[0], (-1, 3)))  # combines the sum's dims
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(nets[0].run({"x": x})["y"], 2 * x)

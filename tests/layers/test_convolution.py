@@ -864,9 +864,9 @@ def test_pointwise_conv_matches_index_formula(data):
 
 
 def test_a_repeated_convolution_is_inferred_once(monkeypatch):
-    """The output types of each convolution checked are kept, by op and input types, for every network: a
-    repeated one (a ResNet's blocks, a network defined again) is not checked again, and anything that
-    differs is."""
+    """The output types of each convolution checked are kept, by op and input types, for every network where
+    they are static: a repeated one (a ResNet's blocks, a network defined again) is not checked again, and
+    anything that differs is."""
     inferred = []
     infer = Convolution.infer
     monkeypatch.setattr(Convolution, "infer", lambda op, inputs: inferred.append(op) or infer(op, inputs))
@@ -887,10 +887,11 @@ def test_a_repeated_convolution_is_inferred_once(monkeypatch):
     with pytest.raises(ShapeError, match="kernel"):  # as is a layer whose check fails, every time
         td.conv(x, np.ones((4, 3, 3, 3), np.float32), padding=1)
     assert len(inferred) == 4
-    # another network finds what the first checked, dynamic dims included (a dim is a name, of no network)
+    # another network finds what the first checked where the output's dims are ints; symbolic ones may
+    # remember their network, so each network checks its own
     other = td.Network("again")
     y = td.conv(other.input("x", td.float32, (1, 2, 8, 8)), w, np.zeros(4, np.float32), padding=1)
     assert len(inferred) == 4 and y.type == first.type and y.network is other
     dynamic = [td.conv(n.input("x", td.float32, ("b", 2, "h", 8)), w, padding=1)
                for n in (td.Network("d1"), td.Network("d2"))]
-    assert len(inferred) == 5 and [str(t.type) for t in dynamic] == ["f32[b,4,h,8]"] * 2
+    assert len(inferred) == 6 and [str(t.type) for t in dynamic] == ["f32[b,4,h,8]"] * 2

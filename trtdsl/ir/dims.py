@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 import weakref
-from typing import Any, Callable, Iterable, TypeGuard, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeGuard, Union, cast
 
 import attrs
 import numpy as np
@@ -234,23 +234,16 @@ def as_dim(value: Any) -> DimLike:
     return int(value)
 
 
-def dim_tuple(dims: Iterable[DimLike]) -> tuple[DimLike, ...]:
-    """``tuple(dims)``: the converter of the ops' shape fields, typed for their constructors.
+if TYPE_CHECKING:  # typed for the ops' constructors
+    def dim_tuple(dims: Iterable[DimLike]) -> tuple[DimLike, ...]:
+        """``tuple(dims)``: the converter of the ops' shape fields."""
 
-    >>> dim_tuple([2, Dim.symbol("n")])
-    (2, Dim('n'))
-    """
-    return tuple(dims)
-
-
-def int_tuple(values: Iterable[int]) -> tuple[int, ...]:
-    """``tuple(values)``: the converter of the ops' axis, window and padding fields, typed for their
-    constructors.
-
-    >>> int_tuple([1, 2])
-    (1, 2)
-    """
-    return tuple(values)
+    def int_tuple(values: Iterable[int]) -> tuple[int, ...]:
+        """``tuple(values)``: the converter of the ops' axis, window and padding fields."""
+else:
+    # the builtin itself at run time: every op made calls its converters, and calling a Python function
+    # that calls tuple would cost as much again
+    dim_tuple = int_tuple = tuple
 
 
 def is_static(shape: tuple[DimLike, ...]) -> TypeGuard[tuple[int, ...]]:

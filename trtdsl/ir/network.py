@@ -17,7 +17,7 @@ from trtdsl.errors import (
     constant_hint, shown, user_location,
 )
 from trtdsl.ir.backends import ONNX_EXPORT, get_backend
-from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape
+from trtdsl.ir.dims import MAX_DIM, Dim, DimLike, as_dim, bound_shape, is_static
 from trtdsl.ir.functions import function, tensor_function
 from trtdsl.ir.node import Node
 from trtdsl.ir.op import Op
@@ -86,6 +86,7 @@ class Network:
         self.shape_inputs: set[str] = set()  # inputs whose values are shapes (see input(shape_tensor=True))
         self.shape_outputs: set[str] = set()  # outputs marked with mark_output_for_shapes
         self._profiles: list[Profile] = []
+        self._inferred: dict[tuple[Any, ...], tuple[TensorType, ...]] = {}  # see _add's memo
 
     def __repr__(self) -> str:
         return f"Network({self.name!r}, {len(self.nodes)} layers)"
@@ -275,8 +276,9 @@ class Network:
         ``owned_constant``); inferred otherwise. ``memo``: the op was made by a trtdsl function from checked
         values (ints, tuples of ints, enum members), so that ops equal as values are alike in every field's
         type too (``1 == 1.0 == True`` could not mislead): the network keeps the output types it inferred for
-        such an op on inputs of given types and looks them up for an equal layer, in this network or any other
-        (see ``_INFERRED``). Inputs are still checked each time."""
+        such an op on inputs of given types and looks them up for an equal layer: in any network where the
+        outputs' dims are all ints (see ``_INFERRED``), in this one where some is symbolic. Inputs are still
+        checked each time."""
         if not isinstance(op, Op):
             raise ArgumentError(f"add: argument 'op' is {op!r}; expected a trtdsl Op (a layer's parameters)")
         ins = tuple(inputs)
@@ -296,11 +298,15 @@ class Network:
                         self._check_input(op, i, given)
             if memo:
                 key = (op, *types)
-                out_types = _INFERRED.get(key)
+                out_types = _INFERRED.get(key) or self._inferred.get(key)
                 if out_types is None:
-                    if len(_INFERRED) >= _INFERRED_KEPT:  # ops and shapes made on the fly must not pile up
-                        _INFERRED.clear()
-                    out_types = _INFERRED[key] = _infer(op, types)
+                    out_types = _infer(op, types)
+                    if all([is_static(t.shape) for t in out_types]):
+                        if len(_INFERRED) >= _INFERRED_KEPT:  # ops and shapes made on the fly must not pile up
+                            _INFERRED.clear()
+                        _INFERRED[key] = out_types
+                    else:  # a symbolic dim may remember its network (x.shape's dims do): kept for this one
+                        self._inferred[key] = out_types
             else:
                 out_types = _infer(op, types)
         user_named = name is not None
@@ -620,10 +626,12 @@ def _types(inputs: tuple[Tensor | None, ...]) -> list[TensorType | None]:
     return [t.type if t is not None else None for t in inputs]
 
 
-# The output types inferred for memoized layers (see Network._add's ``memo``), by op and input types. Shared by
-# all networks: inference is a function of those values alone (a type's dims are names and expressions, bound
-# to no network), and a network defined again, as a benchmark, a test or a notebook cell does, finds every
-# layer known (ResNet-50 repeats 36 of its 53 convolutions; each of the others cost about 12 us to check).
+# The output types inferred for memoized layers (see Network._add's ``memo``), by op and input types, where
+# every output dim is an int. Shared by all networks: inference is a function of those values alone, and a
+# network defined again, as a benchmark, a test or a notebook cell does, finds every such layer known
+# (ResNet-50 repeats 36 of its 53 convolutions; each of the others cost about 12 us to check). A symbolic
+# dim may remember the network it was read from (see trtdsl.ir.dims.Dim.owner), which another network must
+# not get: such outputs are kept by their own network.
 _INFERRED: dict[tuple[Any, ...], tuple[TensorType, ...]] = {}
 _INFERRED_KEPT = 4096
 

@@ -13,7 +13,7 @@ from trtdsl.errors import DTypeError, ShapeError
 from trtdsl.ir.dims import DimLike, dim_tuple, format_shape, is_static
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TensorType:
     """A tensor's dtype and shape; dims are ints or symbolic :class:`~trtdsl.ir.dims.Dim`."""
 

@@ -293,7 +293,7 @@ def _activation(x: Tensor, type: ActivationType | str, alpha: float, beta: float
         alpha, beta = finite_float(fn, "alpha", alpha), finite_float(fn, "beta", beta)
     # else Activation checks that the floats are finite, with finite_float's message
     if alpha is _DEFAULT and beta is _DEFAULT:
-        return x.network._add(_DEFAULT_OPS[kind._name_], (x,), name, 1 + callers)[0]
+        return x.network._add(_DEFAULT_OPS[kind._name_], (x,), name, 1 + callers, memo=True)[0]
     return x.network._add(Activation(kind, alpha, beta), (x,), name, 1 + callers)[0]
 
 

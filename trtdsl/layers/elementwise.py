@@ -224,12 +224,12 @@ def _elementwise(a: Any, b: Any, operation: ElementWiseOperation, name: str | No
     (the search for the user's line skips them, see :meth:`Network._add`)."""
     skip = 1 + callers  # this frame and its callers'
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.network is b.network and a.ndim == b.ndim:
-        return a.network._add(_OPS[operation._name_], (a, b), name, skip)[0]
+        return a.network._add(_OPS[operation._name_], (a, b), name, skip, memo=True)[0]
     fn = _FN_NAMES_BY_NAME[operation._name_]
     if a.__class__ is Tensor and b.__class__ in FLOAT_SCALARS:  # x * 1.5: the steps below, known in advance
         at = user_location(skip=skip)  # found once for the layer and its constant
         tb = as_tensor(fn, "b", b, a, a.ndim, at)
-        return a.network._add(_OPS[operation._name_], (a, tb), name, at)[0]
+        return a.network._add(_OPS[operation._name_], (a, tb), name, at, memo=True)[0]
     network_of(fn, a, b)
     like = a if isinstance(a, Tensor) else b
     rank = max(ndim_of(fn, "a", a), ndim_of(fn, "b", b))
@@ -238,7 +238,7 @@ def _elementwise(a: Any, b: Any, operation: ElementWiseOperation, name: str | No
     tb = as_tensor(fn, "b", b, like, rank, at)
     if ta.ndim != tb.ndim:  # a tensor of lower rank than the other input (constants are made of its rank)
         ta, tb = align_ranks((ta, tb))
-    return like.network._add(_OPS[operation._name_], (ta, tb), name, at)[0]
+    return like.network._add(_OPS[operation._name_], (ta, tb), name, at, memo=True)[0]
 
 
 def _binary(operation: ElementWiseOperation, formula: str, example: tuple[str, list, Any, str]
