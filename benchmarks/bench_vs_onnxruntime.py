@@ -39,12 +39,17 @@ from dataclasses import dataclass
 import numpy as np
 
 import trtdsl as td
+from trtdsl.layers._blas import openblas_config
 
 from resnet import resnet50_features
 
 GEOMEAN_TARGET = 1.0
 WORST_TARGET = 1.5
 ORT_THREADS = 2
+# OpenBLAS's kernel sets that use AVX-512. A DYNAMIC_ARCH build (NumPy's) picks its set when it loads, by the
+# CPU models it knows; on one it does not know it falls back to an older set (0.3.31 runs AMD's Zen 5, which
+# has AVX-512, on its AVX2 Haswell kernels), while onnxruntime's MLAS asks the CPU for its instructions.
+AVX512_KERNELS = ("SkylakeX", "Cooperlake", "SapphireRapids")
 
 
 @dataclass
@@ -222,6 +227,27 @@ def table(rows: list[Row], title: str) -> float:
     return geomean
 
 
+def cpu_flags() -> set[str]:
+    """The CPU's instruction set extensions as Linux lists them (empty where it does not)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next((set(line.split(":", 1)[1].split()) for line in info if line.startswith("flags")), set())
+    except OSError:
+        return set()
+
+
+def blas_line() -> str:
+    """NumPy's BLAS as it describes itself, and whether it leaves the CPU's AVX-512 unused."""
+    config = openblas_config()
+    if config is None:
+        return "NumPy's BLAS: not an OpenBLAS found in this process"
+    line = f"NumPy's BLAS: {config}"
+    if "avx512f" in cpu_flags() and not any(k in config.split() for k in AVX512_KERNELS):
+        line += ("\n  this CPU has AVX-512, which the kernels OpenBLAS chose do not use (onnxruntime's MLAS picks "
+                 "its own by the CPU's instructions); OPENBLAS_CORETYPE=SkylakeX selects OpenBLAS's AVX-512 ones")
+    return line
+
+
 def competitor() -> subprocess.Popen[bytes]:
     """A CPU-bound Python process spinning until it is killed."""
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -281,7 +307,8 @@ def main() -> None:
 
     print(f"trtdsl {td.__version__}, numpy {np.__version__}, onnxruntime {ort.__version__} "
           f"({ORT_THREADS} intra-op threads); {os.cpu_count()} CPUs, load average {load:.1f}; "
-          f"median of {repeats} after {warmup} warm-up, {args.settle:g} s pause before each turn\n")
+          f"median of {repeats} after {warmup} warm-up, {args.settle:g} s pause before each turn")
+    print(blas_line() + "\n")
     cases = [make() for make in CASES]
     quiet = table([measure(c, warmup, repeats, args.settle) for c in cases], "Without added load:")
     if args.contended:

@@ -155,3 +155,18 @@ def test_an_openblas_of_an_unknown_version_is_not_asked_for_batches(monkeypatch)
         assert _batched() is None
     finally:
         _batched.cache_clear()
+
+
+@needs_blas
+def test_the_openblas_numpy_loaded_says_what_it_is_and_its_version():
+    """openblas_config: what bench_vs_onnxruntime prints of NumPy's BLAS, the version the batch call is
+    known for read from it."""
+    config = _blas.openblas_config()
+    assert config is not None and config.startswith("OpenBLAS ") and "  " not in config
+    numbers = config.split()[1].split(".")
+    assert _blas._version(_blas.openblas_libraries()[0]) == tuple(int(n) for n in numbers[:3])
+
+
+def test_no_openblas_means_no_config(monkeypatch):
+    monkeypatch.setattr(_blas, "openblas_libraries", lambda: ())
+    assert _blas.openblas_config() is None

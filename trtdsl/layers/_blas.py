@@ -218,17 +218,35 @@ def _batch_agrees(batched: _BatchedGemm) -> bool:
     return True
 
 
-def _version(library: ctypes.CDLL) -> tuple[int, ...] | None:
-    """The OpenBLAS version ``library`` reports (``openblas_get_config``), or None."""
+def openblas_config() -> str | None:
+    """What NumPy's OpenBLAS says of itself (``openblas_get_config``): its version, build options and the
+    kernels it chose for this CPU, e.g. ``OpenBLAS 0.3.31.188.0 USE64BITINT DYNAMIC_ARCH NO_AFFINITY Haswell
+    MAX_THREADS=64``; None where the BLAS NumPy loaded is not an OpenBLAS found here."""
+    for library in openblas_libraries():
+        config = _config(library)
+        if config is not None:
+            return config
+    return None
+
+
+def _config(library: ctypes.CDLL) -> str | None:
     for name in _CONFIGS:
         fn = getattr(library, name, None)
         if fn is not None:
             fn.restype, fn.argtypes = ctypes.c_char_p, []
-            words = (fn() or b"").decode("ascii", "replace").split()
-            if len(words) >= 2 and words[0] == "OpenBLAS":
-                parts = words[1].split(".")[:3]
-                return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+            config = " ".join((fn() or b"").decode("ascii", "replace").split())
+            if config.startswith("OpenBLAS "):
+                return config
     return None
+
+
+def _version(library: ctypes.CDLL) -> tuple[int, ...] | None:
+    """The OpenBLAS version ``library`` reports (``openblas_get_config``), or None."""
+    config = _config(library)
+    if config is None:
+        return None
+    parts = config.split()[1].split(".")[:3]
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
 
 
 def _known_version(library: ctypes.CDLL) -> bool:
