@@ -187,7 +187,7 @@ _ZERO = np.float32(0)
 _RELU_DTYPES = dtypes.FLOATS + dtypes.INTEGERS
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # the default ops are made once: a memo key (Network._add)
 class Activation(Op):
     """``type(x; alpha, beta)`` elementwise; int32/int64 inputs only for RELU."""
 

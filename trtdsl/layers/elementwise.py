@@ -119,7 +119,7 @@ _FN_NAMES = {
 _FN_NAMES_BY_NAME = {op._name_: name for op, name in _FN_NAMES.items()}  # as _TABLE_BY_NAME
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # one op per operation, made once: a memo key (Network._add)
 class ElementWise(Op):
     """``op(a, b)`` elementwise with broadcasting over equal-rank inputs (dims equal or 1)."""
 
