@@ -231,9 +231,10 @@ def cpu_flags() -> set[str]:
     """The CPU's instruction set extensions as Linux lists them (empty where it does not)."""
     try:
         with open("/proc/cpuinfo") as info:
-            return next((set(line.split(":", 1)[1].split()) for line in info if line.startswith("flags")), set())
+            flags = next((line for line in info if line.startswith("flags")), "flags:")
     except OSError:
         return set()
+    return set(flags.split(":", 1)[1].split())
 
 
 def blas_line() -> str:
@@ -243,8 +244,9 @@ def blas_line() -> str:
         return "NumPy's BLAS: not an OpenBLAS found in this process"
     line = f"NumPy's BLAS: {config}"
     if "avx512f" in cpu_flags() and not any(k in config.split() for k in AVX512_KERNELS):
-        line += ("\n  this CPU has AVX-512, which the kernels OpenBLAS chose do not use (onnxruntime's MLAS picks "
-                 "its own by the CPU's instructions); OPENBLAS_CORETYPE=SkylakeX selects OpenBLAS's AVX-512 ones")
+        line += ("\n  this CPU has AVX-512, which the kernels OpenBLAS chose do not use (onnxruntime's MLAS "
+                 "picks its own by the CPU's instructions); OPENBLAS_CORETYPE=SkylakeX selects OpenBLAS's "
+                 "AVX-512 ones")
     return line
 
 

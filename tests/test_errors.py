@@ -182,6 +182,37 @@ ROWS = [
      call(lambda a: list(a), f32(2))),
     (DSLError, "len() of Tensor %t0: its first dim is not a static int (f32[n,2])",
      call(lambda a: len(a), f32("n", 2))),
+    # NumPy on a Tensor: the ufuncs of its operators run as they do (test_numpy_operators_on_tensors);
+    # anything else would compute NumPy's semantics on values that exist only when the network runs
+    (DSLError, "np.exp on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when the "
+               "network runs; use td.exp, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.exp(a), f32(2))),
+    (DSLError, "np.maximum on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when "
+               "the network runs; use td.maximum, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.maximum(np.zeros(2, np.float32), a), f32(2))),
+    (DSLError, "np.fabs on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when the "
+               "network runs; use td.abs, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.fabs(a), f32(2))),
+    (DSLError, "np.add.reduce on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only "
+               "when the network runs; use td.sum, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.add.reduce(a), f32(2))),
+    (DSLError, "np.log1p on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when "
+               "the network runs; use trtdsl's layer functions (docs/layers.md), which add layers with "
+               "TensorRT's semantics",
+     call(lambda a: np.log1p(a), f32(2))),
+    (DSLError, "np.sum on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when the "
+               "network runs; use td.sum, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.sum(a), f32(2))),
+    (DSLError, "np.concatenate on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only "
+               "when the network runs; use td.concatenate, which adds a layer with TensorRT's semantics",
+     call(lambda a: np.concatenate([a, a]), f32(2))),
+    (DSLError, "Tensor %t0 cannot become a NumPy array: its values exist only when the network runs "
+               "(net.run returns the outputs' arrays); an array becomes a network value with net.constant",
+     call(lambda a: np.asarray(a), f32(2))),
+    (DSLError, "np.add(..., out=...) on Tensor %t0: a Tensor's values exist only when the network runs, so "
+               "NumPy cannot write them into an array (x += t is such a call when x is an array: write "
+               "x = x + t)",
+     call(lambda a: np.add(np.zeros(2, np.float32), a, out=np.zeros(2, np.float32)), f32(2))),
     (ShapeError, "ElementWise[SUM]: inputs have ranks 2, 1 (shapes (2, 3), (3,)); TensorRT requires equal "
                  "ranks",
      call(lambda a, b: a.network.add1(ElementWise(ElementWiseOperation.SUM), (a, b)), f32(2, 3), f32(3))),
@@ -290,3 +321,33 @@ def test_reference_backend_rejects_options():
     expect_error(td.BackendError, "run: the reference backend takes no options, got ['threads']; options such as "
                  "these belong to backend='onnxruntime' or backend='tensorrt'",
                  lambda: net.run({"x": np.ones(1, np.float32)}, threads=2))
+
+
+def test_numpy_operators_on_tensors():
+    """An array's operators call NumPy's ufuncs (ndarray + x is np.add(ndarray, x)), which run as the
+    Tensor's own operators do, on either side: the same layers, the same values."""
+    net = td.Network("numpy")
+    x = net.input("x", td.float32, (3,))
+    flags = net.input("flags", td.bool, (3,))
+    a = np.array([1.0, -2.0, 4.0], np.float32)
+    m = np.arange(9, dtype=np.float32).reshape(3, 3)
+    made = {
+        "add": a + x, "radd": np.add(x, a), "sub": a - x, "mul": np.float32(2) * x, "div": a / x,
+        "floordiv": a // x, "mod": a % x, "pow": np.power(x, a), "matmul": m @ x, "lt": a < x,
+        "le": a <= x, "gt": a > x, "ge": a >= x, "eq": a == x, "ne": a != x,
+        "and": np.array([True, False, True]) & flags, "neg": np.negative(x), "abs": np.absolute(x),
+    }
+    assert all(isinstance(t, td.Tensor) and t.network is net for t in made.values())
+    for name, t in made.items():
+        net.output(name, t)
+    v = np.array([0.5, 3.0, -1.5], np.float32)
+    f = np.array([True, True, False])
+    out = net.run({"x": v, "flags": f})
+    expected = {
+        "add": a + v, "radd": v + a, "sub": a - v, "mul": 2 * v, "div": a / v, "floordiv": np.floor(a / v),
+        "mod": a - np.floor(a / v) * v, "pow": v ** a, "matmul": m @ v, "lt": a < v, "le": a <= v,
+        "gt": a > v, "ge": a >= v, "eq": a == v, "ne": a != v, "and": np.array([True, False, False]),
+        "neg": -v, "abs": np.abs(v),
+    }
+    for name, want in expected.items():
+        np.testing.assert_allclose(out[name], want, rtol=1e-6, err_msg=name)

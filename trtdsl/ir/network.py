@@ -302,8 +302,8 @@ class Network:
                 if out_types is None:
                     out_types = _infer(op, types)
                     if all([is_static(t.shape) for t in out_types]):
-                        if len(_INFERRED) >= _INFERRED_KEPT:  # ops and shapes made on the fly must not pile up
-                            _INFERRED.clear()
+                        if len(_INFERRED) >= _INFERRED_KEPT:  # ops and shapes made on the fly must
+                            _INFERRED.clear()  # not pile up
                         _INFERRED[key] = out_types
                     else:  # a symbolic dim may remember its network (x.shape's dims do): kept for this one
                         self._inferred[key] = out_types

@@ -3,6 +3,7 @@ register the functions the operators call: :mod:`trtdsl.ir.functions`)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from trtdsl.dtypes import DType
@@ -33,7 +34,6 @@ class Tensor:
     """
 
     __slots__ = ("network", "type", "producer", "index", "_name", "user_named", "_shape", "__weakref__")
-    __array_ufunc__ = None  # makes NumPy defer to the reflected operators: ndarray + Tensor -> Tensor
 
     def __init__(self, network: Network, type: TensorType, producer: Node | None, index: int,
                  name: str, user_named: bool) -> None:
@@ -84,6 +84,43 @@ class Tensor:
         return self.shape[0]
 
     __hash__ = object.__hash__
+
+    # NumPy on a Tensor. An array's operators call NumPy's ufuncs (``ndarray + x`` is ``np.add(ndarray, x)``):
+    # the ufuncs of the Tensor's own operators run as that operator does, so ``ndarray + x`` is a Tensor.
+    # Any other ufunc, a NumPy function or a conversion to an array would compute NumPy's semantics on values
+    # that exist only when the network runs: refused, naming trtdsl's function.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        operator = _UFUNC_OPERATORS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
+        if operator is not None and len(inputs) == len(operator):
+            if inputs[0] is self:  # np.add(x, v), np.negative(x)
+                return getattr(self, operator[0])(*inputs[1:])
+            return getattr(self, operator[1])(inputs[0])  # np.add(v, x): x's reflected operator
+        name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
+        call = f"np.{name}"
+        if kwargs.get("out") is not None:
+            raise DSLError(f"{call}(..., out=...) on Tensor %{self._name}: a Tensor's values exist only "
+                           "when the network runs, so NumPy cannot write them into an array (x += t is such a "
+                           "call when x is an array: write x = x + t)")
+        raise DSLError(self._numpy_refused(call, name))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> NoReturn:
+        raise DSLError(self._numpy_refused(f"np.{func.__name__}", func.__name__))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
+        raise DSLError(
+            f"Tensor %{self._name} cannot become a NumPy array: its values exist only when the network runs "
+            "(net.run returns the outputs' arrays); an array becomes a network value with net.constant")
+
+    def _numpy_refused(self, call: str, name: str) -> str:
+        """Why NumPy's ``call`` is refused on this Tensor, and trtdsl's function of the name ``name`` (or its
+        alias) where there is one."""
+        name = _NUMPY_ALIASES.get(name, name)
+        # the package above the IR, imported already: a Tensor exists
+        found = getattr(importlib.import_module("trtdsl"), name, None)
+        use = (f"use td.{name}, which adds a layer" if callable(found)
+               else "use trtdsl's layer functions (docs/layers.md), which add layers")
+        return (f"{call} on Tensor %{self._name}: NumPy computes on arrays, and a Tensor's values exist only "
+                f"when the network runs; {use} with TensorRT's semantics")
 
     # Arithmetic and logic: ElementWise / Unary layers.
     def __add__(self, other: Any) -> Tensor:
@@ -220,3 +257,22 @@ class Tensor:
     def prod(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return tensor_function("prod")(self, axis=axis, keepdims=keepdims)
 
+
+
+# The ufuncs that an array's operators call, by name: the Tensor operator that does the same with the Tensor
+# first, and its reflected form with the Tensor second (comparisons reflect into the opposite comparison).
+_UFUNC_OPERATORS: dict[str, tuple[str, ...]] = {
+    "add": ("__add__", "__radd__"), "subtract": ("__sub__", "__rsub__"), "multiply": ("__mul__", "__rmul__"),
+    "divide": ("__truediv__", "__rtruediv__"), "floor_divide": ("__floordiv__", "__rfloordiv__"),
+    "remainder": ("__mod__", "__rmod__"), "power": ("__pow__", "__rpow__"),
+    "matmul": ("__matmul__", "__rmatmul__"),
+    "bitwise_and": ("__and__", "__rand__"), "bitwise_or": ("__or__", "__ror__"),
+    "bitwise_xor": ("__xor__", "__rxor__"), "equal": ("__eq__", "__eq__"), "not_equal": ("__ne__", "__ne__"),
+    "less": ("__lt__", "__gt__"), "less_equal": ("__le__", "__ge__"), "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"),
+    "negative": ("__neg__",), "absolute": ("__abs__",), "invert": ("__invert__",),
+}
+# NumPy's names for what trtdsl names otherwise
+_NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "remainder": "mod", "invert": "logical_not",
+                  "amax": "max", "amin": "min", "astype": "cast", "add.reduce": "sum", "multiply.reduce": "prod",
+                  "maximum.reduce": "max", "minimum.reduce": "min", "add.accumulate": "cumsum"}
