@@ -182,7 +182,7 @@ ROWS = [
      call(lambda a: list(a), f32(2))),
     (DSLError, "len() of Tensor %t0: its first dim is not a static int (f32[n,2])",
      call(lambda a: len(a), f32("n", 2))),
-    # NumPy on a Tensor: the ufuncs of its operators run as they do (test_numpy_operators_on_tensors);
+    # NumPy on a Tensor: the ufuncs of its operators run as they do (tests/ir/test_tensor_numpy.py);
     # anything else would compute NumPy's semantics on values that exist only when the network runs
     (DSLError, "np.exp on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only when the "
                "network runs; use td.exp, which adds a layer with TensorRT's semantics",
@@ -209,6 +209,13 @@ ROWS = [
     (DSLError, "Tensor %t0 cannot become a NumPy array: its values exist only when the network runs "
                "(net.run returns the outputs' arrays); an array becomes a network value with net.constant",
      call(lambda a: np.asarray(a), f32(2))),
+    (DSLError, "np.linalg.norm on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only "
+               "when the network runs; use trtdsl's layer functions (docs/layers.md), which add layers with "
+               "TensorRT's semantics",
+     call(lambda a: np.linalg.norm(a), f32(2))),
+    (DSLError, "np.add(..., where=) on Tensor %t0: NumPy's keyword arguments mean nothing to a layer; leave "
+               "them out, or use td.add",
+     call(lambda a: np.add(np.zeros(2, np.float32), a, where=True), f32(2))),
     (DSLError, "np.add(..., out=...) on Tensor %t0: a Tensor's values exist only when the network runs, so "
                "NumPy cannot write them into an array (x += t is such a call when x is an array: write "
                "x = x + t)",
@@ -322,32 +329,3 @@ def test_reference_backend_rejects_options():
                  "these belong to backend='onnxruntime' or backend='tensorrt'",
                  lambda: net.run({"x": np.ones(1, np.float32)}, threads=2))
 
-
-def test_numpy_operators_on_tensors():
-    """An array's operators call NumPy's ufuncs (ndarray + x is np.add(ndarray, x)), which run as the
-    Tensor's own operators do, on either side: the same layers, the same values."""
-    net = td.Network("numpy")
-    x = net.input("x", td.float32, (3,))
-    flags = net.input("flags", td.bool, (3,))
-    a = np.array([1.0, -2.0, 4.0], np.float32)
-    m = np.arange(9, dtype=np.float32).reshape(3, 3)
-    made = {
-        "add": a + x, "radd": np.add(x, a), "sub": a - x, "mul": np.float32(2) * x, "div": a / x,
-        "floordiv": a // x, "mod": a % x, "pow": np.power(x, a), "matmul": m @ x, "lt": a < x,
-        "le": a <= x, "gt": a > x, "ge": a >= x, "eq": a == x, "ne": a != x,
-        "and": np.array([True, False, True]) & flags, "neg": np.negative(x), "abs": np.absolute(x),
-    }
-    assert all(isinstance(t, td.Tensor) and t.network is net for t in made.values())
-    for name, t in made.items():
-        net.output(name, t)
-    v = np.array([0.5, 3.0, -1.5], np.float32)
-    f = np.array([True, True, False])
-    out = net.run({"x": v, "flags": f})
-    expected = {
-        "add": a + v, "radd": v + a, "sub": a - v, "mul": 2 * v, "div": a / v, "floordiv": np.floor(a / v),
-        "mod": a - np.floor(a / v) * v, "pow": v ** a, "matmul": m @ v, "lt": a < v, "le": a <= v,
-        "gt": a > v, "ge": a >= v, "eq": a == v, "ne": a != v, "and": np.array([True, False, False]),
-        "neg": -v, "abs": np.abs(v),
-    }
-    for name, want in expected.items():
-        np.testing.assert_allclose(out[name], want, rtol=1e-6, err_msg=name)

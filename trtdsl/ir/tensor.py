@@ -3,8 +3,9 @@ register the functions the operators call: :mod:`trtdsl.ir.functions`)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any, NoReturn
+
+import numpy as np
 
 from trtdsl.dtypes import DType
 from trtdsl.errors import DSLError
@@ -88,22 +89,30 @@ class Tensor:
     # NumPy on a Tensor. An array's operators call NumPy's ufuncs (``ndarray + x`` is ``np.add(ndarray, x)``):
     # the ufuncs of the Tensor's own operators run as that operator does, so ``ndarray + x`` is a Tensor.
     # Any other ufunc, a NumPy function or a conversion to an array would compute NumPy's semantics on values
-    # that exist only when the network runs: refused, naming trtdsl's function.
+    # that exist only when the network runs: refused, naming trtdsl's function where it has one.
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        operator = _UFUNC_OPERATORS.get(ufunc.__name__) if method == "__call__" and not kwargs else None
-        if operator is not None and len(inputs) == len(operator):
+        operator = _UFUNC_OPERATORS.get(ufunc) if method == "__call__" else None
+        if operator is not None and not kwargs and len(inputs) == len(operator):
             if inputs[0] is self:  # np.add(x, v), np.negative(x)
                 return getattr(self, operator[0])(*inputs[1:])
             return getattr(self, operator[1])(inputs[0])  # np.add(v, x): x's reflected operator
         name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
-        call = f"np.{name}"
         if kwargs.get("out") is not None:
-            raise DSLError(f"{call}(..., out=...) on Tensor %{self._name}: a Tensor's values exist only "
-                           "when the network runs, so NumPy cannot write them into an array (x += t is such a "
-                           "call when x is an array: write x = x + t)")
-        raise DSLError(self._numpy_refused(call, name))
+            raise DSLError(f"np.{name}(..., out=...) on Tensor %{self._name}: a Tensor's values exist only "
+                           "when the network runs, so NumPy cannot write them into an array (x += t is such "
+                           "a call when x is an array: write x = x + t)")
+        if operator is not None:
+            given = ", ".join(f"{key}=" for key in kwargs)
+            raise DSLError(f"np.{name}(..., {given}) on Tensor %{self._name}: NumPy's keyword arguments "
+                           f"mean nothing to a layer; leave them out, or use td.{_NUMPY_EQUIVALENTS[name]}")
+        raise DSLError(self._numpy_refused(f"np.{name}", name))
 
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> NoReturn:
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func.__name__ in _NUMPY_INQUIRIES and func.__module__ == "numpy":
+            return func._implementation(*args, **kwargs)  # np.shape(x) is x.shape: no values needed
+        module = func.__module__.replace("numpy", "np", 1)
+        if module != "np":  # np.linalg.norm, np.fft.fft: none in trtdsl
+            raise DSLError(self._numpy_refused(f"{module}.{func.__name__}", ""))
         raise DSLError(self._numpy_refused(f"np.{func.__name__}", func.__name__))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> NoReturn:
@@ -112,12 +121,10 @@ class Tensor:
             "(net.run returns the outputs' arrays); an array becomes a network value with net.constant")
 
     def _numpy_refused(self, call: str, name: str) -> str:
-        """Why NumPy's ``call`` is refused on this Tensor, and trtdsl's function of the name ``name`` (or its
-        alias) where there is one."""
-        name = _NUMPY_ALIASES.get(name, name)
-        # the package above the IR, imported already: a Tensor exists
-        found = getattr(importlib.import_module("trtdsl"), name, None)
-        use = (f"use td.{name}, which adds a layer" if callable(found)
+        """Why NumPy's ``call`` is refused on this Tensor, and trtdsl's function doing what NumPy's ``name``
+        does, where it has one."""
+        equivalent = _NUMPY_EQUIVALENTS.get(name)
+        use = (f"use td.{equivalent}, which adds a layer" if equivalent is not None
                else "use trtdsl's layer functions (docs/layers.md), which add layers")
         return (f"{call} on Tensor %{self._name}: NumPy computes on arrays, and a Tensor's values exist only "
                 f"when the network runs; {use} with TensorRT's semantics")
@@ -259,20 +266,36 @@ class Tensor:
 
 
 
-# The ufuncs that an array's operators call, by name: the Tensor operator that does the same with the Tensor
-# first, and its reflected form with the Tensor second (comparisons reflect into the opposite comparison).
-_UFUNC_OPERATORS: dict[str, tuple[str, ...]] = {
-    "add": ("__add__", "__radd__"), "subtract": ("__sub__", "__rsub__"), "multiply": ("__mul__", "__rmul__"),
-    "divide": ("__truediv__", "__rtruediv__"), "floor_divide": ("__floordiv__", "__rfloordiv__"),
-    "remainder": ("__mod__", "__rmod__"), "power": ("__pow__", "__rpow__"),
-    "matmul": ("__matmul__", "__rmatmul__"),
-    "bitwise_and": ("__and__", "__rand__"), "bitwise_or": ("__or__", "__ror__"),
-    "bitwise_xor": ("__xor__", "__rxor__"), "equal": ("__eq__", "__eq__"), "not_equal": ("__ne__", "__ne__"),
-    "less": ("__lt__", "__gt__"), "less_equal": ("__le__", "__ge__"), "greater": ("__gt__", "__lt__"),
-    "greater_equal": ("__ge__", "__le__"),
-    "negative": ("__neg__",), "absolute": ("__abs__",), "invert": ("__invert__",),
+# The ufuncs that an array's operators call: the Tensor operator that does the same with the Tensor first,
+# and its reflected form with the Tensor second (comparisons reflect into the opposite comparison).
+_UFUNC_OPERATORS: dict[np.ufunc, tuple[str, ...]] = {
+    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"), np.divide: ("__truediv__", "__rtruediv__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"), np.remainder: ("__mod__", "__rmod__"),
+    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
+    np.bitwise_and: ("__and__", "__rand__"), np.bitwise_or: ("__or__", "__ror__"),
+    np.bitwise_xor: ("__xor__", "__rxor__"), np.equal: ("__eq__", "__eq__"),
+    np.not_equal: ("__ne__", "__ne__"),
+    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"), np.greater: ("__gt__", "__lt__"),
+    np.greater_equal: ("__ge__", "__le__"),
+    np.negative: ("__neg__",), np.absolute: ("__abs__",), np.invert: ("__invert__",),
 }
-# NumPy's names for what trtdsl names otherwise
-_NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "remainder": "mod", "invert": "logical_not",
-                  "amax": "max", "amin": "min", "astype": "cast", "add.reduce": "sum", "multiply.reduce": "prod",
-                  "maximum.reduce": "max", "minimum.reduce": "min", "add.accumulate": "cumsum"}
+# NumPy's functions that only ask a value its dims, which a Tensor has: they run
+_NUMPY_INQUIRIES = frozenset({"shape", "ndim"})
+# NumPy's functions (and ufunc methods) that a td function of trtdsl does, by NumPy's name: the same operation
+# (with TensorRT's semantics), as docs/layers.md lists them
+_NUMPY_EQUIVALENTS = {
+    **{name: name for name in (
+        "add", "subtract", "multiply", "divide", "floor_divide", "power", "maximum", "minimum", "equal",
+        "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+        "logical_xor", "logical_not", "matmul", "negative", "exp", "log", "sqrt", "reciprocal", "sin", "cos",
+        "tan", "sinh", "cosh", "tanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "ceil",
+        "floor", "round", "sign", "isinf", "isnan", "sum", "mean", "prod", "max", "min", "cumsum", "argmax",
+        "argmin", "concatenate", "stack", "split", "reshape", "transpose", "squeeze", "expand_dims",
+        "broadcast_to", "tile", "flip", "pad", "where", "clip", "einsum", "zeros_like", "ones_like",
+        "full_like")},
+    "absolute": "abs", "fabs": "abs", "remainder": "mod", "rint": "round", "invert": "logical_not",
+    "bitwise_and": "logical_and", "bitwise_or": "logical_or", "bitwise_xor": "logical_xor", "amax": "max",
+    "amin": "min", "astype": "cast", "add.reduce": "sum", "multiply.reduce": "prod", "maximum.reduce": "max",
+    "minimum.reduce": "min", "add.accumulate": "cumsum",
+}

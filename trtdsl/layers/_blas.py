@@ -230,6 +230,7 @@ def openblas_config() -> str | None:
 
 
 def _config(library: ctypes.CDLL) -> str | None:
+    """:func:`openblas_config` of one library, with its runs of spaces made one."""
     for name in _CONFIGS:
         fn = getattr(library, name, None)
         if fn is not None:
