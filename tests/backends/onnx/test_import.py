@@ -940,3 +940,31 @@ def test_import_counts_the_nodes_it_reads_on_a_terminal_only(monkeypatch, termin
         assert screen.getvalue().endswith(f" {nodes}/{nodes} nodes done\n")
     else:
         assert screen.getvalue() == ""
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_of_dynamic_dims_by_whole_scales_keeps_dim_expressions(mode):
+    """F.interpolate(scale_factor=2) with a dynamic batch: d * 2 is whole for every d, so the length ratio
+    TensorRT maps coordinates with is ONNX's scale (the parser's setScales); 0.5 of a dynamic dim is not."""
+    def resized(scales, dims):
+        return model([helper.make_node("Resize", ["x", "", "s"], ["y"], mode=mode)], [f32("x", dims)],
+                     [f32("y", [None] * 4)], [numpy_helper.from_array(np.array(scales, np.float32), "s")],
+                     opset=18)
+
+    m = resized([1, 1, 2, 3], ["N", 3, "H", "W"])
+    net = td.from_onnx(m)
+    assert str(net.outputs["y"].type) == "f32[N,3,H*2,W*3]"
+    for shape in [(1, 3, 8, 8), (2, 3, 5, 7)]:
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        np.testing.assert_allclose(net.run({"x": x})["y"], onnxruntime_outputs(m, {"x": x})["y"], atol=2e-6)
+    with pytest.raises(td.BackendError, match=r"scale 0.5 of a dim of H: .* a dynamic one by a whole scale"):
+        td.from_onnx(resized([1, 1, 0.5, 1], ["N", 3, "H", "W"]))
+
+
+def test_layer_normalization_without_a_bias_adds_zeros_of_the_scales_shape():
+    w = numpy_helper.from_array(np.array([1, 2, 3, 4], np.float32), "w")
+    m = model([helper.make_node("LayerNormalization", ["x", "w"], ["y"], axis=-1)], [f32("x", ["N", 4])],
+              [f32("y", ["N", 4])], [w], opset=18)
+    x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(td.from_onnx(m).run({"x": x})["y"], onnxruntime_outputs(m, {"x": x})["y"],
+                               atol=1e-6)

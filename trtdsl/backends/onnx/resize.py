@@ -15,6 +15,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import DimLike
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
@@ -135,16 +136,20 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     return resize(x, scaled_shape(ctx, x, full_scales), **options)
 
 
-def scaled_shape(ctx: ImportContext, x: Tensor, scales: Sequence[float]) -> tuple[int, ...]:
-    """``floor(x.shape * scales)``, refused where a product is not a whole number of a static dim
-    (TensorRT maps coordinates with the length ratio, which then differs from ONNX's scale)."""
-    shape = []
+def scaled_shape(ctx: ImportContext, x: Tensor, scales: Sequence[float]) -> tuple[DimLike, ...]:
+    """``floor(x.shape * scales)``, refused where a product is not a whole number: of a static dim, or of a
+    dynamic dim by a whole scale (``d * 2`` for every ``d``). Elsewhere TensorRT maps coordinates with the
+    length ratio, which then differs from ONNX's scale."""
+    shape: list[DimLike] = []
     for d, s in zip(x.shape, scales):
-        if not (isinstance(d, int) and float(d * s).is_integer()):
+        if isinstance(d, int) and float(d * s).is_integer():
+            shape.append(int(d * float(s)))
+        elif not isinstance(d, int) and float(s).is_integer() and s >= 1:
+            shape.append(d * int(s))
+        else:
             raise ctx.refuse(f"scale {s} of a dim of {d}: TensorRT maps coordinates with the length ratio, "
-                             "which equals ONNX's scale only where dim * scale is a whole number on a static "
-                             "dim")
-        shape.append(int(d * float(s)))
+                             "which equals ONNX's scale only where dim * scale is a whole number (a static "
+                             "dim, or a dynamic one by a whole scale)")
     return tuple(shape)
 
 
