@@ -209,6 +209,12 @@ ROWS = [
     (DSLError, "Tensor %t0 cannot become a NumPy array: its values exist only when the network runs "
                "(net.run returns the outputs' arrays); an array becomes a network value with net.constant",
      call(lambda a: np.asarray(a), f32(2))),
+    (DTypeError, "add: argument 'b' is <masked array float32[3]>; expected an array without a mask (a masked "
+                 "array's mask has no meaning in a network): give m.filled(value), or m.data",
+     call(lambda a: a + np.ma.masked_array(np.ones(3, np.float32), mask=[0, 1, 0]), f32(3))),
+    (InputError, "run: input 't0' is a masked array, whose mask has no meaning in a network; give "
+                 "m.filled(value), or m.data",
+     run_with(lambda a: a + 1.0, {"t0": np.ma.masked_array(np.ones(2, np.float32), mask=[0, 1])}, f32(2))),
     (DSLError, "np.linalg.norm on Tensor %t0: NumPy computes on arrays, and a Tensor's values exist only "
                "when the network runs; use trtdsl's layer functions (docs/layers.md), which add layers with "
                "TensorRT's semantics",

@@ -142,6 +142,12 @@ def array_of(fn: str, arg: str, value: Any) -> np.ndarray:
     >>> array_of("add", "b", [[1, 2], [3, 4]]).shape
     (2, 2)
     """
+    if value.__class__ is np.ndarray:
+        return value
+    if isinstance(value, np.ma.MaskedArray):  # converting it would silently use the masked values
+        shown = _Shown(f"<masked array {value.dtype}{list(value.shape)}>")
+        raise bad_argument(fn, arg, shown, "an array without a mask (a masked array's mask has no "
+                           "meaning in a network): give m.filled(value), or m.data", DTypeError)
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (list, tuple)):

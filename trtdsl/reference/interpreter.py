@@ -621,6 +621,9 @@ def bind_inputs(network: Network,
         if isinstance(feeds[name], Tensor):
             raise InputError(f"run: input {name!r} is Tensor %{feeds[name].name}, a value of a network being "
                              f"built; give an array ({tensor.type})")
+        if isinstance(feeds[name], np.ma.MaskedArray):  # converting it would silently use the masked values
+            raise InputError(f"run: input {name!r} is a masked array, whose mask has no meaning in a "
+                             "network; give m.filled(value), or m.data")
         try:
             array = np.asarray(feeds[name])
         except (ValueError, TypeError, OverflowError, RecursionError, DSLError):  # ragged or deep lists,
