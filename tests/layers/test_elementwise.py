@@ -341,3 +341,17 @@ def test_integer_division_by_zero_gives_zero_among_many_values(dtype, divisor_sh
     aa, bb = np.broadcast_arrays(a, b)
     np.testing.assert_array_equal(div, trunc_div(aa, bb))
     np.testing.assert_array_equal(fdiv, floor_div_int(aa, bb))
+
+
+@pytest.mark.parametrize("exponent", [np.float32(0.5), np.full(6, 0.5, np.float32)])
+def test_power_of_a_half_is_cs_powf_at_signed_zeros_and_infinities(exponent):
+    """C99 Annex F: pow(±0, y) = +0 and pow(-inf, y) = +inf for y > 0 not an odd integer. NumPy takes a
+    square root for a broadcast exponent of 0.5 (-0.0 and NaN there); onnxruntime follows powf."""
+    net = td.Network("pow")
+    x = net.input("x", td.float32, (6,))
+    net.output("y", x ** exponent)
+    values = np.array([-np.inf, -0.0, 0.0, np.inf, 4.0, -1.0], np.float32)
+    y = net.run({"x": values})["y"]
+    np.testing.assert_array_equal(y, [np.inf, 0.0, 0.0, np.inf, 2.0, np.nan])
+    assert not np.signbit(y[:3]).any()
+    np.testing.assert_array_equal(y, net.run({"x": values}, backend="onnxruntime")["y"])

@@ -86,6 +86,25 @@ def _zero_where_zero(b: np.ndarray, q: np.ndarray) -> np.ndarray:
     return select(zero, np.zeros((), q.dtype), np.asarray(q)) if zero.any() else q
 
 
+def _power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.power(a, b)`` with C's ``powf`` at every element. NumPy computes an exponent of 0.5 that it
+    broadcasts (a constant's single value) as a square root, which gives ``-0.0`` for ``-0.0`` and NaN for
+    ``-inf``, where ``powf`` gives ``+0.0`` and ``+inf`` (C99 Annex F, ``pow(±0, y)`` and ``pow(-inf, y)``
+    for ``y > 0`` not an odd integer; CUDA's ``powf`` and onnxruntime follow it, TensorRT's POW *inferred*
+    to).
+
+    >>> _power(np.array([-np.inf, -0.0, 4.0], np.float32), np.full(1, 0.5, np.float32))
+    array([inf,  0.,  2.], dtype=float32)
+    """
+    y = np.power(a, b)
+    half = b == 0.5
+    if half.any():
+        fix = half & ((a == -np.inf) | (a == 0))
+        if fix.any():
+            np.copyto(y, np.abs(a), where=fix)  # powf's +inf and +0.0: |a| at both
+    return y
+
+
 _E = ElementWiseOperation
 _FLOAT32 = np.dtype(np.float32)
 _NUMERIC = dtypes.FLOATS + dtypes.INTEGERS
@@ -98,7 +117,7 @@ _TABLE: dict[ElementWiseOperation, tuple[Callable[[np.ndarray, np.ndarray], np.n
     _E.MIN: (np.fmin, _NUMERIC, False),
     _E.SUB: (np.subtract, _NUMERIC, False),
     _E.DIV: (_div, _NUMERIC, False),
-    _E.POW: (np.power, dtypes.FLOATS, False),
+    _E.POW: (_power, dtypes.FLOATS, False),
     _E.FLOOR_DIV: (_floor_div, _NUMERIC, False),
     _E.AND: (np.logical_and, (dtypes.bool_,), False),
     _E.OR: (np.logical_or, (dtypes.bool_,), False),
@@ -133,10 +152,11 @@ class ElementWise(Op):
         "Integer `/` truncates toward zero (C), `//` floors; MAX/MIN return the other operand where one "
         "is NaN (`np.fmax`/`np.fmin`); integer division by zero gives 0 (undefined in TensorRT); integer "
         "arithmetic wraps (*UNCONFIRMED*); `POW` is float-only (stricter than TensorRT, which also lists "
-        "integers); logic ops take bool only. `!=`, `>=`, `<=`, `%` are built from several layers, as "
-        "TensorRT has no such operations.",
+        "integers) and C's `powf` at zeros and infinities (`(-0.0) ** 0.5` is `+0.0`, `(-inf) ** 0.5` is "
+        "`+inf`, where NumPy's square root for a scalar 0.5 gives `-0.0` and NaN); logic ops take bool only. "
+        "`!=`, `>=`, `<=`, `%` are built from several layers, as TensorRT has no such operations.",
         "NvInfer.h `ElementWiseOperation`; onnx/onnx#4016 and onnx-tensorrt (DIV, FLOOR_DIV); MIN NaN: "
-        "NVIDIA/TensorRT#4758 (*observed*), MAX: *inferred*",
+        "NVIDIA/TensorRT#4758 (*observed*), MAX: *inferred*; POW: C99 Annex F `pow` (*inferred*)",
     )
     input_names = ("a", "b")
     op: ElementWiseOperation = attrs.field(metadata=ir(names=True))
