@@ -506,3 +506,19 @@ def _(net):
 ADVERSARIAL_CALLS = {
     "slice": lambda e: dict(x=e.m, start=(0, 0), size=(1, 2), stride=(1, 1)),
 }
+
+
+def test_a_dim_that_is_never_positive_is_refused_as_an_index_or_bound():
+    """-k of a dynamic dim k (x[-k:], NumPy's last k) would read before the axis: dims count from the start
+    (TensorRT's Slice). A difference that may be positive (n - k) stays, and so does -k + k."""
+    net = td.Network("neg")
+    x = net.input("x", td.float32, ("n", 3))
+    k = net.input("y", td.float32, ("k",)).shape[0]
+    for index in (np.s_[-k:], np.s_[:-k], np.s_[-k - 1:], -k, np.s_[0 - k::2]):
+        with pytest.raises(ShapeError, match=r"is never positive: a dim counts from the start of the axis"):
+            x[index]
+    last = x[x.shape[0] - k:]
+    assert str(last.type) == "f32[k,3]" and str(x[-k + k:].type) == "f32[n,3]"
+    net.output("last", last)
+    values = np.arange(15, dtype=np.float32).reshape(5, 3)
+    np.testing.assert_array_equal(net.run({"x": values, "y": np.ones(2, np.float32)})["last"], values[-2:])

@@ -116,6 +116,10 @@ class Dim:
     __mod__ = _operator("%")
     __rmod__ = _operator("%", reflected=True)
 
+    def __neg__(self) -> DimLike:
+        """``0 - self``, as ``-n`` is written."""
+        return 0 - self
+
 
 DimLike = Union[int, Dim]
 MAX_DIM = 2**63 - 1  # Dims64 holds int64_t dims

@@ -92,7 +92,8 @@ class Slice(Op):
         "coordinates follow the mode: STRICT_BOUNDS (error), WRAP, CLAMP, FILL, REFLECT. Start, size and "
         "stride may be shape tensors (inputs 1-3) made from dynamic dims; indices and slice bounds may be "
         "dims (`x[:y.shape[0]]`, `x[n - 1]`), which count from the start and must lie within the axis "
-        "when the network runs (nothing is clipped). `td.pad` maps `np.pad`'s modes onto one Slice; "
+        "when the network runs (nothing is clipped); a dim that is never positive (`x[-k:]`) is refused, "
+        "where a negative int counts from the end. `td.pad` maps `np.pad`'s modes onto one Slice; "
         "`td.broadcast_to` (and `td.full` and friends, a broadcast constant) reads dims of 1 with stride "
         "0.",
         "NvInfer.h `ISliceLayer`, `SampleMode`; FILL value conversion *UNCONFIRMED*",
@@ -519,9 +520,22 @@ def _is_int(k: Any) -> bool:
     return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
+def _from_start(where: str, axis: int, i: Dim) -> Dim:
+    """``i``, a dim given as an index or slice bound: a coordinate from the start of the axis, checked when
+    the network runs. One that is never positive (``-n``, meant from the end as a negative int is) but not
+    always 0 is refused: it could only read before the axis."""
+    from trtdsl.shapes.algebra import never_positive, simplify
+
+    if never_positive(i) and simplify(i) != 0:
+        raise ShapeError(f"{where}: index or bound {i} on axis {axis} is never positive: a dim counts from "
+                         "the start of the axis (TensorRT's Slice), not from its end as a negative int does; "
+                         f"count from the end with the axis's dim (x[x.shape[{axis}] - n:] for the last n)")
+    return i
+
+
 def _int_axis(where: str, axis: int, d: DimLike, i: Any) -> DimLike:
     if isinstance(i, Dim):
-        return i  # a coordinate from the start, checked when the network runs
+        return _from_start(where, axis, i)
     i = int(i)
     if isinstance(d, Dim):
         return i if i >= 0 else d + i  # checked when the network runs, as a coordinate of the slice
@@ -540,13 +554,14 @@ def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[DimL
     if item.step == 0:
         raise ArgumentError(f"{where}: slice step cannot be zero")
     if isinstance(d, Dim) or isinstance(item.start, Dim) or isinstance(item.stop, Dim):
-        return _dynamic_slice_axis(d, item)
+        return _dynamic_slice_axis(where, axis, d, item)
     b, e, st = item.indices(d)
     n = len(range(b, e, st))
     return (b if n else 0), n, st
 
 
-def _dynamic_slice_axis(d: DimLike, item: _PySlice) -> tuple[DimLike, DimLike, int]:
+def _dynamic_slice_axis(where: str, axis: int, d: DimLike,
+                        item: _PySlice) -> tuple[DimLike, DimLike, int]:
     """(start, size, stride) of a Python slice on a dynamic axis, or with dims as bounds, without NumPy's
     clipping: the bounds must lie within the axis when the network runs (a negative size or an
     out-of-range read fails then)."""
@@ -558,7 +573,7 @@ def _dynamic_slice_axis(d: DimLike, item: _PySlice) -> tuple[DimLike, DimLike, i
         if value is None:
             return default
         if isinstance(value, Dim):
-            return value
+            return _from_start(where, axis, value)
         return int(value) if value >= 0 else d + int(value)
 
     if step > 0:

@@ -149,4 +149,20 @@ def never_negative(d: DimLike) -> bool:
     return d.is_symbol or d.op in ("+", "*", "//", "%") and all(never_negative(a) for a in d.args)
 
 
-__all__ = ["never_equal", "never_negative", "quotient", "same_dim", "simplify"]
+def never_positive(d: DimLike) -> bool:
+    """Whether dim ``d`` is <= 0 at every size of its symbols (sizes >= 0): an int <= 0, and differences
+    and sums that keep it so (``0 - n``, written ``-n``; ``-n - 1``).
+
+    >>> from trtdsl.ir.dims import Dim
+    >>> n = Dim.symbol("n")
+    >>> never_positive(-n), never_positive(-n - 1), never_positive(n - 3), never_positive(n)
+    (True, True, False, False)
+    """
+    if isinstance(d, int):
+        return d <= 0
+    if d.op == "-":
+        return never_positive(d.args[0]) and never_negative(d.args[1])
+    return d.op == "+" and all(never_positive(a) for a in d.args)
+
+
+__all__ = ["never_equal", "never_negative", "never_positive", "quotient", "same_dim", "simplify"]
