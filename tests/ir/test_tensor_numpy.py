@@ -2,6 +2,7 @@
 operators do (the refusals of everything else are rows of tests/test_errors.py)."""
 
 import numpy as np
+import pytest
 
 import trtdsl as td
 from trtdsl.ir import tensor
@@ -46,3 +47,13 @@ def test_every_numpy_equivalent_named_is_a_td_function():
                if not callable(getattr(td, name, None))}
     assert not missing
     assert all(ufunc.__name__ in tensor._NUMPY_EQUIVALENTS for ufunc in tensor._UFUNC_OPERATORS)
+
+
+def test_a_numpy_method_a_tensor_lacks_names_the_td_function():
+    x = td.Network("methods").input("x", td.float32, (3,))
+    with pytest.raises(AttributeError, match=r"no attribute 'squeeze'; NumPy's squeeze is a function here: "
+                                             r"td.squeeze\(x, ...\)"):
+        x.squeeze()
+    with pytest.raises(AttributeError, match=r"no attribute 'flatten'$"):
+        x.flatten()
+    assert not hasattr(x, "clip") and getattr(x, "__array_interface__", None) is None

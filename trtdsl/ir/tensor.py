@@ -120,6 +120,12 @@ class Tensor:
             f"Tensor %{self._name} cannot become a NumPy array: its values exist only when the network runs "
             "(net.run returns the outputs' arrays); an array becomes a network value with net.constant")
 
+    def __getattr__(self, name: str) -> NoReturn:
+        # reached only for attributes a Tensor lacks (x.squeeze(), x.clip(...)): name the td function
+        equivalent = None if name.startswith("_") else _NUMPY_EQUIVALENTS.get(name)
+        hint = "" if equivalent is None else f"; NumPy's {name} is a function here: td.{equivalent}(x, ...)"
+        raise AttributeError(f"'Tensor' object has no attribute {name!r}{hint}")
+
     def _numpy_refused(self, call: str, name: str) -> str:
         """Why NumPy's ``call`` is refused on this Tensor, and trtdsl's function doing what NumPy's ``name``
         does, where it has one."""
