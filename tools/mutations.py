@@ -473,4 +473,9 @@ MUTATIONS = [
              "            pass",
              "(-inf) ** 0.5 and (-0.0) ** 0.5 left as NumPy's square root gives them",
              ("tests/layers/test_elementwise.py", "-k", "powf")),
+    Mutation("export-unread-initializers", "trtdsl/backends/onnx/export.py",
+             "    graph.initializer.extend(i for i in builder.initializers if i.name in used)",
+             "    graph.initializer.extend(builder.initializers)",
+             "constants that no exported node reads kept as initializers (onnxruntime warns of each)",
+             ("tests/backends/onnx/test_crosscheck.py",)),
 ]

@@ -77,6 +77,19 @@ def onnxruntime_for(row: Row):
     return onnxruntime
 
 
+def unread_initializers(model: onnx.ModelProto) -> list[str]:
+    """The initializers that no node reads, in the graph or a subgraph (which reads outer values by name)."""
+    read, graphs = {o.name for o in model.graph.output}, [model.graph]
+    while graphs:
+        graph = graphs.pop()
+        for node in graph.node:
+            read.update(node.input)
+            for a in node.attribute:
+                graphs.extend([a.g] if a.type == onnx.AttributeProto.GRAPH else a.graphs)
+        read.update(o.name for o in graph.output)
+    return [i.name for i in model.graph.initializer if i.name not in read]
+
+
 def session_or_skip(net: td.Network, row: Row) -> None:
     try:
         ort_backend._session(net, row.opset, 1, False)
@@ -96,6 +109,7 @@ def test_reference_matches_onnxruntime(row):
     model = exported(net, row.opset).model
     onnx.checker.check_model(model, full_check=True)
     onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+    assert not unread_initializers(model)  # onnxruntime warns of each
     session_or_skip(net, row)
 
     @settings(database=None)

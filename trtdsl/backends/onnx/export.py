@@ -126,7 +126,9 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
         add_value_info(graph.input, t.name, t.type)
     for name, t in network.outputs.items():
         add_value_info(graph.output, name, t.type)
-    graph.initializer.extend(builder.initializers)
+    used = _read_names(builder.nodes) | set(network.outputs)
+    # a layer's export may write a constant that its final form does not read (onnxruntime warns of each)
+    graph.initializer.extend(i for i in builder.initializers if i.name in used)
     for t in builder.bound:
         if t not in outputs:
             add_value_info(graph.value_info, t.name, t.type)
@@ -143,6 +145,21 @@ def _export(network: Network, opset: int | None, check: bool) -> Exported:
 # Each nested loop or conditional adds three protobuf message levels (Node -> Attribute -> Graph); protobuf
 # parses at most 100 (its default recursion limit), which onnx's checker and helpers reach at 32 regions.
 MAX_NESTING = 31
+
+
+def _read_names(nodes: list[onnx.NodeProto]) -> set[str]:
+    """The value names that ``nodes`` read, with their subgraphs' nodes and outputs (a loop body or a branch
+    reads values of the graphs around it by name)."""
+    read: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        read.update(node.input)
+        for attribute in node.attribute:
+            for g in [attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else attribute.graphs:
+                stack.extend(g.node)
+                read.update(o.name for o in g.output)
+    return read
 
 
 def _check_nesting(network: Network, depth: int) -> None:
