@@ -194,6 +194,9 @@ def test_bad_models_are_clear_errors(tmp_path):
     bad = model([helper.make_node("Relu", ["missing"], ["y"])], [f32("x", [2])], [f32("y", [2])])
     with pytest.raises(td.BackendError, match="fails onnx's checker"):
         td.from_onnx(bad)
+    with pytest.raises(td.BackendError, match=r"value 'missing' is read but nothing before defines it: no "
+                       r"graph input, initializer or earlier node output has that name \(an initializer"):
+        td.from_onnx(bad, check=False)
     missing = str(tmp_path / "none.onnx")
     expect_error(td.ArgumentError, f"from_onnx: argument 'model' is '{missing}'; expected a path to an "
                  "existing .onnx file", lambda: td.from_onnx(missing))
