@@ -533,16 +533,19 @@ ROWS = [
     (RegionError, "carry: the loop does not know its network yet (its trip count is not a tensor, and no "
                   "tensor was given to it before); create it with td.Loop(..., "
                   "network=net)", unknown_network),
-    (ArgumentError, "Loop: argument 'trip_count' is 2.5; expected an int or a 0-D int32/int64 Tensor",
+    (ArgumentError, "Loop: argument 'trip_count' is 2.5; expected an int, a dim (x.shape[0]) or a 0-D "
+                    "int32/int64 Tensor",
      lambda: td.Loop(trip_count=2.5)),
-    (ArgumentError, "Loop: argument 'trip_count' is True; expected an int or a 0-D int32/int64 Tensor",
+    (ArgumentError, "Loop: argument 'trip_count' is True; expected an int, a dim (x.shape[0]) or a 0-D "
+                    "int32/int64 Tensor",
      lambda: td.Loop(trip_count=True)),
     (ArgumentError, "Loop: argument 'trip_count' is -1; expected an int in [0, 9223372036854775807]",
      lambda: td.Loop(trip_count=-1)),
     (ArgumentError, "Loop: argument 'trip_count' is 9223372036854775808; expected an int in [0, "
                     "9223372036854775807]",
      lambda: td.Loop(trip_count=2**63)),
-    (ArgumentError, "Loop: argument 'length' is 2.0; expected an int or a 0-D int32/int64 Tensor",
+    (ArgumentError, "Loop: argument 'length' is 2.0; expected an int, a dim (x.shape[0]) or a 0-D "
+                    "int32/int64 Tensor",
      collect_with_length(2.0)),
     (DTypeError, "TripLimit[COUNT]: input 'limit' has dtype float32; expected a 0-D int32 or int64 trip "
                  "count",
@@ -564,7 +567,8 @@ ROWS = [
     (RegionError, "scan: give xs or length (the number of iterations)", scan_nothing),
     (ArgumentError, "scan: argument 'f' is None; expected a function",
      lambda: td.scan(None, np.float32(0), length=3, network=td.Network())),
-    (ArgumentError, "scan: argument 'length' is [3]; expected an int or a 0-D int32/int64 Tensor",
+    (ArgumentError, "scan: argument 'length' is [3]; expected an int, a dim (x.shape[0]) or a 0-D "
+                    "int32/int64 Tensor",
      lambda: td.scan(lambda c, _: (c, c), np.float32(0), length=[3], network=td.Network())),
     (ArgumentError, "scan: argument 'reverse' is 'yes'; expected a bool",
      lambda: td.scan(lambda c, _: (c, c), np.float32(0), length=3, reverse="yes", network=td.Network())),
@@ -582,10 +586,10 @@ ROWS = [
                   "in:\n  carry: shape (3,) in init_val but () in body_fun's result\nCast or reshape the "
                   "body's results to match (a loop carry keeps its dtype and shape: TensorRT's "
                   "rule).", while_loop_shape),
-    (ArgumentError, "fori_loop: argument 'lower' is 0.5; expected an int or a 0-D int32/int64 "
-                    "Tensor", fori(0.5, 3)),
-    (DTypeError, "fori_loop: argument 'upper' is f32[]; expected an int or a 0-D int32/int64 "
-                 "Tensor", fori(0, "n")),
+    (ArgumentError, "fori_loop: argument 'lower' is 0.5; expected an int, a dim (x.shape[0]) or a 0-D "
+                    "int32/int64 Tensor", fori(0.5, 3)),
+    (DTypeError, "fori_loop: argument 'upper' is f32[]; expected an int, a dim (x.shape[0]) or a 0-D "
+                 "int32/int64 Tensor", fori(0, "n")),
     # networks built layer by layer (checked by the region analysis)
     (RegionError, "unclear nesting: loop 'loop_0' and loop 'loop_1' each use values computed inside the "
                   "other; TensorRT infers nesting from data flow and rejects this (first boundary layer: "

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from support import arrays, assert_close
 
 import trtdsl as td
+from trtdsl.errors import RegionError
 from trtdsl.regions import analyze
 from backend_rows import Row, tensorrt_case, tensorrt_expectation, Layer, Const
 
@@ -469,3 +470,30 @@ def _(net):
         k.update(k - 1)
         last = loop.last(k)
     net.output("k", last)
+
+
+def test_a_dim_is_a_trip_count_a_scan_length_and_a_fori_bound():
+    """x.shape[0] (and dims made from it) count iterations where ints and 0-D tensors do, as reshape and
+    slicing take dims: the int64 the dim is when the network runs."""
+    net = td.Network("dims")
+    xs = net.input("xs", td.float32, ("T", 3))
+    t = xs.shape[0]
+    with td.Loop(trip_count=t) as loop:
+        count = loop.carry(np.float32(0))
+        count.update(count + 1.0)
+        last = loop.last(count)
+    net.output("loop", last)
+    net.output("fori", td.fori_loop(1, t * 2, lambda i, a: a + td.cast(i, td.float32), np.float32(0)))
+    _, steps = td.scan(lambda c, _: (c + 1.0, c), np.float32(0), None, length=t)
+    net.output("steps", steps)
+    _, sums = td.scan(lambda c, x: (c + x, c + x), np.zeros(3, np.float32), xs, length=t)
+    net.output("sums", sums)
+    assert str(steps.type) == "f32[T]"
+    with pytest.raises(RegionError, match=r"the leading dims of xs and length differ \(T, T\+1\)"):
+        td.scan(lambda c, x: (c + x, c), np.zeros(3, np.float32), xs, length=t + 1)
+    for n in (0, 1, 4):
+        values = np.arange(3 * n, dtype=np.float32).reshape(n, 3)
+        out = net.run({"xs": values})
+        assert out["loop"] == n and out["fori"] == sum(range(1, 2 * n))
+        np.testing.assert_array_equal(out["steps"], np.arange(n, dtype=np.float32))
+        np.testing.assert_array_equal(out["sums"], np.cumsum(values, axis=0))

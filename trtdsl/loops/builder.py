@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from trtdsl.errors import RegionError, bad_argument, shown, user_location
+from trtdsl.ir.dims import Dim, network_of_dims
 from trtdsl.ir.network import expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.structure import while_message, while_violation
@@ -31,6 +32,8 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import (
     array_of, as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis,
 )
+from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers.shuffle import reshape
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -74,9 +77,10 @@ class Loop(RegionBuilder):
     usable after the ``with`` block. A while loop has no ``trip_count`` (or also one) and calls
     :meth:`while_` with a 0-D bool computed from its carries: it runs while that is true.
 
-    ``trip_count`` is an int, or a 0-D int32/int64 tensor computed before the loop. Tensors from
-    outside the loop are used in the body directly (loop-invariant); body layers that depend on no
-    iterator or carry are loop-invariant too, and (as in TensorRT) computed once, before the loop.
+    ``trip_count`` is an int, a dim (``x.shape[0]``), or a 0-D int32/int64 tensor computed before the
+    loop. Tensors from outside the loop are used in the body directly (loop-invariant); body layers that
+    depend on no iterator or carry are loop-invariant too, and (as in TensorRT) computed once, before the
+    loop.
     The meaning, as a Python loop::
 
         count, values = trip_count, {}
@@ -115,12 +119,13 @@ class Loop(RegionBuilder):
         self.carries: list[Carry] = []
         self.count: Tensor | None = None
         self._updated: dict[Carry, Any] = {}
-        if trip_count is not None and not isinstance(trip_count, Tensor):
+        if trip_count is not None and not isinstance(trip_count, (Tensor, Dim)):
             _check_count("Loop", "trip_count", trip_count)
 
     def __enter__(self) -> Loop:
         self._enter()
-        net = self._network_arg or (self._count_arg.network if isinstance(self._count_arg, Tensor) else None)
+        count = self._count_arg
+        net = self._network_arg or (count.network if isinstance(count, Tensor) else network_of_dims(count))
         net = net or self._network_from_open()
         if net is not None:
             with self._closed_on_error():
@@ -336,15 +341,23 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 def _check_count(fn: str, arg: str, value: Any) -> int:
     """A trip count or concatenation length given as a number: an int in [0, int64 max]."""
     if not is_int(value):
-        raise bad_argument(fn, arg, value, "an int or a 0-D int32/int64 Tensor")
+        raise bad_argument(fn, arg, value, "an int, a dim (x.shape[0]) or a 0-D int32/int64 Tensor")
     if not 0 <= value <= _INT64_MAX:
         raise bad_argument(fn, arg, value, f"an int in [0, {_INT64_MAX}]")
     return int(value)
 
 
 def _int_tensor(net: Network, arg: str, value: Any) -> Tensor:
-    """A 0-D int tensor for a count: a Tensor as is, a number as an int32 constant (int64 if it needs it)."""
+    """A 0-D int tensor for a count: a Tensor as is, a dim as the int64 it is when the network runs
+    (:func:`count_of_dim`), a number as an int32 constant (int64 if it needs it)."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, Dim):
+        return count_of_dim(net, value)
     value = _check_count("Loop", arg, value)
     return net.constant(np.int32(value) if value <= np.iinfo(np.int32).max else np.int64(value))
+
+
+def count_of_dim(net: Network, dim: Dim) -> Tensor:
+    """The 0-D int64 tensor holding ``dim`` when the network runs (a trip count of ``x.shape[0]``)."""
+    return reshape(dim_tensor(net, dim), ())

@@ -21,14 +21,16 @@ from typing import Any, Callable
 import numpy as np
 
 from trtdsl.errors import DTypeError, RegionError, bad_argument
+from trtdsl.ir.dims import Dim, network_of_dims
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
-from trtdsl.loops.builder import Loop, _check_count, _tensor
+from trtdsl.loops.builder import Loop, _check_count, _tensor, count_of_dim
 from trtdsl.regions.scope import undone_on_error
 from trtdsl.regions.tree import NotATree, check_same, flatten, tensors, unflatten
+from trtdsl.shapes.algebra import same_dim
 
 __all__ = ["scan", "fori_loop", "while_loop"]
 
@@ -49,7 +51,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
         return carry, np.stack(ys)          # np.stack(ys[::-1]) with reverse=True
 
     ``init`` may hold numbers (made constants: Python floats float32, ints int32). ``xs`` is a tensor or a
-    tree of tensors with the same leading dim, or None with ``length`` (an int or a 0-D int tensor).
+    tree of tensors with the same leading dim, or None with ``length`` (an int, a dim or a 0-D int tensor).
     ``network`` is needed only when no argument is a tensor (as for every function here).
 
     >>> import numpy as np, trtdsl as td
@@ -84,8 +86,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Tensor, Any], Any], in
               network: Network | None = None, name: str | None = None) -> Any:
     """``lax.fori_loop``: ``for i in range(lower, upper): val = body_fun(i, val)``; returns ``val``.
 
-    ``lower`` and ``upper`` are ints or 0-D int tensors; ``i`` is a 0-D int tensor (int32 unless a bound
-    is an int64 tensor or an int beyond int32).
+    ``lower`` and ``upper`` are ints, dims (``x.shape[0]``, an int64 when the network runs) or 0-D int
+    tensors; ``i`` is a 0-D int tensor (int32 unless a bound is int64 or an int beyond int32).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("fact")
@@ -160,6 +162,9 @@ def _network(fn: str, network: Any, *values: Any) -> Network:
         v = stack.pop(0)
         if isinstance(v, Tensor):
             return v.network
+        found = network_of_dims(v) if isinstance(v, Dim) else None  # x.shape[0] as a count or bound
+        if isinstance(found, Network):
+            return found
         if isinstance(v, (tuple, list)):
             stack[:0] = list(v)
         elif isinstance(v, dict):
@@ -194,7 +199,7 @@ def _update(fn: str, init_name: str, result_name: str, tree: Any, carries: list[
 
 def _scan_length(x_leaves: list[Tensor], length: Any) -> Any:
     """The trip count of a scan: ``length``, or the leading dim the ``xs`` share."""
-    if length is not None and not isinstance(length, Tensor):
+    if length is not None and not isinstance(length, (Tensor, Dim)):
         length = _check_count("scan", "length", length)
     for i, x in enumerate(x_leaves):
         if x.ndim == 0:
@@ -202,7 +207,7 @@ def _scan_length(x_leaves: list[Tensor], length: Any) -> Any:
     dims = [x.shape[0] for x in x_leaves]
     if length is not None and not isinstance(length, Tensor):
         dims.append(length)
-    if len(set(dims)) > 1:
+    if any(not same_dim(d, dims[0]) for d in dims[1:]):
         listed = ", ".join(str(d) for d in dims)
         raise RegionError(f"scan: the leading dims of xs{' and length' if length is not None else ''} differ "
                           f"({listed}); they must all be the number of iterations")
@@ -218,14 +223,16 @@ def _scan_length(x_leaves: list[Tensor], length: Any) -> Any:
 
 
 def _bounds(net: Network, lower: Any, upper: Any) -> tuple[Any, Any]:
-    """The counter's start (a tensor) and the trip count ``max(upper - lower, 0)`` of a fori_loop."""
+    """The counter's start (a tensor) and the trip count ``max(upper - lower, 0)`` of a fori_loop; a dim
+    bound (``x.shape[0]``) is the int64 it is when the network runs."""
+    lower, upper = (count_of_dim(net, v) if isinstance(v, Dim) else v for v in (lower, upper))
     for arg, v in (("lower", lower), ("upper", upper)):
         if isinstance(v, Tensor):
             if v.ndim != 0 or v.dtype.name not in ("int32", "int64"):
-                raise DTypeError(f"fori_loop: argument '{arg}' is {v.type}; expected an int or a 0-D "
-                                 "int32/int64 Tensor")
+                raise DTypeError(f"fori_loop: argument '{arg}' is {v.type}; expected an int, a dim "
+                                 "(x.shape[0]) or a 0-D int32/int64 Tensor")
         elif isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise bad_argument("fori_loop", arg, v, "an int or a 0-D int32/int64 Tensor")
+            raise bad_argument("fori_loop", arg, v, "an int, a dim (x.shape[0]) or a 0-D int32/int64 Tensor")
     if not isinstance(lower, Tensor) and not isinstance(upper, Tensor):
         bounds = [int(lower), int(upper)]
         for arg, v in zip(("lower", "upper"), bounds):
