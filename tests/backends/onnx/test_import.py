@@ -971,3 +971,15 @@ def test_layer_normalization_without_a_bias_adds_zeros_of_the_scales_shape():
     x = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
     np.testing.assert_allclose(td.from_onnx(m).run({"x": x})["y"], onnxruntime_outputs(m, {"x": x})["y"],
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_split_into_num_outputs_of_a_dynamic_axis(parts):
+    """Parts of ceil(C / parts), the last what remains (opset 18), as dim expressions: the parser computes
+    them with floorDiv on shape tensors."""
+    m = model([helper.make_node("Split", ["x"], [f"y{i}" for i in range(parts)], axis=1, num_outputs=parts)],
+              [f32("x", ["N", "C"])], [f32(f"y{i}", [None, None]) for i in range(parts)], opset=18)
+    net = td.from_onnx(m)
+    assert str(net.outputs["y0"].type) == f"f32[N,(C+{parts - 1})//{parts}]"
+    for c in (6, 7, 8):
+        agrees_with_onnxruntime(m, {"x": np.arange(2 * c, dtype=np.float32).reshape(2, c)})

@@ -319,7 +319,10 @@ def _import_split(ctx: ImportContext) -> list[Tensor]:
     length = x.shape[axis]
     if sizes is None:
         if not isinstance(length, int):
-            return split(x, parts, axis)
+            # parts of ceil(length / parts), the last what remains (the parser's floorDiv on shape tensors);
+            # an axis too short for that fails when the network runs
+            chunk = (length + (parts - 1)) // parts
+            return split(x, [chunk * i for i in range(1, parts)], axis) if parts > 1 else [x]
         chunk = -(-length // parts)
         sizes = [min(chunk, max(length - chunk * i, 0)) for i in range(parts)]
     ctx.check(len(sizes) == parts, f"split {sizes} gives {len(sizes)} parts for {parts} outputs")
