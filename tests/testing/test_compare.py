@@ -165,6 +165,20 @@ def test_an_output_missing_from_any_backend_fails_the_comparison():
     assert [str(r) for r in as_other.failures] == ["y: nothing vs reference: missing from nothing's results"]
 
 
+def test_a_result_that_names_no_output_fails_the_comparison():
+    """A formula's misspelled key: reported as a result of no output, beside the output it misses."""
+    def misspelled(network, feeds):
+        return {"Y": 1 / (1 + np.exp(-feeds["x"]))}
+
+    feeds = {"x": np.array([0.0, 1.0], np.float32)}
+    report = compare(sigmoid_network(), feeds, backends=(misspelled, "reference"))
+    assert [str(r) for r in report.failures] == [
+        "Y: reference vs misspelled: misspelled's results name it, but it is no output of network 's' "
+        "(['y'])",
+        "y: reference vs misspelled: missing from misspelled's results",
+    ]
+
+
 def test_nan_and_inf_differences_are_reported():
     report = compare_arrays(
         "y",

@@ -380,7 +380,8 @@ def compare_outputs(
     atol: Any = None,
 ) -> list[OutputReport]:
     """Reports for each of ``network``'s outputs, for each backend in ``others`` against ``want`` (the
-    baseline's results). An output missing from either side is a failed report, never a skipped one.
+    baseline's results). An output missing from either side is a failed report, never a skipped one, and
+    so is a result that names no output (a misspelled key of a formula's results).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("n")
@@ -389,6 +390,13 @@ def compare_outputs(
     ["y: ref vs formula: missing from formula's results"]
     """
     reports = []
+    outputs = sorted(network.outputs)
+    sides = [(want, names[0], names[-1]), *((other, name, name) for other, name in zip(others, names[1:]))]
+    for results, who, backend in sides:
+        for name in sorted(set(results) - set(network.outputs)):
+            problem = f"{who}'s results name it, but it is no output of network {network.name!r} ({outputs})"
+            reports.append(OutputReport(name, names[0], backend, tolerance_for(dtypes.float32, rtol, atol),
+                                        problem=problem))
     for other, backend in zip(others, names[1:]):
         for name, tensor in network.outputs.items():
             tol = tolerance_for(tensor.dtype, rtol, atol)
