@@ -194,6 +194,11 @@ def test_bad_models_are_clear_errors(tmp_path):
     bad = model([helper.make_node("Relu", ["missing"], ["y"])], [f32("x", [2])], [f32("y", [2])])
     with pytest.raises(td.BackendError, match="fails onnx's checker"):
         td.from_onnx(bad)
+    squeeze = model([helper.make_node("Squeeze", ["x"], ["y"])], [f32("x", ["B", 1, "H", 1])],
+                    [f32("y", [None, None])], opset=18)
+    with pytest.raises(td.BackendError, match=r"Squeeze without axes needs a static shape; the input is "
+                       r"\(B, 1, H, 1\)$"):
+        td.from_onnx(squeeze)
     with pytest.raises(td.BackendError, match=r"value 'missing' is read but nothing before defines it: no "
                        r"graph input, initializer or earlier node output has that name \(an initializer"):
         td.from_onnx(bad, check=False)

@@ -139,8 +139,8 @@ def _heads(ctx: ImportContext, x: Tensor, heads: int | None, what: str) -> Tenso
     """A 3-D ``(B, S, heads * D)`` input as ``(B, heads, S, D)``; a 4-D one as it is."""
     if len(x.shape) == 4:
         return x
-    ctx.check(len(x.shape) == 3 and heads is not None and heads > 0, f"{what} has shape {x.shape}; expected "
-              "4-D, or 3-D with q_num_heads and kv_num_heads")
+    ctx.check(len(x.shape) == 3 and heads is not None and heads > 0,
+              f"{what} has shape {x.type.shape_text}; expected 4-D, or 3-D with q_num_heads and kv_num_heads")
     hidden = x.shape[2]
     if not (isinstance(hidden, int) and heads and hidden % heads == 0):
         raise ctx.refuse(f"{what}'s last dim {hidden} is not a static multiple of {heads} heads")

@@ -83,6 +83,6 @@ def _import_eye_like(ctx: ImportContext) -> Tensor:
     dtype = x.dtype if code is None else element_dtype(int(code), f"{ctx.where}: dtype")
     static = [d for d in x.shape if isinstance(d, int)]
     if len(x.shape) != 2 or len(static) != 2:
-        raise ctx.refuse(f"the input is {x.shape}; expected a static 2-D shape")
+        raise ctx.refuse(f"the input is {x.type.shape_text}; expected a static 2-D shape")
     rows, cols = static
     return ctx.constant(np.eye(rows, cols, int(ctx.attr("k", 0))).astype(dtype.numpy), dtype)

@@ -96,7 +96,7 @@ def _import_squeeze(ctx: ImportContext) -> Tensor:
     x = ctx.input(0)
     axes = ctx.axes(1, since=13)
     if axes is None:
-        ctx.check(is_static(x.shape), f"Squeeze without axes needs a static shape; the input is {x.shape}")
+        ctx.check(is_static(x.shape), f"Squeeze without axes needs a static shape; the input is {x.type.shape_text}")
         axes = [i for i, d in enumerate(x.shape) if d == 1]
     return squeeze(x, tuple(axes))
 
@@ -123,7 +123,7 @@ def _import_depth_space(ctx: ImportContext) -> Tensor:
     b = int(ctx.attr("blocksize"))
     static = [d for d in x.shape[1:] if isinstance(d, int)]
     if len(x.shape) != 4 or len(static) != 3:
-        raise ctx.refuse(f"the input is {x.shape}; expected (N, C, H, W) with static C, H, W")
+        raise ctx.refuse(f"the input is {x.type.shape_text}; expected (N, C, H, W) with static C, H, W")
     n = x.shape[0]
     c, h, w = static
     mode = ctx.attr("mode", "DCR")
