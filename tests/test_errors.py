@@ -180,6 +180,12 @@ ROWS = [
      call(lambda a: bool(a), f32(1))),
     (DSLError, "Tensor %t0 is not iterable; index it (x[i]) or use td.Loop/td.scan",
      call(lambda a: list(a), f32(2))),
+    (DTypeError, "float() of Tensor %t0: a Tensor has no Python number, its value exists only when the "
+                 "network runs; read it from net.run's results, or go on computing with td functions",
+     call(lambda a: float(a), f32())),
+    (DTypeError, "round() of Tensor %t0: a Tensor has no Python number, its value exists only when the "
+                 "network runs; td.round(x) rounds half to even when the network runs",
+     call(lambda a: round(a), f32())),
     (DSLError, "len() of Tensor %t0: its first dim is not a static int (f32[n,2])",
      call(lambda a: len(a), f32("n", 2))),
     # NumPy on a Tensor: the ufuncs of its operators run as they do (tests/ir/test_tensor_numpy.py);

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 
 from trtdsl.dtypes import DType
-from trtdsl.errors import DSLError
+from trtdsl.errors import DSLError, DTypeError
 from trtdsl.ir.dims import DimLike, TensorShape, bound_shape
 from trtdsl.ir.functions import tensor_function
 from trtdsl.ir.types import TensorType
@@ -75,6 +75,23 @@ class Tensor:
             f"Tensor %{self._name} has no Python truth value: its value exists only when the network "
             "runs; use td.cond/td.If for data-dependent control flow or td.where to select values"
         )
+
+    def _no_number(self, call: str, instead: str) -> NoReturn:
+        # a DTypeError is a TypeError, as Python's own for an object without the conversion
+        raise DTypeError(f"{call} of Tensor %{self._name}: a Tensor has no Python number, its value exists "
+                         f"only when the network runs; {instead}")
+
+    def __float__(self) -> NoReturn:
+        self._no_number("float()", "read it from net.run's results, or go on computing with td functions")
+
+    def __int__(self) -> NoReturn:
+        self._no_number("int()", "read it from net.run's results, or cast the tensor with td.cast")
+
+    def __complex__(self) -> NoReturn:
+        self._no_number("complex()", "TensorRT has no complex dtype")
+
+    def __round__(self, ndigits: Any = None) -> NoReturn:
+        self._no_number("round()", "td.round(x) rounds half to even when the network runs")
 
     def __iter__(self) -> NoReturn:
         raise DSLError(f"Tensor %{self._name} is not iterable; index it (x[i]) or use td.Loop/td.scan")
