@@ -988,3 +988,29 @@ def test_split_into_num_outputs_of_a_dynamic_axis(parts):
     assert str(net.outputs["y0"].type) == f"f32[N,(C+{parts - 1})//{parts}]"
     for c in (6, 7, 8):
         agrees_with_onnxruntime(m, {"x": np.arange(2 * c, dtype=np.float32).reshape(2, c)})
+
+
+def test_slice_to_a_dim_read_from_a_shape_keeps_the_dim():
+    """GPT-2's bias[:T, :T]: ends from Shape(x) are the dim T, so the mask adds to scores of (B, T, T); a
+    bound that may be negative (counted from the back in ONNX) is refused."""
+    mask = numpy_helper.from_array(np.tril(np.ones((16, 16), np.float32)), "bias")
+    nodes = [helper.make_node("Shape", ["x"], ["t"], start=1, end=2),
+             helper.make_node("Concat", ["t", "t"], ["ends"], axis=0),
+             helper.make_node("Slice", ["bias", "zeros", "ends", "axes"], ["m"]),
+             helper.make_node("Add", ["scores", "m"], ["y"])]
+    inputs = [f32("x", ["B", "T", 8]), f32("scores", ["B", "T", "T"])]
+    m = model(nodes, inputs, [f32("y", ["B", "T", "T"])],
+              [mask, ints("zeros", [0, 0]), ints("axes", [0, 1])], opset=18)
+    net = td.from_onnx(m)
+    assert str(net.outputs["y"].type) == "f32[B,T,T]"
+    for t in (1, 5, 16):
+        agrees_with_onnxruntime(m, {"x": np.ones((2, t, 8), np.float32),
+                                    "scores": np.arange(2 * t * t, dtype=np.float32).reshape(2, t, t)})
+    nodes[1:2] = [helper.make_node("Sub", ["t", "three"], ["ends1"]),
+                  helper.make_node("Concat", ["ends1", "ends1"], ["ends"], axis=0)]
+    shorter = model(nodes, inputs, [f32("y", [None, None, None])],
+                    [mask, ints("zeros", [0, 0]), ints("axes", [0, 1]), ints("three", [3])], opset=18)
+    with pytest.raises(td.BackendError, match=r"axis 0 from 0 to T-3 by 1: a bound computed when the network "
+                       "runs is read as a dim from the start of the axis, so it must be one that cannot be "
+                       "negative"):
+        td.from_onnx(shorter)

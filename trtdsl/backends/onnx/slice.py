@@ -20,7 +20,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
-from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import Dim, is_static, static_shape
 from trtdsl.ir.tensor import Tensor
@@ -196,15 +196,43 @@ def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[
     return begin, (span + (abs(step) - 1)) // abs(step)
 
 
+def _slice_bounds(ctx: ImportContext, i: int, what: str) -> list[Any]:
+    """Slice's starts or ends (input ``i``): ints where they are build-time constants, else the dims they
+    are where the IR knows them (``x[:, :n]`` with ``n`` read from another input's shape, GPT-2's
+    ``bias[:T, :T]``), else refused as the parser's build needs."""
+    if ctx.peek(i) is None and i < len(ctx.node.input) and ctx.node.input[i]:
+        dims = known_dims(ctx.input(i))
+        if dims is not None:
+            return [d if isinstance(d, Dim) else int(d) for d in dims]
+    return [int(v) for v in ctx.static(i, what).reshape(-1)]
+
+
+def _dim_bounds(ctx: ImportContext, x: Tensor, axis: int, start: Any, end: Any,
+                step: int) -> tuple[Any, Any]:
+    """(start, size) of a forward slice with a dim among its bounds: the dim is a coordinate from the start,
+    which must lie within the axis when the network runs (as the DSL's ``x[:n]``: an error there, where ONNX
+    would clamp). Refused where a bound could be negative (ONNX counts those from the back) or stepping
+    backward."""
+    from trtdsl.shapes.algebra import never_negative, simplify
+
+    dim = x.shape[axis]
+    if step < 0 or any(isinstance(v, Dim) and not never_negative(v) for v in (start, end)):
+        raise ctx.refuse(f"axis {axis} from {start} to {end} by {step}: a bound computed when the network runs "
+                         "is read as a dim from the start of the axis, so it must be one that cannot be "
+                         "negative, stepping forward")
+    first = start if isinstance(start, Dim) else start if start >= 0 else dim + start
+    stop = end if isinstance(end, Dim) else dim if end >= _INT_MAX else end if end >= 0 else dim + end
+    return first, simplify((stop - first + (step - 1)) // step)
+
+
 @imports("Slice")
 def _import_slice(ctx: ImportContext) -> Tensor:
-    """One Slice layer; starts, ends, axes and steps are attributes before opset 10 and build-time
-    constant inputs from it on."""
+    """One Slice layer; starts, ends, axes and steps are attributes before opset 10 and inputs from it on:
+    build-time constants, or dims the IR knows (see :func:`_slice_bounds`)."""
     x = ctx.input(0)
     rank = len(x.shape)
     if ctx.opset >= 10:
-        starts = [int(v) for v in ctx.static(1, "starts").reshape(-1)]
-        ends = [int(v) for v in ctx.static(2, "ends").reshape(-1)]
+        starts, ends = _slice_bounds(ctx, 1, "starts"), _slice_bounds(ctx, 2, "ends")
         axes_given = ctx.optional_static(3, "axes")
         steps_given = ctx.optional_static(4, "steps")
         axes = list(range(len(starts))) if axes_given is None else [int(v) for v in axes_given.reshape(-1)]
@@ -224,7 +252,10 @@ def _import_slice(ctx: ImportContext) -> Tensor:
         ctx.check(axis not in seen, f"axis {a} is repeated")
         seen.add(axis)
         ctx.check(st != 0, "steps must not be 0")
-        begin[axis], size[axis] = _slice_axis(x, axis, s, e, st)
+        if isinstance(s, Dim) or isinstance(e, Dim):
+            begin[axis], size[axis] = _dim_bounds(ctx, x, axis, s, e, st)
+        else:
+            begin[axis], size[axis] = _slice_axis(x, axis, s, e, st)
         stride[axis] = st
     return slice_layer(x, begin, size, stride)
 
