@@ -89,8 +89,10 @@ def _import_layer_norm(ctx: ImportContext) -> Tensor | list[Tensor]:
     axes = tuple(range(axis, rank))
     scale, bias = ctx.input(1), ctx.optional(2)
     if bias is None:  # zeros of the scale's shape, which the Normalization layer needs its bias to have
-        static = scale.type.is_static
-        bias = ctx.constant(np.zeros(scale.type.shape, x.dtype.numpy), x.dtype) if static else zeros_like(scale)
+        if scale.type.is_static:
+            bias = ctx.constant(np.zeros(scale.type.shape, x.dtype.numpy), x.dtype)
+        else:
+            bias = zeros_like(scale)
     y = layer_norm(x, scale, bias, axes, eps)
     if not (ctx.output_used(1) or ctx.output_used(2)):
         return y

@@ -248,9 +248,9 @@ class _GraphReader:
                 self.values[name] = tensor
                 return tensor
             reader = reader.parent
-        raise BackendError(f"from_onnx: {self.label}: value {name!r} is read but nothing before defines it: no "
-                           "graph input, initializer or earlier node output has that name (an initializer left "
-                           "out, or nodes out of topological order)")
+        raise BackendError(f"from_onnx: {self.label}: value {name!r} is read but nothing before defines it: "
+                           "no graph input, initializer or earlier node output has that name (an initializer "
+                           "left out, or nodes out of topological order)")
 
     def initializer_value(self, name: str) -> np.ndarray | None:
         """The value of initializer ``name`` (of this graph or an outer one) not yet made a layer."""

@@ -96,7 +96,8 @@ def _import_squeeze(ctx: ImportContext) -> Tensor:
     x = ctx.input(0)
     axes = ctx.axes(1, since=13)
     if axes is None:
-        ctx.check(is_static(x.shape), f"Squeeze without axes needs a static shape; the input is {x.type.shape_text}")
+        ctx.check(is_static(x.shape),
+                  f"Squeeze without axes needs a static shape; the input is {x.type.shape_text}")
         axes = [i for i, d in enumerate(x.shape) if d == 1]
     return squeeze(x, tuple(axes))
 

@@ -217,8 +217,8 @@ def _dim_bounds(ctx: ImportContext, x: Tensor, axis: int, start: Any, end: Any,
 
     dim = x.shape[axis]
     if step < 0 or any(isinstance(v, Dim) and not never_negative(v) for v in (start, end)):
-        raise ctx.refuse(f"axis {axis} from {start} to {end} by {step}: a bound computed when the network runs "
-                         "is read as a dim from the start of the axis, so it must be one that cannot be "
+        raise ctx.refuse(f"axis {axis} from {start} to {end} by {step}: a bound computed when the network "
+                         "runs is read as a dim from the start of the axis, so it must be one that cannot be "
                          "negative, stepping forward")
     first = start if isinstance(start, Dim) else start if start >= 0 else dim + start
     stop = end if isinstance(end, Dim) else dim if end >= _INT_MAX else end if end >= 0 else dim + end
