@@ -260,6 +260,26 @@ def test_dynamic_batch_broadcasts_against_one():
     np.testing.assert_array_equal(net.run({"x": a, "w": b})["y"], np.einsum("bmk,kn->bmn", a, b[0]))
 
 
+@pytest.mark.parametrize("build, feeds, message", [
+    (lambda x: x @ np.ones((4, 3), np.float32), {"x": (2, 5)},
+     "the contracted dims 5 (of a, shape (2, 5)) and 4 (of b, shape (4, 3)) differ"),
+    (lambda x: td.linear(x, np.ones((3, 4), np.float32), np.ones(3, np.float32)), {"x": (2, 5)},
+     "the contracted dims 5 (of a, shape (2, 5)) and 4 (of b, shape (3, 4)) differ"),
+    (lambda x: td.matmul(x, np.ones((2, 4, 3), np.float32), transpose_a=True), {"x": (2, 5, 3)},
+     "the contracted dims 5 (of a, shape (2, 5, 3)) and 4 (of b, shape (2, 4, 3)) differ"),
+    (lambda x: x @ np.ones((2, 4, 3), np.float32), {"x": (3, 2, 4)},
+     "the batch dims 3 (of a, shape (3, 2, 4)) and 2 (of b, shape (2, 4, 3)) differ and neither is 1"),
+])
+def test_dims_that_disagree_only_at_run_time_are_named(build, feeds, message):
+    net = td.Network("m")
+    x = net.input("x", td.float32, ("n", "m", "k")[-len(feeds["x"]):])
+    net.output("y", build(x))
+    with pytest.raises(ShapeError) as info:
+        net.run({"x": np.ones(feeds["x"], np.float32)})
+    assert info.value.message.endswith(f"(layer matmul_0): at run time {message}")
+    assert str(info.value.location).endswith(f"test_matmul.py:{build.__code__.co_firstlineno}")
+
+
 def raw(op0, op1):
     return lambda a, b: a.network.add1(MatrixMultiply(MatrixOperation[op0], MatrixOperation[op1]), (a, b))
 

@@ -13,7 +13,7 @@ import trtdsl as td
 from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError
 from trtdsl.layers import topk as topk_module
 from trtdsl.layers.topk import TopK, TopKOperation
-from backend_rows import Row, FLOATS, INTS, each, tensorrt_expectation, Layer
+from backend_rows import ANY, Row, FLOATS, INTS, each, tensorrt_expectation, Layer
 
 TYPES = [np.float32, np.float16, td.bfloat16.numpy, np.int32, np.int64]
 
@@ -99,6 +99,60 @@ def test_k_larger_than_a_dynamic_dim_fails_at_run_time_naming_the_layer_and_its_
     assert info.value.location == values.producer.location
 
 
+
+@pytest.mark.parametrize("largest", [True, False], ids=["MAX", "MIN"])
+@given(data=st.data())
+def test_k_known_when_the_network_runs_matches_sorted(largest, data):
+    """k from a dim expression, from an int32 input, and from an int64 one-element tensor computed from
+    the shape, against Python's sorted()."""
+    rows, n = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 9))
+    x = data.draw(arrays(np.float32, (rows, n), min_value=-3, max_value=3))
+    k_given = data.draw(st.integers(1, n))
+    net = td.Network("t")
+    t = net.input("x", td.float32, ("r", "n"))
+    k_input = net.input("k", td.int32, ())
+    ks = {"dim": (t.shape[1] + 1) // 2, "input": k_input,
+          "shape": td.reshape(td.minimum(td.shape_of(t)[1:], np.int64(3)), (1,))}
+    for name, k in ks.items():
+        values, indices = td.topk(t, k, 1, largest=largest)
+        net.output(f"values_{name}", values)
+        net.output(f"indices_{name}", indices)
+    out = net.run({"x": x, "k": np.array(k_given, np.int32)})
+    for name, k in {"dim": (n + 1) // 2, "input": k_given, "shape": min(n, 3)}.items():
+        want_values, want_indices = expected(x, k, 1, largest)
+        np.testing.assert_array_equal(out[f"indices_{name}"], want_indices)
+        np.testing.assert_array_equal(out[f"values_{name}"], want_values)
+
+
+def test_a_run_time_k_is_the_layers_input_1_a_0d_int32_tensor():
+    net = td.Network("t")
+    x = net.input("x", td.float32, ("n", 7))
+    values, _ = td.topk(x, x.shape[0], axis=1)
+    node = values.producer
+    assert values.shape == (x.shape[0], x.shape[0])
+    assert node.op == TopK(TopKOperation.MAX, x.shape[0], 1)
+    assert node.inputs[1].type == td.TensorType(td.int32, ())
+    k = net.input("k", td.int64, (1,))
+    assert td.topk(x, k)[0].producer.inputs[1].type == td.TensorType(td.int32, ())
+    static = td.topk(x, td.shape_of(x)[1])[0]  # its value is known: a static k, no input
+    assert static.shape == (x.shape[0], 7)
+    assert len(static.producer.inputs) == 1 and static.producer.inputs[0] is x
+
+
+@pytest.mark.parametrize("k, message", [
+    (9, "k=9 exceeds the size 4 of axis 1 of the input (shape (2, 4))"),
+    (0, "k=0, read from input 'k' when the network ran, is outside [1, 3840]"),
+    (3841, "k=3841, read from input 'k' when the network ran, is outside [1, 3840]"),
+])
+def test_a_run_time_k_out_of_range_fails_naming_the_layer_and_its_line(k, message):
+    net = td.Network("t")
+    x = net.input("x", td.float32, (2, 4))
+    values = td.topk(x, net.input("k", td.int32, ()))[0]
+    net.output("v", values)
+    with pytest.raises(ExecutionError) as info:
+        net.run({"x": np.ones((2, 4), np.float32), "k": np.array(k, np.int32)})
+    assert info.value.message == f"TopK[MAX] (layer topk_0): {message}"
+    assert info.value.location == values.producer.location
 
 # -- the packed keys: inputs of 32 bits or fewer and at least 512 values, against np.lexsort ----------
 # Bit patterns of each type: -inf, -2.5, -1, -0.0, +0.0, +1, +2.5, +inf, the smallest subnormals of both
@@ -206,7 +260,18 @@ ERRORS = [
                     "3840]", call(lambda x: td.topk(x, 0), f32(3))),
     (ArgumentError, "TopK[MIN]: argument 'k' is 3841; expected an int in [1, 3840]",
      call(lambda x: td.topk(x, 3841, largest=False), f32(5000))),
-    (ArgumentError, "topk: argument 'k' is 2.0; expected an int", call(lambda x: td.topk(x, 2.0), f32(3))),
+    (ArgumentError, "topk: argument 'k' is 2.0; expected an int, a dim or a 0-D (or one-element) int32/int64 "
+                    "tensor", call(lambda x: td.topk(x, 2.0), f32(3))),
+    (ArgumentError, "topk: argument 'k' is Tensor(%t1: f32[]); expected an int, a dim or a 0-D (or "
+                    "one-element) int32/int64 tensor", call(lambda x, k: td.topk(x, k), f32(3), f32())),
+    (ArgumentError, "topk: argument 'k' is Tensor(%t1: i32[2]); expected an int, a dim or a 0-D (or "
+                    "one-element) int32/int64 tensor", call(lambda x, k: td.topk(x, k), f32(3), (td.int32, (2,)))),
+    (ArgumentError, "TopK[MAX]: input 'k' is i64[]; TensorRT's k tensor is a 0-D int32 shape tensor",
+     call(lambda x, k: x.network.add(TopK(TopKOperation.MAX, x.shape[0], 0), (x, k)), f32("n"),
+          (td.int64, ()))),
+    (ArgumentError, "TopK[MAX]: argument 'k' is 2; expected a Dim (the value of input 'k' as the IR knows "
+                    "it)",
+     call(lambda x, k: x.network.add(TopK(TopKOperation.MAX, 2, 0), (x, k)), f32("n"), (td.int32, ()))),
     (ShapeError, "TopK[MAX]: argument 'axis' is 0; expected one of the last four dims (1 to 4) of a rank-5 "
                  "input",
      call(lambda x: td.topk(x, 1, axis=0), f32(1, 1, 1, 1, 1))),
@@ -256,6 +321,15 @@ def onnx_rows() -> list[Row]:
         for i, part in enumerate(("values", "indices"))
     }
     rows.append(Row("topk-nan-float32", each({"x": (td.float32, (4, "n"))}, nan_topk), nan_only=True))
+
+    def run_time_k(net):
+        x = net.input("x", td.float32, ("n", 6))
+        for name, k in {"dim": x.shape[0] % 6 + 1, "input": net.input("k", td.int32, ())}.items():
+            values, indices = td.topk(x, k, 1, largest=name == "dim")
+            net.output(f"values_{name}", values)
+            net.output(f"indices_{name}", indices)
+
+    rows.append(Row("topk-run-time-k", run_time_k, values={"x": (-3, 3), "k": (1, 6)}, special=False))
     return rows
 
 
@@ -274,6 +348,16 @@ def _(net):
                                  "indices_type": "DataType.INT32"}, ("x",))})
 def _(net):
     v, i = td.topk(net.input("x", td.float32, ("n", 4, 5)), 2)
+    net.output("v", v)
+    net.output("i", i)
+
+
+@tensorrt_expectation("topk_run_time_k", "NvInfer.h ITopKLayer::setInput(1, k): a 0-D int32 shape "
+                      "tensor that overrides the static k",
+     {"TopK": Layer("add_topk", {"op": "TopKOperation.MAX", "axes": 0b10}, ("x", ANY))})
+def _(net):
+    x = net.input("x", td.float32, ("n", 8))
+    v, i = td.topk(x, net.input("k", td.int32, ()))
     net.output("v", v)
     net.output("i", i)
 

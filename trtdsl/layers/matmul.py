@@ -121,9 +121,33 @@ class MatrixMultiply(Op):
         return (TensorType(a.dtype, batch + kept),)
 
     def reference(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
-        if self.op0 is _M.NONE and self.op1 is _M.NONE and a.dtype == np.float32:
-            return (_matmul(a, b),)
-        return (in_float(self._product, a.dtype, a, b),)
+        try:
+            if self.op0 is _M.NONE and self.op1 is _M.NONE and a.dtype == np.float32:
+                return (_matmul(a, b),)
+            return (in_float(self._product, a.dtype, a, b),)
+        except ValueError as exc:  # dims that could not be compared before run time (an int and a named dim)
+            mismatch = self._mismatch(a.shape, b.shape)
+            if mismatch is None:
+                raise
+            raise mismatch from exc
+
+    def _mismatch(self, a: tuple[int, ...], b: tuple[int, ...]) -> ShapeError | None:
+        """The error for inputs of shapes ``a`` and ``b`` whose contracted dims or batch dims disagree (known
+        only at run time where one is an int and the other a named dim), or None where they agree.
+
+        >>> MatrixMultiply()._mismatch((2, 5), (4, 3)).message.split(": ")[1]
+        'at run time the contracted dims 5 (of a, shape (2, 5)) and 4 (of b, shape (4, 3)) differ'
+        """
+        batch_a, _, k_a = _operand_dims(self.op0, TensorType(dtypes.float32, a), True)
+        batch_b, _, k_b = _operand_dims(self.op1, TensorType(dtypes.float32, b), False)
+        pairs = [(k_a, k_b, "contracted dims", "")] if k_a != k_b else []
+        pairs += [(x, y, "batch dims", " and neither is 1") for x, y in zip(batch_a, batch_b)
+                  if x != y and 1 not in (x, y)]
+        if not pairs:
+            return None
+        x, y, what, tail = pairs[0]
+        return ShapeError(f"{self.label()}: at run time the {what} {x} (of a, shape {a}) and {y} (of b, "
+                          f"shape {b}) differ{tail}")
 
     def with_fixed_b(self, b: np.ndarray,
                      rows: int) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray]] | None:

@@ -2,7 +2,10 @@
 
 The layer has two outputs of the same shape (``x``'s, with ``k`` at ``axis``): the values, and their
 positions along ``axis`` (int32 by default, or int64). TensorRT requires ``k <= 3840``, ``k`` at most the
-axis' size, and the axis to be one of the last four dims. Inputs: float types, int32, int64.
+axis' size, and the axis to be one of the last four dims. Inputs: float types, int32, int64; and
+optionally input 1, ``k`` as a 0-D int32 shape tensor read when the network runs, which overrides the
+static ``k`` (NvInfer.h ``ITopKLayer``; onnx-tensorrt sets it for a TopK whose K is not a constant). The
+op's ``k`` is then that input's value as the IR knows it (a dim), so that the outputs' shapes say it.
 
 Two orderings TensorRT does not document, and trtdsl's reading of them:
 
@@ -37,13 +40,20 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ExecutionError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
+from trtdsl.ir.dims import Dim, DimLike, static_dim
+from trtdsl.ir.network import foreign_tensor
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
     blocks, expect_bool, expect_rank, expect_tensor, is_int, normalize_axis,
 )
+from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.shuffle import reshape
+from trtdsl.layers.squeeze import squeeze
+from trtdsl.shapes.values import value_of
 
 __all__ = ["TopK", "TopKOperation", "topk"]
 
@@ -132,39 +142,50 @@ class TopK(Op):
         "`td.topk`",
         "`ITopKLayer` (`TopKOperation` MAX / MIN)",
         "Returns sorted values and int32 (or int64) indices; `k <= 3840` and the axis must be one of the "
-        "last four; ties keep the lower index; NaN counts as the largest (*UNCONFIRMED*).",
+        "last four; `k` may be known only at run time (a dim or a 0-D int tensor: input 1, a 0-D int32 "
+        "shape tensor); ties keep the lower index; NaN counts as the largest (*UNCONFIRMED*).",
         "NvInfer.h `addTopK`; ties: onnx-tensorrt's ArgMax (*indirect*)",
     )
-    input_names = ("x",)
+    input_names = ("x", "k?")
     input_dtypes = {"x": dtypes.FLOATS + dtypes.INTEGERS}
     name_stem = "topk"
     op: TopKOperation = attrs.field(metadata=ir(label=True))
-    k: int
+    k: DimLike
     axis: int
     indices_dtype: DType = attrs.field(default=dtypes.int32, metadata=ir(unless_default=True))
 
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
-        (x,) = inputs
+        x, k = inputs[0], inputs.all[1]
         label = self.label()
         expect_rank(label, "x", x, lambda r: r >= 1, "rank >= 1 (top-k needs an axis)")
         if self.indices_dtype not in dtypes.INTEGERS:
             raise bad_argument(label, "indices_dtype", self.indices_dtype, "td.int32 or td.int64")
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
+        if k is not None:
+            if k.dtype is not dtypes.int32 or k.rank != 0:
+                raise ArgumentError(f"{label}: input 'k' is {k}; TensorRT's k tensor is a 0-D int32 shape "
+                                    "tensor")
+            if not isinstance(self.k, Dim):
+                raise bad_argument(label, "k", self.k, "a Dim (the value of input 'k' as the IR knows it)")
+        elif isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= MAX_K:
             raise bad_argument(label, "k", self.k, f"an int in [1, {MAX_K}]")
         first = max(x.rank - 4, 0)
         if not first <= self.axis < x.rank:
             raise bad_argument(label, "axis", self.axis, f"one of the last four dims ({first} to "
                                f"{x.rank - 1}) of a rank-{x.rank} input", ShapeError)
         size = x.shape[self.axis]
-        if isinstance(size, int) and self.k > size:
+        if isinstance(size, int) and isinstance(self.k, int) and self.k > size:
             raise bad_argument(label, "k", self.k, f"at most {size}, the size of axis {self.axis} of input "
                                f"shape {x.shape_text}", ShapeError)
         shape = x.shape[: self.axis] + (self.k,) + x.shape[self.axis + 1:]
         return (TensorType(x.dtype, shape), TensorType(self.indices_dtype, shape))
 
-    def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        k, axis = self.k, self.axis
+    def reference(self, x: np.ndarray, k_value: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        axis = self.axis
         n = x.shape[axis]
+        k = static_dim(self.k) if k_value is None else int(k_value)
+        if k_value is not None and not 1 <= k <= MAX_K:
+            raise ExecutionError(f"{self.label()}: k={k}, read from input 'k' when the network ran, is "
+                                 f"outside [1, {MAX_K}]")
         if k > n:
             raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input "
                                  f"(shape {x.shape})")
@@ -177,11 +198,16 @@ class TopK(Op):
         return (values, order.astype(self.indices_dtype.numpy, copy=False))
 
 
-def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True,
+def topk(x: Tensor, k: int | Dim | Tensor, axis: int = -1, *, largest: bool = True,
          indices_dtype: DType | str = dtypes.int32, name: str | None = None) -> tuple[Tensor, Tensor]:
     """``(values, indices)``: the ``k`` largest elements along ``axis`` in descending order, or with
     ``largest=False`` the ``k`` smallest in ascending order (ONNX's TopK / ``torch.topk``), as one ITopKLayer.
     Ties: lower index first; NaN counts as the largest value (UNCONFIRMED); see the module.
+
+    ``k`` is an int, or known only when the network runs: a dim (``x.shape[1] // 2``, ``td.minimum`` of
+    dims) or a 0-D or one-element integer tensor. TensorRT then reads it from the layer's input 1, a 0-D
+    int32 shape tensor (made here: a reshape and a cast where needed); a ``k`` above 3840 or the axis'
+    size fails when the network runs.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("topk")
@@ -192,14 +218,41 @@ def topk(x: Tensor, k: int, axis: int = -1, *, largest: bool = True,
     >>> out = net.run({"x": np.array([4, 1, 7, 1, 0, 9], np.int32)})
     >>> out["v"], out["i"]
     (array([0, 1, 1], dtype=int32), array([4, 1, 3]))
+    >>> y = net.input("y", td.float32, ("n",))
+    >>> half, _ = td.topk(y, y.shape[0] // 2)       # np.sort(y)[::-1][:n // 2]
+    >>> half.shape
+    (Dim('n//2'),)
+    >>> net.output("half", half)
+    >>> net.run({"x": np.zeros(6, np.int32), "y": np.array([3, 1, 4, 1, 5], np.float32)})["half"]
+    array([5., 4.], dtype=float32)
     """
     x = expect_tensor("topk", "x", x)
-    if not is_int(k):
-        raise bad_argument("topk", "k", k, "an int")
     largest = expect_bool("topk", "largest", largest)
     if x.ndim == 0:
         raise ShapeError("topk: argument 'x' has shape (); expected rank >= 1 (top-k needs an axis)")
     operation = TopKOperation.MAX if largest else TopKOperation.MIN
-    op = TopK(operation, int(k), normalize_axis("topk", axis, x.ndim), dtypes.dtype(indices_dtype))
-    values, indices = x.network.add(op, (x,), name=name)
+    axis = normalize_axis("topk", axis, x.ndim)
+    indices_dtype = dtypes.dtype(indices_dtype)
+    known: DimLike
+    if isinstance(k, Dim):
+        known = k
+    elif isinstance(k, Tensor) and k.dtype in (dtypes.int32, dtypes.int64) and k.shape in ((), (1,)):
+        if k.network is not x.network:
+            raise ArgumentError(f"topk: argument 'k' is {foreign_tensor(k, x.network)}")
+        value = value_of(k)
+        assert value is not None  # an int32/int64 tensor of at most one element holds a shape value
+        (known,) = value
+    elif is_int(k) and not isinstance(k, Tensor):
+        known = int(k)
+    else:
+        raise bad_argument("topk", "k", k, "an int, a dim or a 0-D (or one-element) int32/int64 tensor")
+    inputs: tuple[Tensor, ...] = (x,)
+    if isinstance(known, int):
+        op = TopK(operation, known, axis, indices_dtype)
+    else:
+        k_tensor = (k if k.ndim == 0 else reshape(k, ())) if isinstance(k, Tensor) \
+            else squeeze(dim_tensor(x.network, known), 0)
+        k_tensor = k_tensor if k_tensor.dtype is dtypes.int32 else cast(k_tensor, dtypes.int32)
+        op, inputs = TopK(operation, known, axis, indices_dtype), (x, k_tensor)
+    values, indices = x.network.add(op, inputs, name=name)
     return values, indices

@@ -778,7 +778,7 @@ COMPOSED = {
         "activation-*/RELU-0-0", "activation-*/CLIP-*", "activation-*/HARD_SIGMOID-*",
         "elementwise-*float*/MAX", "elementwise-*float*/MIN", "reduce-MAX-*float*/*", "reduce-MIN-*float*/*",
         "unary-*float*/SIGN", "topk-nan-*/*", "pooling-*/max_*", "helpers-arg-extremes-nan-*/*",
-        "topk-*float*/*"],
+        "topk-*float*/*", "topk-run-time-k/*"],
     "no ONNX op with TensorRT's parameters or definition: a formula of several ops": [
         "activation-*/SOFTPLUS-1.5-0.5", "activation-*/SCALED_TANH-*", "activation-*/GELU_*-0-0",
         "elementwise-*/FLOOR_DIV", "elementwise-int*/DIV", "elementwise-broadcast-int*/DIV",
@@ -1014,3 +1014,22 @@ def test_slice_to_a_dim_read_from_a_shape_keeps_the_dim():
                        "runs is read as a dim from the start of the axis, so it must be one that cannot be "
                        "negative"):
         td.from_onnx(shorter)
+
+
+def test_topk_of_a_k_computed_when_the_network_runs():
+    """mmdeploy's TopK rewrite, ``k = min(k, x.shape[axis])``: K computed from Shape is the layer's input
+    1; a K given as a graph input too."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"], start=1, end=2),
+             helper.make_node("Min", ["s", "five"], ["k"]),
+             helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1),
+             helper.make_node("TopK", ["x", "k_in"], ["w", "j"], axis=1, largest=0)]
+    m = model(nodes, [f32("x", ["B", "N"]), helper.make_tensor_value_info("k_in", TensorProto.INT64, [1])],
+              [f32("v", [None, None]), helper.make_tensor_value_info("i", TensorProto.INT64, [None, None]),
+               f32("w", [None, None]), helper.make_tensor_value_info("j", TensorProto.INT64, [None, None])],
+              [ints("five", [5])])
+    net = td.from_onnx(m)
+    assert [str(net.outputs[name].type) for name in "vw"] == ["f32[B,%k[0]]", "f32[B,%k_in[0]]"]
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 9):
+        agrees_with_onnxruntime(m, {"x": rng.standard_normal((3, n)).astype(np.float32),
+                                    "k_in": np.array([min(n, 2)], np.int64)})

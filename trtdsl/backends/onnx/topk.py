@@ -12,6 +12,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.ir.dims import static_dim
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.gather import gather
 from trtdsl.layers.shape import shape_of
@@ -23,7 +24,10 @@ from trtdsl.layers.topk import TopK, TopKOperation, topk
 def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
     x, dtype = ctx.input(0), ctx.input_type(0).dtype
     largest = int(op.op is TopKOperation.MAX)
-    k = ctx.ints([op.k])
+    if ctx.optional_input(1) is not None:  # k read when the network runs; ONNX's K is a 1-D int64 tensor
+        k = ctx.emit("Reshape", [ctx.cast(ctx.input(1), dtypes.int64), ctx.ints([1])])
+    else:
+        k = ctx.ints([static_dim(op.k)])
     if not dtype.is_float:
         values, indices = ctx.emit("TopK", [x, k], outputs=2, axis=op.axis, largest=largest, sorted=1)
     else:
@@ -40,9 +44,12 @@ def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
 
 @imports("TopK", since=10)
 def _import_topk(ctx: ImportContext) -> list[Tensor]:
-    """One TopK layer with k from the (constant) input, int64 indices; TensorRT's TopK always sorts."""
+    """One TopK layer with int64 indices (TensorRT's TopK always sorts), k from input K: an int where it
+    is a constant, else the tensor (onnx-tensorrt sets it as the layer's input 1, a 0-D int32 shape
+    tensor)."""
     x = ctx.input(0)
-    k = int(ctx.static(1, "K").reshape(-1)[0])
+    given = ctx.peek(1)
+    k: int | Tensor = ctx.input(1) if given is None else int(given.reshape(-1)[0])
     axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
     ctx.one_of("sorted", ctx.attr("sorted", 1), (1,))
     values, indices = topk(x, k, axis, largest=bool(ctx.attr("largest", 1)), indices_dtype=dtypes.int64)

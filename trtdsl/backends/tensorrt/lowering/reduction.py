@@ -59,23 +59,25 @@ def _raise_softmax(ctx: RaiseContext, layer: Any) -> Raised:
 
 
 def _lower_topk(ctx: LowerContext, node: Node, op: TopK) -> None:
-    # The five-argument addTopK (TensorRT 10.14): NvInfer.h deprecates the four-argument one in 10.14
-    ctx.add(
+    # The five-argument addTopK (TensorRT 10.14): NvInfer.h deprecates the four-argument one in 10.14. A k
+    # known only at run time is input 1, a 0-D int32 shape tensor that overrides the static k (set to 1).
+    layer = ctx.add(
         node,
         "add_topk",
         ctx.input(node, 0),
         ctx.api.enum("TopKOperation", op.op),
-        op.k,
+        op.k if isinstance(op.k, int) else 1,
         axes_to_mask((op.axis,)),
         ctx.api.dtype(op.indices_dtype),
     )
+    ctx.set_inputs(node, layer, 1)
 
 
 def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
     op = ctx.api.from_enum(TopKOperation, layer.op, layer.name)
-    return Raised(
-        TopK(op, int(layer.k), _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), ctx.inputs(layer)
-    )
+    inputs = ctx.inputs(layer)
+    k = ctx.shape_value(layer, 1)[1][0] if len(inputs) > 1 and inputs[1] is not None else int(layer.k)
+    return Raised(TopK(op, k, _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), inputs)
 
 
 def _lower_cumulative(ctx: LowerContext, node: Node, op: Cumulative) -> None:
