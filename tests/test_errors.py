@@ -14,7 +14,26 @@ from trtdsl.layers.constant import Constant
 from trtdsl.layers.convolution import Convolution
 from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation
 
+_LATER = "dim n is known only when the network runs, so "
+_COMPARE = ("has no value while the network is defined; compare dims inside the network (td.shape_of(x)[i] "
+            "{} ..., a tensor for td.where, td.cond or td.assert_)")
+
 ROWS = [
+    # a dim used as a number it is not yet
+    (ShapeError, _LATER + "'n > 1' " + _COMPARE.format(">"), call(lambda x: x.shape[0] > 1, f32("n"))),
+    (ShapeError, _LATER + "'n <= 3' " + _COMPARE.format("<="), call(lambda x: x.shape[0] <= 3, f32("n"))),
+    (ShapeError, _LATER + "'n / 2' is no dim (dims are ints); use // for a dim",
+     call(lambda x: x.shape[0] / 2, f32("n"))),
+    (ShapeError, _LATER + "'4 / n' is no dim (dims are ints); use // for a dim",
+     call(lambda x: 4 / x.shape[0], f32("n"))),
+    (ShapeError, _LATER + "int() has no value for it yet; pass the dim itself where a shape is taken "
+                 "(reshape, slice, td.full, td.arange, ...)", call(lambda x: int(x.shape[0]), f32("n"))),
+    (ShapeError, _LATER + "float() has no value for it yet; compute with it inside the network "
+                 "(td.cast(td.shape_of(x)[i], td.float32))", call(lambda x: float(x.shape[0]), f32("n"))),
+    (ShapeError, "'n * 1.5' is no dim (dims are ints); round or scale the number first, or compute with the "
+                 "dim inside the network (td.shape_of(x)[i])", call(lambda x: x.shape[0] * 1.5, f32("n"))),
+    (ShapeError, "'0.5 - n' is no dim (dims are ints); round or scale the number first, or compute with the "
+                 "dim inside the network (td.shape_of(x)[i])", call(lambda x: 0.5 - x.shape[0], f32("n"))),
     # elementwise
     (ShapeError, "ElementWise[SUM]: shapes (2, 3) and (2, 4) do not broadcast: dims 3 and 4 differ and "
                  "neither is 1",

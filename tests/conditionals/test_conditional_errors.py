@@ -293,8 +293,9 @@ ROWS = [
                     "array", text_value),
     (RegionError, "cond: false_fn's result must have the dtypes and shapes of true_fn's result; they differ "
                   "in:\n  result[0]: dtype float32 in true_fn's result but int32 in false_fn's result\n  "
-                  "result[1]['a']: shape (3,) in true_fn's result but (2,) in false_fn's result\nCast or "
-                  "reshape the results so that both branches give the same types (TensorRT's rule).",
+                  "result[1]['a']: shape (3,) in true_fn's result but (2,) in false_fn's result\ntd.cond gives "
+                  "results of one type: cast or reshape them (td.If's branch.output takes dims that differ: "
+                  "TensorRT needs the same dtype and rank).",
      cond_of(lambda x: lambda: (x, {"a": x}), lambda x: lambda: (td.cast(x, td.int32), {"a": x[:2]}))),
     (RegionError, "cond: false_fn's result must have the structure of true_fn's result: true_fn's result is "
                   "(*, *) but false_fn's result is [*, "

@@ -264,7 +264,8 @@ ERRORS = [
     (DTypeError, "stack: tensors[1] has dtype int32 but tensors[0] has float32; expected equal dtypes (cast with "
                  "td.cast)",
      call(lambda a, b: td.stack([a, b]), f32(2), (td.int32, (2,)))),
-    (ShapeError, "stack: argument 'axis' is 3; expected an int in [-3, 2] for a rank-3 input",
+    (ShapeError, "stack: argument 'axis' is 3; expected an int in [-3, 2] for a rank-3 result (rank-2 inputs "
+                 "with the new axis)",
      call(lambda a: td.stack([a, a], axis=3), f32(2, 2))),
     (ShapeError, "split: argument 'x' has shape (); expected rank >= 1 (a split needs an axis)",
      call(lambda x: td.split(x, 1), f32())),

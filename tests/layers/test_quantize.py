@@ -654,6 +654,8 @@ def onnx_rows() -> list[Row]:
                 per_tensor = td.quantize(x, half, to)
                 net.output("q_tensor", per_tensor)
                 net.output("dq_tensor", td.dequantize(per_tensor, half, dtype))
+                one = np.full((1, 1), 0.25, np.float32)  # one element of the data's rank: per tensor too
+                net.output("q_tensor_1x1", td.dequantize(td.quantize(x2, one, to), one, dtype))
                 channel = np.array([0.25, 0.5, 1.0, 2.0], np.float32)
                 q_channel = td.quantize(w, channel, to, axis=0)
                 net.output("q_channel", q_channel)

@@ -116,8 +116,8 @@ def test_dynamic_full_slice_and_runtime_bounds():
     out = net.run({"x": data})
     np.testing.assert_array_equal(out["y"], data[:, 1:])
     np.testing.assert_array_equal(out["z"], data[2:3])
-    with pytest.raises(ExecutionError, match=r"Slice \(layer slice_1\) failed on the NumPy reference: IndexError: "
-                                             r"STRICT_BOUNDS: axis 0 reads coordinates 2 to 2 but has size 2"):
+    with pytest.raises(ExecutionError, match=r"Slice \(layer slice_1\): axis 0 has size 2 when the network runs "
+                                             r"but the slice reads coordinates 2 to 2 \(STRICT_BOUNDS"):
         net.run({"x": data[:2]})
 
 
@@ -125,7 +125,7 @@ def test_modes_fail_on_a_dim_that_is_empty_at_run_time():
     net = td.Network("s")
     x = net.input("x", td.float32, ("n",))
     net.output("y", td.slice(x, (0,), (2,), mode="clamp"))
-    with pytest.raises(ExecutionError, match="IndexError: CLAMP: axis 0 is empty at run time"):
+    with pytest.raises(ExecutionError, match=r"Slice \(layer slice_0\): CLAMP: axis 0 is empty at run time"):
         net.run({"x": np.zeros(0, np.float32)})
 
 
@@ -241,7 +241,7 @@ def test_dim_bounds_outside_the_axis_fail_when_the_network_runs():
     a = net.input("a", td.float32, ("m",))
     net.output("y", x[:a.shape[0]])
     assert net.run({"x": np.ones((3, 2), np.float32), "a": np.ones(3, np.float32)})["y"].shape == (3, 2)
-    with pytest.raises(ExecutionError, match="STRICT_BOUNDS: axis 0 reads coordinates 0 to 3 but has size 3"):
+    with pytest.raises(ExecutionError, match="axis 0 has size 3 when the network runs but the slice reads coordinates 0 to 3"):
         net.run({"x": np.ones((3, 2), np.float32), "a": np.ones(4, np.float32)})
 
 

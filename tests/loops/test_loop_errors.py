@@ -447,6 +447,31 @@ def raw_length_too_short():
     net.run({"x": np.ones(3, np.float32), "n": np.int32(2)})
 
 
+def collect_axis_of_a_scalar():
+    net = td.Network("n")
+    x = net.input("x", td.int32, ())
+    with td.Loop(trip_count=3) as loop:
+        c = loop.carry(x)
+        c.update(c + 1)
+        loop.collect(c + 0, axis=1)
+
+
+def collect_of_varying_shape():
+    net = td.Network("vary")
+    xs = net.input("xs", td.float32, (2, 3))
+    with td.Loop(trip_count=2) as loop:
+        r = loop.iterate(xs)
+        with td.If(td.sum(r) > 0) as b:
+            with b.then_():
+                t = r[:2] + 0.0
+            with b.else_():
+                f = r + 0.0
+            y = b.output(t, f)  # f32[if_0#2|3]: each iteration's own size
+        c = loop.collect(y)  # located
+    net.output("c", c)
+    net.run({"xs": np.array([[1, 1, 1], [-1, -1, -1]], np.float32)})
+
+
 def raw_layer(make, *specs):
     """Add the boundary layer ``make(region)`` on new inputs of ``specs`` (loop_0 has a trip limit)."""
     def build():
@@ -504,6 +529,8 @@ ROWS = [
                   "loop", collect_invariant),
     (RegionError, "collect: loop 'loop_0' has no trip count; pass length= (the most iterations it can run)",
      collect_without_length),
+    (ShapeError, "collect: argument 'axis' is 1; expected an int in [-1, 0] for a rank-1 result (the rank-0 "
+                 "value with the new axis)", collect_axis_of_a_scalar),
     (RegionError, "collect: %prod_0 is computed inside loop 'loop_1', whose with block has ended; a value "
                   "leaves a loop only through loop.collect/loop.last and a conditional only through "
                   "branch.output",
@@ -630,6 +657,9 @@ ROWS = [
     (ExecutionError, "LoopOutput[CONCATENATE] (layer loop_output_0) of loop 'loop_0': the length input is 2 "
                      "but the loop ran 3 iterations; TensorRT reports this as an "
                      "error", raw_length_too_short),
+    (ExecutionError, "LoopOutput[CONCATENATE] (layer loop_output_0) of loop 'loop_0': %cond_output_0 "
+                     "(f32[if_0#2|3]) has shape (3,) in iteration 1 but (2,) in iteration 0; TensorRT "
+                     "concatenates values of one shape", collect_of_varying_shape),
     (ArgumentError, "LoopOutput[LAST_VALUE]: argument 'length' is 3; expected None",
      raw_op(lambda a: LoopOutputLayer(a, LoopOutput.LAST_VALUE, 0, 3))),
     (ArgumentError, "LoopOutput[CONCATENATE]: argument 'length' is None; expected the concatenation length",

@@ -56,8 +56,9 @@ class If(RegionBuilder, BranchOwner):
             ... the else_() block ...
             out = else_value
 
-    Both values of an output must have the same dtype and shape (TensorRT's rule). A branch may give a
-    tensor from outside as its value (it is then computed whatever the condition).
+    Both values of an output must have the same dtype and rank (TensorRT's rule); where a dim differs,
+    the output's dim is the taken branch's, known when the network runs (``if_0#2|3``). A branch may give
+    a tensor from outside as its value (it is then computed whatever the condition).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("clip")

@@ -36,9 +36,14 @@ _OPS: dict[str, Callable[[int, int], int]] = {
 
 
 def _operator(op: str, reflected: bool = False) -> Callable[[Dim, DimLike], DimLike]:
-    """A Dim operator: ints (Python or NumPy, not bools) and Dims combine; anything else is left to the
-    other operand (a Tensor builds a layer) or is Python's TypeError (a float would make no dim)."""
+    """A Dim operator: ints (Python or NumPy, not bools) and Dims combine; a float is a ShapeError (it
+    would make no dim); anything else is left to the other operand (a Tensor builds a layer) or is
+    Python's TypeError."""
     def method(self: Dim, other: object) -> DimLike:
+        if isinstance(other, (float, np.floating)):
+            written = f"{other} {op} {self}" if reflected else f"{self} {op} {other}"
+            raise ShapeError(f"'{written}' is no dim (dims are ints); round or scale the number first, or "
+                             "compute with the dim inside the network (td.shape_of(x)[i])")
         if isinstance(other, (bool, np.bool_)) or not isinstance(other, (Dim, int, np.integer)):
             # mypy allows returning NotImplemented only from methods named like __add__
             return NotImplemented  # type: ignore[no-any-return]
@@ -47,6 +52,21 @@ def _operator(op: str, reflected: bool = False) -> Callable[[Dim, DimLike], DimL
 
     method.__name__ = f"__{'r' if reflected else ''}{_NAMES[op]}__"
     return method
+
+
+def _unknown_now(what: str) -> Callable[..., Any]:
+    """A Dim method that has no value while the network is defined: a ShapeError saying so, ``what``
+    being how the dim was used (``{d}`` the dim, ``{o}`` the other operand)."""
+    def method(self: Dim, *other: object) -> Any:
+        if other and not isinstance(other[0], (Dim, int, float, np.integer, np.floating)):
+            return NotImplemented
+        used = what.format(d=self, o=other[0] if other else None)
+        raise ShapeError(f"dim {self} is known only when the network runs, so {used}")
+    return method
+
+
+_ORDER_HINT = ("has no value while the network is defined; compare dims inside the network "
+               "(td.shape_of(x)[i] {op} ..., a tensor for td.where, td.cond or td.assert_)")
 
 
 _NAMES = {"+": "add", "-": "sub", "*": "mul", "//": "floordiv", "%": "mod"}
@@ -119,6 +139,18 @@ class Dim:
     def __neg__(self) -> DimLike:
         """``0 - self``, as ``-n`` is written."""
         return 0 - self
+
+    # What Python does with numbers but a dim cannot: a trtdsl error saying why (not a bare TypeError).
+    __lt__ = _unknown_now("'{d} < {o}' " + _ORDER_HINT.format(op="<"))
+    __le__ = _unknown_now("'{d} <= {o}' " + _ORDER_HINT.format(op="<="))
+    __gt__ = _unknown_now("'{d} > {o}' " + _ORDER_HINT.format(op=">"))
+    __ge__ = _unknown_now("'{d} >= {o}' " + _ORDER_HINT.format(op=">="))
+    __truediv__ = _unknown_now("'{d} / {o}' is no dim (dims are ints); use // for a dim")
+    __rtruediv__ = _unknown_now("'{o} / {d}' is no dim (dims are ints); use // for a dim")
+    __int__ = _unknown_now("int() has no value for it yet; pass the dim itself where a shape is taken "
+                           "(reshape, slice, td.full, td.arange, ...)")
+    __float__ = _unknown_now("float() has no value for it yet; compute with it inside the network "
+                             "(td.cast(td.shape_of(x)[i], td.float32))")
 
 
 DimLike = Union[int, Dim]

@@ -209,13 +209,13 @@ def as_tensor(fn: str, arg: str, value: Any, like: Tensor, rank: int | None = No
     return tensor_function("owned_constant")(like.network, array, callers=outward(callers))
 
 
-def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis") -> int:
-    """``axis`` in [-rank, rank-1] as a non-negative int."""
+def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis", of: str = "input") -> int:
+    """``axis`` in [-rank, rank-1] as a non-negative int; ``of`` says whose rank ``rank`` is (an axis of
+    the result, say, where the function adds one)."""
     if not is_int(axis):
         raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}]")
     if not -rank <= axis < rank:
-        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} "
-                                          "input", ShapeError)
+        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} {of}", ShapeError)
     return int(axis) % rank
 
 

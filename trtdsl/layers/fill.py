@@ -440,7 +440,10 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
 
     ``shape`` may hold dynamic dims and 0-D integer tensors; leading dims are added to ``x`` first (an
     Unsqueeze). A dynamic dim of ``x`` broadcast to a different size gets its stride computed when the
-    network runs (0 where it is 1), as TensorRT's ONNX importer does for Expand.
+    network runs (0 where it is 1), as TensorRT's ONNX importer does for Expand. Where a dim of ``x``
+    may be neither 1 nor the target's (one of the two known only at run time), the Slice's start is
+    computed too: 0 where the dims broadcast, else outside ``x``, so that the run fails (STRICT_BOUNDS)
+    rather than read part of ``x``, as ``np.broadcast_to`` fails.
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("b")
@@ -469,36 +472,45 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     if rank > x.ndim:
         x = unsqueeze(x, tuple(range(rank - x.ndim)))
     strides: list[Any] = []
+    starts: list[Any] = []
     for axis, (d, t) in enumerate(zip(x.shape, target.dims)):
-        if d == 1:
-            strides.append(0)
-        elif d == t:
-            strides.append(1)
+        if d == 1 or d == t:
+            strides.append(0 if d == 1 else 1)
+            starts.append(0)
         elif isinstance(d, int) and isinstance(t, int):
             raise ShapeError(
                 f"broadcast_to: cannot broadcast shape {x.type.shape_text} to {_text(target.dims)}: dim "
                 f"{axis} is {d}, which is neither 1 nor {t}"
             )
         elif isinstance(d, int):
-            strides.append(1)  # the target dim must be d when the network runs (checked there)
+            strides.append(1)
+            starts.append((d - t) * d)  # 0 where t is d, else outside [0, d): the run fails
         else:
             from trtdsl.layers.elementwise import minimum
 
-            strides.append(minimum(dim_tensor(x.network, d) - 1, 1))  # 0 where the dim is 1, else 1
+            # stride 0 where the dim is 1, else 1; start 0 where the dim is 1 or t, else outside [0, d)
+            dim = dim_tensor(x.network, d)
+            stride = minimum(dim - 1, 1)
+            strides.append(stride)
+            starts.append((dim - dim_tensor(x.network, t)) * stride * dim)
     size = target.tensor
     if size is not None:
         use_as_shape("broadcast_to", size, "shape")
-    stride_tensor = None
-    if not all(isinstance(s, int) for s in strides):
-        stride_tensor = shape_tensor(x.network, strides)
-        use_as_shape("broadcast_to", stride_tensor, "stride")
-        from trtdsl.shapes.values import value_of
+    from trtdsl.shapes.values import value_of
 
-        strides = list(value_of(stride_tensor) or ())
-    inputs = [x, None, size, stride_tensor]
+    def as_input(values: list[Any], what: str) -> Tensor | None:
+        if all(isinstance(v, int) for v in values):
+            return None
+        made = shape_tensor(x.network, values)
+        use_as_shape("broadcast_to", made, what)
+        values[:] = value_of(made) or ()
+        return made
+
+    start_tensor, stride_tensor = as_input(starts, "start"), as_input(strides, "stride")
+    inputs = [x, start_tensor, size, stride_tensor]
     while inputs[-1] is None:
         inputs.pop()
-    return x.network.add1(Slice((0,) * rank, target.dims, tuple(strides)), inputs, name=name)
+    return x.network.add1(Slice(tuple(starts), target.dims, tuple(strides)), inputs, name=name)
 
 
 def full(

@@ -46,7 +46,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, DTypeError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, dim_tuple, static_shape
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
@@ -176,7 +176,8 @@ class Slice(Op):
         if size is not None:
             sizes = tuple(int(s) for s in size)
             if min(sizes) < 0:
-                raise ValueError(f"the size {list(sizes)} read when the network ran has a negative dim")
+                raise ExecutionError(f"{self.label()}: the size {list(sizes)} read when the network ran has a "
+                                     "negative dim (a bound beyond the other end of its axis?)")
         else:
             sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
         starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
@@ -199,7 +200,7 @@ class Slice(Op):
                 continue
             basic.append(_PySlice(None))
             coords = b + st * np.arange(s, dtype=np.int64)
-            takes.append((axis, coords if inside else _sample(self.mode, axis, coords, d)))
+            takes.append((axis, coords if inside else _sample(self.label(), self.mode, axis, coords, d)))
         out = x[tuple(basic)]
         for axis, index in takes:
             out = np.take(out, index, axis=axis)
@@ -274,12 +275,15 @@ def fill_slice(x: np.ndarray, sizes: Sequence[int], starts: Sequence[int], strid
     return out
 
 
-def _sample(mode: SampleMode, axis: int, coords: np.ndarray, d: int) -> np.ndarray:
-    """The input coordinates that ``mode`` reads for raw coordinates ``coords`` (some out of range)."""
+def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int) -> np.ndarray:
+    """The input coordinates that ``mode`` reads for raw coordinates ``coords`` (some out of range); the
+    run fails (an ExecutionError naming the layer ``label``) where the mode reads none."""
     if mode is _M.STRICT_BOUNDS:
-        raise IndexError(f"STRICT_BOUNDS: axis {axis} reads coordinates {coords[0]} to {coords[-1]} but has size {d}")
+        raise ExecutionError(f"{label}: axis {axis} has size {d} when the network runs but the slice reads "
+                             f"coordinates {coords[0]} to {coords[-1]} (STRICT_BOUNDS: TensorRT fails on any "
+                             "outside the input)")
     if d == 0:
-        raise IndexError(f"{mode.name}: axis {axis} is empty at run time, so it cannot be sampled")
+        raise ExecutionError(f"{label}: {mode.name}: axis {axis} is empty at run time, so it cannot be sampled")
     if mode is _M.WRAP:
         return np.mod(coords, d)
     if mode is _M.CLAMP:

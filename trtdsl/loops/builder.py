@@ -267,7 +267,8 @@ class Loop(RegionBuilder):
         net = self._use("collect", value)
         value = expect_tensor("collect", "value", value)
         self._check_inside("collect", value)
-        axis = normalize_axis("collect", axis, value.ndim + 1)
+        axis = normalize_axis("collect", axis, value.ndim + 1,
+                              of=f"result (the rank-{value.ndim} value with the new axis)")
         reverse = expect_bool("collect", "reverse", reverse)
         if length is None:
             if self.count is None:

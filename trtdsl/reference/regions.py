@@ -268,6 +268,12 @@ class LoopStep:
         op, value = node.op_as(LoopOutputLayer), node.input(0)
         if items:
             shape = items[0].shape
+            differs = next((k for k, item in enumerate(items) if item.shape != shape), None)
+            if differs is not None:
+                raise ExecutionError(f"{node.op.label()} (layer {node.name}) of {describe(self.region)}: "
+                                     f"%{value.name} ({value.type}) has shape {items[differs].shape} in "
+                                     f"iteration {differs} but {shape} in iteration 0; TensorRT concatenates "
+                                     "values of one shape", location=node.location)
         else:
             try:
                 shape = tuple(evaluate(d, bindings) for d in value.shape)

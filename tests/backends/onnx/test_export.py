@@ -261,3 +261,17 @@ def test_without_the_onnx_package_export_says_what_to_install():
         "ONNX export needs the onnx package (pip install 'trtdsl[onnx]'), which could not be imported: "
         "No module named 'onnx'\n"
     )
+
+
+@pytest.mark.parametrize("index, n", [(slice(-3, None), 2), (slice(-3, None, 2), 2), (-3, 2), (slice(-4, -2), 3)])
+def test_a_strict_slice_past_either_end_of_a_dynamic_axis_fails_on_onnxruntime_too(index, n):
+    """TensorRT's STRICT_BOUNDS fails on a coordinate outside the axis: so do the reference and the export,
+    whose Gather would read a negative coordinate from the back."""
+    net = td.Network("n")
+    x = net.input("x", td.float32, ("n",))
+    net.output("y", x[index] * 1.0)
+    for backend in ("reference", "onnxruntime"):
+        with pytest.raises(td.ExecutionError):
+            net.run({"x": np.arange(n, dtype=np.float32)}, backend=backend)
+    values = np.arange(5, dtype=np.float32)
+    np.testing.assert_array_equal(net.run({"x": values}, backend="onnxruntime")["y"], values[index])

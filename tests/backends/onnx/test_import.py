@@ -1033,3 +1033,46 @@ def test_topk_of_a_k_computed_when_the_network_runs():
     for n in (2, 5, 9):
         agrees_with_onnxruntime(m, {"x": rng.standard_normal((3, n)).astype(np.float32),
                                     "k_in": np.array([min(n, 2)], np.int64)})
+
+
+def _stopping_loop(count: str) -> onnx.ModelProto:
+    """``a += 1`` while ``a < lim``, at most ``M`` times, scanning each ``a``."""
+    vi = helper.make_tensor_value_info
+    body = helper.make_graph(
+        [helper.make_node("Add", ["a_in", "one"], ["a_out"]),
+         helper.make_node("Less", ["a_out", "lim"], ["c_out"]),
+         helper.make_node("Identity", ["a_out"], ["y"])], "body",
+        [vi("i", TensorProto.INT64, []), vi("c_in", TensorProto.BOOL, []), f32("a_in", [])],
+        [vi("c_out", TensorProto.BOOL, []), f32("a_out", []), f32("y", [])])
+    return model([helper.make_node("Loop", [count, "c0", "a0"], ["af", "ys"], body=body)],
+                 [vi("M", TensorProto.INT64, []), vi("c0", TensorProto.BOOL, []), f32("a0", []), f32("lim", [])],
+                 [f32("af", []), f32("ys", ["n"])], [numpy_helper.from_array(np.array(1, np.float32), "one")])
+
+
+def test_a_loop_that_stops_early_has_scan_outputs_of_its_trip_count():
+    """The parser's CONCATENATE loop output is M long; rows past the last iteration are zeros in the
+    reference, where ONNX stacks only the iterations run (docs/onnx.md)."""
+    m = _stopping_loop("M")
+    feeds = {"M": np.array(6, np.int64), "c0": np.array(True), "a0": np.array(0, np.float32),
+             "lim": np.array(3, np.float32)}
+    got, want = td.from_onnx(m).run(feeds), onnxruntime_outputs(m, feeds)
+    np.testing.assert_array_equal(want["ys"], [1, 2, 3])
+    np.testing.assert_array_equal(got["ys"], [1, 2, 3, 0, 0, 0])
+    assert got["af"] == want["af"] == 3
+    with pytest.raises(td.BackendError, match="the body has 1 scan outputs but the Loop has no trip count M"):
+        td.from_onnx(_stopping_loop(""))
+
+
+def test_an_if_whose_branches_differ_in_dims_is_imported():
+    """ONNX's If and TensorRT's conditional take outputs whose dims differ between the branches."""
+    then_graph = helper.make_graph([helper.make_node("Slice", ["x", "zero", "two"], ["t"])], "then", [],
+                                   [f32("t", [2])])
+    else_graph = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [f32("e", [3])])
+    m = model([helper.make_node("If", ["flag"], ["y"], then_branch=then_graph, else_branch=else_graph)],
+              [f32("x", [3]), helper.make_tensor_value_info("flag", TensorProto.BOOL, [])], [f32("y", ["k"])],
+              [ints("zero", [0]), ints("two", [2])])
+    net = td.from_onnx(m)
+    x = np.array([1, -2, 3], np.float32)
+    for flag in (True, False):
+        agrees_with_onnxruntime(m, {"x": x, "flag": np.array(flag)})
+    assert net.run({"x": x, "flag": np.array(False)})["y"].tolist() == [-1, 2, -3]

@@ -42,7 +42,8 @@ def _scale_and_attributes(
         scale = ctx.cast(scale, _F32)
     if not op.block_shape:
         if op.axis == -1 or len(scale_type.shape) == 0 or scale_type.shape == (1,):
-            return (ctx.emit("Reshape", [scale, ctx.ints([])]) if scale_type.shape == (1,) else scale), (), {}
+            # one element, of any rank: ONNX's per-tensor scale is 0-D (before opset 21, 0-D or 1-D only)
+            return (ctx.emit("Reshape", [scale, ctx.ints([])]) if scale_type.shape != () else scale), (), {}
         return scale, scale_type.shape, {"axis": op.axis}
     blocks = [d if b == -1 else b for b, d in zip(op.block_shape, shape)]
     blocked = [i for i, b in enumerate(blocks) if b != 1]

@@ -27,7 +27,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import GraphBuilder, NodeContext, onnx_type, value_info
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import region_boundary
-from trtdsl.conditionals.functional import cond
+from trtdsl.conditionals.builder import If
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -262,17 +262,22 @@ def _scalar(t: Tensor) -> Tensor:
 @imports("If")
 def _import_if(ctx: ImportContext) -> list[Tensor]:
     """An if-conditional with the branches' graphs as its branches (onnx-tensorrt
-    ``DEFINE_BUILTIN_OP_IMPORTER(If)``, IIfConditional); a build-time constant condition imports only
-    the branch it takes, as the parser does."""
+    ``DEFINE_BUILTIN_OP_IMPORTER(If)``, IIfConditional), whose outputs may differ in their dims (not in
+    dtype or rank); a build-time constant condition imports only the branch it takes, as the parser
+    does."""
     condition = _scalar(ctx.input(0))
     known = fold_constant(condition)
     then_graph, else_graph = ctx.attr("then_branch"), ctx.attr("else_branch")
     if known is not None:
         return ctx.subgraph("then_branch" if bool(known) else "else_branch", [])
     ctx.check(len(then_graph.output) == len(else_graph.output), "the branches have different output counts")
-    outputs = cond(condition, lambda: tuple(ctx.subgraph("then_branch", [])),
-                   lambda: tuple(ctx.subgraph("else_branch", [])))
-    return list(outputs)
+    with If(condition) as branch:  # dims may differ between the branches (an output of the same rank)
+        with branch.then_():
+            then_values = ctx.subgraph("then_branch", [])
+        with branch.else_():
+            else_values = ctx.subgraph("else_branch", [])
+        outputs = [branch.output(a, b) for a, b in zip(then_values, else_values)]
+    return outputs
 
 
 @imports("Loop")
@@ -292,6 +297,10 @@ def _import_loop(ctx: ImportContext) -> list[Tensor]:
         known = fold_constant(initial_condition)
         ctx.check(count is not None or known is None or bool(known.reshape(-1)[0]),
                   "the condition is constant false and no trip count is given")
+    ctx.check(count is not None or len(body.output) == 1 + len(initial),
+              f"the body has {len(body.output) - 1 - len(initial)} scan outputs but the Loop has no trip count "
+              "M: TensorRT's loop output that stacks them needs its length when the network runs (give M, "
+              "the most iterations)")
     trip_count = None if count is None else _scalar(count)
     with Loop(trip_count, network=ctx.network) as loop:
         iteration = loop.carry(ctx.constant(np.zeros((), np.int64)))

@@ -49,15 +49,17 @@ def _in_range(d: object, size: object, start: object, stride: object) -> bool:
     return stride != 0 and 0 <= min(start, last) and max(start, last) < d
 
 
-def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> str:
+def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> tuple[str, bool]:
     """``start + stride * arange(size)`` on ``axis`` as a 1-D int64 value: constants where the parameters
-    are static, else computed from the shape tensors (inputs 1-3) or the input's dim."""
+    are static, else computed from the shape tensors (inputs 1-3) or the input's dim; and whether they are
+    known to be >= 0."""
     start, size, stride = op.start[axis], op.size[axis], op.stride[axis]
     if not any(given) and isinstance(start, int) and isinstance(size, int) and isinstance(stride, int):
-        return ctx.ints(start + stride * np.arange(size, dtype=np.int64))
+        coordinates = start + stride * np.arange(size, dtype=np.int64)
+        return ctx.ints(coordinates), bool((coordinates >= 0).all())
     begin, count, step = (_parameter(ctx, k, axis, v) for k, v in ((1, start), (2, size), (3, stride)))
     offsets = ctx.emit("Range", [ctx.const(0, _I64), count, ctx.const(1, _I64)])
-    return ctx.emit("Add", [begin, ctx.emit("Mul", [step, offsets])])
+    return ctx.emit("Add", [begin, ctx.emit("Mul", [step, offsets])]), False
 
 
 def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:
@@ -69,9 +71,13 @@ def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:
     return ctx.dim(0, axis)  # a size that is the input's own dim on its axis
 
 
-def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, str | None]:
+def _sample(ctx: NodeContext, mode: SampleMode, coordinates: tuple[str, bool],
+            d: str) -> tuple[str, str | None]:
     """(coordinates to read, mask of the in-range ones for FILL) for coordinates ``c`` on an axis of
-    length ``d``."""
+    length ``d`` (and whether they are known to be >= 0). STRICT_BOUNDS fails on a coordinate outside
+    ``[0, d)``, as ONNX's Gather does past the end; Gather reads a negative one from the back, so those
+    are moved below ``-d``, where it fails too."""
+    c, nonnegative = coordinates
     zero, one = ctx.const(0, _I64), ctx.const(1, _I64)
     if mode is _M.WRAP:
         return ctx.emit("Mod", [c, d], fmod=0), None
@@ -87,7 +93,9 @@ def _sample(ctx: NodeContext, mode: SampleMode, c: str, d: str) -> tuple[str, st
     if mode is _M.FILL:
         inside = ctx.emit("And", [ctx.emit("Not", [ctx.emit("Less", [c, zero])]), ctx.emit("Less", [c, d])])
         return ctx.emit("Where", [inside, c, zero]), inside
-    return c, None
+    if nonnegative:
+        return c, None
+    return ctx.emit("Where", [ctx.emit("Less", [c, zero]), ctx.emit("Sub", [c, d]), c]), None
 
 
 @exports(Slice)
@@ -112,7 +120,7 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
     x = ctx.input(0)
     if simple:
         starts = static_shape(op.start[i] for i in simple)
-        strides = static_shape(op.stride[i] for i in simple)
+        strides = [st or 1 for st in static_shape(op.stride[i] for i in simple)]  # (0 reads nothing here)
         ends = [start + size * stride for start, size, stride in
                 zip(starts, static_shape(op.size[i] for i in simple), strides)]
         # ONNX reads a negative end from the back; "before index 0" is any end below -d
