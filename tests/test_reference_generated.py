@@ -70,7 +70,8 @@ def test_generated_code_names_the_layer_that_failed(monkeypatch):
         raise FloatingPointError("no exp today")
 
     monkeypatch.setattr(Unary, "reference", broken)
-    message = r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy reference: FloatingPointError: no exp today"
+    message = (r"Unary\[EXP\] \(layer exp_0\) failed on the NumPy reference on inputs of shapes \(3,\) "
+               r"\(typed f32\[3\]\): FloatingPointError: no exp today")
     with pytest.raises(td.ExecutionError, match=message):
         net.run(feeds)
     monkeypatch.setattr(Unary, "reference", lambda self, v: (v.astype(np.float64),))

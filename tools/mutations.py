@@ -295,7 +295,7 @@ MUTATIONS = [
              "a program's generated function and its namespace hold each other until a garbage collection",
              ("tests/test_reference_generated.py",)),
     Mutation("generated-program-raw-error", "trtdsl/reference/interpreter.py",
-             'f"        raise failure(n{k}, exc) from exc"',
+             'f"        raise failure(n{k}, exc, ({args})) from exc"',
              '"        raise"',
              "a layer's error in a program's generated code escapes without the layer's name",
              ("tests/test_reference_generated.py",)),

@@ -123,7 +123,9 @@ def test_shape_mismatch_at_run_time_names_the_layer():
     y = net.input("y", td.float32, (3,))
     net.output("z", x + y)
     with pytest.raises(td.ExecutionError,
-                       match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed"):
+                       match=r"test_network.py:\d+: ElementWise\[SUM\] \(layer sum_0\) failed on the NumPy "
+                             r"reference on inputs of shapes \(2,\) and \(3,\) \(typed f32\[n\] and "
+                             r"f32\[3\]\): ValueError: operands could not be broadcast"):
         net.run({"x": np.ones(2, np.float32), "y": np.ones(3, np.float32)})
 
 

@@ -673,7 +673,9 @@ def test_a_size_that_only_fails_at_run_time_names_the_layer():
     x = net.input("x", td.float32, (1, 1, "h", 5))
     net.output("y", td.conv(x, W))
     with pytest.raises(td.ExecutionError,
-                       match=r"Convolution \(layer conv_0\) failed on the NumPy reference: "
+                       match=r"Convolution \(layer conv_0\) failed on the NumPy reference on inputs of "
+                             r"shapes \(1, 1, 2, 5\) and \(2, 1, 3, 3\) \(typed f32\[1,1,h,5\] and "
+                             r"f32\[2,1,3,3\]\): "
                              r"ValueError: input shape \(1, 1, 2, 5\) gives output spatial dims "
                              r"\(0, 3\); the window does not fit in the padded input"):
         net.run({"x": np.ones((1, 1, 2, 5), np.float32)})

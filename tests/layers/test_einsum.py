@@ -120,7 +120,8 @@ def test_dims_of_one_letter_must_agree_when_the_network_runs():
     run = run_with(lambda a, b: td.einsum("ij,ij->ij", a, b), {"t0": np.ones((1, 3), np.float32),
                                                               "t1": np.ones((2, 3), np.float32)},
                    (td.float32, ("n", 3)), f32(2, 3))
-    expect_error(ExecutionError, "Einsum (layer einsum_0) failed on the NumPy reference: ValueError: letter "
+    expect_error(ExecutionError, "Einsum (layer einsum_0) failed on the NumPy reference on inputs of shapes "
+                                 "(1, 3) and (2, 3) (typed f32[n,3] and f32[2,3]): ValueError: letter "
                                  "'i' is 1 in one operand and 2 in another", run, line=error_line(run))
 
 

@@ -329,6 +329,11 @@ ROWS = [
      call(lambda x: x[True], (F32, (3,)))),
     (ArgumentError, "%t0[:'a']: slice bounds must be ints, dims or None, not 'a'",
      call(lambda x: x[:"a"], (F32, (3,)))),
+    (ArgumentError, "%t0[:Tensor(%t1: i32[])]: slice bounds must be ints, dims or None, not "
+                    "Tensor(%t1: i32[]); "
+                    "a bound held "
+                    "in a tensor is a shape tensor for td.slice (x[:k] is td.slice(x, (0,), (k,)))",
+     call(lambda x, k: x[:k], (F32, ("n",)), (td.int32, ()))),
     (ArgumentError, "%t0[::n]: slice steps must be ints or None, not Dim('n')",
      call(lambda x: x[::x.shape[0]], (F32, ("n",)))),
     (ArgumentError, "%t0[0.5:n]: slice bounds must be ints, dims or None, not 0.5",

@@ -405,7 +405,9 @@ ROWS = [
     ),
     (
         ExecutionError,
-        "PluginV3[t::q7] (layer q7_0) failed on the NumPy reference: ValueError: output array is read-only",
+        "PluginV3[t::q7] (layer q7_0) failed on the NumPy reference on inputs of shapes (2, 3) (typed "
+        "f32[2,3]): "
+        "ValueError: output array is read-only",
         returning(lambda x: np.add(x, 1, out=x), "t::q7"),
     ),
 ]

@@ -207,8 +207,15 @@ def test_layers_inside_a_loop_are_left_alone():
         h.update(td.relu(x @ w + h))
         last = loop.last(h)
     net.output("y", last @ w)
-    quantized = td.quantization.insert_qdq(net, amax={last.name: 2.54})
+    with pytest.warns(td.quantization.QuantizationWarning) as warned:
+        quantized = td.quantization.insert_qdq(net, amax={last.name: 2.54})  # the line warned about
     assert [n.name for n in quantized] == [net.outputs["y"].producer.name]
+    (warning,) = warned
+    assert str(warning.message) == (
+        "insert_qdq: 1 layer(s) of kinds ('Convolution', 'MatrixMultiply') inside loops or conditionals stay "
+        "in high precision, matmul_0 of loop 'loop_0' first; quantize them with td.fake_quant on their "
+        "inputs in the region's block")
+    assert warning.filename == __file__ and warning.lineno == quantized[0].location.line + 2
     value = np.full((3, 2, 4), 0.5, np.float32)
     np.testing.assert_allclose(net.run({"xs": value})["y"], np.full((2, 4), 1.5), rtol=1e-6)
 

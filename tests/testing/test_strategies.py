@@ -205,6 +205,18 @@ ERRORS = [
     ),
     (
         ArgumentError,
+        "random_inputs: argument 'profile' is 'bogus'; expected 0 (network 'two' declares no optimization "
+        "profiles)",
+        lambda: random_inputs(two_inputs(), profile="bogus"),
+    ),
+    (
+        ArgumentError,
+        "inputs: argument 'dims' gives 'batch' the sizes 2 to 5, outside 1 to 3, its range in the network's "
+        "optimization profile (which a run checks)",
+        lambda: tst.inputs(profiled(), dims={"batch": (2, 5)}),
+    ),
+    (
+        ArgumentError,
         "arrays: min_value 3 is greater than max_value 1",
         lambda: tst.arrays(td.int32, (2,), min_value=3, max_value=1),
     ),
@@ -219,3 +231,12 @@ ERRORS = [
 @pytest.mark.parametrize("cls, message, call", ERRORS, ids=[e[1][:50] for e in ERRORS])
 def test_invalid_calls(cls, message, call):
     expect_error(cls, message, call)
+
+
+def test_a_dim_strategy_drawing_no_size_names_the_dim_and_the_line_that_gave_it():
+    strategy = tst.inputs(two_inputs(), dims={"seq": st.just(-2)})  # the line named
+    with pytest.raises(ArgumentError) as info:
+        strategy.example()
+    assert info.value.message == ("inputs: the strategy given for dim 'seq' drew -2; a dim's size is an int "
+                                  ">= 0")
+    assert info.value.location.file == __file__

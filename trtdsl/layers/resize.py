@@ -255,7 +255,7 @@ class Resize(Op):
             return shape
         if self.scales is not None:
             return tuple(static_dim(scaled_dim(d, s)) for d, s in zip(before, self.scales))
-        return tuple(int(d) for d in self.shape)  # type: ignore[union-attr, arg-type]
+        return tuple(int(d) for d in self.shape)  # type: ignore[union-attr]
 
     def _plan(self, dtype: np.dtype, before: tuple[int, ...], after: tuple[int, ...]) -> _Plan:
         """How an input of ``dtype`` and shape ``before`` is resized to ``after``: the steps, one per resized

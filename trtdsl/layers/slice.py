@@ -552,7 +552,9 @@ def _slice_axis(where: str, axis: int, d: DimLike, item: _PySlice) -> tuple[DimL
     """(start, size, stride) of a Python slice on an axis of size ``d``."""
     for part in (item.start, item.stop):
         if part is not None and not _is_int(part) and not isinstance(part, Dim):
-            raise ArgumentError(f"{where}: slice bounds must be ints, dims or None, not {part!r}")
+            hint = ("; a bound held in a tensor is a shape tensor for td.slice (x[:k] is "
+                    "td.slice(x, (0,), (k,)))" if isinstance(part, Tensor) else "")
+            raise ArgumentError(f"{where}: slice bounds must be ints, dims or None, not {part!r}{hint}")
     if item.step is not None and not _is_int(item.step):
         raise ArgumentError(f"{where}: slice steps must be ints or None, not {item.step!r}")
     if item.step == 0:

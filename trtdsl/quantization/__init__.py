@@ -16,6 +16,6 @@ no Q/DQ placement findings
 """
 
 from trtdsl.quantization.check import Finding, Report, check
-from trtdsl.quantization.insert import calibrate, insert_qdq
+from trtdsl.quantization.insert import QuantizationWarning, calibrate, insert_qdq
 
-__all__ = ["Finding", "Report", "calibrate", "check", "insert_qdq"]
+__all__ = ["Finding", "QuantizationWarning", "Report", "calibrate", "check", "insert_qdq"]

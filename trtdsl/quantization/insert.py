@@ -4,16 +4,17 @@ output channels for weights (from their values), as TensorRT's Developer Guide r
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl._progress import counted
-from trtdsl.errors import ArgumentError, bad_argument
+from trtdsl.errors import ArgumentError, bad_argument, user_location
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
-from trtdsl.ir.structure import analyze
+from trtdsl.ir.structure import analyze, describe
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.quantize import LIMITS, fake_quant
 from trtdsl.quantization.graph import QUANTIZED_INPUTS, dequantized_by, output_channel_axis
@@ -85,7 +86,7 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     - a tensor feeding several such layers gets one pair, shared;
     - outputs are left in high precision, and a layer's bias is left to TensorRT;
     - layers inside loops and conditionals are left alone (a region's layers are fixed when its block
-      ends).
+      ends), with a :class:`QuantizationWarning` naming the first.
 
     The network is changed in place: the new layers sit just before the first layer that uses them (the
     IR stays in topological order) and carry the line that called ``insert_qdq``. A scale of 1 stands in
@@ -114,8 +115,16 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
                                                       "activations to int4 never, and to fp4 only with "
                                                       "td.dynamic_quantize)")
     structure = analyze(network)
-    targets = [n for n in network.nodes if n.op.kind in kinds and structure.frame_of(n) is None
-               and not all(dequantized_by(n.input(i)) is not None for i in QUANTIZED_INPUTS)]
+    unquantized = [n for n in network.nodes if n.op.kind in kinds
+                   and not all(dequantized_by(n.input(i)) is not None for i in QUANTIZED_INPUTS)]
+    targets = [n for n in unquantized if structure.frame_of(n) is None]
+    inside = [n for n in unquantized if structure.frame_of(n) is not None]
+    if inside:
+        frame = structure.frame_of(inside[0])
+        assert frame is not None
+        _warn(f"insert_qdq: {len(inside)} layer(s) of kinds {tuple(kinds)} inside loops or conditionals stay "
+              f"in high precision, {inside[0].name} of {describe(frame[0])} first; quantize them with "
+              "td.fake_quant on their inputs in the region's block")
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in targets:
         for index in QUANTIZED_INPUTS:
@@ -131,6 +140,18 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
         start = len(network.nodes)
         _move_before(network, start, places, fake_quant(t, scale, to, axis))
     return targets
+
+
+class QuantizationWarning(UserWarning):
+    """Layers :func:`insert_qdq` was asked to quantize but left in high precision."""
+
+
+def _warn(message: str) -> None:
+    where = user_location()
+    if where is None:
+        warnings.warn(message, QuantizationWarning, stacklevel=3)
+    else:
+        warnings.warn_explicit(message, QuantizationWarning, where.file, where.line)
 
 
 def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] | None,

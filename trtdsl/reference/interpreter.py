@@ -305,7 +305,7 @@ class Program:
                 except ChainError as exc:
                     raise failure(exc.node, exc.exc) from exc.exc
                 except Exception as exc:
-                    raise failure(node, exc) from exc
+                    raise failure(node, exc, inputs(slots)) from exc
                 array = results[0]
                 if array.__class__ is np.ndarray and array.shape == shape and array.dtype == dtype \
                         and len(results) == 1:
@@ -360,7 +360,7 @@ def _generated_run(program: Program) -> Callable[[dict[Tensor, np.ndarray], dict
                       "    except ChainError as exc:",
                       "        raise failure(exc.node, exc.exc) from exc.exc",
                       "    except Exception as exc:",
-                      f"        raise failure(n{k}, exc) from exc",
+                      f"        raise failure(n{k}, exc, ({args})) from exc",
                       "    a = r[0]",
                       f"    s{out} = a if a.__class__ is ndarray and a.shape == h{k} and a.dtype == d{k} "
                       f"and len(r) == 1 else checked(n{k}, r, bindings)"]
@@ -724,7 +724,7 @@ def evaluate_node(node: Node, values: dict[Tensor, np.ndarray], bindings: dict[s
     try:
         results = node.op.reference(*args)
     except Exception as exc:
-        raise failure(node, exc) from exc
+        raise failure(node, exc, args) from exc
     if expected is not None and results.__class__ is tuple and len(results) == len(node.outputs):
         for tensor, array in zip(node.outputs, results):
             want = expected.get(tensor)
@@ -747,18 +747,28 @@ def _store_checked(node: Node, results: Any, values: dict[Tensor, np.ndarray], b
         values[tensor] = array
 
 
-def failure(node: Node, exc: Exception) -> DSLError:
-    """The error for a layer whose reference raised ``exc``, pointing at the user's line that made the
-    layer: a trtdsl error the reference raised itself (a check only the values can make), with the layer
-    named after its op, or anything else wrapped in an ExecutionError."""
+def failure(node: Node, exc: Exception, args: Sequence[Any] = ()) -> DSLError:
+    """The error for a layer whose reference raised ``exc`` on ``args`` (its inputs' values, where the
+    caller has them), pointing at the user's line that made the layer: a trtdsl error the reference raised
+    itself (a check only the values can make), with the layer named after its op, or anything else
+    wrapped in an ExecutionError that gives the inputs' shapes and types (dims the IR could not compare
+    before the run, an int and a named dim, show there)."""
     label = node.op.label()
     if isinstance(exc, DSLError):
         message = exc.message
         if message.startswith(f"{label}: "):
             message = f"{label} (layer {node.name}): {message[len(label) + 2:]}"
         return type(exc)(message, location=node.location, context=exc.context)
-    return ExecutionError(f"{label} (layer {node.name}) failed on the NumPy reference: {type(exc).__name__}: "
-                          f"{exc}", location=node.location)
+    # (a fused form's arguments are not the layer's inputs: those are shown only where they are)
+    given = [(a.shape, t.type) for a, t in zip(args, node.inputs)
+             if isinstance(a, np.ndarray) and t is not None] if len(args) == len(node.inputs) else []
+    inputs = ""
+    if given:
+        shapes = " and ".join(str(shape) for shape, _ in given)
+        types = " and ".join(str(ty) for _, ty in given)
+        inputs = f" on inputs of shapes {shapes} (typed {types})"
+    return ExecutionError(f"{label} (layer {node.name}) failed on the NumPy reference{inputs}: "
+                          f"{type(exc).__name__}: {exc}", location=node.location)
 
 
 def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str, np.ndarray]:

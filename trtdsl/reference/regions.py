@@ -436,7 +436,7 @@ class _Body:
                 try:
                     results = reference(*inputs(values))
                 except Exception as exc:
-                    raise failure(node, exc) from exc
+                    raise failure(node, exc, inputs(values)) from exc
                 array = results[0]
                 if array.__class__ is np.ndarray and array.shape == shape and array.dtype == dtype \
                         and len(results) == 1:

@@ -104,6 +104,12 @@ def dim_ranges(
         declared = profile.dim(n) if profile is not None else None
         if n in given and not (other(given[n]) and not _is_range(given[n])):
             ranges[n] = DimRange.of(n, given[n])
+            if declared is not None and not declared.min <= ranges[n].min <= ranges[n].max <= declared.max:
+                raise ArgumentError(
+                    f"inputs: argument 'dims' gives {n!r} the sizes {ranges[n].min} to {ranges[n].max}, "
+                    f"outside {declared.min} to {declared.max}, its range in the network's optimization "
+                    "profile (which a run checks)"
+                )
         elif declared is not None:
             ranges[n] = DimRange(declared.min, declared.opt, declared.max)
         else:
@@ -346,11 +352,11 @@ def random_inputs(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ArgumentError(f"random_inputs: argument 'seed' is {shown(seed)}; expected an int >= 0")
     profiles = network.profiles
-    if profiles and not (isinstance(profile, int) and 0 <= profile < len(profiles)):
-        raise ArgumentError(
-            f"random_inputs: argument 'profile' is {profile!r}; expected an int in "
-            f"[0, {len(profiles) - 1}] (network {network.name!r} has {len(profiles)} profiles)"
-        )
+    if isinstance(profile, bool) or not isinstance(profile, int) or not 0 <= profile < max(len(profiles), 1):
+        expected = (f"an int in [0, {len(profiles) - 1}] (network {network.name!r} has {len(profiles)} "
+                    "profiles)" if profiles else
+                    f"0 (network {network.name!r} declares no optimization profiles)")
+        raise ArgumentError(f"random_inputs: argument 'profile' is {profile!r}; expected {expected}")
     chosen = profiles[profile] if profiles else None
     rng = np.random.default_rng(seed)
     sizes = {name: getattr(r, at) for name, r in dim_ranges(network, dims, chosen).items()}

@@ -32,7 +32,7 @@ from hypothesis.extra import numpy as hnp
 
 from trtdsl import dtypes as td_dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import ArgumentError, bad_argument
+from trtdsl.errors import ArgumentError, Location, bad_argument, user_location
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.testing.specs import (
     DimRange,
@@ -64,11 +64,21 @@ def dim_sizes(
     expect_network("dim_sizes", network)
     ranges = dim_ranges(network, dims, profile, other=_is_strategy)
     given = dict(dims or {})
+    where = user_location()  # the line that gave the strategies: a draw runs inside hypothesis
     parts = {
-        name: given[name] if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
+        name: given[name].map(functools.partial(_drawn_dim, name, where))
+        if isinstance(given.get(name), st.SearchStrategy) else dim_size(ranges[name])
         for name in network.dim_names()
     }
     return st.fixed_dictionaries(parts)
+
+
+def _drawn_dim(name: str, where: Location | None, size: Any) -> int:
+    """A size drawn from the user's strategy for dim ``name`` (given at ``where``): an int >= 0."""
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer)) or size < 0:
+        raise ArgumentError(f"inputs: the strategy given for dim {name!r} drew {size!r}; a dim's size is an "
+                            "int >= 0", location=where)
+    return int(size)
 
 
 def _is_strategy(value: Any) -> bool:
