@@ -53,13 +53,17 @@ def layer_norm_case(draw, dtype):
     rank = draw(st.integers(1, 4))
     shape = tuple(draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
     n_axes = draw(st.integers(1, rank))
-    # scale/bias: the normalized dims, each possibly 1, with or without leading 1s
-    param_shape = tuple(d if draw(st.booleans()) else 1 for d in shape[rank - n_axes:])
-    if draw(st.booleans()):
-        param_shape = (1,) * (rank - n_axes) + param_shape
+    # scale/bias: each the normalized dims, each dim possibly 1, with or without leading 1s (NumPy
+    # broadcasts them to one another; TensorRT's layer takes them of one shape)
+    param_shapes = []
+    for _ in range(2):
+        param_shape = tuple(d if draw(st.booleans()) else 1 for d in shape[rank - n_axes:])
+        if draw(st.booleans()):
+            param_shape = (1,) * (rank - n_axes) + param_shape
+        param_shapes.append(param_shape)
     x = draw(arrays(dtype, shape, min_value=-50, max_value=50))
-    scale = draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
-    bias = draw(arrays(dtype, param_shape, min_value=-3, max_value=3))
+    scale = draw(arrays(dtype, param_shapes[0], min_value=-3, max_value=3))
+    bias = draw(arrays(dtype, param_shapes[1], min_value=-3, max_value=3))
     eps = draw(st.sampled_from([1e-5, 1e-3, 0.5]))
     return x, scale, bias, n_axes, eps
 
@@ -181,7 +185,10 @@ ERRORS = [
                  "strongly typed, so they must be the same",
      call(lambda x, s: td.layer_norm(x, s, np.zeros(3)), f32(2, 3), (td.float16, (3,)))),
     (ShapeError, "Normalization: scale (1, 3) and bias (2, 3) must have the same shape",
-     call(lambda x: td.layer_norm(x, np.ones(3), np.zeros((2, 3))), f32(2, 3))),
+     call(lambda x, s, b: x.network.add1(Normalization((1,)), (x, s, b)), f32(2, 3), f32(1, 3), f32(2, 3))),
+    (ShapeError, "layer_norm: shapes (1, 3) and (1, 4) do not broadcast: dims 3 and 4 differ and neither is "
+                 "1",
+     call(lambda x: td.layer_norm(x, np.ones(3), np.zeros(4)), f32(2, 3))),
     (ShapeError, "Normalization: scale and bias have shape (1, 4); expected rank 2 with each dim 1 or equal "
                  "to that of x (2, 3)", call(lambda x: td.layer_norm(x, np.ones(4), np.zeros(4)), f32(2, 3))),
     (ShapeError, "layer_norm: argument 'scale' has shape (1, 2, 3), of higher rank than x (2, 3)",

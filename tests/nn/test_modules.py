@@ -157,16 +157,16 @@ def test_batch_norm_folded_into_the_convolution_computes_both(seed, cin, cout):
     assert len(folded.state_dict()) == 2
 
 
-@given(seeds, sizes, sizes, st.booleans())
-def test_layer_norm_normalizes_the_trailing_dims(seed, rows, cols, two_dims):
+@given(seeds, sizes, sizes, st.booleans(), st.booleans())
+def test_layer_norm_normalizes_the_trailing_dims(seed, rows, cols, two_dims, bias):
     shape = (rows, cols) if two_dims else (cols,)
-    ln = nn.LayerNorm(shape, eps=1e-5)
+    ln = nn.LayerNorm(shape, eps=1e-5, bias=bias)
     p = randomize(ln, seed)
     x = inputs(seed, 2, rows, cols)
     axes = (-2, -1) if two_dims else (-1,)
     m = x.mean(axes, keepdims=True)
     v = ((x - m) ** 2).mean(axes, keepdims=True)
-    close(run(ln, x), (x - m) / np.sqrt(v + 1e-5) * p["weight"] + p["bias"])
+    close(run(ln, x), (x - m) / np.sqrt(v + 1e-5) * p["weight"] + (p["bias"] if bias else 0.0))
 
 
 @given(seeds, sizes, st.sampled_from([None, 1e-6]))
@@ -177,6 +177,21 @@ def test_rms_norm_divides_by_the_root_mean_square(seed, dim, eps):
     epsilon = np.finfo(np.float32).eps if eps is None else eps
     rms = np.sqrt((x.astype(np.float64) ** 2).mean(-1, keepdims=True) + epsilon)
     close(run(norm, x), x / rms * p["weight"])
+
+
+@pytest.mark.parametrize("dtype", [td.float16, td.bfloat16])
+@given(seed=seeds, scale=st.sampled_from([1e-3, 1.0, 300.0, 1e4]))
+def test_rms_norm_of_16_bit_floats_is_computed_in_float32(dtype, seed, scale):
+    """Squares of float16 values from 256 on overflow, and small ones underflow: the statistics are
+    float32's (as Hugging Face's LlamaRMSNorm computes them), the result rounded once to the dtype."""
+    norm = nn.RMSNorm(8, eps=1e-6, dtype=dtype)
+    x = np.clip(inputs(seed, 2, 8) * scale, -6e4, 6e4).astype(dtype.numpy)  # finite in float16
+    wide = x.astype(np.float64)
+    want = wide / np.sqrt((wide ** 2).mean(-1, keepdims=True) + 1e-6)
+    got = run(norm, x)
+    assert got.dtype == dtype.numpy
+    rtol = 2 * float(np.finfo(dtype.numpy).eps)
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=rtol, atol=0)
 
 
 @given(seeds, st.integers(1, 3), st.integers(1, 3))
@@ -251,6 +266,20 @@ def test_attention_masks_add_or_select(seed):
     close(run(attn, x, mask=additive), attention(x, x, p, 2, mask=additive))
     keep = np.array([[True, False, False], [True, True, False], [False, True, True]])
     close(run(attn, x, mask=keep), attention(x, x, p, 2, mask=np.where(keep, 0, -np.inf)))
+
+
+@given(seeds, st.sampled_from([3, "seq"]))
+def test_a_padding_mask_of_one_query_row_broadcasts_over_the_queries(seed, seq):
+    """Hugging Face's (B, 1, 1, Sk) key-padding mask: the attention layer takes its mask whole in Sq, so
+    the module broadcasts it (also where Sq is known only at run time)."""
+    attn = nn.MultiHeadAttention(4, 2)
+    p = randomize(attn, seed)
+    x = inputs(seed, 2, 3, 4)
+    keep = np.ones((2, 1, 1, 3), bool)
+    keep[1, ..., 2:] = False
+    additive = np.random.default_rng(seed).standard_normal((2, 1, 1, 3)).astype(np.float32)
+    for mask, added in ((keep, np.where(keep, 0, -np.inf)), (additive, additive)):
+        close(run(attn, x, (2, seq, 4), mask=mask), attention(x, x, p, 2, mask=added))
 
 
 @pytest.mark.parametrize("rank", [3, 4])

@@ -48,7 +48,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
-from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, int_tuple
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -304,10 +304,11 @@ def moe(hidden: Tensor, selected_experts: Any, scores: Any, *, gate_weights: Any
                                      ("down_biases", down_biases)) if v is not None]
     biases = [as_tensor(fn, arg, v, x) for arg, v in given] if given else [None, None, None]
     if given and len(given) != 3:
-        raise bad_argument(fn, given[0][0], "given alone", "all three biases (gate_biases, up_biases, "
-                           "down_biases) or none of them")
+        missing = [arg for arg in ("gate_biases", "up_biases", "down_biases") if arg not in dict(given)]
+        raise ArgumentError(f"{fn}: {' and '.join(arg for arg, _ in given)} given without "
+                            f"{' and '.join(missing)}; give all three biases or none of them")
     act = enum_member(fn, "activation", activation, MoEActType)
-    unlimited = isinstance(swiglu_limit, float) and swiglu_limit == math.inf
+    unlimited = isinstance(swiglu_limit, (float, np.floating)) and swiglu_limit == math.inf
     limit = math.inf if unlimited else finite_float(fn, "swiglu_limit", swiglu_limit)
     alpha, beta = (finite_float(fn, arg, v) for arg, v in (("swiglu_alpha", swiglu_alpha),
                                                            ("swiglu_beta", swiglu_beta)))

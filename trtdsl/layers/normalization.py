@@ -36,12 +36,13 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ExecutionError, ShapeError, bad_argument
-from trtdsl.ir.dims import Dim, int_tuple
+from trtdsl.ir.dims import Dim, DimLike, int_tuple, is_static, static_shape
 from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
-    SHORT_ROWS, as_array, blocks, broadcasts_to, expect_tensor, finite_float, in_float, normalize_axes,
+    SHORT_ROWS, as_array, blocks, broadcast_dim, broadcasts_to, expect_tensor, finite_float, in_float,
+    normalize_axes,
     row_sums,
 )
 from trtdsl.layers.reduce import check_axes
@@ -207,7 +208,8 @@ def normalization(x: Tensor, scale: Any, bias: Any, axes: int | tuple[int, ...],
     """``(x - m) / np.sqrt(v + eps) * scale + bias`` with ``m = x.mean(axes, keepdims=True)`` and
     ``v = ((x - m) ** 2).mean(axes, keepdims=True)``, as one INormalizationLayer (see the module for
     ``num_groups``). ``scale`` and ``bias`` are tensors or arrays that broadcast to ``x`` as in NumPy; lower
-    ranks get leading 1s (arrays become constants of ``x``'s dtype).
+    ranks get leading 1s (arrays become constants of ``x``'s dtype), and where their shapes differ they are
+    broadcast to one (TensorRT's layer takes them of one shape).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("n")
@@ -218,8 +220,7 @@ def normalization(x: Tensor, scale: Any, bias: Any, axes: int | tuple[int, ...],
            [ 3.,  3.]], dtype=float32)
     """
     x = expect_tensor("normalization", "x", x)
-    return _add(x, _broadcast_operand("normalization", "scale", scale, x),
-                _broadcast_operand("normalization", "bias", bias, x),
+    return _add(x, *_scale_and_bias("normalization", scale, bias, x),
                 normalize_axes("normalization", axes, x.ndim, "axes"), "normalization", eps, num_groups, name)
 
 
@@ -242,8 +243,48 @@ def layer_norm(x: Tensor, scale: Any, bias: Any, axis: int | tuple[int, ...] = -
     if axes != tuple(range(x.ndim - len(axes), x.ndim)):
         raise bad_argument("layer_norm", "axis", axis, f"trailing dims of the rank-{x.ndim} input, such as "
                            "-1 or (-2, -1)")
-    return _add(x, _broadcast_operand("layer_norm", "scale", scale, x),
-                _broadcast_operand("layer_norm", "bias", bias, x), axes, "layer_norm", eps, 1, name)
+    return _add(x, *_scale_and_bias("layer_norm", scale, bias, x), axes, "layer_norm", eps, 1, name)
+
+
+def _scale_and_bias(fn: str, scale: Any, bias: Any, x: Tensor) -> tuple[Tensor, Tensor]:
+    """``scale`` and ``bias`` (tensors, or arrays made constants of ``x``'s dtype) with NumPy's leading 1s
+    up to ``x``'s rank and broadcast to one shape, as TensorRT's layer takes them."""
+    scale_v, bias_v = (_padded(fn, arg, v, x) for arg, v in (("scale", scale), ("bias", bias)))
+    shapes = [TensorType(x.dtype, v.shape) if isinstance(v, np.ndarray) else v.type
+              for v in (scale_v, bias_v)]
+    both = tuple(broadcast_dim(fn, a, b, shapes) for a, b in zip(shapes[0].shape, shapes[1].shape))
+    scale_t, bias_t = (_broadcast_to(v, both, x) for v in (scale_v, bias_v))
+    return scale_t, bias_t
+
+
+def _padded(fn: str, arg: str, value: Any, x: Tensor) -> Tensor | np.ndarray:
+    """``value`` (a Tensor, or an array of ``x``'s dtype) with NumPy's leading 1s up to ``x``'s rank."""
+    if isinstance(value, Tensor):
+        shape = value.type.shape_text
+        if value.ndim <= x.ndim:
+            return value if value.ndim == x.ndim else unsqueeze(value, tuple(range(x.ndim - value.ndim)))
+    else:
+        array = as_array(fn, arg, value, x.dtype)
+        shape = str(array.shape)
+        if array.ndim <= x.ndim:
+            return array.reshape((1,) * (x.ndim - array.ndim) + array.shape)
+    raise ShapeError(f"{fn}: argument '{arg}' has shape {shape}, of higher rank than x {x.type.shape_text}")
+
+
+def _broadcast_to(value: Tensor | np.ndarray, shape: tuple[DimLike, ...], x: Tensor) -> Tensor:
+    """``value`` broadcast to ``shape`` as a tensor of ``x``'s network: an array's values broadcast into a
+    constant where ``shape`` is static, anything else by a Slice (:func:`~trtdsl.layers.fill.broadcast_to`)
+    where its shape differs."""
+    if isinstance(value, np.ndarray):
+        if value.shape == shape or not is_static(shape):
+            value = x.network.constant(value)
+        else:
+            return x.network.constant(np.broadcast_to(value, static_shape(shape)))
+    if value.shape == shape:
+        return value
+    from trtdsl.layers.fill import broadcast_to
+
+    return broadcast_to(value, shape)
 
 
 def instance_norm(x: Tensor, scale: Any, bias: Any, eps: float = 1e-5, *, name: str | None = None) -> Tensor:
@@ -300,20 +341,6 @@ def _channels_first(fn: str, x: Any) -> Tensor:
         raise ShapeError(f"{fn}: argument 'x' has shape {x.type.shape_text}; expected rank >= 3 ([N, C, ...] "
                          "with at least one dim after C)")
     return x
-
-
-def _broadcast_operand(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:
-    """``value`` with NumPy's leading 1s up to ``x``'s rank."""
-    if not isinstance(value, Tensor):
-        array = as_array(fn, arg, value, x.dtype)
-        if array.ndim > x.ndim:
-            raise ShapeError(f"{fn}: argument '{arg}' has shape {array.shape}, of higher rank than x "
-                             f"{x.type.shape_text}")
-        return x.network.constant(array.reshape((1,) * (x.ndim - array.ndim) + array.shape))
-    if value.ndim > x.ndim:
-        raise ShapeError(f"{fn}: argument '{arg}' has shape {value.type.shape_text}, of higher rank than x "
-                         f"{x.type.shape_text}")
-    return value if value.ndim == x.ndim else unsqueeze(value, tuple(range(x.ndim - value.ndim)))
 
 
 def _per_channel(fn: str, arg: str, value: Any, x: Tensor) -> Tensor:

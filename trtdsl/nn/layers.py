@@ -31,6 +31,7 @@ from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import ArgumentError, bad_argument
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
 from trtdsl.layers.convolution import conv, conv_transpose
 from trtdsl.layers.elementwise import divide, multiply
 from trtdsl.layers.gather import gather
@@ -368,7 +369,9 @@ class RMSNorm(Module):
     """Root-mean-square normalization over the trailing ``normalized_shape`` dims (``torch.nn.RMSNorm``):
     ``x / np.sqrt(np.mean(x ** 2, axes, keepdims=True) + eps) * weight``; ``eps=None`` is the machine
     epsilon of ``x``'s dtype, as in PyTorch. Layers: ElementWise PROD, Reduce AVG, SUM, Unary SQRT,
-    ElementWise DIV and PROD.
+    ElementWise DIV and PROD; a 16-bit float ``x`` is normalized in float32 (Casts around those layers,
+    as Hugging Face's ``LlamaRMSNorm`` upcasts: ``x * x`` overflows float16 from 256 on) and the weight
+    applied in ``x``'s dtype.
 
     >>> import numpy as np, trtdsl as td
     >>> norm = td.nn.RMSNorm(2, eps=0.0)
@@ -391,7 +394,11 @@ class RMSNorm(Module):
         network = network_of("RMSNorm", x)
         axes = _trailing("RMSNorm", x, self.normalized_shape)
         eps = float(np.finfo(x.dtype.numpy).eps) if self.eps is None else self.eps
-        y = divide(x, sqrt(mean(x * x, axes, keepdims=True) + eps))
+        # 16-bit floats are normalized in float32 (Hugging Face's LlamaRMSNorm, ONNX's stash_type 1):
+        # in float16, x * x overflows from |x| = 256 on, and the mean of small squares underflows
+        wide = x if x.dtype is dtypes.float32 else cast(x, dtypes.float32)
+        y = divide(wide, sqrt(mean(wide * wide, axes, keepdims=True) + eps))
+        y = y if x.dtype is dtypes.float32 else cast(y, x.dtype)
         return y if self.weight is None else multiply(y, self.weight.constant(network))
 
 

@@ -1,10 +1,10 @@
 """Transformer modules: scaled dot-product attention, MultiHeadAttention, MLP, SwiGLU and a pre-norm
 TransformerBlock.
 
-Attention is decomposed into MatrixMultiply, ElementWise, SoftMax and MatrixMultiply layers in
-:func:`scaled_dot_product_attention`, the one place :class:`MultiHeadAttention` computes attention: once
-trtdsl has TensorRT's fused attention layer (``IAttention``), that function's body becomes one call to it
-and every module here uses it, with no other change.
+Attention is computed in :func:`scaled_dot_product_attention`, the one place :class:`MultiHeadAttention`
+computes it: on 4-D ``(B, N, S, D)`` inputs it is TensorRT's attention layer (``IAttention``,
+:func:`trtdsl.attention`), on other ranks (and a mask together with ``causal``) MatrixMultiply,
+ElementWise, SoftMax and MatrixMultiply layers.
 
 Parameter names follow the common PyTorch checkpoints: ``q_proj``, ``k_proj``, ``v_proj``, ``out_proj``
 (separate projections, as in Hugging Face models; ``torch.nn.MultiheadAttention``'s packed
@@ -27,6 +27,7 @@ from trtdsl.layers._common import array_of, as_tensor, expect_tensor
 from trtdsl.layers.activation import gelu, relu
 from trtdsl.layers.attention import attention
 from trtdsl.layers.elementwise import add, multiply
+from trtdsl.layers.fill import broadcast_to
 from trtdsl.layers.matmul import matmul
 from trtdsl.layers.neural import merge_heads, silu, split_heads
 from trtdsl.layers.reduce import reduce
@@ -49,7 +50,8 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
 
     With 4-D ``(B, N, S, D)`` inputs (as :class:`MultiHeadAttention` makes them) this is TensorRT's
     attention layer, :func:`trtdsl.attention`, on ``q * scale`` (the layer has no scale of its own), with
-    ``causal`` as its UPPER_LEFT mask and the mask brought to rank 4 with leading 1s. Other ranks, and a
+    ``causal`` as its UPPER_LEFT mask and the mask brought to rank 4 with leading 1s (and broadcast to
+    ``(Sq, Sk)`` in its last two dims, which the layer needs whole). Other ranks, and a
     mask together with ``causal`` (which the layer does not take), are written out as matrix products and
     a softmax (then ``causal`` needs static Sq and Sk). Either way a query whose keys are all masked gets
     0, as the layer gives it (PyTorch's softmax gives NaN there).
@@ -79,7 +81,7 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
         factor = float(scale)
     causal = flag(fn, "causal", causal)
     if q.ndim == k.ndim == v.ndim == 4 and not (causal and mask is not None):
-        return attention(q * factor, k, v, mask=None if mask is None else _rank4_mask(fn, mask, q),
+        return attention(q * factor, k, v, mask=None if mask is None else _rank4_mask(fn, mask, q, k),
                          causal="upper_left" if causal else "none")
     scores = matmul(q, k, transpose_b=True) * factor
     if causal:
@@ -101,16 +103,20 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Any = No
     return matmul(where(blocked, 0.0, softmax(scores, -1)), v)
 
 
-def _rank4_mask(fn: str, mask: Any, like: Tensor) -> Tensor:
-    """``mask`` as a rank-4 tensor of ``like``'s network (leading 1s added): a bool mask stays bool, any
-    other becomes ``like``'s dtype."""
+def _rank4_mask(fn: str, mask: Any, like: Tensor, keys: Tensor) -> Tensor:
+    """``mask`` as a rank-4 tensor of ``like``'s network (leading 1s added) whose last two dims are the
+    scores' ``(Sq, Skv)``, as TensorRT's attention layer takes it (a padding mask ``(B, 1, 1, Skv)`` is
+    broadcast along Sq): a bool mask stays bool, any other becomes ``like``'s dtype."""
     if isinstance(mask, Tensor):
         tensor = mask
     elif (array := array_of(fn, "mask", mask)).dtype == bool:
         tensor = like.network.constant(array.reshape((1,) * max(4 - array.ndim, 0) + array.shape))
     else:
         tensor = as_tensor(fn, "mask", mask, like, rank=4)
-    return unsqueeze(tensor, list(range(4 - tensor.ndim))) if tensor.ndim < 4 else tensor
+    tensor = unsqueeze(tensor, list(range(4 - tensor.ndim))) if tensor.ndim < 4 else tensor
+    scores = (like.shape[-2], keys.shape[-2])
+    wanted = tuple(s if d == 1 else d for d, s in zip(tensor.shape[-2:], scores))
+    return tensor if wanted == tensor.shape[-2:] else broadcast_to(tensor, tensor.shape[:2] + wanted)
 
 
 class MultiHeadAttention(Module):
