@@ -656,6 +656,8 @@ def onnx_rows() -> list[Row]:
                 net.output("dq_tensor", td.dequantize(per_tensor, half, dtype))
                 one = np.full((1, 1), 0.25, np.float32)  # one element of the data's rank: per tensor too
                 net.output("q_tensor_1x1", td.dequantize(td.quantize(x2, one, to), one, dtype))
+                net.output("q_tensor_1x1_axis",
+                           td.dequantize(td.quantize(x2, one, to, axis=1), one, dtype, axis=1))
                 channel = np.array([0.25, 0.5, 1.0, 2.0], np.float32)
                 q_channel = td.quantize(w, channel, to, axis=0)
                 net.output("q_channel", q_channel)

@@ -141,8 +141,8 @@ def test_a_run_time_k_is_the_layers_input_1_a_0d_int32_tensor():
 
 @pytest.mark.parametrize("k, message", [
     (9, "k=9 exceeds the size 4 of axis 1 of the input (shape (2, 4))"),
-    (0, "k=0, read from input 'k' when the network ran, is outside [1, 3840]"),
-    (3841, "k=3841, read from input 'k' when the network ran, is outside [1, 3840]"),
+    (-1, "k=-1, read from input 'k' when the network ran, is outside [0, 3840]"),
+    (3841, "k=3841, read from input 'k' when the network ran, is outside [0, 3840]"),
 ])
 def test_a_run_time_k_out_of_range_fails_naming_the_layer_and_its_line(k, message):
     net = td.Network("t")
@@ -366,3 +366,30 @@ def _(net):
 ADVERSARIAL_CALLS = {
     "topk": lambda e: dict(x=e.m, k=2, axis=1),
 }
+
+
+@pytest.mark.parametrize("version", ["10.16", "11.4"])
+def test_a_tensorrt_top_k_whose_k_input_is_a_constant_raises_with_a_static_k(version):
+    from trtdsl.backends.tensorrt import raise_network, standin
+
+    trt = standin.module(version)
+    network = trt.Builder(trt.Logger()).create_network(0)
+    x = network.add_input("x", trt.float32, (-1, 8))
+    k = network.add_constant((), np.array(3, np.int32)).get_output(0)
+    layer = network.add_topk(x, trt.TopKOperation.MAX, 1, 2, trt.int32)
+    layer.set_input(1, k)
+    network.mark_output(layer.get_output(0))
+    (node,) = [n for n in raise_network(network, trt).nodes if n.op.kind == "TopK"]
+    assert node.op == TopK(TopKOperation.MAX, 3, 1) and len(node.inputs) == 1
+
+
+def test_a_run_time_k_of_0_gives_empty_results_as_onnx_does():
+    """mmdeploy's min(k, n) on an empty axis (no detections) is 0: empty values and indices."""
+    net = td.Network("t")
+    x = net.input("x", td.float32, (3, "n"))
+    values, indices = td.topk(x, td.reshape(td.minimum(td.shape_of(x)[1:], np.int64(5)), ()))
+    net.output("v", values)
+    net.output("i", indices)
+    for backend in ("reference", "onnxruntime"):
+        out = net.run({"x": np.zeros((3, 0), np.float32)}, backend=backend)
+        assert out["v"].shape == out["i"].shape == (3, 0) and out["i"].dtype == np.int32

@@ -443,7 +443,8 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     network runs (0 where it is 1), as TensorRT's ONNX importer does for Expand. Where a dim of ``x``
     may be neither 1 nor the target's (one of the two known only at run time), the Slice's start is
     computed too: 0 where the dims broadcast, else outside ``x``, so that the run fails (STRICT_BOUNDS)
-    rather than read part of ``x``, as ``np.broadcast_to`` fails.
+    rather than read part of ``x``, as ``np.broadcast_to`` fails. (TensorRT checks a slice's bounds at the
+    optimization profile's opt shapes when it builds: opt dims that do not broadcast fail the build.)
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("b")

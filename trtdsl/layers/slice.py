@@ -200,7 +200,8 @@ class Slice(Op):
                 continue
             basic.append(_PySlice(None))
             coords = b + st * np.arange(s, dtype=np.int64)
-            takes.append((axis, coords if inside else _sample(self.label(), self.mode, axis, coords, d)))
+            takes.append((axis, coords if inside else _sample(self.label(), self.mode, axis, coords, d,
+                                                              start is not None)))
         out = x[tuple(basic)]
         for axis, index in takes:
             out = np.take(out, index, axis=axis)
@@ -275,13 +276,17 @@ def fill_slice(x: np.ndarray, sizes: Sequence[int], starts: Sequence[int], strid
     return out
 
 
-def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int) -> np.ndarray:
+def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int,
+            computed: bool = False) -> np.ndarray:
     """The input coordinates that ``mode`` reads for raw coordinates ``coords`` (some out of range); the
-    run fails (an ExecutionError naming the layer ``label``) where the mode reads none."""
+    run fails (an ExecutionError naming the layer ``label``) where the mode reads none. ``computed``: the
+    start was computed when the network ran (input 1)."""
     if mode is _M.STRICT_BOUNDS:
+        why = ("; td.broadcast_to computes a start outside its input where a dim of the input is neither 1 "
+               "nor the target's" if computed else "")
         raise ExecutionError(f"{label}: axis {axis} has size {d} when the network runs but the slice reads "
                              f"coordinates {coords[0]} to {coords[-1]} (STRICT_BOUNDS: TensorRT fails on any "
-                             "outside the input)")
+                             f"outside the input){why}")
     if d == 0:
         raise ExecutionError(f"{label}: {mode.name}: axis {axis} is empty at run time, so it cannot be sampled")
     if mode is _M.WRAP:

@@ -183,12 +183,15 @@ class TopK(Op):
         axis = self.axis
         n = x.shape[axis]
         k = static_dim(self.k) if k_value is None else int(k_value)
-        if k_value is not None and not 1 <= k <= MAX_K:
+        if k_value is not None and not 0 <= k <= MAX_K:
             raise ExecutionError(f"{self.label()}: k={k}, read from input 'k' when the network ran, is "
-                                 f"outside [1, {MAX_K}]")
+                                 f"outside [0, {MAX_K}]")
         if k > n:
             raise ExecutionError(f"{self.label()}: k={k} exceeds the size {n} of axis {axis} of the input "
                                  f"(shape {x.shape})")
+        if k == 0:  # a run-time k of 0 (min(k, n) of an empty axis): empty results (UNCONFIRMED, as ONNX)
+            empty = x.shape[:axis] + (0,) + x.shape[axis + 1:]
+            return np.empty(empty, x.dtype), np.empty(empty, self.indices_dtype.numpy)
         largest = self.op is TopKOperation.MAX
         if x.dtype.itemsize <= 4 and x.size >= _PACKED_FROM and _PACKED_AXIS <= n <= 2**32:
             order = _selected_by_packed_keys(x.swapaxes(axis, -1), k, largest).swapaxes(axis, -1)
@@ -206,8 +209,9 @@ def topk(x: Tensor, k: int | Dim | Tensor, axis: int = -1, *, largest: bool = Tr
 
     ``k`` is an int, or known only when the network runs: a dim (``x.shape[1] // 2``, ``td.minimum`` of
     dims) or a 0-D or one-element integer tensor. TensorRT then reads it from the layer's input 1, a 0-D
-    int32 shape tensor (made here: a reshape and a cast where needed); a ``k`` above 3840 or the axis'
-    size fails when the network runs.
+    int32 shape tensor (made here: a reshape and a cast where needed); a ``k`` below 0, above 3840 or
+    above the axis' size fails when the network runs, and a ``k`` of 0 (``min(k, n)`` of an empty axis)
+    gives empty results, as in ONNX (UNCONFIRMED for TensorRT).
 
     >>> import numpy as np, trtdsl as td
     >>> net = td.Network("topk")

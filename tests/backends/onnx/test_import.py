@@ -1076,3 +1076,12 @@ def test_an_if_whose_branches_differ_in_dims_is_imported():
     for flag in (True, False):
         agrees_with_onnxruntime(m, {"x": x, "flag": np.array(flag)})
     assert net.run({"x": x, "flag": np.array(False)})["y"].tolist() == [-1, 2, -3]
+
+
+def test_expand_to_a_dim_that_may_be_1_keeps_the_inputs_dim():
+    """ONNX's Expand broadcasts both ways: Expand(x[3], Shape(y[b, c])) is (b, 3) where c is 1, as the
+    parser computes it (the max of the two shapes)."""
+    m = model([helper.make_node("Shape", ["y"], ["s"]), helper.make_node("Expand", ["x", "s"], ["z"])],
+              [f32("x", [3]), f32("y", ["b", "c"])], [f32("z", [None, None])])
+    for c in (1, 3):
+        agrees_with_onnxruntime(m, {"x": np.arange(3, dtype=np.float32), "y": np.zeros((2, c), np.float32)})

@@ -17,7 +17,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, TensorProto, onnx_type
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import static_shape
+from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
@@ -161,6 +161,9 @@ def _import_expand(ctx: ImportContext) -> Tensor:
     rank = max(len(target), len(x.shape))
     padded = [1] * (rank - len(x.shape)) + list(x.shape)
     target = [1] * (rank - len(target)) + target
+    if any(isinstance(t, Dim) and p not in (1, t) for p, t in zip(padded, target)):
+        # a target dim that may be 1 when the network runs keeps the input's: max of the two, as the parser
+        return _expand_dynamic(ctx, x, ctx.input(1))
     out = [p if t == 1 else t for p, t in zip(padded, target)]
     return broadcast_to(x, out)
 

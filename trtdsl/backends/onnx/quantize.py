@@ -41,8 +41,8 @@ def _scale_and_attributes(
     if scale_type.dtype is not _F32:  # 16-bit floats and e8m0 powers of two widen exactly
         scale = ctx.cast(scale, _F32)
     if not op.block_shape:
-        if op.axis == -1 or len(scale_type.shape) == 0 or scale_type.shape == (1,):
-            # one element, of any rank: ONNX's per-tensor scale is 0-D (before opset 21, 0-D or 1-D only)
+        if op.axis == -1 or all(d == 1 for d in scale_type.shape):
+            # one element, of any rank (TensorRT ignores the axis then): ONNX's per-tensor scale is 0-D
             return (ctx.emit("Reshape", [scale, ctx.ints([])]) if scale_type.shape != () else scale), (), {}
         return scale, scale_type.shape, {"axis": op.axis}
     blocks = [d if b == -1 else b for b, d in zip(op.block_shape, shape)]

@@ -59,7 +59,10 @@ def _coordinates(ctx: NodeContext, op: Slice, axis: int, given: list[bool]) -> t
         return ctx.ints(coordinates), bool((coordinates >= 0).all())
     begin, count, step = (_parameter(ctx, k, axis, v) for k, v in ((1, start), (2, size), (3, stride)))
     offsets = ctx.emit("Range", [ctx.const(0, _I64), count, ctx.const(1, _I64)])
-    return ctx.emit("Add", [begin, ctx.emit("Mul", [step, offsets])]), False
+    # the op's start and stride are the inputs' values as the IR knows them: an int start and stride >= 0
+    # read coordinates >= 0 whatever the size
+    nonnegative = isinstance(start, int) and isinstance(stride, int) and start >= 0 and stride >= 0
+    return ctx.emit("Add", [begin, ctx.emit("Mul", [step, offsets])]), nonnegative
 
 
 def _parameter(ctx: NodeContext, k: int, axis: int, value: object) -> str:

@@ -77,6 +77,8 @@ def _raise_topk(ctx: RaiseContext, layer: Any) -> Raised:
     op = ctx.api.from_enum(TopKOperation, layer.op, layer.name)
     inputs = ctx.inputs(layer)
     k = ctx.shape_value(layer, 1)[1][0] if len(inputs) > 1 and inputs[1] is not None else int(layer.k)
+    if isinstance(k, int):  # input 1 of a value known when the network is built (a constant): a static k
+        inputs = inputs[:1]
     return Raised(TopK(op, k, _one_axis(layer, "top-k"), ctx.dtype(layer.indices_type)), inputs)
 
 
