@@ -308,8 +308,8 @@ def test_tensorrt_10_has_no_packed_forms_or_lengths():
 def test_onnx_export_refuses_what_onnx_attention_has_no_form_for():
     for name, what in (("packed", "a PACKED_NHD form, key/value lengths, a quantized normalization output"),
                        ("kv_lengths", "key/value lengths")):
-        with pytest.raises(BackendError,
-                           match=re.escape(f"sets {what}, which the ONNX export does not write: ONNX Attention")):
+        refused = f"sets {what}, which the ONNX export does not write: ONNX Attention"
+        with pytest.raises(BackendError, match=re.escape(refused)):
             CASES_11[name]().to_onnx()
 
 

@@ -93,9 +93,9 @@ def _attention(ctx: NodeContext, op: Attention) -> str:
         ("a quantized normalization output", op.quantize_to is not None)) if given]
     if unwritten:
         raise ctx.fail(f"sets {', '.join(unwritten)}, which the ONNX export does not write: ONNX Attention "
-                       "has no packed layout, its nonpad_kv_seqlen (opset 24) moves the causal diagonal with "
-                       "each item's length where TensorRT's lengths do not, and it has no quantization inside; "
-                       "export padded attention without lengths or quantization")
+                       "has no packed layout, its nonpad_kv_seqlen (opset 24) moves the causal diagonal "
+                       "with each item's length where TensorRT's lengths do not, and it has no quantization "
+                       "inside; export padded attention without lengths or quantization")
     dtype = ctx.input_type(0).dtype
     q, k, v = (ctx.input(i) for i in range(3))
     mask = ctx.optional_input(3)
