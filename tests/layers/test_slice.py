@@ -527,3 +527,17 @@ def test_a_dim_that_is_never_positive_is_refused_as_an_index_or_bound():
     net.output("last", last)
     values = np.arange(15, dtype=np.float32).reshape(5, 3)
     np.testing.assert_array_equal(net.run({"x": values, "y": np.ones(2, np.float32)})["last"], values[-2:])
+
+
+def test_bounds_that_cross_on_a_short_dynamic_axis_name_the_size_and_start():
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("n",))
+    y = x[1:-1]
+    net.output("y", y)
+    with pytest.raises(ExecutionError) as info:
+        net.run({"x": np.ones(1, np.float32)})
+    assert info.value.message == ("Slice (layer slice_0): the size [-1] read when the network ran (from start [1] "
+                                  "on an input of shape (1,)) has a negative dim: a bound lies beyond the other "
+                                  "end of its axis")
+    assert info.value.location == y.producer.location
+    np.testing.assert_array_equal(net.run({"x": np.arange(4, dtype=np.float32)})["y"], [1, 2])

@@ -176,8 +176,10 @@ class Slice(Op):
         if size is not None:
             sizes = tuple(int(s) for s in size)
             if min(sizes) < 0:
-                raise ExecutionError(f"{self.label()}: the size {list(sizes)} read when the network ran has a "
-                                     "negative dim (a bound beyond the other end of its axis?)")
+                starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
+                raise ExecutionError(f"{self.label()}: the size {list(sizes)} read when the network ran (from "
+                                     f"start {list(starts)} on an input of shape {x.shape}) has a negative dim: "
+                                     "a bound lies beyond the other end of its axis")
         else:
             sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
         starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
