@@ -217,7 +217,10 @@ def test_broadcast_to_fails_where_numpy_does(data):
     dims static) or the run does, on the reference and on onnxruntime; never part of the input. (An empty
     target reads nothing: its empty result is no error.)"""
     target = data.draw(shapes(min_dims=1, max_dims=3, min_side=0, max_side=4))
-    source = tuple(data.draw(st.sampled_from([1, d, (d + 1) % 5, (d + 2) % 5])) for d in target)
+    # each dim 1 or the target's, but one that may be anything (so that its failure is the only one)
+    odd = data.draw(st.integers(0, len(target) - 1))
+    source = tuple(data.draw(st.integers(0, 5) if i == odd else st.sampled_from([1, d]))
+                   for i, d in enumerate(target))
     dynamic_input, dynamic_target = data.draw(st.booleans()), data.draw(st.booleans())
     x = np.arange(math.prod(source), dtype=np.float32).reshape(source)
     try:
@@ -255,6 +258,20 @@ def test_broadcast_to_checks_static_dims_and_the_run_checks_dynamic_ones():
                                                  "start outside its input where a dim of the input is "
                                                  "neither 1 nor the target's"):
             net.run({"x": np.ones(n, np.float32)})
+
+
+def test_a_static_dim_broadcast_to_a_dynamic_one_fails_unless_they_are_equal():
+    """(3,) to (m,): m must be 3 when the network runs; a shorter m would crop x, a longer one read past it."""
+    net = td.Network("b")
+    x = net.input("x", td.float32, (3,))
+    m = net.input("m", td.float32, ("m",))
+    net.output("y", td.broadcast_to(x, m.shape))
+    values = np.arange(3, dtype=np.float32)
+    np.testing.assert_array_equal(net.run({"x": values, "m": np.zeros(3, np.float32)})["y"], values)
+    for length in (1, 2, 4):
+        for backend in ("reference", "onnxruntime"):
+            with pytest.raises(ExecutionError):
+                net.run({"x": values, "m": np.zeros(length, np.float32)}, backend=backend)
 
 
 def test_textual_ir():
