@@ -21,6 +21,7 @@ import os
 import re
 import reprlib
 import sys
+import warnings
 from types import CodeType, FrameType
 from typing import Any, Callable, TypeVar, Union
 
@@ -99,6 +100,16 @@ def user_location(skip: int = 0) -> Location | None:
                 return found[1]
         frame = frame.f_back
     return None
+
+
+def warn_at_user_line(message: str, category: type[Warning]) -> None:
+    """Issue a warning of ``category`` attributed to the user's line (:func:`user_location`), or to the
+    caller's caller where there is none."""
+    where = user_location()
+    if where is None:
+        warnings.warn(message, category, stacklevel=3)
+    else:
+        warnings.warn_explicit(message, category, where.file, where.line)
 
 
 Where = Union[int, Location, None]

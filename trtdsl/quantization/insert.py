@@ -4,14 +4,13 @@ output channels for weights (from their values), as TensorRT's Developer Guide r
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from trtdsl import dtypes
 from trtdsl._progress import counted
-from trtdsl.errors import ArgumentError, bad_argument, user_location
+from trtdsl.errors import ArgumentError, bad_argument, warn_at_user_line
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.node import Node
 from trtdsl.ir.structure import analyze, describe
@@ -122,9 +121,10 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     if inside:
         frame = structure.frame_of(inside[0])
         assert frame is not None
-        _warn(f"insert_qdq: {len(inside)} layer(s) of kinds {tuple(kinds)} inside loops or conditionals stay "
-              f"in high precision, {inside[0].name} of {describe(frame[0])} first; quantize them with "
-              "td.fake_quant on their inputs in the region's block")
+        warn_at_user_line(f"insert_qdq: {len(inside)} layer(s) of kinds {tuple(kinds)} inside loops or "
+                          f"conditionals stay in high precision, {inside[0].name} of {describe(frame[0])} first; "
+                          "quantize them with td.fake_quant on their inputs in the region's block",
+                          QuantizationWarning)
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in targets:
         for index in QUANTIZED_INPUTS:
@@ -144,14 +144,6 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
 
 class QuantizationWarning(UserWarning):
     """Layers :func:`insert_qdq` was asked to quantize but left in high precision."""
-
-
-def _warn(message: str) -> None:
-    where = user_location()
-    if where is None:
-        warnings.warn(message, QuantizationWarning, stacklevel=3)
-    else:
-        warnings.warn_explicit(message, QuantizationWarning, where.file, where.line)
 
 
 def _activation_amax(network: Network, calibration: Iterable[Mapping[str, Any]] | None,

@@ -43,7 +43,7 @@ import warnings
 from typing import TYPE_CHECKING, Iterable, cast
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError
+from trtdsl.errors import DTypeError, ShapeError, warn_at_user_line
 from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.network import Network, expect_network
@@ -315,13 +315,7 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
 
 
 def _warn(message: str) -> None:
-    from trtdsl.errors import user_location
-
-    where = user_location()
-    if where is None:
-        warnings.warn(message, ShapeSyncWarning, stacklevel=2)
-    else:
-        warnings.warn_explicit(message, ShapeSyncWarning, where.file, where.line)
+    warn_at_user_line(message, ShapeSyncWarning)
 
 
 # -- the whole network -----------------------------------------------------------------------------------
