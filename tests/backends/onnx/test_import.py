@@ -1085,3 +1085,23 @@ def test_expand_to_a_dim_that_may_be_1_keeps_the_inputs_dim():
               [f32("x", [3]), f32("y", ["b", "c"])], [f32("z", [None, None])])
     for c in (1, 3):
         agrees_with_onnxruntime(m, {"x": np.arange(3, dtype=np.float32), "y": np.zeros((2, c), np.float32)})
+
+
+@pytest.mark.parametrize("step", [1, 2, -1, -2])
+def test_slice_bounds_computed_when_the_network_runs_clamp_as_onnx_does(step):
+    """Starts and ends read from the data (a GPU value TensorRT synchronizes on, as the parser computes
+    them): counted from the back where negative, then clamped, with every combination matching
+    onnxruntime, on an axis that may be empty."""
+    inits = [ints("axes", [1]), ints("steps", [step])]
+    nodes = [helper.make_node("Cast", ["sf"], ["s"], to=TensorProto.INT64),
+             helper.make_node("Cast", ["ef"], ["e"], to=TensorProto.INT64),
+             helper.make_node("Slice", ["x", "s", "e", "axes", "steps"], ["y"])]
+    m = model(nodes, [f32("x", ["a", "b"]), f32("sf", [1]), f32("ef", [1])], [f32("y", [None, None])], inits)
+    with pytest.warns(td.ShapeSyncWarning):
+        net = td.from_onnx(m)
+    for n in (0, 1, 5):
+        for start in (-7, -2, 0, 3, 9):
+            for end in (-9, -1, 2, 1e9, -1e9):
+                feeds = {"x": np.arange(2 * n, dtype=np.float32).reshape(2, n),
+                         "sf": np.array([start], np.float32), "ef": np.array([end], np.float32)}
+                np.testing.assert_array_equal(net.run(feeds)["y"], onnxruntime_outputs(m, feeds)["y"])

@@ -28,6 +28,7 @@ from trtdsl.layers._shape_args import dim_tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.elementwise import maximum, minimum
+from trtdsl.layers.select import where
 from trtdsl.layers.manipulation import split
 from trtdsl.layers.padding import PAD_MODES, Padding, pad
 from trtdsl.layers.shape import shape_of
@@ -169,7 +170,7 @@ def _padding(ctx: NodeContext, op: Padding) -> str:
 _INT_MAX = 2**31 - 1  # ends at or beyond it (exporters write INT64_MAX) mean "to the end"
 
 
-def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[Any, Any]:
+def _slice_axis(x: Tensor, axis: int, start: Any, end: Any, step: int) -> tuple[Any, Any]:
     """(start, size) of ONNX Slice's ``start:end:step`` on ``axis`` of ``x``, clamped as ONNX clamps and
     as onnx-tensorrt's ``decodeOnnxStartsAndEnds`` does: a negative start or end counts once from the
     back, then the start is clamped to ``[0, d]`` (``[0, d - 1]`` stepping backward) and the end to
@@ -181,24 +182,32 @@ def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[
     negative end (``1:``, ``2:-1``) and the whole axis backward (``::-1``) keep dim expressions (``n - 1``,
     ``n - 3``, ``n``), which other layers' dims can match; the first needs ``n`` at least as long as the
     slice's bounds when the network runs (the Slice layer's size would be negative: an error where ONNX
-    gives an empty result). Any other slice of a dynamic axis is clamped when the network runs, by 0-D
-    int64 tensors, with the same arithmetic."""
+    gives an empty result). Any other slice of a dynamic axis, and a start or end computed when the network
+    runs (a 0-D int64 tensor), is clamped when the network runs, by 0-D int64 tensors, with the same
+    arithmetic."""
     dim = x.shape[axis]
     forward = step > 0
-    if isinstance(dim, int):
+    if isinstance(start, Tensor) or isinstance(end, Tensor):
+        pass  # clamped when the network runs, below
+    elif isinstance(dim, int):
         bounds = ((start, 0, dim if forward else dim - 1), (end, 0 if forward else -1, dim))
         first, last = (min(max(v + dim if v < 0 else v, low), high) for v, low, high in bounds)
         size = max(0, -(-(last - first) // step))
         return (first if size else 0), size
-    if forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
+    elif forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
         stop = dim if end >= _INT_MAX else dim + end
         return start, (stop - start + (step - 1)) // step
-    if not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
+    elif not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
         return dim - 1, (dim - step - 1) // -step
     d = reshape(dim_tensor(x.network, dim), ())
 
-    def bound(value: int, low: Any, high: Any) -> Tensor:  # from the back where negative, then clamped
-        position = d + value if value < 0 else x.network.constant(np.int64(value))
+    def bound(value: Any, low: Any, high: Any) -> Tensor:  # from the back where negative, then clamped
+        if isinstance(value, Dim):  # a known dim beside a bound read when the network runs
+            value = reshape(dim_tensor(x.network, value), ())
+        if isinstance(value, Tensor):
+            position = where(value < 0, d + value, value)
+        else:
+            position = d + value if value < 0 else x.network.constant(np.int64(value))
         return minimum(maximum(position, low), high)
 
     begin = bound(start, 0, d if forward else d - 1)
@@ -210,11 +219,18 @@ def _slice_axis(x: Tensor, axis: int, start: int, end: int, step: int) -> tuple[
 def _slice_bounds(ctx: ImportContext, i: int, what: str) -> list[Any]:
     """Slice's starts or ends (input ``i``): ints where they are build-time constants, else the dims they
     are where the IR knows them (``x[:, :n]`` with ``n`` read from another input's shape, GPT-2's
-    ``bias[:T, :T]``), else refused as the parser's build needs."""
+    ``bias[:T, :T]``), else each element as a 0-D int64 tensor read when the network runs (the parser
+    computes the clamped bounds with shape-tensor layers)."""
     if ctx.peek(i) is None and i < len(ctx.node.input) and ctx.node.input[i]:
-        dims = known_dims(ctx.input(i))
+        given = ctx.input(i)
+        dims = known_dims(given)
         if dims is not None:
             return [d if isinstance(d, Dim) else int(d) for d in dims]
+        length = given.shape[0] if len(given.shape) == 1 else None
+        if not isinstance(length, int):
+            raise ctx.refuse(f"{what} must be a 1-D tensor of a length known when the network is built")
+        given = cast(given, _I64) if given.dtype is not _I64 else given
+        return [reshape(slice_layer(given, (j,), (1,)), ()) for j in range(length)]
     return [int(v) for v in ctx.static(i, what).reshape(-1)]
 
 
@@ -239,7 +255,8 @@ def _dim_bounds(ctx: ImportContext, x: Tensor, axis: int, start: Any, end: Any,
 @imports("Slice")
 def _import_slice(ctx: ImportContext) -> Tensor:
     """One Slice layer; starts, ends, axes and steps are attributes before opset 10 and inputs from it on:
-    build-time constants, or dims the IR knows (see :func:`_slice_bounds`)."""
+    axes and steps build-time constants, starts and ends also dims the IR knows or values read when the
+    network runs (see :func:`_slice_bounds`)."""
     x = ctx.input(0)
     rank = len(x.shape)
     if ctx.opset >= 10:
@@ -263,7 +280,8 @@ def _import_slice(ctx: ImportContext) -> Tensor:
         ctx.check(axis not in seen, f"axis {a} is repeated")
         seen.add(axis)
         ctx.check(st != 0, "steps must not be 0")
-        if isinstance(s, Dim) or isinstance(e, Dim):
+        runtime = isinstance(s, Tensor) or isinstance(e, Tensor)
+        if (isinstance(s, Dim) or isinstance(e, Dim)) and not runtime:
             begin[axis], size[axis] = _dim_bounds(ctx, x, axis, s, e, st)
         else:
             begin[axis], size[axis] = _slice_axis(x, axis, s, e, st)
