@@ -87,6 +87,15 @@ SHAPE_DTYPES = (dtypes.int32, dtypes.int64, dtypes.bool_, dtypes.float32)
 SLICE_SHAPE_VOLUME = 16  # a Slice computes shape tensors of at most 2 * MAX_DIMS elements
 
 
+class UndeclaredShapeInput(ShapeError):
+    """A shape computed from a network input that is not declared a shape-tensor input (``input_name``),
+    which TensorRT would make one."""
+
+    def __init__(self, message: str, input_name: str) -> None:
+        super().__init__(message)
+        self.input_name = input_name
+
+
 class ShapeSyncWarning(UserWarning):
     """A shape TensorRT needs is computed by GPU layers: the engine copies it to the host and
     synchronizes while it runs (correct, but it stalls the GPU pipeline)."""
@@ -300,7 +309,9 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     walk = _Walk(t)
     what = f"{fn}: argument '{arg}'" if arg is not None else fn
     if walk.rejected:
-        _, why = walk.rejected[0]
+        source, why = walk.rejected[0]
+        if source.producer is None and source.name in source.network.inputs:
+            raise UndeclaredShapeInput(f"{what} depends on {why}", source.name)
         raise ShapeError(f"{what} depends on {why}")
     checked[t] = None
     for source, why in walk.syncs:

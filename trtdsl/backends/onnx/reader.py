@@ -46,6 +46,7 @@ import numpy as np
 from trtdsl._progress import counted
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
 from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
+from trtdsl.shapes.rules import UndeclaredShapeInput
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -127,7 +128,9 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
               check: bool = True) -> Network:
     """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
     ``.onnx`` file, or its bytes). ``freeze`` gives values for some graph inputs, which become constants
-    (as when a model is exported with them fixed); ``check=False`` skips ``onnx.checker``."""
+    (as when a model is exported with them fixed); ``check=False`` skips ``onnx.checker``. A graph input
+    that a shape is computed from (a Reshape's target, a Slice's bounds) is a shape-tensor input, as
+    TensorRT's builder makes it one: the graph is read again with it declared so."""
     import onnx
 
     if not isinstance(check, (bool, np.bool_)):
@@ -144,22 +147,32 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
             raise BackendError(f"from_onnx: {label} fails onnx's checker: {first}") from None
     opsets = {("" if o.domain in _ONNX_DOMAINS else o.domain): int(o.version) for o in proto.opset_import}
     graph = proto.graph
-    network = Network(name if name is not None else _network_name(graph.name))
-    reader = _GraphReader(network, label, opsets, folder, None, LayerNames(network))
-    reader.output_names = {v.name for v in graph.output}
     known_inputs = {i.name for i in graph.initializer}
-    for value in graph.input:
-        if value.name in known_inputs:
-            continue
-        if value.name in frozen:
-            reader.freeze(value, frozen.pop(value.name))
-        else:
-            reader.declare_input(value)
-    if frozen:
-        raise bad_argument("from_onnx", "freeze", sorted(frozen),
+    unknown = sorted(set(frozen) - {i.name for i in graph.input if i.name not in known_inputs})
+    if unknown:
+        raise bad_argument("from_onnx", "freeze", unknown,
                            f"names of graph inputs ({sorted(i.name for i in graph.input)})")
-    reader.add_initializers(graph.initializer)
-    reader.read_nodes(graph.node, progress=f"import {label}")
+    shape_inputs: set[str] = set()
+    while True:  # TensorRT makes an input a shape-tensor input where a shape is computed from it
+        network = Network(name if name is not None else _network_name(graph.name))
+        reader = _GraphReader(network, label, opsets, folder, None, LayerNames(network))
+        reader.output_names = {v.name for v in graph.output}
+        for value in graph.input:
+            if value.name in known_inputs:
+                continue
+            if value.name in frozen:
+                reader.freeze(value, frozen[value.name])
+            else:
+                reader.declare_input(value, value.name in shape_inputs)
+        reader.add_initializers(graph.initializer)
+        try:
+            reader.read_nodes(graph.node, progress=f"import {label}")
+        except UndeclaredShapeInput as e:
+            if e.input_name in shape_inputs:  # declared, and still refused: not for want of declaring it
+                raise BackendError(f"from_onnx: {label}: {e.message}", location=e.location) from None
+            shape_inputs.add(e.input_name)
+            continue
+        break
     for value in graph.output:
         reader.output(value)
     return network
@@ -296,9 +309,10 @@ class _GraphReader:
         for proto in initializers:
             self.initializers[proto.name] = proto
 
-    def declare_input(self, value: onnx.ValueInfoProto) -> None:
+    def declare_input(self, value: onnx.ValueInfoProto, shape_tensor: bool = False) -> None:
         dtype, shape = self._type_of(value, "graph input")
-        self.values[value.name] = self.network.input(_checked(value.name), dtype, shape)
+        self.values[value.name] = self.network.input(_checked(value.name), dtype, shape,
+                                                     shape_tensor=shape_tensor)
 
     def freeze(self, value: onnx.ValueInfoProto, array: np.ndarray) -> None:
         dtype, shape = self._type_of(value, "graph input")
@@ -354,6 +368,8 @@ class _GraphReader:
         else:
             try:
                 result = entry.fn(ctx)
+            except UndeclaredShapeInput:
+                raise  # from_onnx declares the input a shape-tensor input and reads the graph again
             except BackendError as e:
                 if e.message.startswith(self.label) or e.message.startswith("from_onnx"):
                     raise
