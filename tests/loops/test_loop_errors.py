@@ -739,8 +739,8 @@ def test_an_error_in_a_loop_body_names_the_layer_and_the_iteration(monkeypatch):
     assert net.run({"xs": np.array([0, 1, 4, 9], np.float32)})["ys"].tolist() == [0, 1, 2, 3]
     with pytest.raises(ExecutionError) as info:
         net.run({"xs": np.array([0, 1, -4, 9], np.float32)})
-    assert info.value.message == ("Unary[SQRT] (layer sqrt_0) failed on the NumPy reference: ValueError: "
-                                  "negative input")
+    assert info.value.message == ("Unary[SQRT] (layer sqrt_0) failed on the NumPy reference on inputs of "
+                                  "shapes () (typed f32[]): ValueError: negative input")
     assert info.value.context == "(in iteration 2 of loop 'loop_0')"
     location = info.value.location
     assert (location.file, location.line) == (__file__, line_of("the sqrt layer"))

@@ -48,6 +48,18 @@ def softclip(v, limit):
     return limit * math.tanh(v / limit)
 
 
+def test_a_plugin_in_a_scan_over_a_vector_gets_0d_arrays():
+    """An iterator over a 1-D tensor gives each iteration a 0-D array (as a 0-D tensor outside a loop
+    has), never a NumPy scalar, whose flags a plugin's reference view could not set."""
+    net = td.Network("scan")
+    xs = net.input("xs", td.float32, (3,))
+    total, _ = td.scan(lambda c, x: (c + SoftClip(limit=10.0)(x), x), np.float32(0), xs)
+    net.output("total", total)
+    values = np.array([1, -2, 4], np.float32)
+    assert_close(net.run({"xs": values})["total"], np.float32(sum(softclip(float(v), 10.0) for v in values)),
+                 rtol=1e-6, atol=1e-6)
+
+
 @given(data=st.data())
 def test_plugin_in_a_scan_body(data):
     xs = data.draw(

@@ -229,7 +229,7 @@ class LoopStep:
                             f"index {index} along axis {len(before)} of a tensor of shape {array.shape}; "
                             "TensorRT does not allow iterating past a tensor's "
                             "extent", location=node.location)
-                    values[out] = array[before + (index,)]
+                    values[out] = array[before + (index, ...)]  # (with ..., a 0-D array, never a scalar)
                 for key, products, reverse in hoisted:
                     values[key] = products[last - i if reverse else i]
                 run_body(values, bindings)

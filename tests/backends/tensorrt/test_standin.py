@@ -196,6 +196,13 @@ def test_layers_record_inputs_arguments_and_outputs(trt, net):
     assert topk.get_output(1).is_network_output and not topk.get_output(0).is_network_output
 
 
+def test_a_nested_enum_a_subclass_inherits_is_the_bases_own(trt):
+    """pybind11's Logger.Severity is ILogger.Severity: the first line of most TensorRT programs works."""
+    assert trt.Logger.Severity is trt.ILogger.Severity and trt.Logger.WARNING is trt.ILogger.Severity.WARNING
+    trt.Logger(trt.Logger.WARNING)
+    trt.Logger(min_severity=trt.ILogger.Severity.ERROR)
+
+
 def test_values_behave_like_the_bindings(trt):
     dims = trt.Dims((2, -1, 3))
     assert (len(dims), dims[1], dims[-1], list(dims), dims == (2, -1, 3), dims[0:2]) == (

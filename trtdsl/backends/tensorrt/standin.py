@@ -182,6 +182,13 @@ class StandIn:
         if name in self._classes:
             return self._classes[name]
         spec = self.manifest.classes[name]
+        owner, _, attr = name.rpartition(".")
+        if owner:  # a nested class the manifest lists on a subclass too (Logger.Severity) is the base's own
+            for base in self.manifest.classes[owner].bases:
+                inherited = self.manifest.classes.get(f"{base}.{attr}")
+                if inherited is not None and inherited.enum == spec.enum:
+                    cls = self._classes[name] = self._make_class(f"{base}.{attr}")
+                    return cls
         bases = tuple(self._make_class(b) for b in spec.bases if b in self.manifest.classes)
         mixin = _MIXINS.get(name)
         namespace: dict[str, Any] = {"__slots__": (), "_standin": self, "_name": name, "__qualname__": name}
