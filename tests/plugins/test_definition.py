@@ -564,12 +564,12 @@ def test_a_registry_plugins_int_and_float_are_int32_and_float32():
             return x.copy()
 
     assert Plain(f=0.1).f == float(np.float32(0.1)) and Plain(f=float("inf")).f == float("inf")
-    expect_error(ArgumentError, "Plain_TRT: argument 'f' is 1e+300; expected a float representable as float32 "
-                 "(not NaN)", lambda: Plain(f=1e300))
+    expect_error(ArgumentError, "Plain_TRT: argument 'f' is 1e+300; expected a float representable as "
+                 "float32 (not NaN)", lambda: Plain(f=1e300))
     expect_error(ArgumentError, "Plain_TRT: argument 'n' is 1099511627776; expected an int in [-2147483648, "
                  "2147483647]", lambda: Plain(n=2**40))
-    expect_error(ArgumentError, "Plain_TRT: argument 'sizes' is (1, 4294967296); expected a sequence of ints in "
-                 "[-2147483648, 2147483647]", lambda: Plain(sizes=(1, 2**32)))
+    expect_error(ArgumentError, "Plain_TRT: argument 'sizes' is (1, 4294967296); expected a sequence of ints "
+                 "in [-2147483648, 2147483647]", lambda: Plain(sizes=(1, 2**32)))
 
 
 def test_textual_ir_shows_the_plugin_and_its_attributes():

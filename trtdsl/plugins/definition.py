@@ -295,7 +295,8 @@ class PluginDefinition:
             kind = AttrType.parse(self.label, name, hint)
             if self.registry and kind.numpy is None and kind.python in (int, float):
                 # sent as INT32 / FLOAT32 (as the ONNX parser sends them): checked and kept as such
-                kind = AttrType(kind.python, np.dtype(np.int32 if kind.python is int else np.float32), kind.array)
+                narrow = np.dtype(np.int32 if kind.python is int else np.float32)
+                kind = AttrType(kind.python, narrow, kind.array)
             if not self.registry and kind.numpy is not None and not kind.array:
                 raise ArgumentError(
                     f"{self.label}: attribute '{name}' is annotated {kind}; tensorrt.plugin takes int, "
