@@ -128,3 +128,25 @@ def test_invalid_calls():
         "first_divergence: argument 'backends' is ('reference',); expected two backends",
         lambda: first_divergence(chain(2), FEEDS, backends=("reference",)),
     )
+
+
+@pytest.mark.parametrize("outputs", [("y",), ("y", "z")])
+def test_a_formula_of_the_outputs_cannot_be_bisected(outputs):
+    """With one output the probes' values are missing; with two, a probe frontier holding one output gets
+    the other too, which is no layer output it asked for."""
+    net = td.Network("c")
+    x = net.input("x", td.float32, (2, 3))
+    if "z" in outputs:
+        net.output("y", td.relu(x))
+        net.output("z", td.exp(x))
+    else:
+        net.output("y", td.exp(td.relu(x)))
+    formulas = {"y": lambda f: np.exp(np.maximum(f["x"], 0)) + 1, "z": lambda f: np.exp(f["x"]) + 1}
+
+    def formula(network, feeds):
+        return {name: formulas[name](feeds) for name in outputs}
+
+    with pytest.raises(ArgumentError, match=r"first_divergence: backend formula did not give the layer outputs "
+                       r"it is asked to compute \(.*\); bisecting needs backends that run the network they "
+                       r"are given .* not a formula of the outputs"):
+        first_divergence(net, {"x": np.ones((2, 3), np.float32)}, backends=("reference", formula))

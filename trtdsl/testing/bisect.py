@@ -104,10 +104,13 @@ def first_divergence(
             outs = [results_of(name, run, view, inputs) for name, run in runners]
             for name, results in zip(names, outs):
                 missing = [t for t in view.outputs if t not in results]
-                if missing and last < len(steps) - 1:  # the probes: a run of the network it is given
+                extra = [t for t in results if t not in view.outputs]
+                if (missing or extra) and last < len(steps) - 1:  # the probes: a run of the network given
+                    wrong = "; ".join(f"{what} {', '.join(ts[:3])}{', ...' if len(ts) > 3 else ''}"
+                                      for what, ts in (("without", missing), ("with", extra)) if ts)
                     raise ArgumentError(
-                        f"first_divergence: backend {name} gave no value for the layer outputs it is asked "
-                        f"to compute ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}); "
+                        f"first_divergence: backend {name} did not give the layer outputs it is asked to "
+                        f"compute ({wrong}); "
                         "bisecting needs backends that run the network they are given (a backend name, or "
                         "a function of (network, inputs) such as a runner), not a formula of the outputs")
             reports = compare_outputs(view, outs[0], [outs[1]], names, rtol, atol)

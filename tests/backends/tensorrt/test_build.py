@@ -115,6 +115,16 @@ def test_an_unknown_option_is_named_before_tensorrt_is_needed():
     )
 
 
+@pytest.mark.parametrize("version", ["10.16", "11.4"])
+def test_building_with_the_stand_in_says_no_engine_was_built(version):
+    """The stand-in checks the lowering against TensorRT's API; it has no builder, and says so as a
+    BackendError at the user's line (never a fake engine)."""
+    net, trt = static_net(), standin.module(version)
+    expect_error(td.BackendError, f"tensorrt: the TensorRT {trt.__version__} stand-in cannot build engines: "
+                 "that needs the TensorRT library; the network was lowered and checked against the API, but no "
+                 "engine was built (build with the TensorRT package installed)", lambda: net.build(trt=trt))
+
+
 def test_unknown_memory_pool_is_named():
     trt = standin.module("11.4")
     net = static_net()

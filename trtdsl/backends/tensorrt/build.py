@@ -503,7 +503,11 @@ def build(network: Network, *, trt: Any = None, progress: Progress = None, **opt
         network.name,
         lowered.network.num_layers,
     )
-    plan = builder.build_serialized_network(lowered.network, config)
+    try:
+        plan = builder.build_serialized_network(lowered.network, config)
+    except NotImplementedError as exc:  # the stand-in's builder: lowering is checked, nothing is built
+        raise BackendError(f"tensorrt: {exc}; the network was lowered and checked against the API, but no "
+                           "engine was built (build with the TensorRT package installed)") from None
     if plan is None:
         detail = "; ".join(logger.errors[-5:]) or "no error was logged"
         raise BackendError(f"tensorrt: building network {network.name!r} failed: {detail}")
