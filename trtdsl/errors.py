@@ -159,6 +159,7 @@ class DSLError(Exception):
 
     def __init__(self, message: str, *, location: Location | None = None, context: str = "") -> None:
         self.message = message
+        self.located = location is not None  # given by the raiser, not the line that called into trtdsl
         self.location = location if location is not None else user_location()
         self.context = context
         super().__init__(self._text())

@@ -758,7 +758,9 @@ def failure(node: Node, exc: Exception, args: Sequence[Any] = ()) -> DSLError:
         message = exc.message
         if message.startswith(f"{label}: "):
             message = f"{label} (layer {node.name}): {message[len(label) + 2:]}"
-        return type(exc)(message, location=node.location, context=exc.context)
+        # a location the raiser gave (a plugin's reference method) stays; else the layer's line
+        location = exc.location if exc.located else node.location
+        return type(exc)(message, location=location, context=exc.context)
     # (a fused form's arguments are not the layer's inputs: those are shown only where they are)
     given = [(a.shape, t.type) for a, t in zip(args, node.inputs)
              if isinstance(a, np.ndarray) and t is not None] if len(args) == len(node.inputs) else []
