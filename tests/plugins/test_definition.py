@@ -356,13 +356,13 @@ ROWS = [
     ),
     (
         ArgumentError,
-        "data_dependent_dim: argument 'upper_bound' is -1; expected an int >= 0 or a dim computed from the "
-        "inputs' dims",
+        "t::r8: in the shape method: data_dependent_dim: argument 'upper_bound' is -1; expected an int >= 0 "
+        "or a dim computed from the inputs' dims",
         shape_rule(lambda self, x: td.TensorType(x.dtype, (td.data_dependent_dim(-1),)), "t::r8"),
     ),
     (
         ArgumentError,
-        "data_dependent_dim: argument 'name' is 'a b'; expected an identifier",
+        "t::r9: in the shape method: data_dependent_dim: argument 'name' is 'a b'; expected an identifier",
         shape_rule(lambda self, x: td.TensorType(x.dtype, (td.data_dependent_dim(3, name="a b"),)), "t::r9"),
     ),
     (
@@ -635,3 +635,19 @@ def test_an_error_of_the_shape_method_names_the_line_that_uses_the_plugin():
         picky()(x)
     assert info.value.message == "t::picky: x has rank 1; expected 2"
     assert (info.value.location.file, info.value.location.line) == (__file__, info.traceback[0].lineno + 1)
+
+
+def test_a_dim_used_as_a_number_in_a_shape_method_names_the_plugin():
+    @td.plugin("t::longest")
+    class Longest:
+        def shape(self, x, y):
+            return td.TensorType(x.dtype, (max(x.shape[0], y.shape[0]),))
+
+        def reference(self, x, y):
+            return x.copy()
+
+    net = td.Network("n")
+    a, b = net.input("a", td.float32, ("m",)), net.input("b", td.float32, ("k",))
+    with pytest.raises(ShapeError, match=r"^.*test_definition.py:\d+: t::longest: in the shape method: dim k "
+                       r"is known only when the network runs, so 'k > m' has no value"):
+        Longest()(a, b)

@@ -383,6 +383,9 @@ class PluginDefinition:
             result = self.shape_fn(instance, *inputs)
         except DSLError as exc:
             exc.location = call_site or exc.location
+            if not exc.message.startswith(f"{label}: "):  # (a dim used as a number, say): whose rule it is
+                exc.message = f"{label}: in the shape method: {exc.message}"
+            exc.args = (exc._text(),)
             raise
         except Exception as exc:
             raise ShapeError(f"{label}: the shape method raised {type(exc).__name__}: {exc}") from exc
