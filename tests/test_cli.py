@@ -95,6 +95,21 @@ def test_import_of_a_model_with_plugins_reads_their_definitions_from_a_file(tmp_
     assert done.returncode == 0 and "y: float32[" in done.stdout, done.stderr
 
 
+def test_inspect_python_says_which_file_defines_a_plugin(tmp_path, capsys):
+    """The command line runs the file as a module of no importable name: the script names the file."""
+    source = tmp_path / "scaled.py"
+    source.write_text(
+        "import numpy as np\nimport trtdsl as td\n\n"
+        "@td.plugin('clitest::scale')\nclass Scale:\n"
+        "    def shape(self, x):\n        return x\n"
+        "    def reference(self, x):\n        return x * np.float32(2)\n\n"
+        "def build_network():\n    net = td.Network('s')\n"
+        "    net.output('y', Scale()(net.input('x', td.float32, (4,))))\n    return net\n")
+    assert main(["inspect", str(source), "--python"]) == 0
+    assert (f"# needs the plugin's definition: Scale, defined at {source}:4 (run or import that code before "
+            "building)") in capsys.readouterr().out
+
+
 def test_inspect_prints_the_ir(model, capsys):
     assert main(["inspect", str(model), "--no-locations"]) == 0
     out = capsys.readouterr().out

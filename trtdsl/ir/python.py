@@ -39,6 +39,7 @@ True
 
 from __future__ import annotations
 
+
 import enum
 import keyword
 import math
@@ -303,5 +304,11 @@ def _outputs_made_by_identity(network: Network) -> dict[Node, str]:
 
 
 def _plugin_source(op: Any) -> str:
+    """Where the plugin's class is: its module, or the file of a script (``__main__``, or a file the command
+    line ran), which no import names."""
     cls = op.definition.cls
-    return f"{cls.__module__}.{cls.__qualname__} (import its module before building)"
+    if not cls.__module__.startswith("__"):
+        return f"{cls.__module__}.{cls.__qualname__} (import its module before building)"
+    where = op.definition.location  # the decorator's line
+    defined = f"defined at {where}" if where is not None else f"defined in {cls.__module__}"
+    return f"{cls.__qualname__}, {defined} (run or import that code before building)"
