@@ -234,9 +234,19 @@ def test_invalid_networks(tmp_path):
             ["export", "{model}", "-o", "{tmp}/no/such/folder/m.onnx"],
             "cannot write '{tmp}/no/such/folder/m.onnx': folder '{tmp}/no/such/folder' does not exist",
         ),
+        (
+            ["run", "{model}", "--input", "x={tmp}/inputs.npz"],
+            "--input x={tmp}/inputs.npz is an .npz archive (of x); give one array as a .npy file (np.save)",
+        ),
+        (
+            ["run", "{model}", "--save", "{tmp}/new/"],
+            "cannot write '{tmp}/new/outputs.npz': folder '{tmp}/new' does not exist",
+        ),
+        (["run", "{model}", "--save", ""], "--save is empty; give a file (FILE.npz) or a folder"),
     ],
 )
 def test_command_line_errors_say_what_to_type(model, tmp_path, capsys, argv, message):
+    np.savez(tmp_path / "inputs.npz", x=np.zeros((2, 3), np.float32))
     args = [a.format(model=model, tmp=tmp_path) for a in argv]
     assert main(args) == 1
     err = capsys.readouterr().err

@@ -177,9 +177,16 @@ def _parse_sizes(items: Sequence[str], what: str, count: int) -> dict[str, tuple
 
 def _load_array(name: str, path: str) -> np.ndarray:
     try:
-        return np.load(path)
+        loaded = np.load(path)
     except (OSError, ValueError) as exc:
         raise InputError(f"trtdsl: --input {name}={path}: cannot read an array from it ({exc})") from None
+    if isinstance(loaded, np.lib.npyio.NpzFile):  # an archive of arrays, not one
+        keys = sorted(loaded.files)
+        loaded.close()
+        held = ", ".join(keys) or "nothing"
+        raise InputError(f"trtdsl: --input {name}={path} is an .npz archive (of {held}); give one array as "
+                         "a .npy file (np.save)")
+    return loaded
 
 
 def _summary(name: str, array: np.ndarray) -> str:
@@ -252,7 +259,7 @@ def _feeds(args: argparse.Namespace, network: Network) -> dict[str, np.ndarray]:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
-    target = _outputs_file(args.save) if args.save else None
+    target = _outputs_file(args.save) if args.save is not None else None
     network = load_network(args.network)
     feeds = _feeds(args, network)
     outputs = network.run(feeds, backend=args.backend)
@@ -269,8 +276,12 @@ def _cmd_run(args: argparse.Namespace) -> None:
 
 def _outputs_file(path: str) -> str:
     """Where ``--save path`` writes: ``path`` (``.npz`` added if missing, as NumPy does), or
-    ``outputs.npz`` inside ``path`` when it is a folder; checked before the network runs."""
-    target = os.path.join(path, "outputs.npz") if os.path.isdir(path) else path
+    ``outputs.npz`` inside ``path`` when it is a folder (or ends with a separator, as a folder to be);
+    checked before the network runs."""
+    if not path:
+        raise InputError("trtdsl: --save is empty; give a file (FILE.npz) or a folder")
+    folder = os.path.isdir(path) or path.endswith((os.sep, "/"))
+    target = os.path.join(path, "outputs.npz") if folder else path
     return str(writable(target if target.endswith(".npz") else target + ".npz", fn="trtdsl"))
 
 
