@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trtdsl.backends.tensorrt import manifest, standin
+import trtdsl as td
+from trtdsl.backends.tensorrt import lower, manifest, standin
 from trtdsl.backends.tensorrt.standin import StandInError
 from trtdsl.errors import BackendError
 
@@ -194,6 +195,19 @@ def test_layers_record_inputs_arguments_and_outputs(trt, net):
     assert tuple(x.shape) == (-1, 3)
     net.mark_output(topk.get_output(1))
     assert topk.get_output(1).is_network_output and not topk.get_output(0).is_network_output
+
+
+def test_a_stand_in_is_made_from_its_own_version_string_too():
+    for version in ("10.16", "11.4"):
+        full = standin.module(version).__version__
+        assert standin.module(full).__version__ == full
+
+
+def test_a_module_that_is_not_tensorrt_is_refused_as_such():
+    net = td.Network("n")
+    net.output("y", td.relu(net.input("x", td.float32, (2,))))
+    with pytest.raises(td.BackendError, match=r"the module given as TensorRT \('numpy'\) is not TensorRT"):
+        lower(net, np)
 
 
 def test_a_nested_enum_a_subclass_inherits_is_the_bases_own(trt):

@@ -189,13 +189,16 @@ def available() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def load(version: str) -> Manifest:
-    """The shipped manifest whose version starts with ``version`` (``"11"``, ``"10.16"``, ``"11.4.0"``);
-    the newest one when several match.
+    """The shipped manifest whose version starts with ``version`` (``"11"``, ``"10.16"``, ``"11.4.0"``) or
+    that ``version`` starts with (``"10.16.1.11"``, a stand-in's ``__version__``); the newest one when
+    several match.
 
     >>> load("10").version, load("11.4.0").package
     ('10.16.1.11', 'tensorrt-cu13-bindings')
     """
-    matches = [v for v in available() if f"{v}.".startswith(f"{version}.")]
+    # a prefix of a shipped version, or a fuller one (a stand-in's __version__ holds the build number too)
+    matches = [v for v in available()
+               if f"{v}.".startswith(f"{version}.") or f"{version}.".startswith(f"{v}.")]
     if not matches:
         raise BackendError(
             f"no TensorRT API manifest for version {version!r}; shipped: {', '.join(available())} "
