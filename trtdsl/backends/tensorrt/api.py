@@ -121,8 +121,8 @@ class TensorRT:
         self.trt = trt
         if not all(hasattr(trt, name) for name in ("__version__", "Builder", "INetworkDefinition")):
             given = getattr(trt, "__name__", trt)
-            raise BackendError(f"the module given as TensorRT ({given!r}) is not TensorRT: it has no Builder and "
-                               "INetworkDefinition; pass the tensorrt module or a stand-in "
+            raise BackendError(f"the module given as TensorRT ({given!r}) is not TensorRT: it has no Builder "
+                               "and INetworkDefinition; pass the tensorrt module or a stand-in "
                                "(trtdsl.backends.tensorrt.standin.module(...))")
         self.version: str = trt.__version__
         self.major = version_tuple(self.version)[0]
