@@ -371,9 +371,11 @@ def reductions() -> td.Network:
     v2, i2 = td.topk(x, 3, axis=1, largest=False, indices_dtype=td.int64)
     net.output("bottom_v", v2)
     net.output("bottom_i", i2)
-    v3, _ = td.topk(x, net.input("k", td.int32, ()), axis=1)  # k read when the network runs: input 1
+    k = net.input("k", td.int32, (), shape_tensor=True)
+    v3, _ = td.topk(x, k, axis=1)  # k read when the network runs: input 1
     net.output("run_time_k", v3)
     i = net.input("i", td.int32, (6,))
+    net.add_profile({"n": (1, 2, 4), "k": (1, 2, 4)})  # a shape-tensor input's values, for building
     net.output("cumsum", td.cumsum(i, 0))
     net.output("cumsum_rev_excl", td.cumsum(x, -2, exclusive=True, reverse=True))
     net.output("cumsum_excl", td.cumsum(x, 2, exclusive=True))

@@ -110,7 +110,7 @@ def test_k_known_when_the_network_runs_matches_sorted(largest, data):
     k_given = data.draw(st.integers(1, n))
     net = td.Network("t")
     t = net.input("x", td.float32, ("r", "n"))
-    k_input = net.input("k", td.int32, ())
+    k_input = net.input("k", td.int32, (), shape_tensor=True)
     ks = {"dim": (t.shape[1] + 1) // 2, "input": k_input,
           "shape": td.reshape(td.minimum(td.shape_of(t)[1:], np.int64(3)), (1,))}
     for name, k in ks.items():
@@ -132,7 +132,7 @@ def test_a_run_time_k_is_the_layers_input_1_a_0d_int32_tensor():
     assert values.shape == (x.shape[0], x.shape[0])
     assert node.op == TopK(TopKOperation.MAX, x.shape[0], 1)
     assert node.inputs[1].type == td.TensorType(td.int32, ())
-    k = net.input("k", td.int64, (1,))
+    k = net.input("k", td.int64, (1,), shape_tensor=True)
     assert td.topk(x, k)[0].producer.inputs[1].type == td.TensorType(td.int32, ())
     static = td.topk(x, td.shape_of(x)[1])[0]  # its value is known: a static k, no input
     assert static.shape == (x.shape[0], 7)
@@ -147,7 +147,7 @@ def test_a_run_time_k_is_the_layers_input_1_a_0d_int32_tensor():
 def test_a_run_time_k_out_of_range_fails_naming_the_layer_and_its_line(k, message):
     net = td.Network("t")
     x = net.input("x", td.float32, (2, 4))
-    values = td.topk(x, net.input("k", td.int32, ()))[0]
+    values = td.topk(x, net.input("k", td.int32, (), shape_tensor=True))[0]
     net.output("v", values)
     with pytest.raises(ExecutionError) as info:
         net.run({"x": np.ones((2, 4), np.float32), "k": np.array(k, np.int32)})
@@ -324,7 +324,8 @@ def onnx_rows() -> list[Row]:
 
     def run_time_k(net):
         x = net.input("x", td.float32, ("n", 6))
-        for name, k in {"dim": x.shape[0] % 6 + 1, "input": net.input("k", td.int32, ())}.items():
+        k_input = net.input("k", td.int32, (), shape_tensor=True)
+        for name, k in {"dim": x.shape[0] % 6 + 1, "input": k_input}.items():
             values, indices = td.topk(x, k, 1, largest=name == "dim")
             net.output(f"values_{name}", values)
             net.output(f"indices_{name}", indices)
@@ -357,7 +358,7 @@ def _(net):
      {"TopK": Layer("add_topk", {"op": "TopKOperation.MAX", "axes": 0b10}, ("x", ANY))})
 def _(net):
     x = net.input("x", td.float32, ("n", 8))
-    v, i = td.topk(x, net.input("k", td.int32, ()))
+    v, i = td.topk(x, net.input("k", td.int32, (), shape_tensor=True))
     net.output("v", v)
     net.output("i", i)
 

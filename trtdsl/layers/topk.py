@@ -53,6 +53,7 @@ from trtdsl.layers._shape_args import dim_tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.squeeze import squeeze
+from trtdsl.shapes.rules import use_as_shape
 from trtdsl.shapes.values import value_of
 
 __all__ = ["TopK", "TopKOperation", "topk"]
@@ -257,6 +258,7 @@ def topk(x: Tensor, k: int | Dim | Tensor, axis: int = -1, *, largest: bool = Tr
         k_tensor = (k if k.ndim == 0 else reshape(k, ())) if isinstance(k, Tensor) \
             else squeeze(dim_tensor(x.network, known), 0)
         k_tensor = k_tensor if k_tensor.dtype is dtypes.int32 else cast(k_tensor, dtypes.int32)
+        use_as_shape("topk", k_tensor, "k")  # TensorRT's k input is a shape tensor
         op, inputs = TopK(operation, known, axis, indices_dtype), (x, k_tensor)
     values, indices = x.network.add(op, inputs, name=name)
     return values, indices

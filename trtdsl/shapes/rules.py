@@ -40,7 +40,7 @@ the GPU computes from %x (f32[n,4]): TensorRT copies that value from the GPU to 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Iterable, cast
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from trtdsl import dtypes
 from trtdsl.errors import DTypeError, ShapeError, warn_at_user_line
@@ -88,12 +88,12 @@ SLICE_SHAPE_VOLUME = 16  # a Slice computes shape tensors of at most 2 * MAX_DIM
 
 
 class UndeclaredShapeInput(ShapeError):
-    """A shape computed from a network input that is not declared a shape-tensor input (``input_name``),
-    which TensorRT would make one."""
+    """A shape computed from network inputs that are not declared shape-tensor inputs (``input_names``),
+    which TensorRT would make ones."""
 
-    def __init__(self, message: str, input_name: str) -> None:
-        super().__init__(message)
-        self.input_name = input_name
+    def __init__(self, message: str, input_names: tuple[str, ...] = (), **options: Any) -> None:
+        super().__init__(message, **options)
+        self.input_names = input_names
 
 
 class ShapeSyncWarning(UserWarning):
@@ -310,8 +310,9 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     what = f"{fn}: argument '{arg}'" if arg is not None else fn
     if walk.rejected:
         source, why = walk.rejected[0]
-        if source.producer is None and source.name in source.network.inputs:
-            raise UndeclaredShapeInput(f"{what} depends on {why}", source.name)
+        inputs = tuple(t.name for t, _ in walk.rejected if t.producer is None and t.name in t.network.inputs)
+        if inputs and inputs[0] == source.name:
+            raise UndeclaredShapeInput(f"{what} depends on {why}", inputs)
         raise ShapeError(f"{what} depends on {why}")
     checked[t] = None
     for source, why in walk.syncs:

@@ -1033,6 +1033,7 @@ def test_topk_of_a_k_computed_when_the_network_runs():
               [ints("five", [5])])
     net = td.from_onnx(m)
     assert [str(net.outputs[name].type) for name in "vw"] == ["f32[B,%k[0]]", "f32[B,%k_in[0]]"]
+    assert net.shape_inputs == {"k_in"}  # TensorRT's k input is a shape tensor
     rng = np.random.default_rng(0)
     for n in (2, 5, 9):
         agrees_with_onnxruntime(m, {"x": rng.standard_normal((3, n)).astype(np.float32),
@@ -1124,3 +1125,23 @@ def test_a_graph_input_that_a_shape_is_computed_from_is_a_shape_tensor_input():
     for begin, end in ((-4, 100), (1, -1), (9, 2)):
         agrees_with_onnxruntime(m, {"x": np.arange(6, dtype=np.float32), "s": np.array([2, 3]),
                                     "b": np.array([begin]), "e": np.array([end])})
+
+
+def test_each_warning_of_an_import_that_declares_shape_inputs_is_given_once():
+    """The graph is read again for each graph input found to be a shape-tensor input; only the read that
+    completes warns (one ShapeSyncWarning for the Slice reading its start from the data)."""
+    nodes = [helper.make_node("Cast", ["sf"], ["s"], to=TensorProto.INT64),
+             helper.make_node("Slice", ["x", "s", "e"], ["y"]),
+             helper.make_node("Reshape", ["x", "shape"], ["z"]),
+             helper.make_node("Reshape", ["x", "shape2"], ["w"])]
+    i64 = [helper.make_tensor_value_info(n, TensorProto.INT64, [k]) for n, k in (("e", 1), ("shape", 2),
+                                                                                  ("shape2", 3))]
+    m = model(nodes, [f32("x", ["a"]), f32("sf", [1]), *i64],
+              [f32("y", [None]), f32("z", [None, None]), f32("w", [None, None, None])])
+    with pytest.warns(td.ShapeSyncWarning) as warned:
+        net = td.from_onnx(m)
+    assert len([w for w in warned if issubclass(w.category, td.ShapeSyncWarning)]) == 1
+    assert net.shape_inputs == {"e", "shape", "shape2"}
+    x = np.arange(12, dtype=np.float32)
+    agrees_with_onnxruntime(m, {"x": x, "sf": np.array([2], np.float32), "e": np.array([-1]),
+                                "shape": np.array([3, 4]), "shape2": np.array([2, 2, 3])})

@@ -49,7 +49,11 @@ def exercise(net, version: str, folder: Path) -> frozenset[Call]:
         for name, t in net.outputs.items()
         if any(isinstance(d, Dim) and not d.symbols() <= set(dims) for d in t.shape)
     )
-    profiles = [{d: (1, 2, 4) for d in dims}] * 2
+    profile: dict = {d: (1, 2, 4) for d in dims}
+    for name in net.shape_inputs:  # a shape-tensor input's values: each element from 1 to 4
+        shape = net.inputs[name].shape
+        profile[name] = (1, 2, 4) if not shape else tuple([v] * shape[0] for v in (1, 2, 4))
+    profiles = [profile] * 2
     trt = fake_engine.fake_tensorrt(
         net, version, data_dependent=data_dependent, memory=fake_engine.HOST, profiles=profiles
     )

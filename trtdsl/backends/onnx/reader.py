@@ -38,6 +38,7 @@ array([[1., 3.]], dtype=float32)
 from __future__ import annotations
 
 import os
+import warnings
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import attrs
@@ -165,14 +166,18 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
             else:
                 reader.declare_input(value, value.name in shape_inputs)
         reader.add_initializers(graph.initializer)
-        try:
-            reader.read_nodes(graph.node, progress=f"import {label}")
-        except UndeclaredShapeInput as e:
-            if e.input_name in shape_inputs:  # declared, and still refused: not for want of declaring it
-                raise BackendError(f"from_onnx: {label}: {e.message}", location=e.location) from None
-            shape_inputs.add(e.input_name)
-            continue
+        with warnings.catch_warnings(record=True) as warned:  # shown once, from the read that completes
+            warnings.simplefilter("always")
+            try:
+                reader.read_nodes(graph.node, progress=f"import {label}" if not shape_inputs else None)
+            except UndeclaredShapeInput as e:
+                if set(e.input_names) <= shape_inputs:  # declared, and still refused: not for want of that
+                    raise BackendError(f"from_onnx: {label}: {e.message}", location=e.location) from None
+                shape_inputs.update(e.input_names)
+                continue
         break
+    for w in warned:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for value in graph.output:
         reader.output(value)
     return network
