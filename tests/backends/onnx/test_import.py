@@ -1127,6 +1127,7 @@ def test_a_graph_input_that_a_shape_is_computed_from_is_a_shape_tensor_input():
                                     "b": np.array([begin]), "e": np.array([end])})
 
 
+@pytest.mark.filterwarnings("ignore::trtdsl.ShapeSyncWarning")  # the comparison's own import warns again
 def test_each_warning_of_an_import_that_declares_shape_inputs_is_given_once():
     """The graph is read again for each graph input found to be a shape-tensor input; only the read that
     completes warns (one ShapeSyncWarning for the Slice reading its start from the data)."""
