@@ -29,11 +29,14 @@ _COMMENT_COLUMN = 72
 
 def format_value(value: object) -> str:
     """A parameter as the textual IR shows it: weights by type and values, enums by name, tuples compact,
-    text as it is unless it holds a newline or another unprintable character (then as Python writes it, so
+    text as it is unless it could be misread (empty, spaces at an end, a comma, ``=`` or parentheses, which
+    separate parameters) or holds a newline or another unprintable character (then as Python writes it, so
     that one layer stays one line).
 
     >>> format_value((1, 2)), format_value((3,)), format_value(0.5), format_value("a\\nb")
     ('(1,2)', '(3,)', '0.5', "'a\\\\nb'")
+    >>> format_value("no limit"), format_value(""), format_value("a, b=1")
+    ('no limit', "''", "'a, b=1'")
     """
     if isinstance(value, Weights):
         return repr(value)
@@ -41,9 +44,14 @@ def format_value(value: object) -> str:
         return value.name
     if isinstance(value, tuple):
         return "(" + ",".join(format_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, float) or isinstance(value, str) and not value.isprintable():
+    if isinstance(value, float) or isinstance(value, str) and _misread(value):
         return repr(value)
     return str(value)
+
+
+def _misread(text: str) -> bool:
+    """Whether ``text`` as it is would read as something else in a layer's line."""
+    return not text.isprintable() or not text or text != text.strip() or any(c in text for c in ",=()")
 
 
 def format_node(node: Node, *, locations: bool = True, indent: str = "") -> str:

@@ -205,9 +205,6 @@ class Einsum(Op):
     )
     equation: str
 
-    def attributes(self) -> dict[str, object]:
-        return {"equation": repr(self.equation)}  # quoted: an equation holds commas and may hold spaces
-
     def subscripts(self, count: int) -> Subscripts:
         """The equation checked for ``count`` inputs, implicit mode resolved."""
         terms, output = _split(self.kind, self.equation, count, ellipsis=False)
