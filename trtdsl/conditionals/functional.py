@@ -48,8 +48,8 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
             f_leaves, f_tree = tensors("cond", "false_fn's result", false_fn(*operands))
         check_same("cond", "result", ("true_fn's result", t_tree, t_leaves),
                    ("false_fn's result", f_tree, f_leaves), "td.cond gives results of one type: cast or "
-                   "reshape them (td.If's branch.output takes dims that differ: TensorRT needs the same dtype "
-                   "and rank).")
+                   "reshape them (td.If's branch.output takes dims that differ: TensorRT needs the same "
+                   "dtype and rank).")
         if not t_leaves:
             raise RegionError("cond: the branches return no tensor; a conditional needs at least one output")
         outs = [branch.output(t, f) for t, f in zip(t_leaves, f_leaves)]

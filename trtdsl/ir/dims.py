@@ -40,11 +40,11 @@ def _operator(op: str, reflected: bool = False) -> Callable[[Dim, DimLike], DimL
     would make no dim); anything else is left to the other operand (a Tensor builds a layer) or is
     Python's TypeError."""
     def method(self: Dim, other: object) -> DimLike:
-        if isinstance(other, (float, np.floating)):
-            written = f"{other} {op} {self}" if reflected else f"{self} {op} {other}"
-            raise ShapeError(f"'{written}' is no dim (dims are ints); round or scale the number first, or "
-                             "compute with the dim inside the network (td.shape_of(x)[i])")
         if isinstance(other, (bool, np.bool_)) or not isinstance(other, (Dim, int, np.integer)):
+            if isinstance(other, (float, np.floating)):
+                written = f"{other} {op} {self}" if reflected else f"{self} {op} {other}"
+                raise ShapeError(f"'{written}' is no dim (dims are ints); round or scale the number first, "
+                                 "or compute with the dim inside the network (td.shape_of(x)[i])")
             # mypy allows returning NotImplemented only from methods named like __add__
             return NotImplemented  # type: ignore[no-any-return]
         value = other if isinstance(other, Dim) else int(other)

@@ -39,7 +39,6 @@ True
 
 from __future__ import annotations
 
-
 import enum
 import keyword
 import math

@@ -288,7 +288,6 @@ class Tensor:
         return tensor_function("prod")(self, axis=axis, keepdims=keepdims)
 
 
-
 # The ufuncs that an array's operators call: the Tensor operator that does the same with the Tensor first,
 # and its reflected form with the Tensor second (comparisons reflect into the opposite comparison).
 _UFUNC_OPERATORS: dict[np.ufunc, tuple[str, ...]] = {

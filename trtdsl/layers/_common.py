@@ -215,7 +215,8 @@ def normalize_axis(fn: str, axis: Any, rank: int, arg: str = "axis", of: str = "
     if not is_int(axis):
         raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}]")
     if not -rank <= axis < rank:
-        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} {of}", ShapeError)
+        raise bad_argument(fn, arg, axis, f"an int in [{-rank}, {rank - 1}] for a rank-{rank} {of}",
+                           ShapeError)
     return int(axis) % rank
 
 

@@ -37,7 +37,7 @@ from trtdsl.layers.concat import Concatenation
 from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation, mod
 from trtdsl.layers.gather import Gather
 from trtdsl.layers.shape import Shape
-from trtdsl.layers.squeeze import Unsqueeze
+from trtdsl.layers.squeeze import Squeeze, Unsqueeze
 from trtdsl.shapes.values import is_value_symbol, owner, value_of
 
 
@@ -240,6 +240,20 @@ def dim_tensor(network: Network, dim: DimLike) -> Tensor:
     if made is not None:
         made.dims[dim] = found
     return found
+
+
+def dim_scalar(network: Network, dim: DimLike) -> Tensor:
+    """The 0-D int64 tensor holding ``dim`` when the network runs (a count, a bound, TopK's k):
+    :func:`dim_tensor` squeezed.
+
+    >>> import numpy as np, trtdsl as td
+    >>> net = td.Network("d")
+    >>> x = net.input("x", td.float32, ("n",))
+    >>> net.output("d", dim_scalar(net, x.shape[0] - 1))
+    >>> net.run({"x": np.zeros(4, np.float32)})["d"]
+    array(3)
+    """
+    return network.add1(Squeeze((0,)), (dim_tensor(network, dim),))
 
 
 def _made(network: Network) -> _Made | None:

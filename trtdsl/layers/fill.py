@@ -51,7 +51,7 @@ from trtdsl.ir.op import Inputs, Op, ir
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_tensor
-from trtdsl.layers._shape_args import dim_tensor, shape_arg, shape_tensor
+from trtdsl.layers._shape_args import dim_scalar, dim_tensor, shape_arg, shape_tensor
 
 __all__ = [
     "Fill",
@@ -424,12 +424,11 @@ def _is_number(value: Any) -> bool:
 def _scalar_tensor(network: Network, value: Any, dtype: DType) -> Tensor:
     """A number, a dim or a 0-D integer tensor as a 0-D tensor of ``dtype``."""
     from trtdsl.layers.cast import cast
-    from trtdsl.layers.squeeze import squeeze
 
     if isinstance(value, Tensor):
         t = value
     elif isinstance(value, Dim):
-        t = squeeze(dim_tensor(network, value), 0)
+        t = dim_scalar(network, value)
     else:
         return network.constant(as_array("arange", "start", value, dtype))
     return t if t.dtype is dtype else cast(t, dtype)

@@ -98,7 +98,8 @@ def stack(tensors: Sequence[Any], axis: int = 0, *, name: str | None = None) -> 
                                        for a, b in zip(t.shape, first.shape)):
             raise ShapeError(f"stack: tensors[{i}] has shape {t.type.shape_text} but tensors[0] has "
                              f"{first.type.shape_text}; expected equal shapes")
-    ax = normalize_axis("stack", axis, first.ndim + 1, of=f"result (rank-{first.ndim} inputs with the new axis)")
+    ax = normalize_axis("stack", axis, first.ndim + 1,
+                        of=f"result (rank-{first.ndim} inputs with the new axis)")
     if len(inputs) == 1:
         return unsqueeze(first, ax, name=name)
     return concatenate([unsqueeze(t, ax) for t in inputs], ax, name=name)

@@ -42,8 +42,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
     SHORT_ROWS, as_array, blocks, broadcast_dim, broadcasts_to, expect_tensor, finite_float, in_float,
-    normalize_axes,
-    row_sums,
+    normalize_axes, row_sums,
 )
 from trtdsl.layers.reduce import check_axes
 from trtdsl.layers.squeeze import unsqueeze

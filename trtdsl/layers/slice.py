@@ -177,9 +177,9 @@ class Slice(Op):
             sizes = tuple(int(s) for s in size)
             if min(sizes) < 0:
                 starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
-                raise ExecutionError(f"{self.label()}: the size {list(sizes)} read when the network ran (from "
-                                     f"start {list(starts)} on an input of shape {x.shape}) has a negative dim: "
-                                     "a bound lies beyond the other end of its axis")
+                raise ExecutionError(f"{self.label()}: the size {list(sizes)} read when the network ran "
+                                     f"(from start {list(starts)} on an input of shape {x.shape}) has a "
+                                     "negative dim: a bound lies beyond the other end of its axis")
         else:
             sizes = tuple(d if isinstance(s, Dim) else s for s, d in zip(self.size, x.shape))
         starts = static_shape(self.start) if start is None else tuple(int(b) for b in start)
@@ -290,7 +290,8 @@ def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int,
                              f"coordinates {coords[0]} to {coords[-1]} (STRICT_BOUNDS: TensorRT fails on any "
                              f"outside the input){why}")
     if d == 0:
-        raise ExecutionError(f"{label}: {mode.name}: axis {axis} is empty at run time, so it cannot be sampled")
+        raise ExecutionError(f"{label}: {mode.name}: axis {axis} is empty at run time, so it cannot be "
+                             "sampled")
     if mode is _M.WRAP:
         return np.mod(coords, d)
     if mode is _M.CLAMP:

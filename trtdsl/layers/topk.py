@@ -49,10 +49,9 @@ from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import (
     blocks, expect_bool, expect_rank, expect_tensor, is_int, normalize_axis,
 )
-from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.layers.cast import cast
 from trtdsl.layers.shuffle import reshape
-from trtdsl.layers.squeeze import squeeze
 from trtdsl.shapes.rules import use_as_shape
 from trtdsl.shapes.values import value_of
 
@@ -256,7 +255,7 @@ def topk(x: Tensor, k: int | Dim | Tensor, axis: int = -1, *, largest: bool = Tr
         op = TopK(operation, known, axis, indices_dtype)
     else:
         k_tensor = (k if k.ndim == 0 else reshape(k, ())) if isinstance(k, Tensor) \
-            else squeeze(dim_tensor(x.network, known), 0)
+            else dim_scalar(x.network, known)
         k_tensor = k_tensor if k_tensor.dtype is dtypes.int32 else cast(k_tensor, dtypes.int32)
         use_as_shape("topk", k_tensor, "k")  # TensorRT's k input is a shape tensor
         op, inputs = TopK(operation, known, axis, indices_dtype), (x, k_tensor)

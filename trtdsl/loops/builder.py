@@ -32,8 +32,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import (
     array_of, as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis,
 )
-from trtdsl.layers._shape_args import dim_tensor
-from trtdsl.layers.shuffle import reshape
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -349,16 +348,11 @@ def _check_count(fn: str, arg: str, value: Any) -> int:
 
 
 def _int_tensor(net: Network, arg: str, value: Any) -> Tensor:
-    """A 0-D int tensor for a count: a Tensor as is, a dim as the int64 it is when the network runs
-    (:func:`count_of_dim`), a number as an int32 constant (int64 if it needs it)."""
+    """A 0-D int tensor for a count: a Tensor as is, a dim as the int64 it is when the network runs, a
+    number as an int32 constant (int64 if it needs it)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, Dim):
-        return count_of_dim(net, value)
+        return dim_scalar(net, value)
     value = _check_count("Loop", arg, value)
     return net.constant(np.int32(value) if value <= np.iinfo(np.int32).max else np.int64(value))
-
-
-def count_of_dim(net: Network, dim: Dim) -> Tensor:
-    """The 0-D int64 tensor holding ``dim`` when the network runs (a trip count of ``x.shape[0]``)."""
-    return reshape(dim_tensor(net, dim), ())

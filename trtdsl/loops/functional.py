@@ -25,9 +25,10 @@ from trtdsl.ir.dims import Dim, network_of_dims
 from trtdsl.ir.network import Network, expect_network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import as_tensor, expect_bool, expect_callable
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.layers.elementwise import maximum
 from trtdsl.layers.shape import shape_of
-from trtdsl.loops.builder import Loop, _check_count, _tensor, count_of_dim
+from trtdsl.loops.builder import Loop, _check_count, _tensor
 from trtdsl.regions.scope import undone_on_error
 from trtdsl.regions.tree import NotATree, check_same, flatten, tensors, unflatten
 from trtdsl.shapes.algebra import same_dim
@@ -225,7 +226,7 @@ def _scan_length(x_leaves: list[Tensor], length: Any) -> Any:
 def _bounds(net: Network, lower: Any, upper: Any) -> tuple[Any, Any]:
     """The counter's start (a tensor) and the trip count ``max(upper - lower, 0)`` of a fori_loop; a dim
     bound (``x.shape[0]``) is the int64 it is when the network runs."""
-    lower, upper = (count_of_dim(net, v) if isinstance(v, Dim) else v for v in (lower, upper))
+    lower, upper = (dim_scalar(net, v) if isinstance(v, Dim) else v for v in (lower, upper))
     for arg, v in (("lower", lower), ("upper", upper)):
         if isinstance(v, Tensor):
             if v.ndim != 0 or v.dtype.name not in ("int32", "int64"):

@@ -117,13 +117,12 @@ def insert_qdq(network: Network, calibration: Iterable[Mapping[str, Any]] | None
     unquantized = [n for n in network.nodes if n.op.kind in kinds
                    and not all(dequantized_by(n.input(i)) is not None for i in QUANTIZED_INPUTS)]
     targets = [n for n in unquantized if structure.frame_of(n) is None]
-    inside = [n for n in unquantized if structure.frame_of(n) is not None]
+    inside = [(n, frame) for n in unquantized if (frame := structure.frame_of(n)) is not None]
     if inside:
-        frame = structure.frame_of(inside[0])
-        assert frame is not None
+        first, (region, _) = inside[0]
         warn_at_user_line(f"insert_qdq: {len(inside)} layer(s) of kinds {tuple(kinds)} inside loops or "
-                          f"conditionals stay in high precision, {inside[0].name} of {describe(frame[0])} first; "
-                          "quantize them with td.fake_quant on their inputs in the region's block",
+                          f"conditionals stay in high precision, {first.name} of {describe(region)} "
+                          "first; quantize them with td.fake_quant on their inputs in the region's block",
                           QuantizationWarning)
     uses: dict[Tensor, list[tuple[Node, int]]] = {}
     for node in targets:

@@ -310,7 +310,7 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
     what = f"{fn}: argument '{arg}'" if arg is not None else fn
     if walk.rejected:
         source, why = walk.rejected[0]
-        inputs = tuple(t.name for t, _ in walk.rejected if t.producer is None and t.name in t.network.inputs)
+        inputs = tuple(r.name for r, _ in walk.rejected if r.producer is None and r.name in r.network.inputs)
         if inputs and inputs[0] == source.name:
             raise UndeclaredShapeInput(f"{what} depends on {why}", inputs)
         raise ShapeError(f"{what} depends on {why}")
@@ -319,15 +319,12 @@ def use_as_shape(fn: str, t: Tensor, arg: str | None = None) -> None:
         if source in checked and source is not t:
             continue
         checked[source] = None
-        _warn(
+        warn_at_user_line(
             f"{what} depends on {why}: TensorRT copies that value from the GPU to the host and synchronizes "
             "before it computes the shape (compute shapes from td.shape_of, constants and shape-tensor "
-            "inputs to avoid it)"
+            "inputs to avoid it)",
+            ShapeSyncWarning,
         )
-
-
-def _warn(message: str) -> None:
-    warn_at_user_line(message, ShapeSyncWarning)
 
 
 # -- the whole network -----------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.layers.activation import activation
 from trtdsl.layers.attention import PACKED, Attention, AttentionNormalizationOp, CausalMaskKind, attention
 from trtdsl.layers.cast import cast
@@ -332,7 +332,7 @@ def _import_attention(ctx: ImportContext) -> list[Tensor | None]:
     if valid is not None:  # an external cache: the queries are the last Sq of the valid keys
         queries = q.shape[2]
         length = ctx.constant(np.asarray(queries, np.int64)) if isinstance(queries, int) else \
-            reshape(dim_tensor(q.network, queries), ())
+            dim_scalar(q.network, queries)
         position_offset = reshape(valid, (valid.shape[0], 1, 1, 1)) - length
     positions = _position_bias(ctx, q, k.shape[2], position_offset, bool(ctx.attr("is_causal", 0)), window,
                                valid)

@@ -291,6 +291,13 @@ class NodeContext:
         wide = [self.cast(v, dtypes.int32) for v in (a, b)]
         return self.cast(self.emit("Where", [condition, *wide]), dtype)
 
+    def strict_indices(self, indices: str, length: str) -> str:
+        """int64 ``indices`` into an axis of ``length`` for ONNX's Gather that fail (as TensorRT's strict
+        reads do) outside ``[0, length)``: Gather reads ``[-length, -1]`` from the back, so negative ones
+        are moved below ``-length``, where it fails too."""
+        negative = self.emit("Less", [indices, self.const(0, dtypes.int64)])
+        return self.emit("Where", [negative, self.emit("Sub", [indices, length]), indices])
+
     def dim(self, i: int, axis: int) -> str:
         """Dim ``axis`` of IR input ``i`` as a 0-D int64 value (a constant when static)."""
         d = self.input_type(i).shape[axis]

@@ -22,11 +22,8 @@ def _moe(ctx: NodeContext, op: MoE) -> str:
     if op.quant_type is not None:
         raise ctx.fail(f"quantizes to {op.quant_type.name} before the down projection, which the ONNX export "
                        "does not express (it exports unquantized MoE layers only)")
-    experts = ctx.cast(ctx.input(1), dtypes.int64)
-    # an expert id outside [0, E) fails, as in the reference: ONNX's Gather would read a negative one from
-    # the back, so those are moved below -E, where it fails too
-    experts = ctx.emit("Where", [ctx.emit("Less", [experts, ctx.const(0, dtypes.int64)]),
-                                 ctx.emit("Sub", [experts, ctx.dim(3, 0)]), experts])  # E: gate_weights dim 0
+    # an expert id outside [0, E) fails, as in the reference (E: gate_weights' dim 0)
+    experts = ctx.strict_indices(ctx.cast(ctx.input(1), dtypes.int64), ctx.dim(3, 0))
     has_biases = ctx.optional_input(6) is not None
     floats = [ctx.input(i) for i in (0, 2, 3, 4, 5)] + ([ctx.input(i) for i in (6, 7, 8)] if has_biases else [])
 

@@ -18,7 +18,6 @@ from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
-from trtdsl.layers.fill import zeros_like
 from trtdsl.layers.normalization import Normalization, group_norm, instance_norm, layer_norm
 from trtdsl.layers.reduce import reduce
 from trtdsl.layers.select import where
@@ -87,13 +86,8 @@ def _import_layer_norm(ctx: ImportContext) -> Tensor | list[Tensor]:
     ctx.one_of("stash_type", ctx.attr("stash_type", 1), (1,))
     eps = float(ctx.attr("epsilon", 1e-5))
     axes = tuple(range(axis, rank))
-    scale, bias = ctx.input(1), ctx.optional(2)
-    if bias is None:  # zeros of the scale's shape, which the Normalization layer needs its bias to have
-        if scale.type.is_static:
-            bias = ctx.constant(np.zeros(scale.type.shape, x.dtype.numpy), x.dtype)
-        else:
-            bias = zeros_like(scale)
-    y = layer_norm(x, scale, bias, axes, eps)
+    bias = ctx.optional(2)  # absent: 0, which layer_norm broadcasts to the scale's shape
+    y = layer_norm(x, ctx.input(1), 0.0 if bias is None else bias, axes, eps)
     if not (ctx.output_used(1) or ctx.output_used(2)):
         return y
     # the statistics outputs, in float32 (stash_type 1), from Reduce and ElementWise layers

@@ -44,9 +44,8 @@ from trtdsl.backends.onnx.registry import exports
 from trtdsl.errors import DSLError
 from trtdsl.ir.dims import Dim
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.layers.cast import cast
-from trtdsl.layers.shuffle import reshape
 from trtdsl.plugins.attributes import AttrType
 from trtdsl.plugins.definition import PluginDefinition, PluginV3, lookup
 
@@ -144,7 +143,7 @@ def _sizes(ctx: ImportContext, outputs: list[Tensor], inputs: list[Tensor | None
     if len(found) != count:
         raise ctx.refuse(f"the node has {count} data-dependent size outputs but the plugin's outputs have "
                          f"{len(found)} dims known only when it runs")
-    return [cast(reshape(dim_tensor(outputs[0].network, d), ()), dtypes.int32) for d in found]
+    return [cast(dim_scalar(outputs[0].network, d), dtypes.int32) for d in found]
 
 
 __all__ = ["DOMAIN", "attribute", "import_plugin", "plugin_node"]

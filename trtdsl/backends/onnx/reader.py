@@ -47,10 +47,10 @@ import numpy as np
 from trtdsl._progress import counted
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
 from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
-from trtdsl.shapes.rules import UndeclaredShapeInput
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
+from trtdsl.shapes.rules import UndeclaredShapeInput
 
 if TYPE_CHECKING:
     import onnx

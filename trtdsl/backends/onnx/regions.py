@@ -298,9 +298,9 @@ def _import_loop(ctx: ImportContext) -> list[Tensor]:
         ctx.check(count is not None or known is None or bool(known.reshape(-1)[0]),
                   "the condition is constant false and no trip count is given")
     ctx.check(count is not None or len(body.output) == 1 + len(initial),
-              f"the body has {len(body.output) - 1 - len(initial)} scan outputs but the Loop has no trip count "
-              "M: TensorRT's loop output that stacks them needs its length when the network runs (give M, "
-              "the most iterations)")
+              f"the body has {len(body.output) - 1 - len(initial)} scan outputs but the Loop has no trip "
+              "count M: TensorRT's loop output that stacks them needs its length when the network runs (give "
+              "M, the most iterations)")
     trip_count = None if count is None else _scalar(count)
     with Loop(trip_count, network=ctx.network) as loop:
         iteration = loop.carry(ctx.constant(np.zeros((), np.int64)))

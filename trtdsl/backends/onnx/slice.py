@@ -24,13 +24,13 @@ from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import Dim, is_static, static_shape
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._shape_args import dim_tensor
+from trtdsl.layers._shape_args import dim_scalar
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
 from trtdsl.layers.elementwise import maximum, minimum
-from trtdsl.layers.select import where
 from trtdsl.layers.manipulation import split
 from trtdsl.layers.padding import PAD_MODES, Padding, pad
+from trtdsl.layers.select import where
 from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.slice import SampleMode, Slice, slice as slice_layer
@@ -79,8 +79,7 @@ def _sample(ctx: NodeContext, mode: SampleMode, coordinates: tuple[str, bool],
             d: str) -> tuple[str, str | None]:
     """(coordinates to read, mask of the in-range ones for FILL) for coordinates ``c`` on an axis of
     length ``d`` (and whether they are known to be >= 0). STRICT_BOUNDS fails on a coordinate outside
-    ``[0, d)``, as ONNX's Gather does past the end; Gather reads a negative one from the back, so those
-    are moved below ``-d``, where it fails too."""
+    ``[0, d)`` (:meth:`NodeContext.strict_indices`)."""
     c, nonnegative = coordinates
     zero, one = ctx.const(0, _I64), ctx.const(1, _I64)
     if mode is _M.WRAP:
@@ -97,9 +96,7 @@ def _sample(ctx: NodeContext, mode: SampleMode, coordinates: tuple[str, bool],
     if mode is _M.FILL:
         inside = ctx.emit("And", [ctx.emit("Not", [ctx.emit("Less", [c, zero])]), ctx.emit("Less", [c, d])])
         return ctx.emit("Where", [inside, c, zero]), inside
-    if nonnegative:
-        return c, None
-    return ctx.emit("Where", [ctx.emit("Less", [c, zero]), ctx.emit("Sub", [c, d]), c]), None
+    return (c if nonnegative else ctx.strict_indices(c, d)), None
 
 
 @exports(Slice)
@@ -187,23 +184,22 @@ def _slice_axis(x: Tensor, axis: int, start: Any, end: Any, step: int) -> tuple[
     arithmetic."""
     dim = x.shape[axis]
     forward = step > 0
-    if isinstance(start, Tensor) or isinstance(end, Tensor):
-        pass  # clamped when the network runs, below
-    elif isinstance(dim, int):
-        bounds = ((start, 0, dim if forward else dim - 1), (end, 0 if forward else -1, dim))
-        first, last = (min(max(v + dim if v < 0 else v, low), high) for v, low, high in bounds)
-        size = max(0, -(-(last - first) // step))
-        return (first if size else 0), size
-    elif forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
-        stop = dim if end >= _INT_MAX else dim + end
-        return start, (stop - start + (step - 1)) // step
-    elif not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
-        return dim - 1, (dim - step - 1) // -step
-    d = reshape(dim_tensor(x.network, dim), ())
+    if not (isinstance(start, Tensor) or isinstance(end, Tensor)):  # else clamped when the network runs
+        if isinstance(dim, int):
+            bounds = ((start, 0, dim if forward else dim - 1), (end, 0 if forward else -1, dim))
+            first, last = (min(max(v + dim if v < 0 else v, low), high) for v, low, high in bounds)
+            size = max(0, -(-(last - first) // step))
+            return (first if size else 0), size
+        if forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
+            stop = dim if end >= _INT_MAX else dim + end
+            return start, (stop - start + (step - 1)) // step
+        if not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
+            return dim - 1, (dim - step - 1) // -step
+    d = dim_scalar(x.network, dim)
 
     def bound(value: Any, low: Any, high: Any) -> Tensor:  # from the back where negative, then clamped
         if isinstance(value, Dim):  # a known dim beside a bound read when the network runs
-            value = reshape(dim_tensor(x.network, value), ())
+            value = dim_scalar(x.network, value)
         if isinstance(value, Tensor):
             position = where(value < 0, d + value, value)
         else:
