@@ -23,7 +23,7 @@ import numpy as np
 
 import trtdsl as td
 
-from bench_vs_onnxruntime import ORT_THREADS, Case, measure
+from bench_vs_onnxruntime import ORT_THREADS, Case, blas_line, measure
 
 SLOW = 2.0  # the ratio above which a case is listed at the end
 
@@ -134,7 +134,8 @@ def main() -> None:
 
     print(f"trtdsl {td.__version__}, numpy {np.__version__}, onnxruntime {ort.__version__} "
           f"({ORT_THREADS} intra-op threads); {os.cpu_count()} CPUs, load average {load:.1f}; "
-          f"median of {repeats} after {warmup} warm-up\n")
+          f"median of {repeats} after {warmup} warm-up")
+    print(blas_line() + "\n")
     print(f"    {'layer':46s}{'reference':>12s}{'onnxruntime':>13s}{'ratio':>8s}{'max |diff|':>12s}")
     ratios: dict[str, float] = {}
     for name, make in CASES:

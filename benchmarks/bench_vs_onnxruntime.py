@@ -21,6 +21,9 @@ Targets: geometric mean of the ratios <= 1.0, no network above 1.5. ``--contende
 a CPU-bound process competing for the cores (the target there: the reference slows down no more than
 onnxruntime does). Last, each engine runs ResNet-50 in a fresh process of its own, which reports how far
 its resident memory rises above its resting size (target: the reference's peak below onnxruntime's).
+The first line printed names NumPy's BLAS and its kernels: where ``OPENBLAS_CORETYPE`` in the environment
+holds OpenBLAS to an older set than the CPU has, the reference's figures are not NumPy's as it runs by
+default, and the line says how to run without it.
 Run: python benchmarks/bench_vs_onnxruntime.py [--quick] [--contended]
 """
 
@@ -47,8 +50,9 @@ GEOMEAN_TARGET = 1.0
 WORST_TARGET = 1.5
 ORT_THREADS = 2
 # OpenBLAS's kernel sets that use AVX-512. A DYNAMIC_ARCH build (NumPy's) picks its set when it loads, by the
-# CPU models it knows; on one it does not know it falls back to an older set (0.3.31 runs AMD's Zen 5, which
-# has AVX-512, on its AVX2 Haswell kernels), while onnxruntime's MLAS asks the CPU for its instructions.
+# CPU's model and instructions, unless OPENBLAS_CORETYPE names one: some machines set it to an older set,
+# which on a CPU with AVX-512 halves the speed of matrix products (onnxruntime's MLAS picks its kernels by
+# the CPU's instructions whatever the variable says).
 AVX512_KERNELS = ("SkylakeX", "Cooperlake", "SapphireRapids")
 
 
@@ -238,15 +242,22 @@ def cpu_flags() -> set[str]:
 
 
 def blas_line() -> str:
-    """NumPy's BLAS as it describes itself, and whether it leaves the CPU's AVX-512 unused."""
+    """NumPy's BLAS as it describes itself, whether ``OPENBLAS_CORETYPE`` chose its kernels, and whether
+    they leave the CPU's AVX-512 unused."""
     config = openblas_config()
     if config is None:
         return "NumPy's BLAS: not an OpenBLAS found in this process"
     line = f"NumPy's BLAS: {config}"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        line += f"\n  its kernels were chosen by OPENBLAS_CORETYPE={forced}, set in the environment, not by OpenBLAS " \
+                "from the CPU"
     if "avx512f" in cpu_flags() and not any(k in config.split() for k in AVX512_KERNELS):
-        line += ("\n  this CPU has AVX-512, which the kernels OpenBLAS chose do not use (onnxruntime's MLAS "
-                 "picks its own by the CPU's instructions); OPENBLAS_CORETYPE=SkylakeX selects OpenBLAS's "
-                 "AVX-512 ones")
+        line += ("\n  this CPU has AVX-512, which these kernels do not use (onnxruntime's MLAS does): the "
+                 "reference's matrix products run at about half their speed")
+        if forced:
+            line += (" here; to time NumPy as it runs by default, run without OpenBLAS's variables: "
+                     "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python " + " ".join(sys.argv))
     return line
 
 
