@@ -250,8 +250,8 @@ def blas_line() -> str:
     line = f"NumPy's BLAS: {config}"
     forced = os.environ.get("OPENBLAS_CORETYPE")
     if forced:
-        line += f"\n  its kernels were chosen by OPENBLAS_CORETYPE={forced}, set in the environment, not by OpenBLAS " \
-                "from the CPU"
+        line += (f"\n  its kernels were chosen by OPENBLAS_CORETYPE={forced}, set in the environment, not by "
+                 "OpenBLAS from the CPU")
     if "avx512f" in cpu_flags() and not any(k in config.split() for k in AVX512_KERNELS):
         line += ("\n  this CPU has AVX-512, which these kernels do not use (onnxruntime's MLAS does): the "
                  "reference's matrix products run at about half their speed")
