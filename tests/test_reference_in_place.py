@@ -101,6 +101,31 @@ def test_outputs_inputs_and_constants_are_never_written():
     assert not decisions(net, {"x": xv})
 
 
+
+def test_each_output_is_a_writable_array_of_its_own():
+    """Outputs that are views of an input (identity, reshape, slice, the input itself), of one another or of
+    a constant are copies: writing into one changes neither the caller's input, nor another output, nor
+    the next run."""
+    net = td.Network("views")
+    x = net.input("x", td.float32, (2, 3))
+    same = td.identity(x)
+    net.output("same", same)
+    net.output("flat", x.reshape((6,)))
+    net.output("row", x[1])
+    net.output("again", td.identity(same))
+    net.output("ones", td.identity(net.constant(np.ones(3, np.float32))))
+    xv = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = net.run({"x": xv})
+    for array in out.values():
+        assert array.flags.writeable
+        array[...] = -1
+    np.testing.assert_array_equal(xv, np.arange(6).reshape(2, 3))
+    again = net.run({"x": xv})
+    np.testing.assert_array_equal(again["same"], np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(again["again"], np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(again["row"], [3, 4, 5])
+    np.testing.assert_array_equal(again["ones"], np.ones(3))
+
 def test_a_loops_values_keep_their_own_buffers():
     steps, n = 4, 3
     net = td.Network("loop")

@@ -778,7 +778,7 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
     Arithmetic follows IEEE: overflow gives inf and invalid operations NaN, without NumPy warnings.
     NumPy's BLAS runs with no more threads than the cores other processes leave idle
-    (:mod:`trtdsl.reference.blas`).
+    (:mod:`trtdsl.reference.blas`). Each output is a writable array of its own (:func:`own_outputs`).
     The reference takes no options; any given is an error (they belong to other backends)."""
     if options:
         raise BackendError(
@@ -789,9 +789,30 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
         raise InputError(f"run: network {network.name!r} has no outputs; mark some with net.output(name, "
                          "tensor)")
     values, bindings = bind_inputs(network, inputs)
+    feeds = list(values.values())
     with threads_for_load():
         execute(plan(network), values, bindings)
-    return {name: values[t] for name, t in network.outputs.items()}
+    return own_outputs({name: values[t] for name, t in network.outputs.items()}, feeds)
+
+
+def own_outputs(outputs: dict[str, np.ndarray], feeds: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """``outputs`` with each array writable and its own, as an engine writes each output into a buffer of
+    its own: an output that is a view of an input's array (an identity, a reshape or a slice of an input),
+    shares memory with an output before it, or is read-only (a constant's values) is copied. Writing into
+    a result then never changes the caller's input or another result.
+
+    >>> a = np.zeros(2, np.float32)
+    >>> out = own_outputs({"y": a[:1], "z": a}, [a])
+    >>> out["y"][0] = 1.0; float(a[0])
+    0.0
+    """
+    kept: list[np.ndarray] = []
+    for name, array in outputs.items():
+        if not array.flags.writeable or any(np.may_share_memory(array, other) for other in feeds) \
+                or any(np.may_share_memory(array, other) for other in kept):
+            array = outputs[name] = array.copy()
+        kept.append(array)
+    return outputs
 
 
 def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
@@ -818,5 +839,5 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
                 del values[t]
 
 
-__all__ = ["run", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
+__all__ = ["run", "own_outputs", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
            "getter", "writable_inputs"]
