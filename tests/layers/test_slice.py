@@ -105,6 +105,20 @@ def test_fill_value_from_a_tensor_of_a_convertible_type():
     assert got.dtype == np.float32 and got.tolist() == [9.5, 1, 2, 9.5]
 
 
+@pytest.mark.parametrize("backend", ["reference", "onnxruntime"])
+@pytest.mark.parametrize("value, want", [(300.7, 127), (1e10, 127), (-np.inf, -128), (np.nan, 0), (-2.7, -2),
+                                         (126.9, 126)])
+def test_a_float_fill_value_for_int8_data_converts_as_cast_does(backend, value, want):
+    """Truncated toward zero, saturated to int8's range, NaN to 0 (not NumPy's astype, whose result for
+    values out of range depends on the platform), on the reference and in the ONNX export."""
+    net = td.Network("s")
+    x = net.input("x", td.int8, (2,))
+    f = net.input("f", td.float32, ())
+    net.output("y", td.slice(x, (0,), (3,), mode="fill", fill=f))
+    got = net.run({"x": np.array([1, -1], np.int8), "f": np.float32(value)}, backend=backend)["y"]
+    assert got.dtype == np.int8 and got.tolist() == [1, -1, want]
+
+
 def test_dynamic_full_slice_and_runtime_bounds():
     net = td.Network("s")
     x = net.input("x", td.float32, ("n", 3))

@@ -64,16 +64,26 @@ class Cast(Op):
         return (TensorType(self.to, x.shape),)
 
     def reference(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
-        target = self.to.numpy
-        if self.to.is_bool:
-            return (x != 0,)
-        if (x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy) and target.kind in "iu":
-            info = np.iinfo(target)
-            wide = np.trunc(x.astype(np.float64))
-            high, low = wide >= float(info.max), wide <= float(info.min)
-            inside = np.where(high | low | np.isnan(wide), 0, wide).astype(target)
-            return (np.where(high, info.max, np.where(low, info.min, inside)).astype(target),)
-        return (x.astype(target),)
+        return (converted(x, self.to.numpy),)
+
+
+def converted(x: np.ndarray, target: np.dtype[Any]) -> np.ndarray:
+    """``x`` converted to the NumPy dtype ``target`` as the reference's Cast converts: ``x != 0`` to bool; a float to an
+    integer type truncated toward zero, saturated to the type's range and NaN to 0; otherwise
+    ``x.astype(to)`` (integers wrap, floats round to nearest even).
+
+    >>> converted(np.array([300.7, -1e10, np.nan, -2.5], np.float32), np.dtype(np.int8))
+    array([ 127, -128,    0,   -2], dtype=int8)
+    """
+    if target == np.bool_:
+        return x != 0
+    if (x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy) and target.kind in "iu":
+        info = np.iinfo(target)
+        wide = np.trunc(x.astype(np.float64))
+        high, low = wide >= float(info.max), wide <= float(info.min)
+        inside = np.where(high | low | np.isnan(wide), 0, wide).astype(target)
+        return np.where(high, info.max, np.where(low, info.min, inside)).astype(target)
+    return x.astype(target)
 
 
 @attrs.frozen

@@ -54,6 +54,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import as_array, expect_tensor, static_ints
 from trtdsl.layers._shape_args import shape_arg
+from trtdsl.layers.cast import converted
 
 __all__ = ["SampleMode", "Slice", "slice"]
 
@@ -186,9 +187,9 @@ class Slice(Op):
         strides = static_shape(self.stride) if stride is None else tuple(int(st) for st in stride)
         if self.mode is _M.FILL:
             # TensorRT converts a fill value of another of float32/float16/int8/fp8 "implicitly" without
-            # saying how; NumPy's astype is trtdsl's reading (UNCONFIRMED: an engine run filling an int32
-            # slice with 2.7 would settle it)
-            fill_value = np.zeros((), x.dtype) if fill is None else np.asarray(fill).astype(x.dtype)
+            # saying how; Cast's conversion is trtdsl's reading (UNCONFIRMED: an engine run filling an int8
+            # slice with 2.7 or 300.0 would settle it)
+            fill_value = np.zeros((), x.dtype) if fill is None else converted(np.asarray(fill), x.dtype)
             return (fill_slice(x, sizes, starts, strides, fill_value),)
         if 0 in sizes:
             return (np.zeros(sizes, x.dtype),)

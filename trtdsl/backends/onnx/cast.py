@@ -24,8 +24,12 @@ from trtdsl.layers.fill import full_like
 
 @exports(Cast)
 def _cast(ctx: NodeContext, op: Cast) -> str:
-    x = ctx.input(0)
-    source, target = ctx.input_type(0).dtype, op.to
+    return converted(ctx, ctx.input(0), ctx.input_type(0).dtype, op.to)
+
+
+def converted(ctx: NodeContext, x: str, source: dtypes.DType, target: dtypes.DType) -> str:
+    """``x`` (of ``source``) converted to ``target`` as the reference's Cast converts
+    (:func:`trtdsl.layers.cast.converted`), in ONNX nodes (see the module)."""
     if not (source.is_float and target.numpy.kind in "iu"):
         return ctx.cast(x, target)
     if source in (dtypes.float16, dtypes.bfloat16):

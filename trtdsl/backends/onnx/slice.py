@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from trtdsl import dtypes
+from trtdsl.backends.onnx.cast import converted
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
@@ -152,7 +153,7 @@ def _fill_value(ctx: NodeContext) -> str:
     fill = ctx.optional_input(4)
     if fill is None:
         return ctx.const(0, dtype)
-    return fill if ctx.input_type(4).dtype is dtype else ctx.cast(fill, dtype)
+    return fill if ctx.input_type(4).dtype is dtype else converted(ctx, fill, ctx.input_type(4).dtype, dtype)
 
 
 @exports(Padding)
