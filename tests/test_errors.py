@@ -28,6 +28,9 @@ ROWS = [
      call(lambda x: 4 / x.shape[0], f32("n"))),
     (ShapeError, _LATER + "int() has no value for it yet; pass the dim itself where a shape is taken "
                  "(reshape, slice, td.full, td.arange, ...)", call(lambda x: int(x.shape[0]), f32("n"))),
+    (ShapeError, _LATER + "it is no Python int (which range(), an index or a NumPy shape needs): pass the dim "
+                 "itself where a shape is taken (reshape, slice, td.full, td.arange, ...); a loop over its values "
+                 "runs in the network (td.scan, td.loop)", call(lambda x: list(range(x.shape[0])), f32("n"))),
     (ShapeError, _LATER + "float() has no value for it yet; compute with it inside the network "
                  "(td.cast(td.shape_of(x)[i], td.float32))", call(lambda x: float(x.shape[0]), f32("n"))),
     (ShapeError, "'n * 1.5' is no dim (dims are ints); round or scale the number first, or compute with the "

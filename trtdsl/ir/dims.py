@@ -152,6 +152,18 @@ class Dim:
     __float__ = _unknown_now("float() has no value for it yet; compute with it inside the network "
                              "(td.cast(td.shape_of(x)[i], td.float32))")
 
+    def __index__(self) -> int:
+        raise DimIndexError(f"dim {self} is known only when the network runs, so it is no Python int (which "
+                            "range(), an index or a NumPy shape needs): pass the dim itself where a shape is "
+                            "taken (reshape, slice, td.full, td.arange, ...); a loop over its values runs "
+                            "in the network (td.scan, td.loop)")
+
+
+class DimIndexError(ShapeError, TypeError):
+    """A dynamic dim used as a Python int (``range(n)``, ``a[n]``): a ShapeError that is also the TypeError
+    Python's protocols raise for a value that is no integer, so that ``operator.index(v)`` still tells a
+    dim from an int where trtdsl asks it."""
+
 
 DimLike = Union[int, Dim]
 MAX_DIM = 2**63 - 1  # Dims64 holds int64_t dims
