@@ -555,3 +555,23 @@ def test_bounds_that_cross_on_a_short_dynamic_axis_name_the_size_and_start():
                                   "end of its axis")
     assert info.value.location == y.producer.location
     np.testing.assert_array_equal(net.run({"x": np.arange(4, dtype=np.float32)})["y"], [1, 2])
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_slices_empty_on_every_axis_size_are_empty_on_a_dynamic_axis(n):
+    """Bounds whose count is never positive (both of one sign, start past stop) select nothing, on a dynamic
+    axis of any size as on a static one and in NumPy, rather than failing as a negative size."""
+    net = td.Network("s")
+    x = net.input("x", td.float32, ("n",))
+    d = x.shape[0]
+    keys = {"ascending": np.s_[5:1], "descending": np.s_[1:5:-1], "negative": np.s_[-1:-3],
+            "dims": np.s_[d:d - 2]}
+    for name, key in keys.items():
+        y = x[key]
+        assert y.shape == (0,), name
+        net.output(name, y)
+    data = np.arange(n, dtype=np.float32)
+    out = net.run({"x": data})
+    assert {name: out[name].tolist() for name in keys} == {
+        "ascending": data[5:1].tolist(), "descending": data[1:5:-1].tolist(), "negative": data[-1:-3].tolist(),
+        "dims": data[n:n - 2].tolist()}

@@ -285,8 +285,8 @@ def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int,
     run fails (an ExecutionError naming the layer ``label``) where the mode reads none. ``computed``: the
     start was computed when the network ran (input 1)."""
     if mode is _M.STRICT_BOUNDS:
-        why = ("; td.broadcast_to computes a start outside its input where a dim of the input is neither 1 "
-               "nor the target's" if computed else "")
+        why = ("; the start was computed as the network ran: a negative bound on a shorter axis (x[-3:] of "
+               "2 values), or td.broadcast_to of a dim that is neither 1 nor the target's" if computed else "")
         raise ExecutionError(f"{label}: axis {axis} has size {d} when the network runs but the slice reads "
                              f"coordinates {coords[0]} to {coords[-1]} (STRICT_BOUNDS: TensorRT fails on any "
                              f"outside the input){why}")
@@ -593,9 +593,13 @@ def _dynamic_slice_axis(where: str, axis: int, d: DimLike,
 
     if step > 0:
         b, e = bound(item.start, 0), bound(item.stop, d)
-        return b, simplify((e - b + (step - 1)) // step), step
-    b, e = bound(item.start, d - 1), bound(item.stop, -1)
-    return b, simplify((b - e + (-step - 1)) // -step), step
+        size = simplify((e - b + (step - 1)) // step)
+    else:
+        b, e = bound(item.start, d - 1), bound(item.stop, -1)
+        size = simplify((b - e + (-step - 1)) // -step)
+    if isinstance(size, int) and size <= 0:  # x[5:1], x[n:n - 2]: empty whatever the axis's size, as in NumPy
+        return 0, 0, step
+    return b, size, step
 
 
 def _key_text(items: tuple) -> str:
