@@ -216,6 +216,11 @@ def test_layers_inside_a_loop_are_left_alone():
         "in high precision, matmul_0 of loop 'loop_0' first; quantize them with td.fake_quant on their "
         "inputs in the region's block")
     assert warning.filename == __file__ and warning.lineno == quantized[0].location.line + 2
+    (finding,) = td.quantization.check(net)  # the layer left in float, with the advice that applies there
+    assert (finding.rule, finding.node) == ("not-quantized", "matmul_0")
+    assert finding.message.endswith("so this layer runs in float; to run it in int8/fp8, quantize them with "
+                                    "td.fake_quant in the block of its loop or conditional (insert_qdq leaves "
+                                    "layers there in float)")
     value = np.full((3, 2, 4), 0.5, np.float32)
     np.testing.assert_allclose(net.run({"xs": value})["y"], np.full((2, 4), 1.5), rtol=1e-6)
 

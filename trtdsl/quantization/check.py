@@ -48,6 +48,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import Location
 from trtdsl.ir.network import Network, expect_network
+from trtdsl.ir.structure import analyze
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.elementwise import ElementWise
@@ -119,12 +120,13 @@ def check(network: Network) -> Report:
     found: list[Finding] = []
     users = consumers(network)
     quantized = any(n.op.kind in ("Quantize", "Dequantize", "DynamicQuantize") for n in network.nodes)
+    structure = analyze(network) if quantized else None
     for node in network.nodes:
         kind = node.op.kind
         if kind in ("Quantize", "Dequantize"):
             found += _scaled_layer(node, users)
-        elif kind in WEIGHTED_KINDS and quantized:
-            found += _weighted_layer(node)
+        elif kind in WEIGHTED_KINDS and structure is not None:
+            found += _weighted_layer(node, structure.frame_of(node) is not None)
         elif isinstance(node.op, ElementWise) and node.op.op.name == "SUM":
             found += _residual_add(node, users)
     return Report(tuple(found))
@@ -211,7 +213,9 @@ def _pair(node: Node, user: Node) -> Finding | None:
     return None
 
 
-def _weighted_layer(node: Node) -> list[Finding]:
+def _weighted_layer(node: Node, in_region: bool) -> list[Finding]:
+    """Findings on a convolution or matrix product: its inputs' Q/DQ, and its weights' scales.
+    ``in_region``: the layer is in a loop or a conditional, which ``insert_qdq`` leaves in float."""
     found: list[Finding] = []
     sources = {i: dequantized_by(node.input(i)) for i in QUANTIZED_INPUTS}
     missing = [i for i, dq in sources.items() if dq is None]
@@ -222,9 +226,11 @@ def _weighted_layer(node: Node) -> list[Finding]:
                               "TensorRT fuses the Dequantize layers into a quantized kernel only when every "
                               "input has one, so this layer runs in float and its DQ runs alone"))
     elif missing:
+        how = ("to run it in int8/fp8, quantize them with td.fake_quant in the block of its loop or "
+               "conditional (insert_qdq leaves layers there in float)" if in_region else
+               "quantize them (td.quantization.insert_qdq) to run it in int8/fp8")
         found.append(_finding(node, "not-quantized", "info",
-                              f"inputs {names} do not come through Q/DQ, so this layer runs in float; "
-                              "quantize them (td.quantization.insert_qdq) to run it in int8/fp8"))
+                              f"inputs {names} do not come through Q/DQ, so this layer runs in float; {how}"))
     for index, dq in sources.items():
         if dq is not None and dq.output is node.inputs[index] and is_build_time_constant(dq.input(0)):
             found += _weights(node, index, dq)
