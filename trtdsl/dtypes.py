@@ -105,9 +105,11 @@ def dtype(value: DType | str | np.dtype | type) -> DType:
             key = None
     found = _BY_KEY.get(key)
     if found is None:
+        hint = ("; NumPy reads it as float64, which TensorRT does not have: use td.float32"
+                if key == np.float64 and not isinstance(value, str) else "")
         raise DTypeError(
             f"dtype: {shown(value)} is not a TensorRT data type; expected one of "
-            + ", ".join(d.name for d in ALL)
+            + ", ".join(d.name for d in ALL) + hint
         )
     return found
 

@@ -376,6 +376,13 @@ ERRORS = [
         lambda x: x.network.add1(td.ops.Fill((2, 2)), ()),
     ),
     (
+        DTypeError,
+        "full: values of dtype uint8 cannot be broadcast: TensorRT's Slice layer, which broadcasts them, takes "
+        "bool, int4, int8, int32, int64, float8_e4m3, float32, float16, bfloat16; broadcast int32 values and "
+        "td.cast the result to uint8",
+        lambda x: td.full((x.shape[0],), 200, td.uint8),
+    ),
+    (
         ArgumentError,
         "Fill[LINSPACE]: inputs 1 (alpha) and 2 (beta) are both given or both absent",
         lambda x: x.network.add1(td.ops.Fill((3,), alpha=None, beta=None), (None, x[0, 0])),

@@ -210,6 +210,17 @@ def _linspace(shape: tuple[int, ...], alpha: Any, beta: np.ndarray, target: np.d
     return out.astype(target)
 
 
+def _check_broadcastable(fn: str, dtype: DType) -> None:
+    """A DTypeError where ``dtype`` is not one that TensorRT's Slice layer, which broadcasts, takes."""
+    from trtdsl.layers.cast import CASTABLE
+    from trtdsl.layers.slice import SLICE_DTYPES
+
+    if dtype not in SLICE_DTYPES:
+        hint = f"; broadcast int32 values and td.cast the result to {dtype.name}" if dtype in CASTABLE else ""
+        raise DTypeError(f"{fn}: values of dtype {dtype.name} cannot be broadcast: TensorRT's Slice layer, "
+                         f"which broadcasts them, takes {', '.join(d.name for d in SLICE_DTYPES)}{hint}")
+
+
 def _text(shape: Sequence[Any]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -462,6 +473,7 @@ def broadcast_to(x: Tensor, shape: Any, *, name: str | None = None) -> Tensor:
     from trtdsl.shapes.rules import use_as_shape
 
     x = expect_tensor("broadcast_to", "x", x)
+    _check_broadcastable("broadcast_to", x.dtype)
     target = shape_arg("broadcast_to", "shape", shape, x.network)
     rank = len(target.dims)
     if rank < x.ndim:
@@ -541,6 +553,9 @@ def full(
 
     target = shape_arg("full", "shape", shape, network)
     from trtdsl.layers.shuffle import reshape
+
+    if target.dims:
+        _check_broadcastable("full", value.dtype)
 
     if not target.dims:
         from trtdsl.layers.cast import identity

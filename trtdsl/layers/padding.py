@@ -24,13 +24,13 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, ExecutionError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DTypeError, ExecutionError, ShapeError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike, int_tuple
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_tensor, is_int, static_ints
-from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor
+from trtdsl.layers.slice import NOT_INT64_BF16, SampleMode, Slice, fill_slice, fill_tensor
 
 __all__ = ["Padding", "padding_nd", "pad"]
 
@@ -140,6 +140,11 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     x = expect_tensor("pad", "x", x)
     if not isinstance(mode, str) or mode not in PAD_MODES:
         raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in PAD_MODES))
+    if PAD_MODES[mode] in NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
+        wider = "int32" if x.dtype is dtypes.int64 else "float32"
+        raise DTypeError(f"pad: mode {mode!r} does not take {x.dtype.name} values: TensorRT's Slice layer, "
+                         f"which pads, excludes int64 and bfloat16 from its {PAD_MODES[mode].name} mode; td.cast x "
+                         f"to {wider} first (mode 'wrap' takes them)")
     widths = _pad_widths(x, pad_width)
     starts: list[int] = []
     sizes: list[DimLike] = []
