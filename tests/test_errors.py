@@ -73,8 +73,8 @@ ROWS = [
      call(td.exp, (td.int32, (2,)))),
     (DTypeError, "Unary[NOT]: input 'x' has dtype float32; expected one of bool",
      call(lambda a: ~a, f32(2))),
-    (DTypeError, "Unary[NEG]: input 'x' has dtype bool; expected one of float32, float16, bfloat16 (for bool, ~x "
-                 "is the logical NOT)", call(lambda a: -(a > 0), f32(2))),
+    (DTypeError, "Unary[NEG]: input 'x' has dtype bool; expected one of float32, float16, bfloat16 (for "
+                 "bool, ~x is the logical NOT)", call(lambda a: -(a > 0), f32(2))),
     (DTypeError, "Unary[NEG]: input 'x' has dtype int32; expected one of float32, float16, bfloat16 (for "
                  "integers use 0 - x)", call(lambda a: td.unary(a, "neg"), (td.int32, (2,)))),
     (DTypeError, "take: argument 'data' is <ndarray float32[3]>; expected a trtdsl Tensor; turn an array or a "
@@ -122,8 +122,8 @@ ROWS = [
     (DTypeError, "dtype: 'float64' is not a TensorRT data type; expected one of float32, float16, bfloat16, "
                  "int32, int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0",
      call(lambda a: td.cast(a, "float64"), f32(2))),
-    (DTypeError, "dtype: <class 'float'> is not a TensorRT data type; expected one of float32, float16, bfloat16, "
-                 "int32, int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0; NumPy reads it as "
+    (DTypeError, "dtype: <class 'float'> is not a TensorRT data type; expected one of float32, float16, "
+                 "bfloat16, int32, int64, bool, int8, uint8, int4, float8_e4m3, float4_e2m1, e8m0; NumPy reads it as "
                  "float64, which TensorRT does not have: use td.float32",
      call(lambda a: td.cast(a, float), (td.int32, (2,)))),
     (DTypeError, "constant: argument 'values' has dtype float64, which TensorRT does not have; pass dtype= "

@@ -159,8 +159,9 @@ ROWS = [
     (DTypeError, "pad: argument 'constant_values' (0.5, float64) cannot be used as int32: TensorRT networks "
                  "are strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda x: td.pad(x, 1, constant_values=0.5), (td.int32, (2,)))),
-    (DTypeError, "pad: mode 'constant' does not take int64 values: TensorRT's Slice layer, which pads, excludes "
-                 "int64 and bfloat16 from its FILL mode; td.cast x to int32 first (mode 'wrap' takes them)",
+    (DTypeError, "pad: mode 'constant' does not take int64 values: TensorRT's Slice layer, which pads, "
+                 "excludes int64 and bfloat16 from its FILL mode; td.cast x to int32 first (mode 'wrap' takes "
+                 "them)",
      call(lambda x: td.pad(x, 1), (td.int64, (2,)))),
     (DTypeError, "pad: mode 'reflect' does not take bfloat16 values: TensorRT's Slice layer, which pads, "
                  "excludes int64 and bfloat16 from its REFLECT mode; td.cast x to float32 first (mode 'wrap' "

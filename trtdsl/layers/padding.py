@@ -143,8 +143,8 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     if PAD_MODES[mode] in NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
         wider = "int32" if x.dtype is dtypes.int64 else "float32"
         raise DTypeError(f"pad: mode {mode!r} does not take {x.dtype.name} values: TensorRT's Slice layer, "
-                         f"which pads, excludes int64 and bfloat16 from its {PAD_MODES[mode].name} mode; td.cast x "
-                         f"to {wider} first (mode 'wrap' takes them)")
+                         f"which pads, excludes int64 and bfloat16 from its {PAD_MODES[mode].name} mode; "
+                         f"td.cast x to {wider} first (mode 'wrap' takes them)")
     widths = _pad_widths(x, pad_width)
     starts: list[int] = []
     sizes: list[DimLike] = []
