@@ -244,8 +244,8 @@ class Reduce(Op):
         "`IReduceLayer` (`ReduceOperation`)",
         "Empty reductions give TensorRT's values (SUM 0, PROD 1, MAX -inf / INT_MIN, MIN +inf / INT_MAX, "
         "AVG NaN / 0) where NumPy raises; MAX/MIN skip NaN (*inferred*), a slice of only NaN giving the "
-        "empty result; integer SUM/PROD wrap in the input dtype and integer AVG truncates "
-        "(*UNCONFIRMED*); bool inputs are invalid.",
+        "empty result; integer SUM/PROD wrap in the input dtype and integer AVG divides that wrapped sum, "
+        "truncating (*UNCONFIRMED*); bool inputs are invalid.",
         "NvInfer.h `ReduceOperation`; NaN: *inferred* from NVIDIA/TensorRT#4758",
     )
     input_names = ("x",)
