@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 import numpy as np
 
 from trtdsl.conditionals.ops import ConditionalInputLayer, ConditionalOutputLayer, ConditionLayer
-from trtdsl.errors import DTypeError, RegionError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, RegionError, ShapeError
 from trtdsl.ir.network import foreign_tensor
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
-from trtdsl.layers._common import array_of, as_tensor, expect_tensor
+from trtdsl.layers._common import as_tensor, expect_tensor
+from trtdsl.layers.constant import constant_argument
 from trtdsl.regions.scope import (
     BodyScope, BranchOwner, BranchScope, EagerScope, IfBodyScope, RegionBuilder, State,
 )
@@ -165,7 +166,7 @@ class If(RegionBuilder, BranchOwner):
             if not isinstance(value, Tensor):
                 with self.state_().raw_mode():  # a constant, outside the conditional
                     value = as_tensor("output", arg, value, other) if isinstance(other, Tensor) \
-                        else _constant(net, arg, value)
+                        else constant_argument(net, "output", arg, value)
             if value.network is not net:
                 raise RegionError(f"output: {foreign_tensor(value, net)}")
             self.state_().check_visible(_InBranch(self, which), value, "output")
@@ -179,11 +180,6 @@ class If(RegionBuilder, BranchOwner):
         return self._result(out)
 
 
-def _constant(net: Network, arg: str, value: Any) -> Tensor:
-    array = array_of("output", arg, value)
-    if array.dtype.kind not in "biuf":
-        raise bad_argument("output", arg, value, "a Tensor, a number or an array")
-    return net.constant(value)
 
 
 class _InBranch:

@@ -99,6 +99,19 @@ def constant(network: Network, values: Any, dtype: Any = None, *, name: str | No
     return owned_constant(network, np.array(array, copy=True, order="C"), name=name, callers=1)
 
 
+def constant_argument(network: Network, fn: str, arg: str, value: Any) -> Tensor:
+    """A number or array given to ``fn`` as its argument ``arg`` (a loop's initial value, a branch's
+    output) as a constant by :func:`constant`'s rules, with errors that name ``fn`` and ``arg``."""
+    array = array_of(fn, arg, value)
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise bad_argument(fn, arg, value, "a Tensor, a number or an array")
+    if isinstance(value, (np.ndarray, np.generic)) and not isinstance(value, float) \
+            and dtypes.of_array(array) is None:
+        raise DTypeError(f"{fn}: argument '{arg}' has dtype {array.dtype}, which TensorRT does not have; convert "
+                         "it first (e.g. .astype(np.float32))")
+    return constant(network, value)
+
+
 @ir_function
 def owned_constant(network: Network, array: np.ndarray, *, name: str | None = None,
                    callers: Where = 0) -> Tensor:

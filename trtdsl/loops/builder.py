@@ -30,9 +30,10 @@ from trtdsl.ir.node import Node
 from trtdsl.ir.structure import while_message, while_violation
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers._common import (
-    array_of, as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis,
+    as_array, enum_member, expect_bool, expect_tensor, is_int, normalize_axis,
 )
 from trtdsl.layers._shape_args import dim_scalar
+from trtdsl.layers.constant import constant_argument
 from trtdsl.loops.ops import (
     IteratorLayer,
     LoopOutput,
@@ -327,12 +328,7 @@ class Loop(RegionBuilder):
 
 def _tensor(net: Network, fn: str, arg: str, value: Any) -> Tensor:
     """A Tensor as is; a number or array as a constant (Python floats as float32, ints as int32)."""
-    if isinstance(value, Tensor):
-        return value
-    array = array_of(fn, arg, value)
-    if array.dtype == object or array.dtype.kind not in "fiub":
-        raise bad_argument(fn, arg, value, "a Tensor, a number or an array")
-    return net.constant(value)
+    return value if isinstance(value, Tensor) else constant_argument(net, fn, arg, value)
 
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
