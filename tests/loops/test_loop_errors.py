@@ -608,8 +608,8 @@ ROWS = [
      lambda: td.fori_loop(0, 2**63, lambda i, v: v, np.float32(0), network=td.Network())),
     (RegionError, "scan: init holds a str ('zero'); expected Tensors (or numbers) in tuples, lists and dicts",
      scan_bad_init),
-    (DTypeError, "scan: argument 'init' has dtype float64, which TensorRT does not have; convert it first (e.g. "
-                 ".astype(np.float32))",
+    (DTypeError, "scan: argument 'init' has dtype float64, which TensorRT does not have; convert it first "
+                 "(e.g. .astype(np.float32))",
      lambda: td.scan(lambda c, _: (c, c), np.zeros(2), length=3, network=td.Network())),
     (RegionError, "while_loop: cond_fun must return a 0-D bool Tensor; it returned bool[3]", while_loop_bool),
     (RegionError, "while_loop: body_fun's result must have the dtypes and shapes of init_val; they differ "

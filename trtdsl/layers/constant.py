@@ -107,8 +107,8 @@ def constant_argument(network: Network, fn: str, arg: str, value: Any) -> Tensor
         raise bad_argument(fn, arg, value, "a Tensor, a number or an array")
     if isinstance(value, (np.ndarray, np.generic)) and not isinstance(value, float) \
             and dtypes.of_array(array) is None:
-        raise DTypeError(f"{fn}: argument '{arg}' has dtype {array.dtype}, which TensorRT does not have; convert "
-                         "it first (e.g. .astype(np.float32))")
+        raise DTypeError(f"{fn}: argument '{arg}' has dtype {array.dtype}, which TensorRT does not have; "
+                         "convert it first (e.g. .astype(np.float32))")
     return constant(network, value)
 
 
