@@ -168,12 +168,11 @@ def test_draw_dot(model, tmp_path):
 
 
 def test_errors_are_reported_not_raised(model, tmp_path, capsys):
-    np.save(tmp_path / "bad.npy", np.ones((1, 3)))
+    np.save(tmp_path / "bad.npy", np.ones((1, 4), np.float32))
     assert main(["run", str(model), "--input", f"x={tmp_path / 'bad.npy'}"]) == 1
     # no line of the user's made the error, so it names the network's file
     assert capsys.readouterr().err == (
-        f"trtdsl run: error: {model}: run: input 'x' has dtype float64; expected float32 (td.float32). "
-        "Convert it with .astype('float32')\n"
+        f"trtdsl run: error: {model}: run: input 'x' has shape (1, 4); dim 1 must be 3 (f32[batch,3])\n"
     )
 
 
@@ -243,10 +242,20 @@ def test_invalid_networks(tmp_path):
             "cannot write '{tmp}/new/outputs.npz': folder '{tmp}/new' does not exist",
         ),
         (["run", "{model}", "--save", ""], "--save is empty; give a file (FILE.npz) or a folder"),
+        (["run", "{model}", "--dim", "bat=3"], "--dim bat=... names no dim of network 'cli'; its named dims are "
+                                               "batch"),
+        (["build", "{model}", "-o", "{tmp}/m.plan", "--dim", "bat=1,2,3"],
+         "--dim bat=... names no dim of network 'cli'; its named dims are batch"),
+        (
+            ["run", "{model}", "--input", "x={tmp}/x64.npy"],
+            "--input x={tmp}/x64.npy holds float64 values but input x is f32[batch,3]; save the array as "
+            "float32 (np.save(path, a.astype('float32')))",
+        ),
     ],
 )
 def test_command_line_errors_say_what_to_type(model, tmp_path, capsys, argv, message):
     np.savez(tmp_path / "inputs.npz", x=np.zeros((2, 3), np.float32))
+    np.save(tmp_path / "x64.npy", np.zeros((2, 3)))
     args = [a.format(model=model, tmp=tmp_path) for a in argv]
     assert main(args) == 1
     err = capsys.readouterr().err
@@ -326,7 +335,7 @@ def test_errors_name_the_users_file_not_the_installed_script(model, tmp_path):
     """Run as the installed ``trtdsl`` script runs it: a launcher file outside trtdsl calling main()."""
     launcher = tmp_path / "trtdsl"
     launcher.write_text("import sys\nfrom trtdsl.cli import main\nsys.exit(main())\n")
-    np.save(tmp_path / "bad.npy", np.ones((1, 3)))
+    np.save(tmp_path / "bad.npy", np.ones((1, 4), np.float32))
     bad_model = tmp_path / "bad_model.py"
     bad_model.write_text('import trtdsl as td\nnet = td.Network("b")\nx = net.input("x", td.float32, (2,))\n'
                          'net.output("y", td.leaky_relu(x, alpha=float("nan")))\n')
@@ -339,10 +348,23 @@ def test_errors_name_the_users_file_not_the_installed_script(model, tmp_path):
         return done.stderr
 
     assert stderr("run", str(model), "--input", f"x={tmp_path / 'bad.npy'}") == (
-        f"trtdsl run: error: {model}: run: input 'x' has dtype float64; expected float32 (td.float32). "
-        "Convert it with .astype('float32')\n"
+        f"trtdsl run: error: {model}: run: input 'x' has shape (1, 4); dim 1 must be 3 (f32[batch,3])\n"
     )
     assert stderr("inspect", str(bad_model)) == (
         f"trtdsl inspect: error: {bad_model}:4: leaky_relu: argument 'alpha' is nan; expected a finite "
         "float\n"
     )
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    """trtdsl inspect model.py | head -c 1, on more text than a pipe holds: no "Broken pipe" error printed,
+    a failing status."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "long.py"
+    path.write_text(MODEL.replace('net.output("y", td.relu(x) * 2.0)',
+                                  'for _ in range(3000):\n        x = td.relu(x)\n    net.output("y", x)'))
+    done = subprocess.run(f"set -o pipefail; {sys.executable} -m trtdsl inspect {path} | head -c 1", shell=True,
+                          text=True, capture_output=True, executable="/bin/bash")
+    assert (done.returncode, done.stdout, done.stderr) == (1, "n", "")

@@ -158,8 +158,8 @@ def _parse_pairs(items: Sequence[str], what: str, form: str) -> dict[str, str]:
     return pairs
 
 
-def _parse_sizes(items: Sequence[str], what: str, count: int) -> dict[str, tuple[int, ...]]:
-    """``NAME=INT[,INT,...]`` items as {name: ``count`` ints >= 0}."""
+def _parse_sizes(items: Sequence[str], what: str, count: int, network: Network) -> dict[str, tuple[int, ...]]:
+    """``NAME=INT[,INT,...]`` items as {name: ``count`` ints >= 0}, each name a named dim of ``network``."""
     form = "NAME=SIZE" if count == 1 else "NAME=MIN,OPT,MAX"
     parsed = {}
     for key, text in _parse_pairs(items, what, form).items():
@@ -172,6 +172,11 @@ def _parse_sizes(items: Sequence[str], what: str, count: int) -> dict[str, tuple
         if any(v > MAX_DIM for v in values):
             raise InputError(f"trtdsl: {what} {key}={text}: a dim is at most {MAX_DIM}")
         parsed[key] = values
+    names = network.dim_names()
+    unknown = [key for key in parsed if key not in names]
+    if unknown:
+        raise InputError(f"trtdsl: {what} {unknown[0]}=... names no dim of network {network.name!r}; its named "
+                         f"dims are {', '.join(names) or 'none'}")
     return parsed
 
 
@@ -243,12 +248,16 @@ def _feeds(args: argparse.Namespace, network: Network) -> dict[str, np.ndarray]:
     given with ``--input`` read from their files; the line saying which is which is printed."""
     from trtdsl.testing import random_inputs
 
-    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1).items()}
+    sizes = {name: values[0] for name, values in _parse_sizes(args.dim, "--dim", 1, network).items()}
     feeds = random_inputs(network, dims=sizes, seed=args.seed)
     given = _parse_pairs(args.input, "--input", "NAME=FILE.npy")
     for key, path in given.items():
         feeds[key] = _load_array(key, path)
         tensor = network.inputs.get(key)
+        if tensor is not None and feeds[key].dtype.newbyteorder("=") != tensor.dtype.numpy:
+            raise InputError(f"trtdsl: --input {key}={path} holds {feeds[key].dtype} values but input {key} is "
+                             f"{tensor.type}; save the array as {tensor.dtype.numpy} (np.save(path, "
+                             f"a.astype({tensor.dtype.numpy.name!r})))")
         for axis, d in enumerate(tensor.shape if tensor is not None else ()):
             size = sizes.get(str(d)) if isinstance(d, Dim) and d.is_symbol else None
             if size is not None and axis < feeds[key].ndim and feeds[key].shape[axis] != size:
@@ -371,7 +380,7 @@ def _compare(network: Network, feeds: dict[str, np.ndarray], backends: tuple[str
 def _cmd_build(args: argparse.Namespace) -> None:
     writable(args.output, fn="trtdsl")
     network = load_network(args.network)
-    ranges = _parse_sizes(args.dim, "--dim", 3)
+    ranges = _parse_sizes(args.dim, "--dim", 3, network)
     dims = sorted({str(d) for t in network.inputs.values() for d in t.shape if not isinstance(d, int)})
     if dims and not ranges and not network.profiles:
         example = " ".join(f"--dim {d}=MIN,OPT,MAX" for d in dims)
@@ -556,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:
         args.fn(args)
+    except BrokenPipeError:  # the reader stopped (trtdsl inspect model.py | head): said by the status alone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails no more
+        return 1
     except (DSLError, OSError) as exc:  # OSError: an output file that cannot be written
         print(f"trtdsl {args.command}: error: {_error_text(exc, args.network)}", file=sys.stderr)
         return 1
