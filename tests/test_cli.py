@@ -242,8 +242,8 @@ def test_invalid_networks(tmp_path):
             "cannot write '{tmp}/new/outputs.npz': folder '{tmp}/new' does not exist",
         ),
         (["run", "{model}", "--save", ""], "--save is empty; give a file (FILE.npz) or a folder"),
-        (["run", "{model}", "--dim", "bat=3"], "--dim bat=... names no dim of network 'cli'; its named dims are "
-                                               "batch"),
+        (["run", "{model}", "--dim", "bat=3"],
+         "--dim bat=... names no dim of network 'cli'; its named dims are batch"),
         (["build", "{model}", "-o", "{tmp}/m.plan", "--dim", "bat=1,2,3"],
          "--dim bat=... names no dim of network 'cli'; its named dims are batch"),
         (
@@ -365,6 +365,6 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
     path = tmp_path / "long.py"
     path.write_text(MODEL.replace('net.output("y", td.relu(x) * 2.0)',
                                   'for _ in range(3000):\n        x = td.relu(x)\n    net.output("y", x)'))
-    done = subprocess.run(f"set -o pipefail; {sys.executable} -m trtdsl inspect {path} | head -c 1", shell=True,
-                          text=True, capture_output=True, executable="/bin/bash")
+    done = subprocess.run(f"set -o pipefail; {sys.executable} -m trtdsl inspect {path} | head -c 1",
+                          shell=True, text=True, capture_output=True, executable="/bin/bash")
     assert (done.returncode, done.stdout, done.stderr) == (1, "n", "")

@@ -175,8 +175,8 @@ def _parse_sizes(items: Sequence[str], what: str, count: int, network: Network) 
     names = network.dim_names()
     unknown = [key for key in parsed if key not in names]
     if unknown:
-        raise InputError(f"trtdsl: {what} {unknown[0]}=... names no dim of network {network.name!r}; its named "
-                         f"dims are {', '.join(names) or 'none'}")
+        raise InputError(f"trtdsl: {what} {unknown[0]}=... names no dim of network {network.name!r}; its "
+                         f"named dims are {', '.join(names) or 'none'}")
     return parsed
 
 
@@ -255,8 +255,8 @@ def _feeds(args: argparse.Namespace, network: Network) -> dict[str, np.ndarray]:
         feeds[key] = _load_array(key, path)
         tensor = network.inputs.get(key)
         if tensor is not None and feeds[key].dtype.newbyteorder("=") != tensor.dtype.numpy:
-            raise InputError(f"trtdsl: --input {key}={path} holds {feeds[key].dtype} values but input {key} is "
-                             f"{tensor.type}; save the array as {tensor.dtype.numpy} (np.save(path, "
+            raise InputError(f"trtdsl: --input {key}={path} holds {feeds[key].dtype} values but input {key} "
+                             f"is {tensor.type}; save the array as {tensor.dtype.numpy} (np.save(path, "
                              f"a.astype({tensor.dtype.numpy.name!r})))")
         for axis, d in enumerate(tensor.shape if tensor is not None else ()):
             size = sizes.get(str(d)) if isinstance(d, Dim) and d.is_symbol else None
