@@ -62,6 +62,10 @@ ROWS = [
     (DTypeError, "add: argument 'b' (3000000000, int64) cannot be used as int32: TensorRT networks are "
                  "strongly typed; convert it first (e.g. .astype) or cast the tensor with td.cast",
      call(lambda a: a + 3_000_000_000, (td.int32, (2,)))),
+    (DTypeError, "add: argument 'b' is 10000000000000000000000, which is no float32 value (NumPy gives it no "
+                 "number type); expected numbers", call(lambda a: a + 10**22, f32(2))),
+    (DTypeError, "equal: argument 'b' is None, which is no float32 value (NumPy gives it no number type); "
+                 "expected numbers", call(lambda a: a == None, f32(2))),  # noqa: E711
     (ArgumentError, "elementwise: argument 'op' is 'plus'; expected one of SUM, PROD, MAX, MIN, SUB, DIV, "
                     "POW, FLOOR_DIV, AND, OR, XOR, EQUAL, GREATER, LESS",
      call(lambda a: td.elementwise(a, a, "plus"), f32(2))),
