@@ -104,6 +104,13 @@ def test_conv2d_same_padding_puts_the_odd_pixel_after():
     close(run(conv, x), conv2d(padded, p["weight"], None, (1, 1), (0, 0), (1, 1), 1))
 
 
+def test_conv2d_padding_names_every_form_it_takes():
+    with pytest.raises(td.ArgumentError) as info:
+        nn.Conv2d(4, 8, 3, padding="full")
+    assert info.value.message == ("Conv2d: argument 'padding' is 'full'; expected an int >= 0, a pair of them, "
+                                  "'valid' or 'same'")
+
+
 def conv_transpose2d(x, w, b, stride, pad, output_padding, dilation, groups):
     n, c, h, wd = x.shape
     _, kg, r, s = w.shape

@@ -188,6 +188,8 @@ class Conv2d(_ConvNd):
                 raise bad_argument(fn, "padding", padding, "an int or a pair with stride > 1 (PyTorch's rule "
                                                            "for 'same')")
             return padding
+        if isinstance(padding, str):
+            raise bad_argument(fn, "padding", padding, "an int >= 0, a pair of them, 'valid' or 'same'")
         return super()._padding(fn, padding)
 
     def forward(self, x: Tensor) -> Tensor:
