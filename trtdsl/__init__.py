@@ -107,7 +107,7 @@ from trtdsl.layers.unary import (
 # -- end of the layer families' imports
 
 
-def from_onnx(model: object, *, name: str | None = None, freeze: object = None,
+def from_onnx(model: object, *, name: str | None = None, freeze: object = None, dims: object = None,
               check: builtins.bool = True) -> Network:
     """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
     ``.onnx`` file, or its bytes); see :mod:`trtdsl.backends.onnx.reader` (needs the ``onnx`` package).
@@ -121,7 +121,7 @@ def from_onnx(model: object, *, name: str | None = None, freeze: object = None,
     """
     from trtdsl.backends.onnx.reader import from_onnx as read
 
-    return read(model, name=name, freeze=freeze, check=check)  # type: ignore[arg-type]
+    return read(model, name=name, freeze=freeze, dims=dims, check=check)  # type: ignore[arg-type]
 
 
 bool = bool_  # noqa: A001  (td.bool, like np.bool)

@@ -181,6 +181,16 @@ class ShapeError(DSLError, ValueError):
     """Shapes or ranks that do not fit the op."""
 
 
+class UnequalDimsError(ShapeError):
+    """Dims a layer needs equal (broadcast, contracted or concatenated) where two are dynamic dims that are
+    not known to be equal (named apart); ``dims`` holds the two."""
+
+    def __init__(self, message: str, *, dims: tuple[Any, ...] = (), location: Location | None = None,
+                 context: str = "") -> None:
+        self.dims = dims
+        super().__init__(message, location=location, context=context)
+
+
 class DTypeError(DSLError, TypeError):
     """A data type the op does not accept, or inputs whose data types disagree."""
 

@@ -16,7 +16,8 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.dtypes import DType
 from trtdsl.errors import (
-    ArgumentError, DTypeError, ShapeError, Where, bad_argument, constant_hint, outward, shown,
+    ArgumentError, DTypeError, ShapeError, UnequalDimsError, Where, bad_argument, constant_hint, outward,
+    shown,
 )
 from trtdsl.ir.dims import DimLike
 from trtdsl.ir.functions import tensor_function
@@ -279,9 +280,9 @@ def broadcast_dim(label: str, a: DimLike, b: DimLike, shapes: Sequence[TensorTyp
         return b
     if same_dim(a, b):
         return a
-    raise ShapeError(
+    raise UnequalDimsError(
         f"{label}: shapes {' and '.join(t.shape_text for t in shapes)} do not broadcast: dims {a} and {b} "
-        "may differ; give inputs that must agree the same dim name"
+        "may differ; give inputs that must agree the same dim name", dims=(a, b)
     )
 
 

@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, UnequalDimsError, bad_argument
 from trtdsl.ir.dims import DimLike, combine
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -101,9 +101,9 @@ def _same_dim(label: str, k: int, i: int, a: DimLike, b: DimLike, types: Sequenc
         return a if isinstance(a, int) else b
     if same_dim(a, b):
         return a
-    raise ShapeError(
+    raise UnequalDimsError(
         f"{label}: dim {k} is {a} in inputs[0] but {b} in inputs[{i}], which may differ; only the concatenation "
-        "axis may differ (give dims that must agree the same dim name)"
+        "axis may differ (give dims that must agree the same dim name)", dims=(a, b)
     )
 
 

@@ -49,7 +49,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import ArgumentError, DSLError, DTypeError, ShapeError, bad_argument
+from trtdsl.errors import ArgumentError, DSLError, DTypeError, ShapeError, UnequalDimsError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
@@ -178,11 +178,13 @@ def _output_type(fn: str, subs: Subscripts, types: Sequence[TensorType]) -> Tens
                 continue
             if isinstance(seen, int) and isinstance(d, Dim):
                 continue
-            why = ("may differ; give operands that must agree the same dim name" if isinstance(d, Dim) else
-                   "differ; TensorRT's Einsum needs equal dims for one letter (it does not broadcast: use "
-                   "td.broadcast_to)")
-            raise ShapeError(f"{fn}: letter {c!r} is {seen} in operands[{j}] (shape {types[j].shape_text}) "
-                             f"and {d} in operands[{i}] (shape {ty.shape_text}); the dims {why}")
+            where = (f"{fn}: letter {c!r} is {seen} in operands[{j}] (shape {types[j].shape_text}) and {d} "
+                     f"in operands[{i}] (shape {ty.shape_text}); the dims")
+            if isinstance(d, Dim):
+                raise UnequalDimsError(f"{where} may differ; give operands that must agree the same dim name",
+                                       dims=(seen, d))
+            raise ShapeError(f"{where} differ; TensorRT's Einsum needs equal dims for one letter (it does "
+                             "not broadcast: use td.broadcast_to)")
     return TensorType(types[0].dtype, tuple(dims[c][0] for c in subs.output))
 
 

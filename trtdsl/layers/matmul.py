@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 
 from trtdsl import dtypes
-from trtdsl.errors import DTypeError, ShapeError, bad_argument
+from trtdsl.errors import DTypeError, ShapeError, UnequalDimsError, bad_argument
 from trtdsl.ir.dims import Dim, DimLike
 from trtdsl.ir.functions import ir_function
 from trtdsl.ir.op import Inputs, Op, ir
@@ -111,11 +111,12 @@ class MatrixMultiply(Op):
                              f"{len(batch_b)} batch dims; TensorRT requires the same number (td.matmul adds "
                              "leading 1s for you)")
         if isinstance(k_a, Dim) == isinstance(k_b, Dim) and not same_dim(k_a, k_b):
-            why = "differ"
             if isinstance(k_a, Dim):
-                why = "may differ; give inputs that must agree the same dim name"
+                raise UnequalDimsError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} "
+                                       f"(of {b.shape_text}) may differ; give inputs that must agree the same "
+                                       "dim name", dims=(k_a, k_b))
             raise ShapeError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} (of "
-                             f"{b.shape_text}) {why}")
+                             f"{b.shape_text}) differ")
         batch = tuple(broadcast_dim(label, x, y, (a, b)) for x, y in zip(batch_a, batch_b))
         kept = tuple(d for d in (m, n) if d is not None)
         return (TensorType(a.dtype, batch + kept),)

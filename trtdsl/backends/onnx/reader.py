@@ -46,7 +46,10 @@ import numpy as np
 
 from trtdsl._progress import counted
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
-from trtdsl.errors import ArgumentError, BackendError, DSLError, Location, bad_argument, check_name, shown
+from trtdsl.errors import (
+    ArgumentError, BackendError, DSLError, Location, UnequalDimsError, bad_argument, check_name, shown,
+)
+from trtdsl.ir.dims import MAX_DIM, Dim
 from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.ir.tensor import Tensor
@@ -126,12 +129,17 @@ def node_name(node: onnx.NodeProto) -> str:
 
 
 def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] | None = None,
-              check: bool = True) -> Network:
+              dims: Mapping[str, str | int] | None = None, check: bool = True) -> Network:
     """The network that TensorRT's ONNX parser builds for ``model`` (an ``onnx.ModelProto``, a path to a
     ``.onnx`` file, or its bytes). ``freeze`` gives values for some graph inputs, which become constants
-    (as when a model is exported with them fixed); ``check=False`` skips ``onnx.checker``. A graph input
-    that a shape is computed from (a Reshape's target, a Slice's bounds) is a shape-tensor input, as
-    TensorRT's builder makes it one: the graph is read again with it declared so."""
+    (as when a model is exported with them fixed). ``dims`` renames the dynamic dims of the graph inputs
+    (their ``dim_param``, or ``INPUT_dI`` for a dim without one) or fixes their sizes: exporters name the
+    dims of each input apart (``torch.onnx.export``'s ``dynamic_axes`` gives ``x_dynamic_axes_1`` and
+    ``y_dynamic_axes_1``), and trtdsl refuses to add or concatenate values whose dims only may agree, so
+    ``dims={"y_dynamic_axes_1": "x_dynamic_axes_1"}`` says they are one dim, ``dims={"x_d0": 1}`` that it
+    is 1. ``check=False`` skips ``onnx.checker``. A graph input that a shape is computed from (a Reshape's
+    target, a Slice's bounds) is a shape-tensor input, as TensorRT's builder makes it one: the graph is
+    read again with it declared so."""
     import onnx
 
     if not isinstance(check, (bool, np.bool_)):
@@ -153,11 +161,13 @@ def from_onnx(model: Any, *, name: str | None = None, freeze: Mapping[str, Any] 
     if unknown:
         raise bad_argument("from_onnx", "freeze", unknown,
                            f"names of graph inputs ({sorted(i.name for i in graph.input)})")
+    renamed = _check_dims(dims, [v for v in graph.input if v.name not in known_inputs])
     shape_inputs: set[str] = set()
     while True:  # TensorRT makes an input a shape-tensor input where a shape is computed from it
         network = Network(name if name is not None else _network_name(graph.name))
         reader = _GraphReader(network, label, opsets, folder, None, LayerNames(network))
         reader.output_names = {v.name for v in graph.output}
+        reader.dims = renamed
         for value in graph.input:
             if value.name in known_inputs:
                 continue
@@ -202,6 +212,40 @@ def _check_freeze(freeze: Any) -> dict[str, np.ndarray]:
         if result[k].dtype == object:
             raise bad_argument("from_onnx", f"freeze[{k!r}]", v, "an array of numbers")
     return result
+
+
+def _check_dims(dims: Any, inputs: Sequence[onnx.ValueInfoProto]) -> dict[str, str | int]:
+    """``from_onnx``'s ``dims``: names of the inputs' dynamic dims, each to a dim name or a size."""
+    if dims is None:
+        return {}
+    names = sorted({d for value in inputs for d in _dim_names(value) if isinstance(d, str)})
+    if not isinstance(dims, Mapping) or not all(isinstance(k, str) for k in dims):
+        raise bad_argument("from_onnx", "dims", dims, f"a mapping of dim names ({', '.join(names)}) to dim "
+                                                      "names or sizes")
+    for key, value in dims.items():
+        if key not in names:
+            raise bad_argument("from_onnx", "dims", key, f"names of the graph inputs' dynamic dims "
+                                                         f"({', '.join(names) or 'none'})")
+        named = isinstance(value, str) and value.isidentifier()
+        sized = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and 0 <= value <= MAX_DIM
+        if not (named or sized):
+            raise bad_argument("from_onnx", f"dims[{key!r}]", value,
+                               f"a dim name (an identifier) or a size in [0, {MAX_DIM}]")
+    return {k: v if isinstance(v, str) else int(v) for k, v in dims.items()}
+
+
+def _dim_names(value: onnx.ValueInfoProto) -> list[str | int]:
+    """Each dim of the graph input ``value``: its size, or its name (its ``dim_param``, else
+    ``INPUT_dI``)."""
+    found: list[str | int] = []
+    for i, d in enumerate(value.type.tensor_type.shape.dim):
+        if d.HasField("dim_value"):
+            found.append(int(d.dim_value))
+        elif d.HasField("dim_param") and d.dim_param.isidentifier():
+            found.append(d.dim_param)
+        else:
+            found.append(f"{_identifier(value.name)}_d{i}")
+    return found
 
 
 def _load(model: Any) -> tuple[onnx.ModelProto, str, str | None]:
@@ -251,6 +295,7 @@ class _GraphReader:
         self.values: dict[str, Tensor] = {}
         self.initializers: dict[str, Any] = {}
         self.output_names: set[str] = set()  # named by net.output, which renames a layer's tensor
+        self.dims: Mapping[str, str | int] = {}  # from_onnx's renaming of the graph inputs' dims
 
     def value(self, name: str) -> Tensor:
         reader: _GraphReader | None = self
@@ -326,6 +371,17 @@ class _GraphReader:
                                f"an array of the input's shape {tuple(shape)}")
         self.values[value.name] = self._named_constant(_as_dtype(array, dtype), dtype, value.name, True)
 
+    def _unequal_dims(self, ctx: ImportContext, error: UnequalDimsError) -> BackendError:
+        """``error`` as the node's, saying how ``from_onnx``'s ``dims`` makes the two dims one where both
+        are graph inputs' dims (exporters name each input's dims apart)."""
+        wrapped = ctx.wrap(error)
+        declared = {str(d) for t in self.network.inputs.values() for d in t.shape if isinstance(d, Dim)}
+        names = [str(d) for d in error.dims]
+        if len(names) != 2 or not set(names) <= declared:
+            return wrapped
+        return BackendError(f"{wrapped.message}; where they are one dim, from_onnx(..., "
+                            f"dims={{{names[1]!r}: {names[0]!r}}}) says so", location=wrapped.location)
+
     def _type_of(self, value: onnx.ValueInfoProto, what: str) -> tuple[Any, list[Any]]:
         ty = value.type
         if not ty.HasField("tensor_type"):
@@ -335,15 +391,7 @@ class _GraphReader:
         if not ty.tensor_type.HasField("shape"):
             raise BackendError(f"from_onnx: {self.label}: {what} {value.name!r} has no shape; TensorRT needs "
                                "each input's rank")
-        shape: list[Any] = []
-        for i, d in enumerate(ty.tensor_type.shape.dim):
-            if d.HasField("dim_value"):
-                shape.append(int(d.dim_value))
-            elif d.HasField("dim_param") and d.dim_param.isidentifier():
-                shape.append(d.dim_param)
-            else:
-                shape.append(f"{_identifier(value.name)}_d{i}")
-        return dtype, shape
+        return dtype, [self.dims.get(d, d) if isinstance(d, str) else d for d in _dim_names(value)]
 
     def read_nodes(self, nodes: Sequence[onnx.NodeProto], *, progress: str | None = None) -> None:
         """Read ``nodes`` in order; with ``progress`` (the top-level graph), counting them on a terminal
@@ -379,6 +427,8 @@ class _GraphReader:
                 if e.message.startswith(self.label) or e.message.startswith("from_onnx"):
                     raise
                 raise ctx.wrap(e) from None
+            except UnequalDimsError as e:
+                raise self._unequal_dims(ctx, e) from None
             except DSLError as e:
                 raise ctx.wrap(e) from None
             unread = ctx.unread()
