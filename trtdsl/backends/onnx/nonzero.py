@@ -4,11 +4,15 @@ to none, as onnxruntime gives a scalar one row (``[1, count]``, NumPy's old read
 
 from __future__ import annotations
 
+import numpy as np
+
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.elementwise import not_equal
 from trtdsl.layers.nonzero import NonZero, nonzero
 
 @exports(NonZero)
@@ -23,5 +27,15 @@ def _nonzero(ctx: NodeContext, op: NonZero) -> str:
 
 @imports("NonZero", since=9)
 def _import_nonzero(ctx: ImportContext) -> Tensor:
-    """One NonZero layer with int64 indices."""
-    return nonzero(ctx.input(0), dtypes.int64)
+    """One NonZero layer with int64 indices. onnx-tensorrt's NonZero importer also takes int64, int8 and
+    bfloat16 inputs, which the layer here does not: those are first made an input it takes with the same
+    zeros, ``x != 0`` (bool) for int64, an exact Cast to int32 for int8 and to float32 for bfloat16
+    (NaN stays non-zero, -0.0 zero)."""
+    x = ctx.input(0)
+    if x.dtype is dtypes.int64:
+        x = not_equal(x, ctx.constant(np.zeros((), np.int64)))
+    elif x.dtype is dtypes.int8:
+        x = cast(x, dtypes.int32)
+    elif x.dtype is dtypes.bfloat16:
+        x = cast(x, dtypes.float32)
+    return nonzero(x, dtypes.int64)

@@ -136,6 +136,21 @@ def _import_resize(ctx: ImportContext) -> Tensor:
     return resize(x, scaled_shape(ctx, x, full_scales), **options)
 
 
+@imports("Resize", since=10, until=10)
+def _import_resize_10(ctx: ImportContext) -> Tensor:
+    """Opset 10's Resize (input 1 the scales, ``mode`` nearest or linear): one Resize layer with
+    ASYMMETRIC coordinates, the FORMULA selector and FLOOR nearest rounding, as onnx-tensorrt's Resize
+    importer builds it below opset 11 (its only mode there); the scales as for Upsample."""
+    x = ctx.input(0)
+    mode = ctx.attr("mode", "nearest")
+    ctx.one_of("mode", mode, ("nearest", "linear"))
+    scales = [float(s) for s in ctx.static(1, "scales").reshape(-1)]
+    ctx.check(len(scales) == len(x.shape), f"scales has {len(scales)} values for rank {len(x.shape)}")
+    return resize(x, scaled_shape(ctx, x, scales), mode=_IMPORT_MODES[mode],
+                  coordinate_transformation=_T.ASYMMETRIC, selector=ResizeSelector.FORMULA,
+                  nearest_rounding=ResizeRoundMode.FLOOR)
+
+
 def scaled_shape(ctx: ImportContext, x: Tensor, scales: Sequence[float]) -> tuple[DimLike, ...]:
     """``floor(x.shape * scales)``, refused where a product is not a whole number: of a static dim, or of a
     dynamic dim by a whole scale (``d * 2`` for every ``d``). Elsewhere TensorRT maps coordinates with the

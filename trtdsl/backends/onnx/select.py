@@ -11,9 +11,12 @@ from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.tensor import Tensor
+from trtdsl.layers.cast import cast
+from trtdsl.layers.fill import arange
 from trtdsl.layers.reduce import prod
 from trtdsl.layers.select import Select, where
 from trtdsl.layers.shape import Shape, shape_of
+from trtdsl.layers.shuffle import reshape
 from trtdsl.layers.slice import slice as slice_layer
 
 @exports(Select)
@@ -60,17 +63,34 @@ def _import_size(ctx: ImportContext) -> Tensor:
 @imports("Trilu", since=14)
 def _import_trilu(ctx: ImportContext) -> Tensor:
     """A Select layer keeping the upper (``j - i >= k``) or lower (``j - i <= k``) triangle of the last two
-    dims, with a constant mask (the two dims must be static)."""
+    dims, zeros elsewhere, as onnx-tensorrt ``DEFINE_BUILTIN_OP_IMPORTER(Trilu)`` builds it (a comparison
+    of row and column iotas, ``k`` subtracted from the columns, then a Select): a constant mask where the
+    two dims and ``k`` are known when the network is built; else the positions are Fill layers
+    (``td.arange``) of the dims read when the network runs (``torch.tril(torch.ones(L, L))``) and ``k``
+    the run-time value of input 1. ``upper`` defaults to 1, as ONNX defines it."""
     x = ctx.input(0)
     ctx.check(len(x.shape) >= 2, f"the input has rank {len(x.shape)}; expected at least 2")
     rows, cols = x.shape[-2], x.shape[-1]
-    if not (isinstance(rows, int) and isinstance(cols, int)):
-        raise ctx.refuse(f"the last two dims ({rows}, {cols}) must be static")
-    given = ctx.optional_static(1, "k")
-    k = 0 if given is None else int(given.reshape(-1)[0])
-    offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
-    mask = offset >= k if ctx.attr("upper", 1) else offset <= k
-    return where(ctx.constant(mask), x, ctx.constant(np.zeros((), x.dtype.numpy), x.dtype))
+    upper = bool(ctx.attr("upper", 1))
+    known, given = ctx.peek(1), ctx.optional(1)
+    k: int | Tensor = 0 if given is None else int(known.reshape(-1)[0]) if known is not None else given
+    if isinstance(k, Tensor):
+        ctx.check(k.shape in ((), (1,)), f"k has shape {k.type.shape_text}; expected one value")
+        k = reshape(cast(k, dtypes.int64), ())
+    positions: np.ndarray | Tensor  # j - i
+    if isinstance(rows, int) and isinstance(cols, int):
+        positions = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+    else:  # from the dims read when the network runs
+        positions = arange(cols, dtype=dtypes.int64, like=x)[None, :] - \
+            arange(rows, dtype=dtypes.int64, like=x)[:, None]
+    if isinstance(positions, np.ndarray) and isinstance(k, int):
+        mask: Tensor = ctx.constant(positions >= k if upper else positions <= k)
+    else:
+        if isinstance(positions, np.ndarray):
+            positions = ctx.constant(positions.astype(np.int64))
+        bound = ctx.constant(np.asarray(k, np.int64)) if isinstance(k, int) else k
+        mask = positions >= bound if upper else positions <= bound
+    return where(mask, x, ctx.constant(np.zeros((), x.dtype.numpy), x.dtype))
 
 
 @imports("EyeLike", since=9)

@@ -49,9 +49,23 @@ def _import_hardmax(ctx: ImportContext) -> Tensor:
     indices (the axis must be static)."""
     x = ctx.input(0)
     axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
+    return _hardmax(ctx, x, axis, "the axis")
+
+
+@imports("Hardmax", since=1, until=12)
+def _import_hardmax_2d(ctx: ImportContext) -> Tensor:
+    """Before opset 13 the input is read as 2-D at ``axis`` (default 1), ``(prod(shape[:axis]),
+    prod(shape[axis:]))``, and the maximum found along its second dim, as onnx-tensorrt's Hardmax importer
+    builds it below opset 13: a Shuffle to 2-D, the opset-13 layers on axis 1, a Shuffle back. The
+    flattened length must be static."""
+    x = ctx.input(0)
+    return reshape(_hardmax(ctx, flattened_2d(ctx, x), 1, "each row of the 2-D view"), x.shape)
+
+
+def _hardmax(ctx: ImportContext, x: Tensor, axis: int, what: str) -> Tensor:
     depth = x.shape[axis]
     if not isinstance(depth, int):
-        raise ctx.refuse(f"the axis has the dynamic length {depth}; OneHot needs a static depth")
+        raise ctx.refuse(f"{what} has the dynamic length {depth}; OneHot needs a static depth")
     _, indices = topk(x, 1, axis)
     values = ctx.constant(np.array([0, 1], x.dtype.numpy), x.dtype)
     return one_hot(squeeze(indices, axis), depth, values, axis)
