@@ -21,7 +21,7 @@ from trtdsl.ir.dims import Dim, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
-from trtdsl.layers.elementwise import elementwise, maximum
+from trtdsl.layers.elementwise import ElementWise, ElementWiseOperation, elementwise, maximum
 from trtdsl.layers.fill import Fill, FillOperation, arange, broadcast_to, fill, full
 from trtdsl.layers.shape import shape_of
 from trtdsl.layers.shuffle import reshape
@@ -110,15 +110,24 @@ def _import_constant_of_shape(ctx: ImportContext) -> Tensor:
 
 @imports("Range", since=11)
 def _import_range(ctx: ImportContext) -> Tensor:
-    """A Fill layer in LINSPACE mode with ``ceil((limit - start) / delta)`` elements; where the three are
-    build-time constants, the constant it computes (TensorRT folds it when it builds)."""
+    """A Fill layer in LINSPACE mode of ``max(0 - floor_div(start - limit, delta), 0)`` elements, the length
+    onnx-tensorrt's Range importer computes (a shape tensor of the Fill layer, whose alpha and beta are the
+    start and delta tensors); where the three are build-time constants, the constant it computes, with
+    the same arithmetic (TensorRT folds it when it builds). For integers that is ONNX's
+    ``ceil((limit - start) / delta)``; for floats the difference and the quotient are rounded to float32
+    before the floor, which can give one element fewer or more than onnxruntime's float64 arithmetic
+    (Range(0, 0.3, 0.1) has 3 elements here and with TensorRT's parser, 4 on onnxruntime). DOUBLE values
+    are read as float32, as the parser reads them."""
     start, limit, delta = ctx.input(0), ctx.input(1), ctx.input(2)
     values = [ctx.peek(i) for i in range(3)]
     if all(v is not None for v in values):
-        first, stop, step = (np.asarray(v).reshape(()) for v in values)
-        ctx.check(step != 0, "delta must not be 0")
-        count = max(int(np.ceil((float(stop) - float(first)) / float(step))), 0)
         dtype = start.dtype.numpy
+        first, stop, step = (np.asarray(v).astype(dtype).reshape(()) for v in values)
+        ctx.check(step != 0, "delta must not be 0")
+        with np.errstate(all="ignore"):  # an overflowing or NaN bound: the count check below says so
+            (folded,) = ElementWise(ElementWiseOperation.FLOOR_DIV).reference(first - stop, step)
+        ctx.check(bool(np.isfinite(folded)), f"the length of Range({first}, {stop}, {step}) is not finite")
+        count = max(-int(folded), 0)
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
     if not start.dtype.is_float and values[2] is not None:
         # ``torch.arange(x.size(0))``: a positive delta and a start at most 0 known when the network is built,
@@ -134,10 +143,11 @@ def _import_range(ctx: ImportContext) -> Tensor:
     # whose alpha and beta are then the start and delta tensors
     ctx.check(start.dtype in (dtypes.float32, dtypes.int32, dtypes.int64), f"start has dtype "
               f"{start.dtype.name}; TensorRT's parser reads int32, int64 and float32 for Range")
-    zero = ctx.constant(np.zeros(1, np.int64))
-    quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
-    length = maximum(zero - quotient, zero)
-    return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), start.dtype)
+    with ctx.sync_warnings("the length of its output"):
+        zero = ctx.constant(np.zeros(1, np.int64))
+        quotient = cast(reshape(elementwise(start - limit, delta, "floor_div"), (1,)), dtypes.int64)
+        length = maximum(zero - quotient, zero)
+        return fill(length, "linspace", reshape(start, ()), reshape(delta, (1,)), start.dtype)
 
 
 def _bound(t: Tensor, value: np.ndarray | None) -> Any:

@@ -47,9 +47,8 @@ def _int64(ctx: NodeContext, idx: str) -> str:
     )
 
 
-def _masked(ctx: NodeContext, values: str, valid: str) -> str:
-    """``values`` with 0 (false) where ``valid`` (broadcast to it) is false."""
-    dtype = ctx.output_type().dtype
+def _masked(ctx: NodeContext, values: str, valid: str, dtype: dtypes.DType) -> str:
+    """``values`` (of ``dtype``) with 0 (false) where ``valid`` (broadcast to it) is false."""
     if dtype.is_bool:
         return ctx.emit("And", [values, valid])
     return ctx.where(valid, values, ctx.const(0, dtype), dtype)
@@ -61,8 +60,8 @@ def _unsqueezed(ctx: NodeContext, valid: str, before: int, after: int, rank: int
     return ctx.emit("Unsqueeze", [valid, ctx.ints(axes)]) if axes else valid
 
 
-def _default(ctx: NodeContext, op: Gather) -> str:
-    data, axis = ctx.input(0), op.axis
+def _default(ctx: NodeContext, op: Gather, data: str, dtype: dtypes.DType) -> str:
+    axis = op.axis
     known, length_d = ctx.constant_input(1), ctx.input_type(0).shape[axis]
     if op.num_elementwise_dims == 0 and known is not None and isinstance(length_d, int) and known.size \
             and -length_d <= known.min() and known.max() < length_d:
@@ -76,7 +75,7 @@ def _default(ctx: NodeContext, op: Gather) -> str:
     post = ctx.input_type(0).rank - axis - 1
     if op.num_elementwise_dims == 0:
         values = ctx.emit("Gather", [data, safe], axis=axis)
-        return _masked(ctx, values, _unsqueezed(ctx, valid, axis, post, rank_out))
+        return _masked(ctx, values, _unsqueezed(ctx, valid, axis, post, rank_out), dtype)
     # Batched: out[b, pre..., I..., post...] = data[b, pre..., safe[b, I...], post...]
     data_rank, idx_rank = ctx.input_type(0).rank, ctx.input_type(1).rank
     batch = ctx.emit("Max", [ctx.emit("Shape", [data], end=1), ctx.emit("Shape", [idx], end=1)])
@@ -107,21 +106,21 @@ def _default(ctx: NodeContext, op: Gather) -> str:
         post,
         rank_out,
     )
-    return _masked(ctx, values, mask)
+    return _masked(ctx, values, mask, dtype)
 
 
-def _element(ctx: NodeContext, op: Gather) -> str:
+def _element(ctx: NodeContext, op: Gather, data: str, dtype: dtypes.DType) -> str:
     idx, idx_type = _indices(ctx)
     length = ctx.cast(ctx.dim(0, op.axis), idx_type)
     safe, valid = _wrap(ctx, idx, length, idx_type)
-    return _masked(ctx, ctx.emit("GatherElements", [ctx.input(0), safe], axis=op.axis), valid)
+    return _masked(ctx, ctx.emit("GatherElements", [data, safe], axis=op.axis), valid, dtype)
 
 
-def _nd(ctx: NodeContext, op: Gather) -> str:
+def _nd(ctx: NodeContext, op: Gather, data: str, dtype: dtypes.DType) -> str:
     e = op.num_elementwise_dims
     idx, idx_type = _indices(ctx)
     k = static_dim(ctx.input_type(1).shape[-1])
-    data_shape = ctx.emit("Shape", [ctx.input(0)], start=e, end=e + k)
+    data_shape = ctx.emit("Shape", [data], start=e, end=e + k)
     safe, valid = _wrap(ctx, idx, ctx.cast(data_shape, idx_type), idx_type)
     # a coordinate tuple is valid when all its coordinates are
     all_valid = ctx.emit(
@@ -131,18 +130,19 @@ def _nd(ctx: NodeContext, op: Gather) -> str:
     safe = ctx.emit(
         "Where", [ctx.emit("Unsqueeze", [all_valid, ctx.ints([-1])]), safe, ctx.const(0, idx_type)]
     )
-    values = ctx.emit("GatherND", [ctx.input(0), _int64(ctx, safe)], batch_dims=e)
+    values = ctx.emit("GatherND", [data, _int64(ctx, safe)], batch_dims=e)
     rest = ctx.input_type(0).rank - e - k
-    return _masked(ctx, values, _unsqueezed(ctx, all_valid, 0, rest, ctx.output_type().rank))
+    return _masked(ctx, values, _unsqueezed(ctx, all_valid, 0, rest, ctx.output_type().rank), dtype)
+
+
+_MODES = {_G.DEFAULT: _default, _G.ELEMENT: _element, _G.ND: _nd}
 
 
 @exports(Gather)
 def _gather(ctx: NodeContext, op: Gather) -> str:
-    if op.mode is _G.ELEMENT:
-        return _element(ctx, op)
-    if op.mode is _G.ND:
-        return _nd(ctx, op)
-    return _default(ctx, op)
+    gathered = _MODES[op.mode]
+    # fp8 and int4 as float32: ONNX's Gather, GatherElements, GatherND and Where take neither
+    return ctx.moved(("Gather",), lambda data, dtype: gathered(ctx, op, data, dtype))
 
 
 # -- import ---------------------------------------------------------------------------------------------

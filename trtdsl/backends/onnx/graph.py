@@ -9,6 +9,11 @@ node's outputs; the exporter then gives those values the IR tensors' names.
 ``in_float``). Where one ONNX op's schema does not accept the dtype, or a layer becomes several ONNX
 ops, :meth:`NodeContext.in_float32` computes between Casts to float32 so the result is rounded once,
 as TensorRT's kernel does.
+
+Quantized data (fp8, int4): ONNX's Slice, Gather and Where take neither at any opset, and its Transpose,
+Squeeze and Unsqueeze take fp8 only from opset 21, so the layers that move such data write their ops on
+its values as float32, between a DequantizeLinear and a QuantizeLinear of scale 1
+(:meth:`NodeContext.moved`), which changes no value.
 """
 
 from __future__ import annotations
@@ -111,6 +116,12 @@ def accepts(op_type: str, opset: int, dtype: DType, input_index: int = 0) -> boo
             return wanted in constraint.allowed_type_strs
     return type_str == wanted
 
+
+# The quantized types that data-movement layers (Slice, Gather, Shuffle, Squeeze, Unsqueeze) take. ONNX's
+# Slice, Gather, GatherElements, GatherND, Where and Expand take none of them at any opset (Transpose,
+# Squeeze and Unsqueeze take fp8 from opset 21 only), so those layers move them as float32
+# (NodeContext.moved).
+QUANTIZED = (dtypes.float8_e4m3, dtypes.int4, dtypes.float4_e2m1)
 
 _DIM_OPS = {"+": "Add", "-": "Sub", "*": "Mul", "//": "Div", "%": "Mod"}  # dims are >= 0: Div floors
 
@@ -342,6 +353,35 @@ class NodeContext:
             return build(*names)
         wide = [self.cast(n, dtypes.float32) for n in names]
         return self.cast(build(*wide), dtype)
+
+    def widened(self, name: str, dtype: DType) -> str:
+        """Value ``name`` of quantized ``dtype`` (fp8, int4, fp4) as the float32 values it holds: a
+        DequantizeLinear with scale 1, which is exact (every value of these types is a float32)."""
+        return self.emit("DequantizeLinear", [name, self.const(1.0, dtypes.float32), self._zero(dtype)])
+
+    def narrowed(self, name: str, dtype: DType) -> str:
+        """float32 value ``name`` that holds values of quantized ``dtype`` (as :meth:`widened` makes them)
+        back in that type: a QuantizeLinear with scale 1, which gives each such value back exactly."""
+        extra = {"saturate": 1} if dtype is dtypes.float8_e4m3 else {}
+        one = self.const(1.0, dtypes.float32)
+        return self.emit("QuantizeLinear", [name, one, self._zero(dtype)], **extra)
+
+    def moved(self, op_types: Iterable[str], build: Callable[[str, DType], str]) -> str:
+        """``build(x, dtype)`` for a layer that moves the data of input 0 with the ONNX ops ``op_types``:
+        ``x`` the input as it is and ``dtype`` its dtype where those ops take it at this opset; else, for a
+        quantized dtype (:data:`QUANTIZED`), the input as float32 values (:meth:`widened`), and the result
+        quantized back (:meth:`narrowed`), which is exact; another dtype is an export error."""
+        x, dtype = self.input(0), self.input_type(0).dtype
+        refused = [t for t in op_types if not accepts(t, self.opset, dtype)]
+        if not refused:
+            return build(x, dtype)
+        if dtype not in QUANTIZED:
+            raise self.fail(f"has dtype {dtype.name}, which ONNX {refused[0]} (opset {self.opset}) does not "
+                            "take")
+        return self.narrowed(build(self.widened(x, dtype), dtypes.float32), dtype)
+
+    def _zero(self, dtype: DType) -> str:
+        return self.const(np.zeros((), np.float32), dtype)
 
     def compute(
         self,

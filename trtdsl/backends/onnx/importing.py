@@ -17,7 +17,9 @@ meaning silently. ``ctx.refuse(why)`` makes the error for a node the parser reje
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
+import contextlib
+import warnings
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, Union
 
 import attrs
 import numpy as np
@@ -25,7 +27,7 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import ONNX_TYPES, TensorProto
 from trtdsl.dtypes import DType
-from trtdsl.errors import BackendError, DSLError
+from trtdsl.errors import BackendError, DSLError, user_location
 from trtdsl.ir.network import Network
 from trtdsl.ir.tensor import Tensor
 from trtdsl.shapes.values import fold_constant
@@ -85,6 +87,26 @@ def supported_ops() -> list[str]:
     True
     """
     return sorted(f"{d}::{t}" if d else t for d, t in IMPORTERS)
+
+
+def unsupported(domain: str, op_type: str, opset: int) -> str:
+    """Why no entry reads ``op_type`` of ``domain`` at ``opset``: the opsets it is read at, or, for an op
+    read at none, the ops that are read.
+
+    >>> unsupported("", "Gelu", 17)
+    "op Gelu at opset 17 is not supported by the importer (TensorRT's parser); it reads it from opset 20"
+    >>> unsupported("", "Softmax", 0).split("; ")[1]
+    'it reads it at opsets 1 to 12 and from opset 13'
+    """
+    entries = IMPORTERS.get((domain, op_type), [])
+    if not entries:
+        return (f"op {op_type} is not supported by the importer (TensorRT's parser) at any opset; supported "
+                f"ops: {', '.join(supported_ops())}")
+    spans = [f"from opset {e.since}" if e.until is None else f"at opset {e.since}" if e.since == e.until
+             else f"at opsets {e.since} to {e.until}" for e in entries]
+    listed = spans[0] if len(spans) == 1 else f"{', '.join(spans[:-1])} and {spans[-1]}"
+    return (f"op {op_type} at opset {opset} is not supported by the importer (TensorRT's parser); "
+            f"it reads it {listed}")
 
 
 # ONNX element type -> trtdsl dtype: the inverse of the export's table, and DOUBLE read as float32, as
@@ -196,8 +218,55 @@ class ImportContext:
         value = self.peek(i)
         if value is None:
             raise self.refuse(f"input {i} ({what}) must be a build-time constant (an initializer or a "
-                              "Constant node, or computed from them); it is computed at run time")
+                              "Constant node, or computed from them); it is computed at run time"
+                              f"{self._freeze_hint([self.input(i)])}")
         return np.asarray(value)
+
+    def _freeze_hint(self, tensors: Iterable[Tensor]) -> str:
+        """How to make ``tensors`` build-time constants: freeze the graph inputs they are computed from."""
+        names = graph_inputs_of(self.network, tensors)
+        if not names:
+            return ("; from_onnx(model, freeze={NAME: array}) makes graph inputs constants, as when a model "
+                    "is exported with them fixed")
+        shown = ", ".join(repr(n) for n in names)
+        example = ", ".join(f"{n!r}: array" for n in names)
+        several = len(names) > 1
+        return (f" from graph input{'s' if several else ''} {shown}: from_onnx(model, freeze={{{example}}}) "
+                f"makes {'them constants' if several else 'it a constant'}, as when a model is exported with "
+                f"{'them' if several else 'it'} fixed")
+
+    def warn(self, message: str, category: type[Warning]) -> None:
+        """A warning about this node (``message`` is prefixed with the node), at the user's line that imports
+        the model, or attributed to the model itself where there is none (``trtdsl import``)."""
+        where = user_location()
+        text = f"{self.where}: {message}"
+        if where is not None:
+            warnings.warn_explicit(text, category, where.file, where.line)
+        else:
+            warnings.warn_explicit(text, category, self.where.rsplit(": node ", 1)[0], 0)
+
+    @contextlib.contextmanager
+    def sync_warnings(self, what: str) -> Iterator[None]:
+        """Make the ShapeSyncWarnings of the layers built inside one warning that names this node and says
+        that ``what`` (a shape the node computes) depends on values known only when the network runs, and
+        how to make them constants (``freeze``); the DSL's own warning names trtdsl's layer and its
+        arguments, which the model's author never wrote. Other warnings pass through."""
+        from trtdsl.shapes.rules import ShapeSyncWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        synced = False
+        for w in caught:
+            if issubclass(w.category, ShapeSyncWarning):
+                synced = True
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if synced:
+            inputs = [self.input(i) for i in range(self.num_inputs) if self.peek(i) is None]
+            self.warn(f"{what} is computed from values known only when the network runs: TensorRT copies "
+                      "them from the GPU to the host and synchronizes before it computes the shape; they "
+                      f"are computed{self._freeze_hint(inputs)}", ShapeSyncWarning)
 
     def peek(self, i: int) -> np.ndarray | None:
         """The value of input ``i`` if it is a build-time constant, else None. An initializer read this
@@ -272,6 +341,25 @@ class ImportContext:
         """``error`` (raised by the DSL while building this node's layers) as a BackendError naming the
         node."""
         return BackendError(f"{self.where}: {error.message}", location=error.location)
+
+
+def graph_inputs_of(network: Network, tensors: Iterable[Tensor]) -> list[str]:
+    """The names of the network inputs (the graph inputs not frozen) that ``tensors`` are computed from, in
+    the order the network declares them."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = list(tensors)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.producer is None:
+            if network.inputs.get(t.name) is t:
+                found.add(t.name)
+            continue
+        stack.extend(u for u in t.producer.inputs if u is not None)
+    return [name for name in network.inputs if name in found]
 
 
 def known_dims(t: Tensor) -> list[Any] | None:

@@ -45,7 +45,7 @@ import attrs
 import numpy as np
 
 from trtdsl._progress import counted
-from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, supported_ops
+from trtdsl.backends.onnx.importing import ImportContext, element_dtype, find_entry, unsupported
 from trtdsl.errors import (
     ArgumentError, BackendError, DSLError, Location, UnequalDimsError, bad_argument, check_name, shown,
 )
@@ -415,9 +415,7 @@ class _GraphReader:
             if domain:
                 outputs = self._plugin(ctx)
             else:
-                raise BackendError(f"from_onnx: {where}: op {node.op_type} at opset {opset} is not supported "
-                                   f"by the importer (TensorRT's parser); supported ops: "
-                                   f"{', '.join(supported_ops())}")
+                raise BackendError(f"from_onnx: {where}: {unsupported(domain, node.op_type, opset)}")
         else:
             try:
                 result = entry.fn(ctx)

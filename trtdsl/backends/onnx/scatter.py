@@ -9,8 +9,10 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
 from trtdsl.backends.onnx.registry import exports
+from trtdsl.errors import DSLError
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.scatter import Scatter, ScatterMode, scatter_elements, scatter_nd
+from trtdsl.plugins.definition import lookup
 
 @exports(Scatter)
 def _scatter(ctx: NodeContext, op: Scatter) -> str:
@@ -24,13 +26,39 @@ def _scatter(ctx: NodeContext, op: Scatter) -> str:
 
 # -- import ---------------------------------------------------------------------------------------------
 
+_PLUGIN = "ScatterElements"  # TensorRT's plugin for reductions (plugin/scatterElementsPlugin)
+
+
 @imports("ScatterElements", "Scatter", since=9)
 def _import_scatter_elements(ctx: ImportContext) -> Tensor:
-    """One Scatter layer in ELEMENT mode; ``reduction`` other than none is refused."""
-    ctx.one_of("reduction", ctx.attr("reduction", "none"), ("none",))
+    """One Scatter layer in ELEMENT mode. A ``reduction`` (add, mul, max, min) is not the Scatter layer's:
+    the parser imports it as TensorRT's ``ScatterElements`` plugin (version 1, fields ``axis`` and
+    ``reduction``; onnx-tensorrt ``scatterPluginHelper``), which is this import too where a trtdsl
+    definition of that plugin is registered (``@td.registry_plugin("ScatterElements")``: the reference is
+    the user's); without one it is refused, saying so."""
+    reduction = ctx.attr("reduction", "none")
+    ctx.one_of("reduction", reduction, ("none", "add", "mul", "max", "min"))
     data = ctx.input(0)
     axis = ctx.axis(int(ctx.attr("axis", 0)), len(data.shape))
-    return scatter_elements(data, ctx.input(1), ctx.input(2), axis)
+    if reduction == "none":
+        return scatter_elements(data, ctx.input(1), ctx.input(2), axis)
+    try:
+        definition = lookup(_PLUGIN, "", "1")
+    except DSLError:
+        raise ctx.refuse(
+            f"reduction={reduction!r}: TensorRT's Scatter layer has no reduction, and TensorRT's parser "
+            f"imports one as TensorRT's {_PLUGIN} plugin (version 1), which trtdsl has no reference for; "
+            f"define it with @td.registry_plugin({_PLUGIN!r}) (fields axis: np.int32 and reduction: str, a "
+            "shape rule and a NumPy reference) before importing"
+        ) from None
+    try:
+        result = definition.cls(axis=axis, reduction=reduction)(data, ctx.input(1), ctx.input(2))
+    except DSLError as e:
+        raise ctx.wrap(e) from None
+    if not isinstance(result, Tensor):
+        raise ctx.refuse(f"the trtdsl definition of plugin {_PLUGIN} gives {len(result)} outputs; TensorRT's "
+                         "plugin gives one")
+    return result
 
 
 @imports("ScatterND", since=11)

@@ -20,7 +20,7 @@ import numpy as np
 
 from trtdsl import dtypes
 from trtdsl.backends.onnx.cast import converted
-from trtdsl.backends.onnx.graph import NodeContext
+from trtdsl.backends.onnx.graph import NodeContext, onnx_type
 from trtdsl.backends.onnx.importing import ImportContext, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.ir.dims import Dim, is_static, static_shape
@@ -102,9 +102,15 @@ def _sample(ctx: NodeContext, mode: SampleMode, coordinates: tuple[str, bool],
 
 @exports(Slice)
 def _slice(ctx: NodeContext, op: Slice) -> str:
-    x_type = ctx.input_type(0)
-    if x_type.rank == 0:
+    if ctx.input_type(0).rank == 0:
         return ctx.emit("Identity", [ctx.input(0)])
+    # fp8 and int4 as float32: ONNX's Slice, Gather and Where take neither
+    return ctx.moved(("Slice",), lambda x, dtype: _sliced(ctx, op, x, dtype))
+
+
+def _sliced(ctx: NodeContext, op: Slice, x: str, dtype: dtypes.DType) -> str:
+    """The slice of ``x``, the data (input 0) as values of ``dtype`` (float32 for quantized data)."""
+    x_type = ctx.input_type(0)
     axes = range(x_type.rank)
     given = [ctx.optional_input(k) is not None for k in (1, 2, 3)]
     static = not any(given)
@@ -118,8 +124,7 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
     ]
     if op.mode is _M.FILL and static and any(x_type.shape[i] == 0 and op.size[i] != 0 for i in axes):
         # nothing to read: all fill
-        return ctx.emit("Expand", [_fill_value(ctx), ctx.ints(static_shape(op.size))])
-    x = ctx.input(0)
+        return ctx.emit("Expand", [_fill_value(ctx, dtype), ctx.ints(static_shape(op.size))])
     if simple:
         starts = static_shape(op.start[i] for i in simple)
         strides = [st or 1 for st in static_shape(op.stride[i] for i in simple)]  # (0 reads nothing here)
@@ -145,15 +150,24 @@ def _slice(ctx: NodeContext, op: Slice) -> str:
     mask = masks[0]
     for m in masks[1:]:
         mask = ctx.emit("And", [mask, m])
-    return ctx.where(mask, x, _fill_value(ctx), ctx.output_type().dtype)
+    return ctx.where(mask, x, _fill_value(ctx, dtype), dtype)
 
 
-def _fill_value(ctx: NodeContext) -> str:
-    dtype = ctx.input_type(0).dtype
+def _fill_value(ctx: NodeContext, dtype: dtypes.DType) -> str:
+    """The fill value (input 4, converted to the data's type, or 0) as a value of ``dtype``."""
+    data = ctx.input_type(0).dtype
     fill = ctx.optional_input(4)
     if fill is None:
         return ctx.const(0, dtype)
-    return fill if ctx.input_type(4).dtype is dtype else converted(ctx, fill, ctx.input_type(4).dtype, dtype)
+    source = ctx.input_type(4).dtype
+    if source is data:
+        value = fill
+    elif data is dtypes.float8_e4m3 and source.is_float:
+        # rounded to nearest, NaN beyond fp8's range, as the reference's astype (ONNX's default saturates)
+        value = ctx.emit("Cast", [fill], to=onnx_type(data), saturate=0)
+    else:
+        value = converted(ctx, fill, source, data)
+    return value if dtype is data else ctx.widened(value, data)
 
 
 @exports(Padding)
@@ -191,11 +205,13 @@ def _slice_axis(x: Tensor, axis: int, start: Any, end: Any, step: int) -> tuple[
             first, last = (min(max(v + dim if v < 0 else v, low), high) for v, low, high in bounds)
             size = max(0, -(-(last - first) // step))
             return (first if size else 0), size
+        from trtdsl.shapes.algebra import simplify
+
         if forward and 0 <= start < _INT_MAX and (end >= _INT_MAX or -_INT_MAX < end < 0):
             stop = dim if end >= _INT_MAX else dim + end
-            return start, (stop - start + (step - 1)) // step
+            return start, simplify((stop - start + (step - 1)) // step)
         if not forward and (start == -1 or start >= _INT_MAX) and end <= -_INT_MAX:
-            return dim - 1, (dim - step - 1) // -step
+            return dim - 1, simplify((dim - step - 1) // -step)
     d = dim_scalar(x.network, dim)
 
     def bound(value: Any, low: Any, high: Any) -> Tensor:  # from the back where negative, then clamped
@@ -231,19 +247,23 @@ def _slice_bounds(ctx: ImportContext, i: int, what: str) -> list[Any]:
     return [int(v) for v in ctx.static(i, what).reshape(-1)]
 
 
-def _dim_bounds(ctx: ImportContext, x: Tensor, axis: int, start: Any, end: Any,
-                step: int) -> tuple[Any, Any]:
-    """(start, size) of a forward slice with a dim among its bounds: the dim is a coordinate from the start,
-    which must lie within the axis when the network runs (as the DSL's ``x[:n]``: an error there, where ONNX
-    would clamp). Refused where a bound could be negative (ONNX counts those from the back) or stepping
-    backward."""
+def _dim_bounds(x: Tensor, axis: int, start: Any, end: Any, step: int) -> tuple[Any, Any] | None:
+    """(start, size) of a forward slice with a dim among its bounds, as a dim expression: the dim is a
+    coordinate from the start, which must lie within the axis when the network runs (as the DSL's
+    ``x[:n]``: an error there, where ONNX would clamp). An end that is the axis' own length less a constant
+    (``x[:, :x.size(1) - 1]``) is read as that negative end (``x[:, :-1]``, the dim ``n - 1``, which needs
+    ``n >= 1`` when the network runs). None where a bound could be negative otherwise (ONNX counts those
+    from the back) or stepping backward: the caller clamps those when the network runs."""
     from trtdsl.shapes.algebra import never_negative, simplify
 
     dim = x.shape[axis]
+    back = simplify(end - dim) if isinstance(end, Dim) and not never_negative(end) else None
+    if isinstance(back, int) and back < 0:
+        end = back
+        if not isinstance(start, Dim):  # read as the same slice with its negative end
+            return _slice_axis(x, axis, start, end, step)
     if step < 0 or any(isinstance(v, Dim) and not never_negative(v) for v in (start, end)):
-        raise ctx.refuse(f"axis {axis} from {start} to {end} by {step}: a bound computed when the network "
-                         "runs is read as a dim from the start of the axis, so it must be one that cannot be "
-                         "negative, stepping forward")
+        return None
     first = start if isinstance(start, Dim) else start if start >= 0 else dim + start
     stop = end if isinstance(end, Dim) else dim if end >= _INT_MAX else end if end >= 0 else dim + end
     return first, simplify((stop - first + (step - 1)) // step)
@@ -278,9 +298,12 @@ def _import_slice(ctx: ImportContext) -> Tensor:
         seen.add(axis)
         ctx.check(st != 0, "steps must not be 0")
         runtime = isinstance(s, Tensor) or isinstance(e, Tensor)
-        if (isinstance(s, Dim) or isinstance(e, Dim)) and not runtime:
-            begin[axis], size[axis] = _dim_bounds(ctx, x, axis, s, e, st)
-        else:
+        kept = _dim_bounds(x, axis, s, e, st) if (isinstance(s, Dim) or isinstance(e, Dim)) and not runtime \
+            else None
+        if kept is not None:
+            begin[axis], size[axis] = kept
+        else:  # a dim that may be negative is clamped when the network runs, as a bound from the data
+            s, e = (dim_scalar(x.network, v) if isinstance(v, Dim) else v for v in (s, e))
             begin[axis], size[axis] = _slice_axis(x, axis, s, e, st)
         stride[axis] = st
     return slice_layer(x, begin, size, stride)
