@@ -268,7 +268,12 @@ def test_unset_properties_without_a_known_default_are_an_error(trt, net):
     with pytest.raises(StandInError, match="IActivationLayer.alpha was read before it was set"):
         layer.alpha  # noqa: B018
     shuffle = net.add_shuffle(x)
-    assert shuffle.reshape_dims is None and shuffle.zero_is_placeholder is True
+    assert shuffle.zero_is_placeholder is True
+    # NvInfer.h: unset reshape dims have nbDims -1, whose __len__ the bindings return and Python refuses
+    unset = shuffle.reshape_dims
+    assert [d for d in unset] == []
+    with pytest.raises(ValueError, match="should return >= 0"):
+        len(unset)
 
 
 def test_implement_adds_behaviour_checked_by_the_manifest(trt):

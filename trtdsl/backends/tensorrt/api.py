@@ -199,13 +199,18 @@ class TensorRT:
 
     @staticmethod
     def optional_dims(value: Any) -> tuple[int, ...] | None:
-        """Dims read from a property that may be unset: None (11.x) or Dims of rank -1 (10.x)."""
+        """Dims read from a property that may be unset (a Shuffle's reshape dims, a Slice's axes), or None
+        where it is: NvInfer.h gives Dims of rank -1 then, which the bindings return as they are (pyGraph.cpp
+        binds the getters directly). Iterating those gives nothing (their ``__getitem__`` raises IndexError
+        at 0, which ends Python's iteration), so the rank is read first: their ``__len__`` gives -1, which
+        Python refuses with a ValueError. None itself is taken too."""
         if value is None:
             return None
         try:
-            return tuple(int(d) for d in value)
-        except (ValueError, IndexError):
+            rank = len(value)
+        except ValueError:
             return None
+        return tuple(int(value[i]) for i in range(rank))
 
     # -- layers ------------------------------------------------------------------------------------------
     def add_attention(self, network: Any, inputs: Sequence[Any], normalization: Enum, causal: Enum) -> Any:

@@ -505,6 +505,13 @@ class StandIn:
 
         return dims_setter
 
+    def unset_dims(self) -> Any:
+        """Dims as NvInfer.h gives them for a property never set (nbDims = -1): ``len()`` fails (the
+        bindings' ``__len__`` returns -1, which Python refuses) and iterating gives nothing."""
+        obj = object.__new__(self._classes["Dims"])
+        obj._state = {"values": [], "unset": True}
+        return obj
+
     def convert(self, type_text: str, value: Any) -> Any:
         """``value`` after pybind11's implicit conversion to ``type_text`` (tuples to Dims, arrays to
         Weights)."""
@@ -903,7 +910,7 @@ def sequence_behaviours(owners: tuple[str, ...], key: str, out_of_range: str, *,
     take them."""
 
     def length(si: StandIn, obj: Any, sig: Signature, a: dict) -> int:
-        return len(obj._state[key])
+        return -1 if obj._state.get("unset") else len(obj._state[key])  # unset Dims: nbDims -1
 
     def item(si: StandIn, obj: Any, sig: Signature, a: dict) -> Any:
         values = obj._state[key]
@@ -1524,9 +1531,9 @@ def _layer_type(si: StandIn, layer: Any) -> Any:
 _DEFAULTS[("*", "metadata")] = lambda si, obj: ""
 _DEFAULTS[("IShuffleLayer", "first_transpose")] = lambda si, obj: si.Permutation(list(range(MAX_DIMS)))
 _DEFAULTS[("IShuffleLayer", "second_transpose")] = lambda si, obj: si.Permutation(list(range(MAX_DIMS)))
-_DEFAULTS[("IShuffleLayer", "reshape_dims")] = lambda si, obj: None
+_DEFAULTS[("IShuffleLayer", "reshape_dims")] = lambda si, obj: si.unset_dims()
 _DEFAULTS[("IShuffleLayer", "zero_is_placeholder")] = lambda si, obj: True
-_DEFAULTS[("ISliceLayer", "axes")] = lambda si, obj: None
+_DEFAULTS[("ISliceLayer", "axes")] = lambda si, obj: si.unset_dims()
 _DEFAULTS[("IResizeLayer", "scales")] = lambda si, obj: []  # no scales: the output dims are set instead
 for _cls in ("IConvolutionLayer", "IDeconvolutionLayer"):
     _DEFAULTS[(_cls, "bias")] = lambda si, obj: si.Weights(si.DataType.FLOAT)
