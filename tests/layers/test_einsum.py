@@ -92,13 +92,13 @@ def test_an_ellipsis_stands_for_the_leading_dims(data):
           np.float32)
 
 
-def test_one_or_two_operands_are_one_layer_with_the_equation_as_written():
+def test_one_or_two_operands_are_one_layer_with_the_equation_as_written_less_its_spaces():
     net = td.Network("e")
     a = net.input("a", td.float32, ("n", 3))
     b = net.input("b", td.float32, (3, 4))
     y = td.einsum("ij, jk", a, b)
-    assert [node.op for node in net.nodes] == [Einsum("ij, jk")] and y.shape == (a.shape[0], 4)
-    assert "Einsum(%a, %b, equation='ij, jk')" in net.format(locations=False)
+    assert [node.op for node in net.nodes] == [Einsum("ij,jk")] and y.shape == (a.shape[0], 4)
+    assert "Einsum(%a, %b, equation='ij,jk')" in net.format(locations=False)
 
 
 def test_an_ellipsis_is_written_as_fresh_letters():
@@ -239,3 +239,21 @@ def test_a_summed_letter_of_size_0_gives_0_beside_nan():
     a, b = np.array([[1, np.nan]], np.float32), np.zeros((2, 0), np.float32)
     got = run_layer(lambda x, y: td.einsum("ij,jk->i", x, y), a, b)
     np.testing.assert_array_equal(got, np.zeros(1, np.float32))
+
+
+def test_the_layer_and_tensorrt_get_the_equation_without_spaces():
+    """NvInfer.h's equation grammar has no spaces (TensorRT's ONNX parser removes them before the layer)."""
+    from trtdsl.backends.tensorrt import standin
+    from trtdsl.backends.tensorrt.lower import lower
+
+    net = td.Network("e")
+    a, b = net.input("a", td.float32, (2, 3)), net.input("b", td.float32, (3, 4))
+    net.output("y", td.einsum(" ij , jk -> ik ", a, b))
+    assert [n.op.equation for n in net.nodes if n.op.kind == "Einsum"] == ["ij,jk->ik"]
+    assert Einsum("i j->j i").equation == "ij->ji"
+    trt = standin.module("11.4")
+    network = lower(net, trt).network
+    (layer,) = [network.get_layer(i) for i in range(network.num_layers)
+                if network.get_layer(i).type == trt.LayerType.EINSUM]
+    layer.__class__ = trt.IEinsumLayer  # as the bindings' users downcast a layer
+    assert layer.equation == "ij,jk->ik"

@@ -205,7 +205,8 @@ class Einsum(Op):
         "16-bit floats computed in float32.",
         "NvInfer.h `IEinsumLayer`, Python API docs, Operators reference, onnx-tensorrt Einsum importer",
     )
-    equation: str
+    # without spaces, which NvInfer.h's grammar has none of (onnx-tensorrt removes them before the layer)
+    equation: str = attrs.field(converter=lambda e: "".join(e.split()) if isinstance(e, str) else e)
 
     def subscripts(self, count: int) -> Subscripts:
         """The equation checked for ``count`` inputs, implicit mode resolved."""
