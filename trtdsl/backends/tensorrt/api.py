@@ -7,7 +7,8 @@ difference is handled once:
 - TensorRT 11 networks are always strongly typed (``create_network(0)``); on 10.x trtdsl creates them
   with ``NetworkDefinitionCreationFlag.STRONGLY_TYPED`` (flag values differ between versions: they are
   read from the module, never hard-coded).
-- ``IShuffleLayer.reshape_dims`` reads as ``None`` (11.x) or as Dims of rank -1 (10.x) when unset.
+- An unset ``IShuffleLayer.reshape_dims`` or ``ISliceLayer.axes`` reads as Dims of rank -1 (NvInfer.h), whose
+  ``len()`` fails; ``None`` is taken too (:meth:`TensorRT.optional_dims`).
 - Weights of types NumPy lacks (BF16, FP8, INT4, FP4, E8M0) go through ``Weights(type, ptr, count)``;
   sub-byte types are packed two elements per byte, the first in the low nibble.
 - An attention is added with ``add_attention_v2`` and its ``CausalMaskKind`` (11.x); 10.x has only
