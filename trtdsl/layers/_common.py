@@ -85,8 +85,8 @@ def as_array(fn: str, arg: str, value: Any, dtype: DType) -> np.ndarray:
         ok = bool(array.min() >= info.min and array.max() <= info.max)
     if not ok and kind == "O":  # NumPy found no number type for it: None, an int beyond 64 bits, ...
         given = _short(value) if array.size > 8 else shown(value)
-        raise DTypeError(f"{fn}: argument '{arg}' is {given}, which is no {dtype.name} value (NumPy gives it no "
-                         "number type); expected numbers")
+        raise DTypeError(f"{fn}: argument '{arg}' is {given}, which is no {dtype.name} value (NumPy gives it "
+                         "no number type); expected numbers")
     if not ok:
         raise DTypeError(
             f"{fn}: argument '{arg}' ({_short(value) if array.size > 8 else shown(value)}, {array.dtype}) "

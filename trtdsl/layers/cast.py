@@ -68,8 +68,8 @@ class Cast(Op):
 
 
 def converted(x: np.ndarray, target: np.dtype[Any]) -> np.ndarray:
-    """``x`` converted to the NumPy dtype ``target`` as the reference's Cast converts: ``x != 0`` to bool; a float to an
-    integer type truncated toward zero, saturated to the type's range and NaN to 0; otherwise
+    """``x`` converted to the NumPy dtype ``target`` as the reference's Cast converts: ``x != 0`` to bool; a
+    float to an integer type truncated toward zero, saturated to the type's range and NaN to 0; otherwise
     ``x.astype(to)`` (integers wrap, floats round to nearest even).
 
     >>> converted(np.array([300.7, -1e10, np.nan, -2.5], np.float32), np.dtype(np.int8))

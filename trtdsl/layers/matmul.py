@@ -113,8 +113,8 @@ class MatrixMultiply(Op):
         if isinstance(k_a, Dim) == isinstance(k_b, Dim) and not same_dim(k_a, k_b):
             if isinstance(k_a, Dim):
                 raise UnequalDimsError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} "
-                                       f"(of {b.shape_text}) may differ; give inputs that must agree the same "
-                                       "dim name", dims=(k_a, k_b))
+                                       f"(of {b.shape_text}) may differ; give inputs that must agree the "
+                                       "same dim name", dims=(k_a, k_b))
             raise ShapeError(f"{label}: the contracted dims {k_a} (of {a.shape_text}) and {k_b} (of "
                              f"{b.shape_text}) differ")
         batch = tuple(broadcast_dim(label, x, y, (a, b)) for x, y in zip(batch_a, batch_b))

@@ -117,8 +117,9 @@ class Unary(Op):
     def infer(self, inputs: Inputs) -> tuple[TensorType, ...]:
         (x,) = inputs
         _, allowed, out = _TABLE[self.op]
-        note = ("" if self.op is not _U.NEG else
-                " (for bool, ~x is the logical NOT)" if x.dtype is dtypes.bool_ else " (for integers use 0 - x)")
+        note = ""
+        if self.op is _U.NEG:
+            note = " (for bool, ~x is the logical NOT)" if x.dtype is dtypes.bool_ else " (for integers use 0 - x)"
         expect_dtype(self, "x", x, allowed, note)
         return (TensorType(out or x.dtype, x.shape),)
 

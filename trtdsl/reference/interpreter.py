@@ -839,5 +839,5 @@ def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
                 del values[t]
 
 
-__all__ = ["run", "own_outputs", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result", "failure",
-           "getter", "writable_inputs"]
+__all__ = ["run", "own_outputs", "execute", "Plan", "plan", "bind_inputs", "evaluate_node", "check_result",
+           "failure", "getter", "writable_inputs"]
