@@ -286,7 +286,8 @@ def _sample(label: str, mode: SampleMode, axis: int, coords: np.ndarray, d: int,
     start was computed when the network ran (input 1)."""
     if mode is _M.STRICT_BOUNDS:
         why = ("; the start was computed as the network ran: a negative bound on a shorter axis (x[-3:] of "
-               "2 values), or td.broadcast_to of a dim that is neither 1 nor the target's") if computed else ""
+               "2 values), or td.broadcast_to of a dim that is neither 1 nor the target's")
+        why = why if computed else ""
         raise ExecutionError(f"{label}: axis {axis} has size {d} when the network runs but the slice reads "
                              f"coordinates {coords[0]} to {coords[-1]} (STRICT_BOUNDS: TensorRT fails on any "
                              f"outside the input){why}")

@@ -119,7 +119,8 @@ class Unary(Op):
         _, allowed, out = _TABLE[self.op]
         note = ""
         if self.op is _U.NEG:
-            note = " (for bool, ~x is the logical NOT)" if x.dtype is dtypes.bool_ else " (for integers use 0 - x)"
+            note = " (for bool, ~x is the logical NOT)" if x.dtype is dtypes.bool_ else \
+                " (for integers use 0 - x)"
         expect_dtype(self, "x", x, allowed, note)
         return (TensorType(out or x.dtype, x.shape),)
 
