@@ -274,6 +274,15 @@ def test_a_module_list_registers_its_modules_and_a_plain_list_is_refused():
                  "module would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or "
                  "td.nn.Sequential)",
                  lambda: Stack([nn.Linear(2, 2)]))
+    # a dict of modules and a list of parameters would vanish from the state_dict alike
+    expect_error(td.ArgumentError, "Stack: attribute 'layers' is a dict holding modules, which the module would "
+                 "not hold (state_dict, loading, names); give each an attribute of its own (self.layers_a = "
+                 "...), or put the modules in a td.nn.ModuleList([...])",
+                 lambda: Stack({"seg": nn.Linear(2, 2)}))
+    expect_error(td.ArgumentError, "Stack: attribute 'layers' is a list holding parameters, which the module "
+                 "would not hold (state_dict, loading, names); give each an attribute of its own "
+                 "(self.layers_a = ...)", lambda: Stack([nn.Parameter((1, 4))]))
+    assert list(Stack({"scale": 2.0}).state_dict()) == []  # containers of other values are kept as they are
 
 
 def test_modules_without_a_common_parent_share_a_network():

@@ -64,6 +64,24 @@ def _shape(fn: str, arg: str, value: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
+def _check_container(owner: str, name: str, value: Any) -> None:
+    """Refuse a container of modules or parameters set as attribute ``name``: the module would not hold
+    them (they would be missing from its state_dict, loading and names, silently)."""
+    items = list(value.values() if isinstance(value, dict) else value)
+    if not any(isinstance(v, (Module, Parameter)) for v in items):
+        return
+    kind = type(value).__name__
+    if all(isinstance(v, Module) for v in items) and not isinstance(value, dict):
+        raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} of modules, whose parameters the module "
+                            "would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or "
+                            "td.nn.Sequential)")
+    held = "modules" if any(isinstance(v, Module) for v in items) else "parameters"
+    other = ", or put the modules in a td.nn.ModuleList([...])" if held == "modules" else ""
+    raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} holding {held}, which the module would not "
+                        f"hold (state_dict, loading, names); give each an attribute of its own (self.{name}_a = "
+                        f"...){other}")
+
+
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -198,10 +216,8 @@ class Module:
         elif isinstance(value, Module):
             self._modules[name] = value
             value._set_prefix(f"{self._prefix}{name}.")
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
-            raise ArgumentError(f"{type(self).__name__}: attribute {name!r} is a {type(value).__name__} of "
-                                "modules, whose parameters the module would not hold (state_dict, loading, "
-                                "names); use td.nn.ModuleList([...]) (or td.nn.Sequential)")
+        elif isinstance(value, (list, tuple, dict, set, frozenset)):
+            _check_container(type(self).__name__, name, value)
         object.__setattr__(self, name, value)
 
     def _set_prefix(self, prefix: str) -> None:
