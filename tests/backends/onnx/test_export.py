@@ -190,7 +190,7 @@ def with_opset(opset):
 def int4_at_opset_17():
     net = td.Network("e")
     w = net.constant(np.ones((2, 4), np.float32))
-    net.output("y", td.dequantize(td.quantize(w, np.float32(0.5), td.int4), np.float32(0.5)))
+    net.output("y", td.dequantize(td.quantize(w, np.float32(0.5), td.int4), np.float32(0.5)))  # located
     return net.to_onnx(opset=17)
 
 

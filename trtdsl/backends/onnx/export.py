@@ -197,14 +197,14 @@ def _layers(steps: list[Any]) -> Iterator[Node]:
 
 
 def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int:
-    needed, why = MIN_OPSET, ""
+    needed, why, where = MIN_OPSET, "", None
     # of each dtype met, by its name, worked out once (every layer's tensors ask; a str hashes without a call)
     type_opsets: dict[str, int] = {}
     for node in nodes:
         entry = EXPORTERS.lookup(node)
         own = MIN_OPSET if isinstance(entry, RegionBoundary) else entry.min_opset(node.op)
         if own > needed:
-            needed, why = own, f"{node.op.label()} (layer {node.name})"
+            needed, why, where = own, f"{node.op.label()} (layer {node.name})", node.location
         for t in node.outputs + node.inputs:
             if t is None:
                 continue
@@ -213,18 +213,20 @@ def _choose_opset(network: Network, nodes: list[Node], opset: int | None) -> int
             if found is None:
                 found = type_opsets[dtype.name] = type_opset(dtype)
             if found > needed:
-                needed, why = found, f"dtype {dtype.name} (layer {node.name})"
+                needed, why, where = found, f"dtype {dtype.name} (layer {node.name})", node.location
     for t in network.inputs.values():
         if type_opset(t.dtype) > needed:
-            needed, why = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})"
+            needed, why, where = type_opset(t.dtype), f"dtype {t.dtype.name} (input {t.name!r})", None
+    # the error names the line that made the layer needing the opset, where there is one
     if opset is None:
         if needed > MAX_OPSET:
             raise BackendError(
-                f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}"
-            )
+                f"onnx export: {why} needs ONNX opset {needed}; trtdsl writes opsets up to {MAX_OPSET}",
+                location=where)
         return needed
     if opset < needed:
-        raise BackendError(f"onnx export: {why} needs ONNX opset {needed} or later; got opset={opset}")
+        raise BackendError(f"onnx export: {why} needs ONNX opset {needed} or later; got opset={opset}",
+                           location=where)
     return opset
 
 
