@@ -54,6 +54,12 @@ def test_a_numpy_method_a_tensor_lacks_names_the_td_function():
     with pytest.raises(AttributeError, match=r"no attribute 'squeeze'; NumPy's squeeze is a function here: "
                                              r"td.squeeze\(x, ...\)"):
         x.squeeze()
-    with pytest.raises(AttributeError, match=r"no attribute 'flatten'$"):
+    with pytest.raises(AttributeError, match=r"no attribute 'flatten'; PyTorch's x.flatten\(...\) is "
+                                             r"td.flatten\(x, start_dim, end_dim\) here$"):
         x.flatten()
+    with pytest.raises(AttributeError, match=r"no attribute 'permute'; PyTorch's x.permute\(...\) is "
+                                             r"x.transpose\(axes\) \(td.transpose\) here$"):
+        x.permute(0)
+    with pytest.raises(AttributeError, match=r"no attribute 'frobnicate'$"):
+        x.frobnicate()
     assert not hasattr(x, "clip") and getattr(x, "__array_interface__", None) is None

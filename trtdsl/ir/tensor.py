@@ -138,9 +138,11 @@ class Tensor:
             "(net.run returns the outputs' arrays); an array becomes a network value with net.constant")
 
     def __getattr__(self, name: str) -> NoReturn:
-        # reached only for attributes a Tensor lacks (x.squeeze(), x.clip(...)): name the td function
+        # reached only for attributes a Tensor lacks (x.squeeze(), x.flatten(1)): name what does it here
         equivalent = None if name.startswith("_") else _NUMPY_EQUIVALENTS.get(name)
         hint = "" if equivalent is None else f"; NumPy's {name} is a function here: td.{equivalent}(x, ...)"
+        if not hint and name in _TORCH_METHODS:
+            hint = f"; PyTorch's x.{name}(...) is {_TORCH_METHODS[name]} here"
         raise AttributeError(f"'Tensor' object has no attribute {name!r}{hint}")
 
     def _numpy_refused(self, call: str, name: str) -> str:
@@ -306,6 +308,17 @@ _UFUNC_OPERATORS: dict[np.ufunc, tuple[str, ...]] = {
 _NUMPY_INQUIRIES = frozenset({"shape", "ndim"})
 # NumPy's functions (and ufunc methods) that a td function of trtdsl does, by NumPy's name: the same operation
 # (with TensorRT's semantics), as docs/layers.md lists them
+# PyTorch's Tensor methods that a Tensor lacks, for code ported from PyTorch: what does the same here
+_TORCH_METHODS = {
+    "flatten": "td.flatten(x, start_dim, end_dim)", "permute": "x.transpose(axes) (td.transpose)",
+    "view": "x.reshape(shape)", "size": "x.shape", "dim": "x.ndim", "unsqueeze": "td.unsqueeze(x, axes)",
+    "expand": "td.broadcast_to(x, shape)", "repeat": "td.tile(x, reps)", "chunk": "td.split(x, sections, axis)",
+    "clamp": "td.clip(x, low, high)", "float": "x.astype(td.float32)", "half": "x.astype(td.float16)",
+    "to": "x.astype(dtype)", "masked_fill": "td.where(mask, value, x)", "softmax": "td.softmax(x, axis)",
+    "contiguous": "nothing (a network's values have no memory layout: leave the call out)",
+    "numpy": "what net.run returns (a Tensor's values exist only when the network runs)",
+}
+
 _NUMPY_EQUIVALENTS = {
     **{name: name for name in (
         "add", "subtract", "multiply", "divide", "floor_divide", "power", "maximum", "minimum", "equal",
