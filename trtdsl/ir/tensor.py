@@ -312,7 +312,8 @@ _NUMPY_INQUIRIES = frozenset({"shape", "ndim"})
 _TORCH_METHODS = {
     "flatten": "td.flatten(x, start_dim, end_dim)", "permute": "x.transpose(axes) (td.transpose)",
     "view": "x.reshape(shape)", "size": "x.shape", "dim": "x.ndim", "unsqueeze": "td.unsqueeze(x, axes)",
-    "expand": "td.broadcast_to(x, shape)", "repeat": "td.tile(x, reps)", "chunk": "td.split(x, sections, axis)",
+    "expand": "td.broadcast_to(x, shape)", "repeat": "td.tile(x, reps)",
+    "chunk": "td.split(x, sections, axis)",
     "clamp": "td.clip(x, low, high)", "float": "x.astype(td.float32)", "half": "x.astype(td.float16)",
     "to": "x.astype(dtype)", "masked_fill": "td.where(mask, value, x)", "softmax": "td.softmax(x, axis)",
     "contiguous": "nothing (a network's values have no memory layout: leave the call out)",
