@@ -377,3 +377,95 @@ def test_modules_of_16_bit_floats_hold_parameters_of_that_type(dtype):
     assert {v.dtype for v in fc.state_dict().values()} == {np.dtype(dtype.numpy)}
     x = np.ones((1, 2), dtype.numpy)
     assert run(fc, x).dtype == dtype.numpy
+
+
+# -- modules without parameters: PyTorch's formulas, written here ------------------------------------------
+
+def _windows(xp, k, s, out_h, out_w):
+    """The (k, k) windows of padded ``xp`` at stride ``s``, as (N, C, out_h, out_w, k, k)."""
+    return np.stack([np.stack([xp[:, :, i * s:i * s + k, j * s:j * s + k] for j in range(out_w)], 2)
+                     for i in range(out_h)], 2)
+
+
+@pytest.mark.parametrize("k, s, p", [(2, 2, 0), (3, 2, 1), (3, 1, 1), (3, 3, 0)])
+def test_pooling_modules_are_pytorchs(k, s, p):
+    x = inputs(7, 2, 3, 7, 6)
+    out_h, out_w = (7 + 2 * p - k) // s + 1, (6 + 2 * p - k) // s + 1
+    pad = ((0, 0), (0, 0), (p, p), (p, p))
+    biggest = _windows(np.pad(x, pad, constant_values=-np.inf), k, s, out_h, out_w).max(axis=(-2, -1))
+    close(run(nn.MaxPool2d(k, s, p), x), biggest)
+    sums = _windows(np.pad(x.astype(np.float64), pad), k, s, out_h, out_w).sum(axis=(-2, -1))
+    close(run(nn.AvgPool2d(k, s, p), x), sums / (k * k))  # PyTorch's count_include_pad=True
+    counts = _windows(np.pad(np.ones_like(x, np.float64), pad), k, s, out_h, out_w).sum(axis=(-2, -1))
+    close(run(nn.AvgPool2d(k, s, p, count_include_pad=False), x), sums / counts)
+
+
+def _source(out, size, scale, align_corners):
+    """PyTorch's source coordinate of each output index (upsample_bilinear2d, area_pixel_compute_source_index)."""
+    dst = np.arange(out, dtype=np.float64)
+    if align_corners:
+        return dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
+    return np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(6, 8), (5, 11), (2, 3)])
+def test_bilinear_upsample_is_pytorchs(size, align_corners):
+    x = inputs(8, 1, 2, 3, 4)
+    got = run(nn.Upsample(size=size, mode="bilinear", align_corners=align_corners), x)
+    want = x.astype(np.float64)
+    for axis, out in ((2, size[0]), (3, size[1])):
+        n = want.shape[axis]
+        src = _source(out, n, n / out, align_corners)
+        lo = np.minimum(np.floor(src).astype(int), n - 1)
+        hi = np.minimum(lo + 1, n - 1)
+        w = (src - lo).reshape((-1,) + (1,) * (3 - axis))
+        want = np.take(want, lo, axis) * (1 - w) + np.take(want, hi, axis) * w
+    close(got, want)
+
+
+@pytest.mark.parametrize("module, size", [(nn.Upsample(scale_factor=2), (6, 8)),
+                                          (nn.Upsample(scale_factor=(1, 3)), (3, 12)),
+                                          (nn.Upsample(size=(5, 7)), (5, 7))])
+def test_nearest_upsample_is_pytorchs(module, size):
+    x = inputs(9, 1, 2, 3, 4)
+    rows = np.minimum(np.floor(np.arange(size[0]) * (3 / size[0])).astype(int), 2)
+    cols = np.minimum(np.floor(np.arange(size[1]) * (4 / size[1])).astype(int), 3)
+    np.testing.assert_array_equal(run(module, x), x[:, :, rows][:, :, :, cols])
+
+
+def test_modules_without_parameters_count_in_a_sequentials_names():
+    """torchvision's VGG features: the convolutions are features.0, features.2, features.5."""
+    features = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(2, 2, 3, padding=1),
+                             nn.ReLU(inplace=True), nn.MaxPool2d(2, 2), nn.Conv2d(2, 3, 1), nn.Dropout(0.5),
+                             nn.Identity(), nn.Flatten())
+    assert [k for k in features.state_dict() if k.endswith("weight")] == ["0.weight", "2.weight", "5.weight"]
+    p = randomize(features, 10)
+    x = inputs(11, 2, 1, 4, 4)
+    h = np.maximum(conv2d(x, p["0.weight"], p["0.bias"], (1, 1), (1, 1), (1, 1), 1), 0)
+    h = np.maximum(conv2d(h, p["2.weight"], p["2.bias"], (1, 1), (1, 1), (1, 1), 1), 0)
+    h = h.reshape(2, 2, 2, 2, 2, 2).max(axis=(3, 5))
+    h = conv2d(h, p["5.weight"], p["5.bias"], (1, 1), (0, 0), (1, 1), 1)
+    close(run(features, x), h.reshape(2, -1))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.MaxPool2d(2, ceil_mode=True), "MaxPool2d: argument 'ceil_mode' is True; expected False"),
+    (lambda: nn.MaxPool2d(2, dilation=2), "MaxPool2d: argument 'dilation' is 2; expected 1"),
+    (lambda: nn.AvgPool2d(3, padding=2), "AvgPool2d: argument 'padding' is 2; expected at most half"),
+    (lambda: nn.Upsample(), "Upsample: argument 'size' is None; expected either size or scale_factor"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: argument 'mode' is 'bicubic'"),
+    (lambda: nn.GELU("fast"), "GELU: argument 'approximate' is 'fast'"),
+    (lambda: nn.Dropout(1.5), "Dropout: argument 'p' is 1.5; expected a probability in [0, 1]"),
+])
+def test_modules_without_parameters_check_their_arguments(make, message):
+    with pytest.raises(td.ArgumentError) as info:
+        make()
+    assert info.value.message.startswith(message)
+
+
+def test_an_upsample_scale_that_pytorch_and_tensorrt_map_apart_is_refused():
+    net = td.Network("up")
+    x = net.input("x", td.float32, (1, 1, 5, 4))
+    with pytest.raises(td.ArgumentError, match="products with the input's H and W \\(5, 4\\) are whole"):
+        nn.Upsample(scale_factor=1.5)(x)

@@ -18,13 +18,16 @@ from trtdsl.nn.layers import (
     Sequential,
 )
 from trtdsl.nn.module import IncompatibleKeys, Module, Parameter, load, save
+from trtdsl.nn.stateless import (
+    GELU, AvgPool2d, Dropout, Flatten, Identity, MaxPool2d, ReLU, Sigmoid, SiLU, Tanh, Upsample,
+)
 from trtdsl.nn.transformer import (
     MLP, MultiHeadAttention, SwiGLU, TransformerBlock, scaled_dot_product_attention,
 )
 
 __all__ = [
-    "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Embedding", "GroupNorm", "IncompatibleKeys", "LayerNorm",
-    "Linear", "MLP", "Module", "ModuleList", "MultiHeadAttention", "Parameter", "RMSNorm", "Sequential",
-    "SwiGLU",
-    "TransformerBlock", "load", "save", "scaled_dot_product_attention",
+    "AvgPool2d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "Dropout", "Embedding", "Flatten", "GELU",
+    "GroupNorm", "Identity", "IncompatibleKeys", "LayerNorm", "Linear", "MLP", "MaxPool2d", "Module",
+    "ModuleList", "MultiHeadAttention", "Parameter", "RMSNorm", "ReLU", "Sequential", "SiLU", "Sigmoid",
+    "SwiGLU", "Tanh", "TransformerBlock", "Upsample", "load", "save", "scaled_dot_product_attention",
 ]

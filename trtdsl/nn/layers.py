@@ -74,7 +74,7 @@ def float_dtype(fn: str, value: Any) -> DType:
     return dt
 
 
-def _pair(fn: str, arg: str, value: Any, low: int) -> tuple[int, int]:
+def int_pair(fn: str, arg: str, value: Any, low: int) -> tuple[int, int]:
     """An int or a pair of ints >= ``low``, as a pair (PyTorch's ``_pair``)."""
     items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     try:
@@ -136,9 +136,9 @@ class _ConvNd(Module):
         fn = type(self).__name__
         self.in_channels = positive(fn, "in_channels", in_channels)
         self.out_channels = positive(fn, "out_channels", out_channels)
-        self.kernel_size = _pair(fn, "kernel_size", kernel_size, 1)
-        self.stride = _pair(fn, "stride", stride, 1)
-        self.dilation = _pair(fn, "dilation", dilation, 1)
+        self.kernel_size = int_pair(fn, "kernel_size", kernel_size, 1)
+        self.stride = int_pair(fn, "stride", stride, 1)
+        self.dilation = int_pair(fn, "dilation", dilation, 1)
         self.groups = positive(fn, "groups", groups)
         for arg, channels in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
             if channels % self.groups:
@@ -151,7 +151,7 @@ class _ConvNd(Module):
         _bias(self, fn, bias, self.out_channels, dt)
 
     def _padding(self, fn: str, padding: Any) -> Any:
-        return _pair(fn, "padding", padding, 0)
+        return int_pair(fn, "padding", padding, 0)
 
     def _arguments(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
         network = network_of(type(self).__name__, x)
@@ -224,7 +224,7 @@ class ConvTranspose2d(_ConvNd):
                  dilation: Any = 1, *, dtype: DType | str | Any = dtypes.float32) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          dtype)
-        self.output_padding = _pair("ConvTranspose2d", "output_padding", output_padding, 0)
+        self.output_padding = int_pair("ConvTranspose2d", "output_padding", output_padding, 0)
         if any(o > p for o, p in zip(self.output_padding, self.padding)):
             raise bad_argument("ConvTranspose2d", "output_padding", output_padding,
                                f"at most padding {self.padding} (TensorRT's deconvolution trims, it cannot "
