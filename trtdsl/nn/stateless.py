@@ -230,8 +230,8 @@ class Upsample(Module):
                 if not float(exact).is_integer():
                     raise bad_argument("Upsample", "scale_factor", self.scale_factor,
                                        f"scales whose products with the input's H and W ({h}, {w}) are whole "
-                                       "numbers (PyTorch maps coordinates by 1 / scale_factor, TensorRT by the "
-                                       "ratio of the sizes: they agree there); or give size")
+                                       "numbers (PyTorch maps coordinates by 1 / scale_factor, TensorRT by "
+                                       "the ratio of the sizes: they agree there); or give size")
                 scaled.append(int(exact) if isinstance(d, int) else d * int(s))
             shape = (n, c) + tuple(scaled)
         if self.mode == "nearest":
