@@ -417,3 +417,16 @@ ADVERSARIAL_CALLS = {
     "max_pool": lambda e: dict(x=e.x, window=2, stride=1, padding=0, ceil_mode=False),
     "pool": lambda e: dict(x=e.x, type="max", window=2, stride=1, padding=0, blend_factor=0.0),
 }
+
+
+@pytest.mark.parametrize("pool", [td.max_pool, td.avg_pool])
+def test_a_dynamic_dim_shorter_than_the_window_fails_when_the_network_runs(pool):
+    """As a static one is refused when the network is defined (and as a convolution fails): no empty
+    output (onnxruntime's export, which pads it, would give one value)."""
+    net = td.Network("late")
+    x = net.input("x", td.float32, (1, 1, "h", 3))
+    net.output("y", pool(x, 3))
+    assert net.run({"x": np.ones((1, 1, 3, 3), np.float32)})["y"].shape == (1, 1, 1, 1)
+    with pytest.raises(td.ExecutionError, match=r"ValueError: input shape \(1, 1, 2, 3\) gives output spatial "
+                                                r"dims \(0, 1\); the window does not fit in the padded input"):
+        net.run({"x": np.ones((1, 1, 2, 3), np.float32)})

@@ -50,7 +50,7 @@ from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import enum_member, expect_bool, expect_tensor, finite_float, in_float
 from trtdsl.layers.convolution import (
-    PaddingMode, as_padding_mode, check_output_dims, check_padding_args, check_spatial_input,
+    PaddingMode, as_padding_mode, check_fits, check_output_dims, check_padding_args, check_spatial_input,
     check_window_params, explicit_padding, spatial_ints, window_output_dim, window_pads,
 )
 
@@ -231,6 +231,7 @@ class Pooling(Op):
                            self.window_size)
         out = static_shape(window_output_dim(self.padding_mode, i, b, a, s, f)
                            for i, (b, a), s, f in zip(sizes, pads, self.stride, self.window_size))
+        check_fits(x, out)  # a dynamic dim shorter than the window (a static one is refused when defined)
 
         def maximum(x: np.ndarray) -> np.ndarray:
             y = _separable(x, pads, self.window_size, self.stride, out, -np.inf, np.fmax)
