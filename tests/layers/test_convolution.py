@@ -701,6 +701,30 @@ def test_an_empty_batch_gives_an_empty_output(transposed):
     assert got.shape == (0, 4, 5, 6)  # padding 1 keeps a 3x3 kernel's sizes both ways
 
 
+@pytest.mark.parametrize("channels, maps, kernel, bias", [
+    (3, 4, (3, 3), True),     # windows in columns (the biased product)
+    (3, 4, (1, 1), False),    # the input read as it is
+    (16, 8, (3, 3), True),    # shifted products
+    (2, 3, (3, 3, 3), False),  # 3-D
+])
+def test_a_batch_of_no_images_gives_an_empty_output_on_every_path(channels, maps, kernel, bias):
+    """Of every form the reference takes (a network's constant weights pick the faster ones), after a run
+    on images and before one, as on onnxruntime."""
+    rng = np.random.default_rng(0)
+    spatial = (5,) * len(kernel)
+    net = td.Network("empty")
+    x = net.input("x", td.float32, ("b", channels) + spatial)
+    w = rng.standard_normal((maps, channels) + kernel).astype(np.float32)
+    padding = tuple(k // 2 for k in kernel)
+    net.output("y", td.conv(x, w, rng.standard_normal(maps).astype(np.float32) if bias else None,
+                            padding=padding))
+    empty = np.zeros((0, channels) + spatial, np.float32)
+    for batch in (empty, np.ones((2, channels) + spatial, np.float32), empty):
+        got = net.run({"x": batch})["y"]
+        assert got.shape == (len(batch), maps) + spatial and got.dtype == np.float32
+    assert net.run({"x": empty}, backend="onnxruntime")["y"].shape == (0, maps) + spatial
+
+
 # -- ONNX cross-check rows (collected by tests/backends/onnx/test_crosscheck.py) --------------------
 # -- Convolution, Deconvolution, Pooling ----------------------------------------------------------------
 _RNG = np.random.default_rng(7)

@@ -609,6 +609,9 @@ class Convolution(_KernelOp):
 
     def reference(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
         pads, out = self._geometry(x.shape[2:])
+        if x.shape[0] == 0:  # no image (the products below reshape per image, which an empty batch cannot)
+            check_fits(x, out)
+            return (np.zeros((0, w.shape[0]) + tuple(out), x.dtype),)
 
         def compute(x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
             b = bias[0] if bias else None
@@ -675,7 +678,7 @@ class Convolution(_KernelOp):
 
             def shifted(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
                 pads, dims = self._geometry(x.shape[2:])
-                y = _convolve_shifted(x, taps, kernel, b, pads, stride, dilation, dims)
+                y = _convolve_shifted(x, taps, kernel, b, pads, stride, dilation, dims) if len(x) else None
                 return (self.reference(x, *fixed)[0] if y is None else y,)
 
             return shifted
@@ -686,6 +689,8 @@ class Convolution(_KernelOp):
         kernel_and_bias = np.concatenate([w.reshape(w.shape[0], -1), b.reshape(-1, 1)], axis=1)
 
         def form(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
+            if not len(x):  # no image: reference's empty output
+                return self.reference(x, *fixed)
             pads, dims = self._geometry(x.shape[2:])
             return (_convolve_biased(x, kernel_and_bias, kernel, pads, stride, dilation, dims),)
 
