@@ -193,3 +193,16 @@ ADVERSARIAL_CALLS = {
     "shuffle": lambda e: dict(x=e.m, first_transpose=(1, 0), reshape=(6,), second_transpose=(0,)),
     "transpose": lambda e: dict(x=e.m, perm=(1, 0)),
 }
+
+
+def test_a_minus_one_over_no_values_fails_with_tensorrts_rule_not_numpys_words():
+    """x.reshape(n, -1) of n = 0 (PyTorch's view(size(0), -1)): TensorRT's Shuffle cannot infer the -1 from
+    a volume of 0, as the static case says when the network is defined."""
+    net = td.Network("r")
+    x = net.input("x", td.float32, ("n", 3, 2))
+    net.output("y", td.reshape(x, (x.shape[0], -1)))
+    assert net.run({"x": np.ones((2, 3, 2), np.float32)})["y"].shape == (2, 6)
+    with pytest.raises(td.ExecutionError, match=r"ValueError: the reshape dims \[0, -1\] are invalid for the "
+                                                r"input's shape \(0, 3, 2\): Shuffle: cannot infer the -1 in "
+                                                r"reshape dims \(0, -1\): the other dims have volume 0"):
+        net.run({"x": np.ones((0, 3, 2), np.float32)})

@@ -690,7 +690,7 @@ class Convolution(_KernelOp):
 
         def form(x: np.ndarray, *fixed: np.ndarray) -> tuple[np.ndarray]:
             if not len(x):  # no image: reference's empty output
-                return self.reference(x, *fixed)
+                return (self.reference(x, *fixed)[0],)
             pads, dims = self._geometry(x.shape[2:])
             return (_convolve_biased(x, kernel_and_bias, kernel, pads, stride, dilation, dims),)
 

@@ -17,7 +17,7 @@ array([[  1.,  10., 100.,   2.,  20., 200.],
 from __future__ import annotations
 
 import operator
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import attrs
 import numpy as np
@@ -159,19 +159,27 @@ class Shuffle(Op):
         if self.first_transpose is not None:
             x = np.transpose(x, self.first_transpose)
         if dims is not None:
-            try:
-                target = reshape_dims(self.label(), x.shape, tuple(int(d) for d in dims), self.zero_is_placeholder)
-            except ShapeError as exc:  # reported as this layer's failure, with its name and line
-                raise ValueError(f"the reshape dims {dims.tolist()} read when the network ran are invalid: "
-                                 f"{exc.message}") from None
-            x = x.reshape(target)
+            x = x.reshape(self._target(x.shape, tuple(int(d) for d in dims), "read when the network ran "))
         elif self.reshape is not None:
             static = static_shape(self.reshape)
-            x = x.reshape([x.shape[i] if d == 0 and self.zero_is_placeholder else d
-                           for i, d in enumerate(static)])
+            try:
+                x = x.reshape([x.shape[i] if d == 0 and self.zero_is_placeholder else d
+                               for i, d in enumerate(static)])
+            except ValueError:  # NumPy's words for it ("cannot reshape array of size 0"): TensorRT's rule's
+                self._target(x.shape, static, "")
+                raise
         if self.second_transpose is not None:
             x = np.transpose(x, self.second_transpose)
         return (x,)
+
+    def _target(self, shape: tuple[int, ...], dims: tuple[int, ...], how: str) -> tuple[int, ...]:
+        """The dims ``shape`` is reshaped to by ``dims`` (TensorRT's 0 and -1 rules), or a ValueError saying
+        why there are none, reported as this layer's failure with its name and line."""
+        try:
+            return cast("tuple[int, ...]", reshape_dims(self.label(), shape, dims, self.zero_is_placeholder))
+        except ShapeError as exc:
+            raise ValueError(f"the reshape dims {list(dims)} {how}are invalid for the input's shape {shape}: "
+                             f"{exc.message}") from None
 
 
 def dynamic_reshape_dims(label: str, in_shape: tuple[DimLike, ...], dims: Tensor, zero_is_placeholder: bool,
