@@ -315,6 +315,8 @@ def _x(shape=(1, 2, 3, 3), dtype=td.float32):
 
 ERRORS = [
     (ArgumentError, "resize: give exactly one of 'shape' and 'scales'", lambda: td.resize(_x())),
+    (ShapeError, "Resize[NEAREST]: axis 2 of x (1, 2, 0, 3) is empty, so it cannot be resized to 2",
+     lambda: td.resize(td.Network("e").input("x", td.float32, (1, 2, 0, 3)), (1, 2, 2, 3))),
     (
         ArgumentError,
         "resize: give exactly one of 'shape' and 'scales'",
