@@ -199,6 +199,21 @@ class TensorRT:
         return self.trt.Weights(self.dtype(dt), buffer.ctypes.data, int(array.size)), buffer
 
     @staticmethod
+    def float_param(value: Any) -> float:
+        """A float property as raise reads it. TensorRT holds a C++ float, so the bindings read back a float32
+        value (``9.99999974737875e-06`` for ``1e-05``): such a value is taken as the shortest decimal that is
+        the same float32, the value it was set to wherever that had no more digits than a float32 keeps; a
+        value that is no float32 (as the stand-in keeps what it was given) is taken as it is. The layer
+        computes with the float32 either way.
+
+        >>> TensorRT.float_param(9.99999974737875e-06), TensorRT.float_param(1 / 6)
+        (1e-05, 0.16666666666666666)
+        """
+        number = float(value)
+        single = np.float32(number)
+        return float(str(single)) if float(single) == number else number
+
+    @staticmethod
     def optional_dims(value: Any) -> tuple[int, ...] | None:
         """Dims read from a property that may be unset (a Shuffle's reshape dims, a Slice's axes), or None
         where it is: NvInfer.h gives Dims of rank -1 then, which the bindings return as they are (pyGraph.cpp

@@ -109,7 +109,7 @@ def _raise_pooling(ctx: RaiseContext, layer: Any) -> Raised:
         _dims(layer, "post_padding"),
         ctx.api.from_enum(PaddingMode, layer.padding_mode, layer.name),
         bool(layer.average_count_excludes_padding),
-        float(layer.blend_factor),
+        ctx.api.float_param(layer.blend_factor),
     )
     return Raised(op, ctx.inputs(layer))
 

@@ -16,7 +16,8 @@ def _lower_lrn(ctx: LowerContext, node: Node, op: LRN) -> None:
 
 
 def _raise_lrn(ctx: RaiseContext, layer: Any) -> Raised:
-    op = LRN(int(layer.window_size), float(layer.alpha), float(layer.beta), float(layer.k))
+    op = LRN(int(layer.window_size), ctx.api.float_param(layer.alpha), ctx.api.float_param(layer.beta),
+             ctx.api.float_param(layer.k))
     return Raised(op, ctx.inputs(layer))
 
 

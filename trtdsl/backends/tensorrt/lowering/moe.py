@@ -44,9 +44,9 @@ def _raise_moe(ctx: RaiseContext, layer: Any) -> Raised:
     block = ctx.api.optional_dims(layer.quantization_block_shape) or ()
     op = MoE(
         activation,
-        float(layer.swiglu_param_limit),
-        float(layer.swiglu_param_alpha),
-        float(layer.swiglu_param_beta),
+        ctx.api.float_param(layer.swiglu_param_limit),
+        ctx.api.float_param(layer.swiglu_param_alpha),
+        ctx.api.float_param(layer.swiglu_param_beta),
         None if to_type is dtypes.float32 else to_type,
         block,
         ctx.dtype(layer.dyn_q_output_scale_type) if block else None,

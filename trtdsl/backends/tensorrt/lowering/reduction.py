@@ -144,7 +144,7 @@ def _raise_normalization(ctx: RaiseContext, layer: Any) -> Raised:
         )
     back = ctx.cast_back(layer)  # a 16-bit normalization the lowering computed in float32
     return Raised(
-        Normalization(mask_to_axes(int(layer.axes)), float(layer.epsilon), groups),
+        Normalization(mask_to_axes(int(layer.axes)), ctx.api.float_param(layer.epsilon), groups),
         [ctx.behind_helper(layer, i) for i in range(3)] if back is not None else ctx.inputs(layer),
         None if back is None else [back.get_output(0)],
     )

@@ -126,7 +126,7 @@ def _raise_resize(ctx: RaiseContext, layer: Any) -> Raised:
         ),
         selector=ctx.api.from_enum(ResizeSelector, layer.selector_for_single_pixel, layer.name),
         nearest_rounding=ctx.api.from_enum(ResizeRoundMode, layer.nearest_rounding, layer.name),
-        cubic_coeff=float(layer.cubic_coeff),
+        cubic_coeff=ctx.api.float_param(layer.cubic_coeff),
         exclude_outside=bool(layer.exclude_outside),
     )
     if layer.metadata.startswith(SCALES_MARK):  # lowered from scales: the dims were computed from them
