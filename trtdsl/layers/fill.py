@@ -99,8 +99,9 @@ class Fill(Op):
         "`IFillLayer` (`FillOperation` LINSPACE / RANDOM_UNIFORM / RANDOM_NORMAL)",
         "LINSPACE is `alpha + sum(beta[k] * i_k)` (int32, int64, float32), with static alpha/beta only "
         "for 1-D outputs; random fills (float32, float16) differ on every run. `td.arange` follows "
-        "`np.arange` (int64 by default for ints) and takes a dynamic stop, whose length must not be negative "
-        "when the network runs (NumPy's would be empty; TensorRT's Fill fails). Dims may be dynamic (input 0, "
+        "`np.arange` (int64 by default for ints) and takes a dynamic stop, whose length must not be "
+        "negative when the network runs (NumPy's would be empty; TensorRT's Fill fails). Dims may be "
+        "dynamic (input 0, "
         "a shape tensor). Given dims of a tensor (`td.zeros(x.shape)`, `td.arange(x.shape[0])`), the "
         "constructors add their layers to that tensor's network, with no `like=`.",
         "NvInfer.h and Python docstrings `IFillLayer`; LINSPACE rounding *UNCONFIRMED*",

@@ -182,8 +182,8 @@ class Resize(Op):
         self._check_innermost(label, x.shape, shape)
         empty = [a for a, (d, n) in enumerate(zip(x.shape, shape)) if d == 0 and isinstance(n, int) and n > 0]
         if empty:  # (known only when the network runs, the same fails then)
-            raise ShapeError(f"{label}: axis {empty[0]} of x {x.shape_text} is empty, so it cannot be resized "
-                             f"to {shape[empty[0]]}")
+            raise ShapeError(f"{label}: axis {empty[0]} of x {x.shape_text} is empty, so it cannot be "
+                             f"resized to {shape[empty[0]]}")
         return (TensorType(x.dtype, shape),)
 
     def _scaled(self, label: str, x: TensorType) -> tuple[DimLike, ...]:

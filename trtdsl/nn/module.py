@@ -72,14 +72,14 @@ def _check_container(owner: str, name: str, value: Any) -> None:
         return
     kind = type(value).__name__
     if all(isinstance(v, Module) for v in items) and not isinstance(value, dict):
-        raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} of modules, whose parameters the module "
-                            "would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) (or "
-                            "td.nn.Sequential)")
+        raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} of modules, whose parameters the "
+                            "module would not hold (state_dict, loading, names); use td.nn.ModuleList([...]) "
+                            "(or td.nn.Sequential)")
     held = "modules" if any(isinstance(v, Module) for v in items) else "parameters"
     other = ", or put the modules in a td.nn.ModuleList([...])" if held == "modules" else ""
-    raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} holding {held}, which the module would not "
-                        f"hold (state_dict, loading, names); give each an attribute of its own (self.{name}_a = "
-                        f"...){other}")
+    raise ArgumentError(f"{owner}: attribute {name!r} is a {kind} holding {held}, which the module would "
+                        f"not hold (state_dict, loading, names); give each an attribute of its own "
+                        f"(self.{name}_a = ...){other}")
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:

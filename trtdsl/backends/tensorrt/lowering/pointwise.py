@@ -22,7 +22,8 @@ def _lower_activation(ctx: LowerContext, node: Node, op: Activation) -> None:
 
 def _raise_activation(ctx: RaiseContext, layer: Any) -> Raised:
     kind = ctx.api.from_enum(ActivationType, layer.type, layer.name)
-    return Raised(Activation(kind, ctx.api.float_param(layer.alpha), ctx.api.float_param(layer.beta)), ctx.inputs(layer))
+    alpha, beta = ctx.api.float_param(layer.alpha), ctx.api.float_param(layer.beta)
+    return Raised(Activation(kind, alpha, beta), ctx.inputs(layer))
 
 
 def _lower_unary(ctx: LowerContext, node: Node, op: Unary) -> None:
