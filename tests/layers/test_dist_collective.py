@@ -404,3 +404,20 @@ ADVERSARIAL_CALLS = {
     "scatter": lambda e: dict(x=e.m, root=0, ranks=2, groups=None),
     "dist_collective": lambda e: dict(x=e.m, collective="reduce", reduce_op="sum", root=0, ranks=1, groups=None),
 }
+
+
+def test_each_ranks_outputs_are_arrays_of_their_own():
+    """As in a run of one rank: a collective's result is not one array for every rank, and no output is a
+    rank's input or a constant's values."""
+    net = td.Network("own")
+    x = net.input("x", td.float32, (3,))
+    net.output("sum", td.all_reduce(x, ranks=2))
+    net.output("same", td.identity(x))
+    net.output("ones", td.identity(net.constant(np.ones(3, np.float32))))
+    feeds = [np.ones(3, np.float32), np.full(3, 2, np.float32)]
+    out = net.run([{"x": feeds[0]}, {"x": feeds[1]}], ranks=2)
+    for array in out[0].values():
+        assert array.flags.writeable
+        array[...] = -1
+    assert out[1]["sum"].tolist() == [3, 3, 3] and out[1]["ones"].tolist() == [1, 1, 1]
+    assert feeds[0].tolist() == [1, 1, 1]

@@ -21,7 +21,7 @@ from trtdsl.ir.network import Network
 from trtdsl.ir.node import Node
 from trtdsl.layers._common import is_int
 from trtdsl.layers.dist_collective import DistCollective, Exchange, set_exchange
-from trtdsl.reference.interpreter import bind_inputs, execute, plan
+from trtdsl.reference.interpreter import bind_inputs, execute, own_outputs, plan
 
 
 class _Stuck(ExecutionError):
@@ -126,6 +126,7 @@ def run_ranks(network: Network, inputs: Any, ranks: Any, **options: Any) -> list
             bound.append(bind_inputs(network, feeds))
         except InputError as exc:
             raise InputError(f"{exc.message} (rank {r})") from None
+    feeds = [array for values, _ in bound for array in values.values()]
     steps = plan(network)
     rendezvous = Rendezvous(network, int(ranks))
     outputs: list[dict[str, np.ndarray]] = [{} for _ in range(ranks)]
@@ -155,5 +156,9 @@ def run_ranks(network: Network, inputs: Any, ranks: Any, **options: Any) -> list
     stuck = next((e for e in errors if isinstance(e, _Stuck)), None)
     if stuck is not None:
         raise ExecutionError(stuck.message, location=stuck.location, context=stuck.context)
+    # each output an array of its own, as in a run of one rank: apart from every rank's inputs and the
+    # outputs of the ranks before it (a collective's result may be one array for all)
+    for r in range(ranks):
+        outputs[r] = own_outputs(outputs[r], feeds + [a for done in outputs[:r] for a in done.values()])
     return outputs
 
