@@ -179,3 +179,45 @@ def test_a_layer_inferred_in_one_network_gives_another_its_own_dims():
     nets[0].output("y", td.reshape(sums[0], (-1, 3)))  # combines the sum's dims
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_array_equal(nets[0].run({"x": x})["y"], 2 * x)
+
+
+def test_what_is_derived_while_the_network_changes_is_not_kept():
+    """A plan or export made while another thread changed the network (a layer added, weights loaded) may be
+    of the network before: it is returned to its caller but not kept, so the next run makes it anew."""
+    net = td.Network("n")
+    x = net.input("x", td.float32, (2,))
+    net.output("y", td.relu(x))
+
+    def change_meanwhile():
+        td.exp(x)  # another thread adding a layer while the value is made
+        return "made before the change"
+
+    assert net.derived("plan", change_meanwhile) == "made before the change"
+    assert net.derived("plan", lambda: "made after") == "made after"
+    assert net.derived("plan", lambda: "not made again") == "made after"
+
+
+def test_a_run_after_a_layer_rewired_during_the_first_run_runs_the_new_network(monkeypatch):
+    """The reference plan of a run during which a layer's input was replaced (another thread) is not kept:
+    the next run follows the new wiring."""
+    from trtdsl.reference import interpreter
+
+    net = td.Network("n")
+    x = net.input("x", td.float32, (3,))
+    magnitude = td.abs(x)
+    y = td.negative(x)
+    net.output("y", y)
+    made = interpreter.Plan
+
+    class RewiredMeanwhile(made):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            net.set_input(y.producer, 0, magnitude)
+
+    monkeypatch.setattr(interpreter, "Plan", RewiredMeanwhile)
+    try:
+        net.run({"x": np.float32([1, -2, 3])})  # the run during the change: what it gives is undefined
+    except Exception:  # noqa: BLE001
+        pass
+    monkeypatch.setattr(interpreter, "Plan", made)
+    np.testing.assert_array_equal(net.run({"x": np.float32([1, -2, 3])})["y"], [-1, -2, -3])

@@ -93,12 +93,14 @@ def _onnxruntime() -> Any:
 
 
 def _session(network: Network, opset: int | None, threads: int, optimize: bool) -> tuple[Any, Any]:
+    session: tuple[Any, Any] = network.derived(("onnxruntime", opset, threads, optimize),
+                                               lambda: _new_session(network, opset, threads, optimize))
+    return session
+
+
+def _new_session(network: Network, opset: int | None, threads: int, optimize: bool) -> tuple[Any, Any]:
     from trtdsl.backends.onnx import exported
 
-    key = ("onnxruntime", opset, threads, optimize)
-    cached = network._cache.get(key)
-    if cached is not None:
-        return cached
     ort = _onnxruntime()
     result = exported(network, opset)
     for node in _all_nodes(result.model.graph):
@@ -123,7 +125,6 @@ def _session(network: Network, opset: int | None, threads: int, optimize: bool) 
         )
     except Exception as exc:  # onnxruntime's own exception types
         raise _session_error(result, exc) from exc
-    network._cache[key] = (result, session)
     return result, session
 
 

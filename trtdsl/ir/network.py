@@ -7,7 +7,9 @@ import importlib
 import os
 import pathlib
 import shutil
-from typing import TYPE_CHECKING, Any, Hashable, Mapping, NoReturn, Protocol, Sequence, TypeVar, overload
+from typing import (
+    TYPE_CHECKING, Any, Callable, Hashable, Mapping, NoReturn, Protocol, Sequence, TypeVar, overload,
+)
 
 import numpy as np
 
@@ -74,8 +76,9 @@ class Network:
         self.regions: list[Region] = []  # loops and conditionals; their boundary layers refer to them
         self._scopes: list[Scope] = []
         # What analyses derive from the whole network (region structure, run plans, exports), by analysis:
-        # forgotten at every change.
+        # forgotten at every change (see derived), which also counts the changes.
         self._cache: dict[Hashable, Any] = {}
+        self._generation = 0
         # The values of its tensors as trtdsl.shapes.values knows them, by analysis: kept while layers are
         # added, which changes no tensor's value; forgotten when set_input replaces a layer's input.
         self._values: dict[str, Any] = {}
@@ -331,8 +334,9 @@ class Network:
         self.nodes.append(node)
         if self._scopes:
             self._scopes[-1].created(node)
+        self._generation += 1
         if self._cache:  # while a network is built, nothing is derived from it yet
-            self._changed()
+            self._cache.clear()
         return node.outputs
 
     def set_input(self, node: Node, index: int, tensor: Tensor) -> None:
@@ -500,9 +504,28 @@ class Network:
     def _changed(self, *, rewired: bool = False) -> None:
         """Forget what was derived from the network (a layer, input, output, region or profile was added);
         ``rewired`` (a layer's input was replaced) also its tensors' values, which may have changed."""
+        self._generation += 1
         self._cache.clear()
         if rewired:
             self._values.clear()
+
+    def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """What an analysis derives from the network under ``key`` (a run plan, an export), made by ``make()``
+        the first time and kept until the network changes. Where it changed while ``make`` ran (another
+        thread defining layers or loading weights), the value is returned but not kept: it may be of the
+        network before the change.
+
+        >>> net = Network("n")
+        >>> net.derived("answer", lambda: 42), net.derived("answer", lambda: 0)
+        (42, 42)
+        """
+        found = self._cache.get(key)
+        if found is None:
+            generation = self._generation
+            found = make()
+            if self._generation == generation:
+                self._cache[key] = found
+        return found
 
     def _check_new_name(self, name: object, what: str) -> None:
         check_name(what, name)

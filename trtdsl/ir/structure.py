@@ -210,10 +210,8 @@ class Structure:
 def analyze(network: Network) -> Structure:
     """The region structure of ``network`` by TensorRT's data-flow rule; raises a RegionError for a
     network TensorRT would reject. Cached until the network changes."""
-    cached = network._cache.get("regions")
-    if cached is None:
-        cached = network._cache["regions"] = _Analysis(network).run()
-    return cached
+    structure: Structure = network.derived("regions", lambda: _Analysis(network).run())
+    return structure
 
 
 class _Analysis:

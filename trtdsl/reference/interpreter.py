@@ -589,16 +589,14 @@ _SIZES_KEPT = 8  # sets of input sizes whose expected results a plan keeps
 def plan(network: Network) -> Any:
     """The network's plan, made once per network version: a :class:`Plan`, or for a network with
     loops or conditionals a :class:`~trtdsl.reference.regions.RegionPlan` (which also validates them)."""
-    cached = network._cache.get("reference_plan")
-    if cached is None:
+    def make() -> Any:
         if network.regions:
             from trtdsl.reference.regions import RegionPlan
 
-            cached = RegionPlan(network)
-        else:
-            cached = Plan(network)
-        network._cache["reference_plan"] = cached
-    return cached
+            return RegionPlan(network)
+        return Plan(network)
+
+    return network.derived("reference_plan", make)
 
 
 def bind_inputs(network: Network,

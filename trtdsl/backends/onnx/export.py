@@ -78,11 +78,7 @@ def exported(network: Network, opset: int | None = None, *, check: bool = True) 
             f"to_onnx: argument 'opset' is {shown(opset)}; expected an int in [{MIN_OPSET}, {MAX_OPSET}] or "
             "None"
         )
-    key = ("onnx", opset, check)
-    cached = network._cache.get(key)
-    if cached is None:
-        cached = network._cache[key] = _export(network, opset, check)
-    return cached
+    return network.derived(("onnx", opset, check), lambda: _export(network, opset, check))
 
 
 def _export(network: Network, opset: int | None, check: bool) -> Exported:

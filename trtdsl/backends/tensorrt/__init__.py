@@ -46,9 +46,7 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
         options = dict(options, profiles=fixed_profile(network, values, bindings))
     key = ("tensorrt-engine", repr(sorted(options.items(), key=lambda item: item[0])))
-    engine = network._cache.get(key)
-    if engine is None:
-        engine = network._cache[key] = build(network, **options)
+    engine = network.derived(key, lambda: build(network, **options))
     outputs = engine.run({name: np.asarray(value) for name, value in inputs.items()})
     # an int64 shape output comes out of the engine as int32 (see lower): give it the IR's dtype back
     return {name: outputs[name].astype(t.dtype.numpy, copy=False) for name, t in network.outputs.items()}
