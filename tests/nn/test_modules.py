@@ -434,6 +434,24 @@ def test_nearest_upsample_is_pytorchs(module, size):
     np.testing.assert_array_equal(run(module, x), x[:, :, rows][:, :, :, cols])
 
 
+@pytest.mark.parametrize("kwargs", [{"align_corners": True}, {"align_corners": False,
+                                                             "recompute_scale_factor": True}])
+def test_a_scale_pytorch_maps_by_the_sizes_may_be_any(kwargs):
+    """With aligned corners or a recomputed scale, PyTorch maps coordinates by the sizes (5 -> 7 by 1.5):
+    the bilinear formula of the sizes, written above, is TensorRT's too."""
+    x = inputs(12, 1, 1, 5, 5)
+    got = run(nn.Upsample(scale_factor=1.5, mode="bilinear", **kwargs), x)
+    assert got.shape == (1, 1, 7, 7)
+    want = x.astype(np.float64)
+    for axis in (2, 3):
+        src = _source(7, 5, 5 / 7, kwargs["align_corners"])
+        lo = np.minimum(np.floor(src).astype(int), 4)
+        hi = np.minimum(lo + 1, 4)
+        w = (src - lo).reshape((-1,) + (1,) * (3 - axis))
+        want = np.take(want, lo, axis) * (1 - w) + np.take(want, hi, axis) * w
+    close(got, want)
+
+
 def test_modules_without_parameters_count_in_a_sequentials_names():
     """torchvision's VGG features: the convolutions are features.0, features.2, features.5."""
     features = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(2, 2, 3, padding=1),
@@ -457,6 +475,10 @@ def test_modules_without_parameters_count_in_a_sequentials_names():
     (lambda: nn.Upsample(scale_factor=2, mode="bicubic"), "Upsample: argument 'mode' is 'bicubic'"),
     (lambda: nn.GELU("fast"), "GELU: argument 'approximate' is 'fast'"),
     (lambda: nn.Dropout(1.5), "Dropout: argument 'p' is 1.5; expected a probability in [0, 1]"),
+    (lambda: nn.Upsample(scale_factor=2, mode="bilinear", align_corners="no"),
+     "Upsample: argument 'align_corners' is 'no'; expected True or False"),
+    (lambda: nn.Upsample(scale_factor=float("inf")), "Upsample: argument 'scale_factor' is inf; expected a "
+                                                     "finite number > 0"),
 ])
 def test_modules_without_parameters_check_their_arguments(make, message):
     with pytest.raises(td.ArgumentError) as info:

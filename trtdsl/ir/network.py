@@ -511,21 +511,22 @@ class Network:
 
     def derived(self, key: Hashable, make: Callable[[], Any]) -> Any:
         """What an analysis derives from the network under ``key`` (a run plan, an export), made by ``make()``
-        the first time and kept until the network changes. Where it changed while ``make`` ran (another
-        thread defining layers or loading weights), the value is returned but not kept: it may be of the
-        network before the change.
+        the first time and used until the network changes. Each value is kept with the network's count of
+        changes when ``make`` began, and used only while the count is the same: a value made while the
+        network changed (another thread defining layers or loading weights), which may be of the network
+        before, serves the run that made it only.
 
         >>> net = Network("n")
         >>> net.derived("answer", lambda: 42), net.derived("answer", lambda: 0)
         (42, 42)
         """
+        generation = self._generation
         found = self._cache.get(key)
-        if found is None:
-            generation = self._generation
-            found = make()
-            if self._generation == generation:
-                self._cache[key] = found
-        return found
+        if found is not None and found[0] == generation:
+            return found[1]
+        value = make()
+        self._cache[key] = (generation, value)
+        return value
 
     def _check_new_name(self, name: object, what: str) -> None:
         check_name(what, name)

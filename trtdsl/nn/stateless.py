@@ -16,7 +16,10 @@ function, with PyTorch's arguments and defaults. They hold nothing, but they cou
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, cast
+
+import numpy as np
 
 from trtdsl.errors import bad_argument
 from trtdsl.ir.tensor import Tensor
@@ -187,7 +190,10 @@ class AvgPool2d(_Pool2d):
 
 class Upsample(Module):
     """``torch.nn.Upsample`` of 4-D ``(N, C, H, W)`` inputs as one Resize layer: to ``size`` (H, W), or by
-    ``scale_factor`` (a number or a pair, the output ``floor(H * scale)``); ``mode`` ``"nearest"``
+    ``scale_factor`` (a number or a pair, the output ``floor(H * scale)``: a scale whose products with H
+    and W are whole numbers, where PyTorch's mapping of coordinates by ``1 / scale_factor`` is TensorRT's
+    by the sizes' ratio, or any with ``align_corners`` or ``recompute_scale_factor``, where PyTorch maps by
+    the sizes too); ``mode`` ``"nearest"``
     (PyTorch's: ``src = floor(dst * H / H_out)``, TensorRT's ASYMMETRIC coordinates rounded down) or
     ``"bilinear"`` (HALF_PIXEL coordinates, ALIGN_CORNERS where ``align_corners=True``; TensorRT's LINEAR
     clamps the coordinates before the first pixel to it, as PyTorch does).
@@ -201,7 +207,7 @@ class Upsample(Module):
     """
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
-                 align_corners: bool | None = None) -> None:
+                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise bad_argument("Upsample", "size", size, "either size or scale_factor (one of the two)")
@@ -213,20 +219,27 @@ class Upsample(Module):
         self.size = None if size is None else int_pair("Upsample", "size", size, 1)
         self.scale_factor = None if scale_factor is None else _scales(scale_factor)
         self.mode = mode
-        self.align_corners = bool(align_corners)
+        self.align_corners = align_corners is not None and flag("Upsample", "align_corners", align_corners)
+        # PyTorch maps coordinates by the sizes' ratio, as TensorRT does, with aligned corners or a
+        # recomputed scale; by 1 / scale_factor otherwise
+        recompute = recompute_scale_factor is not None and flag("Upsample", "recompute_scale_factor",
+                                                               recompute_scale_factor)
+        self._by_ratio = self.align_corners or recompute
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 4:
             raise bad_argument("Upsample", "x", x, "a 4-D (N, C, H, W) tensor")
         n, c, h, w = x.shape
-        if self.size is not None:
-            shape: tuple[Any, ...] = (n, c) + self.size
+        if self.scale_factor is None:
+            shape: tuple[Any, ...] = (n, c) + cast("tuple[int, int]", self.size)
         else:
             # PyTorch maps coordinates by 1 / scale_factor, TensorRT by the sizes' ratio: one where the
             # output size is the input's times the scale exactly
             scaled = []
-            for d, s in zip((h, w), self.scale_factor or (1.0, 1.0)):
+            for d, s in zip((h, w), self.scale_factor):
                 exact = d * s if isinstance(d, int) else s
+                if isinstance(d, int) and self._by_ratio:
+                    exact = math.floor(exact)
                 if not float(exact).is_integer():
                     raise bad_argument("Upsample", "scale_factor", self.scale_factor,
                                        f"scales whose products with the input's H and W ({h}, {w}) are whole "
@@ -242,11 +255,12 @@ class Upsample(Module):
 
 
 def _scales(value: Any) -> tuple[float, float]:
-    items = (value, value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    single = isinstance(value, (int, float, np.integer, np.floating)) \
+        and not isinstance(value, (bool, np.bool_))
     try:
-        pair = tuple(float(v) for v in items)
+        pair = tuple(float(v) for v in ((value, value) if single else value))
     except (TypeError, ValueError):
         pair = ()
-    if len(pair) != 2 or not all(v > 0 for v in pair):
-        raise bad_argument("Upsample", "scale_factor", value, "a number > 0 or a pair of them")
+    if len(pair) != 2 or not all(0 < v < math.inf for v in pair):
+        raise bad_argument("Upsample", "scale_factor", value, "a finite number > 0 or a pair of them")
     return pair[0], pair[1]
