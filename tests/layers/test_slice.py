@@ -575,3 +575,17 @@ def test_slices_empty_on_every_axis_size_are_empty_on_a_dynamic_axis(n):
     assert {name: out[name].tolist() for name in keys} == {
         "ascending": data[5:1].tolist(), "descending": data[1:5:-1].tolist(), "negative": data[-1:-3].tolist(),
         "dims": data[n:n - 2].tolist()}
+
+
+@pytest.mark.parametrize("backend", ["reference", "onnxruntime"])
+def test_an_fp8_fill_value_for_int8_data_saturates_as_a_float_does(backend):
+    """fp8 is a float (ml_dtypes gives it NumPy's kind 'V'): 288 saturates to 127, as float32 288 does."""
+    import ml_dtypes
+
+    net = td.Network("s")
+    x = net.input("x", td.int8, (2,))
+    f = net.input("f", td.float8_e4m3, ())
+    net.output("y", td.slice(x, (0,), (3,), mode="fill", fill=f))
+    for value, want in ((288.0, 127), (-448.0, -128), (2.5, 2)):
+        feeds = {"x": np.array([1, -1], np.int8), "f": np.array(value, ml_dtypes.float8_e4m3fn)}
+        assert net.run(feeds, backend=backend)["y"].tolist() == [1, -1, want]

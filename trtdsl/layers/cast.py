@@ -67,6 +67,10 @@ class Cast(Op):
         return (converted(x, self.to.numpy),)
 
 
+# float types that NumPy's kind does not call floats (ml_dtypes' are kind "V")
+_OTHER_FLOATS = (dtypes.bfloat16.numpy, dtypes.float8_e4m3.numpy)
+
+
 def converted(x: np.ndarray, target: np.dtype[Any]) -> np.ndarray:
     """``x`` converted to the NumPy dtype ``target`` as the reference's Cast converts: ``x != 0`` to bool; a
     float to an integer type truncated toward zero, saturated to the type's range and NaN to 0; otherwise
@@ -77,7 +81,7 @@ def converted(x: np.ndarray, target: np.dtype[Any]) -> np.ndarray:
     """
     if target == np.bool_:
         return x != 0
-    if (x.dtype.kind == "f" or x.dtype == dtypes.bfloat16.numpy) and target.kind in "iu":
+    if (x.dtype.kind == "f" or x.dtype in _OTHER_FLOATS) and target.kind in "iu":
         info = np.iinfo(target)
         wide = np.trunc(x.astype(np.float64))
         high, low = wide >= float(info.max), wide <= float(info.min)

@@ -30,10 +30,10 @@ def _cast(ctx: NodeContext, op: Cast) -> str:
 def converted(ctx: NodeContext, x: str, source: dtypes.DType, target: dtypes.DType) -> str:
     """``x`` (of ``source``) converted to ``target`` as the reference's Cast converts
     (:func:`trtdsl.layers.cast.converted`), in ONNX nodes (see the module)."""
-    if not (source.is_float and target.numpy.kind in "iu"):
+    if not ((source.is_float or source is dtypes.float8_e4m3) and target.numpy.kind in "iu"):
         return ctx.cast(x, target)
-    if source in (dtypes.float16, dtypes.bfloat16):
-        x, source = ctx.cast(x, dtypes.float32), dtypes.float32  # exact, and onnxruntime compares float32
+    if source is not dtypes.float32:  # 16-bit and fp8: exact in float32, which onnxruntime compares
+        x, source = ctx.cast(x, dtypes.float32), dtypes.float32
     info = np.iinfo(target.numpy)
     if info.max < 2**24:  # int8 and uint8: the bounds are exact in float32, which the values saturate in
         # (Where between 8-bit integers would be a Select layer that TensorRT does not have)
