@@ -277,3 +277,15 @@ def test_an_op_read_at_other_opsets_says_which():
         td.from_onnx(gelu, check=False)  # (onnx's checker knows Gelu from opset 20 too)
     assert raised.value.message == ("from_onnx: <ModelProto>: node g (Gelu): op Gelu at opset 17 is not "
                                     "supported by the importer (TensorRT's parser); it reads it from opset 20")
+
+
+def test_a_long_range_of_constants_is_a_fill_layer_and_an_endless_one_is_refused():
+    """A constant array of every value would take the memory the engine's Fill layer spares; a length
+    beyond a dim's is no network."""
+    m = range_model(TensorProto.INT64, (0, 2**20 + 5, 1))
+    net = td.from_onnx(m)
+    assert "Fill" in [n.op.kind for n in net.nodes] and "Constant" not in [n.op.kind for n in net.nodes]
+    np.testing.assert_array_equal(net.run({})["y"], np.arange(2**20 + 5))
+    with pytest.raises(td.BackendError, match=r"node rng \(Range\): the length of Range\(0.0, 1.0000000150474662e\+30, "
+                                              r"1.0\) is not a dim"):
+        td.from_onnx(range_model(TensorProto.FLOAT, (0, 1e30, 1)))

@@ -17,7 +17,7 @@ from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext, TensorProto, onnx_type
 from trtdsl.backends.onnx.importing import ImportContext, element_dtype, imports, known_dims
 from trtdsl.backends.onnx.registry import exports
-from trtdsl.ir.dims import Dim, static_shape
+from trtdsl.ir.dims import MAX_DIM, Dim, static_shape
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.cast import cast
 from trtdsl.layers.concat import concatenate
@@ -108,6 +108,9 @@ def _import_constant_of_shape(ctx: ImportContext) -> Tensor:
     return full(shape if dims is None else dims, array.reshape(()), array.dtype, like=shape)
 
 
+_FOLDED = 2**20  # the longest Range of constants imported as a constant (a longer one is a Fill layer)
+
+
 @imports("Range", since=11)
 def _import_range(ctx: ImportContext) -> Tensor:
     """A Fill layer in LINSPACE mode of ``max(0 - floor_div(start - limit, delta), 0)`` elements, the length
@@ -126,8 +129,11 @@ def _import_range(ctx: ImportContext) -> Tensor:
         ctx.check(step != 0, "delta must not be 0")
         with np.errstate(all="ignore"):  # an overflowing or NaN bound: the count check below says so
             (folded,) = ElementWise(ElementWiseOperation.FLOOR_DIV).reference(first - stop, step)
-        ctx.check(bool(np.isfinite(folded)), f"the length of Range({first}, {stop}, {step}) is not finite")
+        ctx.check(bool(np.isfinite(folded)) and -folded <= MAX_DIM,
+                  f"the length of Range({first}, {stop}, {step}) is not a dim (at most {MAX_DIM})")
         count = max(-int(folded), 0)
+        if count > _FOLDED:  # a Fill layer of that length rather than a constant array of it
+            return fill((count,), "linspace", first.item(), step.item(), start.dtype, like=start)
         return ctx.constant((first + np.arange(count) * step).astype(dtype), start.dtype)
     if not start.dtype.is_float and values[2] is not None:
         # ``torch.arange(x.size(0))``: a positive delta and a start at most 0 known when the network is built,
