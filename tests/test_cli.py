@@ -276,6 +276,21 @@ def test_build_takes_the_profile_from_the_command_line(model, tmp_path, capsys, 
     assert capsys.readouterr().out == f"wrote {tmp_path / 'm.plan'}\n"
 
 
+def test_build_takes_a_shape_tensor_inputs_range_from_the_command_line(tmp_path, monkeypatch):
+    """A profile gives each shape-tensor input its range too (a run takes only named dims)."""
+    from trtdsl.ir.network import Network
+
+    path = tmp_path / "shaped.py"
+    path.write_text(MODEL.replace('net.output("y", td.relu(x) * 2.0)',
+                                  'k = net.input("k", td.int32, (), shape_tensor=True)\n'
+                                  '    net.output("y", td.topk(x, k, axis=1)[0])'))
+    seen = {}
+    monkeypatch.setattr(Network, "build", lambda self, **options: seen.update(options) or FakeEngine())
+    assert main(["build", str(path), "-o", str(tmp_path / "m.plan"), "--dim", "batch=1,2,4",
+                 "--dim", "k=1,2,3"]) == 0
+    assert seen == {"profiles": {"batch": (1, 2, 4), "k": (1, 2, 3)}}
+
+
 class FakeEngine:
     def save(self, path):
         with open(path, "wb") as f:

@@ -172,7 +172,8 @@ def _parse_sizes(items: Sequence[str], what: str, count: int, network: Network) 
         if any(v > MAX_DIM for v in values):
             raise InputError(f"trtdsl: {what} {key}={text}: a dim is at most {MAX_DIM}")
         parsed[key] = values
-    names = network.dim_names()
+    # a profile also gives each shape-tensor input its range (make_profile), a run only named dims
+    names = network.dim_names() + (list(network.shape_inputs) if count == 3 else [])
     unknown = [key for key in parsed if key not in names]
     if unknown:
         raise InputError(f"trtdsl: {what} {unknown[0]}=... names no dim of network {network.name!r}; its "

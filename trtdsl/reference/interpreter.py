@@ -806,8 +806,13 @@ def own_outputs(outputs: dict[str, np.ndarray], feeds: Sequence[np.ndarray]) -> 
     """
     kept: list[np.ndarray] = []
     for name, array in outputs.items():
-        if not array.flags.writeable or any(np.may_share_memory(array, other) for other in feeds) \
-                or any(np.may_share_memory(array, other) for other in kept):
+        if array.flags.owndata:  # (no view of anything: the same array given twice is the one case left)
+            shared = not array.flags.writeable or any(array is other for other in feeds) \
+                or any(array is other for other in kept)
+        else:
+            shared = not array.flags.writeable or any(np.may_share_memory(array, other) for other in feeds) \
+                or any(np.may_share_memory(array, other) for other in kept)
+        if shared:
             array = outputs[name] = array.copy()
         kept.append(array)
     return outputs
