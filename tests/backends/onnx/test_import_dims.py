@@ -75,3 +75,11 @@ def test_bad_dims_name_what_is_expected(dims, message):
     with pytest.raises(td.ArgumentError) as info:
         td.from_onnx(_model("Add"), dims=dims)
     assert info.value.message == message
+
+
+def test_renames_in_a_chain_end_at_the_last():
+    net = td.from_onnx(_model("Add"), dims={"b_dynamic_axes_1": "a_dynamic_axes_1", "a_dynamic_axes_1": 4})
+    assert net.inputs["a"].shape == net.inputs["b"].shape == (4, 3)
+    with pytest.raises(td.ArgumentError, match="expected renames without a cycle"):
+        td.from_onnx(_model("Add"), dims={"b_dynamic_axes_1": "a_dynamic_axes_1",
+                                          "a_dynamic_axes_1": "b_dynamic_axes_1"})

@@ -231,7 +231,16 @@ def _check_dims(dims: Any, inputs: Sequence[onnx.ValueInfoProto]) -> dict[str, s
         if not (named or sized):
             raise bad_argument("from_onnx", f"dims[{key!r}]", value,
                                f"a dim name (an identifier) or a size in [0, {MAX_DIM}]")
-    return {k: v if isinstance(v, str) else int(v) for k, v in dims.items()}
+    resolved: dict[str, str | int] = {}
+    for key in dims:  # to the last of a chain (y_d -> x_d -> 4): every dim of it is one
+        target, seen = dims[key], {key}
+        while isinstance(target, str) and target in dims:
+            if target in seen:
+                raise bad_argument("from_onnx", "dims", dict(dims), "renames without a cycle")
+            seen.add(target)
+            target = dims[target]
+        resolved[key] = target if isinstance(target, str) else int(target)
+    return resolved
 
 
 def _dim_names(value: onnx.ValueInfoProto) -> list[str | int]:
