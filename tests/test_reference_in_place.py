@@ -101,7 +101,6 @@ def test_outputs_inputs_and_constants_are_never_written():
     assert not decisions(net, {"x": xv})
 
 
-
 def test_each_output_is_a_writable_array_of_its_own():
     """Outputs that are views of an input (identity, reshape, slice, the input itself), of one another or of
     a constant are copies: writing into one changes neither the caller's input, nor another output, nor
@@ -125,6 +124,7 @@ def test_each_output_is_a_writable_array_of_its_own():
     np.testing.assert_array_equal(again["again"], np.arange(6).reshape(2, 3))
     np.testing.assert_array_equal(again["row"], [3, 4, 5])
     np.testing.assert_array_equal(again["ones"], np.ones(3))
+
 
 def test_a_loops_values_keep_their_own_buffers():
     steps, n = 4, 3

@@ -180,8 +180,6 @@ class If(RegionBuilder, BranchOwner):
         return self._result(out)
 
 
-
-
 class _InBranch:
     """The lexical context of one branch, to check a branch's output value."""
 

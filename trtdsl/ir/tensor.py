@@ -306,8 +306,6 @@ _UFUNC_OPERATORS: dict[np.ufunc, tuple[str, ...]] = {
 }
 # NumPy's functions that only ask a value its dims, which a Tensor has: they run
 _NUMPY_INQUIRIES = frozenset({"shape", "ndim"})
-# NumPy's functions (and ufunc methods) that a td function of trtdsl does, by NumPy's name: the same operation
-# (with TensorRT's semantics), as docs/layers.md lists them
 # PyTorch's Tensor methods that a Tensor lacks, for code ported from PyTorch: what does the same here
 _TORCH_METHODS = {
     "flatten": "td.flatten(x, start_dim, end_dim)", "permute": "x.transpose(axes) (td.transpose)",
@@ -320,6 +318,8 @@ _TORCH_METHODS = {
     "numpy": "what net.run returns (a Tensor's values exist only when the network runs)",
 }
 
+# NumPy's functions (and ufunc methods) that a td function of trtdsl does, by NumPy's name: the same operation
+# (with TensorRT's semantics), as docs/layers.md lists them
 _NUMPY_EQUIVALENTS = {
     **{name: name for name in (
         "add", "subtract", "multiply", "divide", "floor_divide", "power", "maximum", "minimum", "equal",

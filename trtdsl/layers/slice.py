@@ -580,7 +580,8 @@ def _dynamic_slice_axis(where: str, axis: int, d: DimLike,
                         item: _PySlice) -> tuple[DimLike, DimLike, int]:
     """(start, size, stride) of a Python slice on a dynamic axis, or with dims as bounds, without NumPy's
     clipping: the bounds must lie within the axis when the network runs (a negative size or an
-    out-of-range read fails then)."""
+    out-of-range read fails then). Bounds whose count is never positive (``x[5:1]``, ``x[n:n - 2]``) select
+    nothing, as in NumPy, on any axis size."""
     from trtdsl.shapes.algebra import simplify
 
     step = 1 if item.step is None else int(item.step)

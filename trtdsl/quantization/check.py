@@ -48,8 +48,8 @@ import numpy as np
 from trtdsl import dtypes
 from trtdsl.errors import Location
 from trtdsl.ir.network import Network, expect_network
-from trtdsl.ir.structure import analyze
 from trtdsl.ir.node import Node
+from trtdsl.ir.structure import analyze
 from trtdsl.ir.tensor import Tensor
 from trtdsl.layers.elementwise import ElementWise
 from trtdsl.layers.quantize import Dequantize, Quantize, source_problems
