@@ -42,29 +42,24 @@ def _topk(ctx: NodeContext, op: TopK) -> tuple[str, str]:
 
 # -- import ---------------------------------------------------------------------------------------------
 
-@imports("TopK", since=10)
+@imports("TopK")
 def _import_topk(ctx: ImportContext) -> list[Tensor]:
-    """One TopK layer with int64 indices, k from input K: an int where it is a constant, else the tensor
-    (onnx-tensorrt sets it as the layer's input 1, a 0-D int32 shape tensor). TensorRT's TopK always
-    sorts, which ``sorted=0`` (any order) allows: the parser reads no ``sorted``."""
+    """One TopK layer with int64 indices. From opset 10, k from input K: an int where it is a constant,
+    else the tensor (onnx-tensorrt sets it as the layer's input 1, a 0-D int32 shape tensor); before, the
+    attribute ``k``, and the largest values (the parser reads the attribute below opset 10). TensorRT's
+    TopK always sorts, which ``sorted=0`` (any order) allows: the parser reads no ``sorted``."""
     x = ctx.input(0)
-    given = ctx.peek(1)
-    k: int | Tensor = ctx.input(1) if given is None else int(given.reshape(-1)[0])
+    k: int | Tensor
+    if ctx.opset < 10:
+        given_k = ctx.attr("k")
+        ctx.check(given_k is not None, "TopK before opset 10 needs the attribute k")
+        k = int(given_k)
+    else:
+        given = ctx.peek(1)
+        k = ctx.input(1) if given is None else int(given.reshape(-1)[0])
     axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
     ctx.one_of("sorted", ctx.attr("sorted", 1), (0, 1))
     values, indices = topk(x, k, axis, largest=bool(ctx.attr("largest", 1)), indices_dtype=dtypes.int64)
-    return [values, indices]
-
-
-@imports("TopK", since=1, until=9)
-def _import_topk_1(ctx: ImportContext) -> list[Tensor]:
-    """Before opset 10, ``k`` is an attribute and TopK finds the largest values (onnx-tensorrt reads the
-    attribute where the opset is below 10): one TopK layer (MAX) with int64 indices."""
-    x = ctx.input(0)
-    k = ctx.attr("k")
-    ctx.check(k is not None, "TopK before opset 10 needs the attribute k")
-    axis = ctx.axis(int(ctx.attr("axis", -1)), len(x.shape))
-    values, indices = topk(x, int(k), axis, indices_dtype=dtypes.int64)
     return [values, indices]
 
 
