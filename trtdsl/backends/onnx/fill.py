@@ -129,7 +129,7 @@ def _import_range(ctx: ImportContext) -> Tensor:
         ctx.check(step != 0, "delta must not be 0")
         with np.errstate(all="ignore"):  # an overflowing or NaN bound: the count check below says so
             (folded,) = ElementWise(ElementWiseOperation.FLOOR_DIV).reference(first - stop, step)
-        ctx.check(bool(np.isfinite(folded)) and -folded <= MAX_DIM,
+        ctx.check(bool(np.isfinite(folded) and -folded <= MAX_DIM),
                   f"the length of Range({first}, {stop}, {step}) is not a dim (at most {MAX_DIM})")
         count = max(-int(folded), 0)
         if count > _FOLDED:  # a Fill layer of that length rather than a constant array of it

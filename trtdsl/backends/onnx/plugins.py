@@ -32,7 +32,7 @@ reports them as :class:`~trtdsl.backends.onnxruntime.MissingKernel`, which cross
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import onnx
@@ -119,12 +119,19 @@ def import_plugin(ctx: ImportContext) -> list[Tensor]:
             value = value if kind.array else value.reshape(-1)[0]
         fields[a.name] = value
     inputs = [ctx.optional(i) for i in range(ctx.num_inputs)]
+    outputs = call_plugin(ctx, definition, fields, inputs)
+    return outputs + _sizes(ctx, outputs, inputs, ctx.num_outputs - len(outputs))
+
+
+def call_plugin(ctx: ImportContext, definition: Any, fields: dict[str, Any],
+                inputs: Sequence[Tensor | None]) -> list[Tensor]:
+    """The outputs of the plugin layer of ``definition`` (a registered trtdsl plugin) with ``fields`` on
+    ``inputs``, its errors the node's."""
     try:
         result = definition.cls(**fields)(*inputs)
     except DSLError as e:
         raise ctx.wrap(e) from None
-    outputs = [result] if isinstance(result, Tensor) else list(result)
-    return outputs + _sizes(ctx, outputs, inputs, ctx.num_outputs - len(outputs))
+    return [result] if isinstance(result, Tensor) else list(result)
 
 
 def _sizes(ctx: ImportContext, outputs: list[Tensor], inputs: list[Tensor | None],

@@ -8,6 +8,7 @@ from __future__ import annotations
 from trtdsl import dtypes
 from trtdsl.backends.onnx.graph import NodeContext
 from trtdsl.backends.onnx.importing import ImportContext, imports
+from trtdsl.backends.onnx.plugins import call_plugin
 from trtdsl.backends.onnx.registry import exports
 from trtdsl.errors import DSLError
 from trtdsl.ir.tensor import Tensor
@@ -51,14 +52,12 @@ def _import_scatter_elements(ctx: ImportContext) -> Tensor:
             f"define it with @td.registry_plugin({_PLUGIN!r}) (fields axis: np.int32 and reduction: str, a "
             "shape rule and a NumPy reference) before importing"
         ) from None
-    try:
-        result = definition.cls(axis=axis, reduction=reduction)(data, ctx.input(1), ctx.input(2))
-    except DSLError as e:
-        raise ctx.wrap(e) from None
-    if not isinstance(result, Tensor):
-        raise ctx.refuse(f"the trtdsl definition of plugin {_PLUGIN} gives {len(result)} outputs; TensorRT's "
-                         "plugin gives one")
-    return result
+    outputs = call_plugin(ctx, definition, {"axis": axis, "reduction": reduction},
+                          [data, ctx.input(1), ctx.input(2)])
+    if len(outputs) != 1:
+        raise ctx.refuse(f"the trtdsl definition of plugin {_PLUGIN} gives {len(outputs)} outputs; "
+                         "TensorRT's plugin gives one")
+    return outputs[0]
 
 
 @imports("ScatterND", since=11)
