@@ -113,11 +113,15 @@ def test_each_output_is_a_writable_array_of_its_own():
     net.output("row", x[1])
     net.output("again", td.identity(same))
     net.output("ones", td.identity(net.constant(np.ones(3, np.float32))))
+    made = td.relu(x)  # a value of the run's own, given whole and as a view of it
+    net.output("made_flat", made.reshape((6,)))
+    net.output("made", made)
     xv = np.arange(6, dtype=np.float32).reshape(2, 3)
     out = net.run({"x": xv})
-    for array in out.values():
+    for k, array in enumerate(out.values()):  # each its own value: a shared buffer would show another's
         assert array.flags.writeable
-        array[...] = -1
+        array[...] = -1 - k
+    assert [float(array.flat[0]) for array in out.values()] == [-1.0 - k for k in range(len(out))]
     np.testing.assert_array_equal(xv, np.arange(6).reshape(2, 3))
     again = net.run({"x": xv})
     np.testing.assert_array_equal(again["same"], np.arange(6).reshape(2, 3))

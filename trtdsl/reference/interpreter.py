@@ -795,27 +795,29 @@ def run(network: Network, inputs: Mapping[str, Any], **options: Any) -> dict[str
 
 def own_outputs(outputs: dict[str, np.ndarray], feeds: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """``outputs`` with each array writable and its own, as an engine writes each output into a buffer of
-    its own: an output that is a view of an input's array (an identity, a reshape or a slice of an input),
-    shares memory with an output before it, or is read-only (a constant's values) is copied. Writing into
-    a result then never changes the caller's input or another result.
+    its own: an output that holds memory of an input's array (an identity, a reshape or a slice of an
+    input) or of an output before it (a reshape of another output), or is read-only (a constant's values),
+    is copied. Writing into a result then never changes the caller's input or another result.
 
     >>> a = np.zeros(2, np.float32)
     >>> out = own_outputs({"y": a[:1], "z": a}, [a])
     >>> out["y"][0] = 1.0; float(a[0])
     0.0
     """
-    kept: list[np.ndarray] = []
+    taken = {id(_root(a)) for a in feeds}  # the buffers outputs must not be views of, by their owners
     for name, array in outputs.items():
-        if array.flags.owndata:  # (no view of anything: the same array given twice is the one case left)
-            shared = not array.flags.writeable or any(array is other for other in feeds) \
-                or any(array is other for other in kept)
-        else:
-            shared = not array.flags.writeable or any(np.may_share_memory(array, other) for other in feeds) \
-                or any(np.may_share_memory(array, other) for other in kept)
-        if shared:
+        if not array.flags.writeable or id(_root(array)) in taken:
             array = outputs[name] = array.copy()
-        kept.append(array)
+        taken.add(id(_root(array)))
     return outputs
+
+
+def _root(array: np.ndarray) -> object:
+    """The object owning the memory of ``array`` (its last base: two arrays sharing memory share it)."""
+    owner: object = array
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base  # type: ignore[attr-defined]
+    return owner
 
 
 def execute(p: Any, values: dict[Tensor, np.ndarray], bindings: dict[str, int],
