@@ -30,7 +30,7 @@ from trtdsl.ir.op import Inputs, Op
 from trtdsl.ir.tensor import Tensor
 from trtdsl.ir.types import TensorType
 from trtdsl.layers._common import array_of, as_array, expect_tensor, is_int, static_ints
-from trtdsl.layers.slice import NOT_INT64_BF16, SampleMode, Slice, fill_slice, fill_tensor
+from trtdsl.layers.slice import SampleMode, Slice, fill_slice, fill_tensor, mode_refuses
 
 __all__ = ["Padding", "padding_nd", "pad"]
 
@@ -140,7 +140,7 @@ def pad(x: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any 
     x = expect_tensor("pad", "x", x)
     if not isinstance(mode, str) or mode not in PAD_MODES:
         raise bad_argument("pad", "mode", mode, "one of " + ", ".join(repr(m) for m in PAD_MODES))
-    if PAD_MODES[mode] in NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
+    if mode_refuses(PAD_MODES[mode], x.dtype):
         wider = "int32" if x.dtype is dtypes.int64 else "float32"
         raise DTypeError(f"pad: mode {mode!r} does not take {x.dtype.name} values: TensorRT's Slice layer, "
                          f"which pads, excludes int64 and bfloat16 from its {PAD_MODES[mode].name} mode; "

@@ -73,7 +73,15 @@ _M = SampleMode
 # The TensorRT Operators reference's Slice page: these types, and no int64 or bfloat16 for the
 # CLAMP, FILL and REFLECT modes.
 SLICE_DTYPES = (dtypes.bool_, dtypes.int4, dtypes.int8, dtypes.int32, dtypes.int64, dtypes.float8_e4m3) + dtypes.FLOATS
-NOT_INT64_BF16 = (_M.CLAMP, _M.FILL, _M.REFLECT)
+_NOT_INT64_BF16 = (_M.CLAMP, _M.FILL, _M.REFLECT)
+
+
+def mode_refuses(mode: SampleMode, dtype: dtypes.DType) -> bool:
+    """Whether a Slice in ``mode`` refuses data of ``dtype``: its CLAMP, FILL and REFLECT modes take no int64
+    or bfloat16 (the Operators reference's Slice page)."""
+    return mode in _NOT_INT64_BF16 and dtype in (dtypes.int64, dtypes.bfloat16)
+
+
 # NvInfer.h: the fill value has the input's type or one implicitly convertible to it, among these.
 _FILL_CONVERTIBLE = (dtypes.float32, dtypes.float16, dtypes.int8, dtypes.float8_e4m3)
 
@@ -114,7 +122,7 @@ class Slice(Op):
             given = inputs.all[i]
             if given is not None:
                 given.check_shape_vector(f"{label}: input '{self.input_names[i].rstrip('?')}'", x.rank)
-        if self.mode in NOT_INT64_BF16 and x.dtype in (dtypes.int64, dtypes.bfloat16):
+        if mode_refuses(self.mode, x.dtype):
             raise DTypeError(
                 f"{label}: mode {self.mode.name} does not support dtype {x.dtype.name}; TensorRT's CLAMP, FILL and "
                 "REFLECT modes exclude int64 and bfloat16"
